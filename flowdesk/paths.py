@@ -1,0 +1,78 @@
+"""Where FlowDesk keeps its files.
+
+platformdirs gives the per-OS folders; ``FLOWDESK_HOME`` puts config, data, cache and logs under one
+folder instead (tests, portable use, ``flowdesk --demo``). On macOS and Windows config and data share
+a folder, so every file has a distinct name and nothing ever wipes a whole folder.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from flowdesk import APP_NAME
+
+HOME_ENV = "FLOWDESK_HOME"
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    config_dir: Path
+    data_dir: Path
+    cache_dir: Path
+    log_dir: Path
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> AppPaths:
+        env = os.environ if env is None else env
+        home = env.get(HOME_ENV)
+        if home:
+            root = Path(home).expanduser().resolve()
+            return cls(root / "config", root / "data", root / "cache", root / "logs")
+        from platformdirs import PlatformDirs
+
+        dirs = PlatformDirs(APP_NAME, appauthor=False)
+        return cls(
+            Path(dirs.user_config_dir),
+            Path(dirs.user_data_dir),
+            Path(dirs.user_cache_dir),
+            Path(dirs.user_log_dir),
+        )
+
+    @property
+    def settings_file(self) -> Path:
+        return self.config_dir / "settings.json"
+
+    @property
+    def database_file(self) -> Path:
+        return self.data_dir / "flowdesk.sqlite3"
+
+    @property
+    def drain_lock_file(self) -> Path:
+        return self.data_dir / "drain.lock"
+
+    @property
+    def instance_lock_file(self) -> Path:
+        return self.data_dir / "instance.lock"
+
+    @property
+    def log_file(self) -> Path:
+        return self.log_dir / "flowdesk.log"
+
+    def all_dirs(self) -> tuple[Path, ...]:
+        return (self.config_dir, self.data_dir, self.cache_dir, self.log_dir)
+
+    def ensure(self) -> AppPaths:
+        for d in self.all_dirs():
+            d.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "config": str(self.config_dir),
+            "data": str(self.data_dir),
+            "cache": str(self.cache_dir),
+            "logs": str(self.log_dir),
+        }

@@ -1,0 +1,68 @@
+"""Shared test set-up.
+
+* Qt runs offscreen (set before anything imports Qt).
+* Every test gets its own ``FLOWDESK_HOME`` (config, data, cache and logs in a temp folder).
+* ``require(component)``: a test that needs a real component (Secret Service, Xvfb) skips on a laptop
+  without it, but fails when ``CI`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+# These machines are noisy; correctness, not speed, is what hypothesis checks here.
+settings.register_profile("flowdesk", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("flowdesk")
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "resources" / "samples"
+IN_CI = bool(os.environ.get("CI"))
+
+
+def require(ok: bool, what: str) -> None:
+    """Skip (laptop) or fail (CI) when a real component is missing."""
+    if ok:
+        return
+    if IN_CI:
+        pytest.fail(f"CI is set but {what} is missing: .ci/run must install it", pytrace=False)
+    pytest.skip(f"{what} is not available here")
+
+
+def require_executable(name: str) -> str:
+    path = shutil.which(name)
+    require(path is not None, f"the `{name}` program")
+    assert path is not None
+    return path
+
+
+def sample_files() -> list[Path]:
+    return sorted(p for p in SAMPLES.glob("*.json"))
+
+
+@pytest.fixture(autouse=True)
+def flowdesk_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "flowdesk-home"
+    monkeypatch.setenv("FLOWDESK_HOME", str(home))
+    return home
+
+
+@pytest.fixture(autouse=True)
+def _forget_registered_secrets():
+    yield
+    from flowdesk.logs import forget_secrets
+
+    forget_secrets()
+
+
+@pytest.fixture
+def python_exe() -> str:
+    return sys.executable

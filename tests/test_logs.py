@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from flowdesk.logs import MASK, get_logger, mask_secrets, register_secret, setup_logging
+
+PRIVATE = "k3yPr1vat3ZZ99aa"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"Authorization: Basic {PRIVATE}",
+        f"headers={{'Authorization': 'Basic {PRIVATE}'}}",
+        f"curl -H 'Authorization: Bearer {PRIVATE}' https://x",
+        f'{{"private_key": "{PRIVATE}"}}',
+        f"privateKey={PRIVATE}&x=1",
+        f"refresh_token={PRIVATE}",
+        f"password: {PRIVATE}",
+        f"acme+pUbLiCkEy123:{PRIVATE}",
+        "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    ],
+)
+def test_patterns_mask(line):
+    out = mask_secrets(line)
+    assert PRIVATE not in out and "eyJzdWIi" not in out and MASK in out
+
+
+def test_registered_secret_masked_anywhere():
+    assert PRIVATE in mask_secrets(f"weird place {PRIVATE}")
+    register_secret(PRIVATE)
+    assert mask_secrets(f"weird place {PRIVATE}!") == f"weird place {MASK}!"
+
+
+def test_records_masked_at_the_source_for_every_handler(caplog, tmp_path):
+    register_secret(PRIVATE)
+    setup_logging(tmp_path / "logs" / "f.log", verbose=False)
+    log = get_logger("connectwise")
+    with caplog.at_level(logging.DEBUG, logger="flowdesk"):
+        log.info("posting with %s", PRIVATE)
+        try:
+            raise RuntimeError(f"boom {PRIVATE}")
+        except RuntimeError:
+            log.exception("failed")
+    assert PRIVATE not in caplog.text
+    for h in logging.getLogger("flowdesk").handlers:
+        h.flush()
+    text = (tmp_path / "logs" / "f.log").read_text()
+    assert "posting with" in text and "boom" in text
+    assert PRIVATE not in text
+    setup_logging(None)
+
+
+def test_ordinary_text_untouched():
+    line = "Posted note 4411 to ticket 48211 (x-cw-request-id 7f3a), visibility internal"
+    assert mask_secrets(line) == line
