@@ -1,0 +1,242 @@
+"""FlowDesk's settings: the seed's push options plus FlowDesk's own, saved as JSON.
+
+* The push options are the seed's ``DEFAULT_SETTINGS`` with its defaults, except ``auto_push``, which
+  is off: FlowDesk exists so the engineer reviews a note before it is posted.
+* ``note_visibility`` takes FlowDesk's ``internal`` / ``discussion`` / ``resolution``; the seed's
+  ``both`` (which the seed posted as a discussion note) is read as ``discussion``.
+* The file holds no secret (keys live in the OS keyring). It carries a schema version, keeps keys it
+  does not know (a newer FlowDesk may have written them), and is replaced atomically.
+* A hand-edited file with a bad value loses only that value (back to its default, with a warning), and
+  an unreadable file is kept aside as ``settings.json.corrupt-<time>`` rather than overwritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from flowdesk.core.timing import TimeRounding
+
+SCHEMA_VERSION = 1
+DEFAULT_RESOLUTIONFLOW_URL = "https://api.resolutionflow.com"
+
+REDACTION_CATEGORIES = (
+    "private_key",
+    "connection_string",
+    "access_key",
+    "password",
+    "token",
+    "email",
+    "unc_path",
+    "ip",
+)
+
+
+class Visibility(StrEnum):
+    """Where the note shows on the ticket (ConnectWise's Internal / Discussion / Resolution)."""
+
+    INTERNAL = "internal"
+    DISCUSSION = "discussion"
+    RESOLUTION = "resolution"
+
+    @property
+    def label(self) -> str:
+        return {"internal": "Internal analysis", "discussion": "Discussion", "resolution": "Resolution"}[self.value]
+
+
+VISIBILITY_ALIASES = {"both": Visibility.DISCUSSION, "internal_analysis": Visibility.INTERNAL, "detail": Visibility.DISCUSSION}
+
+
+class NotificationLevel(StrEnum):
+    ERRORS = "errors"
+    ALL = "all"
+    NONE = "none"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="allow", validate_assignment=True)
+
+
+class ConnectWiseProfile(_Section):
+    """The engineer's ConnectWise site. The public and private keys are in the keyring, not here."""
+
+    site: str = ""  # what the engineer typed: login URL, bare host or API host
+    company: str = ""
+    api_host: str = ""  # discovered SiteUrl, e.g. api-na.myconnectwise.net
+    codebase: str = ""  # discovered Codebase, e.g. v2025_1/
+    client_id: str | None = None  # None: FlowDesk's own clientId
+    ca_file: str | None = None
+    member_identifier: str = ""  # who the keys belong to (filled in by "Test connection")
+    member_name: str = ""
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.site and self.company)
+
+
+class ResolutionFlowProfile(_Section):
+    url: str = DEFAULT_RESOLUTIONFLOW_URL
+    email: str = ""
+
+
+class Settings(_Section):
+    schema_version: int = SCHEMA_VERSION
+    # the seed's push options (DEFAULT_SETTINGS), auto_push off
+    auto_push: bool = False
+    auto_time_entry: bool = True
+    time_rounding: TimeRounding = TimeRounding.QUARTER_HOUR
+    note_visibility: Visibility = Visibility.INTERNAL
+    include_diagnostic_steps: bool = True
+    # FlowDesk's own
+    redaction: dict[str, bool] = Field(default_factory=lambda: dict.fromkeys(REDACTION_CATEGORIES, True))
+    notification_level: NotificationLevel = NotificationLevel.ERRORS
+    start_minimized: bool = False
+    connectwise: ConnectWiseProfile = Field(default_factory=ConnectWiseProfile)
+    resolutionflow: ResolutionFlowProfile = Field(default_factory=ResolutionFlowProfile)
+
+    @field_validator("note_visibility", mode="before")
+    @classmethod
+    def _visibility_alias(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            return VISIBILITY_ALIASES.get(v.strip().lower(), v.strip().lower())
+        return v
+
+    @field_validator("redaction", mode="before")
+    @classmethod
+    def _redaction(cls, v: Any) -> Any:
+        base = dict.fromkeys(REDACTION_CATEGORIES, True)
+        if isinstance(v, dict):
+            base.update(v)
+            return base
+        if isinstance(v, list):  # a list of the enabled categories
+            return {name: name in v for name in REDACTION_CATEGORIES}
+        return v
+
+    @property
+    def enabled_redactions(self) -> tuple[str, ...]:
+        return tuple(c for c in REDACTION_CATEGORIES if self.redaction.get(c, True))
+
+    @property
+    def time_entry_enabled(self) -> bool:
+        return self.auto_time_entry and self.time_rounding != TimeRounding.NONE
+
+
+# Upgrade steps: MIGRATIONS[n] turns a version-n document into version n+1.
+def _from_v0(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 0 is the seed's flat ``flowpilot_settings`` object; nothing to rename, just stamp it."""
+    return doc
+
+
+MIGRATIONS = {0: _from_v0}
+
+
+def migrate(doc: dict[str, Any]) -> dict[str, Any]:
+    version = doc.get("schema_version", 0)
+    if not isinstance(version, int) or version < 0:
+        version = 0
+    while version < SCHEMA_VERSION:
+        doc = MIGRATIONS[version](dict(doc))
+        version += 1
+        doc["schema_version"] = version
+    return doc
+
+
+@dataclass
+class LoadResult:
+    settings: Settings
+    warnings: list[str] = field(default_factory=list)
+
+
+def _drop_value(doc: dict[str, Any], loc: tuple[Any, ...]) -> bool:
+    """Remove the value at ``loc`` (or, failing that, its top-level key). False when nothing was there."""
+    target: Any = doc
+    for part in loc[:-1]:
+        if not (isinstance(target, dict) and isinstance(target.get(part), dict)):
+            break
+        target = target[part]
+    else:
+        if isinstance(target, dict) and loc[-1] in target:
+            del target[loc[-1]]
+            return True
+    return doc.pop(loc[0], None) is not None
+
+
+def _validate_dropping_bad_values(doc: dict[str, Any], warnings: list[str]) -> Settings:
+    while True:
+        try:
+            return Settings.model_validate(doc)
+        except ValidationError as exc:
+            err = exc.errors(include_url=False)[0]
+            loc = tuple(err.get("loc", ()))
+            if not loc or not _drop_value(doc, loc):
+                warnings.append(f"settings: {err.get('msg')}; using defaults")
+                return Settings()
+            path = ".".join(str(p) for p in loc)
+            warnings.append(f"settings: {path}: {err.get('msg')}; using the default instead")
+
+
+def load_settings(path: Path) -> LoadResult:
+    warnings: list[str] = []
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return LoadResult(Settings())
+    except OSError as exc:
+        return LoadResult(Settings(), [f"settings: cannot read {path} ({exc.strerror}); using defaults"])
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+        if not isinstance(doc, dict):
+            raise ValueError("not a JSON object")
+    except (ValueError, UnicodeDecodeError) as exc:
+        aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+        with contextlib.suppress(OSError):
+            os.replace(path, aside)
+        return LoadResult(
+            Settings(), [f"settings: {path} was unreadable ({exc}); kept it as {aside.name} and started from defaults"]
+        )
+    file_version = doc.get("schema_version")
+    doc = migrate(doc)
+    settings = _validate_dropping_bad_values(doc, warnings)
+    if isinstance(file_version, int) and file_version > SCHEMA_VERSION:
+        warnings.append(
+            f"settings: written by a newer FlowDesk (schema {file_version}); unknown options are kept as they are"
+        )
+        settings.schema_version = file_version
+    return LoadResult(settings, warnings)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a crash leaves either the old file or the new one, whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    if hasattr(os, "O_DIRECTORY"):
+        with contextlib.suppress(OSError):
+            dfd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+
+
+def save_settings(settings: Settings, path: Path) -> None:
+    data = settings.model_dump(mode="json")
+    atomic_write_bytes(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from flowdesk.core.settings import (
+    SCHEMA_VERSION,
+    Settings,
+    TimeRounding,
+    Visibility,
+    load_settings,
+    save_settings,
+)
+from flowdesk.paths import AppPaths
+
+
+def test_defaults_are_the_seeds_except_auto_push():
+    s = Settings()
+    assert s.auto_push is False
+    assert s.auto_time_entry is True
+    assert s.time_rounding is TimeRounding.QUARTER_HOUR
+    assert s.note_visibility is Visibility.INTERNAL
+    assert s.include_diagnostic_steps is True
+    assert s.schema_version == SCHEMA_VERSION
+    assert all(s.redaction.values())
+
+
+@pytest.mark.parametrize(("value", "expected"), [("internal", "internal"), ("both", "discussion"), ("discussion", "discussion"), ("resolution", "resolution"), ("BOTH", "discussion")])
+def test_visibility_accepts_seed_and_flowdesk_values(value, expected):
+    assert Settings.model_validate({"note_visibility": value}).note_visibility == expected
+
+
+def test_missing_file_gives_defaults(tmp_path):
+    r = load_settings(tmp_path / "settings.json")
+    assert r.settings == Settings() and r.warnings == []
+
+
+def test_round_trip_keeps_unknown_keys(tmp_path):
+    p = tmp_path / "settings.json"
+    p.write_text(json.dumps({"schema_version": 1, "from_the_future": [1, 2], "connectwise": {"site": "na.myconnectwise.net", "later": True}}))
+    r = load_settings(p)
+    assert r.warnings == []
+    r.settings.auto_push = True
+    save_settings(r.settings, p)
+    doc = json.loads(p.read_text())
+    assert doc["from_the_future"] == [1, 2]
+    assert doc["connectwise"]["later"] is True
+    assert doc["auto_push"] is True and doc["schema_version"] == SCHEMA_VERSION
+
+
+def test_seed_document_without_version_is_migrated(tmp_path):
+    p = tmp_path / "settings.json"
+    p.write_text(json.dumps({"auto_push": True, "auto_time_entry": False, "time_rounding": "30min", "note_visibility": "both", "include_diagnostic_steps": False}))
+    s = load_settings(p).settings
+    assert (s.auto_push, s.auto_time_entry, s.time_rounding, s.note_visibility, s.include_diagnostic_steps) == (
+        True, False, TimeRounding.HALF_HOUR, Visibility.DISCUSSION, False)
+    assert s.schema_version == SCHEMA_VERSION
+
+
+def test_bad_value_falls_back_with_a_warning(tmp_path):
+    p = tmp_path / "settings.json"
+    p.write_text(json.dumps({"time_rounding": "20min", "auto_push": True, "connectwise": {"company": "acme", "client_id": 7}}))
+    r = load_settings(p)
+    assert r.settings.time_rounding is TimeRounding.QUARTER_HOUR
+    assert r.settings.auto_push is True and r.settings.connectwise.company == "acme"
+    assert any("time_rounding" in w for w in r.warnings)
+    assert any("connectwise.client_id" in w for w in r.warnings)
+
+
+def test_unreadable_file_is_kept_aside_not_overwritten(tmp_path):
+    p = tmp_path / "settings.json"
+    p.write_bytes(b"{not json")
+    r = load_settings(p)
+    assert r.settings == Settings()
+    assert len(r.warnings) == 1 and "corrupt" in r.warnings[0]
+    kept = list(tmp_path.glob("settings.json.corrupt-*"))
+    assert len(kept) == 1 and kept[0].read_bytes() == b"{not json"
+
+
+def test_newer_schema_is_kept(tmp_path):
+    p = tmp_path / "settings.json"
+    p.write_text(json.dumps({"schema_version": SCHEMA_VERSION + 5}))
+    r = load_settings(p)
+    assert r.settings.schema_version == SCHEMA_VERSION + 5 and r.warnings
+
+
+def test_save_is_atomic_and_leaves_no_temp_files(tmp_path, monkeypatch):
+    p = tmp_path / "settings.json"
+    save_settings(Settings(), p)
+    before = p.read_bytes()
+    import flowdesk.core.settings as mod
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(mod.os, "replace", boom)
+    s = Settings(auto_push=True)
+    with pytest.raises(OSError):
+        save_settings(s, p)
+    assert p.read_bytes() == before
+    assert [x.name for x in tmp_path.iterdir()] == ["settings.json"]
+
+
+def test_settings_never_hold_secret_fields():
+    doc = Settings().model_dump(mode="json")
+    doc.pop("redaction")  # category names ("password", "token"), not values
+    names = json.dumps(doc).lower()
+    for word in ("private", "password", "secret", "token"):
+        assert word not in names
+
+
+def test_flowdesk_home_puts_everything_under_one_folder(tmp_path):
+    paths = AppPaths.from_env({"FLOWDESK_HOME": str(tmp_path / "h")})
+    for d in paths.all_dirs():
+        assert d.is_relative_to(tmp_path / "h")
+    assert paths.settings_file.parent == paths.config_dir
+    assert paths.database_file.parent == paths.data_dir
+
+
+def test_platformdirs_without_home():
+    paths = AppPaths.from_env({})
+    assert "FlowDesk" in str(paths.config_dir)
+    assert len({paths.settings_file, paths.database_file, paths.log_file}) == 3
