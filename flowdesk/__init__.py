@@ -3,3 +3,7 @@
 __version__ = "0.1.0"
 APP_NAME = "FlowDesk"
 APP_ID = "com.flowdesk.FlowDesk"
+
+# FlowDesk's public ConnectWise clientId (developer.connectwise.com/ClientID). Sent on every
+# ConnectWise request; an engineer can override it in the settings (connectwise.client_id).
+CONNECTWISE_CLIENT_ID = "7b1f5e0c-3c1a-4f7e-9a52-6d2f0b8e4c11"

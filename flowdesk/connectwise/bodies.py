@@ -1,0 +1,77 @@
+"""The exact JSON FlowDesk sends to ConnectWise for a note and for a time entry.
+
+Built once, when a push is queued, and stored in the outbox unchanged: a retry sends the same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from flowdesk.core.settings import Visibility
+from flowdesk.core.timing import TimeEntryPlan
+
+TicketKind = Literal["service", "project"]
+
+VISIBILITY_FLAGS = {
+    Visibility.INTERNAL: "internalAnalysisFlag",
+    Visibility.DISCUSSION: "detailDescriptionFlag",
+    Visibility.RESOLUTION: "resolutionFlag",
+}
+CHARGE_TO_TYPE: dict[str, str] = {"service": "ServiceTicket", "project": "ProjectTicket"}
+
+
+@dataclass(frozen=True)
+class TicketRef:
+    id: int
+    kind: TicketKind = "service"
+
+    @property
+    def path(self) -> str:
+        return f"/{self.kind}/tickets/{self.id}"
+
+    @property
+    def charge_to_type(self) -> str:
+        return CHARGE_TO_TYPE[self.kind]
+
+
+def cw_datetime(dt: datetime) -> str:
+    """ConnectWise's date-time: UTC, ``Z``, whole seconds (``2026-11-18T14:02:11Z``)."""
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def note_body(text: str, visibility: Visibility | str) -> dict[str, Any]:
+    """A ticket note showing exactly where the engineer chose (ConnectWise rejects a note with no flag)."""
+    vis = Visibility(visibility)
+    body: dict[str, Any] = {
+        "text": text,
+        "detailDescriptionFlag": False,
+        "internalAnalysisFlag": False,
+        "resolutionFlag": False,
+        "customerUpdatedFlag": False,
+    }
+    body[VISIBILITY_FLAGS[vis]] = True
+    return body
+
+
+def time_entry_body(ticket: TicketRef, plan: TimeEntryPlan, *, send_end: bool) -> dict[str, Any]:
+    """A time entry for the key's owner (no ``member``: ConnectWise attributes it to the caller).
+
+    ``send_end``: the member must give start and end times (``requireStartAndEndTimeOnTimeEntryFlag``).
+    """
+    body: dict[str, Any] = {
+        "chargeToId": ticket.id,
+        "chargeToType": ticket.charge_to_type,
+        "timeStart": cw_datetime(plan.start),
+        "actualHours": plan.hours,
+        "notes": plan.notes,
+        "addToDetailDescriptionFlag": False,
+        "addToInternalAnalysisFlag": False,
+        "addToResolutionFlag": False,
+    }
+    if send_end:
+        body["timeEnd"] = cw_datetime(plan.end)
+    return body

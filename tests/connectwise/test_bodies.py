@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from flowdesk.connectwise.bodies import TicketRef, cw_datetime, note_body, time_entry_body
+from flowdesk.core.settings import Visibility
+from flowdesk.core.timing import TimeEntryPlan
+
+
+@pytest.mark.parametrize(
+    ("vis", "flag"),
+    [("internal", "internalAnalysisFlag"), ("discussion", "detailDescriptionFlag"), ("resolution", "resolutionFlag")],
+)
+def test_exactly_one_visibility_flag(vis, flag):
+    body = note_body("text", vis)
+    flags = {k for k in ("internalAnalysisFlag", "detailDescriptionFlag", "resolutionFlag") if body[k]}
+    assert flags == {flag}
+    assert body["text"] == "text"
+
+
+def test_unknown_visibility_rejected():
+    with pytest.raises(ValueError):
+        note_body("t", "everyone")
+    assert note_body("t", Visibility.DISCUSSION)["detailDescriptionFlag"]
+
+
+def test_cw_datetime_is_utc_z_without_millis():
+    dt = datetime(2026, 11, 18, 16, 2, 11, 987654, tzinfo=timezone(timedelta(hours=2)))
+    assert cw_datetime(dt) == "2026-11-18T14:02:11Z"
+    assert cw_datetime(datetime(2026, 1, 1)) == "2026-01-01T00:00:00Z"
+
+
+def test_time_entry_body_matches_ticket_kind_and_member_needs():
+    plan = TimeEntryPlan(datetime(2026, 11, 18, 14, 0, tzinfo=UTC), 1.25, "FlowPilot session: x")
+    service = time_entry_body(TicketRef(48211), plan, send_end=False)
+    assert service["chargeToType"] == "ServiceTicket" and service["chargeToId"] == 48211
+    assert service["timeStart"] == "2026-11-18T14:00:00Z" and "timeEnd" not in service
+    assert "member" not in service
+    project = time_entry_body(TicketRef(31207, "project"), plan, send_end=True)
+    assert project["chargeToType"] == "ProjectTicket" and project["timeEnd"] == "2026-11-18T15:15:00Z"
