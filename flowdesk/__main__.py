@@ -1,0 +1,5 @@
+import sys
+
+from flowdesk.cli import main
+
+sys.exit(main())

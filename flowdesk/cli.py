@@ -1,0 +1,71 @@
+"""The ``flowdesk`` command: the window by default, subcommands for everything else.
+
+Exit codes: 0 ok, 1 failure, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from flowdesk import __version__
+from flowdesk.commands import COMMAND_MODULES
+from flowdesk.commands.base import EXIT_BAD_INPUT, EXIT_FAILURE, CommandError, Context
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log to the console as well")
+
+    parser = argparse.ArgumentParser(
+        prog="flowdesk",
+        description="FlowDesk: review FlowPilot sessions as ConnectWise notes and post them with your own keys. "
+        "Without a command, opens the window.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"FlowDesk {__version__}")
+    parser.add_argument("--demo", action="store_true", help="open the window against a built-in sandbox with sample sessions")
+    parser.add_argument("--self-check", action="store_true", help="print what FlowDesk finds (Qt, keyring, folders) as JSON and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    ctx = Context(verbose=getattr(args, "verbose", False))
+
+    from flowdesk.logs import install_excepthook, setup_logging
+
+    install_excepthook()
+    try:
+        setup_logging(ctx.paths.log_file, verbose=ctx.verbose)
+    except OSError as exc:  # a read-only home must not stop `render` or `redact`
+        setup_logging(None, verbose=ctx.verbose)
+        print(f"flowdesk: warning: cannot write the log ({exc.strerror}); logging to the console only", file=sys.stderr)
+
+    try:
+        if getattr(args, "func", None) is not None:
+            return int(args.func(args, ctx) or 0)
+        if args.self_check:
+            from flowdesk.selfcheck import run_self_check
+
+            return run_self_check(ctx)
+        from flowdesk.gui import run_gui
+
+        return run_gui(ctx, demo=args.demo)
+    except CommandError as exc:
+        print(f"flowdesk: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

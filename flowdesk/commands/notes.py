@@ -1,0 +1,84 @@
+"""``flowdesk render`` and ``flowdesk redact``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from flowdesk.commands.base import EXIT_OK, CommandError, Context, bad_input, utf8_stdout
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "render",
+        parents=[common],
+        help="print a session's ConnectWise note",
+        description="Render a FlowPilot session (a JSON file) as the ConnectWise note FlowDesk would post, "
+        "redacted with the categories enabled in the settings.",
+    )
+    p.add_argument("file", type=Path, help="one session as JSON (as ResolutionFlow's API or export gives it)")
+    p.add_argument("--format", choices=["resolution", "escalation"], help="default: resolution for resolved sessions, else escalation")
+    p.add_argument("--no-redact", action="store_true", help="print the note before redaction")
+    p.add_argument("--no-steps", action="store_true", help="leave out the diagnosis path / work completed")
+    p.set_defaults(func=cmd_render)
+
+    r = sub.add_parser(
+        "redact",
+        parents=[common],
+        help="redact stdin to stdout (counts as JSON on stderr)",
+        description="Read text on stdin, write it redacted to stdout, and the counts per category as one JSON "
+        "object on stderr.",
+    )
+    r.add_argument(
+        "--only",
+        metavar="CATEGORY",
+        action="append",
+        help="redact only this category (repeatable); default: the categories enabled in the settings",
+    )
+    r.set_defaults(func=cmd_redact)
+
+
+def cmd_render(args: argparse.Namespace, ctx: Context) -> int:
+    from flowdesk.core.models import SessionFormatError, load_session_file
+    from flowdesk.core.redact import RedactionError, redact
+    from flowdesk.core.render import render_note
+
+    try:
+        session = load_session_file(args.file)
+    except SessionFormatError as exc:
+        bad_input(str(exc))
+    settings = ctx.settings
+    include_steps = settings.include_diagnostic_steps and not args.no_steps
+    note = render_note(session, args.format, include_steps=include_steps)
+    if not args.no_redact:
+        try:
+            note = redact(note, settings.enabled_redactions).text
+        except RedactionError as exc:
+            raise CommandError(f"redaction failed ({exc}); nothing was printed") from None
+    utf8_stdout()
+    sys.stdout.write(note + "\n")
+    return EXIT_OK
+
+
+def cmd_redact(args: argparse.Namespace, ctx: Context) -> int:
+    from flowdesk.core.redact import RedactionError, redact
+
+    data = sys.stdin.buffer.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad_input(f"stdin: not UTF-8 text (bad byte at offset {exc.start})")
+    categories = args.only if args.only else ctx.settings.enabled_redactions
+    try:
+        result = redact(text, categories)
+    except ValueError as exc:
+        bad_input(str(exc))
+    except RedactionError as exc:
+        raise CommandError(f"redaction failed ({exc}); nothing was printed") from None
+    utf8_stdout()
+    sys.stdout.write(result.text)
+    sys.stdout.flush()
+    sys.stderr.write(json.dumps(result.counts) + "\n")
+    return EXIT_OK
