@@ -478,7 +478,7 @@ class ConnectWiseClient:
             response = self._http.send(request)
         except httpx.HTTPError as exc:
             log.debug("%s %s -> %s", method, path, type(exc).__name__)
-            failure = self._transport_error(exc, method, op, request.url.host)
+            failure = self._transport_error(exc, method, op, request.url.netloc.decode("ascii", "replace"))
         if failure is not None:
             raise failure  # outside the except block: no httpx exception (holding the headers) is chained
         log.debug(
