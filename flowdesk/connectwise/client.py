@@ -513,8 +513,9 @@ class ConnectWiseClient:
                     "Check the site address and that it serves https.",
                     tls=True,
                 )
-            return Offline(f"Cannot reach {host}: {_connect_reason(exc, chain)}. Nothing was sent; check your network "
-                           "connection and try again.")
+            reason = _connect_reason(exc, chain)
+            check = "the site address and your network connection" if "DNS" in reason else "your network connection"
+            return Offline(f"Cannot reach {host}: {reason}. Nothing was sent; check {check} and try again.")
         seconds = self._timeout.read
         if isinstance(exc, httpx.ReadTimeout | httpx.WriteTimeout):
             reason = f"no answer within {_seconds(seconds)}"

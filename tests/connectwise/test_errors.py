@@ -321,7 +321,8 @@ def test_nothing_sent_is_offline(make_client, exc, reason):
         post(c)
     err = info.value
     assert err.kind == "offline" and err.tls is False and err.may_have_stored is False
-    assert str(err) == f"Cannot reach na.myconnectwise.net: {reason}. Nothing was sent; check your network connection and try again."
+    check = "the site address and your network connection" if "DNS" in reason else "your network connection"
+    assert str(err) == f"Cannot reach na.myconnectwise.net: {reason}. Nothing was sent; check {check} and try again."
     assert err.__cause__ is None and err.__context__ is None
 
 
