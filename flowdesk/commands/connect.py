@@ -1,0 +1,208 @@
+"""``flowdesk connect`` (sign in to ConnectWise and save the account) and ``flowdesk whoami``.
+
+The private key is read from stdin (or typed at a hidden prompt), never taken from the command line,
+where other users could read it in the process list and the shell would keep it in its history.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from pathlib import Path
+
+from flowdesk.commands.base import EXIT_OK, CommandError, Context, bad_input, print_json, utf8_stdout
+
+NO_ACCOUNT = "No ConnectWise account yet: run `flowdesk connect …` or open Settings"
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "connect",
+        parents=[common],
+        help="sign in to ConnectWise with your API keys and save the account",
+        description="Test your ConnectWise API keys, show who you are and what you may do, then save the account "
+        "(keys in the OS keyring, the rest in the settings). Nothing is saved when the test fails. "
+        "Example: printf '%s' \"$KEY\" | flowdesk connect --site na.myconnectwise.net --company acme "
+        "--public-key PUBKEY --private-key-stdin",
+    )
+    p.add_argument("--site", required=True, help="your ConnectWise address: a login URL, na.myconnectwise.net, or the API host")
+    p.add_argument("--company", required=True, help="the company ID you type when you sign in to ConnectWise")
+    p.add_argument("--public-key", required=True, help="from My Account → API Keys")
+    p.add_argument(
+        "--private-key-stdin",
+        action="store_true",
+        help="read the private key from stdin (required: FlowDesk never takes it on the command line)",
+    )
+    p.add_argument("--client-id", help="a ConnectWise clientId to send instead of FlowDesk's own")
+    p.add_argument("--ca-file", type=Path, help="a PEM file of the certificate authority of an on-premise server")
+    p.set_defaults(func=cmd_connect)
+
+    w = sub.add_parser(
+        "whoami",
+        parents=[common],
+        help="show who your saved ConnectWise keys belong to and what they may do",
+        description="Test the saved ConnectWise account and print who you are and what you may do.",
+    )
+    w.add_argument("--json", action="store_true", help="print member, site and permissions as one JSON object")
+    w.set_defaults(func=cmd_whoami)
+
+
+def _read_private_key() -> str:
+    from flowdesk.logs import register_secret
+
+    stream = sys.stdin
+    if stream is None or stream.closed:
+        bad_input("no stdin to read the private key from")
+    if stream.isatty():
+        import getpass
+
+        data = getpass.getpass("ConnectWise private key: ")
+    else:
+        data = stream.read()
+    key = data.strip()
+    register_secret(key)
+    if not key:
+        bad_input("the private key on stdin is empty")
+    if any(c.isspace() for c in key) or not key.isprintable():
+        bad_input("the private key on stdin must be one line without spaces")
+    return key
+
+
+def _nothing_saved(exc: Exception) -> str:
+    text = str(exc)
+    return f"{text}{'' if text.endswith('.') else '.'} Nothing was saved."
+
+
+def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:
+    from flowdesk.connectwise.client import ConnectWiseClient
+    from flowdesk.connectwise.errors import ConnectWiseError
+    from flowdesk.connectwise.site import SiteConfigError, check_company, site_host
+    from flowdesk.core.settings import ConnectWiseProfile, save_settings
+    from flowdesk.credentials import CredentialError, CredentialStore, connectwise_profile_key
+
+    if not args.private_key_stdin:
+        bad_input("give the private key on stdin with --private-key-stdin (FlowDesk never takes it on the command line)")
+    try:
+        site = args.site.strip()
+        host = site_host(site)
+        company = check_company(args.company)
+    except SiteConfigError as exc:
+        bad_input(str(exc))
+    public_key = (args.public_key or "").strip()
+    if not public_key:
+        bad_input("--public-key is empty: copy it from My Account → API Keys")
+    ca_file: str | None = None
+    if args.ca_file is not None:
+        path = args.ca_file.expanduser().resolve()
+        if not path.is_file():
+            bad_input(f"--ca-file {path}: no such file")
+        ca_file = str(path)
+    private_key = _read_private_key()
+
+    try:
+        client = ConnectWiseClient(site, company, public_key, private_key, client_id=args.client_id, ca_file=ca_file)
+    except SiteConfigError as exc:
+        bad_input(str(exc))
+    with client:
+        try:
+            report = client.test_connection()
+        except ConnectWiseError as exc:
+            raise CommandError(_nothing_saved(exc)) from None
+
+    settings = ctx.settings
+    previous = settings.connectwise
+    previous_key: str | None = None
+    if previous.configured:
+        try:
+            previous_key = connectwise_profile_key(previous.site, previous.company)
+        except ValueError:
+            previous_key = None
+    profile_key = connectwise_profile_key(site, company)
+    store = CredentialStore()
+    try:
+        store.save_connectwise_keys(profile_key, public_key, private_key)
+    except CredentialError as exc:
+        raise CommandError(_nothing_saved(exc)) from None
+
+    settings.connectwise = ConnectWiseProfile(
+        site=site,
+        company=company,
+        api_host=report.site.api_host,
+        codebase=report.site.codebase,
+        client_id=(args.client_id or "").strip() or None,
+        ca_file=ca_file,
+        member_identifier=report.member.identifier,
+        member_name=report.member.name,
+    )
+    try:
+        save_settings(settings, ctx.paths.settings_file)
+    except OSError as exc:
+        if profile_key != previous_key:
+            with contextlib.suppress(CredentialError):
+                store.delete_connectwise_keys(profile_key)
+        raise CommandError(f"cannot write the settings ({exc.strerror or exc}); the account was not saved") from None
+
+    if previous_key and previous_key != profile_key:
+        try:
+            store.delete_connectwise_keys(previous_key)  # the replaced account's keys do not linger
+        except CredentialError as exc:
+            print(f"flowdesk: warning: the previous account's keys are still in the keyring: {exc}", file=sys.stderr)
+
+    utf8_stdout()
+    print(report.summary())
+    print(f"Saved the ConnectWise account {company} on {host}; keys are in the OS keyring ({store.backend_name()}).")
+    return EXIT_OK
+
+
+def cmd_whoami(args: argparse.Namespace, ctx: Context) -> int:
+    from flowdesk.connectwise.client import ConnectWiseClient
+    from flowdesk.connectwise.errors import ConnectWiseError
+    from flowdesk.connectwise.site import SiteConfigError, site_host
+    from flowdesk.credentials import CredentialError, CredentialStore, connectwise_profile_key
+
+    profile = ctx.settings.connectwise
+    if not profile.configured:
+        raise CommandError(NO_ACCOUNT)
+    try:
+        profile_key = connectwise_profile_key(profile.site, profile.company)
+        host = site_host(profile.site)
+    except SiteConfigError as exc:
+        raise CommandError(f"The saved ConnectWise account is unusable ({exc}): run `flowdesk connect …` again") from None
+    try:
+        keys = CredentialStore().load_connectwise_keys(profile_key)
+    except CredentialError as exc:
+        raise CommandError(str(exc)) from None
+    if keys is None:
+        raise CommandError(
+            f"No ConnectWise keys in the OS keyring for {profile.company} on {host}: run `flowdesk connect …` or open Settings"
+        )
+    try:
+        client = ConnectWiseClient(
+            profile.site,
+            profile.company,
+            keys.public_key,
+            keys.private_key,
+            client_id=profile.client_id,
+            ca_file=profile.ca_file,
+        )
+    except SiteConfigError as exc:
+        raise CommandError(f"The saved ConnectWise account is unusable ({exc}): run `flowdesk connect …` again") from None
+    with client:
+        try:
+            report = client.test_connection()
+        except ConnectWiseError as exc:
+            raise CommandError(str(exc)) from None
+    utf8_stdout()
+    if args.json:
+        print_json(
+            {
+                "member": report.member.model_dump(mode="json"),
+                "site": report.site.model_dump(mode="json"),
+                "permissions": report.permissions.model_dump(mode="json"),
+                "summary": report.summary(),
+            }
+        )
+    else:
+        print(report.summary())
+    return EXIT_OK

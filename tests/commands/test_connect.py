@@ -1,0 +1,222 @@
+"""``flowdesk connect`` and ``flowdesk whoami`` against the fake ConnectWise on a real loopback socket.
+
+In-process runs (the autouse in-memory keyring) cover exit codes and messages; subprocess runs use the
+private Secret Service (``real_keyring``) and check that the private key is nowhere it should not be.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flowdesk.cli import main
+from flowdesk.core.settings import load_settings
+from flowdesk.credentials import SERVICE, CredentialStore, connectwise_profile_key
+from flowdesk.paths import AppPaths
+from tests.connectwise.fake import COMPANY, PRIVATE, PUBLIC, FakeConnectWise, default_security, serve
+
+
+@pytest.fixture
+def fake() -> FakeConnectWise:
+    return FakeConnectWise()
+
+
+@pytest.fixture
+def site(fake):
+    with serve(fake) as base:
+        yield base
+
+
+def run(argv: list[str], stdin: str = "", monkeypatch=None) -> int:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    return main(argv)
+
+
+def connect_args(site: str, *extra: str, company: str = COMPANY, public: str = PUBLIC) -> list[str]:
+    return ["connect", "--site", site, "--company", company, "--public-key", public, "--private-key-stdin", *extra]
+
+
+def settings_file() -> Path:
+    return AppPaths.from_env().settings_file
+
+
+def files_under(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+# ---------------------------------------------------------------- in-process
+
+
+def test_connect_saves_profile_and_keys(site, fake, monkeypatch, capsys, memory_keyring):
+    code = run(connect_args(site, "--client-id", fake.client_id), PRIVATE + "\n", monkeypatch)
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    host = site.removeprefix("http://")
+    assert out.splitlines() == [
+        f"Signed in as Dana Whitfield (dwhitfield) on {host} — can add notes and time",
+        f"Saved the ConnectWise account acme on {host}; keys are in the OS keyring (tests.plugins.keyring.MemoryKeyring).",
+    ]
+    profile = load_settings(settings_file()).settings.connectwise
+    assert (profile.site, profile.company, profile.api_host, profile.codebase) == (site, "acme", host, "v2025_1/")
+    assert (profile.member_identifier, profile.member_name, profile.client_id, profile.ca_file) == (
+        "dwhitfield",
+        "Dana Whitfield",
+        fake.client_id,
+        None,
+    )
+    keys = CredentialStore().load_connectwise_keys(connectwise_profile_key(site, "acme"))
+    assert (keys.public_key, keys.private_key) == (PUBLIC, PRIVATE)
+    assert PRIVATE not in settings_file().read_text()
+
+    assert run(["whoami"], "", monkeypatch) == 0
+    assert capsys.readouterr().out == f"Signed in as Dana Whitfield (dwhitfield) on {host} — can add notes and time\n"
+    assert run(["whoami", "--json"], "", monkeypatch) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["member"]["identifier"] == "dwhitfield" and doc["member"]["time_zone"] == "Eastern Standard Time"
+    assert doc["site"]["api_base"] == f"{site}/v2025_1/apis/3.0" and doc["site"]["company"] == "acme"
+    assert doc["permissions"] == {"can_add_notes": True, "can_add_time": True, "missing": []}
+
+
+def test_connect_with_missing_rights_still_saves_and_says_what_is_missing(site, fake, monkeypatch, capsys):
+    fake.security = default_security(time="None")
+    assert run(connect_args(site), PRIVATE, monkeypatch) == 0
+    out = capsys.readouterr().out
+    assert "can add notes, but not time (missing Time & Expense › Time Entry: Add)" in out
+
+
+def test_wrong_key_exits_1_with_one_line_and_saves_nothing(site, monkeypatch, capsys, memory_keyring):
+    code = run(connect_args(site), "wrongwrongwrong1", monkeypatch)
+    out, err = capsys.readouterr()
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("flowdesk: ConnectWise rejected your API keys (HTTP 401) for company 'acme'.")
+    assert err.rstrip().endswith("Nothing was saved.")
+    assert not settings_file().exists()
+    assert memory_keyring.entries == {}
+
+
+def test_unknown_company_exits_1(site, monkeypatch, capsys):
+    assert run(connect_args(site, company="acmee"), PRIVATE, monkeypatch) == 1
+    host = site.removeprefix("http://")
+    assert capsys.readouterr().err == (
+        f"flowdesk: ConnectWise has no company 'acmee' on {host} — check the company ID you sign in with. Nothing was saved.\n"
+    )
+
+
+def test_unreachable_site_exits_1(monkeypatch, capsys):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert run(connect_args(f"http://127.0.0.1:{port}"), PRIVATE, monkeypatch) == 1
+    assert "the connection was refused" in capsys.readouterr().err
+    assert not settings_file().exists()
+
+
+def test_no_keyring_exits_1_and_saves_nothing(site, monkeypatch, capsys):
+    import keyring
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())
+    assert run(connect_args(site), PRIVATE, monkeypatch) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        "flowdesk: No OS keyring is available: install and start GNOME Keyring or KWallet (Secret Service), then try "
+        "again. FlowDesk never stores keys in a plain file. Nothing was saved.\n"
+    )
+    assert not settings_file().exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin", "words"),
+    [
+        (["connect", "--site", "x.example.com", "--company", "acme", "--public-key", "p"], PRIVATE, "--private-key-stdin"),
+        (connect_args("http://127.0.0.1:1"), "", "the private key on stdin is empty"),
+        (connect_args("http://127.0.0.1:1"), "   \n", "the private key on stdin is empty"),
+        (connect_args("http://127.0.0.1:1"), "two words", "one line without spaces"),
+        (connect_args("http://cw.example.com"), PRIVATE, "https://"),
+        (connect_args(""), PRIVATE, "Enter your ConnectWise address"),
+        (connect_args("na.myconnectwise.net", company=" "), PRIVATE, "company ID"),
+        (connect_args("na.myconnectwise.net", public=" "), PRIVATE, "--public-key is empty"),
+        (connect_args("na.myconnectwise.net", "--ca-file", "/nonexistent/ca.pem"), PRIVATE, "no such file"),
+    ],
+)
+def test_bad_input_exits_2(argv, stdin, words, monkeypatch, capsys):
+    assert run(argv, stdin, monkeypatch) == 2
+    err = capsys.readouterr().err
+    assert words in err and PRIVATE not in err
+    assert not settings_file().exists()
+
+
+def test_missing_required_option_is_a_usage_error(monkeypatch, capsys):
+    with pytest.raises(SystemExit) as info:
+        run(["connect", "--site", "na.myconnectwise.net"], PRIVATE, monkeypatch)
+    assert info.value.code == 2
+
+
+def test_reconnecting_to_another_account_removes_the_old_keys(site, fake, monkeypatch, capsys, memory_keyring):
+    assert run(connect_args(site), PRIVATE, monkeypatch) == 0
+    old = connectwise_profile_key(site, "acme")
+    assert (SERVICE, old) in memory_keyring.entries
+    other = FakeConnectWise(company="globex")
+    with serve(other) as other_site:
+        assert run(connect_args(other_site, company="globex"), PRIVATE, monkeypatch) == 0
+    assert (SERVICE, old) not in memory_keyring.entries
+    assert (SERVICE, connectwise_profile_key(other_site, "globex")) in memory_keyring.entries
+    assert load_settings(settings_file()).settings.connectwise.company == "globex"
+
+
+def test_whoami_without_an_account(monkeypatch, capsys):
+    assert run(["whoami"], "", monkeypatch) == 1
+    assert capsys.readouterr().err == "flowdesk: No ConnectWise account yet: run `flowdesk connect …` or open Settings\n"
+
+
+def test_whoami_without_keys_or_with_revoked_keys(site, fake, monkeypatch, capsys, memory_keyring):
+    assert run(connect_args(site), PRIVATE, monkeypatch) == 0
+    capsys.readouterr()
+    fake.private_key = "regenerated00001"  # the keys were revoked in ConnectWise
+    assert run(["whoami"], "", monkeypatch) == 1
+    assert "regenerate them under My Account → API Keys" in capsys.readouterr().err
+    memory_keyring.entries.clear()
+    assert run(["whoami"], "", monkeypatch) == 1
+    host = site.removeprefix("http://")
+    assert capsys.readouterr().err == (
+        f"flowdesk: No ConnectWise keys in the OS keyring for acme on {host}: run `flowdesk connect …` or open Settings\n"
+    )
+
+
+# ---------------------------------------------------------------- subprocesses on the real Secret Service
+
+
+@pytest.mark.real_keyring
+def test_connect_and_whoami_as_subprocesses_never_expose_the_private_key(site, secret_service, flowdesk_home, real_keyring):
+    env = dict(secret_service.env, FLOWDESK_HOME=str(flowdesk_home), PYTHONIOENCODING="utf-8")
+    argv = [sys.executable, "-m", "flowdesk", "connect", "-v", "--site", site, "--company", COMPANY, "--public-key", PUBLIC, "--private-key-stdin"]
+    assert not any(PRIVATE in a for a in argv)
+    done = subprocess.run(argv, input=PRIVATE + "\n", env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Signed in as Dana Whitfield (dwhitfield)" in done.stdout
+    assert "keyring.backends.SecretService.Keyring" in done.stdout
+    assert PRIVATE not in done.stdout and PRIVATE not in done.stderr
+
+    who = subprocess.run([sys.executable, "-m", "flowdesk", "whoami", "-v", "--json"], env=env, capture_output=True, text=True, timeout=120)
+    assert who.returncode == 0, who.stderr
+    assert json.loads(who.stdout)["member"]["identifier"] == "dwhitfield"
+    assert PRIVATE not in who.stdout and PRIVATE not in who.stderr
+
+    log = next(flowdesk_home.rglob("flowdesk.log")).read_text()
+    assert "/apis/3.0/system/myMembers/info -> 200" in log  # DEBUG request lines were written
+    files = files_under(flowdesk_home)
+    assert any(p.name == "settings.json" for p in files) and any(p.suffix == ".log" for p in files)
+    for path in files:
+        assert PRIVATE.encode() not in path.read_bytes(), path
+    # it is in the keyring, where it belongs
+    stored = CredentialStore(real_keyring).load_connectwise_keys(connectwise_profile_key(site, COMPANY))
+    assert stored is not None and stored.private_key == PRIVATE
+    CredentialStore(real_keyring).delete_connectwise_keys(connectwise_profile_key(site, COMPANY))

@@ -1,0 +1,397 @@
+"""Every error class, from the answers and transport failures of reference §8, with its exact words."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+import socket
+import ssl
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from flowdesk.connectwise.bodies import TicketRef, note_body
+from flowdesk.connectwise.errors import (
+    ERROR_CLASSES,
+    Ambiguous,
+    AuthError,
+    ConnectWiseError,
+    NotFound,
+    Offline,
+    PermissionDenied,
+    RateLimited,
+    ServerError,
+    ValidationFailed,
+    parse_retry_after,
+)
+from tests.connectwise.fake import NOTE_NEEDS_FLAG, SECURITY_403, SERVER_500, html_response, json_response
+
+NOTES = r"/service/tickets/48211/notes"
+TIME = r"/time/entries"
+RID = {"x-cw-request-id": "7f3a-11"}
+TIME_BODY = {"chargeToId": 48211, "chargeToType": "ServiceTicket", "timeStart": "2026-11-18T14:00:00Z", "actualHours": 1.0}
+
+
+def post(client):
+    return client.post_note(TicketRef(48211), note_body("Restarted the spooler.", "internal"))
+
+
+def raising(exc: Exception):
+    def handler(request):
+        raise exc
+
+    return handler
+
+
+# ---------------------------------------------------------------- 401
+
+
+def test_401_is_auth_error_with_regenerate_advice(client, fake):
+    fake.on("POST", NOTES, json_response(401, {"code": "Unauthorized", "message": "Unauthorized"}, RID))
+    with pytest.raises(AuthError) as info:
+        post(client)
+    err = info.value
+    assert (err.kind, err.status, err.request_id, err.server_code) == ("auth", 401, "7f3a-11", "Unauthorized")
+    assert str(err) == (
+        "ConnectWise rejected your API keys (HTTP 401) for company 'acme'. Check the company ID; if the keys were "
+        "deleted or changed, regenerate them under My Account → API Keys and enter them in Settings. (request id 7f3a-11)"
+    )
+
+
+def test_wrong_keys_against_the_fake_are_401(make_client):
+    with pytest.raises(AuthError):
+        make_client(private_key="wrongwrongwrong1").who_am_i()
+
+
+@pytest.mark.parametrize("status", [200, 500])
+def test_user_not_authenticated_is_auth_error_whatever_the_status(client, fake, status):
+    # §8: "UserNotAuthenticated comes as code:"ConnectWiseApi", message:"UserNotAuthenticated""
+    fake.on("GET", r"/system/myMembers/info", json_response(status, {"code": "ConnectWiseApi", "message": "UserNotAuthenticated"}))
+    with pytest.raises(AuthError) as info:
+        client.who_am_i()
+    assert info.value.server_message == "UserNotAuthenticated"
+
+
+# ---------------------------------------------------------------- 403
+
+
+def test_403_on_a_note_names_the_service_ticket_right(client, fake):
+    fake.on("POST", NOTES, json_response(403, SECURITY_403, RID))
+    with pytest.raises(PermissionDenied) as info:
+        post(client)
+    err = info.value
+    assert err.kind == "permission" and err.missing_right == "Service Desk › Service Tickets: Add"
+    assert str(err) == (
+        "Your ConnectWise security role does not allow you to add a note to ticket #48211: ask your ConnectWise "
+        "administrator for “Service Desk › Service Tickets: Add”. ConnectWise said: You do not have security "
+        "permission to perform this action. (request id 7f3a-11)"
+    )
+
+
+def test_403_on_a_time_entry_names_the_time_entry_right(client, fake):
+    fake.on("POST", TIME, json_response(403, SECURITY_403))
+    with pytest.raises(PermissionDenied) as info:
+        client.create_time_entry(TIME_BODY)
+    assert info.value.missing_right == "Time & Expense › Time Entry: Add"
+    assert "add a time entry on ticket #48211: ask your ConnectWise administrator for “Time & Expense › Time Entry: Add”" in str(info.value)
+
+
+def test_403_on_a_project_note_and_on_reads(client, fake):
+    fake.on("POST", r"/project/tickets/31207/notes", json_response(403, SECURITY_403))
+    with pytest.raises(PermissionDenied, match="“Project › Project Tickets: Add”"):
+        client.post_note(TicketRef(31207, "project"), note_body("x", "internal"))
+    fake.on("GET", r"/service/tickets/48211", json_response(403, SECURITY_403))
+    with pytest.raises(PermissionDenied, match="read ticket #48211: ask your ConnectWise administrator for “Service Desk › Service Tickets: Inquire”"):
+        client.get_ticket(48211)
+    fake.on("GET", r"/system/mySecurity", json_response(403, {"code": "Security"}))
+    with pytest.raises(PermissionDenied, match="read your security settings: ask your ConnectWise administrator to check your security role.$"):
+        client.my_permissions()
+
+
+# ---------------------------------------------------------------- 404
+
+
+def test_404_is_not_found(client, fake):
+    fake.on("GET", r"/service/tickets/1/notes", json_response(404, {"code": "NotFound", "message": "Ticket 1 not found"}, RID))
+    with pytest.raises(NotFound) as info:
+        client.recent_notes(TicketRef(1))
+    err = info.value
+    assert (err.kind, err.status, err.server_code) == ("not_found", 404, "NotFound")
+    assert str(err) == (
+        "ConnectWise has no service ticket #1, or your account cannot see it (ConnectWise said: Ticket 1 not found) (request id 7f3a-11)"
+    )
+
+
+# ---------------------------------------------------------------- 400 and other 4xx
+
+
+def test_400_quotes_connectwise_verbatim_with_its_code(client, fake):
+    fake.on("POST", NOTES, json_response(400, NOTE_NEEDS_FLAG))
+    with pytest.raises(ValidationFailed) as info:
+        post(client)
+    err = info.value
+    assert err.kind == "validation" and err.server_code == "InvalidObject"
+    assert err.server_message == "Please choose where to display the notes in order to save this record."
+    assert str(err) == (
+        "ConnectWise did not accept the note: Please choose where to display the notes in order to save this record. (InvalidObject)"
+    )
+
+
+def test_the_real_400_from_a_note_without_a_flag(client, fake):
+    with pytest.raises(ValidationFailed, match="Please choose where to display the notes"):
+        client.post_note(TicketRef(48211), {"text": "only text"})
+
+
+def test_400_with_several_errors_and_with_null_errors(client, fake):
+    envelope = {  # §5: bad reference inside a body
+        "code": "InvalidObject",
+        "message": "schedule object is invalid",
+        "errors": [
+            {"code": "NotFound", "message": "Activity 123456 not found", "resource": "schedule", "field": "objectId"},
+            {"code": "UnsupportedFormat", "message": "Unsupported format applied to startDate"},
+        ],
+    }
+    fake.on("POST", TIME, json_response(400, envelope))
+    with pytest.raises(ValidationFailed) as info:
+        client.create_time_entry(TIME_BODY)
+    assert info.value.server_message == "Activity 123456 not found; Unsupported format applied to startDate"
+    assert str(info.value).startswith("ConnectWise did not accept the time entry: Activity 123456 not found;")
+    fake.on("POST", TIME, json_response(400, {"code": "ConnectWiseApi", "message": "String was not recognized as a valid Boolean.", "errors": None}))
+    with pytest.raises(ValidationFailed, match="String was not recognized as a valid Boolean. \\(ConnectWiseApi\\)"):
+        client.create_time_entry(TIME_BODY)
+
+
+@pytest.mark.parametrize("status", [405, 409, 413, 422])
+def test_other_4xx_are_permanent_validation_failures(client, fake, status):
+    fake.on("POST", NOTES, httpx.Response(status, content=b""))
+    with pytest.raises(ValidationFailed) as info:
+        post(client)
+    assert str(info.value) == f"ConnectWise did not accept the request to add a note to ticket #48211 (HTTP {status})"
+
+
+# ---------------------------------------------------------------- 429
+
+
+def test_429_with_retry_after_seconds(client, fake):
+    fake.on("POST", NOTES, json_response(429, {"error": "ConnectWiseAPI"}, {"Retry-After": "120"}))
+    with pytest.raises(RateLimited) as info:
+        post(client)
+    err = info.value
+    assert err.kind == "rate_limited" and err.retry_after == 120.0
+    assert str(err) == "ConnectWise is receiving too many requests (HTTP 429): wait 2 minutes before trying again."
+
+
+def test_429_with_an_http_date_and_without_retry_after(client, fake):
+    fake.on("GET", r"/system/myMembers/info", httpx.Response(429, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}))
+    with pytest.raises(RateLimited) as info:
+        client.who_am_i()
+    assert info.value.retry_after == 0.0  # a date in the past: no wait
+    fake.on("GET", r"/system/myMembers/info", html_response(429))
+    with pytest.raises(RateLimited) as info:
+        client.who_am_i()
+    assert info.value.retry_after is None
+    assert str(info.value).endswith("wait a minute before trying again.")
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("30", 30.0),
+        (" 1.5 ", 1.5),
+        ("-5", 0.0),
+        ("Wed, 18 Nov 2026 14:02:41 GMT", 30.0),
+        ("Wed, 18 Nov 2026 14:00:00 GMT", 0.0),
+        ("soon", None),
+        ("", None),
+        (None, None),
+        ("nan", None),
+    ],
+)
+def test_parse_retry_after(value, seconds):
+    now = datetime(2026, 11, 18, 14, 2, 11, tzinfo=UTC)
+    assert parse_retry_after(value, now=now) == seconds
+
+
+# ---------------------------------------------------------------- 5xx
+
+
+def test_500_on_a_post_may_have_stored(client, fake):
+    fake.on("POST", NOTES, json_response(500, SERVER_500, RID))
+    with pytest.raises(ServerError) as info:
+        post(client)
+    err = info.value
+    assert err.kind == "server" and err.may_have_stored is True and err.status == 500
+    assert str(err) == (
+        "ConnectWise had a problem answering the request to add a note to ticket #48211 (HTTP 500: A timeout has "
+        "occured. Please try again.). The note may have been saved anyway. Check ticket #48211 before sending it "
+        "again. (request id 7f3a-11)"
+    )
+
+
+def test_503_on_a_get_did_not_store(client, fake):
+    fake.on("GET", r"/system/myMembers/info", httpx.Response(503, headers={"Retry-After": "60"}))
+    with pytest.raises(ServerError) as info:
+        client.who_am_i()
+    assert info.value.may_have_stored is False and info.value.retry_after == 60.0
+    assert str(info.value) == (
+        "ConnectWise had a problem answering the request to read your ConnectWise member record (HTTP 503). Try again in a few minutes."
+    )
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_html_502_is_readable(client, fake, method):
+    fake.on(method, NOTES, html_response(502))
+    with pytest.raises(ServerError) as info:
+        post(client) if method == "POST" else client.recent_notes(TicketRef(48211))
+    assert str(info.value).startswith(
+        "ConnectWise answered with an HTML page (HTTP 502) instead of JSON — the site may be down or the address wrong."
+    )
+    assert info.value.may_have_stored is (method == "POST")
+
+
+def test_redirect_is_not_followed(client, fake):
+    fake.on("POST", NOTES, httpx.Response(302, headers={"Location": "https://na.myconnectwise.net/login"}))
+    with pytest.raises(ServerError) as info:
+        post(client)
+    assert info.value.may_have_stored is False
+    assert str(info.value) == (
+        "ConnectWise redirected the request to add a note to ticket #48211 (HTTP 302 to na.myconnectwise.net) "
+        "instead of answering — the site address may be wrong"
+    )
+    assert [r.method for r in fake.api_requests()] == ["POST"]  # a redirected POST never becomes a GET
+
+
+# ---------------------------------------------------------------- unusable 2xx
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        html_response(201),
+        httpx.Response(201, content=b"\x00\xffgarbage"),
+        httpx.Response(201, content=b""),
+        json_response(201, {"text": "no id"}),
+        json_response(201, [1, 2]),
+    ],
+)
+def test_unusable_2xx_to_a_post_is_ambiguous(client, fake, response):
+    fake.on("POST", NOTES, response)
+    with pytest.raises(Ambiguous) as info:
+        post(client)
+    err = info.value
+    assert err.kind == "ambiguous" and err.may_have_stored is True
+    assert "may or may not have been saved. Check ticket #48211 before sending it again." in str(err)
+
+
+def test_unusable_2xx_to_a_time_entry_is_ambiguous(client, fake):
+    fake.on("POST", TIME, html_response(200))
+    with pytest.raises(Ambiguous, match="ConnectWise answered the time entry with an HTML page \\(HTTP 200\\)"):
+        client.create_time_entry(TIME_BODY)
+
+
+def test_garbage_2xx_to_a_get_is_a_server_error(client, fake):
+    fake.on("GET", r"/system/myMembers/info", httpx.Response(200, content=b"{not json"))
+    with pytest.raises(ServerError, match="something that is not JSON \\(HTTP 200\\)"):
+        client.who_am_i()
+
+
+# ---------------------------------------------------------------- transport failures (MockTransport)
+
+
+def connect_error(cause: BaseException) -> httpx.ConnectError:
+    try:
+        raise httpx.ConnectError(str(cause)) from cause
+    except httpx.ConnectError as exc:
+        return exc
+
+
+@pytest.mark.parametrize(
+    ("exc", "reason"),
+    [
+        (connect_error(socket.gaierror(-2, "Name or service not known")), "its name could not be resolved (DNS)"),
+        (connect_error(ConnectionRefusedError(111, "Connection refused")), "the connection was refused"),
+        (httpx.ConnectTimeout("timed out"), "the connection timed out"),
+        (connect_error(OSError(101, "Network is unreachable")), "the network is unreachable"),
+    ],
+)
+def test_nothing_sent_is_offline(make_client, exc, reason):
+    c = make_client(transport=httpx.MockTransport(raising(exc)))
+    with pytest.raises(Offline) as info:
+        post(c)
+    err = info.value
+    assert err.kind == "offline" and err.tls is False and err.may_have_stored is False
+    check = "the site address and your network connection" if "DNS" in reason else "your network connection"
+    assert str(err) == f"Cannot reach na.myconnectwise.net: {reason}. Nothing was sent; check {check} and try again."
+    assert err.__cause__ is None and err.__context__ is None
+
+
+def test_tls_verification_failure_says_so(make_client):
+    cert = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate")
+    cert.verify_message = "self-signed certificate"
+    c = make_client(transport=httpx.MockTransport(raising(connect_error(cert))))
+    with pytest.raises(Offline) as info:
+        c.discover()
+    assert info.value.tls is True
+    assert "offline" not in str(info.value).lower()
+    assert str(info.value).startswith(
+        "Could not open a secure connection to na.myconnectwise.net: its TLS certificate could not be verified (self-signed certificate)."
+    )
+
+
+def test_api_post_after_discovery(fake, make_client):
+    """Discovery works, then the network fails at the POST: timeouts and closed connections."""
+    state = {"fail": None}
+
+    def handler(request):
+        if state["fail"] is not None and "/apis/3.0/" in request.url.path:
+            raise state["fail"]
+        return fake.handler(request)
+
+    c = make_client(transport=httpx.MockTransport(handler), timeout=httpx.Timeout(10.0, read=30.0))
+    c.discover()
+    state["fail"] = httpx.ReadTimeout("timed out")
+    with pytest.raises(Ambiguous) as info:
+        post(c)
+    assert str(info.value) == (
+        "ConnectWise did not answer after the note was sent (no answer within 30 seconds), so it may or may not "
+        "have been saved. Check ticket #48211 before sending it again."
+    )
+    state["fail"] = httpx.RemoteProtocolError("Server disconnected without sending a response.")
+    with pytest.raises(Ambiguous, match="the connection was closed before an answer came"):
+        c.create_time_entry(TIME_BODY)
+    state["fail"] = httpx.ReadTimeout("timed out")
+    with pytest.raises(ServerError) as info:  # a read that timed out stored nothing
+        c.recent_notes(TicketRef(48211))
+    assert info.value.may_have_stored is False
+    assert str(info.value) == (
+        "ConnectWise did not answer the request to read the notes of ticket #48211 (no answer within 30 seconds). Try again in a few minutes."
+    )
+
+
+# ---------------------------------------------------------------- the classes themselves
+
+
+def test_hierarchy_and_kinds():
+    kinds = {cls.__name__: cls.kind for cls in ERROR_CLASSES}
+    assert kinds == {
+        "AuthError": "auth",
+        "PermissionDenied": "permission",
+        "NotFound": "not_found",
+        "CompanyNotFound": "not_found",
+        "ValidationFailed": "validation",
+        "RateLimited": "rate_limited",
+        "ServerError": "server",
+        "Offline": "offline",
+        "Ambiguous": "ambiguous",
+    }
+    assert all(issubclass(cls, ConnectWiseError) for cls in ERROR_CLASSES)
+
+
+@pytest.mark.parametrize("cls", ERROR_CLASSES)
+def test_errors_survive_pickle_and_copy(cls):
+    err = cls("what happened", status=500, request_id="r1", retry_after=3.0, server_code="X", server_message="m")
+    for clone in (pickle.loads(pickle.dumps(err)), copy.copy(err)):
+        assert type(clone) is cls and str(clone) == "what happened (request id r1)"
+        assert (clone.status, clone.retry_after, clone.server_code, clone.kind) == (500, 3.0, "X", cls.kind)
+    assert repr(err).startswith(f"{cls.__name__}('what happened'")
