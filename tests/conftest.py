@@ -27,6 +27,8 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "resources" / "samples"
 IN_CI = bool(os.environ.get("CI"))
 
+pytest_plugins = ["tests.plugins.sandbox"]
+
 
 def require(ok: bool, what: str) -> None:
     """Skip (laptop) or fail (CI) when a real component is missing."""

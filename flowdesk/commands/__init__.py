@@ -7,4 +7,5 @@ does not pay for them at start-up.
 
 COMMAND_MODULES = (
     "flowdesk.commands.notes",
+    "flowdesk.commands.sandbox",
 )

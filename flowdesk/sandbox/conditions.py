@@ -17,7 +17,9 @@ Semantics the reference does not spell out (chosen to behave like the SQL Server
 
 * string comparisons (``=``, ``!=``, ``contains``, ``like``) are case-insensitive;
 * ``like`` uses ``%`` as the wildcard (``*`` is accepted too, reference §7 [U] "like \"john@*\"");
-* a comparison with a missing/``null`` value is false (``!=`` included), except ``= null`` / ``!= null``;
+* a comparison with a missing/``null`` value is UNKNOWN (SQL's three-valued logic: ``!=``, ``not like``
+  and ``not (...)`` do not match it either), except ``= null`` / ``!= null``; a record matches when the
+  whole expression is true;
 * a value of the wrong type for the field (``closedFlag = 1``) is an error, with ConnectWise's text.
 
 :func:`compile_conditions` checks the field names and value types against a *schema* (field path → type)
@@ -239,9 +241,7 @@ class _Parser:
             self.advance()
             negate = True
         tok = self.tok
-        if tok.kind == "op" and not negate:
-            op = self.advance().value
-        elif tok.kind == "kw" and tok.value in ("contains", "like", "in"):
+        if (tok.kind == "op" and not negate) or (tok.kind == "kw" and tok.value in ("contains", "like", "in")):
             op = self.advance().value
         else:
             raise _error(f"Expected an operator after '{field}' at position {tok.pos}, found '{self._show(tok)}'.")
@@ -362,12 +362,14 @@ def _coerce(actual: Any, literal: Any) -> tuple[Any, Any] | None:
     return None
 
 
-def _compare(op: str, actual: Any, literal: Any) -> bool:
+def _compare(op: str, actual: Any, literal: Any) -> bool | None:
+    """True / False, or None ("unknown", SQL's three-valued logic) when the record's value is null or
+    not comparable with the literal."""
     if literal is None:
         return (actual is None) if op == "=" else (actual is not None)
     pair = _coerce(actual, literal)
     if pair is None:
-        return False
+        return None
     a, b = pair
     if op == "=":
         return a == b
@@ -388,28 +390,52 @@ def _compare(op: str, actual: Any, literal: Any) -> bool:
     raise AssertionError(op)
 
 
-def _build(node: Any) -> Predicate:
+Tri = Callable[[Record], "bool | None"]
+
+
+def _negate(value: bool | None) -> bool | None:
+    return None if value is None else not value
+
+
+def _build(node: Any) -> Tri:
+    """A three-valued evaluator: None is SQL's UNKNOWN (and/or follow Kleene's rules)."""
     if isinstance(node, BoolOp):
         parts = [_build(p) for p in node.operands]
         if node.op == "and":
-            return lambda r: all(p(r) for p in parts)
-        return lambda r: any(p(r) for p in parts)
+
+            def and_(r: Record) -> bool | None:
+                results = [p(r) for p in parts]
+                if any(v is False for v in results):
+                    return False
+                return None if any(v is None for v in results) else True
+
+            return and_
+
+        def or_(r: Record) -> bool | None:
+            results = [p(r) for p in parts]
+            if any(v is True for v in results):
+                return True
+            return None if any(v is None for v in results) else False
+
+        return or_
     if isinstance(node, Not):
         inner = _build(node.operand)
-        return lambda r: not inner(r)
+        return lambda r: _negate(inner(r))
     cmp: Comparison = node
     if cmp.op == "in":
         values = cmp.value
 
-        def in_pred(r: Record) -> bool:
+        def in_pred(r: Record) -> bool | None:
             actual = lookup(r, cmp.field)
-            hit = any(_compare("=", actual, v) for v in values)
-            return hit != cmp.negate
+            results = [_compare("=", actual, v) for v in values]
+            hit: bool | None = True if any(v is True for v in results) else (None if any(v is None for v in results) else False)
+            return _negate(hit) if cmp.negate else hit
 
         return in_pred
 
-    def pred(r: Record) -> bool:
-        return _compare(cmp.op, lookup(r, cmp.field), cmp.value) != cmp.negate
+    def pred(r: Record) -> bool | None:
+        result = _compare(cmp.op, lookup(r, cmp.field), cmp.value)
+        return _negate(result) if cmp.negate else result
 
     return pred
 
@@ -423,7 +449,8 @@ def compile_conditions(text: str, schema: Schema | None = None) -> Predicate:
     node = parse_conditions(text)
     if schema is not None:
         _check(node, schema)
-    return _build(node)
+    tri = _build(node)
+    return lambda record: tri(record) is True
 
 
 def schema_of(template: Mapping[str, Any], prefix: str = "") -> dict[str, str]:

@@ -228,13 +228,13 @@ class _Handler(BaseHTTPRequestHandler):
 
         with state.cond:
             latency = state.config.latency_ms
-        if latency:
-            state.stopping.wait(latency / 1000.0)
+        entry["delays_ms"] = latency
+        state.sleep(latency / 1000.0)
         fault = state.take_fault(req.method, req.path)
         if fault is not None:
             entry["fault"] = fault.id
-            if fault.delay_ms:
-                state.stopping.wait(fault.delay_ms / 1000.0)
+            entry["delays_ms"] += fault.delay_ms + fault.delay_after_store_ms
+            state.sleep(fault.delay_ms / 1000.0)
             if fault.hold == "before_store" and not self._hold(state, req, entry, "before_store"):
                 return
             if fault.drop == "before_store":
@@ -246,8 +246,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             resp = self._safe(app.handle, req) if app is not None else json_response(404, {"detail": "Not Found"})
             if fault is not None:
-                if fault.delay_after_store_ms:
-                    state.stopping.wait(fault.delay_after_store_ms / 1000.0)
+                state.sleep(fault.delay_after_store_ms / 1000.0)
                 if fault.hold == "after_store" and not self._hold(state, req, entry, "after_store"):
                     return
                 if fault.drop == "after_store":

@@ -312,6 +312,7 @@ class SandboxState:
     # -- reset / config -------------------------------------------------------------------------
 
     def _reset_locked(self) -> None:
+        self.reset_generation = getattr(self, "reset_generation", 0) + 1  # cuts sleeping delays short
         self.config = Config(latency_ms=self.default_latency_ms)
         self.notes_by_ticket: dict[int, list[dict[str, Any]]] = {tid: [] for tid in self.tickets}
         for n in self._history:
@@ -461,6 +462,14 @@ class SandboxState:
                             del self.faults[i]
                     return copy.copy(f)
             return None
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep in a request thread (latency, fault delays); a reset or stop ends it early."""
+        if seconds <= 0:
+            return
+        with self.cond:
+            generation = self.reset_generation
+            self.cond.wait_for(lambda: self.stopping.is_set() or self.reset_generation != generation, seconds)
 
     # -- holds ----------------------------------------------------------------------------------
 
