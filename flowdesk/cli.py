@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from flowdesk import __version__
 from flowdesk.commands import COMMAND_MODULES
-from flowdesk.commands.base import EXIT_BAD_INPUT, EXIT_FAILURE, CommandError, Context
+from flowdesk.commands.base import EXIT_FAILURE, CommandError, Context
 
 
 def build_parser() -> argparse.ArgumentParser:
