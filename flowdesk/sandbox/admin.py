@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import ssl
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -35,7 +36,9 @@ class SandboxAdmin:
     def __init__(self, admin_url: str, *, ca_file: str | None = None, timeout: float = 30.0) -> None:
         self.base_url = admin_url.rstrip("/") + "/"
         # plain HTTP needs no SSL context (building one with certifi costs ~30 ms per client)
-        verify: str | bool = ca_file or self.base_url.startswith("https:")
+        verify: ssl.SSLContext | bool = (
+            ssl.create_default_context(cafile=ca_file) if ca_file else self.base_url.startswith("https:")
+        )
         self._client = httpx.Client(base_url=self.base_url, verify=verify, timeout=timeout)
 
     @classmethod

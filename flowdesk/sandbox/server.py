@@ -74,6 +74,10 @@ class SandboxInfo:
     admin: str  # URL of /__sandbox__/
     ca_file: str | None
 
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """A client context trusting only the sandbox's CA (``verify=`` for httpx); None without TLS."""
+        return client_ssl_context(self.ca_file) if self.ca_file else None
+
     def as_json(self) -> dict[str, Any]:
         """Exactly what ``flowdesk sandbox`` prints on its first line."""
         cw, rf = self.connectwise, self.resolutionflow
@@ -89,6 +93,10 @@ class SandboxInfo:
             "admin": self.admin,
             "ca_file": self.ca_file,
         }
+
+
+def client_ssl_context(ca_file: str) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=ca_file)
 
 
 # ------------------------------------------------------------------------------------------- server

@@ -63,7 +63,8 @@ def sandbox(_sandbox_server: Sandbox) -> Iterator[Sandbox]:
 
 @pytest.fixture
 def sandbox_tls(_sandbox_tls_server: Sandbox) -> Iterator[Sandbox]:
-    """Like ``sandbox`` but HTTPS, with a throwaway CA: pass ``sandbox_tls.info.ca_file`` as ``verify``."""
+    """Like ``sandbox`` but HTTPS with a throwaway CA: use ``verify=sandbox_tls.info.ssl_context()`` (httpx)
+    or the CA file itself, ``sandbox_tls.info.ca_file``."""
     yield _fresh(_sandbox_tls_server)
     _sandbox_tls_server.state.abort_holds()
 
