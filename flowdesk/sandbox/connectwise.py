@@ -20,6 +20,7 @@ from flowdesk.sandbox.http import (
     Request,
     Response,
     Router,
+    dumps,
     html_response,
     json_response,
     raw_json_response,
@@ -281,6 +282,7 @@ class ConnectWiseApp:
         r.add("GET", r"/time/entries/count", self.time_entries_count)
         r.add("GET", r"/time/entries/(?P<eid>\d+)", self.get_time_entry)
         self.router = r
+        self._ticket_json: dict[int, bytes] = {}
         self.note_schema = cond.schema_of(self._note_template())
         self.time_schema = cond.schema_of(self._time_template())
 
@@ -499,11 +501,13 @@ class ConnectWiseApp:
         t = self._ticket(int(tid), kind.lower())
         if t is None:
             return not_found(f"Ticket {int(tid)} not found")
-        out = self._public_ticket(t)
         fields = req.query_ci("fields")
         if fields:
-            out = project(out, [f.strip() for f in fields.split(",") if f.strip()])
-        return json_response(200, out)
+            return json_response(200, project(self._public_ticket(t), [f.strip() for f in fields.split(",") if f.strip()]))
+        cached = self._ticket_json.get(t["id"])
+        if cached is None:  # tickets never change, so their JSON is built once
+            cached = self._ticket_json[t["id"]] = dumps(self._public_ticket(t))
+        return raw_json_response(200, cached)
 
     def board_statuses(self, req: Request, bid: str) -> Response:
         statuses = self._statuses(int(bid))

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from flowdesk.sandbox.http import BadJson, Request, Response, Router, json_response
+from flowdesk.sandbox.http import BadJson, Request, Response, Router, json_response, raw_json_response
 from flowdesk.sandbox.state import ConfigError, SandboxState
 
 PREFIX = "/__sandbox__"
@@ -79,7 +79,7 @@ class AdminApp:
             return _bad(f"the body is not JSON: {exc}")
 
     def ledger(self, req: Request) -> Response:
-        return json_response(200, self.state.ledger())
+        return raw_json_response(200, self.state.ledger_json())
 
     def faults(self, req: Request) -> Response:
         if req.method == "POST":

@@ -65,12 +65,17 @@ class Request:
                 return v
         return None
 
+    @cached_property
+    def lower_headers(self) -> dict[str, str]:
+        """Header name (lower case) → value; the last one wins when a header is repeated."""
+        return {k.lower(): v for k, v in self.headers.items()}
+
     def header(self, name: str) -> str | None:
-        return self.headers.get(name)
+        return self.lower_headers.get(name.lower())
 
     @property
     def content_type(self) -> str:
-        return (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        return (self.header("Content-Type") or "").split(";")[0].strip().lower()
 
     @cached_property
     def json(self) -> Any:

@@ -17,6 +17,7 @@ import ssl
 import struct
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -111,8 +112,28 @@ class _Server(ThreadingHTTPServer):
         self.sandbox = sandbox
         self.ssl_context = ssl_context
         self.connections: set[socket.socket] = set()
+        self.threads: set[threading.Thread] = set()
         self.connections_lock = threading.Lock()
         super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        # daemon threads (never block interpreter exit), but tracked so that stop() can join them
+        t = threading.Thread(
+            target=self.process_request_thread,
+            args=(request, client_address),
+            name=f"flowdesk-sandbox-{self.server_address[1]}-conn",
+            daemon=True,
+        )
+        with self.connections_lock:
+            self.threads.add(t)
+        t.start()
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self.connections_lock:
+                self.threads.discard(threading.current_thread())
 
     def get_request(self) -> tuple[Any, Any]:
         sock, addr = super().get_request()
@@ -221,7 +242,7 @@ class _Handler(BaseHTTPRequestHandler):
             host=host,
         )
         if sandbox.admin_app.owns(req.path):
-            self._write(self._safe(sandbox.admin_app.handle, req))
+            self._write(self._safe(sandbox.admin_app, req))
             return
 
         if sandbox.cw_app.owns(req.path):
@@ -252,7 +273,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.status is not None and not fault.store:
             resp = self._fault_response(app, fault)
         else:
-            resp = self._safe(app.handle, req) if app is not None else json_response(404, {"detail": "Not Found"})
+            resp = self._safe(app, req) if app is not None else json_response(404, {"detail": "Not Found"})
             if fault is not None:
                 state.sleep(fault.delay_after_store_ms / 1000.0)
                 if fault.hold == "after_store" and not self._hold(state, req, entry, "after_store"):
@@ -295,12 +316,14 @@ class _Handler(BaseHTTPRequestHandler):
         return resp
 
     @staticmethod
-    def _safe(fn: Any, req: Request) -> Response:
+    def _safe(app: Any, req: Request) -> Response:
         try:
-            return fn(req)
-        except Exception:  # a sandbox bug must still answer, and loudly in the log
+            return app.handle(req)
+        except Exception:  # a sandbox bug must still answer (in the API's own error shape), and loudly in the log
             log.exception("sandbox handler failed for %s %s", req.method, req.path)
-            return json_response(500, {"code": "ConnectWiseApi", "message": "Sandbox internal error", "errors": None})
+            if hasattr(app, "fault_response"):
+                return app.fault_response(500)
+            return json_response(500, {"error": "sandbox internal error"})
 
 
 def _override_body(resp: Response, kind: str) -> Response:
@@ -387,10 +410,14 @@ class Sandbox:
         server.shutdown()
         with server.connections_lock:
             conns = list(server.connections)
+            threads = list(server.threads)
         for conn in conns:  # idle keep-alive connections would otherwise keep their threads alive
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-        server.server_close()  # joins the handler threads
+        server.server_close()
+        deadline = time.monotonic() + 10
+        for t in threads:
+            t.join(timeout=max(0.0, deadline - time.monotonic()))
         if thread is not None:
             thread.join(timeout=10)
         self._server = None
@@ -454,7 +481,7 @@ class Sandbox:
 
     def ledger_entry(self, req: Request, received: Any, request_id: str, api: str) -> dict[str, Any]:
         """What the ledger keeps of a request: no Authorization/Cookie, secret values masked."""
-        headers = {k.lower(): v for k, v in req.headers.items() if k.lower() not in HIDDEN_HEADERS}
+        headers = {k: v for k, v in req.lower_headers.items() if k not in HIDDEN_HEADERS}
         query = {k: (MASK if k.lower() in SECRET_BODY_KEYS else v) for k, v in req.query.items()}
         body: Any = None
         if req.body:

@@ -515,12 +515,16 @@ class SandboxState:
             self.cond.notify_all()
 
     def ledger(self) -> dict[str, Any]:
+        return json.loads(self.ledger_json())
+
+    def ledger_json(self) -> bytes:
+        """The ledger as JSON, encoded under the lock (records are never mutated once stored)."""
         with self.cond:
-            return {
-                "notes": copy.deepcopy(self.notes),
-                "time_entries": copy.deepcopy(self.time_entries),
-                "requests": copy.deepcopy(self.requests),
-            }
+            return json.dumps(
+                {"notes": self.notes, "time_entries": self.time_entries, "requests": self.requests},
+                ensure_ascii=False,
+                separators=(",", ":"),
+            ).encode("utf-8")
 
     def _counter(self, what: str, filters: dict[str, str]) -> Any:
         allowed = {

@@ -298,6 +298,8 @@ def test_stop_ends_idle_keep_alive_connections_and_holds() -> None:
             t.join(30)
             assert not t.is_alive()
             assert len(errors) == 1
+            # every connection thread is gone, although the client's keep-alive connection is still open
+            assert [t.name for t in threading.enumerate() if t.name.startswith(f"flowdesk-sandbox-{sb.port}")] == []
     finally:
         admin.close()
         sb.stop()
