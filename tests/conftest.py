@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "resources" / "samples"
 IN_CI = bool(os.environ.get("CI"))
 
-pytest_plugins = ["tests.plugins.keyring"]
+pytest_plugins = ["tests.plugins.keyring", "tests.plugins.sandbox"]
 
 
 def require(ok: bool, what: str) -> None:

@@ -8,4 +8,5 @@ does not pay for them at start-up.
 COMMAND_MODULES = (
     "flowdesk.commands.notes",
     "flowdesk.commands.connect",
+    "flowdesk.commands.sandbox",
 )

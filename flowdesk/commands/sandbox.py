@@ -1,0 +1,55 @@
+"""``flowdesk sandbox``: the loopback ConnectWise + ResolutionFlow emulation on its own."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from types import FrameType
+
+from flowdesk.commands.base import EXIT_OK, CommandError, Context, print_json
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "sandbox",
+        parents=[common],
+        help="run the ConnectWise + ResolutionFlow sandbox",
+        description="Serve a loopback emulation of the ConnectWise PSA and ResolutionFlow APIs, seeded with "
+        "sample tickets and sessions, with fault injection under /__sandbox__/. Prints one JSON line with "
+        "the URLs and the demo credentials, then serves until SIGINT or SIGTERM.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=0, help="port (default: 0, a free one)")
+    p.add_argument("--tls", action="store_true", help="serve HTTPS with a throwaway CA (its file is printed)")
+    p.add_argument("--latency-ms", type=int, default=0, metavar="N", help="add N ms to every API request")
+    p.set_defaults(func=cmd_sandbox)
+
+
+def cmd_sandbox(args: argparse.Namespace, ctx: Context) -> int:
+    from flowdesk.sandbox import Sandbox
+
+    if args.latency_ms < 0:
+        raise CommandError("--latency-ms must be 0 or more", 2)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        sandbox = Sandbox(host=args.host, port=args.port, tls=args.tls, latency_ms=args.latency_ms)
+        try:
+            sandbox.start()
+        except OSError as exc:
+            raise CommandError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+        try:
+            print_json(sandbox.info.as_json())
+            while not stop.wait(1.0):
+                pass
+        finally:
+            sandbox.stop()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return EXIT_OK
