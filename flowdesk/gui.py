@@ -1,12 +1,36 @@
-"""Starting the window. Kept out of ``flowdesk/ui`` so the no-display check runs before Qt loads."""
+"""Starting the window. Kept out of ``flowdesk/ui`` so the no-display check runs before Qt loads:
+without a display Qt aborts the whole process with a misleading message about xcb-cursor."""
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Mapping
 
 from flowdesk.commands.base import EXIT_FAILURE, Context
 
 
+def display_problem(env: Mapping[str, str] | None = None, platform: str | None = None) -> str | None:
+    """Why no window can open here, in one line, or None when one can."""
+    env = os.environ if env is None else env
+    platform = sys.platform if platform is None else platform
+    if platform.startswith(("win", "darwin")):
+        return None
+    if env.get("QT_QPA_PLATFORM"):
+        return None  # the user (or a test) chose a platform plugin, e.g. offscreen
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "no display: FlowDesk's window needs a desktop session (DISPLAY or WAYLAND_DISPLAY is not set). "
+        "The command line works without one: try `flowdesk --help`."
+    )
+
+
 def run_gui(ctx: Context, *, demo: bool = False) -> int:
-    print("flowdesk: the window is not built yet; try `flowdesk render FILE`", file=sys.stderr)
-    return EXIT_FAILURE
+    problem = display_problem()
+    if problem:
+        print(f"flowdesk: {problem}", file=sys.stderr)
+        return EXIT_FAILURE
+    from flowdesk.ui.app import run
+
+    return run(ctx, demo=demo)

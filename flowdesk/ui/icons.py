@@ -1,0 +1,73 @@
+"""The app icon and the tray's state icons (the app icon with a small state badge)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
+
+from flowdesk.resources import resource_path
+
+TRAY_STATES = ("ok", "sending", "failed", "offline", "paused")
+BADGE_COLORS = {
+    "ok": "#2e9d52",
+    "sending": "#2f7de1",
+    "failed": "#d23b3b",
+    "offline": "#7a7f87",
+    "paused": "#d9921a",
+}
+
+
+@cache
+def app_icon() -> QIcon:
+    icon = QIcon(str(resource_path("icons", "flowdesk.svg")))
+    if icon.isNull():  # resources missing (a broken bundle): a plain square beats an invisible window
+        pm = QPixmap(64, 64)
+        pm.fill(QColor("#2f7de1"))
+        icon = QIcon(pm)
+    return icon
+
+
+def _badge(painter: QPainter, state: str, size: int) -> None:
+    r = size * 0.42
+    box = QRectF(size - r - 1, size - r - 1, r, r)
+    painter.setPen(QPen(QColor("white"), max(1.0, size / 32)))
+    painter.setBrush(QBrush(QColor(BADGE_COLORS[state])))
+    painter.drawEllipse(box)
+    pen = QPen(QColor("white"), max(1.5, size / 16), Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
+    painter.setPen(pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    c = box.center()
+    s = r * 0.24
+    if state == "ok":
+        path = QPainterPath(QPointF(c.x() - s, c.y()))
+        path.lineTo(c.x() - s * 0.2, c.y() + s * 0.8)
+        path.lineTo(c.x() + s * 1.1, c.y() - s * 0.8)
+        painter.drawPath(path)
+    elif state == "failed":
+        painter.drawLine(QPointF(c.x(), c.y() - s * 1.1), QPointF(c.x(), c.y() + s * 0.2))
+        painter.drawPoint(QPointF(c.x(), c.y() + s * 1.0))
+    elif state == "sending":
+        painter.drawArc(QRectF(c.x() - s, c.y() - s, 2 * s, 2 * s), 30 * 16, 270 * 16)
+    elif state == "offline":
+        painter.drawLine(QPointF(c.x() - s, c.y() - s), QPointF(c.x() + s, c.y() + s))
+    elif state == "paused":
+        painter.drawLine(QPointF(c.x() - s * 0.5, c.y() - s), QPointF(c.x() - s * 0.5, c.y() + s))
+        painter.drawLine(QPointF(c.x() + s * 0.5, c.y() - s), QPointF(c.x() + s * 0.5, c.y() + s))
+
+
+@cache
+def state_icon(state: str) -> QIcon:
+    if state not in TRAY_STATES:
+        raise ValueError(f"unknown tray state {state!r}")
+    icon = QIcon()
+    base = app_icon()
+    for size in (16, 22, 24, 32, 48, 64):
+        pm = base.pixmap(size, size)
+        painter = QPainter(pm)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        _badge(painter, state, size)
+        painter.end()
+        icon.addPixmap(pm)
+    return icon

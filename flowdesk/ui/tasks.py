@@ -1,0 +1,101 @@
+"""Blocking work (network, keyring) off the GUI thread; results delivered back on the GUI thread.
+
+``TaskRunner.submit(fn, *args, on_done=..., on_error=...)`` runs ``fn`` on a thread pool. The callbacks
+run on the thread that owns the runner (the GUI thread) through a queued signal, so widgets can be
+touched there safely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from flowdesk.logs import get_logger
+
+log = get_logger("ui")
+
+
+class _Relay(QObject):
+    done = Signal(object)
+    failed = Signal(object)
+
+
+class _Job(QRunnable):
+    def __init__(self, relay: _Relay, fn: Callable[..., Any], args: tuple[Any, ...], name: str) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._relay = relay
+        self._fn = fn
+        self._args = args
+        self._name = name
+
+    def run(self) -> None:
+        try:
+            result = self._fn(*self._args)
+        except BaseException as exc:  # delivered to on_error; never lost in a worker thread
+            if not isinstance(exc, Exception):
+                log.error("task %s ended with %s", self._name, type(exc).__name__)
+            self._relay.failed.emit(exc)
+        else:
+            self._relay.done.emit(result)
+
+
+class TaskRunner(QObject):
+    """A small pool for one-off reads: ticket look-ups, connection tests, sign-in, keyring reads."""
+
+    busy_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None, max_threads: int = 4) -> None:
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(max_threads)
+        self._pool.setObjectName("flowdeskTaskPool")
+        self._relays: set[_Relay] = set()
+
+    def submit(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        name: str = "",
+    ) -> None:
+        relay = _Relay(self)
+        self._relays.add(relay)
+        if len(self._relays) == 1:
+            self.busy_changed.emit(True)
+
+        def finish() -> None:
+            self._relays.discard(relay)
+            relay.deleteLater()
+            if not self._relays:
+                self.busy_changed.emit(False)
+
+        def done(result: Any) -> None:
+            try:
+                if on_done is not None:
+                    on_done(result)
+            finally:
+                finish()
+
+        def failed(exc: BaseException) -> None:
+            try:
+                if on_error is not None:
+                    on_error(exc)
+                else:
+                    log.warning("background task %s failed: %s", name or getattr(fn, "__name__", "?"), exc)
+            finally:
+                finish()
+
+        relay.done.connect(done)
+        relay.failed.connect(failed)
+        self._pool.start(_Job(relay, fn, args, name or getattr(fn, "__name__", "task")))
+
+    @property
+    def active(self) -> int:
+        return len(self._relays)
+
+    def wait_for_done(self, msecs: int = 5000) -> bool:
+        return self._pool.waitForDone(msecs)

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from flowdesk.core.notify import JobChange, notifications_for, tray_state
+
+
+def change(job_id, new, old="sending", kind="note", ticket=48211, error="ConnectWise said no."):
+    return JobChange(job_id, kind, ticket, old, new, error)
+
+
+def test_one_failure_one_notification_naming_ticket_and_reason():
+    [n] = notifications_for([change(1, "failed")], "errors")
+    assert n.error and n.job_ids == (1,)
+    assert "#48211" in n.title and "ConnectWise said no." in n.text and "retry" in n.text
+
+
+def test_several_failures_together_are_coalesced():
+    out = notifications_for([change(1, "failed"), change(2, "failed", ticket=48397), change(3, "failed", ticket=48405)], "errors")
+    assert len(out) == 1
+    assert out[0].title == "3 notes failed to post" and out[0].job_ids == (1, 2, 3)
+    assert "#48211" in out[0].text and "#48405" in out[0].text
+
+
+def test_mixed_kinds_say_pushes():
+    [n] = notifications_for([change(1, "failed"), change(2, "failed", kind="time_entry")], "errors")
+    assert n.title == "2 pushes failed to post"
+
+
+def test_only_transitions_notify():
+    assert notifications_for([change(1, "failed", old="failed")], "errors") == []
+    assert notifications_for([change(1, "retry_wait")], "errors") == []
+
+
+def test_levels():
+    changes = [change(1, "failed"), change(2, "sent")]
+    assert notifications_for(changes, "none") == []
+    assert [n.error for n in notifications_for(changes, "errors")] == [True]
+    assert [n.error for n in notifications_for(changes, "all")] == [True, False]
+
+
+def test_tray_state_priority():
+    assert tray_state({"failed": 1}, paused=True, offline=True, sending=True) == "failed"
+    assert tray_state({}, paused=True, offline=True, sending=True) == "paused"
+    assert tray_state({}, paused=False, offline=True, sending=True) == "offline"
+    assert tray_state({"sending": 1}, paused=False, offline=False, sending=False) == "sending"
+    assert tray_state({"sent": 9}, paused=False, offline=False, sending=False) == "ok"
