@@ -179,7 +179,7 @@ class Outcome:
         """
         raw_kind = getattr(exc, "kind", None)
         try:
-            kind = OutcomeKind(raw_kind)
+            kind = OutcomeKind(str(raw_kind))
         except ValueError:
             kind = OutcomeKind.AMBIGUOUS
         if kind in (OutcomeKind.SUCCESS, *VERIFICATION_KINDS):

@@ -327,7 +327,7 @@ class Outbox:
             if not force:
                 for key in dict.fromkeys(keys):
                     self._refuse_duplicate(conn, *key, now=now)
-            for i, (job, body) in enumerate(zip(jobs, prepared, strict=True)):
+            for job, body in zip(jobs, prepared, strict=True):
                 parent_id = ids[job.parent] if job.parent is not None else job.parent_id
                 if job.parent_id is not None:
                     self._check_parent(conn, job)
@@ -336,7 +336,7 @@ class Outbox:
                     "body, visibility, state, attempts, next_attempt_at, created_at, updated_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)",
                     (
-                        jobs[i].client_ref or str(uuid.uuid4()),
+                        job.client_ref or str(uuid.uuid4()),
                         job.session_id,
                         job.ticket_id,
                         job.ticket_kind,
