@@ -1,0 +1,48 @@
+"""FlowDesk's SQLite store: the database file (``db``), the session cache (``sessions``) and the outbox
+(``outbox``)."""
+
+from flowdesk.store.db import (
+    SCHEMA_VERSION,
+    Database,
+    DatabaseUnreadable,
+    MigrationFailed,
+    SchemaTooNew,
+    StoreError,
+)
+from flowdesk.store.outbox import (
+    ActionRefused,
+    Attempt,
+    DuplicatePush,
+    InvalidTransition,
+    JobNotFound,
+    NewJob,
+    Outbox,
+    OutboxError,
+    PushJob,
+    QueuePaused,
+    StateConflict,
+)
+from flowdesk.store.sessions import SessionCache, SessionRow, UpsertReport
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "ActionRefused",
+    "Attempt",
+    "Database",
+    "DatabaseUnreadable",
+    "DuplicatePush",
+    "InvalidTransition",
+    "JobNotFound",
+    "MigrationFailed",
+    "NewJob",
+    "Outbox",
+    "OutboxError",
+    "PushJob",
+    "QueuePaused",
+    "SchemaTooNew",
+    "SessionCache",
+    "SessionRow",
+    "StateConflict",
+    "StoreError",
+    "UpsertReport",
+]

@@ -1,0 +1,388 @@
+"""FlowDesk's SQLite file: opening it safely, per-thread connections, transactions, migrations.
+
+* WAL, ``synchronous=FULL`` (a commit is on disk before ``COMMIT`` returns), ``foreign_keys=ON`` and a
+  busy timeout on every connection. Connections are per thread (:meth:`Database.connect`), opened in
+  autocommit mode; every write goes through :meth:`Database.transaction` (``BEGIN IMMEDIATE``, so two
+  writers never both read-then-write the same rows).
+* The schema version is ``PRAGMA user_version``; :data:`MIGRATIONS` is the ordered list of changes, each
+  applied in its own transaction together with the version bump, so a file is always at one whole
+  version. A file from a newer FlowDesk is refused (never "migrated" backwards); a file that is not
+  SQLite, is damaged, or is some other program's database is refused with a message naming the file
+  and what to do. FlowDesk never deletes or replaces the file on its own.
+* Times are stored as UTC ISO-8601 text with a fixed width (``2026-11-18T14:02:11.000000Z``), so text
+  order is time order and SQL can compare them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flowdesk.logs import get_logger
+
+log = get_logger("store")
+
+APPLICATION_ID = 0x46444B31  # "FDK1" in the SQLite header: this file is FlowDesk's
+DEFAULT_BUSY_TIMEOUT_MS = 10_000
+
+# SQLite primary result codes (exc.sqlite_errorcode & 0xFF)
+_SQLITE_CORRUPT = 11
+_SQLITE_CANTOPEN = 14
+_SQLITE_NOTADB = 26
+
+
+class StoreError(Exception):
+    """Something is wrong with FlowDesk's database. ``str()`` says what and what to do, in plain words."""
+
+
+class DatabaseUnreadable(StoreError):
+    """The file is not a FlowDesk database, or it is damaged. It is left exactly as it is."""
+
+
+class SchemaTooNew(StoreError):
+    """The file was written by a newer FlowDesk."""
+
+
+class MigrationFailed(StoreError):
+    """A schema upgrade failed; the file stays at its previous version."""
+
+
+# -- time -------------------------------------------------------------------------------------------
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def format_time(dt: datetime | None) -> str | None:
+    """UTC, fixed width, ``Z``: text order is time order. Naive datetimes are refused (inject UTC clocks)."""
+    if dt is None:
+        return None
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValueError(f"naive datetime {dt.isoformat()} given to the store; pass an aware (UTC) time")
+    if dt.tzinfo is not UTC:
+        dt = dt.astimezone(UTC)
+    return dt.isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" -> "Z"
+
+
+def parse_time(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    return datetime.fromisoformat(text)
+
+
+# -- migrations -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[sqlite3.Connection], None]
+
+
+def _run(conn: sqlite3.Connection, script: str) -> None:
+    """Run ``;``-separated DDL statement by statement (``executescript`` would commit on its own)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _m1_session_cache(conn: sqlite3.Connection) -> None:
+    _run(
+        conn,
+        """
+        CREATE TABLE sessions (
+            id                       TEXT PRIMARY KEY NOT NULL,
+            status                   TEXT,
+            session_type             TEXT,
+            psa_ticket_id            INTEGER,
+            client_name              TEXT,
+            summary                  TEXT NOT NULL DEFAULT '',
+            created_at               TEXT,
+            updated_at               TEXT,
+            ended_at                 TEXT,
+            sort_at                  TEXT,     -- ended_at, else updated_at, else created_at: list order
+            duration_seconds         REAL,
+            state_version            INTEGER,
+            posted_by_resolutionflow INTEGER NOT NULL DEFAULT 0,
+            source                   TEXT NOT NULL,
+            cached_at                TEXT NOT NULL
+        );
+        -- The session exactly as received (JSON text), apart from the listing columns so a list
+        -- reads only small rows.
+        CREATE TABLE session_raw (
+            id   TEXT PRIMARY KEY NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            json TEXT NOT NULL
+        );
+        CREATE INDEX sessions_newest ON sessions (sort_at DESC, id DESC);
+        CREATE INDEX sessions_status_newest ON sessions (status, sort_at DESC, id DESC)
+        """,
+    )
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+def _m2_outbox(conn: sqlite3.Connection) -> None:
+    _run(
+        conn,
+        """
+        CREATE TABLE push_jobs (
+            id               INTEGER PRIMARY KEY,
+            client_ref       TEXT NOT NULL UNIQUE,               -- uuid4, FlowDesk's own reference
+            session_id       TEXT NOT NULL,
+            ticket_id        INTEGER NOT NULL,
+            ticket_kind      TEXT NOT NULL CHECK (ticket_kind IN ('service', 'project')),
+            kind             TEXT NOT NULL CHECK (kind IN ('note', 'time_entry')),
+            parent_id        INTEGER REFERENCES push_jobs(id),   -- a time entry's note job
+            site             TEXT NOT NULL,
+            body             TEXT NOT NULL,                      -- the exact JSON to send
+            visibility       TEXT,
+            state            TEXT NOT NULL CHECK (state IN
+                               ('pending', 'sending', 'sent', 'retry_wait', 'unknown', 'failed', 'cancelled')),
+            attempts         INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+            next_attempt_at  TEXT,
+            last_error       TEXT,
+            last_http_status INTEGER,
+            last_request_id  TEXT,
+            remote_id        INTEGER,
+            first_sent_at    TEXT,                               -- when the first POST left
+            created_at       TEXT NOT NULL,
+            updated_at       TEXT NOT NULL,
+            sent_at          TEXT,
+            CHECK (kind = 'time_entry' OR parent_id IS NULL),
+            CHECK (state <> 'sent' OR remote_id IS NOT NULL)
+        );
+        CREATE INDEX push_jobs_due ON push_jobs (state, next_attempt_at, id);
+        CREATE INDEX push_jobs_session_ticket ON push_jobs (session_id, ticket_id, kind);
+        CREATE INDEX push_jobs_parent ON push_jobs (parent_id);
+        CREATE TABLE post_log (
+            id          INTEGER PRIMARY KEY,
+            job_id      INTEGER NOT NULL REFERENCES push_jobs(id) ON DELETE CASCADE,
+            at          TEXT NOT NULL,
+            outcome     TEXT NOT NULL,
+            http_status INTEGER,
+            request_id  TEXT,
+            error       TEXT,
+            duration_ms INTEGER
+        );
+        CREATE INDEX post_log_job ON post_log (job_id, id);
+        CREATE TABLE meta (
+            key   TEXT PRIMARY KEY NOT NULL,
+            value TEXT
+        )
+        """,
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "session cache", _m1_session_cache),
+    Migration(2, "outbox: push jobs, post log, queue state", _m2_outbox),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+# -- the database -----------------------------------------------------------------------------------
+def _code(exc: sqlite3.Error) -> int | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return None if code is None else code & 0xFF
+
+
+def _move_aside_hint(path: Path) -> str:
+    return (
+        f"Quit FlowDesk, move the file aside (for example rename it to {path.name}.broken) and start "
+        "FlowDesk again to begin with an empty queue and session cache; keep the old file if you need "
+        "what was queued in it."
+    )
+
+
+class Database:
+    """One SQLite file. ``connect()`` gives the calling thread its own connection."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+        migrations: Sequence[Migration] = MIGRATIONS,
+    ) -> None:
+        self.path = Path(path)
+        self.busy_timeout_ms = busy_timeout_ms
+        self._migrations = tuple(migrations)
+        for i, m in enumerate(self._migrations, start=1):
+            if m.version != i:
+                raise ValueError(f"migration {m.description!r} has version {m.version}, expected {i}")
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._closed = False
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._migrate(self.connect())
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def target_version(self) -> int:
+        return len(self._migrations)
+
+    # -- connections --------------------------------------------------------------------------------
+    def connect(self) -> sqlite3.Connection:
+        """This thread's connection (opened on first use)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        if self._closed:
+            raise StoreError(f"the database {self.path} is closed")
+        conn = self._open()
+        self._local.conn = conn
+        self._local.depth = 0
+        with self._lock:
+            self._connections.append(conn)
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(
+                str(self.path),
+                timeout=self.busy_timeout_ms / 1000,
+                isolation_level=None,  # autocommit; transactions are explicit
+                check_same_thread=False,  # only so close() may close every thread's connection
+            )
+        except sqlite3.Error as exc:
+            raise self._explain(exc) from exc
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                log.warning("SQLite kept journal mode %s for %s (WAL unavailable here)", mode, self.path)
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.Error as exc:
+            conn.close()
+            raise self._explain(exc) from exc
+        return conn
+
+    def _explain(self, exc: sqlite3.Error) -> StoreError:
+        code = _code(exc)
+        if code in (_SQLITE_NOTADB, _SQLITE_CORRUPT):
+            return DatabaseUnreadable(
+                f"FlowDesk's database {self.path} is damaged or is not a database ({exc}). "
+                f"FlowDesk did not change it. {_move_aside_hint(self.path)}"
+            )
+        if code == _SQLITE_CANTOPEN:
+            return StoreError(
+                f"FlowDesk cannot open its database {self.path} ({exc}). Check that the folder exists, "
+                "that you may write to it and that the disk is not full."
+            )
+        return StoreError(f"FlowDesk's database {self.path} failed: {exc}.")
+
+    def close(self) -> None:
+        """Close every connection (at shutdown, when no other thread is using the database)."""
+        with self._lock:
+            self._closed = True
+            conns, self._connections = self._connections, []
+        for conn in conns:
+            try:
+                conn.close()
+            except sqlite3.Error:  # pragma: no cover - closing never matters more than the caller's error
+                log.debug("closing a connection to %s failed", self.path, exc_info=True)
+        self._local = threading.local()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions -------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on any exception). Committed, and with
+        ``synchronous=FULL`` on disk, when the ``with`` block ends. A nested call joins the outer one."""
+        conn = self.connect()
+        if self._local.depth:
+            self._local.depth += 1
+            try:
+                yield conn
+            finally:
+                self._local.depth -= 1
+            return
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise self._explain(exc) from exc
+        self._local.depth = 1
+        try:
+            yield conn
+        except BaseException:
+            self._local.depth = 0
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        self._local.depth = 0
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise self._explain(exc) from exc
+
+    # -- schema ---------------------------------------------------------------------------------------
+    @property
+    def schema_version(self) -> int:
+        return int(self.connect().execute("PRAGMA user_version").fetchone()[0])
+
+    def _check_identity(self, conn: sqlite3.Connection, version: int) -> None:
+        app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+        if app_id not in (0, APPLICATION_ID):
+            raise DatabaseUnreadable(
+                f"{self.path} is another program's SQLite database (application id {app_id:#x}), not "
+                f"FlowDesk's. FlowDesk did not change it. {_move_aside_hint(self.path)}"
+            )
+        if version == 0:
+            tables = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                )
+            ]
+            if tables:
+                raise DatabaseUnreadable(
+                    f"{self.path} is a SQLite database FlowDesk did not create (it has tables "
+                    f"{', '.join(sorted(tables)[:5])}). FlowDesk did not change it. {_move_aside_hint(self.path)}"
+                )
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        target = self.target_version
+        try:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            self._check_identity(conn, version)
+        except sqlite3.Error as exc:
+            raise self._explain(exc) from exc
+        if version > target:
+            raise SchemaTooNew(
+                f"{self.path} was written by a newer FlowDesk (database version {version}; this FlowDesk "
+                f"knows up to version {target}). Update FlowDesk to use it. The file was not changed."
+            )
+        for m in self._migrations[version:]:
+            with self.transaction():
+                current = int(conn.execute("PRAGMA user_version").fetchone()[0])
+                if current >= m.version:  # another process got there first
+                    continue
+                try:
+                    m.apply(conn)
+                    conn.execute(f"PRAGMA user_version = {m.version}")
+                except sqlite3.Error as exc:
+                    raise MigrationFailed(
+                        f"Upgrading FlowDesk's database {self.path} to version {m.version} "
+                        f"({m.description}) failed: {exc}. The file was left at version {current}; "
+                        "FlowDesk cannot start with it until this is fixed."
+                    ) from exc
+            log.info("database %s migrated to version %d (%s)", self.path, m.version, m.description)
+
+    def check(self) -> list[str]:
+        """``PRAGMA quick_check``: an empty list when the file is sound, else SQLite's findings."""
+        rows = [r[0] for r in self.connect().execute("PRAGMA quick_check")]
+        return [] if rows == ["ok"] else rows

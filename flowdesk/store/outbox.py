@@ -1,0 +1,630 @@
+"""The outbox: the durable queue of push jobs (one note or one time entry each) and their post log.
+
+Every public method is one transaction, committed (WAL + ``synchronous=FULL``: on disk) before it
+returns, so the drainer can rely on "the state is stored before the next network call". State changes
+are compare-and-set (:meth:`Outbox.transition`): a job moves only from the state the caller expected,
+so two drainers can never both send it. The retry rules themselves live in :mod:`flowdesk.core.policy`;
+:meth:`Outbox.apply` stores one of its decisions.
+
+The drainer's loop, for reference::
+
+    outbox.recover_after_crash()                 # at start-up, holding the DrainLock
+    for job in outbox.due(now, limit):
+        if job.state == "unknown":               # may already be on the ticket: check, never re-send
+            outcome = check_ticket(job)          # Outcome.found(id) / Outcome.absent() / an error
+        else:
+            job = outbox.transition(job.id, expect=job.state, to="sending")
+            outcome = send(job)                  # Outcome.success(id) / Outcome.from_error(exc)
+        outbox.apply(job.id, policy.decide(job.snapshot(), outcome, now))
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+from flowdesk.core import policy
+from flowdesk.core.policy import (
+    ALLOWED_TRANSITIONS,
+    CANCELLABLE_STATES,
+    Decision,
+    JobKind,
+    JobSnapshot,
+    JobState,
+    OutcomeKind,
+    PolicyError,
+)
+from flowdesk.logs import get_logger
+from flowdesk.store.db import Database, StoreError, format_time, parse_time, utcnow
+
+log = get_logger("outbox")
+
+TICKET_KINDS = ("service", "project")
+_PAUSED_REASON = "paused_reason"
+_PAUSED_AT = "paused_at"
+
+# Columns transition() may set besides state and updated_at.
+_FIELDS = frozenset(
+    {
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "last_http_status",
+        "last_request_id",
+        "remote_id",
+        "first_sent_at",
+        "sent_at",
+    }
+)
+
+
+class OutboxError(StoreError):
+    """A refused outbox operation; ``str()`` is plain words."""
+
+
+class JobNotFound(OutboxError):
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+        super().__init__(f"There is no push {job_id} in the queue.")
+
+
+class StateConflict(OutboxError):
+    """The job is no longer in the state the caller expected (another sender or action moved it)."""
+
+    def __init__(self, job_id: int, expected: Sequence[str], actual: str) -> None:
+        self.job_id = job_id
+        self.expected = tuple(expected)
+        self.actual = actual
+        want = " or ".join(expected)
+        super().__init__(
+            f"Push {job_id} is {actual}, not {want} as expected: something else changed it meanwhile "
+            "(another sender, or an action in the queue). Nothing was changed."
+        )
+
+
+class InvalidTransition(OutboxError):
+    pass
+
+
+class QueuePaused(OutboxError):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"Sending is paused: {reason}")
+
+
+class DuplicatePush(OutboxError):
+    """The session already has a live push of this kind to this ticket (``force=True`` queues anyway)."""
+
+    def __init__(self, reason: str, existing: PushJob) -> None:
+        self.reason = reason
+        self.existing = existing
+        super().__init__(reason)
+
+
+class ActionRefused(OutboxError):
+    """The engineer's Retry or Cancel cannot apply to the job in its state."""
+
+
+@dataclass(frozen=True)
+class NewJob:
+    """One push to queue. ``body`` is the exact JSON to send (a dict is serialised once, here)."""
+
+    session_id: str
+    ticket_id: int
+    kind: JobKind | str
+    body: Mapping[str, Any] | str
+    site: str
+    ticket_kind: str = "service"
+    visibility: str | None = None
+    parent: int | None = None  # a time entry's note job: its index in the same enqueue() list...
+    parent_id: int | None = None  # ...or the id of a note job already queued
+    client_ref: str | None = None  # uuid4 when not given
+
+
+@dataclass(frozen=True)
+class PushJob:
+    id: int
+    client_ref: str
+    session_id: str
+    ticket_id: int
+    ticket_kind: str
+    kind: JobKind
+    parent_id: int | None
+    site: str
+    body: str  # the exact JSON text to send
+    visibility: str | None
+    state: JobState
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    last_http_status: int | None
+    last_request_id: str | None
+    remote_id: int | None
+    first_sent_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None
+
+    def body_json(self) -> dict[str, Any]:
+        return json.loads(self.body)
+
+    def snapshot(self) -> JobSnapshot:
+        return JobSnapshot(
+            state=self.state,
+            attempts=self.attempts,
+            kind=self.kind,
+            ticket_id=self.ticket_id,
+            ticket_kind=self.ticket_kind,
+        )
+
+
+@dataclass(frozen=True)
+class Attempt:
+    id: int
+    job_id: int
+    at: datetime
+    outcome: str
+    http_status: int | None
+    request_id: str | None
+    error: str | None
+    duration_ms: int | None
+
+
+_JOB_COLUMNS = (
+    "id, client_ref, session_id, ticket_id, ticket_kind, kind, parent_id, site, body, visibility, state, "
+    "attempts, next_attempt_at, last_error, last_http_status, last_request_id, remote_id, first_sent_at, "
+    "created_at, updated_at, sent_at"
+)
+_J_COLUMNS = ", ".join(f"j.{c.strip()}" for c in _JOB_COLUMNS.split(","))
+
+
+def _job(r: Sequence[Any]) -> PushJob:
+    return PushJob(
+        id=r[0],
+        client_ref=r[1],
+        session_id=r[2],
+        ticket_id=r[3],
+        ticket_kind=r[4],
+        kind=JobKind(r[5]),
+        parent_id=r[6],
+        site=r[7],
+        body=r[8],
+        visibility=r[9],
+        state=JobState(r[10]),
+        attempts=r[11],
+        next_attempt_at=parse_time(r[12]),
+        last_error=r[13],
+        last_http_status=r[14],
+        last_request_id=r[15],
+        remote_id=r[16],
+        first_sent_at=parse_time(r[17]),
+        created_at=parse_time(r[18]),  # type: ignore[arg-type]
+        updated_at=parse_time(r[19]),  # type: ignore[arg-type]
+        sent_at=parse_time(r[20]),
+    )
+
+
+def _body_text(body: Mapping[str, Any] | str) -> str:
+    if isinstance(body, str):
+        parsed = json.loads(body)
+        text = body
+    else:
+        text = json.dumps(dict(body), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        parsed = body
+    if not isinstance(parsed, dict):
+        raise ValueError("a push body must be a JSON object")
+    return text
+
+
+def _db_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return format_time(value)
+    if isinstance(value, JobState | JobKind | OutcomeKind):
+        return value.value
+    return value
+
+
+class Outbox:
+    def __init__(self, db: Database, *, clock=utcnow, display_tz: tzinfo | None = None) -> None:
+        """``clock`` gives the time when a method is not handed ``now``; ``display_tz`` is the zone of
+        times in messages (default: the computer's)."""
+        self._db = db
+        self._clock = clock
+        self._tz = display_tz
+
+    def _now(self, now: datetime | None) -> datetime:
+        return self._clock() if now is None else now
+
+    def _local(self, now: datetime) -> datetime:
+        return now.astimezone(self._tz) if self._tz is not None else now.astimezone()
+
+    # -- reading --------------------------------------------------------------------------------------
+    def get(self, job_id: int) -> PushJob | None:
+        return self._get(self._db.connect(), job_id)
+
+    @staticmethod
+    def _get(conn: sqlite3.Connection, job_id: int) -> PushJob | None:
+        row = conn.execute(f"SELECT {_JOB_COLUMNS} FROM push_jobs WHERE id = ?", (job_id,)).fetchone()
+        return None if row is None else _job(row)
+
+    def list(
+        self, *, states: Iterable[str] | None = None, session_id: str | None = None
+    ) -> builtins.list[PushJob]:
+        """Jobs in queue order (oldest first), optionally only those in ``states`` / of one session."""
+        sql = f"SELECT {_JOB_COLUMNS} FROM push_jobs"
+        where, params = [], []
+        if states is not None:
+            wanted = [JobState(s).value for s in states]
+            where.append(f"state IN ({','.join('?' * len(wanted))})")
+            params += wanted
+        if session_id is not None:
+            where.append("session_id = ?")
+            params.append(session_id)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return [_job(r) for r in self._db.connect().execute(sql + " ORDER BY id", params)]
+
+    def counts(self) -> dict[str, int]:
+        out = {s.value: 0 for s in JobState}
+        for state, n in self._db.connect().execute("SELECT state, count(*) FROM push_jobs GROUP BY state"):
+            out[state] = n
+        return out
+
+    # Due: pending / retry_wait (send) and unknown (check), whose time has come; a time entry only
+    # once its note job is sent; nothing while the queue is paused.
+    _DUE_WHERE = (
+        "j.state IN ('pending', 'retry_wait', 'unknown') AND j.next_attempt_at IS NOT NULL "
+        "AND (j.parent_id IS NULL OR p.state = 'sent') "
+        f"AND NOT EXISTS (SELECT 1 FROM meta WHERE key = '{_PAUSED_REASON}')"
+    )
+
+    def due(self, now: datetime, limit: int) -> builtins.list[PushJob]:
+        """What a drain should handle now, earliest first (then queue order)."""
+        rows = self._db.connect().execute(
+            f"SELECT {_J_COLUMNS} FROM push_jobs j LEFT JOIN push_jobs p ON p.id = j.parent_id "
+            f"WHERE {self._DUE_WHERE} AND j.next_attempt_at <= ? ORDER BY j.next_attempt_at, j.id LIMIT ?",
+            (format_time(now), limit),
+        )
+        return [_job(r) for r in rows]
+
+    def next_due_at(self) -> datetime | None:
+        """When the next job becomes due (maybe in the past: drain now); None when nothing will be."""
+        row = self._db.connect().execute(
+            f"SELECT min(j.next_attempt_at) FROM push_jobs j LEFT JOIN push_jobs p ON p.id = j.parent_id "
+            f"WHERE {self._DUE_WHERE}"
+        ).fetchone()
+        return parse_time(row[0])
+
+    def attempts(self, job_id: int) -> builtins.list[Attempt]:
+        rows = self._db.connect().execute(
+            "SELECT id, job_id, at, outcome, http_status, request_id, error, duration_ms FROM post_log "
+            "WHERE job_id = ? ORDER BY id",
+            (job_id,),
+        )
+        return [Attempt(r[0], r[1], parse_time(r[2]), r[3], r[4], r[5], r[6], r[7]) for r in rows]  # type: ignore[arg-type]
+
+    # -- queueing -------------------------------------------------------------------------------------
+    def enqueue(
+        self, jobs: Sequence[NewJob], *, force: bool = False, now: datetime | None = None
+    ) -> builtins.list[PushJob]:
+        """Queue ``jobs`` in one transaction (all or none). Refuses (:class:`DuplicatePush`) a job when
+        the same session already has a push of the same kind to the same ticket that is not cancelled,
+        unless ``force``."""
+        now = self._now(now)
+        stamp = format_time(now)
+        prepared = [self._prepare(i, job, jobs) for i, job in enumerate(jobs)]
+        keys = [(j.session_id, j.ticket_id, JobKind(j.kind)) for j in jobs]
+        if not force and len(set(keys)) != len(keys):
+            raise ValueError("the same session, ticket and kind appear twice in one enqueue()")
+        ids: builtins.list[int] = []
+        with self._db.transaction() as conn:
+            if not force:
+                for key in dict.fromkeys(keys):
+                    self._refuse_duplicate(conn, *key, now=now)
+            for job, body in zip(jobs, prepared, strict=True):
+                parent_id = ids[job.parent] if job.parent is not None else job.parent_id
+                if job.parent_id is not None:
+                    self._check_parent(conn, job)
+                cur = conn.execute(
+                    "INSERT INTO push_jobs (client_ref, session_id, ticket_id, ticket_kind, kind, parent_id, site, "
+                    "body, visibility, state, attempts, next_attempt_at, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)",
+                    (
+                        job.client_ref or str(uuid.uuid4()),
+                        job.session_id,
+                        job.ticket_id,
+                        job.ticket_kind,
+                        JobKind(job.kind).value,
+                        parent_id,
+                        job.site,
+                        body,
+                        job.visibility,
+                        stamp,
+                        stamp,
+                        stamp,
+                    ),
+                )
+                ids.append(int(cur.lastrowid))  # type: ignore[arg-type]
+            out = [self._get(conn, i) for i in ids]
+        log.info("queued %d push job(s): %s", len(ids), ", ".join(map(str, ids)))
+        return out  # type: ignore[return-value]
+
+    @staticmethod
+    def _prepare(i: int, job: NewJob, jobs: Sequence[NewJob]) -> str:
+        kind = JobKind(job.kind)
+        if job.ticket_kind not in TICKET_KINDS:
+            raise ValueError(f"job {i}: ticket_kind must be 'service' or 'project', not {job.ticket_kind!r}")
+        if not job.session_id:
+            raise ValueError(f"job {i}: no session id")
+        if kind == JobKind.NOTE and (job.parent is not None or job.parent_id is not None):
+            raise ValueError(f"job {i}: a note has no parent job")
+        if job.parent is not None:
+            if job.parent_id is not None:
+                raise ValueError(f"job {i}: give parent or parent_id, not both")
+            if not 0 <= job.parent < i or JobKind(jobs[job.parent].kind) != JobKind.NOTE:
+                raise ValueError(f"job {i}: parent must be the index of an earlier note job in the same list")
+            if jobs[job.parent].ticket_id != job.ticket_id:
+                raise ValueError(f"job {i}: a time entry and its note must be for the same ticket")
+        return _body_text(job.body)
+
+    def _check_parent(self, conn: sqlite3.Connection, job: NewJob) -> None:
+        parent = self._get(conn, job.parent_id)  # type: ignore[arg-type]
+        if parent is None or parent.kind != JobKind.NOTE or parent.ticket_id != job.ticket_id:
+            raise ValueError(f"parent_id {job.parent_id} is not a queued note job for ticket {job.ticket_id}")
+        if parent.state == JobState.CANCELLED:
+            raise OutboxError(f"The note push {job.parent_id} this time entry belongs to was cancelled.")
+
+    def _refuse_duplicate(
+        self, conn: sqlite3.Connection, session_id: str, ticket_id: int, kind: JobKind, *, now: datetime
+    ) -> None:
+        row = conn.execute(
+            f"SELECT {_JOB_COLUMNS} FROM push_jobs WHERE session_id = ? AND ticket_id = ? AND kind = ? "
+            "AND state <> 'cancelled' ORDER BY id DESC LIMIT 1",
+            (session_id, ticket_id, kind.value),
+        ).fetchone()
+        if row is None:
+            return
+        existing = _job(row)
+        what = "This session" if kind == JobKind.NOTE else "Time for this session"
+        local_now = self._local(now)
+        if existing.state == JobState.SENT and existing.sent_at is not None:
+            when = policy.format_clock(existing.sent_at, local_now)
+            reason = f"{what} was already posted to ticket {ticket_id} at {when}."
+        else:
+            when = policy.format_clock(existing.created_at, local_now)
+            reason = f"{what} was already queued for ticket {ticket_id} at {when}"
+            if existing.state == JobState.FAILED:
+                reason += "; it failed: retry it from the queue instead."
+            else:
+                reason += f" and is still in the queue ({existing.state.label})."
+        raise DuplicatePush(reason, existing)
+
+    # -- state changes ----------------------------------------------------------------------------------
+    def transition(
+        self, job_id: int, *, expect: str | Iterable[str], to: str, now: datetime | None = None, **fields: Any
+    ) -> PushJob:
+        """Move ``job_id`` from ``expect`` to ``to`` (compare-and-set, one transaction) and set ``fields``.
+
+        Raises :class:`StateConflict` when the job is no longer in ``expect``, :class:`InvalidTransition`
+        for a move the outbox never makes (anything out of ``sent``...), :class:`QueuePaused` when asked
+        to send while the queue is paused. Moving to ``sending`` records ``first_sent_at`` once.
+        """
+        now = self._now(now)
+        with self._db.transaction() as conn:
+            return self._transition(conn, job_id, expect=expect, to=to, now=now, fields=fields)
+
+    def _transition(
+        self,
+        conn: sqlite3.Connection,
+        job_id: int,
+        *,
+        expect: str | Iterable[str],
+        to: str,
+        now: datetime,
+        fields: Mapping[str, Any],
+    ) -> PushJob:
+        expected = [JobState(expect).value] if isinstance(expect, str) else [JobState(s).value for s in expect]
+        target = JobState(to)
+        unknown = set(fields) - _FIELDS
+        if unknown:
+            raise ValueError(f"transition() cannot set {', '.join(sorted(unknown))}")
+        row = conn.execute("SELECT state, kind, parent_id FROM push_jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None:
+            raise JobNotFound(job_id)
+        current = JobState(row[0])
+        if current.value not in expected:
+            raise StateConflict(job_id, expected, current.value)
+        if target not in ALLOWED_TRANSITIONS[current]:
+            raise InvalidTransition(f"Push {job_id} cannot go from {current.value} to {target.value}.")
+        if target == JobState.SENDING:
+            reason = self._paused(conn)
+            if reason is not None:
+                raise QueuePaused(reason)
+            if row[2] is not None:
+                parent_state = conn.execute("SELECT state FROM push_jobs WHERE id = ?", (row[2],)).fetchone()[0]
+                if parent_state != JobState.SENT:
+                    raise InvalidTransition(
+                        f"Push {job_id} is a time entry whose note (push {row[2]}) is {parent_state}, not sent."
+                    )
+        sets = ["state = ?", "updated_at = ?"]
+        params: builtins.list[Any] = [target.value, format_time(now)]
+        for name, value in fields.items():
+            sets.append(f"{name} = ?")
+            params.append(_db_value(value))
+        if target == JobState.SENDING and "first_sent_at" not in fields:
+            sets.append("first_sent_at = coalesce(first_sent_at, ?)")
+            params.append(format_time(now))
+        try:
+            cur = conn.execute(
+                f"UPDATE push_jobs SET {', '.join(sets)} WHERE id = ? AND state = ?",
+                (*params, job_id, current.value),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise InvalidTransition(f"Push {job_id} cannot go to {target.value} like that: {exc}.") from exc
+        assert cur.rowcount == 1  # the row was read under BEGIN IMMEDIATE: nobody else can move it
+        if current != target:
+            log.info("push %d: %s -> %s", job_id, current.value, target.value)
+        return self._get(conn, job_id)  # type: ignore[return-value]
+
+    def apply(
+        self, job_id: int, decision: Decision, *, now: datetime | None = None, duration_ms: int | None = None
+    ) -> PushJob:
+        """Store a policy decision: the compare-and-set from ``decision.from_state``, the attempt in the
+        post log (when the decision came from an outcome) and a queue pause (401), in one transaction."""
+        now = self._now(now)
+        with self._db.transaction() as conn:
+            job = self._apply(conn, job_id, decision, now=now)
+            if decision.outcome is not None:
+                self._log(
+                    conn,
+                    job_id,
+                    decision.outcome.value,
+                    at=now,
+                    http_status=decision.http_status,
+                    request_id=decision.request_id,
+                    error=decision.detail if decision.detail else decision.last_error,
+                    duration_ms=duration_ms,
+                )
+            if decision.pause_queue:
+                self._pause(conn, decision.pause_queue, now)
+        return job
+
+    def _apply(self, conn: sqlite3.Connection, job_id: int, decision: Decision, *, now: datetime) -> PushJob:
+        return self._transition(
+            conn, job_id, expect=decision.from_state, to=decision.state, now=now, fields=decision.store_fields()
+        )
+
+    def log_attempt(
+        self,
+        job_id: int,
+        outcome: str,
+        *,
+        http_status: int | None = None,
+        request_id: str | None = None,
+        error: str | None = None,
+        duration_ms: int | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        with self._db.transaction() as conn:
+            self._log(
+                conn, job_id, outcome, at=self._now(at), http_status=http_status, request_id=request_id,
+                error=error, duration_ms=duration_ms,
+            )
+
+    @staticmethod
+    def _log(
+        conn: sqlite3.Connection,
+        job_id: int,
+        outcome: str,
+        *,
+        at: datetime,
+        http_status: int | None,
+        request_id: str | None,
+        error: str | None,
+        duration_ms: int | None,
+    ) -> None:
+        conn.execute(
+            "INSERT INTO post_log (job_id, at, outcome, http_status, request_id, error, duration_ms) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (job_id, format_time(at), str(outcome), http_status, request_id, error, duration_ms),
+        )
+
+    def recover_after_crash(self, now: datetime | None = None) -> int:
+        """Jobs left ``sending`` (FlowDesk stopped mid-send) become ``unknown``: checked before any
+        re-send. Call it once at start-up, holding the drain lock. Returns how many were recovered."""
+        now = self._now(now)
+        with self._db.transaction() as conn:
+            rows = conn.execute(f"SELECT {_JOB_COLUMNS} FROM push_jobs WHERE state = 'sending' ORDER BY id").fetchall()
+            for row in rows:
+                job = _job(row)
+                decision = policy.recover_interrupted(job.snapshot(), now)
+                self._apply(conn, job.id, decision, now=now)
+                self._log(
+                    conn, job.id, "interrupted", at=now, http_status=None, request_id=None,
+                    error=decision.last_error, duration_ms=None,
+                )
+        if rows:
+            log.warning("recovered %d push job(s) left sending; they will be checked before any re-send", len(rows))
+        return len(rows)
+
+    # -- the engineer's actions ---------------------------------------------------------------------------
+    def _act(self, conn: sqlite3.Connection, job: PushJob, action, now: datetime) -> PushJob:
+        try:
+            decision = action(job.snapshot(), now)
+        except PolicyError as exc:
+            raise ActionRefused(str(exc)) from exc
+        return self._apply(conn, job.id, decision, now=now)
+
+    def retry(self, job_id: int, now: datetime | None = None) -> PushJob:
+        """Due now: a failed job starts a fresh schedule; an unknown one is checked first."""
+        now = self._now(now)
+        with self._db.transaction() as conn:
+            job = self._get(conn, job_id)
+            if job is None:
+                raise JobNotFound(job_id)
+            return self._act(conn, job, policy.manual_retry, now)
+
+    def retry_all_failed(self, now: datetime | None = None) -> builtins.list[PushJob]:
+        now = self._now(now)
+        with self._db.transaction() as conn:
+            rows = conn.execute(f"SELECT {_JOB_COLUMNS} FROM push_jobs WHERE state = 'failed' ORDER BY id").fetchall()
+            return [self._act(conn, _job(r), policy.manual_retry, now) for r in rows]
+
+    def cancel(self, job_id: int, now: datetime | None = None) -> builtins.list[PushJob]:
+        """Cancel a push (and, for a note, its time entry waiting on it). Returns the jobs it changed
+        (none when it was already cancelled); refuses (:class:`ActionRefused`) a job being sent or sent.
+        Cancelling an unknown job leaves a warning in its ``last_error``: it may be on the ticket."""
+        now = self._now(now)
+        with self._db.transaction() as conn:
+            job = self._get(conn, job_id)
+            if job is None:
+                raise JobNotFound(job_id)
+            if job.state == JobState.CANCELLED:
+                return []
+            changed = [self._act(conn, job, policy.cancel, now)]
+            children = conn.execute(
+                f"SELECT {_JOB_COLUMNS} FROM push_jobs WHERE parent_id = ? ORDER BY id", (job_id,)
+            ).fetchall()
+            for row in children:
+                child = _job(row)
+                if child.state in CANCELLABLE_STATES:
+                    changed.append(self._act(conn, child, policy.cancel, now))
+            return changed
+
+    # -- pause ----------------------------------------------------------------------------------------
+    def pause(self, reason: str, now: datetime | None = None) -> None:
+        """Nothing is due until :meth:`resume` (a 401 does this through :meth:`apply`)."""
+        with self._db.transaction() as conn:
+            self._pause(conn, reason, self._now(now))
+
+    @staticmethod
+    def _pause(conn: sqlite3.Connection, reason: str, now: datetime) -> None:
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?), (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (_PAUSED_REASON, reason, _PAUSED_AT, format_time(now)),
+        )
+        log.warning("queue paused: %s", reason)
+
+    def resume(self) -> None:
+        with self._db.transaction() as conn:
+            conn.execute("DELETE FROM meta WHERE key IN (?, ?)", (_PAUSED_REASON, _PAUSED_AT))
+        log.info("queue resumed")
+
+    def paused_reason(self) -> str | None:
+        return self._paused(self._db.connect())
+
+    @staticmethod
+    def _paused(conn: sqlite3.Connection) -> str | None:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (_PAUSED_REASON,)).fetchone()
+        return None if row is None else row[0]
+
+    def paused_at(self) -> datetime | None:
+        row = self._db.connect().execute("SELECT value FROM meta WHERE key = ?", (_PAUSED_AT,)).fetchone()
+        return None if row is None else parse_time(row[0])
