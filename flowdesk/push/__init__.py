@@ -1,0 +1,1 @@
+"""From a reviewed note to ConnectWise: preparing, queueing and draining push jobs."""

@@ -1,0 +1,82 @@
+"""The note as it will be posted: rendered (or edited), redacted, checked, with its time entry plan.
+
+Redaction runs on the FINAL text — the engineer's edits included — every time a note is prepared, so a
+secret typed into the editor is caught too. It fails closed: a ``RedactionError`` propagates and
+nothing is queued.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flowdesk.core.models import Session
+from flowdesk.core.redact import RedactionResult, redact
+from flowdesk.core.render import NoteFormat, default_format, render_note
+from flowdesk.core.settings import Settings, Visibility
+from flowdesk.core.timing import TimeEntryPlan, format_hours, plan_time_entry
+
+# ConnectWise documents no limit on note text; a note this long is a pasted log, not documentation,
+# and large bodies are where proxies and older ConnectWise servers start failing.
+MAX_NOTE_CHARS = 100_000
+
+
+class PushRefused(ValueError):
+    """A note that must not be queued; ``str()`` says why and what to do."""
+
+
+@dataclass(frozen=True)
+class NotePreview:
+    session_id: str | None
+    note_format: NoteFormat
+    text: str  # exactly what will be posted (redacted)
+    redaction: RedactionResult
+    visibility: Visibility
+    time_plan: TimeEntryPlan | None
+    ticket_id: int | None
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def time_text(self) -> str:
+        return format_hours(self.time_plan.hours) if self.time_plan else "no time entry"
+
+
+def prepare_note(
+    session: Session,
+    settings: Settings,
+    *,
+    visibility: Visibility | str | None = None,
+    note_format: NoteFormat | str | None = None,
+    edited_text: str | None = None,
+    include_steps: bool | None = None,
+    now: datetime | None = None,
+) -> NotePreview:
+    fmt = NoteFormat(note_format) if note_format else default_format(session)
+    steps = settings.include_diagnostic_steps if include_steps is None else include_steps
+    text = edited_text if edited_text is not None else render_note(session, fmt, include_steps=steps, now=now)
+    if not text.strip():
+        raise PushRefused("The note is empty: write something or reset it to the generated note.")
+    result = redact(text, settings.enabled_redactions)
+    if len(result.text) > MAX_NOTE_CHARS:
+        raise PushRefused(
+            f"The note is {len(result.text):,} characters; FlowDesk posts at most {MAX_NOTE_CHARS:,}. "
+            "Shorten it (for example, leave out the diagnosis steps or a pasted log) and push again."
+        )
+    warnings: list[str] = []
+    if session.posted_by_resolutionflow:
+        warnings.append(
+            "ResolutionFlow already posted a note for this session to its ticket; pushing adds a second one."
+        )
+    if session.psa_ticket_id is None:
+        warnings.append("No ConnectWise ticket is linked to this session: choose one before pushing.")
+    plan = plan_time_entry(session, settings.time_rounding) if settings.time_entry_enabled else None
+    return NotePreview(
+        session_id=session.id,
+        note_format=fmt,
+        text=result.text,
+        redaction=result,
+        visibility=Visibility(visibility) if visibility else settings.note_visibility,
+        time_plan=plan,
+        ticket_id=session.psa_ticket_id,
+        warnings=tuple(warnings),
+    )

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import pytest
+
+from flowdesk.core.models import load_session_file, parse_session
+from flowdesk.core.redact import RedactionError
+from flowdesk.core.settings import Settings, TimeRounding
+from flowdesk.push.prepare import MAX_NOTE_CHARS, PushRefused, prepare_note
+from tests.conftest import SAMPLES
+
+
+def test_generated_note_is_redacted_and_planned():
+    s = load_session_file(SAMPLES / "03-mapped-drive-error-1219.json")
+    p = prepare_note(s, Settings())
+    assert "[PASSWORD REDACTED]" in p.text and p.redaction.counts["password"] >= 1
+    assert p.visibility == "internal" and p.ticket_id == s.psa_ticket_id
+    assert p.time_plan is not None and p.time_plan.hours > 0
+
+
+def test_edited_text_is_redacted_too():
+    s = parse_session({"id": "s", "psa_ticket_id": 1})
+    p = prepare_note(s, Settings(), edited_text="Fixed. New pwd: Winter2026! for svc account")
+    assert "Winter2026!" not in p.text and p.redaction.counts["password"] == 1
+
+
+def test_disabled_category_is_left_alone():
+    s = parse_session({"id": "s", "psa_ticket_id": 1})
+    settings = Settings(redaction={"ip": False})
+    assert "10.0.0.15" in prepare_note(s, settings, edited_text="printer at 10.0.0.15").text
+
+
+def test_fail_closed(monkeypatch):
+    import flowdesk.push.prepare as mod
+
+    def boom(*a, **k):
+        raise RedactionError("redaction failed (boom)")
+
+    monkeypatch.setattr(mod, "redact", boom)
+    with pytest.raises(RedactionError):
+        prepare_note(parse_session({"id": "s"}), Settings(), edited_text="password=x")
+
+
+def test_huge_and_empty_notes_refused_with_a_fix():
+    s = parse_session({"id": "s", "psa_ticket_id": 1})
+    with pytest.raises(PushRefused, match="Shorten it"):
+        prepare_note(s, Settings(), edited_text="x" * (MAX_NOTE_CHARS + 1))
+    with pytest.raises(PushRefused, match="empty"):
+        prepare_note(s, Settings(), edited_text="  \n ")
+
+
+def test_warnings_and_no_time_entry():
+    posted = load_session_file(SAMPLES / "12-teams-camera-already-posted.json")
+    assert any("already posted" in w for w in prepare_note(posted, Settings()).warnings)
+    no_ticket = load_session_file(SAMPLES / "13-walkup-no-psa-ticket.json")
+    assert any("No ConnectWise ticket" in w for w in prepare_note(no_ticket, Settings()).warnings)
+    assert prepare_note(posted, Settings(time_rounding=TimeRounding.NONE)).time_plan is None
+    assert prepare_note(posted, Settings(auto_time_entry=False)).time_text == "no time entry"
