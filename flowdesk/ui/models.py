@@ -1,0 +1,514 @@
+"""Item models for the session list and the queue.
+
+The session list must stay instant with 10,000 cached sessions. A ``QSortFilterProxyModel`` whose
+``filterAcceptsRow``/``lessThan`` are Python costs about 1.2 µs of binding overhead *per row* on every
+keystroke (12–18 ms for 10,000 rows, measured) and a Python call per comparison on every sort. So
+``SessionSortFilterProxy`` is a ``QAbstractProxyModel`` that computes its row mapping in one Python pass
+(a list comprehension over precomputed lower-case search text, ~1 ms) and sorts with ``sorted`` on
+precomputed keys; the view then only asks for the rows it paints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractProxyModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QBrush, QColor
+
+from flowdesk.core.render import format_minutes
+
+SessionIdRole = Qt.ItemDataRole.UserRole + 1
+SortKeyRole = Qt.ItemDataRole.UserRole + 2
+JobIdRole = Qt.ItemDataRole.UserRole + 3
+JobStateRole = Qt.ItemDataRole.UserRole + 4
+
+STATUS_LABELS = {
+    "resolved": "Resolved",
+    "escalated": "Escalated",
+    "requesting_escalation": "Escalation requested",
+    "active": "Active",
+    "paused": "Paused",
+    "abandoned": "Abandoned",
+}
+STATUS_COLORS = {
+    "resolved": "#2e9d52",
+    "escalated": "#c26a00",
+    "requesting_escalation": "#c26a00",
+    "active": "#2f7de1",
+    "paused": "#7a7f87",
+    "abandoned": "#7a7f87",
+}
+JOB_STATE_LABELS = {
+    "pending": "Waiting",
+    "sending": "Sending…",
+    "sent": "Sent",
+    "retry_wait": "Retrying",
+    "unknown": "Checking",
+    "failed": "Failed",
+    "cancelled": "Cancelled",
+}
+FAILED_BRUSH = QBrush(QColor("#b3261e"))
+MUTED_BRUSH = QBrush(QColor("#6b6f76"))
+
+
+def local_time(dt: datetime | None, *, with_date: bool = True) -> str:
+    if dt is None:
+        return ""
+    local = dt.astimezone()
+    return local.strftime("%Y-%m-%d %H:%M") if with_date else local.strftime("%H:%M")
+
+
+def status_label(status: str | None) -> str:
+    if not status:
+        return "Unknown"
+    return STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
+
+
+@dataclass
+class PushSummary:
+    """What the session list shows in its Push column for one session."""
+
+    state: str  # a job state, or "posted_by_resolutionflow"
+    text: str
+    tooltip: str = ""
+
+
+def push_summary(jobs: Sequence[Any], posted_by_resolutionflow: bool = False) -> PushSummary | None:
+    """The latest note job decides; a failed time entry shows too."""
+    notes = [j for j in jobs if j.kind == "note" and j.state != "cancelled"]
+    if not notes:
+        if posted_by_resolutionflow:
+            return PushSummary("posted_by_resolutionflow", "Posted by ResolutionFlow",
+                               "ResolutionFlow already posted a note for this session; pushing would add a second one.")
+        cancelled = [j for j in jobs if j.kind == "note"]
+        return PushSummary("cancelled", "Cancelled") if cancelled else None
+    job = max(notes, key=lambda j: j.id)
+    text = JOB_STATE_LABELS.get(job.state, job.state)
+    if job.state == "sent" and job.sent_at:
+        text = f"Sent {local_time(job.sent_at, with_date=False)}"
+    elif job.state == "retry_wait" and job.next_attempt_at:
+        text = f"Retrying {local_time(job.next_attempt_at, with_date=False)}"
+    tooltip = job.last_error or ""
+    for te in jobs:
+        if te.kind == "time_entry" and te.parent_id == job.id and te.state == "failed":
+            text += " (time entry failed)"
+            tooltip = te.last_error or tooltip
+            return PushSummary("failed", text, tooltip)
+    return PushSummary(job.state, text, tooltip)
+
+
+class SessionTableModel(QAbstractTableModel):
+    """The cached sessions (``SessionRow`` objects from the store), newest first as loaded."""
+
+    COLUMNS = ("Status", "Ticket", "Client", "Summary", "Date", "Duration", "Push")
+    STATUS, TICKET, CLIENT, SUMMARY, DATE, DURATION, PUSH = range(7)
+
+    def __init__(self, parent: QAbstractItemModel | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Any] = []
+        self._push: dict[str, PushSummary] = {}
+        self._index_of: dict[str, int] = {}
+        self._display: list[tuple[str, ...]] = []
+        self.search_text: list[str] = []
+        self.sort_keys: list[tuple[Any, ...]] = []
+
+    # -- loading ---------------------------------------------------------------------------
+    def load(self, rows: Iterable[Any], push: dict[str, PushSummary] | None = None) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._push = dict(push or {})
+        self._index_of = {r.id: i for i, r in enumerate(self._rows)}
+        self._display = [self._row_display(r) for r in self._rows]
+        self.search_text = [" ".join(d[:6]).lower() for d in self._display]
+        self.sort_keys = [self._row_keys(r) for r in self._rows]
+        self.endResetModel()
+
+    def _row_display(self, r: Any) -> tuple[str, ...]:
+        when = r.ended_at or r.updated_at or r.created_at
+        dur = "" if r.duration_seconds is None else format_minutes(int(r.duration_seconds / 60))
+        push = self._push.get(r.id)
+        return (
+            status_label(r.status),
+            f"#{r.psa_ticket_id}" if r.psa_ticket_id else "—",
+            r.client_name or "",
+            r.summary or "(no summary)",
+            local_time(when),
+            dur,
+            push.text if push else "",
+        )
+
+    def _row_keys(self, r: Any) -> tuple[Any, ...]:
+        when = r.ended_at or r.updated_at or r.created_at
+        return (
+            status_label(r.status).lower(),
+            r.psa_ticket_id or 0,
+            (r.client_name or "").lower(),
+            (r.summary or "").lower(),
+            when.timestamp() if when else 0.0,
+            r.duration_seconds or 0.0,
+            self._display_push(r.id).lower(),
+        )
+
+    def _display_push(self, session_id: str) -> str:
+        p = self._push.get(session_id)
+        return p.text if p else ""
+
+    def set_push_summaries(self, push: dict[str, PushSummary | None]) -> None:
+        """Update the Push column of the sessions named in ``push`` (None clears it)."""
+        for sid, summary in push.items():
+            row = self._index_of.get(sid)
+            if summary is None:
+                self._push.pop(sid, None)
+            else:
+                self._push[sid] = summary
+            if row is None:
+                continue
+            d = list(self._display[row])
+            d[self.PUSH] = summary.text if summary else ""
+            self._display[row] = tuple(d)
+            k = list(self.sort_keys[row])
+            k[self.PUSH] = d[self.PUSH].lower()
+            self.sort_keys[row] = tuple(k)
+            idx = self.index(row, self.PUSH)
+            self.dataChanged.emit(idx, idx)
+
+    # -- access ----------------------------------------------------------------------------
+    def row_object(self, row: int) -> Any:
+        return self._rows[row]
+
+    def row_of(self, session_id: str) -> int | None:
+        return self._index_of.get(session_id)
+
+    def session_ids(self) -> list[str]:
+        return [r.id for r in self._rows]
+
+    def push_summary(self, session_id: str) -> PushSummary | None:
+        return self._push.get(session_id)
+
+    # -- Qt model --------------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.COLUMNS):
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        return self.value(index.row(), index.column(), role)
+
+    def value(self, row: int, col: int, role: int) -> Any:
+        """``data()`` without building a QModelIndex (the proxy calls this directly)."""
+        if not (0 <= row < len(self._rows) and 0 <= col < len(self.COLUMNS)):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display[row][col]
+        if role == SessionIdRole:
+            return self._rows[row].id
+        if role == SortKeyRole:
+            return self.sort_keys[row][col]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            r = self._rows[row]
+            if col == self.SUMMARY:
+                return r.summary or None
+            if col == self.PUSH:
+                p = self._push.get(r.id)
+                return p.tooltip or None if p else None
+            if col == self.TICKET and not r.psa_ticket_id:
+                return "No ConnectWise ticket is linked to this session"
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if col == self.STATUS:
+                color = STATUS_COLORS.get(self._rows[row].status or "")
+                return QBrush(QColor(color)) if color else None
+            if col == self.PUSH:
+                p = self._push.get(self._rows[row].id)
+                if p and p.state == "failed":
+                    return FAILED_BRUSH
+                if p and p.state in ("posted_by_resolutionflow", "cancelled"):
+                    return MUTED_BRUSH
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (self.DURATION,):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{self.COLUMNS[col]}: {self._display[row][col]}"
+        return None
+
+
+class SessionSortFilterProxy(QAbstractProxyModel):
+    """Search, status filter and sorting over a ``SessionTableModel``, one Python pass per change."""
+
+    def __init__(self, parent: QAbstractItemModel | None = None) -> None:
+        super().__init__(parent)
+        self._map: list[int] = []  # proxy row -> source row
+        self._inverse: list[int] = []  # source row -> proxy row or -1
+        self._terms: list[str] = []
+        self._statuses: frozenset[str] | None = None
+        self._sort_column = -1
+        self._sort_order = Qt.SortOrder.AscendingOrder
+        self._src: SessionTableModel | None = None
+
+    # -- wiring ----------------------------------------------------------------------------
+    def setSourceModel(self, model: QAbstractItemModel) -> None:  # noqa: N802
+        assert isinstance(model, SessionTableModel)
+        self.beginResetModel()
+        if self._src is not None:
+            for sig, slot in self._connections():
+                sig.disconnect(slot)
+        super().setSourceModel(model)
+        self._src = model
+        for sig, slot in self._connections():
+            sig.connect(slot)
+        self._rebuild()
+        self.endResetModel()
+
+    def _connections(self) -> list[tuple[Any, Any]]:
+        src = self._src
+        assert src is not None
+        return [
+            (src.modelAboutToBeReset, self.beginResetModel),
+            (src.modelReset, self._on_source_reset),
+            (src.dataChanged, self._on_source_data_changed),
+            (src.headerDataChanged, self.headerDataChanged),
+        ]
+
+    def _on_source_reset(self) -> None:
+        self._rebuild()
+        self.endResetModel()
+
+    def _on_source_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, roles: list[int] = ()) -> None:  # type: ignore[assignment]
+        rows = [self._inverse[r] for r in range(top_left.row(), bottom_right.row() + 1) if self._inverse[r] >= 0]
+        if rows:
+            self.dataChanged.emit(
+                self.index(min(rows), top_left.column()), self.index(max(rows), bottom_right.column()), roles
+            )
+
+    # -- filtering and sorting -------------------------------------------------------------
+    def set_search(self, text: str) -> None:
+        terms = [t for t in text.lower().split() if t]
+        if terms == self._terms:
+            return
+        self._terms = terms
+        self._refilter()
+
+    def set_statuses(self, statuses: Iterable[str] | None) -> None:
+        new = frozenset(statuses) if statuses is not None else None
+        if new == self._statuses:
+            return
+        self._statuses = new
+        self._refilter()
+
+    def _refilter(self) -> None:
+        self.beginResetModel()
+        self._rebuild()
+        self.endResetModel()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self._sort_column = column
+        self._sort_order = order
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        sources = [self.mapToSource(p) for p in persistent]
+        self._rebuild()
+        self.changePersistentIndexList(persistent, [self.mapFromSource(s) for s in sources])
+        self.layoutChanged.emit()
+
+    def sort_column(self) -> int:
+        return self._sort_column
+
+    def _rebuild(self) -> None:
+        src = self._src
+        n = src.rowCount() if src is not None else 0
+        rows: list[int] = list(range(n))
+        if src is not None and self._statuses is not None:
+            statuses = self._statuses
+            rows = [i for i in rows if (src.row_object(i).status or "") in statuses]
+        if src is not None and self._terms:
+            text = src.search_text
+            terms = self._terms
+            rows = [i for i in rows if all(t in text[i] for t in terms)]
+        if src is not None and 0 <= self._sort_column < src.columnCount():
+            keys = src.sort_keys
+            col = self._sort_column
+            rows.sort(key=lambda i: keys[i][col], reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
+        self._map = rows
+        inverse = [-1] * n
+        for proxy_row, source_row in enumerate(rows):
+            inverse[source_row] = proxy_row
+        self._inverse = inverse
+
+    # -- QAbstractProxyModel ---------------------------------------------------------------
+    def mapToSource(self, proxy_index: QModelIndex | QPersistentModelIndex) -> QModelIndex:  # noqa: N802
+        if not proxy_index.isValid() or self._src is None or proxy_index.row() >= len(self._map):
+            return QModelIndex()
+        return self._src.index(self._map[proxy_index.row()], proxy_index.column())
+
+    def mapFromSource(self, source_index: QModelIndex | QPersistentModelIndex) -> QModelIndex:  # noqa: N802
+        if not source_index.isValid() or source_index.row() >= len(self._inverse):
+            return QModelIndex()
+        row = self._inverse[source_index.row()]
+        return QModelIndex() if row < 0 else self.index(row, source_index.column())
+
+    def index(self, row: int, column: int, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:  # noqa: B008
+        if parent.isValid() or not (0 <= row < len(self._map)) or not (0 <= column < self.columnCount()):
+            return QModelIndex()
+        return self.createIndex(row, column)
+
+    def parent(self, index: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
+        return QModelIndex()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._map)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() or self._src is None else self._src.columnCount()
+
+    def hasChildren(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: B008, N802
+        return not parent.isValid() and bool(self._map)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or self._src is None or index.row() >= len(self._map):
+            return None
+        return self._src.value(self._map[index.row()], index.column(), role)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if self._src is None:
+            return None
+        if orientation == Qt.Orientation.Vertical:
+            return section + 1 if role == Qt.ItemDataRole.DisplayRole else None
+        return self._src.headerData(section, orientation, role)
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def session_id(self, proxy_row: int) -> str | None:
+        if 0 <= proxy_row < len(self._map) and self._src is not None:
+            return self._src.row_object(self._map[proxy_row]).id
+        return None
+
+    def proxy_row_of(self, session_id: str) -> int | None:
+        if self._src is None:
+            return None
+        src_row = self._src.row_of(session_id)
+        if src_row is None or src_row >= len(self._inverse):
+            return None
+        r = self._inverse[src_row]
+        return None if r < 0 else r
+
+
+class QueueTableModel(QAbstractTableModel):
+    """Every push job, newest first: what, where, state in words, and the last error."""
+
+    COLUMNS = ("What", "Ticket", "State", "Attempts", "Last error", "Updated")
+    WHAT, TICKET, STATE, ATTEMPTS, ERROR, UPDATED = range(6)
+
+    def __init__(self, parent: QAbstractItemModel | None = None) -> None:
+        super().__init__(parent)
+        self._jobs: list[Any] = []
+        self._row_of: dict[int, int] = {}
+        self._titles: dict[str, str] = {}
+
+    def load(self, jobs: Iterable[Any], titles: dict[str, str] | None = None) -> None:
+        self.beginResetModel()
+        self._jobs = sorted(jobs, key=lambda j: j.id, reverse=True)
+        self._row_of = {j.id: i for i, j in enumerate(self._jobs)}
+        if titles is not None:
+            self._titles = dict(titles)
+        self.endResetModel()
+
+    def update_job(self, job: Any) -> None:
+        row = self._row_of.get(job.id)
+        if row is None:
+            self.beginInsertRows(QModelIndex(), 0, 0)
+            self._jobs.insert(0, job)
+            self._row_of = {j.id: i for i, j in enumerate(self._jobs)}
+            self.endInsertRows()
+            return
+        self._jobs[row] = job
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
+
+    def job(self, row: int) -> Any:
+        return self._jobs[row]
+
+    def job_row(self, job_id: int) -> int | None:
+        return self._row_of.get(job_id)
+
+    def jobs(self) -> list[Any]:
+        return list(self._jobs)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._jobs)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.COLUMNS):
+            return self.COLUMNS[section]
+        return None
+
+    def state_text(self, job: Any) -> str:
+        text = JOB_STATE_LABELS.get(job.state, job.state)
+        if job.state == "retry_wait" and job.next_attempt_at:
+            return f"Retrying at {local_time(job.next_attempt_at, with_date=False)}"
+        if job.state == "sent" and job.remote_id:
+            return f"Sent (#{job.remote_id})"
+        if job.state == "unknown":
+            return "Checking the ticket before resending"
+        if job.state == "pending" and job.parent_id is not None:
+            return "Waiting for its note"
+        return text
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self._jobs)):
+            return None
+        job = self._jobs[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == self.WHAT:
+                kind = "Note" if job.kind == "note" else "Time entry"
+                title = self._titles.get(job.session_id, "")
+                return f"{kind} — {title}" if title else kind
+            if col == self.TICKET:
+                return f"#{job.ticket_id}"
+            if col == self.STATE:
+                return self.state_text(job)
+            if col == self.ATTEMPTS:
+                return str(job.attempts)
+            if col == self.ERROR:
+                return (job.last_error or "").splitlines()[0] if job.last_error else ""
+            if col == self.UPDATED:
+                return local_time(job.updated_at)
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole and col in (self.ERROR, self.STATE) and job.last_error:
+            return job.last_error
+        if role == Qt.ItemDataRole.ForegroundRole and col == self.STATE:
+            if job.state == "failed":
+                return FAILED_BRUSH
+            if job.state in ("cancelled", "sent"):
+                return MUTED_BRUSH
+            return None
+        if role == JobIdRole:
+            return job.id
+        if role == JobStateRole:
+            return job.state
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{self.COLUMNS[col]}: {self.data(index, Qt.ItemDataRole.DisplayRole)}"
+        return None

@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+
+from flowdesk.ui.models import (
+    PushSummary,
+    QueueTableModel,
+    SessionIdRole,
+    SessionSortFilterProxy,
+    SessionTableModel,
+    push_summary,
+)
+
+T0 = datetime(2026, 11, 18, 14, 0, tzinfo=UTC)
+
+
+@dataclass
+class Row:
+    id: str
+    status: str | None = "resolved"
+    session_type: str | None = "guided"
+    psa_ticket_id: int | None = 48211
+    client_name: str | None = "Contoso"
+    summary: str = "Outlook prompts"
+    created_at: datetime | None = T0
+    updated_at: datetime | None = T0
+    ended_at: datetime | None = T0 + timedelta(minutes=38)
+    duration_seconds: float | None = 38 * 60
+    state_version: int | None = 1
+    posted_by_resolutionflow: bool = False
+    source: str = "api"
+
+
+@dataclass
+class Job:
+    id: int
+    session_id: str = "s1"
+    kind: str = "note"
+    state: str = "pending"
+    ticket_id: int = 48211
+    parent_id: int | None = None
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
+    remote_id: int | None = None
+    sent_at: datetime | None = None
+    updated_at: datetime = field(default_factory=lambda: T0)
+
+
+def rows(n=30):
+    clients = ["Contoso", "Fabrikam", "Northwind Dental", "Müller GmbH"]
+    statuses = ["resolved", "escalated", "requesting_escalation", "active"]
+    return [
+        Row(f"s{i}", status=statuses[i % 4], psa_ticket_id=48000 + i if i % 5 else None, client_name=clients[i % 4],
+            summary=f"Problem {i} printer" if i % 3 == 0 else f"Issue {i} mailbox",
+            ended_at=T0 + timedelta(hours=i), duration_seconds=60.0 * (i * 7 % 90))
+        for i in range(n)
+    ]
+
+
+@pytest.fixture
+def models(qtmodeltester):
+    src = SessionTableModel()
+    src.load(rows())
+    qtmodeltester.check(src)
+    proxy = SessionSortFilterProxy()
+    proxy.setSourceModel(src)
+    qtmodeltester.check(proxy)
+    return src, proxy
+
+
+def test_columns_and_display(models):
+    src, proxy = models
+    assert proxy.rowCount() == 30 and proxy.columnCount() == 7
+    assert [src.headerData(c, Qt.Orientation.Horizontal) for c in range(7)] == list(SessionTableModel.COLUMNS)
+    assert src.data(src.index(1, SessionTableModel.TICKET)) == "#48001"
+    assert src.data(src.index(0, SessionTableModel.TICKET)) == "—"
+    assert src.data(src.index(2, SessionTableModel.STATUS)) == "Escalation requested"
+    assert src.data(src.index(3, SessionTableModel.DURATION)) == "21m"
+
+
+def test_search_all_terms_any_column(models):
+    src, proxy = models
+    proxy.set_search("printer MÜLLER")
+    ids = [proxy.session_id(r) for r in range(proxy.rowCount())]
+    assert ids and all(src.row_object(src.row_of(i)).client_name == "Müller GmbH" for i in ids)
+    assert all("printer" in src.row_object(src.row_of(i)).summary for i in ids)
+    proxy.set_search("#48012")
+    assert [proxy.session_id(r) for r in range(proxy.rowCount())] == ["s12"]
+    proxy.set_search("")
+    assert proxy.rowCount() == 30
+
+
+def test_status_filter_and_sort(models):
+    src, proxy = models
+    proxy.set_statuses({"escalated", "requesting_escalation"})
+    assert proxy.rowCount() == 15
+    proxy.sort(SessionTableModel.DATE, Qt.SortOrder.DescendingOrder)
+    hours = [src.row_object(src.row_of(proxy.session_id(r))).ended_at for r in range(proxy.rowCount())]
+    assert hours == sorted(hours, reverse=True)
+    proxy.sort(SessionTableModel.CLIENT, Qt.SortOrder.AscendingOrder)
+    clients = [proxy.data(proxy.index(r, SessionTableModel.CLIENT)) for r in range(proxy.rowCount())]
+    assert clients == sorted(clients, key=str.lower)
+
+
+def test_sort_keeps_the_selection(models, qtbot):
+    from PySide6.QtWidgets import QTableView
+
+    src, proxy = models
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(proxy)
+    view.selectRow(proxy.proxy_row_of("s7"))
+    proxy.sort(SessionTableModel.DURATION, Qt.SortOrder.AscendingOrder)
+    assert view.currentIndex().data(SessionIdRole) == "s7"
+
+
+def test_push_column_updates_live_through_the_proxy(models, qtbot):
+    src, proxy = models
+    proxy.set_search("mailbox")
+    row = proxy.proxy_row_of("s1")
+    with qtbot.waitSignal(proxy.dataChanged) as blocker:
+        src.set_push_summaries({"s1": PushSummary("failed", "Failed", "ConnectWise said no")})
+    assert blocker.args[0].row() == row
+    assert proxy.data(proxy.index(row, SessionTableModel.PUSH)) == "Failed"
+    assert proxy.data(proxy.index(row, SessionTableModel.PUSH), Qt.ItemDataRole.ToolTipRole) == "ConnectWise said no"
+
+
+def test_source_reload_resets_proxy(models):
+    src, proxy = models
+    proxy.set_search("fabrikam")
+    src.load(rows(8))
+    assert proxy.rowCount() == 2
+
+
+def test_push_summary_rules():
+    assert push_summary([]) is None
+    assert push_summary([], posted_by_resolutionflow=True).state == "posted_by_resolutionflow"
+    s = push_summary([Job(1, state="sent", sent_at=T0), Job(2, state="pending")])
+    assert s.state == "pending"
+    failed_te = push_summary([Job(1, state="sent", sent_at=T0), Job(2, kind="time_entry", parent_id=1, state="failed", last_error="closed")])
+    assert failed_te.state == "failed" and "time entry failed" in failed_te.text and failed_te.tooltip == "closed"
+    assert push_summary([Job(1, state="cancelled")]).text == "Cancelled"
+
+
+def test_queue_model(qtmodeltester):
+    m = QueueTableModel()
+    m.load([Job(1, state="sent", remote_id=1200001), Job(2, state="failed", last_error="Ticket 9 not found\nmore"),
+            Job(3, kind="time_entry", parent_id=1, state="pending")], titles={"s1": "Outlook prompts"})
+    qtmodeltester.check(m)
+    assert m.data(m.index(0, m.STATE)) == "Waiting for its note"
+    assert m.data(m.index(1, m.ERROR)) == "Ticket 9 not found"
+    assert m.data(m.index(2, m.STATE)) == "Sent (#1200001)"
+    assert m.data(m.index(2, m.WHAT)) == "Note — Outlook prompts"
+    m.update_job(Job(2, state="retry_wait", next_attempt_at=T0))
+    assert m.data(m.index(1, m.STATE)).startswith("Retrying at ")
+    m.update_job(Job(4, state="pending"))
+    assert m.rowCount() == 4 and m.job(0).id == 4
