@@ -627,12 +627,19 @@ class ConnectWiseClient:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             return ServerError(text, may_have_stored=stored, retry_after=retry_after, **common)
         # 400 and every other 4xx: ConnectWise refused this request as it is, and stored nothing
+        said_code = f": {server_message}" + (f" ({code})" if code else "") if server_message else f" (HTTP {status})"
+        if not write:  # a read FlowDesk built itself: nothing the engineer typed is wrong
+            text = html + "." if is_html and not server_message else f"ConnectWise refused the request to {op.action}{said_code}."
+            return ValidationFailed(
+                f"{text} Check the site address and that FlowDesk is up to date for this ConnectWise version, then try again.",
+                **common,
+            )
         if server_message:
-            text = f"ConnectWise did not accept the {op.thing}: {server_message}" + (f" ({code})" if code else "")
+            text = f"ConnectWise did not accept the {op.thing}{said_code}"
         elif is_html:
             text = html + "."
         else:
-            text = f"ConnectWise did not accept the request to {op.action} (HTTP {status})."
+            text = f"ConnectWise did not accept the request to {op.action}{said_code}."
         fix = "fix what ConnectWise names" if server_message else "check the ticket and your entry in ConnectWise"
         return ValidationFailed(f"{text} Nothing was saved: {fix}, then send it again.", **common)
 
