@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import socket
 import ssl
 import threading
@@ -553,7 +554,7 @@ class ConnectWiseClient:
         if 200 <= status < 300:
             if is_json:
                 return data
-            what = "an HTML page" if is_html else "something that is not JSON"
+            what = "an HTML page" if is_html else "an empty body" if not response.content.strip() else "unreadable data"
             if method != "GET":
                 raise Ambiguous(
                     f"ConnectWise answered the {op.thing} with {what} (HTTP {status}) instead of the stored record, "
@@ -563,7 +564,7 @@ class ConnectWiseClient:
                 )
             raise ServerError(
                 f"ConnectWise answered with {what} (HTTP {status}) instead of JSON — the site may be down or the "
-                "address wrong",
+                "address wrong. Try again in a few minutes; if it keeps happening, check the site address.",
                 status=status,
                 request_id=rid,
             )
@@ -591,7 +592,9 @@ class ConnectWiseClient:
                 text = f"Your ConnectWise security role does not allow you to {op.action}: ask your ConnectWise administrator to check your security role."
             return PermissionDenied(text + said, missing_right=op.right, **common)
         if status == 404:
-            text = op.not_found or f"ConnectWise found nothing when trying to {op.action} (HTTP 404)"
+            text = op.not_found or (
+                f"ConnectWise found nothing when trying to {op.action} (HTTP 404) — check the site address in Settings"
+            )
             return NotFound(text + (f" (ConnectWise said: {server_message})" if server_message else ""), **common)
         if status == 429:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -623,14 +626,22 @@ class ConnectWiseClient:
                 text += " Try again in a few minutes."
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             return ServerError(text, may_have_stored=stored, retry_after=retry_after, **common)
-        # 400 and every other 4xx: ConnectWise refused this request as it is
+        # 400 and every other 4xx: ConnectWise refused this request as it is, and stored nothing
+        said_code = f": {server_message}" + (f" ({code})" if code else "") if server_message else f" (HTTP {status})"
+        if not write:  # a read FlowDesk built itself: nothing the engineer typed is wrong
+            text = html + "." if is_html and not server_message else f"ConnectWise refused the request to {op.action}{said_code}."
+            return ValidationFailed(
+                f"{text} Check the site address and that FlowDesk is up to date for this ConnectWise version, then try again.",
+                **common,
+            )
         if server_message:
-            text = f"ConnectWise did not accept the {op.thing}: {server_message}" + (f" ({code})" if code else "")
+            text = f"ConnectWise did not accept the {op.thing}{said_code}"
         elif is_html:
-            text = html
+            text = html + "."
         else:
-            text = f"ConnectWise did not accept the request to {op.action} (HTTP {status})"
-        return ValidationFailed(text, **common)
+            text = f"ConnectWise did not accept the request to {op.action}{said_code}."
+        fix = "fix what ConnectWise names" if server_message else "check the ticket and your entry in ConnectWise"
+        return ValidationFailed(f"{text} Nothing was saved: {fix}, then send it again.", **common)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -676,12 +687,19 @@ def _connect_reason(exc: httpx.HTTPError, chain: list[BaseException]) -> str:
 
 
 def _seconds(value: float | None) -> str:
+    """A wait in words: ``0.3 seconds``, ``45 seconds``, ``3 minutes``, ``5 hours`` (rounded up beyond a
+    minute or two, never in exponent notation: a Retry-After date can be days away)."""
     if value is None:
         return "the time limit"
+    if value < 1:
+        return f"{value:g} seconds"
     n = round(value)
-    if n >= 120 and n % 60 == 0:
-        return f"{n // 60} minutes"
-    return "1 second" if n == 1 else f"{n:g} seconds" if n else f"{value:g} seconds"
+    if n < 120:
+        return "1 second" if n == 1 else f"{n} seconds"
+    minutes = math.ceil(n / 60)
+    if minutes < 120:
+        return f"{minutes} minutes"
+    return f"{math.ceil(n / 3600)} hours"
 
 
 def _check_before_resend(op: _Op) -> str:

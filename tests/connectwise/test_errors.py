@@ -134,7 +134,8 @@ def test_400_quotes_connectwise_verbatim_with_its_code(client, fake):
     assert err.kind == "validation" and err.server_code == "InvalidObject"
     assert err.server_message == "Please choose where to display the notes in order to save this record."
     assert str(err) == (
-        "ConnectWise did not accept the note: Please choose where to display the notes in order to save this record. (InvalidObject)"
+        "ConnectWise did not accept the note: Please choose where to display the notes in order to save this record. (InvalidObject) "
+        "Nothing was saved: fix what ConnectWise names, then send it again."
     )
 
 
@@ -167,7 +168,10 @@ def test_other_4xx_are_permanent_validation_failures(client, fake, status):
     fake.on("POST", NOTES, httpx.Response(status, content=b""))
     with pytest.raises(ValidationFailed) as info:
         post(client)
-    assert str(info.value) == f"ConnectWise did not accept the request to add a note to ticket #48211 (HTTP {status})"
+    assert str(info.value) == (
+        f"ConnectWise did not accept the request to add a note to ticket #48211 (HTTP {status}). "
+        "Nothing was saved: check the ticket and your entry in ConnectWise, then send it again."
+    )
 
 
 # ---------------------------------------------------------------- 429
@@ -292,7 +296,7 @@ def test_unusable_2xx_to_a_time_entry_is_ambiguous(client, fake):
 
 def test_garbage_2xx_to_a_get_is_a_server_error(client, fake):
     fake.on("GET", r"/system/myMembers/info", httpx.Response(200, content=b"{not json"))
-    with pytest.raises(ServerError, match="something that is not JSON \\(HTTP 200\\)"):
+    with pytest.raises(ServerError, match="unreadable data \\(HTTP 200\\) instead of JSON"):
         client.who_am_i()
 
 
