@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 import socket
 import ssl
 import threading
@@ -134,6 +135,7 @@ class ConnectWiseClient:
         register_secret(token)
         self._authorization = f"Basic {token}"
         self._client_id = (client_id or "").strip() or CONNECTWISE_CLIENT_ID
+        self._accept = ACCEPT
         self._timeout = timeout or DEFAULT_TIMEOUT
         if transport is None:
             transport = httpx.HTTPTransport(verify=_ssl_context(ca_file), retries=CONNECT_RETRIES)
@@ -397,7 +399,7 @@ class ConnectWiseClient:
         headers = {
             "Authorization": self._authorization,
             "clientId": self._client_id,
-            "Accept": ACCEPT,
+            "Accept": self._accept,
             "Cache-Control": "no-cache",
         }
         if method != "GET":
@@ -482,6 +484,16 @@ class ConnectWiseClient:
             failure = self._transport_error(exc, method, op, request.url.netloc.decode("ascii", "replace"))
         if failure is not None:
             raise failure  # outside the except block: no httpx exception (holding the headers) is chained
+        older = _older_api_version(response, self._accept)
+        if older is not None:
+            # A tenant not yet on the pinned release refuses it before doing anything (nothing stored):
+            # use the version it says it runs, for this request and every later one.
+            log.info("ConnectWise runs API version %s, older than %s: using it", older, API_VERSION)
+            self._accept = f"application/vnd.connectwise.com+json; version={older}"
+            if headers is None or "Accept" in headers:
+                retry_headers = dict(headers) if headers is not None else self._headers(method)
+                retry_headers["Accept"] = self._accept
+                return self._send(method, url, op, params=params, body=body, headers=retry_headers)
         log.debug(
             "%s %s -> %s x-cw-request-id=%s api-current-version=%s",
             method,
@@ -645,6 +657,23 @@ class ConnectWiseClient:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+_VERSION_RE = re.compile(r"(\d{4})\.(\d{1,2})")
+
+
+def _older_api_version(response: httpx.Response, accept: str) -> str | None:
+    """The tenant's own API version when it refused ours as too new, else None."""
+    if response.status_code != 400 or b"does not support the API version" not in response.content:
+        return None
+    theirs = _VERSION_RE.search(response.headers.get("api-current-version", ""))
+    ours = _VERSION_RE.search(accept)
+    if theirs is None or ours is None:
+        return None
+    t = (int(theirs.group(1)), int(theirs.group(2)))
+    if t >= (int(ours.group(1)), int(ours.group(2))):
+        return None
+    return f"{t[0]}.{t[1]}"
 
 
 def _ssl_context(ca_file: str | None) -> ssl.SSLContext:

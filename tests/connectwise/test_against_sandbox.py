@@ -508,26 +508,20 @@ def test_a_bad_date_is_unsupported_format_verbatim(env: Env) -> None:
     assert (err.server_code, err.server_message) == ("UnsupportedFormat", "Unsupported format applied to timeStart")
 
 
-def test_a_tenant_older_than_the_pinned_api_version_refuses_reads(env: Env) -> None:
-    # Not a fix, a record: FlowDesk pins version=2025.16 (reference §12.3); a tenant still on 2025.8 that
-    # refuses newer versions (the sandbox's choice 5, where the reference is silent) refuses every call.
+def test_a_tenant_older_than_the_pinned_api_version_is_spoken_to_in_its_version(env: Env) -> None:
+    # FlowDesk pins version=2025.16 (reference §12.3); a tenant still on 2025.8 refuses newer versions
+    # (the sandbox's choice where the reference is silent). The refusal stores nothing, so the client
+    # repeats the request once in the tenant's own version (its api-current-version header) and keeps it.
     env.admin.config(api_version="2025.8")
-    err = raised(env.client().who_am_i)
-    uri = f"{env.cw.site}/v2025_1/apis/3.0/system/myMembers/info"
-    message = f"The HTTP resource that matches the request URI '{uri}' does not support the API version '2025.16'."
-    check_error(
-        env,
-        err,
-        ValidationFailed,
-        status=400,
-        request_id=True,
-        may_have_stored=False,
-        says=[
-            f"ConnectWise refused the request to read your ConnectWise member record: {message} (ConnectWiseApi).",
-            "that FlowDesk is up to date for this ConnectWise version",
-        ],
-    )
-    assert err.server_message == message
+    client = env.client()
+    assert client.who_am_i().identifier == "dwhitfield"
+    note = client.post_note(SERVICE, note_body("older tenant", "internal"))
+    assert note.id
+    accepts = [r["headers"].get("Accept") or r["headers"].get("accept") for r in env.admin.ledger()["requests"]
+               if "/apis/3.0/" in r["path"]]
+    assert accepts[0].endswith("version=2025.16")
+    assert all(a.endswith("version=2025.8") for a in accepts[1:])
+    assert [n["text"] for n in env.admin.ledger()["notes"]] == ["older tenant"]
 
 
 def test_find_time_entries(env: Env) -> None:
