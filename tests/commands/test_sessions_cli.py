@@ -128,13 +128,30 @@ def test_list_rejects_a_negative_limit(flowdesk_home: Path) -> None:
 # ---------------------------------------------------------------------------------------- sign-in (subprocess, real keyring)
 
 
+@pytest.fixture
+def rf_keyring(real_keyring, sandbox: Sandbox):
+    """The real keyring with no sign-in for the sandbox's account, before and after the test (it is shared
+    by the whole test session, so a failing test must not leave a token behind for the next one)."""
+    info = sandbox.info.resolutionflow
+    store = CredentialStore(real_keyring)
+
+    def clean() -> None:
+        store.delete_refresh_token(resolutionflow_account_key(info.url, info.email))
+        store.delete_access_token(resolutionflow_access_key(info.url, info.email))
+
+    clean()
+    yield real_keyring
+    clean()
+
+
+
 @pytest.mark.real_keyring
 def test_signin_refresh_list_signout_as_subprocesses_never_expose_the_password(
-    sandbox: Sandbox, sandbox_admin: SandboxAdmin, secret_service, real_keyring, flowdesk_home: Path
+    sandbox: Sandbox, sandbox_admin: SandboxAdmin, secret_service, rf_keyring, flowdesk_home: Path
 ) -> None:
     info = sandbox.info.resolutionflow
     env = dict(secret_service.env)
-    store = CredentialStore(real_keyring)
+    store = CredentialStore(rf_keyring)
     key = account(sandbox)
     argv = ["signin", "-v", "--url", info.url, "--email", info.email, "--password-stdin"]
     assert not any(info.password in a for a in argv)
@@ -187,14 +204,14 @@ def test_signin_refresh_list_signout_as_subprocesses_never_expose_the_password(
 
 
 @pytest.mark.real_keyring
-def test_a_wrong_password_saves_nothing(sandbox: Sandbox, secret_service, real_keyring, flowdesk_home: Path) -> None:
+def test_a_wrong_password_saves_nothing(sandbox: Sandbox, secret_service, rf_keyring, flowdesk_home: Path) -> None:
     info = sandbox.info.resolutionflow
     done = cli(signin_args(sandbox), home=flowdesk_home, stdin="not-" + info.password, env=dict(secret_service.env))
     assert done.returncode == 1
     assert done.stderr.startswith("flowdesk: ResolutionFlow did not accept that e-mail address and password.")
     assert done.stderr.rstrip().endswith("Nothing was saved.") and done.stderr.count("\n") == 1
     assert not (flowdesk_home / "config" / "settings.json").exists()
-    assert CredentialStore(real_keyring).load_refresh_token(account(sandbox)) is None
+    assert CredentialStore(rf_keyring).load_refresh_token(account(sandbox)) is None
     for path in files_under(flowdesk_home):
         assert info.password.encode() not in path.read_bytes()
 
