@@ -26,7 +26,7 @@ from flowdesk.store.sessions import SessionCache
 
 log = get_logger("resolutionflow")
 
-MAX_FILE_BYTES = 64 * 1024 * 1024  # an export of ~10,000 long sessions; larger is not a session file
+MAX_FILE_BYTES = 128 * 1024 * 1024  # ~20,000 sessions of the samples' size; split bigger exports into a folder
 
 
 @dataclass
