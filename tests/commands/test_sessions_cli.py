@@ -353,3 +353,15 @@ def test_refresh_json_lists_skipped_records(sandbox: Sandbox, sandbox_admin: San
         f"Refreshed from ResolutionFlow: {SEEDED + 1} listed, {SEEDED + 1} fetched ({SEEDED} new, 0 updated), 0 unchanged, 1 skipped.",
         "skipped bad-steps: steps: Input should be a valid list",
     ]
+
+
+def test_list_reads_only_the_listing_rows_never_the_session_bodies(monkeypatch, capsys) -> None:
+    assert run(["import", *map(str, sample_files())], monkeypatch) == 0
+    import sqlite3
+
+    with sqlite3.connect(AppPaths.from_env().database_file) as conn:
+        conn.execute("UPDATE session_raw SET json = '{\"broken'")  # every body unreadable now
+    capsys.readouterr()
+    assert run(["sessions", "list", "--json", "--limit", "0"], monkeypatch) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == SEEDED and all(r["summary"] or r["id"] for r in rows)
