@@ -9,7 +9,7 @@ import pickle
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -76,9 +76,10 @@ def test_sign_in_gives_tokens_hands_the_refresh_token_over_and_knows_the_expiry(
     info = sandbox.info.resolutionflow
     before = datetime.now(UTC)
     result = client.sign_in(info.email, info.password)
+    after = datetime.now(UTC)
     assert result.can_renew and client.signed_in and client.can_renew
-    assert result.access_expires_at is not None
-    assert 295 <= (result.access_expires_at - before).total_seconds() <= 302
+    assert result.access_expires_at is not None  # its life (exp - iat: 300 s, or 301 by rounding) from arrival
+    assert before + timedelta(seconds=300) <= result.access_expires_at <= after + timedelta(seconds=301)
     assert result.idle_expires_at is not None and result.absolute_expires_at is not None
     assert len(tokens.saved) == 1 and jwt_claims(tokens.latest)["type"] == "refresh"
     me = client.me()
