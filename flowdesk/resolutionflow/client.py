@@ -11,8 +11,10 @@ Written from ``shared/reference/resolutionflow.md`` (rf §2.N below):
 * How FlowDesk signs in (route, JSON or OAuth2 form) is unverified (rf §2.4 [?]): it lives in one place,
   :data:`LOGIN`, and the constructor takes another :class:`LoginRequest`.
 * ``GET /ai-sessions`` is paginated but the mechanism is unverified (rf §2.2 [?]): FlowDesk sends
-  ``page``/``page_size``, accepts a bare list or ``{items, total}``, stops on a short or empty page or at
-  ``total``, and refuses to loop on a server that ignores the page number.
+  ``page``/``page_size``, accepts a bare list or ``{items, total}``, stops at ``total`` (a server serving
+  smaller pages than asked is followed to it), else on a short or empty page, and refuses to loop on a
+  server that ignores the page number. (A server that silently serves smaller pages *without* a total
+  looks like a list that ended: nothing can tell them apart.)
 * One reused ``httpx.Client``; explicit timeouts; TLS always verified (system store or ``ca_file``);
   plain http only for loopback test servers. No request is retried after it was sent, except the one
   repeat after a renewal on a 401.
@@ -789,7 +791,7 @@ class SessionListing:
         for page in range(1, MAX_PAGES + 1):
             params = {**self.params, "page": page, "page_size": self.page_size}
             data = client._get_json(SESSIONS_PATH, op, params)
-            items, total = _page_items(data)
+            items, total, served = _page_items(data)
             self.pages = page
             if total is not None:
                 self.total = total
@@ -816,10 +818,13 @@ class SessionListing:
                     continue
                 yield session
             position += len(items)
-            if len(items) < self.page_size:
-                return  # a short or empty page is the last
-            if total is not None and position >= total:
+            if not items:
                 return
+            if total is not None:
+                if position >= total:
+                    return  # a short page before the total only means the server serves smaller pages
+            elif len(items) < min(self.page_size, served or self.page_size):
+                return  # without a total, a short page is the last
             if fresh == 0:
                 raise ProtocolError(
                     f"ResolutionFlow sent the same sessions again for page {page} of your list, so it seems to "
@@ -834,17 +839,20 @@ class SessionListing:
 # ---------------------------------------------------------------------------------------- helpers
 
 
-def _page_items(data: Any) -> tuple[list[Any], int | None]:
-    """``(items, total)`` of one page: a bare list, or an object carrying the list (``items``...)."""
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _page_items(data: Any) -> tuple[list[Any], int | None, int | None]:
+    """``(items, total, page_size)`` of one page: a bare list, or an object carrying the list (``items``...)
+    with, when the server says so, the total and the page size it actually served."""
     if isinstance(data, list):
-        return data, None
+        return data, None, None
     if isinstance(data, dict):
         for key in PAGE_LIST_KEYS:
             items = data.get(key)
             if isinstance(items, list):
-                total = data.get("total")
-                ok = isinstance(total, int) and not isinstance(total, bool) and total >= 0
-                return items, total if ok else None
+                return items, _count(data.get("total")), _count(data.get("page_size")) or None
         keys = ", ".join(sorted(str(k) for k in data)[:6]) or "none"
         shape = f"a JSON object with the keys {keys}"
     else:

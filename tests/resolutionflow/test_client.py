@@ -490,6 +490,29 @@ def test_a_list_of_the_wrong_shape_is_a_protocol_error(body, words) -> None:
     assert words in str(err.value)
 
 
+def test_a_server_serving_smaller_pages_than_asked_is_followed_to_its_total() -> None:
+    ids = [f"s{i}" for i in range(7)]
+
+    def clamped(request: httpx.Request) -> httpx.Response:
+        n = int(request.url.params["page"])
+        return httpx.Response(200, json={"items": [{"id": i} for i in ids[(n - 1) * 3 : n * 3]], "total": 7})
+
+    client = _signed_in_mock(clamped)
+    listing = client.list_sessions(page_size=5)
+    assert [s.id for s in listing] == ids and listing.pages == 3
+
+
+def test_a_served_page_size_without_a_total_is_honoured() -> None:
+    ids = [f"s{i}" for i in range(7)]
+
+    def clamped(request: httpx.Request) -> httpx.Response:
+        n = int(request.url.params["page"])
+        return httpx.Response(200, json={"items": [{"id": i} for i in ids[(n - 1) * 3 : n * 3]], "page_size": 3})
+
+    listing = _signed_in_mock(clamped).list_sessions(page_size=5)
+    assert [s.id for s in listing] == ids and listing.pages == 3
+
+
 def test_other_list_keys_are_accepted() -> None:
     client = _signed_in_mock(lambda r: httpx.Response(200, json={"sessions": [{"id": "a"}, {"id": "b"}]}))
     assert [s.id for s in client.list_sessions()] == ["a", "b"]
