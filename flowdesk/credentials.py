@@ -2,7 +2,9 @@
 
 * keyring service ``FlowDesk``; one entry per ConnectWise profile, named ``connectwise:{company}@{host}``
   (:func:`connectwise_profile_key`), holding the public and private key as one JSON secret; one entry per
-  ResolutionFlow account, named ``resolutionflow:{url}:{email}`` (:func:`resolutionflow_account_key`);
+  ResolutionFlow account, named ``resolutionflow:{url}:{email}`` (:func:`resolutionflow_account_key`), for
+  its refresh token, and ``resolutionflow-access:{url}:{email}`` (:func:`resolutionflow_access_key`) for a
+  pasted access token (single sign-on accounts);
 * every secret saved or loaded is registered with :func:`flowdesk.logs.register_secret`, so it is masked
   in every log line from then on;
 * a missing, locked or broken keyring is ONE :class:`CredentialError` whose message says what to do.
@@ -27,6 +29,7 @@ from flowdesk.logs import get_logger, register_secret
 SERVICE = "FlowDesk"
 CONNECTWISE_PREFIX = "connectwise:"
 RESOLUTIONFLOW_PREFIX = "resolutionflow:"
+RESOLUTIONFLOW_ACCESS_PREFIX = "resolutionflow-access:"
 
 log = get_logger("credentials")
 
@@ -81,6 +84,12 @@ def resolutionflow_account_key(url: str, email: str) -> str:
     if not url or not email:
         raise ValueError("a ResolutionFlow account needs both a URL and an email")
     return f"{RESOLUTIONFLOW_PREFIX}{url}:{email}"
+
+
+def resolutionflow_access_key(url: str, email: str) -> str:
+    """``resolutionflow-access:{url}:{email}``: where a pasted access token (single sign-on) is kept while
+    it lasts (minutes), apart from the refresh token of a password sign-in."""
+    return RESOLUTIONFLOW_ACCESS_PREFIX + resolutionflow_account_key(url, email)[len(RESOLUTIONFLOW_PREFIX) :]
 
 
 _DBUS_MODULES = ("jeepney", "secretstorage", "dbus")
@@ -228,6 +237,24 @@ class CredentialStore:
     def delete_refresh_token(self, account: str) -> None:
         _check_name(account, RESOLUTIONFLOW_PREFIX, "resolutionflow_account_key")
         self._delete(account)
+
+    def save_access_token(self, entry: str, token: str) -> None:
+        """A pasted ResolutionFlow access token (``entry`` from :func:`resolutionflow_access_key`)."""
+        _check_name(entry, RESOLUTIONFLOW_ACCESS_PREFIX, "resolutionflow_access_key")
+        if not token:
+            raise ValueError("an empty access token cannot be saved")
+        register_secret(token)
+        self._set(entry, token)
+
+    def load_access_token(self, entry: str) -> str | None:
+        _check_name(entry, RESOLUTIONFLOW_ACCESS_PREFIX, "resolutionflow_access_key")
+        token = self._get(entry)
+        register_secret(token)
+        return token
+
+    def delete_access_token(self, entry: str) -> None:
+        _check_name(entry, RESOLUTIONFLOW_ACCESS_PREFIX, "resolutionflow_access_key")
+        self._delete(entry)
 
 
 def _check_name(name: str, prefix: str, helper: str) -> None:

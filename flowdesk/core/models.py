@@ -390,7 +390,7 @@ def read_json_file(path: Path, max_bytes: int = 64 * 1024 * 1024) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SessionFormatError(source, None, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise SessionFormatError(source, None, f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
 
 
 def load_session_file(path: Path) -> Session:

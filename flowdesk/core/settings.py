@@ -84,8 +84,11 @@ class ConnectWiseProfile(_Section):
 
 
 class ResolutionFlowProfile(_Section):
+    """The engineer's ResolutionFlow account. The refresh token (or a pasted access token) is in the keyring."""
+
     url: str = DEFAULT_RESOLUTIONFLOW_URL
     email: str = ""
+    ca_file: str | None = None  # a PEM bundle for networks that inspect TLS with their own authority
 
 
 class Settings(_Section):

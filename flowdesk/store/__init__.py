@@ -22,7 +22,7 @@ from flowdesk.store.outbox import (
     QueuePaused,
     StateConflict,
 )
-from flowdesk.store.sessions import SessionCache, SessionRow, UpsertReport
+from flowdesk.store.sessions import SessionCache, SessionRow, SyncState, UpsertReport
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -44,5 +44,6 @@ __all__ = [
     "SessionRow",
     "StateConflict",
     "StoreError",
+    "SyncState",
     "UpsertReport",
 ]

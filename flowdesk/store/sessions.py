@@ -5,6 +5,9 @@ fields this one ignores) and a row of listing columns (``sessions``) so the list
 Upserts keep the newest copy: the higher ``updated_at`` wins, then the higher ``state_version``; an
 older or equal copy is ignored (``replace_equal=True`` lets an equal one replace it, for a detail fetch
 that follows a list summary with the same version).
+
+The cache also remembers how far each sync source got (:meth:`SessionCache.sync_state`): one row of the
+``meta`` table per scope (``sync:<scope>``), holding JSON, so no schema change was needed for it.
 """
 
 from __future__ import annotations
@@ -59,6 +62,21 @@ class SessionRow:
     @property
     def duration(self) -> timedelta | None:
         return None if self.duration_seconds is None else timedelta(seconds=self.duration_seconds)
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """How far a sync source got: ``watermark`` is the newest ``updated_at`` it has seen (the server's
+    clock), set only by a sync that finished; the rest is for "last refreshed at" displays."""
+
+    scope: str
+    watermark: datetime | None = None
+    last_success_at: datetime | None = None
+    last_attempt_at: datetime | None = None
+    last_error: str | None = None
+
+
+_SYNC_PREFIX = "sync:"
 
 
 def session_version(session: Session) -> Version:
@@ -251,6 +269,71 @@ class SessionCache:
             self._db.connect().execute("SELECT count(*) FROM sessions WHERE status = ?", (status,)).fetchone()[0]
         )
 
+    # -- sync state ------------------------------------------------------------------------------
+
+    def sync_state(self, scope: str) -> SyncState | None:
+        """What the last syncs of ``scope`` (e.g. ``resolutionflow:{url}:{email}``) recorded, or None."""
+        row = self._db.connect().execute("SELECT value FROM meta WHERE key = ?", (_SYNC_PREFIX + scope,)).fetchone()
+        return None if row is None else _sync_state(scope, row[0])
+
+    def record_sync(
+        self,
+        scope: str,
+        *,
+        ok: bool,
+        watermark: datetime | None = None,
+        error: str | None = None,
+        now: datetime | None = None,
+    ) -> SyncState:
+        """Record one sync of ``scope``. A finished one (``ok``) moves the watermark forward (never back)
+        and clears the error; a failed one keeps the watermark and records ``error``."""
+        now = now or self._clock()
+        key = _SYNC_PREFIX + scope
+        with self._db.transaction() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            old = _sync_state(scope, row[0]) if row else SyncState(scope)
+            if ok:
+                mark = old.watermark
+                if watermark is not None and (mark is None or watermark > mark):
+                    mark = watermark
+                new = SyncState(scope, mark, now, now, None)
+            else:
+                new = SyncState(scope, old.watermark, old.last_success_at, now, error or "failed")
+            value = json.dumps(
+                {
+                    "watermark": format_time(new.watermark),
+                    "last_success_at": format_time(new.last_success_at),
+                    "last_attempt_at": format_time(new.last_attempt_at),
+                    "last_error": new.last_error,
+                }
+            )
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+        return new
+
+    def clear_sync_state(self, scope: str) -> bool:
+        """Forget ``scope``'s sync state: its next sync lists everything again."""
+        with self._db.transaction() as conn:
+            return conn.execute("DELETE FROM meta WHERE key = ?", (_SYNC_PREFIX + scope,)).rowcount > 0
+
     def delete(self, session_id: str) -> bool:
         with self._db.transaction() as conn:
             return conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount > 0
+
+
+def _sync_state(scope: str, value: str | None) -> SyncState:
+    try:
+        doc = json.loads(value or "{}")
+        if not isinstance(doc, dict):
+            raise ValueError("not an object")
+        return SyncState(
+            scope,
+            parse_time(doc.get("watermark")),
+            parse_time(doc.get("last_success_at")),
+            parse_time(doc.get("last_attempt_at")),
+            doc.get("last_error") if isinstance(doc.get("last_error"), str) else None,
+        )
+    except (ValueError, TypeError):  # an unreadable record only costs a full listing
+        return SyncState(scope)

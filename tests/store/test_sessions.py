@@ -167,3 +167,37 @@ def test_ten_thousand_sessions_round_trip_in_order(cache: SessionCache, sample_i
     versions = cache.versions()
     assert len(versions) == n and versions["sess-00000"] == session_version(items[0][1])
     assert cache.raw(rows[0].id)["id"] == rows[0].id
+
+
+# -- sync state ------------------------------------------------------------------------------------
+
+
+def test_sync_state_moves_the_watermark_forward_only_and_records_failures(cache: SessionCache, clock, db):
+    scope = "resolutionflow:https://api.resolutionflow.com:dana@example.com"
+    assert cache.sync_state(scope) is None
+    first = cache.record_sync(scope, ok=True, watermark=T0)
+    assert (first.watermark, first.last_success_at, first.last_attempt_at, first.last_error) == (T0, T0, T0, None)
+    clock.advance(minutes=5)
+    cache.record_sync(scope, ok=True, watermark=T0 - timedelta(days=1))  # an older one never moves it back
+    assert cache.sync_state(scope).watermark == T0
+    cache.record_sync(scope, ok=True, watermark=None)  # nothing listed
+    assert cache.sync_state(scope).watermark == T0
+    clock.advance(minutes=5)
+    failed = cache.record_sync(scope, ok=False, watermark=T0 + timedelta(days=1), error="Cannot reach ResolutionFlow")
+    assert failed.watermark == T0 and failed.last_error == "Cannot reach ResolutionFlow"
+    assert failed.last_success_at == T0 + timedelta(minutes=5) and failed.last_attempt_at == T0 + timedelta(minutes=10)
+    assert cache.sync_state(scope) == failed
+    later = cache.record_sync(scope, ok=True, watermark=T0 + timedelta(hours=1))
+    assert later.watermark == T0 + timedelta(hours=1) and later.last_error is None
+    assert cache.sync_state("resolutionflow:other") is None  # scopes are independent
+    assert SessionCache(db).sync_state(scope) == later  # stored, not remembered
+    assert cache.clear_sync_state(scope) is True and cache.sync_state(scope) is None
+    assert cache.clear_sync_state(scope) is False
+
+
+def test_an_unreadable_sync_state_only_costs_a_full_listing(cache: SessionCache, db):
+    with db.transaction() as conn:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('sync:x', '[not json')")
+    state = cache.sync_state("x")
+    assert state is not None and state.watermark is None
+    assert cache.record_sync("x", ok=True, watermark=T0).watermark == T0

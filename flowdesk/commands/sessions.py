@@ -1,0 +1,496 @@
+"""``flowdesk import``, ``flowdesk sessions list|refresh``, ``flowdesk signin`` and ``flowdesk signout``.
+
+* ``import`` and ``sessions list`` never touch the network: they read and write the local cache.
+* ``signin`` reads the password (or a pasted access token) from stdin only — never from the command line,
+  where other users could read it in the process list and the shell would keep it in its history. The
+  address and e-mail go to the settings, the refresh token (or pasted access token) to the OS keyring.
+* ``sessions refresh`` signs in with the stored token and stores every rotated refresh token again.
+* ``signout`` revokes the sign-in on ResolutionFlow when it can be reached and always removes it from the
+  keyring.
+
+Exit codes: 0 ok; 1 failure (for ``import``: some files could not be imported); 2 bad input (for
+``import``: nothing usable at all).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from flowdesk.commands.base import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILURE,
+    EXIT_OK,
+    CommandError,
+    Context,
+    bad_input,
+    print_json,
+    utf8_stdout,
+)
+
+DEFAULT_LIST_LIMIT = 50
+NOT_SIGNED_IN = (
+    "Not signed in to ResolutionFlow: run `flowdesk signin --email you@example.com --password-stdin` "
+    "(or `flowdesk signin --token-stdin` to paste an access token)"
+)
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    imp = sub.add_parser(
+        "import",
+        parents=[common],
+        help="import FlowPilot sessions from JSON exports into the local cache",
+        description="Import sessions from JSON files: a session, a list of sessions, {\"items\": [...]}, or a folder "
+        "of such *.json files. Each file is imported whole or not at all; every file is reported. "
+        "Exit 0: all imported; 1: some files could not be imported; 2: nothing could be imported.",
+    )
+    imp.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="a session file or a folder of them")
+    imp.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    imp.set_defaults(func=cmd_import)
+
+    ses = sub.add_parser(
+        "sessions",
+        parents=[common],
+        help="list the cached sessions, or refresh them from ResolutionFlow",
+        description="Your recent FlowPilot sessions: `list` reads the local cache (no network); `refresh` "
+        "fetches what is new or changed from ResolutionFlow.",
+    )
+    ses_sub = ses.add_subparsers(dest="sessions_command", metavar="ACTION", required=True)
+    lst = ses_sub.add_parser("list", parents=[common], help="list the cached sessions, newest first (no network)")
+    lst.add_argument("--json", action="store_true", help="print the sessions as a JSON list")
+    lst.add_argument(
+        "--status", action="append", metavar="S", help="only sessions with this status (resolved, escalated, …); repeatable"
+    )
+    lst.add_argument(
+        "--limit", type=int, default=DEFAULT_LIST_LIMIT, metavar="N", help=f"at most N sessions (default {DEFAULT_LIST_LIMIT}; 0: all)"
+    )
+    lst.set_defaults(func=cmd_sessions_list)
+    ref = ses_sub.add_parser("refresh", parents=[common], help="fetch new and changed sessions from ResolutionFlow")
+    ref.add_argument("--full", action="store_true", help="list every session, not only those changed since the last refresh")
+    ref.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    ref.set_defaults(func=cmd_sessions_refresh)
+
+    sin = sub.add_parser(
+        "signin",
+        parents=[common],
+        help="sign in to ResolutionFlow",
+        description="Sign in to ResolutionFlow with your e-mail address and password (read from stdin), or with an "
+        "access token pasted on stdin (single sign-on accounts; it lasts minutes and cannot be renewed). The address "
+        "and e-mail are saved in the settings, the sign-in in the OS keyring. "
+        "Example: printf '%%s' \"$PASSWORD\" | flowdesk signin --email you@example.com --password-stdin",
+    )
+    sin.add_argument("--url", help="the ResolutionFlow API address (default: the saved one, else https://api.resolutionflow.com)")
+    sin.add_argument("--email", help="your ResolutionFlow e-mail address")
+    how = sin.add_mutually_exclusive_group(required=True)
+    how.add_argument("--password-stdin", action="store_true", help="read the password from stdin (never from the command line)")
+    how.add_argument("--token-stdin", action="store_true", help="read an access token from stdin (copied from a signed-in browser)")
+    sin.add_argument("--ca-file", type=Path, help="a PEM file of a certificate authority your network uses to inspect TLS")
+    sin.set_defaults(func=cmd_signin)
+
+    sout = sub.add_parser(
+        "signout",
+        parents=[common],
+        help="sign out of ResolutionFlow",
+        description="Revoke the sign-in on ResolutionFlow when it can be reached, and always remove it from the "
+        "OS keyring. Cached sessions stay.",
+    )
+    sout.set_defaults(func=cmd_signout)
+
+
+# ---------------------------------------------------------------------------------------- helpers
+
+
+def _open_cache(ctx: Context):
+    from flowdesk.store import Database, SessionCache, StoreError
+
+    try:
+        db = Database(ctx.paths.database_file)
+    except StoreError as exc:
+        raise CommandError(str(exc)) from None
+    return db, SessionCache(db)
+
+
+def _read_secret(what: str, *, one_word: bool) -> str:
+    from flowdesk.logs import register_secret
+
+    stream = sys.stdin
+    if stream is None or stream.closed:
+        bad_input(f"no stdin to read the {what} from")
+    if stream.isatty():
+        import getpass
+
+        data = getpass.getpass(f"ResolutionFlow {what}: ")
+    else:
+        data = stream.read()
+    # a password may contain spaces: drop only the line ending a shell or echo adds
+    value = data.strip() if one_word else data.rstrip("\r\n")
+    register_secret(value)
+    register_secret(data)
+    if not value.strip():
+        bad_input(f"the {what} on stdin is empty")
+    if one_word and (any(c.isspace() for c in value) or not value.isprintable()):
+        bad_input(f"the {what} on stdin must be one line without spaces")
+    if "\n" in value or "\r" in value:
+        bad_input(f"the {what} on stdin must be one line")
+    return value
+
+
+def _when(dt: datetime | None) -> str:
+    return "-" if dt is None else dt.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _clip(text: str | None, width: int) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# ---------------------------------------------------------------------------------------- import
+
+
+def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
+    from flowdesk.resolutionflow.importer import import_paths
+
+    db, cache = _open_cache(ctx)
+    try:
+        report = import_paths(args.paths, cache)
+    finally:
+        db.close()
+    utf8_stdout()
+    if args.json:
+        print_json(report.as_dict())
+    else:
+        for f in report.files:
+            print(f.line())
+        print(report.summary())
+    if not report.good:
+        return EXIT_BAD_INPUT
+    return EXIT_FAILURE if report.bad else EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------- list
+
+
+def _row_json(row: Any) -> dict[str, Any]:
+    def t(dt: datetime | None) -> str | None:
+        return None if dt is None else dt.isoformat().replace("+00:00", "Z")
+
+    return {
+        "id": row.id,
+        "status": row.status,
+        "session_type": row.session_type,
+        "psa_ticket_id": row.psa_ticket_id,
+        "client_name": row.client_name,
+        "summary": row.summary,
+        "created_at": t(row.created_at),
+        "updated_at": t(row.updated_at),
+        "ended_at": t(row.ended_at),
+        "duration_seconds": row.duration_seconds,
+        "state_version": row.state_version,
+        "posted_by_resolutionflow": row.posted_by_resolutionflow,
+        "source": row.source,
+        "cached_at": t(row.cached_at),
+    }
+
+
+def cmd_sessions_list(args: argparse.Namespace, ctx: Context) -> int:
+    if args.limit < 0:
+        bad_input("--limit must be 0 (all) or more")
+    statuses = [s.strip() for s in args.status or [] if s.strip()] or None
+    db, cache = _open_cache(ctx)
+    try:
+        rows = cache.list(status=statuses, limit=args.limit or None)
+        total = None
+        if args.limit and len(rows) == args.limit:
+            total = sum(cache.count(status=s) for s in statuses) if statuses else cache.count()
+    finally:
+        db.close()
+    utf8_stdout()
+    if args.json:
+        print_json([_row_json(r) for r in rows])
+        return EXIT_OK
+    if not rows:
+        print("No sessions cached yet: run `flowdesk sessions refresh` or `flowdesk import PATH`." if not statuses else "No cached sessions with that status.")
+        return EXIT_OK
+    for r in rows:
+        ticket = f"#{r.psa_ticket_id}" if r.psa_ticket_id is not None else "-"
+        posted = " [posted by ResolutionFlow]" if r.posted_by_resolutionflow else ""
+        print(
+            f"{_when(r.ended_at or r.updated_at or r.created_at):16}  {_clip(r.status or '-', 21):21}  {ticket:8}  "
+            f"{_clip(r.client_name or '-', 28):28}  {_clip(r.summary, 60)}{posted}  {r.id}"
+        )
+    if total is not None and total > len(rows):
+        print(f"… {total - len(rows)} more; use --limit 0 to list them all.")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------- refresh
+
+
+def cmd_sessions_refresh(args: argparse.Namespace, ctx: Context) -> int:
+    from flowdesk.credentials import (
+        CredentialError,
+        CredentialStore,
+        resolutionflow_access_key,
+        resolutionflow_account_key,
+    )
+    from flowdesk.resolutionflow.client import ResolutionFlowClient
+    from flowdesk.resolutionflow.errors import (
+        EXPIRED_IDLE,
+        REVOKED,
+        TOKEN_EXPIRED,
+        TOKEN_REJECTED,
+        ResolutionFlowConfigError,
+        ResolutionFlowError,
+        SignInRequired,
+    )
+    from flowdesk.resolutionflow.sync import refresh_sessions
+
+    profile = ctx.settings.resolutionflow
+    if not profile.email:
+        raise CommandError(NOT_SIGNED_IN)
+    try:
+        account = resolutionflow_account_key(profile.url, profile.email)
+        access_entry = resolutionflow_access_key(profile.url, profile.email)
+    except ValueError:
+        raise CommandError(NOT_SIGNED_IN) from None
+    store = CredentialStore()
+    try:
+        refresh = store.load_refresh_token(account)
+        access = None if refresh else store.load_access_token(access_entry)
+    except CredentialError as exc:
+        raise CommandError(str(exc)) from None
+    if not refresh and not access:
+        raise CommandError(NOT_SIGNED_IN)
+
+    def keep(token: str) -> None:
+        store.save_refresh_token(account, token)
+
+    try:
+        client = ResolutionFlowClient(profile.url, ca_file=profile.ca_file, on_tokens=keep)
+    except ResolutionFlowConfigError as exc:
+        raise CommandError(f"The saved ResolutionFlow address is unusable ({exc}): run `flowdesk signin --url …` again") from None
+    db, cache = _open_cache(ctx)
+    try:
+        with client:
+            if refresh:
+                client.resume(refresh)
+            else:
+                assert access is not None
+                client.use_access_token(access)
+            report = refresh_sessions(client, cache, full=args.full, scope=account)
+    except SignInRequired as exc:
+        # the stored sign-in is dead: remove it so the next run says "not signed in", not the same again
+        with contextlib.suppress(CredentialError):
+            if exc.reason in (EXPIRED_IDLE, REVOKED):
+                store.delete_refresh_token(account)
+            elif exc.reason in (TOKEN_EXPIRED, TOKEN_REJECTED):
+                store.delete_access_token(access_entry)
+        raise CommandError(str(exc)) from None
+    except (ResolutionFlowError, CredentialError) as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        db.close()
+    utf8_stdout()
+    if args.json:
+        print_json(report.as_dict())
+    else:
+        print(report.summary())
+        for sid, reason in report.skipped:
+            print(f"skipped {sid}: {reason}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------- signin / signout
+
+
+def cmd_signin(args: argparse.Namespace, ctx: Context) -> int:
+    from flowdesk.core.settings import save_settings
+    from flowdesk.credentials import (
+        CredentialError,
+        CredentialStore,
+        resolutionflow_access_key,
+        resolutionflow_account_key,
+    )
+    from flowdesk.resolutionflow.client import ResolutionFlowClient, jwt_claims, normalise_base_url
+    from flowdesk.resolutionflow.errors import ResolutionFlowConfigError, ResolutionFlowError
+
+    settings = ctx.settings
+    previous = settings.resolutionflow
+    try:
+        url = normalise_base_url(args.url if args.url is not None else previous.url)
+    except ResolutionFlowConfigError as exc:
+        bad_input(str(exc))
+    email = (args.email or "").strip()
+    if args.password_stdin and not email:
+        bad_input("give your ResolutionFlow e-mail address with --email")
+    if email and ("@" not in email or any(c.isspace() for c in email)):
+        bad_input(f"--email {email!r} is not an e-mail address")
+    ca_file: str | None = None
+    if args.ca_file is not None:
+        path = args.ca_file.expanduser().resolve()
+        if not path.is_file():
+            bad_input(f"--ca-file {path}: no such file")
+        ca_file = str(path)
+    secret = _read_secret("password" if args.password_stdin else "access token", one_word=args.token_stdin)
+
+    store = CredentialStore()
+    saved_refresh: list[str] = []
+    account: str | None = resolutionflow_account_key(url, email) if email else None
+
+    def keep(token: str) -> None:
+        assert account is not None
+        store.save_refresh_token(account, token)
+        saved_refresh.append(account)
+
+    try:
+        client = ResolutionFlowClient(url, ca_file=ca_file, on_tokens=keep)
+    except ResolutionFlowConfigError as exc:
+        bad_input(str(exc))
+    with client:
+        name = None
+        try:
+            if args.password_stdin:
+                result = client.sign_in(email, secret)
+                try:
+                    me = client.me()
+                    name = me.name
+                except ResolutionFlowError:
+                    me = None
+            else:
+                if secret.lower().startswith("bearer "):
+                    secret = secret[7:].strip()
+                try:
+                    client.use_access_token(secret)
+                except ValueError as exc:
+                    bad_input(str(exc))
+                me = client.me()  # checks the token before anything is saved
+                name = me.name
+                email = email or me.email or str((jwt_claims(secret) or {}).get("email") or "")
+                if not email:
+                    raise CommandError("ResolutionFlow did not say whose token this is: give your e-mail address with --email. Nothing was saved.")
+                result = None
+        except ResolutionFlowError as exc:
+            text = str(exc)
+            raise CommandError(f"{text}{'' if text.endswith('.') else '.'} Nothing was saved.") from None
+        except CredentialError as exc:
+            with contextlib.suppress(Exception):
+                client.sign_out()  # do not leave a sign-in behind that nothing remembers
+            raise CommandError(f"{exc} Nothing was saved.") from None
+
+        account = resolutionflow_account_key(url, email)
+        access_entry = resolutionflow_access_key(url, email)
+        try:
+            if args.token_stdin:
+                store.save_access_token(access_entry, secret)
+                store.delete_refresh_token(account)  # one way of signing in per account
+            else:
+                store.delete_access_token(access_entry)
+        except CredentialError as exc:
+            with contextlib.suppress(Exception):
+                client.sign_out()
+            raise CommandError(f"{exc} Nothing was saved.") from None
+
+        old_account = old_access = None
+        if previous.email:
+            with contextlib.suppress(ValueError):
+                old_account = resolutionflow_account_key(previous.url, previous.email)
+                old_access = resolutionflow_access_key(previous.url, previous.email)
+        settings.resolutionflow.url = url
+        settings.resolutionflow.email = email
+        settings.resolutionflow.ca_file = ca_file
+        try:
+            save_settings(settings, ctx.paths.settings_file)
+        except OSError as exc:
+            with contextlib.suppress(Exception):
+                client.sign_out()
+            with contextlib.suppress(CredentialError):
+                store.delete_refresh_token(account)
+                store.delete_access_token(access_entry)
+            raise CommandError(f"cannot write the settings ({exc.strerror or exc}); nothing was saved") from None
+        if old_account and old_account != account:
+            try:  # the replaced account's sign-in does not linger
+                store.delete_refresh_token(old_account)
+                assert old_access is not None
+                store.delete_access_token(old_access)
+            except CredentialError as exc:
+                print(f"flowdesk: warning: the previous account's sign-in is still in the keyring: {exc}", file=sys.stderr)
+
+    utf8_stdout()
+    who = f"{name} <{email}>" if name else email
+    print(f"Signed in to ResolutionFlow at {url} as {who}.")
+    if args.token_stdin:
+        expires = client.access_expires_at
+        until = f" until {_when(expires)}" if expires else ""
+        print(
+            f"The pasted access token works{until}; FlowDesk cannot renew it. Paste a new one when it expires, "
+            "or sign in with --password-stdin."
+        )
+    else:
+        assert result is not None
+        if not result.can_renew:
+            print("ResolutionFlow gave no refresh token: you will have to sign in again when the access token expires.")
+        print(f"The sign-in is kept in the OS keyring ({store.backend_name()}). Run `flowdesk sessions refresh` to fetch your sessions.")
+    return EXIT_OK
+
+
+def cmd_signout(args: argparse.Namespace, ctx: Context) -> int:
+    from flowdesk.credentials import (
+        CredentialError,
+        CredentialStore,
+        resolutionflow_access_key,
+        resolutionflow_account_key,
+    )
+    from flowdesk.resolutionflow.client import ResolutionFlowClient
+    from flowdesk.resolutionflow.errors import ResolutionFlowConfigError
+
+    profile = ctx.settings.resolutionflow
+    utf8_stdout()
+    if not profile.email:
+        print("Not signed in to ResolutionFlow.")
+        return EXIT_OK
+    try:
+        account = resolutionflow_account_key(profile.url, profile.email)
+        access_entry = resolutionflow_access_key(profile.url, profile.email)
+    except ValueError:
+        print("Not signed in to ResolutionFlow.")
+        return EXIT_OK
+    store = CredentialStore()
+    try:
+        refresh = store.load_refresh_token(account)
+        access = store.load_access_token(access_entry)
+    except CredentialError as exc:
+        raise CommandError(str(exc)) from None
+    if not refresh and not access:
+        print(f"Not signed in to ResolutionFlow as {profile.email}.")
+        return EXIT_OK
+    problem: str | None = None
+    revoked = False
+    try:
+        client = ResolutionFlowClient(profile.url, ca_file=profile.ca_file)
+    except ResolutionFlowConfigError as exc:
+        problem = str(exc)
+    else:
+        with client:
+            if refresh:
+                client.resume(refresh)
+            elif access:
+                client.use_access_token(access)
+            outcome = client.sign_out()
+            revoked, problem = outcome.revoked, outcome.problem
+    try:
+        store.delete_refresh_token(account)
+        store.delete_access_token(access_entry)
+    except CredentialError as exc:
+        raise CommandError(f"{exc} You are still signed in on this computer.") from None
+    if revoked:
+        print(f"Signed out of ResolutionFlow ({profile.email}): the sign-in was revoked and removed from this computer.")
+    else:
+        print(
+            f"Signed out of ResolutionFlow ({profile.email}) on this computer. ResolutionFlow could not confirm it "
+            f"({problem}); the sign-in ends on its own after a few days without use."
+        )
+    return EXIT_OK
