@@ -15,7 +15,6 @@ Exit codes: 0 ok; 1 failure (for ``import``: some files could not be imported); 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -231,65 +230,18 @@ def cmd_sessions_list(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_sessions_refresh(args: argparse.Namespace, ctx: Context) -> int:
-    from flowdesk.credentials import (
-        CredentialError,
-        CredentialStore,
-        resolutionflow_access_key,
-        resolutionflow_account_key,
-    )
-    from flowdesk.resolutionflow.client import ResolutionFlowClient
-    from flowdesk.resolutionflow.errors import (
-        EXPIRED_IDLE,
-        REVOKED,
-        TOKEN_EXPIRED,
-        TOKEN_REJECTED,
-        ResolutionFlowConfigError,
-        ResolutionFlowError,
-        SignInRequired,
-    )
-    from flowdesk.resolutionflow.sync import refresh_sessions
+    from flowdesk.credentials import CredentialError, CredentialStore
+    from flowdesk.resolutionflow.account import NotSignedIn, refresh
+    from flowdesk.resolutionflow.errors import ResolutionFlowConfigError, ResolutionFlowError
 
     profile = ctx.settings.resolutionflow
-    if not profile.email:
-        raise CommandError(NOT_SIGNED_IN)
-    try:
-        account = resolutionflow_account_key(profile.url, profile.email)
-        access_entry = resolutionflow_access_key(profile.url, profile.email)
-    except ValueError:
-        raise CommandError(NOT_SIGNED_IN) from None
-    store = CredentialStore()
-    try:
-        refresh = store.load_refresh_token(account)
-        access = None if refresh else store.load_access_token(access_entry)
-    except CredentialError as exc:
-        raise CommandError(str(exc)) from None
-    if not refresh and not access:
-        raise CommandError(NOT_SIGNED_IN)
-
-    def keep(token: str) -> None:
-        store.save_refresh_token(account, token)
-
-    try:
-        client = ResolutionFlowClient(profile.url, ca_file=profile.ca_file, on_tokens=keep)
-    except ResolutionFlowConfigError as exc:
-        raise CommandError(f"The saved ResolutionFlow address is unusable ({exc}): run `flowdesk signin --url …` again") from None
     db, cache = _open_cache(ctx)
     try:
-        with client:
-            if refresh:
-                client.resume(refresh)
-            else:
-                assert access is not None
-                client.use_access_token(access)
-            report = refresh_sessions(client, cache, full=args.full, scope=account)
-    except SignInRequired as exc:
-        # the stored sign-in is dead: remove it so the next run says "not signed in", not the same again
-        with contextlib.suppress(CredentialError):
-            if exc.reason in (EXPIRED_IDLE, REVOKED):
-                store.delete_refresh_token(account)
-            elif exc.reason in (TOKEN_EXPIRED, TOKEN_REJECTED):
-                store.delete_access_token(access_entry)
-        raise CommandError(str(exc)) from None
+        report = refresh(profile, CredentialStore(), cache, full=args.full)
+    except NotSignedIn:
+        raise CommandError(NOT_SIGNED_IN) from None
+    except ResolutionFlowConfigError as exc:
+        raise CommandError(f"The saved ResolutionFlow address is unusable ({exc}): run `flowdesk signin --url …` again") from None
     except (ResolutionFlowError, CredentialError) as exc:
         raise CommandError(str(exc)) from None
     finally:
@@ -304,22 +256,15 @@ def cmd_sessions_refresh(args: argparse.Namespace, ctx: Context) -> int:
     return EXIT_OK
 
 
-# ---------------------------------------------------------------------------------------- signin / signout
-
-
 def cmd_signin(args: argparse.Namespace, ctx: Context) -> int:
     from flowdesk.core.settings import save_settings
-    from flowdesk.credentials import (
-        CredentialError,
-        CredentialStore,
-        resolutionflow_access_key,
-        resolutionflow_account_key,
-    )
-    from flowdesk.resolutionflow.client import ResolutionFlowClient, jwt_claims, normalise_base_url
-    from flowdesk.resolutionflow.errors import ResolutionFlowConfigError, ResolutionFlowError
+    from flowdesk.credentials import CredentialStore
+    from flowdesk.resolutionflow.account import SignInFailed, forget_previous, sign_in, undo_sign_in
+    from flowdesk.resolutionflow.client import normalise_base_url
+    from flowdesk.resolutionflow.errors import ResolutionFlowConfigError
 
     settings = ctx.settings
-    previous = settings.resolutionflow
+    previous = settings.resolutionflow.model_copy()
     try:
         url = normalise_base_url(args.url if args.url is not None else previous.url)
     except ResolutionFlowConfigError as exc:
@@ -338,159 +283,57 @@ def cmd_signin(args: argparse.Namespace, ctx: Context) -> int:
     secret = _read_secret("password" if args.password_stdin else "access token", one_word=args.token_stdin)
 
     store = CredentialStore()
-    saved_refresh: list[str] = []
-    account: str | None = resolutionflow_account_key(url, email) if email else None
-
-    def keep(token: str) -> None:
-        assert account is not None
-        store.save_refresh_token(account, token)
-        saved_refresh.append(account)
-
     try:
-        client = ResolutionFlowClient(url, ca_file=ca_file, on_tokens=keep)
+        signed = sign_in(url, email, secret, store=store, ca_file=ca_file, pasted_token=args.token_stdin)
     except ResolutionFlowConfigError as exc:
         bad_input(str(exc))
-    with client:
-        name = None
-        try:
-            if args.password_stdin:
-                result = client.sign_in(email, secret)
-                try:
-                    me = client.me()
-                    name = me.name
-                except ResolutionFlowError:
-                    me = None
-            else:
-                if secret.lower().startswith("bearer "):
-                    secret = secret[7:].strip()
-                try:
-                    client.use_access_token(secret)
-                except ValueError as exc:
-                    bad_input(str(exc))
-                me = client.me()  # checks the token before anything is saved
-                name = me.name
-                email = email or me.email or str((jwt_claims(secret) or {}).get("email") or "")
-                if not email:
-                    raise CommandError("ResolutionFlow did not say whose token this is: give your e-mail address with --email. Nothing was saved.")
-                result = None
-        except ResolutionFlowError as exc:
-            text = str(exc)
-            raise CommandError(f"{text}{'' if text.endswith('.') else '.'} Nothing was saved.") from None
-        except CredentialError as exc:
-            with contextlib.suppress(Exception):
-                client.sign_out()  # do not leave a sign-in behind that nothing remembers
-            raise CommandError(f"{exc} Nothing was saved.") from None
-
-        account = resolutionflow_account_key(url, email)
-        access_entry = resolutionflow_access_key(url, email)
-        try:
-            if args.token_stdin:
-                store.save_access_token(access_entry, secret)
-                store.delete_refresh_token(account)  # one way of signing in per account
-            else:
-                store.delete_access_token(access_entry)
-        except CredentialError as exc:
-            with contextlib.suppress(Exception):
-                client.sign_out()
-            raise CommandError(f"{exc} Nothing was saved.") from None
-
-        old_account = old_access = None
-        if previous.email:
-            with contextlib.suppress(ValueError):
-                old_account = resolutionflow_account_key(previous.url, previous.email)
-                old_access = resolutionflow_access_key(previous.url, previous.email)
-        settings.resolutionflow.url = url
-        settings.resolutionflow.email = email
-        settings.resolutionflow.ca_file = ca_file
-        try:
-            save_settings(settings, ctx.paths.settings_file)
-        except OSError as exc:
-            with contextlib.suppress(Exception):
-                client.sign_out()
-            with contextlib.suppress(CredentialError):
-                store.delete_refresh_token(account)
-                store.delete_access_token(access_entry)
-            raise CommandError(f"cannot write the settings ({exc.strerror or exc}); nothing was saved") from None
-        if old_account and old_account != account:
-            try:  # the replaced account's sign-in does not linger
-                store.delete_refresh_token(old_account)
-                assert old_access is not None
-                store.delete_access_token(old_access)
-            except CredentialError as exc:
-                print(f"flowdesk: warning: the previous account's sign-in is still in the keyring: {exc}", file=sys.stderr)
+    except SignInFailed as exc:
+        raise CommandError(str(exc)) from None
+    settings.resolutionflow.url = url
+    settings.resolutionflow.email = signed.email
+    settings.resolutionflow.ca_file = ca_file
+    try:
+        save_settings(settings, ctx.paths.settings_file)
+    except OSError as exc:
+        undo_sign_in(signed, store)
+        raise CommandError(f"cannot write the settings ({exc.strerror or exc}); nothing was saved") from None
+    warning = forget_previous(previous, signed, store)
+    if warning:
+        print(f"flowdesk: warning: {warning}", file=sys.stderr)
 
     utf8_stdout()
-    who = f"{name} <{email}>" if name else email
-    print(f"Signed in to ResolutionFlow at {url} as {who}.")
-    if args.token_stdin:
-        expires = client.access_expires_at
-        until = f" until {_when(expires)}" if expires else ""
+    print(f"Signed in to ResolutionFlow at {url} as {signed.who}.")
+    if signed.pasted_token:
+        until = f" until {_when(signed.access_expires_at)}" if signed.access_expires_at else ""
         print(
             f"The pasted access token works{until}; FlowDesk cannot renew it. Paste a new one when it expires, "
             "or sign in with --password-stdin."
         )
     else:
-        assert result is not None
-        if not result.can_renew:
+        if not signed.can_renew:
             print("ResolutionFlow gave no refresh token: you will have to sign in again when the access token expires.")
         print(f"The sign-in is kept in the OS keyring ({store.backend_name()}). Run `flowdesk sessions refresh` to fetch your sessions.")
     return EXIT_OK
 
 
 def cmd_signout(args: argparse.Namespace, ctx: Context) -> int:
-    from flowdesk.credentials import (
-        CredentialError,
-        CredentialStore,
-        resolutionflow_access_key,
-        resolutionflow_account_key,
-    )
-    from flowdesk.resolutionflow.client import ResolutionFlowClient
-    from flowdesk.resolutionflow.errors import ResolutionFlowConfigError
+    from flowdesk.credentials import CredentialError, CredentialStore
+    from flowdesk.resolutionflow.account import sign_out
 
     profile = ctx.settings.resolutionflow
     utf8_stdout()
-    if not profile.email:
-        print("Not signed in to ResolutionFlow.")
-        return EXIT_OK
     try:
-        account = resolutionflow_account_key(profile.url, profile.email)
-        access_entry = resolutionflow_access_key(profile.url, profile.email)
-    except ValueError:
-        print("Not signed in to ResolutionFlow.")
-        return EXIT_OK
-    store = CredentialStore()
-    try:
-        refresh = store.load_refresh_token(account)
-        access = store.load_access_token(access_entry)
-    except CredentialError as exc:
-        raise CommandError(str(exc)) from None
-    if not refresh and not access:
-        print(f"Not signed in to ResolutionFlow as {profile.email}.")
-        return EXIT_OK
-    problem: str | None = None
-    revoked = False
-    try:
-        client = ResolutionFlowClient(profile.url, ca_file=profile.ca_file)
-    except ResolutionFlowConfigError as exc:
-        problem = str(exc)
-    else:
-        with client:
-            if refresh:
-                client.resume(refresh)
-            elif access:
-                client.use_access_token(access)
-            outcome = client.sign_out()
-            revoked, problem = outcome.revoked, outcome.problem
-    try:
-        store.delete_refresh_token(account)
-        store.delete_access_token(access_entry)
+        out = sign_out(profile, CredentialStore())
     except CredentialError as exc:
         raise CommandError(f"{exc} You are still signed in on this computer.") from None
-    if revoked:
+    if not out.was_signed_in:
+        print(f"Not signed in to ResolutionFlow as {profile.email}." if profile.email else "Not signed in to ResolutionFlow.")
+        return EXIT_OK
+    if out.revoked:
         print(f"Signed out of ResolutionFlow ({profile.email}): the sign-in was revoked and removed from this computer.")
     else:
         print(
             f"Signed out of ResolutionFlow ({profile.email}) on this computer. ResolutionFlow could not confirm it "
-            f"({problem}); the sign-in ends on its own after a few days without use."
+            f"({out.problem}); the sign-in ends on its own after a few days without use."
         )
     return EXIT_OK
