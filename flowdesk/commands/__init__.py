@@ -9,4 +9,5 @@ COMMAND_MODULES = (
     "flowdesk.commands.notes",
     "flowdesk.commands.connect",
     "flowdesk.commands.sandbox",
+    "flowdesk.commands.queue",
 )

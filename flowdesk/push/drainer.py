@@ -361,19 +361,23 @@ class Drainer:
                 report._stop(str(kind), current.last_error if current is not None else None)
 
     def _next(self, now: datetime, handled: set[int], run: _Run) -> PushJob | None:
-        """The earliest due job not handled in this run, whose site is neither held off nor blocked."""
+        """The next job to handle: not handled in this run, its site neither held off nor blocked. Due
+        checks come first (a job that may already be on a ticket is settled before anything new is sent:
+        after a crash, that is the job that was in flight), then the earliest due job."""
+
+        def eligible(job: PushJob) -> bool:
+            held = self._hold_off.get(job.site)
+            return job.id not in handled and not (held is not None and held > now) and job.site not in run._failures
+
+        for job in self._outbox.list(states=[JobState.UNKNOWN]):
+            if job.next_attempt_at is not None and job.next_attempt_at <= now and eligible(job):
+                return job
         limit = len(handled) + 8
         while True:
             batch = self._outbox.due(now, limit)
             for job in batch:
-                if job.id in handled:
-                    continue
-                held = self._hold_off.get(job.site)
-                if held is not None and held > now:
-                    continue
-                if job.site in run._failures:
-                    continue
-                return job
+                if eligible(job):
+                    return job
             if len(batch) < limit:
                 return None
             limit *= 4

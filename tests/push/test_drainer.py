@@ -340,3 +340,15 @@ def test_drain_until_frees_time_entries_in_the_same_run(outbox, drainer, sandbox
         push(outbox, sandbox, n, time_entry=True)
     report = drain_until(drainer, until_empty=True, max_seconds=None, clock=clock, wait=pytest.fail)
     assert report.sent == 6 and all(j.state == JobState.SENT for j in outbox.list())
+
+
+def test_after_a_crash_the_job_in_flight_is_checked_before_anything_new_is_sent(outbox, drainer, sandbox, sandbox_admin):
+    for n in range(1, 4):
+        push(outbox, sandbox, n)
+    crashed = outbox.list()[-1]  # queued last, so the latest due of the three
+    outbox.transition(crashed.id, expect="pending", to="sending")
+    drainer.recover()
+    drainer.run_due()
+    api = [(r["method"], r["path"].rsplit("/", 1)[-1]) for r in sandbox_admin.ledger()["requests"] if "/apis/" in r["path"]]
+    assert api[0] == ("GET", "notes")  # the check, before any POST
+    assert [j.state for j in outbox.list()] == ["sent", "sent", "retry_wait"]
