@@ -384,6 +384,13 @@ class Drainer:
 
     # -- sending ---------------------------------------------------------------------------------------
     def _send(self, job: PushJob, conn: Connection, report: DrainReport) -> OutcomeKind | str | None:
+        # Find the API (companyinfo, cached per client) before the job is marked sending: a failure or a
+        # crash here has sent nothing, so the job needs no check afterwards.
+        unreachable: Outcome | None = None
+        try:
+            conn.client.discover()
+        except ConnectWiseError as exc:
+            unreachable = Outcome.from_error(exc)
         try:
             sending = self._outbox.transition(job.id, expect=job.state, to=JobState.SENDING, now=self._clock())
         except QueuePaused:
@@ -394,6 +401,8 @@ class Drainer:
             return None
         self._changed(sending)
         started = time.monotonic()
+        if unreachable is not None:  # nothing was sent: store why, as the policy says
+            return self._store(sending, unreachable, report, started)
         outcome, sending = self._post(sending, conn)
         return self._store(sending, outcome, report, started)
 
