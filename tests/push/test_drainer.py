@@ -327,12 +327,14 @@ def test_drain_until_waits_once_for_a_retry_within_max_seconds(outbox, drainer, 
 def test_drain_until_does_not_wait_past_max_seconds(outbox, drainer, sandbox, sandbox_admin, clock):
     sandbox_admin.add_fault(method="POST", path="*/notes", status=429)
     [job] = push(outbox, sandbox)
-    waits: list[float] = []
-    report = drain_until(drainer, until_empty=True, max_seconds=60, clock=clock, wait=waits.append)
-    assert waits == [] and outbox.get(job.id).state == "retry_wait"
+
+    def wait(seconds: float) -> None:
+        raise AssertionError(f"waited {seconds} s for a retry beyond --max-seconds")
+
+    report = drain_until(drainer, until_empty=True, max_seconds=60, clock=clock, wait=wait)
+    assert outbox.get(job.id).state == "retry_wait"
     assert report.next_due_at == clock.now + timedelta(minutes=5)
-    assert drain_until(drainer, until_empty=True, max_seconds=None, clock=clock, wait=waits.append).results == []
-    assert waits == []
+    assert drain_until(drainer, until_empty=True, max_seconds=None, clock=clock, wait=wait).results == []
 
 
 def test_drain_until_frees_time_entries_in_the_same_run(outbox, drainer, sandbox, clock):
@@ -352,3 +354,39 @@ def test_after_a_crash_the_job_in_flight_is_checked_before_anything_new_is_sent(
     api = [(r["method"], r["path"].rsplit("/", 1)[-1]) for r in sandbox_admin.ledger()["requests"] if "/apis/" in r["path"]]
     assert api[0] == ("GET", "notes")  # the check, before any POST
     assert [j.state for j in outbox.list()] == ["sent", "sent", "retry_wait"]
+
+
+def test_sending_is_committed_before_the_post_leaves(outbox, drainer, sandbox, sandbox_admin, db, clock):
+    import sqlite3
+
+    [job] = push(outbox, sandbox)
+    sandbox_admin.add_fault(method="POST", path="*/notes", hold="before_store")
+    worker = threading.Thread(target=drainer.run_due)
+    worker.start()
+    try:
+        sandbox_admin.wait("held", 1)  # the POST is at ConnectWise's door
+        with sqlite3.connect(db.path) as other:  # what a fresh process would find after a crash now
+            row = other.execute("SELECT state, first_sent_at FROM push_jobs WHERE id = ?", (job.id,)).fetchone()
+        assert row[0] == "sending" and row[1] is not None
+    finally:
+        sandbox_admin.release()
+        worker.join(timeout=60)
+    assert outbox.get(job.id).state == "sent"
+
+
+def test_the_api_is_found_before_a_job_is_marked_sending(outbox, client, sandbox, sandbox_admin, db, clock):
+    import sqlite3
+
+    [job] = push(outbox, sandbox)
+    drainer = Drainer(outbox, lambda site: Connection(client, "dwhitfield"), clock=clock, tz=UTC)
+    sandbox_admin.add_fault(method="GET", path="/login/companyinfo/*", hold="before_store")
+    worker = threading.Thread(target=drainer.run_due)
+    worker.start()
+    try:
+        sandbox_admin.wait("held", 1)  # a crash now has sent nothing: the job must not need a check
+        with sqlite3.connect(db.path) as other:
+            assert other.execute("SELECT state FROM push_jobs WHERE id = ?", (job.id,)).fetchone()[0] == "pending"
+    finally:
+        sandbox_admin.release()
+        worker.join(timeout=60)
+    assert outbox.get(job.id).state == "sent"
