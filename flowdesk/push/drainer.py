@@ -346,6 +346,7 @@ class Drainer:
                 report._stop("no_client", str(exc))
                 log.warning("not sending push %d: %s", job.id, exc)
                 continue  # another site's jobs may still go
+            kind: OutcomeKind | str | None
             if job.state == JobState.UNKNOWN:
                 kind = self._check(job, conn, run, report)
             else:
