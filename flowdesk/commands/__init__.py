@@ -10,4 +10,5 @@ COMMAND_MODULES = (
     "flowdesk.commands.connect",
     "flowdesk.commands.sandbox",
     "flowdesk.commands.sessions",
+    "flowdesk.commands.queue",
 )

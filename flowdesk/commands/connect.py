@@ -134,6 +134,7 @@ def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:
         ca_file=ca_file,
         member_identifier=report.member.identifier,
         member_name=report.member.name,
+        require_start_end=report.member.require_start_end,
     )
     try:
         save_settings(settings, ctx.paths.settings_file)

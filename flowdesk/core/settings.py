@@ -77,6 +77,7 @@ class ConnectWiseProfile(_Section):
     ca_file: str | None = None
     member_identifier: str = ""  # who the keys belong to (filled in by "Test connection")
     member_name: str = ""
+    require_start_end: bool = False  # the member must enter start and end times (time entries carry timeEnd)
 
     @property
     def configured(self) -> bool:

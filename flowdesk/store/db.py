@@ -175,9 +175,23 @@ def _m2_outbox(conn: sqlite3.Connection) -> None:
     )
 
 
+def _m3_remote_once(conn: sqlite3.Connection) -> None:
+    # One ConnectWise record (a note or a time entry, by its id on one site) belongs to at most one push
+    # job. The drainer's check of an ``unknown`` job skips records other jobs already own; this index is
+    # the backstop, so two jobs can never both be marked sent with the same note.
+    _run(
+        conn,
+        """
+        CREATE UNIQUE INDEX push_jobs_remote_once ON push_jobs (site, kind, remote_id)
+            WHERE remote_id IS NOT NULL
+        """,
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "session cache", _m1_session_cache),
     Migration(2, "outbox: push jobs, post log, queue state", _m2_outbox),
+    Migration(3, "outbox: a ConnectWise record belongs to one push job", _m3_remote_once),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

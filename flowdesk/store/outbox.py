@@ -301,6 +301,29 @@ class Outbox:
         ).fetchone()
         return parse_time(row[0])
 
+    def next_due_by_site(self) -> dict[str, datetime]:
+        """:meth:`next_due_at` for each ConnectWise profile (``site``) that has something that will be due."""
+        rows = self._db.connect().execute(
+            f"SELECT j.site, min(j.next_attempt_at) FROM push_jobs j LEFT JOIN push_jobs p ON p.id = j.parent_id "
+            f"WHERE {self._DUE_WHERE} GROUP BY j.site"
+        )
+        return {site: parse_time(when) for site, when in rows}  # type: ignore[misc]
+
+    def claimed_remote_ids(
+        self, *, site: str, kind: JobKind | str, ticket_id: int | None = None, exclude: int | None = None
+    ) -> set[int]:
+        """The ConnectWise ids other push jobs already own (their note or time entry): a check for an
+        ``unknown`` job must not take one of them for its own."""
+        sql = "SELECT remote_id FROM push_jobs WHERE remote_id IS NOT NULL AND site = ? AND kind = ?"
+        params: builtins.list[Any] = [site, JobKind(kind).value]
+        if ticket_id is not None:
+            sql += " AND ticket_id = ?"
+            params.append(ticket_id)
+        if exclude is not None:
+            sql += " AND id <> ?"
+            params.append(exclude)
+        return {int(r[0]) for r in self._db.connect().execute(sql, params)}
+
     def attempts(self, job_id: int) -> builtins.list[Attempt]:
         rows = self._db.connect().execute(
             "SELECT id, job_id, at, outcome, http_status, request_id, error, duration_ms FROM post_log "
@@ -499,6 +522,63 @@ class Outbox:
         return self._transition(
             conn, job_id, expect=decision.from_state, to=decision.state, now=now, fields=decision.store_fields()
         )
+
+    def set_ticket_kind(
+        self,
+        job_id: int,
+        ticket_kind: str,
+        *,
+        expect: str | Iterable[str],
+        child_fields: Mapping[str, Any] | None = None,
+        reason: str | None = None,
+        now: datetime | None = None,
+    ) -> PushJob:
+        """Record that a note job's ticket is of ``ticket_kind`` (``service`` / ``project``), in one transaction:
+        the note job (still in ``expect``), its time entry jobs that were never sent (their ``ticket_kind``,
+        and ``child_fields`` merged into their bodies, e.g. ``{"chargeToType": "ProjectTicket"}``), and a
+        post log row with ``reason``. A time entry that was already sent once keeps its body: changing what
+        may be on the server would break the check before a re-send."""
+        if ticket_kind not in TICKET_KINDS:
+            raise ValueError(f"ticket_kind must be 'service' or 'project', not {ticket_kind!r}")
+        now = self._now(now)
+        expected = [JobState(expect).value] if isinstance(expect, str) else [JobState(s).value for s in expect]
+        stamp = format_time(now)
+        with self._db.transaction() as conn:
+            job = self._get(conn, job_id)
+            if job is None:
+                raise JobNotFound(job_id)
+            if job.state.value not in expected:
+                raise StateConflict(job_id, expected, job.state.value)
+            if job.kind != JobKind.NOTE:
+                raise ValueError("only a note job's ticket kind is changed; its time entries follow it")
+            conn.execute(
+                "UPDATE push_jobs SET ticket_kind = ?, updated_at = ? WHERE id = ?", (ticket_kind, stamp, job_id)
+            )
+            children = conn.execute(
+                f"SELECT {_JOB_COLUMNS} FROM push_jobs WHERE parent_id = ? ORDER BY id", (job_id,)
+            ).fetchall()
+            for row in children:
+                child = _job(row)
+                if child.first_sent_at is not None or child.state in (JobState.SENT, JobState.CANCELLED):
+                    log.warning("push %d: left as it is (already sent once or finished)", child.id)
+                    continue
+                body = child.body
+                if child_fields:
+                    doc = child.body_json()
+                    doc.update(child_fields)
+                    body = _body_text(doc)
+                conn.execute(
+                    "UPDATE push_jobs SET ticket_kind = ?, body = ?, updated_at = ? WHERE id = ?",
+                    (ticket_kind, body, stamp, child.id),
+                )
+            if reason:
+                self._log(
+                    conn, job_id, "ticket_kind", at=now, http_status=None, request_id=None, error=reason,
+                    duration_ms=None,
+                )
+            out = self._get(conn, job_id)
+        log.info("push %d: ticket %d is a %s ticket", job_id, job.ticket_id, ticket_kind)
+        return out  # type: ignore[return-value]
 
     def log_attempt(
         self,

@@ -43,7 +43,7 @@ def user_version(path: Path) -> int:
 
 def test_new_file_gets_the_current_schema_and_safe_pragmas(db: Database, db_path: Path):
     assert db_path.exists()
-    assert db.schema_version == SCHEMA_VERSION == len(MIGRATIONS) == 2
+    assert db.schema_version == SCHEMA_VERSION == len(MIGRATIONS) == 3
     conn = db.connect()
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
@@ -95,9 +95,9 @@ def test_a_failing_migration_leaves_the_file_at_its_previous_version(db_path: Pa
         conn.execute("INSERT INTO no_such_table VALUES (1)")
 
     with pytest.raises(MigrationFailed) as err:
-        Database(db_path, migrations=(*MIGRATIONS, Migration(3, "broken", broken)))
-    assert "version 3" in str(err.value) and "left at version 2" in str(err.value)
-    assert user_version(db_path) == 2
+        Database(db_path, migrations=(*MIGRATIONS, Migration(SCHEMA_VERSION + 1, "broken", broken)))
+    assert f"version {SCHEMA_VERSION + 1}" in str(err.value) and f"left at version {SCHEMA_VERSION}" in str(err.value)
+    assert user_version(db_path) == SCHEMA_VERSION
     assert "half_done" not in tables(db_path)
 
 

@@ -1,0 +1,480 @@
+"""``flowdesk push`` (queue a session's note and time entry) and ``flowdesk queue list|retry|cancel|drain``.
+
+``push`` only queues: the note is rendered (or taken from ``--text-file``), redacted, and stored in the
+outbox with its time entry in one transaction. ``queue drain`` sends what is due, holding the drain lock so
+that only one FlowDesk sends a queue at a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from flowdesk.commands.base import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILURE,
+    EXIT_OK,
+    CommandError,
+    Context,
+    bad_input,
+    print_json,
+    utf8_stdout,
+)
+
+if TYPE_CHECKING:
+    from flowdesk.connectwise.client import ConnectWiseClient
+    from flowdesk.core.settings import ConnectWiseProfile
+    from flowdesk.store.outbox import Outbox, PushJob
+
+NO_ACCOUNT = "No ConnectWise account yet: run `flowdesk connect …` or open Settings"
+LOOKUP_TIMEOUT = (5.0, 15.0)  # connect, read: `push` must not hang on a dead network, it can queue anyway
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "push",
+        parents=[common],
+        help="queue a session's note (and time entry) for its ConnectWise ticket",
+        description="Render a FlowPilot session (a JSON file) as a note, redact it, and queue it with its time "
+        "entry for the ticket. Prints the queued jobs as one JSON object. Nothing is sent: "
+        "`flowdesk queue drain` (or the window) sends it.",
+    )
+    p.add_argument("file", type=Path, help="one session as JSON (as ResolutionFlow's API or export gives it)")
+    p.add_argument("--ticket", type=int, metavar="N", help="the ConnectWise ticket (default: the session's psa_ticket_id)")
+    p.add_argument("--visibility", choices=["internal", "discussion", "resolution"], help="default: from the settings")
+    te = p.add_mutually_exclusive_group()
+    te.add_argument("--time-entry", dest="time_entry", action="store_true", default=None, help="also log the session's time")
+    te.add_argument("--no-time-entry", dest="time_entry", action="store_false", help="post the note only")
+    p.add_argument("--text-file", type=Path, metavar="EDITED", help="post this UTF-8 text (edited) instead of the rendered note")
+    p.add_argument("--format", choices=["resolution", "escalation"], help="default: resolution for resolved sessions")
+    p.add_argument("--force", action="store_true", help="queue it even if this session was already pushed to this ticket")
+    p.set_defaults(func=cmd_push)
+
+    q = sub.add_parser(
+        "queue",
+        parents=[common],
+        help="list, retry, cancel or send the queued pushes",
+        description="The queue of pushes (notes and time entries) waiting to be sent to ConnectWise.",
+    )
+    qsub = q.add_subparsers(dest="queue_command", metavar="ACTION", required=True)
+    ls = qsub.add_parser("list", parents=[common], help="show the queue")
+    ls.add_argument("--json", action="store_true", help="print the queue as one JSON object")
+    ls.set_defaults(func=cmd_list)
+
+    rt = qsub.add_parser("retry", parents=[common], help="send a push again now (also resumes a paused queue)")
+    which = rt.add_mutually_exclusive_group(required=True)
+    which.add_argument("id", type=int, nargs="?", help="the push to retry")
+    which.add_argument("--failed", action="store_true", help="retry every failed push")
+    rt.set_defaults(func=cmd_retry)
+
+    cn = qsub.add_parser("cancel", parents=[common], help="cancel a push (and its time entry)")
+    cn.add_argument("id", type=int, help="the push to cancel")
+    cn.set_defaults(func=cmd_cancel)
+
+    dr = qsub.add_parser(
+        "drain",
+        parents=[common],
+        help="send what is due now",
+        description="Send (or check) every push that is due now. Only one FlowDesk sends a queue at a time.",
+    )
+    dr.add_argument("--until-empty", action="store_true", help="keep going while pushes become due")
+    dr.add_argument(
+        "--max-seconds",
+        type=float,
+        metavar="N",
+        help="with --until-empty: wait for a push that becomes due within N seconds of the start, never later",
+    )
+    dr.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    dr.set_defaults(func=cmd_drain)
+
+
+# -- shared -------------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _outbox(ctx: Context) -> Iterator[Outbox]:
+    from flowdesk.store import Database, Outbox, StoreError
+
+    try:
+        db = Database(ctx.paths.database_file)
+    except StoreError as exc:
+        raise CommandError(str(exc)) from None
+    try:
+        yield Outbox(db)
+    finally:
+        db.close()
+
+
+def _profile_key(profile: ConnectWiseProfile) -> str:
+    from flowdesk.connectwise.site import SiteConfigError
+    from flowdesk.credentials import connectwise_profile_key
+
+    try:
+        return connectwise_profile_key(profile.site, profile.company)
+    except (SiteConfigError, ValueError) as exc:
+        raise CommandError(f"The saved ConnectWise account is unusable ({exc}): run `flowdesk connect …` again") from None
+
+
+def _account(key: str) -> str:
+    """``connectwise:acme@na.myconnectwise.net`` -> ``acme on na.myconnectwise.net``."""
+    company, _, host = key.removeprefix("connectwise:").partition("@")
+    return f"{company} on {host}" if host else key
+
+
+def _client(profile: ConnectWiseProfile, key: str, *, timeout: Any = None) -> ConnectWiseClient:
+    """A client for the saved account, or :class:`ClientUnavailable` saying what to do."""
+    import httpx
+
+    from flowdesk.connectwise.client import ConnectWiseClient
+    from flowdesk.connectwise.site import SiteConfigError
+    from flowdesk.credentials import CredentialError, CredentialStore
+    from flowdesk.push.drainer import ClientUnavailable
+
+    try:
+        keys = CredentialStore().load_connectwise_keys(key)
+    except CredentialError as exc:
+        raise ClientUnavailable(str(exc)) from None
+    if keys is None:
+        raise ClientUnavailable(
+            f"No ConnectWise keys in the OS keyring for {_account(key)}: run `flowdesk connect …` or open Settings."
+        )
+    try:
+        return ConnectWiseClient(
+            profile.site,
+            profile.company,
+            keys.public_key,
+            keys.private_key,
+            client_id=profile.client_id,
+            ca_file=profile.ca_file,
+            timeout=httpx.Timeout(timeout[1], connect=timeout[0]) if timeout else None,
+        )
+    except SiteConfigError as exc:
+        raise ClientUnavailable(f"The saved ConnectWise account is unusable ({exc}): run `flowdesk connect …` again.") from None
+
+
+def _job_json(job: PushJob) -> dict[str, Any]:
+    return {"id": job.id, "kind": job.kind.value, "ticket": job.ticket_id, "ticket_kind": job.ticket_kind, "state": job.state.value}
+
+
+def _warn(text: str) -> None:
+    print(f"flowdesk: warning: {text}", file=sys.stderr)
+
+
+# -- push ---------------------------------------------------------------------------------------------
+def _read_text_file(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        bad_input(f"{path}: no such file")
+    except IsADirectoryError:
+        bad_input(f"{path}: is a folder, not a text file")
+    except OSError as exc:
+        bad_input(f"{path}: cannot read it ({exc.strerror or exc})")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        bad_input(f"{path}: not UTF-8 text (bad byte at offset {exc.start})")
+
+
+def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
+    from flowdesk.connectwise.bodies import TicketRef
+    from flowdesk.core.models import SessionFormatError, load_session_file
+    from flowdesk.core.redact import RedactionError
+    from flowdesk.push.enqueue import enqueue_push
+    from flowdesk.push.prepare import PushRefused, prepare_note
+    from flowdesk.store import DuplicatePush
+
+    try:
+        session = load_session_file(args.file)
+    except SessionFormatError as exc:
+        bad_input(str(exc))
+    if not session.id:
+        bad_input(f"{args.file}: id: the session has no id")
+    if args.ticket is not None and args.ticket <= 0:
+        bad_input(f"--ticket {args.ticket}: not a ticket number")
+    ticket_id = args.ticket if args.ticket is not None else session.psa_ticket_id
+    if ticket_id is None:
+        bad_input(f"{args.file}: psa_ticket_id: the session is not linked to a ConnectWise ticket; give --ticket N")
+    edited = _read_text_file(args.text_file) if args.text_file is not None else None
+
+    settings = ctx.settings
+    profile = settings.connectwise
+    if not profile.configured:
+        raise CommandError(NO_ACCOUNT)
+    key = _profile_key(profile)
+    want_time = settings.time_entry_enabled if args.time_entry is None else args.time_entry
+    try:
+        preview = prepare_note(
+            session,
+            settings.model_copy(update={"auto_time_entry": want_time}),
+            visibility=args.visibility,
+            note_format=args.format,
+            edited_text=edited,
+        )
+    except PushRefused as exc:
+        bad_input(str(exc))
+    except RedactionError as exc:
+        raise CommandError(f"redaction failed ({exc}); nothing was queued") from None
+    if want_time and preview.time_plan is None:
+        _warn("no time entry: the session has no start and end time to log (or time rounding is 'none')")
+
+    kind, send_end, time_allowed = _look_up_ticket(profile, key, ticket_id)
+    if want_time and preview.time_plan is not None and not time_allowed:
+        _warn(f"no time entry: ticket #{ticket_id}'s status does not allow time entries; queued the note only")
+        want_time = False
+
+    with _outbox(ctx) as outbox:
+        try:
+            jobs = enqueue_push(
+                outbox,
+                preview,
+                ticket=TicketRef(ticket_id, kind),  # type: ignore[arg-type]
+                site=key,
+                time_entry=want_time,
+                send_end=send_end,
+                force=args.force,
+            )
+        except DuplicatePush as exc:
+            raise CommandError(f"{exc.reason} Nothing was queued; use --force to queue it again.") from None
+    for warning in preview.warnings:
+        if "No ConnectWise ticket" not in warning:  # the ticket came from --ticket
+            _warn(warning)
+    utf8_stdout()
+    print_json({"jobs": [_job_json(j) for j in jobs]})
+    return EXIT_OK
+
+
+def _look_up_ticket(profile: ConnectWiseProfile, key: str, ticket_id: int) -> tuple[str, bool, bool]:
+    """``(ticket kind, send timeEnd, time entries allowed)`` from ConnectWise when it answers; else a
+    service ticket (the drainer corrects the kind on a 404) and the saved profile's start/end rule."""
+    from flowdesk.connectwise.errors import ConnectWiseError, NotFound
+    from flowdesk.push.drainer import ClientUnavailable
+
+    try:
+        client = _client(profile, key, timeout=LOOKUP_TIMEOUT)
+    except ClientUnavailable as exc:
+        _warn(f"could not check ticket #{ticket_id} ({exc}); queued it as a service ticket")
+        return "service", profile.require_start_end, True
+    with client:
+        try:
+            ticket = client.get_ticket(ticket_id)
+        except NotFound as exc:
+            raise CommandError(f"ticket #{ticket_id}: {exc}. Nothing was queued.", EXIT_BAD_INPUT) from None
+        except ConnectWiseError as exc:
+            _warn(f"could not check ticket #{ticket_id} ({exc}); queued it as a service ticket")
+            return "service", profile.require_start_end, True
+        try:
+            send_end = client.who_am_i().require_start_end
+        except ConnectWiseError:
+            send_end = profile.require_start_end
+    return ticket.ref.kind, send_end, ticket.time_entry_allowed
+
+
+# -- queue list / retry / cancel ------------------------------------------------------------------------
+def _when(when: datetime | None, now: datetime, tz: tzinfo | None) -> str:
+    from flowdesk.core.policy import format_clock
+
+    if when is None:
+        return "—"
+    if when <= now:
+        return "now"
+    return format_clock(when, now.astimezone(tz), tz)
+
+
+def _state_words(job: PushJob, now: datetime, tz: tzinfo | None, waiting_for_note: bool = False) -> str:
+    from flowdesk.core.policy import JobState
+
+    if job.state == JobState.RETRY_WAIT and job.next_attempt_at is not None:
+        return f"Retrying at {_when(job.next_attempt_at, now, tz)}"
+    if waiting_for_note and job.state in (JobState.PENDING, JobState.RETRY_WAIT):
+        return "Waiting for its note"
+    return job.state.label
+
+
+def _short(text: str | None, width: int = 70) -> str:
+    if not text:
+        return ""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
+    from flowdesk.store.db import format_time, utcnow
+
+    utf8_stdout()
+    with _outbox(ctx) as outbox:
+        jobs = outbox.list()
+        paused = outbox.paused_reason()
+        counts = outbox.counts()
+    now = utcnow()
+    tz = datetime.now().astimezone().tzinfo
+    state_of = {j.id: j.state for j in jobs}
+    blocked = {j.id for j in jobs if j.parent_id is not None and state_of.get(j.parent_id) != "sent"}
+    if args.json:
+        print_json(
+            {
+                "paused": paused,
+                "counts": counts,
+                "jobs": [
+                    {
+                        **_job_json(j),
+                        "state_words": _state_words(j, now, tz, j.id in blocked),
+                        "session_id": j.session_id,
+                        "parent_id": j.parent_id,
+                        "attempts": j.attempts,
+                        "next_attempt_at": format_time(j.next_attempt_at),
+                        "last_error": j.last_error,
+                        "last_http_status": j.last_http_status,
+                        "remote_id": j.remote_id,
+                        "created_at": format_time(j.created_at),
+                        "sent_at": format_time(j.sent_at),
+                    }
+                    for j in jobs
+                ],
+            }
+        )
+        return EXIT_OK
+    if paused:
+        print(f"Sending is paused: {paused}")
+    if not jobs:
+        print("The queue is empty.")
+        return EXIT_OK
+    rows = [("ID", "KIND", "TICKET", "STATE", "TRIES", "NEXT ATTEMPT", "LAST ERROR")]
+    for j in jobs:
+        ticket = f"#{j.ticket_id}" + (" (project)" if j.ticket_kind == "project" else "")
+        kind = "note" if j.kind == "note" else "time entry"
+        if j.state in ("sent", "cancelled", "failed") or j.id in blocked:
+            due = ""
+        else:
+            due = _when(j.next_attempt_at, now, tz)
+        words = _state_words(j, now, tz, j.id in blocked)
+        rows.append((str(j.id), kind, ticket, words, str(j.attempts), due, _short(j.last_error)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1])
+    return EXIT_OK
+
+
+def _describe(job: PushJob) -> str:
+    kind = "note" if job.kind == "note" else "time entry"
+    return f"push {job.id} ({kind} for ticket #{job.ticket_id})"
+
+
+def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
+    from flowdesk.store import ActionRefused, JobNotFound
+
+    utf8_stdout()
+    with _outbox(ctx) as outbox:
+        paused = outbox.paused_reason()
+        if paused is not None:
+            outbox.resume()
+            print(f"Sending resumed (it was paused: {paused})")
+        if args.failed:
+            jobs = outbox.retry_all_failed()
+            if jobs:
+                print(f"{len(jobs)} failed push(es) will be sent at the next drain: " + ", ".join(str(j.id) for j in jobs) + ".")
+            else:
+                print("No failed pushes.")
+            return EXIT_OK
+        try:
+            job = outbox.retry(args.id)
+        except JobNotFound as exc:
+            raise CommandError(str(exc), EXIT_BAD_INPUT) from None
+        except ActionRefused as exc:
+            raise CommandError(str(exc)) from None
+    what = "checked first (it may already be on the ticket)" if job.state == "unknown" else "sent at the next drain"
+    print(f"{_describe(job).capitalize()} will be {what}.")
+    return EXIT_OK
+
+
+def cmd_cancel(args: argparse.Namespace, ctx: Context) -> int:
+    from flowdesk.store import ActionRefused, JobNotFound
+
+    utf8_stdout()
+    with _outbox(ctx) as outbox:
+        try:
+            changed = outbox.cancel(args.id)
+        except JobNotFound as exc:
+            raise CommandError(str(exc), EXIT_BAD_INPUT) from None
+        except ActionRefused as exc:
+            raise CommandError(str(exc)) from None
+    if not changed:
+        print(f"Push {args.id} was already cancelled.")
+    for job in changed:
+        print(f"Cancelled {_describe(job)}." + (f" {job.last_error}" if job.last_error else ""))
+    return EXIT_OK
+
+
+# -- queue drain ----------------------------------------------------------------------------------------
+def cmd_drain(args: argparse.Namespace, ctx: Context) -> int:
+    from flowdesk.push.drainer import ClientUnavailable, Connection, Drainer, drain_until
+    from flowdesk.push.lock import DrainLock, DrainLockBusy
+    from flowdesk.store import StoreError
+
+    if args.max_seconds is not None and args.max_seconds < 0:
+        bad_input("--max-seconds must be 0 or more")
+    lock = DrainLock(ctx.paths.drain_lock_file)
+    if not lock.acquire():
+        raise CommandError(str(DrainLockBusy(lock.holder_pid())))
+    profile = ctx.settings.connectwise
+    clients: list[ConnectWiseClient] = []
+
+    def provider(site: str) -> Connection:
+        if not profile.configured:
+            raise ClientUnavailable(NO_ACCOUNT + ".")
+        try:
+            key = _profile_key(profile)
+        except CommandError as exc:
+            raise ClientUnavailable(str(exc)) from None
+        if site != key:
+            raise ClientUnavailable(
+                f"These pushes were queued for the ConnectWise account {_account(site)}, but the saved account is "
+                f"{_account(key)}: connect that account again to send them, or cancel them."
+            )
+        client = _client(profile, key)
+        clients.append(client)
+        return Connection(client, profile.member_identifier or None)
+
+    stop = threading.Event()
+    restore = _stop_on_signals(stop)
+    try:
+        with _outbox(ctx) as outbox:
+            drainer = Drainer(outbox, provider)
+            recovered = drainer.recover()
+            report = drain_until(drainer, until_empty=args.until_empty, max_seconds=args.max_seconds, stop=stop)
+            report.recovered += recovered
+            counts = outbox.counts()
+    except StoreError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        restore()
+        for client in clients:
+            client.close()
+        lock.release()
+    utf8_stdout()
+    if args.json:
+        print_json({**report.as_json(), "queue": counts})
+    else:
+        print(report.summary())
+    return EXIT_OK if report.ok else EXIT_FAILURE
+
+
+def _stop_on_signals(stop: threading.Event):
+    """SIGINT / SIGTERM: finish (and store) the job being sent, then stop."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    sigs = [signal.SIGINT, signal.SIGTERM]
+    previous = {}
+    for sig in sigs:
+        previous[sig] = signal.signal(sig, lambda signum, frame: stop.set())
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore

@@ -1,0 +1,67 @@
+"""From a reviewed note to push jobs in the outbox (render → redact → **jobs**).
+
+``enqueue_push`` turns a :class:`~flowdesk.push.prepare.NotePreview` into the exact JSON bodies FlowDesk will
+send and queues them in ONE outbox transaction: the note job and, when asked and the session has a time
+plan, its time entry job, linked to the note (the drainer sends a time entry only after its note is sent).
+The bodies are built once, here; every retry sends the same bytes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flowdesk.connectwise.bodies import TicketRef, note_body, time_entry_body
+from flowdesk.push.prepare import NotePreview
+from flowdesk.store.outbox import NewJob, Outbox, PushJob
+
+
+def enqueue_push(
+    outbox: Outbox,
+    preview: NotePreview,
+    *,
+    ticket: TicketRef,
+    site: str,
+    time_entry: bool,
+    send_end: bool,
+    force: bool = False,
+    now: datetime | None = None,
+) -> list[PushJob]:
+    """Queue the note of ``preview`` for ``ticket`` (and its time entry when ``time_entry`` and the preview
+    has a time plan). ``site`` is the ConnectWise profile the jobs belong to (``connectwise_profile_key``);
+    ``send_end``: the member must enter start and end times, so the time entry carries ``timeEnd``.
+
+    Raises :class:`~flowdesk.store.outbox.DuplicatePush` (``.reason`` is plain words) when this session was
+    already queued or posted to this ticket, unless ``force``; ``ValueError`` for a preview without a
+    session id. Nothing is queued when it raises.
+    """
+    if not preview.session_id:
+        raise ValueError("the session has no id: FlowDesk cannot tell its pushes apart")
+    if not site:
+        raise ValueError("no ConnectWise profile to queue the push for")
+    jobs = [
+        NewJob(
+            session_id=preview.session_id,
+            ticket_id=ticket.id,
+            kind="note",
+            body=note_body(preview.text, preview.visibility),
+            site=site,
+            ticket_kind=ticket.kind,
+            visibility=preview.visibility.value,
+        )
+    ]
+    if time_entry and preview.time_plan is not None:
+        jobs.append(
+            NewJob(
+                session_id=preview.session_id,
+                ticket_id=ticket.id,
+                kind="time_entry",
+                body=time_entry_body(ticket, preview.time_plan, send_end=send_end),
+                site=site,
+                ticket_kind=ticket.kind,
+                parent=0,
+            )
+        )
+    return outbox.enqueue(jobs, force=force, now=now)
+
+
+__all__ = ["enqueue_push"]

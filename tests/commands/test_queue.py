@@ -1,0 +1,256 @@
+"""``flowdesk push`` and ``flowdesk queue list|retry|cancel|drain`` as an engineer runs them, in-process
+against the sandbox (the autouse in-memory keyring holds the keys ``flowdesk connect`` saved)."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import pytest
+
+from flowdesk.cli import main
+from flowdesk.core.settings import load_settings, save_settings
+from flowdesk.paths import AppPaths
+from flowdesk.store import Database, Outbox
+from tests.conftest import SAMPLES
+
+OUTLOOK = SAMPLES / "01-outlook-credential-loop.json"  # ticket 48211, resolved, 38 min
+PROJECT = SAMPLES / "11-long-fileserver-migration.json"  # project ticket 31207
+WALKUP = SAMPLES / "13-walkup-no-psa-ticket.json"  # no ticket
+
+
+def run(monkeypatch, capsys, *argv: str, stdin: str = "") -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def connected(sandbox, monkeypatch, capsys):
+    cw = sandbox.info.connectwise
+    code, _, err = run(
+        monkeypatch, capsys, "connect", "--site", cw.site, "--company", cw.company, "--public-key", cw.public_key,
+        "--private-key-stdin", "--client-id", cw.client_id, stdin=cw.private_key,
+    )  # fmt: skip
+    assert code == 0, err
+    return sandbox
+
+
+def jobs() -> list:
+    with Database(AppPaths.from_env().database_file) as db:
+        return Outbox(db).list()
+
+
+def posts(admin) -> list[str]:
+    return [r["path"] for r in admin.ledger()["requests"] if r["method"] == "POST"]
+
+
+# -- push -------------------------------------------------------------------------------------------------
+def test_push_queues_the_note_and_time_entry_and_prints_one_json_object(connected, sandbox_admin, monkeypatch, capsys):
+    code, out, err = run(monkeypatch, capsys, "push", str(OUTLOOK))
+    assert code == 0, err
+    assert out.count("\n") == 1
+    assert json.loads(out) == {
+        "jobs": [
+            {"id": 1, "kind": "note", "ticket": 48211, "ticket_kind": "service", "state": "pending"},
+            {"id": 2, "kind": "time_entry", "ticket": 48211, "ticket_kind": "service", "state": "pending"},
+        ]
+    }
+    assert posts(sandbox_admin) == []  # push only queues
+    note, entry = jobs()
+    assert note.body_json()["internalAnalysisFlag"] is True and "Outlook" in note.body_json()["text"]
+    assert entry.parent_id == note.id and entry.body_json()["timeStart"] == "2026-11-18T14:02:11Z"
+    assert "timeEnd" not in entry.body_json()
+    assert note.site == "connectwise:flowdesk_sandbox@" + connected.info.connectwise.site.removeprefix("http://")
+
+
+def test_push_looks_up_a_project_ticket_and_the_start_end_rule(connected, sandbox_admin, monkeypatch, capsys):
+    sandbox_admin.config(member={"require_start_end": True})
+    code, out, _ = run(monkeypatch, capsys, "push", str(PROJECT))
+    assert code == 0
+    assert [j["ticket_kind"] for j in json.loads(out)["jobs"]] == ["project", "project"]
+    entry = jobs()[1].body_json()
+    assert entry["chargeToType"] == "ProjectTicket" and entry["timeEnd"] == "2026-11-23T12:30:00Z"
+
+
+def test_push_offline_queues_it_as_a_service_ticket(connected, monkeypatch, capsys):
+    import socket
+
+    settings_file = AppPaths.from_env().settings_file
+    settings = load_settings(settings_file).settings
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    settings.connectwise.site = dead
+    save_settings(settings, settings_file)
+    code, out, err = run(monkeypatch, capsys, "push", str(PROJECT))
+    assert code == 0
+    assert [j["ticket_kind"] for j in json.loads(out)["jobs"]] == ["service", "service"]
+    assert "could not check ticket #31207" in err and "queued it as a service ticket" in err
+
+
+def test_push_options(connected, monkeypatch, capsys, tmp_path):
+    edited = tmp_path / "edited.txt"
+    edited.write_text("Rebuilt the profile.\nNew pwd: Winter2026! for the svc account\n", encoding="utf-8")
+    code, out, _ = run(
+        monkeypatch, capsys, "push", str(WALKUP), "--ticket", "48397", "--visibility", "discussion",
+        "--no-time-entry", "--text-file", str(edited),
+    )  # fmt: skip
+    assert code == 0
+    [job] = json.loads(out)["jobs"]
+    assert (job["kind"], job["ticket"]) == ("note", 48397)
+    body = jobs()[0].body_json()
+    assert body["detailDescriptionFlag"] is True and body["internalAnalysisFlag"] is False
+    assert body["text"].startswith("Rebuilt the profile.") and "Winter2026!" not in body["text"]
+
+
+def test_a_second_push_is_refused_unless_forced(connected, monkeypatch, capsys):
+    assert run(monkeypatch, capsys, "push", str(OUTLOOK))[0] == 0
+    code, out, err = run(monkeypatch, capsys, "push", str(OUTLOOK))
+    assert (code, out) == (1, "")
+    assert err.startswith("flowdesk: This session was already queued for ticket 48211 at ")
+    assert err.rstrip().endswith("Nothing was queued; use --force to queue it again.")
+    code, out, _ = run(monkeypatch, capsys, "push", str(OUTLOOK), "--force")
+    assert code == 0 and [j["id"] for j in json.loads(out)["jobs"]] == [3, 4]
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (None, "no such file"),
+        ("{not json", "not valid JSON"),
+        ('{"id": "x", "psa_ticket_id": "abc"}', "psa_ticket_id"),
+        ('[{"id": "x"}]', "expected one session"),
+        ('{"id": "x"}', "psa_ticket_id: the session is not linked to a ConnectWise ticket"),
+        ('{"psa_ticket_id": 48211}', "id: the session has no id"),
+    ],
+)
+def test_a_bad_session_file_exits_2_with_one_line_naming_it(connected, monkeypatch, capsys, tmp_path, content, words):
+    path = tmp_path / "session.json"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    code, out, err = run(monkeypatch, capsys, "push", str(path))
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and str(path) in err and words in err, err
+    assert not AppPaths.from_env().database_file.exists() or jobs() == []
+
+
+def test_bad_push_input_exits_2(connected, monkeypatch, capsys, tmp_path):
+    code, out, err = run(monkeypatch, capsys, "push", str(OUTLOOK), "--text-file", str(tmp_path / "missing.txt"))
+    assert (code, out) == (2, "") and "missing.txt: no such file" in err
+    bad = tmp_path / "latin1.txt"
+    bad.write_bytes("caf\xe9".encode("latin-1"))
+    code, out, err = run(monkeypatch, capsys, "push", str(OUTLOOK), "--text-file", str(bad))
+    assert (code, out) == (2, "") and "not UTF-8 text" in err
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n", encoding="utf-8")
+    assert run(monkeypatch, capsys, "push", str(OUTLOOK), "--text-file", str(empty))[0] == 2
+    code, _, err = run(monkeypatch, capsys, "push", str(OUTLOOK), "--ticket", "99999")
+    assert code == 2 and "ticket #99999" in err and "Nothing was queued" in err
+
+
+def test_push_without_an_account_exits_1(monkeypatch, capsys):
+    code, out, err = run(monkeypatch, capsys, "push", str(OUTLOOK))
+    assert (code, out) == (1, "") and "No ConnectWise account yet" in err
+
+
+# -- queue list / retry / cancel / drain ------------------------------------------------------------------
+def test_list_drain_retry_cancel_as_an_engineer_does(connected, sandbox_admin, monkeypatch, capsys):
+    assert run(monkeypatch, capsys, "queue", "list")[1] == "The queue is empty.\n"
+    run(monkeypatch, capsys, "push", str(OUTLOOK))  # jobs 1 (note), 2 (time entry)
+    run(monkeypatch, capsys, "push", str(SAMPLES / "02-print-spooler-bad-port.json"))  # 3, 4
+    run(monkeypatch, capsys, "push", str(SAMPLES / "03-mapped-drive-error-1219.json"), "--no-time-entry")  # 5
+
+    code, out, _ = run(monkeypatch, capsys, "queue", "list")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].split() == ["ID", "KIND", "TICKET", "STATE", "TRIES", "NEXT", "ATTEMPT", "LAST", "ERROR"]
+    assert lines[1].split() == ["1", "note", "#48211", "Waiting", "0", "now"]
+    assert lines[2].split() == ["2", "time", "entry", "#48211", "Waiting", "for", "its", "note", "0"]
+
+    assert run(monkeypatch, capsys, "queue", "cancel", "3")[1] == (
+        "Cancelled push 3 (note for ticket #48397).\nCancelled push 4 (time entry for ticket #48397).\n"
+    )
+    sandbox_admin.add_fault(method="POST", path="*/tickets/48405/notes", status=400)
+    code, out, _ = run(monkeypatch, capsys, "queue", "drain")
+    assert code == 1  # something failed
+    assert out.startswith("Sent 2 · retrying 0 · checking 0 · failed 1")
+    doc = json.loads(run(monkeypatch, capsys, "queue", "list", "--json")[1])
+    assert {j["id"]: j["state"] for j in doc["jobs"]} == {1: "sent", 2: "sent", 3: "cancelled", 4: "cancelled", 5: "failed"}
+    assert doc["jobs"][4]["last_error"].startswith("ConnectWise refused the note for ticket #48405 (HTTP 400).")
+    assert doc["counts"]["sent"] == 2 and doc["paused"] is None
+    table = run(monkeypatch, capsys, "queue", "list")[1].splitlines()
+    assert table[5].split()[:5] == ["5", "note", "#48405", "Failed", "1"] and "ConnectWise refused" in table[5]
+
+    code, _, err = run(monkeypatch, capsys, "queue", "cancel", "1")
+    assert code == 1 and "already on ticket #48211; cancelling cannot remove it" in err
+    code, _, err = run(monkeypatch, capsys, "queue", "retry", "2")
+    assert code == 1 and "retrying would post it twice" in err
+    assert run(monkeypatch, capsys, "queue", "retry", "42")[0] == 2
+
+    assert run(monkeypatch, capsys, "queue", "retry", "--failed")[1] == "1 failed push(es) will be sent at the next drain: 5.\n"
+    code, out, _ = run(monkeypatch, capsys, "queue", "drain", "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["ok"] and doc["sent"] == 1 and doc["queue"]["sent"] == 3
+    assert len([p for p in posts(sandbox_admin) if p.endswith("/notes")]) == 3  # 2 sent + 1 refused
+
+
+def test_retry_resumes_a_paused_queue(connected, sandbox_admin, monkeypatch, capsys):
+    run(monkeypatch, capsys, "push", str(OUTLOOK), "--no-time-entry")
+    sandbox_admin.add_fault(method="POST", path="*/notes", status=401)
+    code, out, _ = run(monkeypatch, capsys, "queue", "drain")
+    assert code == 1 and "Sending is paused: ConnectWise did not accept your API keys (HTTP 401)" in out
+    assert run(monkeypatch, capsys, "queue", "list")[1].startswith("Sending is paused: ConnectWise did not accept")
+    assert run(monkeypatch, capsys, "queue", "drain")[0] == 1  # still paused: nothing is sent
+    code, out, _ = run(monkeypatch, capsys, "queue", "retry", "1")
+    assert out.startswith("Sending resumed (it was paused: ConnectWise did not accept your API keys")
+    assert out.endswith("Push 1 (note for ticket #48211) will be sent at the next drain.\n")
+    assert run(monkeypatch, capsys, "queue", "drain")[0] == 0
+    assert len(posts(sandbox_admin)) == 2
+
+
+def test_drain_without_keys_touches_nothing_and_exits_1(connected, monkeypatch, capsys, memory_keyring):
+    run(monkeypatch, capsys, "push", str(OUTLOOK))
+    memory_keyring.entries.clear()
+    code, out, _ = run(monkeypatch, capsys, "queue", "drain")
+    assert code == 1 and "Not sent: No ConnectWise keys in the OS keyring for flowdesk_sandbox on" in out
+    assert [j.state for j in jobs()] == ["pending", "pending"]
+
+
+def test_drain_refuses_pushes_queued_for_another_account(connected, sandbox, monkeypatch, capsys):
+    run(monkeypatch, capsys, "push", str(OUTLOOK))
+    settings_file = AppPaths.from_env().settings_file
+    settings = load_settings(settings_file).settings
+    settings.connectwise.company = "otherco"
+    save_settings(settings, settings_file)
+    code, out, _ = run(monkeypatch, capsys, "queue", "drain")
+    assert code == 1 and "queued for the ConnectWise account flowdesk_sandbox on" in out
+    assert "the saved account is otherco on" in out
+
+
+def test_drain_until_empty_exits_when_the_next_retry_is_beyond_max_seconds(connected, sandbox_admin, monkeypatch, capsys):
+    run(monkeypatch, capsys, "push", str(OUTLOOK))
+    sandbox_admin.add_fault(method="POST", path="*/notes", status=429)
+    code, out, _ = run(monkeypatch, capsys, "queue", "drain", "--until-empty", "--max-seconds", "5", "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["retrying"] == 1 and doc["queue"]["retry_wait"] == 1 and doc["queue"]["pending"] == 1
+    assert run(monkeypatch, capsys, "queue", "drain", "--max-seconds", "-1")[0] == 2
+
+
+def test_queue_without_an_action_is_a_usage_error(monkeypatch, capsys):
+    with pytest.raises(SystemExit) as info:
+        run(monkeypatch, capsys, "queue")
+    assert info.value.code == 2
+
+
+def test_push_json_is_one_line_even_with_warnings(connected, monkeypatch, capsys):
+    code, out, err = run(monkeypatch, capsys, "push", str(SAMPLES / "12-teams-camera-already-posted.json"))
+    assert code == 0 and len(out.splitlines()) == 1 and json.loads(out)["jobs"]
+    assert "ResolutionFlow already posted a note" in err
+
+
+def test_closed_ticket_queues_the_note_only(connected, monkeypatch, capsys):
+    code, out, err = run(monkeypatch, capsys, "push", str(SAMPLES / "05-vpn-cgnat-over-24h.json"))
+    assert code == 0 and [j["kind"] for j in json.loads(out)["jobs"]] == ["note"]
+    assert "ticket #47988's status does not allow time entries" in err

@@ -1,0 +1,115 @@
+"""Helpers for the push tests: an injected clock, sessions that make distinct notes, a client for the
+sandbox, and the ledger counts that prove "stored once or not at all"."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from flowdesk.connectwise.bodies import TicketRef
+from flowdesk.connectwise.client import ConnectWiseClient
+from flowdesk.core.models import Session, parse_session
+from flowdesk.core.settings import Settings
+from flowdesk.credentials import connectwise_profile_key
+from flowdesk.push.enqueue import enqueue_push
+from flowdesk.push.prepare import prepare_note
+from flowdesk.sandbox import Sandbox
+from flowdesk.store import Outbox, PushJob
+
+
+class FakeClock:
+    """The drainer's clock: moves only when the test says so."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> datetime:
+        self.now += timedelta(**kw)
+        return self.now
+
+    def set(self, when: datetime) -> datetime:
+        self.now = when
+        return self.now
+
+
+def now_to_the_minute() -> datetime:
+    """The sandbox stamps notes with the real time; a clock anchored at it keeps the drainer's
+    ``first_sent_at`` realistic (not earlier than the server's ``dateCreated``)."""
+    return datetime.now(UTC).replace(second=0, microsecond=0)
+
+
+def site_key(sb: Sandbox) -> str:
+    cw = sb.info.connectwise
+    return connectwise_profile_key(cw.site, cw.company)
+
+
+def make_client(sb: Sandbox, *, read: float = 10.0, site: str | None = None) -> ConnectWiseClient:
+    cw = sb.info.connectwise
+    return ConnectWiseClient(
+        site or cw.site,
+        cw.company,
+        cw.public_key,
+        cw.private_key,
+        client_id=cw.client_id,
+        timeout=httpx.Timeout(read, connect=5.0),
+    )
+
+
+def make_session(n: int, ticket: int | None = 48211, *, minutes: int = 40) -> Session:
+    """Session ``s-{n}``: starts ``n`` hours after a fixed day, so every time entry has its own timeStart."""
+    start = datetime(2026, 11, 1, 8, 0, tzinfo=UTC) + timedelta(hours=n)
+    return parse_session(
+        {
+            "id": f"s-{n}",
+            "status": "resolved",
+            "psa_ticket_id": ticket,
+            "problem_summary": f"Printer {n} offline",
+            "resolution_summary": "Restarted the spooler.",
+            "created_at": start.isoformat(),
+            "resolved_at": (start + timedelta(minutes=minutes)).isoformat(),
+        }
+    )
+
+
+def note_text(n: int) -> str:
+    return f"Session {n}: the spooler on PRN-{n:03d} was stuck.\nRestarted it; test page printed."
+
+
+def push(
+    outbox: Outbox,
+    sb: Sandbox,
+    n: int = 1,
+    *,
+    ticket: int = 48211,
+    kind: str = "service",
+    time_entry: bool = False,
+    send_end: bool = False,
+    text: str | None = None,
+    force: bool = False,
+) -> list[PushJob]:
+    """Queue session ``n``'s note (its own text) and, if asked, its time entry, as ``flowdesk push`` does."""
+    preview = prepare_note(make_session(n, ticket), Settings(), edited_text=text if text is not None else note_text(n))
+    return enqueue_push(
+        outbox,
+        preview,
+        ticket=TicketRef(ticket, kind),  # type: ignore[arg-type]
+        site=site_key(sb),
+        time_entry=time_entry,
+        send_end=send_end,
+        force=force,
+    )
+
+
+def ledger_notes(ledger: dict[str, Any], text: str) -> list[dict[str, Any]]:
+    return [n for n in ledger["notes"] if n["text"] == text]
+
+
+def ledger_entries(ledger: dict[str, Any], start: str, ticket: int | None = None) -> list[dict[str, Any]]:
+    return [
+        e for e in ledger["time_entries"] if e["timeStart"] == start and (ticket is None or e["chargeToId"] == ticket)
+    ]

@@ -1,0 +1,392 @@
+"""The drainer, one rule per test, against the sandbox (real HTTP on loopback) with an injected clock.
+
+Every transition goes through a real ``Outbox`` on a temp SQLite file. ``httpx.MockTransport`` is used only
+in ``test_drainer_matching.py``, for answers the sandbox cannot give (CRLF text, another author, old dates).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, timedelta
+
+import pytest
+
+from flowdesk.core.policy import JobState, format_clock
+from flowdesk.push.drainer import CLOCK_SKEW, ClientUnavailable, Connection, Drainer, drain_until
+from flowdesk.store import Outbox
+
+from .helpers import ledger_entries, ledger_notes, make_client, note_text, push, site_key
+
+
+def states(outbox: Outbox) -> dict[int, str]:
+    return {j.id: j.state.value for j in outbox.list()}
+
+
+# -- sending -------------------------------------------------------------------------------------------
+def test_a_note_and_its_time_entry_are_sent_once_each_in_order(outbox, drainer, sandbox, sandbox_admin, clock, changes):
+    note, entry = push(outbox, sandbox, time_entry=True)
+    report = drainer.run_due()
+
+    ledger = sandbox_admin.ledger()
+    [stored_note] = ledger_notes(ledger, note_text(1))
+    [stored_entry] = ledger_entries(ledger, entry.body_json()["timeStart"])
+    note, entry = outbox.get(note.id), outbox.get(entry.id)
+    assert (note.state, note.remote_id, note.first_sent_at, note.sent_at) == ("sent", stored_note["id"], clock.now, clock.now)
+    assert (entry.state, entry.remote_id) == ("sent", stored_entry["id"])
+    assert stored_note["internalAnalysisFlag"] is True and stored_note["ticketId"] == 48211
+    assert stored_entry["chargeToType"] == "ServiceTicket" and stored_entry["actualHours"] == 0.75
+    # committed before each call: sending (note) -> sent (note) -> sending (time entry) -> sent
+    assert changes == [(note.id, "sending"), (note.id, "sent"), (entry.id, "sending"), (entry.id, "sent")]
+    posts = [r["path"] for r in ledger["requests"] if r["method"] == "POST"]
+    assert posts == ["/v2025_1/apis/3.0/service/tickets/48211/notes", "/v2025_1/apis/3.0/time/entries"]
+    assert report.ok and report.sent == 2 and report.stopped is None and report.next_due_at is None
+    assert [a.outcome for a in outbox.attempts(note.id)] == ["success"]
+    assert report.summary() == "Sent 2 · retrying 0 · checking 0 · failed 0."
+
+
+def test_the_time_entry_waits_while_its_note_is_not_sent(outbox, drainer, sandbox, sandbox_admin, clock):
+    sandbox_admin.add_fault(method="POST", path="*/notes", status=429, retry_after=60)
+    note, entry = push(outbox, sandbox, time_entry=True)
+    drainer.run_due()
+    assert states(outbox) == {note.id: "retry_wait", entry.id: "pending"}
+    assert sandbox_admin.ledger()["time_entries"] == []
+    clock.advance(minutes=5)
+    drainer.run_due()
+    assert states(outbox) == {note.id: "sent", entry.id: "sent"}
+
+
+def test_time_entries_carry_time_end_when_the_member_must_give_it(outbox, drainer, sandbox, sandbox_admin):
+    sandbox_admin.config(member={"require_start_end": True})
+    _, with_end = push(outbox, sandbox, 1, time_entry=True, send_end=True)
+    _, without = push(outbox, sandbox, 2, time_entry=True, send_end=False)
+    drainer.run_due()
+    assert outbox.get(with_end.id).state == "sent"
+    assert json.loads(outbox.get(with_end.id).body)["timeEnd"] == "2026-11-01T09:45:00Z"
+    failed = outbox.get(without.id)
+    assert failed.state == "failed" and "timeEnd is required" in failed.last_error
+
+
+def test_serial_one_request_at_a_time(outbox, drainer, sandbox, sandbox_admin):
+    for n in range(1, 6):
+        push(outbox, sandbox, n, time_entry=True)
+    drainer.run_due()
+    posts = [r for r in sandbox_admin.ledger()["requests"] if r["method"] == "POST"]
+    assert len(posts) == 10
+    # ConnectWise's request log in completion order alternates note, time entry: never two at once
+    assert [p["path"].rsplit("/", 1)[-1] for p in posts] == ["notes", "entries"] * 5
+
+
+# -- crash recovery and checking ------------------------------------------------------------------------
+def test_a_job_left_sending_whose_note_arrived_is_found_not_resent(outbox, drainer, sandbox, sandbox_admin, client, clock):
+    from flowdesk.connectwise.bodies import TicketRef
+
+    [job] = push(outbox, sandbox)
+    outbox.transition(job.id, expect="pending", to="sending")  # FlowDesk died right after the POST left...
+    posted = client.post_note(TicketRef(48211), job.body_json())  # ...and ConnectWise stored it
+    clock.advance(minutes=1)
+    assert drainer.recover() == 1
+    assert outbox.get(job.id).state == "unknown"
+    report = drainer.run_due()
+    done = outbox.get(job.id)
+    assert (done.state, done.remote_id, done.attempts) == ("sent", posted.id, 0)
+    assert len(ledger_notes(sandbox_admin.ledger(), note_text(1))) == 1
+    assert report.results[0].message == "Note found on ticket #48211: it had arrived; marked as sent."
+    assert [a.outcome for a in outbox.attempts(job.id)] == ["interrupted", "found"]
+
+
+def test_a_job_left_sending_whose_note_never_arrived_is_sent_again_on_schedule(outbox, drainer, sandbox, sandbox_admin, clock):
+    [job] = push(outbox, sandbox)
+    outbox.transition(job.id, expect="pending", to="sending")
+    t0 = clock.now
+    drainer.recover()
+    drainer.run_due()
+    waiting = outbox.get(job.id)
+    assert (waiting.state, waiting.attempts, waiting.next_attempt_at) == ("retry_wait", 1, t0 + timedelta(minutes=5))
+    assert waiting.last_error == f"The note did not arrive on ticket #48211. Retrying at {format_clock(t0 + timedelta(minutes=5), t0)}."
+    assert sandbox_admin.ledger()["notes"] == []
+    clock.advance(minutes=5)
+    drainer.run_due()
+    assert outbox.get(job.id).state == "sent"
+    assert len(ledger_notes(sandbox_admin.ledger(), note_text(1))) == 1
+
+
+def test_a_note_another_job_owns_is_not_taken(outbox, drainer, sandbox, sandbox_admin, clock):
+    [first] = push(outbox, sandbox, 1)
+    drainer.run_due()
+    first = outbox.get(first.id)
+    # the engineer deliberately pushed the same text again (--force); it died mid-send before the POST
+    [again] = push(outbox, sandbox, 1, force=True)
+    outbox.transition(again.id, expect="pending", to="sending")
+    drainer.recover()
+    drainer.run_due()
+    assert outbox.get(again.id).state == "retry_wait"  # the note on the ticket is the first job's
+    clock.advance(minutes=5)
+    drainer.run_due()
+    again = outbox.get(again.id)
+    assert again.state == "sent" and again.remote_id != first.remote_id
+    assert len(ledger_notes(sandbox_admin.ledger(), note_text(1))) == 2  # forced: two, as asked
+
+
+def test_a_note_older_than_the_send_is_not_this_jobs(outbox, client, sandbox, sandbox_admin, clock):
+    """The sandbox stamps dateCreated with the real time; a send 2 h later (clock ahead) cannot have made it."""
+    from flowdesk.connectwise.bodies import TicketRef
+
+    [job] = push(outbox, sandbox)
+    client.post_note(TicketRef(48211), job.body_json())  # an identical note, posted before this job's send
+    clock.advance(hours=2)
+    outbox.transition(job.id, expect="pending", to="sending", now=clock.now)
+    drainer = Drainer(outbox, lambda site: Connection(client, "dwhitfield"), clock=clock, tz=UTC)
+    drainer.recover()
+    drainer.run_due()
+    assert outbox.get(job.id).state == "retry_wait"
+    assert timedelta(hours=2) > CLOCK_SKEW  # the margin the check allows
+
+
+def test_a_time_entry_left_sending_is_found_by_ticket_member_and_start(outbox, drainer, sandbox, sandbox_admin, client):
+    note, entry = push(outbox, sandbox, time_entry=True)
+    sandbox_admin.add_fault(method="POST", path="*/time/entries", drop="after_store")
+    drainer.run_due()
+    unknown = outbox.get(entry.id)
+    assert unknown.state == "unknown" and unknown.attempts == 0
+    assert "may have reached ticket #48211" in unknown.last_error
+    drainer.clear_hold_off()
+    drainer._clock.advance(minutes=1)
+    drainer.run_due()
+    [stored] = ledger_entries(sandbox_admin.ledger(), entry.body_json()["timeStart"])
+    assert outbox.get(entry.id).state == "sent" and outbox.get(entry.id).remote_id == stored["id"]
+
+
+# -- tickets ------------------------------------------------------------------------------------------------
+def test_a_project_ticket_queued_as_service_is_corrected_before_the_time_entry_is_sent(outbox, drainer, sandbox, sandbox_admin):
+    note, entry = push(outbox, sandbox, 11, ticket=31207, time_entry=True)  # queued offline: kind unknown
+    assert entry.body_json()["chargeToType"] == "ServiceTicket"
+    drainer.run_due()
+    note, entry = outbox.get(note.id), outbox.get(entry.id)
+    assert (note.state, note.ticket_kind, entry.state, entry.ticket_kind) == ("sent", "project", "sent", "project")
+    assert entry.body_json()["chargeToType"] == "ProjectTicket"
+    ledger = sandbox_admin.ledger()
+    [stored] = ledger_notes(ledger, note_text(11))
+    assert stored["ticketId"] == 31207 and stored["id"] == note.remote_id
+    [stored_entry] = ledger_entries(ledger, entry.body_json()["timeStart"])
+    assert stored_entry["chargeToType"] == "ProjectTicket"
+    posts = [(r["path"], r["status"]) for r in ledger["requests"] if r["method"] == "POST"]
+    assert posts == [
+        ("/v2025_1/apis/3.0/service/tickets/31207/notes", 404),
+        ("/v2025_1/apis/3.0/project/tickets/31207/notes", 201),
+        ("/v2025_1/apis/3.0/time/entries", 201),
+    ]
+    assert [a.outcome for a in outbox.attempts(note.id)] == ["ticket_kind", "success"]
+
+
+def test_an_unknown_note_on_a_project_ticket_queued_as_service_is_absent_and_goes_to_the_project(outbox, drainer, sandbox, sandbox_admin, clock):
+    [job] = push(outbox, sandbox, 11, ticket=31207)
+    outbox.transition(job.id, expect="pending", to="sending")
+    drainer.recover()
+    drainer.run_due()
+    job = outbox.get(job.id)
+    assert (job.state, job.ticket_kind, job.attempts) == ("retry_wait", "project", 1)
+    clock.advance(minutes=5)
+    drainer.run_due()
+    assert outbox.get(job.id).state == "sent"
+    assert ledger_notes(sandbox_admin.ledger(), note_text(11))[0]["ticketId"] == 31207
+
+
+def test_a_ticket_that_does_not_exist_fails_at_once_and_its_time_entry_stays_queued(outbox, drainer, sandbox, sandbox_admin):
+    note, entry = push(outbox, sandbox, ticket=99999, time_entry=True)
+    drainer.run_due()
+    failed = outbox.get(note.id)
+    assert (failed.state, failed.attempts, failed.last_http_status) == ("failed", 1, 404)
+    assert failed.last_error.startswith("ConnectWise cannot find ticket #99999, or your account cannot see it.")
+    assert outbox.get(entry.id).state == "pending"
+    assert sandbox_admin.ledger()["notes"] == [] and sandbox_admin.ledger()["time_entries"] == []
+
+
+# -- stopping -----------------------------------------------------------------------------------------------
+def test_401_pauses_the_queue_and_ends_the_run_without_burning_a_try(outbox, drainer, sandbox, sandbox_admin, clock):
+    [a] = push(outbox, sandbox, 1)
+    [b] = push(outbox, sandbox, 2)
+    sandbox_admin.add_fault(method="POST", path="*/notes", status=401)
+    report = drainer.run_due()
+    assert states(outbox) == {a.id: "pending", b.id: "pending"}
+    assert outbox.get(a.id).attempts == 0 and outbox.paused_reason().startswith("ConnectWise did not accept your API keys (HTTP 401)")
+    assert report.stopped == "paused" and not report.ok and report.next_due_at is None
+    assert len([r for r in sandbox_admin.ledger()["requests"] if r["method"] == "POST"]) == 1
+    assert drainer.run_due().results == []  # paused: nothing is due
+    outbox.resume()
+    drainer.run_due()
+    assert states(outbox) == {a.id: "sent", b.id: "sent"}
+
+
+def test_offline_stops_the_run_and_leaves_the_site_alone_until_the_retry(outbox, sandbox, sandbox_admin, clock):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    offline = make_client(sandbox, site=dead)
+    online = make_client(sandbox)
+    use = {"client": offline}
+    try:
+        drainer = Drainer(outbox, lambda site: Connection(use["client"], "dwhitfield"), clock=clock, tz=UTC)
+        [a] = push(outbox, sandbox, 1)
+        [b] = push(outbox, sandbox, 2)
+        t0 = clock.now
+        report = drainer.run_due()
+        assert states(outbox) == {a.id: "retry_wait", b.id: "pending"}  # b was not even tried
+        assert report.stopped == "offline" and report.reason.startswith("Can't reach ConnectWise")
+        assert drainer.next_due_at() == t0 + timedelta(minutes=1)  # b is due, but the site is held off
+        assert outbox.next_due_at() == t0
+        assert drainer.run_due().results == []  # still held off: no request at all
+        use["client"] = online
+        clock.advance(minutes=1)
+        drainer.run_due()
+        assert states(outbox) == {a.id: "sent", b.id: "sent"}
+    finally:
+        offline.close()
+        online.close()
+
+
+def test_no_client_touches_nothing_and_says_why(outbox, sandbox, clock):
+    def provider(site):
+        raise ClientUnavailable("No ConnectWise keys in the OS keyring for flowdesk_sandbox: run `flowdesk connect …`.")
+
+    [job] = push(outbox, sandbox)
+    report = Drainer(outbox, provider, clock=clock, tz=UTC).run_due()
+    assert outbox.get(job.id) == job  # untouched, not even updated_at
+    assert report.blocked == {site_key(sandbox): "No ConnectWise keys in the OS keyring for flowdesk_sandbox: run `flowdesk connect …`."}
+    assert not report.ok and report.stopped == "no_client"
+    assert "Not sent: No ConnectWise keys" in report.summary()
+
+
+def test_max_jobs_deadline_and_stop(outbox, drainer, sandbox, clock):
+    for n in range(1, 4):
+        push(outbox, sandbox, n)
+    assert drainer.run_due(max_jobs=1).sent == 1
+    assert drainer.run_due(deadline=clock.now).results == []
+    stop = threading.Event()
+    stop.set()
+    assert drainer.run_due(stop=stop).stopped == "stopped"
+    assert drainer.run_due().sent == 2
+
+
+def test_a_failing_listener_does_not_stop_the_drain(outbox, client, sandbox, clock):
+    def on_change(job):
+        raise RuntimeError("UI bug")
+
+    [job] = push(outbox, sandbox)
+    Drainer(outbox, lambda site: Connection(client, "dwhitfield"), clock=clock, tz=UTC, on_change=on_change).run_due()
+    assert outbox.get(job.id).state == "sent"
+
+
+def test_a_job_cancelled_while_it_is_checked_stays_cancelled(outbox, client, sandbox, clock):
+    [job] = push(outbox, sandbox)
+    outbox.transition(job.id, expect="pending", to="sending")
+
+    class Cancelling:
+        def __getattr__(self, name):
+            return getattr(client, name)
+
+        def recent_notes(self, ticket, limit=50):
+            outbox.cancel(job.id)  # the engineer clicked Cancel while FlowDesk was reading the ticket
+            return client.recent_notes(ticket, limit)
+
+    drainer = Drainer(outbox, lambda site: Connection(Cancelling(), "dwhitfield"), clock=clock, tz=UTC)  # type: ignore[arg-type]
+    drainer.recover()
+    report = drainer.run_due()
+    assert outbox.get(job.id).state == "cancelled" and report.conflicts == 1
+
+
+def test_the_member_comes_from_who_am_i_once_per_run_when_the_profile_lacks_it(outbox, client, sandbox, sandbox_admin, clock):
+    for n in (1, 2):
+        [job] = push(outbox, sandbox, n)
+        outbox.transition(job.id, expect="pending", to="sending")
+    drainer = Drainer(outbox, lambda site: client, clock=clock, tz=UTC)
+    drainer.recover()
+    drainer.run_due()
+    assert [j.state for j in outbox.list()] == ["retry_wait", "retry_wait"]
+    who = [r for r in sandbox_admin.ledger()["requests"] if r["path"].endswith("/system/myMembers/info")]
+    assert len(who) == 1
+
+
+# -- draining until empty ----------------------------------------------------------------------------------
+def test_drain_until_waits_once_for_a_retry_within_max_seconds(outbox, drainer, sandbox, sandbox_admin, clock):
+    sandbox_admin.add_fault(method="POST", path="*/notes", status=429, retry_after=120)
+    [job] = push(outbox, sandbox)
+    waits: list[float] = []
+
+    def wait(seconds: float) -> None:  # the injected clock's wait: it just moves the clock
+        waits.append(seconds)
+        clock.advance(seconds=seconds)
+
+    report = drain_until(drainer, until_empty=True, max_seconds=600, clock=clock, wait=wait)
+    assert waits == [300.0]  # one timed wait for the retry 5 min later, no polling
+    assert outbox.get(job.id).state == "sent" and report.sent == 1 and report.count("retry_wait") == 1
+
+
+def test_drain_until_does_not_wait_past_max_seconds(outbox, drainer, sandbox, sandbox_admin, clock):
+    sandbox_admin.add_fault(method="POST", path="*/notes", status=429)
+    [job] = push(outbox, sandbox)
+
+    def wait(seconds: float) -> None:
+        raise AssertionError(f"waited {seconds} s for a retry beyond --max-seconds")
+
+    report = drain_until(drainer, until_empty=True, max_seconds=60, clock=clock, wait=wait)
+    assert outbox.get(job.id).state == "retry_wait"
+    assert report.next_due_at == clock.now + timedelta(minutes=5)
+    assert drain_until(drainer, until_empty=True, max_seconds=None, clock=clock, wait=wait).results == []
+
+
+def test_drain_until_frees_time_entries_in_the_same_run(outbox, drainer, sandbox, clock):
+    for n in range(1, 4):
+        push(outbox, sandbox, n, time_entry=True)
+    report = drain_until(drainer, until_empty=True, max_seconds=None, clock=clock, wait=pytest.fail)
+    assert report.sent == 6 and all(j.state == JobState.SENT for j in outbox.list())
+
+
+def test_after_a_crash_the_job_in_flight_is_checked_before_anything_new_is_sent(outbox, drainer, sandbox, sandbox_admin):
+    for n in range(1, 4):
+        push(outbox, sandbox, n)
+    crashed = outbox.list()[-1]  # queued last, so the latest due of the three
+    outbox.transition(crashed.id, expect="pending", to="sending")
+    drainer.recover()
+    drainer.run_due()
+    api = [(r["method"], r["path"].rsplit("/", 1)[-1]) for r in sandbox_admin.ledger()["requests"] if "/apis/" in r["path"]]
+    assert api[0] == ("GET", "notes")  # the check, before any POST
+    assert [j.state for j in outbox.list()] == ["sent", "sent", "retry_wait"]
+
+
+def test_sending_is_committed_before_the_post_leaves(outbox, drainer, sandbox, sandbox_admin, db, clock):
+    import sqlite3
+
+    [job] = push(outbox, sandbox)
+    sandbox_admin.add_fault(method="POST", path="*/notes", hold="before_store")
+    worker = threading.Thread(target=drainer.run_due)
+    worker.start()
+    try:
+        sandbox_admin.wait("held", 1)  # the POST is at ConnectWise's door
+        with sqlite3.connect(db.path) as other:  # what a fresh process would find after a crash now
+            row = other.execute("SELECT state, first_sent_at FROM push_jobs WHERE id = ?", (job.id,)).fetchone()
+        assert row[0] == "sending" and row[1] is not None
+    finally:
+        sandbox_admin.release()
+        worker.join(timeout=60)
+    assert outbox.get(job.id).state == "sent"
+
+
+def test_the_api_is_found_before_a_job_is_marked_sending(outbox, client, sandbox, sandbox_admin, db, clock):
+    import sqlite3
+
+    [job] = push(outbox, sandbox)
+    drainer = Drainer(outbox, lambda site: Connection(client, "dwhitfield"), clock=clock, tz=UTC)
+    sandbox_admin.add_fault(method="GET", path="/login/companyinfo/*", hold="before_store")
+    worker = threading.Thread(target=drainer.run_due)
+    worker.start()
+    try:
+        sandbox_admin.wait("held", 1)  # a crash now has sent nothing: the job must not need a check
+        with sqlite3.connect(db.path) as other:
+            assert other.execute("SELECT state FROM push_jobs WHERE id = ?", (job.id,)).fetchone()[0] == "pending"
+    finally:
+        sandbox_admin.release()
+        worker.join(timeout=60)
+    assert outbox.get(job.id).state == "sent"
