@@ -157,38 +157,17 @@ def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_whoami(args: argparse.Namespace, ctx: Context) -> int:
-    from flowdesk.connectwise.client import ConnectWiseClient
+    from flowdesk.connectwise.account import AccountError, open_client
     from flowdesk.connectwise.errors import ConnectWiseError
-    from flowdesk.connectwise.site import SiteConfigError, site_host
-    from flowdesk.credentials import CredentialError, CredentialStore, connectwise_profile_key
+    from flowdesk.credentials import CredentialStore
 
     profile = ctx.settings.connectwise
     if not profile.configured:
         raise CommandError(NO_ACCOUNT)
     try:
-        profile_key = connectwise_profile_key(profile.site, profile.company)
-        host = site_host(profile.site)
-    except SiteConfigError as exc:
-        raise CommandError(f"The saved ConnectWise account is unusable ({exc}): run `flowdesk connect …` again") from None
-    try:
-        keys = CredentialStore().load_connectwise_keys(profile_key)
-    except CredentialError as exc:
+        client = open_client(profile, CredentialStore())
+    except AccountError as exc:
         raise CommandError(str(exc)) from None
-    if keys is None:
-        raise CommandError(
-            f"No ConnectWise keys in the OS keyring for {profile.company} on {host}: run `flowdesk connect …` or open Settings"
-        )
-    try:
-        client = ConnectWiseClient(
-            profile.site,
-            profile.company,
-            keys.public_key,
-            keys.private_key,
-            client_id=profile.client_id,
-            ca_file=profile.ca_file,
-        )
-    except SiteConfigError as exc:
-        raise CommandError(f"The saved ConnectWise account is unusable ({exc}): run `flowdesk connect …` again") from None
     with client:
         try:
             report = client.test_connection()

@@ -111,50 +111,24 @@ def _outbox(ctx: Context) -> Iterator[Outbox]:
 
 
 def _profile_key(profile: ConnectWiseProfile) -> str:
-    from flowdesk.connectwise.site import SiteConfigError
-    from flowdesk.credentials import connectwise_profile_key
+    from flowdesk.connectwise.account import AccountError, profile_key
 
     try:
-        return connectwise_profile_key(profile.site, profile.company)
-    except (SiteConfigError, ValueError) as exc:
-        raise CommandError(f"The saved ConnectWise account is unusable ({exc}): run `flowdesk connect …` again") from None
-
-
-def _account(key: str) -> str:
-    """``connectwise:acme@na.myconnectwise.net`` -> ``acme on na.myconnectwise.net``."""
-    company, _, host = key.removeprefix("connectwise:").partition("@")
-    return f"{company} on {host}" if host else key
+        return profile_key(profile)
+    except AccountError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def _client(profile: ConnectWiseProfile, key: str, *, timeout: Any = None) -> ConnectWiseClient:
     """A client for the saved account, or :class:`ClientUnavailable` saying what to do."""
     import httpx
 
-    from flowdesk.connectwise.client import ConnectWiseClient
-    from flowdesk.connectwise.site import SiteConfigError
-    from flowdesk.credentials import CredentialError, CredentialStore
-    from flowdesk.push.drainer import ClientUnavailable
+    from flowdesk.push.runtime import open_connection
 
-    try:
-        keys = CredentialStore().load_connectwise_keys(key)
-    except CredentialError as exc:
-        raise ClientUnavailable(str(exc)) from None
-    if keys is None:
-        raise ClientUnavailable(
-            f"No ConnectWise keys in the OS keyring for {_account(key)}: run `flowdesk connect …` or open Settings."
-        )
-    try:
-        return ConnectWiseClient(
-            profile.site,
-            profile.company,
-            keys.public_key,
-            keys.private_key,
-            client_id=profile.client_id,
-            ca_file=profile.ca_file,
-            timeout=httpx.Timeout(timeout[1], connect=timeout[0]) if timeout else None,
-        )
-    except SiteConfigError as exc:
-        raise ClientUnavailable(f"The saved ConnectWise account is unusable ({exc}): run `flowdesk connect …` again.") from None
+    t = httpx.Timeout(timeout[1], connect=timeout[0]) if timeout else None
+    from flowdesk.credentials import CredentialStore
+
+    return open_connection(key, profile, CredentialStore(), timeout=t).client
 
 
 def _job_json(job: PushJob) -> dict[str, Any]:
@@ -412,8 +386,10 @@ def cmd_cancel(args: argparse.Namespace, ctx: Context) -> int:
 
 # -- queue drain ----------------------------------------------------------------------------------------
 def cmd_drain(args: argparse.Namespace, ctx: Context) -> int:
+    from flowdesk.credentials import CredentialStore
     from flowdesk.push.drainer import ClientUnavailable, Connection, Drainer, drain_until
     from flowdesk.push.lock import DrainLock, DrainLockBusy
+    from flowdesk.push.runtime import open_connection
     from flowdesk.store import StoreError
 
     if args.max_seconds is not None and args.max_seconds < 0:
@@ -427,18 +403,9 @@ def cmd_drain(args: argparse.Namespace, ctx: Context) -> int:
     def provider(site: str) -> Connection:
         if not profile.configured:
             raise ClientUnavailable(NO_ACCOUNT + ".")
-        try:
-            key = _profile_key(profile)
-        except CommandError as exc:
-            raise ClientUnavailable(str(exc)) from None
-        if site != key:
-            raise ClientUnavailable(
-                f"These pushes were queued for the ConnectWise account {_account(site)}, but the saved account is "
-                f"{_account(key)}: connect that account again to send them, or cancel them."
-            )
-        client = _client(profile, key)
-        clients.append(client)
-        return Connection(client, profile.member_identifier or None)
+        conn = open_connection(site, profile, CredentialStore())
+        clients.append(conn.client)
+        return conn
 
     stop = threading.Event()
     restore = _stop_on_signals(stop)
