@@ -25,9 +25,10 @@ class JobChange:
 @dataclass(frozen=True)
 class Notification:
     title: str
-    text: str
+    text: str  # for a desktop notification (ends by pointing to FlowDesk)
     job_ids: tuple[int, ...]
     error: bool
+    detail: str = ""  # the same without the pointer, for a banner inside the window
 
 
 def _noun(kind: str, n: int) -> str:
@@ -45,12 +46,14 @@ def notifications_for(changes: Iterable[JobChange], level: str) -> list[Notifica
     out: list[Notification] = []
     if len(failed) == 1:
         c = failed[0]
+        reason = c.error or "ConnectWise did not accept it."
         out.append(
             Notification(
                 title=f"The {_noun(c.kind, 1)} for ticket #{c.ticket_id} failed to post",
-                text=(c.error or "ConnectWise did not accept it.") + " Open FlowDesk to retry.",
+                text=reason + " Open FlowDesk to retry.",
                 job_ids=(c.job_id,),
                 error=True,
+                detail=reason,
             )
         )
     elif failed:
@@ -64,6 +67,7 @@ def notifications_for(changes: Iterable[JobChange], level: str) -> list[Notifica
                 text=f"Tickets {shown}. Open FlowDesk to see why and retry.",
                 job_ids=tuple(c.job_id for c in failed),
                 error=True,
+                detail=f"Tickets {shown}: the queue says why for each.",
             )
         )
     if level == "all":

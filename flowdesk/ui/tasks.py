@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from flowdesk.logs import get_logger
 
@@ -18,8 +18,27 @@ log = get_logger("ui")
 
 
 class _Relay(QObject):
+    """Lives on the runner's (GUI) thread. Its slots are bound methods of a QObject, so a signal emitted on
+    a worker thread reaches them through the GUI thread's event loop. (A plain Python callable connected
+    to a signal has no thread of its own: PySide6 would call it right there, on the worker thread.)"""
+
     done = Signal(object)
     failed = Signal(object)
+
+    def __init__(self, parent: QObject, on_done: Callable[[Any], None], on_failed: Callable[[BaseException], None]) -> None:
+        super().__init__(parent)
+        self._on_done = on_done
+        self._on_failed = on_failed
+        self.done.connect(self.deliver_done)
+        self.failed.connect(self.deliver_failed)
+
+    @Slot(object)
+    def deliver_done(self, result: Any) -> None:
+        self._on_done(result)
+
+    @Slot(object)
+    def deliver_failed(self, exc: Any) -> None:
+        self._on_failed(exc)
 
 
 class _Job(QRunnable):
@@ -62,11 +81,6 @@ class TaskRunner(QObject):
         on_error: Callable[[BaseException], None] | None = None,
         name: str = "",
     ) -> None:
-        relay = _Relay(self)
-        self._relays.add(relay)
-        if len(self._relays) == 1:
-            self.busy_changed.emit(True)
-
         def finish() -> None:
             self._relays.discard(relay)
             relay.deleteLater()
@@ -89,8 +103,10 @@ class TaskRunner(QObject):
             finally:
                 finish()
 
-        relay.done.connect(done)
-        relay.failed.connect(failed)
+        relay = _Relay(self, done, failed)
+        self._relays.add(relay)
+        if len(self._relays) == 1:
+            self.busy_changed.emit(True)
         self._pool.start(_Job(relay, fn, args, name or getattr(fn, "__name__", "task")))
 
     @property

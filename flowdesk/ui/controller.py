@@ -1,0 +1,423 @@
+"""The app controller: the one place the widgets talk to, and the only one that talks to the core.
+
+Widgets call its methods and listen to its signals. Anything that may wait on the network or the
+keyring goes to the ``TaskRunner`` (one-off reads) or the ``PushWorker`` (the queue); SQLite reads and
+writes stay on the GUI thread (they are local and short).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from flowdesk.core.models import Session, SessionFormatError
+from flowdesk.core.notify import JobChange, Notification, notifications_for, tray_state
+from flowdesk.core.settings import Settings
+from flowdesk.logs import get_logger
+from flowdesk.services import Services
+from flowdesk.store.outbox import DuplicatePush
+from flowdesk.ui.models import PushSummary, push_summary
+from flowdesk.ui.push_worker import PushThread, PushWorker
+from flowdesk.ui.tasks import TaskRunner
+
+log = get_logger("ui")
+
+# QTimer takes a 32-bit millisecond interval; re-arm at least hourly so a clock change or a long sleep
+# never leaves a due job waiting (the timer measures monotonic time, which stops while suspended).
+MAX_TIMER_MS = 60 * 60 * 1000
+
+
+@dataclass(frozen=True)
+class Banner:
+    key: str  # one banner per key: a new message replaces the old one
+    level: str  # "info" | "warning" | "error"
+    text: str
+    action: str = ""  # button text, or "" for none
+    action_id: str = ""
+
+
+class AppController(QObject):
+    sessions_reloaded = Signal()
+    session_push_changed = Signal(dict)  # {session_id: PushSummary | None}
+    jobs_reloaded = Signal()
+    job_changed = Signal(object)  # PushJob
+    queue_status_changed = Signal(str, dict, str)  # tray state, counts, status line
+    notify = Signal(object)  # Notification
+    banner_shown = Signal(object)  # Banner
+    banner_cleared = Signal(str)  # key
+    ticket_loaded = Signal(int, object)  # ticket id, Ticket
+    ticket_failed = Signal(int, str)
+    busy_changed = Signal(bool)
+    info = Signal(str)  # a passing message for the tray (or the status bar)
+    settings_changed = Signal()
+    drain_finished = Signal(object)  # DrainReport, or None when the run could not start (GUI thread)
+
+    DuplicatePush = DuplicatePush
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        make_drainer: Callable[[Callable[[Any], None]], Any] | None = None,
+        clock: Callable[[], datetime] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.tasks = TaskRunner(self)
+        self.tasks.busy_changed.connect(self.busy_changed)
+        self._job_states: dict[int, str] = {}
+        self._changes: list[JobChange] = []
+        self.last_report: Any = None
+        self._sending = False
+        self._offline = False
+        self._tickets: dict[int, Any] = {}
+
+        self.drain_timer = QTimer(self)
+        self.drain_timer.setObjectName("drainTimer")
+        self.drain_timer.setSingleShot(True)
+        self.drain_timer.timeout.connect(self.drain_now)
+
+        worker = PushWorker(make_drainer or self._default_drainer_factory)
+        self.push = PushThread(worker, self)
+        worker.job_changed.connect(self._on_job_changed)
+        worker.drain_started.connect(self._on_drain_started)
+        worker.drain_finished.connect(self._on_drain_finished)
+        worker.drain_failed.connect(self._on_drain_failed)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    def start(self) -> None:
+        for w in self.services.warnings:
+            self.show_banner(Banner("settings", "warning", w))
+        self._job_states = {j.id: j.state for j in self.services.outbox.list()}
+        self.push.start()
+        self._publish_queue_status()
+        self.drain_now()  # drain on start (the first drain also recovers jobs a crash left "sending")
+
+    def shutdown(self) -> None:
+        self.drain_timer.stop()
+        self.push.stop()
+        self.tasks.wait_for_done(5000)
+
+    # -- sessions ------------------------------------------------------------------------------
+    def session_rows(self) -> list[Any]:
+        return self.services.cache.list()
+
+    def push_summaries(self, session_ids: Iterable[str] | None = None) -> dict[str, PushSummary]:
+        jobs_by_session: dict[str, list[Any]] = {}
+        for job in self.services.outbox.list():
+            jobs_by_session.setdefault(job.session_id, []).append(job)
+        rows = {r.id: r for r in self.session_rows()} if session_ids is None else None
+        out: dict[str, PushSummary] = {}
+        ids = list(rows) if rows is not None else list(session_ids or [])
+        for sid in ids:
+            posted = bool(rows[sid].posted_by_resolutionflow) if rows is not None else False
+            summary = push_summary(jobs_by_session.get(sid, []), posted)
+            if summary is not None:
+                out[sid] = summary
+        return out
+
+    def load_session(self, session_id: str) -> Session | None:
+        try:
+            return self.services.cache.get(session_id)
+        except SessionFormatError as exc:
+            self.show_banner(Banner("session", "error", f"This cached session cannot be read: {exc}"))
+            return None
+
+    def reload_sessions(self) -> None:
+        self.sessions_reloaded.emit()
+
+    def refresh_sessions(self, quiet: bool = False) -> None:
+        """Fetch what changed from ResolutionFlow (off the GUI thread), then reload the list.
+
+        ``quiet``: at start-up, not being signed in is normal and needs no banner.
+        """
+        from flowdesk.resolutionflow.account import NotSignedIn, refresh
+
+        def done(report: Any) -> None:
+            self.clear_banner("resolutionflow")
+            self.reload_sessions()
+            self.auto_push_new(report)
+
+        def failed(exc: BaseException) -> None:
+            if quiet and isinstance(exc, NotSignedIn):
+                return
+            self.show_banner(Banner("resolutionflow", "warning", f"Could not refresh your sessions: {exc}",
+                                    "Open Settings", "settings"))
+
+        services = self.services
+        profile = services.settings.resolutionflow.model_copy()
+        self.tasks.submit(refresh, profile, services.credentials, services.cache, on_done=done, on_error=failed,
+                          name="refresh")
+
+    def import_files(self, paths: list[str]) -> None:
+        from pathlib import Path
+
+        from flowdesk.resolutionflow.importer import import_paths
+
+        def done(report: Any) -> None:
+            self.reload_sessions()
+            bad = [f for f in report.files if not f.ok]
+            good = sum(f.imported for f in report.files if f.ok)
+            text = f"Imported {good} session{'s' if good != 1 else ''}."
+            if bad:
+                text += " Not imported: " + "; ".join(f"{f.path}: {f.reason}" for f in bad[:5])
+                if len(bad) > 5:
+                    text += f" (and {len(bad) - 5} more files)"
+            self.show_banner(Banner("import", "warning" if bad else "info", text))
+
+        def failed(exc: BaseException) -> None:
+            self.show_banner(Banner("import", "error", f"Import failed: {exc}"))
+
+        self.tasks.submit(import_paths, [Path(p) for p in paths], self.services.cache, on_done=done, on_error=failed, name="import")
+
+    def auto_push_new(self, report: Any) -> None:
+        """With ``auto_push`` on, queue the generated note of each session that arrived resolved or
+        escalated with a linked ticket, and say so once. Off (the default): nothing leaves without Push."""
+        if not self.settings.auto_push:
+            return
+        from flowdesk.connectwise.account import AccountError
+        from flowdesk.connectwise.bodies import TicketRef
+        from flowdesk.push.prepare import PushRefused, prepare_note
+
+        queued: list[int] = []
+        for session_id in getattr(report, "new_or_changed", ()):
+            session = self.load_session(session_id)
+            if session is None or session.psa_ticket_id is None:
+                continue
+            if session.status not in ("resolved", "escalated") or session.posted_by_resolutionflow:
+                continue
+            try:
+                preview = prepare_note(session, self.settings)
+                self.enqueue(preview, TicketRef(session.psa_ticket_id), time_entry=self.settings.time_entry_enabled)
+            except (DuplicatePush, PushRefused, AccountError) as exc:
+                log.info("auto-push skipped session %s: %s", session_id, exc)
+                continue
+            queued.append(session.psa_ticket_id)
+        if queued:
+            tickets = ", ".join(f"#{t}" for t in queued[:5]) + (" …" if len(queued) > 5 else "")
+            self.notify_info(f"Auto-push queued {len(queued)} note{'s' if len(queued) != 1 else ''} ({tickets}).")
+
+    # -- tickets -------------------------------------------------------------------------------
+    def cached_ticket(self, ticket_id: int) -> Any | None:
+        return self._tickets.get(ticket_id)
+
+    def lookup_ticket(self, ticket_id: int, client_factory: Callable[[], Any]) -> None:
+        """Look a ticket up off the GUI thread; answers with ``ticket_loaded`` or ``ticket_failed``."""
+
+        def work() -> Any:
+            with client_factory() as client:
+                return client.get_ticket(ticket_id)
+
+        def done(ticket: Any) -> None:
+            self._tickets[ticket_id] = ticket
+            self.ticket_loaded.emit(ticket_id, ticket)
+
+        self.tasks.submit(work, on_done=done, on_error=lambda e: self.ticket_failed.emit(ticket_id, str(e)), name="ticket")
+
+    # -- the queue -----------------------------------------------------------------------------
+    def _default_drainer_factory(self, on_change: Callable[[Any], None]) -> Any:
+        from flowdesk.push.runtime import make_drainer
+
+        return make_drainer(self.services, on_change=on_change)
+
+    def drain_now(self, fresh: bool = False) -> None:
+        """Drain now; ``fresh`` also forgets hold-offs (network back, a manual retry)."""
+        self.drain_timer.stop()
+        self.push.drain_requested.emit(fresh)
+
+    def network_back(self) -> None:
+        self.drain_now(fresh=True)
+
+    def _on_drain_started(self) -> None:
+        self._sending = True
+        self._publish_queue_status()
+
+    def _on_drain_finished(self, report: Any) -> None:
+        self._sending = False
+        self._flush_notifications()
+        self._offline = report.stopped == "offline"
+        self.last_report = report
+        if report.blocked:
+            why = next(iter(report.blocked.values()))
+            self.show_banner(Banner("queue", "error", f"Pushes are waiting: {why}", "Open Settings", "settings"))
+        elif report.paused:
+            self.show_banner(Banner("queue", "warning", report.paused, "Open Settings", "settings"))
+        else:
+            self.clear_banner("queue")
+        self._publish_queue_status()
+        self.arm_drain_timer(report.next_due_at)
+        self.drain_finished.emit(report)
+
+    def _on_drain_failed(self, message: str) -> None:
+        self._sending = False
+        self._flush_notifications()
+        self.show_banner(Banner("queue", "warning", f"Not sending: {message}"))
+        self._publish_queue_status()
+        # Another FlowDesk holds the queue (or a bug stopped the run): look again in a minute.
+        self.drain_timer.start(60_000)
+        self.drain_finished.emit(None)
+
+    def arm_drain_timer(self, due: datetime | None = None) -> None:
+        """Arm the timer for the next due job (no polling)."""
+        outbox = self.services.outbox
+        if outbox.paused_reason():
+            self.drain_timer.stop()
+            return
+        due = due or outbox.next_due_at()
+        if due is None:
+            self.drain_timer.stop()
+            return
+        ms = int(max(0.0, (due - self.clock()).total_seconds()) * 1000)
+        self.drain_timer.start(min(ms, MAX_TIMER_MS))
+
+    def _on_job_changed(self, job: Any) -> None:
+        old = self._job_states.get(job.id)
+        self._job_states[job.id] = job.state
+        self.job_changed.emit(job)
+        if old != job.state:
+            # Held until the drain run ends, so that several failures together make one notification.
+            self._changes.append(JobChange(job.id, job.kind, job.ticket_id, old, job.state, job.last_error))
+            if not self._sending:
+                self._flush_notifications()
+        self.session_push_changed.emit(self.push_summaries([job.session_id]) or {job.session_id: None})
+        self._publish_queue_status()
+
+    def _flush_notifications(self) -> None:
+        changes, self._changes = self._changes, []
+        for n in notifications_for(changes, self.settings.notification_level.value):
+            self.notify.emit(n)
+
+    def note_changes(self, changes: list[JobChange]) -> list[Notification]:
+        return notifications_for(changes, self.settings.notification_level.value)
+
+    def _publish_queue_status(self) -> None:
+        outbox = self.services.outbox
+        counts = outbox.counts()
+        paused = outbox.paused_reason()
+        state = tray_state(counts, paused=bool(paused), offline=self._offline, sending=self._sending)
+        parts = []
+        waiting = counts.get("pending", 0) + counts.get("retry_wait", 0) + counts.get("unknown", 0)
+        if counts.get("sending", 0) or self._sending:
+            parts.append("sending")
+        if waiting:
+            parts.append(f"{waiting} waiting")
+        if counts.get("failed", 0):
+            parts.append(f"{counts['failed']} failed")
+        if paused:
+            parts.append("sending paused")
+        elif self._offline:
+            parts.append("ConnectWise unreachable")
+        line = "Queue: " + (", ".join(parts) if parts else "all sent")
+        self.queue_status_changed.emit(state, counts, line)
+
+    def queue_counts(self) -> dict[str, int]:
+        return self.services.outbox.counts()
+
+    def retry(self, job_id: int) -> None:
+        now = self.clock()
+        self.services.outbox.retry(job_id, now)
+        if self.services.outbox.paused_reason():
+            self.services.outbox.resume()
+        self._refresh_job(job_id)
+        self.drain_now(fresh=True)
+
+    def retry_all_failed(self) -> int:
+        jobs = self.services.outbox.retry_all_failed(self.clock())
+        if self.services.outbox.paused_reason():
+            self.services.outbox.resume()
+        for j in jobs:
+            self._refresh_job(j.id)
+        self.drain_now(fresh=True)
+        return len(jobs)
+
+    def cancel(self, job_id: int) -> None:
+        for job in self.services.outbox.cancel(job_id, self.clock()):
+            self._on_job_changed(job)
+        self.arm_drain_timer()
+
+    def set_paused(self, paused: bool) -> None:
+        outbox = self.services.outbox
+        if paused:
+            outbox.pause("Sending paused by you.")
+            self.drain_timer.stop()
+        else:
+            outbox.resume()
+            self.drain_now()
+        self._publish_queue_status()
+
+    def is_paused(self) -> bool:
+        return bool(self.services.outbox.paused_reason())
+
+    def _refresh_job(self, job_id: int) -> None:
+        job = self.services.outbox.get(job_id)
+        if job is not None:
+            self._on_job_changed(job)
+
+    def jobs(self) -> list[Any]:
+        return self.services.outbox.list()
+
+    def next_attempt_in(self) -> timedelta | None:
+        due = self.services.outbox.next_due_at()
+        return None if due is None else due - self.clock()
+
+    def pending_count(self) -> int:
+        counts = self.services.outbox.counts()
+        return sum(counts.get(s, 0) for s in ("pending", "sending", "retry_wait", "unknown"))
+
+    def connectwise_client(self) -> Any:
+        """A client for the saved account. Reads the keyring: call it on a worker thread only."""
+        from flowdesk.connectwise.account import open_client
+
+        return open_client(self.settings.connectwise, self.services.credentials)
+
+    def enqueue(self, preview: Any, ticket: Any, *, time_entry: bool, force: bool = False) -> list[Any]:
+        """Queue a prepared note (and its time entry) and start sending. Raises ``AccountError`` when
+        no ConnectWise account is set up, ``DuplicatePush`` when this session was pushed before."""
+        from flowdesk.connectwise.account import profile_key
+        from flowdesk.push.enqueue import enqueue_push
+
+        profile = self.settings.connectwise
+        site = profile_key(profile)
+        jobs = enqueue_push(
+            self.services.outbox,
+            preview,
+            ticket=ticket,
+            site=site,
+            time_entry=time_entry,
+            send_end=bool(getattr(profile, "require_start_end", False)),
+            force=force,
+            now=self.clock(),
+        )
+        for job in jobs:
+            self._on_job_changed(job)
+        self.drain_now()
+        return jobs
+
+    def account_changed(self) -> None:
+        """New ConnectWise keys: rebuild the client, lift a pause caused by rejected keys, send."""
+        self._tickets.clear()
+        self.push.reset_requested.emit()
+        if self.services.outbox.paused_reason() and "key" in (self.services.outbox.paused_reason() or "").lower():
+            self.services.outbox.resume()
+        self.clear_banner("queue")
+        self.drain_now()
+
+    def notify_info(self, text: str) -> None:
+        self.info.emit(text)
+
+    # -- banners -------------------------------------------------------------------------------
+    def show_banner(self, banner: Banner) -> None:
+        self.banner_shown.emit(banner)
+
+    def clear_banner(self, key: str) -> None:
+        self.banner_cleared.emit(key)

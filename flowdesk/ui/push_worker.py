@@ -1,0 +1,111 @@
+"""The one push worker: a QObject on its own QThread that owns the Drainer and its ConnectWise client.
+
+The GUI thread only ever asks it to drain (queued signal) and hears back through signals: it never
+waits for ConnectWise or the keyring. Job state lives in SQLite, committed before every network call,
+so quitting mid-push (or crashing) loses nothing: the job is found in ``sending`` next time, becomes
+``unknown``, and is checked against the ticket before anything is re-sent.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, Signal, Slot
+
+from flowdesk.logs import get_logger
+
+log = get_logger("ui")
+
+
+class PushWorker(QObject):
+    job_changed = Signal(object)  # PushJob after each committed transition
+    drain_started = Signal()
+    drain_finished = Signal(object)  # DrainReport
+    drain_failed = Signal(str)  # a problem that stopped the run before any job (no account, keyring…)
+
+    def __init__(self, make_drainer: Callable[[Callable[[Any], None]], Any]) -> None:
+        super().__init__()
+        self._make_drainer = make_drainer
+        self._drainer: Any = None
+        self._stop = threading.Event()
+
+    def _ensure(self) -> Any:
+        if self._drainer is None:
+            self._drainer = self._make_drainer(self.job_changed.emit)
+        return self._drainer
+
+    @Slot(bool)
+    def drain(self, fresh: bool = False) -> None:
+        """Send what is due. ``fresh``: forget hold-offs first (the network came back, or a manual retry)."""
+        if self._stop.is_set():
+            return
+        self.drain_started.emit()
+        try:
+            drainer = self._ensure()
+            if fresh:
+                drainer.clear_hold_off()
+            report = drainer.run_due(stop=self._stop)
+        except Exception as exc:  # lock held elsewhere, or a bug: reported, and the worker lives on
+            from flowdesk.push.lock import DrainLockBusy
+
+            if not isinstance(exc, DrainLockBusy):
+                log.exception("drain failed")
+            self.drain_failed.emit(str(exc) or type(exc).__name__)
+            return
+        self.drain_finished.emit(report)
+
+    @Slot()
+    def reset_client(self) -> None:
+        """The ConnectWise account changed: build a new client on the next drain."""
+        provider = getattr(self._drainer, "provider", None)
+        if provider is not None:
+            provider.reset()
+
+    @Slot()
+    def close(self) -> None:
+        """On the worker thread, at quit: close the clients and release the drain lock."""
+        if self._drainer is not None:
+            close = getattr(self._drainer, "close", None)
+            if close is not None:
+                close()
+            self._drainer = None
+
+    def request_stop(self) -> None:
+        """Called from the GUI thread at quit: finish the current request, start no new one."""
+        self._stop.set()
+        drainer = self._drainer
+        interrupt = getattr(drainer, "interrupt", None) if drainer is not None else None
+        if interrupt is not None:
+            interrupt()
+
+
+class PushThread(QObject):
+    """Owns the QThread and the worker living on it."""
+
+    drain_requested = Signal(bool)
+    reset_requested = Signal()
+
+    def __init__(self, worker: PushWorker, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.thread = QThread(self)
+        self.thread.setObjectName("flowdesk-push")
+        worker.moveToThread(self.thread)
+        self.drain_requested.connect(worker.drain)
+        self.reset_requested.connect(worker.reset_client)
+        self.thread.finished.connect(worker.deleteLater)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self, wait_ms: int = 10_000) -> bool:
+        self.worker.request_stop()
+        if self.thread.isRunning():
+            QMetaObject.invokeMethod(self.worker, "close", Qt.ConnectionType.BlockingQueuedConnection)
+        self.thread.quit()
+        finished = self.thread.wait(wait_ms)
+        if not finished:
+            log.warning("the push thread did not stop within %d ms", wait_ms)
+        return finished

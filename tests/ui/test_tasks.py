@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QCoreApplication, QThread
+
+from flowdesk.ui.tasks import TaskRunner
+
+
+def test_work_runs_off_the_gui_thread_and_callbacks_on_it(qtbot):
+    runner = TaskRunner()
+    seen: dict[str, object] = {}
+    gui = threading.get_ident()
+
+    def work(x):
+        seen["work_thread"] = threading.get_ident()
+        return x * 2
+
+    def done(result):
+        seen["result"] = result
+        seen["callback_on_gui"] = QThread.currentThread() is QCoreApplication.instance().thread()
+
+    with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda busy: busy is False):
+        runner.submit(work, 21, on_done=done)
+    assert seen["result"] == 42 and seen["work_thread"] != gui and seen["callback_on_gui"] is True
+    assert runner.wait_for_done(5000)
+
+
+def test_errors_reach_on_error_on_the_gui_thread(qtbot):
+    runner = TaskRunner()
+    got: list[tuple[BaseException, bool]] = []
+
+    def boom():
+        raise ValueError("nope")
+
+    with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda busy: busy is False):
+        runner.submit(boom, on_error=lambda e: got.append((e, QThread.currentThread() is QCoreApplication.instance().thread())))
+    assert isinstance(got[0][0], ValueError) and got[0][1] is True
+    assert runner.active == 0
