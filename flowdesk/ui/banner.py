@@ -1,0 +1,86 @@
+"""In-window banners: keyring trouble, paused sending, failures when there is no tray, the demo notice."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
+
+from flowdesk.ui.controller import Banner
+
+STYLES = {
+    "info": ("#e8f1fd", "#1b4f9c"),
+    "warning": ("#fff4d6", "#6b4a00"),
+    "error": ("#fde7e6", "#8c1d18"),
+}
+
+
+class BannerBar(QFrame):
+    action_triggered = Signal(str)  # action_id
+    closed = Signal(str)  # key
+
+    def __init__(self, banner: Banner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.banner = banner
+        self.setObjectName(f"banner-{banner.key}")
+        self.setAccessibleName(f"{banner.level.capitalize()} message")
+        bg, fg = STYLES.get(banner.level, STYLES["info"])
+        self.setStyleSheet(
+            f"QFrame#{self.objectName()} {{ background: {bg}; border: 1px solid {fg}33; border-radius: 4px; }}"
+            f"QLabel {{ color: {fg}; }}"
+        )
+        self.label = QLabel(banner.text, self)
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        layout.addWidget(self.label, 1)
+        self.button: QPushButton | None = None
+        if banner.action:
+            self.button = QPushButton(banner.action, self)
+            self.button.setAccessibleName(banner.action)
+            self.button.clicked.connect(lambda: self.action_triggered.emit(banner.action_id))
+            layout.addWidget(self.button)
+        close = QToolButton(self)
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.setToolTip("Dismiss")
+        close.setAccessibleName("Dismiss message")
+        close.clicked.connect(lambda: self.closed.emit(banner.key))
+        layout.addWidget(close)
+
+
+class BannerStack(QWidget):
+    """Banners by key: showing a banner with a key already shown replaces it."""
+
+    action_triggered = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(8, 6, 8, 0)
+        self._layout.setSpacing(4)
+        self._bars: dict[str, BannerBar] = {}
+        self.setVisible(False)
+
+    def show_banner(self, banner: Banner) -> None:
+        self.remove(banner.key)
+        bar = BannerBar(banner, self)
+        bar.action_triggered.connect(self.action_triggered)
+        bar.closed.connect(self.remove)
+        self._bars[banner.key] = bar
+        self._layout.addWidget(bar)
+        self.setVisible(True)
+
+    def remove(self, key: str) -> None:
+        bar = self._bars.pop(key, None)
+        if bar is not None:
+            self._layout.removeWidget(bar)
+            bar.deleteLater()
+        self.setVisible(bool(self._bars))
+
+    def banner(self, key: str) -> Banner | None:
+        bar = self._bars.get(key)
+        return bar.banner if bar else None
+
+    def keys(self) -> list[str]:
+        return list(self._bars)

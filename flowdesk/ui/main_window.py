@@ -1,0 +1,513 @@
+"""The main window: recent sessions on the left, the selected session's note on the right, the queue
+in its own tab, banners on top and the queue's state in the status bar."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QSettings, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from flowdesk import APP_NAME, __version__
+from flowdesk.connectwise.bodies import TicketRef
+from flowdesk.core.redact import RedactionError
+from flowdesk.push.prepare import PushRefused, prepare_note
+from flowdesk.ui.banner import BannerStack
+from flowdesk.ui.controller import AppController
+from flowdesk.ui.icons import app_icon
+from flowdesk.ui.models import QueueTableModel, SessionIdRole, SessionSortFilterProxy, SessionTableModel
+from flowdesk.ui.queue_view import QueueView
+from flowdesk.ui.session_panel import SessionPanel
+
+STATUS_FILTERS = [
+    ("All sessions", None),
+    ("Resolved", {"resolved"}),
+    ("Escalated", {"escalated", "requesting_escalation"}),
+    ("In progress", {"active", "paused"}),
+]
+
+
+class MainWindow(QMainWindow):
+    settings_requested = Signal()
+    quit_requested = Signal()
+    import_requested = Signal(list)
+    refresh_requested = Signal()
+
+    def __init__(self, controller: AppController, *, has_tray: bool = False, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.has_tray = has_tray
+        self._told_about_tray = False
+        self.setWindowTitle(APP_NAME)
+        self.setWindowIcon(app_icon())
+        self.setObjectName("mainWindow")
+        self.resize(1280, 800)
+
+        # -- models -------------------------------------------------------------------------
+        self.session_model = SessionTableModel(self)
+        self.proxy = SessionSortFilterProxy(self)
+        self.proxy.setSourceModel(self.session_model)
+        self.queue_model = QueueTableModel(self)
+
+        # -- sessions tab -------------------------------------------------------------------
+        self.search = QLineEdit(self)
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText("Search sessions: ticket, client, summary… (Ctrl+F)")
+        self.search.setAccessibleName("Search sessions")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.proxy.set_search)
+        self.status_filter = QComboBox(self)
+        self.status_filter.setObjectName("statusFilter")
+        self.status_filter.setAccessibleName("Show sessions")
+        for label, _ in STATUS_FILTERS:
+            self.status_filter.addItem(label)
+        self.status_filter.currentIndexChanged.connect(lambda i: self.proxy.set_statuses(STATUS_FILTERS[i][1]))
+
+        self.table = QTableView(self)
+        self.table.setObjectName("sessionTable")
+        self.table.setAccessibleName("Recent sessions")
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSortingEnabled(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setShowGrid(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(SessionTableModel.SUMMARY, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(48)
+        header.setSortIndicatorShown(True)
+        # Newest first, as the store lists them: say so in the header instead of a stale indicator.
+        header.setSortIndicator(SessionTableModel.DATE, Qt.SortOrder.DescendingOrder)
+        fm = self.fontMetrics()
+        for col, sample in ((0, "Escalation requested"), (1, "#000000"), (2, "Brightsmile Dental"),
+                            (4, "2026-11-18 14:40"), (5, "10h 00m"), (6, "Retrying 14:05")):
+            self.table.setColumnWidth(col, fm.horizontalAdvance(sample) + 18)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
+        self.proxy.modelReset.connect(self._restore_selection)
+
+        self.empty = QLabel(self)
+        self.empty.setObjectName("emptySessions")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet("color: #6b6f76;")
+
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(4, 4, 4, 4)
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 1)
+        filters.addWidget(self.status_filter)
+        left_layout.addLayout(filters)
+        left_layout.addWidget(self.table, 1)
+        left_layout.addWidget(self.empty)
+
+        self.panel = SessionPanel(lambda: self.controller.settings, self)
+        self.panel.push_clicked.connect(self.push_current)
+        self.panel.ticket_changed.connect(self._lookup_ticket)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.panel)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([760, 640])
+
+        # -- queue tab ----------------------------------------------------------------------
+        self.queue_view = QueueView(self.queue_model, self)
+        self.queue_view.attempts_provider = controller.services.outbox.attempts
+        self.queue_view.retry_requested.connect(self.retry_job)
+        self.queue_view.cancel_requested.connect(self.cancel_job)
+        self.queue_view.open_ticket_requested.connect(self.open_ticket_of_job)
+        self.queue_view.retry_all_requested.connect(self.retry_all_failed)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("tabs")
+        self.tabs.addTab(self.splitter, "&Sessions")
+        self.tabs.addTab(self.queue_view, "&Queue")
+
+        self.banners = BannerStack(self)
+        self.banners.action_triggered.connect(self._on_banner_action)
+        central = QWidget(self)
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.addWidget(self.banners)
+        central_layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+
+        self.queue_label = QLabel(self)
+        self.queue_label.setObjectName("queueStatus")
+        self.statusBar().addPermanentWidget(self.queue_label)
+
+        self._build_actions()
+        self._wire_controller()
+        self.setTabOrder(self.search, self.status_filter)
+        self.setTabOrder(self.status_filter, self.table)
+        self.setTabOrder(self.table, self.panel.ticket_card.number)
+        self._restore_geometry()
+        self.reload_sessions()
+        self.reload_jobs()
+
+    # -- actions and menus -------------------------------------------------------------------
+    def _action(self, text: str, shortcut: Any = None, slot: Any = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        if slot is not None:
+            action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.refresh_action = self._action("&Refresh sessions", QKeySequence.StandardKey.Refresh, self.refresh_requested,
+                                           "Fetch your recent sessions from ResolutionFlow")
+        self.import_action = self._action("&Import sessions…", QKeySequence.StandardKey.Open, self.choose_import,
+                                          "Import sessions exported as JSON")
+        self.settings_action = self._action("&Settings…", QKeySequence.StandardKey.Preferences, self.settings_requested)
+        if self.settings_action.shortcut().isEmpty():
+            self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.quit_requested)
+        if self.quit_action.shortcut().isEmpty():  # some platform themes define no Quit key
+            self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.find_action = self._action("&Find", QKeySequence.StandardKey.Find, self._focus_search)
+        self.sessions_tab_action = self._action("&Sessions", "Ctrl+1", lambda: self.tabs.setCurrentIndex(0))
+        self.queue_tab_action = self._action("&Queue", "Ctrl+2", lambda: self.tabs.setCurrentIndex(1))
+        self.retry_failed_action = self._action("Retry &failed", "Ctrl+Shift+R", self.retry_all_failed,
+                                                "Send every failed push again now")
+        self.pause_action = self._action("&Pause sending", None, None, "Hold every push until you resume")
+        self.pause_action.setCheckable(True)
+        self.pause_action.toggled.connect(self.controller.set_paused)
+        self.about_action = self._action(f"&About {APP_NAME}", None, self._about)
+        self.logs_action = self._action("Open &log folder", None, self._open_logs)
+
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.refresh_action)
+        file_menu.addAction(self.import_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        view_menu = bar.addMenu("&View")
+        view_menu.addAction(self.sessions_tab_action)
+        view_menu.addAction(self.queue_tab_action)
+        view_menu.addAction(self.find_action)
+        self.queue_menu = bar.addMenu("&Queue")
+        self.queue_menu.addAction(self.retry_failed_action)
+        self.queue_menu.addAction(self.pause_action)
+        self.help_menu = bar.addMenu("&Help")
+        self.help_menu.addAction(self.logs_action)
+        self.help_menu.addAction(self.about_action)
+
+        toolbar = QToolBar("Main", self)
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addAction(self.refresh_action)
+        toolbar.addAction(self.import_action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.retry_failed_action)
+        toolbar.addAction(self.pause_action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.settings_action)
+        self.addToolBar(toolbar)
+
+    def _wire_controller(self) -> None:
+        c = self.controller
+        c.sessions_reloaded.connect(self.reload_sessions)
+        c.session_push_changed.connect(self.session_model.set_push_summaries)
+        c.job_changed.connect(self.queue_model.update_job)
+        c.jobs_reloaded.connect(self.reload_jobs)
+        c.queue_status_changed.connect(self._on_queue_status)
+        c.banner_shown.connect(self.banners.show_banner)
+        c.banner_cleared.connect(self.banners.remove)
+        c.ticket_loaded.connect(self._on_ticket_loaded)
+        c.ticket_failed.connect(self._on_ticket_failed)
+
+    # -- sessions ------------------------------------------------------------------------------
+    def reload_sessions(self) -> None:
+        current = self.current_session_id()
+        rows = self.controller.session_rows()
+        self.session_model.load(rows, self.controller.push_summaries())
+        titles = {r.id: r.summary for r in rows}
+        self.queue_model._titles = titles
+        if rows:
+            self.empty.hide()
+        else:
+            self.empty.setText(
+                "No sessions yet.\nSign in to ResolutionFlow in Settings, then Refresh (F5), "
+                "or import sessions exported as JSON (Ctrl+O)."
+            )
+            self.empty.show()
+        if current:
+            self.select_session(current)
+
+    def _restore_selection(self) -> None:
+        sid = self.panel.session.id if self.panel.session else None
+        if sid:
+            row = self.proxy.proxy_row_of(sid)
+            if row is not None:
+                self.table.selectionModel().blockSignals(True)
+                self.table.selectRow(row)
+                self.table.selectionModel().blockSignals(False)
+
+    def current_session_id(self) -> str | None:
+        idx = self.table.currentIndex()
+        return idx.data(SessionIdRole) if idx.isValid() else None
+
+    def select_session(self, session_id: str) -> bool:
+        row = self.proxy.proxy_row_of(session_id)
+        if row is None:
+            return False
+        self.table.selectRow(row)
+        self.table.scrollTo(self.proxy.index(row, 0))
+        return True
+
+    def _on_current_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        sid = current.data(SessionIdRole) if current.isValid() else None
+        if self.panel.session is not None and sid == self.panel.session.id:
+            return
+        session = self.controller.load_session(sid) if sid else None
+        self.panel.show_session(session)
+        if session is not None and session.psa_ticket_id:
+            self._lookup_ticket(session.psa_ticket_id)
+
+    def _focus_search(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.search.setFocus()
+        self.search.selectAll()
+
+    # -- tickets -------------------------------------------------------------------------------
+    def _lookup_ticket(self, ticket_id: int | None) -> None:
+        self.panel._update_buttons()
+        if not ticket_id:
+            self.panel.ticket_card.show_nothing()
+            return
+        cached = self.controller.cached_ticket(ticket_id)
+        if cached is not None:
+            self.panel.show_ticket(cached)
+            return
+        self.panel.ticket_card.show_loading()
+        self.controller.lookup_ticket(ticket_id, self.controller.connectwise_client)
+
+    def _on_ticket_loaded(self, ticket_id: int, ticket: Any) -> None:
+        if self.panel.ticket_card.ticket_id() == ticket_id:
+            self.panel.show_ticket(ticket)
+
+    def _on_ticket_failed(self, ticket_id: int, message: str) -> None:
+        if self.panel.ticket_card.ticket_id() == ticket_id:
+            self.panel.show_ticket_error(message)
+
+    # -- push ----------------------------------------------------------------------------------
+    def ask(self, title: str, text: str, yes: str) -> bool:
+        """A yes/no question (tests replace this method: modal dialogs block a headless run)."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self)
+        ok = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(ok)
+        box.exec()
+        return box.clickedButton() is ok
+
+    def tell(self, title: str, text: str) -> None:
+        QMessageBox.warning(self, title, text)
+
+    def push_current(self) -> None:
+        panel = self.panel
+        session = panel.session
+        ticket_id = panel.ticket_card.ticket_id()
+        if session is None or not panel.push_button.isEnabled():
+            return
+        if ticket_id is None:
+            self.tell("No ticket", "Type the ConnectWise ticket number to push this note to.")
+            return
+        settings = self.controller.settings
+        try:
+            preview = prepare_note(
+                session,
+                settings,
+                visibility=panel.chosen_visibility(),
+                note_format=panel.chosen_format(),
+                edited_text=panel.editor.text(),
+            )
+        except PushRefused as exc:
+            self.tell("Cannot push this note", str(exc))
+            return
+        except RedactionError as exc:
+            self.tell("Redaction failed", f"{exc}. Nothing was queued: FlowDesk never posts a note it could not redact.")
+            return
+        if session.posted_by_resolutionflow and not self.ask(
+            "Already posted by ResolutionFlow",
+            "ResolutionFlow already posted a note for this session to its ticket. Push a second copy?",
+            "Push anyway",
+        ):
+            return
+        ticket = panel.ticket_card.ticket()
+        if ticket is not None and ticket.closed and not self.ask(
+            "Closed ticket", f"Ticket #{ticket_id} is closed. Add the note anyway?", "Add note"
+        ):
+            return
+        kind = ticket.ref.kind if ticket is not None else "service"
+        time_entry = panel.time_entry.isEnabled() and panel.time_entry.isChecked()
+        try:
+            jobs = self.controller.enqueue(preview, TicketRef(ticket_id, kind), time_entry=time_entry)
+        except self.controller.DuplicatePush as exc:
+            if not self.ask("Pushed before", f"{exc.reason} Push it again?", "Push again"):
+                return
+            jobs = self.controller.enqueue(preview, TicketRef(ticket_id, kind), time_entry=time_entry, force=True)
+        except Exception as exc:  # noqa: BLE001 - shown to the engineer, the app keeps running
+            self.tell("Could not queue the note", str(exc))
+            return
+        what = "note and time entry" if len(jobs) > 1 else "note"
+        self.statusBar().showMessage(f"Queued the {what} for ticket #{ticket_id}.", 8000)
+
+    # -- queue ---------------------------------------------------------------------------------
+    def reload_jobs(self) -> None:
+        self.queue_model.load(self.controller.jobs())
+
+    def retry_job(self, job_id: int) -> None:
+        try:
+            self.controller.retry(job_id)
+        except Exception as exc:  # noqa: BLE001
+            self.tell("Cannot retry", str(exc))
+
+    def cancel_job(self, job_id: int) -> None:
+        job = self.controller.services.outbox.get(job_id)
+        if job is None:
+            return
+        text = f"Stop trying to send this {'note' if job.kind == 'note' else 'time entry'} to ticket #{job.ticket_id}?"
+        if job.state == "unknown":
+            text += " It may already be on the ticket: check it in ConnectWise."
+        if not self.ask("Cancel job", text, "Cancel job"):
+            return
+        try:
+            self.controller.cancel(job_id)
+        except Exception as exc:  # noqa: BLE001
+            self.tell("Cannot cancel", str(exc))
+
+    def retry_all_failed(self) -> None:
+        n = self.controller.retry_all_failed()
+        self.statusBar().showMessage(f"Retrying {n} failed push{'es' if n != 1 else ''}." if n else "Nothing has failed.", 5000)
+
+    def open_ticket_of_job(self, job_id: int) -> None:
+        job = self.controller.services.outbox.get(job_id)
+        if job is not None:
+            self.open_ticket(job.ticket_id, job.ticket_kind)
+
+    def open_ticket(self, ticket_id: int, kind: str = "service") -> None:
+        from flowdesk.connectwise.account import ticket_url
+
+        profile = self.controller.settings.connectwise
+        if not profile.configured:
+            self.tell("No ConnectWise account", "Enter your ConnectWise site and keys in Settings first.")
+            return
+        QDesktopServices.openUrl(QUrl(ticket_url(profile, ticket_id, kind)))
+
+    def show_job(self, job_id: int) -> None:
+        self.show_and_raise()
+        self.tabs.setCurrentWidget(self.queue_view)
+        self.queue_view.select_job(job_id)
+
+    def _on_queue_status(self, state: str, counts: dict, line: str) -> None:
+        self.queue_label.setText(line)
+        failed = counts.get("failed", 0)
+        self.tabs.setTabText(1, f"&Queue ({failed} failed)" if failed else "&Queue")
+        self.retry_failed_action.setText(f"Retry &failed ({failed})" if failed else "Retry &failed")
+        self.retry_failed_action.setEnabled(bool(failed))
+        self.pause_action.blockSignals(True)
+        self.pause_action.setChecked(self.controller.is_paused())
+        self.pause_action.blockSignals(False)
+
+    # -- import --------------------------------------------------------------------------------
+    def choose_import(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Import sessions", "", "Session exports (*.json);;All files (*)")
+        if files:
+            self.import_requested.emit(files)
+
+    # -- window --------------------------------------------------------------------------------
+    def _on_banner_action(self, action_id: str) -> None:
+        if action_id == "settings":
+            self.settings_requested.emit()
+        elif action_id == "queue":
+            self.tabs.setCurrentWidget(self.queue_view)
+        elif action_id == "retry_failed":
+            self.retry_all_failed()
+
+    def show_and_raise(self) -> None:
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            f"About {APP_NAME}",
+            f"{APP_NAME} {__version__}\n\nReview FlowPilot sessions as ConnectWise notes and post them with your own keys.",
+        )
+
+    def _open_logs(self) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.controller.services.paths.log_dir)))
+
+    def _ui_state(self) -> QSettings:
+        """Window geometry and splitter sizes: UI state, kept apart from the settings, in the config folder."""
+        path = self.controller.services.paths.config_dir / "window-state.ini"
+        return QSettings(str(path), QSettings.Format.IniFormat)
+
+    def _restore_geometry(self) -> None:
+        s = self._ui_state()
+        geometry = s.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = s.value("window/splitter")
+        if state is not None:
+            self.splitter.restoreState(state)
+
+    def save_geometry(self) -> None:
+        s = self._ui_state()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/splitter", self.splitter.saveState())
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.save_geometry()
+        if self.has_tray:
+            event.ignore()
+            self.hide()
+            if not self._told_about_tray:
+                self._told_about_tray = True
+                self.controller.notify_info(f"{APP_NAME} is still running in the tray and will keep sending your notes.")
+            return
+        pending = self.controller.pending_count()
+        if pending and not self.ask(
+            "Notes still waiting",
+            f"{pending} push{'es are' if pending != 1 else ' is'} still waiting to be sent. "
+            f"Quit anyway? {'They' if pending != 1 else 'It'} will be sent the next time {APP_NAME} starts.",
+            "Quit anyway",
+        ):
+            event.ignore()
+            return
+        event.accept()
+        self.quit_requested.emit()

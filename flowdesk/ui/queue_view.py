@@ -1,0 +1,177 @@
+"""The queue: every push job with its state and last error in plain words; Retry, Cancel and
+"Open ticket in ConnectWise" per job; "Retry all failed"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from flowdesk.ui.models import QueueTableModel, local_time
+
+RETRYABLE = {"failed", "retry_wait", "unknown", "pending"}
+CANCELLABLE = {"pending", "retry_wait", "failed", "unknown"}
+
+
+class QueueView(QWidget):
+    retry_requested = Signal(int)
+    cancel_requested = Signal(int)
+    open_ticket_requested = Signal(int)
+    retry_all_requested = Signal()
+
+    def __init__(self, model: QueueTableModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.table = QTableView(self)
+        self.table.setObjectName("queueTable")
+        self.table.setAccessibleName("Push queue")
+        self.table.setModel(model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QueueTableModel.WHAT, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QueueTableModel.ERROR, QHeaderView.ResizeMode.Stretch)
+        for col in (QueueTableModel.TICKET, QueueTableModel.STATE, QueueTableModel.ATTEMPTS, QueueTableModel.UPDATED):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update())
+        model.dataChanged.connect(lambda *_: self._update())
+        model.modelReset.connect(self._update)
+        model.rowsInserted.connect(lambda *_: self._update())
+
+        self.retry_button = QPushButton("&Retry", self)
+        self.retry_button.setToolTip("Send this job now, skipping its wait")
+        self.cancel_button = QPushButton("&Cancel job", self)
+        self.cancel_button.setToolTip("Stop trying to send this job")
+        self.open_button = QPushButton("&Open ticket in ConnectWise", self)
+        self.retry_all_button = QPushButton("Retry &all failed", self)
+        for b in (self.retry_button, self.cancel_button, self.open_button, self.retry_all_button):
+            b.setAccessibleName(b.text().replace("&", ""))
+        self.retry_button.clicked.connect(lambda: self._emit(self.retry_requested))
+        self.cancel_button.clicked.connect(lambda: self._emit(self.cancel_requested))
+        self.open_button.clicked.connect(lambda: self._emit(self.open_ticket_requested))
+        self.retry_all_button.clicked.connect(self.retry_all_requested)
+
+        self.detail = QPlainTextEdit(self)
+        self.detail.setObjectName("queueDetail")
+        self.detail.setAccessibleName("Job details")
+        self.detail.setReadOnly(True)
+        self.detail.setPlaceholderText("Select a job to see its history.")
+        self.detail.setMaximumHeight(160)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.retry_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.open_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.retry_all_button)
+        self.empty = QLabel("Nothing has been pushed yet. Select a session, review its note and press Push.", self)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setStyleSheet("color: #6b6f76;")
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(self.table)
+        split.addWidget(self.detail)
+        split.setStretchFactor(0, 3)
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.empty)
+        layout.addWidget(split, 1)
+        self.setTabOrder(self.table, self.retry_button)
+        self.setTabOrder(self.retry_button, self.cancel_button)
+        self.setTabOrder(self.cancel_button, self.open_button)
+        self.setTabOrder(self.open_button, self.retry_all_button)
+        self.attempts_provider: Any = None
+        self._update()
+
+    def current_job(self) -> Any | None:
+        idx = self.table.currentIndex()
+        if not idx.isValid():
+            return None
+        return self.model.job(idx.row())
+
+    def select_job(self, job_id: int) -> bool:
+        row = self.model.job_row(job_id)
+        if row is None:
+            return False
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0))
+        self._update()
+        return True
+
+    def _emit(self, signal: Any) -> None:
+        job = self.current_job()
+        if job is not None:
+            signal.emit(job.id)
+
+    def _update(self) -> None:
+        job = self.current_job()
+        state = job.state if job else None
+        self.retry_button.setEnabled(state in RETRYABLE)
+        self.cancel_button.setEnabled(state in CANCELLABLE)
+        self.open_button.setEnabled(job is not None)
+        failed = sum(1 for j in self.model.jobs() if j.state == "failed")
+        self.retry_all_button.setEnabled(failed > 0)
+        self.retry_all_button.setText(f"Retry &all failed ({failed})" if failed else "Retry &all failed")
+        self.empty.setVisible(self.model.rowCount() == 0)
+        self.detail.setPlainText(self._describe(job) if job else "")
+
+    def _describe(self, job: Any) -> str:
+        lines = [f"{'Note' if job.kind == 'note' else 'Time entry'} for ticket #{job.ticket_id} — "
+                 f"{self.model.state_text(job)}"]
+        if job.last_error:
+            lines.append(job.last_error)
+        if job.next_attempt_at and job.state in ("retry_wait", "unknown"):
+            lines.append(f"Next attempt: {local_time(job.next_attempt_at)}")
+        if self.attempts_provider is not None:
+            attempts = self.attempts_provider(job.id)
+            if attempts:
+                lines.append("")
+                lines.append("Attempts:")
+                for a in attempts:
+                    status = f" HTTP {a.http_status}" if a.http_status else ""
+                    rid = f" (request id {a.request_id})" if a.request_id else ""
+                    lines.append(f"  {local_time(a.at)}  {a.outcome}{status}{rid}")
+        return "\n".join(lines)
+
+    def _context_menu(self, pos: Any) -> None:
+        idx: QModelIndex = self.table.indexAt(pos)
+        if not idx.isValid():
+            return
+        self.table.selectRow(idx.row())
+        job = self.current_job()
+        menu = QMenu(self)
+        retry = QAction("Retry", menu)
+        retry.setEnabled(job.state in RETRYABLE)
+        retry.triggered.connect(lambda: self.retry_requested.emit(job.id))
+        cancel = QAction("Cancel job", menu)
+        cancel.setEnabled(job.state in CANCELLABLE)
+        cancel.triggered.connect(lambda: self.cancel_requested.emit(job.id))
+        open_ticket = QAction("Open ticket in ConnectWise", menu)
+        open_ticket.triggered.connect(lambda: self.open_ticket_requested.emit(job.id))
+        for a in (retry, cancel, open_ticket):
+            menu.addAction(a)
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    def keyPressEvent(self, event: Any) -> None:  # noqa: N802
+        if event.matches(QKeySequence.StandardKey.Delete):
+            self._emit(self.cancel_requested)
+            return
+        super().keyPressEvent(event)

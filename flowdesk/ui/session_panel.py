@@ -1,0 +1,266 @@
+"""The selected session: what it was, the ticket it goes to, and its note — editable — with the push
+options (visibility, time entry with the rounded hours it will log) and Push (Ctrl+Enter)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from flowdesk.core.models import Session
+from flowdesk.core.redact import RedactionError
+from flowdesk.core.render import NoteFormat, default_format
+from flowdesk.core.settings import Settings, Visibility
+from flowdesk.core.timing import format_hours, plan_time_entry
+from flowdesk.push.prepare import NotePreview, PushRefused, prepare_note
+from flowdesk.ui.editor import DiffDialog, NoteEditor
+from flowdesk.ui.models import local_time, status_label
+from flowdesk.ui.ticket_card import TicketCard
+
+
+class SessionPanel(QWidget):
+    push_clicked = Signal()
+    ticket_changed = Signal(object)  # int | None
+
+    def __init__(self, settings_provider: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._settings = settings_provider
+        self.session: Session | None = None
+        self.preview: NotePreview | None = None
+
+        self.title = QLabel(self)
+        self.title.setObjectName("sessionTitle")
+        self.title.setWordWrap(True)
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        f = self.title.font()
+        f.setPointSizeF(f.pointSizeF() * 1.2)
+        f.setBold(True)
+        self.title.setFont(f)
+        self.meta = QLabel(self)
+        self.meta.setObjectName("sessionMeta")
+        self.meta.setWordWrap(True)
+        self.meta.setTextFormat(Qt.TextFormat.PlainText)
+        self.meta.setStyleSheet("color: #5f6368;")
+        self.warning = QLabel(self)
+        self.warning.setObjectName("sessionWarning")
+        self.warning.setWordWrap(True)
+        self.warning.setTextFormat(Qt.TextFormat.PlainText)
+        self.warning.setStyleSheet("color: #8c5a00;")
+        self.warning.hide()
+
+        self.ticket_card = TicketCard(self)
+        self.ticket_card.ticket_changed.connect(self.ticket_changed)
+
+        self.format_box = QComboBox(self)
+        self.format_box.setObjectName("noteFormat")
+        self.format_box.setAccessibleName("Note format")
+        self.format_box.addItem("Resolution note", NoteFormat.RESOLUTION.value)
+        self.format_box.addItem("Escalation note", NoteFormat.ESCALATION.value)
+        self.format_box.currentIndexChanged.connect(self._regenerate)
+        format_label = QLabel("&Format", self)
+        format_label.setBuddy(self.format_box)
+        self.steps_box = QCheckBox("Include &steps", self)
+        self.steps_box.setAccessibleName("Include the diagnosis steps")
+        self.steps_box.toggled.connect(self._regenerate)
+
+        self.editor = NoteEditor(self)
+        self.editor.push_requested.connect(self.push_clicked)
+        self.editor.text_changed.connect(self._update_buttons)
+
+        self.visibility = QComboBox(self)
+        self.visibility.setObjectName("visibility")
+        self.visibility.setAccessibleName("Note visibility on the ticket")
+        for v in Visibility:
+            self.visibility.addItem(v.label, v.value)
+        vis_label = QLabel("&Visible as", self)
+        vis_label.setBuddy(self.visibility)
+        self.time_entry = QCheckBox(self)
+        self.time_entry.setObjectName("timeEntry")
+        self.time_entry.setAccessibleName("Also log a time entry")
+        self.diff_button = QPushButton("C&hanges…", self)
+        self.diff_button.setToolTip("Compare your note with the generated one")
+        self.reset_button = QPushButton("Rese&t", self)
+        self.reset_button.setToolTip("Throw away your edits and go back to the generated note")
+        self.push_button = QPushButton("&Push", self)
+        self.push_button.setObjectName("pushButton")
+        self.push_button.setDefault(True)
+        self.push_button.setToolTip("Queue the note (and time entry) for the ticket (Ctrl+Enter)")
+        for b in (self.diff_button, self.reset_button, self.push_button):
+            b.setAccessibleName(b.text().replace("&", "").replace("…", ""))
+        self.diff_button.clicked.connect(self._show_diff)
+        self.reset_button.clicked.connect(self._reset)
+        self.push_button.clicked.connect(self.push_clicked)
+
+        top = QHBoxLayout()
+        top.addWidget(format_label)
+        top.addWidget(self.format_box)
+        top.addWidget(self.steps_box)
+        top.addStretch(1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(vis_label)
+        bottom.addWidget(self.visibility)
+        bottom.addWidget(self.time_entry)
+        bottom.addStretch(1)
+        bottom.addWidget(self.diff_button)
+        bottom.addWidget(self.reset_button)
+        bottom.addWidget(self.push_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+        layout.addWidget(self.title)
+        layout.addWidget(self.meta)
+        layout.addWidget(self.warning)
+        layout.addWidget(self.ticket_card)
+        layout.addLayout(top)
+        layout.addWidget(self.editor, 1)
+        layout.addLayout(bottom)
+        self.title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+
+        # Keyboard order: ticket → format → steps → note → visibility → time → changes → reset → push.
+        order = [
+            self.ticket_card.number, self.format_box, self.steps_box, self.editor.edit, self.visibility,
+            self.time_entry, self.diff_button, self.reset_button, self.push_button,
+        ]
+        for a, b in zip(order, order[1:], strict=False):
+            QWidget.setTabOrder(a, b)
+        self.show_session(None)
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings()
+
+    # -- showing a session ---------------------------------------------------------------------
+    def show_session(self, session: Session | None) -> None:
+        self.session = session
+        enabled = session is not None
+        for w in (self.format_box, self.steps_box, self.editor, self.visibility, self.time_entry,
+                  self.diff_button, self.reset_button, self.ticket_card):
+            w.setEnabled(enabled)
+        if session is None:
+            self.title.setText("No session selected")
+            self.meta.setText("Pick a session on the left to review its ConnectWise note.")
+            self.warning.hide()
+            self.ticket_card.set_ticket_id(None)
+            self.ticket_card.show_nothing()
+            self.editor.clear()
+            self.preview = None
+            self._update_buttons()
+            return
+        settings = self.settings
+        self.title.setText(session.summary or "(no summary)")
+        meta = [status_label(session.status)]
+        if session.client_name:
+            meta.append(session.client_name)
+        if session.engineer_name:
+            meta.append(session.engineer_name)
+        when = session.ended_at or session.created_at
+        if when:
+            meta.append(local_time(when))
+        self.meta.setText(" · ".join(meta))
+        warnings = []
+        if session.posted_by_resolutionflow:
+            when_posted = session.resolution_note_posted_at or session.escalation_package_posted_at
+            warnings.append(
+                "ResolutionFlow already posted a note for this session"
+                + (f" on {local_time(when_posted)}" if when_posted else "")
+                + "; pushing adds a second one."
+            )
+        self.warning.setText(" ".join(warnings))
+        self.warning.setVisible(bool(warnings))
+        self.ticket_card.set_ticket_id(session.psa_ticket_id)
+        if session.psa_ticket_id is None:
+            self.ticket_card.show_nothing()
+        else:
+            self.ticket_card.show_loading()
+        for w in (self.format_box, self.steps_box, self.visibility):
+            w.blockSignals(True)
+        self.format_box.setCurrentIndex(self.format_box.findData(default_format(session).value))
+        self.steps_box.setChecked(settings.include_diagnostic_steps)
+        self.visibility.setCurrentIndex(self.visibility.findData(settings.note_visibility.value))
+        for w in (self.format_box, self.steps_box, self.visibility):
+            w.blockSignals(False)
+        self._regenerate()
+
+    def _regenerate(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        settings = self.settings
+        try:
+            self.preview = prepare_note(
+                session, settings, note_format=self.format_box.currentData(), include_steps=self.steps_box.isChecked()
+            )
+        except (PushRefused, RedactionError) as exc:
+            self.preview = None
+            self.editor.clear()
+            self.editor.edit.setPlaceholderText(f"This note cannot be prepared: {exc}")
+            self._update_buttons()
+            return
+        self.editor.set_note(self.preview.text, self.preview.redaction.counts)
+        self._update_time_entry()
+        self._update_buttons()
+
+    def _update_time_entry(self) -> None:
+        session = self.session
+        settings = self.settings
+        plan = plan_time_entry(session, settings.time_rounding) if session is not None else None
+        ticket = self.ticket_card.ticket()
+        allowed = ticket is None or ticket.time_entry_allowed
+        if plan is None:
+            reason = "no start and end time" if settings.time_rounding != "none" else "time rounding is set to none"
+            self.time_entry.setText(f"Log time ({reason})")
+            self.time_entry.setChecked(False)
+            self.time_entry.setEnabled(False)
+        elif not allowed:
+            self.time_entry.setText(f"Log {format_hours(plan.hours)} (not allowed on this ticket)")
+            self.time_entry.setChecked(False)
+            self.time_entry.setEnabled(False)
+        else:
+            self.time_entry.setText(f"&Log {format_hours(plan.hours)}")
+            self.time_entry.setEnabled(True)
+            self.time_entry.setChecked(settings.time_entry_enabled)
+
+    def _update_buttons(self) -> None:
+        ok = self.session is not None and self.preview is not None and bool(self.editor.text().strip())
+        self.push_button.setEnabled(ok and self.ticket_card.ticket_id() is not None)
+        self.push_button.setToolTip(
+            "Queue the note (and time entry) for the ticket (Ctrl+Enter)"
+            if self.ticket_card.ticket_id() is not None
+            else "Type a ticket number first"
+        )
+        edited = self.editor.is_edited()
+        self.reset_button.setEnabled(self.session is not None and edited)
+        self.diff_button.setEnabled(self.session is not None and edited)
+
+    # -- ticket ----------------------------------------------------------------------------------
+    def show_ticket(self, ticket: Any) -> None:
+        self.ticket_card.show_ticket(ticket)
+        self._update_time_entry()
+        self._update_buttons()
+
+    def show_ticket_error(self, message: str) -> None:
+        self.ticket_card.show_error(message)
+        self._update_buttons()
+
+    # -- buttons ---------------------------------------------------------------------------------
+    def _show_diff(self) -> None:
+        DiffDialog(self.editor.diff(), self).open()
+
+    def _reset(self) -> None:
+        self.editor.reset()
+        self._update_buttons()
+
+    def chosen_visibility(self) -> Visibility:
+        return Visibility(self.visibility.currentData())
+
+    def chosen_format(self) -> NoteFormat:
+        return NoteFormat(self.format_box.currentData())
