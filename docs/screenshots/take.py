@@ -1,0 +1,112 @@
+"""Take the README's screenshots of the real window, in demo mode, under Xvfb.
+
+    xvfb-run -a -s "-screen 0 1440x900x24" uv run python docs/screenshots/take.py [OUT_DIR]
+
+It starts FlowDesk's demo (the in-process sandbox), drives the window as a user would (select a
+session, push a note to a ticket that does not exist so one job fails, open the settings, open the tray
+menu) and grabs each view to a PNG. Look at every image before committing it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+
+def wait(ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def wait_for(cond, timeout_ms: int = 15000) -> None:
+    waited = 0
+    while not cond():
+        if waited >= timeout_ms:
+            raise TimeoutError("the window did not get there in time")
+        wait(50)
+        waited += 50
+
+
+def main() -> int:
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent)
+    out.mkdir(parents=True, exist_ok=True)
+    from flowdesk.ui.app import FlowDeskApp, make_application
+    from flowdesk.ui.demo import DemoEnvironment
+
+    demo = DemoEnvironment.create()
+    app = make_application()
+    from flowdesk.paths import AppPaths
+
+    fd = FlowDeskApp(AppPaths.from_env(), demo=demo)
+    w = fd.window
+    w.resize(1400, 860)
+    fd.start()
+    try:
+        wait_for(lambda: w.session_model.rowCount() >= 12)
+        wait(300)
+        # 1. the main window with sessions, a session selected and its ticket looked up
+        w.select_session(next(r.id for r in fd.services.cache.list() if r.summary.startswith("Front desk")) if False else
+                         next(r.id for r in fd.services.cache.list() if (r.psa_ticket_id == 48211)))
+        wait_for(lambda: w.panel.ticket_card.ticket() is not None)
+        wait(200)
+        w.grab().save(str(out / "main-window.png"))
+        # 2. the editor with redactions highlighted (the mapped-drive session has a password and UNC paths)
+        sid = next(r.id for r in fd.services.cache.list() if r.psa_ticket_id == 48405)
+        w.select_session(sid)
+        wait_for(lambda: w.panel.ticket_card.ticket() is not None)
+        cursor = w.panel.editor.edit.textCursor()
+        doc = w.panel.editor.edit.document()
+        block = doc.find("PASSWORD REDACTED")
+        if not block.isNull():
+            w.panel.editor.edit.setTextCursor(block)
+            w.panel.editor.edit.centerCursor()
+        wait(200)
+        w.panel.grab().save(str(out / "editor-redactions.png"))
+        # 3. the queue with a failed job: push a note to a ticket that does not exist
+        w.ask = lambda *a, **k: True
+        w.panel.ticket_card.number.setText("99999")
+        w.panel.ticket_card.number.editingFinished.emit()
+        wait_for(lambda: "99999" in w.panel.ticket_card.summary.text() or w.panel.ticket_card.flags.text() != "")
+        w.push_current()
+        sid2 = next(r.id for r in fd.services.cache.list() if r.psa_ticket_id == 48211)
+        w.select_session(sid2)
+        wait_for(lambda: w.panel.ticket_card.ticket() is not None)
+        w.push_current()
+        wait_for(lambda: fd.services.outbox.counts().get("failed", 0) >= 1 and fd.services.outbox.counts().get("sent", 0) >= 1)
+        w.tabs.setCurrentIndex(1)
+        failed = next(j for j in fd.services.outbox.list() if j.state == "failed")
+        w.queue_view.select_job(failed.id)
+        wait(300)
+        w.grab().save(str(out / "queue-failed.png"))
+        # 4. the settings dialog
+        w.tabs.setCurrentIndex(0)
+        fd.open_settings()
+        wait(300)
+        fd.settings_dialog.grab().save(str(out / "settings.png"))
+        fd.settings_dialog.reject()
+        # 5. the tray menu (its actions; the icon itself needs a tray host such as trayer)
+        if fd.tray is not None:
+            menu = fd.tray.menu
+        else:
+            from flowdesk.ui.tray import TrayController
+
+            menu = TrayController(fd.controller, parent=w).menu
+            fd.controller._publish_queue_status()
+        menu.popup(w.mapToGlobal(w.rect().center()))
+        wait(300)
+        menu.grab().save(str(out / "tray-menu.png"))
+        menu.hide()
+    finally:
+        fd.shutdown()
+    print(f"screenshots in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+    sys.exit(main())

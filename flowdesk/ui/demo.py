@@ -1,0 +1,224 @@
+"""``flowdesk --demo``: the real window against a sandbox started in this process.
+
+A private ``FLOWDESK_HOME`` (removed on quit), the sample sessions fetched from the sandbox's
+ResolutionFlow API, the sandbox's ConnectWise site with demo keys — in the OS keyring when one is
+available, otherwise held in memory with a visible notice — and a Demo menu to simulate a ConnectWise
+outage or rate limit, so the retry and tray flows can be seen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from typing import Any
+
+import keyring.backend
+from keyring.errors import PasswordDeleteError
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPlainTextEdit, QVBoxLayout, QWidget
+
+from flowdesk.core.settings import ConnectWiseProfile
+from flowdesk.credentials import CredentialError, CredentialStore
+from flowdesk.logs import get_logger
+from flowdesk.paths import HOME_ENV
+from flowdesk.ui.controller import AppController, Banner
+
+log = get_logger("ui")
+CW_API_PATHS = "*/apis/3.0/*"
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """Keys held in this process only (the demo without an OS keyring)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._data: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._data.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._data[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self._data.pop((service, username), None) is None:
+            raise PasswordDeleteError("not found")
+
+
+class DemoEnvironment:
+    def __init__(self, home: str, sandbox: Any) -> None:
+        self.home = home
+        self.sandbox = sandbox
+        self.admin: Any = None
+        self.profile_key: str | None = None
+        self.services: Any = None
+        self.in_memory_keys = False
+
+    @classmethod
+    def create(cls) -> DemoEnvironment:
+        from flowdesk.sandbox import Sandbox
+
+        home = tempfile.mkdtemp(prefix="flowdesk-demo-")
+        os.environ[HOME_ENV] = home
+        sandbox = Sandbox(host="127.0.0.1", port=0, tls=False)
+        sandbox.start()
+        env = cls(home, sandbox)
+        from flowdesk.sandbox.admin import SandboxAdmin
+
+        env.admin = SandboxAdmin.for_sandbox(sandbox)
+        return env
+
+    # -- wiring ------------------------------------------------------------------------------
+    def configure(self, services: Any) -> None:
+        """Point the settings at the sandbox (called before the window exists)."""
+        from flowdesk.connectwise.account import profile_key
+
+        info = self.sandbox.info
+        cw = info.connectwise
+        services.settings.connectwise = ConnectWiseProfile(
+            site=cw.site, company=cw.company, member_identifier="dwhitfield", member_name="Dana Whitfield"
+        )
+        services.settings.resolutionflow.url = info.resolutionflow.url
+        services.settings.resolutionflow.email = info.resolutionflow.email
+        services.save_settings()
+        self.profile_key = profile_key(services.settings.connectwise)
+        self.services = services
+
+    def attach(self, window: Any, controller: AppController) -> None:
+        window.setWindowTitle(f"{window.windowTitle()} — demo")
+        controller.show_banner(
+            Banner(
+                "demo",
+                "info",
+                "Demo: FlowDesk is talking to a built-in ConnectWise and ResolutionFlow sandbox on this machine. "
+                "Nothing leaves your computer. Use the Demo menu to simulate an outage or a rate limit.",
+            )
+        )
+        self._add_menu(window, controller)
+        controller.tasks.submit(self._prepare_accounts, on_done=lambda r: self._prepared(r, controller),
+                                on_error=lambda e: self._failed(e, controller), name="demo")
+
+    def _prepare_accounts(self) -> dict[str, Any]:
+        """Off the GUI thread: keys to the keyring (or memory), sign in to ResolutionFlow, fetch sessions."""
+        services = self.services
+        cw = self.sandbox.info.connectwise
+        notice = ""
+        try:
+            services.credentials.save_connectwise_keys(self.profile_key, cw.public_key, cw.private_key)
+        except CredentialError as exc:
+            notice = str(exc)
+            services.credentials = CredentialStore(backend=MemoryKeyring())
+            services.credentials.save_connectwise_keys(self.profile_key, cw.public_key, cw.private_key)
+            self.in_memory_keys = True
+        from flowdesk.resolutionflow.account import refresh, sign_in
+
+        rf = self.sandbox.info.resolutionflow
+        profile = services.settings.resolutionflow.model_copy()
+        sign_in(rf.url, rf.email, rf.password, store=services.credentials)
+        report = refresh(profile, services.credentials, services.cache)
+        return {"notice": notice, "report": report}
+
+    def _prepared(self, result: dict[str, Any], controller: AppController) -> None:
+        if result["notice"]:
+            controller.show_banner(
+                Banner(
+                    "demo-keys",
+                    "warning",
+                    "No OS keyring is available, so the demo's ConnectWise keys are held in memory for this run only. "
+                    "(The real app never does this: it asks you to unlock or install a keyring.)",
+                )
+            )
+        controller.reload_sessions()
+        controller.drain_now()
+
+    def _failed(self, exc: BaseException, controller: AppController) -> None:
+        log.error("demo set-up failed: %s", exc)
+        controller.show_banner(Banner("demo-setup", "error", f"The demo could not set itself up: {exc}"))
+
+    # -- the Demo menu -----------------------------------------------------------------------
+    def _add_menu(self, window: Any, controller: AppController) -> None:
+        menu = window.menuBar().addMenu("&Demo")
+        menu.insertSeparator(menu.menuAction())
+        items = [
+            ("Simulate a ConnectWise &outage (HTTP 503)", self.simulate_outage),
+            ("Simulate a &rate limit (HTTP 429, retry after 2 minutes)", self.simulate_rate_limit),
+            ("Make ConnectWise &slow (2 s per request)", self.simulate_slow),
+            ("&Restore ConnectWise", self.restore),
+        ]
+        self.actions: list[QAction] = []
+        for text, fn in items:
+            action = QAction(text, window)
+            action.triggered.connect(lambda _=False, f=fn: self._run(f, controller))
+            menu.addAction(action)
+            self.actions.append(action)
+        menu.addSeparator()
+        ledger = QAction("Show what ConnectWise &received…", window)
+        ledger.triggered.connect(lambda: self.show_ledger(window))
+        menu.addAction(ledger)
+        self.actions.append(ledger)
+
+    def _run(self, fn: Any, controller: AppController) -> None:
+        controller.tasks.submit(fn, on_done=lambda msg: controller.notify_info(msg),
+                                on_error=lambda e: controller.show_banner(Banner("demo-fault", "error", str(e))))
+
+    def simulate_outage(self) -> str:
+        self.admin.clear_faults()
+        self.admin.add_fault(path=CW_API_PATHS, status=503, times=None)
+        return "ConnectWise is now down (every API request gets HTTP 503). Push a note to see the retry."
+
+    def simulate_rate_limit(self) -> str:
+        self.admin.clear_faults()
+        self.admin.add_fault(method="POST", path=CW_API_PATHS, status=429, retry_after=120, times=3)
+        return "ConnectWise will answer the next 3 posts with HTTP 429 (retry after 2 minutes)."
+
+    def simulate_slow(self) -> str:
+        self.admin.config(latency_ms=2000)
+        return "ConnectWise now takes 2 seconds per request: the window stays responsive."
+
+    def restore(self) -> str:
+        self.admin.clear_faults()
+        self.admin.config(latency_ms=0)
+        return "ConnectWise is back to normal. Use Retry failed, or wait for the next retry."
+
+    def show_ledger(self, parent: QWidget) -> None:
+        ledger = self.admin.ledger()
+        lines = []
+        for note in ledger.get("notes", []):
+            flags = [k.replace("Flag", "") for k in ("internalAnalysisFlag", "detailDescriptionFlag", "resolutionFlag") if note.get(k)]
+            lines.append(f"Note {note.get('id')} on ticket #{note.get('ticketId')} ({', '.join(flags)}) by {note.get('createdBy')}")
+            lines.extend("    " + line for line in (note.get("text") or "").splitlines()[:6])
+            lines.append("")
+        for te in ledger.get("time_entries", []):
+            lines.append(f"Time entry {te.get('id')} on ticket #{te.get('chargeToId')}: {te.get('actualHours')} h from {te.get('timeStart')}")
+        dialog = QDialog(parent)
+        dialog.setWindowTitle("What the sandbox's ConnectWise received")
+        dialog.resize(720, 480)
+        view = QPlainTextEdit(dialog)
+        view.setReadOnly(True)
+        view.setPlainText("\n".join(lines) or "Nothing yet: push a note.")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
+        buttons.rejected.connect(dialog.reject)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(view)
+        layout.addWidget(buttons)
+        dialog.open()
+
+    # -- teardown -----------------------------------------------------------------------------
+    def cleanup(self) -> None:
+        if self.services is not None and self.profile_key and not self.in_memory_keys:
+            from flowdesk.resolutionflow.account import sign_out
+
+            with contextlib.suppress(Exception):  # leave nothing of the demo in the engineer's keyring
+                self.services.credentials.delete_connectwise_keys(self.profile_key)
+            with contextlib.suppress(Exception):
+                sign_out(self.services.settings.resolutionflow, self.services.credentials)
+        if self.admin is not None:
+            with contextlib.suppress(Exception):
+                self.admin.close()
+        with contextlib.suppress(Exception):
+            self.sandbox.stop()
+        shutil.rmtree(self.home, ignore_errors=True)

@@ -1,0 +1,398 @@
+"""Settings: the ConnectWise account ("Test connection" says who you are and what you may do),
+ResolutionFlow sign-in, the push options, redaction, notifications and start-up.
+
+Keys go only to the OS keyring, written off the GUI thread; the settings file never holds a secret.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from flowdesk.core.settings import (
+    REDACTION_CATEGORIES,
+    ConnectWiseProfile,
+    NotificationLevel,
+    TimeRounding,
+    Visibility,
+)
+from flowdesk.logs import register_secret
+from flowdesk.ui.controller import AppController
+from flowdesk.ui.editor import CATEGORY_WORDS
+
+ROUNDING_LABELS = {
+    TimeRounding.QUARTER_HOUR: "Up to the next 15 minutes",
+    TimeRounding.HALF_HOUR: "Up to the next 30 minutes",
+    TimeRounding.EXACT: "Exact (to the hundredth of an hour)",
+    TimeRounding.NONE: "Never log time",
+}
+LEVEL_LABELS = {
+    NotificationLevel.ERRORS: "Only when something fails",
+    NotificationLevel.ALL: "Failures and successes",
+    NotificationLevel.NONE: "Never (the queue still shows everything)",
+}
+
+
+def _status(label: QLabel, text: str, level: str = "") -> None:
+    colors = {"ok": "#1e7b3c", "error": "#b3261e", "busy": "#5f6368", "": ""}
+    label.setText(text)
+    label.setStyleSheet(f"color: {colors.get(level, '')};" if level else "")
+
+
+class SettingsDialog(QDialog):
+    saved = Signal()
+    connection_tested = Signal(bool, str)
+    signed_in = Signal(str)
+
+    def __init__(self, controller: AppController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.setWindowTitle("Settings")
+        self.setObjectName("settingsDialog")
+        self.resize(620, 520)
+        settings = controller.settings
+        self._saving = False
+
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self._connectwise_tab(settings.connectwise), "&ConnectWise")
+        self.tabs.addTab(self._resolutionflow_tab(), "&ResolutionFlow")
+        self.tabs.addTab(self._push_tab(), "&Notes and time")
+        self.tabs.addTab(self._redaction_tab(), "Re&daction")
+        self.tabs.addTab(self._general_tab(), "&General")
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        self.save_status = QLabel(self)
+        self.save_status.setWordWrap(True)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.save_status, 1)
+        bottom.addWidget(self.buttons)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(bottom)
+
+    # -- ConnectWise -----------------------------------------------------------------------------
+    def _connectwise_tab(self, profile: ConnectWiseProfile) -> QWidget:
+        w = QWidget(self)
+        form = QFormLayout(w)
+        self.cw_site = QLineEdit(profile.site, w)
+        self.cw_site.setPlaceholderText("na.myconnectwise.net, your login URL, or your server's address")
+        self.cw_company = QLineEdit(profile.company, w)
+        self.cw_company.setPlaceholderText("the company ID you type when you sign in")
+        self.cw_public = QLineEdit(w)
+        self.cw_public.setPlaceholderText("from My Account → API Keys")
+        self.cw_private = QLineEdit(w)
+        self.cw_private.setEchoMode(QLineEdit.EchoMode.Password)
+        self.cw_private.setPlaceholderText(
+            "saved in your OS keyring — type to replace" if profile.configured else "shown once when you create the key"
+        )
+        self.cw_client_id = QLineEdit(profile.client_id or "", w)
+        self.cw_client_id.setPlaceholderText("optional: FlowDesk's own clientId is used when empty")
+        self.cw_ca = QLineEdit(profile.ca_file or "", w)
+        self.cw_ca.setPlaceholderText("optional: for an on-premise server with a private certificate authority")
+        browse = QPushButton("Browse…", w)
+        browse.setAccessibleName("Choose a CA file")
+        browse.clicked.connect(self._choose_ca)
+        ca_row = QHBoxLayout()
+        ca_row.addWidget(self.cw_ca, 1)
+        ca_row.addWidget(browse)
+        self.cw_test = QPushButton("&Test connection", w)
+        self.cw_test.clicked.connect(self.test_connection)
+        self.cw_status = QLabel(w)
+        self.cw_status.setObjectName("connectionStatus")
+        self.cw_status.setWordWrap(True)
+        self.cw_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        if profile.configured and profile.member_identifier:
+            _status(self.cw_status, f"Saved account: {profile.member_name or profile.member_identifier} "
+                                    f"({profile.member_identifier}) at {profile.company}.")
+        for label, field in (
+            ("&Site", self.cw_site), ("C&ompany ID", self.cw_company), ("&Public key", self.cw_public),
+            ("Pri&vate key", self.cw_private), ("Client &ID", self.cw_client_id),
+        ):
+            field.setAccessibleName(label.replace("&", ""))
+            form.addRow(label, field)
+        self.cw_ca.setAccessibleName("CA file")
+        ca_label = QLabel("CA &file", w)
+        ca_label.setBuddy(self.cw_ca)
+        form.addRow(ca_label, ca_row)
+        form.addRow("", self.cw_test)
+        form.addRow("", self.cw_status)
+        note = QLabel(
+            "FlowDesk posts with your own ConnectWise API keys, so notes and time are attributed to you. "
+            "The keys are kept in your operating system's keyring, never in a file.", w)
+        note.setWordWrap(True)
+        note.setStyleSheet("color: #5f6368;")
+        form.addRow(note)
+        return w
+
+    def _choose_ca(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Certificate authority", "", "PEM files (*.pem *.crt);;All files (*)")
+        if path:
+            self.cw_ca.setText(path)
+
+    def _cw_changed(self) -> bool:
+        p = self.controller.settings.connectwise
+        return (
+            self.cw_site.text().strip() != p.site
+            or self.cw_company.text().strip() != p.company
+            or bool(self.cw_public.text().strip())
+            or bool(self.cw_private.text().strip())
+            or (self.cw_client_id.text().strip() or None) != p.client_id
+            or (self.cw_ca.text().strip() or None) != p.ca_file
+        )
+
+    def _typed_account(self) -> Any:
+        from flowdesk.connectwise.account import AccountInput
+
+        private = self.cw_private.text().strip()
+        register_secret(private)
+        return AccountInput(
+            self.cw_site.text(), self.cw_company.text(), self.cw_public.text(), private,
+            self.cw_client_id.text(), self.cw_ca.text(),
+        )
+
+    def test_connection(self) -> None:
+        from flowdesk.connectwise.account import test_account
+
+        account = self._typed_account()
+        self.cw_test.setEnabled(False)
+        _status(self.cw_status, "Testing…", "busy")
+
+        def done(report: Any) -> None:
+            self.cw_test.setEnabled(True)
+            _status(self.cw_status, report.summary(), "ok")
+            self.connection_tested.emit(True, report.summary())
+
+        def failed(exc: BaseException) -> None:
+            self.cw_test.setEnabled(True)
+            _status(self.cw_status, str(exc), "error")
+            self.connection_tested.emit(False, str(exc))
+
+        services = self.controller.services
+        self.controller.tasks.submit(test_account, account, services.settings.connectwise, services.credentials,
+                                     on_done=done, on_error=failed, name="test-connection")
+
+    # -- ResolutionFlow --------------------------------------------------------------------------
+    def _resolutionflow_tab(self) -> QWidget:
+        rf = self.controller.settings.resolutionflow
+        w = QWidget(self)
+        form = QFormLayout(w)
+        self.rf_url = QLineEdit(rf.url, w)
+        self.rf_email = QLineEdit(rf.email, w)
+        self.rf_password = QLineEdit(w)
+        self.rf_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.rf_token = QLineEdit(w)
+        self.rf_token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.rf_token.setPlaceholderText("single sign-on accounts: paste an access token instead of a password")
+        self.rf_sign_in = QPushButton("Sign &in", w)
+        self.rf_sign_in.clicked.connect(self.sign_in)
+        self.rf_sign_out = QPushButton("Sign &out", w)
+        self.rf_sign_out.clicked.connect(self.sign_out)
+        row = QHBoxLayout()
+        row.addWidget(self.rf_sign_in)
+        row.addWidget(self.rf_sign_out)
+        row.addStretch(1)
+        self.rf_status = QLabel(w)
+        self.rf_status.setObjectName("resolutionflowStatus")
+        self.rf_status.setWordWrap(True)
+        for label, field in (("&Address", self.rf_url), ("&E-mail", self.rf_email), ("Pass&word", self.rf_password),
+                             ("Access &token", self.rf_token)):
+            field.setAccessibleName(label.replace("&", ""))
+            form.addRow(label, field)
+        form.addRow("", row)
+        form.addRow("", self.rf_status)
+        return w
+
+    def sign_in(self) -> None:
+        from flowdesk.resolutionflow.account import sign_in
+
+        url, email = self.rf_url.text().strip(), self.rf_email.text().strip()
+        password, token = self.rf_password.text(), self.rf_token.text().strip()
+        register_secret(password)
+        register_secret(token)
+        if not (token or (email and password)):
+            _status(self.rf_status, "Enter your e-mail address and password (or paste an access token).", "error")
+            return
+        self.rf_sign_in.setEnabled(False)
+        _status(self.rf_status, "Signing in…", "busy")
+        services = self.controller.services
+        previous = services.settings.resolutionflow.model_copy()
+
+        def done(signed: Any) -> None:
+            from flowdesk.resolutionflow.account import forget_previous
+
+            self.rf_sign_in.setEnabled(True)
+            self.rf_password.clear()
+            self.rf_token.clear()
+            profile = services.settings.resolutionflow
+            profile.url, profile.email = signed.url, signed.email
+            self.rf_url.setText(signed.url)
+            self.rf_email.setText(signed.email)
+            try:
+                services.save_settings()
+            except OSError as exc:
+                _status(self.rf_status, f"Signed in, but the settings could not be saved: {exc.strerror or exc}", "error")
+                return
+            self.controller.tasks.submit(forget_previous, previous, signed, services.credentials)
+            _status(self.rf_status, f"Signed in as {signed.who}. Your sessions are being fetched.", "ok")
+            self.signed_in.emit(signed.who)
+            self.controller.refresh_sessions()
+
+        def failed(exc: BaseException) -> None:
+            self.rf_sign_in.setEnabled(True)
+            _status(self.rf_status, str(exc), "error")
+
+        self.controller.tasks.submit(
+            lambda: sign_in(url, email, token or password, store=services.credentials, ca_file=previous.ca_file,
+                            pasted_token=bool(token)),
+            on_done=done, on_error=failed, name="rf-sign-in",
+        )
+
+    def sign_out(self) -> None:
+        from flowdesk.resolutionflow.account import sign_out
+
+        services = self.controller.services
+        profile = services.settings.resolutionflow.model_copy()
+
+        def done(out: Any) -> None:
+            _status(self.rf_status, "Signed out." if out.was_signed_in else "You were not signed in.", "ok")
+
+        self.controller.tasks.submit(sign_out, profile, services.credentials, on_done=done,
+                                     on_error=lambda e: _status(self.rf_status, str(e), "error"))
+
+    # -- push options ----------------------------------------------------------------------------
+    def _push_tab(self) -> QWidget:
+        s = self.controller.settings
+        w = QWidget(self)
+        form = QFormLayout(w)
+        self.visibility = QComboBox(w)
+        for v in Visibility:
+            self.visibility.addItem(v.label, v.value)
+        self.visibility.setCurrentIndex(self.visibility.findData(s.note_visibility.value))
+        self.include_steps = QCheckBox("List the diagnosis steps in the note", w)
+        self.include_steps.setChecked(s.include_diagnostic_steps)
+        self.auto_time = QCheckBox("Also log a time entry for the session", w)
+        self.auto_time.setChecked(s.auto_time_entry)
+        self.rounding = QComboBox(w)
+        for r in TimeRounding:
+            self.rounding.addItem(ROUNDING_LABELS[r], r.value)
+        self.rounding.setCurrentIndex(self.rounding.findData(s.time_rounding.value))
+        self.auto_push = QCheckBox("Queue new resolved and escalated sessions automatically", w)
+        self.auto_push.setChecked(s.auto_push)
+        explain = QLabel("Off by default: FlowDesk is there so you read the note before anything reaches the ticket.", w)
+        explain.setWordWrap(True)
+        explain.setStyleSheet("color: #5f6368;")
+        form.addRow("Default &visibility", self.visibility)
+        form.addRow("", self.include_steps)
+        form.addRow("", self.auto_time)
+        form.addRow("Time &rounding", self.rounding)
+        form.addRow("", self.auto_push)
+        form.addRow("", explain)
+        self.visibility.setAccessibleName("Default visibility")
+        self.rounding.setAccessibleName("Time rounding")
+        return w
+
+    def _redaction_tab(self) -> QWidget:
+        s = self.controller.settings
+        w = QWidget(self)
+        layout = QVBoxLayout(w)
+        intro = QLabel("Redaction runs on the final note before anything is posted. Turn a category off only if "
+                       "your notes must keep it (for example IP addresses on internal notes).", w)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.redaction_boxes: dict[str, QCheckBox] = {}
+        for cat in REDACTION_CATEGORIES:
+            box = QCheckBox(CATEGORY_WORDS[cat][1].capitalize(), w)
+            box.setChecked(s.redaction.get(cat, True))
+            self.redaction_boxes[cat] = box
+            layout.addWidget(box)
+        layout.addStretch(1)
+        return w
+
+    def _general_tab(self) -> QWidget:
+        s = self.controller.settings
+        w = QWidget(self)
+        form = QFormLayout(w)
+        self.level = QComboBox(w)
+        for lv in NotificationLevel:
+            self.level.addItem(LEVEL_LABELS[lv], lv.value)
+        self.level.setCurrentIndex(self.level.findData(s.notification_level.value))
+        self.level.setAccessibleName("Notifications")
+        self.start_minimized = QCheckBox("Start in the tray, without opening the window", w)
+        self.start_minimized.setChecked(s.start_minimized)
+        form.addRow("&Notifications", self.level)
+        form.addRow("", self.start_minimized)
+        return w
+
+    # -- saving ----------------------------------------------------------------------------------
+    def _apply_options(self) -> None:
+        s = self.controller.settings
+        s.note_visibility = Visibility(self.visibility.currentData())
+        s.include_diagnostic_steps = self.include_steps.isChecked()
+        s.auto_time_entry = self.auto_time.isChecked()
+        s.time_rounding = TimeRounding(self.rounding.currentData())
+        s.auto_push = self.auto_push.isChecked()
+        s.redaction = {cat: box.isChecked() for cat, box in self.redaction_boxes.items()}
+        s.notification_level = NotificationLevel(self.level.currentData())
+        s.start_minimized = self.start_minimized.isChecked()
+        s.resolutionflow.url = self.rf_url.text().strip() or s.resolutionflow.url
+        s.resolutionflow.email = self.rf_email.text().strip()
+
+    def save(self) -> None:
+        if self._saving:
+            return
+        self._apply_options()
+        if not self._cw_changed():
+            self._finish_save()
+            return
+        from flowdesk.connectwise.account import save_account
+
+        self._saving = True
+        self.buttons.setEnabled(False)
+        _status(self.save_status, "Checking your ConnectWise keys…", "busy")
+        account = self._typed_account()
+
+        def done(profile: ConnectWiseProfile) -> None:
+            self._saving = False
+            self.buttons.setEnabled(True)
+            self.controller.settings.connectwise = profile
+            self.controller.account_changed()
+            self._finish_save()
+
+        def failed(exc: BaseException) -> None:
+            self._saving = False
+            self.buttons.setEnabled(True)
+            self.tabs.setCurrentIndex(0)
+            _status(self.save_status, f"Not saved: {exc}", "error")
+            _status(self.cw_status, str(exc), "error")
+
+        services = self.controller.services
+        self.controller.tasks.submit(save_account, account, services.settings.connectwise, services.credentials,
+                                     on_done=done, on_error=failed, name="save-account")
+
+    def _finish_save(self) -> None:
+        try:
+            self.controller.services.save_settings()
+        except OSError as exc:
+            _status(self.save_status, f"Could not write the settings file: {exc.strerror or exc}", "error")
+            return
+        self.controller.settings_changed.emit()
+        self.saved.emit()
+        self.accept()

@@ -1,0 +1,128 @@
+"""The tray icon: the queue's state at a glance, a menu carrying every action (tray clicks are
+unreliable on Linux and macOS), and one notification per transition to failed, coalesced.
+
+Without a system tray FlowDesk is a normal windowed app: the same notifications become a banner in
+the window (``NotificationBanner``), and closing the window quits only when nothing is pending.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from flowdesk import APP_NAME
+from flowdesk.core.notify import Notification
+from flowdesk.ui.controller import AppController, Banner
+from flowdesk.ui.icons import state_icon
+
+STATE_WORDS = {
+    "ok": "All notes sent",
+    "sending": "Sending…",
+    "failed": "Some pushes failed",
+    "offline": "ConnectWise unreachable",
+    "paused": "Sending paused",
+}
+
+
+class TrayController(QObject):
+    open_requested = Signal()
+    show_job_requested = Signal(int)
+    quit_requested = Signal()
+
+    def __init__(self, controller: AppController, tray: QSystemTrayIcon | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.tray = tray or QSystemTrayIcon(self)
+        self.state = "ok"
+        self.shown: list[Notification] = []  # every notification raised, in order (the window's history)
+        self._last_job_ids: tuple[int, ...] = ()
+
+        self.menu = QMenu()
+        self.status_action = QAction(STATE_WORDS["ok"], self.menu)
+        self.status_action.setEnabled(False)
+        self.open_action = QAction(f"&Open {APP_NAME}", self.menu)
+        self.open_action.triggered.connect(self.open_requested)
+        self.retry_action = QAction("&Retry failed", self.menu)
+        self.retry_action.triggered.connect(controller.retry_all_failed)
+        self.pause_action = QAction("&Pause sending", self.menu)
+        self.pause_action.setCheckable(True)
+        self.pause_action.toggled.connect(controller.set_paused)
+        self.quit_action = QAction("&Quit", self.menu)
+        self.quit_action.triggered.connect(self.quit_requested)
+        for a in (self.status_action, None, self.open_action, self.retry_action, self.pause_action, None, self.quit_action):
+            if a is None:
+                self.menu.addSeparator()
+            else:
+                self.menu.addAction(a)
+        self.tray.setContextMenu(self.menu)
+        self.tray.setIcon(state_icon("ok"))
+        self.tray.setToolTip(APP_NAME)
+        self.tray.activated.connect(self._on_activated)
+        self.tray.messageClicked.connect(self._on_message_clicked)
+
+        controller.queue_status_changed.connect(self.update_state)
+        controller.notify.connect(self.show_notification)
+        controller.info.connect(self.show_info)
+
+    def show(self) -> None:
+        self.tray.show()
+        # Some panels drop a tooltip set before the icon exists (seen on Windows 11): set it again.
+        self.tray.setToolTip(self.tray.toolTip())
+
+    def hide(self) -> None:
+        self.tray.hide()
+
+    def update_state(self, state: str, counts: dict[str, int], line: str) -> None:
+        self.state = state
+        self.tray.setIcon(state_icon(state))
+        self.tray.setToolTip(f"{APP_NAME} — {line}")
+        self.status_action.setText(line)
+        failed = counts.get("failed", 0)
+        self.retry_action.setText(f"&Retry failed ({failed})")
+        self.retry_action.setEnabled(failed > 0)
+        self.pause_action.blockSignals(True)
+        self.pause_action.setChecked(state == "paused" or self.controller.is_paused())
+        self.pause_action.blockSignals(False)
+
+    def show_notification(self, n: Notification) -> None:
+        self.shown.append(n)
+        self._last_job_ids = n.job_ids
+        icon = QSystemTrayIcon.MessageIcon.Critical if n.error else QSystemTrayIcon.MessageIcon.Information
+        # Errors stay up longer; platforms may cap or ignore the timeout.
+        self.tray.showMessage(n.title, n.text, icon, 15000 if n.error else 5000)
+
+    def show_info(self, text: str) -> None:
+        self.tray.showMessage(APP_NAME, text, QSystemTrayIcon.MessageIcon.Information, 5000)
+
+    def _on_message_clicked(self) -> None:
+        # One messageClicked signal for every message, with no id: remember what the last one was about.
+        if self._last_job_ids:
+            self.show_job_requested.emit(self._last_job_ids[0])
+        else:
+            self.open_requested.emit()
+
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
+            self.open_requested.emit()
+
+
+class NotificationBanner(QObject):
+    """No system tray: notifications become a banner in the window (with a button to the job)."""
+
+    def __init__(self, controller: AppController, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.shown: list[Notification] = []
+        controller.notify.connect(self.show_notification)
+
+    def show_notification(self, n: Notification) -> None:
+        self.shown.append(n)
+        if n.error:
+            text = f"{n.title}. {n.detail or n.text}"
+            self.controller.show_banner(Banner("failed", "error", text, "Show the queue", "queue"))
+
+    def last_job_ids(self) -> Any:
+        return self.shown[-1].job_ids if self.shown else ()

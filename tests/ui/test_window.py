@@ -1,0 +1,298 @@
+"""The real window, driven as an engineer would, against the sandbox over real sockets.
+
+Everything is real but the display (offscreen): the SQLite store, the push worker thread, the
+ConnectWise client, the sandbox's HTTP server. The keyring is the in-memory test backend (the real
+Secret Service is exercised in tests/test_credentials.py). No sleeps: the tests wait on signals.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from flowdesk.connectwise.account import profile_key
+from flowdesk.core.settings import ConnectWiseProfile, Settings, save_settings
+from flowdesk.credentials import CredentialStore
+from flowdesk.paths import AppPaths
+from flowdesk.resolutionflow.importer import import_paths
+from flowdesk.services import Services
+from tests.conftest import SAMPLES
+
+pytestmark = pytest.mark.usefixtures("qapp")
+TICKET = 48211
+CW_NOTES = "*/tickets/*/notes"
+
+
+def _prepare_home(sandbox: Any) -> AppPaths:
+    """A FLOWDESK_HOME as `flowdesk connect` + `flowdesk import` would leave it."""
+    paths = AppPaths.from_env().ensure()
+    cw = sandbox.info.connectwise
+    settings = Settings(
+        connectwise=ConnectWiseProfile(site=cw.site, company=cw.company, member_identifier="dwhitfield", member_name="Dana Whitfield")
+    )
+    save_settings(settings, paths.settings_file)
+    CredentialStore().save_connectwise_keys(profile_key(settings.connectwise), cw.public_key, cw.private_key)
+    services = Services.open(paths)
+    report = import_paths([SAMPLES], services.cache)
+    assert all(f.ok for f in report.files)
+    services.close()
+    return paths
+
+
+@pytest.fixture
+def make_app(sandbox, qtbot) -> Iterator[Any]:
+    from flowdesk.ui.app import FlowDeskApp
+
+    apps: list[FlowDeskApp] = []
+
+    def make(*, has_tray: bool = False) -> FlowDeskApp:
+        fd = FlowDeskApp(_prepare_home(sandbox), has_tray=has_tray)
+        qtbot.addWidget(fd.window)
+        fd.window.ask = lambda *a, **k: True  # modal questions would block a headless run
+        apps.append(fd)
+        return fd
+
+    yield make
+    for fd in apps:
+        fd.shutdown()
+
+
+def _start(fd: Any, qtbot: Any) -> None:
+    with qtbot.waitSignal(fd.controller.drain_finished, timeout=15000):  # re-emitted on the GUI thread
+        fd.start()
+    qtbot.waitExposed(fd.window)
+
+
+def _select(fd: Any, qtbot: Any, ticket_id: int) -> str:
+    row = next(r for r in fd.services.cache.list() if r.psa_ticket_id == ticket_id)
+    with qtbot.waitSignal(fd.controller.ticket_loaded, timeout=15000):
+        assert fd.window.select_session(row.id)
+    assert fd.window.panel.ticket_card.ticket().ref.id == ticket_id
+    return row.id
+
+
+def _wait_state(fd: Any, qtbot: Any, state: str, *, kind: str = "note", timeout: int = 15000) -> Any:
+    def reached(job: Any) -> bool:
+        return job.kind == kind and job.state == state
+
+    with qtbot.waitSignal(fd.controller.job_changed, check_params_cb=reached, timeout=timeout) as blocker:
+        pass
+    return blocker.args[0]
+
+
+def test_select_edit_push_and_find_the_edited_text_in_the_ledger(make_app, qtbot, sandbox_admin, qtmodeltester):
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    assert w.session_model.rowCount() == len(list(SAMPLES.glob("*.json")))
+    qtmodeltester.check(w.proxy)
+    _select(fd, qtbot, TICKET)
+    panel = w.panel
+    assert "Outlook" in panel.title.text()
+    assert panel.editor.text().startswith("═══ FlowPilot Session Documentation ═══")
+    assert "[EMAIL REDACTED]" in panel.editor.text() and "1 e-mail address" in panel.editor.redaction_label.text()
+
+    # the engineer adds a line, with a secret in it, by typing
+    edit = panel.editor.edit
+    edit.setFocus()
+    edit.moveCursor(edit.textCursor().MoveOperation.End)
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    qtbot.keyClicks(edit, "Follow-up: called the user back, all good. Temp pwd: Winter2026!")
+    panel.editor.recheck_now()
+    assert "1 password" in panel.editor.pending_label.text()
+    assert panel.reset_button.isEnabled() and "Follow-up" in panel.editor.diff()
+
+    with qtbot.waitSignal(fd.controller.job_changed, check_params_cb=lambda j: j.kind == "time_entry" and j.state == "sent", timeout=15000):
+        qtbot.mouseClick(panel.push_button, Qt.MouseButton.LeftButton)
+
+    notes = sandbox_admin.ledger()["notes"]
+    assert len(notes) == 1
+    text = notes[0]["text"]
+    assert "Follow-up: called the user back, all good." in text
+    assert "Winter2026!" not in text and "[PASSWORD REDACTED]" in text
+    assert notes[0]["internalAnalysisFlag"] is True and notes[0]["ticketId"] == TICKET
+    assert len(sandbox_admin.ledger()["time_entries"]) == 1
+    # the list shows the push state live
+    row = w.proxy.proxy_row_of(panel.session.id)
+    assert w.proxy.index(row, 6).data().startswith("Sent")
+    qtmodeltester.check(w.queue_model)
+    assert w.queue_model.rowCount() == 2
+
+
+def test_ctrl_enter_pushes_and_a_second_push_asks_first(make_app, qtbot, sandbox_admin):
+    fd = make_app()
+    _start(fd, qtbot)
+    _select(fd, qtbot, 48397)
+    asked: list[str] = []
+    fd.window.ask = lambda title, text, yes: asked.append(title) or False
+    with qtbot.waitSignal(fd.controller.job_changed, check_params_cb=lambda j: j.kind == "note" and j.state == "sent", timeout=15000):
+        qtbot.keyClick(fd.window.panel.editor.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert len(sandbox_admin.ledger()["notes"]) == 1
+    fd.window.push_current()  # the same session again: the engineer is asked, says no
+    assert asked == ["Pushed before"]
+    assert len(fd.services.outbox.list()) == 2  # note + time entry, nothing more
+
+
+def test_a_failed_push_notifies_once_and_retry_sends_it(make_app, qtbot, sandbox_admin):
+    fd = make_app()
+    _start(fd, qtbot)
+    notified: list[Any] = []
+    fd.controller.notify.connect(notified.append)
+    _select(fd, qtbot, TICKET)
+    sandbox_admin.add_fault(method="POST", path=CW_NOTES, status=403, times=1)
+    qtbot.mouseClick(fd.window.panel.push_button, Qt.MouseButton.LeftButton)
+    failed = _wait_state(fd, qtbot, "failed")
+    assert len(notified) == 1
+    assert notified[0].error and f"#{TICKET}" in notified[0].title
+    assert fd.banner_notifications is not None and len(fd.banner_notifications.shown) == 1
+    assert fd.window.banners.banner("failed") is not None  # no tray here: the banner carries it
+    assert sandbox_admin.ledger()["notes"] == []
+
+    w = fd.window
+    w.show_job(failed.id)
+    assert w.tabs.currentWidget() is w.queue_view
+    assert w.queue_view.current_job().id == failed.id
+    assert w.queue_view.retry_button.isEnabled()
+    # the note goes first, then its time entry: wait for the last of the two
+    with qtbot.waitSignal(fd.controller.job_changed, check_params_cb=lambda j: j.kind == "time_entry" and j.state == "sent", timeout=15000):
+        qtbot.mouseClick(w.queue_view.retry_button, Qt.MouseButton.LeftButton)
+    assert fd.services.outbox.get(failed.id).state == "sent"
+    assert len(sandbox_admin.ledger()["notes"]) == 1
+    assert len(notified) == 1  # the retry's success raised nothing more at the "errors" level
+
+
+def test_several_failures_together_make_one_notification(make_app, qtbot, sandbox_admin):
+    fd = make_app(has_tray=True)
+    _start(fd, qtbot)
+    assert fd.tray is not None
+    fd.controller.set_paused(True)
+    for ticket in (TICKET, 48397, 48405):
+        _select(fd, qtbot, ticket)
+        fd.window.push_current()
+    sandbox_admin.add_fault(method="POST", path=CW_NOTES, status=404, times=None)
+    with qtbot.waitSignal(fd.controller.notify, check_params_cb=lambda n: n.error, timeout=15000):
+        fd.controller.set_paused(False)
+    errors = [x for x in fd.tray.shown if x.error]
+    assert len(errors) == 1
+    n = errors[0]
+    assert n.title == "3 notes failed to post" and len(n.job_ids) == 3
+    assert "#48211" in n.text and "#48397" in n.text and "#48405" in n.text
+    # the tray menu carries every action
+    texts = [a.text().replace("&", "") for a in fd.tray.menu.actions() if a.text()]
+    assert "Open FlowDesk" in texts and "Quit" in texts and "Pause sending" in texts
+    assert any(t.startswith("Retry failed (") for t in texts)
+    assert fd.tray.state == "failed"
+    with qtbot.waitSignal(fd.tray.show_job_requested) as clicked:
+        fd.tray.tray.messageClicked.emit()
+    assert clicked.args[0] in n.job_ids
+
+
+def test_settings_store_keys_in_the_keyring_not_in_a_file(make_app, qtbot, sandbox, memory_keyring):
+    from flowdesk.ui.settings_dialog import SettingsDialog
+
+    fd = make_app()
+    _start(fd, qtbot)
+    cw = sandbox.info.connectwise
+    key = profile_key(fd.services.settings.connectwise)
+    CredentialStore().delete_connectwise_keys(key)
+    dialog = SettingsDialog(fd.controller, fd.window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.cw_public.setText(cw.public_key)
+    dialog.cw_private.setText(cw.private_key)
+    with qtbot.waitSignal(dialog.connection_tested, timeout=15000) as tested:
+        qtbot.mouseClick(dialog.cw_test, Qt.MouseButton.LeftButton)
+    assert tested.args[0] is True and "Dana Whitfield" in dialog.cw_status.text()
+    with qtbot.waitSignal(dialog.saved, timeout=15000):
+        dialog.save()
+    keys = CredentialStore().load_connectwise_keys(key)
+    assert keys is not None and keys.private_key == cw.private_key
+    for f in fd.services.paths.config_dir.rglob("*"):
+        if f.is_file():
+            assert cw.private_key not in f.read_text(encoding="utf-8", errors="replace")
+    assert json.loads(fd.services.paths.settings_file.read_text())["connectwise"]["member_identifier"] == "dwhitfield"
+
+
+def test_wrong_keys_are_not_saved_and_say_why(make_app, qtbot, sandbox):
+    from flowdesk.ui.settings_dialog import SettingsDialog
+
+    fd = make_app()
+    _start(fd, qtbot)
+    key = profile_key(fd.services.settings.connectwise)
+    before = CredentialStore().load_connectwise_keys(key)
+    dialog = SettingsDialog(fd.controller, fd.window)
+    qtbot.addWidget(dialog)
+    dialog.cw_public.setText("WRONGPUBLIC12345")
+    dialog.cw_private.setText("WRONGPRIVATE1234")
+    dialog.save()
+    qtbot.waitUntil(lambda: "Not saved" in dialog.save_status.text(), timeout=15000)
+    assert "API keys" in dialog.save_status.text()
+    assert CredentialStore().load_connectwise_keys(key) == before
+    assert dialog.isVisible() or not dialog.result()
+
+
+def test_no_tray_closing_with_pending_work_asks_and_stays(make_app, qtbot, sandbox_admin):
+    fd = make_app(has_tray=False)
+    _start(fd, qtbot)
+    assert fd.tray is None and fd.banner_notifications is not None
+    fd.controller.set_paused(True)
+    _select(fd, qtbot, TICKET)
+    fd.window.push_current()
+    asked: list[str] = []
+    fd.window.ask = lambda title, text, yes: asked.append(text) or False
+    quits: list[bool] = []
+    fd.window.quit_requested.connect(lambda: quits.append(True))
+    fd.window.close()
+    assert asked and "still waiting" in asked[0]
+    assert fd.window.isVisible() and quits == []
+    fd.services.outbox.cancel(fd.services.outbox.list()[-1].id if fd.services.outbox.list()[-1].kind == "note" else fd.services.outbox.list()[0].id)
+    asked.clear()
+    fd.window.close()
+    assert asked == [] and quits == [True]
+
+
+def test_with_a_tray_closing_hides_to_the_tray(make_app, qtbot):
+    fd = make_app(has_tray=True)
+    _start(fd, qtbot)
+    quits: list[bool] = []
+    fd.window.quit_requested.connect(lambda: quits.append(True))
+    fd.window.close()
+    assert not fd.window.isVisible() and quits == []
+    fd.tray.open_action.trigger()
+    assert fd.window.isVisible()
+
+
+def test_search_filters_the_list(make_app, qtbot):
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    qtbot.keyClicks(w.search, "kessler")
+    assert 0 < w.proxy.rowCount() < w.session_model.rowCount()
+    assert all("Kessler" in w.proxy.index(r, 2).data() for r in range(w.proxy.rowCount()))
+    w.status_filter.setCurrentIndex(2)  # escalated
+    assert all(w.proxy.index(r, 0).data().startswith("Escalat") for r in range(w.proxy.rowCount()))
+
+
+def test_keyboard_and_accessible_names(make_app, qtbot):
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    for widget in (w.search, w.table, w.panel.editor.edit, w.panel.visibility, w.panel.push_button, w.queue_view.table,
+                   w.panel.ticket_card.number, w.panel.time_entry):
+        assert widget.accessibleName(), widget
+    shortcuts = {a.shortcut().toString() for a in w.actions()}
+    assert {"Ctrl+1", "Ctrl+2", "Ctrl+F", "F5", "Ctrl+O", "Ctrl+Q"} <= shortcuts
+    # Tab walks from the ticket number through the panel to Push
+    chain, widget = [], w.panel.ticket_card.number
+    for _ in range(9):
+        chain.append(widget)
+        widget = widget.nextInFocusChain()
+        while not widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            widget = widget.nextInFocusChain()
+    assert w.panel.editor.edit in chain and w.panel.push_button in chain
+    assert chain.index(w.panel.editor.edit) < chain.index(w.panel.push_button)
