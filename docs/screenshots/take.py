@@ -1,6 +1,10 @@
 """Take the README's screenshots of the real window, in demo mode, under Xvfb.
 
-    xvfb-run -a -s "-screen 0 1440x900x24" uv run python docs/screenshots/take.py [OUT_DIR]
+    xvfb-run -a -s "-screen 0 1440x900x24" sh -c 'trayer --edge bottom --align right --widthtype pixel \
+        --width 120 --heighttype pixel --height 28 & sleep 1; uv run python docs/screenshots/take.py [OUT_DIR]'
+
+(trayer gives Xvfb a system tray, so the tray icon and its menu are real; without it the menu is
+grabbed on its own.)
 
 It starts FlowDesk's demo (the in-process sandbox), drives the window as a user would (select a
 session, push a note to a ticket that does not exist so one job fails, open the settings, open the tray
@@ -14,7 +18,6 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QTimer
-from PySide6.QtWidgets import QApplication
 
 
 def wait(ms: int) -> None:
@@ -50,8 +53,7 @@ def main() -> int:
         wait_for(lambda: w.session_model.rowCount() >= 12)
         wait(300)
         # 1. the main window with sessions, a session selected and its ticket looked up
-        w.select_session(next(r.id for r in fd.services.cache.list() if r.summary.startswith("Front desk")) if False else
-                         next(r.id for r in fd.services.cache.list() if (r.psa_ticket_id == 48211)))
+        w.select_session(next(r.id for r in fd.services.cache.list() if r.psa_ticket_id == 48211))
         wait_for(lambda: w.panel.ticket_card.ticket() is not None)
         wait(200)
         w.grab().save(str(out / "main-window.png"))
@@ -61,10 +63,12 @@ def main() -> int:
         wait_for(lambda: w.panel.ticket_card.ticket() is not None)
         cursor = w.panel.editor.edit.textCursor()
         doc = w.panel.editor.edit.document()
-        block = doc.find("PASSWORD REDACTED")
-        if not block.isNull():
-            w.panel.editor.edit.setTextCursor(block)
+        found = doc.find("PASSWORD REDACTED")
+        if not found.isNull():
+            found.clearSelection()
+            w.panel.editor.edit.setTextCursor(found)
             w.panel.editor.edit.centerCursor()
+        w.table.setFocus()
         wait(200)
         w.panel.grab().save(str(out / "editor-redactions.png"))
         # 3. the queue with a failed job: push a note to a ticket that does not exist
@@ -89,17 +93,39 @@ def main() -> int:
         wait(300)
         fd.settings_dialog.grab().save(str(out / "settings.png"))
         fd.settings_dialog.reject()
-        # 5. the tray menu (its actions; the icon itself needs a tray host such as trayer)
+        # 5. the tray icon and its menu (with a tray host such as trayer: the real thing, grabbed from the screen)
         if fd.tray is not None:
+            from PySide6.QtCore import QPoint
+            from PySide6.QtWidgets import QSystemTrayIcon
+
+            screen = app.primaryScreen()
+            w.hide()
+            icon = fd.tray.tray.geometry()
+            # 5a. the failure notification, as the tray shows it (Qt's own balloon on an XEmbed tray)
+            fd.tray.tray.showMessage(fd.tray.shown[-1].title, fd.tray.shown[-1].text,
+                                     QSystemTrayIcon.MessageIcon.Critical, 10000)
+            wait(600)
+            area = icon.adjusted(-560, -150, 0, 0)
+            screen.grabWindow(0, area.x(), area.y(), area.width(), area.height()).save(str(out / "tray-notification.png"))
+            fd.tray.tray.showMessage("", "", QSystemTrayIcon.MessageIcon.NoIcon, 1)  # hides the balloon
+            wait(300)
+            # 5b. the tray icon and its menu, opened above the icon
             menu = fd.tray.menu
+            size = menu.sizeHint()
+            menu.popup(QPoint(icon.right() - size.width(), icon.top() - size.height() - 6))
+            wait(600)
+            if os.environ.get("FLOWDESK_SHOTS_DEBUG"):
+                screen.grabWindow(0).save(str(out / "debug-screen.png"))
+            area = menu.geometry().united(icon).adjusted(-30, -12, 4, 4)
+            screen.grabWindow(0, area.x(), area.y(), area.width(), area.height()).save(str(out / "tray-menu.png"))
         else:
             from flowdesk.ui.tray import TrayController
 
             menu = TrayController(fd.controller, parent=w).menu
             fd.controller._publish_queue_status()
-        menu.popup(w.mapToGlobal(w.rect().center()))
-        wait(300)
-        menu.grab().save(str(out / "tray-menu.png"))
+            menu.popup(w.mapToGlobal(w.rect().center()))
+            wait(300)
+            menu.grab().save(str(out / "tray-menu.png"))
         menu.hide()
     finally:
         fd.shutdown()

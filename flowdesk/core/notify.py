@@ -50,7 +50,7 @@ def notifications_for(changes: Iterable[JobChange], level: str) -> list[Notifica
         out.append(
             Notification(
                 title=f"The {_noun(c.kind, 1)} for ticket #{c.ticket_id} failed to post",
-                text=reason + " Open FlowDesk to retry.",
+                text=reason + " Click to open it in FlowDesk.",
                 job_ids=(c.job_id,),
                 error=True,
                 detail=reason,
@@ -64,7 +64,7 @@ def notifications_for(changes: Iterable[JobChange], level: str) -> list[Notifica
         out.append(
             Notification(
                 title=f"{len(failed)} {what} failed to post",
-                text=f"Tickets {shown}. Open FlowDesk to see why and retry.",
+                text=f"Tickets {shown}. Click to see why in FlowDesk.",
                 job_ids=tuple(c.job_id for c in failed),
                 error=True,
                 detail=f"Tickets {shown}: the queue says why for each.",

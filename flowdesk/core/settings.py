@@ -18,6 +18,7 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,7 @@ class Settings(_Section):
     schema_version: int = SCHEMA_VERSION
     # the seed's push options (DEFAULT_SETTINGS), auto_push off
     auto_push: bool = False
+    auto_push_since: datetime | None = None  # only sessions that ended after auto-push was switched on
     auto_time_entry: bool = True
     time_rounding: TimeRounding = TimeRounding.QUARTER_HOUR
     note_visibility: Visibility = Visibility.INTERNAL

@@ -52,9 +52,11 @@ class SyncReport:
     since: datetime | None = None  # the updated_since sent
     pages: int = 0
     seconds: float = 0.0
+    changed_ids: list[str] = field(default_factory=list, compare=False)  # new or updated in the cache
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        d.pop("changed_ids")  # may be thousands of ids: the counts say it
         d["skipped"] = [{"id": sid, "reason": reason} for sid, reason in self.skipped]
         d["since"] = None if self.since is None else self.since.isoformat()
         return d
@@ -203,4 +205,5 @@ def _store(cache: SessionCache, results: list[_Fetched], report: SyncReport) -> 
     r = cache.upsert(good, source="api", replace_equal=True)
     report.inserted += r.inserted
     report.updated += r.updated
+    report.changed_ids.extend(r.changed_ids)
     report.unchanged += r.unchanged + r.skipped_older

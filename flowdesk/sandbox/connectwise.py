@@ -37,6 +37,8 @@ from flowdesk.sandbox.state import (
 )
 
 API_PREFIX_RX = re.compile(r"^/(?P<codebase>[^/]+/)apis/3\.0(?P<rest>/.*)?$", re.IGNORECASE)
+# ConnectWise's URL entry point for opening a record in the browser ("Open ticket in ConnectWise").
+OPENRECORD_RX = re.compile(r"^/v4_6_release/services/system_io/router/openrecord\.rails$", re.IGNORECASE)
 COMPANYINFO_RX = re.compile(r"^/login/companyinfo/(?P<company>[^/]+)/?$", re.IGNORECASE)
 GUID_RX = re.compile(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$")
 VERSION_IN_ACCEPT_RX = re.compile(r"version\s*=\s*([^\s;,]+)", re.IGNORECASE)
@@ -290,7 +292,7 @@ class ConnectWiseApp:
 
     @staticmethod
     def owns(path: str) -> bool:
-        return bool(COMPANYINFO_RX.match(path) or API_PREFIX_RX.match(path))
+        return bool(COMPANYINFO_RX.match(path) or API_PREFIX_RX.match(path) or OPENRECORD_RX.match(path))
 
     def decorate(self, resp: Response, request_id: str) -> None:
         """Every ConnectWise response carries these (ref §4 response headers)."""
@@ -304,6 +306,8 @@ class ConnectWiseApp:
         return fault_envelope(status)
 
     def handle(self, req: Request) -> Response:
+        if OPENRECORD_RX.match(req.path):
+            return self.ticket_page(req)
         m = COMPANYINFO_RX.match(req.path)
         if m:
             if req.method not in ("GET", "HEAD"):
@@ -334,6 +338,41 @@ class ConnectWiseApp:
                 return envelope(405, "MethodNotAllowed", f"The requested resource does not support http method '{req.method}'.")
             return not_found(f"No HTTP resource was found that matches the request URI '{req.path}'.")
         return handler(req, **groups)
+
+    def ticket_page(self, req: Request) -> Response:
+        """A plain page showing a ticket and its notes, where ConnectWise would show its ticket screen
+        (a browser is signed in to ConnectWise by its own session; the sandbox just shows the record)."""
+        import html
+
+        query = req.query
+        recid = _int(query.get("recid", ""))
+        kind = "project" if "project" in query.get("recordType", "").lower() else "service"
+        with self.state.cond:
+            ticket = copy.deepcopy(self._ticket(recid, kind)) if recid is not None else None
+            notes = copy.deepcopy(list(self.state.notes_by_ticket.get(recid or -1, [])))
+        if ticket is None:
+            return html_response(404, "Ticket not found")
+        esc = html.escape
+        rows = []
+        for n in sorted(notes, key=lambda n: n.get("id", 0), reverse=True):
+            where = ", ".join(k.replace("Flag", "") for k in ("detailDescriptionFlag", "internalAnalysisFlag", "resolutionFlag") if n.get(k))
+            rows.append(
+                f"<div class='note'><div class='meta'>#{n.get('id')} · {esc(str(n.get('createdBy', '')))} · "
+                f"{esc(str(n.get('dateCreated', '')))} · {esc(where)}</div><pre>{esc(str(n.get('text', '')))}</pre></div>"
+            )
+        body = (
+            "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+            f"<title>Ticket #{recid} — FlowDesk sandbox</title><style>"
+            "body{font-family:sans-serif;margin:2em;max-width:70em} .meta{color:#666;font-size:90%}"
+            " pre{white-space:pre-wrap;background:#f6f8fa;padding:.8em;border-radius:4px} .note{margin:1em 0}"
+            "</style></head><body>"
+            f"<p class='meta'>FlowDesk sandbox — what ConnectWise would show for this {kind} ticket</p>"
+            f"<h1>#{recid} {esc(str(ticket.get('summary', '')))}</h1>"
+            f"<p>{esc(str((ticket.get('company') or {}).get('name', '')))} · "
+            f"{esc(str((ticket.get('board') or {}).get('name', '')))} · {esc(str((ticket.get('status') or {}).get('name', '')))}</p>"
+            f"<h2>Notes ({len(rows)})</h2>{''.join(rows) or '<p>No notes yet.</p>'}</body></html>"
+        ).encode()
+        return Response(200, body, [("Content-Type", "text/html; charset=utf-8")])
 
     def _authorised(self, header: str | None) -> bool:
         """``Basic base64("{company}+{public}:{private}")``, ref §2."""

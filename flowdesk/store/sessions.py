@@ -15,7 +15,7 @@ from __future__ import annotations
 import builtins
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,6 +34,7 @@ class UpsertReport:
     unchanged: int = 0  # same version as the cached copy
     skipped_older: int = 0  # older than the cached copy
     skipped_invalid: int = 0  # no id: cannot be cached
+    changed_ids: list[str] = field(default_factory=list, compare=False)  # inserted or updated
 
     @property
     def changed(self) -> int:
@@ -224,7 +225,7 @@ class SessionCache:
                 "ON CONFLICT (id) DO UPDATE SET json = excluded.json",
                 raws,
             )
-        return UpsertReport(inserted, updated, unchanged, older, invalid)
+        return UpsertReport(inserted, updated, unchanged, older, invalid, list(winners))
 
     def get(self, session_id: str) -> Session | None:
         """The cached session, parsed again from its stored JSON."""

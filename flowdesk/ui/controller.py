@@ -73,6 +73,8 @@ class AppController(QObject):
         self.tasks.busy_changed.connect(self.busy_changed)
         self._job_states: dict[int, str] = {}
         self._changes: list[JobChange] = []
+        self.started_at = self.clock()
+        self._closed = False
         self.last_report: Any = None
         self._sending = False
         self._offline = False
@@ -107,6 +109,8 @@ class AppController(QObject):
         self.drain_timer.stop()
         self.push.stop()
         self.tasks.wait_for_done(5000)
+        # Signals the worker queued before it stopped may still be delivered: from now on they are ignored.
+        self._closed = True
 
     # -- sessions ------------------------------------------------------------------------------
     def session_rows(self) -> list[Any]:
@@ -190,12 +194,15 @@ class AppController(QObject):
         from flowdesk.push.prepare import PushRefused, prepare_note
 
         queued: list[int] = []
-        for session_id in getattr(report, "new_or_changed", ()):
+        since = self.settings.auto_push_since or self.started_at
+        for session_id in report.changed_ids:
             session = self.load_session(session_id)
             if session is None or session.psa_ticket_id is None:
                 continue
             if session.status not in ("resolved", "escalated") or session.posted_by_resolutionflow:
                 continue
+            if session.ended_at is None or session.ended_at < since:
+                continue  # switching auto-push on must never post a backlog of old sessions
             try:
                 preview = prepare_note(session, self.settings)
                 self.enqueue(preview, TicketRef(session.psa_ticket_id), time_entry=self.settings.time_entry_enabled)
@@ -239,10 +246,14 @@ class AppController(QObject):
         self.drain_now(fresh=True)
 
     def _on_drain_started(self) -> None:
+        if self._closed:
+            return
         self._sending = True
         self._publish_queue_status()
 
     def _on_drain_finished(self, report: Any) -> None:
+        if self._closed:
+            return
         self._sending = False
         self._flush_notifications()
         self._offline = report.stopped == "offline"
@@ -259,6 +270,8 @@ class AppController(QObject):
         self.drain_finished.emit(report)
 
     def _on_drain_failed(self, message: str) -> None:
+        if self._closed:
+            return
         self._sending = False
         self._flush_notifications()
         self.show_banner(Banner("queue", "warning", f"Not sending: {message}"))
@@ -281,6 +294,8 @@ class AppController(QObject):
         self.drain_timer.start(min(ms, MAX_TIMER_MS))
 
     def _on_job_changed(self, job: Any) -> None:
+        if self._closed:
+            return
         old = self._job_states.get(job.id)
         self._job_states[job.id] = job.state
         self.job_changed.emit(job)

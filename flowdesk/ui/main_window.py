@@ -246,6 +246,7 @@ class MainWindow(QMainWindow):
         c.banner_cleared.connect(self.banners.remove)
         c.ticket_loaded.connect(self._on_ticket_loaded)
         c.ticket_failed.connect(self._on_ticket_failed)
+        c.settings_changed.connect(self._on_settings_changed)
 
     # -- sessions ------------------------------------------------------------------------------
     def reload_sessions(self) -> None:
@@ -299,6 +300,17 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(0)
         self.search.setFocus()
         self.search.selectAll()
+
+    def _on_settings_changed(self) -> None:
+        """New defaults (visibility, steps, rounding, redaction): regenerate the note unless it was edited."""
+        panel = self.panel
+        if panel.session is not None and not panel.editor.is_edited():
+            session = panel.session
+            ticket_id = panel.ticket_card.ticket_id()
+            panel.show_session(session)
+            if ticket_id:
+                panel.ticket_card.set_ticket_id(ticket_id)
+                self._lookup_ticket(ticket_id)
 
     # -- tickets -------------------------------------------------------------------------------
     def _lookup_ticket(self, ticket_id: int | None) -> None:

@@ -416,7 +416,7 @@ class SessionSortFilterProxy(QAbstractProxyModel):
 class QueueTableModel(QAbstractTableModel):
     """Every push job, newest first: what, where, state in words, and the last error."""
 
-    COLUMNS = ("What", "Ticket", "State", "Attempts", "Last error", "Updated")
+    COLUMNS = ("What", "Ticket", "State", "Failures", "Last error", "Updated")
     WHAT, TICKET, STATE, ATTEMPTS, ERROR, UPDATED = range(6)
 
     def __init__(self, parent: QAbstractItemModel | None = None) -> None:

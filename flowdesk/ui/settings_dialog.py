@@ -348,6 +348,8 @@ class SettingsDialog(QDialog):
         s.include_diagnostic_steps = self.include_steps.isChecked()
         s.auto_time_entry = self.auto_time.isChecked()
         s.time_rounding = TimeRounding(self.rounding.currentData())
+        if self.auto_push.isChecked() and not s.auto_push:
+            s.auto_push_since = self.controller.clock()
         s.auto_push = self.auto_push.isChecked()
         s.redaction = {cat: box.isChecked() for cat, box in self.redaction_boxes.items()}
         s.notification_level = NotificationLevel(self.level.currentData())

@@ -44,6 +44,7 @@ class InstanceServer(QObject):
         self._server = QLocalServer(self)
         self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         self._server.newConnection.connect(self._on_connection)
+        self._sockets: list[QLocalSocket] = []
 
     def listen(self) -> bool:
         if self._server.listen(self.name):
@@ -58,12 +59,23 @@ class InstanceServer(QObject):
     def _on_connection(self) -> None:
         while self._server.hasPendingConnections():
             sock = self._server.nextPendingConnection()
-            sock.readyRead.connect(lambda s=sock: self._on_ready(s))
-            sock.disconnected.connect(sock.deleteLater)
+            # The server owns the socket and deletes it with itself; deleting it ourselves as well (a
+            # deleteLater on "disconnected") is a double delete waiting to happen.
+            self._sockets = [s for s in self._sockets if s.state() != QLocalSocket.LocalSocketState.UnconnectedState]
+            self._sockets.append(sock)
+            sock.readyRead.connect(self._on_ready)
+            if sock.bytesAvailable():
+                self._read(sock)
 
-    def _on_ready(self, sock: QLocalSocket) -> None:
+    def _on_ready(self) -> None:
+        sock = self.sender()
+        if isinstance(sock, QLocalSocket):
+            self._read(sock)
+
+    def _read(self, sock: QLocalSocket) -> None:
         if bytes(sock.readAll().data()).startswith(RAISE.strip()):
             self.raise_requested.emit()
+        sock.disconnectFromServer()
 
     def close(self) -> None:
         self._server.close()

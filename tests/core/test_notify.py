@@ -10,7 +10,8 @@ def change(job_id, new, old="sending", kind="note", ticket=48211, error="Connect
 def test_one_failure_one_notification_naming_ticket_and_reason():
     [n] = notifications_for([change(1, "failed")], "errors")
     assert n.error and n.job_ids == (1,)
-    assert "#48211" in n.title and "ConnectWise said no." in n.text and "retry" in n.text
+    assert "#48211" in n.title and "ConnectWise said no." in n.text and "FlowDesk" in n.text
+    assert n.detail == "ConnectWise said no."  # the in-window banner: no pointer to the window it is in
 
 
 def test_several_failures_together_are_coalesced():

@@ -522,3 +522,26 @@ def test_codebase_upgrade(sandbox: Sandbox, cw: httpx.Client, sandbox_admin: San
     assert new.status_code == 200
     assert new.headers["api-current-version"] == "2026.1"
     assert sandbox_admin.ledger()["notes"] == []
+
+
+def test_the_ticket_page_at_connectwises_url_entry_point(sandbox):
+    """"Open ticket in ConnectWise" lands here in the demo: the ticket and its notes, newest first."""
+    import httpx
+
+    from flowdesk.connectwise.account import ticket_url
+    from flowdesk.core.settings import ConnectWiseProfile
+
+    cw = sandbox.info.connectwise
+    profile = ConnectWiseProfile(site=cw.site, company=cw.company)
+    auth = httpx.BasicAuth(f"{cw.company}+{cw.public_key}", cw.private_key)
+    api = f"{cw.site}/v2025_1/apis/3.0"
+    headers = {"clientId": cw.client_id}
+    r = httpx.post(f"{api}/service/tickets/48211/notes", auth=auth, headers=headers,
+                   json={"text": "Line one <b>not bold</b>", "internalAnalysisFlag": True})
+    assert r.status_code == 201
+    page = httpx.get(ticket_url(profile, 48211))
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "#48211" in page.text and "Brightsmile Dental Group" in page.text
+    assert "Line one &lt;b&gt;not bold&lt;/b&gt;" in page.text  # escaped
+    assert httpx.get(ticket_url(profile, 31207, "project")).status_code == 200
+    assert httpx.get(ticket_url(profile, 31207, "service")).status_code == 404

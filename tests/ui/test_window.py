@@ -296,3 +296,91 @@ def test_keyboard_and_accessible_names(make_app, qtbot):
             widget = widget.nextInFocusChain()
     assert w.panel.editor.edit in chain and w.panel.push_button in chain
     assert chain.index(w.panel.editor.edit) < chain.index(w.panel.push_button)
+
+
+def _sign_in_to_sandbox_rf(fd: Any, sandbox: Any) -> None:
+    from flowdesk.resolutionflow.account import sign_in
+
+    rf = sandbox.info.resolutionflow
+    sign_in(rf.url, rf.email, rf.password, store=fd.services.credentials)
+    fd.services.settings.resolutionflow.url = rf.url
+    fd.services.settings.resolutionflow.email = rf.email
+
+
+@pytest.mark.parametrize("auto_push", [False, True])
+def test_auto_push_queues_new_closed_sessions_and_announces_once(make_app, qtbot, sandbox, auto_push):
+    from datetime import UTC, datetime
+
+    fd = make_app()
+    _start(fd, qtbot)
+    # a fresh cache: what a refresh brings in counts as "arrived"
+    for row in fd.services.cache.list():
+        fd.services.cache.delete(row.id)
+    fd.services.settings.auto_push = auto_push
+    fd.services.settings.auto_push_since = datetime(2026, 11, 19, tzinfo=UTC)
+    _sign_in_to_sandbox_rf(fd, sandbox)
+    infos: list[str] = []
+    fd.controller.info.connect(infos.append)
+    with qtbot.waitSignal(fd.controller.sessions_reloaded, timeout=15000):
+        fd.controller.refresh_sessions()
+    jobs = [j for j in fd.services.outbox.list() if j.kind == "note"]
+    if not auto_push:
+        assert jobs == [] and infos == []  # the default: nothing leaves without Push
+        return
+    expected = set()
+    for row in fd.services.cache.list():
+        s = fd.services.cache.get(row.id)
+        if (s.status in ("resolved", "escalated") and s.psa_ticket_id and not s.posted_by_resolutionflow
+                and s.ended_at and s.ended_at >= fd.services.settings.auto_push_since):
+            expected.add(s.id)
+    assert expected and {j.session_id for j in jobs} == expected
+    assert len(infos) == 1 and infos[0].startswith(f"Auto-push queued {len(expected)} note")
+    # a second refresh brings nothing new: nothing more is queued or announced
+    with qtbot.waitSignal(fd.controller.sessions_reloaded, timeout=15000):
+        fd.controller.refresh_sessions()
+    assert len([j for j in fd.services.outbox.list() if j.kind == "note"]) == len(expected) and len(infos) == 1
+
+
+def test_a_second_launch_raises_the_first(qtbot, tmp_path):
+    from flowdesk.ui.single_instance import InstanceServer, ask_running_instance_to_raise, server_name
+
+    name = server_name(str(tmp_path / "data"))
+    server = InstanceServer(name)
+    assert server.listen()
+    try:
+        with qtbot.waitSignal(server.raise_requested, timeout=5000):
+            assert ask_running_instance_to_raise(name)
+    finally:
+        server.close()
+    assert not ask_running_instance_to_raise(name, timeout_ms=200)  # nobody listening: start normally
+
+
+def test_a_second_flowdesk_process_hands_over_to_the_first(qtbot, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from flowdesk.ui.single_instance import InstanceServer, server_name
+
+    data_dir = AppPaths.from_env().data_dir
+    server = InstanceServer(server_name(str(data_dir)))
+    assert server.listen()
+    try:
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+        with qtbot.waitSignal(server.raise_requested, timeout=30000):
+            proc = subprocess.Popen([sys.executable, "-m", "flowdesk"], env=env, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        server.close()
+    assert proc.returncode == 0
+    assert "already running" in err and out == ""
+
+
+def test_tray_icons_for_every_state(qapp):
+    from flowdesk.ui.icons import TRAY_STATES, app_icon, state_icon
+
+    assert not app_icon().isNull()
+    images = {s: state_icon(s).pixmap(32, 32).toImage() for s in TRAY_STATES}
+    assert all(not img.isNull() for img in images.values())
+    assert len({bytes(img.constBits()) for img in images.values()}) == len(TRAY_STATES)  # each looks different
