@@ -101,7 +101,7 @@ class MainWindow(QMainWindow):
         header.setSortIndicator(SessionTableModel.DATE, Qt.SortOrder.DescendingOrder)
         fm = self.fontMetrics()
         for col, sample in ((0, "Escalation requested"), (1, "#000000"), (2, "Brightsmile Dental"),
-                            (4, "2026-11-18 14:40"), (5, "10h 00m"), (6, "Retrying 14:05")):
+                            (4, "28 Nov 14:40"), (5, "10h 00m"), (6, "Retrying 14:05")):
             self.table.setColumnWidth(col, fm.horizontalAdvance(sample) + 18)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
         self.proxy.modelReset.connect(self._restore_selection)
@@ -131,7 +131,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.panel)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([760, 640])
+        self.splitter.setSizes([800, 600])
 
         # -- queue tab ----------------------------------------------------------------------
         self.queue_view = QueueView(self.queue_model, self)

@@ -68,6 +68,17 @@ def local_time(dt: datetime | None, *, with_date: bool = True) -> str:
     return local.strftime("%Y-%m-%d %H:%M") if with_date else local.strftime("%H:%M")
 
 
+def short_time(dt: datetime | None, now: datetime | None = None) -> str:
+    """For the list: ``18 Nov 14:40`` this year, ``2025-11-18`` before (the full time is in the tooltip)."""
+    if dt is None:
+        return ""
+    local = dt.astimezone()
+    current = (now or datetime.now(local.tzinfo)).astimezone(local.tzinfo)
+    if local.year == current.year:
+        return f"{local.day} {local.strftime('%b')} {local.strftime('%H:%M')}"
+    return local.strftime("%Y-%m-%d")
+
+
 def status_label(status: str | None) -> str:
     if not status:
         return "Unknown"
@@ -142,7 +153,7 @@ class SessionTableModel(QAbstractTableModel):
             f"#{r.psa_ticket_id}" if r.psa_ticket_id else "—",
             r.client_name or "",
             r.summary or "(no summary)",
-            local_time(when),
+            short_time(when),
             dur,
             push.text if push else "",
         )
@@ -231,6 +242,10 @@ class SessionTableModel(QAbstractTableModel):
                 return p.tooltip or None if p else None
             if col == self.TICKET and not r.psa_ticket_id:
                 return "No ConnectWise ticket is linked to this session"
+            if col == self.DATE:
+                return local_time(r.ended_at or r.updated_at or r.created_at) or None
+            if col == self.CLIENT:
+                return r.client_name or None
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == self.STATUS:
