@@ -61,7 +61,6 @@ def main() -> int:
         sid = next(r.id for r in fd.services.cache.list() if r.psa_ticket_id == 48405)
         w.select_session(sid)
         wait_for(lambda: w.panel.ticket_card.ticket() is not None)
-        cursor = w.panel.editor.edit.textCursor()
         doc = w.panel.editor.edit.document()
         found = doc.find("PASSWORD REDACTED")
         if not found.isNull():

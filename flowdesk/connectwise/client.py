@@ -23,7 +23,6 @@ import base64
 import json
 import math
 import re
-import socket
 import ssl
 import threading
 from collections.abc import Iterator
@@ -76,6 +75,9 @@ from flowdesk.connectwise.site import (
     normalise_site,
     site_host,
 )
+from flowdesk.http_common import causes as _causes
+from flowdesk.http_common import connect_reason as _connect_reason
+from flowdesk.http_common import ssl_context
 from flowdesk.logs import get_logger, register_secret
 
 log = get_logger("connectwise")
@@ -138,7 +140,7 @@ class ConnectWiseClient:
         self._accept = ACCEPT
         self._timeout = timeout or DEFAULT_TIMEOUT
         if transport is None:
-            transport = httpx.HTTPTransport(verify=_ssl_context(ca_file), retries=CONNECT_RETRIES)
+            transport = httpx.HTTPTransport(verify=ssl_context(ca_file, SiteConfigError), retries=CONNECT_RETRIES)
         self._http = httpx.Client(
             transport=transport, timeout=self._timeout, follow_redirects=False, trust_env=False
         )
@@ -674,45 +676,6 @@ def _older_api_version(response: httpx.Response, accept: str) -> str | None:
     if t >= (int(ours.group(1)), int(ours.group(2))):
         return None
     return f"{t[0]}.{t[1]}"
-
-
-def _ssl_context(ca_file: str | None) -> ssl.SSLContext:
-    """Certificate verification always on: the system's trust store, or the given CA bundle."""
-    if not ca_file:
-        return ssl.create_default_context()
-    try:
-        return ssl.create_default_context(cafile=ca_file)
-    except (OSError, ssl.SSLError, ValueError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-        raise SiteConfigError(f"Cannot use the CA file {ca_file}: {reason}") from None
-
-
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-def _connect_reason(exc: httpx.HTTPError, chain: list[BaseException]) -> str:
-    if isinstance(exc, httpx.ConnectTimeout):
-        return "the connection timed out"
-    if isinstance(exc, httpx.PoolTimeout):
-        return "no connection became free in time"
-    if isinstance(exc, httpx.ProxyError):
-        return "the proxy refused the connection"
-    if any(isinstance(e, socket.gaierror) for e in chain) or "name or service not known" in str(exc).lower():
-        return "its name could not be resolved (DNS)"
-    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in str(exc).lower():
-        return "the connection was refused"
-    if any(isinstance(e, TimeoutError | socket.timeout) for e in chain):
-        return "the connection timed out"
-    text = str(exc).lower()
-    if "unreachable" in text:
-        return "the network is unreachable"
-    return "the connection failed"
 
 
 def _seconds(value: float | None) -> str:

@@ -18,10 +18,9 @@ the ``except`` block that caught the transport error, so neither ``__cause__`` n
 
 from __future__ import annotations
 
-import email.utils
-import math
-from datetime import UTC, datetime
 from typing import Any, ClassVar
+
+from flowdesk.http_common import parse_retry_after  # noqa: F401 (callers import it with the errors)
 
 # ConnectWise's own words for the security-role rights FlowDesk needs ("Module › Function: Level").
 RIGHT_SERVICE_NOTES = "Service Desk › Service Tickets: Add"
@@ -158,26 +157,3 @@ ERROR_CLASSES: tuple[type[ConnectWiseError], ...] = (
     Ambiguous,
 )
 
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """``Retry-After`` as seconds from now: delta-seconds or an HTTP-date; None when absent or unreadable."""
-    if value is None:
-        return None
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        seconds = float(text)
-    except ValueError:
-        pass
-    else:
-        return max(0.0, seconds) if math.isfinite(seconds) else None
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
+from flowdesk.http_common import is_loopback
+
 
 class SiteConfigError(ValueError):
     """The ConnectWise address, company or CA file cannot be used as given (a settings problem)."""
@@ -24,17 +26,6 @@ _DEFAULT_PORTS = {"https": 443, "http": 80}
 _HOST_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _CODEBASE = re.compile(r"^[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*$")
 DEFAULT_CODEBASE = "v4_6_release/"  # on-premise servers, and the fallback when companyinfo has none
-
-
-def is_loopback(host: str) -> bool:
-    """127.0.0.0/8, ::1 and ``localhost``: the only hosts FlowDesk talks to without TLS."""
-    host = host.strip("[]").lower().rstrip(".")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _check_host(host: str, typed: str) -> str:

@@ -36,7 +36,6 @@ import base64
 import binascii
 import json
 import math
-import socket
 import ssl
 import threading
 import time
@@ -49,6 +48,9 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from flowdesk.core.models import Session, SessionFormatError, parse_session
+from flowdesk.http_common import causes as _causes
+from flowdesk.http_common import connect_reason as _connect_reason
+from flowdesk.http_common import is_loopback, parse_retry_after, ssl_context
 from flowdesk.logs import get_logger, mask_secrets, register_secret
 from flowdesk.resolutionflow.errors import (
     CACHE_KEPT,
@@ -155,19 +157,6 @@ class _Op:
 # ---------------------------------------------------------------------------------------- addresses
 
 
-def is_loopback(host: str) -> bool:
-    """127.0.0.0/8, ::1 and ``localhost``: the only hosts FlowDesk talks to without TLS."""
-    import ipaddress
-
-    host = host.strip("[]").lower().rstrip(".")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def normalise_base_url(url: str) -> str:
     """``https://host[:port][/prefix]`` from what the engineer typed (``api.resolutionflow.com``,
     ``https://api.resolutionflow.com/api/v1/``, ...): no scheme means https, a trailing ``/api/v1`` and
@@ -210,17 +199,6 @@ def normalise_base_url(url: str) -> str:
     if port is not None and port != {"https": 443, "http": 80}[scheme]:
         netloc += f":{port}"
     return f"{scheme}://{netloc}{path}"
-
-
-def _ssl_context(ca_file: str | None) -> ssl.SSLContext:
-    """Certificate verification always on: the system's trust store, or the given CA bundle."""
-    if not ca_file:
-        return ssl.create_default_context()
-    try:
-        return ssl.create_default_context(cafile=ca_file)
-    except (OSError, ssl.SSLError, ValueError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-        raise ResolutionFlowConfigError(f"Cannot use the CA file {ca_file}: {reason}") from None
 
 
 # ---------------------------------------------------------------------------------------- tokens
@@ -293,7 +271,7 @@ class ResolutionFlowClient:
         self._host = urlsplit(self._base).netloc
         self._timeout = timeout or DEFAULT_TIMEOUT
         if transport is None:
-            transport = httpx.HTTPTransport(verify=_ssl_context(ca_file), retries=CONNECT_RETRIES)
+            transport = httpx.HTTPTransport(verify=ssl_context(ca_file, ResolutionFlowConfigError), retries=CONNECT_RETRIES)
         self._http = httpx.Client(transport=transport, timeout=self._timeout, follow_redirects=False, trust_env=False)
         self._on_tokens = on_tokens
         self._login = login
@@ -922,46 +900,6 @@ def _looks_like_bad_credentials(response: httpx.Response) -> bool:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        import email.utils
-
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        return max(0.0, (when - datetime.now(UTC)).total_seconds())
-    return max(0.0, seconds) if math.isfinite(seconds) else None
+    return parse_retry_after(response.headers.get("Retry-After"))
 
 
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-def _connect_reason(exc: httpx.HTTPError, chain: list[BaseException]) -> str:
-    if isinstance(exc, httpx.ConnectTimeout):
-        return "the connection timed out"
-    if isinstance(exc, httpx.PoolTimeout):
-        return "no connection became free in time"
-    if isinstance(exc, httpx.ProxyError):
-        return "the proxy refused the connection"
-    if any(isinstance(e, socket.gaierror) for e in chain) or "name or service not known" in str(exc).lower():
-        return "its name could not be resolved (DNS)"
-    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in str(exc).lower():
-        return "the connection was refused"
-    if any(isinstance(e, TimeoutError | socket.timeout) for e in chain):
-        return "the connection timed out"
-    if "unreachable" in str(exc).lower():
-        return "the network is unreachable"
-    return "the connection failed"
