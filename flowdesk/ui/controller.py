@@ -29,6 +29,7 @@ log = get_logger("ui")
 # QTimer takes a 32-bit millisecond interval; re-arm at least hourly so a clock change or a long sleep
 # never leaves a due job waiting (the timer measures monotonic time, which stops while suspended).
 MAX_TIMER_MS = 60 * 60 * 1000
+USER_PAUSE = "Sending paused by you."
 
 
 @dataclass(frozen=True)
@@ -261,6 +262,8 @@ class AppController(QObject):
         if report.blocked:
             why = next(iter(report.blocked.values()))
             self.show_banner(Banner("queue", "error", f"Pushes are waiting: {why}", "Open Settings", "settings"))
+        elif report.paused == USER_PAUSE:
+            self.show_banner(Banner("queue", "info", "Sending is paused: pushes wait until you resume.", "Resume", "resume"))
         elif report.paused:
             self.show_banner(Banner("queue", "warning", report.paused, "Open Settings", "settings"))
         else:
@@ -363,11 +366,13 @@ class AppController(QObject):
     def set_paused(self, paused: bool) -> None:
         outbox = self.services.outbox
         if paused:
-            outbox.pause("Sending paused by you.")
+            outbox.pause(USER_PAUSE)
             self.drain_timer.stop()
+            self.show_banner(Banner("queue", "info", "Sending is paused: pushes wait until you resume.", "Resume", "resume"))
         else:
             outbox.resume()
-            self.drain_now()
+            self.clear_banner("queue")
+            self.drain_now(fresh=True)
         self._publish_queue_status()
 
     def is_paused(self) -> bool:

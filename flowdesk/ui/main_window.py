@@ -466,6 +466,8 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentWidget(self.queue_view)
         elif action_id == "retry_failed":
             self.retry_all_failed()
+        elif action_id == "resume":
+            self.controller.set_paused(False)
 
     def show_and_raise(self) -> None:
         if self.isMinimized():

@@ -241,6 +241,8 @@ def test_no_tray_closing_with_pending_work_asks_and_stays(make_app, qtbot, sandb
     _start(fd, qtbot)
     assert fd.tray is None and fd.banner_notifications is not None
     fd.controller.set_paused(True)
+    qtbot.waitUntil(lambda: fd.window.banners.banner("queue") is not None, timeout=15000)
+    assert fd.window.banners.banner("queue").action == "Resume"
     _select(fd, qtbot, TICKET)
     fd.window.push_current()
     asked: list[str] = []
@@ -384,3 +386,63 @@ def test_tray_icons_for_every_state(qapp):
     images = {s: state_icon(s).pixmap(32, 32).toImage() for s in TRAY_STATES}
     assert all(not img.isNull() for img in images.values())
     assert len({bytes(img.constBits()) for img in images.values()}) == len(TRAY_STATES)  # each looks different
+
+
+def test_keyring_trouble_shows_as_an_actionable_banner(make_app, qtbot, sandbox_admin):
+    from keyring.backends import fail
+
+    fd = make_app()
+    fd.services.credentials = CredentialStore(backend=fail.Keyring())
+    fd.controller.set_paused(True)
+    _start(fd, qtbot)
+    _select_without_ticket_lookup(fd, TICKET)
+    fd.window.push_current()
+    fd.controller.set_paused(False)
+    qtbot.waitUntil(lambda: (b := fd.window.banners.banner("queue")) is not None and b.level == "error", timeout=15000)
+    banner = fd.window.banners.banner("queue")
+    assert "keyring" in banner.text.lower() and "GNOME Keyring" in banner.text  # says what to install
+    assert banner.action == "Open Settings"
+    assert sandbox_admin.ledger()["notes"] == []
+    assert all(j.state == "pending" for j in fd.services.outbox.list())  # nothing lost, nothing burned
+
+
+def _select_without_ticket_lookup(fd: Any, ticket_id: int) -> None:
+    row = next(r for r in fd.services.cache.list() if r.psa_ticket_id == ticket_id)
+    assert fd.window.select_session(row.id)
+
+
+def test_the_drain_timer_is_armed_for_the_next_due_job(make_app, qtbot, sandbox_admin):
+    fd = make_app()
+    _start(fd, qtbot)
+    assert not fd.controller.drain_timer.isActive()  # an empty queue: no timer at all
+    _select(fd, qtbot, TICKET)
+    sandbox_admin.add_fault(method="POST", path=CW_NOTES, status=429, retry_after=600, times=1)
+    fd.window.push_current()
+    job = _wait_state(fd, qtbot, "retry_wait")
+    qtbot.waitUntil(lambda: fd.controller.drain_timer.isActive(), timeout=5000)
+    remaining = fd.controller.drain_timer.remainingTime() / 1000
+    assert 560 < remaining <= 600, remaining  # Retry-After (10 min) beats the 5-minute schedule
+    assert job.next_attempt_at is not None
+    # the timer firing drains (nothing is due yet, so nothing is sent)
+    with qtbot.waitSignal(fd.controller.drain_finished, timeout=15000):
+        fd.controller.drain_timer.timeout.emit()
+    assert sandbox_admin.ledger()["notes"] == []
+
+
+@pytest.mark.parametrize("event", ["network_online", "resumed"])
+def test_network_back_and_wake_drain_at_once(make_app, qtbot, sandbox_admin, event):
+    fd = make_app()
+    _start(fd, qtbot)
+    _select(fd, qtbot, TICKET)
+    sandbox_admin.add_fault(method="POST", path=CW_NOTES, status=429, retry_after=600, times=1)
+    fd.window.push_current()
+    note = _wait_state(fd, qtbot, "retry_wait")
+    # due again (as if its wait were over), but the drainer still leaves the rate-limited site alone...
+    fd.services.outbox.retry(note.id)
+    with qtbot.waitSignal(fd.controller.drain_finished, timeout=15000):
+        fd.controller.drain_now()
+    assert sandbox_admin.ledger()["notes"] == []
+    # ...until the network comes back or the machine wakes: that drains at once, hold-offs forgotten
+    with qtbot.waitSignal(fd.controller.job_changed, check_params_cb=lambda j: j.kind == "time_entry" and j.state == "sent", timeout=15000):
+        getattr(fd.system_events, event).emit()
+    assert len(sandbox_admin.ledger()["notes"]) == 1
