@@ -93,7 +93,7 @@ def keyring_facts() -> dict[str, Any]:
     name = CredentialStore().backend_name()
     try:
         backend = keyring.get_keyring()
-        priority = float(backend.priority)  # type: ignore[arg-type]
+        priority = float(backend.priority)
     except Exception:  # noqa: BLE001 - a diagnostic must not fail
         return {"backend": name, "real": False, "priority": None}
     module = type(backend).__module__
