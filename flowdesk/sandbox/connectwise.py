@@ -188,7 +188,7 @@ def list_response(
             )
         keys.append((words[0], direction == "desc"))
     for path, desc in reversed(keys):
-        records = sorted(records, key=lambda r, p=path: _sort_key(cond.lookup(r, p)), reverse=desc)
+        records = sorted(records, key=lambda r, p=path: _sort_key(cond.lookup(r, p)), reverse=desc)  # type: ignore[misc]
 
     page_size_raw = req.query_ci("pageSize")
     page_raw = req.query_ci("page")
@@ -525,7 +525,7 @@ class ConnectWiseApp:
 
     def _ticket(self, tid: int, kind: str) -> dict[str, Any] | None:
         t = self.state.tickets.get(tid)
-        if t is None or KIND_BY_TYPE.get(t.get("recordType")) != kind:
+        if t is None or KIND_BY_TYPE.get(str(t.get("recordType"))) != kind:
             return None
         return t
 

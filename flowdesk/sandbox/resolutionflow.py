@@ -176,6 +176,7 @@ class ResolutionFlowApp:
                 return validation_error(["body", name], "missing", "Field required", None)
             if not isinstance(value, str):
                 return validation_error(["body", name], "string_type", "Input should be a valid string", value)
+        assert isinstance(email, str) and isinstance(password, str)  # checked just above
         s = self.state.secrets
         ok_email = hmac.compare_digest(email.strip().lower().encode(), s.rf_email.lower().encode())
         ok_password = hmac.compare_digest(password.encode(), s.rf_password.encode())
@@ -203,7 +204,7 @@ class ResolutionFlowApp:
             return detail(401, "invalid_refresh_token")
         jti = claims.get("jti")
         with self.state.cond:
-            record = self.state.refresh_tokens.get(jti)
+            record = self.state.refresh_tokens.get(str(jti))
             if record is None or record["revoked"]:
                 return detail(401, "invalid_refresh_token")
             exp = claims.get("exp")
@@ -225,7 +226,7 @@ class ResolutionFlowApp:
             if isinstance(token, str):
                 try:
                     claims = jwt.decode(token, key)
-                    rec = self.state.refresh_tokens.get(claims.get("jti"))
+                    rec = self.state.refresh_tokens.get(str(claims.get("jti")))
                     if rec is not None:
                         rec["revoked"] = True
                 except jwt.TokenError:

@@ -255,13 +255,13 @@ def history_notes(tickets: dict[int, dict[str, Any]], sessions: list[dict[str, A
     rf_member = _member_ref("ResolutionFlowAPI", 212, "ResolutionFlow API")
     for s in sessions:
         ext = s.get("resolution_note_external_id")
-        tid = s.get("psa_ticket_id")
-        if ext and str(ext).isdigit() and isinstance(tid, int) and tid in tickets:
+        ticket_id = s.get("psa_ticket_id")
+        if ext and str(ext).isdigit() and isinstance(ticket_id, int) and ticket_id in tickets:
             posted = s.get("resolution_note_posted_at") or "2026-11-01T00:00:00Z"
             notes.append(
                 {
                     "id": int(ext),
-                    "ticketId": tid,
+                    "ticketId": ticket_id,
                     "text": s.get("resolution_note_markdown") or "",
                     "detailDescriptionFlag": False,
                     "internalAnalysisFlag": False,

@@ -32,7 +32,7 @@ CW_API_PATHS = "*/apis/3.0/*"
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """Keys held in this process only (the demo without an OS keyring)."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
         super().__init__()

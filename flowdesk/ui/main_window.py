@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from flowdesk import APP_NAME, __version__
-from flowdesk.connectwise.bodies import TicketRef
+from flowdesk.connectwise.bodies import TicketKind, TicketRef
 from flowdesk.core.redact import RedactionError
 from flowdesk.push.prepare import PushRefused, prepare_note
 from flowdesk.ui.banner import BannerStack
@@ -381,7 +381,7 @@ class MainWindow(QMainWindow):
             "Closed ticket", f"Ticket #{ticket_id} is closed. Add the note anyway?", "Add note"
         ):
             return
-        kind = ticket.ref.kind if ticket is not None else "service"
+        kind: TicketKind = ticket.ref.kind if ticket is not None else "service"
         time_entry = panel.time_entry.isEnabled() and panel.time_entry.isChecked()
         try:
             jobs = self.controller.enqueue(preview, TicketRef(ticket_id, kind), time_entry=time_entry)

@@ -20,6 +20,7 @@ from PySide6.QtCore import (
     QAbstractProxyModel,
     QAbstractTableModel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     Qt,
 )
@@ -124,7 +125,7 @@ class SessionTableModel(QAbstractTableModel):
     COLUMNS = ("Status", "Ticket", "Client", "Summary", "Date", "Duration", "Push")
     STATUS, TICKET, CLIENT, SUMMARY, DATE, DURATION, PUSH = range(7)
 
-    def __init__(self, parent: QAbstractItemModel | None = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[Any] = []
         self._push: dict[str, PushSummary] = {}
@@ -268,7 +269,7 @@ class SessionTableModel(QAbstractTableModel):
 class SessionSortFilterProxy(QAbstractProxyModel):
     """Search, status filter and sorting over a ``SessionTableModel``, one Python pass per change."""
 
-    def __init__(self, parent: QAbstractItemModel | None = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._map: list[int] = []  # proxy row -> source row
         self._inverse: list[int] = []  # source row -> proxy row or -1
@@ -434,7 +435,7 @@ class QueueTableModel(QAbstractTableModel):
     COLUMNS = ("What", "Ticket", "State", "Failures", "Last error", "Updated")
     WHAT, TICKET, STATE, ATTEMPTS, ERROR, UPDATED = range(6)
 
-    def __init__(self, parent: QAbstractItemModel | None = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._jobs: list[Any] = []
         self._row_of: dict[int, int] = {}

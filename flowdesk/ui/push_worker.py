@@ -90,22 +90,22 @@ class PushThread(QObject):
     def __init__(self, worker: PushWorker, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.worker = worker
-        self.thread = QThread(self)
-        self.thread.setObjectName("flowdesk-push")
-        worker.moveToThread(self.thread)
+        self.qthread = QThread(self)
+        self.qthread.setObjectName("flowdesk-push")
+        worker.moveToThread(self.qthread)
         self.drain_requested.connect(worker.drain)
         self.reset_requested.connect(worker.reset_client)
-        self.thread.finished.connect(worker.deleteLater)
+        self.qthread.finished.connect(worker.deleteLater)
 
     def start(self) -> None:
-        self.thread.start()
+        self.qthread.start()
 
     def stop(self, wait_ms: int = 10_000) -> bool:
         self.worker.request_stop()
-        if self.thread.isRunning():
+        if self.qthread.isRunning():
             QMetaObject.invokeMethod(self.worker, "close", Qt.ConnectionType.BlockingQueuedConnection)
-        self.thread.quit()
-        finished = self.thread.wait(wait_ms)
+        self.qthread.quit()
+        finished = self.qthread.wait(wait_ms)
         if not finished:
             log.warning("the push thread did not stop within %d ms", wait_ms)
         return finished

@@ -157,6 +157,8 @@ class QueueView(QWidget):
             return
         self.table.selectRow(idx.row())
         job = self.current_job()
+        if job is None:
+            return
         menu = QMenu(self)
         retry = QAction("Retry", menu)
         retry.setEnabled(job.state in RETRYABLE)

@@ -126,12 +126,12 @@ class SessionPanel(QWidget):
         self.title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
         # Keyboard order: ticket → format → steps → note → visibility → time → changes → reset → push.
-        order = [
+        order: list[QWidget] = [
             self.ticket_card.number, self.format_box, self.steps_box, self.editor.edit, self.visibility,
             self.time_entry, self.diff_button, self.reset_button, self.push_button,
         ]
-        for a, b in zip(order, order[1:], strict=False):
-            QWidget.setTabOrder(a, b)
+        for first, second in zip(order, order[1:], strict=False):
+            QWidget.setTabOrder(first, second)
         self.show_session(None)
 
     @property

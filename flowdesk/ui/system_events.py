@@ -24,7 +24,7 @@ class SystemEvents(QObject):
 
     def __init__(self, parent: QObject | None = None, *, wake_check: bool = True) -> None:
         super().__init__(parent)
-        self._network = None
+        self._network: object | None = None
         self._online: bool | None = None
         self._watch_network()
         self._logind = self._watch_logind()
@@ -74,7 +74,7 @@ class SystemEvents(QObject):
                     "org.freedesktop.login1.Manager",
                     "PrepareForSleep",
                     self,
-                    "1on_prepare_for_sleep(bool)",
+                    b"1on_prepare_for_sleep(bool)",
                 )
             )
         except Exception as exc:
