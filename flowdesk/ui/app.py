@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from typing import Any
 
-from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import QEvent, QObject, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from flowdesk import APP_ID, APP_NAME, __version__
@@ -15,6 +17,30 @@ from flowdesk.paths import AppPaths
 
 log = get_logger("ui")
 qt_log = get_logger("ui.qt")
+
+# Benchmark hook (bench/startup.py): when set, the app prints "flowdesk-first-paint <time.monotonic()>" on
+# stdout once the session list has been painted for the first time, then quits as if Quit was chosen.
+FIRST_PAINT_ENV = "FLOWDESK_EXIT_AFTER_FIRST_PAINT"
+FIRST_PAINT_MARK = "flowdesk-first-paint"
+
+
+class _FirstPaintProbe(QObject):
+    """Reports the end of the first paint pass that painted ``widget``, then quits the app."""
+
+    def __init__(self, widget: Any) -> None:
+        super().__init__(widget)
+        self._widget = widget
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Paint:
+            self._widget.removeEventFilter(self)
+            QTimer.singleShot(0, self._report)  # runs once this whole paint pass is done
+        return False
+
+    def _report(self) -> None:
+        print(f"{FIRST_PAINT_MARK} {time.monotonic():.6f}", flush=True)
+        QApplication.quit()
 
 
 def _qt_message(mode: QtMsgType, context: Any, message: str) -> None:
@@ -143,6 +169,8 @@ def run(ctx: Context, *, demo: bool = False) -> int:
     app.setQuitOnLastWindowClosed(not flowdesk.has_tray)
     if instance is not None:
         instance.raise_requested.connect(flowdesk.window.show_and_raise)
+    if os.environ.get(FIRST_PAINT_ENV):
+        _FirstPaintProbe(flowdesk.window.table.viewport())
     flowdesk.start()
     try:
         return app.exec()
