@@ -1,0 +1,107 @@
+"""Qt measuring tools for the benchmark children: when paint passes end, event-loop heartbeats, waiting."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from PySide6.QtCore import QElapsedTimer, QEvent, QEventLoop, QObject, Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+
+class PaintClock(QObject):
+    """Notes when each paint pass that touched one of ``widgets`` has finished.
+
+    A Paint event on a watched widget posts a zero timer; it fires once the whole synchronous paint pass
+    (every dirty widget of the window, then the flush) is done, and records ``perf_counter()``."""
+
+    def __init__(self, widgets: Iterable[Any]) -> None:
+        super().__init__()
+        self.ends: list[float] = []
+        self._armed = False
+        for w in widgets:
+            w.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Paint and not self._armed:
+            self._armed = True
+            QTimer.singleShot(0, self._done)
+        return False
+
+    def _done(self) -> None:
+        self._armed = False
+        self.ends.append(time.perf_counter())
+
+    def last_since(self, t0: float) -> float | None:
+        """Seconds from ``t0`` to the end of the last paint pass after it, or None when nothing was painted."""
+        after = [t for t in self.ends if t >= t0]
+        return (after[-1] - t0) if after else None
+
+
+def spin(ms: int) -> None:
+    """Run the event loop for ``ms`` milliseconds."""
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def wait_until(cond: Callable[[], bool], timeout_ms: int, step_ms: int = 10) -> bool:
+    """Run the event loop until ``cond()`` holds (checked every ``step_ms``) or the time is up."""
+    t = QElapsedTimer()
+    t.start()
+    while not cond():
+        if t.elapsed() > timeout_ms:
+            return False
+        spin(step_ms)
+    return True
+
+
+def timed_interaction(clock: PaintClock, action: Callable[[], None], settle_ms: int) -> float:
+    """Milliseconds from just before ``action()`` to the end of the last paint pass it caused (the event loop
+    runs ``settle_ms`` after the action, so deferred layouts and their repaints are included)."""
+    QApplication.processEvents()
+    t0 = time.perf_counter()
+    action()
+    spin(settle_ms)
+    took = clock.last_since(t0)
+    if took is None:  # nothing needed repainting: the action itself is the whole latency
+        return 0.0
+    return took * 1000
+
+
+class Heartbeat(QObject):
+    """A 5 ms precise timer on the GUI thread; the gaps between its ticks are how long the loop was busy."""
+
+    def __init__(self, interval_ms: int = 5) -> None:
+        super().__init__()
+        self.ticks: list[float] = []
+        self.timer = QTimer(self)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self._tick)
+
+    def _tick(self) -> None:
+        self.ticks.append(time.perf_counter())
+
+    def start(self) -> None:
+        self.ticks.clear()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def gaps_ms(self, since: float | None = None, until: float | None = None) -> list[float]:
+        t = [x for x in self.ticks if (since is None or x >= since) and (until is None or x <= until)]
+        return [(b - a) * 1000 for a, b in zip(t, t[1:], strict=False)]
+
+
+def use_memory_keyring() -> Any:
+    """Keys in this process only: the benchmarks never touch the engineer's OS keyring."""
+    import keyring
+
+    from flowdesk.ui.demo import MemoryKeyring
+
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    return backend
