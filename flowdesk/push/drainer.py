@@ -373,7 +373,10 @@ class Drainer:
         for job in self._outbox.list(states=[JobState.UNKNOWN]):
             if job.next_attempt_at is not None and job.next_attempt_at <= now and eligible(job):
                 return job
-        limit = len(handled) + 8
+        # Jobs handled in this run have normally left the due list (sent, or waiting for a later attempt), so
+        # the first few due jobs hold the next one; read more only when they are all held off or handled.
+        # (Reading len(handled) + 8 rows each time parsed O(n) rows per job: a fifth of a 200-note drain.)
+        limit = 8
         while True:
             batch = self._outbox.due(now, limit)
             for job in batch:
