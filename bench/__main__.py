@@ -18,11 +18,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import common
 from bench.common import REPO, Figure, child_env, machine, median, run_child, table
 
 FULL = {
     "render_steps": 100, "render_iterations": 200, "render_runs": 7,
-    "startup_sessions": 1000, "startup_runs": 15,
+    "startup_sessions": 1000, "startup_runs": 15, "startup_cold_runs": 3,
     "scale_sessions": 10_000, "scale_runs": 3, "scale_reloads": 10, "scale_typing_rounds": 2, "settle_ms": 60,
     "drain_notes": 200, "drain_runs": 3, "drain_latency_ms": 30, "drain_idle_ms": 3000,
     "throughput_notes": 200, "throughput_runs": 5, "throughput_latency_ms": 10,
@@ -31,7 +32,7 @@ FULL = {
 QUICK = dict(
     FULL,
     render_iterations=50, render_runs=2,
-    startup_runs=3,
+    startup_runs=3, startup_cold_runs=1,
     scale_sessions=2000, scale_runs=1, scale_reloads=3, scale_typing_rounds=1,
     drain_notes=30, drain_runs=1, drain_idle_ms=500,
     throughput_notes=30, throughput_runs=1,
@@ -205,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     figures: list[Figure] = []
     errors: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="flowdesk-bench-") as tmp:
+        common.PYCACHE = str(Path(tmp) / "pycache")
         for name in sections:
             log(f"[bench] {name} ...")
             t = time.monotonic()
@@ -223,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         "quick": args.quick,
         "seconds": round(time.monotonic() - started, 1),
         "machine": machine(),
+        "bytecode": "children run with compiled bytecode (a private PYTHONPYCACHEPREFIX; warm-up runs fill it)",
         "options": opts,
         "figures": [f.as_json() for f in figures],
         "errors": errors,

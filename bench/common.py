@@ -143,8 +143,19 @@ def child_main(fn: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
     print(RESULT_MARK + json.dumps(result), flush=True)
 
 
+# Children run with compiled bytecode, as an installed FlowDesk does (a pip/uv install or a bundle ships
+# .pyc files). A machine that sets PYTHONDONTWRITEBYTECODE=1 (this one does) would otherwise compile every
+# module of FlowDesk, pydantic, httpx... on every start: that is not what an engineer's start-up costs.
+# So children write their bytecode under a private prefix (set by ``python -m bench`` to a folder of its
+# temporary directory), never into the source tree or the virtual environment; warm-up runs fill it.
+PYCACHE: str | None = None
+
+
 def child_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
+    if PYCACHE is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = PYCACHE
     env["QT_QPA_PLATFORM"] = "offscreen"
     env.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 
 class PaintClock(QObject):
-    """Notes when each paint pass that touched one of ``widgets`` has finished.
+    """Notes when each paint pass that touched one of ``widgets`` has finished, and which of them it painted.
 
     A Paint event on a watched widget posts a zero timer; it fires once the whole synchronous paint pass
     (every dirty widget of the window, then the flush) is done, and records ``perf_counter()``."""
@@ -19,24 +19,43 @@ class PaintClock(QObject):
     def __init__(self, widgets: Iterable[Any]) -> None:
         super().__init__()
         self.ends: list[float] = []
-        self._armed = False
+        self.passes: list[tuple[float, frozenset[int]]] = []  # (end, ids of the watched widgets painted)
+        self._painted: set[int] = set()
         for w in widgets:
             w.installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.Paint and not self._armed:
-            self._armed = True
-            QTimer.singleShot(0, self._done)
+        if event.type() == QEvent.Type.Paint:
+            if not self._painted:
+                QTimer.singleShot(0, self._done)
+            self._painted.add(id(obj))
         return False
 
     def _done(self) -> None:
-        self._armed = False
-        self.ends.append(time.perf_counter())
+        t = time.perf_counter()
+        self.ends.append(t)
+        self.passes.append((t, frozenset(self._painted)))
+        self._painted = set()
 
     def last_since(self, t0: float) -> float | None:
         """Seconds from ``t0`` to the end of the last paint pass after it, or None when nothing was painted."""
         after = [t for t in self.ends if t >= t0]
         return (after[-1] - t0) if after else None
+
+    def shown_since(self, t0: float, target: Any, echo: Any = None) -> float | None:
+        """Seconds from ``t0`` until the effect was on screen: the end of the last pass after ``t0`` that
+        painted ``target`` (the table), or, when the table did not change, of the first pass that painted
+        ``echo`` (the line edit showing the key). Later passes that only repaint ``echo`` are animation
+        frames (the clear button of a QLineEdit fades in and out for ~150 ms), not latency."""
+        after = [(t, ids) for t, ids in self.passes if t >= t0]
+        with_target = [t for t, ids in after if id(target) in ids]
+        if with_target:
+            return with_target[-1] - t0
+        if echo is not None:
+            with_echo = [t for t, ids in after if id(echo) in ids]
+            if with_echo:
+                return with_echo[0] - t0
+        return None
 
 
 def spin(ms: int) -> None:
@@ -57,14 +76,18 @@ def wait_until(cond: Callable[[], bool], timeout_ms: int, step_ms: int = 10) -> 
     return True
 
 
-def timed_interaction(clock: PaintClock, action: Callable[[], None], settle_ms: int) -> float:
-    """Milliseconds from just before ``action()`` to the end of the last paint pass it caused (the event loop
-    runs ``settle_ms`` after the action, so deferred layouts and their repaints are included)."""
+def timed_interaction(
+    clock: PaintClock, action: Callable[[], None], settle_ms: int, target: Any = None, echo: Any = None
+) -> float:
+    """Milliseconds from just before ``action()`` to the end of the repaint it caused (the event loop runs
+    ``settle_ms`` after the action, so deferred layouts and their repaints are included). With ``target``:
+    the last repaint of ``target`` (else the first of ``echo``), see :meth:`PaintClock.shown_since`;
+    without: the last paint pass of any watched widget."""
     QApplication.processEvents()
     t0 = time.perf_counter()
     action()
     spin(settle_ms)
-    took = clock.last_since(t0)
+    took = clock.shown_since(t0, target, echo) if target is not None else clock.last_since(t0)
     if took is None:  # nothing needed repainting: the action itself is the whole latency
         return 0.0
     return took * 1000
