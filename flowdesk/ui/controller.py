@@ -117,16 +117,25 @@ class AppController(QObject):
     def session_rows(self) -> list[Any]:
         return self.services.cache.list()
 
-    def push_summaries(self, session_ids: Iterable[str] | None = None) -> dict[str, PushSummary]:
+    def push_summaries(
+        self, session_ids: Iterable[str] | None = None, *, rows: Iterable[Any] | None = None
+    ) -> dict[str, PushSummary]:
+        """The Push column of ``session_ids``, or of every cached session (pass ``rows`` when the caller
+        has just listed them: the list is not read again)."""
         jobs_by_session: dict[str, list[Any]] = {}
         for job in self.services.outbox.list():
             jobs_by_session.setdefault(job.session_id, []).append(job)
-        rows = {r.id: r for r in self.session_rows()} if session_ids is None else None
         out: dict[str, PushSummary] = {}
-        ids = list(rows) if rows is not None else list(session_ids or [])
-        for sid in ids:
-            posted = bool(rows[sid].posted_by_resolutionflow) if rows is not None else False
-            summary = push_summary(jobs_by_session.get(sid, []), posted)
+        if session_ids is None:
+            for row in self.session_rows() if rows is None else rows:
+                jobs = jobs_by_session.get(row.id)
+                if jobs or row.posted_by_resolutionflow:  # nothing to show otherwise
+                    summary = push_summary(jobs or [], bool(row.posted_by_resolutionflow))
+                    if summary is not None:
+                        out[row.id] = summary
+            return out
+        for sid in session_ids:
+            summary = push_summary(jobs_by_session.get(sid, []), False)
             if summary is not None:
                 out[sid] = summary
         return out

@@ -160,3 +160,32 @@ def test_queue_model(qtmodeltester):
     assert m.data(m.index(1, m.STATE)).startswith("Retrying at ")
     m.update_job(Job(4, state="pending"))
     assert m.rowCount() == 4 and m.job(0).id == 4
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu"])
+def test_local_time_is_the_wall_clock_of_the_local_zone_across_dst(zone: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from flowdesk.ui.models import local_time, short_time
+
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        start = datetime(2025, 12, 31, tzinfo=UTC)  # the year's change too
+        for minutes in range(0, 366 * 24 * 60, 97):  # every 97 minutes through a year: both DST changes
+            dt = start + timedelta(minutes=minutes)
+            local = dt.astimezone()
+            assert local_time(dt) == local.strftime("%Y-%m-%d %H:%M")
+            assert local_time(dt, with_date=False) == local.strftime("%H:%M")
+            # The list's short form, against the straightforward astimezone + strftime it replaced.
+            now = datetime(2026, 6, 1, tzinfo=UTC)
+            expected = (
+                f"{local.day} {local.strftime('%b')} {local.strftime('%H:%M')}"
+                if local.year == now.astimezone().year
+                else local.strftime("%Y-%m-%d")
+            )
+            assert short_time(dt, now) == expected
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert local_time(None) == "" and short_time(None) == ""
