@@ -24,6 +24,30 @@ FIRST_PAINT_ENV = "FLOWDESK_EXIT_AFTER_FIRST_PAINT"
 FIRST_PAINT_MARK = "flowdesk-first-paint"
 
 
+class _AfterFirstPaint(QObject):
+    """Calls ``callback`` once, when ``widget`` has been painted for the first time (or after
+    ``fallback_ms`` if it never is: a window the platform keeps hidden must still start working)."""
+
+    def __init__(self, widget: Any, callback: Any, fallback_ms: int = 2000) -> None:
+        super().__init__(widget)
+        self._widget = widget
+        self._callback: Any = callback
+        widget.installEventFilter(self)
+        QTimer.singleShot(fallback_ms, self, self._fire)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Paint and self._callback is not None:
+            # After this paint pass and what it queued (two turns of the event loop), not in the middle of it.
+            QTimer.singleShot(0, self, lambda: QTimer.singleShot(0, self, self._fire))
+        return False
+
+    def _fire(self) -> None:
+        callback, self._callback = self._callback, None
+        if callback is not None:
+            self._widget.removeEventFilter(self)
+            callback()
+
+
 class _FirstPaintProbe(QObject):
     """Reports the end of the first paint pass that painted ``widget``, then quits the app."""
 
@@ -82,6 +106,7 @@ class FlowDeskApp:
 
         self.paths = paths
         self.demo = demo
+        self._stopped = False
         self.services = Services.open(paths)
         if demo is not None:
             demo.configure(self.services)
@@ -113,6 +138,15 @@ class FlowDeskApp:
         settings = self.services.settings
         if show and not (settings.start_minimized and self.has_tray):
             self.window.show()
+            # The first drain and the session refresh import the network stack and start worker threads:
+            # begin them as soon as the window is on screen, so that they do not hold it back.
+            self._after_paint = _AfterFirstPaint(self.window, self._start_work)
+        else:
+            self._start_work()
+
+    def _start_work(self) -> None:
+        if self._stopped:
+            return
         self.controller.start()
         if self.demo is None:
             self.controller.refresh_sessions(quiet=True)
@@ -128,6 +162,7 @@ class FlowDeskApp:
             app.quit()
 
     def shutdown(self) -> None:
+        self._stopped = True
         self.window.save_geometry()
         if self.tray is not None:
             self.tray.hide()
