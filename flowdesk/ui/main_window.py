@@ -7,7 +7,7 @@ import gc
 from typing import Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QSettings, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QFocusEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -313,6 +313,7 @@ class MainWindow(QMainWindow):
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
         if (
             obj is self.search
+            and isinstance(event, QFocusEvent)
             and event.type() == QEvent.Type.FocusIn
             and event.reason() != Qt.FocusReason.ActiveWindowFocusReason  # not the window opening
         ):

@@ -10,8 +10,8 @@ precomputed keys; the view then only asks for the rows it paints.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
