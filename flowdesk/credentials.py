@@ -18,11 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
-
-import keyring
-import keyring.backend
-import keyring.errors
+from typing import TYPE_CHECKING, Any
 
 from flowdesk.logs import get_logger, register_secret
 
@@ -31,7 +27,20 @@ CONNECTWISE_PREFIX = "connectwise:"
 RESOLUTIONFLOW_PREFIX = "resolutionflow:"
 RESOLUTIONFLOW_ACCESS_PREFIX = "resolutionflow-access:"
 
+if TYPE_CHECKING:
+    import keyring.backend
+
 log = get_logger("credentials")
+
+
+def _keyring_module() -> Any:
+    """``keyring``, imported on first use: it loads its backends' entry points (a tenth of a second), which
+    the window does not need before its first paint — and every call is on a worker thread anyway."""
+    import keyring
+    import keyring.backend
+    import keyring.errors
+
+    return keyring
 
 NO_KEYRING = (
     "No OS keyring is available: install and start GNOME Keyring or KWallet (Secret Service), then try again. "
@@ -115,6 +124,7 @@ def _detail(exc: BaseException) -> str:
 
 def translate(exc: BaseException) -> CredentialError | None:
     """The :class:`CredentialError` for a keyring (or D-Bus) failure; None for anything else."""
+    keyring = _keyring_module()
     if isinstance(exc, keyring.errors.NoKeyringError):
         return CredentialError(NO_KEYRING, "no_keyring")
     if isinstance(exc, keyring.errors.KeyringLocked):
@@ -137,7 +147,7 @@ class CredentialStore:
     # ---------------------------------------------------------------- backend
 
     def _keyring(self) -> keyring.backend.KeyringBackend:
-        backend = self._backend if self._backend is not None else self._call(keyring.get_keyring)
+        backend = self._backend if self._backend is not None else self._call(_keyring_module().get_keyring)
         if _is_null(backend):  # `keyring --disable`: would silently drop every secret
             raise CredentialError(NO_KEYRING, "no_keyring")
         return backend
@@ -145,7 +155,7 @@ class CredentialStore:
     def backend_name(self) -> str:
         """``keyring.backends.SecretService.Keyring`` (for the self-check); never raises."""
         try:
-            backend = self._backend if self._backend is not None else keyring.get_keyring()
+            backend = self._backend if self._backend is not None else _keyring_module().get_keyring()
         except Exception as exc:  # noqa: BLE001 - a diagnostic must not fail
             return f"unavailable ({type(exc).__name__})"
         cls = type(backend)
@@ -172,11 +182,12 @@ class CredentialStore:
 
     def _delete(self, username: str) -> None:
         backend = self._keyring()
+        errors = _keyring_module().errors
         failure: CredentialError | None = None
         try:
             backend.delete_password(SERVICE, username)
             return
-        except keyring.errors.PasswordDeleteError:
+        except errors.PasswordDeleteError:
             pass  # most backends say so when there is nothing to delete
         except Exception as exc:
             failure = translate(exc)

@@ -6,8 +6,10 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from flowdesk.core.models import Session
+if TYPE_CHECKING:
+    from flowdesk.core.models import Session
 
 
 class TimeRounding(StrEnum):

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flowdesk.core.models import Session
-from flowdesk.core.redact import RedactionResult, redact
 from flowdesk.core.render import NoteFormat, default_format, render_note
 from flowdesk.core.settings import Settings, Visibility
 from flowdesk.core.timing import TimeEntryPlan, format_hours, plan_time_entry
+
+if TYPE_CHECKING:
+    from flowdesk.core.redact import RedactionResult
 
 # ConnectWise documents no limit on note text; a note this long is a pasted log, not documentation,
 # and large bodies are where proxies and older ConnectWise servers start failing.
@@ -56,6 +59,8 @@ def prepare_note(
     text = edited_text if edited_text is not None else render_note(session, fmt, include_steps=steps, now=now)
     if not text.strip():
         raise PushRefused("The note is empty: write something or reset it to the generated note.")
+    from flowdesk.core.redact import redact  # compiles its patterns: not before the window's first paint
+
     result = redact(text, settings.enabled_redactions)
     if len(result.text) > MAX_NOTE_CHARS:
         raise PushRefused(

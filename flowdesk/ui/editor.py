@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import cache
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -27,10 +29,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from flowdesk.core.redact import MARKERS, Category, RedactionError, find_markers, redact
+if TYPE_CHECKING:
+    from flowdesk.core.redact import Category
 
 HEADER_RE = re.compile(r"^(═══ .* ═══|── .* ──)$")
-MARKER_RE = re.compile("|".join(re.escape(m) for m in MARKERS.values()))
+
+
+@cache
+def marker_re() -> re.Pattern[str]:
+    """Any redaction marker (made on first use: :mod:`flowdesk.core.redact` is not imported before the
+    window's first paint)."""
+    from flowdesk.core.redact import MARKERS
+
+    return re.compile("|".join(re.escape(m) for m in MARKERS.values()))
 CATEGORY_WORDS = {
     "ip": ("IP address", "IP addresses"),
     "email": ("e-mail address", "e-mail addresses"),
@@ -73,9 +84,11 @@ class NoteHighlighter(QSyntaxHighlighter):
         self.marker_format.setFontWeight(QFont.Weight.DemiBold)
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt override)
+        if not text:
+            return
         if HEADER_RE.match(text):
             self.setFormat(0, len(text), self.header_format)
-        for m in MARKER_RE.finditer(text):
+        for m in marker_re().finditer(text):
             self.setFormat(m.start(), m.end() - m.start(), self.marker_format)
 
 
@@ -189,11 +202,15 @@ class NoteEditor(QWidget):
             f"Long notes are hard to read on the ticket (over {SOFT_LIMIT_CHARS:,} characters); "
             "consider leaving out the diagnosis path." if n > SOFT_LIMIT_CHARS else ""
         )
-        markers = find_markers(self.text())
+        found = []
+        if n:  # an empty editor (the window starting) has none: redact is not imported for it
+            from flowdesk.core.redact import find_markers
+
+            found = find_markers(self.text())
         counts: dict[str, int] = {}
-        for span in markers:
+        for span in found:
             counts[span.category.value] = counts.get(span.category.value, 0) + 1
-        if markers:
+        if found:
             self.redaction_label.setText(f"Redacted before posting: {describe_counts(counts)}")
         else:
             self.redaction_label.setText("Nothing to redact in this note." if self.text() else "")
@@ -201,6 +218,8 @@ class NoteEditor(QWidget):
     def recheck_now(self) -> None:
         """Warn when the edited text holds a secret that redaction will still remove at push time."""
         self._recheck.stop()
+        from flowdesk.core.redact import RedactionError, redact
+
         text = self.text()
         try:
             result = redact(text)
@@ -217,6 +236,8 @@ class NoteEditor(QWidget):
             self.pending_label.hide()
 
     def marker_categories(self) -> list[Category]:
+        from flowdesk.core.redact import find_markers
+
         return [s.category for s in find_markers(self.text())]
 
 

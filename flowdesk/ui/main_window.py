@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 
 from flowdesk import APP_NAME, __version__
 from flowdesk.connectwise.bodies import TicketKind, TicketRef
-from flowdesk.core.redact import RedactionError
 from flowdesk.push.prepare import PushRefused, prepare_note
 from flowdesk.ui.banner import BannerStack
 from flowdesk.ui.controller import AppController
@@ -380,6 +379,8 @@ class MainWindow(QMainWindow):
             self.tell("No ticket", "Type the ConnectWise ticket number to push this note to.")
             return
         settings = self.controller.settings
+        from flowdesk.core.redact import RedactionError  # imported by prepare_note: no cost here
+
         try:
             preview = prepare_note(
                 session,

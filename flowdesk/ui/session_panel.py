@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
 )
 
 from flowdesk.core.models import Session
-from flowdesk.core.redact import RedactionError
 from flowdesk.core.render import NoteFormat, default_format
 from flowdesk.core.settings import Settings, Visibility
 from flowdesk.core.timing import format_hours, plan_time_entry
@@ -195,6 +194,8 @@ class SessionPanel(QWidget):
         if session is None:
             return
         settings = self.settings
+        from flowdesk.core.redact import RedactionError  # imported by prepare_note: no cost here
+
         try:
             self.preview = prepare_note(
                 session, settings, note_format=self.format_box.currentData(), include_steps=self.steps_box.isChecked()

@@ -30,7 +30,7 @@ def test_disabled_category_is_left_alone():
 
 
 def test_fail_closed(monkeypatch):
-    import flowdesk.push.prepare as mod
+    import flowdesk.core.redact as mod  # prepare_note imports redact() when it runs
 
     def boom(*a, **k):
         raise RedactionError("redaction failed (boom)")
