@@ -42,10 +42,22 @@ def main(p: dict[str, Any]) -> dict[str, Any]:
 
     finished: list[Any] = []
     fd.controller.drain_finished.connect(lambda r: finished.append((time.perf_counter(), r)))
+    import os
+
+    prof = None
+    if os.environ.get("BENCH_PROFILE"):  # BENCH_PROFILE=FILE: pyinstrument's view of the GUI thread while it drains
+        from pyinstrument import Profiler
+
+        prof = Profiler(interval=0.0005)
+        prof.start()
     t0 = time.perf_counter()
     fd.controller.set_paused(False)  # "Resume sending"
     ok = wait_until(lambda: outbox.counts()["sent"] >= n and bool(finished), p["timeout_ms"], step_ms=20)
     t1 = finished[-1][0] if finished else time.perf_counter()
+    if prof is not None:
+        prof.stop()
+        with open(os.environ["BENCH_PROFILE"], "w") as out:
+            out.write(prof.output_text(show_all=False))
     spin(50)
     hb.stop()
     counts = outbox.counts()

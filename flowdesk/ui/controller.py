@@ -122,11 +122,12 @@ class AppController(QObject):
     ) -> dict[str, PushSummary]:
         """The Push column of ``session_ids``, or of every cached session (pass ``rows`` when the caller
         has just listed them: the list is not read again)."""
-        jobs_by_session: dict[str, list[Any]] = {}
-        for job in self.services.outbox.list():
-            jobs_by_session.setdefault(job.session_id, []).append(job)
+        outbox = self.services.outbox
         out: dict[str, PushSummary] = {}
         if session_ids is None:
+            jobs_by_session: dict[str, list[Any]] = {}
+            for job in outbox.list():
+                jobs_by_session.setdefault(job.session_id, []).append(job)
             for row in self.session_rows() if rows is None else rows:
                 jobs = jobs_by_session.get(row.id)
                 if jobs or row.posted_by_resolutionflow:  # nothing to show otherwise
@@ -135,7 +136,7 @@ class AppController(QObject):
                         out[row.id] = summary
             return out
         for sid in session_ids:
-            summary = push_summary(jobs_by_session.get(sid, []), False)
+            summary = push_summary(outbox.list(session_id=sid), False)
             if summary is not None:
                 out[sid] = summary
         return out
