@@ -1,4 +1,4 @@
-"""The drainer: sends what is due in the outbox, one job at a time, and stores every outcome.
+"""The drainer: sends what is due in the outbox, a few jobs at a time, and stores every outcome.
 
 Qt-free and synchronous: the UI runs :meth:`Drainer.run_due` on its one push worker thread, the command
 line (``flowdesk queue drain``) on the main thread. The promise it keeps is "a note the engineer pushed is
@@ -6,8 +6,9 @@ never lost and never posted twice", and these rules carry it:
 
 * **Stored before the next network call.** A job is moved to ``sending`` (a committed compare-and-set that
   also records ``first_sent_at``) before its POST leaves, and the outcome is committed (``Outbox.apply``)
-  before the next request. A crash at any point leaves either a job that was never sent, or a ``sending``
-  job that :meth:`Drainer.recover` turns into ``unknown`` at the next start.
+  before the next request for that ticket. A crash at any point leaves jobs that were never sent, and
+  ``sending`` jobs (as many as were in flight) that :meth:`Drainer.recover` turns into ``unknown`` at the
+  next start.
 * **Unknown is checked, never re-sent blindly.** A job whose POST may have reached ConnectWise without an
   answer (timeout, reset, 5xx, unreadable answer, crash) is ``unknown``. The drainer reads the ticket first:
   a note is found by its normalised text (CRLF → LF, trailing whitespace per line and surrounding
@@ -15,21 +16,34 @@ never lost and never posted twice", and these rules carry it:
   not earlier than the job's ``first_sent_at`` minus :data:`CLOCK_SKEW`; a time entry by
   ``find_time_entries(ticket, member, timeStart)`` plus its hours and notes. Records another job already
   owns are never taken. Found → ``sent`` with its id; absent → the policy's schedule (it is sent again).
-* **Serial, polite.** One job in flight at a time (per site, and in fact overall: one thread). A time entry
-  is sent only after its note is ``sent`` (``Outbox.due`` enforces it). After an outcome that says
-  ConnectWise is unreachable or struggling (offline, 429, 5xx, no answer) the drainer stops sending to that
-  site until that job's next attempt, instead of hammering it with the rest of the queue. A 401 pauses the
-  whole queue (the policy says so) and ends the run.
+* **A few at a time, one per ticket, polite.** Up to ``max_in_flight`` (:data:`MAX_IN_FLIGHT`) POSTs are
+  in flight at once, never two for the same ticket (``(site, ticket_id)``): a ticket's jobs go one after
+  the other in queue order, and a time entry is sent only after its note is ``sent`` (``Outbox.due``
+  enforces it; they share the ticket anyway). Checks of ``unknown`` jobs run one at a time with nothing
+  else in flight. After an outcome that says ConnectWise is unreachable or struggling (offline, 429, 5xx,
+  no answer) the drainer sends nothing new to that site until that job's next attempt, instead of
+  hammering it with the rest of the queue; the requests already in flight finish and their outcomes are
+  stored. A 401 pauses the whole queue (the policy says so): nothing new is sent, what is in flight
+  finishes and is stored, and the run ends. ``stop``, ``deadline`` and ``max_jobs`` likewise stop new
+  sends only. ``max_in_flight=1`` is the serial drainer: every request on the calling thread.
+* **Which thread does what.** Everything but the HTTP requests runs on the thread that called
+  :meth:`Drainer.run_due`: picking jobs, discovery (cached per client), every SQLite write (``sending``
+  before the request, the outcome after it, a project ticket's kind before its project POST) and every
+  ``on_change`` call. Only the requests of a send (the POST, and after a 404 the ticket look-up) run on a
+  :class:`~concurrent.futures.ThreadPoolExecutor` made for the run and shut down before it returns; the
+  ConnectWise client is thread-safe (one ``httpx.Client``, whose pool allows 100 connections).
 * **Project tickets.** A note POST to a *service* ticket that answers 404 stored nothing, so it is safe to
   look the ticket up (``get_ticket`` falls back to project tickets): when it is a project ticket, the kind
   is recorded — and the linked time entry's ``chargeToType`` fixed, before its first send — in one
-  transaction, and the note is posted to the project path.
+  transaction (on the drain thread, the ticket still counted as in flight), and only then is the note
+  posted to the project path.
 * **No client, no change.** ``client_provider(site)`` returns a ready :class:`ConnectWiseClient` (or a
   :class:`Connection` with the member identifier from the saved profile) or raises an exception whose text
   says what is wrong (no account, no keys, keyring locked). The jobs of that site are then not touched and
   the report says why (``DrainReport.blocked``).
-* ``on_change(job)`` is called after each committed change (the Qt layer turns it into signals); an error
-  in it is logged, never allowed to stop the drain.
+* ``on_change(job)`` is called after each committed change, always on the thread that called ``run_due``
+  (or ``recover``) — the UI's push worker thread, whose ``job_changed`` signal reaches the GUI queued; an
+  error in it is logged, never allowed to stop the drain.
 """
 
 from __future__ import annotations
@@ -38,6 +52,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable
+from concurrent import futures
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
@@ -63,6 +78,9 @@ NOTE_CHECK_MAX = 1000
 HOURS_TOLERANCE = 0.005
 # Outcomes after which the site is left alone until that job's next attempt (no point hammering it).
 HOLD_OFF_KINDS = frozenset({OutcomeKind.OFFLINE, OutcomeKind.RATE_LIMITED, OutcomeKind.SERVER, OutcomeKind.AMBIGUOUS})
+# How many POSTs a run keeps in flight (never two for one ticket). ConnectWise's API serves concurrent
+# requests; a handful hides most of the latency of a serial loop without looking like a flood.
+MAX_IN_FLIGHT = 4
 
 
 class ClientUnavailable(Exception):
@@ -243,6 +261,39 @@ class _Run:
         return self._members[site]
 
 
+# -- sends in flight ------------------------------------------------------------------------------
+@dataclass
+class _Flight:
+    """A job whose request is out: the job as stored (``sending``), its client, when it was marked."""
+
+    job: PushJob
+    conn: Connection
+    started: float
+
+    @property
+    def ticket(self) -> tuple[str, int]:
+        return self.job.site, self.job.ticket_id
+
+
+# What a send's requests come back with (to the drain thread): the outcome to store, or None: the note's
+# service path answered 404 and the ticket is a project ticket (record that, then post there).
+_Posted = Outcome | None
+
+
+class _Inline(futures.Executor):
+    """The serial drainer's executor: runs the call at once on the calling thread, as before there was a pool."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> futures.Future[Any]:
+        future: futures.Future[Any] = futures.Future()
+        try:
+            result = fn(*args, **kwargs)
+        except Exception as exc:  # raised from future.result() on the same thread, right after
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
+        return future
+
+
 # -- the drainer -----------------------------------------------------------------------------------
 class Drainer:
     def __init__(
@@ -253,9 +304,14 @@ class Drainer:
         clock: Callable[[], datetime] = utcnow,
         tz: tzinfo | None = None,
         on_change: Callable[[PushJob], None] | None = None,
+        max_in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
         """``clock`` gives aware UTC times (inject one in tests); ``tz`` is the zone of the times in messages
-        (default: the computer's)."""
+        (default: the computer's); ``max_in_flight`` how many POSTs may be out at once (1: serial, every
+        request on the calling thread)."""
+        if max_in_flight < 1:
+            raise ValueError("max_in_flight must be at least 1")
+        self._max_in_flight = max_in_flight
         self._outbox = outbox
         self._provider = client_provider
         self._clock = clock
@@ -297,9 +353,10 @@ class Drainer:
         deadline: datetime | None = None,
         stop: threading.Event | None = None,
     ) -> DrainReport:
-        """Send (or check) every job that is due now, one at a time, until none is left, ``max_jobs`` were
-        handled, the clock passes ``deadline``, ``stop`` is set, the queue is paused, or no site can be
-        sent to. A second call while one runs waits for it."""
+        """Send (or check) every job that is due now, up to ``max_in_flight`` at a time (one per ticket), until
+        none is left, ``max_jobs`` were handled, the clock passes ``deadline``, ``stop`` is set, the queue is
+        paused, or no site can be sent to; the last four stop new sends, and the run returns once what is in
+        flight has finished and its outcome is stored. A second call while one runs waits for it."""
         with self._run_lock:
             report = DrainReport(started_at=self._clock())
             try:
@@ -320,51 +377,118 @@ class Drainer:
         stop: threading.Event | None,
     ) -> None:
         handled: set[int] = set()
-        while True:
-            if stop is not None and stop.is_set():
-                report._stop("stopped", "stopped before everything due was sent")
-                return
-            now = self._clock()
-            if deadline is not None and now >= deadline:
-                report._stop("deadline", "the time limit was reached")
-                return
-            if max_jobs is not None and len(handled) >= max_jobs:
-                report._stop("max_jobs", None)
-                return
-            paused = self._outbox.paused_reason()
-            if paused is not None:
-                report._stop("paused", paused)
-                return
-            job = self._next(now, handled, run)
-            if job is None:
-                return
-            handled.add(job.id)
-            try:
-                conn = run.connection(job.site)
-            except ClientUnavailable as exc:
-                report.blocked[job.site] = str(exc)
-                report._stop("no_client", str(exc))
-                log.warning("not sending push %d: %s", job.id, exc)
-                continue  # another site's jobs may still go
-            kind: OutcomeKind | str | None
-            if job.state == JobState.UNKNOWN:
-                kind = self._check(job, conn, run, report)
-            else:
-                kind = self._send(job, conn, report)
-            if kind == OutcomeKind.AUTH or kind == "paused":
-                report._stop("paused", self._outbox.paused_reason())
-                return
-            if kind in HOLD_OFF_KINDS:
-                current = self._outbox.get(job.id)
-                until = current.next_attempt_at if current is not None else None
-                if until is not None:
-                    self._hold_off[job.site] = until
-                report._stop(str(kind), current.last_error if current is not None else None)
+        flights: dict[futures.Future[_Posted], _Flight] = {}
+        # Why no new job is started any more (stop, deadline, max_jobs, paused); the run ends when the
+        # requests in flight are stored.
+        halt: tuple[str, str | None] | None = None
+        pool: futures.Executor = (
+            _Inline()
+            if self._max_in_flight == 1
+            else futures.ThreadPoolExecutor(self._max_in_flight, thread_name_prefix="flowdesk-push")
+        )
+        try:
+            while True:
+                for future in [f for f in flights if f.done()]:
+                    flight = flights.pop(future)
+                    posted = future.result()  # a bug in a send (not a ConnectWiseError) ends the run, as ever
+                    if posted is None:  # a project ticket: its kind is committed before the project POST
+                        flights[pool.submit(self._post_project, self._to_project(flight), flight.conn)] = flight
+                        continue
+                    kind = self._store(flight.job, posted, report, flight.started)
+                    if self._after(flight.job, kind, report):
+                        halt = ("paused", self._outbox.paused_reason())
+                if halt is None and len(flights) < self._max_in_flight:
+                    halt = self._halt(len(handled), max_jobs, deadline, stop)
+                    if halt is None:
+                        busy = {f.ticket for f in flights.values()}
+                        job = self._next(self._clock(), handled, run, busy)
+                        if job is not None and not (job.state == JobState.UNKNOWN and flights):
+                            handled.add(job.id)
+                            if self._start(job, run, report, pool, flights):
+                                halt = ("paused", self._outbox.paused_reason())
+                            continue
+                        # nothing to start now, or a check waiting for the sends in flight to finish
+                if not flights:
+                    if halt is not None:
+                        report._stop(*halt)
+                    return
+                futures.wait(flights, return_when=futures.FIRST_COMPLETED)
+        finally:
+            self._land(flights, report)
+            pool.shutdown(wait=True)
 
-    def _next(self, now: datetime, handled: set[int], run: _Run) -> PushJob | None:
-        """The next job to handle: not handled in this run, its site neither held off nor blocked. Due
-        checks come first (a job that may already be on a ticket is settled before anything new is sent:
-        after a crash, that is the job that was in flight), then the earliest due job."""
+    def _halt(
+        self, started: int, max_jobs: int | None, deadline: datetime | None, stop: threading.Event | None
+    ) -> tuple[str, str | None] | None:
+        """Why no new job may start (the run's limits, a paused queue), or None."""
+        if stop is not None and stop.is_set():
+            return ("stopped", "stopped before everything due was sent")
+        if deadline is not None and self._clock() >= deadline:
+            return ("deadline", "the time limit was reached")
+        if max_jobs is not None and started >= max_jobs:
+            return ("max_jobs", None)
+        paused = self._outbox.paused_reason()
+        if paused is not None:
+            return ("paused", paused)
+        return None
+
+    def _start(
+        self,
+        job: PushJob,
+        run: _Run,
+        report: DrainReport,
+        pool: futures.Executor,
+        flights: dict[futures.Future[_Posted], _Flight],
+    ) -> bool:
+        """Check ``job`` (unknown: here and now, nothing else in flight) or mark it sending and hand its
+        requests to ``pool``. True when the queue is paused: nothing new may start."""
+        try:
+            conn = run.connection(job.site)
+        except ClientUnavailable as exc:
+            report.blocked[job.site] = str(exc)
+            report._stop("no_client", str(exc))
+            log.warning("not sending push %d: %s", job.id, exc)
+            return False  # another site's jobs may still go
+        if job.state == JobState.UNKNOWN:
+            return self._after(job, self._check(job, conn, run, report), report)
+        sending = self._send(job, conn, report)
+        if not isinstance(sending, _Flight):
+            return self._after(job, sending, report)
+        flights[pool.submit(self._post, sending.job, conn)] = sending
+        return False
+
+    def _after(self, job: PushJob, kind: OutcomeKind | str | None, report: DrainReport) -> bool:
+        """What an outcome means for the rest of the run: True when the queue is paused (401); a hold-off
+        kind leaves the job's site alone until its next attempt."""
+        if kind == OutcomeKind.AUTH or kind == "paused":
+            return True
+        if kind in HOLD_OFF_KINDS:
+            current = self._outbox.get(job.id)
+            until = current.next_attempt_at if current is not None else None
+            if until is not None:
+                held = self._hold_off.get(job.site)
+                # several sends to the site may come back struggling: the latest next attempt wins
+                self._hold_off[job.site] = until if held is None or held < until else held
+            report._stop(str(kind), current.last_error if current is not None else None)
+        return False
+
+    def _land(self, flights: dict[futures.Future[_Posted], _Flight], report: DrainReport) -> None:
+        """After an error on the drain thread: let the requests in flight finish and store their outcomes
+        (no new request: a project ticket's note stays ``sending``, then ``unknown``, and is checked)."""
+        for future in futures.as_completed(list(flights)):
+            flight = flights.pop(future)
+            try:
+                posted = future.result()
+                if posted is not None:
+                    self._store(flight.job, posted, report, flight.started)
+            except Exception:
+                log.exception("push %d: its outcome could not be stored; it will be checked", flight.job.id)
+
+    def _next(self, now: datetime, handled: set[int], run: _Run, busy: set[tuple[str, int]]) -> PushJob | None:
+        """The next job to handle: not handled in this run, its site neither held off nor blocked, its ticket
+        not ``busy`` (a job of that ticket is in flight). Due checks come first (a job that may already be
+        on a ticket is settled before anything new is sent: after a crash, those are the jobs that were in
+        flight), whatever is in flight: the caller lets that finish first. Then the earliest due job."""
 
         def eligible(job: PushJob) -> bool:
             held = self._hold_off.get(job.site)
@@ -373,21 +497,24 @@ class Drainer:
         for job in self._outbox.list(states=[JobState.UNKNOWN]):
             if job.next_attempt_at is not None and job.next_attempt_at <= now and eligible(job):
                 return job
-        # Jobs handled in this run have normally left the due list (sent, or waiting for a later attempt), so
-        # the first few due jobs hold the next one; read more only when they are all held off or handled.
-        # (Reading len(handled) + 8 rows each time parsed O(n) rows per job: a fifth of a 200-note drain.)
+        # Jobs handled in this run have normally left the due list (sent, or waiting for a later attempt;
+        # those in flight are sending), so the first few due jobs hold the next one; read more only when
+        # they are all held off, handled or of a busy ticket. (Reading len(handled) + 8 rows each time
+        # parsed O(n) rows per job: a fifth of a 200-note drain.)
         limit = 8
         while True:
             batch = self._outbox.due(now, limit)
             for job in batch:
-                if eligible(job):
+                if eligible(job) and (job.site, job.ticket_id) not in busy:
                     return job
             if len(batch) < limit:
                 return None
             limit *= 4
 
-    # -- sending ---------------------------------------------------------------------------------------
-    def _send(self, job: PushJob, conn: Connection, report: DrainReport) -> OutcomeKind | str | None:
+    # -- sending (drain thread: the outbox; pool: the requests) -----------------------------------------
+    def _send(self, job: PushJob, conn: Connection, report: DrainReport) -> _Flight | OutcomeKind | str | None:
+        """Mark ``job`` sending (committed) and return it as a flight whose request may now leave; or what
+        came of it when no request may leave (paused, a conflict, the API not found: stored)."""
         # Find the API (companyinfo, cached per client) before the job is marked sending: a failure or a
         # crash here has sent nothing, so the job needs no check afterwards.
         unreachable: Outcome | None = None
@@ -407,29 +534,30 @@ class Drainer:
         started = time.monotonic()
         if unreachable is not None:  # nothing was sent: store why, as the policy says
             return self._store(sending, unreachable, report, started)
-        outcome, sending = self._post(sending, conn)
-        return self._store(sending, outcome, report, started)
+        return _Flight(sending, conn, started)
 
-    def _post(self, job: PushJob, conn: Connection) -> tuple[Outcome, PushJob]:
+    def _post(self, job: PushJob, conn: Connection) -> _Posted:
+        """The job's POST (on a pool thread; no outbox, no clock, no listener). After a 404 on a note to a
+        service ticket, the ticket is looked up: None when it is a project ticket."""
         ref = TicketRef(job.ticket_id, job.ticket_kind)  # type: ignore[arg-type]
         body = job.body_json()
         try:
             if job.kind == JobKind.NOTE:
-                return Outcome.success(conn.client.post_note(ref, body).id), job
-            return Outcome.success(conn.client.create_time_entry(body).id), job
+                return Outcome.success(conn.client.post_note(ref, body).id)
+            return Outcome.success(conn.client.create_time_entry(body).id)
         except NotFound as exc:
             if job.kind == JobKind.NOTE and job.ticket_kind == "service":
-                return self._post_to_project(job, conn, exc)
-            return Outcome.from_error(exc), job
+                return self._project_ticket(job, conn, exc)
+            return Outcome.from_error(exc)
         except ConnectWiseError as exc:
-            return Outcome.from_error(exc), job
+            return Outcome.from_error(exc)
         except Exception as exc:  # a bug after the request may have left: check before any re-send
             log.exception("push %d: unexpected error while sending", job.id)
-            return Outcome.from_error(exc), job
+            return Outcome.from_error(exc)
 
     def _project_ticket(self, job: PushJob, conn: Connection, missing: NotFound) -> Outcome | None:
-        """After a 404 on the service path: None when the ticket is a project ticket (the kind is then
-        recorded), else the outcome to store."""
+        """After a 404 on the service path: None when the ticket is a project ticket, else the outcome to
+        store. Requests only (any thread)."""
         try:
             ticket = conn.client.get_ticket(job.ticket_id)
         except (NotFound, PermissionDenied):
@@ -440,11 +568,11 @@ class Drainer:
             return Outcome.from_error(missing)
         return None
 
-    def _post_to_project(self, job: PushJob, conn: Connection, missing: NotFound) -> tuple[Outcome, PushJob]:
-        outcome = self._project_ticket(job, conn, missing)
-        if outcome is not None:
-            return outcome, job
-        job = self._outbox.set_ticket_kind(
+    def _to_project(self, flight: _Flight) -> PushJob:
+        """Record (drain thread, committed) that the flight's ticket is a project ticket, before the note is
+        posted there: a crash after that POST leaves a job whose check reads the project path."""
+        job = flight.job
+        flight.job = self._outbox.set_ticket_kind(
             job.id,
             "project",
             expect=JobState.SENDING,
@@ -452,11 +580,15 @@ class Drainer:
             reason=f"Ticket #{job.ticket_id} is a project ticket, not a service ticket: posting there.",
             now=self._clock(),
         )
-        self._changed(job)
+        self._changed(flight.job)
+        return flight.job
+
+    @staticmethod
+    def _post_project(job: PushJob, conn: Connection) -> _Posted:
         try:
-            return Outcome.success(conn.client.post_note(TicketRef(job.ticket_id, "project"), job.body_json()).id), job
+            return Outcome.success(conn.client.post_note(TicketRef(job.ticket_id, "project"), job.body_json()).id)
         except ConnectWiseError as exc:
-            return Outcome.from_error(exc), job
+            return Outcome.from_error(exc)
 
     # -- checking an unknown job -------------------------------------------------------------------------
     def _check(self, job: PushJob, conn: Connection, run: _Run, report: DrainReport) -> OutcomeKind | None:

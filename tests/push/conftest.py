@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from flowdesk.connectwise.client import ConnectWiseClient
-from flowdesk.push.drainer import Connection, Drainer
+from flowdesk.push.drainer import MAX_IN_FLIGHT, Connection, Drainer
 from flowdesk.sandbox import Sandbox
 from flowdesk.store import Database, Outbox, PushJob
 
@@ -45,13 +45,25 @@ def changes() -> list[tuple[int, str]]:
     return []
 
 
+@pytest.fixture(params=[1, MAX_IN_FLIGHT], ids=["serial", "concurrent"])
+def max_in_flight(request: pytest.FixtureRequest) -> int:
+    """The drainer's ``max_in_flight``: every test that uses ``drainer`` runs with the serial drainer (1, every
+    request on the test's thread) and with the default (requests on a pool, one per ticket at a time)."""
+    return request.param
+
+
 @pytest.fixture
-def drainer(outbox: Outbox, client: ConnectWiseClient, clock: FakeClock, changes) -> Drainer:
+def drainer(outbox: Outbox, client: ConnectWiseClient, clock: FakeClock, changes, max_in_flight: int) -> Drainer:
     """A drainer over the sandbox; the member identifier comes from the 'profile' (no who_am_i)."""
 
     def on_change(job: PushJob) -> None:
         changes.append((job.id, job.state.value))
 
     return Drainer(
-        outbox, lambda site: Connection(client, "dwhitfield"), clock=clock, tz=UTC, on_change=on_change
+        outbox,
+        lambda site: Connection(client, "dwhitfield"),
+        clock=clock,
+        tz=UTC,
+        on_change=on_change,
+        max_in_flight=max_in_flight,
     )

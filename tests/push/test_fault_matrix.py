@@ -121,7 +121,7 @@ def _count(ledger: dict[str, Any], row: Row, job) -> int:
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[r.id for r in ROWS])
-def test_fault(row: Row, outbox, sandbox, sandbox_admin, clock):
+def test_fault(row: Row, outbox, sandbox, sandbox_admin, clock, max_in_flight):
     clients: list = []
 
     def client(**kw):
@@ -130,7 +130,9 @@ def test_fault(row: Row, outbox, sandbox, sandbox_admin, clock):
         return c
 
     current: dict[str, Any] = {"client": client()}
-    drainer = Drainer(outbox, lambda site: Connection(current["client"], "dwhitfield"), clock=clock, tz=UTC)
+    drainer = Drainer(
+        outbox, lambda site: Connection(current["client"], "dwhitfield"), clock=clock, tz=UTC, max_in_flight=max_in_flight
+    )
     try:
         jobs = push(outbox, sandbox, ticket=row.ticket, time_entry=row.target == "time_entry")
         target = jobs[-1] if row.target == "time_entry" else jobs[0]
