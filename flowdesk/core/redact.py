@@ -1153,15 +1153,27 @@ _UNC_RE = re.compile(
     rf"(?<![\\:A-Za-z0-9])\\{{2,}}+[A-Za-z0-9][A-Za-z0-9._$@%\-]{{1,255}}+"
     rf"(?:\\++(?:{_UNC_SEG}(?:[ ]{_UNC_SEG}){{1,20}}+(?=\\)|{_UNC_SEG}))++\\*+"
 )
+_BACKSLASH_RUN_RE = re.compile(r"\\++")
 
 
 def _find_unc(text: str, low: str) -> Iterator[_Range]:
-    for ls, le in _needle_lines(text, text, ("\\\\",)):
-        for m in _UNC_RE.finditer(text, ls, le):
-            start, end = m.span()
-            end = _trim_end(text, start, end, ".,;:!?")
-            if end > start:
-                yield start, end
+    # A match starts at the first backslash of a run of two or more (both
+    # alternatives refuse a backslash before it).  The pattern has no literal
+    # prefix for the engine to skip by, so it is only tried at those run
+    # starts: the same matches as a ``finditer`` over the whole text.
+    i = text.find("\\\\")
+    while i >= 0:
+        m = _UNC_RE.match(text, i)
+        if m is None:
+            # no match can start inside this run of backslashes either
+            run = _BACKSLASH_RUN_RE.match(text, i)
+            i = text.find("\\\\", run.end() if run is not None else i + 1)
+            continue
+        start, end = m.span()
+        trimmed = _trim_end(text, start, end, ".,;:!?")
+        if trimmed > start:
+            yield start, trimmed
+        i = text.find("\\\\", end)
 
 
 # --------------------------------------------------------------------------
@@ -1178,7 +1190,10 @@ _VERSION_LABEL_RE = re.compile(
     r"[ \t]*[:=#]?[ \t]*[\"']?\Z",
     re.IGNORECASE,
 )
-_IPV6_GATE = re.compile(r":[0-9A-Fa-f]{0,4}:")
+# A candidate's first colon: ":", 0-4 hex digits, ":" (a colon right after
+# another colon, a dot or a closing bracket cannot be one, see below).
+_IPV6_GATE = re.compile(r":(?<![:.\])]:)[0-9A-Fa-f]{0,4}:")
+_HEX_DIGITS = frozenset("0123456789ABCDEFabcdef")
 _IPV6_CAND_RE = re.compile(
     r"(?<![\w:.\])])"
     r"(?:[0-9A-Fa-f]{0,4}:){2,8}+"
@@ -1257,10 +1272,27 @@ def _valid_ipv6(addr: str) -> bool:
 
 
 def _find_ipv6(text: str, low: str) -> Iterator[_Range]:
-    for ls, le in _regex_lines(text, _IPV6_GATE):
-        for m in _IPV6_CAND_RE.finditer(text, ls, le):
-            if _valid_ipv6(m.group()):
-                yield m.span()
+    # A candidate's first two groups are a gate match (":", 0-4 hex digits,
+    # ":"), and as no word character may precede it, it starts where the run
+    # of hex digits before that first colon starts.  So the candidate pattern
+    # (which has no literal prefix for the engine to skip by) is tried only at
+    # that one position per gate match: the same matches as a ``finditer``
+    # over the whole text, left to right and non-overlapping.
+    pos = 0
+    gate = _IPV6_GATE.search(text)
+    while gate is not None:
+        colon = gate.start()
+        start = colon
+        while start > colon - 4 and start > 0 and text[start - 1] in _HEX_DIGITS:
+            start -= 1
+        m = _IPV6_CAND_RE.match(text, start) if start >= pos else None
+        if m is None:
+            gate = _IPV6_GATE.search(text, colon + 1)
+            continue
+        if _valid_ipv6(m.group()):
+            yield m.span()
+        pos = m.end()
+        gate = _IPV6_GATE.search(text, pos)
 
 
 # --------------------------------------------------------------------------

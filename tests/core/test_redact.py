@@ -523,3 +523,60 @@ def test_property_edge_line_shortcut_is_sound(text: str) -> None:
     _, made_again = redact_mod._full_pass(list(pieces), ALL_CATEGORIES, dict(counts))
     if made_again:
         assert predicted
+
+
+# --------------------------------------------------------------------------
+# Finders that try their pattern only where a match can start give exactly
+# what a plain scan of the whole text gives
+# --------------------------------------------------------------------------
+
+
+def _unc_by_finditer(text: str) -> list[tuple[int, int]]:
+    found = []
+    for m in redact_mod._UNC_RE.finditer(text):
+        start, end = m.span()
+        end = redact_mod._trim_end(text, start, end, ".,;:!?")
+        if end > start:
+            found.append((start, end))
+    return found
+
+
+def _ipv6_by_finditer(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in redact_mod._IPV6_CAND_RE.finditer(text) if redact_mod._valid_ipv6(m.group())]
+
+
+_START_EDGE_CASES = [
+    "\\\\srv\\share \\\\\\srv2\\share2\\x \\\\a\\b '\\\\srv\\q s\\x' x\\\\srv\\s :\\\\srv\\s",
+    "\\\\\\\\\\srv\\share\\\\\\more \\\\\\ \\\\ \\\\\\\\",
+    '"\\\\srv\\share\\a b"\\\\srv\\s2 \\\\srv\\s3\\\\srv\\s4',
+    "fe80::1 ::1 2001:db8::8a2e:370:7334 ::ffff:10.0.0.1 a::b abc::1234 :::: ]::1 )::1 .::1 x::1",
+    "12345:db8::1 1234:db8::1 g2001:db8::1 2001:db8:0:0:0:0:2:1 2001:0db8:85a3:0000:0000:8a2e:0370:7334:",
+    "00:1A:2B:3C:4D:5E 10:15:00 [Convert]::ToBase64String fe80::1%eth0 2001:db8::/32 2001:db8::1.2.3",
+    "a:" * 40 + " " + "::" * 30 + " 1::2::3 1:2:3:4:5:6:7:8:9 :1:2:3:4:5:6:7:8",
+]
+
+
+@pytest.mark.parametrize(
+    "text",
+    _START_EDGE_CASES
+    + ["\n".join(SECRET_LINES + ORDINARY_LINES), *SECRET_LINES, *ORDINARY_LINES]
+    + [v[:3000] for v in ADVERSARIAL.values()],
+)
+def test_start_position_finders_equal_a_full_scan(text: str) -> None:
+    low = redact_mod._lower(text)
+    assert list(redact_mod._find_unc(text, low)) == _unc_by_finditer(text)
+    assert list(redact_mod._find_ipv6(text, low)) == _ipv6_by_finditer(text)
+
+
+_start_alphabet = st.sampled_from(
+    list("\\:abcdefABCDEF0123456789gxz .\"'[]()%/-_\n\t\u00a0")
+    + ["\\\\", "::", "ffff:", "fe80::", "1.2.3.4", "srv", "share", "$"]
+)
+
+
+@_PROPERTY_SETTINGS
+@given(st.lists(_start_alphabet, max_size=50).map("".join))
+def test_property_start_position_finders_equal_a_full_scan(text: str) -> None:
+    low = redact_mod._lower(text)
+    assert list(redact_mod._find_unc(text, low)) == _unc_by_finditer(text)
+    assert list(redact_mod._find_ipv6(text, low)) == _ipv6_by_finditer(text)
