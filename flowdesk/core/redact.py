@@ -1027,11 +1027,38 @@ def _split_around_uuids(run: str) -> Iterator[_Range]:
     yield pos, len(run)
 
 
+# ``bytes.translate`` table: ASCII whitespace (every byte that ``str.split``
+# splits on) to b" ", every other byte to b"x".
+_WORD_MASK = bytes(32 if chr(b) in " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f" else 120 for b in range(256))
+_LONG_WORD_MASK = b"x" * 32
+
+
+def _long_words(text: str) -> list[str]:
+    """``[w for w in text.split() if len(w) >= 32]``, without splitting the whole text.
+
+    In the UTF-8 bytes masked by ``_WORD_MASK`` a word of 32+ characters lies
+    in a run of 32+ b"x" (its bytes are not ASCII whitespace, and it has at
+    least one byte per character), which ``bytes.find`` skips to quickly.
+    Such a run starts and ends at a character boundary, and ``str.split`` of
+    its text (which also splits on non-ASCII whitespace) gives the words.
+    """
+    data = text.encode("utf-8", "surrogatepass")
+    mask = data.translate(_WORD_MASK)
+    words: list[str] = []
+    start = mask.find(_LONG_WORD_MASK)
+    while start >= 0:  # the start of a run: the search began at a b" " (or at 0)
+        end = mask.find(b" ", start)
+        if end < 0:
+            end = len(mask)
+        words.extend(w for w in data[start:end].decode("utf-8", "surrogatepass").split() if len(w) >= 32)
+        start = mask.find(_LONG_WORD_MASK, end)
+    return words
+
+
 def _long_keys(text: str) -> Iterator[_Range]:
-    # A run of 32+ key characters lies inside one whitespace-free word, and
-    # str.split() finds the long words far faster than any regex could.
+    # A run of 32+ key characters lies inside one whitespace-free word.
     pos = 0
-    for word in [w for w in text.split() if len(w) >= 32]:
+    for word in _long_words(text):
         wstart = text.find(word, pos)
         pos = wstart + len(word)
         for m in _LONG_RUN_RE.finditer(text, wstart, pos):

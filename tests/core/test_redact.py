@@ -580,3 +580,22 @@ def test_property_start_position_finders_equal_a_full_scan(text: str) -> None:
     low = redact_mod._lower(text)
     assert list(redact_mod._find_unc(text, low)) == _unc_by_finditer(text)
     assert list(redact_mod._find_ipv6(text, low)) == _ipv6_by_finditer(text)
+
+
+_SPLIT_WHITESPACE = [chr(c) for c in range(0x3001) if len(f"a{chr(c)}a".split()) == 2]
+_word_parts = st.one_of(
+    st.sampled_from(_SPLIT_WHITESPACE),
+    st.characters(),
+    st.sampled_from(["a" * 31, "b" * 32, "\u00e9" * 20, "x" * 16, "\ud800", "\u2550" * 11]),
+)
+
+
+@pytest.mark.parametrize("text", ["\n".join(SECRET_LINES + ORDINARY_LINES), *_START_EDGE_CASES])
+def test_long_words_are_the_long_words_of_split(text: str) -> None:
+    assert redact_mod._long_words(text) == [w for w in text.split() if len(w) >= 32]
+
+
+@_PROPERTY_SETTINGS
+@given(st.lists(_word_parts, max_size=40).map("".join))
+def test_property_long_words_are_the_long_words_of_split(text: str) -> None:
+    assert redact_mod._long_words(text) == [w for w in text.split() if len(w) >= 32]
