@@ -1336,8 +1336,9 @@ _FINDERS: dict[Category, tuple[_Finder, ...]] = {
     Category.UNC_PATH: (_find_unc,),
     Category.IP: (_find_ipv6, _find_ipv4),
 }
-# Finders whose matches may span lines; all others are line-local.
-_MULTILINE_FINDERS: frozenset[_Finder] = frozenset({_find_pem, _find_ppk})
+# Finders whose matches may span lines (all others are line-local), each
+# with a string that the lower-cased text of every one of its matches holds.
+_MULTILINE_FINDERS: dict[_Finder, str] = {_find_pem: "private", _find_ppk: "putty-user-key-file-"}
 
 
 class _Piece:
@@ -1432,9 +1433,11 @@ def _pass_would_change(pieces: list[_Piece], enabled: tuple[Category, ...]) -> b
     whole line, and a line only changes by being cut).  Line-local finders
     can therefore only find something new on the first or last line of a
     piece that borders a marker; those lines are checked together in one
-    probe text.  Multi-line finders re-check every piece.
+    probe text, each distinct line once (what a line-local finder finds on
+    a line does not depend on the other lines).  Multi-line finders
+    re-check every piece that holds their needle.
     """
-    edge_lines: list[str] = []
+    edge_lines: dict[str, None] = {}
     last = len(pieces) - 1
     for i, piece in enumerate(pieces):
         if piece.category is not None:
@@ -1442,16 +1445,22 @@ def _pass_would_change(pieces: list[_Piece], enabled: tuple[Category, ...]) -> b
         chunk = piece.text
         if i > 0:  # a marker on the left
             nl = chunk.find("\n")
-            edge_lines.append(chunk if nl < 0 else chunk[:nl])
+            edge_lines[chunk if nl < 0 else chunk[:nl]] = None
         if i < last:  # a marker on the right
             nl = chunk.rfind("\n")
             if nl >= 0 or i == 0:
-                edge_lines.append(chunk[nl + 1 :])
+                edge_lines[chunk[nl + 1 :]] = None
     probe = "\n".join(edge_lines)
     probe_low = _lower(probe)
+    plain_low = ""
     for category in enabled:
         for finder in _FINDERS[category]:
-            if finder in _MULTILINE_FINDERS:
+            needle = _MULTILINE_FINDERS.get(finder)
+            if needle is not None:
+                if not plain_low:
+                    plain_low = "\n".join(piece.low for piece in pieces if piece.category is None)
+                if needle not in plain_low:
+                    continue
                 for piece in pieces:
                     if piece.category is None and next(iter(finder(piece.text, piece.low)), None) is not None:
                         return True

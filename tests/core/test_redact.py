@@ -599,3 +599,30 @@ def test_long_words_are_the_long_words_of_split(text: str) -> None:
 @given(st.lists(_word_parts, max_size=40).map("".join))
 def test_property_long_words_are_the_long_words_of_split(text: str) -> None:
     assert redact_mod._long_words(text) == [w for w in text.split() if len(w) >= 32]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEfake\n-----END RSA PRIVATE KEY-----",
+        "-----begin Private kEY-----\nb3Blbn",
+        "x -----BEGIN PGP PRIVATE KEY BLOCK-----",
+        "PuTTY-User-Key-File-3: ssh-ed25519\nPrivate-Lines: 1\nAAAA\nPrivate-MAC: 0123abcd",
+        "PuTTY-User-Key-File-2:",
+    ],
+)
+def test_multiline_finders_are_rechecked_where_their_needle_is(key: str) -> None:
+    # The cheap check only re-runs a multi-line finder when some plain piece
+    # holds its needle; a key in any case, in the last piece, is still seen.
+    marker = MARKERS[Category.EMAIL]
+    pieces = [
+        redact_mod._Piece("first\n", None, False),
+        redact_mod._Piece(marker, Category.EMAIL, True),
+        redact_mod._Piece("\n", None, False),
+        redact_mod._Piece(marker, Category.EMAIL, True),
+        redact_mod._Piece("\nsecond\n" + key, None, False),
+    ]
+    assert redact_mod._pass_would_change(pieces, (Category.PRIVATE_KEY,))
+    for finder, needle in redact_mod._MULTILINE_FINDERS.items():
+        for start, end in finder(key, redact_mod._lower(key)):
+            assert needle in redact_mod._lower(key[start:end])
