@@ -1217,9 +1217,15 @@ _VERSION_LABEL_RE = re.compile(
     r"[ \t]*[:=#]?[ \t]*[\"']?\Z",
     re.IGNORECASE,
 )
-# A candidate's first colon: ":", 0-4 hex digits, ":" (a colon right after
-# another colon, a dot or a closing bracket cannot be one, see below).
-_IPV6_GATE = re.compile(r":(?<![:.\])]:)[0-9A-Fa-f]{0,4}:")
+# The first colon of a candidate that can be a valid address (a colon right
+# after another colon, a dot or a closing bracket cannot start one, see
+# ``_IPV6_CAND_RE``): an address holds "::" with a hex digit next to it or
+# after an earlier group, or at least six colons (``_valid_ipv6``).
+_IPV6_GATE = re.compile(
+    r":(?<![:.\])]:)(?:"
+    r"(?<=[0-9A-Fa-f]:):|:[0-9A-Fa-f]|(?:[0-9A-Fa-f]{1,4}:){1,6}:|(?:[0-9A-Fa-f]{0,4}:){5}"
+    r")"
+)
 _HEX_DIGITS = frozenset("0123456789ABCDEFabcdef")
 _IPV6_CAND_RE = re.compile(
     r"(?<![\w:.\])])"
@@ -1299,12 +1305,13 @@ def _valid_ipv6(addr: str) -> bool:
 
 
 def _find_ipv6(text: str, low: str) -> Iterator[_Range]:
-    # A candidate's first two groups are a gate match (":", 0-4 hex digits,
-    # ":"), and as no word character may precede it, it starts where the run
-    # of hex digits before that first colon starts.  So the candidate pattern
-    # (which has no literal prefix for the engine to skip by) is tried only at
-    # that one position per gate match: the same matches as a ``finditer``
-    # over the whole text, left to right and non-overlapping.
+    # A candidate starts within four hex digits before its first colon, and as
+    # no word character may precede it, where the run of hex digits before
+    # that colon starts.  So the candidate pattern (which has no literal prefix
+    # for the engine to skip by) is tried only there, for the first colons that
+    # the gate finds.  A candidate the gate skips would not be valid, and no
+    # candidate can start inside one, so this yields what a ``finditer`` over
+    # the whole text, keeping the valid candidates, yields.
     pos = 0
     gate = _IPV6_GATE.search(text)
     while gate is not None:
