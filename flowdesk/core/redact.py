@@ -941,7 +941,6 @@ _TOKEN_KV_TAIL_RE = re.compile(
     r"(?![a-z0-9])[\"']?[ \t]*(?::=|=>|[:=])[ \t]*[\"']?(?P<v>[^\s\"'<>]{8,4096}+)"
 )
 _TOKEN_PARAM_TAIL_RE = re.compile(r"(?![\w-])(?::|[ \t]+)[\"']?(?P<v>[a-z0-9._~+/=\-]{8,4096}+)")
-_BITLOCKER_GATE = re.compile(r"-[0-9]{6}-[0-9]{6}-")
 _BITLOCKER_RE = re.compile(r"(?<![\d-])\d{6}(?:-\d{6}){7}(?![\d-])")
 _LONG_RUN_RE = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{32,}+={0,2}+(?![A-Za-z0-9+/_\-=])")
 _UUID_RE = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
@@ -1055,13 +1054,21 @@ def _long_words(text: str) -> list[str]:
     return words
 
 
-def _long_keys(text: str) -> Iterator[_Range]:
-    # A run of 32+ key characters lies inside one whitespace-free word.
+def _long_word_ranges(text: str) -> list[_Range]:
+    """Where the words of 32+ characters (``_long_words``) are, in order."""
+    ranges: list[_Range] = []
     pos = 0
     for word in _long_words(text):
-        wstart = text.find(word, pos)
-        pos = wstart + len(word)
-        for m in _LONG_RUN_RE.finditer(text, wstart, pos):
+        start = text.find(word, pos)
+        pos = start + len(word)
+        ranges.append((start, pos))
+    return ranges
+
+
+def _long_keys(text: str, long_words: list[_Range]) -> Iterator[_Range]:
+    # A run of 32+ key characters lies inside one whitespace-free word.
+    for wstart, wend in long_words:
+        for m in _LONG_RUN_RE.finditer(text, wstart, wend):
             run = m.group()
             base = m.start()
             # UUIDs (also inside Azure resource ids) are never keys: the parts
@@ -1126,10 +1133,12 @@ def _find_tokens(text: str, low: str) -> Iterator[_Range]:
                 if keylike and not _is_placeholder(value):
                     found.append((start, end))
             i = low.find(word, after)
-    for ls, le in _regex_lines(text, _BITLOCKER_GATE):
-        for m in _BITLOCKER_RE.finditer(text, ls, le):
-            found.append(m.span())
-    found.extend(_long_keys(text))
+    long_words = _long_word_ranges(text)
+    # a recovery key is a 55-character word (or part of one)
+    for wstart, wend in long_words:
+        if wend - wstart >= 55:
+            found.extend(m.span() for m in _BITLOCKER_RE.finditer(text, wstart, wend))
+    found.extend(_long_keys(text, long_words))
     yield from _union(found)
 
 

@@ -628,3 +628,23 @@ def test_multiline_finders_are_rechecked_where_their_needle_is(key: str) -> None
     for finder, needle in redact_mod._MULTILINE_FINDERS.items():
         for start, end in finder(key, redact_mod._lower(key)):
             assert needle in redact_mod._lower(key[start:end])
+
+
+_RECOVERY_KEY = "123456-234567-345678-456789-567890-678901-789012-890123"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (_RECOVERY_KEY, "[TOKEN REDACTED]"),
+        (f"key:{_RECOVERY_KEY}.", "key:[TOKEN REDACTED]."),
+        (f"a\u2003{_RECOVERY_KEY}\u00a0b", "a\u2003[TOKEN REDACTED]\u00a0b"),
+        (f"\u2550\t{_RECOVERY_KEY}\r\n{_RECOVERY_KEY}", "\u2550\t[TOKEN REDACTED]\r\n[TOKEN REDACTED]"),
+        (f"({_RECOVERY_KEY}/{_RECOVERY_KEY})", "([TOKEN REDACTED]/[TOKEN REDACTED])"),
+        (f"1{_RECOVERY_KEY}", f"1{_RECOVERY_KEY}"),
+        (f"{_RECOVERY_KEY}-1", f"{_RECOVERY_KEY}-1"),
+    ],
+)
+def test_recovery_keys_are_found_in_their_long_words(text: str, expected: str) -> None:
+    # only the words of 55+ characters are searched for recovery keys
+    assert redact(text, [Category.TOKEN]).text == expected
