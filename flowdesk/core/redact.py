@@ -517,15 +517,36 @@ _ACCESS_KEY_VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+def _holds(hay: str, needle: str) -> bool:
+    """``needle in hay``, quicker when the needle ends in a rare character.
+
+    ``str.find`` of one character is many times faster than of several, so
+    the first few places of a rare last character ("~", "=") are checked one
+    by one before the plain search takes over.
+    """
+    back = len(needle) - 1
+    last = needle[back]
+    if last.isalnum() or last in "._-":  # common in notes
+        return needle in hay
+    i = hay.find(last, back)
+    for _ in range(8):
+        if i < 0:
+            return False
+        if hay.startswith(needle, i - back):
+            return True
+        i = hay.find(last, i + 1)
+    return i >= 0 and hay.find(needle, i - back) >= 0
+
+
 def _find_access_keys(text: str, low: str) -> Iterator[_Range]:
     found: list[_Range] = []
     for needle, regex, back in _ACCESS_KEY_PATTERNS:
-        if needle in text:
+        if _holds(text, needle):
             for m in regex.finditer(text):
                 start = m.start() - back
                 found.append((start, _trim_end(text, start, m.end(), ".")))
     for needle, regex in _ACCESS_KEY_VALUE_PATTERNS:
-        if needle in low:
+        if _holds(low, needle):
             for m in regex.finditer(low):
                 found.append(m.span("v"))
     yield from _union(found)

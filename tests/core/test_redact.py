@@ -648,3 +648,20 @@ _RECOVERY_KEY = "123456-234567-345678-456789-567890-678901-789012-890123"
 def test_recovery_keys_are_found_in_their_long_words(text: str, expected: str) -> None:
     # only the words of 55+ characters are searched for recovery keys
     assert redact(text, [Category.TOKEN]).text == expected
+
+
+@_PROPERTY_SETTINGS
+@given(
+    st.lists(st.sampled_from(["=", "~", "sig", "Q", "g=", "x", "\u2550", "sig=", "Q~"]), max_size=40).map("".join),
+    st.sampled_from(["sig=", "Q~", "=", "~", "g=", "sk-", "SG."]),
+)
+def test_property_holds_is_substring_search(hay: str, needle: str) -> None:
+    # the needle is looked for through the places of its last character
+    assert redact_mod._holds(hay, needle) == (needle in hay)
+
+
+def test_holds_after_many_places_of_the_last_character() -> None:
+    assert redact_mod._holds("=" * 20 + "sig=", "sig=")
+    assert redact_mod._holds("~" * 8 + "Q~", "Q~")
+    assert not redact_mod._holds("a=" * 20, "sig=")
+    assert not redact_mod._holds("sig", "sig=")
