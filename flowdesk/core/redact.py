@@ -1047,70 +1047,76 @@ def _split_around_uuids(run: str) -> Iterator[_Range]:
     yield pos, len(run)
 
 
-# ``bytes.translate`` table: ASCII whitespace (every byte that ``str.split``
-# splits on) to b" ", every other byte to b"x".
-_WORD_MASK = bytes(32 if chr(b) in " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f" else 120 for b in range(256))
-_LONG_WORD_MASK = b"x" * 32
+# ``bytes.translate`` table for the UTF-8 bytes of a text: the characters of
+# a long key (``_LONG_RUN_RE``) and every byte of a non-ASCII character (a
+# BitLocker key may be written with non-ASCII digits) to b"x", the rest to b" ".
+_KEY_RUN_MASK = bytes(120 if b >= 128 or chr(b).isalnum() or chr(b) in "+/_-" else 32 for b in range(256))
+_KEY_RUN_NEEDLE = b"x" * 32
 
 
-def _long_words(text: str) -> list[str]:
-    """``[w for w in text.split() if len(w) >= 32]``, without splitting the whole text.
+def _key_runs(text: str) -> list[_Range]:
+    """Where the runs of key characters (or non-ASCII ones) of 32+ UTF-8 bytes are, in order.
 
-    In the UTF-8 bytes masked by ``_WORD_MASK`` a word of 32+ characters lies
-    in a run of 32+ b"x" (its bytes are not ASCII whitespace, and it has at
-    least one byte per character), which ``bytes.find`` skips to quickly.
-    Such a run starts and ends at a character boundary, and ``str.split`` of
-    its text (which also splits on non-ASCII whitespace) gives the words.
+    A long key (32+ characters) and a BitLocker recovery key (55) each lie in
+    one such run, and ``bytes.find`` skips to the runs far faster than any
+    regex could.  A run starts and ends at a character boundary; its text is
+    found in ``text`` after the previous run (an earlier occurrence would lie
+    in an earlier run).
     """
     data = text.encode("utf-8", "surrogatepass")
-    mask = data.translate(_WORD_MASK)
-    words: list[str] = []
-    start = mask.find(_LONG_WORD_MASK)
+    mask = data.translate(_KEY_RUN_MASK)
+    runs: list[_Range] = []
+    pos = 0
+    start = mask.find(_KEY_RUN_NEEDLE)
     while start >= 0:  # the start of a run: the search began at a b" " (or at 0)
         end = mask.find(b" ", start)
         if end < 0:
             end = len(mask)
-        words.extend(w for w in data[start:end].decode("utf-8", "surrogatepass").split() if len(w) >= 32)
-        start = mask.find(_LONG_WORD_MASK, end)
-    return words
+        run = data[start:end].decode("utf-8", "surrogatepass")
+        pos = text.find(run, pos)
+        runs.append((pos, pos + len(run)))
+        pos += len(run)
+        start = mask.find(_KEY_RUN_NEEDLE, end)
+    return runs
 
 
-def _long_word_ranges(text: str) -> list[_Range]:
-    """Where the words of 32+ characters (``_long_words``) are, in order."""
-    ranges: list[_Range] = []
-    pos = 0
-    for word in _long_words(text):
-        start = text.find(word, pos)
-        pos = start + len(word)
-        ranges.append((start, pos))
-    return ranges
+def _long_runs(text: str, runs: list[_Range]) -> Iterator[re.Match[str]]:
+    """The matches of ``_LONG_RUN_RE`` in ``text``, found in the ``_key_runs``."""
+    for start, end in runs:
+        # up to two "=" and the character after them complete a match
+        yield from _LONG_RUN_RE.finditer(text, start, end + 3)
 
 
-def _long_keys(text: str, long_words: list[_Range]) -> Iterator[_Range]:
-    # A run of 32+ key characters lies inside one whitespace-free word.
-    for wstart, wend in long_words:
-        for m in _LONG_RUN_RE.finditer(text, wstart, wend):
-            run = m.group()
-            base = m.start()
-            # UUIDs (also inside Azure resource ids) are never keys: the parts
-            # between them are judged on their own.
-            for ps, pe in _split_around_uuids(run):
-                while ps < pe and run[ps] in "-_/":
-                    ps += 1
-                while pe > ps and run[pe - 1] in "-_/":
-                    pe -= 1
-                part = run[ps:pe]
-                core = part.rstrip("=")
-                if len(core) < 32:
-                    continue
-                if (
-                    len(core) in _HASH_LENGTHS
-                    and _HEX_RE.fullmatch(core)
-                    and _HASH_LABEL_RE.search(_line_before(text, base + ps, 120))
-                ):
-                    continue  # a labelled hash ("SHA256 ...", "Thumbprint ...")
-                if _looks_like_key(part):
-                    yield base + ps, base + pe
+def _bitlocker_keys(text: str, runs: list[_Range]) -> Iterator[re.Match[str]]:
+    """The matches of ``_BITLOCKER_RE`` in ``text``, found in the ``_key_runs``."""
+    for start, end in runs:
+        if end - start >= 55:
+            yield from _BITLOCKER_RE.finditer(text, start, end)
+
+
+def _long_keys(text: str, runs: list[_Range]) -> Iterator[_Range]:
+    for m in _long_runs(text, runs):
+        run = m.group()
+        base = m.start()
+        # UUIDs (also inside Azure resource ids) are never keys: the parts
+        # between them are judged on their own.
+        for ps, pe in _split_around_uuids(run):
+            while ps < pe and run[ps] in "-_/":
+                ps += 1
+            while pe > ps and run[pe - 1] in "-_/":
+                pe -= 1
+            part = run[ps:pe]
+            core = part.rstrip("=")
+            if len(core) < 32:
+                continue
+            if (
+                len(core) in _HASH_LENGTHS
+                and _HEX_RE.fullmatch(core)
+                and _HASH_LABEL_RE.search(_line_before(text, base + ps, 120))
+            ):
+                continue  # a labelled hash ("SHA256 ...", "Thumbprint ...")
+            if _looks_like_key(part):
+                yield base + ps, base + pe
 
 
 def _find_tokens(text: str, low: str) -> Iterator[_Range]:
@@ -1154,12 +1160,9 @@ def _find_tokens(text: str, low: str) -> Iterator[_Range]:
                 if keylike and not _is_placeholder(value):
                     found.append((start, end))
             i = low.find(word, after)
-    long_words = _long_word_ranges(text)
-    # a recovery key is a 55-character word (or part of one)
-    for wstart, wend in long_words:
-        if wend - wstart >= 55:
-            found.extend(m.span() for m in _BITLOCKER_RE.finditer(text, wstart, wend))
-    found.extend(_long_keys(text, long_words))
+    runs = _key_runs(text)
+    found.extend(m.span() for m in _bitlocker_keys(text, runs))
+    found.extend(_long_keys(text, runs))
     yield from _union(found)
 
 

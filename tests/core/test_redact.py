@@ -585,49 +585,40 @@ def test_property_start_position_finders_equal_a_full_scan(text: str) -> None:
 
 
 _SPLIT_WHITESPACE = [chr(c) for c in range(0x3001) if len(f"a{chr(c)}a".split()) == 2]
-_word_parts = st.one_of(
+_key_run_parts = st.one_of(
     st.sampled_from(_SPLIT_WHITESPACE),
     st.characters(),
-    st.sampled_from(["a" * 31, "b" * 32, "\u00e9" * 20, "x" * 16, "\ud800", "\u2550" * 11]),
+    st.sampled_from(
+        ["a" * 31, "Ab3+/_-" * 5, "=", "==", "===", "123456-", "\u0663" * 6, "\u00e9" * 20, "\ud800", "\u2550", ".", "\\"]
+    ),
 )
 
 
-@pytest.mark.parametrize("text", ["\n".join(SECRET_LINES + ORDINARY_LINES), *_START_EDGE_CASES])
-def test_long_words_are_the_long_words_of_split(text: str) -> None:
-    assert redact_mod._long_words(text) == [w for w in text.split() if len(w) >= 32]
-
-
-@_PROPERTY_SETTINGS
-@given(st.lists(_word_parts, max_size=40).map("".join))
-def test_property_long_words_are_the_long_words_of_split(text: str) -> None:
-    assert redact_mod._long_words(text) == [w for w in text.split() if len(w) >= 32]
+def _check_key_runs(text: str) -> None:
+    runs = redact_mod._key_runs(text)
+    long_runs = [m.span() for m in redact_mod._long_runs(text, runs)]
+    assert long_runs == [m.span() for m in redact_mod._LONG_RUN_RE.finditer(text)]
+    bitlocker = [m.span() for m in redact_mod._bitlocker_keys(text, runs)]
+    assert bitlocker == [m.span() for m in redact_mod._BITLOCKER_RE.finditer(text)]
 
 
 @pytest.mark.parametrize(
-    "key",
+    "text",
     [
-        "-----BEGIN RSA PRIVATE KEY-----\nMIIEfake\n-----END RSA PRIVATE KEY-----",
-        "-----begin Private kEY-----\nb3Blbn",
-        "x -----BEGIN PGP PRIVATE KEY BLOCK-----",
-        "PuTTY-User-Key-File-3: ssh-ed25519\nPrivate-Lines: 1\nAAAA\nPrivate-MAC: 0123abcd",
-        "PuTTY-User-Key-File-2:",
+        "\n".join(SECRET_LINES + ORDINARY_LINES),
+        *_START_EDGE_CASES,
+        "x" * 32 + "==" + " " + "y" * 40 + "===" + "\n" + "z" * 33 + "=a",
+        "\u00e9" * 20 + "A" * 32 + "\u2550" + "B1" * 16 + "=" + "\u0663" * 6 + "-123456" * 7,
     ],
 )
-def test_multiline_finders_are_rechecked_where_their_needle_is(key: str) -> None:
-    # The cheap check only re-runs a multi-line finder when some plain piece
-    # holds its needle; a key in any case, in the last piece, is still seen.
-    marker = MARKERS[Category.EMAIL]
-    pieces = [
-        redact_mod._Piece("first\n", None, False),
-        redact_mod._Piece(marker, Category.EMAIL, True),
-        redact_mod._Piece("\n", None, False),
-        redact_mod._Piece(marker, Category.EMAIL, True),
-        redact_mod._Piece("\nsecond\n" + key, None, False),
-    ]
-    assert redact_mod._pass_would_change(pieces, (Category.PRIVATE_KEY,))
-    for finder, needle in redact_mod._MULTILINE_FINDERS.items():
-        for start, end in finder(key, redact_mod._lower(key)):
-            assert needle in redact_mod._lower(key[start:end])
+def test_key_runs_hold_every_long_key_and_recovery_key_match(text: str) -> None:
+    _check_key_runs(text)
+
+
+@_PROPERTY_SETTINGS
+@given(st.lists(_key_run_parts, max_size=40).map("".join))
+def test_property_key_runs_hold_every_long_key_and_recovery_key_match(text: str) -> None:
+    _check_key_runs(text)
 
 
 _RECOVERY_KEY = "123456-234567-345678-456789-567890-678901-789012-890123"
@@ -643,10 +634,11 @@ _RECOVERY_KEY = "123456-234567-345678-456789-567890-678901-789012-890123"
         (f"({_RECOVERY_KEY}/{_RECOVERY_KEY})", "([TOKEN REDACTED]/[TOKEN REDACTED])"),
         (f"1{_RECOVERY_KEY}", f"1{_RECOVERY_KEY}"),
         (f"{_RECOVERY_KEY}-1", f"{_RECOVERY_KEY}-1"),
+        ("-".join(["\u0661\u0662\u0663\u0664\u0665\u0666"] * 8), "[TOKEN REDACTED]"),
     ],
 )
-def test_recovery_keys_are_found_in_their_long_words(text: str, expected: str) -> None:
-    # only the words of 55+ characters are searched for recovery keys
+def test_recovery_keys_are_found_in_their_runs(text: str, expected: str) -> None:
+    # only the runs of key characters (or non-ASCII ones) are searched
     assert redact(text, [Category.TOKEN]).text == expected
 
 
