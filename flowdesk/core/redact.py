@@ -644,54 +644,75 @@ def _combo(prefix: str, group: str) -> re.Pattern[str]:
 
 
 # Each starts with a literal, so a scan of a whole note is cheap; all run on
-# the lower-cased text; the value is the last named group that matched.
-_PW_FORM_PATTERNS: tuple[re.Pattern[str], ...] = (
+# the lower-cased text; the value is the last named group that matched.  A
+# pattern with a needle (a string every match holds) is only run if the text
+# holds it: a search for one rare character or a long string is far quicker
+# than the scan.
+_PW_FORM_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # ConvertTo-SecureString "X" -AsPlainText / ConvertTo-SecureString -AsPlainText -String 'X'
-    re.compile(
-        r"convertto-securestring\b[^\r\n|;)\"']{0,80}+"
-        r"(?:\"(?P<csdq>(?:[^\"\\`\r\n]|\\.|`.){1,256}+)\"|'(?P<cssq>[^'\r\n]{1,256}+)')"
+    (
+        "convertto-securestring",
+        re.compile(
+            r"convertto-securestring\b[^\r\n|;)\"']{0,80}+"
+            r"(?:\"(?P<csdq>(?:[^\"\\`\r\n]|\\.|`.){1,256}+)\"|'(?P<cssq>[^'\r\n]{1,256}+)')"
+        ),
     ),
     # cmdkey /pass:X, /password:X
-    re.compile(r"/pass(?<![\w/]/pass)(?:word)?:(?P<slash>\"[^\"\r\n]{1,256}+\"|[^\s\"]{1,256}+)"),
+    ("", re.compile(r"/pass(?<![\w/]/pass)(?:word)?:(?P<slash>\"[^\"\r\n]{1,256}+\"|[^\s\"]{1,256}+)")),
     # psexec -u user -p X, mysql -u root -pX, curl -u user:X, --user user:X, openssl -passin pass:X
-    re.compile(
-        r"-(?<![\w-]-)(?:"
-        r"u[ \t]+[^\s]{1,128}+[ \t]+-p(?:[ \t]+|(?=[^\s\-]))"
-        r"(?P<dash_p>\"[^\"\r\n]{1,256}+\"|'[^'\r\n]{1,256}+'|[^\s\-\"'][^\s]{0,255}+)"
-        r"|(?:u|-user)[ \t]+[\"']?[^\s:\"']{1,128}+:(?P<curl>[^\s\"']{1,256}+)"
-        r"|pass(?:in|out)[ \t]+pass:(?P<openssl>[^\s\"']{1,256}+)"
-        r")"
+    (
+        "",
+        re.compile(
+            r"-(?<![\w-]-)(?:"
+            r"u[ \t]+[^\s]{1,128}+[ \t]+-p(?:[ \t]+|(?=[^\s\-]))"
+            r"(?P<dash_p>\"[^\"\r\n]{1,256}+\"|'[^'\r\n]{1,256}+'|[^\s\-\"'][^\s]{0,255}+)"
+            r"|(?:u|-user)[ \t]+[\"']?[^\s:\"']{1,128}+:(?P<curl>[^\s\"']{1,256}+)"
+            r"|pass(?:in|out)[ \t]+pass:(?P<openssl>[^\s\"']{1,256}+)"
+            r")"
+        ),
     ),
     # sshpass -p X
-    re.compile(
-        r"sshpass[ \t]+-p[ \t]*(?P<sshpass>\"[^\"\r\n]{1,256}+\"|'[^'\r\n]{1,256}+'|[^\s\"'][^\s]{0,255}+)"
+    (
+        "sshpass",
+        re.compile(
+            r"sshpass[ \t]+-p[ \t]*(?P<sshpass>\"[^\"\r\n]{1,256}+\"|'[^'\r\n]{1,256}+'|[^\s\"'][^\s]{0,255}+)"
+        ),
     ),
     # net use [Z:] \\srv\share X [/user:...];  net use ... /user:DOMAIN\user X;  net user NAME X [/add]
-    re.compile(
-        r"net(?<![\w]net)[ \t]+(?:"
-        r"use\b[^\r\n\\\"]{0,40}+(?:\"\\\\[^\"\r\n]{1,256}+\"|\\\\[^\s]{1,256}+)"
-        r"[ \t]+(?P<netuse>[^\s/*\"][^\s]{0,255}+)(?=[ \t\r]*(?:/|$))"
-        r"|use\b[^\r\n]{0,300}?/user:[^\s]{1,128}+[ \t]+(?P<netuse2>[^\s/*\"][^\s]{0,255}+)(?=[ \t\r]*(?:/|$))"
-        r"|user[ \t]+(?:[^\s/\"]{1,128}+|\"[^\"\r\n]{1,128}+\")[ \t]+"
-        r"(?P<netuser>[^\s/*\"][^\s]{0,255}+)(?=[ \t\r]*(?:/|$))"
-        r")",
-        re.MULTILINE,
+    (
+        "",
+        re.compile(
+            r"net(?<![\w]net)[ \t]+(?:"
+            r"use\b[^\r\n\\\"]{0,40}+(?:\"\\\\[^\"\r\n]{1,256}+\"|\\\\[^\s]{1,256}+)"
+            r"[ \t]+(?P<netuse>[^\s/*\"][^\s]{0,255}+)(?=[ \t\r]*(?:/|$))"
+            r"|use\b[^\r\n]{0,300}?/user:[^\s]{1,128}+[ \t]+(?P<netuse2>[^\s/*\"][^\s]{0,255}+)(?=[ \t\r]*(?:/|$))"
+            r"|user[ \t]+(?:[^\s/\"]{1,128}+|\"[^\"\r\n]{1,128}+\")[ \t]+"
+            r"(?P<netuser>[^\s/*\"][^\s]{0,255}+)(?=[ \t\r]*(?:/|$))"
+            r")",
+            re.MULTILINE,
+        ),
     ),
     # "creds: user:X", "login: user/X", "username/password: user / X"
-    _combo(r"cred(?<![a-z0-9]cred)(?:s|entials)?", "combo"),
-    _combo(r"log(?<![a-z0-9]log)[io]n", "combo"),
-    _combo(r"user(?<![a-z0-9]user)(?:name)?[ \t]*/[ \t]*(?:password|pass|pwd|pw)", "combo"),
+    ("", _combo(r"cred(?<![a-z0-9]cred)(?:s|entials)?", "combo")),
+    ("", _combo(r"log(?<![a-z0-9]log)[io]n", "combo")),
+    ("", _combo(r"user(?<![a-z0-9]user)(?:name)?[ \t]*/[ \t]*(?:password|pass|pwd|pw)", "combo")),
     # weaker words ("Local admin: .\administrator / X"): the value must look like a password
-    _combo(r"admin(?<![a-z0-9]admin)(?:istrator)?", "combo_weak"),
-    _combo(r"acc(?<![a-z0-9]acc)(?:oun)?t", "combo_weak"),
+    ("", _combo(r"admin(?<![a-z0-9]admin)(?:istrator)?", "combo_weak")),
+    ("", _combo(r"acc(?<![a-z0-9]acc)(?:oun)?t", "combo_weak")),
     # XML: <Password>X</Password> and <add key="SmtpPassword" value="X" />
-    re.compile(
-        r"<(?P<tag>[\w:.\-]{0,40}?(?:password|passwd|pwd|passphrase))[ \t]*>"
-        r"(?P<elem>[^<\r\n]{1,256}+)</(?P=tag)[ \t]*>"
+    (
+        "<",
+        re.compile(
+            r"<(?P<tag>[\w:.\-]{0,40}?(?:password|passwd|pwd|passphrase))[ \t]*>"
+            r"(?P<elem>[^<\r\n]{1,256}+)</(?P=tag)[ \t]*>"
+        ),
     ),
-    re.compile(
-        r"key(?<![\w]key)[ \t]*=[ \t]*\"[^\"\r\n]{0,60}?(?:password|passwd|pwd|passphrase)[^\"\r\n]{0,20}+\""
-        r"[ \t]+value[ \t]*=[ \t]*\"(?P<attr>[^\"\r\n]{1,256}+)\""
+    (
+        '"',
+        re.compile(
+            r"key(?<![\w]key)[ \t]*=[ \t]*\"[^\"\r\n]{0,60}?(?:password|passwd|pwd|passphrase)[^\"\r\n]{0,20}+\""
+            r"[ \t]+value[ \t]*=[ \t]*\"(?P<attr>[^\"\r\n]{1,256}+)\""
+        ),
     ),
 )
 _PW_FORM_KEEP_QUOTES = frozenset({"csdq", "cssq", "elem", "attr"})
@@ -896,7 +917,9 @@ def _find_passwords(text: str, low: str) -> Iterator[_Range]:
                 span = _password_param(text, low, ks, ke, index > 0)
             if span is not None:
                 found.append(span)
-    for regex in _PW_FORM_PATTERNS:
+    for needle, regex in _PW_FORM_PATTERNS:
+        if needle and needle not in low:
+            continue
         for m in regex.finditer(low):
             name = m.lastgroup
             if name is None or name == "tag":

@@ -657,3 +657,34 @@ def test_holds_after_many_places_of_the_last_character() -> None:
     assert redact_mod._holds("~" * 8 + "Q~", "Q~")
     assert not redact_mod._holds("a=" * 20, "sig=")
     assert not redact_mod._holds("sig", "sig=")
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("SSHPASS -p 'S3cret!x' ssh root@host", "S3cret!x"),
+        ("run: sshpass -pHunter2x scp a b:", "Hunter2x"),
+        ('$p = CONVERTTO-SECURESTRING "Winter2026!" -AsPlainText -Force', "Winter2026!"),
+        ("x\n  $c=ConvertTo-SecureString -AsPlainText -String 'Sp!ce 2026' -Force", "Sp!ce 2026"),
+        ("<SMTPPASSWORD>Relay!2026</SMTPPASSWORD>", "Relay!2026"),
+        ('a<add KEY="DbPwd" VALUE="Db!Pass2026"/>', "Db!Pass2026"),
+    ],
+)
+def test_password_form_needles_are_only_an_optimisation(
+    monkeypatch: pytest.MonkeyPatch, text: str, secret: str
+) -> None:
+    # a form with a needle runs only when the lower-cased text holds it
+    expected = redact(text, [Category.PASSWORD])
+    assert secret not in expected.text
+    ungated = tuple(("", regex) for _, regex in redact_mod._PW_FORM_PATTERNS)
+    monkeypatch.setattr(redact_mod, "_PW_FORM_PATTERNS", ungated)
+    assert redact(text, [Category.PASSWORD]) == expected
+
+
+@pytest.mark.parametrize("line", SECRET_LINES + ORDINARY_LINES)
+def test_password_form_needles_change_nothing_on_the_corpus(monkeypatch: pytest.MonkeyPatch, line: str) -> None:
+    variants = [line, line.upper(), line.swapcase()]
+    expected = [redact(v) for v in variants]
+    ungated = tuple(("", regex) for _, regex in redact_mod._PW_FORM_PATTERNS)
+    monkeypatch.setattr(redact_mod, "_PW_FORM_PATTERNS", ungated)
+    assert [redact(v) for v in variants] == expected
