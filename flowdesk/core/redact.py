@@ -517,15 +517,36 @@ _ACCESS_KEY_VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+def _holds(hay: str, needle: str) -> bool:
+    """``needle in hay``, quicker when the needle ends in a rare character.
+
+    ``str.find`` of one character is many times faster than of several, so
+    the first few places of a rare last character ("~", "=") are checked one
+    by one before the plain search takes over.
+    """
+    back = len(needle) - 1
+    last = needle[back]
+    if last.isalnum() or last in "._-":  # common in notes
+        return needle in hay
+    i = hay.find(last, back)
+    for _ in range(8):
+        if i < 0:
+            return False
+        if hay.startswith(needle, i - back):
+            return True
+        i = hay.find(last, i + 1)
+    return i >= 0 and hay.find(needle, i - back) >= 0
+
+
 def _find_access_keys(text: str, low: str) -> Iterator[_Range]:
     found: list[_Range] = []
     for needle, regex, back in _ACCESS_KEY_PATTERNS:
-        if needle in text:
+        if _holds(text, needle):
             for m in regex.finditer(text):
                 start = m.start() - back
                 found.append((start, _trim_end(text, start, m.end(), ".")))
     for needle, regex in _ACCESS_KEY_VALUE_PATTERNS:
-        if needle in low:
+        if _holds(low, needle):
             for m in regex.finditer(low):
                 found.append(m.span("v"))
     yield from _union(found)
@@ -623,54 +644,75 @@ def _combo(prefix: str, group: str) -> re.Pattern[str]:
 
 
 # Each starts with a literal, so a scan of a whole note is cheap; all run on
-# the lower-cased text; the value is the last named group that matched.
-_PW_FORM_PATTERNS: tuple[re.Pattern[str], ...] = (
+# the lower-cased text; the value is the last named group that matched.  A
+# pattern with a needle (a string every match holds) is only run if the text
+# holds it: a search for one rare character or a long string is far quicker
+# than the scan.
+_PW_FORM_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # ConvertTo-SecureString "X" -AsPlainText / ConvertTo-SecureString -AsPlainText -String 'X'
-    re.compile(
-        r"convertto-securestring\b[^\r\n|;)\"']{0,80}+"
-        r"(?:\"(?P<csdq>(?:[^\"\\`\r\n]|\\.|`.){1,256}+)\"|'(?P<cssq>[^'\r\n]{1,256}+)')"
+    (
+        "convertto-securestring",
+        re.compile(
+            r"convertto-securestring\b[^\r\n|;)\"']{0,80}+"
+            r"(?:\"(?P<csdq>(?:[^\"\\`\r\n]|\\.|`.){1,256}+)\"|'(?P<cssq>[^'\r\n]{1,256}+)')"
+        ),
     ),
     # cmdkey /pass:X, /password:X
-    re.compile(r"/pass(?<![\w/]/pass)(?:word)?:(?P<slash>\"[^\"\r\n]{1,256}+\"|[^\s\"]{1,256}+)"),
+    ("", re.compile(r"/pass(?<![\w/]/pass)(?:word)?:(?P<slash>\"[^\"\r\n]{1,256}+\"|[^\s\"]{1,256}+)")),
     # psexec -u user -p X, mysql -u root -pX, curl -u user:X, --user user:X, openssl -passin pass:X
-    re.compile(
-        r"-(?<![\w-]-)(?:"
-        r"u[ \t]+[^\s]{1,128}+[ \t]+-p(?:[ \t]+|(?=[^\s\-]))"
-        r"(?P<dash_p>\"[^\"\r\n]{1,256}+\"|'[^'\r\n]{1,256}+'|[^\s\-\"'][^\s]{0,255}+)"
-        r"|(?:u|-user)[ \t]+[\"']?[^\s:\"']{1,128}+:(?P<curl>[^\s\"']{1,256}+)"
-        r"|pass(?:in|out)[ \t]+pass:(?P<openssl>[^\s\"']{1,256}+)"
-        r")"
+    (
+        "",
+        re.compile(
+            r"-(?<![\w-]-)(?:"
+            r"u[ \t]+[^\s]{1,128}+[ \t]+-p(?:[ \t]+|(?=[^\s\-]))"
+            r"(?P<dash_p>\"[^\"\r\n]{1,256}+\"|'[^'\r\n]{1,256}+'|[^\s\-\"'][^\s]{0,255}+)"
+            r"|(?:u|-user)[ \t]+[\"']?[^\s:\"']{1,128}+:(?P<curl>[^\s\"']{1,256}+)"
+            r"|pass(?:in|out)[ \t]+pass:(?P<openssl>[^\s\"']{1,256}+)"
+            r")"
+        ),
     ),
     # sshpass -p X
-    re.compile(
-        r"sshpass[ \t]+-p[ \t]*(?P<sshpass>\"[^\"\r\n]{1,256}+\"|'[^'\r\n]{1,256}+'|[^\s\"'][^\s]{0,255}+)"
+    (
+        "sshpass",
+        re.compile(
+            r"sshpass[ \t]+-p[ \t]*(?P<sshpass>\"[^\"\r\n]{1,256}+\"|'[^'\r\n]{1,256}+'|[^\s\"'][^\s]{0,255}+)"
+        ),
     ),
     # net use [Z:] \\srv\share X [/user:...];  net use ... /user:DOMAIN\user X;  net user NAME X [/add]
-    re.compile(
-        r"net(?<![\w]net)[ \t]+(?:"
-        r"use\b[^\r\n\\\"]{0,40}+(?:\"\\\\[^\"\r\n]{1,256}+\"|\\\\[^\s]{1,256}+)"
-        r"[ \t]+(?P<netuse>[^\s/*\"][^\s]{0,255}+)(?=[ \t\r]*(?:/|$))"
-        r"|use\b[^\r\n]{0,300}?/user:[^\s]{1,128}+[ \t]+(?P<netuse2>[^\s/*\"][^\s]{0,255}+)(?=[ \t\r]*(?:/|$))"
-        r"|user[ \t]+(?:[^\s/\"]{1,128}+|\"[^\"\r\n]{1,128}+\")[ \t]+"
-        r"(?P<netuser>[^\s/*\"][^\s]{0,255}+)(?=[ \t\r]*(?:/|$))"
-        r")",
-        re.MULTILINE,
+    (
+        "",
+        re.compile(
+            r"net(?<![\w]net)[ \t]+(?:"
+            r"use\b[^\r\n\\\"]{0,40}+(?:\"\\\\[^\"\r\n]{1,256}+\"|\\\\[^\s]{1,256}+)"
+            r"[ \t]+(?P<netuse>[^\s/*\"][^\s]{0,255}+)(?=[ \t\r]*(?:/|$))"
+            r"|use\b[^\r\n]{0,300}?/user:[^\s]{1,128}+[ \t]+(?P<netuse2>[^\s/*\"][^\s]{0,255}+)(?=[ \t\r]*(?:/|$))"
+            r"|user[ \t]+(?:[^\s/\"]{1,128}+|\"[^\"\r\n]{1,128}+\")[ \t]+"
+            r"(?P<netuser>[^\s/*\"][^\s]{0,255}+)(?=[ \t\r]*(?:/|$))"
+            r")",
+            re.MULTILINE,
+        ),
     ),
     # "creds: user:X", "login: user/X", "username/password: user / X"
-    _combo(r"cred(?<![a-z0-9]cred)(?:s|entials)?", "combo"),
-    _combo(r"log(?<![a-z0-9]log)[io]n", "combo"),
-    _combo(r"user(?<![a-z0-9]user)(?:name)?[ \t]*/[ \t]*(?:password|pass|pwd|pw)", "combo"),
+    ("", _combo(r"cred(?<![a-z0-9]cred)(?:s|entials)?", "combo")),
+    ("", _combo(r"log(?<![a-z0-9]log)[io]n", "combo")),
+    ("", _combo(r"user(?<![a-z0-9]user)(?:name)?[ \t]*/[ \t]*(?:password|pass|pwd|pw)", "combo")),
     # weaker words ("Local admin: .\administrator / X"): the value must look like a password
-    _combo(r"admin(?<![a-z0-9]admin)(?:istrator)?", "combo_weak"),
-    _combo(r"acc(?<![a-z0-9]acc)(?:oun)?t", "combo_weak"),
+    ("", _combo(r"admin(?<![a-z0-9]admin)(?:istrator)?", "combo_weak")),
+    ("", _combo(r"acc(?<![a-z0-9]acc)(?:oun)?t", "combo_weak")),
     # XML: <Password>X</Password> and <add key="SmtpPassword" value="X" />
-    re.compile(
-        r"<(?P<tag>[\w:.\-]{0,40}?(?:password|passwd|pwd|passphrase))[ \t]*>"
-        r"(?P<elem>[^<\r\n]{1,256}+)</(?P=tag)[ \t]*>"
+    (
+        "<",
+        re.compile(
+            r"<(?P<tag>[\w:.\-]{0,40}?(?:password|passwd|pwd|passphrase))[ \t]*>"
+            r"(?P<elem>[^<\r\n]{1,256}+)</(?P=tag)[ \t]*>"
+        ),
     ),
-    re.compile(
-        r"key(?<![\w]key)[ \t]*=[ \t]*\"[^\"\r\n]{0,60}?(?:password|passwd|pwd|passphrase)[^\"\r\n]{0,20}+\""
-        r"[ \t]+value[ \t]*=[ \t]*\"(?P<attr>[^\"\r\n]{1,256}+)\""
+    (
+        '"',
+        re.compile(
+            r"key(?<![\w]key)[ \t]*=[ \t]*\"[^\"\r\n]{0,60}?(?:password|passwd|pwd|passphrase)[^\"\r\n]{0,20}+\""
+            r"[ \t]+value[ \t]*=[ \t]*\"(?P<attr>[^\"\r\n]{1,256}+)\""
+        ),
     ),
 )
 _PW_FORM_KEEP_QUOTES = frozenset({"csdq", "cssq", "elem", "attr"})
@@ -875,7 +917,9 @@ def _find_passwords(text: str, low: str) -> Iterator[_Range]:
                 span = _password_param(text, low, ks, ke, index > 0)
             if span is not None:
                 found.append(span)
-    for regex in _PW_FORM_PATTERNS:
+    for needle, regex in _PW_FORM_PATTERNS:
+        if needle and needle not in low:
+            continue
         for m in regex.finditer(low):
             name = m.lastgroup
             if name is None or name == "tag":
@@ -941,7 +985,6 @@ _TOKEN_KV_TAIL_RE = re.compile(
     r"(?![a-z0-9])[\"']?[ \t]*(?::=|=>|[:=])[ \t]*[\"']?(?P<v>[^\s\"'<>]{8,4096}+)"
 )
 _TOKEN_PARAM_TAIL_RE = re.compile(r"(?![\w-])(?::|[ \t]+)[\"']?(?P<v>[a-z0-9._~+/=\-]{8,4096}+)")
-_BITLOCKER_GATE = re.compile(r"-[0-9]{6}-[0-9]{6}-")
 _BITLOCKER_RE = re.compile(r"(?<![\d-])\d{6}(?:-\d{6}){7}(?![\d-])")
 _LONG_RUN_RE = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{32,}+={0,2}+(?![A-Za-z0-9+/_\-=])")
 _UUID_RE = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
@@ -1027,35 +1070,76 @@ def _split_around_uuids(run: str) -> Iterator[_Range]:
     yield pos, len(run)
 
 
-def _long_keys(text: str) -> Iterator[_Range]:
-    # A run of 32+ key characters lies inside one whitespace-free word, and
-    # str.split() finds the long words far faster than any regex could.
+# ``bytes.translate`` table for the UTF-8 bytes of a text: the characters of
+# a long key (``_LONG_RUN_RE``) and every byte of a non-ASCII character (a
+# BitLocker key may be written with non-ASCII digits) to b"x", the rest to b" ".
+_KEY_RUN_MASK = bytes(120 if b >= 128 or chr(b).isalnum() or chr(b) in "+/_-" else 32 for b in range(256))
+_KEY_RUN_NEEDLE = b"x" * 32
+
+
+def _key_runs(text: str) -> list[_Range]:
+    """Where the runs of key characters (or non-ASCII ones) of 32+ UTF-8 bytes are, in order.
+
+    A long key (32+ characters) and a BitLocker recovery key (55) each lie in
+    one such run, and ``bytes.find`` skips to the runs far faster than any
+    regex could.  A run starts and ends at a character boundary; its text is
+    found in ``text`` after the previous run (an earlier occurrence would lie
+    in an earlier run).
+    """
+    data = text.encode("utf-8", "surrogatepass")
+    mask = data.translate(_KEY_RUN_MASK)
+    runs: list[_Range] = []
     pos = 0
-    for word in [w for w in text.split() if len(w) >= 32]:
-        wstart = text.find(word, pos)
-        pos = wstart + len(word)
-        for m in _LONG_RUN_RE.finditer(text, wstart, pos):
-            run = m.group()
-            base = m.start()
-            # UUIDs (also inside Azure resource ids) are never keys: the parts
-            # between them are judged on their own.
-            for ps, pe in _split_around_uuids(run):
-                while ps < pe and run[ps] in "-_/":
-                    ps += 1
-                while pe > ps and run[pe - 1] in "-_/":
-                    pe -= 1
-                part = run[ps:pe]
-                core = part.rstrip("=")
-                if len(core) < 32:
-                    continue
-                if (
-                    len(core) in _HASH_LENGTHS
-                    and _HEX_RE.fullmatch(core)
-                    and _HASH_LABEL_RE.search(_line_before(text, base + ps, 120))
-                ):
-                    continue  # a labelled hash ("SHA256 ...", "Thumbprint ...")
-                if _looks_like_key(part):
-                    yield base + ps, base + pe
+    start = mask.find(_KEY_RUN_NEEDLE)
+    while start >= 0:  # the start of a run: the search began at a b" " (or at 0)
+        end = mask.find(b" ", start)
+        if end < 0:
+            end = len(mask)
+        run = data[start:end].decode("utf-8", "surrogatepass")
+        pos = text.find(run, pos)
+        runs.append((pos, pos + len(run)))
+        pos += len(run)
+        start = mask.find(_KEY_RUN_NEEDLE, end)
+    return runs
+
+
+def _long_runs(text: str, runs: list[_Range]) -> Iterator[re.Match[str]]:
+    """The matches of ``_LONG_RUN_RE`` in ``text``, found in the ``_key_runs``."""
+    for start, end in runs:
+        # up to two "=" and the character after them complete a match
+        yield from _LONG_RUN_RE.finditer(text, start, end + 3)
+
+
+def _bitlocker_keys(text: str, runs: list[_Range]) -> Iterator[re.Match[str]]:
+    """The matches of ``_BITLOCKER_RE`` in ``text``, found in the ``_key_runs``."""
+    for start, end in runs:
+        if end - start >= 55:
+            yield from _BITLOCKER_RE.finditer(text, start, end)
+
+
+def _long_keys(text: str, runs: list[_Range]) -> Iterator[_Range]:
+    for m in _long_runs(text, runs):
+        run = m.group()
+        base = m.start()
+        # UUIDs (also inside Azure resource ids) are never keys: the parts
+        # between them are judged on their own.
+        for ps, pe in _split_around_uuids(run):
+            while ps < pe and run[ps] in "-_/":
+                ps += 1
+            while pe > ps and run[pe - 1] in "-_/":
+                pe -= 1
+            part = run[ps:pe]
+            core = part.rstrip("=")
+            if len(core) < 32:
+                continue
+            if (
+                len(core) in _HASH_LENGTHS
+                and _HEX_RE.fullmatch(core)
+                and _HASH_LABEL_RE.search(_line_before(text, base + ps, 120))
+            ):
+                continue  # a labelled hash ("SHA256 ...", "Thumbprint ...")
+            if _looks_like_key(part):
+                yield base + ps, base + pe
 
 
 def _find_tokens(text: str, low: str) -> Iterator[_Range]:
@@ -1099,10 +1183,9 @@ def _find_tokens(text: str, low: str) -> Iterator[_Range]:
                 if keylike and not _is_placeholder(value):
                     found.append((start, end))
             i = low.find(word, after)
-    for ls, le in _regex_lines(text, _BITLOCKER_GATE):
-        for m in _BITLOCKER_RE.finditer(text, ls, le):
-            found.append(m.span())
-    found.extend(_long_keys(text))
+    runs = _key_runs(text)
+    found.extend(m.span() for m in _bitlocker_keys(text, runs))
+    found.extend(_long_keys(text, runs))
     yield from _union(found)
 
 
@@ -1153,15 +1236,27 @@ _UNC_RE = re.compile(
     rf"(?<![\\:A-Za-z0-9])\\{{2,}}+[A-Za-z0-9][A-Za-z0-9._$@%\-]{{1,255}}+"
     rf"(?:\\++(?:{_UNC_SEG}(?:[ ]{_UNC_SEG}){{1,20}}+(?=\\)|{_UNC_SEG}))++\\*+"
 )
+_BACKSLASH_RUN_RE = re.compile(r"\\++")
 
 
 def _find_unc(text: str, low: str) -> Iterator[_Range]:
-    for ls, le in _needle_lines(text, text, ("\\\\",)):
-        for m in _UNC_RE.finditer(text, ls, le):
-            start, end = m.span()
-            end = _trim_end(text, start, end, ".,;:!?")
-            if end > start:
-                yield start, end
+    # A match starts at the first backslash of a run of two or more (both
+    # alternatives refuse a backslash before it).  The pattern has no literal
+    # prefix for the engine to skip by, so it is only tried at those run
+    # starts: the same matches as a ``finditer`` over the whole text.
+    i = text.find("\\\\")
+    while i >= 0:
+        m = _UNC_RE.match(text, i)
+        if m is None:
+            # no match can start inside this run of backslashes either
+            run = _BACKSLASH_RUN_RE.match(text, i)
+            i = text.find("\\\\", run.end() if run is not None else i + 1)
+            continue
+        start, end = m.span()
+        trimmed = _trim_end(text, start, end, ".,;:!?")
+        if trimmed > start:
+            yield start, trimmed
+        i = text.find("\\\\", end)
 
 
 # --------------------------------------------------------------------------
@@ -1178,7 +1273,16 @@ _VERSION_LABEL_RE = re.compile(
     r"[ \t]*[:=#]?[ \t]*[\"']?\Z",
     re.IGNORECASE,
 )
-_IPV6_GATE = re.compile(r":[0-9A-Fa-f]{0,4}:")
+# The first colon of a candidate that can be a valid address (a colon right
+# after another colon, a dot or a closing bracket cannot start one, see
+# ``_IPV6_CAND_RE``): an address holds "::" with a hex digit next to it or
+# after an earlier group, or at least six colons (``_valid_ipv6``).
+_IPV6_GATE = re.compile(
+    r":(?<![:.\])]:)(?:"
+    r"(?<=[0-9A-Fa-f]:):|:[0-9A-Fa-f]|(?:[0-9A-Fa-f]{1,4}:){1,6}:|(?:[0-9A-Fa-f]{0,4}:){5}"
+    r")"
+)
+_HEX_DIGITS = frozenset("0123456789ABCDEFabcdef")
 _IPV6_CAND_RE = re.compile(
     r"(?<![\w:.\])])"
     r"(?:[0-9A-Fa-f]{0,4}:){2,8}+"
@@ -1257,10 +1361,28 @@ def _valid_ipv6(addr: str) -> bool:
 
 
 def _find_ipv6(text: str, low: str) -> Iterator[_Range]:
-    for ls, le in _regex_lines(text, _IPV6_GATE):
-        for m in _IPV6_CAND_RE.finditer(text, ls, le):
-            if _valid_ipv6(m.group()):
-                yield m.span()
+    # A candidate starts within four hex digits before its first colon, and as
+    # no word character may precede it, where the run of hex digits before
+    # that colon starts.  So the candidate pattern (which has no literal prefix
+    # for the engine to skip by) is tried only there, for the first colons that
+    # the gate finds.  A candidate the gate skips would not be valid, and no
+    # candidate can start inside one, so this yields what a ``finditer`` over
+    # the whole text, keeping the valid candidates, yields.
+    pos = 0
+    gate = _IPV6_GATE.search(text)
+    while gate is not None:
+        colon = gate.start()
+        start = colon
+        while start > colon - 4 and start > 0 and text[start - 1] in _HEX_DIGITS:
+            start -= 1
+        m = _IPV6_CAND_RE.match(text, start) if start >= pos else None
+        if m is None:
+            gate = _IPV6_GATE.search(text, colon + 1)
+            continue
+        if _valid_ipv6(m.group()):
+            yield m.span()
+        pos = m.end()
+        gate = _IPV6_GATE.search(text, pos)
 
 
 # --------------------------------------------------------------------------
@@ -1277,8 +1399,9 @@ _FINDERS: dict[Category, tuple[_Finder, ...]] = {
     Category.UNC_PATH: (_find_unc,),
     Category.IP: (_find_ipv6, _find_ipv4),
 }
-# Finders whose matches may span lines; all others are line-local.
-_MULTILINE_FINDERS: frozenset[_Finder] = frozenset({_find_pem, _find_ppk})
+# Finders whose matches may span lines (all others are line-local), each
+# with a string that the lower-cased text of every one of its matches holds.
+_MULTILINE_FINDERS: dict[_Finder, str] = {_find_pem: "private", _find_ppk: "putty-user-key-file-"}
 
 
 class _Piece:
@@ -1373,9 +1496,11 @@ def _pass_would_change(pieces: list[_Piece], enabled: tuple[Category, ...]) -> b
     whole line, and a line only changes by being cut).  Line-local finders
     can therefore only find something new on the first or last line of a
     piece that borders a marker; those lines are checked together in one
-    probe text.  Multi-line finders re-check every piece.
+    probe text, each distinct line once (what a line-local finder finds on
+    a line does not depend on the other lines).  Multi-line finders
+    re-check every piece that holds their needle.
     """
-    edge_lines: list[str] = []
+    edge_lines: dict[str, None] = {}
     last = len(pieces) - 1
     for i, piece in enumerate(pieces):
         if piece.category is not None:
@@ -1383,16 +1508,22 @@ def _pass_would_change(pieces: list[_Piece], enabled: tuple[Category, ...]) -> b
         chunk = piece.text
         if i > 0:  # a marker on the left
             nl = chunk.find("\n")
-            edge_lines.append(chunk if nl < 0 else chunk[:nl])
+            edge_lines[chunk if nl < 0 else chunk[:nl]] = None
         if i < last:  # a marker on the right
             nl = chunk.rfind("\n")
             if nl >= 0 or i == 0:
-                edge_lines.append(chunk[nl + 1 :])
+                edge_lines[chunk[nl + 1 :]] = None
     probe = "\n".join(edge_lines)
     probe_low = _lower(probe)
+    plain_low = ""
     for category in enabled:
         for finder in _FINDERS[category]:
-            if finder in _MULTILINE_FINDERS:
+            needle = _MULTILINE_FINDERS.get(finder)
+            if needle is not None:
+                if not plain_low:
+                    plain_low = "\n".join(piece.low for piece in pieces if piece.category is None)
+                if needle not in plain_low:
+                    continue
                 for piece in pieces:
                     if piece.category is None and next(iter(finder(piece.text, piece.low)), None) is not None:
                         return True
