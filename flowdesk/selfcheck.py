@@ -7,8 +7,8 @@ sandbox's tickets parse), the TLS trust store and SQLite. Exit 0 when nothing is
 ``"problems"`` naming each broken thing in one line. No network, no keyring reads or writes (a locked
 keyring could prompt), no files written besides the log that every command opens.
 
-Qt facts come from ``flowdesk.ui.selfcheck_qt``, imported lazily: nothing outside ``flowdesk/ui`` may
-import PySide6. Without a display, and without ``QT_QPA_PLATFORM``, the Qt checks run on the offscreen
+Qt facts come from ``flowdesk.ui.selfcheck_qt``, imported lazily: PySide6 is imported only inside
+``flowdesk/ui``. Without a display, and without ``QT_QPA_PLATFORM``, the Qt checks run on the offscreen
 plugin instead of letting Qt abort the process, and the missing display is reported as a problem.
 """
 
