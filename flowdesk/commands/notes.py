@@ -42,8 +42,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def cmd_render(args: argparse.Namespace, ctx: Context) -> int:
     from flowdesk.core.models import SessionFormatError, load_session_file
-    from flowdesk.core.redact import RedactionError, redact
     from flowdesk.core.render import render_note
+    from flowdesk.redact import RedactionError, redact
 
     try:
         session = load_session_file(args.file)
@@ -63,7 +63,7 @@ def cmd_render(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_redact(args: argparse.Namespace, ctx: Context) -> int:
-    from flowdesk.core.redact import RedactionError, redact
+    from flowdesk.redact import RedactionError, redact
 
     data = sys.stdin.buffer.read()
     try:

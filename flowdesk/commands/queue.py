@@ -158,9 +158,9 @@ def _read_text_file(path: Path) -> str:
 def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
     from flowdesk.connectwise.bodies import TicketRef
     from flowdesk.core.models import SessionFormatError, load_session_file
-    from flowdesk.core.redact import RedactionError
     from flowdesk.push.enqueue import enqueue_push
     from flowdesk.push.prepare import PushRefused, prepare_note
+    from flowdesk.redact import RedactionError
     from flowdesk.store import DuplicatePush
 
     try:

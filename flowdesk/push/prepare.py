@@ -17,7 +17,7 @@ from flowdesk.core.settings import Settings, Visibility
 from flowdesk.core.timing import TimeEntryPlan, format_hours, plan_time_entry
 
 if TYPE_CHECKING:
-    from flowdesk.core.redact import RedactionResult
+    from flowdesk.redact import RedactionResult
 
 # ConnectWise documents no limit on note text; a note this long is a pasted log, not documentation,
 # and large bodies are where proxies and older ConnectWise servers start failing.
@@ -59,7 +59,7 @@ def prepare_note(
     text = edited_text if edited_text is not None else render_note(session, fmt, include_steps=steps, now=now)
     if not text.strip():
         raise PushRefused("The note is empty: write something or reset it to the generated note.")
-    from flowdesk.core.redact import redact  # compiles its patterns: not before the window's first paint
+    from flowdesk.redact import redact  # compiles its patterns: not before the window's first paint
 
     result = redact(text, settings.enabled_redactions)
     if len(result.text) > MAX_NOTE_CHARS:

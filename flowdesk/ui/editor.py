@@ -30,16 +30,16 @@ from PySide6.QtWidgets import (
 )
 
 if TYPE_CHECKING:
-    from flowdesk.core.redact import Category
+    from flowdesk.redact import Category
 
 HEADER_RE = re.compile(r"^(═══ .* ═══|── .* ──)$")
 
 
 @cache
 def marker_re() -> re.Pattern[str]:
-    """Any redaction marker (made on first use: :mod:`flowdesk.core.redact` is not imported before the
+    """Any redaction marker (made on first use: :mod:`flowdesk.redact` is not imported before the
     window's first paint)."""
-    from flowdesk.core.redact import MARKERS
+    from flowdesk.redact import MARKERS
 
     return re.compile("|".join(re.escape(m) for m in MARKERS.values()))
 CATEGORY_WORDS = {
@@ -204,7 +204,7 @@ class NoteEditor(QWidget):
         )
         found = []
         if n:  # an empty editor (the window starting) has none: redact is not imported for it
-            from flowdesk.core.redact import find_markers
+            from flowdesk.redact import find_markers
 
             found = find_markers(self.text())
         counts: dict[str, int] = {}
@@ -218,7 +218,7 @@ class NoteEditor(QWidget):
     def recheck_now(self) -> None:
         """Warn when the edited text holds a secret that redaction will still remove at push time."""
         self._recheck.stop()
-        from flowdesk.core.redact import RedactionError, redact
+        from flowdesk.redact import RedactionError, redact
 
         text = self.text()
         try:
@@ -236,7 +236,7 @@ class NoteEditor(QWidget):
             self.pending_label.hide()
 
     def marker_categories(self) -> list[Category]:
-        from flowdesk.core.redact import find_markers
+        from flowdesk.redact import find_markers
 
         return [s.category for s in find_markers(self.text())]
 

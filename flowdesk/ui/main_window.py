@@ -379,7 +379,7 @@ class MainWindow(QMainWindow):
             self.tell("No ticket", "Type the ConnectWise ticket number to push this note to.")
             return
         settings = self.controller.settings
-        from flowdesk.core.redact import RedactionError  # imported by prepare_note: no cost here
+        from flowdesk.redact import RedactionError  # imported by prepare_note: no cost here
 
         try:
             preview = prepare_note(

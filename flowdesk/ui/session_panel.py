@@ -194,7 +194,7 @@ class SessionPanel(QWidget):
         if session is None:
             return
         settings = self.settings
-        from flowdesk.core.redact import RedactionError  # imported by prepare_note: no cost here
+        from flowdesk.redact import RedactionError  # imported by prepare_note: no cost here
 
         try:
             self.preview = prepare_note(

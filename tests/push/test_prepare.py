@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 
 from flowdesk.core.models import load_session_file, parse_session
-from flowdesk.core.redact import RedactionError
 from flowdesk.core.settings import Settings, TimeRounding
 from flowdesk.push.prepare import MAX_NOTE_CHARS, PushRefused, prepare_note
+from flowdesk.redact import RedactionError
 from tests.conftest import SAMPLES
 
 
@@ -30,7 +30,7 @@ def test_disabled_category_is_left_alone():
 
 
 def test_fail_closed(monkeypatch):
-    import flowdesk.core.redact as mod  # prepare_note imports redact() when it runs
+    import flowdesk.redact as mod  # prepare_note imports redact() when it runs
 
     def boom(*a, **k):
         raise RedactionError("redaction failed (boom)")

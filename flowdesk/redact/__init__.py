@@ -1,0 +1,53 @@
+"""Redaction of secrets and personal data from the final note text, as data.
+
+``redact`` runs on the FINAL note text right before anything is posted to ConnectWise: it must never
+leak a secret and must not mangle ordinary MSP note text. The rules are records grouped by family
+(``rules_keys``, ``rules_passwords``, ``rules_commands``, ``rules_tokens``, ``rules_network``), run by
+one engine (``engine``); ``policy`` says which categories apply to which note. ``docs/redaction.md``
+is generated from the rules (``python -m flowdesk.redact --doc``).
+
+Importing this package is cheap: the rules are compiled when ``redact`` is first called.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+
+from flowdesk.redact.model import (
+    ALL_CATEGORIES,
+    MARKERS,
+    Category,
+    RedactionError,
+    RedactionResult,
+    Span,
+    find_markers,
+)
+from flowdesk.redact.policy import ALWAYS_REDACTED, AllowList, categories_for, customer_sees
+
+__all__ = [
+    "ALL_CATEGORIES",
+    "ALWAYS_REDACTED",
+    "MARKERS",
+    "AllowList",
+    "Category",
+    "RedactionError",
+    "RedactionResult",
+    "Span",
+    "categories_for",
+    "customer_sees",
+    "find_markers",
+    "redact",
+]
+
+
+def redact(
+    text: str,
+    categories: Iterable[Category | str] | None = None,
+    *,
+    allow: AllowList | None = None,
+    keep: Collection[str] = (),
+) -> RedactionResult:
+    """Redact secrets from ``text`` (see :func:`flowdesk.redact.engine.redact`)."""
+    from flowdesk.redact.engine import redact as run  # compiles the rules: not before the first window paint
+
+    return run(text, categories, allow=allow, keep=keep)
