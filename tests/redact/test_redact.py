@@ -67,6 +67,8 @@ def _check_spans(result: RedactionResult) -> None:
 def test_corpus_sizes_and_shape() -> None:
     assert len(SECRETS) >= 60
     assert len(ORDINARY) >= 60
+    # issue 16 grew the corpus by at least 20 secret lines (105 before) and some ordinary ones (126)
+    assert len(SECRETS) >= 125 and len(ORDINARY) >= 140
     known = {c.value for c in Category}
     for entry in SECRETS:
         assert set(entry) == {"line", "categories", "secrets"}
@@ -488,3 +490,55 @@ def test_property_subsets_of_categories(text: str, enabled: set[Category]) -> No
         if category not in enabled:
             assert result.counts[category.value] == 0
     assert redact(result.text, enabled).total == 0
+
+
+# --------------------------------------------------------------------------------------------------
+# The misses of issue 16 (secrets written for the test)
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ConnectWise … Private Key: Zx8Cv6Bn4Mq2Wr0T", "ConnectWise … Private Key: [TOKEN REDACTED]"),
+        ("Public Key: Qm7Rt2Yw9Lp4Xc1V", "Public Key: [TOKEN REDACTED]"),
+        ("API key: 7hG2kLmN9pQr4sTv", "API key: [TOKEN REDACTED]"),
+        ("radius-server host 10.1.1.5 key R4d1usSh@red!", "radius-server host [IP REDACTED] key [PASSWORD REDACTED]"),
+        ("tacacs-server key T4c4cs!Key", "tacacs-server key [PASSWORD REDACTED]"),
+        ("radius shared secret is Sh4red!Rad1us", "radius shared secret is [PASSWORD REDACTED]"),
+        ("creds admin / Adm1n!Pass2026", "creds admin / [PASSWORD REDACTED]"),
+        ("creds: admin/Nas#2026pw", "creds: admin/[PASSWORD REDACTED]"),
+        ("wifi pass Gu3st!Wifi2026", "wifi pass [PASSWORD REDACTED]"),
+        ("    wpa-psk Wh4tTheW1f1", "    wpa-psk [PASSWORD REDACTED]"),
+        ("PSK: Lobby-Wifi-2026!", "PSK: [PASSWORD REDACTED]"),
+        ("crypto ikev2 keyring: pre-shared-key Vpn!Psk2026", "crypto ikev2 keyring: pre-shared-key [PASSWORD REDACTED]"),
+        ("the psk is Tunnel!Key2026", "the psk is [PASSWORD REDACTED]"),
+        ("snmp-server community Publ1cR3ad RO", "snmp-server community [PASSWORD REDACTED] RO"),
+        ("passphrase 'correct horse battery staple'", "passphrase '[PASSWORD REDACTED]'"),
+        ('passphrase "correct horse battery staple"', 'passphrase "[PASSWORD REDACTED]"'),
+        # ordinary lines stay as they are
+        ("the key was in the drawer", None),
+        ("reset the Wi-Fi password policy", None),
+        ("tacacs-server timeout 10", None),
+        ("the RADIUS shared secret is mismatched between the WAP and NPS", None),
+    ],
+)
+def test_issue_16_misses(text: str, expected: str | None) -> None:
+    result = redact(text)
+    assert result.text == (text if expected is None else expected)
+    assert redact(result.text).text == result.text
+
+
+def test_an_ip_is_redacted_only_when_its_category_applies() -> None:
+    assert redact("RADIUS server is 10.1.1.5").text == "RADIUS server is [IP REDACTED]"
+    others = [c for c in ALL_CATEGORIES if c is not Category.IP]
+    assert redact("RADIUS server is 10.1.1.5", others).text == "RADIUS server is 10.1.1.5"
+
+
+def test_bitlocker_recovery_keys_need_the_checksum_or_a_label() -> None:
+    valid = "000011-000022-000033-000044-000055-000066-000077-000088"  # every group divisible by 11
+    invalid = "123456-234567-345678-456789-567890-678901-789012-890123"
+    assert redact(f"unlocked with {valid}").text == "unlocked with [TOKEN REDACTED]"
+    assert redact(f"recovery key {invalid}").text == "recovery key [TOKEN REDACTED]"
+    assert redact(f"BitLocker: {invalid}").text == "BitLocker: [TOKEN REDACTED]"
+    assert redact(f"order {invalid}").text == f"order {invalid}"
