@@ -35,7 +35,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--only",
         metavar="CATEGORY",
         action="append",
-        help="redact only this category (repeatable); default: the categories enabled in the settings",
+        help="redact only this category (repeatable); default: the categories the settings apply to a note of "
+        "the default visibility (host names and IP ranges on the allow-list stay)",
     )
     r.set_defaults(func=cmd_redact)
 
@@ -54,7 +55,7 @@ def cmd_render(args: argparse.Namespace, ctx: Context) -> int:
     note = render_note(session, args.format, include_steps=include_steps)
     if not args.no_redact:
         try:
-            note = redact(note, settings.enabled_redactions).text
+            note = redact(note, settings.enabled_redactions, allow=settings.redaction_allow).text
         except RedactionError as exc:
             raise CommandError(f"redaction failed ({exc}); nothing was printed") from None
     utf8_stdout()
@@ -72,7 +73,7 @@ def cmd_redact(args: argparse.Namespace, ctx: Context) -> int:
         bad_input(f"stdin: not UTF-8 text (bad byte at offset {exc.start})")
     categories = args.only if args.only else ctx.settings.enabled_redactions
     try:
-        result = redact(text, categories)
+        result = redact(text, categories, allow=ctx.settings.redaction_allow)
     except ValueError as exc:
         bad_input(str(exc))
     except RedactionError as exc:

@@ -4,6 +4,9 @@
   is off: FlowDesk exists so the engineer reviews a note before it is posted.
 * ``note_visibility`` takes FlowDesk's ``internal`` / ``discussion`` / ``resolution``; the seed's
   ``both`` (which the seed posted as a discussion note) is read as ``discussion``.
+* ``redaction`` says which categories apply to internal notes and which to notes the customer sees
+  (the secret families always apply), and holds the allow-list of host names and IP ranges; the
+  seed's behaviour (everything redacted) is the default for both. Schema 1 had one map for all notes.
 * The file holds no secret (keys live in the OS keyring). It carries a schema version, keeps keys it
   does not know (a newer FlowDesk may have written them), and is replaced atomically.
 * A hand-edited file with a bad value loses only that value (back to its default, with a warning), and
@@ -26,20 +29,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from flowdesk.core.timing import TimeRounding
+from flowdesk.redact import ALL_CATEGORIES, ALWAYS_REDACTED, AllowList, categories_for, customer_sees
+from flowdesk.redact.policy import entry_problem
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_RESOLUTIONFLOW_URL = "https://api.resolutionflow.com"
 
-REDACTION_CATEGORIES = (
-    "private_key",
-    "connection_string",
-    "access_key",
-    "password",
-    "token",
-    "email",
-    "unc_path",
-    "ip",
-)
+REDACTION_CATEGORIES = tuple(c.value for c in ALL_CATEGORIES)
+ALWAYS_REDACTED_NAMES = frozenset(c.value for c in ALWAYS_REDACTED)
 
 
 class Visibility(StrEnum):
@@ -93,6 +90,42 @@ class ResolutionFlowProfile(_Section):
     ca_file: str | None = None  # a PEM bundle for networks that inspect TLS with their own authority
 
 
+def _switches(v: Any) -> Any:
+    """A category map (or a list of the categories that are on), every category present; the secret
+    families are on whatever it says. Names it does not know are kept (a newer FlowDesk's)."""
+    if isinstance(v, list):
+        v = {name: name in v for name in REDACTION_CATEGORIES}
+    if isinstance(v, dict):
+        return {**dict.fromkeys(REDACTION_CATEGORIES, True), **v, **dict.fromkeys(ALWAYS_REDACTED_NAMES, True)}
+    return v
+
+
+class RedactionSettings(_Section):
+    """Which categories apply to a note, by who can see it, and what the network family leaves."""
+
+    internal: dict[str, bool] = Field(default_factory=lambda: dict.fromkeys(REDACTION_CATEGORIES, True))
+    customer: dict[str, bool] = Field(default_factory=lambda: dict.fromkeys(REDACTION_CATEGORIES, True))
+    allow: list[str] = Field(default_factory=list)  # host names and IP ranges never redacted as UNC paths or IPs
+
+    @field_validator("internal", "customer", mode="before")
+    @classmethod
+    def _all_categories(cls, v: Any) -> Any:
+        return _switches(v)
+
+    @field_validator("allow")
+    @classmethod
+    def _allow(cls, v: list[str]) -> list[str]:
+        entries = [e.strip() for e in v if e.strip()]
+        for entry in entries:
+            problem = entry_problem(entry)
+            if problem:
+                raise ValueError(problem)
+        return entries
+
+    def for_visibility(self, visibility: str) -> dict[str, bool]:
+        return self.customer if customer_sees(visibility) else self.internal
+
+
 class Settings(_Section):
     schema_version: int = SCHEMA_VERSION
     # the seed's push options (DEFAULT_SETTINGS), auto_push off
@@ -103,7 +136,7 @@ class Settings(_Section):
     note_visibility: Visibility = Visibility.INTERNAL
     include_diagnostic_steps: bool = True
     # FlowDesk's own
-    redaction: dict[str, bool] = Field(default_factory=lambda: dict.fromkeys(REDACTION_CATEGORIES, True))
+    redaction: RedactionSettings = Field(default_factory=RedactionSettings)
     notification_level: NotificationLevel = NotificationLevel.ERRORS
     start_minimized: bool = False
     connectwise: ConnectWiseProfile = Field(default_factory=ConnectWiseProfile)
@@ -119,21 +152,32 @@ class Settings(_Section):
     @field_validator("redaction", mode="before")
     @classmethod
     def _redaction(cls, v: Any) -> Any:
-        base = dict.fromkeys(REDACTION_CATEGORIES, True)
-        if isinstance(v, dict):
-            base.update(v)
-            return base
-        if isinstance(v, list):  # a list of the enabled categories
-            return {name: name in v for name in REDACTION_CATEGORIES}
-        return v
+        return _redaction_v2(v)
+
+    def redaction_categories(self, visibility: str | None = None) -> tuple[str, ...]:
+        """The categories redacted in a note of this visibility (the default visibility when None)."""
+        switches = self.redaction.for_visibility(visibility or self.note_visibility)
+        return tuple(c.value for c in categories_for(switches))
 
     @property
     def enabled_redactions(self) -> tuple[str, ...]:
-        return tuple(c for c in REDACTION_CATEGORIES if self.redaction.get(c, True))
+        """The categories redacted in a note of the default visibility."""
+        return self.redaction_categories()
+
+    @property
+    def redaction_allow(self) -> AllowList:
+        return AllowList.parse(self.redaction.allow)
 
     @property
     def time_entry_enabled(self) -> bool:
         return self.auto_time_entry and self.time_rounding != TimeRounding.NONE
+
+
+def _redaction_v2(v: Any) -> Any:
+    """Schema 1's one category map (or list) for all notes becomes the same map for both visibilities."""
+    if isinstance(v, list) or (isinstance(v, dict) and not {"internal", "customer", "allow"} & set(v)):
+        return {"internal": v, "customer": v}
+    return v
 
 
 # Upgrade steps: MIGRATIONS[n] turns a version-n document into version n+1.
@@ -142,7 +186,15 @@ def _from_v0(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-MIGRATIONS = {0: _from_v0}
+def _from_v1(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 had one ``redaction`` map for every note: it now applies to both visibilities, with an
+    empty allow-list. Names it holds that this version does not know stay in both maps."""
+    if "redaction" in doc:
+        doc["redaction"] = _redaction_v2(doc["redaction"])
+    return doc
+
+
+MIGRATIONS = {0: _from_v0, 1: _from_v1}
 
 
 def migrate(doc: dict[str, Any]) -> dict[str, Any]:
@@ -154,6 +206,15 @@ def migrate(doc: dict[str, Any]) -> dict[str, Any]:
         version += 1
         doc["schema_version"] = version
     return doc
+
+
+def _secret_switches_off(redaction: Any) -> list[str]:
+    """The secret categories a file switches off (in schema 1's one map or schema 2's two)."""
+    if not isinstance(redaction, dict):
+        return []
+    both = {"internal", "customer"} & set(redaction)
+    maps = [redaction.get("internal"), redaction.get("customer")] if both else [redaction]
+    return sorted({n for m in maps if isinstance(m, dict) for n in ALWAYS_REDACTED_NAMES if m.get(n) is False})
 
 
 @dataclass
@@ -210,6 +271,12 @@ def load_settings(path: Path) -> LoadResult:
             Settings(), [f"settings: {path} was unreadable ({exc}); kept it as {aside.name} and started from defaults"]
         )
     file_version = doc.get("schema_version")
+    switched_off = _secret_switches_off(doc.get("redaction"))
+    if switched_off:
+        warnings.append(
+            f"settings: redaction: {', '.join(switched_off)} cannot be switched off any more (secrets are always "
+            "redacted); they are on"
+        )
     doc = migrate(doc)
     settings = _validate_dropping_bad_values(doc, warnings)
     if isinstance(file_version, int) and file_version > SCHEMA_VERSION:

@@ -35,6 +35,7 @@ __all__ = [
     "Span",
     "categories_for",
     "customer_sees",
+    "describe_rule",
     "find_markers",
     "redact",
 ]
@@ -51,3 +52,10 @@ def redact(
     from flowdesk.redact.engine import redact as run  # compiles the rules: not before the first window paint
 
     return run(text, categories, allow=allow, keep=keep)
+
+
+def describe_rule(rule_id: str) -> str:
+    """The one-line description of a rule ("" for an id no rule has)."""
+    from flowdesk.redact.engine import RULES
+
+    return next((r.description for r in RULES if r.id == rule_id), "")

@@ -80,6 +80,8 @@ class AppController(QObject):
         self._sending = False
         self._offline = False
         self._tickets: dict[int, Any] = {}
+        # "Keep this one": per session, the values the engineer kept as written, for this run of the app.
+        self.kept_values: dict[str, frozenset[str]] = {}
 
         self.drain_timer = QTimer(self)
         self.drain_timer.setObjectName("drainTimer")
@@ -215,7 +217,7 @@ class AppController(QObject):
             if session.ended_at is None or session.ended_at < since:
                 continue  # switching auto-push on must never post a backlog of old sessions
             try:
-                preview = prepare_note(session, self.settings)
+                preview = prepare_note(session, self.settings, keep=self.kept_values.get(session_id, frozenset()))
                 self.enqueue(preview, TicketRef(session.psa_ticket_id), time_entry=self.settings.time_entry_enabled)
             except (DuplicatePush, PushRefused, AccountError) as exc:
                 log.info("auto-push skipped session %s: %s", session_id, exc)

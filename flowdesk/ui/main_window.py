@@ -126,7 +126,7 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.empty)
 
-        self.panel = SessionPanel(lambda: self.controller.settings, self)
+        self.panel = SessionPanel(lambda: self.controller.settings, self, kept=self.controller.kept_values)
         self.panel.push_clicked.connect(self.push_current)
         self.panel.ticket_changed.connect(self._lookup_ticket)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -387,7 +387,8 @@ class MainWindow(QMainWindow):
                 settings,
                 visibility=panel.chosen_visibility(),
                 note_format=panel.chosen_format(),
-                edited_text=panel.editor.text(),
+                edited_text=panel.editor.push_text(),
+                keep=panel.kept_values(),
             )
         except PushRefused as exc:
             self.tell("Cannot push this note", str(exc))
@@ -417,6 +418,7 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # noqa: BLE001 - shown to the engineer, the app keeps running
             self.tell("Could not queue the note", str(exc))
             return
+        panel.editor.after_push()
         what = "note and time entry" if len(jobs) > 1 else "note"
         self.statusBar().showMessage(f"Queued the {what} for ticket #{ticket_id}.", 8000)
 

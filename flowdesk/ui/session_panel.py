@@ -3,6 +3,7 @@ options (visibility, time entry with the rounded hours it will log) and Push (Ct
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -31,9 +32,14 @@ class SessionPanel(QWidget):
     push_clicked = Signal()
     ticket_changed = Signal(object)  # int | None
 
-    def __init__(self, settings_provider: Any, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, settings_provider: Any, parent: QWidget | None = None, kept: dict[str, frozenset[str]] | None = None
+    ) -> None:
         super().__init__(parent)
         self._settings = settings_provider
+        # The values the engineer kept as written ("Keep this one"), per session: they stay kept when the
+        # note is made again (another format, the steps, a visibility or settings change).
+        self.kept: dict[str, frozenset[str]] = {} if kept is None else kept
         self.session: Session | None = None
         self.preview: NotePreview | None = None
 
@@ -75,12 +81,14 @@ class SessionPanel(QWidget):
         self.editor = NoteEditor(self)
         self.editor.push_requested.connect(self.push_clicked)
         self.editor.text_changed.connect(self._update_buttons)
+        self.editor.kept_changed.connect(self._on_kept_changed)
 
         self.visibility = QComboBox(self)
         self.visibility.setObjectName("visibility")
         self.visibility.setAccessibleName("Note visibility on the ticket")
         for v in Visibility:
             self.visibility.addItem(v.label, v.value)
+        self.visibility.currentIndexChanged.connect(self._on_visibility_changed)
         vis_label = QLabel("&Visible as", self)
         vis_label.setBuddy(self.visibility)
         self.time_entry = QCheckBox(self)
@@ -189,26 +197,64 @@ class SessionPanel(QWidget):
             w.blockSignals(False)
         self._regenerate()
 
+    def _prepare(self, keep: frozenset[str]) -> NotePreview:
+        assert self.session is not None
+        return prepare_note(
+            self.session, self.settings, visibility=self.chosen_visibility(), note_format=self.format_box.currentData(),
+            include_steps=self.steps_box.isChecked(), keep=keep,
+        )  # fmt: skip
+
     def _regenerate(self) -> None:
         session = self.session
         if session is None:
             return
-        settings = self.settings
         from flowdesk.redact import RedactionError  # imported by prepare_note: no cost here
 
+        kept = self.kept.get(session.id or "", frozenset())
         try:
-            self.preview = prepare_note(
-                session, settings, note_format=self.format_box.currentData(), include_steps=self.steps_box.isChecked()
-            )
+            self.preview = self._prepare(kept)
         except (PushRefused, RedactionError) as exc:
             self.preview = None
             self.editor.clear()
             self.editor.edit.setPlaceholderText(f"This note cannot be prepared: {exc}")
             self._update_buttons()
             return
-        self.editor.set_note(self.preview.text, self.preview.redaction.counts)
+        self._apply_policy()
+        self.editor.set_note(self.preview.text, self.preview.redaction.counts, self.preview.redaction, kept)
         self._update_time_entry()
         self._update_buttons()
+
+    def _apply_policy(self) -> None:
+        settings = self.settings
+        self.editor.set_policy(settings.redaction_categories(self.chosen_visibility()), settings.redaction_allow)
+
+    def _on_visibility_changed(self) -> None:
+        """A customer sees Discussion and Resolution notes: redaction may differ. An unedited note is made
+        again; an edited one keeps its text and says what the push will redact."""
+        if self.session is None:
+            return
+        if self.editor.is_edited():
+            self._apply_policy()
+        else:
+            self._regenerate()
+
+    def _on_kept_changed(self, kept: frozenset[str]) -> None:
+        """The engineer kept a value (or took it back): remember it for this session, and compare the
+        note with one generated with it kept."""
+        session = self.session
+        if session is None or self.preview is None:
+            return
+        self.kept[session.id or ""] = kept
+        from flowdesk.redact import RedactionError
+
+        # The note was prepared a moment ago; if that fails now, pushing prepares it again and says why.
+        with contextlib.suppress(PushRefused, RedactionError):
+            self.editor.set_generated(self._prepare(kept).text)
+        self.editor.recheck_now()
+        self._update_buttons()
+
+    def kept_values(self) -> frozenset[str]:
+        return self.editor.kept_values()
 
     def _update_time_entry(self) -> None:
         session = self.session
