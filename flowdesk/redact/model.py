@@ -182,6 +182,23 @@ class Rule:
     overlap: bool = False
 
 
+    def shape(self, text: str, start: int, end: int) -> tuple[int, int] | None:
+        """The secret span after ``unquote``, ``lstrip`` and ``trim``; None when nothing is left."""
+        if self.unquote and end - start >= 2 and text[start] in "\"'" and text[end - 1] == text[start]:
+            return (start + 1, end - 1) if end - start > 2 else None
+        while start < end and text[start] in self.lstrip:
+            start += 1
+        while end > start and text[end - 1] in self.trim:
+            ch = text[end - 1]
+            if ch in _CLOSERS and text.count(_CLOSERS[ch], start, end) >= text.count(ch, start, end):
+                break  # a closing bracket whose opening one is in the secret belongs to it
+            end -= 1
+        return (start, end) if end > start else None
+
+
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
+
+
 def rx(pattern: str, *, flags: int = 0) -> re.Pattern[str]:
     """Compile a rule pattern (a name short enough to keep rule tables readable)."""
     return re.compile(pattern, flags)
