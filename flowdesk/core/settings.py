@@ -24,19 +24,32 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from flowdesk.core.timing import TimeRounding
-from flowdesk.redact import ALL_CATEGORIES, ALWAYS_REDACTED, AllowList, categories_for, customer_sees
-from flowdesk.redact.policy import entry_problem
+
+if TYPE_CHECKING:
+    from flowdesk.redact import AllowList
 
 SCHEMA_VERSION = 2
 DEFAULT_RESOLUTIONFLOW_URL = "https://api.resolutionflow.com"
 
-REDACTION_CATEGORIES = tuple(c.value for c in ALL_CATEGORIES)
-ALWAYS_REDACTED_NAMES = frozenset(c.value for c in ALWAYS_REDACTED)
+# flowdesk.redact's category names and always-redacted families (a test keeps them equal): the settings
+# are read before the window's first paint, and the redaction package is not needed for that.
+REDACTION_CATEGORIES = (
+    "private_key",
+    "connection_string",
+    "access_key",
+    "password",
+    "token",
+    "email",
+    "unc_path",
+    "ip",
+)
+ALWAYS_REDACTED_NAMES = frozenset({"private_key", "connection_string", "access_key", "password", "token"})
+CUSTOMER_VISIBLE = frozenset({"discussion", "resolution"})
 
 
 class Visibility(StrEnum):
@@ -116,6 +129,8 @@ class RedactionSettings(_Section):
     @classmethod
     def _allow(cls, v: list[str]) -> list[str]:
         entries = [e.strip() for e in v if e.strip()]
+        if entries:
+            from flowdesk.redact.policy import entry_problem
         for entry in entries:
             problem = entry_problem(entry)
             if problem:
@@ -123,7 +138,7 @@ class RedactionSettings(_Section):
         return entries
 
     def for_visibility(self, visibility: str) -> dict[str, bool]:
-        return self.customer if customer_sees(visibility) else self.internal
+        return self.customer if str(visibility).lower() in CUSTOMER_VISIBLE else self.internal
 
 
 class Settings(_Section):
@@ -157,7 +172,7 @@ class Settings(_Section):
     def redaction_categories(self, visibility: str | None = None) -> tuple[str, ...]:
         """The categories redacted in a note of this visibility (the default visibility when None)."""
         switches = self.redaction.for_visibility(visibility or self.note_visibility)
-        return tuple(c.value for c in categories_for(switches))
+        return tuple(c for c in REDACTION_CATEGORIES if c in ALWAYS_REDACTED_NAMES or switches.get(c, True) is not False)
 
     @property
     def enabled_redactions(self) -> tuple[str, ...]:
@@ -166,6 +181,8 @@ class Settings(_Section):
 
     @property
     def redaction_allow(self) -> AllowList:
+        from flowdesk.redact import AllowList
+
         return AllowList.parse(self.redaction.allow)
 
     @property

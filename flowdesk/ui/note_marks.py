@@ -14,8 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from flowdesk.redact import ALWAYS_REDACTED, MARKERS, Category, RedactionResult
+if TYPE_CHECKING:  # imported when first needed: not before the window's first paint
+    from flowdesk.redact import Category, RedactionResult
 
 HIDDEN, REVEALED, KEPT, ALLOWED = "hidden", "revealed", "kept", "allowed"
 
@@ -31,11 +33,15 @@ class Mark:
 
     @property
     def marker(self) -> str:
+        from flowdesk.redact import MARKERS
+
         return MARKERS[self.category]
 
     @property
     def always(self) -> bool:
         """A secret family: always redacted, never kept."""
+        from flowdesk.redact import ALWAYS_REDACTED
+
         return self.category in ALWAYS_REDACTED
 
     def state(self, text: str) -> str | None:

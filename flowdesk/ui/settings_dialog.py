@@ -36,7 +36,6 @@ from flowdesk.core.settings import (
     Visibility,
 )
 from flowdesk.logs import register_secret
-from flowdesk.redact.policy import entry_problem
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.editor import CATEGORY_WORDS
 
@@ -364,6 +363,8 @@ class SettingsDialog(QDialog):
 
     def _allow_entries(self) -> tuple[list[str], str | None]:
         """The allow-list as typed, and what is wrong with it (None when nothing is)."""
+        from flowdesk.redact.policy import entry_problem
+
         entries = [line.strip() for line in self.allow_edit.toPlainText().splitlines() if line.strip()]
         problems = [p for p in map(entry_problem, entries) if p]
         return entries, (f"Allow-list: {problems[0]}." if problems else None)

@@ -188,3 +188,17 @@ def test_allow_list_is_validated_and_a_bad_entry_says_which(tmp_path):
     r = load_settings(p)
     assert r.settings.redaction.allow == [] and r.settings.redaction.internal["ip"] is False
     assert len(r.warnings) == 1 and "redaction.allow" in r.warnings[0] and "10.0.0.0/33" in r.warnings[0]
+
+
+def test_settings_name_the_categories_as_redaction_does():
+    from flowdesk.core import settings as mod
+    from flowdesk.redact import ALL_CATEGORIES, ALWAYS_REDACTED, categories_for
+    from flowdesk.redact.policy import CUSTOMER_VISIBLE
+
+    assert tuple(c.value for c in ALL_CATEGORIES) == mod.REDACTION_CATEGORIES
+    assert frozenset(c.value for c in ALWAYS_REDACTED) == mod.ALWAYS_REDACTED_NAMES
+    assert mod.CUSTOMER_VISIBLE == CUSTOMER_VISIBLE
+    switches = {"ip": False, "password": False, "email": True}
+    assert Settings.model_validate({"redaction": {"internal": switches}}).redaction_categories("internal") == tuple(
+        c.value for c in categories_for(switches)
+    )
