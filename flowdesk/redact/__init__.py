@@ -6,12 +6,12 @@ leak a secret and must not mangle ordinary MSP note text. The rules are records 
 one engine (``engine``); ``policy`` says which categories apply to which note. ``docs/redaction.md``
 is generated from the rules (``python -m flowdesk.redact --doc``).
 
-Importing this package is cheap: the rules are compiled when ``redact`` is first called.
+Importing this package is cheap: the rules are compiled when ``redact`` is first used.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING, Any
 
 from flowdesk.redact.model import (
     ALL_CATEGORIES,
@@ -23,6 +23,9 @@ from flowdesk.redact.model import (
     find_markers,
 )
 from flowdesk.redact.policy import ALWAYS_REDACTED, AllowList, categories_for, customer_sees
+
+if TYPE_CHECKING:
+    from flowdesk.redact.engine import redact
 
 __all__ = [
     "ALL_CATEGORIES",
@@ -41,17 +44,14 @@ __all__ = [
 ]
 
 
-def redact(
-    text: str,
-    categories: Iterable[Category | str] | None = None,
-    *,
-    allow: AllowList | None = None,
-    keep: Collection[str] = (),
-) -> RedactionResult:
-    """Redact secrets from ``text`` (see :func:`flowdesk.redact.engine.redact`)."""
-    from flowdesk.redact.engine import redact as run  # compiles the rules: not before the first window paint
+def __getattr__(name: str) -> Any:
+    """``redact`` is the engine's: imported (its rules compiled) when first asked for, so that importing
+    this package costs nothing before the window's first paint."""
+    if name == "redact":
+        from flowdesk.redact.engine import redact
 
-    return run(text, categories, allow=allow, keep=keep)
+        return redact
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def describe_rule(rule_id: str) -> str:
