@@ -13,7 +13,6 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +26,7 @@ from flowdesk.commands.base import (
     print_json,
     utf8_stdout,
 )
+from flowdesk.core import present
 
 if TYPE_CHECKING:
     from flowdesk.connectwise.client import ConnectWiseClient
@@ -250,26 +250,6 @@ def _look_up_ticket(profile: ConnectWiseProfile, key: str, ticket_id: int) -> tu
 
 
 # -- queue list / retry / cancel ------------------------------------------------------------------------
-def _when(when: datetime | None, now: datetime, tz: tzinfo | None) -> str:
-    from flowdesk.core.policy import format_clock
-
-    if when is None:
-        return "—"
-    if when <= now:
-        return "now"
-    return format_clock(when, now.astimezone(tz), tz)
-
-
-def _state_words(job: PushJob, now: datetime, tz: tzinfo | None, waiting_for_note: bool = False) -> str:
-    from flowdesk.core.policy import JobState
-
-    if job.state == JobState.RETRY_WAIT and job.next_attempt_at is not None:
-        return f"Retrying at {_when(job.next_attempt_at, now, tz)}"
-    if waiting_for_note and job.state in (JobState.PENDING, JobState.RETRY_WAIT):
-        return "Waiting for its note"
-    return job.state.label
-
-
 def _short(text: str | None, width: int = 70) -> str:
     if not text:
         return ""
@@ -285,10 +265,9 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
         jobs = outbox.list()
         paused = outbox.paused_reason()
         counts = outbox.counts()
-    now = utcnow()
-    tz = datetime.now().astimezone().tzinfo
-    state_of = {j.id: j.state for j in jobs}
-    blocked = {j.id for j in jobs if j.parent_id is not None and state_of.get(j.parent_id) != "sent"}
+    now, tz = utcnow(), present.LOCAL
+    state_of: dict[int | None, str] = {j.id: j.state for j in jobs}
+    blocked = {j.id for j in jobs if present.waits_for_note(j, state_of.get(j.parent_id))}
     if args.json:
         print_json(
             {
@@ -297,7 +276,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
                 "jobs": [
                     {
                         **_job_json(j),
-                        "state_words": _state_words(j, now, tz, j.id in blocked),
+                        "state_words": present.state_text(j, now, tz, waiting_for_note=j.id in blocked),
                         "session_id": j.session_id,
                         "parent_id": j.parent_id,
                         "attempts": j.attempts,
@@ -314,29 +293,23 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
         )
         return EXIT_OK
     if paused:
-        print(f"Sending is paused: {paused}")
+        print(present.paused_line(paused))
     if not jobs:
-        print("The queue is empty.")
+        print(present.QUEUE_EMPTY)
         return EXIT_OK
     rows = [("ID", "KIND", "TICKET", "STATE", "TRIES", "NEXT ATTEMPT", "LAST ERROR")]
     for j in jobs:
         ticket = f"#{j.ticket_id}" + (" (project)" if j.ticket_kind == "project" else "")
-        kind = "note" if j.kind == "note" else "time entry"
         if j.state in ("sent", "cancelled", "failed") or j.id in blocked:
             due = ""
         else:
-            due = _when(j.next_attempt_at, now, tz)
-        words = _state_words(j, now, tz, j.id in blocked)
-        rows.append((str(j.id), kind, ticket, words, str(j.attempts), due, _short(j.last_error)))
+            due = present.format_when(j.next_attempt_at, now, tz)
+        words = present.state_text(j, now, tz, waiting_for_note=j.id in blocked)
+        rows.append((str(j.id), present.thing(j.kind), ticket, words, str(j.attempts), due, _short(j.last_error)))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1])
     return EXIT_OK
-
-
-def _describe(job: PushJob) -> str:
-    kind = "note" if job.kind == "note" else "time entry"
-    return f"push {job.id} ({kind} for ticket #{job.ticket_id})"
 
 
 def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
@@ -350,10 +323,7 @@ def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
             print(f"Sending resumed (it was paused: {paused})")
         if args.failed:
             jobs = outbox.retry_all_failed()
-            if jobs:
-                print(f"{len(jobs)} failed push(es) will be sent at the next drain: " + ", ".join(str(j.id) for j in jobs) + ".")
-            else:
-                print("No failed pushes.")
+            print(present.retried_failed(len(jobs), job_ids=[j.id for j in jobs]))
             return EXIT_OK
         try:
             job = outbox.retry(args.id)
@@ -361,8 +331,7 @@ def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
             raise CommandError(str(exc), EXIT_BAD_INPUT) from None
         except ActionRefused as exc:
             raise CommandError(str(exc)) from None
-    what = "checked first (it may already be on the ticket)" if job.state == "unknown" else "sent at the next drain"
-    print(f"{_describe(job).capitalize()} will be {what}.")
+    print(present.retried(job))
     return EXIT_OK
 
 
@@ -380,7 +349,7 @@ def cmd_cancel(args: argparse.Namespace, ctx: Context) -> int:
     if not changed:
         print(f"Push {args.id} was already cancelled.")
     for job in changed:
-        print(f"Cancelled {_describe(job)}." + (f" {job.last_error}" if job.last_error else ""))
+        print(present.cancelled(job))
     return EXIT_OK
 
 

@@ -158,6 +158,11 @@ STATE_LABELS = {
 WAITING_FOR_NOTE = "Waiting for its note"
 
 
+def waits_for_note(job: JobView, note_state: str | None) -> bool:
+    """A time entry goes only after its note is sent (``note_state``: its note's state, None if unknown)."""
+    return job.parent_id is not None and note_state != "sent"
+
+
 def state_label(state: str) -> str:
     """One word for a state (no time): ``Waiting``, ``Sending``, ``Sent``, ``Retrying``, ``Checking``,
     ``Failed``, ``Cancelled``."""
@@ -318,13 +323,13 @@ def queued(jobs: Sequence[Addressed]) -> str:
     return f"Queued the {what} for {ticket}."
 
 
-def retried_failed(job_ids: Sequence[int], *, at_next_drain: bool = False) -> str:
-    """After *Retry failed* (window) or ``queue retry --failed``."""
-    n = len(job_ids)
+def retried_failed(n: int, *, job_ids: Sequence[int] | None = None) -> str:
+    """After *Retry failed* in the window (sent now), or ``queue retry --failed`` (``job_ids``: sent at
+    the next drain)."""
     if not n:
         return "Nothing has failed."
     pushes = "push" if n == 1 else "pushes"
-    if at_next_drain:
+    if job_ids is not None:
         return f"{n} failed {pushes} will be sent at the next drain: {', '.join(str(i) for i in job_ids)}."
     return f"Sending {n} failed {pushes} again."
 
@@ -339,11 +344,11 @@ def retried(job: JobView) -> str:
     return f"{name[0].upper()}{name[1:]} will be {then}."
 
 
-def cancel_question(job: Addressed, state: str) -> str:
+def cancel_question(job: JobView) -> str:
     """The window asks before *Cancel job*."""
     what, ticket = _where(job)
     text = f"Stop trying to send this {what} to {ticket}?"
-    if state == "unknown":
+    if job.state == "unknown":
         text += " It may already be on the ticket: check it in ConnectWise."
     return text
 
@@ -351,6 +356,13 @@ def cancel_question(job: Addressed, state: str) -> str:
 def cancelled(job: JobView) -> str:
     """After ``queue cancel ID``, one line per cancelled job (with the policy's warning, if any)."""
     return f"Cancelled {push_name(job)}." + (f" {job.last_error}" if job.last_error else "")
+
+
+def auto_pushed(ticket_ids: Sequence[int]) -> str:
+    """Auto-push queued the notes of sessions that just arrived (a passing message in the tray)."""
+    n = len(ticket_ids)
+    tickets = ", ".join(f"#{t}" for t in ticket_ids[:5]) + (" …" if n > 5 else "")
+    return f"Auto-push queued {n} {things('note', n)} ({tickets})."
 
 
 def waiting_on_quit(n: int) -> str:
@@ -388,6 +400,11 @@ def failed_many_notice(kinds: Sequence[str], ticket_ids: Iterable[int]) -> Notic
         text=f"Tickets {shown}. Click to see why in {APP_NAME}.",
         detail=f"Tickets {shown}: the queue says why for each.",
     )
+
+
+def notice_banner(title: str, detail: str) -> str:
+    """A failure notification shown as a banner in the window (no system tray)."""
+    return f"{title}. {detail}"
 
 
 def sent_notice(kinds: Sequence[str], ticket_ids: Sequence[int]) -> Notice:

@@ -14,13 +14,14 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from flowdesk.core import present
 from flowdesk.core.models import Session, SessionFormatError
 from flowdesk.core.notify import JobChange, Notification, notifications_for, tray_state
+from flowdesk.core.present import PushSummary
 from flowdesk.core.settings import Settings
 from flowdesk.logs import get_logger
 from flowdesk.services import Services
 from flowdesk.store.outbox import DuplicatePush
-from flowdesk.ui.models import PushSummary, push_summary
 from flowdesk.ui.push_worker import PushThread, PushWorker
 from flowdesk.ui.tasks import TaskRunner
 
@@ -124,6 +125,11 @@ class AppController(QObject):
         has just listed them: the list is not read again)."""
         outbox = self.services.outbox
         out: dict[str, PushSummary] = {}
+        now = self.clock()
+
+        def push_summary(jobs: list[Any], posted_by_resolutionflow: bool) -> PushSummary | None:
+            return present.session_push(jobs, posted_by_resolutionflow, now, present.LOCAL)
+
         if session_ids is None:
             jobs_by_session: dict[str, list[Any]] = {}
             for job in outbox.list():
@@ -222,8 +228,7 @@ class AppController(QObject):
                 continue
             queued.append(session.psa_ticket_id)
         if queued:
-            tickets = ", ".join(f"#{t}" for t in queued[:5]) + (" …" if len(queued) > 5 else "")
-            self.notify_info(f"Auto-push queued {len(queued)} note{'s' if len(queued) != 1 else ''} ({tickets}).")
+            self.notify_info(present.auto_pushed(queued))
 
     # -- tickets -------------------------------------------------------------------------------
     def cached_ticket(self, ticket_id: int) -> Any | None:
@@ -271,9 +276,9 @@ class AppController(QObject):
         self.last_report = report
         if report.blocked:
             why = next(iter(report.blocked.values()))
-            self.show_banner(Banner("queue", "error", f"Pushes are waiting: {why}", "Open Settings", "settings"))
+            self.show_banner(Banner("queue", "error", present.not_sent_banner(why), "Open Settings", "settings"))
         elif report.paused == USER_PAUSE:
-            self.show_banner(Banner("queue", "info", "Sending is paused: pushes wait until you resume.", "Resume", "resume"))
+            self.show_banner(Banner("queue", "info", present.PAUSED_BY_YOU, "Resume", "resume"))
         elif report.paused:
             self.show_banner(Banner("queue", "warning", report.paused, "Open Settings", "settings"))
         else:
@@ -333,19 +338,7 @@ class AppController(QObject):
         counts = outbox.counts()
         paused = outbox.paused_reason()
         state = tray_state(counts, paused=bool(paused), offline=self._offline, sending=self._sending)
-        parts = []
-        waiting = counts.get("pending", 0) + counts.get("retry_wait", 0) + counts.get("unknown", 0)
-        if counts.get("sending", 0) or self._sending:
-            parts.append("sending")
-        if waiting:
-            parts.append(f"{waiting} waiting")
-        if counts.get("failed", 0):
-            parts.append(f"{counts['failed']} failed")
-        if paused:
-            parts.append("sending paused")
-        elif self._offline:
-            parts.append("ConnectWise unreachable")
-        line = "Queue: " + (", ".join(parts) if parts else "all sent")
+        line = present.queue_line(counts, paused=bool(paused), offline=self._offline, sending=self._sending)
         self.queue_status_changed.emit(state, counts, line)
 
     def queue_counts(self) -> dict[str, int]:
@@ -378,7 +371,7 @@ class AppController(QObject):
         if paused:
             outbox.pause(USER_PAUSE)
             self.drain_timer.stop()
-            self.show_banner(Banner("queue", "info", "Sending is paused: pushes wait until you resume.", "Resume", "resume"))
+            self.show_banner(Banner("queue", "info", present.PAUSED_BY_YOU, "Resume", "resume"))
         else:
             outbox.resume()
             self.clear_banner("queue")
