@@ -26,7 +26,12 @@ from flowdesk.commands.base import (
     print_json,
     utf8_stdout,
 )
+from flowdesk.connectwise.bodies import TicketRef
 from flowdesk.core import present
+from flowdesk.core.models import SessionFormatError, load_session_file
+from flowdesk.credentials import CredentialStore
+from flowdesk.push.lock import DrainLock, DrainLockBusy
+from flowdesk.push.prepare import PushRefused, prepare_note
 
 if TYPE_CHECKING:
     from flowdesk.connectwise.client import ConnectWiseClient
@@ -98,6 +103,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 # -- shared -------------------------------------------------------------------------------------------
 @contextlib.contextmanager
 def _outbox(ctx: Context) -> Iterator[Outbox]:
+    # lazy: sqlite3 and the store, which not every command needs; cli imports every command module, the window too
     from flowdesk.store import Database, Outbox, StoreError
 
     try:
@@ -111,6 +117,7 @@ def _outbox(ctx: Context) -> Iterator[Outbox]:
 
 
 def _profile_key(profile: ConnectWiseProfile) -> str:
+    # lazy: httpx, which not every command needs; cli imports every command module, the window too
     from flowdesk.connectwise.account import AccountError, profile_key
 
     try:
@@ -121,13 +128,12 @@ def _profile_key(profile: ConnectWiseProfile) -> str:
 
 def _client(profile: ConnectWiseProfile, key: str, *, timeout: Any = None) -> ConnectWiseClient:
     """A client for the saved account, or :class:`ClientUnavailable` saying what to do."""
+    # lazy: httpx, which not every command needs; cli imports every command module, the window too
     import httpx
 
     from flowdesk.push.runtime import open_connection
 
     t = httpx.Timeout(timeout[1], connect=timeout[0]) if timeout else None
-    from flowdesk.credentials import CredentialStore
-
     return open_connection(key, profile, CredentialStore(), timeout=t).client
 
 
@@ -156,11 +162,9 @@ def _read_text_file(path: Path) -> str:
 
 
 def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
-    from flowdesk.connectwise.bodies import TicketRef
-    from flowdesk.core.models import SessionFormatError, load_session_file
+    # lazy: redact's patterns and the store, which not every command needs; cli imports every command module, the window too
     from flowdesk.core.redact import RedactionError
     from flowdesk.push.enqueue import enqueue_push
-    from flowdesk.push.prepare import PushRefused, prepare_note
     from flowdesk.store import DuplicatePush
 
     try:
@@ -226,6 +230,7 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
 def _look_up_ticket(profile: ConnectWiseProfile, key: str, ticket_id: int) -> tuple[str, bool, bool]:
     """``(ticket kind, send timeEnd, time entries allowed)`` from ConnectWise when it answers; else a
     service ticket (the drainer corrects the kind on a 404) and the saved profile's start/end rule."""
+    # lazy: httpx and the drainer, which not every command needs; cli imports every command module, the window too
     from flowdesk.connectwise.errors import ConnectWiseError, NotFound
     from flowdesk.push.drainer import ClientUnavailable
 
@@ -258,6 +263,7 @@ def _short(text: str | None, width: int = 70) -> str:
 
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
+    # lazy: sqlite3 and the store, which not every command needs; cli imports every command module, the window too
     from flowdesk.store.db import format_time, utcnow
 
     utf8_stdout()
@@ -313,6 +319,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
+    # lazy: sqlite3 and the store, which not every command needs; cli imports every command module, the window too
     from flowdesk.store import ActionRefused, JobNotFound
 
     utf8_stdout()
@@ -336,6 +343,7 @@ def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_cancel(args: argparse.Namespace, ctx: Context) -> int:
+    # lazy: sqlite3 and the store, which not every command needs; cli imports every command module, the window too
     from flowdesk.store import ActionRefused, JobNotFound
 
     utf8_stdout()
@@ -355,9 +363,8 @@ def cmd_cancel(args: argparse.Namespace, ctx: Context) -> int:
 
 # -- queue drain ----------------------------------------------------------------------------------------
 def cmd_drain(args: argparse.Namespace, ctx: Context) -> int:
-    from flowdesk.credentials import CredentialStore
+    # lazy: httpx, the drainer and the store, which not every command needs; cli imports every command module, the window too
     from flowdesk.push.drainer import ClientUnavailable, Connection, Drainer, drain_until
-    from flowdesk.push.lock import DrainLock, DrainLockBusy
     from flowdesk.push.runtime import open_connection
     from flowdesk.store import StoreError
 

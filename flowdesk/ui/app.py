@@ -12,7 +12,15 @@ from flowdesk import APP_ID, APP_NAME, __version__
 from flowdesk.commands.base import EXIT_FAILURE, EXIT_OK, Context
 from flowdesk.logs import get_logger
 from flowdesk.paths import AppPaths
+from flowdesk.services import Services
+from flowdesk.ui.controller import AppController
 from flowdesk.ui.firstpaint import FirstPaint, after_first_paint, exit_after_first_paint
+from flowdesk.ui.icons import app_icon
+from flowdesk.ui.main_window import MainWindow
+from flowdesk.ui.settings_dialog import SettingsDialog
+from flowdesk.ui.single_instance import InstanceServer, ask_running_instance_to_raise, server_name
+from flowdesk.ui.system_events import SystemEvents
+from flowdesk.ui.tray import NotificationBanner, TrayController
 
 log = get_logger("ui")
 qt_log = get_logger("ui.qt")
@@ -38,8 +46,6 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
-    from flowdesk.ui.icons import app_icon
-
     app.setWindowIcon(app_icon())
     return app
 
@@ -48,13 +54,6 @@ class FlowDeskApp:
     """Everything the running window needs, built in order and torn down in reverse."""
 
     def __init__(self, paths: AppPaths, *, demo: Any = None, has_tray: bool | None = None) -> None:
-        from flowdesk.services import Services
-        from flowdesk.ui.controller import AppController
-        from flowdesk.ui.main_window import MainWindow
-        from flowdesk.ui.settings_dialog import SettingsDialog
-        from flowdesk.ui.system_events import SystemEvents
-        from flowdesk.ui.tray import NotificationBanner, TrayController
-
         self.paths = paths
         self.demo = demo
         self._stopped = False
@@ -125,10 +124,9 @@ class FlowDeskApp:
 
 
 def run(ctx: Context, *, demo: bool = False) -> int:
-    from flowdesk.ui.single_instance import InstanceServer, ask_running_instance_to_raise, server_name
-
     demo_env = None
     if demo:
+        # lazy: the demo module loads httpx, keyring (and later the sandbox): only with --demo
         from flowdesk.ui.demo import DemoEnvironment
 
         demo_env = DemoEnvironment.create()  # a private FLOWDESK_HOME, before any folder is chosen

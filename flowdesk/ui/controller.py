@@ -10,16 +10,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from flowdesk.connectwise.bodies import TicketRef
 from flowdesk.core import present
 from flowdesk.core.models import Session, SessionFormatError
 from flowdesk.core.notify import JobChange, Notification, notifications_for, tray_state
 from flowdesk.core.present import PushSummary
 from flowdesk.core.settings import Settings
 from flowdesk.logs import get_logger
+from flowdesk.push.enqueue import enqueue_push
+from flowdesk.push.prepare import PushRefused, prepare_note
+from flowdesk.resolutionflow.importer import import_paths
 from flowdesk.services import Services
 from flowdesk.store.outbox import DuplicatePush
 from flowdesk.ui.push_worker import PushThread, PushWorker
@@ -162,6 +167,7 @@ class AppController(QObject):
 
         ``quiet``: at start-up, not being signed in is normal and needs no banner.
         """
+        # lazy: httpx, not before the first paint
         from flowdesk.resolutionflow.account import NotSignedIn, refresh
 
         def done(report: Any) -> None:
@@ -181,10 +187,6 @@ class AppController(QObject):
                           name="refresh")
 
     def import_files(self, paths: list[str]) -> None:
-        from pathlib import Path
-
-        from flowdesk.resolutionflow.importer import import_paths
-
         def done(report: Any) -> None:
             self.reload_sessions()
             bad = [f for f in report.files if not f.ok]
@@ -206,9 +208,8 @@ class AppController(QObject):
         escalated with a linked ticket, and say so once. Off (the default): nothing leaves without Push."""
         if not self.settings.auto_push:
             return
+        # lazy: httpx, not before the first paint
         from flowdesk.connectwise.account import AccountError
-        from flowdesk.connectwise.bodies import TicketRef
-        from flowdesk.push.prepare import PushRefused, prepare_note
 
         queued: list[int] = []
         since = self.settings.auto_push_since or self.started_at
@@ -249,6 +250,7 @@ class AppController(QObject):
 
     # -- the queue -----------------------------------------------------------------------------
     def _default_drainer_factory(self, on_change: Callable[[Any], None]) -> Any:
+        # lazy: the drainer and httpx load after the first paint
         from flowdesk.push.runtime import make_drainer
 
         return make_drainer(self.services, on_change=on_change)
@@ -399,6 +401,7 @@ class AppController(QObject):
 
     def connectwise_client(self) -> Any:
         """A client for the saved account. Reads the keyring: call it on a worker thread only."""
+        # lazy: httpx, not before the first paint
         from flowdesk.connectwise.account import open_client
 
         return open_client(self.settings.connectwise, self.services.credentials)
@@ -406,8 +409,8 @@ class AppController(QObject):
     def enqueue(self, preview: Any, ticket: Any, *, time_entry: bool, force: bool = False) -> list[Any]:
         """Queue a prepared note (and its time entry) and start sending. Raises ``AccountError`` when
         no ConnectWise account is set up, ``DuplicatePush`` when this session was pushed before."""
+        # lazy: httpx, not before the first paint
         from flowdesk.connectwise.account import profile_key
-        from flowdesk.push.enqueue import enqueue_push
 
         profile = self.settings.connectwise
         site = profile_key(profile)

@@ -380,7 +380,8 @@ class MainWindow(QMainWindow):
             self.tell("No ticket", "Type the ConnectWise ticket number to push this note to.")
             return
         settings = self.controller.settings
-        from flowdesk.core.redact import RedactionError  # imported by prepare_note: no cost here
+        # lazy: redact compiles its patterns, not before the first paint
+        from flowdesk.core.redact import RedactionError
 
         try:
             preview = prepare_note(
@@ -450,6 +451,7 @@ class MainWindow(QMainWindow):
             self.open_ticket(job.ticket_id, job.ticket_kind)
 
     def open_ticket(self, ticket_id: int, kind: str = "service") -> None:
+        # lazy: httpx, not before the first paint
         from flowdesk.connectwise.account import ticket_url
 
         profile = self.controller.settings.connectwise
