@@ -10,17 +10,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from flowdesk.connectwise.bodies import TicketRef
+from flowdesk.core import present
 from flowdesk.core.models import Session, SessionFormatError
 from flowdesk.core.notify import JobChange, Notification, notifications_for, tray_state
+from flowdesk.core.present import PushSummary
 from flowdesk.core.settings import Settings
 from flowdesk.logs import get_logger
+from flowdesk.push.enqueue import enqueue_push
+from flowdesk.push.prepare import PushRefused, prepare_note
+from flowdesk.resolutionflow.importer import import_paths
 from flowdesk.services import Services
 from flowdesk.store.outbox import DuplicatePush
-from flowdesk.ui.models import PushSummary, push_summary
 from flowdesk.ui.push_worker import PushThread, PushWorker
 from flowdesk.ui.tasks import TaskRunner
 
@@ -124,6 +130,11 @@ class AppController(QObject):
         has just listed them: the list is not read again)."""
         outbox = self.services.outbox
         out: dict[str, PushSummary] = {}
+        now = self.clock()
+
+        def push_summary(jobs: list[Any], posted_by_resolutionflow: bool) -> PushSummary | None:
+            return present.session_push(jobs, posted_by_resolutionflow, now, present.LOCAL)
+
         if session_ids is None:
             jobs_by_session: dict[str, list[Any]] = {}
             for job in outbox.list():
@@ -156,6 +167,7 @@ class AppController(QObject):
 
         ``quiet``: at start-up, not being signed in is normal and needs no banner.
         """
+        # lazy: httpx, not before the first paint
         from flowdesk.resolutionflow.account import NotSignedIn, refresh
 
         def done(report: Any) -> None:
@@ -175,10 +187,6 @@ class AppController(QObject):
                           name="refresh")
 
     def import_files(self, paths: list[str]) -> None:
-        from pathlib import Path
-
-        from flowdesk.resolutionflow.importer import import_paths
-
         def done(report: Any) -> None:
             self.reload_sessions()
             bad = [f for f in report.files if not f.ok]
@@ -200,9 +208,8 @@ class AppController(QObject):
         escalated with a linked ticket, and say so once. Off (the default): nothing leaves without Push."""
         if not self.settings.auto_push:
             return
+        # lazy: httpx, not before the first paint
         from flowdesk.connectwise.account import AccountError
-        from flowdesk.connectwise.bodies import TicketRef
-        from flowdesk.push.prepare import PushRefused, prepare_note
 
         queued: list[int] = []
         since = self.settings.auto_push_since or self.started_at
@@ -222,8 +229,7 @@ class AppController(QObject):
                 continue
             queued.append(session.psa_ticket_id)
         if queued:
-            tickets = ", ".join(f"#{t}" for t in queued[:5]) + (" …" if len(queued) > 5 else "")
-            self.notify_info(f"Auto-push queued {len(queued)} note{'s' if len(queued) != 1 else ''} ({tickets}).")
+            self.notify_info(present.auto_pushed(queued))
 
     # -- tickets -------------------------------------------------------------------------------
     def cached_ticket(self, ticket_id: int) -> Any | None:
@@ -244,6 +250,7 @@ class AppController(QObject):
 
     # -- the queue -----------------------------------------------------------------------------
     def _default_drainer_factory(self, on_change: Callable[[Any], None]) -> Any:
+        # lazy: the drainer and httpx load after the first paint
         from flowdesk.push.runtime import make_drainer
 
         return make_drainer(self.services, on_change=on_change)
@@ -271,9 +278,9 @@ class AppController(QObject):
         self.last_report = report
         if report.blocked:
             why = next(iter(report.blocked.values()))
-            self.show_banner(Banner("queue", "error", f"Pushes are waiting: {why}", "Open Settings", "settings"))
+            self.show_banner(Banner("queue", "error", present.not_sent_banner(why), "Open Settings", "settings"))
         elif report.paused == USER_PAUSE:
-            self.show_banner(Banner("queue", "info", "Sending is paused: pushes wait until you resume.", "Resume", "resume"))
+            self.show_banner(Banner("queue", "info", present.PAUSED_BY_YOU, "Resume", "resume"))
         elif report.paused:
             self.show_banner(Banner("queue", "warning", report.paused, "Open Settings", "settings"))
         else:
@@ -333,19 +340,7 @@ class AppController(QObject):
         counts = outbox.counts()
         paused = outbox.paused_reason()
         state = tray_state(counts, paused=bool(paused), offline=self._offline, sending=self._sending)
-        parts = []
-        waiting = counts.get("pending", 0) + counts.get("retry_wait", 0) + counts.get("unknown", 0)
-        if counts.get("sending", 0) or self._sending:
-            parts.append("sending")
-        if waiting:
-            parts.append(f"{waiting} waiting")
-        if counts.get("failed", 0):
-            parts.append(f"{counts['failed']} failed")
-        if paused:
-            parts.append("sending paused")
-        elif self._offline:
-            parts.append("ConnectWise unreachable")
-        line = "Queue: " + (", ".join(parts) if parts else "all sent")
+        line = present.queue_line(counts, paused=bool(paused), offline=self._offline, sending=self._sending)
         self.queue_status_changed.emit(state, counts, line)
 
     def queue_counts(self) -> dict[str, int]:
@@ -378,7 +373,7 @@ class AppController(QObject):
         if paused:
             outbox.pause(USER_PAUSE)
             self.drain_timer.stop()
-            self.show_banner(Banner("queue", "info", "Sending is paused: pushes wait until you resume.", "Resume", "resume"))
+            self.show_banner(Banner("queue", "info", present.PAUSED_BY_YOU, "Resume", "resume"))
         else:
             outbox.resume()
             self.clear_banner("queue")
@@ -406,6 +401,7 @@ class AppController(QObject):
 
     def connectwise_client(self) -> Any:
         """A client for the saved account. Reads the keyring: call it on a worker thread only."""
+        # lazy: httpx, not before the first paint
         from flowdesk.connectwise.account import open_client
 
         return open_client(self.settings.connectwise, self.services.credentials)
@@ -413,8 +409,8 @@ class AppController(QObject):
     def enqueue(self, preview: Any, ticket: Any, *, time_entry: bool, force: bool = False) -> list[Any]:
         """Queue a prepared note (and its time entry) and start sending. Raises ``AccountError`` when
         no ConnectWise account is set up, ``DuplicatePush`` when this session was pushed before."""
+        # lazy: httpx, not before the first paint
         from flowdesk.connectwise.account import profile_key
-        from flowdesk.push.enqueue import enqueue_push
 
         profile = self.settings.connectwise
         site = profile_key(profile)

@@ -194,7 +194,8 @@ class SessionPanel(QWidget):
         if session is None:
             return
         settings = self.settings
-        from flowdesk.core.redact import RedactionError  # imported by prepare_note: no cost here
+        # lazy: redact compiles its patterns, not before the first paint
+        from flowdesk.core.redact import RedactionError
 
         try:
             self.preview = prepare_note(

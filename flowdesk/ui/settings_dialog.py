@@ -159,6 +159,7 @@ class SettingsDialog(QDialog):
         )
 
     def _typed_account(self) -> Any:
+        # lazy: httpx and keyring, not before the first paint
         from flowdesk.connectwise.account import AccountInput
 
         private = self.cw_private.text().strip()
@@ -169,6 +170,7 @@ class SettingsDialog(QDialog):
         )
 
     def test_connection(self) -> None:
+        # lazy: httpx and keyring, not before the first paint
         from flowdesk.connectwise.account import test_account
 
         account = self._typed_account()
@@ -221,6 +223,7 @@ class SettingsDialog(QDialog):
         return w
 
     def sign_in(self) -> None:
+        # lazy: httpx and keyring, not before the first paint
         from flowdesk.resolutionflow.account import sign_in
 
         url, email = self.rf_url.text().strip(), self.rf_email.text().strip()
@@ -236,6 +239,7 @@ class SettingsDialog(QDialog):
         previous = services.settings.resolutionflow.model_copy()
 
         def done(signed: Any) -> None:
+            # lazy: httpx and keyring, not before the first paint
             from flowdesk.resolutionflow.account import forget_previous
 
             self.rf_sign_in.setEnabled(True)
@@ -266,6 +270,7 @@ class SettingsDialog(QDialog):
         )
 
     def sign_out(self) -> None:
+        # lazy: httpx and keyring, not before the first paint
         from flowdesk.resolutionflow.account import sign_out
 
         services = self.controller.services
@@ -364,6 +369,7 @@ class SettingsDialog(QDialog):
         if not self._cw_changed():
             self._finish_save()
             return
+        # lazy: httpx and keyring, not before the first paint
         from flowdesk.connectwise.account import save_account
 
         self._saving = True
