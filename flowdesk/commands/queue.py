@@ -282,7 +282,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
 
     utf8_stdout()
     with _outbox(ctx) as outbox:
-        jobs = outbox.list()
+        jobs = outbox.jobs()
         paused = outbox.paused_reason()
         counts = outbox.counts()
     now = utcnow()

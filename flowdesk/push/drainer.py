@@ -325,7 +325,7 @@ class Drainer:
         """Jobs left ``sending`` by a crash become ``unknown`` (checked before any re-send). Call once at
         start-up, holding the :class:`~flowdesk.push.lock.DrainLock`."""
         with self._run_lock:
-            left = self._outbox.list(states=[JobState.SENDING])
+            left = self._outbox.jobs(states=[JobState.SENDING])
             n = self._outbox.recover_after_crash(self._clock())
             for job in left:
                 current = self._outbox.get(job.id)
@@ -494,7 +494,7 @@ class Drainer:
             held = self._hold_off.get(job.site)
             return job.id not in handled and not (held is not None and held > now) and job.site not in run._failures
 
-        for job in self._outbox.list(states=[JobState.UNKNOWN]):
+        for job in self._outbox.jobs(states=[JobState.UNKNOWN]):
             if job.next_attempt_at is not None and job.next_attempt_at <= now and eligible(job):
                 return job
         # Jobs handled in this run have normally left the due list (sent, or waiting for a later attempt;

@@ -101,7 +101,7 @@ class AppController(QObject):
     def start(self) -> None:
         for w in self.services.warnings:
             self.show_banner(Banner("settings", "warning", w))
-        self._job_states = {j.id: j.state for j in self.services.outbox.list()}
+        self._job_states = {j.id: j.state for j in self.services.outbox.jobs()}
         self.push.start()
         self._publish_queue_status()
         self.drain_now()  # drain on start (the first drain also recovers jobs a crash left "sending")
@@ -115,7 +115,7 @@ class AppController(QObject):
 
     # -- sessions ------------------------------------------------------------------------------
     def session_rows(self) -> list[Any]:
-        return self.services.cache.list()
+        return self.services.cache.rows()
 
     def push_summaries(
         self, session_ids: Iterable[str] | None = None, *, rows: Iterable[Any] | None = None
@@ -126,7 +126,7 @@ class AppController(QObject):
         out: dict[str, PushSummary] = {}
         if session_ids is None:
             jobs_by_session: dict[str, list[Any]] = {}
-            for job in outbox.list():
+            for job in outbox.jobs():
                 jobs_by_session.setdefault(job.session_id, []).append(job)
             for row in self.session_rows() if rows is None else rows:
                 jobs = jobs_by_session.get(row.id)
@@ -136,7 +136,7 @@ class AppController(QObject):
                         out[row.id] = summary
             return out
         for sid in session_ids:
-            summary = push_summary(outbox.list(session_id=sid), False)
+            summary = push_summary(outbox.jobs(session_id=sid), False)
             if summary is not None:
                 out[sid] = summary
         return out
@@ -394,7 +394,7 @@ class AppController(QObject):
             self._on_job_changed(job)
 
     def jobs(self) -> list[Any]:
-        return self.services.outbox.list()
+        return self.services.outbox.jobs()
 
     def next_attempt_in(self) -> timedelta | None:
         due = self.services.outbox.next_due_at()
