@@ -21,7 +21,7 @@ import pytest
 
 from flowdesk.connectwise.bodies import TicketRef
 from flowdesk.connectwise.client import ConnectWiseClient
-from flowdesk.push.drainer import MAX_IN_FLIGHT, Connection, Drainer, DrainReport
+from flowdesk.push.drainer import MAX_IN_FLIGHT, STOP_GRACE, Connection, Drainer, DrainReport
 from flowdesk.store import Outbox, PushJob
 
 from .helpers import ledger_notes, note_text, push
@@ -90,7 +90,9 @@ class Changes:
             self.reached.set()
 
 
-def make_drainer(outbox: Outbox, watch: Watch, clock, changes: Changes, max_in_flight: int = MAX_IN_FLIGHT) -> Drainer:
+def make_drainer(
+    outbox: Outbox, watch: Watch, clock, changes: Changes, max_in_flight: int = MAX_IN_FLIGHT, stop_grace: float = STOP_GRACE
+) -> Drainer:
     return Drainer(
         outbox,
         lambda site: Connection(watch, "dwhitfield"),  # type: ignore[arg-type]
@@ -98,6 +100,7 @@ def make_drainer(outbox: Outbox, watch: Watch, clock, changes: Changes, max_in_f
         tz=UTC,
         on_change=changes,
         max_in_flight=max_in_flight,
+        stop_grace=stop_grace,
     )
 
 
@@ -257,7 +260,7 @@ def test_stop_lets_the_requests_in_flight_finish_and_stores_them(outbox, client,
     stop = threading.Event()
     watch, changes = Watch(client), Changes()
     changes.trigger, changes.then = (other.id, "sent"), stop.set  # the engineer quits then
-    drainer = make_drainer(outbox, watch, clock, changes)
+    drainer = make_drainer(outbox, watch, clock, changes, stop_grace=WAIT)  # the release comes within the grace
     result: list[DrainReport] = []
     worker = threading.Thread(target=lambda: result.append(drainer.run_due(stop=stop)), name="drain")
     worker.start()
