@@ -18,8 +18,10 @@ from flowdesk.core.models import Session, SessionFormatError
 from flowdesk.core.notify import JobChange, Notification, notifications_for, tray_state
 from flowdesk.core.settings import Settings
 from flowdesk.logs import get_logger
+from flowdesk.push.prepare import NotePreview, PushRefused, prepare_note
+from flowdesk.push.protocol import DrainerFactory, PushDrainer
 from flowdesk.services import Services
-from flowdesk.store.outbox import DuplicatePush
+from flowdesk.store import DuplicatePush, PushJob
 from flowdesk.ui.models import PushSummary, push_summary
 from flowdesk.ui.push_worker import PushThread, PushWorker
 from flowdesk.ui.tasks import TaskRunner
@@ -63,7 +65,7 @@ class AppController(QObject):
         self,
         services: Services,
         *,
-        make_drainer: Callable[[Callable[[Any], None]], Any] | None = None,
+        make_drainer: DrainerFactory | None = None,
         clock: Callable[[], datetime] | None = None,
         parent: QObject | None = None,
     ) -> None:
@@ -202,7 +204,6 @@ class AppController(QObject):
             return
         from flowdesk.connectwise.account import AccountError
         from flowdesk.connectwise.bodies import TicketRef
-        from flowdesk.push.prepare import PushRefused, prepare_note
 
         queued: list[int] = []
         since = self.settings.auto_push_since or self.started_at
@@ -215,7 +216,7 @@ class AppController(QObject):
             if session.ended_at is None or session.ended_at < since:
                 continue  # switching auto-push on must never post a backlog of old sessions
             try:
-                preview = prepare_note(session, self.settings)
+                preview = self.prepare_note(session)
                 self.enqueue(preview, TicketRef(session.psa_ticket_id), time_entry=self.settings.time_entry_enabled)
             except (DuplicatePush, PushRefused, AccountError) as exc:
                 log.info("auto-push skipped session %s: %s", session_id, exc)
@@ -243,7 +244,7 @@ class AppController(QObject):
         self.tasks.submit(work, on_done=done, on_error=lambda e: self.ticket_failed.emit(ticket_id, str(e)), name="ticket")
 
     # -- the queue -----------------------------------------------------------------------------
-    def _default_drainer_factory(self, on_change: Callable[[Any], None]) -> Any:
+    def _default_drainer_factory(self, on_change: Callable[[PushJob], None]) -> PushDrainer:
         from flowdesk.push.runtime import make_drainer
 
         return make_drainer(self.services, on_change=on_change)
@@ -409,6 +410,27 @@ class AppController(QObject):
         from flowdesk.connectwise.account import open_client
 
         return open_client(self.settings.connectwise, self.services.credentials)
+
+    def prepare_note(
+        self,
+        session: Session,
+        *,
+        visibility: str | None = None,
+        note_format: str | None = None,
+        edited_text: str | None = None,
+        include_steps: bool | None = None,
+    ) -> NotePreview:
+        """The note as it would be posted with the current settings: rendered (or ``edited_text``),
+        redacted, checked, with its time entry plan. Raises ``PushRefused`` (plain words: empty, too long)
+        or ``RedactionError`` (nothing may be posted)."""
+        return prepare_note(
+            session,
+            self.settings,
+            visibility=visibility,
+            note_format=note_format,
+            edited_text=edited_text,
+            include_steps=include_steps,
+        )
 
     def enqueue(self, preview: Any, ticket: Any, *, time_entry: bool, force: bool = False) -> list[Any]:
         """Queue a prepared note (and its time entry) and start sending. Raises ``AccountError`` when
