@@ -94,7 +94,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--max-seconds",
         type=float,
         metavar="N",
-        help="with --until-empty: wait for a push that becomes due within N seconds of the start, never later",
+        help="end within N seconds (a push still waiting for ConnectWise's answer then is checked on its ticket at "
+        "the next drain); with --until-empty, wait only for pushes that become due within N seconds of the start",
     )
     dr.add_argument("--json", action="store_true", help="print the result as one JSON object")
     dr.set_defaults(func=cmd_drain)
@@ -268,7 +269,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
 
     utf8_stdout()
     with _outbox(ctx) as outbox:
-        jobs = outbox.list()
+        jobs = outbox.jobs()
         paused = outbox.paused_reason()
         counts = outbox.counts()
     now, tz = utcnow(), present.LOCAL
@@ -408,7 +409,9 @@ def cmd_drain(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _stop_on_signals(stop: threading.Event):
-    """SIGINT / SIGTERM: finish (and store) the job being sent, then stop."""
+    """SIGINT / SIGTERM: send nothing new, give the requests out a short grace (their answers are stored),
+    then stop; a push still without an answer stays ``sending`` and is checked on its ticket next time. The
+    drain waits with timeouts, so the handler's event is seen within a fraction of a second."""
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
     sigs = [signal.SIGINT, signal.SIGTERM]

@@ -200,7 +200,7 @@ def cmd_sessions_list(args: argparse.Namespace, ctx: Context) -> int:
     statuses = [s.strip() for s in args.status or [] if s.strip()] or None
     db, cache = _open_cache(ctx)
     try:
-        rows = cache.list(status=statuses, limit=args.limit or None)
+        rows = cache.rows(status=statuses, limit=args.limit or None)
         total = None
         if args.limit and len(rows) == args.limit:
             total = sum(cache.count(status=s) for s in statuses) if statuses else cache.count()

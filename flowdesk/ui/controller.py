@@ -23,10 +23,11 @@ from flowdesk.core.present import PushSummary
 from flowdesk.core.settings import Settings
 from flowdesk.logs import get_logger
 from flowdesk.push.enqueue import enqueue_push
-from flowdesk.push.prepare import PushRefused, prepare_note
+from flowdesk.push.prepare import NotePreview, PushRefused, prepare_note
+from flowdesk.push.protocol import DrainerFactory, PushDrainer
 from flowdesk.resolutionflow.importer import import_paths
 from flowdesk.services import Services
-from flowdesk.store.outbox import DuplicatePush
+from flowdesk.store import DuplicatePush, PushJob
 from flowdesk.ui.push_worker import PushThread, PushWorker
 from flowdesk.ui.tasks import TaskRunner
 
@@ -69,7 +70,7 @@ class AppController(QObject):
         self,
         services: Services,
         *,
-        make_drainer: Callable[[Callable[[Any], None]], Any] | None = None,
+        make_drainer: DrainerFactory | None = None,
         clock: Callable[[], datetime] | None = None,
         parent: QObject | None = None,
     ) -> None:
@@ -107,7 +108,7 @@ class AppController(QObject):
     def start(self) -> None:
         for w in self.services.warnings:
             self.show_banner(Banner("settings", "warning", w))
-        self._job_states = {j.id: j.state for j in self.services.outbox.list()}
+        self._job_states = {j.id: j.state for j in self.services.outbox.jobs()}
         self.push.start()
         self._publish_queue_status()
         self.drain_now()  # drain on start (the first drain also recovers jobs a crash left "sending")
@@ -121,7 +122,7 @@ class AppController(QObject):
 
     # -- sessions ------------------------------------------------------------------------------
     def session_rows(self) -> list[Any]:
-        return self.services.cache.list()
+        return self.services.cache.rows()
 
     def push_summaries(
         self, session_ids: Iterable[str] | None = None, *, rows: Iterable[Any] | None = None
@@ -137,7 +138,7 @@ class AppController(QObject):
 
         if session_ids is None:
             jobs_by_session: dict[str, list[Any]] = {}
-            for job in outbox.list():
+            for job in outbox.jobs():
                 jobs_by_session.setdefault(job.session_id, []).append(job)
             for row in self.session_rows() if rows is None else rows:
                 jobs = jobs_by_session.get(row.id)
@@ -147,7 +148,7 @@ class AppController(QObject):
                         out[row.id] = summary
             return out
         for sid in session_ids:
-            summary = push_summary(outbox.list(session_id=sid), False)
+            summary = push_summary(outbox.jobs(session_id=sid), False)
             if summary is not None:
                 out[sid] = summary
         return out
@@ -222,7 +223,7 @@ class AppController(QObject):
             if session.ended_at is None or session.ended_at < since:
                 continue  # switching auto-push on must never post a backlog of old sessions
             try:
-                preview = prepare_note(session, self.settings)
+                preview = self.prepare_note(session)
                 self.enqueue(preview, TicketRef(session.psa_ticket_id), time_entry=self.settings.time_entry_enabled)
             except (DuplicatePush, PushRefused, AccountError) as exc:
                 log.info("auto-push skipped session %s: %s", session_id, exc)
@@ -249,7 +250,7 @@ class AppController(QObject):
         self.tasks.submit(work, on_done=done, on_error=lambda e: self.ticket_failed.emit(ticket_id, str(e)), name="ticket")
 
     # -- the queue -----------------------------------------------------------------------------
-    def _default_drainer_factory(self, on_change: Callable[[Any], None]) -> Any:
+    def _default_drainer_factory(self, on_change: Callable[[PushJob], None]) -> PushDrainer:
         # lazy: the drainer and httpx load after the first paint
         from flowdesk.push.runtime import make_drainer
 
@@ -389,7 +390,7 @@ class AppController(QObject):
             self._on_job_changed(job)
 
     def jobs(self) -> list[Any]:
-        return self.services.outbox.list()
+        return self.services.outbox.jobs()
 
     def next_attempt_in(self) -> timedelta | None:
         due = self.services.outbox.next_due_at()
@@ -405,6 +406,27 @@ class AppController(QObject):
         from flowdesk.connectwise.account import open_client
 
         return open_client(self.settings.connectwise, self.services.credentials)
+
+    def prepare_note(
+        self,
+        session: Session,
+        *,
+        visibility: str | None = None,
+        note_format: str | None = None,
+        edited_text: str | None = None,
+        include_steps: bool | None = None,
+    ) -> NotePreview:
+        """The note as it would be posted with the current settings: rendered (or ``edited_text``),
+        redacted, checked, with its time entry plan. Raises ``PushRefused`` (plain words: empty, too long)
+        or ``RedactionError`` (nothing may be posted)."""
+        return prepare_note(
+            session,
+            self.settings,
+            visibility=visibility,
+            note_format=note_format,
+            edited_text=edited_text,
+            include_steps=include_steps,
+        )
 
     def enqueue(self, preview: Any, ticket: Any, *, time_entry: bool, force: bool = False) -> list[Any]:
         """Queue a prepared note (and its time entry) and start sending. Raises ``AccountError`` when

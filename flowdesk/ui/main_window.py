@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from flowdesk import APP_NAME, __version__
 from flowdesk.connectwise.bodies import TicketKind, TicketRef
 from flowdesk.core import present
-from flowdesk.push.prepare import PushRefused, prepare_note
+from flowdesk.push.prepare import PushRefused
 from flowdesk.ui.banner import BannerStack
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.icons import app_icon
@@ -127,7 +127,7 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.empty)
 
-        self.panel = SessionPanel(lambda: self.controller.settings, self)
+        self.panel = SessionPanel(self.controller, self)
         self.panel.push_clicked.connect(self.push_current)
         self.panel.ticket_changed.connect(self._lookup_ticket)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -379,14 +379,12 @@ class MainWindow(QMainWindow):
         if ticket_id is None:
             self.tell("No ticket", "Type the ConnectWise ticket number to push this note to.")
             return
-        settings = self.controller.settings
-        # lazy: redact compiles its patterns, not before the first paint
+        # lazy: redact compiles its patterns, not before the first paint (prepare_note imports it too)
         from flowdesk.core.redact import RedactionError
 
         try:
-            preview = prepare_note(
+            preview = self.controller.prepare_note(
                 session,
-                settings,
                 visibility=panel.chosen_visibility(),
                 note_format=panel.chosen_format(),
                 edited_text=panel.editor.text(),

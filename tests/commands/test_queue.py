@@ -40,7 +40,7 @@ def connected(sandbox, monkeypatch, capsys):
 
 def jobs() -> list:
     with Database(AppPaths.from_env().database_file) as db:
-        return Outbox(db).list()
+        return Outbox(db).jobs()
 
 
 def posts(admin) -> list[str]:
