@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -169,3 +170,44 @@ def test_save_gives_up_after_about_a_second_with_one_clear_error(tmp_path, monke
     assert "in use by another program" in info.value.strerror
     assert p.read_bytes() == before  # nothing half-written
     assert [x.name for x in tmp_path.iterdir()] == ["settings.json"]  # the temp file is gone
+
+
+# ------------------------------------------------ macOS: fsync stops at the drive's cache
+
+
+def test_macos_save_flushes_the_drive_cache_with_f_fullfsync(tmp_path, monkeypatch):
+    import fcntl
+
+    import flowdesk.core.settings as mod
+
+    full = getattr(fcntl, "F_FULLFSYNC", 51)  # Linux's fcntl lacks the constant
+    calls: list[int] = []
+    fsyncs: list[int] = []
+    monkeypatch.setattr(mod.sys, "platform", "darwin")
+    monkeypatch.setattr(fcntl, "fcntl", lambda fd, op, *a: calls.append(op) or 0)
+    real_fsync = os.fsync
+    monkeypatch.setattr(mod.os, "fsync", lambda fd: fsyncs.append(fd) or real_fsync(fd))
+    p = tmp_path / "settings.json"
+    save_settings(Settings(auto_push=True), p)
+    assert calls == [full]
+    assert len(fsyncs) == 1  # only the folder's, which F_FULLFSYNC does not cover
+    assert load_settings(p).settings.auto_push is True
+
+
+def test_macos_falls_back_to_fsync_where_f_fullfsync_is_refused(tmp_path, monkeypatch):
+    import fcntl
+
+    import flowdesk.core.settings as mod
+
+    def refuse(fd, op, *a):
+        raise OSError(45, "Operation not supported")  # e.g. a network volume
+
+    fsyncs: list[int] = []
+    monkeypatch.setattr(mod.sys, "platform", "darwin")
+    monkeypatch.setattr(fcntl, "fcntl", refuse)
+    real_fsync = os.fsync
+    monkeypatch.setattr(mod.os, "fsync", lambda fd: fsyncs.append(fd) or real_fsync(fd))
+    p = tmp_path / "settings.json"
+    save_settings(Settings(auto_push=True), p)
+    assert len(fsyncs) == 2  # the file's, then the folder's
+    assert load_settings(p).settings.auto_push is True
