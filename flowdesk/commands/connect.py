@@ -7,7 +7,6 @@ where other users could read it in the process list and the shell would keep it 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import getpass
 import sys
 from pathlib import Path
@@ -135,10 +134,12 @@ def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:
     try:
         save_settings(settings, ctx.paths.settings_file)
     except OSError as exc:
-        if profile_key != previous_key:
-            with contextlib.suppress(CredentialError):
-                store.delete_connectwise_keys(profile_key)
-        raise CommandError(f"cannot write the settings ({exc.strerror or exc}); the account was not saved") from None
+        # The keys stay in the keyring: deleting them now could fail as well, and a second run (after the
+        # antivirus or whatever held the file lets go) saves the same keys again.
+        raise CommandError(
+            f"the keys are in the OS keyring, but the settings file {ctx.paths.settings_file} could not be written "
+            f"({exc.strerror or exc}): run the same command again"
+        ) from None
 
     if previous_key and previous_key != profile_key:
         try:

@@ -12,7 +12,7 @@ import contextlib
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -408,19 +408,57 @@ def cmd_drain(args: argparse.Namespace, ctx: Context) -> int:
     return EXIT_OK if report.ok else EXIT_FAILURE
 
 
-def _stop_on_signals(stop: threading.Event):
-    """SIGINT / SIGTERM: send nothing new, give the requests out a short grace (their answers are stored),
-    then stop; a push still without an answer stays ``sending`` and is checked on its ticket next time. The
-    drain waits with timeouts, so the handler's event is seen within a fraction of a second."""
+def _stop_on_signals(stop: threading.Event) -> Callable[[], None]:
+    """SIGINT / SIGTERM (and Windows' Ctrl+Break, SIGBREAK): send nothing new, give the requests out a short
+    grace (their answers are stored), then stop; a push still without an answer stays ``sending`` and is
+    checked on its ticket next time. The drain waits with timeouts, so the handler's event is seen within a
+    fraction of a second."""
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
     sigs = [signal.SIGINT, signal.SIGTERM]
+    if hasattr(signal, "SIGBREAK"):  # Windows: no SIGTERM from outside; Ctrl+Break is its stand-in
+        sigs.append(signal.SIGBREAK)
     previous = {}
     for sig in sigs:
         previous[sig] = signal.signal(sig, lambda signum, frame: stop.set())
+    unhook = _stop_on_console_close(stop)
 
     def restore() -> None:
+        unhook()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
     return restore
+
+
+CONSOLE_GONE = (2, 5, 6)  # CTRL_CLOSE_EVENT, CTRL_LOGOFF_EVENT, CTRL_SHUTDOWN_EVENT
+CONSOLE_CLOSE_WAIT = 4.5  # Windows ends the process 5 s after a console close whatever the handler does
+
+
+def _stop_on_console_close(stop: threading.Event) -> Callable[[], None]:
+    """Windows: closing the console window, logging off or shutting down end the process as soon as a console
+    handler returns (the C runtime's SIGBREAK handler returns at once). This handler, called first, stops
+    the drain and holds the process until the drain has stored its answers and closed the queue."""
+    if sys.platform != "win32":
+        return lambda: None
+    import ctypes
+
+    finished = threading.Event()
+
+    @ctypes.WINFUNCTYPE(ctypes.c_int, ctypes.c_uint)
+    def handler(event: int) -> int:  # runs on a thread Windows creates for it
+        if event not in CONSOLE_GONE:
+            return 0  # Ctrl+C, Ctrl+Break: the signal handlers above
+        stop.set()
+        finished.wait(CONSOLE_CLOSE_WAIT)
+        return 1
+
+    kernel32 = ctypes.windll.kernel32
+    if not kernel32.SetConsoleCtrlHandler(handler, 1):
+        return lambda: None
+
+    def unhook() -> None:
+        finished.set()
+        kernel32.SetConsoleCtrlHandler(handler, 0)
+
+    return unhook

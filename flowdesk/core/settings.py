@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -220,16 +221,53 @@ def load_settings(path: Path) -> LoadResult:
     return LoadResult(settings, warnings)
 
 
+# Windows: antivirus and the search indexer open a file just written without FILE_SHARE_DELETE, and
+# replacing it then fails with "access denied" / "in use" (WinError 5 / 32) for a few milliseconds.
+REPLACE_RETRY_DELAYS = (0.01, 0.02, 0.04, 0.08, 0.15, 0.25, 0.45)  # 1 s in all
+_sleep = time.sleep  # tests count the waits instead of sleeping
+
+
+def _full_fsync(fd: int) -> None:
+    """Make the file's data durable. macOS's ``fsync`` only hands it to the drive, whose cache may lose it
+    on power loss; ``F_FULLFSYNC`` flushes the drive too (Apple's fsync(2)). Falls back to ``fsync``."""
+    if sys.platform == "darwin":
+        import fcntl  # lazy: not on Windows
+
+        try:
+            fcntl.fcntl(fd, getattr(fcntl, "F_FULLFSYNC", 51))
+            return
+        except OSError:
+            pass  # some file systems (network, FAT) refuse it
+    os.fsync(fd)
+
+
+def _replace_retrying(tmp: str, path: Path) -> None:
+    for delay in (*REPLACE_RETRY_DELAYS, None):
+        try:
+            os.replace(tmp, path)
+            return
+        except PermissionError as exc:
+            if delay is None:
+                raise PermissionError(
+                    exc.errno,
+                    f"in use by another program for {sum(REPLACE_RETRY_DELAYS):.0f} s "
+                    f"(an antivirus or the search indexer?): {exc.strerror or exc}",
+                    str(path),
+                ) from None
+            _sleep(delay)
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that a crash leaves either the old file or the new one, whole."""
+    """Write ``data`` to ``path`` so that a crash leaves either the old file or the new one, whole.
+    A replace refused because another program holds the file is tried again for about a second."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+            _full_fsync(fh.fileno())
+        _replace_retrying(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

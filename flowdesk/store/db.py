@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -282,6 +283,11 @@ class Database:
                 log.warning("SQLite kept journal mode %s for %s (WAL unavailable here)", mode, self.path)
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
+            if sys.platform == "darwin":
+                # macOS's fsync leaves the data in the drive's cache, where power loss can drop it: without
+                # these SQLite syncs with plain fsync there, and a "sent" mark could vanish (SQLite docs).
+                conn.execute("PRAGMA fullfsync = ON")
+                conn.execute("PRAGMA checkpoint_fullfsync = ON")
         except sqlite3.Error as exc:
             conn.close()
             raise self._explain(exc) from exc

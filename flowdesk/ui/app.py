@@ -18,7 +18,7 @@ from flowdesk.ui.firstpaint import FirstPaint, after_first_paint, exit_after_fir
 from flowdesk.ui.icons import app_icon
 from flowdesk.ui.main_window import MainWindow
 from flowdesk.ui.settings_dialog import SettingsDialog
-from flowdesk.ui.single_instance import InstanceServer, ask_running_instance_to_raise, server_name
+from flowdesk.ui.single_instance import AlreadyRunning, claim_instance
 from flowdesk.ui.system_events import SystemEvents
 from flowdesk.ui.tray import NotificationBanner, TrayController
 
@@ -136,12 +136,11 @@ def run(ctx: Context, *, demo: bool = False) -> int:
     paths = ctx.paths
     instance = None
     if demo_env is None:
-        name = server_name(str(paths.data_dir))
-        if ask_running_instance_to_raise(name):
-            print(f"{APP_NAME} is already running: its window was brought forward.", file=sys.stderr)
+        try:
+            instance = claim_instance(paths.data_dir, paths.instance_lock_file)
+        except AlreadyRunning as exc:
+            print(exc, file=sys.stderr)
             return EXIT_OK
-        instance = InstanceServer(name)
-        instance.listen()
     try:
         flowdesk = FlowDeskApp(paths, demo=demo_env)
     except Exception as exc:  # the store or settings cannot be opened: say so, in a window and on stderr
@@ -150,6 +149,8 @@ def run(ctx: Context, *, demo: bool = False) -> int:
         QMessageBox.critical(None, APP_NAME, f"{APP_NAME} could not start:\n\n{exc}")
         if demo_env is not None:
             demo_env.cleanup()
+        if instance is not None:
+            instance.close()
         return EXIT_FAILURE
     app.setQuitOnLastWindowClosed(not flowdesk.has_tray)
     if instance is not None:

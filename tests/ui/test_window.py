@@ -364,11 +364,10 @@ def test_a_second_flowdesk_process_hands_over_to_the_first(qtbot, tmp_path):
     import subprocess
     import sys
 
-    from flowdesk.ui.single_instance import InstanceServer, server_name
+    from flowdesk.ui.single_instance import claim_instance
 
-    data_dir = AppPaths.from_env().data_dir
-    server = InstanceServer(server_name(str(data_dir)))
-    assert server.listen()
+    paths = AppPaths.from_env()
+    server = claim_instance(paths.data_dir, paths.instance_lock_file)
     try:
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
         with qtbot.waitSignal(server.raise_requested, timeout=30000):
