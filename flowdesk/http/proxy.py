@@ -11,8 +11,8 @@ Four modes (the ``proxy.mode`` setting):
 * ``manual`` — one proxy URL for everything, with an optional user whose password the keyring holds.
 * ``none`` — always direct.
 
-The user and password of ``manual`` (and ``system``, whose proxy may want them too) are sent as
-``Proxy-Authorization: Basic`` — to the proxy only, never to the service. Only http:// and https://
+The user and password of ``manual`` are sent as ``Proxy-Authorization: Basic`` — to the proxy only,
+never to the service. Only http:// and https://
 proxies are supported (no SOCKS: it would need another package).
 """
 
@@ -100,7 +100,7 @@ class ProxyConfig:
             if not found:
                 return None
             try:
-                return httpx.Proxy(proxy_url(found, origin="the system proxy settings"), auth=self._auth())
+                return httpx.Proxy(proxy_url(found, origin="the system proxy settings"))
             except ValueError as exc:
                 raise ProxyUnusable(str(exc)) from None
         return _from_environment(url)
