@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from flowdesk.http.failures import Failure, classify
+from flowdesk.http.failures import Failure, classify, proxy_refusal
 from flowdesk.http.proxy import ProxyConfig
 from flowdesk.http.tls import tls_context
 from flowdesk.http.transport import (
@@ -142,11 +142,8 @@ class HttpClient:
         assert response is not None
         exchange = response.request.extensions.get(EXTENSION)
         if response.status_code == 407 and isinstance(exchange, Exchange) and exchange.proxy is not None:
-            who = "did not accept the user name and password" if self.proxy.user else "asks for a user name and password"
-            failure = Failure(
-                "proxy", False, f"the proxy {exchange.proxy} {who} (HTTP 407)", _netloc(request.url), path, proxy=exchange.proxy
-            )
-            raise on_failure(failure)
+            reason = proxy_refusal("407", exchange.proxy, bool(self.proxy.user and self.proxy.password))  # a forwarding (http://) proxy
+            raise on_failure(Failure("proxy", False, reason, _netloc(request.url), path, proxy=exchange.proxy))
         return response
 
     def _log_response(self, response: httpx.Response) -> None:
@@ -163,7 +160,7 @@ class HttpClient:
             host=_netloc(failed.url),
             path=failed.url.path,
             read_timeout=self.timeout.read,
-            proxy_user=bool(self.proxy.user),
+            proxy_user=bool(self.proxy.user and self.proxy.password),
             closing=self.closed,
         )
 

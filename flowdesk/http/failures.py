@@ -112,15 +112,15 @@ def exchange_of(exc: httpx.HTTPError) -> Exchange | None:
     return found if isinstance(found, Exchange) else None
 
 
-def _proxy_refusal(exc: httpx.HTTPError, proxy: str, with_user: bool) -> str:
-    head = str(exc).split(" ", 1)[0]  # httpcore: "407 Proxy Authentication Required"
+def proxy_refusal(head: str, proxy: str | None, with_user: bool) -> str:
+    """Why a proxy said no, from its status (``head``: "407", "403", or not a number)."""
+    who = f"the proxy {proxy}" if proxy else "the proxy"
     if head == "407":
-        if with_user:
-            return f"the proxy {proxy} did not accept the user name and password (HTTP 407)"
-        return f"the proxy {proxy} asks for a user name and password (HTTP 407): enter them in Settings › General"
+        said = "did not accept the user name and password" if with_user else "asks for a user name and password"
+        return f"{who} {said} (HTTP 407)"
     if head.isdigit():
-        return f"the proxy {proxy} refused the connection (HTTP {head})"
-    return f"the proxy {proxy} refused the connection"
+        return f"{who} refused the connection (HTTP {head})"
+    return f"{who} refused the connection"
 
 
 def _not_sent_reason(exc: httpx.HTTPError, chain: list[BaseException], proxy: str | None) -> tuple[str, str]:
@@ -183,7 +183,8 @@ def classify(
         if tls is not None:
             return failure("tls", "the TLS handshake failed", getattr(tls, "reason", None) or type(tls).__name__)
         if isinstance(exc, httpx.ProxyError):
-            return failure("proxy", _proxy_refusal(exc, proxy or "", proxy_user))
+            head = str(exc).split(" ", 1)[0]  # httpcore: "407 Proxy Authentication Required"
+            return failure("proxy", proxy_refusal(head, proxy, proxy_user))
         if isinstance(exc, httpx.TimeoutException) and exchange is not None and exchange.expired():
             return failure("deadline", f"no connection within {duration_words(exchange.limit)}")
         return failure(*_not_sent_reason(exc, chain, proxy))
@@ -195,10 +196,11 @@ def classify(
         if exchange is not None and exchange.expired():
             return failure("deadline", f"no complete answer within {duration_words(exchange.limit)}")
         return failure("timeout", f"no answer within {duration_words(read_timeout)}")
+    through = f" (through the proxy {proxy})" if proxy else ""
     if any(isinstance(e, ConnectionResetError) for e in chain):
-        return failure("reset", "the connection was reset")
+        return failure("reset", "the connection was reset" + through)
     if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError | httpx.CloseError):
-        return failure("closed", "the connection was closed before an answer came")
+        return failure("closed", "the connection was closed before an answer came" + through)
     if isinstance(exc, httpx.DecodingError):
         return failure("decoding", "the answer could not be decoded")
     return failure("other", f"the request failed ({type(exc).__name__})")
