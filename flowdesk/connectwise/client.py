@@ -74,7 +74,7 @@ from flowdesk.connectwise.site import (
     normalise_site,
     site_host,
 )
-from flowdesk.http.client import CONNECT_RETRIES, DEFAULT_TIMEOUT, HttpClient
+from flowdesk.http.client import CONNECT_RETRIES, DEFAULT_TIMEOUT, HttpClient, ServiceClient
 from flowdesk.http.proxy import ProxyConfig
 from flowdesk.logs import get_logger, register_secret
 
@@ -95,8 +95,9 @@ REQUIRED_RIGHTS = {
 }
 
 
-class ConnectWiseClient:
-    """One engineer's ConnectWise API session. Thread-safe; reuse it; ``close()`` it when done."""
+class ConnectWiseClient(ServiceClient):
+    """One engineer's ConnectWise API session. Thread-safe; reuse it; ``close()`` it when done (from any
+    thread: a write in flight then raises :class:`Ambiguous`, to be checked before sending it again)."""
 
     def __init__(
         self,
@@ -127,32 +128,13 @@ class ConnectWiseClient:
         self._authorization = f"Basic {token}"
         self._client_id = (client_id or "").strip() or CONNECTWISE_CLIENT_ID
         self._accept = ACCEPT
-        self._http = HttpClient(
-            config_error=SiteConfigError,
-            log=log,
-            log_headers=LOG_HEADERS,
-            ca_file=ca_file,
-            proxy=proxy,
-            timeout=timeout,
-            deadline=deadline,
-            transport=transport,
-        )
+        self._http = HttpClient(SiteConfigError, log, LOG_HEADERS, ca_file=ca_file, proxy=proxy, timeout=timeout,
+                                deadline=deadline, transport=transport)
         self._lock = threading.Lock()
         self._site: SiteInfo | None = None
 
     def __repr__(self) -> str:
         return f"<ConnectWiseClient company={self._company!r} site={self._site_base!r}>"
-
-    def __enter__(self) -> ConnectWiseClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Release the connections; thread-safe, and a request in flight in another thread ends at once
-        (a write then raises :class:`Ambiguous`: check the ticket before sending it again)."""
-        self._http.close()
 
     @property
     def company(self) -> str:
@@ -404,16 +386,18 @@ class ConnectWiseClient:
         return headers
 
     def _call(
-        self,
-        method: str,
-        path: str,
-        op: Op,
-        *,
-        params: dict[str, Any] | None = None,
-        body: Any = None,
+        self, method: str, path: str, op: Op, *, params: dict[str, Any] | None = None, body: Any = None,
         rediscover: bool = True,
     ) -> Any:
-        """One API request; returns the decoded JSON or raises a :class:`ConnectWiseError`.
+        """One API request; returns the decoded JSON or raises a :class:`ConnectWiseError`."""
+        _, response = self._on_site(method, path, op, params=params, body=body, rediscover=rediscover)
+        return answer(response, method, op, self._company)
+
+    def _on_site(
+        self, method: str, path: str, op: Op, *, params: dict[str, Any] | None = None, body: Any = None,
+        rediscover: bool = True,
+    ) -> tuple[SiteInfo, httpx.Response]:
+        """``path`` on the company's API, and the site it went to.
 
         An unexpected 404 makes the client ask companyinfo again, once: when the codebase changed (a cloud
         upgrade), the request is repeated on the new one. That is safe for a write too, because a 404 means
@@ -424,18 +408,13 @@ class ConnectWiseClient:
         if response.status_code == 404 and rediscover:
             fresh = self._rediscover(site)
             if fresh is not None:
-                response = self._send(method, fresh.api_base + path, op, params=params, body=body)
-        return answer(response, method, op, self._company)
+                site = fresh
+                response = self._send(method, site.api_base + path, op, params=params, body=body)
+        return site, response
 
     def _pages(self, path: str, params: dict[str, Any], op: Op, *, limit: int | None) -> Iterator[dict[str, Any]]:
         """The items of a list, following ``Link: <…>; rel="next"`` only as far as ``limit`` needs (§7)."""
-        site = self.discover()
-        response = self._send("GET", site.api_base + path, op, params=params)
-        if response.status_code == 404:
-            fresh = self._rediscover(site)
-            if fresh is not None:
-                site = fresh
-                response = self._send("GET", site.api_base + path, op, params=params)
+        site, response = self._on_site("GET", path, op, params=params)
         seen = 0
         for page in range(MAX_PAGES):
             data = answer(response, "GET", op, self._company)
@@ -457,13 +436,7 @@ class ConnectWiseClient:
             response = self._send("GET", next_url, op)
 
     def _send(
-        self,
-        method: str,
-        url: str,
-        op: Op,
-        *,
-        params: dict[str, Any] | None = None,
-        body: Any = None,
+        self, method: str, url: str, op: Op, *, params: dict[str, Any] | None = None, body: Any = None,
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         content = None

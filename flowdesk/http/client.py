@@ -68,10 +68,10 @@ class HttpClient:
 
     def __init__(
         self,
-        *,
         config_error: type[Exception],
         log: logging.Logger,
         log_headers: tuple[str, ...],
+        *,
         ca_file: str | None = None,
         proxy: ProxyConfig | None = None,
         timeout: httpx.Timeout | None = None,
@@ -195,3 +195,21 @@ def _too_large(response: httpx.Response, limit: int) -> ResponseTooLarge:
     exc = ResponseTooLarge(limit)
     exc.request = response.request
     return exc
+
+
+class ServiceClient:
+    """What a service's client shares: its :class:`HttpClient` (``self._http``), ``close()`` (thread-safe;
+    requests in flight end at once) and ``with`` blocks."""
+
+    _http: HttpClient
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the connections; from any thread, and a request in flight ends at once (a write then
+        fails as possibly stored: check before sending it again)."""
+        self._http.close()

@@ -153,12 +153,7 @@ class _Backend(httpcore.NetworkBackend):
             self._streams.discard(stream)
 
     def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
+        self, host: str, port: int, timeout: float | None = None, local_address: str | None = None, socket_options: Any = None
     ) -> httpcore.NetworkStream:
         if self.aborted:
             raise httpcore.ConnectError("the client is closing")
@@ -226,13 +221,9 @@ class FoundationTransport(httpx.BaseTransport):
         inner: httpx.BaseTransport | None = None,
         clock: Clock = time.monotonic,
     ) -> None:
-        self._ssl_context = ssl_context
-        self._proxy = proxy
-        self._retries = retries
-        self.deadline = deadline
-        self.max_bytes = max_bytes
-        self._given = inner
-        self._clock = clock
+        self._ssl_context, self._proxy, self._retries = ssl_context, proxy, retries
+        self.deadline, self.max_bytes = deadline, max_bytes  # seconds a request; bytes an answer
+        self._given, self._clock = inner, clock
         self._backend = _Backend()
         self._routes: dict[tuple[str, Any] | None, httpx.HTTPTransport] = {}
         self._lock = threading.Lock()

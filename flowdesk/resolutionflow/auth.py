@@ -85,11 +85,8 @@ class TokenAuth(httpx.Auth):
         on_tokens: Callable[[str], None] | None,
         clock: Callable[[], float],
     ) -> None:
-        self._refresh_request = refresh_request
-        self._read = read
-        self._accept = accept
-        self._on_tokens = on_tokens
-        self._clock = clock
+        self._refresh_request, self._read, self._accept = refresh_request, read, accept
+        self._on_tokens, self._clock = on_tokens, clock
         self.lock = threading.RLock()
         self.access: str | None = None
         self.refresh: str | None = None

@@ -44,7 +44,7 @@ from urllib.parse import quote
 import httpx
 
 from flowdesk.core.models import Session, SessionFormatError, parse_session
-from flowdesk.http.client import CONNECT_RETRIES, DEFAULT_TIMEOUT, HttpClient, read_within
+from flowdesk.http.client import CONNECT_RETRIES, DEFAULT_TIMEOUT, HttpClient, ServiceClient, read_within
 from flowdesk.http.proxy import ProxyConfig
 from flowdesk.http.urls import AddressWords, split_address
 from flowdesk.logs import get_logger, register_secret
@@ -197,7 +197,7 @@ def format_since(dt: datetime) -> str:
 # ---------------------------------------------------------------------------------------- the client
 
 
-class ResolutionFlowClient:
+class ResolutionFlowClient(ServiceClient):
     """One engineer's ResolutionFlow API session. Thread-safe; reuse it; ``close()`` it when done.
 
     ``on_tokens(refresh_token)`` is called (holding the client's token lock, so calls come in order)
@@ -223,16 +223,8 @@ class ResolutionFlowClient:
         self._base = normalise_base_url(base_url)
         self._api = self._base + API_PREFIX
         self._host = self._base.split("://", 1)[1].split("/", 1)[0]
-        self._http = HttpClient(
-            config_error=ResolutionFlowConfigError,
-            log=log,
-            log_headers=("x-request-id",),
-            ca_file=ca_file,
-            proxy=proxy,
-            timeout=timeout,
-            deadline=deadline,
-            transport=transport,
-        )
+        self._http = HttpClient(ResolutionFlowConfigError, log, ("x-request-id",), ca_file=ca_file, proxy=proxy,
+                                timeout=timeout, deadline=deadline, transport=transport)
         self._login = login
         self._auth = TokenAuth(
             refresh_request=lambda token: self._request("POST", REFRESH_PATH, json={"refresh_token": token}),
@@ -244,16 +236,6 @@ class ResolutionFlowClient:
 
     def __repr__(self) -> str:
         return f"<ResolutionFlowClient {self._base!r} signed_in={self.signed_in}>"
-
-    def __enter__(self) -> ResolutionFlowClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Release the connections; thread-safe, and a request in flight in another thread ends at once."""
-        self._http.close()
 
     @property
     def _access(self) -> str | None:  # the current access token (tests look at it)
@@ -443,16 +425,8 @@ class ResolutionFlowClient:
         return self._http.build_request(method, self._api + path, headers=headers, **kw)
 
     def _send(
-        self,
-        method: str,
-        path: str,
-        op: Op,
-        *,
-        params: dict[str, Any] | None = None,
-        json: Any = None,
-        data: dict[str, str] | None = None,
-        token: str | None = None,
-        auth: httpx.Auth | None = None,
+        self, method: str, path: str, op: Op, *, params: dict[str, Any] | None = None, json: Any = None,
+        data: dict[str, str] | None = None, token: str | None = None, auth: httpx.Auth | None = None,
     ) -> httpx.Response:
         request = self._request(method, path, token=token, params=params, json=json, data=data)
         return self._http.send(request, on_failure=lambda failure: failure_error(failure, op), auth=auth)

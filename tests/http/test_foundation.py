@@ -60,7 +60,7 @@ class Failed(Exception):
 
 
 def client(handler, **kw) -> HttpClient:
-    return HttpClient(config_error=ValueError, log=log, log_headers=("x-request-id",), transport=httpx.MockTransport(handler), **kw)
+    return HttpClient(ValueError, log, ("x-request-id",), transport=httpx.MockTransport(handler), **kw)
 
 
 def fail(http: HttpClient, method: str = "GET") -> Failure:
