@@ -14,6 +14,8 @@ from typing import Any
 from flowdesk import __version__
 from flowdesk.commands import COMMAND_MODULES
 from flowdesk.commands.base import EXIT_FAILURE, CommandError, Context
+from flowdesk.gui import run_gui
+from flowdesk.logs import install_excepthook, setup_logging
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,8 +42,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     ctx = Context(verbose=getattr(args, "verbose", False))
 
-    from flowdesk.logs import install_excepthook, setup_logging
-
     install_excepthook()
     try:
         setup_logging(ctx.paths.log_file, verbose=ctx.verbose)
@@ -56,11 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "func", None) is not None:
             return int(args.func(args, ctx) or 0)
         if args.self_check:
+            # lazy: ssl, sqlite3 and the resources, for --self-check only
             from flowdesk.selfcheck import run_self_check
 
             return run_self_check(ctx)
-        from flowdesk.gui import run_gui
-
         return run_gui(ctx, demo=args.demo)
     except CommandError as exc:
         print(f"flowdesk: {exc}", file=sys.stderr)

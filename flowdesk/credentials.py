@@ -38,6 +38,7 @@ log = get_logger("credentials")
 def _keyring_module() -> Any:
     """``keyring``, imported on first use: it loads its backends' entry points (a tenth of a second), which
     the window does not need before its first paint — and every call is on a worker thread anyway."""
+    # lazy: see above
     import keyring
     import keyring.backend
     import keyring.errors
@@ -83,6 +84,7 @@ class ConnectWiseKeys:
 
 def connectwise_profile_key(site: str, company: str) -> str:
     """``connectwise:{company}@{host}`` (company lower-cased: ConnectWise company IDs ignore case)."""
+    # lazy: connectwise.site loads httpx, and this module loads before the window's first paint
     from flowdesk.connectwise.site import check_company, site_host
 
     return f"{CONNECTWISE_PREFIX}{check_company(company).lower()}@{site_host(site)}"

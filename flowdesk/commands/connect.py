@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import getpass
 import sys
 from pathlib import Path
 
 from flowdesk.commands.base import EXIT_OK, CommandError, Context, bad_input, print_json, utf8_stdout
+from flowdesk.core.settings import ConnectWiseProfile, save_settings
+from flowdesk.credentials import CredentialError, CredentialStore, connectwise_profile_key
+from flowdesk.logs import register_secret
 
 NO_ACCOUNT = "No ConnectWise account yet: run `flowdesk connect …` or open Settings"
 
@@ -49,17 +53,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def _read_private_key() -> str:
-    from flowdesk.logs import register_secret
-
     stream = sys.stdin
     if stream is None or stream.closed:
         bad_input("no stdin to read the private key from")
-    if stream.isatty():
-        import getpass
-
-        data = getpass.getpass("ConnectWise private key: ")
-    else:
-        data = stream.read()
+    data = getpass.getpass("ConnectWise private key: ") if stream.isatty() else stream.read()
     key = data.strip()
     register_secret(key)
     if not key:
@@ -75,11 +72,10 @@ def _nothing_saved(exc: Exception) -> str:
 
 
 def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:
+    # lazy: httpx, which not every command needs; cli imports every command module, the window too
     from flowdesk.connectwise.client import ConnectWiseClient
     from flowdesk.connectwise.errors import ConnectWiseError
     from flowdesk.connectwise.site import SiteConfigError, check_company, site_host
-    from flowdesk.core.settings import ConnectWiseProfile, save_settings
-    from flowdesk.credentials import CredentialError, CredentialStore, connectwise_profile_key
 
     if not args.private_key_stdin:
         bad_input("give the private key on stdin with --private-key-stdin (FlowDesk never takes it on the command line)")
@@ -165,9 +161,9 @@ def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_whoami(args: argparse.Namespace, ctx: Context) -> int:
+    # lazy: httpx, which not every command needs; cli imports every command module, the window too
     from flowdesk.connectwise.account import AccountError, open_client
     from flowdesk.connectwise.errors import ConnectWiseError
-    from flowdesk.credentials import CredentialStore
 
     profile = ctx.settings.connectwise
     if not profile.configured:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import contextlib
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import httpx
 
 from flowdesk.connectwise.client import ConnectWiseClient
-from flowdesk.connectwise.site import SiteConfigError, site_host
+from flowdesk.connectwise.site import SiteConfigError, check_company, normalise_site, site_host
 from flowdesk.core.settings import ConnectWiseProfile
 from flowdesk.credentials import CredentialError, CredentialStore, connectwise_profile_key
 from flowdesk.http.proxy import ProxyConfig
@@ -80,10 +81,6 @@ def open_client(
 
 def ticket_url(profile: ConnectWiseProfile, ticket_id: int, kind: str = "service") -> str:
     """The ticket in ConnectWise's web UI (its documented URL entry point), for "Open ticket"."""
-    from urllib.parse import quote, urlsplit
-
-    from flowdesk.connectwise.site import normalise_site
-
     base = normalise_site(profile.site)
     parts = urlsplit(base)
     host = parts.netloc
@@ -139,8 +136,6 @@ def test_account(
 ) -> Any:
     """Sign in with what was typed and report who that is and what they may do. Network and keyring:
     worker threads only."""
-    from flowdesk.connectwise.site import check_company
-
     if not inp.site:
         raise AccountError("Enter your ConnectWise site (for example na.myconnectwise.net or your login URL).")
     try:

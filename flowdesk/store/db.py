@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from flowdesk.logs import get_logger
 
@@ -72,6 +73,14 @@ def parse_time(text: str | None) -> datetime | None:
     if text is None:
         return None
     return datetime.fromisoformat(text)
+
+
+def select(conn: sqlite3.Connection, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
+    """Run ``sql`` on a cursor whose rows are :class:`sqlite3.Row`: read by column name (``row["state"]``).
+    The connection's own rows stay plain tuples."""
+    cursor = conn.cursor()
+    cursor.row_factory = sqlite3.Row
+    return cursor.execute(sql, params)
 
 
 # -- migrations -------------------------------------------------------------------------------------

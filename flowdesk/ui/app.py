@@ -2,69 +2,28 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import time
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from flowdesk import APP_ID, APP_NAME, __version__
 from flowdesk.commands.base import EXIT_FAILURE, EXIT_OK, Context
 from flowdesk.logs import get_logger
 from flowdesk.paths import AppPaths
+from flowdesk.services import Services
+from flowdesk.ui.controller import AppController
+from flowdesk.ui.firstpaint import FirstPaint, after_first_paint, exit_after_first_paint
+from flowdesk.ui.icons import app_icon
+from flowdesk.ui.main_window import MainWindow
+from flowdesk.ui.settings_dialog import SettingsDialog
+from flowdesk.ui.single_instance import InstanceServer, ask_running_instance_to_raise, server_name
+from flowdesk.ui.system_events import SystemEvents
+from flowdesk.ui.tray import NotificationBanner, TrayController
 
 log = get_logger("ui")
 qt_log = get_logger("ui.qt")
-
-# Benchmark hook (bench/startup.py): when set, the app prints "flowdesk-first-paint <time.monotonic()>" on
-# stdout once the session list has been painted for the first time, then quits as if Quit was chosen.
-FIRST_PAINT_ENV = "FLOWDESK_EXIT_AFTER_FIRST_PAINT"
-FIRST_PAINT_MARK = "flowdesk-first-paint"
-
-
-class _AfterFirstPaint(QObject):
-    """Calls ``callback`` once, when ``widget`` has been painted for the first time (or after
-    ``fallback_ms`` if it never is: a window the platform keeps hidden must still start working)."""
-
-    def __init__(self, widget: Any, callback: Any, fallback_ms: int = 2000) -> None:
-        super().__init__(widget)
-        self._widget = widget
-        self._callback: Any = callback
-        widget.installEventFilter(self)
-        QTimer.singleShot(fallback_ms, self, self._fire)
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.Paint and self._callback is not None:
-            # After this paint pass and what it queued (two turns of the event loop), not in the middle of it.
-            QTimer.singleShot(0, self, lambda: QTimer.singleShot(0, self, self._fire))
-        return False
-
-    def _fire(self) -> None:
-        callback, self._callback = self._callback, None
-        if callback is not None:
-            self._widget.removeEventFilter(self)
-            callback()
-
-
-class _FirstPaintProbe(QObject):
-    """Reports the end of the first paint pass that painted ``widget``, then quits the app."""
-
-    def __init__(self, widget: Any) -> None:
-        super().__init__(widget)
-        self._widget = widget
-        widget.installEventFilter(self)
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.Paint:
-            self._widget.removeEventFilter(self)
-            QTimer.singleShot(0, self._report)  # runs once this whole paint pass is done
-        return False
-
-    def _report(self) -> None:
-        print(f"{FIRST_PAINT_MARK} {time.monotonic():.6f}", flush=True)
-        QApplication.quit()
 
 
 def _qt_message(mode: QtMsgType, context: Any, message: str) -> None:
@@ -87,8 +46,6 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
-    from flowdesk.ui.icons import app_icon
-
     app.setWindowIcon(app_icon())
     return app
 
@@ -97,13 +54,6 @@ class FlowDeskApp:
     """Everything the running window needs, built in order and torn down in reverse."""
 
     def __init__(self, paths: AppPaths, *, demo: Any = None, has_tray: bool | None = None) -> None:
-        from flowdesk.services import Services
-        from flowdesk.ui.controller import AppController
-        from flowdesk.ui.main_window import MainWindow
-        from flowdesk.ui.settings_dialog import SettingsDialog
-        from flowdesk.ui.system_events import SystemEvents
-        from flowdesk.ui.tray import NotificationBanner, TrayController
-
         self.paths = paths
         self.demo = demo
         self._stopped = False
@@ -114,6 +64,7 @@ class FlowDeskApp:
         self.controller = AppController(self.services)
         self.has_tray = QSystemTrayIcon.isSystemTrayAvailable() if has_tray is None else has_tray
         self.window = MainWindow(self.controller, has_tray=self.has_tray)
+        self.first_paint = FirstPaint(self.window.table.viewport())  # the session list's
         self.tray: TrayController | None = None
         self.banner_notifications: NotificationBanner | None = None
         if self.has_tray:
@@ -155,7 +106,7 @@ class FlowDeskApp:
             self.window.show()
             # The first drain and the session refresh import the network stack and start worker threads:
             # begin them as soon as the window is on screen, so that they do not hold it back.
-            self._after_paint = _AfterFirstPaint(self.window, self._start_work)
+            after_first_paint(self.first_paint, self._start_work)
         else:
             self._start_work()
 
@@ -192,10 +143,9 @@ class FlowDeskApp:
 
 
 def run(ctx: Context, *, demo: bool = False) -> int:
-    from flowdesk.ui.single_instance import InstanceServer, ask_running_instance_to_raise, server_name
-
     demo_env = None
     if demo:
+        # lazy: the demo module loads httpx, keyring (and later the sandbox): only with --demo
         from flowdesk.ui.demo import DemoEnvironment
 
         demo_env = DemoEnvironment.create()  # a private FLOWDESK_HOME, before any folder is chosen
@@ -223,8 +173,7 @@ def run(ctx: Context, *, demo: bool = False) -> int:
     app.setQuitOnLastWindowClosed(not flowdesk.has_tray)
     if instance is not None:
         instance.raise_requested.connect(flowdesk.window.show_and_raise)
-    if os.environ.get(FIRST_PAINT_ENV):
-        _FirstPaintProbe(flowdesk.window.table.viewport())
+    exit_after_first_paint(flowdesk.first_paint)  # the start-up benchmark's hook (bench/startup.py)
     flowdesk.start()
     try:
         return app.exec()

@@ -19,10 +19,12 @@ from keyring.errors import PasswordDeleteError
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPlainTextEdit, QVBoxLayout, QWidget
 
+from flowdesk.connectwise.account import profile_key
 from flowdesk.core.settings import ConnectWiseProfile
 from flowdesk.credentials import CredentialError, CredentialStore
 from flowdesk.logs import get_logger
 from flowdesk.paths import HOME_ENV
+from flowdesk.resolutionflow.account import refresh, sign_in, sign_out
 from flowdesk.ui.controller import AppController, Banner
 
 log = get_logger("ui")
@@ -60,23 +62,21 @@ class DemoEnvironment:
 
     @classmethod
     def create(cls) -> DemoEnvironment:
+        # lazy: keeps the sandbox out of processes that only want MemoryKeyring (the benchmarks)
         from flowdesk.sandbox import Sandbox
+        from flowdesk.sandbox.admin import SandboxAdmin
 
         home = tempfile.mkdtemp(prefix="flowdesk-demo-")
         os.environ[HOME_ENV] = home
         sandbox = Sandbox(host="127.0.0.1", port=0, tls=False)
         sandbox.start()
         env = cls(home, sandbox)
-        from flowdesk.sandbox.admin import SandboxAdmin
-
         env.admin = SandboxAdmin.for_sandbox(sandbox)
         return env
 
     # -- wiring ------------------------------------------------------------------------------
     def configure(self, services: Any) -> None:
         """Point the settings at the sandbox (called before the window exists)."""
-        from flowdesk.connectwise.account import profile_key
-
         info = self.sandbox.info
         cw = info.connectwise
         services.settings.connectwise = ConnectWiseProfile(
@@ -114,8 +114,6 @@ class DemoEnvironment:
             services.credentials = CredentialStore(backend=MemoryKeyring())
             services.credentials.save_connectwise_keys(self.profile_key, cw.public_key, cw.private_key)
             self.in_memory_keys = True
-        from flowdesk.resolutionflow.account import refresh, sign_in
-
         rf = self.sandbox.info.resolutionflow
         profile = services.settings.resolutionflow.model_copy()
         sign_in(rf.url, rf.email, rf.password, store=services.credentials)
@@ -210,8 +208,6 @@ class DemoEnvironment:
     # -- teardown -----------------------------------------------------------------------------
     def cleanup(self) -> None:
         if self.services is not None and self.profile_key and not self.in_memory_keys:
-            from flowdesk.resolutionflow.account import sign_out
-
             with contextlib.suppress(Exception):  # leave nothing of the demo in the engineer's keyring
                 self.services.credentials.delete_connectwise_keys(self.profile_key)
             with contextlib.suppress(Exception):

@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 
 from flowdesk import APP_NAME, __version__
 from flowdesk.connectwise.bodies import TicketKind, TicketRef
-from flowdesk.push.prepare import PushRefused, prepare_note
+from flowdesk.core import present
+from flowdesk.push.prepare import PushRefused
 from flowdesk.ui.banner import BannerStack
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.icons import app_icon
@@ -102,7 +103,7 @@ class MainWindow(QMainWindow):
         header.setSortIndicator(SessionTableModel.DATE, Qt.SortOrder.DescendingOrder)
         fm = self.fontMetrics()
         for col, sample in ((0, "Escalation requested"), (1, "#000000"), (2, "Brightsmile Dental"),
-                            (4, "28 Nov 14:40"), (5, "10h 00m"), (6, "Retrying 14:05")):
+                            (4, "28 Nov 14:40"), (5, "10h 00m"), (6, "Retrying at 14:05")):
             self.table.setColumnWidth(col, fm.horizontalAdvance(sample) + 18)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
         self.proxy.modelReset.connect(self._restore_selection)
@@ -126,7 +127,7 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.empty)
 
-        self.panel = SessionPanel(lambda: self.controller.settings, self)
+        self.panel = SessionPanel(self.controller, self)
         self.panel.push_clicked.connect(self.push_current)
         self.panel.ticket_changed.connect(self._lookup_ticket)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -378,13 +379,12 @@ class MainWindow(QMainWindow):
         if ticket_id is None:
             self.tell("No ticket", "Type the ConnectWise ticket number to push this note to.")
             return
-        settings = self.controller.settings
-        from flowdesk.core.redact import RedactionError  # imported by prepare_note: no cost here
+        # lazy: redact compiles its patterns, not before the first paint (prepare_note imports it too)
+        from flowdesk.core.redact import RedactionError
 
         try:
-            preview = prepare_note(
+            preview = self.controller.prepare_note(
                 session,
-                settings,
                 visibility=panel.chosen_visibility(),
                 note_format=panel.chosen_format(),
                 edited_text=panel.editor.text(),
@@ -417,8 +417,7 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # noqa: BLE001 - shown to the engineer, the app keeps running
             self.tell("Could not queue the note", str(exc))
             return
-        what = "note and time entry" if len(jobs) > 1 else "note"
-        self.statusBar().showMessage(f"Queued the {what} for ticket #{ticket_id}.", 8000)
+        self.statusBar().showMessage(present.queued(jobs), 8000)
 
     # -- queue ---------------------------------------------------------------------------------
     def reload_jobs(self) -> None:
@@ -434,10 +433,7 @@ class MainWindow(QMainWindow):
         job = self.controller.services.outbox.get(job_id)
         if job is None:
             return
-        text = f"Stop trying to send this {'note' if job.kind == 'note' else 'time entry'} to ticket #{job.ticket_id}?"
-        if job.state == "unknown":
-            text += " It may already be on the ticket: check it in ConnectWise."
-        if not self.ask("Cancel job", text, "Cancel job"):
+        if not self.ask("Cancel job", present.cancel_question(job), "Cancel job"):
             return
         try:
             self.controller.cancel(job_id)
@@ -445,8 +441,7 @@ class MainWindow(QMainWindow):
             self.tell("Cannot cancel", str(exc))
 
     def retry_all_failed(self) -> None:
-        n = self.controller.retry_all_failed()
-        self.statusBar().showMessage(f"Retrying {n} failed push{'es' if n != 1 else ''}." if n else "Nothing has failed.", 5000)
+        self.statusBar().showMessage(present.retried_failed(self.controller.retry_all_failed()), 5000)
 
     def open_ticket_of_job(self, job_id: int) -> None:
         job = self.controller.services.outbox.get(job_id)
@@ -454,6 +449,7 @@ class MainWindow(QMainWindow):
             self.open_ticket(job.ticket_id, job.ticket_kind)
 
     def open_ticket(self, ticket_id: int, kind: str = "service") -> None:
+        # lazy: httpx, not before the first paint
         from flowdesk.connectwise.account import ticket_url
 
         profile = self.controller.settings.connectwise
@@ -540,12 +536,7 @@ class MainWindow(QMainWindow):
                 self.controller.notify_info(f"{APP_NAME} is still running in the tray and will keep sending your notes.")
             return
         pending = self.controller.pending_count()
-        if pending and not self.ask(
-            "Notes still waiting",
-            f"{pending} push{'es are' if pending != 1 else ' is'} still waiting to be sent. "
-            f"Quit anyway? {'They' if pending != 1 else 'It'} will be sent the next time {APP_NAME} starts.",
-            "Quit anyway",
-        ):
+        if pending and not self.ask("Notes still waiting", present.waiting_on_quit(pending), "Quit anyway"):
             event.ignore()
             return
         event.accept()

@@ -3,7 +3,7 @@ options (visibility, time entry with the rounded hours it will log) and Push (Ct
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -21,19 +21,22 @@ from flowdesk.core.models import Session
 from flowdesk.core.render import NoteFormat, default_format
 from flowdesk.core.settings import Settings, Visibility
 from flowdesk.core.timing import format_hours, plan_time_entry
-from flowdesk.push.prepare import NotePreview, PushRefused, prepare_note
+from flowdesk.push.prepare import NotePreview, PushRefused
 from flowdesk.ui.editor import DiffDialog, NoteEditor
 from flowdesk.ui.models import local_time, status_label
 from flowdesk.ui.ticket_card import TicketCard
+
+if TYPE_CHECKING:
+    from flowdesk.ui.controller import AppController
 
 
 class SessionPanel(QWidget):
     push_clicked = Signal()
     ticket_changed = Signal(object)  # int | None
 
-    def __init__(self, settings_provider: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: AppController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._settings = settings_provider
+        self._controller = controller
         self.session: Session | None = None
         self.preview: NotePreview | None = None
 
@@ -135,7 +138,7 @@ class SessionPanel(QWidget):
 
     @property
     def settings(self) -> Settings:
-        return self._settings()
+        return self._controller.settings
 
     # -- showing a session ---------------------------------------------------------------------
     def show_session(self, session: Session | None) -> None:
@@ -193,12 +196,12 @@ class SessionPanel(QWidget):
         session = self.session
         if session is None:
             return
-        settings = self.settings
-        from flowdesk.core.redact import RedactionError  # imported by prepare_note: no cost here
+        # lazy: redact compiles its patterns, not before the first paint (prepare_note imports it too)
+        from flowdesk.core.redact import RedactionError
 
         try:
-            self.preview = prepare_note(
-                session, settings, note_format=self.format_box.currentData(), include_steps=self.steps_box.isChecked()
+            self.preview = self._controller.prepare_note(
+                session, note_format=self.format_box.currentData(), include_steps=self.steps_box.isChecked()
             )
         except (PushRefused, RedactionError) as exc:
             self.preview = None

@@ -176,6 +176,7 @@ class SettingsDialog(QDialog):
         )
 
     def _typed_account(self) -> Any:
+        # lazy: httpx and keyring, not before the first paint
         from flowdesk.connectwise.account import AccountInput
 
         private = self.cw_private.text().strip()
@@ -186,6 +187,7 @@ class SettingsDialog(QDialog):
         )
 
     def test_connection(self) -> None:
+        # lazy: httpx and keyring, not before the first paint
         from flowdesk.connectwise.account import test_account
 
         account = self._typed_account()
@@ -241,6 +243,7 @@ class SettingsDialog(QDialog):
         return w
 
     def sign_in(self) -> None:
+        # lazy: httpx and keyring, not before the first paint
         from flowdesk.resolutionflow.account import sign_in
 
         url, email = self.rf_url.text().strip(), self.rf_email.text().strip()
@@ -257,6 +260,7 @@ class SettingsDialog(QDialog):
         typed = self._typed_proxy()
 
         def done(signed: Any) -> None:
+            # lazy: httpx and keyring, not before the first paint
             from flowdesk.resolutionflow.account import forget_previous
 
             self.rf_sign_in.setEnabled(True)
@@ -287,6 +291,7 @@ class SettingsDialog(QDialog):
         )
 
     def sign_out(self) -> None:
+        # lazy: httpx and keyring, not before the first paint
         from flowdesk.resolutionflow.account import sign_out
 
         services = self.controller.services
@@ -460,6 +465,7 @@ class SettingsDialog(QDialog):
         if not self._cw_changed():
             self._finish_save()
             return
+        # lazy: httpx and keyring, not before the first paint
         from flowdesk.connectwise.account import save_account
 
         self._saving = True
