@@ -80,6 +80,8 @@ class ServiceWords:
     check_proxy: str = "the proxy settings (Settings › General) and your network connection"
 
     def offline(self, failure: Failure) -> str:
+        if failure.kind == "closing":
+            return f"FlowDesk stopped the request to {failure.host} because it is closing; nothing was sent."
         if failure.kind == "tls_cert":
             template = self.cert
         elif failure.kind == "tls":

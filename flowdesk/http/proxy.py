@@ -25,7 +25,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from flowdesk.logs import register_secret
+from flowdesk.logs import get_logger, register_secret
+
+log = get_logger("http")
 
 MODES = ("environment", "system", "manual", "none")
 SystemProxy = Callable[[str], "str | None"]  # url -> proxy URL, or None for a direct connection
@@ -96,7 +98,11 @@ class ProxyConfig:
         if self.mode == "manual":
             return httpx.Proxy(proxy_url(self.url, origin="the proxy setting"), auth=self._auth())
         if self.mode == "system" and self.system is not None:
-            found = self.system(str(url))
+            try:
+                found = self.system(str(url))
+            except Exception as exc:  # noqa: BLE001 - the OS's answer is a boundary: fall back to the environment
+                log.warning("the system proxy could not be read (%s); using the environment's", type(exc).__name__)
+                return _from_environment(url)
             if not found:
                 return None
             try:

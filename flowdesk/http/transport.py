@@ -226,6 +226,7 @@ class FoundationTransport(httpx.BaseTransport):
         self._given, self._clock = inner, clock
         self._backend = _Backend()
         self._routes: dict[tuple[str, Any] | None, httpx.HTTPTransport] = {}
+        self._chosen: dict[tuple[str, str, int | None], httpx.Proxy | None] = {}  # origin -> its proxy
         self._lock = threading.Lock()
         self.closed = False
 
@@ -234,7 +235,14 @@ class FoundationTransport(httpx.BaseTransport):
         https = 1 if url.scheme == "https" else 0
         if self._given is not None:
             return self._given, None, https
-        proxy = self._proxy.for_url(url)
+        origin = (url.scheme, url.host, url.port)
+        with self._lock:
+            known = origin in self._chosen
+            proxy = self._chosen.get(origin)
+        if not known:  # asked once per origin: the OS's answer may run a PAC script
+            proxy = self._proxy.for_url(url)
+            with self._lock:
+                self._chosen[origin] = proxy
         key = None if proxy is None else (str(proxy.url), proxy.auth)
         with self._lock:
             transport = self._routes.get(key)
@@ -255,6 +263,8 @@ class FoundationTransport(httpx.BaseTransport):
         transport, proxy, depth = self._route(request.url)
         exchange = Exchange(self.deadline, self._clock, proxy, depth, tracked=self._given is None)
         request.extensions[EXTENSION] = exchange
+        timeouts = request.extensions.get("timeout") or {}  # waiting for a free connection too
+        request.extensions["timeout"] = {k: self.deadline if v is None else min(v, self.deadline) for k, v in timeouts.items()}
         previous = _activate(exchange)
         try:
             if self._given is not None:

@@ -422,8 +422,13 @@ class SettingsDialog(QDialog):
         rebuild the clients when it changed."""
         s = self.controller.settings
         changed = typed != s.proxy or bool(self.proxy_password.text())
-        password = self.proxy_password.text()
+        password, old = self.proxy_password.text(), s.proxy
         s.proxy = typed
+        if old.user and old.url and (old.user, old.url) != (typed.user, typed.url):  # the old password does not linger
+            from flowdesk.credentials import proxy_password_key as key
+
+            self.controller.tasks.submit(self.controller.services.credentials.delete_proxy_password,
+                                         key(old.url, old.user), name="forget-proxy-password")
         if password and typed.user:
             from flowdesk.credentials import proxy_password_key
 

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from flowdesk.connectwise.bodies import TicketRef, note_body
-from flowdesk.connectwise.errors import Ambiguous, RateLimited, ServerError
+from flowdesk.connectwise.errors import Ambiguous, Offline, RateLimited, ServerError
 from flowdesk.core.policy import JobSnapshot, JobState, Outcome, decide
 from flowdesk.http.transport import MAX_RESPONSE_BYTES
 from flowdesk.resolutionflow import errors as rf_errors
@@ -104,11 +104,12 @@ def test_an_endless_chunked_body_stops_at_the_cap(clients, sandbox_admin: Sandbo
 
 
 def test_a_trickling_body_ends_at_the_deadline(clients, sandbox_admin: SandboxAdmin):
-    """One byte every 0.5 s: the member record (~300 bytes) would take minutes; the deadline is 2 s."""
+    """One byte every 2 s: any of these answers (hundreds of bytes) would take many minutes; the deadline
+    is 2 s. The bounds leave room for a machine busy with other work; the figure printed is the truth."""
     make_cw, make_rf = clients
     cw, rf = make_cw(deadline=2.0), make_rf(deadline=2.0)
     cw.discover()
-    sandbox_admin.add_fault(method="GET", path=CW_MEMBER, trickle_ms=500)
+    sandbox_admin.add_fault(method="GET", path=CW_MEMBER, trickle_ms=2000)
     err, seconds, peak = measured(cw.who_am_i)
     print(f"\ntrickling body, 2 s deadline: {seconds:.2f} s, peak {peak:.2f} MiB")
     assert type(err) is ServerError
@@ -116,17 +117,17 @@ def test_a_trickling_body_ends_at_the_deadline(clients, sandbox_admin: SandboxAd
         "ConnectWise did not answer the request to read your ConnectWise member record (no complete answer "
         "within 2 seconds). Try again in a few minutes."
     )
-    assert 1.9 < seconds < 4.0 and peak < 1
+    assert 1.9 < seconds < 20 and peak < 1
 
-    sandbox_admin.add_fault(method="POST", path=CW_NOTES, trickle_ms=500)
+    sandbox_admin.add_fault(method="POST", path=CW_NOTES, trickle_ms=2000)
     err, seconds, _ = measured(lambda: post(cw))
     assert type(err) is Ambiguous and "(no complete answer within 2 seconds), so it may or may not have been saved" in str(err)
-    assert seconds < 4.0
+    assert seconds < 20
 
-    sandbox_admin.add_fault(method="GET", path=RF_LIST, trickle_ms=500)
+    sandbox_admin.add_fault(method="GET", path=RF_LIST, trickle_ms=2000)
     err, seconds, _ = measured(lambda: list(rf.list_sessions()))
     assert type(err) is rf_errors.ServerError and "(no complete answer within 2 seconds)" in str(err)
-    assert seconds < 4.0
+    assert seconds < 20
 
 
 def test_a_server_that_holds_the_answer_ends_at_the_deadline_too(clients, sandbox_admin: SandboxAdmin):
@@ -136,7 +137,7 @@ def test_a_server_that_holds_the_answer_ends_at_the_deadline_too(clients, sandbo
     sandbox_admin.add_fault(method="POST", path=CW_NOTES, hold="after_store")
     err, seconds, _ = measured(lambda: post(cw))
     assert type(err) is Ambiguous and "no complete answer within 1 second" in str(err)
-    assert seconds < 3.0
+    assert seconds < 15
     assert sandbox_admin.wait("notes", 1) == 1  # it was stored: Ambiguous was the truth
 
 
@@ -160,8 +161,8 @@ def test_close_from_another_thread_ends_a_request_in_flight(clients, sandbox_adm
     print(f"\nclose() to the end of the request in flight: {ended - closed_at[0]:.3f} s")
     assert type(err) is Ambiguous
     assert "(FlowDesk stopped waiting for the answer because it is closing), so it may or may not have been saved" in str(err)
-    assert ended - closed_at[0] < 1.0
-    with pytest.raises(Exception, match="FlowDesk stopped the request because it is closing. Nothing was sent"):
+    assert ended - closed_at[0] < 5.0  # the deadline is 60 s: only close() can end it this soon
+    with pytest.raises(Offline, match=r"^FlowDesk stopped the request to 127.0.0.1:\d+ because it is closing; nothing was sent.$"):
         cw.who_am_i()
 
 
