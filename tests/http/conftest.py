@@ -63,22 +63,26 @@ def _clients(sb: Sandbox, made: list[Any]) -> tuple[Callable[..., ConnectWiseCli
     return cw, rf
 
 
+Factories = tuple[Callable[..., ConnectWiseClient], Callable[..., ResolutionFlowClient]]
+
+
+def _closing(sb: Sandbox) -> Iterator[Factories]:
+    made: list[Any] = []
+    yield _clients(sb, made)
+    for c in made:
+        c.close()
+
+
 @pytest.fixture
-def clients(sandbox: Sandbox) -> Iterator[tuple[Callable[..., ConnectWiseClient], Callable[..., ResolutionFlowClient]]]:
+def clients(sandbox: Sandbox) -> Iterator[Factories]:
     """``(cw, rf)``: factories of ConnectWise and (signed-in) ResolutionFlow clients for the plain sandbox."""
-    made: list[Any] = []
-    yield _clients(sandbox, made)
-    for c in made:
-        c.close()
+    yield from _closing(sandbox)
 
 
 @pytest.fixture
-def tls_clients(sandbox_tls: Sandbox) -> Iterator[tuple[Callable[..., ConnectWiseClient], Callable[..., ResolutionFlowClient]]]:
+def tls_clients(sandbox_tls: Sandbox) -> Iterator[Factories]:
     """``(cw, rf)`` for the HTTPS sandbox, trusting its CA file."""
-    made: list[Any] = []
-    yield _clients(sandbox_tls, made)
-    for c in made:
-        c.close()
+    yield from _closing(sandbox_tls)
 
 
 @pytest.fixture
