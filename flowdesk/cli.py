@@ -9,6 +9,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from flowdesk import __version__
 from flowdesk.commands import COMMAND_MODULES
@@ -48,6 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging(None, verbose=ctx.verbose)
         print(f"flowdesk: warning: cannot write the log ({exc.strerror}); logging to the console only", file=sys.stderr)
 
+    from flowdesk import network  # the proxy setting and its keyring entry, read when a client is built
+
+    network.use_settings(lambda: ctx.settings.proxy, _credential_store)
     try:
         if getattr(args, "func", None) is not None:
             return int(args.func(args, ctx) or 0)
@@ -64,6 +68,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_FAILURE
+    finally:
+        network.use_settings(None)
+
+
+def _credential_store() -> Any:
+    from flowdesk.credentials import CredentialStore
+
+    return CredentialStore()
 
 
 if __name__ == "__main__":  # pragma: no cover

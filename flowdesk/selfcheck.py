@@ -157,10 +157,18 @@ def check_icon(icon: dict[str, Any], problems: list[str]) -> dict[str, Any]:
 
 # -- TLS and SQLite ---------------------------------------------------------------------------------------
 def tls_facts(problems: list[str]) -> dict[str, Any]:
-    """The trust store FlowDesk's HTTPS clients use (``ssl.create_default_context()``): a bundle built on
-    one distribution carries that distribution's OpenSSL, which looks for certificates where it expects."""
+    """The trust store FlowDesk's HTTPS clients use: the OS's, through ``truststore`` (Keychain, Windows
+    store; on Linux OpenSSL's default paths, counted here). A bundle built on one distribution carries that
+    distribution's OpenSSL, which looks for certificates where it expects."""
+    import truststore
+
     paths = ssl.get_default_verify_paths()
-    facts: dict[str, Any] = {"openssl": ssl.OPENSSL_VERSION, "cafile": paths.cafile, "capath": paths.capath}
+    facts: dict[str, Any] = {
+        "openssl": ssl.OPENSSL_VERSION,
+        "cafile": paths.cafile,
+        "capath": paths.capath,
+        "truststore": truststore.__version__,
+    }
     try:
         ctx = ssl.create_default_context()
     except (ssl.SSLError, OSError) as exc:

@@ -95,8 +95,16 @@ def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:
         ca_file = str(path)
     private_key = _read_private_key()
 
+    from flowdesk.network import ProxySettingError, current_proxy
+
     try:
-        client = ConnectWiseClient(site, company, public_key, private_key, client_id=args.client_id, ca_file=ca_file)
+        proxy = current_proxy()  # the proxy setting, or HTTPS_PROXY / NO_PROXY
+    except (ProxySettingError, CredentialError) as exc:
+        raise CommandError(_nothing_saved(exc)) from None
+    try:
+        client = ConnectWiseClient(
+            site, company, public_key, private_key, client_id=args.client_id, ca_file=ca_file, proxy=proxy
+        )
     except SiteConfigError as exc:
         bad_input(str(exc))
     with client:

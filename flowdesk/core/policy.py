@@ -26,6 +26,7 @@ The rules (the seed's ``retry_failed_push`` plus what a desktop client needs):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
@@ -244,9 +245,11 @@ def schedule_wait(failures: int) -> timedelta | None:
 
 
 def _retry_after(outcome: Outcome) -> timedelta | None:
-    if outcome.retry_after is None:
+    seconds = outcome.retry_after
+    if seconds is None or math.isnan(seconds):
         return None
-    return min(timedelta(seconds=outcome.retry_after), MAX_RETRY_AFTER)
+    # clamp before building the timedelta: timedelta(seconds=1e14) raises OverflowError
+    return timedelta(seconds=min(max(seconds, 0.0), MAX_RETRY_AFTER.total_seconds()))
 
 
 def _longer(a: timedelta, b: timedelta | None) -> timedelta:

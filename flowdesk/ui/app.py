@@ -58,6 +58,7 @@ class FlowDeskApp:
         self.demo = demo
         self._stopped = False
         self.services = Services.open(paths)
+        self._use_proxy_setting(demo is not None)
         if demo is not None:
             demo.configure(self.services)
         self.controller = AppController(self.services)
@@ -84,6 +85,20 @@ class FlowDeskApp:
         self.system_events.resumed.connect(self.controller.network_back)
         if demo is not None:
             demo.attach(self.window, self.controller)
+
+    def _use_proxy_setting(self, demo: bool) -> None:
+        """The application's proxy: the setting (read at each use), the keyring, and the OS's proxy via Qt.
+        The demo's sandbox is on this computer: never through a proxy."""
+        from flowdesk import network
+        from flowdesk.core.settings import ProxyMode, ProxySettings
+        from flowdesk.ui.system_proxy import system_proxy
+
+        services = self.services
+        if demo:
+            network.use_settings(lambda: ProxySettings(mode=ProxyMode.NONE))
+        else:
+            network.use_settings(lambda: services.settings.proxy, lambda: services.credentials)
+        network.set_system_resolver(system_proxy)
 
     def start(self, *, show: bool = True) -> None:
         settings = self.services.settings
@@ -119,6 +134,10 @@ class FlowDeskApp:
             self.tray.hide()
         self.controller.shutdown()
         self.services.close()
+        from flowdesk import network
+
+        network.use_settings(None)
+        network.set_system_resolver(None)
         if self.demo is not None:
             self.demo.cleanup()
 
