@@ -355,7 +355,9 @@ def test_trickle_sends_the_real_body_a_byte_at_a_time(cw: httpx.Client, sandbox_
     sandbox_admin.add_fault(method="GET", path="*/service/tickets/48211", trickle_ms=1)
     with cw.stream("GET", "service/tickets/48211") as r:
         chunks = list(r.iter_raw())
-    assert max(len(c) for c in chunks) <= 2 and len(chunks) > 50  # (a chunk may hold two bytes if a read comes late)
+    # Written a byte at a time: the client reads it in many pieces (a loaded machine may read several bytes at once,
+    # so the bound is loose; an untrickled body of this size arrives in one or two reads).
+    assert len(chunks) > 20
     assert json.loads(b"".join(chunks))["id"] == 48211
     sandbox_admin.wait("requests", 1, path="*/service/tickets/48211")
     assert last_request(sandbox_admin)["outcome"] == "streamed"
