@@ -55,7 +55,10 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.controller = controller
         self.has_tray = has_tray
-        self._told_about_tray = False
+        # Whether a tray icon is on screen right now (the app sets this; a hidden window with no tray
+        # icon would leave a process no one can reach, so closing then quits).
+        self.tray_visible: Any = lambda: has_tray
+        self.quitting = False  # set once the engineer has chosen to quit: closing then closes
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(app_icon())
         self.setObjectName("mainWindow")
@@ -194,7 +197,8 @@ class MainWindow(QMainWindow):
         self.settings_action = self._action("&Settings…", QKeySequence.StandardKey.Preferences, self.settings_requested)
         if self.settings_action.shortcut().isEmpty():
             self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
-        self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.quit_requested)
+        self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.request_quit,
+                                        f"End {APP_NAME}; pushes not sent yet are sent the next time it starts")
         if self.quit_action.shortcut().isEmpty():  # some platform themes define no Quit key
             self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.find_action = self._action("&Find", QKeySequence.StandardKey.Find, self._focus_search)
@@ -528,18 +532,33 @@ class MainWindow(QMainWindow):
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/splitter", self.splitter.saveState())
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        self.save_geometry()
-        if self.has_tray:
-            event.ignore()
-            self.hide()
-            if not self._told_about_tray:
-                self._told_about_tray = True
-                self.controller.notify_info(f"{APP_NAME} is still running in the tray and will keep sending your notes.")
-            return
+    def request_quit(self) -> bool:
+        """File → Quit, Ctrl+Q, the tray's Quit: end the app, asking first when pushes are still waiting."""
         pending = self.controller.pending_count()
         if pending and not self.ask("Notes still waiting", present.waiting_on_quit(pending), "Quit anyway"):
-            event.ignore()
-            return
-        event.accept()
+            return False
+        self.save_geometry()
         self.quit_requested.emit()
+        return True
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        """The window's close button: hide to the tray when one is on screen (said once), else quit."""
+        if self.quitting:  # the app is ending (Quit asks every window to close)
+            event.accept()
+            return
+        self.save_geometry()
+        if self.has_tray and self.tray_visible():
+            event.ignore()
+            self.hide()
+            state = self._ui_state()
+            if not state.value("window/told_about_tray", False, bool):
+                state.setValue("window/told_about_tray", True)
+                self.controller.notify_info(
+                    f"{APP_NAME} is still running in the tray and will keep sending your notes. "
+                    "To end it, use Quit in the tray menu or File → Quit (Ctrl+Q)."
+                )
+            return
+        if self.request_quit():
+            event.accept()
+        else:
+            event.ignore()
