@@ -145,7 +145,7 @@ class DemoEnvironment:
             ("Simulate a ConnectWise &outage (HTTP 503)", self.simulate_outage),
             ("Simulate a &rate limit (HTTP 429, retry after 2 minutes)", self.simulate_rate_limit),
             ("Make ConnectWise &slow (2 s per request)", self.simulate_slow),
-            ("&Restore ConnectWise", self.restore),
+            ("Res&tore ConnectWise", self.restore),
         ]
         self.actions: list[QAction] = []
         for text, fn in items:
@@ -154,7 +154,7 @@ class DemoEnvironment:
             menu.addAction(action)
             self.actions.append(action)
         menu.addSeparator()
-        ledger = QAction("Show what ConnectWise &received…", window)
+        ledger = QAction("Show what ConnectWise r&eceived…", window)
         ledger.triggered.connect(lambda: self.show_ledger(window))
         menu.addAction(ledger)
         self.actions.append(ledger)

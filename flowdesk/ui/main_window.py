@@ -6,11 +6,12 @@ from __future__ import annotations
 import gc
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QSettings, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QFocusEvent, QKeySequence
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QFocusEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QTableView,
     QTabWidget,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +38,9 @@ from flowdesk.ui.icons import app_icon
 from flowdesk.ui.models import QueueTableModel, SessionIdRole, SessionSortFilterProxy, SessionTableModel
 from flowdesk.ui.queue_view import QueueView
 from flowdesk.ui.session_panel import SessionPanel
+from flowdesk.ui.shortcuts import KEYS_WITHOUT_ACTIONS, ShortcutsDialog, action_shortcuts
+
+SELECTION_DEBOUNCE_MS = 150
 
 STATUS_FILTERS = [
     ("All sessions", None),
@@ -76,6 +81,8 @@ class MainWindow(QMainWindow):
         self.search.setPlaceholderText("Search sessions: ticket, client, summary… (Ctrl+F)")
         self.search.setAccessibleName("Search sessions")
         self.search.setClearButtonEnabled(True)
+        for button in self.search.findChildren(QToolButton):  # the clear button: named for screen readers
+            button.setAccessibleName("Clear search")
         self.search.textChanged.connect(self.proxy.set_search)
         self.search.installEventFilter(self)  # focused by the engineer: make the search text before the first key
         self.status_filter = QComboBox(self)
@@ -92,6 +99,7 @@ class MainWindow(QMainWindow):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setSortingEnabled(True)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the list; the arrows move within it
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.setShowGrid(False)
@@ -108,7 +116,15 @@ class MainWindow(QMainWindow):
         for col, sample in ((0, "Escalation requested"), (1, "#000000"), (2, "Brightsmile Dental"),
                             (4, "28 Nov 14:40"), (5, "10h 00m"), (6, "Retrying at 14:05")):
             self.table.setColumnWidth(col, fm.horizontalAdvance(sample) + 18)
+        # Arrows move the selection freely: the note is loaded and the ticket looked up once the selection
+        # rests (a single-shot timer), not for every row passed; a click or select_session loads at once.
+        self.load_timer = QTimer(self)
+        self.load_timer.setObjectName("selectionLoadTimer")
+        self.load_timer.setSingleShot(True)
+        self.load_timer.setInterval(SELECTION_DEBOUNCE_MS)
+        self.load_timer.timeout.connect(self._load_current)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
+        self.table.clicked.connect(lambda _index: self._load_current())
         self.proxy.modelReset.connect(self._restore_selection)
         # Lay the rows out now rather than from the view's zero timer: otherwise a search that changes the
         # row count paints the table twice (before and after the scroll bar's new range).
@@ -151,8 +167,8 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("tabs")
-        self.tabs.addTab(self.splitter, "&Sessions")
-        self.tabs.addTab(self.queue_view, "&Queue")
+        self.tabs.addTab(self.splitter, "Sessions")  # Ctrl+1 / Ctrl+2 (Alt+Q belongs to the Queue menu)
+        self.tabs.addTab(self.queue_view, "Queue")
 
         self.banners = BannerStack(self)
         self.banners.action_triggered.connect(self._on_banner_action)
@@ -165,7 +181,13 @@ class MainWindow(QMainWindow):
 
         self.queue_label = QLabel(self)
         self.queue_label.setObjectName("queueStatus")
+        self.queue_label.setAccessibleName("Queue status")
         self.statusBar().addPermanentWidget(self.queue_label)
+
+        self.tabs.setAccessibleName("Sessions and queue")
+        self.tabs.tabBar().setAccessibleName("Sessions and queue tabs")
+        for combo in self.findChildren(QComboBox):  # each drop-down's list is named after its drop-down
+            combo.view().setAccessibleName(f"{combo.accessibleName()} choices")
 
         self._build_actions()
         self._wire_controller()
@@ -202,6 +224,13 @@ class MainWindow(QMainWindow):
         if self.quit_action.shortcut().isEmpty():  # some platform themes define no Quit key
             self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.find_action = self._action("&Find", QKeySequence.StandardKey.Find, self._focus_search)
+        self.editor_action = self._action("&Edit the note", "Ctrl+E", self._focus_editor, "Move to the note's text")
+        self.next_pane_action = self._action("&Next pane", "F6", lambda: self.cycle_pane(1))
+        self.next_pane_action.setShortcuts([QKeySequence("F6"), QKeySequence("Ctrl+Tab")])
+        self.previous_pane_action = self._action("Pre&vious pane", "Shift+F6", lambda: self.cycle_pane(-1))
+        self.previous_pane_action.setShortcuts([QKeySequence("Shift+F6"), QKeySequence("Ctrl+Shift+Tab")])
+        self.shortcuts_action = self._action("&Keyboard shortcuts", "F1", self.show_shortcuts, "Every keyboard shortcut")
+        self.shortcuts_action.setShortcuts([QKeySequence("F1"), QKeySequence("Ctrl+/")])
         self.sessions_tab_action = self._action("&Sessions", "Ctrl+1", lambda: self.tabs.setCurrentIndex(0))
         self.queue_tab_action = self._action("&Queue", "Ctrl+2", lambda: self.tabs.setCurrentIndex(1))
         self.retry_failed_action = self._action("Retry &failed", "Ctrl+Shift+R", self.retry_all_failed,
@@ -224,10 +253,15 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.sessions_tab_action)
         view_menu.addAction(self.queue_tab_action)
         view_menu.addAction(self.find_action)
+        view_menu.addAction(self.editor_action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.next_pane_action)
+        view_menu.addAction(self.previous_pane_action)
         self.queue_menu = bar.addMenu("&Queue")
         self.queue_menu.addAction(self.retry_failed_action)
         self.queue_menu.addAction(self.pause_action)
         self.help_menu = bar.addMenu("&Help")
+        self.help_menu.addAction(self.shortcuts_action)
         self.help_menu.addAction(self.logs_action)
         self.help_menu.addAction(self.about_action)
 
@@ -303,11 +337,19 @@ class MainWindow(QMainWindow):
             return False
         self.table.selectRow(row)
         self.table.scrollTo(self.proxy.index(row, 0))
+        self._load_current()
         return True
 
-    def _on_current_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
+    def _on_current_row(self, _current: QModelIndex, _previous: QModelIndex) -> None:
+        self.load_timer.start()  # restarted by every row passed: loads once the selection rests
+
+    def _load_current(self) -> None:
+        self.load_timer.stop()
+        current = self.table.currentIndex()
         sid = current.data(SessionIdRole) if current.isValid() else None
         if self.panel.session is not None and sid == self.panel.session.id:
+            return
+        if sid is None and self.panel.session is None:
             return
         session = self.controller.load_session(sid) if sid else None
         self.panel.show_session(session)
@@ -317,12 +359,63 @@ class MainWindow(QMainWindow):
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
         if (
             obj is self.search
+            and isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and self._search_key(event)
+        ):
+            return True
+        if (
+            obj is self.search
             and isinstance(event, QFocusEvent)
             and event.type() == QEvent.Type.FocusIn
             and event.reason() != Qt.FocusReason.ActiveWindowFocusReason  # not the window opening
         ):
             self.session_model.prepare_search()
         return super().eventFilter(obj, event)
+
+    def _search_key(self, event: QKeyEvent) -> bool:
+        """Down or Enter in the search box go to the list; Escape clears the search."""
+        key = event.key()
+        if key in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
+            if self.proxy.rowCount():
+                if not self.table.currentIndex().isValid():
+                    self.table.selectRow(0)
+                self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+                self._load_current()
+            return True
+        if key == Qt.Key.Key_Escape and self.search.text():
+            self.search.clear()
+            return True
+        return False
+
+    def panes(self) -> list[QWidget]:
+        """The panes F6 / Ctrl+Tab cycle through, in reading order, on the current tab."""
+        if self.tabs.currentWidget() is self.queue_view:
+            return [self.queue_view.table, self.queue_view.detail]
+        return [self.search, self.table, self.panel.ticket_card.number, self.panel.editor.edit]
+
+    def cycle_pane(self, step: int) -> None:
+        panes = [p for p in self.panes() if p.isEnabled() and p.isVisibleTo(self)]
+        if not panes:
+            return
+        focus = self.focusWidget()
+        here = next((i for i, p in enumerate(panes) if focus is p or (focus is not None and p.isAncestorOf(focus))), -1)
+        target = panes[(here + step) % len(panes)] if here >= 0 else panes[0 if step > 0 else -1]
+        target.setFocus(Qt.FocusReason.TabFocusReason if step > 0 else Qt.FocusReason.BacktabFocusReason)
+
+    def _focus_editor(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.panel.editor.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def shortcut_list(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for every shortcut the window has, for the F1 dialog."""
+        return action_shortcuts(self.actions()) + KEYS_WITHOUT_ACTIONS
+
+    def show_shortcuts(self) -> QDialog:
+        dialog = ShortcutsDialog(self.shortcut_list(), self)
+        dialog.open()
+        self.shortcuts_dialog = dialog
+        return dialog
 
     def _focus_search(self) -> None:
         self.tabs.setCurrentIndex(0)
@@ -472,7 +565,7 @@ class MainWindow(QMainWindow):
     def _on_queue_status(self, state: str, counts: dict, line: str) -> None:
         self.queue_label.setText(line)
         failed = counts.get("failed", 0)
-        self.tabs.setTabText(1, f"&Queue ({failed} failed)" if failed else "&Queue")
+        self.tabs.setTabText(1, f"Queue ({failed} failed)" if failed else "Queue")
         self.retry_failed_action.setText(f"Retry &failed ({failed})" if failed else "Retry &failed")
         self.retry_failed_action.setEnabled(bool(failed))
         self.pause_action.blockSignals(True)
