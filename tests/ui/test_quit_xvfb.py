@@ -1,6 +1,6 @@
 """Ctrl+Q ends a real ``flowdesk --demo`` process under Xvfb with a window manager and a system tray.
 
-Real X server (Xvfb), real window manager (openbox), real tray (trayer), real key press (xdotool): the
+Real X server (Xvfb), real tray (trayer), real key press (xdotool): the
 process must exit by itself within 5 s of Ctrl+Q when nothing is waiting to be sent.
 """
 
@@ -33,9 +33,8 @@ def _stop(proc: subprocess.Popen) -> None:
 
 @pytest.fixture
 def x_display(tmp_path) -> Iterator[dict[str, str]]:
-    """Xvfb on a free display number, with openbox and trayer: the environment for a child process."""
+    """Xvfb on a free display number, with trayer: the environment for a child process."""
     xvfb = require_executable("Xvfb")
-    openbox = require_executable("openbox")
     trayer = require_executable("trayer")
     require_executable("xdotool")
     read_fd, write_fd = os.pipe()
@@ -49,15 +48,21 @@ def x_display(tmp_path) -> Iterator[dict[str, str]]:
         assert number.isdigit(), "Xvfb did not start"
         env = {**os.environ, "DISPLAY": f":{number}", "QT_QPA_PLATFORM": "xcb", "HOME": str(tmp_path)}
         env.pop("WAYLAND_DISPLAY", None)
-        started.append(subprocess.Popen([openbox, "--sm-disable"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        started.append(subprocess.Popen(
-            [trayer, "--edge", "bottom", "--align", "right", "--widthtype", "pixel", "--width", "120",
-             "--heighttype", "pixel", "--height", "28"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        ))
+        trayer_log = tmp_path / "trayer.log"
+        with trayer_log.open("wb") as log:
+            started.append(subprocess.Popen(
+                [trayer, "--edge", "bottom", "--align", "right", "--widthtype", "pixel", "--width", "120",
+                 "--heighttype", "pixel", "--height", "28"],
+                env=env, stdout=log, stderr=subprocess.STDOUT,
+            ))
         # The tray must exist before FlowDesk asks for one: wait for trayer's panel window to be mapped.
-        subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--class", "trayer"], env=env,
-                       check=True, stdout=subprocess.DEVNULL, timeout=30)
+        try:
+            subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--class", "trayer"], env=env,
+                           check=True, stdout=subprocess.DEVNULL, timeout=60)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"trayer did not map its panel (exit {started[-1].poll()}): {trayer_log.read_text()[-500:]}")
+        # No window manager: with openbox starting alongside, a window mapped meanwhile was sometimes left
+        # unmapped (trayer's panel, 1 run in 5; FlowDesk's, 1 in 8). Focus is given with windowfocus.
         yield env
     finally:
         for proc in reversed(started):
@@ -72,7 +77,7 @@ def test_ctrl_q_ends_the_demo_process_within_5_seconds(x_display):
         found = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", "FlowDesk — demo"],
                                env=env, check=True, capture_output=True, text=True, timeout=60)
         window = found.stdout.split()[0]
-        subprocess.run(["xdotool", "windowactivate", "--sync", window], env=env, check=True, timeout=10)
+        subprocess.run(["xdotool", "windowfocus", "--sync", window], env=env, check=True, timeout=30)
         subprocess.run(["xdotool", "key", "--clearmodifiers", "ctrl+q"], env=env, check=True, timeout=10)
         pressed = time.monotonic()
         try:
