@@ -7,7 +7,16 @@ import gc
 from typing import Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QSettings, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QFocusEvent, QKeyEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QFocusEvent,
+    QKeyEvent,
+    QKeySequence,
+    QResizeEvent,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -32,6 +41,7 @@ from flowdesk import APP_NAME, __version__
 from flowdesk.connectwise.bodies import TicketKind, TicketRef
 from flowdesk.core import present
 from flowdesk.push.prepare import PushRefused, prepare_note
+from flowdesk.ui import layout
 from flowdesk.ui.banner import BannerStack
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.icons import app_icon
@@ -63,11 +73,13 @@ class MainWindow(QMainWindow):
         # Whether a tray icon is on screen right now (the app sets this; a hidden window with no tray
         # icon would leave a process no one can reach, so closing then quits).
         self.tray_visible: Any = lambda: has_tray
+        self._state: QSettings | None = None
+        self._shown_once = False
         self.quitting = False  # set once the engineer has chosen to quit: closing then closes
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(app_icon())
         self.setObjectName("mainWindow")
-        self.resize(1280, 800)
+        self.resize(layout.DEFAULT_SIZE)
 
         # -- models -------------------------------------------------------------------------
         self.session_model = SessionTableModel(self)
@@ -112,10 +124,7 @@ class MainWindow(QMainWindow):
         header.setSortIndicatorShown(True)
         # Newest first, as the store lists them: say so in the header instead of a stale indicator.
         header.setSortIndicator(SessionTableModel.DATE, Qt.SortOrder.DescendingOrder)
-        fm = self.fontMetrics()
-        for col, sample in ((0, "Escalation requested"), (1, "#000000"), (2, "Brightsmile Dental"),
-                            (4, "28 Nov 14:40"), (5, "10h 00m"), (6, "Retrying at 14:05")):
-            self.table.setColumnWidth(col, fm.horizontalAdvance(sample) + 18)
+        layout.setup_session_columns(self.table, SessionTableModel)
         # Arrows move the selection freely: the note is loaded and the ticket looked up once the selection
         # rests (a single-shot timer), not for every row passed; a click or select_session loads at once.
         self.load_timer = QTimer(self)
@@ -135,6 +144,10 @@ class MainWindow(QMainWindow):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
         self.empty.setStyleSheet("color: #6b6f76;")
+        self.empty_text = (  # what an empty list says (the demo says it is fetching its sessions)
+            "No sessions yet.\nSign in to ResolutionFlow in Settings, then Refresh (F5), "
+            "or import sessions exported as JSON (Ctrl+O)."
+        )
 
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
@@ -153,9 +166,8 @@ class MainWindow(QMainWindow):
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.panel)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([800, 600])
+        self.splitter.setSizes([720, 560])
+        layout.steady_splitter(self.splitter)
 
         # -- queue tab ----------------------------------------------------------------------
         self.queue_view = QueueView(self.queue_model, self)
@@ -310,10 +322,7 @@ class MainWindow(QMainWindow):
         if rows:
             self.empty.hide()
         else:
-            self.empty.setText(
-                "No sessions yet.\nSign in to ResolutionFlow in Settings, then Refresh (F5), "
-                "or import sessions exported as JSON (Ctrl+O)."
-            )
+            self.empty.setText(self.empty_text)
             self.empty.show()
         if current:
             self.select_session(current)
@@ -326,6 +335,18 @@ class MainWindow(QMainWindow):
                 self.table.selectionModel().blockSignals(True)
                 self.table.selectRow(row)
                 self.table.selectionModel().blockSignals(False)
+
+    def set_empty_text(self, text: str) -> None:
+        self.empty_text = text
+        if self.session_model.rowCount() == 0:
+            self.empty.setText(text)
+
+    def select_first_session(self) -> bool:
+        """Select the top row (the newest session) if nothing is selected yet."""
+        if self.current_session_id() is not None or self.proxy.rowCount() == 0:
+            return False
+        sid = self.proxy.index(0, 0).data(SessionIdRole)
+        return bool(sid) and self.select_session(sid)
 
     def current_session_id(self) -> str | None:
         idx = self.table.currentIndex()
@@ -607,23 +628,26 @@ class MainWindow(QMainWindow):
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.controller.services.paths.log_dir)))
 
     def _ui_state(self) -> QSettings:
-        """Window geometry and splitter sizes: UI state, kept apart from the settings, in the config folder."""
-        path = self.controller.services.paths.config_dir / "window-state.ini"
-        return QSettings(str(path), QSettings.Format.IniFormat)
+        """Window geometry, splitter and columns: UI state, kept apart from the settings, in the config folder."""
+        if self._state is None:  # one QSettings (resizeEvent asks often)
+            self._state = layout.ui_state(self.controller.services.paths.config_dir)
+        return self._state
 
     def _restore_geometry(self) -> None:
-        s = self._ui_state()
-        geometry = s.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        state = s.value("window/splitter")
-        if state is not None:
-            self.splitter.restoreState(state)
+        layout.restore_layout(self, self.splitter, self.table, self._ui_state())
 
     def save_geometry(self) -> None:
-        s = self._ui_state()
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/splitter", self.splitter.saveState())
+        layout.save_layout(self, self.splitter, self.table, self._ui_state())
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._shown_once:  # the splitter now has its real width: put the saved sizes back
+            self._shown_once = True
+            layout.restore_splitter(self.splitter, self._ui_state())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        layout.fit_orientation(self.splitter, event.size().width(), self._ui_state())
 
     def request_quit(self) -> bool:
         """File → Quit, Ctrl+Q, the tray's Quit: end the app, asking first when pushes are still waiting."""
