@@ -71,8 +71,9 @@ class FlowDeskApp:
             self.tray = TrayController(self.controller, parent=self.window)
             self.tray.open_requested.connect(self.window.show_and_raise)
             self.tray.show_job_requested.connect(self.window.show_job)
-            self.tray.quit_requested.connect(self.quit)
+            self.tray.quit_requested.connect(self.window.request_quit)
             self.tray.show()
+            self.window.tray_visible = self.tray_visible
         else:
             self.banner_notifications = NotificationBanner(self.controller, self.window)
         self.window.quit_requested.connect(self.quit)
@@ -122,7 +123,14 @@ class FlowDeskApp:
         dialog.open()
         self.settings_dialog = dialog
 
+    def tray_visible(self) -> bool:
+        """A tray icon is on screen now: ours is shown and a tray still hosts it."""
+        return self.tray is not None and self.tray.tray.isVisible() and QSystemTrayIcon.isSystemTrayAvailable()
+
     def quit(self) -> None:
+        # Qt 6's quit() first asks every window to close: the main window knows it is quitting
+        # (window.quitting) and accepts, instead of hiding to the tray and so cancelling the quit.
+        self.window.quitting = True
         app = QApplication.instance()
         if app is not None:
             app.quit()
@@ -130,6 +138,7 @@ class FlowDeskApp:
     def shutdown(self) -> None:
         self._stopped = True
         self.window.save_geometry()
+        self.window.quitting = True  # closing the window from now on must not ask (the store is closing)
         if self.tray is not None:
             self.tray.hide()
         self.controller.shutdown()

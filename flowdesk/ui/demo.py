@@ -17,7 +17,7 @@ from typing import Any
 import keyring.backend
 from keyring.errors import PasswordDeleteError
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMenu, QPlainTextEdit, QVBoxLayout, QWidget
 
 from flowdesk.connectwise.account import profile_key
 from flowdesk.core.settings import ConnectWiseProfile
@@ -59,6 +59,7 @@ class DemoEnvironment:
         self.profile_key: str | None = None
         self.services: Any = None
         self.in_memory_keys = False
+        self.window: Any = None
 
     @classmethod
     def create(cls) -> DemoEnvironment:
@@ -99,6 +100,8 @@ class DemoEnvironment:
             )
         )
         self._add_menu(window, controller)
+        window.set_empty_text("Fetching the demo's sample sessions from the sandbox…")
+        self.window = window
         controller.tasks.submit(self._prepare_accounts, on_done=lambda r: self._prepared(r, controller),
                                 on_error=lambda e: self._failed(e, controller), name="demo")
 
@@ -131,6 +134,8 @@ class DemoEnvironment:
                 )
             )
         controller.reload_sessions()
+        if self.window is not None:
+            self.window.select_first_session()  # the demo opens on a session, its note and ticket shown
         controller.drain_now()
 
     def _failed(self, exc: BaseException, controller: AppController) -> None:
@@ -139,13 +144,13 @@ class DemoEnvironment:
 
     # -- the Demo menu -----------------------------------------------------------------------
     def _add_menu(self, window: Any, controller: AppController) -> None:
-        menu = window.menuBar().addMenu("&Demo")
-        menu.insertSeparator(menu.menuAction())
+        menu = QMenu("&Demo", window)
+        window.menuBar().insertMenu(window.help_menu.menuAction(), menu)  # before Help
         items = [
             ("Simulate a ConnectWise &outage (HTTP 503)", self.simulate_outage),
             ("Simulate a &rate limit (HTTP 429, retry after 2 minutes)", self.simulate_rate_limit),
             ("Make ConnectWise &slow (2 s per request)", self.simulate_slow),
-            ("&Restore ConnectWise", self.restore),
+            ("Res&tore ConnectWise", self.restore),
         ]
         self.actions: list[QAction] = []
         for text, fn in items:
@@ -154,7 +159,7 @@ class DemoEnvironment:
             menu.addAction(action)
             self.actions.append(action)
         menu.addSeparator()
-        ledger = QAction("Show what ConnectWise &received…", window)
+        ledger = QAction("Show what ConnectWise r&eceived…", window)
         ledger.triggered.connect(lambda: self.show_ledger(window))
         menu.addAction(ledger)
         self.actions.append(ledger)

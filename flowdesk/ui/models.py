@@ -268,6 +268,8 @@ class SessionTableModel(QAbstractTableModel):
             r = self._rows[row]
             if col == self.SUMMARY:
                 return r.summary or None
+            if col == self.STATUS:  # shown as a coloured mark: the word is here
+                return self.display(row)[col] or None
             if col == self.PUSH:
                 p = self._push.get(r.id)
                 return p.tooltip or None if p else None

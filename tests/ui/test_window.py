@@ -263,6 +263,7 @@ def test_no_tray_closing_with_pending_work_asks_and_stays(make_app, qtbot, sandb
 def test_with_a_tray_closing_hides_to_the_tray(make_app, qtbot):
     fd = make_app(has_tray=True)
     _start(fd, qtbot)
+    fd.window.tray_visible = lambda: True  # offscreen has no tray: say one is on screen
     quits: list[bool] = []
     fd.window.quit_requested.connect(lambda: quits.append(True))
     fd.window.close()
