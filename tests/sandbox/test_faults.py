@@ -355,10 +355,14 @@ def test_trickle_sends_the_real_body_a_byte_at_a_time(cw: httpx.Client, sandbox_
     sandbox_admin.add_fault(method="GET", path="*/service/tickets/48211", trickle_ms=1)
     with cw.stream("GET", "service/tickets/48211") as r:
         chunks = list(r.iter_raw())
-    assert max(len(c) for c in chunks) <= 2 and len(chunks) > 50  # (a chunk may hold two bytes if a read comes late)
-    assert json.loads(b"".join(chunks))["id"] == 48211
+    body = b"".join(chunks)
+    assert json.loads(body)["id"] == 48211
+    # many small reads (a busy machine may read a few bytes at once, never the whole body)
+    assert len(chunks) > len(body) // 8
     sandbox_admin.wait("requests", 1, path="*/service/tickets/48211")
-    assert last_request(sandbox_admin)["outcome"] == "streamed"
+    req = last_request(sandbox_admin)
+    assert req["outcome"] == "streamed"
+    assert req["duration_ms"] >= len(body) - 1  # the server waited 1 ms between every two bytes
 
 
 def test_a_reset_ends_a_trickle(cw: httpx.Client, sandbox: Sandbox, sandbox_admin: SandboxAdmin) -> None:
