@@ -35,7 +35,7 @@ class Fault:
     drop_with: str = "reset"
     body: str | None = None
     json: Any = field(default=_NO_JSON)
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str | None] = field(default_factory=dict)  # None: leave the header out
     hold: str | None = None
     redirect: str | None = None
     body_bytes: int | None = None
@@ -150,15 +150,15 @@ class Fault:
         return out
 
 
-def _headers(value: Any) -> dict[str, str]:
+def _headers(value: Any) -> dict[str, str | None]:
     if value is None:
         return {}
-    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        raise ConfigError("headers must be an object of header names to strings")
+    if not isinstance(value, dict) or not all(isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in value.items()):
+        raise ConfigError("headers must be an object of header names to strings (or null to leave one out)")
     for name, text in value.items():
         if not _TOKEN_RX.match(name) or name.lower() in ("content-length", "transfer-encoding", "connection"):
             raise ConfigError(f"headers cannot set {name!r}")
-        if "\r" in text or "\n" in text:
+        if text is not None and ("\r" in text or "\n" in text):
             raise ConfigError(f"header {name} must be one line")
     return dict(value)
 

@@ -146,10 +146,12 @@ class Response:
                 return v
         return None
 
-    def set_header(self, name: str, value: str) -> None:
+    def set_header(self, name: str, value: str | None) -> None:
+        """Replace a header (``None``: remove it)."""
         lowered = name.lower()
         self.headers = [(k, v) for k, v in self.headers if k.lower() != lowered]
-        self.headers.append((name, value))
+        if value is not None:
+            self.headers.append((name, value))
 
     def start(self, start_response: Any, *, length: int | None = None) -> None:
         """Hand the status and headers to WSGI's ``start_response``, with a ``Content-Length`` of ``length``

@@ -13,8 +13,9 @@ import copy
 import re
 from typing import Any
 
+from flowdesk.sandbox import conditions as cond
 from flowdesk.sandbox.config import add_level, version_tuple
-from flowdesk.sandbox.connectwise.common import envelope, fault_envelope, not_found, to_int
+from flowdesk.sandbox.connectwise.common import envelope, fault_envelope, list_response, not_found, to_int
 from flowdesk.sandbox.connectwise.tickets import Tickets
 from flowdesk.sandbox.connectwise.time_entries import TimeEntries
 from flowdesk.sandbox.http import Request, Response, Router, html_response, json_response, raw_json_response
@@ -283,6 +284,6 @@ class ConnectWiseApp:
             row(4, "System", "System", "MemberMaintenance", "Member Maintenance", "None", "None", "None", "All"),
             row(5, "Companies", "Companies", "CompanyMaintenance", "Company Maintenance", "None", "My", "None", "All"),
         ]
-        return json_response(200, rows)
+        return list_response(req, rows, cond.schema_of(rows[0]), state=self.state)  # paged like every list (ref §7)
 
     # -- tickets --------------------------------------------------------------------------------------
