@@ -58,6 +58,7 @@ class Api(Protocol):
 @dataclass
 class Delay:
     seconds: float
+    generation: int  # the reset generation the request started in: a reset since then cuts the wait short
 
 
 @dataclass
@@ -88,13 +89,14 @@ Steps = Generator[Delay | Hold, bool | None, Outcome]
 def pipeline(state: SandboxState, req: Request, api: Api | None, entry: dict[str, Any], received: datetime) -> Steps:
     with state.cond:
         latency = state.config.latency_ms
+        generation = state.reset_generation
     entry["delays_ms"] = latency
-    yield Delay(latency / 1000.0)
+    yield Delay(latency / 1000.0, generation)
     fault = state.take_fault(req.method, req.path)
     if fault is not None:
         entry["fault"] = fault.id
         entry["delays_ms"] += fault.delay_ms + fault.delay_after_store_ms
-        yield Delay(fault.delay_ms / 1000.0)
+        yield Delay(fault.delay_ms / 1000.0, generation)
         if fault.hold == "before_store" and not (yield _hold(req, entry, "before_store")):
             return _unanswered(state, entry, "aborted", "reset")
         if fault.drop == "before_store":
@@ -107,7 +109,7 @@ def pipeline(state: SandboxState, req: Request, api: Api | None, entry: dict[str
     else:
         resp = _safe(api, req)
         if fault is not None:
-            yield Delay(fault.delay_after_store_ms / 1000.0)
+            yield Delay(fault.delay_after_store_ms / 1000.0, generation)
             if fault.hold == "after_store" and not (yield _hold(req, entry, "after_store")):
                 return _unanswered(state, entry, "aborted", "reset")
             if fault.drop == "after_store":
@@ -194,7 +196,7 @@ def over_socket(state: SandboxState, steps: Steps) -> Outcome:
         while True:
             step = steps.send(reply)
             if isinstance(step, Delay):
-                state.sleep(step.seconds)
+                state.sleep(step.seconds, step.generation)
                 reply = None
             else:
                 reply = state.hold(step.info)
@@ -218,7 +220,7 @@ def in_process(state: SandboxState, steps: Steps, timeout: float | None, spawn: 
                 if timeout is not None and silent + step.seconds > timeout:
                     timed_out = True  # the client gives up before this wait ends: do not wait for it
                 elif not timed_out:
-                    state.sleep(step.seconds)
+                    state.sleep(step.seconds, step.generation)
                 silent += step.seconds
                 continue
             record = state.begin_hold(step.info)
@@ -328,7 +330,7 @@ class Stream:
                         break
                     if self.in_process and self.timeout is not None and pause > self.timeout:
                         raise httpx.ReadTimeout("timed out")  # the next byte comes later than the client waits
-                    self.state.sleep(pause)
+                    self.state.sleep(pause, self.generation)
                     if self._cut():
                         self._raise_cut(i + 1)
                         return

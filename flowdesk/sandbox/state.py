@@ -197,13 +197,14 @@ class SandboxState:
         """True once the sandbox stops or is reset after ``generation`` (``reset_generation`` read earlier)."""
         return self.stopping.is_set() or self.reset_generation != generation
 
-    def sleep(self, seconds: float) -> None:
-        """Sleep in a request thread (latency, fault delays); a reset or stop ends it early."""
+    def sleep(self, seconds: float, generation: int | None = None) -> None:
+        """Sleep in a request thread (latency, fault delays, a trickle); a reset or stop ends it early, and so
+        does one that came since ``generation`` (the ``reset_generation`` its request started in)."""
         if seconds <= 0:
             return
         with self.cond:
-            generation = self.reset_generation
-            self.cond.wait_for(lambda: self.interrupted_since(generation), seconds)
+            since = self.reset_generation if generation is None else generation
+            self.cond.wait_for(lambda: self.interrupted_since(since), seconds)
 
     # -- holds ----------------------------------------------------------------------------------
 

@@ -375,6 +375,51 @@ def test_a_reset_ends_a_trickle(cw: httpx.Client, sandbox: Sandbox, sandbox_admi
             b"".join(body)
 
 
+# ------------------------------------------------------------------ answers of any shape
+
+
+def test_json_replaces_the_body_and_keeps_the_status(cw: httpx.Client, sandbox_admin: SandboxAdmin) -> None:
+    sandbox_admin.add_fault(method="POST", path=NOTES, json={"text": "no id"})
+    resp = post_note(cw)
+    assert (resp.status_code, resp.json()) == (201, {"text": "no id"})
+    assert resp.headers["content-type"].startswith("application/json") and resp.headers["x-cw-request-id"]
+    assert len(sandbox_admin.ledger()["notes"]) == 1  # the handler ran: only its answer was replaced
+
+
+def test_json_with_a_status_answers_without_the_handler(cw: httpx.Client, sandbox_admin: SandboxAdmin) -> None:
+    envelope = {"code": "ConnectWiseApi", "message": "UserNotAuthenticated"}
+    sandbox_admin.add_fault(method="POST", path=NOTES, status=500, json=envelope)
+    resp = post_note(cw)
+    assert (resp.status_code, resp.json()) == (500, envelope)
+    assert sandbox_admin.ledger()["notes"] == []
+    sandbox_admin.add_fault(method="GET", path="*/system/info", status=200, json=None)
+    assert cw.get("system/info").content == b"null"
+
+
+def test_headers_are_set_or_left_out(cw: httpx.Client, sandbox_admin: SandboxAdmin) -> None:
+    sandbox_admin.add_fault(path="*/system/info", headers={"Link": '<https://elsewhere/>; rel="next"', "x-cw-request-id": None})
+    resp = cw.get("system/info")
+    assert resp.headers["link"] == '<https://elsewhere/>; rel="next"'
+    assert "x-cw-request-id" not in resp.headers and resp.headers["api-current-version"]
+
+
+def test_a_binary_body(cw: httpx.Client, sandbox_admin: SandboxAdmin) -> None:
+    sandbox_admin.add_fault(path="*/system/info", body="binary")
+    resp = cw.get("system/info")
+    assert resp.status_code == 200 and resp.headers["content-type"] == "application/octet-stream"
+    with pytest.raises(UnicodeDecodeError):
+        resp.content.decode("utf-8")
+
+
+def test_drop_with_close_is_a_fin_not_a_reset(sandbox: Sandbox, sandbox_admin: SandboxAdmin) -> None:
+    sandbox_admin.add_fault(path="/api/v1/auth/me", drop="before_store", drop_with="close")
+    host, port = sandbox.hostport.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(b"GET /api/v1/auth/me HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert s.recv(1024) == b""  # a clean end of stream, no response
+    assert sandbox_admin.ledger()["requests"][-1]["outcome"] == "dropped"
+
+
 # ---------------------------------------------------------------------------------------- fault specs
 
 
@@ -399,6 +444,17 @@ def test_a_reset_ends_a_trickle(cw: httpx.Client, sandbox: Sandbox, sandbox_admi
         {"body_bytes": 100, "endless": True},
         {"trickle_ms": 5, "drop": "after_store"},
         {"endless": "yes"},
+        {"drop_with": "close"},
+        {"drop": "before_store", "drop_with": "slam"},
+        {"body": "html", "json": {}},
+        {"drop": "after_store", "json": {}},
+        {"drop": "after_store", "headers": {"X-A": "b"}},
+        {"headers": {"Content-Length": "5"}},
+        {"headers": {"bad name": "x"}},
+        {"headers": {"X-A": "two\r\nlines"}},
+        {"headers": {"X-A": 5}},
+        {"redirect": "/x", "json": []},
+        {"body": "binary2"},
     ],
 )
 def test_bad_fault_specs_are_refused(sandbox_admin: SandboxAdmin, spec: dict) -> None:
