@@ -94,8 +94,9 @@ def load_tickets() -> dict[int, dict[str, Any]]:
 
 
 def load_sample_sessions() -> list[dict[str, Any]]:
-    """The 18 sample sessions of ``resources/samples`` (a fresh copy; read from disk once)."""
-    return copy.deepcopy(_sample_sessions())
+    """The 18 sample sessions of ``resources/samples`` (read from disk once). Shared and read-only: the session
+    store serialises them and never changes them."""
+    return list(_sample_sessions())
 
 
 def member_ref(identifier: str = MEMBER_IDENTIFIER, member_id: int = MEMBER_ID, name: str = MEMBER_NAME) -> dict[str, Any]:

@@ -63,7 +63,7 @@ class SandboxState:
         self.faults: list[Fault] = []
         self.next_fault_id = 1
         self.sessions.clear()
-        self.sessions.upsert(copy.deepcopy(self._sample_sessions))
+        self.sessions.upsert(self._sample_sessions)  # read-only: the store serialises them, never changes them
         # ResolutionFlow tokens: access tokens carry the generation they were issued in
         self.access_generation += 1
         self.revoked_access: set[str] = set()
