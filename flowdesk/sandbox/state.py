@@ -111,18 +111,13 @@ class SandboxState:
         gets the next one, as a new note would."""
         items = self._records(notes, "notes")
         with self.cond:
-            taken = {n["id"] for ns in self.notes_by_ticket.values() for n in ns if isinstance(n, dict) and "id" in n}
             for item in items:
                 tid = item.get("ticketId")
                 if isinstance(tid, bool) or tid not in self.tickets:
                     raise ConfigError(f"a seeded note needs the ticketId of a sandbox ticket (got {tid!r})")
-                if "id" in item and item["id"] in taken:
-                    raise ConfigError(f"note id {item['id']} is taken")
-                taken.add(item.get("id"))
+            taken = {n.get("id") for ns in self.notes_by_ticket.values() for n in ns}
+            self._number(items, taken, "note", "next_note_id")
             for item in items:
-                if "id" not in item:
-                    item["id"] = self.next_note_id
-                    self.next_note_id += 1
                 self.notes_by_ticket[item["ticketId"]].append(item)
             self.cond.notify_all()
             return copy.deepcopy(items)
@@ -132,18 +127,21 @@ class SandboxState:
         ledger's ``time_entries``. Without an ``id`` each gets the next one."""
         items = self._records(entries, "time_entries")
         with self.cond:
-            taken = {e.get("id") for e in self.time_entries}
-            for item in items:
-                if "id" in item and item["id"] in taken:
-                    raise ConfigError(f"time entry id {item['id']} is taken")
-                taken.add(item.get("id"))
-            for item in items:
-                if "id" not in item:
-                    item["id"] = self.next_time_entry_id
-                    self.next_time_entry_id += 1
-                self.time_entries.append(item)
+            self._number(items, {e.get("id") for e in self.time_entries}, "time entry", "next_time_entry_id")
+            self.time_entries.extend(items)
             self.cond.notify_all()
             return copy.deepcopy(items)
+
+    def _number(self, items: list[dict[str, Any]], taken: set[Any], what: str, counter: str) -> None:
+        """Refuse an ``id`` already ``taken``; give each item without one the next id from ``counter``."""
+        for item in items:
+            if "id" in item and item["id"] in taken:
+                raise ConfigError(f"{what} id {item['id']} is taken")
+            taken.add(item.get("id"))
+        for item in items:
+            if "id" not in item:
+                item["id"] = getattr(self, counter)
+                setattr(self, counter, item["id"] + 1)
 
     @staticmethod
     def _records(value: Any, what: str) -> list[dict[str, Any]]:
