@@ -123,7 +123,7 @@ def check_samples(problems: list[str]) -> dict[str, Any]:
 
 
 def check_tickets(problems: list[str]) -> dict[str, Any]:
-    """The same reading as ``flowdesk.sandbox.state.load_tickets`` (not imported: the sandbox package
+    """The same reading as ``flowdesk.sandbox.seed.load_tickets`` (not imported: the sandbox package
     pulls in its HTTP server and TLS code, a third of a second)."""
     path = resource_path(*SANDBOX_TICKETS)
     facts: dict[str, Any] = {"file": str(path), "count": 0, "ok": False}

@@ -4,11 +4,13 @@
 ``GET  ledger``          ``{"notes", "time_entries", "requests"}`` (notes/time entries created through the
                          API since the last reset; every non-admin request received, secrets masked)
 ``GET  faults``          the active faults (with ``times`` left and ``applied`` counts)
-``POST faults``          add one fault (JSON spec, see :class:`flowdesk.sandbox.state.Fault`) → ``{"id"}``
+``POST faults``          add one fault (JSON spec, see :class:`flowdesk.sandbox.faults.Fault`) → ``{"id"}``
 ``DELETE faults``        clear every fault; ``DELETE faults/{id}`` removes one
 ``POST reset``           back to the seeded state (config, data, tokens, ledger, faults; held requests aborted)
 ``GET|POST config``      read / change settings (see ``SandboxState.apply_config``) → the whole config
 ``POST sessions``        upsert ResolutionFlow sessions (a JSON list of raw dicts, stored as-is)
+``POST notes``           put notes on tickets as another member would have (any shape) → the stored notes
+``POST time_entries``    time entries someone else entered (any shape) → the stored entries
 ``GET  wait``            ``what=notes|time_entries|requests|held&count=N&timeout=S`` [+ filters] → 200 or 408
 ``GET  held``            the requests held right now
 ``POST release``         release every held request → ``{"released": n}``
@@ -54,6 +56,8 @@ class AdminApp:
         r.add("POST", r"/reset", self.reset)
         r.add("GET POST", r"/config", self.config)
         r.add("POST", r"/sessions", self.sessions)
+        r.add("POST", r"/notes", self.notes)
+        r.add("POST", r"/time_entries", self.time_entries)
         r.add("GET", r"/wait", self.wait)
         r.add("GET", r"/held", self.held)
         r.add("POST", r"/release", self.release)
@@ -87,8 +91,7 @@ class AdminApp:
             return json_response(201, {"id": fault.id, "fault": fault.as_dict()})
         if req.method == "DELETE":
             return json_response(200, {"cleared": self.state.clear_faults()})
-        with self.state.cond:
-            return json_response(200, [f.as_dict() for f in self.state.faults])
+        return json_response(200, self.state.fault_list())
 
     def delete_fault(self, req: Request, fid: str) -> Response:
         if self.state.remove_fault(int(fid)):
@@ -102,8 +105,7 @@ class AdminApp:
     def config(self, req: Request) -> Response:
         if req.method == "POST":
             return json_response(200, self.state.apply_config(req.json))
-        with self.state.cond:
-            return json_response(200, self.state.config_dict_locked())
+        return json_response(200, self.state.config_dict())
 
     def sessions(self, req: Request) -> Response:
         body = req.json
@@ -115,6 +117,12 @@ class AdminApp:
             inserted, updated = self.state.sessions.upsert(body)
             total = len(self.state.sessions)
         return json_response(200, {"inserted": inserted, "updated": updated, "total": total})
+
+    def notes(self, req: Request) -> Response:
+        return json_response(201, self.state.seed_notes(req.json))
+
+    def time_entries(self, req: Request) -> Response:
+        return json_response(201, self.state.seed_time_entries(req.json))
 
     def wait(self, req: Request) -> Response:
         q = dict(req.query)

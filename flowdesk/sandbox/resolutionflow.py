@@ -17,8 +17,9 @@ from typing import Any
 
 from flowdesk.sandbox import jwt
 from flowdesk.sandbox.http import BadJson, Request, Response, Router, json_response, raw_json_response
+from flowdesk.sandbox.seed import MEMBER_NAME, RF_ACCOUNT_ID, RF_USER_ID
 from flowdesk.sandbox.sessions import parse_iso
-from flowdesk.sandbox.state import MEMBER_NAME, RF_ACCOUNT_ID, RF_USER_ID, SandboxState
+from flowdesk.sandbox.state import SandboxState
 
 PREFIX = "/api/v1"
 BEARER = [("WWW-Authenticate", "Bearer")]
@@ -272,9 +273,14 @@ class ResolutionFlowApp:
         page = self._int_param(q, "page", default=1, ge=1)
         if isinstance(page, Response):
             return page
-        page_size = self._int_param(q, "page_size", default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+        with self.state.cond:
+            rf = copy.deepcopy(self.state.config.resolutionflow)
+        clamp = rf.clamp_page_size
+        page_size = self._int_param(q, "page_size", default=DEFAULT_PAGE_SIZE, ge=1, le=None if clamp else MAX_PAGE_SIZE)
         if isinstance(page_size, Response):
             return page_size
+        if clamp:
+            page_size = min(page_size, clamp)  # a server that serves smaller pages than asked (and says so)
         since = None
         if q.get("updated_since"):
             since = parse_iso(q["updated_since"])
@@ -286,7 +292,6 @@ class ResolutionFlowApp:
                     q["updated_since"],
                 )
         with self.state.cond:
-            shape = self.state.config.resolutionflow.list_shape
             items, total = self.state.sessions.list_page(
                 page=page,
                 page_size=page_size,
@@ -295,9 +300,10 @@ class ResolutionFlowApp:
                 updated_since=since,
             )
         joined = ",".join(items)
-        if shape == "bare":
+        if rf.list_shape == "bare":
             return raw_json_response(200, f"[{joined}]".encode())
-        body = f'{{"items":[{joined}],"total":{total},"page":{page},"page_size":{page_size}}}'
+        claimed = "" if rf.list_shape == "no_total" else f',"total":{total if rf.list_total is None else rf.list_total}'
+        body = f'{{"items":[{joined}]{claimed},"page":{page},"page_size":{page_size}}}'
         return raw_json_response(200, body.encode("utf-8"))
 
     @staticmethod

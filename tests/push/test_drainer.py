@@ -1,7 +1,7 @@
 """The drainer, one rule per test, against the sandbox (real HTTP on loopback) with an injected clock.
 
-Every transition goes through a real ``Outbox`` on a temp SQLite file. ``httpx.MockTransport`` is used only
-in ``test_drainer_matching.py``, for answers the sandbox cannot give (CRLF text, another author, old dates).
+Every transition goes through a real ``Outbox`` on a temp SQLite file. ``test_drainer_matching.py`` seeds
+the in-process sandbox with other people's notes (CRLF text, another author, old dates).
 """
 
 from __future__ import annotations
