@@ -43,7 +43,7 @@ from urllib.parse import quote
 
 import httpx
 
-from flowdesk.core.models import Session, SessionFormatError, parse_session
+from flowdesk.core.models import Session, SessionFormatError, parse_session, parse_utc
 from flowdesk.http.client import CONNECT_RETRIES, DEFAULT_TIMEOUT, HttpClient, ServiceClient, read_within
 from flowdesk.http.proxy import ProxyConfig
 from flowdesk.http.urls import AddressWords, split_address
@@ -174,19 +174,6 @@ def normalise_base_url(url: str) -> str:
 # ---------------------------------------------------------------------------------------- tokens
 
 
-def _iso(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    if text[-1:] in ("Z", "z"):
-        text = text[:-1] + "+00:00"
-    try:
-        dt = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-
-
 def format_since(dt: datetime) -> str:
     """``updated_since`` as sent: UTC ISO-8601 with ``Z``."""
     if dt.tzinfo is None:
@@ -284,8 +271,8 @@ class ResolutionFlowClient(ServiceClient):
             result = SignInResult(
                 access_expires_at=self.access_expires_at,
                 can_renew=self.can_renew,
-                idle_expires_at=_iso(data.get("idle_expires_at")),
-                absolute_expires_at=_iso(data.get("absolute_expires_at")),
+                idle_expires_at=parse_utc(data.get("idle_expires_at")),
+                absolute_expires_at=parse_utc(data.get("absolute_expires_at")),
             )
         log.info("signed in to ResolutionFlow at %s%s", self._base, "" if result.can_renew else " (no refresh token)")
         return result
