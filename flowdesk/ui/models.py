@@ -106,7 +106,27 @@ def status_label(status: str | None) -> str:
     return STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
 
 
-class SessionTableModel(QAbstractTableModel):
+class _ColumnTable(QAbstractTableModel):
+    """A flat table whose header is ``COLUMNS``: the row/column counts and header both models share."""
+
+    COLUMNS: tuple[str, ...] = ()
+
+    def _row_count(self) -> int:
+        raise NotImplementedError
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else self._row_count()
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.COLUMNS):
+            return self.COLUMNS[section]
+        return None
+
+
+class SessionTableModel(_ColumnTable):
     """The cached sessions (``SessionRow`` objects from the store), newest first as loaded.
 
     A reload (10,000 rows after a refresh) only indexes the rows: each row's texts are made when it is
@@ -224,16 +244,8 @@ class SessionTableModel(QAbstractTableModel):
         return self._push.get(session_id)
 
     # -- Qt model --------------------------------------------------------------------------
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.COLUMNS):
-            return self.COLUMNS[section]
-        return None
+    def _row_count(self) -> int:
+        return len(self._rows)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -495,7 +507,7 @@ class SessionSortFilterProxy(QAbstractProxyModel):
         return None if r < 0 else r
 
 
-class QueueTableModel(QAbstractTableModel):
+class QueueTableModel(_ColumnTable):
     """Every push job, newest first: what, where, state in words, and the last error."""
 
     COLUMNS = ("What", "Ticket", "State", "Failures", "Last error", "Updated")
@@ -540,16 +552,8 @@ class QueueTableModel(QAbstractTableModel):
     def jobs(self) -> list[Any]:
         return list(self._jobs)
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._jobs)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.COLUMNS):
-            return self.COLUMNS[section]
-        return None
+    def _row_count(self) -> int:
+        return len(self._jobs)
 
     def waiting_for_note(self, job: Any) -> bool:
         """A time entry whose note is not sent yet (or no longer listed)."""
