@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlencode
 
 from flowdesk.logs import get_logger
@@ -193,6 +193,21 @@ def html_response(status: int, title: str) -> Response:
 
 
 Handler = Callable[..., Response]
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+_ROUTES_ATTR = "_sandbox_routes"
+
+
+def route(methods: str, pattern: str) -> Callable[[_F], _F]:
+    """Declare a handler method's route: ``methods`` space-separated, ``pattern`` a regex with named groups
+    for the path below the app's prefix (matched whole, case-insensitively, as ConnectWise does)."""
+
+    def mark(fn: _F) -> _F:
+        fn.__dict__.setdefault(_ROUTES_ATTR, []).append((methods, pattern))
+        return fn
+
+    return mark
 
 
 class Router:
@@ -200,6 +215,17 @@ class Router:
 
     def __init__(self) -> None:
         self._routes: list[tuple[re.Pattern[str], dict[str, Handler]]] = []
+
+    @classmethod
+    def of(cls, *apps: Any) -> Router:
+        """A router over the ``@route`` methods of ``apps``, in the order they are defined."""
+        router = cls()
+        for app in apps:
+            for klass in reversed(type(app).__mro__):
+                for name, fn in vars(klass).items():
+                    for methods, pattern in getattr(fn, _ROUTES_ATTR, ()):
+                        router.add(methods, pattern, getattr(app, name))
+        return router
 
     def add(self, methods: str, pattern: str, handler: Handler) -> None:
         rx = re.compile("^" + pattern + "$", re.IGNORECASE)

@@ -18,7 +18,15 @@ from flowdesk.sandbox.config import add_level, version_tuple
 from flowdesk.sandbox.connectwise.common import envelope, fault_envelope, list_response, not_found, to_int
 from flowdesk.sandbox.connectwise.tickets import Tickets
 from flowdesk.sandbox.connectwise.time_entries import TimeEntries
-from flowdesk.sandbox.http import Request, Response, Router, html_response, json_response, raw_json_response
+from flowdesk.sandbox.http import (
+    Request,
+    Response,
+    Router,
+    html_response,
+    json_response,
+    raw_json_response,
+    route,
+)
 from flowdesk.sandbox.seed import MEMBER_EMAIL, MEMBER_ID, MEMBER_IDENTIFIER, MEMBER_NAME
 from flowdesk.sandbox.state import SandboxState
 
@@ -34,24 +42,9 @@ OLDEST_VERSION = (2019, 1)  # ref §2: since 2019.1 the API version equals the P
 class ConnectWiseApp:
     def __init__(self, state: SandboxState) -> None:
         self.state = state
-        r = Router()
-        r.add("GET", r"/system/info", self.system_info)
-        r.add("GET", r"/system/myMembers", self.my_member)
-        r.add("GET", r"/system/myMembers/info", self.my_member_info)
-        r.add("GET", r"/system/mySecurity", self.my_security)
-        self.tickets = t = Tickets(state)
-        r.add("GET", r"/(?P<kind>service|project)/tickets/(?P<tid>\d+)", t.get_ticket)
-        r.add("GET POST", r"/(?P<kind>service|project)/tickets/(?P<tid>\d+)/notes", t.notes)
-        r.add("GET", r"/(?P<kind>service|project)/tickets/(?P<tid>\d+)/notes/count", t.notes_count)
-        r.add("GET", r"/(?P<kind>service|project)/tickets/(?P<tid>\d+)/notes/(?P<nid>\d+)", t.get_note)
-        r.add("GET", r"/service/boards/(?P<bid>\d+)/statuses", t.board_statuses)
-        r.add("GET", r"/service/boards/(?P<bid>\d+)/statuses/(?P<sid>\d+)", t.board_status)
-        self.time_entries = e = TimeEntries(state, t)
-        r.add("GET", r"/service/tickets/(?P<tid>\d+)/timeentries", e.ticket_time_entries)
-        r.add("GET POST", r"/time/entries", e.time_entries)
-        r.add("GET", r"/time/entries/count", e.time_entries_count)
-        r.add("GET", r"/time/entries/(?P<eid>\d+)", e.get_time_entry)
-        self.router = r
+        self.tickets = Tickets(state)
+        self.time_entries = TimeEntries(state, self.tickets)
+        self.router = Router.of(self, self.tickets, self.time_entries)
 
     # -- dispatch ---------------------------------------------------------------------------------
 
@@ -199,6 +192,7 @@ class ConnectWiseApp:
 
     # -- system ---------------------------------------------------------------------------------------
 
+    @route("GET", r"/system/info")
     def system_info(self, req: Request) -> Response:
         with self.state.cond:
             version = self.state.config.api_version
@@ -246,14 +240,17 @@ class ConnectWiseApp:
             "securityRole": {"id": 63, "name": "Technician"},
         }
 
+    @route("GET", r"/system/myMembers/info")
     def my_member_info(self, req: Request) -> Response:
         return json_response(200, self._member_info())
 
+    @route("GET", r"/system/myMembers")
     def my_member(self, req: Request) -> Response:
         info = self._member_info()
         info.update({"title": "Service Engineer", "officePhone": "555-0147", "_info": {"lastUpdated": "2026-11-01T09:00:00Z"}})
         return json_response(200, info)
 
+    @route("GET", r"/system/mySecurity")
     def my_security(self, req: Request) -> Response:
         """ref §6: ``{moduleIdentifier, moduleFunctionIdentifier, addLevel, editLevel, deleteLevel,
         inquireLevel}``. CHOICE (identifier values are not in the reference): notes on service tickets are

@@ -22,7 +22,7 @@ from flowdesk.sandbox.connectwise.common import (
     security,
     unknown_member,
 )
-from flowdesk.sandbox.http import BadJson, Request, Response, dumps, json_response, raw_json_response
+from flowdesk.sandbox.http import BadJson, Request, Response, dumps, json_response, raw_json_response, route
 from flowdesk.sandbox.seed import MEMBER_IDENTIFIER, cw_time, member_ref, utcnow
 from flowdesk.sandbox.state import SandboxState
 
@@ -54,6 +54,7 @@ class Tickets:
         out.pop("statusTimeEntryNotAllowed", None)  # a sandbox-only hint, not a CW ticket field
         return out
 
+    @route("GET", r"/(?P<kind>service|project)/tickets/(?P<tid>\d+)")
     def get_ticket(self, req: Request, kind: str, tid: str) -> Response:
         # ref §4: a service id asked on the project path (and vice versa) is 404 "Ticket N not found"
         t = self.find(int(tid), kind.lower())
@@ -67,12 +68,14 @@ class Tickets:
             cached = self._ticket_json[t["id"]] = dumps(self.public(t))
         return raw_json_response(200, cached)
 
+    @route("GET", r"/service/boards/(?P<bid>\d+)/statuses")
     def board_statuses(self, req: Request, bid: str) -> Response:
         statuses = self._statuses(int(bid))
         if not statuses:
             return not_found(f"Board {int(bid)} not found")
         return list_response(req, statuses, cond.schema_of(statuses[0]), state=self.state)
 
+    @route("GET", r"/service/boards/(?P<bid>\d+)/statuses/(?P<sid>\d+)")
     def board_status(self, req: Request, bid: str, sid: str) -> Response:
         for s in self._statuses(int(bid)):
             if s["id"] == int(sid):
@@ -117,6 +120,7 @@ class Tickets:
             "customerUpdatedFlag": False, "_info": {"lastUpdated": "2026-01-01T00:00:00Z", "updatedBy": "x"},
         }  # fmt: skip
 
+    @route("GET POST", r"/(?P<kind>service|project)/tickets/(?P<tid>\d+)/notes")
     def notes(self, req: Request, kind: str, tid: str) -> Response:
         kind = kind.lower()
         ticket_id = int(tid)
@@ -128,6 +132,7 @@ class Tickets:
             records = list(self.state.notes_by_ticket.get(ticket_id, []))
         return list_response(req, records, self.note_schema, state=self.state)
 
+    @route("GET", r"/(?P<kind>service|project)/tickets/(?P<tid>\d+)/notes/count")
     def notes_count(self, req: Request, kind: str, tid: str) -> Response:
         ticket_id = int(tid)
         if self.find(ticket_id, kind.lower()) is None:
@@ -136,6 +141,7 @@ class Tickets:
             records = list(self.state.notes_by_ticket.get(ticket_id, []))
         return count_response(req, records, self.note_schema)
 
+    @route("GET", r"/(?P<kind>service|project)/tickets/(?P<tid>\d+)/notes/(?P<nid>\d+)")
     def get_note(self, req: Request, kind: str, tid: str, nid: str) -> Response:
         ticket_id = int(tid)
         if self.find(ticket_id, kind.lower()) is None:

@@ -25,7 +25,7 @@ from flowdesk.sandbox.connectwise.common import (
     unknown_member,
 )
 from flowdesk.sandbox.connectwise.tickets import Tickets
-from flowdesk.sandbox.http import BadJson, Request, Response, json_response
+from flowdesk.sandbox.http import BadJson, Request, Response, json_response, route
 from flowdesk.sandbox.seed import MEMBER_IDENTIFIER, cw_time, member_ref, utcnow
 from flowdesk.sandbox.state import SandboxState
 
@@ -73,6 +73,7 @@ class TimeEntries:
             "_info": {"lastUpdated": t, "updatedBy": "x", "chargeToMobileGuid": "x"},
         }  # fmt: skip
 
+    @route("GET POST", r"/time/entries")
     def time_entries(self, req: Request) -> Response:
         if req.method == "POST":
             return self._post_time_entry(req)
@@ -80,11 +81,13 @@ class TimeEntries:
             records = list(self.state.time_entries)
         return list_response(req, records, self.time_schema, state=self.state)
 
+    @route("GET", r"/time/entries/count")
     def time_entries_count(self, req: Request) -> Response:
         with self.state.cond:
             records = list(self.state.time_entries)
         return count_response(req, records, self.time_schema)
 
+    @route("GET", r"/time/entries/(?P<eid>\d+)")
     def get_time_entry(self, req: Request, eid: str) -> Response:
         with self.state.cond:
             for e in self.state.time_entries:
@@ -92,6 +95,7 @@ class TimeEntries:
                     return json_response(200, e)
         return not_found(f"TimeEntry {int(eid)} not found")
 
+    @route("GET", r"/service/tickets/(?P<tid>\d+)/timeentries")
     def ticket_time_entries(self, req: Request, tid: str) -> Response:
         ticket_id = int(tid)
         if self.tickets.find(ticket_id, "service") is None:
