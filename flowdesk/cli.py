@@ -9,10 +9,13 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from flowdesk import __version__
 from flowdesk.commands import COMMAND_MODULES
 from flowdesk.commands.base import EXIT_FAILURE, CommandError, Context
+from flowdesk.gui import run_gui
+from flowdesk.logs import install_excepthook, setup_logging
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,8 +42,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     ctx = Context(verbose=getattr(args, "verbose", False))
 
-    from flowdesk.logs import install_excepthook, setup_logging
-
     install_excepthook()
     try:
         setup_logging(ctx.paths.log_file, verbose=ctx.verbose)
@@ -48,15 +49,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging(None, verbose=ctx.verbose)
         print(f"flowdesk: warning: cannot write the log ({exc.strerror}); logging to the console only", file=sys.stderr)
 
+    from flowdesk import network  # the proxy setting and its keyring entry, read when a client is built
+
+    network.use_settings(lambda: ctx.settings.proxy, _credential_store)
     try:
         if getattr(args, "func", None) is not None:
             return int(args.func(args, ctx) or 0)
         if args.self_check:
+            # lazy: ssl, sqlite3 and the resources, for --self-check only
             from flowdesk.selfcheck import run_self_check
 
             return run_self_check(ctx)
-        from flowdesk.gui import run_gui
-
         return run_gui(ctx, demo=args.demo)
     except CommandError as exc:
         print(f"flowdesk: {exc}", file=sys.stderr)
@@ -65,6 +68,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_FAILURE
+    finally:
+        network.use_settings(None)
+
+
+def _credential_store() -> Any:
+    from flowdesk.credentials import CredentialStore
+
+    return CredentialStore()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 from flowdesk.commands.base import EXIT_OK, CommandError, Context, bad_input, utf8_stdout
+from flowdesk.core.models import SessionFormatError, load_session_file
+from flowdesk.core.render import render_note
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -42,8 +44,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_render(args: argparse.Namespace, ctx: Context) -> int:
-    from flowdesk.core.models import SessionFormatError, load_session_file
-    from flowdesk.core.render import render_note
+    # lazy: redact compiles its rules when first used; cli imports every command module, the window too
     from flowdesk.redact import RedactionError, redact
 
     try:
@@ -64,6 +65,7 @@ def cmd_render(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_redact(args: argparse.Namespace, ctx: Context) -> int:
+    # lazy: redact compiles its rules when first used; cli imports every command module, the window too
     from flowdesk.redact import RedactionError, redact
 
     data = sys.stdin.buffer.read()

@@ -15,6 +15,7 @@ Exit codes: 0 ok; 1 failure (for ``import``: some files could not be imported); 
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +31,9 @@ from flowdesk.commands.base import (
     print_json,
     utf8_stdout,
 )
+from flowdesk.core.settings import save_settings
+from flowdesk.credentials import CredentialError, CredentialStore
+from flowdesk.logs import register_secret
 
 DEFAULT_LIST_LIMIT = 50
 NOT_SIGNED_IN = (
@@ -104,6 +108,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def _open_cache(ctx: Context):
+    # lazy: sqlite3 and the store, which not every command needs; cli imports every command module, the window too
     from flowdesk.store import Database, SessionCache, StoreError
 
     try:
@@ -114,17 +119,10 @@ def _open_cache(ctx: Context):
 
 
 def _read_secret(what: str, *, one_word: bool) -> str:
-    from flowdesk.logs import register_secret
-
     stream = sys.stdin
     if stream is None or stream.closed:
         bad_input(f"no stdin to read the {what} from")
-    if stream.isatty():
-        import getpass
-
-        data = getpass.getpass(f"ResolutionFlow {what}: ")
-    else:
-        data = stream.read()
+    data = getpass.getpass(f"ResolutionFlow {what}: ") if stream.isatty() else stream.read()
     # a password may contain spaces: drop only the line ending a shell or echo adds
     value = data.strip() if one_word else data.rstrip("\r\n")
     register_secret(value)
@@ -151,6 +149,7 @@ def _clip(text: str | None, width: int) -> str:
 
 
 def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
+    # lazy: the importer loads the store; cli imports every command module, the window too
     from flowdesk.resolutionflow.importer import import_paths
 
     db, cache = _open_cache(ctx)
@@ -201,7 +200,7 @@ def cmd_sessions_list(args: argparse.Namespace, ctx: Context) -> int:
     statuses = [s.strip() for s in args.status or [] if s.strip()] or None
     db, cache = _open_cache(ctx)
     try:
-        rows = cache.list(status=statuses, limit=args.limit or None)
+        rows = cache.rows(status=statuses, limit=args.limit or None)
         total = None
         if args.limit and len(rows) == args.limit:
             total = sum(cache.count(status=s) for s in statuses) if statuses else cache.count()
@@ -230,7 +229,7 @@ def cmd_sessions_list(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_sessions_refresh(args: argparse.Namespace, ctx: Context) -> int:
-    from flowdesk.credentials import CredentialError, CredentialStore
+    # lazy: httpx and the store, which not every command needs; cli imports every command module, the window too
     from flowdesk.resolutionflow.account import NotSignedIn, refresh
     from flowdesk.resolutionflow.errors import ResolutionFlowConfigError, ResolutionFlowError
 
@@ -257,8 +256,7 @@ def cmd_sessions_refresh(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_signin(args: argparse.Namespace, ctx: Context) -> int:
-    from flowdesk.core.settings import save_settings
-    from flowdesk.credentials import CredentialStore
+    # lazy: httpx, which not every command needs; cli imports every command module, the window too
     from flowdesk.resolutionflow.account import SignInFailed, forget_previous, sign_in, undo_sign_in
     from flowdesk.resolutionflow.client import normalise_base_url
     from flowdesk.resolutionflow.errors import ResolutionFlowConfigError
@@ -317,7 +315,7 @@ def cmd_signin(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_signout(args: argparse.Namespace, ctx: Context) -> int:
-    from flowdesk.credentials import CredentialError, CredentialStore
+    # lazy: httpx, which not every command needs; cli imports every command module, the window too
     from flowdesk.resolutionflow.account import sign_out
 
     profile = ctx.settings.resolutionflow

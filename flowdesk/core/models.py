@@ -29,18 +29,30 @@ class _Lenient(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=False, defer_build=True)
 
 
+def parse_utc(value: Any) -> datetime | None:
+    """An ISO-8601 string (``Z``, offset, fractions; naive = UTC) as an aware UTC datetime; None for
+    anything else (not a string, blank, unreadable). The one reader of the date-times both APIs send."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    if text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
 def _to_utc(value: Any) -> Any:
     """ISO-8601 strings (``Z`` or offset) and datetimes become aware UTC datetimes; naive ones are UTC."""
     if value is None or value == "":
         return None
     if isinstance(value, str):
-        text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        try:
-            value = datetime.fromisoformat(text)
-        except ValueError as exc:
-            raise ValueError(f"not an ISO-8601 date-time: {value[:40]!r}") from exc
+        parsed = parse_utc(value)
+        if parsed is None:
+            raise ValueError(f"not an ISO-8601 date-time: {value[:40]!r}")
+        return parsed
     if isinstance(value, datetime):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)

@@ -4,9 +4,11 @@
   is off: FlowDesk exists so the engineer reviews a note before it is posted.
 * ``note_visibility`` takes FlowDesk's ``internal`` / ``discussion`` / ``resolution``; the seed's
   ``both`` (which the seed posted as a discussion note) is read as ``discussion``.
+* ``proxy`` (schema 2) says how to reach the services: the system's proxy, the environment's, one typed
+  in, or none; a proxy password lives in the keyring.
 * ``redaction`` says which categories apply to internal notes and which to notes the customer sees
   (the secret families always apply), and holds the allow-list of host names and IP ranges; the
-  seed's behaviour (everything redacted) is the default for both. Schema 1 had one map for all notes.
+  seed's behaviour (everything redacted) is the default for both (schema 3; before, one map for all notes).
 * The file holds no secret (keys live in the OS keyring). It carries a schema version, keeps keys it
   does not know (a newer FlowDesk may have written them), and is replaced atomically.
 * A hand-edited file with a bad value loses only that value (back to its default, with a warning), and
@@ -18,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -33,7 +36,7 @@ from flowdesk.core.timing import TimeRounding
 if TYPE_CHECKING:
     from flowdesk.redact import AllowList
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 2: the proxy section; 3: redaction per visibility, the allow-list
 DEFAULT_RESOLUTIONFLOW_URL = "https://api.resolutionflow.com"
 
 # flowdesk.redact's category names and always-redacted families (a test keeps them equal): the settings
@@ -71,6 +74,15 @@ class NotificationLevel(StrEnum):
     ERRORS = "errors"
     ALL = "all"
     NONE = "none"
+
+
+class ProxyMode(StrEnum):
+    """How FlowDesk reaches ConnectWise and ResolutionFlow (see ``flowdesk.http.proxy``)."""
+
+    SYSTEM = "system"  # the operating system's proxy for each address (the window asks the OS; the CLI reads the environment)
+    ENVIRONMENT = "environment"  # HTTPS_PROXY / HTTP_PROXY / NO_PROXY
+    MANUAL = "manual"  # the proxy below
+    NONE = "none"  # always direct
 
 
 class _Section(BaseModel):
@@ -129,7 +141,7 @@ class RedactionSettings(_Section):
     @classmethod
     def _allow(cls, v: list[str]) -> list[str]:
         entries = [e.strip() for e in v if e.strip()]
-        if entries:
+        if entries:  # lazy: the redaction package (ipaddress) only for a file with an allow-list
             from flowdesk.redact.policy import entry_problem
         for entry in entries:
             problem = entry_problem(entry)
@@ -139,6 +151,19 @@ class RedactionSettings(_Section):
 
     def for_visibility(self, visibility: str) -> dict[str, bool]:
         return self.customer if str(visibility).lower() in CUSTOMER_VISIBLE else self.internal
+
+
+class ProxySettings(_Section):
+    """The proxy FlowDesk uses. The password for ``user`` is in the keyring (``proxy:{user}@{host:port}``)."""
+
+    mode: ProxyMode = ProxyMode.SYSTEM
+    url: str = ""  # manual: http://proxy.example.com:8080
+    user: str = ""  # optional: sent to the proxy only (Basic)
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _mode(cls, v: Any) -> Any:
+        return v.strip().lower() if isinstance(v, str) else v
 
 
 class Settings(_Section):
@@ -156,6 +181,7 @@ class Settings(_Section):
     start_minimized: bool = False
     connectwise: ConnectWiseProfile = Field(default_factory=ConnectWiseProfile)
     resolutionflow: ResolutionFlowProfile = Field(default_factory=ResolutionFlowProfile)
+    proxy: ProxySettings = Field(default_factory=ProxySettings)
 
     @field_validator("note_visibility", mode="before")
     @classmethod
@@ -167,7 +193,7 @@ class Settings(_Section):
     @field_validator("redaction", mode="before")
     @classmethod
     def _redaction(cls, v: Any) -> Any:
-        return _redaction_v2(v)
+        return _redaction_v3(v)
 
     def redaction_categories(self, visibility: str | None = None) -> tuple[str, ...]:
         """The categories redacted in a note of this visibility (the default visibility when None)."""
@@ -181,7 +207,7 @@ class Settings(_Section):
 
     @property
     def redaction_allow(self) -> AllowList:
-        from flowdesk.redact import AllowList
+        from flowdesk.redact import AllowList  # lazy: settings are read before the first paint
 
         return AllowList.parse(self.redaction.allow)
 
@@ -190,8 +216,8 @@ class Settings(_Section):
         return self.auto_time_entry and self.time_rounding != TimeRounding.NONE
 
 
-def _redaction_v2(v: Any) -> Any:
-    """Schema 1's one category map (or list) for all notes becomes the same map for both visibilities."""
+def _redaction_v3(v: Any) -> Any:
+    """The one category map (or list) of schemas 0-2, for all notes, becomes the map of both visibilities."""
     if isinstance(v, list) or (isinstance(v, dict) and not {"internal", "customer", "allow"} & set(v)):
         return {"internal": v, "customer": v}
     return v
@@ -204,14 +230,22 @@ def _from_v0(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _from_v1(doc: dict[str, Any]) -> dict[str, Any]:
-    """Version 1 had one ``redaction`` map for every note: it now applies to both visibilities, with an
-    empty allow-list. Names it holds that this version does not know stay in both maps."""
-    if "redaction" in doc:
-        doc["redaction"] = _redaction_v2(doc["redaction"])
+    """Version 2 adds the proxy section; a version-1 file had none: the operating system's proxy, as the
+    window would have used had it looked."""
+    if not isinstance(doc.get("proxy"), dict):
+        doc["proxy"] = {"mode": ProxyMode.SYSTEM.value, "url": "", "user": ""}
     return doc
 
 
-MIGRATIONS = {0: _from_v0, 1: _from_v1}
+def _from_v2(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 had one ``redaction`` map for every note: it now applies to both visibilities, with an
+    empty allow-list. Names it holds that this version does not know stay in both maps."""
+    if "redaction" in doc:
+        doc["redaction"] = _redaction_v3(doc["redaction"])
+    return doc
+
+
+MIGRATIONS = {0: _from_v0, 1: _from_v1, 2: _from_v2}
 
 
 def migrate(doc: dict[str, Any]) -> dict[str, Any]:
@@ -304,16 +338,53 @@ def load_settings(path: Path) -> LoadResult:
     return LoadResult(settings, warnings)
 
 
+# Windows: antivirus and the search indexer open a file just written without FILE_SHARE_DELETE, and
+# replacing it then fails with "access denied" / "in use" (WinError 5 / 32) for a few milliseconds.
+REPLACE_RETRY_DELAYS = (0.01, 0.02, 0.04, 0.08, 0.15, 0.25, 0.45)  # 1 s in all
+_sleep = time.sleep  # tests count the waits instead of sleeping
+
+
+def _full_fsync(fd: int) -> None:
+    """Make the file's data durable. macOS's ``fsync`` only hands it to the drive, whose cache may lose it
+    on power loss; ``F_FULLFSYNC`` flushes the drive too (Apple's fsync(2)). Falls back to ``fsync``."""
+    if sys.platform == "darwin":
+        import fcntl  # lazy: not on Windows
+
+        try:
+            fcntl.fcntl(fd, getattr(fcntl, "F_FULLFSYNC", 51))
+            return
+        except OSError:
+            pass  # some file systems (network, FAT) refuse it
+    os.fsync(fd)
+
+
+def _replace_retrying(tmp: str, path: Path) -> None:
+    for delay in (*REPLACE_RETRY_DELAYS, None):
+        try:
+            os.replace(tmp, path)
+            return
+        except PermissionError as exc:
+            if delay is None:
+                raise PermissionError(
+                    exc.errno,
+                    f"in use by another program for {sum(REPLACE_RETRY_DELAYS):.0f} s "
+                    f"(an antivirus or the search indexer?): {exc.strerror or exc}",
+                    str(path),
+                ) from None
+            _sleep(delay)
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that a crash leaves either the old file or the new one, whole."""
+    """Write ``data`` to ``path`` so that a crash leaves either the old file or the new one, whole.
+    A replace refused because another program holds the file is tried again for about a second."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+            _full_fsync(fh.fileno())
+        _replace_retrying(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

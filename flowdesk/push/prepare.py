@@ -63,7 +63,8 @@ def prepare_note(
     text = edited_text if edited_text is not None else render_note(session, fmt, include_steps=steps, now=now)
     if not text.strip():
         raise PushRefused("The note is empty: write something or reset it to the generated note.")
-    from flowdesk.redact import redact  # compiles its rules on first use: not before the window's first paint
+    # lazy: redact compiles its rules when first used, not before the window's first paint
+    from flowdesk.redact import redact
 
     shown_as = Visibility(visibility) if visibility else settings.note_visibility
     result = redact(text, settings.redaction_categories(shown_as), allow=settings.redaction_allow, keep=keep)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 if TYPE_CHECKING:
+    from flowdesk.sandbox.app import SandboxApp
     from flowdesk.sandbox.server import Sandbox
 
 
@@ -33,16 +34,26 @@ class SandboxWaitTimeout(TimeoutError):
 
 
 class SandboxAdmin:
-    def __init__(self, admin_url: str, *, ca_file: str | None = None, timeout: float = 30.0) -> None:
+    """``SandboxAdmin(admin_url, ca_file=, timeout=, transport=)``: over a socket, or in process with
+    ``transport=app.transport()`` (what :meth:`SandboxApp.admin` does)."""
+
+    def __init__(
+        self, admin_url: str, *, ca_file: str | None = None, timeout: float = 30.0, transport: httpx.BaseTransport | None = None
+    ) -> None:
         self.base_url = admin_url.rstrip("/") + "/"
         # plain HTTP needs no SSL context (building one with certifi costs ~30 ms per client)
         verify: ssl.SSLContext | bool = (
-            ssl.create_default_context(cafile=ca_file) if ca_file else self.base_url.startswith("https:")
+            ssl.create_default_context(cafile=ca_file) if ca_file else self.base_url.startswith("https:") and transport is None
         )
-        self._client = httpx.Client(base_url=self.base_url, verify=verify, timeout=timeout)
+        self._client = httpx.Client(base_url=self.base_url, verify=verify, timeout=timeout, transport=transport, trust_env=False)
 
     @classmethod
-    def for_sandbox(cls, sandbox: Sandbox, **kwargs: Any) -> SandboxAdmin:
+    def for_sandbox(cls, sandbox: Sandbox | SandboxApp, **kwargs: Any) -> SandboxAdmin:
+        """The admin of a running :class:`Sandbox` (over its socket) or of a :class:`SandboxApp` (in process)."""
+        from flowdesk.sandbox.app import SandboxApp
+
+        if isinstance(sandbox, SandboxApp):
+            return sandbox.admin(**kwargs)
         info = sandbox.info
         return cls(info.admin, ca_file=info.ca_file, **kwargs)
 
@@ -73,7 +84,8 @@ class SandboxAdmin:
 
     def add_fault(self, **spec: Any) -> int:
         """Add one fault; returns its id. Keys: method, path, times, status, retry_after, store, delay_ms,
-        delay_after_store_ms, drop, body, hold (see ``flowdesk.sandbox.state.Fault``)."""
+        delay_after_store_ms, drop, drop_with, body, json, headers, hold, redirect, body_bytes, endless,
+        trickle_ms (see docs/sandbox.md, "Fault spec")."""
         return int(self._call("POST", "faults", json=spec).json()["id"])
 
     def faults(self) -> list[dict[str, Any]]:
@@ -117,6 +129,15 @@ class SandboxAdmin:
     def add_sessions(self, sessions: list[Any]) -> dict[str, int]:
         """Upsert raw ResolutionFlow session dicts (stored and served exactly as given)."""
         return self._call("POST", "sessions", json=sessions).json()
+
+    def add_notes(self, notes: list[dict[str, Any]] | dict[str, Any]) -> list[dict[str, Any]]:
+        """Put notes on tickets as another member (or ConnectWise itself) would have: stored exactly as given,
+        each with a ``ticketId``; without an ``id`` a note gets the next one. Returns them as stored."""
+        return self._call("POST", "notes", json=notes).json()
+
+    def add_time_entries(self, entries: list[dict[str, Any]] | dict[str, Any]) -> list[dict[str, Any]]:
+        """Time entries someone else entered, stored exactly as given (ids as for notes)."""
+        return self._call("POST", "time_entries", json=entries).json()
 
     def info(self) -> dict[str, Any]:
         return self._call("GET", "info").json()

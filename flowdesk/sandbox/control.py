@@ -4,11 +4,13 @@
 ``GET  ledger``          ``{"notes", "time_entries", "requests"}`` (notes/time entries created through the
                          API since the last reset; every non-admin request received, secrets masked)
 ``GET  faults``          the active faults (with ``times`` left and ``applied`` counts)
-``POST faults``          add one fault (JSON spec, see :class:`flowdesk.sandbox.state.Fault`) → ``{"id"}``
+``POST faults``          add one fault (JSON spec, see :class:`flowdesk.sandbox.faults.Fault`) → ``{"id"}``
 ``DELETE faults``        clear every fault; ``DELETE faults/{id}`` removes one
 ``POST reset``           back to the seeded state (config, data, tokens, ledger, faults; held requests aborted)
 ``GET|POST config``      read / change settings (see ``SandboxState.apply_config``) → the whole config
 ``POST sessions``        upsert ResolutionFlow sessions (a JSON list of raw dicts, stored as-is)
+``POST notes``           put notes on tickets as another member would have (any shape) → the stored notes
+``POST time_entries``    time entries someone else entered (any shape) → the stored entries
 ``GET  wait``            ``what=notes|time_entries|requests|held&count=N&timeout=S`` [+ filters] → 200 or 408
 ``GET  held``            the requests held right now
 ``POST release``         release every held request → ``{"released": n}``
@@ -23,7 +25,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from flowdesk.sandbox.http import BadJson, Request, Response, Router, json_response, raw_json_response
+from flowdesk.sandbox.http import BadJson, Request, Response, Router, json_response, raw_json_response, route
 from flowdesk.sandbox.state import ConfigError, SandboxState
 
 PREFIX = "/__sandbox__"
@@ -47,18 +49,7 @@ class AdminApp:
     def __init__(self, state: SandboxState, info: Callable[[], dict[str, Any]]) -> None:
         self.state = state
         self.info = info
-        r = Router()
-        r.add("GET", r"/ledger", self.ledger)
-        r.add("GET POST DELETE", r"/faults", self.faults)
-        r.add("DELETE", r"/faults/(?P<fid>\d+)", self.delete_fault)
-        r.add("POST", r"/reset", self.reset)
-        r.add("GET POST", r"/config", self.config)
-        r.add("POST", r"/sessions", self.sessions)
-        r.add("GET", r"/wait", self.wait)
-        r.add("GET", r"/held", self.held)
-        r.add("POST", r"/release", self.release)
-        r.add("GET", r"/info", self.get_info)
-        self.router = r
+        self.router = Router.of(self)
 
     @staticmethod
     def owns(path: str) -> bool:
@@ -78,33 +69,37 @@ class AdminApp:
         except BadJson as exc:
             return _bad(f"the body is not JSON: {exc}")
 
+    @route("GET", r"/ledger")
     def ledger(self, req: Request) -> Response:
         return raw_json_response(200, self.state.ledger_json())
 
+    @route("GET POST DELETE", r"/faults")
     def faults(self, req: Request) -> Response:
         if req.method == "POST":
             fault = self.state.add_fault(req.json)
             return json_response(201, {"id": fault.id, "fault": fault.as_dict()})
         if req.method == "DELETE":
             return json_response(200, {"cleared": self.state.clear_faults()})
-        with self.state.cond:
-            return json_response(200, [f.as_dict() for f in self.state.faults])
+        return json_response(200, self.state.fault_list())
 
+    @route("DELETE", r"/faults/(?P<fid>\d+)")
     def delete_fault(self, req: Request, fid: str) -> Response:
         if self.state.remove_fault(int(fid)):
             return json_response(200, {"removed": int(fid)})
         return _bad(f"no fault {fid}", 404)
 
+    @route("POST", r"/reset")
     def reset(self, req: Request) -> Response:
         self.state.reset()
         return json_response(200, {"reset": True})
 
+    @route("GET POST", r"/config")
     def config(self, req: Request) -> Response:
         if req.method == "POST":
             return json_response(200, self.state.apply_config(req.json))
-        with self.state.cond:
-            return json_response(200, self.state.config_dict_locked())
+        return json_response(200, self.state.config_dict())
 
+    @route("POST", r"/sessions")
     def sessions(self, req: Request) -> Response:
         body = req.json
         if isinstance(body, dict) and isinstance(body.get("sessions"), list):
@@ -116,6 +111,15 @@ class AdminApp:
             total = len(self.state.sessions)
         return json_response(200, {"inserted": inserted, "updated": updated, "total": total})
 
+    @route("POST", r"/notes")
+    def notes(self, req: Request) -> Response:
+        return json_response(201, self.state.seed_notes(req.json))
+
+    @route("POST", r"/time_entries")
+    def time_entries(self, req: Request) -> Response:
+        return json_response(201, self.state.seed_time_entries(req.json))
+
+    @route("GET", r"/wait")
     def wait(self, req: Request) -> Response:
         q = dict(req.query)
         what = q.pop("what", "")
@@ -130,11 +134,14 @@ class AdminApp:
         body = {"what": what, "count": count, "current": current, "reached": reached}
         return json_response(200 if reached else 408, body)
 
+    @route("GET", r"/held")
     def held(self, req: Request) -> Response:
         return json_response(200, self.state.held_list())
 
+    @route("POST", r"/release")
     def release(self, req: Request) -> Response:
         return json_response(200, {"released": self.state.release()})
 
+    @route("GET", r"/info")
     def get_info(self, req: Request) -> Response:
         return json_response(200, self.info())

@@ -1,14 +1,18 @@
-"""Requests, responses and a tiny regex router for the sandbox (stdlib only)."""
+"""Requests, responses and a tiny regex router for the sandbox (stdlib only).
+
+A :class:`Request` is read from a WSGI environ (PEP 3333), a :class:`Response` is handed to WSGI's
+``start_response``; nothing here knows about sockets.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from email.message import Message
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlencode
 
 from flowdesk.logs import get_logger
@@ -46,11 +50,40 @@ class Request:
     method: str
     path: str  # without the query string, percent-decoded
     raw_query: str
-    headers: Message
+    headers: dict[str, str]  # lower-case name -> value
     body: bytes
     peer: str
     scheme: str  # "http" | "https"
     host: str  # the Host header, else the server's host:port
+
+    @classmethod
+    def from_environ(cls, environ: dict[str, Any]) -> Request:
+        headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
+        for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            if environ.get(key):
+                headers[key.replace("_", "-").lower()] = environ[key]
+        length = environ.get("CONTENT_LENGTH") or ""
+        stream = environ["wsgi.input"]
+        if length.isdigit():
+            body = stream.read(int(length)) if int(length) else b""
+        else:  # no length: only a server that de-chunked the body without saying so; read it all
+            body = stream.read() if "chunked" in headers.get("transfer-encoding", "").lower() else b""
+        path = environ.get("PATH_INFO", "")
+        # PEP 3333: PATH_INFO holds the decoded bytes as latin-1 (our paths are UTF-8); a driver that passed
+        # the text itself (httpx.WSGITransport does) fails to encode and is kept as it is
+        with contextlib.suppress(UnicodeEncodeError):
+            path = path.encode("latin-1").decode("utf-8", "replace")
+        host = headers.get("host") or f"{environ.get('SERVER_NAME', 'localhost')}:{environ.get('SERVER_PORT', '80')}"
+        return cls(
+            method=environ["REQUEST_METHOD"].upper(),
+            path=environ.get("SCRIPT_NAME", "") + path or "/",
+            raw_query=environ.get("QUERY_STRING", ""),
+            headers=headers,
+            body=body,
+            peer=environ.get("REMOTE_ADDR", ""),
+            scheme=environ.get("wsgi.url_scheme", "http"),
+            host=host,
+        )
 
     @cached_property
     def query(self) -> dict[str, str]:
@@ -65,13 +98,8 @@ class Request:
                 return v
         return None
 
-    @cached_property
-    def lower_headers(self) -> dict[str, str]:
-        """Header name (lower case) → value; the last one wins when a header is repeated."""
-        return {k.lower(): v for k, v in self.headers.items()}
-
     def header(self, name: str) -> str | None:
-        return self.lower_headers.get(name.lower())
+        return self.headers.get(name.lower())
 
     @property
     def content_type(self) -> str:
@@ -118,10 +146,26 @@ class Response:
                 return v
         return None
 
-    def set_header(self, name: str, value: str) -> None:
+    def set_header(self, name: str, value: str | None) -> None:
+        """Replace a header (``None``: remove it)."""
         lowered = name.lower()
         self.headers = [(k, v) for k, v in self.headers if k.lower() != lowered]
-        self.headers.append((name, value))
+        if value is not None:
+            self.headers.append((name, value))
+
+    def start(self, start_response: Any, *, length: int | None = None) -> None:
+        """Hand the status and headers to WSGI's ``start_response``, with a ``Content-Length`` of ``length``
+        (default: the body's); ``length=-1`` leaves it out (the server then chunks the body)."""
+        size = len(self.body) if length is None else length
+        headers = [(k, v) for k, v in self.headers if k.lower() != "content-length"]
+        if size >= 0:
+            headers.append(("Content-Length", str(size)))
+        start_response(f"{self.status} {REASONS.get(self.status, 'Unknown')}", headers)
+
+    def wsgi(self, start_response: Any, method: str) -> Iterable[bytes]:
+        """The whole response for WSGI (no body for HEAD)."""
+        self.start(start_response)
+        return [] if method == "HEAD" or not self.body else [self.body]
 
 
 def dumps(obj: Any) -> bytes:
@@ -149,6 +193,21 @@ def html_response(status: int, title: str) -> Response:
 
 
 Handler = Callable[..., Response]
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+_ROUTES_ATTR = "_sandbox_routes"
+
+
+def route(methods: str, pattern: str) -> Callable[[_F], _F]:
+    """Declare a handler method's route: ``methods`` space-separated, ``pattern`` a regex with named groups
+    for the path below the app's prefix (matched whole, case-insensitively, as ConnectWise does)."""
+
+    def mark(fn: _F) -> _F:
+        fn.__dict__.setdefault(_ROUTES_ATTR, []).append((methods, pattern))
+        return fn
+
+    return mark
 
 
 class Router:
@@ -156,6 +215,17 @@ class Router:
 
     def __init__(self) -> None:
         self._routes: list[tuple[re.Pattern[str], dict[str, Handler]]] = []
+
+    @classmethod
+    def of(cls, *apps: Any) -> Router:
+        """A router over the ``@route`` methods of ``apps``, in the order they are defined."""
+        router = cls()
+        for app in apps:
+            for klass in reversed(type(app).__mro__):
+                for name, fn in vars(klass).items():
+                    for methods, pattern in getattr(fn, _ROUTES_ATTR, ()):
+                        router.add(methods, pattern, getattr(app, name))
+        return router
 
     def add(self, methods: str, pattern: str, handler: Handler) -> None:
         rx = re.compile("^" + pattern + "$", re.IGNORECASE)

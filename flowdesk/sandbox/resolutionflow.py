@@ -16,9 +16,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flowdesk.sandbox import jwt
-from flowdesk.sandbox.http import BadJson, Request, Response, Router, json_response, raw_json_response
+from flowdesk.sandbox.http import BadJson, Request, Response, Router, json_response, raw_json_response, route
+from flowdesk.sandbox.seed import MEMBER_NAME, RF_ACCOUNT_ID, RF_USER_ID
 from flowdesk.sandbox.sessions import parse_iso
-from flowdesk.sandbox.state import MEMBER_NAME, RF_ACCOUNT_ID, RF_USER_ID, SandboxState
+from flowdesk.sandbox.state import SandboxState
 
 PREFIX = "/api/v1"
 BEARER = [("WWW-Authenticate", "Bearer")]
@@ -56,14 +57,7 @@ def _iso(ts: float) -> str:
 class ResolutionFlowApp:
     def __init__(self, state: SandboxState) -> None:
         self.state = state
-        r = Router()
-        r.add("POST", r"/auth/login", self.login)
-        r.add("POST", r"/auth/refresh", self.refresh)
-        r.add("POST", r"/auth/logout", self.logout)
-        r.add("GET", r"/auth/me", self.me)
-        r.add("GET", r"/ai-sessions", self.list_sessions)
-        r.add("GET", r"/ai-sessions/(?P<sid>[^/]+)", self.get_session)
-        self.router = r
+        self.router = Router.of(self)
 
     @staticmethod
     def owns(path: str) -> bool:
@@ -158,6 +152,7 @@ class ResolutionFlowApp:
 
     # -- auth routes ------------------------------------------------------------------------------
 
+    @route("POST", r"/auth/login")
     def login(self, req: Request) -> Response:
         """JSON ``{email, password}`` or OAuth2 form ``username``/``password`` (rf §2.4: either, [I])."""
         if req.content_type == "application/x-www-form-urlencoded":
@@ -184,6 +179,7 @@ class ResolutionFlowApp:
             return detail(401, "Incorrect email or password", BEARER)
         return json_response(200, self._issue())
 
+    @route("POST", r"/auth/refresh")
     def refresh(self, req: Request) -> Response:
         try:
             body = req.json
@@ -214,6 +210,7 @@ class ResolutionFlowApp:
             auth_time = record.get("auth_time")
         return json_response(200, self._issue(auth_time=auth_time))
 
+    @route("POST", r"/auth/logout")
     def logout(self, req: Request) -> Response:
         """CHOICE: idempotent; revokes the refresh token in the body and the bearer access token, if any."""
         try:
@@ -241,6 +238,7 @@ class ResolutionFlowApp:
                     pass
         return json_response(200, {"message": "Logged out"})
 
+    @route("GET", r"/auth/me")
     def me(self, req: Request) -> Response:
         claims = self._authenticate(req)
         if isinstance(claims, Response):
@@ -263,6 +261,7 @@ class ResolutionFlowApp:
 
     # -- sessions ---------------------------------------------------------------------------------
 
+    @route("GET", r"/ai-sessions")
     def list_sessions(self, req: Request) -> Response:
         """``{items, total, page, page_size}`` of summaries, newest ``updated_at`` first (rf §2.2 [I])."""
         gate = self._gate(req)
@@ -272,9 +271,14 @@ class ResolutionFlowApp:
         page = self._int_param(q, "page", default=1, ge=1)
         if isinstance(page, Response):
             return page
-        page_size = self._int_param(q, "page_size", default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+        with self.state.cond:
+            rf = copy.deepcopy(self.state.config.resolutionflow)
+        clamp = rf.clamp_page_size
+        page_size = self._int_param(q, "page_size", default=DEFAULT_PAGE_SIZE, ge=1, le=None if clamp else MAX_PAGE_SIZE)
         if isinstance(page_size, Response):
             return page_size
+        if clamp:
+            page_size = min(page_size, clamp)  # a server that serves smaller pages than asked (and says so)
         since = None
         if q.get("updated_since"):
             since = parse_iso(q["updated_since"])
@@ -286,7 +290,6 @@ class ResolutionFlowApp:
                     q["updated_since"],
                 )
         with self.state.cond:
-            shape = self.state.config.resolutionflow.list_shape
             items, total = self.state.sessions.list_page(
                 page=page,
                 page_size=page_size,
@@ -295,9 +298,10 @@ class ResolutionFlowApp:
                 updated_since=since,
             )
         joined = ",".join(items)
-        if shape == "bare":
+        if rf.list_shape == "bare":
             return raw_json_response(200, f"[{joined}]".encode())
-        body = f'{{"items":[{joined}],"total":{total},"page":{page},"page_size":{page_size}}}'
+        claimed = "" if rf.list_shape == "no_total" else f',"total":{total if rf.list_total is None else rf.list_total}'
+        body = f'{{"items":[{joined}]{claimed},"page":{page},"page_size":{page_size}}}'
         return raw_json_response(200, body.encode("utf-8"))
 
     @staticmethod
@@ -317,6 +321,7 @@ class ResolutionFlowApp:
             return validation_error(["query", name], "less_than_equal", f"Input should be less than or equal to {le}", raw, {"le": le})
         return value
 
+    @route("GET", r"/ai-sessions/(?P<sid>[^/]+)")
     def get_session(self, req: Request, sid: str) -> Response:
         """The full session exactly as stored (rf §2.2: ``AISessionDetail``)."""
         gate = self._gate(req)

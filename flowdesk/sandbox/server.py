@@ -1,116 +1,47 @@
-"""The sandbox server: a stdlib ``ThreadingHTTPServer`` serving ConnectWise, ResolutionFlow and the admin API.
+"""``Sandbox``: the sandbox's WSGI application served over real sockets by a small threaded HTTP/1.1 server.
 
-One request goes through :meth:`_Handler.dispatch`::
-
-    read → (admin? answer, not recorded) → latency → fault: delay → hold(before) → drop(before)
-         → status fault without store? error : handler (may store) → delay_after_store → hold(after)
-         → drop(after) → status fault with store? error → body override → record in the ledger → write
+The server is the stdlib's ``ThreadingHTTPServer`` (one thread per connection, keep-alive, TLS with a
+throwaway CA) speaking WSGI to :class:`flowdesk.sandbox.app.SandboxApp`, plus what only the owner of a
+socket can do: put a :class:`_Connection` in the environ through which the app ends a connection with an
+RST (``SO_LINGER`` 0) or a FIN and no response, or closes it after a streamed body; write every chunk of
+a body as the app yields it (a trickle is a byte at a time; a body without a length is chunked).
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
+import io
 import shutil
 import socket
 import ssl
 import struct
+import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from flowdesk import CONNECTWISE_CLIENT_ID
-from flowdesk.logs import get_logger, register_secret
-from flowdesk.sandbox import tls
-from flowdesk.sandbox.connectwise import ConnectWiseApp
-from flowdesk.sandbox.control import AdminApp
-from flowdesk.sandbox.http import REASONS, Request, Response, html_response, json_response
-from flowdesk.sandbox.resolutionflow import ResolutionFlowApp
-from flowdesk.sandbox.state import (
-    HIDDEN_HEADERS,
-    MASK,
-    SECRET_BODY_KEYS,
-    Fault,
-    SandboxState,
-    iso_ms,
-    mask_value,
-    new_request_id,
-    new_secrets,
-    utcnow,
-)
+from flowdesk.logs import get_logger
+from flowdesk.sandbox.app import CONNECTION_KEY, SandboxApp
+from flowdesk.sandbox.info import SandboxInfo
+from flowdesk.sandbox.seed import DEFAULT_COMPANY
 
 log = get_logger("sandbox")
-
-MAX_RECORDED_BODY = 256 * 1024
-
-
-# --------------------------------------------------------------------------------------------- info
-
-
-@dataclass(frozen=True)
-class ConnectWiseInfo:
-    site: str  # "http://127.0.0.1:PORT" (scheme included)
-    company: str
-    public_key: str
-    private_key: str = field(repr=False)
-    client_id: str
-
-
-@dataclass(frozen=True)
-class ResolutionFlowInfo:
-    url: str  # the server root; routes live under /api/v1
-    email: str
-    password: str = field(repr=False)
-
-
-@dataclass(frozen=True)
-class SandboxInfo:
-    connectwise: ConnectWiseInfo
-    resolutionflow: ResolutionFlowInfo
-    admin: str  # URL of /__sandbox__/
-    ca_file: str | None
-
-    def ssl_context(self) -> ssl.SSLContext | None:
-        """A client context trusting only the sandbox's CA (``verify=`` for httpx); None without TLS."""
-        return client_ssl_context(self.ca_file) if self.ca_file else None
-
-    def as_json(self) -> dict[str, Any]:
-        """Exactly what ``flowdesk sandbox`` prints on its first line."""
-        cw, rf = self.connectwise, self.resolutionflow
-        return {
-            "connectwise": {
-                "site": cw.site,
-                "company": cw.company,
-                "public_key": cw.public_key,
-                "private_key": cw.private_key,
-                "client_id": cw.client_id,
-            },
-            "resolutionflow": {"url": rf.url, "email": rf.email, "password": rf.password},
-            "admin": self.admin,
-            "ca_file": self.ca_file,
-        }
-
-
-def client_ssl_context(ca_file: str) -> ssl.SSLContext:
-    return ssl.create_default_context(cafile=ca_file)
-
-
-# ------------------------------------------------------------------------------------------- server
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], sandbox: Sandbox, ssl_context: ssl.SSLContext | None, family: int) -> None:
+    def __init__(self, address: tuple[str, int], app: SandboxApp, ssl_context: ssl.SSLContext | None, family: int) -> None:
         self.address_family = family
-        self.sandbox = sandbox
+        self.app = app
         self.ssl_context = ssl_context
+        self.scheme = "https" if ssl_context is not None else "http"
         self.connections: set[socket.socket] = set()
         self.threads: set[threading.Thread] = set()
         self.connections_lock = threading.Lock()
@@ -146,6 +77,20 @@ class _Server(ThreadingHTTPServer):
         log.debug("connection from %s ended with an error", client_address, exc_info=True)
 
 
+class _Connection:
+    """The socket-level effects the app may ask for (``environ[CONNECTION_KEY]``)."""
+
+    def __init__(self) -> None:
+        self.ended: str | None = None  # "reset" | "close": write nothing, end the connection
+        self.closing = False
+
+    def end(self, how: str) -> None:
+        self.ended = how
+
+    def close_after(self) -> None:
+        self.closing = True
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # environment.md §7: else 40 ms stalls (headers and body written apart)
@@ -177,11 +122,9 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("%s %s", self.address_string(), format % args)
 
     def do_GET(self) -> None:
-        self.dispatch()
+        self.serve()
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
-
-    # -- reading and writing ----------------------------------------------------------------------
 
     def _read_body(self) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
@@ -199,154 +142,97 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length > 0 else b""
 
-    def _write(self, resp: Response) -> None:
-        reason = REASONS.get(resp.status, "Unknown")
-        lines = [f"HTTP/1.1 {resp.status} {reason}", f"Server: {self.server_version}", f"Date: {self.date_time_string()}"]
-        for k, v in resp.headers:
-            lines.append(f"{k}: {v}")
-        lines.append(f"Content-Length: {len(resp.body)}")
+    def _environ(self, body: bytes, conn: _Connection) -> dict[str, Any]:
+        parts = urlsplit(self.path)
+        host, port = self.server.server_address[:2]
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": self.command,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": unquote(parts.path, encoding="latin-1") or "/",  # PEP 3333: bytes as latin-1
+            "QUERY_STRING": parts.query,
+            "SERVER_NAME": str(host),
+            "SERVER_PORT": str(port),
+            "SERVER_PROTOCOL": self.request_version,
+            "REMOTE_ADDR": self.client_address[0],
+            "CONTENT_TYPE": self.headers.get("Content-Type") or "",
+            "CONTENT_LENGTH": self.headers.get("Content-Length") or (str(len(body)) if body else ""),
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": self.server.scheme,
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            CONNECTION_KEY: conn,
+        }
+        for name, value in self.headers.items():
+            key = name.upper().replace("-", "_")
+            if "_" not in name and key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):  # as wsgiref: no underscores
+                environ["HTTP_" + key] = value
+        return environ
+
+    def serve(self) -> None:
+        body = self._read_body()
+        conn = _Connection()
+        started: list[Any] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            started[:] = [status, headers]
+            return lambda data: None  # the legacy write() callable: the sandbox never uses it
+
+        result = self.server.app(self._environ(body, conn), start_response)
+        try:
+            if conn.ended is not None:
+                self._end(conn.ended)
+                return
+            self._send(started[0], started[1], result, conn)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+
+    def _send(self, status: str, headers: list[tuple[str, str]], body: Iterable[bytes], conn: _Connection) -> None:
+        code = int(status.split()[0])
+        lines = [f"HTTP/1.1 {status}", f"Server: {self.server_version}", f"Date: {self.date_time_string()}"]
+        lines += [f"{k}: {v}" for k, v in headers]
+        chunked = not any(k.lower() == "content-length" for k, _ in headers) and self.command != "HEAD" and code >= 200 and code not in (204, 304)
+        if chunked:
+            lines.append("Transfer-Encoding: chunked")
+        if conn.closing:
+            self.close_connection = True
         if self.close_connection:
             lines.append("Connection: close")
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
-        payload = head if self.command == "HEAD" else head + resp.body
+        pending = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
         try:
-            self.wfile.write(payload)
+            for chunk in body:  # headers go out with the first chunk (one write for a small answer)
+                if chunk and self.command != "HEAD":
+                    pending += b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk
+                    self.wfile.write(pending)
+                    pending = b""
+            if chunked:
+                pending += b"0\r\n\r\n"
+            if pending:
+                self.wfile.write(pending)
         except OSError:
             self.close_connection = True
-            log.debug("client went away before the response to %s %s", self.command, self.path)
+            log.debug("client went away during the response to %s %s", self.command, self.path)
 
-    def _drop(self) -> None:
-        """Close without any response: a reset (SO_LINGER 0) once the handler thread lets go."""
+    def _end(self, how: str) -> None:
+        """No response: a reset (SO_LINGER 0, once the handler thread lets go) or a plain close (FIN)."""
         self.close_connection = True
-        self._reset_on_close = True
-        with contextlib.suppress(OSError):
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-
-    # -- the pipeline -------------------------------------------------------------------------------
-
-    def dispatch(self) -> None:
-        sandbox = self.server.sandbox
-        state = sandbox.state
-        received = utcnow()
-        body = self._read_body()
-        parts = urlsplit(self.path)
-        host = self.headers.get("Host") or sandbox.hostport
-        req = Request(
-            method=self.command,
-            path=unquote(parts.path) or "/",
-            raw_query=parts.query,
-            headers=self.headers,
-            body=body,
-            peer=self.client_address[0],
-            scheme=sandbox.scheme,
-            host=host,
-        )
-        if sandbox.admin_app.owns(req.path):
-            self._write(self._safe(sandbox.admin_app, req))
-            return
-
-        if sandbox.cw_app.owns(req.path):
-            app: Any = sandbox.cw_app
-            api = "connectwise"
-        elif sandbox.rf_app.owns(req.path):
-            app, api = sandbox.rf_app, "resolutionflow"
-        else:
-            app, api = None, "other"
-        request_id = new_request_id()
-        entry = sandbox.ledger_entry(req, received, request_id, api)
-
-        with state.cond:
-            latency = state.config.latency_ms
-        entry["delays_ms"] = latency
-        state.sleep(latency / 1000.0)
-        fault = state.take_fault(req.method, req.path)
-        if fault is not None:
-            entry["fault"] = fault.id
-            entry["delays_ms"] += fault.delay_ms + fault.delay_after_store_ms
-            state.sleep(fault.delay_ms / 1000.0)
-            if fault.hold == "before_store" and not self._hold(state, req, entry, "before_store"):
-                return
-            if fault.drop == "before_store":
-                self._finish_dropped(state, entry, "dropped")
-                return
-
-        if fault is not None and fault.status is not None and not fault.store:
-            resp = self._fault_response(app, fault)
-        else:
-            resp = self._safe(app, req) if app is not None else json_response(404, {"detail": "Not Found"})
-            if fault is not None:
-                state.sleep(fault.delay_after_store_ms / 1000.0)
-                if fault.hold == "after_store" and not self._hold(state, req, entry, "after_store"):
-                    return
-                if fault.drop == "after_store":
-                    self._finish_dropped(state, entry, "dropped")
-                    return
-                if fault.status is not None:
-                    resp = self._fault_response(app, fault)
-        if fault is not None and fault.body is not None:
-            resp = _override_body(resp, fault.body)
-        if app is not None:
-            app.decorate(resp, request_id)
-        entry["status"] = resp.status
-        entry["outcome"] = "answered"
-        entry["duration_ms"] = round((utcnow() - received).total_seconds() * 1000, 3)
-        state.record_request(entry)
-        self._write(resp)
-
-    def _hold(self, state: SandboxState, req: Request, entry: dict[str, Any], phase: str) -> bool:
-        released = state.hold(
-            {"method": req.method, "path": req.path, "phase": phase, "request_id": entry["request_id"], "time": iso_ms(utcnow())}
-        )
-        if not released:  # reset or stop: the request never completes
-            self._finish_dropped(state, entry, "aborted")
-        return released
-
-    def _finish_dropped(self, state: SandboxState, entry: dict[str, Any], outcome: str) -> None:
-        entry["status"] = None
-        entry["outcome"] = outcome
-        state.record_request(entry)
-        self._drop()
-
-    @staticmethod
-    def _fault_response(app: Any, fault: Fault) -> Response:
-        status = fault.status or 503
-        resp = app.fault_response(status) if app is not None else json_response(status, {"detail": "fault"})
-        if fault.retry_after is not None:
-            resp.set_header("Retry-After", str(fault.retry_after))
-        return resp
-
-    @staticmethod
-    def _safe(app: Any, req: Request) -> Response:
-        try:
-            return app.handle(req)
-        except Exception:  # a sandbox bug must still answer (in the API's own error shape), and loudly in the log
-            log.exception("sandbox handler failed for %s %s", req.method, req.path)
-            if hasattr(app, "fault_response"):
-                return app.fault_response(500)
-            return json_response(500, {"error": "sandbox internal error"})
-
-
-def _override_body(resp: Response, kind: str) -> Response:
-    """``html`` / ``malformed_json`` / ``empty``: keep the status (and headers), replace the body."""
-    headers = [(k, v) for k, v in resp.headers if k.lower() != "content-type"]
-    if kind == "html":
-        page = html_response(resp.status, REASONS.get(resp.status, "Error"))
-        return Response(resp.status, page.body, page.headers + headers)
-    if kind == "malformed_json":
-        return Response(resp.status, b'{"code": "ConnectWiseApi", "message": "trunc', [("Content-Type", "application/json; charset=utf-8"), *headers])
-    return Response(resp.status, b"", [("Content-Type", "application/json; charset=utf-8"), *headers])
-
-
-# ------------------------------------------------------------------------------------------ Sandbox
+        if how == "reset":
+            self._reset_on_close = True
+            with contextlib.suppress(OSError):
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
 class Sandbox:
-    """A loopback ConnectWise + ResolutionFlow emulation with fault injection.
+    """A loopback ConnectWise + ResolutionFlow emulation with fault injection, over real sockets.
 
-    ``Sandbox(host, port, tls, latency_ms, seed, cert_dir)``; ``start()`` returns once the socket accepts
-    connections; ``info`` holds the URLs and the (random, per start) credentials; ``stop()`` ends it.
-    Usable as a context manager. ``seed=False`` starts with no ResolutionFlow sessions and no ticket
-    history notes (the 17 tickets are always there).
+    ``Sandbox(host, port, tls, latency_ms, seed, cert_dir, company)``; ``start()`` returns once the socket
+    accepts connections; ``info`` holds the URLs and the (random, per sandbox) credentials; ``stop()`` ends
+    it. Usable as a context manager. ``seed=False`` starts with no ResolutionFlow sessions and no ticket
+    history notes (the 17 tickets are always there). ``app`` is the WSGI application it serves.
     """
 
     def __init__(
@@ -357,22 +243,19 @@ class Sandbox:
         latency_ms: int = 0,
         seed: bool = True,
         cert_dir: str | Path | None = None,
+        company: str = DEFAULT_COMPANY,
     ) -> None:
         self.host = host
         self.port = port
         self.tls = tls
         self.cert_dir = Path(cert_dir) if cert_dir is not None else None
-        self.secrets = new_secrets()
-        for s in (self.secrets.public_key, self.secrets.private_key, self.secrets.rf_password):
-            register_secret(s)
-        self.state = SandboxState(self.secrets, seed=seed, latency_ms=latency_ms)
-        self.cw_app = ConnectWiseApp(self.state)
-        self.rf_app = ResolutionFlowApp(self.state)
-        self.admin_app = AdminApp(self.state, lambda: self.info.as_json())
+        self.app = SandboxApp(seed=seed, latency_ms=latency_ms, company=company)
+        self.secrets = self.app.secrets
+        self.state = self.app.state
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._tmpdir: Path | None = None
-        self._info: SandboxInfo | None = None
+        self._started = False
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
@@ -382,6 +265,8 @@ class Sandbox:
         ctx = None
         ca_file = None
         if self.tls:
+            from flowdesk.sandbox import tls  # cryptography: only for HTTPS
+
             cert_dir = self.cert_dir
             if cert_dir is None:
                 self._tmpdir = Path(tempfile.mkdtemp(prefix="flowdesk-sandbox-tls-"))
@@ -391,12 +276,12 @@ class Sandbox:
             ca_file = str(files.ca_file)
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         self.state.stopping.clear()
-        self._server = _Server((self.host, self.port), self, ctx, family)
-        port = self._server.server_address[1]
-        self.port = port
-        self._info = self._make_info(port, ca_file)
+        self._server = _Server((self.host, self.port), self.app, ctx, family)
+        self.port = self._server.server_address[1]
+        self.app.bind(self.url, ca_file)
+        self._started = True
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"flowdesk-sandbox-{port}", daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"flowdesk-sandbox-{self.port}", daemon=True
         )
         self._thread.start()
         log.info("sandbox listening on %s (tls=%s)", self.url, self.tls)
@@ -406,7 +291,7 @@ class Sandbox:
         server, thread = self._server, self._thread
         if server is None:
             return
-        self.state.stop()  # wakes holds (aborted), waits and latency sleeps
+        self.state.stop()  # wakes holds (aborted), waits, latency sleeps and streams
         server.shutdown()
         with server.connections_lock:
             conns = list(server.connections)
@@ -441,9 +326,9 @@ class Sandbox:
 
     @property
     def info(self) -> SandboxInfo:
-        if self._info is None:
+        if not self._started:
             raise RuntimeError("start() the sandbox first")
-        return self._info
+        return self.app.info
 
     @property
     def scheme(self) -> str:
@@ -463,49 +348,3 @@ class Sandbox:
     def reset(self) -> None:
         """Back to the seeded state, directly (the admin API's ``POST reset`` does the same)."""
         self.state.reset()
-
-    def _make_info(self, port: int, ca_file: str | None) -> SandboxInfo:
-        s = self.secrets
-        return SandboxInfo(
-            connectwise=ConnectWiseInfo(
-                site=self.url,
-                company=s.company,
-                public_key=s.public_key,
-                private_key=s.private_key,
-                client_id=CONNECTWISE_CLIENT_ID,
-            ),
-            resolutionflow=ResolutionFlowInfo(url=self.url, email=s.rf_email, password=s.rf_password),
-            admin=f"{self.url}/__sandbox__/",
-            ca_file=ca_file,
-        )
-
-    def ledger_entry(self, req: Request, received: Any, request_id: str, api: str) -> dict[str, Any]:
-        """What the ledger keeps of a request: no Authorization/Cookie, secret values masked."""
-        headers = {k: v for k, v in req.lower_headers.items() if k not in HIDDEN_HEADERS}
-        query = {k: (MASK if k.lower() in SECRET_BODY_KEYS else v) for k, v in req.query.items()}
-        body: Any = None
-        if req.body:
-            raw = req.body[:MAX_RECORDED_BODY]
-            if req.content_type == "application/x-www-form-urlencoded":
-                body = dict(req.form)
-            else:
-                try:
-                    body = json.loads(raw)
-                except ValueError:
-                    body = raw.decode("utf-8", "replace")
-            if len(req.body) > MAX_RECORDED_BODY:
-                body = {"truncated": True, "bytes": len(req.body)}
-        secrets_ = [self.secrets.private_key, self.secrets.rf_password]
-        return {
-            "time": iso_ms(received),
-            "method": req.method,
-            "path": req.path,
-            "query": mask_value(query, secrets_),
-            "headers": mask_value(headers, secrets_),
-            "body": mask_value(body, secrets_),
-            "api": api,
-            "request_id": request_id,
-            "status": None,
-            "outcome": None,
-            "fault": None,
-        }

@@ -10,8 +10,10 @@ from __future__ import annotations
 import bisect
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from flowdesk.core.models import parse_utc as parse_iso
 
 # The fields of a list item (ResolutionFlow's list endpoint returns summaries, not AISessionDetail).
 SUMMARY_FIELDS = (
@@ -33,22 +35,6 @@ SUMMARY_FIELDS = (
     "escalation_package_posted_at",
     "escalation_package_external_id",
 )
-
-
-def parse_iso(value: Any) -> datetime | None:
-    """ISO-8601 (``Z``, offset, fractions; naive = UTC) → aware UTC datetime; anything else → None."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    if text[-1:] in ("Z", "z"):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def _dump(obj: Any) -> str:

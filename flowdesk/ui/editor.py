@@ -315,6 +315,7 @@ class NoteEditor(QWidget):
 
     def tooltip_at(self, index: int) -> str:
         """What the redaction mark at ``index`` is, in words; never what it hides."""
+        # lazy: the redaction package (describe_rule compiles the rules), not before the first paint
         from flowdesk.redact import describe_rule, find_markers
 
         text = self.text()
@@ -466,6 +467,7 @@ class NoteEditor(QWidget):
     def recheck_now(self) -> None:
         """Warn when the edited text holds a secret that redaction will still remove at push time."""
         self._recheck.stop()
+        # lazy: the redaction package (its rules compile on first use), not before the first paint
         from flowdesk.redact import RedactionError, redact
 
         text = self.push_text()
@@ -484,6 +486,7 @@ class NoteEditor(QWidget):
             self.pending_label.hide()
 
     def marker_categories(self) -> list[Category]:
+        # lazy: the redaction package (its rules compile on first use), not before the first paint
         from flowdesk.redact import find_markers
 
         return [s.category for s in find_markers(self.text())]

@@ -33,6 +33,7 @@ class Mark:
 
     @property
     def marker(self) -> str:
+        # lazy: the redaction package, not before the first paint (this module is imported with the window)
         from flowdesk.redact import MARKERS
 
         return MARKERS[self.category]
@@ -40,7 +41,7 @@ class Mark:
     @property
     def always(self) -> bool:
         """A secret family: always redacted, never kept."""
-        from flowdesk.redact import ALWAYS_REDACTED
+        from flowdesk.redact import ALWAYS_REDACTED  # lazy: as in marker
 
         return self.category in ALWAYS_REDACTED
 

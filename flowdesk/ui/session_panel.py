@@ -4,7 +4,7 @@ options (visibility, time entry with the rounded hours it will log) and Push (Ct
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -22,24 +22,25 @@ from flowdesk.core.models import Session
 from flowdesk.core.render import NoteFormat, default_format
 from flowdesk.core.settings import Settings, Visibility
 from flowdesk.core.timing import format_hours, plan_time_entry
-from flowdesk.push.prepare import NotePreview, PushRefused, prepare_note
+from flowdesk.push.prepare import NotePreview, PushRefused
 from flowdesk.ui.editor import DiffDialog, NoteEditor
 from flowdesk.ui.models import local_time, status_label
-from flowdesk.ui.ticket_card import TicketCard
+from flowdesk.ui.ticket_card import TicketCard, announce
+
+if TYPE_CHECKING:
+    from flowdesk.ui.controller import AppController
 
 
 class SessionPanel(QWidget):
     push_clicked = Signal()
     ticket_changed = Signal(object)  # int | None
 
-    def __init__(
-        self, settings_provider: Any, parent: QWidget | None = None, kept: dict[str, frozenset[str]] | None = None
-    ) -> None:
+    def __init__(self, controller: AppController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._settings = settings_provider
-        # The values the engineer kept as written ("Keep this one"), per session: they stay kept when the
-        # note is made again (another format, the steps, a visibility or settings change).
-        self.kept: dict[str, frozenset[str]] = {} if kept is None else kept
+        self._controller = controller
+        # The values the engineer kept as written ("Keep this one"), per session, recorded by the controller:
+        # they stay kept when the note is made again (another format, the steps, the visibility, settings).
+        self.kept: dict[str, frozenset[str]] = controller.kept_values
         self.session: Session | None = None
         self.preview: NotePreview | None = None
 
@@ -61,6 +62,7 @@ class SessionPanel(QWidget):
         self.warning.setWordWrap(True)
         self.warning.setTextFormat(Qt.TextFormat.PlainText)
         self.warning.setStyleSheet("color: #8c5a00;")
+        self.warning.setAccessibleName("Warning")
         self.warning.hide()
 
         self.ticket_card = TicketCard(self)
@@ -72,7 +74,7 @@ class SessionPanel(QWidget):
         self.format_box.addItem("Resolution note", NoteFormat.RESOLUTION.value)
         self.format_box.addItem("Escalation note", NoteFormat.ESCALATION.value)
         self.format_box.currentIndexChanged.connect(self._regenerate)
-        format_label = QLabel("&Format", self)
+        format_label = QLabel("F&ormat", self)  # Alt+F is the File menu
         format_label.setBuddy(self.format_box)
         self.steps_box = QCheckBox("Include &steps", self)
         self.steps_box.setAccessibleName("Include the diagnosis steps")
@@ -80,8 +82,8 @@ class SessionPanel(QWidget):
 
         self.editor = NoteEditor(self)
         self.editor.push_requested.connect(self.push_clicked)
-        self.editor.text_changed.connect(self._update_buttons)
         self.editor.kept_changed.connect(self._on_kept_changed)
+        self.editor.text_changed.connect(self._update_buttons)
 
         self.visibility = QComboBox(self)
         self.visibility.setObjectName("visibility")
@@ -89,14 +91,14 @@ class SessionPanel(QWidget):
         for v in Visibility:
             self.visibility.addItem(v.label, v.value)
         self.visibility.currentIndexChanged.connect(self._on_visibility_changed)
-        vis_label = QLabel("&Visible as", self)
+        vis_label = QLabel("V&isible as", self)  # Alt+V is the View menu
         vis_label.setBuddy(self.visibility)
         self.time_entry = QCheckBox(self)
         self.time_entry.setObjectName("timeEntry")
         self.time_entry.setAccessibleName("Also log a time entry")
-        self.diff_button = QPushButton("C&hanges…", self)
+        self.diff_button = QPushButton("Chan&ges…", self)  # Alt+H is the Help menu
         self.diff_button.setToolTip("Compare your note with the generated one")
-        self.reset_button = QPushButton("Rese&t", self)
+        self.reset_button = QPushButton("R&eset", self)  # Alt+T is the ticket number
         self.reset_button.setToolTip("Throw away your edits and go back to the generated note")
         self.push_button = QPushButton("&Push", self)
         self.push_button.setObjectName("pushButton")
@@ -143,7 +145,7 @@ class SessionPanel(QWidget):
 
     @property
     def settings(self) -> Settings:
-        return self._settings()
+        return self._controller.settings
 
     # -- showing a session ---------------------------------------------------------------------
     def show_session(self, session: Session | None) -> None:
@@ -183,6 +185,9 @@ class SessionPanel(QWidget):
             )
         self.warning.setText(" ".join(warnings))
         self.warning.setVisible(bool(warnings))
+        self.warning.setAccessibleDescription(" ".join(warnings))
+        if warnings:
+            announce(self.warning)
         self.ticket_card.set_ticket_id(session.psa_ticket_id)
         if session.psa_ticket_id is None:
             self.ticket_card.show_nothing()
@@ -199,8 +204,8 @@ class SessionPanel(QWidget):
 
     def _prepare(self, keep: frozenset[str]) -> NotePreview:
         assert self.session is not None
-        return prepare_note(
-            self.session, self.settings, visibility=self.chosen_visibility(), note_format=self.format_box.currentData(),
+        return self._controller.prepare_note(
+            self.session, visibility=self.chosen_visibility(), note_format=self.format_box.currentData(),
             include_steps=self.steps_box.isChecked(), keep=keep,
         )  # fmt: skip
 
@@ -208,7 +213,8 @@ class SessionPanel(QWidget):
         session = self.session
         if session is None:
             return
-        from flowdesk.redact import RedactionError  # imported by prepare_note: no cost here
+        # lazy: the redaction package, not before the first paint (prepare_note imports it too)
+        from flowdesk.redact import RedactionError
 
         kept = self.kept.get(session.id or "", frozenset())
         try:
@@ -245,6 +251,7 @@ class SessionPanel(QWidget):
         if session is None or self.preview is None:
             return
         self.kept[session.id or ""] = kept
+        # lazy: as in _regenerate
         from flowdesk.redact import RedactionError
 
         # The note was prepared a moment ago; if that fails now, pushing prepares it again and says why.
@@ -275,6 +282,8 @@ class SessionPanel(QWidget):
             self.time_entry.setText(f"&Log {format_hours(plan.hours)}")
             self.time_entry.setEnabled(True)
             self.time_entry.setChecked(settings.time_entry_enabled)
+        # Screen readers read the name, not the text: the hours must be in it.
+        self.time_entry.setAccessibleName("Also log a time entry: " + self.time_entry.text().replace("&", ""))
 
     def _update_buttons(self) -> None:
         ok = self.session is not None and self.preview is not None and bool(self.editor.text().strip())

@@ -1,4 +1,4 @@
-"""``flowdesk connect`` and ``flowdesk whoami`` against the fake ConnectWise on a real loopback socket.
+"""``flowdesk connect`` and ``flowdesk whoami`` against the sandbox on a real loopback socket.
 
 In-process runs (the autouse in-memory keyring) cover exit codes and messages; subprocess runs use the
 private Secret Service (``real_keyring``) and check that the private key is nowhere it should not be.
@@ -18,18 +18,21 @@ from flowdesk.cli import main
 from flowdesk.core.settings import load_settings
 from flowdesk.credentials import SERVICE, CredentialStore, connectwise_profile_key
 from flowdesk.paths import AppPaths
-from tests.connectwise.fake import COMPANY, PRIVATE, PUBLIC, FakeConnectWise, default_security, serve
+from flowdesk.sandbox import Sandbox
+
+PRIVATE = "Pr1vAteKeyZZZZ99xq"  # a key for the cases that never reach a server
 
 
 @pytest.fixture
-def fake() -> FakeConnectWise:
-    return FakeConnectWise()
+def site(sandbox: Sandbox) -> str:
+    return sandbox.info.connectwise.site
 
 
 @pytest.fixture
-def site(fake):
-    with serve(fake) as base:
-        yield base
+def keys(sandbox: Sandbox) -> tuple[str, str, str]:
+    """``(company, public key, private key)`` of the sandbox."""
+    cw = sandbox.info.connectwise
+    return cw.company, cw.public_key, cw.private_key
 
 
 def run(argv: list[str], stdin: str = "", monkeypatch=None) -> int:
@@ -37,8 +40,12 @@ def run(argv: list[str], stdin: str = "", monkeypatch=None) -> int:
     return main(argv)
 
 
-def connect_args(site: str, *extra: str, company: str = COMPANY, public: str = PUBLIC) -> list[str]:
+def connect_args(site: str, *extra: str, company: str = "acme", public: str = "PuBl1cKeyAAAA111") -> list[str]:
     return ["connect", "--site", site, "--company", company, "--public-key", public, "--private-key-stdin", *extra]
+
+
+def sandbox_args(site: str, keys: tuple[str, str, str], *extra: str, company: str | None = None) -> list[str]:
+    return connect_args(site, *extra, company=company or keys[0], public=keys[1])
 
 
 def settings_file() -> Path:
@@ -52,59 +59,63 @@ def files_under(root: Path) -> list[Path]:
 # ---------------------------------------------------------------- in-process
 
 
-def test_connect_saves_profile_and_keys(site, fake, monkeypatch, capsys, memory_keyring):
-    code = run(connect_args(site, "--client-id", fake.client_id), PRIVATE + "\n", monkeypatch)
+def test_connect_saves_profile_and_keys(site, keys, sandbox, monkeypatch, capsys, memory_keyring):
+    company, public, private = keys
+    client_id = sandbox.info.connectwise.client_id
+    code = run(sandbox_args(site, keys, "--client-id", client_id), private + "\n", monkeypatch)
     out, err = capsys.readouterr()
     assert code == 0, err
     host = site.removeprefix("http://")
     assert out.splitlines() == [
         f"Signed in as Dana Whitfield (dwhitfield) on {host} — can add notes and time",
-        f"Saved the ConnectWise account acme on {host}; keys are in the OS keyring (tests.plugins.keyring.MemoryKeyring).",
+        f"Saved the ConnectWise account {company} on {host}; keys are in the OS keyring (tests.plugins.keyring.MemoryKeyring).",
     ]
     profile = load_settings(settings_file()).settings.connectwise
-    assert (profile.site, profile.company, profile.api_host, profile.codebase) == (site, "acme", host, "v2025_1/")
+    assert (profile.site, profile.company, profile.api_host, profile.codebase) == (site, company, host, "v2025_1/")
     assert (profile.member_identifier, profile.member_name, profile.client_id, profile.ca_file) == (
         "dwhitfield",
         "Dana Whitfield",
-        fake.client_id,
+        client_id,
         None,
     )
-    keys = CredentialStore().load_connectwise_keys(connectwise_profile_key(site, "acme"))
-    assert (keys.public_key, keys.private_key) == (PUBLIC, PRIVATE)
-    assert PRIVATE not in settings_file().read_text()
+    stored = CredentialStore().load_connectwise_keys(connectwise_profile_key(site, company))
+    assert (stored.public_key, stored.private_key) == (public, private)
+    assert private not in settings_file().read_text()
 
     assert run(["whoami"], "", monkeypatch) == 0
     assert capsys.readouterr().out == f"Signed in as Dana Whitfield (dwhitfield) on {host} — can add notes and time\n"
     assert run(["whoami", "--json"], "", monkeypatch) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["member"]["identifier"] == "dwhitfield" and doc["member"]["time_zone"] == "Eastern Standard Time"
-    assert doc["site"]["api_base"] == f"{site}/v2025_1/apis/3.0" and doc["site"]["company"] == "acme"
+    assert doc["site"]["api_base"] == f"{site}/v2025_1/apis/3.0" and doc["site"]["company"] == company
     assert doc["permissions"] == {"can_add_notes": True, "can_add_time": True, "missing": []}
 
 
-def test_connect_with_missing_rights_still_saves_and_says_what_is_missing(site, fake, monkeypatch, capsys):
-    fake.security = default_security(time="None")
-    assert run(connect_args(site), PRIVATE, monkeypatch) == 0
+def test_connect_with_missing_rights_still_saves_and_says_what_is_missing(site, keys, sandbox_admin, monkeypatch, capsys):
+    sandbox_admin.config(member={"can_add_time": False})
+    assert run(sandbox_args(site, keys), keys[2], monkeypatch) == 0
     out = capsys.readouterr().out
     assert "can add notes, but not time (missing Time & Expense › Time Entry: Add)" in out
 
 
-def test_wrong_key_exits_1_with_one_line_and_saves_nothing(site, monkeypatch, capsys, memory_keyring):
-    code = run(connect_args(site), "wrongwrongwrong1", monkeypatch)
+def test_wrong_key_exits_1_with_one_line_and_saves_nothing(site, keys, monkeypatch, capsys, memory_keyring):
+    code = run(sandbox_args(site, keys), "wrongwrongwrong1", monkeypatch)
     out, err = capsys.readouterr()
     assert code == 1 and out == ""
     assert err.count("\n") == 1
-    assert err.startswith("flowdesk: ConnectWise rejected your API keys (HTTP 401) for company 'acme'.")
+    assert err.startswith(f"flowdesk: ConnectWise rejected your API keys (HTTP 401) for company '{keys[0]}'.")
     assert err.rstrip().endswith("Nothing was saved.")
     assert not settings_file().exists()
     assert memory_keyring.entries == {}
 
 
-def test_unknown_company_exits_1(site, monkeypatch, capsys):
-    assert run(connect_args(site, company="acmee"), PRIVATE, monkeypatch) == 1
+def test_unknown_company_exits_1(site, keys, sandbox_admin, monkeypatch, capsys):
+    assert run(sandbox_args(site, keys, company="acmee"), keys[2], monkeypatch) == 1
     host = site.removeprefix("http://")
+    rid = sandbox_admin.ledger()["requests"][-1]["request_id"]
     assert capsys.readouterr().err == (
-        f"flowdesk: ConnectWise has no company 'acmee' on {host} — check the company ID you sign in with. Nothing was saved.\n"
+        f"flowdesk: ConnectWise has no company 'acmee' on {host} — check the company ID you sign in with "
+        f"(request id {rid}). Nothing was saved.\n"
     )
 
 
@@ -119,12 +130,12 @@ def test_unreachable_site_exits_1(monkeypatch, capsys):
     assert not settings_file().exists()
 
 
-def test_no_keyring_exits_1_and_saves_nothing(site, monkeypatch, capsys):
+def test_no_keyring_exits_1_and_saves_nothing(site, keys, monkeypatch, capsys):
     import keyring
     from keyring.backends import fail
 
     keyring.set_keyring(fail.Keyring())
-    assert run(connect_args(site), PRIVATE, monkeypatch) == 1
+    assert run(sandbox_args(site, keys), keys[2], monkeypatch) == 1
     err = capsys.readouterr().err
     assert err == (
         "flowdesk: No OS keyring is available: install and start GNOME Keyring or KWallet (Secret Service), then try "
@@ -160,15 +171,15 @@ def test_missing_required_option_is_a_usage_error(monkeypatch, capsys):
     assert info.value.code == 2
 
 
-def test_reconnecting_to_another_account_removes_the_old_keys(site, fake, monkeypatch, capsys, memory_keyring):
-    assert run(connect_args(site), PRIVATE, monkeypatch) == 0
-    old = connectwise_profile_key(site, "acme")
+def test_reconnecting_to_another_account_removes_the_old_keys(site, keys, monkeypatch, capsys, memory_keyring):
+    assert run(sandbox_args(site, keys), keys[2], monkeypatch) == 0
+    old = connectwise_profile_key(site, keys[0])
     assert (SERVICE, old) in memory_keyring.entries
-    other = FakeConnectWise(company="globex")
-    with serve(other) as other_site:
-        assert run(connect_args(other_site, company="globex"), PRIVATE, monkeypatch) == 0
+    with Sandbox(seed=False, company="globex") as other:
+        cw = other.info.connectwise
+        assert run(connect_args(cw.site, company="globex", public=cw.public_key), cw.private_key, monkeypatch) == 0
+        assert (SERVICE, connectwise_profile_key(cw.site, "globex")) in memory_keyring.entries
     assert (SERVICE, old) not in memory_keyring.entries
-    assert (SERVICE, connectwise_profile_key(other_site, "globex")) in memory_keyring.entries
     assert load_settings(settings_file()).settings.connectwise.company == "globex"
 
 
@@ -177,17 +188,17 @@ def test_whoami_without_an_account(monkeypatch, capsys):
     assert capsys.readouterr().err == "flowdesk: No ConnectWise account yet: run `flowdesk connect …` or open Settings\n"
 
 
-def test_whoami_without_keys_or_with_revoked_keys(site, fake, monkeypatch, capsys, memory_keyring):
-    assert run(connect_args(site), PRIVATE, monkeypatch) == 0
+def test_whoami_without_keys_or_with_revoked_keys(site, keys, sandbox_admin, monkeypatch, capsys, memory_keyring):
+    assert run(sandbox_args(site, keys), keys[2], monkeypatch) == 0
     capsys.readouterr()
-    fake.private_key = "regenerated00001"  # the keys were revoked in ConnectWise
+    sandbox_admin.add_fault(path="*/apis/3.0/*", status=401, times=None)  # the keys were revoked in ConnectWise
     assert run(["whoami"], "", monkeypatch) == 1
     assert "regenerate them under My Account → API Keys" in capsys.readouterr().err
     memory_keyring.entries.clear()
     assert run(["whoami"], "", monkeypatch) == 1
     host = site.removeprefix("http://")
     assert capsys.readouterr().err == (
-        f"flowdesk: No ConnectWise keys in the OS keyring for acme on {host}: run `flowdesk connect …` or open Settings\n"
+        f"flowdesk: No ConnectWise keys in the OS keyring for {keys[0]} on {host}: run `flowdesk connect …` or open Settings\n"
     )
 
 
@@ -195,7 +206,8 @@ def test_whoami_without_keys_or_with_revoked_keys(site, fake, monkeypatch, capsy
 
 
 @pytest.mark.real_keyring
-def test_connect_and_whoami_as_subprocesses_never_expose_the_private_key(site, secret_service, flowdesk_home, real_keyring):
+def test_connect_and_whoami_as_subprocesses_never_expose_the_private_key(site, keys, secret_service, flowdesk_home, real_keyring):
+    COMPANY, PUBLIC, PRIVATE = keys  # noqa: N806 - the names the checks below read best with
     env = dict(secret_service.env, FLOWDESK_HOME=str(flowdesk_home), PYTHONIOENCODING="utf-8")
     argv = [sys.executable, "-m", "flowdesk", "connect", "-v", "--site", site, "--company", COMPANY, "--public-key", PUBLIC, "--private-key-stdin"]
     assert not any(PRIVATE in a for a in argv)
@@ -220,3 +232,23 @@ def test_connect_and_whoami_as_subprocesses_never_expose_the_private_key(site, s
     stored = CredentialStore(real_keyring).load_connectwise_keys(connectwise_profile_key(site, COMPANY))
     assert stored is not None and stored.private_key == PRIVATE
     CredentialStore(real_keyring).delete_connectwise_keys(connectwise_profile_key(site, COMPANY))
+
+
+def test_settings_held_open_keeps_the_saved_keys_and_says_to_try_again(site, keys, monkeypatch, capsys, memory_keyring):
+    import flowdesk.core.settings as mod
+
+    def replace(src, dst):
+        raise PermissionError(13, "Access is denied")  # Windows: Defender or the indexer holds settings.json
+
+    monkeypatch.setattr(mod.os, "replace", replace)
+    monkeypatch.setattr(mod, "_sleep", lambda s: None)
+    company, public, private = keys
+    code = run(sandbox_args(site, keys), private, monkeypatch)
+    out, err = capsys.readouterr()
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1
+    assert str(settings_file()) in err and "run the same command again" in err and "in use by another program" in err
+    assert not settings_file().exists()
+    stored = CredentialStore().load_connectwise_keys(connectwise_profile_key(site, company))  # not rolled back
+    assert (stored.public_key, stored.private_key) == (public, private)
+    assert private not in err

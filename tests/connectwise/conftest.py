@@ -1,24 +1,25 @@
+"""The ConnectWise client's unit tests run against the in-process sandbox (``sandbox_app``): no socket."""
+
 from __future__ import annotations
 
-import httpx
+from collections.abc import Callable, Iterator
+from typing import Any
+
 import pytest
 
 from flowdesk.connectwise.client import ConnectWiseClient
-from tests.connectwise.fake import COMPANY, PRIVATE, PUBLIC, FakeConnectWise
+from flowdesk.sandbox import SandboxApp
+from flowdesk.sandbox.admin import SandboxAdmin
+from tests.plugins.sandbox import connectwise_client
 
 
 @pytest.fixture
-def fake() -> FakeConnectWise:
-    return FakeConnectWise()
-
-
-@pytest.fixture
-def make_client(fake):
+def make_client(sandbox_app: SandboxApp) -> Iterator[Callable[..., ConnectWiseClient]]:
+    """``make_client(**overrides)``: a ConnectWise client on ``sandbox_app`` (closed after the test)."""
     made: list[ConnectWiseClient] = []
 
-    def make(site: str = "na.myconnectwise.net", **kw) -> ConnectWiseClient:
-        kw.setdefault("transport", httpx.MockTransport(fake.handler))
-        client = ConnectWiseClient(site, kw.pop("company", COMPANY), kw.pop("public_key", PUBLIC), kw.pop("private_key", PRIVATE), **kw)
+    def make(**kw: Any) -> ConnectWiseClient:
+        client = connectwise_client(sandbox_app, **kw)
         made.append(client)
         return client
 
@@ -28,5 +29,34 @@ def make_client(fake):
 
 
 @pytest.fixture
-def client(make_client) -> ConnectWiseClient:
+def client(make_client: Callable[..., ConnectWiseClient]) -> ConnectWiseClient:
     return make_client()
+
+
+@pytest.fixture
+def admin(sandbox_app_admin: SandboxAdmin) -> SandboxAdmin:
+    return sandbox_app_admin
+
+
+def requests(admin: SandboxAdmin) -> list[dict[str, Any]]:
+    """Every request the sandbox received, in order (the ledger)."""
+    return admin.ledger()["requests"]
+
+
+def api_requests(admin: SandboxAdmin) -> list[dict[str, Any]]:
+    return [r for r in requests(admin) if "/apis/3.0/" in r["path"]]
+
+
+def discovery_requests(admin: SandboxAdmin) -> list[dict[str, Any]]:
+    return [r for r in requests(admin) if r["path"].startswith("/login/companyinfo/")]
+
+
+def last_request_id(admin: SandboxAdmin) -> str:
+    return requests(admin)[-1]["request_id"]
+
+
+def ticket_json(app: SandboxApp, ticket_id: int) -> dict[str, Any]:
+    """A sandbox ticket as the API serves it (for a fault that serves it somewhere else, or changed)."""
+    ticket = dict(app.state.tickets[ticket_id])
+    ticket.pop("statusTimeEntryNotAllowed", None)
+    return ticket

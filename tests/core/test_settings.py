@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -125,7 +126,7 @@ def test_platformdirs_without_home():
     assert len({paths.settings_file, paths.database_file, paths.log_file}) == 3
 
 
-# -- redaction: per visibility, schema 1 -> 2 ------------------------------------------------------------
+# -- redaction: per visibility, schema 2 -> 3 ------------------------------------------------------------
 
 
 def test_redaction_defaults_redact_everything_for_both_visibilities():
@@ -148,7 +149,7 @@ def test_redaction_per_visibility_and_secrets_always():
     assert s.enabled_redactions == s.redaction_categories("discussion")
 
 
-def test_schema_1_redaction_map_is_migrated_to_both_visibilities(tmp_path):
+def test_one_redaction_map_is_migrated_to_both_visibilities(tmp_path):
     p = tmp_path / "settings.json"
     p.write_text(json.dumps({"schema_version": 1, "redaction": {"ip": False, "unc_path": True, "ssn": True}}))
     r = load_settings(p)
@@ -158,11 +159,11 @@ def test_schema_1_redaction_map_is_migrated_to_both_visibilities(tmp_path):
     assert r.settings.redaction.allow == []
     save_settings(r.settings, p)
     doc = json.loads(p.read_text())
-    assert doc["schema_version"] == SCHEMA_VERSION == 2
+    assert doc["schema_version"] == SCHEMA_VERSION == 3
     assert doc["redaction"]["internal"]["ip"] is False and doc["redaction"]["customer"]["ssn"] is True
 
 
-def test_schema_1_list_of_categories_is_migrated(tmp_path):
+def test_a_list_of_categories_is_migrated(tmp_path):
     p = tmp_path / "settings.json"
     p.write_text(json.dumps({"schema_version": 1, "redaction": ["password", "token", "email"]}))
     s = load_settings(p).settings
@@ -202,3 +203,91 @@ def test_settings_name_the_categories_as_redaction_does():
     assert Settings.model_validate({"redaction": {"internal": switches}}).redaction_categories("internal") == tuple(
         c.value for c in categories_for(switches)
     )
+
+
+# ------------------------------------------------ Windows: the file held open by antivirus / the indexer
+
+
+def _held_open(monkeypatch, times: int | None) -> list[float]:
+    """``os.replace`` refused as on Windows while another program holds the file (WinError 5/32 arrive as
+    PermissionError) ``times`` times, or always; returns the waits between tries (counted, not slept)."""
+    import flowdesk.core.settings as mod
+
+    real = mod.os.replace
+    calls = {"n": 0}
+
+    def replace(src, dst):
+        calls["n"] += 1
+        if times is None or calls["n"] <= times:
+            raise PermissionError(13, "The process cannot access the file because it is being used by another process")
+        return real(src, dst)
+
+    waits: list[float] = []
+    monkeypatch.setattr(mod.os, "replace", replace)
+    monkeypatch.setattr(mod, "_sleep", waits.append)
+    return waits
+
+
+def test_save_retries_while_another_program_holds_the_file(tmp_path, monkeypatch):
+    p = tmp_path / "settings.json"
+    save_settings(Settings(), p)
+    waits = _held_open(monkeypatch, times=3)
+    save_settings(Settings(auto_push=True), p)
+    assert load_settings(p).settings.auto_push is True
+    assert len(waits) == 3 and waits == sorted(waits)  # backs off
+    assert [x.name for x in tmp_path.iterdir()] == ["settings.json"]
+
+
+def test_save_gives_up_after_about_a_second_with_one_clear_error(tmp_path, monkeypatch):
+    p = tmp_path / "settings.json"
+    save_settings(Settings(), p)
+    before = p.read_bytes()
+    waits = _held_open(monkeypatch, times=None)
+    with pytest.raises(PermissionError) as info:
+        save_settings(Settings(auto_push=True), p)
+    assert 0.5 <= sum(waits) <= 1.5
+    assert info.value.filename == str(p) and str(p) in str(info.value)  # names the file
+    assert "in use by another program" in info.value.strerror
+    assert p.read_bytes() == before  # nothing half-written
+    assert [x.name for x in tmp_path.iterdir()] == ["settings.json"]  # the temp file is gone
+
+
+# ------------------------------------------------ macOS: fsync stops at the drive's cache
+
+
+def test_macos_save_flushes_the_drive_cache_with_f_fullfsync(tmp_path, monkeypatch):
+    import fcntl
+
+    import flowdesk.core.settings as mod
+
+    full = getattr(fcntl, "F_FULLFSYNC", 51)  # Linux's fcntl lacks the constant
+    calls: list[int] = []
+    fsyncs: list[int] = []
+    monkeypatch.setattr(mod.sys, "platform", "darwin")
+    monkeypatch.setattr(fcntl, "fcntl", lambda fd, op, *a: calls.append(op) or 0)
+    real_fsync = os.fsync
+    monkeypatch.setattr(mod.os, "fsync", lambda fd: fsyncs.append(fd) or real_fsync(fd))
+    p = tmp_path / "settings.json"
+    save_settings(Settings(auto_push=True), p)
+    assert calls == [full]
+    assert len(fsyncs) == 1  # only the folder's, which F_FULLFSYNC does not cover
+    assert load_settings(p).settings.auto_push is True
+
+
+def test_macos_falls_back_to_fsync_where_f_fullfsync_is_refused(tmp_path, monkeypatch):
+    import fcntl
+
+    import flowdesk.core.settings as mod
+
+    def refuse(fd, op, *a):
+        raise OSError(45, "Operation not supported")  # e.g. a network volume
+
+    fsyncs: list[int] = []
+    monkeypatch.setattr(mod.sys, "platform", "darwin")
+    monkeypatch.setattr(fcntl, "fcntl", refuse)
+    real_fsync = os.fsync
+    monkeypatch.setattr(mod.os, "fsync", lambda fd: fsyncs.append(fd) or real_fsync(fd))
+    p = tmp_path / "settings.json"
+    save_settings(Settings(auto_push=True), p)
+    assert len(fsyncs) == 2  # the file's, then the folder's
+    assert load_settings(p).settings.auto_push is True

@@ -1,6 +1,6 @@
-"""How the drainer recognises its own note or time entry on a ticket: answers the sandbox cannot give
-(ConnectWise's CRLF rewriting, another author, old dates, a long ticket history), over ``httpx.MockTransport``
-with the client tests' fake ConnectWise."""
+"""How the drainer recognises its own note or time entry on a ticket whose answer was lost: the ticket's
+notes and time entries are seeded into the in-process sandbox as ConnectWise or other people would have
+left them (CRLF rewriting, another author, old dates, a long ticket history)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 
 from flowdesk.connectwise.bodies import TicketRef, cw_datetime
@@ -19,8 +18,10 @@ from flowdesk.core.timing import TimeEntryPlan
 from flowdesk.push.drainer import CLOCK_SKEW, Connection, Drainer, normalise_text
 from flowdesk.push.enqueue import enqueue_push
 from flowdesk.push.prepare import prepare_note
+from flowdesk.sandbox import SandboxApp
+from flowdesk.sandbox.admin import SandboxAdmin
 from flowdesk.store import Outbox
-from tests.connectwise.fake import COMPANY, PRIVATE, PUBLIC, FakeConnectWise
+from tests.plugins.sandbox import connectwise_client
 
 from .helpers import make_session
 
@@ -29,20 +30,29 @@ TEXT = "Cleared the cached credentials.\nOutlook signs in again."
 
 
 @pytest.fixture
-def fake() -> FakeConnectWise:
-    return FakeConnectWise()
-
-
-@pytest.fixture
-def mock_client(fake) -> Iterator[ConnectWiseClient]:
-    c = ConnectWiseClient("na.myconnectwise.net", COMPANY, PUBLIC, PRIVATE, transport=httpx.MockTransport(fake.handler))
+def app_client(sandbox_app: SandboxApp) -> Iterator[ConnectWiseClient]:
+    c = connectwise_client(sandbox_app)
     yield c
     c.close()
 
 
 @pytest.fixture
-def drainer(outbox: Outbox, mock_client, clock) -> Drainer:
-    return Drainer(outbox, lambda site: Connection(mock_client, "dwhitfield"), clock=clock, tz=UTC)
+def admin(sandbox_app_admin: SandboxAdmin) -> SandboxAdmin:
+    return sandbox_app_admin
+
+
+@pytest.fixture
+def drainer(outbox: Outbox, app_client, clock) -> Drainer:
+    return Drainer(outbox, lambda site: Connection(app_client, "dwhitfield"), clock=clock, tz=UTC)
+
+
+def seed_notes(admin: SandboxAdmin, *notes: dict) -> list[int]:
+    """Put notes on the ticket as ConnectWise would hold them; their ids (the sandbox numbers them)."""
+    return [n["id"] for n in admin.add_notes(list(notes))]
+
+
+def api_gets(admin: SandboxAdmin, ending: str) -> list[dict]:
+    return [r for r in admin.ledger()["requests"] if r["method"] == "GET" and r["path"].endswith(ending)]
 
 
 def unknown_note(outbox: Outbox, text: str = TEXT, n: int = 1):
@@ -54,8 +64,8 @@ def unknown_note(outbox: Outbox, text: str = TEXT, n: int = 1):
     return outbox.get(job.id)
 
 
-def server_note(nid: int, text: str, created: datetime, by: str | None = "dwhitfield", **extra) -> dict:
-    note = {"id": nid, "ticketId": 48211, "text": text, "internalAnalysisFlag": True, "dateCreated": cw_datetime(created)}
+def server_note(text: str, created: datetime, by: str | None = "dwhitfield", **extra) -> dict:
+    note = {"ticketId": 48211, "text": text, "internalAnalysisFlag": True, "dateCreated": cw_datetime(created)}
     if by is not None:
         note["createdBy"] = by
     note.update(extra)
@@ -68,12 +78,12 @@ def test_normalise_text():
     assert normalise_text("a\rb") == "a\nb"
 
 
-def test_a_note_rewritten_with_crlf_and_trailing_spaces_is_found(outbox, drainer, fake, clock):
+def test_a_note_rewritten_with_crlf_and_trailing_spaces_is_found(outbox, drainer, admin, clock):
     job = unknown_note(outbox)
     stored = "\r\n  " + TEXT.replace("\n", "   \r\n") + "  \r\n"
-    fake.notes[("service", 48211)] = [server_note(501, stored, clock.now + timedelta(seconds=3))]
+    [nid] = seed_notes(admin, server_note(stored, clock.now + timedelta(seconds=3)))
     drainer.run_due()
-    assert (outbox.get(job.id).state, outbox.get(job.id).remote_id) == ("sent", 501)
+    assert (outbox.get(job.id).state, outbox.get(job.id).remote_id) == ("sent", nid)
 
 
 @pytest.mark.parametrize(
@@ -86,11 +96,11 @@ def test_a_note_rewritten_with_crlf_and_trailing_spaces_is_found(outbox, drainer
         ({"text": TEXT + " (edited)"}, False),
     ],
 )
-def test_author_and_text_must_match(outbox, drainer, fake, clock, note_kw, found):
+def test_author_and_text_must_match(outbox, drainer, admin, clock, note_kw, found):
     job = unknown_note(outbox)
     kw = dict(note_kw)
     text = kw.pop("text", TEXT)
-    fake.notes[("service", 48211)] = [server_note(501, text, clock.now, **kw)]
+    seed_notes(admin, server_note(text, clock.now, **kw))
     drainer.run_due()
     assert outbox.get(job.id).state == ("sent" if found else "retry_wait")
 
@@ -103,39 +113,38 @@ def test_author_and_text_must_match(outbox, drainer, fake, clock, note_kw, found
         (timedelta(hours=3), True),
     ],
 )
-def test_date_created_not_earlier_than_the_send_minus_the_skew(outbox, drainer, fake, clock, created_offset, found):
+def test_date_created_not_earlier_than_the_send_minus_the_skew(outbox, drainer, admin, clock, created_offset, found):
     job = unknown_note(outbox)
-    fake.notes[("service", 48211)] = [server_note(501, TEXT, job.first_sent_at + created_offset)]
+    seed_notes(admin, server_note(TEXT, job.first_sent_at + created_offset))
     drainer.run_due()
     assert outbox.get(job.id).state == ("sent" if found else "retry_wait")
 
 
-def test_the_oldest_unclaimed_match_is_taken(outbox, drainer, fake, clock):
+def test_the_oldest_unclaimed_match_is_taken(outbox, drainer, admin, clock):
     first = unknown_note(outbox, n=1)
     second = unknown_note(outbox, n=2)  # another session, same text (e.g. a template)
-    fake.notes[("service", 48211)] = [server_note(600, TEXT, clock.now), server_note(601, TEXT, clock.now)]
+    ids = seed_notes(admin, server_note(TEXT, clock.now), server_note(TEXT, clock.now))
     drainer.run_due()
-    assert {outbox.get(first.id).remote_id, outbox.get(second.id).remote_id} == {600, 601}
+    assert {outbox.get(first.id).remote_id, outbox.get(second.id).remote_id} == set(ids)
 
 
-def test_a_busy_ticket_is_read_further_back_than_the_first_window(outbox, drainer, fake, clock):
+def test_a_busy_ticket_is_read_further_back_than_the_first_window(outbox, drainer, admin, clock):
     job = unknown_note(outbox)
-    mine = server_note(1000, TEXT, clock.now)
-    others = [server_note(1001 + i, f"chatter {i}", clock.now + timedelta(minutes=1), by="jsmith") for i in range(150)]
-    fake.notes[("service", 48211)] = [mine, *others]
+    mine = server_note(TEXT, clock.now)
+    others = [server_note(f"chatter {i}", clock.now + timedelta(minutes=1), by="jsmith") for i in range(150)]
+    [mine_id, *_] = seed_notes(admin, mine, *others)
     drainer.run_due()
-    assert outbox.get(job.id).remote_id == 1000
-    sizes = [r.url.params.get("pageSize") for r in fake.api_requests() if r.url.path.endswith("/notes")]
+    assert outbox.get(job.id).remote_id == mine_id
+    sizes = [r["query"].get("pageSize") for r in api_gets(admin, "/notes")]
     assert sizes == ["100", "1000"]
 
 
-def test_a_ticket_whose_history_reaches_before_the_send_is_not_read_further(outbox, drainer, fake, clock):
+def test_a_ticket_whose_history_reaches_before_the_send_is_not_read_further(outbox, drainer, admin, clock):
     job = unknown_note(outbox)
-    old = [server_note(100 + i, f"old {i}", clock.now - timedelta(days=1)) for i in range(100)]
-    fake.notes[("service", 48211)] = old
+    seed_notes(admin, *[server_note(f"old {i}", clock.now - timedelta(days=1)) for i in range(100)])
     drainer.run_due()
     assert outbox.get(job.id).state == "retry_wait"
-    assert len([r for r in fake.api_requests() if r.url.path.endswith("/notes")]) == 1
+    assert len(api_gets(admin, "/notes")) == 1
 
 
 # -- time entries -------------------------------------------------------------------------------------------
@@ -151,31 +160,31 @@ def unknown_time_entry(outbox: Outbox, hours: float = 0.75):
     return outbox.get(entry.id)
 
 
-def server_entry(eid: int, *, ticket: int = 48211, hours: float = 0.75, notes: str = "FlowPilot session: Outlook") -> dict:
+def server_entry(*, ticket: int = 48211, hours: float = 0.75, notes: str = "FlowPilot session: Outlook") -> dict:
     return {
-        "id": eid, "chargeToId": ticket, "chargeToType": "ServiceTicket", "member": {"identifier": "dwhitfield"},
+        "chargeToId": ticket, "chargeToType": "ServiceTicket", "member": {"identifier": "dwhitfield"},
         "timeStart": "2026-11-18T13:00:00Z", "actualHours": hours, "notes": notes,
     }  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("entries", "remote"),
+    ("entries", "mine"),
     [
-        ([server_entry(90)], 90),
-        ([server_entry(90, hours=1.5)], None),  # another entry that starts at the same time
-        ([server_entry(90, ticket=48300)], None),
-        ([server_entry(90, notes="Lunch")], None),
-        ([server_entry(90, notes="Lunch"), server_entry(91)], 91),
+        ([server_entry()], 0),
+        ([server_entry(hours=1.5)], None),  # another entry that starts at the same time
+        ([server_entry(ticket=48300)], None),
+        ([server_entry(notes="Lunch")], None),
+        ([server_entry(notes="Lunch"), server_entry()], 1),
     ],
 )
-def test_a_time_entry_is_matched_by_ticket_start_hours_and_notes(outbox, drainer, fake, entries, remote):
+def test_a_time_entry_is_matched_by_ticket_start_hours_and_notes(outbox, drainer, admin, entries, mine):
     job = unknown_time_entry(outbox)
-    fake.time_entries = entries
+    ids = [e["id"] for e in admin.add_time_entries(entries)]
     drainer.run_due()
     done = outbox.get(job.id)
-    assert (done.state, done.remote_id) == (("sent", remote) if remote else ("retry_wait", None))
-    [query] = [r for r in fake.api_requests() if r.url.path.endswith("/time/entries")]
-    assert query.url.params["conditions"] == (
+    assert (done.state, done.remote_id) == (("sent", ids[mine]) if mine is not None else ("retry_wait", None))
+    [query] = api_gets(admin, "/time/entries")
+    assert query["query"]["conditions"] == (
         'chargeToId=48211 and chargeToType="ServiceTicket" and member/identifier="dwhitfield" '
         "and timeStart=[2026-11-18T13:00:00Z]"
     )

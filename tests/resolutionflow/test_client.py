@@ -1,5 +1,5 @@
-"""ResolutionFlowClient against the sandbox's ResolutionFlow API over real sockets (and a few MockTransport
-servers for misbehaviour the sandbox cannot produce)."""
+"""ResolutionFlowClient against the sandbox's ResolutionFlow API over real sockets; misbehaving servers are
+the sandbox with faults (``json`` answers) and config switches (lying totals, clamped pages)."""
 
 from __future__ import annotations
 
@@ -433,44 +433,18 @@ def test_tls_is_verified_with_the_given_ca_file(sandbox_tls: Sandbox) -> None:
     assert err.value.tls and "its TLS certificate could not be verified" in str(err.value)
 
 
-def _mock(handler) -> httpx.MockTransport:
-    def wrapped(request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/auth/login"):
-            return httpx.Response(200, json={"access_token": "opaque-access", "refresh_token": "opaque-refresh", "expires_in": 300})
-        return handler(request)
-
-    return httpx.MockTransport(wrapped)
-
-
-def _signed_in_mock(handler) -> ResolutionFlowClient:
-    client = ResolutionFlowClient("https://rf.example.com", transport=_mock(handler))
-    client.sign_in("a@example.com", "secret-password")
-    return client
-
-
-def test_a_server_that_ignores_paging_is_refused_not_looped() -> None:
-    asked: list[str] = []
-
-    def same_page(request: httpx.Request) -> httpx.Response:
-        asked.append(request.url.params["page"])
-        return httpx.Response(200, json=[{"id": f"s{i}"} for i in range(5)])
-
-    client = _signed_in_mock(same_page)
+def test_a_server_that_ignores_paging_is_refused_not_looped(signed_in, sandbox_admin: SandboxAdmin) -> None:
+    sandbox_admin.add_fault(method="GET", path=LIST, times=None, json=[{"id": f"s{i}"} for i in range(5)])  # every page the same
     with pytest.raises(ProtocolError) as err:
-        list(client.list_sessions(page_size=5))
+        list(signed_in.list_sessions(page_size=5))
     assert "sent the same sessions again for page 2" in str(err.value)
-    assert asked == ["1", "2"]
+    assert [c[2] for c in calls(sandbox_admin)[1:]] == ["1", "2"]
 
 
-def test_a_server_that_never_ends_stops_at_the_page_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_server_that_never_ends_stops_at_the_page_limit(signed_in, sandbox_admin: SandboxAdmin, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(client_module, "MAX_PAGES", 7)
-
-    def endless(request: httpx.Request) -> httpx.Response:
-        n = int(request.url.params["page"])
-        return httpx.Response(200, json={"items": [{"id": f"p{n}-{i}"} for i in range(2)], "total": 10**9})
-
-    client = _signed_in_mock(endless)
-    listing = client.list_sessions(page_size=2)
+    sandbox_admin.config(resolutionflow={"list_total": 10**9})  # a total that never comes
+    listing = signed_in.list_sessions(page_size=2)
     with pytest.raises(ProtocolError) as err:
         list(listing)
     assert "did not end after 7 pages of 2" in str(err.value) and listing.pages == 7
@@ -483,64 +457,52 @@ def test_a_server_that_never_ends_stops_at_the_page_limit(monkeypatch: pytest.Mo
         ("a string", "a string instead of a list of sessions"),
     ],
 )
-def test_a_list_of_the_wrong_shape_is_a_protocol_error(body, words) -> None:
-    client = _signed_in_mock(lambda r: httpx.Response(200, json=body))
+def test_a_list_of_the_wrong_shape_is_a_protocol_error(signed_in, sandbox_admin: SandboxAdmin, body, words) -> None:
+    sandbox_admin.add_fault(method="GET", path=LIST, json=body)
     with pytest.raises(ProtocolError) as err:
-        list(client.list_sessions())
+        list(signed_in.list_sessions())
     assert words in str(err.value)
 
 
-def test_a_server_serving_smaller_pages_than_asked_is_followed_to_its_total() -> None:
-    ids = [f"s{i}" for i in range(7)]
-
-    def clamped(request: httpx.Request) -> httpx.Response:
-        n = int(request.url.params["page"])
-        return httpx.Response(200, json={"items": [{"id": i} for i in ids[(n - 1) * 3 : n * 3]], "total": 7})
-
-    client = _signed_in_mock(clamped)
-    listing = client.list_sessions(page_size=5)
-    assert [s.id for s in listing] == ids and listing.pages == 3
+def test_a_server_serving_smaller_pages_than_asked_is_followed_to_its_total(signed_in, sandbox: Sandbox, sandbox_admin: SandboxAdmin) -> None:
+    sandbox_admin.config(resolutionflow={"clamp_page_size": 3})
+    listing = signed_in.list_sessions(page_size=5)
+    assert [s.id for s in listing] == server_order(sandbox) and listing.pages == 6  # 18 in pages of 3
 
 
-def test_a_served_page_size_without_a_total_is_honoured() -> None:
-    ids = [f"s{i}" for i in range(7)]
-
-    def clamped(request: httpx.Request) -> httpx.Response:
-        n = int(request.url.params["page"])
-        return httpx.Response(200, json={"items": [{"id": i} for i in ids[(n - 1) * 3 : n * 3]], "page_size": 3})
-
-    listing = _signed_in_mock(clamped).list_sessions(page_size=5)
-    assert [s.id for s in listing] == ids and listing.pages == 3
+def test_a_served_page_size_without_a_total_is_honoured(signed_in, sandbox: Sandbox, sandbox_admin: SandboxAdmin) -> None:
+    sandbox_admin.config(resolutionflow={"clamp_page_size": 3, "list_shape": "no_total"})
+    listing = signed_in.list_sessions(page_size=5)
+    assert [s.id for s in listing] == server_order(sandbox) and listing.pages == 7  # 6 full pages, then an empty one
+    assert listing.total is None
 
 
-def test_other_list_keys_are_accepted() -> None:
-    client = _signed_in_mock(lambda r: httpx.Response(200, json={"sessions": [{"id": "a"}, {"id": "b"}]}))
-    assert [s.id for s in client.list_sessions()] == ["a", "b"]
+def test_other_list_keys_are_accepted(signed_in, sandbox_admin: SandboxAdmin) -> None:
+    sandbox_admin.add_fault(method="GET", path=LIST, json={"sessions": [{"id": "a"}, {"id": "b"}]})
+    assert [s.id for s in signed_in.list_sessions()] == ["a", "b"]
 
 
-def test_duplicates_across_pages_are_yielded_once() -> None:
-    pages = {"1": [{"id": "a"}, {"id": "b"}], "2": [{"id": "b"}, {"id": "c"}], "3": [{"id": "d"}]}
-    client = _signed_in_mock(lambda r: httpx.Response(200, json=pages[r.url.params["page"]]))
-    listing = client.list_sessions(page_size=2)
-    assert [s.id for s in listing] == ["a", "b", "c", "d"] and listing.duplicates == 1
+def test_duplicates_across_pages_are_yielded_once(signed_in, sandbox: Sandbox, sandbox_admin: SandboxAdmin) -> None:
+    before = server_order(sandbox)
+    listing = signed_in.list_sessions(page_size=5)
+    first = [next(listing) for _ in range(5)]
+    sandbox_admin.add_sessions(generated(1, updated="2031-01-01T00:00:00Z"))  # newest: it pushes every row one down
+    rest = list(listing)
+    assert [s.id for s in first + rest] == before  # the fifth came again on page 2, and was yielded once
+    assert listing.duplicates == 1
 
 
-def test_a_sign_in_without_a_refresh_token_ends_with_sign_in_again() -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/auth/login"):
-            return httpx.Response(200, json={"access_token": "opaque-only", "token_type": "bearer"})
-        return httpx.Response(401, json={"detail": "Token has expired"})
-
-    client = ResolutionFlowClient("https://rf.example.com", transport=httpx.MockTransport(handler))
+def test_a_sign_in_without_a_refresh_token_ends_with_sign_in_again(client: ResolutionFlowClient, sandbox_admin: SandboxAdmin) -> None:
+    sandbox_admin.add_fault(method="POST", path="/api/v1/auth/login", status=200, json={"access_token": "opaque-only", "token_type": "bearer"})
     result = client.sign_in("a@example.com", "secret-password")
     assert not result.can_renew and result.access_expires_at is None
     with pytest.raises(SignInRequired) as err:
         client.me()
-    assert err.value.reason == "ended" and "(ResolutionFlow said: Token has expired)" in str(err.value)
+    assert err.value.reason == "ended" and "(ResolutionFlow said: Could not validate credentials)" in str(err.value)
 
 
-def test_a_login_answer_without_an_access_token_is_a_protocol_error() -> None:
-    client = ResolutionFlowClient("https://rf.example.com", transport=httpx.MockTransport(lambda r: httpx.Response(200, json={})))
+def test_a_login_answer_without_an_access_token_is_a_protocol_error(client: ResolutionFlowClient, sandbox_admin: SandboxAdmin) -> None:
+    sandbox_admin.add_fault(method="POST", path="/api/v1/auth/login", status=200, json={})
     with pytest.raises(ProtocolError, match="without an access token"):
         client.sign_in("a@example.com", "secret-password")
 
@@ -659,11 +621,11 @@ def test_every_error_pickles_and_keeps_its_fields() -> None:
         assert str(err).endswith("(request id r1)")
 
 
-def test_detail_of_a_422_never_echoes_the_input() -> None:
+def test_detail_of_a_422_never_echoes_the_input(client: ResolutionFlowClient, sandbox_admin: SandboxAdmin) -> None:
     body = {"detail": [{"loc": ["body", "password"], "msg": "String should have at most 64 characters", "input": "hunter2-secret"}]}
-    client = ResolutionFlowClient("https://rf.example.com", transport=httpx.MockTransport(lambda r: httpx.Response(422, json=body)))
+    sandbox_admin.add_fault(method="POST", path="/api/v1/auth/login", status=422, json=body)
     with pytest.raises(ProtocolError) as err:
         client.sign_in("a@example.com", "hunter2-secret")
     assert "(ResolutionFlow said: String should have at most 64 characters (password))" in str(err.value)
     assert "hunter2" not in str(err.value) + repr(err.value)
-    assert json.dumps(body)  # the body did carry it
+    assert sandbox_admin.ledger()["requests"][-1]["status"] == 422  # the body did carry it

@@ -7,6 +7,7 @@ import json
 import re
 import socket
 import threading
+from typing import Any
 
 import httpx
 import pytest
@@ -166,6 +167,12 @@ def test_reset_restores_the_seeded_state(sandbox: Sandbox, cw: httpx.Client, san
         {"resolutionflow": {"list_shape": "tree"}},
         {"resolutionflow": {"access_ttl": 0}},
         {"resolutionflow": {"nope": 1}},
+        {"site_url": "https://api-na.myconnectwise.net/"},
+        {"max_page_size": 0},
+        {"max_page_size": 1001},
+        {"member": {"can_add_time": "Some"}},
+        {"resolutionflow": {"clamp_page_size": 0}},
+        {"resolutionflow": {"list_total": -1}},
     ],
 )
 def test_bad_config_is_refused_and_changes_nothing(sandbox_admin: SandboxAdmin, changes: dict) -> None:
@@ -183,6 +190,84 @@ def test_config_is_all_or_nothing(sandbox_admin: SandboxAdmin) -> None:
 
 def test_codebase_accepts_a_missing_slash(sandbox_admin: SandboxAdmin) -> None:
     assert sandbox_admin.config(codebase="v2026_1")["codebase"] == "v2026_1/"
+
+
+def test_site_url_is_what_companyinfo_reports(sandbox: Sandbox, http: httpx.Client, sandbox_admin: SandboxAdmin) -> None:
+    url = f"{sandbox.url}/login/companyinfo/{sandbox.info.connectwise.company}"
+    assert http.get(url).json()["SiteUrl"] == sandbox.hostport  # default: the Host the request came to
+    sandbox_admin.config(site_url="api-na.myconnectwise.net")
+    assert http.get(url).json()["SiteUrl"] == "api-na.myconnectwise.net"
+
+
+def test_max_page_size_serves_smaller_pages_and_says_so(cw: httpx.Client, sandbox_admin: SandboxAdmin) -> None:
+    sandbox_admin.config(max_page_size=2)
+    first = cw.get("system/mySecurity", params={"pageSize": 1000})
+    assert len(first.json()) == 2
+    assert 'pageSize=2&page=2>; rel="next"' in first.headers["link"] and 'page=3>; rel="last"' in first.headers["link"]
+    assert cw.get("system/mySecurity", params={"pageSize": 1001}).status_code == 400  # ConnectWise's own limit stands
+
+
+@pytest.mark.parametrize(("level", "allowed"), [("All", True), ("My", True), ("None", False), (True, True), (False, False)])
+def test_member_rights_take_connectwise_levels(cw: httpx.Client, sandbox_admin: SandboxAdmin, level: Any, allowed: bool) -> None:
+    sandbox_admin.config(member={"can_add_notes": level})
+    rows = {r["moduleFunctionIdentifier"]: r["addLevel"] for r in cw.get("system/mySecurity").json()}
+    assert rows["ServiceTickets"] == rows["ProjectTickets"] == ({True: "All", False: "None"}.get(level) if isinstance(level, bool) else level)
+    assert cw.post("service/tickets/48211/notes", json=NOTE).status_code == (201 if allowed else 403)
+
+
+def test_resolutionflow_list_switches(rf_authed: httpx.Client, sandbox_admin: SandboxAdmin) -> None:
+    sandbox_admin.config(resolutionflow={"list_total": 1000, "clamp_page_size": 3})
+    page = rf_authed.get("/ai-sessions", params={"page_size": 500}).json()  # above 100: clamped, not 422
+    assert (len(page["items"]), page["page_size"], page["total"]) == (3, 3, 1000)
+    sandbox_admin.config(resolutionflow={"list_shape": "no_total", "list_total": None, "clamp_page_size": None})
+    page = rf_authed.get("/ai-sessions", params={"page_size": 5}).json()
+    assert set(page) == {"items", "page", "page_size"} and len(page["items"]) == 5
+    assert rf_authed.get("/ai-sessions", params={"page_size": 500}).status_code == 422
+
+
+# ------------------------------------------------------------------------------------------- seeding
+
+
+def test_seeded_notes_are_served_as_given_and_are_not_the_ledgers(cw: httpx.Client, sandbox_admin: SandboxAdmin) -> None:
+    odd = {"ticketId": 48211, "text": "line\r\nby Jo  ", "member": {"identifier": "jsmith"}, "createdBy": "jsmith"}
+    bare = {"ticketId": 48211, "text": "no author, no flags"}
+    stored = sandbox_admin.add_notes([odd, bare])
+    assert [n["id"] for n in stored] == [1_200_001, 1_200_002]  # numbered as new notes would be
+    assert [{k: v for k, v in n.items() if k != "id"} for n in stored] == [odd, bare]
+    newest = cw.get("service/tickets/48211/notes", params={"orderBy": "id desc", "pageSize": 2}).json()
+    assert newest == list(reversed(stored))
+    assert sandbox_admin.ledger()["notes"] == []
+    assert cw.post("service/tickets/48211/notes", json=NOTE).json()["id"] == 1_200_003
+    sandbox_admin.reset()
+    assert all(n["id"] < 1_200_000 for n in cw.get("service/tickets/48211/notes").json())
+
+
+def test_seeded_time_entries_are_served_and_filtered(cw: httpx.Client, sandbox_admin: SandboxAdmin) -> None:
+    entry = {"chargeToId": 48211, "chargeToType": "ServiceTicket", "timeStart": "2026-11-18T13:00:00Z", "member": {"identifier": "jsmith"}}
+    (stored,) = sandbox_admin.add_time_entries(entry)
+    assert stored["id"] == 90_001
+    found = cw.get("time/entries", params={"conditions": 'member/identifier="jsmith"'}).json()
+    assert found == [stored]
+    assert sandbox_admin.ledger()["time_entries"] == []
+    assert sandbox_admin.wait("time_entries", 0) == 0
+
+
+@pytest.mark.parametrize(
+    ("what", "body", "words"),
+    [
+        ("notes", [{"text": "no ticket"}], "ticketId of a sandbox ticket"),
+        ("notes", [{"ticketId": 1, "text": "x"}], "ticketId of a sandbox ticket"),
+        ("notes", [{"ticketId": 48211, "id": 1_180_003}], "is taken"),
+        ("notes", "text", "a JSON object or a list of objects"),
+        ("time_entries", [{"id": 5}, {"id": 5}], "is taken"),
+        ("time_entries", [1, 2], "a JSON object or a list of objects"),
+    ],
+)
+def test_bad_seeds_are_refused_and_store_nothing(sandbox_admin: SandboxAdmin, what: str, body: Any, words: str) -> None:
+    add = sandbox_admin.add_notes if what == "notes" else sandbox_admin.add_time_entries
+    with pytest.raises(SandboxAdminError, match=words):
+        add(body)
+    assert sandbox_admin.wait("notes", 0) == 0
 
 
 # ---------------------------------------------------------------------------------------------- wait

@@ -308,6 +308,118 @@ def test_sigkill_a_client_while_its_request_is_held(sandbox: Sandbox, cw: httpx.
     assert post_note(cw).status_code == 201  # and the server carries on
 
 
+# ------------------------------------------------------------------ redirects and hostile bodies
+
+
+def test_redirect_answers_with_location_and_runs_no_handler(cw: httpx.Client, sandbox_admin: SandboxAdmin) -> None:
+    sandbox_admin.add_fault(method="POST", path=NOTES, redirect="http://127.0.0.1:9/elsewhere", status=307)
+    r = post_note(cw)
+    assert r.status_code == 307 and r.headers["location"] == "http://127.0.0.1:9/elsewhere"
+    assert sandbox_admin.ledger()["notes"] == []
+
+
+def test_the_ledger_says_whether_an_authorization_header_came_never_what(cw: httpx.Client, http: httpx.Client, sandbox: Sandbox, sandbox_admin: SandboxAdmin) -> None:
+    post_note(cw)
+    http.get(f"{sandbox.url}/login/companyinfo/{sandbox.info.connectwise.company}")
+    first, second = sandbox_admin.ledger()["requests"][-2:]
+    assert (first["auth_sent"], second["auth_sent"]) == (True, False)
+    assert sandbox.info.connectwise.private_key not in json.dumps(first)
+
+
+def test_oversized_body_is_streamed_not_held(cw: httpx.Client, sandbox_admin: SandboxAdmin) -> None:
+    size = 8 * 1024 * 1024
+    sandbox_admin.add_fault(method="GET", path="*/service/tickets/48211", body_bytes=size)
+    with cw.stream("GET", "service/tickets/48211") as r:
+        assert r.status_code == 200 and int(r.headers["content-length"]) == size
+        received = sum(len(chunk) for chunk in r.iter_raw())
+    assert received == size
+    sandbox_admin.wait("requests", 1, path="*/service/tickets/48211")
+    assert last_request(sandbox_admin)["outcome"] == "streamed"
+
+
+def test_endless_body_goes_on_until_the_client_leaves(cw: httpx.Client, sandbox_admin: SandboxAdmin) -> None:
+    sandbox_admin.add_fault(method="GET", path="*/service/tickets/48211", endless=True)
+    with cw.stream("GET", "service/tickets/48211") as r:
+        assert r.headers["transfer-encoding"] == "chunked"
+        received = 0
+        for chunk in r.iter_raw():
+            received += len(chunk)
+            if received > 4 * 1024 * 1024:
+                break
+    assert received > 4 * 1024 * 1024
+    sandbox_admin.wait("requests", 1, path="*/service/tickets/48211")
+    assert last_request(sandbox_admin)["outcome"] == "client_gone"
+
+
+def test_trickle_sends_the_real_body_a_byte_at_a_time(cw: httpx.Client, sandbox_admin: SandboxAdmin) -> None:
+    sandbox_admin.add_fault(method="GET", path="*/service/tickets/48211", trickle_ms=1)
+    with cw.stream("GET", "service/tickets/48211") as r:
+        chunks = list(r.iter_raw())
+    body = b"".join(chunks)
+    assert json.loads(body)["id"] == 48211
+    # many small reads (a busy machine may read a few bytes at once, never the whole body)
+    assert len(chunks) > len(body) // 8
+    sandbox_admin.wait("requests", 1, path="*/service/tickets/48211")
+    req = last_request(sandbox_admin)
+    assert req["outcome"] == "streamed"
+    assert req["duration_ms"] >= len(body) - 1  # the server waited 1 ms between every two bytes
+
+
+def test_a_reset_ends_a_trickle(cw: httpx.Client, sandbox: Sandbox, sandbox_admin: SandboxAdmin) -> None:
+    sandbox_admin.add_fault(method="GET", path="*/service/tickets/48211", trickle_ms=60_000)
+    with cw.stream("GET", "service/tickets/48211") as r:
+        body = r.iter_raw()
+        assert next(body) == b"{"
+        sandbox.reset()  # the trickle's next byte would come in a minute; the reset ends it now
+        with pytest.raises(httpx.RemoteProtocolError):  # closed short of its Content-Length
+            b"".join(body)
+
+
+# ------------------------------------------------------------------ answers of any shape
+
+
+def test_json_replaces_the_body_and_keeps_the_status(cw: httpx.Client, sandbox_admin: SandboxAdmin) -> None:
+    sandbox_admin.add_fault(method="POST", path=NOTES, json={"text": "no id"})
+    resp = post_note(cw)
+    assert (resp.status_code, resp.json()) == (201, {"text": "no id"})
+    assert resp.headers["content-type"].startswith("application/json") and resp.headers["x-cw-request-id"]
+    assert len(sandbox_admin.ledger()["notes"]) == 1  # the handler ran: only its answer was replaced
+
+
+def test_json_with_a_status_answers_without_the_handler(cw: httpx.Client, sandbox_admin: SandboxAdmin) -> None:
+    envelope = {"code": "ConnectWiseApi", "message": "UserNotAuthenticated"}
+    sandbox_admin.add_fault(method="POST", path=NOTES, status=500, json=envelope)
+    resp = post_note(cw)
+    assert (resp.status_code, resp.json()) == (500, envelope)
+    assert sandbox_admin.ledger()["notes"] == []
+    sandbox_admin.add_fault(method="GET", path="*/system/info", status=200, json=None)
+    assert cw.get("system/info").content == b"null"
+
+
+def test_headers_are_set_or_left_out(cw: httpx.Client, sandbox_admin: SandboxAdmin) -> None:
+    sandbox_admin.add_fault(path="*/system/info", headers={"Link": '<https://elsewhere/>; rel="next"', "x-cw-request-id": None})
+    resp = cw.get("system/info")
+    assert resp.headers["link"] == '<https://elsewhere/>; rel="next"'
+    assert "x-cw-request-id" not in resp.headers and resp.headers["api-current-version"]
+
+
+def test_a_binary_body(cw: httpx.Client, sandbox_admin: SandboxAdmin) -> None:
+    sandbox_admin.add_fault(path="*/system/info", body="binary")
+    resp = cw.get("system/info")
+    assert resp.status_code == 200 and resp.headers["content-type"] == "application/octet-stream"
+    with pytest.raises(UnicodeDecodeError):
+        resp.content.decode("utf-8")
+
+
+def test_drop_with_close_is_a_fin_not_a_reset(sandbox: Sandbox, sandbox_admin: SandboxAdmin) -> None:
+    sandbox_admin.add_fault(path="/api/v1/auth/me", drop="before_store", drop_with="close")
+    host, port = sandbox.hostport.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(b"GET /api/v1/auth/me HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert s.recv(1024) == b""  # a clean end of stream, no response
+    assert sandbox_admin.ledger()["requests"][-1]["outcome"] == "dropped"
+
+
 # ---------------------------------------------------------------------------------------- fault specs
 
 
@@ -325,6 +437,24 @@ def test_sigkill_a_client_while_its_request_is_held(sandbox: Sandbox, cw: httpx.
         {"status": 503, "times": 0},
         {"status": "503"},
         {"delay_ms": -5},
+        {"redirect": "ftp://elsewhere/"},
+        {"redirect": "/x", "status": 200},
+        {"redirect": "/x", "body_bytes": 100},
+        {"body_bytes": 1},
+        {"body_bytes": 100, "endless": True},
+        {"trickle_ms": 5, "drop": "after_store"},
+        {"endless": "yes"},
+        {"drop_with": "close"},
+        {"drop": "before_store", "drop_with": "slam"},
+        {"body": "html", "json": {}},
+        {"drop": "after_store", "json": {}},
+        {"drop": "after_store", "headers": {"X-A": "b"}},
+        {"headers": {"Content-Length": "5"}},
+        {"headers": {"bad name": "x"}},
+        {"headers": {"X-A": "two\r\nlines"}},
+        {"headers": {"X-A": 5}},
+        {"redirect": "/x", "json": []},
+        {"body": "binary2"},
     ],
 )
 def test_bad_fault_specs_are_refused(sandbox_admin: SandboxAdmin, spec: dict) -> None:

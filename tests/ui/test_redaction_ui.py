@@ -173,17 +173,32 @@ SESSION = {
 
 
 @pytest.fixture
-def panel(qtbot: Any) -> Iterator[tuple[SessionPanel, Settings]]:
-    settings = Settings.model_validate(
-        {"redaction": {"internal": {"ip": False, "unc_path": False}, "customer": {}}, "note_visibility": "internal"}
-    )
-    widget = SessionPanel(lambda: settings, kept={})
+def controller(qtbot: Any) -> Iterator[Any]:
+    from flowdesk.paths import AppPaths
+    from flowdesk.services import Services
+    from flowdesk.ui.controller import AppController
+
+    services = Services.open(AppPaths.from_env())
+    ctrl = AppController(services)
+    yield ctrl
+    ctrl.shutdown()
+    services.close()
+
+
+def _panel(controller: Any, qtbot: Any, redaction: dict) -> SessionPanel:
+    controller.services.settings = Settings.model_validate({"redaction": redaction, "note_visibility": "internal"})
+    widget = SessionPanel(controller)
     qtbot.addWidget(widget)
     widget.show_session(parse_session(SESSION))
-    yield widget, settings
+    return widget
 
 
-def test_the_preview_follows_the_visibility_policy(panel: tuple[SessionPanel, Settings]) -> None:
+@pytest.fixture
+def panel(controller: Any, qtbot: Any) -> tuple[SessionPanel, Any]:
+    return _panel(controller, qtbot, {"internal": {"ip": False, "unc_path": False}, "customer": {}}), controller
+
+
+def test_the_preview_follows_the_visibility_policy(panel: tuple[SessionPanel, Any]) -> None:
     widget, _ = panel
     text = widget.editor.text()
     assert "10.0.5.23" in text and "\\\\fs01\\scans" in text and "[PASSWORD REDACTED]" in text  # internal note
@@ -195,7 +210,7 @@ def test_the_preview_follows_the_visibility_policy(panel: tuple[SessionPanel, Se
     assert "10.0.5.23" in widget.editor.text()
 
 
-def test_an_edited_note_keeps_its_text_and_says_what_the_push_will_redact(panel: tuple[SessionPanel, Settings], qtbot: Any) -> None:
+def test_an_edited_note_keeps_its_text_and_says_what_the_push_will_redact(panel: tuple[SessionPanel, Any], qtbot: Any) -> None:
     widget, _ = panel
     widget.editor.edit.moveCursor(QTextCursor.MoveOperation.End)
     qtbot.keyClicks(widget.editor.edit, " Checked.")
@@ -205,11 +220,11 @@ def test_an_edited_note_keeps_its_text_and_says_what_the_push_will_redact(panel:
     assert "1 IP address" in widget.editor.pending_label.text() and "1 UNC path" in widget.editor.pending_label.text()
 
 
-def test_a_kept_value_survives_the_note_being_made_again(panel: tuple[SessionPanel, Settings], qtbot: Any) -> None:
-    widget, _ = panel
+def test_a_kept_value_survives_the_note_being_made_again(panel: tuple[SessionPanel, Any], qtbot: Any) -> None:
+    widget, controller = panel
     widget.visibility.setCurrentIndex(widget.visibility.findData(Visibility.DISCUSSION.value))
     _action(widget.editor, _at(widget.editor, "[IP REDACTED]"), "Keep this one").trigger()
-    assert widget.kept == {"redaction-ui": frozenset({"10.0.5.23"})}
+    assert controller.kept_values == {"redaction-ui": frozenset({"10.0.5.23"})}  # recorded by the controller
     assert not widget.editor.is_edited()  # the note as generated with the value kept
     widget.steps_box.toggle()  # the note is made again
     assert "10.0.5.23" in widget.editor.text() and "[UNC PATH REDACTED]" in widget.editor.text()
@@ -219,11 +234,8 @@ def test_a_kept_value_survives_the_note_being_made_again(panel: tuple[SessionPan
     assert "10.0.5.23" in widget.editor.text()
 
 
-def test_the_allow_list_leaves_a_host_and_says_so(qtbot: Any) -> None:
-    settings = Settings.model_validate({"redaction": {"allow": ["fs01"]}})
-    widget = SessionPanel(lambda: settings, kept={})
-    qtbot.addWidget(widget)
-    widget.show_session(parse_session(SESSION))
+def test_the_allow_list_leaves_a_host_and_says_so(controller: Any, qtbot: Any) -> None:
+    widget = _panel(controller, qtbot, {"allow": ["fs01"]})
     text = widget.editor.text()
     assert "\\\\fs01\\scans" in text and "[IP REDACTED]" in text
     assert "on your allow-list" in widget.editor.tooltip_at(text.index("fs01"))
@@ -233,19 +245,6 @@ def test_the_allow_list_leaves_a_host_and_says_so(qtbot: Any) -> None:
 # --------------------------------------------------------------------------------------------------
 # Settings → Redaction
 # --------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def controller(qtbot: Any) -> Iterator[Any]:
-    from flowdesk.paths import AppPaths
-    from flowdesk.services import Services
-    from flowdesk.ui.controller import AppController
-
-    services = Services.open(AppPaths.from_env())
-    ctrl = AppController(services)
-    yield ctrl
-    ctrl.shutdown()
-    services.close()
 
 
 def test_settings_redaction_section(controller: Any, qtbot: Any) -> None:

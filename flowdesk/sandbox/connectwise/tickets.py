@@ -1,0 +1,213 @@
+"""ConnectWise tickets, their boards' statuses and their notes (ref §3, §4)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from flowdesk.sandbox import conditions as cond
+from flowdesk.sandbox.config import add_level
+from flowdesk.sandbox.connectwise.common import (
+    BOOLEAN_MESSAGE,
+    KIND_BY_TYPE,
+    bool_error,
+    count_response,
+    envelope,
+    field_error,
+    invalid_object,
+    list_response,
+    member_mismatch,
+    not_found,
+    project,
+    security,
+    unknown_member,
+)
+from flowdesk.sandbox.http import BadJson, Request, Response, dumps, json_response, raw_json_response, route
+from flowdesk.sandbox.seed import MEMBER_IDENTIFIER, cw_time, member_ref, utcnow
+from flowdesk.sandbox.state import SandboxState
+
+NOTE_FLAG_MESSAGE = "Please choose where to display the notes in order to save this record."  # ref §3, verbatim
+NOTE_FIELDS = {
+    "id", "ticketId", "text", "detailDescriptionFlag", "internalAnalysisFlag", "resolutionFlag", "issueFlag",
+    "member", "contact", "customerUpdatedFlag", "processNotifications", "dateCreated", "createdBy",
+    "internalFlag", "externalFlag", "sentimentScore", "_info",
+}  # fmt: skip
+NOTE_FLAGS = ("detailDescriptionFlag", "internalAnalysisFlag", "resolutionFlag", "issueFlag",
+              "customerUpdatedFlag", "processNotifications", "internalFlag", "externalFlag")  # fmt: skip
+
+
+class Tickets:
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+        self._ticket_json: dict[int, bytes] = {}
+        self.note_schema = cond.schema_of(self._note_template())
+
+    def find(self, tid: int, kind: str) -> dict[str, Any] | None:
+        t = self.state.tickets.get(tid)
+        if t is None or KIND_BY_TYPE.get(str(t.get("recordType"))) != kind:
+            return None
+        return t
+
+    @staticmethod
+    def public(t: dict[str, Any]) -> dict[str, Any]:
+        out = copy.deepcopy(t)
+        out.pop("statusTimeEntryNotAllowed", None)  # a sandbox-only hint, not a CW ticket field
+        return out
+
+    @route("GET", r"/(?P<kind>service|project)/tickets/(?P<tid>\d+)")
+    def get_ticket(self, req: Request, kind: str, tid: str) -> Response:
+        # ref §4: a service id asked on the project path (and vice versa) is 404 "Ticket N not found"
+        t = self.find(int(tid), kind.lower())
+        if t is None:
+            return not_found(f"Ticket {int(tid)} not found")
+        fields = req.query_ci("fields")
+        if fields:
+            return json_response(200, project(self.public(t), [f.strip() for f in fields.split(",") if f.strip()]))
+        cached = self._ticket_json.get(t["id"])
+        if cached is None:  # tickets never change, so their JSON is built once
+            cached = self._ticket_json[t["id"]] = dumps(self.public(t))
+        return raw_json_response(200, cached)
+
+    @route("GET", r"/service/boards/(?P<bid>\d+)/statuses")
+    def board_statuses(self, req: Request, bid: str) -> Response:
+        statuses = self._statuses(int(bid))
+        if not statuses:
+            return not_found(f"Board {int(bid)} not found")
+        return list_response(req, statuses, cond.schema_of(statuses[0]), state=self.state)
+
+    @route("GET", r"/service/boards/(?P<bid>\d+)/statuses/(?P<sid>\d+)")
+    def board_status(self, req: Request, bid: str, sid: str) -> Response:
+        for s in self._statuses(int(bid)):
+            if s["id"] == int(sid):
+                return json_response(200, s)
+        return not_found(f"BoardStatus {int(sid)} not found")
+
+    def _statuses(self, board_id: int) -> list[dict[str, Any]]:
+        """Board statuses derived from the seeded tickets (ref §4: ``closedStatus``, ``timeEntryNotAllowed``).
+        CHOICE: project boards are service boards with ``projectFlag`` in ConnectWise, so board 12 is here too."""
+        out: dict[int, dict[str, Any]] = {}
+        for t in self.state.tickets.values():
+            board = t.get("board") or {}
+            status = t.get("status") or {}
+            if board.get("id") != board_id or status.get("id") in out:
+                continue
+            out[status["id"]] = {
+                "id": status["id"],
+                "name": status.get("name"),
+                "board": {"id": board_id, "name": board.get("name")},
+                "sortOrder": len(out),
+                "displayOnBoard": not t.get("closedFlag", False),
+                "inactive": False,
+                "closedStatus": bool(t.get("closedFlag", False)),
+                "timeEntryNotAllowed": bool(t.get("statusTimeEntryNotAllowed", False)),
+                "defaultFlag": False,
+                "escalationStatus": "NotResponded",
+                "customerPortalDescription": status.get("name"),
+                "customerPortalFlag": True,
+                "_info": {"lastUpdated": "2026-01-05T08:00:00Z", "updatedBy": "admin"},
+            }
+        return [out[k] for k in sorted(out)]
+
+    # -- notes ------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _note_template() -> dict[str, Any]:
+        return {
+            "id": 1, "ticketId": 1, "text": "x", "detailDescriptionFlag": True, "internalAnalysisFlag": False,
+            "resolutionFlag": False, "issueFlag": False,
+            "member": {"id": 1, "identifier": "x", "name": "x"},
+            "dateCreated": "2026-01-01T00:00:00Z", "createdBy": "x", "internalFlag": False, "externalFlag": True,
+            "customerUpdatedFlag": False, "_info": {"lastUpdated": "2026-01-01T00:00:00Z", "updatedBy": "x"},
+        }  # fmt: skip
+
+    @route("GET POST", r"/(?P<kind>service|project)/tickets/(?P<tid>\d+)/notes")
+    def notes(self, req: Request, kind: str, tid: str) -> Response:
+        kind = kind.lower()
+        ticket_id = int(tid)
+        if self.find(ticket_id, kind) is None:
+            return not_found(f"Ticket {ticket_id} not found")
+        if req.method == "POST":
+            return self._post_note(req, kind, ticket_id)
+        with self.state.cond:
+            records = list(self.state.notes_by_ticket.get(ticket_id, []))
+        return list_response(req, records, self.note_schema, state=self.state)
+
+    @route("GET", r"/(?P<kind>service|project)/tickets/(?P<tid>\d+)/notes/count")
+    def notes_count(self, req: Request, kind: str, tid: str) -> Response:
+        ticket_id = int(tid)
+        if self.find(ticket_id, kind.lower()) is None:
+            return not_found(f"Ticket {ticket_id} not found")
+        with self.state.cond:
+            records = list(self.state.notes_by_ticket.get(ticket_id, []))
+        return count_response(req, records, self.note_schema)
+
+    @route("GET", r"/(?P<kind>service|project)/tickets/(?P<tid>\d+)/notes/(?P<nid>\d+)")
+    def get_note(self, req: Request, kind: str, tid: str, nid: str) -> Response:
+        ticket_id = int(tid)
+        if self.find(ticket_id, kind.lower()) is None:
+            return not_found(f"Ticket {ticket_id} not found")
+        with self.state.cond:
+            for n in self.state.notes_by_ticket.get(ticket_id, []):
+                if n["id"] == int(nid):
+                    return json_response(200, n)
+        return not_found(f"Note {int(nid)} not found")
+
+    def _post_note(self, req: Request, kind: str, ticket_id: int) -> Response:
+        resource = "serviceNote" if kind == "service" else "ticketNote"
+        type_name = "ServiceNote" if kind == "service" else "TicketNote"
+        with self.state.cond:
+            allowed = add_level(self.state.config.member.can_add_notes) != "None"
+        if not allowed:
+            return security()
+        try:
+            body = req.json
+        except BadJson:
+            return envelope(400, "ConnectWiseApi", f"The request body is not valid JSON for a {type_name}.")
+        if not isinstance(body, dict):
+            return envelope(400, "ConnectWiseApi", f"Expected a {type_name} object in the request body.")
+        for name in body:
+            if name not in NOTE_FIELDS:
+                return unknown_member(name, type_name)
+        if bool_error(body, NOTE_FLAGS):
+            return envelope(400, "ConnectWiseApi", BOOLEAN_MESSAGE)
+        if member_mismatch(body):
+            return security()
+        errors = []
+        text = body.get("text")
+        if text is not None and not isinstance(text, str):
+            errors.append(field_error("InvalidField", "text must be a string.", resource, "text"))
+        elif not text or not text.strip():
+            # CHOICE: the reference shows no message for an empty note; a NullValue field error.
+            errors.append(field_error("NullValue", "text is required.", resource, "text"))
+        detail = bool(body.get("detailDescriptionFlag"))
+        internal = bool(body.get("internalAnalysisFlag"))
+        resolution = bool(body.get("resolutionFlag"))
+        if not (detail or internal or resolution):
+            # ref §3 [V LabtechConsulting#12]: 400 InvalidObject "serviceNote object is invalid"
+            errors.append(field_error("InvalidField", NOTE_FLAG_MESSAGE, resource, "detailDescriptionFlag"))
+        if errors:
+            return invalid_object(resource, errors)
+        now = cw_time(utcnow())
+        note = {
+            "id": 0,
+            "ticketId": ticket_id,
+            "text": text,
+            "detailDescriptionFlag": detail,
+            "internalAnalysisFlag": internal,
+            "resolutionFlag": resolution,
+            "issueFlag": bool(body.get("issueFlag", False)),
+            "member": member_ref(),
+            "dateCreated": now,
+            "createdBy": MEMBER_IDENTIFIER,
+            # ref §3 [V runbook]: internalFlag = internal, externalFlag = discussion or resolution
+            "internalFlag": internal,
+            "externalFlag": detail or resolution,
+            "customerUpdatedFlag": bool(body.get("customerUpdatedFlag", False)),
+            "_info": {"lastUpdated": now, "updatedBy": MEMBER_IDENTIFIER},
+        }
+        with self.state.cond:
+            stored = self.state.add_note_locked(note)
+            out = copy.deepcopy(stored)
+        return json_response(201, out)
+
+    # -- time entries -----------------------------------------------------------------------------------
