@@ -260,7 +260,7 @@ def migrate(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _secret_switches_off(redaction: Any) -> list[str]:
-    """The secret categories a file switches off (in schema 1's one map or schema 2's two)."""
+    """The secret categories a file switches off (in the one map of schemas 0-2, or schema 3's two)."""
     if not isinstance(redaction, dict):
         return []
     both = {"internal", "customer"} & set(redaction)
