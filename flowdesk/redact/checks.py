@@ -64,26 +64,22 @@ def not_placeholder(f: Found) -> bool:
     return not is_placeholder(f.value)
 
 
-def has_digit(f: Found) -> bool:
-    """The value holds a digit."""
-    return HAS_DIGIT_RE.search(f.value) is not None
-
-
 def prose_like(f: Found) -> bool:
     """The value holds a digit or a symbol (words in a sentence do not; passwords that meet any
     complexity rule do)."""
     return PROSE_LIKE_RE.search(f.value) is not None
 
 
+def quoted_or_password_like(f: Found) -> bool:
+    """The value was quoted; or it holds a digit or a symbol and is not a short number ('pin 42')."""
+    if f.text[f.match.start("secret")] in "\"'":
+        return True
+    return not (f.value.isdigit() and len(f.value) < 4) and PROSE_LIKE_RE.search(f.value) is not None
+
+
 def complex_password(f: Found) -> bool:
     """The value meets Windows complexity (8+ characters, 3 of upper, lower, digit, symbol)."""
     return is_complex(f.value)
-
-
-def not_a_measure(f: Found) -> bool:
-    """The value is not followed by a unit ('14 characters', '90 days')."""
-    rest = f.text[f.match.end() :]
-    return re.match(rf"[ \t]+{UNIT_WORDS}\b", rest) is None
 
 
 def strong_word(f: Found) -> bool:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from flowdesk.redact.checks import complex_password, not_placeholder, prose_like
-from flowdesk.redact.model import Category, Found, Rule, rx
+from flowdesk.redact.checks import complex_password, not_placeholder, prose_like, quoted_or_password_like
+from flowdesk.redact.model import Category, Rule, rx
 
 PW = Category.PASSWORD
 _QUOTED_OR_TOKEN = r"(?P<secret>\"[^\"\r\n]{1,256}+\"|'[^'\r\n]{1,256}+'|[^\s\"'][^\s]{0,255}+)"
@@ -24,11 +24,6 @@ def _combo(label: str) -> re.Pattern[str]:
         rf"(?<![a-z0-9]){label}[ \t]*[:=][ \t]*(?=[^\s:/]{{0,128}}[a-z])[^\s:/\"']{{1,128}}+[ \t]*[:/][ \t]*"
         r"(?P<secret>[^\s\"'/][^\s]{0,255}+)"
     )
-
-
-def _quoted_or_password_like(f: Found) -> bool:
-    """Quoted, or holding a digit or a symbol."""
-    return f.text[f.match.start("secret")] in "\"'" or prose_like(f)
 
 
 RULES: tuple[Rule, ...] = (
@@ -205,7 +200,7 @@ RULES: tuple[Rule, ...] = (
         ),
         "'pre-shared-key X' or 'psk X' inside a line, when X is quoted or holds a digit or a symbol.",
         "set the tunnel's pre-shared-key Fake!Psk42 on both peers",
-        trim=".,;:)]}", unquote=True, checks=(_quoted_or_password_like, not_placeholder),
+        trim=".,;:)]}", unquote=True, checks=(quoted_or_password_like, not_placeholder),
     ),
     Rule(
         "isakmp-key", PW, ("key",),
@@ -257,7 +252,7 @@ RULES: tuple[Rule, ...] = (
         "An SNMP community written in words ('SNMP community: X', 'community string is X'), quoted or "
         "holding a digit or a symbol.",
         "SNMP community string: Fake-Comm-42",
-        trim=".,;:)]}", unquote=True, checks=(_quoted_or_password_like, not_placeholder),
+        trim=".,;:)]}", unquote=True, checks=(quoted_or_password_like, not_placeholder),
     ),
     Rule(
         "fortios-set-secret", PW, ("pass", "secret"),

@@ -25,6 +25,7 @@ from flowdesk.redact.checks import (
     UNIT_WORDS,
     not_placeholder,
     prose_like,
+    quoted_or_password_like,
     strong_word,
 )
 from flowdesk.redact.model import Category, Found, Rule, rx
@@ -123,13 +124,6 @@ def _after_a_placeholder_note(f: Found) -> bool:
     return _wordy(note[1:-1]) and PROSE_LIKE_RE.search(f.value) is not None
 
 
-def _quoted_or_password_like(f: Found) -> bool:
-    """A quoted value counts; an unquoted one must hold a digit or a symbol and not be a short number."""
-    if f.text[f.match.start("secret")] in "\"'":
-        return True
-    return not (f.value.isdigit() and len(f.value) < 4) and PROSE_LIKE_RE.search(f.value) is not None
-
-
 def _user_has_a_letter(f: Found) -> bool:
     """The user name holds a letter."""
     return re.search(r"[A-Za-z]", f.group("user") or "") is not None
@@ -186,7 +180,7 @@ RULES: tuple[Rule, ...] = (
         rx(rf"(?<![^\W_]){_PROSE_WORDS}{_PROSE_TAIL}{_PROSE_VALUE}"),
         "A password in a sentence: 'the password is X', 'password was set to X'.",
         "The new password is Fake-Pass-42 and it is in the vault",
-        trim=".,;:)]}", unquote=True, checks=(_quoted_or_password_like, not_placeholder),
+        trim=".,;:)]}", unquote=True, checks=(quoted_or_password_like, not_placeholder),
     ),
     Rule(
         "password-set-to", PW, ("pass",),
@@ -197,7 +191,7 @@ RULES: tuple[Rule, ...] = (
         ),
         "A password after 'reset/set/changed/typed ... password to/as'.",
         "Reset jsmith's password to Fake#2026 per manager approval",
-        trim=".,;:)]}", unquote=True, checks=(_quoted_or_password_like, not_placeholder),
+        trim=".,;:)]}", unquote=True, checks=(quoted_or_password_like, not_placeholder),
     ),
     Rule(
         "password-word", PW, ("pass", "pw"),
@@ -235,7 +229,7 @@ RULES: tuple[Rule, ...] = (
         "A Wi-Fi password, key or PSK written in words ('wifi pass X', 'WPA key is X'): quoted, or "
         "holding a digit or a symbol.",
         "guest wifi pass Fake!Wifi42 for the lobby",
-        trim=".,;:)]}", unquote=True, checks=(_quoted_or_password_like, not_placeholder),
+        trim=".,;:)]}", unquote=True, checks=(quoted_or_password_like, not_placeholder),
     ),
     Rule(
         "psk-prose", PW, ("psk", "key", "secret"),
@@ -246,7 +240,7 @@ RULES: tuple[Rule, ...] = (
         ),
         "A pre-shared key or shared secret in a sentence: 'the PSK is X', 'radius shared secret is X'.",
         "radius shared secret is Fake!Rad1us on both NPS servers",
-        trim=".,;:)]}", unquote=True, checks=(_quoted_or_password_like, not_placeholder),
+        trim=".,;:)]}", unquote=True, checks=(quoted_or_password_like, not_placeholder),
     ),
     Rule(
         "creds-user-slash", PW, ("cred",),
