@@ -26,9 +26,9 @@ def p50_ms(fn: Any, iterations: int) -> float:
 
 def main(p: dict[str, Any]) -> dict[str, Any]:
     from flowdesk.core.models import parse_session
-    from flowdesk.core.redact import redact
     from flowdesk.core.render import render_note
     from flowdesk.core.settings import Settings
+    from flowdesk.redact import redact
     from tests.seed_oracle import format_resolution_note, session_from_json
 
     raw = long_session(p["steps"])

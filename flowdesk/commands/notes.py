@@ -37,14 +37,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--only",
         metavar="CATEGORY",
         action="append",
-        help="redact only this category (repeatable); default: the categories enabled in the settings",
+        help="redact only this category (repeatable); default: the categories the settings apply to a note of "
+        "the default visibility (host names and IP ranges on the allow-list stay)",
     )
     r.set_defaults(func=cmd_redact)
 
 
 def cmd_render(args: argparse.Namespace, ctx: Context) -> int:
-    # lazy: redact compiles its patterns at import; cli imports every command module, the window too
-    from flowdesk.core.redact import RedactionError, redact
+    # lazy: redact compiles its rules when first used; cli imports every command module, the window too
+    from flowdesk.redact import RedactionError, redact
 
     try:
         session = load_session_file(args.file)
@@ -55,7 +56,7 @@ def cmd_render(args: argparse.Namespace, ctx: Context) -> int:
     note = render_note(session, args.format, include_steps=include_steps)
     if not args.no_redact:
         try:
-            note = redact(note, settings.enabled_redactions).text
+            note = redact(note, settings.enabled_redactions, allow=settings.redaction_allow).text
         except RedactionError as exc:
             raise CommandError(f"redaction failed ({exc}); nothing was printed") from None
     utf8_stdout()
@@ -64,8 +65,8 @@ def cmd_render(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_redact(args: argparse.Namespace, ctx: Context) -> int:
-    # lazy: redact compiles its patterns at import; cli imports every command module, the window too
-    from flowdesk.core.redact import RedactionError, redact
+    # lazy: redact compiles its rules when first used; cli imports every command module, the window too
+    from flowdesk.redact import RedactionError, redact
 
     data = sys.stdin.buffer.read()
     try:
@@ -74,7 +75,7 @@ def cmd_redact(args: argparse.Namespace, ctx: Context) -> int:
         bad_input(f"stdin: not UTF-8 text (bad byte at offset {exc.start})")
     categories = args.only if args.only else ctx.settings.enabled_redactions
     try:
-        result = redact(text, categories)
+        result = redact(text, categories, allow=ctx.settings.redaction_allow)
     except ValueError as exc:
         bad_input(str(exc))
     except RedactionError as exc:

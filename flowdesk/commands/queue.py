@@ -32,6 +32,7 @@ from flowdesk.core.models import SessionFormatError, load_session_file
 from flowdesk.credentials import CredentialStore
 from flowdesk.push.lock import DrainLock, DrainLockBusy
 from flowdesk.push.prepare import PushRefused, prepare_note
+from flowdesk.redact import RedactionError
 
 if TYPE_CHECKING:
     from flowdesk.connectwise.client import ConnectWiseClient
@@ -163,8 +164,7 @@ def _read_text_file(path: Path) -> str:
 
 
 def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
-    # lazy: redact's patterns and the store, which not every command needs; cli imports every command module, the window too
-    from flowdesk.core.redact import RedactionError
+    # lazy: the store, which not every command needs; cli imports every command module, the window too
     from flowdesk.push.enqueue import enqueue_push
     from flowdesk.store import DuplicatePush
 

@@ -6,6 +6,9 @@
   ``both`` (which the seed posted as a discussion note) is read as ``discussion``.
 * ``proxy`` (schema 2) says how to reach the services: the system's proxy, the environment's, one typed
   in, or none; a proxy password lives in the keyring.
+* ``redaction`` says which categories apply to internal notes and which to notes the customer sees
+  (the secret families always apply), and holds the allow-list of host names and IP ranges; the
+  seed's behaviour (everything redacted) is the default for both (schema 3; before, one map for all notes).
 * The file holds no secret (keys live in the OS keyring). It carries a schema version, keeps keys it
   does not know (a newer FlowDesk may have written them), and is replaced atomically.
 * A hand-edited file with a bad value loses only that value (back to its default, with a warning), and
@@ -24,15 +27,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from flowdesk.core.timing import TimeRounding
 
-SCHEMA_VERSION = 2  # 2: the proxy section
+if TYPE_CHECKING:
+    from flowdesk.redact import AllowList
+
+SCHEMA_VERSION = 3  # 2: the proxy section; 3: redaction per visibility, the allow-list
 DEFAULT_RESOLUTIONFLOW_URL = "https://api.resolutionflow.com"
 
+# flowdesk.redact's category names and always-redacted families (a test keeps them equal): the settings
+# are read before the window's first paint, and the redaction package is not needed for that.
 REDACTION_CATEGORIES = (
     "private_key",
     "connection_string",
@@ -43,6 +51,8 @@ REDACTION_CATEGORIES = (
     "unc_path",
     "ip",
 )
+ALWAYS_REDACTED_NAMES = frozenset({"private_key", "connection_string", "access_key", "password", "token"})
+CUSTOMER_VISIBLE = frozenset({"discussion", "resolution"})
 
 
 class Visibility(StrEnum):
@@ -105,6 +115,44 @@ class ResolutionFlowProfile(_Section):
     ca_file: str | None = None  # a PEM bundle for networks that inspect TLS with their own authority
 
 
+def _switches(v: Any) -> Any:
+    """A category map (or a list of the categories that are on), every category present; the secret
+    families are on whatever it says. Names it does not know are kept (a newer FlowDesk's)."""
+    if isinstance(v, list):
+        v = {name: name in v for name in REDACTION_CATEGORIES}
+    if isinstance(v, dict):
+        return {**dict.fromkeys(REDACTION_CATEGORIES, True), **v, **dict.fromkeys(ALWAYS_REDACTED_NAMES, True)}
+    return v
+
+
+class RedactionSettings(_Section):
+    """Which categories apply to a note, by who can see it, and what the network family leaves."""
+
+    internal: dict[str, bool] = Field(default_factory=lambda: dict.fromkeys(REDACTION_CATEGORIES, True))
+    customer: dict[str, bool] = Field(default_factory=lambda: dict.fromkeys(REDACTION_CATEGORIES, True))
+    allow: list[str] = Field(default_factory=list)  # host names and IP ranges never redacted as UNC paths or IPs
+
+    @field_validator("internal", "customer", mode="before")
+    @classmethod
+    def _all_categories(cls, v: Any) -> Any:
+        return _switches(v)
+
+    @field_validator("allow")
+    @classmethod
+    def _allow(cls, v: list[str]) -> list[str]:
+        entries = [e.strip() for e in v if e.strip()]
+        if entries:  # lazy: the redaction package (ipaddress) only for a file with an allow-list
+            from flowdesk.redact.policy import entry_problem
+        for entry in entries:
+            problem = entry_problem(entry)
+            if problem:
+                raise ValueError(problem)
+        return entries
+
+    def for_visibility(self, visibility: str) -> dict[str, bool]:
+        return self.customer if str(visibility).lower() in CUSTOMER_VISIBLE else self.internal
+
+
 class ProxySettings(_Section):
     """The proxy FlowDesk uses. The password for ``user`` is in the keyring (``proxy:{user}@{host:port}``)."""
 
@@ -128,7 +176,7 @@ class Settings(_Section):
     note_visibility: Visibility = Visibility.INTERNAL
     include_diagnostic_steps: bool = True
     # FlowDesk's own
-    redaction: dict[str, bool] = Field(default_factory=lambda: dict.fromkeys(REDACTION_CATEGORIES, True))
+    redaction: RedactionSettings = Field(default_factory=RedactionSettings)
     notification_level: NotificationLevel = NotificationLevel.ERRORS
     start_minimized: bool = False
     connectwise: ConnectWiseProfile = Field(default_factory=ConnectWiseProfile)
@@ -145,21 +193,34 @@ class Settings(_Section):
     @field_validator("redaction", mode="before")
     @classmethod
     def _redaction(cls, v: Any) -> Any:
-        base = dict.fromkeys(REDACTION_CATEGORIES, True)
-        if isinstance(v, dict):
-            base.update(v)
-            return base
-        if isinstance(v, list):  # a list of the enabled categories
-            return {name: name in v for name in REDACTION_CATEGORIES}
-        return v
+        return _redaction_v3(v)
+
+    def redaction_categories(self, visibility: str | None = None) -> tuple[str, ...]:
+        """The categories redacted in a note of this visibility (the default visibility when None)."""
+        switches = self.redaction.for_visibility(visibility or self.note_visibility)
+        return tuple(c for c in REDACTION_CATEGORIES if c in ALWAYS_REDACTED_NAMES or switches.get(c, True) is not False)
 
     @property
     def enabled_redactions(self) -> tuple[str, ...]:
-        return tuple(c for c in REDACTION_CATEGORIES if self.redaction.get(c, True))
+        """The categories redacted in a note of the default visibility."""
+        return self.redaction_categories()
+
+    @property
+    def redaction_allow(self) -> AllowList:
+        from flowdesk.redact import AllowList  # lazy: settings are read before the first paint
+
+        return AllowList.parse(self.redaction.allow)
 
     @property
     def time_entry_enabled(self) -> bool:
         return self.auto_time_entry and self.time_rounding != TimeRounding.NONE
+
+
+def _redaction_v3(v: Any) -> Any:
+    """The one category map (or list) of schemas 0-2, for all notes, becomes the map of both visibilities."""
+    if isinstance(v, list) or (isinstance(v, dict) and not {"internal", "customer", "allow"} & set(v)):
+        return {"internal": v, "customer": v}
+    return v
 
 
 # Upgrade steps: MIGRATIONS[n] turns a version-n document into version n+1.
@@ -176,7 +237,15 @@ def _from_v1(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-MIGRATIONS = {0: _from_v0, 1: _from_v1}
+def _from_v2(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 had one ``redaction`` map for every note: it now applies to both visibilities, with an
+    empty allow-list. Names it holds that this version does not know stay in both maps."""
+    if "redaction" in doc:
+        doc["redaction"] = _redaction_v3(doc["redaction"])
+    return doc
+
+
+MIGRATIONS = {0: _from_v0, 1: _from_v1, 2: _from_v2}
 
 
 def migrate(doc: dict[str, Any]) -> dict[str, Any]:
@@ -188,6 +257,15 @@ def migrate(doc: dict[str, Any]) -> dict[str, Any]:
         version += 1
         doc["schema_version"] = version
     return doc
+
+
+def _secret_switches_off(redaction: Any) -> list[str]:
+    """The secret categories a file switches off (in the one map of schemas 0-2, or schema 3's two)."""
+    if not isinstance(redaction, dict):
+        return []
+    both = {"internal", "customer"} & set(redaction)
+    maps = [redaction.get("internal"), redaction.get("customer")] if both else [redaction]
+    return sorted({n for m in maps if isinstance(m, dict) for n in ALWAYS_REDACTED_NAMES if m.get(n) is False})
 
 
 @dataclass
@@ -244,6 +322,12 @@ def load_settings(path: Path) -> LoadResult:
             Settings(), [f"settings: {path} was unreadable ({exc}); kept it as {aside.name} and started from defaults"]
         )
     file_version = doc.get("schema_version")
+    switched_off = _secret_switches_off(doc.get("redaction"))
+    if switched_off:
+        warnings.append(
+            f"settings: redaction: {', '.join(switched_off)} cannot be switched off any more (secrets are always "
+            "redacted); they are on"
+        )
     doc = migrate(doc)
     settings = _validate_dropping_bad_values(doc, warnings)
     if isinstance(file_version, int) and file_version > SCHEMA_VERSION:

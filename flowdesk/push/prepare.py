@@ -1,12 +1,15 @@
 """The note as it will be posted: rendered (or edited), redacted, checked, with its time entry plan.
 
 Redaction runs on the FINAL text — the engineer's edits included — every time a note is prepared, so a
-secret typed into the editor is caught too. It fails closed: a ``RedactionError`` propagates and
-nothing is queued.
+secret typed into the editor is caught too, with the categories that apply to the note's visibility
+(internal, or seen by the customer), the settings' allow-list and the values the engineer kept in this
+note ("Keep this one"; never a secret). It fails closed: a ``RedactionError`` propagates and nothing
+is queued.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -17,7 +20,7 @@ from flowdesk.core.settings import Settings, Visibility
 from flowdesk.core.timing import TimeEntryPlan, format_hours, plan_time_entry
 
 if TYPE_CHECKING:
-    from flowdesk.core.redact import RedactionResult
+    from flowdesk.redact import RedactionResult
 
 # ConnectWise documents no limit on note text; a note this long is a pasted log, not documentation,
 # and large bodies are where proxies and older ConnectWise servers start failing.
@@ -53,15 +56,18 @@ def prepare_note(
     edited_text: str | None = None,
     include_steps: bool | None = None,
     now: datetime | None = None,
+    keep: Collection[str] = (),
 ) -> NotePreview:
     fmt = NoteFormat(note_format) if note_format else default_format(session)
     steps = settings.include_diagnostic_steps if include_steps is None else include_steps
     text = edited_text if edited_text is not None else render_note(session, fmt, include_steps=steps, now=now)
     if not text.strip():
         raise PushRefused("The note is empty: write something or reset it to the generated note.")
-    from flowdesk.core.redact import redact  # compiles its patterns: not before the window's first paint
+    # lazy: redact compiles its rules when first used, not before the window's first paint
+    from flowdesk.redact import redact
 
-    result = redact(text, settings.enabled_redactions)
+    shown_as = Visibility(visibility) if visibility else settings.note_visibility
+    result = redact(text, settings.redaction_categories(shown_as), allow=settings.redaction_allow, keep=keep)
     if len(result.text) > MAX_NOTE_CHARS:
         raise PushRefused(
             f"The note is {len(result.text):,} characters; FlowDesk posts at most {MAX_NOTE_CHARS:,}. "
@@ -80,7 +86,7 @@ def prepare_note(
         note_format=fmt,
         text=result.text,
         redaction=result,
-        visibility=Visibility(visibility) if visibility else settings.note_visibility,
+        visibility=shown_as,
         time_plan=plan,
         ticket_id=session.psa_ticket_id,
         warnings=tuple(warnings),

@@ -87,6 +87,8 @@ class AppController(QObject):
         self._sending = False
         self._offline = False
         self._tickets: dict[int, Any] = {}
+        # "Keep this one": per session, the values the engineer kept as written, for this run of the app.
+        self.kept_values: dict[str, frozenset[str]] = {}
 
         self.drain_timer = QTimer(self)
         self.drain_timer.setObjectName("drainTimer")
@@ -415,10 +417,12 @@ class AppController(QObject):
         note_format: str | None = None,
         edited_text: str | None = None,
         include_steps: bool | None = None,
+        keep: frozenset[str] | None = None,
     ) -> NotePreview:
         """The note as it would be posted with the current settings: rendered (or ``edited_text``),
-        redacted, checked, with its time entry plan. Raises ``PushRefused`` (plain words: empty, too long)
-        or ``RedactionError`` (nothing may be posted)."""
+        redacted for its visibility, checked, with its time entry plan. ``keep``: the values the engineer
+        kept as written in this note (default: those recorded for the session). Raises ``PushRefused``
+        (plain words: empty, too long) or ``RedactionError`` (nothing may be posted)."""
         return prepare_note(
             session,
             self.settings,
@@ -426,6 +430,7 @@ class AppController(QObject):
             note_format=note_format,
             edited_text=edited_text,
             include_steps=include_steps,
+            keep=self.kept_values.get(session.id or "", frozenset()) if keep is None else keep,
         )
 
     def enqueue(self, preview: Any, ticket: Any, *, time_entry: bool, force: bool = False) -> list[Any]:

@@ -1,4 +1,10 @@
-"""The note editor: monospace, section headers and redaction markers highlighted, live counts."""
+"""The note editor: monospace, section headers and redaction markers highlighted, live counts.
+
+Every marker knows which rule hid what kind of thing (hover it). Before the note is pushed the engineer
+may show what a marker hid, in place (it is pushed as the marker all the same), or *Keep this one*: a
+value that is not secret stays as written in this note (refused for the always-redacted families).
+Both are ordinary edits: Ctrl+Z takes them back. After a push, what the markers hid is forgotten.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +13,19 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import (
+    QAction,
     QColor,
     QFont,
     QFontDatabase,
+    QHelpEvent,
     QKeySequence,
     QPalette,
     QShortcut,
     QSyntaxHighlighter,
     QTextCharFormat,
+    QTextCursor,
     QTextDocument,
 )
 from PySide6.QtWidgets import (
@@ -24,22 +33,26 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPlainTextEdit,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
+from flowdesk.ui.note_marks import ALLOWED, HIDDEN, KEPT, REVEALED, Mark, Marks
+
 if TYPE_CHECKING:
-    from flowdesk.core.redact import Category
+    from flowdesk.redact import AllowList, Category, RedactionResult
 
 HEADER_RE = re.compile(r"^(═══ .* ═══|── .* ──)$")
 
 
 @cache
 def marker_re() -> re.Pattern[str]:
-    """Any redaction marker (made on first use: :mod:`flowdesk.core.redact` is not imported before the
+    """Any redaction marker (made on first use: :mod:`flowdesk.redact` is not imported before the
     window's first paint)."""
-    from flowdesk.core.redact import MARKERS
+    from flowdesk.redact import MARKERS
 
     return re.compile("|".join(re.escape(m) for m in MARKERS.values()))
 CATEGORY_WORDS = {
@@ -70,18 +83,49 @@ def monospace_font() -> QFont:
     return font
 
 
-class NoteHighlighter(QSyntaxHighlighter):
-    """Headers in bold accent colour; every ``[… REDACTED]`` marker on an amber background."""
+def qt_pos(text: str, index: int) -> int:
+    """A Python index in ``text`` as a Qt position (Qt counts UTF-16 units: two for an emoji)."""
+    return index + sum(1 for ch in text[:index] if ord(ch) > 0xFFFF) if not text.isascii() else index
 
-    def __init__(self, document: QTextDocument, palette: QPalette) -> None:
+
+def py_index(text: str, pos: int) -> int:
+    """A Qt position in ``text`` as a Python index."""
+    if text.isascii():
+        return pos
+    units = 0
+    for i, ch in enumerate(text):
+        if units >= pos:
+            return i
+        units += 2 if ord(ch) > 0xFFFF else 1
+    return len(text)
+
+
+def _format(background: str, foreground: str, *, underline: bool = False) -> QTextCharFormat:
+    fmt = QTextCharFormat()
+    fmt.setBackground(QColor(background))
+    fmt.setForeground(QColor(foreground))
+    fmt.setFontWeight(QFont.Weight.DemiBold)
+    if underline:
+        fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DashUnderline)
+    return fmt
+
+
+class NoteHighlighter(QSyntaxHighlighter):
+    """Headers in bold accent colour; every ``[… REDACTED]`` marker on an amber background; a value
+    shown for the engineer in red, a kept one in green, an allow-listed one in grey."""
+
+    def __init__(self, document: QTextDocument, palette: QPalette, editor: NoteEditor | None = None) -> None:
         super().__init__(document)
+        self.editor = editor
         self.header_format = QTextCharFormat()
         self.header_format.setFontWeight(QFont.Weight.Bold)
         self.header_format.setForeground(palette.color(QPalette.ColorRole.Link))
-        self.marker_format = QTextCharFormat()
-        self.marker_format.setBackground(QColor("#ffe08a"))
-        self.marker_format.setForeground(QColor("#5c3d00"))
-        self.marker_format.setFontWeight(QFont.Weight.DemiBold)
+        self.marker_format = _format("#ffe08a", "#5c3d00")
+        self.state_formats = {
+            REVEALED: _format("#fbe3e1", "#8c1d18", underline=True),
+            KEPT: _format("#dff3e3", "#1e5b2c", underline=True),
+            ALLOWED: _format("#eceff1", "#37474f"),
+        }
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt override)
         if not text:
@@ -89,32 +133,59 @@ class NoteHighlighter(QSyntaxHighlighter):
         if HEADER_RE.match(text):
             self.setFormat(0, len(text), self.header_format)
         for m in marker_re().finditer(text):
-            self.setFormat(m.start(), m.end() - m.start(), self.marker_format)
+            self.setFormat(qt_pos(text, m.start()), qt_pos(text, m.end()) - qt_pos(text, m.start()), self.marker_format)
+        if self.editor is None or not self.editor.marks.items:
+            return
+        whole = self.editor.current_text
+        start = py_index(whole, self.currentBlock().position())
+        for mark in self.editor.marks:
+            fmt = self.state_formats.get(mark.state(whole) or "")
+            if fmt is not None and start <= mark.start and mark.end <= start + len(text):
+                a, b = qt_pos(text, mark.start - start), qt_pos(text, mark.end - start)
+                self.setFormat(a, b - a, fmt)
 
 
 class NoteEditor(QWidget):
     """The editable note with its status line.
 
-    ``set_note(generated, counts)`` loads a freshly generated note (already redacted) and remembers it,
-    so the engineer can see a diff against it and reset to it.
+    ``set_note(generated, counts, result, kept)`` loads a freshly generated note (already redacted) and
+    remembers it, so the engineer can see a diff against it and reset to it; ``result`` (the
+    ``RedactionResult`` that made it) tells the editor which rule hid what, and ``kept`` which values
+    the engineer kept. ``push_text()`` is what to push: the text with every shown value hidden again.
     """
 
     text_changed = Signal()
     push_requested = Signal()
+    kept_changed = Signal(object)  # frozenset[str]: the values kept as written in this note
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._generated = ""
         self._generated_counts: dict[str, int] = {}
+        self._result: RedactionResult | None = None
+        self.current_text = ""  # the document's text, as of the last change handled
+        self.marks = Marks()
+        self._kept: frozenset[str] = frozenset()
+        self._loading = False
+        self.categories: tuple[str, ...] | None = None  # what redaction applies to this note (None: all)
+        self.allow: AllowList | None = None
         self.edit = QPlainTextEdit(self)
         self.edit.setObjectName("noteEditor")
         self.edit.setAccessibleName("Note text")
-        self.edit.setAccessibleDescription("The ConnectWise note as it will be posted. Redacted secrets are highlighted.")
+        self.edit.setAccessibleDescription(
+            "The ConnectWise note as it will be posted. Redacted secrets are highlighted; hover one to see "
+            "which rule hid it, open the context menu to show it or keep it."
+        )
         self.edit.setFont(monospace_font())
         self.edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.edit.setTabChangesFocus(True)
         self.edit.setPlaceholderText("Select a session to see its note.")
-        self.highlighter = NoteHighlighter(self.edit.document(), self.palette())
+        # Connected before the highlighter is made, so that the marks are up to date when it paints.
+        self.edit.document().contentsChange.connect(self._on_contents_change)
+        self.highlighter = NoteHighlighter(self.edit.document(), self.palette(), self)
+        self.edit.viewport().installEventFilter(self)
+        self.edit.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.edit.customContextMenuRequested.connect(self._context_menu)
 
         self.redaction_label = QLabel(self)
         self.redaction_label.setObjectName("redactionLabel")
@@ -154,39 +225,217 @@ class NoteEditor(QWidget):
         self._update_counts()
 
     # -- content -----------------------------------------------------------------------------
-    def set_note(self, generated: str, counts: dict[str, int]) -> None:
+    def set_note(
+        self, generated: str, counts: dict[str, int], result: RedactionResult | None = None, kept: frozenset[str] = frozenset()
+    ) -> None:
         self._generated = generated
         self._generated_counts = dict(counts)
-        self.edit.setPlainText(generated)
+        self._result = result if result is not None and result.text == generated else None
+        self._kept = frozenset(kept)
+        self.marks.clear()
+        if self._result is not None:
+            self.marks.load(self._result, kept)
+        self.current_text = generated
+        self._loading = True
+        try:
+            self.edit.setPlainText(generated)
+        finally:
+            self._loading = False
         self.edit.moveCursor(self.edit.textCursor().MoveOperation.Start)
+        self.recheck_now()
+
+    def set_generated(self, generated: str) -> None:
+        """The note as generated with the values kept so far (what Reset and Changes compare with)."""
+        self._generated = generated
+
+    def set_policy(self, categories: tuple[str, ...] | None, allow: AllowList | None) -> None:
+        """What redaction applies to this note (its visibility's categories, the allow-list)."""
+        self.categories, self.allow = categories, allow
         self.recheck_now()
 
     def clear(self) -> None:
         self._generated = ""
         self._generated_counts = {}
-        self.edit.clear()
+        self._result = None
+        self.marks.clear()
+        self._kept = frozenset()
+        self.current_text = ""
+        self._loading = True
+        try:
+            self.edit.clear()
+        finally:
+            self._loading = False
 
     def text(self) -> str:
         return self.edit.toPlainText()
+
+    def push_text(self) -> str:
+        """The note to push: the text with every value shown for the engineer hidden again."""
+        return self.marks.for_push(self.text())
+
+    def kept_values(self) -> frozenset[str]:
+        return self._kept
 
     def generated_text(self) -> str:
         return self._generated
 
     def is_edited(self) -> bool:
-        return self.text() != self._generated
+        return self.push_text() != self._generated
 
     def reset(self) -> None:
-        self.set_note(self._generated, self._generated_counts)
+        result = self._result if self._result is not None and self._result.text == self._generated else None
+        self.set_note(self._generated, self._generated_counts, result, self._kept)
 
     def diff(self) -> str:
         lines = difflib.unified_diff(
             self._generated.splitlines(),
-            self.text().splitlines(),
+            self.push_text().splitlines(),
             fromfile="generated note",
             tofile="your note",
             lineterm="",
         )
         return "\n".join(lines)
+
+    # -- marks: hover, show, keep ------------------------------------------------------------
+    def _on_contents_change(self, pos: int, removed: int, added: int) -> None:
+        if self._loading:
+            return
+        old, new = self.current_text, self.text()
+        start = py_index(new, pos)
+        self.marks.changed(old, new, start, py_index(old, pos + removed) - start, py_index(new, pos + added) - start)
+        self.current_text = new
+        kept = self.marks.kept_values(new)
+        if kept != self._kept:
+            self._kept = kept
+            self.kept_changed.emit(kept)
+
+    def index_at(self, point: QPoint) -> int:
+        """The text index under a point of the editor's viewport."""
+        return py_index(self.text(), self.edit.cursorForPosition(point).position())
+
+    def tooltip_at(self, index: int) -> str:
+        """What the redaction mark at ``index`` is, in words; never what it hides."""
+        # lazy: the redaction package (describe_rule compiles the rules), not before the first paint
+        from flowdesk.redact import describe_rule, find_markers
+
+        text = self.text()
+        mark = self.marks.at(index)
+        if mark is None:
+            span = next((s for s in find_markers(text) if s.start <= index <= s.end), None)
+            if span is None:
+                return ""
+            return f"A {CATEGORY_WORDS[span.category.value][0]} marker. It is posted as it is."
+        one, many = CATEGORY_WORDS[mark.category.value]
+        state = mark.state(text)
+        rule = f"rule “{mark.rule}”" if mark.rule else "redaction"
+        if state == REVEALED:
+            return f"Shown for you only: this {one} is hidden again when you push ({rule}). Right-click to hide it."
+        if state == KEPT:
+            return f"Kept as written in this note: you said this {one} is not secret ({rule} found it). Right-click to redact it again."
+        if state == ALLOWED:
+            return f"Left as written: this {one} is on your allow-list (Settings → Redaction); {rule} found it."
+        lines = [f"A {one} was hidden here by {rule}" + (f": {describe_rule(mark.rule)}" if mark.rule else ".")]
+        if mark.always:
+            lines.append(f"Always redacted: FlowDesk never posts {many}.")
+        if mark.original is None:
+            lines.append("What it hid is not kept after the note was pushed.")
+        else:
+            lines.append("Right-click to show it here before you push" + ("." if mark.always else ", or to keep it if it is not secret."))
+        return "\n".join(lines)
+
+    def mark_actions(self, index: int) -> list[QAction]:
+        """The context-menu actions for the mark at ``index`` (none elsewhere)."""
+        mark = self.marks.at(index)
+        if mark is None or mark.original is None:
+            return []
+        state = mark.state(self.text())
+        one, many = CATEGORY_WORDS[mark.category.value]
+        actions: list[QAction] = []
+        if state == HIDDEN:
+            show = QAction(f"Show the hidden {one}", self)
+            show.setToolTip("Shows it here, for you; it is hidden again when you push.")
+            show.triggered.connect(lambda: self.reveal(mark))
+            keep = QAction("Keep this one (not a secret)", self)
+            if mark.always:
+                keep.setEnabled(False)
+                keep.setToolTip(f"{many.capitalize()} are always redacted: FlowDesk never posts them.")
+            else:
+                keep.setToolTip(f"Leave this {one} as written in this note.")
+            keep.triggered.connect(lambda: self.keep(mark))
+            actions += [show, keep]
+        elif state == REVEALED:
+            hide = QAction(f"Hide the {one} again", self)
+            hide.triggered.connect(lambda: self.hide_value(mark))
+            actions.append(hide)
+        elif state == KEPT:
+            again = QAction(f"Redact this {one} again", self)
+            again.triggered.connect(lambda: self.hide_value(mark))
+            actions.append(again)
+        return actions
+
+    def reveal(self, mark: Mark) -> None:
+        mark.intent = REVEALED
+        self._replace(self.marks.replacements(self.text(), mark, REVEALED))
+
+    def keep(self, mark: Mark) -> bool:
+        """Keep this value as written in the note (every place it was hidden). Refused for a secret."""
+        if mark.always or mark.original is None:
+            return False
+        for m in self.marks:
+            if m.original == mark.original and m.category is mark.category:
+                m.intent = KEPT
+        self._replace(self.marks.replacements(self.text(), mark, KEPT))
+        return True
+
+    def hide_value(self, mark: Mark) -> None:
+        """Hide a shown value again, or redact a kept one again."""
+        self._replace(self.marks.replacements(self.text(), mark, HIDDEN))
+
+    def _replace(self, edits: list[tuple[Mark, str]]) -> None:
+        """One edit (one Ctrl+Z) that swaps each mark's text."""
+        if not edits:
+            return
+        text = self.text()
+        cursor = QTextCursor(self.edit.document())
+        cursor.beginEditBlock()
+        for mark, new in sorted(edits, key=lambda e: e[0].start, reverse=True):
+            cursor.setPosition(qt_pos(text, mark.start))
+            cursor.setPosition(qt_pos(text, mark.end), QTextCursor.MoveMode.KeepAnchor)
+            cursor.insertText(new)
+        cursor.endEditBlock()
+
+    def after_push(self) -> None:
+        """The note was pushed: hide what is shown and forget what the markers hid (undo history too)."""
+        self._replace([(m, m.marker) for m in self.marks if m.state(self.text()) == REVEALED])
+        self.marks.forget_originals(self.text())
+        self.edit.document().clearUndoRedoStacks()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if obj is self.edit.viewport() and event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            tip = self.tooltip_at(self.index_at(event.pos()))
+            if tip:
+                QToolTip.showText(event.globalPos(), tip, self.edit.viewport())
+            else:
+                QToolTip.hideText()
+            return True
+        return super().eventFilter(obj, event)
+
+    def context_menu(self, point: QPoint) -> QMenu:
+        """Qt's own text menu, with the actions of the mark under ``point`` (if any) first."""
+        menu = self.edit.createStandardContextMenu(point)
+        actions = self.mark_actions(self.index_at(point))
+        if actions:
+            menu.setToolTipsVisible(True)
+            first = menu.actions()[0]  # Qt's own actions (Undo, Copy, …) follow the mark's
+            for action in actions:
+                menu.insertAction(first, action)
+            menu.insertSeparator(first)
+        return menu
+
+    def _context_menu(self, point: QPoint) -> None:
+        menu = self.context_menu(point)
+        menu.exec(self.edit.viewport().mapToGlobal(point))
+        menu.deleteLater()
 
     # -- status line -------------------------------------------------------------------------
     def _on_text_changed(self) -> None:
@@ -204,7 +453,7 @@ class NoteEditor(QWidget):
         )
         found = []
         if n:  # an empty editor (the window starting) has none: redact is not imported for it
-            from flowdesk.core.redact import find_markers
+            from flowdesk.redact import find_markers
 
             found = find_markers(self.text())
         counts: dict[str, int] = {}
@@ -218,12 +467,12 @@ class NoteEditor(QWidget):
     def recheck_now(self) -> None:
         """Warn when the edited text holds a secret that redaction will still remove at push time."""
         self._recheck.stop()
-        # lazy: compiles its patterns, not before the first paint
-        from flowdesk.core.redact import RedactionError, redact
+        # lazy: the redaction package (its rules compile on first use), not before the first paint
+        from flowdesk.redact import RedactionError, redact
 
-        text = self.text()
+        text = self.push_text()
         try:
-            result = redact(text)
+            result = redact(text, self.categories, allow=self.allow, keep=self._kept)
         except RedactionError:
             self.pending_label.setText("Redaction failed on this text: it cannot be pushed until that is fixed.")
             self.pending_label.show()
@@ -237,8 +486,8 @@ class NoteEditor(QWidget):
             self.pending_label.hide()
 
     def marker_categories(self) -> list[Category]:
-        # lazy: compiles its patterns, not before the first paint
-        from flowdesk.core.redact import find_markers
+        # lazy: the redaction package (its rules compile on first use), not before the first paint
+        from flowdesk.redact import find_markers
 
         return [s.category for s in find_markers(self.text())]
 

@@ -497,15 +497,16 @@ class MainWindow(QMainWindow):
         if ticket_id is None:
             self.tell("No ticket", "Type the ConnectWise ticket number to push this note to.")
             return
-        # lazy: redact compiles its patterns, not before the first paint (prepare_note imports it too)
-        from flowdesk.core.redact import RedactionError
+        # lazy: the redaction package, not before the first paint (prepare_note imports it too)
+        from flowdesk.redact import RedactionError
 
         try:
             preview = self.controller.prepare_note(
                 session,
                 visibility=panel.chosen_visibility(),
                 note_format=panel.chosen_format(),
-                edited_text=panel.editor.text(),
+                edited_text=panel.editor.push_text(),
+                keep=panel.kept_values(),
             )
         except PushRefused as exc:
             self.tell("Cannot push this note", str(exc))
@@ -535,6 +536,7 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # noqa: BLE001 - shown to the engineer, the app keeps running
             self.tell("Could not queue the note", str(exc))
             return
+        panel.editor.after_push()
         self.statusBar().showMessage(present.queued(jobs), 8000)
 
     # -- queue ---------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ options (visibility, time entry with the rounded hours it will log) and Push (Ct
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
@@ -37,6 +38,9 @@ class SessionPanel(QWidget):
     def __init__(self, controller: AppController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._controller = controller
+        # The values the engineer kept as written ("Keep this one"), per session, recorded by the controller:
+        # they stay kept when the note is made again (another format, the steps, the visibility, settings).
+        self.kept: dict[str, frozenset[str]] = controller.kept_values
         self.session: Session | None = None
         self.preview: NotePreview | None = None
 
@@ -78,6 +82,7 @@ class SessionPanel(QWidget):
 
         self.editor = NoteEditor(self)
         self.editor.push_requested.connect(self.push_clicked)
+        self.editor.kept_changed.connect(self._on_kept_changed)
         self.editor.text_changed.connect(self._update_buttons)
 
         self.visibility = QComboBox(self)
@@ -85,6 +90,7 @@ class SessionPanel(QWidget):
         self.visibility.setAccessibleName("Note visibility on the ticket")
         for v in Visibility:
             self.visibility.addItem(v.label, v.value)
+        self.visibility.currentIndexChanged.connect(self._on_visibility_changed)
         vis_label = QLabel("V&isible as", self)  # Alt+V is the View menu
         vis_label.setBuddy(self.visibility)
         self.time_entry = QCheckBox(self)
@@ -196,26 +202,66 @@ class SessionPanel(QWidget):
             w.blockSignals(False)
         self._regenerate()
 
+    def _prepare(self, keep: frozenset[str]) -> NotePreview:
+        assert self.session is not None
+        return self._controller.prepare_note(
+            self.session, visibility=self.chosen_visibility(), note_format=self.format_box.currentData(),
+            include_steps=self.steps_box.isChecked(), keep=keep,
+        )  # fmt: skip
+
     def _regenerate(self) -> None:
         session = self.session
         if session is None:
             return
-        # lazy: redact compiles its patterns, not before the first paint (prepare_note imports it too)
-        from flowdesk.core.redact import RedactionError
+        # lazy: the redaction package, not before the first paint (prepare_note imports it too)
+        from flowdesk.redact import RedactionError
 
+        kept = self.kept.get(session.id or "", frozenset())
         try:
-            self.preview = self._controller.prepare_note(
-                session, note_format=self.format_box.currentData(), include_steps=self.steps_box.isChecked()
-            )
+            self.preview = self._prepare(kept)
         except (PushRefused, RedactionError) as exc:
             self.preview = None
             self.editor.clear()
             self.editor.edit.setPlaceholderText(f"This note cannot be prepared: {exc}")
             self._update_buttons()
             return
-        self.editor.set_note(self.preview.text, self.preview.redaction.counts)
+        self._apply_policy()
+        self.editor.set_note(self.preview.text, self.preview.redaction.counts, self.preview.redaction, kept)
         self._update_time_entry()
         self._update_buttons()
+
+    def _apply_policy(self) -> None:
+        settings = self.settings
+        self.editor.set_policy(settings.redaction_categories(self.chosen_visibility()), settings.redaction_allow)
+
+    def _on_visibility_changed(self) -> None:
+        """A customer sees Discussion and Resolution notes: redaction may differ. An unedited note is made
+        again; an edited one keeps its text and says what the push will redact."""
+        if self.session is None:
+            return
+        if self.editor.is_edited():
+            self._apply_policy()
+        else:
+            self._regenerate()
+
+    def _on_kept_changed(self, kept: frozenset[str]) -> None:
+        """The engineer kept a value (or took it back): remember it for this session, and compare the
+        note with one generated with it kept."""
+        session = self.session
+        if session is None or self.preview is None:
+            return
+        self.kept[session.id or ""] = kept
+        # lazy: as in _regenerate
+        from flowdesk.redact import RedactionError
+
+        # The note was prepared a moment ago; if that fails now, pushing prepares it again and says why.
+        with contextlib.suppress(PushRefused, RedactionError):
+            self.editor.set_generated(self._prepare(kept).text)
+        self.editor.recheck_now()
+        self._update_buttons()
+
+    def kept_values(self) -> frozenset[str]:
+        return self.editor.kept_values()
 
     def _update_time_entry(self) -> None:
         session = self.session

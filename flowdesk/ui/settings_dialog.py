@@ -16,9 +16,11 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from flowdesk.core.settings import (
+    ALWAYS_REDACTED_NAMES,
     REDACTION_CATEGORIES,
     ConnectWiseProfile,
     NotificationLevel,
@@ -90,7 +93,8 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._connectwise_tab(settings.connectwise), "&ConnectWise")
         self.tabs.addTab(self._resolutionflow_tab(), "&ResolutionFlow")
         self.tabs.addTab(self._push_tab(), "&Notes and time")
-        self.tabs.addTab(self._redaction_tab(), "Re&daction")
+        self.redaction_page = self._redaction_tab()
+        self.tabs.addTab(self.redaction_page, "Re&daction")
         self.tabs.addTab(self._general_tab(), "&General")
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
@@ -336,21 +340,61 @@ class SettingsDialog(QDialog):
         return w
 
     def _redaction_tab(self) -> QWidget:
-        s = self.controller.settings
+        r = self.controller.settings.redaction
         w = QWidget(self)
         layout = QVBoxLayout(w)
-        intro = QLabel("Redaction runs on the final note before anything is posted. Turn a category off only if "
-                       "your notes must keep it (for example IP addresses on internal notes).", w)
+        intro = QLabel("Redaction runs on the final note before anything is posted. Passwords, access keys, "
+                       "tokens, private keys and connection strings are always redacted. Choose the rest for "
+                       "internal notes (only your team sees them) and for notes the customer can see "
+                       "(Discussion, Resolution).", w)
         intro.setWordWrap(True)
         layout.addWidget(intro)
-        self.redaction_boxes: dict[str, QCheckBox] = {}
-        for cat in REDACTION_CATEGORIES:
-            box = QCheckBox(CATEGORY_WORDS[cat][1].capitalize(), w)
-            box.setChecked(s.redaction.get(cat, True))
-            self.redaction_boxes[cat] = box
-            layout.addWidget(box)
+        grid = QGridLayout()
+        for col, text in ((1, "Internal notes"), (2, "Customer can see")):
+            head = QLabel(text, w)
+            head.setStyleSheet("font-weight: 600;")
+            grid.addWidget(head, 0, col)
+        self.redaction_boxes: dict[tuple[str, str], QCheckBox] = {}
+        for row, cat in enumerate(REDACTION_CATEGORIES, 1):
+            words = CATEGORY_WORDS[cat][1]
+            grid.addWidget(QLabel(words.capitalize(), w), row, 0)
+            for col, (where, switches, whose) in enumerate(
+                (("internal", r.internal, "internal notes"), ("customer", r.customer, "notes the customer sees")), 1
+            ):
+                box = QCheckBox(w)
+                box.setAccessibleName(f"Redact {words} in {whose}")
+                if cat in ALWAYS_REDACTED_NAMES:
+                    box.setChecked(True)
+                    box.setEnabled(False)
+                    box.setToolTip(f"Always redacted: FlowDesk never posts {words}.")
+                else:
+                    box.setChecked(switches.get(cat, True))
+                self.redaction_boxes[(where, cat)] = box
+                grid.addWidget(box, row, col, Qt.AlignmentFlag.AlignHCenter)
+        grid.setColumnStretch(3, 1)
+        layout.addLayout(grid)
+        allow_label = QLabel("&Never redact these host names and IP ranges in UNC paths and IP addresses, one "
+                             "per line (fs01, *.contoso.local, 10.20.0.0/16):", w)
+        allow_label.setWordWrap(True)
+        self.allow_edit = QPlainTextEdit("\n".join(r.allow), w)
+        self.allow_edit.setObjectName("redactionAllowList")
+        self.allow_edit.setAccessibleName("Allow-list: host names and IP ranges that are never redacted")
+        self.allow_edit.setTabChangesFocus(True)
+        self.allow_edit.setMaximumHeight(self.fontMetrics().height() * 6)
+        allow_label.setBuddy(self.allow_edit)
+        layout.addWidget(allow_label)
+        layout.addWidget(self.allow_edit)
         layout.addStretch(1)
         return w
+
+    def _allow_entries(self) -> tuple[list[str], str | None]:
+        """The allow-list as typed, and what is wrong with it (None when nothing is)."""
+        # lazy: the redaction package (ipaddress), not before the first paint: the dialog is imported with the window
+        from flowdesk.redact.policy import entry_problem
+
+        entries = [line.strip() for line in self.allow_edit.toPlainText().splitlines() if line.strip()]
+        problems = [p for p in map(entry_problem, entries) if p]
+        return entries, (f"Allow-list: {problems[0]}." if problems else None)
 
     def _general_tab(self) -> QWidget:
         s = self.controller.settings
@@ -450,7 +494,9 @@ class SettingsDialog(QDialog):
         if self.auto_push.isChecked() and not s.auto_push:
             s.auto_push_since = self.controller.clock()
         s.auto_push = self.auto_push.isChecked()
-        s.redaction = {cat: box.isChecked() for cat, box in self.redaction_boxes.items()}
+        for where, switches in (("internal", s.redaction.internal), ("customer", s.redaction.customer)):
+            switches.update({cat: box.isChecked() for (w, cat), box in self.redaction_boxes.items() if w == where})
+        s.redaction = s.redaction.model_validate({**s.redaction.model_dump(), "allow": self._allow_entries()[0]})
         s.notification_level = NotificationLevel(self.level.currentData())
         s.start_minimized = self.start_minimized.isChecked()
         s.resolutionflow.url = self.rf_url.text().strip() or s.resolutionflow.url
@@ -458,6 +504,12 @@ class SettingsDialog(QDialog):
 
     def save(self) -> None:
         if self._saving:
+            return
+        problem = self._allow_entries()[1]
+        if problem:
+            self.tabs.setCurrentWidget(self.redaction_page)
+            _status(self.save_status, f"Not saved: {problem}", "error")
+            self.allow_edit.setFocus()
             return
         typed = self._typed_proxy()
         problem = self._proxy_problem(typed)

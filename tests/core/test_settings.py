@@ -14,6 +14,7 @@ from flowdesk.core.settings import (
     save_settings,
 )
 from flowdesk.paths import AppPaths
+from flowdesk.redact import Category
 
 
 def test_defaults_are_the_seeds_except_auto_push():
@@ -24,7 +25,7 @@ def test_defaults_are_the_seeds_except_auto_push():
     assert s.note_visibility is Visibility.INTERNAL
     assert s.include_diagnostic_steps is True
     assert s.schema_version == SCHEMA_VERSION
-    assert all(s.redaction.values())
+    assert all(s.redaction.internal.values()) and all(s.redaction.customer.values()) and s.redaction.allow == []
 
 
 @pytest.mark.parametrize(("value", "expected"), [("internal", "internal"), ("both", "discussion"), ("discussion", "discussion"), ("resolution", "resolution"), ("BOTH", "discussion")])
@@ -123,6 +124,85 @@ def test_platformdirs_without_home():
     paths = AppPaths.from_env({})
     assert "FlowDesk" in str(paths.config_dir)
     assert len({paths.settings_file, paths.database_file, paths.log_file}) == 3
+
+
+# -- redaction: per visibility, schema 2 -> 3 ------------------------------------------------------------
+
+
+def test_redaction_defaults_redact_everything_for_both_visibilities():
+    s = Settings()
+    every = ("private_key", "connection_string", "access_key", "password", "token", "email", "unc_path", "ip")
+    assert s.redaction_categories("internal") == every == s.redaction_categories("discussion")
+    assert s.redaction_categories("resolution") == every == s.enabled_redactions
+
+
+def test_redaction_per_visibility_and_secrets_always():
+    s = Settings.model_validate({"redaction": {
+        "internal": {"ip": False, "unc_path": False, "password": False},
+        "customer": {"email": False},
+    }})  # fmt: skip
+    assert s.redaction_categories("internal") == ("private_key", "connection_string", "access_key", "password", "token", "email")
+    assert s.redaction_categories("discussion") == s.redaction_categories("resolution")
+    assert "email" not in s.redaction_categories("resolution") and "ip" in s.redaction_categories("resolution")
+    assert s.redaction.internal["password"] is True  # a secret family cannot be switched off
+    s.note_visibility = Visibility.DISCUSSION
+    assert s.enabled_redactions == s.redaction_categories("discussion")
+
+
+def test_one_redaction_map_is_migrated_to_both_visibilities(tmp_path):
+    p = tmp_path / "settings.json"
+    p.write_text(json.dumps({"schema_version": 1, "redaction": {"ip": False, "unc_path": True, "ssn": True}}))
+    r = load_settings(p)
+    assert r.warnings == []
+    assert r.settings.redaction.internal["ip"] is False and r.settings.redaction.customer["ip"] is False
+    assert r.settings.redaction.internal["ssn"] is True  # a name this version does not know is kept
+    assert r.settings.redaction.allow == []
+    save_settings(r.settings, p)
+    doc = json.loads(p.read_text())
+    assert doc["schema_version"] == SCHEMA_VERSION == 3
+    assert doc["redaction"]["internal"]["ip"] is False and doc["redaction"]["customer"]["ssn"] is True
+
+
+def test_a_list_of_categories_is_migrated(tmp_path):
+    p = tmp_path / "settings.json"
+    p.write_text(json.dumps({"schema_version": 1, "redaction": ["password", "token", "email"]}))
+    s = load_settings(p).settings
+    assert s.redaction_categories("internal") == ("private_key", "connection_string", "access_key", "password", "token", "email")
+
+
+def test_secret_switched_off_in_an_old_file_is_on_with_one_warning(tmp_path):
+    p = tmp_path / "settings.json"
+    p.write_text(json.dumps({"schema_version": 1, "redaction": {"password": False, "token": False, "ip": False}}))
+    r = load_settings(p)
+    assert len(r.warnings) == 1 and "password, token" in r.warnings[0] and "always" in r.warnings[0]
+    assert "password" in r.settings.enabled_redactions and "ip" not in r.settings.enabled_redactions
+
+
+def test_allow_list_is_validated_and_a_bad_entry_says_which(tmp_path):
+    s = Settings.model_validate({"redaction": {"allow": [" fs01 ", "*.contoso.local", "10.20.0.0/16", "", "fd00::/8"]}})
+    assert s.redaction.allow == ["fs01", "*.contoso.local", "10.20.0.0/16", "fd00::/8"]
+    allow = s.redaction_allow
+    assert allow.allows(Category.IP, "10.20.3.4") and not allow.allows(Category.IP, "10.21.0.1")
+    assert allow.allows(Category.UNC_PATH, "\\\\fs01\\scans") and allow.allows(Category.UNC_PATH, "\\\\nas.contoso.local\\x")
+    p = tmp_path / "settings.json"
+    p.write_text(json.dumps({"redaction": {"internal": {"ip": False}, "allow": ["fs01", "10.0.0.0/33"]}}))
+    r = load_settings(p)
+    assert r.settings.redaction.allow == [] and r.settings.redaction.internal["ip"] is False
+    assert len(r.warnings) == 1 and "redaction.allow" in r.warnings[0] and "10.0.0.0/33" in r.warnings[0]
+
+
+def test_settings_name_the_categories_as_redaction_does():
+    from flowdesk.core import settings as mod
+    from flowdesk.redact import ALL_CATEGORIES, ALWAYS_REDACTED, categories_for
+    from flowdesk.redact.policy import CUSTOMER_VISIBLE
+
+    assert tuple(c.value for c in ALL_CATEGORIES) == mod.REDACTION_CATEGORIES
+    assert frozenset(c.value for c in ALWAYS_REDACTED) == mod.ALWAYS_REDACTED_NAMES
+    assert mod.CUSTOMER_VISIBLE == CUSTOMER_VISIBLE
+    switches = {"ip": False, "password": False, "email": True}
+    assert Settings.model_validate({"redaction": {"internal": switches}}).redaction_categories("internal") == tuple(
+        c.value for c in categories_for(switches)
+    )
 
 
 # ------------------------------------------------ Windows: the file held open by antivirus / the indexer

@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 
 from flowdesk.core.models import load_session_file, parse_session
-from flowdesk.core.redact import RedactionError
 from flowdesk.core.settings import Settings, TimeRounding
 from flowdesk.push.prepare import MAX_NOTE_CHARS, PushRefused, prepare_note
+from flowdesk.redact import RedactionError
 from tests.conftest import SAMPLES
 
 
@@ -30,7 +30,7 @@ def test_disabled_category_is_left_alone():
 
 
 def test_fail_closed(monkeypatch):
-    import flowdesk.core.redact as mod  # prepare_note imports redact() when it runs
+    import flowdesk.redact as mod  # prepare_note imports redact() when it runs
 
     def boom(*a, **k):
         raise RedactionError("redaction failed (boom)")
@@ -55,3 +55,23 @@ def test_warnings_and_no_time_entry():
     assert any("No ConnectWise ticket" in w for w in prepare_note(no_ticket, Settings()).warnings)
     assert prepare_note(posted, Settings(time_rounding=TimeRounding.NONE)).time_plan is None
     assert prepare_note(posted, Settings(auto_time_entry=False)).time_text == "no time entry"
+
+
+def test_the_note_is_redacted_for_its_visibility():
+    s = parse_session({"id": "s", "psa_ticket_id": 1})
+    settings = Settings.model_validate({"redaction": {"internal": {"ip": False, "unc_path": False}}})
+    text = "Mapped \\\\fs01\\scans on 10.0.0.15; admin password=Hunter2!x"
+    internal = prepare_note(s, settings, edited_text=text)
+    assert internal.visibility == "internal"
+    assert internal.text == "Mapped \\\\fs01\\scans on 10.0.0.15; admin password=[PASSWORD REDACTED]"
+    customer = prepare_note(s, settings, edited_text=text, visibility="discussion")
+    assert customer.text == "Mapped [UNC PATH REDACTED] on [IP REDACTED]; admin password=[PASSWORD REDACTED]"
+
+
+def test_allow_list_and_kept_values_stay_but_never_a_secret():
+    s = parse_session({"id": "s", "psa_ticket_id": 1})
+    settings = Settings.model_validate({"redaction": {"allow": ["10.20.0.0/16", "fs01"]}})
+    text = "10.20.1.5 and 10.30.1.5, \\\\fs01\\scans and \\\\fs02\\scans, pwd: Hunter2!x"
+    p = prepare_note(s, settings, edited_text=text, keep={"10.30.1.5", "Hunter2!x"})
+    assert p.text == "10.20.1.5 and 10.30.1.5, \\\\fs01\\scans and [UNC PATH REDACTED], pwd: [PASSWORD REDACTED]"
+    assert [span.category for span in p.redaction.spared] == ["ip", "ip", "unc_path"]

@@ -1,0 +1,399 @@
+"""The one redaction engine: every rule of every family, run the same way.
+
+1. **Keywords.** One scanner finds every rule keyword in the lower-cased text; a rule is tried only on
+   the lines holding one of its keywords (gitleaks' keyword pre-filter).
+2. **One line at a time.** A rule that is not ``multiline`` never matches across a line break, and what
+   it finds on a line depends on that line only (a property test holds every rule to this). So the
+   engine hands a rule all its lines at once, joined by line breaks, and it finds there what it would
+   find in each line alone; this is what makes the pre-filter and the fixpoint below exact.
+3. **Pieces.** The text is plain pieces and markers; rules see plain pieces only, so nothing matches
+   inside a marker (markers already in the input are protected too) and a marker ends a line for the
+   rules. Categories run in ``ALL_CATEGORIES`` order; the spans of one category's rules are merged
+   (overlapping spans become one marker) and replaced.
+4. **Fixpoint.** A cut line may show a rule something the whole one did not (a value that now ends its
+   line), so after a pass the cut lines are tried again, until nothing changes: redacting the output
+   again changes nothing. Every other line was seen unchanged by every rule.
+5. **Fail closed.** Anything unexpected becomes ``RedactionError``, with no input text in it.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass
+
+from flowdesk.redact import rules_commands, rules_keys, rules_network, rules_passwords, rules_tokens
+from flowdesk.redact.model import (
+    ALL_CATEGORIES,
+    MARKER_RE,
+    MARKER_TO_CATEGORY,
+    MARKERS,
+    Category,
+    Found,
+    RedactionError,
+    RedactionResult,
+    Rule,
+    Span,
+    lower,
+)
+from flowdesk.redact.policy import ALWAYS_REDACTED, AllowList, parse_categories
+
+RULES = rules_keys.RULES + rules_passwords.RULES + rules_commands.RULES + rules_tokens.RULES + rules_network.RULES
+Spare = Callable[[Category, str], bool]  # leave this found value as written?
+Stretch = tuple[int, int]
+_RUN_MASK = bytes(32 if b < 128 and chr(b).isspace() else 120 for b in range(256))  # ASCII white space: " "
+
+
+def _trie(words: Iterable[str]) -> str:
+    """One regex for many literals, shaped as a trie: at a place it matches the longest one."""
+    root: dict[str, dict] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, dict]) -> str:
+        alts = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        body = "" if not alts else alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if body and "" in node else body
+
+    return emit(root)
+
+
+class Keywords:
+    """Where every rule keyword starts in a lower-cased text. One trie-shaped regex per first character
+    (the stdlib's stand-in for gitleaks' Aho-Corasick automaton): ``re`` jumps between the places of a
+    leading literal at C speed; one alternation of all keywords is tried everywhere, forty times slower."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        words = sorted(set(words))
+        groups: dict[str, list[str]] = {}
+        for word in words:
+            groups.setdefault(word[0], []).append(word)
+        # A scan reports the longest keyword at a place and goes on after it: the keywords it starts with
+        # are there too, and another keyword of its group may start inside it (at these offsets).
+        self.scans = [
+            (re.compile(_trie(group)), {w: tuple(i for i in range(1, len(w)) if w[i] == w[0]) for w in group})
+            for group in groups.values()
+        ]
+        self.prefixes = {w: tuple(k for k in words if w.startswith(k)) for w in words}
+
+    def find(self, low: str) -> dict[str, list[int]]:
+        """keyword -> where it starts in ``low``, in order (only the keywords that occur)."""
+        positions: dict[str, set[int]] = {}
+        for scanner, inner in self.scans:
+            hits = [(m.group(), m.start()) for m in scanner.finditer(low)]
+            seen = {start for _, start in hits}
+            for word, start in hits:  # the list grows while it is read: an inner keyword may hold one too
+                for i in inner[word]:
+                    if start + i not in seen:
+                        seen.add(start + i)
+                        m = scanner.match(low, start + i)
+                        if m is not None:
+                            hits.append((m.group(), start + i))
+            for word, start in hits:
+                for kw in self.prefixes[word]:
+                    positions.setdefault(kw, set()).add(start)
+        return {kw: sorted(starts) for kw, starts in positions.items()}
+
+
+@dataclass(slots=True)
+class _Piece:
+    start: int  # where it is in the input text
+    end: int
+    category: Category | None = None  # None: plain text, which rules may still look at
+    rule: str = ""  # the rule that found it
+    new: bool = False  # found by this call (not a marker that was already in the input)
+    spared: bool = False  # found, but written out as it is (allow-list, "Keep this one")
+
+
+class _Run:
+    """One call of :func:`redact`: the text, where its keywords are, its pieces."""
+
+    def __init__(self, text: str, spare: Spare) -> None:
+        self.text, self.low, self.spare = text, lower(text), spare
+        self.newlines = [m.start() for m in re.finditer("\n", text)]
+        self.hits = KEYWORDS.find(self.low)
+        self._lines: dict[int, tuple[int, int]] = {}
+        self._runs: dict[int, list[tuple[int, int]]] = {}
+        self._kw_lines: dict[str, list[Stretch]] = {}
+        pieces, pos = [], 0
+        for m in MARKER_RE.finditer(text):
+            pieces += [_Piece(pos, m.start()), _Piece(m.start(), m.end(), MARKER_TO_CATEGORY[m.group()])]
+            pos = m.end()
+        self.pieces = [p for p in [*pieces, _Piece(pos, len(text))] if p.end > p.start]
+
+    def line_of(self, pos: int) -> tuple[int, int]:
+        """The line holding ``pos`` (a line break belongs to the line it ends)."""
+        line = self._lines.get(pos)
+        if line is None:
+            i = bisect_left(self.newlines, pos)
+            start = self.newlines[i - 1] + 1 if i else 0
+            line = self._lines[pos] = (start, self.newlines[i] if i < len(self.newlines) else len(self.text))
+        return line
+
+    def runs(self, size: int) -> list[tuple[int, int]]:
+        """(position, length) of each run of ``size`` or more characters without ASCII white space (one
+        ``bytes.translate`` over the text's UTF-8, which C does faster than any regex or split)."""
+        if size not in self._runs:
+            runs = self._runs[size] = []
+            data = self.text.encode("utf-8", "surrogatepass")
+            mask, long, pos = data.translate(_RUN_MASK), b"x" * size, 0
+            at = mask.find(long)
+            while at >= 0:
+                end = mask.find(b" ", at)
+                run = data[at : None if end < 0 else end].decode("utf-8", "surrogatepass")
+                pos = self.text.find(run, pos)  # only shorter runs lie between two long ones
+                runs.append((pos, len(run)))
+                pos += len(run)
+                at = mask.find(long, len(data) if end < 0 else end)
+        return self._runs[size]
+
+    @staticmethod
+    def _line_parts(plain: list[_Piece]) -> Callable[[Stretch], list[Stretch]]:
+        """line -> the parts of it in these plain pieces (markers cut lines)."""
+        starts = [p.start for p in plain]
+        cache: dict[Stretch, list[Stretch]] = {}
+
+        def parts(line: Stretch) -> list[Stretch]:
+            if line not in cache:
+                ls, le = line
+                i = max(0, bisect_right(starts, ls) - 1)
+                cache[line] = []
+                while i < len(plain) and plain[i].start < max(le, ls + 1):
+                    if (s := max(ls, plain[i].start)) < (e := min(le, plain[i].end)):
+                        cache[line].append((s, e))
+                    i += 1
+            return cache[line]
+
+        return parts
+
+    def keyword_lines(self, kw: str) -> list[Stretch]:
+        """The lines holding the keyword, in order."""
+        lines = self._kw_lines.get(kw)
+        if lines is None:
+            lines = self._kw_lines[kw] = sorted({self.line_of(h) for h in self.hits.get(kw, ())})
+        return lines
+
+    def _stretches(self, rule: Rule, lines: set[Stretch] | None, parts: Callable[[Stretch], list[Stretch]],
+                   plain: list[_Piece]) -> list[Stretch]:  # fmt: skip
+        """What the rule is tried on: the plain parts of the lines holding one of its keywords (without
+        keywords: of the lines holding a long enough run, or all); for a multi-line rule, the plain
+        pieces holding one of its keywords. After the first pass, only what lies on ``lines``."""
+        if rule.multiline:
+            return [
+                (p.start, p.end) for p in plain
+                if any(p.start <= h and h + len(kw) <= p.end for kw in rule.keywords for h in self.hits.get(kw, ()))
+                and (lines is None or any(p.start <= le and ls <= p.end for ls, le in lines))
+            ]  # fmt: skip
+        if rule.keywords:
+            todo = {line for kw in rule.keywords for line in self.keyword_lines(kw)}
+        elif rule.min_run:
+            todo = {self.line_of(pos) for pos, _ in self.runs(rule.min_run)}
+        elif lines is None:
+            return [(p.start, p.end) for p in plain]
+        else:
+            todo = lines
+        return sorted(part for line in todo if lines is None or line in lines for part in parts(line))
+
+    def _find(self, rule: Rule, text: str, low: str, at: list[int] | None) -> Iterator[tuple[int, int, bool]]:
+        """(start, end, spared) of each secret the rule finds in ``text``; an anchored rule is tried
+        only at the positions ``at`` (where its keywords start: every match starts at one)."""
+        subject = text if rule.case_sensitive else low
+        matches = rule.pattern.finditer(subject) if not rule.overlap else _overlapping(rule.pattern, subject)
+        for m in matches if at is None else _matches_at(rule.pattern, subject, at):
+            group = next((g for g in rule.secret if m.start(g) >= 0), None)
+            if rule.secret and group is None:
+                continue
+            span = m.span(group) if group else m.span()
+            parts = [(span[0] + a, span[0] + b) for a, b in rule.split(text[span[0] : span[1]])] if rule.split else [span]
+            for part in parts:
+                shaped = rule.shape(text, *part)
+                if shaped is None:
+                    continue
+                found = Found(text, low, m, *shaped)
+                if all(check(found) for check in rule.checks):
+                    yield shaped[0], shaped[1], self.spare(rule.category, found.value)
+
+    def _find_in(self, rule: Rule, stretches: list[Stretch]) -> Iterator[tuple[int, int, bool]]:
+        """What the rule finds in the stretches, in input positions. A single-line rule gets them all at
+        once, one per line (joined by line breaks); a multi-line rule gets one at a time."""
+        groups = [[s] for s in stretches] if rule.multiline else [stretches]
+        for group in groups:
+            offsets, pos = [], 0  # where each stretch starts in the joined text
+            for s, e in group:
+                offsets.append(pos)
+                pos += e - s + 1
+            text = "\n".join([self.text[s:e] for s, e in group])
+            low = "\n".join([self.low[s:e] for s, e in group])
+            at = None  # for an anchored rule: where its keywords start, in the joined text
+            if rule.anchored:
+                hits = [(h, bisect_right(group, (h, len(self.text))) - 1) for kw in rule.keywords for h in self.hits.get(kw, ())]
+                at = sorted(offsets[k] + h - group[k][0] for h, k in hits if k >= 0 and h < group[k][1])
+            for a, b, spared in self._find(rule, text, low, at):
+                k = bisect_right(offsets, a) - 1
+                yield group[k][0] + a - offsets[k], group[k][0] + b - offsets[k], spared
+
+    def apply(self, category: Category, lines: set[Stretch] | None = None) -> list[_Piece]:
+        """Run the category's rules (after the first pass: on ``lines`` only) and replace what they
+        find, or mark it spared. Returns the pieces made."""
+        rules = BY_CATEGORY[category]
+        todo = [(i, r) for i, r in enumerate(rules) if self._may_find(r)]
+        if not todo:
+            return []
+        plain = [p for p in self.pieces if p.category is None]
+        parts = self._line_parts(plain)
+        found = [
+            (a, b, index, spared)
+            for index, rule in todo
+            for a, b, spared in self._find_in(rule, self._stretches(rule, lines, parts, plain))
+        ]
+        made: list[_Piece] = []
+        out: list[_Piece] = []
+        spans = _union(found)
+        span = next(spans, None)
+        for piece in self.pieces:
+            pos = piece.start
+            while piece.category is None and span is not None and span[0] < piece.end:
+                start, end, index, spared = span
+                if not pos <= start < end <= piece.end:
+                    raise _InternalError("a span crosses a piece")
+                if start > pos:
+                    out.append(_Piece(pos, start))
+                made.append(_Piece(start, end, category, rules[index].id, new=True, spared=spared))
+                out.append(made[-1])
+                pos = end
+                span = next(spans, None)
+            out.append(piece if pos == piece.start else _Piece(pos, piece.end))
+        if made:
+            self.pieces = [p for p in out if p.end > p.start]
+        return made
+
+    def _may_find(self, rule: Rule) -> bool:
+        """Is one of the rule's keywords in the text (or a long enough run, for one without keywords)?"""
+        if rule.keywords:
+            return any(kw in self.hits for kw in rule.keywords)
+        return not rule.min_run or bool(self.runs(rule.min_run))
+
+    def finds_anything(self, enabled: tuple[Category, ...]) -> bool:
+        """Would a pass make anything? (The first category that finds something sees the text as it is.)"""
+        plain = [p for p in self.pieces if p.category is None]
+        parts = self._line_parts(plain)
+        for category in enabled:
+            for rule in BY_CATEGORY[category]:
+                if self._may_find(rule) and next(self._find_in(rule, self._stretches(rule, None, parts, plain)), None):
+                    return True
+        return False
+
+    def cut_lines(self, lines: set[Stretch]) -> str:
+        """The plain parts of these lines, each distinct text once, joined by line breaks."""
+        parts = self._line_parts([p for p in self.pieces if p.category is None])
+        return "\n".join(dict.fromkeys(self.text[s:e] for line in lines for s, e in parts(line)))
+
+
+def _matches_at(pattern: re.Pattern[str], text: str, at: list[int]) -> Iterator[re.Match[str]]:
+    """What ``pattern.finditer(text)`` yields when every match starts at one of the positions ``at``."""
+    end = 0
+    for pos in at:
+        if pos >= end and (m := pattern.match(text, pos)) is not None:
+            yield m
+            end = max(m.end(), pos + 1)
+
+
+def _overlapping(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Every match, also those that start inside an earlier one."""
+    pos = 0
+    while (m := pattern.search(text, pos)) is not None:
+        yield m
+        pos = m.start() + 1
+
+
+def _union(found: list[tuple[int, int, int, bool]]) -> Iterator[tuple[int, int, int, bool]]:
+    """The sorted union of spans: overlapping spans become one, named after the rule that found its
+    start, and spared only if every part of it was."""
+    cur: tuple[int, int, int, bool] | None = None
+    for start, end, index, spared in sorted(found):
+        if cur is not None and start < cur[1]:
+            cur = (cur[0], max(cur[1], end), cur[2], cur[3] and spared)
+            continue
+        if cur is not None:
+            yield cur
+        cur = (start, end, index, spared)
+    if cur is not None:
+        yield cur
+
+
+class _InternalError(Exception):
+    pass
+
+
+BY_CATEGORY: dict[Category, tuple[Rule, ...]] = {c: tuple(r for r in RULES if r.category is c) for c in ALL_CATEGORIES}
+KEYWORDS = Keywords(k for r in RULES for k in r.keywords)
+
+
+def run_passes(text: str, enabled: tuple[Category, ...], spare: Spare) -> tuple[_Run, int]:
+    """Apply the categories in order, pass after pass, until another pass would change nothing (the
+    module docstring, 4). Returns the run and the number of passes that made something."""
+    run = _Run(text, spare)
+    lines: set[Stretch] | None = None  # the first pass looks at everything
+    passes = 0
+    while True:
+        made = [piece for category in enabled for piece in run.apply(category, lines)]
+        if not made:
+            return run, passes
+        passes += 1
+        lines = {run.line_of(p.start) for p in made} | {run.line_of(p.end) for p in made}
+        # Would a pass change anything? Rules see one line at a time, so trying a copy of just the cut
+        # lines tells, for a fraction of the work.
+        if not _Run(run.cut_lines(lines), spare).finds_anything(enabled):
+            return run, passes
+
+
+def redact(
+    text: str,
+    categories: Iterable[Category | str] | None = None,
+    *,
+    allow: AllowList | None = None,
+    keep: Collection[str] = (),
+) -> RedactionResult:
+    """Redact ``text`` with these categories (None: all), leaving the ``allow``-listed network values and
+    the ``keep`` values (never a secret family) as written. Unknown category names raise ``ValueError``,
+    non-``str`` text ``TypeError``; any other failure ``RedactionError`` (never a partly redacted text)."""
+    if not isinstance(text, str):
+        raise TypeError(f"redact() expects str, not {type(text).__name__}")
+    enabled, kept = parse_categories(categories), frozenset(keep)
+
+    def spare(category: Category, value: str) -> bool:
+        if category in ALWAYS_REDACTED:
+            return False
+        return value in kept or (allow is not None and allow.allows(category, value))
+
+    failure: str | None = None
+    try:
+        result = _result(run_passes(str(text), enabled, spare)[0])
+    except Exception as exc:  # fail closed
+        failure = type(exc).__name__
+    if failure is not None:  # raised out here: the original (which may quote the input) is not chained
+        raise RedactionError(f"redaction failed ({failure}); the text was not redacted")
+    return result
+
+
+def _result(run: _Run) -> RedactionResult:
+    counts = {cat.value: 0 for cat in Category}
+    parts, originals, spans, spared = [], [], [], []
+    offset = 0
+    for p in run.pieces:
+        chunk = original = run.text[p.start : p.end]
+        if p.new and p.category is not None:
+            if p.spared:
+                spared.append(Span(offset, offset + len(chunk), p.category, p.rule))
+            else:
+                chunk = MARKERS[p.category]
+                spans.append(Span(offset, offset + len(chunk), p.category, p.rule))
+                originals.append(original)
+                counts[p.category.value] += 1
+        parts.append(chunk)
+        offset += len(chunk)
+    return RedactionResult("".join(parts), tuple(spans), counts, tuple(originals), tuple(spared))
