@@ -16,7 +16,7 @@ import pytest
 
 from flowdesk.cli import main
 from flowdesk.core.settings import load_settings
-from flowdesk.credentials import SERVICE, CredentialStore, connectwise_profile_key
+from flowdesk.credentials import CredentialStore, connectwise_profile_key, service_name
 from flowdesk.paths import AppPaths
 from tests.connectwise.fake import COMPANY, PRIVATE, PUBLIC, FakeConnectWise, default_security, serve
 
@@ -163,12 +163,13 @@ def test_missing_required_option_is_a_usage_error(monkeypatch, capsys):
 def test_reconnecting_to_another_account_removes_the_old_keys(site, fake, monkeypatch, capsys, memory_keyring):
     assert run(connect_args(site), PRIVATE, monkeypatch) == 0
     old = connectwise_profile_key(site, "acme")
-    assert (SERVICE, old) in memory_keyring.entries
+    assert (service_name(old), old) in memory_keyring.entries
     other = FakeConnectWise(company="globex")
     with serve(other) as other_site:
         assert run(connect_args(other_site, company="globex"), PRIVATE, monkeypatch) == 0
-    assert (SERVICE, old) not in memory_keyring.entries
-    assert (SERVICE, connectwise_profile_key(other_site, "globex")) in memory_keyring.entries
+    assert (service_name(old), old) not in memory_keyring.entries
+    new = connectwise_profile_key(other_site, "globex")
+    assert (service_name(new), new) in memory_keyring.entries
     assert load_settings(settings_file()).settings.connectwise.company == "globex"
 
 

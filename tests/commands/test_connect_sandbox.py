@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from flowdesk.core.settings import load_settings
-from flowdesk.credentials import SERVICE, CredentialStore, connectwise_profile_key
+from flowdesk.credentials import CredentialStore, connectwise_profile_key
 from flowdesk.paths import AppPaths
 from flowdesk.sandbox.admin import SandboxAdmin
 
@@ -219,7 +219,7 @@ def test_a_wrong_key_exits_1_with_one_line_and_saves_nothing(
     )
     assert run.err.rstrip().endswith("Nothing was saved.")
     assert not AppPaths.from_env({"FLOWDESK_HOME": str(children.home)}).settings_file.exists()
-    assert real_keyring.get_password(SERVICE, connectwise_profile_key(cw["site"], cw["company"])) is None
+    assert CredentialStore(real_keyring).load_connectwise_keys(connectwise_profile_key(cw["site"], cw["company"])) is None
     assert sandbox.stop() == 0, sandbox.stderr
     secrets = [cw["private_key"], wrong, basic_token(cw, cw["private_key"]), basic_token(cw, wrong)]
     assert_nowhere(secrets, sandbox, children)

@@ -20,10 +20,10 @@ import pytest
 from flowdesk.cli import main
 from flowdesk.core.settings import load_settings
 from flowdesk.credentials import (
-    SERVICE,
     CredentialStore,
     resolutionflow_access_key,
     resolutionflow_account_key,
+    service_name,
 )
 from flowdesk.paths import AppPaths
 from flowdesk.sandbox import Sandbox
@@ -222,7 +222,7 @@ def test_a_wrong_password_saves_nothing(sandbox: Sandbox, secret_service, rf_key
 def test_signin_stores_the_refresh_token_and_settings(sandbox: Sandbox, monkeypatch, capsys, memory_keyring) -> None:
     info = sandbox.info.resolutionflow
     assert run(signin_args(sandbox), monkeypatch, info.password) == 0
-    assert (SERVICE, account(sandbox)) in memory_keyring.entries
+    assert (service_name(account(sandbox)), account(sandbox)) in memory_keyring.entries
     assert (settings().url, settings().email, settings().ca_file) == (info.url, info.email, None)
     assert info.password not in AppPaths.from_env().settings_file.read_text()
 
@@ -287,7 +287,7 @@ def test_refresh_failures_exit_1_with_what_to_do(
     err = capsys.readouterr().err
     assert err.startswith("flowdesk: " + words) and err.count("\n") == 1
     # a dead sign-in is removed (the next run says "not signed in"); a live one is kept
-    assert ((SERVICE, account(sandbox)) in memory_keyring.entries) is token_kept
+    assert ((service_name(account(sandbox)), account(sandbox)) in memory_keyring.entries) is token_kept
 
 
 def test_a_pasted_access_token_signs_in_until_it_expires(
@@ -300,14 +300,14 @@ def test_a_pasted_access_token_signs_in_until_it_expires(
     out = capsys.readouterr().out
     assert out.startswith(f"Signed in to ResolutionFlow at {info.url} as Dana Whitfield <{info.email}>.\nThe pasted access token works until ")
     entry = resolutionflow_access_key(info.url, info.email)
-    assert memory_keyring.entries[(SERVICE, entry)] == token and settings().email == info.email
+    assert memory_keyring.entries[(service_name(entry), entry)] == token and settings().email == info.email
     assert run(["sessions", "refresh"], monkeypatch) == 0
     assert f"{SEEDED} new" in capsys.readouterr().out
     sandbox_admin.config(resolutionflow={"expire_access_tokens": True})
     sandbox_admin.add_sessions(generated(1, updated="2030-01-01T00:00:00Z"))
     assert run(["sessions", "refresh"], monkeypatch) == 1
     assert capsys.readouterr().err.startswith("flowdesk: The ResolutionFlow access token you pasted has expired")
-    assert (SERVICE, entry) not in memory_keyring.entries
+    assert (service_name(entry), entry) not in memory_keyring.entries
 
 
 def test_a_pasted_token_that_does_not_work_saves_nothing(sandbox: Sandbox, monkeypatch, capsys, memory_keyring) -> None:
