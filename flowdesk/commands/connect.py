@@ -11,7 +11,15 @@ import contextlib
 import sys
 from pathlib import Path
 
-from flowdesk.commands.base import EXIT_OK, CommandError, Context, bad_input, print_json, utf8_stdout
+from flowdesk.commands.base import (
+    EXIT_OK,
+    CommandError,
+    Context,
+    bad_input,
+    print_json,
+    read_stdin_text,
+    utf8_stdout,
+)
 
 NO_ACCOUNT = "No ConnectWise account yet: run `flowdesk connect …` or open Settings"
 
@@ -51,15 +59,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def _read_private_key() -> str:
     from flowdesk.logs import register_secret
 
-    stream = sys.stdin
-    if stream is None or stream.closed:
-        bad_input("no stdin to read the private key from")
-    if stream.isatty():
-        import getpass
-
-        data = getpass.getpass("ConnectWise private key: ")
-    else:
-        data = stream.read()
+    data = read_stdin_text("private key", "ConnectWise private key: ")
     key = data.strip()
     register_secret(key)
     if not key:

@@ -28,6 +28,7 @@ from flowdesk.commands.base import (
     Context,
     bad_input,
     print_json,
+    read_stdin_text,
     utf8_stdout,
 )
 
@@ -116,15 +117,7 @@ def _open_cache(ctx: Context):
 def _read_secret(what: str, *, one_word: bool) -> str:
     from flowdesk.logs import register_secret
 
-    stream = sys.stdin
-    if stream is None or stream.closed:
-        bad_input(f"no stdin to read the {what} from")
-    if stream.isatty():
-        import getpass
-
-        data = getpass.getpass(f"ResolutionFlow {what}: ")
-    else:
-        data = stream.read()
+    data = read_stdin_text(what, f"ResolutionFlow {what}: ")
     # a password may contain spaces: drop only the line ending a shell or echo adds
     value = data.strip() if one_word else data.rstrip("\r\n")
     register_secret(value)
@@ -139,7 +132,9 @@ def _read_secret(what: str, *, one_word: bool) -> str:
 
 
 def _when(dt: datetime | None) -> str:
-    return "-" if dt is None else dt.astimezone().strftime("%Y-%m-%d %H:%M")
+    from flowdesk.core.localtime import to_local
+
+    return "-" if dt is None else to_local(dt).isoformat(" ", "minutes")[:16]
 
 
 def _clip(text: str | None, width: int) -> str:

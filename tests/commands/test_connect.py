@@ -211,7 +211,7 @@ def test_connect_and_whoami_as_subprocesses_never_expose_the_private_key(site, s
     assert json.loads(who.stdout)["member"]["identifier"] == "dwhitfield"
     assert PRIVATE not in who.stdout and PRIVATE not in who.stderr
 
-    log = next(flowdesk_home.rglob("flowdesk.log")).read_text()
+    log = next(flowdesk_home.rglob("flowdesk-cli.log")).read_text()
     assert "/apis/3.0/system/myMembers/info -> 200" in log  # DEBUG request lines were written
     files = files_under(flowdesk_home)
     assert any(p.name == "settings.json" for p in files) and any(p.suffix == ".log" for p in files)

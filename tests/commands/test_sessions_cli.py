@@ -190,7 +190,7 @@ def test_signin_refresh_list_signout_as_subprocesses_never_expose_the_password(
     assert after.returncode == 1 and after.stderr.startswith("flowdesk: Not signed in to ResolutionFlow")
 
     secrets = [info.password, first_token, second_token]
-    log = next(flowdesk_home.rglob("flowdesk.log")).read_text()
+    log = next(flowdesk_home.rglob("flowdesk-cli.log")).read_text()
     assert "POST /api/v1/auth/refresh -> 200" in log and "GET /api/v1/ai-sessions -> 200" in log  # DEBUG lines written
     files = files_under(flowdesk_home)
     assert any(p.suffix == ".sqlite3" for p in files) and any(p.suffix == ".log" for p in files)

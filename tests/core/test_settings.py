@@ -121,4 +121,4 @@ def test_flowdesk_home_puts_everything_under_one_folder(tmp_path):
 def test_platformdirs_without_home():
     paths = AppPaths.from_env({})
     assert "FlowDesk" in str(paths.config_dir)
-    assert len({paths.settings_file, paths.database_file, paths.log_file}) == 3
+    assert len({paths.settings_file, paths.database_file, paths.log_file, paths.cli_log_file}) == 4

@@ -150,8 +150,8 @@ def test_the_private_key_is_in_no_file_and_no_output(sandbox_process, secret_ser
 
             files = [p for p in flowdesk_home.rglob("*") if p.is_file()]
             names = {p.name for p in files}
-            assert {"settings.json", "flowdesk.sqlite3", "flowdesk.sqlite3-wal", "flowdesk.log", "drain.lock"} <= names
-            assert any("POST" in line for line in (flowdesk_home / "logs" / "flowdesk.log").read_text().splitlines())
+            assert {"settings.json", "flowdesk.sqlite3", "flowdesk.sqlite3-wal", "flowdesk-cli.log", "drain.lock"} <= names
+            assert any("POST" in line for line in (flowdesk_home / "logs" / "flowdesk-cli.log").read_text().splitlines())
             for path in files:
                 data = path.read_bytes()
                 assert private.encode() not in data, path
