@@ -74,9 +74,9 @@ def test_import_reports_every_file_and_exits_by_what_could_be_imported(tmp_path:
     done = cli(["import", str(folder)], home=flowdesk_home)
     assert done.returncode == 1, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[:3] == [f"{folder}/{p.name}: 1 session (1 new, 0 updated, 0 unchanged)" for p in sample_files()[:3]]
+    assert lines[:3] == [f"{folder / p.name}: 1 session (1 new, 0 updated, 0 unchanged)" for p in sample_files()[:3]]
     assert lines[3:] == [
-        f"{folder}/zz-broken.json: steps: Input should be a valid list",
+        f"{folder / 'zz-broken.json'}: steps: Input should be a valid list",
         "Imported 3 sessions from 3 files (3 new, 0 updated); 1 file could not be imported.",
     ]
     again = cli(["import", "--json", *map(str, sample_files())], home=flowdesk_home)

@@ -28,6 +28,7 @@ from cryptography.x509.oid import NameOID
 from flowdesk.connectwise.bodies import TicketRef, note_body
 from flowdesk.connectwise.client import ConnectWiseClient
 from flowdesk.connectwise.errors import Ambiguous, Offline, ServerError
+from tests.conftest import wine_limit
 from tests.connectwise.fake import COMPANY, PRIVATE, PUBLIC, FakeConnectWise, serve
 
 SHORT = httpx.Timeout(5.0, read=0.5)
@@ -139,6 +140,7 @@ def test_a_server_that_closes_after_reading_the_request_is_ambiguous():
         assert server.api_calls == 1
 
 
+@wine_limit("a TCP reset (SO_LINGER 0) arrives as a clean end of stream, not ConnectionResetError")
 def test_a_server_that_resets_after_reading_the_request_is_ambiguous():
     with faulty("reset") as server, make(server.base) as c:
         with pytest.raises(Ambiguous, match="the connection was reset") as info:

@@ -155,7 +155,7 @@ def _run_unfrozen(env: dict[str, str]) -> tuple[subprocess.CompletedProcess[str]
     return done, json.loads(done.stdout)
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="DISPLAY/WAYLAND_DISPLAY are how Linux finds a display")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux: DISPLAY/WAYLAND_DISPLAY are how Linux finds a display")
 def test_without_a_display_it_reports_instead_of_aborting(flowdesk_home: Path):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     done, report = _run_unfrozen(env)

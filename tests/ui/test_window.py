@@ -20,7 +20,7 @@ from flowdesk.credentials import CredentialStore
 from flowdesk.paths import AppPaths
 from flowdesk.resolutionflow.importer import import_paths
 from flowdesk.services import Services
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, wine_limit
 
 pytestmark = pytest.mark.usefixtures("qapp")
 TICKET = 48211
@@ -345,6 +345,7 @@ def test_auto_push_queues_new_closed_sessions_and_announces_once(make_app, qtbot
     assert len([j for j in fd.services.outbox.list() if j.kind == "note"]) == len(expected) and len(infos) == 1
 
 
+@wine_limit("a named pipe's data is lost when the client closes before the server reads (QLocalSocket)")
 def test_a_second_launch_raises_the_first(qtbot, tmp_path):
     from flowdesk.ui.single_instance import InstanceServer, ask_running_instance_to_raise, server_name
 
