@@ -45,6 +45,8 @@ def _under_wine() -> bool:
 
 
 UNDER_WINE = _under_wine()
+# Popen.returncode after Popen.kill(): SIGKILL on POSIX, TerminateProcess(handle, 1) on Windows
+KILLED = 1 if WINDOWS else -9
 
 
 def wine_limit(reason: str) -> pytest.MarkDecorator:
