@@ -322,6 +322,21 @@ def test_placeholder_dates_in_sessions_list(monkeypatch):
     ).isoformat(" ", "minutes")[:16]
 
 
+def test_rendering_a_folder_says_it_is_a_folder_as_windows_refuses_it(tmp_path, monkeypatch, capsys):
+    """Windows opens a folder as a file with PermissionError (access denied), not IsADirectoryError."""
+    real_read_bytes = Path.read_bytes
+
+    def read_bytes(self):
+        if self.is_dir():
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    assert main(["render", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == f"flowdesk: {tmp_path}: is a folder, not a session file\n"
+    setup_logging(None)
+
+
 # ---------------------------------------------------------------- a Windows checkout keeps the exact bytes
 
 

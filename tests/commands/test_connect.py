@@ -16,9 +16,10 @@ import pytest
 
 from flowdesk.cli import main
 from flowdesk.core.settings import load_settings
-from flowdesk.credentials import CredentialStore, connectwise_profile_key, service_name
+from flowdesk.credentials import NO_KEYRING, CredentialStore, connectwise_profile_key, service_name
 from flowdesk.paths import AppPaths
 from tests.connectwise.fake import COMPANY, PRIVATE, PUBLIC, FakeConnectWise, default_security, serve
+from tests.plugins.keyring import REAL_BACKEND
 
 
 @pytest.fixture
@@ -126,10 +127,12 @@ def test_no_keyring_exits_1_and_saves_nothing(site, monkeypatch, capsys):
     keyring.set_keyring(fail.Keyring())
     assert run(connect_args(site), PRIVATE, monkeypatch) == 1
     err = capsys.readouterr().err
-    assert err == (
-        "flowdesk: No OS keyring is available: install and start GNOME Keyring or KWallet (Secret Service), then try "
-        "again. FlowDesk never stores keys in a plain file. Nothing was saved.\n"
-    )
+    assert err == f"flowdesk: {NO_KEYRING} Nothing was saved.\n"  # this platform's words
+    if sys.platform.startswith("linux"):
+        assert NO_KEYRING == (
+            "No OS keyring is available: install and start GNOME Keyring or KWallet (Secret Service), then try "
+            "again. FlowDesk never stores keys in a plain file."
+        )
     assert not settings_file().exists()
 
 
@@ -203,7 +206,7 @@ def test_connect_and_whoami_as_subprocesses_never_expose_the_private_key(site, s
     done = subprocess.run(argv, input=PRIVATE + "\n", env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "Signed in as Dana Whitfield (dwhitfield)" in done.stdout
-    assert "keyring.backends.SecretService.Keyring" in done.stdout
+    assert REAL_BACKEND in done.stdout
     assert PRIVATE not in done.stdout and PRIVATE not in done.stderr
 
     who = subprocess.run([sys.executable, "-m", "flowdesk", "whoami", "-v", "--json"], env=env, capture_output=True, text=True, timeout=120)

@@ -29,6 +29,7 @@ from flowdesk.paths import AppPaths
 from flowdesk.sandbox import Sandbox
 from flowdesk.sandbox.admin import SandboxAdmin
 from tests.conftest import sample_files
+from tests.plugins.keyring import REAL_BACKEND
 from tests.resolutionflow.conftest import SEEDED, detail_gets, generated
 
 
@@ -160,7 +161,7 @@ def test_signin_refresh_list_signout_as_subprocesses_never_expose_the_password(
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
         f"Signed in to ResolutionFlow at {info.url} as Dana Whitfield <{info.email}>.",
-        "The sign-in is kept in the OS keyring (keyring.backends.SecretService.Keyring). "
+        f"The sign-in is kept in the OS keyring ({REAL_BACKEND}). "
         "Run `flowdesk sessions refresh` to fetch your sessions.",
     ]
     first_token = store.load_refresh_token(key)

@@ -35,6 +35,8 @@ from keyring.backend import KeyringBackend
 from tests.conftest import WINDOWS, require
 
 SECRETS_BUS_NAME = "org.freedesktop.secrets"
+# the backend keyring picks in the subprocesses of the tests that use ``real_keyring``
+REAL_BACKEND = "keyring.backends.Windows.WinVaultKeyring" if WINDOWS else "keyring.backends.SecretService.Keyring"
 TEST_PASSWORD = "flowdesk-test-keyring"
 _ENV_KEYS = ("DBUS_SESSION_BUS_ADDRESS", "XDG_DATA_HOME", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME")
 

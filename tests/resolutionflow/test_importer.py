@@ -62,7 +62,7 @@ def test_a_mixed_folder_imports_the_good_files_and_reports_each_bad_one_exactly(
 
     report = import_paths([folder], cache)
     lines = [f.line() for f in report.files]
-    f = str(folder)
+    f = folder
     assert lines == [
         f"{f / 'a-single.json'}: 1 session (1 new, 0 updated, 0 unchanged)",
         f"{f / 'b-list.json'}: 2 sessions (2 new, 0 updated, 0 unchanged)",

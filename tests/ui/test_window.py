@@ -395,7 +395,7 @@ def test_keyring_trouble_shows_as_an_actionable_banner(make_app, qtbot, sandbox_
     from keyring.backends import fail
 
     fd = make_app()
-    fd.services.credentials = CredentialStore(backend=fail.Keyring())
+    fd.services.credentials = CredentialStore(backend=fail.Keyring(), platform="linux")  # Linux's words, checked below
     fd.controller.set_paused(True)
     _start(fd, qtbot)
     _select_without_ticket_lookup(fd, TICKET)
