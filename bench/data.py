@@ -96,7 +96,7 @@ def enqueue_notes(services: Any, n: int, site_key: str) -> list[Any]:
     from flowdesk.push.prepare import prepare_note
 
     tickets = service_tickets()
-    rows = services.cache.list(limit=n)
+    rows = services.cache.rows(limit=n)
     jobs = []
     for i, row in enumerate(_cycle(rows, n)):
         session = services.cache.get(row.id)

@@ -3,7 +3,7 @@
 Run as a script (``python bench/floor_window.py ROWS``), not as ``-m bench...``, so that it imports nothing
 but PySide6. It shows the same amount of table as FlowDesk's first screen (ROWS rows of 7 text columns in
 a 1280x800 window) and reports the end of its first paint exactly like FlowDesk's hook
-(``FLOWDESK_EXIT_AFTER_FIRST_PAINT`` in ``flowdesk/ui/app.py``): ``flowdesk-first-paint <time.monotonic()>``.
+(``FLOWDESK_EXIT_AFTER_FIRST_PAINT`` in ``flowdesk/ui/firstpaint.py``): ``flowdesk-first-paint <time.monotonic()>``.
 """
 
 import sys

@@ -4,7 +4,7 @@ Both are subprocesses started the same way (``sys.executable``, offscreen). The 
 before ``Popen`` to the ``time.monotonic()`` the child prints when its first paint pass has finished
 (CLOCK_MONOTONIC is one clock for every process on the machine). FlowDesk is started as the engineer
 starts it (``python -m flowdesk``, its own FLOWDESK_HOME with 1,000 sessions cached) with the
-``FLOWDESK_EXIT_AFTER_FIRST_PAINT`` hook of ``flowdesk/ui/app.py``. Runs alternate between the two; one
+``FLOWDESK_EXIT_AFTER_FIRST_PAINT`` hook of ``flowdesk/ui/firstpaint.py``. Runs alternate between the two; one
 warm-up run of each is not counted (it fills the OS file cache and writes the bytecode: see
 ``bench.common.PYCACHE``). A few runs without any bytecode are recorded too (``extra``), not judged.
 """

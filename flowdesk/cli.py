@@ -9,10 +9,13 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from flowdesk import __version__
 from flowdesk.commands import COMMAND_MODULES
 from flowdesk.commands.base import EXIT_FAILURE, WINDOWED_COMMAND, CommandError, Context, prepare_stdio
+from flowdesk.gui import run_gui
+from flowdesk.logs import get_logger, install_excepthook, setup_logging
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,8 +44,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx = Context(verbose=getattr(args, "verbose", False))
     command = getattr(args, "func", None) is not None or args.self_check
 
-    from flowdesk.logs import get_logger, install_excepthook, setup_logging
-
     install_excepthook()
     # the window and the commands log to files of their own: Windows cannot rotate a file another process holds
     log_file = ctx.paths.cli_log_file if command else ctx.paths.log_file
@@ -54,15 +55,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if windowed and command:
         get_logger("cli").warning(WINDOWED_COMMAND)
 
+    from flowdesk import network  # the proxy setting and its keyring entry, read when a client is built
+
+    network.use_settings(lambda: ctx.settings.proxy, _credential_store)
     try:
         if getattr(args, "func", None) is not None:
             return int(args.func(args, ctx) or 0)
         if args.self_check:
+            # lazy: ssl, sqlite3 and the resources, for --self-check only
             from flowdesk.selfcheck import run_self_check
 
             return run_self_check(ctx)
-        from flowdesk.gui import run_gui
-
         return run_gui(ctx, demo=args.demo)
     except CommandError as exc:
         print(f"flowdesk: {exc}", file=sys.stderr)
@@ -71,6 +74,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_FAILURE
+    finally:
+        network.use_settings(None)
+
+
+def _credential_store() -> Any:
+    from flowdesk.credentials import CredentialStore
+
+    return CredentialStore()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,4 +1,5 @@
-"""The engineer's secrets in the OS keyring: ConnectWise API keys and the ResolutionFlow refresh token.
+"""The engineer's secrets in the OS keyring: ConnectWise API keys, the ResolutionFlow refresh token, and
+the proxy password (``proxy:{user}@{host:port}``, :func:`proxy_password_key`).
 
 * one keyring entry per secret, each under its own service (Windows: target) name ``FlowDesk/{entry}``
   (:func:`service_name`) with the entry's name as the user name: one ConnectWise profile is
@@ -36,6 +37,7 @@ SERVICE = "FlowDesk"
 CONNECTWISE_PREFIX = "connectwise:"
 RESOLUTIONFLOW_PREFIX = "resolutionflow:"
 RESOLUTIONFLOW_ACCESS_PREFIX = "resolutionflow-access:"
+PROXY_PREFIX = "proxy:"
 
 WINDOWS_MAX_BLOB_BYTES = 2560  # CRED_MAX_CREDENTIAL_BLOB_SIZE (5 * 512); keyring writes UTF-16
 WINDOWS_MAX_CHARS = WINDOWS_MAX_BLOB_BYTES // 2
@@ -53,6 +55,7 @@ log = get_logger("credentials")
 def _keyring_module() -> Any:
     """``keyring``, imported on first use: it loads its backends' entry points (a tenth of a second), which
     the window does not need before its first paint — and every call is on a worker thread anyway."""
+    # lazy: see above
     import keyring
     import keyring.backend
     import keyring.errors
@@ -194,6 +197,7 @@ class ConnectWiseKeys:
 
 def connectwise_profile_key(site: str, company: str) -> str:
     """``connectwise:{company}@{host}`` (company lower-cased: ConnectWise company IDs ignore case)."""
+    # lazy: connectwise.site loads httpx, and this module loads before the window's first paint
     from flowdesk.connectwise.site import check_company, site_host
 
     return f"{CONNECTWISE_PREFIX}{check_company(company).lower()}@{site_host(site)}"
@@ -212,6 +216,19 @@ def resolutionflow_access_key(url: str, email: str) -> str:
     """``resolutionflow-access:{url}:{email}``: where a pasted access token (single sign-on) is kept while
     it lasts (minutes), apart from the refresh token of a password sign-in."""
     return RESOLUTIONFLOW_ACCESS_PREFIX + resolutionflow_account_key(url, email)[len(RESOLUTIONFLOW_PREFIX) :]
+
+
+def proxy_password_key(url: str, user: str) -> str:
+    """``proxy:{user}@{host:port}``: the password of the proxy user in the proxy setting."""
+    from urllib.parse import urlsplit
+
+    text = (url or "").strip()
+    parts = urlsplit(text if "://" in text else "http://" + text)
+    host = (parts.hostname or "").lower()
+    if not host or not (user or "").strip():
+        raise ValueError("a proxy password entry needs the proxy's address and a user name")
+    port = f":{parts.port}" if parts.port else ""
+    return f"{PROXY_PREFIX}{user.strip()}@{host}{port}"
 
 
 _DBUS_MODULES = ("jeepney", "secretstorage", "dbus")
@@ -446,6 +463,25 @@ class CredentialStore:
 
     def delete_access_token(self, entry: str) -> None:
         _check_name(entry, RESOLUTIONFLOW_ACCESS_PREFIX, "resolutionflow_access_key")
+        self._delete(entry)
+
+    # ---------------------------------------------------------------- the proxy (Settings › General)
+
+    def save_proxy_password(self, entry: str, password: str) -> None:
+        _check_name(entry, PROXY_PREFIX, "proxy_password_key")
+        if not password:
+            raise ValueError("an empty proxy password cannot be saved")
+        register_secret(password)
+        self._set(entry, password, "proxy password")
+
+    def load_proxy_password(self, entry: str) -> str | None:
+        _check_name(entry, PROXY_PREFIX, "proxy_password_key")
+        password = self._get(entry)
+        register_secret(password)
+        return password
+
+    def delete_proxy_password(self, entry: str) -> None:
+        _check_name(entry, PROXY_PREFIX, "proxy_password_key")
         self._delete(entry)
 
 

@@ -31,6 +31,7 @@ def run_gui(ctx: Context, *, demo: bool = False) -> int:
     if problem:
         print(f"flowdesk: {problem}", file=sys.stderr)
         return EXIT_FAILURE
+    # lazy: Qt must not load before the display check (without one it aborts the process)
     from flowdesk.ui.app import run
 
     return run(ctx, demo=demo)

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from platformdirs import PlatformDirs
+
 from flowdesk import APP_NAME
 
 HOME_ENV = "FLOWDESK_HOME"
@@ -31,8 +33,6 @@ class AppPaths:
         if home:
             root = Path(home).expanduser().resolve()
             return cls(root / "config", root / "data", root / "cache", root / "logs")
-        from platformdirs import PlatformDirs
-
         dirs = PlatformDirs(APP_NAME, appauthor=False)
         return cls(
             Path(dirs.user_config_dir),

@@ -25,8 +25,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import keyring
+
 from flowdesk import APP_ID, APP_NAME, __version__
 from flowdesk.commands.base import EXIT_FAILURE, EXIT_OK, Context, print_json
+from flowdesk.core.models import SessionFormatError, load_session_file
+from flowdesk.credentials import NO_KEYRING, CredentialStore
+from flowdesk.gui import display_problem
 from flowdesk.resources import resource_path, resources_dir
 
 ICON = ("icons", "flowdesk.svg")
@@ -41,8 +46,6 @@ def is_frozen() -> bool:
 # -- Qt ---------------------------------------------------------------------------------------------------
 def platform_problem(env: Mapping[str, str] | None = None, plat: str | None = None) -> str | None:
     """Why Qt's platform plugin cannot start here (it would abort the process), or None."""
-    from flowdesk.gui import display_problem
-
     env = os.environ if env is None else env
     plat = sys.platform if plat is None else plat
     problem = display_problem(env, plat)
@@ -61,6 +64,7 @@ def check_qt(report: dict[str, Any], problems: list[str]) -> None:
     no_display = platform_problem()
     qt: dict[str, Any] = {"requested": os.environ.get("QT_QPA_PLATFORM") or None}
     try:
+        # lazy, inside the try: PySide6 only inside flowdesk/ui, and a broken Qt is a finding, not a crash
         from flowdesk.ui import selfcheck_qt
     except Exception as exc:  # noqa: BLE001 - a broken Qt install is a finding, not a crash
         qt.update(version=None, platform=None, tray_available=None, error=f"{type(exc).__name__}: {exc}")
@@ -86,10 +90,6 @@ def check_qt(report: dict[str, Any], problems: list[str]) -> None:
 def keyring_facts() -> dict[str, Any]:
     """The backend keyring picked and whether it really stores secrets: not ``fail``/``null`` and with a
     priority of at least 1 (keyring's own threshold for a recommended backend)."""
-    import keyring
-
-    from flowdesk.credentials import CredentialStore
-
     name = CredentialStore().backend_name()
     try:
         backend = keyring.get_keyring()
@@ -103,8 +103,6 @@ def keyring_facts() -> dict[str, Any]:
 
 # -- resources --------------------------------------------------------------------------------------------
 def check_samples(problems: list[str]) -> dict[str, Any]:
-    from flowdesk.core.models import SessionFormatError, load_session_file
-
     folder = resource_path("samples")
     facts: dict[str, Any] = {"dir": str(folder), "count": 0, "parsed": None, "ok": False}
     if not folder.is_dir():
@@ -159,10 +157,18 @@ def check_icon(icon: dict[str, Any], problems: list[str]) -> dict[str, Any]:
 
 # -- TLS and SQLite ---------------------------------------------------------------------------------------
 def tls_facts(problems: list[str]) -> dict[str, Any]:
-    """The trust store FlowDesk's HTTPS clients use (``ssl.create_default_context()``): a bundle built on
-    one distribution carries that distribution's OpenSSL, which looks for certificates where it expects."""
+    """The trust store FlowDesk's HTTPS clients use: the OS's, through ``truststore`` (Keychain, Windows
+    store; on Linux OpenSSL's default paths, counted here). A bundle built on one distribution carries that
+    distribution's OpenSSL, which looks for certificates where it expects."""
+    import truststore
+
     paths = ssl.get_default_verify_paths()
-    facts: dict[str, Any] = {"openssl": ssl.OPENSSL_VERSION, "cafile": paths.cafile, "capath": paths.capath}
+    facts: dict[str, Any] = {
+        "openssl": ssl.OPENSSL_VERSION,
+        "cafile": paths.cafile,
+        "capath": paths.capath,
+        "truststore": truststore.__version__,
+    }
     try:
         ctx = ssl.create_default_context()
     except (ssl.SSLError, OSError) as exc:
@@ -224,8 +230,6 @@ def collect(ctx: Context) -> dict[str, Any]:
     check_qt(report, problems)
     report["keyring"] = keyring_facts()
     if not report["keyring"]["real"]:
-        from flowdesk.credentials import NO_KEYRING
-
         problems.append(f"keyring: {report['keyring']['backend']} is not a real keyring. {NO_KEYRING}")
     report["paths"] = ctx.paths.as_dict()
     icon = check_icon(report.pop("_icon"), problems)

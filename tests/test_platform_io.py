@@ -195,7 +195,7 @@ def test_no_stdin_at_all(monkeypatch):
 
 @pytest.mark.usefixtures("restore_logging")
 def test_the_window_and_the_commands_log_to_files_of_their_own(monkeypatch, flowdesk_home, capsys):
-    import flowdesk.gui
+    import flowdesk.cli
     import flowdesk.selfcheck
 
     def fake(what: str):
@@ -205,7 +205,7 @@ def test_the_window_and_the_commands_log_to_files_of_their_own(monkeypatch, flow
 
         return run
 
-    monkeypatch.setattr(flowdesk.gui, "run_gui", fake("the window"))
+    monkeypatch.setattr(flowdesk.cli, "run_gui", fake("the window"))
     monkeypatch.setattr(flowdesk.selfcheck, "run_self_check", fake("a command"))
     assert main([]) == 0
     assert main(["--self-check"]) == 0

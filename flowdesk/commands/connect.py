@@ -7,7 +7,6 @@ where other users could read it in the process list and the shell would keep it 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 from pathlib import Path
 
@@ -20,6 +19,9 @@ from flowdesk.commands.base import (
     read_stdin_text,
     utf8_stdout,
 )
+from flowdesk.core.settings import ConnectWiseProfile, save_settings
+from flowdesk.credentials import CredentialError, CredentialStore, connectwise_profile_key
+from flowdesk.logs import register_secret
 
 NO_ACCOUNT = "No ConnectWise account yet: run `flowdesk connect …` or open Settings"
 
@@ -57,8 +59,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def _read_private_key() -> str:
-    from flowdesk.logs import register_secret
-
     data = read_stdin_text("private key", "ConnectWise private key: ")
     key = data.strip()
     register_secret(key)
@@ -75,11 +75,10 @@ def _nothing_saved(exc: Exception) -> str:
 
 
 def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:
+    # lazy: httpx, which not every command needs; cli imports every command module, the window too
     from flowdesk.connectwise.client import ConnectWiseClient
     from flowdesk.connectwise.errors import ConnectWiseError
     from flowdesk.connectwise.site import SiteConfigError, check_company, site_host
-    from flowdesk.core.settings import ConnectWiseProfile, save_settings
-    from flowdesk.credentials import CredentialError, CredentialStore, connectwise_profile_key
 
     if not args.private_key_stdin:
         bad_input("give the private key on stdin with --private-key-stdin (FlowDesk never takes it on the command line)")
@@ -100,8 +99,16 @@ def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:
         ca_file = str(path)
     private_key = _read_private_key()
 
+    from flowdesk.network import ProxySettingError, current_proxy
+
     try:
-        client = ConnectWiseClient(site, company, public_key, private_key, client_id=args.client_id, ca_file=ca_file)
+        proxy = current_proxy()  # the proxy setting, or HTTPS_PROXY / NO_PROXY
+    except (ProxySettingError, CredentialError) as exc:
+        raise CommandError(_nothing_saved(exc)) from None
+    try:
+        client = ConnectWiseClient(
+            site, company, public_key, private_key, client_id=args.client_id, ca_file=ca_file, proxy=proxy
+        )
     except SiteConfigError as exc:
         bad_input(str(exc))
     with client:
@@ -139,10 +146,12 @@ def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:
     try:
         save_settings(settings, ctx.paths.settings_file)
     except OSError as exc:
-        if profile_key != previous_key:
-            with contextlib.suppress(CredentialError):
-                store.delete_connectwise_keys(profile_key)
-        raise CommandError(f"cannot write the settings ({exc.strerror or exc}); the account was not saved") from None
+        # The keys stay in the keyring: deleting them now could fail as well, and a second run (after the
+        # antivirus or whatever held the file lets go) saves the same keys again.
+        raise CommandError(
+            f"the keys are in the OS keyring, but the settings file {ctx.paths.settings_file} could not be written "
+            f"({exc.strerror or exc}): run the same command again"
+        ) from None
 
     if previous_key and previous_key != profile_key:
         try:
@@ -157,9 +166,9 @@ def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_whoami(args: argparse.Namespace, ctx: Context) -> int:
+    # lazy: httpx, which not every command needs; cli imports every command module, the window too
     from flowdesk.connectwise.account import AccountError, open_client
     from flowdesk.connectwise.errors import ConnectWiseError
-    from flowdesk.credentials import CredentialStore
 
     profile = ctx.settings.connectwise
     if not profile.configured:

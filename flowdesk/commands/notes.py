@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 from flowdesk.commands.base import EXIT_OK, CommandError, Context, bad_input, write_exact
+from flowdesk.core.models import SessionFormatError, load_session_file
+from flowdesk.core.render import render_note
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -41,9 +43,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_render(args: argparse.Namespace, ctx: Context) -> int:
-    from flowdesk.core.models import SessionFormatError, load_session_file
+    # lazy: redact compiles its patterns at import; cli imports every command module, the window too
     from flowdesk.core.redact import RedactionError, redact
-    from flowdesk.core.render import render_note
 
     try:
         session = load_session_file(args.file)
@@ -62,6 +63,7 @@ def cmd_render(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_redact(args: argparse.Namespace, ctx: Context) -> int:
+    # lazy: redact compiles its patterns at import; cli imports every command module, the window too
     from flowdesk.core.redact import RedactionError, redact
 
     stream = sys.stdin

@@ -12,8 +12,7 @@ import contextlib
 import signal
 import sys
 import threading
-from collections.abc import Iterator
-from datetime import datetime, tzinfo
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +26,12 @@ from flowdesk.commands.base import (
     print_json,
     utf8_stdout,
 )
+from flowdesk.connectwise.bodies import TicketRef
+from flowdesk.core import present
+from flowdesk.core.models import SessionFormatError, load_session_file
+from flowdesk.credentials import CredentialStore
+from flowdesk.push.lock import DrainLock, DrainLockBusy
+from flowdesk.push.prepare import PushRefused, prepare_note
 
 if TYPE_CHECKING:
     from flowdesk.connectwise.client import ConnectWiseClient
@@ -89,7 +94,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--max-seconds",
         type=float,
         metavar="N",
-        help="with --until-empty: wait for a push that becomes due within N seconds of the start, never later",
+        help="end within N seconds (a push still waiting for ConnectWise's answer then is checked on its ticket at "
+        "the next drain); with --until-empty, wait only for pushes that become due within N seconds of the start",
     )
     dr.add_argument("--json", action="store_true", help="print the result as one JSON object")
     dr.set_defaults(func=cmd_drain)
@@ -98,6 +104,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 # -- shared -------------------------------------------------------------------------------------------
 @contextlib.contextmanager
 def _outbox(ctx: Context) -> Iterator[Outbox]:
+    # lazy: sqlite3 and the store, which not every command needs; cli imports every command module, the window too
     from flowdesk.store import Database, Outbox, StoreError
 
     try:
@@ -111,6 +118,7 @@ def _outbox(ctx: Context) -> Iterator[Outbox]:
 
 
 def _profile_key(profile: ConnectWiseProfile) -> str:
+    # lazy: httpx, which not every command needs; cli imports every command module, the window too
     from flowdesk.connectwise.account import AccountError, profile_key
 
     try:
@@ -121,13 +129,12 @@ def _profile_key(profile: ConnectWiseProfile) -> str:
 
 def _client(profile: ConnectWiseProfile, key: str, *, timeout: Any = None) -> ConnectWiseClient:
     """A client for the saved account, or :class:`ClientUnavailable` saying what to do."""
+    # lazy: httpx, which not every command needs; cli imports every command module, the window too
     import httpx
 
     from flowdesk.push.runtime import open_connection
 
     t = httpx.Timeout(timeout[1], connect=timeout[0]) if timeout else None
-    from flowdesk.credentials import CredentialStore
-
     return open_connection(key, profile, CredentialStore(), timeout=t).client
 
 
@@ -156,11 +163,9 @@ def _read_text_file(path: Path) -> str:
 
 
 def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
-    from flowdesk.connectwise.bodies import TicketRef
-    from flowdesk.core.models import SessionFormatError, load_session_file
+    # lazy: redact's patterns and the store, which not every command needs; cli imports every command module, the window too
     from flowdesk.core.redact import RedactionError
     from flowdesk.push.enqueue import enqueue_push
-    from flowdesk.push.prepare import PushRefused, prepare_note
     from flowdesk.store import DuplicatePush
 
     try:
@@ -226,6 +231,7 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
 def _look_up_ticket(profile: ConnectWiseProfile, key: str, ticket_id: int) -> tuple[str, bool, bool]:
     """``(ticket kind, send timeEnd, time entries allowed)`` from ConnectWise when it answers; else a
     service ticket (the drainer corrects the kind on a 404) and the saved profile's start/end rule."""
+    # lazy: httpx and the drainer, which not every command needs; cli imports every command module, the window too
     from flowdesk.connectwise.errors import ConnectWiseError, NotFound
     from flowdesk.push.drainer import ClientUnavailable
 
@@ -250,26 +256,6 @@ def _look_up_ticket(profile: ConnectWiseProfile, key: str, ticket_id: int) -> tu
 
 
 # -- queue list / retry / cancel ------------------------------------------------------------------------
-def _when(when: datetime | None, now: datetime, tz: tzinfo | None) -> str:
-    from flowdesk.core.policy import format_clock
-
-    if when is None:
-        return "—"
-    if when <= now:
-        return "now"
-    return format_clock(when, now.astimezone(tz), tz)
-
-
-def _state_words(job: PushJob, now: datetime, tz: tzinfo | None, waiting_for_note: bool = False) -> str:
-    from flowdesk.core.policy import JobState
-
-    if job.state == JobState.RETRY_WAIT and job.next_attempt_at is not None:
-        return f"Retrying at {_when(job.next_attempt_at, now, tz)}"
-    if waiting_for_note and job.state in (JobState.PENDING, JobState.RETRY_WAIT):
-        return "Waiting for its note"
-    return job.state.label
-
-
 def _short(text: str | None, width: int = 70) -> str:
     if not text:
         return ""
@@ -278,17 +264,17 @@ def _short(text: str | None, width: int = 70) -> str:
 
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
+    # lazy: sqlite3 and the store, which not every command needs; cli imports every command module, the window too
     from flowdesk.store.db import format_time, utcnow
 
     utf8_stdout()
     with _outbox(ctx) as outbox:
-        jobs = outbox.list()
+        jobs = outbox.jobs()
         paused = outbox.paused_reason()
         counts = outbox.counts()
-    now = utcnow()
-    tz = datetime.now().astimezone().tzinfo
-    state_of = {j.id: j.state for j in jobs}
-    blocked = {j.id for j in jobs if j.parent_id is not None and state_of.get(j.parent_id) != "sent"}
+    now, tz = utcnow(), present.LOCAL
+    state_of: dict[int | None, str] = {j.id: j.state for j in jobs}
+    blocked = {j.id for j in jobs if present.waits_for_note(j, state_of.get(j.parent_id))}
     if args.json:
         print_json(
             {
@@ -297,7 +283,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
                 "jobs": [
                     {
                         **_job_json(j),
-                        "state_words": _state_words(j, now, tz, j.id in blocked),
+                        "state_words": present.state_text(j, now, tz, waiting_for_note=j.id in blocked),
                         "session_id": j.session_id,
                         "parent_id": j.parent_id,
                         "attempts": j.attempts,
@@ -314,32 +300,27 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
         )
         return EXIT_OK
     if paused:
-        print(f"Sending is paused: {paused}")
+        print(present.paused_line(paused))
     if not jobs:
-        print("The queue is empty.")
+        print(present.QUEUE_EMPTY)
         return EXIT_OK
     rows = [("ID", "KIND", "TICKET", "STATE", "TRIES", "NEXT ATTEMPT", "LAST ERROR")]
     for j in jobs:
         ticket = f"#{j.ticket_id}" + (" (project)" if j.ticket_kind == "project" else "")
-        kind = "note" if j.kind == "note" else "time entry"
         if j.state in ("sent", "cancelled", "failed") or j.id in blocked:
             due = ""
         else:
-            due = _when(j.next_attempt_at, now, tz)
-        words = _state_words(j, now, tz, j.id in blocked)
-        rows.append((str(j.id), kind, ticket, words, str(j.attempts), due, _short(j.last_error)))
+            due = present.format_when(j.next_attempt_at, now, tz)
+        words = present.state_text(j, now, tz, waiting_for_note=j.id in blocked)
+        rows.append((str(j.id), present.thing(j.kind), ticket, words, str(j.attempts), due, _short(j.last_error)))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1])
     return EXIT_OK
 
 
-def _describe(job: PushJob) -> str:
-    kind = "note" if job.kind == "note" else "time entry"
-    return f"push {job.id} ({kind} for ticket #{job.ticket_id})"
-
-
 def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
+    # lazy: sqlite3 and the store, which not every command needs; cli imports every command module, the window too
     from flowdesk.store import ActionRefused, JobNotFound
 
     utf8_stdout()
@@ -350,10 +331,7 @@ def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
             print(f"Sending resumed (it was paused: {paused})")
         if args.failed:
             jobs = outbox.retry_all_failed()
-            if jobs:
-                print(f"{len(jobs)} failed push(es) will be sent at the next drain: " + ", ".join(str(j.id) for j in jobs) + ".")
-            else:
-                print("No failed pushes.")
+            print(present.retried_failed(len(jobs), job_ids=[j.id for j in jobs]))
             return EXIT_OK
         try:
             job = outbox.retry(args.id)
@@ -361,12 +339,12 @@ def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
             raise CommandError(str(exc), EXIT_BAD_INPUT) from None
         except ActionRefused as exc:
             raise CommandError(str(exc)) from None
-    what = "checked first (it may already be on the ticket)" if job.state == "unknown" else "sent at the next drain"
-    print(f"{_describe(job).capitalize()} will be {what}.")
+    print(present.retried(job))
     return EXIT_OK
 
 
 def cmd_cancel(args: argparse.Namespace, ctx: Context) -> int:
+    # lazy: sqlite3 and the store, which not every command needs; cli imports every command module, the window too
     from flowdesk.store import ActionRefused, JobNotFound
 
     utf8_stdout()
@@ -380,15 +358,14 @@ def cmd_cancel(args: argparse.Namespace, ctx: Context) -> int:
     if not changed:
         print(f"Push {args.id} was already cancelled.")
     for job in changed:
-        print(f"Cancelled {_describe(job)}." + (f" {job.last_error}" if job.last_error else ""))
+        print(present.cancelled(job))
     return EXIT_OK
 
 
 # -- queue drain ----------------------------------------------------------------------------------------
 def cmd_drain(args: argparse.Namespace, ctx: Context) -> int:
-    from flowdesk.credentials import CredentialStore
+    # lazy: httpx, the drainer and the store, which not every command needs; cli imports every command module, the window too
     from flowdesk.push.drainer import ClientUnavailable, Connection, Drainer, drain_until
-    from flowdesk.push.lock import DrainLock, DrainLockBusy
     from flowdesk.push.runtime import open_connection
     from flowdesk.store import StoreError
 
@@ -431,17 +408,57 @@ def cmd_drain(args: argparse.Namespace, ctx: Context) -> int:
     return EXIT_OK if report.ok else EXIT_FAILURE
 
 
-def _stop_on_signals(stop: threading.Event):
-    """SIGINT / SIGTERM: finish (and store) the job being sent, then stop."""
+def _stop_on_signals(stop: threading.Event) -> Callable[[], None]:
+    """SIGINT / SIGTERM (and Windows' Ctrl+Break, SIGBREAK): send nothing new, give the requests out a short
+    grace (their answers are stored), then stop; a push still without an answer stays ``sending`` and is
+    checked on its ticket next time. The drain waits with timeouts, so the handler's event is seen within a
+    fraction of a second."""
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
     sigs = [signal.SIGINT, signal.SIGTERM]
+    if hasattr(signal, "SIGBREAK"):  # Windows: no SIGTERM from outside; Ctrl+Break is its stand-in
+        sigs.append(signal.SIGBREAK)
     previous = {}
     for sig in sigs:
         previous[sig] = signal.signal(sig, lambda signum, frame: stop.set())
+    unhook = _stop_on_console_close(stop)
 
     def restore() -> None:
+        unhook()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
     return restore
+
+
+CONSOLE_GONE = (2, 5, 6)  # CTRL_CLOSE_EVENT, CTRL_LOGOFF_EVENT, CTRL_SHUTDOWN_EVENT
+CONSOLE_CLOSE_WAIT = 4.5  # Windows ends the process 5 s after a console close whatever the handler does
+
+
+def _stop_on_console_close(stop: threading.Event) -> Callable[[], None]:
+    """Windows: closing the console window, logging off or shutting down end the process as soon as a console
+    handler returns (the C runtime's SIGBREAK handler returns at once). This handler, called first, stops
+    the drain and holds the process until the drain has stored its answers and closed the queue."""
+    if sys.platform != "win32":
+        return lambda: None
+    import ctypes
+
+    finished = threading.Event()
+
+    @ctypes.WINFUNCTYPE(ctypes.c_int, ctypes.c_uint)
+    def handler(event: int) -> int:  # runs on a thread Windows creates for it
+        if event not in CONSOLE_GONE:
+            return 0  # Ctrl+C, Ctrl+Break: the signal handlers above
+        stop.set()
+        finished.wait(CONSOLE_CLOSE_WAIT)
+        return 1
+
+    kernel32 = ctypes.windll.kernel32
+    if not kernel32.SetConsoleCtrlHandler(handler, 1):
+        return lambda: None
+
+    def unhook() -> None:
+        finished.set()
+        kernel32.SetConsoleCtrlHandler(handler, 0)
+
+    return unhook

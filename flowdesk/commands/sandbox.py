@@ -27,6 +27,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_sandbox(args: argparse.Namespace, ctx: Context) -> int:
+    # lazy: the sandbox (cryptography, the HTTP server) for this command only; cli imports every command module, the window too
     from flowdesk.sandbox import Sandbox
 
     if args.latency_ms < 0:

@@ -31,6 +31,9 @@ from flowdesk.commands.base import (
     read_stdin_text,
     utf8_stdout,
 )
+from flowdesk.core.settings import save_settings
+from flowdesk.credentials import CredentialError, CredentialStore
+from flowdesk.logs import register_secret
 
 DEFAULT_LIST_LIMIT = 50
 NOT_SIGNED_IN = (
@@ -105,6 +108,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def _open_cache(ctx: Context):
+    # lazy: sqlite3 and the store, which not every command needs; cli imports every command module, the window too
     from flowdesk.store import Database, SessionCache, StoreError
 
     try:
@@ -115,8 +119,6 @@ def _open_cache(ctx: Context):
 
 
 def _read_secret(what: str, *, one_word: bool) -> str:
-    from flowdesk.logs import register_secret
-
     data = read_stdin_text(what, f"ResolutionFlow {what}: ")
     # a password may contain spaces: drop only the line ending a shell or echo adds
     value = data.strip() if one_word else data.rstrip("\r\n")
@@ -146,6 +148,7 @@ def _clip(text: str | None, width: int) -> str:
 
 
 def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
+    # lazy: the importer loads the store; cli imports every command module, the window too
     from flowdesk.resolutionflow.importer import import_paths
 
     db, cache = _open_cache(ctx)
@@ -196,7 +199,7 @@ def cmd_sessions_list(args: argparse.Namespace, ctx: Context) -> int:
     statuses = [s.strip() for s in args.status or [] if s.strip()] or None
     db, cache = _open_cache(ctx)
     try:
-        rows = cache.list(status=statuses, limit=args.limit or None)
+        rows = cache.rows(status=statuses, limit=args.limit or None)
         total = None
         if args.limit and len(rows) == args.limit:
             total = sum(cache.count(status=s) for s in statuses) if statuses else cache.count()
@@ -225,7 +228,7 @@ def cmd_sessions_list(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_sessions_refresh(args: argparse.Namespace, ctx: Context) -> int:
-    from flowdesk.credentials import CredentialError, CredentialStore
+    # lazy: httpx and the store, which not every command needs; cli imports every command module, the window too
     from flowdesk.resolutionflow.account import NotSignedIn, refresh
     from flowdesk.resolutionflow.errors import ResolutionFlowConfigError, ResolutionFlowError
 
@@ -252,8 +255,7 @@ def cmd_sessions_refresh(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_signin(args: argparse.Namespace, ctx: Context) -> int:
-    from flowdesk.core.settings import save_settings
-    from flowdesk.credentials import CredentialStore
+    # lazy: httpx, which not every command needs; cli imports every command module, the window too
     from flowdesk.resolutionflow.account import SignInFailed, forget_previous, sign_in, undo_sign_in
     from flowdesk.resolutionflow.client import normalise_base_url
     from flowdesk.resolutionflow.errors import ResolutionFlowConfigError
@@ -312,7 +314,7 @@ def cmd_signin(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_signout(args: argparse.Namespace, ctx: Context) -> int:
-    from flowdesk.credentials import CredentialError, CredentialStore
+    # lazy: httpx, which not every command needs; cli imports every command module, the window too
     from flowdesk.resolutionflow.account import sign_out
 
     profile = ctx.settings.resolutionflow

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import contextlib
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import httpx
 
 from flowdesk.connectwise.client import ConnectWiseClient
-from flowdesk.connectwise.site import SiteConfigError, site_host
+from flowdesk.connectwise.site import SiteConfigError, check_company, normalise_site, site_host
 from flowdesk.core.settings import ConnectWiseProfile
 from flowdesk.credentials import CredentialError, CredentialStore, connectwise_profile_key
+from flowdesk.http.proxy import ProxyConfig
+from flowdesk.network import ProxySettingError, current_proxy
 
 NO_ACCOUNT = "No ConnectWise account yet: open Settings (or run `flowdesk connect …`) and enter your API keys."
 
@@ -33,9 +36,24 @@ def profile_key(profile: ConnectWiseProfile) -> str:
         raise AccountError(f"The saved ConnectWise account is unusable ({exc}): enter it again in Settings.") from None
 
 
+def _proxy(proxy: ProxyConfig | None) -> ProxyConfig:
+    """The given proxy, else the application's (which may read the keyring)."""
+    if proxy is not None:
+        return proxy
+    try:
+        return current_proxy()
+    except (ProxySettingError, CredentialError) as exc:
+        raise AccountError(str(exc)) from None
+
+
 def open_client(
-    profile: ConnectWiseProfile, credentials: CredentialStore, *, timeout: httpx.Timeout | None = None
+    profile: ConnectWiseProfile,
+    credentials: CredentialStore,
+    *,
+    timeout: httpx.Timeout | None = None,
+    proxy: ProxyConfig | None = None,
 ) -> ConnectWiseClient:
+    """A client for the saved account, through ``proxy`` (default: the application's proxy)."""
     key = profile_key(profile)
     try:
         keys = credentials.load_connectwise_keys(key)
@@ -55,6 +73,7 @@ def open_client(
             client_id=profile.client_id,
             ca_file=profile.ca_file,
             timeout=timeout,
+            proxy=_proxy(proxy),
         )
     except SiteConfigError as exc:
         raise AccountError(f"The saved ConnectWise account is unusable ({exc}): enter it again in Settings.") from None
@@ -62,10 +81,6 @@ def open_client(
 
 def ticket_url(profile: ConnectWiseProfile, ticket_id: int, kind: str = "service") -> str:
     """The ticket in ConnectWise's web UI (its documented URL entry point), for "Open ticket"."""
-    from urllib.parse import quote, urlsplit
-
-    from flowdesk.connectwise.site import normalise_site
-
     base = normalise_site(profile.site)
     parts = urlsplit(base)
     host = parts.netloc
@@ -116,11 +131,11 @@ def _keys_for(inp: AccountInput, saved: ConnectWiseProfile, credentials: Credent
     raise AccountError("Enter both the public and the private key (from My Account → API Keys in ConnectWise).")
 
 
-def test_account(inp: AccountInput, saved: ConnectWiseProfile, credentials: CredentialStore) -> Any:
+def test_account(
+    inp: AccountInput, saved: ConnectWiseProfile, credentials: CredentialStore, *, proxy: ProxyConfig | None = None
+) -> Any:
     """Sign in with what was typed and report who that is and what they may do. Network and keyring:
     worker threads only."""
-    from flowdesk.connectwise.site import check_company
-
     if not inp.site:
         raise AccountError("Enter your ConnectWise site (for example na.myconnectwise.net or your login URL).")
     try:
@@ -129,17 +144,21 @@ def test_account(inp: AccountInput, saved: ConnectWiseProfile, credentials: Cred
         raise AccountError(str(exc)) from None
     public, private = _keys_for(inp, saved, credentials)
     try:
-        client = ConnectWiseClient(inp.site, inp.company, public, private, client_id=inp.client_id, ca_file=inp.ca_file)
+        client = ConnectWiseClient(
+            inp.site, inp.company, public, private, client_id=inp.client_id, ca_file=inp.ca_file, proxy=_proxy(proxy)
+        )
     except SiteConfigError as exc:
         raise AccountError(str(exc)) from None
     with client:
         return client.test_connection()
 
 
-def save_account(inp: AccountInput, saved: ConnectWiseProfile, credentials: CredentialStore) -> ConnectWiseProfile:
+def save_account(
+    inp: AccountInput, saved: ConnectWiseProfile, credentials: CredentialStore, *, proxy: ProxyConfig | None = None
+) -> ConnectWiseProfile:
     """Test the account, then put its keys in the keyring; returns the profile to save in the settings.
     Nothing is stored when the test fails. The replaced account's keys do not linger."""
-    report = test_account(inp, saved, credentials)
+    report = test_account(inp, saved, credentials, proxy=proxy)
     public, private = _keys_for(inp, saved, credentials)
     key = connectwise_profile_key(inp.site, inp.company)
     try:

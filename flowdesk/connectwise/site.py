@@ -9,85 +9,26 @@ URL (scheme + host[:port]); the API host and codebase then come from ConnectWise
 
 from __future__ import annotations
 
-import ipaddress
 import re
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
-from flowdesk.http_common import is_loopback
+from flowdesk.http.urls import AddressWords, is_loopback, split_address
 
 
 class SiteConfigError(ValueError):
     """The ConnectWise address, company or CA file cannot be used as given (a settings problem)."""
 
 
-_DEFAULT_PORTS = {"https": 443, "http": 80}
-_HOST_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _CODEBASE = re.compile(r"^[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*$")
 DEFAULT_CODEBASE = "v4_6_release/"  # on-premise servers, and the fallback when companyinfo has none
-
-
-def _check_host(host: str, typed: str) -> str:
-    host = host.lower().rstrip(".")
-    if not host:
-        raise SiteConfigError(f"{typed!r} has no host name: enter your ConnectWise address, e.g. na.myconnectwise.net")
-    if host.startswith("[") and host.endswith("]"):
-        try:
-            ipaddress.IPv6Address(host[1:-1])
-        except ValueError:
-            raise SiteConfigError(f"{typed!r} is not a valid address") from None
-        return host
-    try:
-        ipaddress.IPv4Address(host)
-        return host
-    except ValueError:
-        pass
-    try:
-        ascii_host = host.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise SiteConfigError(f"{typed!r} is not a valid host name") from None
-    if len(ascii_host) > 253 or not all(_HOST_LABEL.match(label) for label in ascii_host.split(".")):
-        raise SiteConfigError(f"{typed!r} is not a valid host name")
-    return ascii_host
+_WORDS = AddressWords("ConnectWise", "enter your ConnectWise address, e.g. na.myconnectwise.net", SiteConfigError)
 
 
 def split_site(site: str) -> tuple[str, str, int | None]:
     """``(scheme, host, port)`` of what the engineer typed; port None when it is the scheme's default."""
-    typed = site
-    site = (site or "").strip()
-    if not site:
-        raise SiteConfigError("Enter your ConnectWise address, e.g. na.myconnectwise.net")
-    if any(c.isspace() for c in site):
-        raise SiteConfigError(f"{typed!r} contains spaces: enter your ConnectWise address, e.g. na.myconnectwise.net")
-    if "://" not in site:
-        site = "https://" + site
-    try:
-        parts = urlsplit(site)
-        port = parts.port
-    except ValueError as exc:
-        raise SiteConfigError(f"{typed!r} is not a valid address ({exc})") from None
-    scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS:
-        raise SiteConfigError(f"{typed!r}: only https:// addresses are supported")
-    if parts.username is not None or parts.password is not None:
-        raise SiteConfigError(f"{typed!r} contains a user name or password: enter only the address")
-    raw_host = parts.netloc.rsplit("@", 1)[-1]
-    if raw_host.startswith("["):
-        raw_host = raw_host[: raw_host.index("]") + 1] if "]" in raw_host else raw_host
-    else:
-        raw_host = raw_host.split(":", 1)[0]
-    host = _check_host(raw_host, typed)
-    if port == 0:
-        raise SiteConfigError(f"{typed!r}: port 0 is not a valid port")
-    if port == _DEFAULT_PORTS[scheme]:
-        port = None
-    if scheme == "http" and not is_loopback(host):
-        raise SiteConfigError(
-            f"{typed!r} uses http://: ConnectWise must be reached over https:// "
-            "(plain http is only allowed for a test server on this computer)"
-        )
-    return scheme, host, port
+    address = split_address(site, _WORDS)
+    return address.scheme, address.host, address.port
 
 
 def normalise_site(site: str) -> str:

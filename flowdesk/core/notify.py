@@ -3,13 +3,15 @@
 Rules (from what users of sync tools complain about): one notification per *transition* to failed,
 never per attempt; several failures that arrive together become one ("3 notes failed to post");
 ``errors`` level shows only failures, ``all`` also shows successes, ``none`` nothing. The failed list
-in the window is the lasting record either way.
+in the window is the lasting record either way. The words are :mod:`flowdesk.core.present`'s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from flowdesk.core import present
 
 
 @dataclass(frozen=True)
@@ -31,13 +33,6 @@ class Notification:
     detail: str = ""  # the same without the pointer, for a banner inside the window
 
 
-def _noun(kind: str, n: int) -> str:
-    base = "note" if kind == "note" else "time entry"
-    if n == 1:
-        return base
-    return "notes" if kind == "note" else "time entries"
-
-
 def notifications_for(changes: Iterable[JobChange], level: str) -> list[Notification]:
     if level == "none":
         return []
@@ -46,39 +41,20 @@ def notifications_for(changes: Iterable[JobChange], level: str) -> list[Notifica
     out: list[Notification] = []
     if len(failed) == 1:
         c = failed[0]
-        reason = c.error or "ConnectWise did not accept it."
-        out.append(
-            Notification(
-                title=f"The {_noun(c.kind, 1)} for ticket #{c.ticket_id} failed to post",
-                text=reason + " Click to open it in FlowDesk.",
-                job_ids=(c.job_id,),
-                error=True,
-                detail=reason,
-            )
-        )
+        out.append(_notification(present.failed_notice(c.kind, c.ticket_id, c.error), (c.job_id,), error=True))
     elif failed:
-        kinds = {c.kind for c in failed}
-        what = _noun(failed[0].kind, len(failed)) if len(kinds) == 1 else "pushes"
-        tickets = sorted({c.ticket_id for c in failed})
-        shown = ", ".join(f"#{t}" for t in tickets[:4]) + (" …" if len(tickets) > 4 else "")
-        out.append(
-            Notification(
-                title=f"{len(failed)} {what} failed to post",
-                text=f"Tickets {shown}. Click to see why in FlowDesk.",
-                job_ids=tuple(c.job_id for c in failed),
-                error=True,
-                detail=f"Tickets {shown}: the queue says why for each.",
-            )
-        )
+        notice = present.failed_many_notice([c.kind for c in failed], [c.ticket_id for c in failed])
+        out.append(_notification(notice, tuple(c.job_id for c in failed), error=True))
     if level == "all":
         sent = [c for c in changes if c.new_state == "sent" and c.old_state != "sent"]
         if sent:
-            if len(sent) == 1:
-                title = f"Posted the {_noun(sent[0].kind, 1)} to ticket #{sent[0].ticket_id}"
-            else:
-                title = f"Posted {len(sent)} items to ConnectWise"
-            out.append(Notification(title=title, text="", job_ids=tuple(c.job_id for c in sent), error=False))
+            notice = present.sent_notice([c.kind for c in sent], [c.ticket_id for c in sent])
+            out.append(_notification(notice, tuple(c.job_id for c in sent), error=False))
     return out
+
+
+def _notification(notice: present.Notice, job_ids: tuple[int, ...], *, error: bool) -> Notification:
+    return Notification(title=notice.title, text=notice.text, job_ids=job_ids, error=error, detail=notice.detail)
 
 
 def tray_state(counts: dict[str, int], *, paused: bool, offline: bool, sending: bool) -> str:

@@ -2,7 +2,8 @@
 
 ``decide(job, outcome, now)`` says what happens to a push job after one try: the next state, how many
 failed sends it has used, when it is next due, and a plain-words ``last_error`` for the queue view and
-a notification. ``manual_retry``, ``cancel`` and ``recover_interrupted`` do the same for the engineer's
+a notification (its words come from :mod:`flowdesk.core.present`, like every text a person reads about a
+push). ``manual_retry``, ``cancel`` and ``recover_interrupted`` do the same for the engineer's
 actions and for a job found ``sending`` after a crash. Nothing here reads a clock or does I/O: the
 caller passes ``now`` (an aware datetime) and stores the :class:`Decision` (``Outbox.apply``).
 
@@ -25,10 +26,14 @@ The rules (the seed's ``retry_failed_push`` plus what a desktop client needs):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
+
+from flowdesk.core import present
+from flowdesk.core.present import format_clock
 
 
 class JobState(StrEnum):
@@ -42,18 +47,8 @@ class JobState(StrEnum):
 
     @property
     def label(self) -> str:
-        return _STATE_LABELS[self]
-
-
-_STATE_LABELS = {
-    JobState.PENDING: "Waiting",
-    JobState.SENDING: "Sending",
-    JobState.SENT: "Sent",
-    JobState.RETRY_WAIT: "Retrying",
-    JobState.UNKNOWN: "Checking",
-    JobState.FAILED: "Failed",
-    JobState.CANCELLED: "Cancelled",
-}
+        """The state in one word, as a person reads it (:func:`flowdesk.core.present.state_label`)."""
+        return present.state_label(self)
 
 TERMINAL_STATES = frozenset({JobState.SENT, JobState.CANCELLED})
 # States a drain may pick up: send pending / retry_wait jobs, verify unknown ones.
@@ -250,83 +245,18 @@ def schedule_wait(failures: int) -> timedelta | None:
 
 
 def _retry_after(outcome: Outcome) -> timedelta | None:
-    if outcome.retry_after is None:
+    seconds = outcome.retry_after
+    if seconds is None or math.isnan(seconds):
         return None
-    return min(timedelta(seconds=outcome.retry_after), MAX_RETRY_AFTER)
+    # clamp before building the timedelta: timedelta(seconds=1e14) raises OverflowError
+    return timedelta(seconds=min(max(seconds, 0.0), MAX_RETRY_AFTER.total_seconds()))
 
 
 def _longer(a: timedelta, b: timedelta | None) -> timedelta:
     return a if b is None or a >= b else b
 
 
-# -- words -----------------------------------------------------------------------------------------
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def format_clock(when: datetime, now: datetime, tz: tzinfo | None = None) -> str:
-    """``14:05`` on the same day as ``now`` (in ``tz``, default ``now``'s zone), else ``Tue 19 Nov 14:05``."""
-    zone = tz or now.tzinfo
-    local = when.astimezone(zone)
-    if local.date() == now.astimezone(zone).date():
-        return local.strftime("%H:%M")
-    return f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.strftime('%H:%M')}"
-
-
-def _thing(job: JobSnapshot) -> str:
-    return "note" if job.kind == JobKind.NOTE else "time entry"
-
-
-def _ticket(job: JobSnapshot) -> str:
-    if job.ticket_id is None:
-        return "the ticket"
-    prefix = "project ticket" if job.ticket_kind == "project" else "ticket"
-    return f"{prefix} #{job.ticket_id}"
-
-
-def _says(outcome: Outcome) -> str:
-    msg = (outcome.server_message or "").strip()
-    if not msg:
-        return ""
-    if len(msg) > 300:
-        msg = msg[:297] + "..."
-    return f' ConnectWise says: "{msg}".'
-
-
-def _status(outcome: Outcome) -> str:
-    return f" (HTTP {outcome.http_status})" if outcome.http_status else ""
-
-
-def _permanent_message(job: JobSnapshot, outcome: Outcome) -> str:
-    thing, ticket = _thing(job), _ticket(job)
-    says = _says(outcome)
-    if outcome.kind == OutcomeKind.PERMISSION:
-        right = "add notes to service tickets" if job.kind == JobKind.NOTE else "add time entries"
-        return (
-            f"Your ConnectWise account is not allowed to post this {thing} to {ticket}.{says} "
-            f"Ask your ConnectWise administrator for permission to {right}, then click Retry."
-        )
-    if outcome.kind == OutcomeKind.NOT_FOUND:
-        return (
-            f"ConnectWise cannot find {ticket}, or your account cannot see it.{says} "
-            "Check the ticket number: if it is wrong, cancel this push and push the session to the right "
-            "ticket; if it is right, ask your administrator for access, then click Retry."
-        )
-    return (
-        f"ConnectWise refused the {thing} for {ticket}{_status(outcome)}.{says} "
-        f"Fix what it names (in ConnectWise or in the {thing}), then click Retry, "
-        "or cancel this push and push the session again."
-    )
-
-
-def _pause_reason(outcome: Outcome) -> str:
-    return (
-        f"ConnectWise did not accept your API keys{_status(outcome)}.{_says(outcome)} "
-        "Sending is paused: enter your keys again in Settings > ConnectWise account, then resume sending."
-    )
-
-
-# -- decisions -------------------------------------------------------------------------------------
+# -- decisions (the words come from flowdesk.core.present) ------------------------------------------
 def _require_aware(now: datetime) -> None:
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be an aware datetime (pass the injected clock's UTC time)")
@@ -350,16 +280,13 @@ def _failed_send(job: JobSnapshot, outcome: Outcome, now: datetime, tz: tzinfo |
     failures = job.attempts + 1
     wait = schedule_wait(failures)
     if wait is None:
-        text = (
-            f"{why} Gave up after {failures} tries to post the {_thing(job)} to {_ticket(job)}; "
-            "click Retry to try again."
-        )
+        text = present.gave_up(job, why, failures)
         return _base(
             job, outcome, state=JobState.FAILED, attempts=failures, next_attempt_at=None,
             last_error=text, message=text, burned=True,
         )
     when = now + _longer(wait, _retry_after(outcome))
-    text = f"{why} Retrying at {format_clock(when, now, tz)}."
+    text = present.retrying(why, format_clock(when, now, tz))
     return _base(
         job, outcome, state=JobState.RETRY_WAIT, attempts=failures, next_attempt_at=when,
         last_error=text, message=text, burned=True,
@@ -368,10 +295,10 @@ def _failed_send(job: JobSnapshot, outcome: Outcome, now: datetime, tz: tzinfo |
 
 def _transient_why(job: JobSnapshot, outcome: Outcome) -> str:
     if outcome.kind == OutcomeKind.RATE_LIMITED:
-        return "ConnectWise is rate limiting FlowDesk."
+        return present.rate_limited()
     if outcome.kind == OutcomeKind.ABSENT:
-        return f"The {_thing(job)} did not arrive on {_ticket(job)}."
-    return f"ConnectWise had a server error{_status(outcome)}.{_says(outcome)}"
+        return present.did_not_arrive(job)
+    return present.server_error(outcome.http_status, outcome.server_message)
 
 
 def decide(job: JobSnapshot, outcome: Outcome, now: datetime, *, tz: tzinfo | None = None) -> Decision:
@@ -390,44 +317,33 @@ def decide(job: JobSnapshot, outcome: Outcome, now: datetime, *, tz: tzinfo | No
         )
     if outcome.kind in VERIFICATION_KINDS:
         raise PolicyError("a push being sent gets a send result, not a check result")
-    thing, ticket = _thing(job), _ticket(job)
 
     if outcome.kind == OutcomeKind.SUCCESS:
         if outcome.remote_id is None:
             raise PolicyError("a success must carry the id ConnectWise gave the new record")
-        text = f"{thing.capitalize()} posted to {ticket}."
         return _base(
-            job, outcome, state=JobState.SENT, next_attempt_at=None, last_error=None, message=text,
+            job, outcome, state=JobState.SENT, next_attempt_at=None, last_error=None, message=present.posted(job),
             remote_id=outcome.remote_id, sent_at=now,
         )
     if outcome.kind == OutcomeKind.AMBIGUOUS or (outcome.kind == OutcomeKind.SERVER and outcome.may_have_stored):
         when = now + _longer(VERIFY_DELAY, _retry_after(outcome))
-        cause = (
-            f"ConnectWise answered with a server error{_status(outcome)} after the {thing} was sent"
-            if outcome.kind == OutcomeKind.SERVER
-            else f"The connection dropped after the {thing} was sent"
-        )
-        text = (
-            f"{cause}, so it may have reached {ticket}. FlowDesk will check the ticket at "
-            f"{format_clock(when, now, tz)} before sending it again."
+        text = present.may_have_arrived(
+            job, server_error=outcome.kind == OutcomeKind.SERVER, http_status=outcome.http_status,
+            check_at=format_clock(when, now, tz),
         )
         return _base(job, outcome, state=JobState.UNKNOWN, next_attempt_at=when, last_error=text, message=text)
     if outcome.kind == OutcomeKind.OFFLINE:
         when = now + OFFLINE_DELAY
-        text = (
-            f"Can't reach ConnectWise (is the network down?). Retrying at {format_clock(when, now, tz)}, "
-            "or as soon as the network is back."
-        )
+        text = present.offline_retry(format_clock(when, now, tz))
         return _base(job, outcome, state=JobState.RETRY_WAIT, next_attempt_at=when, last_error=text, message=text)
     if outcome.kind == OutcomeKind.AUTH:
-        reason = _pause_reason(outcome)
-        text = "Waiting: sending is paused until your ConnectWise keys are fixed."
+        reason = present.keys_refused(outcome.http_status, outcome.server_message)
         return _base(
-            job, outcome, state=JobState.PENDING, next_attempt_at=now, last_error=text, message=reason,
-            pause_queue=reason,
+            job, outcome, state=JobState.PENDING, next_attempt_at=now, last_error=present.PAUSED_FOR_KEYS,
+            message=reason, pause_queue=reason,
         )
     if outcome.kind in PERMANENT_KINDS:
-        text = _permanent_message(job, outcome)
+        text = present.refused(job, outcome.kind, outcome.http_status, outcome.server_message)
         return _base(
             job, outcome, state=JobState.FAILED, attempts=job.attempts + 1, next_attempt_at=None,
             last_error=text, message=text, burned=True,
@@ -437,57 +353,40 @@ def decide(job: JobSnapshot, outcome: Outcome, now: datetime, *, tz: tzinfo | No
 
 
 def _decide_check(job: JobSnapshot, outcome: Outcome, now: datetime, tz: tzinfo | None) -> Decision:
-    thing, ticket = _thing(job), _ticket(job)
     if outcome.kind == OutcomeKind.FOUND:
         if outcome.remote_id is None:
             raise PolicyError("a found record must carry its ConnectWise id")
-        text = f"{thing.capitalize()} found on {ticket}: it had arrived; marked as sent."
         return _base(
-            job, outcome, state=JobState.SENT, next_attempt_at=None, last_error=None, message=text,
+            job, outcome, state=JobState.SENT, next_attempt_at=None, last_error=None, message=present.found(job),
             remote_id=outcome.remote_id, sent_at=now,
         )
     if outcome.kind == OutcomeKind.ABSENT:
         return _failed_send(job, outcome, now, tz, _transient_why(job, outcome))
     if outcome.kind == OutcomeKind.SUCCESS:
-        raise PolicyError(
-            f"the {thing} may already be on {ticket}: check the ticket before sending it again, never send it blindly"
-        )
+        raise PolicyError(present.never_blindly(job))
 
     def stay(when: datetime | None, text: str, **kw: Any) -> Decision:
         return _base(job, outcome, state=JobState.UNKNOWN, next_attempt_at=when, last_error=text, message=text, **kw)
 
     if outcome.kind == OutcomeKind.OFFLINE:
         when = now + OFFLINE_DELAY
-        return stay(
-            when,
-            f"Can't reach ConnectWise to check whether the {thing} reached {ticket}. "
-            f"Checking again at {format_clock(when, now, tz)}, or as soon as the network is back.",
-        )
+        return stay(when, present.check_offline(job, format_clock(when, now, tz)))
     if outcome.kind == OutcomeKind.AUTH:
-        reason = _pause_reason(outcome)
+        reason = present.keys_refused(outcome.http_status, outcome.server_message)
         return _base(
-            job, outcome, state=JobState.UNKNOWN, next_attempt_at=now,
-            last_error=f"Checking {ticket} for the {thing} is paused until your ConnectWise keys are fixed.",
+            job, outcome, state=JobState.UNKNOWN, next_attempt_at=now, last_error=present.check_paused(job),
             message=reason, pause_queue=reason,
         )
     if outcome.kind in PERMANENT_KINDS:
-        return stay(
-            None,
-            f"FlowDesk cannot check {ticket} for the {thing} it may have posted.{_says(outcome)} "
-            f"Open the ticket in ConnectWise: if the {thing} is there, cancel this push; if it is not, "
-            "cancel it and push the session again.",
-        )
+        return stay(None, present.cannot_check(job, outcome.server_message))
     # RATE_LIMITED, SERVER, AMBIGUOUS (the check itself timed out): look again later.
     when = now + _longer(VERIFY_RETRY, _retry_after(outcome))
-    why = (
-        "ConnectWise is rate limiting FlowDesk"
-        if outcome.kind == OutcomeKind.RATE_LIMITED
-        else f"ConnectWise did not answer the check{_status(outcome)}"
-    )
     return stay(
         when,
-        f"{why}, so FlowDesk could not yet check whether the {thing} reached {ticket}. "
-        f"Checking again at {format_clock(when, now, tz)}.",
+        present.check_later(
+            job, rate_limited=outcome.kind == OutcomeKind.RATE_LIMITED, http_status=outcome.http_status,
+            check_at=format_clock(when, now, tz),
+        ),
     )
 
 
@@ -495,48 +394,41 @@ def manual_retry(job: JobSnapshot, now: datetime) -> Decision:
     """The engineer clicked Retry: due now. A failed job starts a fresh schedule; an unknown job is
     checked first (it stays ``unknown``), never sent again blindly."""
     _require_aware(now)
-    thing, ticket = _thing(job), _ticket(job)
     if job.state == JobState.FAILED:
         return _base(
             job, None, state=JobState.PENDING, attempts=0, next_attempt_at=now, last_error=None,
-            message=f"Sending the {thing} to {ticket} again.",
+            message=present.sending_again(job, fresh=True),
         )
     if job.state in (JobState.RETRY_WAIT, JobState.PENDING):
         return _base(
             job, None, state=JobState.PENDING, next_attempt_at=now, last_error=None,
-            message=f"Sending the {thing} to {ticket} now.",
+            message=present.sending_again(job, fresh=False),
         )
     if job.state == JobState.UNKNOWN:
-        text = f"Checking {ticket} for the {thing} before sending it again."
+        text = present.checking_first(job)
         return _base(job, None, state=JobState.UNKNOWN, next_attempt_at=now, last_error=text, message=text)
     if job.state == JobState.SENDING:
-        raise PolicyError(f"The {thing} is being sent to {ticket} right now.")
+        raise PolicyError(present.being_sent(job))
     if job.state == JobState.SENT:
-        raise PolicyError(f"The {thing} is already on {ticket}; retrying would post it twice.")
-    raise PolicyError(f"This push was cancelled; push the session again to send the {thing} to {ticket}.")
+        raise PolicyError(present.already_on_ticket(job))
+    raise PolicyError(present.was_cancelled(job))
 
 
 def cancel(job: JobSnapshot, now: datetime) -> Decision:
     """The engineer cancelled the push. Allowed unless it is being sent or already sent."""
     _require_aware(now)
-    thing, ticket = _thing(job), _ticket(job)
     if job.state == JobState.SENDING:
-        raise PolicyError(f"The {thing} is being sent to {ticket} right now; wait for the result, then cancel.")
+        raise PolicyError(present.being_sent(job, then_cancel=True))
     if job.state == JobState.SENT:
-        raise PolicyError(
-            f"The {thing} is already on {ticket}; cancelling cannot remove it. Delete it in ConnectWise if needed."
-        )
+        raise PolicyError(present.already_on_ticket(job, cancelling=True))
     if job.state == JobState.CANCELLED:
-        raise PolicyError("This push is already cancelled.")
+        raise PolicyError(present.ALREADY_CANCELLED)
     if job.state == JobState.UNKNOWN:
-        text = (
-            f"Cancelled, but the {thing} may already be on {ticket}: the connection dropped while it was "
-            "being sent. Check the ticket in ConnectWise."
-        )
+        text = present.cancelled_maybe_posted(job)
         return _base(job, None, state=JobState.CANCELLED, next_attempt_at=None, last_error=text, message=text)
     return _base(
         job, None, state=JobState.CANCELLED, next_attempt_at=None, last_error=None,
-        message=f"Cancelled the {thing} for {ticket}.",
+        message=present.cancelled_push(job),
     )
 
 
@@ -545,14 +437,8 @@ def recover_interrupted(job: JobSnapshot, now: datetime) -> Decision:
     _require_aware(now)
     if job.state != JobState.SENDING:
         raise PolicyError(f"only a push left sending is recovered, not one that is {job.state.value}")
-    thing, ticket = _thing(job), _ticket(job)
-    text = (
-        f"FlowDesk stopped while sending the {thing} to {ticket}, so it may have arrived. "
-        "FlowDesk will check the ticket before sending it again."
-    )
-    return _base(
-        job, None, state=JobState.UNKNOWN, next_attempt_at=now, last_error=text, message=text
-    )
+    text = present.interrupted(job)
+    return _base(job, None, state=JobState.UNKNOWN, next_attempt_at=now, last_error=text, message=text)
 
 
 __all__ = [

@@ -4,6 +4,8 @@
   is off: FlowDesk exists so the engineer reviews a note before it is posted.
 * ``note_visibility`` takes FlowDesk's ``internal`` / ``discussion`` / ``resolution``; the seed's
   ``both`` (which the seed posted as a discussion note) is read as ``discussion``.
+* ``proxy`` (schema 2) says how to reach the services: the system's proxy, the environment's, one typed
+  in, or none; a proxy password lives in the keyring.
 * The file holds no secret (keys live in the OS keyring). It carries a schema version, keeps keys it
   does not know (a newer FlowDesk may have written them), and is replaced atomically.
 * A hand-edited file with a bad value loses only that value (back to its default, with a warning), and
@@ -15,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -27,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from flowdesk.core.timing import TimeRounding
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the proxy section
 DEFAULT_RESOLUTIONFLOW_URL = "https://api.resolutionflow.com"
 
 REDACTION_CATEGORIES = (
@@ -63,6 +66,15 @@ class NotificationLevel(StrEnum):
     NONE = "none"
 
 
+class ProxyMode(StrEnum):
+    """How FlowDesk reaches ConnectWise and ResolutionFlow (see ``flowdesk.http.proxy``)."""
+
+    SYSTEM = "system"  # the operating system's proxy for each address (the window asks the OS; the CLI reads the environment)
+    ENVIRONMENT = "environment"  # HTTPS_PROXY / HTTP_PROXY / NO_PROXY
+    MANUAL = "manual"  # the proxy below
+    NONE = "none"  # always direct
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="allow", validate_assignment=True)
 
@@ -93,6 +105,19 @@ class ResolutionFlowProfile(_Section):
     ca_file: str | None = None  # a PEM bundle for networks that inspect TLS with their own authority
 
 
+class ProxySettings(_Section):
+    """The proxy FlowDesk uses. The password for ``user`` is in the keyring (``proxy:{user}@{host:port}``)."""
+
+    mode: ProxyMode = ProxyMode.SYSTEM
+    url: str = ""  # manual: http://proxy.example.com:8080
+    user: str = ""  # optional: sent to the proxy only (Basic)
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _mode(cls, v: Any) -> Any:
+        return v.strip().lower() if isinstance(v, str) else v
+
+
 class Settings(_Section):
     schema_version: int = SCHEMA_VERSION
     # the seed's push options (DEFAULT_SETTINGS), auto_push off
@@ -108,6 +133,7 @@ class Settings(_Section):
     start_minimized: bool = False
     connectwise: ConnectWiseProfile = Field(default_factory=ConnectWiseProfile)
     resolutionflow: ResolutionFlowProfile = Field(default_factory=ResolutionFlowProfile)
+    proxy: ProxySettings = Field(default_factory=ProxySettings)
 
     @field_validator("note_visibility", mode="before")
     @classmethod
@@ -142,7 +168,15 @@ def _from_v0(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-MIGRATIONS = {0: _from_v0}
+def _from_v1(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 adds the proxy section; a version-1 file had none: the operating system's proxy, as the
+    window would have used had it looked."""
+    if not isinstance(doc.get("proxy"), dict):
+        doc["proxy"] = {"mode": ProxyMode.SYSTEM.value, "url": "", "user": ""}
+    return doc
+
+
+MIGRATIONS = {0: _from_v0, 1: _from_v1}
 
 
 def migrate(doc: dict[str, Any]) -> dict[str, Any]:
@@ -220,16 +254,53 @@ def load_settings(path: Path) -> LoadResult:
     return LoadResult(settings, warnings)
 
 
+# Windows: antivirus and the search indexer open a file just written without FILE_SHARE_DELETE, and
+# replacing it then fails with "access denied" / "in use" (WinError 5 / 32) for a few milliseconds.
+REPLACE_RETRY_DELAYS = (0.01, 0.02, 0.04, 0.08, 0.15, 0.25, 0.45)  # 1 s in all
+_sleep = time.sleep  # tests count the waits instead of sleeping
+
+
+def _full_fsync(fd: int) -> None:
+    """Make the file's data durable. macOS's ``fsync`` only hands it to the drive, whose cache may lose it
+    on power loss; ``F_FULLFSYNC`` flushes the drive too (Apple's fsync(2)). Falls back to ``fsync``."""
+    if sys.platform == "darwin":
+        import fcntl  # lazy: not on Windows
+
+        try:
+            fcntl.fcntl(fd, getattr(fcntl, "F_FULLFSYNC", 51))
+            return
+        except OSError:
+            pass  # some file systems (network, FAT) refuse it
+    os.fsync(fd)
+
+
+def _replace_retrying(tmp: str, path: Path) -> None:
+    for delay in (*REPLACE_RETRY_DELAYS, None):
+        try:
+            os.replace(tmp, path)
+            return
+        except PermissionError as exc:
+            if delay is None:
+                raise PermissionError(
+                    exc.errno,
+                    f"in use by another program for {sum(REPLACE_RETRY_DELAYS):.0f} s "
+                    f"(an antivirus or the search indexer?): {exc.strerror or exc}",
+                    str(path),
+                ) from None
+            _sleep(delay)
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that a crash leaves either the old file or the new one, whole."""
+    """Write ``data`` to ``path`` so that a crash leaves either the old file or the new one, whole.
+    A replace refused because another program holds the file is tried again for about a second."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+            _full_fsync(fh.fileno())
+        _replace_retrying(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

@@ -1,5 +1,8 @@
 """One drainer per queue: an exclusive, non-blocking OS lock on ``AppPaths.drain_lock_file``.
 
+:class:`FileLock` is the lock itself; the window's single-instance check takes one on
+``AppPaths.instance_lock_file`` (``ui/single_instance.py``), :class:`DrainLock` on the drain lock file.
+
 * POSIX: ``fcntl.flock(LOCK_EX | LOCK_NB)`` on the whole file; Windows: ``msvcrt.locking(LK_NBLCK)`` on one
   byte far past the pid text (Windows locks are mandatory, so the pid itself must stay readable).
 * The OS drops the lock when the process dies, however it dies (SIGKILL, power loss of the process): a
@@ -30,8 +33,8 @@ class DrainLockBusy(Exception):
         super().__init__(f"another FlowDesk is already sending this queue{who}")
 
 
-class DrainLock:
-    """``with DrainLock(paths.drain_lock_file): ...`` or ``acquire() -> bool`` / ``release()``."""
+class FileLock:
+    """An exclusive OS lock on one file held by this process: ``acquire() -> bool`` / ``release()``."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -83,6 +86,14 @@ class DrainLock:
         finally:
             os.close(fd)
 
+    def __del__(self) -> None:  # pragma: no cover - a forgotten lock still goes with its object
+        with contextlib.suppress(Exception):
+            self.release()
+
+
+class DrainLock(FileLock):
+    """``with DrainLock(paths.drain_lock_file): ...`` or ``acquire() -> bool`` / ``release()``."""
+
     def __enter__(self) -> DrainLock:
         if not self.acquire():
             raise DrainLockBusy(self.holder_pid())
@@ -92,10 +103,6 @@ class DrainLock:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.release()
-
-    def __del__(self) -> None:  # pragma: no cover - a forgotten lock still goes with its object
-        with contextlib.suppress(Exception):
-            self.release()
 
 
 # `sys.platform` itself (not a variable holding it): mypy checks only the branch of the platform it runs for
@@ -128,4 +135,4 @@ else:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
-__all__ = ["DrainLock", "DrainLockBusy"]
+__all__ = ["DrainLock", "DrainLockBusy", "FileLock"]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -18,6 +19,11 @@ from flowdesk.core.settings import ConnectWiseProfile
 from flowdesk.credentials import CredentialStore
 from flowdesk.push.drainer import ClientUnavailable, Connection, Drainer
 from flowdesk.push.lock import DrainLock, DrainLockBusy
+from flowdesk.push.report import DrainReport
+from flowdesk.store.jobs import PushJob
+
+if TYPE_CHECKING:
+    from flowdesk.services import Services
 
 
 def account_label(key: str) -> str:
@@ -77,11 +83,11 @@ class CachedProvider:
 
 
 class WindowDrainer:
-    """The drainer as the window's push worker uses it: cached clients, the drain lock held for as long
-    as the window runs (a ``flowdesk queue drain`` elsewhere makes it wait: :class:`DrainLockBusy`),
-    crash recovery on first taking the lock, ``close`` and ``interrupt``."""
+    """The drainer as the window's push worker uses it (a :class:`~flowdesk.push.protocol.PushDrainer`):
+    cached clients, the drain lock held for as long as the window runs (a ``flowdesk queue drain``
+    elsewhere makes it wait: :class:`DrainLockBusy`), crash recovery on first taking the lock."""
 
-    def __init__(self, services: Any, on_change: Callable[[Any], None] | None = None) -> None:
+    def __init__(self, services: Services, on_change: Callable[[PushJob], None] | None = None) -> None:
         self.provider = CachedProvider(lambda: services.settings.connectwise, lambda: services.credentials)
         self.drainer = Drainer(services.outbox, self.provider, on_change=on_change)
         self.lock = DrainLock(services.paths.drain_lock_file)
@@ -99,15 +105,20 @@ class WindowDrainer:
         self._take_lock()
         return 0
 
-    def run_due(self, **kwargs: Any) -> Any:
+    def run_due(
+        self, *, stop: threading.Event | None = None, max_jobs: int | None = None, deadline: datetime | None = None
+    ) -> DrainReport:
         self._take_lock()
-        return self.drainer.run_due(**kwargs)
+        return self.drainer.run_due(stop=stop, max_jobs=max_jobs, deadline=deadline)
 
-    def next_due_at(self) -> Any:
+    def next_due_at(self) -> datetime | None:
         return self.drainer.next_due_at()
 
     def clear_hold_off(self) -> None:
         self.drainer.clear_hold_off()
+
+    def reset_client(self) -> None:
+        self.provider.reset()
 
     def close(self) -> None:
         self.provider.reset()
@@ -119,7 +130,7 @@ class WindowDrainer:
         self.provider.interrupt()
 
 
-def make_drainer(services: Any, *, on_change: Callable[[Any], None] | None = None) -> WindowDrainer:
+def make_drainer(services: Services, *, on_change: Callable[[PushJob], None] | None = None) -> WindowDrainer:
     return WindowDrainer(services, on_change)
 
 

@@ -2,6 +2,7 @@
 
 One place for signing in (password or pasted access token), refreshing the session cache with the
 stored sign-in, and signing out, shared by ``flowdesk signin/signout/sessions refresh`` and the window.
+Clients go through the application's proxy (``flowdesk.network``) unless one is given.
 Every function here talks to the network and the keyring: call them on worker threads only.
 """
 
@@ -19,12 +20,15 @@ from flowdesk.credentials import (
     resolutionflow_access_key,
     resolutionflow_account_key,
 )
+from flowdesk.http.proxy import ProxyConfig
+from flowdesk.network import ProxySettingError, current_proxy
 from flowdesk.resolutionflow.client import ResolutionFlowClient, jwt_claims
 from flowdesk.resolutionflow.errors import (
     EXPIRED_IDLE,
     REVOKED,
     TOKEN_EXPIRED,
     TOKEN_REJECTED,
+    Offline,
     ResolutionFlowError,
     SignInRequired,
 )
@@ -60,6 +64,17 @@ def _entries(url: str, email: str) -> tuple[str, str]:
     return resolutionflow_account_key(url, email), resolutionflow_access_key(url, email)
 
 
+def _proxy(proxy: ProxyConfig | None) -> ProxyConfig:
+    """The given proxy, else the application's (may read the keyring); an unusable proxy setting is
+    :class:`Offline`: nothing can be sent until it is corrected."""
+    if proxy is not None:
+        return proxy
+    try:
+        return current_proxy()
+    except ProxySettingError as exc:
+        raise Offline(str(exc)) from None
+
+
 def stored_entries(profile: ResolutionFlowProfile) -> tuple[str, str]:
     if not profile.email:
         raise NotSignedIn()
@@ -70,7 +85,12 @@ def stored_entries(profile: ResolutionFlowProfile) -> tuple[str, str]:
 
 
 def refresh(
-    profile: ResolutionFlowProfile, store: CredentialStore, cache: Any, *, full: bool = False
+    profile: ResolutionFlowProfile,
+    store: CredentialStore,
+    cache: Any,
+    *,
+    full: bool = False,
+    proxy: ProxyConfig | None = None,
 ) -> SyncReport:
     """Fetch what changed with the stored sign-in. A dead sign-in (expired, revoked, pasted token gone)
     is removed from the keyring, so the next attempt says "not signed in" rather than failing again."""
@@ -80,7 +100,10 @@ def refresh(
     if not refresh_token and not access:
         raise NotSignedIn()
     client = ResolutionFlowClient(
-        profile.url, ca_file=profile.ca_file, on_tokens=lambda token: store.save_refresh_token(account, token)
+        profile.url,
+        ca_file=profile.ca_file,
+        on_tokens=lambda token: store.save_refresh_token(account, token),
+        proxy=_proxy(proxy),
     )
     try:
         with client:
@@ -107,6 +130,7 @@ def sign_in(
     store: CredentialStore,
     ca_file: str | None = None,
     pasted_token: bool = False,
+    proxy: ProxyConfig | None = None,
 ) -> SignedIn:
     """Sign in with a password, or check a pasted access token, and keep the sign-in in the keyring.
 
@@ -121,7 +145,11 @@ def sign_in(
         store.save_refresh_token(account, token)
         saved.append(account)
 
-    client = ResolutionFlowClient(url, ca_file=ca_file, on_tokens=keep)
+    try:
+        proxy = _proxy(proxy)
+    except (ResolutionFlowError, CredentialError) as exc:
+        raise SignInFailed(f"{exc} Nothing was saved.") from None
+    client = ResolutionFlowClient(url, ca_file=ca_file, on_tokens=keep, proxy=proxy)
     with client:
         name: str | None = None
         can_renew = False
@@ -200,7 +228,7 @@ class SignedOut:
     problem: str | None
 
 
-def sign_out(profile: ResolutionFlowProfile, store: CredentialStore) -> SignedOut:
+def sign_out(profile: ResolutionFlowProfile, store: CredentialStore, *, proxy: ProxyConfig | None = None) -> SignedOut:
     """Revoke the sign-in on ResolutionFlow when it can be reached; always remove it from the keyring
     (a ``CredentialError`` from that means it is still stored)."""
     try:
@@ -214,8 +242,8 @@ def sign_out(profile: ResolutionFlowProfile, store: CredentialStore) -> SignedOu
     problem: str | None = None
     revoked = False
     try:
-        client = ResolutionFlowClient(profile.url, ca_file=profile.ca_file)
-    except ValueError as exc:
+        client = ResolutionFlowClient(profile.url, ca_file=profile.ca_file, proxy=_proxy(proxy))
+    except (ValueError, ResolutionFlowError, CredentialError) as exc:
         problem = str(exc)
     else:
         with client:

@@ -7,17 +7,22 @@
 | :class:`Forbidden` | forbidden | 403 (the account's role) | tells the engineer which role is needed |
 | :class:`NotFound` | not_found | 404 | drops that session / checks the address |
 | :class:`Offline` | offline | nothing was answered: DNS, refused, connect timeout, TLS | retries when the network is back |
-| :class:`ServerError` (:class:`RateLimited`) | server / rate_limited | 5xx, 429, a read timeout | retries later |
+| :class:`ServerError` | server | 5xx, a read timeout, a dropped connection, an oversized answer | retries later |
+| :class:`RateLimited` | rate_limited | 429 | retries after ``retry_after`` (at most a day) |
 | :class:`ProtocolError` (:class:`InvalidRecord`) | protocol / invalid_record | an answer FlowDesk cannot read: HTML, garbage, a wrong shape, a 4xx it did not expect | checks the address, updates FlowDesk |
 
 ``str(error)`` is plain words (what happened, what to do) plus ``(request id …)`` when ResolutionFlow
 gave one. No error ever holds a token, a password, a header or an httpx object (they are raised outside
-the ``except`` block that caught the transport error, so nothing is chained to them).
+the ``except`` block that caught the transport error, so nothing is chained to them). The base and the
+shared classes (``NotFound``, ``RateLimited``, ``ServerError``, ``Offline``) come from
+:mod:`flowdesk.http.errors` and mean the same as in ConnectWise's errors.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
+
+from flowdesk.http import errors as base
 
 SIGN_IN_AGAIN = "Sign in to ResolutionFlow again (Settings, or `flowdesk signin`)."
 CACHE_KEPT = "FlowDesk keeps showing the sessions it has cached."
@@ -27,47 +32,13 @@ class ResolutionFlowConfigError(ValueError):
     """The ResolutionFlow address or CA file cannot be used as given (a settings problem, not a request)."""
 
 
-class ResolutionFlowError(Exception):
-    """Base of every ResolutionFlow failure. ``str()`` says what happened and what to do; never a token."""
+class ResolutionFlowError(base.ServiceError):
+    """Base of every ResolutionFlow failure. ``str()`` says what happened and what to do; never a token.
+    (``kind``, ``str()``, pickling and the secret-free rules come from :class:`flowdesk.http.errors.ServiceError`.)"""
 
-    kind: ClassVar[str] = "error"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        request_id: str | None = None,
-        detail: str | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.request_id = request_id
+    def __init__(self, message: str, *, detail: str | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
         self.detail = detail  # ResolutionFlow's own {"detail": ...} text, when it sent one
-        self.retry_after = retry_after
-
-    def __str__(self) -> str:
-        if self.request_id:
-            return f"{self.message} (request id {self.request_id})"
-        return self.message
-
-    def __repr__(self) -> str:
-        extra = "".join(
-            f", {k}={v!r}" for k, v in self.__dict__.items() if k != "message" and v is not None
-        )
-        return f"{type(self).__name__}({self.message!r}{extra})"
-
-    def __reduce__(self) -> tuple[Any, ...]:  # picklable despite keyword-only arguments
-        return (_rebuild, (type(self), dict(self.__dict__)))
-
-
-def _rebuild(cls: type[ResolutionFlowError], state: dict[str, Any]) -> ResolutionFlowError:
-    err = cls.__new__(cls)
-    Exception.__init__(err, state.get("message", ""))
-    err.__dict__.update(state)
-    return err
 
 
 # Why a sign-in is needed (SignInRequired.reason).
@@ -135,33 +106,22 @@ class Forbidden(ResolutionFlowError):
     kind = "forbidden"
 
 
-class NotFound(ResolutionFlowError):
+class NotFound(ResolutionFlowError, base.NotFound):
     """404: no such session (deleted, or not the engineer's), or no ResolutionFlow API at the address."""
 
-    kind = "not_found"
+
+class Offline(ResolutionFlowError, base.Offline):
+    """No answer could be had: DNS failure, connection refused, connect timeout, a proxy that refused, or a
+    failed TLS handshake (``tls`` is True then)."""
 
 
-class Offline(ResolutionFlowError):
-    """No answer could be had: DNS failure, connection refused, connect timeout, or a failed TLS handshake
-    (``tls`` is True then)."""
-
-    kind = "offline"
-
-    def __init__(self, message: str, *, tls: bool = False, **kw: Any) -> None:
-        super().__init__(message, **kw)
-        self.tls = tls
+class ServerError(ResolutionFlowError, base.ServerError):
+    """5xx, a read timeout, a dropped connection, an oversized answer: ResolutionFlow had a problem; try again later."""
 
 
-class ServerError(ResolutionFlowError):
-    """5xx, a read timeout, a dropped connection: ResolutionFlow had a problem; try again later."""
-
-    kind = "server"
-
-
-class RateLimited(ServerError):
-    """429: too many requests; ``retry_after`` seconds when ResolutionFlow said how long to wait."""
-
-    kind = "rate_limited"
+class RateLimited(ResolutionFlowError, base.RateLimited):
+    """429: too many requests; ``retry_after`` seconds (at most a day) when ResolutionFlow said how long.
+    Not a :class:`ServerError` (as in ConnectWise's errors): the service asks for a pause, it did not fail."""
 
 
 class ProtocolError(ResolutionFlowError):

@@ -270,7 +270,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self._finish_dropped(state, entry, "dropped")
                 return
 
-        if fault is not None and fault.status is not None and not fault.store:
+        if fault is not None and fault.redirect is not None:
+            resp = Response(fault.status or 302, b"", [("Location", fault.redirect)])
+        elif fault is not None and fault.status is not None and not fault.store:
             resp = self._fault_response(app, fault)
         else:
             resp = self._safe(app, req) if app is not None else json_response(404, {"detail": "Not Found"})
@@ -289,9 +291,62 @@ class _Handler(BaseHTTPRequestHandler):
             app.decorate(resp, request_id)
         entry["status"] = resp.status
         entry["outcome"] = "answered"
+        if fault is not None and (fault.body_bytes or fault.endless or fault.trickle_ms):
+            entry["outcome"] = self._stream(state, resp, fault)
+            entry["duration_ms"] = round((utcnow() - received).total_seconds() * 1000, 3)
+            state.record_request(entry)
+            return
         entry["duration_ms"] = round((utcnow() - received).total_seconds() * 1000, 3)
         state.record_request(entry)
         self._write(resp)
+
+    def _stream(self, state: SandboxState, resp: Response, fault: Fault) -> str:
+        """The body faults a hostile or broken server showed: ``body_bytes`` (an oversized body, written
+        64 KiB at a time, never held in memory), ``endless`` (a chunked body that never ends) and
+        ``trickle_ms`` (the real body, one byte every so many milliseconds). Each ends when the client goes
+        away, or at a reset or stop. Returns the ledger outcome: ``streamed`` (all of it written) or
+        ``client_gone``."""
+        self.close_connection = True
+        with state.cond:
+            generation = state.reset_generation
+        headers = [(k, v) for k, v in resp.headers if k.lower() not in ("content-length", "transfer-encoding")]
+        if fault.endless:
+            headers.append(("Transfer-Encoding", "chunked"))
+        else:
+            size = fault.body_bytes if fault.body_bytes else len(resp.body)
+            headers.append(("Content-Length", str(size)))
+        reason = REASONS.get(resp.status, "Unknown")
+        lines = [f"HTTP/1.1 {resp.status} {reason}", f"Server: {self.server_version}", f"Date: {self.date_time_string()}"]
+        lines += [f"{k}: {v}" for k, v in headers]
+        lines.append("Connection: close")
+        block = b" " * 65536
+        try:
+            self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace"))
+            if fault.endless:
+                self.wfile.write(b"1\r\n[\r\n")
+                while not state.interrupted_since(generation):
+                    self.wfile.write(b"10000\r\n" + block + b"\r\n")
+                return "client_gone"
+            if fault.body_bytes:
+                left = fault.body_bytes - 2
+                self.wfile.write(b"[")
+                while left > 0:
+                    if state.interrupted_since(generation):
+                        return "client_gone"
+                    n = min(left, len(block))
+                    self.wfile.write(block[:n])
+                    left -= n
+                self.wfile.write(b"]")
+                return "streamed"
+            for i in range(len(resp.body)):
+                self.wfile.write(resp.body[i : i + 1])
+                self.wfile.flush()
+                state.sleep(fault.trickle_ms / 1000.0)
+                if state.interrupted_since(generation):
+                    return "client_gone"
+            return "streamed"
+        except OSError:
+            return "client_gone"
 
     def _hold(self, state: SandboxState, req: Request, entry: dict[str, Any], phase: str) -> bool:
         released = state.hold(
@@ -504,6 +559,7 @@ class Sandbox:
             "headers": mask_value(headers, secrets_),
             "body": mask_value(body, secrets_),
             "api": api,
+            "auth_sent": "authorization" in req.lower_headers,  # whether an Authorization header came, never what
             "request_id": request_id,
             "status": None,
             "outcome": None,

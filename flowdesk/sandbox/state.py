@@ -54,6 +54,10 @@ FAULT_KEYS = {
     "drop",
     "body",
     "hold",
+    "redirect",
+    "body_bytes",
+    "endless",
+    "trickle_ms",
 }
 WAIT_KINDS = ("notes", "time_entries", "requests", "held")
 SECRET_BODY_KEYS = {"password", "refresh_token", "access_token", "private_key", "privatekey", "client_secret"}
@@ -142,6 +146,10 @@ class Fault:
     drop: str | None = None
     body: str | None = None
     hold: str | None = None
+    redirect: str | None = None
+    body_bytes: int | None = None
+    endless: bool = False
+    trickle_ms: int = 0
     applied: int = 0
 
     @classmethod
@@ -189,12 +197,36 @@ class Fault:
             if value is not None and value not in allowed:
                 raise ConfigError(f"{name} must be null or one of: {', '.join(allowed)}")
             setattr(f, name, value)
+        redirect = spec.get("redirect")
+        if redirect is not None:
+            if not isinstance(redirect, str) or not redirect.startswith(("http://", "https://", "/")):
+                raise ConfigError("redirect must be a URL (http://, https://) or a path")
+            f.redirect = redirect
+            if f.status is not None and f.status not in (301, 302, 303, 307, 308):
+                raise ConfigError("a redirect's status must be 301, 302, 303, 307 or 308")
+        body_bytes = spec.get("body_bytes")
+        if body_bytes is not None:
+            f.body_bytes = _as_int("body_bytes", body_bytes, 2)
+        f.endless = _as_bool("endless", spec.get("endless", False))
+        f.trickle_ms = _as_int("trickle_ms", spec.get("trickle_ms", 0) or 0)
+        streams = [name for name in ("body_bytes", "endless", "trickle_ms") if getattr(f, name)]
+        if len(streams) > 1:
+            raise ConfigError(f"only one of body_bytes, endless and trickle_ms at a time (got {', '.join(streams)})")
+        if (streams or f.redirect) and (f.drop or f.body):
+            raise ConfigError("redirect, body_bytes, endless and trickle_ms cannot go with drop or body")
+        if f.redirect and streams:
+            raise ConfigError("a redirect has no body: body_bytes, endless and trickle_ms cannot go with it")
         if f.store and f.status is None:
             raise ConfigError("store only makes sense with a status (store, then answer with that error)")
         if f.drop and (f.status is not None or f.body is not None):
             raise ConfigError("drop sends no response, so status and body cannot go with it")
-        if not (f.status or f.delay_ms or f.delay_after_store_ms or f.drop or f.body or f.hold or f.retry_after):
-            raise ConfigError("this fault does nothing: give status, body, delay_ms, delay_after_store_ms, drop or hold")
+        effects = (f.status, f.delay_ms, f.delay_after_store_ms, f.drop, f.body, f.hold, f.retry_after, f.redirect,
+                   f.body_bytes, f.endless, f.trickle_ms)
+        if not any(effects):
+            raise ConfigError(
+                "this fault does nothing: give status, body, delay_ms, delay_after_store_ms, drop, hold, redirect, "
+                "body_bytes, endless or trickle_ms"
+            )
         return f
 
     def matches(self, method: str, path: str) -> bool:
@@ -462,6 +494,10 @@ class SandboxState:
                             del self.faults[i]
                     return copy.copy(f)
             return None
+
+    def interrupted_since(self, generation: int) -> bool:
+        """True once the sandbox stops or is reset after ``generation`` (``reset_generation`` read earlier)."""
+        return self.stopping.is_set() or self.reset_generation != generation
 
     def sleep(self, seconds: float) -> None:
         """Sleep in a request thread (latency, fault delays); a reset or stop ends it early."""

@@ -1,5 +1,5 @@
 """FlowDesk's SQLite store: the database file (``db``), the session cache (``sessions``) and the outbox
-(``outbox``)."""
+(``outbox``, its records in ``jobs`` and its refusals in ``outbox_errors``)."""
 
 from flowdesk.store.db import (
     SCHEMA_VERSION,
@@ -9,16 +9,14 @@ from flowdesk.store.db import (
     SchemaTooNew,
     StoreError,
 )
-from flowdesk.store.outbox import (
+from flowdesk.store.jobs import Attempt, NewJob, PushJob
+from flowdesk.store.outbox import Outbox
+from flowdesk.store.outbox_errors import (
     ActionRefused,
-    Attempt,
     DuplicatePush,
     InvalidTransition,
     JobNotFound,
-    NewJob,
-    Outbox,
     OutboxError,
-    PushJob,
     QueuePaused,
     StateConflict,
 )

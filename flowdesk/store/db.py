@@ -16,12 +16,14 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from flowdesk.logs import get_logger
 
@@ -72,6 +74,14 @@ def parse_time(text: str | None) -> datetime | None:
     if text is None:
         return None
     return datetime.fromisoformat(text)
+
+
+def select(conn: sqlite3.Connection, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
+    """Run ``sql`` on a cursor whose rows are :class:`sqlite3.Row`: read by column name (``row["state"]``).
+    The connection's own rows stay plain tuples."""
+    cursor = conn.cursor()
+    cursor.row_factory = sqlite3.Row
+    return cursor.execute(sql, params)
 
 
 # -- migrations -------------------------------------------------------------------------------------
@@ -273,6 +283,11 @@ class Database:
                 log.warning("SQLite kept journal mode %s for %s (WAL unavailable here)", mode, self.path)
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
+            if sys.platform == "darwin":
+                # macOS's fsync leaves the data in the drive's cache, where power loss can drop it: without
+                # these SQLite syncs with plain fsync there, and a "sent" mark could vanish (SQLite docs).
+                conn.execute("PRAGMA fullfsync = ON")
+                conn.execute("PRAGMA checkpoint_fullfsync = ON")
         except sqlite3.Error as exc:
             conn.close()
             raise self._explain(exc) from exc

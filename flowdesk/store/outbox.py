@@ -20,12 +20,9 @@ The drainer's loop, for reference::
 
 from __future__ import annotations
 
-import builtins
-import json
 import sqlite3
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -35,13 +32,31 @@ from flowdesk.core.policy import (
     CANCELLABLE_STATES,
     Decision,
     JobKind,
-    JobSnapshot,
     JobState,
     OutcomeKind,
     PolicyError,
 )
 from flowdesk.logs import get_logger
-from flowdesk.store.db import Database, StoreError, format_time, parse_time, utcnow
+from flowdesk.store.db import Database, format_time, parse_time, select, utcnow
+from flowdesk.store.jobs import (
+    ATTEMPT_COLUMNS,
+    JOB_COLUMNS,
+    Attempt,
+    NewJob,
+    PushJob,
+    attempt_from_row,
+    body_text,
+    job_from_row,
+)
+from flowdesk.store.outbox_errors import (
+    ActionRefused,
+    DuplicatePush,
+    InvalidTransition,
+    JobNotFound,
+    OutboxError,
+    QueuePaused,
+    StateConflict,
+)
 
 log = get_logger("outbox")
 
@@ -62,164 +77,6 @@ _FIELDS = frozenset(
         "sent_at",
     }
 )
-
-
-class OutboxError(StoreError):
-    """A refused outbox operation; ``str()`` is plain words."""
-
-
-class JobNotFound(OutboxError):
-    def __init__(self, job_id: int) -> None:
-        self.job_id = job_id
-        super().__init__(f"There is no push {job_id} in the queue.")
-
-
-class StateConflict(OutboxError):
-    """The job is no longer in the state the caller expected (another sender or action moved it)."""
-
-    def __init__(self, job_id: int, expected: Sequence[str], actual: str) -> None:
-        self.job_id = job_id
-        self.expected = tuple(expected)
-        self.actual = actual
-        want = " or ".join(expected)
-        super().__init__(
-            f"Push {job_id} is {actual}, not {want} as expected: something else changed it meanwhile "
-            "(another sender, or an action in the queue). Nothing was changed."
-        )
-
-
-class InvalidTransition(OutboxError):
-    pass
-
-
-class QueuePaused(OutboxError):
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(f"Sending is paused: {reason}")
-
-
-class DuplicatePush(OutboxError):
-    """The session already has a live push of this kind to this ticket (``force=True`` queues anyway)."""
-
-    def __init__(self, reason: str, existing: PushJob) -> None:
-        self.reason = reason
-        self.existing = existing
-        super().__init__(reason)
-
-
-class ActionRefused(OutboxError):
-    """The engineer's Retry or Cancel cannot apply to the job in its state."""
-
-
-@dataclass(frozen=True)
-class NewJob:
-    """One push to queue. ``body`` is the exact JSON to send (a dict is serialised once, here)."""
-
-    session_id: str
-    ticket_id: int
-    kind: JobKind | str
-    body: Mapping[str, Any] | str
-    site: str
-    ticket_kind: str = "service"
-    visibility: str | None = None
-    parent: int | None = None  # a time entry's note job: its index in the same enqueue() list...
-    parent_id: int | None = None  # ...or the id of a note job already queued
-    client_ref: str | None = None  # uuid4 when not given
-
-
-@dataclass(frozen=True)
-class PushJob:
-    id: int
-    client_ref: str
-    session_id: str
-    ticket_id: int
-    ticket_kind: str
-    kind: JobKind
-    parent_id: int | None
-    site: str
-    body: str  # the exact JSON text to send
-    visibility: str | None
-    state: JobState
-    attempts: int
-    next_attempt_at: datetime | None
-    last_error: str | None
-    last_http_status: int | None
-    last_request_id: str | None
-    remote_id: int | None
-    first_sent_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    sent_at: datetime | None
-
-    def body_json(self) -> dict[str, Any]:
-        return json.loads(self.body)
-
-    def snapshot(self) -> JobSnapshot:
-        return JobSnapshot(
-            state=self.state,
-            attempts=self.attempts,
-            kind=self.kind,
-            ticket_id=self.ticket_id,
-            ticket_kind=self.ticket_kind,
-        )
-
-
-@dataclass(frozen=True)
-class Attempt:
-    id: int
-    job_id: int
-    at: datetime
-    outcome: str
-    http_status: int | None
-    request_id: str | None
-    error: str | None
-    duration_ms: int | None
-
-
-_JOB_COLUMNS = (
-    "id, client_ref, session_id, ticket_id, ticket_kind, kind, parent_id, site, body, visibility, state, "
-    "attempts, next_attempt_at, last_error, last_http_status, last_request_id, remote_id, first_sent_at, "
-    "created_at, updated_at, sent_at"
-)
-_J_COLUMNS = ", ".join(f"j.{c.strip()}" for c in _JOB_COLUMNS.split(","))
-
-
-def _job(r: Sequence[Any]) -> PushJob:
-    return PushJob(
-        id=r[0],
-        client_ref=r[1],
-        session_id=r[2],
-        ticket_id=r[3],
-        ticket_kind=r[4],
-        kind=JobKind(r[5]),
-        parent_id=r[6],
-        site=r[7],
-        body=r[8],
-        visibility=r[9],
-        state=JobState(r[10]),
-        attempts=r[11],
-        next_attempt_at=parse_time(r[12]),
-        last_error=r[13],
-        last_http_status=r[14],
-        last_request_id=r[15],
-        remote_id=r[16],
-        first_sent_at=parse_time(r[17]),
-        created_at=parse_time(r[18]),  # type: ignore[arg-type]
-        updated_at=parse_time(r[19]),  # type: ignore[arg-type]
-        sent_at=parse_time(r[20]),
-    )
-
-
-def _body_text(body: Mapping[str, Any] | str) -> str:
-    if isinstance(body, str):
-        parsed = json.loads(body)
-        text = body
-    else:
-        text = json.dumps(dict(body), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        parsed = body
-    if not isinstance(parsed, dict):
-        raise ValueError("a push body must be a JSON object")
-    return text
 
 
 def _db_value(value: Any) -> Any:
@@ -250,15 +107,18 @@ class Outbox:
 
     @staticmethod
     def _get(conn: sqlite3.Connection, job_id: int) -> PushJob | None:
-        row = conn.execute(f"SELECT {_JOB_COLUMNS} FROM push_jobs WHERE id = ?", (job_id,)).fetchone()
-        return None if row is None else _job(row)
+        jobs = Outbox._select(conn, "WHERE id = ?", (job_id,))
+        return jobs[0] if jobs else None
 
-    def list(
-        self, *, states: Iterable[str] | None = None, session_id: str | None = None
-    ) -> builtins.list[PushJob]:
+    @staticmethod
+    def _select(conn: sqlite3.Connection, where: str, params: Sequence[Any] = ()) -> list[PushJob]:
+        """The jobs of ``SELECT … FROM push_jobs {where}``."""
+        return [job_from_row(row) for row in select(conn, f"SELECT {JOB_COLUMNS} FROM push_jobs {where}", params)]
+
+    def jobs(self, *, states: Iterable[str] | None = None, session_id: str | None = None) -> list[PushJob]:
         """Jobs in queue order (oldest first), optionally only those in ``states`` / of one session."""
-        sql = f"SELECT {_JOB_COLUMNS} FROM push_jobs"
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if states is not None:
             wanted = [JobState(s).value for s in states]
             where.append(f"state IN ({','.join('?' * len(wanted))})")
@@ -266,9 +126,8 @@ class Outbox:
         if session_id is not None:
             where.append("session_id = ?")
             params.append(session_id)
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        return [_job(r) for r in self._db.connect().execute(sql + " ORDER BY id", params)]
+        clause = ("WHERE " + " AND ".join(where) + " ") if where else ""
+        return self._select(self._db.connect(), clause + "ORDER BY id", params)
 
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in JobState}
@@ -284,14 +143,15 @@ class Outbox:
         f"AND NOT EXISTS (SELECT 1 FROM meta WHERE key = '{_PAUSED_REASON}')"
     )
 
-    def due(self, now: datetime, limit: int) -> builtins.list[PushJob]:
+    def due(self, now: datetime, limit: int) -> list[PushJob]:
         """What a drain should handle now, earliest first (then queue order)."""
-        rows = self._db.connect().execute(
-            f"SELECT {_J_COLUMNS} FROM push_jobs j LEFT JOIN push_jobs p ON p.id = j.parent_id "
+        rows = select(
+            self._db.connect(),
+            f"SELECT j.* FROM push_jobs j LEFT JOIN push_jobs p ON p.id = j.parent_id "
             f"WHERE {self._DUE_WHERE} AND j.next_attempt_at <= ? ORDER BY j.next_attempt_at, j.id LIMIT ?",
             (format_time(now), limit),
         )
-        return [_job(r) for r in rows]
+        return [job_from_row(row) for row in rows]
 
     def next_due_at(self) -> datetime | None:
         """When the next job becomes due (maybe in the past: drain now); None when nothing will be."""
@@ -315,7 +175,7 @@ class Outbox:
         """The ConnectWise ids other push jobs already own (their note or time entry): a check for an
         ``unknown`` job must not take one of them for its own."""
         sql = "SELECT remote_id FROM push_jobs WHERE remote_id IS NOT NULL AND site = ? AND kind = ?"
-        params: builtins.list[Any] = [site, JobKind(kind).value]
+        params: list[Any] = [site, JobKind(kind).value]
         if ticket_id is not None:
             sql += " AND ticket_id = ?"
             params.append(ticket_id)
@@ -324,18 +184,16 @@ class Outbox:
             params.append(exclude)
         return {int(r[0]) for r in self._db.connect().execute(sql, params)}
 
-    def attempts(self, job_id: int) -> builtins.list[Attempt]:
-        rows = self._db.connect().execute(
-            "SELECT id, job_id, at, outcome, http_status, request_id, error, duration_ms FROM post_log "
-            "WHERE job_id = ? ORDER BY id",
-            (job_id,),
+    def attempts(self, job_id: int) -> list[Attempt]:
+        rows = select(
+            self._db.connect(), f"SELECT {ATTEMPT_COLUMNS} FROM post_log WHERE job_id = ? ORDER BY id", (job_id,)
         )
-        return [Attempt(r[0], r[1], parse_time(r[2]), r[3], r[4], r[5], r[6], r[7]) for r in rows]  # type: ignore[arg-type]
+        return [attempt_from_row(row) for row in rows]
 
     # -- queueing -------------------------------------------------------------------------------------
     def enqueue(
         self, jobs: Sequence[NewJob], *, force: bool = False, now: datetime | None = None
-    ) -> builtins.list[PushJob]:
+    ) -> list[PushJob]:
         """Queue ``jobs`` in one transaction (all or none). Refuses (:class:`DuplicatePush`) a job when
         the same session already has a push of the same kind to the same ticket that is not cancelled,
         unless ``force``."""
@@ -345,7 +203,7 @@ class Outbox:
         keys = [(j.session_id, j.ticket_id, JobKind(j.kind)) for j in jobs]
         if not force and len(set(keys)) != len(keys):
             raise ValueError("the same session, ticket and kind appear twice in one enqueue()")
-        ids: builtins.list[int] = []
+        ids: list[int] = []
         with self._db.transaction() as conn:
             if not force:
                 for key in dict.fromkeys(keys):
@@ -394,7 +252,7 @@ class Outbox:
                 raise ValueError(f"job {i}: parent must be the index of an earlier note job in the same list")
             if jobs[job.parent].ticket_id != job.ticket_id:
                 raise ValueError(f"job {i}: a time entry and its note must be for the same ticket")
-        return _body_text(job.body)
+        return body_text(job.body)
 
     def _check_parent(self, conn: sqlite3.Connection, job: NewJob) -> None:
         parent = self._get(conn, job.parent_id)  # type: ignore[arg-type]
@@ -406,14 +264,14 @@ class Outbox:
     def _refuse_duplicate(
         self, conn: sqlite3.Connection, session_id: str, ticket_id: int, kind: JobKind, *, now: datetime
     ) -> None:
-        row = conn.execute(
-            f"SELECT {_JOB_COLUMNS} FROM push_jobs WHERE session_id = ? AND ticket_id = ? AND kind = ? "
-            "AND state <> 'cancelled' ORDER BY id DESC LIMIT 1",
+        found = self._select(
+            conn,
+            "WHERE session_id = ? AND ticket_id = ? AND kind = ? AND state <> 'cancelled' ORDER BY id DESC LIMIT 1",
             (session_id, ticket_id, kind.value),
-        ).fetchone()
-        if row is None:
+        )
+        if not found:
             return
-        existing = _job(row)
+        existing = found[0]
         what = "This session" if kind == JobKind.NOTE else "Time for this session"
         local_now = self._local(now)
         if existing.state == JobState.SENT and existing.sent_at is not None:
@@ -457,10 +315,11 @@ class Outbox:
         unknown = set(fields) - _FIELDS
         if unknown:
             raise ValueError(f"transition() cannot set {', '.join(sorted(unknown))}")
-        row = conn.execute("SELECT state, kind, parent_id FROM push_jobs WHERE id = ?", (job_id,)).fetchone()
+        row = select(conn, "SELECT state, parent_id FROM push_jobs WHERE id = ?", (job_id,)).fetchone()
         if row is None:
             raise JobNotFound(job_id)
-        current = JobState(row[0])
+        current = JobState(row["state"])
+        parent_id = row["parent_id"]
         if current.value not in expected:
             raise StateConflict(job_id, expected, current.value)
         if target not in ALLOWED_TRANSITIONS[current]:
@@ -469,14 +328,14 @@ class Outbox:
             reason = self._paused(conn)
             if reason is not None:
                 raise QueuePaused(reason)
-            if row[2] is not None:
-                parent_state = conn.execute("SELECT state FROM push_jobs WHERE id = ?", (row[2],)).fetchone()[0]
+            if parent_id is not None:
+                parent_state = conn.execute("SELECT state FROM push_jobs WHERE id = ?", (parent_id,)).fetchone()[0]
                 if parent_state != JobState.SENT:
                     raise InvalidTransition(
-                        f"Push {job_id} is a time entry whose note (push {row[2]}) is {parent_state}, not sent."
+                        f"Push {job_id} is a time entry whose note (push {parent_id}) is {parent_state}, not sent."
                     )
         sets = ["state = ?", "updated_at = ?"]
-        params: builtins.list[Any] = [target.value, format_time(now)]
+        params: list[Any] = [target.value, format_time(now)]
         for name, value in fields.items():
             sets.append(f"{name} = ?")
             params.append(_db_value(value))
@@ -554,11 +413,7 @@ class Outbox:
             conn.execute(
                 "UPDATE push_jobs SET ticket_kind = ?, updated_at = ? WHERE id = ?", (ticket_kind, stamp, job_id)
             )
-            children = conn.execute(
-                f"SELECT {_JOB_COLUMNS} FROM push_jobs WHERE parent_id = ? ORDER BY id", (job_id,)
-            ).fetchall()
-            for row in children:
-                child = _job(row)
+            for child in self._select(conn, "WHERE parent_id = ? ORDER BY id", (job_id,)):
                 if child.first_sent_at is not None or child.state in (JobState.SENT, JobState.CANCELLED):
                     log.warning("push %d: left as it is (already sent once or finished)", child.id)
                     continue
@@ -566,7 +421,7 @@ class Outbox:
                 if child_fields:
                     doc = child.body_json()
                     doc.update(child_fields)
-                    body = _body_text(doc)
+                    body = body_text(doc)
                 conn.execute(
                     "UPDATE push_jobs SET ticket_kind = ?, body = ?, updated_at = ? WHERE id = ?",
                     (ticket_kind, body, stamp, child.id),
@@ -620,18 +475,17 @@ class Outbox:
         re-send. Call it once at start-up, holding the drain lock. Returns how many were recovered."""
         now = self._now(now)
         with self._db.transaction() as conn:
-            rows = conn.execute(f"SELECT {_JOB_COLUMNS} FROM push_jobs WHERE state = 'sending' ORDER BY id").fetchall()
-            for row in rows:
-                job = _job(row)
+            left = self._select(conn, "WHERE state = 'sending' ORDER BY id")
+            for job in left:
                 decision = policy.recover_interrupted(job.snapshot(), now)
                 self._apply(conn, job.id, decision, now=now)
                 self._log(
                     conn, job.id, "interrupted", at=now, http_status=None, request_id=None,
                     error=decision.last_error, duration_ms=None,
                 )
-        if rows:
-            log.warning("recovered %d push job(s) left sending; they will be checked before any re-send", len(rows))
-        return len(rows)
+        if left:
+            log.warning("recovered %d push job(s) left sending; they will be checked before any re-send", len(left))
+        return len(left)
 
     # -- the engineer's actions ---------------------------------------------------------------------------
     def _act(self, conn: sqlite3.Connection, job: PushJob, action, now: datetime) -> PushJob:
@@ -650,13 +504,13 @@ class Outbox:
                 raise JobNotFound(job_id)
             return self._act(conn, job, policy.manual_retry, now)
 
-    def retry_all_failed(self, now: datetime | None = None) -> builtins.list[PushJob]:
+    def retry_all_failed(self, now: datetime | None = None) -> list[PushJob]:
         now = self._now(now)
         with self._db.transaction() as conn:
-            rows = conn.execute(f"SELECT {_JOB_COLUMNS} FROM push_jobs WHERE state = 'failed' ORDER BY id").fetchall()
-            return [self._act(conn, _job(r), policy.manual_retry, now) for r in rows]
+            failed = self._select(conn, "WHERE state = 'failed' ORDER BY id")
+            return [self._act(conn, job, policy.manual_retry, now) for job in failed]
 
-    def cancel(self, job_id: int, now: datetime | None = None) -> builtins.list[PushJob]:
+    def cancel(self, job_id: int, now: datetime | None = None) -> list[PushJob]:
         """Cancel a push (and, for a note, its time entry waiting on it). Returns the jobs it changed
         (none when it was already cancelled); refuses (:class:`ActionRefused`) a job being sent or sent.
         Cancelling an unknown job leaves a warning in its ``last_error``: it may be on the ticket."""
@@ -668,11 +522,7 @@ class Outbox:
             if job.state == JobState.CANCELLED:
                 return []
             changed = [self._act(conn, job, policy.cancel, now)]
-            children = conn.execute(
-                f"SELECT {_JOB_COLUMNS} FROM push_jobs WHERE parent_id = ? ORDER BY id", (job_id,)
-            ).fetchall()
-            for row in children:
-                child = _job(row)
+            for child in self._select(conn, "WHERE parent_id = ? ORDER BY id", (job_id,)):
                 if child.state in CANCELLABLE_STATES:
                     changed.append(self._act(conn, child, policy.cancel, now))
             return changed
@@ -708,3 +558,20 @@ class Outbox:
     def paused_at(self) -> datetime | None:
         row = self._db.connect().execute("SELECT value FROM meta WHERE key = ?", (_PAUSED_AT,)).fetchone()
         return None if row is None else parse_time(row[0])
+
+
+# The records and the refusals live in their own modules; callers may take them from here too.
+__all__ = [
+    "TICKET_KINDS",
+    "ActionRefused",
+    "Attempt",
+    "DuplicatePush",
+    "InvalidTransition",
+    "JobNotFound",
+    "NewJob",
+    "Outbox",
+    "OutboxError",
+    "PushJob",
+    "QueuePaused",
+    "StateConflict",
+]

@@ -12,9 +12,9 @@ The cache also remembers how far each sync source got (:meth:`SessionCache.sync_
 
 from __future__ import annotations
 
-import builtins
 import json
-from collections.abc import Iterable, Sequence
+import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -110,25 +110,39 @@ _COLUMNS = (
 )
 
 
-def _row(r: Sequence[Any], _time: Any = datetime.fromisoformat) -> SessionRow:
-    # Positional, in _COLUMNS order, and parse_time inlined: the window lists 10,000 of these per reload,
-    # and keyword arguments plus four function calls per row took twice as long.
-    return SessionRow(
-        r[0],  # id
-        r[1],  # status
-        r[2],  # session_type
-        r[3],  # psa_ticket_id
-        r[4],  # client_name
-        r[5],  # summary
-        None if r[6] is None else _time(r[6]),  # created_at
-        None if r[7] is None else _time(r[7]),  # updated_at
-        None if r[8] is None else _time(r[8]),  # ended_at
-        r[9],  # duration_seconds
-        r[10],  # state_version
-        bool(r[11]),  # posted_by_resolutionflow
-        r[12],  # source
-        _time(r[13]),  # cached_at
+def _rows(cursor: sqlite3.Cursor) -> list[SessionRow]:
+    """The cursor's rows (``SELECT {_COLUMNS}``) as listing rows, every column read by its name. The names
+    are looked up once per query, not per row: the window lists 10,000 of these per reload, and
+    ``sqlite3.Row``'s lookup by name took 60% longer per row (41 ms against 26 ms for 10,000 rows here);
+    likewise ``parse_time`` is inlined."""
+    col = {d[0]: i for i, d in enumerate(cursor.description)}
+    at = datetime.fromisoformat
+    i_id, i_status, i_type, i_ticket, i_client, i_summary = (
+        col[c] for c in ("id", "status", "session_type", "psa_ticket_id", "client_name", "summary")
     )
+    i_created, i_updated, i_ended, i_cached = (col[c] for c in ("created_at", "updated_at", "ended_at", "cached_at"))
+    i_duration, i_version, i_posted, i_source = (
+        col[c] for c in ("duration_seconds", "state_version", "posted_by_resolutionflow", "source")
+    )
+    return [
+        SessionRow(
+            id=r[i_id],
+            status=r[i_status],
+            session_type=r[i_type],
+            psa_ticket_id=r[i_ticket],
+            client_name=r[i_client],
+            summary=r[i_summary],
+            created_at=None if r[i_created] is None else at(r[i_created]),
+            updated_at=None if r[i_updated] is None else at(r[i_updated]),
+            ended_at=None if r[i_ended] is None else at(r[i_ended]),
+            duration_seconds=r[i_duration],
+            state_version=r[i_version],
+            posted_by_resolutionflow=bool(r[i_posted]),
+            source=r[i_source],
+            cached_at=at(r[i_cached]),
+        )
+        for r in cursor
+    ]
 
 
 class SessionCache:
@@ -245,19 +259,19 @@ class SessionCache:
         row = self._db.connect().execute("SELECT json FROM session_raw WHERE id = ?", (session_id,)).fetchone()
         return None if row is None else row[0]
 
-    def list(
+    def rows(
         self, *, status: str | Iterable[str] | None = None, limit: int | None = None, offset: int = 0
-    ) -> builtins.list[SessionRow]:
+    ) -> list[SessionRow]:
         """Newest first: by when the work ended, else last update, else creation (undated ones last)."""
         sql = f"SELECT {_COLUMNS} FROM sessions"
-        params: builtins.list[Any] = []
+        params: list[Any] = []
         if status is not None:
-            statuses = [status] if isinstance(status, str) else builtins.list(status)
+            statuses = [status] if isinstance(status, str) else list(status)
             sql += f" WHERE status IN ({','.join('?' * len(statuses))})"
             params += statuses
         sql += " ORDER BY sort_at DESC, id DESC LIMIT ? OFFSET ?"
         params += [-1 if limit is None else limit, offset]
-        return [_row(r) for r in self._db.connect().execute(sql, params)]
+        return _rows(self._db.connect().execute(sql, params))
 
     def versions(self) -> dict[str, Version]:
         """Every cached session's (``updated_at``, ``state_version``); compare with :func:`is_newer`."""

@@ -2,69 +2,28 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import time
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from flowdesk import APP_ID, APP_NAME, __version__
 from flowdesk.commands.base import EXIT_FAILURE, EXIT_OK, Context
 from flowdesk.logs import get_logger
 from flowdesk.paths import AppPaths
+from flowdesk.services import Services
+from flowdesk.ui.controller import AppController
+from flowdesk.ui.firstpaint import FirstPaint, after_first_paint, exit_after_first_paint
+from flowdesk.ui.icons import app_icon
+from flowdesk.ui.main_window import MainWindow
+from flowdesk.ui.settings_dialog import SettingsDialog
+from flowdesk.ui.single_instance import AlreadyRunning, claim_instance
+from flowdesk.ui.system_events import SystemEvents
+from flowdesk.ui.tray import NotificationBanner, TrayController
 
 log = get_logger("ui")
 qt_log = get_logger("ui.qt")
-
-# Benchmark hook (bench/startup.py): when set, the app prints "flowdesk-first-paint <time.monotonic()>" on
-# stdout once the session list has been painted for the first time, then quits as if Quit was chosen.
-FIRST_PAINT_ENV = "FLOWDESK_EXIT_AFTER_FIRST_PAINT"
-FIRST_PAINT_MARK = "flowdesk-first-paint"
-
-
-class _AfterFirstPaint(QObject):
-    """Calls ``callback`` once, when ``widget`` has been painted for the first time (or after
-    ``fallback_ms`` if it never is: a window the platform keeps hidden must still start working)."""
-
-    def __init__(self, widget: Any, callback: Any, fallback_ms: int = 2000) -> None:
-        super().__init__(widget)
-        self._widget = widget
-        self._callback: Any = callback
-        widget.installEventFilter(self)
-        QTimer.singleShot(fallback_ms, self, self._fire)
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.Paint and self._callback is not None:
-            # After this paint pass and what it queued (two turns of the event loop), not in the middle of it.
-            QTimer.singleShot(0, self, lambda: QTimer.singleShot(0, self, self._fire))
-        return False
-
-    def _fire(self) -> None:
-        callback, self._callback = self._callback, None
-        if callback is not None:
-            self._widget.removeEventFilter(self)
-            callback()
-
-
-class _FirstPaintProbe(QObject):
-    """Reports the end of the first paint pass that painted ``widget``, then quits the app."""
-
-    def __init__(self, widget: Any) -> None:
-        super().__init__(widget)
-        self._widget = widget
-        widget.installEventFilter(self)
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.Paint:
-            self._widget.removeEventFilter(self)
-            QTimer.singleShot(0, self._report)  # runs once this whole paint pass is done
-        return False
-
-    def _report(self) -> None:
-        print(f"{FIRST_PAINT_MARK} {time.monotonic():.6f}", flush=True)
-        QApplication.quit()
 
 
 def _qt_message(mode: QtMsgType, context: Any, message: str) -> None:
@@ -87,8 +46,6 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
-    from flowdesk.ui.icons import app_icon
-
     app.setWindowIcon(app_icon())
     return app
 
@@ -97,30 +54,26 @@ class FlowDeskApp:
     """Everything the running window needs, built in order and torn down in reverse."""
 
     def __init__(self, paths: AppPaths, *, demo: Any = None, has_tray: bool | None = None) -> None:
-        from flowdesk.services import Services
-        from flowdesk.ui.controller import AppController
-        from flowdesk.ui.main_window import MainWindow
-        from flowdesk.ui.settings_dialog import SettingsDialog
-        from flowdesk.ui.system_events import SystemEvents
-        from flowdesk.ui.tray import NotificationBanner, TrayController
-
         self.paths = paths
         self.demo = demo
         self._stopped = False
         self.services = Services.open(paths)
+        self._use_proxy_setting(demo is not None)
         if demo is not None:
             demo.configure(self.services)
         self.controller = AppController(self.services)
         self.has_tray = QSystemTrayIcon.isSystemTrayAvailable() if has_tray is None else has_tray
         self.window = MainWindow(self.controller, has_tray=self.has_tray)
+        self.first_paint = FirstPaint(self.window.table.viewport())  # the session list's
         self.tray: TrayController | None = None
         self.banner_notifications: NotificationBanner | None = None
         if self.has_tray:
             self.tray = TrayController(self.controller, parent=self.window)
             self.tray.open_requested.connect(self.window.show_and_raise)
             self.tray.show_job_requested.connect(self.window.show_job)
-            self.tray.quit_requested.connect(self.quit)
+            self.tray.quit_requested.connect(self.window.request_quit)
             self.tray.show()
+            self.window.tray_visible = self.tray_visible
         else:
             self.banner_notifications = NotificationBanner(self.controller, self.window)
         self.window.quit_requested.connect(self.quit)
@@ -134,13 +87,27 @@ class FlowDeskApp:
         if demo is not None:
             demo.attach(self.window, self.controller)
 
+    def _use_proxy_setting(self, demo: bool) -> None:
+        """The application's proxy: the setting (read at each use), the keyring, and the OS's proxy via Qt.
+        The demo's sandbox is on this computer: never through a proxy."""
+        from flowdesk import network
+        from flowdesk.core.settings import ProxyMode, ProxySettings
+        from flowdesk.ui.system_proxy import system_proxy
+
+        services = self.services
+        if demo:
+            network.use_settings(lambda: ProxySettings(mode=ProxyMode.NONE))
+        else:
+            network.use_settings(lambda: services.settings.proxy, lambda: services.credentials)
+        network.set_system_resolver(system_proxy)
+
     def start(self, *, show: bool = True) -> None:
         settings = self.services.settings
         if show and not (settings.start_minimized and self.has_tray):
             self.window.show()
             # The first drain and the session refresh import the network stack and start worker threads:
             # begin them as soon as the window is on screen, so that they do not hold it back.
-            self._after_paint = _AfterFirstPaint(self.window, self._start_work)
+            after_first_paint(self.first_paint, self._start_work)
         else:
             self._start_work()
 
@@ -156,7 +123,14 @@ class FlowDeskApp:
         dialog.open()
         self.settings_dialog = dialog
 
+    def tray_visible(self) -> bool:
+        """A tray icon is on screen now: ours is shown and a tray still hosts it."""
+        return self.tray is not None and self.tray.tray.isVisible() and QSystemTrayIcon.isSystemTrayAvailable()
+
     def quit(self) -> None:
+        # Qt 6's quit() first asks every window to close: the main window knows it is quitting
+        # (window.quitting) and accepts, instead of hiding to the tray and so cancelling the quit.
+        self.window.quitting = True
         app = QApplication.instance()
         if app is not None:
             app.quit()
@@ -164,19 +138,23 @@ class FlowDeskApp:
     def shutdown(self) -> None:
         self._stopped = True
         self.window.save_geometry()
+        self.window.quitting = True  # closing the window from now on must not ask (the store is closing)
         if self.tray is not None:
             self.tray.hide()
         self.controller.shutdown()
         self.services.close()
+        from flowdesk import network
+
+        network.use_settings(None)
+        network.set_system_resolver(None)
         if self.demo is not None:
             self.demo.cleanup()
 
 
 def run(ctx: Context, *, demo: bool = False) -> int:
-    from flowdesk.ui.single_instance import InstanceServer, ask_running_instance_to_raise, server_name
-
     demo_env = None
     if demo:
+        # lazy: the demo module loads httpx, keyring (and later the sandbox): only with --demo
         from flowdesk.ui.demo import DemoEnvironment
 
         demo_env = DemoEnvironment.create()  # a private FLOWDESK_HOME, before any folder is chosen
@@ -186,12 +164,11 @@ def run(ctx: Context, *, demo: bool = False) -> int:
     paths = ctx.paths
     instance = None
     if demo_env is None:
-        name = server_name(str(paths.data_dir))
-        if ask_running_instance_to_raise(name):
-            print(f"{APP_NAME} is already running: its window was brought forward.", file=sys.stderr)
+        try:
+            instance = claim_instance(paths.data_dir, paths.instance_lock_file)
+        except AlreadyRunning as exc:
+            print(exc, file=sys.stderr)
             return EXIT_OK
-        instance = InstanceServer(name)
-        instance.listen()
     try:
         flowdesk = FlowDeskApp(paths, demo=demo_env)
     except Exception as exc:  # the store or settings cannot be opened: say so, in a window and on stderr
@@ -200,12 +177,13 @@ def run(ctx: Context, *, demo: bool = False) -> int:
         QMessageBox.critical(None, APP_NAME, f"{APP_NAME} could not start:\n\n{exc}")
         if demo_env is not None:
             demo_env.cleanup()
+        if instance is not None:
+            instance.close()
         return EXIT_FAILURE
     app.setQuitOnLastWindowClosed(not flowdesk.has_tray)
     if instance is not None:
         instance.raise_requested.connect(flowdesk.window.show_and_raise)
-    if os.environ.get(FIRST_PAINT_ENV):
-        _FirstPaintProbe(flowdesk.window.table.viewport())
+    exit_after_first_paint(flowdesk.first_paint)  # the start-up benchmark's hook (bench/startup.py)
     flowdesk.start()
     try:
         return app.exec()

@@ -10,17 +10,24 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from flowdesk.connectwise.bodies import TicketRef
+from flowdesk.core import present
 from flowdesk.core.models import Session, SessionFormatError
 from flowdesk.core.notify import JobChange, Notification, notifications_for, tray_state
+from flowdesk.core.present import PushSummary
 from flowdesk.core.settings import Settings
 from flowdesk.logs import get_logger
+from flowdesk.push.enqueue import enqueue_push
+from flowdesk.push.prepare import NotePreview, PushRefused, prepare_note
+from flowdesk.push.protocol import DrainerFactory, PushDrainer
+from flowdesk.resolutionflow.importer import import_paths
 from flowdesk.services import Services
-from flowdesk.store.outbox import DuplicatePush
-from flowdesk.ui.models import PushSummary, push_summary
+from flowdesk.store import DuplicatePush, PushJob
 from flowdesk.ui.push_worker import PushThread, PushWorker
 from flowdesk.ui.tasks import TaskRunner
 
@@ -63,7 +70,7 @@ class AppController(QObject):
         self,
         services: Services,
         *,
-        make_drainer: Callable[[Callable[[Any], None]], Any] | None = None,
+        make_drainer: DrainerFactory | None = None,
         clock: Callable[[], datetime] | None = None,
         parent: QObject | None = None,
     ) -> None:
@@ -101,7 +108,7 @@ class AppController(QObject):
     def start(self) -> None:
         for w in self.services.warnings:
             self.show_banner(Banner("settings", "warning", w))
-        self._job_states = {j.id: j.state for j in self.services.outbox.list()}
+        self._job_states = {j.id: j.state for j in self.services.outbox.jobs()}
         self.push.start()
         self._publish_queue_status()
         self.drain_now()  # drain on start (the first drain also recovers jobs a crash left "sending")
@@ -115,7 +122,7 @@ class AppController(QObject):
 
     # -- sessions ------------------------------------------------------------------------------
     def session_rows(self) -> list[Any]:
-        return self.services.cache.list()
+        return self.services.cache.rows()
 
     def push_summaries(
         self, session_ids: Iterable[str] | None = None, *, rows: Iterable[Any] | None = None
@@ -124,9 +131,14 @@ class AppController(QObject):
         has just listed them: the list is not read again)."""
         outbox = self.services.outbox
         out: dict[str, PushSummary] = {}
+        now = self.clock()
+
+        def push_summary(jobs: list[Any], posted_by_resolutionflow: bool) -> PushSummary | None:
+            return present.session_push(jobs, posted_by_resolutionflow, now, present.LOCAL)
+
         if session_ids is None:
             jobs_by_session: dict[str, list[Any]] = {}
-            for job in outbox.list():
+            for job in outbox.jobs():
                 jobs_by_session.setdefault(job.session_id, []).append(job)
             for row in self.session_rows() if rows is None else rows:
                 jobs = jobs_by_session.get(row.id)
@@ -136,7 +148,7 @@ class AppController(QObject):
                         out[row.id] = summary
             return out
         for sid in session_ids:
-            summary = push_summary(outbox.list(session_id=sid), False)
+            summary = push_summary(outbox.jobs(session_id=sid), False)
             if summary is not None:
                 out[sid] = summary
         return out
@@ -156,6 +168,7 @@ class AppController(QObject):
 
         ``quiet``: at start-up, not being signed in is normal and needs no banner.
         """
+        # lazy: httpx, not before the first paint
         from flowdesk.resolutionflow.account import NotSignedIn, refresh
 
         def done(report: Any) -> None:
@@ -175,10 +188,6 @@ class AppController(QObject):
                           name="refresh")
 
     def import_files(self, paths: list[str]) -> None:
-        from pathlib import Path
-
-        from flowdesk.resolutionflow.importer import import_paths
-
         def done(report: Any) -> None:
             self.reload_sessions()
             bad = [f for f in report.files if not f.ok]
@@ -200,9 +209,8 @@ class AppController(QObject):
         escalated with a linked ticket, and say so once. Off (the default): nothing leaves without Push."""
         if not self.settings.auto_push:
             return
+        # lazy: httpx, not before the first paint
         from flowdesk.connectwise.account import AccountError
-        from flowdesk.connectwise.bodies import TicketRef
-        from flowdesk.push.prepare import PushRefused, prepare_note
 
         queued: list[int] = []
         since = self.settings.auto_push_since or self.started_at
@@ -215,15 +223,14 @@ class AppController(QObject):
             if session.ended_at is None or session.ended_at < since:
                 continue  # switching auto-push on must never post a backlog of old sessions
             try:
-                preview = prepare_note(session, self.settings)
+                preview = self.prepare_note(session)
                 self.enqueue(preview, TicketRef(session.psa_ticket_id), time_entry=self.settings.time_entry_enabled)
             except (DuplicatePush, PushRefused, AccountError) as exc:
                 log.info("auto-push skipped session %s: %s", session_id, exc)
                 continue
             queued.append(session.psa_ticket_id)
         if queued:
-            tickets = ", ".join(f"#{t}" for t in queued[:5]) + (" …" if len(queued) > 5 else "")
-            self.notify_info(f"Auto-push queued {len(queued)} note{'s' if len(queued) != 1 else ''} ({tickets}).")
+            self.notify_info(present.auto_pushed(queued))
 
     # -- tickets -------------------------------------------------------------------------------
     def cached_ticket(self, ticket_id: int) -> Any | None:
@@ -243,7 +250,8 @@ class AppController(QObject):
         self.tasks.submit(work, on_done=done, on_error=lambda e: self.ticket_failed.emit(ticket_id, str(e)), name="ticket")
 
     # -- the queue -----------------------------------------------------------------------------
-    def _default_drainer_factory(self, on_change: Callable[[Any], None]) -> Any:
+    def _default_drainer_factory(self, on_change: Callable[[PushJob], None]) -> PushDrainer:
+        # lazy: the drainer and httpx load after the first paint
         from flowdesk.push.runtime import make_drainer
 
         return make_drainer(self.services, on_change=on_change)
@@ -271,9 +279,9 @@ class AppController(QObject):
         self.last_report = report
         if report.blocked:
             why = next(iter(report.blocked.values()))
-            self.show_banner(Banner("queue", "error", f"Pushes are waiting: {why}", "Open Settings", "settings"))
+            self.show_banner(Banner("queue", "error", present.not_sent_banner(why), "Open Settings", "settings"))
         elif report.paused == USER_PAUSE:
-            self.show_banner(Banner("queue", "info", "Sending is paused: pushes wait until you resume.", "Resume", "resume"))
+            self.show_banner(Banner("queue", "info", present.PAUSED_BY_YOU, "Resume", "resume"))
         elif report.paused:
             self.show_banner(Banner("queue", "warning", report.paused, "Open Settings", "settings"))
         else:
@@ -333,19 +341,7 @@ class AppController(QObject):
         counts = outbox.counts()
         paused = outbox.paused_reason()
         state = tray_state(counts, paused=bool(paused), offline=self._offline, sending=self._sending)
-        parts = []
-        waiting = counts.get("pending", 0) + counts.get("retry_wait", 0) + counts.get("unknown", 0)
-        if counts.get("sending", 0) or self._sending:
-            parts.append("sending")
-        if waiting:
-            parts.append(f"{waiting} waiting")
-        if counts.get("failed", 0):
-            parts.append(f"{counts['failed']} failed")
-        if paused:
-            parts.append("sending paused")
-        elif self._offline:
-            parts.append("ConnectWise unreachable")
-        line = "Queue: " + (", ".join(parts) if parts else "all sent")
+        line = present.queue_line(counts, paused=bool(paused), offline=self._offline, sending=self._sending)
         self.queue_status_changed.emit(state, counts, line)
 
     def queue_counts(self) -> dict[str, int]:
@@ -378,7 +374,7 @@ class AppController(QObject):
         if paused:
             outbox.pause(USER_PAUSE)
             self.drain_timer.stop()
-            self.show_banner(Banner("queue", "info", "Sending is paused: pushes wait until you resume.", "Resume", "resume"))
+            self.show_banner(Banner("queue", "info", present.PAUSED_BY_YOU, "Resume", "resume"))
         else:
             outbox.resume()
             self.clear_banner("queue")
@@ -394,7 +390,7 @@ class AppController(QObject):
             self._on_job_changed(job)
 
     def jobs(self) -> list[Any]:
-        return self.services.outbox.list()
+        return self.services.outbox.jobs()
 
     def next_attempt_in(self) -> timedelta | None:
         due = self.services.outbox.next_due_at()
@@ -406,15 +402,37 @@ class AppController(QObject):
 
     def connectwise_client(self) -> Any:
         """A client for the saved account. Reads the keyring: call it on a worker thread only."""
+        # lazy: httpx, not before the first paint
         from flowdesk.connectwise.account import open_client
 
         return open_client(self.settings.connectwise, self.services.credentials)
 
+    def prepare_note(
+        self,
+        session: Session,
+        *,
+        visibility: str | None = None,
+        note_format: str | None = None,
+        edited_text: str | None = None,
+        include_steps: bool | None = None,
+    ) -> NotePreview:
+        """The note as it would be posted with the current settings: rendered (or ``edited_text``),
+        redacted, checked, with its time entry plan. Raises ``PushRefused`` (plain words: empty, too long)
+        or ``RedactionError`` (nothing may be posted)."""
+        return prepare_note(
+            session,
+            self.settings,
+            visibility=visibility,
+            note_format=note_format,
+            edited_text=edited_text,
+            include_steps=include_steps,
+        )
+
     def enqueue(self, preview: Any, ticket: Any, *, time_entry: bool, force: bool = False) -> list[Any]:
         """Queue a prepared note (and its time entry) and start sending. Raises ``AccountError`` when
         no ConnectWise account is set up, ``DuplicatePush`` when this session was pushed before."""
+        # lazy: httpx, not before the first paint
         from flowdesk.connectwise.account import profile_key
-        from flowdesk.push.enqueue import enqueue_push
 
         profile = self.settings.connectwise
         site = profile_key(profile)

@@ -17,12 +17,14 @@ from typing import Any
 import keyring.backend
 from keyring.errors import PasswordDeleteError
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMenu, QPlainTextEdit, QVBoxLayout, QWidget
 
+from flowdesk.connectwise.account import profile_key
 from flowdesk.core.settings import ConnectWiseProfile
 from flowdesk.credentials import CredentialError, CredentialStore
 from flowdesk.logs import get_logger
 from flowdesk.paths import HOME_ENV
+from flowdesk.resolutionflow.account import refresh, sign_in, sign_out
 from flowdesk.ui.controller import AppController, Banner
 
 log = get_logger("ui")
@@ -57,26 +59,25 @@ class DemoEnvironment:
         self.profile_key: str | None = None
         self.services: Any = None
         self.in_memory_keys = False
+        self.window: Any = None
 
     @classmethod
     def create(cls) -> DemoEnvironment:
+        # lazy: keeps the sandbox out of processes that only want MemoryKeyring (the benchmarks)
         from flowdesk.sandbox import Sandbox
+        from flowdesk.sandbox.admin import SandboxAdmin
 
         home = tempfile.mkdtemp(prefix="flowdesk-demo-")
         os.environ[HOME_ENV] = home
         sandbox = Sandbox(host="127.0.0.1", port=0, tls=False)
         sandbox.start()
         env = cls(home, sandbox)
-        from flowdesk.sandbox.admin import SandboxAdmin
-
         env.admin = SandboxAdmin.for_sandbox(sandbox)
         return env
 
     # -- wiring ------------------------------------------------------------------------------
     def configure(self, services: Any) -> None:
         """Point the settings at the sandbox (called before the window exists)."""
-        from flowdesk.connectwise.account import profile_key
-
         info = self.sandbox.info
         cw = info.connectwise
         services.settings.connectwise = ConnectWiseProfile(
@@ -99,6 +100,8 @@ class DemoEnvironment:
             )
         )
         self._add_menu(window, controller)
+        window.set_empty_text("Fetching the demo's sample sessions from the sandbox…")
+        self.window = window
         controller.tasks.submit(self._prepare_accounts, on_done=lambda r: self._prepared(r, controller),
                                 on_error=lambda e: self._failed(e, controller), name="demo")
 
@@ -114,8 +117,6 @@ class DemoEnvironment:
             services.credentials = CredentialStore(backend=MemoryKeyring())
             services.credentials.save_connectwise_keys(self.profile_key, cw.public_key, cw.private_key)
             self.in_memory_keys = True
-        from flowdesk.resolutionflow.account import refresh, sign_in
-
         rf = self.sandbox.info.resolutionflow
         profile = services.settings.resolutionflow.model_copy()
         sign_in(rf.url, rf.email, rf.password, store=services.credentials)
@@ -133,6 +134,8 @@ class DemoEnvironment:
                 )
             )
         controller.reload_sessions()
+        if self.window is not None:
+            self.window.select_first_session()  # the demo opens on a session, its note and ticket shown
         controller.drain_now()
 
     def _failed(self, exc: BaseException, controller: AppController) -> None:
@@ -141,13 +144,13 @@ class DemoEnvironment:
 
     # -- the Demo menu -----------------------------------------------------------------------
     def _add_menu(self, window: Any, controller: AppController) -> None:
-        menu = window.menuBar().addMenu("&Demo")
-        menu.insertSeparator(menu.menuAction())
+        menu = QMenu("&Demo", window)
+        window.menuBar().insertMenu(window.help_menu.menuAction(), menu)  # before Help
         items = [
             ("Simulate a ConnectWise &outage (HTTP 503)", self.simulate_outage),
             ("Simulate a &rate limit (HTTP 429, retry after 2 minutes)", self.simulate_rate_limit),
             ("Make ConnectWise &slow (2 s per request)", self.simulate_slow),
-            ("&Restore ConnectWise", self.restore),
+            ("Res&tore ConnectWise", self.restore),
         ]
         self.actions: list[QAction] = []
         for text, fn in items:
@@ -156,7 +159,7 @@ class DemoEnvironment:
             menu.addAction(action)
             self.actions.append(action)
         menu.addSeparator()
-        ledger = QAction("Show what ConnectWise &received…", window)
+        ledger = QAction("Show what ConnectWise r&eceived…", window)
         ledger.triggered.connect(lambda: self.show_ledger(window))
         menu.addAction(ledger)
         self.actions.append(ledger)
@@ -210,8 +213,6 @@ class DemoEnvironment:
     # -- teardown -----------------------------------------------------------------------------
     def cleanup(self) -> None:
         if self.services is not None and self.profile_key and not self.in_memory_keys:
-            from flowdesk.resolutionflow.account import sign_out
-
             with contextlib.suppress(Exception):  # leave nothing of the demo in the engineer's keyring
                 self.services.credentials.delete_connectwise_keys(self.profile_key)
             with contextlib.suppress(Exception):

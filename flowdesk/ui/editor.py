@@ -218,6 +218,7 @@ class NoteEditor(QWidget):
     def recheck_now(self) -> None:
         """Warn when the edited text holds a secret that redaction will still remove at push time."""
         self._recheck.stop()
+        # lazy: compiles its patterns, not before the first paint
         from flowdesk.core.redact import RedactionError, redact
 
         text = self.text()
@@ -236,6 +237,7 @@ class NoteEditor(QWidget):
             self.pending_label.hide()
 
     def marker_categories(self) -> list[Category]:
+        # lazy: compiles its patterns, not before the first paint
         from flowdesk.core.redact import find_markers
 
         return [s.category for s in find_markers(self.text())]

@@ -6,11 +6,21 @@ from __future__ import annotations
 import gc
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QSettings, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QFocusEvent, QKeySequence
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QFocusEvent,
+    QKeyEvent,
+    QKeySequence,
+    QResizeEvent,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -22,19 +32,25 @@ from PySide6.QtWidgets import (
     QTableView,
     QTabWidget,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from flowdesk import APP_NAME, __version__
 from flowdesk.connectwise.bodies import TicketKind, TicketRef
-from flowdesk.push.prepare import PushRefused, prepare_note
+from flowdesk.core import present
+from flowdesk.push.prepare import PushRefused
+from flowdesk.ui import layout
 from flowdesk.ui.banner import BannerStack
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.icons import app_icon
 from flowdesk.ui.models import QueueTableModel, SessionIdRole, SessionSortFilterProxy, SessionTableModel
 from flowdesk.ui.queue_view import QueueView
 from flowdesk.ui.session_panel import SessionPanel
+from flowdesk.ui.shortcuts import KEYS_WITHOUT_ACTIONS, ShortcutsDialog, action_shortcuts
+
+SELECTION_DEBOUNCE_MS = 150
 
 STATUS_FILTERS = [
     ("All sessions", None),
@@ -54,11 +70,16 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.controller = controller
         self.has_tray = has_tray
-        self._told_about_tray = False
+        # Whether a tray icon is on screen right now (the app sets this; a hidden window with no tray
+        # icon would leave a process no one can reach, so closing then quits).
+        self.tray_visible: Any = lambda: has_tray
+        self._state: QSettings | None = None
+        self._shown_once = False
+        self.quitting = False  # set once the engineer has chosen to quit: closing then closes
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(app_icon())
         self.setObjectName("mainWindow")
-        self.resize(1280, 800)
+        self.resize(layout.DEFAULT_SIZE)
 
         # -- models -------------------------------------------------------------------------
         self.session_model = SessionTableModel(self)
@@ -72,6 +93,8 @@ class MainWindow(QMainWindow):
         self.search.setPlaceholderText("Search sessions: ticket, client, summary… (Ctrl+F)")
         self.search.setAccessibleName("Search sessions")
         self.search.setClearButtonEnabled(True)
+        for button in self.search.findChildren(QToolButton):  # the clear button: named for screen readers
+            button.setAccessibleName("Clear search")
         self.search.textChanged.connect(self.proxy.set_search)
         self.search.installEventFilter(self)  # focused by the engineer: make the search text before the first key
         self.status_filter = QComboBox(self)
@@ -88,6 +111,7 @@ class MainWindow(QMainWindow):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setSortingEnabled(True)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the list; the arrows move within it
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.setShowGrid(False)
@@ -100,11 +124,16 @@ class MainWindow(QMainWindow):
         header.setSortIndicatorShown(True)
         # Newest first, as the store lists them: say so in the header instead of a stale indicator.
         header.setSortIndicator(SessionTableModel.DATE, Qt.SortOrder.DescendingOrder)
-        fm = self.fontMetrics()
-        for col, sample in ((0, "Escalation requested"), (1, "#000000"), (2, "Brightsmile Dental"),
-                            (4, "28 Nov 14:40"), (5, "10h 00m"), (6, "Retrying 14:05")):
-            self.table.setColumnWidth(col, fm.horizontalAdvance(sample) + 18)
+        layout.setup_session_columns(self.table, SessionTableModel)
+        # Arrows move the selection freely: the note is loaded and the ticket looked up once the selection
+        # rests (a single-shot timer), not for every row passed; a click or select_session loads at once.
+        self.load_timer = QTimer(self)
+        self.load_timer.setObjectName("selectionLoadTimer")
+        self.load_timer.setSingleShot(True)
+        self.load_timer.setInterval(SELECTION_DEBOUNCE_MS)
+        self.load_timer.timeout.connect(self._load_current)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
+        self.table.clicked.connect(lambda _index: self._load_current())
         self.proxy.modelReset.connect(self._restore_selection)
         # Lay the rows out now rather than from the view's zero timer: otherwise a search that changes the
         # row count paints the table twice (before and after the scroll bar's new range).
@@ -115,6 +144,10 @@ class MainWindow(QMainWindow):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
         self.empty.setStyleSheet("color: #6b6f76;")
+        self.empty_text = (  # what an empty list says (the demo says it is fetching its sessions)
+            "No sessions yet.\nSign in to ResolutionFlow in Settings, then Refresh (F5), "
+            "or import sessions exported as JSON (Ctrl+O)."
+        )
 
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
@@ -126,16 +159,15 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.empty)
 
-        self.panel = SessionPanel(lambda: self.controller.settings, self)
+        self.panel = SessionPanel(self.controller, self)
         self.panel.push_clicked.connect(self.push_current)
         self.panel.ticket_changed.connect(self._lookup_ticket)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.panel)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([800, 600])
+        self.splitter.setSizes([720, 560])
+        layout.steady_splitter(self.splitter)
 
         # -- queue tab ----------------------------------------------------------------------
         self.queue_view = QueueView(self.queue_model, self)
@@ -147,8 +179,8 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("tabs")
-        self.tabs.addTab(self.splitter, "&Sessions")
-        self.tabs.addTab(self.queue_view, "&Queue")
+        self.tabs.addTab(self.splitter, "Sessions")  # Ctrl+1 / Ctrl+2 (Alt+Q belongs to the Queue menu)
+        self.tabs.addTab(self.queue_view, "Queue")
 
         self.banners = BannerStack(self)
         self.banners.action_triggered.connect(self._on_banner_action)
@@ -161,7 +193,13 @@ class MainWindow(QMainWindow):
 
         self.queue_label = QLabel(self)
         self.queue_label.setObjectName("queueStatus")
+        self.queue_label.setAccessibleName("Queue status")
         self.statusBar().addPermanentWidget(self.queue_label)
+
+        self.tabs.setAccessibleName("Sessions and queue")
+        self.tabs.tabBar().setAccessibleName("Sessions and queue tabs")
+        for combo in self.findChildren(QComboBox):  # each drop-down's list is named after its drop-down
+            combo.view().setAccessibleName(f"{combo.accessibleName()} choices")
 
         self._build_actions()
         self._wire_controller()
@@ -193,10 +231,18 @@ class MainWindow(QMainWindow):
         self.settings_action = self._action("&Settings…", QKeySequence.StandardKey.Preferences, self.settings_requested)
         if self.settings_action.shortcut().isEmpty():
             self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
-        self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.quit_requested)
+        self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.request_quit,
+                                        f"End {APP_NAME}; pushes not sent yet are sent the next time it starts")
         if self.quit_action.shortcut().isEmpty():  # some platform themes define no Quit key
             self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.find_action = self._action("&Find", QKeySequence.StandardKey.Find, self._focus_search)
+        self.editor_action = self._action("&Edit the note", "Ctrl+E", self._focus_editor, "Move to the note's text")
+        self.next_pane_action = self._action("&Next pane", "F6", lambda: self.cycle_pane(1))
+        self.next_pane_action.setShortcuts([QKeySequence("F6"), QKeySequence("Ctrl+Tab")])
+        self.previous_pane_action = self._action("Pre&vious pane", "Shift+F6", lambda: self.cycle_pane(-1))
+        self.previous_pane_action.setShortcuts([QKeySequence("Shift+F6"), QKeySequence("Ctrl+Shift+Tab")])
+        self.shortcuts_action = self._action("&Keyboard shortcuts", "F1", self.show_shortcuts, "Every keyboard shortcut")
+        self.shortcuts_action.setShortcuts([QKeySequence("F1"), QKeySequence("Ctrl+/")])
         self.sessions_tab_action = self._action("&Sessions", "Ctrl+1", lambda: self.tabs.setCurrentIndex(0))
         self.queue_tab_action = self._action("&Queue", "Ctrl+2", lambda: self.tabs.setCurrentIndex(1))
         self.retry_failed_action = self._action("Retry &failed", "Ctrl+Shift+R", self.retry_all_failed,
@@ -219,10 +265,15 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.sessions_tab_action)
         view_menu.addAction(self.queue_tab_action)
         view_menu.addAction(self.find_action)
+        view_menu.addAction(self.editor_action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.next_pane_action)
+        view_menu.addAction(self.previous_pane_action)
         self.queue_menu = bar.addMenu("&Queue")
         self.queue_menu.addAction(self.retry_failed_action)
         self.queue_menu.addAction(self.pause_action)
         self.help_menu = bar.addMenu("&Help")
+        self.help_menu.addAction(self.shortcuts_action)
         self.help_menu.addAction(self.logs_action)
         self.help_menu.addAction(self.about_action)
 
@@ -271,10 +322,7 @@ class MainWindow(QMainWindow):
         if rows:
             self.empty.hide()
         else:
-            self.empty.setText(
-                "No sessions yet.\nSign in to ResolutionFlow in Settings, then Refresh (F5), "
-                "or import sessions exported as JSON (Ctrl+O)."
-            )
+            self.empty.setText(self.empty_text)
             self.empty.show()
         if current:
             self.select_session(current)
@@ -288,6 +336,18 @@ class MainWindow(QMainWindow):
                 self.table.selectRow(row)
                 self.table.selectionModel().blockSignals(False)
 
+    def set_empty_text(self, text: str) -> None:
+        self.empty_text = text
+        if self.session_model.rowCount() == 0:
+            self.empty.setText(text)
+
+    def select_first_session(self) -> bool:
+        """Select the top row (the newest session) if nothing is selected yet."""
+        if self.current_session_id() is not None or self.proxy.rowCount() == 0:
+            return False
+        sid = self.proxy.index(0, 0).data(SessionIdRole)
+        return bool(sid) and self.select_session(sid)
+
     def current_session_id(self) -> str | None:
         idx = self.table.currentIndex()
         return idx.data(SessionIdRole) if idx.isValid() else None
@@ -298,11 +358,19 @@ class MainWindow(QMainWindow):
             return False
         self.table.selectRow(row)
         self.table.scrollTo(self.proxy.index(row, 0))
+        self._load_current()
         return True
 
-    def _on_current_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
+    def _on_current_row(self, _current: QModelIndex, _previous: QModelIndex) -> None:
+        self.load_timer.start()  # restarted by every row passed: loads once the selection rests
+
+    def _load_current(self) -> None:
+        self.load_timer.stop()
+        current = self.table.currentIndex()
         sid = current.data(SessionIdRole) if current.isValid() else None
         if self.panel.session is not None and sid == self.panel.session.id:
+            return
+        if sid is None and self.panel.session is None:
             return
         session = self.controller.load_session(sid) if sid else None
         self.panel.show_session(session)
@@ -312,12 +380,63 @@ class MainWindow(QMainWindow):
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
         if (
             obj is self.search
+            and isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and self._search_key(event)
+        ):
+            return True
+        if (
+            obj is self.search
             and isinstance(event, QFocusEvent)
             and event.type() == QEvent.Type.FocusIn
             and event.reason() != Qt.FocusReason.ActiveWindowFocusReason  # not the window opening
         ):
             self.session_model.prepare_search()
         return super().eventFilter(obj, event)
+
+    def _search_key(self, event: QKeyEvent) -> bool:
+        """Down or Enter in the search box go to the list; Escape clears the search."""
+        key = event.key()
+        if key in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
+            if self.proxy.rowCount():
+                if not self.table.currentIndex().isValid():
+                    self.table.selectRow(0)
+                self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+                self._load_current()
+            return True
+        if key == Qt.Key.Key_Escape and self.search.text():
+            self.search.clear()
+            return True
+        return False
+
+    def panes(self) -> list[QWidget]:
+        """The panes F6 / Ctrl+Tab cycle through, in reading order, on the current tab."""
+        if self.tabs.currentWidget() is self.queue_view:
+            return [self.queue_view.table, self.queue_view.detail]
+        return [self.search, self.table, self.panel.ticket_card.number, self.panel.editor.edit]
+
+    def cycle_pane(self, step: int) -> None:
+        panes = [p for p in self.panes() if p.isEnabled() and p.isVisibleTo(self)]
+        if not panes:
+            return
+        focus = self.focusWidget()
+        here = next((i for i, p in enumerate(panes) if focus is p or (focus is not None and p.isAncestorOf(focus))), -1)
+        target = panes[(here + step) % len(panes)] if here >= 0 else panes[0 if step > 0 else -1]
+        target.setFocus(Qt.FocusReason.TabFocusReason if step > 0 else Qt.FocusReason.BacktabFocusReason)
+
+    def _focus_editor(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.panel.editor.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def shortcut_list(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for every shortcut the window has, for the F1 dialog."""
+        return action_shortcuts(self.actions()) + KEYS_WITHOUT_ACTIONS
+
+    def show_shortcuts(self) -> QDialog:
+        dialog = ShortcutsDialog(self.shortcut_list(), self)
+        dialog.open()
+        self.shortcuts_dialog = dialog
+        return dialog
 
     def _focus_search(self) -> None:
         self.tabs.setCurrentIndex(0)
@@ -378,13 +497,12 @@ class MainWindow(QMainWindow):
         if ticket_id is None:
             self.tell("No ticket", "Type the ConnectWise ticket number to push this note to.")
             return
-        settings = self.controller.settings
-        from flowdesk.core.redact import RedactionError  # imported by prepare_note: no cost here
+        # lazy: redact compiles its patterns, not before the first paint (prepare_note imports it too)
+        from flowdesk.core.redact import RedactionError
 
         try:
-            preview = prepare_note(
+            preview = self.controller.prepare_note(
                 session,
-                settings,
                 visibility=panel.chosen_visibility(),
                 note_format=panel.chosen_format(),
                 edited_text=panel.editor.text(),
@@ -417,8 +535,7 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # noqa: BLE001 - shown to the engineer, the app keeps running
             self.tell("Could not queue the note", str(exc))
             return
-        what = "note and time entry" if len(jobs) > 1 else "note"
-        self.statusBar().showMessage(f"Queued the {what} for ticket #{ticket_id}.", 8000)
+        self.statusBar().showMessage(present.queued(jobs), 8000)
 
     # -- queue ---------------------------------------------------------------------------------
     def reload_jobs(self) -> None:
@@ -434,10 +551,7 @@ class MainWindow(QMainWindow):
         job = self.controller.services.outbox.get(job_id)
         if job is None:
             return
-        text = f"Stop trying to send this {'note' if job.kind == 'note' else 'time entry'} to ticket #{job.ticket_id}?"
-        if job.state == "unknown":
-            text += " It may already be on the ticket: check it in ConnectWise."
-        if not self.ask("Cancel job", text, "Cancel job"):
+        if not self.ask("Cancel job", present.cancel_question(job), "Cancel job"):
             return
         try:
             self.controller.cancel(job_id)
@@ -445,8 +559,7 @@ class MainWindow(QMainWindow):
             self.tell("Cannot cancel", str(exc))
 
     def retry_all_failed(self) -> None:
-        n = self.controller.retry_all_failed()
-        self.statusBar().showMessage(f"Retrying {n} failed push{'es' if n != 1 else ''}." if n else "Nothing has failed.", 5000)
+        self.statusBar().showMessage(present.retried_failed(self.controller.retry_all_failed()), 5000)
 
     def open_ticket_of_job(self, job_id: int) -> None:
         job = self.controller.services.outbox.get(job_id)
@@ -454,6 +567,7 @@ class MainWindow(QMainWindow):
             self.open_ticket(job.ticket_id, job.ticket_kind)
 
     def open_ticket(self, ticket_id: int, kind: str = "service") -> None:
+        # lazy: httpx, not before the first paint
         from flowdesk.connectwise.account import ticket_url
 
         profile = self.controller.settings.connectwise
@@ -470,7 +584,7 @@ class MainWindow(QMainWindow):
     def _on_queue_status(self, state: str, counts: dict, line: str) -> None:
         self.queue_label.setText(line)
         failed = counts.get("failed", 0)
-        self.tabs.setTabText(1, f"&Queue ({failed} failed)" if failed else "&Queue")
+        self.tabs.setTabText(1, f"Queue ({failed} failed)" if failed else "Queue")
         self.retry_failed_action.setText(f"Retry &failed ({failed})" if failed else "Retry &failed")
         self.retry_failed_action.setEnabled(bool(failed))
         self.pause_action.blockSignals(True)
@@ -512,41 +626,54 @@ class MainWindow(QMainWindow):
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.controller.services.paths.log_dir)))
 
     def _ui_state(self) -> QSettings:
-        """Window geometry and splitter sizes: UI state, kept apart from the settings, in the config folder."""
-        path = self.controller.services.paths.config_dir / "window-state.ini"
-        return QSettings(str(path), QSettings.Format.IniFormat)
+        """Window geometry, splitter and columns: UI state, kept apart from the settings, in the config folder."""
+        if self._state is None:  # one QSettings (resizeEvent asks often)
+            self._state = layout.ui_state(self.controller.services.paths.config_dir)
+        return self._state
 
     def _restore_geometry(self) -> None:
-        s = self._ui_state()
-        geometry = s.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        state = s.value("window/splitter")
-        if state is not None:
-            self.splitter.restoreState(state)
+        layout.restore_layout(self, self.splitter, self.table, self._ui_state())
 
     def save_geometry(self) -> None:
-        s = self._ui_state()
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/splitter", self.splitter.saveState())
+        layout.save_layout(self, self.splitter, self.table, self._ui_state())
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._shown_once:  # the splitter now has its real width: put the saved sizes back
+            self._shown_once = True
+            layout.restore_splitter(self.splitter, self._ui_state())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        layout.fit_orientation(self.splitter, event.size().width(), self._ui_state())
+
+    def request_quit(self) -> bool:
+        """File → Quit, Ctrl+Q, the tray's Quit: end the app, asking first when pushes are still waiting."""
+        pending = self.controller.pending_count()
+        if pending and not self.ask("Notes still waiting", present.waiting_on_quit(pending), "Quit anyway"):
+            return False
+        self.save_geometry()
+        self.quit_requested.emit()
+        return True
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        """The window's close button: hide to the tray when one is on screen (said once), else quit."""
+        if self.quitting:  # the app is ending (Quit asks every window to close)
+            event.accept()
+            return
         self.save_geometry()
-        if self.has_tray:
+        if self.has_tray and self.tray_visible():
             event.ignore()
             self.hide()
-            if not self._told_about_tray:
-                self._told_about_tray = True
-                self.controller.notify_info(f"{APP_NAME} is still running in the tray and will keep sending your notes.")
+            state = self._ui_state()
+            if not state.value("window/told_about_tray", False, bool):
+                state.setValue("window/told_about_tray", True)
+                self.controller.notify_info(
+                    f"{APP_NAME} is still running in the tray and will keep sending your notes. "
+                    "To end it, use Quit in the tray menu or File → Quit (Ctrl+Q)."
+                )
             return
-        pending = self.controller.pending_count()
-        if pending and not self.ask(
-            "Notes still waiting",
-            f"{pending} push{'es are' if pending != 1 else ' is'} still waiting to be sent. "
-            f"Quit anyway? {'They' if pending != 1 else 'It'} will be sent the next time {APP_NAME} starts.",
-            "Quit anyway",
-        ):
+        if self.request_quit():
+            event.accept()
+        else:
             event.ignore()
-            return
-        event.accept()
-        self.quit_requested.emit()

@@ -11,9 +11,8 @@ precomputed keys; the view then only asks for the rows it paints.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -27,7 +26,9 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from flowdesk.core import present
 from flowdesk.core.localtime import to_local
+from flowdesk.core.present import PushSummary
 from flowdesk.core.render import format_minutes
 
 SessionIdRole = Qt.ItemDataRole.UserRole + 1
@@ -50,15 +51,6 @@ STATUS_COLORS = {
     "active": "#2f7de1",
     "paused": "#7a7f87",
     "abandoned": "#7a7f87",
-}
-JOB_STATE_LABELS = {
-    "pending": "Waiting",
-    "sending": "Sending…",
-    "sent": "Sent",
-    "retry_wait": "Retrying",
-    "unknown": "Checking",
-    "failed": "Failed",
-    "cancelled": "Cancelled",
 }
 FAILED_BRUSH = QBrush(QColor("#b3261e"))
 MUTED_BRUSH = QBrush(QColor("#6b6f76"))
@@ -111,39 +103,6 @@ def status_label(status: str | None) -> str:
     if not status:
         return "Unknown"
     return STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
-
-
-@dataclass
-class PushSummary:
-    """What the session list shows in its Push column for one session."""
-
-    state: str  # a job state, or "posted_by_resolutionflow"
-    text: str
-    tooltip: str = ""
-
-
-def push_summary(jobs: Sequence[Any], posted_by_resolutionflow: bool = False) -> PushSummary | None:
-    """The latest note job decides; a failed time entry shows too."""
-    notes = [j for j in jobs if j.kind == "note" and j.state != "cancelled"]
-    if not notes:
-        if posted_by_resolutionflow:
-            return PushSummary("posted_by_resolutionflow", "Posted by ResolutionFlow",
-                               "ResolutionFlow already posted a note for this session; pushing would add a second one.")
-        cancelled = [j for j in jobs if j.kind == "note"]
-        return PushSummary("cancelled", "Cancelled") if cancelled else None
-    job = max(notes, key=lambda j: j.id)
-    text = JOB_STATE_LABELS.get(job.state, job.state)
-    if job.state == "sent" and job.sent_at:
-        text = f"Sent {local_time(job.sent_at, with_date=False)}"
-    elif job.state == "retry_wait" and job.next_attempt_at:
-        text = f"Retrying {local_time(job.next_attempt_at, with_date=False)}"
-    tooltip = job.last_error or ""
-    for te in jobs:
-        if te.kind == "time_entry" and te.parent_id == job.id and te.state == "failed":
-            text += " (time entry failed)"
-            tooltip = te.last_error or tooltip
-            return PushSummary("failed", text, tooltip)
-    return PushSummary(job.state, text, tooltip)
 
 
 class SessionTableModel(QAbstractTableModel):
@@ -308,6 +267,8 @@ class SessionTableModel(QAbstractTableModel):
             r = self._rows[row]
             if col == self.SUMMARY:
                 return r.summary or None
+            if col == self.STATUS:  # shown as a coloured mark: the word is here
+                return self.display(row)[col] or None
             if col == self.PUSH:
                 p = self._push.get(r.id)
                 return p.tooltip or None if p else None
@@ -539,11 +500,12 @@ class QueueTableModel(QAbstractTableModel):
     COLUMNS = ("What", "Ticket", "State", "Failures", "Last error", "Updated")
     WHAT, TICKET, STATE, ATTEMPTS, ERROR, UPDATED = range(6)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, *, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__(parent)
         self._jobs: list[Any] = []
         self._row_of: dict[int, int] = {}
         self._titles: dict[str, str] = {}
+        self.clock = clock or (lambda: datetime.now(UTC))
 
     def load(self, jobs: Iterable[Any], titles: dict[str, str] | None = None) -> None:
         self.beginResetModel()
@@ -563,6 +525,10 @@ class QueueTableModel(QAbstractTableModel):
             return
         self._jobs[row] = job
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
+        for child in self._jobs:  # its time entry's "Waiting for its note" may have ended
+            if child.parent_id == job.id:
+                child_row = self._row_of[child.id]
+                self.dataChanged.emit(self.index(child_row, self.STATE), self.index(child_row, self.STATE))
 
     def job(self, row: int) -> Any:
         return self._jobs[row]
@@ -584,17 +550,19 @@ class QueueTableModel(QAbstractTableModel):
             return self.COLUMNS[section]
         return None
 
+    def waiting_for_note(self, job: Any) -> bool:
+        """A time entry whose note is not sent yet (or no longer listed)."""
+        row = self._row_of.get(job.parent_id) if job.parent_id is not None else None
+        return present.waits_for_note(job, self._jobs[row].state if row is not None else None)
+
     def state_text(self, job: Any) -> str:
-        text = JOB_STATE_LABELS.get(job.state, job.state)
-        if job.state == "retry_wait" and job.next_attempt_at:
-            return f"Retrying at {local_time(job.next_attempt_at, with_date=False)}"
-        if job.state == "sent" and job.remote_id:
-            return f"Sent (#{job.remote_id})"
-        if job.state == "unknown":
-            return "Checking the ticket before resending"
-        if job.state == "pending" and job.parent_id is not None:
-            return "Waiting for its note"
-        return text
+        return present.state_text(job, self.clock(), present.LOCAL, waiting_for_note=self.waiting_for_note(job))
+
+    def detail_text(self, job: Any, attempts: Iterable[Any] = ()) -> str:
+        """The detail pane's text for ``job`` (with its ``attempts``)."""
+        return present.job_detail(
+            job, self.clock(), present.LOCAL, waiting_for_note=self.waiting_for_note(job), attempts=attempts
+        )
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self._jobs)):
@@ -603,9 +571,7 @@ class QueueTableModel(QAbstractTableModel):
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if col == self.WHAT:
-                kind = "Note" if job.kind == "note" else "Time entry"
-                title = self._titles.get(job.session_id, "")
-                return f"{kind} — {title}" if title else kind
+                return present.job_title(job, self._titles.get(job.session_id, ""))
             if col == self.TICKET:
                 return f"#{job.ticket_id}"
             if col == self.STATE:

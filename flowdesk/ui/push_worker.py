@@ -9,12 +9,11 @@ so quitting mid-push (or crashing) loses nothing: the job is found in ``sending`
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, Signal, Slot
 
 from flowdesk.logs import get_logger
+from flowdesk.push.protocol import DrainerFactory, PushDrainer
 
 log = get_logger("ui")
 
@@ -25,13 +24,13 @@ class PushWorker(QObject):
     drain_finished = Signal(object)  # DrainReport
     drain_failed = Signal(str)  # a problem that stopped the run before any job (no account, keyring…)
 
-    def __init__(self, make_drainer: Callable[[Callable[[Any], None]], Any]) -> None:
+    def __init__(self, make_drainer: DrainerFactory) -> None:
         super().__init__()
         self._make_drainer = make_drainer
-        self._drainer: Any = None
+        self._drainer: PushDrainer | None = None
         self._stop = threading.Event()
 
-    def _ensure(self) -> Any:
+    def _ensure(self) -> PushDrainer:
         if self._drainer is None:
             self._drainer = self._make_drainer(self.job_changed.emit)
         return self._drainer
@@ -59,26 +58,23 @@ class PushWorker(QObject):
     @Slot()
     def reset_client(self) -> None:
         """The ConnectWise account changed: build a new client on the next drain."""
-        provider = getattr(self._drainer, "provider", None)
-        if provider is not None:
-            provider.reset()
+        if self._drainer is not None:
+            self._drainer.reset_client()
 
     @Slot()
     def close(self) -> None:
         """On the worker thread, at quit: close the clients and release the drain lock."""
         if self._drainer is not None:
-            close = getattr(self._drainer, "close", None)
-            if close is not None:
-                close()
+            self._drainer.close()
             self._drainer = None
 
     def request_stop(self) -> None:
-        """Called from the GUI thread at quit: finish the current request, start no new one."""
+        """Called from the GUI thread at quit: start no new request; the drain in progress gives the requests
+        out a short grace, then returns (their jobs stay ``sending`` and are checked at the next start)."""
         self._stop.set()
         drainer = self._drainer
-        interrupt = getattr(drainer, "interrupt", None) if drainer is not None else None
-        if interrupt is not None:
-            interrupt()
+        if drainer is not None:
+            drainer.interrupt()
 
 
 class PushThread(QObject):

@@ -21,10 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from flowdesk.ui.models import QueueTableModel, local_time
-
-RETRYABLE = {"failed", "retry_wait", "unknown", "pending"}
-CANCELLABLE = {"pending", "retry_wait", "failed", "unknown"}
+from flowdesk.core import present
+from flowdesk.core.policy import CANCELLABLE_STATES, RETRYABLE_STATES
+from flowdesk.ui.models import QueueTableModel
 
 
 class QueueView(QWidget):
@@ -43,6 +42,7 @@ class QueueView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the list; the arrows move within it
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
@@ -53,7 +53,7 @@ class QueueView(QWidget):
         fm = self.table.fontMetrics()
         samples = {
             QueueTableModel.TICKET: "#0000000",
-            QueueTableModel.STATE: "Retrying at 00:00 ",
+            QueueTableModel.STATE: present.WAITING_FOR_NOTE,  # the longest state but a date
             QueueTableModel.ATTEMPTS: QueueTableModel.COLUMNS[QueueTableModel.ATTEMPTS],
             QueueTableModel.UPDATED: "2026-11-18 14:40",
         }
@@ -134,8 +134,8 @@ class QueueView(QWidget):
     def _update(self) -> None:
         job = self.current_job()
         state = job.state if job else None
-        self.retry_button.setEnabled(state in RETRYABLE)
-        self.cancel_button.setEnabled(state in CANCELLABLE)
+        self.retry_button.setEnabled(state in RETRYABLE_STATES)
+        self.cancel_button.setEnabled(state in CANCELLABLE_STATES)
         self.open_button.setEnabled(job is not None)
         failed = sum(1 for j in self.model.jobs() if j.state == "failed")
         self.retry_all_button.setEnabled(failed > 0)
@@ -144,22 +144,8 @@ class QueueView(QWidget):
         self.detail.setPlainText(self._describe(job) if job else "")
 
     def _describe(self, job: Any) -> str:
-        lines = [f"{'Note' if job.kind == 'note' else 'Time entry'} for ticket #{job.ticket_id} — "
-                 f"{self.model.state_text(job)}"]
-        if job.last_error:
-            lines.append(job.last_error)
-        if job.next_attempt_at and job.state in ("retry_wait", "unknown"):
-            lines.append(f"Next attempt: {local_time(job.next_attempt_at)}")
-        if self.attempts_provider is not None:
-            attempts = self.attempts_provider(job.id)
-            if attempts:
-                lines.append("")
-                lines.append("Attempts:")
-                for a in attempts:
-                    status = f" HTTP {a.http_status}" if a.http_status else ""
-                    rid = f" (request id {a.request_id})" if a.request_id else ""
-                    lines.append(f"  {local_time(a.at)}  {a.outcome}{status}{rid}")
-        return "\n".join(lines)
+        attempts = self.attempts_provider(job.id) if self.attempts_provider is not None else ()
+        return self.model.detail_text(job, attempts)
 
     def _context_menu(self, pos: Any) -> None:
         idx: QModelIndex = self.table.indexAt(pos)
@@ -171,10 +157,10 @@ class QueueView(QWidget):
             return
         menu = QMenu(self)
         retry = QAction("Retry", menu)
-        retry.setEnabled(job.state in RETRYABLE)
+        retry.setEnabled(job.state in RETRYABLE_STATES)
         retry.triggered.connect(lambda: self.retry_requested.emit(job.id))
         cancel = QAction("Cancel job", menu)
-        cancel.setEnabled(job.state in CANCELLABLE)
+        cancel.setEnabled(job.state in CANCELLABLE_STATES)
         cancel.triggered.connect(lambda: self.cancel_requested.emit(job.id))
         open_ticket = QAction("Open ticket in ConnectWise", menu)
         open_ticket.triggered.connect(lambda: self.open_ticket_requested.emit(job.id))

@@ -3,7 +3,7 @@ options (visibility, time entry with the rounded hours it will log) and Push (Ct
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -21,19 +21,22 @@ from flowdesk.core.models import Session
 from flowdesk.core.render import NoteFormat, default_format
 from flowdesk.core.settings import Settings, Visibility
 from flowdesk.core.timing import format_hours, plan_time_entry
-from flowdesk.push.prepare import NotePreview, PushRefused, prepare_note
+from flowdesk.push.prepare import NotePreview, PushRefused
 from flowdesk.ui.editor import DiffDialog, NoteEditor
 from flowdesk.ui.models import local_time, status_label
-from flowdesk.ui.ticket_card import TicketCard
+from flowdesk.ui.ticket_card import TicketCard, announce
+
+if TYPE_CHECKING:
+    from flowdesk.ui.controller import AppController
 
 
 class SessionPanel(QWidget):
     push_clicked = Signal()
     ticket_changed = Signal(object)  # int | None
 
-    def __init__(self, settings_provider: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: AppController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._settings = settings_provider
+        self._controller = controller
         self.session: Session | None = None
         self.preview: NotePreview | None = None
 
@@ -55,6 +58,7 @@ class SessionPanel(QWidget):
         self.warning.setWordWrap(True)
         self.warning.setTextFormat(Qt.TextFormat.PlainText)
         self.warning.setStyleSheet("color: #8c5a00;")
+        self.warning.setAccessibleName("Warning")
         self.warning.hide()
 
         self.ticket_card = TicketCard(self)
@@ -66,7 +70,7 @@ class SessionPanel(QWidget):
         self.format_box.addItem("Resolution note", NoteFormat.RESOLUTION.value)
         self.format_box.addItem("Escalation note", NoteFormat.ESCALATION.value)
         self.format_box.currentIndexChanged.connect(self._regenerate)
-        format_label = QLabel("&Format", self)
+        format_label = QLabel("F&ormat", self)  # Alt+F is the File menu
         format_label.setBuddy(self.format_box)
         self.steps_box = QCheckBox("Include &steps", self)
         self.steps_box.setAccessibleName("Include the diagnosis steps")
@@ -81,14 +85,14 @@ class SessionPanel(QWidget):
         self.visibility.setAccessibleName("Note visibility on the ticket")
         for v in Visibility:
             self.visibility.addItem(v.label, v.value)
-        vis_label = QLabel("&Visible as", self)
+        vis_label = QLabel("V&isible as", self)  # Alt+V is the View menu
         vis_label.setBuddy(self.visibility)
         self.time_entry = QCheckBox(self)
         self.time_entry.setObjectName("timeEntry")
         self.time_entry.setAccessibleName("Also log a time entry")
-        self.diff_button = QPushButton("C&hanges…", self)
+        self.diff_button = QPushButton("Chan&ges…", self)  # Alt+H is the Help menu
         self.diff_button.setToolTip("Compare your note with the generated one")
-        self.reset_button = QPushButton("Rese&t", self)
+        self.reset_button = QPushButton("R&eset", self)  # Alt+T is the ticket number
         self.reset_button.setToolTip("Throw away your edits and go back to the generated note")
         self.push_button = QPushButton("&Push", self)
         self.push_button.setObjectName("pushButton")
@@ -135,7 +139,7 @@ class SessionPanel(QWidget):
 
     @property
     def settings(self) -> Settings:
-        return self._settings()
+        return self._controller.settings
 
     # -- showing a session ---------------------------------------------------------------------
     def show_session(self, session: Session | None) -> None:
@@ -175,6 +179,9 @@ class SessionPanel(QWidget):
             )
         self.warning.setText(" ".join(warnings))
         self.warning.setVisible(bool(warnings))
+        self.warning.setAccessibleDescription(" ".join(warnings))
+        if warnings:
+            announce(self.warning)
         self.ticket_card.set_ticket_id(session.psa_ticket_id)
         if session.psa_ticket_id is None:
             self.ticket_card.show_nothing()
@@ -193,12 +200,12 @@ class SessionPanel(QWidget):
         session = self.session
         if session is None:
             return
-        settings = self.settings
-        from flowdesk.core.redact import RedactionError  # imported by prepare_note: no cost here
+        # lazy: redact compiles its patterns, not before the first paint (prepare_note imports it too)
+        from flowdesk.core.redact import RedactionError
 
         try:
-            self.preview = prepare_note(
-                session, settings, note_format=self.format_box.currentData(), include_steps=self.steps_box.isChecked()
+            self.preview = self._controller.prepare_note(
+                session, note_format=self.format_box.currentData(), include_steps=self.steps_box.isChecked()
             )
         except (PushRefused, RedactionError) as exc:
             self.preview = None
@@ -229,6 +236,8 @@ class SessionPanel(QWidget):
             self.time_entry.setText(f"&Log {format_hours(plan.hours)}")
             self.time_entry.setEnabled(True)
             self.time_entry.setChecked(settings.time_entry_enabled)
+        # Screen readers read the name, not the text: the hours must be in it.
+        self.time_entry.setAccessibleName("Also log a time entry: " + self.time_entry.text().replace("&", ""))
 
     def _update_buttons(self) -> None:
         ok = self.session is not None and self.preview is not None and bool(self.editor.text().strip())

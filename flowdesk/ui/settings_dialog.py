@@ -1,5 +1,5 @@
 """Settings: the ConnectWise account ("Test connection" says who you are and what you may do),
-ResolutionFlow sign-in, the push options, redaction, notifications and start-up.
+ResolutionFlow sign-in, the push options, redaction, notifications, start-up and the proxy.
 
 Keys go only to the OS keyring, written off the GUI thread; the settings file never holds a secret.
 """
@@ -29,6 +29,8 @@ from flowdesk.core.settings import (
     REDACTION_CATEGORIES,
     ConnectWiseProfile,
     NotificationLevel,
+    ProxyMode,
+    ProxySettings,
     TimeRounding,
     Visibility,
 )
@@ -47,6 +49,21 @@ LEVEL_LABELS = {
     NotificationLevel.ALL: "Failures and successes",
     NotificationLevel.NONE: "Never (the queue still shows everything)",
 }
+
+PROXY_LABELS = {
+    ProxyMode.SYSTEM: "The system's proxy settings",
+    ProxyMode.ENVIRONMENT: "HTTPS_PROXY / NO_PROXY variables",
+    ProxyMode.MANUAL: "This proxy:",
+    ProxyMode.NONE: "No proxy",
+}
+
+
+def _proxy_now(typed: ProxySettings, credentials: Any) -> Any:
+    """The proxy the typed fields describe (worker thread: may read the keyring)."""
+    from flowdesk import network
+    from flowdesk.ui.system_proxy import system_proxy
+
+    return network.proxy_config(typed, credentials, system=system_proxy)
 
 
 def _status(label: QLabel, text: str, level: str = "") -> None:
@@ -159,6 +176,7 @@ class SettingsDialog(QDialog):
         )
 
     def _typed_account(self) -> Any:
+        # lazy: httpx and keyring, not before the first paint
         from flowdesk.connectwise.account import AccountInput
 
         private = self.cw_private.text().strip()
@@ -169,6 +187,7 @@ class SettingsDialog(QDialog):
         )
 
     def test_connection(self) -> None:
+        # lazy: httpx and keyring, not before the first paint
         from flowdesk.connectwise.account import test_account
 
         account = self._typed_account()
@@ -186,8 +205,11 @@ class SettingsDialog(QDialog):
             self.connection_tested.emit(False, str(exc))
 
         services = self.controller.services
-        self.controller.tasks.submit(test_account, account, services.settings.connectwise, services.credentials,
-                                     on_done=done, on_error=failed, name="test-connection")
+        saved, typed = services.settings.connectwise, self._typed_proxy()
+        self.controller.tasks.submit(
+            lambda: test_account(account, saved, services.credentials, proxy=_proxy_now(typed, services.credentials)),
+            on_done=done, on_error=failed, name="test-connection",
+        )
 
     # -- ResolutionFlow --------------------------------------------------------------------------
     def _resolutionflow_tab(self) -> QWidget:
@@ -221,6 +243,7 @@ class SettingsDialog(QDialog):
         return w
 
     def sign_in(self) -> None:
+        # lazy: httpx and keyring, not before the first paint
         from flowdesk.resolutionflow.account import sign_in
 
         url, email = self.rf_url.text().strip(), self.rf_email.text().strip()
@@ -234,8 +257,10 @@ class SettingsDialog(QDialog):
         _status(self.rf_status, "Signing in…", "busy")
         services = self.controller.services
         previous = services.settings.resolutionflow.model_copy()
+        typed = self._typed_proxy()
 
         def done(signed: Any) -> None:
+            # lazy: httpx and keyring, not before the first paint
             from flowdesk.resolutionflow.account import forget_previous
 
             self.rf_sign_in.setEnabled(True)
@@ -261,11 +286,12 @@ class SettingsDialog(QDialog):
 
         self.controller.tasks.submit(
             lambda: sign_in(url, email, token or password, store=services.credentials, ca_file=previous.ca_file,
-                            pasted_token=bool(token)),
+                            pasted_token=bool(token), proxy=_proxy_now(typed, services.credentials)),
             on_done=done, on_error=failed, name="rf-sign-in",
         )
 
     def sign_out(self) -> None:
+        # lazy: httpx and keyring, not before the first paint
         from flowdesk.resolutionflow.account import sign_out
 
         services = self.controller.services
@@ -339,7 +365,80 @@ class SettingsDialog(QDialog):
         self.start_minimized.setChecked(s.start_minimized)
         form.addRow("&Notifications", self.level)
         form.addRow("", self.start_minimized)
+        self._proxy_rows(form, s.proxy, w)
         return w
+
+    def _proxy_rows(self, form: QFormLayout, proxy: ProxySettings, w: QWidget) -> None:
+        self.proxy_mode = QComboBox(w)
+        for mode in ProxyMode:
+            self.proxy_mode.addItem(PROXY_LABELS[mode], mode.value)
+        self.proxy_mode.setCurrentIndex(self.proxy_mode.findData(proxy.mode.value))
+        self.proxy_url = QLineEdit(proxy.url, w)
+        self.proxy_url.setPlaceholderText("http://proxy.example.com:8080")
+        self.proxy_user = QLineEdit(proxy.user, w)
+        self.proxy_user.setPlaceholderText("optional")
+        self.proxy_password = QLineEdit(w)
+        self.proxy_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.proxy_password.setPlaceholderText("saved in your OS keyring — type to replace" if proxy.user else "")
+        for label, field in (("&Proxy", self.proxy_mode), ("Proxy &address", self.proxy_url),
+                             ("Proxy &user", self.proxy_user), ("Proxy pass&word", self.proxy_password)):
+            field.setAccessibleName(label.replace("&", ""))
+            form.addRow(label, field)
+        self.proxy_mode.currentIndexChanged.connect(self._proxy_mode_changed)
+        self._proxy_mode_changed()
+
+    def _proxy_mode_changed(self) -> None:
+        manual = self.proxy_mode.currentData() == ProxyMode.MANUAL.value
+        for field in (self.proxy_url, self.proxy_user, self.proxy_password):
+            field.setEnabled(manual)
+
+    def _typed_proxy(self) -> ProxySettings:
+        """The proxy fields as a setting; a typed password is remembered for this session at once."""
+        from flowdesk import network
+
+        typed = ProxySettings(mode=ProxyMode(self.proxy_mode.currentData()), url=self.proxy_url.text().strip(),
+                              user=self.proxy_user.text().strip())
+        password = self.proxy_password.text()
+        register_secret(password)
+        if password and typed.user and typed.url:
+            network.remember_password(typed, password)
+        return typed
+
+    def _proxy_problem(self, typed: ProxySettings) -> str | None:
+        if typed.mode != ProxyMode.MANUAL:
+            return None
+        from flowdesk.http.proxy import proxy_url
+
+        try:
+            proxy_url(typed.url, origin="the proxy address")
+        except ValueError as exc:
+            return f"The proxy cannot be used: {exc}."
+        if self.proxy_password.text() and not typed.user:
+            return "Enter the proxy user name that goes with the password."
+        return None
+
+    def _save_proxy(self, typed: ProxySettings) -> None:
+        """Keep the typed proxy in the settings, its password in the keyring (off the GUI thread), and
+        rebuild the clients when it changed."""
+        s = self.controller.settings
+        changed = typed != s.proxy or bool(self.proxy_password.text())
+        password, old = self.proxy_password.text(), s.proxy
+        s.proxy = typed
+        if old.user and old.url and (old.user, old.url) != (typed.user, typed.url):  # the old password does not linger
+            from flowdesk.credentials import proxy_password_key as key
+
+            self.controller.tasks.submit(self.controller.services.credentials.delete_proxy_password,
+                                         key(old.url, old.user), name="forget-proxy-password")
+        if password and typed.user:
+            from flowdesk.credentials import proxy_password_key
+
+            entry, store = proxy_password_key(typed.url, typed.user), self.controller.services.credentials
+            self.controller.tasks.submit(
+                store.save_proxy_password, entry, password, name="save-proxy-password",
+                on_error=lambda e: self.controller.notify_info(f"The proxy password was not saved: {e}"),
+            )
+        if changed:
+            self.controller.push.reset_requested.emit()
 
     # -- saving ----------------------------------------------------------------------------------
     def _apply_options(self) -> None:
@@ -360,10 +459,18 @@ class SettingsDialog(QDialog):
     def save(self) -> None:
         if self._saving:
             return
+        typed = self._typed_proxy()
+        problem = self._proxy_problem(typed)
+        if problem:
+            self.tabs.setCurrentIndex(4)
+            _status(self.save_status, problem, "error")
+            return
         self._apply_options()
+        self._save_proxy(typed)
         if not self._cw_changed():
             self._finish_save()
             return
+        # lazy: httpx and keyring, not before the first paint
         from flowdesk.connectwise.account import save_account
 
         self._saving = True

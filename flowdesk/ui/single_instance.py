@@ -1,23 +1,49 @@
-"""One FlowDesk window per data folder: a second launch asks the first to come forward and exits."""
+"""One FlowDesk window per data folder: a second launch asks the first to come forward and exits.
+
+The OS lock on ``AppPaths.instance_lock_file`` decides who is first, not the local server: on Windows two
+``QLocalServer`` can listen on one pipe name (and ``removeServer`` does nothing there), so two launches close
+together would both start. The lock goes with the process however it ends, so a crash never blocks a start.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import sys
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
+from flowdesk import APP_NAME
 from flowdesk.logs import get_logger
+from flowdesk.push.lock import FileLock
 
 log = get_logger("ui")
 RAISE = b"raise\n"
+ASFW_ANY = -1  # (DWORD)-1: any process may bring its window forward
+
+
+class AlreadyRunning(Exception):
+    """Another FlowDesk holds this data folder. ``str()`` is the one line to show."""
 
 
 def server_name(data_dir: str) -> str:
     user = os.environ.get("USER") or os.environ.get("USERNAME") or "user"
-    digest = hashlib.sha256(f"{user}:{os.path.abspath(data_dir)}".encode()).hexdigest()[:16]
+    # normcase: on Windows C:\Users\Dana and c:\users\dana are one folder and must give one name
+    digest = hashlib.sha256(f"{user}:{os.path.normcase(os.path.abspath(data_dir))}".encode()).hexdigest()[:16]
     return f"flowdesk-{digest}"
+
+
+def allow_foreground() -> None:
+    """Windows lets only the process the user just started take the foreground; hand that right on, so the
+    running FlowDesk may raise its window when asked (``AllowSetForegroundWindow``)."""
+    if sys.platform == "win32":
+        import ctypes
+
+        with contextlib.suppress(Exception):
+            ctypes.windll.user32.AllowSetForegroundWindow(ASFW_ANY)
 
 
 def ask_running_instance_to_raise(name: str, timeout_ms: int = 500) -> bool:
@@ -33,14 +59,43 @@ def ask_running_instance_to_raise(name: str, timeout_ms: int = 500) -> bool:
     return True
 
 
+def claim_instance(data_dir: Path, lock_file: Path) -> InstanceServer:
+    """Become the one FlowDesk for ``data_dir``: take the instance lock, then listen for later launches.
+    Raises :class:`AlreadyRunning` (after asking the running one to come forward) when the lock is taken."""
+    name = server_name(str(data_dir))
+    brought_forward = f"{APP_NAME} is already running: its window was brought forward."
+    lock: FileLock | None = None
+    try:
+        lock = FileLock(lock_file)
+        taken = lock.acquire()
+    except OSError as exc:  # the data folder cannot be written: the store will say so; do not stop here
+        log.warning("cannot take the instance lock %s: %s", lock_file, exc)
+        if ask_running_instance_to_raise(name):
+            raise AlreadyRunning(brought_forward) from None
+        lock, taken = None, True
+    if not taken:
+        allow_foreground()
+        if ask_running_instance_to_raise(name):
+            raise AlreadyRunning(brought_forward)
+        pid = lock.holder_pid() if lock is not None else None
+        raise AlreadyRunning(
+            f"{APP_NAME} is already running{f' (pid {pid})' if pid else ''} but did not answer; it may still be "
+            "starting: look for its window or tray icon."
+        )
+    server = InstanceServer(name, lock=lock)
+    server.listen()
+    return server
+
+
 class InstanceServer(QObject):
     """Listens for later launches; emits ``raise_requested`` when one asks."""
 
     raise_requested = Signal()
 
-    def __init__(self, name: str, parent: QObject | None = None) -> None:
+    def __init__(self, name: str, parent: QObject | None = None, *, lock: FileLock | None = None) -> None:
         super().__init__(parent)
         self.name = name
+        self._lock = lock  # held while this server lives
         self._server = QLocalServer(self)
         self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         self._server.newConnection.connect(self._on_connection)
@@ -49,7 +104,8 @@ class InstanceServer(QObject):
     def listen(self) -> bool:
         if self._server.listen(self.name):
             return True
-        # A stale socket file from a crashed run: nobody answered, so it is safe to take it over.
+        # A stale socket file from a crashed run: nobody answered (and with the instance lock held, no other
+        # FlowDesk is running), so it is safe to take it over.
         QLocalServer.removeServer(self.name)
         ok = self._server.listen(self.name)
         if not ok:
@@ -79,3 +135,6 @@ class InstanceServer(QObject):
 
     def close(self) -> None:
         self._server.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None

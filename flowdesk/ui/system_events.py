@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtNetwork import QNetworkInformation
 
 from flowdesk.logs import get_logger
 
@@ -38,8 +39,6 @@ class SystemEvents(QObject):
 
     def _watch_network(self) -> None:
         try:
-            from PySide6.QtNetwork import QNetworkInformation
-
             if not QNetworkInformation.loadDefaultBackend():
                 return
             info = QNetworkInformation.instance()
@@ -52,8 +51,6 @@ class SystemEvents(QObject):
             log.info("network status unavailable: %s", exc)
 
     def _on_reachability(self, reachability: object) -> None:
-        from PySide6.QtNetwork import QNetworkInformation
-
         online = reachability == QNetworkInformation.Reachability.Online
         if online and self._online is False:
             log.info("network is back: draining")
@@ -62,6 +59,7 @@ class SystemEvents(QObject):
 
     def _watch_logind(self) -> bool:
         try:
+            # lazy, inside the try: a PySide6 without QtDBus means no logind watch, not a crash
             from PySide6.QtDBus import QDBusConnection
 
             bus = QDBusConnection.systemBus()

@@ -6,8 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QIntValidator
+from PySide6.QtGui import QAccessible, QAccessibleEvent, QIntValidator
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QLineEdit, QWidget
+
+
+def announce(label: QLabel) -> None:
+    """Tell assistive technology that a warning appeared (an alert), so it is read without moving focus."""
+    if QAccessible.isActive():
+        QAccessible.updateAccessibility(QAccessibleEvent(label, QAccessible.Event.Alert))
 
 
 class TicketCard(QFrame):
@@ -46,6 +52,7 @@ class TicketCard(QFrame):
         self.flags.setObjectName("ticketFlags")
         self.flags.setWordWrap(True)
         self.flags.setTextFormat(Qt.TextFormat.PlainText)
+        self.flags.setAccessibleName("Ticket warning")
 
         grid = QGridLayout(self)
         grid.setContentsMargins(10, 8, 10, 8)
@@ -104,6 +111,11 @@ class TicketCard(QFrame):
         self.flags.setText(text)
         self.flags.setVisible(bool(text))
         self.flags.setStyleSheet("color: #8c5a00;" if level == "warning" else "")
+        # The ticket field carries the warning as its description, so it is heard where the engineer is.
+        self.flags.setAccessibleDescription(text)
+        self.number.setAccessibleDescription(text)
+        if text and level == "warning":
+            announce(self.flags)
 
     def _on_number_edited(self) -> None:
         text = self.number.text().strip()

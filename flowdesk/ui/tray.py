@@ -14,17 +14,10 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from flowdesk import APP_NAME
+from flowdesk.core import present
 from flowdesk.core.notify import Notification
 from flowdesk.ui.controller import AppController, Banner
 from flowdesk.ui.icons import state_icon
-
-STATE_WORDS = {
-    "ok": "All notes sent",
-    "sending": "Sending…",
-    "failed": "Some pushes failed",
-    "offline": "ConnectWise unreachable",
-    "paused": "Sending paused",
-}
 
 
 class TrayController(QObject):
@@ -41,7 +34,7 @@ class TrayController(QObject):
         self._last_job_ids: tuple[int, ...] = ()
 
         self.menu = QMenu()
-        self.status_action = QAction(STATE_WORDS["ok"], self.menu)
+        self.status_action = QAction(self.menu)  # the queue's line (update_state)
         self.status_action.setEnabled(False)
         self.open_action = QAction(f"&Open {APP_NAME}", self.menu)
         self.open_action.triggered.connect(self.open_requested)
@@ -59,10 +52,13 @@ class TrayController(QObject):
                 self.menu.addAction(a)
         self.tray.setContextMenu(self.menu)
         self.tray.setIcon(state_icon("ok"))
-        self.tray.setToolTip(APP_NAME)
+        self.tray.setToolTip(present.tray_tooltip())
         self.tray.activated.connect(self._on_activated)
         self.tray.messageClicked.connect(self._on_message_clicked)
 
+        counts = controller.queue_counts()  # until the controller publishes the queue's state (after the first paint)
+        paused = controller.is_paused()
+        self.status_action.setText(present.queue_line(counts, paused=paused, offline=False, sending=False))
         controller.queue_status_changed.connect(self.update_state)
         controller.notify.connect(self.show_notification)
         controller.info.connect(self.show_info)
@@ -78,7 +74,7 @@ class TrayController(QObject):
     def update_state(self, state: str, counts: dict[str, int], line: str) -> None:
         self.state = state
         self.tray.setIcon(state_icon(state))
-        self.tray.setToolTip(f"{APP_NAME} — {line}")
+        self.tray.setToolTip(present.tray_tooltip(line))
         self.status_action.setText(line)
         failed = counts.get("failed", 0)
         self.retry_action.setText(f"&Retry failed ({failed})")
@@ -121,7 +117,7 @@ class NotificationBanner(QObject):
     def show_notification(self, n: Notification) -> None:
         self.shown.append(n)
         if n.error:
-            text = f"{n.title}. {n.detail or n.text}"
+            text = present.notice_banner(n.title, n.detail or n.text)
             self.controller.show_banner(Banner("failed", "error", text, "Show the queue", "queue"))
 
     def last_job_ids(self) -> Any:

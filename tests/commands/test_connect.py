@@ -224,3 +224,22 @@ def test_connect_and_whoami_as_subprocesses_never_expose_the_private_key(site, s
     stored = CredentialStore(real_keyring).load_connectwise_keys(connectwise_profile_key(site, COMPANY))
     assert stored is not None and stored.private_key == PRIVATE
     CredentialStore(real_keyring).delete_connectwise_keys(connectwise_profile_key(site, COMPANY))
+
+
+def test_settings_held_open_keeps_the_saved_keys_and_says_to_try_again(site, monkeypatch, capsys, memory_keyring):
+    import flowdesk.core.settings as mod
+
+    def replace(src, dst):
+        raise PermissionError(13, "Access is denied")  # Windows: Defender or the indexer holds settings.json
+
+    monkeypatch.setattr(mod.os, "replace", replace)
+    monkeypatch.setattr(mod, "_sleep", lambda s: None)
+    code = run(connect_args(site), PRIVATE, monkeypatch)
+    out, err = capsys.readouterr()
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1
+    assert str(settings_file()) in err and "run the same command again" in err and "in use by another program" in err
+    assert not settings_file().exists()
+    keys = CredentialStore().load_connectwise_keys(connectwise_profile_key(site, "acme"))  # not rolled back
+    assert (keys.public_key, keys.private_key) == (PUBLIC, PRIVATE)
+    assert PRIVATE not in err

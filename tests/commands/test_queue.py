@@ -40,7 +40,7 @@ def connected(sandbox, monkeypatch, capsys):
 
 def jobs() -> list:
     with Database(AppPaths.from_env().database_file) as db:
-        return Outbox(db).list()
+        return Outbox(db).jobs()
 
 
 def posts(admin) -> list[str]:
@@ -189,7 +189,7 @@ def test_list_drain_retry_cancel_as_an_engineer_does(connected, sandbox_admin, m
     assert code == 1 and "retrying would post it twice" in err
     assert run(monkeypatch, capsys, "queue", "retry", "42")[0] == 2
 
-    assert run(monkeypatch, capsys, "queue", "retry", "--failed")[1] == "1 failed push(es) will be sent at the next drain: 5.\n"
+    assert run(monkeypatch, capsys, "queue", "retry", "--failed")[1] == "1 failed push will be sent at the next drain: 5.\n"
     code, out, _ = run(monkeypatch, capsys, "queue", "drain", "--json")
     doc = json.loads(out)
     assert code == 0 and doc["ok"] and doc["sent"] == 1 and doc["queue"]["sent"] == 3

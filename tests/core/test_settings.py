@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -122,3 +123,91 @@ def test_platformdirs_without_home():
     paths = AppPaths.from_env({})
     assert "FlowDesk" in str(paths.config_dir)
     assert len({paths.settings_file, paths.database_file, paths.log_file, paths.cli_log_file}) == 4
+
+
+# ------------------------------------------------ Windows: the file held open by antivirus / the indexer
+
+
+def _held_open(monkeypatch, times: int | None) -> list[float]:
+    """``os.replace`` refused as on Windows while another program holds the file (WinError 5/32 arrive as
+    PermissionError) ``times`` times, or always; returns the waits between tries (counted, not slept)."""
+    import flowdesk.core.settings as mod
+
+    real = mod.os.replace
+    calls = {"n": 0}
+
+    def replace(src, dst):
+        calls["n"] += 1
+        if times is None or calls["n"] <= times:
+            raise PermissionError(13, "The process cannot access the file because it is being used by another process")
+        return real(src, dst)
+
+    waits: list[float] = []
+    monkeypatch.setattr(mod.os, "replace", replace)
+    monkeypatch.setattr(mod, "_sleep", waits.append)
+    return waits
+
+
+def test_save_retries_while_another_program_holds_the_file(tmp_path, monkeypatch):
+    p = tmp_path / "settings.json"
+    save_settings(Settings(), p)
+    waits = _held_open(monkeypatch, times=3)
+    save_settings(Settings(auto_push=True), p)
+    assert load_settings(p).settings.auto_push is True
+    assert len(waits) == 3 and waits == sorted(waits)  # backs off
+    assert [x.name for x in tmp_path.iterdir()] == ["settings.json"]
+
+
+def test_save_gives_up_after_about_a_second_with_one_clear_error(tmp_path, monkeypatch):
+    p = tmp_path / "settings.json"
+    save_settings(Settings(), p)
+    before = p.read_bytes()
+    waits = _held_open(monkeypatch, times=None)
+    with pytest.raises(PermissionError) as info:
+        save_settings(Settings(auto_push=True), p)
+    assert 0.5 <= sum(waits) <= 1.5
+    assert info.value.filename == str(p) and str(p) in str(info.value)  # names the file
+    assert "in use by another program" in info.value.strerror
+    assert p.read_bytes() == before  # nothing half-written
+    assert [x.name for x in tmp_path.iterdir()] == ["settings.json"]  # the temp file is gone
+
+
+# ------------------------------------------------ macOS: fsync stops at the drive's cache
+
+
+def test_macos_save_flushes_the_drive_cache_with_f_fullfsync(tmp_path, monkeypatch):
+    import fcntl
+
+    import flowdesk.core.settings as mod
+
+    full = getattr(fcntl, "F_FULLFSYNC", 51)  # Linux's fcntl lacks the constant
+    calls: list[int] = []
+    fsyncs: list[int] = []
+    monkeypatch.setattr(mod.sys, "platform", "darwin")
+    monkeypatch.setattr(fcntl, "fcntl", lambda fd, op, *a: calls.append(op) or 0)
+    real_fsync = os.fsync
+    monkeypatch.setattr(mod.os, "fsync", lambda fd: fsyncs.append(fd) or real_fsync(fd))
+    p = tmp_path / "settings.json"
+    save_settings(Settings(auto_push=True), p)
+    assert calls == [full]
+    assert len(fsyncs) == 1  # only the folder's, which F_FULLFSYNC does not cover
+    assert load_settings(p).settings.auto_push is True
+
+
+def test_macos_falls_back_to_fsync_where_f_fullfsync_is_refused(tmp_path, monkeypatch):
+    import fcntl
+
+    import flowdesk.core.settings as mod
+
+    def refuse(fd, op, *a):
+        raise OSError(45, "Operation not supported")  # e.g. a network volume
+
+    fsyncs: list[int] = []
+    monkeypatch.setattr(mod.sys, "platform", "darwin")
+    monkeypatch.setattr(fcntl, "fcntl", refuse)
+    real_fsync = os.fsync
+    monkeypatch.setattr(mod.os, "fsync", lambda fd: fsyncs.append(fd) or real_fsync(fd))
+    p = tmp_path / "settings.json"
+    save_settings(Settings(auto_push=True), p)
+    assert len(fsyncs) == 2  # the file's, then the folder's
+    assert load_settings(p).settings.auto_push is True

@@ -120,7 +120,7 @@ def enqueue_all(home) -> tuple[list, str]:
 
 def queue_state(home) -> list:
     with Database(AppPaths.from_env({"FLOWDESK_HOME": str(home)}).database_file) as db:
-        return Outbox(db).list()
+        return Outbox(db).jobs()
 
 
 def test_sigkill_anywhere_loses_nothing_and_posts_nothing_twice(sandbox, sandbox_admin, secret_service, real_keyring, flowdesk_home):

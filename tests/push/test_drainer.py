@@ -20,7 +20,7 @@ from .helpers import ledger_entries, ledger_notes, make_client, note_text, push,
 
 
 def states(outbox: Outbox) -> dict[int, str]:
-    return {j.id: j.state.value for j in outbox.list()}
+    return {j.id: j.state.value for j in outbox.jobs()}
 
 
 # -- sending -------------------------------------------------------------------------------------------
@@ -304,7 +304,7 @@ def test_the_member_comes_from_who_am_i_once_per_run_when_the_profile_lacks_it(o
     drainer = Drainer(outbox, lambda site: client, clock=clock, tz=UTC)
     drainer.recover()
     drainer.run_due()
-    assert [j.state for j in outbox.list()] == ["retry_wait", "retry_wait"]
+    assert [j.state for j in outbox.jobs()] == ["retry_wait", "retry_wait"]
     who = [r for r in sandbox_admin.ledger()["requests"] if r["path"].endswith("/system/myMembers/info")]
     assert len(who) == 1
 
@@ -341,19 +341,19 @@ def test_drain_until_frees_time_entries_in_the_same_run(outbox, drainer, sandbox
     for n in range(1, 4):
         push(outbox, sandbox, n, time_entry=True)
     report = drain_until(drainer, until_empty=True, max_seconds=None, clock=clock, wait=pytest.fail)
-    assert report.sent == 6 and all(j.state == JobState.SENT for j in outbox.list())
+    assert report.sent == 6 and all(j.state == JobState.SENT for j in outbox.jobs())
 
 
 def test_after_a_crash_the_job_in_flight_is_checked_before_anything_new_is_sent(outbox, drainer, sandbox, sandbox_admin):
     for n in range(1, 4):
         push(outbox, sandbox, n)
-    crashed = outbox.list()[-1]  # queued last, so the latest due of the three
+    crashed = outbox.jobs()[-1]  # queued last, so the latest due of the three
     outbox.transition(crashed.id, expect="pending", to="sending")
     drainer.recover()
     drainer.run_due()
     api = [(r["method"], r["path"].rsplit("/", 1)[-1]) for r in sandbox_admin.ledger()["requests"] if "/apis/" in r["path"]]
     assert api[0] == ("GET", "notes")  # the check, before any POST
-    assert [j.state for j in outbox.list()] == ["sent", "sent", "retry_wait"]
+    assert [j.state for j in outbox.jobs()] == ["sent", "sent", "retry_wait"]
 
 
 def test_sending_is_committed_before_the_post_leaves(outbox, drainer, sandbox, sandbox_admin, db, clock):

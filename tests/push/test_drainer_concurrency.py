@@ -21,7 +21,7 @@ import pytest
 
 from flowdesk.connectwise.bodies import TicketRef
 from flowdesk.connectwise.client import ConnectWiseClient
-from flowdesk.push.drainer import MAX_IN_FLIGHT, Connection, Drainer, DrainReport
+from flowdesk.push.drainer import MAX_IN_FLIGHT, STOP_GRACE, Connection, Drainer, DrainReport
 from flowdesk.store import Outbox, PushJob
 
 from .helpers import ledger_notes, note_text, push
@@ -90,7 +90,9 @@ class Changes:
             self.reached.set()
 
 
-def make_drainer(outbox: Outbox, watch: Watch, clock, changes: Changes, max_in_flight: int = MAX_IN_FLIGHT) -> Drainer:
+def make_drainer(
+    outbox: Outbox, watch: Watch, clock, changes: Changes, max_in_flight: int = MAX_IN_FLIGHT, stop_grace: float = STOP_GRACE
+) -> Drainer:
     return Drainer(
         outbox,
         lambda site: Connection(watch, "dwhitfield"),  # type: ignore[arg-type]
@@ -98,6 +100,7 @@ def make_drainer(outbox: Outbox, watch: Watch, clock, changes: Changes, max_in_f
         tz=UTC,
         on_change=changes,
         max_in_flight=max_in_flight,
+        stop_grace=stop_grace,
     )
 
 
@@ -138,9 +141,9 @@ def test_many_notes_over_several_tickets_are_each_posted_once_in_each_tickets_or
     report = make_drainer(outbox, watch, clock, changes).run_due()
 
     assert report.ok and report.sent == len(jobs) and report.stopped is None
-    assert [j.state for j in outbox.list()] == ["sent"] * len(jobs)
+    assert [j.state for j in outbox.jobs()] == ["sent"] * len(jobs)
     ledger = sandbox_admin.ledger()
-    for job in outbox.list():
+    for job in outbox.jobs():
         if job.kind == "note":
             [stored] = [n for n in ledger["notes"] if n["text"] == job.body_json()["text"]]  # exactly once
         else:
@@ -155,7 +158,7 @@ def test_many_notes_over_several_tickets_are_each_posted_once_in_each_tickets_or
     assert set(watch.most_per_ticket.values()) == {1}
     assert watch.most <= MAX_IN_FLIGHT
     # the project ticket: its kind recorded (with its time entries' chargeToType) before the project POST
-    project = [j for j in outbox.list() if j.ticket_id == 31207]
+    project = [j for j in outbox.jobs() if j.ticket_id == 31207]
     assert all(j.ticket_kind == "project" for j in project)
     assert all(e["chargeToType"] == "ProjectTicket" for e in ledger["time_entries"] if e["chargeToId"] == 31207)
     # the requests ran on the pool; every outbox change was reported on this (the drain) thread
@@ -229,11 +232,11 @@ def test_a_hold_off_or_401_stops_new_sends_and_stores_what_is_in_flight(
     after = changes.seen[changes.seen.index((failing.id, state)) + 1 :]
     assert not [c for c in after if c[1] == "sending"]  # nothing new left after the outcome
     assert (held.id, "sent") in after  # ...but the one in flight finished, and its outcome was stored
-    assert outbox.list(states=["sending"]) == []
+    assert outbox.jobs(states=["sending"]) == []
     assert outbox.get(held.id).state == "sent" and outbox.get(failing.id).state == state
     assert outbox.get(failing.id).attempts == (1 if status == 429 else 0)
     started = {job_id for job_id, s in changes.seen if s == "sending"}
-    for job in outbox.list():
+    for job in outbox.jobs():
         if job.id not in started:
             assert job.state == "pending" and job.attempts == 0, job
     assert outbox.get(jobs[4].id).state == "pending"  # the held ticket's next note waited for it, then stopped
@@ -257,7 +260,7 @@ def test_stop_lets_the_requests_in_flight_finish_and_stores_them(outbox, client,
     stop = threading.Event()
     watch, changes = Watch(client), Changes()
     changes.trigger, changes.then = (other.id, "sent"), stop.set  # the engineer quits then
-    drainer = make_drainer(outbox, watch, clock, changes)
+    drainer = make_drainer(outbox, watch, clock, changes, stop_grace=WAIT)  # the release comes within the grace
     result: list[DrainReport] = []
     worker = threading.Thread(target=lambda: result.append(drainer.run_due(stop=stop)), name="drain")
     worker.start()
@@ -270,7 +273,7 @@ def test_stop_lets_the_requests_in_flight_finish_and_stores_them(outbox, client,
     [report] = result
     after = changes.seen[changes.seen.index((other.id, "sent")) + 1 :]
     assert not [c for c in after if c[1] == "sending"] and (held.id, "sent") in after
-    assert report.stopped == "stopped" and outbox.list(states=["sending"]) == []
+    assert report.stopped == "stopped" and outbox.jobs(states=["sending"]) == []
     assert outbox.get(jobs[4].id).state == "pending"
 
 

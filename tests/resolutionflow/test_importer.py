@@ -20,7 +20,7 @@ from .conftest import generated
 def snapshot(cache: SessionCache) -> dict[str, tuple]:
     """Every cached session: its listing row (minus cached_at) and its stored JSON text."""
     out = {}
-    for row in cache.list():
+    for row in cache.rows():
         fields = {k: v for k, v in row.__dict__.items() if k != "cached_at"}
         out[row.id] = (tuple(sorted(fields.items(), key=lambda kv: kv[0])), cache.raw_text(row.id))
     return out
@@ -81,8 +81,8 @@ def test_a_mixed_folder_imports_the_good_files_and_reports_each_bad_one_exactly(
     assert set(after) == set(before) | good_ids  # nothing from the bad files, not even their good sessions
     assert {k: v for k, v in after.items() if k in before} == before  # the cached copy of sample 1 is untouched
     assert cache.get(samples[0]["id"]).client_name != "must not land"
-    assert cache.list(limit=1)  # the rows list without parsing
-    assert {r.source for r in cache.list() if r.id in good_ids} == {
+    assert cache.rows(limit=1)  # the rows list without parsing
+    assert {r.source for r in cache.rows() if r.id in good_ids} == {
         f"file:{folder.resolve() / n}" for n in ("a-single.json", "b-list.json", "c-items.json")
     }
 
@@ -166,7 +166,7 @@ def test_links_out_of_a_folder_are_not_followed(tmp_path: Path, cache: SessionCa
         ("escape.json", False, f"{folder / 'escape.json'}: a link to {outside}, outside the folder; not followed"),
         ("real.json", True, None),
     ]
-    assert {r.id for r in cache.list()} == {samples[1]["id"]}
+    assert {r.id for r in cache.rows()} == {samples[1]["id"]}
     # named explicitly, a link is the engineer's choice and is read
     assert import_paths([folder / "escape.json"], cache).files[0].ok
 
@@ -194,6 +194,6 @@ def test_ten_thousand_sessions_from_one_file_list_back_in_order(tmp_path: Path, 
     path = write(tmp_path / "many.json", many)
     (result,) = import_paths([path], cache).files
     assert (result.ok, result.sessions, result.inserted) == (True, 10_000, 10_000)
-    rows = cache.list()
+    rows = cache.rows()
     expected = sorted(many, key=lambda s: (s["updated_at"], s["id"]), reverse=True)
     assert [r.id for r in rows] == [s["id"] for s in expected]

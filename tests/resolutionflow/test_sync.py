@@ -51,7 +51,7 @@ def test_first_refresh_caches_every_session_as_received(signed_in, cache: Sessio
     )
     assert report.full and report.since is None and report.pages == 4
     assert cache.count() == SEEDED and detail_gets(sandbox_admin) == SEEDED
-    for row in cache.list():
+    for row in cache.rows():
         assert cache.raw_text(row.id) == stored_json(sandbox, row.id)  # byte for byte
         assert row.source == "api"
     state = cache.sync_state(default_scope(signed_in))
@@ -60,7 +60,7 @@ def test_first_refresh_caches_every_session_as_received(signed_in, cache: Sessio
 
 def test_sessions_resolutionflow_already_posted_keep_that_marking(signed_in, cache: SessionCache, sandbox_admin) -> None:
     refresh_sessions(signed_in, cache)
-    posted = {r.id for r in cache.list() if r.posted_by_resolutionflow}
+    posted = {r.id for r in cache.rows() if r.posted_by_resolutionflow}
     assert posted == {POSTED_ID}
     assert cache.get(POSTED_ID).posted_by_resolutionflow
     assert cache.get(POSTED_ID).resolution_note_external_id == "1184523"
@@ -71,7 +71,7 @@ def test_sessions_resolutionflow_already_posted_keep_that_marking(signed_in, cac
     sandbox_admin.add_sessions([raw])
     report = refresh_sessions(signed_in, cache)
     assert (report.fetched, report.updated) == (1, 1)
-    assert {r.id for r in cache.list() if r.posted_by_resolutionflow} == {POSTED_ID, raw["id"]}
+    assert {r.id for r in cache.rows() if r.posted_by_resolutionflow} == {POSTED_ID, raw["id"]}
 
 
 def test_a_second_refresh_with_nothing_changed_transfers_no_session_bodies(
@@ -121,7 +121,7 @@ def test_malformed_records_are_skipped_with_their_reason_and_the_rest_cached(
         ("bad-status", "status: Input should be a valid string"),
         ("bad-steps", "steps: Input should be a valid list"),
     ]
-    assert cache.count() == SEEDED + 2 and {g["id"] for g in good} <= {r.id for r in cache.list()}
+    assert cache.count() == SEEDED + 2 and {g["id"] for g in good} <= {r.id for r in cache.rows()}
     assert cache.get("bad-steps") is None and cache.get("bad-status") is None
     assert (report.listed, report.fetched, report.inserted) == (SEEDED + 3, SEEDED + 3, SEEDED + 2)
     assert cache.sync_state(default_scope(signed_in)).watermark == datetime(2030, 3, 1, tzinfo=UTC)
@@ -256,7 +256,7 @@ def test_ten_thousand_sessions_are_cached_listed_in_order_and_not_fetched_again(
     report = refresh_sessions(signed_in, cache)
     assert (report.listed, report.fetched, report.inserted, report.skipped) == (10_018, 10_018, 10_018, [])
     assert cache.count() == 10_018
-    rows = cache.list()
+    rows = cache.rows()
     expected = {}
     for raw in many:
         expected[raw["id"]] = parse_session(raw).updated_at

@@ -53,6 +53,20 @@ def test_new_file_gets_the_current_schema_and_safe_pragmas(db: Database, db_path
     assert {"sessions", "session_raw", "push_jobs", "post_log", "meta"} <= tables(db_path)
 
 
+def test_macos_syncs_through_the_drive_cache(db_path: Path, monkeypatch):
+    """On macOS plain fsync stops at the drive's cache; SQLite uses F_FULLFSYNC only when told to."""
+    monkeypatch.setattr("flowdesk.store.db.sys.platform", "darwin")
+    with Database(db_path) as db:
+        conn = db.connect()
+        assert conn.execute("PRAGMA fullfsync").fetchone()[0] == 1
+        assert conn.execute("PRAGMA checkpoint_fullfsync").fetchone()[0] == 1
+
+
+def test_other_systems_keep_sqlites_default_sync(db: Database):
+    conn = db.connect()
+    assert conn.execute("PRAGMA fullfsync").fetchone()[0] == 0
+
+
 def test_a_v1_file_migrates_to_current_keeping_its_data(db_path: Path, sample_items):
     old = Database(db_path, migrations=MIGRATIONS[:1])  # what the first release wrote
     assert old.schema_version == 1

@@ -78,7 +78,7 @@ def test_body_text_is_byte_stable(outbox: Outbox, db_path: Path):
 def test_enqueue_is_all_or_nothing(outbox: Outbox):
     with pytest.raises(ValueError, match="not a queued note job"):
         outbox.enqueue([note("a"), note("b"), time_entry("c", parent_id=424242)])
-    assert outbox.list() == []
+    assert outbox.jobs() == []
 
 
 @pytest.mark.parametrize(
@@ -94,7 +94,7 @@ def test_enqueue_is_all_or_nothing(outbox: Outbox):
 def test_enqueue_validates_jobs(outbox: Outbox, jobs, message):
     with pytest.raises(ValueError, match=message):
         outbox.enqueue(jobs)
-    assert outbox.list() == []
+    assert outbox.jobs() == []
 
 
 def test_duplicate_note_is_refused_with_a_clear_reason(outbox: Outbox, clock: FakeClock):
@@ -106,11 +106,11 @@ def test_duplicate_note_is_refused_with_a_clear_reason(outbox: Outbox, clock: Fa
         "This session was already queued for ticket 48211 at 14:02 and is still in the queue (Waiting)."
     )
     assert err.value.existing.id == first.id
-    assert len(outbox.list()) == 1
+    assert len(outbox.jobs()) == 1
     # another ticket, or force, is fine
     outbox.enqueue([note(ticket=5)])
     (forced,) = outbox.enqueue([note()], force=True)
-    assert forced.id != first.id and len(outbox.list()) == 3
+    assert forced.id != first.id and len(outbox.jobs()) == 3
 
 
 def test_duplicate_of_a_sent_or_failed_note_says_so_and_a_cancelled_one_does_not_block(outbox: Outbox, clock):
@@ -420,9 +420,9 @@ def test_cancel_refuses_sending_and_sent(outbox: Outbox):
 def test_list_filters_and_counts(outbox: Outbox):
     a, b, c = outbox.enqueue([note("a"), note("b"), note("a", ticket=2)])
     send(outbox, b.id, Outcome.success(1))
-    assert [j.id for j in outbox.list()] == [a.id, b.id, c.id]
-    assert [j.id for j in outbox.list(states=["sent"])] == [b.id]
-    assert [j.id for j in outbox.list(session_id="a")] == [a.id, c.id]
+    assert [j.id for j in outbox.jobs()] == [a.id, b.id, c.id]
+    assert [j.id for j in outbox.jobs(states=["sent"])] == [b.id]
+    assert [j.id for j in outbox.jobs(session_id="a")] == [a.id, c.id]
     assert outbox.counts()["pending"] == 2 and outbox.counts()["sent"] == 1
 
 

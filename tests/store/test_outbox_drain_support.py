@@ -98,7 +98,7 @@ def test_a_v2_file_gets_the_remote_once_index_keeping_its_jobs(tmp_path: Path):
     old.close()
     new = Database(path)
     try:
-        assert new.schema_version == 3 and len(Outbox(new).list()) == 2
+        assert new.schema_version == 3 and len(Outbox(new).jobs()) == 2
     finally:
         new.close()
     with sqlite3.connect(path) as conn:

@@ -30,7 +30,7 @@ def test_older_update_is_ignored(cache: SessionCache):
     cache.upsert([make(updated=T0, version=5, client_name="New name")], source="api")
     report = cache.upsert([make(updated=T0 - timedelta(seconds=1), version=9, client_name="Old name")], source="file")
     assert report == UpsertReport(skipped_older=1)
-    row = cache.list()[0]
+    row = cache.rows()[0]
     assert (row.client_name, row.state_version, row.source) == ("New name", 5, "api")
     assert cache.raw("s-1")["client_name"] == "New name"
 
@@ -102,7 +102,7 @@ def test_raw_text_is_stored_byte_for_byte(cache: SessionCache):
 
 def test_listing_columns(cache: SessionCache, sample_items):
     cache.upsert(sample_items, source="file:samples")
-    by_id = {r.id: r for r in cache.list()}
+    by_id = {r.id: r for r in cache.rows()}
     assert len(by_id) == len(sample_items)
     for _raw, s in sample_items:
         row = by_id[s.id]
@@ -127,10 +127,10 @@ def test_list_is_newest_first_by_end_then_update_then_creation(cache: SessionCac
         ({"id": "escalated-late", "created_at": at(0), "escalated_at": at(60), "status": "escalated"}),
     ]
     cache.upsert([(r, parse_session(r)) for r in items], source="api")
-    assert [r.id for r in cache.list()] == ["escalated-late", "updated-only", "created-only", "ended-early", "undated"]
-    assert [r.id for r in cache.list(limit=2, offset=1)] == ["updated-only", "created-only"]
-    assert [r.id for r in cache.list(status="escalated")] == ["escalated-late"]
-    assert [r.id for r in cache.list(status=["active", "escalated"])] == ["escalated-late", "created-only"]
+    assert [r.id for r in cache.rows()] == ["escalated-late", "updated-only", "created-only", "ended-early", "undated"]
+    assert [r.id for r in cache.rows(limit=2, offset=1)] == ["updated-only", "created-only"]
+    assert [r.id for r in cache.rows(status="escalated")] == ["escalated-late"]
+    assert [r.id for r in cache.rows(status=["active", "escalated"])] == ["escalated-late", "created-only"]
     assert cache.count(status="active") == 1
 
 
@@ -159,7 +159,7 @@ def test_ten_thousand_sessions_round_trip_in_order(cache: SessionCache, sample_i
                                                   "resolved_at": ended, "escalated_at": None, "state_version": i})))
         expected[sid] = ended
     assert cache.upsert(items, source="api") == UpsertReport(inserted=n)
-    rows = cache.list()
+    rows = cache.rows()
     assert len(rows) == n == cache.count()
     assert [r.id for r in rows] == sorted(expected, key=lambda sid: (expected[sid], sid), reverse=True)
     assert all(r.ended_at == expected[r.id] for r in rows)

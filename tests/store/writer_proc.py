@@ -65,9 +65,9 @@ def main(argv: list[str]) -> int:
             {"id": j.id, "state": j.state.value, "body": j.body, "parent_id": j.parent_id, "attempts": j.attempts,
              "next_attempt_at": j.next_attempt_at.isoformat() if j.next_attempt_at else None,
              "last_error": j.last_error}
-            for j in outbox.list()
+            for j in outbox.jobs()
         ]
-        sessions = [r.id for r in SessionCache(db).list()]
+        sessions = [r.id for r in SessionCache(db).rows()]
         print(json.dumps({"jobs": jobs, "sessions": sessions, "paused": outbox.paused_reason()}))
     db.close()
     return 0

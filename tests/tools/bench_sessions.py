@@ -8,7 +8,7 @@ Prints the median of ``--rounds`` runs (each in a fresh temp folder) for:
   refresh, first        refresh_sessions() of an empty cache against the sandbox (n + 18 bodies)
   refresh, unchanged    the next refresh (updated_since; no bodies)
   refresh, full         refresh_sessions(full=True) with nothing changed (every summary; no bodies)
-  list 50 / list all    SessionCache.list(limit=50) / list() of every row
+  list 50 / list all    SessionCache.rows(limit=50) / rows() of every row
   cli list              `flowdesk sessions list --limit 50` as a subprocess (start-up included)
 """
 
@@ -72,8 +72,8 @@ def one_round(sessions: list[dict], latency_ms: int) -> dict[str, float]:
         cache = SessionCache(db)
         out["import, n files"], report = timed(lambda: import_paths([folder], cache))
         assert report.sessions == len(sessions)
-        out["list 50"], rows = timed(lambda: cache.list(limit=50))
-        out["list all"], rows = timed(lambda: cache.list())
+        out["list 50"], rows = timed(lambda: cache.rows(limit=50))
+        out["list all"], rows = timed(lambda: cache.rows())
         assert len(rows) == len(sessions)
         db.close()
         home = root / "home"

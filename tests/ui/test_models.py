@@ -6,13 +6,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from PySide6.QtCore import Qt
 
+from flowdesk.core.present import PushSummary
 from flowdesk.ui.models import (
-    PushSummary,
     QueueTableModel,
     SessionIdRole,
     SessionSortFilterProxy,
     SessionTableModel,
-    push_summary,
 )
 from tests.conftest import posix_only
 
@@ -43,6 +42,7 @@ class Job:
     kind: str = "note"
     state: str = "pending"
     ticket_id: int = 48211
+    ticket_kind: str = "service"
     parent_id: int | None = None
     attempts: int = 0
     next_attempt_at: datetime | None = None
@@ -138,27 +138,25 @@ def test_source_reload_resets_proxy(models):
     assert proxy.rowCount() == 2
 
 
-def test_push_summary_rules():
-    assert push_summary([]) is None
-    assert push_summary([], posted_by_resolutionflow=True).state == "posted_by_resolutionflow"
-    s = push_summary([Job(1, state="sent", sent_at=T0), Job(2, state="pending")])
-    assert s.state == "pending"
-    failed_te = push_summary([Job(1, state="sent", sent_at=T0), Job(2, kind="time_entry", parent_id=1, state="failed", last_error="closed")])
-    assert failed_te.state == "failed" and "time entry failed" in failed_te.text and failed_te.tooltip == "closed"
-    assert push_summary([Job(1, state="cancelled")]).text == "Cancelled"
-
-
 def test_queue_model(qtmodeltester):
-    m = QueueTableModel()
-    m.load([Job(1, state="sent", remote_id=1200001), Job(2, state="failed", last_error="Ticket 9 not found\nmore"),
+    m = QueueTableModel(clock=lambda: T0)
+    m.load([Job(1, state="sending"), Job(2, state="failed", last_error="Ticket 9 not found\nmore"),
             Job(3, kind="time_entry", parent_id=1, state="pending")], titles={"s1": "Outlook prompts"})
     qtmodeltester.check(m)
     assert m.data(m.index(0, m.STATE)) == "Waiting for its note"
     assert m.data(m.index(1, m.ERROR)) == "Ticket 9 not found"
-    assert m.data(m.index(2, m.STATE)) == "Sent (#1200001)"
+    assert m.data(m.index(2, m.STATE)) == "Sending"
     assert m.data(m.index(2, m.WHAT)) == "Note — Outlook prompts"
-    m.update_job(Job(2, state="retry_wait", next_attempt_at=T0))
-    assert m.data(m.index(1, m.STATE)).startswith("Retrying at ")
+    # The note is sent: its time entry's row changes too (no longer waiting for its note).
+    changed: list[tuple[int, int]] = []
+    m.dataChanged.connect(lambda top, bottom, *_: changed.append((top.row(), top.column())))
+    m.update_job(Job(1, state="sent", remote_id=1200001, sent_at=T0))
+    assert changed == [(2, 0), (0, m.STATE)]
+    assert m.data(m.index(2, m.STATE)) == "Sent"
+    assert m.data(m.index(0, m.STATE)) == "Waiting"
+    assert "ConnectWise id #1200001" in m.detail_text(m.job(2))
+    m.update_job(Job(2, state="retry_wait", next_attempt_at=T0 + timedelta(minutes=5)))
+    assert m.data(m.index(1, m.STATE)) == f"Retrying at {(T0 + timedelta(minutes=5)).astimezone():%H:%M}"
     m.update_job(Job(4, state="pending"))
     assert m.rowCount() == 4 and m.job(0).id == 4
 

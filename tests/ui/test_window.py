@@ -68,7 +68,7 @@ def _start(fd: Any, qtbot: Any) -> None:
 
 
 def _select(fd: Any, qtbot: Any, ticket_id: int) -> str:
-    row = next(r for r in fd.services.cache.list() if r.psa_ticket_id == ticket_id)
+    row = next(r for r in fd.services.cache.rows() if r.psa_ticket_id == ticket_id)
     with qtbot.waitSignal(fd.controller.ticket_loaded, timeout=15000):
         assert fd.window.select_session(row.id)
     assert fd.window.panel.ticket_card.ticket().ref.id == ticket_id
@@ -134,7 +134,7 @@ def test_ctrl_enter_pushes_and_a_second_push_asks_first(make_app, qtbot, sandbox
     assert len(sandbox_admin.ledger()["notes"]) == 1
     fd.window.push_current()  # the same session again: the engineer is asked, says no
     assert asked == ["Pushed before"]
-    assert len(fd.services.outbox.list()) == 2  # note + time entry, nothing more
+    assert len(fd.services.outbox.jobs()) == 2  # note + time entry, nothing more
 
 
 def test_a_failed_push_notifies_once_and_retry_sends_it(make_app, qtbot, sandbox_admin):
@@ -146,7 +146,7 @@ def test_a_failed_push_notifies_once_and_retry_sends_it(make_app, qtbot, sandbox
     sandbox_admin.add_fault(method="POST", path=CW_NOTES, status=403, times=1)
     with qtbot.waitSignal(fd.controller.notify, timeout=15000):  # raised when the drain run ends
         qtbot.mouseClick(fd.window.panel.push_button, Qt.MouseButton.LeftButton)
-    failed = next(j for j in fd.services.outbox.list() if j.kind == "note")
+    failed = next(j for j in fd.services.outbox.jobs() if j.kind == "note")
     assert failed.state == "failed"
     assert len(notified) == 1
     assert notified[0].error and f"#{TICKET}" in notified[0].title
@@ -254,7 +254,7 @@ def test_no_tray_closing_with_pending_work_asks_and_stays(make_app, qtbot, sandb
     fd.window.close()
     assert asked and "still waiting" in asked[0]
     assert fd.window.isVisible() and quits == []
-    fd.services.outbox.cancel(fd.services.outbox.list()[-1].id if fd.services.outbox.list()[-1].kind == "note" else fd.services.outbox.list()[0].id)
+    fd.services.outbox.cancel(fd.services.outbox.jobs()[-1].id if fd.services.outbox.jobs()[-1].kind == "note" else fd.services.outbox.jobs()[0].id)
     asked.clear()
     fd.window.close()
     assert asked == [] and quits == [True]
@@ -263,6 +263,7 @@ def test_no_tray_closing_with_pending_work_asks_and_stays(make_app, qtbot, sandb
 def test_with_a_tray_closing_hides_to_the_tray(make_app, qtbot):
     fd = make_app(has_tray=True)
     _start(fd, qtbot)
+    fd.window.tray_visible = lambda: True  # offscreen has no tray: say one is on screen
     quits: list[bool] = []
     fd.window.quit_requested.connect(lambda: quits.append(True))
     fd.window.close()
@@ -318,7 +319,7 @@ def test_auto_push_queues_new_closed_sessions_and_announces_once(make_app, qtbot
     fd = make_app()
     _start(fd, qtbot)
     # a fresh cache: what a refresh brings in counts as "arrived"
-    for row in fd.services.cache.list():
+    for row in fd.services.cache.rows():
         fd.services.cache.delete(row.id)
     fd.services.settings.auto_push = auto_push
     fd.services.settings.auto_push_since = datetime(2026, 11, 19, tzinfo=UTC)
@@ -327,12 +328,12 @@ def test_auto_push_queues_new_closed_sessions_and_announces_once(make_app, qtbot
     fd.controller.info.connect(infos.append)
     with qtbot.waitSignal(fd.controller.sessions_reloaded, timeout=15000):
         fd.controller.refresh_sessions()
-    jobs = [j for j in fd.services.outbox.list() if j.kind == "note"]
+    jobs = [j for j in fd.services.outbox.jobs() if j.kind == "note"]
     if not auto_push:
         assert jobs == [] and infos == []  # the default: nothing leaves without Push
         return
     expected = set()
-    for row in fd.services.cache.list():
+    for row in fd.services.cache.rows():
         s = fd.services.cache.get(row.id)
         if (s.status in ("resolved", "escalated") and s.psa_ticket_id and not s.posted_by_resolutionflow
                 and s.ended_at and s.ended_at >= fd.services.settings.auto_push_since):
@@ -342,7 +343,7 @@ def test_auto_push_queues_new_closed_sessions_and_announces_once(make_app, qtbot
     # a second refresh brings nothing new: nothing more is queued or announced
     with qtbot.waitSignal(fd.controller.sessions_reloaded, timeout=15000):
         fd.controller.refresh_sessions()
-    assert len([j for j in fd.services.outbox.list() if j.kind == "note"]) == len(expected) and len(infos) == 1
+    assert len([j for j in fd.services.outbox.jobs() if j.kind == "note"]) == len(expected) and len(infos) == 1
 
 
 @wine_limit("a named pipe's data is lost when the client closes before the server reads (QLocalSocket)")
@@ -365,11 +366,10 @@ def test_a_second_flowdesk_process_hands_over_to_the_first(qtbot, tmp_path):
     import subprocess
     import sys
 
-    from flowdesk.ui.single_instance import InstanceServer, server_name
+    from flowdesk.ui.single_instance import claim_instance
 
-    data_dir = AppPaths.from_env().data_dir
-    server = InstanceServer(server_name(str(data_dir)))
-    assert server.listen()
+    paths = AppPaths.from_env()
+    server = claim_instance(paths.data_dir, paths.instance_lock_file)
     try:
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
         with qtbot.waitSignal(server.raise_requested, timeout=30000):
@@ -406,11 +406,11 @@ def test_keyring_trouble_shows_as_an_actionable_banner(make_app, qtbot, sandbox_
     assert "keyring" in banner.text.lower() and "GNOME Keyring" in banner.text  # says what to install
     assert banner.action == "Open Settings"
     assert sandbox_admin.ledger()["notes"] == []
-    assert all(j.state == "pending" for j in fd.services.outbox.list())  # nothing lost, nothing burned
+    assert all(j.state == "pending" for j in fd.services.outbox.jobs())  # nothing lost, nothing burned
 
 
 def _select_without_ticket_lookup(fd: Any, ticket_id: int) -> None:
-    row = next(r for r in fd.services.cache.list() if r.psa_ticket_id == ticket_id)
+    row = next(r for r in fd.services.cache.rows() if r.psa_ticket_id == ticket_id)
     assert fd.window.select_session(row.id)
 
 

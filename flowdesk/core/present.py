@@ -1,0 +1,599 @@
+"""The words a person reads about a push, its state and the queue: one function per thing shown.
+
+The window (queue tab, session list, status bar, detail pane), the tray (tooltip, notifications) and the
+command line (``flowdesk queue ...``) all call these, and the retry policy takes its ``last_error`` and
+notification texts from here, so one idea has one wording everywhere (the glossary in
+``docs/architecture.md``: Waiting, Sending, Sent, Retrying at HH:MM, Checking, Failed, Cancelled).
+
+Plain data in, text out: no Qt, no I/O, no clock. Every function that shows a time takes ``now`` (an
+aware datetime) and ``tz`` (the zone to show times in; ``None``: ``now``'s zone; :data:`LOCAL`: the
+computer's zone, daylight saving included). A job is anything with the attributes of ``PushJob``
+(:class:`JobView`); states and kinds are compared as strings (``JobState`` and ``JobKind`` are
+``StrEnum``). Which state a job moves to, and when, is the policy's business (:mod:`flowdesk.core.policy`).
+"""
+
+from __future__ import annotations
+
+import time as _time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import Any, Protocol
+
+from flowdesk import APP_NAME
+
+
+class Addressed(Protocol):
+    """What a push is and where it goes (``JobSnapshot``, ``PushJob``)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def ticket_id(self) -> int | None: ...
+    @property
+    def ticket_kind(self) -> str: ...
+
+
+class JobView(Addressed, Protocol):
+    """A push job as the queue shows it (``PushJob``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def parent_id(self) -> int | None: ...
+    @property
+    def attempts(self) -> int: ...
+    @property
+    def next_attempt_at(self) -> datetime | None: ...
+    @property
+    def sent_at(self) -> datetime | None: ...
+    @property
+    def remote_id(self) -> int | None: ...
+    @property
+    def last_error(self) -> str | None: ...
+
+
+# -- times -----------------------------------------------------------------------------------------
+class _LocalTime(tzinfo):
+    """The computer's zone as the C library sees it, daylight saving included (``astimezone()`` with no
+    argument gives a fixed offset, wrong for a time on the other side of a change)."""
+
+    def _local(self, dt: datetime) -> _time.struct_time:
+        # fromutc() hands us UTC wall time; utcoffset() is asked about local wall time.
+        naive = dt.replace(tzinfo=None)
+        return _time.localtime(_time.mktime((*naive.timetuple()[:8], -1)))
+
+    def utcoffset(self, dt: datetime | None) -> timedelta:
+        if dt is None:
+            return timedelta(seconds=_time.localtime().tm_gmtoff)
+        return timedelta(seconds=self._local(dt).tm_gmtoff)
+
+    def dst(self, dt: datetime | None) -> timedelta:
+        return timedelta(0)
+
+    def tzname(self, dt: datetime | None) -> str:
+        return (_time.localtime() if dt is None else self._local(dt)).tm_zone
+
+    def fromutc(self, dt: datetime) -> datetime:
+        stamp = (dt.replace(tzinfo=None) - datetime(1970, 1, 1)).total_seconds()
+        offset = _time.localtime(stamp).tm_gmtoff
+        return (dt + timedelta(seconds=offset)).replace(tzinfo=self)
+
+    def __repr__(self) -> str:
+        return "LOCAL"
+
+
+LOCAL: tzinfo = _LocalTime()
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_clock(when: datetime, now: datetime, tz: tzinfo | None = None) -> str:
+    """``14:05`` on the same day as ``now`` (in ``tz``, default ``now``'s zone), else ``Tue 19 Nov 14:05``."""
+    zone = tz or now.tzinfo
+    local = when.astimezone(zone)
+    if local.date() == now.astimezone(zone).date():
+        return local.strftime("%H:%M")
+    return f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.strftime('%H:%M')}"
+
+
+def format_when(when: datetime | None, now: datetime, tz: tzinfo | None = None) -> str:
+    """A next attempt: ``now`` once it is due, else :func:`format_clock`; ``—`` for none."""
+    if when is None:
+        return "—"
+    if when <= now:
+        return "now"
+    return format_clock(when, now, tz)
+
+
+def format_timestamp(when: datetime | None, tz: tzinfo | None = LOCAL) -> str:
+    """``2026-11-18 14:40`` (an attempt in a job's history)."""
+    return "" if when is None else when.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+# -- nouns -----------------------------------------------------------------------------------------
+def thing(kind: str) -> str:
+    """``note`` / ``time entry``."""
+    return "note" if kind == "note" else "time entry"
+
+
+def things(kind: str, n: int) -> str:
+    """``note`` / ``notes`` / ``time entry`` / ``time entries`` for ``n`` of them."""
+    if n == 1:
+        return thing(kind)
+    return "notes" if kind == "note" else "time entries"
+
+
+def ticket_words(ticket_id: int | None, ticket_kind: str = "service") -> str:
+    """``ticket #48211`` / ``project ticket #48211`` / ``the ticket``."""
+    if ticket_id is None:
+        return "the ticket"
+    prefix = "project ticket" if ticket_kind == "project" else "ticket"
+    return f"{prefix} #{ticket_id}"
+
+
+def _where(job: Addressed) -> tuple[str, str]:
+    return thing(job.kind), ticket_words(job.ticket_id, job.ticket_kind)
+
+
+def push_name(job: JobView) -> str:
+    """``push 3 (note for ticket #48211)``: a job named on the command line."""
+    what, ticket = _where(job)
+    return f"push {job.id} ({what} for {ticket})"
+
+
+# -- states ----------------------------------------------------------------------------------------
+STATE_LABELS = {
+    "pending": "Waiting",
+    "sending": "Sending",
+    "sent": "Sent",
+    "retry_wait": "Retrying",
+    "unknown": "Checking",
+    "failed": "Failed",
+    "cancelled": "Cancelled",
+}
+WAITING_FOR_NOTE = "Waiting for its note"
+
+
+def waits_for_note(job: JobView, note_state: str | None) -> bool:
+    """A time entry goes only after its note is sent (``note_state``: its note's state, None if unknown)."""
+    return job.parent_id is not None and note_state != "sent"
+
+
+def state_label(state: str) -> str:
+    """One word for a state (no time): ``Waiting``, ``Sending``, ``Sent``, ``Retrying``, ``Checking``,
+    ``Failed``, ``Cancelled``."""
+    return STATE_LABELS.get(str(state), str(state))
+
+
+def state_text(job: JobView, now: datetime, tz: tzinfo | None = None, *, waiting_for_note: bool = False) -> str:
+    """The state as the queue, the session list and ``queue list`` show it: the label, ``Retrying at
+    14:05`` (``Retrying now`` once due), or ``Waiting for its note`` for a time entry whose note is not
+    sent yet (``waiting_for_note``: the caller knows the note's state)."""
+    if waiting_for_note and job.state in ("pending", "retry_wait"):
+        return WAITING_FOR_NOTE
+    if job.state == "retry_wait" and job.next_attempt_at is not None:
+        when = format_when(job.next_attempt_at, now, tz)
+        return "Retrying now" if when == "now" else f"Retrying at {when}"
+    return state_label(job.state)
+
+
+def state_detail(job: JobView, now: datetime, tz: tzinfo | None = None, *, waiting_for_note: bool = False) -> str:
+    """One sentence on what happens next (the session list's tooltip, the queue's detail pane)."""
+    state, due = job.state, job.next_attempt_at
+    what, ticket = _where(job)
+    if waiting_for_note and state in ("pending", "retry_wait"):
+        return "Waiting for its note to be sent first."
+    if state == "pending":
+        return "Waiting to be sent."
+    if state == "sending":
+        return f"Being sent to {ticket} now."
+    if state == "sent":
+        at = f" at {format_clock(job.sent_at, now, tz)}" if job.sent_at is not None else ""
+        rid = f" (ConnectWise id #{job.remote_id})" if job.remote_id is not None else ""
+        return f"Posted to {ticket}{at}{rid}."
+    if state == "retry_wait":
+        return "Next attempt now." if due is None else f"Next attempt: {format_when(due, now, tz)}."
+    if state == "unknown":
+        if due is None:
+            return f"FlowDesk will not check {ticket} again by itself: look at the ticket in ConnectWise."
+        return f"FlowDesk will check {ticket} for the {what} ({format_when(due, now, tz)}) before sending it again."
+    if state == "failed":
+        return "Not sent: click Retry to send it again, or Cancel job."
+    if state == "cancelled":
+        return "Cancelled: it will not be sent."
+    return state_label(state)
+
+
+def job_detail(
+    job: JobView,
+    now: datetime,
+    tz: tzinfo | None = None,
+    *,
+    waiting_for_note: bool = False,
+    attempts: Iterable[Any] = (),
+) -> str:
+    """The queue's detail pane: what and where, the state, what happens next, the last error, and the
+    history of attempts (``Attempt``: ``at``, ``outcome``, ``http_status``, ``request_id``)."""
+    what, ticket = _where(job)
+    lines = [
+        f"{what.capitalize()} for {ticket} — {state_text(job, now, tz, waiting_for_note=waiting_for_note)}",
+        state_detail(job, now, tz, waiting_for_note=waiting_for_note),
+    ]
+    if job.last_error:
+        lines.append(job.last_error)
+    history = list(attempts)
+    if history:
+        lines += ["", "Attempts:"]
+        for a in history:
+            status = f" HTTP {a.http_status}" if a.http_status else ""
+            rid = f" (request id {a.request_id})" if a.request_id else ""
+            lines.append(f"  {format_timestamp(a.at, tz)}  {a.outcome}{status}{rid}")
+    return "\n".join(lines)
+
+
+def job_title(job: Addressed, session_title: str = "") -> str:
+    """The queue's What column: ``Note — Outlook prompts``."""
+    what = thing(job.kind).capitalize()
+    return f"{what} — {session_title}" if session_title else what
+
+
+# -- the session list's Push column ----------------------------------------------------------------
+@dataclass
+class PushSummary:
+    """What the session list shows in its Push column for one session."""
+
+    state: str  # a job state, or "posted_by_resolutionflow"
+    text: str
+    tooltip: str = ""
+
+
+POSTED_BY_RESOLUTIONFLOW = "Posted by ResolutionFlow"
+
+
+def session_push(
+    jobs: Sequence[JobView], posted_by_resolutionflow: bool, now: datetime, tz: tzinfo | None = None
+) -> PushSummary | None:
+    """The session's latest note decides; a failed time entry of that note shows too."""
+    notes = [j for j in jobs if j.kind == "note" and j.state != "cancelled"]
+    if not notes:
+        if posted_by_resolutionflow:
+            return PushSummary(
+                "posted_by_resolutionflow",
+                POSTED_BY_RESOLUTIONFLOW,
+                "ResolutionFlow already posted a note for this session; pushing would add a second one.",
+            )
+        cancelled = [j for j in jobs if j.kind == "note"]
+        return PushSummary("cancelled", state_label("cancelled")) if cancelled else None
+    job = max(notes, key=lambda j: j.id)
+    text = state_text(job, now, tz)
+    tooltip = job.last_error or state_detail(job, now, tz)
+    for te in jobs:
+        if te.kind == "time_entry" and te.parent_id == job.id and te.state == "failed":
+            return PushSummary("failed", f"{text} (time entry failed)", te.last_error or tooltip)
+    return PushSummary(str(job.state), text, tooltip)
+
+
+# -- the queue as a whole: status bar, tray --------------------------------------------------------
+def queue_line(counts: dict[str, int], *, paused: bool, offline: bool, sending: bool) -> str:
+    """``Queue: sending, 2 waiting, 1 failed`` (the status bar, the tray's menu and tooltip)."""
+    parts = []
+    waiting = counts.get("pending", 0) + counts.get("retry_wait", 0) + counts.get("unknown", 0)
+    if counts.get("sending", 0) or sending:
+        parts.append("sending")
+    if waiting:
+        parts.append(f"{waiting} waiting")
+    if counts.get("failed", 0):
+        parts.append(f"{counts['failed']} failed")
+    if paused:
+        parts.append("sending paused")
+    elif offline:
+        parts.append("ConnectWise unreachable")
+    return "Queue: " + (", ".join(parts) if parts else "all sent")
+
+
+def tray_tooltip(line: str | None = None) -> str:
+    """``FlowDesk — Queue: 2 waiting`` (just the name before the queue's state is known)."""
+    return f"{APP_NAME} — {line}" if line else APP_NAME
+
+
+def paused_line(reason: str) -> str:
+    """``queue list`` when sending is paused."""
+    return f"Sending is paused: {reason}"
+
+
+PAUSED_BY_YOU = "Sending is paused: pushes wait until you resume."
+QUEUE_EMPTY = "The queue is empty."
+
+
+def not_sent_banner(why: str) -> str:
+    """A run that could not send a site's pushes (no keys, no account)."""
+    return f"Pushes are waiting: {why}"
+
+
+# -- what the engineer did -------------------------------------------------------------------------
+def queued(jobs: Sequence[Addressed]) -> str:
+    """After Push: ``Queued the note and time entry for ticket #48211.``"""
+    kinds = {j.kind for j in jobs}
+    what = "note and time entry" if len(kinds) > 1 else thing(next(iter(kinds), "note"))
+    ticket = ticket_words(jobs[0].ticket_id, jobs[0].ticket_kind) if jobs else "the ticket"
+    return f"Queued the {what} for {ticket}."
+
+
+def retried_failed(n: int, *, job_ids: Sequence[int] | None = None) -> str:
+    """After *Retry failed* in the window (sent now), or ``queue retry --failed`` (``job_ids``: sent at
+    the next drain)."""
+    if not n:
+        return "Nothing has failed."
+    pushes = "push" if n == 1 else "pushes"
+    if job_ids is not None:
+        return f"{n} failed {pushes} will be sent at the next drain: {', '.join(str(i) for i in job_ids)}."
+    return f"Sending {n} failed {pushes} again."
+
+
+def retried(job: JobView) -> str:
+    """After ``queue retry ID``."""
+    if job.state == "unknown":
+        then = "checked first (it may already be on the ticket)"
+    else:
+        then = "sent at the next drain"
+    name = push_name(job)
+    return f"{name[0].upper()}{name[1:]} will be {then}."
+
+
+def cancel_question(job: JobView) -> str:
+    """The window asks before *Cancel job*."""
+    what, ticket = _where(job)
+    text = f"Stop trying to send this {what} to {ticket}?"
+    if job.state == "unknown":
+        text += " It may already be on the ticket: check it in ConnectWise."
+    return text
+
+
+def cancelled(job: JobView) -> str:
+    """After ``queue cancel ID``, one line per cancelled job (with the policy's warning, if any)."""
+    return f"Cancelled {push_name(job)}." + (f" {job.last_error}" if job.last_error else "")
+
+
+def auto_pushed(ticket_ids: Sequence[int]) -> str:
+    """Auto-push queued the notes of sessions that just arrived (a passing message in the tray)."""
+    n = len(ticket_ids)
+    tickets = ", ".join(f"#{t}" for t in ticket_ids[:5]) + (" …" if n > 5 else "")
+    return f"Auto-push queued {n} {things('note', n)} ({tickets})."
+
+
+def waiting_on_quit(n: int) -> str:
+    """The window asks before quitting with ``n`` pushes not sent yet."""
+    are = "pushes are" if n != 1 else "push is"
+    they = "They" if n != 1 else "It"
+    return f"{n} {are} still waiting to be sent. Quit anyway? {they} will be sent the next time {APP_NAME} starts."
+
+
+# -- notifications ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Notice:
+    title: str
+    text: str  # for a desktop notification (ends by pointing to FlowDesk)
+    detail: str = ""  # the same without the pointer, for a banner inside the window
+
+
+def failed_notice(kind: str, ticket_id: int, error: str | None) -> Notice:
+    """One push failed."""
+    reason = error or "ConnectWise did not accept it."
+    return Notice(
+        title=f"The {thing(kind)} for ticket #{ticket_id} failed to post",
+        text=f"{reason} Click to open it in {APP_NAME}.",
+        detail=reason,
+    )
+
+
+def failed_many_notice(kinds: Sequence[str], ticket_ids: Iterable[int]) -> Notice:
+    """Several pushes failed in one run: one notification."""
+    what = things(kinds[0], len(kinds)) if len(set(kinds)) == 1 else "pushes"
+    tickets = sorted(set(ticket_ids))
+    shown = ", ".join(f"#{t}" for t in tickets[:4]) + (" …" if len(tickets) > 4 else "")
+    return Notice(
+        title=f"{len(kinds)} {what} failed to post",
+        text=f"Tickets {shown}. Click to see why in {APP_NAME}.",
+        detail=f"Tickets {shown}: the queue says why for each.",
+    )
+
+
+def notice_banner(title: str, detail: str) -> str:
+    """A failure notification shown as a banner in the window (no system tray)."""
+    return f"{title}. {detail}"
+
+
+def sent_notice(kinds: Sequence[str], ticket_ids: Sequence[int]) -> Notice:
+    """Pushes posted (notification level ``all``)."""
+    if len(kinds) == 1:
+        return Notice(f"Posted the {thing(kinds[0])} to ticket #{ticket_ids[0]}", "")
+    return Notice(f"Posted {len(kinds)} items to ConnectWise", "")
+
+
+# -- what the retry policy writes (Decision.last_error, .message, PolicyError) ----------------------
+def _says(server_message: str | None) -> str:
+    msg = (server_message or "").strip()
+    if not msg:
+        return ""
+    if len(msg) > 300:
+        msg = msg[:297] + "..."
+    return f' ConnectWise says: "{msg}".'
+
+
+def _status(http_status: int | None) -> str:
+    return f" (HTTP {http_status})" if http_status else ""
+
+
+def posted(job: Addressed) -> str:
+    what, ticket = _where(job)
+    return f"{what.capitalize()} posted to {ticket}."
+
+
+def found(job: Addressed) -> str:
+    what, ticket = _where(job)
+    return f"{what.capitalize()} found on {ticket}: it had arrived; marked as sent."
+
+
+def may_have_arrived(job: Addressed, *, server_error: bool, http_status: int | None, check_at: str) -> str:
+    """No usable answer to a send: the job is ``unknown`` until the ticket is checked at ``check_at``."""
+    what, ticket = _where(job)
+    cause = (
+        f"ConnectWise answered with a server error{_status(http_status)} after the {what} was sent"
+        if server_error
+        else f"The connection dropped after the {what} was sent"
+    )
+    return f"{cause}, so it may have reached {ticket}. FlowDesk will check the ticket at {check_at} before sending it again."
+
+
+def offline_retry(retry_at: str) -> str:
+    return f"Can't reach ConnectWise (is the network down?). Retrying at {retry_at}, or as soon as the network is back."
+
+
+PAUSED_FOR_KEYS = "Waiting: sending is paused until your ConnectWise keys are fixed."
+
+
+def keys_refused(http_status: int | None, server_message: str | None) -> str:
+    """Why the queue is paused after a 401 (the banner, ``queue list``, the drain report)."""
+    return (
+        f"ConnectWise did not accept your API keys{_status(http_status)}.{_says(server_message)} "
+        "Sending is paused: enter your keys again in Settings > ConnectWise account, then resume sending."
+    )
+
+
+def refused(job: Addressed, reason: str, http_status: int | None, server_message: str | None) -> str:
+    """A send ConnectWise refused for good (``reason``: ``permission``, ``not_found``, ``validation``)."""
+    what, ticket = _where(job)
+    says = _says(server_message)
+    if reason == "permission":
+        right = "add notes to service tickets" if job.kind == "note" else "add time entries"
+        return (
+            f"Your ConnectWise account is not allowed to post this {what} to {ticket}.{says} "
+            f"Ask your ConnectWise administrator for permission to {right}, then click Retry."
+        )
+    if reason == "not_found":
+        return (
+            f"ConnectWise cannot find {ticket}, or your account cannot see it.{says} "
+            "Check the ticket number: if it is wrong, cancel this push and push the session to the right "
+            "ticket; if it is right, ask your administrator for access, then click Retry."
+        )
+    return (
+        f"ConnectWise refused the {what} for {ticket}{_status(http_status)}.{says} "
+        f"Fix what it names (in ConnectWise or in the {what}), then click Retry, "
+        "or cancel this push and push the session again."
+    )
+
+
+def rate_limited() -> str:
+    return "ConnectWise is rate limiting FlowDesk."
+
+
+def did_not_arrive(job: Addressed) -> str:
+    what, ticket = _where(job)
+    return f"The {what} did not arrive on {ticket}."
+
+
+def server_error(http_status: int | None, server_message: str | None) -> str:
+    return f"ConnectWise had a server error{_status(http_status)}.{_says(server_message)}"
+
+
+def retrying(why: str, retry_at: str) -> str:
+    return f"{why} Retrying at {retry_at}."
+
+
+def gave_up(job: Addressed, why: str, tries: int) -> str:
+    what, ticket = _where(job)
+    return f"{why} Gave up after {tries} tries to post the {what} to {ticket}; click Retry to try again."
+
+
+def check_offline(job: Addressed, check_at: str) -> str:
+    what, ticket = _where(job)
+    return (
+        f"Can't reach ConnectWise to check whether the {what} reached {ticket}. "
+        f"Checking again at {check_at}, or as soon as the network is back."
+    )
+
+
+def check_paused(job: Addressed) -> str:
+    what, ticket = _where(job)
+    return f"Checking {ticket} for the {what} is paused until your ConnectWise keys are fixed."
+
+
+def cannot_check(job: Addressed, server_message: str | None) -> str:
+    what, ticket = _where(job)
+    return (
+        f"FlowDesk cannot check {ticket} for the {what} it may have posted.{_says(server_message)} "
+        f"Open the ticket in ConnectWise: if the {what} is there, cancel this push; if it is not, "
+        "cancel it and push the session again."
+    )
+
+
+def check_later(job: Addressed, *, rate_limited: bool, http_status: int | None, check_at: str) -> str:
+    what, ticket = _where(job)
+    why = (
+        "ConnectWise is rate limiting FlowDesk"
+        if rate_limited
+        else f"ConnectWise did not answer the check{_status(http_status)}"
+    )
+    return f"{why}, so FlowDesk could not yet check whether the {what} reached {ticket}. Checking again at {check_at}."
+
+
+def never_blindly(job: Addressed) -> str:
+    what, ticket = _where(job)
+    return f"the {what} may already be on {ticket}: check the ticket before sending it again, never send it blindly"
+
+
+def sending_again(job: Addressed, *, fresh: bool) -> str:
+    """Retry clicked: a failed job starts again (``fresh``), a waiting one goes now."""
+    what, ticket = _where(job)
+    return f"Sending the {what} to {ticket} again." if fresh else f"Sending the {what} to {ticket} now."
+
+
+def checking_first(job: Addressed) -> str:
+    what, ticket = _where(job)
+    return f"Checking {ticket} for the {what} before sending it again."
+
+
+def being_sent(job: Addressed, *, then_cancel: bool = False) -> str:
+    what, ticket = _where(job)
+    tail = "; wait for the result, then cancel." if then_cancel else "."
+    return f"The {what} is being sent to {ticket} right now{tail}"
+
+
+def already_on_ticket(job: Addressed, *, cancelling: bool = False) -> str:
+    what, ticket = _where(job)
+    if cancelling:
+        return f"The {what} is already on {ticket}; cancelling cannot remove it. Delete it in ConnectWise if needed."
+    return f"The {what} is already on {ticket}; retrying would post it twice."
+
+
+def was_cancelled(job: Addressed) -> str:
+    what, ticket = _where(job)
+    return f"This push was cancelled; push the session again to send the {what} to {ticket}."
+
+
+ALREADY_CANCELLED = "This push is already cancelled."
+
+
+def cancelled_maybe_posted(job: Addressed) -> str:
+    what, ticket = _where(job)
+    return (
+        f"Cancelled, but the {what} may already be on {ticket}: the connection dropped while it was "
+        "being sent. Check the ticket in ConnectWise."
+    )
+
+
+def cancelled_push(job: Addressed) -> str:
+    what, ticket = _where(job)
+    return f"Cancelled the {what} for {ticket}."
+
+
+def interrupted(job: Addressed) -> str:
+    what, ticket = _where(job)
+    return (
+        f"FlowDesk stopped while sending the {what} to {ticket}, so it may have arrived. "
+        "FlowDesk will check the ticket before sending it again."
+    )

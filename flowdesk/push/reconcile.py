@@ -1,0 +1,209 @@
+"""Reconciliation: is the note (or time entry) whose answer was lost already on the ticket?
+
+A POST may reach ConnectWise and store the record while its answer never arrives (a timeout, a reset, a
+5xx, a crash). Such a job is ``unknown`` and is never re-sent blindly: the drainer reads what the ticket now
+holds and these rules decide. They are pure — plain data in, a verdict out; no HTTP, no SQLite, no clock —
+so every rule has a fast unit test (``tests/push/test_reconcile.py``) and a change to one of them stays in
+this module.
+
+A note is this job's when, among the ticket's recent notes, one
+
+* has the same text once both are normalised (:func:`normalise_text`: NFC, CRLF/CR → LF, trailing
+  whitespace of every line and the whitespace around the whole text dropped — ConnectWise rewrites line
+  ends and trims);
+* was written by the key owner (``createdBy``, else ``member.identifier``; compared without case);
+* was created no earlier than the job's first send minus :data:`CLOCK_SKEW` (:func:`window_start`; a note
+  without ``dateCreated`` passes);
+* is not already owned by another push job (its id is not among the ``claimed`` ones).
+
+The oldest such note (lowest id) is taken. The newest :data:`NOTE_CHECK_WINDOW` notes are read first; when
+none matches and all of them are newer than the window's start, more are read (up to
+:data:`NOTE_CHECK_MAX`): :class:`ReadFurther`.
+
+A time entry is this job's when ConnectWise lists it for the ticket, the member and the exact ``timeStart``
+(the query does that), it is charged to this ticket (when the record says), its hours are within
+:data:`HOURS_TOLERANCE` of the job's and its notes are the same once normalised (each only when both sides
+have it), and no other job owns it.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+# How much earlier than FlowDesk's own send time ConnectWise's ``dateCreated`` may be and still be this
+# job's note: the PC's clock and the server's drift apart. Too small a margin re-posts a note that did
+# arrive (a duplicate); too large a one can only match an identical note by the same member that no other
+# push owns, which is on the ticket anyway.
+CLOCK_SKEW = timedelta(minutes=30)
+NOTE_CHECK_WINDOW = 100  # newest notes read first; more only if all of them are newer than the send
+NOTE_CHECK_MAX = 1000
+HOURS_TOLERANCE = 0.005
+
+
+# -- what the ticket holds (ConnectWise's NoteRecord / TimeEntryRecord have these attributes) -----------
+class RemoteNote(Protocol):
+    id: int
+    text: str
+    created_by: str | None
+    member_identifier: str | None
+    date_created: datetime | None
+
+
+class RemoteTimeEntry(Protocol):
+    id: int
+    charge_to_id: int | None
+    actual_hours: float | None
+    notes: str | None
+
+
+# -- verdicts -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Found:
+    """The record is on the ticket: the job is ``sent`` with this id."""
+
+    remote_id: int
+
+
+@dataclass(frozen=True)
+class Absent:
+    """Not there: the job follows the retry schedule (it is sent again)."""
+
+
+@dataclass(frozen=True)
+class ReadFurther:
+    """These notes cannot tell: read the ticket's newest ``limit`` notes and decide again."""
+
+    limit: int
+
+
+ABSENT = Absent()
+Verdict = Found | Absent
+NoteVerdict = Found | Absent | ReadFurther
+
+
+# -- the rules --------------------------------------------------------------------------------------------
+def normalise_text(text: str) -> str:
+    """How a note's text is compared with what ConnectWise stored: NFC, CRLF/CR → LF, trailing whitespace
+    of every line and the whitespace around the whole text dropped."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip()
+
+
+def window_start(first_sent_at: datetime | None) -> datetime | None:
+    """The earliest ``dateCreated`` this job's note may carry (None: any; the job was never marked sent)."""
+    return first_sent_at - CLOCK_SKEW if first_sent_at is not None else None
+
+
+def _aware(when: datetime) -> datetime:
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class NoteSearch:
+    """What a note job looks for: its normalised text, the key owner (casefolded), the window's start and
+    the note ids other jobs own."""
+
+    text: str
+    member: str
+    since: datetime | None
+    claimed: frozenset[int]
+
+    @classmethod
+    def for_job(
+        cls, body: Mapping[str, Any], member: str, first_sent_at: datetime | None, claimed: Collection[int]
+    ) -> NoteSearch:
+        return cls(
+            text=normalise_text(str(body.get("text") or "")),
+            member=member.casefold(),
+            since=window_start(first_sent_at),
+            claimed=frozenset(claimed),
+        )
+
+    def matches(self, note: RemoteNote) -> bool:
+        if note.id in self.claimed or normalise_text(note.text) != self.text:
+            return False
+        if (note.created_by or note.member_identifier or "").casefold() != self.member:
+            return False
+        created = note.date_created
+        return self.since is None or created is None or _aware(created) >= self.since
+
+
+def judge_notes(search: NoteSearch, notes: Sequence[RemoteNote], limit: int) -> NoteVerdict:
+    """``notes``: the ticket's newest ``limit`` notes (fewer when it has fewer)."""
+    for note in sorted(notes, key=lambda n: n.id):
+        if search.matches(note):
+            return Found(note.id)
+    if len(notes) < limit or limit >= NOTE_CHECK_MAX:
+        return ABSENT  # the whole history was read, or as much as is ever read
+    oldest = min(notes, key=lambda n: n.id).date_created
+    if search.since is not None and oldest is not None and _aware(oldest) < search.since:
+        return ABSENT  # these notes reach back before the send: an older one cannot be this job's
+    return ReadFurther(min(limit * 10, NOTE_CHECK_MAX))
+
+
+@dataclass(frozen=True)
+class TimeEntrySearch:
+    """What a time entry job looks for besides what the query already selects (ticket, member, start)."""
+
+    ticket_id: int
+    start: datetime
+    hours: object  # the body's actualHours (compared when it is a number)
+    notes: object  # the body's notes (compared when it is text)
+    claimed: frozenset[int]
+
+    @classmethod
+    def for_job(cls, body: Mapping[str, Any], ticket_id: int, claimed: Collection[int]) -> TimeEntrySearch:
+        start = datetime.fromisoformat(str(body["timeStart"]).replace("Z", "+00:00"))
+        return cls(ticket_id, start, body.get("actualHours"), body.get("notes"), frozenset(claimed))
+
+    def matches(self, entry: RemoteTimeEntry) -> bool:
+        return (
+            entry.id not in self.claimed
+            and (entry.charge_to_id is None or entry.charge_to_id == self.ticket_id)
+            and self._same_hours(entry.actual_hours)
+            and self._same_notes(entry.notes)
+        )
+
+    def _same_hours(self, theirs: float | None) -> bool:
+        """Compared only when both sides have hours."""
+        ours = self.hours
+        return not isinstance(ours, int | float) or theirs is None or abs(theirs - ours) <= HOURS_TOLERANCE
+
+    def _same_notes(self, theirs: str | None) -> bool:
+        """Compared only when both sides have notes."""
+        ours = self.notes
+        return not isinstance(ours, str) or theirs is None or normalise_text(theirs) == normalise_text(ours)
+
+
+def judge_time_entries(search: TimeEntrySearch, entries: Sequence[RemoteTimeEntry]) -> Verdict:
+    """``entries``: what ConnectWise lists for the ticket, the member and the job's ``timeStart``."""
+    for entry in sorted(entries, key=lambda e: e.id):
+        if search.matches(entry):
+            return Found(entry.id)
+    return ABSENT
+
+
+__all__ = [
+    "ABSENT",
+    "CLOCK_SKEW",
+    "HOURS_TOLERANCE",
+    "NOTE_CHECK_MAX",
+    "NOTE_CHECK_WINDOW",
+    "Absent",
+    "Found",
+    "NoteSearch",
+    "NoteVerdict",
+    "ReadFurther",
+    "RemoteNote",
+    "RemoteTimeEntry",
+    "TimeEntrySearch",
+    "Verdict",
+    "judge_notes",
+    "judge_time_entries",
+    "normalise_text",
+    "window_start",
+]

@@ -1,0 +1,221 @@
+"""The requests of a drain: finding the API, posting a job (with the project-ticket fallback), and reading a
+ticket to settle an ``unknown`` job.
+
+Every function here runs on the send pool (:mod:`flowdesk.push.pool`) and does HTTP only: no outbox, no
+clock, no listener. What it learns comes back as a value the drain thread stores — an
+:class:`~flowdesk.core.policy.Outcome`, or :class:`ProjectTicket` when the note's ticket turned out to be a
+project ticket (the drain thread records that, in SQLite, before anything is posted there).
+
+**The project-ticket fallback.** A note POST to a *service* ticket that answers 404 stored nothing, so it is
+safe to look the ticket up (``get_ticket`` falls back to project tickets). When it is a project ticket, the
+drain thread records the kind — and the linked time entry's ``chargeToType``, before its first send — in
+one transaction, and only then is the note posted to the project path (:func:`post_to_project`). Reading an
+``unknown`` note's service ticket that answers 404 is handled the same way: every POST of that job went to
+the service path, so the note cannot be there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+
+from flowdesk.connectwise.bodies import TicketRef
+from flowdesk.connectwise.client import ConnectWiseClient
+from flowdesk.connectwise.errors import ConnectWiseError, NotFound, PermissionDenied
+from flowdesk.core.policy import JobKind, Outcome, OutcomeKind
+from flowdesk.logs import get_logger, mask_secrets
+from flowdesk.push import reconcile
+from flowdesk.store.jobs import PushJob
+
+log = get_logger("outbox")
+
+
+class ClientUnavailable(Exception):
+    """What a client provider raises when it cannot give a client: ``str()`` says what to do."""
+
+
+@dataclass(frozen=True)
+class Connection:
+    """What a client provider may return: the client, and whose keys they are when the saved profile
+    knows (else the drainer asks ``who_am_i`` once per run, when it first needs to check a ticket)."""
+
+    client: ConnectWiseClient
+    member_identifier: str | None = None
+
+
+ClientProvider = Callable[[str], "ConnectWiseClient | Connection"]
+
+
+class Connections:
+    """One run's connections (drain thread): one provider call per site — its failure too — and the key
+    owner's member identifier per site once it is known."""
+
+    def __init__(self, provider: ClientProvider) -> None:
+        self._provider = provider
+        self._connections: dict[str, Connection] = {}
+        self._failures: dict[str, str] = {}
+        self._members: dict[str, str] = {}
+
+    def connection(self, site: str) -> Connection:
+        """The site's connection, or :class:`ClientUnavailable` (remembered: the provider is asked once)."""
+        if site in self._failures:
+            raise ClientUnavailable(self._failures[site])
+        if site not in self._connections:
+            try:
+                got = self._provider(site)
+            except Exception as exc:  # the provider is a boundary: keyring, settings, anything
+                reason = mask_secrets(str(exc).strip()) or f"no ConnectWise client ({type(exc).__name__})"
+                self._failures[site] = reason
+                raise ClientUnavailable(reason) from None
+            self._connections[site] = got if isinstance(got, Connection) else Connection(got)
+        return self._connections[site]
+
+    def blocked(self, site: str) -> bool:
+        """No client could be had for ``site`` in this run."""
+        return site in self._failures
+
+    def member(self, site: str) -> str | None:
+        """The key owner's identifier: from the saved profile, or as a check learnt it; None: ask."""
+        if site not in self._members:
+            conn = self._connections.get(site)
+            identifier = (conn.member_identifier or "").strip() if conn is not None else ""
+            if not identifier:
+                return None
+            self._members[site] = identifier
+        return self._members[site]
+
+    def learnt_member(self, site: str, identifier: str) -> None:
+        self._members.setdefault(site, identifier)
+
+
+@dataclass(frozen=True)
+class ProjectTicket:
+    """A note's service path answered 404 and the ticket is a project ticket: record that, then post there."""
+
+
+PROJECT_TICKET = ProjectTicket()
+Posted = Outcome | ProjectTicket
+
+
+# -- sending ---------------------------------------------------------------------------------------------
+def discover(conn: Connection) -> Outcome | None:
+    """Find the API (companyinfo, cached per client) before the job is marked sending: None when found,
+    else the outcome to store (nothing was sent, so the job needs no check afterwards)."""
+    try:
+        conn.client.discover()
+    except ConnectWiseError as exc:
+        return Outcome.from_error(exc)
+    return None
+
+
+def post(job: PushJob, conn: Connection) -> Posted:
+    """The job's POST. After a 404 on a note to a service ticket the ticket is looked up:
+    :data:`PROJECT_TICKET` when it is a project ticket."""
+    ref = TicketRef(job.ticket_id, job.ticket_kind)  # type: ignore[arg-type]
+    body = job.body_json()
+    try:
+        if job.kind == JobKind.NOTE:
+            return Outcome.success(conn.client.post_note(ref, body).id)
+        return Outcome.success(conn.client.create_time_entry(body).id)
+    except NotFound as exc:
+        if job.kind == JobKind.NOTE and job.ticket_kind == "service":
+            return _project_or(job, conn, exc)
+        return Outcome.from_error(exc)
+    except ConnectWiseError as exc:
+        return Outcome.from_error(exc)
+    except Exception as exc:  # a bug after the request may have left: check before any re-send
+        log.exception("push %d: unexpected error while sending", job.id)
+        return Outcome.from_error(exc)
+
+
+def post_to_project(job: PushJob, conn: Connection) -> Outcome:
+    """The note's POST to the project path (its kind is already recorded)."""
+    try:
+        return Outcome.success(conn.client.post_note(TicketRef(job.ticket_id, "project"), job.body_json()).id)
+    except ConnectWiseError as exc:
+        return Outcome.from_error(exc)
+
+
+def _project_or(job: PushJob, conn: Connection, missing: NotFound) -> Posted:
+    """After a 404 on the service path: :data:`PROJECT_TICKET` when the ticket is a project ticket, else
+    the outcome to store."""
+    try:
+        ticket = conn.client.get_ticket(job.ticket_id)
+    except (NotFound, PermissionDenied):
+        return Outcome.from_error(missing)
+    except ConnectWiseError as exc:
+        return Outcome.from_error(exc)
+    return PROJECT_TICKET if ticket.ref.kind == "project" else Outcome.from_error(missing)
+
+
+# -- checking an unknown job -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Checked:
+    """What reading the ticket settled: ``found`` / ``absent`` / an error (an :class:`Outcome`), or
+    :data:`PROJECT_TICKET` (the note cannot be on the service path; it is absent); and the key owner's
+    identifier when the check had to ask for it."""
+
+    result: Posted
+    member: str | None = None
+
+
+def check(job: PushJob, conn: Connection, member: str | None, claimed: Collection[int]) -> Checked:
+    """Read the ticket and decide with :mod:`~flowdesk.push.reconcile` whether ``job`` is already there.
+    ``member``: the key owner's identifier when known (else ``who_am_i`` is asked); ``claimed``: the remote
+    ids other jobs own."""
+    asked: str | None = None
+    try:
+        if member is None:
+            member = asked = conn.client.who_am_i().identifier
+        if job.kind == JobKind.NOTE:
+            result = _find_note(job, conn, member, claimed)
+        else:
+            result = _find_time_entry(job, conn, member, claimed)
+    except ConnectWiseError as exc:
+        result = Outcome.from_error(exc)
+    except ValueError as exc:  # e.g. a member identifier FlowDesk cannot put in a query
+        result = Outcome(OutcomeKind.VALIDATION, server_message=str(exc), detail=str(exc))
+    return Checked(result, asked)
+
+
+def _outcome(verdict: reconcile.Verdict) -> Outcome:
+    return Outcome.found(verdict.remote_id) if isinstance(verdict, reconcile.Found) else Outcome.absent()
+
+
+def _find_note(job: PushJob, conn: Connection, member: str, claimed: Collection[int]) -> Posted:
+    search = reconcile.NoteSearch.for_job(job.body_json(), member, job.first_sent_at, claimed)
+    ref = TicketRef(job.ticket_id, job.ticket_kind)  # type: ignore[arg-type]
+    limit = reconcile.NOTE_CHECK_WINDOW
+    while True:
+        try:
+            notes = conn.client.recent_notes(ref, limit=limit)
+        except NotFound as exc:
+            if job.ticket_kind != "service":
+                raise
+            return _project_or(job, conn, exc)
+        verdict = reconcile.judge_notes(search, notes, limit)
+        if not isinstance(verdict, reconcile.ReadFurther):
+            return _outcome(verdict)
+        limit = verdict.limit
+
+
+def _find_time_entry(job: PushJob, conn: Connection, member: str, claimed: Collection[int]) -> Outcome:
+    search = reconcile.TimeEntrySearch.for_job(job.body_json(), job.ticket_id, claimed)
+    ref = TicketRef(job.ticket_id, job.ticket_kind)  # type: ignore[arg-type]
+    return _outcome(reconcile.judge_time_entries(search, conn.client.find_time_entries(ref, member, search.start)))
+
+
+__all__ = [
+    "PROJECT_TICKET",
+    "Checked",
+    "ClientProvider",
+    "ClientUnavailable",
+    "Connection",
+    "Connections",
+    "Posted",
+    "ProjectTicket",
+    "check",
+    "discover",
+    "post",
+    "post_to_project",
+]

@@ -1,0 +1,143 @@
+"""The outbox's records — a push job queued (:class:`NewJob`), as stored (:class:`PushJob`), one attempt of
+it (:class:`Attempt`) — and how a row of ``push_jobs`` / ``post_log`` becomes one, read by column name."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flowdesk.core.policy import JobKind, JobSnapshot, JobState
+from flowdesk.store.db import parse_time
+
+
+@dataclass(frozen=True)
+class NewJob:
+    """One push to queue. ``body`` is the exact JSON to send (a dict is serialised once, here)."""
+
+    session_id: str
+    ticket_id: int
+    kind: JobKind | str
+    body: Mapping[str, Any] | str
+    site: str
+    ticket_kind: str = "service"
+    visibility: str | None = None
+    parent: int | None = None  # a time entry's note job: its index in the same enqueue() list...
+    parent_id: int | None = None  # ...or the id of a note job already queued
+    client_ref: str | None = None  # uuid4 when not given
+
+
+@dataclass(frozen=True)
+class PushJob:
+    id: int
+    client_ref: str
+    session_id: str
+    ticket_id: int
+    ticket_kind: str
+    kind: JobKind
+    parent_id: int | None
+    site: str
+    body: str  # the exact JSON text to send
+    visibility: str | None
+    state: JobState
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    last_http_status: int | None
+    last_request_id: str | None
+    remote_id: int | None
+    first_sent_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None
+
+    def body_json(self) -> dict[str, Any]:
+        return json.loads(self.body)
+
+    def snapshot(self) -> JobSnapshot:
+        return JobSnapshot(
+            state=self.state,
+            attempts=self.attempts,
+            kind=self.kind,
+            ticket_id=self.ticket_id,
+            ticket_kind=self.ticket_kind,
+        )
+
+
+@dataclass(frozen=True)
+class Attempt:
+    id: int
+    job_id: int
+    at: datetime
+    outcome: str
+    http_status: int | None
+    request_id: str | None
+    error: str | None
+    duration_ms: int | None
+
+
+JOB_COLUMNS = (
+    "id, client_ref, session_id, ticket_id, ticket_kind, kind, parent_id, site, body, visibility, state, "
+    "attempts, next_attempt_at, last_error, last_http_status, last_request_id, remote_id, first_sent_at, "
+    "created_at, updated_at, sent_at"
+)
+ATTEMPT_COLUMNS = "id, job_id, at, outcome, http_status, request_id, error, duration_ms"
+
+
+def job_from_row(row: sqlite3.Row) -> PushJob:
+    """A ``push_jobs`` row (selected with :data:`JOB_COLUMNS`, any order or table alias) as a job."""
+    return PushJob(
+        id=row["id"],
+        client_ref=row["client_ref"],
+        session_id=row["session_id"],
+        ticket_id=row["ticket_id"],
+        ticket_kind=row["ticket_kind"],
+        kind=JobKind(row["kind"]),
+        parent_id=row["parent_id"],
+        site=row["site"],
+        body=row["body"],
+        visibility=row["visibility"],
+        state=JobState(row["state"]),
+        attempts=row["attempts"],
+        next_attempt_at=parse_time(row["next_attempt_at"]),
+        last_error=row["last_error"],
+        last_http_status=row["last_http_status"],
+        last_request_id=row["last_request_id"],
+        remote_id=row["remote_id"],
+        first_sent_at=parse_time(row["first_sent_at"]),
+        created_at=parse_time(row["created_at"]),  # type: ignore[arg-type]
+        updated_at=parse_time(row["updated_at"]),  # type: ignore[arg-type]
+        sent_at=parse_time(row["sent_at"]),
+    )
+
+
+def attempt_from_row(row: sqlite3.Row) -> Attempt:
+    return Attempt(
+        id=row["id"],
+        job_id=row["job_id"],
+        at=parse_time(row["at"]),  # type: ignore[arg-type]
+        outcome=row["outcome"],
+        http_status=row["http_status"],
+        request_id=row["request_id"],
+        error=row["error"],
+        duration_ms=row["duration_ms"],
+    )
+
+
+def body_text(body: Mapping[str, Any] | str) -> str:
+    """The exact JSON text to store for ``body`` (a dict is serialised compactly, once)."""
+    if isinstance(body, str):
+        parsed = json.loads(body)
+        text = body
+    else:
+        text = json.dumps(dict(body), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        parsed = body
+    if not isinstance(parsed, dict):
+        raise ValueError("a push body must be a JSON object")
+    return text
+
+
+__all__ = ["ATTEMPT_COLUMNS", "JOB_COLUMNS", "Attempt", "NewJob", "PushJob", "attempt_from_row", "body_text", "job_from_row"]

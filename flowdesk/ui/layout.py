@@ -1,0 +1,155 @@
+"""How the main window is laid out and what it remembers of it.
+
+* The session list: a coloured status mark (its word in the tooltip and the accessible text), Summary
+  first among the text columns and taking the spare width.
+* The list/note splitter: fixed stretch factors and minimum widths, so selecting a session (whose note,
+  ticket and time label have other widths) never moves the divider; below ``NARROW_WIDTH`` the note
+  stacks under the list.
+* Window geometry, splitter sizes (one per orientation), the list's column widths, order and sort,
+  kept in ``window-state.ini`` in the config folder (UI state, apart from the settings) and restored on
+  the next start; the window never opens larger than the screen's available area (any scale factor).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QModelIndex, QPersistentModelIndex, QRect, QRectF, QSettings, QSize, Qt
+from PySide6.QtGui import QBrush, QGuiApplication, QPainter
+from PySide6.QtWidgets import (
+    QApplication,
+    QSplitter,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
+
+NARROW_WIDTH = 900  # below this the note pane goes under the list
+DEFAULT_SIZE = QSize(1280, 800)
+PANE_MIN_WIDTH = 320
+STATE_FILE = "window-state.ini"
+
+
+class StatusMarkDelegate(QStyledItemDelegate):
+    """The status column as a coloured dot: the word stays in the model (tooltip, accessible text, sort)."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        widget = opt.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        brush = index.data(Qt.ItemDataRole.ForegroundRole)
+        if not isinstance(brush, QBrush):
+            return
+        rect: QRect = opt.rect
+        d = min(rect.height() - 8, 12)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(brush)
+        painter.drawEllipse(QRectF(rect.center().x() - d / 2 + 0.5, rect.center().y() - d / 2 + 0.5, d, d))
+        painter.restore()
+
+
+def setup_session_columns(table: QTableView, model: Any) -> None:
+    """Status as a mark, Summary first among the text columns and stretching; widths from sample texts."""
+    header = table.horizontalHeader()
+    table.setItemDelegateForColumn(model.STATUS, StatusMarkDelegate(table))
+    header.moveSection(header.visualIndex(model.SUMMARY), header.visualIndex(model.STATUS) + 1)
+    fm = table.fontMetrics()
+    samples = {model.STATUS: "Status", model.TICKET: "#000000", model.CLIENT: "Brightsmile Den",
+               model.DATE: "28 Nov 14:40", model.DURATION: "10h 00m", model.PUSH: "Retrying at 14:05"}
+    for col, sample in samples.items():
+        table.setColumnWidth(col, fm.horizontalAdvance(sample) + 24)
+
+
+def steady_splitter(splitter: QSplitter) -> None:
+    """Panes that do not push the divider around when their content changes."""
+    splitter.setChildrenCollapsible(False)
+    for i in range(splitter.count()):
+        _pane(splitter, i).setMinimumWidth(PANE_MIN_WIDTH)
+        splitter.setStretchFactor(i, 1)
+
+
+def fit_orientation(splitter: QSplitter, width: int, state: QSettings | None) -> bool:
+    """Horizontal at ``NARROW_WIDTH`` and wider, vertical (note under the list) below. True if it changed."""
+    want = Qt.Orientation.Vertical if width < NARROW_WIDTH else Qt.Orientation.Horizontal
+    if splitter.orientation() == want:
+        return False
+    if state is not None:
+        state.setValue(_splitter_key(splitter.orientation()), splitter.saveState())
+    splitter.setOrientation(want)
+    for i in range(splitter.count()):
+        _pane(splitter, i).setMinimumWidth(PANE_MIN_WIDTH if want == Qt.Orientation.Horizontal else 0)
+    saved = state.value(_splitter_key(want)) if state is not None else None
+    if not (isinstance(saved, QByteArray) and splitter.restoreState(saved)):
+        total = splitter.width() if want == Qt.Orientation.Horizontal else splitter.height()
+        splitter.setSizes([total * 11 // 20, total * 9 // 20])
+    splitter.setOrientation(want)  # restoreState also restores the orientation it was saved with
+    return True
+
+
+def _pane(splitter: QSplitter, i: int) -> QWidget:
+    widget = splitter.widget(i)
+    assert widget is not None
+    return widget
+
+
+def _splitter_key(orientation: Qt.Orientation) -> str:
+    return "window/splitter" if orientation == Qt.Orientation.Horizontal else "window/splitter-stacked"
+
+
+def ui_state(config_dir: Path) -> QSettings:
+    return QSettings(str(config_dir / STATE_FILE), QSettings.Format.IniFormat)
+
+
+def save_layout(window: QWidget, splitter: QSplitter, table: QTableView, state: QSettings) -> None:
+    state.setValue("window/geometry", window.saveGeometry())
+    state.setValue(_splitter_key(splitter.orientation()), splitter.saveState())
+    state.setValue("window/sessionColumns", table.horizontalHeader().saveState())
+    state.sync()
+
+
+def restore_layout(window: QWidget, splitter: QSplitter, table: QTableView, state: QSettings) -> None:
+    geometry = state.value("window/geometry")
+    if not (isinstance(geometry, QByteArray) and window.restoreGeometry(geometry)):
+        window.resize(DEFAULT_SIZE)
+    fit_to_screen(window)
+    columns = state.value("window/sessionColumns")
+    header = table.horizontalHeader()
+    if isinstance(columns, QByteArray) and header.restoreState(columns):
+        table.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
+    fit_orientation(splitter, window.width(), None)
+    restore_splitter(splitter, state)
+
+
+def restore_splitter(splitter: QSplitter, state: QSettings) -> None:
+    """The saved sizes for the current orientation (call again once shown: the panes then have their size)."""
+    saved = state.value(_splitter_key(splitter.orientation()))
+    if isinstance(saved, QByteArray):
+        orientation = splitter.orientation()
+        splitter.restoreState(saved)
+        splitter.setOrientation(orientation)
+
+
+def fit_to_screen(window: QWidget) -> None:
+    """Never larger than the screen's available area (at QT_SCALE_FACTOR=2 a 1440×900 screen is 720×450)."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        return
+    avail = screen.availableGeometry()
+    frame = window.frameGeometry().size() - window.geometry().size()  # title bar and borders, once shown
+    width = min(window.width(), max(200, avail.width() - frame.width()))
+    height = min(window.height(), max(200, avail.height() - frame.height()))
+    if (width, height) != (window.width(), window.height()):
+        window.resize(width, height)
+    geo = window.frameGeometry()
+    if not avail.contains(geo):
+        x = min(max(geo.x(), avail.x()), avail.right() - geo.width() + 1)
+        y = min(max(geo.y(), avail.y()), avail.bottom() - geo.height() + 1)
+        window.move(max(x, avail.x()), max(y, avail.y()))

@@ -1,0 +1,309 @@
+"""The words a person reads about a push: one test per function of ``flowdesk.core.present``.
+
+The retry policy's texts (``posted`` ... ``interrupted``) are also checked word for word, through the
+decisions that use them, in ``test_policy.py`` and the fault matrix.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from flowdesk.core import present
+from flowdesk.core.policy import JobKind, JobSnapshot, JobState
+from tests.conftest import REPO
+
+NOW = datetime(2026, 11, 18, 14, 0, tzinfo=UTC)
+MIN = timedelta(minutes=1)
+
+
+@dataclass
+class Job:
+    id: int = 1
+    kind: str = "note"
+    state: str = "pending"
+    ticket_id: int | None = 48211
+    ticket_kind: str = "service"
+    parent_id: int | None = None
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    remote_id: int | None = None
+    last_error: str | None = None
+
+
+@dataclass
+class Attempt:
+    at: datetime
+    outcome: str
+    http_status: int | None = None
+    request_id: str | None = None
+
+
+@pytest.fixture
+def berlin(monkeypatch: pytest.MonkeyPatch):
+    """The computer's zone is Europe/Berlin for this test (the C library's, as LOCAL reads it)."""
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+# -- times -----------------------------------------------------------------------------------------
+def test_format_clock_same_day_other_day_and_zone():
+    assert present.format_clock(NOW + 5 * MIN, NOW) == "14:05"
+    assert present.format_clock(NOW + timedelta(days=1), NOW) == "Thu 19 Nov 14:00"
+    assert present.format_clock(NOW + 5 * MIN, NOW, timezone(timedelta(hours=2))) == "16:05"
+    # 23:30 UTC is already tomorrow two hours east: the day is shown.
+    late = NOW.replace(hour=23, minute=30)
+    assert present.format_clock(late, NOW, timezone(timedelta(hours=2))) == "Thu 19 Nov 01:30"
+
+
+def test_format_when_says_now_once_due_and_a_dash_for_none():
+    assert present.format_when(None, NOW) == "—"
+    assert present.format_when(NOW, NOW) == "now"
+    assert present.format_when(NOW - MIN, NOW) == "now"
+    assert present.format_when(NOW + MIN, NOW) == "14:01"
+
+
+def test_format_timestamp():
+    assert present.format_timestamp(None) == ""
+    assert present.format_timestamp(NOW + 5 * MIN, UTC) == "2026-11-18 14:05"
+
+
+def test_local_is_the_computers_zone_with_daylight_saving(berlin):
+    summer = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+    winter = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    assert summer.astimezone(present.LOCAL).strftime("%H:%M %Z") == "14:00 CEST"
+    assert winter.astimezone(present.LOCAL).strftime("%H:%M %Z") == "13:00 CET"
+    # The night the clocks go back (25 Oct 2026): a time after the change, seen from before it.
+    before = datetime(2026, 10, 24, 20, 0, tzinfo=UTC)  # 22:00 CEST
+    after = datetime(2026, 10, 25, 3, 0, tzinfo=UTC)  # 04:00 CET (05:00 with a fixed offset)
+    assert present.format_clock(after, before, present.LOCAL) == "Sun 25 Oct 04:00"
+    assert present.format_timestamp(after) == "2026-10-25 04:00"
+
+
+# -- nouns -----------------------------------------------------------------------------------------
+def test_nouns():
+    assert [present.thing("note"), present.thing("time_entry")] == ["note", "time entry"]
+    assert [present.things("note", 2), present.things("time_entry", 1), present.things("time_entry", 3)] == [
+        "notes", "time entry", "time entries",
+    ]
+    assert present.ticket_words(48211) == "ticket #48211"
+    assert present.ticket_words(77, "project") == "project ticket #77"
+    assert present.ticket_words(None) == "the ticket"
+    assert present.push_name(Job(3, kind="time_entry")) == "push 3 (time entry for ticket #48211)"
+    assert present.job_title(Job(), "Outlook prompts") == "Note — Outlook prompts"
+    assert present.job_title(Job(kind="time_entry")) == "Time entry"
+
+
+# -- states ----------------------------------------------------------------------------------------
+def test_every_state_has_one_label_and_the_glossary_lists_them():
+    assert [present.state_label(s) for s in JobState] == [
+        "Waiting", "Sending", "Sent", "Retrying", "Checking", "Failed", "Cancelled",
+    ]
+    assert [s.label for s in JobState] == [present.state_label(s) for s in JobState]
+    glossary = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    words = re.search(r"UI words: ([^)]*)\)", glossary)
+    assert words is not None
+    assert words.group(1).split(", ") == [
+        "Waiting", "Sending", "Sent", "Retrying at HH:MM", "Checking", "Failed", "Cancelled",
+    ]
+
+
+def test_waits_for_note():
+    assert not present.waits_for_note(Job(), None)
+    assert present.waits_for_note(Job(kind="time_entry", parent_id=1), "pending")
+    assert present.waits_for_note(Job(kind="time_entry", parent_id=1), None)
+    assert not present.waits_for_note(Job(kind="time_entry", parent_id=1), "sent")
+
+
+@pytest.mark.parametrize(
+    ("job", "waiting_for_note", "text"),
+    [
+        (Job(state="pending"), False, "Waiting"),
+        (Job(state="pending", kind="time_entry", parent_id=1), True, "Waiting for its note"),
+        (Job(state="retry_wait", parent_id=1, next_attempt_at=NOW + 5 * MIN), True, "Waiting for its note"),
+        (Job(state="sending"), False, "Sending"),
+        (Job(state="sent", sent_at=NOW, remote_id=9), False, "Sent"),
+        (Job(state="retry_wait", next_attempt_at=NOW + 5 * MIN), False, "Retrying at 14:05"),
+        (Job(state="retry_wait", next_attempt_at=NOW + timedelta(days=1)), False, "Retrying at Thu 19 Nov 14:00"),
+        (Job(state="retry_wait", next_attempt_at=NOW - MIN), False, "Retrying now"),
+        (Job(state="retry_wait"), False, "Retrying"),
+        (Job(state="unknown", next_attempt_at=NOW + MIN), False, "Checking"),
+        (Job(state="failed"), True, "Failed"),
+        (Job(state="cancelled"), False, "Cancelled"),
+    ],
+)
+def test_state_text(job: Job, waiting_for_note: bool, text: str):
+    assert present.state_text(job, NOW, waiting_for_note=waiting_for_note) == text
+
+
+@pytest.mark.parametrize(
+    ("job", "detail"),
+    [
+        (Job(state="pending"), "Waiting to be sent."),
+        (Job(state="sending"), "Being sent to ticket #48211 now."),
+        (Job(state="sent", sent_at=NOW, remote_id=9), "Posted to ticket #48211 at 14:00 (ConnectWise id #9)."),
+        (Job(state="sent", ticket_kind="project"), "Posted to project ticket #48211."),
+        (Job(state="retry_wait", next_attempt_at=NOW + 5 * MIN), "Next attempt: 14:05."),
+        (Job(state="retry_wait"), "Next attempt now."),
+        (Job(state="unknown", next_attempt_at=NOW + MIN),
+         "FlowDesk will check ticket #48211 for the note (14:01) before sending it again."),
+        (Job(state="unknown", next_attempt_at=NOW), "FlowDesk will check ticket #48211 for the note (now) before sending it again."),
+        (Job(state="unknown"), "FlowDesk will not check ticket #48211 again by itself: look at the ticket in ConnectWise."),
+        (Job(state="failed"), "Not sent: click Retry to send it again, or Cancel job."),
+        (Job(state="cancelled"), "Cancelled: it will not be sent."),
+    ],
+)
+def test_state_detail(job: Job, detail: str):
+    assert present.state_detail(job, NOW) == detail
+
+
+def test_state_detail_of_a_time_entry_waiting_for_its_note():
+    job = Job(kind="time_entry", parent_id=1)
+    assert present.state_detail(job, NOW, waiting_for_note=True) == "Waiting for its note to be sent first."
+
+
+def test_job_detail_has_state_next_step_error_and_history():
+    job = Job(state="retry_wait", next_attempt_at=NOW + 5 * MIN, attempts=1,
+              last_error="ConnectWise is rate limiting FlowDesk. Retrying at 14:05.")
+    text = present.job_detail(
+        job, NOW, UTC,
+        attempts=[Attempt(NOW - MIN, "rate_limited", 429, "req-1"), Attempt(NOW - 2 * MIN, "offline")],
+    )
+    assert text.splitlines() == [
+        "Note for ticket #48211 — Retrying at 14:05",
+        "Next attempt: 14:05.",
+        "ConnectWise is rate limiting FlowDesk. Retrying at 14:05.",
+        "",
+        "Attempts:",
+        "  2026-11-18 13:59  rate_limited HTTP 429 (request id req-1)",
+        "  2026-11-18 13:58  offline",
+    ]
+    assert present.job_detail(Job(state="pending"), NOW) == "Note for ticket #48211 — Waiting\nWaiting to be sent."
+
+
+# -- the session list's Push column ----------------------------------------------------------------
+def test_session_push_rules():
+    assert present.session_push([], False, NOW) is None
+    posted = present.session_push([], True, NOW)
+    assert posted is not None and posted.state == "posted_by_resolutionflow" and posted.text == "Posted by ResolutionFlow"
+    # The latest note decides.
+    s = present.session_push([Job(1, state="sent", sent_at=NOW), Job(2, state="pending")], False, NOW)
+    assert s == present.PushSummary("pending", "Waiting", "Waiting to be sent.")
+    sent = present.session_push([Job(1, state="sent", sent_at=NOW, remote_id=5)], False, NOW)
+    assert sent == present.PushSummary("sent", "Sent", "Posted to ticket #48211 at 14:00 (ConnectWise id #5).")
+    retrying = present.session_push(
+        [Job(1, state="retry_wait", next_attempt_at=NOW + 5 * MIN, last_error="Server error. Retrying at 14:05.")],
+        False, NOW,
+    )
+    assert retrying == present.PushSummary("retry_wait", "Retrying at 14:05", "Server error. Retrying at 14:05.")
+    failed_te = present.session_push(
+        [Job(1, state="sent", sent_at=NOW), Job(2, kind="time_entry", parent_id=1, state="failed", last_error="closed")],
+        False, NOW,
+    )
+    assert failed_te == present.PushSummary("failed", "Sent (time entry failed)", "closed")
+    cancelled = present.session_push([Job(1, state="cancelled")], True, NOW)
+    assert cancelled is not None and cancelled.text == "Posted by ResolutionFlow"
+    assert present.session_push([Job(1, state="cancelled")], False, NOW) == present.PushSummary("cancelled", "Cancelled")
+
+
+# -- the queue as a whole --------------------------------------------------------------------------
+def test_queue_line():
+    assert present.queue_line({}, paused=False, offline=False, sending=False) == "Queue: all sent"
+    counts = {"pending": 1, "retry_wait": 2, "unknown": 1, "failed": 3, "sending": 0, "sent": 9}
+    assert present.queue_line(counts, paused=False, offline=True, sending=True) == (
+        "Queue: sending, 4 waiting, 3 failed, ConnectWise unreachable"
+    )
+    assert present.queue_line({"sending": 1}, paused=True, offline=True, sending=False) == "Queue: sending, sending paused"
+
+
+def test_tray_and_banner_words():
+    assert present.tray_tooltip() == "FlowDesk"
+    assert present.tray_tooltip("Queue: all sent") == "FlowDesk — Queue: all sent"
+    assert present.paused_line("Sending paused by you.") == "Sending is paused: Sending paused by you."
+    assert present.not_sent_banner("no keys.") == "Pushes are waiting: no keys."
+    assert present.notice_banner("3 notes failed to post", "Tickets #1, #2, #3: the queue says why for each.") == (
+        "3 notes failed to post. Tickets #1, #2, #3: the queue says why for each."
+    )
+
+
+# -- what the engineer did -------------------------------------------------------------------------
+def test_queued():
+    assert present.queued([Job()]) == "Queued the note for ticket #48211."
+    assert present.queued([Job(1), Job(2, kind="time_entry")]) == "Queued the note and time entry for ticket #48211."
+    assert present.queued([Job(ticket_kind="project")]) == "Queued the note for project ticket #48211."
+
+
+def test_retried_failed_in_the_window_and_on_the_command_line():
+    assert present.retried_failed(0) == "Nothing has failed."
+    assert present.retried_failed(1) == "Sending 1 failed push again."
+    assert present.retried_failed(3) == "Sending 3 failed pushes again."
+    assert present.retried_failed(0, job_ids=[]) == "Nothing has failed."
+    assert present.retried_failed(2, job_ids=[5, 7]) == "2 failed pushes will be sent at the next drain: 5, 7."
+
+
+def test_retried_and_cancelled():
+    assert present.retried(Job(1)) == "Push 1 (note for ticket #48211) will be sent at the next drain."
+    assert present.retried(Job(1, state="unknown")) == (
+        "Push 1 (note for ticket #48211) will be checked first (it may already be on the ticket)."
+    )
+    assert present.cancelled(Job(3)) == "Cancelled push 3 (note for ticket #48211)."
+    assert present.cancelled(Job(3, last_error="Check the ticket.")) == "Cancelled push 3 (note for ticket #48211). Check the ticket."
+    assert present.cancel_question(Job(kind="time_entry")) == "Stop trying to send this time entry to ticket #48211?"
+    assert present.cancel_question(Job(state="unknown")) == (
+        "Stop trying to send this note to ticket #48211? It may already be on the ticket: check it in ConnectWise."
+    )
+
+
+def test_auto_pushed_and_waiting_on_quit():
+    assert present.auto_pushed([48211]) == "Auto-push queued 1 note (#48211)."
+    assert present.auto_pushed(list(range(1, 8))) == "Auto-push queued 7 notes (#1, #2, #3, #4, #5 …)."
+    assert present.waiting_on_quit(1) == (
+        "1 push is still waiting to be sent. Quit anyway? It will be sent the next time FlowDesk starts."
+    )
+    assert present.waiting_on_quit(2).startswith("2 pushes are still waiting to be sent. Quit anyway? They will")
+
+
+# -- notifications ---------------------------------------------------------------------------------
+def test_notices():
+    one = present.failed_notice("time_entry", 48211, None)
+    assert one == present.Notice(
+        "The time entry for ticket #48211 failed to post",
+        "ConnectWise did not accept it. Click to open it in FlowDesk.",
+        "ConnectWise did not accept it.",
+    )
+    many = present.failed_many_notice(["note", "note", "note", "note", "note"], [5, 4, 3, 2, 1, 1])
+    assert many.title == "5 notes failed to post"
+    assert many.text == "Tickets #1, #2, #3, #4 …. Click to see why in FlowDesk."
+    assert present.failed_many_notice(["note", "time_entry"], [1, 1]).title == "2 pushes failed to post"
+    assert present.sent_notice(["note"], [48211]).title == "Posted the note to ticket #48211"
+    assert present.sent_notice(["note", "time_entry"], [1, 1]).title == "Posted 2 items to ConnectWise"
+
+
+# -- the retry policy's words ----------------------------------------------------------------------
+def test_policy_words_take_a_job_snapshot():
+    job = JobSnapshot(state=JobState.SENDING, kind=JobKind.TIME_ENTRY, ticket_id=77, ticket_kind="project")
+    assert present.posted(job) == "Time entry posted to project ticket #77."
+    assert present.found(job) == "Time entry found on project ticket #77: it had arrived; marked as sent."
+    assert present.refused(job, "permission", 403, None).startswith(
+        "Your ConnectWise account is not allowed to post this time entry to project ticket #77."
+    )
+    assert 'says: "' + "z" * 297 + '...".' in present.refused(job, "validation", 400, "z" * 400)
+    assert present.retrying(present.server_error(502, None), "14:05") == (
+        "ConnectWise had a server error (HTTP 502). Retrying at 14:05."
+    )
+    assert present.keys_refused(401, "  ") == (
+        "ConnectWise did not accept your API keys (HTTP 401). Sending is paused: enter your keys again in "
+        "Settings > ConnectWise account, then resume sending."
+    )
+    assert present.check_later(job, rate_limited=True, http_status=429, check_at="14:05") == (
+        "ConnectWise is rate limiting FlowDesk, so FlowDesk could not yet check whether the time entry reached "
+        "project ticket #77. Checking again at 14:05."
+    )

@@ -1,0 +1,228 @@
+"""The reconciliation rules on their own: plain data in, a verdict out (no HTTP, no SQLite, no clock).
+
+``test_drainer_matching.py`` and ``test_drainer.py`` prove the same rules end to end through the drainer;
+here every boundary gets its own case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from flowdesk.connectwise.models import NoteRecord, TimeEntryRecord
+from flowdesk.push.reconcile import (
+    ABSENT,
+    CLOCK_SKEW,
+    HOURS_TOLERANCE,
+    NOTE_CHECK_MAX,
+    NOTE_CHECK_WINDOW,
+    Found,
+    NoteSearch,
+    ReadFurther,
+    TimeEntrySearch,
+    judge_notes,
+    judge_time_entries,
+    normalise_text,
+    window_start,
+)
+
+SENT = datetime(2026, 11, 18, 14, 2, 11, tzinfo=UTC)  # the job's first_sent_at
+TEXT = "Cleared the cached credentials.\nOutlook signs in again."
+
+
+@dataclass
+class Note:
+    id: int
+    text: str = TEXT
+    created_by: str | None = "dwhitfield"
+    member_identifier: str | None = None
+    date_created: datetime | None = SENT
+
+
+@dataclass
+class Entry:
+    id: int
+    charge_to_id: int | None = 48211
+    actual_hours: float | None = 0.75
+    notes: str | None = "FlowPilot session: Outlook"
+
+
+def search(text: str = TEXT, member: str = "dwhitfield", sent: datetime | None = SENT, claimed=()) -> NoteSearch:
+    return NoteSearch.for_job({"text": text}, member, sent, claimed)
+
+
+# -- text ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("raw", "normal"),
+    [
+        ("  a  \r\nb\t\r\n\r\nc \n ", "a\nb\n\nc"),  # CRLF, trailing whitespace per line, around the text
+        ("a\rb", "a\nb"),
+        ("Cafe\u0301", "Caf\u00e9"),  # NFC
+        ("  lead", "lead"),
+        ("a\n  indented", "a\n  indented"),  # leading whitespace inside is kept
+    ],
+)
+def test_normalise_text(raw, normal):
+    assert normalise_text(raw) == normal
+
+
+def test_a_note_rewritten_with_crlf_and_spaces_matches():
+    stored = "\r\n  " + TEXT.replace("\n", "   \r\n") + "  \r\n"
+    assert judge_notes(search(), [Note(501, text=stored)], NOTE_CHECK_WINDOW) == Found(501)
+
+
+def test_another_text_does_not_match():
+    assert judge_notes(search(), [Note(501, text=TEXT + " (edited)")], NOTE_CHECK_WINDOW) == ABSENT
+
+
+def test_a_job_body_without_text_looks_for_an_empty_note():
+    assert NoteSearch.for_job({}, "dwhitfield", SENT, ()).text == ""
+
+
+# -- author -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("created_by", "member", "found"),
+    [
+        ("dwhitfield", None, True),
+        ("DWhitfield", None, True),  # identifiers compare without case
+        ("jsmith", None, False),
+        (None, "dwhitfield", True),  # no createdBy: the member reference
+        ("jsmith", "dwhitfield", False),  # createdBy wins over the member reference
+        (None, None, False),  # no author at all: cannot be this job's
+    ],
+)
+def test_the_author_must_be_the_key_owner(created_by, member, found):
+    note = Note(501, created_by=created_by, member_identifier=member)
+    assert judge_notes(search(member="DWHITFIELD"), [note], NOTE_CHECK_WINDOW) == (Found(501) if found else ABSENT)
+
+
+# -- the time window ------------------------------------------------------------------------------------------
+def test_the_window_starts_the_clock_skew_before_the_first_send():
+    assert window_start(SENT) == SENT - CLOCK_SKEW == SENT - timedelta(minutes=30)
+    assert window_start(None) is None
+
+
+@pytest.mark.parametrize(
+    ("created", "found"),
+    [
+        (SENT - CLOCK_SKEW - timedelta(microseconds=1), False),  # older than any clock skew
+        (SENT - CLOCK_SKEW, True),  # the boundary itself is inside
+        (SENT - timedelta(minutes=5), True),  # the server's clock is behind the PC's
+        (SENT + timedelta(hours=3), True),
+        (None, True),  # no dateCreated: cannot rule it out
+    ],
+)
+def test_date_created_not_earlier_than_the_window(created, found):
+    assert judge_notes(search(), [Note(501, date_created=created)], NOTE_CHECK_WINDOW) == (Found(501) if found else ABSENT)
+
+
+def test_a_naive_date_created_is_utc():
+    naive = (SENT - CLOCK_SKEW - timedelta(seconds=1)).replace(tzinfo=None)
+    assert judge_notes(search(), [Note(501, date_created=naive)], NOTE_CHECK_WINDOW) == ABSENT
+    assert judge_notes(search(), [Note(501, date_created=SENT.replace(tzinfo=None))], NOTE_CHECK_WINDOW) == Found(501)
+
+
+def test_a_job_never_marked_sent_has_no_window():
+    old = Note(501, date_created=SENT - timedelta(days=30))
+    assert judge_notes(search(sent=None), [old], NOTE_CHECK_WINDOW) == Found(501)
+
+
+# -- claimed ids and order --------------------------------------------------------------------------------------
+def test_a_note_another_job_owns_is_never_taken():
+    assert judge_notes(search(claimed={600}), [Note(600)], NOTE_CHECK_WINDOW) == ABSENT
+    assert judge_notes(search(claimed={600}), [Note(601), Note(600)], NOTE_CHECK_WINDOW) == Found(601)
+
+
+def test_the_oldest_match_is_taken_whatever_the_order_listed():
+    assert judge_notes(search(), [Note(603), Note(601), Note(602)], NOTE_CHECK_WINDOW) == Found(601)
+
+
+# -- reading further back ----------------------------------------------------------------------------------------
+def chatter(n: int, start_id: int, created: datetime) -> list[Note]:
+    return [Note(start_id + i, text=f"chatter {i}", created_by="jsmith", date_created=created) for i in range(n)]
+
+
+def test_a_full_window_of_newer_notes_cannot_tell():
+    notes = chatter(NOTE_CHECK_WINDOW, 1000, SENT + timedelta(minutes=1))
+    assert judge_notes(search(), notes, NOTE_CHECK_WINDOW) == ReadFurther(NOTE_CHECK_MAX)
+
+
+def test_fewer_notes_than_asked_for_is_the_whole_ticket():
+    notes = chatter(NOTE_CHECK_WINDOW - 1, 1000, SENT + timedelta(minutes=1))
+    assert judge_notes(search(), notes, NOTE_CHECK_WINDOW) == ABSENT
+    assert judge_notes(search(), [], NOTE_CHECK_WINDOW) == ABSENT
+
+
+def test_a_window_reaching_before_the_send_is_enough():
+    notes = chatter(NOTE_CHECK_WINDOW, 1000, SENT + timedelta(minutes=1))
+    notes[0].date_created = SENT - CLOCK_SKEW - timedelta(minutes=1)  # the oldest (lowest id)
+    assert judge_notes(search(), notes, NOTE_CHECK_WINDOW) == ABSENT
+
+
+def test_the_most_ever_read_is_the_end():
+    notes = chatter(NOTE_CHECK_MAX, 1000, SENT + timedelta(minutes=1))
+    assert judge_notes(search(), notes, NOTE_CHECK_MAX) == ABSENT
+
+
+def test_reading_further_grows_tenfold_up_to_the_most():
+    notes = chatter(10, 1000, SENT + timedelta(minutes=1))
+    assert judge_notes(search(), notes, 10) == ReadFurther(100)
+    assert judge_notes(search(), chatter(500, 1000, SENT), 500) == ReadFurther(NOTE_CHECK_MAX)
+
+
+def test_without_a_window_a_full_page_reads_further():
+    assert judge_notes(search(sent=None), chatter(NOTE_CHECK_WINDOW, 1, SENT), NOTE_CHECK_WINDOW) == ReadFurther(1000)
+
+
+# -- time entries ---------------------------------------------------------------------------------------------
+BODY = {"timeStart": "2026-11-18T13:00:00Z", "actualHours": 0.75, "notes": "FlowPilot session: Outlook"}
+
+
+def entry_search(body=BODY, claimed=()) -> TimeEntrySearch:
+    return TimeEntrySearch.for_job(body, 48211, claimed)
+
+
+def test_the_start_is_read_from_the_body():
+    assert entry_search().start == datetime(2026, 11, 18, 13, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("entry", "found"),
+    [
+        (Entry(90), True),
+        (Entry(90, actual_hours=0.75 + HOURS_TOLERANCE * 0.8), True),  # within the tolerance (rounding)
+        (Entry(90, actual_hours=0.75 - HOURS_TOLERANCE * 1.2), False),  # another entry that starts then
+        (Entry(90, actual_hours=None), True),  # not given: not compared
+        (Entry(90, charge_to_id=48300), False),
+        (Entry(90, charge_to_id=None), True),
+        (Entry(90, notes="Lunch"), False),
+        (Entry(90, notes="  FlowPilot session: Outlook \r\n"), True),  # normalised
+        (Entry(90, notes=None), True),
+    ],
+)
+def test_a_time_entry_is_matched_by_ticket_hours_and_notes(entry, found):
+    assert judge_time_entries(entry_search(), [entry]) == (Found(90) if found else ABSENT)
+
+
+def test_a_body_without_hours_or_notes_compares_neither():
+    body = {"timeStart": BODY["timeStart"]}
+    assert judge_time_entries(entry_search(body), [Entry(90, actual_hours=8.0, notes="Lunch")]) == Found(90)
+
+
+def test_a_time_entry_another_job_owns_is_never_taken_and_the_oldest_wins():
+    entries = [Entry(92), Entry(90), Entry(91, notes="Lunch")]
+    assert judge_time_entries(entry_search(claimed={90}), entries) == Found(92)
+    assert judge_time_entries(entry_search(), entries) == Found(90)
+    assert judge_time_entries(entry_search(), []) == ABSENT
+
+
+# -- the client's records are what the rules read ------------------------------------------------------------------
+def test_connectwise_records_are_judged_as_they_come():
+    note = NoteRecord.model_validate(
+        {"id": 7, "text": TEXT + "\r\n", "member": {"identifier": "DWhitfield"}, "dateCreated": "2026-11-18T14:03:00Z"}
+    )
+    assert judge_notes(search(), [note], NOTE_CHECK_WINDOW) == Found(7)
+    entry = TimeEntryRecord.model_validate({"id": 9, "chargeToId": 48211, "actualHours": 0.75, "notes": BODY["notes"]})
+    assert judge_time_entries(entry_search(), [entry]) == Found(9)

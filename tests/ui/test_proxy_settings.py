@@ -1,0 +1,110 @@
+"""The proxy in the window: the OS's proxy asked through Qt, and the proxy fields of Settings › General.
+
+On Linux Qt's "system proxy" is the ``https_proxy`` / ``no_proxy`` variables, which a test can set; on
+Windows and macOS the same call reads the OS settings (WinHTTP/PAC, CFNetwork).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from flowdesk import network
+from flowdesk.connectwise.account import profile_key
+from flowdesk.connectwise.client import ConnectWiseClient
+from flowdesk.core.settings import ConnectWiseProfile, ProxyMode, Settings, save_settings
+from flowdesk.credentials import CredentialStore, proxy_password_key, service_name
+from flowdesk.http.proxy import ProxyConfig
+from flowdesk.paths import AppPaths
+from flowdesk.sandbox.proxy import SandboxProxy
+from flowdesk.ui.system_proxy import system_proxy
+
+pytestmark = pytest.mark.usefixtures("qapp")
+
+
+@pytest.fixture
+def proxy_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    for name in ("https_proxy", "http_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    yield monkeypatch
+    network.use_settings(None)
+    network.set_system_resolver(None)
+
+
+def test_the_system_proxy_through_qt(sandbox_tls, proxy_env):
+    target = sandbox_tls.url
+    with SandboxProxy() as proxy:
+        assert system_proxy(target + "/") is None  # nothing set: direct
+        proxy_env.setenv("https_proxy", proxy.url)
+        assert system_proxy(target + "/") == proxy.url
+        cw = sandbox_tls.info.connectwise
+        config = ProxyConfig("system", system=system_proxy)
+        with ConnectWiseClient(cw.site, cw.company, cw.public_key, cw.private_key, ca_file=sandbox_tls.info.ca_file, proxy=config) as c:
+            assert c.who_am_i().identifier == "dwhitfield"
+        assert proxy.tunnelled and set(proxy.tunnelled) == {urlsplit(target).netloc}
+        proxy_env.setenv("no_proxy", urlsplit(target).hostname or "")
+        assert system_proxy(target + "/") is None
+
+
+@pytest.fixture
+def app(sandbox, qtbot, proxy_env) -> Iterator[Any]:
+    from flowdesk.ui.app import FlowDeskApp
+
+    paths = AppPaths.from_env().ensure()
+    cw = sandbox.info.connectwise
+    settings = Settings(connectwise=ConnectWiseProfile(site=cw.site, company=cw.company, member_identifier="dwhitfield"))
+    save_settings(settings, paths.settings_file)
+    CredentialStore().save_connectwise_keys(profile_key(settings.connectwise), cw.public_key, cw.private_key)
+    fd = FlowDeskApp(paths, has_tray=False)
+    qtbot.addWidget(fd.window)
+    yield fd
+    fd.shutdown()
+
+
+def test_the_proxy_fields_test_and_save_through_the_proxy(app, qtbot, sandbox, memory_keyring):
+    from PySide6.QtCore import Qt
+
+    from flowdesk.ui.settings_dialog import SettingsDialog
+
+    with SandboxProxy(user="dana", password="proxy-pw-123") as guarded:
+        dialog = SettingsDialog(app.controller, app.window)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        assert dialog.proxy_mode.currentData() == "system" and not dialog.proxy_url.isEnabled()
+        dialog.proxy_mode.setCurrentIndex(dialog.proxy_mode.findData("manual"))
+        assert dialog.proxy_url.isEnabled()
+        dialog.proxy_url.setText(guarded.url)
+        dialog.proxy_user.setText("dana")
+        dialog.proxy_password.setText("proxy-pw-123")
+        with qtbot.waitSignal(dialog.connection_tested, timeout=15000) as tested:
+            qtbot.mouseClick(dialog.cw_test, Qt.MouseButton.LeftButton)  # before saving: what is typed counts
+        assert tested.args[0] is True, tested.args[1]
+        assert guarded.tunnelled == [urlsplit(sandbox.url).netloc] * len(guarded.tunnelled) and guarded.tunnelled
+        with qtbot.waitSignal(dialog.saved, timeout=15000):
+            dialog.save()
+        entry = proxy_password_key(guarded.url, "dana")
+        qtbot.waitUntil(lambda: memory_keyring.get_password(service_name(entry), entry) == "proxy-pw-123", timeout=15000)
+        saved = json.loads(app.services.paths.settings_file.read_text(encoding="utf-8"))
+        assert saved["proxy"] == {"mode": "manual", "url": guarded.url, "user": "dana"}
+        assert "proxy-pw-123" not in app.services.paths.settings_file.read_text(encoding="utf-8")
+        assert network.current_proxy().mode == ProxyMode.MANUAL.value
+
+
+def test_a_bad_manual_proxy_is_not_saved(app, qtbot):
+    from flowdesk.ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(app.controller, app.window)
+    qtbot.addWidget(dialog)
+    dialog.proxy_mode.setCurrentIndex(dialog.proxy_mode.findData("manual"))
+    dialog.proxy_url.setText("socks5://proxy.corp:1080")
+    dialog.save()
+    assert dialog.save_status.text() == (
+        "The proxy cannot be used: the proxy in the proxy address is a SOCKS proxy; FlowDesk supports HTTP proxies only."
+    )
+    assert app.services.settings.proxy.mode == ProxyMode.SYSTEM

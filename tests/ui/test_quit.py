@@ -1,0 +1,85 @@
+"""Quit quits: File → Quit, Ctrl+Q and the tray's Quit end the app (asking first when pushes are waiting);
+only the window's close button hides to the tray, and only while a tray icon is on screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QApplication
+
+from tests.ui.test_window import TICKET, _select, _start, make_app  # noqa: F401 - make_app is a fixture
+
+pytestmark = pytest.mark.usefixtures("qapp")
+
+
+@pytest.fixture
+def quits(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """QApplication.quit, the app's exit path, recorded instead of ending the test run."""
+    calls: list[bool] = []
+    monkeypatch.setattr(QApplication, "quit", lambda *a: calls.append(True))
+    return calls
+
+
+def _queue_one(fd: Any, qtbot: Any) -> None:
+    fd.controller.set_paused(True)  # the push stays waiting
+    _select(fd, qtbot, TICKET)
+    fd.window.push_current()
+    assert fd.controller.pending_count() >= 1
+
+
+def test_quit_with_nothing_waiting_ends_the_app(make_app, qtbot, quits):  # noqa: F811
+    fd = make_app(has_tray=True)
+    _start(fd, qtbot)
+    w = fd.window
+    asked: list[str] = []
+    w.ask = lambda title, text, yes: asked.append(text) or False
+    assert w.quit_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Quit) or w.quit_action.shortcut() == QKeySequence("Ctrl+Q")
+    w.quit_action.trigger()
+    assert quits == [True] and asked == []
+    fd.tray.quit_action.trigger()  # the tray's Quit takes the same path
+    assert quits == [True, True]
+
+
+def test_quit_with_pushes_waiting_asks_no_keeps_running_yes_quits(make_app, qtbot, quits):  # noqa: F811
+    fd = make_app(has_tray=True)
+    _start(fd, qtbot)
+    w = fd.window
+    _queue_one(fd, qtbot)
+    asked: list[str] = []
+    answer = [False]
+    w.ask = lambda title, text, yes: asked.append(text) or answer[0]
+    w.quit_action.trigger()
+    assert quits == [] and len(asked) == 1
+    assert "still waiting" in asked[0] and "sent the next time" in asked[0]
+    fd.tray.quit_action.trigger()  # from the tray too
+    assert quits == [] and len(asked) == 2
+    answer[0] = True
+    w.quit_action.trigger()
+    assert quits == [True]
+
+
+def test_close_hides_to_a_visible_tray_and_says_so_once(make_app, qtbot, quits):  # noqa: F811
+    fd = make_app(has_tray=True)
+    _start(fd, qtbot)
+    w = fd.window
+    w.tray_visible = lambda: True
+    told: list[str] = []
+    fd.controller.info.connect(told.append)
+    w.close()
+    assert not w.isVisible() and quits == []
+    assert len(told) == 1 and "Quit" in told[0]
+    w.show_and_raise()
+    w.close()
+    assert not w.isVisible() and len(told) == 1  # explained once (remembered in the window state)
+    assert quits == []
+
+
+def test_close_quits_when_no_tray_icon_is_on_screen(make_app, qtbot, quits):  # noqa: F811
+    fd = make_app(has_tray=True)
+    _start(fd, qtbot)
+    w = fd.window
+    w.tray_visible = lambda: False  # e.g. the panel dropped the icon
+    w.close()
+    assert quits == [True]

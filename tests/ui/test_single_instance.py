@@ -1,0 +1,94 @@
+"""One FlowDesk per data folder, decided by an OS lock: on Windows two ``QLocalServer`` can listen on one pipe
+name, so two launches close together would both start if the server alone decided."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from pathlib import Path
+
+import pytest
+
+from flowdesk.push.lock import FileLock
+from flowdesk.ui import single_instance
+from flowdesk.ui.single_instance import (
+    ASFW_ANY,
+    AlreadyRunning,
+    ask_running_instance_to_raise,
+    claim_instance,
+    server_name,
+)
+
+pytestmark = pytest.mark.usefixtures("qapp")
+
+
+def _folders(tmp_path: Path) -> tuple[Path, Path]:
+    data = tmp_path / "data"
+    return data, data / "instance.lock"
+
+
+def test_a_second_launch_hands_over_to_the_first_and_starts_after_it_quits(qtbot, tmp_path):
+    data, lock_file = _folders(tmp_path)
+    first = claim_instance(data, lock_file)
+    try:
+        with qtbot.waitSignal(first.raise_requested, timeout=5000), pytest.raises(AlreadyRunning) as info:
+            claim_instance(data, lock_file)
+        assert str(info.value) == "FlowDesk is already running: its window was brought forward."
+    finally:
+        first.close()
+    again = claim_instance(data, lock_file)  # the lock went with the first: start normally
+    again.close()
+
+
+def test_a_launch_while_the_first_is_still_starting_does_not_start_a_second(tmp_path):
+    """The race: the first holds the lock but is not listening yet. Here (as on Windows) listen() would
+    succeed for the second; the lock refuses it all the same."""
+    data, lock_file = _folders(tmp_path)
+    first = FileLock(lock_file)
+    assert first.acquire()
+    try:
+        with pytest.raises(AlreadyRunning) as info:
+            claim_instance(data, lock_file)
+        assert str(info.value) == (
+            f"FlowDesk is already running (pid {os.getpid()}) but did not answer; it may still be starting: "
+            "look for its window or tray icon."
+        )
+        assert not ask_running_instance_to_raise(server_name(str(data)), timeout_ms=200)  # nobody listened
+    finally:
+        first.release()
+
+
+def test_server_name_ignores_the_case_windows_ignores(monkeypatch):
+    monkeypatch.setattr(single_instance.os.path, "normcase", lambda p: p.lower())  # ntpath.normcase, roughly
+    assert server_name("/Users/Dana/AppData/Local/FlowDesk") == server_name("/users/dana/appdata/local/flowdesk")
+
+
+def test_on_windows_the_second_launch_lets_the_first_take_the_foreground(monkeypatch, tmp_path):
+    data, lock_file = _folders(tmp_path)
+    calls: list[tuple[str, object]] = []
+
+    class User32:
+        def AllowSetForegroundWindow(self, who):  # noqa: N802 - the Win32 name
+            calls.append(("allow", who))
+            return 1
+
+    class WinDLL:
+        user32 = User32()
+
+    monkeypatch.setattr(single_instance.sys, "platform", "win32")
+    monkeypatch.setattr(ctypes, "windll", WinDLL(), raising=False)
+    monkeypatch.setattr(single_instance, "ask_running_instance_to_raise", lambda name, *a: calls.append(("ask", name)))
+    first = FileLock(lock_file)
+    assert first.acquire()
+    try:
+        with pytest.raises(AlreadyRunning):
+            claim_instance(data, lock_file)
+    finally:
+        first.release()
+    assert calls == [("allow", ASFW_ANY), ("ask", server_name(str(data)))]  # allowed before asking
+
+
+def test_elsewhere_nothing_windows_only_is_called(monkeypatch):
+    monkeypatch.setattr(single_instance.sys, "platform", "linux")
+    monkeypatch.delattr(ctypes, "windll", raising=False)
+    single_instance.allow_foreground()  # no AttributeError: the call is guarded by the platform
