@@ -203,13 +203,13 @@ def test_connect_and_whoami_as_subprocesses_never_expose_the_private_key(site, s
     env = dict(secret_service.env, FLOWDESK_HOME=str(flowdesk_home), PYTHONIOENCODING="utf-8")
     argv = [sys.executable, "-m", "flowdesk", "connect", "-v", "--site", site, "--company", COMPANY, "--public-key", PUBLIC, "--private-key-stdin"]
     assert not any(PRIVATE in a for a in argv)
-    done = subprocess.run(argv, input=PRIVATE + "\n", env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(argv, input=PRIVATE + "\n", env=env, capture_output=True, encoding="utf-8", timeout=120)
     assert done.returncode == 0, done.stderr
     assert "Signed in as Dana Whitfield (dwhitfield)" in done.stdout
     assert REAL_BACKEND in done.stdout
     assert PRIVATE not in done.stdout and PRIVATE not in done.stderr
 
-    who = subprocess.run([sys.executable, "-m", "flowdesk", "whoami", "-v", "--json"], env=env, capture_output=True, text=True, timeout=120)
+    who = subprocess.run([sys.executable, "-m", "flowdesk", "whoami", "-v", "--json"], env=env, capture_output=True, encoding="utf-8", timeout=120)
     assert who.returncode == 0, who.stderr
     assert json.loads(who.stdout)["member"]["identifier"] == "dwhitfield"
     assert PRIVATE not in who.stdout and PRIVATE not in who.stderr

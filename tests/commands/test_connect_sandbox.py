@@ -49,7 +49,7 @@ class SandboxProcess:
         env = {k: v for k, v in os.environ.items() if k != "FLOWDESK_HOME"}
         env["FLOWDESK_HOME"] = str(self.home)
         argv = [sys.executable, "-m", "flowdesk", "sandbox", "--port", "0", *(["--tls"] if self.tls else [])]
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8", env=env)
         got = threading.Event()
 
         def read() -> None:
@@ -111,7 +111,7 @@ class Children:
 
     def run(self, *args: str, stdin: str | None = None) -> Run:
         argv = [sys.executable, "-m", "flowdesk", *args]
-        done = subprocess.run(argv, input=stdin, env=self.env, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(argv, input=stdin, env=self.env, capture_output=True, encoding="utf-8", timeout=120)
         run = Run(argv, done.returncode, done.stdout, done.stderr)
         self.runs.append(run)
         return run

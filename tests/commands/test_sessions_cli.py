@@ -36,7 +36,7 @@ from tests.resolutionflow.conftest import SEEDED, detail_gets, generated
 def cli(args: list[str], *, home: Path, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     full_env = dict(env or os.environ, FLOWDESK_HOME=str(home), PYTHONIOENCODING="utf-8", TZ="UTC")
     return subprocess.run(
-        [sys.executable, "-m", "flowdesk", *args], input=stdin, env=full_env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "flowdesk", *args], input=stdin, env=full_env, capture_output=True, encoding="utf-8", timeout=120
     )
 
 

@@ -14,6 +14,7 @@ from flowdesk.core.settings import (
     save_settings,
 )
 from flowdesk.paths import AppPaths
+from tests.conftest import posix_only
 
 
 def test_defaults_are_the_seeds_except_auto_push():
@@ -175,6 +176,7 @@ def test_save_gives_up_after_about_a_second_with_one_clear_error(tmp_path, monke
 # ------------------------------------------------ macOS: fsync stops at the drive's cache
 
 
+@posix_only("macOS simulated with the fcntl module, which Windows has not")
 def test_macos_save_flushes_the_drive_cache_with_f_fullfsync(tmp_path, monkeypatch):
     import fcntl
 
@@ -194,6 +196,7 @@ def test_macos_save_flushes_the_drive_cache_with_f_fullfsync(tmp_path, monkeypat
     assert load_settings(p).settings.auto_push is True
 
 
+@posix_only("macOS simulated with the fcntl module, which Windows has not")
 def test_macos_falls_back_to_fsync_where_f_fullfsync_is_refused(tmp_path, monkeypatch):
     import fcntl
 
