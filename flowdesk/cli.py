@@ -13,9 +13,9 @@ from typing import Any
 
 from flowdesk import __version__
 from flowdesk.commands import COMMAND_MODULES
-from flowdesk.commands.base import EXIT_FAILURE, CommandError, Context
+from flowdesk.commands.base import EXIT_FAILURE, WINDOWED_COMMAND, CommandError, Context, prepare_stdio
 from flowdesk.gui import run_gui
-from flowdesk.logs import install_excepthook, setup_logging
+from flowdesk.logs import get_logger, install_excepthook, setup_logging
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,16 +38,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    windowed = prepare_stdio()  # first: argparse's help and errors print "→" and the user's paths
     parser = build_parser()
     args = parser.parse_args(argv)
     ctx = Context(verbose=getattr(args, "verbose", False))
+    command = getattr(args, "func", None) is not None or args.self_check
 
     install_excepthook()
+    # the window and the commands log to files of their own: Windows cannot rotate a file another process holds
+    log_file = ctx.paths.cli_log_file if command else ctx.paths.log_file
     try:
-        setup_logging(ctx.paths.log_file, verbose=ctx.verbose)
+        setup_logging(log_file, verbose=ctx.verbose)
     except OSError as exc:  # a read-only home must not stop `render` or `redact`
         setup_logging(None, verbose=ctx.verbose)
         print(f"flowdesk: warning: cannot write the log ({exc.strerror}); logging to the console only", file=sys.stderr)
+    if windowed and command:
+        get_logger("cli").warning(WINDOWED_COMMAND)
 
     from flowdesk import network  # the proxy setting and its keyring entry, read when a client is built
 

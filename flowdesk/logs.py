@@ -1,5 +1,11 @@
 """Logging: one named logger per area, a rotating file, and a filter that masks secrets.
 
+One log file per kind of process (``flowdesk.log`` for the window, ``flowdesk-cli.log`` for commands):
+Windows cannot rename a file another process holds open, so a window and a command sharing one file
+would each fail to rotate it. Rotation that still fails (a second command, an indexer, antivirus), a full
+disk or a folder that cannot be written is said ONCE, on stderr when there is one; logging goes on to the
+same file where it can and never prints Python's "--- Logging error ---" traceback per record.
+
 Every handler FlowDesk installs carries :class:`SecretMaskingFilter`, which masks Authorization
 headers, key/password/token assignments, bearer tokens and JWTs, plus any exact secret registered with
 :func:`register_secret` (the credential store registers every key it loads, so a private key is masked
@@ -8,8 +14,10 @@ even where no pattern would recognise it: an exception text, a repr, a URL).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
+import os
 import re
 import sys
 import threading
@@ -128,6 +136,71 @@ def get_logger(area: str) -> logging.Logger:
     return logger
 
 
+MAX_BYTES = 1_000_000
+BACKUPS = 5
+
+
+class SafeRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating, UTF-8, lazily opened log file that never turns its own trouble into noise.
+
+    * rotation that fails (Windows: ``PermissionError`` while another process holds the file) keeps writing
+      to the current file and tries again only after it has grown by another tenth of ``maxBytes``;
+    * a record that cannot be written (disk full, folder gone or read-only) is dropped; the stream is
+      reopened for the next one;
+    * either is reported once per handler: one line on stderr (if the process has one) and, for rotation,
+      a line in the log itself.
+    """
+
+    def __init__(self, filename: Path, *, max_bytes: int | None = None, backups: int = BACKUPS) -> None:
+        max_bytes = MAX_BYTES if max_bytes is None else max_bytes
+        super().__init__(filename, maxBytes=max_bytes, backupCount=backups, encoding="utf-8", delay=True)
+        self._retry_at = 0
+        self.reported: str | None = None  # the one line said about this file's trouble, if any
+
+    def shouldRollover(self, record: logging.LogRecord) -> bool:  # noqa: N802 - logging's name
+        if not super().shouldRollover(record):
+            return False
+        return self.stream is None or self.stream.tell() >= self._retry_at
+
+    def doRollover(self) -> None:  # noqa: N802 - logging's name
+        try:
+            super().doRollover()
+        except OSError as exc:
+            self._close_quietly()
+            with contextlib.suppress(OSError):
+                self._retry_at = os.path.getsize(self.baseFilename) + max(self.maxBytes // 10, 1)
+            self._report(f"cannot rotate the log {self.baseFilename} ({_why(exc)}); it goes on growing for now")
+        else:
+            self._retry_at = 0
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        exc = sys.exc_info()[1]
+        self._close_quietly()
+        self._report(f"cannot write the log {self.baseFilename} ({_why(exc)}); log lines are being lost")
+
+    def _close_quietly(self) -> None:
+        stream, self.stream = self.stream, None
+        if stream is not None:
+            with contextlib.suppress(Exception):
+                stream.close()
+
+    def _report(self, line: str) -> None:
+        if self.reported is not None:
+            return
+        self.reported = line
+        err = sys.stderr
+        if err is not None:
+            with contextlib.suppress(Exception):
+                err.write(f"flowdesk: warning: {line}\n")
+                err.flush()
+
+
+def _why(exc: BaseException | None) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return type(exc).__name__ if exc is not None else "unknown error"
+
+
 def setup_logging(log_file: Path | None, *, verbose: bool = False, console: bool | None = None) -> None:
     """Install the rotating file handler (when ``log_file`` is given) and, with ``verbose``, a console one.
 
@@ -143,15 +216,13 @@ def setup_logging(log_file: Path | None, *, verbose: bool = False, console: bool
     masking = SecretMaskingFilter()
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
-        fh = logging.handlers.RotatingFileHandler(
-            log_file, maxBytes=1_000_000, backupCount=5, encoding="utf-8", delay=True
-        )
+        fh = SafeRotatingFileHandler(log_file)
         fh.setLevel(logging.DEBUG if verbose else logging.INFO)
         fh.setFormatter(logging.Formatter(FORMAT))
         fh.addFilter(masking)
         root.addHandler(fh)
         _installed.append(fh)
-    if console if console is not None else verbose:
+    if (console if console is not None else verbose) and sys.stderr is not None:  # None: the windowed exe
         ch = logging.StreamHandler(sys.stderr)
         ch.setLevel(logging.DEBUG if verbose else logging.WARNING)
         ch.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
@@ -172,7 +243,7 @@ def install_excepthook() -> None:
             return
         text = mask_secrets("".join(traceback.format_exception(exc_type, exc, tb)))
         get_logger("cli").critical("unhandled exception\n%s", text)
-        sys.stderr.write(text)
+        _write_stderr(text)
 
     sys.excepthook = hook
 
@@ -181,6 +252,16 @@ def install_excepthook() -> None:
             return
         text = mask_secrets("".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback)))
         get_logger("cli").critical("unhandled exception in thread %s\n%s", getattr(args.thread, "name", "?"), text)
-        sys.stderr.write(text)
+        _write_stderr(text)
 
     threading.excepthook = thread_hook
+
+
+def _write_stderr(text: str) -> None:
+    """Crash text to stderr when there is one (the windowed exe has none: the log has it)."""
+    err = sys.stderr
+    if err is None:
+        return
+    with contextlib.suppress(Exception):
+        err.write(text)
+        err.flush()

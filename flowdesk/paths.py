@@ -59,7 +59,14 @@ class AppPaths:
 
     @property
     def log_file(self) -> Path:
+        """The window's log."""
         return self.log_dir / "flowdesk.log"
+
+    @property
+    def cli_log_file(self) -> Path:
+        """The commands' log: apart from the window's, because Windows cannot rotate (rename) a file that
+        another process holds open."""
+        return self.log_dir / "flowdesk-cli.log"
 
     def all_dirs(self) -> tuple[Path, ...]:
         return (self.config_dir, self.data_dir, self.cache_dir, self.log_dir)

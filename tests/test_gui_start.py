@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 from flowdesk.gui import display_problem
+from tests.conftest import linux_only
 
 
 def test_display_problem_rules():
@@ -17,6 +18,7 @@ def test_display_problem_rules():
     assert display_problem({}, "win32") is None and display_problem({}, "darwin") is None
 
 
+@linux_only("a missing display is an X11/Wayland state; Windows always has a desktop")
 def test_no_display_exits_1_with_one_line():
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     p = subprocess.run([sys.executable, "-m", "flowdesk"], env=env, capture_output=True, text=True, timeout=60)

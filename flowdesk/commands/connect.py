@@ -7,11 +7,18 @@ where other users could read it in the process list and the shell would keep it 
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from pathlib import Path
 
-from flowdesk.commands.base import EXIT_OK, CommandError, Context, bad_input, print_json, utf8_stdout
+from flowdesk.commands.base import (
+    EXIT_OK,
+    CommandError,
+    Context,
+    bad_input,
+    print_json,
+    read_stdin_text,
+    utf8_stdout,
+)
 from flowdesk.core.settings import ConnectWiseProfile, save_settings
 from flowdesk.credentials import CredentialError, CredentialStore, connectwise_profile_key
 from flowdesk.logs import register_secret
@@ -52,10 +59,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def _read_private_key() -> str:
-    stream = sys.stdin
-    if stream is None or stream.closed:
-        bad_input("no stdin to read the private key from")
-    data = getpass.getpass("ConnectWise private key: ") if stream.isatty() else stream.read()
+    data = read_stdin_text("private key", "ConnectWise private key: ")
     key = data.strip()
     register_secret(key)
     if not key:

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from flowdesk.commands.base import EXIT_OK, CommandError, Context, bad_input, utf8_stdout
+from flowdesk.commands.base import EXIT_OK, CommandError, Context, bad_input, write_exact
 from flowdesk.core.models import SessionFormatError, load_session_file
 from flowdesk.core.render import render_note
 
@@ -59,8 +59,7 @@ def cmd_render(args: argparse.Namespace, ctx: Context) -> int:
             note = redact(note, settings.enabled_redactions, allow=settings.redaction_allow).text
         except RedactionError as exc:
             raise CommandError(f"redaction failed ({exc}); nothing was printed") from None
-    utf8_stdout()
-    sys.stdout.write(note + "\n")
+    write_exact(note + "\n")
     return EXIT_OK
 
 
@@ -68,9 +67,13 @@ def cmd_redact(args: argparse.Namespace, ctx: Context) -> int:
     # lazy: redact compiles its rules when first used; cli imports every command module, the window too
     from flowdesk.redact import RedactionError, redact
 
-    data = sys.stdin.buffer.read()
+    stream = sys.stdin
+    if stream is None or stream.closed:
+        bad_input("no stdin to read the text from")
+    buffer = getattr(stream, "buffer", None)
+    data = buffer.read() if buffer is not None else str(stream.read()).encode("utf-8", "surrogatepass")
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # a byte-order mark (Windows PowerShell 5.1 pipes one) is not text
     except UnicodeDecodeError as exc:
         bad_input(f"stdin: not UTF-8 text (bad byte at offset {exc.start})")
     categories = args.only if args.only else ctx.settings.enabled_redactions
@@ -80,8 +83,6 @@ def cmd_redact(args: argparse.Namespace, ctx: Context) -> int:
         bad_input(str(exc))
     except RedactionError as exc:
         raise CommandError(f"redaction failed ({exc}); nothing was printed") from None
-    utf8_stdout()
-    sys.stdout.write(result.text)
-    sys.stdout.flush()
+    write_exact(result.text)
     sys.stderr.write(json.dumps(result.counts) + "\n")
     return EXIT_OK

@@ -15,7 +15,6 @@ Exit codes: 0 ok; 1 failure (for ``import``: some files could not be imported); 
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +28,7 @@ from flowdesk.commands.base import (
     Context,
     bad_input,
     print_json,
+    read_stdin_text,
     utf8_stdout,
 )
 from flowdesk.core.settings import save_settings
@@ -119,10 +119,7 @@ def _open_cache(ctx: Context):
 
 
 def _read_secret(what: str, *, one_word: bool) -> str:
-    stream = sys.stdin
-    if stream is None or stream.closed:
-        bad_input(f"no stdin to read the {what} from")
-    data = getpass.getpass(f"ResolutionFlow {what}: ") if stream.isatty() else stream.read()
+    data = read_stdin_text(what, f"ResolutionFlow {what}: ")
     # a password may contain spaces: drop only the line ending a shell or echo adds
     value = data.strip() if one_word else data.rstrip("\r\n")
     register_secret(value)
@@ -137,7 +134,9 @@ def _read_secret(what: str, *, one_word: bool) -> str:
 
 
 def _when(dt: datetime | None) -> str:
-    return "-" if dt is None else dt.astimezone().strftime("%Y-%m-%d %H:%M")
+    from flowdesk.core.localtime import to_local
+
+    return "-" if dt is None else to_local(dt).isoformat(" ", "minutes")[:16]
 
 
 def _clip(text: str | None, width: int) -> str:

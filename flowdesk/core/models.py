@@ -394,7 +394,9 @@ def read_json_file(path: Path, max_bytes: int = 64 * 1024 * 1024) -> Any:
     except IsADirectoryError:
         raise SessionFormatError(source, None, "is a folder, not a session file") from None
     except PermissionError:
-        raise SessionFormatError(source, None, "permission denied") from None
+        # Windows refuses to open a folder as a file with "access denied", not IsADirectoryError
+        reason = "is a folder, not a session file" if path.is_dir() else "permission denied"
+        raise SessionFormatError(source, None, reason) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

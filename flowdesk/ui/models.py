@@ -27,6 +27,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from flowdesk.core import present
+from flowdesk.core.localtime import to_local
 from flowdesk.core.present import PushSummary
 from flowdesk.core.render import format_minutes
 
@@ -73,9 +74,8 @@ def local_time(dt: datetime | None, *, with_date: bool = True) -> str:
         return ""
     try:
         text = datetime.fromtimestamp(dt.timestamp()).isoformat(" ", "minutes")
-    except (OverflowError, OSError, ValueError):  # outside what the C library can convert
-        local = dt.astimezone()
-        return local.strftime("%Y-%m-%d %H:%M") if with_date else local.strftime("%H:%M")
+    except (OverflowError, OSError, ValueError):  # outside what the C library can convert (Windows: < 1970)
+        text = to_local(dt).isoformat(" ", "minutes")[:16]  # no strftime: its %Y differs by platform before 1000
     return text if with_date else text[-5:]
 
 
@@ -89,9 +89,8 @@ def short_time(dt: datetime | None, now: datetime | None = None) -> str:
     try:
         local = datetime.fromtimestamp(dt.timestamp())
         year = time.localtime(now.timestamp()).tm_year if now is not None else time.localtime().tm_year
-    except (OverflowError, OSError, ValueError):  # outside what the C library can convert
-        aware = dt.astimezone()
-        return aware.strftime("%Y-%m-%d")
+    except (OverflowError, OSError, ValueError):  # outside what the C library can convert (Windows: < 1970)
+        return to_local(dt).isoformat()[:10]
     if local.year == year:
         return f"{local.day} {_MONTHS[local.month - 1]} {local.hour:02d}:{local.minute:02d}"
     return f"{local.year:04d}-{local.month:02d}-{local.day:02d}"

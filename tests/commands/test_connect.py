@@ -16,9 +16,10 @@ import pytest
 
 from flowdesk.cli import main
 from flowdesk.core.settings import load_settings
-from flowdesk.credentials import SERVICE, CredentialStore, connectwise_profile_key
+from flowdesk.credentials import NO_KEYRING, CredentialStore, connectwise_profile_key, service_name
 from flowdesk.paths import AppPaths
 from flowdesk.sandbox import Sandbox
+from tests.plugins.keyring import REAL_BACKEND
 
 PRIVATE = "Pr1vAteKeyZZZZ99xq"  # a key for the cases that never reach a server
 
@@ -137,10 +138,12 @@ def test_no_keyring_exits_1_and_saves_nothing(site, keys, monkeypatch, capsys):
     keyring.set_keyring(fail.Keyring())
     assert run(sandbox_args(site, keys), keys[2], monkeypatch) == 1
     err = capsys.readouterr().err
-    assert err == (
-        "flowdesk: No OS keyring is available: install and start GNOME Keyring or KWallet (Secret Service), then try "
-        "again. FlowDesk never stores keys in a plain file. Nothing was saved.\n"
-    )
+    assert err == f"flowdesk: {NO_KEYRING} Nothing was saved.\n"  # this platform's words
+    if sys.platform.startswith("linux"):
+        assert NO_KEYRING == (
+            "No OS keyring is available: install and start GNOME Keyring or KWallet (Secret Service), then try "
+            "again. FlowDesk never stores keys in a plain file."
+        )
     assert not settings_file().exists()
 
 
@@ -174,12 +177,13 @@ def test_missing_required_option_is_a_usage_error(monkeypatch, capsys):
 def test_reconnecting_to_another_account_removes_the_old_keys(site, keys, monkeypatch, capsys, memory_keyring):
     assert run(sandbox_args(site, keys), keys[2], monkeypatch) == 0
     old = connectwise_profile_key(site, keys[0])
-    assert (SERVICE, old) in memory_keyring.entries
+    assert (service_name(old), old) in memory_keyring.entries
     with Sandbox(seed=False, company="globex") as other:
         cw = other.info.connectwise
         assert run(connect_args(cw.site, company="globex", public=cw.public_key), cw.private_key, monkeypatch) == 0
-        assert (SERVICE, connectwise_profile_key(cw.site, "globex")) in memory_keyring.entries
-    assert (SERVICE, old) not in memory_keyring.entries
+        new = connectwise_profile_key(cw.site, "globex")
+        assert (service_name(new), new) in memory_keyring.entries
+    assert (service_name(old), old) not in memory_keyring.entries
     assert load_settings(settings_file()).settings.connectwise.company == "globex"
 
 
@@ -211,18 +215,18 @@ def test_connect_and_whoami_as_subprocesses_never_expose_the_private_key(site, k
     env = dict(secret_service.env, FLOWDESK_HOME=str(flowdesk_home), PYTHONIOENCODING="utf-8")
     argv = [sys.executable, "-m", "flowdesk", "connect", "-v", "--site", site, "--company", COMPANY, "--public-key", PUBLIC, "--private-key-stdin"]
     assert not any(PRIVATE in a for a in argv)
-    done = subprocess.run(argv, input=PRIVATE + "\n", env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(argv, input=PRIVATE + "\n", env=env, capture_output=True, encoding="utf-8", timeout=120)
     assert done.returncode == 0, done.stderr
     assert "Signed in as Dana Whitfield (dwhitfield)" in done.stdout
-    assert "keyring.backends.SecretService.Keyring" in done.stdout
+    assert REAL_BACKEND in done.stdout
     assert PRIVATE not in done.stdout and PRIVATE not in done.stderr
 
-    who = subprocess.run([sys.executable, "-m", "flowdesk", "whoami", "-v", "--json"], env=env, capture_output=True, text=True, timeout=120)
+    who = subprocess.run([sys.executable, "-m", "flowdesk", "whoami", "-v", "--json"], env=env, capture_output=True, encoding="utf-8", timeout=120)
     assert who.returncode == 0, who.stderr
     assert json.loads(who.stdout)["member"]["identifier"] == "dwhitfield"
     assert PRIVATE not in who.stdout and PRIVATE not in who.stderr
 
-    log = next(flowdesk_home.rglob("flowdesk.log")).read_text()
+    log = next(flowdesk_home.rglob("flowdesk-cli.log")).read_text()
     assert "/apis/3.0/system/myMembers/info -> 200" in log  # DEBUG request lines were written
     files = files_under(flowdesk_home)
     assert any(p.name == "settings.json" for p in files) and any(p.suffix == ".log" for p in files)

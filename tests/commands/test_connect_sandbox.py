@@ -25,9 +25,11 @@ from typing import Any
 import pytest
 
 from flowdesk.core.settings import load_settings
-from flowdesk.credentials import SERVICE, CredentialStore, connectwise_profile_key
+from flowdesk.credentials import CredentialStore, connectwise_profile_key
 from flowdesk.paths import AppPaths
 from flowdesk.sandbox.admin import SandboxAdmin
+from tests.conftest import KILLED, WINDOWS
+from tests.plugins.keyring import REAL_BACKEND
 
 pytestmark = pytest.mark.real_keyring
 
@@ -47,7 +49,7 @@ class SandboxProcess:
         env = {k: v for k, v in os.environ.items() if k != "FLOWDESK_HOME"}
         env["FLOWDESK_HOME"] = str(self.home)
         argv = [sys.executable, "-m", "flowdesk", "sandbox", "--port", "0", *(["--tls"] if self.tls else [])]
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8", env=env)
         got = threading.Event()
 
         def read() -> None:
@@ -109,7 +111,7 @@ class Children:
 
     def run(self, *args: str, stdin: str | None = None) -> Run:
         argv = [sys.executable, "-m", "flowdesk", *args]
-        done = subprocess.run(argv, input=stdin, env=self.env, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(argv, input=stdin, env=self.env, capture_output=True, encoding="utf-8", timeout=120)
         run = Run(argv, done.returncode, done.stdout, done.stderr)
         self.runs.append(run)
         return run
@@ -166,7 +168,7 @@ def test_connect_and_whoami_against_the_sandbox_process(
         assert connect.out.splitlines() == [
             f"Signed in as Dana Whitfield (dwhitfield) on {host} — can add notes and time",
             f"Saved the ConnectWise account {cw['company']} on {host}; keys are in the OS keyring "
-            "(keyring.backends.SecretService.Keyring).",
+            f"({REAL_BACKEND}).",
         ]
         profile = load_settings(AppPaths.from_env({"FLOWDESK_HOME": str(children.home)}).settings_file).settings.connectwise
         assert (profile.site, profile.company, profile.api_host, profile.codebase, profile.member_identifier) == (
@@ -200,7 +202,7 @@ def test_connect_and_whoami_against_the_sandbox_process(
         assert "/apis/3.0/system/myMembers/info -> 200" in log  # the DEBUG request lines were written
     finally:
         store.delete_connectwise_keys(profile_key)
-    assert sandbox.stop() == 0, sandbox.stderr
+    assert sandbox.stop() == (KILLED if WINDOWS else 0), sandbox.stderr  # Windows: TerminateProcess, no SIGTERM
     assert_nowhere([private, basic_token(cw, private)], sandbox, children)
 
 
@@ -219,7 +221,7 @@ def test_a_wrong_key_exits_1_with_one_line_and_saves_nothing(
     )
     assert run.err.rstrip().endswith("Nothing was saved.")
     assert not AppPaths.from_env({"FLOWDESK_HOME": str(children.home)}).settings_file.exists()
-    assert real_keyring.get_password(SERVICE, connectwise_profile_key(cw["site"], cw["company"])) is None
-    assert sandbox.stop() == 0, sandbox.stderr
+    assert CredentialStore(real_keyring).load_connectwise_keys(connectwise_profile_key(cw["site"], cw["company"])) is None
+    assert sandbox.stop() == (KILLED if WINDOWS else 0), sandbox.stderr  # Windows: TerminateProcess, no SIGTERM
     secrets = [cw["private_key"], wrong, basic_token(cw, cw["private_key"]), basic_token(cw, wrong)]
     assert_nowhere(secrets, sandbox, children)

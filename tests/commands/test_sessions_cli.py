@@ -20,22 +20,23 @@ import pytest
 from flowdesk.cli import main
 from flowdesk.core.settings import load_settings
 from flowdesk.credentials import (
-    SERVICE,
     CredentialStore,
     resolutionflow_access_key,
     resolutionflow_account_key,
+    service_name,
 )
 from flowdesk.paths import AppPaths
 from flowdesk.sandbox import Sandbox
 from flowdesk.sandbox.admin import SandboxAdmin
 from tests.conftest import sample_files
+from tests.plugins.keyring import REAL_BACKEND
 from tests.resolutionflow.conftest import SEEDED, detail_gets, generated
 
 
 def cli(args: list[str], *, home: Path, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     full_env = dict(env or os.environ, FLOWDESK_HOME=str(home), PYTHONIOENCODING="utf-8", TZ="UTC")
     return subprocess.run(
-        [sys.executable, "-m", "flowdesk", *args], input=stdin, env=full_env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "flowdesk", *args], input=stdin, env=full_env, capture_output=True, encoding="utf-8", timeout=120
     )
 
 
@@ -74,9 +75,9 @@ def test_import_reports_every_file_and_exits_by_what_could_be_imported(tmp_path:
     done = cli(["import", str(folder)], home=flowdesk_home)
     assert done.returncode == 1, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[:3] == [f"{folder}/{p.name}: 1 session (1 new, 0 updated, 0 unchanged)" for p in sample_files()[:3]]
+    assert lines[:3] == [f"{folder / p.name}: 1 session (1 new, 0 updated, 0 unchanged)" for p in sample_files()[:3]]
     assert lines[3:] == [
-        f"{folder}/zz-broken.json: steps: Input should be a valid list",
+        f"{folder / 'zz-broken.json'}: steps: Input should be a valid list",
         "Imported 3 sessions from 3 files (3 new, 0 updated); 1 file could not be imported.",
     ]
     again = cli(["import", "--json", *map(str, sample_files())], home=flowdesk_home)
@@ -160,7 +161,7 @@ def test_signin_refresh_list_signout_as_subprocesses_never_expose_the_password(
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
         f"Signed in to ResolutionFlow at {info.url} as Dana Whitfield <{info.email}>.",
-        "The sign-in is kept in the OS keyring (keyring.backends.SecretService.Keyring). "
+        f"The sign-in is kept in the OS keyring ({REAL_BACKEND}). "
         "Run `flowdesk sessions refresh` to fetch your sessions.",
     ]
     first_token = store.load_refresh_token(key)
@@ -190,7 +191,7 @@ def test_signin_refresh_list_signout_as_subprocesses_never_expose_the_password(
     assert after.returncode == 1 and after.stderr.startswith("flowdesk: Not signed in to ResolutionFlow")
 
     secrets = [info.password, first_token, second_token]
-    log = next(flowdesk_home.rglob("flowdesk.log")).read_text()
+    log = next(flowdesk_home.rglob("flowdesk-cli.log")).read_text()
     assert "POST /api/v1/auth/refresh -> 200" in log and "GET /api/v1/ai-sessions -> 200" in log  # DEBUG lines written
     files = files_under(flowdesk_home)
     assert any(p.suffix == ".sqlite3" for p in files) and any(p.suffix == ".log" for p in files)
@@ -222,7 +223,7 @@ def test_a_wrong_password_saves_nothing(sandbox: Sandbox, secret_service, rf_key
 def test_signin_stores_the_refresh_token_and_settings(sandbox: Sandbox, monkeypatch, capsys, memory_keyring) -> None:
     info = sandbox.info.resolutionflow
     assert run(signin_args(sandbox), monkeypatch, info.password) == 0
-    assert (SERVICE, account(sandbox)) in memory_keyring.entries
+    assert (service_name(account(sandbox)), account(sandbox)) in memory_keyring.entries
     assert (settings().url, settings().email, settings().ca_file) == (info.url, info.email, None)
     assert info.password not in AppPaths.from_env().settings_file.read_text()
 
@@ -287,7 +288,7 @@ def test_refresh_failures_exit_1_with_what_to_do(
     err = capsys.readouterr().err
     assert err.startswith("flowdesk: " + words) and err.count("\n") == 1
     # a dead sign-in is removed (the next run says "not signed in"); a live one is kept
-    assert ((SERVICE, account(sandbox)) in memory_keyring.entries) is token_kept
+    assert ((service_name(account(sandbox)), account(sandbox)) in memory_keyring.entries) is token_kept
 
 
 def test_a_pasted_access_token_signs_in_until_it_expires(
@@ -300,14 +301,14 @@ def test_a_pasted_access_token_signs_in_until_it_expires(
     out = capsys.readouterr().out
     assert out.startswith(f"Signed in to ResolutionFlow at {info.url} as Dana Whitfield <{info.email}>.\nThe pasted access token works until ")
     entry = resolutionflow_access_key(info.url, info.email)
-    assert memory_keyring.entries[(SERVICE, entry)] == token and settings().email == info.email
+    assert memory_keyring.entries[(service_name(entry), entry)] == token and settings().email == info.email
     assert run(["sessions", "refresh"], monkeypatch) == 0
     assert f"{SEEDED} new" in capsys.readouterr().out
     sandbox_admin.config(resolutionflow={"expire_access_tokens": True})
     sandbox_admin.add_sessions(generated(1, updated="2030-01-01T00:00:00Z"))
     assert run(["sessions", "refresh"], monkeypatch) == 1
     assert capsys.readouterr().err.startswith("flowdesk: The ResolutionFlow access token you pasted has expired")
-    assert (SERVICE, entry) not in memory_keyring.entries
+    assert (service_name(entry), entry) not in memory_keyring.entries
 
 
 def test_a_pasted_token_that_does_not_work_saves_nothing(sandbox: Sandbox, monkeypatch, capsys, memory_keyring) -> None:

@@ -14,6 +14,7 @@ from flowdesk.connectwise.bodies import TicketRef, note_body
 from flowdesk.connectwise.errors import Ambiguous, Offline, ServerError
 from flowdesk.sandbox import Sandbox
 from flowdesk.sandbox.admin import SandboxAdmin
+from tests.conftest import wine_limit
 from tests.plugins.sandbox import connectwise_client
 
 SHORT = httpx.Timeout(5.0, read=0.5)
@@ -70,6 +71,7 @@ def test_a_server_that_closes_after_reading_the_request_is_ambiguous(sandbox: Sa
     assert api_calls(sandbox_admin) == ["POST"]
 
 
+@wine_limit("a TCP reset (SO_LINGER 0) arrives as a clean end of stream, not ConnectionResetError")
 def test_a_server_that_resets_after_reading_the_request_is_ambiguous(sandbox: Sandbox, sandbox_admin: SandboxAdmin):
     sandbox_admin.add_fault(method="POST", path="*/notes", drop="before_store")
     with connectwise_client(sandbox) as c:

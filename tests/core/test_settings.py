@@ -15,6 +15,7 @@ from flowdesk.core.settings import (
 )
 from flowdesk.paths import AppPaths
 from flowdesk.redact import Category
+from tests.conftest import posix_only
 
 
 def test_defaults_are_the_seeds_except_auto_push():
@@ -123,7 +124,7 @@ def test_flowdesk_home_puts_everything_under_one_folder(tmp_path):
 def test_platformdirs_without_home():
     paths = AppPaths.from_env({})
     assert "FlowDesk" in str(paths.config_dir)
-    assert len({paths.settings_file, paths.database_file, paths.log_file}) == 3
+    assert len({paths.settings_file, paths.database_file, paths.log_file, paths.cli_log_file}) == 4
 
 
 # -- redaction: per visibility, schema 2 -> 3 ------------------------------------------------------------
@@ -255,6 +256,7 @@ def test_save_gives_up_after_about_a_second_with_one_clear_error(tmp_path, monke
 # ------------------------------------------------ macOS: fsync stops at the drive's cache
 
 
+@posix_only("macOS simulated with the fcntl module, which Windows has not")
 def test_macos_save_flushes_the_drive_cache_with_f_fullfsync(tmp_path, monkeypatch):
     import fcntl
 
@@ -274,6 +276,7 @@ def test_macos_save_flushes_the_drive_cache_with_f_fullfsync(tmp_path, monkeypat
     assert load_settings(p).settings.auto_push is True
 
 
+@posix_only("macOS simulated with the fcntl module, which Windows has not")
 def test_macos_falls_back_to_fsync_where_f_fullfsync_is_refused(tmp_path, monkeypatch):
     import fcntl
 

@@ -36,7 +36,7 @@ from tests.conftest import REPO, SAMPLES, require
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux bundle (the D-Bus Secret Service, ELF trims)"),
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux: the Linux bundle (the D-Bus Secret Service, ELF trims)"),
 ]
 
 MAX_BUNDLE_BYTES = 150 * 1024 * 1024  # "150 MB" as du(1) counts it (MiB of allocated blocks)

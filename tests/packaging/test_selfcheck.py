@@ -19,8 +19,9 @@ import pytest
 import flowdesk
 from flowdesk import resources
 from flowdesk.cli import main
+from flowdesk.credentials import NO_KEYRING
 from flowdesk.selfcheck import platform_problem
-from tests.conftest import REPO
+from tests.conftest import REPO, WINDOWS
 from tests.plugins.keyring import MemoryKeyring
 
 pytestmark = pytest.mark.usefixtures("qapp")
@@ -125,9 +126,7 @@ def test_the_fail_keyring_is_not_a_real_one(capsys):
     code, report = self_check(capsys)
     assert code == 1
     assert report["keyring"] == {"backend": "keyring.backends.fail.Keyring", "real": False, "priority": 0.0}
-    assert len(report["problems"]) == 1 and report["problems"][0].startswith(
-        "keyring: keyring.backends.fail.Keyring is not a real keyring. No OS keyring is available"
-    )
+    assert report["problems"] == [f"keyring: keyring.backends.fail.Keyring is not a real keyring. {NO_KEYRING}"]
     assert report["resources"]["ok"] is True
 
 
@@ -155,7 +154,7 @@ def _run_unfrozen(env: dict[str, str]) -> tuple[subprocess.CompletedProcess[str]
     return done, json.loads(done.stdout)
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="DISPLAY/WAYLAND_DISPLAY are how Linux finds a display")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux: DISPLAY/WAYLAND_DISPLAY are how Linux finds a display")
 def test_without_a_display_it_reports_instead_of_aborting(flowdesk_home: Path):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     done, report = _run_unfrozen(env)
@@ -171,6 +170,8 @@ def test_unfrozen_with_the_real_secret_service_exits_0(secret_service, real_keyr
     env = dict(secret_service.env, FLOWDESK_HOME=str(flowdesk_home), QT_QPA_PLATFORM="offscreen")
     done, report = _run_unfrozen(env)
     assert done.returncode == 0, (done.stdout, done.stderr)
-    assert report["keyring"]["backend"] == "keyring.backends.SecretService.Keyring"
+    assert report["keyring"]["backend"] == (
+        "keyring.backends.Windows.WinVaultKeyring" if WINDOWS else "keyring.backends.SecretService.Keyring"
+    )
     assert report["keyring"]["real"] is True
     assert report["problems"] == []

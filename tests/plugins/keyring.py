@@ -12,6 +12,9 @@
   when ``CI`` is set (``tests.conftest.require``).
 * ``start_secret_service``: a factory for extra daemon pairs (e.g. a second run over an existing
   ``login.keyring`` with another password, which leaves the keyring locked).
+* On Windows (CI: under Wine) ``secret_service`` is Windows' own Credential Manager instead: children find it
+  without any environment, ``real_keyring`` is keyring's ``WinVaultKeyring``, and every ``FlowDesk*``
+  credential is removed before and after the session. ``start_secret_service`` is Linux's only.
 """
 
 from __future__ import annotations
@@ -29,9 +32,11 @@ import keyring.errors
 import pytest
 from keyring.backend import KeyringBackend
 
-from tests.conftest import require
+from tests.conftest import WINDOWS, require
 
 SECRETS_BUS_NAME = "org.freedesktop.secrets"
+# the backend keyring picks in the subprocesses of the tests that use ``real_keyring``
+REAL_BACKEND = "keyring.backends.Windows.WinVaultKeyring" if WINDOWS else "keyring.backends.SecretService.Keyring"
 TEST_PASSWORD = "flowdesk-test-keyring"
 _ENV_KEYS = ("DBUS_SESSION_BUS_ADDRESS", "XDG_DATA_HOME", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME")
 
@@ -160,6 +165,42 @@ class SecretService:
         self._procs.clear()
 
 
+@dataclass
+class WindowsCredentials:
+    """Windows' Credential Manager, standing where the private Secret Service stands on Linux."""
+
+    root: Path
+    address: str = ""
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def data_home(self) -> Path:
+        return self.root / "data"
+
+    def start(self) -> WindowsCredentials:
+        self.data_home.mkdir(parents=True, exist_ok=True)
+        self.env = dict(os.environ)
+        self.forget()
+        return self
+
+    def stop(self) -> None:
+        self.forget()
+
+    @staticmethod
+    def forget() -> None:
+        """Delete every FlowDesk credential (this suite's; CI's Wine prefix holds nothing else)."""
+        from win32ctypes.pywin32 import pywintypes, win32cred
+
+        try:
+            found = win32cred.CredEnumerate("FlowDesk*", 0)
+        except pywintypes.error as exc:
+            if exc.winerror != 1168:  # ERROR_NOT_FOUND: nothing to forget
+                raise
+            return
+        for cred in found:
+            win32cred.CredDelete(cred["TargetName"], cred["Type"])
+
+
 def _require_daemons() -> None:
     require(shutil.which("dbus-daemon") is not None, "the `dbus-daemon` program (apt: dbus-daemon)")
     require(shutil.which("gnome-keyring-daemon") is not None, "the `gnome-keyring-daemon` program (apt: gnome-keyring)")
@@ -168,6 +209,13 @@ def _require_daemons() -> None:
 @pytest.fixture(scope="session")
 def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecretService]:
     """The session's private Secret Service; its address is in ``os.environ`` while the session runs."""
+    if WINDOWS:
+        credentials = WindowsCredentials(tmp_path_factory.mktemp("credential-manager")).start()
+        try:
+            yield credentials
+        finally:
+            credentials.stop()
+        return
     _require_daemons()
     service = SecretService(tmp_path_factory.mktemp("secret-service")).start()
     saved = {k: os.environ.get(k) for k in _ENV_KEYS}
@@ -186,6 +234,10 @@ def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecretS
 @pytest.fixture(scope="session")
 def real_keyring(secret_service: SecretService) -> KeyringBackend:
     """``keyring.backends.SecretService.Keyring()`` on the private, unlocked Secret Service."""
+    if WINDOWS:
+        from keyring.backends.Windows import WinVaultKeyring
+
+        return WinVaultKeyring()
     from keyring.backends.SecretService import Keyring
 
     return Keyring()
@@ -194,6 +246,8 @@ def real_keyring(secret_service: SecretService) -> KeyringBackend:
 @pytest.fixture
 def start_secret_service(tmp_path: Path) -> Iterator:
     """``start(root=None, password=...)`` -> a started :class:`SecretService`, stopped after the test."""
+    if WINDOWS:
+        pytest.skip("Linux: a second gnome-keyring run over the same keyring file (the Secret Service's locking)")
     _require_daemons()
     started: list[SecretService] = []
 

@@ -26,12 +26,14 @@ def argv(*args: str) -> list[str]:
 
 
 def run(env: dict[str, str], *args: str, stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(argv(*args), input=stdin, env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        argv(*args), input=stdin, env=env, cwd=REPO, capture_output=True, encoding="utf-8", timeout=timeout
+    )
 
 
 def start(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        argv(*args), env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        argv(*args), env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8"
     )
 
 

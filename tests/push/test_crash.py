@@ -11,8 +11,6 @@ Keys reach the subprocesses through the private Secret Service (``real_keyring``
 
 from __future__ import annotations
 
-import signal
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +24,7 @@ from flowdesk.paths import AppPaths
 from flowdesk.push.enqueue import enqueue_push
 from flowdesk.push.prepare import prepare_note
 from flowdesk.store import Database, Outbox
+from tests.conftest import KILLED
 
 from . import procs
 from .helpers import make_session, note_text
@@ -33,7 +32,6 @@ from .helpers import make_session, note_text
 pytestmark = [
     pytest.mark.real_keyring,
     pytest.mark.slow,
-    pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL"),
 ]
 
 # open tickets that take time entries; 31207 is a project ticket, queued as a service ticket (as when
@@ -148,9 +146,9 @@ def test_sigkill_anywhere_loses_nothing_and_posts_nothing_twice(sandbox, sandbox
                 pending_release = False
             point.reached(sandbox_admin, before)
             assert drain.poll() is None, f"the drain ended before '{point.name}': {drain.communicate()}"
-            drain.send_signal(signal.SIGKILL)
+            drain.kill()  # SIGKILL; Windows: TerminateProcess
             drain.communicate(timeout=WAIT)
-            assert drain.returncode == -signal.SIGKILL
+            assert drain.returncode == KILLED
         finally:
             if drain.poll() is None:
                 drain.kill()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -24,7 +23,6 @@ from tests.conftest import SAMPLES
 from . import procs
 from .procs import REPO
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX processes and signals")
 OUTLOOK = str(SAMPLES / "01-outlook-credential-loop.json")
 
 
@@ -54,7 +52,7 @@ def test_the_os_releases_the_lock_of_a_killed_process(tmp_path: Path):
         lock = DrainLock(path)
         assert not lock.acquire()
         assert lock.holder_pid() == holder.pid
-        holder.send_signal(signal.SIGKILL)
+        holder.kill()  # SIGKILL; Windows: TerminateProcess
         holder.wait(timeout=30)
         assert lock.acquire()  # no stale lock: the file stays, the lock went with the process
         lock.release()
@@ -104,7 +102,7 @@ def sandbox_process(flowdesk_home: Path):
         info = json.loads(proc.stdout.readline())
         yield info
     finally:
-        proc.send_signal(signal.SIGTERM)
+        proc.terminate()  # SIGTERM; Windows: TerminateProcess
         try:
             proc.communicate(timeout=30)
         except subprocess.TimeoutExpired:
@@ -150,8 +148,8 @@ def test_the_private_key_is_in_no_file_and_no_output(sandbox_process, secret_ser
 
             files = [p for p in flowdesk_home.rglob("*") if p.is_file()]
             names = {p.name for p in files}
-            assert {"settings.json", "flowdesk.sqlite3", "flowdesk.sqlite3-wal", "flowdesk.log", "drain.lock"} <= names
-            assert any("POST" in line for line in (flowdesk_home / "logs" / "flowdesk.log").read_text().splitlines())
+            assert {"settings.json", "flowdesk.sqlite3", "flowdesk.sqlite3-wal", "flowdesk-cli.log", "drain.lock"} <= names
+            assert any("POST" in line for line in (flowdesk_home / "logs" / "flowdesk-cli.log").read_text().splitlines())
             for path in files:
                 data = path.read_bytes()
                 assert private.encode() not in data, path

@@ -27,7 +27,7 @@ from tests.conftest import SAMPLES
 from . import procs
 from .helpers import ledger_notes, note_text, push
 
-posix_processes = pytest.mark.skipif(sys.platform == "win32", reason="POSIX processes and signals")
+posix_processes = pytest.mark.skipif(sys.platform == "win32", reason="POSIX: SIGTERM/SIGINT sent to a process (Windows' Ctrl+Break: tests/commands/test_drain_stopping_windows.py)")
 OUTLOOK = str(SAMPLES / "01-outlook-credential-loop.json")
 MAX_SECONDS = 3
 SLACK = 8.0  # process start-up, the keyring, a loaded machine: far more than a drain needs

@@ -16,11 +16,11 @@ from flowdesk.logs import MASK, mask_secrets
 from flowdesk.sandbox import Sandbox
 from flowdesk.sandbox.admin import SandboxAdmin, SandboxAdminError, SandboxWaitTimeout
 from flowdesk.sandbox.control import is_loopback
+from tests.conftest import wine_limit
 
 from .conftest import rf_login
 
 NOTE = {"text": "Restarted the spooler.", "internalAnalysisFlag": True}
-
 
 # ------------------------------------------------------------------------------------------ loopback
 
@@ -361,6 +361,7 @@ def test_start_twice_and_stop_twice() -> None:
     assert not sb.running
 
 
+@wine_limit("shutdown() from another thread does not wake a thread blocked in recv() on that socket")
 def test_stop_ends_idle_keep_alive_connections_and_holds() -> None:
     sb = Sandbox(seed=False).start()
     admin = SandboxAdmin.for_sandbox(sb)

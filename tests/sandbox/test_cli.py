@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from flowdesk import CONNECTWISE_CLIENT_ID
+from tests.conftest import posix_only
 
 
 class Running:
@@ -55,6 +56,7 @@ def running(request: pytest.FixtureRequest) -> Iterator[Running]:
             r.proc.communicate()
 
 
+@posix_only("SIGTERM/SIGINT sent to a process (Windows has no signals from outside)")
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_prints_one_json_line_then_serves_until_a_signal(running: Running, sig: int) -> None:
     info = json.loads(running.first_line)
@@ -77,6 +79,7 @@ def test_prints_one_json_line_then_serves_until_a_signal(running: Running, sig: 
     assert cw["private_key"] not in err
 
 
+@posix_only("stopped with SIGTERM (Windows has no signals from outside)")
 @pytest.mark.parametrize("running", [("--tls", "--latency-ms", "5")], indirect=True)
 def test_tls_and_latency_options(running: Running) -> None:
     info = json.loads(running.first_line)

@@ -4,24 +4,20 @@ killed with SIGKILL leaves whole transactions or nothing."""
 from __future__ import annotations
 
 import json
-import os
-import signal
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from flowdesk.core import policy
 from flowdesk.core.policy import Outcome, OutcomeKind
 from flowdesk.store import Database, Outbox, SessionCache
+from tests.conftest import KILLED
 
 from .conftest import T0
 from .writer_proc import pair
 
 REPO = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 
 
 def start(*args: str, stdin: bool = False) -> subprocess.Popen[str]:
@@ -86,8 +82,8 @@ def test_sigkill_between_commits_keeps_every_acknowledged_transaction(db_path: P
                 assert line, "the writer stopped early"
                 acknowledged = int(line.split()[1])
         finally:
-            os.kill(proc.pid, signal.SIGKILL)
-        assert proc.wait(timeout=60) == -signal.SIGKILL
+            proc.kill()  # SIGKILL; Windows: TerminateProcess
+        assert proc.wait(timeout=60) == KILLED
     rows = check_whole(db_path)
     assert len(rows) >= 2 * acknowledged  # nothing it reported committed is lost
     assert len(rows) % 2 == 0
@@ -106,8 +102,8 @@ def test_sigkill_inside_a_1000_job_enqueue_leaves_nothing_of_it(db_path: Path):
             # uncommitted pages have already spilled into the WAL file: the kill leaves them on disk
             assert wal.stat().st_size > wal_before + 4_000_000
         finally:
-            os.kill(proc.pid, signal.SIGKILL)
-        assert proc.wait(timeout=60) == -signal.SIGKILL
+            proc.kill()  # SIGKILL; Windows: TerminateProcess
+        assert proc.wait(timeout=60) == KILLED
     rows = check_whole(db_path)
     assert [r[1] for r in rows] == ["before-0", "before-0"]
     # and the file is still a working FlowDesk database

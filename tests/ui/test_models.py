@@ -13,6 +13,7 @@ from flowdesk.ui.models import (
     SessionSortFilterProxy,
     SessionTableModel,
 )
+from tests.conftest import posix_only
 
 T0 = datetime(2026, 11, 18, 14, 0, tzinfo=UTC)
 
@@ -160,6 +161,7 @@ def test_queue_model(qtmodeltester):
     assert m.rowCount() == 4 and m.job(0).id == 4
 
 
+@posix_only("time.tzset() (switching the C library's time zone in a running process) is Unix-only")
 @pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu"])
 def test_local_time_is_the_wall_clock_of_the_local_zone_across_dst(zone: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import time

@@ -17,7 +17,7 @@ from flowdesk import network
 from flowdesk.connectwise.account import profile_key
 from flowdesk.connectwise.client import ConnectWiseClient
 from flowdesk.core.settings import ConnectWiseProfile, ProxyMode, Settings, save_settings
-from flowdesk.credentials import CredentialStore, proxy_password_key
+from flowdesk.credentials import CredentialStore, proxy_password_key, service_name
 from flowdesk.http.proxy import ProxyConfig
 from flowdesk.paths import AppPaths
 from flowdesk.sandbox.proxy import SandboxProxy
@@ -89,7 +89,7 @@ def test_the_proxy_fields_test_and_save_through_the_proxy(app, qtbot, sandbox, m
         with qtbot.waitSignal(dialog.saved, timeout=15000):
             dialog.save()
         entry = proxy_password_key(guarded.url, "dana")
-        qtbot.waitUntil(lambda: memory_keyring.get_password("FlowDesk", entry) == "proxy-pw-123", timeout=15000)
+        qtbot.waitUntil(lambda: memory_keyring.get_password(service_name(entry), entry) == "proxy-pw-123", timeout=15000)
         saved = json.loads(app.services.paths.settings_file.read_text(encoding="utf-8"))
         assert saved["proxy"] == {"mode": "manual", "url": guarded.url, "user": "dana"}
         assert "proxy-pw-123" not in app.services.paths.settings_file.read_text(encoding="utf-8")

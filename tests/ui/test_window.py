@@ -20,7 +20,7 @@ from flowdesk.credentials import CredentialStore
 from flowdesk.paths import AppPaths
 from flowdesk.resolutionflow.importer import import_paths
 from flowdesk.services import Services
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, wine_limit
 
 pytestmark = pytest.mark.usefixtures("qapp")
 TICKET = 48211
@@ -346,6 +346,7 @@ def test_auto_push_queues_new_closed_sessions_and_announces_once(make_app, qtbot
     assert len([j for j in fd.services.outbox.jobs() if j.kind == "note"]) == len(expected) and len(infos) == 1
 
 
+@wine_limit("a named pipe's data is lost when the client closes before the server reads (QLocalSocket)")
 def test_a_second_launch_raises_the_first(qtbot, tmp_path):
     from flowdesk.ui.single_instance import InstanceServer, ask_running_instance_to_raise, server_name
 
@@ -394,7 +395,7 @@ def test_keyring_trouble_shows_as_an_actionable_banner(make_app, qtbot, sandbox_
     from keyring.backends import fail
 
     fd = make_app()
-    fd.services.credentials = CredentialStore(backend=fail.Keyring())
+    fd.services.credentials = CredentialStore(backend=fail.Keyring(), platform="linux")  # Linux's words, checked below
     fd.controller.set_paused(True)
     _start(fd, qtbot)
     _select_without_ticket_lookup(fd, TICKET)
