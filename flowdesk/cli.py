@@ -6,7 +6,6 @@ Exit codes: 0 ok, 1 failure, 2 bad input.
 from __future__ import annotations
 
 import argparse
-import errno
 import importlib
 import sys
 from collections.abc import Sequence
@@ -15,7 +14,14 @@ from typing import Any
 
 from flowdesk import __version__
 from flowdesk.commands import COMMAND_MODULES
-from flowdesk.commands.base import EXIT_FAILURE, WINDOWED_COMMAND, CommandError, Context, prepare_stdio
+from flowdesk.commands.base import (
+    EXIT_FAILURE,
+    WINDOWED_COMMAND,
+    CommandError,
+    Context,
+    environment_words,
+    prepare_stdio,
+)
 from flowdesk.core import present
 from flowdesk.core.terminal import printable
 from flowdesk.gui import run_gui
@@ -126,20 +132,6 @@ def last_resort(exc: BaseException, log_file: Path | None) -> str:
         return present.unexpected(f"the input is {what} to handle", log_file)
     get_logger("cli").critical("unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
     return present.unexpected(type(exc).__name__, log_file)
-
-
-def environment_words(exc: OSError) -> str | None:
-    """A file-system error as one line naming the file or folder and the fix; None for other OSErrors."""
-    where = exc.filename if exc.filename is not None else "FlowDesk's data folder"
-    if exc.errno == errno.ENOSPC or getattr(exc, "winerror", None) == 112:
-        return present.disk_full(where)
-    if exc.errno == errno.EROFS:
-        return present.read_only(where)
-    if isinstance(exc, PermissionError):
-        return present.no_permission(where)
-    if exc.filename is not None:
-        return present.cannot_use(where, exc.strerror or type(exc).__name__)
-    return None
 
 
 def _credential_store() -> Any:

@@ -12,6 +12,7 @@ console streams made the same on every platform:
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import json
 import logging
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NoReturn
 
+from flowdesk.core import present
 from flowdesk.core.settings import LoadResult, Settings, load_settings
 from flowdesk.paths import AppPaths
 
@@ -35,6 +37,20 @@ class CommandError(Exception):
     def __init__(self, message: str, code: int = EXIT_FAILURE) -> None:
         super().__init__(message)
         self.code = code
+
+
+def environment_words(exc: OSError) -> str | None:
+    """A file-system error as one line naming the file or folder and the fix; None for other OSErrors."""
+    where = exc.filename if exc.filename is not None else "FlowDesk's data folder"
+    if exc.errno == errno.ENOSPC or getattr(exc, "winerror", None) == 112:
+        return present.disk_full(where)
+    if exc.errno == errno.EROFS:
+        return present.read_only(where)
+    if isinstance(exc, PermissionError):
+        return present.no_permission(where)
+    if exc.filename is not None:
+        return present.cannot_use(where, exc.strerror or type(exc).__name__)
+    return None
 
 
 def bad_input(message: str) -> NoReturn:
