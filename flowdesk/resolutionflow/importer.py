@@ -150,15 +150,16 @@ def expand_paths(paths: Iterable[Path | str]) -> list[tuple[Path, str | None]]:
             if entry.is_dir():
                 continue
             found += 1
-            add(entry, None if entry.is_file() else "not a regular file")
+            add(entry, None if entry.is_file() else _not_a_file(entry))
         if not found:
             add(path, "no *.json files in this folder")
     return out
 
 
-def _not_a_file(path: Path) -> str:
+def _not_a_file(path: Path) -> str | None:
+    """Why a link cannot be read; None for anything else (the reader says what it is: a pipe, a device…)."""
     if not path.is_symlink():
-        return "not a regular file"
+        return None
     try:
         os.stat(path)
     except OSError as exc:

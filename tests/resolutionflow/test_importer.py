@@ -146,7 +146,7 @@ def test_paths_that_cannot_be_read(tmp_path: Path, cache: SessionCache) -> None:
         fifo = tmp_path / "pipe.json"
         os.mkfifo(fifo)
         paths.append(fifo)
-        expected.append(f"{fifo}: not a regular file")  # never opened: reading a pipe would block
+        expected.append(f"{fifo}: not a regular file (a pipe)")  # never read: reading a pipe would block
     report = import_paths(paths, cache)
     assert [f.error for f in report.files] == expected
 
