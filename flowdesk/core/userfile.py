@@ -53,7 +53,7 @@ def _size(n: int) -> str:
 
 def _why(exc: OSError) -> str:
     if exc.errno == errno.ELOOP:
-        return "is a symbolic link that loops (or too many links in a row)"
+        return "is a symbolic link that loops"
     if exc.errno == errno.ENOENT:
         return "no such file"
     if exc.errno in (errno.EACCES, errno.EPERM):

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from flowdesk.cli import main
+from tests.commands.test_queue import connected  # noqa: F401 - the fixture: `flowdesk connect` to the sandbox
 
 
 @dataclass
