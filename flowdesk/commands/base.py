@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 
 from flowdesk.core import present
 from flowdesk.core.settings import LoadResult, Settings, load_settings
+from flowdesk.core.terminal import printable
 from flowdesk.paths import AppPaths
 
 EXIT_OK = 0
@@ -105,8 +106,13 @@ def utf8_stdout() -> None:
 
 def write_exact(text: str) -> None:
     """Write ``text`` to stdout as UTF-8 bytes exactly as given: no code page, no ``\n`` → ``\r\n`` (a note's
-    own ``\r\n`` would become ``\r\r\n`` in Windows' text mode)."""
+    own ``\r\n`` would become ``\r\r\n`` in Windows' text mode). On a terminal, control characters and bidi
+    overrides from the session are shown as escapes (:func:`~flowdesk.core.terminal.printable`); a pipe or a
+    file gets the exact text."""
     out = sys.stdout
+    with contextlib.suppress(AttributeError, ValueError, OSError):
+        if out.isatty():
+            text = printable(text, lines=True)
     buffer = getattr(out, "buffer", None)
     if buffer is None:
         out.write(text)
