@@ -196,3 +196,16 @@ def test_a_powershell_utf16_export_imports_and_renders(cli, home, tmp_path):
     big_endian = tmp_path / "be.json"
     big_endian.write_bytes(b"\xfe\xff" + json.dumps(session).encode("utf-16-be"))
     assert cli("render", str(big_endian)).out == rendered.out
+
+
+def test_redact_refuses_endless_stdin_with_one_line(home):
+    import subprocess
+    import sys
+
+    with open("/dev/zero", "rb") as zero:
+        p = subprocess.run(
+            [sys.executable, "-m", "flowdesk", "redact"], stdin=zero, capture_output=True, timeout=60,
+            env=dict(os.environ, FLOWDESK_HOME=str(home)),
+        )  # fmt: skip
+    assert (p.returncode, p.stdout) == (2, b"")
+    assert p.stderr == b"flowdesk: stdin: more than 64 MB; the limit is 64 MB\n"
