@@ -236,3 +236,12 @@ def test_the_database_and_settings_are_not_touched_by_a_refused_file(cli, flowde
     bad.write_text(json.dumps({"id": "x", "psa_ticket_id": -5}), encoding="utf-8")
     cli("render", str(bad)).one_line(2, "psa_ticket_id: -5 is not a ConnectWise ticket number")
     assert disk(flowdesk_home) == before
+
+
+def test_a_full_disk_in_drain_sends_nothing_and_is_one_line(connected, cli, sandbox_admin, monkeypatch, flowdesk_home):
+    assert cli("push", str(OUTLOOK)).code == 0
+    before = db_rows(flowdesk_home)
+    fail_writes(monkeypatch, FULL)
+    cli("queue", "drain").one_line(1, f"The disk holding {database()} is full")
+    assert db_rows(flowdesk_home) == before
+    assert not [r for r in sandbox_admin.ledger()["requests"] if r["method"] == "POST"]  # not marked sending: not sent
