@@ -205,18 +205,18 @@ class _Parser:
         return str(tok.value)
 
     def expr(self) -> Any:
-        parts = [self.term()]
-        while self._is_kw("or"):
-            self.advance()
-            parts.append(self.term())
-        return parts[0] if len(parts) == 1 else BoolOp("or", tuple(parts))
+        return self._chain("or", self.term)
 
     def term(self) -> Any:
-        parts = [self.factor()]
-        while self._is_kw("and"):
+        return self._chain("and", self.factor)
+
+    def _chain(self, keyword: str, operand: Callable[[], Any]) -> Any:
+        """``operand (keyword operand)*``: one operand as itself, more as a BoolOp."""
+        parts = [operand()]
+        while self._is_kw(keyword):
             self.advance()
-            parts.append(self.factor())
-        return parts[0] if len(parts) == 1 else BoolOp("and", tuple(parts))
+            parts.append(operand())
+        return parts[0] if len(parts) == 1 else BoolOp(keyword, tuple(parts))
 
     def factor(self) -> Any:
         if self._is_kw("not"):
