@@ -401,23 +401,15 @@ def _build(node: Any) -> Tri:
     """A three-valued evaluator: None is SQL's UNKNOWN (and/or follow Kleene's rules)."""
     if isinstance(node, BoolOp):
         parts = [_build(p) for p in node.operands]
-        if node.op == "and":
+        decisive = node.op == "or"  # one False decides an "and", one True an "or"
 
-            def and_(r: Record) -> bool | None:
-                results = [p(r) for p in parts]
-                if any(v is False for v in results):
-                    return False
-                return None if any(v is None for v in results) else True
-
-            return and_
-
-        def or_(r: Record) -> bool | None:
+        def chain(r: Record) -> bool | None:
             results = [p(r) for p in parts]
-            if any(v is True for v in results):
-                return True
-            return None if any(v is None for v in results) else False
+            if any(v is decisive for v in results):
+                return decisive
+            return None if any(v is None for v in results) else not decisive
 
-        return or_
+        return chain
     if isinstance(node, Not):
         inner = _build(node.operand)
         return lambda r: _negate(inner(r))
