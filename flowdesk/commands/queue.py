@@ -39,7 +39,7 @@ from flowdesk.redact import RedactionError
 if TYPE_CHECKING:
     from flowdesk.connectwise.client import ConnectWiseClient
     from flowdesk.core.settings import ConnectWiseProfile
-    from flowdesk.store.outbox import Outbox, PushJob
+    from flowdesk.store import Outbox, PushJob
 
 NO_ACCOUNT = "No ConnectWise account yet: run `flowdesk connect …` or open Settings"
 LOOKUP_TIMEOUT = (5.0, 15.0)  # connect, read: `push` must not hang on a dead network, it can queue anyway
