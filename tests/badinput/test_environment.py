@@ -98,34 +98,25 @@ def test_a_full_disk_in_import_keeps_the_cache_as_it_was(cli, monkeypatch, flowd
     assert db_rows(flowdesk_home) == before
 
 
-def test_an_unwritable_drain_lock_is_one_line(connected, cli, monkeypatch, flowdesk_home):
+@pytest.mark.parametrize(("error", "words"), [
+    (PermissionError(errno.EACCES, "Permission denied"), "FlowDesk may not write to {lock} (permission denied)"),
+    (OSError(errno.EROFS, "Read-only file system"), "{lock} is on a read-only disk or folder"),
+])  # fmt: skip
+def test_a_drain_lock_that_cannot_be_written_is_one_line(connected, cli, monkeypatch, flowdesk_home, error, words):
     assert cli("push", str(OUTLOOK)).code == 0
     before = db_rows(flowdesk_home)
     lock = AppPaths.from_env().drain_lock_file
     real_open = os.open
 
-    def no_lock(path, *args, **kwargs):
+    def refused(path, *args, **kwargs):
         if Path(path) == lock:
-            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+            raise type(error)(error.errno, error.strerror, str(path))
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr("flowdesk.push.lock.os.open", no_lock)
-    line = cli("queue", "drain").one_line(1, f"FlowDesk may not write to {lock} (permission denied)")
+    monkeypatch.setattr("flowdesk.push.lock.os.open", refused)
+    line = cli("queue", "drain").one_line(1, words.format(lock=lock))
     assert "set FLOWDESK_HOME to a folder you own" in line
     assert db_rows(flowdesk_home) == before
-
-
-def test_a_read_only_data_folder_in_drain_is_one_line(connected, cli, monkeypatch, flowdesk_home):
-    lock = AppPaths.from_env().drain_lock_file
-    real_open = os.open
-
-    def read_only(path, *args, **kwargs):
-        if Path(path) == lock:
-            raise OSError(errno.EROFS, "Read-only file system", str(path))
-        return real_open(path, *args, **kwargs)
-
-    monkeypatch.setattr("flowdesk.push.lock.os.open", read_only)
-    cli("queue", "drain").one_line(1, f"{lock} is on a read-only disk or folder")
 
 
 @pytest.mark.parametrize("command", [("sessions", "list"), ("queue", "list"), ("import", str(OUTLOOK))])
