@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flowdesk.core.models import check_ticket_id
 from flowdesk.core.policy import JobKind, JobSnapshot, JobState
 from flowdesk.store.db import parse_time
 
@@ -28,6 +29,9 @@ class NewJob:
     parent: int | None = None  # a time entry's note job: its index in the same enqueue() list...
     parent_id: int | None = None  # ...or the id of a note job already queued
     client_ref: str | None = None  # uuid4 when not given
+
+    def __post_init__(self) -> None:  # never queue what ConnectWise cannot take: the drain would trip on it
+        check_ticket_id(self.ticket_id)
 
 
 @dataclass(frozen=True)
