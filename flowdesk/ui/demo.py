@@ -129,8 +129,8 @@ class DemoEnvironment:
                 Banner(
                     "demo-keys",
                     "warning",
-                    "No OS keyring is available, so the demo's ConnectWise keys are held in memory for this run only. "
-                    "(The real app never does this: it asks you to unlock or install a keyring.)",
+                    f"{result['notice']} The demo holds its ConnectWise keys in memory for this run only "
+                    "(the real app never does this: it asks you to fix the keyring).",
                 )
             )
         controller.reload_sessions()

@@ -9,11 +9,12 @@ from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPainterPath, QPen, Q
 
 from flowdesk.resources import resource_path
 
-TRAY_STATES = ("ok", "sending", "failed", "offline", "paused")
+TRAY_STATES = ("ok", "sending", "failed", "held", "offline", "paused")
 BADGE_COLORS = {
     "ok": "#2e9d52",
     "sending": "#2f7de1",
     "failed": "#d23b3b",
+    "held": "#c2561a",
     "offline": "#7a7f87",
     "paused": "#d9921a",
 }
@@ -50,6 +51,10 @@ def _badge(painter: QPainter, state: str, size: int) -> None:
         painter.drawPoint(QPointF(c.x(), c.y() + s * 1.0))
     elif state == "sending":
         painter.drawArc(QRectF(c.x() - s, c.y() - s, 2 * s, 2 * s), 30 * 16, 270 * 16)
+    elif state == "held":  # a clock: waiting for the next try
+        painter.drawEllipse(QRectF(c.x() - s * 1.2, c.y() - s * 1.2, 2.4 * s, 2.4 * s))
+        painter.drawLine(QPointF(c.x(), c.y() - s * 0.7), QPointF(c.x(), c.y()))
+        painter.drawLine(QPointF(c.x(), c.y()), QPointF(c.x() + s * 0.6, c.y()))
     elif state == "offline":
         painter.drawLine(QPointF(c.x() - s, c.y() - s), QPointF(c.x() + s, c.y() + s))
     elif state == "paused":
