@@ -43,7 +43,7 @@ from flowdesk.core import held as held_words
 from flowdesk.core import present
 from flowdesk.core.policy import CANCELLABLE_STATES
 from flowdesk.push.prepare import PushRefused
-from flowdesk.ui import layout
+from flowdesk.ui import layout, theme
 from flowdesk.ui.banner import BannerStack
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.icons import app_icon
@@ -145,7 +145,7 @@ class MainWindow(QMainWindow):
         self.empty.setObjectName("emptySessions")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
-        self.empty.setStyleSheet("color: #6b6f76;")
+        theme.tint(self.empty, "muted")
         self.empty_text = (  # what an empty list says (the demo says it is fetching its sessions)
             "No sessions yet.\nSign in to ResolutionFlow in Settings, then Refresh (F5), "
             "or import sessions exported as JSON (Ctrl+O)."

@@ -24,13 +24,13 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QBrush, QColor
 
 from flowdesk.core import held as held_words
 from flowdesk.core import present
 from flowdesk.core.localtime import to_local
 from flowdesk.core.present import PushSummary
 from flowdesk.core.render import format_minutes
+from flowdesk.ui import theme
 
 SessionIdRole = Qt.ItemDataRole.UserRole + 1
 SortKeyRole = Qt.ItemDataRole.UserRole + 2
@@ -45,17 +45,6 @@ STATUS_LABELS = {
     "paused": "Paused",
     "abandoned": "Abandoned",
 }
-STATUS_COLORS = {
-    "resolved": "#2e9d52",
-    "escalated": "#c26a00",
-    "requesting_escalation": "#c26a00",
-    "active": "#2f7de1",
-    "paused": "#7a7f87",
-    "abandoned": "#7a7f87",
-}
-FAILED_BRUSH = QBrush(QColor("#b3261e"))
-MUTED_BRUSH = QBrush(QColor("#6b6f76"))
-_STATUS_BRUSHES = {status: QBrush(QColor(color)) for status, color in STATUS_COLORS.items()}
 # Roles as plain ints: data() runs for every role of every painted cell.
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
@@ -262,13 +251,14 @@ class SessionTableModel(_ColumnTable):
             return (d if d is not None else self.display(row))[col]
         if role == _FOREGROUND:
             if col == 0:  # STATUS
-                return _STATUS_BRUSHES.get(self._rows[row].status or "")
+                status = self._rows[row].status or ""
+                return theme.brush(status) if status in STATUS_LABELS else None
             if col == 6:  # PUSH
                 p = self._push.get(self._rows[row].id)
                 if p and p.state == "failed":
-                    return FAILED_BRUSH
+                    return theme.brush("error")
                 if p and p.state in ("posted_by_resolutionflow", "cancelled"):
-                    return MUTED_BRUSH
+                    return theme.brush("muted")
             return None
         if role == _ALIGNMENT:
             return _RIGHT_ALIGNED if col == 5 else None  # DURATION
@@ -605,9 +595,9 @@ class QueueTableModel(_ColumnTable):
             return job.last_error
         if role == Qt.ItemDataRole.ForegroundRole and col == self.STATE:
             if job.state == "failed":
-                return FAILED_BRUSH
+                return theme.brush("error")
             if job.state in ("cancelled", "sent"):
-                return MUTED_BRUSH
+                return theme.brush("muted")
             return None
         if role == JobIdRole:
             return job.id

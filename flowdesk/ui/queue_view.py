@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QPalette
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from flowdesk.core import held as held_words
 from flowdesk.core import present
 from flowdesk.core.policy import CANCELLABLE_STATES, RETRYABLE_STATES
+from flowdesk.ui import theme
 from flowdesk.ui.models import QueueTableModel
 
 
@@ -98,7 +99,7 @@ class QueueView(QWidget):
         buttons.addWidget(self.retry_all_button)
         self.empty = QLabel("Nothing has been pushed yet. Select a session, review its note and press Push.", self)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        theme.tint(self.empty, "muted")
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(self.table)
         split.addWidget(self.detail)
