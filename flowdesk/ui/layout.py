@@ -19,9 +19,12 @@ from PySide6.QtCore import QByteArray, QModelIndex, QPersistentModelIndex, QRect
 from PySide6.QtGui import QBrush, QGuiApplication, QPainter
 from PySide6.QtWidgets import (
     QApplication,
+    QProxyStyle,
     QSplitter,
     QStyle,
     QStyledItemDelegate,
+    QStyleOption,
+    QStyleOptionHeader,
     QStyleOptionViewItem,
     QTableView,
     QWidget,
@@ -30,6 +33,9 @@ from PySide6.QtWidgets import (
 NARROW_WIDTH = 900  # below this the note pane goes under the list
 DEFAULT_SIZE = QSize(1280, 800)
 PANE_MIN_WIDTH = 320
+# Stacked, each pane may be squeezed this low (not to its layout's minimum): at QT_SCALE_FACTOR=2 a 1440×900
+# screen is 720×450, and the list and the note pane at their layouts' minimum would not fit.
+STACKED_MIN_HEIGHT = 96
 STATE_FILE = "window-state.ini"
 
 
@@ -56,9 +62,36 @@ class StatusMarkDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+class SortArrowStyle(QProxyStyle):
+    """The header's sort arrow points the way the values run down the list: down for newest first.
+
+    QHeaderView hands the style ``SortDown`` for Qt's ascending order (a Windows XP convention), which
+    Fusion and most Linux styles draw as an arrow pointing up; this swaps the two for the drawing only.
+    """
+
+    def drawPrimitive(self, element: QStyle.PrimitiveElement, option: QStyleOption, painter: QPainter,  # noqa: N802
+                      widget: QWidget | None = None) -> None:
+        if element == QStyle.PrimitiveElement.PE_IndicatorHeaderArrow and isinstance(option, QStyleOptionHeader):
+            swapped = QStyleOptionHeader(option)
+            up, down = QStyleOptionHeader.SortIndicator.SortUp, QStyleOptionHeader.SortIndicator.SortDown
+            swapped.sortIndicator = down if option.sortIndicator == up else up if option.sortIndicator == down else option.sortIndicator
+            super().drawPrimitive(element, swapped, painter, widget)
+            return
+        super().drawPrimitive(element, option, painter, widget)
+
+
+def point_sort_arrows(table: QTableView) -> None:
+    """Use :class:`SortArrowStyle` on ``table``'s header (the style is kept on the header)."""
+    header = table.horizontalHeader()
+    style = SortArrowStyle(QApplication.style().name())
+    style.setParent(header)
+    header.setStyle(style)
+
+
 def setup_session_columns(table: QTableView, model: Any) -> None:
     """Status as a mark, Summary first among the text columns and stretching; widths from sample texts."""
     header = table.horizontalHeader()
+    point_sort_arrows(table)
     table.setItemDelegateForColumn(model.STATUS, StatusMarkDelegate(table))
     header.moveSection(header.visualIndex(model.SUMMARY), header.visualIndex(model.STATUS) + 1)
     fm = table.fontMetrics()
@@ -66,6 +99,7 @@ def setup_session_columns(table: QTableView, model: Any) -> None:
                model.DATE: "28 Nov 14:40", model.DURATION: "10h 00m", model.PUSH: "Retrying at 14:05"}
     for col, sample in samples.items():
         table.setColumnWidth(col, fm.horizontalAdvance(sample) + 24)
+    table.setColumnWidth(model.STATUS, max(28, fm.height() + 16))  # a mark: its word is in the tooltip
 
 
 def steady_splitter(splitter: QSplitter) -> None:
@@ -85,11 +119,13 @@ def fit_orientation(splitter: QSplitter, width: int, state: QSettings | None) ->
         state.setValue(_splitter_key(splitter.orientation()), splitter.saveState())
     splitter.setOrientation(want)
     for i in range(splitter.count()):
-        _pane(splitter, i).setMinimumWidth(PANE_MIN_WIDTH if want == Qt.Orientation.Horizontal else 0)
+        pane = _pane(splitter, i)
+        pane.setMinimumWidth(PANE_MIN_WIDTH if want == Qt.Orientation.Horizontal else 0)
+        pane.setMinimumHeight(0 if want == Qt.Orientation.Horizontal else STACKED_MIN_HEIGHT)
     saved = state.value(_splitter_key(want)) if state is not None else None
     if not (isinstance(saved, QByteArray) and splitter.restoreState(saved)):
         total = splitter.width() if want == Qt.Orientation.Horizontal else splitter.height()
-        splitter.setSizes([total * 11 // 20, total * 9 // 20])
+        splitter.setSizes([total * 3 // 5, total * 2 // 5])
     splitter.setOrientation(want)  # restoreState also restores the orientation it was saved with
     return True
 

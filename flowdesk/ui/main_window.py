@@ -168,7 +168,7 @@ class MainWindow(QMainWindow):
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.panel)
-        self.splitter.setSizes([720, 560])
+        self.splitter.setSizes([768, 512])  # at 1280 px the list's Summary gets the spare width
         layout.steady_splitter(self.splitter)
 
         # -- queue tab ----------------------------------------------------------------------
@@ -654,6 +654,7 @@ class MainWindow(QMainWindow):
         if not self._shown_once:  # the splitter now has its real width: put the saved sizes back
             self._shown_once = True
             layout.restore_splitter(self.splitter, self._ui_state())
+            layout.fit_to_screen(self)  # again, now that the frame (title bar, borders) is known
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)

@@ -1,0 +1,99 @@
+"""How the window looks: the sort arrow's direction, the window at QT_SCALE_FACTOR=2, Summary's width."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QStandardItemModel
+from PySide6.QtWidgets import QTableView
+
+from flowdesk.ui.layout import point_sort_arrows
+from flowdesk.ui.models import SessionTableModel
+from tests.ui.test_window import _start, make_app  # noqa: F401 - make_app is a fixture
+
+pytestmark = pytest.mark.usefixtures("qapp")
+
+
+def _arrow_rows(table: QTableView) -> list[int]:
+    """The width of the sort arrow's ink in each pixel row of section 0 (its right half), top to bottom."""
+    header = table.horizontalHeader()
+    img = header.grab().toImage()
+    background = img.pixelColor(3, img.height() // 2).lightness()
+    width = header.sectionSize(0)
+    rows = []
+    for y in range(img.height() - 2):  # not the bottom border
+        n = sum(1 for x in range(width // 2, width - 1) if abs(img.pixelColor(x, y).lightness() - background) > 60)
+        if n:
+            rows.append(n)
+    return rows
+
+
+@pytest.mark.parametrize(("order", "points"), [(Qt.SortOrder.DescendingOrder, "down"), (Qt.SortOrder.AscendingOrder, "up")])
+def test_the_sort_arrow_points_the_way_the_values_run(qtbot, order, points):
+    table = QTableView()
+    qtbot.addWidget(table)
+    table.setModel(QStandardItemModel(3, 2, table))
+    point_sort_arrows(table)
+    header = table.horizontalHeader()
+    header.setSortIndicatorShown(True)
+    header.setSortIndicator(0, order)
+    table.resize(400, 200)
+    table.show()
+    qtbot.waitExposed(table)
+    rows = _arrow_rows(table)
+    assert len(rows) >= 3, rows
+    assert (rows[0] > rows[-1]) == (points == "down"), rows  # a down arrow is widest at the top
+
+
+def test_newest_first_shows_a_down_arrow_on_date(make_app, qtbot):  # noqa: F811
+    fd = make_app()
+    header = fd.window.table.horizontalHeader()
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (SessionTableModel.DATE, Qt.SortOrder.DescendingOrder)
+    assert type(header.style()).__name__ == "SortArrowStyle"
+
+
+def test_summary_takes_the_spare_width_at_1280(make_app, qtbot):  # noqa: F811
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    w.resize(1280, 760)
+    qtbot.waitUntil(lambda: w.splitter.orientation() == Qt.Orientation.Horizontal)
+    widths = {c: w.table.columnWidth(c) for c in range(7)}
+    others = max(v for c, v in widths.items() if c != SessionTableModel.SUMMARY)
+    assert widths[SessionTableModel.SUMMARY] >= 160 and widths[SessionTableModel.SUMMARY] > others, (list(widths.values()), w.splitter.sizes(), w.table.viewport().width())
+
+
+SCRIPT = """
+import json
+from flowdesk.paths import AppPaths
+from flowdesk.ui.app import FlowDeskApp, make_application
+app = make_application()
+fd = FlowDeskApp(AppPaths.from_env().ensure(), has_tray=False)
+fd.window.show()
+app.processEvents()
+g, a = fd.window.frameGeometry(), fd.window.screen().availableGeometry()
+print(json.dumps({"window": [g.x(), g.y(), g.width(), g.height()], "avail": [a.x(), a.y(), a.width(), a.height()],
+                  "dpr": fd.window.screen().devicePixelRatio()}))
+fd.shutdown()
+"""
+
+
+def test_at_scale_factor_2_the_window_fits_the_available_screen(tmp_path):
+    """A 1440×900 screen at QT_SCALE_FACTOR=2 is 720×450 logical pixels: the window opens inside it."""
+    screens = tmp_path / "screens.json"
+    screens.write_text(json.dumps({"screens": [{"name": "s", "x": 0, "y": 0, "width": 1440, "height": 900,
+                                                 "logicalDpi": 96, "logicalBpi": 96, "dpr": 1}]}))
+    env = dict(os.environ, QT_SCALE_FACTOR="2", QT_QPA_PLATFORM=f"offscreen:configfile={screens}",
+               FLOWDESK_HOME=str(tmp_path / "home"))
+    out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=60,
+                         encoding="utf-8")
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got["dpr"] == 2.0 and got["avail"] == [0, 0, 720, 450]
+    x, y, width, height = got["window"]
+    assert x >= 0 and y >= 0 and x + width <= 720 and y + height <= 450, got
