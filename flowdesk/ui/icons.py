@@ -76,3 +76,38 @@ def state_icon(state: str) -> QIcon:
         painter.end()
         icon.addPixmap(pm)
     return icon
+
+
+# Toolbar icons: the platform theme's (freedesktop names), else ours in resources/icons/actions/, drawn in
+# the palette's button text colour so that they read on a light and a dark toolbar.
+ACTION_ICONS = {
+    "refresh": "view-refresh",
+    "import": "document-import",
+    "send": "mail-send",
+    "pause": "media-playback-pause",
+    "settings": "preferences-system",
+}
+
+
+def fallback_icon(name: str, color: QColor) -> QIcon:
+    """Our own icon ``name`` (resources/icons/actions/NAME.svg) in ``color``; a null icon if it is missing."""
+    path = resource_path("icons", "actions", f"{name}.svg")
+    try:
+        svg = path.read_text(encoding="utf-8").replace("currentColor", color.name())
+    except OSError:
+        return QIcon()
+    icon = QIcon()
+    for size in (16, 24, 32, 48):
+        pm = QPixmap()
+        if pm.loadFromData(svg.encode("utf-8"), "SVG"):
+            icon.addPixmap(pm.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
+                                     Qt.TransformationMode.SmoothTransformation))
+    return icon
+
+
+def action_icon(name: str, color: QColor) -> QIcon:
+    """The platform theme's icon for ``name`` (see :data:`ACTION_ICONS`), else :func:`fallback_icon`."""
+    themed = ACTION_ICONS.get(name, name)
+    if QIcon.hasThemeIcon(themed):
+        return QIcon.fromTheme(themed)
+    return fallback_icon(name, color)

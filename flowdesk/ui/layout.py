@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QModelIndex, QPersistentModelIndex, QRect, QRectF, QSettings, QSize, Qt
-from PySide6.QtGui import QBrush, QGuiApplication, QPainter
+from PySide6.QtGui import QAction, QBrush, QGuiApplication, QPainter, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QProxyStyle,
@@ -27,8 +27,11 @@ from PySide6.QtWidgets import (
     QStyleOptionHeader,
     QStyleOptionViewItem,
     QTableView,
+    QToolBar,
     QWidget,
 )
+
+from flowdesk.ui.icons import action_icon
 
 NARROW_WIDTH = 900  # below this the note pane goes under the list
 DEFAULT_SIZE = QSize(1280, 800)
@@ -100,6 +103,24 @@ def setup_session_columns(table: QTableView, model: Any) -> None:
     for col, sample in samples.items():
         table.setColumnWidth(col, fm.horizontalAdvance(sample) + 24)
     table.setColumnWidth(model.STATUS, max(28, fm.height() + 16))  # a mark: its word is in the tooltip
+
+
+def main_toolbar(window: QWidget, items: list[tuple[QAction, str] | None]) -> QToolBar:
+    """The main toolbar: each action with its icon (the platform theme's, else ours in the palette's button
+    text colour) and its text beside it; None is a separator."""
+    toolbar = QToolBar("Main", window)
+    toolbar.setObjectName("mainToolbar")
+    toolbar.setMovable(False)
+    toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    ink = window.palette().color(QPalette.ColorRole.ButtonText)
+    for item in items:
+        if item is None:
+            toolbar.addSeparator()
+            continue
+        action, icon = item
+        action.setIcon(action_icon(icon, ink))
+        toolbar.addAction(action)
+    return toolbar
 
 
 def steady_splitter(splitter: QSplitter) -> None:

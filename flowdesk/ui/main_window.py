@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QTabWidget,
-    QToolBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -280,18 +279,10 @@ class MainWindow(QMainWindow):
         self.help_menu.addAction(self.logs_action)
         self.help_menu.addAction(self.about_action)
 
-        toolbar = QToolBar("Main", self)
-        toolbar.setObjectName("mainToolbar")
-        toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        toolbar.addAction(self.refresh_action)
-        toolbar.addAction(self.import_action)
-        toolbar.addSeparator()
-        toolbar.addAction(self.retry_failed_action)
-        toolbar.addAction(self.pause_action)
-        toolbar.addSeparator()
-        toolbar.addAction(self.settings_action)
-        self.addToolBar(toolbar)
+        self.addToolBar(layout.main_toolbar(self, [
+            (self.refresh_action, "refresh"), (self.import_action, "import"), None,
+            (self.retry_failed_action, "send"), (self.pause_action, "pause"), None, (self.settings_action, "settings"),
+        ]))
 
     def _wire_controller(self) -> None:
         c = self.controller

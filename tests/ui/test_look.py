@@ -97,3 +97,22 @@ def test_at_scale_factor_2_the_window_fits_the_available_screen(tmp_path):
     assert got["dpr"] == 2.0 and got["avail"] == [0, 0, 720, 450]
     x, y, width, height = got["window"]
     assert x >= 0 and y >= 0 and x + width <= 720 and y + height <= 450, got
+
+
+def test_toolbar_actions_have_icons_from_the_theme_or_ours(make_app, qtbot):  # noqa: F811
+    from PySide6.QtGui import QColor, QIcon
+    from PySide6.QtWidgets import QToolBar
+
+    from flowdesk.ui.icons import ACTION_ICONS, fallback_icon
+
+    for name in ACTION_ICONS:  # every fallback exists and draws
+        icon = fallback_icon(name, QColor("#202124"))
+        assert not icon.isNull(), name
+        img = icon.pixmap(24, 24).toImage()
+        assert any(img.pixelColor(x, y).alpha() for x in range(24) for y in range(24)), name
+    fd = make_app()
+    toolbar = fd.window.findChild(QToolBar, "mainToolbar")
+    actions = [a for a in toolbar.actions() if not a.isSeparator()]
+    assert actions and all(not a.icon().isNull() for a in actions)
+    QIcon.setThemeName("")  # no platform theme (offscreen): ours are used
+    assert not fd.window.refresh_action.icon().pixmap(24, 24).isNull()
