@@ -94,8 +94,10 @@ class AppController(QObject):
         self._next_try: datetime | None = None  # when the next waiting push is due (the last drain's word)
         self._outage = False  # an outage was announced; one more notification when the queue has drained
         self._sent_in_outage = 0
-        self._send_after_check: set[int] = set()  # Retry clicked on an unknown push: send it if not found
-        self._resend = False  # such a push was found absent in this run: drain again at once
+        # Retry clicked on a push whose try was not over (unknown: checked first; sending: still out): when
+        # that try ends without posting it, it is sent again at once, once.
+        self._send_after_check: set[int] = set()
+        self._resend = False  # such a push came back not posted in this run: drain again at once
         # "Keep this one": per session, the values the engineer kept as written, for this run of the app.
         self.kept_values: dict[str, frozenset[str]] = {}
 
@@ -339,15 +341,17 @@ class AppController(QObject):
         self._job_states[job.id] = job.state
         if self._outage and job.state == "sent" and old != "sent":
             self._sent_in_outage += 1
-        if job.id in self._send_after_check and old == "unknown" and job.state != "unknown":
+        if job.id in self._send_after_check and old in ("unknown", "sending") and job.state != old:
             self._send_after_check.discard(job.id)
-            if job.state in ("retry_wait", "failed"):  # checked: not on the ticket, so send it now
+            if job.state in ("retry_wait", "failed", "unknown"):  # that try did not post it: once more, now
                 try:
                     job = self.services.outbox.retry(job.id, self.clock())
                     self._job_states[job.id] = job.state
                     self._resend = True
+                    if job.state == "unknown":  # checked first; sent in the same click if not there
+                        self._send_after_check.add(job.id)
                 except ActionRefused as exc:
-                    log.info("push %d not sent again after its check: %s", job.id, exc)
+                    log.info("push %d not sent again after its try: %s", job.id, exc)
         self.job_changed.emit(job)
         if old != job.state:
             # Held until the drain run ends, so that several failures together make one notification.
@@ -427,7 +431,10 @@ class AppController(QObject):
         outbox = self.services.outbox
         now = self.clock()
         n = 0
-        for job in outbox.jobs(states=("pending", "retry_wait", "unknown", "failed")):
+        for job in outbox.jobs(states=("pending", "retry_wait", "unknown", "failed", "sending")):
+            if job.state == "sending":  # out now: if that try does not post it, it goes again at once
+                self._send_after_check.add(job.id)
+                continue
             try:
                 changed = outbox.retry(job.id, now)
             except ActionRefused:  # it changed meanwhile (being sent, sent, cancelled)

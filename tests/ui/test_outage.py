@@ -88,8 +88,16 @@ def test_an_outage_is_held_off_visibly_and_one_click_sends_everything_once(make_
 
     # the outage ends: one click sends every waiting push, each exactly once
     sandbox_admin.clear_faults()
+    assert view.retry_all_button.isEnabled(), [(j.id, j.state) for j in w.queue_model.jobs()]
     qtbot.mouseClick(view.retry_all_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: all(j.state == "sent" for j in fd.services.outbox.jobs()), timeout=20000)
+
+    def states() -> list[tuple[int, str, str]]:
+        return [(j.id, j.kind, j.state) for j in fd.services.outbox.jobs()]
+
+    try:
+        qtbot.waitUntil(lambda: all(s == "sent" for _, _, s in states()), timeout=20000)
+    except qtbot.TimeoutError:
+        pytest.fail(f"not all sent after one click: {states()}; last drain: {c.last_report}")
     assert _notes_by_ticket(sandbox_admin) == dict.fromkeys(TICKETS, 1)
     assert len(sandbox_admin.ledger()["time_entries"]) == len(TICKETS)
     qtbot.waitUntil(lambda: any(n.kind == "back" for n in notified), timeout=5000)
