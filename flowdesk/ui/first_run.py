@@ -39,7 +39,8 @@ class FirstRunSetup(SettingsDialog):
             self.tabs.removeTab(2)
         self.tabs.setTabText(0, STEPS[0])
         self.tabs.setTabText(1, STEPS[1])
-        self.tabs.tabBar().setEnabled(False)  # the buttons below move between the steps
+        self._going = False
+        self.tabs.currentChanged.connect(self._on_tab)  # the tabs and the buttons below move between the steps
         self.tabs.setAccessibleName("Setup steps")
         self.sessions_page = QWidget(self)
         page = QVBoxLayout(self.sessions_page)
@@ -80,9 +81,15 @@ class FirstRunSetup(SettingsDialog):
         controller.sessions_reloaded.connect(self._sessions_arrived)
         self.go(0)
 
+    def _on_tab(self, step: int) -> None:
+        if not self._going:
+            self.go(step)
+
     def go(self, step: int) -> None:
         step = max(0, min(step, self.tabs.count() - 1))
+        self._going = True
         self.tabs.setCurrentIndex(step)
+        self._going = False
         self.back_button.setEnabled(step > 0)
         last = step == self.tabs.count() - 1
         self.next_button.setText("&Finish" if last else "&Next")

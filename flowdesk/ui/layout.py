@@ -19,7 +19,9 @@ from PySide6.QtCore import QByteArray, QModelIndex, QPersistentModelIndex, QRect
 from PySide6.QtGui import QAction, QBrush, QGuiApplication, QPainter, QPalette
 from PySide6.QtWidgets import (
     QApplication,
+    QFrame,
     QProxyStyle,
+    QScrollArea,
     QSplitter,
     QStyle,
     QStyledItemDelegate,
@@ -121,6 +123,21 @@ def main_toolbar(window: QWidget, items: list[tuple[QAction, str] | None]) -> QT
         action.setIcon(action_icon(icon, ink))
         toolbar.addAction(action)
     return toolbar
+
+
+def scrolling(pane: QWidget) -> QScrollArea:
+    """``pane`` in a frameless scroll area: squeezed below its minimum height (a short screen,
+    QT_SCALE_FACTOR=2) it scrolls instead of drawing its widgets over each other."""
+    area = QScrollArea(pane.parentWidget())
+    area.setObjectName(f"{pane.objectName() or 'pane'}Scroll")
+    area.setAccessibleName(pane.accessibleName() or "Note pane")
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidgetResizable(True)
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    pane.setMinimumWidth(1)  # its width follows the splitter's pane (as it did unwrapped); only height scrolls
+    area.setWidget(pane)
+    return area
 
 
 def steady_splitter(splitter: QSplitter) -> None:

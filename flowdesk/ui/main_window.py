@@ -166,7 +166,8 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(left)
-        self.splitter.addWidget(self.panel)
+        self.panel_scroll = layout.scrolling(self.panel)  # below the note pane's minimum height it scrolls
+        self.splitter.addWidget(self.panel_scroll)
         self.splitter.setSizes([768, 512])  # at 1280 px the list's Summary gets the spare width
         layout.steady_splitter(self.splitter)
 
@@ -587,7 +588,7 @@ class MainWindow(QMainWindow):
         self.queue_label.setText(line)
         failed, n = counts.get("failed", 0), held_words.retryable(counts)
         self.tabs.setTabText(1, f"Queue ({failed} failed)" if failed else "Queue")
-        label = "Send all &now" if state == "held" else "Retry &all"
+        label = "Send all &now" if self.controller.held is not None else "Retry &all"
         self.retry_failed_action.setText(f"{label} ({n})" if n else label)
         self.retry_failed_action.setEnabled(bool(n))
         self.pause_action.blockSignals(True)

@@ -78,7 +78,7 @@ class TrayController(QObject):
         self.tray.setToolTip(present.tray_tooltip(line))
         self.status_action.setText(line)
         n = held_words.retryable(counts)
-        label = f"&{held_words.SEND_ALL_NOW}" if state == "held" else "&Retry all"
+        label = f"&{held_words.SEND_ALL_NOW}" if self.controller.held is not None else "&Retry all"
         self.retry_action.setText(f"{label} ({n})" if n else label)
         self.retry_action.setEnabled(n > 0)
         self.pause_action.blockSignals(True)

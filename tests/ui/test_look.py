@@ -116,3 +116,18 @@ def test_toolbar_actions_have_icons_from_the_theme_or_ours(make_app, qtbot):  # 
     assert actions and all(not a.icon().isNull() for a in actions)
     QIcon.setThemeName("")  # no platform theme (offscreen): ours are used
     assert not fd.window.refresh_action.icon().pixmap(24, 24).isNull()
+
+
+def test_the_note_pane_never_scrolls_sideways_and_scrolls_down_when_short(make_app, qtbot):  # noqa: F811
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    area = w.panel_scroll
+    for size in ((1280, 760), (1000, 700), (720, 560)):
+        w.resize(*size)
+        qtbot.waitUntil(lambda s=size: (w.width(), w.height()) == s)
+        assert w.panel.width() <= area.viewport().width(), size  # the pane fits its width: nothing cut off
+        assert not area.horizontalScrollBar().isVisible()
+    w.resize(720, 380)  # shorter than the note pane's minimum: it scrolls instead of overlapping
+    qtbot.waitUntil(lambda: w.height() == 380)
+    assert w.panel.height() >= w.panel.minimumSizeHint().height() or area.verticalScrollBar().isVisible()
