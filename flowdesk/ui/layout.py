@@ -162,8 +162,17 @@ def fit_orientation(splitter: QSplitter, width: int, state: QSettings | None) ->
         pane.setMinimumHeight(0 if want == Qt.Orientation.Horizontal else STACKED_MIN_HEIGHT)
     saved = state.value(_splitter_key(want)) if state is not None else None
     if not (isinstance(saved, QByteArray) and splitter.restoreState(saved)):
-        total = splitter.width() if want == Qt.Orientation.Horizontal else splitter.height()
-        splitter.setSizes([total * 3 // 5, total * 2 // 5])
+        if want == Qt.Orientation.Horizontal:
+            total = splitter.width()
+            splitter.setSizes([total * 3 // 5, total * 2 // 5])
+        else:  # the note pane gets the height it needs (Push in view), the list at least 2/5
+            total = splitter.height()
+            note = _pane(splitter, 1)
+            inner = (note.widget() if isinstance(note, QScrollArea) else None) or note
+            # a scroll area sizes a pane with wrapping labels to its height for the width, not its minimum
+            wanted = max(inner.minimumSizeHint().height(), inner.heightForWidth(splitter.width()))
+            need = min(wanted + 8, total * 3 // 5)
+            splitter.setSizes([total - need, need])
     splitter.setOrientation(want)  # restoreState also restores the orientation it was saved with
     return True
 
