@@ -57,17 +57,6 @@ def test_newest_first_shows_a_down_arrow_on_date(make_app, qtbot):  # noqa: F811
     assert type(header.style()).__name__ == "SortArrowStyle"
 
 
-def test_summary_takes_the_spare_width_at_1280(make_app, qtbot):  # noqa: F811
-    fd = make_app()
-    _start(fd, qtbot)
-    w = fd.window
-    w.resize(1280, 760)
-    qtbot.waitUntil(lambda: w.splitter.orientation() == Qt.Orientation.Horizontal)
-    widths = {c: w.table.columnWidth(c) for c in range(7)}
-    others = max(v for c, v in widths.items() if c != SessionTableModel.SUMMARY)
-    assert widths[SessionTableModel.SUMMARY] >= 160 and widths[SessionTableModel.SUMMARY] > others, (list(widths.values()), w.splitter.sizes(), w.table.viewport().width())
-
-
 SCRIPT = """
 import json
 from flowdesk.paths import AppPaths
