@@ -80,6 +80,7 @@ class Wording:
     no_session: str = ""
     too_large: str = ""
     rejected_size: str = ""
+    no_collection: str = ""
 
 
 LINUX = Wording(
@@ -99,6 +100,11 @@ LINUX = Wording(
         "again, then try again."
     ),
     failed="The OS keyring refused the request ({detail}): check that it is unlocked and working, then try again.",
+    no_collection=(
+        "Your keyring has no default collection to keep keys in ({detail}): open Passwords and Keys (Seahorse), "
+        "create a keyring and set it as the default (or log out and in again so that GNOME Keyring creates its "
+        "Login keyring), then try again."
+    ),
 )
 WINDOWS = Wording(
     no_keyring=(
@@ -181,7 +187,8 @@ CORRUPT = (
 
 class CredentialError(Exception):
     """The keyring cannot be used. ``str()`` says what is wrong and how to fix it; ``reason`` is one of
-    ``no_keyring``, ``locked``, ``init``, ``dbus``, ``failed``, ``corrupt``, ``no_session`` (Windows: no
+    ``no_keyring``, ``locked``, ``no_collection`` (Secret Service without a default collection), ``init``,
+    ``dbus``, ``failed``, ``corrupt``, ``no_session`` (Windows: no
     logon session), ``too_large`` (over Windows Credential Manager's limit)."""
 
     def __init__(self, message: str, reason: str) -> None:
@@ -270,6 +277,15 @@ def _detail(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def _no_default_collection(exc: BaseException) -> bool:
+    """Secret Service has no default collection, and creating one failed (keyring's "Failed to create the
+    collection", or secretstorage's ItemNotFoundException for the default alias)."""
+    text = str(exc).lower()
+    if "create the collection" in text:
+        return True
+    return type(exc).__name__ == "ItemNotFoundException" and ("collection" in text or "dismissed" in text)
+
+
 def translate(exc: BaseException, platform: str | None = None, *, backend: Any = None) -> CredentialError | None:
     """The :class:`CredentialError` for a keyring failure (keyring's errors, D-Bus, Credential Manager's
     ``pywintypes.error``, an OS error, anything raised inside keyring or by one of keyring's own backends);
@@ -285,6 +301,8 @@ def translate(exc: BaseException, platform: str | None = None, *, backend: Any =
         return CredentialError(words.no_keyring, "no_keyring")
     if isinstance(exc, keyring.errors.KeyringLocked):
         return CredentialError(words.locked, "locked")
+    if words.no_collection and _no_default_collection(exc):
+        return CredentialError(words.no_collection.format(detail=_detail(exc)), "no_collection")
     if isinstance(exc, keyring.errors.InitError):
         return CredentialError(words.init_failed.format(detail=_detail(exc)), "init")
     if _is_dbus_error(exc):

@@ -202,7 +202,7 @@ def state_detail(job: JobView, now: datetime, tz: tzinfo | None = None, *, waiti
             return f"FlowDesk will not check {ticket} again by itself: look at the ticket in ConnectWise."
         return f"FlowDesk will check {ticket} for the {what} ({format_when(due, now, tz)}) before sending it again."
     if state == "failed":
-        return "Not sent: click Retry to send it again, or Cancel job."
+        return "Not sent: click Retry to send it again, or Cancel push."
     if state == "cancelled":
         return "Cancelled: it will not be sent."
     return state_label(state)
@@ -344,10 +344,11 @@ def retried(job: JobView) -> str:
     return f"{name[0].upper()}{name[1:]} will be {then}."
 
 
-def cancel_question(job: JobView) -> str:
-    """The window asks before *Cancel job*."""
+def cancel_question(job: JobView, *, with_time_entry: bool = False) -> str:
+    """The window asks before *Cancel push*, naming everything it cancels (a note's waiting time entry)."""
     what, ticket = _where(job)
-    text = f"Stop trying to send this {what} to {ticket}?"
+    things = f"this {what} and its time entry" if with_time_entry else f"this {what}"
+    text = f"Stop trying to send {things} to {ticket}?"
     if job.state == "unknown":
         text += " It may already be on the ticket: check it in ConnectWise."
     return text

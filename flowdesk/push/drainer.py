@@ -108,6 +108,7 @@ class Drainer:
         self._on_change = on_change
         self._run_lock = threading.Lock()
         self._hold_off: dict[str, datetime] = {}
+        self._hold_off_why: dict[str, str] = {}  # the outcome kind that started a site's hold-off
 
     # -- public ---------------------------------------------------------------------------------------
     def recover(self) -> int:
@@ -134,6 +135,13 @@ class Drainer:
     def clear_hold_off(self) -> None:
         """Forget the hold-offs (the network came back, or the engineer clicked Retry)."""
         self._hold_off.clear()
+        self._hold_off_why.clear()
+
+    def held_off(self, now: datetime) -> tuple[datetime, str] | None:
+        """Until when the sites left alone are held off (the earliest end) and why (an outcome kind:
+        ``offline``, ``server``, ``rate_limited``, ``ambiguous``); None when no site is."""
+        held = [(until, self._hold_off_why.get(site, "server")) for site, until in self._hold_off.items() if until > now]
+        return min(held) if held else None
 
     def run_due(
         self,
@@ -161,6 +169,8 @@ class Drainer:
                 report.finished_at = self._clock()
                 report.paused = self._outbox.paused_reason()
                 report.next_due_at = self.next_due_at()
+                held = self.held_off(report.finished_at)
+                report.held_until, report.held_why = held if held is not None else (None, None)
             return report
 
     # -- the loop -------------------------------------------------------------------------------------
@@ -258,6 +268,7 @@ class Drainer:
                 held = self._hold_off.get(job.site)
                 # several sends to the site may come back struggling: the latest next attempt wins
                 self._hold_off[job.site] = until if held is None or held < until else held
+                self._hold_off_why[job.site] = str(step.kind)
             run.report.record_stop(str(step.kind), current.last_error if current is not None else None)
 
     # -- the steps of a job (drain thread: the outbox; pool: the requests) -------------------------------

@@ -182,6 +182,18 @@ class Outbox:
         )
         return [attempt_from_row(row) for row in rows]
 
+    def failure_counts(self, job_ids: Iterable[int] | None = None) -> dict[int, int]:
+        """How many tries of each job did not post it (every outcome in its history but a success or a
+        found note): the queue's Failures column, which agrees with the last error and the history."""
+        sql = "SELECT job_id, count(*) FROM post_log WHERE outcome NOT IN ('success', 'found')"
+        params: list[Any] = []
+        if job_ids is not None:
+            ids = list(job_ids)
+            sql += f" AND job_id IN ({','.join('?' * len(ids))})"
+            params = ids
+        rows = self._db.connect().execute(sql + " GROUP BY job_id", params)
+        return {int(job_id): int(n) for job_id, n in rows}
+
     # -- queueing -------------------------------------------------------------------------------------
     def enqueue(
         self, jobs: Sequence[NewJob], *, force: bool = False, now: datetime | None = None

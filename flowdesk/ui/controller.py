@@ -16,9 +16,11 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from flowdesk.connectwise.bodies import TicketRef
+from flowdesk.core import held as held_words
 from flowdesk.core import present
+from flowdesk.core.held import HeldOff
 from flowdesk.core.models import Session, SessionFormatError
-from flowdesk.core.notify import JobChange, Notification, notifications_for, tray_state
+from flowdesk.core.notify import JobChange, Notification, notifications_for, outage_notification, tray_state
 from flowdesk.core.present import PushSummary
 from flowdesk.core.settings import Settings
 from flowdesk.logs import get_logger
@@ -27,7 +29,7 @@ from flowdesk.push.prepare import NotePreview, PushRefused, prepare_note
 from flowdesk.push.protocol import DrainerFactory, PushDrainer
 from flowdesk.resolutionflow.importer import import_paths
 from flowdesk.services import Services
-from flowdesk.store import DuplicatePush, PushJob
+from flowdesk.store import ActionRefused, DuplicatePush, PushJob
 from flowdesk.ui.push_worker import PushThread, PushWorker
 from flowdesk.ui.tasks import TaskRunner
 
@@ -63,6 +65,7 @@ class AppController(QObject):
     info = Signal(str)  # a passing message for the tray (or the status bar)
     settings_changed = Signal()
     drain_finished = Signal(object)  # DrainReport, or None when the run could not start (GUI thread)
+    held_changed = Signal(object)  # HeldOff while sending is held off after an outage, else None
 
     DuplicatePush = DuplicatePush
 
@@ -87,6 +90,14 @@ class AppController(QObject):
         self._sending = False
         self._offline = False
         self._tickets: dict[int, Any] = {}
+        self.held: HeldOff | None = None  # sending held off after an outage (the last drain's word)
+        self._next_try: datetime | None = None  # when the next waiting push is due (the last drain's word)
+        self._outage = False  # an outage was announced; one more notification when the queue has drained
+        self._sent_in_outage = 0
+        # Retry clicked on a push whose try was not over (unknown: checked first; sending: still out): when
+        # that try ends without posting it, it is sent again at once, once.
+        self._send_after_check: set[int] = set()
+        self._resend = False  # such a push came back not posted in this run: drain again at once
         # "Keep this one": per session, the values the engineer kept as written, for this run of the app.
         self.kept_values: dict[str, frozenset[str]] = {}
 
@@ -279,6 +290,9 @@ class AppController(QObject):
         self._flush_notifications()
         self._offline = report.stopped == "offline"
         self.last_report = report
+        self._next_try = report.next_due_at
+        until, why = getattr(report, "held_until", None), getattr(report, "held_why", None)
+        self._set_held(HeldOff(until, why or "server") if until is not None else None)
         if report.blocked:
             why = next(iter(report.blocked.values()))
             self.show_banner(Banner("queue", "error", present.not_sent_banner(why), "Open Settings", "settings"))
@@ -289,7 +303,11 @@ class AppController(QObject):
         else:
             self.clear_banner("queue")
         self._publish_queue_status()
-        self.arm_drain_timer(report.next_due_at)
+        if self._resend:  # Retry on a push that was not on its ticket: it goes in the same click
+            self._resend = False
+            self.drain_now()
+        else:
+            self.arm_drain_timer(report.next_due_at)
         self.drain_finished.emit(report)
 
     def _on_drain_failed(self, message: str) -> None:
@@ -321,6 +339,19 @@ class AppController(QObject):
             return
         old = self._job_states.get(job.id)
         self._job_states[job.id] = job.state
+        if self._outage and job.state == "sent" and old != "sent":
+            self._sent_in_outage += 1
+        if job.id in self._send_after_check and old in ("unknown", "sending") and job.state != old:
+            self._send_after_check.discard(job.id)
+            if job.state in ("retry_wait", "failed", "unknown"):  # that try did not post it: once more, now
+                try:
+                    job = self.services.outbox.retry(job.id, self.clock())
+                    self._job_states[job.id] = job.state
+                    self._resend = True
+                    if job.state == "unknown":  # checked first; sent in the same click if not there
+                        self._send_after_check.add(job.id)
+                except ActionRefused as exc:
+                    log.info("push %d not sent again after its try: %s", job.id, exc)
         self.job_changed.emit(job)
         if old != job.state:
             # Held until the drain run ends, so that several failures together make one notification.
@@ -338,24 +369,84 @@ class AppController(QObject):
     def note_changes(self, changes: list[JobChange]) -> list[Notification]:
         return notifications_for(changes, self.settings.notification_level.value)
 
+    def _set_held(self, held: HeldOff | None) -> None:
+        """The last drain says whether sending is held off: announce an outage once, show its banner."""
+        self.held = held
+        if held is not None:
+            counts = self.services.outbox.counts()
+            now = self.clock()
+            if not self._outage:
+                self._outage, self._sent_in_outage = True, 0
+                ids = tuple(j.id for j in self.services.outbox.jobs(states=held_words.WAITING_STATES))
+                notice = held_words.held_notice(held, held_words.waiting(counts), now, present.LOCAL)
+                self._notify(outage_notification(notice, ids, self.settings.notification_level.value, began=True))
+            text = held_words.held_banner(held, counts, now, present.LOCAL)
+            self.show_banner(Banner("held", "warning", text, held_words.SEND_ALL_NOW, "send_now"))
+        else:
+            self.clear_banner("held")
+        self.held_changed.emit(held)
+
+    def _notify(self, n: Notification | None) -> None:
+        if n is not None:
+            self.notify.emit(n)
+
     def _publish_queue_status(self) -> None:
         outbox = self.services.outbox
         counts = outbox.counts()
         paused = outbox.paused_reason()
-        state = tray_state(counts, paused=bool(paused), offline=self._offline, sending=self._sending)
-        line = present.queue_line(counts, paused=bool(paused), offline=self._offline, sending=self._sending)
+        now = self.clock()
+        held = self.held if self.held is not None and self.held.until > now and not paused else None
+        state = tray_state(counts, paused=bool(paused), offline=self._offline, sending=self._sending, held=held is not None)
+        if held is not None:
+            line = held_words.held_line(held, counts, now, present.LOCAL)
+        else:
+            line = present.queue_line(counts, paused=bool(paused), offline=self._offline, sending=self._sending)
+            if not paused and not self._sending:
+                line = held_words.next_try_line(line, self._next_try, counts, now, present.LOCAL)
+        if self._outage and held is None and not self._sending and not held_words.waiting(counts):
+            self._outage = False  # the queue has drained after the outage: say so once
+            if self._sent_in_outage:
+                notice = held_words.back_notice(self._sent_in_outage)
+                self._notify(outage_notification(notice, (), self.settings.notification_level.value, began=False))
         self.queue_status_changed.emit(state, counts, line)
 
     def queue_counts(self) -> dict[str, int]:
         return self.services.outbox.counts()
 
     def retry(self, job_id: int) -> None:
+        """Send ``job_id`` now; a push that may be on its ticket is checked first and, if it is not
+        there, sent in the same click."""
         now = self.clock()
-        self.services.outbox.retry(job_id, now)
+        job = self.services.outbox.retry(job_id, now)
+        if job.state == "unknown":
+            self._send_after_check.add(job_id)
         if self.services.outbox.paused_reason():
             self.services.outbox.resume()
         self._refresh_job(job_id)
         self.drain_now(fresh=True)
+
+    def retry_all(self) -> int:
+        """*Retry all* / *Send all now*: every waiting, held-off, unknown or failed push goes now (an unknown
+        one is checked first, and sent in the same click if it is not on its ticket). Returns how many."""
+        outbox = self.services.outbox
+        now = self.clock()
+        n = 0
+        for job in outbox.jobs(states=("pending", "retry_wait", "unknown", "failed", "sending")):
+            if job.state == "sending":  # out now: if that try does not post it, it goes again at once
+                self._send_after_check.add(job.id)
+                continue
+            try:
+                changed = outbox.retry(job.id, now)
+            except ActionRefused:  # it changed meanwhile (being sent, sent, cancelled)
+                continue
+            if changed.state == "unknown":
+                self._send_after_check.add(job.id)
+            self._on_job_changed(changed)
+            n += 1
+        if outbox.paused_reason():
+            outbox.resume()
+        self.drain_now(fresh=True)
+        return n
 
     def retry_all_failed(self) -> int:
         jobs = self.services.outbox.retry_all_failed(self.clock())

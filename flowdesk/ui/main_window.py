@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QTabWidget,
-    QToolBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -39,9 +38,11 @@ from PySide6.QtWidgets import (
 
 from flowdesk import APP_NAME, __version__
 from flowdesk.connectwise.bodies import TicketKind, TicketRef
+from flowdesk.core import held as held_words
 from flowdesk.core import present
+from flowdesk.core.policy import CANCELLABLE_STATES
 from flowdesk.push.prepare import PushRefused
-from flowdesk.ui import layout
+from flowdesk.ui import layout, theme
 from flowdesk.ui.banner import BannerStack
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.icons import app_icon
@@ -143,7 +144,7 @@ class MainWindow(QMainWindow):
         self.empty.setObjectName("emptySessions")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
-        self.empty.setStyleSheet("color: #6b6f76;")
+        theme.tint(self.empty, "muted")
         self.empty_text = (  # what an empty list says (the demo says it is fetching its sessions)
             "No sessions yet.\nSign in to ResolutionFlow in Settings, then Refresh (F5), "
             "or import sessions exported as JSON (Ctrl+O)."
@@ -165,17 +166,19 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(left)
-        self.splitter.addWidget(self.panel)
-        self.splitter.setSizes([720, 560])
+        self.panel_scroll = layout.scrolling(self.panel)  # below the note pane's minimum height it scrolls
+        self.splitter.addWidget(self.panel_scroll)
+        self.splitter.setSizes([768, 512])  # at 1280 px the list's Summary gets the spare width
         layout.steady_splitter(self.splitter)
 
         # -- queue tab ----------------------------------------------------------------------
         self.queue_view = QueueView(self.queue_model, self)
         self.queue_view.attempts_provider = controller.services.outbox.attempts
+        self.queue_model.failures_provider = controller.services.outbox.failure_counts
         self.queue_view.retry_requested.connect(self.retry_job)
         self.queue_view.cancel_requested.connect(self.cancel_job)
         self.queue_view.open_ticket_requested.connect(self.open_ticket_of_job)
-        self.queue_view.retry_all_requested.connect(self.retry_all_failed)
+        self.queue_view.retry_all_requested.connect(self.retry_all)
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("tabs")
@@ -245,8 +248,8 @@ class MainWindow(QMainWindow):
         self.shortcuts_action.setShortcuts([QKeySequence("F1"), QKeySequence("Ctrl+/")])
         self.sessions_tab_action = self._action("&Sessions", "Ctrl+1", lambda: self.tabs.setCurrentIndex(0))
         self.queue_tab_action = self._action("&Queue", "Ctrl+2", lambda: self.tabs.setCurrentIndex(1))
-        self.retry_failed_action = self._action("Retry &failed", "Ctrl+Shift+R", self.retry_all_failed,
-                                                "Send every failed push again now")
+        self.retry_failed_action = self._action("Retry &all", "Ctrl+Shift+R", self.retry_all,
+                                                "Send every waiting, held-off or failed push now")
         self.pause_action = self._action("&Pause sending", None, None, "Hold every push until you resume")
         self.pause_action.setCheckable(True)
         self.pause_action.toggled.connect(self.controller.set_paused)
@@ -277,18 +280,10 @@ class MainWindow(QMainWindow):
         self.help_menu.addAction(self.logs_action)
         self.help_menu.addAction(self.about_action)
 
-        toolbar = QToolBar("Main", self)
-        toolbar.setObjectName("mainToolbar")
-        toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        toolbar.addAction(self.refresh_action)
-        toolbar.addAction(self.import_action)
-        toolbar.addSeparator()
-        toolbar.addAction(self.retry_failed_action)
-        toolbar.addAction(self.pause_action)
-        toolbar.addSeparator()
-        toolbar.addAction(self.settings_action)
-        self.addToolBar(toolbar)
+        self.addToolBar(layout.main_toolbar(self, [
+            (self.refresh_action, "refresh"), (self.import_action, "import"), None,
+            (self.retry_failed_action, "send"), (self.pause_action, "pause"), None, (self.settings_action, "settings"),
+        ]))
 
     def _wire_controller(self) -> None:
         c = self.controller
@@ -297,6 +292,7 @@ class MainWindow(QMainWindow):
         c.job_changed.connect(self.queue_model.update_job)
         c.jobs_reloaded.connect(self.reload_jobs)
         c.queue_status_changed.connect(self._on_queue_status)
+        c.held_changed.connect(self.queue_view.set_held)
         c.banner_shown.connect(self.banners.show_banner)
         c.banner_cleared.connect(self.banners.remove)
         c.ticket_loaded.connect(self._on_ticket_loaded)
@@ -476,11 +472,14 @@ class MainWindow(QMainWindow):
             self.panel.show_ticket_error(message)
 
     # -- push ----------------------------------------------------------------------------------
-    def ask(self, title: str, text: str, yes: str) -> bool:
+    def ask(self, title: str, text: str, yes: str, no: str = "") -> bool:
         """A yes/no question (tests replace this method: modal dialogs block a headless run)."""
         box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self)
         ok = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
+        if no:
+            box.setEscapeButton(box.addButton(no, QMessageBox.ButtonRole.RejectRole))
+        else:
+            box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(ok)
         box.exec()
         return box.clickedButton() is ok
@@ -553,15 +552,17 @@ class MainWindow(QMainWindow):
         job = self.controller.services.outbox.get(job_id)
         if job is None:
             return
-        if not self.ask("Cancel job", present.cancel_question(job), "Cancel job"):
+        with_time_entry = any(j.parent_id == job_id and j.state in CANCELLABLE_STATES for j in self.queue_model.jobs())
+        question = present.cancel_question(job, with_time_entry=with_time_entry)
+        if not self.ask("Cancel this push?", question, held_words.CANCEL_PUSH, held_words.KEEP_IT):
             return
         try:
             self.controller.cancel(job_id)
         except Exception as exc:  # noqa: BLE001
             self.tell("Cannot cancel", str(exc))
 
-    def retry_all_failed(self) -> None:
-        self.statusBar().showMessage(present.retried_failed(self.controller.retry_all_failed()), 5000)
+    def retry_all(self) -> None:
+        self.statusBar().showMessage(held_words.retried_all(self.controller.retry_all()), 5000)
 
     def open_ticket_of_job(self, job_id: int) -> None:
         job = self.controller.services.outbox.get(job_id)
@@ -585,10 +586,11 @@ class MainWindow(QMainWindow):
 
     def _on_queue_status(self, state: str, counts: dict, line: str) -> None:
         self.queue_label.setText(line)
-        failed = counts.get("failed", 0)
+        failed, n = counts.get("failed", 0), held_words.retryable(counts)
         self.tabs.setTabText(1, f"Queue ({failed} failed)" if failed else "Queue")
-        self.retry_failed_action.setText(f"Retry &failed ({failed})" if failed else "Retry &failed")
-        self.retry_failed_action.setEnabled(bool(failed))
+        label = "Send all &now" if self.controller.held is not None else "Retry &all"
+        self.retry_failed_action.setText(f"{label} ({n})" if n else label)
+        self.retry_failed_action.setEnabled(bool(n))
         self.pause_action.blockSignals(True)
         self.pause_action.setChecked(self.controller.is_paused())
         self.pause_action.blockSignals(False)
@@ -605,8 +607,8 @@ class MainWindow(QMainWindow):
             self.settings_requested.emit()
         elif action_id == "queue":
             self.tabs.setCurrentWidget(self.queue_view)
-        elif action_id == "retry_failed":
-            self.retry_all_failed()
+        elif action_id in ("retry_failed", "retry_all", "send_now"):
+            self.retry_all()
         elif action_id == "resume":
             self.controller.set_paused(False)
 
@@ -644,6 +646,7 @@ class MainWindow(QMainWindow):
         if not self._shown_once:  # the splitter now has its real width: put the saved sizes back
             self._shown_once = True
             layout.restore_splitter(self.splitter, self._ui_state())
+            layout.fit_to_screen(self)  # again, now that the frame (title bar, borders) is known
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)

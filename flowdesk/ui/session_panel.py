@@ -23,6 +23,7 @@ from flowdesk.core.render import NoteFormat, default_format
 from flowdesk.core.settings import Settings, Visibility
 from flowdesk.core.timing import format_hours, plan_time_entry
 from flowdesk.push.prepare import NotePreview, PushRefused
+from flowdesk.ui import theme
 from flowdesk.ui.editor import DiffDialog, NoteEditor
 from flowdesk.ui.models import local_time, status_label
 from flowdesk.ui.ticket_card import TicketCard, announce
@@ -56,12 +57,12 @@ class SessionPanel(QWidget):
         self.meta.setObjectName("sessionMeta")
         self.meta.setWordWrap(True)
         self.meta.setTextFormat(Qt.TextFormat.PlainText)
-        self.meta.setStyleSheet("color: #5f6368;")
+        theme.tint(self.meta, "muted")
         self.warning = QLabel(self)
         self.warning.setObjectName("sessionWarning")
         self.warning.setWordWrap(True)
         self.warning.setTextFormat(Qt.TextFormat.PlainText)
-        self.warning.setStyleSheet("color: #8c5a00;")
+        theme.tint(self.warning, "warning")
         self.warning.setAccessibleName("Warning")
         self.warning.hide()
 

@@ -40,6 +40,7 @@ from flowdesk.core.settings import (
     Visibility,
 )
 from flowdesk.logs import register_secret
+from flowdesk.ui import theme
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.editor import CATEGORY_WORDS
 
@@ -72,9 +73,8 @@ def _proxy_now(typed: ProxySettings, credentials: Any) -> Any:
 
 
 def _status(label: QLabel, text: str, level: str = "") -> None:
-    colors = {"ok": "#1e7b3c", "error": "#b3261e", "busy": "#5f6368", "": ""}
     label.setText(text)
-    label.setStyleSheet(f"color: {colors.get(level, '')};" if level else "")
+    theme.tint(label, {"ok": "ok", "error": "error", "busy": "muted"}.get(level))
 
 
 class SettingsDialog(QDialog):
@@ -161,7 +161,7 @@ class SettingsDialog(QDialog):
             "FlowDesk posts with your own ConnectWise API keys, so notes and time are attributed to you. "
             "The keys are kept in your operating system's keyring, never in a file.", w)
         note.setWordWrap(True)
-        note.setStyleSheet("color: #5f6368;")
+        theme.tint(note, "muted")
         form.addRow(note)
         return w
 
@@ -324,7 +324,7 @@ class SettingsDialog(QDialog):
         self.auto_push.setChecked(s.auto_push)
         explain = QLabel("Off by default: FlowDesk is there so you read the note before anything reaches the ticket.", w)
         explain.setWordWrap(True)
-        explain.setStyleSheet("color: #5f6368;")
+        theme.tint(explain, "muted")
         form.addRow("Default &visibility", self.visibility)
         form.addRow("", self.include_steps)
         form.addRow("", self.auto_time)

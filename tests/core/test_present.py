@@ -159,7 +159,7 @@ def test_state_text(job: Job, waiting_for_note: bool, text: str):
          "FlowDesk will check ticket #48211 for the note (14:01) before sending it again."),
         (Job(state="unknown", next_attempt_at=NOW), "FlowDesk will check ticket #48211 for the note (now) before sending it again."),
         (Job(state="unknown"), "FlowDesk will not check ticket #48211 again by itself: look at the ticket in ConnectWise."),
-        (Job(state="failed"), "Not sent: click Retry to send it again, or Cancel job."),
+        (Job(state="failed"), "Not sent: click Retry to send it again, or Cancel push."),
         (Job(state="cancelled"), "Cancelled: it will not be sent."),
     ],
 )
@@ -261,6 +261,9 @@ def test_retried_and_cancelled():
     assert present.cancel_question(Job(kind="time_entry")) == "Stop trying to send this time entry to ticket #48211?"
     assert present.cancel_question(Job(state="unknown")) == (
         "Stop trying to send this note to ticket #48211? It may already be on the ticket: check it in ConnectWise."
+    )
+    assert present.cancel_question(Job(), with_time_entry=True) == (
+        "Stop trying to send this note and its time entry to ticket #48211?"
     )
 
 

@@ -186,7 +186,7 @@ def test_several_failures_together_make_one_notification(make_app, qtbot, sandbo
     # the tray menu carries every action
     texts = [a.text().replace("&", "") for a in fd.tray.menu.actions() if a.text()]
     assert "Open FlowDesk" in texts and "Quit" in texts and "Pause sending" in texts
-    assert any(t.startswith("Retry failed (") for t in texts)
+    assert any(t.startswith("Retry all (") for t in texts)
     assert fd.tray.state == "failed"
     with qtbot.waitSignal(fd.tray.show_job_requested) as clicked:
         fd.tray.tray.messageClicked.emit()
