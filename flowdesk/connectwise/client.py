@@ -85,9 +85,12 @@ ACCEPT = f"application/vnd.connectwise.com+json; version={API_VERSION}"
 __all__ = ["ACCEPT", "API_VERSION", "CONNECT_RETRIES", "DEFAULT_TIMEOUT", "ConnectWiseClient"]
 MAX_PAGE_SIZE = 1000  # §7: "hard limit of 1,000 records"
 MAX_PAGES = 20  # a runaway Link chain stops here
-TICKET_FIELDS = (
-    "id,summary,recordType,closedFlag,board/id,board/name,status/id,status/name,company/id,company/identifier,company/name"
+# The fields read from a ticket. A ProjectTicket has no recordType (ConnectWise spec v2025.8), so the project
+# path gets its own list: whether ConnectWise refuses an unknown field is not known, FlowDesk never sends one.
+PROJECT_TICKET_FIELDS = (
+    "id,summary,closedFlag,board/id,board/name,status/id,status/name,company/id,company/identifier,company/name"
 )
+TICKET_FIELDS = PROJECT_TICKET_FIELDS.replace("summary,", "summary,recordType,", 1)
 LOG_HEADERS = ("x-cw-request-id", "api-current-version")
 REQUIRED_RIGHTS = {
     "notes": ("Service Desk", ("Service Tickets",), RIGHT_SERVICE_NOTES),
@@ -263,11 +266,12 @@ class ConnectWiseClient(ServiceClient):
                 ticket=ticket_id,
             )
             data = self._call(
-                "GET", f"/project/tickets/{ticket_id}", project_op, params={"fields": TICKET_FIELDS}, rediscover=False
+                "GET", f"/project/tickets/{ticket_id}", project_op, params={"fields": PROJECT_TICKET_FIELDS},
+                rediscover=False,
             )
         if not isinstance(data, dict):
             raise ServerError(f"ConnectWise answered the request for ticket #{ticket_id} with something that is not a ticket")
-        record_type = _text(data.get("recordType"))
+        record_type = _text(data.get("recordType")) or ("ProjectTicket" if kind == "project" else None)
         if record_type in ("ProjectTicket", "ProjectIssue"):
             kind = "project"
         board_id = _ref_id(data.get("board"))

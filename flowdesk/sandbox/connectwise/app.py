@@ -176,6 +176,7 @@ class ConnectWiseApp:
             codebase = self.state.config.codebase
             version = self.state.config.api_version
             host = self.state.config.site_url or req.host
+            is_cloud = self.state.config.is_cloud
         return json_response(
             200,
             {
@@ -184,7 +185,7 @@ class ConnectWiseApp:
                 "VersionCode": f"v{version}",
                 "VersionNumber": f"v4.6.{version.replace('.', '')}01",
                 "CompanyID": s.company,
-                "IsCloud": True,
+                "IsCloud": is_cloud,
                 "SiteUrl": host,
                 "AllowedOrigins": [f"{req.scheme}://{req.host}", "*.myconnectwise.net"],
             },
@@ -223,7 +224,7 @@ class ConnectWiseApp:
             "lastName": "Whitfield",
             "fullName": MEMBER_NAME,
             "defaultEmail": MEMBER_EMAIL,
-            "licenseClass": "F",
+            "licenseClass": m.license_class,
             "inactiveFlag": False,
             "timeZone": {"id": 1, "name": m.time_zone},
             "defaultLocation": {"id": 2, "name": "Main Office"},
@@ -237,7 +238,6 @@ class ConnectWiseApp:
             "allowExpensesEnteredAgainstCompaniesFlag": True,
             "serviceDefaultBoard": {"id": 1, "name": "Help Desk"},
             "excludedServiceBoardIds": [],
-            "securityRole": {"id": 63, "name": "Technician"},
         }
 
     @route("GET", r"/system/myMembers/info")

@@ -30,7 +30,8 @@ from flowdesk.sandbox.seed import MEMBER_IDENTIFIER, cw_time, member_ref, utcnow
 from flowdesk.sandbox.state import SandboxState
 
 CW_DATETIME_RX = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-TIME_ENTRY_FIELDS = {
+# The spec's TimeEntry (ConnectWise Manage OpenAPI v2025.8, 62 properties; tests/connectwise/schemas).
+TIME_ENTRY_FIELDS = frozenset({
     "id", "company", "companyType", "chargeToId", "chargeToType", "member", "locationId", "businessUnitId",
     "businessGroupDesc", "location", "department", "workType", "workRole", "agreement", "agreementType",
     "activity", "opportunityRecid", "projectActivity", "territory", "timeStart", "timeEnd", "hoursDeduct",
@@ -39,8 +40,10 @@ TIME_ENTRY_FIELDS = {
     "emailCc", "hoursBilled", "invoiceHours", "hourlyCost", "enteredBy", "dateEntered", "invoice", "mobileGuid",
     "hourlyRate", "overageRate", "agreementHours", "agreementAmount", "agreementAdjustment", "adjustment",
     "invoiceReady", "timeSheet", "status", "ticket", "project", "phase", "ticketBoard", "ticketStatus",
-    "customerUpdatedFlag", "extendedInvoiceAmount", "taxCodeId", "_info", "customFields",
-}  # fmt: skip
+    "ticketType", "ticketSubType", "invoiceFlag", "extendedInvoiceAmount", "locationName", "taxCode", "_info",
+    "customFields",
+})  # fmt: skip
+BILLABLE_OPTIONS = ("Billable", "DoNotBill", "NoCharge", "NoDefault")
 TIME_FLAGS = ("addToDetailDescriptionFlag", "addToInternalAnalysisFlag", "addToResolutionFlag",
               "emailResourceFlag", "emailContactFlag", "emailCcFlag", "customerUpdatedFlag")  # fmt: skip
 
@@ -101,8 +104,13 @@ class TimeEntries:
         if self.tickets.find(ticket_id, "service") is None:
             return not_found(f"Ticket {ticket_id} not found")
         with self.state.cond:
-            records = [e for e in self.state.time_entries if e.get("chargeToId") == ticket_id and e.get("chargeToType") == "ServiceTicket"]
-        return list_response(req, records, self.time_schema, state=self.state)
+            records = [
+                {"id": e["id"], "_info": copy.deepcopy(e.get("_info") or {})}
+                for e in self.state.time_entries
+                if e.get("chargeToId") == ticket_id and e.get("chargeToType") == "ServiceTicket"
+            ]
+        # the spec: TimeEntryReference[] ({id, _info} only); the entries are at /time/entries?conditions=chargeToId=…
+        return list_response(req, records, cond.schema_of({"id": 1}), state=self.state)
 
     def _post_time_entry(self, req: Request) -> Response:
         resource = "timeEntry"
@@ -188,6 +196,11 @@ class TimeEntries:
             )
         if start and end and end <= start:
             errors.append(field_error("InvalidField", "timeEnd must be later than timeStart.", resource, "timeEnd"))
+        billable = body.get("billableOption")
+        if billable is not None and billable not in BILLABLE_OPTIONS:
+            errors.append(
+                field_error("InvalidField", f"billableOption must be one of {', '.join(BILLABLE_OPTIONS)}.", resource, "billableOption")
+            )
         hours_deduct = body.get("hoursDeduct") or 0.0
         actual = body.get("actualHours")
         for name, value in (("actualHours", actual), ("hoursDeduct", hours_deduct)):
@@ -245,6 +258,7 @@ class TimeEntries:
             for key in ("project", "phase"):
                 if ticket.get(key) is not None:
                     entry[key] = copy.deepcopy(ticket[key])
+        entry = {k: v for k, v in entry.items() if v is not None}  # ConnectWise leaves nulls out
         with self.state.cond:
             stored = self.state.add_time_entry_locked(entry)
             out = copy.deepcopy(stored)
