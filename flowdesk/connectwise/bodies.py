@@ -6,7 +6,7 @@ Built once, when a push is queued, and stored in the outbox unchanged: a retry s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from flowdesk.core.settings import Visibility
@@ -57,15 +57,23 @@ def note_body(text: str, visibility: Visibility | str) -> dict[str, Any]:
     return body
 
 
+def whole_minute(dt: datetime) -> datetime:
+    """``dt`` without seconds: ConnectWise's screens work in minutes and whether its API keeps seconds is not
+    documented, so FlowDesk sends (and looks for) whole minutes."""
+    return dt.replace(second=0, microsecond=0)
+
+
 def time_entry_body(ticket: TicketRef, plan: TimeEntryPlan, *, send_end: bool) -> dict[str, Any]:
-    """A time entry for the key's owner (no ``member``: ConnectWise attributes it to the caller).
+    """A time entry for the key's owner (no ``member``: ConnectWise attributes it to the caller), starting
+    and ending on whole minutes.
 
     ``send_end``: the member must give start and end times (``requireStartAndEndTimeOnTimeEntryFlag``).
     """
+    start = whole_minute(plan.start)
     body: dict[str, Any] = {
         "chargeToId": ticket.id,
         "chargeToType": ticket.charge_to_type,
-        "timeStart": cw_datetime(plan.start),
+        "timeStart": cw_datetime(start),
         "actualHours": plan.hours,
         "notes": plan.notes,
         "addToDetailDescriptionFlag": False,
@@ -73,5 +81,5 @@ def time_entry_body(ticket: TicketRef, plan: TimeEntryPlan, *, send_end: bool) -
         "addToResolutionFlag": False,
     }
     if send_end:
-        body["timeEnd"] = cw_datetime(plan.end)
+        body["timeEnd"] = cw_datetime(start + timedelta(minutes=round(plan.hours * 60)))
     return body

@@ -22,10 +22,11 @@ worker thread; ``close()`` from another thread ends a request in flight at once.
 from __future__ import annotations
 
 import base64
+import email.utils
 import json
 import threading
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -55,6 +56,7 @@ from flowdesk.connectwise.errors import (
     ServerError,
 )
 from flowdesk.connectwise.models import (
+    Boundary,
     ConnectionReport,
     Member,
     NoteRecord,
@@ -85,6 +87,7 @@ ACCEPT = f"application/vnd.connectwise.com+json; version={API_VERSION}"
 __all__ = ["ACCEPT", "API_VERSION", "CONNECT_RETRIES", "DEFAULT_TIMEOUT", "ConnectWiseClient"]
 MAX_PAGE_SIZE = 1000  # §7: "hard limit of 1,000 records"
 MAX_PAGES = 20  # a runaway Link chain stops here
+TIME_WINDOW = timedelta(minutes=1)  # a lost time entry is looked for within a minute of its timeStart
 # The fields read from a ticket. A ProjectTicket has no recordType (ConnectWise spec v2025.8), so the project
 # path gets its own list: whether ConnectWise refuses an unknown field is not known, FlowDesk never sends one.
 PROJECT_TICKET_FIELDS = (
@@ -342,6 +345,29 @@ class ConnectWiseClient(ServiceClient):
         kept = sorted((n for n in notes if n is not None), key=lambda n: n.id, reverse=True)
         return kept[:limit]
 
+    def send_boundary(self, ticket: TicketRef, what: str) -> Boundary:
+        """What is on ``ticket`` now, read just before a first send: the highest ``"note"`` (or
+        ``"time_entry"``) id there (0: none) and the server's ``Date``. The check after a lost answer then
+        looks only at newer records, whatever the PC's clock says."""
+        if what == "note":
+            path = f"{ticket.path}/notes"
+            params: dict[str, Any] = {"orderBy": "id desc", "pageSize": 1, "fields": "id"}
+            right = RIGHT_READ_PROJECT_TICKETS if ticket.kind == "project" else RIGHT_READ_SERVICE_TICKETS
+        else:
+            path = "/time/entries"
+            params = {
+                "conditions": f'chargeToId={ticket.id} and chargeToType="{ticket.charge_to_type}"',
+                "orderBy": "id desc", "pageSize": 1, "fields": "id",
+            }  # fmt: skip
+            right = RIGHT_READ_TIME
+        op = Op(f"read what is on ticket #{ticket.id}", "notes", right=right, ticket=ticket.id)
+        _, response = self._on_site("GET", path, op, params=params)
+        data = answer(response, "GET", op, self._company)
+        if not isinstance(data, list):
+            raise ServerError(f"ConnectWise answered the request to {op.action} with something that is not a list")
+        ids = [row["id"] for row in data if isinstance(row, dict) and type(row.get("id")) is int]
+        return Boundary(highest_id=max(ids, default=0), server_date=_http_date(response.headers.get("Date")))
+
     # ------------------------------------------------------------------ time entries (§5)
 
     def create_time_entry(self, body: dict[str, Any]) -> PostedTimeEntry:
@@ -362,12 +388,14 @@ class ConnectWiseClient(ServiceClient):
             raise unusable_write_answer(op) from None
 
     def find_time_entries(self, ticket: TicketRef, member_identifier: str, start: datetime) -> list[TimeEntryRecord]:
-        """The member's time entries on ``ticket`` that start at ``start`` (reference §11, option 3)."""
+        """The member's time entries on ``ticket`` that start within a minute of ``start`` (reference §11,
+        option 3; whether ConnectWise keeps seconds is not documented, so the window spans the minute)."""
         if not member_identifier or any(c in member_identifier for c in "\"'\\") or not member_identifier.isprintable():
             raise ValueError(f"not a ConnectWise member identifier: {member_identifier!r}")
         conditions = (
             f"chargeToId={ticket.id} and chargeToType=\"{ticket.charge_to_type}\" "
-            f"and member/identifier=\"{member_identifier}\" and timeStart=[{cw_datetime(start)}]"
+            f"and member/identifier=\"{member_identifier}\" and timeStart >= [{cw_datetime(start - TIME_WINDOW)}] "
+            f"and timeStart <= [{cw_datetime(start + TIME_WINDOW)}]"
         )
         op = Op(
             f"read your time entries on ticket #{ticket.id}", "time entries", right=RIGHT_READ_TIME, ticket=ticket.id
@@ -505,6 +533,17 @@ def _record(model: type[Any], row: dict[str, Any]) -> Any:
         return lenient(model, row)
     except ValueError:
         return None
+
+
+def _http_date(value: str | None) -> datetime | None:
+    """An HTTP ``Date`` header as an aware UTC time (None: absent or unreadable)."""
+    if not value:
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when.astimezone(UTC) if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _text(value: Any) -> str | None:

@@ -53,6 +53,8 @@ class PushJob:
     created_at: datetime
     updated_at: datetime
     sent_at: datetime | None
+    seen_before_id: int | None = None  # the highest note / time-entry id on the ticket before the first send
+    server_date_before: datetime | None = None  # ConnectWise's Date header of that read
 
     def body_json(self) -> dict[str, Any]:
         return json.loads(self.body)
@@ -82,7 +84,7 @@ class Attempt:
 JOB_COLUMNS = (
     "id, client_ref, session_id, ticket_id, ticket_kind, kind, parent_id, site, body, visibility, state, "
     "attempts, next_attempt_at, last_error, last_http_status, last_request_id, remote_id, first_sent_at, "
-    "created_at, updated_at, sent_at"
+    "created_at, updated_at, sent_at, seen_before_id, server_date_before"
 )
 ATTEMPT_COLUMNS = "id, job_id, at, outcome, http_status, request_id, error, duration_ms"
 
@@ -111,6 +113,8 @@ def job_from_row(row: sqlite3.Row) -> PushJob:
         created_at=parse_time(row["created_at"]),  # type: ignore[arg-type]
         updated_at=parse_time(row["updated_at"]),  # type: ignore[arg-type]
         sent_at=parse_time(row["sent_at"]),
+        seen_before_id=row["seen_before_id"],
+        server_date_before=parse_time(row["server_date_before"]),
     )
 
 

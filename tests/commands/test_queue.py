@@ -61,7 +61,7 @@ def test_push_queues_the_note_and_time_entry_and_prints_one_json_object(connecte
     assert posts(sandbox_admin) == []  # push only queues
     note, entry = jobs()
     assert note.body_json()["internalAnalysisFlag"] is True and "Outlook" in note.body_json()["text"]
-    assert entry.parent_id == note.id and entry.body_json()["timeStart"] == "2026-11-18T14:02:11Z"
+    assert entry.parent_id == note.id and entry.body_json()["timeStart"] == "2026-11-18T14:02:00Z"  # whole minutes
     assert "timeEnd" not in entry.body_json()
     assert note.site == "connectwise:flowdesk_sandbox@" + connected.info.connectwise.site.removeprefix("http://")
 

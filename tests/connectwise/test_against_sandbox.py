@@ -61,7 +61,7 @@ SERVICE = TicketRef(48211)
 PROJECT = TicketRef(31207, "project")
 CLOSED = TicketRef(47988)
 MISSING = 424242
-PLAN = TimeEntryPlan(start=datetime(2026, 11, 18, 14, 2, 11, tzinfo=UTC), hours=0.75, notes="FlowPilot session: Outlook prompts")
+PLAN = TimeEntryPlan(start=datetime(2026, 11, 18, 14, 2, tzinfo=UTC), hours=0.75, notes="FlowPilot session: Outlook prompts")
 SECURITY = "You do not have security permission to perform this action."
 NOTE_NEEDS_FLAG = "Please choose where to display the notes in order to save this record."
 WRITES = {  # what, ledger list, fault path
@@ -444,8 +444,8 @@ def test_create_a_time_entry(env: Env, send_end: bool) -> None:
     assert ledger["requests"][-1]["body"] == body
     assert (stored["id"], stored["timeStart"], stored["timeEnd"], stored["actualHours"]) == (
         entry.id,
-        "2026-11-18T14:02:11Z",
-        "2026-11-18T14:47:11Z",  # given, or derived from the hours
+        "2026-11-18T14:02:00Z",
+        "2026-11-18T14:47:00Z",  # given, or derived from the hours
         0.75,
     )
     assert (entry.charge_to_id, entry.charge_to_type, entry.member_identifier) == (48211, "ServiceTicket", "dwhitfield")
@@ -537,7 +537,7 @@ def test_find_time_entries(env: Env) -> None:
     assert found[0].time_start == PLAN.start and found[0].member_identifier == "dwhitfield"
     assert env.ledger()["requests"][-1]["query"]["conditions"] == (
         'chargeToId=48211 and chargeToType="ServiceTicket" and member/identifier="dwhitfield" '
-        "and timeStart=[2026-11-18T14:02:11Z]"
+        "and timeStart >= [2026-11-18T14:01:00Z] and timeStart <= [2026-11-18T14:03:00Z]"
     )
     assert [e.id for e in client.find_time_entries(SERVICE, "dwhitfield", later.start)] == [b.id]
     assert [e.id for e in client.find_time_entries(PROJECT, "dwhitfield", PLAN.start)] == [d.id]
