@@ -26,7 +26,7 @@ from flowdesk.commands.base import (
     print_json,
     utf8_stdout,
 )
-from flowdesk.connectwise.bodies import TicketRef
+from flowdesk.connectwise.bodies import EMAILED_VISIBILITIES, EmailChoice, TicketRef
 from flowdesk.core import present
 from flowdesk.core.models import SessionFormatError, load_session_file
 from flowdesk.credentials import CredentialStore
@@ -61,6 +61,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--text-file", type=Path, metavar="EDITED", help="post this UTF-8 text (edited) instead of the rendered note")
     p.add_argument("--format", choices=["resolution", "escalation"], help="default: resolution for resolved sessions")
     p.add_argument("--force", action="store_true", help="queue it even if this session was already pushed to this ticket")
+    p.add_argument(
+        "--email",
+        metavar="WHO",
+        help="let ConnectWise e-mail about a Discussion or Resolution note: contact, resources, cc (comma-separated) "
+        "or none (default: from the settings; nobody unless chosen there)",
+    )
     p.set_defaults(func=cmd_push)
 
     q = sub.add_parser(
@@ -201,6 +207,11 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
         raise CommandError(f"redaction failed ({exc}); nothing was queued") from None
     if want_time and preview.time_plan is None:
         _warn("no time entry: the session has no start and end time to log (or time rounding is 'none')")
+    email = _email_choice(args, settings, preview.visibility)
+    if profile.license_class == "A":  # an API member's keys: the time would be billed to the API member
+        if want_time and preview.time_plan is not None:
+            raise CommandError(f"{present.API_MEMBER_NO_TIME} Nothing was queued (--no-time-entry queues the note).")
+        _warn(present.API_MEMBER_KEYS)
 
     kind, send_end, time_allowed = _look_up_ticket(profile, key, ticket_id)
     if want_time and preview.time_plan is not None and not time_allowed:
@@ -217,15 +228,32 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
                 time_entry=want_time,
                 send_end=send_end,
                 force=args.force,
+                email=email,
             )
         except DuplicatePush as exc:
             raise CommandError(f"{exc.reason} Nothing was queued; use --force to queue it again.") from None
     for warning in preview.warnings:
         if "No ConnectWise ticket" not in warning:  # the ticket came from --ticket
             _warn(warning)
+    if email.any:
+        _warn(present.emailing(email.names()))
     utf8_stdout()
     print_json({"jobs": [_job_json(j) for j in jobs]})
     return EXIT_OK
+
+
+def _email_choice(args: argparse.Namespace, settings: Any, visibility: Any) -> EmailChoice:
+    """Whom ConnectWise may e-mail about the note: ``--email``, else the settings; nobody for an Internal note."""
+    if args.email is None:
+        chosen = EmailChoice(settings.email_contact, settings.email_resources, settings.email_cc)
+        return chosen if visibility in EMAILED_VISIBILITIES else EmailChoice()
+    try:
+        chosen = EmailChoice.parse(args.email)
+    except ValueError as exc:
+        bad_input(f"--email {exc}")
+    if chosen.any and visibility not in EMAILED_VISIBILITIES:
+        bad_input(f"--email {args.email}: {present.INTERNAL_NEVER_EMAILED}")
+    return chosen
 
 
 def _look_up_ticket(profile: ConnectWiseProfile, key: str, ticket_id: int) -> tuple[str, bool, bool]:

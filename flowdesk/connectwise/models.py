@@ -125,7 +125,12 @@ class ConnectionReport(_Lenient):
             can = "cannot add notes or time"
         if p.missing:
             can += f" (missing {', '.join(p.missing)})"
-        return f"Signed in as {self.member.display} on {self.site.api_host} — {can}"
+        line = f"Signed in as {self.member.display} on {self.site.api_host} — {can}"
+        if self.member.api_member:
+            from flowdesk.core.present import API_MEMBER_KEYS
+
+            line += f". {API_MEMBER_KEYS}"
+        return line
 
 
 class Ticket(_Lenient):

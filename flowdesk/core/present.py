@@ -597,3 +597,24 @@ def interrupted(job: Addressed) -> str:
         f"FlowDesk stopped while sending the {what} to {ticket}, so it may have arrived. "
         "FlowDesk will check the ticket before sending it again."
     )
+
+
+# -- who is e-mailed, whose keys (ConnectWise notifications, licence class) -------------------------------------
+def emailing(names: Sequence[str]) -> str:
+    """``ConnectWise will e-mail the ticket's contact and CC about this note.``"""
+    words = {"contact": "contact", "resources": "resources", "cc": "CC list"}
+    listed = [words[n] for n in names]
+    who = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
+    return f"ConnectWise will e-mail the ticket's {who} about this note (as the ticket's e-mail settings say)."
+
+
+NOT_EMAILED = "ConnectWise will not e-mail anyone about this note."
+INTERNAL_NEVER_EMAILED = "An Internal note is never e-mailed: choose Discussion or Resolution to e-mail it."
+API_MEMBER_KEYS = (
+    "These are the keys of an API member (licence class A): ConnectWise records notes and time as that member, "
+    "not as you. Create your own member keys under My Account → API Keys and enter them in Settings."
+)
+API_MEMBER_NO_TIME = (
+    "No time entry with an API member's keys: ConnectWise would bill the time to the API member, not to you. "
+    "Use your own member keys (My Account → API Keys), or queue the note alone."
+)

@@ -438,9 +438,13 @@ class AppController(QObject):
         no ConnectWise account is set up, ``DuplicatePush`` when this session was pushed before."""
         # lazy: httpx, not before the first paint
         from flowdesk.connectwise.account import profile_key
+        from flowdesk.connectwise.bodies import EmailChoice
 
         profile = self.settings.connectwise
+        if time_entry and getattr(preview, "time_plan", None) is not None and profile.license_class == "A":
+            raise PushRefused(present.API_MEMBER_NO_TIME)  # the time would be billed to the API member
         site = profile_key(profile)
+        s = self.settings
         jobs = enqueue_push(
             self.services.outbox,
             preview,
@@ -450,6 +454,7 @@ class AppController(QObject):
             send_end=bool(getattr(profile, "require_start_end", False)),
             force=force,
             now=self.clock(),
+            email=EmailChoice(s.email_contact, s.email_resources, s.email_cc),
         )
         for job in jobs:
             self._on_job_changed(job)
