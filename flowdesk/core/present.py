@@ -609,6 +609,12 @@ def emailing(names: Sequence[str]) -> str:
 
 
 NOT_EMAILED = "ConnectWise will not e-mail anyone about this note."
+EMAIL_LABEL = "&E-mail about notes"
+EMAIL_WHO = {"contact": "The contact", "resources": "Resources", "cc": "CC list"}
+EMAIL_EXPLAIN = (
+    "Off by default. Only for Discussion and Resolution notes; an Internal note is never e-mailed. ConnectWise "
+    "sends it as the ticket's e-mail settings say."
+)
 INTERNAL_NEVER_EMAILED = "An Internal note is never e-mailed: choose Discussion or Resolution to e-mail it."
 API_MEMBER_KEYS = (
     "These are the keys of an API member (licence class A): ConnectWise records notes and time as that member, "
