@@ -196,7 +196,7 @@ class ConnectWiseClient(ServiceClient):
                 request_id=request_id(response),
             )
         assert isinstance(data, dict)
-        origin, api_host = api_location(self._site_base, data.get("SiteUrl"))
+        origin, api_host = api_location(self._site_base, data.get("SiteUrl"), data.get("IsCloud"))
         return SiteInfo(
             site=self._site_base,
             company=self._company,
@@ -431,13 +431,13 @@ class ConnectWiseClient(ServiceClient):
     ) -> tuple[SiteInfo, httpx.Response]:
         """``path`` on the company's API, and the site it went to.
 
-        An unexpected 404 makes the client ask companyinfo again, once: when the codebase changed (a cloud
-        upgrade), the request is repeated on the new one. That is safe for a write too, because a 404 means
-        nothing was stored (§1, §12.4).
+        An unexpected 404 or redirect (3xx, never followed) makes the client ask companyinfo again, once:
+        when the codebase changed (a cloud upgrade), the request is repeated on the new one. That is safe for
+        a write too, because a 404 or a redirect means nothing was stored (§1, §12.4).
         """
         site = self.discover()
         response = self._send(method, site.api_base + path, op, params=params, body=body)
-        if response.status_code == 404 and rediscover:
+        if (response.status_code == 404 or 300 <= response.status_code < 400) and rediscover:
             fresh = self._rediscover(site)
             if fresh is not None:
                 site = fresh
@@ -500,6 +500,12 @@ def _next_link(response: httpx.Response, api_base: str) -> str | None:
         return None
     url = response.request.url.join(link["url"])
     base = httpx.URL(api_base)
+    marker = "/apis/3.0/"
+    if (url.host == base.host or url.host.lower() == "host") and marker in url.path and not url.path.startswith(base.path):
+        # the next page named on another codebase (or ConnectWise's placeholder host): the same resource on
+        # the API this client uses — the keys still go only to it
+        rest = url.path.split(marker, 1)[1]
+        url = base.copy_with(path=base.path.rstrip("/") + "/" + rest, query=url.query)
     if (url.scheme, url.host, url.port) != (base.scheme, base.host, base.port) or not url.path.startswith(base.path):
         log.warning("ignoring a Link rel=next that points away from the ConnectWise API (%s)", url.host)
         return None
