@@ -125,6 +125,14 @@ def time_entry_body(
     }
     # ConnectWise's action flags: mail the entry to the ticket's contact / resources / CC — only as chosen
     body.update({flag: bool(getattr(email, name)) for name, flag in EMAIL_FLAGS.items()})
-    if send_end:
-        body["timeEnd"] = cw_datetime(start + timedelta(minutes=round(plan.hours * 60)))
+    if plan.work_type_id is not None:
+        body["workType"] = {"id": plan.work_type_id}
+    if plan.work_role_id is not None:
+        body["workRole"] = {"id": plan.work_role_id}
+    if plan.billable is not None:
+        body["billableOption"] = plan.billable
+    # Always both ends, on whole minutes: ConnectWise then has nothing to derive (``send_end`` is kept for
+    # callers; a member who must enter start and end times gets them either way).
+    del send_end
+    body["timeEnd"] = cw_datetime(start + timedelta(minutes=round(plan.hours * 60)))
     return body

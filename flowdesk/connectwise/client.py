@@ -370,6 +370,20 @@ class ConnectWiseClient(ServiceClient):
 
     # ------------------------------------------------------------------ time entries (§5)
 
+    def work_types(self) -> list[tuple[int, str]]:
+        """The company's active work types, ``(id, name)`` (``GET /time/workTypes``; the spec has no per-board list)."""
+        return self._named("/time/workTypes", "work types")
+
+    def work_roles(self) -> list[tuple[int, str]]:
+        """The company's active work roles, ``(id, name)`` (``GET /time/workRoles``)."""
+        return self._named("/time/workRoles", "work roles")
+
+    def _named(self, path: str, what: str) -> list[tuple[int, str]]:
+        op = Op(f"read the {what}", what, right=RIGHT_READ_TIME)
+        params = {"conditions": "inactiveFlag=false", "orderBy": "name asc", "fields": "id,name", "pageSize": MAX_PAGE_SIZE}
+        rows = self._pages(path, params, op, limit=None)
+        return [(r["id"], r["name"]) for r in rows if type(r.get("id")) is int and isinstance(r.get("name"), str)]
+
     def create_time_entry(self, body: dict[str, Any]) -> PostedTimeEntry:
         """Create the time entry ``body`` (see ``time_entry_body``). Ambiguity as for :meth:`post_note`."""
         ticket_id = body.get("chargeToId")

@@ -624,3 +624,15 @@ API_MEMBER_NO_TIME = (
     "No time entry with an API member's keys: ConnectWise would bill the time to the API member, not to you. "
     "Use your own member keys (My Account → API Keys), or queue the note alone."
 )
+
+
+def long_time_entry(hours: float) -> str:
+    return f"the time entry is {hours:g} h, more than a working day (8 h): check it before it is sent"
+
+
+TIME_RULES = {
+    "pauses": "active time: the session's pause left out",
+    "gaps": "active time: gaps of more than 30 minutes between steps left out",
+    "wall": "from the session's start to its end",
+    "manual": "as you typed it",
+}

@@ -181,6 +181,10 @@ class Settings(_Section):
     email_contact: bool = False
     email_resources: bool = False
     email_cc: bool = False
+    # The last work type / work role (ConnectWise ids; None: the member's defaults) and billable option chosen
+    work_type_id: int | None = None
+    work_role_id: int | None = None
+    billable_option: str | None = None  # Billable, DoNotBill, NoCharge, NoDefault; None: ConnectWise's default
     redaction: RedactionSettings = Field(default_factory=RedactionSettings)
     notification_level: NotificationLevel = NotificationLevel.ERRORS
     start_minimized: bool = False

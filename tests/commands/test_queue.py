@@ -62,7 +62,7 @@ def test_push_queues_the_note_and_time_entry_and_prints_one_json_object(connecte
     note, entry = jobs()
     assert note.body_json()["internalAnalysisFlag"] is True and "Outlook" in note.body_json()["text"]
     assert entry.parent_id == note.id and entry.body_json()["timeStart"] == "2026-11-18T14:02:00Z"  # whole minutes
-    assert "timeEnd" not in entry.body_json()
+    assert entry.body_json()["timeEnd"] == "2026-11-18T14:47:00Z"  # always both ends, whole minutes
     assert note.site == "connectwise:flowdesk_sandbox@" + connected.info.connectwise.site.removeprefix("http://")
 
 
@@ -72,7 +72,7 @@ def test_push_looks_up_a_project_ticket_and_the_start_end_rule(connected, sandbo
     assert code == 0
     assert [j["ticket_kind"] for j in json.loads(out)["jobs"]] == ["project", "project"]
     entry = jobs()[1].body_json()
-    assert entry["chargeToType"] == "ProjectTicket" and entry["timeEnd"] == "2026-11-23T12:30:00Z"
+    assert entry["chargeToType"] == "ProjectTicket" and entry["timeEnd"] == "2026-11-23T10:45:00Z"  # 4.25 h active: gaps over 30 min left out
 
 
 def test_push_offline_queues_it_as_a_service_ticket(connected, monkeypatch, capsys):

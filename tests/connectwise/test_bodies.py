@@ -36,7 +36,7 @@ def test_time_entry_body_matches_ticket_kind_and_member_needs():
     plan = TimeEntryPlan(datetime(2026, 11, 18, 14, 0, tzinfo=UTC), 1.25, "FlowPilot session: x")
     service = time_entry_body(TicketRef(48211), plan, send_end=False)
     assert service["chargeToType"] == "ServiceTicket" and service["chargeToId"] == 48211
-    assert service["timeStart"] == "2026-11-18T14:00:00Z" and "timeEnd" not in service
+    assert service["timeStart"] == "2026-11-18T14:00:00Z" and service["timeEnd"] == "2026-11-18T15:15:00Z"
     assert "member" not in service
     project = time_entry_body(TicketRef(31207, "project"), plan, send_end=True)
     assert project["chargeToType"] == "ProjectTicket" and project["timeEnd"] == "2026-11-18T15:15:00Z"

@@ -165,10 +165,12 @@ def test_every_answer_flowdesk_reads_and_every_body_it_sends_fit_the_spec(record
     log time on both, look for the time again, read a board status, meet a 404 and a 400."""
     client, rec = recorded
     client.test_connection()
+    assert ("Onsite" in dict(client.work_types()).values()) and client.work_roles()
     service = client.get_ticket(SERVICE.id)
     project = client.get_ticket(PROJECT.id)  # a 404 on the service path first, then the project path
     assert project.ref == PROJECT and service.ref == SERVICE
-    plan = TimeEntryPlan(start=datetime(2026, 11, 18, 14, 2, tzinfo=UTC), hours=0.5, notes="Spooler restarted.")
+    plan = TimeEntryPlan(start=datetime(2026, 11, 18, 14, 2, tzinfo=UTC), hours=0.5, notes="Spooler restarted.",
+                         work_type_id=4, work_role_id=7, billable="NoCharge")  # fmt: skip
     for ref in (SERVICE, PROJECT):
         for visibility in Visibility:
             client.post_note(ref, note_body(f"{visibility} note on {ref.id}", visibility))
@@ -181,7 +183,8 @@ def test_every_answer_flowdesk_reads_and_every_body_it_sends_fit_the_spec(record
         client.post_note(SERVICE, {"text": "", "detailDescriptionFlag": True})
     checked = check_exchanges(rec.exchanges)
     for model in ("MyMemberInfo", "MySecurity", "Ticket", "ProjectTicket", "ServiceNote", "TicketNote", "TimeEntry",
-                  "BoardStatus", "ErrorResponseMessage", "sent ServiceNote", "sent TicketNote", "sent TimeEntry"):  # fmt: skip
+                  "BoardStatus", "ErrorResponseMessage", "sent ServiceNote", "sent TicketNote", "sent TimeEntry",
+                  "WorkType", "WorkRole"):  # fmt: skip
         assert checked.get(model), f"no {model} was checked: {checked}"
 
 
