@@ -9,13 +9,13 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from flowdesk.core import present
 from flowdesk.core.models import Session
 from flowdesk.core.timing import BILLABLE_OPTIONS, LONG_HOURS, TimeEntryPlan, manual_plan, parse_hours
 
-DEFAULT = "(member's default)"
+DEFAULT = "Default"  # the member's default work type / role; ConnectWise's default billable option
 
 
 class TimeEntryBox(QWidget):
@@ -27,7 +27,7 @@ class TimeEntryBox(QWidget):
         self.hours.setObjectName("hours")
         self.hours.setAccessibleName("Hours to log")
         self.hours.setPlaceholderText("1.5 or 1:30")
-        self.hours.setMaximumWidth(80)
+        self.hours.setFixedWidth(self.hours.fontMetrics().horizontalAdvance("00:00") + 24)
         self.rule = QLabel(self)
         self.rule.setStyleSheet("color: #5f6368;")
         self.warning = QLabel(self)
@@ -46,11 +46,25 @@ class TimeEntryBox(QWidget):
             combo.addItem(DEFAULT, None)
         hours_label = QLabel("Ho&urs", self)
         hours_label.setBuddy(self.hours)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        for w in (hours_label, self.hours, self.rule, self.warning, self.work_type, self.work_role, self.billable):
-            row.addWidget(w)
-        row.addStretch(1)
+        self.rule.setWordWrap(True)
+        self.warning.setWordWrap(True)
+        first = QHBoxLayout()
+        for w in (hours_label, self.hours, self.rule):
+            first.addWidget(w)
+        first.addStretch(1)
+        second = QHBoxLayout()
+        for text, combo in (("Work t&ype", self.work_type), ("&Role", self.work_role), ("&Billable", self.billable)):
+            label = QLabel(text, self)
+            label.setBuddy(combo)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            second.addWidget(label)
+            second.addWidget(combo)
+        second.addStretch(1)
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.addLayout(first)
+        rows.addWidget(self.warning)
+        rows.addLayout(second)
         self.hours.textChanged.connect(self._check)
 
     # -- what is shown ---------------------------------------------------------------------------
@@ -79,8 +93,9 @@ class TimeEntryBox(QWidget):
             hours = parse_hours(self.hours.text())
         except ValueError as exc:
             self.warning.setText(str(exc) if self.hours.text().strip() else "")
-            return
-        self.warning.setText(present.long_time_entry(hours) if hours > LONG_HOURS else "")
+        else:
+            self.warning.setText(present.long_time_entry(hours) if hours > LONG_HOURS else "")
+        self.warning.setVisible(bool(self.warning.text()))
 
     # -- what is queued ----------------------------------------------------------------------------
     def plan(self, now: datetime) -> TimeEntryPlan:
