@@ -9,17 +9,7 @@ import pytest
 
 from flowdesk.core import present
 
-from .test_queue import OUTLOOK, jobs, run
-
-
-def connect(sandbox, monkeypatch, capsys):
-    cw = sandbox.info.connectwise
-    code, _, err = run(
-        monkeypatch, capsys, "connect", "--site", cw.site, "--company", cw.company, "--public-key", cw.public_key,
-        "--private-key-stdin", "--client-id", cw.client_id, stdin=cw.private_key,
-    )  # fmt: skip
-    assert code == 0, err
-    return sandbox
+from .test_queue import OUTLOOK, connect, jobs, run
 
 
 @pytest.fixture

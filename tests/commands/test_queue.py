@@ -27,8 +27,8 @@ def run(monkeypatch, capsys, *argv: str, stdin: str = "") -> tuple[int, str, str
     return code, out, err
 
 
-@pytest.fixture
-def connected(sandbox, monkeypatch, capsys):
+def connect(sandbox, monkeypatch, capsys):
+    """``flowdesk connect`` with the sandbox's keys (as the engineer would)."""
     cw = sandbox.info.connectwise
     code, _, err = run(
         monkeypatch, capsys, "connect", "--site", cw.site, "--company", cw.company, "--public-key", cw.public_key,
@@ -36,6 +36,11 @@ def connected(sandbox, monkeypatch, capsys):
     )  # fmt: skip
     assert code == 0, err
     return sandbox
+
+
+@pytest.fixture
+def connected(sandbox, monkeypatch, capsys):
+    return connect(sandbox, monkeypatch, capsys)
 
 
 def jobs() -> list:

@@ -13,8 +13,8 @@ from flowdesk.core.models import parse_session
 from flowdesk.core.timing import TimeRule, active_time, parse_hours
 from tests.conftest import SAMPLES
 
-from .test_push_spec import connect, drain
-from .test_queue import OUTLOOK, jobs, run
+from .test_push_spec import drain
+from .test_queue import OUTLOOK, connect, jobs, run
 
 NO_TIMESTAMPS = SAMPLES / "15-no-timestamps.json"
 VPN = SAMPLES / "05-vpn-cgnat-over-24h.json"  # paused overnight: 26.4 h on the clock, 2.5 h of work

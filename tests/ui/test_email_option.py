@@ -8,26 +8,15 @@ from typing import Any
 
 import pytest
 
-from flowdesk.connectwise.account import profile_key
 from flowdesk.core import present
-from flowdesk.core.settings import ConnectWiseProfile, Settings, load_settings, save_settings
-from flowdesk.credentials import CredentialStore
-from flowdesk.paths import AppPaths
+from flowdesk.core.settings import load_settings
+
+from .test_proxy_settings import start_app
 
 
 @pytest.fixture
 def app(sandbox, qtbot, memory_keyring) -> Iterator[Any]:
-    from flowdesk.ui.app import FlowDeskApp
-
-    paths = AppPaths.from_env().ensure()
-    cw = sandbox.info.connectwise
-    settings = Settings(connectwise=ConnectWiseProfile(site=cw.site, company=cw.company, member_identifier="dwhitfield"))
-    save_settings(settings, paths.settings_file)
-    CredentialStore().save_connectwise_keys(profile_key(settings.connectwise), cw.public_key, cw.private_key)
-    fd = FlowDeskApp(paths, has_tray=False)
-    qtbot.addWidget(fd.window)
-    yield fd
-    fd.shutdown()
+    yield from start_app(sandbox, qtbot)
 
 
 def test_the_email_choices_start_off_and_are_remembered(app, qtbot):
