@@ -19,7 +19,7 @@ from flowdesk.connectwise.bodies import (
     time_entry_body,
 )
 from flowdesk.push.prepare import NotePreview
-from flowdesk.store.outbox import NewJob, Outbox, PushJob
+from flowdesk.store import NewJob, Outbox, PushJob
 
 
 def enqueue_push(
