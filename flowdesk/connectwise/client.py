@@ -54,6 +54,7 @@ from flowdesk.connectwise.errors import (
     NotFound,
     PermissionDenied,
     ServerError,
+    ValidationFailed,
 )
 from flowdesk.connectwise.models import (
     Boundary,
@@ -304,6 +305,30 @@ class ConnectWiseClient(ServiceClient):
             log.debug("board status %s/%s unreadable (%s); assuming time entries are allowed", board_id, status_id, exc.kind)
             return True
         return not (isinstance(data, dict) and data.get("timeEntryNotAllowed") is True)
+
+    def board_statuses(self, board_id: int) -> list[tuple[int, str]]:
+        """A board's active statuses, ``(id, name)`` in board order (``GET /service/boards/{id}/statuses``)."""
+        op = Op(f"read the statuses of board {board_id}", "board statuses")
+        params = {"conditions": "inactive=false", "orderBy": "sortOrder asc", "fields": "id,name", "pageSize": MAX_PAGE_SIZE}
+        rows = self._pages(f"/service/boards/{board_id}/statuses", params, op, limit=None)
+        return [(r["id"], r["name"]) for r in rows if type(r.get("id")) is int and isinstance(r.get("name"), str)]
+
+    def set_ticket_status(self, ticket: TicketRef, status_id: int) -> str | None:
+        """Set ``ticket``'s status (``PATCH [{"op": "replace", "path": "status/id", "value": N}]``) and read
+        the ticket back: ConnectWise can answer 200 and keep the old status, which raises
+        :class:`ValidationFailed` naming the status it kept. Returns the new status's name. A PATCH sets a
+        value, so sending it again after a lost answer is harmless."""
+        op = Op(f"change the status of ticket #{ticket.id}", "status change", ticket=ticket.id)
+        self._call("PATCH", ticket.path, op, body=[{"op": "replace", "path": "status/id", "value": status_id}])
+        read = Op(f"read ticket #{ticket.id}", "ticket", ticket=ticket.id)
+        data = self._call("GET", ticket.path, read, params={"fields": "id,status/id,status/name"}, rediscover=False)
+        now = data.get("status") if isinstance(data, dict) else None
+        if not isinstance(now, dict) or now.get("id") != status_id:
+            kept = _ref_name(now) or "its old status"
+            from flowdesk.core.present import status_kept
+
+            raise ValidationFailed(status_kept(ticket.id, kept), server_message=f"status kept: {kept}")
+        return _ref_name(now)
 
     # ------------------------------------------------------------------ notes (§3)
 

@@ -664,3 +664,10 @@ TIME_RULES = {
     "wall": "from the session's start to its end",
     "manual": "as you typed it",
 }
+
+
+def status_kept(ticket_id: int, kept: str) -> str:
+    return (
+        f"ConnectWise answered the status change of ticket #{ticket_id} but kept it at “{kept}” (read back after "
+        "the change): a workflow rule or a required field may block that status. Change it in ConnectWise."
+    )

@@ -29,6 +29,7 @@ class MemberConfig:
     license_class: str = "F"  # myMembers/info licenseClass: "F" full member, "A" API member (keys of an API member)
     refuse_overlap: bool = False  # refuse a time entry overlapping one of the member's (a tenant that validates it)
     time_sheet_closed: bool = False  # the member's time sheets are submitted/closed: no new time entries
+    ignore_status: bool = False  # a status PATCH answers 200 but the status stays (ConnectWise can ignore it)
 
 
 @dataclass
@@ -132,7 +133,7 @@ def _member(m: MemberConfig, value: Any) -> None:
             if not isinstance(mv, bool) and mv not in ADD_LEVELS:
                 raise ConfigError(f"member.{mk} must be true, false or one of: {', '.join(ADD_LEVELS)}")
             setattr(m, mk, mv)
-        elif mk in ("require_start_end", "refuse_overlap", "time_sheet_closed"):
+        elif mk in ("require_start_end", "refuse_overlap", "time_sheet_closed", "ignore_status"):
             setattr(m, mk, as_bool(f"member.{mk}", mv))
         elif mk == "license_class":
             if mv not in ("F", "A", "C", "X"):

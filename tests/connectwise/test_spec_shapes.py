@@ -177,6 +177,8 @@ def test_every_answer_flowdesk_reads_and_every_body_it_sends_fit_the_spec(record
         client.recent_notes(ref, limit=10)
         client.create_time_entry(time_entry_body(ref, plan, send_end=True))
         assert client.find_time_entries(ref, "dwhitfield", plan.start)
+    other = next(sid for sid, _ in client.board_statuses(1) if sid != service.status_id)
+    client.set_ticket_status(SERVICE, other)  # PATCH [{op, path, value}], then the ticket read back
     with pytest.raises(NotFound):
         client.get_ticket(99999)
     with pytest.raises(ValidationFailed):
@@ -184,7 +186,7 @@ def test_every_answer_flowdesk_reads_and_every_body_it_sends_fit_the_spec(record
     checked = check_exchanges(rec.exchanges)
     for model in ("MyMemberInfo", "MySecurity", "Ticket", "ProjectTicket", "ServiceNote", "TicketNote", "TimeEntry",
                   "BoardStatus", "ErrorResponseMessage", "sent ServiceNote", "sent TicketNote", "sent TimeEntry",
-                  "WorkType", "WorkRole"):  # fmt: skip
+                  "WorkType", "WorkRole", "sent PatchOperation"):  # fmt: skip
         assert checked.get(model), f"no {model} was checked: {checked}"
 
 

@@ -55,6 +55,7 @@ class Tickets:
     def __init__(self, state: SandboxState) -> None:
         self.state = state
         self._ticket_json: dict[int, bytes] = {}
+        self._board_statuses: dict[int, list[dict[str, Any]]] = {}
         self.note_schema = cond.schema_of(self._note_template())
 
     def find(self, tid: int, kind: str) -> dict[str, Any] | None:
@@ -87,6 +88,37 @@ class Tickets:
             cached = self._ticket_json[t["id"]] = dumps(self.public(t))
         return raw_json_response(200, cached)
 
+    @route("PATCH", r"/(?P<kind>service|project)/tickets/(?P<tid>\d+)")
+    def patch_ticket(self, req: Request, kind: str, tid: str) -> Response:
+        """JSON Patch (spec: a list of PatchOperation); the sandbox changes ``status`` only, and answers the
+        whole ticket (200). ``member.ignore_status``: the answer says 200 and the status stays."""
+        t = self.find(int(tid), kind.lower())
+        if t is None:
+            return not_found(f"Ticket {int(tid)} not found")
+        try:
+            ops = req.json
+        except BadJson:
+            return envelope(400, "ConnectWiseApi", "The request body is not a valid list of PatchOperation.")
+        if not isinstance(ops, list) or not all(isinstance(o, dict) for o in ops):
+            return envelope(400, "ConnectWiseApi", "Expected a list of PatchOperation in the request body.")
+        status_id: Any = None
+        for op in ops:
+            if str(op.get("op", "")).lower() != "replace" or op.get("path") not in ("status/id", "/status/id", "status"):
+                return invalid_object("ticket", [field_error("InvalidField", f"Cannot patch {op.get('path')!r}.", "ticket", str(op.get("path")))])
+            value = op.get("value")
+            status_id = value.get("id") if isinstance(value, dict) else value
+        board = (t.get("board") or {}).get("id")
+        status = next((s for s in self._statuses(board) if s["id"] == status_id), None) if board else None
+        if status is None:
+            return invalid_object("ticket", [field_error("InvalidField", f"Status {status_id!r} is not a status of this board.", "ticket", "status")])
+        with self.state.cond:
+            ignore = self.state.config.member.ignore_status
+            if not ignore:
+                t["status"] = {"id": status["id"], "name": status["name"]}
+                self._ticket_json.pop(t["id"], None)
+            out = self.public(t)
+        return json_response(200, out)
+
     @route("GET", r"/service/boards/(?P<bid>\d+)/statuses")
     def board_statuses(self, req: Request, bid: str) -> Response:
         statuses = self._statuses(int(bid))
@@ -102,6 +134,12 @@ class Tickets:
         return not_found(f"BoardStatus {int(sid)} not found")
 
     def _statuses(self, board_id: int) -> list[dict[str, Any]]:
+        """A board's statuses, as first derived (a status PATCH moves tickets, not the board's statuses)."""
+        if board_id not in self._board_statuses:
+            self._board_statuses[board_id] = self._derive_statuses(board_id)
+        return self._board_statuses[board_id]
+
+    def _derive_statuses(self, board_id: int) -> list[dict[str, Any]]:
         """Board statuses derived from the seeded tickets (ref §4: ``closedStatus``, ``timeEntryNotAllowed``).
         CHOICE: project boards are service boards with ``projectFlag`` in ConnectWise, so board 12 is here too."""
         out: dict[int, dict[str, Any]] = {}
@@ -109,6 +147,8 @@ class Tickets:
             board = t.get("board") or {}
             status = t.get("status") or {}
             if board.get("id") != board_id or status.get("id") in out:
+                continue
+            if status.get("id") is None:
                 continue
             out[status["id"]] = {
                 "id": status["id"],
