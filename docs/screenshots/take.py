@@ -113,6 +113,12 @@ def main() -> int:
         w.grab().save(str(out / "main-narrow.png"))
         w.resize(1280, 800)
         wait(300)
+        # 1b. the push options under the note: visibility, the time entry's hours (and the rule behind them),
+        # work type and role from ConnectWise, billable option
+        w.panel.time_entry.setChecked(True)
+        wait_for(lambda: w.panel.time_box.work_type.count() > 1)
+        wait(200)
+        w.panel.grab().save(str(out / "push-options.png"))
         # 2. the editor with redactions highlighted (the mapped-drive session has a password and UNC paths)
         sid = next(r.id for r in fd.services.cache.rows() if r.psa_ticket_id == 48405)
         w.select_session(sid)

@@ -19,6 +19,7 @@ from flowdesk.commands.base import (
     read_stdin_text,
     utf8_stdout,
 )
+from flowdesk.core import present
 from flowdesk.core.settings import ConnectWiseProfile, save_settings
 from flowdesk.core.terminal import printable
 from flowdesk.credentials import CredentialError, CredentialStore, connectwise_profile_key
@@ -143,6 +144,7 @@ def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:
         member_identifier=report.member.identifier,
         member_name=report.member.name,
         require_start_end=report.member.require_start_end,
+        license_class=report.member.license_class or "",
     )
     try:
         save_settings(settings, ctx.paths.settings_file)
@@ -184,6 +186,8 @@ def cmd_whoami(args: argparse.Namespace, ctx: Context) -> int:
         except ConnectWiseError as exc:
             raise CommandError(str(exc)) from None
     utf8_stdout()
+    if report.member.api_member:
+        print(f"flowdesk: warning: {present.API_MEMBER_KEYS}", file=sys.stderr)
     if args.json:
         print_json(
             {

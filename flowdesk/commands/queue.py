@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,10 +29,11 @@ from flowdesk.commands.base import (
     print_json,
     utf8_stdout,
 )
-from flowdesk.connectwise.bodies import TicketRef
+from flowdesk.connectwise.bodies import EMAILED_VISIBILITIES, EmailChoice, TicketRef
 from flowdesk.core import present, userfile
 from flowdesk.core.models import SessionFormatError, load_session_file, ticket_id_problem
 from flowdesk.core.terminal import printable
+from flowdesk.core.timing import BILLABLE_OPTIONS, manual_plan, parse_hours
 from flowdesk.credentials import CredentialStore
 from flowdesk.push.lock import DrainLock, DrainLockBusy
 from flowdesk.push.prepare import PushRefused, prepare_note
@@ -63,6 +66,17 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--text-file", type=Path, metavar="EDITED", help="post this UTF-8 text (edited) instead of the rendered note")
     p.add_argument("--format", choices=["resolution", "escalation"], help="default: resolution for resolved sessions")
     p.add_argument("--force", action="store_true", help="queue it even if this session was already pushed to this ticket")
+    p.add_argument(
+        "--email",
+        metavar="WHO",
+        help="let ConnectWise e-mail about a Discussion or Resolution note: contact, resources, cc (comma-separated) "
+        "or none (default: from the settings; nobody unless chosen there)",
+    )
+    p.add_argument("--hours", metavar="H", help="log these hours instead of the session's active time (1.5 or 1:30); "
+                   "also for a session without timestamps")
+    p.add_argument("--work-type", metavar="NAME|ID", help="the time entry's work type (default: the last one chosen, else the member's)")
+    p.add_argument("--work-role", metavar="NAME|ID", help="the time entry's work role (default: the last one chosen, else the member's)")
+    p.add_argument("--billable", choices=list(BILLABLE_OPTIONS), help="the time entry's billable option (default: ConnectWise's)")
     p.set_defaults(func=cmd_push)
 
     q = sub.add_parser(
@@ -196,10 +210,27 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
         bad_input(str(exc))
     except RedactionError as exc:
         raise CommandError(f"redaction failed ({exc}); nothing was queued") from None
+    if want_time and args.hours is not None:
+        try:
+            hours = parse_hours(args.hours)
+        except ValueError as exc:
+            bad_input(f"--hours {exc}")
+        preview = dataclasses.replace(preview, time_plan=manual_plan(session, hours, datetime.now(UTC)))
     if want_time and preview.time_plan is None:
-        _warn("no time entry: the session has no start and end time to log (or time rounding is 'none')")
+        _warn("no time entry: the session has no start and end time to log (or time rounding is 'none'); "
+              "give --hours to log time anyway")
+    email = _email_choice(args, settings, preview.visibility)
+    if profile.license_class == "A":  # an API member's keys: the time would be billed to the API member
+        if want_time and preview.time_plan is not None:
+            raise CommandError(f"{present.API_MEMBER_NO_TIME} Nothing was queued (--no-time-entry queues the note).")
+        _warn(present.API_MEMBER_KEYS)
 
     kind, send_end, time_allowed = _look_up_ticket(profile, key, ticket_id)
+    if want_time and preview.time_plan is not None:
+        plan = _time_choices(args, settings, profile, key, preview.time_plan)
+        preview = dataclasses.replace(preview, time_plan=plan)
+        if plan.long:
+            _warn(present.long_time_entry(plan.hours))
     if want_time and preview.time_plan is not None and not time_allowed:
         _warn(f"no time entry: ticket #{ticket_id}'s status does not allow time entries; queued the note only")
         want_time = False
@@ -214,15 +245,58 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
                 time_entry=want_time,
                 send_end=send_end,
                 force=args.force,
+                email=email,
             )
         except DuplicatePush as exc:
             raise CommandError(f"{exc.reason} Nothing was queued; use --force to queue it again.") from None
     for warning in preview.warnings:
         if "No ConnectWise ticket" not in warning:  # the ticket came from --ticket
             _warn(warning)
+    if email.any:
+        _warn(present.emailing(email.names()))
     utf8_stdout()
     print_json({"jobs": [_job_json(j) for j in jobs]})
     return EXIT_OK
+
+
+def _time_choices(args: argparse.Namespace, settings: Any, profile: Any, key: str, plan: Any) -> Any:
+    """The plan with the work type, work role and billable option: the flags, else the last ones chosen."""
+    work_type = settings.work_type_id if args.work_type is None else _named_id(args.work_type, "--work-type", profile, key)
+    work_role = settings.work_role_id if args.work_role is None else _named_id(args.work_role, "--work-role", profile, key)
+    billable = args.billable or settings.billable_option
+    return dataclasses.replace(plan, work_type_id=work_type, work_role_id=work_role, billable=billable)
+
+
+def _named_id(text: str, flag: str, profile: Any, key: str) -> int:
+    """A work type / role given by id, or by name as ConnectWise lists it (one request)."""
+    from flowdesk.connectwise.errors import ConnectWiseError
+    from flowdesk.push.drainer import ClientUnavailable
+
+    if text.strip().isdigit():
+        return int(text.strip())
+    try:
+        with _client(profile, key, timeout=LOOKUP_TIMEOUT) as client:
+            named = client.work_types() if flag == "--work-type" else client.work_roles()
+    except (ClientUnavailable, ConnectWiseError) as exc:
+        raise CommandError(f"{flag} {text}: could not read the list from ConnectWise ({exc}); give its id instead") from None
+    for nid, name in named:
+        if name.casefold() == text.strip().casefold():
+            return nid
+    bad_input(f"{flag} {text}: ConnectWise has no such {flag[2:].replace('-', ' ')}; it has: {', '.join(n for _, n in named)}")
+
+
+def _email_choice(args: argparse.Namespace, settings: Any, visibility: Any) -> EmailChoice:
+    """Whom ConnectWise may e-mail about the note: ``--email``, else the settings; nobody for an Internal note."""
+    if args.email is None:
+        chosen = EmailChoice(settings.email_contact, settings.email_resources, settings.email_cc)
+        return chosen if visibility in EMAILED_VISIBILITIES else EmailChoice()
+    try:
+        chosen = EmailChoice.parse(args.email)
+    except ValueError as exc:
+        bad_input(f"--email {exc}")
+    if chosen.any and visibility not in EMAILED_VISIBILITIES:
+        bad_input(f"--email {args.email}: {present.INTERNAL_NEVER_EMAILED}")
+    return chosen
 
 
 def _look_up_ticket(profile: ConnectWiseProfile, key: str, ticket_id: int) -> tuple[str, bool, bool]:

@@ -627,3 +627,48 @@ def unexpected(error: str, log_file: object | None) -> str:
 
 def logging_off(why: str) -> str:
     return f"cannot write the log ({why}); logging to the console only"
+
+
+# -- who is e-mailed, whose keys (ConnectWise notifications, licence class) -------------------------------------
+def emailing(names: Sequence[str]) -> str:
+    """``ConnectWise will e-mail the ticket's contact and CC about this note.``"""
+    words = {"contact": "contact", "resources": "resources", "cc": "CC list"}
+    listed = [words[n] for n in names]
+    who = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
+    return f"ConnectWise will e-mail the ticket's {who} about this note (as the ticket's e-mail settings say)."
+
+
+EMAIL_LABEL = "&E-mail about notes"
+EMAIL_WHO = {"contact": "The contact", "resources": "Resources", "cc": "CC list"}
+EMAIL_EXPLAIN = (
+    "Off by default. Only for Discussion and Resolution notes; an Internal note is never e-mailed. ConnectWise "
+    "sends it as the ticket's e-mail settings say."
+)
+INTERNAL_NEVER_EMAILED = "An Internal note is never e-mailed: choose Discussion or Resolution to e-mail it."
+API_MEMBER_KEYS = (
+    "These are the keys of an API member (licence class A): ConnectWise records notes and time as that member, "
+    "not as you. Create your own member keys under My Account → API Keys and enter them in Settings."
+)
+API_MEMBER_NO_TIME = (
+    "No time entry with an API member's keys: ConnectWise would bill the time to the API member, not to you. "
+    "Use your own member keys (My Account → API Keys), or queue the note alone."
+)
+
+
+def long_time_entry(hours: float) -> str:
+    return f"the time entry is {hours:g} h, more than a working day (8 h): check it before it is sent"
+
+
+TIME_RULES = {
+    "pauses": "active time: the session's pause left out",
+    "gaps": "active time: gaps of more than 30 minutes between steps left out",
+    "wall": "from the session's start to its end",
+    "manual": "as you typed it",
+}
+
+
+def status_kept(ticket_id: int, kept: str) -> str:
+    return (
+        f"ConnectWise answered the status change of ticket #{ticket_id} but kept it at “{kept}” (read back after "
+        "the change): a workflow rule or a required field may block that status. Change it in ConnectWise."
+    )

@@ -103,6 +103,7 @@ class ConnectWiseProfile(_Section):
     member_identifier: str = ""  # who the keys belong to (filled in by "Test connection")
     member_name: str = ""
     require_start_end: bool = False  # the member must enter start and end times (time entries carry timeEnd)
+    license_class: str = ""  # ConnectWise's licenseClass of the key owner: "F" full member, "A" API member
 
     @property
     def configured(self) -> bool:
@@ -178,6 +179,14 @@ class Settings(_Section):
     note_visibility: Visibility = Visibility.INTERNAL
     include_diagnostic_steps: bool = True
     # FlowDesk's own
+    # Whom ConnectWise may e-mail about a Discussion / Resolution note: each choice remembered, all off by default
+    email_contact: bool = False
+    email_resources: bool = False
+    email_cc: bool = False
+    # The last work type / work role (ConnectWise ids; None: the member's defaults) and billable option chosen
+    work_type_id: int | None = None
+    work_role_id: int | None = None
+    billable_option: str | None = None  # Billable, DoNotBill, NoCharge, NoDefault; None: ConnectWise's default
     redaction: RedactionSettings = Field(default_factory=RedactionSettings)
     notification_level: NotificationLevel = NotificationLevel.ERRORS
     start_minimized: bool = False

@@ -286,7 +286,7 @@ class Drainer:
             member = run.connections.member(job.site)
             flight = Flight(job, conn, Phase.CHECK, time.monotonic())
             return self._launch(run, flight, sending.check, job, conn, member, claimed)
-        return self._launch(run, Flight(job, conn, Phase.DISCOVER, time.monotonic()), sending.discover, conn)
+        return self._launch(run, Flight(job, conn, Phase.DISCOVER, time.monotonic()), sending.prepare, job, conn)
 
     def _launch(self, run: Run, flight: Flight, request: Callable[..., Any], *args: Any) -> Step:
         run.flights[run.pool.submit(request, *args)] = flight
@@ -304,14 +304,19 @@ class Drainer:
             return self._launch(run, project, sending.post_to_project, project.job, flight.conn)
         return self._store(run.report, job, answer, flight.started)
 
-    def _mark_sending(self, run: Run, flight: Flight, unreachable: Outcome | None) -> Step:
-        """The API was looked for: mark the job sending (committed) and send its POST; or store why it
-        cannot go (the API not found), or what stopped it (paused, a conflict, its site held off now)."""
+    def _mark_sending(self, run: Run, flight: Flight, prepared: sending.Prepared) -> Step:
+        """The API was looked for (and, before a first send, what is on the ticket): mark the job sending
+        with that boundary (committed, before the POST leaves) and send its POST; or store why it cannot go
+        (the API not found), or what stopped it (paused, a conflict, its site held off now)."""
         job = flight.job
+        unreachable = prepared.unreachable
         if self._held_off(job.site, self._clock()):
             return NoOutcome.NOT_SENT
+        seen: dict[str, Any] = {}
+        if prepared.boundary is not None:
+            seen = {"seen_before_id": prepared.boundary.highest_id, "server_date_before": prepared.boundary.server_date}
         try:
-            marked = self._outbox.transition(job.id, expect=job.state, to=JobState.SENDING, now=self._clock())
+            marked = self._outbox.transition(job.id, expect=job.state, to=JobState.SENDING, now=self._clock(), **seen)
         except QueuePaused:
             return NoOutcome.QUEUE_PAUSED
         except (StateConflict, InvalidTransition) as exc:  # the engineer cancelled it meanwhile, or similar

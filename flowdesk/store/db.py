@@ -214,10 +214,25 @@ def _m3_remote_once(conn: sqlite3.Connection) -> None:
     )
 
 
+def _m4_send_boundary(conn: sqlite3.Connection) -> None:
+    # What was on the ticket just before a job's first POST: the highest note / time-entry id there and the
+    # server's Date header of that read. The check after a lost answer looks only at records newer than it,
+    # so it depends neither on the PC's clock nor on fields a record may lack (project notes have no
+    # dateCreated). NULL: not read (an older job, or the read failed): the check falls back to times.
+    _run(
+        conn,
+        """
+        ALTER TABLE push_jobs ADD COLUMN seen_before_id INTEGER;
+        ALTER TABLE push_jobs ADD COLUMN server_date_before TEXT
+        """,
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "session cache", _m1_session_cache),
     Migration(2, "outbox: push jobs, post log, queue state", _m2_outbox),
     Migration(3, "outbox: a ConnectWise record belongs to one push job", _m3_remote_once),
+    Migration(4, "outbox: what was on the ticket before the first send", _m4_send_boundary),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -67,8 +67,12 @@ _FIELDS = frozenset(
         "remote_id",
         "first_sent_at",
         "sent_at",
+        "seen_before_id",
+        "server_date_before",
     }
 )
+# Set once, by the first send; later values are ignored.
+_ONCE = frozenset({"seen_before_id", "server_date_before"})
 
 
 def _db_value(value: Any) -> Any:
@@ -341,7 +345,7 @@ class Outbox:
         sets = ["state = ?", "updated_at = ?"]
         params: list[Any] = [target.value, format_time(now)]
         for name, value in fields.items():
-            sets.append(f"{name} = ?")
+            sets.append(f"{name} = coalesce({name}, ?)" if name in _ONCE else f"{name} = ?")
             params.append(_db_value(value))
         if target == JobState.SENDING and "first_sent_at" not in fields:
             sets.append("first_sent_at = coalesce(first_sent_at, ?)")

@@ -7,6 +7,7 @@ writes stay on the GUI thread (they are local and short).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -61,6 +62,7 @@ class AppController(QObject):
     banner_cleared = Signal(str)  # key
     ticket_loaded = Signal(int, object)  # ticket id, Ticket
     ticket_failed = Signal(int, str)
+    time_lists_loaded = Signal(list, list)  # work types, work roles: [(id, name)]
     busy_changed = Signal(bool)
     info = Signal(str)  # a passing message for the tray (or the status bar)
     settings_changed = Signal()
@@ -81,6 +83,7 @@ class AppController(QObject):
         self.services = services
         self.clock = clock or (lambda: datetime.now(UTC))
         self.tasks = TaskRunner(self)
+        self._time_lists_asked = False
         self.tasks.busy_changed.connect(self.busy_changed)
         self._job_states: dict[int, str] = {}
         self._changes: list[JobChange] = []
@@ -261,6 +264,27 @@ class AppController(QObject):
             self.ticket_loaded.emit(ticket_id, ticket)
 
         self.tasks.submit(work, on_done=done, on_error=lambda e: self.ticket_failed.emit(ticket_id, str(e)), name="ticket")
+
+    def load_time_lists(self) -> None:
+        """ConnectWise's work types and roles, once, off the GUI thread (``time_lists_loaded``); a failure
+        leaves the member's defaults, which ConnectWise applies."""
+        if self._time_lists_asked:
+            return
+        self._time_lists_asked = True
+
+        def work() -> tuple[list[Any], list[Any]]:
+            with self.connectwise_client() as client:
+                return client.work_types(), client.work_roles()
+
+        self.tasks.submit(work, on_done=lambda lists: self.time_lists_loaded.emit(*lists),
+                          on_error=lambda e: log.info("work types not read: %s", e), name="time lists")  # fmt: skip
+
+    def remember_time_choices(self, plan: Any) -> None:
+        """The work type, role and billable option chosen for a time entry: preselected next time."""
+        s = self.settings
+        s.work_type_id, s.work_role_id, s.billable_option = plan.work_type_id, plan.work_role_id, plan.billable
+        with contextlib.suppress(OSError):
+            self.services.save_settings()
 
     # -- the queue -----------------------------------------------------------------------------
     def _default_drainer_factory(self, on_change: Callable[[PushJob], None]) -> PushDrainer:
@@ -529,9 +553,13 @@ class AppController(QObject):
         no ConnectWise account is set up, ``DuplicatePush`` when this session was pushed before."""
         # lazy: httpx, not before the first paint
         from flowdesk.connectwise.account import profile_key
+        from flowdesk.connectwise.bodies import EmailChoice
 
         profile = self.settings.connectwise
+        if time_entry and getattr(preview, "time_plan", None) is not None and profile.license_class == "A":
+            raise PushRefused(present.API_MEMBER_NO_TIME)  # the time would be billed to the API member
         site = profile_key(profile)
+        s = self.settings
         jobs = enqueue_push(
             self.services.outbox,
             preview,
@@ -541,6 +569,7 @@ class AppController(QObject):
             send_end=bool(getattr(profile, "require_start_end", False)),
             force=force,
             now=self.clock(),
+            email=EmailChoice(s.email_contact, s.email_resources, s.email_cc),
         )
         for job in jobs:
             self._on_job_changed(job)

@@ -3,6 +3,7 @@ in its own tab, banners on top and the queue's state in the status bar."""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from typing import Any
 
@@ -462,6 +463,7 @@ class MainWindow(QMainWindow):
             return
         self.panel.ticket_card.show_loading()
         self.controller.lookup_ticket(ticket_id, self.controller.connectwise_client)
+        self.controller.load_time_lists()
 
     def _on_ticket_loaded(self, ticket_id: int, ticket: Any) -> None:
         if self.panel.ticket_card.ticket_id() == ticket_id:
@@ -526,6 +528,12 @@ class MainWindow(QMainWindow):
             return
         kind: TicketKind = ticket.ref.kind if ticket is not None else "service"
         time_entry = panel.time_entry.isEnabled() and panel.time_entry.isChecked()
+        if time_entry:
+            try:
+                preview = dataclasses.replace(preview, time_plan=panel.time_box.plan(self.controller.clock()))
+            except ValueError as exc:
+                return self.tell("Cannot log this time", str(exc))
+            self.controller.remember_time_choices(preview.time_plan)
         try:
             jobs = self.controller.enqueue(preview, TicketRef(ticket_id, kind), time_entry=time_entry)
         except self.controller.DuplicatePush as exc:

@@ -27,6 +27,7 @@ from flowdesk.ui import theme
 from flowdesk.ui.editor import DiffDialog, NoteEditor
 from flowdesk.ui.models import local_time, status_label
 from flowdesk.ui.ticket_card import TicketCard, announce
+from flowdesk.ui.time_entry_box import TimeEntryBox
 
 if TYPE_CHECKING:
     from flowdesk.ui.controller import AppController
@@ -97,6 +98,9 @@ class SessionPanel(QWidget):
         self.time_entry = QCheckBox(self)
         self.time_entry.setObjectName("timeEntry")
         self.time_entry.setAccessibleName("Also log a time entry")
+        self.time_box = TimeEntryBox(self)  # hours, work type / role, billable: shown while time is logged
+        self.time_entry.toggled.connect(self.time_box.setVisible)
+        controller.time_lists_loaded.connect(self._on_time_lists)
         self.diff_button = QPushButton("Chan&ges…", self)  # Alt+H is the Help menu
         self.diff_button.setToolTip("Compare your note with the generated one")
         self.reset_button = QPushButton("R&eset", self)  # Alt+T is the ticket number
@@ -133,6 +137,7 @@ class SessionPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.editor, 1)
         layout.addLayout(bottom)
+        layout.addWidget(self.time_box)
         self.title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
         # Keyboard order: ticket → format → steps → note → visibility → time → changes → reset → push.
@@ -270,7 +275,12 @@ class SessionPanel(QWidget):
         plan = plan_time_entry(session, settings.time_rounding) if session is not None else None
         ticket = self.ticket_card.ticket()
         allowed = ticket is None or ticket.time_entry_allowed
-        if plan is None:
+        self.time_box.set_plan(plan, session)
+        if plan is None and session is not None and settings.time_rounding != "none" and allowed:
+            self.time_entry.setText("&Log time (no start and end time: type the hours)")
+            self.time_entry.setEnabled(True)
+            self.time_entry.setChecked(False)
+        elif plan is None:
             reason = "no start and end time" if settings.time_rounding != "none" else "time rounding is set to none"
             self.time_entry.setText(f"Log time ({reason})")
             self.time_entry.setChecked(False)
@@ -283,8 +293,14 @@ class SessionPanel(QWidget):
             self.time_entry.setText(f"&Log {format_hours(plan.hours)}")
             self.time_entry.setEnabled(True)
             self.time_entry.setChecked(settings.time_entry_enabled)
+        self.time_box.setVisible(self.time_entry.isEnabled() and self.time_entry.isChecked())
         # Screen readers read the name, not the text: the hours must be in it.
         self.time_entry.setAccessibleName("Also log a time entry: " + self.time_entry.text().replace("&", ""))
+
+    def _on_time_lists(self, work_types: list, work_roles: list) -> None:
+        s = self.settings
+        self.time_box.set_lists(work_types, work_roles, work_type_id=s.work_type_id, work_role_id=s.work_role_id,
+                                billable=s.billable_option)  # fmt: skip
 
     def _update_buttons(self) -> None:
         ok = self.session is not None and self.preview is not None and bool(self.editor.text().strip())

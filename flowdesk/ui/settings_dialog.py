@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from flowdesk.core import present
 from flowdesk.core.settings import (
     ALWAYS_REDACTED_NAMES,
     REDACTION_CATEGORIES,
@@ -331,6 +332,22 @@ class SettingsDialog(QDialog):
         form.addRow("Time &rounding", self.rounding)
         form.addRow("", self.auto_push)
         form.addRow("", explain)
+        # Whom ConnectWise may e-mail about a Discussion or Resolution note: each remembered, none by default
+        self.email_boxes = {
+            "contact": QCheckBox(present.EMAIL_WHO["contact"], w),
+            "resources": QCheckBox(present.EMAIL_WHO["resources"], w),
+            "cc": QCheckBox(present.EMAIL_WHO["cc"], w),
+        }
+        email_row = QHBoxLayout()
+        for name, box in self.email_boxes.items():
+            box.setChecked(bool(getattr(s, f"email_{name}")))
+            email_row.addWidget(box)
+        email_row.addStretch(1)
+        email_explain = QLabel(present.EMAIL_EXPLAIN, w)
+        email_explain.setWordWrap(True)
+        email_explain.setStyleSheet("color: #5f6368;")
+        form.addRow(present.EMAIL_LABEL, email_row)
+        form.addRow("", email_explain)
         self.visibility.setAccessibleName("Default visibility")
         self.rounding.setAccessibleName("Time rounding")
         return w
@@ -480,6 +497,8 @@ class SettingsDialog(QDialog):
         s.note_visibility = Visibility(self.visibility.currentData())
         s.include_diagnostic_steps = self.include_steps.isChecked()
         s.auto_time_entry = self.auto_time.isChecked()
+        for name, box in self.email_boxes.items():
+            setattr(s, f"email_{name}", box.isChecked())
         s.time_rounding = TimeRounding(self.rounding.currentData())
         if self.auto_push.isChecked() and not s.auto_push:
             s.auto_push_since = self.controller.clock()

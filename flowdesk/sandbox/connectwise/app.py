@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import email.utils
 import re
 from typing import Any
 
@@ -27,7 +28,7 @@ from flowdesk.sandbox.http import (
     raw_json_response,
     route,
 )
-from flowdesk.sandbox.seed import MEMBER_EMAIL, MEMBER_ID, MEMBER_IDENTIFIER, MEMBER_NAME
+from flowdesk.sandbox.seed import MEMBER_EMAIL, MEMBER_ID, MEMBER_IDENTIFIER, MEMBER_NAME, utcnow
 from flowdesk.sandbox.state import SandboxState
 
 API_PREFIX_RX = re.compile(r"^/(?P<codebase>[^/]+/)apis/3\.0(?P<rest>/.*)?$", re.IGNORECASE)
@@ -59,6 +60,8 @@ class ConnectWiseApp:
         resp.set_header("x-cw-request-id", request_id)
         resp.set_header("api-current-version", version)
         resp.set_header("x-server-name", "SANDBOX-CWAPI01")
+        # the server's clock, in process too: FlowDesk bounds its check after a lost answer with it
+        resp.set_header("Date", email.utils.format_datetime(utcnow(), usegmt=True))
 
     def fault_response(self, status: int) -> Response:
         return fault_envelope(status)
@@ -176,6 +179,7 @@ class ConnectWiseApp:
             codebase = self.state.config.codebase
             version = self.state.config.api_version
             host = self.state.config.site_url or req.host
+            is_cloud = self.state.config.is_cloud
         return json_response(
             200,
             {
@@ -184,7 +188,7 @@ class ConnectWiseApp:
                 "VersionCode": f"v{version}",
                 "VersionNumber": f"v4.6.{version.replace('.', '')}01",
                 "CompanyID": s.company,
-                "IsCloud": True,
+                "IsCloud": is_cloud,
                 "SiteUrl": host,
                 "AllowedOrigins": [f"{req.scheme}://{req.host}", "*.myconnectwise.net"],
             },
@@ -223,7 +227,7 @@ class ConnectWiseApp:
             "lastName": "Whitfield",
             "fullName": MEMBER_NAME,
             "defaultEmail": MEMBER_EMAIL,
-            "licenseClass": "F",
+            "licenseClass": m.license_class,
             "inactiveFlag": False,
             "timeZone": {"id": 1, "name": m.time_zone},
             "defaultLocation": {"id": 2, "name": "Main Office"},
@@ -237,7 +241,6 @@ class ConnectWiseApp:
             "allowExpensesEnteredAgainstCompaniesFlag": True,
             "serviceDefaultBoard": {"id": 1, "name": "Help Desk"},
             "excludedServiceBoardIds": [],
-            "securityRole": {"id": 63, "name": "Technician"},
         }
 
     @route("GET", r"/system/myMembers/info")
