@@ -77,6 +77,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--work-type", metavar="NAME|ID", help="the time entry's work type (default: the last one chosen, else the member's)")
     p.add_argument("--work-role", metavar="NAME|ID", help="the time entry's work role (default: the last one chosen, else the member's)")
     p.add_argument("--billable", choices=list(BILLABLE_OPTIONS), help="the time entry's billable option (default: ConnectWise's)")
+    p.add_argument("--set-status", metavar="NAME", help="after the note is posted, set the ticket's status to NAME (one of "
+                   "its board's statuses; checked by reading the ticket back). Default: leave the status as it is")
     p.set_defaults(func=cmd_push)
 
     q = sub.add_parser(
@@ -225,7 +227,7 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
             raise CommandError(f"{present.API_MEMBER_NO_TIME} Nothing was queued (--no-time-entry queues the note).")
         _warn(present.API_MEMBER_KEYS)
 
-    kind, send_end, time_allowed = _look_up_ticket(profile, key, ticket_id)
+    kind, send_end, time_allowed, status = _look_up_ticket(profile, key, ticket_id, args.set_status)
     if want_time and preview.time_plan is not None:
         plan = _time_choices(args, settings, profile, key, preview.time_plan)
         preview = dataclasses.replace(preview, time_plan=plan)
@@ -246,6 +248,7 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
                 send_end=send_end,
                 force=args.force,
                 email=email,
+                status=status,
             )
         except DuplicatePush as exc:
             raise CommandError(f"{exc.reason} Nothing was queued; use --force to queue it again.") from None
@@ -299,31 +302,56 @@ def _email_choice(args: argparse.Namespace, settings: Any, visibility: Any) -> E
     return chosen
 
 
-def _look_up_ticket(profile: ConnectWiseProfile, key: str, ticket_id: int) -> tuple[str, bool, bool]:
-    """``(ticket kind, send timeEnd, time entries allowed)`` from ConnectWise when it answers; else a
-    service ticket (the drainer corrects the kind on a 404) and the saved profile's start/end rule."""
+def _look_up_ticket(
+    profile: ConnectWiseProfile, key: str, ticket_id: int, status_name: str | None = None
+) -> tuple[str, bool, bool, tuple[int, str] | None]:
+    """``(ticket kind, send timeEnd, time entries allowed, (status id, name) to set)`` from ConnectWise when
+    it answers; else a service ticket (the drainer corrects the kind on a 404) and the saved profile's
+    start/end rule — unless a status was asked for, which needs the ticket's board (nothing is queued)."""
     # lazy: httpx and the drainer, which not every command needs; cli imports every command module, the window too
     from flowdesk.connectwise.errors import ConnectWiseError, NotFound
     from flowdesk.push.drainer import ClientUnavailable
 
+    def unchecked(exc: Exception) -> tuple[str, bool, bool, None]:
+        if status_name is not None:
+            raise CommandError(f"--set-status: could not read ticket #{ticket_id} ({exc}). Nothing was queued.")
+        _warn(f"could not check ticket #{ticket_id} ({exc}); queued it as a service ticket")
+        return "service", profile.require_start_end, True, None
+
     try:
         client = _client(profile, key, timeout=LOOKUP_TIMEOUT)
     except ClientUnavailable as exc:
-        _warn(f"could not check ticket #{ticket_id} ({exc}); queued it as a service ticket")
-        return "service", profile.require_start_end, True
+        return unchecked(exc)
     with client:
         try:
             ticket = client.get_ticket(ticket_id)
         except NotFound as exc:
             raise CommandError(f"ticket #{ticket_id}: {exc}. Nothing was queued.", EXIT_BAD_INPUT) from None
         except ConnectWiseError as exc:
-            _warn(f"could not check ticket #{ticket_id} ({exc}); queued it as a service ticket")
-            return "service", profile.require_start_end, True
+            return unchecked(exc)
+        status = None if status_name is None else _board_status(client, ticket, status_name)
         try:
             send_end = client.who_am_i().require_start_end
         except ConnectWiseError:
             send_end = profile.require_start_end
-    return ticket.ref.kind, send_end, ticket.time_entry_allowed
+    return ticket.ref.kind, send_end, ticket.time_entry_allowed, status
+
+
+def _board_status(client: ConnectWiseClient, ticket: Any, name: str) -> tuple[int, str]:
+    """``--set-status NAME`` among the ticket's board statuses (case-insensitive): ``(id, name)``."""
+    from flowdesk.connectwise.errors import ConnectWiseError
+
+    where = present.ticket_words(ticket.ref.id, ticket.ref.kind)
+    if ticket.board_id is None:
+        raise CommandError(f"--set-status: ConnectWise did not say which board {where} is on. Nothing was queued.")
+    try:
+        statuses = client.board_statuses(ticket.board_id)
+    except ConnectWiseError as exc:
+        raise CommandError(f"--set-status: could not read the statuses of {where}'s board ({exc}). Nothing was queued.") from None
+    for sid, sname in statuses:
+        if sname.casefold() == name.strip().casefold():
+            return sid, sname
+    bad_input(f"--set-status {name}: {where}'s board has no such status; it has: {', '.join(n for _, n in statuses)}")
 
 
 # -- queue list / retry / cancel ------------------------------------------------------------------------
@@ -383,7 +411,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
         else:
             due = present.format_when(j.next_attempt_at, now, tz)
         words = present.state_text(j, now, tz, waiting_for_note=j.id in blocked)
-        rows.append((str(j.id), present.thing(j.kind), ticket, words, str(j.attempts), due, printable(_short(j.last_error))))
+        rows.append((str(j.id), present.job_what(j), ticket, words, str(j.attempts), due, printable(_short(j.last_error))))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1])
