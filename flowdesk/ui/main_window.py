@@ -534,12 +534,13 @@ class MainWindow(QMainWindow):
             except ValueError as exc:
                 return self.tell("Cannot log this time", str(exc))
             self.controller.remember_time_choices(preview.time_plan)
+        ref, status = TicketRef(ticket_id, kind), panel.chosen_status()
         try:
-            jobs = self.controller.enqueue(preview, TicketRef(ticket_id, kind), time_entry=time_entry)
+            jobs = self.controller.enqueue(preview, ref, time_entry=time_entry, status=status)
         except self.controller.DuplicatePush as exc:
             if not self.ask("Pushed before", f"{exc.reason} Push it again?", "Push again"):
                 return
-            jobs = self.controller.enqueue(preview, TicketRef(ticket_id, kind), time_entry=time_entry, force=True)
+            jobs = self.controller.enqueue(preview, ref, time_entry=time_entry, force=True, status=status)
         except Exception as exc:  # noqa: BLE001 - shown to the engineer, the app keeps running
             self.tell("Could not queue the note", str(exc))
             return

@@ -149,3 +149,16 @@ def test_a_project_ticket_status_follows_its_note_to_the_project_path(outbox, dr
 def test_a_status_job_needs_its_note(outbox):
     with pytest.raises(ValueError, match="after its note"):
         outbox.enqueue([NewJob("s-1", 48211, "status", {"status": {"id": 1, "name": "x"}}, "site")])
+
+
+def test_a_sandbox_reset_undoes_status_changes(sandbox, client):
+    """The sandbox is shared by the tests: a status one test sets must not leak into the next."""
+    from flowdesk.connectwise.bodies import TicketRef
+
+    before = client.get_ticket(48211)
+    wanted = other_status(client)
+    client.set_ticket_status(TicketRef(48211), wanted[0])
+    assert client.get_ticket(48211).status_id == wanted[0]
+    sandbox.reset()
+    again = client.get_ticket(48211)
+    assert (again.status_id, again.status) == (before.status_id, before.status)
