@@ -85,7 +85,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "queue",
         parents=[common],
         help="list, retry, cancel or send the queued pushes",
-        description="The queue of pushes (notes and time entries) waiting to be sent to ConnectWise.",
+        description="The queue of pushes (notes, time entries and status changes) waiting to be sent to ConnectWise.",
     )
     qsub = q.add_subparsers(dest="queue_command", metavar="ACTION", required=True)
     ls = qsub.add_parser("list", parents=[common], help="show the queue")
