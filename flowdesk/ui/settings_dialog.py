@@ -345,7 +345,7 @@ class SettingsDialog(QDialog):
         email_row.addStretch(1)
         email_explain = QLabel(present.EMAIL_EXPLAIN, w)
         email_explain.setWordWrap(True)
-        email_explain.setStyleSheet("color: #5f6368;")
+        theme.tint(email_explain, "muted")
         form.addRow(present.EMAIL_LABEL, email_row)
         form.addRow("", email_explain)
         self.visibility.setAccessibleName("Default visibility")

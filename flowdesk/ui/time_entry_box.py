@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLa
 from flowdesk.core import present
 from flowdesk.core.models import Session
 from flowdesk.core.timing import BILLABLE_OPTIONS, LONG_HOURS, TimeEntryPlan, manual_plan, parse_hours
+from flowdesk.ui import theme
 
 DEFAULT = "Default"  # the member's default work type / role; ConnectWise's default billable option
 
@@ -29,10 +30,10 @@ class TimeEntryBox(QWidget):
         self.hours.setPlaceholderText("1.5 or 1:30")
         self.hours.setFixedWidth(self.hours.fontMetrics().horizontalAdvance("00:00") + 24)
         self.rule = QLabel(self)
-        self.rule.setStyleSheet("color: #5f6368;")
+        theme.tint(self.rule, "muted")
         self.warning = QLabel(self)
         self.warning.setObjectName("hoursWarning")
-        self.warning.setStyleSheet("color: #b3261e;")
+        theme.tint(self.warning, "error")
         self.work_type = QComboBox(self)
         self.work_type.setAccessibleName("Work type")
         self.work_role = QComboBox(self)
