@@ -40,6 +40,10 @@ log = get_logger("ui")
 # never leaves a due job waiting (the timer measures monotonic time, which stops while suspended).
 MAX_TIMER_MS = 60 * 60 * 1000
 USER_PAUSE = "Sending paused by you."
+# The push worker's job changes reach the window in batches, at most this long after they happen: a
+# drain of many notes then costs the GUI thread one model update, one Push-column read per session and
+# one repaint per batch, not per change (bench "responsiveness": the longest stall while 200 notes drain).
+JOB_BATCH_MS = 50
 
 
 @dataclass(frozen=True)
@@ -109,9 +113,16 @@ class AppController(QObject):
         self.drain_timer.setSingleShot(True)
         self.drain_timer.timeout.connect(self.drain_now)
 
+        self._pending_jobs: dict[int, Any] = {}  # the worker's changes not yet shown, by job id (latest)
+        self.job_batch_timer = QTimer(self)
+        self.job_batch_timer.setObjectName("jobBatchTimer")
+        self.job_batch_timer.setSingleShot(True)
+        self.job_batch_timer.setInterval(JOB_BATCH_MS)
+        self.job_batch_timer.timeout.connect(self.flush_job_changes)
+
         worker = PushWorker(make_drainer or self._default_drainer_factory)
         self.push = PushThread(worker, self)
-        worker.job_changed.connect(self._on_job_changed)
+        worker.job_changed.connect(self._on_worker_job_changed)
         worker.drain_started.connect(self._on_drain_started)
         worker.drain_finished.connect(self._on_drain_finished)
         worker.drain_failed.connect(self._on_drain_failed)
@@ -131,6 +142,7 @@ class AppController(QObject):
 
     def shutdown(self) -> None:
         self.drain_timer.stop()
+        self.job_batch_timer.stop()
         self.push.stop()
         self.tasks.wait_for_done(5000)
         # Signals the worker queued before it stopped may still be delivered: from now on they are ignored.
@@ -310,6 +322,7 @@ class AppController(QObject):
     def _on_drain_finished(self, report: Any) -> None:
         if self._closed:
             return
+        self.flush_job_changes()  # what the run changed is shown before it is reported finished
         self._sending = False
         self._flush_notifications()
         self._offline = report.stopped == "offline"
@@ -337,6 +350,7 @@ class AppController(QObject):
     def _on_drain_failed(self, message: str) -> None:
         if self._closed:
             return
+        self.flush_job_changes()
         self._sending = False
         self._flush_notifications()
         self.show_banner(Banner("queue", "warning", f"Not sending: {message}"))
@@ -358,7 +372,11 @@ class AppController(QObject):
         ms = int(max(0.0, (due - self.clock()).total_seconds()) * 1000)
         self.drain_timer.start(min(ms, MAX_TIMER_MS))
 
-    def _on_job_changed(self, job: Any) -> None:
+    def _on_worker_job_changed(self, job: Any) -> None:
+        """A change from the push worker: noted now, shown with the others of its batch (JOB_BATCH_MS)."""
+        self._on_job_changed(job, batch=True)
+
+    def _on_job_changed(self, job: Any, *, batch: bool = False) -> None:
         if self._closed:
             return
         old = self._job_states.get(job.id)
@@ -376,13 +394,31 @@ class AppController(QObject):
                         self._send_after_check.add(job.id)
                 except ActionRefused as exc:
                     log.info("push %d not sent again after its try: %s", job.id, exc)
-        self.job_changed.emit(job)
         if old != job.state:
             # Held until the drain run ends, so that several failures together make one notification.
             self._changes.append(JobChange(job.id, job.kind, job.ticket_id, old, job.state, job.last_error))
             if not self._sending:
                 self._flush_notifications()
-        self.session_push_changed.emit(self.push_summaries([job.session_id]) or {job.session_id: None})
+        if batch:
+            self._pending_jobs[job.id] = job
+            if not self.job_batch_timer.isActive():
+                self.job_batch_timer.start()
+        else:
+            self._publish_jobs([job])
+
+    def flush_job_changes(self) -> None:
+        """Show the worker's pending job changes now (the batch timer does this on its own)."""
+        self.job_batch_timer.stop()
+        jobs, self._pending_jobs = list(self._pending_jobs.values()), {}
+        if jobs and not self._closed:
+            self._publish_jobs(jobs)
+
+    def _publish_jobs(self, jobs: list[Any]) -> None:
+        for job in jobs:
+            self.job_changed.emit(job)
+        sessions = list(dict.fromkeys(job.session_id for job in jobs))
+        summaries = self.push_summaries(sessions)
+        self.session_push_changed.emit({sid: summaries.get(sid) for sid in sessions})
         self._publish_queue_status()
 
     def _flush_notifications(self) -> None:
