@@ -597,3 +597,64 @@ def interrupted(job: Addressed) -> str:
         f"FlowDesk stopped while sending the {what} to {ticket}, so it may have arrived. "
         "FlowDesk will check the ticket before sending it again."
     )
+
+
+# -- tickets: the finder, the other-company guard, the note after a push, drafts ------------------
+def ticket_row(t: object, now: datetime, tz: tzinfo | None = LOCAL) -> tuple[str, str, str, str, str, str]:
+    """A found ticket's number, summary, company, board, status and last update (``Ticket`` attributes)."""
+    updated = getattr(t, "updated", None)
+    number = f"#{t.ref.id}" + (" (project)" if t.ref.kind == "project" else "")  # type: ignore[attr-defined]
+    return (number, getattr(t, "summary", "") or "", getattr(t, "company", None) or "—", getattr(t, "board", None) or "—",
+            getattr(t, "status", None) or "—", format_clock(updated, now, tz) if updated else "—")  # fmt: skip
+
+
+def no_tickets(include_closed: bool) -> str:
+    return "No ticket matches." if include_closed else "No open ticket matches (closed tickets: --all)."
+
+
+FINDER_HINT = "Find a ticket: number, #number, a ConnectWise link, words of the summary or the company"
+FINDER_SEARCHING = "Searching ConnectWise…"
+FINDER_NOTHING = "No open ticket matches."
+
+
+def other_company(ticket_id: int, company: str, client: str) -> str:
+    return f"Ticket #{ticket_id} belongs to {company}, not to this session's client {client}."
+
+
+def other_company_refused(ticket_id: int, company: str, client: str) -> str:
+    return f"{other_company(ticket_id, company, client)} Nothing was queued; use --allow-other-company to queue it anyway."
+
+
+def other_company_question(ticket_id: int, company: str, client: str) -> str:
+    return f"{other_company(ticket_id, company, client)} Post {client}'s note to {company}'s ticket?"
+
+
+def no_client(ticket_id: int, company: str) -> str:
+    return f"This session names no client: check that ticket #{ticket_id} ({company or 'no company'}) is the right one."
+
+
+def ticket_unusable(ticket_id: int, why: str) -> str:
+    return f"Ticket #{ticket_id} cannot be pushed to: {why}. Nothing was queued."
+
+
+def note_queued(ticket_id: int) -> str:
+    return f"Queued for #{ticket_id}"
+
+
+def note_posted(ticket_id: int, note_id: int | None, when: datetime | None, hours: float | None,
+                now: datetime, tz: tzinfo | None = LOCAL) -> str:  # fmt: skip
+    """``Posted to #48405 (note 1200001) at 14:02, 1.0 h logged``."""
+    text = f"Posted to #{ticket_id}" + (f" (note {note_id})" if note_id else "")
+    if when is not None:
+        text += f" at {format_clock(when, now, tz)}"
+    return text + (f", {hours:.1f} h logged" if hours else "")
+
+
+def push_again_question(ticket_id: int, hours: float | None) -> str:
+    again = "the note" + (f" and {hours:.1f} h of time" if hours else "")
+    return f"This session was pushed to #{ticket_id} before. Posting again adds {again} to ticket #{ticket_id} a second time."
+
+
+DRAFT_MARK = "Draft"
+DRAFT_KEEP_QUESTION = "You edited this note. Keep your edits, or regenerate the note (your edits are lost)?"
+DRAFT_RESET_QUESTION = "Discard your edits to this note and regenerate it?"
