@@ -73,3 +73,51 @@ def test_quotes_in_the_text_never_break_the_conditions(monkeypatch, capsys):
 def test_bad_limit_is_one_line(monkeypatch, capsys):
     code, out, err = run(monkeypatch, capsys, "tickets", "search", "x", "--limit", "0")
     assert (code, out) == (2, "") and err.count("\n") == 1 and "--limit 0" in err
+
+
+# -- the other-company guard of `flowdesk push` -------------------------------------------------------------
+def test_another_company_s_ticket_is_refused_naming_both(monkeypatch, capsys):
+    code, out, err = run(monkeypatch, capsys, "push", str(OUTLOOK), "--ticket", "48397")
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1
+    assert "Harlow & Pierce LLP" in err and "Brightsmile Dental Group" in err and "#48397" in err
+    assert "--allow-other-company" in err
+    assert jobs() == []
+
+
+def test_allow_other_company_queues(monkeypatch, capsys):
+    code, out, _ = run(monkeypatch, capsys, "push", str(OUTLOOK), "--ticket", "48397", "--allow-other-company")
+    assert code == 0 and {j["ticket"] for j in json.loads(out)["jobs"]} == {48397}
+
+
+def test_the_client_s_own_ticket_queues_without_a_word(monkeypatch, capsys):
+    code, out, err = run(monkeypatch, capsys, "push", str(OUTLOOK), "--ticket", "48211")
+    assert code == 0 and {j["ticket"] for j in json.loads(out)["jobs"]} == {48211}
+    assert "company" not in err and "client" not in err
+
+
+def test_a_ticket_that_does_not_exist_exits_2(monkeypatch, capsys):
+    code, out, err = run(monkeypatch, capsys, "push", str(OUTLOOK), "--ticket", "48988", "--allow-other-company")
+    assert (code, out) == (2, "") and err.count("\n") == 1
+    assert err.startswith("flowdesk: Ticket #48988 cannot be pushed to: ") and "Nothing was queued." in err
+    assert jobs() == []
+
+
+def test_a_ticket_the_keys_may_not_read_exits_2(connected, monkeypatch, capsys):  # noqa: F811
+    from flowdesk.sandbox.admin import SandboxAdmin
+
+    with SandboxAdmin.for_sandbox(connected) as admin:
+        admin.add_fault(path="*/service/tickets/48211", method="GET", status=403, times=None)
+        code, out, err = run(monkeypatch, capsys, "push", str(OUTLOOK))
+    assert (code, out) == (2, "") and "Ticket #48211 cannot be pushed to" in err
+    assert jobs() == []
+
+
+def test_a_session_without_a_client_is_said(monkeypatch, capsys, tmp_path):
+    session = json.loads(WALKUP.read_text(encoding="utf-8"))
+    session["client_name"] = None
+    f = tmp_path / "no-client.json"
+    f.write_text(json.dumps(session), encoding="utf-8")
+    code, out, err = run(monkeypatch, capsys, "push", str(f), "--ticket", "48397", "--no-time-entry")
+    assert code == 0 and json.loads(out)["jobs"]
+    assert "This session names no client" in err and "Harlow & Pierce LLP" in err
