@@ -198,10 +198,28 @@ def _m3_remote_once(conn: sqlite3.Connection) -> None:
     )
 
 
+def _m4_drafts(conn: sqlite3.Connection) -> None:
+    # The engineer's edits to a session's note, kept as they type (flowdesk.store.drafts): never sent anywhere.
+    _run(
+        conn,
+        """
+        CREATE TABLE drafts (
+            session_id    TEXT PRIMARY KEY NOT NULL,
+            text          TEXT NOT NULL,
+            note_format   TEXT,
+            include_steps INTEGER,
+            visibility    TEXT,
+            updated_at    TEXT NOT NULL
+        )
+        """,
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "session cache", _m1_session_cache),
     Migration(2, "outbox: push jobs, post log, queue state", _m2_outbox),
     Migration(3, "outbox: a ConnectWise record belongs to one push job", _m3_remote_once),
+    Migration(4, "drafts: the engineer's edits to a note", _m4_drafts),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

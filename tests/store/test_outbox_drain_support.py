@@ -11,7 +11,7 @@ import pytest
 
 from flowdesk.core import policy
 from flowdesk.core.policy import Outcome
-from flowdesk.store import Database, InvalidTransition, NewJob, Outbox, StateConflict
+from flowdesk.store import SCHEMA_VERSION, Database, InvalidTransition, NewJob, Outbox, StateConflict
 from flowdesk.store.db import MIGRATIONS
 
 from .conftest import T0
@@ -98,7 +98,7 @@ def test_a_v2_file_gets_the_remote_once_index_keeping_its_jobs(tmp_path: Path):
     old.close()
     new = Database(path)
     try:
-        assert new.schema_version == 3 and len(Outbox(new).jobs()) == 2
+        assert new.schema_version == SCHEMA_VERSION and len(Outbox(new).jobs()) == 2
     finally:
         new.close()
     with sqlite3.connect(path) as conn:
