@@ -25,6 +25,7 @@ FIGURES = {
     "throughput_vs_pyconnectwise",
     "throughput_vs_floor",
     "idle",
+    "finder",
 }
 
 

@@ -100,6 +100,12 @@ def format_clock(when: datetime, now: datetime, tz: tzinfo | None = None) -> str
     return f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.strftime('%H:%M')}"
 
 
+def format_date_time(when: datetime, tz: tzinfo | None = LOCAL) -> str:
+    """``Tue 19 Nov 14:05`` whatever the day (the session list's Push column)."""
+    local = when.astimezone(tz)
+    return f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.strftime('%H:%M')}"
+
+
 def format_when(when: datetime | None, now: datetime, tz: tzinfo | None = None) -> str:
     """A next attempt: ``now`` once it is due, else :func:`format_clock`; ``—`` for none."""
     if when is None:
@@ -270,6 +276,8 @@ def session_push(
         return PushSummary("cancelled", state_label("cancelled")) if cancelled else None
     job = max(notes, key=lambda j: j.id)
     text = state_text(job, now, tz)
+    if job.state == "sent" and job.sent_at is not None:  # when, with its date: the list spans days
+        text = f"{text} {format_date_time(job.sent_at, tz or now.tzinfo)}"
     tooltip = job.last_error or state_detail(job, now, tz)
     for te in jobs:
         if te.kind == "time_entry" and te.parent_id == job.id and te.state == "failed":
@@ -612,7 +620,7 @@ def no_tickets(include_closed: bool) -> str:
     return "No ticket matches." if include_closed else "No open ticket matches (closed tickets: --all)."
 
 
-FINDER_HINT = "Find a ticket: number, #number, a ConnectWise link, words of the summary or the company"
+FINDER_HINT = "Number, ConnectWise link, words of the summary or company"
 FINDER_SEARCHING = "Searching ConnectWise…"
 FINDER_NOTHING = "No open ticket matches."
 
@@ -635,6 +643,10 @@ def no_client(ticket_id: int, company: str) -> str:
 
 def ticket_unusable(ticket_id: int, why: str) -> str:
     return f"Ticket #{ticket_id} cannot be pushed to: {why}. Nothing was queued."
+
+
+def ticket_pending(ticket_id: int) -> str:
+    return f"Ticket #{ticket_id} is still being looked up: push again once its company shows."
 
 
 def note_queued(ticket_id: int) -> str:
