@@ -431,58 +431,68 @@ class CredentialStore:
     # ---------------------------------------------------------------- ResolutionFlow
 
     def save_refresh_token(self, account: str, token: str) -> None:
-        _check_name(account, RESOLUTIONFLOW_PREFIX, "resolutionflow_account_key")
-        if not token:
-            raise ValueError("an empty refresh token cannot be saved")
-        register_secret(token)
-        self._set(account, token, "ResolutionFlow refresh token")
+        self._save_secret(_REFRESH_TOKEN, account, token)
 
     def load_refresh_token(self, account: str) -> str | None:
-        _check_name(account, RESOLUTIONFLOW_PREFIX, "resolutionflow_account_key")
-        token = self._get(account)
-        register_secret(token)
-        return token
+        return self._load_secret(_REFRESH_TOKEN, account)
 
     def delete_refresh_token(self, account: str) -> None:
-        _check_name(account, RESOLUTIONFLOW_PREFIX, "resolutionflow_account_key")
-        self._delete(account)
+        self._delete_secret(_REFRESH_TOKEN, account)
 
     def save_access_token(self, entry: str, token: str) -> None:
         """A pasted ResolutionFlow access token (``entry`` from :func:`resolutionflow_access_key`)."""
-        _check_name(entry, RESOLUTIONFLOW_ACCESS_PREFIX, "resolutionflow_access_key")
-        if not token:
-            raise ValueError("an empty access token cannot be saved")
-        register_secret(token)
-        self._set(entry, token, "ResolutionFlow access token")
+        self._save_secret(_ACCESS_TOKEN, entry, token)
 
     def load_access_token(self, entry: str) -> str | None:
-        _check_name(entry, RESOLUTIONFLOW_ACCESS_PREFIX, "resolutionflow_access_key")
-        token = self._get(entry)
-        register_secret(token)
-        return token
+        return self._load_secret(_ACCESS_TOKEN, entry)
 
     def delete_access_token(self, entry: str) -> None:
-        _check_name(entry, RESOLUTIONFLOW_ACCESS_PREFIX, "resolutionflow_access_key")
-        self._delete(entry)
+        self._delete_secret(_ACCESS_TOKEN, entry)
 
     # ---------------------------------------------------------------- the proxy (Settings › General)
 
     def save_proxy_password(self, entry: str, password: str) -> None:
-        _check_name(entry, PROXY_PREFIX, "proxy_password_key")
-        if not password:
-            raise ValueError("an empty proxy password cannot be saved")
-        register_secret(password)
-        self._set(entry, password, "proxy password")
+        self._save_secret(_PROXY_PASSWORD, entry, password)
 
     def load_proxy_password(self, entry: str) -> str | None:
-        _check_name(entry, PROXY_PREFIX, "proxy_password_key")
-        password = self._get(entry)
-        register_secret(password)
-        return password
+        return self._load_secret(_PROXY_PASSWORD, entry)
 
     def delete_proxy_password(self, entry: str) -> None:
-        _check_name(entry, PROXY_PREFIX, "proxy_password_key")
+        self._delete_secret(_PROXY_PASSWORD, entry)
+
+    # ---------------------------------------------------------------- one secret string per entry
+
+    def _save_secret(self, kind: _SecretKind, entry: str, value: str) -> None:
+        _check_name(entry, kind.prefix, kind.helper)
+        if not value:
+            raise ValueError(f"an empty {kind.what} cannot be saved")
+        register_secret(value)
+        self._set(entry, value, kind.what)
+
+    def _load_secret(self, kind: _SecretKind, entry: str) -> str | None:
+        _check_name(entry, kind.prefix, kind.helper)
+        value = self._get(entry)
+        register_secret(value)
+        return value
+
+    def _delete_secret(self, kind: _SecretKind, entry: str) -> None:
+        _check_name(entry, kind.prefix, kind.helper)
         self._delete(entry)
+
+
+@dataclass(frozen=True)
+class _SecretKind:
+    """One kind of secret kept as a single string: where its entry names start, the function that
+    builds them, and what it is called in messages."""
+
+    prefix: str
+    helper: str
+    what: str
+
+
+_REFRESH_TOKEN = _SecretKind(RESOLUTIONFLOW_PREFIX, "resolutionflow_account_key", "ResolutionFlow refresh token")
+_ACCESS_TOKEN = _SecretKind(RESOLUTIONFLOW_ACCESS_PREFIX, "resolutionflow_access_key", "ResolutionFlow access token")
+_PROXY_PASSWORD = _SecretKind(PROXY_PREFIX, "proxy_password_key", "proxy password")
 
 
 def _check_name(name: str, prefix: str, helper: str) -> None:

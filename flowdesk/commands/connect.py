@@ -20,6 +20,7 @@ from flowdesk.commands.base import (
     utf8_stdout,
 )
 from flowdesk.core.settings import ConnectWiseProfile, save_settings
+from flowdesk.core.terminal import printable
 from flowdesk.credentials import CredentialError, CredentialStore, connectwise_profile_key
 from flowdesk.logs import register_secret
 
@@ -157,11 +158,11 @@ def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:
         try:
             store.delete_connectwise_keys(previous_key)  # the replaced account's keys do not linger
         except CredentialError as exc:
-            print(f"flowdesk: warning: the previous account's keys are still in the keyring: {exc}", file=sys.stderr)
+            print(printable(f"flowdesk: warning: the previous account's keys are still in the keyring: {exc}"), file=sys.stderr)
 
     utf8_stdout()
-    print(report.summary())
-    print(f"Saved the ConnectWise account {company} on {host}; keys are in the OS keyring ({store.backend_name()}).")
+    print(printable(report.summary(), lines=True))
+    print(printable(f"Saved the ConnectWise account {company} on {host}; keys are in the OS keyring ({store.backend_name()})."))
     return EXIT_OK
 
 
@@ -193,5 +194,5 @@ def cmd_whoami(args: argparse.Namespace, ctx: Context) -> int:
             }
         )
     else:
-        print(report.summary())
+        print(printable(report.summary(), lines=True))
     return EXIT_OK

@@ -23,12 +23,14 @@ from flowdesk.commands.base import (
     CommandError,
     Context,
     bad_input,
+    environment_words,
     print_json,
     utf8_stdout,
 )
 from flowdesk.connectwise.bodies import TicketRef
-from flowdesk.core import present
-from flowdesk.core.models import SessionFormatError, load_session_file
+from flowdesk.core import present, userfile
+from flowdesk.core.models import SessionFormatError, load_session_file, ticket_id_problem
+from flowdesk.core.terminal import printable
 from flowdesk.credentials import CredentialStore
 from flowdesk.push.lock import DrainLock, DrainLockBusy
 from flowdesk.push.prepare import PushRefused, prepare_note
@@ -37,7 +39,7 @@ from flowdesk.redact import RedactionError
 if TYPE_CHECKING:
     from flowdesk.connectwise.client import ConnectWiseClient
     from flowdesk.core.settings import ConnectWiseProfile
-    from flowdesk.store.outbox import Outbox, PushJob
+    from flowdesk.store import Outbox, PushJob
 
 NO_ACCOUNT = "No ConnectWise account yet: run `flowdesk connect …` or open Settings"
 LOOKUP_TIMEOUT = (5.0, 15.0)  # connect, read: `push` must not hang on a dead network, it can queue anyway
@@ -149,23 +151,18 @@ def _job_json(job: PushJob) -> dict[str, Any]:
 
 
 def _warn(text: str) -> None:
-    print(f"flowdesk: warning: {text}", file=sys.stderr)
+    print(f"flowdesk: warning: {printable(text)}", file=sys.stderr)
 
 
 # -- push ---------------------------------------------------------------------------------------------
+MAX_TEXT_FILE_BYTES = 4 * 1024 * 1024  # ConnectWise keeps far less in a note
+
+
 def _read_text_file(path: Path) -> str:
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        bad_input(f"{path}: no such file")
-    except IsADirectoryError:
-        bad_input(f"{path}: is a folder, not a text file")
-    except OSError as exc:
-        bad_input(f"{path}: cannot read it ({exc.strerror or exc})")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        bad_input(f"{path}: not UTF-8 text (bad byte at offset {exc.start})")
+        return userfile.read_text(path, MAX_TEXT_FILE_BYTES)
+    except userfile.UserFileError as exc:
+        bad_input(str(exc))
 
 
 def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
@@ -179,8 +176,8 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
         bad_input(str(exc))
     if not session.id:
         bad_input(f"{args.file}: id: the session has no id")
-    if args.ticket is not None and args.ticket <= 0:
-        bad_input(f"--ticket {args.ticket}: not a ticket number")
+    if args.ticket is not None and ticket_id_problem(args.ticket):
+        bad_input(f"--ticket {ticket_id_problem(args.ticket)}")
     ticket_id = args.ticket if args.ticket is not None else session.psa_ticket_id
     if ticket_id is None:
         bad_input(f"{args.file}: psa_ticket_id: the session is not linked to a ConnectWise ticket; give --ticket N")
@@ -320,7 +317,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
         )
         return EXIT_OK
     if paused:
-        print(present.paused_line(paused))
+        print(printable(present.paused_line(paused)))
     if not jobs:
         print(present.QUEUE_EMPTY)
         return EXIT_OK
@@ -332,7 +329,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
         else:
             due = present.format_when(j.next_attempt_at, now, tz)
         words = present.state_text(j, now, tz, waiting_for_note=j.id in blocked)
-        rows.append((str(j.id), present.thing(j.kind), ticket, words, str(j.attempts), due, _short(j.last_error)))
+        rows.append((str(j.id), present.thing(j.kind), ticket, words, str(j.attempts), due, printable(_short(j.last_error))))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1])
@@ -348,7 +345,7 @@ def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
         paused = outbox.paused_reason()
         if paused is not None:
             outbox.resume()
-            print(f"Sending resumed (it was paused: {paused})")
+            print(printable(f"Sending resumed (it was paused: {paused})"))
         if args.failed:
             jobs = outbox.retry_all_failed()
             print(present.retried_failed(len(jobs), job_ids=[j.id for j in jobs]))
@@ -392,7 +389,11 @@ def cmd_drain(args: argparse.Namespace, ctx: Context) -> int:
     if args.max_seconds is not None and args.max_seconds < 0:
         bad_input("--max-seconds must be 0 or more")
     lock = DrainLock(ctx.paths.drain_lock_file)
-    if not lock.acquire():
+    try:
+        taken = lock.acquire()
+    except OSError as exc:  # a read-only data folder, a lock file someone else owns
+        raise CommandError(_lock_words(ctx.paths.drain_lock_file, exc)) from None
+    if not taken:
         raise CommandError(str(DrainLockBusy(lock.holder_pid())))
     profile = ctx.settings.connectwise
     clients: list[ConnectWiseClient] = []
@@ -424,8 +425,13 @@ def cmd_drain(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         print_json({**report.as_json(), "queue": counts})
     else:
-        print(report.summary())
+        print(printable(report.summary(), lines=True))
     return EXIT_OK if report.ok else EXIT_FAILURE
+
+
+def _lock_words(path: Path, exc: OSError) -> str:
+    exc.filename = exc.filename or str(path)
+    return environment_words(exc) or present.cannot_use(path, exc.strerror or type(exc).__name__)
 
 
 def _stop_on_signals(stop: threading.Event) -> Callable[[], None]:

@@ -608,21 +608,23 @@ def interrupted(job: Addressed) -> str:
 
 
 # -- tickets: the finder, the other-company guard, the note after a push, drafts ------------------
-def ticket_row(t: object, now: datetime, tz: tzinfo | None = LOCAL) -> tuple[str, str, str, str, str, str]:
+FINDER_HINT = "Number, ConnectWise link, words of the summary or company"
+FINDER_SEARCHING = "Searching ConnectWise…"
+FINDER_NOTHING = "No open ticket matches."
+DRAFT_MARK = "Draft"
+DRAFT_KEEP_QUESTION = "You edited this note. Keep your edits, or regenerate the note (your edits are lost)?"
+DRAFT_RESET_QUESTION = "Discard your edits to this note and regenerate it?"
+
+
+def ticket_row(t: Any, now: datetime, tz: tzinfo | None = LOCAL) -> tuple[str, str, str, str, str, str]:
     """A found ticket's number, summary, company, board, status and last update (``Ticket`` attributes)."""
-    updated = getattr(t, "updated", None)
-    number = f"#{t.ref.id}" + (" (project)" if t.ref.kind == "project" else "")  # type: ignore[attr-defined]
-    return (number, getattr(t, "summary", "") or "", getattr(t, "company", None) or "—", getattr(t, "board", None) or "—",
-            getattr(t, "status", None) or "—", format_clock(updated, now, tz) if updated else "—")  # fmt: skip
+    number = f"#{t.ref.id}" + (" (project)" if t.ref.kind == "project" else "")
+    when = format_clock(t.updated, now, tz) if t.updated else "—"
+    return number, t.summary or "", t.company or "—", t.board or "—", t.status or "—", when
 
 
 def no_tickets(include_closed: bool) -> str:
     return "No ticket matches." if include_closed else "No open ticket matches (closed tickets: --all)."
-
-
-FINDER_HINT = "Number, ConnectWise link, words of the summary or company"
-FINDER_SEARCHING = "Searching ConnectWise…"
-FINDER_NOTHING = "No open ticket matches."
 
 
 def other_company(ticket_id: int, company: str, client: str) -> str:
@@ -653,13 +655,12 @@ def note_queued(ticket_id: int) -> str:
     return f"Queued for #{ticket_id}"
 
 
-def note_posted(ticket_id: int, note_id: int | None, when: datetime | None, hours: float | None,
-                now: datetime, tz: tzinfo | None = LOCAL) -> str:  # fmt: skip
+def note_posted(ticket_id: int, note_id: int | None, when: datetime | None, hours: float | None, now: datetime,
+                tz: tzinfo | None = LOCAL) -> str:  # fmt: skip
     """``Posted to #48405 (note 1200001) at 14:02, 1.0 h logged``."""
-    text = f"Posted to #{ticket_id}" + (f" (note {note_id})" if note_id else "")
-    if when is not None:
-        text += f" at {format_clock(when, now, tz)}"
-    return text + (f", {hours:.1f} h logged" if hours else "")
+    note = f" (note {note_id})" if note_id else ""
+    at = f" at {format_clock(when, now, tz)}" if when is not None else ""
+    return f"Posted to #{ticket_id}{note}{at}" + (f", {hours:.1f} h logged" if hours else "")
 
 
 def push_again_question(ticket_id: int, hours: float | None) -> str:
@@ -667,6 +668,30 @@ def push_again_question(ticket_id: int, hours: float | None) -> str:
     return f"This session was pushed to #{ticket_id} before. Posting again adds {again} to ticket #{ticket_id} a second time."
 
 
-DRAFT_MARK = "Draft"
-DRAFT_KEEP_QUESTION = "You edited this note. Keep your edits, or regenerate the note (your edits are lost)?"
-DRAFT_RESET_QUESTION = "Discard your edits to this note and regenerate it?"
+# -- a broken environment, and what nobody foresaw (the command line's one line; exit 1) ------------
+FIX_FOLDER = "give your user write access to it, or set FLOWDESK_HOME to a folder you own"
+
+
+def disk_full(where: object) -> str:
+    return f"The disk holding {where} is full: free some space and try again. Nothing was changed."
+
+
+def read_only(where: object) -> str:
+    return f"{where} is on a read-only disk or folder: {FIX_FOLDER}. Nothing was changed."
+
+
+def no_permission(where: object) -> str:
+    return f"FlowDesk may not write to {where} (permission denied): {FIX_FOLDER}. Nothing was changed."
+
+
+def cannot_use(where: object, why: str) -> str:
+    return f"FlowDesk cannot use {where} ({why}): check the folder and the disk. Nothing was changed."
+
+
+def unexpected(error: str, log_file: object | None) -> str:
+    where = f"the details are in {log_file}" if log_file else "no log could be written"
+    return f"Unexpected error ({error}); {where}. Please report it."
+
+
+def logging_off(why: str) -> str:
+    return f"cannot write the log ({why}); logging to the console only"

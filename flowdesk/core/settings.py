@@ -31,11 +31,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from flowdesk.core import userfile
 from flowdesk.core.timing import TimeRounding
 
 if TYPE_CHECKING:
     from flowdesk.redact import AllowList
 
+MAX_SETTINGS_BYTES = 1024 * 1024  # a few KB in practice
 SCHEMA_VERSION = 3  # 2: the proxy section; 3: redaction per visibility, the allow-list
 DEFAULT_RESOLUTIONFLOW_URL = "https://api.resolutionflow.com"
 
@@ -304,22 +306,26 @@ def _validate_dropping_bad_values(doc: dict[str, Any], warnings: list[str]) -> S
 
 def load_settings(path: Path) -> LoadResult:
     warnings: list[str] = []
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         return LoadResult(Settings())
-    except OSError as exc:
-        return LoadResult(Settings(), [f"settings: cannot read {path} ({exc.strerror}); using defaults"])
+    try:  # a folder, a FIFO, a device, a link loop, a huge file: refused unread, and left where it is
+        raw = userfile.read_bytes(path, MAX_SETTINGS_BYTES)
+    except userfile.UserFileError as exc:
+        return LoadResult(Settings(), [f"settings: {exc}; using defaults"])
     try:
-        doc = json.loads(raw.decode("utf-8"))
+        doc = userfile.parse_json(userfile.decode_text(raw, "settings"), "settings")
         if not isinstance(doc, dict):
             raise ValueError("not a JSON object")
-    except (ValueError, UnicodeDecodeError) as exc:
+    except userfile.UserFileError as exc:
+        doc, problem = None, exc.problem
+    except ValueError as exc:
+        doc, problem = None, str(exc)
+    if doc is None:
         aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
         with contextlib.suppress(OSError):
             os.replace(path, aside)
         return LoadResult(
-            Settings(), [f"settings: {path} was unreadable ({exc}); kept it as {aside.name} and started from defaults"]
+            Settings(), [f"settings: {path} was unreadable ({problem}); kept it as {aside.name} and started from defaults"]
         )
     file_version = doc.get("schema_version")
     switched_off = _secret_switches_off(doc.get("redaction"))

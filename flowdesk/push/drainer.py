@@ -67,8 +67,8 @@ from flowdesk.push.sending import (
     Connection,
     ProjectTicket,
 )
+from flowdesk.store import InvalidTransition, Outbox, PushJob, QueuePaused, StateConflict
 from flowdesk.store.db import utcnow
-from flowdesk.store.outbox import InvalidTransition, Outbox, PushJob, QueuePaused, StateConflict
 
 log = get_logger("outbox")
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from flowdesk.connectwise.bodies import TicketRef, note_body, time_entry_body
 from flowdesk.push.prepare import NotePreview
-from flowdesk.store.outbox import NewJob, Outbox, PushJob
+from flowdesk.store import NewJob, Outbox, PushJob
 
 
 def enqueue_push(

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from flowdesk.connectwise.bodies import TicketRef
 from flowdesk.connectwise.client import ConnectWiseClient
 from flowdesk.connectwise.errors import ConnectWiseError, NotFound, PermissionDenied
+from flowdesk.core.models import ticket_id_problem
 from flowdesk.core.policy import JobKind, Outcome, OutcomeKind
 from flowdesk.logs import get_logger, mask_secrets
 from flowdesk.push import reconcile
@@ -108,9 +109,23 @@ def discover(conn: Connection) -> Outcome | None:
     return None
 
 
+def _bad_ticket(job: PushJob) -> Outcome | None:
+    """A job queued for a number ConnectWise cannot have (an outbox from before ticket numbers were checked,
+    a hand-edited database): nothing is sent, and the job fails for good saying so, instead of tripping the
+    drain on every start."""
+    problem = ticket_id_problem(job.ticket_id)
+    if problem is None:
+        return None
+    log.warning("push %d: %s; not sent", job.id, problem)
+    return Outcome(OutcomeKind.NOT_FOUND, detail=f"not sent: {problem}")
+
+
 def post(job: PushJob, conn: Connection) -> Posted:
     """The job's POST. After a 404 on a note to a service ticket the ticket is looked up:
     :data:`PROJECT_TICKET` when it is a project ticket."""
+    bad = _bad_ticket(job)
+    if bad is not None:
+        return bad
     ref = TicketRef(job.ticket_id, job.ticket_kind)  # type: ignore[arg-type]
     body = job.body_json()
     try:
@@ -130,6 +145,9 @@ def post(job: PushJob, conn: Connection) -> Posted:
 
 def post_to_project(job: PushJob, conn: Connection) -> Outcome:
     """The note's POST to the project path (its kind is already recorded)."""
+    bad = _bad_ticket(job)
+    if bad is not None:
+        return bad
     try:
         return Outcome.success(conn.client.post_note(TicketRef(job.ticket_id, "project"), job.body_json()).id)
     except ConnectWiseError as exc:
@@ -164,6 +182,9 @@ def check(job: PushJob, conn: Connection, member: str | None, claimed: Collectio
     ``member``: the key owner's identifier when known (else ``who_am_i`` is asked); ``claimed``: the remote
     ids other jobs own."""
     asked: str | None = None
+    bad = _bad_ticket(job)
+    if bad is not None:
+        return Checked(bad)
     try:
         if member is None:
             member = asked = conn.client.who_am_i().identifier

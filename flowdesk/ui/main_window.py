@@ -461,6 +461,7 @@ class MainWindow(QMainWindow):
             session = panel.session
             ticket_id = panel.ticket_card.ticket_id()
             panel.show_session(session)
+            pushing.show_push_state(self)
             if ticket_id:
                 panel.ticket_card.set_ticket_id(ticket_id)
                 self._lookup_ticket(ticket_id)

@@ -6,6 +6,8 @@ Keys go only to the OS keyring, written off the GUI thread; the settings file ne
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from enum import Enum
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -312,18 +314,12 @@ class SettingsDialog(QDialog):
         s = self.controller.settings
         w = QWidget(self)
         form = QFormLayout(w)
-        self.visibility = QComboBox(w)
-        for v in Visibility:
-            self.visibility.addItem(v.label, v.value)
-        self.visibility.setCurrentIndex(self.visibility.findData(s.note_visibility.value))
+        self.visibility = _choices(w, {v: v.label for v in Visibility}, s.note_visibility)
         self.include_steps = QCheckBox("List the diagnosis steps in the note", w)
         self.include_steps.setChecked(s.include_diagnostic_steps)
         self.auto_time = QCheckBox("Also log a time entry for the session", w)
         self.auto_time.setChecked(s.auto_time_entry)
-        self.rounding = QComboBox(w)
-        for r in TimeRounding:
-            self.rounding.addItem(ROUNDING_LABELS[r], r.value)
-        self.rounding.setCurrentIndex(self.rounding.findData(s.time_rounding.value))
+        self.rounding = _choices(w, ROUNDING_LABELS, s.time_rounding)
         self.auto_push = QCheckBox("Queue new resolved and escalated sessions automatically", w)
         self.auto_push.setChecked(s.auto_push)
         explain = QLabel("Off by default: FlowDesk is there so you read the note before anything reaches the ticket.", w)
@@ -400,10 +396,7 @@ class SettingsDialog(QDialog):
         s = self.controller.settings
         w = QWidget(self)
         form = QFormLayout(w)
-        self.level = QComboBox(w)
-        for lv in NotificationLevel:
-            self.level.addItem(LEVEL_LABELS[lv], lv.value)
-        self.level.setCurrentIndex(self.level.findData(s.notification_level.value))
+        self.level = _choices(w, LEVEL_LABELS, s.notification_level)
         self.level.setAccessibleName("Notifications")
         self.start_minimized = QCheckBox("Start in the tray, without opening the window", w)
         self.start_minimized.setChecked(s.start_minimized)
@@ -413,10 +406,7 @@ class SettingsDialog(QDialog):
         return w
 
     def _proxy_rows(self, form: QFormLayout, proxy: ProxySettings, w: QWidget) -> None:
-        self.proxy_mode = QComboBox(w)
-        for mode in ProxyMode:
-            self.proxy_mode.addItem(PROXY_LABELS[mode], mode.value)
-        self.proxy_mode.setCurrentIndex(self.proxy_mode.findData(proxy.mode.value))
+        self.proxy_mode = _choices(w, PROXY_LABELS, proxy.mode)
         self.proxy_url = QLineEdit(proxy.url, w)
         self.proxy_url.setPlaceholderText("http://proxy.example.com:8080")
         self.proxy_user = QLineEdit(proxy.user, w)
@@ -557,3 +547,12 @@ class SettingsDialog(QDialog):
         self.controller.settings_changed.emit()
         self.saved.emit()
         self.accept()
+
+
+def _choices(parent: QWidget, labels: Mapping[Any, str], current: Enum) -> QComboBox:
+    """A drop-down of an enum's members (``labels``: member -> the words shown), ``current`` selected."""
+    box = QComboBox(parent)
+    for member, label in labels.items():
+        box.addItem(label, member.value)
+    box.setCurrentIndex(box.findData(current.value))
+    return box
