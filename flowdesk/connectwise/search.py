@@ -2,7 +2,7 @@
 
 ``"48211"``, ``"#48211"`` and a pasted ConnectWise ticket address (``…openrecord.rails?recordType=ServiceFv&
 recid=48211``, ``…?srRecID=48211``) look a ticket up by number (open or closed: a number is exact); anything else
-is words of the summary, each one ``summary contains "…"``. A company narrows the search with
+is words, each one in the summary or the company's name (``summary contains "…" or company/name contains "…"``). A company narrows the search with
 ``company/name like "…%"`` (or its identifier). Only open tickets (``closedFlag = false``) unless ``include_closed``.
 """
 
@@ -60,8 +60,8 @@ def conditions_for(query: TicketQuery) -> str:
     parts: list[str] = []
     if query.number is not None:
         parts.append(f"id = {query.number}")
-    for w in query.words:
-        parts.append(f'summary contains "{w}"')
+    for w in query.words:  # a word of the summary or of the company's name ("kessler printer")
+        parts.append(f'(summary contains "{w}" or company/name contains "{w}")')
     if query.company:
         parts.append(f'(company/name like "{query.company}%" or company/identifier like "{query.company}%")')
     if not query.include_closed and query.number is None:

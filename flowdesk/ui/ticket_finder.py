@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, Q
 
 from flowdesk.core import present
 
-FINDER_DEBOUNCE_MS = 90  # a pause between keys this long starts a look-up (bench: keystroke to results)
+FINDER_DEBOUNCE_MS = 60  # a pause between keys this long starts a look-up (bench: keystroke to results)
 TicketRole = Qt.ItemDataRole.UserRole + 1
 SearchFn = Callable[[str, Callable[[Any], None], Callable[[BaseException], None]], None]
 

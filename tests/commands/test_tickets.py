@@ -121,3 +121,8 @@ def test_a_session_without_a_client_is_said(monkeypatch, capsys, tmp_path):
     code, out, err = run(monkeypatch, capsys, "push", str(f), "--ticket", "48397", "--no-time-entry")
     assert code == 0 and json.loads(out)["jobs"]
     assert "This session names no client" in err and "Harlow & Pierce LLP" in err
+
+
+def test_words_match_the_company_too(monkeypatch, capsys):
+    found = search(monkeypatch, capsys, "kessler", "wi-fi")
+    assert [t["id"] for t in found] == [48554]

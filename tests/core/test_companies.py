@@ -49,12 +49,14 @@ def test_no_client_is_said_not_guessed():
 @pytest.mark.parametrize(
     ("text", "company", "closed", "conditions"),
     [
-        ("Outlook password", "", False, 'summary contains "Outlook" and summary contains "password" and closedFlag = false'),
+        ("Outlook password", "", False, '(summary contains "Outlook" or company/name contains "Outlook") and '
+         '(summary contains "password" or company/name contains "password") and closedFlag = false'),
         ("#48211", "", False, "id = 48211"),
         ("48211", "", False, "id = 48211"),
         ("https://x/v4_6_release/services/system_io/router/openrecord.rails?recordName=Service&recid=48405", "", False, "id = 48405"),
         ("", "Kessler", False, '(company/name like "Kessler%" or company/identifier like "Kessler%") and closedFlag = false'),
-        ('say "hi"', "", True, 'summary contains "say" and summary contains "hi"'),
+        ('say "hi"', "", True, '(summary contains "say" or company/name contains "say") and '
+         '(summary contains "hi" or company/name contains "hi")'),
         ("", "", False, "closedFlag = false"),
     ],
 )  # fmt: skip
