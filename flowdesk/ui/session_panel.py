@@ -170,9 +170,9 @@ class SessionPanel(QWidget):
         layout.addLayout(bottom)
         self.title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
-        # Keyboard order: ticket → format → steps → note → visibility → time → changes → reset → push.
+        # Keyboard order: ticket → find → format → steps → note → visibility → time → changes → reset → push.
         order: list[QWidget] = [
-            self.ticket_card.number, self.format_box, self.steps_box, self.editor.edit, self.visibility,
+            self.ticket_card.number, self.ticket_card.finder.field, self.format_box, self.steps_box, self.editor.edit, self.visibility,
             self.time_entry, self.diff_button, self.reset_button, self.push_button,
         ]
         for first, second in zip(order, order[1:], strict=False):
