@@ -39,6 +39,7 @@ class TicketFinder(QWidget):
         self.results.setAccessibleName("Tickets found")
         self.results.setUniformItemSizes(True)  # every item is two lines
         self.results.itemActivated.connect(self._choose_item)
+        self.results.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Up/Down in the field move through it: no extra Tab stop
         self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.results.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.results.hide()
