@@ -99,9 +99,9 @@ def bench_scale(o: dict[str, Any], tmp: Path) -> list[Figure]:
 
 # -- responsiveness --------------------------------------------------------------------------------
 def bench_responsiveness(o: dict[str, Any], tmp: Path) -> list[Figure]:
-    from bench.data import enqueue_notes, prepare_home
+    from bench.data import enqueue_notes, prepare_home, sandbox_profile
     from flowdesk.connectwise.account import profile_key
-    from flowdesk.core.settings import ConnectWiseProfile, Settings
+    from flowdesk.core.settings import Settings
     from flowdesk.paths import HOME_ENV, AppPaths
     from flowdesk.sandbox import Sandbox
     from flowdesk.services import Services
@@ -110,8 +110,7 @@ def bench_responsiveness(o: dict[str, Any], tmp: Path) -> list[Figure]:
     results = []
     with Sandbox(tls=True, latency_ms=o["drain_latency_ms"]) as sb:
         cw = sb.info.connectwise
-        profile = ConnectWiseProfile(site=cw.site, company=cw.company, ca_file=sb.info.ca_file,
-                                     member_identifier="dwhitfield", member_name="Dana Whitfield")  # fmt: skip
+        profile = sandbox_profile(sb)
         template = prepare_home(tmp / "drain-template", 1000, settings=Settings(connectwise=profile))
         services = Services.open(AppPaths.from_env({HOME_ENV: str(template)}))
         enqueue_notes(services, n, profile_key(profile))
@@ -189,16 +188,14 @@ def bench_idle(o: dict[str, Any], tmp: Path) -> list[Figure]:
 
 # -- ticket finder ---------------------------------------------------------------------------------
 def bench_finder(o: dict[str, Any], tmp: Path) -> list[Figure]:
-    from bench.data import prepare_home
-    from flowdesk.core.settings import ConnectWiseProfile, Settings
+    from bench.data import prepare_home, sandbox_profile
+    from flowdesk.core.settings import Settings
     from flowdesk.sandbox import Sandbox
 
     results = []
     with Sandbox(tls=True, latency_ms=o["finder_latency_ms"]) as sb:
         cw = sb.info.connectwise
-        profile = ConnectWiseProfile(site=cw.site, company=cw.company, ca_file=sb.info.ca_file,
-                                     member_identifier="dwhitfield", member_name="Dana Whitfield")  # fmt: skip
-        home = prepare_home(tmp / "finder-home", 100, settings=Settings(connectwise=profile))
+        home = prepare_home(tmp / "finder-home", 100, settings=Settings(connectwise=sandbox_profile(sb)))
         params = {"public_key": cw.public_key, "private_key": cw.private_key, "warm_ms": 1500,
                   "queries": FINDER_QUERIES, "rounds": o["finder_rounds"]}  # fmt: skip
         for _ in range(o["finder_runs"]):

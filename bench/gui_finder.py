@@ -14,24 +14,16 @@ import time
 from typing import Any
 
 from bench.common import child_main, percentile
-from bench.qt_helpers import PaintClock, spin, use_memory_keyring, wait_until
+from bench.qt_helpers import PaintClock, app_with_keys, spin, wait_until
 
 
 def main(p: dict[str, Any]) -> dict[str, Any]:
-    use_memory_keyring()
+    fd = app_with_keys(p["public_key"], p["private_key"])
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
-    from flowdesk.connectwise.account import profile_key
-    from flowdesk.credentials import CredentialStore
-    from flowdesk.paths import AppPaths
-    from flowdesk.ui.app import FlowDeskApp, make_application
     from flowdesk.ui.ticket_finder import FINDER_DEBOUNCE_MS
 
-    make_application(["flowdesk"])
-    fd = FlowDeskApp(AppPaths.from_env(), has_tray=False)
-    key = profile_key(fd.services.settings.connectwise)
-    CredentialStore().save_connectwise_keys(key, p["public_key"], p["private_key"])
     fd.start()
     w = fd.window
     assert wait_until(w.isVisible, 10_000)
