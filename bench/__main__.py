@@ -30,6 +30,7 @@ FULL = {
     "long_drain_notes": 5000, "long_drain_latency_ms": 1,
     "idle_seconds": 30, "idle_runs": 3, "idle_sessions": 1000,
     "idle_settle_ms": 6000,  # past flowdesk.ui.blink.BLINK_TIMEOUT_MS (5 s): the text cursor has stopped blinking
+    "finder_runs": 3, "finder_rounds": 4, "finder_latency_ms": 30,
 }  # fmt: skip
 QUICK = dict(
     FULL,
@@ -39,9 +40,11 @@ QUICK = dict(
     drain_notes=30, drain_runs=1, drain_idle_ms=500,
     throughput_notes=30, throughput_runs=1, long_drain_notes=100,
     idle_seconds=3, idle_runs=1, idle_settle_ms=3000,
+    finder_runs=1, finder_rounds=1,
 )  # fmt: skip
 QUERIES = ["vpn drop", "harbor outlook"]
-SECTIONS = ("render", "startup", "scale", "responsiveness", "throughput", "idle")
+SECTIONS = ("render", "startup", "scale", "responsiveness", "throughput", "idle", "finder")
+FINDER_QUERIES = ["printer", "outlook password", "#48405", "kessler", "vpn", "label printer offline"]
 
 
 def log(msg: str) -> None:
@@ -98,9 +101,9 @@ def bench_scale(o: dict[str, Any], tmp: Path) -> list[Figure]:
 
 # -- responsiveness --------------------------------------------------------------------------------
 def bench_responsiveness(o: dict[str, Any], tmp: Path) -> list[Figure]:
-    from bench.data import enqueue_notes, prepare_home
+    from bench.data import enqueue_notes, prepare_home, sandbox_profile
     from flowdesk.connectwise.account import profile_key
-    from flowdesk.core.settings import ConnectWiseProfile, Settings
+    from flowdesk.core.settings import Settings
     from flowdesk.paths import HOME_ENV, AppPaths
     from flowdesk.sandbox import Sandbox
     from flowdesk.services import Services
@@ -109,8 +112,7 @@ def bench_responsiveness(o: dict[str, Any], tmp: Path) -> list[Figure]:
     results = []
     with Sandbox(tls=True, latency_ms=o["drain_latency_ms"]) as sb:
         cw = sb.info.connectwise
-        profile = ConnectWiseProfile(site=cw.site, company=cw.company, ca_file=sb.info.ca_file,
-                                     member_identifier="dwhitfield", member_name="Dana Whitfield")  # fmt: skip
+        profile = sandbox_profile(sb)
         template = prepare_home(tmp / "drain-template", 1000, settings=Settings(connectwise=profile))
         services = Services.open(AppPaths.from_env({HOME_ENV: str(template)}))
         enqueue_notes(services, n, profile_key(profile))
@@ -213,11 +215,37 @@ def bench_idle(o: dict[str, Any], tmp: Path) -> list[Figure]:
     ]  # fmt: skip
 
 
+# -- ticket finder ---------------------------------------------------------------------------------
+def bench_finder(o: dict[str, Any], tmp: Path) -> list[Figure]:
+    from bench.data import prepare_home, sandbox_profile
+    from flowdesk.core.settings import Settings
+    from flowdesk.sandbox import Sandbox
+
+    results = []
+    with Sandbox(tls=True, latency_ms=o["finder_latency_ms"]) as sb:
+        cw = sb.info.connectwise
+        home = prepare_home(tmp / "finder-home", 100, settings=Settings(connectwise=sandbox_profile(sb)))
+        params = {"public_key": cw.public_key, "private_key": cw.private_key, "warm_ms": 1500,
+                  "queries": FINDER_QUERIES, "rounds": o["finder_rounds"]}  # fmt: skip
+        for _ in range(o["finder_runs"]):
+            r = run_child(["bench.gui_finder"], env=child_env(FLOWDESK_HOME=str(home)), stdin=json.dumps(params))
+            results.append(r)
+    return [
+        Figure("finder", "finder", "ticket finder: keystroke to results shown (p95)", "ms",
+               [r["p95_ms"] for r in results], "the same look-ups, no window, no debounce", [r["floor_p95_ms"] for r in results],
+               "value", 150.0,
+               note=f"{len(results[0]['keys_ms'])} queries per run typed into the real finder; debounce {results[0]['debounce_ms']} ms "
+                    f"included; TLS sandbox with {o['finder_latency_ms']} ms latency",
+               extra={"median_ms": [median(r["keys_ms"]) for r in results], "found": results[0]["found"]}),
+    ]  # fmt: skip
+
+
 RUNNERS: dict[str, Callable[[dict[str, Any], Path], list[Figure]]] = {
     "render": bench_render,
     "startup": bench_startup,
     "scale": bench_scale,
     "responsiveness": bench_responsiveness,
+    "finder": bench_finder,
     "throughput": bench_throughput,
     "idle": bench_idle,
 }

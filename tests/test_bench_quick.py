@@ -28,6 +28,7 @@ FIGURES = {
     "long_drain_rate",
     "long_drain_peak_mb",
     "idle",
+    "finder",
 }
 RECORDED = {"long_drain_rate", "long_drain_peak_mb"}  # figures kept for the record, without a target
 

@@ -77,6 +77,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--work-type", metavar="NAME|ID", help="the time entry's work type (default: the last one chosen, else the member's)")
     p.add_argument("--work-role", metavar="NAME|ID", help="the time entry's work role (default: the last one chosen, else the member's)")
     p.add_argument("--billable", choices=list(BILLABLE_OPTIONS), help="the time entry's billable option (default: ConnectWise's)")
+    p.add_argument(
+        "--allow-other-company",
+        action="store_true",
+        help="queue it even though the ticket belongs to another company than the session's client",
+    )
     p.set_defaults(func=cmd_push)
 
     q = sub.add_parser(
@@ -225,7 +230,9 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
             raise CommandError(f"{present.API_MEMBER_NO_TIME} Nothing was queued (--no-time-entry queues the note).")
         _warn(present.API_MEMBER_KEYS)
 
-    kind, send_end, time_allowed = _look_up_ticket(profile, key, ticket_id)
+    kind, send_end, time_allowed, ticket = _look_up_ticket(profile, key, ticket_id)
+    if ticket is not None:
+        _guard_company(session.client_name, ticket, allow=args.allow_other_company)
     if want_time and preview.time_plan is not None:
         plan = _time_choices(args, settings, profile, key, preview.time_plan)
         preview = dataclasses.replace(preview, time_plan=plan)
@@ -299,31 +306,44 @@ def _email_choice(args: argparse.Namespace, settings: Any, visibility: Any) -> E
     return chosen
 
 
-def _look_up_ticket(profile: ConnectWiseProfile, key: str, ticket_id: int) -> tuple[str, bool, bool]:
-    """``(ticket kind, send timeEnd, time entries allowed)`` from ConnectWise when it answers; else a
-    service ticket (the drainer corrects the kind on a 404) and the saved profile's start/end rule."""
+def _guard_company(client_name: str | None, ticket: Any, *, allow: bool) -> None:
+    """The other-company guard: a ticket of another company than the session's client is refused (exit 2)
+    unless ``allow``; a session without a client is said, not refused."""
+    from flowdesk.core.companies import check_company
+
+    check = check_company(client_name, ticket.company, ticket.company_identifier)
+    if check.same is None:
+        _warn(present.no_client(ticket.ref.id, check.company))
+    elif not check.same and not allow:
+        raise CommandError(present.other_company_refused(ticket.ref.id, check.company, check.client), EXIT_BAD_INPUT)
+
+
+def _look_up_ticket(profile: ConnectWiseProfile, key: str, ticket_id: int) -> tuple[str, bool, bool, Any]:
+    """``(ticket kind, send timeEnd, time entries allowed, Ticket)`` from ConnectWise when it answers; else a
+    service ticket (the drainer corrects the kind on a 404), the saved profile's start/end rule and None.
+    A ticket that does not exist or that the keys may not read stops the push (exit 2)."""
     # lazy: httpx and the drainer, which not every command needs; cli imports every command module, the window too
-    from flowdesk.connectwise.errors import ConnectWiseError, NotFound
+    from flowdesk.connectwise.errors import ConnectWiseError, NotFound, PermissionDenied
     from flowdesk.push.drainer import ClientUnavailable
 
     try:
         client = _client(profile, key, timeout=LOOKUP_TIMEOUT)
     except ClientUnavailable as exc:
-        _warn(f"could not check ticket #{ticket_id} ({exc}); queued it as a service ticket")
-        return "service", profile.require_start_end, True
+        _warn(f"could not check ticket #{ticket_id} ({exc}); queued it as a service ticket, its company unchecked")
+        return "service", profile.require_start_end, True, None
     with client:
         try:
             ticket = client.get_ticket(ticket_id)
-        except NotFound as exc:
-            raise CommandError(f"ticket #{ticket_id}: {exc}. Nothing was queued.", EXIT_BAD_INPUT) from None
+        except (NotFound, PermissionDenied) as exc:
+            raise CommandError(present.ticket_unusable(ticket_id, str(exc).rstrip(".")), EXIT_BAD_INPUT) from None
         except ConnectWiseError as exc:
-            _warn(f"could not check ticket #{ticket_id} ({exc}); queued it as a service ticket")
-            return "service", profile.require_start_end, True
+            _warn(f"could not check ticket #{ticket_id} ({exc}); queued it as a service ticket, its company unchecked")
+            return "service", profile.require_start_end, True, None
         try:
             send_end = client.who_am_i().require_start_end
         except ConnectWiseError:
             send_end = profile.require_start_end
-    return ticket.ref.kind, send_end, ticket.time_entry_allowed
+    return ticket.ref.kind, send_end, ticket.time_entry_allowed, ticket
 
 
 # -- queue list / retry / cancel ------------------------------------------------------------------------

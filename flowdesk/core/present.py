@@ -100,6 +100,12 @@ def format_clock(when: datetime, now: datetime, tz: tzinfo | None = None) -> str
     return f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.strftime('%H:%M')}"
 
 
+def format_date_time(when: datetime, tz: tzinfo | None = LOCAL) -> str:
+    """``Tue 19 Nov 14:05`` whatever the day (the session list's Push column)."""
+    local = when.astimezone(tz)
+    return f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.strftime('%H:%M')}"
+
+
 def format_when(when: datetime | None, now: datetime, tz: tzinfo | None = None) -> str:
     """A next attempt: ``now`` once it is due, else :func:`format_clock`; ``—`` for none."""
     if when is None:
@@ -270,6 +276,8 @@ def session_push(
         return PushSummary("cancelled", state_label("cancelled")) if cancelled else None
     job = max(notes, key=lambda j: j.id)
     text = state_text(job, now, tz)
+    if job.state == "sent" and job.sent_at is not None:  # when, with its date: the list spans days
+        text = f"{text} {format_date_time(job.sent_at, tz or now.tzinfo)}"
     tooltip = job.last_error or state_detail(job, now, tz)
     for te in jobs:
         if te.kind == "time_entry" and te.parent_id == job.id and te.state == "failed":
@@ -598,6 +606,67 @@ def interrupted(job: Addressed) -> str:
         f"FlowDesk stopped while sending the {what} to {ticket}, so it may have arrived. "
         "FlowDesk will check the ticket before sending it again."
     )
+
+
+# -- tickets: the finder, the other-company guard, the note after a push, drafts ------------------
+FINDER_HINT = "Number, ConnectWise link, words of the summary or company"
+FINDER_SEARCHING = "Searching ConnectWise…"
+FINDER_NOTHING = "No open ticket matches."
+DRAFT_MARK = "Draft"
+DRAFT_KEEP_QUESTION = "You edited this note. Keep your edits, or regenerate the note (your edits are lost)?"
+DRAFT_RESET_QUESTION = "Discard your edits to this note and regenerate it?"
+
+
+def ticket_row(t: Any, now: datetime, tz: tzinfo | None = LOCAL) -> tuple[str, str, str, str, str, str]:
+    """A found ticket's number, summary, company, board, status and last update (``Ticket`` attributes)."""
+    number = f"#{t.ref.id}" + (" (project)" if t.ref.kind == "project" else "")
+    when = format_clock(t.updated, now, tz) if t.updated else "—"
+    return number, t.summary or "", t.company or "—", t.board or "—", t.status or "—", when
+
+
+def no_tickets(include_closed: bool) -> str:
+    return "No ticket matches." if include_closed else "No open ticket matches (closed tickets: --all)."
+
+
+def other_company(ticket_id: int, company: str, client: str) -> str:
+    return f"Ticket #{ticket_id} belongs to {company}, not to this session's client {client}."
+
+
+def other_company_refused(ticket_id: int, company: str, client: str) -> str:
+    return f"{other_company(ticket_id, company, client)} Nothing was queued; use --allow-other-company to queue it anyway."
+
+
+def other_company_question(ticket_id: int, company: str, client: str) -> str:
+    return f"{other_company(ticket_id, company, client)} Post {client}'s note to {company}'s ticket?"
+
+
+def no_client(ticket_id: int, company: str) -> str:
+    return f"This session names no client: check that ticket #{ticket_id} ({company or 'no company'}) is the right one."
+
+
+def ticket_unusable(ticket_id: int, why: str) -> str:
+    return f"Ticket #{ticket_id} cannot be pushed to: {why}. Nothing was queued."
+
+
+def ticket_pending(ticket_id: int) -> str:
+    return f"Ticket #{ticket_id} is still being looked up: push again once its company shows."
+
+
+def note_queued(ticket_id: int) -> str:
+    return f"Queued for #{ticket_id}"
+
+
+def note_posted(ticket_id: int, note_id: int | None, when: datetime | None, hours: float | None, now: datetime,
+                tz: tzinfo | None = LOCAL) -> str:  # fmt: skip
+    """``Posted to #48405 (note 1200001) at 14:02, 1.0 h logged``."""
+    note = f" (note {note_id})" if note_id else ""
+    at = f" at {format_clock(when, now, tz)}" if when is not None else ""
+    return f"Posted to #{ticket_id}{note}{at}" + (f", {hours:.1f} h logged" if hours else "")
+
+
+def push_again_question(ticket_id: int, hours: float | None) -> str:
+    again = "the note" + (f" and {hours:.1f} h of time" if hours else "")
+    return f"This session was pushed to #{ticket_id} before. Posting again adds {again} to ticket #{ticket_id} a second time."
 
 
 # -- a broken environment, and what nobody foresaw (the command line's one line; exit 1) ------------

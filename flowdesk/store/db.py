@@ -228,11 +228,29 @@ def _m4_send_boundary(conn: sqlite3.Connection) -> None:
     )
 
 
+def _m5_drafts(conn: sqlite3.Connection) -> None:
+    # The engineer's edits to a session's note, kept as they type (flowdesk.store.drafts): never sent anywhere.
+    _run(
+        conn,
+        """
+        CREATE TABLE drafts (
+            session_id    TEXT PRIMARY KEY NOT NULL,
+            text          TEXT NOT NULL,
+            note_format   TEXT,
+            include_steps INTEGER,
+            visibility    TEXT,
+            updated_at    TEXT NOT NULL
+        )
+        """,
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "session cache", _m1_session_cache),
     Migration(2, "outbox: push jobs, post log, queue state", _m2_outbox),
     Migration(3, "outbox: a ConnectWise record belongs to one push job", _m3_remote_once),
     Migration(4, "outbox: what was on the ticket before the first send", _m4_send_boundary),
+    Migration(5, "drafts: the engineer's edits to a note", _m5_drafts),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -155,6 +155,7 @@ class FlowDeskApp:
     def shutdown(self) -> None:
         self._stopped = True
         self.window.save_geometry()
+        self.window.panel.flush_draft()  # edits typed just before quitting are kept
         self.window.quitting = True  # closing the window from now on must not ask (the store is closing)
         if self.cursor_blink is not None:
             self.cursor_blink.stop()

@@ -8,6 +8,7 @@ writes stay on the GUI thread (they are local and short).
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,7 @@ from flowdesk.push.protocol import DrainerFactory, PushDrainer
 from flowdesk.resolutionflow.importer import import_paths
 from flowdesk.services import Services
 from flowdesk.store import ActionRefused, DuplicatePush, PushJob
+from flowdesk.store.drafts import Drafts
 from flowdesk.ui.push_worker import PushThread, PushWorker
 from flowdesk.ui.tasks import TaskRunner
 
@@ -39,6 +41,7 @@ log = get_logger("ui")
 # QTimer takes a 32-bit millisecond interval; re-arm at least hourly so a clock change or a long sleep
 # never leaves a due job waiting (the timer measures monotonic time, which stops while suspended).
 MAX_TIMER_MS = 60 * 60 * 1000
+FINDER_LIMIT = 20  # tickets the finder shows
 USER_PAUSE = "Sending paused by you."
 # The push worker's job changes reach the window in batches, at most this long after they happen: a
 # drain of many notes then costs the GUI thread one model update, one Push-column read per session and
@@ -105,6 +108,11 @@ class AppController(QObject):
         # that try ends without posting it, it is sent again at once, once.
         self._send_after_check: set[int] = set()
         self._resend = False  # such a push came back not posted in this run: drain again at once
+        # Why a ticket could not be looked up (NotFound, PermissionDenied, Offline…): a push checks it.
+        self.ticket_failures: dict[int, BaseException] = {}
+        self._search_client: Any = None  # one client for the ticket finder's look-ups (built on a worker)
+        self._search_lock = threading.Lock()
+        self.drafts = Drafts(services.db)
         # "Keep this one": per session, the values the engineer kept as written, for this run of the app.
         self.kept_values: dict[str, frozenset[str]] = {}
 
@@ -145,6 +153,7 @@ class AppController(QObject):
         self.job_batch_timer.stop()
         self.push.stop()
         self.tasks.wait_for_done(5000)
+        self._drop_search_client()
         # Signals the worker queued before it stopped may still be delivered: from now on they are ignored.
         self._closed = True
 
@@ -273,9 +282,38 @@ class AppController(QObject):
 
         def done(ticket: Any) -> None:
             self._tickets[ticket_id] = ticket
+            self.ticket_failures.pop(ticket_id, None)
             self.ticket_loaded.emit(ticket_id, ticket)
 
-        self.tasks.submit(work, on_done=done, on_error=lambda e: self.ticket_failed.emit(ticket_id, str(e)), name="ticket")
+        def failed(exc: BaseException) -> None:
+            self.ticket_failures[ticket_id] = exc
+            self.ticket_failed.emit(ticket_id, str(exc))
+
+        self.ticket_failures.pop(ticket_id, None)
+        self.tasks.submit(work, on_done=done, on_error=failed, name="ticket")
+
+    def search_tickets(
+        self, text: str, client_name: str | None, on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]
+    ) -> None:
+        """The ticket finder's look-up, off the GUI thread: ``on_done(list[Ticket])`` (the session's client's
+        first) or ``on_error(exc)``, on the GUI thread. One client serves every look-up (no sign-in per key)."""
+        # lazy: httpx, not before the first paint
+        from flowdesk.connectwise.search import find_tickets, parse_ticket_text
+
+        def work() -> Any:
+            with self._search_lock:
+                if self._search_client is None:
+                    self._search_client = self.connectwise_client()
+                client = self._search_client
+            return find_tickets(client, parse_ticket_text(text), client_name=client_name, limit=FINDER_LIMIT)
+
+        self.tasks.submit(work, on_done=on_done, on_error=on_error, name="ticket search")
+
+    def _drop_search_client(self) -> None:
+        with self._search_lock:
+            client, self._search_client = self._search_client, None
+        if client is not None:
+            client.close()
 
     def load_time_lists(self) -> None:
         """ConnectWise's work types and roles, once, off the GUI thread (``time_lists_loaded``); a failure
@@ -615,6 +653,8 @@ class AppController(QObject):
     def account_changed(self) -> None:
         """New ConnectWise keys: rebuild the client, lift a pause caused by rejected keys, send."""
         self._tickets.clear()
+        self.ticket_failures.clear()
+        self._drop_search_client()
         self.push.reset_requested.emit()
         if self.services.outbox.paused_reason() and "key" in (self.services.outbox.paused_reason() or "").lower():
             self.services.outbox.resume()
