@@ -12,7 +12,7 @@ import pytest
 
 from flowdesk.core import policy
 from flowdesk.core.policy import Outcome
-from flowdesk.store import SCHEMA_VERSION, Database, InvalidTransition, NewJob, Outbox, StateConflict
+from flowdesk.store import Database, InvalidTransition, NewJob, Outbox, StateConflict
 from flowdesk.store.db import MIGRATIONS
 
 from .conftest import T0
