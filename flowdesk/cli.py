@@ -14,14 +14,8 @@ from typing import Any
 
 from flowdesk import __version__
 from flowdesk.commands import COMMAND_MODULES
-from flowdesk.commands.base import (
-    EXIT_FAILURE,
-    WINDOWED_COMMAND,
-    CommandError,
-    Context,
-    environment_words,
-    prepare_stdio,
-)
+from flowdesk.commands.base import EXIT_FAILURE, CommandError, Context, environment_words
+from flowdesk.commands.console import WINDOWED_COMMAND, prepare_stdio
 from flowdesk.core import present
 from flowdesk.core.terminal import printable
 from flowdesk.gui import run_gui

@@ -26,7 +26,7 @@ def test_the_window_parser_imports_no_command_module():
         "print(sorted(m for m in sys.modules if m.startswith(('flowdesk.commands.', 'flowdesk.redact'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "['flowdesk.commands.base']"
+    assert out.strip() == "['flowdesk.commands.base', 'flowdesk.commands.console']"
 
 
 def test_a_command_still_finds_its_module():

@@ -24,11 +24,12 @@ from flowdesk.commands.base import (
     EXIT_OK,
     CommandError,
     Context,
+    add_command,
     bad_input,
     environment_words,
-    print_json,
-    utf8_stdout,
+    json_option,
 )
+from flowdesk.commands.console import print_json, utf8_stdout
 from flowdesk.connectwise.bodies import EMAILED_VISIBILITIES, EmailChoice, TicketRef
 from flowdesk.core import present, userfile
 from flowdesk.core.models import SessionFormatError, load_session_file, ticket_id_problem
@@ -49,13 +50,9 @@ LOOKUP_TIMEOUT = (5.0, 15.0)  # connect, read: `push` must not hang on a dead ne
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser(
-        "push",
-        parents=[common],
+    p = add_command(
+        sub, common, "push", cmd_push,
         help="queue a session's note (and time entry) for its ConnectWise ticket",
-        description="Render a FlowPilot session (a JSON file) as a note, redact it, and queue it with its time "
-        "entry for the ticket. Prints the queued jobs as one JSON object. Nothing is sent: "
-        "`flowdesk queue drain` (or the window) sends it.",
     )
     p.add_argument("file", type=Path, help="one session as JSON (as ResolutionFlow's API or export gives it)")
     p.add_argument("--ticket", type=int, metavar="N", help="the ConnectWise ticket (default: the session's psa_ticket_id)")
@@ -82,34 +79,27 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         action="store_true",
         help="queue it even though the ticket belongs to another company than the session's client",
     )
-    p.set_defaults(func=cmd_push)
 
-    q = sub.add_parser(
-        "queue",
-        parents=[common],
+    q = add_command(
+        sub, common, "queue", None,
         help="list, retry, cancel or send the queued pushes",
         description="The queue of pushes (notes and time entries) waiting to be sent to ConnectWise.",
     )
     qsub = q.add_subparsers(dest="queue_command", metavar="ACTION", required=True)
-    ls = qsub.add_parser("list", parents=[common], help="show the queue")
-    ls.add_argument("--json", action="store_true", help="print the queue as one JSON object")
-    ls.set_defaults(func=cmd_list)
+    ls = add_command(qsub, common, "list", cmd_list, help="show the queue")
+    json_option(ls, "print the queue as one JSON object")
 
-    rt = qsub.add_parser("retry", parents=[common], help="send a push again now (also resumes a paused queue)")
+    rt = add_command(qsub, common, "retry", cmd_retry, help="send a push again now (also resumes a paused queue)")
     which = rt.add_mutually_exclusive_group(required=True)
     which.add_argument("id", type=int, nargs="?", help="the push to retry")
     which.add_argument("--failed", action="store_true", help="retry every failed push")
-    rt.set_defaults(func=cmd_retry)
 
-    cn = qsub.add_parser("cancel", parents=[common], help="cancel a push (and its time entry)")
+    cn = add_command(qsub, common, "cancel", cmd_cancel, help="cancel a push (and its time entry)")
     cn.add_argument("id", type=int, help="the push to cancel")
-    cn.set_defaults(func=cmd_cancel)
 
-    dr = qsub.add_parser(
-        "drain",
-        parents=[common],
+    dr = add_command(
+        qsub, common, "drain", cmd_drain,
         help="send what is due now",
-        description="Send (or check) every push that is due now. Only one FlowDesk sends a queue at a time.",
     )
     dr.add_argument("--until-empty", action="store_true", help="keep going while pushes become due")
     dr.add_argument(
@@ -119,8 +109,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="end within N seconds (a push still waiting for ConnectWise's answer then is checked on its ticket at "
         "the next drain); with --until-empty, wait only for pushes that become due within N seconds of the start",
     )
-    dr.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    dr.set_defaults(func=cmd_drain)
+    json_option(dr, "print the result as one JSON object")
 
 
 # -- shared -------------------------------------------------------------------------------------------
@@ -180,6 +169,9 @@ def _read_text_file(path: Path) -> str:
 
 
 def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
+    """Render a FlowPilot session (a JSON file) as a note, redact it, and queue it with its time entry for the
+    ticket. Prints the queued jobs as one JSON object. Nothing is sent: `flowdesk queue drain` (or the
+    window) sends it."""
     # lazy: the store, which not every command needs; cli imports every command module, the window too
     from flowdesk.push.enqueue import enqueue_push
     from flowdesk.store import DuplicatePush
@@ -411,9 +403,6 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
-    # lazy: sqlite3 and the store, which not every command needs; cli imports every command module, the window too
-    from flowdesk.store import ActionRefused, JobNotFound
-
     utf8_stdout()
     with _outbox(ctx) as outbox:
         paused = outbox.paused_reason()
@@ -424,28 +413,30 @@ def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
             jobs = outbox.retry_all_failed()
             print(present.retried_failed(len(jobs), job_ids=[j.id for j in jobs]))
             return EXIT_OK
-        try:
+        with _refused_in_words():
             job = outbox.retry(args.id)
-        except JobNotFound as exc:
-            raise CommandError(str(exc), EXIT_BAD_INPUT) from None
-        except ActionRefused as exc:
-            raise CommandError(str(exc)) from None
     print(present.retried(job))
     return EXIT_OK
 
 
-def cmd_cancel(args: argparse.Namespace, ctx: Context) -> int:
+@contextlib.contextmanager
+def _refused_in_words() -> Iterator[None]:
+    """A push that is not there is bad input (exit 2); one the outbox refuses to change is exit 1."""
     # lazy: sqlite3 and the store, which not every command needs; cli imports every command module, the window too
     from flowdesk.store import ActionRefused, JobNotFound
 
+    try:
+        yield
+    except JobNotFound as exc:
+        raise CommandError(str(exc), EXIT_BAD_INPUT) from None
+    except ActionRefused as exc:
+        raise CommandError(str(exc)) from None
+
+
+def cmd_cancel(args: argparse.Namespace, ctx: Context) -> int:
     utf8_stdout()
-    with _outbox(ctx) as outbox:
-        try:
-            changed = outbox.cancel(args.id)
-        except JobNotFound as exc:
-            raise CommandError(str(exc), EXIT_BAD_INPUT) from None
-        except ActionRefused as exc:
-            raise CommandError(str(exc)) from None
+    with _outbox(ctx) as outbox, _refused_in_words():
+        changed = outbox.cancel(args.id)
     if not changed:
         print(f"Push {args.id} was already cancelled.")
     for job in changed:
@@ -455,6 +446,7 @@ def cmd_cancel(args: argparse.Namespace, ctx: Context) -> int:
 
 # -- queue drain ----------------------------------------------------------------------------------------
 def cmd_drain(args: argparse.Namespace, ctx: Context) -> int:
+    """Send (or check) every push that is due now. Only one FlowDesk sends a queue at a time."""
     # lazy: httpx, the drainer and the store, which not every command needs; cli imports every command module, the window too
     from flowdesk.push.drainer import ClientUnavailable, Connection, Drainer, drain_until
     from flowdesk.push.runtime import open_connection

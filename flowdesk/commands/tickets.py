@@ -10,7 +10,8 @@ import argparse
 from datetime import UTC, datetime
 from typing import Any
 
-from flowdesk.commands.base import EXIT_OK, CommandError, Context, print_json, utf8_stdout
+from flowdesk.commands.base import EXIT_OK, CommandError, Context, add_command, json_option
+from flowdesk.commands.console import print_json, utf8_stdout
 from flowdesk.core import present
 
 NO_ACCOUNT = "No ConnectWise account yet: run `flowdesk connect …` or open Settings"
@@ -18,21 +19,17 @@ SEARCH_TIMEOUT = (5.0, 20.0)  # connect, read
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    t = sub.add_parser("tickets", parents=[common], help="find ConnectWise tickets", description="Find ConnectWise tickets.")
+    t = add_command(sub, common, "tickets", None, help="find ConnectWise tickets", description="Find ConnectWise tickets.")
     tsub = t.add_subparsers(dest="tickets_command", metavar="ACTION", required=True)
-    s = tsub.add_parser(
-        "search",
-        parents=[common],
+    s = add_command(
+        tsub, common, "search", cmd_search,
         help="search tickets by number, #number, a ConnectWise link, words of the summary or company",
-        description="Search ConnectWise service tickets (a number also finds a project ticket). Open tickets "
-        "only unless --all; newest first.",
     )
     s.add_argument("text", nargs="*", default=[], help='a number, "#48211", a pasted ticket link, or words of the summary')
     s.add_argument("--company", default="", metavar="NAME", help="only this company's tickets (the start of its name)")
     s.add_argument("--all", action="store_true", help="closed tickets too")
     s.add_argument("--limit", type=int, default=25, metavar="N", help="at most N tickets (default 25, at most 1000)")
-    s.add_argument("--json", action="store_true", help="print the tickets as one JSON object")
-    s.set_defaults(func=cmd_search)
+    json_option(s, "print the tickets as one JSON object")
 
 
 def ticket_json(t: Any) -> dict[str, Any]:
@@ -44,6 +41,8 @@ def ticket_json(t: Any) -> dict[str, Any]:
 
 
 def cmd_search(args: argparse.Namespace, ctx: Context) -> int:
+    """Search ConnectWise service tickets (a number also finds a project ticket). Open tickets only unless --all;
+    newest first."""
     # lazy: httpx and the client, which not every command needs
     from flowdesk.commands.queue import LOOKUP_TIMEOUT, _client, _profile_key
     from flowdesk.connectwise.errors import ConnectWiseError
