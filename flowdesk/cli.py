@@ -14,21 +14,23 @@ from typing import Any
 
 from flowdesk import __version__
 from flowdesk.commands import COMMAND_MODULES
-from flowdesk.commands.base import (
-    EXIT_FAILURE,
-    WINDOWED_COMMAND,
-    CommandError,
-    Context,
-    environment_words,
-    prepare_stdio,
-)
+from flowdesk.commands.base import EXIT_FAILURE, CommandError, Context, environment_words
+from flowdesk.commands.console import WINDOWED_COMMAND, prepare_stdio
 from flowdesk.core import present
 from flowdesk.core.terminal import printable
 from flowdesk.gui import run_gui
 from flowdesk.logs import get_logger, install_excepthook, setup_logging
 
 
-def build_parser() -> argparse.ArgumentParser:
+def opens_the_window(argv: Sequence[str]) -> bool:
+    """No command and no ``--help``: the window (or ``--self-check``/``--version``). Every top-level option
+    is a flag, so any other word names a command."""
+    return all(a.startswith("-") and a not in ("-h", "--help") for a in argv)
+
+
+def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
+    """The command line; ``commands=False`` leaves the command modules unimported (they import the
+    redaction tables, the push code...): the window's start-up needs none of them before its first paint."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log to the console as well")
 
@@ -42,14 +44,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true", help="open the window against a built-in sandbox with sample sessions")
     parser.add_argument("--self-check", action="store_true", help="print what FlowDesk finds (Qt, keyring, folders) as JSON and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in COMMAND_MODULES if commands else ():
         importlib.import_module(name).register(sub, common)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     windowed = prepare_stdio()  # first: argparse's help and errors print "→" and the user's paths
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(commands=not opens_the_window(argv))
     args = parser.parse_args(argv)
     ctx = Context(verbose=getattr(args, "verbose", False))
     command = getattr(args, "func", None) is not None or args.self_check

@@ -28,7 +28,8 @@ from typing import Any
 import keyring
 
 from flowdesk import APP_ID, APP_NAME, __version__
-from flowdesk.commands.base import EXIT_FAILURE, EXIT_OK, Context, print_json
+from flowdesk.commands.base import EXIT_FAILURE, EXIT_OK, Context
+from flowdesk.commands.console import print_json
 from flowdesk.core.models import SessionFormatError, load_session_file
 from flowdesk.credentials import NO_KEYRING, CredentialStore
 from flowdesk.gui import display_problem

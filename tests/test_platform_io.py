@@ -47,7 +47,7 @@ def cli_env(home: Path, **extra: str) -> dict[str, str]:
 
 @pytest.mark.usefixtures("qapp", "restore_logging")
 def test_the_windowed_exe_has_no_console_and_nothing_crashes(monkeypatch, flowdesk_home):
-    from flowdesk.commands.base import WINDOWED_COMMAND
+    from flowdesk.commands.console import WINDOWED_COMMAND
 
     monkeypatch.setattr(sys, "stdout", None)
     monkeypatch.setattr(sys, "stderr", None)

@@ -132,11 +132,10 @@ def main() -> int:
         w.table.setFocus()
         wait(200)
         w.panel.grab().save(str(out / "editor-redactions.png"))
-        # 3. the queue with a failed job: push a note to a ticket that does not exist
+        # 3. the queue with a failed job: ConnectWise refuses this session's note (a ticket that does not exist
+        # can no longer be pushed to: the window refuses it before queuing)
         w.ask = lambda *a, **k: True
-        w.panel.ticket_card.number.setText("99999")
-        w.panel.ticket_card.number.editingFinished.emit()
-        wait_for(lambda: "99999" in w.panel.ticket_card.summary.text() or w.panel.ticket_card.flags.text() != "")
+        demo.admin.add_fault(path="*/tickets/48405/notes", method="POST", status=403)
         w.push_current()
         sid2 = next(r.id for r in fd.services.cache.rows() if r.psa_ticket_id == 48211)
         w.select_session(sid2)

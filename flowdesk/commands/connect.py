@@ -14,11 +14,12 @@ from flowdesk.commands.base import (
     EXIT_OK,
     CommandError,
     Context,
+    add_command,
     bad_input,
-    print_json,
-    read_stdin_text,
-    utf8_stdout,
+    ca_file_path,
+    json_option,
 )
+from flowdesk.commands.console import print_json, read_stdin_text, utf8_stdout
 from flowdesk.core import present
 from flowdesk.core.settings import ConnectWiseProfile, save_settings
 from flowdesk.core.terminal import printable
@@ -29,14 +30,9 @@ NO_ACCOUNT = "No ConnectWise account yet: run `flowdesk connect …` or open Set
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser(
-        "connect",
-        parents=[common],
+    p = add_command(
+        sub, common, "connect", cmd_connect,
         help="sign in to ConnectWise with your API keys and save the account",
-        description="Test your ConnectWise API keys, show who you are and what you may do, then save the account "
-        "(keys in the OS keyring, the rest in the settings). Nothing is saved when the test fails. "
-        "Example: printf '%s' \"$KEY\" | flowdesk connect --site na.myconnectwise.net --company acme "
-        "--public-key PUBKEY --private-key-stdin",
     )
     p.add_argument("--site", required=True, help="your ConnectWise address: a login URL, na.myconnectwise.net, or the API host")
     p.add_argument("--company", required=True, help="the company ID you type when you sign in to ConnectWise")
@@ -48,16 +44,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     p.add_argument("--client-id", help="a ConnectWise clientId to send instead of FlowDesk's own")
     p.add_argument("--ca-file", type=Path, help="a PEM file of the certificate authority of an on-premise server")
-    p.set_defaults(func=cmd_connect)
 
-    w = sub.add_parser(
-        "whoami",
-        parents=[common],
+    w = add_command(
+        sub, common, "whoami", cmd_whoami,
         help="show who your saved ConnectWise keys belong to and what they may do",
-        description="Test the saved ConnectWise account and print who you are and what you may do.",
     )
-    w.add_argument("--json", action="store_true", help="print member, site and permissions as one JSON object")
-    w.set_defaults(func=cmd_whoami)
+    json_option(w, "print member, site and permissions as one JSON object")
 
 
 def _read_private_key() -> str:
@@ -77,6 +69,10 @@ def _nothing_saved(exc: Exception) -> str:
 
 
 def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:
+    """Test your ConnectWise API keys, show who you are and what you may do, then save the account (keys in the
+    OS keyring, the rest in the settings). Nothing is saved when the test fails. Example: printf '%s'
+    "$KEY" | flowdesk connect --site na.myconnectwise.net --company acme --public-key PUBKEY
+    --private-key-stdin"""
     # lazy: httpx, which not every command needs; cli imports every command module, the window too
     from flowdesk.connectwise.client import ConnectWiseClient
     from flowdesk.connectwise.errors import ConnectWiseError
@@ -93,12 +89,7 @@ def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:
     public_key = (args.public_key or "").strip()
     if not public_key:
         bad_input("--public-key is empty: copy it from My Account → API Keys")
-    ca_file: str | None = None
-    if args.ca_file is not None:
-        path = args.ca_file.expanduser().resolve()
-        if not path.is_file():
-            bad_input(f"--ca-file {path}: no such file")
-        ca_file = str(path)
+    ca_file = ca_file_path(args.ca_file)
     private_key = _read_private_key()
 
     from flowdesk.network import ProxySettingError, current_proxy
@@ -169,6 +160,7 @@ def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_whoami(args: argparse.Namespace, ctx: Context) -> int:
+    """Test the saved ConnectWise account and print who you are and what you may do."""
     # lazy: httpx, which not every command needs; cli imports every command module, the window too
     from flowdesk.connectwise.account import AccountError, open_client
     from flowdesk.connectwise.errors import ConnectWiseError

@@ -7,7 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from flowdesk.commands.base import EXIT_OK, CommandError, Context, bad_input, write_exact
+from flowdesk.commands.base import EXIT_OK, CommandError, Context, add_command, bad_input
+from flowdesk.commands.console import write_exact
 from flowdesk.core import userfile
 from flowdesk.core.models import SessionFormatError, load_session_file
 from flowdesk.core.render import render_note
@@ -16,25 +17,18 @@ MAX_STDIN_BYTES = 64 * 1024 * 1024
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser(
-        "render",
-        parents=[common],
+    p = add_command(
+        sub, common, "render", cmd_render,
         help="print a session's ConnectWise note",
-        description="Render a FlowPilot session (a JSON file) as the ConnectWise note FlowDesk would post, "
-        "redacted with the categories enabled in the settings.",
     )
     p.add_argument("file", type=Path, help="one session as JSON (as ResolutionFlow's API or export gives it)")
     p.add_argument("--format", choices=["resolution", "escalation"], help="default: resolution for resolved sessions, else escalation")
     p.add_argument("--no-redact", action="store_true", help="print the note before redaction")
     p.add_argument("--no-steps", action="store_true", help="leave out the diagnosis path / work completed")
-    p.set_defaults(func=cmd_render)
 
-    r = sub.add_parser(
-        "redact",
-        parents=[common],
+    r = add_command(
+        sub, common, "redact", cmd_redact,
         help="redact stdin to stdout (counts as JSON on stderr)",
-        description="Read text on stdin, write it redacted to stdout, and the counts per category as one JSON "
-        "object on stderr.",
     )
     r.add_argument(
         "--only",
@@ -43,10 +37,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="redact only this category (repeatable); default: the categories the settings apply to a note of "
         "the default visibility (host names and IP ranges on the allow-list stay)",
     )
-    r.set_defaults(func=cmd_redact)
 
 
 def cmd_render(args: argparse.Namespace, ctx: Context) -> int:
+    """Render a FlowPilot session (a JSON file) as the ConnectWise note FlowDesk would post, redacted with the
+    categories enabled in the settings."""
     # lazy: redact compiles its rules when first used; cli imports every command module, the window too
     from flowdesk.redact import RedactionError, redact
 
@@ -67,6 +62,7 @@ def cmd_render(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_redact(args: argparse.Namespace, ctx: Context) -> int:
+    """Read text on stdin, write it redacted to stdout, and the counts per category as one JSON object on stderr."""
     # lazy: redact compiles its rules when first used; cli imports every command module, the window too
     from flowdesk.redact import RedactionError, redact
 

@@ -24,11 +24,12 @@ from flowdesk.commands.base import (
     EXIT_OK,
     CommandError,
     Context,
+    add_command,
     bad_input,
     environment_words,
-    print_json,
-    utf8_stdout,
+    json_option,
 )
+from flowdesk.commands.console import print_json, utf8_stdout
 from flowdesk.connectwise.bodies import EMAILED_VISIBILITIES, EmailChoice, TicketRef
 from flowdesk.core import present, userfile
 from flowdesk.core.models import SessionFormatError, load_session_file, ticket_id_problem
@@ -49,13 +50,9 @@ LOOKUP_TIMEOUT = (5.0, 15.0)  # connect, read: `push` must not hang on a dead ne
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser(
-        "push",
-        parents=[common],
+    p = add_command(
+        sub, common, "push", cmd_push,
         help="queue a session's note (and time entry) for its ConnectWise ticket",
-        description="Render a FlowPilot session (a JSON file) as a note, redact it, and queue it with its time "
-        "entry for the ticket. Prints the queued jobs as one JSON object. Nothing is sent: "
-        "`flowdesk queue drain` (or the window) sends it.",
     )
     p.add_argument("file", type=Path, help="one session as JSON (as ResolutionFlow's API or export gives it)")
     p.add_argument("--ticket", type=int, metavar="N", help="the ConnectWise ticket (default: the session's psa_ticket_id)")
@@ -77,36 +74,34 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--work-type", metavar="NAME|ID", help="the time entry's work type (default: the last one chosen, else the member's)")
     p.add_argument("--work-role", metavar="NAME|ID", help="the time entry's work role (default: the last one chosen, else the member's)")
     p.add_argument("--billable", choices=list(BILLABLE_OPTIONS), help="the time entry's billable option (default: ConnectWise's)")
+    p.add_argument(
+        "--allow-other-company",
+        action="store_true",
+        help="queue it even though the ticket belongs to another company than the session's client",
+    )
     p.add_argument("--set-status", metavar="NAME", help="after the note is posted, set the ticket's status to NAME (one of "
                    "its board's statuses; checked by reading the ticket back). Default: leave the status as it is")
-    p.set_defaults(func=cmd_push)
 
-    q = sub.add_parser(
-        "queue",
-        parents=[common],
+    q = add_command(
+        sub, common, "queue", None,
         help="list, retry, cancel or send the queued pushes",
         description="The queue of pushes (notes, time entries and status changes) waiting to be sent to ConnectWise.",
     )
     qsub = q.add_subparsers(dest="queue_command", metavar="ACTION", required=True)
-    ls = qsub.add_parser("list", parents=[common], help="show the queue")
-    ls.add_argument("--json", action="store_true", help="print the queue as one JSON object")
-    ls.set_defaults(func=cmd_list)
+    ls = add_command(qsub, common, "list", cmd_list, help="show the queue")
+    json_option(ls, "print the queue as one JSON object")
 
-    rt = qsub.add_parser("retry", parents=[common], help="send a push again now (also resumes a paused queue)")
+    rt = add_command(qsub, common, "retry", cmd_retry, help="send a push again now (also resumes a paused queue)")
     which = rt.add_mutually_exclusive_group(required=True)
     which.add_argument("id", type=int, nargs="?", help="the push to retry")
     which.add_argument("--failed", action="store_true", help="retry every failed push")
-    rt.set_defaults(func=cmd_retry)
 
-    cn = qsub.add_parser("cancel", parents=[common], help="cancel a push (and its time entry)")
+    cn = add_command(qsub, common, "cancel", cmd_cancel, help="cancel a push (and its time entry)")
     cn.add_argument("id", type=int, help="the push to cancel")
-    cn.set_defaults(func=cmd_cancel)
 
-    dr = qsub.add_parser(
-        "drain",
-        parents=[common],
+    dr = add_command(
+        qsub, common, "drain", cmd_drain,
         help="send what is due now",
-        description="Send (or check) every push that is due now. Only one FlowDesk sends a queue at a time.",
     )
     dr.add_argument("--until-empty", action="store_true", help="keep going while pushes become due")
     dr.add_argument(
@@ -116,8 +111,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="end within N seconds (a push still waiting for ConnectWise's answer then is checked on its ticket at "
         "the next drain); with --until-empty, wait only for pushes that become due within N seconds of the start",
     )
-    dr.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    dr.set_defaults(func=cmd_drain)
+    json_option(dr, "print the result as one JSON object")
 
 
 # -- shared -------------------------------------------------------------------------------------------
@@ -177,6 +171,9 @@ def _read_text_file(path: Path) -> str:
 
 
 def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
+    """Render a FlowPilot session (a JSON file) as a note, redact it, and queue it with its time entry for the
+    ticket. Prints the queued jobs as one JSON object. Nothing is sent: `flowdesk queue drain` (or the
+    window) sends it."""
     # lazy: the store, which not every command needs; cli imports every command module, the window too
     from flowdesk.push.enqueue import enqueue_push
     from flowdesk.store import DuplicatePush
@@ -227,7 +224,10 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
             raise CommandError(f"{present.API_MEMBER_NO_TIME} Nothing was queued (--no-time-entry queues the note).")
         _warn(present.API_MEMBER_KEYS)
 
-    kind, send_end, time_allowed, status = _look_up_ticket(profile, key, ticket_id, args.set_status)
+    kind, send_end, time_allowed, ticket = _look_up_ticket(profile, key, ticket_id)
+    if ticket is not None:
+        _guard_company(session.client_name, ticket, allow=args.allow_other_company)
+    status = None if args.set_status is None else _board_status(profile, key, ticket, ticket_id, args.set_status)
     if want_time and preview.time_plan is not None:
         plan = _time_choices(args, settings, profile, key, preview.time_plan)
         preview = dataclasses.replace(preview, time_plan=plan)
@@ -302,51 +302,61 @@ def _email_choice(args: argparse.Namespace, settings: Any, visibility: Any) -> E
     return chosen
 
 
-def _look_up_ticket(
-    profile: ConnectWiseProfile, key: str, ticket_id: int, status_name: str | None = None
-) -> tuple[str, bool, bool, tuple[int, str] | None]:
-    """``(ticket kind, send timeEnd, time entries allowed, (status id, name) to set)`` from ConnectWise when
-    it answers; else a service ticket (the drainer corrects the kind on a 404) and the saved profile's
-    start/end rule — unless a status was asked for, which needs the ticket's board (nothing is queued)."""
-    # lazy: httpx and the drainer, which not every command needs; cli imports every command module, the window too
-    from flowdesk.connectwise.errors import ConnectWiseError, NotFound
-    from flowdesk.push.drainer import ClientUnavailable
+def _guard_company(client_name: str | None, ticket: Any, *, allow: bool) -> None:
+    """The other-company guard: a ticket of another company than the session's client is refused (exit 2)
+    unless ``allow``; a session without a client is said, not refused."""
+    from flowdesk.core.companies import check_company
 
-    def unchecked(exc: Exception) -> tuple[str, bool, bool, None]:
-        if status_name is not None:
-            raise CommandError(f"--set-status: could not read ticket #{ticket_id} ({exc}). Nothing was queued.")
-        _warn(f"could not check ticket #{ticket_id} ({exc}); queued it as a service ticket")
-        return "service", profile.require_start_end, True, None
+    check = check_company(client_name, ticket.company, ticket.company_identifier)
+    if check.same is None:
+        _warn(present.no_client(ticket.ref.id, check.company))
+    elif not check.same and not allow:
+        raise CommandError(present.other_company_refused(ticket.ref.id, check.company, check.client), EXIT_BAD_INPUT)
+
+
+def _look_up_ticket(profile: ConnectWiseProfile, key: str, ticket_id: int) -> tuple[str, bool, bool, Any]:
+    """``(ticket kind, send timeEnd, time entries allowed, Ticket)`` from ConnectWise when it answers; else a
+    service ticket (the drainer corrects the kind on a 404), the saved profile's start/end rule and None.
+    A ticket that does not exist or that the keys may not read stops the push (exit 2)."""
+    # lazy: httpx and the drainer, which not every command needs; cli imports every command module, the window too
+    from flowdesk.connectwise.errors import ConnectWiseError, NotFound, PermissionDenied
+    from flowdesk.push.drainer import ClientUnavailable
 
     try:
         client = _client(profile, key, timeout=LOOKUP_TIMEOUT)
     except ClientUnavailable as exc:
-        return unchecked(exc)
+        _warn(f"could not check ticket #{ticket_id} ({exc}); queued it as a service ticket, its company unchecked")
+        return "service", profile.require_start_end, True, None
     with client:
         try:
             ticket = client.get_ticket(ticket_id)
-        except NotFound as exc:
-            raise CommandError(f"ticket #{ticket_id}: {exc}. Nothing was queued.", EXIT_BAD_INPUT) from None
+        except (NotFound, PermissionDenied) as exc:
+            raise CommandError(present.ticket_unusable(ticket_id, str(exc).rstrip(".")), EXIT_BAD_INPUT) from None
         except ConnectWiseError as exc:
-            return unchecked(exc)
-        status = None if status_name is None else _board_status(client, ticket, status_name)
+            _warn(f"could not check ticket #{ticket_id} ({exc}); queued it as a service ticket, its company unchecked")
+            return "service", profile.require_start_end, True, None
         try:
             send_end = client.who_am_i().require_start_end
         except ConnectWiseError:
             send_end = profile.require_start_end
-    return ticket.ref.kind, send_end, ticket.time_entry_allowed, status
+    return ticket.ref.kind, send_end, ticket.time_entry_allowed, ticket
 
 
-def _board_status(client: ConnectWiseClient, ticket: Any, name: str) -> tuple[int, str]:
-    """``--set-status NAME`` among the ticket's board statuses (case-insensitive): ``(id, name)``."""
+def _board_status(profile: ConnectWiseProfile, key: str, ticket: Any, ticket_id: int, name: str) -> tuple[int, str]:
+    """``--set-status NAME`` among the ticket's board statuses (case-insensitive): ``(id, name)``; the ticket
+    must have been read (its board), else nothing is queued."""
     from flowdesk.connectwise.errors import ConnectWiseError
+    from flowdesk.push.drainer import ClientUnavailable
 
+    if ticket is None:
+        raise CommandError(f"--set-status: could not read ticket #{ticket_id}, so not its board's statuses. Nothing was queued.")
     where = present.ticket_words(ticket.ref.id, ticket.ref.kind)
     if ticket.board_id is None:
         raise CommandError(f"--set-status: ConnectWise did not say which board {where} is on. Nothing was queued.")
     try:
-        statuses = client.board_statuses(ticket.board_id)
-    except ConnectWiseError as exc:
+        with _client(profile, key, timeout=LOOKUP_TIMEOUT) as client:
+            statuses = client.board_statuses(ticket.board_id)
+    except (ClientUnavailable, ConnectWiseError) as exc:
         raise CommandError(f"--set-status: could not read the statuses of {where}'s board ({exc}). Nothing was queued.") from None
     for sid, sname in statuses:
         if sname.casefold() == name.strip().casefold():
@@ -419,9 +429,6 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
-    # lazy: sqlite3 and the store, which not every command needs; cli imports every command module, the window too
-    from flowdesk.store import ActionRefused, JobNotFound
-
     utf8_stdout()
     with _outbox(ctx) as outbox:
         paused = outbox.paused_reason()
@@ -432,28 +439,30 @@ def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
             jobs = outbox.retry_all_failed()
             print(present.retried_failed(len(jobs), job_ids=[j.id for j in jobs]))
             return EXIT_OK
-        try:
+        with _refused_in_words():
             job = outbox.retry(args.id)
-        except JobNotFound as exc:
-            raise CommandError(str(exc), EXIT_BAD_INPUT) from None
-        except ActionRefused as exc:
-            raise CommandError(str(exc)) from None
     print(present.retried(job))
     return EXIT_OK
 
 
-def cmd_cancel(args: argparse.Namespace, ctx: Context) -> int:
+@contextlib.contextmanager
+def _refused_in_words() -> Iterator[None]:
+    """A push that is not there is bad input (exit 2); one the outbox refuses to change is exit 1."""
     # lazy: sqlite3 and the store, which not every command needs; cli imports every command module, the window too
     from flowdesk.store import ActionRefused, JobNotFound
 
+    try:
+        yield
+    except JobNotFound as exc:
+        raise CommandError(str(exc), EXIT_BAD_INPUT) from None
+    except ActionRefused as exc:
+        raise CommandError(str(exc)) from None
+
+
+def cmd_cancel(args: argparse.Namespace, ctx: Context) -> int:
     utf8_stdout()
-    with _outbox(ctx) as outbox:
-        try:
-            changed = outbox.cancel(args.id)
-        except JobNotFound as exc:
-            raise CommandError(str(exc), EXIT_BAD_INPUT) from None
-        except ActionRefused as exc:
-            raise CommandError(str(exc)) from None
+    with _outbox(ctx) as outbox, _refused_in_words():
+        changed = outbox.cancel(args.id)
     if not changed:
         print(f"Push {args.id} was already cancelled.")
     for job in changed:
@@ -463,6 +472,7 @@ def cmd_cancel(args: argparse.Namespace, ctx: Context) -> int:
 
 # -- queue drain ----------------------------------------------------------------------------------------
 def cmd_drain(args: argparse.Namespace, ctx: Context) -> int:
+    """Send (or check) every push that is due now. Only one FlowDesk sends a queue at a time."""
     # lazy: httpx, the drainer and the store, which not every command needs; cli imports every command module, the window too
     from flowdesk.push.drainer import ClientUnavailable, Connection, Drainer, drain_until
     from flowdesk.push.runtime import open_connection

@@ -7,26 +7,25 @@ import signal
 import threading
 from types import FrameType
 
-from flowdesk.commands.base import EXIT_OK, CommandError, Context, print_json
+from flowdesk.commands.base import EXIT_OK, CommandError, Context, add_command
+from flowdesk.commands.console import print_json
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser(
-        "sandbox",
-        parents=[common],
+    p = add_command(
+        sub, common, "sandbox", cmd_sandbox,
         help="run the ConnectWise + ResolutionFlow sandbox",
-        description="Serve a loopback emulation of the ConnectWise PSA and ResolutionFlow APIs, seeded with "
-        "sample tickets and sessions, with fault injection under /__sandbox__/. Prints one JSON line with "
-        "the URLs and the demo credentials, then serves until SIGINT or SIGTERM.",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=0, help="port (default: 0, a free one)")
     p.add_argument("--tls", action="store_true", help="serve HTTPS with a throwaway CA (its file is printed)")
     p.add_argument("--latency-ms", type=int, default=0, metavar="N", help="add N ms to every API request")
-    p.set_defaults(func=cmd_sandbox)
 
 
 def cmd_sandbox(args: argparse.Namespace, ctx: Context) -> int:
+    """Serve a loopback emulation of the ConnectWise PSA and ResolutionFlow APIs, seeded with sample tickets and
+    sessions, with fault injection under /__sandbox__/. Prints one JSON line with the URLs and the demo
+    credentials, then serves until SIGINT or SIGTERM."""
     # lazy: the sandbox (cryptography, the HTTP server) for this command only; cli imports every command module, the window too
     from flowdesk.sandbox import Sandbox
 

@@ -26,11 +26,12 @@ from flowdesk.commands.base import (
     EXIT_OK,
     CommandError,
     Context,
+    add_command,
     bad_input,
-    print_json,
-    read_stdin_text,
-    utf8_stdout,
+    ca_file_path,
+    json_option,
 )
+from flowdesk.commands.console import print_json, read_stdin_text, utf8_stdout
 from flowdesk.core.settings import save_settings
 from flowdesk.core.terminal import printable
 from flowdesk.credentials import CredentialError, CredentialStore
@@ -44,48 +45,35 @@ NOT_SIGNED_IN = (
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    imp = sub.add_parser(
-        "import",
-        parents=[common],
+    imp = add_command(
+        sub, common, "import", cmd_import,
         help="import FlowPilot sessions from JSON exports into the local cache",
-        description="Import sessions from JSON files: a session, a list of sessions, {\"items\": [...]}, or a folder "
-        "of such *.json files. Each file is imported whole or not at all; every file is reported. "
-        "Exit 0: all imported; 1: some files could not be imported; 2: nothing could be imported.",
     )
     imp.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="a session file or a folder of them")
-    imp.add_argument("--json", action="store_true", help="print the report as one JSON object")
-    imp.set_defaults(func=cmd_import)
+    json_option(imp, "print the report as one JSON object")
 
-    ses = sub.add_parser(
-        "sessions",
-        parents=[common],
+    ses = add_command(
+        sub, common, "sessions", None,
         help="list the cached sessions, or refresh them from ResolutionFlow",
         description="Your recent FlowPilot sessions: `list` reads the local cache (no network); `refresh` "
         "fetches what is new or changed from ResolutionFlow.",
     )
     ses_sub = ses.add_subparsers(dest="sessions_command", metavar="ACTION", required=True)
-    lst = ses_sub.add_parser("list", parents=[common], help="list the cached sessions, newest first (no network)")
-    lst.add_argument("--json", action="store_true", help="print the sessions as a JSON list")
+    lst = add_command(ses_sub, common, "list", cmd_sessions_list, help="list the cached sessions, newest first (no network)")
+    json_option(lst, "print the sessions as a JSON list")
     lst.add_argument(
         "--status", action="append", metavar="S", help="only sessions with this status (resolved, escalated, …); repeatable"
     )
     lst.add_argument(
         "--limit", type=int, default=DEFAULT_LIST_LIMIT, metavar="N", help=f"at most N sessions (default {DEFAULT_LIST_LIMIT}; 0: all)"
     )
-    lst.set_defaults(func=cmd_sessions_list)
-    ref = ses_sub.add_parser("refresh", parents=[common], help="fetch new and changed sessions from ResolutionFlow")
+    ref = add_command(ses_sub, common, "refresh", cmd_sessions_refresh, help="fetch new and changed sessions from ResolutionFlow")
     ref.add_argument("--full", action="store_true", help="list every session, not only those changed since the last refresh")
-    ref.add_argument("--json", action="store_true", help="print the report as one JSON object")
-    ref.set_defaults(func=cmd_sessions_refresh)
+    json_option(ref, "print the report as one JSON object")
 
-    sin = sub.add_parser(
-        "signin",
-        parents=[common],
+    sin = add_command(
+        sub, common, "signin", cmd_signin,
         help="sign in to ResolutionFlow",
-        description="Sign in to ResolutionFlow with your e-mail address and password (read from stdin), or with an "
-        "access token pasted on stdin (single sign-on accounts; it lasts minutes and cannot be renewed). The address "
-        "and e-mail are saved in the settings, the sign-in in the OS keyring. "
-        "Example: printf '%%s' \"$PASSWORD\" | flowdesk signin --email you@example.com --password-stdin",
     )
     sin.add_argument("--url", help="the ResolutionFlow API address (default: the saved one, else https://api.resolutionflow.com)")
     sin.add_argument("--email", help="your ResolutionFlow e-mail address")
@@ -93,16 +81,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     how.add_argument("--password-stdin", action="store_true", help="read the password from stdin (never from the command line)")
     how.add_argument("--token-stdin", action="store_true", help="read an access token from stdin (copied from a signed-in browser)")
     sin.add_argument("--ca-file", type=Path, help="a PEM file of a certificate authority your network uses to inspect TLS")
-    sin.set_defaults(func=cmd_signin)
 
-    sout = sub.add_parser(
-        "signout",
-        parents=[common],
+    add_command(
+        sub, common, "signout", cmd_signout,
         help="sign out of ResolutionFlow",
-        description="Revoke the sign-in on ResolutionFlow when it can be reached, and always remove it from the "
-        "OS keyring. Cached sessions stay.",
     )
-    sout.set_defaults(func=cmd_signout)
 
 
 # ---------------------------------------------------------------------------------------- helpers
@@ -149,6 +132,9 @@ def _clip(text: str | None, width: int) -> str:
 
 
 def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
+    """Import sessions from JSON files: a session, a list of sessions, {"items": [...]}, or a folder of such
+    *.json files. Each file is imported whole or not at all; every file is reported. Exit 0: all imported;
+    1: some files could not be imported; 2: nothing could be imported."""
     # lazy: the importer loads the store; cli imports every command module, the window too
     from flowdesk.resolutionflow.importer import import_paths
 
@@ -256,6 +242,10 @@ def cmd_sessions_refresh(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_signin(args: argparse.Namespace, ctx: Context) -> int:
+    """Sign in to ResolutionFlow with your e-mail address and password (read from stdin), or with an access token
+    pasted on stdin (single sign-on accounts; it lasts minutes and cannot be renewed). The address and
+    e-mail are saved in the settings, the sign-in in the OS keyring. Example: printf '%s' "$PASSWORD" |
+    flowdesk signin --email you@example.com --password-stdin"""
     # lazy: httpx, which not every command needs; cli imports every command module, the window too
     from flowdesk.resolutionflow.account import SignInFailed, forget_previous, sign_in, undo_sign_in
     from flowdesk.resolutionflow.client import normalise_base_url
@@ -272,12 +262,7 @@ def cmd_signin(args: argparse.Namespace, ctx: Context) -> int:
         bad_input("give your ResolutionFlow e-mail address with --email")
     if email and ("@" not in email or any(c.isspace() for c in email)):
         bad_input(f"--email {email!r} is not an e-mail address")
-    ca_file: str | None = None
-    if args.ca_file is not None:
-        path = args.ca_file.expanduser().resolve()
-        if not path.is_file():
-            bad_input(f"--ca-file {path}: no such file")
-        ca_file = str(path)
+    ca_file = ca_file_path(args.ca_file)
     secret = _read_secret("password" if args.password_stdin else "access token", one_word=args.token_stdin)
 
     store = CredentialStore()
@@ -315,6 +300,8 @@ def cmd_signin(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_signout(args: argparse.Namespace, ctx: Context) -> int:
+    """Revoke the sign-in on ResolutionFlow when it can be reached, and always remove it from the OS keyring.
+    Cached sessions stay."""
     # lazy: httpx, which not every command needs; cli imports every command module, the window too
     from flowdesk.resolutionflow.account import sign_out
 

@@ -22,6 +22,7 @@ worker thread; ``close()`` from another thread ends a request in flight at once.
 from __future__ import annotations
 
 import base64
+import contextlib
 import email.utils
 import json
 import threading
@@ -95,6 +96,7 @@ PROJECT_TICKET_FIELDS = (
     "id,summary,closedFlag,board/id,board/name,status/id,status/name,company/id,company/identifier,company/name"
 )
 TICKET_FIELDS = PROJECT_TICKET_FIELDS.replace("summary,", "summary,recordType,", 1)
+SEARCH_ORDER = "_info/lastUpdated desc"  # newest first (§7 orderBy)
 LOG_HEADERS = ("x-cw-request-id", "api-current-version")
 REQUIRED_RIGHTS = {
     "notes": ("Service Desk", ("Service Tickets",), RIGHT_SERVICE_NOTES),
@@ -284,6 +286,7 @@ class ConnectWiseClient(ServiceClient):
             ref=TicketRef(ticket_id, kind),  # type: ignore[arg-type]
             summary=_text(data.get("summary")) or "",
             company=_ref_name(data.get("company")),
+            company_identifier=_text((data.get("company") or {}).get("identifier")) if isinstance(data.get("company"), dict) else None,
             board=_ref_name(data.get("board")),
             status=_ref_name(data.get("status")),
             closed=data.get("closedFlag") is True,
@@ -292,6 +295,30 @@ class ConnectWiseClient(ServiceClient):
             status_id=status_id,
             record_type=record_type,
         )
+
+    def search_tickets(self, conditions: str, *, kind: str = "service", limit: int = 25) -> list[Ticket]:
+        """Tickets matching ``conditions`` (see :mod:`flowdesk.connectwise.search`), newest first, at most
+        ``limit``, following ``Link`` pages as far as needed (§7). Board-status rules are not looked up:
+        ``time_entry_allowed`` is left True (``get_ticket`` tells when a ticket is linked)."""
+        if limit < 1:
+            return []
+        project = kind == "project"
+        op = Op(
+            "search project tickets" if project else "search tickets",
+            "tickets",
+            right=RIGHT_READ_PROJECT_TICKETS if project else RIGHT_READ_SERVICE_TICKETS,
+        )
+        fields = (PROJECT_TICKET_FIELDS if project else TICKET_FIELDS) + ",_info/lastUpdated"
+        params: dict[str, Any] = {"orderBy": SEARCH_ORDER, "pageSize": min(limit, MAX_PAGE_SIZE), "fields": fields}
+        if conditions:
+            params["conditions"] = conditions
+        path = "/project/tickets" if project else "/service/tickets"
+        out: list[Ticket] = []
+        for row in self._pages(path, params, op, limit=limit):
+            ticket = _ticket_of(row, "project" if project else "service")
+            if ticket is not None:
+                out.append(ticket)
+        return out[:limit]
 
     def _time_entry_allowed(self, ticket_id: int, board_id: int | None, status_id: int | None) -> bool:
         """False when the ticket's board status says ``timeEntryNotAllowed``; True when it allows time or
@@ -609,6 +636,34 @@ def _ref_name(ref: Any) -> str | None:
     if isinstance(ref, dict):
         return _text(ref.get("name")) or _text(ref.get("identifier"))
     return _text(ref)
+
+
+def _ticket_of(row: dict[str, Any], kind: str) -> Ticket | None:
+    tid = _ref_id(row)
+    if tid is None or tid <= 0:
+        return None
+    record_type = _text(row.get("recordType"))
+    if record_type in ("ProjectTicket", "ProjectIssue"):
+        kind = "project"
+    company = row.get("company")
+    info = row.get("_info")
+    updated = None
+    if isinstance(info, dict) and isinstance(info.get("lastUpdated"), str):
+        with contextlib.suppress(ValueError):
+            updated = datetime.fromisoformat(info["lastUpdated"].replace("Z", "+00:00"))
+    return Ticket(
+        ref=TicketRef(tid, kind),  # type: ignore[arg-type]
+        summary=_text(row.get("summary")) or "",
+        company=_ref_name(company),
+        company_identifier=_text(company.get("identifier")) if isinstance(company, dict) else None,
+        board=_ref_name(row.get("board")),
+        status=_ref_name(row.get("status")),
+        closed=row.get("closedFlag") is True,
+        board_id=_ref_id(row.get("board")),
+        status_id=_ref_id(row.get("status")),
+        record_type=record_type,
+        updated=updated,
+    )
 
 
 def _ticket_number(ticket_id: Any) -> int:

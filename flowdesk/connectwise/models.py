@@ -146,6 +146,8 @@ class Ticket(_Lenient):
     board_id: int | None = None
     status_id: int | None = None
     record_type: str | None = None
+    company_identifier: str | None = None  # ConnectWise's short name of the company ("BrightsmileDental")
+    updated: datetime | None = None  # _info/lastUpdated (ticket search results)
 
 
 class PostedNote(_Lenient):

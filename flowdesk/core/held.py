@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from flowdesk import APP_NAME
-from flowdesk.core.present import Notice, format_when
+from flowdesk.core.localtime import format_when
+from flowdesk.core.present import Notice
 
 # What a held-off queue is waiting out, by the outcome kind that started the hold-off.
 _HEADLINES = {

@@ -33,7 +33,7 @@ from enum import StrEnum
 from typing import Any
 
 from flowdesk.core import present
-from flowdesk.core.present import format_clock
+from flowdesk.core.localtime import format_clock
 
 
 class JobState(StrEnum):

@@ -14,14 +14,13 @@ computer's zone, daylight saving included). A job is anything with the attribute
 
 from __future__ import annotations
 
-import json
-import time as _time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any, Protocol
 
 from flowdesk import APP_NAME
+from flowdesk.core.localtime import LOCAL, format_clock, format_date_time, format_timestamp, format_when
 
 
 class Addressed(Protocol):
@@ -56,65 +55,6 @@ class JobView(Addressed, Protocol):
     def last_error(self) -> str | None: ...
 
 
-# -- times -----------------------------------------------------------------------------------------
-class _LocalTime(tzinfo):
-    """The computer's zone as the C library sees it, daylight saving included (``astimezone()`` with no
-    argument gives a fixed offset, wrong for a time on the other side of a change)."""
-
-    def _local(self, dt: datetime) -> _time.struct_time:
-        # fromutc() hands us UTC wall time; utcoffset() is asked about local wall time.
-        naive = dt.replace(tzinfo=None)
-        return _time.localtime(_time.mktime((*naive.timetuple()[:8], -1)))
-
-    def utcoffset(self, dt: datetime | None) -> timedelta:
-        if dt is None:
-            return timedelta(seconds=_time.localtime().tm_gmtoff)
-        return timedelta(seconds=self._local(dt).tm_gmtoff)
-
-    def dst(self, dt: datetime | None) -> timedelta:
-        return timedelta(0)
-
-    def tzname(self, dt: datetime | None) -> str:
-        return (_time.localtime() if dt is None else self._local(dt)).tm_zone
-
-    def fromutc(self, dt: datetime) -> datetime:
-        stamp = (dt.replace(tzinfo=None) - datetime(1970, 1, 1)).total_seconds()
-        offset = _time.localtime(stamp).tm_gmtoff
-        return (dt + timedelta(seconds=offset)).replace(tzinfo=self)
-
-    def __repr__(self) -> str:
-        return "LOCAL"
-
-
-LOCAL: tzinfo = _LocalTime()
-
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def format_clock(when: datetime, now: datetime, tz: tzinfo | None = None) -> str:
-    """``14:05`` on the same day as ``now`` (in ``tz``, default ``now``'s zone), else ``Tue 19 Nov 14:05``."""
-    zone = tz or now.tzinfo
-    local = when.astimezone(zone)
-    if local.date() == now.astimezone(zone).date():
-        return local.strftime("%H:%M")
-    return f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.strftime('%H:%M')}"
-
-
-def format_when(when: datetime | None, now: datetime, tz: tzinfo | None = None) -> str:
-    """A next attempt: ``now`` once it is due, else :func:`format_clock`; ``—`` for none."""
-    if when is None:
-        return "—"
-    if when <= now:
-        return "now"
-    return format_clock(when, now, tz)
-
-
-def format_timestamp(when: datetime | None, tz: tzinfo | None = LOCAL) -> str:
-    """``2026-11-18 14:40`` (an attempt in a job's history)."""
-    return "" if when is None else when.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-
-
 # -- nouns -----------------------------------------------------------------------------------------
 _THINGS = {"note": ("note", "notes"), "status": ("status change", "status changes")}
 
@@ -131,19 +71,9 @@ def things(kind: str, n: int) -> str:
     return _THINGS.get(str(kind), ("", "time entries"))[1]
 
 
-def status_name(job: object) -> str:
-    """The status a status-change job sets (its body ``{"status": {"id": N, "name": "Resolved"}}``), or ``""``."""
-    try:
-        doc = json.loads(getattr(job, "body", "") or "{}")
-        name = doc.get("status", {}).get("name") if isinstance(doc, dict) else None
-    except (ValueError, AttributeError):
-        return ""
-    return name if isinstance(name, str) else ""
-
-
 def job_what(job: Addressed) -> str:
     """``note`` / ``time entry`` / ``status change → Resolved`` (``queue list``'s What column)."""
-    name = status_name(job) if job.kind == "status" else ""
+    name = getattr(job, "status_name", "") if job.kind == "status" else ""  # PushJob.status_name
     return f"{thing(job.kind)} → {name}" if name else thing(job.kind)
 
 
@@ -293,6 +223,8 @@ def session_push(
         return PushSummary("cancelled", state_label("cancelled")) if cancelled else None
     job = max(notes, key=lambda j: j.id)
     text = state_text(job, now, tz)
+    if job.state == "sent" and job.sent_at is not None:  # when, with its date: the list spans days
+        text = f"{text} {format_date_time(job.sent_at, tz or now.tzinfo)}"
     tooltip = job.last_error or state_detail(job, now, tz)
     for te in jobs:
         if te.kind != "note" and te.parent_id == job.id and te.state == "failed":
@@ -454,9 +386,7 @@ def _status(http_status: int | None) -> str:
 
 def posted(job: Addressed) -> str:
     what, ticket = _where(job)
-    if job.kind == "status":
-        return f"Status of {ticket} changed, and read back."
-    return f"{what.capitalize()} posted to {ticket}."
+    return f"Status of {ticket} changed, and read back." if job.kind == "status" else f"{what.capitalize()} posted to {ticket}."
 
 
 def found(job: Addressed) -> str:
@@ -629,6 +559,67 @@ def interrupted(job: Addressed) -> str:
         f"FlowDesk stopped while sending the {what} to {ticket}, so it may have arrived. "
         "FlowDesk will check the ticket before sending it again."
     )
+
+
+# -- tickets: the finder, the other-company guard, the note after a push, drafts ------------------
+FINDER_HINT = "Number, ConnectWise link, words of the summary or company"
+FINDER_SEARCHING = "Searching ConnectWise…"
+FINDER_NOTHING = "No open ticket matches."
+DRAFT_MARK = "Draft"
+DRAFT_KEEP_QUESTION = "You edited this note. Keep your edits, or regenerate the note (your edits are lost)?"
+DRAFT_RESET_QUESTION = "Discard your edits to this note and regenerate it?"
+
+
+def ticket_row(t: Any, now: datetime, tz: tzinfo | None = LOCAL) -> tuple[str, str, str, str, str, str]:
+    """A found ticket's number, summary, company, board, status and last update (``Ticket`` attributes)."""
+    number = f"#{t.ref.id}" + (" (project)" if t.ref.kind == "project" else "")
+    when = format_clock(t.updated, now, tz) if t.updated else "—"
+    return number, t.summary or "", t.company or "—", t.board or "—", t.status or "—", when
+
+
+def no_tickets(include_closed: bool) -> str:
+    return "No ticket matches." if include_closed else "No open ticket matches (closed tickets: --all)."
+
+
+def other_company(ticket_id: int, company: str, client: str) -> str:
+    return f"Ticket #{ticket_id} belongs to {company}, not to this session's client {client}."
+
+
+def other_company_refused(ticket_id: int, company: str, client: str) -> str:
+    return f"{other_company(ticket_id, company, client)} Nothing was queued; use --allow-other-company to queue it anyway."
+
+
+def other_company_question(ticket_id: int, company: str, client: str) -> str:
+    return f"{other_company(ticket_id, company, client)} Post {client}'s note to {company}'s ticket?"
+
+
+def no_client(ticket_id: int, company: str) -> str:
+    return f"This session names no client: check that ticket #{ticket_id} ({company or 'no company'}) is the right one."
+
+
+def ticket_unusable(ticket_id: int, why: str) -> str:
+    return f"Ticket #{ticket_id} cannot be pushed to: {why}. Nothing was queued."
+
+
+def ticket_pending(ticket_id: int) -> str:
+    return f"Ticket #{ticket_id} is still being looked up: push again once its company shows."
+
+
+def note_queued(ticket_id: int) -> str:
+    return f"Queued for #{ticket_id}"
+
+
+def note_posted(ticket_id: int, note_id: int | None, when: datetime | None, hours: float | None, now: datetime,
+                tz: tzinfo | None = LOCAL) -> str:  # fmt: skip
+    """``Posted to #48405 (note 1200001) at 14:02, 1.0 h logged``."""
+    note = f" (note {note_id})" if note_id else ""
+    at = f" at {format_clock(when, now, tz)}" if when is not None else ""
+    return f"Posted to #{ticket_id}{note}{at}" + (f", {hours:.1f} h logged" if hours else "")
+
+
+def push_again_question(ticket_id: int, hours: float | None) -> str:
+    again = "the note" + (f" and {hours:.1f} h of time" if hours else "")
+    return f"This session was pushed to #{ticket_id} before. Posting again adds {again} to ticket #{ticket_id} a second time."
 
 
 # -- a broken environment, and what nobody foresaw (the command line's one line; exit 1) ------------

@@ -228,14 +228,31 @@ def _m4_send_boundary(conn: sqlite3.Connection) -> None:
     )
 
 
-# The two CHECKs of push_jobs (migration 2) that migration 5 widens, as written there and as they become.
+def _m5_drafts(conn: sqlite3.Connection) -> None:
+    # The engineer's edits to a session's note, kept as they type (flowdesk.store.drafts): never sent anywhere.
+    _run(
+        conn,
+        """
+        CREATE TABLE drafts (
+            session_id    TEXT PRIMARY KEY NOT NULL,
+            text          TEXT NOT NULL,
+            note_format   TEXT,
+            include_steps INTEGER,
+            visibility    TEXT,
+            updated_at    TEXT NOT NULL
+        )
+        """,
+    )
+
+
+# The two CHECKs of push_jobs (migration 2) that migration 6 widens, as written there and as they become.
 _KIND_CHECKS = (
     ("CHECK (kind IN ('note', 'time_entry'))", "CHECK (kind IN ('note', 'time_entry', 'status'))"),
     ("CHECK (kind = 'time_entry' OR parent_id IS NULL)", "CHECK (kind <> 'note' OR parent_id IS NULL)"),
 )
 
 
-def _m5_status_jobs(conn: sqlite3.Connection) -> None:
+def _m6_status_jobs(conn: sqlite3.Connection) -> None:
     # A third job kind, ``status``: a ticket's status change queued after its note (``parent_id``), its
     # remote_id the status id it set (many tickets share one, so the one-record-per-job index skips it).
     # The two CHECKs only get wider (every stored row still meets them), which SQLite's documentation
@@ -271,7 +288,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "outbox: push jobs, post log, queue state", _m2_outbox),
     Migration(3, "outbox: a ConnectWise record belongs to one push job", _m3_remote_once),
     Migration(4, "outbox: what was on the ticket before the first send", _m4_send_boundary),
-    Migration(5, "outbox: ticket status changes", _m5_status_jobs),
+    Migration(5, "drafts: the engineer's edits to a note", _m5_drafts),
+    Migration(6, "outbox: ticket status changes", _m6_status_jobs),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -13,6 +13,7 @@ from flowdesk.commands.base import EXIT_FAILURE, EXIT_OK, Context
 from flowdesk.logs import get_logger
 from flowdesk.paths import AppPaths
 from flowdesk.services import Services
+from flowdesk.ui.blink import CursorBlinkTimeout
 from flowdesk.ui.controller import AppController, Banner
 from flowdesk.ui.first_run import FirstRunSetup, needs_setup
 from flowdesk.ui.firstpaint import FirstPaint, after_first_paint, exit_after_first_paint
@@ -86,6 +87,8 @@ class FlowDeskApp:
         self.system_events = SystemEvents(self.window)
         self.system_events.network_online.connect(self.controller.network_back)
         self.system_events.resumed.connect(self.controller.network_back)
+        app = QApplication.instance()
+        self.cursor_blink = CursorBlinkTimeout(app, self.window) if isinstance(app, QApplication) else None
         if demo is not None:
             demo.attach(self.window, self.controller)
 
@@ -152,7 +155,10 @@ class FlowDeskApp:
     def shutdown(self) -> None:
         self._stopped = True
         self.window.save_geometry()
+        self.window.panel.flush_draft()  # edits typed just before quitting are kept
         self.window.quitting = True  # closing the window from now on must not ask (the store is closing)
+        if self.cursor_blink is not None:
+            self.cursor_blink.stop()
         if self.tray is not None:
             self.tray.hide()
         self.controller.shutdown()

@@ -8,6 +8,7 @@ writes stay on the GUI thread (they are local and short).
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,7 @@ from flowdesk.push.protocol import DrainerFactory, PushDrainer
 from flowdesk.resolutionflow.importer import import_paths
 from flowdesk.services import Services
 from flowdesk.store import ActionRefused, DuplicatePush, PushJob
+from flowdesk.store.drafts import Drafts
 from flowdesk.ui.push_worker import PushThread, PushWorker
 from flowdesk.ui.tasks import TaskRunner
 
@@ -39,7 +41,12 @@ log = get_logger("ui")
 # QTimer takes a 32-bit millisecond interval; re-arm at least hourly so a clock change or a long sleep
 # never leaves a due job waiting (the timer measures monotonic time, which stops while suspended).
 MAX_TIMER_MS = 60 * 60 * 1000
+FINDER_LIMIT = 20  # tickets the finder shows
 USER_PAUSE = "Sending paused by you."
+# The push worker's job changes reach the window in batches, at most this long after they happen: a
+# drain of many notes then costs the GUI thread one model update, one Push-column read per session and
+# one repaint per batch, not per change (bench "responsiveness": the longest stall while 200 notes drain).
+JOB_BATCH_MS = 50
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,11 @@ class AppController(QObject):
         # that try ends without posting it, it is sent again at once, once.
         self._send_after_check: set[int] = set()
         self._resend = False  # such a push came back not posted in this run: drain again at once
+        # Why a ticket could not be looked up (NotFound, PermissionDenied, Offline…): a push checks it.
+        self.ticket_failures: dict[int, BaseException] = {}
+        self._search_client: Any = None  # one client for the ticket finder's look-ups (built on a worker)
+        self._search_lock = threading.Lock()
+        self.drafts = Drafts(services.db)
         # "Keep this one": per session, the values the engineer kept as written, for this run of the app.
         self.kept_values: dict[str, frozenset[str]] = {}
 
@@ -111,9 +123,16 @@ class AppController(QObject):
         self.drain_timer.setSingleShot(True)
         self.drain_timer.timeout.connect(self.drain_now)
 
+        self._pending_jobs: dict[int, Any] = {}  # the worker's changes not yet shown, by job id (latest)
+        self.job_batch_timer = QTimer(self)
+        self.job_batch_timer.setObjectName("jobBatchTimer")
+        self.job_batch_timer.setSingleShot(True)
+        self.job_batch_timer.setInterval(JOB_BATCH_MS)
+        self.job_batch_timer.timeout.connect(self.flush_job_changes)
+
         worker = PushWorker(make_drainer or self._default_drainer_factory)
         self.push = PushThread(worker, self)
-        worker.job_changed.connect(self._on_job_changed)
+        worker.job_changed.connect(self._on_worker_job_changed)
         worker.drain_started.connect(self._on_drain_started)
         worker.drain_finished.connect(self._on_drain_finished)
         worker.drain_failed.connect(self._on_drain_failed)
@@ -133,8 +152,10 @@ class AppController(QObject):
 
     def shutdown(self) -> None:
         self.drain_timer.stop()
+        self.job_batch_timer.stop()
         self.push.stop()
         self.tasks.wait_for_done(5000)
+        self._drop_search_client()
         # Signals the worker queued before it stopped may still be delivered: from now on they are ignored.
         self._closed = True
 
@@ -263,9 +284,38 @@ class AppController(QObject):
 
         def done(ticket: Any) -> None:
             self._tickets[ticket_id] = ticket
+            self.ticket_failures.pop(ticket_id, None)
             self.ticket_loaded.emit(ticket_id, ticket)
 
-        self.tasks.submit(work, on_done=done, on_error=lambda e: self.ticket_failed.emit(ticket_id, str(e)), name="ticket")
+        def failed(exc: BaseException) -> None:
+            self.ticket_failures[ticket_id] = exc
+            self.ticket_failed.emit(ticket_id, str(exc))
+
+        self.ticket_failures.pop(ticket_id, None)
+        self.tasks.submit(work, on_done=done, on_error=failed, name="ticket")
+
+    def search_tickets(
+        self, text: str, client_name: str | None, on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]
+    ) -> None:
+        """The ticket finder's look-up, off the GUI thread: ``on_done(list[Ticket])`` (the session's client's
+        first) or ``on_error(exc)``, on the GUI thread. One client serves every look-up (no sign-in per key)."""
+        # lazy: httpx, not before the first paint
+        from flowdesk.connectwise.search import find_tickets, parse_ticket_text
+
+        def work() -> Any:
+            with self._search_lock:
+                if self._search_client is None:
+                    self._search_client = self.connectwise_client()
+                client = self._search_client
+            return find_tickets(client, parse_ticket_text(text), client_name=client_name, limit=FINDER_LIMIT)
+
+        self.tasks.submit(work, on_done=on_done, on_error=on_error, name="ticket search")
+
+    def _drop_search_client(self) -> None:
+        with self._search_lock:
+            client, self._search_client = self._search_client, None
+        if client is not None:
+            client.close()
 
     def load_time_lists(self) -> None:
         """ConnectWise's work types and roles, once, off the GUI thread (``time_lists_loaded``); a failure
@@ -330,6 +380,7 @@ class AppController(QObject):
     def _on_drain_finished(self, report: Any) -> None:
         if self._closed:
             return
+        self.flush_job_changes()  # what the run changed is shown before it is reported finished
         self._sending = False
         self._flush_notifications()
         self._offline = report.stopped == "offline"
@@ -357,6 +408,7 @@ class AppController(QObject):
     def _on_drain_failed(self, message: str) -> None:
         if self._closed:
             return
+        self.flush_job_changes()
         self._sending = False
         self._flush_notifications()
         self.show_banner(Banner("queue", "warning", f"Not sending: {message}"))
@@ -378,7 +430,11 @@ class AppController(QObject):
         ms = int(max(0.0, (due - self.clock()).total_seconds()) * 1000)
         self.drain_timer.start(min(ms, MAX_TIMER_MS))
 
-    def _on_job_changed(self, job: Any) -> None:
+    def _on_worker_job_changed(self, job: Any) -> None:
+        """A change from the push worker: noted now, shown with the others of its batch (JOB_BATCH_MS)."""
+        self._on_job_changed(job, batch=True)
+
+    def _on_job_changed(self, job: Any, *, batch: bool = False) -> None:
         if self._closed:
             return
         old = self._job_states.get(job.id)
@@ -396,13 +452,31 @@ class AppController(QObject):
                         self._send_after_check.add(job.id)
                 except ActionRefused as exc:
                     log.info("push %d not sent again after its try: %s", job.id, exc)
-        self.job_changed.emit(job)
         if old != job.state:
             # Held until the drain run ends, so that several failures together make one notification.
             self._changes.append(JobChange(job.id, job.kind, job.ticket_id, old, job.state, job.last_error))
             if not self._sending:
                 self._flush_notifications()
-        self.session_push_changed.emit(self.push_summaries([job.session_id]) or {job.session_id: None})
+        if batch:
+            self._pending_jobs[job.id] = job
+            if not self.job_batch_timer.isActive():
+                self.job_batch_timer.start()
+        else:
+            self._publish_jobs([job])
+
+    def flush_job_changes(self) -> None:
+        """Show the worker's pending job changes now (the batch timer does this on its own)."""
+        self.job_batch_timer.stop()
+        jobs, self._pending_jobs = list(self._pending_jobs.values()), {}
+        if jobs and not self._closed:
+            self._publish_jobs(jobs)
+
+    def _publish_jobs(self, jobs: list[Any]) -> None:
+        for job in jobs:
+            self.job_changed.emit(job)
+        sessions = list(dict.fromkeys(job.session_id for job in jobs))
+        summaries = self.push_summaries(sessions)
+        self.session_push_changed.emit({sid: summaries.get(sid) for sid in sessions})
         self._publish_queue_status()
 
     def _flush_notifications(self) -> None:
@@ -602,6 +676,8 @@ class AppController(QObject):
     def account_changed(self) -> None:
         """New ConnectWise keys: rebuild the client, lift a pause caused by rejected keys, send."""
         self._tickets.clear()
+        self.ticket_failures.clear()
+        self._drop_search_client()
         self.push.reset_requested.emit()
         if self.services.outbox.paused_reason() and "key" in (self.services.outbox.paused_reason() or "").lower():
             self.services.outbox.resume()

@@ -245,6 +245,12 @@ class NoteEditor(QWidget):
         self.edit.moveCursor(self.edit.textCursor().MoveOperation.Start)
         self.recheck_now()
 
+    def load_draft(self, text: str) -> None:
+        """Put the engineer's saved edits (a draft) in place of the generated note, as if typed."""
+        self.edit.setPlainText(text)
+        self.edit.moveCursor(self.edit.textCursor().MoveOperation.Start)
+        self.recheck_now()
+
     def set_generated(self, generated: str) -> None:
         """The note as generated with the values kept so far (what Reset and Changes compare with)."""
         self._generated = generated

@@ -3,7 +3,6 @@ in its own tab, banners on top and the queue's state in the status bar."""
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 from typing import Any
 
@@ -38,12 +37,10 @@ from PySide6.QtWidgets import (
 )
 
 from flowdesk import APP_NAME, __version__
-from flowdesk.connectwise.bodies import TicketKind, TicketRef
 from flowdesk.core import held as held_words
 from flowdesk.core import present
 from flowdesk.core.policy import CANCELLABLE_STATES
-from flowdesk.push.prepare import PushRefused
-from flowdesk.ui import layout, theme
+from flowdesk.ui import layout, pushing, theme
 from flowdesk.ui.banner import BannerStack
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.icons import app_icon
@@ -164,6 +161,12 @@ class MainWindow(QMainWindow):
         self.panel = SessionPanel(self.controller, self)
         self.panel.push_clicked.connect(self.push_current)
         self.panel.ticket_changed.connect(self._lookup_ticket)
+        self.panel.ask = lambda *a, **k: self.ask(*a, **k)  # tests replace self.ask
+        self.panel.open_ticket_requested.connect(self.open_ticket)
+        self.panel.draft_changed.connect(lambda sid, has: self.session_model.set_draft(sid, has))
+        self.panel.ticket_card.finder.search_fn = lambda text, done, failed: self.controller.search_tickets(
+            text, self.panel.ticket_card.client(), done, failed
+        )
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(left)
@@ -291,6 +294,7 @@ class MainWindow(QMainWindow):
         c.sessions_reloaded.connect(self.reload_sessions)
         c.session_push_changed.connect(self.session_model.set_push_summaries)
         c.job_changed.connect(self.queue_model.update_job)
+        c.job_changed.connect(self._on_job_changed)
         c.jobs_reloaded.connect(self.reload_jobs)
         c.queue_status_changed.connect(self._on_queue_status)
         c.held_changed.connect(self.queue_view.set_held)
@@ -311,6 +315,7 @@ class MainWindow(QMainWindow):
         try:
             rows = self.controller.session_rows()
             self.session_model.load(rows, self.controller.push_summaries(rows=rows))
+            self.session_model.set_drafts(self.controller.drafts.session_ids())
         finally:
             if gc_was_on:
                 gc.enable()
@@ -332,6 +337,10 @@ class MainWindow(QMainWindow):
                 self.table.selectionModel().blockSignals(True)
                 self.table.selectRow(row)
                 self.table.selectionModel().blockSignals(False)
+            else:  # filtered away: its note leaves the pane (its edits stay a draft), so nothing hidden is pushed
+                self.load_timer.stop()
+                self.table.clearSelection()
+                self.panel.show_session(None)
 
     def set_empty_text(self, text: str) -> None:
         self.empty_text = text
@@ -371,6 +380,7 @@ class MainWindow(QMainWindow):
             return
         session = self.controller.load_session(sid) if sid else None
         self.panel.show_session(session)
+        pushing.show_push_state(self)
         if session is not None and session.psa_ticket_id:
             self._lookup_ticket(session.psa_ticket_id)
 
@@ -447,6 +457,7 @@ class MainWindow(QMainWindow):
             session = panel.session
             ticket_id = panel.ticket_card.ticket_id()
             panel.show_session(session)
+            pushing.show_push_state(self)
             if ticket_id:
                 panel.ticket_card.set_ticket_id(ticket_id)
                 self._lookup_ticket(ticket_id)
@@ -474,7 +485,7 @@ class MainWindow(QMainWindow):
             self.panel.show_ticket_error(message)
 
     # -- push ----------------------------------------------------------------------------------
-    def ask(self, title: str, text: str, yes: str, no: str = "") -> bool:
+    def ask(self, title: str, text: str, yes: str, no: str | None = None) -> bool:
         """A yes/no question (tests replace this method: modal dialogs block a headless run)."""
         box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self)
         ok = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
@@ -490,64 +501,14 @@ class MainWindow(QMainWindow):
         QMessageBox.warning(self, title, text)
 
     def push_current(self) -> None:
-        panel = self.panel
-        session = panel.session
-        ticket_id = panel.ticket_card.ticket_id()
-        if session is None or not panel.push_button.isEnabled():
-            return
-        if ticket_id is None:
-            self.tell("No ticket", "Type the ConnectWise ticket number to push this note to.")
-            return
-        # lazy: the redaction package, not before the first paint (prepare_note imports it too)
-        from flowdesk.redact import RedactionError
-
-        try:
-            preview = self.controller.prepare_note(
-                session,
-                visibility=panel.chosen_visibility(),
-                note_format=panel.chosen_format(),
-                edited_text=panel.editor.push_text(),
-                keep=panel.kept_values(),
-            )
-        except PushRefused as exc:
-            self.tell("Cannot push this note", str(exc))
-            return
-        except RedactionError as exc:
-            self.tell("Redaction failed", f"{exc}. Nothing was queued: FlowDesk never posts a note it could not redact.")
-            return
-        if session.posted_by_resolutionflow and not self.ask(
-            "Already posted by ResolutionFlow",
-            "ResolutionFlow already posted a note for this session to its ticket. Push a second copy?",
-            "Push anyway",
-        ):
-            return
-        ticket = panel.ticket_card.ticket()
-        if ticket is not None and ticket.closed and not self.ask(
-            "Closed ticket", f"Ticket #{ticket_id} is closed. Add the note anyway?", "Add note"
-        ):
-            return
-        kind: TicketKind = ticket.ref.kind if ticket is not None else "service"
-        time_entry = panel.time_entry.isEnabled() and panel.time_entry.isChecked()
-        if time_entry:
-            try:
-                preview = dataclasses.replace(preview, time_plan=panel.time_box.plan(self.controller.clock()))
-            except ValueError as exc:
-                return self.tell("Cannot log this time", str(exc))
-            self.controller.remember_time_choices(preview.time_plan)
-        ref, status = TicketRef(ticket_id, kind), panel.chosen_status()
-        try:
-            jobs = self.controller.enqueue(preview, ref, time_entry=time_entry, status=status)
-        except self.controller.DuplicatePush as exc:
-            if not self.ask("Pushed before", f"{exc.reason} Push it again?", "Push again"):
-                return
-            jobs = self.controller.enqueue(preview, ref, time_entry=time_entry, force=True, status=status)
-        except Exception as exc:  # noqa: BLE001 - shown to the engineer, the app keeps running
-            self.tell("Could not queue the note", str(exc))
-            return
-        panel.editor.after_push()
-        self.statusBar().showMessage(present.queued(jobs), 8000)
+        """Push the shown session's note (see :mod:`flowdesk.ui.pushing`: only what is shown and selected)."""
+        pushing.push_current(self)
 
     # -- queue ---------------------------------------------------------------------------------
+    def _on_job_changed(self, job: Any) -> None:
+        if self.panel.session is not None and job.session_id == self.panel.session.id:
+            pushing.show_push_state(self)
+
     def reload_jobs(self) -> None:
         self.queue_model.load(self.controller.jobs())
 

@@ -134,6 +134,7 @@ class SessionTableModel(_ColumnTable):
         self._display: list[tuple[str, ...] | None] = []
         self._search: list[str] | None = []
         self._keys: dict[int, list[Any]] = {}
+        self._drafts: set[str] = set()
 
     # -- loading ---------------------------------------------------------------------------
     def load(self, rows: Iterable[Any], push: dict[str, PushSummary] | None = None) -> None:
@@ -163,8 +164,29 @@ class SessionTableModel(_ColumnTable):
             r.summary or "(no summary)",
             short_time(r.ended_at or r.updated_at or r.created_at),
             "" if seconds is None else format_minutes(int(seconds / 60)),
-            push.text if push else "",
+            self._push_text(r.id, push),
         )
+
+    def _push_text(self, session_id: str, push: PushSummary | None) -> str:
+        """The Push column: the push's state, and ``Draft`` when the engineer's edits wait in a draft."""
+        text = push.text if push else ""
+        if session_id in self._drafts:
+            return f"{present.DRAFT_MARK} · {text}" if text else present.DRAFT_MARK
+        return text
+
+    def set_drafts(self, session_ids: Iterable[str]) -> None:
+        for sid in set(session_ids) ^ self._drafts:
+            self.set_draft(sid, sid not in self._drafts)
+
+    def set_draft(self, session_id: str, has_draft: bool) -> None:
+        """Mark (or unmark) the session as having a draft."""
+        if has_draft == (session_id in self._drafts):
+            return
+        if has_draft:
+            self._drafts.add(session_id)
+        else:
+            self._drafts.discard(session_id)
+        self.set_push_summaries({session_id: self._push.get(session_id)})
 
     @property
     def search_text(self) -> list[str]:
@@ -209,7 +231,7 @@ class SessionTableModel(_ColumnTable):
                 self._push[sid] = summary
             if row is None:
                 continue
-            text = summary.text if summary else ""
+            text = self._push_text(sid, summary)
             d = self._display[row]
             if d is not None:
                 self._display[row] = (*d[: self.PUSH], text)

@@ -101,7 +101,7 @@ def test_push_options(connected, monkeypatch, capsys, tmp_path):
     edited.write_text("Rebuilt the profile.\nNew pwd: Winter2026! for the svc account\n", encoding="utf-8")
     code, out, _ = run(
         monkeypatch, capsys, "push", str(WALKUP), "--ticket", "48397", "--visibility", "discussion",
-        "--no-time-entry", "--text-file", str(edited),
+        "--no-time-entry", "--text-file", str(edited), "--allow-other-company",
     )  # fmt: skip
     assert code == 0
     [job] = json.loads(out)["jobs"]

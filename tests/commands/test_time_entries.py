@@ -40,10 +40,10 @@ def test_typed_hours_work_type_and_billable_option_reach_connectwise(connected, 
 
 
 def test_a_session_without_timestamps_logs_typed_hours(connected, sandbox_admin, monkeypatch, capsys):
-    code, _, err = run(monkeypatch, capsys, "push", str(NO_TIMESTAMPS), "--ticket", "48211")
+    code, _, err = run(monkeypatch, capsys, "push", str(NO_TIMESTAMPS), "--ticket", "48510")
     assert code == 0 and "give --hours" in err
     assert [j.kind for j in jobs()] == ["note"]
-    code, _, err = run(monkeypatch, capsys, "push", str(NO_TIMESTAMPS), "--ticket", "48211", "--hours", "0.5", "--force")
+    code, _, err = run(monkeypatch, capsys, "push", str(NO_TIMESTAMPS), "--ticket", "48510", "--hours", "0.5", "--force")
     assert code == 0, err
     drain(monkeypatch, capsys)
     [entry] = entries(sandbox_admin)

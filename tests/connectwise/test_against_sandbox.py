@@ -329,6 +329,7 @@ def test_get_a_service_ticket(env: Env) -> None:
         board_id=1,
         status_id=17,
         record_type="ServiceTicket",
+        company_identifier="BrightsmileDental",
     )
     assert env.requests(1) == [
         ("GET", "/v2025_1/apis/3.0/service/tickets/48211", 200),

@@ -17,6 +17,7 @@ from typing import Any
 from flowdesk.sandbox import conditions as cond
 from flowdesk.sandbox.config import add_level, version_tuple
 from flowdesk.sandbox.connectwise.common import envelope, fault_envelope, list_response, not_found, to_int
+from flowdesk.sandbox.connectwise.ticket_lists import TicketLists
 from flowdesk.sandbox.connectwise.tickets import Tickets
 from flowdesk.sandbox.connectwise.time_entries import TimeEntries
 from flowdesk.sandbox.http import (
@@ -45,7 +46,8 @@ class ConnectWiseApp:
         self.state = state
         self.tickets = Tickets(state)
         self.time_entries = TimeEntries(state, self.tickets)
-        self.router = Router.of(self, self.tickets, self.time_entries)
+        self.ticket_lists = TicketLists(state, self.tickets)
+        self.router = Router.of(self, self.tickets, self.time_entries, self.ticket_lists)
 
     # -- dispatch ---------------------------------------------------------------------------------
 
