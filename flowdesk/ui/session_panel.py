@@ -160,7 +160,6 @@ class SessionPanel(QWidget):
         bottom.addWidget(vis_label)
         bottom.addWidget(self.visibility)
         bottom.addWidget(self.time_entry)
-        bottom.addWidget(self.status_choice)
         bottom.addStretch(1)
         bottom.addWidget(self.diff_button)
         bottom.addWidget(self.reset_button)
@@ -179,6 +178,7 @@ class SessionPanel(QWidget):
         layout.addWidget(self.editor, 1)
         layout.addLayout(bottom)
         layout.addWidget(self.time_box)
+        layout.addWidget(self.status_choice)  # its own row: the push row has no room left at 1280 px
         self.title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
         # Keyboard order: ticket → find → format → steps → note → visibility → time → status → changes → reset → push.

@@ -27,6 +27,7 @@ class StatusChoice(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(label)
         row.addWidget(self.combo)
+        row.addStretch(1)
         self.reset(None)
 
     def reset(self, board_id: int | None) -> None:
