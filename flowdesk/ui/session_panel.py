@@ -159,7 +159,6 @@ class SessionPanel(QWidget):
         bottom = QHBoxLayout()
         bottom.addWidget(vis_label)
         bottom.addWidget(self.visibility)
-        bottom.addWidget(self.time_entry)
         bottom.addStretch(1)
         bottom.addWidget(self.diff_button)
         bottom.addWidget(self.reset_button)
@@ -177,8 +176,11 @@ class SessionPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.editor, 1)
         layout.addLayout(bottom)
-        layout.addWidget(self.time_box)
-        layout.addWidget(self.status_choice)  # its own row: the push row has no room left at 1280 px
+        time_row = QHBoxLayout()  # the time entry: whether, then how much and how (the box hides when not)
+        time_row.addWidget(self.time_entry, 0, Qt.AlignmentFlag.AlignTop)
+        time_row.addWidget(self.time_box, 1)
+        layout.addLayout(time_row)
+        layout.addWidget(self.status_choice)  # its own row, under the time entry's
         self.title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
         # Keyboard order: ticket → find → format → steps → note → visibility → time → status → changes → reset → push.

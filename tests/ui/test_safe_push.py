@@ -5,6 +5,8 @@ tests wait on signals or fire the debounce timers themselves."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -183,6 +185,24 @@ def test_a_draft_survives_closing_and_reopening_the_window(make_app, qtbot):
     assert again.window.proxy.index(again.window.proxy.proxy_row_of(sid), 6).data().startswith("Draft")
     _select(again, qtbot, 48405)
     assert "Mapped Z: again with the new credentials." in again.window.panel.editor.text()
+
+
+def test_a_draft_is_on_disk_for_another_process(make_app, qtbot):
+    """What the engineer typed is in the database file itself once the debounce fires: a crash or a new
+    process (here a child Python reading the file) finds it, not only a new window in this process."""
+    fd = make_app()
+    _start(fd, qtbot)
+    sid = _select(fd, qtbot, 48405)
+    _add_line(qtbot, fd.window.panel, "Typed before a crash.")
+    fd.window.panel.draft_timer.timeout.emit()
+    path = fd.services.paths.database_file
+    code = (
+        "import sys; from flowdesk.store import Database; from flowdesk.store.drafts import Drafts; "
+        f"db = Database({str(path)!r}); sys.stdout.write(Drafts(db).get({sid!r}).text)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8", check=True).stdout
+    assert "Typed before a crash." in out
+    fd.shutdown()
 
 
 def test_after_a_push_the_pane_says_queued_then_posted_with_the_note_id(make_app, qtbot, sandbox_admin):
