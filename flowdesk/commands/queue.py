@@ -79,11 +79,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         action="store_true",
         help="queue it even though the ticket belongs to another company than the session's client",
     )
+    p.add_argument("--set-status", metavar="NAME", help="after the note is posted, set the ticket's status to NAME (one of "
+                   "its board's statuses; checked by reading the ticket back). Default: leave the status as it is")
 
     q = add_command(
         sub, common, "queue", None,
         help="list, retry, cancel or send the queued pushes",
-        description="The queue of pushes (notes and time entries) waiting to be sent to ConnectWise.",
+        description="The queue of pushes (notes, time entries and status changes) waiting to be sent to ConnectWise.",
     )
     qsub = q.add_subparsers(dest="queue_command", metavar="ACTION", required=True)
     ls = add_command(qsub, common, "list", cmd_list, help="show the queue")
@@ -225,6 +227,7 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
     kind, send_end, time_allowed, ticket = _look_up_ticket(profile, key, ticket_id)
     if ticket is not None:
         _guard_company(session.client_name, ticket, allow=args.allow_other_company)
+    status = None if args.set_status is None else _board_status(profile, key, ticket, ticket_id, args.set_status)
     if want_time and preview.time_plan is not None:
         plan = _time_choices(args, settings, profile, key, preview.time_plan)
         preview = dataclasses.replace(preview, time_plan=plan)
@@ -245,6 +248,7 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
                 send_end=send_end,
                 force=args.force,
                 email=email,
+                status=status,
             )
         except DuplicatePush as exc:
             raise CommandError(f"{exc.reason} Nothing was queued; use --force to queue it again.") from None
@@ -338,6 +342,28 @@ def _look_up_ticket(profile: ConnectWiseProfile, key: str, ticket_id: int) -> tu
     return ticket.ref.kind, send_end, ticket.time_entry_allowed, ticket
 
 
+def _board_status(profile: ConnectWiseProfile, key: str, ticket: Any, ticket_id: int, name: str) -> tuple[int, str]:
+    """``--set-status NAME`` among the ticket's board statuses (case-insensitive): ``(id, name)``; the ticket
+    must have been read (its board), else nothing is queued."""
+    from flowdesk.connectwise.errors import ConnectWiseError
+    from flowdesk.push.drainer import ClientUnavailable
+
+    if ticket is None:
+        raise CommandError(f"--set-status: could not read ticket #{ticket_id}, so not its board's statuses. Nothing was queued.")
+    where = present.ticket_words(ticket.ref.id, ticket.ref.kind)
+    if ticket.board_id is None:
+        raise CommandError(f"--set-status: ConnectWise did not say which board {where} is on. Nothing was queued.")
+    try:
+        with _client(profile, key, timeout=LOOKUP_TIMEOUT) as client:
+            statuses = client.board_statuses(ticket.board_id)
+    except (ClientUnavailable, ConnectWiseError) as exc:
+        raise CommandError(f"--set-status: could not read the statuses of {where}'s board ({exc}). Nothing was queued.") from None
+    for sid, sname in statuses:
+        if sname.casefold() == name.strip().casefold():
+            return sid, sname
+    bad_input(f"--set-status {name}: {where}'s board has no such status; it has: {', '.join(n for _, n in statuses)}")
+
+
 # -- queue list / retry / cancel ------------------------------------------------------------------------
 def _short(text: str | None, width: int = 70) -> str:
     if not text:
@@ -395,7 +421,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
         else:
             due = present.format_when(j.next_attempt_at, now, tz)
         words = present.state_text(j, now, tz, waiting_for_note=j.id in blocked)
-        rows.append((str(j.id), present.thing(j.kind), ticket, words, str(j.attempts), due, printable(_short(j.last_error))))
+        rows.append((str(j.id), present.job_what(j), ticket, words, str(j.attempts), due, printable(_short(j.last_error))))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1])

@@ -352,9 +352,9 @@ class ConnectWiseClient(ServiceClient):
         now = data.get("status") if isinstance(data, dict) else None
         if not isinstance(now, dict) or now.get("id") != status_id:
             kept = _ref_name(now) or "its old status"
-            from flowdesk.core.present import status_kept
+            from flowdesk.core.present import STATUS_KEPT, status_kept
 
-            raise ValidationFailed(status_kept(ticket.id, kept), server_message=f"status kept: {kept}")
+            raise ValidationFailed(status_kept(ticket.id, kept), server_message=f"{STATUS_KEPT}{kept}")
         return _ref_name(now)
 
     # ------------------------------------------------------------------ notes (§3)

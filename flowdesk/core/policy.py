@@ -76,6 +76,7 @@ ALLOWED_TRANSITIONS: dict[JobState, frozenset[JobState]] = {
 class JobKind(StrEnum):
     NOTE = "note"
     TIME_ENTRY = "time_entry"
+    STATUS = "status"  # a ticket's status change, after its note (a PATCH, verified by reading the ticket)
 
 
 class OutcomeKind(StrEnum):

@@ -56,16 +56,25 @@ class JobView(Addressed, Protocol):
 
 
 # -- nouns -----------------------------------------------------------------------------------------
+_THINGS = {"note": ("note", "notes"), "status": ("status change", "status changes")}
+
+
 def thing(kind: str) -> str:
-    """``note`` / ``time entry``."""
-    return "note" if kind == "note" else "time entry"
+    """``note`` / ``time entry`` / ``status change``."""
+    return _THINGS.get(str(kind), ("time entry", ""))[0]
 
 
 def things(kind: str, n: int) -> str:
-    """``note`` / ``notes`` / ``time entry`` / ``time entries`` for ``n`` of them."""
+    """``note`` / ``notes`` / ``time entry`` / ``time entries`` / ``status change(s)`` for ``n`` of them."""
     if n == 1:
         return thing(kind)
-    return "notes" if kind == "note" else "time entries"
+    return _THINGS.get(str(kind), ("", "time entries"))[1]
+
+
+def job_what(job: Addressed) -> str:
+    """``note`` / ``time entry`` / ``status change → Resolved`` (``queue list``'s What column)."""
+    name = getattr(job, "status_name", "") if job.kind == "status" else ""  # PushJob.status_name
+    return f"{thing(job.kind)} → {name}" if name else thing(job.kind)
 
 
 def ticket_words(ticket_id: int | None, ticket_kind: str = "service") -> str:
@@ -134,6 +143,8 @@ def state_detail(job: JobView, now: datetime, tz: tzinfo | None = None, *, waiti
         return f"Being sent to {ticket} now."
     if state == "sent":
         at = f" at {format_clock(job.sent_at, now, tz)}" if job.sent_at is not None else ""
+        if job.kind == "status":
+            return f"Status of {ticket} changed{at}, and read back."
         rid = f" (ConnectWise id #{job.remote_id})" if job.remote_id is not None else ""
         return f"Posted to {ticket}{at}{rid}."
     if state == "retry_wait":
@@ -178,7 +189,8 @@ def job_detail(
 
 def job_title(job: Addressed, session_title: str = "") -> str:
     """The queue's What column: ``Note — Outlook prompts``."""
-    what = thing(job.kind).capitalize()
+    what = job_what(job)
+    what = what[0].upper() + what[1:]
     return f"{what} — {session_title}" if session_title else what
 
 
@@ -215,8 +227,8 @@ def session_push(
         text = f"{text} {format_date_time(job.sent_at, tz or now.tzinfo)}"
     tooltip = job.last_error or state_detail(job, now, tz)
     for te in jobs:
-        if te.kind == "time_entry" and te.parent_id == job.id and te.state == "failed":
-            return PushSummary("failed", f"{text} (time entry failed)", te.last_error or tooltip)
+        if te.kind != "note" and te.parent_id == job.id and te.state == "failed":
+            return PushSummary("failed", f"{text} ({thing(te.kind)} failed)", te.last_error or tooltip)
     return PushSummary(str(job.state), text, tooltip)
 
 
@@ -260,8 +272,8 @@ def not_sent_banner(why: str) -> str:
 # -- what the engineer did -------------------------------------------------------------------------
 def queued(jobs: Sequence[Addressed]) -> str:
     """After Push: ``Queued the note and time entry for ticket #48211.``"""
-    kinds = {j.kind for j in jobs}
-    what = "note and time entry" if len(kinds) > 1 else thing(next(iter(kinds), "note"))
+    kinds = [thing(k) for k in dict.fromkeys(j.kind for j in jobs)] or ["note"]
+    what = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " and " + kinds[-1]
     ticket = ticket_words(jobs[0].ticket_id, jobs[0].ticket_kind) if jobs else "the ticket"
     return f"Queued the {what} for {ticket}."
 
@@ -374,11 +386,13 @@ def _status(http_status: int | None) -> str:
 
 def posted(job: Addressed) -> str:
     what, ticket = _where(job)
-    return f"{what.capitalize()} posted to {ticket}."
+    return f"Status of {ticket} changed, and read back." if job.kind == "status" else f"{what.capitalize()} posted to {ticket}."
 
 
 def found(job: Addressed) -> str:
     what, ticket = _where(job)
+    if job.kind == "status":
+        return f"{ticket[0].upper()}{ticket[1:]} already has that status: the change had arrived; marked as sent."
     return f"{what.capitalize()} found on {ticket}: it had arrived; marked as sent."
 
 
@@ -412,11 +426,15 @@ def refused(job: Addressed, reason: str, http_status: int | None, server_message
     """A send ConnectWise refused for good (``reason``: ``permission``, ``not_found``, ``validation``)."""
     what, ticket = _where(job)
     says = _says(server_message)
+    kept = (server_message or "").removeprefix(STATUS_KEPT)
+    if job.kind == "status" and reason == "validation" and kept != (server_message or ""):
+        return status_kept(job.ticket_id or 0, kept) + " Then click Retry, or cancel this push."
     if reason == "permission":
-        right = "add notes to service tickets" if job.kind == "note" else "add time entries"
+        right = {"note": "add notes to service tickets", "status": "change the status of service tickets"}
+        right_text = right.get(str(job.kind), "add time entries")
         return (
             f"Your ConnectWise account is not allowed to post this {what} to {ticket}.{says} "
-            f"Ask your ConnectWise administrator for permission to {right}, then click Retry."
+            f"Ask your ConnectWise administrator for permission to {right_text}, then click Retry."
         )
     if reason == "not_found":
         return (
@@ -669,6 +687,9 @@ TIME_RULES = {
     "wall": "from the session's start to its end",
     "manual": "as you typed it",
 }
+
+
+STATUS_KEPT = "status kept: "  # how the client's ValidationFailed names the status ConnectWise kept
 
 
 def status_kept(ticket_id: int, kept: str) -> str:

@@ -2,7 +2,8 @@
 
 ``enqueue_push`` turns a :class:`~flowdesk.push.prepare.NotePreview` into the exact JSON bodies FlowDesk will
 send and queues them in ONE outbox transaction: the note job and, when asked and the session has a time
-plan, its time entry job, linked to the note (the drainer sends a time entry only after its note is sent).
+plan, its time entry job, and when chosen a status change, each linked to the note (the drainer sends
+them only after their note is sent).
 The bodies are built once, here; every retry sends the same bytes.
 """
 
@@ -33,6 +34,7 @@ def enqueue_push(
     force: bool = False,
     now: datetime | None = None,
     email: EmailChoice = NO_EMAIL,
+    status: tuple[int, str] | None = None,
 ) -> list[PushJob]:
     """Queue the note of ``preview`` for ``ticket`` (and its time entry when ``time_entry`` and the preview
     has a time plan). ``site`` is the ConnectWise profile the jobs belong to (``connectwise_profile_key``);
@@ -44,6 +46,9 @@ def enqueue_push(
 
     ``email``: whom the engineer chose to e-mail about a Discussion or Resolution note (an Internal note is
     never e-mailed, whatever was chosen); nothing by default.
+
+    ``status``: ``(id, name)`` of a board status to set after the note is sent (a ``status`` job whose body is
+    ``{"status": {"id": N, "name": "…"}}``; sent as a PATCH and verified by reading the ticket back).
     """
     if preview.visibility not in EMAILED_VISIBILITIES:
         email = NO_EMAIL
@@ -69,6 +74,18 @@ def enqueue_push(
                 ticket_id=ticket.id,
                 kind="time_entry",
                 body=time_entry_body(ticket, preview.time_plan, send_end=send_end, email=email),
+                site=site,
+                ticket_kind=ticket.kind,
+                parent=0,
+            )
+        )
+    if status is not None:
+        jobs.append(
+            NewJob(
+                session_id=preview.session_id,
+                ticket_id=ticket.id,
+                kind="status",
+                body={"status": {"id": status[0], "name": status[1]}},
                 site=site,
                 ticket_kind=ticket.kind,
                 parent=0,

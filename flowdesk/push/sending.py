@@ -127,6 +127,8 @@ def prepare(job: PushJob, conn: Connection) -> Prepared:
     unreachable = discover(conn)
     if unreachable is not None or job.seen_before_id is not None or _bad_ticket(job) is not None:
         return Prepared(unreachable)
+    if job.kind == JobKind.STATUS:  # a PATCH sets a value: its check reads the ticket's status, no boundary
+        return Prepared()
     what = "note" if job.kind == JobKind.NOTE else "time_entry"
     ref = TicketRef(job.ticket_id, job.ticket_kind)  # type: ignore[arg-type]
     try:
@@ -161,6 +163,10 @@ def post(job: PushJob, conn: Connection) -> Posted:
     try:
         if job.kind == JobKind.NOTE:
             return Outcome.success(conn.client.post_note(ref, body).id)
+        if job.kind == JobKind.STATUS:
+            wanted = _wanted_status(job)
+            conn.client.set_ticket_status(ref, wanted)  # PATCH, then the ticket read back (kept: ValidationFailed)
+            return Outcome.success(wanted, http_status=200)
         return Outcome.success(conn.client.create_time_entry(body).id)
     except NotFound as exc:
         if job.kind == JobKind.NOTE and job.ticket_kind == "service":
@@ -212,13 +218,16 @@ def check(job: PushJob, conn: Connection, member: str | None, claimed: Collectio
     ``member``: the key owner's identifier when known (else ``who_am_i`` is asked); ``claimed``: the remote
     ids other jobs own."""
     asked: str | None = None
+    result: Posted
     bad = _bad_ticket(job)
     if bad is not None:
         return Checked(bad)
     try:
         if member is None:
             member = asked = conn.client.who_am_i().identifier
-        if job.kind == JobKind.NOTE:
+        if job.kind == JobKind.STATUS:
+            result = _find_status(job, conn)
+        elif job.kind == JobKind.NOTE:
             result = _find_note(job, conn, member, claimed)
         else:
             result = _find_time_entry(job, conn, member, claimed)
@@ -251,6 +260,22 @@ def _find_note(job: PushJob, conn: Connection, member: str, claimed: Collection[
         if not isinstance(verdict, reconcile.ReadFurther):
             return _outcome(verdict)
         limit = verdict.limit
+
+
+def _wanted_status(job: PushJob) -> int:
+    """The status id a status job sets (its body ``{"status": {"id": N, "name": "…"}}``)."""
+    wanted = job.body_json().get("status", {}).get("id")
+    if type(wanted) is not int:
+        raise ValueError(f"push {job.id} names no status id to set")
+    return wanted
+
+
+def _find_status(job: PushJob, conn: Connection) -> Outcome:
+    """A status change with a lost answer: the ticket already has the wanted status → found (sent); else
+    absent (the PATCH is sent again: it sets a value, so a second one changes nothing more)."""
+    wanted = _wanted_status(job)
+    ticket = conn.client.get_ticket(job.ticket_id)
+    return Outcome.found(wanted) if ticket.status_id == wanted else Outcome.absent()
 
 
 def _find_time_entry(job: PushJob, conn: Connection, member: str, claimed: Collection[int]) -> Outcome:

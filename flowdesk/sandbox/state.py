@@ -50,6 +50,9 @@ class SandboxState:
 
     def _reset_locked(self) -> None:
         self.reset_generation += 1  # cuts sleeping delays and streams short
+        for tid, status in getattr(self, "seeded_statuses", {}).items():  # a status PATCH is undone by a reset
+            self.tickets[tid]["status"] = copy.deepcopy(status)
+        self.seeded_statuses: dict[int, Any] = {}  # a patched ticket's seeded status (set by the first PATCH)
         self.config = Config(latency_ms=self.default_latency_ms)
         self.notes_by_ticket: dict[int, list[dict[str, Any]]] = {tid: [] for tid in self.tickets}
         for n in self._history:

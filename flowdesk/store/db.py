@@ -245,12 +245,51 @@ def _m5_drafts(conn: sqlite3.Connection) -> None:
     )
 
 
+# The two CHECKs of push_jobs (migration 2) that migration 6 widens, as written there and as they become.
+_KIND_CHECKS = (
+    ("CHECK (kind IN ('note', 'time_entry'))", "CHECK (kind IN ('note', 'time_entry', 'status'))"),
+    ("CHECK (kind = 'time_entry' OR parent_id IS NULL)", "CHECK (kind <> 'note' OR parent_id IS NULL)"),
+)
+
+
+def _m6_status_jobs(conn: sqlite3.Connection) -> None:
+    # A third job kind, ``status``: a ticket's status change queued after its note (``parent_id``), its
+    # remote_id the status id it set (many tickets share one, so the one-record-per-job index skips it).
+    # The two CHECKs only get wider (every stored row still meets them), which SQLite's documentation
+    # allows by editing the table's stored CREATE statement (sqlite.org/lang_altertable.html, "Making Other
+    # Kinds Of Table Schema Changes"), instead of copying the table (which would cascade to post_log).
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'push_jobs'").fetchone()[0]
+    for old, new in _KIND_CHECKS:
+        if old not in sql:
+            raise sqlite3.OperationalError(f"push_jobs has no {old}")
+        sql = sql.replace(old, new)
+    version = int(conn.execute("PRAGMA schema_version").fetchone()[0])
+    conn.execute("PRAGMA writable_schema = ON")
+    try:
+        conn.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'push_jobs'", (sql,))
+        conn.execute(f"PRAGMA schema_version = {version + 1}")
+    finally:
+        conn.execute("PRAGMA writable_schema = OFF")
+    _run(
+        conn,
+        """
+        DROP INDEX push_jobs_remote_once;
+        CREATE UNIQUE INDEX push_jobs_remote_once ON push_jobs (site, kind, remote_id)
+            WHERE remote_id IS NOT NULL AND kind <> 'status'
+        """,
+    )
+    problems = [r[0] for r in conn.execute("PRAGMA quick_check")]
+    if problems != ["ok"]:
+        raise sqlite3.DatabaseError("; ".join(problems[:3]))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "session cache", _m1_session_cache),
     Migration(2, "outbox: push jobs, post log, queue state", _m2_outbox),
     Migration(3, "outbox: a ConnectWise record belongs to one push job", _m3_remote_once),
     Migration(4, "outbox: what was on the ticket before the first send", _m4_send_boundary),
     Migration(5, "drafts: the engineer's edits to a note", _m5_drafts),
+    Migration(6, "outbox: ticket status changes", _m6_status_jobs),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

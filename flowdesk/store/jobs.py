@@ -63,6 +63,15 @@ class PushJob:
     def body_json(self) -> dict[str, Any]:
         return json.loads(self.body)
 
+    @property
+    def status_name(self) -> str:
+        """The status a status change sets (its body ``{"status": {"id": N, "name": "Resolved"}}``), else ``""``."""
+        if self.kind != JobKind.STATUS:
+            return ""
+        status = self.body_json().get("status")
+        name = status.get("name") if isinstance(status, dict) else None
+        return name if isinstance(name, str) else ""
+
     def snapshot(self) -> JobSnapshot:
         return JobSnapshot(
             state=self.state,

@@ -131,11 +131,14 @@ class Outbox:
             out[state] = n
         return out
 
-    # Due: pending / retry_wait (send) and unknown (check), whose time has come; a time entry only
-    # once its note job is sent; nothing while the queue is paused.
+    # Due: pending / retry_wait (send) and unknown (check), whose time has come; a time entry or a status
+    # change only once its note job is sent, a status change also only once its note's time entry is done
+    # (a closed status could refuse the time); nothing while the queue is paused.
     _DUE_WHERE = (
         "j.state IN ('pending', 'retry_wait', 'unknown') AND j.next_attempt_at IS NOT NULL "
         "AND (j.parent_id IS NULL OR p.state = 'sent') "
+        "AND (j.kind <> 'status' OR NOT EXISTS (SELECT 1 FROM push_jobs t WHERE t.parent_id = j.parent_id "
+        "AND t.kind = 'time_entry' AND t.state NOT IN ('sent', 'failed', 'cancelled'))) "
         f"AND NOT EXISTS (SELECT 1 FROM meta WHERE key = '{_PAUSED_REASON}')"
     )
 
@@ -253,6 +256,8 @@ class Outbox:
             raise ValueError(f"job {i}: no session id")
         if kind == JobKind.NOTE and (job.parent is not None or job.parent_id is not None):
             raise ValueError(f"job {i}: a note has no parent job")
+        if kind == JobKind.STATUS and job.parent is None and job.parent_id is None:
+            raise ValueError(f"job {i}: a status change is queued after its note (parent or parent_id)")
         if job.parent is not None:
             if job.parent_id is not None:
                 raise ValueError(f"job {i}: give parent or parent_id, not both")
@@ -267,7 +272,7 @@ class Outbox:
         if parent is None or parent.kind != JobKind.NOTE or parent.ticket_id != job.ticket_id:
             raise ValueError(f"parent_id {job.parent_id} is not a queued note job for ticket {job.ticket_id}")
         if parent.state == JobState.CANCELLED:
-            raise errors.OutboxError(f"The note push {job.parent_id} this time entry belongs to was cancelled.")
+            raise errors.OutboxError(f"The note push {job.parent_id} this push belongs to was cancelled.")
 
     def _refuse_duplicate(
         self, conn: sqlite3.Connection, session_id: str, ticket_id: int, kind: JobKind, *, now: datetime
@@ -280,7 +285,9 @@ class Outbox:
         if not found:
             return
         existing = found[0]
-        what = "This session" if kind == JobKind.NOTE else "Time for this session"
+        what = {JobKind.NOTE: "This session", JobKind.STATUS: "A status change for this session"}.get(
+            kind, "Time for this session"
+        )
         local_now = self._local(now)
         if existing.state == JobState.SENT and existing.sent_at is not None:
             when = policy.format_clock(existing.sent_at, local_now)
@@ -426,7 +433,7 @@ class Outbox:
                     log.warning("push %d: left as it is (already sent once or finished)", child.id)
                     continue
                 body = child.body
-                if child_fields:
+                if child_fields and child.kind == JobKind.TIME_ENTRY:
                     doc = child.body_json()
                     doc.update(child_fields)
                     body = body_text(doc)

@@ -70,6 +70,7 @@ class AppController(QObject):
     ticket_loaded = Signal(int, object)  # ticket id, Ticket
     ticket_failed = Signal(int, str)
     time_lists_loaded = Signal(list, list)  # work types, work roles: [(id, name)]
+    board_statuses_loaded = Signal(int, list)  # board id, [(id, name)]
     busy_changed = Signal(bool)
     info = Signal(str)  # a passing message for the tray (or the status bar)
     settings_changed = Signal()
@@ -91,6 +92,7 @@ class AppController(QObject):
         self.clock = clock or (lambda: datetime.now(UTC))
         self.tasks = TaskRunner(self)
         self._time_lists_asked = False
+        self._board_statuses: dict[int, list[Any]] = {}
         self.tasks.busy_changed.connect(self.busy_changed)
         self._job_states: dict[int, str] = {}
         self._changes: list[JobChange] = []
@@ -328,6 +330,24 @@ class AppController(QObject):
 
         self.tasks.submit(work, on_done=lambda lists: self.time_lists_loaded.emit(*lists),
                           on_error=lambda e: log.info("work types not read: %s", e), name="time lists")  # fmt: skip
+
+    def load_board_statuses(self, board_id: int) -> None:
+        """A board's statuses off the GUI thread (``board_statuses_loaded``), read once per board; a failure
+        leaves "Leave as is" the only choice."""
+        if board_id in self._board_statuses:
+            self.board_statuses_loaded.emit(board_id, self._board_statuses[board_id])
+            return
+
+        def work() -> list[Any]:
+            with self.connectwise_client() as client:
+                return client.board_statuses(board_id)
+
+        def done(statuses: list[Any]) -> None:
+            self._board_statuses[board_id] = statuses
+            self.board_statuses_loaded.emit(board_id, statuses)
+
+        self.tasks.submit(work, on_done=done, on_error=lambda e: log.info("board statuses not read: %s", e),
+                          name="board statuses")  # fmt: skip
 
     def remember_time_choices(self, plan: Any) -> None:
         """The work type, role and billable option chosen for a time entry: preselected next time."""
@@ -622,9 +642,11 @@ class AppController(QObject):
             keep=self.kept_values.get(session.id or "", frozenset()) if keep is None else keep,
         )
 
-    def enqueue(self, preview: Any, ticket: Any, *, time_entry: bool, force: bool = False) -> list[Any]:
-        """Queue a prepared note (and its time entry) and start sending. Raises ``AccountError`` when
-        no ConnectWise account is set up, ``DuplicatePush`` when this session was pushed before."""
+    def enqueue(
+        self, preview: Any, ticket: Any, *, time_entry: bool, force: bool = False, status: tuple[int, str] | None = None
+    ) -> list[Any]:
+        """Queue a prepared note (its time entry, and ``status`` to set after it) and start sending. Raises
+        ``AccountError`` when no ConnectWise account is set up, ``DuplicatePush`` when this session was pushed before."""
         # lazy: httpx, not before the first paint
         from flowdesk.connectwise.account import profile_key
         from flowdesk.connectwise.bodies import EmailChoice
@@ -644,6 +666,7 @@ class AppController(QObject):
             force=force,
             now=self.clock(),
             email=EmailChoice(s.email_contact, s.email_resources, s.email_cc),
+            status=status,
         )
         for job in jobs:
             self._on_job_changed(job)

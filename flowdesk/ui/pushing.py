@@ -101,12 +101,13 @@ def push_current(w: MainWindow) -> None:
             return
         w.controller.remember_time_choices(preview.time_plan)
     hours = preview.time_plan.hours if time_entry and preview.time_plan is not None else None
+    ref, status = TicketRef(ticket_id, kind), panel.chosen_status()  # the status to set after the note, or None
     try:
-        jobs = w.controller.enqueue(preview, TicketRef(ticket_id, kind), time_entry=time_entry)
+        jobs = w.controller.enqueue(preview, ref, time_entry=time_entry, status=status)
     except w.controller.DuplicatePush:
         if not w.ask("Pushed before", present.push_again_question(ticket_id, hours), "Push again"):
             return
-        jobs = w.controller.enqueue(preview, TicketRef(ticket_id, kind), time_entry=time_entry, force=True)
+        jobs = w.controller.enqueue(preview, ref, time_entry=time_entry, force=True, status=status)
     except Exception as exc:  # noqa: BLE001 - shown to the engineer, the app keeps running
         w.tell("Could not queue the note", str(exc))
         return

@@ -29,6 +29,7 @@ from flowdesk.store import StoreError
 from flowdesk.ui import theme
 from flowdesk.ui.editor import DiffDialog, NoteEditor
 from flowdesk.ui.models import local_time, status_label
+from flowdesk.ui.status_choice import StatusChoice
 from flowdesk.ui.ticket_card import TicketCard, announce
 from flowdesk.ui.time_entry_box import TimeEntryBox
 
@@ -133,6 +134,9 @@ class SessionPanel(QWidget):
         self.time_box = TimeEntryBox(self)  # hours, work type / role, billable: shown while time is logged
         self.time_entry.toggled.connect(self.time_box.setVisible)
         controller.time_lists_loaded.connect(self._on_time_lists)
+        self.status_choice = StatusChoice(self)  # a status to set after the note: "Leave as is" by default
+        self._ticket_status: int | None = None  # the shown ticket's status (not offered as a change)
+        controller.board_statuses_loaded.connect(self._on_board_statuses)
         self.diff_button = QPushButton("Chan&ges…", self)  # Alt+H is the Help menu
         self.diff_button.setToolTip("Compare your note with the generated one")
         self.reset_button = QPushButton("R&eset", self)  # Alt+T is the ticket number
@@ -176,12 +180,13 @@ class SessionPanel(QWidget):
         time_row.addWidget(self.time_entry, 0, Qt.AlignmentFlag.AlignTop)
         time_row.addWidget(self.time_box, 1)
         layout.addLayout(time_row)
+        layout.addWidget(self.status_choice)  # its own row, under the time entry's
         self.title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
-        # Keyboard order: ticket → find → format → steps → note → visibility → time → changes → reset → push.
+        # Keyboard order: ticket → find → format → steps → note → visibility → time → status → changes → reset → push.
         order: list[QWidget] = [
             self.ticket_card.number, self.ticket_card.finder.field, self.format_box, self.steps_box, self.editor.edit, self.visibility,
-            self.time_entry, self.diff_button, self.reset_button, self.push_button,
+            self.time_entry, self.status_choice.combo, self.diff_button, self.reset_button, self.push_button,
         ]
         for first, second in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(first, second)
@@ -196,6 +201,7 @@ class SessionPanel(QWidget):
         if self.draft_timer.isActive():
             self.save_draft_now()  # the edits of the session being left are kept
         self.session = session
+        self.status_choice.reset(None)
         self.show_push_state("")
         enabled = session is not None
         for w in (self.format_box, self.steps_box, self.editor, self.visibility, self.time_entry,
@@ -375,12 +381,25 @@ class SessionPanel(QWidget):
     # -- ticket ----------------------------------------------------------------------------------
     def show_ticket(self, ticket: Any) -> None:
         self.ticket_card.show_ticket(ticket)
+        self._ticket_status = getattr(ticket, "status_id", None)
+        board = getattr(ticket, "board_id", None)
+        self.status_choice.reset(board)
+        if board is not None:
+            self._controller.load_board_statuses(board)
         self._update_time_entry()
         self._update_buttons()
 
     def show_ticket_error(self, message: str) -> None:
         self.ticket_card.show_error(message)
+        self.status_choice.reset(None)
         self._update_buttons()
+
+    def _on_board_statuses(self, board_id: int, statuses: list) -> None:
+        self.status_choice.set_statuses(board_id, statuses, self._ticket_status)
+
+    def chosen_status(self) -> tuple[int, str] | None:
+        """The status to set after the note (None: leave it as it is)."""
+        return self.status_choice.chosen() if self.status_choice.combo.isEnabled() else None
 
     # -- buttons ---------------------------------------------------------------------------------
     def _show_diff(self) -> None:

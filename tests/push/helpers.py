@@ -91,6 +91,7 @@ def push(
     send_end: bool = False,
     text: str | None = None,
     force: bool = False,
+    status: tuple[int, str] | None = None,
 ) -> list[PushJob]:
     """Queue session ``n``'s note (its own text) and, if asked, its time entry, as ``flowdesk push`` does."""
     preview = prepare_note(make_session(n, ticket), Settings(), edited_text=text if text is not None else note_text(n))
@@ -102,6 +103,7 @@ def push(
         time_entry=time_entry,
         send_end=send_end,
         force=force,
+        status=status,
     )
 
 

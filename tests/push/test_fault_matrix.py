@@ -32,7 +32,7 @@ M = timedelta(minutes=1)
 @dataclass(frozen=True)
 class Row:
     id: str
-    target: str  # "note" or "time_entry": the job that meets the fault
+    target: str  # "note", "time_entry" or "status": the job that meets the fault
     state: str
     next_in: timedelta | None  # next_attempt_at - the clock's time at the fault
     attempts: int
@@ -54,6 +54,7 @@ class Row:
 
 NOTE_POST = {"method": "POST", "path": "*/notes"}
 TIME_POST = {"method": "POST", "path": "*/time/entries"}
+STATUS_PATCH = {"method": "PATCH", "path": "*/tickets/*"}
 MAY_HAVE = "may have reached ticket #48211. FlowDesk will check the ticket at {at} before sending it again."
 MAY_HAVE_PROJECT = MAY_HAVE.replace("ticket #48211", "project ticket #31207")
 H = timedelta(hours=1)
@@ -144,6 +145,20 @@ ROWS = [
         "ConnectWise answered with a server error (HTTP 500) after the note was sent, so it " + MAY_HAVE_PROJECT, 0,
         "sent", 1, fault={**NOTE_POST, "status": 500}, ticket=31207, kind="project", same_text_before=True,
         clock_off=2 * H),
+    # A status change (after its note): a PATCH, then the ticket read back. "stored" is 1 when the ticket has
+    # the wanted status. A lost answer reads the ticket first; a status ConnectWise keeps is a failure.
+    Row("status kept by ConnectWise (ignored PATCH)", "status", "failed", None, 1,
+        "ConnectWise answered the status change of ticket #48211 but kept it at “In Progress” (read back "
+        "after the change)", 0, "sent", 1, config={"member": {"ignore_status": True}}, then="retry"),
+    Row("status, connection reset after storing", "status", "unknown", M, 0,
+        "The connection dropped after the status change was sent, so it " + MAY_HAVE, 1, "sent", 1,
+        fault={**STATUS_PATCH, "drop": "after_store"}),
+    Row("status, 500 before storing", "status", "unknown", M, 0,
+        "ConnectWise answered with a server error (HTTP 500) after the status change was sent, so it " + MAY_HAVE, 0,
+        "sent", 1, fault={**STATUS_PATCH, "status": 500}),
+    Row("status, 429", "status", "retry_wait", 10 * M, 1,
+        "ConnectWise is rate limiting FlowDesk. Retrying at {at}.", 0, "sent", 1,
+        fault={**STATUS_PATCH, "status": 429, "retry_after": 600}),
 ]  # fmt: skip
 
 
@@ -153,7 +168,16 @@ def _dead_site() -> str:
         return f"http://127.0.0.1:{s.getsockname()[1]}"  # closed again: connections are refused
 
 
-def _count(ledger: dict[str, Any], row: Row, job) -> int:
+def _wanted_status(sandbox) -> tuple[int, str]:
+    """A status of ticket 48211's board that the ticket does not have now."""
+    with make_client(sandbox) as c:
+        ticket = c.get_ticket(48211)
+        return next((sid, name) for sid, name in c.board_statuses(ticket.board_id) if sid != ticket.status_id)  # type: ignore[arg-type]
+
+
+def _count(ledger: dict[str, Any], row: Row, job, sandbox=None) -> int:
+    if row.target == "status":  # the ticket has the status the job sets
+        return int(sandbox.state.tickets[job.ticket_id]["status"]["id"] == job.body_json()["status"]["id"])
     if row.target == "note":
         return len(ledger_notes(ledger, note_text(1)))
     return len(ledger_entries(ledger, job.body_json()["timeStart"]))
@@ -180,9 +204,10 @@ def test_fault(row: Row, outbox, sandbox, sandbox_admin, clock, max_in_flight):
                 "member": {"id": 147, "identifier": "dwhitfield", "name": "Dana Whitfield"},
                 "_info": {"lastUpdated": cw_time(datetime.now(UTC) - 2 * H), "updatedBy": "dwhitfield"},
             })  # fmt: skip
-        jobs = push(outbox, sandbox, ticket=row.ticket, kind=row.kind, time_entry=row.target == "time_entry")
-        target = jobs[-1] if row.target == "time_entry" else jobs[0]
-        if row.target == "time_entry":  # the note goes first, on its own
+        status = _wanted_status(sandbox) if row.target == "status" else None
+        jobs = push(outbox, sandbox, ticket=row.ticket, kind=row.kind, time_entry=row.target == "time_entry", status=status)
+        target = jobs[-1] if row.target != "note" else jobs[0]
+        if row.target != "note":  # the note goes first, on its own
             assert drainer.run_due(max_jobs=1).sent == 1
         # the client that meets the fault; its API is found now, so only the POST meets the short timeout
         current["client"] = client(read=row.read_timeout, site=_dead_site() if row.offline else None)
@@ -208,12 +233,12 @@ def test_fault(row: Row, outbox, sandbox, sandbox_admin, clock, max_in_flight):
         at = format_clock(expected_next, t0, UTC) if expected_next is not None else ""
         assert (job.state, job.next_attempt_at, job.attempts) == (row.state, expected_next, row.attempts)
         assert job.last_error.startswith(row.words.format(at=at)), job.last_error
-        assert _count(sandbox_admin.ledger(), row, job) == row.stored
+        assert _count(sandbox_admin.ledger(), row, job, sandbox) == row.stored
 
         # the fault goes away; the clock, the engineer or the network brings the push back
         sandbox_admin.clear_faults()
         if row.config:
-            sandbox_admin.config(member={"can_add_notes": True})
+            sandbox_admin.config(member={"can_add_notes": True, "ignore_status": False})
         current["client"] = client()
         if row.then == "retry":
             outbox.retry(job.id)
@@ -232,11 +257,15 @@ def test_fault(row: Row, outbox, sandbox, sandbox_admin, clock, max_in_flight):
 
         ledger = sandbox_admin.ledger()
         assert job.state == row.final_state
-        assert _count(ledger, row, job) == row.final_stored
+        assert _count(ledger, row, job, sandbox) == row.final_stored
         notes = ledger_notes(ledger, note_text(1))
         assert len(notes) == (0 if row.target == "note" and row.final_stored == 0 else 1)
         assert len(ledger["notes"]) == len(notes)  # nothing else was posted
-        if job.state == "sent":
+        if job.state == "sent" and row.target == "status":
+            assert job.remote_id == status[0]  # type: ignore[index]
+            patches = [r for r in ledger["requests"] if r["method"] == "PATCH" and r["status"] is not None]
+            assert len(patches) <= 2 and len(ledger["time_entries"]) == 0  # at most one re-send, after a check
+        elif job.state == "sent":
             stored = notes if row.target == "note" else ledger_entries(ledger, job.body_json()["timeStart"])
             assert job.remote_id == stored[0]["id"]
     finally:

@@ -55,6 +55,7 @@ class Tickets:
     def __init__(self, state: SandboxState) -> None:
         self.state = state
         self._ticket_json: dict[int, bytes] = {}
+        self._generation = state.reset_generation
         self._board_statuses: dict[int, list[dict[str, Any]]] = {}
         self.note_schema = cond.schema_of(self._note_template())
 
@@ -83,8 +84,11 @@ class Tickets:
         fields = req.query_ci("fields")
         if fields:
             return json_response(200, project(self.public(t), [f.strip() for f in fields.split(",") if f.strip()]))
+        if self._generation != self.state.reset_generation:  # a reset undid status changes
+            self._ticket_json.clear()
+            self._generation = self.state.reset_generation
         cached = self._ticket_json.get(t["id"])
-        if cached is None:  # tickets never change, so their JSON is built once
+        if cached is None:  # tickets change only by a status PATCH, so their JSON is built once per status
             cached = self._ticket_json[t["id"]] = dumps(self.public(t))
         return raw_json_response(200, cached)
 
@@ -114,6 +118,7 @@ class Tickets:
         with self.state.cond:
             ignore = self.state.config.member.ignore_status
             if not ignore:
+                self.state.seeded_statuses.setdefault(t["id"], copy.deepcopy(t.get("status")))
                 t["status"] = {"id": status["id"], "name": status["name"]}
                 self._ticket_json.pop(t["id"], None)
             out = self.public(t)

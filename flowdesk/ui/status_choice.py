@@ -1,0 +1,54 @@
+"""The push option "Set status after posting": a ticket status to set once the note is posted (a status change
+queued after the note), chosen from the ticket's board statuses; "Leave as is" by default. It never waits on
+the network: the statuses arrive with :meth:`StatusChoice.set_statuses` (read off the GUI thread)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
+
+LEAVE = "Leave as is"
+LABEL = "Set st&atus after posting"
+
+
+class StatusChoice(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.board_id: int | None = None  # the board whose statuses are wanted (or shown)
+        self.combo = QComboBox(self)
+        self.combo.setObjectName("setStatus")
+        self.combo.setAccessibleName("Set the ticket's status after posting")
+        self.combo.setToolTip("After the note is posted, FlowDesk sets the ticket's status and reads it back")
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        label = QLabel(LABEL, self)
+        label.setBuddy(self.combo)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(label)
+        row.addWidget(self.combo)
+        row.addStretch(1)
+        self.reset(None)
+
+    def reset(self, board_id: int | None) -> None:
+        """A new ticket (None: none, or no board): only "Leave as is" until its board's statuses arrive."""
+        self.board_id = board_id
+        self.combo.clear()
+        self.combo.addItem(LEAVE, None)
+        self.combo.setEnabled(False)
+
+    def set_statuses(self, board_id: int, statuses: Sequence[tuple[int, str]], current: int | None = None) -> None:
+        """The board's statuses (the ticket's ``current`` one left out); ignored when another board is wanted."""
+        if board_id != self.board_id:
+            return
+        self.combo.clear()
+        self.combo.addItem(LEAVE, None)
+        for sid, name in statuses:
+            if sid != current:
+                self.combo.addItem(name, (sid, name))
+        self.combo.setEnabled(self.combo.count() > 1)
+
+    def chosen(self) -> tuple[int, str] | None:
+        """``(status id, name)`` to set after the note, or None: leave the status as it is."""
+        data = self.combo.currentData()
+        return (int(data[0]), str(data[1])) if data else None

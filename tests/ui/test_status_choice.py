@@ -1,0 +1,64 @@
+"""The push option "Set status after posting" with real Qt widgets: "Leave as is" by default, filled off the GUI
+thread from the ticket's board statuses, and a chosen status is queued after the note, set on the ticket and
+shown in the queue in present.py's words."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from flowdesk.core import present
+
+from .test_window import _select, _start, make_app  # noqa: F401 - make_app is a fixture
+
+pytestmark = pytest.mark.usefixtures("qapp")
+
+
+@pytest.fixture
+def choice(qtbot):
+    from flowdesk.ui.status_choice import StatusChoice
+
+    widget = StatusChoice()
+    qtbot.addWidget(widget)
+    return widget
+
+
+def test_leave_as_is_until_the_boards_statuses_arrive(choice, qtbot):
+    from flowdesk.ui.status_choice import LEAVE
+
+    choice.reset(1)
+    assert choice.combo.currentText() == LEAVE and choice.chosen() is None and not choice.combo.isEnabled()
+    choice.set_statuses(2, [(7, "Closed")])  # another board's answer (the ticket changed meanwhile): ignored
+    assert choice.combo.count() == 1
+    choice.set_statuses(1, [(5, "In Progress"), (6, "Resolved"), (7, "Closed")], current=5)
+    assert [choice.combo.itemText(i) for i in range(choice.combo.count())] == [LEAVE, "Resolved", "Closed"]
+    assert choice.chosen() is None  # still "Leave as is"
+    choice.combo.setFocus()
+    qtbot.keyClick(choice.combo, Qt.Key.Key_Down)
+    assert choice.chosen() == (6, "Resolved")
+
+
+def test_a_status_chosen_in_the_window_is_set_after_the_note(make_app, qtbot, sandbox_admin, sandbox):  # noqa: F811
+    fd = make_app()
+    _start(fd, qtbot)
+    _select(fd, qtbot, 48211)
+    panel = fd.window.panel
+    qtbot.waitUntil(panel.status_choice.combo.isEnabled, timeout=15000)  # the statuses arrived (worker thread)
+    before = sandbox.state.tickets[48211]["status"]
+    combo = panel.status_choice.combo
+    names = [combo.itemText(i) for i in range(1, combo.count())]
+    assert before["name"] not in names and names
+    combo.setCurrentIndex(combo.findText(names[0]))
+    sid, name = panel.chosen_status()  # type: ignore[misc]
+
+    with qtbot.waitSignal(fd.controller.job_changed, check_params_cb=lambda j: j.kind == "status" and j.state == "sent", timeout=15000):
+        qtbot.mouseClick(panel.push_button, Qt.MouseButton.LeftButton)
+
+    assert sandbox.state.tickets[48211]["status"]["id"] == sid
+    patches = [r for r in sandbox_admin.ledger()["requests"] if r["method"] == "PATCH"]
+    assert [r["body"] for r in patches] == [[{"op": "replace", "path": "status/id", "value": sid}]]
+    model = fd.window.queue_model
+    fd.window.reload_jobs()
+    titles = [model.index(r, 0).data() for r in range(model.rowCount())] + [model.index(r, 1).data() for r in range(model.rowCount())]
+    assert any(t and t.startswith(f"Status change → {name}") for t in titles), titles
+    assert present.job_what(next(j for j in fd.controller.jobs() if j.kind == "status")) == f"status change → {name}"
