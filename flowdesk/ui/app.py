@@ -163,6 +163,9 @@ class FlowDeskApp:
 
     def shutdown(self) -> None:
         self._stopped = True
+        # The note follows the selection after a pause (load_timer): it must not read the store once it closes
+        # (seen under Wine, where the suite runs slower: the timer fired during shutdown)
+        self.window.load_timer.stop()
         self.window.save_geometry()
         self.window.quitting = True  # closing the window from now on must not ask (the store is closing)
         if self.tray is not None:
