@@ -40,7 +40,7 @@ class Figure:
 
     ``check`` says what the target bounds: ``"value"`` (value <= limit, e.g. 16 ms), ``"ratio"``
     (value / reference <= limit, e.g. 2.0x the floor) or ``"speedup"`` (reference / value >= limit,
-    e.g. 1.5x faster than the peer).
+    e.g. 1.5x faster than the peer); ``"record"`` is a figure kept for the record, with no target.
     """
 
     key: str
@@ -79,6 +79,8 @@ class Figure:
             return self.ratio <= self.limit
         if self.check == "speedup":
             return self.ratio >= self.limit
+        if self.check == "record":
+            return True
         raise ValueError(self.check)
 
     @property
@@ -87,12 +89,14 @@ class Figure:
             return f"<= {fmt(self.limit, self.unit)}"
         if self.check == "ratio":
             return f"<= {self.limit:g}x floor"
+        if self.check == "record":
+            return "recorded"
         return f">= {self.limit:g}x faster"
 
     def as_json(self) -> dict[str, Any]:
         d = asdict(self)
         d.update(value=self.value, reference=self.reference, ratio=self.ratio, target=self.target,
-                 passed=self.passed, status="PASS" if self.passed else "MISS")  # fmt: skip
+                 passed=self.passed, status="-" if self.check == "record" else "PASS" if self.passed else "MISS")  # fmt: skip
         return d
 
 
@@ -104,7 +108,7 @@ def fmt(value: float, unit: str) -> str:
     if unit == "s":
         return f"{value:.3f} s" if value < 10 else f"{value:.1f} s"
     if unit == "MB":
-        return f"{value:.0f} MB"
+        return f"{value:.1f} MB" if abs(value) < 10 else f"{value:.0f} MB"
     return f"{value:.3g} {unit}"
 
 
@@ -113,7 +117,7 @@ def table(figures: Sequence[Figure]) -> str:
     for f in figures:
         ratio = f"{f.ratio:.2f}x" + (" faster" if f.check == "speedup" else "")
         rows.append((f.label, fmt(f.value, f.unit), f"{fmt(f.reference, f.unit)} {f.reference_label}", ratio,
-                     f.target, "PASS" if f.passed else "MISS"))  # fmt: skip
+                     f.target, "-" if f.check == "record" else "PASS" if f.passed else "MISS"))  # fmt: skip
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for n, r in enumerate(rows):

@@ -133,3 +133,12 @@ def env_with_home(home: Path, **extra: str) -> dict[str, str]:
     env.update({"FLOWDESK_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}, **extra)
     env.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
     return env
+
+
+def sandbox_profile(sb: Any) -> Any:
+    """The ConnectWise account of a running sandbox, as the settings hold it (keys go to the keyring)."""
+    from flowdesk.core.settings import ConnectWiseProfile
+
+    cw = sb.info.connectwise
+    return ConnectWiseProfile(site=cw.site, company=cw.company, ca_file=sb.info.ca_file,
+                              member_identifier="dwhitfield", member_name="Dana Whitfield")  # fmt: skip

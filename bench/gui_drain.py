@@ -13,20 +13,11 @@ import time
 from typing import Any
 
 from bench.common import child_main, percentile, rss_mb
-from bench.qt_helpers import Heartbeat, spin, use_memory_keyring, wait_until
+from bench.qt_helpers import Heartbeat, app_with_keys, spin, wait_until
 
 
 def main(p: dict[str, Any]) -> dict[str, Any]:
-    use_memory_keyring()
-    from flowdesk.connectwise.account import profile_key
-    from flowdesk.credentials import CredentialStore
-    from flowdesk.paths import AppPaths
-    from flowdesk.ui.app import FlowDeskApp, make_application
-
-    make_application(["flowdesk"])
-    fd = FlowDeskApp(AppPaths.from_env(), has_tray=False)
-    key = profile_key(fd.services.settings.connectwise)
-    CredentialStore().save_connectwise_keys(key, p["public_key"], p["private_key"])
+    fd = app_with_keys(p["public_key"], p["private_key"])
     n = p["notes"]
     outbox = fd.services.outbox
     assert outbox.paused_reason(), "the prepared queue must be paused"

@@ -4,12 +4,23 @@
 over a FLOWDESK_HOME with cached sessions and an empty queue. ``mode: "floor"``: a bare QMainWindow +
 QTableView with as many rows. Each is started, left to settle for ``settle_ms`` (the first paint, the
 start-up drain and refresh), then the CPU time of the whole process (every thread: user + system) is
-read before and after ``seconds`` of running its event loop untouched.
+read before and after ``seconds`` of running its event loop untouched. The settle is longer than
+``flowdesk.ui.blink.BLINK_TIMEOUT_MS``: a text cursor blinks for that long after the last input, as on
+Windows (``CaretTimeout``) and GTK; idle is what follows.
+
+Per source, without disturbing what is measured (an application-wide Python event filter costs more
+than the whole idle app): ``threads``, the CPU milliseconds of each thread while idle (Linux
+``/proc/self/task/*/schedstat``; empty elsewhere); ``timers``, each FlowDesk timer's state at the end
+(``idle`` or the seconds until it fires: every one is armed for a real event only); ``gc_ms``, the
+time spent in Python's cyclic garbage collector.
 """
 
 from __future__ import annotations
 
+import gc
 import time
+from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from bench.common import child_main
@@ -18,6 +29,49 @@ from bench.qt_helpers import spin, use_memory_keyring, wait_until
 
 def cpu() -> float:
     return time.process_time()
+
+
+def thread_ms() -> dict[str, float]:
+    """CPU milliseconds of each thread of this process so far, by thread name (Linux only)."""
+    out: Counter[str] = Counter()
+    try:
+        for task in Path("/proc/self/task").iterdir():
+            try:
+                ns = int((task / "schedstat").read_text().split()[0])
+                out[(task / "comm").read_text().strip()] += ns / 1e6
+            except (OSError, ValueError, IndexError):  # the thread ended meanwhile
+                continue
+    except OSError:
+        return {}
+    return dict(out)
+
+
+def gc_timer() -> dict[str, float]:
+    """Milliseconds spent in the cyclic garbage collector, by generation, from now on."""
+    out: dict[str, float] = {}
+    started = [0.0]
+
+    def callback(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            started[0] = time.process_time()
+        else:
+            key = f"gen{info['generation']}"
+            out[key] = out.get(key, 0.0) + (time.process_time() - started[0]) * 1000
+
+    gc.callbacks.append(callback)
+    return out
+
+
+def timer_states(*owners: Any) -> dict[str, str]:
+    """Each named QTimer under these objects: 'idle', or the seconds until it fires."""
+    from PySide6.QtCore import QTimer
+
+    out = {}
+    for owner in owners:
+        for timer in owner.findChildren(QTimer):
+            if timer.objectName():
+                out[timer.objectName()] = f"in {timer.remainingTime() / 1000:.0f} s" if timer.isActive() else "idle"
+    return out
 
 
 def main(p: dict[str, Any]) -> dict[str, Any]:
@@ -46,12 +100,22 @@ def main(p: dict[str, Any]) -> dict[str, Any]:
         window.show()
     assert wait_until(window.isVisible, 10_000)
     spin(p["settle_ms"])
+    gc_ms = gc_timer()
+    threads0 = thread_ms()
     c0, t0 = cpu(), time.perf_counter()
     spin(int(p["seconds"] * 1000))
     c1, t1 = cpu(), time.perf_counter()
+    threads1 = thread_ms()
+    gc.callbacks.clear()
+    threads = {name: round(ms - threads0.get(name, 0.0), 3) for name, ms in threads1.items()}
+    result = {"cpu_seconds": c1 - c0, "wall_seconds": t1 - t0, "threads_ms": threads, "gc_ms": gc_ms}
     if p["mode"] == "app":
+        from PySide6.QtWidgets import QApplication
+
+        result["timers"] = timer_states(fd.window, fd.controller, QApplication.instance())
+        result["cursor_flash_ms"] = QApplication.cursorFlashTime()
         fd.shutdown()
-    return {"cpu_seconds": c1 - c0, "wall_seconds": t1 - t0}
+    return result
 
 
 if __name__ == "__main__":

@@ -128,3 +128,18 @@ def use_memory_keyring() -> Any:
     backend = MemoryKeyring()
     keyring.set_keyring(backend)
     return backend
+
+
+def app_with_keys(public_key: str, private_key: str) -> Any:
+    """The real ``FlowDeskApp`` over ``FLOWDESK_HOME`` (its account the sandbox's), with the sandbox's keys in
+    an in-memory keyring (never the engineer's)."""
+    use_memory_keyring()
+    from flowdesk.connectwise.account import profile_key
+    from flowdesk.credentials import CredentialStore
+    from flowdesk.paths import AppPaths
+    from flowdesk.ui.app import FlowDeskApp, make_application
+
+    make_application(["flowdesk"])
+    fd = FlowDeskApp(AppPaths.from_env(), has_tray=False)
+    CredentialStore().save_connectwise_keys(profile_key(fd.services.settings.connectwise), public_key, private_key)
+    return fd

@@ -63,7 +63,7 @@ def run(opts: dict[str, Any]) -> list[Figure]:
             reference_label="bare QMainWindow+QTableView",
             reference_runs=floor,
             check="ratio",
-            limit=2.0,
+            limit=1.5,
             note=f"median of {runs} runs each, alternating; process start to the end of the first paint; "
             "with compiled bytecode, as installed",
             extra={"without_bytecode_ms": cold},

@@ -14,6 +14,10 @@ sandbox's ConnectWise over TLS (the sandbox runs in the parent process, with its
 Each contender's time includes building its client and finding the API (companyinfo), as a real run
 does. The sandbox is reset before each run, and each run is checked to have stored exactly N notes.
 Runs are interleaved (the order rotates) so drift on a noisy machine hits all three alike.
+
+``"only": NAME`` runs one contender once in this process (after a 5-note warm-up), for the long-drain
+figure: notes per second and the process's peak memory during the run (Linux: the peak is reset through
+``/proc/self/clear_refs`` just before, so it is the drain's own peak, not the imports').
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import child_main
+from bench.common import child_main, rss_mb
 from bench.data import note_bodies
 
 
@@ -103,11 +107,39 @@ def run_httpx(ctx: Ctx, bodies: list[tuple[int, dict[str, Any]]]) -> float:
 CONTENDERS = {"flowdesk": run_flowdesk, "pyconnectwise": run_pyconnectwise, "httpx": run_httpx}
 
 
+def reset_peak_memory() -> bool:
+    """Make the kernel's peak RSS (VmHWM) start again from the current RSS (Linux only)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5", encoding="utf-8")
+    except OSError:
+        return False
+    return True
+
+
+def one_long_drain(ctx: Ctx, name: str, n: int, admin: Any) -> dict[str, Any]:
+    distinct = note_bodies(min(n, 200))
+    bodies = [distinct[i % len(distinct)] for i in range(n)]  # the sample bodies, cycled
+    admin.reset()
+    CONTENDERS[name](ctx, bodies[:5])  # warm-up: imports, the first TLS context
+    admin.reset()
+    before = rss_mb()["rss"]
+    reset = reset_peak_memory()
+    took = CONTENDERS[name](ctx, bodies)
+    peak = rss_mb()["peak"]
+    stored = admin.wait("notes", n, timeout=30)
+    assert stored == n, (name, stored, n)
+    return {"seconds": took, "notes_per_second": n / took, "rss_before_mb": before,
+            "peak_mb": peak if reset else None, "peak_growth_mb": peak - before if reset else None}  # fmt: skip
+
+
 def main(p: dict[str, Any]) -> dict[str, Any]:
     from flowdesk.sandbox.admin import SandboxAdmin
 
     ctx = Ctx(p)
     n = p["notes"]
+    if p.get("only"):
+        with SandboxAdmin(ctx.admin_url, ca_file=ctx.ca_file) as admin:
+            return one_long_drain(ctx, p["only"], n, admin)
     bodies = note_bodies(n)
     times: dict[str, list[float]] = {k: [] for k in CONTENDERS}
     with SandboxAdmin(ctx.admin_url, ca_file=ctx.ca_file) as admin:

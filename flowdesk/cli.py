@@ -9,16 +9,34 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from flowdesk import __version__
 from flowdesk.commands import COMMAND_MODULES
-from flowdesk.commands.base import EXIT_FAILURE, WINDOWED_COMMAND, CommandError, Context, prepare_stdio
+from flowdesk.commands.base import (
+    EXIT_FAILURE,
+    WINDOWED_COMMAND,
+    CommandError,
+    Context,
+    environment_words,
+    prepare_stdio,
+)
+from flowdesk.core import present
+from flowdesk.core.terminal import printable
 from flowdesk.gui import run_gui
 from flowdesk.logs import get_logger, install_excepthook, setup_logging
 
 
-def build_parser() -> argparse.ArgumentParser:
+def opens_the_window(argv: Sequence[str]) -> bool:
+    """No command and no ``--help``: the window (or ``--self-check``/``--version``). Every top-level option
+    is a flag, so any other word names a command."""
+    return all(a.startswith("-") and a not in ("-h", "--help") for a in argv)
+
+
+def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
+    """The command line; ``commands=False`` leaves the command modules unimported (they import the
+    redaction tables, the push code...): the window's start-up needs none of them before its first paint."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log to the console as well")
 
@@ -32,29 +50,48 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true", help="open the window against a built-in sandbox with sample sessions")
     parser.add_argument("--self-check", action="store_true", help="print what FlowDesk finds (Qt, keyring, folders) as JSON and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in COMMAND_MODULES if commands else ():
         importlib.import_module(name).register(sub, common)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     windowed = prepare_stdio()  # first: argparse's help and errors print "→" and the user's paths
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(commands=not opens_the_window(argv))
     args = parser.parse_args(argv)
     ctx = Context(verbose=getattr(args, "verbose", False))
     command = getattr(args, "func", None) is not None or args.self_check
-
-    install_excepthook()
-    # the window and the commands log to files of their own: Windows cannot rotate a file another process holds
-    log_file = ctx.paths.cli_log_file if command else ctx.paths.log_file
+    log_file: Path | None = None
+    log_problem: str | None = None
     try:
-        setup_logging(log_file, verbose=ctx.verbose)
-    except OSError as exc:  # a read-only home must not stop `render` or `redact`
-        setup_logging(None, verbose=ctx.verbose)
-        print(f"flowdesk: warning: cannot write the log ({exc.strerror}); logging to the console only", file=sys.stderr)
-    if windowed and command:
-        get_logger("cli").warning(WINDOWED_COMMAND)
+        install_excepthook()
+        # the window and the commands log to files of their own: Windows cannot rotate a file another process holds
+        log_file = ctx.paths.cli_log_file if command else ctx.paths.log_file
+        try:
+            setup_logging(log_file, verbose=ctx.verbose)
+        except OSError as exc:  # a read-only home must not stop `render` or `redact`
+            setup_logging(None, verbose=ctx.verbose)
+            log_file, log_problem = None, present.logging_off(exc.strerror or type(exc).__name__)
+        if windowed and command:
+            get_logger("cli").warning(WINDOWED_COMMAND)
+        code = _run(args, ctx)
+    except CommandError as exc:
+        _say(str(exc))
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_FAILURE
+    except Exception as exc:  # the last resort: one line, the traceback (masked) in the log only
+        _say(last_resort(exc, log_file))
+        return EXIT_FAILURE
+    if log_problem:  # said once, after the command's own output; not when an error line was said instead
+        _say(f"warning: {log_problem}")
+    return code
 
+
+def _run(args: argparse.Namespace, ctx: Context) -> int:
     from flowdesk import network  # the proxy setting and its keyring entry, read when a client is built
 
     network.use_settings(lambda: ctx.settings.proxy, _credential_store)
@@ -67,15 +104,43 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_self_check(ctx)
         return run_gui(ctx, demo=args.demo)
-    except CommandError as exc:
-        print(f"flowdesk: {exc}", file=sys.stderr)
-        return exc.code
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return EXIT_FAILURE
     finally:
         network.use_settings(None)
+
+
+def _say(line: str) -> None:
+    """One line on stderr: the message with anything a terminal would act on shown as an escape."""
+    err = sys.stderr
+    if err is None:
+        return
+    try:
+        err.write(f"flowdesk: {printable(line)}\n")
+        err.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def last_resort(exc: BaseException, log_file: Path | None) -> str:
+    """The line for an error no command turned into words: a broken environment (a full disk, a read-only
+    or forbidden folder) named with its fix, else "unexpected" with the log file, which holds the masked
+    traceback."""
+    import sqlite3  # lazy: not every command opens the database
+
+    from flowdesk.store.db import StoreError
+
+    if isinstance(exc, StoreError):
+        return str(exc)
+    if isinstance(exc, sqlite3.Error):
+        get_logger("cli").error("database error", exc_info=(type(exc), exc, exc.__traceback__))
+        return present.cannot_use("FlowDesk's database", str(exc))
+    if isinstance(exc, OSError) and environment_words(exc):
+        return environment_words(exc) or ""
+    if isinstance(exc, RecursionError | MemoryError):
+        what = "nested too deeply" if isinstance(exc, RecursionError) else "too large"
+        get_logger("cli").error("a command's input was %s", what, exc_info=(type(exc), exc, exc.__traceback__))
+        return present.unexpected(f"the input is {what} to handle", log_file)
+    get_logger("cli").critical("unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
+    return present.unexpected(type(exc).__name__, log_file)
 
 
 def _credential_store() -> Any:

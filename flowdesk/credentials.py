@@ -80,6 +80,7 @@ class Wording:
     no_session: str = ""
     too_large: str = ""
     rejected_size: str = ""
+    no_collection: str = ""
 
 
 LINUX = Wording(
@@ -99,6 +100,11 @@ LINUX = Wording(
         "again, then try again."
     ),
     failed="The OS keyring refused the request ({detail}): check that it is unlocked and working, then try again.",
+    no_collection=(
+        "Your keyring has no default collection to keep keys in ({detail}): open Passwords and Keys (Seahorse), "
+        "create a keyring and set it as the default (or log out and in again so that GNOME Keyring creates its "
+        "Login keyring), then try again."
+    ),
 )
 WINDOWS = Wording(
     no_keyring=(
@@ -181,7 +187,8 @@ CORRUPT = (
 
 class CredentialError(Exception):
     """The keyring cannot be used. ``str()`` says what is wrong and how to fix it; ``reason`` is one of
-    ``no_keyring``, ``locked``, ``init``, ``dbus``, ``failed``, ``corrupt``, ``no_session`` (Windows: no
+    ``no_keyring``, ``locked``, ``no_collection`` (Secret Service without a default collection), ``init``,
+    ``dbus``, ``failed``, ``corrupt``, ``no_session`` (Windows: no
     logon session), ``too_large`` (over Windows Credential Manager's limit)."""
 
     def __init__(self, message: str, reason: str) -> None:
@@ -270,6 +277,15 @@ def _detail(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def _no_default_collection(exc: BaseException) -> bool:
+    """Secret Service has no default collection, and creating one failed (keyring's "Failed to create the
+    collection", or secretstorage's ItemNotFoundException for the default alias)."""
+    text = str(exc).lower()
+    if "create the collection" in text:
+        return True
+    return type(exc).__name__ == "ItemNotFoundException" and ("collection" in text or "dismissed" in text)
+
+
 def translate(exc: BaseException, platform: str | None = None, *, backend: Any = None) -> CredentialError | None:
     """The :class:`CredentialError` for a keyring failure (keyring's errors, D-Bus, Credential Manager's
     ``pywintypes.error``, an OS error, anything raised inside keyring or by one of keyring's own backends);
@@ -285,6 +301,8 @@ def translate(exc: BaseException, platform: str | None = None, *, backend: Any =
         return CredentialError(words.no_keyring, "no_keyring")
     if isinstance(exc, keyring.errors.KeyringLocked):
         return CredentialError(words.locked, "locked")
+    if words.no_collection and _no_default_collection(exc):
+        return CredentialError(words.no_collection.format(detail=_detail(exc)), "no_collection")
     if isinstance(exc, keyring.errors.InitError):
         return CredentialError(words.init_failed.format(detail=_detail(exc)), "init")
     if _is_dbus_error(exc):
@@ -431,58 +449,68 @@ class CredentialStore:
     # ---------------------------------------------------------------- ResolutionFlow
 
     def save_refresh_token(self, account: str, token: str) -> None:
-        _check_name(account, RESOLUTIONFLOW_PREFIX, "resolutionflow_account_key")
-        if not token:
-            raise ValueError("an empty refresh token cannot be saved")
-        register_secret(token)
-        self._set(account, token, "ResolutionFlow refresh token")
+        self._save_secret(_REFRESH_TOKEN, account, token)
 
     def load_refresh_token(self, account: str) -> str | None:
-        _check_name(account, RESOLUTIONFLOW_PREFIX, "resolutionflow_account_key")
-        token = self._get(account)
-        register_secret(token)
-        return token
+        return self._load_secret(_REFRESH_TOKEN, account)
 
     def delete_refresh_token(self, account: str) -> None:
-        _check_name(account, RESOLUTIONFLOW_PREFIX, "resolutionflow_account_key")
-        self._delete(account)
+        self._delete_secret(_REFRESH_TOKEN, account)
 
     def save_access_token(self, entry: str, token: str) -> None:
         """A pasted ResolutionFlow access token (``entry`` from :func:`resolutionflow_access_key`)."""
-        _check_name(entry, RESOLUTIONFLOW_ACCESS_PREFIX, "resolutionflow_access_key")
-        if not token:
-            raise ValueError("an empty access token cannot be saved")
-        register_secret(token)
-        self._set(entry, token, "ResolutionFlow access token")
+        self._save_secret(_ACCESS_TOKEN, entry, token)
 
     def load_access_token(self, entry: str) -> str | None:
-        _check_name(entry, RESOLUTIONFLOW_ACCESS_PREFIX, "resolutionflow_access_key")
-        token = self._get(entry)
-        register_secret(token)
-        return token
+        return self._load_secret(_ACCESS_TOKEN, entry)
 
     def delete_access_token(self, entry: str) -> None:
-        _check_name(entry, RESOLUTIONFLOW_ACCESS_PREFIX, "resolutionflow_access_key")
-        self._delete(entry)
+        self._delete_secret(_ACCESS_TOKEN, entry)
 
     # ---------------------------------------------------------------- the proxy (Settings › General)
 
     def save_proxy_password(self, entry: str, password: str) -> None:
-        _check_name(entry, PROXY_PREFIX, "proxy_password_key")
-        if not password:
-            raise ValueError("an empty proxy password cannot be saved")
-        register_secret(password)
-        self._set(entry, password, "proxy password")
+        self._save_secret(_PROXY_PASSWORD, entry, password)
 
     def load_proxy_password(self, entry: str) -> str | None:
-        _check_name(entry, PROXY_PREFIX, "proxy_password_key")
-        password = self._get(entry)
-        register_secret(password)
-        return password
+        return self._load_secret(_PROXY_PASSWORD, entry)
 
     def delete_proxy_password(self, entry: str) -> None:
-        _check_name(entry, PROXY_PREFIX, "proxy_password_key")
+        self._delete_secret(_PROXY_PASSWORD, entry)
+
+    # ---------------------------------------------------------------- one secret string per entry
+
+    def _save_secret(self, kind: _SecretKind, entry: str, value: str) -> None:
+        _check_name(entry, kind.prefix, kind.helper)
+        if not value:
+            raise ValueError(f"an empty {kind.what} cannot be saved")
+        register_secret(value)
+        self._set(entry, value, kind.what)
+
+    def _load_secret(self, kind: _SecretKind, entry: str) -> str | None:
+        _check_name(entry, kind.prefix, kind.helper)
+        value = self._get(entry)
+        register_secret(value)
+        return value
+
+    def _delete_secret(self, kind: _SecretKind, entry: str) -> None:
+        _check_name(entry, kind.prefix, kind.helper)
         self._delete(entry)
+
+
+@dataclass(frozen=True)
+class _SecretKind:
+    """One kind of secret kept as a single string: where its entry names start, the function that
+    builds them, and what it is called in messages."""
+
+    prefix: str
+    helper: str
+    what: str
+
+
+_REFRESH_TOKEN = _SecretKind(RESOLUTIONFLOW_PREFIX, "resolutionflow_account_key", "ResolutionFlow refresh token")
+_ACCESS_TOKEN = _SecretKind(RESOLUTIONFLOW_ACCESS_PREFIX, "resolutionflow_access_key", "ResolutionFlow access token")
+_PROXY_PASSWORD = _SecretKind(PROXY_PREFIX, "proxy_password_key", "proxy password")
 
 
 def _check_name(name: str, prefix: str, helper: str) -> None:

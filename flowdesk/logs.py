@@ -235,7 +235,7 @@ def setup_logging(log_file: Path | None, *, verbose: bool = False, console: bool
 
 
 def install_excepthook() -> None:
-    """Crash output (stderr and the log) goes through the masking filter too."""
+    """A crash is one line on stderr naming the log; its traceback, masked, goes to the log only."""
 
     def hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         if issubclass(exc_type, KeyboardInterrupt):
@@ -243,7 +243,7 @@ def install_excepthook() -> None:
             return
         text = mask_secrets("".join(traceback.format_exception(exc_type, exc, tb)))
         get_logger("cli").critical("unhandled exception\n%s", text)
-        _write_stderr(text)
+        _write_stderr(exc_type.__name__)
 
     sys.excepthook = hook
 
@@ -252,16 +252,26 @@ def install_excepthook() -> None:
             return
         text = mask_secrets("".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback)))
         get_logger("cli").critical("unhandled exception in thread %s\n%s", getattr(args.thread, "name", "?"), text)
-        _write_stderr(text)
+        _write_stderr(args.exc_type.__name__)
 
     threading.excepthook = thread_hook
 
 
-def _write_stderr(text: str) -> None:
-    """Crash text to stderr when there is one (the windowed exe has none: the log has it)."""
+def log_file() -> Path | None:
+    """The file this process logs to (None: none could be set up)."""
+    for handler in _installed:
+        if isinstance(handler, logging.FileHandler):
+            return Path(handler.baseFilename)
+    return None
+
+
+def _write_stderr(error: str) -> None:
+    """One line to stderr when there is one (the windowed exe has none: the log has it all)."""
     err = sys.stderr
     if err is None:
         return
+    from flowdesk.core.present import unexpected  # lazy: the words live with the others
+
     with contextlib.suppress(Exception):
-        err.write(text)
+        err.write(f"flowdesk: {unexpected(error, log_file())}\n")
         err.flush()

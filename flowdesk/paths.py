@@ -19,6 +19,16 @@ from flowdesk import APP_NAME
 HOME_ENV = "FLOWDESK_HOME"
 
 
+class _File:
+    """A file of one of the folders: ``paths.database_file`` is ``paths.data_dir / "flowdesk.sqlite3"``."""
+
+    def __init__(self, folder: str, name: str) -> None:
+        self.folder, self.name = folder, name
+
+    def __get__(self, paths: object, owner: type | None = None) -> Path:
+        return Path(getattr(paths, self.folder)) / self.name
+
+
 @dataclass(frozen=True)
 class AppPaths:
     config_dir: Path
@@ -41,32 +51,14 @@ class AppPaths:
             Path(dirs.user_log_dir),
         )
 
-    @property
-    def settings_file(self) -> Path:
-        return self.config_dir / "settings.json"
-
-    @property
-    def database_file(self) -> Path:
-        return self.data_dir / "flowdesk.sqlite3"
-
-    @property
-    def drain_lock_file(self) -> Path:
-        return self.data_dir / "drain.lock"
-
-    @property
-    def instance_lock_file(self) -> Path:
-        return self.data_dir / "instance.lock"
-
-    @property
-    def log_file(self) -> Path:
-        """The window's log."""
-        return self.log_dir / "flowdesk.log"
-
-    @property
-    def cli_log_file(self) -> Path:
-        """The commands' log: apart from the window's, because Windows cannot rotate (rename) a file that
-        another process holds open."""
-        return self.log_dir / "flowdesk-cli.log"
+    settings_file = _File("config_dir", "settings.json")
+    database_file = _File("data_dir", "flowdesk.sqlite3")
+    drain_lock_file = _File("data_dir", "drain.lock")
+    instance_lock_file = _File("data_dir", "instance.lock")
+    log_file = _File("log_dir", "flowdesk.log")  # the window's log
+    # The commands' log: apart from the window's, because Windows cannot rotate (rename) a file that
+    # another process holds open.
+    cli_log_file = _File("log_dir", "flowdesk-cli.log")
 
     def all_dirs(self) -> tuple[Path, ...]:
         return (self.config_dir, self.data_dir, self.cache_dir, self.log_dir)

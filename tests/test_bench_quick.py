@@ -22,10 +22,15 @@ FIGURES = {
     "scale_filter_p95",
     "scale_rss",
     "responsiveness",
+    "responsiveness_p99",
     "throughput_vs_pyconnectwise",
     "throughput_vs_floor",
+    "long_drain_rate",
+    "long_drain_peak_mb",
     "idle",
+    "finder",
 }
+RECORDED = {"long_drain_rate", "long_drain_peak_mb"}  # figures kept for the record, without a target
 
 
 @pytest.mark.slow
@@ -49,5 +54,5 @@ def test_bench_quick_writes_every_figure(tmp_path: Path) -> None:
         for number in (f["value"], f["reference"], f["limit"]):
             assert isinstance(number, float) and math.isfinite(number), f["key"]
         assert isinstance(f["ratio"], float)  # may be NaN when a floor measured 0 (an idle bare window)
-        assert f["status"] in ("PASS", "MISS") and f["target"]
+        assert f["status"] in (("-",) if f["key"] in RECORDED else ("PASS", "MISS")) and f["target"]
         assert f["label"] in p.stdout  # the table carries every figure

@@ -236,10 +236,18 @@ def test_locked_keyring_is_actionable():
     ) == LINUX.locked
 
 
+class ItemNotFoundException(Exception):
+    """Stands for secretstorage's (a Linux-only package): the default collection's alias leads nowhere."""
+
+    __module__ = "secretstorage.exceptions"
+
+
 @pytest.mark.parametrize(
     ("exc", "reason", "start"),
     [
-        (keyring.errors.InitError("Failed to create the collection: Prompt dismissed."), "init", "The OS keyring could not be opened (InitError: Failed to create the collection: Prompt dismissed.)"),
+        (keyring.errors.InitError("Failed to create the collection: Prompt dismissed."), "no_collection", "Your keyring has no default collection to keep keys in (InitError: Failed to create the collection: Prompt dismissed.)"),
+        (ItemNotFoundException("Prompt dismissed."), "no_collection", "Your keyring has no default collection to keep keys in (ItemNotFoundException: Prompt dismissed.)"),
+        (keyring.errors.InitError("Environment variable DBUS_SESSION_BUS_ADDRESS is unset"), "init", "The OS keyring could not be opened (InitError: Environment variable DBUS_SESSION_BUS_ADDRESS is unset)"),
         (FakeDBusError("org.freedesktop.DBus.Error.ServiceUnknown"), "dbus", "The OS keyring stopped answering (D-Bus: FakeDBusError: org.freedesktop.DBus.Error.ServiceUnknown)"),
         (FakeDBusError("org.freedesktop.DBus.Error.NoReply"), "dbus", "The OS keyring stopped answering (D-Bus: FakeDBusError: org.freedesktop.DBus.Error.NoReply)"),
         (PermissionError(13, "Permission denied"), "failed", "The OS keyring refused the request (PermissionError: [Errno 13] Permission denied)"),

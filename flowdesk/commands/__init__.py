@@ -11,4 +11,5 @@ COMMAND_MODULES = (
     "flowdesk.commands.sandbox",
     "flowdesk.commands.sessions",
     "flowdesk.commands.queue",
+    "flowdesk.commands.tickets",
 )

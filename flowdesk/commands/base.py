@@ -12,6 +12,7 @@ console streams made the same on every platform:
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import json
 import logging
@@ -21,7 +22,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NoReturn
 
+from flowdesk.core import present
 from flowdesk.core.settings import LoadResult, Settings, load_settings
+from flowdesk.core.terminal import printable
 from flowdesk.paths import AppPaths
 
 EXIT_OK = 0
@@ -35,6 +38,20 @@ class CommandError(Exception):
     def __init__(self, message: str, code: int = EXIT_FAILURE) -> None:
         super().__init__(message)
         self.code = code
+
+
+def environment_words(exc: OSError) -> str | None:
+    """A file-system error as one line naming the file or folder and the fix; None for other OSErrors."""
+    where = exc.filename if exc.filename is not None else "FlowDesk's data folder"
+    if exc.errno == errno.ENOSPC or getattr(exc, "winerror", None) == 112:
+        return present.disk_full(where)
+    if exc.errno == errno.EROFS:
+        return present.read_only(where)
+    if isinstance(exc, PermissionError):
+        return present.no_permission(where)
+    if exc.filename is not None:
+        return present.cannot_use(where, exc.strerror or type(exc).__name__)
+    return None
 
 
 def bad_input(message: str) -> NoReturn:
@@ -89,8 +106,13 @@ def utf8_stdout() -> None:
 
 def write_exact(text: str) -> None:
     """Write ``text`` to stdout as UTF-8 bytes exactly as given: no code page, no ``\n`` → ``\r\n`` (a note's
-    own ``\r\n`` would become ``\r\r\n`` in Windows' text mode)."""
+    own ``\r\n`` would become ``\r\r\n`` in Windows' text mode). On a terminal, control characters and bidi
+    overrides from the session are shown as escapes (:func:`~flowdesk.core.terminal.printable`); a pipe or a
+    file gets the exact text."""
     out = sys.stdout
+    with contextlib.suppress(AttributeError, ValueError, OSError):
+        if out.isatty():
+            text = printable(text, lines=True)
     buffer = getattr(out, "buffer", None)
     if buffer is None:
         out.write(text)

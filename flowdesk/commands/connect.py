@@ -19,7 +19,9 @@ from flowdesk.commands.base import (
     read_stdin_text,
     utf8_stdout,
 )
+from flowdesk.core import present
 from flowdesk.core.settings import ConnectWiseProfile, save_settings
+from flowdesk.core.terminal import printable
 from flowdesk.credentials import CredentialError, CredentialStore, connectwise_profile_key
 from flowdesk.logs import register_secret
 
@@ -142,6 +144,7 @@ def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:
         member_identifier=report.member.identifier,
         member_name=report.member.name,
         require_start_end=report.member.require_start_end,
+        license_class=report.member.license_class or "",
     )
     try:
         save_settings(settings, ctx.paths.settings_file)
@@ -157,11 +160,11 @@ def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:
         try:
             store.delete_connectwise_keys(previous_key)  # the replaced account's keys do not linger
         except CredentialError as exc:
-            print(f"flowdesk: warning: the previous account's keys are still in the keyring: {exc}", file=sys.stderr)
+            print(printable(f"flowdesk: warning: the previous account's keys are still in the keyring: {exc}"), file=sys.stderr)
 
     utf8_stdout()
-    print(report.summary())
-    print(f"Saved the ConnectWise account {company} on {host}; keys are in the OS keyring ({store.backend_name()}).")
+    print(printable(report.summary(), lines=True))
+    print(printable(f"Saved the ConnectWise account {company} on {host}; keys are in the OS keyring ({store.backend_name()})."))
     return EXIT_OK
 
 
@@ -183,6 +186,8 @@ def cmd_whoami(args: argparse.Namespace, ctx: Context) -> int:
         except ConnectWiseError as exc:
             raise CommandError(str(exc)) from None
     utf8_stdout()
+    if report.member.api_member:
+        print(f"flowdesk: warning: {present.API_MEMBER_KEYS}", file=sys.stderr)
     if args.json:
         print_json(
             {
@@ -193,5 +198,5 @@ def cmd_whoami(args: argparse.Namespace, ctx: Context) -> int:
             }
         )
     else:
-        print(report.summary())
+        print(printable(report.summary(), lines=True))
     return EXIT_OK

@@ -8,8 +8,11 @@ import sys
 from pathlib import Path
 
 from flowdesk.commands.base import EXIT_OK, CommandError, Context, bad_input, write_exact
+from flowdesk.core import userfile
 from flowdesk.core.models import SessionFormatError, load_session_file
 from flowdesk.core.render import render_note
+
+MAX_STDIN_BYTES = 64 * 1024 * 1024
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -71,11 +74,14 @@ def cmd_redact(args: argparse.Namespace, ctx: Context) -> int:
     if stream is None or stream.closed:
         bad_input("no stdin to read the text from")
     buffer = getattr(stream, "buffer", None)
-    data = buffer.read() if buffer is not None else str(stream.read()).encode("utf-8", "surrogatepass")
+    data = buffer.read(MAX_STDIN_BYTES + 1) if buffer is not None else str(stream.read()).encode("utf-8", "surrogatepass")
+    if len(data) > MAX_STDIN_BYTES:  # `< /dev/zero` or a runaway pipe: refused, not read until memory runs out
+        bad_input(f"stdin: more than {MAX_STDIN_BYTES // (1024 * 1024)} MB; the limit is {MAX_STDIN_BYTES // (1024 * 1024)} MB")
     try:
-        text = data.decode("utf-8-sig")  # a byte-order mark (Windows PowerShell 5.1 pipes one) is not text
-    except UnicodeDecodeError as exc:
-        bad_input(f"stdin: not UTF-8 text (bad byte at offset {exc.start})")
+        # UTF-8 with or without a byte-order mark (Windows PowerShell 5.1 pipes one), or UTF-16 with one
+        text = userfile.decode_text(data, "stdin")
+    except userfile.UserFileError as exc:
+        bad_input(str(exc))
     categories = args.only if args.only else ctx.settings.enabled_redactions
     try:
         result = redact(text, categories, allow=ctx.settings.redaction_allow)

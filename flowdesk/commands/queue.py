@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,12 +25,15 @@ from flowdesk.commands.base import (
     CommandError,
     Context,
     bad_input,
+    environment_words,
     print_json,
     utf8_stdout,
 )
-from flowdesk.connectwise.bodies import TicketRef
-from flowdesk.core import present
-from flowdesk.core.models import SessionFormatError, load_session_file
+from flowdesk.connectwise.bodies import EMAILED_VISIBILITIES, EmailChoice, TicketRef
+from flowdesk.core import present, userfile
+from flowdesk.core.models import SessionFormatError, load_session_file, ticket_id_problem
+from flowdesk.core.terminal import printable
+from flowdesk.core.timing import BILLABLE_OPTIONS, manual_plan, parse_hours
 from flowdesk.credentials import CredentialStore
 from flowdesk.push.lock import DrainLock, DrainLockBusy
 from flowdesk.push.prepare import PushRefused, prepare_note
@@ -37,7 +42,7 @@ from flowdesk.redact import RedactionError
 if TYPE_CHECKING:
     from flowdesk.connectwise.client import ConnectWiseClient
     from flowdesk.core.settings import ConnectWiseProfile
-    from flowdesk.store.outbox import Outbox, PushJob
+    from flowdesk.store import Outbox, PushJob
 
 NO_ACCOUNT = "No ConnectWise account yet: run `flowdesk connect …` or open Settings"
 LOOKUP_TIMEOUT = (5.0, 15.0)  # connect, read: `push` must not hang on a dead network, it can queue anyway
@@ -61,6 +66,22 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--text-file", type=Path, metavar="EDITED", help="post this UTF-8 text (edited) instead of the rendered note")
     p.add_argument("--format", choices=["resolution", "escalation"], help="default: resolution for resolved sessions")
     p.add_argument("--force", action="store_true", help="queue it even if this session was already pushed to this ticket")
+    p.add_argument(
+        "--email",
+        metavar="WHO",
+        help="let ConnectWise e-mail about a Discussion or Resolution note: contact, resources, cc (comma-separated) "
+        "or none (default: from the settings; nobody unless chosen there)",
+    )
+    p.add_argument("--hours", metavar="H", help="log these hours instead of the session's active time (1.5 or 1:30); "
+                   "also for a session without timestamps")
+    p.add_argument("--work-type", metavar="NAME|ID", help="the time entry's work type (default: the last one chosen, else the member's)")
+    p.add_argument("--work-role", metavar="NAME|ID", help="the time entry's work role (default: the last one chosen, else the member's)")
+    p.add_argument("--billable", choices=list(BILLABLE_OPTIONS), help="the time entry's billable option (default: ConnectWise's)")
+    p.add_argument(
+        "--allow-other-company",
+        action="store_true",
+        help="queue it even though the ticket belongs to another company than the session's client",
+    )
     p.set_defaults(func=cmd_push)
 
     q = sub.add_parser(
@@ -144,23 +165,18 @@ def _job_json(job: PushJob) -> dict[str, Any]:
 
 
 def _warn(text: str) -> None:
-    print(f"flowdesk: warning: {text}", file=sys.stderr)
+    print(f"flowdesk: warning: {printable(text)}", file=sys.stderr)
 
 
 # -- push ---------------------------------------------------------------------------------------------
+MAX_TEXT_FILE_BYTES = 4 * 1024 * 1024  # ConnectWise keeps far less in a note
+
+
 def _read_text_file(path: Path) -> str:
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        bad_input(f"{path}: no such file")
-    except IsADirectoryError:
-        bad_input(f"{path}: is a folder, not a text file")
-    except OSError as exc:
-        bad_input(f"{path}: cannot read it ({exc.strerror or exc})")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        bad_input(f"{path}: not UTF-8 text (bad byte at offset {exc.start})")
+        return userfile.read_text(path, MAX_TEXT_FILE_BYTES)
+    except userfile.UserFileError as exc:
+        bad_input(str(exc))
 
 
 def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
@@ -174,8 +190,8 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
         bad_input(str(exc))
     if not session.id:
         bad_input(f"{args.file}: id: the session has no id")
-    if args.ticket is not None and args.ticket <= 0:
-        bad_input(f"--ticket {args.ticket}: not a ticket number")
+    if args.ticket is not None and ticket_id_problem(args.ticket):
+        bad_input(f"--ticket {ticket_id_problem(args.ticket)}")
     ticket_id = args.ticket if args.ticket is not None else session.psa_ticket_id
     if ticket_id is None:
         bad_input(f"{args.file}: psa_ticket_id: the session is not linked to a ConnectWise ticket; give --ticket N")
@@ -199,10 +215,29 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
         bad_input(str(exc))
     except RedactionError as exc:
         raise CommandError(f"redaction failed ({exc}); nothing was queued") from None
+    if want_time and args.hours is not None:
+        try:
+            hours = parse_hours(args.hours)
+        except ValueError as exc:
+            bad_input(f"--hours {exc}")
+        preview = dataclasses.replace(preview, time_plan=manual_plan(session, hours, datetime.now(UTC)))
     if want_time and preview.time_plan is None:
-        _warn("no time entry: the session has no start and end time to log (or time rounding is 'none')")
+        _warn("no time entry: the session has no start and end time to log (or time rounding is 'none'); "
+              "give --hours to log time anyway")
+    email = _email_choice(args, settings, preview.visibility)
+    if profile.license_class == "A":  # an API member's keys: the time would be billed to the API member
+        if want_time and preview.time_plan is not None:
+            raise CommandError(f"{present.API_MEMBER_NO_TIME} Nothing was queued (--no-time-entry queues the note).")
+        _warn(present.API_MEMBER_KEYS)
 
-    kind, send_end, time_allowed = _look_up_ticket(profile, key, ticket_id)
+    kind, send_end, time_allowed, ticket = _look_up_ticket(profile, key, ticket_id)
+    if ticket is not None:
+        _guard_company(session.client_name, ticket, allow=args.allow_other_company)
+    if want_time and preview.time_plan is not None:
+        plan = _time_choices(args, settings, profile, key, preview.time_plan)
+        preview = dataclasses.replace(preview, time_plan=plan)
+        if plan.long:
+            _warn(present.long_time_entry(plan.hours))
     if want_time and preview.time_plan is not None and not time_allowed:
         _warn(f"no time entry: ticket #{ticket_id}'s status does not allow time entries; queued the note only")
         want_time = False
@@ -217,42 +252,98 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
                 time_entry=want_time,
                 send_end=send_end,
                 force=args.force,
+                email=email,
             )
         except DuplicatePush as exc:
             raise CommandError(f"{exc.reason} Nothing was queued; use --force to queue it again.") from None
     for warning in preview.warnings:
         if "No ConnectWise ticket" not in warning:  # the ticket came from --ticket
             _warn(warning)
+    if email.any:
+        _warn(present.emailing(email.names()))
     utf8_stdout()
     print_json({"jobs": [_job_json(j) for j in jobs]})
     return EXIT_OK
 
 
-def _look_up_ticket(profile: ConnectWiseProfile, key: str, ticket_id: int) -> tuple[str, bool, bool]:
-    """``(ticket kind, send timeEnd, time entries allowed)`` from ConnectWise when it answers; else a
-    service ticket (the drainer corrects the kind on a 404) and the saved profile's start/end rule."""
+def _time_choices(args: argparse.Namespace, settings: Any, profile: Any, key: str, plan: Any) -> Any:
+    """The plan with the work type, work role and billable option: the flags, else the last ones chosen."""
+    work_type = settings.work_type_id if args.work_type is None else _named_id(args.work_type, "--work-type", profile, key)
+    work_role = settings.work_role_id if args.work_role is None else _named_id(args.work_role, "--work-role", profile, key)
+    billable = args.billable or settings.billable_option
+    return dataclasses.replace(plan, work_type_id=work_type, work_role_id=work_role, billable=billable)
+
+
+def _named_id(text: str, flag: str, profile: Any, key: str) -> int:
+    """A work type / role given by id, or by name as ConnectWise lists it (one request)."""
+    from flowdesk.connectwise.errors import ConnectWiseError
+    from flowdesk.push.drainer import ClientUnavailable
+
+    if text.strip().isdigit():
+        return int(text.strip())
+    try:
+        with _client(profile, key, timeout=LOOKUP_TIMEOUT) as client:
+            named = client.work_types() if flag == "--work-type" else client.work_roles()
+    except (ClientUnavailable, ConnectWiseError) as exc:
+        raise CommandError(f"{flag} {text}: could not read the list from ConnectWise ({exc}); give its id instead") from None
+    for nid, name in named:
+        if name.casefold() == text.strip().casefold():
+            return nid
+    bad_input(f"{flag} {text}: ConnectWise has no such {flag[2:].replace('-', ' ')}; it has: {', '.join(n for _, n in named)}")
+
+
+def _email_choice(args: argparse.Namespace, settings: Any, visibility: Any) -> EmailChoice:
+    """Whom ConnectWise may e-mail about the note: ``--email``, else the settings; nobody for an Internal note."""
+    if args.email is None:
+        chosen = EmailChoice(settings.email_contact, settings.email_resources, settings.email_cc)
+        return chosen if visibility in EMAILED_VISIBILITIES else EmailChoice()
+    try:
+        chosen = EmailChoice.parse(args.email)
+    except ValueError as exc:
+        bad_input(f"--email {exc}")
+    if chosen.any and visibility not in EMAILED_VISIBILITIES:
+        bad_input(f"--email {args.email}: {present.INTERNAL_NEVER_EMAILED}")
+    return chosen
+
+
+def _guard_company(client_name: str | None, ticket: Any, *, allow: bool) -> None:
+    """The other-company guard: a ticket of another company than the session's client is refused (exit 2)
+    unless ``allow``; a session without a client is said, not refused."""
+    from flowdesk.core.companies import check_company
+
+    check = check_company(client_name, ticket.company, ticket.company_identifier)
+    if check.same is None:
+        _warn(present.no_client(ticket.ref.id, check.company))
+    elif not check.same and not allow:
+        raise CommandError(present.other_company_refused(ticket.ref.id, check.company, check.client), EXIT_BAD_INPUT)
+
+
+def _look_up_ticket(profile: ConnectWiseProfile, key: str, ticket_id: int) -> tuple[str, bool, bool, Any]:
+    """``(ticket kind, send timeEnd, time entries allowed, Ticket)`` from ConnectWise when it answers; else a
+    service ticket (the drainer corrects the kind on a 404), the saved profile's start/end rule and None.
+    A ticket that does not exist or that the keys may not read stops the push (exit 2)."""
     # lazy: httpx and the drainer, which not every command needs; cli imports every command module, the window too
-    from flowdesk.connectwise.errors import ConnectWiseError, NotFound
+    from flowdesk.connectwise.errors import ConnectWiseError, NotFound, PermissionDenied
     from flowdesk.push.drainer import ClientUnavailable
 
     try:
         client = _client(profile, key, timeout=LOOKUP_TIMEOUT)
     except ClientUnavailable as exc:
-        _warn(f"could not check ticket #{ticket_id} ({exc}); queued it as a service ticket")
-        return "service", profile.require_start_end, True
+        _warn(f"could not check ticket #{ticket_id} ({exc}); queued it as a service ticket, its company unchecked")
+        return "service", profile.require_start_end, True, None
     with client:
         try:
             ticket = client.get_ticket(ticket_id)
-        except NotFound as exc:
-            raise CommandError(f"ticket #{ticket_id}: {exc}. Nothing was queued.", EXIT_BAD_INPUT) from None
+        except (NotFound, PermissionDenied) as exc:
+            raise CommandError(present.ticket_unusable(ticket_id, str(exc).rstrip(".")), EXIT_BAD_INPUT) from None
         except ConnectWiseError as exc:
-            _warn(f"could not check ticket #{ticket_id} ({exc}); queued it as a service ticket")
-            return "service", profile.require_start_end, True
+            _warn(f"could not check ticket #{ticket_id} ({exc}); queued it as a service ticket, its company unchecked")
+            return "service", profile.require_start_end, True, None
         try:
             send_end = client.who_am_i().require_start_end
         except ConnectWiseError:
             send_end = profile.require_start_end
-    return ticket.ref.kind, send_end, ticket.time_entry_allowed
+    return ticket.ref.kind, send_end, ticket.time_entry_allowed, ticket
 
 
 # -- queue list / retry / cancel ------------------------------------------------------------------------
@@ -300,7 +391,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
         )
         return EXIT_OK
     if paused:
-        print(present.paused_line(paused))
+        print(printable(present.paused_line(paused)))
     if not jobs:
         print(present.QUEUE_EMPTY)
         return EXIT_OK
@@ -312,7 +403,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
         else:
             due = present.format_when(j.next_attempt_at, now, tz)
         words = present.state_text(j, now, tz, waiting_for_note=j.id in blocked)
-        rows.append((str(j.id), present.thing(j.kind), ticket, words, str(j.attempts), due, _short(j.last_error)))
+        rows.append((str(j.id), present.thing(j.kind), ticket, words, str(j.attempts), due, printable(_short(j.last_error))))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1])
@@ -328,7 +419,7 @@ def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
         paused = outbox.paused_reason()
         if paused is not None:
             outbox.resume()
-            print(f"Sending resumed (it was paused: {paused})")
+            print(printable(f"Sending resumed (it was paused: {paused})"))
         if args.failed:
             jobs = outbox.retry_all_failed()
             print(present.retried_failed(len(jobs), job_ids=[j.id for j in jobs]))
@@ -372,7 +463,11 @@ def cmd_drain(args: argparse.Namespace, ctx: Context) -> int:
     if args.max_seconds is not None and args.max_seconds < 0:
         bad_input("--max-seconds must be 0 or more")
     lock = DrainLock(ctx.paths.drain_lock_file)
-    if not lock.acquire():
+    try:
+        taken = lock.acquire()
+    except OSError as exc:  # a read-only data folder, a lock file someone else owns
+        raise CommandError(_lock_words(ctx.paths.drain_lock_file, exc)) from None
+    if not taken:
         raise CommandError(str(DrainLockBusy(lock.holder_pid())))
     profile = ctx.settings.connectwise
     clients: list[ConnectWiseClient] = []
@@ -404,8 +499,13 @@ def cmd_drain(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         print_json({**report.as_json(), "queue": counts})
     else:
-        print(report.summary())
+        print(printable(report.summary(), lines=True))
     return EXIT_OK if report.ok else EXIT_FAILURE
+
+
+def _lock_words(path: Path, exc: OSError) -> str:
+    exc.filename = exc.filename or str(path)
+    return environment_words(exc) or present.cannot_use(path, exc.strerror or type(exc).__name__)
 
 
 def _stop_on_signals(stop: threading.Event) -> Callable[[], None]:

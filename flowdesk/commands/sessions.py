@@ -32,6 +32,7 @@ from flowdesk.commands.base import (
     utf8_stdout,
 )
 from flowdesk.core.settings import save_settings
+from flowdesk.core.terminal import printable
 from flowdesk.credentials import CredentialError, CredentialStore
 from flowdesk.logs import register_secret
 
@@ -140,7 +141,7 @@ def _when(dt: datetime | None) -> str:
 
 
 def _clip(text: str | None, width: int) -> str:
-    text = " ".join((text or "").split())
+    text = printable(" ".join((text or "").split()))
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -161,7 +162,7 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
         print_json(report.as_dict())
     else:
         for f in report.files:
-            print(f.line())
+            print(printable(f.line()))
         print(report.summary())
     if not report.good:
         return EXIT_BAD_INPUT
@@ -217,7 +218,7 @@ def cmd_sessions_list(args: argparse.Namespace, ctx: Context) -> int:
         posted = " [posted by ResolutionFlow]" if r.posted_by_resolutionflow else ""
         print(
             f"{_when(r.ended_at or r.updated_at or r.created_at):16}  {_clip(r.status or '-', 21):21}  {ticket:8}  "
-            f"{_clip(r.client_name or '-', 28):28}  {_clip(r.summary, 60)}{posted}  {r.id}"
+            f"{_clip(r.client_name or '-', 28):28}  {_clip(r.summary, 60)}{posted}  {printable(r.id)}"
         )
     if total is not None and total > len(rows):
         print(f"… {total - len(rows)} more; use --limit 0 to list them all.")
@@ -248,9 +249,9 @@ def cmd_sessions_refresh(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         print_json(report.as_dict())
     else:
-        print(report.summary())
+        print(printable(report.summary()))
         for sid, reason in report.skipped:
-            print(f"skipped {sid}: {reason}")
+            print(printable(f"skipped {sid}: {reason}"))
     return EXIT_OK
 
 

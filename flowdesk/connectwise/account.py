@@ -182,4 +182,5 @@ def save_account(
         ca_file=inp.ca_file,
         member_identifier=report.member.identifier,
         member_name=report.member.name,
+        license_class=report.member.license_class or "",
     )

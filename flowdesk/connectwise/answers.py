@@ -218,7 +218,7 @@ def decode(response: httpx.Response) -> tuple[Any, bool, bool]:
         return None, False, False
     try:
         return json.loads(content.decode(response.encoding or "utf-8")), True, False
-    except (ValueError, UnicodeDecodeError, LookupError):
+    except (ValueError, UnicodeDecodeError, LookupError, RecursionError):
         return None, False, is_html
 
 

@@ -22,10 +22,12 @@ worker thread; ``close()`` from another thread ends a request in flight at once.
 from __future__ import annotations
 
 import base64
+import contextlib
+import email.utils
 import json
 import threading
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -53,8 +55,10 @@ from flowdesk.connectwise.errors import (
     NotFound,
     PermissionDenied,
     ServerError,
+    ValidationFailed,
 )
 from flowdesk.connectwise.models import (
+    Boundary,
     ConnectionReport,
     Member,
     NoteRecord,
@@ -85,9 +89,14 @@ ACCEPT = f"application/vnd.connectwise.com+json; version={API_VERSION}"
 __all__ = ["ACCEPT", "API_VERSION", "CONNECT_RETRIES", "DEFAULT_TIMEOUT", "ConnectWiseClient"]
 MAX_PAGE_SIZE = 1000  # §7: "hard limit of 1,000 records"
 MAX_PAGES = 20  # a runaway Link chain stops here
-TICKET_FIELDS = (
-    "id,summary,recordType,closedFlag,board/id,board/name,status/id,status/name,company/id,company/identifier,company/name"
+TIME_WINDOW = timedelta(minutes=1)  # a lost time entry is looked for within a minute of its timeStart
+# The fields read from a ticket. A ProjectTicket has no recordType (ConnectWise spec v2025.8), so the project
+# path gets its own list: whether ConnectWise refuses an unknown field is not known, FlowDesk never sends one.
+PROJECT_TICKET_FIELDS = (
+    "id,summary,closedFlag,board/id,board/name,status/id,status/name,company/id,company/identifier,company/name"
 )
+TICKET_FIELDS = PROJECT_TICKET_FIELDS.replace("summary,", "summary,recordType,", 1)
+SEARCH_ORDER = "_info/lastUpdated desc"  # newest first (§7 orderBy)
 LOG_HEADERS = ("x-cw-request-id", "api-current-version")
 REQUIRED_RIGHTS = {
     "notes": ("Service Desk", ("Service Tickets",), RIGHT_SERVICE_NOTES),
@@ -190,7 +199,7 @@ class ConnectWiseClient(ServiceClient):
                 request_id=request_id(response),
             )
         assert isinstance(data, dict)
-        origin, api_host = api_location(self._site_base, data.get("SiteUrl"))
+        origin, api_host = api_location(self._site_base, data.get("SiteUrl"), data.get("IsCloud"))
         return SiteInfo(
             site=self._site_base,
             company=self._company,
@@ -263,11 +272,12 @@ class ConnectWiseClient(ServiceClient):
                 ticket=ticket_id,
             )
             data = self._call(
-                "GET", f"/project/tickets/{ticket_id}", project_op, params={"fields": TICKET_FIELDS}, rediscover=False
+                "GET", f"/project/tickets/{ticket_id}", project_op, params={"fields": PROJECT_TICKET_FIELDS},
+                rediscover=False,
             )
         if not isinstance(data, dict):
             raise ServerError(f"ConnectWise answered the request for ticket #{ticket_id} with something that is not a ticket")
-        record_type = _text(data.get("recordType"))
+        record_type = _text(data.get("recordType")) or ("ProjectTicket" if kind == "project" else None)
         if record_type in ("ProjectTicket", "ProjectIssue"):
             kind = "project"
         board_id = _ref_id(data.get("board"))
@@ -276,6 +286,7 @@ class ConnectWiseClient(ServiceClient):
             ref=TicketRef(ticket_id, kind),  # type: ignore[arg-type]
             summary=_text(data.get("summary")) or "",
             company=_ref_name(data.get("company")),
+            company_identifier=_text((data.get("company") or {}).get("identifier")) if isinstance(data.get("company"), dict) else None,
             board=_ref_name(data.get("board")),
             status=_ref_name(data.get("status")),
             closed=data.get("closedFlag") is True,
@@ -284,6 +295,30 @@ class ConnectWiseClient(ServiceClient):
             status_id=status_id,
             record_type=record_type,
         )
+
+    def search_tickets(self, conditions: str, *, kind: str = "service", limit: int = 25) -> list[Ticket]:
+        """Tickets matching ``conditions`` (see :mod:`flowdesk.connectwise.search`), newest first, at most
+        ``limit``, following ``Link`` pages as far as needed (§7). Board-status rules are not looked up:
+        ``time_entry_allowed`` is left True (``get_ticket`` tells when a ticket is linked)."""
+        if limit < 1:
+            return []
+        project = kind == "project"
+        op = Op(
+            "search project tickets" if project else "search tickets",
+            "tickets",
+            right=RIGHT_READ_PROJECT_TICKETS if project else RIGHT_READ_SERVICE_TICKETS,
+        )
+        fields = (PROJECT_TICKET_FIELDS if project else TICKET_FIELDS) + ",_info/lastUpdated"
+        params: dict[str, Any] = {"orderBy": SEARCH_ORDER, "pageSize": min(limit, MAX_PAGE_SIZE), "fields": fields}
+        if conditions:
+            params["conditions"] = conditions
+        path = "/project/tickets" if project else "/service/tickets"
+        out: list[Ticket] = []
+        for row in self._pages(path, params, op, limit=limit):
+            ticket = _ticket_of(row, "project" if project else "service")
+            if ticket is not None:
+                out.append(ticket)
+        return out[:limit]
 
     def _time_entry_allowed(self, ticket_id: int, board_id: int | None, status_id: int | None) -> bool:
         """False when the ticket's board status says ``timeEntryNotAllowed``; True when it allows time or
@@ -297,6 +332,30 @@ class ConnectWiseClient(ServiceClient):
             log.debug("board status %s/%s unreadable (%s); assuming time entries are allowed", board_id, status_id, exc.kind)
             return True
         return not (isinstance(data, dict) and data.get("timeEntryNotAllowed") is True)
+
+    def board_statuses(self, board_id: int) -> list[tuple[int, str]]:
+        """A board's active statuses, ``(id, name)`` in board order (``GET /service/boards/{id}/statuses``)."""
+        op = Op(f"read the statuses of board {board_id}", "board statuses")
+        params = {"conditions": "inactive=false", "orderBy": "sortOrder asc", "fields": "id,name", "pageSize": MAX_PAGE_SIZE}
+        rows = self._pages(f"/service/boards/{board_id}/statuses", params, op, limit=None)
+        return [(r["id"], r["name"]) for r in rows if type(r.get("id")) is int and isinstance(r.get("name"), str)]
+
+    def set_ticket_status(self, ticket: TicketRef, status_id: int) -> str | None:
+        """Set ``ticket``'s status (``PATCH [{"op": "replace", "path": "status/id", "value": N}]``) and read
+        the ticket back: ConnectWise can answer 200 and keep the old status, which raises
+        :class:`ValidationFailed` naming the status it kept. Returns the new status's name. A PATCH sets a
+        value, so sending it again after a lost answer is harmless."""
+        op = Op(f"change the status of ticket #{ticket.id}", "status change", ticket=ticket.id)
+        self._call("PATCH", ticket.path, op, body=[{"op": "replace", "path": "status/id", "value": status_id}])
+        read = Op(f"read ticket #{ticket.id}", "ticket", ticket=ticket.id)
+        data = self._call("GET", ticket.path, read, params={"fields": "id,status/id,status/name"}, rediscover=False)
+        now = data.get("status") if isinstance(data, dict) else None
+        if not isinstance(now, dict) or now.get("id") != status_id:
+            kept = _ref_name(now) or "its old status"
+            from flowdesk.core.present import status_kept
+
+            raise ValidationFailed(status_kept(ticket.id, kept), server_message=f"status kept: {kept}")
+        return _ref_name(now)
 
     # ------------------------------------------------------------------ notes (§3)
 
@@ -338,7 +397,44 @@ class ConnectWiseClient(ServiceClient):
         kept = sorted((n for n in notes if n is not None), key=lambda n: n.id, reverse=True)
         return kept[:limit]
 
+    def send_boundary(self, ticket: TicketRef, what: str) -> Boundary:
+        """What is on ``ticket`` now, read just before a first send: the highest ``"note"`` (or
+        ``"time_entry"``) id there (0: none) and the server's ``Date``. The check after a lost answer then
+        looks only at newer records, whatever the PC's clock says."""
+        if what == "note":
+            path = f"{ticket.path}/notes"
+            params: dict[str, Any] = {"orderBy": "id desc", "pageSize": 1, "fields": "id"}
+            right = RIGHT_READ_PROJECT_TICKETS if ticket.kind == "project" else RIGHT_READ_SERVICE_TICKETS
+        else:
+            path = "/time/entries"
+            params = {
+                "conditions": f'chargeToId={ticket.id} and chargeToType="{ticket.charge_to_type}"',
+                "orderBy": "id desc", "pageSize": 1, "fields": "id",
+            }  # fmt: skip
+            right = RIGHT_READ_TIME
+        op = Op(f"read what is on ticket #{ticket.id}", "notes", right=right, ticket=ticket.id)
+        _, response = self._on_site("GET", path, op, params=params)
+        data = answer(response, "GET", op, self._company)
+        if not isinstance(data, list):
+            raise ServerError(f"ConnectWise answered the request to {op.action} with something that is not a list")
+        ids = [row["id"] for row in data if isinstance(row, dict) and type(row.get("id")) is int]
+        return Boundary(highest_id=max(ids, default=0), server_date=_http_date(response.headers.get("Date")))
+
     # ------------------------------------------------------------------ time entries (§5)
+
+    def work_types(self) -> list[tuple[int, str]]:
+        """The company's active work types, ``(id, name)`` (``GET /time/workTypes``; the spec has no per-board list)."""
+        return self._named("/time/workTypes", "work types")
+
+    def work_roles(self) -> list[tuple[int, str]]:
+        """The company's active work roles, ``(id, name)`` (``GET /time/workRoles``)."""
+        return self._named("/time/workRoles", "work roles")
+
+    def _named(self, path: str, what: str) -> list[tuple[int, str]]:
+        op = Op(f"read the {what}", what, right=RIGHT_READ_TIME)
+        params = {"conditions": "inactiveFlag=false", "orderBy": "name asc", "fields": "id,name", "pageSize": MAX_PAGE_SIZE}
+        rows = self._pages(path, params, op, limit=None)
+        return [(r["id"], r["name"]) for r in rows if type(r.get("id")) is int and isinstance(r.get("name"), str)]
 
     def create_time_entry(self, body: dict[str, Any]) -> PostedTimeEntry:
         """Create the time entry ``body`` (see ``time_entry_body``). Ambiguity as for :meth:`post_note`."""
@@ -358,12 +454,14 @@ class ConnectWiseClient(ServiceClient):
             raise unusable_write_answer(op) from None
 
     def find_time_entries(self, ticket: TicketRef, member_identifier: str, start: datetime) -> list[TimeEntryRecord]:
-        """The member's time entries on ``ticket`` that start at ``start`` (reference §11, option 3)."""
+        """The member's time entries on ``ticket`` that start within a minute of ``start`` (reference §11,
+        option 3; whether ConnectWise keeps seconds is not documented, so the window spans the minute)."""
         if not member_identifier or any(c in member_identifier for c in "\"'\\") or not member_identifier.isprintable():
             raise ValueError(f"not a ConnectWise member identifier: {member_identifier!r}")
         conditions = (
             f"chargeToId={ticket.id} and chargeToType=\"{ticket.charge_to_type}\" "
-            f"and member/identifier=\"{member_identifier}\" and timeStart=[{cw_datetime(start)}]"
+            f"and member/identifier=\"{member_identifier}\" and timeStart >= [{cw_datetime(start - TIME_WINDOW)}] "
+            f"and timeStart <= [{cw_datetime(start + TIME_WINDOW)}]"
         )
         op = Op(
             f"read your time entries on ticket #{ticket.id}", "time entries", right=RIGHT_READ_TIME, ticket=ticket.id
@@ -399,13 +497,13 @@ class ConnectWiseClient(ServiceClient):
     ) -> tuple[SiteInfo, httpx.Response]:
         """``path`` on the company's API, and the site it went to.
 
-        An unexpected 404 makes the client ask companyinfo again, once: when the codebase changed (a cloud
-        upgrade), the request is repeated on the new one. That is safe for a write too, because a 404 means
-        nothing was stored (§1, §12.4).
+        An unexpected 404 or redirect (3xx, never followed) makes the client ask companyinfo again, once:
+        when the codebase changed (a cloud upgrade), the request is repeated on the new one. That is safe for
+        a write too, because a 404 or a redirect means nothing was stored (§1, §12.4).
         """
         site = self.discover()
         response = self._send(method, site.api_base + path, op, params=params, body=body)
-        if response.status_code == 404 and rediscover:
+        if (response.status_code == 404 or 300 <= response.status_code < 400) and rediscover:
             fresh = self._rediscover(site)
             if fresh is not None:
                 site = fresh
@@ -468,6 +566,12 @@ def _next_link(response: httpx.Response, api_base: str) -> str | None:
         return None
     url = response.request.url.join(link["url"])
     base = httpx.URL(api_base)
+    marker = "/apis/3.0/"
+    if (url.host == base.host or url.host.lower() == "host") and marker in url.path and not url.path.startswith(base.path):
+        # the next page named on another codebase (or ConnectWise's placeholder host): the same resource on
+        # the API this client uses — the keys still go only to it
+        rest = url.path.split(marker, 1)[1]
+        url = base.copy_with(path=base.path.rstrip("/") + "/" + rest, query=url.query)
     if (url.scheme, url.host, url.port) != (base.scheme, base.host, base.port) or not url.path.startswith(base.path):
         log.warning("ignoring a Link rel=next that points away from the ConnectWise API (%s)", url.host)
         return None
@@ -503,6 +607,17 @@ def _record(model: type[Any], row: dict[str, Any]) -> Any:
         return None
 
 
+def _http_date(value: str | None) -> datetime | None:
+    """An HTTP ``Date`` header as an aware UTC time (None: absent or unreadable)."""
+    if not value:
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when.astimezone(UTC) if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
 def _text(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
@@ -521,6 +636,34 @@ def _ref_name(ref: Any) -> str | None:
     if isinstance(ref, dict):
         return _text(ref.get("name")) or _text(ref.get("identifier"))
     return _text(ref)
+
+
+def _ticket_of(row: dict[str, Any], kind: str) -> Ticket | None:
+    tid = _ref_id(row)
+    if tid is None or tid <= 0:
+        return None
+    record_type = _text(row.get("recordType"))
+    if record_type in ("ProjectTicket", "ProjectIssue"):
+        kind = "project"
+    company = row.get("company")
+    info = row.get("_info")
+    updated = None
+    if isinstance(info, dict) and isinstance(info.get("lastUpdated"), str):
+        with contextlib.suppress(ValueError):
+            updated = datetime.fromisoformat(info["lastUpdated"].replace("Z", "+00:00"))
+    return Ticket(
+        ref=TicketRef(tid, kind),  # type: ignore[arg-type]
+        summary=_text(row.get("summary")) or "",
+        company=_ref_name(company),
+        company_identifier=_text(company.get("identifier")) if isinstance(company, dict) else None,
+        board=_ref_name(row.get("board")),
+        status=_ref_name(row.get("status")),
+        closed=row.get("closedFlag") is True,
+        board_id=_ref_id(row.get("board")),
+        status_id=_ref_id(row.get("status")),
+        record_type=record_type,
+        updated=updated,
+    )
 
 
 def _ticket_number(ticket_id: Any) -> int:

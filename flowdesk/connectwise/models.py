@@ -66,6 +66,13 @@ class Member(_Lenient):
     require_start_end: bool = Field(
         False, validation_alias=_choices("require_start_end", "requireStartAndEndTimeOnTimeEntryFlag")
     )
+    # "F = Full Member, A = API Member, ..." (spec v2025.8): what an API member's keys post is the API member's
+    license_class: str | None = Field(None, validation_alias=_choices("license_class", "licenseClass"))
+
+    @property
+    def api_member(self) -> bool:
+        """The keys belong to an API member: notes and time would be recorded as that member, not the engineer."""
+        return self.license_class == "A"
 
     @model_validator(mode="before")
     @classmethod
@@ -118,7 +125,12 @@ class ConnectionReport(_Lenient):
             can = "cannot add notes or time"
         if p.missing:
             can += f" (missing {', '.join(p.missing)})"
-        return f"Signed in as {self.member.display} on {self.site.api_host} — {can}"
+        line = f"Signed in as {self.member.display} on {self.site.api_host} — {can}"
+        if self.member.api_member:
+            from flowdesk.core.present import API_MEMBER_KEYS
+
+            line += f". {API_MEMBER_KEYS}"
+        return line
 
 
 class Ticket(_Lenient):
@@ -134,6 +146,8 @@ class Ticket(_Lenient):
     board_id: int | None = None
     status_id: int | None = None
     record_type: str | None = None
+    company_identifier: str | None = None  # ConnectWise's short name of the company ("BrightsmileDental")
+    updated: datetime | None = None  # _info/lastUpdated (ticket search results)
 
 
 class PostedNote(_Lenient):
@@ -159,6 +173,19 @@ class NoteRecord(_Lenient):
     member_identifier: str | None = Field(
         None, validation_alias=_choices("member_identifier", AliasPath("member", "identifier"))
     )
+    # A project note (TicketNote) has no dateCreated; its ``_info`` may carry when it was entered or changed.
+    info_entered: datetime | None = Field(
+        None, validation_alias=_choices("info_entered", AliasPath("_info", "dateEntered"), AliasPath("_info", "dateCreated"))
+    )
+    info_updated: datetime | None = Field(None, validation_alias=_choices("info_updated", AliasPath("_info", "lastUpdated")))
+
+
+class Boundary(_Lenient):
+    """What was on a ticket just before a first send: the highest note (or time-entry) id there (0: none)
+    and the server's ``Date`` of that read (None: it sent none)."""
+
+    highest_id: int
+    server_date: datetime | None = None
 
 
 class TimeEntryRecord(_Lenient):

@@ -87,16 +87,18 @@ class SiteInfo(BaseModel):
     is_cloud: bool | None = None  # IsCloud
 
 
-def api_location(site: str, site_url: object) -> tuple[str, str]:
+def api_location(site: str, site_url: object, is_cloud: object = True) -> tuple[str, str]:
     """``(scheme://host[:port], host[:port])`` for API calls, from the typed site and companyinfo's SiteUrl.
 
-    SiteUrl is already the API host (``api-na.myconnectwise.net``) and is always reached over https. For a
-    loopback site (a test server), the original scheme, host and port are kept whatever SiteUrl says.
-    Without a usable SiteUrl, the typed host is used.
+    SiteUrl is already the API host (``api-na.myconnectwise.net``) and is always reached over https — for a
+    cloud site (``IsCloud``) only: an on-premises server is reached at the host the engineer typed, as real
+    clients do (ConnectWiseManageAPI ``Connect-CWM``, django-connectwise). For a loopback site (a test
+    server), the original scheme, host and port are kept whatever SiteUrl says. Without a usable SiteUrl,
+    the typed host is used.
     """
     scheme, host, port = split_site(site)
     own = host + (f":{port}" if port else "")
-    if is_loopback(host) or not isinstance(site_url, str) or not site_url.strip():
+    if is_cloud is not True or is_loopback(host) or not isinstance(site_url, str) or not site_url.strip():
         return f"{scheme}://{own}", own
     raw = site_url.strip()
     if "://" in raw:

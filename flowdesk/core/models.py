@@ -16,11 +16,32 @@ from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from flowdesk.core.userfile import UserFileError, read_json
+
 # Known values. Kept as constants, not Enum fields, so an unknown value from a newer API still parses.
 SESSION_STATUSES = ("active", "paused", "resolved", "escalated", "requesting_escalation", "abandoned")
 ESCALATION_STATUSES = ("escalated", "requesting_escalation")
 CONFIDENCE_TIERS = ("guided", "exploring", "discovery")
 SESSION_TYPES = ("guided", "chat")
+
+
+MAX_TICKET_ID = 2**31 - 1  # ConnectWise's ids are 32-bit signed integers, from 1
+
+
+def ticket_id_problem(value: int) -> str | None:
+    """None for a ConnectWise ticket number (1 … 2^31−1), else why not (one phrase)."""
+    if 1 <= value <= MAX_TICKET_ID:
+        return None
+    shown = str(value) if len(str(value)) <= 24 else str(value)[:20] + "…"
+    return f"{shown} is not a ConnectWise ticket number (1 to {MAX_TICKET_ID})"
+
+
+def check_ticket_id(value: int) -> int:
+    """``value`` if it is a ConnectWise ticket number, else ``ValueError`` saying why."""
+    problem = ticket_id_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
 
 
 class _Lenient(BaseModel):
@@ -265,9 +286,11 @@ class Session(_Lenient):
             return None
         if isinstance(v, str):
             text = v.strip().lstrip("#")
-            if text.isdigit():
-                return int(text)
+            if text.isdigit() and len(text) <= 20:
+                return check_ticket_id(int(text))
             raise ValueError(f"not a ConnectWise ticket number: {v[:30]!r}")
+        if isinstance(v, int) and not isinstance(v, bool):
+            return check_ticket_id(v)
         return v
 
     @field_validator("steps", "conversation_messages", "evidence_items", mode="before")
@@ -364,6 +387,26 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
+# A JSON object with none of Session's fields (or their aliases) is something else, not an empty session.
+SESSION_MARKS = ("id", "status", "problem_summary", "title", "steps", "conversation_messages")
+NOT_A_SESSION = (
+    "not a FlowPilot session: it has none of a session's fields (" + ", ".join(SESSION_MARKS) + ", …)"
+)
+
+
+def _session_keys() -> frozenset[str]:
+    keys: set[str] = set()
+    for name, info in Session.model_fields.items():
+        keys.add(name)
+        alias = info.validation_alias
+        if isinstance(alias, AliasChoices):
+            keys.update(a for a in alias.choices if isinstance(a, str))
+    return frozenset(keys)
+
+
+_SESSION_KEYS = _session_keys()
+
+
 def parse_session(data: Any, source: str = "session") -> Session:
     """Validate one session object; errors become :class:`SessionFormatError` naming the first bad field."""
     if not isinstance(data, dict):
@@ -374,7 +417,7 @@ def parse_session(data: Any, source: str = "session") -> Session:
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         field = _field_path(tuple(err.get("loc", ())))
-        msg = err.get("msg", "invalid value")
+        msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
         more = len(exc.errors()) - 1
         if more:
             msg += f" (and {more} more problem{'s' if more > 1 else ''})"
@@ -382,32 +425,19 @@ def parse_session(data: Any, source: str = "session") -> Session:
 
 
 def read_json_file(path: Path, max_bytes: int = 64 * 1024 * 1024) -> Any:
-    """Read a JSON file, turning every way it can be unreadable into one SessionFormatError."""
-    source = str(path)
+    """Read a JSON file through :mod:`flowdesk.core.userfile` (regular files only, size and depth limits,
+    UTF-8 or UTF-16 with a byte-order mark), turning every way it can be unusable into one SessionFormatError."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise SessionFormatError(source, None, f"file is {size // (1024 * 1024)} MB; the limit is {max_bytes // (1024 * 1024)} MB")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise SessionFormatError(source, None, "no such file") from None
-    except IsADirectoryError:
-        raise SessionFormatError(source, None, "is a folder, not a session file") from None
-    except PermissionError:
-        # Windows refuses to open a folder as a file with "access denied", not IsADirectoryError
-        reason = "is a folder, not a session file" if path.is_dir() else "permission denied"
-        raise SessionFormatError(source, None, reason) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SessionFormatError(source, None, f"not UTF-8 text (bad byte at offset {exc.start})") from None
-    if not text.strip():
-        raise SessionFormatError(source, None, "file is empty")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SessionFormatError(source, None, f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+        return read_json(path, max_bytes)
+    except UserFileError as exc:
+        problem = "is a folder, not a session file" if exc.problem == "is a folder, not a file" else exc.problem
+        raise SessionFormatError(exc.source, None, problem) from None
 
 
 def load_session_file(path: Path) -> Session:
-    return parse_session(read_json_file(path), str(path))
+    """One session file; an object with none of a session's fields is refused, not read as an empty session."""
+    data = read_json_file(path)
+    session = parse_session(data, str(path))
+    if not any(name in data for name in _SESSION_KEYS):
+        raise SessionFormatError(str(path), None, NOT_A_SESSION)
+    return session

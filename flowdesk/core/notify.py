@@ -31,6 +31,7 @@ class Notification:
     job_ids: tuple[int, ...]
     error: bool
     detail: str = ""  # the same without the pointer, for a banner inside the window
+    kind: str = "failed"  # failed | sent | held (an outage began) | back (the queue drained after it)
 
 
 def notifications_for(changes: Iterable[JobChange], level: str) -> list[Notification]:
@@ -49,20 +50,33 @@ def notifications_for(changes: Iterable[JobChange], level: str) -> list[Notifica
         sent = [c for c in changes if c.new_state == "sent" and c.old_state != "sent"]
         if sent:
             notice = present.sent_notice([c.kind for c in sent], [c.ticket_id for c in sent])
-            out.append(_notification(notice, tuple(c.job_id for c in sent), error=False))
+            out.append(_notification(notice, tuple(c.job_id for c in sent), error=False, kind="sent"))
     return out
 
 
-def _notification(notice: present.Notice, job_ids: tuple[int, ...], *, error: bool) -> Notification:
-    return Notification(title=notice.title, text=notice.text, job_ids=job_ids, error=error, detail=notice.detail)
+def _notification(notice: present.Notice, job_ids: tuple[int, ...], *, error: bool, kind: str = "failed") -> Notification:
+    return Notification(
+        title=notice.title, text=notice.text, job_ids=job_ids, error=error, detail=notice.detail, kind=kind
+    )
 
 
-def tray_state(counts: dict[str, int], *, paused: bool, offline: bool, sending: bool) -> str:
-    """ok / sending / failed / offline / paused — the most urgent wins."""
+def outage_notification(notice: present.Notice, job_ids: tuple[int, ...], level: str, *, began: bool) -> Notification | None:
+    """The one notification when an outage begins (``began``) or the queue drains after it; None at level
+    ``none``."""
+    if level == "none":
+        return None
+    return _notification(notice, job_ids, error=began, kind="held" if began else "back")
+
+
+def tray_state(counts: dict[str, int], *, paused: bool, offline: bool, sending: bool, held: bool = False) -> str:
+    """ok / sending / failed / held / offline / paused — the most urgent wins (held: sending is held off
+    after an outage, the pushes wait for the next try)."""
     if counts.get("failed", 0):
         return "failed"
     if paused:
         return "paused"
+    if held:
+        return "held"
     if offline:
         return "offline"
     if sending or counts.get("sending", 0):

@@ -33,7 +33,7 @@ from enum import StrEnum
 from typing import Any
 
 from flowdesk.core import present
-from flowdesk.core.present import format_clock
+from flowdesk.core.localtime import format_clock
 
 
 class JobState(StrEnum):
@@ -319,12 +319,7 @@ def decide(job: JobSnapshot, outcome: Outcome, now: datetime, *, tz: tzinfo | No
         raise PolicyError("a push being sent gets a send result, not a check result")
 
     if outcome.kind == OutcomeKind.SUCCESS:
-        if outcome.remote_id is None:
-            raise PolicyError("a success must carry the id ConnectWise gave the new record")
-        return _base(
-            job, outcome, state=JobState.SENT, next_attempt_at=None, last_error=None, message=present.posted(job),
-            remote_id=outcome.remote_id, sent_at=now,
-        )
+        return _sent(job, outcome, now, present.posted(job), "a success must carry the id ConnectWise gave it")
     if outcome.kind == OutcomeKind.AMBIGUOUS or (outcome.kind == OutcomeKind.SERVER and outcome.may_have_stored):
         when = now + _longer(VERIFY_DELAY, _retry_after(outcome))
         text = present.may_have_arrived(
@@ -352,14 +347,19 @@ def decide(job: JobSnapshot, outcome: Outcome, now: datetime, *, tz: tzinfo | No
     return _failed_send(job, outcome, now, tz, _transient_why(job, outcome))
 
 
+def _sent(job: JobSnapshot, outcome: Outcome, now: datetime, message: str, without_id: str) -> Decision:
+    """The record is on the ticket: sent, with the id ConnectWise gave it (a policy error without one)."""
+    if outcome.remote_id is None:
+        raise PolicyError(without_id)
+    return _base(
+        job, outcome, state=JobState.SENT, next_attempt_at=None, last_error=None, message=message,
+        remote_id=outcome.remote_id, sent_at=now,
+    )
+
+
 def _decide_check(job: JobSnapshot, outcome: Outcome, now: datetime, tz: tzinfo | None) -> Decision:
     if outcome.kind == OutcomeKind.FOUND:
-        if outcome.remote_id is None:
-            raise PolicyError("a found record must carry its ConnectWise id")
-        return _base(
-            job, outcome, state=JobState.SENT, next_attempt_at=None, last_error=None, message=present.found(job),
-            remote_id=outcome.remote_id, sent_at=now,
-        )
+        return _sent(job, outcome, now, present.found(job), "a found record must carry its ConnectWise id")
     if outcome.kind == OutcomeKind.ABSENT:
         return _failed_send(job, outcome, now, tz, _transient_why(job, outcome))
     if outcome.kind == OutcomeKind.SUCCESS:

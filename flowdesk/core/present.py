@@ -14,13 +14,13 @@ computer's zone, daylight saving included). A job is anything with the attribute
 
 from __future__ import annotations
 
-import time as _time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any, Protocol
 
 from flowdesk import APP_NAME
+from flowdesk.core.localtime import LOCAL, format_clock, format_date_time, format_timestamp, format_when
 
 
 class Addressed(Protocol):
@@ -53,65 +53,6 @@ class JobView(Addressed, Protocol):
     def remote_id(self) -> int | None: ...
     @property
     def last_error(self) -> str | None: ...
-
-
-# -- times -----------------------------------------------------------------------------------------
-class _LocalTime(tzinfo):
-    """The computer's zone as the C library sees it, daylight saving included (``astimezone()`` with no
-    argument gives a fixed offset, wrong for a time on the other side of a change)."""
-
-    def _local(self, dt: datetime) -> _time.struct_time:
-        # fromutc() hands us UTC wall time; utcoffset() is asked about local wall time.
-        naive = dt.replace(tzinfo=None)
-        return _time.localtime(_time.mktime((*naive.timetuple()[:8], -1)))
-
-    def utcoffset(self, dt: datetime | None) -> timedelta:
-        if dt is None:
-            return timedelta(seconds=_time.localtime().tm_gmtoff)
-        return timedelta(seconds=self._local(dt).tm_gmtoff)
-
-    def dst(self, dt: datetime | None) -> timedelta:
-        return timedelta(0)
-
-    def tzname(self, dt: datetime | None) -> str:
-        return (_time.localtime() if dt is None else self._local(dt)).tm_zone
-
-    def fromutc(self, dt: datetime) -> datetime:
-        stamp = (dt.replace(tzinfo=None) - datetime(1970, 1, 1)).total_seconds()
-        offset = _time.localtime(stamp).tm_gmtoff
-        return (dt + timedelta(seconds=offset)).replace(tzinfo=self)
-
-    def __repr__(self) -> str:
-        return "LOCAL"
-
-
-LOCAL: tzinfo = _LocalTime()
-
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def format_clock(when: datetime, now: datetime, tz: tzinfo | None = None) -> str:
-    """``14:05`` on the same day as ``now`` (in ``tz``, default ``now``'s zone), else ``Tue 19 Nov 14:05``."""
-    zone = tz or now.tzinfo
-    local = when.astimezone(zone)
-    if local.date() == now.astimezone(zone).date():
-        return local.strftime("%H:%M")
-    return f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.strftime('%H:%M')}"
-
-
-def format_when(when: datetime | None, now: datetime, tz: tzinfo | None = None) -> str:
-    """A next attempt: ``now`` once it is due, else :func:`format_clock`; ``—`` for none."""
-    if when is None:
-        return "—"
-    if when <= now:
-        return "now"
-    return format_clock(when, now, tz)
-
-
-def format_timestamp(when: datetime | None, tz: tzinfo | None = LOCAL) -> str:
-    """``2026-11-18 14:40`` (an attempt in a job's history)."""
-    return "" if when is None else when.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
 # -- nouns -----------------------------------------------------------------------------------------
@@ -202,7 +143,7 @@ def state_detail(job: JobView, now: datetime, tz: tzinfo | None = None, *, waiti
             return f"FlowDesk will not check {ticket} again by itself: look at the ticket in ConnectWise."
         return f"FlowDesk will check {ticket} for the {what} ({format_when(due, now, tz)}) before sending it again."
     if state == "failed":
-        return "Not sent: click Retry to send it again, or Cancel job."
+        return "Not sent: click Retry to send it again, or Cancel push."
     if state == "cancelled":
         return "Cancelled: it will not be sent."
     return state_label(state)
@@ -270,6 +211,8 @@ def session_push(
         return PushSummary("cancelled", state_label("cancelled")) if cancelled else None
     job = max(notes, key=lambda j: j.id)
     text = state_text(job, now, tz)
+    if job.state == "sent" and job.sent_at is not None:  # when, with its date: the list spans days
+        text = f"{text} {format_date_time(job.sent_at, tz or now.tzinfo)}"
     tooltip = job.last_error or state_detail(job, now, tz)
     for te in jobs:
         if te.kind == "time_entry" and te.parent_id == job.id and te.state == "failed":
@@ -344,10 +287,11 @@ def retried(job: JobView) -> str:
     return f"{name[0].upper()}{name[1:]} will be {then}."
 
 
-def cancel_question(job: JobView) -> str:
-    """The window asks before *Cancel job*."""
+def cancel_question(job: JobView, *, with_time_entry: bool = False) -> str:
+    """The window asks before *Cancel push*, naming everything it cancels (a note's waiting time entry)."""
     what, ticket = _where(job)
-    text = f"Stop trying to send this {what} to {ticket}?"
+    things = f"this {what} and its time entry" if with_time_entry else f"this {what}"
+    text = f"Stop trying to send {things} to {ticket}?"
     if job.state == "unknown":
         text += " It may already be on the ticket: check it in ConnectWise."
     return text
@@ -596,4 +540,139 @@ def interrupted(job: Addressed) -> str:
     return (
         f"FlowDesk stopped while sending the {what} to {ticket}, so it may have arrived. "
         "FlowDesk will check the ticket before sending it again."
+    )
+
+
+# -- tickets: the finder, the other-company guard, the note after a push, drafts ------------------
+FINDER_HINT = "Number, ConnectWise link, words of the summary or company"
+FINDER_SEARCHING = "Searching ConnectWise…"
+FINDER_NOTHING = "No open ticket matches."
+DRAFT_MARK = "Draft"
+DRAFT_KEEP_QUESTION = "You edited this note. Keep your edits, or regenerate the note (your edits are lost)?"
+DRAFT_RESET_QUESTION = "Discard your edits to this note and regenerate it?"
+
+
+def ticket_row(t: Any, now: datetime, tz: tzinfo | None = LOCAL) -> tuple[str, str, str, str, str, str]:
+    """A found ticket's number, summary, company, board, status and last update (``Ticket`` attributes)."""
+    number = f"#{t.ref.id}" + (" (project)" if t.ref.kind == "project" else "")
+    when = format_clock(t.updated, now, tz) if t.updated else "—"
+    return number, t.summary or "", t.company or "—", t.board or "—", t.status or "—", when
+
+
+def no_tickets(include_closed: bool) -> str:
+    return "No ticket matches." if include_closed else "No open ticket matches (closed tickets: --all)."
+
+
+def other_company(ticket_id: int, company: str, client: str) -> str:
+    return f"Ticket #{ticket_id} belongs to {company}, not to this session's client {client}."
+
+
+def other_company_refused(ticket_id: int, company: str, client: str) -> str:
+    return f"{other_company(ticket_id, company, client)} Nothing was queued; use --allow-other-company to queue it anyway."
+
+
+def other_company_question(ticket_id: int, company: str, client: str) -> str:
+    return f"{other_company(ticket_id, company, client)} Post {client}'s note to {company}'s ticket?"
+
+
+def no_client(ticket_id: int, company: str) -> str:
+    return f"This session names no client: check that ticket #{ticket_id} ({company or 'no company'}) is the right one."
+
+
+def ticket_unusable(ticket_id: int, why: str) -> str:
+    return f"Ticket #{ticket_id} cannot be pushed to: {why}. Nothing was queued."
+
+
+def ticket_pending(ticket_id: int) -> str:
+    return f"Ticket #{ticket_id} is still being looked up: push again once its company shows."
+
+
+def note_queued(ticket_id: int) -> str:
+    return f"Queued for #{ticket_id}"
+
+
+def note_posted(ticket_id: int, note_id: int | None, when: datetime | None, hours: float | None, now: datetime,
+                tz: tzinfo | None = LOCAL) -> str:  # fmt: skip
+    """``Posted to #48405 (note 1200001) at 14:02, 1.0 h logged``."""
+    note = f" (note {note_id})" if note_id else ""
+    at = f" at {format_clock(when, now, tz)}" if when is not None else ""
+    return f"Posted to #{ticket_id}{note}{at}" + (f", {hours:.1f} h logged" if hours else "")
+
+
+def push_again_question(ticket_id: int, hours: float | None) -> str:
+    again = "the note" + (f" and {hours:.1f} h of time" if hours else "")
+    return f"This session was pushed to #{ticket_id} before. Posting again adds {again} to ticket #{ticket_id} a second time."
+
+
+# -- a broken environment, and what nobody foresaw (the command line's one line; exit 1) ------------
+FIX_FOLDER = "give your user write access to it, or set FLOWDESK_HOME to a folder you own"
+
+
+def disk_full(where: object) -> str:
+    return f"The disk holding {where} is full: free some space and try again. Nothing was changed."
+
+
+def read_only(where: object) -> str:
+    return f"{where} is on a read-only disk or folder: {FIX_FOLDER}. Nothing was changed."
+
+
+def no_permission(where: object) -> str:
+    return f"FlowDesk may not write to {where} (permission denied): {FIX_FOLDER}. Nothing was changed."
+
+
+def cannot_use(where: object, why: str) -> str:
+    return f"FlowDesk cannot use {where} ({why}): check the folder and the disk. Nothing was changed."
+
+
+def unexpected(error: str, log_file: object | None) -> str:
+    where = f"the details are in {log_file}" if log_file else "no log could be written"
+    return f"Unexpected error ({error}); {where}. Please report it."
+
+
+def logging_off(why: str) -> str:
+    return f"cannot write the log ({why}); logging to the console only"
+
+
+# -- who is e-mailed, whose keys (ConnectWise notifications, licence class) -------------------------------------
+def emailing(names: Sequence[str]) -> str:
+    """``ConnectWise will e-mail the ticket's contact and CC about this note.``"""
+    words = {"contact": "contact", "resources": "resources", "cc": "CC list"}
+    listed = [words[n] for n in names]
+    who = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
+    return f"ConnectWise will e-mail the ticket's {who} about this note (as the ticket's e-mail settings say)."
+
+
+EMAIL_LABEL = "&E-mail about notes"
+EMAIL_WHO = {"contact": "The contact", "resources": "Resources", "cc": "CC list"}
+EMAIL_EXPLAIN = (
+    "Off by default. Only for Discussion and Resolution notes; an Internal note is never e-mailed. ConnectWise "
+    "sends it as the ticket's e-mail settings say."
+)
+INTERNAL_NEVER_EMAILED = "An Internal note is never e-mailed: choose Discussion or Resolution to e-mail it."
+API_MEMBER_KEYS = (
+    "These are the keys of an API member (licence class A): ConnectWise records notes and time as that member, "
+    "not as you. Create your own member keys under My Account → API Keys and enter them in Settings."
+)
+API_MEMBER_NO_TIME = (
+    "No time entry with an API member's keys: ConnectWise would bill the time to the API member, not to you. "
+    "Use your own member keys (My Account → API Keys), or queue the note alone."
+)
+
+
+def long_time_entry(hours: float) -> str:
+    return f"the time entry is {hours:g} h, more than a working day (8 h): check it before it is sent"
+
+
+TIME_RULES = {
+    "pauses": "active time: the session's pause left out",
+    "gaps": "active time: gaps of more than 30 minutes between steps left out",
+    "wall": "from the session's start to its end",
+    "manual": "as you typed it",
+}
+
+
+def status_kept(ticket_id: int, kept: str) -> str:
+    return (
+        f"ConnectWise answered the status change of ticket #{ticket_id} but kept it at “{kept}” (read back after "
+        "the change): a workflow rule or a required field may block that status. Change it in ConnectWise."
     )

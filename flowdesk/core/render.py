@@ -19,6 +19,7 @@ Dates are shown in UTC as the seed labels them (``2026-03-19 01:30 PM UTC``), in
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -102,66 +103,53 @@ def _numbered_steps(session: Session) -> list[tuple[int, Step]]:
     return out
 
 
+def _add(lines: list[str], title: str, body: Iterable[str]) -> None:
+    """A blank line, the section's title line, its body."""
+    lines += ["", section(title), *body]
+
+
+def _duration(session: Session, label: str) -> list[str]:
+    """``label: 1 h 05 min`` from start to end, when the session has both."""
+    if session.resolved_at and session.created_at:
+        return [f"{label}: {format_minutes(_minutes(session.created_at, session.resolved_at))}"]
+    return []
+
+
+def _resolution_steps(session: Session) -> Iterator[str]:
+    for number, step in _numbered_steps(session):
+        label = step.kind.capitalize() if step.kind else "Step"
+        yield f"{number}. [{label}] {step.text}"
+        if step.response:
+            yield f" → Response: {step.response}"
+        if result := step.action_result:
+            outcome = "Succeeded" if result.get("success") else "Did not resolve"
+            if details := result.get("details"):
+                outcome += f"{details}"
+            yield f" → Result: {outcome}"
+
+
 def format_resolution_note(session: Session, include_steps: bool = True) -> str:
     lines = [RESOLUTION_HEADER, f"Session: {session.id}"]
     if session.engineer_name:
         lines.append(f"Engineer: {session.engineer_name}")
-    lines.extend(
-        [
-            f"Date: {format_datetime(session.resolved_at)}",
-            f"Started: {format_datetime(session.created_at)}",
-            f"Ended: {format_datetime(session.resolved_at)}",
-        ]
-    )
-    if session.resolved_at and session.created_at:
-        lines.append(f"Duration: {format_minutes(_minutes(session.created_at, session.resolved_at))}")
-
-    lines.append("")
-    lines.append(section("Problem"))
-    lines.append(_problem(session))
-    if session.problem_domain:
-        lines.append(f"Domain: {session.problem_domain}")
-
+    lines += [
+        f"Date: {format_datetime(session.resolved_at)}",
+        f"Started: {format_datetime(session.created_at)}",
+        f"Ended: {format_datetime(session.resolved_at)}",
+        *_duration(session, "Duration"),
+    ]
+    domain = [f"Domain: {session.problem_domain}"] if session.problem_domain else []
+    _add(lines, "Problem", [_problem(session), *domain])
     if include_steps and session.steps:
-        lines.append("")
-        lines.append(section("Diagnosis Path"))
-        for number, step in _numbered_steps(session):
-            kind = step.kind
-            label = kind.capitalize() if kind else "Step"
-            lines.append(f"{number}. [{label}] {step.text}")
-            response = step.response
-            if response:
-                lines.append(f" → Response: {response}")
-            result = step.action_result
-            if result:
-                outcome = "Succeeded" if result.get("success") else "Did not resolve"
-                if details := result.get("details"):
-                    outcome += f"{details}"
-                lines.append(f" → Result: {outcome}")
+        _add(lines, "Diagnosis Path", _resolution_steps(session))
     elif include_steps and session.is_chat and (conversation := _conversation(session)):
-        lines.append("")
-        lines.append(section("Conversation"))
-        lines.extend(conversation)
-
-    lines.append("")
-    lines.append(section("Resolution"))
-    lines.append(session.resolution_summary or "No resolution summary")
-    if session.resolution_action:
-        lines.append(session.resolution_action)
-
-    lines.append("")
-    lines.append(section("AI Confidence"))
-    lines.append(_confidence(session))
-
-    lines.append("")
-    lines.append(section("Session Timing"))
-    lines.append(f"Start: {format_datetime(session.created_at)}")
-    lines.append(f"End: {format_datetime(session.resolved_at)}")
-    if session.resolved_at and session.created_at:
-        lines.append(f"Total: {format_minutes(_minutes(session.created_at, session.resolved_at))}")
-
-    lines.append("")
-    lines.append(FOOTER)
+        _add(lines, "Conversation", conversation)
+    action = [session.resolution_action] if session.resolution_action else []
+    _add(lines, "Resolution", [session.resolution_summary or "No resolution summary", *action])
+    _add(lines, "AI Confidence", [_confidence(session)])
+    end = f"End: {format_datetime(session.resolved_at)}"
+    _add(lines, "Session Timing", [f"Start: {format_datetime(session.created_at)}", end, *_duration(session, "Total")])
+    lines += ["", FOOTER]
     return "\n".join(lines)
 
 
@@ -177,53 +165,28 @@ def format_escalation_note(session: Session, include_steps: bool = True, *, now:
     if session.engineer_name:
         lines.append(f"Escalated by: {session.engineer_name}")
     target = session.escalated_to.display_name if session.escalated_to else None
-    lines.append(f"Escalated to: {target}" if target else "Escalated to: Unassigned")
-    lines.extend(
-        [
-            f"Date: {format_datetime(escalated_at)}",
-            f"Started: {format_datetime(session.created_at)}",
-        ]
-    )
-    if session.resolved_at and session.created_at:
-        lines.append(f"Duration: {format_minutes(_minutes(session.created_at, session.resolved_at))}")
-
-    lines.append("")
-    lines.append(section("Problem"))
-    lines.append(_problem(session))
-
+    lines += [
+        f"Escalated to: {target}" if target else "Escalated to: Unassigned",
+        f"Date: {format_datetime(escalated_at)}",
+        f"Started: {format_datetime(session.created_at)}",
+        *_duration(session, "Duration"),
+    ]
+    _add(lines, "Problem", [_problem(session)])
     if include_steps and session.steps:
-        lines.append("")
-        lines.append(section("Work Completed"))
-        for number, step in _numbered_steps(session):
-            lines.append(f"{number}. {step.text}")
+        _add(lines, "Work Completed", (f"{number}. {step.text}" for number, step in _numbered_steps(session)))
     elif include_steps and session.is_chat and (conversation := _conversation(session)):
-        lines.append("")
-        lines.append(section("Conversation"))
-        lines.extend(conversation)
-
-    lines.append("")
-    lines.append(section("Escalation Reason"))
-    lines.append(session.escalation_reason or "No reason provided")
-
+        _add(lines, "Conversation", conversation)
+    _add(lines, "Escalation Reason", [session.escalation_reason or "No reason provided"])
     pkg = session.escalation_package or {}
     if hypotheses := pkg.get("remaining_hypotheses"):
-        lines.append("")
-        lines.append(section("Remaining Hypotheses"))
-        lines.extend(_bullets(hypotheses))
+        _add(lines, "Remaining Hypotheses", _bullets(hypotheses))
     if suggestions := pkg.get("suggested_next_steps"):
-        lines.append("")
-        lines.append(section("Suggested Next Steps"))
-        lines.extend(_bullets(suggestions))
-
-    lines.append("")
-    lines.append(section("Session Timing"))
-    lines.append(f"Start: {format_datetime(session.created_at)}")
-    lines.append(f"Escalated: {format_datetime(escalated_at)}")
+        _add(lines, "Suggested Next Steps", _bullets(suggestions))
+    timing = [f"Start: {format_datetime(session.created_at)}", f"Escalated: {format_datetime(escalated_at)}"]
     if session.created_at:
-        lines.append(f"Total: {format_minutes(_minutes(session.created_at, escalated_at))}")
-
-    lines.append("")
-    lines.append(FOOTER)
+        timing.append(f"Total: {format_minutes(_minutes(session.created_at, escalated_at))}")
+    _add(lines, "Session Timing", timing)
+    lines += ["", FOOTER]
     return "\n".join(lines)
 
 

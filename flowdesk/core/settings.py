@@ -31,11 +31,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from flowdesk.core import userfile
 from flowdesk.core.timing import TimeRounding
 
 if TYPE_CHECKING:
     from flowdesk.redact import AllowList
 
+MAX_SETTINGS_BYTES = 1024 * 1024  # a few KB in practice
 SCHEMA_VERSION = 3  # 2: the proxy section; 3: redaction per visibility, the allow-list
 DEFAULT_RESOLUTIONFLOW_URL = "https://api.resolutionflow.com"
 
@@ -101,6 +103,7 @@ class ConnectWiseProfile(_Section):
     member_identifier: str = ""  # who the keys belong to (filled in by "Test connection")
     member_name: str = ""
     require_start_end: bool = False  # the member must enter start and end times (time entries carry timeEnd)
+    license_class: str = ""  # ConnectWise's licenseClass of the key owner: "F" full member, "A" API member
 
     @property
     def configured(self) -> bool:
@@ -176,6 +179,14 @@ class Settings(_Section):
     note_visibility: Visibility = Visibility.INTERNAL
     include_diagnostic_steps: bool = True
     # FlowDesk's own
+    # Whom ConnectWise may e-mail about a Discussion / Resolution note: each choice remembered, all off by default
+    email_contact: bool = False
+    email_resources: bool = False
+    email_cc: bool = False
+    # The last work type / work role (ConnectWise ids; None: the member's defaults) and billable option chosen
+    work_type_id: int | None = None
+    work_role_id: int | None = None
+    billable_option: str | None = None  # Billable, DoNotBill, NoCharge, NoDefault; None: ConnectWise's default
     redaction: RedactionSettings = Field(default_factory=RedactionSettings)
     notification_level: NotificationLevel = NotificationLevel.ERRORS
     start_minimized: bool = False
@@ -304,22 +315,26 @@ def _validate_dropping_bad_values(doc: dict[str, Any], warnings: list[str]) -> S
 
 def load_settings(path: Path) -> LoadResult:
     warnings: list[str] = []
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         return LoadResult(Settings())
-    except OSError as exc:
-        return LoadResult(Settings(), [f"settings: cannot read {path} ({exc.strerror}); using defaults"])
+    try:  # a folder, a FIFO, a device, a link loop, a huge file: refused unread, and left where it is
+        raw = userfile.read_bytes(path, MAX_SETTINGS_BYTES)
+    except userfile.UserFileError as exc:
+        return LoadResult(Settings(), [f"settings: {exc}; using defaults"])
     try:
-        doc = json.loads(raw.decode("utf-8"))
+        doc = userfile.parse_json(userfile.decode_text(raw, "settings"), "settings")
         if not isinstance(doc, dict):
             raise ValueError("not a JSON object")
-    except (ValueError, UnicodeDecodeError) as exc:
+    except userfile.UserFileError as exc:
+        doc, problem = None, exc.problem
+    except ValueError as exc:
+        doc, problem = None, str(exc)
+    if doc is None:
         aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
         with contextlib.suppress(OSError):
             os.replace(path, aside)
         return LoadResult(
-            Settings(), [f"settings: {path} was unreadable ({exc}); kept it as {aside.name} and started from defaults"]
+            Settings(), [f"settings: {path} was unreadable ({problem}); kept it as {aside.name} and started from defaults"]
         )
     file_version = doc.get("schema_version")
     switched_off = _secret_switches_off(doc.get("redaction"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -33,13 +34,72 @@ def time_entry_notes(session: Session) -> str:
     return f"FlowPilot session: {session.problem_summary or 'Troubleshooting'}"
 
 
+GAP = timedelta(minutes=30)  # a longer silence between steps is not counted as work
+LONG_HOURS = 8.0  # above this the window and the command line warn before queueing
+BILLABLE_OPTIONS = ("Billable", "DoNotBill", "NoCharge", "NoDefault")  # ConnectWise's billableOption
+
+
+class TimeRule(StrEnum):
+    """How the proposed hours were worked out (the window says which)."""
+
+    PAUSES = "pauses"  # wall-clock time minus the session's pause
+    GAPS = "gaps"  # wall-clock time minus gaps of more than 30 minutes between step timestamps
+    WALL = "wall"  # wall-clock time (no step has a timestamp)
+    MANUAL = "manual"  # typed by the engineer
+
+
+def active_time(session: Session) -> tuple[timedelta, TimeRule] | None:
+    """The time actually spent on ``session`` and the rule used, or None without a start and an end.
+
+    A pause the session records (``paused_at``) lasts until its next step (else to the end); without one,
+    every gap of more than :data:`GAP` between the start, the step timestamps and the end is left out."""
+    start, end = session.created_at, session.ended_at
+    if start is None or end is None or end <= start:
+        return None
+    stamps = sorted(s.created_at for s in session.steps if s.created_at is not None and start <= s.created_at <= end)
+    paused = session.paused_at
+    if paused is not None and start <= paused < end:
+        resumed = next((t for t in stamps if t > paused), end)
+        return (end - start) - (resumed - paused), TimeRule.PAUSES
+    if stamps:
+        points = [start, *stamps, end]
+        gaps = sum((b - a for a, b in zip(points, points[1:], strict=False) if b - a > GAP), timedelta())
+        return (end - start) - gaps, TimeRule.GAPS
+    return end - start, TimeRule.WALL
+
+
+_HMM = re.compile(r"^\s*(\d{1,3}):([0-5]\d)\s*$")
+
+
+def parse_hours(text: str) -> float:
+    """``1.5``, ``1,5``, ``1:30`` → 1.5; ValueError (plain words) for anything else, zero or above 24."""
+    m = _HMM.match(text)
+    try:
+        hours = int(m.group(1)) + int(m.group(2)) / 60 if m else float(text.strip().replace(",", "."))
+    except ValueError:
+        raise ValueError(f"{text.strip() or 'nothing'}: not hours (write 1.5 or 1:30)") from None
+    if not 0 < hours <= 24 or math.isnan(hours):
+        raise ValueError(f"{text.strip()}: hours must be more than 0 and at most 24")
+    return round(hours, 2)
+
+
 @dataclass(frozen=True)
 class TimeEntryPlan:
-    """What FlowDesk will log for a session: ``hours`` from ``start``; ``end`` = start + hours."""
+    """What FlowDesk will log for a session: ``hours`` from ``start``; ``end`` = start + hours.
+    ``rule``: how the hours were worked out; the work type / role (ConnectWise ids, None: the member's
+    defaults) and the billable option (None: ConnectWise's default) the engineer chose."""
 
     start: datetime
     hours: float
     notes: str
+    rule: TimeRule = TimeRule.WALL
+    work_type_id: int | None = None
+    work_role_id: int | None = None
+    billable: str | None = None
+
+    @property
+    def long(self) -> bool:
+        return self.hours > LONG_HOURS
 
     @property
     def end(self) -> datetime:
@@ -51,14 +111,19 @@ def plan_time_entry(session: Session, rounding: TimeRounding | str) -> TimeEntry
     end time, or a duration that rounds to zero (the seed logs only ``rounded_hours > 0``)."""
     if rounding == TimeRounding.NONE:
         return None
-    end = session.ended_at
-    if session.created_at is None or end is None:
+    spent = active_time(session)
+    if spent is None or session.created_at is None:
         return None
-    hours = (end - session.created_at).total_seconds() / 3600
-    rounded = round_hours(hours, rounding)
+    rounded = round_hours(spent[0].total_seconds() / 3600, rounding)
     if rounded <= 0:
         return None
-    return TimeEntryPlan(start=session.created_at, hours=rounded, notes=time_entry_notes(session))
+    return TimeEntryPlan(start=session.created_at, hours=rounded, notes=time_entry_notes(session), rule=spent[1])
+
+
+def manual_plan(session: Session, hours: float, now: datetime) -> TimeEntryPlan:
+    """Hours the engineer typed: from the session's start when it has one, else ending now (whole minutes)."""
+    start = session.created_at or (now - timedelta(hours=hours)).replace(second=0, microsecond=0)
+    return TimeEntryPlan(start=start, hours=hours, notes=time_entry_notes(session), rule=TimeRule.MANUAL)
 
 
 def format_hours(hours: float) -> str:

@@ -66,12 +66,7 @@ class ServiceError(Exception):
     kind: ClassVar[str] = "error"
 
     def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        request_id: str | None = None,
-        retry_after: float | None = None,
+        self, message: str, *, status: int | None = None, request_id: str | None = None, retry_after: float | None = None
     ) -> None:
         super().__init__(message)
         self.message = message

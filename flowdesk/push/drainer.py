@@ -67,8 +67,8 @@ from flowdesk.push.sending import (
     Connection,
     ProjectTicket,
 )
+from flowdesk.store import InvalidTransition, Outbox, PushJob, QueuePaused, StateConflict
 from flowdesk.store.db import utcnow
-from flowdesk.store.outbox import InvalidTransition, Outbox, PushJob, QueuePaused, StateConflict
 
 log = get_logger("outbox")
 
@@ -108,6 +108,7 @@ class Drainer:
         self._on_change = on_change
         self._run_lock = threading.Lock()
         self._hold_off: dict[str, datetime] = {}
+        self._hold_off_why: dict[str, str] = {}  # the outcome kind that started a site's hold-off
 
     # -- public ---------------------------------------------------------------------------------------
     def recover(self) -> int:
@@ -134,6 +135,13 @@ class Drainer:
     def clear_hold_off(self) -> None:
         """Forget the hold-offs (the network came back, or the engineer clicked Retry)."""
         self._hold_off.clear()
+        self._hold_off_why.clear()
+
+    def held_off(self, now: datetime) -> tuple[datetime, str] | None:
+        """Until when the sites left alone are held off (the earliest end) and why (an outcome kind:
+        ``offline``, ``server``, ``rate_limited``, ``ambiguous``); None when no site is."""
+        held = [(until, self._hold_off_why.get(site, "server")) for site, until in self._hold_off.items() if until > now]
+        return min(held) if held else None
 
     def run_due(
         self,
@@ -161,6 +169,8 @@ class Drainer:
                 report.finished_at = self._clock()
                 report.paused = self._outbox.paused_reason()
                 report.next_due_at = self.next_due_at()
+                held = self.held_off(report.finished_at)
+                report.held_until, report.held_why = held if held is not None else (None, None)
             return report
 
     # -- the loop -------------------------------------------------------------------------------------
@@ -258,6 +268,7 @@ class Drainer:
                 held = self._hold_off.get(job.site)
                 # several sends to the site may come back struggling: the latest next attempt wins
                 self._hold_off[job.site] = until if held is None or held < until else held
+                self._hold_off_why[job.site] = str(step.kind)
             run.report.record_stop(str(step.kind), current.last_error if current is not None else None)
 
     # -- the steps of a job (drain thread: the outbox; pool: the requests) -------------------------------
@@ -275,7 +286,7 @@ class Drainer:
             member = run.connections.member(job.site)
             flight = Flight(job, conn, Phase.CHECK, time.monotonic())
             return self._launch(run, flight, sending.check, job, conn, member, claimed)
-        return self._launch(run, Flight(job, conn, Phase.DISCOVER, time.monotonic()), sending.discover, conn)
+        return self._launch(run, Flight(job, conn, Phase.DISCOVER, time.monotonic()), sending.prepare, job, conn)
 
     def _launch(self, run: Run, flight: Flight, request: Callable[..., Any], *args: Any) -> Step:
         run.flights[run.pool.submit(request, *args)] = flight
@@ -293,14 +304,19 @@ class Drainer:
             return self._launch(run, project, sending.post_to_project, project.job, flight.conn)
         return self._store(run.report, job, answer, flight.started)
 
-    def _mark_sending(self, run: Run, flight: Flight, unreachable: Outcome | None) -> Step:
-        """The API was looked for: mark the job sending (committed) and send its POST; or store why it
-        cannot go (the API not found), or what stopped it (paused, a conflict, its site held off now)."""
+    def _mark_sending(self, run: Run, flight: Flight, prepared: sending.Prepared) -> Step:
+        """The API was looked for (and, before a first send, what is on the ticket): mark the job sending
+        with that boundary (committed, before the POST leaves) and send its POST; or store why it cannot go
+        (the API not found), or what stopped it (paused, a conflict, its site held off now)."""
         job = flight.job
+        unreachable = prepared.unreachable
         if self._held_off(job.site, self._clock()):
             return NoOutcome.NOT_SENT
+        seen: dict[str, Any] = {}
+        if prepared.boundary is not None:
+            seen = {"seen_before_id": prepared.boundary.highest_id, "server_date_before": prepared.boundary.server_date}
         try:
-            marked = self._outbox.transition(job.id, expect=job.state, to=JobState.SENDING, now=self._clock())
+            marked = self._outbox.transition(job.id, expect=job.state, to=JobState.SENDING, now=self._clock(), **seen)
         except QueuePaused:
             return NoOutcome.QUEUE_PAUSED
         except (StateConflict, InvalidTransition) as exc:  # the engineer cancelled it meanwhile, or similar

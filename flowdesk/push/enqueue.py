@@ -10,9 +10,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flowdesk.connectwise.bodies import TicketRef, note_body, time_entry_body
+from flowdesk.connectwise.bodies import (
+    EMAILED_VISIBILITIES,
+    NO_EMAIL,
+    EmailChoice,
+    TicketRef,
+    note_body,
+    time_entry_body,
+)
 from flowdesk.push.prepare import NotePreview
-from flowdesk.store.outbox import NewJob, Outbox, PushJob
+from flowdesk.store import NewJob, Outbox, PushJob
 
 
 def enqueue_push(
@@ -25,6 +32,7 @@ def enqueue_push(
     send_end: bool,
     force: bool = False,
     now: datetime | None = None,
+    email: EmailChoice = NO_EMAIL,
 ) -> list[PushJob]:
     """Queue the note of ``preview`` for ``ticket`` (and its time entry when ``time_entry`` and the preview
     has a time plan). ``site`` is the ConnectWise profile the jobs belong to (``connectwise_profile_key``);
@@ -33,7 +41,12 @@ def enqueue_push(
     Raises :class:`~flowdesk.store.outbox.DuplicatePush` (``.reason`` is plain words) when this session was
     already queued or posted to this ticket, unless ``force``; ``ValueError`` for a preview without a
     session id. Nothing is queued when it raises.
+
+    ``email``: whom the engineer chose to e-mail about a Discussion or Resolution note (an Internal note is
+    never e-mailed, whatever was chosen); nothing by default.
     """
+    if preview.visibility not in EMAILED_VISIBILITIES:
+        email = NO_EMAIL
     if not preview.session_id:
         raise ValueError("the session has no id: FlowDesk cannot tell its pushes apart")
     if not site:
@@ -43,7 +56,7 @@ def enqueue_push(
             session_id=preview.session_id,
             ticket_id=ticket.id,
             kind="note",
-            body=note_body(preview.text, preview.visibility),
+            body=note_body(preview.text, preview.visibility, email),
             site=site,
             ticket_kind=ticket.kind,
             visibility=preview.visibility.value,
@@ -55,7 +68,7 @@ def enqueue_push(
                 session_id=preview.session_id,
                 ticket_id=ticket.id,
                 kind="time_entry",
-                body=time_entry_body(ticket, preview.time_plan, send_end=send_end),
+                body=time_entry_body(ticket, preview.time_plan, send_end=send_end, email=email),
                 site=site,
                 ticket_kind=ticket.kind,
                 parent=0,

@@ -8,26 +8,34 @@ this module.
 
 A note is this job's when, among the ticket's recent notes, one
 
-* has the same text once both are normalised (:func:`normalise_text`: NFC, CRLF/CR → LF, trailing
-  whitespace of every line and the whitespace around the whole text dropped — ConnectWise rewrites line
-  ends and trims);
-* was written by the key owner (``createdBy``, else ``member.identifier``; compared without case);
-* was created no earlier than the job's first send minus :data:`CLOCK_SKEW` (:func:`window_start`; a note
-  without ``dateCreated`` passes);
+* has the same text once both are made comparable (:func:`comparable_text`: HTML entities decoded, NFC,
+  every run of whitespace one space, trimmed — ConnectWise rewrites line ends, trims, may encode);
+* was written by the key owner where the note says who wrote it (``createdBy``, else ``member.identifier``;
+  compared without case): a note that names nobody is not ruled out by it when the boundary below is
+  known, and is never a match without it;
+* is newer than what was on the ticket before the job's first send: its id is above the highest note id
+  read just before that send (``seen_before_id``, recorded in the outbox). Without that boundary (an older
+  job, or the read failed) the note must carry a time — ``dateCreated`` (service notes), else ``_info``'s
+  dates (project notes have no ``dateCreated``) — no earlier than the window's start: the server's ``Date``
+  of that read minus :data:`SERVER_MARGIN`, else the job's first send by the PC's clock minus
+  :data:`CLOCK_SKEW` (:func:`window_start`). A note with no usable time is never taken for the job's;
 * is not already owned by another push job (its id is not among the ``claimed`` ones).
 
 The oldest such note (lowest id) is taken. The newest :data:`NOTE_CHECK_WINDOW` notes are read first; when
-none matches and all of them are newer than the window's start, more are read (up to
-:data:`NOTE_CHECK_MAX`): :class:`ReadFurther`.
+none matches and all of them are newer than the boundary, more are read (up to :data:`NOTE_CHECK_MAX`):
+:class:`ReadFurther`.
 
-A time entry is this job's when ConnectWise lists it for the ticket, the member and the exact ``timeStart``
-(the query does that), it is charged to this ticket (when the record says), its hours are within
-:data:`HOURS_TOLERANCE` of the job's and its notes are the same once normalised (each only when both sides
-have it), and no other job owns it.
+A time entry is this job's when ConnectWise lists it for the ticket, the member and a ``timeStart`` within
+a minute of the job's (the query does that; FlowDesk sends whole minutes, ConnectWise may keep them or not),
+its id is above ``seen_before_id`` when known, it is charged to this ticket (when the record says), its
+hours are within :data:`HOURS_TOLERANCE` of the job's and its notes are the same once made comparable (each
+only when both sides have it), and no other job owns it.
 """
 
 from __future__ import annotations
 
+import html
+import re
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,6 +47,9 @@ from typing import Any, Protocol
 # arrive (a duplicate); too large a one can only match an identical note by the same member that no other
 # push owns, which is on the ticket anyway.
 CLOCK_SKEW = timedelta(minutes=30)
+# How much earlier than the server's own Date (read just before the first send) its dateCreated may be: the
+# same clock, so only its rounding to seconds and the time between that read and the POST.
+SERVER_MARGIN = timedelta(minutes=1)
 NOTE_CHECK_WINDOW = 100  # newest notes read first; more only if all of them are newer than the send
 NOTE_CHECK_MAX = 1000
 HOURS_TOLERANCE = 0.005
@@ -50,7 +61,8 @@ class RemoteNote(Protocol):
     text: str
     created_by: str | None
     member_identifier: str | None
-    date_created: datetime | None
+    date_created: datetime | None  # ServiceNote only; a project note's times are in ``_info`` (optional attributes
+    # ``info_entered`` / ``info_updated``)
 
 
 class RemoteTimeEntry(Protocol):
@@ -93,6 +105,24 @@ def normalise_text(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.split("\n")).strip()
 
 
+_SPACE = re.compile(r"\s+")
+
+
+def comparable_text(text: str) -> str:
+    """How tolerant the match is: HTML entities decoded, NFC, every run of whitespace (line ends too) one
+    space, trimmed."""
+    text = unicodedata.normalize("NFC", html.unescape(text))
+    return _SPACE.sub(" ", text).strip()
+
+
+def note_time(note: RemoteNote) -> datetime | None:
+    """When the note was written, as far as it says: ``dateCreated``, else ``_info``'s entered / updated date."""
+    for when in (note.date_created, getattr(note, "info_entered", None), getattr(note, "info_updated", None)):
+        if isinstance(when, datetime):
+            return when
+    return None
+
+
 def window_start(first_sent_at: datetime | None) -> datetime | None:
     """The earliest ``dateCreated`` this job's note may carry (None: any; the job was never marked sent)."""
     return first_sent_at - CLOCK_SKEW if first_sent_at is not None else None
@@ -104,32 +134,49 @@ def _aware(when: datetime) -> datetime:
 
 @dataclass(frozen=True)
 class NoteSearch:
-    """What a note job looks for: its normalised text, the key owner (casefolded), the window's start and
-    the note ids other jobs own."""
+    """What a note job looks for: its comparable text, the key owner (casefolded), the boundary (the highest
+    note id before the first send, when known), the window's start and the note ids other jobs own."""
 
     text: str
     member: str
     since: datetime | None
     claimed: frozenset[int]
+    after_id: int | None = None
 
     @classmethod
     def for_job(
-        cls, body: Mapping[str, Any], member: str, first_sent_at: datetime | None, claimed: Collection[int]
+        cls,
+        body: Mapping[str, Any],
+        member: str,
+        first_sent_at: datetime | None,
+        claimed: Collection[int],
+        *,
+        seen_before_id: int | None = None,
+        server_date_before: datetime | None = None,
     ) -> NoteSearch:
+        since = _aware(server_date_before) - SERVER_MARGIN if server_date_before is not None else window_start(first_sent_at)
         return cls(
-            text=normalise_text(str(body.get("text") or "")),
+            text=comparable_text(str(body.get("text") or "")),
             member=member.casefold(),
-            since=window_start(first_sent_at),
+            since=since,
             claimed=frozenset(claimed),
+            after_id=seen_before_id,
         )
 
     def matches(self, note: RemoteNote) -> bool:
-        if note.id in self.claimed or normalise_text(note.text) != self.text:
+        if note.id in self.claimed or comparable_text(note.text) != self.text:
             return False
-        if (note.created_by or note.member_identifier or "").casefold() != self.member:
+        author = note.created_by or note.member_identifier
+        if author and author.casefold() != self.member:
             return False
-        created = note.date_created
-        return self.since is None or created is None or _aware(created) >= self.since
+        if self.after_id is not None:
+            return note.id > self.after_id  # on the ticket before the first send: not this job's
+        if not author:
+            return False  # no boundary and no author: too little to tell it from someone else's note
+        created = note_time(note)
+        if created is None:
+            return False  # no boundary and no time: an older same-text note cannot be told apart
+        return self.since is None or _aware(created) >= self.since
 
 
 def judge_notes(search: NoteSearch, notes: Sequence[RemoteNote], limit: int) -> NoteVerdict:
@@ -139,7 +186,12 @@ def judge_notes(search: NoteSearch, notes: Sequence[RemoteNote], limit: int) -> 
             return Found(note.id)
     if len(notes) < limit or limit >= NOTE_CHECK_MAX:
         return ABSENT  # the whole history was read, or as much as is ever read
-    oldest = min(notes, key=lambda n: n.id).date_created
+    oldest_note = min(notes, key=lambda n: n.id)
+    if search.after_id is not None:
+        if oldest_note.id <= search.after_id:
+            return ABSENT  # these notes reach back past the boundary: an older one cannot be this job's
+        return ReadFurther(min(limit * 10, NOTE_CHECK_MAX))
+    oldest = note_time(oldest_note)
     if search.since is not None and oldest is not None and _aware(oldest) < search.since:
         return ABSENT  # these notes reach back before the send: an older one cannot be this job's
     return ReadFurther(min(limit * 10, NOTE_CHECK_MAX))
@@ -154,15 +206,19 @@ class TimeEntrySearch:
     hours: object  # the body's actualHours (compared when it is a number)
     notes: object  # the body's notes (compared when it is text)
     claimed: frozenset[int]
+    after_id: int | None = None  # the highest time-entry id on the ticket before the first send
 
     @classmethod
-    def for_job(cls, body: Mapping[str, Any], ticket_id: int, claimed: Collection[int]) -> TimeEntrySearch:
+    def for_job(
+        cls, body: Mapping[str, Any], ticket_id: int, claimed: Collection[int], *, seen_before_id: int | None = None
+    ) -> TimeEntrySearch:
         start = datetime.fromisoformat(str(body["timeStart"]).replace("Z", "+00:00"))
-        return cls(ticket_id, start, body.get("actualHours"), body.get("notes"), frozenset(claimed))
+        return cls(ticket_id, start, body.get("actualHours"), body.get("notes"), frozenset(claimed), seen_before_id)
 
     def matches(self, entry: RemoteTimeEntry) -> bool:
         return (
             entry.id not in self.claimed
+            and (self.after_id is None or entry.id > self.after_id)
             and (entry.charge_to_id is None or entry.charge_to_id == self.ticket_id)
             and self._same_hours(entry.actual_hours)
             and self._same_notes(entry.notes)
@@ -176,11 +232,11 @@ class TimeEntrySearch:
     def _same_notes(self, theirs: str | None) -> bool:
         """Compared only when both sides have notes."""
         ours = self.notes
-        return not isinstance(ours, str) or theirs is None or normalise_text(theirs) == normalise_text(ours)
+        return not isinstance(ours, str) or theirs is None or comparable_text(theirs) == comparable_text(ours)
 
 
 def judge_time_entries(search: TimeEntrySearch, entries: Sequence[RemoteTimeEntry]) -> Verdict:
-    """``entries``: what ConnectWise lists for the ticket, the member and the job's ``timeStart``."""
+    """``entries``: what ConnectWise lists for the ticket, the member and a minute around the job's ``timeStart``."""
     for entry in sorted(entries, key=lambda e: e.id):
         if search.matches(entry):
             return Found(entry.id)
@@ -197,10 +253,13 @@ __all__ = [
     "Found",
     "NoteSearch",
     "NoteVerdict",
+    "SERVER_MARGIN",
     "ReadFurther",
     "RemoteNote",
     "RemoteTimeEntry",
     "TimeEntrySearch",
+    "comparable_text",
+    "note_time",
     "Verdict",
     "judge_notes",
     "judge_time_entries",

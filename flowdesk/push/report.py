@@ -35,6 +35,7 @@ class DrainReport:
     ``rate_limited``, ``server``, ``ambiguous``, ``no_client``, ``deadline``, ``stopped``, ``max_jobs``) with
     ``reason`` in plain words; ``blocked`` maps a site whose client could not be had to why; ``paused`` is
     the queue's pause reason at the end; ``next_due_at`` when something is next due (hold-offs included);
+    ``held_until`` / ``held_why`` until when and why sending is held off after an outage;
     ``left_sending`` how many jobs were still waiting for ConnectWise's answer when the run stopped (they
     stay ``sending``, become ``unknown`` at the next start and are checked on the ticket before any re-send).
     """
@@ -50,6 +51,8 @@ class DrainReport:
     conflicts: int = 0
     next_due_at: datetime | None = None
     left_sending: int = 0
+    held_until: datetime | None = None  # sending to ConnectWise is held off until then (the earliest site)
+    held_why: str | None = None  # the outcome kind that started the hold-off (offline, server, ...)
 
     def count(self, state: JobState | str) -> int:
         return sum(1 for r in self.results if r.state == JobState(state))
@@ -83,6 +86,7 @@ class DrainReport:
         self.next_due_at = later.next_due_at
         self.finished_at = later.finished_at
         self.left_sending += later.left_sending
+        self.held_until, self.held_why = later.held_until, later.held_why
         return self
 
     def summary(self, tz: tzinfo | None = None) -> str:

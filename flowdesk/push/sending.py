@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from flowdesk.connectwise.bodies import TicketRef
 from flowdesk.connectwise.client import ConnectWiseClient
 from flowdesk.connectwise.errors import ConnectWiseError, NotFound, PermissionDenied
+from flowdesk.connectwise.models import Boundary
+from flowdesk.core.models import ticket_id_problem
 from flowdesk.core.policy import JobKind, Outcome, OutcomeKind
 from flowdesk.logs import get_logger, mask_secrets
 from flowdesk.push import reconcile
@@ -98,6 +100,15 @@ Posted = Outcome | ProjectTicket
 
 
 # -- sending ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Prepared:
+    """Before a job is marked sending: why it cannot go (the API not found; nothing was sent), or what was
+    on its ticket before its first send (None: already recorded, or it could not be read)."""
+
+    unreachable: Outcome | None = None
+    boundary: Boundary | None = None
+
+
 def discover(conn: Connection) -> Outcome | None:
     """Find the API (companyinfo, cached per client) before the job is marked sending: None when found,
     else the outcome to store (nothing was sent, so the job needs no check afterwards)."""
@@ -108,9 +119,43 @@ def discover(conn: Connection) -> Outcome | None:
     return None
 
 
+def prepare(job: PushJob, conn: Connection) -> Prepared:
+    """Find the API, and before the job's first send read what is on its ticket (:meth:`send_boundary`), so
+    a check after a lost answer looks only at newer records. A note's service path that answers 404 is read
+    on the project path (the note goes there after the fallback). A read that fails leaves no boundary: the
+    check then falls back to times, as for jobs queued before boundaries were recorded."""
+    unreachable = discover(conn)
+    if unreachable is not None or job.seen_before_id is not None or _bad_ticket(job) is not None:
+        return Prepared(unreachable)
+    what = "note" if job.kind == JobKind.NOTE else "time_entry"
+    ref = TicketRef(job.ticket_id, job.ticket_kind)  # type: ignore[arg-type]
+    try:
+        try:
+            return Prepared(boundary=conn.client.send_boundary(ref, what))
+        except NotFound:
+            if what != "note" or ref.kind != "service":
+                raise
+            return Prepared(boundary=conn.client.send_boundary(TicketRef(job.ticket_id, "project"), what))
+    except ConnectWiseError as exc:
+        log.info("push %d: what is on ticket #%d could not be read first (%s)", job.id, job.ticket_id, exc.kind)
+        return Prepared()
+def _bad_ticket(job: PushJob) -> Outcome | None:
+    """A job queued for a number ConnectWise cannot have (an outbox from before ticket numbers were checked,
+    a hand-edited database): nothing is sent, and the job fails for good saying so, instead of tripping the
+    drain on every start."""
+    problem = ticket_id_problem(job.ticket_id)
+    if problem is None:
+        return None
+    log.warning("push %d: %s; not sent", job.id, problem)
+    return Outcome(OutcomeKind.NOT_FOUND, detail=f"not sent: {problem}")
+
+
 def post(job: PushJob, conn: Connection) -> Posted:
     """The job's POST. After a 404 on a note to a service ticket the ticket is looked up:
     :data:`PROJECT_TICKET` when it is a project ticket."""
+    bad = _bad_ticket(job)
+    if bad is not None:
+        return bad
     ref = TicketRef(job.ticket_id, job.ticket_kind)  # type: ignore[arg-type]
     body = job.body_json()
     try:
@@ -130,6 +175,9 @@ def post(job: PushJob, conn: Connection) -> Posted:
 
 def post_to_project(job: PushJob, conn: Connection) -> Outcome:
     """The note's POST to the project path (its kind is already recorded)."""
+    bad = _bad_ticket(job)
+    if bad is not None:
+        return bad
     try:
         return Outcome.success(conn.client.post_note(TicketRef(job.ticket_id, "project"), job.body_json()).id)
     except ConnectWiseError as exc:
@@ -164,6 +212,9 @@ def check(job: PushJob, conn: Connection, member: str | None, claimed: Collectio
     ``member``: the key owner's identifier when known (else ``who_am_i`` is asked); ``claimed``: the remote
     ids other jobs own."""
     asked: str | None = None
+    bad = _bad_ticket(job)
+    if bad is not None:
+        return Checked(bad)
     try:
         if member is None:
             member = asked = conn.client.who_am_i().identifier
@@ -183,7 +234,10 @@ def _outcome(verdict: reconcile.Verdict) -> Outcome:
 
 
 def _find_note(job: PushJob, conn: Connection, member: str, claimed: Collection[int]) -> Posted:
-    search = reconcile.NoteSearch.for_job(job.body_json(), member, job.first_sent_at, claimed)
+    search = reconcile.NoteSearch.for_job(
+        job.body_json(), member, job.first_sent_at, claimed,
+        seen_before_id=job.seen_before_id, server_date_before=job.server_date_before,
+    )  # fmt: skip
     ref = TicketRef(job.ticket_id, job.ticket_kind)  # type: ignore[arg-type]
     limit = reconcile.NOTE_CHECK_WINDOW
     while True:
@@ -200,7 +254,7 @@ def _find_note(job: PushJob, conn: Connection, member: str, claimed: Collection[
 
 
 def _find_time_entry(job: PushJob, conn: Connection, member: str, claimed: Collection[int]) -> Outcome:
-    search = reconcile.TimeEntrySearch.for_job(job.body_json(), job.ticket_id, claimed)
+    search = reconcile.TimeEntrySearch.for_job(job.body_json(), job.ticket_id, claimed, seen_before_id=job.seen_before_id)
     ref = TicketRef(job.ticket_id, job.ticket_kind)  # type: ignore[arg-type]
     return _outcome(reconcile.judge_time_entries(search, conn.client.find_time_entries(ref, member, search.start)))
 
@@ -208,6 +262,7 @@ def _find_time_entry(job: PushJob, conn: Connection, member: str, claimed: Colle
 __all__ = [
     "PROJECT_TICKET",
     "Checked",
+    "Prepared",
     "ClientProvider",
     "ClientUnavailable",
     "Connection",
@@ -218,4 +273,5 @@ __all__ = [
     "discover",
     "post",
     "post_to_project",
+    "prepare",
 ]

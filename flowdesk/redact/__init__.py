@@ -1,9 +1,9 @@
 """Redaction of secrets and personal data from the final note text, as data.
 
 ``redact`` runs on the FINAL note text right before anything is posted to ConnectWise: it must never
-leak a secret and must not mangle ordinary MSP note text. The rules are records grouped by family
-(``rules_keys``, ``rules_passwords``, ``rules_commands``, ``rules_tokens``, ``rules_network``), run by
-one engine (``engine``); ``policy`` says which categories apply to which note. ``docs/redaction.md``
+leak a secret and must not mangle ordinary MSP note text. The rules are records in data files, one per
+family (``rules/keys.toml``, ``passwords``, ``commands``, ``tokens``, ``network``; read by ``table``,
+their named checks in ``checks``), run by one engine (``engine``); ``policy`` says which categories apply to which note. ``docs/redaction.md``
 is generated from the rules (``python -m flowdesk.redact --doc``).
 
 Importing this package is cheap: the rules are compiled when ``redact`` is first used.

@@ -1,13 +1,35 @@
-"""Checks shared by several rule families: is this value a placeholder, does it look like a password.
+"""The named checks of the rule tables (``rules/*.toml``): is this value a placeholder, does it look
+like a password, is this address valid, does this run look random.
 
-A check takes a :class:`~flowdesk.redact.model.Found` and answers yes (keep the candidate) or no.
+A check takes a :class:`~flowdesk.redact.model.Found` and answers yes (keep the candidate) or no; a
+splitter cuts a secret into the parts judged one by one. Each is registered under its function's name,
+which is how a rule names it (``checks = ["not_placeholder"]``).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import ipaddress
 import re
+from collections.abc import Callable
 
-from flowdesk.redact.model import Found
+from flowdesk.redact.model import Check, Found
+
+CHECKS: dict[str, Check] = {}
+SPLITTERS: dict[str, Callable[[str], list[tuple[int, int]]]] = {}
+
+
+def check(fn: Check) -> Check:
+    """Register ``fn`` as a check the rule tables can name."""
+    CHECKS[fn.__name__] = fn
+    return fn
+
+
+def splitter(fn: Callable[[str], list[tuple[int, int]]]) -> Callable[[str], list[tuple[int, int]]]:
+    """Register ``fn`` as a splitter the rule tables can name."""
+    SPLITTERS[fn.__name__] = fn
+    return fn
 
 PLACEHOLDER_WORDS = frozenset(
     """
@@ -55,21 +77,24 @@ def is_complex(value: str) -> bool:
 
 
 # --------------------------------------------------------------------------------------------------
-# Checks (Found -> bool), named for the rule table
+# Checks shared by several families
 # --------------------------------------------------------------------------------------------------
 
 
+@check
 def not_placeholder(f: Found) -> bool:
     """The value is not a placeholder ('N/A', 'see vault', '****')."""
     return not is_placeholder(f.value)
 
 
+@check
 def prose_like(f: Found) -> bool:
     """The value holds a digit or a symbol (words in a sentence do not; passwords that meet any
     complexity rule do)."""
     return PROSE_LIKE_RE.search(f.value) is not None
 
 
+@check
 def quoted_or_password_like(f: Found) -> bool:
     """The value was quoted; or it holds a digit or a symbol and is not a short number ('pin 42')."""
     if f.text[f.match.start("secret")] in "\"'":
@@ -77,11 +102,13 @@ def quoted_or_password_like(f: Found) -> bool:
     return not (f.value.isdigit() and len(f.value) < 4) and PROSE_LIKE_RE.search(f.value) is not None
 
 
+@check
 def complex_password(f: Found) -> bool:
     """The value meets Windows complexity (8+ characters, 3 of upper, lower, digit, symbol)."""
     return is_complex(f.value)
 
 
+@check
 def strong_word(f: Found) -> bool:
     """A word standing alone after the label looks like a password: 6+ characters, and either all
     digits or letters with a digit or symbol; not a measure ('14-characters')."""
@@ -91,7 +118,259 @@ def strong_word(f: Found) -> bool:
     return value.isdigit() or (LETTER_RE.search(value) is not None and PROSE_LIKE_RE.search(value) is not None)
 
 
+@check
 def key_like(f: Found) -> bool:
     """8+ characters, with a digit unless 16+ long."""
     value = f.value
     return len(value) >= 8 and (HAS_DIGIT_RE.search(value) is not None or len(value) >= 16)
+
+
+# -- keys -------------------------------------------------------------------------------------------
+_CS_CRED_KEY_RE = re.compile(r"(?:^|;)[ \t]*(?:password|pwd)[ \t]*=")
+
+
+@check
+def has_password_pair(f: Found) -> bool:
+    """One of the pairs is Password= or Pwd= (a connection string without one is not a secret)."""
+    return _CS_CRED_KEY_RE.search(f.low[f.match.start() : f.match.end()]) is not None
+
+
+# -- passwords --------------------------------------------------------------------------------------
+_LONG_LABEL_RE = re.compile(r"pass(?:word|wd|phrase|[ _\-]phrase)")
+_USER_SLASH_RE = re.compile(r"user(?:name)?[ \t]*/[ \t]*\Z")
+_PS_VARIABLE_RE = re.compile(r"\$[A-Za-z0-9_:]*\Z")
+_CMDLET_RE = re.compile(r"[A-Za-z]+-[A-Za-z]+")
+
+
+@check
+def label_stands_alone(f: Found) -> bool:
+    """A short label starts a word or a camelCase part; 'pass' takes only '='."""
+    key = f.match.group("key")
+    ks = f.match.start("key")
+    if key == "pass" and f.match.group("sep") != "=":
+        return False  # "Test pass: all green"
+    if key[0] != "p" or _LONG_LABEL_RE.fullmatch(key):
+        return True
+    before = f.text[ks - 1] if ks else ""
+    camel = f.text[ks] == "P" and (before.islower() or before.isdigit())
+    return not (before.isalnum() and before.isascii() and not camel)
+
+
+@check
+def not_the_user_name(f: Found) -> bool:
+    """Not the user half of 'username/password: jsmith / X'."""
+    ks = f.match.start("key")
+    return _USER_SLASH_RE.search(f.low, max(0, ks - 20), ks) is None
+
+
+@check
+def pin_has_digit(f: Found) -> bool:
+    """A PIN holds a digit."""
+    return f.match.group("key") != "pin" or HAS_DIGIT_RE.search(f.value) is not None
+
+
+@check
+def dash_needs_password_like(f: Found) -> bool:
+    """After a dash ('Password - jsmith forgot it') the value must hold a digit or a symbol."""
+    return f.match.group("dash") is None or PROSE_LIKE_RE.search(f.value) is not None
+
+
+@check
+def not_powershell(f: Found) -> bool:
+    """Not a PowerShell expression ('$password = Read-Host', '= $env:X'), not a lone bracket."""
+    ks = f.match.start("key")
+    if not f.value.strip("([{"):
+        return False
+    if _PS_VARIABLE_RE.search(f.text, max(0, ks - 40), ks) is None:
+        return True
+    return not (f.value[0] in "$([" or _CMDLET_RE.fullmatch(f.value.rstrip(";")))
+
+
+def _wordy(inner: str) -> bool:
+    """Words only, no digit: '(not recorded)', '[see IT Glue]'."""
+    return not HAS_DIGIT_RE.search(inner) and all(ch.isalpha() or ch in " .,'/-_:&" for ch in inner)
+
+
+@check
+def not_wordy(f: Found) -> bool:
+    """The bracketed value holds a digit or a symbol ('(not recorded)' is a placeholder)."""
+    return not _wordy(f.value)
+
+
+@check
+def after_a_placeholder_note(f: Found) -> bool:
+    """'Password: (temp) X1!': the bracket is a note, the word after it a password."""
+    note = f.group("note") or "()"
+    return _wordy(note[1:-1]) and PROSE_LIKE_RE.search(f.value) is not None
+
+
+@check
+def user_has_a_letter(f: Found) -> bool:
+    """The user name holds a letter."""
+    return re.search(r"[A-Za-z]", f.group("user") or "") is not None
+
+
+# -- tokens -----------------------------------------------------------------------------------------
+_HEX_RE = re.compile(r"[0-9A-Fa-f]+")
+_UUID_RE = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+_HASH_LABEL_RE = re.compile(
+    r"(?:\b|_)(?:md5|sha-?(?:1|224|256|384|512)|sha|hash(?:es)?|thumbprint|checksum|fingerprint|digest|filehash)\b",
+    re.IGNORECASE,
+)
+_HASH_LENGTHS = frozenset({32, 40, 56, 64, 96, 128})
+_RECOVERY_LABEL_RE = re.compile(r"recovery|bitlocker", re.IGNORECASE)
+_ALNUM_RUN_RE = re.compile(r"[A-Za-z0-9]+")
+_CLASS_CHANGE_RE = re.compile(r"[a-z](?=[A-Z0-9])|[A-Z](?=[a-z0-9])|[0-9](?=[A-Za-z])")
+
+
+@check
+def strong_authorization(f: Found) -> bool:
+    """A scheme was named (Bearer, Basic, NTLM, ...), or the value is 16+ characters with a digit."""
+    if f.match.group("scheme") is not None:
+        return True
+    return len(f.value) >= 16 and HAS_DIGIT_RE.search(f.value) is not None
+
+
+@check
+def long_with_digit(f: Found) -> bool:
+    """16+ characters with a digit."""
+    return len(f.value) >= 16 and HAS_DIGIT_RE.search(f.value) is not None
+
+
+@check
+def basic_credentials(f: Found) -> bool:
+    """Decodes (base64) to printable 'user:password'."""
+    core = f.value.rstrip("=")
+    try:
+        raw = base64.b64decode(core + "=" * (-len(core) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    if not raw or any(b < 0x20 or b > 0x7E for b in raw):
+        return False
+    colon = raw.find(b":")
+    return 0 < colon < len(raw) - 1
+
+
+@check
+def recovery_key(f: Found) -> bool:
+    """Every group is divisible by 11 (BitLocker's own check), or the line says what it is."""
+    groups = f.value.split("-")
+    if all(int(g) % 11 == 0 for g in groups):
+        return True
+    return _RECOVERY_LABEL_RE.search(f.before(120)) is not None
+
+
+@splitter
+def outside_uuids(run: str) -> list[tuple[int, int]]:
+    """The parts of a run between UUIDs (a UUID is never a key), without leading/trailing -_/."""
+    parts = []
+    pos = 0
+    for u in [*_UUID_RE.finditer(run), None]:
+        ps, pe = pos, (u.start() if u is not None else len(run))
+        if u is not None:
+            pos = u.end()
+        while ps < pe and run[ps] in "-_/":
+            ps += 1
+        while pe > ps and run[pe - 1] in "-_/":
+            pe -= 1
+        parts.append((ps, pe))
+    return parts
+
+
+@check
+def not_a_labelled_hash(f: Found) -> bool:
+    """Not a hash of a usual length labelled as one earlier on the line (SHA256, thumbprint, ...)."""
+    core = f.value.rstrip("=")
+    if len(core) not in _HASH_LENGTHS or not _HEX_RE.fullmatch(core):
+        return True
+    lo = max(0, f.start - 120)
+    chunk = f.text[lo : f.start]
+    return _HASH_LABEL_RE.search(chunk[chunk.rfind("\n") + 1 :]) is None
+
+
+@check
+def looks_random(f: Found) -> bool:
+    """32+ characters (without '=' padding) that look random: all hex, or a mix of classes that changes
+    at most positions (identifiers are short words joined by separators)."""
+    core = f.value.rstrip("=")
+    if len(core) < 32:
+        return False
+    if _HEX_RE.fullmatch(core):
+        return True
+    runs = _ALNUM_RUN_RE.findall(core)
+    alnum = sum(map(len, runs))
+    pairs = alnum - len(runs)  # neighbouring alphanumeric pairs
+    if pairs < 24:
+        return False
+    ratio = len(_CLASS_CHANGE_RE.findall(core)) / pairs
+    if ratio < 0.2:
+        return False
+    has_upper = any(c.isupper() for c in core if c.isascii())
+    has_lower = any(c.islower() for c in core if c.isascii())
+    if HAS_DIGIT_RE.search(core) is None:  # letters only: only a very noisy mix of cases
+        return has_upper and has_lower and ratio >= 0.45 and "-" not in core and "_" not in core
+    if "+" not in core and (len(core) - alnum) * 10 > len(core):  # many separators: an identifier?
+        return ratio >= 0.45
+    if has_upper and has_lower:
+        return ratio >= 0.3
+    return ratio >= 0.2  # one case + digits (base32/base36 keys such as Azure DevOps PATs)
+
+
+# -- network ----------------------------------------------------------------------------------------
+_EMAIL_TLD_RE = re.compile(r"[A-Za-z]{2,63}")
+_EMAIL_LABEL_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?")
+_VERSION_LABEL_RE = re.compile(
+    r"(?:\b(?:v|ver|version|build|firmware|rev|revision|fileversion|productversion|assemblyversion))"
+    r"[ \t]*[:=#]?[ \t]*[\"']?\Z",
+    re.IGNORECASE,
+)
+
+
+@check
+def valid_address(f: Found) -> bool:
+    """The local part does not end in '.' or hold '..'; the domain has labels and a letter TLD."""
+    local, _, domain = f.value.partition("@")
+    if not local or local.endswith(".") or ".." in local:
+        return False
+    labels = domain.split(".")
+    if len(labels) < 2 or not _EMAIL_TLD_RE.fullmatch(labels[-1]):
+        return False
+    return all(_EMAIL_LABEL_RE.fullmatch(label) for label in labels)
+
+
+@check
+def identifies_a_host(f: Found) -> bool:
+    """Not a subnet mask (255.255.255.0 ...) and not 0.0.0.0."""
+    address = f.value.partition("/")[0]
+    value = int(ipaddress.IPv4Address(".".join(str(int(o)) for o in address.split("."))))
+    if value == 0:
+        return False
+    if value >> 24 != 255:
+        return True
+    inverted = ~value & 0xFFFFFFFF
+    return (inverted & (inverted + 1)) != 0  # a mask is ones then zeros
+
+
+@check
+def not_a_version(f: Found) -> bool:
+    """Not right after a version label (Version=, ver, build, firmware, rev, v)."""
+    return _VERSION_LABEL_RE.search(f.before(40)) is None
+
+
+@check
+def valid_ipv6(f: Found) -> bool:
+    """An IPv6 address for :mod:`ipaddress`, and not a bare prefix or two short groups ('a::b')."""
+    address = f.value.partition("/")[0]
+    if "::" not in address and address.count(":") < (6 if "." in address else 7):
+        return False  # fewer than eight groups and no "::" for the missing ones: a time, a MAC address
+    try:
+        ipaddress.IPv6Address(address)
+    except ValueError:
+        return False
+    head = address.partition("%")[0]
+    if "::" not in head or "." in head:
+        return True
+    groups = [g for g in head.replace("::", ":").split(":") if g]
+    if len(groups) < 2:
+        return groups == ["1"]  # "::1" is loopback; "::", "fe80::", "1::" are not addresses
+    return not (len(groups) == 2 and max(map(len, groups)) < 3)

@@ -23,7 +23,6 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 
-from flowdesk.redact import rules_commands, rules_keys, rules_network, rules_passwords, rules_tokens
 from flowdesk.redact.model import (
     ALL_CATEGORIES,
     MARKER_RE,
@@ -38,8 +37,8 @@ from flowdesk.redact.model import (
     lower,
 )
 from flowdesk.redact.policy import ALWAYS_REDACTED, AllowList, parse_categories
+from flowdesk.redact.table import RULES
 
-RULES = rules_keys.RULES + rules_passwords.RULES + rules_commands.RULES + rules_tokens.RULES + rules_network.RULES
 Spare = Callable[[Category, str], bool]  # leave this found value as written?
 Stretch = tuple[int, int]
 _RUN_MASK = bytes(32 if b < 128 and chr(b).isspace() else 120 for b in range(256))  # ASCII white space: " "

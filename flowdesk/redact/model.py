@@ -2,7 +2,8 @@
 
 A rule is data: which category it belongs to, the words that must be on a line for it to be tried,
 a pattern whose ``secret`` group is what gets replaced, and a few named checks. The engine
-(:mod:`flowdesk.redact.engine`) runs them; the families (``rules_*.py``) define them.
+(:mod:`flowdesk.redact.engine`) runs them; the families (``rules/*.toml``, read by
+:mod:`flowdesk.redact.table`) define them.
 """
 
 from __future__ import annotations

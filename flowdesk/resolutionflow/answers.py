@@ -69,7 +69,7 @@ def checked_json(response: httpx.Response, op: Op) -> Any:
         raise status_error(response, op)
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         raise not_json(response, op) from None
 
 def not_json(response: httpx.Response, op: Op) -> ProtocolError:
@@ -158,7 +158,7 @@ def detail_of(response: httpx.Response) -> str | None:
     """ResolutionFlow's ``{"detail": ...}`` in one line (FastAPI 422 lists as ``msg (loc)``), masked, short."""
     try:
         data = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     detail = data.get("detail") if isinstance(data, dict) else None
     if isinstance(detail, str):

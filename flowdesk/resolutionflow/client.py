@@ -33,7 +33,6 @@ the client side can avoid that; it is the price of rotation.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from urllib.parse import quote
 import httpx
 
 from flowdesk.core.models import Session, SessionFormatError, parse_session, parse_utc
+from flowdesk.core.userfile import UserFileError, parse_json
 from flowdesk.http.client import CONNECT_RETRIES, DEFAULT_TIMEOUT, HttpClient, ServiceClient, read_within
 from flowdesk.http.proxy import ProxyConfig
 from flowdesk.http.urls import AddressWords, split_address
@@ -378,9 +378,11 @@ class ResolutionFlowClient(ServiceClient):
         response = self._call("GET", f"{SESSIONS_PATH}/{quote(session_id, safe='')}", op)
         text = response.text
         try:
-            data = json.loads(text)
-        except ValueError:
-            raise not_json(response, op) from None
+            data = parse_json(text, f"session {session_id}")  # depth-limited, lone surrogates replaced
+        except UserFileError as exc:
+            if exc.problem.startswith("not valid JSON"):
+                raise not_json(response, op) from None
+            raise InvalidRecord(session_id, None, exc.problem, request_id=request_id(response)) from None
         if not isinstance(data, dict):
             raise InvalidRecord(session_id, None, "not a JSON object", status=response.status_code, request_id=request_id(response))
         try:

@@ -14,6 +14,7 @@ Files larger than :data:`MAX_FILE_BYTES` are refused unread.
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -103,7 +104,7 @@ def expand_paths(paths: Iterable[Path | str]) -> list[tuple[Path, str | None]]:
     def add(path: Path, problem: str | None = None) -> None:
         try:
             key = path.resolve()
-        except OSError:
+        except (OSError, RuntimeError):  # RuntimeError: a symbolic-link loop (Python 3.11)
             key = path.absolute()
         if problem is None and key in seen:
             return
@@ -119,9 +120,13 @@ def expand_paths(paths: Iterable[Path | str]) -> list[tuple[Path, str | None]]:
             if path.is_file():
                 add(path)
             else:
-                add(path, "a broken link" if path.is_symlink() else "not a regular file")
+                add(path, _not_a_file(path))
             continue
-        folder = path.resolve()
+        try:
+            folder = path.resolve()
+        except (OSError, RuntimeError):
+            add(path, "a symbolic link that loops")
+            continue
         try:
             entries = sorted(path.iterdir(), key=lambda p: p.name)
         except OSError as exc:
@@ -136,7 +141,7 @@ def expand_paths(paths: Iterable[Path | str]) -> list[tuple[Path, str | None]]:
                     target = entry.resolve(strict=True)
                 except (OSError, RuntimeError):
                     found += 1
-                    add(entry, "a broken link")
+                    add(entry, _not_a_file(entry))
                     continue
                 if not target.is_relative_to(folder):
                     found += 1
@@ -145,10 +150,22 @@ def expand_paths(paths: Iterable[Path | str]) -> list[tuple[Path, str | None]]:
             if entry.is_dir():
                 continue
             found += 1
-            add(entry, None if entry.is_file() else "not a regular file")
+            add(entry, None if entry.is_file() else _not_a_file(entry))
         if not found:
             add(path, "no *.json files in this folder")
     return out
+
+
+def _not_a_file(path: Path) -> str | None:
+    """Why a link cannot be read; None for anything else (the reader says what it is: a pipe, a device…)."""
+    if not path.is_symlink():
+        return None
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link that loops"
+    return "a broken link"
 
 
 def read_sessions(path: Path, *, max_bytes: int | None = None) -> list[tuple[dict[str, Any], Session]]:

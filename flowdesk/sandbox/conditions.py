@@ -205,18 +205,18 @@ class _Parser:
         return str(tok.value)
 
     def expr(self) -> Any:
-        parts = [self.term()]
-        while self._is_kw("or"):
-            self.advance()
-            parts.append(self.term())
-        return parts[0] if len(parts) == 1 else BoolOp("or", tuple(parts))
+        return self._chain("or", self.term)
 
     def term(self) -> Any:
-        parts = [self.factor()]
-        while self._is_kw("and"):
+        return self._chain("and", self.factor)
+
+    def _chain(self, keyword: str, operand: Callable[[], Any]) -> Any:
+        """``operand (keyword operand)*``: one operand as itself, more as a BoolOp."""
+        parts = [operand()]
+        while self._is_kw(keyword):
             self.advance()
-            parts.append(self.factor())
-        return parts[0] if len(parts) == 1 else BoolOp("and", tuple(parts))
+            parts.append(operand())
+        return parts[0] if len(parts) == 1 else BoolOp(keyword, tuple(parts))
 
     def factor(self) -> Any:
         if self._is_kw("not"):
@@ -401,23 +401,15 @@ def _build(node: Any) -> Tri:
     """A three-valued evaluator: None is SQL's UNKNOWN (and/or follow Kleene's rules)."""
     if isinstance(node, BoolOp):
         parts = [_build(p) for p in node.operands]
-        if node.op == "and":
+        decisive = node.op == "or"  # one False decides an "and", one True an "or"
 
-            def and_(r: Record) -> bool | None:
-                results = [p(r) for p in parts]
-                if any(v is False for v in results):
-                    return False
-                return None if any(v is None for v in results) else True
-
-            return and_
-
-        def or_(r: Record) -> bool | None:
+        def chain(r: Record) -> bool | None:
             results = [p(r) for p in parts]
-            if any(v is True for v in results):
-                return True
-            return None if any(v is None for v in results) else False
+            if any(v is decisive for v in results):
+                return decisive
+            return None if any(v is None for v in results) else not decisive
 
-        return or_
+        return chain
     if isinstance(node, Not):
         inner = _build(node.operand)
         return lambda r: _negate(inner(r))

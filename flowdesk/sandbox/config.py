@@ -26,6 +26,10 @@ class MemberConfig:
     can_add_time: bool | str = True
     require_start_end: bool = False
     time_zone: str = "Eastern Standard Time"
+    license_class: str = "F"  # myMembers/info licenseClass: "F" full member, "A" API member (keys of an API member)
+    refuse_overlap: bool = False  # refuse a time entry overlapping one of the member's (a tenant that validates it)
+    time_sheet_closed: bool = False  # the member's time sheets are submitted/closed: no new time entries
+    ignore_status: bool = False  # a status PATCH answers 200 but the status stays (ConnectWise can ignore it)
 
 
 @dataclass
@@ -46,6 +50,7 @@ class Config:
     codebase: str = DEFAULT_CODEBASE
     api_version: str = DEFAULT_API_VERSION
     site_url: str | None = None  # companyinfo's SiteUrl (None: the Host the request came to)
+    is_cloud: bool = True  # companyinfo's IsCloud (False: an on-premises server)
     max_page_size: int = MAX_PAGE_SIZE  # ConnectWise pages hold at most this many (a pageSize above it is clamped)
     member: MemberConfig = field(default_factory=MemberConfig)
     resolutionflow: RFConfig = field(default_factory=RFConfig)
@@ -107,6 +112,8 @@ def changed(config: Config, changes: Any) -> tuple[Config, bool]:
             if value is not None and (not isinstance(value, str) or not value or "/" in value or " " in value):
                 raise ConfigError("site_url must be null or a host name (with an optional :port), like api-na.myconnectwise.net")
             cfg.site_url = value
+        elif key == "is_cloud":
+            cfg.is_cloud = as_bool(key, value)
         elif key == "max_page_size":
             cfg.max_page_size = as_int(key, value, 1, MAX_PAGE_SIZE)
         elif key == "member":
@@ -126,8 +133,12 @@ def _member(m: MemberConfig, value: Any) -> None:
             if not isinstance(mv, bool) and mv not in ADD_LEVELS:
                 raise ConfigError(f"member.{mk} must be true, false or one of: {', '.join(ADD_LEVELS)}")
             setattr(m, mk, mv)
-        elif mk == "require_start_end":
-            m.require_start_end = as_bool(f"member.{mk}", mv)
+        elif mk in ("require_start_end", "refuse_overlap", "time_sheet_closed", "ignore_status"):
+            setattr(m, mk, as_bool(f"member.{mk}", mv))
+        elif mk == "license_class":
+            if mv not in ("F", "A", "C", "X"):
+                raise ConfigError("member.license_class must be one of: F, A, C, X")
+            m.license_class = mv
         elif mk == "time_zone":
             if not isinstance(mv, str) or not mv:
                 raise ConfigError("member.time_zone must be a Windows time zone name")

@@ -193,7 +193,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: str, headers: list[tuple[str, str]], body: Iterable[bytes], conn: _Connection) -> None:
         code = int(status.split()[0])
-        lines = [f"HTTP/1.1 {status}", f"Server: {self.server_version}", f"Date: {self.date_time_string()}"]
+        lines = [f"HTTP/1.1 {status}", f"Server: {self.server_version}"]
+        if not any(k.lower() == "date" for k, _ in headers):  # an app may date its answers itself
+            lines.append(f"Date: {self.date_time_string()}")
         lines += [f"{k}: {v}" for k, v in headers]
         chunked = not any(k.lower() == "content-length" for k, _ in headers) and self.command != "HEAD" and code >= 200 and code not in (204, 304)
         if chunked:

@@ -117,12 +117,7 @@ class SessionStore:
         return entry.detail_json
 
     def list_page(
-        self,
-        *,
-        page: int,
-        page_size: int,
-        session_type: str | None = None,
-        status: str | None = None,
+        self, *, page: int, page_size: int, session_type: str | None = None, status: str | None = None,
         updated_since: datetime | None = None,
     ) -> tuple[list[str], int]:
         """``(summary JSON fragments of the page, total matching)``, newest ``updated_at`` first."""

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 import sys
 import threading
@@ -25,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from flowdesk.core import present
 from flowdesk.logs import get_logger
 
 log = get_logger("store")
@@ -33,7 +35,11 @@ APPLICATION_ID = 0x46444B31  # "FDK1" in the SQLite header: this file is FlowDes
 DEFAULT_BUSY_TIMEOUT_MS = 10_000
 
 # SQLite primary result codes (exc.sqlite_errorcode & 0xFF)
+_SQLITE_PERM = 3
+_SQLITE_READONLY = 8
+_SQLITE_IOERR = 10
 _SQLITE_CORRUPT = 11
+_SQLITE_FULL = 13
 _SQLITE_CANTOPEN = 14
 _SQLITE_NOTADB = 26
 
@@ -52,6 +58,16 @@ class SchemaTooNew(StoreError):
 
 class MigrationFailed(StoreError):
     """A schema upgrade failed; the file stays at its previous version."""
+
+
+def _folder_words(folder: Path, exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return present.disk_full(folder)
+    if exc.errno == errno.EROFS:
+        return present.read_only(folder)
+    if isinstance(exc, PermissionError):
+        return present.no_permission(folder)
+    return present.cannot_use(folder, exc.strerror or type(exc).__name__)
 
 
 # -- time -------------------------------------------------------------------------------------------
@@ -198,10 +214,43 @@ def _m3_remote_once(conn: sqlite3.Connection) -> None:
     )
 
 
+def _m4_send_boundary(conn: sqlite3.Connection) -> None:
+    # What was on the ticket just before a job's first POST: the highest note / time-entry id there and the
+    # server's Date header of that read. The check after a lost answer looks only at records newer than it,
+    # so it depends neither on the PC's clock nor on fields a record may lack (project notes have no
+    # dateCreated). NULL: not read (an older job, or the read failed): the check falls back to times.
+    _run(
+        conn,
+        """
+        ALTER TABLE push_jobs ADD COLUMN seen_before_id INTEGER;
+        ALTER TABLE push_jobs ADD COLUMN server_date_before TEXT
+        """,
+    )
+
+
+def _m5_drafts(conn: sqlite3.Connection) -> None:
+    # The engineer's edits to a session's note, kept as they type (flowdesk.store.drafts): never sent anywhere.
+    _run(
+        conn,
+        """
+        CREATE TABLE drafts (
+            session_id    TEXT PRIMARY KEY NOT NULL,
+            text          TEXT NOT NULL,
+            note_format   TEXT,
+            include_steps INTEGER,
+            visibility    TEXT,
+            updated_at    TEXT NOT NULL
+        )
+        """,
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "session cache", _m1_session_cache),
     Migration(2, "outbox: push jobs, post log, queue state", _m2_outbox),
     Migration(3, "outbox: a ConnectWise record belongs to one push job", _m3_remote_once),
+    Migration(4, "outbox: what was on the ticket before the first send", _m4_send_boundary),
+    Migration(5, "drafts: the engineer's edits to a note", _m5_drafts),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -240,7 +289,10 @@ class Database:
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         self._closed = False
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(_folder_words(self.path.parent, exc)) from None
         try:
             self._migrate(self.connect())
         except BaseException:
@@ -300,6 +352,12 @@ class Database:
                 f"FlowDesk's database {self.path} is damaged or is not a database ({exc}). "
                 f"FlowDesk did not change it. {_move_aside_hint(self.path)}"
             )
+        if code == _SQLITE_FULL:
+            return StoreError(present.disk_full(self.path))
+        if code in (_SQLITE_READONLY, _SQLITE_PERM):
+            return StoreError(present.read_only(self.path))
+        if code == _SQLITE_IOERR:
+            return StoreError(present.cannot_use(self.path, str(exc)))
         if code == _SQLITE_CANTOPEN:
             return StoreError(
                 f"FlowDesk cannot open its database {self.path} ({exc}). Check that the folder exists, "
@@ -345,18 +403,30 @@ class Database:
         self._local.depth = 1
         try:
             yield conn
+        except sqlite3.Error as exc:  # a full disk, a read-only file: the words and what to do
+            self._local.depth = 0
+            self._rollback(conn)
+            raise self._explain(exc) from exc
         except BaseException:
             self._local.depth = 0
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            self._rollback(conn)
             raise
         self._local.depth = 0
         try:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            self._rollback(conn)
             raise self._explain(exc) from exc
+
+    @staticmethod
+    def _rollback(conn: sqlite3.Connection) -> None:
+        """Undo the open transaction; a rollback that fails too (the disk went away) leaves it to SQLite,
+        which undoes it from the journal when the file is next opened."""
+        if conn.in_transaction:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                log.warning("rolling back a transaction failed; SQLite undoes it when the file is next opened")
 
     # -- schema ---------------------------------------------------------------------------------------
     @property

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flowdesk.core.models import check_ticket_id
 from flowdesk.core.policy import JobKind, JobSnapshot, JobState
 from flowdesk.store.db import parse_time
 
@@ -28,6 +29,9 @@ class NewJob:
     parent: int | None = None  # a time entry's note job: its index in the same enqueue() list...
     parent_id: int | None = None  # ...or the id of a note job already queued
     client_ref: str | None = None  # uuid4 when not given
+
+    def __post_init__(self) -> None:  # never queue what ConnectWise cannot take: the drain would trip on it
+        check_ticket_id(self.ticket_id)
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,8 @@ class PushJob:
     created_at: datetime
     updated_at: datetime
     sent_at: datetime | None
+    seen_before_id: int | None = None  # the highest note / time-entry id on the ticket before the first send
+    server_date_before: datetime | None = None  # ConnectWise's Date header of that read
 
     def body_json(self) -> dict[str, Any]:
         return json.loads(self.body)
@@ -82,49 +88,29 @@ class Attempt:
 JOB_COLUMNS = (
     "id, client_ref, session_id, ticket_id, ticket_kind, kind, parent_id, site, body, visibility, state, "
     "attempts, next_attempt_at, last_error, last_http_status, last_request_id, remote_id, first_sent_at, "
-    "created_at, updated_at, sent_at"
+    "created_at, updated_at, sent_at, seen_before_id, server_date_before"
 )
 ATTEMPT_COLUMNS = "id, job_id, at, outcome, http_status, request_id, error, duration_ms"
 
 
+_TIMES = ("next_attempt_at", "first_sent_at", "created_at", "updated_at", "sent_at", "at", "server_date_before")
+# How a column's stored value becomes the record's field; every other column is taken as stored.
+_CONVERT: dict[str, Callable[[Any], Any]] = {"kind": JobKind, "state": JobState} | dict.fromkeys(_TIMES, parse_time)
+
+
+def _fields(row: sqlite3.Row, columns: str) -> dict[str, Any]:
+    names = [name.strip() for name in columns.split(",")]
+    return {name: _CONVERT[name](row[name]) if name in _CONVERT else row[name] for name in names}
+
+
 def job_from_row(row: sqlite3.Row) -> PushJob:
     """A ``push_jobs`` row (selected with :data:`JOB_COLUMNS`, any order or table alias) as a job."""
-    return PushJob(
-        id=row["id"],
-        client_ref=row["client_ref"],
-        session_id=row["session_id"],
-        ticket_id=row["ticket_id"],
-        ticket_kind=row["ticket_kind"],
-        kind=JobKind(row["kind"]),
-        parent_id=row["parent_id"],
-        site=row["site"],
-        body=row["body"],
-        visibility=row["visibility"],
-        state=JobState(row["state"]),
-        attempts=row["attempts"],
-        next_attempt_at=parse_time(row["next_attempt_at"]),
-        last_error=row["last_error"],
-        last_http_status=row["last_http_status"],
-        last_request_id=row["last_request_id"],
-        remote_id=row["remote_id"],
-        first_sent_at=parse_time(row["first_sent_at"]),
-        created_at=parse_time(row["created_at"]),  # type: ignore[arg-type]
-        updated_at=parse_time(row["updated_at"]),  # type: ignore[arg-type]
-        sent_at=parse_time(row["sent_at"]),
-    )
+    return PushJob(**_fields(row, JOB_COLUMNS))
 
 
 def attempt_from_row(row: sqlite3.Row) -> Attempt:
-    return Attempt(
-        id=row["id"],
-        job_id=row["job_id"],
-        at=parse_time(row["at"]),  # type: ignore[arg-type]
-        outcome=row["outcome"],
-        http_status=row["http_status"],
-        request_id=row["request_id"],
-        error=row["error"],
-        duration_ms=row["duration_ms"],
-    )
+    """A ``push_attempts`` row (selected with :data:`ATTEMPT_COLUMNS`) as an attempt."""
+    return Attempt(**_fields(row, ATTEMPT_COLUMNS))
 
 
 def body_text(body: Mapping[str, Any] | str) -> str:

@@ -37,6 +37,7 @@ from flowdesk.core.policy import (
     PolicyError,
 )
 from flowdesk.logs import get_logger
+from flowdesk.store import outbox_errors as errors
 from flowdesk.store.db import Database, format_time, parse_time, select, utcnow
 from flowdesk.store.jobs import (
     ATTEMPT_COLUMNS,
@@ -47,15 +48,6 @@ from flowdesk.store.jobs import (
     attempt_from_row,
     body_text,
     job_from_row,
-)
-from flowdesk.store.outbox_errors import (
-    ActionRefused,
-    DuplicatePush,
-    InvalidTransition,
-    JobNotFound,
-    OutboxError,
-    QueuePaused,
-    StateConflict,
 )
 
 log = get_logger("outbox")
@@ -75,8 +67,12 @@ _FIELDS = frozenset(
         "remote_id",
         "first_sent_at",
         "sent_at",
+        "seen_before_id",
+        "server_date_before",
     }
 )
+# Set once, by the first send; later values are ignored.
+_ONCE = frozenset({"seen_before_id", "server_date_before"})
 
 
 def _db_value(value: Any) -> Any:
@@ -190,6 +186,18 @@ class Outbox:
         )
         return [attempt_from_row(row) for row in rows]
 
+    def failure_counts(self, job_ids: Iterable[int] | None = None) -> dict[int, int]:
+        """How many tries of each job did not post it (every outcome in its history but a success or a
+        found note): the queue's Failures column, which agrees with the last error and the history."""
+        sql = "SELECT job_id, count(*) FROM post_log WHERE outcome NOT IN ('success', 'found')"
+        params: list[Any] = []
+        if job_ids is not None:
+            ids = list(job_ids)
+            sql += f" AND job_id IN ({','.join('?' * len(ids))})"
+            params = ids
+        rows = self._db.connect().execute(sql + " GROUP BY job_id", params)
+        return {int(job_id): int(n) for job_id, n in rows}
+
     # -- queueing -------------------------------------------------------------------------------------
     def enqueue(
         self, jobs: Sequence[NewJob], *, force: bool = False, now: datetime | None = None
@@ -259,7 +267,7 @@ class Outbox:
         if parent is None or parent.kind != JobKind.NOTE or parent.ticket_id != job.ticket_id:
             raise ValueError(f"parent_id {job.parent_id} is not a queued note job for ticket {job.ticket_id}")
         if parent.state == JobState.CANCELLED:
-            raise OutboxError(f"The note push {job.parent_id} this time entry belongs to was cancelled.")
+            raise errors.OutboxError(f"The note push {job.parent_id} this time entry belongs to was cancelled.")
 
     def _refuse_duplicate(
         self, conn: sqlite3.Connection, session_id: str, ticket_id: int, kind: JobKind, *, now: datetime
@@ -284,7 +292,7 @@ class Outbox:
                 reason += "; it failed: retry it from the queue instead."
             else:
                 reason += f" and is still in the queue ({existing.state.label})."
-        raise DuplicatePush(reason, existing)
+        raise errors.DuplicatePush(reason, existing)
 
     # -- state changes ----------------------------------------------------------------------------------
     def transition(
@@ -317,27 +325,27 @@ class Outbox:
             raise ValueError(f"transition() cannot set {', '.join(sorted(unknown))}")
         row = select(conn, "SELECT state, parent_id FROM push_jobs WHERE id = ?", (job_id,)).fetchone()
         if row is None:
-            raise JobNotFound(job_id)
+            raise errors.JobNotFound(job_id)
         current = JobState(row["state"])
         parent_id = row["parent_id"]
         if current.value not in expected:
-            raise StateConflict(job_id, expected, current.value)
+            raise errors.StateConflict(job_id, expected, current.value)
         if target not in ALLOWED_TRANSITIONS[current]:
-            raise InvalidTransition(f"Push {job_id} cannot go from {current.value} to {target.value}.")
+            raise errors.InvalidTransition(f"Push {job_id} cannot go from {current.value} to {target.value}.")
         if target == JobState.SENDING:
             reason = self._paused(conn)
             if reason is not None:
-                raise QueuePaused(reason)
+                raise errors.QueuePaused(reason)
             if parent_id is not None:
                 parent_state = conn.execute("SELECT state FROM push_jobs WHERE id = ?", (parent_id,)).fetchone()[0]
                 if parent_state != JobState.SENT:
-                    raise InvalidTransition(
+                    raise errors.InvalidTransition(
                         f"Push {job_id} is a time entry whose note (push {parent_id}) is {parent_state}, not sent."
                     )
         sets = ["state = ?", "updated_at = ?"]
         params: list[Any] = [target.value, format_time(now)]
         for name, value in fields.items():
-            sets.append(f"{name} = ?")
+            sets.append(f"{name} = coalesce({name}, ?)" if name in _ONCE else f"{name} = ?")
             params.append(_db_value(value))
         if target == JobState.SENDING and "first_sent_at" not in fields:
             sets.append("first_sent_at = coalesce(first_sent_at, ?)")
@@ -348,7 +356,7 @@ class Outbox:
                 (*params, job_id, current.value),
             )
         except sqlite3.IntegrityError as exc:
-            raise InvalidTransition(f"Push {job_id} cannot go to {target.value} like that: {exc}.") from exc
+            raise errors.InvalidTransition(f"Push {job_id} cannot go to {target.value} like that: {exc}.") from exc
         assert cur.rowcount == 1  # the row was read under BEGIN IMMEDIATE: nobody else can move it
         if current != target:
             log.info("push %d: %s -> %s", job_id, current.value, target.value)
@@ -405,9 +413,9 @@ class Outbox:
         with self._db.transaction() as conn:
             job = self._get(conn, job_id)
             if job is None:
-                raise JobNotFound(job_id)
+                raise errors.JobNotFound(job_id)
             if job.state.value not in expected:
-                raise StateConflict(job_id, expected, job.state.value)
+                raise errors.StateConflict(job_id, expected, job.state.value)
             if job.kind != JobKind.NOTE:
                 raise ValueError("only a note job's ticket kind is changed; its time entries follow it")
             conn.execute(
@@ -436,15 +444,8 @@ class Outbox:
         return out  # type: ignore[return-value]
 
     def log_attempt(
-        self,
-        job_id: int,
-        outcome: str,
-        *,
-        http_status: int | None = None,
-        request_id: str | None = None,
-        error: str | None = None,
-        duration_ms: int | None = None,
-        at: datetime | None = None,
+        self, job_id: int, outcome: str, *, http_status: int | None = None, request_id: str | None = None,
+        error: str | None = None, duration_ms: int | None = None, at: datetime | None = None,
     ) -> None:
         with self._db.transaction() as conn:
             self._log(
@@ -492,7 +493,7 @@ class Outbox:
         try:
             decision = action(job.snapshot(), now)
         except PolicyError as exc:
-            raise ActionRefused(str(exc)) from exc
+            raise errors.ActionRefused(str(exc)) from exc
         return self._apply(conn, job.id, decision, now=now)
 
     def retry(self, job_id: int, now: datetime | None = None) -> PushJob:
@@ -501,7 +502,7 @@ class Outbox:
         with self._db.transaction() as conn:
             job = self._get(conn, job_id)
             if job is None:
-                raise JobNotFound(job_id)
+                raise errors.JobNotFound(job_id)
             return self._act(conn, job, policy.manual_retry, now)
 
     def retry_all_failed(self, now: datetime | None = None) -> list[PushJob]:
@@ -518,7 +519,7 @@ class Outbox:
         with self._db.transaction() as conn:
             job = self._get(conn, job_id)
             if job is None:
-                raise JobNotFound(job_id)
+                raise errors.JobNotFound(job_id)
             if job.state == JobState.CANCELLED:
                 return []
             changed = [self._act(conn, job, policy.cancel, now)]
@@ -558,20 +559,3 @@ class Outbox:
     def paused_at(self) -> datetime | None:
         row = self._db.connect().execute("SELECT value FROM meta WHERE key = ?", (_PAUSED_AT,)).fetchone()
         return None if row is None else parse_time(row[0])
-
-
-# The records and the refusals live in their own modules; callers may take them from here too.
-__all__ = [
-    "TICKET_KINDS",
-    "ActionRefused",
-    "Attempt",
-    "DuplicatePush",
-    "InvalidTransition",
-    "JobNotFound",
-    "NewJob",
-    "Outbox",
-    "OutboxError",
-    "PushJob",
-    "QueuePaused",
-    "StateConflict",
-]

@@ -294,12 +294,7 @@ class SessionCache:
         return None if row is None else _sync_state(scope, row[0])
 
     def record_sync(
-        self,
-        scope: str,
-        *,
-        ok: bool,
-        watermark: datetime | None = None,
-        error: str | None = None,
+        self, scope: str, *, ok: bool, watermark: datetime | None = None, error: str | None = None,
         now: datetime | None = None,
     ) -> SyncState:
         """Record one sync of ``scope``. A finished one (``ok``) moves the watermark forward (never back)

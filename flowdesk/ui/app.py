@@ -13,8 +13,10 @@ from flowdesk.commands.base import EXIT_FAILURE, EXIT_OK, Context
 from flowdesk.logs import get_logger
 from flowdesk.paths import AppPaths
 from flowdesk.services import Services
-from flowdesk.ui.controller import AppController
+from flowdesk.ui.blink import CursorBlinkTimeout
+from flowdesk.ui.controller import AppController, Banner
 from flowdesk.ui.desktop_os import AppNapActivity, DockReactivation, notification_routes
+from flowdesk.ui.first_run import FirstRunSetup, needs_setup
 from flowdesk.ui.firstpaint import FirstPaint, after_first_paint, exit_after_first_paint
 from flowdesk.ui.icons import app_icon
 from flowdesk.ui.main_window import MainWindow
@@ -97,6 +99,7 @@ class FlowDeskApp:
             else None
         )
         self.window.quit_requested.connect(self.quit)
+        self.window.banners.action_triggered.connect(lambda action: self.open_setup() if action == "setup" else None)
         self.window.settings_requested.connect(self.open_settings)
         self.window.refresh_requested.connect(self.controller.refresh_sessions)
         self.window.import_requested.connect(self.controller.import_files)
@@ -104,6 +107,8 @@ class FlowDeskApp:
         self.system_events = SystemEvents(self.window, platform=platform)
         self.system_events.network_online.connect(self.controller.network_back)
         self.system_events.resumed.connect(self.controller.network_back)
+        app = QApplication.instance()
+        self.cursor_blink = CursorBlinkTimeout(app, self.window) if isinstance(app, QApplication) else None
         if demo is not None:
             demo.attach(self.window, self.controller)
 
@@ -143,6 +148,18 @@ class FlowDeskApp:
         self.controller.start()
         if self.demo is None:
             self.controller.refresh_sessions(quiet=True)
+            if needs_setup(self.controller):  # the very first start: a guided setup, not an empty table
+                self.open_setup()
+
+    def open_setup(self) -> None:
+        """The first-run setup (ConnectWise keys, Test connection, ResolutionFlow sign-in, first refresh)."""
+        dialog = FirstRunSetup(self.controller, self.window)
+        dialog.rejected.connect(lambda: self.controller.show_banner(Banner(
+            "setup", "info", "FlowDesk is not set up yet: it needs your ConnectWise keys and your ResolutionFlow "
+            "account to fetch sessions and post notes.", "Set up", "setup")))
+        dialog.accepted.connect(lambda: self.controller.clear_banner("setup"))
+        dialog.open()
+        self.setup_dialog = dialog
 
     def open_settings(self) -> None:
         dialog = self._settings_dialog_cls(self.controller, self.window)
@@ -167,7 +184,10 @@ class FlowDeskApp:
         # (seen under Wine, where the suite runs slower: the timer fired during shutdown)
         self.window.load_timer.stop()
         self.window.save_geometry()
+        self.window.panel.flush_draft()  # edits typed just before quitting are kept
         self.window.quitting = True  # closing the window from now on must not ask (the store is closing)
+        if self.cursor_blink is not None:
+            self.cursor_blink.stop()
         if self.tray is not None:
             self.tray.hide()
         self.controller.shutdown()

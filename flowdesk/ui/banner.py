@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
 
+from flowdesk.ui import theme
 from flowdesk.ui.controller import Banner
-
-STYLES = {
-    "info": ("#e8f1fd", "#1b4f9c"),
-    "warning": ("#fff4d6", "#6b4a00"),
-    "error": ("#fde7e6", "#8c1d18"),
-}
 
 
 class BannerBar(QFrame):
@@ -23,10 +19,12 @@ class BannerBar(QFrame):
         self.banner = banner
         self.setObjectName(f"banner-{banner.key}")
         self.setAccessibleName(f"{banner.level.capitalize()} message")
-        bg, fg = STYLES.get(banner.level, STYLES["info"])
+        bg, fg = theme.pair(banner.level if banner.level in ("info", "warning", "error") else "info")
+        border = QColor(fg)
+        border.setAlpha(0x33)
         self.setStyleSheet(
-            f"QFrame#{self.objectName()} {{ background: {bg}; border: 1px solid {fg}33; border-radius: 4px; }}"
-            f"QLabel {{ color: {fg}; }}"
+            f"QFrame#{self.objectName()} {{ background: {bg.name()}; border: 1px solid {border.name(QColor.NameFormat.HexArgb)}; "
+            f"border-radius: 4px; }} QLabel {{ color: {fg.name()}; }}"
         )
         self.label = QLabel(banner.text, self)
         self.label.setWordWrap(True)

@@ -7,6 +7,8 @@ writes stay on the GUI thread (they are local and short).
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,9 +18,11 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from flowdesk.connectwise.bodies import TicketRef
+from flowdesk.core import held as held_words
 from flowdesk.core import present
+from flowdesk.core.held import HeldOff
 from flowdesk.core.models import Session, SessionFormatError
-from flowdesk.core.notify import JobChange, Notification, notifications_for, tray_state
+from flowdesk.core.notify import JobChange, Notification, notifications_for, outage_notification, tray_state
 from flowdesk.core.present import PushSummary
 from flowdesk.core.settings import Settings
 from flowdesk.logs import get_logger
@@ -27,7 +31,8 @@ from flowdesk.push.prepare import NotePreview, PushRefused, prepare_note
 from flowdesk.push.protocol import DrainerFactory, PushDrainer
 from flowdesk.resolutionflow.importer import import_paths
 from flowdesk.services import Services
-from flowdesk.store import DuplicatePush, PushJob
+from flowdesk.store import ActionRefused, DuplicatePush, PushJob
+from flowdesk.store.drafts import Drafts
 from flowdesk.ui.push_worker import PushThread, PushWorker
 from flowdesk.ui.tasks import TaskRunner
 
@@ -36,7 +41,12 @@ log = get_logger("ui")
 # QTimer takes a 32-bit millisecond interval; re-arm at least hourly so a clock change or a long sleep
 # never leaves a due job waiting (the timer measures monotonic time, which stops while suspended).
 MAX_TIMER_MS = 60 * 60 * 1000
+FINDER_LIMIT = 20  # tickets the finder shows
 USER_PAUSE = "Sending paused by you."
+# The push worker's job changes reach the window in batches, at most this long after they happen: a
+# drain of many notes then costs the GUI thread one model update, one Push-column read per session and
+# one repaint per batch, not per change (bench "responsiveness": the longest stall while 200 notes drain).
+JOB_BATCH_MS = 50
 
 
 @dataclass(frozen=True)
@@ -59,10 +69,12 @@ class AppController(QObject):
     banner_cleared = Signal(str)  # key
     ticket_loaded = Signal(int, object)  # ticket id, Ticket
     ticket_failed = Signal(int, str)
+    time_lists_loaded = Signal(list, list)  # work types, work roles: [(id, name)]
     busy_changed = Signal(bool)
     info = Signal(str)  # a passing message for the tray (or the status bar)
     settings_changed = Signal()
     drain_finished = Signal(object)  # DrainReport, or None when the run could not start (GUI thread)
+    held_changed = Signal(object)  # HeldOff while sending is held off after an outage, else None
 
     DuplicatePush = DuplicatePush
 
@@ -78,6 +90,7 @@ class AppController(QObject):
         self.services = services
         self.clock = clock or (lambda: datetime.now(UTC))
         self.tasks = TaskRunner(self)
+        self._time_lists_asked = False
         self.tasks.busy_changed.connect(self.busy_changed)
         self._job_states: dict[int, str] = {}
         self._changes: list[JobChange] = []
@@ -87,6 +100,19 @@ class AppController(QObject):
         self._sending = False
         self._offline = False
         self._tickets: dict[int, Any] = {}
+        self.held: HeldOff | None = None  # sending held off after an outage (the last drain's word)
+        self._next_try: datetime | None = None  # when the next waiting push is due (the last drain's word)
+        self._outage = False  # an outage was announced; one more notification when the queue has drained
+        self._sent_in_outage = 0
+        # Retry clicked on a push whose try was not over (unknown: checked first; sending: still out): when
+        # that try ends without posting it, it is sent again at once, once.
+        self._send_after_check: set[int] = set()
+        self._resend = False  # such a push came back not posted in this run: drain again at once
+        # Why a ticket could not be looked up (NotFound, PermissionDenied, Offline…): a push checks it.
+        self.ticket_failures: dict[int, BaseException] = {}
+        self._search_client: Any = None  # one client for the ticket finder's look-ups (built on a worker)
+        self._search_lock = threading.Lock()
+        self.drafts = Drafts(services.db)
         # "Keep this one": per session, the values the engineer kept as written, for this run of the app.
         self.kept_values: dict[str, frozenset[str]] = {}
 
@@ -95,9 +121,16 @@ class AppController(QObject):
         self.drain_timer.setSingleShot(True)
         self.drain_timer.timeout.connect(self.drain_now)
 
+        self._pending_jobs: dict[int, Any] = {}  # the worker's changes not yet shown, by job id (latest)
+        self.job_batch_timer = QTimer(self)
+        self.job_batch_timer.setObjectName("jobBatchTimer")
+        self.job_batch_timer.setSingleShot(True)
+        self.job_batch_timer.setInterval(JOB_BATCH_MS)
+        self.job_batch_timer.timeout.connect(self.flush_job_changes)
+
         worker = PushWorker(make_drainer or self._default_drainer_factory)
         self.push = PushThread(worker, self)
-        worker.job_changed.connect(self._on_job_changed)
+        worker.job_changed.connect(self._on_worker_job_changed)
         worker.drain_started.connect(self._on_drain_started)
         worker.drain_finished.connect(self._on_drain_finished)
         worker.drain_failed.connect(self._on_drain_failed)
@@ -117,8 +150,10 @@ class AppController(QObject):
 
     def shutdown(self) -> None:
         self.drain_timer.stop()
+        self.job_batch_timer.stop()
         self.push.stop()
         self.tasks.wait_for_done(5000)
+        self._drop_search_client()
         # Signals the worker queued before it stopped may still be delivered: from now on they are ignored.
         self._closed = True
 
@@ -249,9 +284,59 @@ class AppController(QObject):
 
         def done(ticket: Any) -> None:
             self._tickets[ticket_id] = ticket
+            self.ticket_failures.pop(ticket_id, None)
             self.ticket_loaded.emit(ticket_id, ticket)
 
-        self.tasks.submit(work, on_done=done, on_error=lambda e: self.ticket_failed.emit(ticket_id, str(e)), name="ticket")
+        def failed(exc: BaseException) -> None:
+            self.ticket_failures[ticket_id] = exc
+            self.ticket_failed.emit(ticket_id, str(exc))
+
+        self.ticket_failures.pop(ticket_id, None)
+        self.tasks.submit(work, on_done=done, on_error=failed, name="ticket")
+
+    def search_tickets(
+        self, text: str, client_name: str | None, on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]
+    ) -> None:
+        """The ticket finder's look-up, off the GUI thread: ``on_done(list[Ticket])`` (the session's client's
+        first) or ``on_error(exc)``, on the GUI thread. One client serves every look-up (no sign-in per key)."""
+        # lazy: httpx, not before the first paint
+        from flowdesk.connectwise.search import find_tickets, parse_ticket_text
+
+        def work() -> Any:
+            with self._search_lock:
+                if self._search_client is None:
+                    self._search_client = self.connectwise_client()
+                client = self._search_client
+            return find_tickets(client, parse_ticket_text(text), client_name=client_name, limit=FINDER_LIMIT)
+
+        self.tasks.submit(work, on_done=on_done, on_error=on_error, name="ticket search")
+
+    def _drop_search_client(self) -> None:
+        with self._search_lock:
+            client, self._search_client = self._search_client, None
+        if client is not None:
+            client.close()
+
+    def load_time_lists(self) -> None:
+        """ConnectWise's work types and roles, once, off the GUI thread (``time_lists_loaded``); a failure
+        leaves the member's defaults, which ConnectWise applies."""
+        if self._time_lists_asked:
+            return
+        self._time_lists_asked = True
+
+        def work() -> tuple[list[Any], list[Any]]:
+            with self.connectwise_client() as client:
+                return client.work_types(), client.work_roles()
+
+        self.tasks.submit(work, on_done=lambda lists: self.time_lists_loaded.emit(*lists),
+                          on_error=lambda e: log.info("work types not read: %s", e), name="time lists")  # fmt: skip
+
+    def remember_time_choices(self, plan: Any) -> None:
+        """The work type, role and billable option chosen for a time entry: preselected next time."""
+        s = self.settings
+        s.work_type_id, s.work_role_id, s.billable_option = plan.work_type_id, plan.work_role_id, plan.billable
+        with contextlib.suppress(OSError):
+            self.services.save_settings()
 
     # -- the queue -----------------------------------------------------------------------------
     def _default_drainer_factory(self, on_change: Callable[[PushJob], None]) -> PushDrainer:
@@ -277,10 +362,14 @@ class AppController(QObject):
     def _on_drain_finished(self, report: Any) -> None:
         if self._closed:
             return
+        self.flush_job_changes()  # what the run changed is shown before it is reported finished
         self._sending = False
         self._flush_notifications()
         self._offline = report.stopped == "offline"
         self.last_report = report
+        self._next_try = report.next_due_at
+        until, why = getattr(report, "held_until", None), getattr(report, "held_why", None)
+        self._set_held(HeldOff(until, why or "server") if until is not None else None)
         if report.blocked:
             why = next(iter(report.blocked.values()))
             self.show_banner(Banner("queue", "error", present.not_sent_banner(why), "Open Settings", "settings"))
@@ -291,12 +380,17 @@ class AppController(QObject):
         else:
             self.clear_banner("queue")
         self._publish_queue_status()
-        self.arm_drain_timer(report.next_due_at)
+        if self._resend:  # Retry on a push that was not on its ticket: it goes in the same click
+            self._resend = False
+            self.drain_now()
+        else:
+            self.arm_drain_timer(report.next_due_at)
         self.drain_finished.emit(report)
 
     def _on_drain_failed(self, message: str) -> None:
         if self._closed:
             return
+        self.flush_job_changes()
         self._sending = False
         self._flush_notifications()
         self.show_banner(Banner("queue", "warning", f"Not sending: {message}"))
@@ -318,18 +412,53 @@ class AppController(QObject):
         ms = int(max(0.0, (due - self.clock()).total_seconds()) * 1000)
         self.drain_timer.start(min(ms, MAX_TIMER_MS))
 
-    def _on_job_changed(self, job: Any) -> None:
+    def _on_worker_job_changed(self, job: Any) -> None:
+        """A change from the push worker: noted now, shown with the others of its batch (JOB_BATCH_MS)."""
+        self._on_job_changed(job, batch=True)
+
+    def _on_job_changed(self, job: Any, *, batch: bool = False) -> None:
         if self._closed:
             return
         old = self._job_states.get(job.id)
         self._job_states[job.id] = job.state
-        self.job_changed.emit(job)
+        if self._outage and job.state == "sent" and old != "sent":
+            self._sent_in_outage += 1
+        if job.id in self._send_after_check and old in ("unknown", "sending") and job.state != old:
+            self._send_after_check.discard(job.id)
+            if job.state in ("retry_wait", "failed", "unknown"):  # that try did not post it: once more, now
+                try:
+                    job = self.services.outbox.retry(job.id, self.clock())
+                    self._job_states[job.id] = job.state
+                    self._resend = True
+                    if job.state == "unknown":  # checked first; sent in the same click if not there
+                        self._send_after_check.add(job.id)
+                except ActionRefused as exc:
+                    log.info("push %d not sent again after its try: %s", job.id, exc)
         if old != job.state:
             # Held until the drain run ends, so that several failures together make one notification.
             self._changes.append(JobChange(job.id, job.kind, job.ticket_id, old, job.state, job.last_error))
             if not self._sending:
                 self._flush_notifications()
-        self.session_push_changed.emit(self.push_summaries([job.session_id]) or {job.session_id: None})
+        if batch:
+            self._pending_jobs[job.id] = job
+            if not self.job_batch_timer.isActive():
+                self.job_batch_timer.start()
+        else:
+            self._publish_jobs([job])
+
+    def flush_job_changes(self) -> None:
+        """Show the worker's pending job changes now (the batch timer does this on its own)."""
+        self.job_batch_timer.stop()
+        jobs, self._pending_jobs = list(self._pending_jobs.values()), {}
+        if jobs and not self._closed:
+            self._publish_jobs(jobs)
+
+    def _publish_jobs(self, jobs: list[Any]) -> None:
+        for job in jobs:
+            self.job_changed.emit(job)
+        sessions = list(dict.fromkeys(job.session_id for job in jobs))
+        summaries = self.push_summaries(sessions)
+        self.session_push_changed.emit({sid: summaries.get(sid) for sid in sessions})
         self._publish_queue_status()
 
     def _flush_notifications(self) -> None:
@@ -340,24 +469,84 @@ class AppController(QObject):
     def note_changes(self, changes: list[JobChange]) -> list[Notification]:
         return notifications_for(changes, self.settings.notification_level.value)
 
+    def _set_held(self, held: HeldOff | None) -> None:
+        """The last drain says whether sending is held off: announce an outage once, show its banner."""
+        self.held = held
+        if held is not None:
+            counts = self.services.outbox.counts()
+            now = self.clock()
+            if not self._outage:
+                self._outage, self._sent_in_outage = True, 0
+                ids = tuple(j.id for j in self.services.outbox.jobs(states=held_words.WAITING_STATES))
+                notice = held_words.held_notice(held, held_words.waiting(counts), now, present.LOCAL)
+                self._notify(outage_notification(notice, ids, self.settings.notification_level.value, began=True))
+            text = held_words.held_banner(held, counts, now, present.LOCAL)
+            self.show_banner(Banner("held", "warning", text, held_words.SEND_ALL_NOW, "send_now"))
+        else:
+            self.clear_banner("held")
+        self.held_changed.emit(held)
+
+    def _notify(self, n: Notification | None) -> None:
+        if n is not None:
+            self.notify.emit(n)
+
     def _publish_queue_status(self) -> None:
         outbox = self.services.outbox
         counts = outbox.counts()
         paused = outbox.paused_reason()
-        state = tray_state(counts, paused=bool(paused), offline=self._offline, sending=self._sending)
-        line = present.queue_line(counts, paused=bool(paused), offline=self._offline, sending=self._sending)
+        now = self.clock()
+        held = self.held if self.held is not None and self.held.until > now and not paused else None
+        state = tray_state(counts, paused=bool(paused), offline=self._offline, sending=self._sending, held=held is not None)
+        if held is not None:
+            line = held_words.held_line(held, counts, now, present.LOCAL)
+        else:
+            line = present.queue_line(counts, paused=bool(paused), offline=self._offline, sending=self._sending)
+            if not paused and not self._sending:
+                line = held_words.next_try_line(line, self._next_try, counts, now, present.LOCAL)
+        if self._outage and held is None and not self._sending and not held_words.waiting(counts):
+            self._outage = False  # the queue has drained after the outage: say so once
+            if self._sent_in_outage:
+                notice = held_words.back_notice(self._sent_in_outage)
+                self._notify(outage_notification(notice, (), self.settings.notification_level.value, began=False))
         self.queue_status_changed.emit(state, counts, line)
 
     def queue_counts(self) -> dict[str, int]:
         return self.services.outbox.counts()
 
     def retry(self, job_id: int) -> None:
+        """Send ``job_id`` now; a push that may be on its ticket is checked first and, if it is not
+        there, sent in the same click."""
         now = self.clock()
-        self.services.outbox.retry(job_id, now)
+        job = self.services.outbox.retry(job_id, now)
+        if job.state == "unknown":
+            self._send_after_check.add(job_id)
         if self.services.outbox.paused_reason():
             self.services.outbox.resume()
         self._refresh_job(job_id)
         self.drain_now(fresh=True)
+
+    def retry_all(self) -> int:
+        """*Retry all* / *Send all now*: every waiting, held-off, unknown or failed push goes now (an unknown
+        one is checked first, and sent in the same click if it is not on its ticket). Returns how many."""
+        outbox = self.services.outbox
+        now = self.clock()
+        n = 0
+        for job in outbox.jobs(states=("pending", "retry_wait", "unknown", "failed", "sending")):
+            if job.state == "sending":  # out now: if that try does not post it, it goes again at once
+                self._send_after_check.add(job.id)
+                continue
+            try:
+                changed = outbox.retry(job.id, now)
+            except ActionRefused:  # it changed meanwhile (being sent, sent, cancelled)
+                continue
+            if changed.state == "unknown":
+                self._send_after_check.add(job.id)
+            self._on_job_changed(changed)
+            n += 1
+        if outbox.paused_reason():
+            outbox.resume()
+        self.drain_now(fresh=True)
+        return n
 
     def retry_all_failed(self) -> int:
         jobs = self.services.outbox.retry_all_failed(self.clock())
@@ -440,9 +629,13 @@ class AppController(QObject):
         no ConnectWise account is set up, ``DuplicatePush`` when this session was pushed before."""
         # lazy: httpx, not before the first paint
         from flowdesk.connectwise.account import profile_key
+        from flowdesk.connectwise.bodies import EmailChoice
 
         profile = self.settings.connectwise
+        if time_entry and getattr(preview, "time_plan", None) is not None and profile.license_class == "A":
+            raise PushRefused(present.API_MEMBER_NO_TIME)  # the time would be billed to the API member
         site = profile_key(profile)
+        s = self.settings
         jobs = enqueue_push(
             self.services.outbox,
             preview,
@@ -452,6 +645,7 @@ class AppController(QObject):
             send_end=bool(getattr(profile, "require_start_end", False)),
             force=force,
             now=self.clock(),
+            email=EmailChoice(s.email_contact, s.email_resources, s.email_cc),
         )
         for job in jobs:
             self._on_job_changed(job)
@@ -461,6 +655,8 @@ class AppController(QObject):
     def account_changed(self) -> None:
         """New ConnectWise keys: rebuild the client, lift a pause caused by rejected keys, send."""
         self._tickets.clear()
+        self.ticket_failures.clear()
+        self._drop_search_client()
         self.push.reset_requested.emit()
         if self.services.outbox.paused_reason() and "key" in (self.services.outbox.paused_reason() or "").lower():
             self.services.outbox.resume()

@@ -9,6 +9,7 @@ outage or rate limit, so the retry and tray flows can be seen.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import os
 import shutil
 import tempfile
@@ -129,8 +130,8 @@ class DemoEnvironment:
                 Banner(
                     "demo-keys",
                     "warning",
-                    "No OS keyring is available, so the demo's ConnectWise keys are held in memory for this run only. "
-                    "(The real app never does this: it asks you to unlock or install a keyring.)",
+                    f"{result['notice']} The demo holds its ConnectWise keys in memory for this run only "
+                    "(the real app never does this: it asks you to fix the keyring).",
                 )
             )
         controller.reload_sessions()
@@ -160,7 +161,7 @@ class DemoEnvironment:
             self.actions.append(action)
         menu.addSeparator()
         ledger = QAction("Show what ConnectWise r&eceived…", window)
-        ledger.triggered.connect(lambda: self.show_ledger(window))
+        ledger.triggered.connect(lambda: self.show_ledger(window, controller))
         menu.addAction(ledger)
         self.actions.append(ledger)
 
@@ -185,30 +186,38 @@ class DemoEnvironment:
     def restore(self) -> str:
         self.admin.clear_faults()
         self.admin.config(latency_ms=0)
-        return "ConnectWise is back to normal. Use Retry failed, or wait for the next retry."
+        return "ConnectWise is back to normal. Use Retry all (or Send all now), or wait for the next try."
 
-    def show_ledger(self, parent: QWidget) -> None:
-        ledger = self.admin.ledger()
-        lines = []
-        for note in ledger.get("notes", []):
-            flags = [k.replace("Flag", "") for k in ("internalAnalysisFlag", "detailDescriptionFlag", "resolutionFlag") if note.get(k)]
-            lines.append(f"Note {note.get('id')} on ticket #{note.get('ticketId')} ({', '.join(flags)}) by {note.get('createdBy')}")
-            lines.extend("    " + line for line in (note.get("text") or "").splitlines()[:6])
-            lines.append("")
-        for te in ledger.get("time_entries", []):
-            lines.append(f"Time entry {te.get('id')} on ticket #{te.get('chargeToId')}: {te.get('actualHours')} h from {te.get('timeStart')}")
-        dialog = QDialog(parent)
-        dialog.setWindowTitle("What the sandbox's ConnectWise received")
-        dialog.resize(720, 480)
-        view = QPlainTextEdit(dialog)
-        view.setReadOnly(True)
-        view.setPlainText("\n".join(lines) or "Nothing yet: push a note.")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
-        buttons.rejected.connect(dialog.reject)
-        layout = QVBoxLayout(dialog)
-        layout.addWidget(view)
-        layout.addWidget(buttons)
-        dialog.open()
+    def show_ledger(self, parent: QWidget, controller: AppController | None = None) -> None:
+        """The whole of every note the sandbox's ConnectWise received, each with a diff against what FlowDesk
+        pushed (the ledger is read off the GUI thread)."""
+        jobs = self.services.outbox.jobs() if self.services is not None else []
+
+        def show(text: str) -> None:
+            dialog = QDialog(parent)
+            dialog.setObjectName("receivedDialog")
+            dialog.setWindowTitle("What the sandbox's ConnectWise received")
+            dialog.resize(820, 560)
+            view = QPlainTextEdit(dialog)
+            view.setObjectName("receivedText")
+            view.setAccessibleName("What ConnectWise received")
+            view.setReadOnly(True)
+            view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+            view.setPlainText(text)
+            buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
+            buttons.rejected.connect(dialog.reject)
+            layout = QVBoxLayout(dialog)
+            layout.addWidget(view)
+            layout.addWidget(buttons)
+            self.ledger_dialog = dialog
+            dialog.open()
+
+        if controller is None:
+            show(received_text(self.admin.ledger(), jobs))
+            return
+        controller.tasks.submit(lambda: received_text(self.admin.ledger(), jobs), on_done=show,
+                                on_error=lambda e: controller.show_banner(Banner("demo-fault", "error", str(e))),
+                                name="ledger")
 
     # -- teardown -----------------------------------------------------------------------------
     def cleanup(self) -> None:
@@ -223,3 +232,30 @@ class DemoEnvironment:
         with contextlib.suppress(Exception):
             self.sandbox.stop()
         shutil.rmtree(self.home, ignore_errors=True)
+
+
+def received_text(ledger: dict[str, Any], jobs: list[Any]) -> str:
+    """Every note in the sandbox's ledger in full, then how it compares with the note FlowDesk pushed (the push
+    job whose ConnectWise id it is), then the time entries."""
+    pushed = {j.remote_id: j for j in jobs if j.kind == "note" and j.remote_id is not None}
+    lines: list[str] = []
+    for note in ledger.get("notes", []):
+        flags = [k.replace("Flag", "") for k in ("internalAnalysisFlag", "detailDescriptionFlag", "resolutionFlag") if note.get(k)]
+        lines.append(f"Note {note.get('id')} on ticket #{note.get('ticketId')} ({', '.join(flags)}) by {note.get('createdBy')}")
+        received = note.get("text") or ""
+        lines.extend("    " + line for line in received.splitlines())
+        job = pushed.get(note.get("id"))
+        if job is None:
+            lines.append("  (not pushed by FlowDesk in this demo)")
+        else:
+            sent = str(job.body_json().get("text", ""))
+            diff = list(difflib.unified_diff(sent.splitlines(), received.splitlines(), "pushed", "received", lineterm=""))
+            if not diff:
+                lines.append(f"  Identical to what FlowDesk pushed (push {job.id}).")
+            else:
+                lines.append(f"  Differs from what FlowDesk pushed (push {job.id}):")
+                lines.extend("    " + line for line in diff)
+        lines.append("")
+    for te in ledger.get("time_entries", []):
+        lines.append(f"Time entry {te.get('id')} on ticket #{te.get('chargeToId')}: {te.get('actualHours')} h from {te.get('timeStart')}")
+    return "\n".join(lines) or "Nothing yet: push a note."

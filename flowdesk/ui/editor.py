@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from flowdesk.ui import theme
 from flowdesk.ui.note_marks import ALLOWED, HIDDEN, KEPT, REVEALED, Mark, Marks
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ def py_index(text: str, pos: int) -> int:
     return len(text)
 
 
-def _format(background: str, foreground: str, *, underline: bool = False) -> QTextCharFormat:
+def _format(background: QColor, foreground: QColor, *, underline: bool = False) -> QTextCharFormat:
     fmt = QTextCharFormat()
     fmt.setBackground(QColor(background))
     fmt.setForeground(QColor(foreground))
@@ -120,11 +121,11 @@ class NoteHighlighter(QSyntaxHighlighter):
         self.header_format = QTextCharFormat()
         self.header_format.setFontWeight(QFont.Weight.Bold)
         self.header_format.setForeground(palette.color(QPalette.ColorRole.Link))
-        self.marker_format = _format("#ffe08a", "#5c3d00")
+        self.marker_format = _format(*theme.pair("marker", palette))
         self.state_formats = {
-            REVEALED: _format("#fbe3e1", "#8c1d18", underline=True),
-            KEPT: _format("#dff3e3", "#1e5b2c", underline=True),
-            ALLOWED: _format("#eceff1", "#37474f"),
+            REVEALED: _format(*theme.pair("revealed", palette), underline=True),
+            KEPT: _format(*theme.pair("kept", palette), underline=True),
+            ALLOWED: _format(*theme.pair("allowed", palette)),
         }
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt override)
@@ -194,7 +195,7 @@ class NoteEditor(QWidget):
         self.pending_label = QLabel(self)
         self.pending_label.setObjectName("pendingRedactionLabel")
         self.pending_label.setWordWrap(True)
-        self.pending_label.setStyleSheet("color: #9a5b00;")
+        theme.tint(self.pending_label, "warning")
         self.pending_label.hide()
         self.count_label = QLabel(self)
         self.count_label.setObjectName("charCountLabel")
@@ -241,6 +242,12 @@ class NoteEditor(QWidget):
             self.edit.setPlainText(generated)
         finally:
             self._loading = False
+        self.edit.moveCursor(self.edit.textCursor().MoveOperation.Start)
+        self.recheck_now()
+
+    def load_draft(self, text: str) -> None:
+        """Put the engineer's saved edits (a draft) in place of the generated note, as if typed."""
+        self.edit.setPlainText(text)
         self.edit.moveCursor(self.edit.textCursor().MoveOperation.Start)
         self.recheck_now()
 
@@ -446,7 +453,7 @@ class NoteEditor(QWidget):
     def _update_counts(self) -> None:
         n = len(self.text())
         self.count_label.setText(f"{n:,} characters")
-        self.count_label.setStyleSheet("color: #b3261e;" if n > SOFT_LIMIT_CHARS else "")
+        theme.tint(self.count_label, "error" if n > SOFT_LIMIT_CHARS else None)
         self.count_label.setToolTip(
             f"Long notes are hard to read on the ticket (over {SOFT_LIMIT_CHARS:,} characters); "
             "consider leaving out the diagnosis path." if n > SOFT_LIMIT_CHARS else ""
@@ -518,11 +525,15 @@ class DiffDialog(QDialog):
             def highlightBlock(self, text: str) -> None:  # noqa: N802
                 fmt = QTextCharFormat()
                 if text.startswith("+") and not text.startswith("+++"):
-                    fmt.setBackground(QColor("#dff3e3"))
+                    bg, fg = theme.pair("added")
+                    fmt.setBackground(bg)
+                    fmt.setForeground(fg)
                 elif text.startswith("-") and not text.startswith("---"):
-                    fmt.setBackground(QColor("#fbe3e1"))
+                    bg, fg = theme.pair("removed")
+                    fmt.setBackground(bg)
+                    fmt.setForeground(fg)
                 elif text.startswith("@@"):
-                    fmt.setForeground(QColor("#6b6f76"))
+                    fmt.setForeground(theme.color("muted"))
                 else:
                     return
                 self.setFormat(0, len(text), fmt)

@@ -9,11 +9,12 @@ from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPainterPath, QPen, Q
 
 from flowdesk.resources import resource_path
 
-TRAY_STATES = ("ok", "sending", "failed", "offline", "paused")
+TRAY_STATES = ("ok", "sending", "failed", "held", "offline", "paused")
 BADGE_COLORS = {
     "ok": "#2e9d52",
     "sending": "#2f7de1",
     "failed": "#d23b3b",
+    "held": "#c2561a",
     "offline": "#7a7f87",
     "paused": "#d9921a",
 }
@@ -50,6 +51,10 @@ def _badge(painter: QPainter, state: str, size: int) -> None:
         painter.drawPoint(QPointF(c.x(), c.y() + s * 1.0))
     elif state == "sending":
         painter.drawArc(QRectF(c.x() - s, c.y() - s, 2 * s, 2 * s), 30 * 16, 270 * 16)
+    elif state == "held":  # a clock: waiting for the next try
+        painter.drawEllipse(QRectF(c.x() - s * 1.2, c.y() - s * 1.2, 2.4 * s, 2.4 * s))
+        painter.drawLine(QPointF(c.x(), c.y() - s * 0.7), QPointF(c.x(), c.y()))
+        painter.drawLine(QPointF(c.x(), c.y()), QPointF(c.x() + s * 0.6, c.y()))
     elif state == "offline":
         painter.drawLine(QPointF(c.x() - s, c.y() - s), QPointF(c.x() + s, c.y() + s))
     elif state == "paused":
@@ -71,3 +76,38 @@ def state_icon(state: str) -> QIcon:
         painter.end()
         icon.addPixmap(pm)
     return icon
+
+
+# Toolbar icons: the platform theme's (freedesktop names), else ours in resources/icons/actions/, drawn in
+# the palette's button text colour so that they read on a light and a dark toolbar.
+ACTION_ICONS = {
+    "refresh": "view-refresh",
+    "import": "document-import",
+    "send": "mail-send",
+    "pause": "media-playback-pause",
+    "settings": "preferences-system",
+}
+
+
+def fallback_icon(name: str, color: QColor) -> QIcon:
+    """Our own icon ``name`` (resources/icons/actions/NAME.svg) in ``color``; a null icon if it is missing."""
+    path = resource_path("icons", "actions", f"{name}.svg")
+    try:
+        svg = path.read_text(encoding="utf-8").replace("currentColor", color.name())
+    except OSError:
+        return QIcon()
+    icon = QIcon()
+    for size in (16, 24, 32, 48):
+        pm = QPixmap()
+        if pm.loadFromData(svg.encode("utf-8"), "SVG"):
+            icon.addPixmap(pm.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
+                                     Qt.TransformationMode.SmoothTransformation))
+    return icon
+
+
+def action_icon(name: str, color: QColor) -> QIcon:
+    """The platform theme's icon for ``name`` (see :data:`ACTION_ICONS`), else :func:`fallback_icon`."""
+    themed = ACTION_ICONS.get(name, name)
+    if QIcon.hasThemeIcon(themed):
+        return QIcon.fromTheme(themed)
+    return fallback_icon(name, color)

@@ -16,20 +16,31 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QModelIndex, QPersistentModelIndex, QRect, QRectF, QSettings, QSize, Qt
-from PySide6.QtGui import QBrush, QGuiApplication, QPainter
+from PySide6.QtGui import QAction, QBrush, QGuiApplication, QPainter, QPalette
 from PySide6.QtWidgets import (
     QApplication,
+    QFrame,
+    QProxyStyle,
+    QScrollArea,
     QSplitter,
     QStyle,
     QStyledItemDelegate,
+    QStyleOption,
+    QStyleOptionHeader,
     QStyleOptionViewItem,
     QTableView,
+    QToolBar,
     QWidget,
 )
+
+from flowdesk.ui.icons import action_icon
 
 NARROW_WIDTH = 900  # below this the note pane goes under the list
 DEFAULT_SIZE = QSize(1280, 800)
 PANE_MIN_WIDTH = 320
+# Stacked, each pane may be squeezed this low (not to its layout's minimum): at QT_SCALE_FACTOR=2 a 1440×900
+# screen is 720×450, and the list and the note pane at their layouts' minimum would not fit.
+STACKED_MIN_HEIGHT = 96
 STATE_FILE = "window-state.ini"
 
 
@@ -56,9 +67,36 @@ class StatusMarkDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+class SortArrowStyle(QProxyStyle):
+    """The header's sort arrow points the way the values run down the list: down for newest first.
+
+    QHeaderView hands the style ``SortDown`` for Qt's ascending order (a Windows XP convention), which
+    Fusion and most Linux styles draw as an arrow pointing up; this swaps the two for the drawing only.
+    """
+
+    def drawPrimitive(self, element: QStyle.PrimitiveElement, option: QStyleOption, painter: QPainter,  # noqa: N802
+                      widget: QWidget | None = None) -> None:
+        if element == QStyle.PrimitiveElement.PE_IndicatorHeaderArrow and isinstance(option, QStyleOptionHeader):
+            swapped = QStyleOptionHeader(option)
+            up, down = QStyleOptionHeader.SortIndicator.SortUp, QStyleOptionHeader.SortIndicator.SortDown
+            swapped.sortIndicator = down if option.sortIndicator == up else up if option.sortIndicator == down else option.sortIndicator
+            super().drawPrimitive(element, swapped, painter, widget)
+            return
+        super().drawPrimitive(element, option, painter, widget)
+
+
+def point_sort_arrows(table: QTableView) -> None:
+    """Use :class:`SortArrowStyle` on ``table``'s header (the style is kept on the header)."""
+    header = table.horizontalHeader()
+    style = SortArrowStyle(QApplication.style().name())
+    style.setParent(header)
+    header.setStyle(style)
+
+
 def setup_session_columns(table: QTableView, model: Any) -> None:
     """Status as a mark, Summary first among the text columns and stretching; widths from sample texts."""
     header = table.horizontalHeader()
+    point_sort_arrows(table)
     table.setItemDelegateForColumn(model.STATUS, StatusMarkDelegate(table))
     header.moveSection(header.visualIndex(model.SUMMARY), header.visualIndex(model.STATUS) + 1)
     fm = table.fontMetrics()
@@ -66,6 +104,40 @@ def setup_session_columns(table: QTableView, model: Any) -> None:
                model.DATE: "28 Nov 14:40", model.DURATION: "10h 00m", model.PUSH: "Retrying at 14:05"}
     for col, sample in samples.items():
         table.setColumnWidth(col, fm.horizontalAdvance(sample) + 24)
+    table.setColumnWidth(model.STATUS, max(28, fm.height() + 16))  # a mark: its word is in the tooltip
+
+
+def main_toolbar(window: QWidget, items: list[tuple[QAction, str] | None]) -> QToolBar:
+    """The main toolbar: each action with its icon (the platform theme's, else ours in the palette's button
+    text colour) and its text beside it; None is a separator."""
+    toolbar = QToolBar("Main", window)
+    toolbar.setObjectName("mainToolbar")
+    toolbar.setMovable(False)
+    toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    ink = window.palette().color(QPalette.ColorRole.ButtonText)
+    for item in items:
+        if item is None:
+            toolbar.addSeparator()
+            continue
+        action, icon = item
+        action.setIcon(action_icon(icon, ink))
+        toolbar.addAction(action)
+    return toolbar
+
+
+def scrolling(pane: QWidget) -> QScrollArea:
+    """``pane`` in a frameless scroll area: squeezed below its minimum height (a short screen,
+    QT_SCALE_FACTOR=2) it scrolls instead of drawing its widgets over each other."""
+    area = QScrollArea(pane.parentWidget())
+    area.setObjectName(f"{pane.objectName() or 'pane'}Scroll")
+    area.setAccessibleName(pane.accessibleName() or "Note pane")
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidgetResizable(True)
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    pane.setMinimumWidth(1)  # its width follows the splitter's pane (as it did unwrapped); only height scrolls
+    area.setWidget(pane)
+    return area
 
 
 def steady_splitter(splitter: QSplitter) -> None:
@@ -85,11 +157,22 @@ def fit_orientation(splitter: QSplitter, width: int, state: QSettings | None) ->
         state.setValue(_splitter_key(splitter.orientation()), splitter.saveState())
     splitter.setOrientation(want)
     for i in range(splitter.count()):
-        _pane(splitter, i).setMinimumWidth(PANE_MIN_WIDTH if want == Qt.Orientation.Horizontal else 0)
+        pane = _pane(splitter, i)
+        pane.setMinimumWidth(PANE_MIN_WIDTH if want == Qt.Orientation.Horizontal else 0)
+        pane.setMinimumHeight(0 if want == Qt.Orientation.Horizontal else STACKED_MIN_HEIGHT)
     saved = state.value(_splitter_key(want)) if state is not None else None
     if not (isinstance(saved, QByteArray) and splitter.restoreState(saved)):
-        total = splitter.width() if want == Qt.Orientation.Horizontal else splitter.height()
-        splitter.setSizes([total * 11 // 20, total * 9 // 20])
+        if want == Qt.Orientation.Horizontal:
+            total = splitter.width()
+            splitter.setSizes([total * 3 // 5, total * 2 // 5])
+        else:  # the note pane gets the height it needs (Push in view), the list at least 2/5
+            total = splitter.height()
+            note = _pane(splitter, 1)
+            inner = (note.widget() if isinstance(note, QScrollArea) else None) or note
+            # a scroll area sizes a pane with wrapping labels to its height for the width, not its minimum
+            wanted = max(inner.minimumSizeHint().height(), inner.heightForWidth(splitter.width()))
+            need = min(wanted + 8, total * 3 // 5)
+            splitter.setSizes([total - need, need])
     splitter.setOrientation(want)  # restoreState also restores the orientation it was saved with
     return True
 

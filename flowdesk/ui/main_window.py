@@ -31,17 +31,16 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QTabWidget,
-    QToolBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from flowdesk import APP_NAME, __version__
-from flowdesk.connectwise.bodies import TicketKind, TicketRef
+from flowdesk.core import held as held_words
 from flowdesk.core import present
-from flowdesk.push.prepare import PushRefused
-from flowdesk.ui import layout
+from flowdesk.core.policy import CANCELLABLE_STATES
+from flowdesk.ui import layout, pushing, theme
 from flowdesk.ui.banner import BannerStack
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.icons import app_icon
@@ -143,7 +142,7 @@ class MainWindow(QMainWindow):
         self.empty.setObjectName("emptySessions")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
-        self.empty.setStyleSheet("color: #6b6f76;")
+        theme.tint(self.empty, "muted")
         self.empty_text = (  # what an empty list says (the demo says it is fetching its sessions)
             "No sessions yet.\nSign in to ResolutionFlow in Settings, then Refresh (F5), "
             "or import sessions exported as JSON (Ctrl+O)."
@@ -162,20 +161,28 @@ class MainWindow(QMainWindow):
         self.panel = SessionPanel(self.controller, self)
         self.panel.push_clicked.connect(self.push_current)
         self.panel.ticket_changed.connect(self._lookup_ticket)
+        self.panel.ask = lambda *a, **k: self.ask(*a, **k)  # tests replace self.ask
+        self.panel.open_ticket_requested.connect(self.open_ticket)
+        self.panel.draft_changed.connect(lambda sid, has: self.session_model.set_draft(sid, has))
+        self.panel.ticket_card.finder.search_fn = lambda text, done, failed: self.controller.search_tickets(
+            text, self.panel.ticket_card.client(), done, failed
+        )
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(left)
-        self.splitter.addWidget(self.panel)
-        self.splitter.setSizes([720, 560])
+        self.panel_scroll = layout.scrolling(self.panel)  # below the note pane's minimum height it scrolls
+        self.splitter.addWidget(self.panel_scroll)
+        self.splitter.setSizes([768, 512])  # at 1280 px the list's Summary gets the spare width
         layout.steady_splitter(self.splitter)
 
         # -- queue tab ----------------------------------------------------------------------
         self.queue_view = QueueView(self.queue_model, self)
         self.queue_view.attempts_provider = controller.services.outbox.attempts
+        self.queue_model.failures_provider = controller.services.outbox.failure_counts
         self.queue_view.retry_requested.connect(self.retry_job)
         self.queue_view.cancel_requested.connect(self.cancel_job)
         self.queue_view.open_ticket_requested.connect(self.open_ticket_of_job)
-        self.queue_view.retry_all_requested.connect(self.retry_all_failed)
+        self.queue_view.retry_all_requested.connect(self.retry_all)
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("tabs")
@@ -245,8 +252,8 @@ class MainWindow(QMainWindow):
         self.shortcuts_action.setShortcuts([QKeySequence("F1"), QKeySequence("Ctrl+/")])
         self.sessions_tab_action = self._action("&Sessions", "Ctrl+1", lambda: self.tabs.setCurrentIndex(0))
         self.queue_tab_action = self._action("&Queue", "Ctrl+2", lambda: self.tabs.setCurrentIndex(1))
-        self.retry_failed_action = self._action("Retry &failed", "Ctrl+Shift+R", self.retry_all_failed,
-                                                "Send every failed push again now")
+        self.retry_failed_action = self._action("Retry &all", "Ctrl+Shift+R", self.retry_all,
+                                                "Send every waiting, held-off or failed push now")
         self.pause_action = self._action("&Pause sending", None, None, "Hold every push until you resume")
         self.pause_action.setCheckable(True)
         self.pause_action.toggled.connect(self.controller.set_paused)
@@ -277,26 +284,20 @@ class MainWindow(QMainWindow):
         self.help_menu.addAction(self.logs_action)
         self.help_menu.addAction(self.about_action)
 
-        toolbar = QToolBar("Main", self)
-        toolbar.setObjectName("mainToolbar")
-        toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        toolbar.addAction(self.refresh_action)
-        toolbar.addAction(self.import_action)
-        toolbar.addSeparator()
-        toolbar.addAction(self.retry_failed_action)
-        toolbar.addAction(self.pause_action)
-        toolbar.addSeparator()
-        toolbar.addAction(self.settings_action)
-        self.addToolBar(toolbar)
+        self.addToolBar(layout.main_toolbar(self, [
+            (self.refresh_action, "refresh"), (self.import_action, "import"), None,
+            (self.retry_failed_action, "send"), (self.pause_action, "pause"), None, (self.settings_action, "settings"),
+        ]))
 
     def _wire_controller(self) -> None:
         c = self.controller
         c.sessions_reloaded.connect(self.reload_sessions)
         c.session_push_changed.connect(self.session_model.set_push_summaries)
         c.job_changed.connect(self.queue_model.update_job)
+        c.job_changed.connect(self._on_job_changed)
         c.jobs_reloaded.connect(self.reload_jobs)
         c.queue_status_changed.connect(self._on_queue_status)
+        c.held_changed.connect(self.queue_view.set_held)
         c.banner_shown.connect(self.banners.show_banner)
         c.banner_cleared.connect(self.banners.remove)
         c.ticket_loaded.connect(self._on_ticket_loaded)
@@ -314,6 +315,7 @@ class MainWindow(QMainWindow):
         try:
             rows = self.controller.session_rows()
             self.session_model.load(rows, self.controller.push_summaries(rows=rows))
+            self.session_model.set_drafts(self.controller.drafts.session_ids())
         finally:
             if gc_was_on:
                 gc.enable()
@@ -335,6 +337,10 @@ class MainWindow(QMainWindow):
                 self.table.selectionModel().blockSignals(True)
                 self.table.selectRow(row)
                 self.table.selectionModel().blockSignals(False)
+            else:  # filtered away: its note leaves the pane (its edits stay a draft), so nothing hidden is pushed
+                self.load_timer.stop()
+                self.table.clearSelection()
+                self.panel.show_session(None)
 
     def set_empty_text(self, text: str) -> None:
         self.empty_text = text
@@ -374,6 +380,7 @@ class MainWindow(QMainWindow):
             return
         session = self.controller.load_session(sid) if sid else None
         self.panel.show_session(session)
+        pushing.show_push_state(self)
         if session is not None and session.psa_ticket_id:
             self._lookup_ticket(session.psa_ticket_id)
 
@@ -450,6 +457,7 @@ class MainWindow(QMainWindow):
             session = panel.session
             ticket_id = panel.ticket_card.ticket_id()
             panel.show_session(session)
+            pushing.show_push_state(self)
             if ticket_id:
                 panel.ticket_card.set_ticket_id(ticket_id)
                 self._lookup_ticket(ticket_id)
@@ -466,6 +474,7 @@ class MainWindow(QMainWindow):
             return
         self.panel.ticket_card.show_loading()
         self.controller.lookup_ticket(ticket_id, self.controller.connectwise_client)
+        self.controller.load_time_lists()
 
     def _on_ticket_loaded(self, ticket_id: int, ticket: Any) -> None:
         if self.panel.ticket_card.ticket_id() == ticket_id:
@@ -476,11 +485,14 @@ class MainWindow(QMainWindow):
             self.panel.show_ticket_error(message)
 
     # -- push ----------------------------------------------------------------------------------
-    def ask(self, title: str, text: str, yes: str) -> bool:
+    def ask(self, title: str, text: str, yes: str, no: str | None = None) -> bool:
         """A yes/no question (tests replace this method: modal dialogs block a headless run)."""
         box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self)
         ok = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
+        if no:
+            box.setEscapeButton(box.addButton(no, QMessageBox.ButtonRole.RejectRole))
+        else:
+            box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(ok)
         box.exec()
         return box.clickedButton() is ok
@@ -489,57 +501,14 @@ class MainWindow(QMainWindow):
         QMessageBox.warning(self, title, text)
 
     def push_current(self) -> None:
-        panel = self.panel
-        session = panel.session
-        ticket_id = panel.ticket_card.ticket_id()
-        if session is None or not panel.push_button.isEnabled():
-            return
-        if ticket_id is None:
-            self.tell("No ticket", "Type the ConnectWise ticket number to push this note to.")
-            return
-        # lazy: the redaction package, not before the first paint (prepare_note imports it too)
-        from flowdesk.redact import RedactionError
-
-        try:
-            preview = self.controller.prepare_note(
-                session,
-                visibility=panel.chosen_visibility(),
-                note_format=panel.chosen_format(),
-                edited_text=panel.editor.push_text(),
-                keep=panel.kept_values(),
-            )
-        except PushRefused as exc:
-            self.tell("Cannot push this note", str(exc))
-            return
-        except RedactionError as exc:
-            self.tell("Redaction failed", f"{exc}. Nothing was queued: FlowDesk never posts a note it could not redact.")
-            return
-        if session.posted_by_resolutionflow and not self.ask(
-            "Already posted by ResolutionFlow",
-            "ResolutionFlow already posted a note for this session to its ticket. Push a second copy?",
-            "Push anyway",
-        ):
-            return
-        ticket = panel.ticket_card.ticket()
-        if ticket is not None and ticket.closed and not self.ask(
-            "Closed ticket", f"Ticket #{ticket_id} is closed. Add the note anyway?", "Add note"
-        ):
-            return
-        kind: TicketKind = ticket.ref.kind if ticket is not None else "service"
-        time_entry = panel.time_entry.isEnabled() and panel.time_entry.isChecked()
-        try:
-            jobs = self.controller.enqueue(preview, TicketRef(ticket_id, kind), time_entry=time_entry)
-        except self.controller.DuplicatePush as exc:
-            if not self.ask("Pushed before", f"{exc.reason} Push it again?", "Push again"):
-                return
-            jobs = self.controller.enqueue(preview, TicketRef(ticket_id, kind), time_entry=time_entry, force=True)
-        except Exception as exc:  # noqa: BLE001 - shown to the engineer, the app keeps running
-            self.tell("Could not queue the note", str(exc))
-            return
-        panel.editor.after_push()
-        self.statusBar().showMessage(present.queued(jobs), 8000)
+        """Push the shown session's note (see :mod:`flowdesk.ui.pushing`: only what is shown and selected)."""
+        pushing.push_current(self)
 
     # -- queue ---------------------------------------------------------------------------------
+    def _on_job_changed(self, job: Any) -> None:
+        if self.panel.session is not None and job.session_id == self.panel.session.id:
+            pushing.show_push_state(self)
+
     def reload_jobs(self) -> None:
         self.queue_model.load(self.controller.jobs())
 
@@ -553,15 +522,17 @@ class MainWindow(QMainWindow):
         job = self.controller.services.outbox.get(job_id)
         if job is None:
             return
-        if not self.ask("Cancel job", present.cancel_question(job), "Cancel job"):
+        with_time_entry = any(j.parent_id == job_id and j.state in CANCELLABLE_STATES for j in self.queue_model.jobs())
+        question = present.cancel_question(job, with_time_entry=with_time_entry)
+        if not self.ask("Cancel this push?", question, held_words.CANCEL_PUSH, held_words.KEEP_IT):
             return
         try:
             self.controller.cancel(job_id)
         except Exception as exc:  # noqa: BLE001
             self.tell("Cannot cancel", str(exc))
 
-    def retry_all_failed(self) -> None:
-        self.statusBar().showMessage(present.retried_failed(self.controller.retry_all_failed()), 5000)
+    def retry_all(self) -> None:
+        self.statusBar().showMessage(held_words.retried_all(self.controller.retry_all()), 5000)
 
     def open_ticket_of_job(self, job_id: int) -> None:
         job = self.controller.services.outbox.get(job_id)
@@ -585,10 +556,11 @@ class MainWindow(QMainWindow):
 
     def _on_queue_status(self, state: str, counts: dict, line: str) -> None:
         self.queue_label.setText(line)
-        failed = counts.get("failed", 0)
+        failed, n = counts.get("failed", 0), held_words.retryable(counts)
         self.tabs.setTabText(1, f"Queue ({failed} failed)" if failed else "Queue")
-        self.retry_failed_action.setText(f"Retry &failed ({failed})" if failed else "Retry &failed")
-        self.retry_failed_action.setEnabled(bool(failed))
+        label = "Send all &now" if self.controller.held is not None else "Retry &all"
+        self.retry_failed_action.setText(f"{label} ({n})" if n else label)
+        self.retry_failed_action.setEnabled(bool(n))
         self.pause_action.blockSignals(True)
         self.pause_action.setChecked(self.controller.is_paused())
         self.pause_action.blockSignals(False)
@@ -605,8 +577,8 @@ class MainWindow(QMainWindow):
             self.settings_requested.emit()
         elif action_id == "queue":
             self.tabs.setCurrentWidget(self.queue_view)
-        elif action_id == "retry_failed":
-            self.retry_all_failed()
+        elif action_id in ("retry_failed", "retry_all", "send_now"):
+            self.retry_all()
         elif action_id == "resume":
             self.controller.set_paused(False)
 
@@ -644,6 +616,7 @@ class MainWindow(QMainWindow):
         if not self._shown_once:  # the splitter now has its real width: put the saved sizes back
             self._shown_once = True
             layout.restore_splitter(self.splitter, self._ui_state())
+            layout.fit_to_screen(self)  # again, now that the frame (title bar, borders) is known
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)

@@ -24,12 +24,13 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QBrush, QColor
 
+from flowdesk.core import held as held_words
 from flowdesk.core import present
 from flowdesk.core.localtime import to_local
 from flowdesk.core.present import PushSummary
 from flowdesk.core.render import format_minutes
+from flowdesk.ui import theme
 
 SessionIdRole = Qt.ItemDataRole.UserRole + 1
 SortKeyRole = Qt.ItemDataRole.UserRole + 2
@@ -44,17 +45,6 @@ STATUS_LABELS = {
     "paused": "Paused",
     "abandoned": "Abandoned",
 }
-STATUS_COLORS = {
-    "resolved": "#2e9d52",
-    "escalated": "#c26a00",
-    "requesting_escalation": "#c26a00",
-    "active": "#2f7de1",
-    "paused": "#7a7f87",
-    "abandoned": "#7a7f87",
-}
-FAILED_BRUSH = QBrush(QColor("#b3261e"))
-MUTED_BRUSH = QBrush(QColor("#6b6f76"))
-_STATUS_BRUSHES = {status: QBrush(QColor(color)) for status, color in STATUS_COLORS.items()}
 # Roles as plain ints: data() runs for every role of every painted cell.
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
@@ -144,6 +134,7 @@ class SessionTableModel(_ColumnTable):
         self._display: list[tuple[str, ...] | None] = []
         self._search: list[str] | None = []
         self._keys: dict[int, list[Any]] = {}
+        self._drafts: set[str] = set()
 
     # -- loading ---------------------------------------------------------------------------
     def load(self, rows: Iterable[Any], push: dict[str, PushSummary] | None = None) -> None:
@@ -173,8 +164,29 @@ class SessionTableModel(_ColumnTable):
             r.summary or "(no summary)",
             short_time(r.ended_at or r.updated_at or r.created_at),
             "" if seconds is None else format_minutes(int(seconds / 60)),
-            push.text if push else "",
+            self._push_text(r.id, push),
         )
+
+    def _push_text(self, session_id: str, push: PushSummary | None) -> str:
+        """The Push column: the push's state, and ``Draft`` when the engineer's edits wait in a draft."""
+        text = push.text if push else ""
+        if session_id in self._drafts:
+            return f"{present.DRAFT_MARK} · {text}" if text else present.DRAFT_MARK
+        return text
+
+    def set_drafts(self, session_ids: Iterable[str]) -> None:
+        for sid in set(session_ids) ^ self._drafts:
+            self.set_draft(sid, sid not in self._drafts)
+
+    def set_draft(self, session_id: str, has_draft: bool) -> None:
+        """Mark (or unmark) the session as having a draft."""
+        if has_draft == (session_id in self._drafts):
+            return
+        if has_draft:
+            self._drafts.add(session_id)
+        else:
+            self._drafts.discard(session_id)
+        self.set_push_summaries({session_id: self._push.get(session_id)})
 
     @property
     def search_text(self) -> list[str]:
@@ -219,7 +231,7 @@ class SessionTableModel(_ColumnTable):
                 self._push[sid] = summary
             if row is None:
                 continue
-            text = summary.text if summary else ""
+            text = self._push_text(sid, summary)
             d = self._display[row]
             if d is not None:
                 self._display[row] = (*d[: self.PUSH], text)
@@ -261,13 +273,14 @@ class SessionTableModel(_ColumnTable):
             return (d if d is not None else self.display(row))[col]
         if role == _FOREGROUND:
             if col == 0:  # STATUS
-                return _STATUS_BRUSHES.get(self._rows[row].status or "")
+                status = self._rows[row].status or ""
+                return theme.brush(status) if status in STATUS_LABELS else None
             if col == 6:  # PUSH
                 p = self._push.get(self._rows[row].id)
                 if p and p.state == "failed":
-                    return FAILED_BRUSH
+                    return theme.brush("error")
                 if p and p.state in ("posted_by_resolutionflow", "cancelled"):
-                    return MUTED_BRUSH
+                    return theme.brush("muted")
             return None
         if role == _ALIGNMENT:
             return _RIGHT_ALIGNED if col == 5 else None  # DURATION
@@ -518,6 +531,10 @@ class QueueTableModel(_ColumnTable):
         self._row_of: dict[int, int] = {}
         self._titles: dict[str, str] = {}
         self.clock = clock or (lambda: datetime.now(UTC))
+        # job ids -> how many tries did not post it (Outbox.failure_counts); None: the job's attempts
+        self.failures_provider: Callable[[list[int] | None], dict[int, int]] | None = None
+        self._failures: dict[int, int] = {}
+        self.held: Any = None  # HeldOff while sending is held off: every waiting job says so
 
     def load(self, jobs: Iterable[Any], titles: dict[str, str] | None = None) -> None:
         self.beginResetModel()
@@ -525,9 +542,12 @@ class QueueTableModel(_ColumnTable):
         self._row_of = {j.id: i for i, j in enumerate(self._jobs)}
         if titles is not None:
             self._titles = dict(titles)
+        self._failures = self.failures_provider(None) if self.failures_provider is not None else {}
         self.endResetModel()
 
     def update_job(self, job: Any) -> None:
+        if self.failures_provider is not None:
+            self._failures[job.id] = self.failures_provider([job.id]).get(job.id, 0)
         row = self._row_of.get(job.id)
         if row is None:
             self.beginInsertRows(QModelIndex(), 0, 0)
@@ -564,9 +584,15 @@ class QueueTableModel(_ColumnTable):
 
     def detail_text(self, job: Any, attempts: Iterable[Any] = ()) -> str:
         """The detail pane's text for ``job`` (with its ``attempts``)."""
-        return present.job_detail(
-            job, self.clock(), present.LOCAL, waiting_for_note=self.waiting_for_note(job), attempts=attempts
-        )
+        now = self.clock()
+        text = present.job_detail(job, now, present.LOCAL, waiting_for_note=self.waiting_for_note(job), attempts=attempts)
+        if self.held is not None and job.state in ("pending", "retry_wait", "unknown") and self.held.until > now:
+            first, _, rest = text.partition("\n")
+            text = f"{first}\n{held_words.held_detail(self.held, now, present.LOCAL)}\n{rest}"
+        return text
+
+    def failures(self, job: Any) -> int:
+        return self._failures.get(job.id, 0) if self.failures_provider is not None else int(job.attempts)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self._jobs)):
@@ -581,7 +607,7 @@ class QueueTableModel(_ColumnTable):
             if col == self.STATE:
                 return self.state_text(job)
             if col == self.ATTEMPTS:
-                return str(job.attempts)
+                return str(self.failures(job))
             if col == self.ERROR:
                 return (job.last_error or "").splitlines()[0] if job.last_error else ""
             if col == self.UPDATED:
@@ -591,9 +617,9 @@ class QueueTableModel(_ColumnTable):
             return job.last_error
         if role == Qt.ItemDataRole.ForegroundRole and col == self.STATE:
             if job.state == "failed":
-                return FAILED_BRUSH
+                return theme.brush("error")
             if job.state in ("cancelled", "sent"):
-                return MUTED_BRUSH
+                return theme.brush("muted")
             return None
         if role == JobIdRole:
             return job.id

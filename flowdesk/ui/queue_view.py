@@ -1,5 +1,6 @@
 """The queue: every push job with its state and last error in plain words; Retry, Cancel and
-"Open ticket in ConnectWise" per job; "Retry all failed"."""
+"Open ticket in ConnectWise" per job; "Retry all" (every waiting, held-off or failed push), which reads
+"Send all now" while sending is held off after an outage."""
 
 from __future__ import annotations
 
@@ -21,8 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from flowdesk.core import held as held_words
 from flowdesk.core import present
 from flowdesk.core.policy import CANCELLABLE_STATES, RETRYABLE_STATES
+from flowdesk.ui import theme
 from flowdesk.ui.models import QueueTableModel
 
 
@@ -69,11 +72,12 @@ class QueueView(QWidget):
 
         self.retry_button = QPushButton("&Retry", self)
         self.retry_button.setToolTip("Send this job now, skipping its wait")
-        self.cancel_button = QPushButton("&Cancel job", self)
-        self.cancel_button.setToolTip("Stop trying to send this job")
+        self.cancel_button = QPushButton("&Cancel push", self)
+        self.cancel_button.setToolTip("Stop trying to send this push (a note's time entry too)")
         self.open_button = QPushButton("&Open ticket in ConnectWise", self)
-        self.retry_all_button = QPushButton("Retry &all failed", self)
-        for b in (self.retry_button, self.cancel_button, self.open_button, self.retry_all_button):
+        self.retry_all_button = QPushButton("Retry &all", self)
+        self.retry_all_button.setToolTip("Send every waiting, held-off or failed push now")
+        for b in (self.retry_button, self.cancel_button, self.open_button):
             b.setAccessibleName(b.text().replace("&", ""))
         self.retry_button.clicked.connect(lambda: self._emit(self.retry_requested))
         self.cancel_button.clicked.connect(lambda: self._emit(self.cancel_requested))
@@ -95,7 +99,7 @@ class QueueView(QWidget):
         buttons.addWidget(self.retry_all_button)
         self.empty = QLabel("Nothing has been pushed yet. Select a session, review its note and press Push.", self)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setStyleSheet("color: #6b6f76;")
+        theme.tint(self.empty, "muted")
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(self.table)
         split.addWidget(self.detail)
@@ -109,6 +113,11 @@ class QueueView(QWidget):
         self.setTabOrder(self.cancel_button, self.open_button)
         self.setTabOrder(self.open_button, self.retry_all_button)
         self.attempts_provider: Any = None
+        self._update()
+
+    def set_held(self, held: Any) -> None:
+        """Sending is held off (a ``HeldOff``) or not (None): waiting jobs say why and until when."""
+        self.model.held = held
         self._update()
 
     def current_job(self) -> Any | None:
@@ -137,9 +146,14 @@ class QueueView(QWidget):
         self.retry_button.setEnabled(state in RETRYABLE_STATES)
         self.cancel_button.setEnabled(state in CANCELLABLE_STATES)
         self.open_button.setEnabled(job is not None)
-        failed = sum(1 for j in self.model.jobs() if j.state == "failed")
-        self.retry_all_button.setEnabled(failed > 0)
-        self.retry_all_button.setText(f"Retry &all failed ({failed})" if failed else "Retry &all failed")
+        counts: dict[str, int] = {}
+        for j in self.model.jobs():
+            counts[str(j.state)] = counts.get(str(j.state), 0) + 1
+        n = held_words.retryable(counts)
+        self.retry_all_button.setEnabled(n > 0)
+        label = "Send all &now" if self.model.held is not None else "Retry &all"
+        self.retry_all_button.setText(f"{label} ({n})" if n else label)
+        self.retry_all_button.setAccessibleName(self.retry_all_button.text().replace("&", ""))
         self.empty.setVisible(self.model.rowCount() == 0)
         self.detail.setPlainText(self._describe(job) if job else "")
 
@@ -159,7 +173,7 @@ class QueueView(QWidget):
         retry = QAction("Retry", menu)
         retry.setEnabled(job.state in RETRYABLE_STATES)
         retry.triggered.connect(lambda: self.retry_requested.emit(job.id))
-        cancel = QAction("Cancel job", menu)
+        cancel = QAction("Cancel push", menu)
         cancel.setEnabled(job.state in CANCELLABLE_STATES)
         cancel.triggered.connect(lambda: self.cancel_requested.emit(job.id))
         open_ticket = QAction("Open ticket in ConnectWise", menu)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -18,22 +18,33 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from flowdesk.core import present
 from flowdesk.core.models import Session
 from flowdesk.core.render import NoteFormat, default_format
 from flowdesk.core.settings import Settings, Visibility
 from flowdesk.core.timing import format_hours, plan_time_entry
+from flowdesk.logs import get_logger
 from flowdesk.push.prepare import NotePreview, PushRefused
+from flowdesk.store import StoreError
+from flowdesk.ui import theme
 from flowdesk.ui.editor import DiffDialog, NoteEditor
 from flowdesk.ui.models import local_time, status_label
 from flowdesk.ui.ticket_card import TicketCard, announce
+from flowdesk.ui.time_entry_box import TimeEntryBox
 
 if TYPE_CHECKING:
     from flowdesk.ui.controller import AppController
 
 
+log = get_logger("ui")
+DRAFT_DEBOUNCE_MS = 500  # edits are written to the database once typing pauses this long
+
+
 class SessionPanel(QWidget):
     push_clicked = Signal()
     ticket_changed = Signal(object)  # int | None
+    draft_changed = Signal(str, bool)  # session id, has a draft now
+    open_ticket_requested = Signal(int, str)  # ticket id, kind
 
     def __init__(self, controller: AppController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -43,6 +54,16 @@ class SessionPanel(QWidget):
         self.kept: dict[str, frozenset[str]] = controller.kept_values
         self.session: Session | None = None
         self.preview: NotePreview | None = None
+        self.ask: Any = lambda title, text, yes, no=None: True  # the window's question (set by MainWindow)
+        self._restoring = False
+        self._drafts_closed = False
+        self._posted_ticket: tuple[int, str] | None = None
+        # The engineer's edits are a draft, written to the database once typing pauses.
+        self.draft_timer = QTimer(self)
+        self.draft_timer.setObjectName("draftSaveTimer")
+        self.draft_timer.setSingleShot(True)
+        self.draft_timer.setInterval(DRAFT_DEBOUNCE_MS)
+        self.draft_timer.timeout.connect(self.save_draft_now)
 
         self.title = QLabel(self)
         self.title.setObjectName("sessionTitle")
@@ -56,34 +77,47 @@ class SessionPanel(QWidget):
         self.meta.setObjectName("sessionMeta")
         self.meta.setWordWrap(True)
         self.meta.setTextFormat(Qt.TextFormat.PlainText)
-        self.meta.setStyleSheet("color: #5f6368;")
+        theme.tint(self.meta, "muted")
         self.warning = QLabel(self)
         self.warning.setObjectName("sessionWarning")
         self.warning.setWordWrap(True)
         self.warning.setTextFormat(Qt.TextFormat.PlainText)
-        self.warning.setStyleSheet("color: #8c5a00;")
+        theme.tint(self.warning, "warning")
         self.warning.setAccessibleName("Warning")
         self.warning.hide()
 
         self.ticket_card = TicketCard(self)
         self.ticket_card.ticket_changed.connect(self.ticket_changed)
+        # After a push: "Queued for #48405", then "Posted to #48405 (note 1200001) at 14:02, 1.0 h logged".
+        self.post_state = QLabel(self)
+        self.post_state.setObjectName("postState")
+        self.post_state.setWordWrap(True)
+        self.post_state.setTextFormat(Qt.TextFormat.PlainText)
+        self.post_state.setAccessibleName("Push state")
+        self.open_ticket_button = QPushButton("Open tic&ket", self)
+        self.open_ticket_button.setObjectName("openTicketButton")
+        self.open_ticket_button.setAccessibleName("Open ticket")
+        self.open_ticket_button.clicked.connect(self._open_posted_ticket)
+        self.post_state.hide()
+        self.open_ticket_button.hide()
 
         self.format_box = QComboBox(self)
         self.format_box.setObjectName("noteFormat")
         self.format_box.setAccessibleName("Note format")
         self.format_box.addItem("Resolution note", NoteFormat.RESOLUTION.value)
         self.format_box.addItem("Escalation note", NoteFormat.ESCALATION.value)
-        self.format_box.currentIndexChanged.connect(self._regenerate)
+        self.format_box.currentIndexChanged.connect(self._on_generation_changed)
         format_label = QLabel("F&ormat", self)  # Alt+F is the File menu
         format_label.setBuddy(self.format_box)
         self.steps_box = QCheckBox("Include &steps", self)
         self.steps_box.setAccessibleName("Include the diagnosis steps")
-        self.steps_box.toggled.connect(self._regenerate)
+        self.steps_box.toggled.connect(self._on_generation_changed)
 
         self.editor = NoteEditor(self)
         self.editor.push_requested.connect(self.push_clicked)
         self.editor.kept_changed.connect(self._on_kept_changed)
         self.editor.text_changed.connect(self._update_buttons)
+        self.editor.text_changed.connect(self._on_text_edited)
 
         self.visibility = QComboBox(self)
         self.visibility.setObjectName("visibility")
@@ -96,6 +130,9 @@ class SessionPanel(QWidget):
         self.time_entry = QCheckBox(self)
         self.time_entry.setObjectName("timeEntry")
         self.time_entry.setAccessibleName("Also log a time entry")
+        self.time_box = TimeEntryBox(self)  # hours, work type / role, billable: shown while time is logged
+        self.time_entry.toggled.connect(self.time_box.setVisible)
+        controller.time_lists_loaded.connect(self._on_time_lists)
         self.diff_button = QPushButton("Chan&ges…", self)  # Alt+H is the Help menu
         self.diff_button.setToolTip("Compare your note with the generated one")
         self.reset_button = QPushButton("R&eset", self)  # Alt+T is the ticket number
@@ -129,14 +166,19 @@ class SessionPanel(QWidget):
         layout.addWidget(self.meta)
         layout.addWidget(self.warning)
         layout.addWidget(self.ticket_card)
+        posted = QHBoxLayout()
+        posted.addWidget(self.post_state, 1)
+        posted.addWidget(self.open_ticket_button)
+        layout.addLayout(posted)
         layout.addLayout(top)
         layout.addWidget(self.editor, 1)
         layout.addLayout(bottom)
+        layout.addWidget(self.time_box)
         self.title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
-        # Keyboard order: ticket → format → steps → note → visibility → time → changes → reset → push.
+        # Keyboard order: ticket → find → format → steps → note → visibility → time → changes → reset → push.
         order: list[QWidget] = [
-            self.ticket_card.number, self.format_box, self.steps_box, self.editor.edit, self.visibility,
+            self.ticket_card.number, self.ticket_card.finder.field, self.format_box, self.steps_box, self.editor.edit, self.visibility,
             self.time_entry, self.diff_button, self.reset_button, self.push_button,
         ]
         for first, second in zip(order, order[1:], strict=False):
@@ -149,7 +191,10 @@ class SessionPanel(QWidget):
 
     # -- showing a session ---------------------------------------------------------------------
     def show_session(self, session: Session | None) -> None:
+        if self.draft_timer.isActive():
+            self.save_draft_now()  # the edits of the session being left are kept
         self.session = session
+        self.show_push_state("")
         enabled = session is not None
         for w in (self.format_box, self.steps_box, self.editor, self.visibility, self.time_entry,
                   self.diff_button, self.reset_button, self.ticket_card):
@@ -158,6 +203,7 @@ class SessionPanel(QWidget):
             self.title.setText("No session selected")
             self.meta.setText("Pick a session on the left to review its ConnectWise note.")
             self.warning.hide()
+            self.ticket_card.set_client(None)
             self.ticket_card.set_ticket_id(None)
             self.ticket_card.show_nothing()
             self.editor.clear()
@@ -188,6 +234,7 @@ class SessionPanel(QWidget):
         self.warning.setAccessibleDescription(" ".join(warnings))
         if warnings:
             announce(self.warning)
+        self.ticket_card.set_client(session.client_name)
         self.ticket_card.set_ticket_id(session.psa_ticket_id)
         if session.psa_ticket_id is None:
             self.ticket_card.show_nothing()
@@ -198,9 +245,24 @@ class SessionPanel(QWidget):
         self.format_box.setCurrentIndex(self.format_box.findData(default_format(session).value))
         self.steps_box.setChecked(settings.include_diagnostic_steps)
         self.visibility.setCurrentIndex(self.visibility.findData(settings.note_visibility.value))
+        draft = self._controller.drafts.get(session.id) if session.id else None
+        if draft is not None:  # the note as the engineer left it: generated the same way, then their edits
+            if draft.note_format and self.format_box.findData(draft.note_format) >= 0:
+                self.format_box.setCurrentIndex(self.format_box.findData(draft.note_format))
+            if draft.include_steps is not None:
+                self.steps_box.setChecked(draft.include_steps)
+            if draft.visibility and self.visibility.findData(draft.visibility) >= 0:
+                self.visibility.setCurrentIndex(self.visibility.findData(draft.visibility))
         for w in (self.format_box, self.steps_box, self.visibility):
             w.blockSignals(False)
         self._regenerate()
+        if draft is not None and self.preview is not None:
+            self._restoring = True
+            try:
+                self.editor.load_draft(draft.text)
+            finally:
+                self._restoring = False
+            self._update_buttons()
 
     def _prepare(self, keep: frozenset[str]) -> NotePreview:
         assert self.session is not None
@@ -269,7 +331,12 @@ class SessionPanel(QWidget):
         plan = plan_time_entry(session, settings.time_rounding) if session is not None else None
         ticket = self.ticket_card.ticket()
         allowed = ticket is None or ticket.time_entry_allowed
-        if plan is None:
+        self.time_box.set_plan(plan, session)
+        if plan is None and session is not None and settings.time_rounding != "none" and allowed:
+            self.time_entry.setText("&Log time (no start and end time: type the hours)")
+            self.time_entry.setEnabled(True)
+            self.time_entry.setChecked(False)
+        elif plan is None:
             reason = "no start and end time" if settings.time_rounding != "none" else "time rounding is set to none"
             self.time_entry.setText(f"Log time ({reason})")
             self.time_entry.setChecked(False)
@@ -282,8 +349,14 @@ class SessionPanel(QWidget):
             self.time_entry.setText(f"&Log {format_hours(plan.hours)}")
             self.time_entry.setEnabled(True)
             self.time_entry.setChecked(settings.time_entry_enabled)
+        self.time_box.setVisible(self.time_entry.isEnabled() and self.time_entry.isChecked())
         # Screen readers read the name, not the text: the hours must be in it.
         self.time_entry.setAccessibleName("Also log a time entry: " + self.time_entry.text().replace("&", ""))
+
+    def _on_time_lists(self, work_types: list, work_roles: list) -> None:
+        s = self.settings
+        self.time_box.set_lists(work_types, work_roles, work_type_id=s.work_type_id, work_role_id=s.work_role_id,
+                                billable=s.billable_option)  # fmt: skip
 
     def _update_buttons(self) -> None:
         ok = self.session is not None and self.preview is not None and bool(self.editor.text().strip())
@@ -312,8 +385,96 @@ class SessionPanel(QWidget):
         DiffDialog(self.editor.diff(), self).open()
 
     def _reset(self) -> None:
+        if not self.ask("Discard your edits", present.DRAFT_RESET_QUESTION, "Discard edits"):
+            return
+        self.draft_timer.stop()
         self.editor.reset()
+        self.discard_draft()
         self._update_buttons()
+
+    # -- drafts ----------------------------------------------------------------------------------
+    def _on_text_edited(self) -> None:
+        if self.session is not None and not self._restoring and self.preview is not None:
+            self.draft_timer.start()  # restarted by every key: written once typing pauses
+
+    def _on_generation_changed(self) -> None:
+        """*Format* or *Include steps* changed: an edited note asks whether to keep the edits or regenerate."""
+        if self.session is None:
+            return
+        if self.editor.is_edited() and not self.ask(
+            "Keep your edits?", present.DRAFT_KEEP_QUESTION, "Keep my edits", no="Regenerate"
+        ):
+            self.draft_timer.stop()
+            self.discard_draft()
+            self._regenerate()
+            return
+        if not self.editor.is_edited():
+            self._regenerate()
+            return
+        # Keep: the text stays; Reset and Changes now compare with the note made the new way.
+        from flowdesk.redact import RedactionError
+
+        with contextlib.suppress(PushRefused, RedactionError):
+            self.preview = self._prepare(self.kept.get(self.session.id or "", frozenset()))
+            self.editor.set_generated(self.preview.text)
+        self.save_draft_now()
+        self._update_buttons()
+
+    def flush_draft(self) -> None:
+        """Write a draft still waiting for the pause in typing (the app is ending), then save no more."""
+        if self.draft_timer.isActive():
+            self.save_draft_now()
+        self._drafts_closed = True
+
+    def save_draft_now(self) -> None:
+        """Write the edits of the shown session as its draft (redacted as a push would: no secret the
+        engineer typed reaches the disk), or forget the draft when the note is as generated."""
+        self.draft_timer.stop()
+        session = self.session
+        if session is None or not session.id or self.preview is None or self._drafts_closed:
+            return
+        if not self.editor.is_edited():
+            self.discard_draft()
+            return
+        from flowdesk.redact import RedactionError, redact
+
+        visibility = self.chosen_visibility()
+        try:
+            text = redact(self.editor.push_text(), self.settings.redaction_categories(visibility),
+                          allow=self.settings.redaction_allow, keep=self.editor.kept_values()).text  # fmt: skip
+        except RedactionError:
+            return  # never written unredacted; the editor already says redaction failed
+        try:
+            self._controller.drafts.save(session.id, text, note_format=self.format_box.currentData(),
+                                         include_steps=self.steps_box.isChecked(), visibility=visibility.value)  # fmt: skip
+        except StoreError as exc:  # the database is closing or unwritable: the edits stay in the editor
+            log.warning("draft of session %s not saved: %s", session.id, type(exc).__name__)
+            return
+        self.draft_changed.emit(session.id, True)
+
+    def discard_draft(self) -> None:
+        session = self.session
+        if session is None or not session.id or self._drafts_closed:
+            return
+        try:
+            gone = self._controller.drafts.discard(session.id)
+        except StoreError as exc:
+            log.warning("draft of session %s not discarded: %s", session.id, type(exc).__name__)
+            return
+        if gone:
+            self.draft_changed.emit(session.id, False)
+
+    # -- after a push ----------------------------------------------------------------------------
+    def show_push_state(self, text: str, ticket: tuple[int, str] | None = None) -> None:
+        """``Queued for #48405`` / ``Posted to #48405 (note 1200001) at 14:02, 1.0 h logged`` with *Open ticket*."""
+        self._posted_ticket = ticket
+        self.post_state.setText(text)
+        self.post_state.setVisible(bool(text))
+        self.open_ticket_button.setVisible(ticket is not None)
+
+    def _open_posted_ticket(self) -> None:
+        if self._posted_ticket is not None:
+            self.open_ticket_requested.emit(*self._posted_ticket)
 
     def chosen_visibility(self) -> Visibility:
         return Visibility(self.visibility.currentData())

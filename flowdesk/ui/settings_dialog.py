@@ -6,6 +6,8 @@ Keys go only to the OS keyring, written off the GUI thread; the settings file ne
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from enum import Enum
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from flowdesk.core import present
 from flowdesk.core.settings import (
     ALWAYS_REDACTED_NAMES,
     REDACTION_CATEGORIES,
@@ -38,6 +41,7 @@ from flowdesk.core.settings import (
     Visibility,
 )
 from flowdesk.logs import register_secret
+from flowdesk.ui import theme
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.editor import CATEGORY_WORDS
 
@@ -70,9 +74,8 @@ def _proxy_now(typed: ProxySettings, credentials: Any) -> Any:
 
 
 def _status(label: QLabel, text: str, level: str = "") -> None:
-    colors = {"ok": "#1e7b3c", "error": "#b3261e", "busy": "#5f6368", "": ""}
     label.setText(text)
-    label.setStyleSheet(f"color: {colors.get(level, '')};" if level else "")
+    theme.tint(label, {"ok": "ok", "error": "error", "busy": "muted"}.get(level))
 
 
 class SettingsDialog(QDialog):
@@ -159,7 +162,7 @@ class SettingsDialog(QDialog):
             "FlowDesk posts with your own ConnectWise API keys, so notes and time are attributed to you. "
             "The keys are kept in your operating system's keyring, never in a file.", w)
         note.setWordWrap(True)
-        note.setStyleSheet("color: #5f6368;")
+        theme.tint(note, "muted")
         form.addRow(note)
         return w
 
@@ -312,29 +315,39 @@ class SettingsDialog(QDialog):
         s = self.controller.settings
         w = QWidget(self)
         form = QFormLayout(w)
-        self.visibility = QComboBox(w)
-        for v in Visibility:
-            self.visibility.addItem(v.label, v.value)
-        self.visibility.setCurrentIndex(self.visibility.findData(s.note_visibility.value))
+        self.visibility = _choices(w, {v: v.label for v in Visibility}, s.note_visibility)
         self.include_steps = QCheckBox("List the diagnosis steps in the note", w)
         self.include_steps.setChecked(s.include_diagnostic_steps)
         self.auto_time = QCheckBox("Also log a time entry for the session", w)
         self.auto_time.setChecked(s.auto_time_entry)
-        self.rounding = QComboBox(w)
-        for r in TimeRounding:
-            self.rounding.addItem(ROUNDING_LABELS[r], r.value)
-        self.rounding.setCurrentIndex(self.rounding.findData(s.time_rounding.value))
+        self.rounding = _choices(w, ROUNDING_LABELS, s.time_rounding)
         self.auto_push = QCheckBox("Queue new resolved and escalated sessions automatically", w)
         self.auto_push.setChecked(s.auto_push)
         explain = QLabel("Off by default: FlowDesk is there so you read the note before anything reaches the ticket.", w)
         explain.setWordWrap(True)
-        explain.setStyleSheet("color: #5f6368;")
+        theme.tint(explain, "muted")
         form.addRow("Default &visibility", self.visibility)
         form.addRow("", self.include_steps)
         form.addRow("", self.auto_time)
         form.addRow("Time &rounding", self.rounding)
         form.addRow("", self.auto_push)
         form.addRow("", explain)
+        # Whom ConnectWise may e-mail about a Discussion or Resolution note: each remembered, none by default
+        self.email_boxes = {
+            "contact": QCheckBox(present.EMAIL_WHO["contact"], w),
+            "resources": QCheckBox(present.EMAIL_WHO["resources"], w),
+            "cc": QCheckBox(present.EMAIL_WHO["cc"], w),
+        }
+        email_row = QHBoxLayout()
+        for name, box in self.email_boxes.items():
+            box.setChecked(bool(getattr(s, f"email_{name}")))
+            email_row.addWidget(box)
+        email_row.addStretch(1)
+        email_explain = QLabel(present.EMAIL_EXPLAIN, w)
+        email_explain.setWordWrap(True)
+        theme.tint(email_explain, "muted")
+        form.addRow(present.EMAIL_LABEL, email_row)
+        form.addRow("", email_explain)
         self.visibility.setAccessibleName("Default visibility")
         self.rounding.setAccessibleName("Time rounding")
         return w
@@ -400,10 +413,7 @@ class SettingsDialog(QDialog):
         s = self.controller.settings
         w = QWidget(self)
         form = QFormLayout(w)
-        self.level = QComboBox(w)
-        for lv in NotificationLevel:
-            self.level.addItem(LEVEL_LABELS[lv], lv.value)
-        self.level.setCurrentIndex(self.level.findData(s.notification_level.value))
+        self.level = _choices(w, LEVEL_LABELS, s.notification_level)
         self.level.setAccessibleName("Notifications")
         self.start_minimized = QCheckBox("Start in the tray, without opening the window", w)
         self.start_minimized.setChecked(s.start_minimized)
@@ -413,10 +423,7 @@ class SettingsDialog(QDialog):
         return w
 
     def _proxy_rows(self, form: QFormLayout, proxy: ProxySettings, w: QWidget) -> None:
-        self.proxy_mode = QComboBox(w)
-        for mode in ProxyMode:
-            self.proxy_mode.addItem(PROXY_LABELS[mode], mode.value)
-        self.proxy_mode.setCurrentIndex(self.proxy_mode.findData(proxy.mode.value))
+        self.proxy_mode = _choices(w, PROXY_LABELS, proxy.mode)
         self.proxy_url = QLineEdit(proxy.url, w)
         self.proxy_url.setPlaceholderText("http://proxy.example.com:8080")
         self.proxy_user = QLineEdit(proxy.user, w)
@@ -490,6 +497,8 @@ class SettingsDialog(QDialog):
         s.note_visibility = Visibility(self.visibility.currentData())
         s.include_diagnostic_steps = self.include_steps.isChecked()
         s.auto_time_entry = self.auto_time.isChecked()
+        for name, box in self.email_boxes.items():
+            setattr(s, f"email_{name}", box.isChecked())
         s.time_rounding = TimeRounding(self.rounding.currentData())
         if self.auto_push.isChecked() and not s.auto_push:
             s.auto_push_since = self.controller.clock()
@@ -557,3 +566,12 @@ class SettingsDialog(QDialog):
         self.controller.settings_changed.emit()
         self.saved.emit()
         self.accept()
+
+
+def _choices(parent: QWidget, labels: Mapping[Any, str], current: Enum) -> QComboBox:
+    """A drop-down of an enum's members (``labels``: member -> the words shown), ``current`` selected."""
+    box = QComboBox(parent)
+    for member, label in labels.items():
+        box.addItem(label, member.value)
+    box.setCurrentIndex(box.findData(current.value))
+    return box

@@ -1,13 +1,18 @@
-"""The ticket a note goes to: number (editable), summary, company, board and status — looked up off the
-GUI thread — with a closed ticket and "time entry not allowed" shown before anything is pushed."""
+"""The ticket a note goes to: number (editable) or the ticket finder, summary, company, board and status —
+looked up off the GUI thread — with a closed ticket, "time entry not allowed" and another company than the
+session's client shown before anything is pushed."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAccessible, QAccessibleEvent, QIntValidator
+from PySide6.QtGui import QAccessible, QAccessibleEvent, QIntValidator, QPalette
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QLineEdit, QWidget
+
+from flowdesk.core import present
+from flowdesk.core.companies import CompanyCheck, check_company
+from flowdesk.ui.ticket_finder import TicketFinder
 
 
 def announce(label: QLabel) -> None:
@@ -26,6 +31,8 @@ class TicketCard(QFrame):
         self.setAccessibleName("ConnectWise ticket")
         self._ticket: Any = None
         self._ticket_id: int | None = None
+        self._client: str | None = None
+        self.company_check: CompanyCheck | None = None  # the shown ticket's company against the session's client
 
         self.number = QLineEdit(self)
         self.number.setObjectName("ticketNumber")
@@ -53,6 +60,25 @@ class TicketCard(QFrame):
         self.flags.setWordWrap(True)
         self.flags.setTextFormat(Qt.TextFormat.PlainText)
         self.flags.setAccessibleName("Ticket warning")
+        # Another client's ticket: said in the theme's own attention colours (the tooltip's base and text
+        # roles, readable in light and dark themes alike), not a colour of our own.
+        self.company = QLabel(self)
+        self.company.setObjectName("ticketCompanyWarning")
+        self.company.setWordWrap(True)
+        self.company.setTextFormat(Qt.TextFormat.PlainText)
+        self.company.setAccessibleName("Other company warning")
+        self.company.setAutoFillBackground(True)
+        self.company.setForegroundRole(QPalette.ColorRole.ToolTipText)
+        self.company.setBackgroundRole(QPalette.ColorRole.ToolTipBase)
+        self.company.setMargin(4)
+        bold = self.company.font()
+        bold.setBold(True)
+        self.company.setFont(bold)
+        self.company.hide()
+        self.finder = TicketFinder(self)
+        self.finder.ticket_chosen.connect(self._on_found)
+        find_label = QLabel("Fi&nd", self)
+        find_label.setBuddy(self.finder.field)
 
         grid = QGridLayout(self)
         grid.setContentsMargins(10, 8, 10, 8)
@@ -61,6 +87,9 @@ class TicketCard(QFrame):
         grid.addWidget(self.summary, 0, 2)
         grid.addWidget(self.details, 1, 2)
         grid.addWidget(self.flags, 2, 2)
+        grid.addWidget(self.company, 3, 2)
+        grid.addWidget(find_label, 4, 0, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(self.finder, 4, 1, 1, 2)
         grid.setColumnStretch(2, 1)
         self.show_nothing()
 
@@ -75,21 +104,33 @@ class TicketCard(QFrame):
         self._ticket_id = ticket_id
         self._ticket = None
         self.number.setText(str(ticket_id) if ticket_id else "")
+        self._company(None)
+
+    def set_client(self, client_name: str | None) -> None:
+        """The session's client, whose tickets the finder lists first and the company check compares with."""
+        self._client = client_name
+        self.finder.clear()
+
+    def client(self) -> str | None:
+        return self._client
 
     def show_nothing(self) -> None:
         self._ticket = None
+        self._company(None)
         self.summary.setText("No ticket linked to this session")
-        self.details.setText("Type the ConnectWise ticket number to push the note to.")
+        self.details.setText("Type the ConnectWise ticket number, or find the ticket below.")
         self._flags("", "")
 
     def show_loading(self) -> None:
         self._ticket = None
+        self._company(None)
         self.summary.setText(f"Looking up ticket #{self._ticket_id}…")
         self.details.setText("")
         self._flags("", "")
 
     def show_error(self, message: str) -> None:
         self._ticket = None
+        self._company(None)
         self.summary.setText(f"Ticket #{self._ticket_id}")
         self.details.setText("")
         self._flags(message, "warning")
@@ -106,6 +147,28 @@ class TicketCard(QFrame):
         if not ticket.time_entry_allowed:
             notes.append("Its status does not allow time entries: only the note will be posted.")
         self._flags(" ".join(notes), "warning" if notes else "")
+        self._company(check_company(self._client, ticket.company, getattr(ticket, "company_identifier", None)))
+
+    def _company(self, check: CompanyCheck | None) -> None:
+        self.company_check = check
+        text = ""
+        if check is not None and check.same is False and self._ticket is not None:
+            text = present.other_company(self._ticket.ref.id, check.company, check.client)
+        elif check is not None and check.same is None and self._ticket is not None:
+            text = present.no_client(self._ticket.ref.id, check.company)
+        self.company.setText(text)
+        self.company.setVisible(bool(text))
+        self.company.setAccessibleDescription(text)
+        if text:
+            self.number.setAccessibleDescription(" ".join(p for p in (self.flags.text(), text) if p))
+            announce(self.company)
+
+    def _on_found(self, ticket: Any) -> None:
+        """The finder's Enter: link that ticket (looked up again, for its board status)."""
+        self._ticket_id = ticket.ref.id
+        self._ticket = None
+        self.number.setText(str(ticket.ref.id))
+        self.ticket_changed.emit(ticket.ref.id)
 
     def _flags(self, text: str, level: str) -> None:
         self.flags.setText(text)

@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from flowdesk import APP_NAME
+from flowdesk.core import held as held_words
 from flowdesk.core import present
 from flowdesk.core.notify import Notification
 from flowdesk.ui.controller import AppController, Banner
@@ -41,8 +42,8 @@ class TrayController(QObject):
         self.status_action.setEnabled(False)
         self.open_action = QAction(f"&Open {APP_NAME}", self.menu)
         self.open_action.triggered.connect(self.open_requested)
-        self.retry_action = QAction("&Retry failed", self.menu)
-        self.retry_action.triggered.connect(controller.retry_all_failed)
+        self.retry_action = QAction("&Retry all", self.menu)  # every waiting, held-off or failed push, now
+        self.retry_action.triggered.connect(controller.retry_all)
         self.pause_action = QAction("&Pause sending", self.menu)
         self.pause_action.setCheckable(True)
         self.pause_action.toggled.connect(controller.set_paused)
@@ -79,9 +80,10 @@ class TrayController(QObject):
         self.tray.setIcon(state_icon(state))
         self.tray.setToolTip(present.tray_tooltip(line))
         self.status_action.setText(line)
-        failed = counts.get("failed", 0)
-        self.retry_action.setText(f"&Retry failed ({failed})")
-        self.retry_action.setEnabled(failed > 0)
+        n = held_words.retryable(counts)
+        label = f"&{held_words.SEND_ALL_NOW}" if self.controller.held is not None else "&Retry all"
+        self.retry_action.setText(f"{label} ({n})" if n else label)
+        self.retry_action.setEnabled(n > 0)
         self.pause_action.blockSignals(True)
         self.pause_action.setChecked(state == "paused" or self.controller.is_paused())
         self.pause_action.blockSignals(False)
@@ -123,9 +125,11 @@ class NotificationBanner(QObject):
 
     def show_notification(self, n: Notification) -> None:
         self.shown.append(n)
-        if n.error:
+        if n.error and n.kind == "failed":  # an outage has its own banner (the controller's "held")
             text = present.notice_banner(n.title, n.detail or n.text)
-            self.controller.show_banner(Banner("failed", "error", text, "Show the queue", "queue"))
+            self.controller.show_banner(Banner("failed", "error", text, "Retry all", "retry_all"))
+        elif n.kind == "back":
+            self.controller.show_banner(Banner("outage", "info", present.notice_banner(n.title, n.detail)))
 
     def last_job_ids(self) -> Any:
         return self.shown[-1].job_ids if self.shown else ()

@@ -27,8 +27,8 @@ def run(monkeypatch, capsys, *argv: str, stdin: str = "") -> tuple[int, str, str
     return code, out, err
 
 
-@pytest.fixture
-def connected(sandbox, monkeypatch, capsys):
+def connect(sandbox, monkeypatch, capsys):
+    """``flowdesk connect`` with the sandbox's keys (as the engineer would)."""
     cw = sandbox.info.connectwise
     code, _, err = run(
         monkeypatch, capsys, "connect", "--site", cw.site, "--company", cw.company, "--public-key", cw.public_key,
@@ -36,6 +36,11 @@ def connected(sandbox, monkeypatch, capsys):
     )  # fmt: skip
     assert code == 0, err
     return sandbox
+
+
+@pytest.fixture
+def connected(sandbox, monkeypatch, capsys):
+    return connect(sandbox, monkeypatch, capsys)
 
 
 def jobs() -> list:
@@ -61,8 +66,8 @@ def test_push_queues_the_note_and_time_entry_and_prints_one_json_object(connecte
     assert posts(sandbox_admin) == []  # push only queues
     note, entry = jobs()
     assert note.body_json()["internalAnalysisFlag"] is True and "Outlook" in note.body_json()["text"]
-    assert entry.parent_id == note.id and entry.body_json()["timeStart"] == "2026-11-18T14:02:11Z"
-    assert "timeEnd" not in entry.body_json()
+    assert entry.parent_id == note.id and entry.body_json()["timeStart"] == "2026-11-18T14:02:00Z"  # whole minutes
+    assert entry.body_json()["timeEnd"] == "2026-11-18T14:47:00Z"  # always both ends, whole minutes
     assert note.site == "connectwise:flowdesk_sandbox@" + connected.info.connectwise.site.removeprefix("http://")
 
 
@@ -72,7 +77,7 @@ def test_push_looks_up_a_project_ticket_and_the_start_end_rule(connected, sandbo
     assert code == 0
     assert [j["ticket_kind"] for j in json.loads(out)["jobs"]] == ["project", "project"]
     entry = jobs()[1].body_json()
-    assert entry["chargeToType"] == "ProjectTicket" and entry["timeEnd"] == "2026-11-23T12:30:00Z"
+    assert entry["chargeToType"] == "ProjectTicket" and entry["timeEnd"] == "2026-11-23T10:45:00Z"  # 4.25 h active: gaps over 30 min left out
 
 
 def test_push_offline_queues_it_as_a_service_ticket(connected, monkeypatch, capsys):
@@ -96,7 +101,7 @@ def test_push_options(connected, monkeypatch, capsys, tmp_path):
     edited.write_text("Rebuilt the profile.\nNew pwd: Winter2026! for the svc account\n", encoding="utf-8")
     code, out, _ = run(
         monkeypatch, capsys, "push", str(WALKUP), "--ticket", "48397", "--visibility", "discussion",
-        "--no-time-entry", "--text-file", str(edited),
+        "--no-time-entry", "--text-file", str(edited), "--allow-other-company",
     )  # fmt: skip
     assert code == 0
     [job] = json.loads(out)["jobs"]

@@ -62,7 +62,7 @@ SERVICE = TicketRef(48211)
 PROJECT = TicketRef(31207, "project")
 CLOSED = TicketRef(47988)
 MISSING = 424242
-PLAN = TimeEntryPlan(start=datetime(2026, 11, 18, 14, 2, 11, tzinfo=UTC), hours=0.75, notes="FlowPilot session: Outlook prompts")
+PLAN = TimeEntryPlan(start=datetime(2026, 11, 18, 14, 2, tzinfo=UTC), hours=0.75, notes="FlowPilot session: Outlook prompts")
 SECURITY = "You do not have security permission to perform this action."
 NOTE_NEEDS_FLAG = "Please choose where to display the notes in order to save this record."
 WRITES = {  # what, ledger list, fault path
@@ -330,6 +330,7 @@ def test_get_a_service_ticket(env: Env) -> None:
         board_id=1,
         status_id=17,
         record_type="ServiceTicket",
+        company_identifier="BrightsmileDental",
     )
     assert env.requests(1) == [
         ("GET", "/v2025_1/apis/3.0/service/tickets/48211", 200),
@@ -438,15 +439,17 @@ def test_recent_notes_newest_first_across_pages(env: Env, monkeypatch: pytest.Mo
 @pytest.mark.parametrize("send_end", [False, True], ids=["start+hours", "start+end"])
 def test_create_a_time_entry(env: Env, send_end: bool) -> None:
     body = time_entry_body(SERVICE, PLAN, send_end=send_end)
-    assert ("timeEnd" in body) is send_end
+    assert "timeEnd" in body  # always both ends now
+    if not send_end:
+        del body["timeEnd"]  # the sandbox still derives the end from the hours
     entry = env.client().create_time_entry(body)
     ledger = env.ledger()
     [stored] = ledger["time_entries"]
     assert ledger["requests"][-1]["body"] == body
     assert (stored["id"], stored["timeStart"], stored["timeEnd"], stored["actualHours"]) == (
         entry.id,
-        "2026-11-18T14:02:11Z",
-        "2026-11-18T14:47:11Z",  # given, or derived from the hours
+        "2026-11-18T14:02:00Z",
+        "2026-11-18T14:47:00Z",  # given, or derived from the hours
         0.75,
     )
     assert (entry.charge_to_id, entry.charge_to_type, entry.member_identifier) == (48211, "ServiceTicket", "dwhitfield")
@@ -463,7 +466,9 @@ def test_require_start_end_without_time_end_is_refused_verbatim(env: Env) -> Non
     client = env.client()
     assert client.who_am_i().require_start_end is True
     message = "timeEnd is required: this member must enter start and end times on time entries."
-    err = raised(client.create_time_entry, time_entry_body(SERVICE, PLAN, send_end=False))
+    body = time_entry_body(SERVICE, PLAN, send_end=False)
+    del body["timeEnd"]  # FlowDesk always sends both ends; another client might not
+    err = raised(client.create_time_entry, body)
     check_error(
         env,
         err,
@@ -538,7 +543,7 @@ def test_find_time_entries(env: Env) -> None:
     assert found[0].time_start == PLAN.start and found[0].member_identifier == "dwhitfield"
     assert env.ledger()["requests"][-1]["query"]["conditions"] == (
         'chargeToId=48211 and chargeToType="ServiceTicket" and member/identifier="dwhitfield" '
-        "and timeStart=[2026-11-18T14:02:11Z]"
+        "and timeStart >= [2026-11-18T14:01:00Z] and timeStart <= [2026-11-18T14:03:00Z]"
     )
     assert [e.id for e in client.find_time_entries(SERVICE, "dwhitfield", later.start)] == [b.id]
     assert [e.id for e in client.find_time_entries(PROJECT, "dwhitfield", PLAN.start)] == [d.id]

@@ -207,6 +207,7 @@ def test_who_am_i(client, admin):
         email=MEMBER_EMAIL,
         time_zone="Eastern Standard Time",
         require_start_end=True,
+        license_class="F",
     )
 
 
@@ -411,7 +412,7 @@ def test_find_time_entries_brackets_the_utc_datetime_in_conditions(client, admin
     assert req["path"].endswith("/time/entries")
     assert req["query"]["conditions"] == (
         'chargeToId=48211 and chargeToType="ServiceTicket" and member/identifier="dwhitfield" '
-        "and timeStart=[2026-11-18T14:00:00Z]"
+        "and timeStart >= [2026-11-18T13:59:00Z] and timeStart <= [2026-11-18T14:01:00Z]"
     )
     assert req["query"]["orderBy"] == "id desc"
 

@@ -159,7 +159,7 @@ def test_state_text(job: Job, waiting_for_note: bool, text: str):
          "FlowDesk will check ticket #48211 for the note (14:01) before sending it again."),
         (Job(state="unknown", next_attempt_at=NOW), "FlowDesk will check ticket #48211 for the note (now) before sending it again."),
         (Job(state="unknown"), "FlowDesk will not check ticket #48211 again by itself: look at the ticket in ConnectWise."),
-        (Job(state="failed"), "Not sent: click Retry to send it again, or Cancel job."),
+        (Job(state="failed"), "Not sent: click Retry to send it again, or Cancel push."),
         (Job(state="cancelled"), "Cancelled: it will not be sent."),
     ],
 )
@@ -200,7 +200,7 @@ def test_session_push_rules():
     s = present.session_push([Job(1, state="sent", sent_at=NOW), Job(2, state="pending")], False, NOW)
     assert s == present.PushSummary("pending", "Waiting", "Waiting to be sent.")
     sent = present.session_push([Job(1, state="sent", sent_at=NOW, remote_id=5)], False, NOW)
-    assert sent == present.PushSummary("sent", "Sent", "Posted to ticket #48211 at 14:00 (ConnectWise id #5).")
+    assert sent == present.PushSummary("sent", "Sent Wed 18 Nov 14:00", "Posted to ticket #48211 at 14:00 (ConnectWise id #5).")
     retrying = present.session_push(
         [Job(1, state="retry_wait", next_attempt_at=NOW + 5 * MIN, last_error="Server error. Retrying at 14:05.")],
         False, NOW,
@@ -210,7 +210,7 @@ def test_session_push_rules():
         [Job(1, state="sent", sent_at=NOW), Job(2, kind="time_entry", parent_id=1, state="failed", last_error="closed")],
         False, NOW,
     )
-    assert failed_te == present.PushSummary("failed", "Sent (time entry failed)", "closed")
+    assert failed_te == present.PushSummary("failed", "Sent Wed 18 Nov 14:00 (time entry failed)", "closed")
     cancelled = present.session_push([Job(1, state="cancelled")], True, NOW)
     assert cancelled is not None and cancelled.text == "Posted by ResolutionFlow"
     assert present.session_push([Job(1, state="cancelled")], False, NOW) == present.PushSummary("cancelled", "Cancelled")
@@ -261,6 +261,9 @@ def test_retried_and_cancelled():
     assert present.cancel_question(Job(kind="time_entry")) == "Stop trying to send this time entry to ticket #48211?"
     assert present.cancel_question(Job(state="unknown")) == (
         "Stop trying to send this note to ticket #48211? It may already be on the ticket: check it in ConnectWise."
+    )
+    assert present.cancel_question(Job(), with_time_entry=True) == (
+        "Stop trying to send this note and its time entry to ticket #48211?"
     )
 
 

@@ -56,15 +56,16 @@ def test_the_time_entry_waits_while_its_note_is_not_sent(outbox, drainer, sandbo
     assert states(outbox) == {note.id: "sent", entry.id: "sent"}
 
 
-def test_time_entries_carry_time_end_when_the_member_must_give_it(outbox, drainer, sandbox, sandbox_admin):
+def test_time_entries_always_carry_both_ends(outbox, drainer, sandbox, sandbox_admin):
+    """Whole-minute timeStart and timeEnd, always both: a member who must give start and end times gets them
+    whatever the saved profile said (``send_end`` no longer decides)."""
     sandbox_admin.config(member={"require_start_end": True})
     _, with_end = push(outbox, sandbox, 1, time_entry=True, send_end=True)
     _, without = push(outbox, sandbox, 2, time_entry=True, send_end=False)
     drainer.run_due()
-    assert outbox.get(with_end.id).state == "sent"
+    assert outbox.get(with_end.id).state == outbox.get(without.id).state == "sent"
     assert json.loads(outbox.get(with_end.id).body)["timeEnd"] == "2026-11-01T09:45:00Z"
-    failed = outbox.get(without.id)
-    assert failed.state == "failed" and "timeEnd is required" in failed.last_error
+    assert json.loads(outbox.get(without.id).body)["timeEnd"] == "2026-11-01T10:45:00Z"
 
 
 def test_serial_one_request_at_a_time(outbox, drainer, sandbox, sandbox_admin):

@@ -186,5 +186,26 @@ def test_a_time_entry_is_matched_by_ticket_start_hours_and_notes(outbox, drainer
     [query] = api_gets(admin, "/time/entries")
     assert query["query"]["conditions"] == (
         'chargeToId=48211 and chargeToType="ServiceTicket" and member/identifier="dwhitfield" '
-        "and timeStart=[2026-11-18T13:00:00Z]"
-    )
+        "and timeStart >= [2026-11-18T12:59:00Z] and timeStart <= [2026-11-18T13:01:00Z]"
+    )  # a minute either side: whether ConnectWise keeps seconds is not documented
+
+
+# -- the boundary recorded before the first send ---------------------------------------------------------------
+def test_what_was_on_the_ticket_is_recorded_before_the_first_send(outbox, drainer, admin, clock):
+    """The highest note / time-entry id on the ticket and the server's Date, read before the POST and stored
+    with the move to sending; a later send keeps the first boundary."""
+    [earlier] = seed_notes(admin, server_note("someone else's note", clock.now, by="jsmith"))
+    plan = TimeEntryPlan(start=datetime(2026, 11, 18, 13, 0, tzinfo=UTC), hours=0.5, notes="n")
+    [seen_entry] = [e["id"] for e in admin.add_time_entries([{**server_entry(), "timeStart": "2026-11-17T09:00:00Z"}])]
+    preview = dataclasses.replace(prepare_note(make_session(1), Settings(), edited_text=TEXT), time_plan=plan)
+    note, entry = enqueue_push(outbox, preview, ticket=TicketRef(48211), site=SITE, time_entry=True, send_end=False)
+    drainer.run_due()
+    note, entry = outbox.get(note.id), outbox.get(entry.id)
+    assert (note.state, entry.state) == ("sent", "sent")
+    assert (note.seen_before_id, entry.seen_before_id) == (earlier, seen_entry)
+    assert note.remote_id > earlier and entry.remote_id > seen_entry
+    now = datetime.now(UTC)
+    for job in (note, entry):  # the sandbox's clock, not the injected one
+        assert job.server_date_before is not None and abs(job.server_date_before - now) < timedelta(minutes=1)
+    reads = [r for r in admin.ledger()["requests"] if r["method"] == "GET" and r["query"].get("fields") == "id"]
+    assert [r["path"].rsplit("/apis/3.0", 1)[1] for r in reads] == ["/service/tickets/48211/notes", "/time/entries"]

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass, field
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from flowdesk.core.policy import format_clock
 from flowdesk.push.drainer import Connection, Drainer
+from flowdesk.sandbox.seed import cw_time
 
 from .helpers import ledger_entries, ledger_notes, make_client, note_text, push
 
@@ -46,11 +47,16 @@ class Row:
     offline: bool = False
     after: str = "abort"  # a held request: "abort" (never stored) or "release"
     then: str = "clock"  # how it goes on: "clock" moves past next_attempt_at, "retry", "resume"
+    kind: str = "service"  # the ticket's kind as queued
+    clock_off: timedelta = timedelta(0)  # the PC's clock minus the server's (the drainer's injected clock)
+    same_text_before: bool = False  # the ticket already holds a note with the same text, by the same member
 
 
 NOTE_POST = {"method": "POST", "path": "*/notes"}
 TIME_POST = {"method": "POST", "path": "*/time/entries"}
 MAY_HAVE = "may have reached ticket #48211. FlowDesk will check the ticket at {at} before sending it again."
+MAY_HAVE_PROJECT = MAY_HAVE.replace("ticket #48211", "project ticket #31207")
+H = timedelta(hours=1)
 
 ROWS = [
     Row("429 Retry-After", "note", "retry_wait", 10 * M, 1,
@@ -105,6 +111,39 @@ ROWS = [
     Row("malformed JSON (time entry)", "time_entry", "unknown", M, 0,
         "The connection dropped after the time entry was sent, so it " + MAY_HAVE, 1, "sent", 1,
         fault={**TIME_POST, "body": "malformed_json"}),
+    # The PC's clock hours off the server's: the check after a lost answer is bounded by what was on the
+    # ticket just before the send (the highest note id, the server's Date), not by the PC's clock. A note
+    # that arrived is found (never posted twice); one that did not is sent again.
+    Row("clock 2 h ahead, stored, connection reset", "note", "unknown", M, 0,
+        "The connection dropped after the note was sent, so it " + MAY_HAVE, 1, "sent", 1,
+        fault={**NOTE_POST, "drop": "after_store"}, clock_off=2 * H),
+    Row("clock 61 min ahead, stored, 502", "note", "unknown", M, 0,
+        "ConnectWise answered with a server error (HTTP 502) after the note was sent, so it " + MAY_HAVE, 1, "sent", 1,
+        fault={**NOTE_POST, "status": 502, "store": True}, clock_off=61 * M),
+    Row("clock 3 h behind, stored, connection reset", "note", "unknown", M, 0,
+        "The connection dropped after the note was sent, so it " + MAY_HAVE, 1, "sent", 1,
+        fault={**NOTE_POST, "drop": "after_store"}, clock_off=-3 * H),
+    Row("clock 2 h ahead, not stored, 500", "note", "unknown", M, 0,
+        "ConnectWise answered with a server error (HTTP 500) after the note was sent, so it " + MAY_HAVE, 0, "sent", 1,
+        fault={**NOTE_POST, "status": 500}, clock_off=2 * H),
+    Row("clock 3 h behind, not stored, read timeout", "note", "unknown", M, 0,
+        "The connection dropped after the note was sent, so it " + MAY_HAVE, 0, "sent", 1,
+        fault={**NOTE_POST, "hold": "before_store"}, read_timeout=0.5, after="abort", clock_off=-3 * H),
+    Row("clock 2 h ahead, stored (time entry)", "time_entry", "unknown", M, 0,
+        "The connection dropped after the time entry was sent, so it " + MAY_HAVE, 1, "sent", 1,
+        fault={**TIME_POST, "drop": "after_store"}, clock_off=2 * H),
+    # A project ticket's notes (TicketNote) have no dateCreated and no createdBy. The ticket already holds a
+    # note with the same text by the same member, posted two hours earlier: it is never taken for the lost one.
+    Row("project note, same text posted earlier, stored, connection reset", "note", "unknown", M, 0,
+        "The connection dropped after the note was sent, so it " + MAY_HAVE_PROJECT, 1, "sent", 1,
+        fault={**NOTE_POST, "drop": "after_store"}, ticket=31207, kind="project", same_text_before=True),
+    Row("project note, same text posted earlier, not stored, 500", "note", "unknown", M, 0,
+        "ConnectWise answered with a server error (HTTP 500) after the note was sent, so it " + MAY_HAVE_PROJECT, 0,
+        "sent", 1, fault={**NOTE_POST, "status": 500}, ticket=31207, kind="project", same_text_before=True),
+    Row("project note, same text posted earlier, clock 2 h ahead, not stored", "note", "unknown", M, 0,
+        "ConnectWise answered with a server error (HTTP 500) after the note was sent, so it " + MAY_HAVE_PROJECT, 0,
+        "sent", 1, fault={**NOTE_POST, "status": 500}, ticket=31207, kind="project", same_text_before=True,
+        clock_off=2 * H),
 ]  # fmt: skip
 
 
@@ -134,7 +173,14 @@ def test_fault(row: Row, outbox, sandbox, sandbox_admin, clock, max_in_flight):
         outbox, lambda site: Connection(current["client"], "dwhitfield"), clock=clock, tz=UTC, max_in_flight=max_in_flight
     )
     try:
-        jobs = push(outbox, sandbox, ticket=row.ticket, time_entry=row.target == "time_entry")
+        clock.set(clock.now + row.clock_off)
+        if row.same_text_before:  # as ConnectWise holds a project note: no dateCreated, no createdBy
+            sandbox_admin.add_notes({
+                "ticketId": row.ticket, "text": note_text(1), "detailDescriptionFlag": True,
+                "member": {"id": 147, "identifier": "dwhitfield", "name": "Dana Whitfield"},
+                "_info": {"lastUpdated": cw_time(datetime.now(UTC) - 2 * H), "updatedBy": "dwhitfield"},
+            })  # fmt: skip
+        jobs = push(outbox, sandbox, ticket=row.ticket, kind=row.kind, time_entry=row.target == "time_entry")
         target = jobs[-1] if row.target == "time_entry" else jobs[0]
         if row.target == "time_entry":  # the note goes first, on its own
             assert drainer.run_due(max_jobs=1).sent == 1

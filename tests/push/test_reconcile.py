@@ -111,7 +111,7 @@ def test_the_window_starts_the_clock_skew_before_the_first_send():
         (SENT - CLOCK_SKEW, True),  # the boundary itself is inside
         (SENT - timedelta(minutes=5), True),  # the server's clock is behind the PC's
         (SENT + timedelta(hours=3), True),
-        (None, True),  # no dateCreated: cannot rule it out
+        (None, False),  # no time and no boundary: a same-text note from before the send cannot be told apart
     ],
 )
 def test_date_created_not_earlier_than_the_window(created, found):
@@ -226,3 +226,93 @@ def test_connectwise_records_are_judged_as_they_come():
     assert judge_notes(search(), [note], NOTE_CHECK_WINDOW) == Found(7)
     entry = TimeEntryRecord.model_validate({"id": 9, "chargeToId": 48211, "actualHours": 0.75, "notes": BODY["notes"]})
     assert judge_time_entries(entry_search(), [entry]) == Found(9)
+
+
+# -- the boundary read before the first send (seen_before_id, the server's Date) -------------------------------
+def bounded(after_id: int | None = 500, server_date: datetime | None = None, sent: datetime | None = SENT) -> NoteSearch:
+    return NoteSearch.for_job({"text": TEXT}, "dwhitfield", sent, (), seen_before_id=after_id, server_date_before=server_date)
+
+
+@dataclass
+class ProjectNote:
+    """A TicketNote: no dateCreated, no createdBy; maybe a member, maybe ``_info`` dates."""
+
+    id: int
+    text: str = TEXT
+    created_by: str | None = None
+    member_identifier: str | None = None
+    date_created: datetime | None = None
+    info_entered: datetime | None = None
+    info_updated: datetime | None = None
+
+
+@pytest.mark.parametrize(
+    ("note", "found"),
+    [
+        (ProjectNote(500), False),  # on the ticket before the first send (a same-text note posted earlier)
+        (ProjectNote(499, member_identifier="dwhitfield"), False),
+        (ProjectNote(501), True),  # newer than the boundary; no author, no time: the id is enough
+        (ProjectNote(501, member_identifier="jsmith"), False),  # someone else's
+        (Note(501, date_created=SENT - timedelta(hours=5)), True),  # the server's clock is far behind: ids decide
+    ],
+)
+def test_with_a_boundary_only_newer_notes_can_be_the_jobs(note, found):
+    assert judge_notes(bounded(), [note], NOTE_CHECK_WINDOW) == (Found(note.id) if found else ABSENT)
+
+
+def test_the_oldest_newer_note_is_taken_and_older_same_text_notes_never():
+    notes = [ProjectNote(480), ProjectNote(499), ProjectNote(502), ProjectNote(507)]
+    assert judge_notes(bounded(500), notes, NOTE_CHECK_WINDOW) == Found(502)
+
+
+def test_reading_further_stops_at_the_boundary():
+    page = [ProjectNote(600 + i, text="other") for i in range(NOTE_CHECK_WINDOW)]
+    assert judge_notes(bounded(500), page, NOTE_CHECK_WINDOW) == ReadFurther(NOTE_CHECK_WINDOW * 10)
+    page[0] = ProjectNote(500, text="other")
+    assert judge_notes(bounded(500), page, NOTE_CHECK_WINDOW) == ABSENT
+
+
+@pytest.mark.parametrize(
+    ("ahead", "found"),
+    [(timedelta(hours=2), True), (timedelta(minutes=61), True), (-timedelta(hours=3), True), (timedelta(0), True)],
+)
+def test_the_servers_date_bounds_the_window_whatever_the_pcs_clock(ahead, found):
+    """No id boundary, but the server's Date of the read before the send: the PC's clock does not matter."""
+    server_now = datetime(2026, 11, 18, 14, 2, 0, tzinfo=UTC)
+    note = Note(501, date_created=server_now + timedelta(seconds=1))
+    got = judge_notes(bounded(None, server_date=server_now, sent=server_now + ahead), [note], NOTE_CHECK_WINDOW)
+    assert got == (Found(501) if found else ABSENT)
+    older = Note(499, date_created=server_now - timedelta(minutes=20))  # a same-text note from before the send
+    assert judge_notes(bounded(None, server_date=server_now, sent=server_now + ahead), [older], 100) == ABSENT
+
+
+def test_a_project_note_without_boundary_is_dated_by_its_info():
+    search_ = bounded(None)
+    assert judge_notes(search_, [ProjectNote(501, member_identifier="dwhitfield", info_entered=SENT)], 100) == Found(501)
+    old = ProjectNote(501, member_identifier="dwhitfield", info_updated=SENT - timedelta(hours=2))
+    assert judge_notes(search_, [old], 100) == ABSENT
+    assert judge_notes(search_, [ProjectNote(501, member_identifier="dwhitfield")], 100) == ABSENT  # no time
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        TEXT.replace("\n", "\r\n   "),
+        TEXT.replace(".", "&#46;").replace(" ", "&nbsp;", 0),
+        "  " + TEXT.replace(" ", "  ") + "\n",
+        TEXT.replace("\n", "<br>", 0),
+    ],
+)
+def test_text_is_compared_tolerantly(stored):
+    assert judge_notes(bounded(), [Note(501, text=stored)], 100) == Found(501)
+
+
+def test_different_words_are_not_the_same_text():
+    assert judge_notes(bounded(), [Note(501, text=TEXT + " Later: rebooted.")], 100) == ABSENT
+
+
+def test_a_time_entry_newer_than_the_boundary_only():
+    body = {"timeStart": "2026-11-18T13:00:00Z", "actualHours": 0.75, "notes": "FlowPilot session: Outlook"}
+    search_ = TimeEntrySearch.for_job(body, 48211, (), seen_before_id=90005)
+    assert judge_time_entries(search_, [Entry(90004), Entry(90006)]) == Found(90006)
+    assert judge_time_entries(search_, [Entry(90005)]) == ABSENT

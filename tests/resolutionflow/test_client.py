@@ -186,11 +186,11 @@ def test_malformed_records_are_skipped_with_their_reason_and_the_rest_listed(
     ids = [s.id for s in listing]
     assert len(ids) == SEEDED + 2 and {g["id"] for g in good} <= set(ids)
     skipped = dict(listing.skipped)
-    assert skipped.pop("bad-ticket") == "psa_ticket_id: Value error, not a ConnectWise ticket number: 'see notes'"
-    assert skipped.pop("bad-date").startswith("created_at: Value error, not an ISO-8601 date-time: 'yesterday'")
+    assert skipped.pop("bad-ticket") == "psa_ticket_id: not a ConnectWise ticket number: 'see notes'"
+    assert skipped.pop("bad-date").startswith("created_at: not an ISO-8601 date-time: 'yesterday'")
     assert sorted(skipped.values()) == ["id: missing (a session needs an id to be cached)", "not a JSON object (found a string)"]
     assert all(k.startswith("(page ") for k in skipped)
-    assert "skipped ResolutionFlow session bad-ticket: psa_ticket_id: Value error" in caplog.text
+    assert "skipped ResolutionFlow session bad-ticket: psa_ticket_id: not a ConnectWise ticket number" in caplog.text
 
 
 # ------------------------------------------------------------------------------------------ tokens

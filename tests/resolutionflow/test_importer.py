@@ -71,7 +71,7 @@ def test_a_mixed_folder_imports_the_good_files_and_reports_each_bad_one_exactly(
         f"{f / 'e-truncated.json'}: not valid JSON: Unterminated string starting at (line 1, column 167)",
         f"{f / 'f-latin1.json'}: not UTF-8 text (bad byte at offset 31)",
         f"{f / 'g-empty.json'}: file is empty",
-        f"{f / 'h-list-one-bad.json'}: [2].psa_ticket_id: Value error, not a ConnectWise ticket number: 'see notes'",
+        f"{f / 'h-list-one-bad.json'}: [2].psa_ticket_id: not a ConnectWise ticket number: 'see notes'",
     ]
     assert [x.ok for x in report.files] == [True] * 3 + [False] * 5
     assert report.summary() == "Imported 5 sessions from 3 files (5 new, 0 updated); 5 files could not be imported."
@@ -146,7 +146,7 @@ def test_paths_that_cannot_be_read(tmp_path: Path, cache: SessionCache) -> None:
         fifo = tmp_path / "pipe.json"
         os.mkfifo(fifo)
         paths.append(fifo)
-        expected.append(f"{fifo}: not a regular file")  # never opened: reading a pipe would block
+        expected.append(f"{fifo}: not a regular file (a pipe)")  # never read: reading a pipe would block
     report = import_paths(paths, cache)
     assert [f.error for f in report.files] == expected
 

@@ -3,6 +3,7 @@ jobs own (and the index that makes one record belong to one job), and what is du
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -94,11 +95,18 @@ def test_next_due_by_site(outbox: Outbox, clock):
 def test_a_v2_file_gets_the_remote_once_index_keeping_its_jobs(tmp_path: Path):
     path = tmp_path / "f.sqlite3"
     old = Database(path, migrations=MIGRATIONS[:2])
-    Outbox(old, clock=lambda: T0).enqueue([note(), time_entry(parent=0)])
+    with old.transaction() as conn:  # as a v2 FlowDesk wrote them (today's Outbox reads columns v2 lacks)
+        for i, kind in enumerate(("note", "time_entry")):
+            conn.execute(
+                "INSERT INTO push_jobs (client_ref, session_id, ticket_id, ticket_kind, kind, parent_id, site, body, "
+                "visibility, state, attempts, created_at, updated_at) VALUES (?, 's-1', 48211, 'service', ?, ?, "
+                "'site', ?, 'internal', 'pending', 0, ?, ?)",
+                (f"ref-{i}", kind, 1 if i else None, json.dumps(TIME_BODY if i else NOTE_BODY), T0.isoformat(), T0.isoformat()),
+            )
     old.close()
     new = Database(path)
     try:
-        assert new.schema_version == 3 and len(Outbox(new).jobs()) == 2
+        assert new.schema_version == len(MIGRATIONS) and len(Outbox(new).jobs()) == 2
     finally:
         new.close()
     with sqlite3.connect(path) as conn:

@@ -58,6 +58,10 @@ def test_narrow_window_stacks_the_note_under_the_list(make_app, qtbot):  # noqa:
     w = fd.window
     w.resize(1280, 760)
     qtbot.waitUntil(lambda: w.splitter.orientation() == Qt.Orientation.Horizontal)
+    # at 1280 px Summary takes the spare width (it got about 85 px, less than Status, in issue 17)
+    widths = {c: w.table.columnWidth(c) for c in range(7)}
+    others = max(v for c, v in widths.items() if c != SessionTableModel.SUMMARY)
+    assert widths[SessionTableModel.SUMMARY] >= 160 and widths[SessionTableModel.SUMMARY] > others, widths
     w.resize(720, 760)
     qtbot.waitUntil(lambda: w.splitter.orientation() == Qt.Orientation.Vertical)
     assert w.width() < NARROW_WIDTH

@@ -55,6 +55,11 @@ def test_the_system_proxy_through_qt(sandbox_tls, proxy_env):
 
 @pytest.fixture
 def app(sandbox, qtbot, proxy_env) -> Iterator[Any]:
+    yield from start_app(sandbox, qtbot)
+
+
+def start_app(sandbox, qtbot) -> Iterator[Any]:
+    """The window signed in to the sandbox's ConnectWise (keys in the test keyring), shut down after."""
     from flowdesk.ui.app import FlowDeskApp
 
     paths = AppPaths.from_env().ensure()

@@ -186,7 +186,7 @@ def test_several_failures_together_make_one_notification(make_app, qtbot, sandbo
     # the tray menu carries every action
     texts = [a.text().replace("&", "") for a in fd.tray.menu.actions() if a.text()]
     assert "Open FlowDesk" in texts and "Quit" in texts and "Pause sending" in texts
-    assert any(t.startswith("Retry failed (") for t in texts)
+    assert any(t.startswith("Retry all (") for t in texts)
     assert fd.tray.state == "failed"
     with qtbot.waitSignal(fd.tray.show_job_requested) as clicked:
         fd.tray.tray.messageClicked.emit()
@@ -292,9 +292,9 @@ def test_keyboard_and_accessible_names(make_app, qtbot):
         assert widget.accessibleName(), widget
     shortcuts = {a.shortcut().toString() for a in w.actions()}
     assert {"Ctrl+1", "Ctrl+2", "Ctrl+F", "F5", "Ctrl+O", "Ctrl+Q"} <= shortcuts
-    # Tab walks from the ticket number through the panel to Push
+    # Tab walks from the ticket number (and the ticket finder) through the panel to Push
     chain, widget = [], w.panel.ticket_card.number
-    for _ in range(9):
+    for _ in range(10):
         chain.append(widget)
         widget = widget.nextInFocusChain()
         while not widget.focusPolicy() & Qt.FocusPolicy.TabFocus:

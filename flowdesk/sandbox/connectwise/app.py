@@ -10,12 +10,14 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import email.utils
 import re
 from typing import Any
 
 from flowdesk.sandbox import conditions as cond
 from flowdesk.sandbox.config import add_level, version_tuple
 from flowdesk.sandbox.connectwise.common import envelope, fault_envelope, list_response, not_found, to_int
+from flowdesk.sandbox.connectwise.ticket_lists import TicketLists
 from flowdesk.sandbox.connectwise.tickets import Tickets
 from flowdesk.sandbox.connectwise.time_entries import TimeEntries
 from flowdesk.sandbox.http import (
@@ -27,7 +29,7 @@ from flowdesk.sandbox.http import (
     raw_json_response,
     route,
 )
-from flowdesk.sandbox.seed import MEMBER_EMAIL, MEMBER_ID, MEMBER_IDENTIFIER, MEMBER_NAME
+from flowdesk.sandbox.seed import MEMBER_EMAIL, MEMBER_ID, MEMBER_IDENTIFIER, MEMBER_NAME, utcnow
 from flowdesk.sandbox.state import SandboxState
 
 API_PREFIX_RX = re.compile(r"^/(?P<codebase>[^/]+/)apis/3\.0(?P<rest>/.*)?$", re.IGNORECASE)
@@ -44,7 +46,8 @@ class ConnectWiseApp:
         self.state = state
         self.tickets = Tickets(state)
         self.time_entries = TimeEntries(state, self.tickets)
-        self.router = Router.of(self, self.tickets, self.time_entries)
+        self.ticket_lists = TicketLists(state, self.tickets)
+        self.router = Router.of(self, self.tickets, self.time_entries, self.ticket_lists)
 
     # -- dispatch ---------------------------------------------------------------------------------
 
@@ -59,6 +62,8 @@ class ConnectWiseApp:
         resp.set_header("x-cw-request-id", request_id)
         resp.set_header("api-current-version", version)
         resp.set_header("x-server-name", "SANDBOX-CWAPI01")
+        # the server's clock, in process too: FlowDesk bounds its check after a lost answer with it
+        resp.set_header("Date", email.utils.format_datetime(utcnow(), usegmt=True))
 
     def fault_response(self, status: int) -> Response:
         return fault_envelope(status)
@@ -176,6 +181,7 @@ class ConnectWiseApp:
             codebase = self.state.config.codebase
             version = self.state.config.api_version
             host = self.state.config.site_url or req.host
+            is_cloud = self.state.config.is_cloud
         return json_response(
             200,
             {
@@ -184,7 +190,7 @@ class ConnectWiseApp:
                 "VersionCode": f"v{version}",
                 "VersionNumber": f"v4.6.{version.replace('.', '')}01",
                 "CompanyID": s.company,
-                "IsCloud": True,
+                "IsCloud": is_cloud,
                 "SiteUrl": host,
                 "AllowedOrigins": [f"{req.scheme}://{req.host}", "*.myconnectwise.net"],
             },
@@ -223,7 +229,7 @@ class ConnectWiseApp:
             "lastName": "Whitfield",
             "fullName": MEMBER_NAME,
             "defaultEmail": MEMBER_EMAIL,
-            "licenseClass": "F",
+            "licenseClass": m.license_class,
             "inactiveFlag": False,
             "timeZone": {"id": 1, "name": m.time_zone},
             "defaultLocation": {"id": 2, "name": "Main Office"},
@@ -237,7 +243,6 @@ class ConnectWiseApp:
             "allowExpensesEnteredAgainstCompaniesFlag": True,
             "serviceDefaultBoard": {"id": 1, "name": "Help Desk"},
             "excludedServiceBoardIds": [],
-            "securityRole": {"id": 63, "name": "Technician"},
         }
 
     @route("GET", r"/system/myMembers/info")

@@ -27,11 +27,26 @@ from flowdesk.sandbox.seed import MEMBER_IDENTIFIER, cw_time, member_ref, utcnow
 from flowdesk.sandbox.state import SandboxState
 
 NOTE_FLAG_MESSAGE = "Please choose where to display the notes in order to save this record."  # ref §3, verbatim
-NOTE_FIELDS = {
+# The spec's models (ConnectWise Manage OpenAPI v2025.8, tests/connectwise/schemas): a service note is a
+# ServiceNote (17 properties), a project note a TicketNote (14: no dateCreated, createdBy, sentimentScore).
+SERVICE_NOTE_FIELDS = frozenset({
     "id", "ticketId", "text", "detailDescriptionFlag", "internalAnalysisFlag", "resolutionFlag", "issueFlag",
     "member", "contact", "customerUpdatedFlag", "processNotifications", "dateCreated", "createdBy",
     "internalFlag", "externalFlag", "sentimentScore", "_info",
-}  # fmt: skip
+})  # fmt: skip
+PROJECT_NOTE_FIELDS = SERVICE_NOTE_FIELDS - {"dateCreated", "createdBy", "sentimentScore"}
+NOTE_FIELDS = {"service": SERVICE_NOTE_FIELDS, "project": PROJECT_NOTE_FIELDS}
+NOTE_TYPE = {"service": "ServiceNote", "project": "TicketNote"}
+# A project ticket is a ProjectTicket: it has no recordType (the sandbox keeps it to tell the kinds apart).
+PROJECT_TICKET_HIDDEN = ("recordType",)
+
+
+def note_view(note: dict[str, Any], kind: str) -> dict[str, Any]:
+    """A stored note as ConnectWise serves it on the ``kind`` path: only the model's properties, no nulls."""
+    fields = NOTE_FIELDS[kind]
+    return {k: copy.deepcopy(v) for k, v in note.items() if k in fields and v is not None}
+
+
 NOTE_FLAGS = ("detailDescriptionFlag", "internalAnalysisFlag", "resolutionFlag", "issueFlag",
               "customerUpdatedFlag", "processNotifications", "internalFlag", "externalFlag")  # fmt: skip
 
@@ -40,6 +55,7 @@ class Tickets:
     def __init__(self, state: SandboxState) -> None:
         self.state = state
         self._ticket_json: dict[int, bytes] = {}
+        self._board_statuses: dict[int, list[dict[str, Any]]] = {}
         self.note_schema = cond.schema_of(self._note_template())
 
     def find(self, tid: int, kind: str) -> dict[str, Any] | None:
@@ -50,8 +66,12 @@ class Tickets:
 
     @staticmethod
     def public(t: dict[str, Any]) -> dict[str, Any]:
-        out = copy.deepcopy(t)
+        """The ticket as ConnectWise serves it: a Ticket, or a ProjectTicket (no recordType); no nulls."""
+        out = {k: copy.deepcopy(v) for k, v in t.items() if v is not None}
         out.pop("statusTimeEntryNotAllowed", None)  # a sandbox-only hint, not a CW ticket field
+        if KIND_BY_TYPE.get(str(t.get("recordType"))) == "project":
+            for name in PROJECT_TICKET_HIDDEN:
+                out.pop(name, None)
         return out
 
     @route("GET", r"/(?P<kind>service|project)/tickets/(?P<tid>\d+)")
@@ -68,6 +88,37 @@ class Tickets:
             cached = self._ticket_json[t["id"]] = dumps(self.public(t))
         return raw_json_response(200, cached)
 
+    @route("PATCH", r"/(?P<kind>service|project)/tickets/(?P<tid>\d+)")
+    def patch_ticket(self, req: Request, kind: str, tid: str) -> Response:
+        """JSON Patch (spec: a list of PatchOperation); the sandbox changes ``status`` only, and answers the
+        whole ticket (200). ``member.ignore_status``: the answer says 200 and the status stays."""
+        t = self.find(int(tid), kind.lower())
+        if t is None:
+            return not_found(f"Ticket {int(tid)} not found")
+        try:
+            ops = req.json
+        except BadJson:
+            return envelope(400, "ConnectWiseApi", "The request body is not a valid list of PatchOperation.")
+        if not isinstance(ops, list) or not all(isinstance(o, dict) for o in ops):
+            return envelope(400, "ConnectWiseApi", "Expected a list of PatchOperation in the request body.")
+        status_id: Any = None
+        for op in ops:
+            if str(op.get("op", "")).lower() != "replace" or op.get("path") not in ("status/id", "/status/id", "status"):
+                return invalid_object("ticket", [field_error("InvalidField", f"Cannot patch {op.get('path')!r}.", "ticket", str(op.get("path")))])
+            value = op.get("value")
+            status_id = value.get("id") if isinstance(value, dict) else value
+        board = (t.get("board") or {}).get("id")
+        status = next((s for s in self._statuses(board) if s["id"] == status_id), None) if board else None
+        if status is None:
+            return invalid_object("ticket", [field_error("InvalidField", f"Status {status_id!r} is not a status of this board.", "ticket", "status")])
+        with self.state.cond:
+            ignore = self.state.config.member.ignore_status
+            if not ignore:
+                t["status"] = {"id": status["id"], "name": status["name"]}
+                self._ticket_json.pop(t["id"], None)
+            out = self.public(t)
+        return json_response(200, out)
+
     @route("GET", r"/service/boards/(?P<bid>\d+)/statuses")
     def board_statuses(self, req: Request, bid: str) -> Response:
         statuses = self._statuses(int(bid))
@@ -83,6 +134,12 @@ class Tickets:
         return not_found(f"BoardStatus {int(sid)} not found")
 
     def _statuses(self, board_id: int) -> list[dict[str, Any]]:
+        """A board's statuses, as first derived (a status PATCH moves tickets, not the board's statuses)."""
+        if board_id not in self._board_statuses:
+            self._board_statuses[board_id] = self._derive_statuses(board_id)
+        return self._board_statuses[board_id]
+
+    def _derive_statuses(self, board_id: int) -> list[dict[str, Any]]:
         """Board statuses derived from the seeded tickets (ref §4: ``closedStatus``, ``timeEntryNotAllowed``).
         CHOICE: project boards are service boards with ``projectFlag`` in ConnectWise, so board 12 is here too."""
         out: dict[int, dict[str, Any]] = {}
@@ -90,6 +147,8 @@ class Tickets:
             board = t.get("board") or {}
             status = t.get("status") or {}
             if board.get("id") != board_id or status.get("id") in out:
+                continue
+            if status.get("id") is None:
                 continue
             out[status["id"]] = {
                 "id": status["id"],
@@ -129,7 +188,7 @@ class Tickets:
         if req.method == "POST":
             return self._post_note(req, kind, ticket_id)
         with self.state.cond:
-            records = list(self.state.notes_by_ticket.get(ticket_id, []))
+            records = [note_view(n, kind) for n in self.state.notes_by_ticket.get(ticket_id, [])]
         return list_response(req, records, self.note_schema, state=self.state)
 
     @route("GET", r"/(?P<kind>service|project)/tickets/(?P<tid>\d+)/notes/count")
@@ -149,12 +208,12 @@ class Tickets:
         with self.state.cond:
             for n in self.state.notes_by_ticket.get(ticket_id, []):
                 if n["id"] == int(nid):
-                    return json_response(200, n)
+                    return json_response(200, note_view(n, kind.lower()))
         return not_found(f"Note {int(nid)} not found")
 
     def _post_note(self, req: Request, kind: str, ticket_id: int) -> Response:
         resource = "serviceNote" if kind == "service" else "ticketNote"
-        type_name = "ServiceNote" if kind == "service" else "TicketNote"
+        type_name = NOTE_TYPE[kind]
         with self.state.cond:
             allowed = add_level(self.state.config.member.can_add_notes) != "None"
         if not allowed:
@@ -166,7 +225,7 @@ class Tickets:
         if not isinstance(body, dict):
             return envelope(400, "ConnectWiseApi", f"Expected a {type_name} object in the request body.")
         for name in body:
-            if name not in NOTE_FIELDS:
+            if name not in NOTE_FIELDS[kind]:
                 return unknown_member(name, type_name)
         if bool_error(body, NOTE_FLAGS):
             return envelope(400, "ConnectWiseApi", BOOLEAN_MESSAGE)
@@ -203,11 +262,13 @@ class Tickets:
             "internalFlag": internal,
             "externalFlag": detail or resolution,
             "customerUpdatedFlag": bool(body.get("customerUpdatedFlag", False)),
+            # ConnectWise processes notifications unless told not to (the spec: "defaults to true")
+            "processNotifications": body.get("processNotifications") is not False,
             "_info": {"lastUpdated": now, "updatedBy": MEMBER_IDENTIFIER},
         }
         with self.state.cond:
             stored = self.state.add_note_locked(note)
-            out = copy.deepcopy(stored)
+            out = note_view(stored, kind)
         return json_response(201, out)
 
     # -- time entries -----------------------------------------------------------------------------------

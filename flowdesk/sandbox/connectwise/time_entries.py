@@ -26,11 +26,12 @@ from flowdesk.sandbox.connectwise.common import (
 )
 from flowdesk.sandbox.connectwise.tickets import Tickets
 from flowdesk.sandbox.http import BadJson, Request, Response, json_response, route
-from flowdesk.sandbox.seed import MEMBER_IDENTIFIER, cw_time, member_ref, utcnow
+from flowdesk.sandbox.seed import MEMBER_ID, MEMBER_IDENTIFIER, cw_time, member_ref, utcnow
 from flowdesk.sandbox.state import SandboxState
 
 CW_DATETIME_RX = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-TIME_ENTRY_FIELDS = {
+# The spec's TimeEntry (ConnectWise Manage OpenAPI v2025.8, 62 properties; tests/connectwise/schemas).
+TIME_ENTRY_FIELDS = frozenset({
     "id", "company", "companyType", "chargeToId", "chargeToType", "member", "locationId", "businessUnitId",
     "businessGroupDesc", "location", "department", "workType", "workRole", "agreement", "agreementType",
     "activity", "opportunityRecid", "projectActivity", "territory", "timeStart", "timeEnd", "hoursDeduct",
@@ -39,8 +40,23 @@ TIME_ENTRY_FIELDS = {
     "emailCc", "hoursBilled", "invoiceHours", "hourlyCost", "enteredBy", "dateEntered", "invoice", "mobileGuid",
     "hourlyRate", "overageRate", "agreementHours", "agreementAmount", "agreementAdjustment", "adjustment",
     "invoiceReady", "timeSheet", "status", "ticket", "project", "phase", "ticketBoard", "ticketStatus",
-    "customerUpdatedFlag", "extendedInvoiceAmount", "taxCodeId", "_info", "customFields",
-}  # fmt: skip
+    "ticketType", "ticketSubType", "invoiceFlag", "extendedInvoiceAmount", "locationName", "taxCode", "_info",
+    "customFields",
+})  # fmt: skip
+BILLABLE_OPTIONS = ("Billable", "DoNotBill", "NoCharge", "NoDefault")
+# The tenant's work types and roles (spec WorkType / WorkRole; there is no per-board work-type path).
+WORK_TYPES = [
+    {"id": 3, "name": "Remote Support", "billTime": "Billable", "rateType": "Multiplier", "rate": 1.0,
+     "inactiveFlag": False, "overallDefaultFlag": True, "utilizationFlag": True, "_info": {"lastUpdated": "2026-01-05T08:00:00Z"}},
+    {"id": 4, "name": "Onsite", "billTime": "Billable", "rateType": "Multiplier", "rate": 1.5,
+     "inactiveFlag": False, "overallDefaultFlag": False, "utilizationFlag": True, "_info": {"lastUpdated": "2026-01-05T08:00:00Z"}},
+    {"id": 9, "name": "Internal Admin", "billTime": "NoCharge", "rateType": "Multiplier", "rate": 0.0,
+     "inactiveFlag": False, "overallDefaultFlag": False, "utilizationFlag": False, "_info": {"lastUpdated": "2026-01-05T08:00:00Z"}},
+]  # fmt: skip
+WORK_ROLES = [
+    {"id": 7, "name": "Systems Engineer", "hourlyRate": 125.0, "inactiveFlag": False, "_info": {"lastUpdated": "2026-01-05T08:00:00Z"}},
+    {"id": 8, "name": "Network Engineer", "hourlyRate": 140.0, "inactiveFlag": False, "_info": {"lastUpdated": "2026-01-05T08:00:00Z"}},
+]  # fmt: skip
 TIME_FLAGS = ("addToDetailDescriptionFlag", "addToInternalAnalysisFlag", "addToResolutionFlag",
               "emailResourceFlag", "emailContactFlag", "emailCcFlag", "customerUpdatedFlag")  # fmt: skip
 
@@ -81,6 +97,14 @@ class TimeEntries:
             records = list(self.state.time_entries)
         return list_response(req, records, self.time_schema, state=self.state)
 
+    @route("GET", r"/time/workTypes")
+    def work_types(self, req: Request) -> Response:
+        return list_response(req, copy.deepcopy(WORK_TYPES), cond.schema_of(WORK_TYPES[0]), state=self.state)
+
+    @route("GET", r"/time/workRoles")
+    def work_roles(self, req: Request) -> Response:
+        return list_response(req, copy.deepcopy(WORK_ROLES), cond.schema_of(WORK_ROLES[0]), state=self.state)
+
     @route("GET", r"/time/entries/count")
     def time_entries_count(self, req: Request) -> Response:
         with self.state.cond:
@@ -101,8 +125,13 @@ class TimeEntries:
         if self.tickets.find(ticket_id, "service") is None:
             return not_found(f"Ticket {ticket_id} not found")
         with self.state.cond:
-            records = [e for e in self.state.time_entries if e.get("chargeToId") == ticket_id and e.get("chargeToType") == "ServiceTicket"]
-        return list_response(req, records, self.time_schema, state=self.state)
+            records = [
+                {"id": e["id"], "_info": copy.deepcopy(e.get("_info") or {})}
+                for e in self.state.time_entries
+                if e.get("chargeToId") == ticket_id and e.get("chargeToType") == "ServiceTicket"
+            ]
+        # the spec: TimeEntryReference[] ({id, _info} only); the entries are at /time/entries?conditions=chargeToId=…
+        return list_response(req, records, cond.schema_of({"id": 1}), state=self.state)
 
     def _post_time_entry(self, req: Request) -> Response:
         resource = "timeEntry"
@@ -188,6 +217,33 @@ class TimeEntries:
             )
         if start and end and end <= start:
             errors.append(field_error("InvalidField", "timeEnd must be later than timeStart.", resource, "timeEnd"))
+        for name, known in (("workType", WORK_TYPES), ("workRole", WORK_ROLES)):
+            ref = body.get(name)
+            if ref is not None and not (isinstance(ref, dict) and any(ref.get("id") == k["id"] for k in known)):
+                errors.append(field_error("InvalidField", f"{name} is not one of this company's {name}s.", resource, name))
+        if start is not None and member_cfg.time_sheet_closed and not errors:
+            sheet = week_sheet(start)["name"]  # CHOICE (ref §5 found no text)
+            errors.append(field_error(
+                "InvalidField", f"The time sheet {sheet} is closed: time can no longer be entered for this period.",
+                resource, "timeSheet",
+            ))  # fmt: skip
+        if start is not None and end is not None and member_cfg.refuse_overlap and not errors:
+            with self.state.cond:
+                mine = [e for e in self.state.time_entries if (e.get("member") or {}).get("id") == MEMBER_ID]
+            for e in mine:  # CHOICE (ref §5 found no text): ConnectWise refuses a member's overlapping entries
+                s0, e0 = cond.parse_cw_datetime(str(e.get("timeStart"))), cond.parse_cw_datetime(str(e.get("timeEnd")))
+                if s0 is not None and e0 is not None and start < e0 and s0 < end:
+                    errors.append(field_error(
+                        "InvalidField",
+                        f"This time entry overlaps your time entry {e['id']} ({e.get('timeStart')} to {e.get('timeEnd')}).",
+                        resource, "timeStart",
+                    ))  # fmt: skip
+                    break
+        billable = body.get("billableOption")
+        if billable is not None and billable not in BILLABLE_OPTIONS:
+            errors.append(
+                field_error("InvalidField", f"billableOption must be one of {', '.join(BILLABLE_OPTIONS)}.", resource, "billableOption")
+            )
         hours_deduct = body.get("hoursDeduct") or 0.0
         actual = body.get("actualHours")
         for name, value in (("actualHours", actual), ("hoursDeduct", hours_deduct)):
@@ -245,6 +301,7 @@ class TimeEntries:
             for key in ("project", "phase"):
                 if ticket.get(key) is not None:
                     entry[key] = copy.deepcopy(ticket[key])
+        entry = {k: v for k, v in entry.items() if v is not None}  # ConnectWise leaves nulls out
         with self.state.cond:
             stored = self.state.add_time_entry_locked(entry)
             out = copy.deepcopy(stored)

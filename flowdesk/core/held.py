@@ -1,0 +1,119 @@
+"""The words for a queue that is *held off*: after an outage answer (no connection, a server error, a
+rate limit, no answer) the drainer leaves ConnectWise alone until the next try, and every waiting push
+waits with it. The status bar, the tray, the queue's detail pane and the two notifications of an outage
+(one when it starts, one when the queue has drained after it) say it with these words.
+
+Plain data in, text out (no Qt, no I/O, no clock), like :mod:`flowdesk.core.present`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from flowdesk import APP_NAME
+from flowdesk.core.localtime import format_when
+from flowdesk.core.present import Notice
+
+# What a held-off queue is waiting out, by the outcome kind that started the hold-off.
+_HEADLINES = {
+    "offline": "ConnectWise unreachable",
+    "server": "ConnectWise unreachable",
+    "ambiguous": "ConnectWise unreachable",
+    "rate_limited": "ConnectWise is rate limiting FlowDesk",
+}
+_CAUSES = {
+    "offline": "FlowDesk could not connect to ConnectWise",
+    "server": "ConnectWise answered with server errors",
+    "ambiguous": "ConnectWise did not answer in time",
+    "rate_limited": "ConnectWise asked FlowDesk to slow down",
+}
+WAITING_STATES = ("pending", "retry_wait", "unknown", "sending")
+SEND_ALL_NOW = "Send all now"
+
+
+@dataclass(frozen=True)
+class HeldOff:
+    """Sending is held off until ``until`` because of an outcome of kind ``why``."""
+
+    until: datetime
+    why: str
+
+    @property
+    def headline(self) -> str:
+        return _HEADLINES.get(self.why, "ConnectWise unreachable")
+
+    @property
+    def cause(self) -> str:
+        return _CAUSES.get(self.why, "ConnectWise did not take the last push")
+
+
+def waiting(counts: dict[str, int]) -> int:
+    """Pushes not sent yet and not given up on (failed and cancelled ones are not waiting)."""
+    return sum(counts.get(s, 0) for s in WAITING_STATES)
+
+
+def retryable(counts: dict[str, int]) -> int:
+    """What *Retry all* would send now: every waiting, held-off or failed push (not one being sent)."""
+    return sum(counts.get(s, 0) for s in ("pending", "retry_wait", "unknown", "failed"))
+
+
+def held_line(held: HeldOff, counts: dict[str, int], now: datetime, tz: tzinfo | None = None) -> str:
+    """The status bar and the tray: ``ConnectWise unreachable — 2 waiting, next try 14:05``."""
+    parts = [f"{waiting(counts)} waiting"]
+    if counts.get("failed", 0):
+        parts.append(f"{counts['failed']} failed")
+    parts.append(f"next try {format_when(held.until, now, tz)}")
+    return f"{held.headline} — {', '.join(parts)}"
+
+
+def next_try_line(line: str, next_try: datetime | None, counts: dict[str, int], now: datetime,
+                  tz: tzinfo | None = None) -> str:
+    """``Queue: 1 waiting, next try 14:05`` when the waiting pushes are waiting for a later try."""
+    if next_try is None or next_try <= now or not waiting(counts):
+        return line
+    return f"{line}, next try {format_when(next_try, now, tz)}"
+
+
+def held_detail(held: HeldOff, now: datetime, tz: tzinfo | None = None) -> str:
+    """Why a waiting push is not being sent, and when it will be (the queue's detail pane)."""
+    return (
+        f"Held off: {held.cause}, so FlowDesk sends nothing until the next try "
+        f"({format_when(held.until, now, tz)}). Click {SEND_ALL_NOW} to try at once."
+    )
+
+
+def held_banner(held: HeldOff, counts: dict[str, int], now: datetime, tz: tzinfo | None = None) -> str:
+    n = waiting(counts)
+    pushes = "push is" if n == 1 else "pushes are"
+    return (
+        f"{held.headline}: {held.cause}. {n} {pushes} waiting; the next try is at "
+        f"{format_when(held.until, now, tz)}. Nothing is lost."
+    )
+
+
+def held_notice(held: HeldOff, n_waiting: int, now: datetime, tz: tzinfo | None = None) -> Notice:
+    """The one notification when an outage starts."""
+    pushes = "push" if n_waiting == 1 else "pushes"
+    detail = (
+        f"{held.cause}. {n_waiting} {pushes} waiting; FlowDesk tries again at {format_when(held.until, now, tz)}."
+    )
+    return Notice(title=held.headline, text=f"{detail} Click to see the queue in {APP_NAME}.", detail=detail)
+
+
+def back_notice(n_sent: int) -> Notice:
+    """The one notification when the queue has drained after an outage."""
+    pushes = "push" if n_sent == 1 else "pushes"
+    text = f"Every waiting push is sent ({n_sent} {pushes} after the outage)."
+    return Notice(title="ConnectWise is back", text=text, detail=text)
+
+
+CANCEL_PUSH = "Cancel this push"
+KEEP_IT = "Keep it"
+
+
+def retried_all(n: int) -> str:
+    """After *Retry all* / *Send all now* in the window."""
+    if not n:
+        return "Nothing is waiting or failed."
+    return f"Sending {n} {'push' if n == 1 else 'pushes'} now."

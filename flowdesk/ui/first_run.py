@@ -1,0 +1,157 @@
+"""The first run of the real app: a guided setup instead of an empty table.
+
+Three steps, built from the settings dialog's own pieces (its ConnectWise and ResolutionFlow pages, their
+Test connection and Sign in, the same checks and the same keyring): 1. ConnectWise keys → Test connection
+→ Next saves them; 2. ResolutionFlow sign-in, which starts the first refresh; 3. the sessions arriving.
+It opens once the window is on screen when no ConnectWise account is set up and no session is cached;
+*Skip for now* leaves the window as it is (Settings has every field).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from flowdesk.ui import theme
+from flowdesk.ui.controller import AppController
+from flowdesk.ui.settings_dialog import SettingsDialog, _status
+
+STEPS = ("1 · ConnectWise keys", "2 · ResolutionFlow sign-in", "3 · Your sessions")
+
+
+def needs_setup(controller: AppController) -> bool:
+    """No ConnectWise account and nothing cached: the real app's very first start."""
+    return not controller.settings.connectwise.configured and not controller.session_rows()
+
+
+class FirstRunSetup(SettingsDialog):
+    step_changed = Signal(int)
+    finished_setup = Signal()
+
+    def __init__(self, controller: AppController, parent: QWidget | None = None) -> None:
+        super().__init__(controller, parent)
+        self.setObjectName("firstRunSetup")
+        self.setWindowTitle("Set up FlowDesk")
+        self.resize(640, 500)
+        while self.tabs.count() > 2:  # the other settings keep their defaults until the engineer opens Settings
+            self.tabs.removeTab(2)
+        self.tabs.setTabText(0, STEPS[0])
+        self.tabs.setTabText(1, STEPS[1])
+        self._going = False
+        self.tabs.currentChanged.connect(self._on_tab)  # the tabs and the buttons below move between the steps
+        self.tabs.setAccessibleName("Setup steps")
+        self.sessions_page = QWidget(self)
+        page = QVBoxLayout(self.sessions_page)
+        self.sessions_status = QLabel("Sign in to ResolutionFlow (step 2) to fetch your sessions.", self.sessions_page)
+        self.sessions_status.setObjectName("setupSessionsStatus")
+        self.sessions_status.setWordWrap(True)
+        self.sessions_status.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        page.addWidget(self.sessions_status, 1)
+        self.tabs.addTab(self.sessions_page, STEPS[2])
+
+        self.intro = QLabel(
+            "Welcome. FlowDesk turns your FlowPilot sessions into ConnectWise ticket notes and time entries, "
+            "posted with your own API keys. Three steps: your ConnectWise keys, your ResolutionFlow account, "
+            "then your recent sessions.", self)
+        self.intro.setWordWrap(True)
+        theme.tint(self.intro, "muted")
+        self.buttons.hide()
+        self.skip_button = QPushButton("S&kip for now", self)
+        self.skip_button.clicked.connect(self.reject)
+        self.back_button = QPushButton("&Back", self)
+        self.back_button.clicked.connect(lambda: self.go(self.tabs.currentIndex() - 1))
+        self.next_button = QPushButton("&Next", self)
+        self.next_button.setDefault(True)
+        self.next_button.clicked.connect(self.next_step)
+        for b in (self.skip_button, self.back_button, self.next_button):
+            b.setAccessibleName(b.text().replace("&", ""))
+        row = QHBoxLayout()
+        row.addWidget(self.skip_button)
+        row.addStretch(1)
+        row.addWidget(self.back_button)
+        row.addWidget(self.next_button)
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(0, self.intro)
+        layout.addLayout(row)
+
+        self.signed_in.connect(self._signed_in)
+        controller.sessions_reloaded.connect(self._sessions_arrived)
+        self.go(0)
+
+    def _on_tab(self, step: int) -> None:
+        if not self._going:
+            self.go(step)
+
+    def go(self, step: int) -> None:
+        step = max(0, min(step, self.tabs.count() - 1))
+        self._going = True
+        self.tabs.setCurrentIndex(step)
+        self._going = False
+        self.back_button.setEnabled(step > 0)
+        last = step == self.tabs.count() - 1
+        self.next_button.setText("&Finish" if last else "&Next")
+        self.next_button.setAccessibleName("Finish" if last else "Next")
+        if step == 0:
+            self.cw_site.setFocus()
+        elif step == 1:
+            self.rf_email.setFocus()
+        self.step_changed.emit(step)
+
+    def next_step(self) -> None:
+        step = self.tabs.currentIndex()
+        if step == 0:
+            self.save_keys()
+        elif step == 1:
+            self.go(2)
+        else:
+            self.finished_setup.emit()
+            self.accept()
+
+    def save_keys(self) -> None:
+        """Step 1's Next: check and save the typed keys (as Settings → Save does), then step 2."""
+        if not self._cw_changed() and self.controller.settings.connectwise.configured:
+            self.go(1)
+            return
+        # lazy: httpx and keyring, not before the first paint
+        from flowdesk.connectwise.account import save_account
+
+        self.next_button.setEnabled(False)
+        _status(self.cw_status, "Checking your ConnectWise keys…", "busy")
+        account = self._typed_account()
+        services = self.controller.services
+
+        def done(profile: Any) -> None:
+            self.next_button.setEnabled(True)
+            services.settings.connectwise = profile
+            try:
+                services.save_settings()
+            except OSError as exc:
+                _status(self.cw_status, f"Could not write the settings file: {exc.strerror or exc}", "error")
+                return
+            self.controller.account_changed()
+            self.controller.settings_changed.emit()
+            _status(self.cw_status, f"Saved: {profile.member_name or profile.member_identifier} at {profile.company}.", "ok")
+            self.go(1)
+
+        def failed(exc: BaseException) -> None:
+            self.next_button.setEnabled(True)
+            _status(self.cw_status, f"Not saved: {exc}", "error")
+
+        self.controller.tasks.submit(save_account, account, services.settings.connectwise, services.credentials,
+                                     on_done=done, on_error=failed, name="setup-account")
+
+    def _signed_in(self, who: str) -> None:
+        self.sessions_status.setText(f"Signed in as {who}. Fetching your sessions from ResolutionFlow…")
+        self.go(2)
+
+    def _sessions_arrived(self) -> None:
+        n = len(self.controller.session_rows())
+        if n:
+            self.sessions_status.setText(
+                f"{n} session{'s are' if n != 1 else ' is'} ready. Select one, read its note, and press Push "
+                "to post it to its ticket.")
+        else:
+            self.sessions_status.setText("Signed in. No sessions yet: they appear here after your next FlowPilot session.")

@@ -1,0 +1,146 @@
+"""Push (the button and Ctrl+Enter) for the main window, and what the note pane says after it.
+
+A push acts only on what the engineer sees: the session whose note is shown and selected in the (filtered)
+list. It refuses a ticket that does not exist or cannot be read, waits for a ticket still being looked up,
+asks once — naming both companies — before posting to another client's ticket, and names what a second
+push posts again."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from flowdesk.connectwise.bodies import TicketKind, TicketRef
+from flowdesk.core import present
+from flowdesk.push.prepare import PushRefused
+
+if TYPE_CHECKING:
+    from flowdesk.ui.main_window import MainWindow
+
+WAITING_STATES = ("pending", "sending", "retry_wait", "unknown")
+
+
+def _blocking_failure(exc: BaseException | None) -> bool:
+    """A look-up failure that means the ticket must not be pushed to: it does not exist or the keys may not
+    read it. (Offline, a server error, keys the keyring cannot give: queued, as the command line does; the
+    queue says what stops it.)"""
+    from flowdesk.connectwise.errors import NotFound, PermissionDenied
+
+    return isinstance(exc, NotFound | PermissionDenied)
+
+
+def shown_session_id(w: MainWindow) -> str | None:
+    """The session whose note is shown, if it is also the visible selected row of the list; else None."""
+    session = w.panel.session
+    if session is None or not session.id:
+        return None
+    if w.current_session_id() != session.id or w.proxy.proxy_row_of(session.id) is None:
+        return None
+    return session.id
+
+
+def push_current(w: MainWindow) -> None:
+    panel = w.panel
+    session = panel.session
+    if session is None or not panel.push_button.isEnabled() or shown_session_id(w) is None:
+        return
+    ticket_id = panel.ticket_card.ticket_id()
+    if ticket_id is None:
+        w.tell("No ticket", "Type the ConnectWise ticket number to push this note to.")
+        return
+    ticket = panel.ticket_card.ticket()
+    if ticket is None or ticket.ref.id != ticket_id:
+        failure = w.controller.ticket_failures.get(ticket_id)
+        if _blocking_failure(failure):
+            w.tell("Cannot push to this ticket", present.ticket_unusable(ticket_id, str(failure).rstrip(".")))
+            return
+        if failure is None and ticket_id != session.psa_ticket_id:
+            # A ticket the engineer chose is pushed to only once its company is known; the session's own
+            # (linked in ResolutionFlow) may be queued while it is looked up.
+            w.tell("Ticket not checked yet", present.ticket_pending(ticket_id))
+            return
+        ticket = None  # not known yet, or ConnectWise unreachable: queued for the ticket, as the command line does
+    # lazy: the redaction package, not before the first paint (prepare_note imports it too)
+    from flowdesk.redact import RedactionError
+
+    try:
+        preview = w.controller.prepare_note(
+            session, visibility=panel.chosen_visibility(), note_format=panel.chosen_format(),
+            edited_text=panel.editor.push_text(), keep=panel.kept_values(),
+        )  # fmt: skip
+    except PushRefused as exc:
+        w.tell("Cannot push this note", str(exc))
+        return
+    except RedactionError as exc:
+        w.tell("Redaction failed", f"{exc}. Nothing was queued: FlowDesk never posts a note it could not redact.")
+        return
+    check = panel.ticket_card.company_check
+    if ticket is not None and check is not None and check.same is False and not w.ask(
+        "Another company's ticket", present.other_company_question(ticket_id, check.company, check.client),
+        "Push to this ticket",
+    ):  # fmt: skip
+        return
+    if session.posted_by_resolutionflow and not w.ask(
+        "Already posted by ResolutionFlow",
+        "ResolutionFlow already posted a note for this session to its ticket. Push a second copy?",
+        "Push anyway",
+    ):
+        return
+    if ticket is not None and ticket.closed and not w.ask(
+        "Closed ticket", f"Ticket #{ticket_id} is closed. Add the note anyway?", "Add note"
+    ):
+        return
+    kind: TicketKind = ticket.ref.kind if ticket is not None else "service"
+    time_entry = panel.time_entry.isEnabled() and panel.time_entry.isChecked()
+    if time_entry:  # the hours, work type, role and billable option as the engineer set them
+        try:
+            preview = dataclasses.replace(preview, time_plan=panel.time_box.plan(w.controller.clock()))
+        except ValueError as exc:
+            w.tell("Cannot log this time", str(exc))
+            return
+        w.controller.remember_time_choices(preview.time_plan)
+    hours = preview.time_plan.hours if time_entry and preview.time_plan is not None else None
+    try:
+        jobs = w.controller.enqueue(preview, TicketRef(ticket_id, kind), time_entry=time_entry)
+    except w.controller.DuplicatePush:
+        if not w.ask("Pushed before", present.push_again_question(ticket_id, hours), "Push again"):
+            return
+        jobs = w.controller.enqueue(preview, TicketRef(ticket_id, kind), time_entry=time_entry, force=True)
+    except Exception as exc:  # noqa: BLE001 - shown to the engineer, the app keeps running
+        w.tell("Could not queue the note", str(exc))
+        return
+    panel.editor.after_push()
+    panel.draft_timer.stop()
+    panel.discard_draft()  # what was pushed is in the queue now
+    w.statusBar().showMessage(present.queued(jobs), 8000)
+    show_push_state(w)
+
+
+def push_state(controller: Any, session_id: str, now: datetime | None = None) -> tuple[str, tuple[int, str] | None]:
+    """What the note pane says about the session's latest push, and the ticket *Open ticket* opens."""
+    jobs = controller.services.outbox.jobs(session_id=session_id)
+    notes = [j for j in jobs if j.kind == "note" and j.state != "cancelled"]
+    if not notes:
+        return "", None
+    note = max(notes, key=lambda j: j.id)
+    where = (note.ticket_id, note.ticket_kind)
+    now = now or datetime.now(UTC)
+    if note.state == "sent":
+        hours = None
+        for te in jobs:
+            if te.kind == "time_entry" and te.parent_id == note.id and te.state == "sent":
+                hours = te.body_json().get("actualHours")
+        return present.note_posted(note.ticket_id, note.remote_id, note.sent_at, hours, now), where
+    if note.state in WAITING_STATES:
+        return present.note_queued(note.ticket_id), where
+    return present.state_detail(note, now, present.LOCAL), where
+
+
+def show_push_state(w: MainWindow) -> None:
+    session = w.panel.session
+    if session is None or not session.id:
+        w.panel.show_push_state("")
+        return
+    text, where = push_state(w.controller, session.id)
+    w.panel.show_push_state(text, where)

@@ -1,0 +1,147 @@
+"""The ticket finder in the ticket card: type a number, ``#number``, a pasted ConnectWise link, words of the
+summary or a company; results appear as you type (after a short pause, looked up off the GUI thread; a newer
+look-up supersedes an older one, whose answer is ignored); Up/Down move through them, Enter links the ticket."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+from flowdesk.core import present
+
+FINDER_DEBOUNCE_MS = 60  # a pause between keys this long starts a look-up (bench: keystroke to results)
+TicketRole = Qt.ItemDataRole.UserRole + 1
+SearchFn = Callable[[str, Callable[[Any], None], Callable[[BaseException], None]], None]
+
+
+class TicketFinder(QWidget):
+    ticket_chosen = Signal(object)  # Ticket
+    results_shown = Signal(int)  # how many tickets are listed (also 0), once per answered look-up
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.search_fn: SearchFn | None = None
+        self._generation = 0
+        self.field = QLineEdit(self)
+        self.field.setObjectName("ticketFinder")
+        self.field.setAccessibleName("Find a ticket")
+        self.field.setPlaceholderText(present.FINDER_HINT)
+        self.field.setClearButtonEnabled(True)
+        self.field.textEdited.connect(self._on_edited)
+        self.field.installEventFilter(self)
+        self.results = QListWidget(self)
+        self.results.setObjectName("ticketResults")
+        self.results.setAccessibleName("Tickets found")
+        self.results.setUniformItemSizes(True)  # every item is two lines
+        self.results.itemActivated.connect(self._choose_item)
+        self.results.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Up/Down in the field move through it: no extra Tab stop
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.results.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.results.hide()
+        self.status = QLabel(self)
+        self.status.setObjectName("ticketFinderStatus")
+        self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status.hide()
+        self.timer = QTimer(self)
+        self.timer.setObjectName("ticketFinderTimer")
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(FINDER_DEBOUNCE_MS)
+        self.timer.timeout.connect(self._search)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(2)
+        box.addWidget(self.field)
+        box.addWidget(self.status)
+        box.addWidget(self.results)
+
+    def clear(self) -> None:
+        self._generation += 1  # an answer still on its way is ignored
+        self.timer.stop()
+        self.field.clear()
+        self.results.clear()
+        self.results.hide()
+        self.status.hide()
+
+    # -- looking up ----------------------------------------------------------------------------
+    def _on_edited(self, _text: str) -> None:
+        self._generation += 1
+        self.timer.start()  # restarted by every key: one look-up once typing pauses
+
+    def _search(self) -> None:
+        text = self.field.text().strip()
+        if not text or self.search_fn is None:
+            self.results.clear()
+            self.results.hide()
+            self.status.hide()
+            return
+        generation = self._generation
+        self.status.setText(present.FINDER_SEARCHING)
+        self.status.show()
+
+        def done(tickets: Any) -> None:
+            if generation == self._generation:  # superseded by newer typing: ignored
+                self._show(list(tickets))
+
+        def failed(exc: BaseException) -> None:
+            if generation == self._generation:
+                self.results.clear()
+                self.results.hide()
+                self.status.setText(str(exc))
+                self.status.show()
+                self.results_shown.emit(0)
+
+        self.search_fn(text, done, failed)
+
+    def _show(self, tickets: list[Any]) -> None:
+        self.results.clear()
+        now = datetime.now(UTC)
+        for t in tickets:
+            number, summary, company, board, status, updated = present.ticket_row(t, now)
+            # two lines: what it is, then whose it is and where it stands
+            item = QListWidgetItem(f"{number}  {summary}\n{company} · {board} · {status} · {updated}", self.results)
+            item.setData(TicketRole, t)
+            item.setToolTip(t.summary)
+        self.results.setVisible(bool(tickets))
+        if tickets:  # as tall as its rows, up to four
+            rows = min(len(tickets), 4)
+            self.results.setFixedHeight(self.results.sizeHintForRow(0) * rows + 2 * self.results.frameWidth() + 2)
+            self.results.setCurrentRow(0)
+            self.status.hide()
+        else:
+            self.status.setText(present.FINDER_NOTHING)
+            self.status.show()
+        self.results_shown.emit(len(tickets))
+
+    # -- keyboard ----------------------------------------------------------------------------
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if obj is self.field and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress:
+            key = event.key()
+            count = self.results.count()
+            if key in (Qt.Key.Key_Down, Qt.Key.Key_Up) and count:
+                step = 1 if key == Qt.Key.Key_Down else -1
+                self.results.setCurrentRow(max(0, min(count - 1, self.results.currentRow() + step)))
+                return True
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
+                if self.timer.isActive() or not count:
+                    self.timer.stop()
+                    self._search()  # Enter before the pause: look up now; Enter again links
+                    return True
+                self._choose_item(self.results.currentItem() or self.results.item(0))
+                return True
+            if key == Qt.Key.Key_Escape and self.field.text():
+                self.clear()
+                return True
+        return super().eventFilter(obj, event)
+
+    def _choose_item(self, item: QListWidgetItem | None) -> None:
+        if item is None:
+            return
+        ticket = item.data(TicketRole)
+        self.clear()
+        self.ticket_chosen.emit(ticket)

@@ -1,0 +1,115 @@
+"""The time entry's options under the note: hours (proposed from the session's active time, editable as 1.5
+or 1:30, typed by hand for a session without timestamps), which rule proposed them, a warning above 8 h, the
+work type and work role (ConnectWise's lists, the last choice preselected, else the member's defaults) and the
+billable option. It never waits on the network: the lists arrive with :meth:`TimeEntryBox.set_lists`."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import datetime
+
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from flowdesk.core import present
+from flowdesk.core.models import Session
+from flowdesk.core.timing import BILLABLE_OPTIONS, LONG_HOURS, TimeEntryPlan, manual_plan, parse_hours
+from flowdesk.ui import theme
+
+DEFAULT = "Default"  # the member's default work type / role; ConnectWise's default billable option
+
+
+class TimeEntryBox(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._plan: TimeEntryPlan | None = None
+        self._session: Session | None = None
+        self.hours = QLineEdit(self)
+        self.hours.setObjectName("hours")
+        self.hours.setAccessibleName("Hours to log")
+        self.hours.setPlaceholderText("1.5 or 1:30")
+        self.hours.setFixedWidth(self.hours.fontMetrics().horizontalAdvance("00:00") + 24)
+        self.rule = QLabel(self)
+        theme.tint(self.rule, "muted")
+        self.warning = QLabel(self)
+        self.warning.setObjectName("hoursWarning")
+        theme.tint(self.warning, "error")
+        self.work_type = QComboBox(self)
+        self.work_type.setAccessibleName("Work type")
+        self.work_role = QComboBox(self)
+        self.work_role.setAccessibleName("Work role")
+        self.billable = QComboBox(self)
+        self.billable.setAccessibleName("Billable")
+        self.billable.addItem(DEFAULT, None)
+        for option in BILLABLE_OPTIONS:
+            self.billable.addItem(option, option)
+        for combo in (self.work_type, self.work_role):
+            combo.addItem(DEFAULT, None)
+        hours_label = QLabel("Ho&urs", self)
+        hours_label.setBuddy(self.hours)
+        self.rule.setWordWrap(True)
+        self.warning.setWordWrap(True)
+        first = QHBoxLayout()
+        for w in (hours_label, self.hours, self.rule):
+            first.addWidget(w)
+        first.addStretch(1)
+        second = QHBoxLayout()
+        for text, combo in (("Work t&ype", self.work_type), ("&Role", self.work_role), ("&Billable", self.billable)):
+            label = QLabel(text, self)
+            label.setBuddy(combo)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            second.addWidget(label)
+            second.addWidget(combo)
+        second.addStretch(1)
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.addLayout(first)
+        rows.addWidget(self.warning)
+        rows.addLayout(second)
+        self.hours.textChanged.connect(self._check)
+
+    # -- what is shown ---------------------------------------------------------------------------
+    def set_plan(self, plan: TimeEntryPlan | None, session: Session | None) -> None:
+        """The proposed plan (None: the session has no timestamps, hours are typed by hand)."""
+        self._plan, self._session = plan, session
+        self.hours.setText(f"{plan.hours:g}" if plan is not None else "")
+        self.rule.setText(present.TIME_RULES[plan.rule.value] if plan is not None else present.TIME_RULES["manual"])
+        self._check()
+
+    def set_lists(
+        self, work_types: Sequence[tuple[int, str]], work_roles: Sequence[tuple[int, str]], *,
+        work_type_id: int | None = None, work_role_id: int | None = None, billable: str | None = None,
+    ) -> None:
+        """ConnectWise's work types and roles, with the last choice (else the member's default) selected."""
+        for combo, items, chosen in ((self.work_type, work_types, work_type_id), (self.work_role, work_roles, work_role_id)):
+            combo.clear()
+            combo.addItem(DEFAULT, None)
+            for nid, name in items:
+                combo.addItem(name, nid)
+            combo.setCurrentIndex(max(0, combo.findData(chosen)) if chosen is not None else 0)
+        self.billable.setCurrentIndex(max(0, self.billable.findData(billable)) if billable else 0)
+
+    def _check(self) -> None:
+        try:
+            hours = parse_hours(self.hours.text())
+        except ValueError as exc:
+            self.warning.setText(str(exc) if self.hours.text().strip() else "")
+        else:
+            self.warning.setText(present.long_time_entry(hours) if hours > LONG_HOURS else "")
+        self.warning.setVisible(bool(self.warning.text()))
+
+    # -- what is queued ----------------------------------------------------------------------------
+    def plan(self, now: datetime) -> TimeEntryPlan:
+        """The time entry to queue; ValueError (plain words) when the hours are not hours."""
+        hours = parse_hours(self.hours.text())
+        base = self._plan
+        if base is None:
+            if self._session is None:
+                raise ValueError("no session")
+            base = manual_plan(self._session, hours, now)
+        elif hours != base.hours:
+            base = dataclasses.replace(manual_plan(self._session, hours, now), start=base.start) if self._session else base
+        return dataclasses.replace(
+            base, hours=hours, work_type_id=self.work_type.currentData(), work_role_id=self.work_role.currentData(),
+            billable=self.billable.currentData(),
+        )

@@ -1,0 +1,211 @@
+"""Bad session files, exports and text files: one line naming the file and what is wrong, exit 2, nothing
+written (issue 16). The UTF-16 export Windows PowerShell 5.1 writes imports and renders."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from flowdesk.core.models import MAX_TICKET_ID
+from flowdesk.core.userfile import MAX_JSON_DEPTH
+from tests.badinput.conftest import db_rows, disk, run_process
+from tests.conftest import SAMPLES
+
+OUTLOOK = SAMPLES / "01-outlook-credential-loop.json"
+TOO_DEEP = f"nested more than {MAX_JSON_DEPTH} levels deep"
+
+
+def deep_session(levels: int) -> str:
+    return '{"id": "deep", "status": "resolved", "action_result": ' + "[" * levels + "]" * levels + "}"
+
+
+def session_with(**fields: object) -> str:
+    data = json.loads(OUTLOOK.read_text(encoding="utf-8"))
+    data.update(fields)
+    return json.dumps(data)
+
+
+@pytest.fixture
+def home(flowdesk_home: Path) -> Path:
+    return flowdesk_home
+
+
+def bad_file_cases(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    """name → (path, words the one line must hold)."""
+    cases: dict[str, tuple[Path, str]] = {}
+
+    def file(name: str, text: str | bytes) -> Path:
+        p = tmp_path / name
+        p.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+        return p
+
+    cases["nested 3,000 deep"] = (file("deep.json", deep_session(3000)), TOO_DEEP)
+    cases["nested 200,000 deep"] = (file("deeper.json", deep_session(200_000)), TOO_DEEP)
+    cases["ticket 10^20"] = (file("big-ticket.json", session_with(psa_ticket_id=10**20)), f"1 to {MAX_TICKET_ID}")
+    cases["ticket -5"] = (file("neg-ticket.json", session_with(psa_ticket_id=-5)), "-5 is not a ConnectWise ticket number")
+    cases["ticket '99999999999999999999'"] = (
+        file("str-ticket.json", session_with(psa_ticket_id="99999999999999999999")),
+        "99999999999999999999 is not a ConnectWise ticket number",
+    )
+    loop = tmp_path / "loop.json"
+    os.symlink(loop, loop)
+    cases["symlink loop"] = (loop, "symbolic link that loops")
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    cases["FIFO"] = (fifo, "not a regular file (a pipe)")
+    cases["/dev/zero"] = (Path("/dev/zero"), "not a regular file (a device)")
+    folder = tmp_path / "folder.json"
+    folder.mkdir()
+    cases["folder"] = (folder, "is a folder")
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as fh:  # sparse: 65 MB on paper, nothing on the disk
+        fh.truncate(65 * 1024 * 1024)
+    cases["65 MB"] = (huge, "file is 65 MB; the limit is 64 MB")
+    cases["UTF-16 cut in half"] = (file("odd.json", b"\xff\xfe{\x00}"), "not UTF-8 text, nor UTF-16")
+    return cases
+
+
+CASES = [
+    "nested 3,000 deep",
+    "nested 200,000 deep",
+    "ticket 10^20",
+    "ticket -5",
+    "ticket '99999999999999999999'",
+    "symlink loop",
+    "FIFO",
+    "/dev/zero",
+    "folder",
+    "65 MB",
+    "UTF-16 cut in half",
+]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_render_refuses_a_bad_file_with_one_line(cli, home, tmp_path, case):
+    path, words = bad_file_cases(tmp_path)[case]
+    before = disk(home)
+    done = cli("render", str(path))
+    line = done.one_line(2, str(path), words)
+    assert line.startswith("flowdesk: ") and done.out == ""
+    assert disk(home) == before
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_push_refuses_a_bad_file_and_queues_nothing(cli, home, tmp_path, case):
+    path, words = bad_file_cases(tmp_path)[case]
+    done = cli("push", str(path), "--ticket", "48211")
+    done.one_line(2, str(path), words)
+    assert db_rows(home) == []
+
+
+IMPORT_WORDS = {"folder": "no *.json files in this folder"}  # a folder is what import reads files from
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c != "65 MB"])  # import's own limit: test_importer
+def test_import_reports_a_bad_file_and_imports_the_rest(cli, home, tmp_path, case):
+    path, words = bad_file_cases(tmp_path)[case]
+    words = IMPORT_WORDS.get(case, words)
+    done = cli("import", str(path), str(OUTLOOK))
+    assert done.code == 1, done.err  # some files could not be imported
+    assert done.err == ""
+    lines = done.out.splitlines()
+    assert lines[0].startswith(str(path)) and words in lines[0], lines
+    assert lines[1] == f"{OUTLOOK}: 1 session (1 new, 0 updated, 0 unchanged)"
+    assert cli("sessions", "list", "--json").out.count('"id"') == 1
+
+
+def test_the_real_process_never_hangs_nor_prints_a_traceback(home, tmp_path):
+    cases = bad_file_cases(tmp_path)
+    for case in ("nested 200,000 deep", "FIFO", "/dev/zero", "symlink loop"):
+        path, words = cases[case]
+        run_process("render", str(path), home=home, timeout=30).one_line(2, words)
+    run_process("import", str(tmp_path), home=home, timeout=60)  # the whole folder: no hang, no traceback
+
+
+def test_a_json_object_that_is_not_a_session_is_refused(cli, home, tmp_path):
+    path = tmp_path / "foo.json"
+    path.write_text('{"foo": 1}', encoding="utf-8")
+    line = cli("render", str(path)).one_line(2, str(path), "not a FlowPilot session")
+    assert "id, status, problem_summary, title, steps, conversation_messages" in line
+    cli("push", str(path), "--ticket", "48211").one_line(2, "not a FlowPilot session")
+    path.write_text("{}", encoding="utf-8")
+    cli("render", str(path)).one_line(2, "not a FlowPilot session")
+
+
+@pytest.mark.parametrize("ticket", ["99999999999999999999", "0", "-5", str(MAX_TICKET_ID + 1)])
+def test_push_refuses_a_ticket_number_connectwise_cannot_have(cli, home, ticket):
+    line = cli("push", str(OUTLOOK), "--ticket", ticket).one_line(2, f"--ticket {ticket} is not a ConnectWise ticket number")
+    assert f"(1 to {MAX_TICKET_ID})" in line
+    assert db_rows(home) == []
+
+
+def test_a_bad_text_file_is_refused_with_one_line(cli, home, tmp_path):
+    cli("push", str(OUTLOOK), "--text-file", "/dev/zero").one_line(2, "/dev/zero: not a regular file (a device)")
+    loop = tmp_path / "note.txt"
+    os.symlink(loop, loop)
+    cli("push", str(OUTLOOK), "--text-file", str(loop)).one_line(2, "symbolic link that loops")
+    assert db_rows(home) == []
+
+
+def test_a_lone_surrogate_is_answered_and_the_rest_of_the_import_goes_on(cli, home, tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "a-surrogate.json").write_text(
+        session_with(id="lone", problem_summary="Outlook \\ud800 loop").replace("\\\\ud800", "\\ud800"), encoding="utf-8"
+    )
+    assert "\\ud800" in (folder / "a-surrogate.json").read_text(encoding="utf-8")
+    (folder / "b-good.json").write_text(session_with(id="good"), encoding="utf-8")
+    done = cli("import", str(folder))
+    assert (done.code, done.err) == (0, ""), done
+    assert done.out.splitlines()[-1].startswith("Imported 2 sessions from 2 files")
+    listed = json.loads(cli("sessions", "list", "--json").out)
+    assert {r["id"]: r["summary"] for r in listed}["lone"] == "Outlook \ufffd loop"
+    rendered = cli("render", str(folder / "a-surrogate.json"))
+    assert rendered.code == 0 and "Outlook \ufffd loop" in rendered.out and rendered.err == ""
+
+
+def powershell_export(session: dict) -> bytes:
+    """What Windows PowerShell 5.1's ``$s | ConvertTo-Json -Depth 10 | Out-File s.json`` writes: UTF-16 LE with a
+    byte-order mark, CRLF line ends, its own indentation, non-ASCII as \\u escapes."""
+    text = json.dumps(session, indent=4, ensure_ascii=True).replace("\n", "\r\n").replace('": ', '":  ')
+    return b"\xff\xfe" + (text + "\r\n").encode("utf-16-le")
+
+
+def test_a_powershell_utf16_export_imports_and_renders(cli, home, tmp_path):
+    session = json.loads(OUTLOOK.read_text(encoding="utf-8"))
+    session["client_name"] = "Müller & Söhne GmbH"
+    session["problem_summary"] = "Outlook fragt ständig nach dem Kennwort – “Anmeldung” ✓"
+    exported = tmp_path / "session.json"
+    exported.write_bytes(powershell_export(session))
+    plain = tmp_path / "plain.json"
+    plain.write_text(json.dumps(session), encoding="utf-8")
+
+    rendered = cli("render", str(exported))
+    assert (rendered.code, rendered.err) == (0, "")
+    assert rendered.out == cli("render", str(plain)).out  # the same note as from the UTF-8 file
+    assert "Outlook fragt ständig nach dem Kennwort – “Anmeldung” ✓" in rendered.out
+
+    done = cli("import", str(exported))
+    assert (done.code, done.err) == (0, ""), done
+    [row] = json.loads(cli("sessions", "list", "--json").out)
+    assert row["client_name"] == "Müller & Söhne GmbH"
+
+    big_endian = tmp_path / "be.json"
+    big_endian.write_bytes(b"\xfe\xff" + json.dumps(session).encode("utf-16-be"))
+    assert cli("render", str(big_endian)).out == rendered.out
+
+
+def test_redact_refuses_endless_stdin_with_one_line(home):
+    import subprocess
+    import sys
+
+    with open("/dev/zero", "rb") as zero:
+        p = subprocess.run(
+            [sys.executable, "-m", "flowdesk", "redact"], stdin=zero, capture_output=True, timeout=60,
+            env=dict(os.environ, FLOWDESK_HOME=str(home)),
+        )  # fmt: skip
+    assert (p.returncode, p.stdout) == (2, b"")
+    assert p.stderr == b"flowdesk: stdin: more than 64 MB; the limit is 64 MB\n"

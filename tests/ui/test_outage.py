@@ -1,0 +1,157 @@
+"""An outage the engineer can see, and one click that sends everything after it (issue 17).
+
+The real window, tray controller, push worker and SQLite store against the sandbox over a real socket;
+the outage is the sandbox answering 503 to everything. No sleeps: the tests wait on the controller's
+signals, and nothing waits for a retry's time to come (Retry / Send all now send at once).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.ui.test_window import _select, _start, make_app  # noqa: F401 - make_app is a fixture
+
+pytestmark = pytest.mark.usefixtures("qapp")
+TICKETS = (48211, 48397)
+WAITING = ("pending", "retry_wait", "unknown", "sending")
+
+
+def _push(fd: Any, qtbot: Any, ticket: int) -> None:
+    _select(fd, qtbot, ticket)
+    fd.window.push_current()
+
+
+def _ran(report: Any) -> bool:
+    """A drain run that handled something (earlier runs of a paused queue may still be reporting)."""
+    return report is not None and bool(report.results)
+
+
+def _notes_by_ticket(admin: Any) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for note in admin.ledger()["notes"]:
+        out[note["ticketId"]] = out.get(note["ticketId"], 0) + 1
+    return out
+
+
+def test_an_outage_is_held_off_visibly_and_one_click_sends_everything_once(make_app, qtbot, sandbox_admin):  # noqa: F811
+    fd = make_app(has_tray=True)
+    _start(fd, qtbot)
+    w, c = fd.window, fd.controller
+    notified: list[Any] = []
+    c.notify.connect(notified.append)
+    c.set_paused(True)
+    for ticket in TICKETS:
+        _push(fd, qtbot, ticket)
+    sandbox_admin.add_fault(path="*", status=503, times=None)  # ConnectWise is down
+
+    with qtbot.waitSignal(c.drain_finished, check_params_cb=_ran, timeout=15000):  # one drain cycle
+        c.set_paused(False)
+
+    # the tray and the status bar say it at once, and one notification says it once
+    assert c.held is not None
+    assert fd.tray is not None and fd.tray.state == "held"
+    line = w.queue_label.text()
+    assert line.startswith("ConnectWise unreachable — 4 waiting, next try "), line
+    assert "ConnectWise unreachable" in fd.tray.tray.toolTip()
+    outage = [n for n in notified if n.kind == "held"]
+    assert len(outage) == 1 and outage[0].error and "4 pushes waiting" in outage[0].text
+    assert len(notified) == 1
+    banner = w.banners.banner("held")
+    assert banner is not None and banner.action == "Send all now"
+    # every waiting job says why it waits and when it will be tried next
+    w.tabs.setCurrentWidget(w.queue_view)
+    view = w.queue_view
+    for row in range(w.queue_model.rowCount()):
+        job = w.queue_model.job(row)
+        assert job.state in WAITING
+        view.select_job(job.id)
+        detail = view.detail.toPlainText()
+        if job.kind == "note":
+            assert "Held off: ConnectWise answered with server errors" in detail, detail
+            assert "next try" in detail
+    # failures and the last error agree
+    for row in range(w.queue_model.rowCount()):
+        job = w.queue_model.job(row)
+        failures = int(w.queue_model.index(row, w.queue_model.ATTEMPTS).data())
+        assert (failures > 0) == bool(job.last_error and job.state != "pending"), (job, failures)
+    # Retry all is there for every waiting push, and reads Send all now while held off
+    assert view.retry_all_button.isEnabled() and view.retry_all_button.text().replace("&", "") == "Send all now (4)"
+    assert fd.tray.retry_action.isEnabled() and fd.tray.retry_action.text().replace("&", "") == "Send all now (4)"
+
+    # a drain that still meets the outage notifies nothing more
+    with qtbot.waitSignal(c.drain_finished, timeout=15000):
+        qtbot.mouseClick(view.retry_all_button, Qt.MouseButton.LeftButton)
+    assert c.held is not None and len(notified) == 1
+
+    # the outage ends: one click sends every waiting push, each exactly once
+    sandbox_admin.clear_faults()
+    assert view.retry_all_button.isEnabled(), [(j.id, j.state) for j in w.queue_model.jobs()]
+    qtbot.mouseClick(view.retry_all_button, Qt.MouseButton.LeftButton)
+
+    def states() -> list[tuple[int, str, str]]:
+        return [(j.id, j.kind, j.state) for j in fd.services.outbox.jobs()]
+
+    try:
+        qtbot.waitUntil(lambda: all(s == "sent" for _, _, s in states()), timeout=20000)
+    except qtbot.TimeoutError:
+        pytest.fail(f"not all sent after one click: {states()}; last drain: {c.last_report}")
+    assert _notes_by_ticket(sandbox_admin) == dict.fromkeys(TICKETS, 1)
+    assert len(sandbox_admin.ledger()["time_entries"]) == len(TICKETS)
+    qtbot.waitUntil(lambda: any(n.kind == "back" for n in notified), timeout=5000)
+    assert [n.kind for n in notified] == ["held", "back"]
+    assert c.held is None and fd.tray.state in ("ok", "sending")
+    assert w.banners.banner("held") is None
+    assert not view.retry_all_button.isEnabled()
+
+
+def test_retry_on_a_push_that_may_be_on_its_ticket_checks_and_sends_in_one_click(make_app, qtbot, sandbox_admin):  # noqa: F811
+    fd = make_app()
+    _start(fd, qtbot)
+    c, w = fd.controller, fd.window
+    sandbox_admin.add_fault(method="POST", path="*/tickets/*/notes", status=503, times=1)  # not stored, no answer
+    _select(fd, qtbot, TICKETS[0])
+    with qtbot.waitSignal(c.job_changed, check_params_cb=lambda j: j.kind == "note" and j.state == "unknown", timeout=15000):
+        w.push_current()
+    note = next(j for j in fd.services.outbox.jobs() if j.kind == "note")
+    w.show_job(note.id)
+    assert w.queue_view.retry_button.isEnabled()
+    with qtbot.waitSignal(c.job_changed, check_params_cb=lambda j: j.kind == "time_entry" and j.state == "sent", timeout=20000):
+        qtbot.mouseClick(w.queue_view.retry_button, Qt.MouseButton.LeftButton)  # one click
+    assert fd.services.outbox.get(note.id).state == "sent"
+    assert _notes_by_ticket(sandbox_admin) == {TICKETS[0]: 1}
+
+
+def test_the_notification_level_none_keeps_an_outage_quiet_but_visible(make_app, qtbot, sandbox_admin):  # noqa: F811
+    from flowdesk.core.settings import NotificationLevel
+
+    fd = make_app(has_tray=True)
+    _start(fd, qtbot)
+    c = fd.controller
+    c.services.settings.notification_level = NotificationLevel.NONE
+    notified: list[Any] = []
+    c.notify.connect(notified.append)
+    _select(fd, qtbot, TICKETS[0])
+    sandbox_admin.add_fault(path="*", status=503, times=None)
+    with qtbot.waitSignal(c.drain_finished, timeout=15000):
+        fd.window.push_current()
+    assert fd.tray is not None and fd.tray.state == "held"
+    assert fd.window.queue_label.text().startswith("ConnectWise unreachable")
+    assert notified == []
+
+
+def test_cancel_names_the_note_and_its_time_entry(make_app, qtbot, sandbox_admin):  # noqa: F811
+    fd = make_app()
+    _start(fd, qtbot)
+    fd.controller.set_paused(True)
+    _push(fd, qtbot, TICKETS[0])
+    note = next(j for j in fd.services.outbox.jobs() if j.kind == "note")
+    asked: list[tuple[str, ...]] = []
+    fd.window.ask = lambda *a: asked.append(a) or False
+    fd.window.cancel_job(note.id)
+    title, text, yes, no = asked[0]
+    assert "this note and its time entry" in text and f"#{TICKETS[0]}" in text
+    assert (yes, no) == ("Cancel this push", "Keep it")
+    assert all(j.state == "pending" for j in fd.services.outbox.jobs())  # kept

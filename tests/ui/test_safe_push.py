@@ -1,0 +1,209 @@
+# ruff: noqa: F811 - make_app is the window tests' fixture, imported
+"""Safe to push (issue 13), the real window against the sandbox over sockets: the ticket finder, the
+other-company guard, pushing only what is shown, drafts, and the note pane after a push. No sleeps: the
+tests wait on signals or fire the debounce timers themselves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
+
+from tests.ui.test_window import _select, _start, _wait_state, make_app  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.usefixtures("qapp")
+
+
+def _session_of(fd: Any, ticket_id: int | None, client: str | None = None) -> str:
+    return next(
+        r.id for r in fd.services.cache.rows() if r.psa_ticket_id == ticket_id and (client is None or r.client_name == client)
+    )
+
+
+def _type_ticket(fd: Any, qtbot: Any, number: str, *, fails: bool = False) -> None:
+    card = fd.window.panel.ticket_card
+    card.number.setText(number)
+    signal = fd.controller.ticket_failed if fails else fd.controller.ticket_loaded
+    with qtbot.waitSignal(signal, timeout=15000):
+        card.number.editingFinished.emit()
+
+
+def test_typing_words_finds_a_ticket_and_enter_links_it(make_app, qtbot):
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    assert w.select_session(_session_of(fd, None))  # the walk-up: Cedar Ridge Veterinary Hospital, no ticket
+    finder = w.panel.ticket_card.finder
+    finder.field.setFocus()
+    with qtbot.waitSignal(finder.results_shown, timeout=15000) as shown:
+        qtbot.keyClicks(finder.field, "printer")  # looked up once typing pauses (the debounce timer)
+    assert shown.args[0] >= 2
+    first = finder.results.item(0).text()
+    assert first.startswith("#48545  Exam room label printer shows offline\nCedar Ridge Veterinary Hospital · ")  # client first
+    assert any("#48397" in finder.results.item(i).text() for i in range(finder.results.count()))
+    qtbot.keyClick(finder.field, Qt.Key.Key_Down)
+    assert finder.results.currentRow() == 1
+    qtbot.keyClick(finder.field, Qt.Key.Key_Up)
+    with qtbot.waitSignal(fd.controller.ticket_loaded, timeout=15000):
+        qtbot.keyClick(finder.field, Qt.Key.Key_Return)
+    card = w.panel.ticket_card
+    assert card.ticket_id() == 48545 and card.ticket().company == "Cedar Ridge Veterinary Hospital"
+    assert not card.company.isVisible() and w.panel.push_button.isEnabled()
+    assert finder.field.text() == "" and finder.results.isHidden()
+
+
+def test_a_superseded_look_up_is_ignored(make_app, qtbot):
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    assert w.select_session(_session_of(fd, None))
+    finder = w.panel.ticket_card.finder
+    answers: list[Any] = []
+    finder.search_fn = lambda text, done, failed: answers.append((text, done))
+    shown: list[int] = []
+    finder.results_shown.connect(shown.append)
+    for text in ("outlook", "kessler"):
+        finder.field.setText(text)
+        finder.field.textEdited.emit(text)
+        finder.timer.timeout.emit()
+    assert [a[0] for a in answers] == ["outlook", "kessler"]
+    answers[0][1]([object()])  # the older answer arrives last: ignored
+    assert shown == [] and finder.results.count() == 0
+    answers[1][1]([])
+    assert shown == [0] and finder.status.text() == "No open ticket matches."
+
+
+def test_another_company_s_ticket_is_shown_asked_once_and_no_queues_nothing(make_app, qtbot):
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    _select(fd, qtbot, 48211)  # Brightsmile Dental Group
+    _type_ticket(fd, qtbot, "48397")  # Harlow & Pierce LLP's
+    card = w.panel.ticket_card
+    assert card.company.isVisible()
+    assert "Harlow & Pierce LLP" in card.company.text() and "Brightsmile Dental Group" in card.company.text()
+    assert card.company.backgroundRole() == QPalette.ColorRole.ToolTipBase  # the theme's colour, not ours
+    asked: list[tuple[str, str]] = []
+    w.ask = lambda title, text, yes, no=None: asked.append((title, text)) or False
+    qtbot.keyClick(w.panel.editor.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert len(asked) == 1 and asked[0][0] == "Another company's ticket"
+    assert "Harlow & Pierce LLP" in asked[0][1] and "Brightsmile Dental Group" in asked[0][1]
+    assert fd.services.outbox.jobs() == []
+    w.ask = lambda *a, **k: True  # yes: queued for that ticket
+    w.push_current()
+    assert {j.ticket_id for j in fd.services.outbox.jobs()} == {48397}
+
+
+def test_a_ticket_that_does_not_exist_blocks_the_push(make_app, qtbot):
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    _select(fd, qtbot, 48211)
+    _type_ticket(fd, qtbot, "48988", fails=True)
+    told: list[str] = []
+    w.tell = lambda title, text: told.append(text)
+    w.push_current()
+    assert told and told[0].startswith("Ticket #48988 cannot be pushed to:")
+    assert fd.services.outbox.jobs() == []
+
+
+def test_filtering_away_the_selected_session_leaves_nothing_to_push(make_app, qtbot):
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    _select(fd, qtbot, 48211)  # Brightsmile
+    qtbot.keyClicks(w.search, "bayview")
+    assert w.proxy.rowCount() >= 1
+    assert w.panel.session is None and w.panel.editor.text() == ""  # its note left the pane
+    qtbot.keyClick(w.panel.editor.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    w.push_current()
+    assert fd.services.outbox.jobs() == []
+
+
+def _add_line(qtbot: Any, panel: Any, text: str) -> None:
+    edit = panel.editor.edit
+    edit.setFocus()
+    edit.moveCursor(edit.textCursor().MoveOperation.End)
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    qtbot.keyClicks(edit, text)
+
+
+def test_an_edit_is_a_draft_across_selection_format_and_reset(make_app, qtbot):
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    panel = w.panel
+    sid = _select(fd, qtbot, 48211)
+    _add_line(qtbot, panel, "Called Kim back. Temp pwd: Winter2026!")
+    assert panel.draft_timer.isActive()
+    panel.draft_timer.timeout.emit()  # the pause in typing
+    draft = fd.controller.drafts.get(sid)
+    assert draft is not None and "Called Kim back." in draft.text
+    assert "Winter2026!" not in draft.text and "[PASSWORD REDACTED]" in draft.text  # no typed secret on disk
+    row = w.proxy.proxy_row_of(sid)
+    assert w.proxy.index(row, 6).data().startswith("Draft")
+
+    _select(fd, qtbot, 48405)
+    assert "Called Kim back." not in panel.editor.text()
+    assert w.select_session(sid)  # back again (its ticket is known now: no look-up)
+    assert "Called Kim back." in panel.editor.text() and panel.editor.is_edited()
+    assert "password" in panel.editor.pending_label.text() or "[PASSWORD REDACTED]" in panel.editor.text()
+
+    questions: list[str] = []
+    w.ask = lambda title, text, yes, no=None: questions.append(yes) or True  # keep my edits
+    panel.format_box.setCurrentIndex(1 - panel.format_box.currentIndex())
+    assert questions == ["Keep my edits"] and "Called Kim back." in panel.editor.text()
+    assert fd.controller.drafts.get(sid).note_format == panel.format_box.currentData()
+    w.ask = lambda title, text, yes, no=None: questions.append(yes) or False  # regenerate
+    panel.steps_box.toggle()
+    assert "Called Kim back." not in panel.editor.text() and fd.controller.drafts.get(sid) is None
+    assert not w.proxy.index(w.proxy.proxy_row_of(sid), 6).data().startswith("Draft")
+
+    _add_line(qtbot, panel, "Second try.")
+    panel.draft_timer.timeout.emit()
+    w.ask = lambda title, text, yes, no=None: questions.append(yes) or False
+    panel.reset_button.click()  # asked; No keeps the draft
+    assert questions[-1] == "Discard edits" and fd.controller.drafts.get(sid) is not None
+    w.ask = lambda *a, **k: True
+    panel.reset_button.click()
+    assert fd.controller.drafts.get(sid) is None and not panel.editor.is_edited()
+
+
+def test_a_draft_survives_closing_and_reopening_the_window(make_app, qtbot):
+    fd = make_app()
+    _start(fd, qtbot)
+    sid = _select(fd, qtbot, 48405)
+    _add_line(qtbot, fd.window.panel, "Mapped Z: again with the new credentials.")
+    fd.window.panel.draft_timer.timeout.emit()
+    fd.shutdown()
+    again = make_app()  # a fresh window over the same data folder
+    _start(again, qtbot)
+    assert again.window.proxy.index(again.window.proxy.proxy_row_of(sid), 6).data().startswith("Draft")
+    _select(again, qtbot, 48405)
+    assert "Mapped Z: again with the new credentials." in again.window.panel.editor.text()
+
+
+def test_after_a_push_the_pane_says_queued_then_posted_with_the_note_id(make_app, qtbot, sandbox_admin):
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    panel = w.panel
+    _select(fd, qtbot, 48211)
+    fd.controller.set_paused(True)  # held, so "Queued" can be seen
+    w.push_current()
+    assert panel.post_state.text() == "Queued for #48211" and panel.open_ticket_button.isVisible()
+    with qtbot.waitSignal(fd.controller.job_changed, check_params_cb=lambda j: j.kind == "time_entry" and j.state == "sent", timeout=15000):
+        fd.controller.set_paused(False)
+    [note] = sandbox_admin.ledger()["notes"]
+    text = panel.post_state.text()
+    assert text.startswith(f"Posted to #48211 (note {note['id']}) at ") and text.endswith(" h logged")
+    hours = sandbox_admin.ledger()["time_entries"][0]["actualHours"]
+    assert f"{hours:.1f} h logged" in text
+    row = w.proxy.proxy_row_of(panel.session.id)
+    assert w.proxy.index(row, 6).data().startswith("Sent ") and len(w.proxy.index(row, 6).data().split()) >= 5  # date + time
+    asked: list[str] = []
+    w.ask = lambda title, text, yes, no=None: asked.append(text) or False
+    w.push_current()
+    assert asked and f"{hours:.1f} h" in asked[0] and "#48211" in asked[0]
