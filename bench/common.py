@@ -172,7 +172,7 @@ def rss_mb() -> dict[str, float]:
     """This process's resident set now and at its peak (MB)."""
     out: dict[str, float] = {}
     try:
-        for line in Path("/proc/self/status").read_text().splitlines():
+        for line in Path("/proc/self/status").read_text(encoding="utf-8").splitlines():
             if line.startswith(("VmRSS:", "VmHWM:")):
                 out["rss" if line.startswith("VmRSS") else "peak"] = int(line.split()[1]) / 1024
     except OSError:
@@ -188,7 +188,7 @@ def rss_mb() -> dict[str, float]:
 def machine() -> dict[str, Any]:
     cpu = platform.processor() or platform.machine()
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
@@ -196,7 +196,7 @@ def machine() -> dict[str, Any]:
         pass
     mem_gb = None
     try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
+        for line in Path("/proc/meminfo").read_text(encoding="utf-8").splitlines():
             if line.startswith("MemTotal:"):
                 mem_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
     except OSError:
@@ -210,7 +210,7 @@ def machine() -> dict[str, Any]:
         qt = "PySide6 missing"
     os_name = platform.platform()
     try:
-        for line in Path("/etc/os-release").read_text().splitlines():
+        for line in Path("/etc/os-release").read_text(encoding="utf-8").splitlines():
             if line.startswith("PRETTY_NAME="):
                 os_name = line.split("=", 1)[1].strip('"') + f" ({platform.release()})"
     except OSError:

@@ -47,7 +47,7 @@ def main(p: dict[str, Any]) -> dict[str, Any]:
     t1 = finished[-1][0] if finished else time.perf_counter()
     if prof is not None:
         prof.stop()
-        with open(os.environ["BENCH_PROFILE"], "w") as out:
+        with open(os.environ["BENCH_PROFILE"], "w", encoding="utf-8") as out:
             out.write(prof.output_text(show_all=False))
     spin(50)
     hb.stop()

@@ -110,7 +110,7 @@ CONTENDERS = {"flowdesk": run_flowdesk, "pyconnectwise": run_pyconnectwise, "htt
 def reset_peak_memory() -> bool:
     """Make the kernel's peak RSS (VmHWM) start again from the current RSS (Linux only)."""
     try:
-        Path("/proc/self/clear_refs").write_text("5")
+        Path("/proc/self/clear_refs").write_text("5", encoding="utf-8")
     except OSError:
         return False
     return True

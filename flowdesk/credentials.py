@@ -57,8 +57,8 @@ def _keyring_module() -> Any:
     the window does not need before its first paint — and every call is on a worker thread anyway."""
     # lazy: see above
     import keyring
-    import keyring.backend
-    import keyring.errors
+    import keyring.backend  # noqa: F401 -- loads the submodule: callers use keyring.backend.*
+    import keyring.errors  # noqa: F401 -- loads the submodule: callers use keyring.errors.*
 
     return keyring
 

@@ -54,6 +54,10 @@ def wine_limit(reason: str) -> pytest.MarkDecorator:
     return pytest.mark.skipif(UNDER_WINE, reason=f"Wine: {reason}")
 
 
+# Shared by the tests that show an untrusted certificate being refused
+WINE_TRUSTS_UNKNOWN_CA = "crypt32 trusts a certificate signed by an unknown CA, so a refusal cannot be shown (Windows refuses it)"
+
+
 def posix_only(reason: str) -> pytest.MarkDecorator:
     return pytest.mark.skipif(WINDOWS, reason=f"POSIX: {reason}")
 

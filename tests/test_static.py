@@ -15,8 +15,19 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff():
-    p = _run("ruff", "check", "flowdesk", "tests")
+    p = _run("ruff", "check", "flowdesk", "tests", "bench")
     assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_ruff_refuses_a_file_opened_without_an_encoding():
+    """PLW1514 is on: text I/O without ``encoding=`` would be cp1252 on Windows."""
+    source = 'from pathlib import Path\n\nPath("x").read_text()\nopen("y").close()\n'
+    p = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--stdin-filename", "flowdesk/example.py", "--output-format", "concise", "-"],
+        cwd=REPO, input=source, capture_output=True, text=True, encoding="utf-8", timeout=120,
+    )
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert p.stdout.count("unspecified-encoding") == 2 or p.stdout.count("PLW1514") == 2, p.stdout
 
 
 @pytest.mark.slow

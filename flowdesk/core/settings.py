@@ -373,6 +373,14 @@ def _full_fsync(fd: int) -> None:
     os.fsync(fd)
 
 
+class FileInUse(PermissionError):
+    """A file another program kept open past the retries. Its message names the path as the OS writes it:
+    ``OSError``'s own ``str()`` quotes the file name with ``repr``, doubling every backslash of a Windows path."""
+
+    def __str__(self) -> str:
+        return f"{self.strerror}: {self.filename}" if self.filename else str(self.strerror)
+
+
 def _replace_retrying(tmp: str, path: Path) -> None:
     for delay in (*REPLACE_RETRY_DELAYS, None):
         try:
@@ -380,7 +388,7 @@ def _replace_retrying(tmp: str, path: Path) -> None:
             return
         except PermissionError as exc:
             if delay is None:
-                raise PermissionError(
+                raise FileInUse(
                     exc.errno,
                     f"in use by another program for {sum(REPLACE_RETRY_DELAYS):.0f} s "
                     f"(an antivirus or the search indexer?): {exc.strerror or exc}",

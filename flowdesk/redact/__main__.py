@@ -7,13 +7,14 @@ import sys
 
 
 def main(argv: list[str]) -> int:
+    from flowdesk.commands.base import write_exact  # UTF-8 and "\n" whatever the code page (Windows: cp1252)
     from flowdesk.redact import doc
 
     if argv == ["--doc"]:
-        sys.stdout.write(doc.page())
+        write_exact(doc.page())
         return 0
     if argv == ["--readme-table"]:
-        sys.stdout.write(doc.category_table() + "\n")
+        write_exact(doc.category_table() + "\n")
         return 0
     sys.stderr.write("usage: python -m flowdesk.redact --doc | --readme-table\n")
     return 2

@@ -341,6 +341,12 @@ class Sandbox:
         host = f"[{self.host}]" if ":" in self.host else self.host
         if host in ("0.0.0.0", "[::]"):
             host = "127.0.0.1" if host == "0.0.0.0" else "[::1]"
+        if self.tls and host == "127.0.0.1":
+            # HTTPS is addressed by name, as a real ConnectWise site is: Windows' certificate check
+            # (CertVerifyCertificateChainPolicy, which truststore uses) matches the server name against the
+            # certificate's DNS names only, not its IP addresses (Wine's crypt32 and, per golang/go#37176,
+            # Windows itself), so https://127.0.0.1 fails there with "name does not match" (0x800b010f).
+            host = "localhost"
         return f"{host}:{self.port}"
 
     @property

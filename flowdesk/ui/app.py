@@ -15,6 +15,7 @@ from flowdesk.paths import AppPaths
 from flowdesk.services import Services
 from flowdesk.ui.blink import CursorBlinkTimeout
 from flowdesk.ui.controller import AppController, Banner
+from flowdesk.ui.desktop_os import AppNapActivity, DockReactivation, notification_routes
 from flowdesk.ui.first_run import FirstRunSetup, needs_setup
 from flowdesk.ui.firstpaint import FirstPaint, after_first_paint, exit_after_first_paint
 from flowdesk.ui.icons import app_icon
@@ -55,7 +56,15 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 class FlowDeskApp:
     """Everything the running window needs, built in order and torn down in reverse."""
 
-    def __init__(self, paths: AppPaths, *, demo: Any = None, has_tray: bool | None = None) -> None:
+    def __init__(
+        self,
+        paths: AppPaths,
+        *,
+        demo: Any = None,
+        has_tray: bool | None = None,
+        supports_messages: bool | None = None,
+        platform: str = sys.platform,
+    ) -> None:
         self.paths = paths
         self.demo = demo
         self._stopped = False
@@ -65,32 +74,49 @@ class FlowDeskApp:
             demo.configure(self.services)
         self.controller = AppController(self.services)
         self.has_tray = QSystemTrayIcon.isSystemTrayAvailable() if has_tray is None else has_tray
+        if supports_messages is None:
+            supports_messages = QSystemTrayIcon.supportsMessages()
+        tray_messages, banner = notification_routes(has_tray=self.has_tray, supports_messages=supports_messages, platform=platform)
         self.window = MainWindow(self.controller, has_tray=self.has_tray)
         self.first_paint = FirstPaint(self.window.table.viewport())  # the session list's
         self.tray: TrayController | None = None
         self.banner_notifications: NotificationBanner | None = None
         if self.has_tray:
-            self.tray = TrayController(self.controller, parent=self.window)
+            self.tray = TrayController(self.controller, parent=self.window, messages=tray_messages)
             self.tray.open_requested.connect(self.window.show_and_raise)
             self.tray.show_job_requested.connect(self.window.show_job)
             self.tray.quit_requested.connect(self.window.request_quit)
             self.tray.show()
             self.window.tray_visible = self.tray_visible
-        else:
+        if banner:  # no tray, a tray that cannot show messages, or macOS (no "click to open" there)
             self.banner_notifications = NotificationBanner(self.controller, self.window)
+        self.app_nap = AppNapActivity(platform)
+        self.controller.queue_status_changed.connect(self._queue_changed)
+        app = QApplication.instance()
+        self.dock = (
+            DockReactivation(app, self.window.show_and_raise, self._window_hidden, platform)
+            if isinstance(app, QApplication)
+            else None
+        )
         self.window.quit_requested.connect(self.quit)
         self.window.banners.action_triggered.connect(lambda action: self.open_setup() if action == "setup" else None)
         self.window.settings_requested.connect(self.open_settings)
         self.window.refresh_requested.connect(self.controller.refresh_sessions)
         self.window.import_requested.connect(self.controller.import_files)
         self._settings_dialog_cls = SettingsDialog
-        self.system_events = SystemEvents(self.window)
+        self.system_events = SystemEvents(self.window, platform=platform)
         self.system_events.network_online.connect(self.controller.network_back)
         self.system_events.resumed.connect(self.controller.network_back)
         app = QApplication.instance()
         self.cursor_blink = CursorBlinkTimeout(app, self.window) if isinstance(app, QApplication) else None
         if demo is not None:
             demo.attach(self.window, self.controller)
+
+    def _queue_changed(self, _state: str, counts: dict[str, int], _line: str) -> None:
+        self.app_nap.update(sum(counts.get(s, 0) for s in ("pending", "sending", "retry_wait", "unknown")))
+
+    def _window_hidden(self) -> bool:
+        return not self._stopped and not self.window.quitting and not self.window.isVisible()
 
     def _use_proxy_setting(self, demo: bool) -> None:
         """The application's proxy: the setting (read at each use), the keyring, and the OS's proxy via Qt.
@@ -154,6 +180,9 @@ class FlowDeskApp:
 
     def shutdown(self) -> None:
         self._stopped = True
+        # The note follows the selection after a pause (load_timer): it must not read the store once it closes
+        # (seen under Wine, where the suite runs slower: the timer fired during shutdown)
+        self.window.load_timer.stop()
         self.window.save_geometry()
         self.window.panel.flush_draft()  # edits typed just before quitting are kept
         self.window.quitting = True  # closing the window from now on must not ask (the store is closing)

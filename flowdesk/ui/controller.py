@@ -193,6 +193,8 @@ class AppController(QObject):
         return out
 
     def load_session(self, session_id: str) -> Session | None:
+        if self._closed:  # a selection timer that fires while FlowDesk shuts down: the store is closing
+            return None
         try:
             return self.services.cache.get(session_id)
         except SessionFormatError as exc:

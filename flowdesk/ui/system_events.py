@@ -1,19 +1,22 @@
 """When to drain besides the timer: the network coming back, and the machine waking from sleep.
 
 * Network: ``QNetworkInformation`` (NetworkManager/GLib on Linux, the OS on macOS and Windows).
-* Sleep: logind's ``PrepareForSleep(false)`` on the system bus where there is one; otherwise a wake
+* Sleep: logind's ``PrepareForSleep(false)`` on the system bus where there is one; on Windows
+  ``WM_POWERBROADCAST`` (``desktop_os.WindowsPowerEvents``); besides those, and alone on macOS, a wake
   check: a one-minute timer that notices the wall clock jumped further than it waited (the timer's own
   clock stops while the machine sleeps). It does not touch the queue, so it is not polling it.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 from PySide6.QtNetwork import QNetworkInformation
 
 from flowdesk.logs import get_logger
+from flowdesk.ui.desktop_os import WindowsPowerEvents
 
 log = get_logger("ui")
 WAKE_CHECK_MS = 60_000
@@ -23,12 +26,19 @@ class SystemEvents(QObject):
     network_online = Signal()
     resumed = Signal()
 
-    def __init__(self, parent: QObject | None = None, *, wake_check: bool = True) -> None:
+    def __init__(self, parent: QObject | None = None, *, wake_check: bool = True, platform: str = sys.platform) -> None:
         super().__init__(parent)
         self._network: object | None = None
         self._online: bool | None = None
         self._watch_network()
         self._logind = self._watch_logind()
+        self.power_events: WindowsPowerEvents | None = None
+        if platform == "win32":
+            self.power_events = WindowsPowerEvents(self.resumed.emit)
+            app = QCoreApplication.instance()
+            if app is not None:
+                app.installNativeEventFilter(self.power_events)
+                self.destroyed.connect(lambda *_: _remove_filter(self.power_events))
         self._last_wall = time.time()
         self.wake_timer = QTimer(self)
         self.wake_timer.setObjectName("wakeCheckTimer")
@@ -92,3 +102,9 @@ class SystemEvents(QObject):
         if gap > 2 * WAKE_CHECK_MS / 1000:
             log.info("the clock jumped %.0f s (sleep or clock change): draining", gap)
             self.resumed.emit()
+
+
+def _remove_filter(event_filter: WindowsPowerEvents | None) -> None:
+    app = QCoreApplication.instance()
+    if app is not None and event_filter is not None:
+        app.removeNativeEventFilter(event_filter)

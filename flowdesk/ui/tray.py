@@ -26,10 +26,13 @@ class TrayController(QObject):
     show_job_requested = Signal(int)
     quit_requested = Signal()
 
-    def __init__(self, controller: AppController, tray: QSystemTrayIcon | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self, controller: AppController, tray: QSystemTrayIcon | None = None, parent: QObject | None = None, *, messages: bool = True
+    ) -> None:
         super().__init__(parent)
         self.controller = controller
         self.tray = tray or QSystemTrayIcon(self)
+        self.messages = messages  # False: the tray cannot show messages (balloons off by policy): the banner does
         self.state = "ok"
         self.shown: list[Notification] = []  # every notification raised, in order (the window's history)
         self._last_job_ids: tuple[int, ...] = ()
@@ -88,11 +91,15 @@ class TrayController(QObject):
     def show_notification(self, n: Notification) -> None:
         self.shown.append(n)
         self._last_job_ids = n.job_ids
+        if not self.messages:
+            return
         icon = QSystemTrayIcon.MessageIcon.Critical if n.error else QSystemTrayIcon.MessageIcon.Information
         # Errors stay up longer; platforms may cap or ignore the timeout.
         self.tray.showMessage(n.title, n.text, icon, 15000 if n.error else 5000)
 
     def show_info(self, text: str) -> None:
+        if not self.messages:
+            return
         self.tray.showMessage(APP_NAME, text, QSystemTrayIcon.MessageIcon.Information, 5000)
 
     def _on_message_clicked(self) -> None:

@@ -55,6 +55,7 @@ from flowdesk.core.timing import TimeEntryPlan
 from flowdesk.logs import MASK
 from flowdesk.sandbox import Sandbox
 from flowdesk.sandbox.admin import SandboxAdmin
+from tests.conftest import WINE_TRUSTS_UNKNOWN_CA, wine_limit
 
 SHORT = httpx.Timeout(5.0, read=0.5)  # read timeouts are provoked with holds, never with long delays
 SERVICE = TicketRef(48211)
@@ -911,6 +912,7 @@ def test_connection_refused_is_offline(tls: bool, tmp_path: Path, caplog: pytest
         second.stop()
 
 
+@wine_limit(WINE_TRUSTS_UNKNOWN_CA)
 def test_tls_without_the_ca_is_offline(sandbox_tls: Sandbox, sandbox_tls_admin: SandboxAdmin, caplog: pytest.LogCaptureFixture) -> None:
     with checked_env(sandbox_tls, sandbox_tls_admin, True, caplog) as env:
         cw = env.cw

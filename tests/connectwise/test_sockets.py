@@ -14,7 +14,7 @@ from flowdesk.connectwise.bodies import TicketRef, note_body
 from flowdesk.connectwise.errors import Ambiguous, Offline, ServerError
 from flowdesk.sandbox import Sandbox
 from flowdesk.sandbox.admin import SandboxAdmin
-from tests.conftest import wine_limit
+from tests.conftest import WINE_TRUSTS_UNKNOWN_CA, wine_limit
 from tests.plugins.sandbox import connectwise_client
 
 SHORT = httpx.Timeout(5.0, read=0.5)
@@ -84,13 +84,14 @@ def test_a_server_that_resets_after_reading_the_request_is_ambiguous(sandbox: Sa
 # ---------------------------------------------------------------- TLS
 
 
+@wine_limit(WINE_TRUSTS_UNKNOWN_CA)
 def test_untrusted_certificate_is_a_tls_error_not_offline(sandbox_tls: Sandbox):
     with connectwise_client(sandbox_tls, ca_file=None) as c, pytest.raises(Offline) as info:
         c.discover()
     err = info.value
     assert err.tls is True
     assert str(err).startswith(
-        f"Could not open a secure connection to 127.0.0.1:{sandbox_tls.port}: its TLS certificate could not be verified ("
+        f"Could not open a secure connection to {sandbox_tls.hostport}: its TLS certificate could not be verified ("
     )
     assert "Nothing was sent" in str(err) and "CA file" in str(err)
     assert "offline" not in str(err).lower() and "network connection" not in str(err)

@@ -7,6 +7,7 @@ import pytest
 
 from flowdesk.core.settings import (
     SCHEMA_VERSION,
+    FileInUse,
     Settings,
     TimeRounding,
     Visibility,
@@ -251,6 +252,15 @@ def test_save_gives_up_after_about_a_second_with_one_clear_error(tmp_path, monke
     assert "in use by another program" in info.value.strerror
     assert p.read_bytes() == before  # nothing half-written
     assert [x.name for x in tmp_path.iterdir()] == ["settings.json"]  # the temp file is gone
+
+
+def test_a_file_in_use_is_named_with_single_backslashes():
+    """On Windows OSError's str() would show C:\\\\Users\\\\…: the path is written as Explorer shows it."""
+    path = r"C:\Users\Łukasz\AppData\Local\FlowDesk\settings.json"
+    err = FileInUse(13, "in use by another program for 1 s (an antivirus or the search indexer?): Access is denied", path)
+    assert isinstance(err, PermissionError) and err.filename == path
+    assert str(err) == "in use by another program for 1 s (an antivirus or the search indexer?): Access is denied: " + path
+    assert "\\\\" not in str(err) and "[Errno" not in str(err)
 
 
 # ------------------------------------------------ macOS: fsync stops at the drive's cache

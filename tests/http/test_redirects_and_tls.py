@@ -17,6 +17,7 @@ from flowdesk.http.tls import tls_context
 from flowdesk.resolutionflow import errors as rf_errors
 from flowdesk.sandbox import Sandbox
 from flowdesk.sandbox.admin import SandboxAdmin
+from tests.conftest import WINE_TRUSTS_UNKNOWN_CA, wine_limit
 
 CW_NOTES = "*/service/tickets/48211/notes"
 
@@ -67,6 +68,7 @@ def test_the_tls_context_is_truststore_with_the_ca_file_added(sandbox_tls: Sandb
         assert client.who_am_i().identifier == "dwhitfield"
 
 
+@wine_limit(WINE_TRUSTS_UNKNOWN_CA)
 def test_without_the_ca_file_it_is_a_plain_tls_message(sandbox_tls: Sandbox):
     cw = sandbox_tls.info.connectwise
     with ConnectWiseClient(cw.site, cw.company, cw.public_key, cw.private_key) as client, pytest.raises(Offline) as info:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -43,7 +44,15 @@ def test_each_rule_finds_the_secret_in_its_own_example(rule: Rule) -> None:
 
 
 def test_module_prints_the_page_and_refuses_other_arguments() -> None:
-    out = subprocess.run([sys.executable, "-m", "flowdesk.redact", "--doc"], capture_output=True, text=True, check=True)
-    assert out.stdout == doc.page()
-    bad = subprocess.run([sys.executable, "-m", "flowdesk.redact", "--nope"], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "flowdesk.redact", "--doc"], capture_output=True, check=True)
+    assert out.stdout.decode("utf-8") == doc.page()  # UTF-8 with "\n", as docs/redaction.md is written
+    bad = subprocess.run([sys.executable, "-m", "flowdesk.redact", "--nope"], capture_output=True, text=True, encoding="utf-8")
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "usage" in bad.stderr
+
+
+def test_module_prints_utf8_through_a_windows_code_page() -> None:
+    """Windows' pipes are cp1252: the page's "→" must not crash it (nor "\n" become "\r\n")."""
+    env = {**os.environ, "PYTHONIOENCODING": "cp1252"}
+    out = subprocess.run([sys.executable, "-m", "flowdesk.redact", "--doc"], capture_output=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr.decode("utf-8", "replace")
+    assert out.stdout == doc.page().encode("utf-8") and "→".encode() in out.stdout

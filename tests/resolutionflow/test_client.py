@@ -33,6 +33,7 @@ from flowdesk.resolutionflow.errors import (
 )
 from flowdesk.sandbox import Sandbox
 from flowdesk.sandbox.admin import SandboxAdmin
+from tests.conftest import WINE_TRUSTS_UNKNOWN_CA, wine_limit
 
 from .conftest import (
     NEWEST_ID,
@@ -423,6 +424,7 @@ def test_an_unreachable_server_is_offline(sandbox: Sandbox) -> None:
     assert err.value.__cause__ is None and err.value.__context__ is None
 
 
+@wine_limit(WINE_TRUSTS_UNKNOWN_CA)
 def test_tls_is_verified_with_the_given_ca_file(sandbox_tls: Sandbox) -> None:
     info = sandbox_tls.info.resolutionflow
     with ResolutionFlowClient(info.url, ca_file=sandbox_tls.info.ca_file) as client:

@@ -20,7 +20,8 @@ from .conftest import cw_headers, rf_login
 
 def test_https_with_the_generated_ca(sandbox_tls: Sandbox, sandbox_tls_admin: SandboxAdmin) -> None:
     info = sandbox_tls.info
-    assert info.connectwise.site.startswith("https://127.0.0.1:")
+    # by name: Windows' certificate check (truststore) matches DNS names only, not IP addresses
+    assert info.connectwise.site.startswith("https://localhost:")
     assert info.ca_file and Path(info.ca_file).is_file()
     with httpx.Client(verify=info.ssl_context()) as c:
         company = c.get(f"{info.connectwise.site}/login/companyinfo/{info.connectwise.company}").json()
@@ -28,7 +29,7 @@ def test_https_with_the_generated_ca(sandbox_tls: Sandbox, sandbox_tls_admin: Sa
         api = f"{info.connectwise.site}/{company['Codebase']}apis/3.0"
         resp = c.post(f"{api}/service/tickets/48211/notes", json={"text": "over TLS", "internalAnalysisFlag": True}, headers=cw_headers(info))
         assert resp.status_code == 201
-        assert c.get(f"{info.connectwise.site.replace('127.0.0.1', 'localhost')}/login/companyinfo/x").status_code == 200
+        assert c.get(f"{info.connectwise.site.replace('localhost', '127.0.0.1')}/login/companyinfo/x").status_code == 200
         with httpx.Client(base_url=f"{info.resolutionflow.url}/api/v1", verify=info.ssl_context()) as rf:
             assert rf_login(rf, info)["token_type"] == "bearer"
     assert sandbox_tls_admin.wait("notes", 1) == 1

@@ -22,6 +22,7 @@ from flowdesk.http.proxy import ProxyConfig
 from flowdesk.paths import AppPaths
 from flowdesk.sandbox.proxy import SandboxProxy
 from flowdesk.ui.system_proxy import system_proxy
+from tests.conftest import linux_only
 
 pytestmark = pytest.mark.usefixtures("qapp")
 
@@ -36,6 +37,7 @@ def proxy_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
     network.set_system_resolver(None)
 
 
+@linux_only("Qt takes the system proxy from http_proxy/https_proxy there; on Windows from Internet Options (WinHTTP), on macOS from the network settings")
 def test_the_system_proxy_through_qt(sandbox_tls, proxy_env):
     target = sandbox_tls.url
     with SandboxProxy() as proxy:

@@ -83,3 +83,16 @@ def test_close_quits_when_no_tray_icon_is_on_screen(make_app, qtbot, quits):  # 
     w.tray_visible = lambda: False  # e.g. the panel dropped the icon
     w.close()
     assert quits == [True]
+
+
+def test_the_selection_timer_does_not_read_the_closed_store(make_app, qtbot):  # noqa: F811
+    """Seen under Wine (a slower machine): the note's load timer fired while FlowDesk shut down and read the
+    closed store (StoreError in the event loop)."""
+    fd = make_app(has_tray=False)
+    _start(fd, qtbot)
+    row = fd.services.cache.rows()[0]
+    fd.window.load_timer.start()  # a selection resting, as after an arrow key
+    fd.shutdown()
+    assert not fd.window.load_timer.isActive()
+    assert fd.controller.load_session(row.id) is None  # and a late call does not touch the closed store
+    fd.window._load_current()
