@@ -7,7 +7,7 @@ import sys
 
 
 def main(argv: list[str]) -> int:
-    from flowdesk.commands.console import write_exact  # UTF-8 and "\n" whatever the code page (Windows: cp1252)
+    from flowdesk.commands.console import write_exact  # UTF-8 and "\n" whatever the code page
     from flowdesk.redact import doc
 
     if argv == ["--doc"]:
