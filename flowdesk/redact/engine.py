@@ -118,6 +118,7 @@ class _Run:
         self._lines: dict[int, tuple[int, int]] = {}
         self._runs: dict[int, list[tuple[int, int]]] = {}
         self._kw_lines: dict[str, list[Stretch]] = {}
+        self._prefiltered: dict[re.Pattern[str], set[Stretch]] = {}
         pieces, pos = [], 0
         for m in MARKER_RE.finditer(text):
             pieces += [_Piece(pos, m.start()), _Piece(m.start(), m.end(), MARKER_TO_CATEGORY[m.group()])]
@@ -176,10 +177,17 @@ class _Run:
             lines = self._kw_lines[kw] = sorted({self.line_of(h) for h in self.hits.get(kw, ())})
         return lines
 
+    def prefilter_lines(self, prefilter: re.Pattern[str]) -> set[Stretch]:
+        """The lines where a rule's prefilter matches (one scan of the whole lower-cased text)."""
+        lines = self._prefiltered.get(prefilter)
+        if lines is None:
+            lines = self._prefiltered[prefilter] = {self.line_of(m.start()) for m in prefilter.finditer(self.low)}
+        return lines
+
     def _stretches(self, rule: Rule, lines: set[Stretch] | None, parts: Callable[[Stretch], list[Stretch]],
                    plain: list[_Piece]) -> list[Stretch]:  # fmt: skip
         """What the rule is tried on: the plain parts of the lines holding one of its keywords (without
-        keywords: of the lines holding a long enough run, or all); for a multi-line rule, the plain
+        keywords: of the lines holding a long enough run, or all), and its prefilter; for a multi-line rule, the plain
         pieces holding one of its keywords. After the first pass, only what lies on ``lines``."""
         if rule.multiline:
             return [
@@ -189,6 +197,8 @@ class _Run:
             ]  # fmt: skip
         if rule.keywords:
             todo = {line for kw in rule.keywords for line in self.keyword_lines(kw)}
+            if rule.prefilter is not None:
+                todo &= self.prefilter_lines(rule.prefilter)
         elif rule.min_run:
             todo = {self.line_of(pos) for pos, _ in self.runs(rule.min_run)}
         elif lines is None:
