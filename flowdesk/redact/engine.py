@@ -22,6 +22,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 
 from flowdesk.redact.model import (
     ALL_CATEGORIES,
@@ -74,28 +75,34 @@ class Keywords:
         # A scan reports the longest keyword at a place and goes on after it: the keywords it starts with
         # are there too, and another keyword of its group may start inside it (at these offsets).
         self.scans = [
-            (re.compile(_trie(group)), {w: tuple(i for i in range(1, len(w)) if w[i] == w[0]) for w in group})
+            (re.compile(_trie(group)), {w: at for w in group if (at := tuple(i for i in range(1, len(w)) if w[i] == w[0]))})
             for group in groups.values()
         ]
         self.prefixes = {w: tuple(k for k in words if w.startswith(k)) for w in words}
 
     def find(self, low: str) -> dict[str, list[int]]:
         """keyword -> where it starts in ``low``, in order (only the keywords that occur)."""
-        positions: dict[str, set[int]] = {}
+        positions: dict[str, list[int]] = {}
         for scanner, inner in self.scans:
             hits = [(m.group(), m.start()) for m in scanner.finditer(low)]
-            seen = {start for _, start in hits}
-            for word, start in hits:  # the list grows while it is read: an inner keyword may hold one too
-                for i in inner[word]:
-                    if start + i not in seen:
-                        seen.add(start + i)
-                        m = scanner.match(low, start + i)
-                        if m is not None:
-                            hits.append((m.group(), start + i))
-            for word, start in hits:
+            if inner:  # the list grows while it is read: an inner keyword may hold one too
+                seen = {start for _, start in hits}
+                for word, start in hits:
+                    for i in inner.get(word, ()):
+                        if start + i not in seen:
+                            seen.add(start + i)
+                            m = scanner.match(low, start + i)
+                            if m is not None:
+                                hits.append((m.group(), start + i))
+            for word, start in hits:  # one hit per place, so no keyword gets a place twice
                 for kw in self.prefixes[word]:
-                    positions.setdefault(kw, set()).add(start)
-        return {kw: sorted(starts) for kw, starts in positions.items()}
+                    if kw in positions:
+                        positions[kw].append(start)
+                    else:
+                        positions[kw] = [start]
+        for starts in positions.values():
+            starts.sort()
+        return positions
 
 
 @dataclass(slots=True)
@@ -108,17 +115,31 @@ class _Piece:
     spared: bool = False  # found, but written out as it is (allow-list, "Keep this one")
 
 
+@dataclass(slots=True)
+class _Subject:
+    """Stretches of the input joined by line breaks: what a rule's pattern runs on."""
+
+    stretches: list[Stretch]
+    offsets: list[int]  # where each stretch starts in ``text``
+    text: str
+    low: str
+
+
 class _Run:
     """One call of :func:`redact`: the text, where its keywords are, its pieces."""
 
     def __init__(self, text: str, spare: Spare) -> None:
         self.text, self.low, self.spare = text, lower(text), spare
-        self.newlines = [m.start() for m in re.finditer("\n", text)]
+        lengths = map(len, text.split("\n"))  # where each line break is, without a match object for each
+        self.newlines = list(accumulate(lengths, lambda pos, n: pos + n + 1, initial=-1))[1:-1]
         self.hits = KEYWORDS.find(self.low)
         self._lines: dict[int, tuple[int, int]] = {}
         self._runs: dict[int, list[tuple[int, int]]] = {}
         self._kw_lines: dict[str, list[Stretch]] = {}
         self._prefiltered: dict[re.Pattern[str], set[Stretch]] = {}
+        # the pieces and lines the plain pieces, line parts and joined subjects below were made for
+        self._view: tuple[list[_Piece], set[Stretch] | None, list[_Piece], Callable[[Stretch], list[Stretch]],
+                          dict[tuple[object, ...], list[_Subject]]] | None = None  # fmt: skip
         pieces, pos = [], 0
         for m in MARKER_RE.finditer(text):
             pieces += [_Piece(pos, m.start()), _Piece(m.start(), m.end(), MARKER_TO_CATEGORY[m.group()])]
@@ -226,24 +247,42 @@ class _Run:
                 if all(check(found) for check in rule.checks):
                     yield shaped[0], shaped[1], self.spare(rule.category, found.value)
 
-    def _find_in(self, rule: Rule, stretches: list[Stretch]) -> Iterator[tuple[int, int, bool]]:
-        """What the rule finds in the stretches, in input positions. A single-line rule gets them all at
-        once, one per line (joined by line breaks); a multi-line rule gets one at a time."""
-        groups = [[s] for s in stretches] if rule.multiline else [stretches]
-        for group in groups:
-            offsets, pos = [], 0  # where each stretch starts in the joined text
-            for s, e in group:
-                offsets.append(pos)
-                pos += e - s + 1
-            text = "\n".join([self.text[s:e] for s, e in group])
-            low = "\n".join([self.low[s:e] for s, e in group])
+    def _find_in(self, rule: Rule, subjects: list[_Subject]) -> Iterator[tuple[int, int, bool]]:
+        """What the rule finds in its subjects, in input positions."""
+        for sub in subjects:
             at = None  # for an anchored rule: where its keywords start, in the joined text
             if rule.anchored:
+                group = sub.stretches
                 hits = [(h, bisect_right(group, (h, len(self.text))) - 1) for kw in rule.keywords for h in self.hits.get(kw, ())]
-                at = sorted(offsets[k] + h - group[k][0] for h, k in hits if k >= 0 and h < group[k][1])
-            for a, b, spared in self._find(rule, text, low, at):
-                k = bisect_right(offsets, a) - 1
-                yield group[k][0] + a - offsets[k], group[k][0] + b - offsets[k], spared
+                at = sorted(sub.offsets[k] + h - group[k][0] for h, k in hits if k >= 0 and h < group[k][1])
+            for a, b, spared in self._find(rule, sub.text, sub.low, at):
+                k = bisect_right(sub.offsets, a) - 1
+                yield sub.stretches[k][0] + a - sub.offsets[k], sub.stretches[k][0] + b - sub.offsets[k], spared
+
+    def _subjects(self, rule: Rule, lines: set[Stretch] | None) -> list[_Subject]:
+        """What the rule is tried on: its stretches joined by line breaks (a single-line rule gets them
+        all at once, one per line; a multi-line rule one at a time). Rules with the same keywords,
+        prefilter and ``min_run`` share them until the pieces (or ``lines``) change."""
+        if self._view is None or self._view[0] is not self.pieces or self._view[1] is not lines:
+            plain = [p for p in self.pieces if p.category is None]
+            self._view = (self.pieces, lines, plain, self._line_parts(plain), {})
+        _, _, plain, parts, joined = self._view
+        key = (rule.keywords, rule.prefilter, rule.min_run, rule.multiline)
+        subjects = joined.get(key)
+        if subjects is None:
+            stretches = self._stretches(rule, lines, parts, plain)
+            groups = [[s] for s in stretches] if rule.multiline else [stretches]
+            subjects = joined[key] = [self._join(group) for group in groups if group]
+        return subjects
+
+    def _join(self, group: list[Stretch]) -> _Subject:
+        offsets, pos = [], 0  # where each stretch starts in the joined text
+        for s, e in group:
+            offsets.append(pos)
+            pos += e - s + 1
+        text = "\n".join([self.text[s:e] for s, e in group])
+        low = "\n".join([self.low[s:e] for s, e in group])
+        return _Subject(group, offsets, text, low)
 
     def apply(self, category: Category, lines: set[Stretch] | None = None) -> list[_Piece]:
         """Run the category's rules (after the first pass: on ``lines`` only) and replace what they
@@ -252,13 +291,7 @@ class _Run:
         todo = [(i, r) for i, r in enumerate(rules) if self._may_find(r)]
         if not todo:
             return []
-        plain = [p for p in self.pieces if p.category is None]
-        parts = self._line_parts(plain)
-        found = [
-            (a, b, index, spared)
-            for index, rule in todo
-            for a, b, spared in self._find_in(rule, self._stretches(rule, lines, parts, plain))
-        ]
+        found = [(a, b, index, spared) for index, rule in todo for a, b, spared in self._find_in(rule, self._subjects(rule, lines))]
         made: list[_Piece] = []
         out: list[_Piece] = []
         spans = _union(found)
@@ -286,20 +319,14 @@ class _Run:
             return any(kw in self.hits for kw in rule.keywords)
         return not rule.min_run or bool(self.runs(rule.min_run))
 
-    def finds_anything(self, enabled: tuple[Category, ...]) -> bool:
-        """Would a pass make anything? (The first category that finds something sees the text as it is.)"""
-        plain = [p for p in self.pieces if p.category is None]
-        parts = self._line_parts(plain)
+    def finds_anything(self, enabled: tuple[Category, ...], lines: set[Stretch]) -> bool:
+        """Would a pass over these lines make anything? (The first category that finds something sees
+        the pieces as they are, so a dry run of every rule does.)"""
         for category in enabled:
             for rule in BY_CATEGORY[category]:
-                if self._may_find(rule) and next(self._find_in(rule, self._stretches(rule, None, parts, plain)), None):
+                if self._may_find(rule) and next(self._find_in(rule, self._subjects(rule, lines)), None):
                     return True
         return False
-
-    def cut_lines(self, lines: set[Stretch]) -> str:
-        """The plain parts of these lines, each distinct text once, joined by line breaks."""
-        parts = self._line_parts([p for p in self.pieces if p.category is None])
-        return "\n".join(dict.fromkeys(self.text[s:e] for line in lines for s, e in parts(line)))
 
 
 def _matches_at(pattern: re.Pattern[str], text: str, at: list[int]) -> Iterator[re.Match[str]]:
@@ -354,9 +381,8 @@ def run_passes(text: str, enabled: tuple[Category, ...], spare: Spare) -> tuple[
             return run, passes
         passes += 1
         lines = {run.line_of(p.start) for p in made} | {run.line_of(p.end) for p in made}
-        # Would a pass change anything? Rules see one line at a time, so trying a copy of just the cut
-        # lines tells, for a fraction of the work.
-        if not _Run(run.cut_lines(lines), spare).finds_anything(enabled):
+        # Would a pass change anything? Rules see one line at a time, so a dry run on the cut lines tells.
+        if not run.finds_anything(enabled, lines):
             return run, passes
 
 
