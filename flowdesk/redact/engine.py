@@ -22,6 +22,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from itertools import accumulate
 
 from flowdesk.redact.model import (
@@ -133,9 +134,9 @@ class _Run:
         lengths = map(len, text.split("\n"))  # where each line break is, without a match object for each
         self.newlines = list(accumulate(lengths, lambda pos, n: pos + n + 1, initial=-1))[1:-1]
         self.hits = KEYWORDS.find(self.low)
-        self._lines: dict[int, tuple[int, int]] = {}
         self._runs: dict[int, list[tuple[int, int]]] = {}
         self._kw_lines: dict[str, list[Stretch]] = {}
+        self._rule_lines: dict[tuple[object, ...], set[Stretch]] = {}
         self._prefiltered: dict[re.Pattern[str], set[Stretch]] = {}
         # the pieces and lines the plain pieces, line parts and joined subjects below were made for
         self._view: tuple[list[_Piece], set[Stretch] | None, list[_Piece], Callable[[Stretch], list[Stretch]],
@@ -148,12 +149,15 @@ class _Run:
 
     def line_of(self, pos: int) -> tuple[int, int]:
         """The line holding ``pos`` (a line break belongs to the line it ends)."""
-        line = self._lines.get(pos)
-        if line is None:
-            i = bisect_left(self.newlines, pos)
-            start = self.newlines[i - 1] + 1 if i else 0
-            line = self._lines[pos] = (start, self.newlines[i] if i < len(self.newlines) else len(self.text))
-        return line
+        return self._line(bisect_left(self.newlines, pos))
+
+    def _line(self, i: int) -> tuple[int, int]:
+        """Line ``i`` (from 0)."""
+        return (self.newlines[i - 1] + 1 if i else 0, self.newlines[i] if i < len(self.newlines) else len(self.text))
+
+    def lines_of(self, positions: Iterable[int]) -> list[Stretch]:
+        """The lines holding these positions, each once, in order (``bisect`` mapped in C)."""
+        return [self._line(i) for i in sorted(set(map(partial(bisect_left, self.newlines), positions)))]
 
     def runs(self, size: int) -> list[tuple[int, int]]:
         """(position, length) of each run of ``size`` or more characters without ASCII white space (one
@@ -195,38 +199,70 @@ class _Run:
         """The lines holding the keyword, in order."""
         lines = self._kw_lines.get(kw)
         if lines is None:
-            lines = self._kw_lines[kw] = sorted({self.line_of(h) for h in self.hits.get(kw, ())})
+            lines = self._kw_lines[kw] = self.lines_of(self.hits.get(kw, ()))
         return lines
 
     def prefilter_lines(self, prefilter: re.Pattern[str]) -> set[Stretch]:
         """The lines where a rule's prefilter matches (one scan of the whole lower-cased text)."""
         lines = self._prefiltered.get(prefilter)
         if lines is None:
-            lines = self._prefiltered[prefilter] = {self.line_of(m.start()) for m in prefilter.finditer(self.low)}
+            lines = self._prefiltered[prefilter] = set(self.lines_of(m.start() for m in prefilter.finditer(self.low)))
         return lines
 
     def _stretches(self, rule: Rule, lines: set[Stretch] | None, parts: Callable[[Stretch], list[Stretch]],
                    plain: list[_Piece]) -> list[Stretch]:  # fmt: skip
-        """What the rule is tried on: the plain parts of the lines holding one of its keywords (without
-        keywords: of the lines holding a long enough run, or all), and its prefilter; for a multi-line rule, the plain
-        pieces holding one of its keywords. After the first pass, only what lies on ``lines``."""
+        """What the rule is tried on: the plain parts of lines that hold one of its keywords (without
+        keywords: a long enough run; or all), on the lines its prefilter matches; for a multi-line rule,
+        the plain pieces holding one of its keywords. After the first pass, only what lies on ``lines``.
+        (A part of a line cut by markers is a line of its own to the rules: it must hold the keyword.)"""
         if rule.multiline:
             return [
                 (p.start, p.end) for p in plain
                 if any(p.start <= h and h + len(kw) <= p.end for kw in rule.keywords for h in self.hits.get(kw, ()))
                 and (lines is None or any(p.start <= le and ls <= p.end for ls, le in lines))
             ]  # fmt: skip
+        holds: Callable[[int, int], bool] | None = None  # does a part of a cut line hold what the rule needs?
         if rule.keywords:
-            todo = {line for kw in rule.keywords for line in self.keyword_lines(kw)}
-            if rule.prefilter is not None:
-                todo &= self.prefilter_lines(rule.prefilter)
+            holds = lambda s, e: any(self.low.find(kw, s, e) >= 0 for kw in rule.keywords)  # noqa: E731
         elif rule.min_run:
-            todo = {self.line_of(pos) for pos, _ in self.runs(rule.min_run)}
+            holds = lambda s, e: self.holds_run(s, e, rule.min_run)  # noqa: E731
         elif lines is None:
             return [(p.start, p.end) for p in plain]
-        else:
-            todo = lines
-        return sorted(part for line in todo if lines is None or line in lines for part in parts(line))
+        todo = self.rule_lines(rule) if holds is not None else set()
+        todo = todo if lines is None else todo & lines if holds is not None else lines
+        out: list[Stretch] = []
+        for line in todo:
+            line_parts = parts(line)
+            if holds is None or line_parts == [line]:  # a whole line holds what put it in ``todo``
+                out += line_parts
+            else:
+                out += [part for part in line_parts if holds(*part)]
+        return sorted(out)
+
+    def rule_lines(self, rule: Rule) -> set[Stretch]:
+        """The lines holding one of the rule's keywords (and matching its prefilter), or a long enough
+        run for a rule without keywords; these depend on the text only, so they are found once."""
+        key = (rule.keywords, rule.prefilter, rule.min_run)
+        lines = self._rule_lines.get(key)
+        if lines is None:
+            if rule.keywords:
+                lines = {line for kw in rule.keywords for line in self.keyword_lines(kw)}
+                if rule.prefilter is not None:
+                    lines &= self.prefilter_lines(rule.prefilter)
+            else:
+                lines = set(self.lines_of(pos for pos, _ in self.runs(rule.min_run)))
+            self._rule_lines[key] = lines
+        return lines
+
+    def holds_run(self, start: int, end: int, size: int) -> bool:
+        """Does ``text[start:end]`` hold a run of ``size`` or more characters without white space?"""
+        runs = self.runs(size)
+        i = bisect_left(runs, (end,)) - 1  # the runs before it start before ``end``; they do not overlap
+        while i >= 0 and runs[i][0] + runs[i][1] > start:
+            if min(end, runs[i][0] + runs[i][1]) - max(start, runs[i][0]) >= size:
+                return True
+            i -= 1
+        return False
 
     def _find(self, rule: Rule, text: str, low: str, at: list[int] | None) -> Iterator[tuple[int, int, bool]]:
         """(start, end, spared) of each secret the rule finds in ``text``; an anchored rule is tried
@@ -234,7 +270,7 @@ class _Run:
         subject = text if rule.case_sensitive else low
         matches = rule.pattern.finditer(subject) if not rule.overlap else _overlapping(rule.pattern, subject)
         for m in matches if at is None else _matches_at(rule.pattern, subject, at):
-            group = next((g for g in rule.secret if m.start(g) >= 0), None)
+            group = next((g for g in rule.secret if m.start(g) >= 0), None) if rule.secret else None
             if rule.secret and group is None:
                 continue
             span = m.span(group) if group else m.span()
@@ -243,9 +279,11 @@ class _Run:
                 shaped = rule.shape(text, *part)
                 if shaped is None:
                     continue
-                found = Found(text, low, m, *shaped)
-                if all(check(found) for check in rule.checks):
-                    yield shaped[0], shaped[1], self.spare(rule.category, found.value)
+                if rule.checks:
+                    found = Found(text, low, m, *shaped)
+                    if not all(check(found) for check in rule.checks):
+                        continue
+                yield shaped[0], shaped[1], self.spare(rule.category, text[shaped[0] : shaped[1]])
 
     def _find_in(self, rule: Rule, subjects: list[_Subject]) -> Iterator[tuple[int, int, bool]]:
         """What the rule finds in its subjects, in input positions."""
