@@ -137,6 +137,7 @@ class _Run:
         self._runs: dict[int, list[tuple[int, int]]] = {}
         self._kw_lines: dict[str, list[Stretch]] = {}
         self._rule_lines: dict[tuple[object, ...], set[Stretch]] = {}
+        self._may: dict[str, bool] = {}  # rule id -> _may_find()
         self._prefiltered: dict[re.Pattern[str], set[Stretch]] = {}
         # the pieces and lines the plain pieces, line parts and joined subjects below were made for
         self._view: tuple[list[_Piece], set[Stretch] | None, list[_Piece], Callable[[Stretch], list[Stretch]],
@@ -330,6 +331,8 @@ class _Run:
         if not todo:
             return []
         found = [(a, b, index, spared) for index, rule in todo for a, b, spared in self._find_in(rule, self._subjects(rule, lines))]
+        if not found:
+            return []
         made: list[_Piece] = []
         out: list[_Piece] = []
         spans = _union(found)
@@ -353,9 +356,14 @@ class _Run:
 
     def _may_find(self, rule: Rule) -> bool:
         """Is one of the rule's keywords in the text (or a long enough run, for one without keywords)?"""
-        if rule.keywords:
-            return any(kw in self.hits for kw in rule.keywords)
-        return not rule.min_run or bool(self.runs(rule.min_run))
+        may = self._may.get(rule.id)
+        if may is None:
+            if rule.keywords:
+                may = any(kw in self.hits for kw in rule.keywords)
+            else:
+                may = not rule.min_run or bool(self.runs(rule.min_run))
+            self._may[rule.id] = may
+        return may
 
     def finds_anything(self, enabled: tuple[Category, ...], lines: set[Stretch]) -> bool:
         """Would a pass over these lines make anything? (The first category that finds something sees
