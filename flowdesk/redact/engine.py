@@ -184,15 +184,20 @@ class _Run:
         cache: dict[Stretch, list[Stretch]] = {}
 
         def parts(line: Stretch) -> list[Stretch]:
-            if line not in cache:
+            found = cache.get(line)
+            if found is None:
                 ls, le = line
                 i = max(0, bisect_right(starts, ls) - 1)
-                cache[line] = []
-                while i < len(plain) and plain[i].start < max(le, ls + 1):
-                    if (s := max(ls, plain[i].start)) < (e := min(le, plain[i].end)):
-                        cache[line].append((s, e))
-                    i += 1
-            return cache[line]
+                if i < len(plain) and plain[i].start <= ls and le <= plain[i].end:  # no marker on the line
+                    found = [line] if ls < le else []
+                else:
+                    found = []
+                    while i < len(plain) and plain[i].start < le:
+                        if (s := max(ls, plain[i].start)) < (e := min(le, plain[i].end)):
+                            found.append((s, e))
+                        i += 1
+                cache[line] = found
+            return found
 
         return parts
 
