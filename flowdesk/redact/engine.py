@@ -1,7 +1,8 @@
 """The one redaction engine: every rule of every family, run the same way.
 
 1. **Keywords.** One scanner finds every rule keyword in the lower-cased text; a rule is tried only on
-   the lines holding one of its keywords (gitleaks' keyword pre-filter).
+   the lines holding one of its keywords (gitleaks' keyword pre-filter) and, if it has one, matching
+   its prefilter (a cheaper pattern, run once over the whole text).
 2. **One line at a time.** A rule that is not ``multiline`` never matches across a line break, and what
    it finds on a line depends on that line only (a property test holds every rule to this). So the
    engine hands a rule all its lines at once, joined by line breaks, and it finds there what it would
@@ -11,8 +12,10 @@
    rules. Categories run in ``ALL_CATEGORIES`` order; the spans of one category's rules are merged
    (overlapping spans become one marker) and replaced.
 4. **Fixpoint.** A cut line may show a rule something the whole one did not (a value that now ends its
-   line), so after a pass the cut lines are tried again, until nothing changes: redacting the output
-   again changes nothing. Every other line was seen unchanged by every rule.
+   line), so after a pass a dry run on the cut lines tells whether another pass (on them only) would
+   change anything, until nothing changes: redacting the output again changes nothing. Every other
+   line was seen unchanged by every rule. A part of a cut line is a line of its own to the rules, so
+   it is tried only when it holds the rule's keyword itself.
 5. **Fail closed.** Anything unexpected becomes ``RedactionError``, with no input text in it.
 """
 
@@ -66,7 +69,10 @@ def _trie(words: Iterable[str]) -> str:
 class Keywords:
     """Where every rule keyword starts in a lower-cased text. One trie-shaped regex per first character
     (the stdlib's stand-in for gitleaks' Aho-Corasick automaton): ``re`` jumps between the places of a
-    leading literal at C speed; one alternation of all keywords is tried everywhere, forty times slower."""
+    leading literal at C speed; one alternation of all keywords is tried everywhere, forty times slower.
+    Even one trie for all of them (``re`` then skips to the characters that can start one) is slower
+    than these twenty scans on the 100-step bench note (0.58 ms against 0.45 ms): most of their time
+    is spent where a common first letter ('a', 's', 'e') starts no keyword."""
 
     def __init__(self, words: Iterable[str]) -> None:
         words = sorted(set(words))
