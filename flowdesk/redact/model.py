@@ -162,6 +162,10 @@ class Rule:
       without keywords is then tried only on the lines that hold such a run.
     * ``overlap``: a match may start inside the previous one (each label is tried on its own, even in
       the value of another: 'Password: "password": "X"').
+    * ``prefilter``: a cheaper pattern, run once over the lower-cased text, that the line of every
+      secret the rule finds (its checks passed) holds; the rule is tried only on the lines where it
+      matches too (IPv6: "::" or six colons, while its keywords ':0'...':f' are on every line with a
+      time). A test checks this like the keywords.
     """
 
     id: str
@@ -181,7 +185,7 @@ class Rule:
     anchored: bool = False
     min_run: int = 0
     overlap: bool = False
-
+    prefilter: re.Pattern[str] | None = None
 
     def shape(self, text: str, start: int, end: int) -> tuple[int, int] | None:
         """The secret span after ``unquote``, ``lstrip`` and ``trim``; None when nothing is left."""

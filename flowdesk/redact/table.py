@@ -28,7 +28,7 @@ _FLAGS = {"MULTILINE": re.MULTILINE, "DOTALL": re.DOTALL, "IGNORECASE": re.IGNOR
 _FRAGMENT_RE = re.compile(r"<<(\w+)>>")
 _KNOWN = {"id", "category", "keywords", "pattern", "flags", "description", "example", "secret", "checks",
           "split", "min_run", "case_sensitive", "unquote", "multiline", "anchored", "overlap", "lstrip",
-          "trim"}  # fmt: skip
+          "trim", "prefilter"}  # fmt: skip
 
 
 class RuleTableError(Exception):
@@ -74,6 +74,7 @@ def _rule(entry: dict[str, Any], fragments: dict[str, str]) -> Rule:
     for name in entry.get("flags", ()):
         flags |= _named(_FLAGS, name, "flag")
     split = entry.get("split")
+    prefilter = entry.get("prefilter")
     return Rule(
         id=entry["id"],
         category=Category(entry["category"]),
@@ -92,6 +93,7 @@ def _rule(entry: dict[str, Any], fragments: dict[str, str]) -> Rule:
         overlap=bool(entry.get("overlap", False)),
         lstrip=str(entry.get("lstrip", "")),
         trim=str(entry.get("trim", "")),
+        prefilter=None if prefilter is None else re.compile(expand(prefilter, fragments)),
     )
 
 
