@@ -52,6 +52,7 @@ _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
 _RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+TRAIL_LENGTH = 64  # how many narrowed results the session search keeps for Backspace
 
 
 def local_time(dt: datetime | None, *, with_date: bool = True) -> str:
@@ -319,6 +320,9 @@ class SessionSortFilterProxy(QAbstractProxyModel):
         self._order: list[int] | None = None  # every source row in sort order (until the source or sort changes)
         self._terms: list[str] = []
         self._narrow_from: list[str] | None = None  # the terms whose result the next rebuild may filter further
+        # The results the current query was narrowed from, oldest first: Backspace goes back to one of them
+        # instead of searching every row again. Valid for the current order and statuses only.
+        self._trail: list[tuple[list[str], list[int]]] = []
         self._map_terms: list[str] = []  # what _map was made with
         self._map_statuses: frozenset[str] | None = None
         self._statuses: frozenset[str] | None = None
@@ -351,13 +355,13 @@ class SessionSortFilterProxy(QAbstractProxyModel):
         ]
 
     def _on_source_reset(self) -> None:
-        self._order = None
+        self._forget_order()
         self._rebuild()
         self.endResetModel()
 
     def _on_source_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, roles: list[int] = ()) -> None:  # type: ignore[assignment]
         if top_left.column() <= self._sort_column <= bottom_right.column():
-            self._order = None  # the sort keys changed: sort again at the next rebuild (as before)
+            self._forget_order()  # the sort keys changed: sort again at the next rebuild (as before)
         inverse = self._inverse
         rows = [inverse[r] for r in range(top_left.row(), bottom_right.row() + 1) if inverse[r] >= 0]
         if rows:
@@ -382,17 +386,26 @@ class SessionSortFilterProxy(QAbstractProxyModel):
         if new == self._statuses:
             return
         self._statuses = new
+        self._trail = []
         self._refilter()
 
     def _refilter(self) -> None:
+        rows = self._filtered()
+        if rows == self._map:  # the same rows in the same order (a letter more of a word already matched):
+            self._commit(rows)  # nothing shown changes, so no reset, no repaint, the selection untouched
+            return
         self.beginResetModel()
-        self._rebuild()
+        self._commit(rows)
         self.endResetModel()
+
+    def _forget_order(self) -> None:
+        self._order = None
+        self._trail = []
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self._sort_column = column
         self._sort_order = order
-        self._order = None
+        self._forget_order()
         self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
         sources = [self.mapToSource(p) for p in persistent]
@@ -404,20 +417,34 @@ class SessionSortFilterProxy(QAbstractProxyModel):
         return self._sort_column
 
     def _rebuild(self) -> None:
+        self._commit(self._filtered())
+
+    def _commit(self, rows: list[int]) -> None:
+        self._map = rows
+        self._map_terms = self._terms
+        self._map_statuses = self._statuses
+        self._inverse_cache = None
+
+    def _filtered(self) -> list[int]:
+        """The source rows to show, in order, for the current terms and statuses (state is not changed but
+        for the trail of narrowed results)."""
         src = self._src
         narrow_from, self._narrow_from = self._narrow_from, None
         if src is None:
-            self._map, self._inverse_cache = [], []
-            return
+            return []
         terms = self._terms
-        if (
-            narrow_from is not None
-            and self._order is not None  # same order as when _map was made
-            and self._map_terms == narrow_from
-            and self._map_statuses == self._statuses
-        ):
+        same_base = self._order is not None and self._map_statuses == self._statuses  # _map's order and statuses
+        back = next((i for i, (t, _r) in enumerate(self._trail) if t == terms), None) if same_base else None
+        if back is not None:  # Backspace: a result the current one was narrowed from
+            rows = self._trail[back][1]
+            del self._trail[back:]
+            return rows
+        if narrow_from is not None and same_base and self._map_terms == narrow_from:
             rows = self._map  # already filtered by the statuses and the old terms, and sorted
+            self._trail.append((self._map_terms, rows))
+            del self._trail[:-TRAIL_LENGTH]
         else:
+            self._trail = []
             rows = self._sorted_rows()
             if self._statuses is not None:
                 statuses = self._statuses
@@ -427,10 +454,7 @@ class SessionSortFilterProxy(QAbstractProxyModel):
             text = src.search_text
             for t in terms:  # one list comprehension per term: no generator per row
                 rows = [i for i in rows if t in text[i]]
-        self._map = rows
-        self._map_terms = terms
-        self._map_statuses = self._statuses
-        self._inverse_cache = None
+        return rows
 
     def _sorted_rows(self) -> list[int]:
         """Every source row in the current sort order (kept until the source or the sort changes)."""
@@ -512,10 +536,15 @@ class SessionSortFilterProxy(QAbstractProxyModel):
         if self._src is None:
             return None
         src_row = self._src.row_of(session_id)
-        inverse = self._inverse
-        if src_row is None or src_row >= len(inverse):
+        if src_row is None:
             return None
-        r = inverse[src_row]
+        if self._inverse_cache is None:  # one search in C rather than the whole inverse in Python after a filter
+            try:
+                return self._map.index(src_row)
+            except ValueError:
+                return None
+        inverse = self._inverse_cache
+        r = inverse[src_row] if src_row < len(inverse) else -1
         return None if r < 0 else r
 
 
