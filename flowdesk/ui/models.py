@@ -52,6 +52,10 @@ _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
 _RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+# The roles SessionTableModel answers: the item delegate asks every painted cell for seven roles (font,
+# alignment, foreground, check state, decoration, display, background), four of which are never set.
+_SESSION_ROLES = frozenset({_DISPLAY, _FOREGROUND, _ALIGNMENT, _TOOLTIP, _ACCESSIBLE, int(SessionIdRole), int(SortKeyRole)})
+_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 TRAIL_LENGTH = 64  # how many narrowed results the session search keeps for Backspace
 
 
@@ -329,6 +333,7 @@ class SessionSortFilterProxy(QAbstractProxyModel):
         self._sort_column = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
         self._src: SessionTableModel | None = None
+        self._columns = 0  # the source's column count (index() and columnCount() run for every painted cell)
 
     # -- wiring ----------------------------------------------------------------------------
     def setSourceModel(self, model: QAbstractItemModel) -> None:  # noqa: N802
@@ -339,6 +344,7 @@ class SessionSortFilterProxy(QAbstractProxyModel):
                 sig.disconnect(slot)
         super().setSourceModel(model)
         self._src = model
+        self._columns = len(model.COLUMNS)
         for sig, slot in self._connections():
             sig.connect(slot)
         self._rebuild()
@@ -493,7 +499,7 @@ class SessionSortFilterProxy(QAbstractProxyModel):
         return QModelIndex() if row < 0 else self.index(row, source_index.column())
 
     def index(self, row: int, column: int, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:  # noqa: B008
-        if parent.isValid() or not (0 <= row < len(self._map)) or not (0 <= column < self.columnCount()):
+        if not (0 <= row < len(self._map) and 0 <= column < self._columns) or parent.isValid():
             return QModelIndex()
         return self.createIndex(row, column)
 
@@ -504,28 +510,28 @@ class SessionSortFilterProxy(QAbstractProxyModel):
         return 0 if parent.isValid() else len(self._map)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() or self._src is None else self._src.columnCount()
+        return 0 if parent.isValid() else self._columns
 
     def hasChildren(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: B008, N802
         return not parent.isValid() and bool(self._map)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role not in _SESSION_ROLES:  # most of what a painted cell asks: answered before touching the index
+            return None
         row = index.row()  # -1 for an invalid index
         if not 0 <= row < len(self._map) or self._src is None:
             return None
         return self._src.value(self._map[row], index.column(), role)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if self._src is None:
+        if role != _DISPLAY or self._src is None:  # the header asks each section for every role on a reset
             return None
         if orientation == Qt.Orientation.Vertical:
-            return section + 1 if role == Qt.ItemDataRole.DisplayRole else None
+            return section + 1
         return self._src.headerData(section, orientation, role)
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _ROW_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     def session_id(self, proxy_row: int) -> str | None:
         if 0 <= proxy_row < len(self._map) and self._src is not None:
