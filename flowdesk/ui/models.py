@@ -519,9 +519,14 @@ class SessionSortFilterProxy(QAbstractProxyModel):
         if role not in _SESSION_ROLES:  # most of what a painted cell asks: answered before touching the index
             return None
         row = index.row()  # -1 for an invalid index
-        if not 0 <= row < len(self._map) or self._src is None:
+        shown = self._map
+        src = self._src
+        if not 0 <= row < len(shown) or src is None:
             return None
-        return self._src.value(self._map[row], index.column(), role)
+        if role == _DISPLAY:  # the painted text, without the source's checks (the column is a painted one)
+            d = src._display[shown[row]]
+            return (d if d is not None else src.display(shown[row]))[index.column()]
+        return src.value(shown[row], index.column(), role)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
         if role != _DISPLAY or self._src is None:  # the header asks each section for every role on a reset
