@@ -52,6 +52,11 @@ _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
 _RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+# The roles SessionTableModel answers: the item delegate asks every painted cell for seven roles (font,
+# alignment, foreground, check state, decoration, display, background), four of which are never set.
+_SESSION_ROLES = frozenset({_DISPLAY, _FOREGROUND, _ALIGNMENT, _TOOLTIP, _ACCESSIBLE, int(SessionIdRole), int(SortKeyRole)})
+_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+TRAIL_LENGTH = 64  # how many narrowed results the session search keeps for Backspace
 
 
 def local_time(dt: datetime | None, *, with_date: bool = True) -> str:
@@ -319,12 +324,16 @@ class SessionSortFilterProxy(QAbstractProxyModel):
         self._order: list[int] | None = None  # every source row in sort order (until the source or sort changes)
         self._terms: list[str] = []
         self._narrow_from: list[str] | None = None  # the terms whose result the next rebuild may filter further
+        # The results the current query was narrowed from, oldest first: Backspace goes back to one of them
+        # instead of searching every row again. Valid for the current order and statuses only.
+        self._trail: list[tuple[list[str], list[int]]] = []
         self._map_terms: list[str] = []  # what _map was made with
         self._map_statuses: frozenset[str] | None = None
         self._statuses: frozenset[str] | None = None
         self._sort_column = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
         self._src: SessionTableModel | None = None
+        self._columns = 0  # the source's column count (index() and columnCount() run for every painted cell)
 
     # -- wiring ----------------------------------------------------------------------------
     def setSourceModel(self, model: QAbstractItemModel) -> None:  # noqa: N802
@@ -335,6 +344,7 @@ class SessionSortFilterProxy(QAbstractProxyModel):
                 sig.disconnect(slot)
         super().setSourceModel(model)
         self._src = model
+        self._columns = len(model.COLUMNS)
         for sig, slot in self._connections():
             sig.connect(slot)
         self._rebuild()
@@ -351,13 +361,13 @@ class SessionSortFilterProxy(QAbstractProxyModel):
         ]
 
     def _on_source_reset(self) -> None:
-        self._order = None
+        self._forget_order()
         self._rebuild()
         self.endResetModel()
 
     def _on_source_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, roles: list[int] = ()) -> None:  # type: ignore[assignment]
         if top_left.column() <= self._sort_column <= bottom_right.column():
-            self._order = None  # the sort keys changed: sort again at the next rebuild (as before)
+            self._forget_order()  # the sort keys changed: sort again at the next rebuild (as before)
         inverse = self._inverse
         rows = [inverse[r] for r in range(top_left.row(), bottom_right.row() + 1) if inverse[r] >= 0]
         if rows:
@@ -382,17 +392,26 @@ class SessionSortFilterProxy(QAbstractProxyModel):
         if new == self._statuses:
             return
         self._statuses = new
+        self._trail = []
         self._refilter()
 
     def _refilter(self) -> None:
+        rows = self._filtered()
+        if rows == self._map:  # the same rows in the same order (a letter more of a word already matched):
+            self._commit(rows)  # nothing shown changes, so no reset, no repaint, the selection untouched
+            return
         self.beginResetModel()
-        self._rebuild()
+        self._commit(rows)
         self.endResetModel()
+
+    def _forget_order(self) -> None:
+        self._order = None
+        self._trail = []
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self._sort_column = column
         self._sort_order = order
-        self._order = None
+        self._forget_order()
         self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
         sources = [self.mapToSource(p) for p in persistent]
@@ -404,20 +423,34 @@ class SessionSortFilterProxy(QAbstractProxyModel):
         return self._sort_column
 
     def _rebuild(self) -> None:
+        self._commit(self._filtered())
+
+    def _commit(self, rows: list[int]) -> None:
+        self._map = rows
+        self._map_terms = self._terms
+        self._map_statuses = self._statuses
+        self._inverse_cache = None
+
+    def _filtered(self) -> list[int]:
+        """The source rows to show, in order, for the current terms and statuses (state is not changed but
+        for the trail of narrowed results)."""
         src = self._src
         narrow_from, self._narrow_from = self._narrow_from, None
         if src is None:
-            self._map, self._inverse_cache = [], []
-            return
+            return []
         terms = self._terms
-        if (
-            narrow_from is not None
-            and self._order is not None  # same order as when _map was made
-            and self._map_terms == narrow_from
-            and self._map_statuses == self._statuses
-        ):
+        same_base = self._order is not None and self._map_statuses == self._statuses  # _map's order and statuses
+        back = next((i for i, (t, _r) in enumerate(self._trail) if t == terms), None) if same_base else None
+        if back is not None:  # Backspace: a result the current one was narrowed from
+            rows = self._trail[back][1]
+            del self._trail[back:]
+            return rows
+        if narrow_from is not None and same_base and self._map_terms == narrow_from:
             rows = self._map  # already filtered by the statuses and the old terms, and sorted
+            self._trail.append((self._map_terms, rows))
+            del self._trail[:-TRAIL_LENGTH]
         else:
+            self._trail = []
             rows = self._sorted_rows()
             if self._statuses is not None:
                 statuses = self._statuses
@@ -427,10 +460,7 @@ class SessionSortFilterProxy(QAbstractProxyModel):
             text = src.search_text
             for t in terms:  # one list comprehension per term: no generator per row
                 rows = [i for i in rows if t in text[i]]
-        self._map = rows
-        self._map_terms = terms
-        self._map_statuses = self._statuses
-        self._inverse_cache = None
+        return rows
 
     def _sorted_rows(self) -> list[int]:
         """Every source row in the current sort order (kept until the source or the sort changes)."""
@@ -469,7 +499,7 @@ class SessionSortFilterProxy(QAbstractProxyModel):
         return QModelIndex() if row < 0 else self.index(row, source_index.column())
 
     def index(self, row: int, column: int, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:  # noqa: B008
-        if parent.isValid() or not (0 <= row < len(self._map)) or not (0 <= column < self.columnCount()):
+        if not (0 <= row < len(self._map) and 0 <= column < self._columns) or parent.isValid():
             return QModelIndex()
         return self.createIndex(row, column)
 
@@ -480,28 +510,33 @@ class SessionSortFilterProxy(QAbstractProxyModel):
         return 0 if parent.isValid() else len(self._map)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() or self._src is None else self._src.columnCount()
+        return 0 if parent.isValid() else self._columns
 
     def hasChildren(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: B008, N802
         return not parent.isValid() and bool(self._map)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        row = index.row()  # -1 for an invalid index
-        if not 0 <= row < len(self._map) or self._src is None:
+        if role not in _SESSION_ROLES:  # most of what a painted cell asks: answered before touching the index
             return None
-        return self._src.value(self._map[row], index.column(), role)
+        row = index.row()  # -1 for an invalid index
+        shown = self._map
+        src = self._src
+        if not 0 <= row < len(shown) or src is None:
+            return None
+        if role == _DISPLAY:  # the painted text, without the source's checks (the column is a painted one)
+            d = src._display[shown[row]]
+            return (d if d is not None else src.display(shown[row]))[index.column()]
+        return src.value(shown[row], index.column(), role)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if self._src is None:
+        if role != _DISPLAY or self._src is None:  # the header asks each section for every role on a reset
             return None
         if orientation == Qt.Orientation.Vertical:
-            return section + 1 if role == Qt.ItemDataRole.DisplayRole else None
+            return section + 1
         return self._src.headerData(section, orientation, role)
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _ROW_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     def session_id(self, proxy_row: int) -> str | None:
         if 0 <= proxy_row < len(self._map) and self._src is not None:
@@ -512,10 +547,15 @@ class SessionSortFilterProxy(QAbstractProxyModel):
         if self._src is None:
             return None
         src_row = self._src.row_of(session_id)
-        inverse = self._inverse
-        if src_row is None or src_row >= len(inverse):
+        if src_row is None:
             return None
-        r = inverse[src_row]
+        if self._inverse_cache is None:  # one search in C rather than the whole inverse in Python after a filter
+            try:
+                return self._map.index(src_row)
+            except ValueError:
+                return None
+        inverse = self._inverse_cache
+        r = inverse[src_row] if src_row < len(inverse) else -1
         return None if r < 0 else r
 
 

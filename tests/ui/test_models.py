@@ -189,3 +189,54 @@ def test_local_time_is_the_wall_clock_of_the_local_zone_across_dst(zone: str, mo
         monkeypatch.undo()
         time.tzset()
     assert local_time(None) == "" and short_time(None) == ""
+
+
+def shown(proxy: SessionSortFilterProxy) -> list[str | None]:
+    return [proxy.session_id(r) for r in range(proxy.rowCount())]
+
+
+def fresh_result(text: str, statuses: set[str] | None = None, sort: tuple[int, Qt.SortOrder] | None = None) -> list[str | None]:
+    src = SessionTableModel()
+    src.load(rows())
+    proxy = SessionSortFilterProxy()
+    proxy.setSourceModel(src)
+    if sort is not None:
+        proxy.sort(*sort)
+    proxy.set_statuses(statuses)
+    proxy.set_search(text)
+    return shown(proxy)
+
+
+def test_typing_and_backspace_show_what_a_fresh_search_shows(models):
+    """The search narrows from the previous result and Backspace goes back to a kept one: every step
+    must equal the same query searched from scratch, also after the sort or the statuses change midway."""
+    src, proxy = models
+    typed = "printer 1"
+    steps = [typed[:i] for i in range(1, len(typed) + 1)] + [typed[:i] for i in range(len(typed) - 1, -1, -1)]
+    for text in steps:
+        proxy.set_search(text)
+        assert shown(proxy) == fresh_result(text), text
+    proxy.set_search("issue")
+    proxy.sort(SessionTableModel.CLIENT, Qt.SortOrder.AscendingOrder)
+    proxy.set_search("issu")  # Backspace after the sort changed: the kept results are in the old order
+    assert shown(proxy) == fresh_result("issu", sort=(SessionTableModel.CLIENT, Qt.SortOrder.AscendingOrder))
+    proxy.set_search("issue 1")
+    proxy.set_statuses({"escalated"})
+    proxy.set_search("issue")  # ... and after the statuses changed
+    assert shown(proxy) == fresh_result(
+        "issue", {"escalated"}, sort=(SessionTableModel.CLIENT, Qt.SortOrder.AscendingOrder)
+    )
+
+
+def test_a_key_that_changes_no_row_does_not_reset_the_list(models):
+    src, proxy = models
+    resets: list[int] = []
+    proxy.modelReset.connect(lambda: resets.append(1))
+    proxy.set_search("printe")
+    assert len(resets) == 1
+    before = shown(proxy)
+    proxy.set_search("printer")  # the same rows: nothing to repaint, the selection stays as it is
+    proxy.set_search("printe")
+    assert len(resets) == 1 and shown(proxy) == before
+    proxy.set_search("printer 2")
+    assert len(resets) == 2 and shown(proxy) == fresh_result("printer 2")
