@@ -128,11 +128,12 @@ class SessionPanel(QWidget):
         self.visibility.currentIndexChanged.connect(self._on_visibility_changed)
         vis_label = QLabel("V&isible as", self)  # Alt+V is the View menu
         vis_label.setBuddy(self.visibility)
-        self.time_entry = QCheckBox(self)
+        self.time_entry = QCheckBox("&Log time", self)
         self.time_entry.setObjectName("timeEntry")
         self.time_entry.setAccessibleName("Also log a time entry")
         self.time_box = TimeEntryBox(self)  # hours, work type / role, billable: shown while time is logged
         self.time_entry.toggled.connect(self.time_box.setVisible)
+        self.time_box.hide()  # until a session whose time can be logged is shown
         controller.time_lists_loaded.connect(self._on_time_lists)
         self.status_choice = StatusChoice(self)  # a status to set after the note: "Leave as is" by default
         self._ticket_status: int | None = None  # the shown ticket's status (not offered as a change)
