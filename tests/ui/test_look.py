@@ -33,13 +33,18 @@ def _arrow_rows(table: QTableView) -> list[int]:
     return rows
 
 
-@pytest.mark.parametrize(("order", "points"), [(Qt.SortOrder.DescendingOrder, "down"), (Qt.SortOrder.AscendingOrder, "up")])
-def test_the_sort_arrow_points_the_way_the_values_run(qtbot, order, points):
+def _arrow_direction(qtbot, order: Qt.SortOrder, style: QProxyStyle | None = None) -> str:
+    """Which way the sort arrow of a shown table points ("down" or "up"): widest at the top is down. The
+    header gets ``style`` if given, else what the window uses (point_sort_arrows)."""
     table = QTableView()
     qtbot.addWidget(table)
     table.setModel(QStandardItemModel(3, 2, table))
-    point_sort_arrows(table)
     header = table.horizontalHeader()
+    if style is None:
+        point_sort_arrows(table)
+    else:
+        style.setParent(header)
+        header.setStyle(style)
     header.setSortIndicatorShown(True)
     header.setSortIndicator(0, order)
     table.resize(400, 200)
@@ -47,7 +52,12 @@ def test_the_sort_arrow_points_the_way_the_values_run(qtbot, order, points):
     qtbot.waitExposed(table)
     rows = _arrow_rows(table)
     assert len(rows) >= 3, rows
-    assert (rows[0] > rows[-1]) == (points == "down"), rows  # a down arrow is widest at the top
+    return "down" if rows[0] > rows[-1] else "up"
+
+
+@pytest.mark.parametrize(("order", "points"), [(Qt.SortOrder.DescendingOrder, "down"), (Qt.SortOrder.AscendingOrder, "up")])
+def test_the_sort_arrow_points_the_way_the_values_run(qtbot, order, points):
+    assert _arrow_direction(qtbot, order) == points
 
 
 class FusionAsOnWindows(QProxyStyle):
@@ -68,21 +78,8 @@ class FusionAsOnWindows(QProxyStyle):
 def test_the_arrow_points_the_way_the_values_run_whichever_way_the_style_draws_it(qtbot, base, order, points):
     """Fusion on Linux draws Qt's ascending arrow pointing down, on Windows and macOS pointing up (so do the
     Windows styles): SortArrowStyle finds out which by drawing, and swaps only the former."""
-    table = QTableView()
-    qtbot.addWidget(table)
-    table.setModel(QStandardItemModel(3, 2, table))
-    header = table.horizontalHeader()
     style = SortArrowStyle(FusionAsOnWindows("Fusion") if base == "Fusion as on Windows" else "Fusion")
-    style.setParent(header)
-    header.setStyle(style)
-    header.setSortIndicatorShown(True)
-    header.setSortIndicator(0, order)
-    table.resize(400, 200)
-    table.show()
-    qtbot.waitExposed(table)
-    rows = _arrow_rows(table)
-    assert len(rows) >= 3, rows
-    assert (rows[0] > rows[-1]) == (points == "down"), rows
+    assert _arrow_direction(qtbot, order, style) == points
 
 
 def test_newest_first_shows_a_down_arrow_on_date(make_app, qtbot):  # noqa: F811
