@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 MAX_JSON_DEPTH = 100
+_WINDOWS_INVALID_NAME = 123  # ERROR_INVALID_NAME, which Python maps to EINVAL
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _KINDS = (
@@ -60,6 +61,9 @@ def _why(exc: OSError) -> str:
         return "permission denied"
     if exc.errno == errno.ENAMETOOLONG:
         return "the name is too long"
+    if exc.errno == errno.EINVAL or getattr(exc, "winerror", None) == _WINDOWS_INVALID_NAME:
+        # Windows: a name holding a character Windows refuses (a control character, ``<>:"|?*``)
+        return "is not a usable file name"
     return f"cannot read it ({exc.strerror or type(exc).__name__})"
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QModelIndex, QPersistentModelIndex, QRect, QRectF, QSettings, QSize, Qt
-from PySide6.QtGui import QAction, QBrush, QGuiApplication, QPainter, QPalette
+from PySide6.QtGui import QAction, QBrush, QGuiApplication, QImage, QPainter, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -67,16 +67,42 @@ class StatusMarkDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+def draws_ascending_pointing_down(style: QStyle) -> bool:
+    """Whether ``style`` draws the header arrow QHeaderView hands it for ascending order (``SortDown``) as an
+    arrow pointing down: Fusion does on Linux only (a compile-time choice in Qt), the Windows styles never.
+    Found by drawing it once into an image and seeing which end of the ink is wider."""
+    img = QImage(32, 32, QImage.Format.Format_ARGB32_Premultiplied)
+    img.fill(Qt.GlobalColor.transparent)
+    opt = QStyleOptionHeader()
+    opt.rect = QRect(0, 4, 32, 24)
+    opt.state = QStyle.StateFlag.State_Enabled
+    opt.palette = QApplication.palette()
+    opt.sortIndicator = QStyleOptionHeader.SortIndicator.SortDown
+    painter = QPainter(img)
+    try:
+        style.drawPrimitive(QStyle.PrimitiveElement.PE_IndicatorHeaderArrow, opt, painter, None)
+    finally:
+        painter.end()
+    rows = [n for y in range(img.height()) if (n := sum(1 for x in range(img.width()) if img.pixelColor(x, y).alpha() > 64))]
+    return len(rows) >= 2 and rows[0] > rows[-1]
+
+
 class SortArrowStyle(QProxyStyle):
     """The header's sort arrow points the way the values run down the list: down for newest first.
 
     QHeaderView hands the style ``SortDown`` for Qt's ascending order (a Windows XP convention), which
-    Fusion and most Linux styles draw as an arrow pointing up; this swaps the two for the drawing only.
+    Fusion on Linux and most Linux styles draw as an arrow pointing down for ascending; there this swaps the
+    two for the drawing only. Styles that already point the arrow the way the values run (Fusion on Windows
+    and macOS, the Windows styles) are left alone: which kind the base style is, is found by drawing it.
     """
+
+    def __init__(self, base: str | QStyle) -> None:
+        super().__init__(base)
+        self.swap = draws_ascending_pointing_down(self.baseStyle())
 
     def drawPrimitive(self, element: QStyle.PrimitiveElement, option: QStyleOption, painter: QPainter,  # noqa: N802
                       widget: QWidget | None = None) -> None:
-        if element == QStyle.PrimitiveElement.PE_IndicatorHeaderArrow and isinstance(option, QStyleOptionHeader):
+        if self.swap and element == QStyle.PrimitiveElement.PE_IndicatorHeaderArrow and isinstance(option, QStyleOptionHeader):
             swapped = QStyleOptionHeader(option)
             up, down = QStyleOptionHeader.SortIndicator.SortUp, QStyleOptionHeader.SortIndicator.SortDown
             swapped.sortIndicator = down if option.sortIndicator == up else up if option.sortIndicator == down else option.sortIndicator

@@ -16,6 +16,7 @@ from flowdesk.core.terminal import printable
 from flowdesk.paths import AppPaths
 from tests.badinput.conftest import run_process
 from tests.commands.test_queue import OUTLOOK
+from tests.conftest import WINDOWS
 
 # clear the screen, set the window title, ring the bell, reverse the rest of the line, a forged line
 EVIL = "Printer \x1b[2J\x1b]0;pwned\x07 down \u202eTXT.exe\u202c\r\nSent 99 · failed 0\x9b"
@@ -69,7 +70,8 @@ def test_queue_list_shows_a_server_message_with_escapes(connected, cli, flowdesk
 
 def test_an_error_line_naming_a_file_stays_one_line(cli, tmp_path):
     path = tmp_path / "two\nlines\x1b[2J.json"
-    line = cli("render", str(path)).one_line(2, "no such file")
+    # Windows refuses control characters in a name (ERROR_INVALID_NAME) instead of finding no such file
+    line = cli("render", str(path)).one_line(2, "is not a usable file name" if WINDOWS else "no such file")
     assert "two\\x0alines\\x1b[2J.json" in line
 
 
@@ -119,3 +121,22 @@ def test_render_on_a_terminal_shows_escapes_and_a_pipe_gets_the_exact_note(cli, 
     shown = sys.stdout.getvalue()
     assert "Printer \\x1b[2J down \\u202eexe.txt" in shown and "\x1b" not in shown
     assert shown.replace("\\x1b[2J", "\x1b[2J").replace("\\u202e", "\u202e") == piped.out
+
+
+def test_a_name_windows_refuses_is_one_line_saying_so(cli, monkeypatch, tmp_path):
+    """Windows answers a name with a control character or ``<>:"|?*`` with ERROR_INVALID_NAME (EINVAL), not
+    "no such file": simulated here, since Linux takes any byte but ``/`` and NUL."""
+    import errno
+    import os
+
+    path = tmp_path / 'what?.json'
+
+    real_stat = os.stat
+
+    def invalid_name(p, *args, **kwargs):
+        if str(p) == str(path):
+            raise OSError(errno.EINVAL, "The filename, directory name, or volume label syntax is incorrect", str(p))
+        return real_stat(p, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", invalid_name)
+    cli("render", str(path)).one_line(2, f"{path}: is not a usable file name")

@@ -10,9 +10,9 @@ import sys
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QStandardItemModel
-from PySide6.QtWidgets import QTableView
+from PySide6.QtWidgets import QProxyStyle, QStyle, QStyleOptionHeader, QTableView
 
-from flowdesk.ui.layout import point_sort_arrows
+from flowdesk.ui.layout import SortArrowStyle, point_sort_arrows
 from flowdesk.ui.models import SessionTableModel
 from tests.ui.test_window import _start, make_app  # noqa: F401 - make_app is a fixture
 
@@ -33,13 +33,18 @@ def _arrow_rows(table: QTableView) -> list[int]:
     return rows
 
 
-@pytest.mark.parametrize(("order", "points"), [(Qt.SortOrder.DescendingOrder, "down"), (Qt.SortOrder.AscendingOrder, "up")])
-def test_the_sort_arrow_points_the_way_the_values_run(qtbot, order, points):
+def _arrow_direction(qtbot, order: Qt.SortOrder, style: QProxyStyle | None = None) -> str:
+    """Which way the sort arrow of a shown table points ("down" or "up"): widest at the top is down. The
+    header gets ``style`` if given, else what the window uses (point_sort_arrows)."""
     table = QTableView()
     qtbot.addWidget(table)
     table.setModel(QStandardItemModel(3, 2, table))
-    point_sort_arrows(table)
     header = table.horizontalHeader()
+    if style is None:
+        point_sort_arrows(table)
+    else:
+        style.setParent(header)
+        header.setStyle(style)
     header.setSortIndicatorShown(True)
     header.setSortIndicator(0, order)
     table.resize(400, 200)
@@ -47,7 +52,34 @@ def test_the_sort_arrow_points_the_way_the_values_run(qtbot, order, points):
     qtbot.waitExposed(table)
     rows = _arrow_rows(table)
     assert len(rows) >= 3, rows
-    assert (rows[0] > rows[-1]) == (points == "down"), rows  # a down arrow is widest at the top
+    return "down" if rows[0] > rows[-1] else "up"
+
+
+@pytest.mark.parametrize(("order", "points"), [(Qt.SortOrder.DescendingOrder, "down"), (Qt.SortOrder.AscendingOrder, "up")])
+def test_the_sort_arrow_points_the_way_the_values_run(qtbot, order, points):
+    assert _arrow_direction(qtbot, order) == points
+
+
+class FusionAsOnWindows(QProxyStyle):
+    """Fusion as Qt builds it for Windows and macOS: Qt's ascending arrow (``SortDown``) drawn pointing up."""
+
+    def drawPrimitive(self, element, option, painter, widget=None):  # noqa: N802
+        if element == QStyle.PrimitiveElement.PE_IndicatorHeaderArrow and isinstance(option, QStyleOptionHeader):
+            mirrored = QStyleOptionHeader(option)
+            up, down = QStyleOptionHeader.SortIndicator.SortUp, QStyleOptionHeader.SortIndicator.SortDown
+            mirrored.sortIndicator = down if option.sortIndicator == up else up
+            super().drawPrimitive(element, mirrored, painter, widget)
+            return
+        super().drawPrimitive(element, option, painter, widget)
+
+
+@pytest.mark.parametrize("base", ["Fusion", "Fusion as on Windows"])
+@pytest.mark.parametrize(("order", "points"), [(Qt.SortOrder.DescendingOrder, "down"), (Qt.SortOrder.AscendingOrder, "up")])
+def test_the_arrow_points_the_way_the_values_run_whichever_way_the_style_draws_it(qtbot, base, order, points):
+    """Fusion on Linux draws Qt's ascending arrow pointing down, on Windows and macOS pointing up (so do the
+    Windows styles): SortArrowStyle finds out which by drawing, and swaps only the former."""
+    style = SortArrowStyle(FusionAsOnWindows("Fusion") if base == "Fusion as on Windows" else "Fusion")
+    assert _arrow_direction(qtbot, order, style) == points
 
 
 def test_newest_first_shows_a_down_arrow_on_date(make_app, qtbot):  # noqa: F811
@@ -77,10 +109,11 @@ def test_at_scale_factor_2_the_window_fits_the_available_screen(tmp_path):
     screens = tmp_path / "screens.json"
     screens.write_text(json.dumps({"screens": [{"name": "s", "x": 0, "y": 0, "width": 1440, "height": 900,
                                                  "logicalDpi": 96, "logicalBpi": 96, "dpr": 1}]}))
-    env = dict(os.environ, QT_SCALE_FACTOR="2", QT_QPA_PLATFORM=f"offscreen:configfile={screens}",
+    # The file by its name in the child's folder: ":" separates the platform's options, so "C:\\..." cannot be given
+    env = dict(os.environ, QT_SCALE_FACTOR="2", QT_QPA_PLATFORM=f"offscreen:configfile={screens.name}",
                FLOWDESK_HOME=str(tmp_path / "home"))
     out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=60,
-                         encoding="utf-8")
+                         encoding="utf-8", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     got = json.loads(out.stdout.strip().splitlines()[-1])
     assert got["dpr"] == 2.0 and got["avail"] == [0, 0, 720, 450]

@@ -5,6 +5,7 @@ tests wait on signals or fire the debounce timers themselves."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from typing import Any
@@ -200,8 +201,11 @@ def test_a_draft_is_on_disk_for_another_process(make_app, qtbot):
         "import sys; from flowdesk.store import Database; from flowdesk.store.drafts import Drafts; "
         f"db = Database({str(path)!r}); sys.stdout.write(Drafts(db).get({sid!r}).text)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8", check=True).stdout
-    assert "Typed before a crash." in out
+    # the child's stdout in UTF-8 (a Windows pipe is the code page, which has no "═")
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8", env=env)
+    assert child.returncode == 0, child.stderr
+    assert "Typed before a crash." in child.stdout
     fd.shutdown()
 
 
