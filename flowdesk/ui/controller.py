@@ -352,9 +352,14 @@ class AppController(QObject):
                           name="board statuses")  # fmt: skip
 
     def remember_time_choices(self, plan: Any) -> None:
-        """The work type, role and billable option chosen for a time entry: preselected next time."""
+        """The work type, role and billable option chosen for a time entry: preselected next time. The settings
+        file is written only when the choice changed (not on every push: the write is on the GUI thread, and
+        on Windows it may wait for an antivirus holding the file)."""
         s = self.settings
-        s.work_type_id, s.work_role_id, s.billable_option = plan.work_type_id, plan.work_role_id, plan.billable
+        chosen = (plan.work_type_id, plan.work_role_id, plan.billable)
+        if (s.work_type_id, s.work_role_id, s.billable_option) == chosen:
+            return
+        s.work_type_id, s.work_role_id, s.billable_option = chosen
         with contextlib.suppress(OSError):
             self.services.save_settings()
 
