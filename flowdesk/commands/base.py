@@ -18,6 +18,8 @@ from flowdesk.paths import AppPaths
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
+# what every command that talks to ConnectWise says before an account is saved
+NO_ACCOUNT = "No ConnectWise account yet: run `flowdesk connect …` or open Settings"
 
 
 class CommandError(Exception):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from flowdesk.commands.base import (
     EXIT_OK,
+    NO_ACCOUNT,
     CommandError,
     Context,
     add_command,
@@ -25,8 +26,6 @@ from flowdesk.core.settings import ConnectWiseProfile, save_settings
 from flowdesk.core.terminal import printable
 from flowdesk.credentials import CredentialError, CredentialStore, connectwise_profile_key
 from flowdesk.logs import register_secret
-
-NO_ACCOUNT = "No ConnectWise account yet: run `flowdesk connect …` or open Settings"
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -22,6 +22,7 @@ from flowdesk.commands.base import (
     EXIT_BAD_INPUT,
     EXIT_FAILURE,
     EXIT_OK,
+    NO_ACCOUNT,
     CommandError,
     Context,
     add_command,
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
     from flowdesk.core.settings import ConnectWiseProfile
     from flowdesk.store import Outbox, PushJob
 
-NO_ACCOUNT = "No ConnectWise account yet: run `flowdesk connect …` or open Settings"
 LOOKUP_TIMEOUT = (5.0, 15.0)  # connect, read: `push` must not hang on a dead network, it can queue anyway
 
 

@@ -10,11 +10,10 @@ import argparse
 from datetime import UTC, datetime
 from typing import Any
 
-from flowdesk.commands.base import EXIT_OK, CommandError, Context, add_command, json_option
+from flowdesk.commands.base import EXIT_OK, NO_ACCOUNT, CommandError, Context, add_command, json_option
 from flowdesk.commands.console import print_json, utf8_stdout
 from flowdesk.core import present
 
-NO_ACCOUNT = "No ConnectWise account yet: run `flowdesk connect …` or open Settings"
 SEARCH_TIMEOUT = (5.0, 20.0)  # connect, read
 
 
