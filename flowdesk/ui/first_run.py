@@ -23,7 +23,7 @@ STEPS = ("1 · ConnectWise keys", "2 · ResolutionFlow sign-in", "3 · Your sess
 
 def needs_setup(controller: AppController) -> bool:
     """No ConnectWise account and nothing cached: the real app's very first start."""
-    return not controller.settings.connectwise.configured and not controller.session_rows()
+    return not controller.settings.connectwise.configured and controller.services.cache.count() == 0
 
 
 class FirstRunSetup(SettingsDialog):
