@@ -130,7 +130,7 @@ def _outbox(ctx: Context) -> Iterator[Outbox]:
         db.close()
 
 
-def _profile_key(profile: ConnectWiseProfile) -> str:
+def profile_key(profile: ConnectWiseProfile) -> str:
     # lazy: httpx, which not every command needs; cli imports every command module, the window too
     from flowdesk.connectwise.account import AccountError, profile_key
 
@@ -140,7 +140,7 @@ def _profile_key(profile: ConnectWiseProfile) -> str:
         raise CommandError(str(exc)) from None
 
 
-def _client(profile: ConnectWiseProfile, key: str, *, timeout: Any = None) -> ConnectWiseClient:
+def connectwise_client(profile: ConnectWiseProfile, key: str, *, timeout: Any = None) -> ConnectWiseClient:
     """A client for the saved account, or :class:`ClientUnavailable` saying what to do."""
     # lazy: httpx, which not every command needs; cli imports every command module, the window too
     import httpx
@@ -195,7 +195,7 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
     profile = settings.connectwise
     if not profile.configured:
         raise CommandError(NO_ACCOUNT)
-    key = _profile_key(profile)
+    key = profile_key(profile)
     want_time = settings.time_entry_enabled if args.time_entry is None else args.time_entry
     try:
         preview = prepare_note(
@@ -278,7 +278,7 @@ def _named_id(text: str, flag: str, profile: Any, key: str) -> int:
     if text.strip().isdigit():
         return int(text.strip())
     try:
-        with _client(profile, key, timeout=LOOKUP_TIMEOUT) as client:
+        with connectwise_client(profile, key, timeout=LOOKUP_TIMEOUT) as client:
             named = client.work_types() if flag == "--work-type" else client.work_roles()
     except (ClientUnavailable, ConnectWiseError) as exc:
         raise CommandError(f"{flag} {text}: could not read the list from ConnectWise ({exc}); give its id instead") from None
@@ -323,7 +323,7 @@ def _look_up_ticket(profile: ConnectWiseProfile, key: str, ticket_id: int) -> tu
     from flowdesk.push.drainer import ClientUnavailable
 
     try:
-        client = _client(profile, key, timeout=LOOKUP_TIMEOUT)
+        client = connectwise_client(profile, key, timeout=LOOKUP_TIMEOUT)
     except ClientUnavailable as exc:
         _warn(f"could not check ticket #{ticket_id} ({exc}); queued it as a service ticket, its company unchecked")
         return "service", profile.require_start_end, True, None
@@ -354,7 +354,7 @@ def _board_status(profile: ConnectWiseProfile, key: str, ticket: Any, ticket_id:
     if ticket.board_id is None:
         raise CommandError(f"--set-status: ConnectWise did not say which board {where} is on. Nothing was queued.")
     try:
-        with _client(profile, key, timeout=LOOKUP_TIMEOUT) as client:
+        with connectwise_client(profile, key, timeout=LOOKUP_TIMEOUT) as client:
             statuses = client.board_statuses(ticket.board_id)
     except (ClientUnavailable, ConnectWiseError) as exc:
         raise CommandError(f"--set-status: could not read the statuses of {where}'s board ({exc}). Nothing was queued.") from None

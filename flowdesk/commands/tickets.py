@@ -43,7 +43,7 @@ def cmd_search(args: argparse.Namespace, ctx: Context) -> int:
     """Search ConnectWise service tickets (a number also finds a project ticket). Open tickets only unless --all;
     newest first."""
     # lazy: httpx and the client, which not every command needs
-    from flowdesk.commands.queue import LOOKUP_TIMEOUT, _client, _profile_key
+    from flowdesk.commands.queue import LOOKUP_TIMEOUT, connectwise_client, profile_key
     from flowdesk.connectwise.errors import ConnectWiseError
     from flowdesk.connectwise.search import find_tickets, parse_ticket_text
     from flowdesk.push.drainer import ClientUnavailable
@@ -54,9 +54,9 @@ def cmd_search(args: argparse.Namespace, ctx: Context) -> int:
     profile = ctx.settings.connectwise
     if not profile.configured:
         raise CommandError(NO_ACCOUNT)
-    key = _profile_key(profile)
+    key = profile_key(profile)
     try:
-        client = _client(profile, key, timeout=(LOOKUP_TIMEOUT[0], SEARCH_TIMEOUT[1]))
+        client = connectwise_client(profile, key, timeout=(LOOKUP_TIMEOUT[0], SEARCH_TIMEOUT[1]))
     except ClientUnavailable as exc:
         raise CommandError(str(exc)) from None
     with client:
