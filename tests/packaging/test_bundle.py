@@ -117,6 +117,7 @@ def test_the_bundle_is_at_most_120_mib_and_trimmed(bundle: Bundle):
     assert not (qt / "plugins" / "platforms" / "libqeglfs.so").exists()
     assert (qt / "plugins" / "iconengines" / "libqsvgicon.so").exists()
     assert sorted(p.name for p in (qt / "plugins" / "imageformats").iterdir()) == ["libqico.so", "libqjpeg.so", "libqsvg.so"]
+    assert not (qt / "plugins" / "tls").exists()  # FlowDesk's HTTPS is Python's ssl, not Qt's
     assert not list(internal.glob("libgtk-3.so*")) and not list(internal.glob("libcairo.so*"))
     for dev_only in ("mypy", "hypothesis", "setuptools", "pygments", "_pytest"):
         assert not (internal / dev_only).exists(), dev_only
