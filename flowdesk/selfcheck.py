@@ -83,6 +83,10 @@ def check_qt(report: dict[str, Any], problems: list[str]) -> None:
         facts = selfcheck_qt.probe(icon_path)
         qt.update(version=facts["version"], pyside=facts["pyside"], platform=facts["platform"])
         qt["tray_available"] = facts["tray_available"]
+    qt["text"] = facts["text"]
+    for name, check in facts["text"].items():
+        if isinstance(check, dict) and not check["ok"]:
+            problems.append(f"qt text: {name} gave {check['got']!r} (Qt's ICU data is missing what it needs)")
     report["qt"] = qt
     report["_icon"] = facts["icon"]
 

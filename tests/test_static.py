@@ -15,7 +15,7 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff():
-    p = _run("ruff", "check", "flowdesk", "tests", "bench")
+    p = _run("ruff", "check", "flowdesk", "tests", "bench", "bundling")
     assert p.returncode == 0, p.stdout + p.stderr
 
 

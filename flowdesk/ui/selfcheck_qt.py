@@ -5,16 +5,21 @@ It creates the application object the window would use (a ``QApplication``, whic
 a ``QGuiApplication`` alone would break a later ``QWidget`` in the same process) and reports the Qt version,
 the platform plugin Qt actually loaded, whether a system tray is there, and whether the app icon renders
 through Qt's image plugins, which is the path the window and the tray take.
+
+It also asks Qt for the text services it takes from ICU (collation, locale case mapping, time zone names), so a
+bundle whose ICU data was cut too far (``bundling/icudata.py``) fails its self-check instead of sorting or
+naming things wrongly on an engineer's machine.
 """
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 from typing import Any
 
 import PySide6
-from PySide6.QtCore import qVersion
+from PySide6.QtCore import QByteArray, QCollator, QLocale, QTextBoundaryFinder, QTimeZone, qVersion
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
@@ -57,6 +62,60 @@ def render_icon(path: Path, size: int = ICON_PROBE_SIZE) -> dict[str, Any]:
     }
 
 
+def _word_ends(text: str) -> list[int]:
+    finder = QTextBoundaryFinder(QTextBoundaryFinder.BoundaryType.Word, text)
+    ends, pos = [], finder.toNextBoundary()
+    while pos != -1:
+        ends.append(pos)
+        pos = finder.toNextBoundary()
+    return ends
+
+
+# Qt on Linux finds a zone's rules in the system's time zone database and only its names in ICU: without
+# tzdata (a bare container) the zone is invalid and its name says nothing about ICU, so it is not judged.
+NO_TZDATA = "not checked: no time zone database (tzdata) on this machine"
+
+
+def _berlin_name() -> str:
+    zone = QTimeZone(QByteArray(b"Europe/Berlin"))
+    if not zone.isValid():
+        return NO_TZDATA
+    return zone.displayName(QTimeZone.TimeType.StandardTime, QTimeZone.NameType.LongName, QLocale("en_US"))
+
+
+# (name, what Qt is asked, the answer): collation, case mapping and zone names come from ICU
+# (libQt6Core calls ucol_*, u_strToUpper, ucal_*); Qt finds word boundaries with its own tables (checked too,
+# as the double-click and Ctrl+arrow path). Without ICU's data the collation falls back to code point order
+# ("Banana" before "apple") and the zone name is missing; the case mapping is ICU's code, not its data, and
+# shows that Qt uses ICU at all (Qt's own fallback ignores the locale: no Turkish dotted capital).
+TEXT_CHECKS = (
+    ("collation", lambda: sorted(["zebra", "Banana", "éclair", "apple"], key=functools.cmp_to_key(QCollator(QLocale("en_US")).compare)),
+     ["apple", "Banana", "éclair", "zebra"]),
+    ("case_mapping", lambda: [QLocale("en_US").toUpper("straße"), QLocale("tr_TR").toUpper("istanbul")], ["STRASSE", "İSTANBUL"]),
+    ("time_zone_name", _berlin_name, "Central European Standard Time"),
+    ("word_boundaries", lambda: _word_ends("Hello, wörld"), [5, 6, 7, 12]),
+)  # fmt: skip
+
+
+# Only Linux's Qt (PySide6's wheels) takes these from ICU; on Windows and macOS Qt asks the OS (and maps
+# case without locale rules), so the answers are reported there but not judged.
+JUDGED = sys.platform.startswith("linux")
+
+
+def text_checks() -> dict[str, Any]:
+    """Each of :data:`TEXT_CHECKS`: ``{"ok": bool, "got": ...}``, and ``ok`` for all of them."""
+    results: dict[str, Any] = {}
+    for name, ask, expected in TEXT_CHECKS:
+        try:
+            got = ask()
+        except Exception as exc:  # noqa: BLE001 - a broken Qt is a finding, not a crash
+            got = f"{type(exc).__name__}: {exc}"
+        results[name] = {"ok": got in (expected, NO_TZDATA) or not JUDGED, "got": got}
+    results["ok"] = all(r["ok"] for r in results.values())
+    results["judged"] = JUDGED
+    return results
+
+
 def probe(icon_path: Path, *, platform: str | None = None) -> dict[str, Any]:
     """Qt facts: version, the platform plugin in use, tray availability, and the icon rendered."""
     app = application(platform=platform)
@@ -64,4 +123,5 @@ def probe(icon_path: Path, *, platform: str | None = None) -> dict[str, Any]:
     facts["platform"] = app.platformName()
     facts["tray_available"] = bool(QSystemTrayIcon.isSystemTrayAvailable())
     facts["icon"] = render_icon(icon_path) if icon_path.is_file() else {"renders": False, "size": None}
+    facts["text"] = text_checks()
     return facts

@@ -57,6 +57,7 @@ def test_a_healthy_source_tree_passes(good_keyring, capsys, flowdesk_home: Path)
     assert report["qt"]["platform"] == "offscreen"
     assert report["qt"]["version"].startswith("6.")
     assert isinstance(report["qt"]["tray_available"], bool)
+    assert report["qt"]["text"]["ok"] is True  # Qt's collation, case mapping and zone names (ICU on Linux)
     assert report["keyring"] == {
         "backend": f"{RecommendedKeyring.__module__}.RecommendedKeyring",
         "real": True,
@@ -75,6 +76,20 @@ def test_a_healthy_source_tree_passes(good_keyring, capsys, flowdesk_home: Path)
     assert res["samples"]["count"] == len(list((REPO / "resources" / "samples").glob("*.json")))
     assert res["sandbox_tickets"]["ok"] and res["sandbox_tickets"]["count"] > 0
     assert report["sqlite"]["ok"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux: only Linux's Qt takes these from ICU")
+def test_a_text_check_qt_fails_is_a_problem_naming_it(good_keyring, capsys, monkeypatch):
+    """What a bundle whose ICU data lacks the collation tables would report (Qt falls back to code points)."""
+    from flowdesk.ui import selfcheck_qt
+
+    checks = [c if c[0] != "collation" else ("collation", c[1], ["Banana", "apple", "zebra", "éclair"]) for c in selfcheck_qt.TEXT_CHECKS]
+    monkeypatch.setattr(selfcheck_qt, "TEXT_CHECKS", tuple(checks))
+    code, report = self_check(capsys)
+    assert (code, report["ok"], report["qt"]["text"]["ok"]) == (1, False, False)
+    assert report["problems"] == [
+        "qt text: collation gave ['apple', 'Banana', 'éclair', 'zebra'] (Qt's ICU data is missing what it needs)"
+    ]
 
 
 def test_an_empty_resources_folder_is_exit_1_naming_each_missing_resource(good_keyring, capsys, monkeypatch, tmp_path):
