@@ -16,11 +16,9 @@ from flowdesk.services import Services
 from flowdesk.ui.blink import CursorBlinkTimeout
 from flowdesk.ui.controller import AppController, Banner
 from flowdesk.ui.desktop_os import AppNapActivity, DockReactivation, notification_routes
-from flowdesk.ui.first_run import FirstRunSetup, needs_setup
 from flowdesk.ui.firstpaint import FirstPaint, after_first_paint, exit_after_first_paint
 from flowdesk.ui.icons import app_icon
 from flowdesk.ui.main_window import MainWindow
-from flowdesk.ui.settings_dialog import SettingsDialog
 from flowdesk.ui.single_instance import AlreadyRunning, claim_instance
 from flowdesk.ui.system_events import SystemEvents
 from flowdesk.ui.tray import NotificationBanner, TrayController
@@ -103,7 +101,7 @@ class FlowDeskApp:
         self.window.settings_requested.connect(self.open_settings)
         self.window.refresh_requested.connect(self.controller.refresh_sessions)
         self.window.import_requested.connect(self.controller.import_files)
-        self._settings_dialog_cls = SettingsDialog
+        self._settings_dialog_cls: Any = None  # SettingsDialog, imported when first opened (it loads the settings' models)
         self.system_events = SystemEvents(self.window, platform=platform)
         self.system_events.network_online.connect(self.controller.network_back)
         self.system_events.resumed.connect(self.controller.network_back)
@@ -122,19 +120,24 @@ class FlowDeskApp:
         """The application's proxy: the setting (read at each use), the keyring, and the OS's proxy via Qt.
         The demo's sandbox is on this computer: never through a proxy."""
         from flowdesk import network
-        from flowdesk.core.settings import ProxyMode, ProxySettings
         from flowdesk.ui.system_proxy import system_proxy
 
         services = self.services
         if demo:
-            network.use_settings(lambda: ProxySettings(mode=ProxyMode.NONE))
+
+            def no_proxy() -> Any:
+                from flowdesk.core.settings import ProxyMode, ProxySettings  # lazy: pydantic
+
+                return ProxySettings(mode=ProxyMode.NONE)
+
+            network.use_settings(no_proxy)
         else:
             network.use_settings(lambda: services.settings.proxy, lambda: services.credentials)
         network.set_system_resolver(system_proxy)
 
     def start(self, *, show: bool = True) -> None:
-        settings = self.services.settings
-        if show and not (settings.start_minimized and self.has_tray):
+        # the one setting the first paint needs, read without validating the file (done right after the paint)
+        if show and not (self.has_tray and self.services.flag("start_minimized")):
             self.window.show()
             # The first drain and the session refresh import the network stack and start worker threads:
             # begin them as soon as the window is on screen, so that they do not hold it back.
@@ -148,11 +151,15 @@ class FlowDeskApp:
         self.controller.start()
         if self.demo is None:
             self.controller.refresh_sessions(quiet=True)
+            from flowdesk.ui.first_run import needs_setup
+
             if needs_setup(self.controller):  # the very first start: a guided setup, not an empty table
                 self.open_setup()
 
     def open_setup(self) -> None:
         """The first-run setup (ConnectWise keys, Test connection, ResolutionFlow sign-in, first refresh)."""
+        from flowdesk.ui.first_run import FirstRunSetup
+
         dialog = FirstRunSetup(self.controller, self.window)
         dialog.rejected.connect(lambda: self.controller.show_banner(Banner(
             "setup", "info", "FlowDesk is not set up yet: it needs your ConnectWise keys and your ResolutionFlow "
@@ -162,6 +169,10 @@ class FlowDeskApp:
         self.setup_dialog = dialog
 
     def open_settings(self) -> None:
+        if self._settings_dialog_cls is None:
+            from flowdesk.ui.settings_dialog import SettingsDialog
+
+            self._settings_dialog_cls = SettingsDialog
         dialog = self._settings_dialog_cls(self.controller, self.window)
         dialog.open()
         self.settings_dialog = dialog
