@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
@@ -20,8 +21,10 @@ from flowdesk.ui.firstpaint import FirstPaint, after_first_paint, exit_after_fir
 from flowdesk.ui.icons import app_icon
 from flowdesk.ui.main_window import MainWindow
 from flowdesk.ui.single_instance import AlreadyRunning, claim_instance
-from flowdesk.ui.system_events import SystemEvents
 from flowdesk.ui.tray import NotificationBanner, TrayController
+
+if TYPE_CHECKING:
+    from flowdesk.ui.system_events import SystemEvents
 
 log = get_logger("ui")
 qt_log = get_logger("ui.qt")
@@ -88,6 +91,7 @@ class FlowDeskApp:
             self.window.tray_visible = self.tray_visible
         if banner:  # no tray, a tray that cannot show messages, or macOS (no "click to open" there)
             self.banner_notifications = NotificationBanner(self.controller, self.window)
+        self.platform = platform
         self.app_nap = AppNapActivity(platform)
         self.controller.queue_status_changed.connect(self._queue_changed)
         app = QApplication.instance()
@@ -101,10 +105,9 @@ class FlowDeskApp:
         self.window.settings_requested.connect(self.open_settings)
         self.window.refresh_requested.connect(self.controller.refresh_sessions)
         self.window.import_requested.connect(self.controller.import_files)
+        self.system_events: SystemEvents | None = None  # watched from the end of the first paint (QtNetwork)
+        self.after_start: list[Callable[[], object]] = []  # more to do then (run(): the single-instance server)
         self._settings_dialog_cls: Any = None  # SettingsDialog, imported when first opened (it loads the settings' models)
-        self.system_events = SystemEvents(self.window, platform=platform)
-        self.system_events.network_online.connect(self.controller.network_back)
-        self.system_events.resumed.connect(self.controller.network_back)
         app = QApplication.instance()
         self.cursor_blink = CursorBlinkTimeout(app, self.window) if isinstance(app, QApplication) else None
         if demo is not None:
@@ -148,6 +151,9 @@ class FlowDeskApp:
     def _start_work(self) -> None:
         if self._stopped:
             return
+        self._watch_system_events()
+        for work in self.after_start:
+            work()
         self.controller.start()
         if self.demo is None:
             self.controller.refresh_sessions(quiet=True)
@@ -155,6 +161,14 @@ class FlowDeskApp:
 
             if needs_setup(self.controller):  # the very first start: a guided setup, not an empty table
                 self.open_setup()
+
+    def _watch_system_events(self) -> None:
+        """The network coming back and the machine waking drain the queue (QNetworkInformation, logind)."""
+        from flowdesk.ui.system_events import SystemEvents  # lazy: QtNetwork, after the first paint
+
+        self.system_events = SystemEvents(self.window, platform=self.platform)
+        self.system_events.network_online.connect(self.controller.network_back)
+        self.system_events.resumed.connect(self.controller.network_back)
 
     def open_setup(self) -> None:
         """The first-run setup (ConnectWise keys, Test connection, ResolutionFlow sign-in, first refresh)."""
@@ -225,7 +239,8 @@ def run(ctx: Context, *, demo: bool = False) -> int:
     instance = None
     if demo_env is None:
         try:
-            instance = claim_instance(paths.data_dir, paths.instance_lock_file)
+            # the lock now; the server that answers later launches listens from the end of the first paint
+            instance = claim_instance(paths.data_dir, paths.instance_lock_file, listen=False)
         except AlreadyRunning as exc:
             print(exc, file=sys.stderr)
             return EXIT_OK
@@ -243,6 +258,7 @@ def run(ctx: Context, *, demo: bool = False) -> int:
     app.setQuitOnLastWindowClosed(not flowdesk.has_tray)
     if instance is not None:
         instance.raise_requested.connect(flowdesk.window.show_and_raise)
+        flowdesk.after_start.append(instance.listen)
     exit_after_first_paint(flowdesk.first_paint)  # the start-up benchmark's hook (bench/startup.py)
     flowdesk.start()
     try:

@@ -41,6 +41,8 @@ NOT_BEFORE_FIRST_PAINT = (
     "flowdesk.ui.settings_dialog",  # dialogs: built when opened
     "flowdesk.ui.first_run",
     "importlib.metadata",
+    "PySide6.QtNetwork",  # the single-instance server and the network status: they start just after
+    "PySide6.QtDBus",  # logind's sleep signal
 )
 
 CHILD = f"""
