@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QtMsgType, qInstallMessageHandler
-from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from flowdesk import APP_ID, APP_NAME, __version__
 from flowdesk.commands.base import EXIT_FAILURE, EXIT_OK, Context
@@ -149,6 +150,7 @@ class FlowDeskApp:
             self._start_work()
 
     def _start_work(self) -> None:
+        gc.enable()  # paused by flowdesk.__main__ until the window is up
         if self._stopped:
             return
         self._watch_system_events()
@@ -249,6 +251,8 @@ def run(ctx: Context, *, demo: bool = False) -> int:
     except Exception as exc:  # the store or settings cannot be opened: say so, in a window and on stderr
         log.exception("start-up failed")
         print(f"flowdesk: {exc}", file=sys.stderr)
+        from PySide6.QtWidgets import QMessageBox  # lazy: only when the start fails
+
         QMessageBox.critical(None, APP_NAME, f"{APP_NAME} could not start:\n\n{exc}")
         if demo_env is not None:
             demo_env.cleanup()
@@ -264,6 +268,7 @@ def run(ctx: Context, *, demo: bool = False) -> int:
     try:
         return app.exec()
     finally:
+        gc.enable()  # when the window quit before its work started
         flowdesk.shutdown()
         if instance is not None:
             instance.close()

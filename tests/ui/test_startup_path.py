@@ -9,6 +9,7 @@ and lists its modules when the session list's first paint is over.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -99,14 +100,17 @@ def test_the_settings_problem_is_shown_right_after_the_first_paint(qapp: Any, qt
     paths = _home_with_sessions_and_a_bad_setting(tmp_path / "home")
     fd = FlowDeskApp(paths, has_tray=False)
     qtbot.addWidget(fd.window)
+    gc.disable()  # as flowdesk.__main__ leaves it for the start-up
     try:
         assert fd.window.session_model.rowCount() > 0  # the list is filled before the paint
         with qtbot.waitSignal(fd.controller.banner_shown, timeout=15000, check_params_cb=lambda b: b.key == "settings") as shown:
             fd.start()
         assert fd.first_paint.done  # after the paint, not before
+        assert gc.isenabled()  # the garbage collector runs again from then on
         assert shown.args[0].text.startswith("settings: time_rounding:") and "using the default instead" in shown.args[0].text
         assert fd.services.settings.time_rounding == TimeRounding.QUARTER_HOUR  # the default, once validated
     finally:
+        gc.enable()
         fd.shutdown()
 
 
