@@ -44,6 +44,8 @@ NOT_BEFORE_FIRST_PAINT = (
     "importlib.metadata",
     "PySide6.QtNetwork",  # the single-instance server and the network status: they start just after
     "PySide6.QtDBus",  # logind's sleep signal
+    "logging.handlers",  # socket, pickle: the log's rotation is FlowDesk's own (flowdesk/logs.py)
+    "socket",
 )
 
 CHILD = f"""
