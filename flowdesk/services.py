@@ -5,6 +5,7 @@ Qt-free, so the window and the command line wire FlowDesk the same way.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -35,14 +36,19 @@ class Services:
     credentials: CredentialStore
     _settings: Settings | None = field(default=None, repr=False)
     _warnings: list[str] = field(default_factory=list, repr=False)
+    # one reading of the file, whichever thread asks first (the window reads it on the GUI thread just after
+    # its first paint, before any worker starts; the proxy setting is read on workers)
+    _settings_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            from flowdesk.core.settings import load_settings  # lazy: pydantic
+            with self._settings_lock:
+                if self._settings is None:
+                    from flowdesk.core.settings import load_settings  # lazy: pydantic
 
-            loaded = load_settings(self.paths.settings_file)
-            self._settings, self._warnings = loaded.settings, list(loaded.warnings)
+                    loaded = load_settings(self.paths.settings_file)
+                    self._settings, self._warnings = loaded.settings, list(loaded.warnings)
         return self._settings
 
     @settings.setter
