@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 failure, 2 bad input.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from collections.abc import Sequence
@@ -56,6 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     ctx = Context(verbose=getattr(args, "verbose", False))
     command = getattr(args, "func", None) is not None or args.self_check
+    if command:
+        gc.enable()  # paused by __main__ for the window's start-up only (flowdesk.ui.app resumes it)
     log_file: Path | None = None
     log_problem: str | None = None
     try:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import logging.handlers
 import os
 import re
 import sys
@@ -140,8 +139,12 @@ MAX_BYTES = 1_000_000
 BACKUPS = 5
 
 
-class SafeRotatingFileHandler(logging.handlers.RotatingFileHandler):
+class SafeRotatingFileHandler(logging.FileHandler):
     """A rotating, UTF-8, lazily opened log file that never turns its own trouble into noise.
+
+    * it rotates as ``logging.handlers.RotatingFileHandler`` does (at ``maxBytes``, into ``.1`` … ``.{backups}``),
+      written here on ``logging.FileHandler``: ``logging.handlers`` imports ``socket`` and ``pickle``, 8 ms of
+      CPU before the window's first paint;
 
     * rotation that fails (Windows: ``PermissionError`` while another process holds the file) keeps writing
       to the current file and tries again only after it has grown by another tenth of ``maxBytes``;
@@ -152,19 +155,56 @@ class SafeRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """
 
     def __init__(self, filename: Path, *, max_bytes: int | None = None, backups: int = BACKUPS) -> None:
-        max_bytes = MAX_BYTES if max_bytes is None else max_bytes
-        super().__init__(filename, maxBytes=max_bytes, backupCount=backups, encoding="utf-8", delay=True)
+        super().__init__(filename, mode="a", encoding="utf-8", delay=True)
+        self.maxBytes = MAX_BYTES if max_bytes is None else max_bytes
+        self.backupCount = backups
         self._retry_at = 0
         self.reported: str | None = None  # the one line said about this file's trouble, if any
 
-    def shouldRollover(self, record: logging.LogRecord) -> bool:  # noqa: N802 - logging's name
-        if not super().shouldRollover(record):
-            return False
-        return self.stream is None or self.stream.tell() >= self._retry_at
-
-    def doRollover(self) -> None:  # noqa: N802 - logging's name
+    def emit(self, record: logging.LogRecord) -> None:
         try:
-            super().doRollover()
+            if self.shouldRollover(record):
+                self.doRollover()
+            super().emit(record)
+        except Exception:
+            self.handleError(record)
+
+    def shouldRollover(self, record: logging.LogRecord) -> bool:  # noqa: N802 - RotatingFileHandler's name
+        """The record would take the file to ``maxBytes`` (a regular file only), and a rotation that failed is
+        not retried before the file has grown by another tenth."""
+        if os.path.exists(self.baseFilename) and not os.path.isfile(self.baseFilename):
+            return False
+        if self.stream is None:
+            self.stream = self._open()
+        if self.maxBytes <= 0:
+            return False
+        self.stream.seek(0, 2)
+        if self.stream.tell() + len(f"{self.format(record)}\n") < self.maxBytes:
+            return False
+        return self.stream.tell() >= self._retry_at
+
+    def _rotate(self) -> None:
+        """flowdesk.log.{n} -> .{n+1} (the oldest dropped), flowdesk.log -> .1, as RotatingFileHandler."""
+        if self.stream is not None:
+            self.stream.close()
+            self.stream = None
+        if self.backupCount <= 0:
+            return
+        for i in range(self.backupCount - 1, 0, -1):
+            src, dst = f"{self.baseFilename}.{i}", f"{self.baseFilename}.{i + 1}"
+            if os.path.exists(src):
+                if os.path.exists(dst):
+                    os.remove(dst)
+                os.rename(src, dst)
+        dst = f"{self.baseFilename}.1"
+        if os.path.exists(dst):
+            os.remove(dst)
+        if os.path.exists(self.baseFilename):
+            os.rename(self.baseFilename, dst)
+
+    def doRollover(self) -> None:  # noqa: N802 - RotatingFileHandler's name
+        try:
+            self._rotate()
         except OSError as exc:
             self._close_quietly()
             with contextlib.suppress(OSError):

@@ -17,11 +17,12 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from flowdesk.core.settings import ProxyMode, ProxySettings
+from flowdesk.core.setting_choices import ProxyMode
 from flowdesk.credentials import CredentialStore, proxy_password_key
 from flowdesk.logs import register_secret
 
 if TYPE_CHECKING:
+    from flowdesk.core.settings import ProxySettings
     from flowdesk.http.proxy import ProxyConfig
 
 SystemProxy = Callable[[str], "str | None"]  # as flowdesk.http.proxy.SystemProxy (that module imports httpx)

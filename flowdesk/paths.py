@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from platformdirs import PlatformDirs
-
 from flowdesk import APP_NAME
 
 HOME_ENV = "FLOWDESK_HOME"
@@ -43,6 +41,8 @@ class AppPaths:
         if home:
             root = Path(home).expanduser().resolve()
             return cls(root / "config", root / "data", root / "cache", root / "logs")
+        from platformdirs import PlatformDirs  # lazy: not needed with FLOWDESK_HOME
+
         dirs = PlatformDirs(APP_NAME, appauthor=False)
         return cls(
             Path(dirs.user_config_dir),

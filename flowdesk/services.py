@@ -5,15 +5,19 @@ Qt-free, so the window and the command line wire FlowDesk the same way.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from flowdesk.core.settings import Settings, load_settings, save_settings
 from flowdesk.credentials import CredentialStore
 from flowdesk.paths import AppPaths
 from flowdesk.store.db import Database
 from flowdesk.store.outbox import Outbox
 from flowdesk.store.sessions import SessionCache
+
+if TYPE_CHECKING:
+    from flowdesk.core.settings import Settings
 
 
 def utcnow() -> datetime:
@@ -22,30 +26,65 @@ def utcnow() -> datetime:
 
 @dataclass
 class Services:
+    """``settings`` are read and validated on first use, not when the services open: the window's first
+    paint needs none of them (the settings' models load pydantic, a third of a bare window's start-up)."""
+
     paths: AppPaths
-    settings: Settings
     db: Database
     cache: SessionCache
     outbox: Outbox
     credentials: CredentialStore
-    warnings: list[str] = field(default_factory=list)
+    _settings: Settings | None = field(default=None, repr=False)
+    _warnings: list[str] = field(default_factory=list, repr=False)
+    # one reading of the file, whichever thread asks first (the window reads it on the GUI thread just after
+    # its first paint, before any worker starts; the proxy setting is read on workers)
+    _settings_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            with self._settings_lock:
+                if self._settings is None:
+                    from flowdesk.core.settings import load_settings  # lazy: pydantic
+
+                    loaded = load_settings(self.paths.settings_file)
+                    self._settings, self._warnings = loaded.settings, list(loaded.warnings)
+        return self._settings
+
+    @settings.setter
+    def settings(self, value: Settings) -> None:
+        self._settings = value
+
+    def flag(self, name: str) -> bool:
+        """An on/off setting; before the settings are read, from the file as plain JSON (the window's start-up
+        needs one or two before its first paint, and none of pydantic)."""
+        if self._settings is not None:
+            return bool(getattr(self._settings, name))
+        from flowdesk.core.setting_choices import peek_flag
+
+        return peek_flag(self.paths.settings_file, name)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What was wrong with the settings file (read now if it was not yet), one line each."""
+        _ = self.settings
+        return self._warnings
 
     @classmethod
     def open(cls, paths: AppPaths | None = None, *, credentials: CredentialStore | None = None) -> Services:
         paths = (paths or AppPaths.from_env()).ensure()
-        loaded = load_settings(paths.settings_file)
         db = Database(paths.database_file)
         return cls(
             paths=paths,
-            settings=loaded.settings,
             db=db,
             cache=SessionCache(db, clock=utcnow),
             outbox=Outbox(db, clock=utcnow),
             credentials=credentials or CredentialStore(),
-            warnings=list(loaded.warnings),
         )
 
     def save_settings(self) -> None:
+        from flowdesk.core.settings import save_settings
+
         save_settings(self.settings, self.paths.settings_file)
 
     def close(self) -> None:

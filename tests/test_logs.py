@@ -56,3 +56,25 @@ def test_records_masked_at_the_source_for_every_handler(caplog, tmp_path):
 def test_ordinary_text_untouched():
     line = "Posted note 4411 to ticket 48211 (x-cw-request-id 7f3a), visibility internal"
     assert mask_secrets(line) == line
+
+
+def test_the_log_rotates_as_logging_handlers_would(tmp_path):
+    """flowdesk.log -> .1 -> .2 … -> .{backups}, the oldest dropped (RotatingFileHandler's scheme, without
+    importing logging.handlers before the window's first paint)."""
+    from flowdesk.logs import SafeRotatingFileHandler
+
+    path = tmp_path / "flowdesk.log"
+    handler = SafeRotatingFileHandler(path, max_bytes=200, backups=2)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    try:
+        for i in range(40):
+            handler.handle(logging.LogRecord("flowdesk.t", logging.INFO, __file__, 1, f"record {i:03d} " + "x" * 30, None, None))
+    finally:
+        handler.close()
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files == ["flowdesk.log", "flowdesk.log.1", "flowdesk.log.2"]
+    assert all(p.stat().st_size < 200 for p in tmp_path.iterdir())
+    newest, older = path.read_text(encoding="utf-8"), (tmp_path / "flowdesk.log.1").read_text(encoding="utf-8")
+    assert "record 039" in newest and "record 000" not in newest + older  # the oldest went with .3
+    assert int(older.split()[-2]) + 1 == int(newest.split()[1])  # .1 ends just where the current file begins
+    assert handler.reported is None

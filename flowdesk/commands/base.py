@@ -9,11 +9,13 @@ import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from flowdesk.core import present
-from flowdesk.core.settings import LoadResult, Settings, load_settings
 from flowdesk.paths import AppPaths
+
+if TYPE_CHECKING:
+    from flowdesk.core.settings import LoadResult, Settings
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -59,6 +61,9 @@ class Context:
 
     @cached_property
     def settings_load(self) -> LoadResult:
+        # lazy: pydantic, not before the window's first paint
+        from flowdesk.core.settings import load_settings
+
         result = load_settings(self.paths.settings_file)
         for w in result.warnings:
             print(f"flowdesk: warning: {w}", file=sys.stderr)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from flowdesk.core.settings import Visibility
+from flowdesk.core.setting_choices import Visibility
 from flowdesk.core.timing import TimeEntryPlan
 
 TicketKind = Literal["service", "project"]

@@ -25,13 +25,21 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from flowdesk.core import userfile
+from flowdesk.core.setting_choices import (  # noqa: F401 (re-exported: one place for each name)
+    ALWAYS_REDACTED_NAMES,
+    CUSTOMER_VISIBLE,
+    REDACTION_CATEGORIES,
+    VISIBILITY_ALIASES,
+    NotificationLevel,
+    ProxyMode,
+    Visibility,
+)
 from flowdesk.core.timing import TimeRounding
 
 if TYPE_CHECKING:
@@ -40,51 +48,6 @@ if TYPE_CHECKING:
 MAX_SETTINGS_BYTES = 1024 * 1024  # a few KB in practice
 SCHEMA_VERSION = 3  # 2: the proxy section; 3: redaction per visibility, the allow-list
 DEFAULT_RESOLUTIONFLOW_URL = "https://api.resolutionflow.com"
-
-# flowdesk.redact's category names and always-redacted families (a test keeps them equal): the settings
-# are read before the window's first paint, and the redaction package is not needed for that.
-REDACTION_CATEGORIES = (
-    "private_key",
-    "connection_string",
-    "access_key",
-    "password",
-    "token",
-    "email",
-    "unc_path",
-    "ip",
-)
-ALWAYS_REDACTED_NAMES = frozenset({"private_key", "connection_string", "access_key", "password", "token"})
-CUSTOMER_VISIBLE = frozenset({"discussion", "resolution"})
-
-
-class Visibility(StrEnum):
-    """Where the note shows on the ticket (ConnectWise's Internal / Discussion / Resolution)."""
-
-    INTERNAL = "internal"
-    DISCUSSION = "discussion"
-    RESOLUTION = "resolution"
-
-    @property
-    def label(self) -> str:
-        return {"internal": "Internal analysis", "discussion": "Discussion", "resolution": "Resolution"}[self.value]
-
-
-VISIBILITY_ALIASES = {"both": Visibility.DISCUSSION, "internal_analysis": Visibility.INTERNAL, "detail": Visibility.DISCUSSION}
-
-
-class NotificationLevel(StrEnum):
-    ERRORS = "errors"
-    ALL = "all"
-    NONE = "none"
-
-
-class ProxyMode(StrEnum):
-    """How FlowDesk reaches ConnectWise and ResolutionFlow (see ``flowdesk.http.proxy``)."""
-
-    SYSTEM = "system"  # the operating system's proxy for each address (the window asks the OS; the CLI reads the environment)
-    ENVIRONMENT = "environment"  # HTTPS_PROXY / HTTP_PROXY / NO_PROXY
-    MANUAL = "manual"  # the proxy below
-    NONE = "none"  # always direct
 
 
 class _Section(BaseModel):

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from flowdesk.core.models import Session
 from flowdesk.core.render import NoteFormat, default_format, render_note
-from flowdesk.core.settings import Settings, Visibility
+from flowdesk.core.setting_choices import Visibility
 from flowdesk.core.timing import TimeEntryPlan, format_hours, plan_time_entry
 
 if TYPE_CHECKING:
+    from flowdesk.core.models import Session
+    from flowdesk.core.settings import Settings
     from flowdesk.redact import RedactionResult
 
 # ConnectWise documents no limit on note text; a note this long is a pasted log, not documentation,

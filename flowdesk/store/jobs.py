@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flowdesk.core.models import check_ticket_id
 from flowdesk.core.policy import JobKind, JobSnapshot, JobState
 from flowdesk.store.db import parse_time
 
@@ -31,6 +30,8 @@ class NewJob:
     client_ref: str | None = None  # uuid4 when not given
 
     def __post_init__(self) -> None:  # never queue what ConnectWise cannot take: the drain would trip on it
+        from flowdesk.core.models import check_ticket_id  # lazy: pydantic, not before the first paint
+
         check_ticket_id(self.ticket_id)
 
 

@@ -21,7 +21,6 @@ The drainer's loop, for reference::
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
@@ -51,6 +50,12 @@ from flowdesk.store.jobs import (
 )
 
 log = get_logger("outbox")
+
+
+def _new_client_ref() -> str:
+    import uuid  # lazy: uuid imports platform, and nothing is queued before the window's first paint
+
+    return str(uuid.uuid4())
 
 TICKET_KINDS = ("service", "project")
 _PAUSED_REASON = "paused_reason"
@@ -228,7 +233,7 @@ class Outbox:
                     "body, visibility, state, attempts, next_attempt_at, created_at, updated_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)",
                     (
-                        job.client_ref or str(uuid.uuid4()),
+                        job.client_ref or _new_client_ref(),
                         job.session_id,
                         job.ticket_id,
                         job.ticket_kind,

@@ -17,10 +17,12 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flowdesk.core.models import Session, parse_session
 from flowdesk.store.db import Database, format_time, parse_time, utcnow
+
+if TYPE_CHECKING:  # the models load pydantic: listing the cached sessions (the first paint) needs none
+    from flowdesk.core.models import Session
 
 Version = tuple[str | None, int | None]
 
@@ -248,6 +250,8 @@ class SessionCache:
         data = self.raw(session_id)
         if data is None:
             return None
+        from flowdesk.core.models import parse_session
+
         return parse_session(data, f"cached session {session_id}")
 
     def raw(self, session_id: str) -> dict | None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QtMsgType, qInstallMessageHandler
-from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from flowdesk import APP_ID, APP_NAME, __version__
 from flowdesk.commands.base import EXIT_FAILURE, EXIT_OK, Context
@@ -16,14 +18,14 @@ from flowdesk.services import Services
 from flowdesk.ui.blink import CursorBlinkTimeout
 from flowdesk.ui.controller import AppController, Banner
 from flowdesk.ui.desktop_os import AppNapActivity, DockReactivation, notification_routes
-from flowdesk.ui.first_run import FirstRunSetup, needs_setup
 from flowdesk.ui.firstpaint import FirstPaint, after_first_paint, exit_after_first_paint
 from flowdesk.ui.icons import app_icon
 from flowdesk.ui.main_window import MainWindow
-from flowdesk.ui.settings_dialog import SettingsDialog
 from flowdesk.ui.single_instance import AlreadyRunning, claim_instance
-from flowdesk.ui.system_events import SystemEvents
 from flowdesk.ui.tray import NotificationBanner, TrayController
+
+if TYPE_CHECKING:
+    from flowdesk.ui.system_events import SystemEvents
 
 log = get_logger("ui")
 qt_log = get_logger("ui.qt")
@@ -90,6 +92,7 @@ class FlowDeskApp:
             self.window.tray_visible = self.tray_visible
         if banner:  # no tray, a tray that cannot show messages, or macOS (no "click to open" there)
             self.banner_notifications = NotificationBanner(self.controller, self.window)
+        self.platform = platform
         self.app_nap = AppNapActivity(platform)
         self.controller.queue_status_changed.connect(self._queue_changed)
         app = QApplication.instance()
@@ -103,10 +106,9 @@ class FlowDeskApp:
         self.window.settings_requested.connect(self.open_settings)
         self.window.refresh_requested.connect(self.controller.refresh_sessions)
         self.window.import_requested.connect(self.controller.import_files)
-        self._settings_dialog_cls = SettingsDialog
-        self.system_events = SystemEvents(self.window, platform=platform)
-        self.system_events.network_online.connect(self.controller.network_back)
-        self.system_events.resumed.connect(self.controller.network_back)
+        self.system_events: SystemEvents | None = None  # watched from the end of the first paint (QtNetwork)
+        self.after_start: list[Callable[[], object]] = []  # more to do then (run(): the single-instance server)
+        self._settings_dialog_cls: Any = None  # SettingsDialog, imported when first opened (it loads the settings' models)
         app = QApplication.instance()
         self.cursor_blink = CursorBlinkTimeout(app, self.window) if isinstance(app, QApplication) else None
         if demo is not None:
@@ -122,19 +124,24 @@ class FlowDeskApp:
         """The application's proxy: the setting (read at each use), the keyring, and the OS's proxy via Qt.
         The demo's sandbox is on this computer: never through a proxy."""
         from flowdesk import network
-        from flowdesk.core.settings import ProxyMode, ProxySettings
         from flowdesk.ui.system_proxy import system_proxy
 
         services = self.services
         if demo:
-            network.use_settings(lambda: ProxySettings(mode=ProxyMode.NONE))
+
+            def no_proxy() -> Any:
+                from flowdesk.core.settings import ProxyMode, ProxySettings  # lazy: pydantic
+
+                return ProxySettings(mode=ProxyMode.NONE)
+
+            network.use_settings(no_proxy)
         else:
             network.use_settings(lambda: services.settings.proxy, lambda: services.credentials)
         network.set_system_resolver(system_proxy)
 
     def start(self, *, show: bool = True) -> None:
-        settings = self.services.settings
-        if show and not (settings.start_minimized and self.has_tray):
+        # the one setting the first paint needs, read without validating the file (done right after the paint)
+        if show and not (self.has_tray and self.services.flag("start_minimized")):
             self.window.show()
             # The first drain and the session refresh import the network stack and start worker threads:
             # begin them as soon as the window is on screen, so that they do not hold it back.
@@ -143,16 +150,32 @@ class FlowDeskApp:
             self._start_work()
 
     def _start_work(self) -> None:
+        gc.enable()  # paused by flowdesk.__main__ until the window is up
         if self._stopped:
             return
+        self._watch_system_events()
+        for work in self.after_start:
+            work()
         self.controller.start()
         if self.demo is None:
             self.controller.refresh_sessions(quiet=True)
+            from flowdesk.ui.first_run import needs_setup
+
             if needs_setup(self.controller):  # the very first start: a guided setup, not an empty table
                 self.open_setup()
 
+    def _watch_system_events(self) -> None:
+        """The network coming back and the machine waking drain the queue (QNetworkInformation, logind)."""
+        from flowdesk.ui.system_events import SystemEvents  # lazy: QtNetwork, after the first paint
+
+        self.system_events = SystemEvents(self.window, platform=self.platform)
+        self.system_events.network_online.connect(self.controller.network_back)
+        self.system_events.resumed.connect(self.controller.network_back)
+
     def open_setup(self) -> None:
         """The first-run setup (ConnectWise keys, Test connection, ResolutionFlow sign-in, first refresh)."""
+        from flowdesk.ui.first_run import FirstRunSetup
+
         dialog = FirstRunSetup(self.controller, self.window)
         dialog.rejected.connect(lambda: self.controller.show_banner(Banner(
             "setup", "info", "FlowDesk is not set up yet: it needs your ConnectWise keys and your ResolutionFlow "
@@ -162,6 +185,10 @@ class FlowDeskApp:
         self.setup_dialog = dialog
 
     def open_settings(self) -> None:
+        if self._settings_dialog_cls is None:
+            from flowdesk.ui.settings_dialog import SettingsDialog
+
+            self._settings_dialog_cls = SettingsDialog
         dialog = self._settings_dialog_cls(self.controller, self.window)
         dialog.open()
         self.settings_dialog = dialog
@@ -214,7 +241,8 @@ def run(ctx: Context, *, demo: bool = False) -> int:
     instance = None
     if demo_env is None:
         try:
-            instance = claim_instance(paths.data_dir, paths.instance_lock_file)
+            # the lock now; the server that answers later launches listens from the end of the first paint
+            instance = claim_instance(paths.data_dir, paths.instance_lock_file, listen=False)
         except AlreadyRunning as exc:
             print(exc, file=sys.stderr)
             return EXIT_OK
@@ -223,6 +251,8 @@ def run(ctx: Context, *, demo: bool = False) -> int:
     except Exception as exc:  # the store or settings cannot be opened: say so, in a window and on stderr
         log.exception("start-up failed")
         print(f"flowdesk: {exc}", file=sys.stderr)
+        from PySide6.QtWidgets import QMessageBox  # lazy: only when the start fails
+
         QMessageBox.critical(None, APP_NAME, f"{APP_NAME} could not start:\n\n{exc}")
         if demo_env is not None:
             demo_env.cleanup()
@@ -232,11 +262,13 @@ def run(ctx: Context, *, demo: bool = False) -> int:
     app.setQuitOnLastWindowClosed(not flowdesk.has_tray)
     if instance is not None:
         instance.raise_requested.connect(flowdesk.window.show_and_raise)
+        flowdesk.after_start.append(instance.listen)
     exit_after_first_paint(flowdesk.first_paint)  # the start-up benchmark's hook (bench/startup.py)
     flowdesk.start()
     try:
         return app.exec()
     finally:
+        gc.enable()  # when the window quit before its work started
         flowdesk.shutdown()
         if instance is not None:
             instance.close()

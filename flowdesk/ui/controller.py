@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -21,20 +21,21 @@ from flowdesk.connectwise.bodies import TicketRef
 from flowdesk.core import held as held_words
 from flowdesk.core import present
 from flowdesk.core.held import HeldOff
-from flowdesk.core.models import Session, SessionFormatError
 from flowdesk.core.notify import JobChange, Notification, notifications_for, outage_notification, tray_state
 from flowdesk.core.present import PushSummary
-from flowdesk.core.settings import Settings
 from flowdesk.logs import get_logger
 from flowdesk.push.enqueue import enqueue_push
 from flowdesk.push.prepare import NotePreview, PushRefused, prepare_note
 from flowdesk.push.protocol import DrainerFactory, PushDrainer
-from flowdesk.resolutionflow.importer import import_paths
 from flowdesk.services import Services
 from flowdesk.store import ActionRefused, DuplicatePush, PushJob
 from flowdesk.store.drafts import Drafts
 from flowdesk.ui.push_worker import PushThread, PushWorker
 from flowdesk.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:  # the models load pydantic, used only after the window's first paint
+    from flowdesk.core.models import Session
+    from flowdesk.core.settings import Settings
 
 log = get_logger("ui")
 
@@ -195,6 +196,8 @@ class AppController(QObject):
     def load_session(self, session_id: str) -> Session | None:
         if self._closed:  # a selection timer that fires while FlowDesk shuts down: the store is closing
             return None
+        from flowdesk.core.models import SessionFormatError
+
         try:
             return self.services.cache.get(session_id)
         except SessionFormatError as exc:
@@ -242,6 +245,8 @@ class AppController(QObject):
 
         def failed(exc: BaseException) -> None:
             self.show_banner(Banner("import", "error", f"Import failed: {exc}"))
+
+        from flowdesk.resolutionflow.importer import import_paths  # lazy: the session models (pydantic)
 
         self.tasks.submit(import_paths, [Path(p) for p in paths], self.services.cache, on_done=done, on_error=failed, name="import")
 

@@ -47,7 +47,6 @@ from flowdesk.ui.icons import app_icon
 from flowdesk.ui.models import QueueTableModel, SessionIdRole, SessionSortFilterProxy, SessionTableModel
 from flowdesk.ui.queue_view import QueueView
 from flowdesk.ui.session_panel import SessionPanel
-from flowdesk.ui.shortcuts import KEYS_WITHOUT_ACTIONS, ShortcutsDialog, action_shortcuts
 
 SELECTION_DEBOUNCE_MS = 150
 
@@ -437,9 +436,13 @@ class MainWindow(QMainWindow):
 
     def shortcut_list(self) -> list[tuple[str, str]]:
         """(keys, what they do) for every shortcut the window has, for the F1 dialog."""
+        from flowdesk.ui.shortcuts import KEYS_WITHOUT_ACTIONS, action_shortcuts  # lazy: a dialog's module
+
         return action_shortcuts(self.actions()) + KEYS_WITHOUT_ACTIONS
 
     def show_shortcuts(self) -> QDialog:
+        from flowdesk.ui.shortcuts import ShortcutsDialog
+
         dialog = ShortcutsDialog(self.shortcut_list(), self)
         dialog.open()
         self.shortcuts_dialog = dialog

@@ -19,9 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from flowdesk.core import present
-from flowdesk.core.models import Session
 from flowdesk.core.render import NoteFormat, default_format
-from flowdesk.core.settings import Settings, Visibility
+from flowdesk.core.setting_choices import Visibility
 from flowdesk.core.timing import format_hours, plan_time_entry
 from flowdesk.logs import get_logger
 from flowdesk.push.prepare import NotePreview, PushRefused
@@ -34,6 +33,8 @@ from flowdesk.ui.ticket_card import TicketCard, announce
 from flowdesk.ui.time_entry_box import TimeEntryBox
 
 if TYPE_CHECKING:
+    from flowdesk.core.models import Session
+    from flowdesk.core.settings import Settings
     from flowdesk.ui.controller import AppController
 
 

@@ -3,6 +3,8 @@
 The OS lock on ``AppPaths.instance_lock_file`` decides who is first, not the local server: on Windows two
 ``QLocalServer`` can listen on one pipe name (and ``removeServer`` does nothing there), so two launches close
 together would both start. The lock goes with the process however it ends, so a crash never blocks a start.
+The window takes the lock before it is built and starts listening just after its first paint
+(``claim_instance(listen=False)``, then ``InstanceServer.listen``): QtNetwork is not loaded before that paint.
 """
 
 from __future__ import annotations
@@ -12,13 +14,16 @@ import hashlib
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from flowdesk import APP_NAME
 from flowdesk.logs import get_logger
 from flowdesk.push.lock import FileLock
+
+if TYPE_CHECKING:
+    from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 log = get_logger("ui")
 RAISE = b"raise\n"
@@ -48,6 +53,8 @@ def allow_foreground() -> None:
 
 def ask_running_instance_to_raise(name: str, timeout_ms: int = 500) -> bool:
     """True when another FlowDesk answered (and was asked to show its window)."""
+    from PySide6.QtNetwork import QLocalSocket
+
     sock = QLocalSocket()
     sock.connectToServer(name)
     if not sock.waitForConnected(timeout_ms):
@@ -59,9 +66,11 @@ def ask_running_instance_to_raise(name: str, timeout_ms: int = 500) -> bool:
     return True
 
 
-def claim_instance(data_dir: Path, lock_file: Path) -> InstanceServer:
-    """Become the one FlowDesk for ``data_dir``: take the instance lock, then listen for later launches.
-    Raises :class:`AlreadyRunning` (after asking the running one to come forward) when the lock is taken."""
+def claim_instance(data_dir: Path, lock_file: Path, *, listen: bool = True) -> InstanceServer:
+    """Become the one FlowDesk for ``data_dir``: take the instance lock, then listen for later launches
+    (``listen=False``: when the caller says, with :meth:`InstanceServer.listen`; a launch before that is
+    told this one "may still be starting"). Raises :class:`AlreadyRunning` (after asking the running one to
+    come forward) when the lock is taken."""
     name = server_name(str(data_dir))
     brought_forward = f"{APP_NAME} is already running: its window was brought forward."
     lock: FileLock | None = None
@@ -83,7 +92,8 @@ def claim_instance(data_dir: Path, lock_file: Path) -> InstanceServer:
             "starting: look for its window or tray icon."
         )
     server = InstanceServer(name, lock=lock)
-    server.listen()
+    if listen:
+        server.listen()
     return server
 
 
@@ -96,12 +106,17 @@ class InstanceServer(QObject):
         super().__init__(parent)
         self.name = name
         self._lock = lock  # held while this server lives
-        self._server = QLocalServer(self)
-        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
-        self._server.newConnection.connect(self._on_connection)
+        self._server: QLocalServer | None = None  # made by listen()
         self._sockets: list[QLocalSocket] = []
 
     def listen(self) -> bool:
+        from PySide6.QtNetwork import QLocalServer  # lazy: not before the window's first paint
+
+        if self._server is not None:
+            return self._server.isListening()
+        self._server = QLocalServer(self)
+        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        self._server.newConnection.connect(self._on_connection)
         if self._server.listen(self.name):
             return True
         # A stale socket file from a crashed run: nobody answered (and with the instance lock held, no other
@@ -113,6 +128,10 @@ class InstanceServer(QObject):
         return ok
 
     def _on_connection(self) -> None:
+        from PySide6.QtNetwork import QLocalSocket
+
+        if self._server is None:
+            return
         while self._server.hasPendingConnections():
             sock = self._server.nextPendingConnection()
             # The server owns the socket and deletes it with itself; deleting it ourselves as well (a
@@ -124,6 +143,8 @@ class InstanceServer(QObject):
                 self._read(sock)
 
     def _on_ready(self) -> None:
+        from PySide6.QtNetwork import QLocalSocket
+
         sock = self.sender()
         if isinstance(sock, QLocalSocket):
             self._read(sock)
@@ -134,7 +155,8 @@ class InstanceServer(QObject):
         sock.disconnectFromServer()
 
     def close(self) -> None:
-        self._server.close()
+        if self._server is not None:
+            self._server.close()
         if self._lock is not None:
             self._lock.release()
             self._lock = None

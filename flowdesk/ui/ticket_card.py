@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAccessible, QAccessibleEvent, QIntValidator, QPalette
+from PySide6.QtGui import QIntValidator, QPalette
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QLineEdit, QWidget
 
 from flowdesk.core import present
@@ -17,6 +17,8 @@ from flowdesk.ui.ticket_finder import TicketFinder
 
 def announce(label: QLabel) -> None:
     """Tell assistive technology that a warning appeared (an alert), so it is read without moving focus."""
+    from PySide6.QtGui import QAccessible, QAccessibleEvent  # lazy: ~2 ms of enums, not before the paint
+
     if QAccessible.isActive():
         QAccessible.updateAccessibility(QAccessibleEvent(label, QAccessible.Event.Alert))
 

@@ -8,13 +8,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from flowdesk.core import present
-from flowdesk.core.models import Session
 from flowdesk.core.timing import BILLABLE_OPTIONS, LONG_HOURS, TimeEntryPlan, manual_plan, parse_hours
 from flowdesk.ui import theme
+
+if TYPE_CHECKING:
+    from flowdesk.core.models import Session
 
 DEFAULT = "Default"  # the member's default work type / role; ConnectWise's default billable option
 

@@ -94,3 +94,19 @@ def test_elsewhere_nothing_windows_only_is_called(monkeypatch):
     monkeypatch.setattr(single_instance.sys, "platform", "linux")
     monkeypatch.delattr(ctypes, "windll", raising=False)
     single_instance.allow_foreground()  # no AttributeError: the call is guarded by the platform
+
+
+@wine_limit("a named pipe's data is lost when the client closes before the server reads (QLocalSocket)")
+def test_the_window_holds_the_lock_from_the_start_and_answers_once_it_listens(qtbot, tmp_path):
+    """The window claims the folder before it is built and listens from the end of its first paint: a launch
+    in between is refused (it says the first may still be starting), a launch after is handed over."""
+    data, lock_file = _folders(tmp_path)
+    first = claim_instance(data, lock_file, listen=False)
+    try:
+        with pytest.raises(AlreadyRunning, match="may still be starting"):
+            claim_instance(data, lock_file)
+        assert first.listen()
+        with qtbot.waitSignal(first.raise_requested, timeout=5000), pytest.raises(AlreadyRunning, match="brought forward"):
+            claim_instance(data, lock_file)
+    finally:
+        first.close()
