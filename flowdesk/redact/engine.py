@@ -2,7 +2,9 @@
 
 1. **Keywords.** One scanner finds every rule keyword in the lower-cased text; a rule is tried only on
    the lines holding one of its keywords (gitleaks' keyword pre-filter) and, if it has one, matching
-   its prefilter (a cheaper pattern, run once over the whole text).
+   its prefilter (a cheaper pattern, run once over the whole text; a rule whose prefilter's every
+   match holds a keyword is placed by its prefilter alone, see ``_by_prefilter``). In the first pass
+   a rule runs on the input itself, in ``pos``/``endpos`` windows over its lines.
 2. **One line at a time.** A rule that is not ``multiline`` never matches across a line break, and what
    it finds on a line depends on that line only (a property test holds every rule to this). So the
    engine hands a rule all its lines at once, joined by line breaks, and it finds there what it would
@@ -140,7 +142,8 @@ class _Run:
         self.text, self.low, self.spare = text, lower(text), spare
         lengths = map(len, text.split("\n"))  # where each line break is, without a match object for each
         self.newlines = list(accumulate(lengths, lambda pos, n: pos + n + 1, initial=-1))[1:-1]
-        self.hits = KEYWORDS.find(self.low)
+        self.hits = SCANNED.find(self.low)
+        self._prefiltered: dict[re.Pattern[str], list[int]] = {}  # prefilter -> where it matches
         self._runs: dict[int, list[tuple[int, int]]] = {}
         self._may: dict[str, bool] = {}  # rule id -> _may_find()
         self._ids: dict[tuple[object, ...], list[int]] = {}  # (keywords, prefilter, min_run) -> its lines
@@ -225,10 +228,12 @@ class _Run:
         ids = self._ids.get(key)
         if ids is None:
             where = partial(bisect_left, self.newlines)
-            if rule.keywords:
+            if rule.prefilter is not None and _by_prefilter(rule):
+                ids = sorted(set(map(where, self.prefilter_starts(rule.prefilter))))
+            elif rule.keywords:
                 found = set(map(where, chain.from_iterable(self.hits.get(kw, ()) for kw in rule.keywords)))
                 if rule.prefilter is not None and found:
-                    found &= set(map(where, (m.start() for m in rule.prefilter.finditer(self.low))))
+                    found &= set(map(where, self.prefilter_starts(rule.prefilter)))
                 ids = sorted(found)
             elif rule.min_run:
                 ids = sorted(set(map(where, (pos for pos, _ in self.runs(rule.min_run)))))
@@ -236,6 +241,13 @@ class _Run:
                 ids = list(range(len(self.newlines) + 1))
             self._ids[key] = ids
         return ids
+
+    def prefilter_starts(self, prefilter: re.Pattern[str]) -> list[int]:
+        """Where the prefilter matches (one scan of the whole lower-cased text)."""
+        starts = self._prefiltered.get(prefilter)
+        if starts is None:
+            starts = self._prefiltered[prefilter] = list(map(_START, prefilter.finditer(self.low)))
+        return starts
 
     def id_set(self, rule: Rule) -> set[int]:
         key = (rule.keywords, rule.prefilter, rule.min_run)
@@ -344,7 +356,11 @@ class _Run:
         if key not in self._joined:
             plain, starts, lines = self._plain, self._plain_starts, set(ids)
             parts: set[Stretch] = set()
-            if rule.keywords:  # the plain pieces holding a keyword of the rule's on these lines
+            if rule.prefilter is not None and _by_prefilter(rule):  # a part is a line to the prefilter too
+                line_parts = self._line_parts(plain)
+                search = partial(rule.prefilter.search, self.low)
+                parts = {(s, e) for i in ids for s, e in line_parts(self._line(i)) if search(s, e) is not None}
+            elif rule.keywords:  # the plain pieces holding a keyword of the rule's on these lines
                 by_line = self._hits_by_line(rule.keywords)
                 for line in ids:
                     for h, end in by_line.get(line, ()):
@@ -445,7 +461,9 @@ class _Run:
         """Is one of the rule's keywords in the text (or a long enough run, for one without keywords)?"""
         may = self._may.get(rule.id)
         if may is None:
-            if rule.keywords:
+            if rule.prefilter is not None and _by_prefilter(rule):
+                may = bool(self.prefilter_starts(rule.prefilter))
+            elif rule.keywords:
                 may = any(kw in self.hits for kw in rule.keywords)
             else:
                 may = not rule.min_run or bool(self.runs(rule.min_run))
@@ -499,7 +517,26 @@ class _InternalError(Exception):
 
 
 BY_CATEGORY: dict[Category, tuple[Rule, ...]] = {c: tuple(r for r in RULES if r.category is c) for c in ALL_CATEGORIES}
-KEYWORDS = Keywords(k for r in RULES for k in r.keywords)
+_START = re.Match.start
+
+
+def _by_prefilter(rule: Rule) -> bool:
+    """Are the rule's lines found by its prefilter alone? Every match of a prefilter holds one of its
+    rule's keywords (a test checks this), so where it matches is where both are, and the scanner need
+    not look for the keywords (IPv6's ':0'...':f' are on every line with a time). Not for a rule that
+    needs the places of its keywords (anchored, multi-line)."""
+    return rule.prefilter is not None and not rule.anchored and not rule.multiline
+
+
+# The keywords whose places the engine needs: those of the rules not found by their prefilter alone.
+SCANNED = Keywords(k for r in RULES if not _by_prefilter(r) for k in r.keywords)
+
+
+def __getattr__(name: str) -> Keywords:
+    """``KEYWORDS``: a scanner of every rule's keywords (the tests hold the scanner to finding each)."""
+    if name == "KEYWORDS":
+        return Keywords(k for r in RULES for k in r.keywords)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def run_passes(text: str, enabled: tuple[Category, ...], spare: Spare) -> tuple[_Run, int]:
