@@ -182,19 +182,17 @@ class _Run:
 
     def runs(self, size: int) -> list[tuple[int, int]]:
         """(position, length) of each run of ``size`` or more characters without ASCII white space (one
-        ``bytes.translate`` over the text's UTF-8, which C does faster than any regex or split)."""
+        ``bytes.translate`` over the text as ASCII, a non-ASCII character as '?', so that a byte's
+        position is its character's: C does this faster than any regex or split)."""
         if size not in self._runs:
             runs = self._runs[size] = []
-            data = self.text.encode("utf-8", "surrogatepass")
-            mask, long, pos = data.translate(_RUN_MASK), b"x" * size, 0
+            mask, long = self.text.encode("ascii", "replace").translate(_RUN_MASK), b"x" * size
             at = mask.find(long)
             while at >= 0:
                 end = mask.find(b" ", at)
-                run = data[at : None if end < 0 else end].decode("utf-8", "surrogatepass")
-                pos = self.text.find(run, pos)  # only shorter runs lie between two long ones
-                runs.append((pos, len(run)))
-                pos += len(run)
-                at = mask.find(long, len(data) if end < 0 else end)
+                end = len(mask) if end < 0 else end
+                runs.append((at, end - at))
+                at = mask.find(long, end)
         return self._runs[size]
 
     @staticmethod
@@ -269,6 +267,12 @@ class _Run:
                     ids = [i for i in ids if i not in self.cut]
             windows: list[Stretch] = []
             last = -2
+            if rule.min_run and not rule.keywords:  # every match is in a long run: from a line's first one
+                first: dict[int, int] = {}
+                for pos, _ in self.runs(rule.min_run):
+                    first.setdefault(self.line_of(pos), pos)
+                windows = [(first[i], self._line(i)[1]) for i in ids]
+                ids = []
             for i in ids:
                 end = self.newlines[i] if i < len(self.newlines) else len(self.text)
                 if i == last + 1:
@@ -311,21 +315,27 @@ class _Run:
             matches = chain.from_iterable(_overlapping(pattern, subject, s, e) for s, e in windows)
         else:
             matches = chain.from_iterable(pattern.finditer(subject, s, e) for s, e in windows)
+        secret, split, shape, checks, spare, category = rule.secret, rule.split, rule.shape, rule.checks, self.spare, rule.category
         for m in matches:
-            group = next((g for g in rule.secret if m.start(g) >= 0), None) if rule.secret else None
-            if rule.secret and group is None:
-                continue
-            span = m.span(group) if group else m.span()
-            parts = [(span[0] + a, span[0] + b) for a, b in rule.split(text[span[0] : span[1]])] if rule.split else [span]
+            if secret:
+                for group in secret:
+                    if m.start(group) >= 0:
+                        break
+                else:
+                    continue
+                start, end = m.span(group)
+            else:
+                start, end = m.span()
+            parts = [(start + a, start + b) for a, b in split(text[start:end])] if split else [(start, end)]
             for part in parts:
-                shaped = rule.shape(text, *part)
+                shaped = shape(text, *part)
                 if shaped is None:
                     continue
-                if rule.checks:
+                if checks:
                     found = Found(text, low, m, *shaped)
-                    if not all(check(found) for check in rule.checks):
+                    if not all(check(found) for check in checks):
                         continue
-                yield shaped[0], shaped[1], self.spare(rule.category, text[shaped[0] : shaped[1]])
+                yield shaped[0], shaped[1], spare(category, text[shaped[0] : shaped[1]])
 
     def _find_in(self, rule: Rule, lines: set[int] | None) -> Iterator[tuple[int, int, bool]]:
         """(start, end, spared), in input positions, of what the rule finds in a pass (after the first:
