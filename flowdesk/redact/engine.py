@@ -28,7 +28,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from itertools import accumulate, chain
+from itertools import chain
 
 from flowdesk.redact.model import (
     ALL_CATEGORIES,
@@ -140,8 +140,7 @@ class _Run:
 
     def __init__(self, text: str, spare: Spare) -> None:
         self.text, self.low, self.spare = text, lower(text), spare
-        lengths = map(len, text.split("\n"))  # where each line break is, without a match object for each
-        self.newlines = list(accumulate(lengths, lambda pos, n: pos + n + 1, initial=-1))[1:-1]
+        self.newlines = list(map(_START, _NEWLINE.finditer(text)))  # where each line break is
         self.hits = SCANNED.find(self.low)
         self._prefiltered: dict[re.Pattern[str], list[int]] = {}  # prefilter -> where it matches
         self._runs: dict[int, list[tuple[int, int]]] = {}
@@ -528,6 +527,7 @@ class _InternalError(Exception):
 
 BY_CATEGORY: dict[Category, tuple[Rule, ...]] = {c: tuple(r for r in RULES if r.category is c) for c in ALL_CATEGORIES}
 _START = re.Match.start
+_NEWLINE = re.compile("\n")
 
 
 def _by_prefilter(rule: Rule) -> bool:
