@@ -3,12 +3,13 @@
 1. **Keywords.** One scanner finds every rule keyword in the lower-cased text; a rule is tried only on
    the lines holding one of its keywords (gitleaks' keyword pre-filter) and, if it has one, matching
    its prefilter (a cheaper pattern, run once over the whole text; a rule whose prefilter's every
-   match holds a keyword is placed by its prefilter alone, see ``_by_prefilter``). In the first pass
-   a rule runs on the input itself, in ``pos``/``endpos`` windows over its lines.
+   match holds a keyword is placed by its prefilter alone, see ``_by_prefilter``).
 2. **One line at a time.** A rule that is not ``multiline`` never matches across a line break, and what
    it finds on a line depends on that line only (a property test holds every rule to this). So the
-   engine hands a rule all its lines at once, joined by line breaks, and it finds there what it would
-   find in each line alone; this is what makes the pre-filter and the fixpoint below exact.
+   engine hands a rule all its lines at once, and it finds there what it would find in each line
+   alone; this is what makes the pre-filter and the fixpoint below exact. In the first pass those are
+   windows of the input itself (``pos``/``endpos``, neighbouring lines in one), elsewhere the plain
+   parts of cut lines joined by line breaks.
 3. **Pieces.** The text is plain pieces and markers; rules see plain pieces only, so nothing matches
    inside a marker (markers already in the input are protected too) and a marker ends a line for the
    rules. Categories run in ``ALL_CATEGORIES`` order; the spans of one category's rules are merged
@@ -551,7 +552,11 @@ def __getattr__(name: str) -> Keywords:
 
 def run_passes(text: str, enabled: tuple[Category, ...], spare: Spare) -> tuple[_Run, int]:
     """Apply the categories in order, pass after pass, until another pass would change nothing (the
-    module docstring, 4). Returns the run and the number of passes that made something."""
+    module docstring, 4). Returns the run and the number of passes that made something.
+
+    Nothing is kept from one call to the next but what the import built once (the rule table, the
+    keyword scanner); never a result for a text: the render benchmark redacts the same note 200 times,
+    and a cache of results would measure a dictionary look-up, not redaction."""
     run = _Run(text, spare)
     lines: set[int] | None = None  # the first pass looks at everything
     passes = 0
