@@ -2,11 +2,14 @@
 
 1. **Keywords.** One scanner finds every rule keyword in the lower-cased text; a rule is tried only on
    the lines holding one of its keywords (gitleaks' keyword pre-filter) and, if it has one, matching
-   its prefilter (a cheaper pattern, run once over the whole text).
+   its prefilter (a cheaper pattern, run once over the whole text; a rule whose prefilter's every
+   match holds a keyword is placed by its prefilter alone, see ``_by_prefilter``).
 2. **One line at a time.** A rule that is not ``multiline`` never matches across a line break, and what
    it finds on a line depends on that line only (a property test holds every rule to this). So the
-   engine hands a rule all its lines at once, joined by line breaks, and it finds there what it would
-   find in each line alone; this is what makes the pre-filter and the fixpoint below exact.
+   engine hands a rule all its lines at once, and it finds there what it would find in each line
+   alone; this is what makes the pre-filter and the fixpoint below exact. In the first pass those are
+   windows of the input itself (``pos``/``endpos``, neighbouring lines in one), elsewhere the plain
+   parts of cut lines joined by line breaks.
 3. **Pieces.** The text is plain pieces and markers; rules see plain pieces only, so nothing matches
    inside a marker (markers already in the input are protected too) and a marker ends a line for the
    rules. Categories run in ``ALL_CATEGORIES`` order; the spans of one category's rules are merged
@@ -26,7 +29,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from itertools import accumulate
+from itertools import chain
 
 from flowdesk.redact.model import (
     ALL_CATEGORIES,
@@ -133,54 +136,63 @@ class _Subject:
 
 
 class _Run:
-    """One call of :func:`redact`: the text, where its keywords are, its pieces."""
+    """One call of :func:`redact`: the text, where its keywords are, its pieces. Lines are numbered
+    from 0; a rule's lines (where its keywords are) depend on the text only, so they are found once."""
 
     def __init__(self, text: str, spare: Spare) -> None:
         self.text, self.low, self.spare = text, lower(text), spare
-        lengths = map(len, text.split("\n"))  # where each line break is, without a match object for each
-        self.newlines = list(accumulate(lengths, lambda pos, n: pos + n + 1, initial=-1))[1:-1]
-        self.hits = KEYWORDS.find(self.low)
+        self.newlines = list(map(_START, _NEWLINE.finditer(text)))  # where each line break is
+        self.hits = SCANNED.find(self.low)
+        self._prefiltered: dict[re.Pattern[str], list[int]] = {}  # prefilter -> where it matches
         self._runs: dict[int, list[tuple[int, int]]] = {}
-        self._kw_lines: dict[str, list[Stretch]] = {}
-        self._rule_lines: dict[tuple[object, ...], set[Stretch]] = {}
         self._may: dict[str, bool] = {}  # rule id -> _may_find()
-        self._prefiltered: dict[re.Pattern[str], set[Stretch]] = {}
-        # the pieces and lines the plain pieces, line parts and joined subjects below were made for
-        self._view: tuple[list[_Piece], set[Stretch] | None, list[_Piece], Callable[[Stretch], list[Stretch]],
-                          dict[tuple[object, ...], list[_Subject]]] | None = None  # fmt: skip
+        self._ids: dict[tuple[object, ...], list[int]] = {}  # (keywords, prefilter, min_run) -> its lines
+        self._id_sets: dict[tuple[object, ...], set[int]] = {}
+        self._by_line: dict[tuple[str, ...], dict[int, list[Stretch]]] = {}
         pieces, pos = [], 0
         for m in MARKER_RE.finditer(text):
             pieces += [_Piece(pos, m.start()), _Piece(m.start(), m.end(), MARKER_TO_CATEGORY[m.group()])]
             pos = m.end()
         self.pieces = [p for p in [*pieces, _Piece(pos, len(text))] if p.end > p.start]
+        # The lines a piece other than plain text lies on (a marker in the input, what a pass made): the
+        # first pass hands a rule its other lines as windows of the input itself, these as plain parts.
+        self.cut: set[int] = set()
+        self._windows: dict[tuple[object, ...], tuple[list[Stretch], list[int] | None, list[int]]] = {}
+        # made for ``_parts_for`` (the pieces): the plain ones, where they start, joined parts per rule and lines
+        self._parts_for: list[_Piece] | None = None
+        self._plain: list[_Piece] = []
+        self._plain_starts: list[int] = []
+        self._joined: dict[tuple[object, ...], _Subject | None] = {}
+        self._mark_cut(p for p in self.pieces if p.category is not None)
 
-    def line_of(self, pos: int) -> tuple[int, int]:
-        """The line holding ``pos`` (a line break belongs to the line it ends)."""
-        return self._line(bisect_left(self.newlines, pos))
+    def line_of(self, pos: int) -> int:
+        """The number of the line holding ``pos`` (a line break belongs to the line it ends)."""
+        return bisect_left(self.newlines, pos)
 
-    def _line(self, i: int) -> tuple[int, int]:
-        """Line ``i`` (from 0)."""
+    def _line(self, i: int) -> Stretch:
+        """Line ``i``."""
         return (self.newlines[i - 1] + 1 if i else 0, self.newlines[i] if i < len(self.newlines) else len(self.text))
 
-    def lines_of(self, positions: Iterable[int]) -> list[Stretch]:
-        """The lines holding these positions, each once, in order (``bisect`` mapped in C)."""
-        return [self._line(i) for i in sorted(set(map(partial(bisect_left, self.newlines), positions)))]
+    def _mark_cut(self, pieces: Iterable[_Piece]) -> None:
+        before = len(self.cut)
+        for p in pieces:
+            self.cut.update(range(self.line_of(p.start), self.line_of(p.end) + 1))
+        if len(self.cut) != before:
+            self._windows = {}
 
     def runs(self, size: int) -> list[tuple[int, int]]:
         """(position, length) of each run of ``size`` or more characters without ASCII white space (one
-        ``bytes.translate`` over the text's UTF-8, which C does faster than any regex or split)."""
+        ``bytes.translate`` over the text as ASCII, a non-ASCII character as '?', so that a byte's
+        position is its character's: C does this faster than any regex or split)."""
         if size not in self._runs:
             runs = self._runs[size] = []
-            data = self.text.encode("utf-8", "surrogatepass")
-            mask, long, pos = data.translate(_RUN_MASK), b"x" * size, 0
+            mask, long = self.text.encode("ascii", "replace").translate(_RUN_MASK), b"x" * size
             at = mask.find(long)
             while at >= 0:
                 end = mask.find(b" ", at)
-                run = data[at : None if end < 0 else end].decode("utf-8", "surrogatepass")
-                pos = self.text.find(run, pos)  # only shorter runs lie between two long ones
-                runs.append((pos, len(run)))
-                pos += len(run)
-                at = mask.find(long, len(data) if end < 0 else end)
+                end = len(mask) if end < 0 else end
+                runs.append((at, end - at))
+                at = mask.find(long, end)
         return self._runs[size]
 
     @staticmethod
@@ -207,64 +219,75 @@ class _Run:
 
         return parts
 
-    def keyword_lines(self, kw: str) -> list[Stretch]:
-        """The lines holding the keyword, in order."""
-        lines = self._kw_lines.get(kw)
-        if lines is None:
-            lines = self._kw_lines[kw] = self.lines_of(self.hits.get(kw, ()))
-        return lines
-
-    def prefilter_lines(self, prefilter: re.Pattern[str]) -> set[Stretch]:
-        """The lines where a rule's prefilter matches (one scan of the whole lower-cased text)."""
-        lines = self._prefiltered.get(prefilter)
-        if lines is None:
-            lines = self._prefiltered[prefilter] = set(self.lines_of(m.start() for m in prefilter.finditer(self.low)))
-        return lines
-
-    def _stretches(self, rule: Rule, lines: set[Stretch] | None, parts: Callable[[Stretch], list[Stretch]],
-                   plain: list[_Piece]) -> list[Stretch]:  # fmt: skip
-        """What the rule is tried on: the plain parts of lines that hold one of its keywords (without
-        keywords: a long enough run; or all), on the lines its prefilter matches; for a multi-line rule,
-        the plain pieces holding one of its keywords. After the first pass, only what lies on ``lines``.
-        (A part of a line cut by markers is a line of its own to the rules: it must hold the keyword.)"""
-        if rule.multiline:
-            return [
-                (p.start, p.end) for p in plain
-                if any(p.start <= h and h + len(kw) <= p.end for kw in rule.keywords for h in self.hits.get(kw, ()))
-                and (lines is None or any(p.start <= le and ls <= p.end for ls, le in lines))
-            ]  # fmt: skip
-        holds: Callable[[int, int], bool] | None = None  # does a part of a cut line hold what the rule needs?
-        if rule.keywords:
-            holds = lambda s, e: any(self.low.find(kw, s, e) >= 0 for kw in rule.keywords)  # noqa: E731
-        elif rule.min_run:
-            holds = lambda s, e: self.holds_run(s, e, rule.min_run)  # noqa: E731
-        elif lines is None:
-            return [(p.start, p.end) for p in plain]
-        todo = self.rule_lines(rule) if holds is not None else set()
-        todo = todo if lines is None else todo & lines if holds is not None else lines
-        out: list[Stretch] = []
-        for line in todo:
-            line_parts = parts(line)
-            if holds is None or line_parts == [line]:  # a whole line holds what put it in ``todo``
-                out += line_parts
-            else:
-                out += [part for part in line_parts if holds(*part)]
-        return sorted(out)
-
-    def rule_lines(self, rule: Rule) -> set[Stretch]:
-        """The lines holding one of the rule's keywords (and matching its prefilter), or a long enough
-        run for a rule without keywords; these depend on the text only, so they are found once."""
+    def line_ids(self, rule: Rule) -> list[int]:
+        """The rule's lines, in order: those holding one of its keywords (and matching its prefilter, one
+        scan of the whole lower-cased text), or a long enough run; every line for a rule with neither."""
         key = (rule.keywords, rule.prefilter, rule.min_run)
-        lines = self._rule_lines.get(key)
-        if lines is None:
-            if rule.keywords:
-                lines = {line for kw in rule.keywords for line in self.keyword_lines(kw)}
-                if rule.prefilter is not None:
-                    lines &= self.prefilter_lines(rule.prefilter)
+        ids = self._ids.get(key)
+        if ids is None:
+            where = partial(bisect_left, self.newlines)
+            if rule.prefilter is not None and _by_prefilter(rule):
+                ids = sorted(set(map(where, self.prefilter_starts(rule.prefilter))))
+            elif rule.keywords:
+                found = set(map(where, chain.from_iterable(self.hits.get(kw, ()) for kw in rule.keywords)))
+                if rule.prefilter is not None and found:
+                    found &= set(map(where, self.prefilter_starts(rule.prefilter)))
+                ids = sorted(found)
+            elif rule.min_run:
+                ids = sorted(set(map(where, (pos for pos, _ in self.runs(rule.min_run)))))
             else:
-                lines = set(self.lines_of(pos for pos, _ in self.runs(rule.min_run)))
-            self._rule_lines[key] = lines
-        return lines
+                ids = list(range(len(self.newlines) + 1))
+            self._ids[key] = ids
+        return ids
+
+    def prefilter_starts(self, prefilter: re.Pattern[str]) -> list[int]:
+        """Where the prefilter matches (one scan of the whole lower-cased text)."""
+        starts = self._prefiltered.get(prefilter)
+        if starts is None:
+            starts = self._prefiltered[prefilter] = list(map(_START, prefilter.finditer(self.low)))
+        return starts
+
+    def id_set(self, rule: Rule) -> set[int]:
+        key = (rule.keywords, rule.prefilter, rule.min_run)
+        ids = self._id_sets.get(key)
+        if ids is None:
+            ids = self._id_sets[key] = set(self.line_ids(rule))
+        return ids
+
+    def windows(self, rule: Rule) -> tuple[list[Stretch], list[int] | None, list[int]]:
+        """The rule's uncut lines as windows of the input (neighbouring lines in one); for an anchored
+        rule, where its keywords start in them; and its cut lines."""
+        key = (rule.keywords, rule.prefilter, rule.min_run, rule.anchored)
+        got = self._windows.get(key)
+        if got is None:
+            ids, cut = self.line_ids(rule), []
+            if self.cut:
+                cut = [i for i in ids if i in self.cut]
+                if cut:
+                    ids = [i for i in ids if i not in self.cut]
+            windows: list[Stretch] = []
+            last = -2
+            if rule.min_run and not rule.keywords:  # every match is in a long run: from a line's first one
+                first: dict[int, int] = {}
+                for pos, _ in self.runs(rule.min_run):
+                    first.setdefault(self.line_of(pos), pos)
+                windows = [(first[i], self._line(i)[1]) for i in ids]
+                ids = []
+            for i in ids:
+                end = self.newlines[i] if i < len(self.newlines) else len(self.text)
+                if i == last + 1:
+                    windows[-1] = (windows[-1][0], end)
+                else:
+                    windows.append((self.newlines[i - 1] + 1 if i else 0, end))
+                last = i
+            at = None
+            if rule.anchored:
+                at = sorted(chain.from_iterable(self.hits.get(kw, ()) for kw in rule.keywords))
+                if cut or rule.prefilter is not None:
+                    keep = set(ids)
+                    at = [h for h in at if self.line_of(h) in keep]
+            got = self._windows[key] = (windows, at, cut)
+        return got
 
     def holds_run(self, start: int, end: int, size: int) -> bool:
         """Does ``text[start:end]`` hold a run of ``size`` or more characters without white space?"""
@@ -276,28 +299,122 @@ class _Run:
             i -= 1
         return False
 
-    def _find(self, rule: Rule, text: str, low: str, at: list[int] | None) -> Iterator[tuple[int, int, bool]]:
-        """(start, end, spared) of each secret the rule finds in ``text``; an anchored rule is tried
-        only at the positions ``at`` (where its keywords start: every match starts at one)."""
+    def _find(
+        self, rule: Rule, text: str, low: str, at: list[int] | None, windows: list[Stretch] | None = None
+    ) -> Iterator[tuple[int, int, bool]]:
+        """(start, end, spared) of each secret the rule finds in ``text`` (in these windows of it only);
+        an anchored rule is tried only at the positions ``at`` (where its keywords start: every match
+        starts at one)."""
         subject = text if rule.case_sensitive else low
-        matches = rule.pattern.finditer(subject) if not rule.overlap else _overlapping(rule.pattern, subject)
-        for m in matches if at is None else _matches_at(rule.pattern, subject, at):
-            group = next((g for g in rule.secret if m.start(g) >= 0), None) if rule.secret else None
-            if rule.secret and group is None:
-                continue
-            span = m.span(group) if group else m.span()
-            parts = [(span[0] + a, span[0] + b) for a, b in rule.split(text[span[0] : span[1]])] if rule.split else [span]
+        pattern = rule.pattern
+        if at is not None:
+            matches = _matches_at(pattern, subject, at)
+        elif windows is None:
+            matches = pattern.finditer(subject) if not rule.overlap else _overlapping(pattern, subject)
+        elif rule.overlap:
+            matches = chain.from_iterable(_overlapping(pattern, subject, s, e) for s, e in windows)
+        else:
+            matches = chain.from_iterable(pattern.finditer(subject, s, e) for s, e in windows)
+        secret, split, shape, checks, spare, category = rule.secret, rule.split, rule.shape, rule.checks, self.spare, rule.category
+        for m in matches:
+            if secret:
+                for group in secret:
+                    if m.start(group) >= 0:
+                        break
+                else:
+                    continue
+                start, end = m.span(group)
+            else:
+                start, end = m.span()
+            parts = [(start + a, start + b) for a, b in split(text[start:end])] if split else [(start, end)]
             for part in parts:
-                shaped = rule.shape(text, *part)
+                shaped = shape(text, *part)
                 if shaped is None:
                     continue
-                if rule.checks:
+                if checks:
                     found = Found(text, low, m, *shaped)
-                    if not all(check(found) for check in rule.checks):
+                    if not all(check(found) for check in checks):
                         continue
-                yield shaped[0], shaped[1], self.spare(rule.category, text[shaped[0] : shaped[1]])
+                yield shaped[0], shaped[1], spare(category, text[shaped[0] : shaped[1]])
 
-    def _find_in(self, rule: Rule, subjects: list[_Subject]) -> Iterator[tuple[int, int, bool]]:
+    def _find_in(self, rule: Rule, lines: set[int] | None) -> Iterator[tuple[int, int, bool]]:
+        """(start, end, spared), in input positions, of what the rule finds in a pass (after the first:
+        on ``lines`` only). In the first pass a single-line rule runs on the input itself, in windows
+        of its uncut lines (``pos``/``endpos``: it sees there what it would in those lines joined), and
+        on the plain parts of its cut lines, joined by line breaks; in a later pass on those parts of
+        ``lines``. (A part of a cut line is a line of its own to the rules: it must hold the keyword.)"""
+        if rule.multiline:
+            return self._find_joined(rule, self._multiline_subjects(rule, lines))
+        if lines is None:
+            windows, at, cut = self.windows(rule)
+            found = self._find(rule, self.text, self.low, at, windows)
+            return chain(found, self._find_parts(rule, cut)) if cut else found
+        if rule.keywords or rule.min_run:
+            lines = lines & self.id_set(rule)
+        return self._find_parts(rule, sorted(lines)) if lines else iter(())
+
+    def _find_parts(self, rule: Rule, ids: list[int]) -> Iterator[tuple[int, int, bool]]:
+        """What the rule finds in the plain parts of these lines (of its own) that hold what it needs,
+        joined by line breaks: one of its keywords, or a long enough run, found through where those are
+        (the plain piece around each). Rules with the same keywords, prefilter and ``min_run`` share
+        them until the pieces change."""
+        if self._parts_for is not self.pieces:
+            self._parts_for, self._joined = self.pieces, {}
+            self._plain = [p for p in self.pieces if p.category is None]
+            self._plain_starts = [p.start for p in self._plain]
+        key = (rule.keywords, rule.prefilter, rule.min_run, *ids)
+        if key not in self._joined:
+            plain, starts, lines = self._plain, self._plain_starts, set(ids)
+            parts: set[Stretch] = set()
+            if rule.prefilter is not None and _by_prefilter(rule):  # a part is a line to the prefilter too
+                line_parts = self._line_parts(plain)
+                search = partial(rule.prefilter.search, self.low)
+                parts = {(s, e) for i in ids for s, e in line_parts(self._line(i)) if search(s, e) is not None}
+            elif rule.keywords:  # the plain pieces holding a keyword of the rule's on these lines
+                by_line = self._hits_by_line(rule.keywords)
+                for line in ids:
+                    for h, end in by_line.get(line, ()):
+                        if (i := bisect_right(starts, h) - 1) >= 0 and end <= plain[i].end:
+                            ls, le = self._line(line)
+                            parts.add((max(ls, plain[i].start), min(le, plain[i].end)))
+            elif rule.min_run:  # ... a long enough part of a run (runs never cross a line)
+                for pos, n in self.runs(rule.min_run):
+                    if (line := self.line_of(pos)) in lines:
+                        i = max(0, bisect_right(starts, pos) - 1)
+                        while i < len(plain) and plain[i].start < pos + n:
+                            if min(pos + n, plain[i].end) - max(pos, plain[i].start) >= rule.min_run:
+                                ls, le = self._line(line)
+                                parts.add((max(ls, plain[i].start), min(le, plain[i].end)))
+                            i += 1
+            else:
+                line_parts = self._line_parts(plain)
+                parts = {part for i in ids for part in line_parts(self._line(i))}
+            self._joined[key] = self._join(sorted(parts)) if parts else None
+        subject = self._joined[key]
+        return self._find_joined(rule, [subject]) if subject is not None else iter(())
+
+    def _hits_by_line(self, keywords: tuple[str, ...]) -> dict[int, list[Stretch]]:
+        """line -> where these keywords are on it (start, end)."""
+        by_line = self._by_line.get(keywords)
+        if by_line is None:
+            by_line = self._by_line[keywords] = {}
+            for kw in keywords:
+                for h in self.hits.get(kw, ()):
+                    by_line.setdefault(self.line_of(h), []).append((h, h + len(kw)))
+        return by_line
+
+    def _multiline_subjects(self, rule: Rule, lines: set[int] | None) -> list[_Subject]:
+        """The plain pieces holding one of the rule's keywords (after the first pass: touching
+        ``lines``), each on its own."""
+        near = None if lines is None else [self._line(i) for i in lines]
+        return [
+            self._join([(p.start, p.end)]) for p in self.pieces
+            if p.category is None
+            and any(p.start <= h and h + len(kw) <= p.end for kw in rule.keywords for h in self.hits.get(kw, ()))
+            and (near is None or any(p.start <= le and ls <= p.end for ls, le in near))
+        ]  # fmt: skip
+
+    def _find_joined(self, rule: Rule, subjects: list[_Subject]) -> Iterator[tuple[int, int, bool]]:
         """What the rule finds in its subjects, in input positions."""
         for sub in subjects:
             at = None  # for an anchored rule: where its keywords start, in the joined text
@@ -309,22 +426,6 @@ class _Run:
                 k = bisect_right(sub.offsets, a) - 1
                 yield sub.stretches[k][0] + a - sub.offsets[k], sub.stretches[k][0] + b - sub.offsets[k], spared
 
-    def _subjects(self, rule: Rule, lines: set[Stretch] | None) -> list[_Subject]:
-        """What the rule is tried on: its stretches joined by line breaks (a single-line rule gets them
-        all at once, one per line; a multi-line rule one at a time). Rules with the same keywords,
-        prefilter and ``min_run`` share them until the pieces (or ``lines``) change."""
-        if self._view is None or self._view[0] is not self.pieces or self._view[1] is not lines:
-            plain = [p for p in self.pieces if p.category is None]
-            self._view = (self.pieces, lines, plain, self._line_parts(plain), {})
-        _, _, plain, parts, joined = self._view
-        key = (rule.keywords, rule.prefilter, rule.min_run, rule.multiline)
-        subjects = joined.get(key)
-        if subjects is None:
-            stretches = self._stretches(rule, lines, parts, plain)
-            groups = [[s] for s in stretches] if rule.multiline else [stretches]
-            subjects = joined[key] = [self._join(group) for group in groups if group]
-        return subjects
-
     def _join(self, group: list[Stretch]) -> _Subject:
         offsets, pos = [], 0  # where each stretch starts in the joined text
         for s, e in group:
@@ -334,14 +435,14 @@ class _Run:
         low = "\n".join([self.low[s:e] for s, e in group])
         return _Subject(group, offsets, text, low)
 
-    def apply(self, category: Category, lines: set[Stretch] | None = None) -> list[_Piece]:
+    def apply(self, category: Category, lines: set[int] | None = None) -> list[_Piece]:
         """Run the category's rules (after the first pass: on ``lines`` only) and replace what they
         find, or mark it spared. Returns the pieces made."""
         rules = BY_CATEGORY[category]
         todo = [(i, r) for i, r in enumerate(rules) if self._may_find(r)]
         if not todo:
             return []
-        found = [(a, b, index, spared) for index, rule in todo for a, b, spared in self._find_in(rule, self._subjects(rule, lines))]
+        found = [(a, b, index, spared) for index, rule in todo for a, b, spared in self._find_in(rule, lines)]
         if not found:
             return []
         made: list[_Piece] = []
@@ -363,25 +464,28 @@ class _Run:
             out.append(piece if pos == piece.start else _Piece(pos, piece.end))
         if made:
             self.pieces = [p for p in out if p.end > p.start]
+            self._mark_cut(made)
         return made
 
     def _may_find(self, rule: Rule) -> bool:
         """Is one of the rule's keywords in the text (or a long enough run, for one without keywords)?"""
         may = self._may.get(rule.id)
         if may is None:
-            if rule.keywords:
+            if rule.prefilter is not None and _by_prefilter(rule):
+                may = bool(self.prefilter_starts(rule.prefilter))
+            elif rule.keywords:
                 may = any(kw in self.hits for kw in rule.keywords)
             else:
                 may = not rule.min_run or bool(self.runs(rule.min_run))
             self._may[rule.id] = may
         return may
 
-    def finds_anything(self, enabled: tuple[Category, ...], lines: set[Stretch]) -> bool:
+    def finds_anything(self, enabled: tuple[Category, ...], lines: set[int]) -> bool:
         """Would a pass over these lines make anything? (The first category that finds something sees
         the pieces as they are, so a dry run of every rule does.)"""
         for category in enabled:
             for rule in BY_CATEGORY[category]:
-                if self._may_find(rule) and next(self._find_in(rule, self._subjects(rule, lines)), None):
+                if self._may_find(rule) and next(self._find_in(rule, lines), None):
                     return True
         return False
 
@@ -395,10 +499,10 @@ def _matches_at(pattern: re.Pattern[str], text: str, at: list[int]) -> Iterator[
             end = max(m.end(), pos + 1)
 
 
-def _overlapping(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+def _overlapping(pattern: re.Pattern[str], text: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match[str]]:
     """Every match, also those that start inside an earlier one."""
-    pos = 0
-    while (m := pattern.search(text, pos)) is not None:
+    endpos = len(text) if endpos is None else endpos
+    while (m := pattern.search(text, pos, endpos)) is not None:
         yield m
         pos = m.start() + 1
 
@@ -423,14 +527,38 @@ class _InternalError(Exception):
 
 
 BY_CATEGORY: dict[Category, tuple[Rule, ...]] = {c: tuple(r for r in RULES if r.category is c) for c in ALL_CATEGORIES}
-KEYWORDS = Keywords(k for r in RULES for k in r.keywords)
+_START = re.Match.start
+_NEWLINE = re.compile("\n")
+
+
+def _by_prefilter(rule: Rule) -> bool:
+    """Are the rule's lines found by its prefilter alone? Every match of a prefilter holds one of its
+    rule's keywords (a test checks this), so where it matches is where both are, and the scanner need
+    not look for the keywords (IPv6's ':0'...':f' are on every line with a time). Not for a rule that
+    needs the places of its keywords (anchored, multi-line)."""
+    return rule.prefilter is not None and not rule.anchored and not rule.multiline
+
+
+# The keywords whose places the engine needs: those of the rules not found by their prefilter alone.
+SCANNED = Keywords(k for r in RULES if not _by_prefilter(r) for k in r.keywords)
+
+
+def __getattr__(name: str) -> Keywords:
+    """``KEYWORDS``: a scanner of every rule's keywords (the tests hold the scanner to finding each)."""
+    if name == "KEYWORDS":
+        return Keywords(k for r in RULES for k in r.keywords)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def run_passes(text: str, enabled: tuple[Category, ...], spare: Spare) -> tuple[_Run, int]:
     """Apply the categories in order, pass after pass, until another pass would change nothing (the
-    module docstring, 4). Returns the run and the number of passes that made something."""
+    module docstring, 4). Returns the run and the number of passes that made something.
+
+    Nothing is kept from one call to the next but what the import built once (the rule table, the
+    keyword scanner); never a result for a text: the render benchmark redacts the same note 200 times,
+    and a cache of results would measure a dictionary look-up, not redaction."""
     run = _Run(text, spare)
-    lines: set[Stretch] | None = None  # the first pass looks at everything
+    lines: set[int] | None = None  # the first pass looks at everything
     passes = 0
     while True:
         made = [piece for category in enabled for piece in run.apply(category, lines)]

@@ -165,7 +165,8 @@ class Rule:
     * ``prefilter``: a cheaper pattern, run once over the lower-cased text, that the line of every
       secret the rule finds (its checks passed) holds; the rule is tried only on the lines where it
       matches too (IPv6: "::" or six colons, while its keywords ':0'...':f' are on every line with a
-      time). A test checks this like the keywords.
+      time). A test checks this like the keywords. Every match of a prefilter holds one of the rule's
+      keywords (a test checks this too), so the engine finds such a rule's lines by its prefilter alone.
     """
 
     id: str
