@@ -63,6 +63,7 @@ class AppController(QObject):
     session_push_changed = Signal(dict)  # {session_id: PushSummary | None}
     jobs_reloaded = Signal()
     job_changed = Signal(object)  # PushJob
+    jobs_changed = Signal(list)  # [PushJob]: the same changes, once per batch (emitted before job_changed)
     queue_status_changed = Signal(str, dict, str)  # tray state, counts, status line
     notify = Signal(object)  # Notification
     banner_shown = Signal(object)  # Banner
@@ -479,6 +480,7 @@ class AppController(QObject):
             self._publish_jobs(jobs)
 
     def _publish_jobs(self, jobs: list[Any]) -> None:
+        self.jobs_changed.emit(jobs)
         for job in jobs:
             self.job_changed.emit(job)
         sessions = list(dict.fromkeys(job.session_id for job in jobs))

@@ -293,7 +293,7 @@ class MainWindow(QMainWindow):
         c = self.controller
         c.sessions_reloaded.connect(self.reload_sessions)
         c.session_push_changed.connect(self.session_model.set_push_summaries)
-        c.job_changed.connect(self.queue_model.update_job)
+        c.jobs_changed.connect(self.queue_model.update_jobs)  # a batch: one dataChanged
         c.job_changed.connect(self._on_job_changed)
         c.jobs_reloaded.connect(self.reload_jobs)
         c.queue_status_changed.connect(self._on_queue_status)
