@@ -133,7 +133,7 @@ class AppController(QObject):
 
         worker = PushWorker(make_drainer or self._default_drainer_factory)
         self.push = PushThread(worker, self)
-        worker.job_changed.connect(self._on_worker_job_changed)
+        worker.changes_waiting.connect(self._on_worker_changes)
         worker.drain_started.connect(self._on_drain_started)
         worker.drain_finished.connect(self._on_drain_finished)
         worker.drain_failed.connect(self._on_drain_failed)
@@ -438,9 +438,10 @@ class AppController(QObject):
         ms = int(max(0.0, (due - self.clock()).total_seconds()) * 1000)
         self.drain_timer.start(min(ms, MAX_TIMER_MS))
 
-    def _on_worker_job_changed(self, job: Any) -> None:
-        """A change from the push worker: noted now, shown with the others of its batch (JOB_BATCH_MS)."""
-        self._on_job_changed(job, batch=True)
+    def _on_worker_changes(self) -> None:
+        """The push worker has changes: they are taken and shown with the others of their batch (JOB_BATCH_MS)."""
+        if not self.job_batch_timer.isActive() and not self._closed:
+            self.job_batch_timer.start()
 
     def _on_job_changed(self, job: Any, *, batch: bool = False) -> None:
         if self._closed:
@@ -474,6 +475,8 @@ class AppController(QObject):
 
     def flush_job_changes(self) -> None:
         """Show the worker's pending job changes now (the batch timer does this on its own)."""
+        for job in self.push.worker.take_changes():
+            self._on_job_changed(job, batch=True)
         self.job_batch_timer.stop()
         jobs, self._pending_jobs = list(self._pending_jobs.values()), {}
         if jobs and not self._closed:
