@@ -43,9 +43,9 @@ log = get_logger("ui")
 MAX_TIMER_MS = 60 * 60 * 1000
 FINDER_LIMIT = 20  # tickets the finder shows
 USER_PAUSE = "Sending paused by you."
-# The push worker's job changes reach the window in batches, at most this long after they happen: a
-# drain of many notes then costs the GUI thread one model update, one Push-column read per session and
-# one repaint per batch, not per change (bench "responsiveness": the longest stall while 200 notes drain).
+# The push worker's job changes (its mailbox, PushWorker.take_changes) reach the window in batches, at most
+# this long after they happen: a drain then wakes the GUI thread and costs it one model update and one
+# repaint per batch, not per change (bench "responsiveness": the longest stall while 200 notes drain).
 JOB_BATCH_MS = 50
 
 
@@ -438,8 +438,7 @@ class AppController(QObject):
         ms = int(max(0.0, (due - self.clock()).total_seconds()) * 1000)
         self.drain_timer.start(min(ms, MAX_TIMER_MS))
 
-    def _on_worker_changes(self) -> None:
-        """The push worker has changes: they are taken and shown with the others of their batch (JOB_BATCH_MS)."""
+    def _on_worker_changes(self) -> None:  # taken from the worker's mailbox when the batch timer fires
         if not self.job_batch_timer.isActive() and not self._closed:
             self.job_batch_timer.start()
 
