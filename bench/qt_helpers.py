@@ -76,6 +76,26 @@ def wait_until(cond: Callable[[], bool], timeout_ms: int, step_ms: int = 10) -> 
     return True
 
 
+def wait_for(signal: Any, cond: Callable[[], bool], timeout_ms: int) -> bool:
+    """Run the event loop until ``cond()`` holds, looking at it only when ``signal`` is emitted (no polling:
+    the loop does nothing of its own while it waits, so a heartbeat measured meanwhile is the app's)."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not cond():
+        left_ms = int((deadline - time.monotonic()) * 1000)
+        if left_ms <= 0:
+            return False
+        loop = QEventLoop()
+        timer = QTimer()
+        timer.setSingleShot(True)
+        timer.timeout.connect(loop.quit)
+        signal.connect(loop.quit)
+        timer.start(left_ms)
+        loop.exec()
+        timer.stop()
+        signal.disconnect(loop.quit)
+    return True
+
+
 def timed_interaction(
     clock: PaintClock, action: Callable[[], None], settle_ms: int, target: Any = None, echo: Any = None
 ) -> float:

@@ -44,9 +44,9 @@ log = get_logger("ui")
 MAX_TIMER_MS = 60 * 60 * 1000
 FINDER_LIMIT = 20  # tickets the finder shows
 USER_PAUSE = "Sending paused by you."
-# The push worker's job changes reach the window in batches, at most this long after they happen: a
-# drain of many notes then costs the GUI thread one model update, one Push-column read per session and
-# one repaint per batch, not per change (bench "responsiveness": the longest stall while 200 notes drain).
+# The push worker's job changes (its mailbox, PushWorker.take_changes) reach the window in batches, at most
+# this long after they happen: a drain then wakes the GUI thread and costs it one model update and one
+# repaint per batch, not per change (bench "responsiveness": the longest stall while 200 notes drain).
 JOB_BATCH_MS = 50
 
 
@@ -64,6 +64,7 @@ class AppController(QObject):
     session_push_changed = Signal(dict)  # {session_id: PushSummary | None}
     jobs_reloaded = Signal()
     job_changed = Signal(object)  # PushJob
+    jobs_changed = Signal(list)  # [PushJob]: the same changes, once per batch (emitted before job_changed)
     queue_status_changed = Signal(str, dict, str)  # tray state, counts, status line
     notify = Signal(object)  # Notification
     banner_shown = Signal(object)  # Banner
@@ -133,7 +134,7 @@ class AppController(QObject):
 
         worker = PushWorker(make_drainer or self._default_drainer_factory)
         self.push = PushThread(worker, self)
-        worker.job_changed.connect(self._on_worker_job_changed)
+        worker.changes_waiting.connect(self._on_worker_changes)
         worker.drain_started.connect(self._on_drain_started)
         worker.drain_finished.connect(self._on_drain_finished)
         worker.drain_failed.connect(self._on_drain_failed)
@@ -442,9 +443,9 @@ class AppController(QObject):
         ms = int(max(0.0, (due - self.clock()).total_seconds()) * 1000)
         self.drain_timer.start(min(ms, MAX_TIMER_MS))
 
-    def _on_worker_job_changed(self, job: Any) -> None:
-        """A change from the push worker: noted now, shown with the others of its batch (JOB_BATCH_MS)."""
-        self._on_job_changed(job, batch=True)
+    def _on_worker_changes(self) -> None:  # taken from the worker's mailbox when the batch timer fires
+        if not self.job_batch_timer.isActive() and not self._closed:
+            self.job_batch_timer.start()
 
     def _on_job_changed(self, job: Any, *, batch: bool = False) -> None:
         if self._closed:
@@ -478,12 +479,15 @@ class AppController(QObject):
 
     def flush_job_changes(self) -> None:
         """Show the worker's pending job changes now (the batch timer does this on its own)."""
+        for job in self.push.worker.take_changes():
+            self._on_job_changed(job, batch=True)
         self.job_batch_timer.stop()
         jobs, self._pending_jobs = list(self._pending_jobs.values()), {}
         if jobs and not self._closed:
             self._publish_jobs(jobs)
 
     def _publish_jobs(self, jobs: list[Any]) -> None:
+        self.jobs_changed.emit(jobs)
         for job in jobs:
             self.job_changed.emit(job)
         sessions = list(dict.fromkeys(job.session_id for job in jobs))

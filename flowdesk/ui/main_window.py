@@ -292,7 +292,7 @@ class MainWindow(QMainWindow):
         c = self.controller
         c.sessions_reloaded.connect(self.reload_sessions)
         c.session_push_changed.connect(self.session_model.set_push_summaries)
-        c.job_changed.connect(self.queue_model.update_job)
+        c.jobs_changed.connect(self.queue_model.update_jobs)  # a batch: one dataChanged
         c.job_changed.connect(self._on_job_changed)
         c.jobs_reloaded.connect(self.reload_jobs)
         c.queue_status_changed.connect(self._on_queue_status)
@@ -558,15 +558,25 @@ class MainWindow(QMainWindow):
         self.queue_view.select_job(job_id)
 
     def _on_queue_status(self, state: str, counts: dict, line: str) -> None:
-        self.queue_label.setText(line)
+        # Each value is set only when it changes: this runs after every batch of a drain, and Qt repaints
+        # on a set even of the same value (the same tab text repainted the whole tab widget, ~4 ms a batch).
+        if self.queue_label.text() != line:
+            self.queue_label.setText(line)
         failed, n = counts.get("failed", 0), held_words.retryable(counts)
-        self.tabs.setTabText(1, f"Queue ({failed} failed)" if failed else "Queue")
+        tab = f"Queue ({failed} failed)" if failed else "Queue"
+        if self.tabs.tabText(1) != tab:
+            self.tabs.setTabText(1, tab)
         label = "Send all &now" if self.controller.held is not None else "Retry &all"
-        self.retry_failed_action.setText(f"{label} ({n})" if n else label)
-        self.retry_failed_action.setEnabled(bool(n))
-        self.pause_action.blockSignals(True)
-        self.pause_action.setChecked(self.controller.is_paused())
-        self.pause_action.blockSignals(False)
+        text = f"{label} ({n})" if n else label
+        if self.retry_failed_action.text() != text:
+            self.retry_failed_action.setText(text)
+        if self.retry_failed_action.isEnabled() != bool(n):
+            self.retry_failed_action.setEnabled(bool(n))
+        paused = self.controller.is_paused()
+        if self.pause_action.isChecked() != paused:
+            self.pause_action.blockSignals(True)
+            self.pause_action.setChecked(paused)
+            self.pause_action.blockSignals(False)
 
     # -- import --------------------------------------------------------------------------------
     def choose_import(self) -> None:

@@ -590,10 +590,7 @@ class QueueTableModel(_ColumnTable):
             self._failures[job.id] = self.failures_provider([job.id]).get(job.id, 0)
         row = self._row_of.get(job.id)
         if row is None:
-            self.beginInsertRows(QModelIndex(), 0, 0)
-            self._jobs.insert(0, job)
-            self._row_of = {j.id: i for i, j in enumerate(self._jobs)}
-            self.endInsertRows()
+            self._insert_top(job)
             return
         self._jobs[row] = job
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
@@ -601,6 +598,37 @@ class QueueTableModel(_ColumnTable):
             if child.parent_id == job.id:
                 child_row = self._row_of[child.id]
                 self.dataChanged.emit(self.index(child_row, self.STATE), self.index(child_row, self.STATE))
+
+    def _insert_top(self, job: Any) -> None:
+        self.beginInsertRows(QModelIndex(), 0, 0)
+        self._jobs.insert(0, job)
+        self._row_of = {j.id: i for i, j in enumerate(self._jobs)}
+        self.endInsertRows()
+
+    def update_jobs(self, jobs: list[Any]) -> None:
+        """Show the latest state of ``jobs`` (a drain's batch): one Failures read and one ``dataChanged`` over
+        the rows they span, not one of each per job (each ``dataChanged`` also refreshes the queue tab's
+        buttons and detail). A job not listed yet is inserted at the top."""
+        if not jobs:
+            return
+        if self.failures_provider is not None:
+            failures = self.failures_provider([j.id for j in jobs])
+            for job in jobs:
+                self._failures[job.id] = failures.get(job.id, 0)
+        changed = {j.id for j in jobs}
+        rows: list[int] = []
+        for job in jobs:
+            row = self._row_of.get(job.id)
+            if row is None:
+                self._insert_top(job)
+                rows = [r + 1 for r in rows]
+                continue
+            self._jobs[row] = job
+            rows.append(row)
+        # a changed note's time entry: its "Waiting for its note" may have ended
+        rows += [self._row_of[c.id] for c in self._jobs if c.parent_id is not None and c.parent_id in changed]
+        if rows:
+            self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), len(self.COLUMNS) - 1))
 
     def job(self, row: int) -> Any:
         return self._jobs[row]

@@ -9,6 +9,7 @@ so quitting mid-push (or crashing) loses nothing: the job is found in ``sending`
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, Signal, Slot
 
@@ -19,7 +20,10 @@ log = get_logger("ui")
 
 
 class PushWorker(QObject):
-    job_changed = Signal(object)  # PushJob after each committed transition
+    # The drainer's job changes (a PushJob after each committed transition) wait in a mailbox that the GUI
+    # thread empties with take_changes(); changes_waiting is sent when the first one arrives in an empty
+    # mailbox, so a drain of 200 notes wakes the GUI thread once per batch, not 400 times.
+    changes_waiting = Signal()
     drain_started = Signal()
     drain_finished = Signal(object)  # DrainReport
     drain_failed = Signal(str)  # a problem that stopped the run before any job (no account, keyring…)
@@ -29,11 +33,27 @@ class PushWorker(QObject):
         self._make_drainer = make_drainer
         self._drainer: PushDrainer | None = None
         self._stop = threading.Event()
+        self._changes: list[Any] = []
+        self._changes_lock = threading.Lock()
 
     def _ensure(self) -> PushDrainer:
         if self._drainer is None:
-            self._drainer = self._make_drainer(self.job_changed.emit)
+            self._drainer = self._make_drainer(self._job_changed)
         return self._drainer
+
+    def _job_changed(self, job: Any) -> None:
+        """The drainer's ``on_change`` (on this thread): into the mailbox; the GUI thread is told once."""
+        with self._changes_lock:
+            first = not self._changes
+            self._changes.append(job)
+        if first:
+            self.changes_waiting.emit()
+
+    def take_changes(self) -> list[Any]:
+        """The job changes since the last call, oldest first (any thread; the GUI thread calls it)."""
+        with self._changes_lock:
+            changes, self._changes = self._changes, []
+        return changes
 
     @Slot(bool)
     def drain(self, fresh: bool = False) -> None:

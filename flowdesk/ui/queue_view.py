@@ -113,6 +113,7 @@ class QueueView(QWidget):
         self.setTabOrder(self.cancel_button, self.open_button)
         self.setTabOrder(self.open_button, self.retry_all_button)
         self.attempts_provider: Any = None
+        self._detail = ""
         self._update()
 
     def set_held(self, held: Any) -> None:
@@ -155,7 +156,10 @@ class QueueView(QWidget):
         self.retry_all_button.setText(f"{label} ({n})" if n else label)
         self.retry_all_button.setAccessibleName(self.retry_all_button.text().replace("&", ""))
         self.empty.setVisible(self.model.rowCount() == 0)
-        self.detail.setPlainText(self._describe(job) if job else "")
+        detail = self._describe(job) if job else ""
+        if detail != self._detail:  # set again, the same text is laid out again
+            self._detail = detail
+            self.detail.setPlainText(detail)
 
     def _describe(self, job: Any) -> str:
         attempts = self.attempts_provider(job.id) if self.attempts_provider is not None else ()

@@ -76,14 +76,23 @@ class TrayController(QObject):
         self.tray.hide()
 
     def update_state(self, state: str, counts: dict[str, int], line: str) -> None:
-        self.state = state
-        self.tray.setIcon(state_icon(state))
-        self.tray.setToolTip(present.tray_tooltip(line))
-        self.status_action.setText(line)
+        # Called after every batch of a drain: the icon (sent over D-Bus on Linux) and texts are set only
+        # when they change.
+        if state != self.state:
+            self.state = state
+            self.tray.setIcon(state_icon(state))
+        tip = present.tray_tooltip(line)
+        if self.tray.toolTip() != tip:
+            self.tray.setToolTip(tip)
+        if self.status_action.text() != line:
+            self.status_action.setText(line)
         n = held_words.retryable(counts)
         label = f"&{held_words.SEND_ALL_NOW}" if self.controller.held is not None else "&Retry all"
-        self.retry_action.setText(f"{label} ({n})" if n else label)
-        self.retry_action.setEnabled(n > 0)
+        text = f"{label} ({n})" if n else label
+        if self.retry_action.text() != text:
+            self.retry_action.setText(text)
+        if self.retry_action.isEnabled() != (n > 0):
+            self.retry_action.setEnabled(n > 0)
         self.pause_action.blockSignals(True)
         self.pause_action.setChecked(state == "paused" or self.controller.is_paused())
         self.pause_action.blockSignals(False)

@@ -161,6 +161,34 @@ def test_queue_model(qtmodeltester):
     assert m.rowCount() == 4 and m.job(0).id == 4
 
 
+def test_queue_model_shows_a_batch_with_one_failures_read_and_one_data_changed(qtmodeltester):
+    """A drain's batch (``update_jobs``): the Failures column read once for the batch, one ``dataChanged``
+    spanning every changed row (a sent note's time entry too), a new job inserted at the top."""
+    m = QueueTableModel(clock=lambda: T0)
+    asked: list[list[int] | None] = []
+    m.failures_provider = lambda ids: asked.append(ids) or {1: 0, 5: 2}  # type: ignore[func-returns-value]
+    m.load([Job(1, state="sending"), Job(2, state="pending"), Job(3, kind="time_entry", parent_id=1, state="pending"),
+            Job(5, state="sending")], titles={"s1": "Outlook prompts"})
+    qtmodeltester.check(m)
+    asked.clear()
+    changed: list[tuple[int, int, int, int]] = []
+    m.dataChanged.connect(lambda top, bottom, *_: changed.append((top.row(), top.column(), bottom.row(), bottom.column())))
+    m.update_jobs([Job(1, state="sent", remote_id=1200001, sent_at=T0),
+                   Job(5, state="retry_wait", next_attempt_at=T0 + timedelta(minutes=5), attempts=2)])
+    assert asked == [[1, 5]]
+    # rows: 5, 3 (the note's time entry), 2, 1
+    assert changed == [(0, 0, 3, len(m.COLUMNS) - 1)]
+    assert m.data(m.index(3, m.STATE)) == "Sent"
+    assert m.data(m.index(1, m.STATE)) == "Waiting"  # no longer waiting for its note
+    assert m.data(m.index(0, m.ATTEMPTS)) == "2"
+    changed.clear()
+    m.update_jobs([Job(6, state="pending"), Job(2, state="cancelled")])
+    assert m.rowCount() == 5 and m.job(0).id == 6
+    assert m.data(m.index(3, m.STATE)) == "Cancelled" and changed == [(3, 0, 3, len(m.COLUMNS) - 1)]
+    m.update_jobs([])
+    assert changed == [(3, 0, 3, len(m.COLUMNS) - 1)]
+
+
 @posix_only("time.tzset() (switching the C library's time zone in a running process) is Unix-only")
 @pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu"])
 def test_local_time_is_the_wall_clock_of_the_local_zone_across_dst(zone: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,80 @@
+"""The push worker's mailbox: a drain's job changes wake the GUI thread once per batch, none is lost."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from PySide6.QtCore import QObject
+
+from flowdesk.ui.push_worker import PushThread, PushWorker
+
+
+class Listener(QObject):
+    """Lives on the GUI thread, as the controller does: the worker's signals reach it queued."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.told: list[int] = []
+        self.finished = 0
+
+    def on_changes(self) -> None:
+        self.told.append(threading.get_ident())
+
+    def on_finished(self, _report: object) -> None:
+        self.finished += 1
+
+
+class FakeDrainer:
+    """Calls ``on_change`` with each job of ``runs[i]`` during its i-th run (on the worker thread)."""
+
+    def __init__(self, on_change: Any, runs: list[list[str]], release: threading.Event) -> None:
+        self.on_change = on_change
+        self.runs = runs
+        self.release = release
+        self.thread: int | None = None
+
+    def run_due(self, *, stop: threading.Event | None = None) -> str:
+        self.thread = threading.get_ident()
+        jobs = self.runs.pop(0)
+        for job in jobs[:1]:
+            self.on_change(job)
+        assert self.release.wait(10)  # the GUI thread has seen the first change: the rest arrive in its mailbox
+        for job in jobs[1:]:
+            self.on_change(job)
+        return "report"
+
+    def clear_hold_off(self) -> None: ...
+    def reset_client(self) -> None: ...
+    def close(self) -> None: ...
+    def interrupt(self) -> None: ...
+
+
+def test_changes_wait_in_the_mailbox_and_the_gui_thread_is_told_once_per_batch(qtbot):
+    release = threading.Event()
+    made: list[FakeDrainer] = []
+
+    def make(on_change: Any) -> FakeDrainer:
+        made.append(FakeDrainer(on_change, [["a", "b", "c", "d"], ["e"]], release))
+        return made[-1]
+
+    worker = PushWorker(make)  # type: ignore[arg-type]
+    thread = PushThread(worker)
+    listener = Listener()
+    worker.changes_waiting.connect(listener.on_changes)
+    worker.drain_finished.connect(listener.on_finished)
+    thread.start()
+    try:
+        thread.drain_requested.emit(False)
+        qtbot.wait_until(lambda: len(listener.told) == 1)
+        release.set()
+        qtbot.wait_until(lambda: listener.finished == 1)
+        assert listener.told == [threading.get_ident()] and made[0].thread != threading.get_ident()
+        assert worker.take_changes() == ["a", "b", "c", "d"]  # "a" was told; "b", "c", "d" joined it
+        assert worker.take_changes() == []
+        thread.drain_requested.emit(False)
+        qtbot.wait_until(lambda: listener.finished == 2)
+        qtbot.wait_until(lambda: len(listener.told) == 2)  # an empty mailbox: the next change is told again
+        assert worker.take_changes() == ["e"]
+    finally:
+        thread.stop()
