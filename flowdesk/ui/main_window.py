@@ -43,9 +43,10 @@ from flowdesk.ui import layout, pushing, theme
 from flowdesk.ui.banner import BannerStack
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.icons import app_icon
-from flowdesk.ui.models import QueueTableModel, SessionIdRole, SessionSortFilterProxy, SessionTableModel
+from flowdesk.ui.models import QueueTableModel, SessionIdRole, SessionTableModel
 from flowdesk.ui.queue_view import QueueView
 from flowdesk.ui.session_panel import SessionPanel
+from flowdesk.ui.session_proxy import SessionSortFilterProxy
 from flowdesk.ui.shortcuts import KEYS_WITHOUT_ACTIONS, ShortcutsDialog, action_shortcuts
 
 SELECTION_DEBOUNCE_MS = 150

@@ -10,9 +10,9 @@ from flowdesk.core.present import PushSummary
 from flowdesk.ui.models import (
     QueueTableModel,
     SessionIdRole,
-    SessionSortFilterProxy,
     SessionTableModel,
 )
+from flowdesk.ui.session_proxy import SessionSortFilterProxy
 from tests.conftest import posix_only
 
 T0 = datetime(2026, 11, 18, 14, 0, tzinfo=UTC)
