@@ -313,6 +313,20 @@ class SessionTableModel(_ColumnTable):
             return None
         return self.value(index.row(), index.column(), role)
 
+    def tint(self, row: int, col: int) -> str | None:
+        """The theme colour (a :func:`theme.brush` role) of a cell's text, or of its mark for Status; None:
+        the palette's text colour."""
+        if col == 0:  # STATUS
+            status = self._rows[row].status or ""
+            return status if status in STATUS_LABELS else None
+        if col == 6:  # PUSH
+            p = self._push.get(self._rows[row].id)
+            if p and p.state == "failed":
+                return "error"
+            if p and p.state in ("posted_by_resolutionflow", "cancelled"):
+                return "muted"
+        return None
+
     def value(self, row: int, col: int, role: int) -> Any:
         """``data()`` without building a QModelIndex (the proxy calls this directly). Called for every
         role of every painted cell: the common roles come first, compared with plain ints."""
@@ -322,16 +336,8 @@ class SessionTableModel(_ColumnTable):
             d = self._display[row]
             return (d if d is not None else self.display(row))[col]
         if role == _FOREGROUND:
-            if col == 0:  # STATUS
-                status = self._rows[row].status or ""
-                return theme.brush(status) if status in STATUS_LABELS else None
-            if col == 6:  # PUSH
-                p = self._push.get(self._rows[row].id)
-                if p and p.state == "failed":
-                    return theme.brush("error")
-                if p and p.state in ("posted_by_resolutionflow", "cancelled"):
-                    return theme.brush("muted")
-            return None
+            tint = self.tint(row, col)
+            return theme.brush(tint) if tint is not None else None
         if role == _ALIGNMENT:
             return _RIGHT_ALIGNED if col == 5 else None  # DURATION
         if role == SessionIdRole:
