@@ -12,11 +12,12 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QModelIndex, QPersistentModelIndex, QRect, QRectF, QSettings, QSize, Qt
-from PySide6.QtGui import QAction, QBrush, QGuiApplication, QImage, QPainter, QPalette
+from PySide6.QtGui import QAction, QGuiApplication, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from flowdesk.ui import theme
 from flowdesk.ui.icons import action_icon
 
 NARROW_WIDTH = 900  # below this the note pane goes under the list
@@ -42,29 +44,100 @@ PANE_MIN_WIDTH = 320
 # screen is 720×450, and the list and the note pane at their layouts' minimum would not fit.
 STACKED_MIN_HEIGHT = 96
 STATE_FILE = "window-state.ini"
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+class SessionTextDelegate(QStyledItemDelegate):
+    """The session list's text cells, their style option filled from one Python call per cell.
+
+    Qt's delegate asks the model for seven roles of every painted cell (font, alignment, colour, check
+    state, icon, text, background): seven calls into Python per cell, ~600 per repaint of the list. This
+    fills the option from ``proxy.cell()`` instead, with what ``data()`` answers for those roles (the text,
+    the right alignment of ``right_aligned`` columns, the tint as the text colour; none of the others is
+    ever set)."""
+
+    def __init__(self, proxy: Any, right_aligned: set[int], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._cell = proxy.cell
+        self._right_aligned = frozenset(right_aligned)
+        self._with_text: dict[Any, Any] = {}  # the view's features -> the same with HasDisplay
+        self._tinted: dict[tuple[int, str], QPalette] = {}  # (palette's cache key, tint) -> palette
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:  # noqa: N802
+        col = index.column()
+        text, tint = self._cell(index.row(), col)
+        option.index = index  # type: ignore[assignment]  # a QModelIndex: the view paints model indexes
+        option.text = text
+        features = option.features
+        with_text = self._with_text.get(features)
+        if with_text is None:
+            with_text = self._with_text[features] = features | QStyleOptionViewItem.ViewItemFeature.HasDisplay
+        option.features = with_text
+        if col in self._right_aligned:
+            option.displayAlignment = _RIGHT
+        if tint is not None:
+            palette = option.palette
+            key = (palette.cacheKey(), tint)
+            tinted = self._tinted.get(key)
+            if tinted is None:
+                if len(self._tinted) > 64:  # palettes that changed (a theme switch): forget them
+                    self._tinted.clear()
+                tinted = self._tinted[key] = QPalette(palette)
+                tinted.setBrush(QPalette.ColorRole.Text, theme.brush(tint))
+            option.palette = tinted
 
 
 class StatusMarkDelegate(QStyledItemDelegate):
-    """The status column as a coloured dot: the word stays in the model (tooltip, accessible text, sort)."""
+    """The status column as a coloured dot: the word stays in the model (tooltip, accessible text, sort).
+
+    Painted with one call into Qt per cell (a cached dot), plus the item's panel only where there is one
+    to draw (a selected or focused cell)."""
+
+    def __init__(self, proxy: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._cell = proxy.cell
+        self._panel: dict[Any, bool] = {}  # the cell's state -> whether it has a highlight or focus frame
+        self._marks: dict[tuple[str, int, float], QPixmap] = {}
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = ""
-        widget = opt.widget
-        style = widget.style() if widget is not None else QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
-        brush = index.data(Qt.ItemDataRole.ForegroundRole)
-        if not isinstance(brush, QBrush):
+        state = option.state
+        panel = self._panel.get(state)
+        if panel is None:
+            panel = self._panel[state] = bool(state & (QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus))
+        widget = option.widget
+        if panel:
+            style = widget.style() if widget is not None else QApplication.style()
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, widget)
+        tint = self._cell(index.row(), index.column())[1]
+        if tint is None:
             return
-        rect: QRect = opt.rect
+        rect: QRect = option.rect
         d = min(rect.height() - 8, 12)
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(brush)
-        painter.drawEllipse(QRectF(rect.center().x() - d / 2 + 0.5, rect.center().y() - d / 2 + 0.5, d, d))
-        painter.restore()
+        if d <= 0:
+            return
+        center = rect.center()
+        # the dot's box starts at center - d/2 + 0.5 (as drawn before): half a pixel into the pixmap when d is even
+        painter.drawPixmap(center.x() - d // 2, center.y() - d // 2, self._mark(tint, d, painter.device().devicePixelRatioF()))
+
+    def _mark(self, tint: str, d: int, ratio: float) -> QPixmap:
+        key = (tint, d, ratio)
+        mark = self._marks.get(key)
+        if mark is None:
+            if len(self._marks) > 64:  # a theme switch or a move between screens: forget the old ones
+                self._marks.clear()
+            offset = 0.5 if d % 2 == 0 else 0.0
+            size = math.ceil((d + 1) * ratio)
+            mark = QPixmap(size, size)
+            mark.setDevicePixelRatio(ratio)
+            mark.fill(Qt.GlobalColor.transparent)
+            p = QPainter(mark)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(theme.brush(tint))
+            p.drawEllipse(QRectF(offset, offset, d, d))
+            p.end()
+            self._marks[key] = mark
+        return mark
 
 
 def draws_ascending_pointing_down(style: QStyle) -> bool:
@@ -120,10 +193,13 @@ def point_sort_arrows(table: QTableView) -> None:
 
 
 def setup_session_columns(table: QTableView, model: Any) -> None:
-    """Status as a mark, Summary first among the text columns and stretching; widths from sample texts."""
+    """Status as a mark, Summary first among the text columns and stretching; widths from sample texts.
+    ``table`` shows a ``SessionSortFilterProxy`` over ``model`` (the class)."""
     header = table.horizontalHeader()
     point_sort_arrows(table)
-    table.setItemDelegateForColumn(model.STATUS, StatusMarkDelegate(table))
+    proxy = table.model()
+    table.setItemDelegate(SessionTextDelegate(proxy, {model.DURATION}, table))
+    table.setItemDelegateForColumn(model.STATUS, StatusMarkDelegate(proxy, table))
     header.moveSection(header.visualIndex(model.SUMMARY), header.visualIndex(model.STATUS) + 1)
     fm = table.fontMetrics()
     samples = {model.STATUS: "Status", model.TICKET: "#000000", model.CLIENT: "Brightsmile Den",

@@ -11,7 +11,6 @@ from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QDesktopServices,
-    QFocusEvent,
     QKeyEvent,
     QKeySequence,
     QResizeEvent,
@@ -44,9 +43,10 @@ from flowdesk.ui import layout, pushing, theme
 from flowdesk.ui.banner import BannerStack
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.icons import app_icon
-from flowdesk.ui.models import QueueTableModel, SessionIdRole, SessionSortFilterProxy, SessionTableModel
+from flowdesk.ui.models import QueueTableModel, SessionIdRole, SessionTableModel
 from flowdesk.ui.queue_view import QueueView
 from flowdesk.ui.session_panel import SessionPanel
+from flowdesk.ui.session_proxy import SessionSortFilterProxy
 
 SELECTION_DEBOUNCE_MS = 150
 
@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
         for button in self.search.findChildren(QToolButton):  # the clear button: named for screen readers
             button.setAccessibleName("Clear search")
         self.search.textChanged.connect(self.proxy.set_search)
-        self.search.installEventFilter(self)  # focused by the engineer: make the search text before the first key
+        self.search.installEventFilter(self)  # Down, Enter and Escape (see _search_key)
         self.status_filter = QComboBox(self)
         self.status_filter.setObjectName("statusFilter")
         self.status_filter.setAccessibleName("Show sessions")
@@ -391,13 +391,6 @@ class MainWindow(QMainWindow):
             and self._search_key(event)
         ):
             return True
-        if (
-            obj is self.search
-            and isinstance(event, QFocusEvent)
-            and event.type() == QEvent.Type.FocusIn
-            and event.reason() != Qt.FocusReason.ActiveWindowFocusReason  # not the window opening
-        ):
-            self.session_model.prepare_search()
         return super().eventFilter(obj, event)
 
     def _search_key(self, event: QKeyEvent) -> bool:

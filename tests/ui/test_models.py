@@ -10,9 +10,9 @@ from flowdesk.core.present import PushSummary
 from flowdesk.ui.models import (
     QueueTableModel,
     SessionIdRole,
-    SessionSortFilterProxy,
     SessionTableModel,
 )
+from flowdesk.ui.session_proxy import SessionSortFilterProxy
 from tests.conftest import posix_only
 
 T0 = datetime(2026, 11, 18, 14, 0, tzinfo=UTC)
@@ -268,3 +268,78 @@ def test_a_key_that_changes_no_row_does_not_reset_the_list(models):
     assert len(resets) == 1 and shown(proxy) == before
     proxy.set_search("printer 2")
     assert len(resets) == 2 and shown(proxy) == fresh_result("printer 2")
+
+
+def odd_rows() -> list[Row]:
+    """Rows with every optional field missing or unusual, dated this year, last year and never."""
+    this_year = datetime.now(UTC).replace(month=6, day=15, hour=9, minute=5)
+    return [
+        Row("a", status=None, psa_ticket_id=None, client_name=None, summary="", duration_seconds=None),
+        Row("b", status="on_hold", ended_at=None, updated_at=None, created_at=None, summary="Ünïcode SUMMARY"),
+        Row("c", status="paused", ended_at=None, updated_at=this_year - timedelta(days=400), duration_seconds=59.9),
+        Row("d", status="abandoned", ended_at=this_year, duration_seconds=3600 * 10 + 61),
+        Row("e", status="requesting_escalation", ended_at=None, updated_at=None, created_at=this_year),
+    ]
+
+
+def test_the_search_text_is_what_the_list_shows(models):
+    """Made in one pass at load, the search text is every shown column but Push, lower-cased: the same
+    words as the display texts the rows get when painted (dates, durations and ticket numbers included)."""
+    src = SessionTableModel()
+    src.load(rows() + odd_rows())
+    assert src.search_text == [" ".join(src.display(i)[:6]).lower() for i in range(src.rowCount())]
+    proxy = SessionSortFilterProxy()
+    proxy.setSourceModel(src)
+    for text, expected in [("ünïcode summary", ["b"]), ("UNKNOWN", ["a"]), ("on hold", ["b"]), ("10h 1m", ["d"]),
+                           ("(no summary)", ["a"])]:  # fmt: skip
+        proxy.set_search(text)
+        assert shown(proxy) == expected, text
+
+
+@posix_only("time.tzset() (switching the C library's time zone in a running process) is Unix-only")
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu"])
+def test_the_search_text_has_the_listed_dates_across_dst(zone: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        start = datetime(datetime.now(UTC).year - 1, 12, 31, tzinfo=UTC)
+        dated = [Row(f"s{m}", ended_at=start + timedelta(minutes=m)) for m in range(0, 366 * 24 * 60, 97)]
+        src = SessionTableModel()
+        src.load(dated)
+        assert src.search_text == [" ".join(src.display(i)[:6]).lower() for i in range(src.rowCount())]
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_a_search_makes_no_display_texts(models, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first key press after a reload only filters: nothing is made for rows that are not painted."""
+    src, proxy = models
+    src.load(rows(300))
+    made: list[int] = []
+    real = src._row_display
+    monkeypatch.setattr(src, "_row_display", lambda r: made.append(1) or real(r))
+    for text in ("p", "pr", "printer", "printer 1", "printer", ""):
+        proxy.set_search(text)
+    assert proxy.rowCount() == 300 and made == []
+
+
+def test_the_search_text_is_made_in_slices_after_a_load(qtbot) -> None:
+    """A reload does not wait for the search text: it is made a slice per turn of the event loop, and a
+    search that comes first makes the rest at once (with the same result)."""
+    from flowdesk.ui.models import SEARCH_SLICE
+
+    src = SessionTableModel()
+    many = [Row(f"s{i}", summary=f"Printer {i}" if i % 2 else f"Mailbox {i}") for i in range(SEARCH_SLICE * 2 + 5)]
+    src.load(many)
+    assert not src.search_ready()
+    qtbot.waitUntil(src.search_ready)
+    assert src.search_text == [" ".join(src.display(i)[:6]).lower() for i in range(len(many))]
+    src.load(many[::-1])
+    proxy = SessionSortFilterProxy()
+    proxy.setSourceModel(src)
+    proxy.set_search("printer 400")  # before any slice was made
+    assert src.search_ready()
+    assert shown(proxy) == [r.id for r in many[::-1] if r.summary.startswith("Printer 400")] == ["s4003", "s4001"]
