@@ -8,7 +8,6 @@ writes stay on the GUI thread (they are local and short).
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +29,7 @@ from flowdesk.push.protocol import DrainerFactory, PushDrainer
 from flowdesk.services import Services
 from flowdesk.store import ActionRefused, DuplicatePush, PushJob
 from flowdesk.store.drafts import Drafts
+from flowdesk.ui.lookups import TicketLookups
 from flowdesk.ui.push_worker import PushThread, PushWorker
 from flowdesk.ui.tasks import TaskRunner
 
@@ -42,7 +42,6 @@ log = get_logger("ui")
 # QTimer takes a 32-bit millisecond interval; re-arm at least hourly so a clock change or a long sleep
 # never leaves a due job waiting (the timer measures monotonic time, which stops while suspended).
 MAX_TIMER_MS = 60 * 60 * 1000
-FINDER_LIMIT = 20  # tickets the finder shows
 USER_PAUSE = "Sending paused by you."
 # The push worker's job changes (its mailbox, PushWorker.take_changes) reach the window in batches, at most
 # this long after they happen: a drain then wakes the GUI thread and costs it one model update and one
@@ -59,7 +58,7 @@ class Banner:
     action_id: str = ""
 
 
-class AppController(QObject):
+class AppController(TicketLookups, QObject):
     sessions_reloaded = Signal()
     session_push_changed = Signal(dict)  # {session_id: PushSummary | None}
     jobs_reloaded = Signal()
@@ -93,9 +92,8 @@ class AppController(QObject):
         self.services = services
         self.clock = clock or (lambda: datetime.now(UTC))
         self.tasks = TaskRunner(self)
-        self._time_lists_asked = False
-        self._board_statuses: dict[int, list[Any]] = {}
         self.tasks.busy_changed.connect(self.busy_changed)
+        self._init_lookups()
         self._job_states: dict[int, str] = {}
         self._changes: list[JobChange] = []
         self.started_at = self.clock()
@@ -103,7 +101,6 @@ class AppController(QObject):
         self.last_report: Any = None
         self._sending = False
         self._offline = False
-        self._tickets: dict[int, Any] = {}
         self.held: HeldOff | None = None  # sending held off after an outage (the last drain's word)
         self._next_try: datetime | None = None  # when the next waiting push is due (the last drain's word)
         self._outage = False  # an outage was announced; one more notification when the queue has drained
@@ -112,10 +109,6 @@ class AppController(QObject):
         # that try ends without posting it, it is sent again at once, once.
         self._send_after_check: set[int] = set()
         self._resend = False  # such a push came back not posted in this run: drain again at once
-        # Why a ticket could not be looked up (NotFound, PermissionDenied, Offline…): a push checks it.
-        self.ticket_failures: dict[int, BaseException] = {}
-        self._search_client: Any = None  # one client for the ticket finder's look-ups (built on a worker)
-        self._search_lock = threading.Lock()
         self.drafts = Drafts(services.db)
         # "Keep this one": per session, the values the engineer kept as written, for this run of the app.
         self.kept_values: dict[str, frozenset[str]] = {}
@@ -278,84 +271,6 @@ class AppController(QObject):
             queued.append(session.psa_ticket_id)
         if queued:
             self.notify_info(present.auto_pushed(queued))
-
-    # -- tickets -------------------------------------------------------------------------------
-    def cached_ticket(self, ticket_id: int) -> Any | None:
-        return self._tickets.get(ticket_id)
-
-    def lookup_ticket(self, ticket_id: int, client_factory: Callable[[], Any]) -> None:
-        """Look a ticket up off the GUI thread; answers with ``ticket_loaded`` or ``ticket_failed``."""
-
-        def work() -> Any:
-            with client_factory() as client:
-                return client.get_ticket(ticket_id)
-
-        def done(ticket: Any) -> None:
-            self._tickets[ticket_id] = ticket
-            self.ticket_failures.pop(ticket_id, None)
-            self.ticket_loaded.emit(ticket_id, ticket)
-
-        def failed(exc: BaseException) -> None:
-            self.ticket_failures[ticket_id] = exc
-            self.ticket_failed.emit(ticket_id, str(exc))
-
-        self.ticket_failures.pop(ticket_id, None)
-        self.tasks.submit(work, on_done=done, on_error=failed, name="ticket")
-
-    def search_tickets(
-        self, text: str, client_name: str | None, on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]
-    ) -> None:
-        """The ticket finder's look-up, off the GUI thread: ``on_done(list[Ticket])`` (the session's client's
-        first) or ``on_error(exc)``, on the GUI thread. One client serves every look-up (no sign-in per key)."""
-        # lazy: httpx, not before the first paint
-        from flowdesk.connectwise.search import find_tickets, parse_ticket_text
-
-        def work() -> Any:
-            with self._search_lock:
-                if self._search_client is None:
-                    self._search_client = self.connectwise_client()
-                client = self._search_client
-            return find_tickets(client, parse_ticket_text(text), client_name=client_name, limit=FINDER_LIMIT)
-
-        self.tasks.submit(work, on_done=on_done, on_error=on_error, name="ticket search")
-
-    def _drop_search_client(self) -> None:
-        with self._search_lock:
-            client, self._search_client = self._search_client, None
-        if client is not None:
-            client.close()
-
-    def load_time_lists(self) -> None:
-        """ConnectWise's work types and roles, once, off the GUI thread (``time_lists_loaded``); a failure
-        leaves the member's defaults, which ConnectWise applies."""
-        if self._time_lists_asked:
-            return
-        self._time_lists_asked = True
-
-        def work() -> tuple[list[Any], list[Any]]:
-            with self.connectwise_client() as client:
-                return client.work_types(), client.work_roles()
-
-        self.tasks.submit(work, on_done=lambda lists: self.time_lists_loaded.emit(*lists),
-                          on_error=lambda e: log.info("work types not read: %s", e), name="time lists")  # fmt: skip
-
-    def load_board_statuses(self, board_id: int) -> None:
-        """A board's statuses off the GUI thread (``board_statuses_loaded``), read once per board; a failure
-        leaves "Leave as is" the only choice."""
-        if board_id in self._board_statuses:
-            self.board_statuses_loaded.emit(board_id, self._board_statuses[board_id])
-            return
-
-        def work() -> list[Any]:
-            with self.connectwise_client() as client:
-                return client.board_statuses(board_id)
-
-        def done(statuses: list[Any]) -> None:
-            self._board_statuses[board_id] = statuses
-            self.board_statuses_loaded.emit(board_id, statuses)
-
-        self.tasks.submit(work, on_done=done, on_error=lambda e: log.info("board statuses not read: %s", e),
-                          name="board statuses")  # fmt: skip
 
     def remember_time_choices(self, plan: Any) -> None:
         """The work type, role and billable option chosen for a time entry: preselected next time. The settings

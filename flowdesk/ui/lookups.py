@@ -1,0 +1,120 @@
+"""The controller's ConnectWise look-ups: a ticket, the ticket finder's searches, work types and roles, a
+board's statuses. Each runs on the ``TaskRunner`` (never on the GUI thread) and answers with one of
+``AppController``'s signals or callbacks; results are kept for this run of the app."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from flowdesk.logs import get_logger
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import SignalInstance
+
+    from flowdesk.ui.tasks import TaskRunner
+
+log = get_logger("ui")
+
+FINDER_LIMIT = 20  # tickets the finder shows
+
+
+class TicketLookups:
+    """Mixed into ``AppController``, which owns the signals and the task runner named here."""
+
+    tasks: TaskRunner
+    if TYPE_CHECKING:
+        ticket_loaded: SignalInstance
+        ticket_failed: SignalInstance
+        time_lists_loaded: SignalInstance
+        board_statuses_loaded: SignalInstance
+
+        def connectwise_client(self) -> Any: ...
+
+    def _init_lookups(self) -> None:
+        self._tickets: dict[int, Any] = {}
+        # Why a ticket could not be looked up (NotFound, PermissionDenied, Offline…): a push checks it.
+        self.ticket_failures: dict[int, BaseException] = {}
+        self._search_client: Any = None  # one client for the ticket finder's look-ups (built on a worker)
+        self._search_lock = threading.Lock()
+        self._time_lists_asked = False
+        self._board_statuses: dict[int, list[Any]] = {}
+
+    # -- tickets -------------------------------------------------------------------------------
+    def cached_ticket(self, ticket_id: int) -> Any | None:
+        return self._tickets.get(ticket_id)
+
+    def lookup_ticket(self, ticket_id: int, client_factory: Callable[[], Any]) -> None:
+        """Look a ticket up off the GUI thread; answers with ``ticket_loaded`` or ``ticket_failed``."""
+
+        def work() -> Any:
+            with client_factory() as client:
+                return client.get_ticket(ticket_id)
+
+        def done(ticket: Any) -> None:
+            self._tickets[ticket_id] = ticket
+            self.ticket_failures.pop(ticket_id, None)
+            self.ticket_loaded.emit(ticket_id, ticket)
+
+        def failed(exc: BaseException) -> None:
+            self.ticket_failures[ticket_id] = exc
+            self.ticket_failed.emit(ticket_id, str(exc))
+
+        self.ticket_failures.pop(ticket_id, None)
+        self.tasks.submit(work, on_done=done, on_error=failed, name="ticket")
+
+    def search_tickets(
+        self, text: str, client_name: str | None, on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]
+    ) -> None:
+        """The ticket finder's look-up, off the GUI thread: ``on_done(list[Ticket])`` (the session's client's
+        first) or ``on_error(exc)``, on the GUI thread. One client serves every look-up (no sign-in per key)."""
+        # lazy: httpx, not before the first paint
+        from flowdesk.connectwise.search import find_tickets, parse_ticket_text
+
+        def work() -> Any:
+            with self._search_lock:
+                if self._search_client is None:
+                    self._search_client = self.connectwise_client()
+                client = self._search_client
+            return find_tickets(client, parse_ticket_text(text), client_name=client_name, limit=FINDER_LIMIT)
+
+        self.tasks.submit(work, on_done=on_done, on_error=on_error, name="ticket search")
+
+    def _drop_search_client(self) -> None:
+        with self._search_lock:
+            client, self._search_client = self._search_client, None
+        if client is not None:
+            client.close()
+
+    def load_time_lists(self) -> None:
+        """ConnectWise's work types and roles, once, off the GUI thread (``time_lists_loaded``); a failure
+        leaves the member's defaults, which ConnectWise applies."""
+        if self._time_lists_asked:
+            return
+        self._time_lists_asked = True
+
+        def work() -> tuple[list[Any], list[Any]]:
+            with self.connectwise_client() as client:
+                return client.work_types(), client.work_roles()
+
+        self.tasks.submit(work, on_done=lambda lists: self.time_lists_loaded.emit(*lists),
+                          on_error=lambda e: log.info("work types not read: %s", e), name="time lists")  # fmt: skip
+
+    def load_board_statuses(self, board_id: int) -> None:
+        """A board's statuses off the GUI thread (``board_statuses_loaded``), read once per board; a failure
+        leaves "Leave as is" the only choice."""
+        if board_id in self._board_statuses:
+            self.board_statuses_loaded.emit(board_id, self._board_statuses[board_id])
+            return
+
+        def work() -> list[Any]:
+            with self.connectwise_client() as client:
+                return client.board_statuses(board_id)
+
+        def done(statuses: list[Any]) -> None:
+            self._board_statuses[board_id] = statuses
+            self.board_statuses_loaded.emit(board_id, statuses)
+
+        self.tasks.submit(work, on_done=done, on_error=lambda e: log.info("board statuses not read: %s", e),
+                          name="board statuses")  # fmt: skip
