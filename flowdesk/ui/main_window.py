@@ -4,13 +4,12 @@ in its own tab, banners on top and the queue's state in the status bar."""
 from __future__ import annotations
 
 import gc
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
-    QDesktopServices,
     QFocusEvent,
     QKeyEvent,
     QKeySequence,
@@ -20,14 +19,11 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDialog,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -47,6 +43,9 @@ from flowdesk.ui.icons import app_icon
 from flowdesk.ui.models import QueueTableModel, SessionIdRole, SessionSortFilterProxy, SessionTableModel
 from flowdesk.ui.queue_view import QueueView
 from flowdesk.ui.session_panel import SessionPanel
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QDialog
 
 SELECTION_DEBOUNCE_MS = 150
 
@@ -490,6 +489,8 @@ class MainWindow(QMainWindow):
     # -- push ----------------------------------------------------------------------------------
     def ask(self, title: str, text: str, yes: str, no: str | None = None) -> bool:
         """A yes/no question (tests replace this method: modal dialogs block a headless run)."""
+        from PySide6.QtWidgets import QMessageBox  # lazy, as every dialog: not before the first paint
+
         box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self)
         ok = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
         if no:
@@ -501,6 +502,8 @@ class MainWindow(QMainWindow):
         return box.clickedButton() is ok
 
     def tell(self, title: str, text: str) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.warning(self, title, text)
 
     def push_current(self) -> None:
@@ -550,6 +553,9 @@ class MainWindow(QMainWindow):
         if not profile.configured:
             self.tell("No ConnectWise account", "Enter your ConnectWise site and keys in Settings first.")
             return
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
         QDesktopServices.openUrl(QUrl(ticket_url(profile, ticket_id, kind)))
 
     def show_job(self, job_id: int) -> None:
@@ -580,6 +586,8 @@ class MainWindow(QMainWindow):
 
     # -- import --------------------------------------------------------------------------------
     def choose_import(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         files, _ = QFileDialog.getOpenFileNames(self, "Import sessions", "", "Session exports (*.json);;All files (*)")
         if files:
             self.import_requested.emit(files)
@@ -603,6 +611,8 @@ class MainWindow(QMainWindow):
         self.activateWindow()
 
     def _about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.about(
             self,
             f"About {APP_NAME}",
@@ -610,6 +620,9 @@ class MainWindow(QMainWindow):
         )
 
     def _open_logs(self) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.controller.services.paths.log_dir)))
 
     def _ui_state(self) -> QSettings:
