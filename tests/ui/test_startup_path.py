@@ -49,6 +49,7 @@ NOT_BEFORE_FIRST_PAINT = (
     "ctypes",  # Windows' power messages and macOS's App Nap: read when they come (flowdesk/ui/desktop_os.py)
     "difflib",  # the note's changes: shown when asked for
     "flowdesk.ui.diff_dialog",
+    "flowdesk.ui.queue_view",  # the Queue tab's page: built when that tab is first shown
 )
 
 CHILD = f"""
