@@ -50,6 +50,7 @@ NOT_BEFORE_FIRST_PAINT = (
     "difflib",  # the note's changes: shown when asked for
     "flowdesk.ui.diff_dialog",
     "flowdesk.ui.queue_view",  # the Queue tab's page: built when that tab is first shown
+    "flowdesk.core.companies",  # a shown ticket's company against the session's client
 )
 
 CHILD = f"""
