@@ -11,12 +11,18 @@ and must stay exact.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 # C0 and C1 controls, DEL, bidi marks/embeddings/overrides/isolates, line/paragraph separators, lone surrogates
 _UNSAFE = "\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
-_ONE_LINE = re.compile(f"[{_UNSAFE}]")
-# a note's tabs and line ends (\n, \r\n) stay; a bare \r (which overwrites the line) does not
-_LINES = re.compile("[" + _UNSAFE.replace("\x00-\x1f", "\x00-\x08\x0b\x0c\x0e-\x1f") + "]|\r(?!\n)")
+_LINES_UNSAFE = _UNSAFE.replace("\x00-\x1f", "\x00-\x08\x0b\x0c\x0e-\x1f")  # a note's tabs and line ends stay
+
+
+@cache
+def _pattern(lines: bool) -> re.Pattern[str]:
+    """Compiled when first printed (~1 ms: not for the window's start-up, which prints nothing). For a note,
+    tabs and line ends (\\n, \\r\\n) stay; a bare \\r (which overwrites the line) does not."""
+    return re.compile(f"[{_LINES_UNSAFE}]|\r(?!\n)" if lines else f"[{_UNSAFE}]")
 
 
 def _shown(match: re.Match[str]) -> str:
@@ -27,5 +33,5 @@ def _shown(match: re.Match[str]) -> str:
 def printable(text: str, *, lines: bool = False) -> str:
     """``text`` with every control character, escape and bidi override shown as an escape; with ``lines``,
     tabs and ``\\n`` line ends stay (a note), else they are shown too (one line of a list)."""
-    pattern = _LINES if lines else _ONE_LINE
+    pattern = _pattern(lines)
     return pattern.sub(_shown, text) if pattern.search(text) else text

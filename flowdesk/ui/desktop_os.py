@@ -15,9 +15,9 @@
 
 from __future__ import annotations
 
-import ctypes
 import sys
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from PySide6.QtCore import QAbstractNativeEventFilter, QObject, Qt
@@ -71,6 +71,8 @@ class _NSProcessInfoActivity:
     """``[[NSProcessInfo processInfo] beginActivityWithOptions:reason:]`` / ``endActivity:`` over libobjc."""
 
     def __init__(self) -> None:
+        import ctypes  # here, not with the window: only macOS asks for App Nap
+
         objc = ctypes.cdll.LoadLibrary("/usr/lib/libobjc.A.dylib")
         ctypes.cdll.LoadLibrary("/System/Library/Frameworks/Foundation.framework/Foundation")
         objc.objc_getClass.restype = ctypes.c_void_p
@@ -81,12 +83,16 @@ class _NSProcessInfoActivity:
         self._info = self._send(objc.objc_getClass(b"NSProcessInfo"), b"processInfo")
 
     def _send(self, receiver: Any, selector: bytes, *args: tuple[Any, Any]) -> Any:
+        import ctypes
+
         send = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, *(t for t, _ in args))(
             ("objc_msgSend", self._objc)
         )
         return send(receiver, self._objc.sel_registerName(selector), *(v for _, v in args))
 
     def begin(self, reason: str) -> Any:
+        import ctypes
+
         text = self._send(self._objc.objc_getClass(b"NSString"), b"stringWithUTF8String:", (ctypes.c_char_p, reason.encode("utf-8")))
         token = self._send(
             self._info,
@@ -97,6 +103,8 @@ class _NSProcessInfoActivity:
         return self._send(token, b"retain")
 
     def end(self, token: Any) -> None:
+        import ctypes
+
         self._send(self._info, b"endActivity:", (ctypes.c_void_p, token))
         self._send(token, b"release")
 
@@ -129,18 +137,24 @@ class AppNapActivity:
             log.info("queue empty: App Nap allowed again")
 
 
-class _MSG(ctypes.Structure):
-    """Windows' ``MSG``: what ``message`` points to for the ``windows_generic_MSG`` event type."""
+@cache
+def _msg_type() -> Any:
+    """Windows' ``MSG``: what ``message`` points to for the ``windows_generic_MSG`` event type (ctypes is
+    imported when a native event is first read, not with the window)."""
+    import ctypes
 
-    _fields_ = [
-        ("hwnd", ctypes.c_void_p),
-        ("message", ctypes.c_uint),
-        ("wParam", ctypes.c_size_t),
-        ("lParam", ctypes.c_ssize_t),
-        ("time", ctypes.c_uint32),
-        ("pt_x", ctypes.c_long),
-        ("pt_y", ctypes.c_long),
-    ]
+    class _MSG(ctypes.Structure):
+        _fields_ = [
+            ("hwnd", ctypes.c_void_p),
+            ("message", ctypes.c_uint),
+            ("wParam", ctypes.c_size_t),
+            ("lParam", ctypes.c_ssize_t),
+            ("time", ctypes.c_uint32),
+            ("pt_x", ctypes.c_long),
+            ("pt_y", ctypes.c_long),
+        ]
+
+    return _MSG
 
 
 def is_resume_message(message: int, wparam: int) -> bool:
@@ -156,7 +170,7 @@ class WindowsPowerEvents(QAbstractNativeEventFilter):
 
     def nativeEventFilter(self, eventType: Any, message: Any) -> Any:  # noqa: N802 -- Qt's name
         if bytes(eventType) == b"windows_generic_MSG" and message:
-            msg = _MSG.from_address(int(message))
+            msg = _msg_type().from_address(int(message))
             if is_resume_message(msg.message, msg.wParam):
                 log.info("woke from sleep (WM_POWERBROADCAST %#x): draining", msg.wParam)
                 self._on_resume()

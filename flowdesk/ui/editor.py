@@ -8,7 +8,6 @@ Both are ordinary edits: Ctrl+Z takes them back. After a push, what the markers 
 
 from __future__ import annotations
 
-import difflib
 import re
 from functools import cache
 from typing import TYPE_CHECKING
@@ -29,8 +28,6 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -294,6 +291,8 @@ class NoteEditor(QWidget):
         self.set_note(self._generated, self._generated_counts, result, self._kept)
 
     def diff(self) -> str:
+        import difflib  # lazy: only when the engineer asks for the changes
+
         lines = difflib.unified_diff(
             self._generated.splitlines(),
             self.push_text().splitlines(),
@@ -497,45 +496,3 @@ class NoteEditor(QWidget):
         from flowdesk.redact import find_markers
 
         return [s.category for s in find_markers(self.text())]
-
-
-class DiffDialog(QDialog):
-    """What the engineer changed against the generated note."""
-
-    def __init__(self, diff_text: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Changes to the generated note")
-        self.resize(760, 480)
-        view = QPlainTextEdit(self)
-        view.setReadOnly(True)
-        view.setFont(monospace_font())
-        view.setAccessibleName("Differences")
-        view.setPlainText(diff_text or "No changes: the note is as generated.")
-        self._color(view)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        buttons.rejected.connect(self.reject)
-        buttons.accepted.connect(self.accept)
-        layout = QVBoxLayout(self)
-        layout.addWidget(view)
-        layout.addWidget(buttons)
-
-    @staticmethod
-    def _color(view: QPlainTextEdit) -> None:
-        class _DiffHighlighter(QSyntaxHighlighter):
-            def highlightBlock(self, text: str) -> None:  # noqa: N802
-                fmt = QTextCharFormat()
-                if text.startswith("+") and not text.startswith("+++"):
-                    bg, fg = theme.pair("added")
-                    fmt.setBackground(bg)
-                    fmt.setForeground(fg)
-                elif text.startswith("-") and not text.startswith("---"):
-                    bg, fg = theme.pair("removed")
-                    fmt.setBackground(bg)
-                    fmt.setForeground(fg)
-                elif text.startswith("@@"):
-                    fmt.setForeground(theme.color("muted"))
-                else:
-                    return
-                self.setFormat(0, len(text), fmt)
-
-        view._highlighter = _DiffHighlighter(view.document())  # type: ignore[attr-defined]

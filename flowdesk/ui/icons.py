@@ -97,9 +97,9 @@ def fallback_icon(name: str, color: QColor) -> QIcon:
     except OSError:
         return QIcon()
     icon = QIcon()
-    for size in (16, 24, 32, 48):
-        pm = QPixmap()
-        if pm.loadFromData(svg.encode("utf-8"), "SVG"):
+    pm = QPixmap()
+    if pm.loadFromData(svg.encode("utf-8"), "SVG"):  # drawn once (at its own size), then scaled for each size
+        for size in (16, 24, 32, 48):
             icon.addPixmap(pm.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
                                      Qt.TransformationMode.SmoothTransformation))
     return icon

@@ -4,13 +4,12 @@ in its own tab, banners on top and the queue's state in the status bar."""
 from __future__ import annotations
 
 import gc
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
-    QDesktopServices,
     QKeyEvent,
     QKeySequence,
     QResizeEvent,
@@ -19,14 +18,11 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDialog,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -44,9 +40,13 @@ from flowdesk.ui.banner import BannerStack
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.icons import app_icon
 from flowdesk.ui.models import QueueTableModel, SessionIdRole, SessionTableModel
-from flowdesk.ui.queue_view import QueueView
 from flowdesk.ui.session_panel import SessionPanel
 from flowdesk.ui.session_proxy import SessionSortFilterProxy
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QDialog
+
+    from flowdesk.ui.queue_view import QueueView
 
 SELECTION_DEBOUNCE_MS = 150
 
@@ -174,19 +174,15 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([768, 512])  # at 1280 px the list's Summary gets the spare width
         layout.steady_splitter(self.splitter)
 
-        # -- queue tab ----------------------------------------------------------------------
-        self.queue_view = QueueView(self.queue_model, self)
-        self.queue_view.attempts_provider = controller.services.outbox.attempts
+        # -- queue tab: its model now (the tab's label counts its jobs), its page when first shown --------
         self.queue_model.failures_provider = controller.services.outbox.failure_counts
-        self.queue_view.retry_requested.connect(self.retry_job)
-        self.queue_view.cancel_requested.connect(self.cancel_job)
-        self.queue_view.open_ticket_requested.connect(self.open_ticket_of_job)
-        self.queue_view.retry_all_requested.connect(self.retry_all)
+        self._queue_view: QueueView | None = None
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("tabs")
         self.tabs.addTab(self.splitter, "Sessions")  # Ctrl+1 / Ctrl+2 (Alt+Q belongs to the Queue menu)
-        self.tabs.addTab(self.queue_view, "Queue")
+        self.tabs.addTab(QWidget(self.tabs), "Queue")  # replaced by the queue_view when it is first shown
+        self.tabs.currentChanged.connect(lambda index: self.queue_view if index == 1 else None)  # built when shown
 
         self.banners = BannerStack(self)
         self.banners.action_triggered.connect(self._on_banner_action)
@@ -215,6 +211,28 @@ class MainWindow(QMainWindow):
         self._restore_geometry()
         self.reload_sessions()
         self.reload_jobs()
+
+    @property
+    def queue_view(self) -> QueueView:
+        """The Queue tab's page, built the first time it is shown or asked for (the first paint shows the
+        Sessions tab: the queue's table and detail pane are not on screen)."""
+        if self._queue_view is None:
+            from flowdesk.ui.queue_view import QueueView, replace_tab_page
+
+            view = self._queue_view = QueueView(self.queue_model, self)
+            view.attempts_provider = self.controller.services.outbox.attempts
+            view.retry_requested.connect(self.retry_job)
+            view.cancel_requested.connect(self.cancel_job)
+            view.open_ticket_requested.connect(self.open_ticket_of_job)
+            view.retry_all_requested.connect(self.retry_all)
+            replace_tab_page(self.tabs, 1, view)
+        return self._queue_view
+
+    def _set_held(self, held: Any) -> None:
+        if self._queue_view is None:
+            self.queue_model.held = held  # the page shows it when built
+        else:
+            self._queue_view.set_held(held)
 
     # -- actions and menus -------------------------------------------------------------------
     def _action(self, text: str, shortcut: Any = None, slot: Any = None, tip: str = "") -> QAction:
@@ -296,7 +314,7 @@ class MainWindow(QMainWindow):
         c.job_changed.connect(self._on_job_changed)
         c.jobs_reloaded.connect(self.reload_jobs)
         c.queue_status_changed.connect(self._on_queue_status)
-        c.held_changed.connect(self.queue_view.set_held)
+        c.held_changed.connect(self._set_held)
         c.banner_shown.connect(self.banners.show_banner)
         c.banner_cleared.connect(self.banners.remove)
         c.ticket_loaded.connect(self._on_ticket_loaded)
@@ -410,7 +428,7 @@ class MainWindow(QMainWindow):
 
     def panes(self) -> list[QWidget]:
         """The panes F6 / Ctrl+Tab cycle through, in reading order, on the current tab."""
-        if self.tabs.currentWidget() is self.queue_view:
+        if self.tabs.currentIndex() == 1:
             return [self.queue_view.table, self.queue_view.detail]
         return [self.search, self.table, self.panel.ticket_card.number, self.panel.editor.edit]
 
@@ -483,6 +501,8 @@ class MainWindow(QMainWindow):
     # -- push ----------------------------------------------------------------------------------
     def ask(self, title: str, text: str, yes: str, no: str | None = None) -> bool:
         """A yes/no question (tests replace this method: modal dialogs block a headless run)."""
+        from PySide6.QtWidgets import QMessageBox  # lazy, as every dialog: not before the first paint
+
         box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self)
         ok = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
         if no:
@@ -494,6 +514,8 @@ class MainWindow(QMainWindow):
         return box.clickedButton() is ok
 
     def tell(self, title: str, text: str) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.warning(self, title, text)
 
     def push_current(self) -> None:
@@ -543,6 +565,9 @@ class MainWindow(QMainWindow):
         if not profile.configured:
             self.tell("No ConnectWise account", "Enter your ConnectWise site and keys in Settings first.")
             return
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
         QDesktopServices.openUrl(QUrl(ticket_url(profile, ticket_id, kind)))
 
     def show_job(self, job_id: int) -> None:
@@ -573,6 +598,8 @@ class MainWindow(QMainWindow):
 
     # -- import --------------------------------------------------------------------------------
     def choose_import(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         files, _ = QFileDialog.getOpenFileNames(self, "Import sessions", "", "Session exports (*.json);;All files (*)")
         if files:
             self.import_requested.emit(files)
@@ -596,6 +623,8 @@ class MainWindow(QMainWindow):
         self.activateWindow()
 
     def _about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.about(
             self,
             f"About {APP_NAME}",
@@ -603,6 +632,9 @@ class MainWindow(QMainWindow):
         )
 
     def _open_logs(self) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.controller.services.paths.log_dir)))
 
     def _ui_state(self) -> QSettings:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -191,3 +192,15 @@ class QueueView(QWidget):
             self._emit(self.cancel_requested)
             return
         super().keyPressEvent(event)
+
+
+def replace_tab_page(tabs: QTabWidget, index: int, page: QWidget) -> None:
+    """``page`` in place of tab ``index``'s placeholder: the same tab, label and current tab (no signal)."""
+    current, text, placeholder = tabs.currentIndex(), tabs.tabText(index), tabs.widget(index)
+    tabs.blockSignals(True)
+    tabs.removeTab(index)
+    tabs.insertTab(index, page, text)
+    tabs.setCurrentIndex(current)
+    tabs.blockSignals(False)
+    if placeholder is not None:
+        placeholder.deleteLater()

@@ -26,7 +26,7 @@ from flowdesk.logs import get_logger
 from flowdesk.push.prepare import NotePreview, PushRefused
 from flowdesk.store import StoreError
 from flowdesk.ui import theme
-from flowdesk.ui.editor import DiffDialog, NoteEditor
+from flowdesk.ui.editor import NoteEditor
 from flowdesk.ui.models import local_time, status_label
 from flowdesk.ui.status_choice import StatusChoice
 from flowdesk.ui.ticket_card import TicketCard, announce
@@ -405,6 +405,8 @@ class SessionPanel(QWidget):
 
     # -- buttons ---------------------------------------------------------------------------------
     def _show_diff(self) -> None:
+        from flowdesk.ui.diff_dialog import DiffDialog  # lazy: a dialog, built when opened
+
         DiffDialog(self.editor.diff(), self).open()
 
     def _reset(self) -> None:

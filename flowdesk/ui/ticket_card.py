@@ -4,15 +4,17 @@ session's client shown before anything is pushed."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIntValidator, QPalette
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QLineEdit, QWidget
 
 from flowdesk.core import present
-from flowdesk.core.companies import CompanyCheck, check_company
 from flowdesk.ui.ticket_finder import TicketFinder
+
+if TYPE_CHECKING:
+    from flowdesk.core.companies import CompanyCheck
 
 
 def announce(label: QLabel) -> None:
@@ -149,6 +151,9 @@ class TicketCard(QFrame):
         if not ticket.time_entry_allowed:
             notes.append("Its status does not allow time entries: only the note will be posted.")
         self._flags(" ".join(notes), "warning" if notes else "")
+        # lazy: the company check (unicodedata) when a ticket is shown, not for the first paint
+        from flowdesk.core.companies import check_company
+
         self._company(check_company(self._client, ticket.company, getattr(ticket, "company_identifier", None)))
 
     def _company(self, check: CompanyCheck | None) -> None:

@@ -174,7 +174,7 @@ def test_the_window_holds_the_activity_from_the_queue_state(make_app: Any) -> No
 
 
 def _msg(message: int, wparam: int) -> Any:
-    msg = desktop_os._MSG()
+    msg = desktop_os._msg_type()()
     msg.message = message
     msg.wParam = wparam
     return msg

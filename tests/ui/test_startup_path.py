@@ -46,6 +46,11 @@ NOT_BEFORE_FIRST_PAINT = (
     "PySide6.QtDBus",  # logind's sleep signal
     "logging.handlers",  # socket, pickle: the log's rotation is FlowDesk's own (flowdesk/logs.py)
     "socket",
+    "ctypes",  # Windows' power messages and macOS's App Nap: read when they come (flowdesk/ui/desktop_os.py)
+    "difflib",  # the note's changes: shown when asked for
+    "flowdesk.ui.diff_dialog",
+    "flowdesk.ui.queue_view",  # the Queue tab's page: built when that tab is first shown
+    "flowdesk.core.companies",  # a shown ticket's company against the session's client
 )
 
 CHILD = f"""
