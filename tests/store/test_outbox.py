@@ -225,6 +225,45 @@ def test_due_is_earliest_first_and_skips_what_is_not_due(outbox: Outbox, clock: 
     assert outbox.next_due_at() == T0
 
 
+def _vm_steps(db: Database, fn) -> int:
+    """How much work SQLite did for ``fn()`` (virtual machine steps, in hundreds): no clock involved."""
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    conn = db.connect()
+    conn.set_progress_handler(count, 100)
+    try:
+        fn()
+    finally:
+        conn.set_progress_handler(None, 100)
+    return steps[0]
+
+
+def test_due_reads_the_same_few_jobs_however_long_the_queue(db: Database, outbox: Outbox, clock: FakeClock):
+    # A drain asks for the next few due jobs once per job: that must not read (and sort) the whole queue,
+    # or a drain of n jobs reads n² rows and slows as the queue grows.
+    later = T0 + timedelta(hours=1)
+    a, b, c = outbox.enqueue([note(f"s-{i}") for i in range(3)])
+    send(outbox, a.id, Outcome.offline())  # retry_wait
+    send(outbox, b.id, Outcome(OutcomeKind.AMBIGUOUS))  # unknown
+    clock.advance(minutes=30)  # queued after a and b are due again
+    fillers = outbox.enqueue([note(f"short-{i}") for i in range(20)])
+    short = _vm_steps(db, lambda: outbox.due(later, 4))
+    first = [j.id for j in outbox.due(later, 4)]
+    outbox.enqueue([note(f"long-{i}") for i in range(2000)])
+    long = _vm_steps(db, lambda: outbox.due(later, 4))
+    retried, checked = outbox.get(a.id), outbox.get(b.id)
+    assert (retried.state, checked.state) == ("retry_wait", "unknown")
+    assert retried.next_attempt_at < clock.now and checked.next_attempt_at < clock.now
+    earliest = [c.id] + [j.id for j in sorted((retried, checked), key=lambda j: (j.next_attempt_at, j.id))]
+    assert first == [*earliest, fillers[0].id]  # the three due states merged, earliest first
+    assert [j.id for j in outbox.due(later, 4)] == first
+    assert long <= short * 1.5 + 5, (short, long)
+
+
 def test_unknown_jobs_are_due_for_a_check(outbox: Outbox):
     (job,) = outbox.enqueue([note()])
     send(outbox, job.id, Outcome(OutcomeKind.AMBIGUOUS))
