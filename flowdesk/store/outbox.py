@@ -226,7 +226,8 @@ class Outbox:
         unless ``force``."""
         now = self._now(now)
         stamp = format_time(now)
-        prepared = [self._prepare(i, job, jobs) for i, job in enumerate(jobs)]
+        for i, job in enumerate(jobs):
+            self._check_new(i, job, jobs)
         keys = [(j.session_id, j.ticket_id, JobKind(j.kind)) for j in jobs]
         if not force and len(set(keys)) != len(keys):
             raise ValueError("the same session, ticket and kind appear twice in one enqueue()")
@@ -235,7 +236,11 @@ class Outbox:
             if not force:
                 for key in dict.fromkeys(keys):
                     self._refuse_duplicate(conn, *key, now=now)
-            for job, body in zip(jobs, prepared, strict=True):
+            for job in jobs:
+                # Each body's JSON text is made here, one at a time, and dropped once inserted (a bad body
+                # rolls the whole enqueue back): holding every text at once (and its UTF-8 copy for SQLite)
+                # made a 5,000-job enqueue hold ~40 MB more than the jobs it returns.
+                body = body_text(job.body)
                 parent_id = ids[job.parent] if job.parent is not None else job.parent_id
                 if job.parent_id is not None:
                     self._check_parent(conn, job)
@@ -264,7 +269,7 @@ class Outbox:
         return out  # type: ignore[return-value]
 
     @staticmethod
-    def _prepare(i: int, job: NewJob, jobs: Sequence[NewJob]) -> str:
+    def _check_new(i: int, job: NewJob, jobs: Sequence[NewJob]) -> None:
         kind = JobKind(job.kind)
         if job.ticket_kind not in TICKET_KINDS:
             raise ValueError(f"job {i}: ticket_kind must be 'service' or 'project', not {job.ticket_kind!r}")
@@ -281,7 +286,6 @@ class Outbox:
                 raise ValueError(f"job {i}: parent must be the index of an earlier note job in the same list")
             if jobs[job.parent].ticket_id != job.ticket_id:
                 raise ValueError(f"job {i}: a time entry and its note must be for the same ticket")
-        return body_text(job.body)
 
     def _check_parent(self, conn: sqlite3.Connection, job: NewJob) -> None:
         parent = self._get(conn, job.parent_id)  # type: ignore[arg-type]

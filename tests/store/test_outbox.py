@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import tracemalloc
 import uuid
 from datetime import UTC, timedelta
 from pathlib import Path
@@ -79,6 +80,27 @@ def test_enqueue_is_all_or_nothing(outbox: Outbox):
     with pytest.raises(ValueError, match="not a queued note job"):
         outbox.enqueue([note("a"), note("b"), time_entry("c", parent_id=424242)])
     assert outbox.jobs() == []
+
+
+def test_a_bad_body_late_in_an_enqueue_leaves_nothing(outbox: Outbox):
+    with pytest.raises(ValueError, match="JSON object"):
+        outbox.enqueue([note("a"), note("b"), NewJob("c", 48211, "note", "[1, 2]", "site")])
+    assert outbox.jobs() == []
+
+
+def test_a_big_enqueue_holds_little_more_than_the_jobs_it_returns(outbox: Outbox):
+    # Each body's JSON text is made and inserted one at a time: all of them held at once (non-ASCII text is
+    # 2-4 bytes a character in Python, plus the UTF-8 copy SQLite binds) more than doubled the peak.
+    body = dict(NOTE_BODY, text=NOTE_BODY["text"] * 40)
+    jobs = [NewJob(f"s-{i}", 48211, "note", body, "na.myconnectwise.net") for i in range(1000)]
+    tracemalloc.start()
+    try:
+        queued = outbox.enqueue(jobs)
+        kept, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(queued) == 1000
+    assert peak <= kept * 1.3, (kept, peak)
 
 
 @pytest.mark.parametrize(
