@@ -21,7 +21,8 @@ The drainer's loop, for reference::
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -216,6 +217,15 @@ class Outbox:
             params = ids
         rows = self._db.connect().execute(sql + " GROUP BY job_id", params)
         return {int(job_id): int(n) for job_id, n in rows}
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Make the calls inside one transaction, committed (on disk) when the block ends — one fsync for
+        all of them — or rolled back whole. Each call still raises as it would alone (a compare-and-set
+        that fails changes nothing). Their results are NOT stored until the block ends: send nothing that
+        depends on them before that."""
+        with self._db.transaction():
+            yield
 
     # -- queueing -------------------------------------------------------------------------------------
     def enqueue(
