@@ -1,7 +1,8 @@
 """The outbox: the durable queue of push jobs (one note or one time entry each) and their post log.
 
 Every public method is one transaction, committed (WAL + ``synchronous=FULL``: on disk) before it
-returns, so the drainer can rely on "the state is stored before the next network call". State changes
+returns — inside :meth:`Outbox.batch`, when the batch ends — so the drainer can rely on "the state is
+stored before the next network call". State changes
 are compare-and-set (:meth:`Outbox.transition`): a job moves only from the state the caller expected,
 so two drainers can never both send it. The retry rules themselves live in :mod:`flowdesk.core.policy`;
 :meth:`Outbox.apply` stores one of its decisions.
