@@ -10,9 +10,7 @@ never lost and never posted twice"; this module is the scheduler that keeps it, 
   also records ``first_sent_at``) before its POST leaves, and the outcome is committed (``Outbox.apply``)
   before the next request for that ticket. A crash at any point leaves jobs that were never sent, and
   ``sending`` jobs (as many as were in flight) that :meth:`Drainer.recover` turns into ``unknown`` at the
-  next start. Requests that came back together have their outcomes committed in one transaction
-  (:meth:`Outbox.batch`: one fsync for several), then their jobs marked sending in another; their
-  ``on_change`` calls and the requests that follow wait for that commit.
+  next start.
 * **Unknown is checked, never re-sent blindly.** A job whose POST may have reached ConnectWise without an
   answer (timeout, reset, 5xx, unreadable answer, crash) is ``unknown``: the drainer reads the ticket first
   and :mod:`~flowdesk.push.reconcile` decides. Found → ``sent`` with its id; absent → the policy's schedule
@@ -111,9 +109,6 @@ class Drainer:
         self._run_lock = threading.Lock()
         self._hold_off: dict[str, datetime] = {}
         self._hold_off_why: dict[str, str] = {}  # the outcome kind that started a site's hold-off
-        # While _together stores a group in one transaction: the on_change calls and requests that must
-        # wait for its commit.
-        self._deferred: list[Callable[[], object]] | None = None
 
     # -- public ---------------------------------------------------------------------------------------
     def recover(self) -> int:
@@ -185,9 +180,11 @@ class Drainer:
                 if run.flights and run.stopping(self._clock()):
                     run.halt = run.halt or self._halt(run)
                     break  # what is out gets its grace in _land, and no further request
-                landed = [f for f in run.flights if f.done()]
-                if landed:
-                    self._land_together(run, landed)
+                done = next((f for f in run.flights if f.done()), None)
+                if done is not None:  # one at a time: an on_change may set ``stop`` while it is stored
+                    flight = run.flights.pop(done)
+                    # a bug in a request (not a ConnectWiseError) ends the run, as ever
+                    self._follow(run, flight.job, self._landed(run, flight, done.result()))
                     continue
                 if self._start_next(run):
                     continue
@@ -200,37 +197,6 @@ class Drainer:
             run.pool.shutdown(wait=False)  # no thread is busy now but an abandoned one, and nothing waits for it
         if run.halt is not None:
             run.report.record_stop(run.halt.why.value, run.halt.reason)
-
-    def _land_together(self, run: Run, landed: list[futures.Future[Any]]) -> None:
-        """Store what the requests in ``landed`` came back with, one commit for several (a commit is an fsync:
-        most of what a note costs the drain thread). First the outcomes, in one transaction, then their
-        ``on_change`` calls — one may set ``stop``, and then nothing more is marked sending — then the jobs
-        whose API look-up came back, marked sending in a second transaction. A request that follows (a
-        marked job's POST, a project ticket's POST) leaves only once its transaction is committed."""
-        ok = [f for f in landed if f.exception() is None]
-        outcomes = [f for f in ok if run.flights[f].phase is not Phase.DISCOVER]
-        looked_up = [f for f in ok if run.flights[f].phase is Phase.DISCOVER]
-        if outcomes:
-            self._together(run, outcomes)
-        if looked_up and not run.stopping(self._clock()):
-            self._together(run, looked_up)
-        if len(ok) < len(landed):  # a bug in a request (not a ConnectWiseError) ends the run, as ever
-            broken = next(f for f in landed if f not in ok)
-            run.flights.pop(broken)
-            broken.result()
-
-    def _together(self, run: Run, group: list[futures.Future[Any]]) -> None:
-        self._deferred = []
-        try:
-            with self._outbox.batch():
-                for future in group:
-                    flight = run.flights.pop(future)
-                    self._follow(run, flight.job, self._landed(run, flight, future.result()))
-            after = self._deferred
-        finally:
-            self._deferred = None  # a failed commit drops them all: no on_change, no request
-        for action in after:
-            action()
 
     def _start_next(self, run: Run) -> bool:
         """Start the next job when the run may: True when one was started (or tried)."""
@@ -324,9 +290,6 @@ class Drainer:
         return self._launch(run, Flight(job, conn, Phase.DISCOVER, time.monotonic()), sending.prepare, job, conn)
 
     def _launch(self, run: Run, flight: Flight, request: Callable[..., Any], *args: Any) -> Step:
-        if self._deferred is not None:  # inside _together: sent once what it depends on is committed
-            self._deferred.append(lambda: self._launch(run, flight, request, *args))
-            return NoOutcome.IN_FLIGHT
         run.flights[run.pool.submit(request, *args)] = flight
         return NoOutcome.IN_FLIGHT
 
@@ -465,9 +428,6 @@ class Drainer:
 
     def _changed(self, job: PushJob) -> None:
         if self._on_change is None:
-            return
-        if self._deferred is not None:  # inside _together: called once the change is committed
-            self._deferred.append(lambda: self._changed(job))
             return
         try:
             self._on_change(job)

@@ -1,8 +1,7 @@
 """The outbox: the durable queue of push jobs (one note or one time entry each) and their post log.
 
 Every public method is one transaction, committed (WAL + ``synchronous=FULL``: on disk) before it
-returns — inside :meth:`Outbox.batch`, when the batch ends — so the drainer can rely on "the state is
-stored before the next network call". State changes
+returns, so the drainer can rely on "the state is stored before the next network call". State changes
 are compare-and-set (:meth:`Outbox.transition`): a job moves only from the state the caller expected,
 so two drainers can never both send it. The retry rules themselves live in :mod:`flowdesk.core.policy`;
 :meth:`Outbox.apply` stores one of its decisions.
@@ -22,8 +21,7 @@ The drainer's loop, for reference::
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -218,15 +216,6 @@ class Outbox:
             params = ids
         rows = self._db.connect().execute(sql + " GROUP BY job_id", params)
         return {int(job_id): int(n) for job_id, n in rows}
-
-    @contextmanager
-    def batch(self) -> Iterator[None]:
-        """Make the calls inside one transaction, committed (on disk) when the block ends — one fsync for
-        all of them — or rolled back whole. Each call still raises as it would alone (a compare-and-set
-        that fails changes nothing). Their results are NOT stored until the block ends: send nothing that
-        depends on them before that."""
-        with self._db.transaction():
-            yield
 
     # -- queueing -------------------------------------------------------------------------------------
     def enqueue(

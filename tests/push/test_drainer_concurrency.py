@@ -12,20 +12,15 @@ test waits on the sandbox (``wait``) or on an event the drainer's own ``on_chang
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections import Counter
-from concurrent import futures
-from contextlib import closing
 from datetime import UTC
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from flowdesk.connectwise.bodies import TicketRef
 from flowdesk.connectwise.client import ConnectWiseClient
-from flowdesk.push import drainer as drainer_module
 from flowdesk.push.drainer import MAX_IN_FLIGHT, STOP_GRACE, Connection, Drainer, DrainReport
 from flowdesk.store import Outbox, PushJob
 
@@ -280,65 +275,6 @@ def test_stop_lets_the_requests_in_flight_finish_and_stores_them(outbox, client,
     assert not [c for c in after if c[1] == "sending"] and (held.id, "sent") in after
     assert report.stopped == "stopped" and outbox.jobs(states=["sending"]) == []
     assert outbox.get(jobs[4].id).state == "pending"
-
-
-# -- (f) requests that come back together: one commit for their outcomes, nothing sent before it ---------------
-def test_requests_that_land_together_share_a_commit_and_nothing_leaves_before_it(
-    outbox, db, client, sandbox, sandbox_admin, clock, monkeypatch
-):
-    jobs = queue(outbox, sandbox, TICKETS, 3, time_entry_every=3)  # 12 notes, 4 time entries
-    by_text = {j.body_json()["text"]: j.id for j in jobs if j.kind == "note"}
-    by_start = {j.body_json()["timeStart"]: j.id for j in jobs if j.kind == "time_entry"}
-    problems: list[str] = []
-
-    def committed(job_id: int) -> str:  # what another connection sees: only what is committed
-        with closing(sqlite3.connect(db.path)) as other:
-            return other.execute("SELECT state FROM push_jobs WHERE id = ?", (job_id,)).fetchone()[0]
-
-    class Checked(Watch):
-        def post_note(self, ticket: TicketRef, body: dict[str, Any]) -> Any:
-            if committed(by_text[body["text"]]) != "sending":
-                problems.append(f"note POST before its sending mark was committed: {body['text']!r}")
-            return super().post_note(ticket, body)
-
-        def create_time_entry(self, body: dict[str, Any]) -> Any:
-            if committed(by_start[body["timeStart"]]) != "sending":
-                problems.append(f"time entry POST before its sending mark was committed: {body['timeStart']}")
-            return super().create_time_entry(body)
-
-    class CheckedChanges(Changes):
-        def __call__(self, job: PushJob) -> None:
-            if committed(job.id) != job.state.value:
-                problems.append(f"on_change({job.id}, {job.state.value}) before its commit")
-            super().__call__(job)
-
-    # The drain thread wakes only once every request out has come back: they land together, every time.
-    real_wait = futures.wait
-    together = SimpleNamespace(
-        FIRST_COMPLETED=futures.FIRST_COMPLETED,
-        wait=lambda fs, timeout=None, return_when=None: real_wait(list(fs), WAIT, futures.ALL_COMPLETED),
-    )
-    monkeypatch.setattr(drainer_module, "futures", together)
-    statements: list[str] = []
-    db.connect().set_trace_callback(statements.append)
-    try:
-        report = make_drainer(outbox, Checked(client), clock, CheckedChanges()).run_due()
-    finally:
-        db.connect().set_trace_callback(None)
-    assert problems == []
-    assert report.sent == len(jobs) == 16
-    ledger = sandbox_admin.ledger()
-    assert all(len(ledger_notes(ledger, note_text(n))) == 1 for n in range(1, 13))
-    assert len(ledger["time_entries"]) == 4
-    # how many jobs each commit moved: one commit per sending mark and one per outcome would be 32 of 1
-    moved, per_commit = 0, []
-    for sql in statements:
-        moved += sql.startswith("UPDATE push_jobs SET state")
-        if sql == "COMMIT":
-            per_commit.append(moved)
-            moved = 0
-    assert sum(per_commit) == 2 * len(jobs)
-    assert max(per_commit) >= 2 and len(per_commit) < 2 * len(jobs), per_commit
 
 
 # -- (e) max_in_flight=1 is the serial drainer ---------------------------------------------------------------
