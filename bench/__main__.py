@@ -170,12 +170,17 @@ def bench_throughput(o: dict[str, Any], tmp: Path) -> list[Figure]:
         Figure("long_drain_rate", "throughput", f"{long_n:,}-note drain: notes per second", "notes/s",
                [long["flowdesk"]["notes_per_second"]], "httpx.Client keep-alive loop", [long["httpx"]["notes_per_second"]],
                "record", 0.0, note=f"TLS sandbox with {long_ms} ms latency; one run each, own process",
-               extra={"seconds": {k: v["seconds"] for k, v in long.items()}}),
+               extra={"seconds": {k: v["seconds"] for k, v in long.items()},
+                      # notes/s over the first and the last segment_notes notes: flat, or slowing as it goes
+                      "segments": {k: {"notes": v["segment_notes"], "first_notes_per_second": v["first_notes_per_second"],
+                                       "last_notes_per_second": v["last_notes_per_second"]} for k, v in long.items()}}),
         Figure("long_drain_peak_mb", "throughput", f"{long_n:,}-note drain: peak memory growth", "MB",
                [long["flowdesk"]["peak_growth_mb"] or 0.0], "httpx.Client keep-alive loop",
                [long["httpx"]["peak_growth_mb"] or 0.0], "record", 0.0,
-               note="peak RSS during the drain minus RSS just before it (Linux VmHWM, reset before the run)",
-               extra={k: {"rss_before_mb": v["rss_before_mb"], "peak_mb": v["peak_mb"]} for k, v in long.items()}),
+               note="peak RSS during the drain minus RSS just before it (Linux VmHWM, reset before the run; FlowDesk's "
+                    "queue is filled first, as the httpx loop's bodies list is)",
+               extra={k: {"rss_before_mb": v["rss_before_mb"], "peak_mb": v["peak_mb"],
+                          "queue_fill_growth_mb": v["queue_fill_growth_mb"]} for k, v in long.items()}),
     ]  # fmt: skip
 
 

@@ -32,6 +32,27 @@ from bench.common import child_main, rss_mb
 from bench.data import note_bodies
 
 
+class Watch:
+    """What a long drain records along the way: when each note was stored (``stored()``), and — for FlowDesk,
+    whose queue is filled by one enqueue of every job before the drain starts — ``queued()``, which restarts
+    the peak memory there (the queue is the drain's input, as the bodies list is the httpx loop's)."""
+
+    def __init__(self) -> None:
+        self.start = 0.0  # perf_counter() when the contender started (set by it)
+        self.marks: list[float] = []
+        self.fill_growth_mb: float | None = None
+        self.before = rss_mb()["rss"]
+        self.reset = reset_peak_memory()
+
+    def queued(self) -> None:
+        self.fill_growth_mb = rss_mb()["peak"] - self.before if self.reset else None
+        self.before = rss_mb()["rss"]
+        reset_peak_memory()
+
+    def stored(self) -> None:
+        self.marks.append(time.perf_counter())
+
+
 class Ctx:
     def __init__(self, p: dict[str, Any]) -> None:
         self.site: str = p["site"]
@@ -43,7 +64,7 @@ class Ctx:
         self.admin_url: str = p["admin"]
 
 
-def run_flowdesk(ctx: Ctx, bodies: list[tuple[int, dict[str, Any]]]) -> float:
+def run_flowdesk(ctx: Ctx, bodies: list[tuple[int, dict[str, Any]]], watch: Watch | None = None) -> float:
     from flowdesk.connectwise.client import ConnectWiseClient
     from flowdesk.credentials import connectwise_profile_key
     from flowdesk.push.drainer import Connection, Drainer
@@ -64,8 +85,17 @@ def run_flowdesk(ctx: Ctx, bodies: list[tuple[int, dict[str, Any]]]) -> float:
         outbox = Outbox(db)
         outbox.enqueue([NewJob(session_id=f"s{i}", ticket_id=t, kind="note", body=b, site=site_key, visibility="internal")
                         for i, (t, b) in enumerate(bodies)])  # fmt: skip
+        if watch is not None:
+            watch.queued()
+
+        def on_change(job: Any) -> None:
+            if watch is not None and job.state == "sent":
+                watch.stored()
+
         start = time.perf_counter()
-        report = Drainer(outbox, provider).run_due()
+        if watch is not None:
+            watch.start = start
+        report = Drainer(outbox, provider, on_change=on_change).run_due()
         took = time.perf_counter() - start
         for c in clients:
             c.close()
@@ -74,7 +104,7 @@ def run_flowdesk(ctx: Ctx, bodies: list[tuple[int, dict[str, Any]]]) -> float:
     return took
 
 
-def run_pyconnectwise(ctx: Ctx, bodies: list[tuple[int, dict[str, Any]]]) -> float:
+def run_pyconnectwise(ctx: Ctx, bodies: list[tuple[int, dict[str, Any]]], watch: Watch | None = None) -> float:
     from pyconnectwise import ConnectWiseManageAPIClient
 
     host = ctx.site.removeprefix("https://")  # pyconnectwise builds https://{manage_url}/...
@@ -86,7 +116,7 @@ def run_pyconnectwise(ctx: Ctx, bodies: list[tuple[int, dict[str, Any]]]) -> flo
     return time.perf_counter() - start
 
 
-def run_httpx(ctx: Ctx, bodies: list[tuple[int, dict[str, Any]]]) -> float:
+def run_httpx(ctx: Ctx, bodies: list[tuple[int, dict[str, Any]]], watch: Watch | None = None) -> float:
     import ssl
 
     import httpx
@@ -94,6 +124,8 @@ def run_httpx(ctx: Ctx, bodies: list[tuple[int, dict[str, Any]]]) -> float:
     token = base64.b64encode(f"{ctx.company}+{ctx.public_key}:{ctx.private_key}".encode()).decode()
     headers = {"Authorization": f"Basic {token}", "clientId": ctx.client_id, "Accept": "application/json"}
     start = time.perf_counter()
+    if watch is not None:
+        watch.start = start
     with httpx.Client(verify=ssl.create_default_context(cafile=ctx.ca_file), headers=headers) as http:
         info = http.get(f"{ctx.site}/login/companyinfo/{ctx.company}").json()
         api = f"{ctx.site}/{info['Codebase']}apis/3.0"
@@ -101,6 +133,8 @@ def run_httpx(ctx: Ctx, bodies: list[tuple[int, dict[str, Any]]]) -> float:
             r = http.post(f"{api}/service/tickets/{ticket}/notes", json=body)
             r.raise_for_status()
             assert r.json()["id"]
+            if watch is not None:
+                watch.stored()
     return time.perf_counter() - start
 
 
@@ -116,20 +150,31 @@ def reset_peak_memory() -> bool:
     return True
 
 
+SEGMENT = 500  # notes: the long drain's rate over its first and its last so many (a tenth, in a short run)
+
+
 def one_long_drain(ctx: Ctx, name: str, n: int, admin: Any) -> dict[str, Any]:
     distinct = note_bodies(min(n, 200))
     bodies = [distinct[i % len(distinct)] for i in range(n)]  # the sample bodies, cycled
     admin.reset()
     CONTENDERS[name](ctx, bodies[:5])  # warm-up: imports, the first TLS context
     admin.reset()
-    before = rss_mb()["rss"]
-    reset = reset_peak_memory()
-    took = CONTENDERS[name](ctx, bodies)
+    watch = Watch()
+    took = CONTENDERS[name](ctx, bodies, watch)
     peak = rss_mb()["peak"]
     stored = admin.wait("notes", n, timeout=30)
     assert stored == n, (name, stored, n)
+    assert len(watch.marks) == n, (name, len(watch.marks), n)
+    # notes per second over the first and the last SEGMENT notes (the first from the start of the drain):
+    # a drain that slows as it goes (or as the queue is longer) shows it here
+    seg = min(SEGMENT, max(1, n // 10))
+    first = seg / (watch.marks[seg - 1] - watch.start)
+    last = seg / (watch.marks[-1] - watch.marks[-seg - 1]) if n > seg else first
+    reset, before = watch.reset, watch.before
     return {"seconds": took, "notes_per_second": n / took, "rss_before_mb": before,
-            "peak_mb": peak if reset else None, "peak_growth_mb": peak - before if reset else None}  # fmt: skip
+            "peak_mb": peak if reset else None, "peak_growth_mb": peak - before if reset else None,
+            "queue_fill_growth_mb": watch.fill_growth_mb, "segment_notes": seg,
+            "first_notes_per_second": first, "last_notes_per_second": last}  # fmt: skip
 
 
 def main(p: dict[str, Any]) -> dict[str, Any]:

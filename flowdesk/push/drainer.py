@@ -241,8 +241,9 @@ class Drainer:
         # Jobs handled in this run have normally left the due list (sent, or waiting for a later attempt;
         # those in flight are sending), so the first few due jobs hold the next one; read more only when
         # they are all held off, handled or of a busy ticket. (Reading len(handled) + 8 rows each time
-        # parsed O(n) rows per job: a fifth of a 200-note drain.)
-        limit = 8
+        # parsed O(n) rows per job: a fifth of a 200-note drain.) One more than the busy tickets is
+        # normally enough: each row read is a whole job, body and all.
+        limit = len(busy) + 1
         while True:
             batch = self._outbox.due(now, limit)
             for job in batch:

@@ -1,7 +1,10 @@
 """FlowDesk's SQLite file: opening it safely, per-thread connections, transactions, migrations.
 
 * WAL, ``synchronous=FULL`` (a commit is on disk before ``COMMIT`` returns), ``foreign_keys=ON`` and a
-  busy timeout on every connection. Connections are per thread (:meth:`Database.connect`), opened in
+  busy timeout on every connection. Not ``NORMAL``, the usual desktop choice with WAL: it survives FlowDesk
+  crashing, but a power cut or an OS crash may drop the last commits, and a lost ``sending`` mark would
+  turn a note that reached ConnectWise back into a pending job, posted again. The price is one fsync per
+  commit (about 2 ms on a cloud VM's disk): two per note sent, the floor of a long drain's rate. Connections are per thread (:meth:`Database.connect`), opened in
   autocommit mode; every write goes through :meth:`Database.transaction` (``BEGIN IMMEDIATE``, so two
   writers never both read-then-write the same rows).
 * The schema version is ``PRAGMA user_version``; :data:`MIGRATIONS` is the ordered list of changes, each

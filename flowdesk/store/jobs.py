@@ -108,19 +108,27 @@ _TIMES = ("next_attempt_at", "first_sent_at", "created_at", "updated_at", "sent_
 _CONVERT: dict[str, Callable[[Any], Any]] = {"kind": JobKind, "state": JobState} | dict.fromkeys(_TIMES, parse_time)
 
 
-def _fields(row: sqlite3.Row, columns: str) -> dict[str, Any]:
-    names = [name.strip() for name in columns.split(",")]
-    return {name: _CONVERT[name](row[name]) if name in _CONVERT else row[name] for name in names}
+def _names(columns: str) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+    """Each column of ``columns`` with its conversion (None: taken as stored), worked out once, not per row."""
+    return tuple((name, _CONVERT.get(name)) for name in (part.strip() for part in columns.split(",")))
+
+
+_JOB_FIELDS = _names(JOB_COLUMNS)
+_ATTEMPT_FIELDS = _names(ATTEMPT_COLUMNS)
+
+
+def _fields(row: sqlite3.Row, fields: tuple[tuple[str, Callable[[Any], Any] | None], ...]) -> dict[str, Any]:
+    return {name: row[name] if convert is None else convert(row[name]) for name, convert in fields}
 
 
 def job_from_row(row: sqlite3.Row) -> PushJob:
     """A ``push_jobs`` row (selected with :data:`JOB_COLUMNS`, any order or table alias) as a job."""
-    return PushJob(**_fields(row, JOB_COLUMNS))
+    return PushJob(**_fields(row, _JOB_FIELDS))
 
 
 def attempt_from_row(row: sqlite3.Row) -> Attempt:
     """A ``push_attempts`` row (selected with :data:`ATTEMPT_COLUMNS`) as an attempt."""
-    return Attempt(**_fields(row, ATTEMPT_COLUMNS))
+    return Attempt(**_fields(row, _ATTEMPT_FIELDS))
 
 
 def body_text(body: Mapping[str, Any] | str) -> str:

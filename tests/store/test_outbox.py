@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import tracemalloc
 import uuid
 from datetime import UTC, timedelta
 from pathlib import Path
@@ -79,6 +80,27 @@ def test_enqueue_is_all_or_nothing(outbox: Outbox):
     with pytest.raises(ValueError, match="not a queued note job"):
         outbox.enqueue([note("a"), note("b"), time_entry("c", parent_id=424242)])
     assert outbox.jobs() == []
+
+
+def test_a_bad_body_late_in_an_enqueue_leaves_nothing(outbox: Outbox):
+    with pytest.raises(ValueError, match="JSON object"):
+        outbox.enqueue([note("a"), note("b"), NewJob("c", 48211, "note", "[1, 2]", "site")])
+    assert outbox.jobs() == []
+
+
+def test_a_big_enqueue_holds_little_more_than_the_jobs_it_returns(outbox: Outbox):
+    # Each body's JSON text is made and inserted one at a time: all of them held at once (non-ASCII text is
+    # 2-4 bytes a character in Python, plus the UTF-8 copy SQLite binds) more than doubled the peak.
+    body = dict(NOTE_BODY, text=NOTE_BODY["text"] * 40)
+    jobs = [NewJob(f"s-{i}", 48211, "note", body, "na.myconnectwise.net") for i in range(1000)]
+    tracemalloc.start()
+    try:
+        queued = outbox.enqueue(jobs)
+        kept, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(queued) == 1000
+    assert peak <= kept * 1.3, (kept, peak)
 
 
 @pytest.mark.parametrize(
@@ -223,6 +245,45 @@ def test_due_is_earliest_first_and_skips_what_is_not_due(outbox: Outbox, clock: 
     assert [j.id for j in outbox.due(T0 + timedelta(minutes=10), 10)] == [e.id, b.id, a.id]
     assert [j.id for j in outbox.due(T0 + timedelta(minutes=10), 2)] == [e.id, b.id]
     assert outbox.next_due_at() == T0
+
+
+def _vm_steps(db: Database, fn) -> int:
+    """How much work SQLite did for ``fn()`` (virtual machine steps, in hundreds): no clock involved."""
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    conn = db.connect()
+    conn.set_progress_handler(count, 100)
+    try:
+        fn()
+    finally:
+        conn.set_progress_handler(None, 100)
+    return steps[0]
+
+
+def test_due_reads_the_same_few_jobs_however_long_the_queue(db: Database, outbox: Outbox, clock: FakeClock):
+    # A drain asks for the next few due jobs once per job: that must not read (and sort) the whole queue,
+    # or a drain of n jobs reads n² rows and slows as the queue grows.
+    later = T0 + timedelta(hours=1)
+    a, b, c = outbox.enqueue([note(f"s-{i}") for i in range(3)])
+    send(outbox, a.id, Outcome.offline())  # retry_wait
+    send(outbox, b.id, Outcome(OutcomeKind.AMBIGUOUS))  # unknown
+    clock.advance(minutes=30)  # queued after a and b are due again
+    fillers = outbox.enqueue([note(f"short-{i}") for i in range(20)])
+    short = _vm_steps(db, lambda: outbox.due(later, 4))
+    first = [j.id for j in outbox.due(later, 4)]
+    outbox.enqueue([note(f"long-{i}") for i in range(2000)])
+    long = _vm_steps(db, lambda: outbox.due(later, 4))
+    retried, checked = outbox.get(a.id), outbox.get(b.id)
+    assert (retried.state, checked.state) == ("retry_wait", "unknown")
+    assert retried.next_attempt_at < clock.now and checked.next_attempt_at < clock.now
+    earliest = [c.id] + [j.id for j in sorted((retried, checked), key=lambda j: (j.next_attempt_at, j.id))]
+    assert first == [*earliest, fillers[0].id]  # the three due states merged, earliest first
+    assert [j.id for j in outbox.due(later, 4)] == first
+    assert long <= short * 1.5 + 5, (short, long)
 
 
 def test_unknown_jobs_are_due_for_a_check(outbox: Outbox):
