@@ -210,3 +210,11 @@ def test_property_idempotent(text: str) -> None:
     once = redact(text)
     twice = redact(once.text)
     assert twice.text == once.text and twice.total == 0
+
+
+def test_keyword_scanner_reads_text_with_a_lone_surrogate() -> None:
+    """The automaton reads UTF-8, which a lone surrogate is not: the scanner then finds each keyword
+    on its own, with the same answer."""
+    scanner = engine.Keywords(["pass", "ab", "abab"])
+    assert scanner.find("pass\ud800ababab") == {"pass": [0], "ab": [5, 7, 9], "abab": [5, 7]}
+    assert scanner.find("passababab") == {"pass": [0], "ab": [4, 6, 8], "abab": [4, 6]}
