@@ -152,9 +152,14 @@ class _Run:
         return (self.newlines[i - 1] + 1 if i else 0, self.newlines[i] if i < len(self.newlines) else len(self.text))
 
     def _mark_cut(self, pieces: Iterable[_Piece]) -> None:
-        before = len(self.cut)
+        """Add the lines these pieces lie on to the cut lines (most pieces lie on one line)."""
+        before, cut, where = len(self.cut), self.cut, partial(bisect_left, self.newlines)
         for p in pieces:
-            self.cut.update(range(self.line_of(p.start), self.line_of(p.end) + 1))
+            first, last = where(p.start), where(p.end)
+            if first == last:
+                cut.add(first)
+            else:
+                cut.update(range(first, last + 1))
         if len(self.cut) != before:
             self._windows = {}
 
