@@ -119,10 +119,11 @@ def _duration(session: Session, label: str) -> list[str]:
 
 def _resolution_steps(session: Session) -> Iterator[str]:
     for number, step in _numbered_steps(session):
-        label = step.kind.capitalize() if step.kind else "Step"
+        kind, response = step.kind, step.response  # properties: each read once
+        label = kind.capitalize() if kind else "Step"
         yield f"{number}. [{label}] {step.text}"
-        if step.response:
-            yield f" → Response: {step.response}"
+        if response:
+            yield f" → Response: {response}"
         if result := step.action_result:
             outcome = "Succeeded" if result.get("success") else "Did not resolve"
             if details := result.get("details"):

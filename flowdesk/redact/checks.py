@@ -269,10 +269,10 @@ def outside_uuids(run: str) -> list[tuple[int, int]]:
         ps, pe = pos, (u.start() if u is not None else len(run))
         if u is not None:
             pos = u.end()
-        while ps < pe and run[ps] in "-_/":
-            ps += 1
-        while pe > ps and run[pe - 1] in "-_/":
-            pe -= 1
+        inner = run[ps:pe]
+        core = inner.lstrip("-_/")  # str methods: a rule line of 50 dashes is one call, not 50 steps
+        ps += len(inner) - len(core)
+        pe = ps + len(core.rstrip("-_/"))
         parts.append((ps, pe))
     return parts
 

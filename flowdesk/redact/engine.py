@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from functools import partial
 from itertools import chain
 
+import ahocorasick_rs
+
 from flowdesk.redact.model import (
     ALL_CATEGORIES,
     MARKER_RE,
@@ -52,66 +54,39 @@ Stretch = tuple[int, int]
 _RUN_MASK = bytes(32 if b < 128 and chr(b).isspace() else 120 for b in range(256))  # ASCII white space: " "
 
 
-def _trie(words: Iterable[str]) -> str:
-    """One regex for many literals, shaped as a trie: at a place it matches the longest one."""
-    root: dict[str, dict] = {}
-    for word in words:
-        node = root
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node: dict[str, dict]) -> str:
-        alts = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
-        body = "" if not alts else alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        return f"(?:{body})?" if body and "" in node else body
-
-    return emit(root)
-
-
 class Keywords:
-    """Where every rule keyword starts in a lower-cased text. One trie-shaped regex per first character
-    (the stdlib's stand-in for gitleaks' Aho-Corasick automaton): ``re`` jumps between the places of a
-    leading literal at C speed; one alternation of all keywords is tried everywhere, forty times slower.
-    Even one trie for all of them (``re`` then skips to the characters that can start one) is slower
-    than these twenty scans on the 100-step bench note (0.58 ms against 0.45 ms): most of their time
-    is spent where a common first letter ('a', 's', 'e') starts no keyword."""
+    """Where every rule keyword starts in a lower-cased text: one Aho-Corasick automaton
+    (``ahocorasick_rs``, as gitleaks does it) reports every place of every keyword, overlapping ones
+    too, in one pass (46 us on the 100-step bench note; twenty trie-shaped ``re`` scans, one per first
+    character, took 360 us). It reads the text as ASCII bytes, a non-ASCII character (or a lone
+    surrogate) as '?', so that a byte's position is its character's: keywords are ASCII without '?'
+    (checked here), so they are found exactly where they are in the text."""
 
     def __init__(self, words: Iterable[str]) -> None:
-        words = sorted(set(words))
-        groups: dict[str, list[str]] = {}
-        for word in words:
-            groups.setdefault(word[0], []).append(word)
-        # A scan reports the longest keyword at a place and goes on after it: the keywords it starts with
-        # are there too, and another keyword of its group may start inside it (at these offsets).
-        self.scans = [
-            (re.compile(_trie(group)), {w: at for w in group if (at := tuple(i for i in range(1, len(w)) if w[i] == w[0]))})
-            for group in groups.values()
-        ]
-        self.prefixes = {w: tuple(k for k in words if w.startswith(k)) for w in words}
+        self.words: tuple[str, ...] = tuple(sorted(set(words)))
+        odd = [w for w in self.words if not w.isascii() or "?" in w or not w]
+        if odd:
+            raise ValueError(f"a rule keyword must be ASCII without '?': {odd[0]!r}")
+        self._automaton = ahocorasick_rs.BytesAhoCorasick(
+            [w.encode("ascii") for w in self.words], matchkind=ahocorasick_rs.MatchKind.Standard
+        )
 
     def find(self, low: str) -> dict[str, list[int]]:
         """keyword -> where it starts in ``low``, in order (only the keywords that occur)."""
+        return self.find_ascii(low.encode("ascii", "replace"))
+
+    def find_ascii(self, data: bytes) -> dict[str, list[int]]:
+        """:meth:`find` for a text already encoded as ASCII with '?' for anything else."""
         positions: dict[str, list[int]] = {}
-        for scanner, inner in self.scans:
-            hits = [(m.group(), m.start()) for m in scanner.finditer(low)]
-            if inner:  # the list grows while it is read: an inner keyword may hold one too
-                seen = {start for _, start in hits}
-                for word, start in hits:
-                    for i in inner.get(word, ()):
-                        if start + i not in seen:
-                            seen.add(start + i)
-                            m = scanner.match(low, start + i)
-                            if m is not None:
-                                hits.append((m.group(), start + i))
-            for word, start in hits:  # one hit per place, so no keyword gets a place twice
-                for kw in self.prefixes[word]:
-                    if kw in positions:
-                        positions[kw].append(start)
-                    else:
-                        positions[kw] = [start]
+        words = self.words
+        for index, start, _ in self._automaton.find_matches_as_indexes(data, overlapping=True):
+            word = words[index]
+            if word in positions:
+                positions[word].append(start)
+            else:
+                positions[word] = [start]
         for starts in positions.values():
-            starts.sort()
+            starts.sort()  # reported in the order they end
         return positions
 
 
@@ -142,7 +117,10 @@ class _Run:
     def __init__(self, text: str, spare: Spare) -> None:
         self.text, self.low, self.spare = text, lower(text), spare
         self.newlines = list(map(_START, _NEWLINE.finditer(text)))  # where each line break is
-        self.hits = SCANNED.find(self.low)
+        # the lower-cased text as ASCII, '?' for anything else (positions line up): for the keyword
+        # scanner and the long runs (lower-casing never makes or unmakes white space)
+        self.ascii = self.low.encode("ascii", "replace")
+        self.hits = SCANNED.find_ascii(self.ascii)
         self._prefiltered: dict[re.Pattern[str], list[int]] = {}  # prefilter -> where it matches
         self._runs: dict[int, list[tuple[int, int]]] = {}
         self._may: dict[str, bool] = {}  # rule id -> _may_find()
@@ -174,19 +152,24 @@ class _Run:
         return (self.newlines[i - 1] + 1 if i else 0, self.newlines[i] if i < len(self.newlines) else len(self.text))
 
     def _mark_cut(self, pieces: Iterable[_Piece]) -> None:
-        before = len(self.cut)
+        """Add the lines these pieces lie on to the cut lines (most pieces lie on one line)."""
+        before, cut, where = len(self.cut), self.cut, partial(bisect_left, self.newlines)
         for p in pieces:
-            self.cut.update(range(self.line_of(p.start), self.line_of(p.end) + 1))
+            first, last = where(p.start), where(p.end)
+            if first == last:
+                cut.add(first)
+            else:
+                cut.update(range(first, last + 1))
         if len(self.cut) != before:
             self._windows = {}
 
     def runs(self, size: int) -> list[tuple[int, int]]:
         """(position, length) of each run of ``size`` or more characters without ASCII white space (one
-        ``bytes.translate`` over the text as ASCII, a non-ASCII character as '?', so that a byte's
-        position is its character's: C does this faster than any regex or split)."""
+        ``bytes.translate`` over ``self.ascii``, the lower-cased text as ASCII with '?' for anything
+        else, so that a byte's position is its character's: C does this faster than any regex or split)."""
         if size not in self._runs:
             runs = self._runs[size] = []
-            mask, long = self.text.encode("ascii", "replace").translate(_RUN_MASK), b"x" * size
+            mask, long = self.ascii.translate(_RUN_MASK), b"x" * size
             at = mask.find(long)
             while at >= 0:
                 end = mask.find(b" ", at)

@@ -210,3 +210,16 @@ def test_property_idempotent(text: str) -> None:
     once = redact(text)
     twice = redact(once.text)
     assert twice.text == once.text and twice.total == 0
+
+
+def test_keyword_scanner_reads_non_ascii_text_and_lone_surrogates() -> None:
+    """The automaton reads the text as ASCII, anything else as '?': positions stay character positions."""
+    scanner = engine.Keywords(["pass", "ab", "abab"])
+    assert scanner.find("pass\ud800ababab") == {"pass": [0], "ab": [5, 7, 9], "abab": [5, 7]}
+    assert scanner.find("é😀pass→ab?ab") == {"pass": [2], "ab": [7, 10]}
+
+
+def test_keyword_scanner_refuses_a_keyword_it_could_not_find_exactly() -> None:
+    for word in ("passé", "a?b", ""):
+        with pytest.raises(ValueError, match="ASCII"):
+            engine.Keywords(["pass", word])

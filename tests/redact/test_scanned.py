@@ -28,7 +28,7 @@ def _check(rule: Rule, lines: list[str]) -> None:
 
 def test_ipv6_is_found_by_its_prefilter() -> None:
     assert [r.id for r in BY_PREFILTER] == ["ipv6-address"]
-    assert not any(kw in engine.SCANNED.prefixes for kw in BY_PREFILTER[0].keywords)
+    assert not any(kw in engine.SCANNED.words for kw in BY_PREFILTER[0].keywords)
 
 
 @pytest.mark.parametrize("rule", BY_PREFILTER, ids=[r.id for r in BY_PREFILTER])
