@@ -4,7 +4,8 @@ right after it.
 The settings' models (pydantic), the session models, the network stack, the keyring and the redaction
 tables are all needed soon after the window is up, never before its first paint: each one costs a good
 part of a bare Qt window's start-up. A child process runs ``python -m flowdesk`` as the engineer does
-and lists its modules when the session list's first paint is over.
+and lists the modules it loaded (not the interpreter's own start-up) when the session list's first
+paint is over.
 """
 
 from __future__ import annotations
@@ -55,13 +56,15 @@ NOT_BEFORE_FIRST_PAINT = (
 
 CHILD = f"""
 import json, sys
+# what the interpreter loaded before FlowDesk (site, and under Wine .ci/wine/sitecustomize.py's ctypes)
+_before = set(sys.modules)
 import flowdesk.ui.firstpaint as fp
 
 _hook = fp.exit_after_first_paint
 
 def hook(first_paint, env=None):
     # connected before the benchmark's hook, which quits: the modules loaded when the paint is over
-    first_paint.painted.connect(lambda: print({MODULES_MARK!r} + json.dumps(sorted(sys.modules)), flush=True))
+    first_paint.painted.connect(lambda: print({MODULES_MARK!r} + json.dumps(sorted(set(sys.modules) - _before)), flush=True))
     return _hook(first_paint, env)
 
 fp.exit_after_first_paint = hook
