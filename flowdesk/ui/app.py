@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -47,11 +46,6 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
-    # Qt's raster engine hands every fill of 96 or more spans to a pool of threads and waits for them. For
-    # this window's repaints the hand-off costs more than the fill, and on a busy two-core machine the wait
-    # for the pool's threads to be scheduled doubled the slowest repaints (bench/README.md, scale). Read by
-    # Qt when it first paints; set here unless the environment already says otherwise.
-    os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")
     app = QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
