@@ -22,12 +22,15 @@ The rules (the seed's ``retry_failed_push`` plus what a desktop client needs):
   unreadable 2xx) makes the job ``unknown``. An unknown job is never sent again blindly: the next drain
   checks the ticket first and reports ``found`` (the job is ``sent``), ``absent`` (that try failed; the
   schedule applies) or why it could not check (the job stays ``unknown``).
+* Retry on an ``unknown`` job checks first and sends in the same click: the job keeps ``send_if_absent``
+  until a check settles it, and a check that finds it absent makes it due at once
+  (``after_check_of_retried``; the outbox applies it in the transaction that stores the check).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
@@ -65,7 +68,7 @@ ALLOWED_TRANSITIONS: dict[JobState, frozenset[JobState]] = {
     ),
     JobState.RETRY_WAIT: frozenset({JobState.SENDING, JobState.PENDING, JobState.CANCELLED}),
     JobState.UNKNOWN: frozenset(
-        {JobState.SENT, JobState.RETRY_WAIT, JobState.FAILED, JobState.UNKNOWN, JobState.CANCELLED}
+        {JobState.SENT, JobState.RETRY_WAIT, JobState.FAILED, JobState.UNKNOWN, JobState.CANCELLED, JobState.PENDING}
     ),
     JobState.FAILED: frozenset({JobState.PENDING, JobState.CANCELLED}),
     JobState.SENT: frozenset(),
@@ -217,6 +220,7 @@ class Decision:
     http_status: int | None = None
     request_id: str | None = None
     detail: str | None = None
+    send_if_absent: bool = False  # an unknown job the engineer retried: sent at once if its check finds it absent
 
     def store_fields(self) -> dict[str, Any]:
         """The ``push_jobs`` columns this decision sets."""
@@ -224,6 +228,7 @@ class Decision:
             "attempts": self.attempts,
             "next_attempt_at": self.next_attempt_at,
             "last_error": self.last_error,
+            "send_if_absent": self.send_if_absent,
         }
         if self.outcome is not None:
             fields["last_http_status"] = self.http_status
@@ -407,12 +412,30 @@ def manual_retry(job: JobSnapshot, now: datetime) -> Decision:
         )
     if job.state == JobState.UNKNOWN:
         text = present.checking_first(job)
-        return _base(job, None, state=JobState.UNKNOWN, next_attempt_at=now, last_error=text, message=text)
+        return _base(
+            job, None, state=JobState.UNKNOWN, next_attempt_at=now, last_error=text, message=text, send_if_absent=True
+        )
     if job.state == JobState.SENDING:
         raise PolicyError(present.being_sent(job))
     if job.state == JobState.SENT:
         raise PolicyError(present.already_on_ticket(job))
     raise PolicyError(present.was_cancelled(job))
+
+
+def after_check_of_retried(job: JobSnapshot, decision: Decision, now: datetime) -> Decision:
+    """``decision`` (the result of checking ``job``, ``unknown``) for a job the engineer retried: Retry on a
+    push that may be on its ticket checks first and sends in the same click if it is not there. So a check
+    that finds it absent makes it due now (a fresh schedule if that used its last try) instead of waiting; a
+    check that could not look keeps the request for the next check; a found one is sent, and that is that."""
+    if decision.from_state != JobState.UNKNOWN or decision.outcome is None:
+        raise PolicyError("only the result of a check can follow a retry of a push that may be on its ticket")
+    if decision.outcome == OutcomeKind.ABSENT:
+        fresh = decision.state == JobState.FAILED
+        return replace(
+            decision, state=JobState.PENDING, attempts=0 if fresh else decision.attempts, next_attempt_at=now,
+            last_error=None, message=present.not_there_sending(job), send_if_absent=False,
+        )
+    return replace(decision, send_if_absent=decision.state == JobState.UNKNOWN)
 
 
 def cancel(job: JobSnapshot, now: datetime) -> Decision:

@@ -292,7 +292,7 @@ def retried_failed(n: int, *, job_ids: Sequence[int] | None = None) -> str:
 def retried(job: JobView) -> str:
     """After ``queue retry ID``."""
     if job.state == "unknown":
-        then = "checked first (it may already be on the ticket)"
+        then = "checked on the ticket at the next drain (it may be there already) and sent if it is not"
     else:
         then = "sent at the next drain"
     name = push_name(job)
@@ -517,6 +517,12 @@ def sending_again(job: Addressed, *, fresh: bool) -> str:
 def checking_first(job: Addressed) -> str:
     what, ticket = _where(job)
     return f"Checking {ticket} for the {what} before sending it again."
+
+
+def not_there_sending(job: Addressed) -> str:
+    """The check after Retry found the push absent: it is sent in the same click."""
+    what, ticket = _where(job)
+    return f"The {what} is not on {ticket}: sending it now."
 
 
 def being_sent(job: Addressed, *, then_cancel: bool = False) -> str:

@@ -208,6 +208,10 @@ class Drainer:
         job = self._next(self._clock(), run)
         if job is None or (job.state == JobState.UNKNOWN and run.flights):
             return False  # nothing to start now, or a check waiting for what is out to come back first
+        if job.state == JobState.UNKNOWN:
+            run.checked.add(job.id)
+        elif job.id in run.checked:  # Retry on a push that may have been on its ticket: it was not; sent now
+            run.checked.discard(job.id)
         run.handled.add(job.id)
         self._follow(run, job, self._start(run, job))
         return True
@@ -226,14 +230,16 @@ class Drainer:
         return None
 
     def _next(self, now: datetime, run: Run) -> PushJob | None:
-        """The next job to handle: not handled in this run, its site neither held off nor blocked, its ticket
+        """The next job to handle: not handled in this run (but a check may be followed by its send: Retry
+        on a push that may be on its ticket sends it in the same run if the check finds it absent), its site neither held off nor blocked, its ticket
         not busy (a job of that ticket is in flight). Due checks come first (a job that may already be on a
         ticket is settled before anything new is sent: after a crash, those are the jobs that were in
         flight), whatever is in flight: the caller lets that finish first. Then the earliest due job."""
         busy = {f.ticket for f in run.flights.values()}
 
         def eligible(job: PushJob) -> bool:
-            return job.id not in run.handled and not self._held_off(job.site, now) and not run.connections.blocked(job.site)
+            new = job.id not in run.handled or (job.id in run.checked and job.state != JobState.UNKNOWN)
+            return new and not self._held_off(job.site, now) and not run.connections.blocked(job.site)
 
         for job in self._outbox.jobs(states=[JobState.UNKNOWN]):
             if job.next_attempt_at is not None and job.next_attempt_at <= now and eligible(job):

@@ -93,6 +93,7 @@ class Run:
         self.pool = pool
         self.max_jobs, self.deadline, self.stop = max_jobs, deadline, stop
         self.handled: set[int] = set()
+        self.checked: set[int] = set()  # handled by a check only: one found absent after Retry is sent too
         self.flights: dict[futures.Future[Any], Flight] = {}
         self.halt: Halt | None = None
 

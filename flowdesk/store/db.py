@@ -286,6 +286,13 @@ def _m6_status_jobs(conn: sqlite3.Connection) -> None:
         raise sqlite3.DatabaseError("; ".join(problems[:3]))
 
 
+def _m7_send_if_absent(conn: sqlite3.Connection) -> None:
+    # Retry on a push that may be on its ticket (``unknown``): it is checked first and, if the check finds it
+    # absent, sent at once. The request is kept here, not in the app's memory, so that the drainer honours it
+    # whoever drains (the window, ``flowdesk queue drain``) and a check that cannot look yet keeps it.
+    _run(conn, "ALTER TABLE push_jobs ADD COLUMN send_if_absent INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "session cache", _m1_session_cache),
     Migration(2, "outbox: push jobs, post log, queue state", _m2_outbox),
@@ -293,6 +300,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "outbox: what was on the ticket before the first send", _m4_send_boundary),
     Migration(5, "drafts: the engineer's edits to a note", _m5_drafts),
     Migration(6, "outbox: ticket status changes", _m6_status_jobs),
+    Migration(7, "outbox: send a retried push once its check finds it absent", _m7_send_if_absent),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

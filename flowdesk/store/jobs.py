@@ -60,6 +60,7 @@ class PushJob:
     sent_at: datetime | None
     seen_before_id: int | None = None  # the highest note / time-entry id on the ticket before the first send
     server_date_before: datetime | None = None  # ConnectWise's Date header of that read
+    send_if_absent: bool = False  # retried while ``unknown``: sent at once if its check finds it absent
 
     def body_json(self) -> dict[str, Any]:
         return json.loads(self.body)
@@ -98,14 +99,16 @@ class Attempt:
 JOB_COLUMNS = (
     "id, client_ref, session_id, ticket_id, ticket_kind, kind, parent_id, site, body, visibility, state, "
     "attempts, next_attempt_at, last_error, last_http_status, last_request_id, remote_id, first_sent_at, "
-    "created_at, updated_at, sent_at, seen_before_id, server_date_before"
+    "created_at, updated_at, sent_at, seen_before_id, server_date_before, send_if_absent"
 )
 ATTEMPT_COLUMNS = "id, job_id, at, outcome, http_status, request_id, error, duration_ms"
 
 
 _TIMES = ("next_attempt_at", "first_sent_at", "created_at", "updated_at", "sent_at", "at", "server_date_before")
 # How a column's stored value becomes the record's field; every other column is taken as stored.
-_CONVERT: dict[str, Callable[[Any], Any]] = {"kind": JobKind, "state": JobState} | dict.fromkeys(_TIMES, parse_time)
+_CONVERT: dict[str, Callable[[Any], Any]] = {"kind": JobKind, "state": JobState, "send_if_absent": bool} | dict.fromkeys(
+    _TIMES, parse_time
+)
 
 
 def _names(columns: str) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:

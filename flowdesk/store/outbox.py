@@ -74,6 +74,7 @@ _FIELDS = frozenset(
         "sent_at",
         "seen_before_id",
         "server_date_before",
+        "send_if_absent",
     }
 )
 # Set once, by the first send; later values are ignored.
@@ -413,6 +414,12 @@ class Outbox:
         return job
 
     def _apply(self, conn: sqlite3.Connection, job_id: int, decision: Decision, *, now: datetime) -> PushJob:
+        if decision.outcome is not None and decision.from_state == JobState.UNKNOWN:
+            # A check's result. Read here, in the transaction, not from the drainer's snapshot: Retry may
+            # have been clicked while the check was out.
+            job = self._get(conn, job_id)
+            if job is not None and job.send_if_absent:
+                decision = policy.after_check_of_retried(job.snapshot(), decision, now)
         return self._transition(
             conn, job_id, expect=decision.from_state, to=decision.state, now=now, fields=decision.store_fields()
         )

@@ -105,10 +105,6 @@ class AppController(TicketLookups, QObject):
         self._next_try: datetime | None = None  # when the next waiting push is due (the last drain's word)
         self._outage = False  # an outage was announced; one more notification when the queue has drained
         self._sent_in_outage = 0
-        # Retry clicked on a push whose try was not over (unknown: checked first; sending: still out): when
-        # that try ends without posting it, it is sent again at once, once.
-        self._send_after_check: set[int] = set()
-        self._resend = False  # such a push came back not posted in this run: drain again at once
         self.drafts = Drafts(services.db)
         # "Keep this one": per session, the values the engineer kept as written, for this run of the app.
         self.kept_values: dict[str, frozenset[str]] = {}
@@ -326,11 +322,7 @@ class AppController(TicketLookups, QObject):
         else:
             self.clear_banner("queue")
         self._publish_queue_status()
-        if self._resend:  # Retry on a push that was not on its ticket: it goes in the same click
-            self._resend = False
-            self.drain_now()
-        else:
-            self.arm_drain_timer(report.next_due_at)
+        self.arm_drain_timer(report.next_due_at)
         self.drain_finished.emit(report)
 
     def _on_drain_failed(self, message: str) -> None:
@@ -369,17 +361,6 @@ class AppController(TicketLookups, QObject):
         self._job_states[job.id] = job.state
         if self._outage and job.state == "sent" and old != "sent":
             self._sent_in_outage += 1
-        if job.id in self._send_after_check and old in ("unknown", "sending") and job.state != old:
-            self._send_after_check.discard(job.id)
-            if job.state in ("retry_wait", "failed", "unknown"):  # that try did not post it: once more, now
-                try:
-                    job = self.services.outbox.retry(job.id, self.clock())
-                    self._job_states[job.id] = job.state
-                    self._resend = True
-                    if job.state == "unknown":  # checked first; sent in the same click if not there
-                        self._send_after_check.add(job.id)
-                except ActionRefused as exc:
-                    log.info("push %d not sent again after its try: %s", job.id, exc)
         if old != job.state:
             # Held until the drain run ends, so that several failures together make one notification.
             self._changes.append(JobChange(job.id, job.kind, job.ticket_id, old, job.state, job.last_error))
@@ -464,11 +445,8 @@ class AppController(TicketLookups, QObject):
 
     def retry(self, job_id: int) -> None:
         """Send ``job_id`` now; a push that may be on its ticket is checked first and, if it is not
-        there, sent in the same click."""
-        now = self.clock()
-        job = self.services.outbox.retry(job_id, now)
-        if job.state == "unknown":
-            self._send_after_check.add(job_id)
+        there, sent in the same click (the outbox keeps that request: ``send_if_absent``)."""
+        self.services.outbox.retry(job_id, self.clock())
         if self.services.outbox.paused_reason():
             self.services.outbox.resume()
         self._refresh_job(job_id)
@@ -476,20 +454,16 @@ class AppController(TicketLookups, QObject):
 
     def retry_all(self) -> int:
         """*Retry all* / *Send all now*: every waiting, held-off, unknown or failed push goes now (an unknown
-        one is checked first, and sent in the same click if it is not on its ticket). Returns how many."""
+        one is checked first, and sent in the same click if it is not on its ticket; one being sent has its
+        answer coming). Returns how many."""
         outbox = self.services.outbox
         now = self.clock()
         n = 0
-        for job in outbox.jobs(states=("pending", "retry_wait", "unknown", "failed", "sending")):
-            if job.state == "sending":  # out now: if that try does not post it, it goes again at once
-                self._send_after_check.add(job.id)
-                continue
+        for job in outbox.jobs(states=("pending", "retry_wait", "unknown", "failed")):
             try:
                 changed = outbox.retry(job.id, now)
             except ActionRefused:  # it changed meanwhile (being sent, sent, cancelled)
                 continue
-            if changed.state == "unknown":
-                self._send_after_check.add(job.id)
             self._on_job_changed(changed)
             n += 1
         if outbox.paused_reason():

@@ -201,6 +201,23 @@ def test_list_drain_retry_cancel_as_an_engineer_does(connected, sandbox_admin, m
     assert len([p for p in posts(sandbox_admin) if p.endswith("/notes")]) == 3  # 2 sent + 1 refused
 
 
+def test_retry_of_a_push_that_may_be_on_its_ticket_checks_then_sends_in_one_drain(connected, sandbox_admin, monkeypatch, capsys):
+    run(monkeypatch, capsys, "push", str(OUTLOOK), "--no-time-entry")
+    sandbox_admin.add_fault(method="POST", path="*/notes", status=502, times=1)  # not stored; FlowDesk cannot know
+    run(monkeypatch, capsys, "queue", "drain")
+    [job] = jobs()
+    assert job.state == "unknown"
+    code, out, _ = run(monkeypatch, capsys, "queue", "retry", "1")
+    assert (code, out) == (
+        0, "Push 1 (note for ticket #48211) will be checked on the ticket at the next drain (it may be there already)"
+        " and sent if it is not.\n",
+    )
+    code, out, _ = run(monkeypatch, capsys, "queue", "drain", "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["sent"] == 1 and doc["queue"]["sent"] == 1
+    assert len(posts(sandbox_admin)) == 2  # the one that failed, and this one: the check came first
+
+
 def test_retry_resumes_a_paused_queue(connected, sandbox_admin, monkeypatch, capsys):
     run(monkeypatch, capsys, "push", str(OUTLOOK), "--no-time-entry")
     sandbox_admin.add_fault(method="POST", path="*/notes", status=401)

@@ -18,6 +18,7 @@ from flowdesk.core.policy import (
     Outcome,
     OutcomeKind,
     PolicyError,
+    after_check_of_retried,
     cancel,
     decide,
     format_clock,
@@ -244,7 +245,7 @@ def test_success_is_sent_with_remote_id():
     assert d.message == "Note posted to ticket #48211."
     assert d.store_fields() == {
         "attempts": 2, "next_attempt_at": None, "last_error": None, "last_http_status": 201,
-        "last_request_id": "r-1", "remote_id": 777, "sent_at": NOW,
+        "last_request_id": "r-1", "remote_id": 777, "sent_at": NOW, "send_if_absent": False,
     }
 
 
@@ -283,10 +284,44 @@ def test_manual_retry_of_retry_wait_bypasses_the_wait_and_keeps_the_count():
     assert (d.state, d.attempts, d.next_attempt_at) == (JobState.PENDING, 2, NOW)
 
 
-def test_manual_retry_of_unknown_checks_first():
+def test_manual_retry_of_unknown_checks_first_and_asks_to_send_if_absent():
     d = manual_retry(job(JobState.UNKNOWN, attempts=1), NOW)
-    assert (d.state, d.attempts, d.next_attempt_at) == (JobState.UNKNOWN, 1, NOW)
+    assert (d.state, d.attempts, d.next_attempt_at, d.send_if_absent) == (JobState.UNKNOWN, 1, NOW, True)
     assert "Checking" in d.last_error
+    assert d.store_fields()["send_if_absent"] is True
+
+
+@pytest.mark.parametrize(("attempts", "fresh"), [(0, False), (MAX_ATTEMPTS - 1, True)])
+def test_after_a_retry_a_check_that_finds_it_absent_sends_now(attempts, fresh):
+    unknown = job(JobState.UNKNOWN, attempts=attempts)
+    d = after_check_of_retried(unknown, decide(unknown, Outcome.absent(), NOW), NOW)
+    assert (d.state, d.next_attempt_at, d.last_error, d.send_if_absent) == (JobState.PENDING, NOW, None, False)
+    assert d.attempts == (0 if fresh else attempts + 1)
+    assert (d.outcome, d.burned) == (OutcomeKind.ABSENT, True)  # the post log still says what the check found
+    assert d.message == "The note is not on ticket #48211: sending it now."
+    assert d.state in ALLOWED_TRANSITIONS[JobState.UNKNOWN]
+
+
+@pytest.mark.parametrize(
+    ("outcome", "state", "keeps"),
+    [
+        (Outcome.found(7), JobState.SENT, False),
+        (Outcome.offline(), JobState.UNKNOWN, True),
+        (server_error(503), JobState.UNKNOWN, True),
+        (Outcome(OutcomeKind.PERMISSION, http_status=403), JobState.UNKNOWN, True),
+    ],
+)
+def test_after_a_retry_a_check_that_settles_nothing_keeps_the_request(outcome, state, keeps):
+    unknown = job(JobState.UNKNOWN)
+    d = after_check_of_retried(unknown, decide(unknown, outcome, NOW), NOW)
+    assert (d.state, d.send_if_absent) == (state, keeps)
+
+
+def test_only_a_checks_result_follows_a_retry():
+    with pytest.raises(PolicyError, match="check"):
+        after_check_of_retried(job(), decide(job(), server_error(), NOW), NOW)
+    with pytest.raises(PolicyError, match="check"):
+        after_check_of_retried(job(JobState.UNKNOWN), manual_retry(job(JobState.UNKNOWN), NOW), NOW)
 
 
 def test_manual_retry_of_sending_is_refused():

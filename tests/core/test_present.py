@@ -254,7 +254,8 @@ def test_retried_failed_in_the_window_and_on_the_command_line():
 def test_retried_and_cancelled():
     assert present.retried(Job(1)) == "Push 1 (note for ticket #48211) will be sent at the next drain."
     assert present.retried(Job(1, state="unknown")) == (
-        "Push 1 (note for ticket #48211) will be checked first (it may already be on the ticket)."
+        "Push 1 (note for ticket #48211) will be checked on the ticket at the next drain (it may be there already)"
+        " and sent if it is not."
     )
     assert present.cancelled(Job(3)) == "Cancelled push 3 (note for ticket #48211)."
     assert present.cancelled(Job(3, last_error="Check the ticket.")) == "Cancelled push 3 (note for ticket #48211). Check the ticket."

@@ -112,6 +112,33 @@ def test_a_job_left_sending_whose_note_never_arrived_is_sent_again_on_schedule(o
     assert len(ledger_notes(sandbox_admin.ledger(), note_text(1))) == 1
 
 
+def test_retry_on_a_job_that_may_be_on_its_ticket_checks_then_sends_in_the_same_run(outbox, drainer, sandbox, sandbox_admin, clock):
+    [job], [other] = push(outbox, sandbox, 1), push(outbox, sandbox, 2)
+    outbox.transition(job.id, expect="pending", to="sending")
+    drainer.recover()  # the note never arrived: it is unknown until a check says so
+    outbox.retry(job.id)  # the engineer clicks Retry: check first, and send if it is not there
+    report = drainer.run_due()
+    sent = outbox.get(job.id)
+    assert (sent.state, sent.send_if_absent) == ("sent", False)
+    assert [a.outcome for a in outbox.attempts(job.id)] == ["interrupted", "absent", "success"]
+    assert [(r.job_id, r.state) for r in report.results if r.job_id == job.id] == [(job.id, "pending"), (job.id, "sent")]
+    assert outbox.get(other.id).state == "sent"
+    assert len(ledger_notes(sandbox_admin.ledger(), note_text(1))) == 1  # once: the check came first
+
+
+def test_retry_on_a_job_whose_note_arrived_finds_it_and_sends_nothing(outbox, drainer, client, sandbox, sandbox_admin, clock):
+    [job] = push(outbox, sandbox)
+    drainer.run_due()
+    posted = outbox.get(job.id)
+    with outbox._db.transaction() as conn:  # as if the answer to the POST had been lost
+        conn.execute("UPDATE push_jobs SET state = 'unknown', remote_id = NULL, sent_at = NULL WHERE id = ?", (job.id,))
+    outbox.retry(job.id)
+    drainer.run_due()
+    found = outbox.get(job.id)
+    assert (found.state, found.remote_id, found.send_if_absent) == ("sent", posted.remote_id, False)
+    assert len(ledger_notes(sandbox_admin.ledger(), note_text(1))) == 1
+
+
 def test_a_note_another_job_owns_is_not_taken(outbox, drainer, sandbox, sandbox_admin, clock):
     [first] = push(outbox, sandbox, 1)
     drainer.run_due()

@@ -43,7 +43,7 @@ def user_version(path: Path) -> int:
 
 def test_new_file_gets_the_current_schema_and_safe_pragmas(db: Database, db_path: Path):
     assert db_path.exists()
-    assert db.schema_version == SCHEMA_VERSION == len(MIGRATIONS) == 6
+    assert db.schema_version == SCHEMA_VERSION == len(MIGRATIONS) == 7
     conn = db.connect()
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
@@ -86,6 +86,26 @@ def test_a_v1_file_migrates_to_current_keeping_its_data(db_path: Path, sample_it
     Database(db_path).close()
     assert user_version(db_path) == SCHEMA_VERSION
     assert digest(db_path) == before
+
+
+def test_jobs_of_a_v6_file_migrate_without_a_pending_retry(db_path: Path):
+    from flowdesk.store import Outbox
+
+    Database(db_path, migrations=MIGRATIONS[:6]).close()
+    with sqlite3.connect(db_path) as conn:  # a job as version 6 wrote it (it had no send_if_absent)
+        conn.execute(
+            "INSERT INTO push_jobs (client_ref, session_id, ticket_id, ticket_kind, kind, site, body, state, "
+            "next_attempt_at, created_at, updated_at) VALUES ('c-1', 's-1', 48211, 'service', 'note', "
+            "'na.myconnectwise.net', '{}', 'unknown', '2026-11-18T13:00:00Z', '2026-11-18T13:00:00Z', '2026-11-18T13:00:00Z')"
+        )
+    conn.close()
+    new = Database(db_path)
+    try:
+        assert new.schema_version == 7
+        (migrated,) = Outbox(new).jobs()
+        assert (migrated.state, migrated.send_if_absent) == ("unknown", False)
+    finally:
+        new.close()
 
 
 def test_a_newer_schema_is_refused_and_left_untouched(db_path: Path):

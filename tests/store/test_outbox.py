@@ -430,6 +430,63 @@ def test_retry_unknown_checks_first(outbox: Outbox, clock: FakeClock):
     assert [j.state for j in outbox.due(T0, 5)] == [JobState.UNKNOWN]
 
 
+def check(outbox: Outbox, job, outcome: Outcome, now=None):
+    """What the drainer does for a due unknown job: decide on its check from the snapshot it read first."""
+    return outbox.apply(job.id, policy.decide(job.snapshot(), outcome, now or T0), now=now)
+
+
+@pytest.mark.parametrize("attempts_used", [1, policy.MAX_ATTEMPTS])
+def test_a_retried_unknown_job_found_absent_is_due_now_in_the_same_click(outbox: Outbox, clock: FakeClock, attempts_used):
+    (job,) = outbox.enqueue([note()])
+    for _ in range(attempts_used - 1):
+        send(outbox, job.id, Outcome(OutcomeKind.SERVER, http_status=502))
+        outbox.retry(job.id)
+    send(outbox, job.id, Outcome(OutcomeKind.AMBIGUOUS))
+    retried = outbox.retry(job.id)
+    assert (retried.state, retried.send_if_absent) == (JobState.UNKNOWN, True)
+    after = check(outbox, retried, Outcome.absent())
+    # the try the check found absent counts; the schedule starts over only if that was the last of it
+    assert (after.state, after.next_attempt_at, after.send_if_absent, after.last_error) == (JobState.PENDING, T0, False, None)
+    assert after.attempts == (attempts_used if attempts_used < policy.MAX_ATTEMPTS else 0)
+    assert [j.id for j in outbox.due(T0, 5)] == [job.id]
+    assert outbox.attempts(job.id)[-1].outcome == "absent"
+
+
+def test_a_retry_clicked_while_the_check_is_out_is_honoured(outbox: Outbox):
+    (job,) = outbox.enqueue([note()])
+    unknown = send(outbox, job.id, Outcome(OutcomeKind.AMBIGUOUS))
+    seen_by_drainer = unknown  # the drainer reads the job and starts its check...
+    outbox.retry(job.id)  # ...the engineer clicks Retry meanwhile
+    after = check(outbox, seen_by_drainer, Outcome.absent())
+    assert (after.state, after.next_attempt_at) == (JobState.PENDING, T0)
+
+
+def test_a_check_that_cannot_look_keeps_the_retry_and_found_ends_it(outbox: Outbox, clock: FakeClock):
+    (job,) = outbox.enqueue([note()])
+    send(outbox, job.id, Outcome(OutcomeKind.AMBIGUOUS))
+    retried = outbox.retry(job.id)
+    still = check(outbox, retried, Outcome.offline())
+    assert (still.state, still.send_if_absent) == (JobState.UNKNOWN, True)
+    done = check(outbox, still, Outcome.found(4242))
+    assert (done.state, done.remote_id, done.send_if_absent) == (JobState.SENT, 4242, False)
+
+
+def test_without_retry_a_check_that_finds_it_absent_follows_the_schedule(outbox: Outbox):
+    (job,) = outbox.enqueue([note()])
+    unknown = send(outbox, job.id, Outcome(OutcomeKind.AMBIGUOUS))
+    after = check(outbox, unknown, Outcome.absent())
+    assert (after.state, after.send_if_absent) == (JobState.RETRY_WAIT, False)
+    assert after.next_attempt_at == T0 + policy.BASE_WAIT
+
+
+def test_cancelling_a_retried_unknown_job_drops_its_retry(outbox: Outbox):
+    (job,) = outbox.enqueue([note()])
+    send(outbox, job.id, Outcome(OutcomeKind.AMBIGUOUS))
+    outbox.retry(job.id)
+    (cancelled,) = outbox.cancel(job.id)
+    assert (cancelled.state, cancelled.send_if_absent) == (JobState.CANCELLED, False)
+
+
 def test_retry_refuses_sent_and_missing_jobs(outbox: Outbox):
     (job,) = outbox.enqueue([note()])
     send(outbox, job.id, Outcome.success(1))
