@@ -1,14 +1,23 @@
 """Drafts: the engineer's edits to a session's note, one per session, kept in the local database as they
 type, so that selecting another session, toggling *Format* or *Include steps*, a restart or a crash loses
-nothing. A draft never leaves the machine: only a push sends the note (redacted then, as any note)."""
+nothing. A draft never leaves the machine: only a push sends the note (redacted then, as any note).
+
+:class:`Drafts` reads and writes them; :class:`DraftWriter` is what the window uses: it writes on a thread
+of its own, so the window never waits for the disk (a commit is fsynced: ~7 ms here, more on a laptop whose
+antivirus scans the file), and it reads what is still waiting to be written first.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from flowdesk.store.db import Database, format_time, parse_time, select, utcnow
+from flowdesk.logs import get_logger
+from flowdesk.store.db import Database, StoreError, format_time, parse_time, select, utcnow
+
+log = get_logger("store")
 
 
 @dataclass(frozen=True)
@@ -24,7 +33,7 @@ class Draft:
 class Drafts:
     def __init__(self, db: Database, *, clock: Callable[[], datetime] = utcnow) -> None:
         self._db = db
-        self._clock = clock
+        self.clock = clock  # when a draft is made
 
     def get(self, session_id: str) -> Draft | None:
         row = select(self._db.connect(), "SELECT * FROM drafts WHERE session_id = ?", (session_id,)).fetchone()
@@ -35,7 +44,7 @@ class Drafts:
                      row["visibility"], parse_time(row["updated_at"]))  # fmt: skip
 
     def save(self, session_id: str, text: str, *, note_format: str | None = None, include_steps: bool | None = None,
-             visibility: str | None = None) -> None:  # fmt: skip
+             visibility: str | None = None, updated_at: datetime | None = None) -> None:  # fmt: skip
         with self._db.transaction() as conn:
             conn.execute(
                 "INSERT INTO drafts (session_id, text, note_format, include_steps, visibility, updated_at) "
@@ -43,7 +52,7 @@ class Drafts:
                 "note_format = excluded.note_format, include_steps = excluded.include_steps, "
                 "visibility = excluded.visibility, updated_at = excluded.updated_at",
                 (session_id, text, note_format, None if include_steps is None else int(include_steps), visibility,
-                 format_time(self._clock())),
+                 format_time(updated_at or self.clock())),
             )  # fmt: skip
 
     def discard(self, session_id: str) -> bool:
@@ -52,3 +61,105 @@ class Drafts:
 
     def session_ids(self) -> set[str]:
         return {r[0] for r in self._db.connect().execute("SELECT session_id FROM drafts")}
+
+
+class DraftWriter:
+    """Drafts written on a thread of their own, in the order they were made, the latest per session
+    winning: :meth:`save` and :meth:`discard` return at once, and :meth:`get` / :meth:`session_ids` see
+    what is still waiting to be written. A write that fails (the disk is full, the file is locked) stays
+    waiting and is tried again with the next one and by :meth:`close`; it is logged without its text.
+    The thread starts with the first write, not with the window."""
+
+    def __init__(self, drafts: Drafts) -> None:
+        self.drafts = drafts
+        self._waiting: dict[str, Draft | None] = {}  # session id -> its draft to write, None: to discard
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._busy = False  # a write is being made (its entry is still in _waiting)
+        self._closing = False
+        self._failed = False  # the last write failed: wait for the next save or close() to try again
+
+    def get(self, session_id: str) -> Draft | None:
+        with self._cond:
+            if session_id in self._waiting:
+                return self._waiting[session_id]
+        return self.drafts.get(session_id)
+
+    def session_ids(self) -> set[str]:
+        with self._cond:
+            waiting = dict(self._waiting)
+        on_disk = self.drafts.session_ids()
+        return (on_disk - waiting.keys()) | {sid for sid, draft in waiting.items() if draft is not None}
+
+    def save(self, session_id: str, text: str, *, note_format: str | None = None, include_steps: bool | None = None,
+             visibility: str | None = None) -> None:  # fmt: skip
+        self._put(session_id, Draft(session_id, text, note_format, include_steps, visibility, self.drafts.clock()))
+
+    def discard(self, session_id: str) -> bool:
+        """Forget the session's draft; True if it had one."""
+        had = self.get(session_id) is not None
+        if had:
+            self._put(session_id, None)
+        return had
+
+    def _put(self, session_id: str, draft: Draft | None) -> None:
+        with self._cond:
+            if self._closing:
+                raise StoreError("drafts are no longer written: FlowDesk is closing")
+            self._waiting.pop(session_id, None)  # to the end: written after what was waiting before it
+            self._waiting[session_id] = draft
+            self._failed = False
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._write_all, name="flowdesk-drafts", daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until everything waiting is written (or a write failed); True if nothing is left."""
+        with self._cond:
+            self._failed = False
+            self._cond.notify_all()
+            self._cond.wait_for(lambda: (not self._waiting and not self._busy) or (self._failed and not self._busy), timeout)
+            return not self._waiting
+
+    def close(self, timeout: float = 10.0) -> bool:
+        """Write what is waiting, then stop the thread; True if nothing was left unwritten."""
+        done = self.flush(timeout)
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+            left = len(self._waiting)
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if left:
+            log.warning("%d draft(s) could not be written before FlowDesk closed", left)
+        return done
+
+    def _write_all(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._closing or (self._waiting and not self._failed))
+                if self._closing or self._failed or not self._waiting:
+                    return
+                session_id, draft = next(iter(self._waiting.items()))
+                self._busy = True
+            ok = self._write(session_id, draft)
+            with self._cond:
+                self._busy = False
+                if ok and self._waiting.get(session_id, ...) is draft:  # not replaced while it was written
+                    del self._waiting[session_id]
+                self._failed = not ok
+                self._cond.notify_all()
+
+    def _write(self, session_id: str, draft: Draft | None) -> bool:
+        try:
+            if draft is None:
+                self.drafts.discard(session_id)
+            else:
+                self.drafts.save(session_id, draft.text, note_format=draft.note_format,
+                                 include_steps=draft.include_steps, visibility=draft.visibility,
+                                 updated_at=draft.updated_at)  # fmt: skip
+        except Exception as exc:  # kept waiting, tried again with the next write; no text in the log
+            log.warning("draft of session %s not written: %s", session_id, type(exc).__name__)
+            return False
+        return True

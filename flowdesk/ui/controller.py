@@ -28,7 +28,7 @@ from flowdesk.push.prepare import NotePreview, PushRefused, prepare_note
 from flowdesk.push.protocol import DrainerFactory, PushDrainer
 from flowdesk.services import Services
 from flowdesk.store import ActionRefused, DuplicatePush, PushJob
-from flowdesk.store.drafts import Drafts
+from flowdesk.store.drafts import Drafts, DraftWriter
 from flowdesk.ui.lookups import TicketLookups
 from flowdesk.ui.push_worker import PushThread, PushWorker
 from flowdesk.ui.tasks import TaskRunner
@@ -105,7 +105,7 @@ class AppController(TicketLookups, QObject):
         self._next_try: datetime | None = None  # when the next waiting push is due (the last drain's word)
         self._outage = False  # an outage was announced; one more notification when the queue has drained
         self._sent_in_outage = 0
-        self.drafts = Drafts(services.db)
+        self.drafts = DraftWriter(Drafts(services.db))  # written off the GUI thread
         # "Keep this one": per session, the values the engineer kept as written, for this run of the app.
         self.kept_values: dict[str, frozenset[str]] = {}
 
@@ -146,6 +146,7 @@ class AppController(TicketLookups, QObject):
         self.job_batch_timer.stop()
         self.push.stop()
         self.tasks.wait_for_done(5000)
+        self.drafts.close()  # the edits typed just before quitting reach the disk before the store closes
         self._drop_search_client()
         # Signals the worker queued before it stopped may still be delivered: from now on they are ignored.
         self._closed = True

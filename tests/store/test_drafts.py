@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
 
 from flowdesk.store import Database
-from flowdesk.store.drafts import Drafts
+from flowdesk.store.db import StoreError
+from flowdesk.store.drafts import Drafts, DraftWriter
 
 
 def test_a_draft_is_kept_replaced_and_discarded(tmp_path):
@@ -26,3 +31,95 @@ def test_a_draft_is_kept_replaced_and_discarded(tmp_path):
         assert drafts.session_ids() == {"s1", "s2"}
         assert drafts.discard("s1") and not drafts.discard("s1")
         assert drafts.get("s1") is None and drafts.session_ids() == {"s2"}
+
+
+# -- the writer the window uses: off the GUI thread ----------------------------------------------------------
+class GatedDrafts(Drafts):
+    """Drafts whose writes wait for ``gate`` (a slow disk) and fail while ``broken`` is set."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self.gate = threading.Event()
+        self.gate.set()
+        self.broken = False
+        self.writing = threading.Event()
+        self.written: list[str] = []
+
+    def save(self, session_id, text, **kw):
+        self.writing.set()
+        assert self.gate.wait(10)
+        if self.broken:
+            raise StoreError("the disk is full")
+        super().save(session_id, text, **kw)
+        self.written.append(session_id)
+
+
+@pytest.fixture
+def db(tmp_path: Path):
+    with Database(tmp_path / "flowdesk.db") as db:
+        yield db
+
+
+def test_save_returns_before_the_disk_and_reads_see_what_waits(db):
+    drafts = GatedDrafts(db)
+    writer = DraftWriter(drafts)
+    drafts.gate.clear()  # the disk is slow
+    writer.save("s1", "typed", note_format="resolution", include_steps=True, visibility="internal")
+    assert drafts.writing.wait(10) and drafts.written == []  # saved from the caller's view, not yet on disk
+    waiting = writer.get("s1")
+    assert waiting is not None and (waiting.text, waiting.note_format, waiting.include_steps) == ("typed", "resolution", True)
+    assert writer.session_ids() == {"s1"}
+    drafts.gate.set()
+    assert writer.flush(10)
+    assert Drafts(db).get("s1").text == "typed"  # type: ignore[union-attr]
+    writer.close()
+
+
+def test_the_latest_per_session_wins_in_order(db):
+    Drafts(db).save("old", "on disk")
+    drafts = GatedDrafts(db)
+    writer = DraftWriter(drafts)
+    drafts.gate.clear()
+    writer.save("s1", "first")  # being written while the rest comes
+    assert drafts.writing.wait(10)
+    writer.save("s1", "second")
+    writer.save("s2", "other")
+    assert writer.discard("old") and not writer.discard("never")
+    assert writer.get("old") is None and writer.session_ids() == {"s1", "s2"}
+    drafts.gate.set()
+    assert writer.close()
+    on_disk = Drafts(db)
+    assert on_disk.session_ids() == {"s1", "s2"} and on_disk.get("s1").text == "second"  # type: ignore[union-attr]
+
+
+def test_a_failed_write_is_kept_and_written_with_the_next(db):
+    drafts = GatedDrafts(db)
+    drafts.broken = True
+    writer = DraftWriter(drafts)
+    writer.save("s1", "precious")
+    assert not writer.flush(10)  # it failed: still waiting, still readable
+    assert writer.get("s1").text == "precious" and Drafts(db).get("s1") is None  # type: ignore[union-attr]
+    drafts.broken = False
+    writer.save("s2", "next")
+    assert writer.close()
+    assert {d: Drafts(db).get(d).text for d in ("s1", "s2")} == {"s1": "precious", "s2": "next"}  # type: ignore[union-attr]
+
+
+def test_after_close_nothing_more_is_taken(db):
+    writer = DraftWriter(Drafts(db))
+    writer.save("s1", "kept")
+    assert writer.close()
+    with pytest.raises(StoreError, match="closing"):
+        writer.save("s1", "too late")
+    assert Drafts(db).get("s1").text == "kept"  # type: ignore[union-attr]
+
+
+def test_a_disk_that_never_answers_does_not_hold_close_forever(db, caplog):
+    drafts = GatedDrafts(db)
+    writer = DraftWriter(drafts)
+    drafts.gate.clear()
+    writer.save("s1", "stuck")
+    assert drafts.writing.wait(10)
+    assert not writer.close(timeout=0.05)
+    assert "1 draft(s) could not be written" in caplog.text and "stuck" not in caplog.text
+    drafts.gate.set()

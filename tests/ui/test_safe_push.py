@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from typing import Any
 
 import pytest
@@ -189,13 +190,15 @@ def test_a_draft_survives_closing_and_reopening_the_window(make_app, qtbot):
 
 
 def test_a_draft_is_on_disk_for_another_process(make_app, qtbot):
-    """What the engineer typed is in the database file itself once the debounce fires: a crash or a new
-    process (here a child Python reading the file) finds it, not only a new window in this process."""
+    """What the engineer typed is in the database file itself once the debounce fires (and the drafts'
+    thread has written it): a crash or a new process (here a child Python reading the file) finds it, not
+    only a new window in this process."""
     fd = make_app()
     _start(fd, qtbot)
     sid = _select(fd, qtbot, 48405)
     _add_line(qtbot, fd.window.panel, "Typed before a crash.")
     fd.window.panel.draft_timer.timeout.emit()
+    assert fd.controller.drafts.flush(10)  # written on the drafts' own thread, not the GUI thread
     path = fd.services.paths.database_file
     code = (
         "import sys; from flowdesk.store import Database; from flowdesk.store.drafts import Drafts; "
@@ -206,6 +209,23 @@ def test_a_draft_is_on_disk_for_another_process(make_app, qtbot):
     child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8", env=env)
     assert child.returncode == 0, child.stderr
     assert "Typed before a crash." in child.stdout
+    fd.shutdown()
+
+
+def test_drafts_are_written_off_the_gui_thread(make_app, qtbot, monkeypatch):
+    fd = make_app()
+    _start(fd, qtbot)
+    sid = _select(fd, qtbot, 48405)
+    threads: list[str] = []
+    drafts = fd.controller.drafts.drafts
+    save = drafts.save
+    monkeypatch.setattr(drafts, "save", lambda *a, **kw: (threads.append(threading.current_thread().name), save(*a, **kw)))
+    _add_line(qtbot, fd.window.panel, "Typed while the disk is slow.")
+    fd.window.panel.draft_timer.timeout.emit()
+    assert sid in fd.window.session_model._drafts  # marked at once; read back from what waits to be written
+    assert "Typed while the disk is slow." in fd.controller.drafts.get(sid).text
+    assert fd.controller.drafts.flush(10)
+    assert threads == ["flowdesk-drafts"]
     fd.shutdown()
 
 
