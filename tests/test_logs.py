@@ -114,3 +114,25 @@ def test_the_windows_log_is_plain_until_its_first_paint_then_rotates(tmp_path, m
         assert [h for h in root.handlers if isinstance(h, logging.FileHandler)] == [rotating]
     finally:
         setup_logging(None)
+
+
+def test_a_window_that_fails_before_its_first_paint_leaves_its_traceback_in_its_log(flowdesk_home, monkeypatch, capsys):
+    """The window's log is plain (not yet rotating) until the first paint: a failure before it is in the log all
+    the same, masked, and the user gets one line naming the file."""
+    from flowdesk import cli
+    from flowdesk.paths import AppPaths
+
+    def broken_window(ctx, *, demo=False):
+        raise RuntimeError(f"the window broke; password={PRIVATE}")
+
+    monkeypatch.setattr(cli, "run_gui", broken_window)
+    try:
+        assert cli.main([]) == 1
+        [handler] = [h for h in logging.getLogger("flowdesk").handlers if isinstance(h, logging.FileHandler)]
+        handler.flush()
+    finally:
+        setup_logging(None)
+    log = AppPaths.from_env().log_file
+    text = log.read_text(encoding="utf-8")
+    assert "Traceback (most recent call last)" in text and "RuntimeError: the window broke" in text and PRIVATE not in text
+    assert capsys.readouterr().err == f"flowdesk: Unexpected error (RuntimeError); the details are in {log}. Please report it.\n"
