@@ -18,7 +18,7 @@ from flowdesk.logs import BACKUPS, MAX_BYTES, SafeFileHandler, error_words
 class SafeRotatingFileHandler(SafeFileHandler, RotatingFileHandler):
     """Rotates at ``maxBytes`` into ``.1`` … ``.{backups}``, as ``RotatingFileHandler`` does. A rotation that
     fails (Windows: ``PermissionError`` while another process holds the file) keeps writing to the current
-    file, is said once (stderr, and a line in the log itself) and is tried again only after the file has
+    file, is said once on stderr (as :class:`SafeFileHandler` says its trouble) and is tried again only after the file has
     grown by another tenth of ``maxBytes``. Records that cannot be written: as :class:`SafeFileHandler`."""
 
     def __init__(self, filename: Path, *, max_bytes: int | None = None, backups: int = BACKUPS) -> None:
