@@ -66,7 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # the window and the commands log to files of their own: Windows cannot rotate a file another process holds
         log_file = ctx.paths.cli_log_file if command else ctx.paths.log_file
         try:
-            setup_logging(log_file, verbose=ctx.verbose)
+            # the window's log rotates once the window is painted (logs.rotate_log): logging.handlers loads then
+            setup_logging(log_file, verbose=ctx.verbose, rotate=command)
         except OSError as exc:  # a read-only home must not stop `render` or `redact`
             setup_logging(None, verbose=ctx.verbose)
             log_file, log_problem = None, present.logging_off(exc.strerror or type(exc).__name__)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import re
 import sys
 import threading
@@ -139,92 +138,30 @@ MAX_BYTES = 1_000_000
 BACKUPS = 5
 
 
-class SafeRotatingFileHandler(logging.FileHandler):
-    """A rotating, UTF-8, lazily opened log file that never turns its own trouble into noise.
+class SafeFileHandler(logging.FileHandler):
+    """A UTF-8, lazily opened log file that never turns its own trouble into noise: a record that cannot be
+    written (disk full, folder gone or read-only) is dropped and the stream reopened for the next one; the
+    trouble is said once per handler, one line on stderr (if the process has one). It does not rotate: the
+    window logs through it until its first paint (``logging.handlers`` imports ``socket`` and ``pickle``,
+    ~8 ms of CPU), then :func:`rotate_log` puts :class:`flowdesk.log_rotation.SafeRotatingFileHandler` in
+    its place."""
 
-    * it rotates as ``logging.handlers.RotatingFileHandler`` does (at ``maxBytes``, into ``.1`` … ``.{backups}``),
-      written here on ``logging.FileHandler``: ``logging.handlers`` imports ``socket`` and ``pickle``, 8 ms of
-      CPU before the window's first paint;
-
-    * rotation that fails (Windows: ``PermissionError`` while another process holds the file) keeps writing
-      to the current file and tries again only after it has grown by another tenth of ``maxBytes``;
-    * a record that cannot be written (disk full, folder gone or read-only) is dropped; the stream is
-      reopened for the next one;
-    * either is reported once per handler: one line on stderr (if the process has one) and, for rotation,
-      a line in the log itself.
-    """
-
-    def __init__(self, filename: Path, *, max_bytes: int | None = None, backups: int = BACKUPS) -> None:
+    def __init__(self, filename: Path) -> None:
         super().__init__(filename, mode="a", encoding="utf-8", delay=True)
-        self.maxBytes = MAX_BYTES if max_bytes is None else max_bytes
-        self.backupCount = backups
-        self._retry_at = 0
         self.reported: str | None = None  # the one line said about this file's trouble, if any
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            if self.shouldRollover(record):
-                self.doRollover()
-            super().emit(record)
-        except Exception:
-            self.handleError(record)
-
-    def shouldRollover(self, record: logging.LogRecord) -> bool:  # noqa: N802 - RotatingFileHandler's name
-        """The record would take the file to ``maxBytes`` (a regular file only), and a rotation that failed is
-        not retried before the file has grown by another tenth."""
-        if os.path.exists(self.baseFilename) and not os.path.isfile(self.baseFilename):
-            return False
-        if self.stream is None:
-            self.stream = self._open()
-        if self.maxBytes <= 0:
-            return False
-        self.stream.seek(0, 2)
-        if self.stream.tell() + len(f"{self.format(record)}\n") < self.maxBytes:
-            return False
-        return self.stream.tell() >= self._retry_at
-
-    def _rotate(self) -> None:
-        """flowdesk.log.{n} -> .{n+1} (the oldest dropped), flowdesk.log -> .1, as RotatingFileHandler."""
-        if self.stream is not None:
-            self.stream.close()
-            self.stream = None
-        if self.backupCount <= 0:
-            return
-        for i in range(self.backupCount - 1, 0, -1):
-            src, dst = f"{self.baseFilename}.{i}", f"{self.baseFilename}.{i + 1}"
-            if os.path.exists(src):
-                if os.path.exists(dst):
-                    os.remove(dst)
-                os.rename(src, dst)
-        dst = f"{self.baseFilename}.1"
-        if os.path.exists(dst):
-            os.remove(dst)
-        if os.path.exists(self.baseFilename):
-            os.rename(self.baseFilename, dst)
-
-    def doRollover(self) -> None:  # noqa: N802 - RotatingFileHandler's name
-        try:
-            self._rotate()
-        except OSError as exc:
-            self._close_quietly()
-            with contextlib.suppress(OSError):
-                self._retry_at = os.path.getsize(self.baseFilename) + max(self.maxBytes // 10, 1)
-            self._report(f"cannot rotate the log {self.baseFilename} ({_why(exc)}); it goes on growing for now")
-        else:
-            self._retry_at = 0
 
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
         exc = sys.exc_info()[1]
-        self._close_quietly()
-        self._report(f"cannot write the log {self.baseFilename} ({_why(exc)}); log lines are being lost")
+        self.close_quietly()
+        self.report(f"cannot write the log {self.baseFilename} ({error_words(exc)}); log lines are being lost")
 
-    def _close_quietly(self) -> None:
+    def close_quietly(self) -> None:
         stream, self.stream = self.stream, None
         if stream is not None:
             with contextlib.suppress(Exception):
                 stream.close()
 
-    def _report(self, line: str) -> None:
+    def report(self, line: str) -> None:
         if self.reported is not None:
             return
         self.reported = line
@@ -235,14 +172,18 @@ class SafeRotatingFileHandler(logging.FileHandler):
                 err.flush()
 
 
-def _why(exc: BaseException | None) -> str:
+def error_words(exc: BaseException | None) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     return type(exc).__name__ if exc is not None else "unknown error"
 
 
-def setup_logging(log_file: Path | None, *, verbose: bool = False, console: bool | None = None) -> None:
-    """Install the rotating file handler (when ``log_file`` is given) and, with ``verbose``, a console one.
+def setup_logging(
+    log_file: Path | None, *, verbose: bool = False, console: bool | None = None, rotate: bool = True
+) -> None:
+    """Install the file handler (when ``log_file`` is given) and, with ``verbose``, a console one. The file
+    rotates at :data:`MAX_BYTES`; with ``rotate=False`` (the window, before its first paint) only once
+    :func:`rotate_log` is called.
 
     Idempotent: calling it again replaces the handlers it installed before.
     """
@@ -256,12 +197,14 @@ def setup_logging(log_file: Path | None, *, verbose: bool = False, console: bool
     masking = SecretMaskingFilter()
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
-        fh = SafeRotatingFileHandler(log_file)
+        fh = SafeFileHandler(log_file)
         fh.setLevel(logging.DEBUG if verbose else logging.INFO)
         fh.setFormatter(logging.Formatter(FORMAT))
         fh.addFilter(masking)
         root.addHandler(fh)
         _installed.append(fh)
+        if rotate:
+            rotate_log()
     if (console if console is not None else verbose) and sys.stderr is not None:  # None: the windowed exe
         ch = logging.StreamHandler(sys.stderr)
         ch.setLevel(logging.DEBUG if verbose else logging.WARNING)
@@ -272,6 +215,27 @@ def setup_logging(log_file: Path | None, *, verbose: bool = False, console: bool
     # Third-party loggers log full URLs and connection details at INFO/DEBUG.
     for noisy in ("httpx", "httpcore", "keyring", "secretstorage", "jeepney"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def rotate_log() -> None:
+    """Put a rotating handler in place of the plain one :func:`setup_logging` installed (the same file,
+    level, format and filters); nothing to do when there is none."""
+    from flowdesk.log_rotation import SafeRotatingFileHandler  # lazy: logging.handlers, after the first paint
+
+    root = logging.getLogger("flowdesk")
+    for i, plain in enumerate(_installed):
+        if type(plain) is not SafeFileHandler:
+            continue
+        rotating = SafeRotatingFileHandler(Path(plain.baseFilename), max_bytes=MAX_BYTES)
+        rotating.setLevel(plain.level)
+        rotating.setFormatter(plain.formatter)
+        for f in plain.filters:
+            rotating.addFilter(f)
+        rotating.reported = plain.reported
+        root.removeHandler(plain)
+        plain.close()
+        root.addHandler(rotating)
+        _installed[i] = rotating
 
 
 def install_excepthook() -> None:

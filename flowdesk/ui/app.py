@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from flowdesk import APP_ID, APP_NAME, __version__
 from flowdesk.commands.base import EXIT_FAILURE, EXIT_OK, Context
-from flowdesk.logs import get_logger
+from flowdesk.logs import get_logger, rotate_log
 from flowdesk.paths import AppPaths
 from flowdesk.services import Services
 from flowdesk.ui.blink import CursorBlinkTimeout
@@ -151,6 +151,7 @@ class FlowDeskApp:
 
     def _start_work(self) -> None:
         gc.enable()  # paused by flowdesk.__main__ until the window is up
+        rotate_log()  # the log file was plain until now (flowdesk.cli)
         if self._stopped:
             return
         self._watch_system_events()

@@ -45,7 +45,7 @@ NOT_BEFORE_FIRST_PAINT = (
     "importlib.metadata",
     "PySide6.QtNetwork",  # the single-instance server and the network status: they start just after
     "PySide6.QtDBus",  # logind's sleep signal
-    "logging.handlers",  # socket, pickle: the log's rotation is FlowDesk's own (flowdesk/logs.py)
+    "logging.handlers",  # socket, pickle: the log rotates from just after the first paint (flowdesk/log_rotation.py)
     "socket",
     "ctypes",  # Windows' power messages and macOS's App Nap: read when they come (flowdesk/ui/desktop_os.py)
     "difflib",  # the note's changes: shown when asked for
