@@ -21,7 +21,7 @@ def snapshot(cache: SessionCache) -> dict[str, tuple]:
     """Every cached session: its listing row (minus cached_at) and its stored JSON text."""
     out = {}
     for row in cache.rows():
-        fields = {k: v for k, v in row.__dict__.items() if k != "cached_at"}
+        fields = {k: v for k, v in row._asdict().items() if k != "cached_at"}
         out[row.id] = (tuple(sorted(fields.items(), key=lambda kv: kv[0])), cache.raw_text(row.id))
     return out
 
