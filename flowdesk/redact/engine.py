@@ -138,7 +138,8 @@ class _Run:
         self._id_sets: dict[tuple[object, ...], set[int]] = {}
         self._by_line: dict[tuple[str, ...], dict[int, list[Stretch]]] = {}
         pieces, pos = [], 0
-        for m in MARKER_RE.finditer(text):
+        markers = MARKER_RE.finditer(text) if _MARKER_END in text else ()  # a plain search is 3x cheaper
+        for m in markers:
             pieces += [_Piece(pos, m.start()), _Piece(m.start(), m.end(), MARKER_TO_CATEGORY[m.group()])]
             pos = m.end()
         self.pieces = [p for p in [*pieces, _Piece(pos, len(text))] if p.end > p.start]
@@ -520,6 +521,7 @@ class _InternalError(Exception):
 
 BY_CATEGORY: dict[Category, tuple[Rule, ...]] = {c: tuple(r for r in RULES if r.category is c) for c in ALL_CATEGORIES}
 _START = re.Match.start
+_MARKER_END = " REDACTED]"  # every marker ends so
 
 
 def _by_prefilter(rule: Rule) -> bool:
@@ -592,7 +594,7 @@ def redact(
 
 
 def _result(run: _Run) -> RedactionResult:
-    counts = {cat.value: 0 for cat in Category}
+    counts = dict.fromkeys(Category, 0)  # by member: ``.value`` is a Python-level property
     parts, originals, spans, spared = [], [], [], []
     offset = 0
     for p in run.pieces:
@@ -604,7 +606,8 @@ def _result(run: _Run) -> RedactionResult:
                 chunk = MARKERS[p.category]
                 spans.append(Span(offset, offset + len(chunk), p.category, p.rule))
                 originals.append(original)
-                counts[p.category.value] += 1
+                counts[p.category] += 1
         parts.append(chunk)
         offset += len(chunk)
-    return RedactionResult("".join(parts), tuple(spans), counts, tuple(originals), tuple(spared))
+    by_name = {cat.value: n for cat, n in counts.items()}
+    return RedactionResult("".join(parts), tuple(spans), by_name, tuple(originals), tuple(spared))
