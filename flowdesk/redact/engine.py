@@ -1,7 +1,8 @@
 """The one redaction engine: every rule of every family, run the same way.
 
-1. **Keywords.** One scanner finds every rule keyword in the lower-cased text; a rule is tried only on
-   the lines holding one of its keywords (gitleaks' keyword pre-filter) and, if it has one, matching
+1. **Keywords.** One scanner finds every rule keyword in the lower-cased text, and every line break (so
+   the line of each keyword comes with the scan); a rule is tried only on the lines holding one of its
+   keywords (gitleaks' keyword pre-filter) and, if it has one, matching
    its prefilter (a cheaper pattern, run once over the whole text; a rule whose prefilter's every
    match holds a keyword is placed by its prefilter alone, see ``_by_prefilter``).
 2. **One line at a time.** A rule that is not ``multiline`` never matches across a line break, and what
