@@ -1,7 +1,8 @@
 """The one redaction engine: every rule of every family, run the same way.
 
-1. **Keywords.** One scanner finds every rule keyword in the lower-cased text; a rule is tried only on
-   the lines holding one of its keywords (gitleaks' keyword pre-filter) and, if it has one, matching
+1. **Keywords.** One scanner finds every rule keyword in the lower-cased text, and every line break (so
+   the line of each keyword comes with the scan); a rule is tried only on the lines holding one of its
+   keywords (gitleaks' keyword pre-filter) and, if it has one, matching
    its prefilter (a cheaper pattern, run once over the whole text; a rule whose prefilter's every
    match holds a keyword is placed by its prefilter alone, see ``_by_prefilter``).
 2. **One line at a time.** A rule that is not ``multiline`` never matches across a line break, and what
@@ -55,39 +56,49 @@ _RUN_MASK = bytes(32 if b < 128 and chr(b).isspace() else 120 for b in range(256
 
 
 class Keywords:
-    """Where every rule keyword starts in a lower-cased text: one Aho-Corasick automaton
-    (``ahocorasick_rs``, as gitleaks does it) reports every place of every keyword, overlapping ones
-    too, in one pass (46 us on the 100-step bench note; twenty trie-shaped ``re`` scans, one per first
-    character, took 360 us). It reads the text as ASCII bytes, a non-ASCII character (or a lone
-    surrogate) as '?', so that a byte's position is its character's: keywords are ASCII without '?'
-    (checked here), so they are found exactly where they are in the text."""
+    """Where every rule keyword starts in a lower-cased text, and on which line: one Aho-Corasick
+    automaton (``ahocorasick_rs``, as gitleaks does it) reports every place of every keyword, overlapping
+    ones too, and every line break, in one pass (46 us on the 100-step bench note; twenty trie-shaped
+    ``re`` scans, one per first character, took 360 us). It reads the text as ASCII bytes, a non-ASCII
+    character (or a lone surrogate) as '?', so that a byte's position is its character's: keywords are
+    ASCII without '?' or a line break (checked here), so they are found exactly where they are in the
+    text, and a keyword never holds a line break."""
 
     def __init__(self, words: Iterable[str]) -> None:
         self.words: tuple[str, ...] = tuple(sorted(set(words)))
-        odd = [w for w in self.words if not w.isascii() or "?" in w or not w]
+        odd = [w for w in self.words if not w.isascii() or "?" in w or "\n" in w or not w]
         if odd:
-            raise ValueError(f"a rule keyword must be ASCII without '?': {odd[0]!r}")
+            raise ValueError(f"a rule keyword must be ASCII without '?' or a line break: {odd[0]!r}")
         self._automaton = ahocorasick_rs.BytesAhoCorasick(
-            [w.encode("ascii") for w in self.words], matchkind=ahocorasick_rs.MatchKind.Standard
+            [*(w.encode("ascii") for w in self.words), b"\n"], matchkind=ahocorasick_rs.MatchKind.Standard
         )
 
     def find(self, low: str) -> dict[str, list[int]]:
         """keyword -> where it starts in ``low``, in order (only the keywords that occur)."""
-        return self.find_ascii(low.encode("ascii", "replace"))
+        return self.scan(low.encode("ascii", "replace"))[0]
 
-    def find_ascii(self, data: bytes) -> dict[str, list[int]]:
-        """:meth:`find` for a text already encoded as ASCII with '?' for anything else."""
+    def scan(self, data: bytes) -> tuple[dict[str, list[int]], dict[str, list[int]], list[int]]:
+        """For a text already encoded as ASCII with '?' for anything else: keyword -> where it starts (as
+        :meth:`find`), keyword -> the line of each of those (lines numbered from 0), where each line
+        break is. Matches come in the order they end: a keyword's own in the order they start, and a
+        line break after every keyword that ends before it (a keyword never holds one)."""
         positions: dict[str, list[int]] = {}
-        words = self.words
+        lines: dict[str, list[int]] = {}
+        newlines: list[int] = []
+        words, line_break, line = self.words, len(self.words), 0
         for index, start, _ in self._automaton.find_matches_as_indexes(data, overlapping=True):
+            if index == line_break:
+                newlines.append(start)
+                line += 1
+                continue
             word = words[index]
             if word in positions:
                 positions[word].append(start)
+                lines[word].append(line)
             else:
                 positions[word] = [start]
-        for starts in positions.values():
-            starts.sort()  # reported in the order they end
-        return positions
+                lines[word] = [line]
+        return positions, lines, newlines
 
 
 @dataclass(slots=True)
@@ -116,19 +127,20 @@ class _Run:
 
     def __init__(self, text: str, spare: Spare) -> None:
         self.text, self.low, self.spare = text, lower(text), spare
-        self.newlines = list(map(_START, _NEWLINE.finditer(text)))  # where each line break is
         # the lower-cased text as ASCII, '?' for anything else (positions line up): for the keyword
         # scanner and the long runs (lower-casing never makes or unmakes white space)
         self.ascii = self.low.encode("ascii", "replace")
-        self.hits = SCANNED.find_ascii(self.ascii)
+        # where each keyword starts, the line of each of those, where each line break is
+        self.hits, self.hit_lines, self.newlines = SCANNED.scan(self.ascii)
         self._prefiltered: dict[re.Pattern[str], list[int]] = {}  # prefilter -> where it matches
         self._runs: dict[int, list[tuple[int, int]]] = {}
-        self._may: dict[str, bool] = {}  # rule id -> _may_find()
+        self._todo: dict[Category, list[tuple[int, Rule]]] = {}  # category -> todo()
         self._ids: dict[tuple[object, ...], list[int]] = {}  # (keywords, prefilter, min_run) -> its lines
         self._id_sets: dict[tuple[object, ...], set[int]] = {}
         self._by_line: dict[tuple[str, ...], dict[int, list[Stretch]]] = {}
         pieces, pos = [], 0
-        for m in MARKER_RE.finditer(text):
+        markers = MARKER_RE.finditer(text) if _MARKER_END in text else ()  # a plain search is 3x cheaper
+        for m in markers:
             pieces += [_Piece(pos, m.start()), _Piece(m.start(), m.end(), MARKER_TO_CATEGORY[m.group()])]
             pos = m.end()
         self.pieces = [p for p in [*pieces, _Piece(pos, len(text))] if p.end > p.start]
@@ -212,7 +224,7 @@ class _Run:
             if rule.prefilter is not None and _by_prefilter(rule):
                 ids = sorted(set(map(where, self.prefilter_starts(rule.prefilter))))
             elif rule.keywords:
-                found = set(map(where, chain.from_iterable(self.hits.get(kw, ()) for kw in rule.keywords)))
+                found = set(chain.from_iterable(self.hit_lines.get(kw, ()) for kw in rule.keywords))
                 if rule.prefilter is not None and found:
                     found &= set(map(where, self.prefilter_starts(rule.prefilter)))
                 ids = sorted(found)
@@ -382,8 +394,8 @@ class _Run:
         if by_line is None:
             by_line = self._by_line[keywords] = {}
             for kw in keywords:
-                for h in self.hits.get(kw, ()):
-                    by_line.setdefault(self.line_of(h), []).append((h, h + len(kw)))
+                for h, line in zip(self.hits.get(kw, ()), self.hit_lines.get(kw, ()), strict=True):
+                    by_line.setdefault(line, []).append((h, h + len(kw)))
         return by_line
 
     def _multiline_subjects(self, rule: Rule, lines: set[int] | None) -> list[_Subject]:
@@ -422,10 +434,7 @@ class _Run:
         """Run the category's rules (after the first pass: on ``lines`` only) and replace what they
         find, or mark it spared. Returns the pieces made."""
         rules = BY_CATEGORY[category]
-        todo = [(i, r) for i, r in enumerate(rules) if self._may_find(r)]
-        if not todo:
-            return []
-        found = [(a, b, index, spared) for index, rule in todo for a, b, spared in self._find_in(rule, lines)]
+        found = [(a, b, index, spared) for index, rule in self.todo(category) for a, b, spared in self._find_in(rule, lines)]
         if not found:
             return []
         made: list[_Piece] = []
@@ -450,25 +459,27 @@ class _Run:
             self._mark_cut(made)
         return made
 
+    def todo(self, category: Category) -> list[tuple[int, Rule]]:
+        """(index, rule) of the category's rules that may find something: one of the rule's keywords is in
+        the text (or a long enough run, for one without keywords)."""
+        todo = self._todo.get(category)
+        if todo is None:
+            todo = self._todo[category] = [(i, r) for i, r in enumerate(BY_CATEGORY[category]) if self._may_find(r)]
+        return todo
+
     def _may_find(self, rule: Rule) -> bool:
-        """Is one of the rule's keywords in the text (or a long enough run, for one without keywords)?"""
-        may = self._may.get(rule.id)
-        if may is None:
-            if rule.prefilter is not None and _by_prefilter(rule):
-                may = bool(self.prefilter_starts(rule.prefilter))
-            elif rule.keywords:
-                may = any(kw in self.hits for kw in rule.keywords)
-            else:
-                may = not rule.min_run or bool(self.runs(rule.min_run))
-            self._may[rule.id] = may
-        return may
+        if rule.prefilter is not None and _by_prefilter(rule):
+            return bool(self.prefilter_starts(rule.prefilter))
+        if rule.keywords:
+            return not self.hits.keys().isdisjoint(rule.keywords)
+        return not rule.min_run or bool(self.runs(rule.min_run))
 
     def finds_anything(self, enabled: tuple[Category, ...], lines: set[int]) -> bool:
         """Would a pass over these lines make anything? (The first category that finds something sees
         the pieces as they are, so a dry run of every rule does.)"""
         for category in enabled:
-            for rule in BY_CATEGORY[category]:
-                if self._may_find(rule) and next(self._find_in(rule, lines), None):
+            for _, rule in self.todo(category):
+                if next(self._find_in(rule, lines), None):
                     return True
         return False
 
@@ -511,7 +522,7 @@ class _InternalError(Exception):
 
 BY_CATEGORY: dict[Category, tuple[Rule, ...]] = {c: tuple(r for r in RULES if r.category is c) for c in ALL_CATEGORIES}
 _START = re.Match.start
-_NEWLINE = re.compile("\n")
+_MARKER_END = " REDACTED]"  # every marker ends so
 
 
 def _by_prefilter(rule: Rule) -> bool:
@@ -584,7 +595,7 @@ def redact(
 
 
 def _result(run: _Run) -> RedactionResult:
-    counts = {cat.value: 0 for cat in Category}
+    counts = dict.fromkeys(Category, 0)  # by member: ``.value`` is a Python-level property
     parts, originals, spans, spared = [], [], [], []
     offset = 0
     for p in run.pieces:
@@ -596,7 +607,8 @@ def _result(run: _Run) -> RedactionResult:
                 chunk = MARKERS[p.category]
                 spans.append(Span(offset, offset + len(chunk), p.category, p.rule))
                 originals.append(original)
-                counts[p.category.value] += 1
+                counts[p.category] += 1
         parts.append(chunk)
         offset += len(chunk)
-    return RedactionResult("".join(parts), tuple(spans), counts, tuple(originals), tuple(spared))
+    by_name = {cat.value: n for cat, n in counts.items()}
+    return RedactionResult("".join(parts), tuple(spans), by_name, tuple(originals), tuple(spared))

@@ -223,3 +223,10 @@ def test_keyword_scanner_refuses_a_keyword_it_could_not_find_exactly() -> None:
     for word in ("passé", "a?b", ""):
         with pytest.raises(ValueError, match="ASCII"):
             engine.Keywords(["pass", word])
+
+
+def test_every_marker_ends_as_the_engine_looks_for_markers() -> None:
+    # the engine searches markers in a text only when it holds this ending
+    assert all(marker.endswith(engine._MARKER_END) for marker in MARKERS.values())
+    run = engine._Run("a [IP REDACTED] b", lambda category, value: False)
+    assert [p.category for p in run.pieces] == [None, Category.IP, None]
