@@ -155,9 +155,8 @@ class SessionTextDelegate(QStyledItemDelegate):
         painter.drawStaticText(QPointF(x, y), static)
 
     def _pen(self, state: Any, palette: QPalette, tint: str | None) -> QColor | None:
-        """The text colour of a plain cell in ``state``; None for a highlighted, focused or hovered one (the
-        Windows styles draw a hover background under the cell)."""
-        if state & (QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus | QStyle.StateFlag.State_MouseOver):
+        """The text colour of a plain cell in ``state``; None for a highlighted or focused one."""
+        if state & (QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus):
             return None
         if len(self._pens) > 256:  # palettes that changed (a theme switch): forget them
             self._pens.clear()

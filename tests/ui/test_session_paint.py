@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QModelIndex, QPoint, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette
-from PySide6.QtWidgets import QProxyStyle, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView
 
 from flowdesk.core.present import PushSummary
 from flowdesk.ui import layout
@@ -157,23 +157,3 @@ def same_but_for_the_baseline(a: QImage, b: QImage) -> bool:
     text layout and a QStaticText round a baseline that falls near half a pixel differently."""
     w, h = a.width(), a.height()
     return a == b or a.copy(0, 1, w, h - 1) == b.copy(0, 0, w, h - 1) or a.copy(0, 0, w, h - 1) == b.copy(0, 1, w, h - 1)
-
-
-class HoverStyle(QProxyStyle):
-    """A style that draws a hovered item's background, as the Windows styles do."""
-
-    def drawPrimitive(self, element, option, painter, widget=None):  # noqa: N802
-        if element == QStyle.PrimitiveElement.PE_PanelItemViewItem and option.state & QStyle.StateFlag.State_MouseOver:
-            painter.fillRect(option.rect, QColor("#cce8ff"))
-        super().drawPrimitive(element, option, painter, widget)
-
-
-def test_a_hovered_cell_keeps_the_styles_hover_background(table):
-    view, proxy = table
-    style = HoverStyle()
-    view.setStyle(style)
-    hovered = QStyle.StateFlag.State_Enabled | QStyle.StateFlag.State_Active | QStyle.StateFlag.State_MouseOver
-    index = proxy.index(3, SessionTableModel.SUMMARY)
-    a = paint_text_cell(view.itemDelegate(), view, index, hovered, 240, False)
-    assert a == paint_text_cell(QStyledItemDelegate(), view, index, hovered, 240, False)
-    assert a.pixelColor(1, 1) == QColor("#cce8ff")
