@@ -71,7 +71,6 @@ _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _TEXT_MARGIN = 3  # what Qt's styles leave either side of an item's text (PM_FocusFrameHMargin + 1)
 TEXT_CACHE_SIZE = 4096  # laid-out cell texts kept (a screenful is a few hundred)
 _UNSEEN = object()
-_LEFT_TO_RIGHT = Qt.LayoutDirection.LeftToRight
 
 
 class SessionTextDelegate(QStyledItemDelegate):
@@ -122,8 +121,7 @@ class SessionTextDelegate(QStyledItemDelegate):
         """What Qt's delegate paints (the text elided to the cell, right-aligned in ``right_aligned`` columns,
         in the palette's text colour or the tint's), the text drawn from a ``QStaticText`` laid out once per
         text and width: laying every painted text out again (itemizing, shaping, eliding) was two thirds of
-        a repaint of the list. A highlighted or focused cell (one row at most) is left to Qt's delegate, and
-        so is every cell of a right-to-left list. The view never wraps the list's texts."""
+        a repaint of the list. A highlighted or focused cell (one row at most) is left to Qt's delegate."""
         col = index.column()
         text, tint = self._cell(index.row(), col)
         palette = option.palette
@@ -131,7 +129,7 @@ class SessionTextDelegate(QStyledItemDelegate):
         pen = self._pens.get(pen_key, _UNSEEN)
         if pen is _UNSEEN:
             pen = self._pens[pen_key] = self._pen(option.state, palette, tint)
-        if pen is None or option.direction is not _LEFT_TO_RIGHT:  # (no right-to-left layout of its own)
+        if pen is None:
             super().paint(painter, option, index)
             return
         rect: QRect = option.rect
@@ -169,14 +167,13 @@ class SessionTextDelegate(QStyledItemDelegate):
         return palette.color(group, QPalette.ColorRole.Text)
 
     def _set_font(self, font: QFont) -> None:
-        """Lay texts out in ``font`` from now on (those laid out in the last one are forgotten)."""
         self._texts.clear()
         self._font = QFont(font)  # a copy: ``option.font`` lives as long as the option
         metrics = QFontMetricsF(font)
         self._line_height, self._ascent = metrics.height(), metrics.ascent()
 
     def _lay_out(self, text: str, width: int, option: QStyleOptionViewItem) -> tuple[QStaticText, float]:
-        """``text`` elided to ``width`` as Qt's styles elide it, laid out; with its width in pixels."""
+        """``text`` elided to ``width`` as Qt's styles elide it, laid out once; with its size in pixels."""
         if len(self._texts) >= TEXT_CACHE_SIZE:
             self._texts.clear()
         static = QStaticText(QFontMetrics(self._font).elidedText(text, option.textElideMode, width))

@@ -134,11 +134,6 @@ def test_the_text_cells_look_as_qt_paints_them(table):
                     assert a == b, (index.data(), state, width)
                     compared += 1
     assert compared == proxy.rowCount() * 6 * len(states) * 3
-    view.setLayoutDirection(Qt.LayoutDirection.RightToLeft)  # mirrored: left to Qt's delegate
-    for col in (SessionTableModel.SUMMARY, SessionTableModel.DURATION):
-        a = paint_text_cell(ours, view, proxy.index(3, col), enabled | active, 240, False)
-        assert a == paint_text_cell(qt, view, proxy.index(3, col), enabled | active, 240, False), col
-    view.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
     base = view.font().pointSize()
     for grow in (1, 3, 5):  # a new font (a theme or zoom change): the texts are elided and laid out again in it
         font = QFont(view.font())
