@@ -16,31 +16,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import (
-    QByteArray,
-    QModelIndex,
-    QPersistentModelIndex,
-    QPointF,
-    QRect,
-    QRectF,
-    QSettings,
-    QSize,
-    Qt,
-)
-from PySide6.QtGui import (
-    QAction,
-    QColor,
-    QFont,
-    QFontMetrics,
-    QFontMetricsF,
-    QGuiApplication,
-    QImage,
-    QPainter,
-    QPalette,
-    QPixmap,
-    QStaticText,
-    QTransform,
-)
+from PySide6.QtCore import QByteArray, QModelIndex, QPersistentModelIndex, QRect, QRectF, QSettings, QSize, Qt
+from PySide6.QtGui import QAction, QGuiApplication, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -68,9 +45,6 @@ PANE_MIN_WIDTH = 320
 STACKED_MIN_HEIGHT = 96
 STATE_FILE = "window-state.ini"
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-_TEXT_MARGIN = 3  # what Qt's styles leave either side of an item's text (PM_FocusFrameHMargin + 1)
-TEXT_CACHE_SIZE = 4096  # laid-out cell texts kept (a screenful is a few hundred)
-_UNSEEN = object()
 
 
 class SessionTextDelegate(QStyledItemDelegate):
@@ -80,7 +54,7 @@ class SessionTextDelegate(QStyledItemDelegate):
     state, icon, text, background): seven calls into Python per cell, ~600 per repaint of the list. This
     fills the option from ``proxy.cell()`` instead, with what ``data()`` answers for those roles (the text,
     the right alignment of ``right_aligned`` columns, the tint as the text colour; none of the others is
-    ever set). It paints a plain cell's text itself, from a layout made once per text and width."""
+    ever set)."""
 
     def __init__(self, proxy: Any, right_aligned: set[int], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -88,11 +62,6 @@ class SessionTextDelegate(QStyledItemDelegate):
         self._right_aligned = frozenset(right_aligned)
         self._with_text: dict[Any, Any] = {}  # the view's features -> the same with HasDisplay
         self._tinted: dict[tuple[int, str], QPalette] = {}  # (palette's cache key, tint) -> palette
-        self._pens: dict[tuple[Any, int, str | None], QColor | None] = {}  # (state, palette's key, tint) -> colour
-        self._texts: dict[tuple[str, int], tuple[QStaticText, float]] = {}  # (text, width) -> laid out, its width
-        self._font = QFont()  # the font _texts were laid out in, its line's height and ascent:
-        self._line_height = self._ascent = 0.0
-        self._set_font(self._font)
 
     def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:  # noqa: N802
         col = index.column()
@@ -116,70 +85,6 @@ class SessionTextDelegate(QStyledItemDelegate):
                 tinted = self._tinted[key] = QPalette(palette)
                 tinted.setBrush(QPalette.ColorRole.Text, theme.brush(tint))
             option.palette = tinted
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
-        """What Qt's delegate paints (the text elided to the cell, right-aligned in ``right_aligned`` columns,
-        in the palette's text colour or the tint's), the text drawn from a ``QStaticText`` laid out once per
-        text and width: laying every painted text out again (itemizing, shaping, eliding) was two thirds of
-        a repaint of the list. A highlighted or focused cell (one row at most) is left to Qt's delegate."""
-        col = index.column()
-        text, tint = self._cell(index.row(), col)
-        palette = option.palette
-        pen_key = (option.state, palette.cacheKey(), tint)
-        pen = self._pens.get(pen_key, _UNSEEN)
-        if pen is _UNSEEN:
-            pen = self._pens[pen_key] = self._pen(option.state, palette, tint)
-        if pen is None:
-            super().paint(painter, option, index)
-            return
-        rect: QRect = option.rect
-        width = rect.width() - 2 * _TEXT_MARGIN
-        if not text or width <= 0:
-            return
-        font = option.font
-        if font != self._font:  # the list's font changed: the texts must be laid out and elided again
-            self._set_font(font)
-        key = (text, width)
-        laid_out = self._texts.get(key)
-        if laid_out is None:
-            laid_out = self._texts[key] = self._lay_out(text, width, option)
-        static, text_width = laid_out
-        painter.setFont(font)  # as Qt draws it: in the option's font (the view's), whatever the painter's
-        painter.setPen(pen)
-        # the line centred (its natural height), its baseline on a whole pixel, as Qt's text layout draws it
-        ascent = self._ascent
-        y = round(rect.top() + (rect.height() - self._line_height) / 2 + ascent) - ascent
-        x = rect.right() + 1 - _TEXT_MARGIN - text_width if col in self._right_aligned else rect.left() + _TEXT_MARGIN
-        painter.drawStaticText(QPointF(x, y), static)
-
-    def _pen(self, state: Any, palette: QPalette, tint: str | None) -> QColor | None:
-        """The text colour of a plain cell in ``state``; None for a highlighted or focused one."""
-        if state & (QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus):
-            return None
-        if len(self._pens) > 256:  # palettes that changed (a theme switch): forget them
-            self._pens.clear()
-        if tint is not None:
-            return theme.brush(tint).color()
-        if not state & QStyle.StateFlag.State_Enabled:
-            group = QPalette.ColorGroup.Disabled
-        else:
-            group = QPalette.ColorGroup.Normal if state & QStyle.StateFlag.State_Active else QPalette.ColorGroup.Inactive
-        return palette.color(group, QPalette.ColorRole.Text)
-
-    def _set_font(self, font: QFont) -> None:
-        self._texts.clear()
-        self._font = QFont(font)  # a copy: ``option.font`` lives as long as the option
-        metrics = QFontMetricsF(font)
-        self._line_height, self._ascent = metrics.height(), metrics.ascent()
-
-    def _lay_out(self, text: str, width: int, option: QStyleOptionViewItem) -> tuple[QStaticText, float]:
-        """``text`` elided to ``width`` as Qt's styles elide it, laid out once; with its size in pixels."""
-        if len(self._texts) >= TEXT_CACHE_SIZE:
-            self._texts.clear()
-        static = QStaticText(QFontMetrics(self._font).elidedText(text, option.textElideMode, width))
-        static.setTextFormat(Qt.TextFormat.PlainText)
-        static.prepare(QTransform(), self._font)
-        return static, static.size().width()
 
 
 class StatusMarkDelegate(QStyledItemDelegate):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QModelIndex, QPoint, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView
 
 from flowdesk.core.present import PushSummary
@@ -89,66 +89,3 @@ def test_the_status_mark_is_the_status_colour_and_the_selection_shows(table):
     selected = paint_cell(view, proxy.index(0, SessionTableModel.STATUS), enabled | QStyle.StateFlag.State_Selected)
     assert selected.pixelColor(QPoint(1, 1)) == view.palette().color(QPalette.ColorRole.Highlight)
     assert selected.pixelColor(selected.rect().center()) == proxy.index(0, 0).data(Qt.ItemDataRole.ForegroundRole).color()
-
-
-def paint_text_cell(delegate: QStyledItemDelegate, view: QTableView, index: QModelIndex, state: QStyle.StateFlag,
-                    width: int, alternate: bool) -> QImage:  # fmt: skip
-    image = QImage(width, 26, QImage.Format.Format_ARGB32)
-    image.fill(QColor("white"))
-    option = QStyleOptionViewItem()
-    option.initFrom(view)
-    option.rect = image.rect()
-    option.state = state
-    option.widget = view
-    option.textElideMode = view.textElideMode()
-    option.font = view.font()
-    option.displayAlignment = (
-        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-    )  # as the view sets it
-    if alternate:
-        option.features = QStyleOptionViewItem.ViewItemFeature.Alternate
-    painter = QPainter(image)
-    delegate.paint(painter, option, index)
-    painter.end()
-    return image
-
-
-def test_the_text_cells_look_as_qt_paints_them(table):
-    """Drawn from cached laid-out texts, every text cell is pixel for pixel what Qt's own delegate paints
-    from data(): plain, alternate, selected (active or not) and focused, wide or narrow enough to elide,
-    the Duration column right-aligned, the tinted pushes in their colour."""
-    view, proxy = table
-    ours = view.itemDelegate()
-    qt = QStyledItemDelegate()
-    enabled, active = QStyle.StateFlag.State_Enabled, QStyle.StateFlag.State_Active
-    states = [enabled | active, enabled, enabled | active | QStyle.StateFlag.State_Selected,
-              enabled | QStyle.StateFlag.State_Selected, enabled | active | QStyle.StateFlag.State_HasFocus]  # fmt: skip
-    compared = 0
-    for row in range(proxy.rowCount()):
-        for col in range(1, 7):
-            index = proxy.index(row, col)
-            for state in states:
-                for width in (20, 57, 240):
-                    a = paint_text_cell(ours, view, index, state, width, row % 2 == 1)
-                    b = paint_text_cell(qt, view, index, state, width, row % 2 == 1)
-                    assert a == b, (index.data(), state, width)
-                    compared += 1
-    assert compared == proxy.rowCount() * 6 * len(states) * 3
-    base = view.font().pointSize()
-    for grow in (1, 3, 5):  # a new font (a theme or zoom change): the texts are elided and laid out again in it
-        font = QFont(view.font())
-        font.setPointSize(base + grow)
-        view.setFont(font)
-        for col in (SessionTableModel.SUMMARY, SessionTableModel.DURATION):
-            index = proxy.index(3, col)
-            for width in (57, 240):
-                a = paint_text_cell(ours, view, index, enabled | active, width, False)
-                b = paint_text_cell(qt, view, index, enabled | active, width, False)
-                assert same_but_for_the_baseline(a, b), (grow, col, width)
-
-
-def same_but_for_the_baseline(a: QImage, b: QImage) -> bool:
-    """Equal, or equal but for the text one pixel higher or lower: at some font sizes and row heights Qt's
-    text layout and a QStaticText round a baseline that falls near half a pixel differently."""
-    w, h = a.width(), a.height()
-    return a == b or a.copy(0, 1, w, h - 1) == b.copy(0, 0, w, h - 1) or a.copy(0, 0, w, h - 1) == b.copy(0, 1, w, h - 1)
