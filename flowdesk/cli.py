@@ -17,7 +17,7 @@ from flowdesk import __version__
 from flowdesk.commands import COMMAND_MODULES
 from flowdesk.commands.base import EXIT_FAILURE, CommandError, Context, environment_words
 from flowdesk.commands.console import WINDOWED_COMMAND, prepare_stdio
-from flowdesk.core import present
+from flowdesk.core import trouble
 from flowdesk.core.terminal import printable
 from flowdesk.gui import run_gui
 from flowdesk.logs import get_logger, install_excepthook, setup_logging
@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             setup_logging(log_file, verbose=ctx.verbose, rotate=command)
         except OSError as exc:  # a read-only home must not stop `render` or `redact`
             setup_logging(None, verbose=ctx.verbose)
-            log_file, log_problem = None, present.logging_off(exc.strerror or type(exc).__name__)
+            log_file, log_problem = None, trouble.logging_off(exc.strerror or type(exc).__name__)
         if windowed and command:
             get_logger("cli").warning(WINDOWED_COMMAND)
         code = _run(args, ctx)
@@ -130,15 +130,15 @@ def last_resort(exc: BaseException, log_file: Path | None) -> str:
         return str(exc)
     if isinstance(exc, sqlite3.Error):
         get_logger("cli").error("database error", exc_info=(type(exc), exc, exc.__traceback__))
-        return present.cannot_use("FlowDesk's database", str(exc))
+        return trouble.cannot_use("FlowDesk's database", str(exc))
     if isinstance(exc, OSError) and environment_words(exc):
         return environment_words(exc) or ""
     if isinstance(exc, RecursionError | MemoryError):
         what = "nested too deeply" if isinstance(exc, RecursionError) else "too large"
         get_logger("cli").error("a command's input was %s", what, exc_info=(type(exc), exc, exc.__traceback__))
-        return present.unexpected(f"the input is {what} to handle", log_file)
+        return trouble.unexpected(f"the input is {what} to handle", log_file)
     get_logger("cli").critical("unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
-    return present.unexpected(type(exc).__name__, log_file)
+    return trouble.unexpected(type(exc).__name__, log_file)
 
 
 def _credential_store() -> Any:

@@ -274,7 +274,7 @@ def _write_stderr(error: str) -> None:
     err = sys.stderr
     if err is None:
         return
-    from flowdesk.core.present import unexpected  # lazy: the words live with the others
+    from flowdesk.core.trouble import unexpected  # lazy: the words live with the others
 
     with contextlib.suppress(Exception):
         err.write(f"flowdesk: {unexpected(error, log_file())}\n")

@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from flowdesk.core import present
+from flowdesk.core import trouble
 from flowdesk.paths import AppPaths
 
 if TYPE_CHECKING:
@@ -36,13 +36,13 @@ def environment_words(exc: OSError) -> str | None:
     """A file-system error as one line naming the file or folder and the fix; None for other OSErrors."""
     where = exc.filename if exc.filename is not None else "FlowDesk's data folder"
     if exc.errno == errno.ENOSPC or getattr(exc, "winerror", None) == 112:
-        return present.disk_full(where)
+        return trouble.disk_full(where)
     if exc.errno == errno.EROFS:
-        return present.read_only(where)
+        return trouble.read_only(where)
     if isinstance(exc, PermissionError):
-        return present.no_permission(where)
+        return trouble.no_permission(where)
     if exc.filename is not None:
-        return present.cannot_use(where, exc.strerror or type(exc).__name__)
+        return trouble.cannot_use(where, exc.strerror or type(exc).__name__)
     return None
 
 

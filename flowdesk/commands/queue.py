@@ -32,7 +32,7 @@ from flowdesk.commands.base import (
 )
 from flowdesk.commands.console import print_json, utf8_stdout
 from flowdesk.connectwise.bodies import EMAILED_VISIBILITIES, EmailChoice, TicketRef
-from flowdesk.core import present, userfile
+from flowdesk.core import present, trouble, userfile
 from flowdesk.core.models import SessionFormatError, load_session_file, ticket_id_problem
 from flowdesk.core.terminal import printable
 from flowdesk.core.timing import BILLABLE_OPTIONS, manual_plan, parse_hours
@@ -523,7 +523,7 @@ def cmd_drain(args: argparse.Namespace, ctx: Context) -> int:
 
 def _lock_words(path: Path, exc: OSError) -> str:
     exc.filename = exc.filename or str(path)
-    return environment_words(exc) or present.cannot_use(path, exc.strerror or type(exc).__name__)
+    return environment_words(exc) or trouble.cannot_use(path, exc.strerror or type(exc).__name__)
 
 
 def _stop_on_signals(stop: threading.Event) -> Callable[[], None]:

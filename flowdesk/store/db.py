@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flowdesk.core import present
+from flowdesk.core import trouble
 from flowdesk.logs import get_logger
 
 log = get_logger("store")
@@ -65,12 +65,12 @@ class MigrationFailed(StoreError):
 
 def _folder_words(folder: Path, exc: OSError) -> str:
     if exc.errno == errno.ENOSPC:
-        return present.disk_full(folder)
+        return trouble.disk_full(folder)
     if exc.errno == errno.EROFS:
-        return present.read_only(folder)
+        return trouble.read_only(folder)
     if isinstance(exc, PermissionError):
-        return present.no_permission(folder)
-    return present.cannot_use(folder, exc.strerror or type(exc).__name__)
+        return trouble.no_permission(folder)
+    return trouble.cannot_use(folder, exc.strerror or type(exc).__name__)
 
 
 # -- time -------------------------------------------------------------------------------------------
@@ -403,11 +403,11 @@ class Database:
                 f"FlowDesk did not change it. {_move_aside_hint(self.path)}"
             )
         if code == _SQLITE_FULL:
-            return StoreError(present.disk_full(self.path))
+            return StoreError(trouble.disk_full(self.path))
         if code in (_SQLITE_READONLY, _SQLITE_PERM):
-            return StoreError(present.read_only(self.path))
+            return StoreError(trouble.read_only(self.path))
         if code == _SQLITE_IOERR:
-            return StoreError(present.cannot_use(self.path, str(exc)))
+            return StoreError(trouble.cannot_use(self.path, str(exc)))
         if code == _SQLITE_CANTOPEN:
             return StoreError(
                 f"FlowDesk cannot open its database {self.path} ({exc}). Check that the folder exists, "
