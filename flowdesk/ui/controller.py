@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # the models load pydantic, used only after the window's firs
     from flowdesk.core.models import Session
     from flowdesk.core.settings import Settings
 
+_AGAIN_STATES = ("retry_wait", "unknown", "failed")  # a push in flight at Send all now, answered with a failure
 log = get_logger("ui")
 
 # QTimer takes a 32-bit millisecond interval; re-arm at least hourly so a clock change or a long sleep
@@ -114,6 +115,7 @@ class AppController(TicketLookups, QObject):
         self.drain_timer.setSingleShot(True)
         self.drain_timer.timeout.connect(self.drain_now)
 
+        self._again_after_run: set[int] = set()  # pushes in flight at a Send all now: again if they failed
         self._pending_jobs: dict[int, Any] = {}  # the worker's changes not yet shown, by job id (latest)
         self.job_batch_timer = QTimer(self)
         self.job_batch_timer.setObjectName("jobBatchTimer")
@@ -291,7 +293,7 @@ class AppController(TicketLookups, QObject):
     def drain_now(self, fresh: bool = False) -> None:
         """Drain now; ``fresh`` also forgets hold-offs (network back, a manual retry)."""
         self.drain_timer.stop()
-        self.push.drain_requested.emit(fresh)
+        self.push.request_drain(fresh)
 
     def network_back(self) -> None:
         self.drain_now(fresh=True)
@@ -302,10 +304,22 @@ class AppController(TicketLookups, QObject):
         self._sending = True
         self._publish_queue_status()
 
+    def _retry_again_after_run(self) -> bool:
+        """*Send all now* was clicked while these pushes were being sent; those whose answer was a failure
+        go now, as the click asked (a click is never lost to a push that happened to be in flight)."""
+        outbox, again = self.services.outbox, self._again_after_run
+        ids, self._again_after_run = [i for i in again if (j := outbox.get(i)) and j.state in _AGAIN_STATES], set()
+        for job_id in ids:
+            with contextlib.suppress(ActionRefused):
+                self._on_job_changed(outbox.retry(job_id, self.clock()))
+        return bool(ids)
+
     def _on_drain_finished(self, report: Any) -> None:
         if self._closed:
             return
         self.flush_job_changes()  # what the run changed is shown before it is reported finished
+        if self._again_after_run and self._retry_again_after_run():
+            self.drain_now(fresh=True)
         self._sending = False
         self._flush_notifications()
         self._offline = report.stopped == "offline"
@@ -460,6 +474,8 @@ class AppController(TicketLookups, QObject):
         outbox = self.services.outbox
         now = self.clock()
         n = 0
+        # a push being sent when the click came: if its answer is a failure, it goes again after this run
+        self._again_after_run.update(j.id for j in outbox.jobs(states=("sending",)))
         for job in outbox.jobs(states=("pending", "retry_wait", "unknown", "failed")):
             try:
                 changed = outbox.retry(job.id, now)

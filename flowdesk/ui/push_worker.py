@@ -35,6 +35,11 @@ class PushWorker(QObject):
         self._stop = threading.Event()
         self._changes: list[Any] = []
         self._changes_lock = threading.Lock()
+        # At most one run waits behind the one in progress: requests made meanwhile join it (a burst of
+        # clicks, timers and pushes is one more run, not a run each). Guarded by _request_lock.
+        self._request_lock = threading.Lock()
+        self._requested = False
+        self._requested_fresh = False
 
     def _ensure(self) -> PushDrainer:
         if self._drainer is None:
@@ -55,7 +60,25 @@ class PushWorker(QObject):
             changes, self._changes = self._changes, []
         return changes
 
-    @Slot(bool)
+    def want_drain(self, fresh: bool) -> bool:
+        """Called from the GUI thread: note a request for a run. True when a new run must be queued; False
+        when one is already waiting to start (this request joins it, and ``fresh`` is kept)."""
+        with self._request_lock:
+            self._requested_fresh = self._requested_fresh or fresh
+            if self._requested:
+                return False
+            self._requested = True
+            return True
+
+    @Slot()
+    def run_requested(self) -> None:
+        """The queued run: takes every request made since the last one started."""
+        with self._request_lock:
+            if not self._requested:
+                return
+            fresh, self._requested, self._requested_fresh = self._requested_fresh, False, False
+        self.drain(fresh)
+
     def drain(self, fresh: bool = False) -> None:
         """Send what is due. ``fresh``: forget hold-offs first (the network came back, or a manual retry)."""
         if self._stop.is_set():
@@ -100,7 +123,7 @@ class PushWorker(QObject):
 class PushThread(QObject):
     """Owns the QThread and the worker living on it."""
 
-    drain_requested = Signal(bool)
+    drain_requested = Signal()  # queued to the worker: one run of what the requests since the last asked for
     reset_requested = Signal()
 
     def __init__(self, worker: PushWorker, parent: QObject | None = None) -> None:
@@ -109,12 +132,17 @@ class PushThread(QObject):
         self.qthread = QThread(self)
         self.qthread.setObjectName("flowdesk-push")
         worker.moveToThread(self.qthread)
-        self.drain_requested.connect(worker.drain)
+        self.drain_requested.connect(worker.run_requested)
         self.reset_requested.connect(worker.reset_client)
         self.qthread.finished.connect(worker.deleteLater)
 
     def start(self) -> None:
         self.qthread.start()
+
+    def request_drain(self, fresh: bool = False) -> None:
+        """Ask for a run (GUI thread). A request made while one waits to start joins that one."""
+        if self.worker.want_drain(fresh):
+            self.drain_requested.emit()
 
     def stop(self, wait_ms: int = 10_000) -> bool:
         self.worker.request_stop()

@@ -155,3 +155,25 @@ def test_cancel_names_the_note_and_its_time_entry(make_app, qtbot, sandbox_admin
     assert "this note and its time entry" in text and f"#{TICKETS[0]}" in text
     assert (yes, no) == ("Cancel this push", "Keep it")
     assert all(j.state == "pending" for j in fd.services.outbox.jobs())  # kept
+
+
+def test_send_all_now_while_a_push_is_in_flight_sends_it_again_if_its_answer_is_a_failure(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """The click asked for every push to go now: one being sent at that moment whose answer turns out to be
+    a failure goes again after that run, not at its next scheduled try (found as a race in the test above)."""
+    fd = make_app()
+    _start(fd, qtbot)
+    c = fd.controller
+    notes = "*/tickets/*/notes"
+    sandbox_admin.add_fault(method="POST", path=notes, status=503, hold="before_store", times=1)
+    _push(fd, qtbot, TICKETS[0])
+    sandbox_admin.wait("held", 1, path=notes)  # the note is on the wire, its answer held back
+    note = next(j for j in fd.services.outbox.jobs() if j.kind == "note")
+    assert fd.services.outbox.get(note.id).state == "sending"
+    c.retry_all()  # the time entry waits on the note; the note itself is in flight
+    sandbox_admin.release()  # ... and its answer is 503: not stored
+
+    def states() -> list[str]:
+        return [j.state for j in fd.services.outbox.jobs()]
+
+    qtbot.waitUntil(lambda: states() == ["sent", "sent"], timeout=20000)  # no scheduled retry waited for
+    assert _notes_by_ticket(sandbox_admin) == {TICKETS[0]: 1}

@@ -65,16 +65,62 @@ def test_changes_wait_in_the_mailbox_and_the_gui_thread_is_told_once_per_batch(q
     worker.drain_finished.connect(listener.on_finished)
     thread.start()
     try:
-        thread.drain_requested.emit(False)
+        thread.request_drain(False)
         qtbot.wait_until(lambda: len(listener.told) == 1)
         release.set()
         qtbot.wait_until(lambda: listener.finished == 1)
         assert listener.told == [threading.get_ident()] and made[0].thread != threading.get_ident()
         assert worker.take_changes() == ["a", "b", "c", "d"]  # "a" was told; "b", "c", "d" joined it
         assert worker.take_changes() == []
-        thread.drain_requested.emit(False)
+        thread.request_drain(False)
         qtbot.wait_until(lambda: listener.finished == 2)
         qtbot.wait_until(lambda: len(listener.told) == 2)  # an empty mailbox: the next change is told again
         assert worker.take_changes() == ["e"]
+    finally:
+        thread.stop()
+
+
+class CountingDrainer(FakeDrainer):
+    """Blocks its first run until released; counts runs and hold-off resets."""
+
+    def __init__(self, on_change: Any, release: threading.Event) -> None:
+        super().__init__(on_change, [], release)
+        self.started = threading.Event()
+        self.runs_done = 0
+        self.fresh = 0
+
+    def run_due(self, *, stop: threading.Event | None = None) -> str:
+        self.started.set()
+        assert self.release.wait(10)
+        self.runs_done += 1
+        return "report"
+
+    def clear_hold_off(self) -> None:
+        self.fresh += 1
+
+
+def test_requests_made_during_a_run_become_one_more_run_that_keeps_fresh(qtbot):
+    release = threading.Event()
+    made: list[CountingDrainer] = []
+
+    def make(on_change: Any) -> CountingDrainer:
+        made.append(CountingDrainer(on_change, release))
+        return made[-1]
+
+    worker = PushWorker(make)  # type: ignore[arg-type]
+    thread = PushThread(worker)
+    listener = Listener()
+    worker.drain_finished.connect(listener.on_finished)
+    thread.start()
+    try:
+        thread.request_drain(False)
+        qtbot.wait_until(lambda: bool(made) and made[0].started.is_set())
+        for fresh in (False, True, False):  # a timer, a click, a push: while the first run is going
+            thread.request_drain(fresh)
+        release.set()
+        qtbot.wait_until(lambda: listener.finished == 2)
+        thread.request_drain(False)  # a later request is a run of its own
+        qtbot.wait_until(lambda: listener.finished == 3)
+        assert made[0].runs_done == 3 and made[0].fresh == 1  # not 5 runs; the click's fresh was kept
     finally:
         thread.stop()
