@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from flowdesk import APP_NAME
 from flowdesk.core.localtime import LOCAL, format_clock, format_date_time, format_timestamp, format_when
+from flowdesk.core.timing import format_hours
 
 
 class Addressed(Protocol):
@@ -617,14 +618,14 @@ def note_queued(ticket_id: int) -> str:
 
 def note_posted(ticket_id: int, note_id: int | None, when: datetime | None, hours: float | None, now: datetime,
                 tz: tzinfo | None = LOCAL) -> str:  # fmt: skip
-    """``Posted to #48405 (note 1200001) at 14:02, 1.0 h logged``."""
+    """``Posted to #48405 (note 1200001) at 14:02, 0.25 h logged``."""
     note = f" (note {note_id})" if note_id else ""
     at = f" at {format_clock(when, now, tz)}" if when is not None else ""
-    return f"Posted to #{ticket_id}{note}{at}" + (f", {hours:.1f} h logged" if hours else "")
+    return f"Posted to #{ticket_id}{note}{at}" + (f", {format_hours(hours)} logged" if hours else "")
 
 
 def push_again_question(ticket_id: int, hours: float | None) -> str:
-    again = "the note" + (f" and {hours:.1f} h of time" if hours else "")
+    again = "the note" + (f" and {format_hours(hours)} of time" if hours else "")
     return f"This session was pushed to #{ticket_id} before. Posting again adds {again} to ticket #{ticket_id} a second time."
 
 
@@ -655,7 +656,7 @@ API_MEMBER_NO_TIME = (
 
 
 def long_time_entry(hours: float) -> str:
-    return f"the time entry is {hours:g} h, more than a working day (8 h): check it before it is sent"
+    return f"the time entry is {format_hours(hours)}, more than a working day (8 h): check it before it is sent"
 
 
 TIME_RULES = {

@@ -90,7 +90,7 @@ class SessionPanel(QWidget):
 
         self.ticket_card = TicketCard(self)
         self.ticket_card.ticket_changed.connect(self.ticket_changed)
-        # After a push: "Queued for #48405", then "Posted to #48405 (note 1200001) at 14:02, 1.0 h logged".
+        # After a push: "Queued for #48405", then "Posted to #48405 (note 1200001) at 14:02, 0.25 h logged".
         self.post_state = QLabel(self)
         self.post_state.setObjectName("postState")
         self.post_state.setWordWrap(True)
@@ -491,7 +491,7 @@ class SessionPanel(QWidget):
 
     # -- after a push ----------------------------------------------------------------------------
     def show_push_state(self, text: str, ticket: tuple[int, str] | None = None) -> None:
-        """``Queued for #48405`` / ``Posted to #48405 (note 1200001) at 14:02, 1.0 h logged`` with *Open ticket*."""
+        """``Queued for #48405`` / ``Posted to #48405 (note 1200001) at 14:02, 0.25 h logged`` with *Open ticket*."""
         self._posted_ticket = ticket
         self.post_state.setText(text)
         self.post_state.setVisible(bool(text))

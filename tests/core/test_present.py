@@ -313,3 +313,12 @@ def test_policy_words_take_a_job_snapshot():
         "ConnectWise is rate limiting FlowDesk, so FlowDesk could not yet check whether the time entry reached "
         "project ticket #77. Checking again at 14:05."
     )
+
+
+def test_hours_read_as_the_time_entry_logs_them_everywhere():
+    """0.25 h is written 0.25 h wherever it is named (it read '0.2 h logged' after a push of 0.25 h)."""
+    now = datetime(2026, 12, 2, 15, 42, tzinfo=UTC)
+    assert present.note_posted(48523, 1200001, now, 0.25, now, UTC) == "Posted to #48523 (note 1200001) at 15:42, 0.25 h logged"
+    assert present.note_posted(48523, None, None, 1.0, now, UTC) == "Posted to #48523, 1 h logged"
+    assert "the note and 0.75 h of time" in present.push_again_question(48523, 0.75)
+    assert present.long_time_entry(9.5).startswith("the time entry is 9.5 h, more than a working day")

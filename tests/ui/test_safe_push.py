@@ -15,6 +15,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 
+from flowdesk.core.timing import format_hours
 from tests.ui.test_window import _select, _start, _wait_state, make_app  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.usefixtures("qapp")
@@ -244,10 +245,10 @@ def test_after_a_push_the_pane_says_queued_then_posted_with_the_note_id(make_app
     text = panel.post_state.text()
     assert text.startswith(f"Posted to #48211 (note {note['id']}) at ") and text.endswith(" h logged")
     hours = sandbox_admin.ledger()["time_entries"][0]["actualHours"]
-    assert f"{hours:.1f} h logged" in text
+    assert f"{format_hours(hours)} logged" in text
     row = w.proxy.proxy_row_of(panel.session.id)
     assert w.proxy.index(row, 6).data().startswith("Sent ") and len(w.proxy.index(row, 6).data().split()) >= 5  # date + time
     asked: list[str] = []
     w.ask = lambda title, text, yes, no=None: asked.append(text) or False
     w.push_current()
-    assert asked and f"{hours:.1f} h" in asked[0] and "#48211" in asked[0]
+    assert asked and f"{format_hours(hours)} of time" in asked[0] and "#48211" in asked[0]
