@@ -55,6 +55,9 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+SESSION_END_WAIT_S = 3.0  # Windows gives a program 5 s to answer the end of the session
+
+
 class FlowDeskApp:
     """Everything the running window needs, built in order and torn down in reverse."""
 
@@ -111,8 +114,26 @@ class FlowDeskApp:
         self._settings_dialog_cls: Any = None  # SettingsDialog, imported when first opened (it loads the settings' models)
         app = QApplication.instance()
         self.cursor_blink = CursorBlinkTimeout(app, self.window) if isinstance(app, QApplication) else None
+        if isinstance(app, QApplication):  # the OS session ends (log off, restart for updates)
+            app.commitDataRequest.connect(self.session_ending)
         if demo is not None:
             demo.attach(self.window, self.controller)
+
+    def session_ending(self, _manager: object = None) -> None:
+        """The OS is ending the session (Windows: log off, or a restart for updates). Windows may end the
+        process as soon as this returns, without ``app.exec()`` returning and so without :meth:`shutdown`:
+        the edit typed in the last half second and the drafts still waiting for their thread are written
+        now (a short wait on the GUI thread, at the one moment nobody is using the window). Nothing else
+        needs it: pushes are committed to the queue before anything is sent. The session end may still
+        be cancelled (another program refuses it), so FlowDesk keeps running as it was."""
+        if self._stopped:
+            return
+        self.window.save_geometry()
+        panel = self.window.panel
+        if panel.draft_timer.isActive():
+            panel.save_draft_now()
+        if not self.controller.drafts.flush(SESSION_END_WAIT_S):
+            log.warning("the OS session is ending and a draft could not be written in time")
 
     def _queue_changed(self, _state: str, counts: dict[str, int], _line: str) -> None:
         self.app_nap.update(sum(counts.get(s, 0) for s in ("pending", "sending", "retry_wait", "unknown")))
@@ -207,7 +228,10 @@ class FlowDeskApp:
             app.quit()
 
     def shutdown(self) -> None:
-        self._stopped = True
+        was_stopped, self._stopped = self._stopped, True
+        app = QApplication.instance()
+        if isinstance(app, QApplication) and not was_stopped:
+            app.commitDataRequest.disconnect(self.session_ending)
         # The note follows the selection after a pause (load_timer): it must not read the store once it closes
         # (seen under Wine, where the suite runs slower: the timer fired during shutdown)
         self.window.load_timer.stop()

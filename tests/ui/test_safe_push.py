@@ -252,3 +252,35 @@ def test_after_a_push_the_pane_says_queued_then_posted_with_the_note_id(make_app
     w.ask = lambda title, text, yes, no=None: asked.append(text) or False
     w.push_current()
     assert asked and f"{format_hours(hours)} of time" in asked[0] and "#48211" in asked[0]
+
+
+def test_the_os_session_ending_writes_what_was_just_typed(make_app, qtbot):
+    """Windows may end FlowDesk right after asking it to save (log off, a restart for updates), without the
+    event loop returning: the edit typed less than the debounce ago is on disk when the request returns,
+    and the app goes on as before if the log-off is cancelled."""
+    from PySide6.QtCore import SIGNAL
+    from PySide6.QtWidgets import QApplication
+
+    from flowdesk.store import Database
+    from flowdesk.store.drafts import Drafts
+
+    fd = make_app()
+    _start(fd, qtbot)
+    app = QApplication.instance()
+    assert app.receivers(SIGNAL("commitDataRequest(QSessionManager&)")) >= 1  # wired to the real signal
+    sid = _select(fd, qtbot, 48405)
+    _add_line(qtbot, fd.window.panel, "Typed just before the restart for updates.")
+    assert fd.window.panel.draft_timer.isActive()  # not written yet: the debounce is still running
+    fd.session_ending(None)
+    other = Database(fd.services.paths.database_file)  # another connection: what is in the file itself
+    try:
+        assert "Typed just before the restart for updates." in Drafts(other).get(sid).text
+    finally:
+        other.close()
+    _add_line(qtbot, fd.window.panel, "The log-off was cancelled; still typing.")
+    fd.window.panel.draft_timer.timeout.emit()
+    assert fd.controller.drafts.flush(10)
+    assert "still typing." in fd.controller.drafts.get(sid).text
+    before = app.receivers(SIGNAL("commitDataRequest(QSessionManager&)"))
+    fd.shutdown()
+    assert app.receivers(SIGNAL("commitDataRequest(QSessionManager&)")) == before - 1
