@@ -461,12 +461,11 @@ class SessionPanel(QWidget):
         if not self.editor.is_edited():
             self.discard_draft()
             return
-        from flowdesk.redact import RedactionError, redact
+        from flowdesk.redact import RedactionError
 
         visibility = self.chosen_visibility()
-        try:
-            text = redact(self.editor.push_text(), self.settings.redaction_categories(visibility),
-                          allow=self.settings.redaction_allow, keep=self.editor.kept_values()).text  # fmt: skip
+        try:  # the editor's recheck after the same pause in typing has usually redacted this text already
+            text = self.editor.redaction(self.settings.redaction_categories(visibility), self.settings.redaction_allow).text
         except RedactionError:
             return  # never written unredacted; the editor already says redaction failed
         try:

@@ -284,3 +284,29 @@ def test_the_os_session_ending_writes_what_was_just_typed(make_app, qtbot):
     before = app.receivers(SIGNAL("commitDataRequest(QSessionManager&)"))
     fd.shutdown()
     assert app.receivers(SIGNAL("commitDataRequest(QSessionManager&)")) == before - 1
+
+
+def test_a_pause_in_typing_redacts_the_note_once_for_the_warning_and_the_draft(make_app, qtbot, monkeypatch):
+    """The secret warning (recheck) and the draft both follow a pause in typing and redact the same text:
+    once, not twice (a 100,000-character note costs ~10 ms a redaction on the GUI thread)."""
+    import flowdesk.redact
+
+    fd = make_app()
+    _start(fd, qtbot)
+    sid = _select(fd, qtbot, 48405)
+    panel = fd.window.panel
+    calls: list[int] = []
+    real = flowdesk.redact.redact
+    monkeypatch.setattr(flowdesk.redact, "redact", lambda text, *a, **kw: (calls.append(len(text)), real(text, *a, **kw))[1])
+    _add_line(qtbot, panel, "password: Hunter2Secret!")
+    panel.editor.recheck_now()
+    panel.save_draft_now()
+    assert len(calls) == 1
+    assert panel.editor.pending_label.text().startswith("Your edits contain 1 password")
+    assert fd.controller.drafts.flush(10)
+    draft = fd.controller.drafts.get(sid).text
+    assert "Hunter2Secret!" not in draft and "[PASSWORD REDACTED]" in draft
+    _add_line(qtbot, panel, "and more")  # a new text is redacted again, for both
+    panel.save_draft_now()
+    panel.editor.recheck_now()
+    assert len(calls) == 2 and "and more" in fd.controller.drafts.get(sid).text
