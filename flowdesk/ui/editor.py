@@ -94,7 +94,9 @@ def _astral(text: str) -> list[int]:
     for seen, found in _astral_seen:
         if seen is text:
             return found
-    found = [m.start() for m in _ASTRAL_RE.finditer(text)]
+    # most notes have none: encoding to UTF-16 tells in C (~50 us for 77,000 characters; the scan ~1 ms)
+    none = len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text)
+    found = [] if none else [m.start() for m in _ASTRAL_RE.finditer(text)]
     _astral_seen.insert(0, (text, found))
     del _astral_seen[4:]
     return found
@@ -240,6 +242,7 @@ class NoteEditor(QWidget):
         push.activated.connect(self.push_requested)
         push2 = QShortcut(QKeySequence("Ctrl+Enter"), self.edit)
         push2.activated.connect(self.push_requested)
+        self._too_long: bool | None = None  # the count label's tint, as last set
         self._update_counts()
 
     # -- content -----------------------------------------------------------------------------
@@ -470,25 +473,29 @@ class NoteEditor(QWidget):
         self.text_changed.emit()
 
     def _update_counts(self) -> None:
-        n = len(self.text())
+        text = self.text()  # once: a copy of the whole document (~0.7 ms for 77,000 characters here)
+        n = len(text)
         self.count_label.setText(f"{n:,} characters")
-        theme.tint(self.count_label, "error" if n > SOFT_LIMIT_CHARS else None)
-        self.count_label.setToolTip(
-            f"Long notes are hard to read on the ticket (over {SOFT_LIMIT_CHARS:,} characters); "
-            "consider leaving out the diagnosis path." if n > SOFT_LIMIT_CHARS else ""
-        )
+        too_long = n > SOFT_LIMIT_CHARS
+        if too_long != self._too_long:  # re-tinting re-applies the palette: only when it changes
+            self._too_long = too_long
+            theme.tint(self.count_label, "error" if too_long else None)
+            self.count_label.setToolTip(
+                f"Long notes are hard to read on the ticket (over {SOFT_LIMIT_CHARS:,} characters); "
+                "consider leaving out the diagnosis path." if too_long else ""
+            )
         found = []
         if n:  # an empty editor (the window starting) has none: redact is not imported for it
             from flowdesk.redact import find_markers
 
-            found = find_markers(self.text())
+            found = find_markers(text)
         counts: dict[str, int] = {}
         for span in found:
             counts[span.category.value] = counts.get(span.category.value, 0) + 1
         if found:
             self.redaction_label.setText(f"Redacted before posting: {describe_counts(counts)}")
         else:
-            self.redaction_label.setText("Nothing to redact in this note." if self.text() else "")
+            self.redaction_label.setText("Nothing to redact in this note." if text else "")
 
     def recheck_now(self) -> None:
         """Warn when the edited text holds a secret that redaction will still remove at push time."""

@@ -14,12 +14,23 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported when first needed: not before the window's first paint
     from flowdesk.redact import Category, RedactionResult
 
 HIDDEN, REVEALED, KEPT, ALLOWED = "hidden", "revealed", "kept", "allowed"
+
+
+@cache
+def _markers() -> dict[Category, str]:
+    """The redaction package's markers, imported when first needed: not before the window's first paint
+    (this module is imported with the window). Looked up on every keystroke for every mark: an import
+    statement each time cost more than the rest of the look-up (PySide6 checks every import)."""
+    from flowdesk.redact import MARKERS
+
+    return MARKERS
 
 
 @dataclass
@@ -33,10 +44,7 @@ class Mark:
 
     @property
     def marker(self) -> str:
-        # lazy: the redaction package, not before the first paint (this module is imported with the window)
-        from flowdesk.redact import MARKERS
-
-        return MARKERS[self.category]
+        return _markers()[self.category]
 
     @property
     def always(self) -> bool:

@@ -89,3 +89,23 @@ def test_pasting_a_long_note_reads_each_text_once_not_once_per_line(qtbot, monke
     ed.edit.insertPlainText("\n".join(f"pasted line {i} ─ 🔑" for i in range(400)))  # a paste of 400 lines
     assert ed.text().count("pasted line") == 400
     assert len(scans) <= 6, len(scans)  # once per text the change is asked about, not 400 times
+
+
+def test_the_character_count_turns_red_past_the_soft_limit_and_back(qtbot):
+    """The count's tint and tool tip change when the note crosses the soft limit, and only then."""
+    from flowdesk.ui import theme
+    from flowdesk.ui.editor import SOFT_LIMIT_CHARS
+
+    ed = NoteEditor()
+    qtbot.addWidget(ed)
+    ed.set_note("═══ Note ═══\nshort", {})
+    label = ed.count_label
+    normal = label.palette().color(label.foregroundRole())
+    assert label.toolTip() == "" and label.text() == "18 characters"
+    ed.edit.moveCursor(ed.edit.textCursor().MoveOperation.End)
+    ed.edit.insertPlainText("x" * SOFT_LIMIT_CHARS)
+    assert label.palette().color(label.foregroundRole()) == theme.color("error")
+    assert "Long notes are hard to read" in label.toolTip()
+    ed.edit.undo()
+    assert label.palette().color(label.foregroundRole()) == normal and label.toolTip() == ""
+    assert label.text() == "18 characters"
