@@ -31,6 +31,7 @@ FULL = {
     "idle_seconds": 30, "idle_runs": 3, "idle_sessions": 1000,
     "idle_settle_ms": 6000,  # past flowdesk.ui.blink.BLINK_TIMEOUT_MS (5 s): the text cursor has stopped blinking
     "finder_runs": 3, "finder_rounds": 4, "finder_latency_ms": 30,
+    "editor_runs": 5, "editor_paste_copies": 2, "editor_keys": 60,
 }  # fmt: skip
 QUICK = dict(
     FULL,
@@ -41,9 +42,10 @@ QUICK = dict(
     throughput_notes=30, throughput_runs=1, long_drain_notes=100,
     idle_seconds=3, idle_runs=1, idle_settle_ms=3000,
     finder_runs=1, finder_rounds=1,
+    editor_runs=1, editor_keys=20,
 )  # fmt: skip
 QUERIES = ["vpn drop", "harbor outlook"]
-SECTIONS = ("render", "startup", "scale", "responsiveness", "throughput", "idle", "finder")
+SECTIONS = ("render", "startup", "scale", "responsiveness", "throughput", "idle", "finder", "editor")
 FINDER_QUERIES = ["printer", "outlook password", "#48405", "kessler", "vpn", "label printer offline"]
 
 
@@ -245,6 +247,28 @@ def bench_finder(o: dict[str, Any], tmp: Path) -> list[Figure]:
     ]  # fmt: skip
 
 
+# -- note editor -----------------------------------------------------------------------------------
+def bench_editor(o: dict[str, Any], tmp: Path) -> list[Figure]:
+    params = {"steps": o["render_steps"], "paste_lines": 400, "paste_copies": o["editor_paste_copies"],
+              "keys": o["editor_keys"], "settle_ms": o["settle_ms"]}  # fmt: skip
+    app, floor = [], []
+    for _ in range(o["editor_runs"]):  # interleaved
+        app.append(run_child(["bench.gui_editor"], env=child_env(), stdin=json.dumps(dict(params, mode="app"))))
+        floor.append(run_child(["bench.gui_editor"], env=child_env(), stdin=json.dumps(dict(params, mode="floor"))))
+    chars, pasted = app[0]["chars"], app[0]["pasted_chars"]
+    return [
+        Figure("editor_paste", "editor", f"note editor: paste of {pasted:,} characters", "ms",
+               [r["paste_ms"] for r in app], "bare QPlainTextEdit, same text", [r["paste_ms"] for r in floor], "value", 100.0,
+               note=f"into the {o['render_steps']}-step note as the preview shows it (redacted, marks, highlighter), "
+                    "to the end of the repaint",
+               extra={"recheck_ms": [r["recheck_ms"] for r in app]}),
+        Figure("editor_key_p95", "editor", f"note editor: keystroke p95 ({chars:,} characters)", "ms",
+               [r["key_p95_ms"] for r in app], "bare QPlainTextEdit, same text", [r["key_p95_ms"] for r in floor], "value", 16.0,
+               note=f"{len(app[0]['keys_ms'])} real key events per run after the paste, each to the end of its repaint",
+               extra={"median_ms": [r["key_median_ms"] for r in app], "floor_median_ms": [r["key_median_ms"] for r in floor]}),
+    ]  # fmt: skip
+
+
 RUNNERS: dict[str, Callable[[dict[str, Any], Path], list[Figure]]] = {
     "render": bench_render,
     "startup": bench_startup,
@@ -253,6 +277,7 @@ RUNNERS: dict[str, Callable[[dict[str, Any], Path], list[Figure]]] = {
     "finder": bench_finder,
     "throughput": bench_throughput,
     "idle": bench_idle,
+    "editor": bench_editor,
 }
 
 

@@ -29,6 +29,8 @@ FIGURES = {
     "long_drain_peak_mb",
     "idle",
     "finder",
+    "editor_paste",
+    "editor_key_p95",
 }
 RECORDED = {"long_drain_rate", "long_drain_peak_mb"}  # figures kept for the record, without a target
 
