@@ -115,7 +115,9 @@ class AppController(TicketLookups, QObject):
         self.drain_timer.setSingleShot(True)
         self.drain_timer.timeout.connect(self.drain_now)
 
-        self._again_after_run: set[int] = set()  # pushes in flight at a Send all now: again if they failed
+        # Pushes a Retry / Send all now asked to go now, with the number of the drain request it made: a
+        # run that started before that request and failed them does not answer the click (see _answer_clicks)
+        self._send_now: dict[int, int] = {}
         self._pending_jobs: dict[int, Any] = {}  # the worker's changes not yet shown, by job id (latest)
         self.job_batch_timer = QTimer(self)
         self.job_batch_timer.setObjectName("jobBatchTimer")
@@ -290,10 +292,17 @@ class AppController(TicketLookups, QObject):
 
         return make_drainer(self.services, on_change=on_change)
 
-    def drain_now(self, fresh: bool = False) -> None:
-        """Drain now; ``fresh`` also forgets hold-offs (network back, a manual retry)."""
+    def drain_now(self, fresh: bool = False) -> int:
+        """Drain now; ``fresh`` also forgets hold-offs (network back, a manual retry). Returns the request's
+        number (a run reports the newest it took)."""
         self.drain_timer.stop()
-        self.push.request_drain(fresh)
+        return self.push.request_drain(fresh)
+
+    def _send_now_clicked(self, job_ids: Iterable[int]) -> None:
+        """The engineer asked for these pushes to go now: a run, remembering which request asked."""
+        generation = self.drain_now(fresh=True)
+        for job_id in job_ids:
+            self._send_now[job_id] = generation
 
     def network_back(self) -> None:
         self.drain_now(fresh=True)
@@ -304,22 +313,26 @@ class AppController(TicketLookups, QObject):
         self._sending = True
         self._publish_queue_status()
 
-    def _retry_again_after_run(self) -> bool:
-        """*Send all now* was clicked while these pushes were being sent; those whose answer was a failure
-        go now, as the click asked (a click is never lost to a push that happened to be in flight)."""
-        outbox, again = self.services.outbox, self._again_after_run
-        ids, self._again_after_run = [i for i in again if (j := outbox.get(i)) and j.state in _AGAIN_STATES], set()
-        for job_id in ids:
+    def _answer_clicks(self, generation: int) -> None:
+        """A run that took drain requests up to ``generation`` has ended. A Retry / Send all now made after
+        it started may have had its pushes taken and failed by it all the same (they were being sent at the
+        click, or due, and the run still met the outage the click was made to end): those go again now, so
+        a click is never lost to a run already going. Pushes whose click this run answered are forgotten."""
+        outbox, later = self.services.outbox, {i: g for i, g in self._send_now.items() if g > generation}
+        again = [i for i in later if (job := outbox.get(i)) is not None and job.state in _AGAIN_STATES]
+        self._send_now = later
+        for job_id in again:
             with contextlib.suppress(ActionRefused):
                 self._on_job_changed(outbox.retry(job_id, self.clock()))
-        return bool(ids)
+        if again:
+            self._send_now_clicked(again)
 
-    def _on_drain_finished(self, report: Any) -> None:
+    def _on_drain_finished(self, report: Any, generation: int = 0) -> None:
         if self._closed:
             return
         self.flush_job_changes()  # what the run changed is shown before it is reported finished
-        if self._again_after_run and self._retry_again_after_run():
-            self.drain_now(fresh=True)
+        if self._send_now:
+            self._answer_clicks(generation)
         self._sending = False
         self._flush_notifications()
         self._offline = report.stopped == "offline"
@@ -465,27 +478,27 @@ class AppController(TicketLookups, QObject):
         if self.services.outbox.paused_reason():
             self.services.outbox.resume()
         self._refresh_job(job_id)
-        self.drain_now(fresh=True)
+        self._send_now_clicked([job_id])
 
     def retry_all(self) -> int:
         """*Retry all* / *Send all now*: every waiting, held-off, unknown or failed push goes now (an unknown
         one is checked first, and sent in the same click if it is not on its ticket; one being sent has its
-        answer coming). Returns how many."""
+        answer coming, and goes again if that answer is a failure). Returns how many."""
         outbox = self.services.outbox
         now = self.clock()
         n = 0
-        # a push being sent when the click came: if its answer is a failure, it goes again after this run
-        self._again_after_run.update(j.id for j in outbox.jobs(states=("sending",)))
+        asked = [j.id for j in outbox.jobs(states=("sending",))]
         for job in outbox.jobs(states=("pending", "retry_wait", "unknown", "failed")):
             try:
                 changed = outbox.retry(job.id, now)
             except ActionRefused:  # it changed meanwhile (being sent, sent, cancelled)
                 continue
             self._on_job_changed(changed)
+            asked.append(job.id)
             n += 1
         if outbox.paused_reason():
             outbox.resume()
-        self.drain_now(fresh=True)
+        self._send_now_clicked(asked)
         return n
 
     def retry_all_failed(self) -> int:
@@ -494,7 +507,7 @@ class AppController(TicketLookups, QObject):
             self.services.outbox.resume()
         for j in jobs:
             self._refresh_job(j.id)
-        self.drain_now(fresh=True)
+        self._send_now_clicked(j.id for j in jobs)
         return len(jobs)
 
     def cancel(self, job_id: int) -> None:

@@ -25,7 +25,7 @@ class PushWorker(QObject):
     # mailbox, so a drain of 200 notes wakes the GUI thread once per batch, not 400 times.
     changes_waiting = Signal()
     drain_started = Signal()
-    drain_finished = Signal(object)  # DrainReport
+    drain_finished = Signal(object, int)  # DrainReport, the newest request the run took (see want_drain)
     drain_failed = Signal(str)  # a problem that stopped the run before any job (no account, keyring…)
 
     def __init__(self, make_drainer: DrainerFactory) -> None:
@@ -40,6 +40,7 @@ class PushWorker(QObject):
         self._request_lock = threading.Lock()
         self._requested = False
         self._requested_fresh = False
+        self._generation = 0  # requests made so far: a run reports the newest one it took
 
     def _ensure(self) -> PushDrainer:
         if self._drainer is None:
@@ -60,15 +61,16 @@ class PushWorker(QObject):
             changes, self._changes = self._changes, []
         return changes
 
-    def want_drain(self, fresh: bool) -> bool:
-        """Called from the GUI thread: note a request for a run. True when a new run must be queued; False
-        when one is already waiting to start (this request joins it, and ``fresh`` is kept)."""
+    def want_drain(self, fresh: bool) -> tuple[bool, int]:
+        """Called from the GUI thread: note a request for a run. Returns whether a new run must be queued
+        (not when one is already waiting to start: this request joins it, and ``fresh`` is kept), and the
+        request's number. A run that reports a number below it started before the request was made."""
         with self._request_lock:
+            self._generation += 1
             self._requested_fresh = self._requested_fresh or fresh
-            if self._requested:
-                return False
+            queue = not self._requested
             self._requested = True
-            return True
+            return queue, self._generation
 
     @Slot()
     def run_requested(self) -> None:
@@ -77,9 +79,10 @@ class PushWorker(QObject):
             if not self._requested:
                 return
             fresh, self._requested, self._requested_fresh = self._requested_fresh, False, False
-        self.drain(fresh)
+            generation = self._generation
+        self.drain(fresh, generation)
 
-    def drain(self, fresh: bool = False) -> None:
+    def drain(self, fresh: bool = False, generation: int = 0) -> None:
         """Send what is due. ``fresh``: forget hold-offs first (the network came back, or a manual retry)."""
         if self._stop.is_set():
             return
@@ -96,7 +99,7 @@ class PushWorker(QObject):
                 log.exception("drain failed")
             self.drain_failed.emit(str(exc) or type(exc).__name__)
             return
-        self.drain_finished.emit(report)
+        self.drain_finished.emit(report, generation)
 
     @Slot()
     def reset_client(self) -> None:
@@ -139,10 +142,13 @@ class PushThread(QObject):
     def start(self) -> None:
         self.qthread.start()
 
-    def request_drain(self, fresh: bool = False) -> None:
-        """Ask for a run (GUI thread). A request made while one waits to start joins that one."""
-        if self.worker.want_drain(fresh):
+    def request_drain(self, fresh: bool = False) -> int:
+        """Ask for a run (GUI thread). A request made while one waits to start joins that one. Returns the
+        request's number (``drain_finished`` carries the newest number its run took)."""
+        queue, generation = self.worker.want_drain(fresh)
+        if queue:
             self.drain_requested.emit()
+        return generation
 
     def stop(self, wait_ms: int = 10_000) -> bool:
         self.worker.request_stop()

@@ -177,3 +177,34 @@ def test_send_all_now_while_a_push_is_in_flight_sends_it_again_if_its_answer_is_
 
     qtbot.waitUntil(lambda: states() == ["sent", "sent"], timeout=20000)  # no scheduled retry waited for
     assert _notes_by_ticket(sandbox_admin) == {TICKETS[0]: 1}
+
+
+def test_send_all_now_is_not_answered_by_a_run_that_started_before_it(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """The race CI met under Wine: the outage ends while a run started earlier is still going; Send all now
+    is clicked; that older run then fails the note on the outage it met (its company-info request got 503).
+    The click's note goes again at once, not at its next scheduled try a quarter of an hour later."""
+    fd = make_app()
+    _start(fd, qtbot)
+    c = fd.controller
+    c.set_paused(True)
+    _push(fd, qtbot, TICKETS[0])
+    outage = sandbox_admin.add_fault(path="*", status=503, times=None)
+    with qtbot.waitSignal(c.drain_finished, check_params_cb=_ran, timeout=15000):
+        c.set_paused(False)
+    note = next(j for j in fd.services.outbox.jobs() if j.kind == "note")
+    assert fd.services.outbox.get(note.id).state == "retry_wait"
+
+    sandbox_admin.remove_fault(outage)  # the older run meets the outage at its first request, held back
+    sandbox_admin.add_fault(path="*/login/companyinfo/*", status=503, hold="before_store", times=1)
+    outage = sandbox_admin.add_fault(path="*", status=503, times=None)
+    c.retry_all()
+    sandbox_admin.wait("held", 1)
+    sandbox_admin.remove_fault(outage)  # ConnectWise is back...
+    c.retry_all()  # ... and the engineer clicks Send all now while that run still waits for its answer
+    sandbox_admin.release()  # the older run's answer: 503
+
+    def states() -> list[str]:
+        return [j.state for j in fd.services.outbox.jobs()]
+
+    qtbot.waitUntil(lambda: states() == ["sent", "sent"], timeout=20000)
+    assert _notes_by_ticket(sandbox_admin) == {TICKETS[0]: 1}
