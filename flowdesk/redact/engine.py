@@ -52,7 +52,6 @@ from flowdesk.redact.table import RULES
 
 Spare = Callable[[Category, str], bool]  # leave this found value as written?
 Stretch = tuple[int, int]
-_RUN_MASK = bytes(32 if b < 128 and chr(b).isspace() else 120 for b in range(256))  # ASCII white space: " "
 
 
 class Keywords:
@@ -133,9 +132,9 @@ class _Run:
         # where each keyword starts, the line of each of those, where each line break is
         self.hits, self.hit_lines, self.newlines = SCANNED.scan(self.ascii)
         self._prefiltered: dict[re.Pattern[str], list[int]] = {}  # prefilter -> where it matches
-        self._runs: dict[int, list[tuple[int, int]]] = {}
+        self._runs: dict[tuple[object, int], list[tuple[int, int]]] = {}
         self._todo: dict[Category, list[tuple[int, Rule]]] = {}  # category -> todo()
-        self._ids: dict[tuple[object, ...], list[int]] = {}  # (keywords, prefilter, min_run) -> its lines
+        self._ids: dict[tuple[object, ...], list[int]] = {}  # (keywords, prefilter, min_run, run_chars) -> lines
         self._id_sets: dict[tuple[object, ...], set[int]] = {}
         self._by_line: dict[tuple[str, ...], dict[int, list[Stretch]]] = {}
         pieces, pos = [], 0
@@ -175,20 +174,22 @@ class _Run:
         if len(self.cut) != before:
             self._windows = {}
 
-    def runs(self, size: int) -> list[tuple[int, int]]:
-        """(position, length) of each run of ``size`` or more characters without ASCII white space (one
-        ``bytes.translate`` over ``self.ascii``, the lower-cased text as ASCII with '?' for anything
-        else, so that a byte's position is its character's: C does this faster than any regex or split)."""
-        if size not in self._runs:
-            runs = self._runs[size] = []
-            mask, long = self.ascii.translate(_RUN_MASK), b"x" * size
+    def runs(self, rule: Rule) -> list[tuple[int, int]]:
+        """(position, length) of each run of ``rule.min_run`` or more characters without ASCII white
+        space, or of its ``run_chars`` (one ``bytes.translate`` over ``self.ascii``, the lower-cased
+        text as ASCII with '?' for anything else, so that a byte's position is its character's: C does
+        this faster than any regex or split)."""
+        key = (rule.run_chars, rule.min_run)
+        if key not in self._runs:
+            runs = self._runs[key] = []
+            mask, long = self.ascii.translate(_RUN_MASKS[rule.run_chars]), b"x" * rule.min_run
             at = mask.find(long)
             while at >= 0:
                 end = mask.find(b" ", at)
                 end = len(mask) if end < 0 else end
                 runs.append((at, end - at))
                 at = mask.find(long, end)
-        return self._runs[size]
+        return self._runs[key]
 
     @staticmethod
     def _line_parts(plain: list[_Piece]) -> Callable[[Stretch], list[Stretch]]:
@@ -217,7 +218,7 @@ class _Run:
     def line_ids(self, rule: Rule) -> list[int]:
         """The rule's lines, in order: those holding one of its keywords (and matching its prefilter, one
         scan of the whole lower-cased text), or a long enough run; every line for a rule with neither."""
-        key = (rule.keywords, rule.prefilter, rule.min_run)
+        key = (rule.keywords, rule.prefilter, rule.min_run, rule.run_chars)
         ids = self._ids.get(key)
         if ids is None:
             where = partial(bisect_left, self.newlines)
@@ -229,7 +230,7 @@ class _Run:
                     found &= set(map(where, self.prefilter_starts(rule.prefilter)))
                 ids = sorted(found)
             elif rule.min_run:
-                ids = sorted(set(map(where, (pos for pos, _ in self.runs(rule.min_run)))))
+                ids = sorted(set(map(where, (pos for pos, _ in self.runs(rule)))))
             else:
                 ids = list(range(len(self.newlines) + 1))
             self._ids[key] = ids
@@ -243,7 +244,7 @@ class _Run:
         return starts
 
     def id_set(self, rule: Rule) -> set[int]:
-        key = (rule.keywords, rule.prefilter, rule.min_run)
+        key = (rule.keywords, rule.prefilter, rule.min_run, rule.run_chars)
         ids = self._id_sets.get(key)
         if ids is None:
             ids = self._id_sets[key] = set(self.line_ids(rule))
@@ -252,7 +253,7 @@ class _Run:
     def windows(self, rule: Rule) -> tuple[list[Stretch], list[int] | None, list[int]]:
         """The rule's uncut lines as windows of the input (neighbouring lines in one); for an anchored
         rule, where its keywords start in them; and its cut lines."""
-        key = (rule.keywords, rule.prefilter, rule.min_run, rule.anchored)
+        key = (rule.keywords, rule.prefilter, rule.min_run, rule.run_chars, rule.anchored)
         got = self._windows.get(key)
         if got is None:
             ids, cut = self.line_ids(rule), []
@@ -264,7 +265,7 @@ class _Run:
             last = -2
             if rule.min_run and not rule.keywords:  # every match is in a long run: from a line's first one
                 first: dict[int, int] = {}
-                for pos, _ in self.runs(rule.min_run):
+                for pos, _ in self.runs(rule):
                     first.setdefault(self.line_of(pos), pos)
                 windows = [(first[i], self._line(i)[1]) for i in ids]
                 ids = []
@@ -283,16 +284,6 @@ class _Run:
                     at = [h for h in at if self.line_of(h) in keep]
             got = self._windows[key] = (windows, at, cut)
         return got
-
-    def holds_run(self, start: int, end: int, size: int) -> bool:
-        """Does ``text[start:end]`` hold a run of ``size`` or more characters without white space?"""
-        runs = self.runs(size)
-        i = bisect_left(runs, (end,)) - 1  # the runs before it start before ``end``; they do not overlap
-        while i >= 0 and runs[i][0] + runs[i][1] > start:
-            if min(end, runs[i][0] + runs[i][1]) - max(start, runs[i][0]) >= size:
-                return True
-            i -= 1
-        return False
 
     def _find(
         self, rule: Rule, text: str, low: str, at: list[int] | None, windows: list[Stretch] | None = None
@@ -357,7 +348,7 @@ class _Run:
             self._parts_for, self._joined = self.pieces, {}
             self._plain = [p for p in self.pieces if p.category is None]
             self._plain_starts = [p.start for p in self._plain]
-        key = (rule.keywords, rule.prefilter, rule.min_run, *ids)
+        key = (rule.keywords, rule.prefilter, rule.min_run, rule.run_chars, *ids)
         if key not in self._joined:
             plain, starts, lines = self._plain, self._plain_starts, set(ids)
             parts: set[Stretch] = set()
@@ -373,7 +364,7 @@ class _Run:
                             ls, le = self._line(line)
                             parts.add((max(ls, plain[i].start), min(le, plain[i].end)))
             elif rule.min_run:  # ... a long enough part of a run (runs never cross a line)
-                for pos, n in self.runs(rule.min_run):
+                for pos, n in self.runs(rule):
                     if (line := self.line_of(pos)) in lines:
                         i = max(0, bisect_right(starts, pos) - 1)
                         while i < len(plain) and plain[i].start < pos + n:
@@ -472,7 +463,7 @@ class _Run:
             return bool(self.prefilter_starts(rule.prefilter))
         if rule.keywords:
             return not self.hits.keys().isdisjoint(rule.keywords)
-        return not rule.min_run or bool(self.runs(rule.min_run))
+        return not rule.min_run or bool(self.runs(rule))
 
     def finds_anything(self, enabled: tuple[Category, ...], lines: set[int]) -> bool:
         """Would a pass over these lines make anything? (The first category that finds something sees
@@ -533,6 +524,18 @@ def _by_prefilter(rule: Rule) -> bool:
     return rule.prefilter is not None and not rule.anchored and not rule.multiline
 
 
+def _run_mask(chars: re.Pattern[str] | None) -> bytes:
+    """A ``bytes.translate`` table marking "x" the bytes a run is made of, the others " ": ASCII other
+    than white space, or what ``chars`` matches; never a line break (a run never crosses one), always
+    '?' (which stands for any non-ASCII character as well)."""
+
+    def counts(c: str) -> bool:
+        return c == "?" or (c != "\n" and (not c.isspace() if chars is None else chars.fullmatch(c) is not None))
+
+    return bytes(120 if b < 128 and counts(chr(b)) else 32 for b in range(256))
+
+
+_RUN_MASKS = {r.run_chars: _run_mask(r.run_chars) for r in RULES if r.min_run}
 # The keywords whose places the engine needs: those of the rules not found by their prefilter alone.
 SCANNED = Keywords(k for r in RULES if not _by_prefilter(r) for k in r.keywords)
 

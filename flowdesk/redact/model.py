@@ -164,8 +164,9 @@ class Rule:
     * ``anchored``: every match starts with one of the keywords, so the pattern is tried only where one
       starts (a test checks this too); a pattern that must look at every position of a line is the
       slowest thing redaction does.
-    * ``min_run``: every match is a run of at least this many characters without white space; a rule
-      without keywords is then tried only on the lines that hold such a run.
+    * ``min_run``: every match is a run of at least this many characters without white space (or of the
+      character class ``run_chars``, matched against the lower-cased text, when given); a rule without
+      keywords is then tried only on the lines that hold such a run (a test checks this too).
     * ``overlap``: a match may start inside the previous one (each label is tried on its own, even in
       the value of another: 'Password: "password": "X"').
     * ``prefilter``: a cheaper pattern, run once over the lower-cased text, that the line of every
@@ -191,6 +192,7 @@ class Rule:
     multiline: bool = False
     anchored: bool = False
     min_run: int = 0
+    run_chars: re.Pattern[str] | None = None
     overlap: bool = False
     prefilter: re.Pattern[str] | None = None
 

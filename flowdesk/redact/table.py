@@ -28,7 +28,7 @@ _FLAGS = {"MULTILINE": re.MULTILINE, "DOTALL": re.DOTALL, "IGNORECASE": re.IGNOR
 _FRAGMENT_RE = re.compile(r"<<(\w+)>>")
 _KNOWN = {"id", "category", "keywords", "pattern", "flags", "description", "example", "secret", "checks",
           "split", "min_run", "case_sensitive", "unquote", "multiline", "anchored", "overlap", "lstrip",
-          "trim", "prefilter"}  # fmt: skip
+          "trim", "prefilter", "run_chars"}  # fmt: skip
 
 
 class RuleTableError(Exception):
@@ -75,6 +75,7 @@ def _rule(entry: dict[str, Any], fragments: dict[str, str]) -> Rule:
         flags |= _named(_FLAGS, name, "flag")
     split = entry.get("split")
     prefilter = entry.get("prefilter")
+    run_chars = entry.get("run_chars")
     return Rule(
         id=entry["id"],
         category=Category(entry["category"]),
@@ -94,6 +95,7 @@ def _rule(entry: dict[str, Any], fragments: dict[str, str]) -> Rule:
         lstrip=str(entry.get("lstrip", "")),
         trim=str(entry.get("trim", "")),
         prefilter=None if prefilter is None else re.compile(expand(prefilter, fragments)),
+        run_chars=None if run_chars is None else re.compile(run_chars),
     )
 
 

@@ -111,8 +111,11 @@ def _check_keywords(rule: Rule, lines: list[str]) -> None:
         for m in rule.pattern.finditer(line if rule.case_sensitive else low):
             if rule.anchored:  # the engine tries the pattern only where a keyword starts
                 assert any(low.startswith(kw, m.start()) for kw in rule.keywords), (rule.id, m.group())
-            if rule.min_run:  # ... or only on lines with a run that long
+            if rule.min_run:  # ... or only on lines with a run that long (of its ``run_chars``, if any)
                 assert len(m.group()) >= rule.min_run and not any(c.isspace() for c in m.group()), rule.id
+                run = engine.lower(m.group()).encode("ascii", "replace").decode()  # as the engine sees it
+                if rule.run_chars is not None:
+                    assert all(c == "?" or rule.run_chars.fullmatch(c) for c in run), (rule.id, m.group())
 
 
 @pytest.mark.parametrize("rule", engine.RULES, ids=[r.id for r in engine.RULES])
