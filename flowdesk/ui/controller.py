@@ -489,12 +489,12 @@ class AppController(TicketLookups, QObject):
         n = 0
         asked = [j.id for j in outbox.jobs(states=("sending",))]
         for job in outbox.jobs(states=("pending", "retry_wait", "unknown", "failed")):
+            asked.append(job.id)  # even if a run takes it meanwhile: that run's failure does not answer the click
             try:
                 changed = outbox.retry(job.id, now)
             except ActionRefused:  # it changed meanwhile (being sent, sent, cancelled)
                 continue
             self._on_job_changed(changed)
-            asked.append(job.id)
             n += 1
         if outbox.paused_reason():
             outbox.resume()
