@@ -353,13 +353,16 @@ class AppController(TicketLookups, QObject):
         self.arm_drain_timer(report.next_due_at)
         self.drain_finished.emit(report)
 
-    def _on_drain_failed(self, message: str) -> None:
+    def _on_drain_failed(self, message: str, generation: int = 0) -> None:
         if self._closed:
             return
         self.flush_job_changes()
+        # The run took the clicks up to ``generation`` and stopped before any job: their pushes are due as the
+        # clicks left them, and wait for the next run (in a minute, below); nothing of theirs to answer.
+        self._send_now = {i: g for i, g in self._send_now.items() if g > generation}
         self._sending = False
         self._flush_notifications()
-        self.show_banner(Banner("queue", "warning", f"Not sending: {message}"))
+        self.show_banner(Banner("queue", "warning", f"Not sending: {message}. Trying again in a minute."))
         self._publish_queue_status()
         # Another FlowDesk holds the queue (or a bug stopped the run): look again in a minute.
         self.drain_timer.start(60_000)

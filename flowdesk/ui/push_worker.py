@@ -26,7 +26,7 @@ class PushWorker(QObject):
     changes_waiting = Signal()
     drain_started = Signal()
     drain_finished = Signal(object, int)  # DrainReport, the newest request the run took (see want_drain)
-    drain_failed = Signal(str)  # a problem that stopped the run before any job (no account, keyring…)
+    drain_failed = Signal(str, int)  # a problem that stopped the run before any job (no account, keyring…), as above
 
     def __init__(self, make_drainer: DrainerFactory) -> None:
         super().__init__()
@@ -97,7 +97,7 @@ class PushWorker(QObject):
 
             if not isinstance(exc, DrainLockBusy):
                 log.exception("drain failed")
-            self.drain_failed.emit(str(exc) or type(exc).__name__)
+            self.drain_failed.emit(str(exc) or type(exc).__name__, generation)
             return
         self.drain_finished.emit(report, generation)
 
