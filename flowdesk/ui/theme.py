@@ -99,10 +99,12 @@ def tint(widget: QWidget, role: str | None) -> None:
     """Colour ``widget``'s text with ``role`` (None: the palette's own again); kept right when the
     application's palette changes."""
     widget.setProperty(_TINT, role or "")
+    if not role:  # no colour of its own: the widget follows its parent's palette again (a theme change too)
+        widget.setPalette(QPalette())
+        return
     pal = widget.palette()
-    base = QApplication.palette(widget)
     for r in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text):
-        pal.setColor(r, color(role) if role else base.color(r))
+        pal.setColor(r, color(role))
     widget.setPalette(pal)
     _watch()
 

@@ -86,6 +86,25 @@ def test_the_window_follows_a_dark_palette(make_app: Any,  # noqa: F811
     assert theme.brush("error").color() == theme.color("error", light)
 
 
+def test_a_label_whose_tint_is_taken_off_follows_the_palette_again(qapp: Any) -> None:
+    """A label tinted and then untinted (the note's character count after a long note is shortened) has no
+    colour of its own left: it follows a theme change like a label that was never tinted (it kept the old
+    palette's black on dark before)."""
+    light, parent = QApplication.palette(), QLabel()
+    label, plain = QLabel("12 characters", parent), QLabel("x", parent)
+    theme.tint(label, "error")
+    assert label.palette().color(QPalette.ColorRole.WindowText) == theme.color("error", light)
+    theme.tint(label, None)
+    try:
+        QApplication.setPalette(dark_palette())
+        QApplication.processEvents()  # the change reaches widgets as events
+        for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text):
+            assert label.palette().color(role) == plain.palette().color(role) == QColor("#fcfcfc")
+    finally:
+        QApplication.setPalette(light)
+    assert label.palette().color(QPalette.ColorRole.WindowText) == plain.palette().color(QPalette.ColorRole.WindowText)
+
+
 def test_no_colour_is_hard_coded_in_the_window() -> None:
     """Colours live in flowdesk/ui/theme.py (and the tray's icon badges); nowhere else in flowdesk/ui."""
     import re
