@@ -8,7 +8,7 @@ writes stay on the GUI thread (they are local and short).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -313,26 +313,30 @@ class AppController(TicketLookups, QObject):
         self._sending = True
         self._publish_queue_status()
 
-    def _answer_clicks(self, generation: int) -> None:
-        """A run that took drain requests up to ``generation`` has ended. A Retry / Send all now made after
-        it started may have had its pushes taken and failed by it all the same (they were being sent at the
-        click, or due, and the run still met the outage the click was made to end): those go again now, so
-        a click is never lost to a run already going. Pushes whose click this run answered are forgotten."""
+    def _answer_clicks(self, generation: int, handled: Collection[int]) -> None:
+        """A run that took drain requests up to ``generation`` has ended, having handled the pushes ``handled``.
+        A Retry / Send all now made after it started may have had its pushes taken and failed by it all the
+        same (they were being sent at the click, or due, and the run still met the outage the click was made
+        to end): those go again now, so a click is never lost to a run already going. They go again once: the
+        next run answers the click whatever it brings (a click never starts a run after run in an outage).
+        Pushes whose click this run answered are forgotten."""
         outbox, later = self.services.outbox, {i: g for i, g in self._send_now.items() if g > generation}
-        again = [i for i in later if (job := outbox.get(i)) is not None and job.state in _AGAIN_STATES]
+        again = [i for i in later if i in handled and (job := outbox.get(i)) is not None and job.state in _AGAIN_STATES]
+        for job_id in again:
+            del later[job_id]
         self._send_now = later
         for job_id in again:
             with contextlib.suppress(ActionRefused):
                 self._on_job_changed(outbox.retry(job_id, self.clock()))
         if again:
-            self._send_now_clicked(again)
+            self.drain_now(fresh=True)
 
     def _on_drain_finished(self, report: Any, generation: int = 0) -> None:
         if self._closed:
             return
         self.flush_job_changes()  # what the run changed is shown before it is reported finished
         if self._send_now:
-            self._answer_clicks(generation)
+            self._answer_clicks(generation, {r.job_id for r in report.results})
         self._sending = False
         self._flush_notifications()
         self._offline = report.stopped == "offline"
@@ -353,16 +357,17 @@ class AppController(TicketLookups, QObject):
         self.arm_drain_timer(report.next_due_at)
         self.drain_finished.emit(report)
 
-    def _on_drain_failed(self, message: str, generation: int = 0) -> None:
+    def _on_drain_failed(self, message: str, answered: int = 0) -> None:
         if self._closed:
             return
         self.flush_job_changes()
-        # The run took the clicks up to ``generation`` and stopped before any job: their pushes are due as the
-        # clicks left them, and wait for the next run (in a minute, below); nothing of theirs to answer.
-        self._send_now = {i: g for i, g in self._send_now.items() if g > generation}
+        # A run that stopped before any job answered the clicks it took (up to ``answered``): their pushes are
+        # due as the clicks left them and wait for the next run (in a minute, below). One a bug stopped partway
+        # answered none (0): the next run that ends answers them.
+        self._send_now = {i: g for i, g in self._send_now.items() if g > answered}
         self._sending = False
         self._flush_notifications()
-        self.show_banner(Banner("queue", "warning", f"Not sending: {message}. Trying again in a minute."))
+        self.show_banner(Banner("queue", "warning", f"Not sending: {message.rstrip('.')}. Trying again in a minute."))
         self._publish_queue_status()
         # Another FlowDesk holds the queue (or a bug stopped the run): look again in a minute.
         self.drain_timer.start(60_000)

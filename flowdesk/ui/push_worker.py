@@ -26,7 +26,9 @@ class PushWorker(QObject):
     changes_waiting = Signal()
     drain_started = Signal()
     drain_finished = Signal(object, int)  # DrainReport, the newest request the run took (see want_drain)
-    drain_failed = Signal(str, int)  # a problem that stopped the run before any job (no account, keyring…), as above
+    # A problem that stopped the run (no account, the keyring, the queue held by another FlowDesk, a bug), and
+    # the newest request it answered: all it took if it stopped before any job, none (0) if it stopped partway.
+    drain_failed = Signal(str, int)
 
     def __init__(self, make_drainer: DrainerFactory) -> None:
         super().__init__()
@@ -87,17 +89,20 @@ class PushWorker(QObject):
         if self._stop.is_set():
             return
         self.drain_started.emit()
+        running = False
         try:
             drainer = self._ensure()
             if fresh:
                 drainer.clear_hold_off()
+            running = True
             report = drainer.run_due(stop=self._stop)
         except Exception as exc:  # lock held elsewhere, or a bug: reported, and the worker lives on
             from flowdesk.push.lock import DrainLockBusy
 
-            if not isinstance(exc, DrainLockBusy):
+            busy = isinstance(exc, DrainLockBusy)  # raised before the run takes any job
+            if not busy:
                 log.exception("drain failed")
-            self.drain_failed.emit(str(exc) or type(exc).__name__, generation)
+            self.drain_failed.emit(str(exc) or type(exc).__name__, generation if busy or not running else 0)
             return
         self.drain_finished.emit(report, generation)
 

@@ -124,3 +124,35 @@ def test_requests_made_during_a_run_become_one_more_run_that_keeps_fresh(qtbot):
         assert made[0].runs_done == 3 and made[0].fresh == 1  # not 5 runs; the click's fresh was kept
     finally:
         thread.stop()
+
+
+class FailingDrainer:
+    """A run that raises ``error`` from ``run_due``."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def run_due(self, *, stop: threading.Event | None = None) -> str:
+        raise self.error
+
+    def clear_hold_off(self) -> None: ...
+    def reset_client(self) -> None: ...
+    def close(self) -> None: ...
+    def interrupt(self) -> None: ...
+
+
+def test_a_run_that_fails_says_which_clicks_it_answered(qtbot):
+    """Stopped before any job (the queue held by another FlowDesk, no client): it answered every request it
+    took. Stopped partway by a bug: none, since pushes a click asked for may already have failed in it (the
+    next run that ends answers them)."""
+    from flowdesk.push.lock import DrainLockBusy
+
+    for error, answered in ((DrainLockBusy(4242), True), (RuntimeError("a bug"), False)):
+        worker = PushWorker(lambda _on_change, e=error: FailingDrainer(e))  # type: ignore[misc]
+        failed: list[tuple[str, int]] = []
+        worker.drain_failed.connect(lambda message, n, failed=failed: failed.append((message, n)))
+        worker.want_drain(False)
+        queue, generation = worker.want_drain(True)
+        assert not queue and generation == 2  # the second request joined the first
+        worker.run_requested()
+        assert failed == [(str(error), generation if answered else 0)]
