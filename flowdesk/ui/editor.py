@@ -91,8 +91,10 @@ def _astral(text: str) -> list[int]:
     """Where ``text``'s characters of two UTF-16 units are, in order. The highlighter asks about the whole
     note once per line of it, so the last few texts' lists are kept (by identity): the conversions cost a
     look-up, not a pass over the note (a pass per line made a 26,000-character paste take 2 s)."""
-    for seen, found in _astral_seen:
+    for i, (seen, found) in enumerate(_astral_seen):
         if seen is text:
+            if i:  # the most recently asked first: the whole note stays while the highlighter asks about lines
+                _astral_seen.insert(0, _astral_seen.pop(i))
             return found
     # most notes have none: encoding to UTF-16 tells in C (~50 us for 77,000 characters; the scan ~1 ms)
     none = len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text)
@@ -281,6 +283,7 @@ class NoteEditor(QWidget):
         self.recheck_now()
 
     def clear(self) -> None:
+        self._last_redaction = None  # it holds the note as typed and what its markers hid
         self._generated = ""
         self._generated_counts = {}
         self._result = None
@@ -438,6 +441,7 @@ class NoteEditor(QWidget):
         self._replace([(m, m.marker) for m in self.marks if m.state(self.text()) == REVEALED])
         self.marks.forget_originals(self.text())
         self.edit.document().clearUndoRedoStacks()
+        self._last_redaction = None  # it held the note as typed (secrets too) and what the markers hid
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
         if obj is self.edit.viewport() and event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):

@@ -109,3 +109,16 @@ def test_the_character_count_turns_red_past_the_soft_limit_and_back(qtbot):
     ed.edit.undo()
     assert label.palette().color(label.foregroundRole()) == normal and label.toolTip() == ""
     assert label.text() == "18 characters"
+
+
+def test_the_whole_note_stays_remembered_while_the_highlighter_asks_about_its_lines() -> None:
+    """The highlighter asks about the whole note and about each line's text in turn: the note's places of
+    two-unit characters are found once, not again every few lines (found in review)."""
+    from flowdesk.ui import editor as editor_module
+
+    note = "\n".join(f"line {i} \N{GRINNING FACE} and é" for i in range(40))
+    first = editor_module._astral(note)
+    assert len(first) == 40
+    for i, line in enumerate(note.split("\n")):
+        assert editor_module._astral(line) == [len(f"line {i} ")]
+        assert editor_module._astral(note) is first  # a look-up, not a new pass over the note

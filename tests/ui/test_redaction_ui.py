@@ -105,6 +105,20 @@ def test_after_a_push_what_the_markers_hid_is_forgotten(editor: NoteEditor) -> N
     assert not editor.edit.document().isUndoAvailable()
 
 
+def test_after_a_push_or_a_clear_the_last_redaction_is_forgotten_too(editor: NoteEditor) -> None:
+    """The recheck keeps its last redaction (the note as typed, what its markers hid) for the draft to reuse:
+    not past a push, nor past the note being cleared."""
+    editor.edit.insertPlainText("admin password: Summer2026!\n")
+    editor.recheck_now()
+    assert editor._last_redaction is not None and "Summer2026!" in "".join(editor._last_redaction[1].originals)
+    editor.after_push()
+    assert editor._last_redaction is None
+    editor.recheck_now()
+    assert editor._last_redaction is not None
+    editor.clear()
+    assert editor._last_redaction is None
+
+
 # --------------------------------------------------------------------------------------------------
 # Keep this one
 # --------------------------------------------------------------------------------------------------
