@@ -167,8 +167,9 @@ def status_error(
             f"{text} Check the site address and that FlowDesk is up to date for this ConnectWise version, then try again.",
             **common,
         )
-    if server_message:
+    if server_message:  # ConnectWise's words end the sentence, or its code does; else a full stop does
         text = f"ConnectWise did not accept the {op.thing}{said_code}"
+        text += "" if text.endswith((".", "!", "?", ")")) else "."
     elif is_html:
         text = html + "."
     else:

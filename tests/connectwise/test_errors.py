@@ -187,6 +187,15 @@ def test_400_with_several_errors_and_with_null_errors(client, admin):
         client.create_time_entry(TIME_BODY)
 
 
+def test_400_whose_words_end_without_a_full_stop_gets_one(client, admin):
+    admin.add_fault(method="POST", path=NOTES, status=400, json={"message": "Text is required"})
+    with pytest.raises(ValidationFailed) as info:
+        post(client)
+    assert str(info.value).startswith(
+        "ConnectWise did not accept the note: Text is required. Nothing was saved: fix what ConnectWise names"
+    ), str(info.value)
+
+
 @pytest.mark.parametrize("status", [405, 409, 413, 422])
 def test_other_4xx_are_permanent_validation_failures(client, admin, status):
     admin.add_fault(method="POST", path=NOTES, status=status, body="empty")
