@@ -337,6 +337,8 @@ class AppController(TicketLookups, QObject):
         self.flush_job_changes()  # what the run changed is shown before it is reported finished
         if self._send_now:
             self._answer_clicks(generation, {r.job_id for r in report.results})
+        if self.ticket_failures and any(r.state == "sent" for r in report.results):
+            self.look_up_again_after_an_outage()
         self._sending = False
         self._flush_notifications()
         self._offline = report.stopped == "offline"

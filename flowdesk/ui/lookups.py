@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 log = get_logger("ui")
 
 FINDER_LIMIT = 20  # tickets the finder shows
+_TRANSIENT = ("server", "offline", "rate_limited", "ambiguous")  # look-up failures that pass with an outage
 
 
 class TicketLookups:
@@ -63,6 +64,14 @@ class TicketLookups:
 
         self.ticket_failures.pop(ticket_id, None)
         self.tasks.submit(work, on_done=done, on_error=failed, name="ticket")
+
+    def look_up_again_after_an_outage(self, most: int = 3) -> None:
+        """ConnectWise answered again (a push was stored): the latest tickets whose look-up met an outage (a
+        server error, no network, a rate limit) are looked up again, so a card does not keep saying "try again
+        in a few minutes" once it is back."""
+        transient = [t for t, exc in self.ticket_failures.items() if getattr(exc, "kind", None) in _TRANSIENT]
+        for ticket_id in transient[-most:]:
+            self.lookup_ticket(ticket_id, self.connectwise_client)
 
     def search_tickets(
         self, text: str, client_name: str | None, on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]

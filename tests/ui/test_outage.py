@@ -273,3 +273,23 @@ def test_send_all_now_remembers_a_push_a_run_takes_between_its_listing_and_its_r
     c.retry_all()
     assert note.id in c._send_now, c._send_now
     assert set(c._send_now.values()) == {before + 1}  # one click, one request: the one made after the listing
+
+
+def test_a_ticket_card_that_met_the_outage_is_looked_up_again_once_a_push_gets_through(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """The card said ConnectWise had a problem reading the ticket; once a push to ConnectWise is stored (the
+    outage is over), the card is looked up again and shows the ticket, not the old error (found driving the
+    demo: the card kept "try again in a few minutes" after the note was posted)."""
+    fd = make_app()
+    _start(fd, qtbot)
+    outage = sandbox_admin.add_fault(path="*", status=503, times=None)
+    row = next(r for r in fd.services.cache.rows() if r.psa_ticket_id == TICKETS[0])
+    with qtbot.waitSignal(fd.controller.ticket_failed, timeout=15000):
+        assert fd.window.select_session(row.id)
+    card = fd.window.panel.ticket_card
+    assert "had a problem answering the request to" in card.flags.text()
+    sandbox_admin.remove_fault(outage)
+    with qtbot.waitSignal(fd.controller.ticket_loaded, timeout=15000):
+        fd.window.push_current()  # the ticket typed on the session; the note goes (the push does not need the card)
+    assert card.ticket() is not None and card.ticket().ref.id == TICKETS[0]
+    assert "had a problem" not in card.flags.text()
+    assert _notes_by_ticket(sandbox_admin) == {TICKETS[0]: 1}
