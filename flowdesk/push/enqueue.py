@@ -9,6 +9,7 @@ The bodies are built once, here; every retry sends the same bytes.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from flowdesk.connectwise.bodies import (
@@ -68,12 +69,14 @@ def enqueue_push(
         )
     ]
     if time_entry and preview.time_plan is not None:
+        # the time entry's words redacted as the note is, whichever plan this is (proposed, or hours typed)
+        plan = dataclasses.replace(preview.time_plan, notes=preview.time_notes)
         jobs.append(
             NewJob(
                 session_id=preview.session_id,
                 ticket_id=ticket.id,
                 kind="time_entry",
-                body=time_entry_body(ticket, preview.time_plan, send_end=send_end, email=email),
+                body=time_entry_body(ticket, plan, send_end=send_end, email=email),
                 site=site,
                 ticket_kind=ticket.kind,
                 parent=0,

@@ -9,6 +9,7 @@ is queued.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from flowdesk.core.render import NoteFormat, default_format, render_note
 from flowdesk.core.setting_choices import Visibility
-from flowdesk.core.timing import TimeEntryPlan, format_hours, plan_time_entry
+from flowdesk.core.timing import TimeEntryPlan, format_hours, plan_time_entry, time_entry_notes
 
 if TYPE_CHECKING:
     from flowdesk.core.models import Session
@@ -41,6 +42,9 @@ class NotePreview:
     visibility: Visibility
     time_plan: TimeEntryPlan | None
     ticket_id: int | None
+    # the time entry's notes ("FlowPilot session: <problem>"), redacted as the note is: whichever plan is
+    # queued (the proposed one, or hours the engineer typed), its body carries these words
+    time_notes: str
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -68,7 +72,7 @@ def prepare_note(
     from flowdesk.redact import redact
 
     shown_as = Visibility(visibility) if visibility else settings.note_visibility
-    result = redact(text, settings.redaction_categories(shown_as), allow=settings.redaction_allow, keep=keep)
+    result = redact(text, settings.redaction_categories(shown_as), allow=settings.redaction_allow, keep=keep)  # the note
     if len(result.text) > MAX_NOTE_CHARS:
         raise PushRefused(
             f"The note is {len(result.text):,} characters; FlowDesk posts at most {MAX_NOTE_CHARS:,}. "
@@ -81,7 +85,11 @@ def prepare_note(
         )
     if session.psa_ticket_id is None:
         warnings.append("No ConnectWise ticket is linked to this session: choose one before pushing.")
+    categories, allow = settings.redaction_categories(shown_as), settings.redaction_allow
+    time_notes = redact(time_entry_notes(session), categories, allow=allow, keep=keep).text
     plan = plan_time_entry(session, settings.time_rounding) if settings.time_entry_enabled else None
+    if plan is not None:
+        plan = dataclasses.replace(plan, notes=time_notes)
     return NotePreview(
         session_id=session.id,
         note_format=fmt,
@@ -90,5 +98,6 @@ def prepare_note(
         visibility=shown_as,
         time_plan=plan,
         ticket_id=session.psa_ticket_id,
+        time_notes=time_notes,
         warnings=tuple(warnings),
     )

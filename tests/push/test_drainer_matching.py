@@ -149,7 +149,7 @@ def test_a_ticket_whose_history_reaches_before_the_send_is_not_read_further(outb
 
 # -- time entries -------------------------------------------------------------------------------------------
 def unknown_time_entry(outbox: Outbox, hours: float = 0.75):
-    plan = TimeEntryPlan(start=datetime(2026, 11, 18, 13, 0, tzinfo=UTC), hours=hours, notes="FlowPilot session: Outlook")
+    plan = TimeEntryPlan(start=datetime(2026, 11, 18, 13, 0, tzinfo=UTC), hours=hours, notes="FlowPilot session: Printer 1 offline")
     preview = prepare_note(make_session(1), Settings(), edited_text=TEXT)
     preview = dataclasses.replace(preview, time_plan=plan)
     note, entry = enqueue_push(outbox, preview, ticket=TicketRef(48211), site=SITE, time_entry=True, send_end=False)
@@ -160,7 +160,7 @@ def unknown_time_entry(outbox: Outbox, hours: float = 0.75):
     return outbox.get(entry.id)
 
 
-def server_entry(*, ticket: int = 48211, hours: float = 0.75, notes: str = "FlowPilot session: Outlook") -> dict:
+def server_entry(*, ticket: int = 48211, hours: float = 0.75, notes: str = "FlowPilot session: Printer 1 offline") -> dict:
     return {
         "chargeToId": ticket, "chargeToType": "ServiceTicket", "member": {"identifier": "dwhitfield"},
         "timeStart": "2026-11-18T13:00:00Z", "actualHours": hours, "notes": notes,

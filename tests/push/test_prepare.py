@@ -75,3 +75,31 @@ def test_allow_list_and_kept_values_stay_but_never_a_secret():
     p = prepare_note(s, settings, edited_text=text, keep={"10.30.1.5", "Hunter2!x"})
     assert p.text == "10.20.1.5 and 10.30.1.5, \\\\fs01\\scans and [UNC PATH REDACTED], pwd: [PASSWORD REDACTED]"
     assert [span.category for span in p.redaction.spared] == ["ip", "ip", "unc_path"]
+
+
+def test_the_time_entry_notes_are_redacted_as_the_note_is_whichever_hours_are_queued(outbox):
+    """The time entry's notes are "FlowPilot session: <problem>": a problem summary holding a secret must not
+    reach ConnectWise there (time entry notes may be e-mailed and are often on invoices), whether the proposed
+    plan or hours the engineer typed are queued (found in review: only the note was redacted)."""
+    import dataclasses
+    import json
+    from datetime import UTC, datetime
+
+    from flowdesk.connectwise.bodies import TicketRef
+    from flowdesk.core.timing import manual_plan
+    from flowdesk.push.enqueue import enqueue_push
+
+    s = parse_session({
+        "id": "s-te", "psa_ticket_id": 48211, "status": "resolved",
+        "problem_summary": "VPN down; admin password=Hunter2!x for 10.0.0.15",
+        "created_at": "2026-11-20T09:00:00Z", "resolved_at": "2026-11-20T09:40:00Z",
+    })  # fmt: skip
+    p = prepare_note(s, Settings())
+    assert p.time_notes == "FlowPilot session: VPN down; admin password=[PASSWORD REDACTED] for [IP REDACTED]"
+    assert p.time_plan is not None and p.time_plan.notes == p.time_notes
+    typed = dataclasses.replace(p, time_plan=manual_plan(s, 1.5, datetime(2026, 11, 20, 12, tzinfo=UTC)))
+    assert "Hunter2!x" in typed.time_plan.notes  # the typed hours' plan is built from the session again...
+    jobs = enqueue_push(outbox, typed, ticket=TicketRef(48211), site="co@host", time_entry=True, send_end=False)
+    [entry] = [json.loads(j.body) for j in jobs if j.kind == "time_entry"]
+    assert entry["notes"] == p.time_notes and entry["actualHours"] == 1.5  # ... and queued redacted
+    assert all("Hunter2!x" not in str(j.body) and "10.0.0.15" not in str(j.body) for j in jobs)
