@@ -131,6 +131,28 @@ class ProxySettings(_Section):
     def _mode(cls, v: Any) -> Any:
         return v.strip().lower() if isinstance(v, str) else v
 
+    @field_validator("url")
+    @classmethod
+    def _no_credentials(cls, v: str) -> str:
+        """The address is saved in settings.json: a user name or password in it would be on disk in plain text."""
+        from urllib.parse import urlsplit
+
+        text = v.strip()
+        try:
+            parts = urlsplit(text if "://" in text else "http://" + text)
+            has_credentials = parts.username is not None or parts.password is not None
+        except ValueError:
+            return v  # not an address at all: the proxy check says so when it is used
+        if has_credentials:
+            raise ValueError(PROXY_CREDENTIALS_IN_ADDRESS)
+        return v
+
+
+PROXY_CREDENTIALS_IN_ADDRESS = (
+    "the proxy address holds a user name or password; enter the address alone, the user name under Proxy user "
+    "and the password in its field (it is kept in the system keyring, never in settings.json)"
+)
+
 
 class Settings(_Section):
     schema_version: int = SCHEMA_VERSION

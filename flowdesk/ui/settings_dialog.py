@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
+from pydantic import ValidationError
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -447,8 +448,9 @@ class SettingsDialog(QDialog):
         """The proxy fields as a setting; a typed password is remembered for this session at once."""
         from flowdesk import network
 
-        typed = ProxySettings(mode=ProxyMode(self.proxy_mode.currentData()), url=self.proxy_url.text().strip(),
-                              user=self.proxy_user.text().strip())
+        # not validated here: an address holding a password must be refused with words (``_proxy_problem``)
+        typed = ProxySettings.model_construct(mode=ProxyMode(self.proxy_mode.currentData()),
+                                              url=self.proxy_url.text().strip(), user=self.proxy_user.text().strip())
         password = self.proxy_password.text()
         register_secret(password)
         if password and typed.user and typed.url:
@@ -462,8 +464,10 @@ class SettingsDialog(QDialog):
 
         try:
             proxy_url(typed.url, origin="the proxy address")
-        except ValueError as exc:
-            return f"The proxy cannot be used: {exc}."
+            ProxySettings.model_validate({"mode": typed.mode, "url": typed.url, "user": typed.user})
+        except ValueError as exc:  # pydantic's ValidationError is one too: its first error's words
+            words = exc.errors()[0]["msg"].removeprefix("Value error, ") if isinstance(exc, ValidationError) else str(exc)
+            return f"The proxy cannot be used: {words}."
         if self.proxy_password.text() and not typed.user:
             return "Enter the proxy user name that goes with the password."
         return None

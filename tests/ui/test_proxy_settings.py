@@ -115,3 +115,24 @@ def test_a_bad_manual_proxy_is_not_saved(app, qtbot):
         "The proxy cannot be used: the proxy in the proxy address is a SOCKS proxy; FlowDesk supports HTTP proxies only."
     )
     assert app.services.settings.proxy.mode == ProxyMode.SYSTEM
+
+
+def test_a_password_in_the_proxy_address_is_refused_and_never_saved(app, qtbot, tmp_path):
+    """Found in review: http://user:password@proxy:port was accepted and saved to settings.json in plain text.
+    The dialog refuses it with the fix in words; a settings.json holding one is refused at load (one line)."""
+    from flowdesk.core.settings import PROXY_CREDENTIALS_IN_ADDRESS, ProxySettings
+    from flowdesk.ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(app.controller, app.window)
+    qtbot.addWidget(dialog)
+    dialog.proxy_mode.setCurrentIndex(dialog.proxy_mode.findData("manual"))
+    dialog.proxy_url.setText("http://bob:Hunter2x@proxy.corp:8080")
+    dialog.save()
+    assert dialog.save_status.text() == f"The proxy cannot be used: {PROXY_CREDENTIALS_IN_ADDRESS}."
+    assert app.services.settings.proxy.mode == ProxyMode.SYSTEM
+    settings_file = app.services.paths.settings_file
+    assert not settings_file.exists() or "Hunter2x" not in settings_file.read_text(encoding="utf-8")
+    for url in ("http://bob:Hunter2x@proxy.corp:8080", "bob@proxy.corp:8080", "https://:pw@proxy.corp"):
+        with pytest.raises(ValueError, match="holds a user name or password"):
+            ProxySettings(mode="manual", url=url)
+    assert ProxySettings(mode="manual", url="proxy.corp:8080").url == "proxy.corp:8080"
