@@ -242,8 +242,10 @@ def install_excepthook() -> None:
     """A crash is one line on stderr naming the log; its traceback, masked, goes to the log only."""
 
     def hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
-        if issubclass(exc_type, KeyboardInterrupt):
-            sys.__excepthook__(exc_type, exc, tb)
+        if issubclass(exc_type, KeyboardInterrupt):  # Ctrl+C: one line, no traceback (the window quits on it)
+            if sys.stderr is not None:
+                with contextlib.suppress(Exception):
+                    sys.stderr.write("flowdesk: interrupted (Ctrl+C)\n")
             return
         text = mask_secrets("".join(traceback.format_exception(exc_type, exc, tb)))
         get_logger("cli").critical("unhandled exception\n%s", text)

@@ -289,11 +289,22 @@ def run(ctx: Context, *, demo: bool = False) -> int:
         instance.raise_requested.connect(flowdesk.window.show_and_raise)
         flowdesk.after_start.append(instance.listen)
     exit_after_first_paint(flowdesk.first_paint)  # the start-up benchmark's hook (bench/startup.py)
+    interrupt: list[Any] = []
+
+    def quit_on_ctrl_c() -> None:
+        from flowdesk.ui.interrupt import quit_on_interrupt  # lazy: socket, after the first paint
+
+        interrupt.append(quit_on_interrupt(flowdesk.quit, flowdesk.window))
+
+    flowdesk.after_start.append(quit_on_ctrl_c)
     flowdesk.start()
     try:
         return app.exec()
     finally:
         gc.enable()  # when the window quit before its work started
+        for handler in interrupt:
+            if handler is not None:
+                handler.close()
         flowdesk.shutdown()
         if instance is not None:
             instance.close()
