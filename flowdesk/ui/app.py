@@ -273,12 +273,18 @@ def run(ctx: Context, *, demo: bool = False) -> int:
             return EXIT_OK
     try:
         flowdesk = FlowDeskApp(paths, demo=demo_env)
-    except Exception as exc:  # the store or settings cannot be opened: say so, in a window and on stderr
-        log.exception("start-up failed")
-        print(f"flowdesk: {exc}", file=sys.stderr)
-        from PySide6.QtWidgets import QMessageBox  # lazy: only when the start fails
+    except Exception as exc:  # the store cannot be opened, or a bug: say so, in a window and on stderr
+        # lazy: only when the start fails
+        from PySide6.QtWidgets import QMessageBox
 
-        QMessageBox.critical(None, APP_NAME, f"{APP_NAME} could not start:\n\n{exc}")
+        from flowdesk.cli import last_resort
+        from flowdesk.logs import log_file, mask_secrets
+
+        # a known trouble in its words (a full disk, a locked database), else "unexpected" naming the log that
+        # holds the (masked) traceback: never an exception's own text, which may quote anything
+        line = mask_secrets(last_resort(exc, log_file()))
+        print(f"flowdesk: {line}", file=sys.stderr)
+        QMessageBox.critical(None, APP_NAME, f"{APP_NAME} could not start:\n\n{line}")
         if demo_env is not None:
             demo_env.cleanup()
         if instance is not None:
