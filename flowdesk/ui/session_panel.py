@@ -56,8 +56,9 @@ class SessionPanel(QWidget):
         self.kept: dict[str, frozenset[str]] = controller.kept_values
         self.session: Session | None = None
         self.preview: NotePreview | None = None
-        self.ask: Any = lambda title, text, yes, no=None: True  # the window's question (set by MainWindow)
+        self.ask: Any = lambda title, text, yes, no=None, cancel=False: True  # the window's question (set by MainWindow)
         self._restoring = False
+        self._made_with: tuple[str, bool] = ("", True)  # the format and steps of the note shown (or its draft)
         self._drafts_closed = False
         self._posted_ticket: tuple[int, str] | None = None
         # The engineer's edits are a draft, written to the database once typing pauses.
@@ -265,6 +266,7 @@ class SessionPanel(QWidget):
                 self.visibility.setCurrentIndex(self.visibility.findData(draft.visibility))
         for w in (self.format_box, self.steps_box, self.visibility):
             w.blockSignals(False)
+        self._made_with = (self.format_box.currentData(), self.steps_box.isChecked())
         self._regenerate()
         if draft is not None and self.preview is not None:
             self._restoring = True
@@ -426,14 +428,18 @@ class SessionPanel(QWidget):
         """*Format* or *Include steps* changed: an edited note asks whether to keep the edits or regenerate."""
         if self.session is None:
             return
-        if self.editor.is_edited() and not self.ask(
-            "Keep your edits?", present.DRAFT_KEEP_QUESTION, "Keep my edits", no="Regenerate"
-        ):
-            self.draft_timer.stop()
-            self.discard_draft()
-            self._regenerate()
+        edited = self.editor.is_edited()
+        keep = edited and self.ask(
+            "Keep your edits?", present.DRAFT_KEEP_QUESTION, "Keep my edits", no="Regenerate", cancel=True
+        )
+        if keep is None:  # dismissed (Cancel, Escape, the close button): the edits stay, and the choice goes back
+            self._show_made_with()
             return
-        if not self.editor.is_edited():
+        self._made_with = (self.format_box.currentData(), self.steps_box.isChecked())
+        if not keep:  # unedited, or "Regenerate" clicked: only that click throws the edits away
+            if edited:
+                self.draft_timer.stop()
+                self.discard_draft()
             self._regenerate()
             return
         # Keep: the text stays; Reset and Changes now compare with the note made the new way.
@@ -444,6 +450,15 @@ class SessionPanel(QWidget):
             self.editor.set_generated(self.preview.text)
         self.save_draft_now()
         self._update_buttons()
+
+    def _show_made_with(self) -> None:
+        note_format, include_steps = self._made_with
+        for w in (self.format_box, self.steps_box):
+            w.blockSignals(True)
+        self.format_box.setCurrentIndex(self.format_box.findData(note_format))
+        self.steps_box.setChecked(include_steps)
+        for w in (self.format_box, self.steps_box):
+            w.blockSignals(False)
 
     def flush_draft(self) -> None:
         """Write a draft still waiting for the pause in typing (the app is ending), then save no more."""
