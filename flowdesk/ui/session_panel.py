@@ -35,6 +35,7 @@ from flowdesk.ui.time_entry_box import TimeEntryBox
 if TYPE_CHECKING:
     from flowdesk.core.models import Session
     from flowdesk.core.settings import Settings
+    from flowdesk.store.drafts import Draft
     from flowdesk.ui.controller import AppController
 
 
@@ -58,6 +59,7 @@ class SessionPanel(QWidget):
         self.preview: NotePreview | None = None
         self.ask: Any = lambda title, text, yes, no=None, cancel=False: True  # the window's question (set by MainWindow)
         self._restoring = False
+        self._pending_draft: Draft | None = None  # the session's draft, until its note can be prepared to show it in
         self._made_with: tuple[str, bool] = ("", True)  # the format and steps of the note shown (or its draft)
         self._drafts_closed = False
         self._posted_ticket: tuple[int, str] | None = None
@@ -204,6 +206,7 @@ class SessionPanel(QWidget):
         if self.draft_timer.isActive():
             self.save_draft_now()  # the edits of the session being left are kept
         self.session = session
+        self._pending_draft = None
         self.status_choice.reset(None)
         self.show_push_state("")
         enabled = session is not None
@@ -267,14 +270,8 @@ class SessionPanel(QWidget):
         for w in (self.format_box, self.steps_box, self.visibility):
             w.blockSignals(False)
         self._made_with = (self.format_box.currentData(), self.steps_box.isChecked())
-        self._regenerate()
-        if draft is not None and self.preview is not None:
-            self._restoring = True
-            try:
-                self.editor.load_draft(draft.text)
-            finally:
-                self._restoring = False
-            self._update_buttons()
+        self._pending_draft = draft
+        self._regenerate()  # shows the draft once the note can be prepared (now, or after another choice)
 
     def _prepare(self, keep: frozenset[str]) -> NotePreview:
         assert self.session is not None
@@ -301,6 +298,13 @@ class SessionPanel(QWidget):
             return
         self._apply_policy()
         self.editor.set_note(self.preview.text, self.preview.redaction.counts, self.preview.redaction, kept)
+        draft, self._pending_draft = self._pending_draft, None
+        if draft is not None:
+            self._restoring = True
+            try:
+                self.editor.load_draft(draft.text)
+            finally:
+                self._restoring = False
         self._update_time_entry()
         self._update_buttons()
 
@@ -421,7 +425,7 @@ class SessionPanel(QWidget):
 
     # -- drafts ----------------------------------------------------------------------------------
     def _on_text_edited(self) -> None:
-        if self.session is not None and not self._restoring and self.preview is not None:
+        if self.session is not None and not (self._restoring or self.editor.loading) and self.preview is not None:
             self.draft_timer.start()  # restarted by every key: written once typing pauses
 
     def _on_generation_changed(self) -> None:
@@ -472,6 +476,8 @@ class SessionPanel(QWidget):
         self.draft_timer.stop()
         session = self.session
         if session is None or not session.id or self.preview is None or self._drafts_closed:
+            return
+        if self._pending_draft is not None:  # never shown: the editor does not hold it, nothing to write or forget
             return
         if not self.editor.is_edited():
             self.discard_draft()

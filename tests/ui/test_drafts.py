@@ -83,3 +83,46 @@ def test_dismissing_keep_your_edits_keeps_them_and_the_choice(make_app, qtbot, c
     draft = fd.controller.drafts.get(sid)
     assert draft is not None and "Engineer's own words." in draft.text
     assert (draft.note_format, draft.include_steps) == before
+
+
+def _grow_past_the_note_limit(fd: Any, sid: str) -> None:
+    """A refresh from ResolutionFlow brings a longer copy of the session: with its steps, over MAX_NOTE_CHARS."""
+    from flowdesk.core.models import parse_session
+
+    raw = fd.services.cache.raw(sid)
+    raw["updated_at"] = "2099-01-01T00:00:00Z"
+    raw["steps"] = list(raw.get("steps") or []) + [
+        {"step_order": 100 + i, "step_type": "question", "content": {"text": "log line " * 400}} for i in range(40)
+    ]
+    fd.services.cache.upsert([(raw, parse_session(raw))], source="api")
+
+
+def test_a_draft_waits_while_its_note_cannot_be_prepared(make_app, qtbot):
+    fd = make_app()
+    _start(fd, qtbot)
+    w, panel = fd.window, fd.window.panel
+    sid = _edited_with_draft(fd, qtbot, 48211, "Hours of careful edits.")
+    _grow_past_the_note_limit(fd, sid)
+    _select(fd, qtbot, 48405)
+    assert w.select_session(sid)
+    assert panel.preview is None and "cannot be prepared" in panel.editor.edit.placeholderText()
+    panel.draft_timer.timeout.emit()  # whatever fires: a draft never shown is neither written nor forgotten
+    assert fd.controller.drafts.get(sid) is not None
+
+    panel.steps_box.setChecked(False)  # the engineer makes the note fit: the draft is shown
+    assert not panel.draft_timer.isActive()  # the program set the text: nothing typed, nothing to save
+    assert "Hours of careful edits." in panel.editor.text() and panel.editor.is_edited()
+    panel.draft_timer.timeout.emit()
+    fd.controller.drafts.flush(10)
+    draft = fd.controller.drafts.get(sid)
+    assert draft is not None and "Hours of careful edits." in draft.text
+
+
+def test_a_generated_note_starts_no_draft_timer(make_app, qtbot):
+    fd = make_app()
+    _start(fd, qtbot)
+    panel = fd.window.panel
+    _select(fd, qtbot, 48211)
+    panel.steps_box.toggle()  # unedited: regenerated
+    panel.format_box.setCurrentIndex(1 - panel.format_box.currentIndex())
+    assert not panel.draft_timer.isActive()
