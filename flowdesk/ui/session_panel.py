@@ -319,6 +319,7 @@ class SessionPanel(QWidget):
             return
         if self.editor.is_edited():
             self._apply_policy()
+            self.save_draft_now()  # the draft brings back this visibility, not the one it was saved with
         else:
             self._regenerate()
 

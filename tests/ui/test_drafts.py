@@ -126,3 +126,19 @@ def test_a_generated_note_starts_no_draft_timer(make_app, qtbot):
     panel.steps_box.toggle()  # unedited: regenerated
     panel.format_box.setCurrentIndex(1 - panel.format_box.currentIndex())
     assert not panel.draft_timer.isActive()
+
+
+def test_the_visibility_of_an_edited_note_is_kept_in_its_draft(make_app, qtbot):
+    fd = make_app()
+    _start(fd, qtbot)
+    w, panel = fd.window, fd.window.panel
+    sid = _select(fd, qtbot, 48211)
+    panel.visibility.setCurrentIndex(panel.visibility.findData("discussion"))  # customer-visible, unedited
+    _add_line(qtbot, panel, "Told the customer the fix.")
+    panel.draft_timer.timeout.emit()
+    assert fd.controller.drafts.get(sid).visibility == "discussion"
+    panel.visibility.setCurrentIndex(panel.visibility.findData("internal"))  # this edited note stays internal
+    assert fd.controller.drafts.get(sid).visibility == "internal"
+    _select(fd, qtbot, 48405)
+    assert w.select_session(sid)
+    assert panel.visibility.currentData() == "internal" and "Told the customer the fix." in panel.editor.text()
