@@ -142,3 +142,19 @@ def test_the_visibility_of_an_edited_note_is_kept_in_its_draft(make_app, qtbot):
     _select(fd, qtbot, 48405)
     assert w.select_session(sid)
     assert panel.visibility.currentData() == "internal" and "Told the customer the fix." in panel.editor.text()
+
+
+def test_auto_push_leaves_a_session_with_a_draft_to_the_engineer(make_app, qtbot):
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    fd = make_app()
+    _start(fd, qtbot)
+    sid = _edited_with_draft(fd, qtbot, 48211, "It was the driver, not the cable.")
+    fd.controller.settings.auto_push = True
+    fd.controller.settings.auto_push_since = datetime(2000, 1, 1, tzinfo=UTC)
+    with qtbot.waitSignal(fd.controller.info, timeout=1000) as said:
+        fd.controller.auto_push_new(SimpleNamespace(changed_ids=[sid]))  # a refresh updated the session
+    assert said.args == ["Auto-push left 1 edited note for you to push (#48211)."]
+    assert not [j for j in fd.services.outbox.jobs(session_id=sid) if j.kind == "note"]
+    assert fd.controller.drafts.get(sid) is not None
