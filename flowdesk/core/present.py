@@ -315,11 +315,19 @@ def cancelled(job: JobView) -> str:
     return f"Cancelled {push_name(job)}." + (f" {job.last_error}" if job.last_error else "")
 
 
-def auto_pushed(ticket_ids: Sequence[int]) -> str:
-    """Auto-push queued the notes of sessions that just arrived (a passing message in the tray)."""
-    n = len(ticket_ids)
-    tickets = ", ".join(f"#{t}" for t in ticket_ids[:5]) + (" …" if n > 5 else "")
-    return f"Auto-push queued {n} {things('note', n)} ({tickets})."
+def _some_tickets(ticket_ids: Sequence[int]) -> str:
+    return ", ".join(f"#{t}" for t in ticket_ids[:5]) + (" …" if len(ticket_ids) > 5 else "")
+
+
+def auto_pushed(ticket_ids: Sequence[int], edited: Sequence[int] = ()) -> str:
+    """Auto-push queued the notes of sessions that just arrived, and left those with a draft (the engineer's
+    edits) for Push: one passing message in the tray."""
+    said = []
+    if ticket_ids:
+        said.append(f"queued {len(ticket_ids)} {things('note', len(ticket_ids))} ({_some_tickets(ticket_ids)})")
+    if edited:
+        said.append(f"left {len(edited)} edited {things('note', len(edited))} for you to push ({_some_tickets(edited)})")
+    return f"Auto-push {'; '.join(said)}."
 
 
 def waiting_on_quit(n: int) -> str:

@@ -247,13 +247,16 @@ class AppController(TicketLookups, QObject):
 
     def auto_push_new(self, report: Any) -> None:
         """With ``auto_push`` on, queue the generated note of each session that arrived resolved or
-        escalated with a linked ticket, and say so once. Off (the default): nothing leaves without Push."""
+        escalated with a linked ticket, and say so once. One with a draft is left for the engineer to push:
+        their edits, not the generated note. Off (the default): nothing leaves without Push."""
         if not self.settings.auto_push:
             return
         # lazy: httpx, not before the first paint
         from flowdesk.connectwise.account import AccountError
 
         queued: list[int] = []
+        edited: list[int] = []  # sessions with a draft: the engineer's edits are pushed by the engineer
+        drafted = self.drafts.session_ids()
         since = self.settings.auto_push_since or self.started_at
         for session_id in report.changed_ids:
             session = self.load_session(session_id)
@@ -263,6 +266,10 @@ class AppController(TicketLookups, QObject):
                 continue
             if session.ended_at is None or session.ended_at < since:
                 continue  # switching auto-push on must never post a backlog of old sessions
+            if session_id in drafted:
+                log.info("auto-push left session %s: it has a draft", session_id)
+                edited.append(session.psa_ticket_id)
+                continue
             try:
                 preview = self.prepare_note(session)
                 self.enqueue(preview, TicketRef(session.psa_ticket_id), time_entry=self.settings.time_entry_enabled)
@@ -270,8 +277,8 @@ class AppController(TicketLookups, QObject):
                 log.info("auto-push skipped session %s: %s", session_id, exc)
                 continue
             queued.append(session.psa_ticket_id)
-        if queued:
-            self.notify_info(present.auto_pushed(queued))
+        if queued or edited:
+            self.notify_info(present.auto_pushed(queued, edited))
 
     def remember_time_choices(self, plan: Any) -> None:
         """The work type, role and billable option chosen for a time entry: preselected next time. The settings

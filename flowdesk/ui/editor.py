@@ -309,6 +309,11 @@ class NoteEditor(QWidget):
     def generated_text(self) -> str:
         return self._generated
 
+    @property
+    def loading(self) -> bool:
+        """The text is being replaced by the program (a generated note), not typed."""
+        return self._loading
+
     def is_edited(self) -> bool:
         return self.push_text() != self._generated
 

@@ -35,6 +35,7 @@ from flowdesk.ui.time_entry_box import TimeEntryBox
 if TYPE_CHECKING:
     from flowdesk.core.models import Session
     from flowdesk.core.settings import Settings
+    from flowdesk.store.drafts import Draft
     from flowdesk.ui.controller import AppController
 
 
@@ -56,8 +57,10 @@ class SessionPanel(QWidget):
         self.kept: dict[str, frozenset[str]] = controller.kept_values
         self.session: Session | None = None
         self.preview: NotePreview | None = None
-        self.ask: Any = lambda title, text, yes, no=None: True  # the window's question (set by MainWindow)
+        self.ask: Any = lambda title, text, yes, no=None, cancel=False: True  # the window's question (set by MainWindow)
         self._restoring = False
+        self._pending_draft: Draft | None = None  # the session's draft, until its note can be prepared to show it in
+        self._made_with: tuple[str, bool] = ("", True)  # the format and steps of the note shown (or its draft)
         self._drafts_closed = False
         self._posted_ticket: tuple[int, str] | None = None
         # The engineer's edits are a draft, written to the database once typing pauses.
@@ -203,6 +206,7 @@ class SessionPanel(QWidget):
         if self.draft_timer.isActive():
             self.save_draft_now()  # the edits of the session being left are kept
         self.session = session
+        self._pending_draft = None
         self.status_choice.reset(None)
         self.show_push_state("")
         enabled = session is not None
@@ -265,14 +269,9 @@ class SessionPanel(QWidget):
                 self.visibility.setCurrentIndex(self.visibility.findData(draft.visibility))
         for w in (self.format_box, self.steps_box, self.visibility):
             w.blockSignals(False)
-        self._regenerate()
-        if draft is not None and self.preview is not None:
-            self._restoring = True
-            try:
-                self.editor.load_draft(draft.text)
-            finally:
-                self._restoring = False
-            self._update_buttons()
+        self._made_with = (self.format_box.currentData(), self.steps_box.isChecked())
+        self._pending_draft = draft
+        self._regenerate()  # shows the draft once the note can be prepared (now, or after another choice)
 
     def _prepare(self, keep: frozenset[str]) -> NotePreview:
         assert self.session is not None
@@ -299,6 +298,13 @@ class SessionPanel(QWidget):
             return
         self._apply_policy()
         self.editor.set_note(self.preview.text, self.preview.redaction.counts, self.preview.redaction, kept)
+        draft, self._pending_draft = self._pending_draft, None
+        if draft is not None:
+            self._restoring = True
+            try:
+                self.editor.load_draft(draft.text)
+            finally:
+                self._restoring = False
         self._update_time_entry()
         self._update_buttons()
 
@@ -313,6 +319,7 @@ class SessionPanel(QWidget):
             return
         if self.editor.is_edited():
             self._apply_policy()
+            self.save_draft_now()  # the draft brings back this visibility, not the one it was saved with
         else:
             self._regenerate()
 
@@ -419,21 +426,25 @@ class SessionPanel(QWidget):
 
     # -- drafts ----------------------------------------------------------------------------------
     def _on_text_edited(self) -> None:
-        if self.session is not None and not self._restoring and self.preview is not None:
+        if self.session is not None and not (self._restoring or self.editor.loading) and self.preview is not None:
             self.draft_timer.start()  # restarted by every key: written once typing pauses
 
     def _on_generation_changed(self) -> None:
         """*Format* or *Include steps* changed: an edited note asks whether to keep the edits or regenerate."""
         if self.session is None:
             return
-        if self.editor.is_edited() and not self.ask(
-            "Keep your edits?", present.DRAFT_KEEP_QUESTION, "Keep my edits", no="Regenerate"
-        ):
-            self.draft_timer.stop()
-            self.discard_draft()
-            self._regenerate()
+        edited = self.editor.is_edited()
+        keep = edited and self.ask(
+            "Keep your edits?", present.DRAFT_KEEP_QUESTION, "Keep my edits", no="Regenerate", cancel=True
+        )
+        if keep is None:  # dismissed (Cancel, Escape, the close button): the edits stay, and the choice goes back
+            self._show_made_with()
             return
-        if not self.editor.is_edited():
+        self._made_with = (self.format_box.currentData(), self.steps_box.isChecked())
+        if not keep:  # unedited, or "Regenerate" clicked: only that click throws the edits away
+            if edited:
+                self.draft_timer.stop()
+                self.discard_draft()
             self._regenerate()
             return
         # Keep: the text stays; Reset and Changes now compare with the note made the new way.
@@ -444,6 +455,15 @@ class SessionPanel(QWidget):
             self.editor.set_generated(self.preview.text)
         self.save_draft_now()
         self._update_buttons()
+
+    def _show_made_with(self) -> None:
+        note_format, include_steps = self._made_with
+        for w in (self.format_box, self.steps_box):
+            w.blockSignals(True)
+        self.format_box.setCurrentIndex(self.format_box.findData(note_format))
+        self.steps_box.setChecked(include_steps)
+        for w in (self.format_box, self.steps_box):
+            w.blockSignals(False)
 
     def flush_draft(self) -> None:
         """Write a draft still waiting for the pause in typing (the app is ending), then save no more."""
@@ -457,6 +477,8 @@ class SessionPanel(QWidget):
         self.draft_timer.stop()
         session = self.session
         if session is None or not session.id or self.preview is None or self._drafts_closed:
+            return
+        if self._pending_draft is not None:  # never shown: the editor does not hold it, nothing to write or forget
             return
         if not self.editor.is_edited():
             self.discard_draft()

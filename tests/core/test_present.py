@@ -271,6 +271,8 @@ def test_retried_and_cancelled():
 def test_auto_pushed_and_waiting_on_quit():
     assert present.auto_pushed([48211]) == "Auto-push queued 1 note (#48211)."
     assert present.auto_pushed(list(range(1, 8))) == "Auto-push queued 7 notes (#1, #2, #3, #4, #5 …)."
+    assert present.auto_pushed([], [48211]) == "Auto-push left 1 edited note for you to push (#48211)."
+    assert present.auto_pushed([1, 2], [3]) == "Auto-push queued 2 notes (#1, #2); left 1 edited note for you to push (#3)."
     assert present.waiting_on_quit(1) == (
         "1 push is still waiting to be sent. Quit anyway? It will be sent the next time FlowDesk starts."
     )

@@ -91,7 +91,7 @@ def test_another_company_s_ticket_is_shown_asked_once_and_no_queues_nothing(make
     assert "Harlow & Pierce LLP" in card.company.text() and "Brightsmile Dental Group" in card.company.text()
     assert card.company.backgroundRole() == QPalette.ColorRole.ToolTipBase  # the theme's colour, not ours
     asked: list[tuple[str, str]] = []
-    w.ask = lambda title, text, yes, no=None: asked.append((title, text)) or False
+    w.ask = lambda title, text, yes, no=None, **k: asked.append((title, text)) or False
     qtbot.keyClick(w.panel.editor.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert len(asked) == 1 and asked[0][0] == "Another company's ticket"
     assert "Harlow & Pierce LLP" in asked[0][1] and "Brightsmile Dental Group" in asked[0][1]
@@ -157,18 +157,18 @@ def test_an_edit_is_a_draft_across_selection_format_and_reset(make_app, qtbot):
     assert "password" in panel.editor.pending_label.text() or "[PASSWORD REDACTED]" in panel.editor.text()
 
     questions: list[str] = []
-    w.ask = lambda title, text, yes, no=None: questions.append(yes) or True  # keep my edits
+    w.ask = lambda title, text, yes, no=None, **k: questions.append(yes) or True  # keep my edits
     panel.format_box.setCurrentIndex(1 - panel.format_box.currentIndex())
     assert questions == ["Keep my edits"] and "Called Kim back." in panel.editor.text()
     assert fd.controller.drafts.get(sid).note_format == panel.format_box.currentData()
-    w.ask = lambda title, text, yes, no=None: questions.append(yes) or False  # regenerate
+    w.ask = lambda title, text, yes, no=None, **k: questions.append(yes) or False  # regenerate
     panel.steps_box.toggle()
     assert "Called Kim back." not in panel.editor.text() and fd.controller.drafts.get(sid) is None
     assert not w.proxy.index(w.proxy.proxy_row_of(sid), 6).data().startswith("Draft")
 
     _add_line(qtbot, panel, "Second try.")
     panel.draft_timer.timeout.emit()
-    w.ask = lambda title, text, yes, no=None: questions.append(yes) or False
+    w.ask = lambda title, text, yes, no=None, **k: questions.append(yes) or False
     panel.reset_button.click()  # asked; No keeps the draft
     assert questions[-1] == "Discard edits" and fd.controller.drafts.get(sid) is not None
     w.ask = lambda *a, **k: True
@@ -249,7 +249,7 @@ def test_after_a_push_the_pane_says_queued_then_posted_with_the_note_id(make_app
     row = w.proxy.proxy_row_of(panel.session.id)
     assert w.proxy.index(row, 6).data().startswith("Sent ") and len(w.proxy.index(row, 6).data().split()) >= 5  # date + time
     asked: list[str] = []
-    w.ask = lambda title, text, yes, no=None: asked.append(text) or False
+    w.ask = lambda title, text, yes, no=None, **k: asked.append(text) or False
     w.push_current()
     assert asked and f"{format_hours(hours)} of time" in asked[0] and "#48211" in asked[0]
 

@@ -1,0 +1,160 @@
+# ruff: noqa: F811 - make_app is the window tests' fixture, imported
+"""An engineer's edits are never thrown away: only a click on *Regenerate* (or *Discard edits*) does.
+The real window against the sandbox; no sleeps: the tests fire the debounce timers themselves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from tests.ui.test_safe_push import _add_line
+from tests.ui.test_window import _select, _start, make_app  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.usefixtures("qapp")
+
+
+def _edited_with_draft(fd: Any, qtbot: Any, ticket_id: int, line: str) -> str:
+    sid = _select(fd, qtbot, ticket_id)
+    _add_line(qtbot, fd.window.panel, line)
+    fd.window.panel.draft_timer.timeout.emit()  # the pause in typing
+    assert fd.controller.drafts.get(sid) is not None
+    return sid
+
+
+def _answer_box(act: Any) -> None:
+    """Once the question is on screen (its event loop running), *act* on it."""
+
+    def find() -> None:
+        box = next((w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()), None)
+        if box is None:
+            QTimer.singleShot(0, find)
+        else:
+            act(box)
+
+    QTimer.singleShot(0, find)
+
+
+def _escape(box: QMessageBox) -> None:
+    QApplication.sendEvent(box, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier))
+
+
+def _click(label: str) -> Any:
+    return lambda box: next(b for b in box.buttons() if b.text() == label).click()
+
+
+@pytest.mark.parametrize("dismiss", [_escape, QMessageBox.close])
+def test_a_dismissed_question_is_the_safe_answer(make_app, dismiss):
+    window = make_app().window
+    ask = type(window).ask  # the real dialog, not the fixture's stand-in
+    _answer_box(dismiss)
+    assert ask(window, "Keep your edits?", "?", "Keep my edits", no="Regenerate", cancel=True) is None  # not Regenerate
+    _answer_box(dismiss)
+    assert ask(window, "Cancel this push?", "?", "Cancel push", "Keep it") is False
+    _answer_box(dismiss)
+    assert ask(window, "Notes still waiting", "?", "Quit anyway") is False
+
+
+def test_keep_your_edits_answers_what_was_clicked(make_app):
+    window = make_app().window
+    ask = type(window).ask
+    for label, answer in [("Keep my edits", True), ("Regenerate", False), ("Cancel", None)]:
+        _answer_box(_click(label))
+        assert ask(window, "Keep your edits?", "?", "Keep my edits", no="Regenerate", cancel=True) is answer
+
+
+@pytest.mark.parametrize("control", ["format", "steps"])
+def test_dismissing_keep_your_edits_keeps_them_and_the_choice(make_app, qtbot, control):
+    fd = make_app()
+    _start(fd, qtbot)
+    panel = fd.window.panel
+    sid = _edited_with_draft(fd, qtbot, 48211, "Engineer's own words.")
+    before = (panel.format_box.currentData(), panel.steps_box.isChecked())
+    fd.window.ask = lambda *a, **k: None  # Escape, the close button, Cancel
+    if control == "format":
+        panel.format_box.setCurrentIndex(1 - panel.format_box.currentIndex())
+    else:
+        panel.steps_box.toggle()
+    assert "Engineer's own words." in panel.editor.text() and panel.editor.is_edited()
+    assert (panel.format_box.currentData(), panel.steps_box.isChecked()) == before
+    draft = fd.controller.drafts.get(sid)
+    assert draft is not None and "Engineer's own words." in draft.text
+    assert (draft.note_format, draft.include_steps) == before
+
+
+def _grow_past_the_note_limit(fd: Any, sid: str) -> None:
+    """A refresh from ResolutionFlow brings a longer copy of the session: with its steps, over MAX_NOTE_CHARS."""
+    from flowdesk.core.models import parse_session
+
+    raw = fd.services.cache.raw(sid)
+    raw["updated_at"] = "2099-01-01T00:00:00Z"
+    raw["steps"] = list(raw.get("steps") or []) + [
+        {"step_order": 100 + i, "step_type": "question", "content": {"text": "log line " * 400}} for i in range(40)
+    ]
+    fd.services.cache.upsert([(raw, parse_session(raw))], source="api")
+
+
+def test_a_draft_waits_while_its_note_cannot_be_prepared(make_app, qtbot):
+    fd = make_app()
+    _start(fd, qtbot)
+    w, panel = fd.window, fd.window.panel
+    sid = _edited_with_draft(fd, qtbot, 48211, "Hours of careful edits.")
+    _grow_past_the_note_limit(fd, sid)
+    _select(fd, qtbot, 48405)
+    assert w.select_session(sid)
+    assert panel.preview is None and "cannot be prepared" in panel.editor.edit.placeholderText()
+    panel.draft_timer.timeout.emit()  # whatever fires: a draft never shown is neither written nor forgotten
+    assert fd.controller.drafts.get(sid) is not None
+
+    panel.steps_box.setChecked(False)  # the engineer makes the note fit: the draft is shown
+    assert not panel.draft_timer.isActive()  # the program set the text: nothing typed, nothing to save
+    assert "Hours of careful edits." in panel.editor.text() and panel.editor.is_edited()
+    panel.draft_timer.timeout.emit()
+    fd.controller.drafts.flush(10)
+    draft = fd.controller.drafts.get(sid)
+    assert draft is not None and "Hours of careful edits." in draft.text
+
+
+def test_a_generated_note_starts_no_draft_timer(make_app, qtbot):
+    fd = make_app()
+    _start(fd, qtbot)
+    panel = fd.window.panel
+    _select(fd, qtbot, 48211)
+    panel.steps_box.toggle()  # unedited: regenerated
+    panel.format_box.setCurrentIndex(1 - panel.format_box.currentIndex())
+    assert not panel.draft_timer.isActive()
+
+
+def test_the_visibility_of_an_edited_note_is_kept_in_its_draft(make_app, qtbot):
+    fd = make_app()
+    _start(fd, qtbot)
+    w, panel = fd.window, fd.window.panel
+    sid = _select(fd, qtbot, 48211)
+    panel.visibility.setCurrentIndex(panel.visibility.findData("discussion"))  # customer-visible, unedited
+    _add_line(qtbot, panel, "Told the customer the fix.")
+    panel.draft_timer.timeout.emit()
+    assert fd.controller.drafts.get(sid).visibility == "discussion"
+    panel.visibility.setCurrentIndex(panel.visibility.findData("internal"))  # this edited note stays internal
+    assert fd.controller.drafts.get(sid).visibility == "internal"
+    _select(fd, qtbot, 48405)
+    assert w.select_session(sid)
+    assert panel.visibility.currentData() == "internal" and "Told the customer the fix." in panel.editor.text()
+
+
+def test_auto_push_leaves_a_session_with_a_draft_to_the_engineer(make_app, qtbot):
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    fd = make_app()
+    _start(fd, qtbot)
+    sid = _edited_with_draft(fd, qtbot, 48211, "It was the driver, not the cable.")
+    fd.controller.settings.auto_push = True
+    fd.controller.settings.auto_push_since = datetime(2000, 1, 1, tzinfo=UTC)
+    with qtbot.waitSignal(fd.controller.info, timeout=1000) as said:
+        fd.controller.auto_push_new(SimpleNamespace(changed_ids=[sid]))  # a refresh updated the session
+    assert said.args == ["Auto-push left 1 edited note for you to push (#48211)."]
+    assert not [j for j in fd.services.outbox.jobs(session_id=sid) if j.kind == "note"]
+    assert fd.controller.drafts.get(sid) is not None
