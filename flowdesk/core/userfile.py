@@ -23,6 +23,7 @@ import json
 import os
 import re
 import stat
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +143,8 @@ def parse_json(text: str, source: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
         raise UserFileError(source, f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
     except RecursionError:
         raise UserFileError(source, too_deep(max_depth)) from None
+    except ValueError:  # the only other: an integer past Python's limit (sys.get_int_max_str_digits)
+        raise UserFileError(source, f"a number too long to read (over {sys.get_int_max_str_digits():,} digits)") from None
     brackets = text.count("[") + text.count("{")
     if brackets <= max_depth and not _SURROGATE_ESCAPE.search(text):
         return data  # cannot be too deep, holds no surrogate: the walk would find nothing
