@@ -59,6 +59,27 @@ def test_newer_updated_at_wins_even_with_a_lower_state_version(cache: SessionCac
     assert cache.get("s-1").client_name == "later"
 
 
+FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def test_a_file_never_replaces_a_session_synced_from_resolutionflow(cache: SessionCache):
+    cache.upsert([make(psa_ticket_id=100)], source="api")
+    report = cache.upsert([make(updated=FAR_FUTURE, psa_ticket_id=999)], source="file:/tmp/export.json")
+    assert report == UpsertReport(kept_synced=1)
+    row = cache.rows()[0]
+    assert (row.psa_ticket_id, row.source, row.updated_at) == (100, "api", T0)
+    assert cache.upsert([make(updated=T0 - timedelta(days=1))], source="file:/tmp/old.json") == UpsertReport(skipped_older=1)
+
+
+def test_resolutionflows_copy_replaces_a_files_whatever_their_times(cache: SessionCache):
+    cache.upsert([make(updated=FAR_FUTURE, psa_ticket_id=999)], source="file:/tmp/export.json")
+    assert cache.versions(source="api") == {}
+    assert cache.upsert([make(psa_ticket_id=100)], source="api") == UpsertReport(updated=1)
+    row = cache.rows()[0]
+    assert (row.psa_ticket_id, row.source, row.updated_at) == (100, "api", T0)
+    assert cache.versions(source="api") == cache.versions() == {"s-1": session_version(make()[1])}
+
+
 def test_missing_versions_count_as_oldest(cache: SessionCache):
     cache.upsert([make(updated=None, version=None, client_name="undated")], source="file")
     assert cache.upsert([make(updated=None, version=None)], source="file") == UpsertReport(unchanged=1)
