@@ -151,6 +151,13 @@ def parse_json(text: str, source: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
     return _checked(data, source, max_depth)
 
 
+def parse_stored_json(text: str, source: str) -> Any:
+    """JSON that FlowDesk stored after :func:`parse_json` read it (so not too deep), lone surrogates replaced
+    the same way: an answer's text is stored as received, its ``\\ud800`` escapes with it."""
+    data = json.loads(text)
+    return _checked(data, source, sys.maxsize) if _SURROGATE_ESCAPE.search(text) else data
+
+
 def _clean(text: str) -> str:
     return LONE_SURROGATE.sub("\ufffd", text) if LONE_SURROGATE.search(text) else text
 

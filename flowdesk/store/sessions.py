@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from flowdesk.core.userfile import parse_stored_json
 from flowdesk.store.db import Database, format_time, parse_time, utcnow
 
 if TYPE_CHECKING:  # the models load pydantic: listing the cached sessions (the first paint) needs none
@@ -248,8 +249,9 @@ class SessionCache:
         return parse_session(data, f"cached session {session_id}")
 
     def raw(self, session_id: str) -> dict | None:
+        """The stored JSON, parsed as it was when it was cached (lone surrogates replaced)."""
         row = self._db.connect().execute("SELECT json FROM session_raw WHERE id = ?", (session_id,)).fetchone()
-        return None if row is None else json.loads(row[0])
+        return None if row is None else parse_stored_json(row[0], f"cached session {session_id}")
 
     def raw_text(self, session_id: str) -> str | None:
         """The stored JSON text, exactly as it was written."""
