@@ -44,6 +44,26 @@ def check_ticket_id(value: int) -> int:
     return value
 
 
+def _json_kind(v: Any) -> str:
+    """How a value that is not what was expected reads in an error line, in JSON's words."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, dict):
+        return "an object"
+    return "a list" if isinstance(v, list) else type(v).__name__
+
+
+def id_text(v: Any) -> str | None:
+    """An id as text: ids are text or whole numbers (a number becomes its digits); anything else is an error."""
+    if v is None or isinstance(v, str):
+        return v
+    if isinstance(v, int) and not isinstance(v, bool):
+        return str(v)
+    raise ValueError(f"an id is text or a whole number, not {_json_kind(v)}")
+
+
 class _Lenient(BaseModel):
     # defer_build: the validators are built on first use (opening or syncing a session), not when the
     # window starts — about a tenth of FlowDesk's start-up went into building them.
@@ -89,7 +109,7 @@ class Person(_Lenient):
     @field_validator("id", mode="before")
     @classmethod
     def _id_to_str(cls, v: Any) -> Any:
-        return None if v is None else str(v)
+        return id_text(v)
 
 
 class StepOption(_Lenient):
@@ -121,7 +141,7 @@ class Step(_Lenient):
     @field_validator("id", mode="before")
     @classmethod
     def _id_to_str(cls, v: Any) -> Any:
-        return None if v is None else str(v)
+        return id_text(v)
 
     @field_validator("content", mode="before")
     @classmethod
@@ -277,7 +297,7 @@ class Session(_Lenient):
     )
     @classmethod
     def _id_to_str(cls, v: Any) -> Any:
-        return None if v is None else str(v)
+        return id_text(v)
 
     @field_validator("psa_ticket_id", mode="before")
     @classmethod
@@ -289,8 +309,10 @@ class Session(_Lenient):
             if text.isdigit() and len(text) <= 20:
                 return check_ticket_id(int(text))
             raise ValueError(f"not a ConnectWise ticket number: {v[:30]!r}")
-        if isinstance(v, int) and not isinstance(v, bool):
-            return check_ticket_id(v)
+        if isinstance(v, bool) or (isinstance(v, float) and not v.is_integer()):
+            raise ValueError(f"not a ConnectWise ticket number: {_json_kind(v)}")
+        if isinstance(v, (int, float)):  # 48211.0: a whole number all the same, and checked as one
+            return check_ticket_id(int(v))
         return v
 
     @field_validator("steps", "conversation_messages", "evidence_items", mode="before")

@@ -23,6 +23,7 @@ import json
 import os
 import re
 import stat
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -142,10 +143,19 @@ def parse_json(text: str, source: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
         raise UserFileError(source, f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
     except RecursionError:
         raise UserFileError(source, too_deep(max_depth)) from None
+    except ValueError:  # the only other: an integer past Python's limit (sys.get_int_max_str_digits)
+        raise UserFileError(source, f"a number too long to read (over {sys.get_int_max_str_digits():,} digits)") from None
     brackets = text.count("[") + text.count("{")
     if brackets <= max_depth and not _SURROGATE_ESCAPE.search(text):
         return data  # cannot be too deep, holds no surrogate: the walk would find nothing
     return _checked(data, source, max_depth)
+
+
+def parse_stored_json(text: str, source: str) -> Any:
+    """JSON that FlowDesk stored after :func:`parse_json` read it (so not too deep), lone surrogates replaced
+    the same way: an answer's text is stored as received, its ``\\ud800`` escapes with it."""
+    data = json.loads(text)
+    return _checked(data, source, sys.maxsize) if _SURROGATE_ESCAPE.search(text) else data
 
 
 def _clean(text: str) -> str:

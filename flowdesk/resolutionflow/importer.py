@@ -9,7 +9,8 @@ Every session of a file is validated before any is stored, and a file's sessions
 transaction: a file with one bad session imports nothing. Each bad file is reported with one line —
 :class:`~flowdesk.core.models.SessionFormatError`'s ``file: field: problem`` (for a list, the field path
 starts with the session's index, e.g. ``[3].steps[0].step_order`` or ``items[3].status``).
-Files larger than :data:`MAX_FILE_BYTES` are refused unread.
+Files larger than :data:`MAX_FILE_BYTES` are refused unread. A file's copy of a session replaces an older
+copy from a file, never one synced from ResolutionFlow (counted as ``synced`` and reported on the file's line).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class FileResult:
     updated: int = 0
     unchanged: int = 0  # same version as the cached copy
     older: int = 0  # older than the cached copy: kept the cached one
+    synced: int = 0  # newer, but the cached copy came from ResolutionFlow: kept that one
     error: str | None = None  # one line: "file: field: problem"
 
     def line(self) -> str:
@@ -48,7 +50,11 @@ class FileResult:
         detail = [f"{self.inserted} new", f"{self.updated} updated", f"{self.unchanged} unchanged"]
         if self.older:
             detail.append(f"{self.older} older than the cached copy")
-        return f"{self.path}: {self.sessions} {noun} ({', '.join(detail)})"
+        text = f"{self.path}: {self.sessions} {noun} ({', '.join(detail)})"
+        if self.synced:
+            many = "sessions" if self.synced > 1 else "session"
+            text += f"; {self.synced} {many} already synced from ResolutionFlow; not replaced"
+        return text
 
 
 @dataclass
@@ -216,8 +222,8 @@ def import_paths(paths: Iterable[Path | str], cache: SessionCache, *, max_bytes:
         result = FileResult(str(path), True, sessions=len(items))
         if items:
             r = cache.upsert(items, source=f"file:{path.resolve()}")  # one transaction: all or nothing
-            result.inserted, result.updated, result.unchanged, result.older = (
-                r.inserted, r.updated, r.unchanged, r.skipped_older,
+            result.inserted, result.updated, result.unchanged, result.older, result.synced = (
+                r.inserted, r.updated, r.unchanged, r.skipped_older, r.kept_synced,
             )  # fmt: skip
         report.files.append(result)
     return report

@@ -31,7 +31,7 @@ from flowdesk.core.models import Session
 from flowdesk.logs import get_logger
 from flowdesk.resolutionflow.client import DEFAULT_PAGE_SIZE, ResolutionFlowClient, SessionListing
 from flowdesk.resolutionflow.errors import InvalidRecord, NotFound, ProtocolError, ResolutionFlowError
-from flowdesk.store.sessions import SessionCache, Version, session_version
+from flowdesk.store.sessions import API_SOURCE, SessionCache, Version, session_version
 
 log = get_logger("resolutionflow")
 
@@ -112,7 +112,7 @@ def refresh_sessions(
             assert summaries is not None
         report.pages = listing.pages
         report.skipped.extend(listing.skipped)
-        versions = cache.versions()
+        versions = cache.versions(source=API_SOURCE)  # a session cached from a file is fetched: the API's copy replaces it
         newest: datetime | None = None
         wanted: list[str] = []
         for s in summaries:
@@ -202,7 +202,7 @@ def _store(cache: SessionCache, results: list[_Fetched], report: SyncReport) -> 
     if not good:
         return
     report.fetched += len(good)
-    r = cache.upsert(good, source="api", replace_equal=True)
+    r = cache.upsert(good, source=API_SOURCE, replace_equal=True)
     report.inserted += r.inserted
     report.updated += r.updated
     report.changed_ids.extend(r.changed_ids)

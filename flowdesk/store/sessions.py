@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from flowdesk.core.userfile import parse_stored_json
 from flowdesk.store.db import Database, format_time, parse_time, utcnow
 
 if TYPE_CHECKING:  # the models load pydantic: listing the cached sessions (the first paint) needs none
@@ -35,6 +36,7 @@ class UpsertReport:
     updated: int = 0
     unchanged: int = 0  # same version as the cached copy
     skipped_older: int = 0  # older than the cached copy
+    kept_synced: int = 0  # a file's copy of a session whose cached copy came from ResolutionFlow: not taken
     skipped_invalid: int = 0  # no id: cannot be cached
     changed_ids: list[str] = field(default_factory=list, compare=False)  # inserted or updated
 
@@ -81,6 +83,7 @@ class SyncState:
 
 
 _SYNC_PREFIX = "sync:"
+API_SOURCE = "api"  # the ``source`` of a copy from ResolutionFlow's API; a file's is "file:{path}"
 
 
 def session_version(session: Session) -> Version:
@@ -132,7 +135,9 @@ class SessionCache:
     def upsert(
         self, sessions: Iterable[tuple[Any, Session]], *, source: str, replace_equal: bool = False
     ) -> UpsertReport:
-        """Cache ``(raw, session)`` pairs in one transaction; the newest copy of each session wins.
+        """Cache ``(raw, session)`` pairs in one transaction; the newest copy of each session wins, except
+        that ResolutionFlow's word is final: a copy from the API (``source="api"``) always replaces one
+        from a file, and a file's copy never replaces one from the API (however new its ``updated_at``).
 
         ``raw`` is the session as received: a dict (stored as compact JSON, key order kept) or JSON text
         (stored as is). ``source`` says where it came from (``"api"``, ``"file:…"``).
@@ -145,17 +150,21 @@ class SessionCache:
                 invalid += 1
                 continue
             batch.append((session.id, raw, session))
-        inserted = updated = unchanged = older = 0
+        inserted = updated = unchanged = older = kept_synced = 0
+        from_api = source == API_SOURCE
         with self._db.transaction() as conn:
             current: dict[str, Version] = {}
+            synced: set[str] = set()  # the ids whose cached copy came from the API
             ids = list({sid for sid, _, _ in batch})
             for i in range(0, len(ids), _CHUNK):
                 chunk = ids[i : i + _CHUNK]
                 marks = ",".join("?" * len(chunk))
-                for sid, upd, ver in conn.execute(
-                    f"SELECT id, updated_at, state_version FROM sessions WHERE id IN ({marks})", chunk
+                for sid, upd, ver, src in conn.execute(
+                    f"SELECT id, updated_at, state_version, source FROM sessions WHERE id IN ({marks})", chunk
                 ):
                     current[sid] = (upd, ver)
+                    if src == API_SOURCE:
+                        synced.add(sid)
             new_ids: set[str] = set()
             winners: dict[str, tuple[Any, Session, Version]] = {}
             for sid, raw, session in batch:
@@ -164,7 +173,12 @@ class SessionCache:
                 if cached is None:
                     inserted += 1
                     new_ids.add(sid)
+                elif from_api and sid not in synced:  # ResolutionFlow's copy replaces a file's, whatever its time
+                    updated += 1
                 elif is_newer(version, cached) or (replace_equal and _key(version) == _key(cached)):
+                    if sid in synced and not from_api:  # a file never replaces ResolutionFlow's copy
+                        kept_synced += 1
+                        continue
                     updated += 1
                 elif _key(version) == _key(cached):
                     unchanged += 1
@@ -173,6 +187,8 @@ class SessionCache:
                     older += 1
                     continue
                 current[sid] = version
+                if from_api:
+                    synced.add(sid)
                 winners[sid] = (raw, session, version)
             rows = []
             raws = []
@@ -220,7 +236,8 @@ class SessionCache:
                 "ON CONFLICT (id) DO UPDATE SET json = excluded.json",
                 raws,
             )
-        return UpsertReport(inserted, updated, unchanged, older, invalid, list(winners))
+        return UpsertReport(inserted, updated, unchanged, older, kept_synced=kept_synced, skipped_invalid=invalid,
+                            changed_ids=list(winners))
 
     def get(self, session_id: str) -> Session | None:
         """The cached session, parsed again from its stored JSON."""
@@ -232,8 +249,9 @@ class SessionCache:
         return parse_session(data, f"cached session {session_id}")
 
     def raw(self, session_id: str) -> dict | None:
+        """The stored JSON, parsed as it was when it was cached (lone surrogates replaced)."""
         row = self._db.connect().execute("SELECT json FROM session_raw WHERE id = ?", (session_id,)).fetchone()
-        return None if row is None else json.loads(row[0])
+        return None if row is None else parse_stored_json(row[0], f"cached session {session_id}")
 
     def raw_text(self, session_id: str) -> str | None:
         """The stored JSON text, exactly as it was written."""
@@ -254,11 +272,14 @@ class SessionCache:
         params += [-1 if limit is None else limit, offset]
         return _rows(self._db.connect().execute(sql, params))
 
-    def versions(self) -> dict[str, Version]:
-        """Every cached session's (``updated_at``, ``state_version``); compare with :func:`is_newer`."""
-        return {sid: (upd, ver) for sid, upd, ver in self._db.connect().execute(
-            "SELECT id, updated_at, state_version FROM sessions"
-        )}
+    def versions(self, *, source: str | None = None) -> dict[str, Version]:
+        """Every cached session's (``updated_at``, ``state_version``), or those cached from ``source``
+        (e.g. :data:`API_SOURCE`); compare with :func:`is_newer`."""
+        sql = "SELECT id, updated_at, state_version FROM sessions"
+        params: tuple[str, ...] = ()
+        if source is not None:
+            sql, params = sql + " WHERE source = ?", (source,)
+        return {sid: (upd, ver) for sid, upd, ver in self._db.connect().execute(sql, params)}
 
     def count(self, *, status: str | None = None) -> int:
         if status is None:

@@ -229,14 +229,12 @@ class AppController(TicketLookups, QObject):
     def import_files(self, paths: list[str]) -> None:
         def done(report: Any) -> None:
             self.reload_sessions()
-            bad = [f for f in report.files if not f.ok]
-            good = sum(f.imported for f in report.files if f.ok)
-            text = f"Imported {good} session{'s' if good != 1 else ''}."
-            if bad:
-                text += " Not imported: " + "; ".join(f"{f.path}: {f.reason}" for f in bad[:5])
-                if len(bad) > 5:
-                    text += f" (and {len(bad) - 5} more files)"
-            self.show_banner(Banner("import", "warning" if bad else "info", text))
+            bad = report.bad  # the summary the CLI prints, then each file that was not imported
+            lines = [report.summary(), *(f.line() for f in bad[:5])]
+            if len(bad) > 5:
+                lines.append(f"(and {len(bad) - 5} more files)")
+            level = "info" if not bad else "warning" if report.good else "error"
+            self.show_banner(Banner("import", level, "\n".join(lines)))
 
         def failed(exc: BaseException) -> None:
             self.show_banner(Banner("import", "error", f"Import failed: {exc}"))

@@ -47,6 +47,8 @@ def bad_file_cases(tmp_path: Path) -> dict[str, tuple[Path, str]]:
 
     cases["nested 3,000 deep"] = (file("deep.json", deep_session(3000)), TOO_DEEP)
     cases["nested 200,000 deep"] = (file("deeper.json", deep_session(200_000)), TOO_DEEP)
+    long_number = '{"id": "long", "status": "resolved", "confidence_score": ' + "1" * 5000 + "}"
+    cases["a 5,000-digit number"] = (file("long-number.json", long_number), "a number too long to read")
     cases["ticket 10^20"] = (file("big-ticket.json", session_with(psa_ticket_id=10**20)), f"1 to {MAX_TICKET_ID}")
     cases["ticket -5"] = (file("neg-ticket.json", session_with(psa_ticket_id=-5)), "-5 is not a ConnectWise ticket number")
     cases["ticket '99999999999999999999'"] = (
@@ -76,6 +78,7 @@ def bad_file_cases(tmp_path: Path) -> dict[str, tuple[Path, str]]:
 CASES = [
     "nested 3,000 deep",
     "nested 200,000 deep",
+    "a 5,000-digit number",
     "ticket 10^20",
     "ticket -5",
     "ticket '99999999999999999999'",

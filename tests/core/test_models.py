@@ -68,6 +68,52 @@ def test_ticket_id_from_string_and_hash():
     assert "psa_ticket_id" in str(exc.value) and "x.json" in str(exc.value)
 
 
+def test_a_ticket_number_written_as_a_whole_float_is_read_and_checked_like_an_integer():
+    assert parse_session({"psa_ticket_id": 48211.0}).psa_ticket_id == 48211
+    with pytest.raises(SessionFormatError, match="-5 is not a ConnectWise ticket number"):
+        parse_session({"psa_ticket_id": -5.0})
+
+
+@pytest.mark.parametrize(
+    ("value", "line"),
+    [
+        (0.0, "psa_ticket_id: 0 is not a ConnectWise ticket number (1 to 2147483647)"),
+        (1e12, "psa_ticket_id: 1000000000000 is not a ConnectWise ticket number (1 to 2147483647)"),
+        (48211.5, "psa_ticket_id: not a ConnectWise ticket number: 48211.5"),
+        (float("inf"), "psa_ticket_id: not a ConnectWise ticket number: inf"),
+        (True, "psa_ticket_id: not a ConnectWise ticket number: true"),
+    ],
+)
+def test_a_ticket_number_of_the_wrong_kind_is_one_line(value, line):
+    with pytest.raises(SessionFormatError) as exc:
+        parse_session({"id": "a", "psa_ticket_id": value}, "bad.json")
+    assert str(exc.value) == f"bad.json: {line}"
+
+
+def test_ids_are_text_or_whole_numbers():
+    s = parse_session({"id": 7, "steps": [{"id": 8}], "psa_connection_id": "c-1"})
+    assert (s.id, s.steps[0].id, s.psa_connection_id) == ("7", "8", "c-1")
+    with pytest.raises(SessionFormatError, match="an id is text or a whole number"):
+        parse_session({"id": {"x": 1}})
+
+
+@pytest.mark.parametrize(
+    ("doc", "line"),
+    [
+        ({"id": {"x": 1}}, "id: an id is text or a whole number, not an object"),
+        ({"id": [1, 2]}, "id: an id is text or a whole number, not a list"),
+        ({"id": True}, "id: an id is text or a whole number, not true"),
+        ({"id": 1.5}, "id: an id is text or a whole number, not 1.5"),
+        ({"psa_connection_id": False}, "psa_connection_id: an id is text or a whole number, not false"),
+        ({"steps": [{"id": {}}]}, "steps[0].id: an id is text or a whole number, not an object"),
+    ],
+)
+def test_an_id_of_another_kind_is_one_line(doc, line):
+    with pytest.raises(SessionFormatError) as exc:
+        parse_session({"status": "resolved", **doc}, "bad.json")
+    assert str(exc.value) == f"bad.json: {line}"
+
+
 @pytest.mark.parametrize(
     ("doc", "field"),
     [

@@ -388,6 +388,16 @@ def test_a_session_that_fails_validation_is_an_invalid_record(signed_in, sandbox
     assert str(e).startswith("ResolutionFlow sent session bad-order that FlowDesk cannot read (steps[0].step_order:")
 
 
+def test_a_number_too_long_to_read_is_an_invalid_record() -> None:
+    body = b'{"id": "s-1", "confidence_score": ' + b"1" * 5000 + b"}"
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+    with ResolutionFlowClient("https://rf.example.com", transport=transport) as client:
+        client.use_access_token("token")
+        with pytest.raises(InvalidRecord) as err:
+            client.get_session("s-1")
+    assert err.value.reason.startswith("a number too long to read (over 4,300 digits)")
+
+
 # ------------------------------------------------------------------------------------------ garbage and failures
 
 

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from flowdesk.core.models import parse_session
 from flowdesk.resolutionflow import importer
 from flowdesk.resolutionflow.importer import import_paths
 from flowdesk.store import SessionCache
+from flowdesk.store.sessions import session_version
 from tests.conftest import sample_files, wine_limit
 
 from .conftest import generated
@@ -93,7 +95,7 @@ def test_the_report_as_json(tmp_path: Path, cache: SessionCache, samples) -> Non
     doc = import_paths([good, tmp_path / "bad.json"], cache).as_dict()
     assert doc["good_files"] == 1 and doc["bad_files"] == 1 and doc["sessions"] == 1 and doc["inserted"] == 1
     assert doc["files"][0] == {"path": str(good), "ok": True, "sessions": 1, "inserted": 1, "updated": 0,
-                               "unchanged": 0, "older": 0, "error": None}  # fmt: skip
+                               "unchanged": 0, "older": 0, "synced": 0, "error": None}  # fmt: skip
     assert doc["files"][1]["error"] == f"{tmp_path / 'bad.json'}: not valid JSON: Expecting property name enclosed in double quotes (line 1, column 2)"
 
 
@@ -109,6 +111,19 @@ def test_importing_again_reports_unchanged_and_older_copies_lose(tmp_path: Path,
     newer = write(tmp_path / "newer.json", {**samples[0], "updated_at": "2031-01-01T00:00:00Z", "client_name": "new"})
     assert import_paths([newer], cache).files[0].updated == 1
     assert cache.get(samples[0]["id"]).client_name == "new"
+
+
+def test_a_file_never_replaces_a_session_synced_from_resolutionflow(tmp_path: Path, cache: SessionCache, samples) -> None:
+    cache.upsert([(samples[0], parse_session(samples[0]))], source="api")
+    future = {**samples[0], "updated_at": "9999-12-31T00:00:00Z", "psa_ticket_id": 999}
+    path = write(tmp_path / "export.json", [future, samples[1]])
+    result = import_paths([path], cache).files[0]
+    assert (result.ok, result.inserted, result.updated, result.synced) == (True, 1, 0, 1)
+    assert result.line() == (
+        f"{path}: 2 sessions (1 new, 0 updated, 0 unchanged); 1 session already synced from ResolutionFlow; not replaced"
+    )
+    assert cache.get(samples[0]["id"]).psa_ticket_id == samples[0]["psa_ticket_id"]
+    assert cache.versions(source="api") == {samples[0]["id"]: session_version(parse_session(samples[0]))}
 
 
 @pytest.mark.parametrize(

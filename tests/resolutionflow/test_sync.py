@@ -11,6 +11,7 @@ import pytest
 from flowdesk.core.models import parse_session
 from flowdesk.resolutionflow.client import ResolutionFlowClient
 from flowdesk.resolutionflow.errors import ServerError, SignInRequired, SubscriptionRequired
+from flowdesk.resolutionflow.importer import import_paths
 from flowdesk.resolutionflow.sync import SYNC_OVERLAP, default_scope, needs_fetch, refresh_sessions
 from flowdesk.sandbox import Sandbox
 from flowdesk.sandbox.admin import SandboxAdmin
@@ -125,6 +126,18 @@ def test_malformed_records_are_skipped_with_their_reason_and_the_rest_cached(
     assert cache.get("bad-steps") is None and cache.get("bad-status") is None
     assert (report.listed, report.fetched, report.inserted) == (SEEDED + 3, SEEDED + 3, SEEDED + 2)
     assert cache.sync_state(default_scope(signed_in)).watermark == datetime(2030, 3, 1, tzinfo=UTC)
+
+
+def test_a_session_imported_from_a_file_is_fetched_and_replaced_whatever_its_time(
+    signed_in, cache: SessionCache, sandbox: Sandbox, tmp_path
+) -> None:
+    future = {**json.loads(stored_json(sandbox, POSTED_ID)), "updated_at": "9999-12-31T00:00:00Z", "psa_ticket_id": 999}
+    (tmp_path / "export.json").write_text(json.dumps(future), encoding="utf-8")
+    assert import_paths([tmp_path / "export.json"], cache).inserted == 1
+    report = refresh_sessions(signed_in, cache)
+    assert (report.fetched, report.inserted, report.updated) == (SEEDED, SEEDED - 1, 1)
+    [row] = [r for r in cache.rows() if r.id == POSTED_ID]
+    assert row.source == "api" and cache.raw_text(POSTED_ID) == stored_json(sandbox, POSTED_ID)
 
 
 def test_a_session_deleted_between_listing_and_fetching_is_skipped(signed_in, cache: SessionCache, sandbox: Sandbox) -> None:

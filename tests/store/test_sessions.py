@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from flowdesk.core.models import Session, parse_session
+from flowdesk.core.userfile import parse_json
 from flowdesk.store import SessionCache, UpsertReport
 from flowdesk.store.sessions import is_newer, session_version
 
@@ -57,6 +58,35 @@ def test_newer_updated_at_wins_even_with_a_lower_state_version(cache: SessionCac
     report = cache.upsert([make(updated=T0 + timedelta(minutes=1), version=1, client_name="later")], source="api")
     assert report == UpsertReport(updated=1)
     assert cache.get("s-1").client_name == "later"
+
+
+FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def test_a_file_never_replaces_a_session_synced_from_resolutionflow(cache: SessionCache):
+    cache.upsert([make(psa_ticket_id=100)], source="api")
+    report = cache.upsert([make(updated=FAR_FUTURE, psa_ticket_id=999)], source="file:/tmp/export.json")
+    assert report == UpsertReport(kept_synced=1)
+    row = cache.rows()[0]
+    assert (row.psa_ticket_id, row.source, row.updated_at) == (100, "api", T0)
+    assert cache.upsert([make(updated=T0 - timedelta(days=1))], source="file:/tmp/old.json") == UpsertReport(skipped_older=1)
+
+
+def test_resolutionflows_copy_replaces_a_files_whatever_their_times(cache: SessionCache):
+    cache.upsert([make(updated=FAR_FUTURE, psa_ticket_id=999)], source="file:/tmp/export.json")
+    assert cache.versions(source="api") == {}
+    assert cache.upsert([make(psa_ticket_id=100)], source="api") == UpsertReport(updated=1)
+    row = cache.rows()[0]
+    assert (row.psa_ticket_id, row.source, row.updated_at) == (100, "api", T0)
+    assert cache.versions(source="api") == cache.versions() == {"s-1": session_version(make()[1])}
+
+
+def test_a_lone_surrogate_in_an_answer_is_replaced_when_read_back_as_it_was_when_checked(cache: SessionCache):
+    text = '{"id": "s-9", "status": "resolved", "problem_summary": "bad \\ud800 char \\ud83d\\ude00", "steps": []}'
+    checked = parse_session(parse_json(text, "session s-9"))  # what the client validates
+    cache.upsert([(text, checked)], source="api")
+    assert cache.raw_text("s-9") == text  # stored as received
+    assert cache.get("s-9").problem_summary == checked.problem_summary == "bad \ufffd char \U0001f600"
 
 
 def test_missing_versions_count_as_oldest(cache: SessionCache):

@@ -1,0 +1,77 @@
+"""Import from the window: the result is told in the import banner, the summary line the CLI prints and
+then each file that could not be imported (found in review: the result callback read fields the importer's
+report does not have, so every import ended in an AttributeError and no message)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.usefixtures("qapp")
+
+
+@pytest.fixture
+def controller(qtbot: Any) -> Iterator[Any]:
+    from flowdesk.paths import AppPaths
+    from flowdesk.services import Services
+    from flowdesk.ui.controller import AppController
+
+    services = Services.open(AppPaths.from_env())
+    ctrl = AppController(services)
+    try:
+        yield ctrl
+    finally:
+        ctrl.shutdown()
+        services.close()
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, str]:
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps([{"id": "s-1", "status": "resolved"}, {"id": "s-2", "status": "escalated"}]))
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    return {"good": str(good), "bad": str(bad)}
+
+
+def _import(controller: Any, qtbot: Any, paths: list[str]) -> Any:
+    with qtbot.waitSignal(controller.banner_shown, timeout=10000) as shown:
+        controller.import_files(paths)
+    return shown.args[0]
+
+
+def test_an_all_good_import_says_what_came_in(controller, qtbot, files):
+    banner = _import(controller, qtbot, [files["good"]])
+    assert (banner.key, banner.level) == ("import", "info")
+    assert banner.text == "Imported 2 sessions from 1 file (2 new, 0 updated)."
+    assert controller.services.cache.get("s-1") is not None
+
+
+def test_an_all_bad_import_is_an_error_naming_the_file_and_its_problem(controller, qtbot, files):
+    banner = _import(controller, qtbot, [files["bad"]])
+    assert (banner.key, banner.level) == ("import", "error")
+    summary, problem = banner.text.split("\n")
+    assert summary == "Imported 0 sessions from 0 files (0 new, 0 updated); 1 file could not be imported."
+    assert problem.startswith(f"{files['bad']}: not valid JSON: ")
+
+
+def test_a_mixed_import_says_what_came_in_and_which_file_did_not(controller, qtbot, files):
+    banner = _import(controller, qtbot, [files["good"], files["bad"]])
+    assert (banner.key, banner.level) == ("import", "warning")
+    summary, problem = banner.text.split("\n")
+    assert summary == "Imported 2 sessions from 1 file (2 new, 0 updated); 1 file could not be imported."
+    assert problem.startswith(f"{files['bad']}: not valid JSON: ")
+    assert controller.services.cache.get("s-2") is not None
+
+
+def test_past_five_bad_files_the_rest_are_counted(controller, qtbot, files, tmp_path):
+    paths = []
+    for i in range(7):
+        (tmp_path / f"bad{i}.json").write_text("[")
+        paths.append(str(tmp_path / f"bad{i}.json"))
+    lines = _import(controller, qtbot, paths).text.split("\n")
+    assert len(lines) == 7 and lines[-1] == "(and 2 more files)"
