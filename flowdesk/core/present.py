@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from flowdesk import APP_NAME
 from flowdesk.core.localtime import LOCAL, format_clock, format_date_time, format_timestamp, format_when
-from flowdesk.core.timing import format_hours
+from flowdesk.core.timing import format_hours, whole_minutes
 
 
 class Addressed(Protocol):
@@ -657,6 +657,13 @@ API_MEMBER_NO_TIME = (
 
 def long_time_entry(hours: float) -> str:
     return f"the time entry is {format_hours(hours)}, more than a working day (8 h): check it before it is sent"
+
+
+def whole_minutes_logged(typed: float) -> str:
+    """Hours that are not whole minutes (``0.26`` h): what is logged instead."""
+    logged = whole_minutes(typed)
+    return (f"{format_hours(typed)} is {typed * 60:g} minutes: {round(logged * 60)} minutes ({format_hours(logged)}) "
+            "will be logged (ConnectWise logs time in whole minutes)")
 
 
 TIME_RULES = {

@@ -6,17 +6,23 @@ the in-process sandbox with other people's notes (CRLF text, another author, old
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from datetime import UTC, timedelta
 
 import pytest
 
+from flowdesk.connectwise.bodies import TicketRef
 from flowdesk.core.policy import JobState, format_clock
+from flowdesk.core.settings import Settings
+from flowdesk.core.timing import manual_plan
 from flowdesk.push.drainer import CLOCK_SKEW, ClientUnavailable, Connection, Drainer, drain_until
+from flowdesk.push.enqueue import enqueue_push
+from flowdesk.push.prepare import prepare_note
 from flowdesk.store import Outbox
 
-from .helpers import ledger_entries, ledger_notes, make_client, note_text, push, site_key
+from .helpers import ledger_entries, ledger_notes, make_client, make_session, note_text, push, site_key
 
 
 def states(outbox: Outbox) -> dict[int, str]:
@@ -178,6 +184,24 @@ def test_a_time_entry_left_sending_is_found_by_ticket_member_and_start(outbox, d
     unknown = outbox.get(entry.id)
     assert unknown.state == "unknown" and unknown.attempts == 0
     assert "may have reached ticket #48211" in unknown.last_error
+    drainer.clear_hold_off()
+    drainer._clock.advance(minutes=1)
+    drainer.run_due()
+    [stored] = ledger_entries(sandbox_admin.ledger(), entry.body_json()["timeStart"])
+    assert outbox.get(entry.id).state == "sent" and outbox.get(entry.id).remote_id == stored["id"]
+
+
+def test_hours_that_are_not_whole_minutes_are_found_after_a_lost_answer(outbox, drainer, sandbox, sandbox_admin):
+    """0.26 h is 15.6 minutes: ConnectWise stores the 16 minutes from start to end (0.27 h); the check after
+    the lost answer must still know the entry, not post it again."""
+    preview = prepare_note(make_session(1), Settings(), edited_text=note_text(1))
+    preview = dataclasses.replace(preview, time_plan=manual_plan(make_session(1), 0.26, drainer._clock()))
+    note, entry = enqueue_push(outbox, preview, ticket=TicketRef(48211), site=site_key(sandbox), time_entry=True,
+                               send_end=False)
+    sandbox_admin.add_fault(method="POST", path="*/time/entries", drop="after_store")
+    drainer.run_due()
+    assert outbox.get(entry.id).state == "unknown"
+    sandbox_admin.clear_faults()
     drainer.clear_hold_off()
     drainer._clock.advance(minutes=1)
     drainer.run_due()
