@@ -443,7 +443,7 @@ def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
             return EXIT_OK
         with _refused_in_words():
             job = outbox.retry(args.id)
-    print(present.retried(job))
+    print(present.retried(job, datetime.now(UTC), present.LOCAL))
     return EXIT_OK
 
 

@@ -138,6 +138,7 @@ def test_retry_on_a_job_whose_note_arrived_finds_it_and_sends_nothing(outbox, dr
     posted = outbox.get(job.id)
     with outbox._db.transaction() as conn:  # as if the answer to the POST had been lost
         conn.execute("UPDATE push_jobs SET state = 'unknown', remote_id = NULL, sent_at = NULL WHERE id = ?", (job.id,))
+    clock.advance(minutes=1)  # Retry once the server had time to store it: checked at once
     outbox.retry(job.id)
     drainer.run_due()
     found = outbox.get(job.id)
@@ -207,6 +208,27 @@ def test_hours_that_are_not_whole_minutes_are_found_after_a_lost_answer(outbox, 
     drainer.run_due()
     [stored] = ledger_entries(sandbox_admin.ledger(), entry.body_json()["timeStart"])
     assert outbox.get(entry.id).state == "sent" and outbox.get(entry.id).remote_id == stored["id"]
+
+
+def test_retry_right_after_a_lost_answer_checks_only_once_a_slow_server_could_have_stored(
+    outbox, drainer, sandbox, sandbox_admin, clock
+):
+    """A check that looked at once could find nothing on a server still storing the note, and Retry sends a
+    push its check finds absent: two copies. Retry keeps the check VERIFY_DELAY after the send ended."""
+    (job,) = push(outbox, sandbox)
+    sandbox_admin.add_fault(method="POST", path="*/notes", drop="after_store")
+    drainer.run_due()
+    sandbox_admin.clear_faults()
+    clock.advance(seconds=5)
+    retried = outbox.retry(job.id, clock())  # the engineer clicks Retry at once
+    assert retried.next_attempt_at == clock() + timedelta(seconds=55)
+    drainer.clear_hold_off()
+    drainer.run_due()
+    assert [a.outcome for a in outbox.attempts(job.id)] == ["ambiguous"]  # nothing looked yet
+    clock.advance(seconds=55)
+    drainer.run_due()
+    [stored] = ledger_notes(sandbox_admin.ledger(), note_text(1))
+    assert (outbox.get(job.id).state, outbox.get(job.id).remote_id) == ("sent", stored["id"])
 
 
 # -- tickets ------------------------------------------------------------------------------------------------
