@@ -371,6 +371,30 @@ def test_a_job_cancelled_while_it_is_checked_stays_cancelled(outbox, client, san
     assert outbox.get(job.id).state == "cancelled" and report.conflicts == 1
 
 
+def test_a_project_ticket_note_cancelled_while_it_is_checked_stays_cancelled_and_the_run_goes_on(
+    outbox, client, sandbox, sandbox_admin, clock
+):
+    [job] = push(outbox, sandbox, 11, ticket=31207)  # queued as a service ticket: the check meets a 404
+    [other] = push(outbox, sandbox, 2)
+    outbox.transition(job.id, expect="pending", to="sending")
+
+    class Cancelling:
+        def __getattr__(self, name):
+            return getattr(client, name)
+
+        def recent_notes(self, ticket, limit=50):
+            if ticket.id == 31207:
+                outbox.cancel(job.id)  # the engineer clicked Cancel while FlowDesk was reading the ticket
+            return client.recent_notes(ticket, limit)
+
+    drainer = Drainer(outbox, lambda site: Connection(Cancelling(), "dwhitfield"), clock=clock, tz=UTC)  # type: ignore[arg-type]
+    drainer.recover()
+    report = drainer.run_due()
+    assert outbox.get(job.id).state == "cancelled" and report.conflicts == 1
+    assert outbox.get(other.id).state == "sent"  # the run went on
+    assert ledger_notes(sandbox_admin.ledger(), note_text(11)) == []
+
+
 def test_the_member_comes_from_who_am_i_once_per_run_when_the_profile_lacks_it(outbox, client, sandbox, sandbox_admin, clock):
     for n in (1, 2):
         [job] = push(outbox, sandbox, n)
