@@ -35,7 +35,7 @@ from flowdesk.connectwise.bodies import EMAILED_VISIBILITIES, EmailChoice, Ticke
 from flowdesk.core import present, trouble, userfile
 from flowdesk.core.models import SessionFormatError, load_session_file, ticket_id_problem
 from flowdesk.core.terminal import printable
-from flowdesk.core.timing import BILLABLE_OPTIONS, manual_plan, parse_hours
+from flowdesk.core.timing import BILLABLE_OPTIONS, manual_plan, minutes_changed, parse_hours
 from flowdesk.credentials import CredentialStore
 from flowdesk.push.lock import DrainLock, DrainLockBusy
 from flowdesk.push.prepare import PushRefused, prepare_note
@@ -215,6 +215,8 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
         except ValueError as exc:
             bad_input(f"--hours {exc}")
         preview = dataclasses.replace(preview, time_plan=manual_plan(session, hours, datetime.now(UTC)))
+        if minutes_changed(hours):
+            _warn(present.whole_minutes_logged(hours))
     if want_time and preview.time_plan is None:
         _warn("no time entry: the session has no start and end time to log (or time rounding is 'none'); "
               "give --hours to log time anyway")
@@ -441,7 +443,7 @@ def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
             return EXIT_OK
         with _refused_in_words():
             job = outbox.retry(args.id)
-    print(present.retried(job))
+    print(present.retried(job, datetime.now(UTC), present.LOCAL))
     return EXIT_OK
 
 

@@ -113,11 +113,12 @@ def time_entry_body(
     ``send_end``: the member must give start and end times (``requireStartAndEndTimeOnTimeEntryFlag``).
     """
     start = whole_minute(plan.start)
+    minutes = round(plan.hours * 60)  # the plan's hours are whole minutes: the hours sent and the end agree
     body: dict[str, Any] = {
         "chargeToId": ticket.id,
         "chargeToType": ticket.charge_to_type,
         "timeStart": cw_datetime(start),
-        "actualHours": plan.hours,
+        "actualHours": minutes / 60,
         "notes": plan.notes,
         "addToDetailDescriptionFlag": False,
         "addToInternalAnalysisFlag": False,
@@ -134,5 +135,5 @@ def time_entry_body(
     # Always both ends, on whole minutes: ConnectWise then has nothing to derive (``send_end`` is kept for
     # callers; a member who must enter start and end times gets them either way).
     del send_end
-    body["timeEnd"] = cw_datetime(start + timedelta(minutes=round(plan.hours * 60)))
+    body["timeEnd"] = cw_datetime(start + timedelta(minutes=minutes))
     return body

@@ -25,6 +25,9 @@ The rules (the seed's ``retry_failed_push`` plus what a desktop client needs):
 * Retry on an ``unknown`` job checks first and sends in the same click: the job keeps ``send_if_absent``
   until a check settles it, and a check that finds it absent makes it due at once
   (``after_check_of_retried``; the outbox applies it in the transaction that stores the check).
+* Retry never brings a check sooner than :data:`VERIFY_DELAY` after the send that may have stored the
+  push ended: a slow server may still be storing it, and a check that looked too early would find nothing
+  and send it again in the same click (:func:`check_due`).
 """
 
 from __future__ import annotations
@@ -126,6 +129,8 @@ class JobSnapshot:
     kind: JobKind = JobKind.NOTE
     ticket_id: int | None = None
     ticket_kind: str = "service"
+    next_attempt_at: datetime | None = None
+    updated_at: datetime | None = None  # its last change (for a job ``sending``: when the send started)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "state", JobState(self.state))
@@ -398,7 +403,7 @@ def _decide_check(job: JobSnapshot, outcome: Outcome, now: datetime, tz: tzinfo 
 
 def manual_retry(job: JobSnapshot, now: datetime) -> Decision:
     """The engineer clicked Retry: due now. A failed job starts a fresh schedule; an unknown job is
-    checked first (it stays ``unknown``), never sent again blindly."""
+    checked first (it stays ``unknown``), never sent again blindly, and no sooner than :func:`check_due`."""
     _require_aware(now)
     if job.state == JobState.FAILED:
         return _base(
@@ -411,15 +416,27 @@ def manual_retry(job: JobSnapshot, now: datetime) -> Decision:
             message=present.sending_again(job, fresh=False),
         )
     if job.state == JobState.UNKNOWN:
-        text = present.checking_first(job)
+        when = check_due(job, now)
+        text = present.checking_first(job, format_clock(when, now) if when > now else None)
         return _base(
-            job, None, state=JobState.UNKNOWN, next_attempt_at=now, last_error=text, message=text, send_if_absent=True
+            job, None, state=JobState.UNKNOWN, next_attempt_at=when, last_error=text, message=text, send_if_absent=True
         )
     if job.state == JobState.SENDING:
         raise PolicyError(present.being_sent(job))
     if job.state == JobState.SENT:
         raise PolicyError(present.already_on_ticket(job))
     raise PolicyError(present.was_cancelled(job))
+
+
+def check_due(job: JobSnapshot, now: datetime) -> datetime:
+    """When Retry on the ``unknown`` ``job`` may check: when it was due already, or :data:`VERIFY_DELAY` after
+    its last change if that is sooner; never before ``now``. A job becomes ``unknown`` when its send ends, due
+    no sooner than VERIFY_DELAY later, and nothing moves that due time earlier, so neither time is before the
+    slow server had that delay to finish storing."""
+    settled = (job.updated_at or now) + VERIFY_DELAY
+    if job.next_attempt_at is not None:
+        settled = min(settled, job.next_attempt_at)
+    return max(now, settled)
 
 
 def after_check_of_retried(job: JobSnapshot, decision: Decision, now: datetime) -> Decision:
@@ -481,6 +498,7 @@ __all__ = [
     "OutcomeKind",
     "PolicyError",
     "cancel",
+    "check_due",
     "decide",
     "format_clock",
     "manual_retry",

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from flowdesk import APP_NAME
 from flowdesk.core.localtime import LOCAL, format_clock, format_date_time, format_timestamp, format_when
-from flowdesk.core.timing import format_hours
+from flowdesk.core.timing import format_hours, whole_minutes
 
 
 class Addressed(Protocol):
@@ -290,10 +290,12 @@ def retried_failed(n: int, *, job_ids: Sequence[int] | None = None) -> str:
     return f"Sending {n} failed {pushes} again."
 
 
-def retried(job: JobView) -> str:
-    """After ``queue retry ID``."""
+def retried(job: JobView, now: datetime | None = None, tz: tzinfo | None = None) -> str:
+    """After ``queue retry ID``; an ``unknown`` job's check waits for ConnectWise to finish storing."""
     if job.state == "unknown":
-        then = "checked on the ticket at the next drain (it may be there already) and sent if it is not"
+        due = job.next_attempt_at
+        at = f" from {format_clock(due, now, tz)}" if now is not None and due is not None and due > now else ""
+        then = f"checked on the ticket at the next drain{at} (it may be there already) and sent if it is not"
     else:
         then = "sent at the next drain"
     name = push_name(job)
@@ -523,9 +525,13 @@ def sending_again(job: Addressed, *, fresh: bool) -> str:
     return f"Sending the {what} to {ticket} again." if fresh else f"Sending the {what} to {ticket} now."
 
 
-def checking_first(job: Addressed) -> str:
+def checking_first(job: Addressed, check_at: str | None = None) -> str:
+    """Retry on a push that may be on its ticket; ``check_at``: the check waits for ConnectWise to finish storing."""
     what, ticket = _where(job)
-    return f"Checking {ticket} for the {what} before sending it again."
+    if check_at is None:
+        return f"Checking {ticket} for the {what} before sending it again."
+    return (f"Checking {ticket} for the {what} at {check_at}, once ConnectWise has had time to store it, "
+            "before sending it again.")
 
 
 def not_there_sending(job: Addressed) -> str:
@@ -665,6 +671,13 @@ API_MEMBER_NO_TIME = (
 
 def long_time_entry(hours: float) -> str:
     return f"the time entry is {format_hours(hours)}, more than a working day (8 h): check it before it is sent"
+
+
+def whole_minutes_logged(typed: float) -> str:
+    """Hours that are not whole minutes (``0.26`` h): what is logged instead."""
+    logged = whole_minutes(typed)
+    return (f"{format_hours(typed)} is {typed * 60:g} minutes: {round(logged * 60)} minutes ({format_hours(logged)}) "
+            "will be logged (ConnectWise logs time in whole minutes)")
 
 
 TIME_RULES = {

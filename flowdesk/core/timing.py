@@ -72,20 +72,42 @@ _HMM = re.compile(r"^\s*(\d{1,3}):([0-5]\d)\s*$")
 
 
 def parse_hours(text: str) -> float:
-    """``1.5``, ``1,5``, ``1:30`` → 1.5; ValueError (plain words) for anything else, zero or above 24."""
+    """``1.5``, ``1,5``, ``1:30`` → 1.5 (decimals to two places, ``h:mm`` exactly); ValueError (plain words)
+    for anything else, zero or above 24. A plan logs whole minutes: :func:`minutes_changed` says when they differ."""
     m = _HMM.match(text)
     try:
-        hours = int(m.group(1)) + int(m.group(2)) / 60 if m else float(text.strip().replace(",", "."))
+        hours = int(m.group(1)) + int(m.group(2)) / 60 if m else round(float(text.strip().replace(",", ".")), 2)
     except ValueError:
         raise ValueError(f"{text.strip() or 'nothing'}: not hours (write 1.5 or 1:30)") from None
     if not 0 < hours <= 24 or math.isnan(hours):
         raise ValueError(f"{text.strip()}: hours must be more than 0 and at most 24")
-    return round(hours, 2)
+    return hours
+
+
+def whole_minutes(hours: float) -> float:
+    """``hours`` to the nearest whole minute (``0.26`` → 16 min = 0.2667): a time entry runs from a start to an
+    end on whole minutes and ConnectWise derives its hours from them, so FlowDesk logs (and shows) no other."""
+    return round(hours * 60) / 60
+
+
+def minutes_changed(hours: float) -> bool:
+    """Whether ``hours`` is logged as other hours (:func:`whole_minutes`): the window and the command line say so."""
+    return abs(whole_minutes(hours) - hours) > 1e-9
+
+
+def hours_text(hours: float) -> str:
+    """The hours box's text: ``1.5``, ``0.25``; ``0:16`` for whole minutes that two decimals cannot write."""
+    if abs(round(hours, 2) - hours) < 1e-9:
+        return f"{round(hours, 2):g}"
+    minutes = round(hours * 60)
+    return f"{minutes // 60}:{minutes % 60:02d}"
 
 
 @dataclass(frozen=True)
 class TimeEntryPlan:
-    """What FlowDesk will log for a session: ``hours`` from ``start``; ``end`` = start + hours.
+    """What FlowDesk will log for a session: ``hours`` from ``start``; ``end`` = start + hours. The hours are
+    always whole minutes (:func:`whole_minutes`, applied when the plan is made): what the engineer is shown is
+    what ConnectWise stores, and what the check after a lost answer compares.
     ``rule``: how the hours were worked out; the work type / role (ConnectWise ids, None: the member's
     defaults) and the billable option (None: ConnectWise's default) the engineer chose."""
 
@@ -96,6 +118,9 @@ class TimeEntryPlan:
     work_type_id: int | None = None
     work_role_id: int | None = None
     billable: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hours", whole_minutes(self.hours))
 
     @property
     def long(self) -> bool:

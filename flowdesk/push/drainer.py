@@ -344,7 +344,12 @@ class Drainer:
         if isinstance(outcome, ProjectTicket):
             # Every POST of this job went to the service path and a 404 stores nothing, so the note is not
             # there; it is sent to the project path from now on.
-            job = self._to_project(job, JobState.UNKNOWN)
+            try:
+                job = self._to_project(job, JobState.UNKNOWN)
+            except (StateConflict, InvalidTransition) as exc:  # the engineer cancelled it while it was checked
+                run.report.conflicts += 1
+                log.info("push %d: its check not stored: %s", job.id, exc)
+                return NoOutcome.CONFLICT
             outcome = Outcome.absent()
         return self._store(run.report, job, outcome, flight.started)
 

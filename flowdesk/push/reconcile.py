@@ -28,7 +28,8 @@ none matches and all of them are newer than the boundary, more are read (up to :
 A time entry is this job's when ConnectWise lists it for the ticket, the member and a ``timeStart`` within
 a minute of the job's (the query does that; FlowDesk sends whole minutes, ConnectWise may keep them or not),
 its id is above ``seen_before_id`` when known, it is charged to this ticket (when the record says), its
-hours are within :data:`HOURS_TOLERANCE` of the job's and its notes are the same once made comparable (each
+hours are within :data:`HOURS_TOLERANCE` of the job's (its ``timeEnd`` minus ``timeStart`` when the body has
+both: what ConnectWise stores) and its notes are the same once made comparable (each
 only when both sides have it), and no other job owns it.
 """
 
@@ -52,7 +53,9 @@ CLOCK_SKEW = timedelta(minutes=30)
 SERVER_MARGIN = timedelta(minutes=1)
 NOTE_CHECK_WINDOW = 100  # newest notes read first; more only if all of them are newer than the send
 NOTE_CHECK_MAX = 1000
-HOURS_TOLERANCE = 0.005
+# Half a minute: ConnectWise derives an entry's hours from its whole-minute start and end and may keep them
+# to two decimals (16 min: 0.27); another entry for the same ticket, member, minute and notes differs by more.
+HOURS_TOLERANCE = 1 / 120
 
 
 # -- what the ticket holds (ConnectWise's NoteRecord / TimeEntryRecord have these attributes) -----------
@@ -197,6 +200,10 @@ def judge_notes(search: NoteSearch, notes: Sequence[RemoteNote], limit: int) -> 
     return ReadFurther(min(limit * 10, NOTE_CHECK_MAX))
 
 
+def _cw_time(text: object) -> datetime:
+    return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+
+
 @dataclass(frozen=True)
 class TimeEntrySearch:
     """What a time entry job looks for besides what the query already selects (ticket, member, start)."""
@@ -212,8 +219,11 @@ class TimeEntrySearch:
     def for_job(
         cls, body: Mapping[str, Any], ticket_id: int, claimed: Collection[int], *, seen_before_id: int | None = None
     ) -> TimeEntrySearch:
-        start = datetime.fromisoformat(str(body["timeStart"]).replace("Z", "+00:00"))
-        return cls(ticket_id, start, body.get("actualHours"), body.get("notes"), frozenset(claimed), seen_before_id)
+        start = _cw_time(body["timeStart"])
+        hours = body.get("actualHours")
+        if body.get("timeEnd"):  # ConnectWise derives the hours from start and end (a body queued before
+            hours = (_cw_time(body["timeEnd"]) - start).total_seconds() / 3600  # they always agreed, too)
+        return cls(ticket_id, start, hours, body.get("notes"), frozenset(claimed), seen_before_id)
 
     def matches(self, entry: RemoteTimeEntry) -> bool:
         return (

@@ -81,6 +81,8 @@ class PushJob:
             kind=self.kind,
             ticket_id=self.ticket_id,
             ticket_kind=self.ticket_kind,
+            next_attempt_at=self.next_attempt_at,
+            updated_at=self.updated_at,
         )
 
 

@@ -13,7 +13,16 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from flowdesk.core import present
-from flowdesk.core.timing import BILLABLE_OPTIONS, LONG_HOURS, TimeEntryPlan, manual_plan, parse_hours
+from flowdesk.core.timing import (
+    BILLABLE_OPTIONS,
+    LONG_HOURS,
+    TimeEntryPlan,
+    hours_text,
+    manual_plan,
+    minutes_changed,
+    parse_hours,
+    whole_minutes,
+)
 from flowdesk.ui import theme
 
 if TYPE_CHECKING:
@@ -75,7 +84,7 @@ class TimeEntryBox(QWidget):
     def set_plan(self, plan: TimeEntryPlan | None, session: Session | None) -> None:
         """The proposed plan (None: the session has no timestamps, hours are typed by hand)."""
         self._plan, self._session = plan, session
-        self.hours.setText(f"{plan.hours:g}" if plan is not None else "")
+        self.hours.setText(hours_text(plan.hours) if plan is not None else "")
         self.rule.setText(present.TIME_RULES[plan.rule.value] if plan is not None else present.TIME_RULES["manual"])
         self._check()
 
@@ -98,13 +107,16 @@ class TimeEntryBox(QWidget):
         except ValueError as exc:
             self.warning.setText(str(exc) if self.hours.text().strip() else "")
         else:
-            self.warning.setText(present.long_time_entry(hours) if hours > LONG_HOURS else "")
+            warnings = [present.long_time_entry(hours)] if hours > LONG_HOURS else []
+            if minutes_changed(hours):
+                warnings.append(present.whole_minutes_logged(hours))
+            self.warning.setText("\n".join(warnings))
         self.warning.setVisible(bool(self.warning.text()))
 
     # -- what is queued ----------------------------------------------------------------------------
     def plan(self, now: datetime) -> TimeEntryPlan:
         """The time entry to queue; ValueError (plain words) when the hours are not hours."""
-        hours = parse_hours(self.hours.text())
+        hours = whole_minutes(parse_hours(self.hours.text()))
         base = self._plan
         if base is None:
             if self._session is None:

@@ -10,9 +10,13 @@ import sys
 import pytest
 
 from flowdesk.cli import main
+from flowdesk.core import present
+from flowdesk.core.localtime import format_clock
+from flowdesk.core.policy import VERIFY_DELAY
 from flowdesk.core.settings import load_settings, save_settings
 from flowdesk.paths import AppPaths
 from flowdesk.store import Database, Outbox
+from flowdesk.store.db import format_time, utcnow
 from tests.conftest import SAMPLES
 
 OUTLOOK = SAMPLES / "01-outlook-credential-loop.json"  # ticket 48211, resolved, 38 min
@@ -46,6 +50,12 @@ def connected(sandbox, monkeypatch, capsys):
 def jobs() -> list:
     with Database(AppPaths.from_env().database_file) as db:
         return Outbox(db).jobs()
+
+
+def a_minute_ago(job_id: int) -> None:
+    """As if the job's last change was VERIFY_DELAY ago (the server had time to store what it was sent)."""
+    with Database(AppPaths.from_env().database_file) as db, db.transaction() as conn:
+        conn.execute("UPDATE push_jobs SET updated_at = ? WHERE id = ?", (format_time(utcnow() - VERIFY_DELAY), job_id))
 
 
 def posts(admin) -> list[str]:
@@ -207,11 +217,16 @@ def test_retry_of_a_push_that_may_be_on_its_ticket_checks_then_sends_in_one_drai
     run(monkeypatch, capsys, "queue", "drain")
     [job] = jobs()
     assert job.state == "unknown"
-    code, out, _ = run(monkeypatch, capsys, "queue", "retry", "1")
+    code, out, _ = run(monkeypatch, capsys, "queue", "retry", "1")  # at once: the check waits for the server
+    at = format_clock(job.next_attempt_at, job.next_attempt_at, present.LOCAL)
     assert (code, out) == (
-        0, "Push 1 (note for ticket #48211) will be checked on the ticket at the next drain (it may be there already)"
-        " and sent if it is not.\n",
+        0, f"Push 1 (note for ticket #48211) will be checked on the ticket at the next drain from {at} (it may be there"
+        " already) and sent if it is not.\n",
     )
+    assert json.loads(run(monkeypatch, capsys, "queue", "drain", "--json")[1])["sent"] == 0  # not yet
+    a_minute_ago(job.id)  # the engineer retries a minute later: checked at once
+    code, out, _ = run(monkeypatch, capsys, "queue", "retry", "1")
+    assert out.startswith("Push 1 (note for ticket #48211) will be checked on the ticket at the next drain (it may")
     code, out, _ = run(monkeypatch, capsys, "queue", "drain", "--json")
     doc = json.loads(out)
     assert code == 0 and doc["sent"] == 1 and doc["queue"]["sent"] == 1

@@ -57,6 +57,14 @@ def test_more_than_eight_hours_is_warned(connected, monkeypatch, capsys):
     assert code == 0 and present.long_time_entry(9.0) in err
 
 
+def test_hours_that_are_not_whole_minutes_are_logged_as_whole_minutes_and_said(connected, sandbox_admin, monkeypatch, capsys):
+    code, _, err = run(monkeypatch, capsys, "push", str(OUTLOOK), "--hours", "0.26")
+    assert code == 0 and present.whole_minutes_logged(0.26) in err
+    drain(monkeypatch, capsys)
+    [entry] = entries(sandbox_admin)
+    assert (entry["timeStart"], entry["timeEnd"]) == ("2026-11-18T14:02:00Z", "2026-11-18T14:18:00Z")
+
+
 @pytest.mark.parametrize(("flags", "words"), [
     (["--hours", "abc"], "--hours abc: not hours (write 1.5 or 1:30)"),
     (["--hours", "30"], "hours must be more than 0 and at most 24"),

@@ -42,6 +42,12 @@ def test_time_entry_body_matches_ticket_kind_and_member_needs():
     assert project["chargeToType"] == "ProjectTicket" and project["timeEnd"] == "2026-11-18T15:15:00Z"
 
 
+def test_hours_that_are_not_whole_minutes_are_sent_as_the_minutes_the_entry_spans():
+    plan = TimeEntryPlan(datetime(2026, 11, 18, 14, 0, tzinfo=UTC), 0.26, "FlowPilot session: x")  # 15.6 min
+    body = time_entry_body(TicketRef(48211), plan, send_end=False)
+    assert body["timeEnd"] == "2026-11-18T14:16:00Z" and body["actualHours"] * 60 == pytest.approx(16)
+
+
 # -- notifications: nobody is e-mailed unless the engineer chose it -------------------------------------------------
 @pytest.mark.parametrize("vis", list(Visibility))
 def test_a_note_never_asks_connectwise_to_notify_by_default(vis):

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from flowdesk.core.policy import (
     ALLOWED_TRANSITIONS,
     MAX_ATTEMPTS,
+    VERIFY_DELAY,
     JobKind,
     JobSnapshot,
     JobState,
@@ -285,10 +286,27 @@ def test_manual_retry_of_retry_wait_bypasses_the_wait_and_keeps_the_count():
 
 
 def test_manual_retry_of_unknown_checks_first_and_asks_to_send_if_absent():
-    d = manual_retry(job(JobState.UNKNOWN, attempts=1), NOW)
+    unknown = replace(job(JobState.UNKNOWN, attempts=1), updated_at=NOW - 2 * MIN, next_attempt_at=NOW - MIN)
+    d = manual_retry(unknown, NOW)
     assert (d.state, d.attempts, d.next_attempt_at, d.send_if_absent) == (JobState.UNKNOWN, 1, NOW, True)
-    assert "Checking" in d.last_error
+    assert d.last_error == "Checking ticket #48211 for the note before sending it again."
     assert d.store_fields()["send_if_absent"] is True
+
+
+def test_manual_retry_of_unknown_never_checks_before_the_server_had_time_to_store():
+    """A slow server may still be storing the push whose answer was lost: a check now would find nothing
+    and send it again (two copies). Retry keeps the check at VERIFY_DELAY after the send ended."""
+    ended = NOW - timedelta(seconds=10)
+    after_send = decide(job(), Outcome(OutcomeKind.AMBIGUOUS), ended)
+    unknown = replace(job(JobState.UNKNOWN), updated_at=ended, next_attempt_at=after_send.next_attempt_at)
+    d = manual_retry(unknown, NOW)
+    assert d.next_attempt_at == ended + VERIFY_DELAY and d.send_if_absent
+    assert d.last_error.startswith("Checking ticket #48211 for the note at 14:00,")  # 13:59:50 + 1 min
+    # a check that failed long after the send: Retry is immediate
+    failed_check = replace(unknown, updated_at=NOW - 2 * MIN, next_attempt_at=NOW + 3 * MIN)
+    assert manual_retry(failed_check, NOW).next_attempt_at == NOW
+    # no times known: the delay is kept
+    assert manual_retry(job(JobState.UNKNOWN), NOW).next_attempt_at == NOW + VERIFY_DELAY
 
 
 @pytest.mark.parametrize(("attempts", "fresh"), [(0, False), (MAX_ATTEMPTS - 1, True)])

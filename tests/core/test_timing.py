@@ -5,7 +5,16 @@ from datetime import timedelta
 import pytest
 
 from flowdesk.core.models import parse_session
-from flowdesk.core.timing import TimeRounding, format_hours, plan_time_entry, round_hours
+from flowdesk.core.timing import (
+    TimeRounding,
+    format_hours,
+    hours_text,
+    manual_plan,
+    minutes_changed,
+    parse_hours,
+    plan_time_entry,
+    round_hours,
+)
 from tests import seed_oracle
 
 
@@ -43,3 +52,13 @@ def test_plan_uses_escalated_at_when_not_resolved():
 
 def test_format_hours():
     assert [format_hours(h) for h in (0.25, 1.5, 2.0, 0.33)] == ["0.25 h", "1.5 h", "2 h", "0.33 h"]
+
+
+def test_a_plan_logs_whole_minutes_and_the_box_shows_them():
+    session = _session(16)
+    assert plan_time_entry(session, "exact").hours == 16 / 60  # the seed's 0.27 h would be 16.2 minutes
+    plan = manual_plan(session, parse_hours("0.26"), session.created_at)
+    assert plan.hours == 16 / 60 and plan.end - plan.start == timedelta(minutes=16)
+    assert minutes_changed(parse_hours("0.26")) and not minutes_changed(parse_hours("0:16"))
+    assert not minutes_changed(parse_hours("1.25"))
+    assert [hours_text(h) for h in (16 / 60, 1.25, 2.0, 80 / 60)] == ["0:16", "1.25", "2", "1:20"]

@@ -6,17 +6,23 @@ the in-process sandbox with other people's notes (CRLF text, another author, old
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from datetime import UTC, timedelta
 
 import pytest
 
+from flowdesk.connectwise.bodies import TicketRef
 from flowdesk.core.policy import JobState, format_clock
+from flowdesk.core.settings import Settings
+from flowdesk.core.timing import manual_plan
 from flowdesk.push.drainer import CLOCK_SKEW, ClientUnavailable, Connection, Drainer, drain_until
+from flowdesk.push.enqueue import enqueue_push
+from flowdesk.push.prepare import prepare_note
 from flowdesk.store import Outbox
 
-from .helpers import ledger_entries, ledger_notes, make_client, note_text, push, site_key
+from .helpers import ledger_entries, ledger_notes, make_client, make_session, note_text, push, site_key
 
 
 def states(outbox: Outbox) -> dict[int, str]:
@@ -132,6 +138,7 @@ def test_retry_on_a_job_whose_note_arrived_finds_it_and_sends_nothing(outbox, dr
     posted = outbox.get(job.id)
     with outbox._db.transaction() as conn:  # as if the answer to the POST had been lost
         conn.execute("UPDATE push_jobs SET state = 'unknown', remote_id = NULL, sent_at = NULL WHERE id = ?", (job.id,))
+    clock.advance(minutes=1)  # Retry once the server had time to store it: checked at once
     outbox.retry(job.id)
     drainer.run_due()
     found = outbox.get(job.id)
@@ -183,6 +190,45 @@ def test_a_time_entry_left_sending_is_found_by_ticket_member_and_start(outbox, d
     drainer.run_due()
     [stored] = ledger_entries(sandbox_admin.ledger(), entry.body_json()["timeStart"])
     assert outbox.get(entry.id).state == "sent" and outbox.get(entry.id).remote_id == stored["id"]
+
+
+def test_hours_that_are_not_whole_minutes_are_found_after_a_lost_answer(outbox, drainer, sandbox, sandbox_admin):
+    """0.26 h is 15.6 minutes: ConnectWise stores the 16 minutes from start to end (0.27 h); the check after
+    the lost answer must still know the entry, not post it again."""
+    preview = prepare_note(make_session(1), Settings(), edited_text=note_text(1))
+    preview = dataclasses.replace(preview, time_plan=manual_plan(make_session(1), 0.26, drainer._clock()))
+    note, entry = enqueue_push(outbox, preview, ticket=TicketRef(48211), site=site_key(sandbox), time_entry=True,
+                               send_end=False)
+    sandbox_admin.add_fault(method="POST", path="*/time/entries", drop="after_store")
+    drainer.run_due()
+    assert outbox.get(entry.id).state == "unknown"
+    sandbox_admin.clear_faults()
+    drainer.clear_hold_off()
+    drainer._clock.advance(minutes=1)
+    drainer.run_due()
+    [stored] = ledger_entries(sandbox_admin.ledger(), entry.body_json()["timeStart"])
+    assert outbox.get(entry.id).state == "sent" and outbox.get(entry.id).remote_id == stored["id"]
+
+
+def test_retry_right_after_a_lost_answer_checks_only_once_a_slow_server_could_have_stored(
+    outbox, drainer, sandbox, sandbox_admin, clock
+):
+    """A check that looked at once could find nothing on a server still storing the note, and Retry sends a
+    push its check finds absent: two copies. Retry keeps the check VERIFY_DELAY after the send ended."""
+    (job,) = push(outbox, sandbox)
+    sandbox_admin.add_fault(method="POST", path="*/notes", drop="after_store")
+    drainer.run_due()
+    sandbox_admin.clear_faults()
+    clock.advance(seconds=5)
+    retried = outbox.retry(job.id, clock())  # the engineer clicks Retry at once
+    assert retried.next_attempt_at == clock() + timedelta(seconds=55)
+    drainer.clear_hold_off()
+    drainer.run_due()
+    assert [a.outcome for a in outbox.attempts(job.id)] == ["ambiguous"]  # nothing looked yet
+    clock.advance(seconds=55)
+    drainer.run_due()
+    [stored] = ledger_notes(sandbox_admin.ledger(), note_text(1))
+    assert (outbox.get(job.id).state, outbox.get(job.id).remote_id) == ("sent", stored["id"])
 
 
 # -- tickets ------------------------------------------------------------------------------------------------
@@ -323,6 +369,30 @@ def test_a_job_cancelled_while_it_is_checked_stays_cancelled(outbox, client, san
     drainer.recover()
     report = drainer.run_due()
     assert outbox.get(job.id).state == "cancelled" and report.conflicts == 1
+
+
+def test_a_project_ticket_note_cancelled_while_it_is_checked_stays_cancelled_and_the_run_goes_on(
+    outbox, client, sandbox, sandbox_admin, clock
+):
+    [job] = push(outbox, sandbox, 11, ticket=31207)  # queued as a service ticket: the check meets a 404
+    [other] = push(outbox, sandbox, 2)
+    outbox.transition(job.id, expect="pending", to="sending")
+
+    class Cancelling:
+        def __getattr__(self, name):
+            return getattr(client, name)
+
+        def recent_notes(self, ticket, limit=50):
+            if ticket.id == 31207:
+                outbox.cancel(job.id)  # the engineer clicked Cancel while FlowDesk was reading the ticket
+            return client.recent_notes(ticket, limit)
+
+    drainer = Drainer(outbox, lambda site: Connection(Cancelling(), "dwhitfield"), clock=clock, tz=UTC)  # type: ignore[arg-type]
+    drainer.recover()
+    report = drainer.run_due()
+    assert outbox.get(job.id).state == "cancelled" and report.conflicts == 1
+    assert outbox.get(other.id).state == "sent"  # the run went on
+    assert ledger_notes(sandbox_admin.ledger(), note_text(11)) == []
 
 
 def test_the_member_comes_from_who_am_i_once_per_run_when_the_profile_lacks_it(outbox, client, sandbox, sandbox_admin, clock):

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from flowdesk.core.policy import VERIFY_DELAY
 from flowdesk.paths import AppPaths
 from flowdesk.push.lock import DrainLock, DrainLockBusy
 from flowdesk.sandbox.admin import SandboxAdmin
+from flowdesk.store.db import format_time, utcnow
 from tests.conftest import SAMPLES
 
 from . import procs
@@ -139,6 +141,9 @@ def test_the_private_key_is_in_no_file_and_no_output(sandbox_process, secret_ser
             admin.add_fault(method="POST", path="*/notes", drop="after_store")  # unknown, then checked
             run("queue", "drain", code=0)
             run("queue", "list", "--json")
+            minute_ago = format_time(utcnow() - VERIFY_DELAY)  # Retry once the server had time to store it
+            reader.execute("UPDATE push_jobs SET updated_at = ? WHERE id = 1", (minute_ago,))
+            reader.commit()
             run("queue", "retry", "1")
             final = json.loads(run("queue", "drain", "--until-empty", "--json").stdout)
             assert (final["sent"], final["queue"]["sent"]) == (2, 2)

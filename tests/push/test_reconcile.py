@@ -206,6 +206,15 @@ def test_a_time_entry_is_matched_by_ticket_hours_and_notes(entry, found):
     assert judge_time_entries(entry_search(), [entry]) == (Found(90) if found else ABSENT)
 
 
+def test_hours_are_compared_to_the_half_minute_from_the_bodys_start_and_end():
+    # queued before hours were whole minutes: 0.26 h sent, but 16 minutes from start to end (ConnectWise: 0.27)
+    body = {**BODY, "actualHours": 0.26, "timeEnd": "2026-11-18T13:16:00Z"}
+    assert judge_time_entries(entry_search(body), [Entry(90, actual_hours=0.27)]) == Found(90)
+    assert judge_time_entries(entry_search(body), [Entry(90, actual_hours=round(16.6 / 60, 2))]) == ABSENT
+    whole = {**BODY, "actualHours": 16 / 60}
+    assert judge_time_entries(entry_search(whole), [Entry(90, actual_hours=0.27)]) == Found(90)
+
+
 def test_a_body_without_hours_or_notes_compares_neither():
     body = {"timeStart": BODY["timeStart"]}
     assert judge_time_entries(entry_search(body), [Entry(90, actual_hours=8.0, notes="Lunch")]) == Found(90)

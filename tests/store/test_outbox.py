@@ -409,6 +409,19 @@ def test_recover_after_crash_turns_sending_into_unknown(outbox: Outbox, clock: F
     assert outbox.recover_after_crash() == 0
 
 
+def test_retry_of_a_push_that_may_be_on_its_ticket_waits_for_a_slow_server_then_is_immediate(outbox, clock):
+    a, b = outbox.enqueue([note("a"), note("b")])
+    for job_id in (a.id, b.id):
+        send(outbox, job_id, Outcome(OutcomeKind.AMBIGUOUS))
+    settled = clock.now + policy.VERIFY_DELAY
+    clock.advance(seconds=5)  # the engineer clicks Retry at once
+    retried = outbox.retry(a.id)
+    assert (retried.state, retried.next_attempt_at, retried.send_if_absent) == (JobState.UNKNOWN, settled, True)
+    assert "at " in retried.last_error and outbox.due(clock.now, 10) == []
+    clock.advance(minutes=2)
+    assert outbox.retry(b.id).next_attempt_at == clock.now  # the delay has passed: checked at once
+
+
 # -- the engineer's actions ----------------------------------------------------------------------------
 def test_retry_failed_starts_over_and_retry_wait_is_due_now(outbox: Outbox, clock: FakeClock):
     a, b = outbox.enqueue([note("a"), note("b")])
@@ -425,9 +438,10 @@ def test_retry_failed_starts_over_and_retry_wait_is_due_now(outbox: Outbox, cloc
 def test_retry_unknown_checks_first(outbox: Outbox, clock: FakeClock):
     (job,) = outbox.enqueue([note()])
     send(outbox, job.id, Outcome(OutcomeKind.AMBIGUOUS))
+    clock.advance(minutes=1)
     r = outbox.retry(job.id)
-    assert (r.state, r.next_attempt_at) == (JobState.UNKNOWN, T0)
-    assert [j.state for j in outbox.due(T0, 5)] == [JobState.UNKNOWN]
+    assert (r.state, r.next_attempt_at) == (JobState.UNKNOWN, clock.now)
+    assert [j.state for j in outbox.due(clock.now, 5)] == [JobState.UNKNOWN]
 
 
 def check(outbox: Outbox, job, outcome: Outcome, now=None):

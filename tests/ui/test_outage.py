@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
+from flowdesk.core.policy import VERIFY_DELAY
+from flowdesk.store.db import format_time, utcnow
 from tests.ui.test_window import _select, _start, make_app  # noqa: F401 - make_app is a fixture
 
 pytestmark = pytest.mark.usefixtures("qapp")
@@ -118,6 +120,8 @@ def test_retry_on_a_push_that_may_be_on_its_ticket_checks_and_sends_in_one_click
     note = next(j for j in fd.services.outbox.jobs() if j.kind == "note")
     w.show_job(note.id)
     assert w.queue_view.retry_button.isEnabled()
+    with fd.services.outbox._db.transaction() as conn:  # Retry a minute after the lost answer: checked at once
+        conn.execute("UPDATE push_jobs SET updated_at = ? WHERE id = ?", (format_time(utcnow() - VERIFY_DELAY), note.id))
     with qtbot.waitSignal(c.job_changed, check_params_cb=lambda j: j.kind == "time_entry" and j.state == "sent", timeout=20000):
         qtbot.mouseClick(w.queue_view.retry_button, Qt.MouseButton.LeftButton)  # one click
     assert fd.services.outbox.get(note.id).state == "sent"
@@ -164,13 +168,13 @@ def test_send_all_now_while_a_push_is_in_flight_sends_it_again_if_its_answer_is_
     _start(fd, qtbot)
     c = fd.controller
     notes = "*/tickets/*/notes"
-    sandbox_admin.add_fault(method="POST", path=notes, status=503, hold="before_store", times=1)
+    sandbox_admin.add_fault(method="POST", path=notes, status=429, hold="before_store", times=1)
     _push(fd, qtbot, TICKETS[0])
     sandbox_admin.wait("held", 1, path=notes)  # the note is on the wire, its answer held back
     note = next(j for j in fd.services.outbox.jobs() if j.kind == "note")
     assert fd.services.outbox.get(note.id).state == "sending"
     c.retry_all()  # the time entry waits on the note; the note itself is in flight
-    sandbox_admin.release()  # ... and its answer is 503: not stored
+    sandbox_admin.release()  # ... and its answer is 429: refused, not stored
 
     def states() -> list[str]:
         return [j.state for j in fd.services.outbox.jobs()]

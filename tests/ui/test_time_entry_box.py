@@ -65,3 +65,14 @@ def test_choosing_a_work_type_role_and_billable_option(box, qtbot):
     box.billable.setCurrentIndex(box.billable.findText("NoCharge"))
     plan = box.plan(NOW)
     assert (plan.work_type_id, plan.work_role_id, plan.billable) == (4, None, "NoCharge")
+
+
+def test_hours_that_are_not_whole_minutes_say_what_will_be_logged(box, qtbot):
+    session = load_session_file(SAMPLES / "01-outlook-credential-loop.json")
+    box.set_plan(None, session)
+    qtbot.keyClicks(box.hours, "0.26")
+    assert box.warning.text() == present.whole_minutes_logged(0.26)
+    assert "16 minutes (0.27 h) will be logged" in box.warning.text()
+    assert box.plan(NOW).hours == 16 / 60
+    box.set_plan(box.plan(NOW), session)
+    assert box.hours.text() == "0:16" and box.warning.text() == ""
