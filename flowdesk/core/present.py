@@ -60,8 +60,7 @@ class JobView(Addressed, Protocol):
 _THINGS = {"note": ("note", "notes"), "status": ("status change", "status changes")}
 
 
-def thing(kind: str) -> str:
-    """``note`` / ``time entry`` / ``status change``."""
+def thing(kind: str) -> str:  # ``note`` / ``time entry`` / ``status change``.
     return _THINGS.get(str(kind), ("time entry", ""))[0]
 
 
@@ -256,17 +255,20 @@ def tray_tooltip(line: str | None = None) -> str:
     return f"{APP_NAME} — {line}" if line else APP_NAME
 
 
-def paused_line(reason: str) -> str:
-    """``queue list`` when sending is paused."""
+def paused_line(reason: str) -> str:  # ``queue list`` when sending is paused
     return f"Sending is paused: {reason}"
+
+
+def other_member_waiting(n: int, queued_by: str, now: str) -> str:  # the saved keys are now another member's
+    them = "1 push was" if n == 1 else f"{n:,} pushes were"
+    return f"{them} queued as {queued_by}; FlowDesk now signs in to ConnectWise as {now}. Resume to send them as {now}, or cancel in the Queue tab those that are not {now}'s."  # noqa: E501
 
 
 PAUSED_BY_YOU = "Sending is paused: pushes wait until you resume."
 QUEUE_EMPTY = "The queue is empty."
 
 
-def not_sent_banner(why: str) -> str:
-    """A run that could not send a site's pushes (no keys, no account)."""
+def not_sent_banner(why: str) -> str:  # A run that could not send a site's pushes (no keys, no account).
     return f"Pushes are waiting: {why}"
 
 

@@ -118,6 +118,9 @@ class AppController(TicketLookups, QObject):
         # Pushes a Retry / Send all now asked to go now, with the number of the drain request it made: a
         # run that started before that request and failed them does not answer the click (see _answer_clicks)
         self._send_now: dict[int, int] = {}
+        # Keys of another member were saved with pushes waiting (account_changed): whose they are, the pause
+        # that says so, and the pause it replaced (the engineer's own, or none)
+        self._member_pause: tuple[tuple[str, str], str, str | None] | None = None
         self._pending_jobs: dict[int, Any] = {}  # the worker's changes not yet shown, by job id (latest)
         self.job_batch_timer = QTimer(self)
         self.job_batch_timer.setObjectName("jobBatchTimer")
@@ -141,6 +144,7 @@ class AppController(TicketLookups, QObject):
         for w in self.services.warnings:
             self.show_banner(Banner("settings", "warning", w))
         self._job_states = {j.id: j.state for j in self.services.outbox.jobs()}
+        self._member = self._account_member()
         self.push.start()
         self._publish_queue_status()
         self.drain_now()  # drain on start (the first drain also recovers jobs a crash left "sending")
@@ -538,6 +542,7 @@ class AppController(TicketLookups, QObject):
             self.show_banner(Banner("queue", "info", present.PAUSED_BY_YOU, "Resume", "resume"))
         else:
             outbox.resume()
+            self._member_pause = None  # the engineer chose to send the waiting pushes as the member now signed in
             self.clear_banner("queue")
             self.drain_now(fresh=True)
         self._publish_queue_status()
@@ -624,15 +629,41 @@ class AppController(TicketLookups, QObject):
         return jobs
 
     def account_changed(self) -> None:
-        """New ConnectWise keys: rebuild the client, lift a pause caused by rejected keys, send."""
+        """New ConnectWise keys: rebuild the client, lift a pause caused by rejected keys, send. Another member's
+        keys with pushes waiting pause the queue instead: ConnectWise would record those pushes as the new
+        member's (and a check would look for the new member's notes), so the engineer decides."""
         self._tickets.clear()
         self.ticket_failures.clear()
         self._drop_search_client()
         self.push.reset_requested.emit()
-        if self.services.outbox.paused_reason() and "key" in (self.services.outbox.paused_reason() or "").lower():
-            self.services.outbox.resume()
+        outbox = self.services.outbox
+        held = self._member_pause  # (whose the waiting pushes are, the pause said, the pause it replaced)
+        owner = held[0] if held else getattr(self, "_member", ("", ""))
+        self._member = now = self._account_member()
+        waiting = outbox.jobs(states=("pending", "retry_wait", "unknown", "failed")) if owner[0] and now[0] else []
+        if waiting and owner[0].lower() != now[0].lower():
+            reason = present.other_member_waiting(len(waiting), owner[1] or owner[0], now[1] or now[0])
+            self._member_pause = (owner, reason, held[2] if held else outbox.paused_reason())
+            outbox.pause(reason)
+            self.drain_timer.stop()
+            self.show_banner(Banner("queue", "warning", reason, "Resume", "resume"))
+            self._publish_queue_status()
+            return
+        self._member_pause = None
+        if held and outbox.paused_reason() == held[1]:  # their owner's keys again: as it was before
+            if held[2]:
+                outbox.pause(held[2])
+            else:
+                outbox.resume()
+        if outbox.paused_reason() and "key" in (outbox.paused_reason() or "").lower():
+            outbox.resume()
         self.clear_banner("queue")
         self.drain_now()
+
+    def _account_member(self) -> tuple[str, str]:
+        """(identifier, name) of the member whose keys are saved ("" where not known)."""
+        profile = self.settings.connectwise
+        return profile.member_identifier or "", profile.member_name or ""
 
     def notify_info(self, text: str) -> None:
         self.info.emit(text)

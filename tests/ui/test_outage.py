@@ -297,3 +297,36 @@ def test_a_ticket_card_that_met_the_outage_is_looked_up_again_once_a_push_gets_t
     assert card.ticket() is not None and card.ticket().ref.id == TICKETS[0]
     assert "had a problem" not in card.flags.text()
     assert _notes_by_ticket(sandbox_admin) == {TICKETS[0]: 1}
+
+
+def test_keys_of_another_member_with_pushes_waiting_pause_the_queue_until_the_engineer_decides(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """Found in review: switching the saved keys to another member of the same company sent the pushes queued
+    as the first member with the second's keys (ConnectWise records them as the second), and a push in
+    "Checking" was checked for the second member's notes (so one that had landed was posted again). With
+    pushes waiting, the window now pauses the queue and says whose they were; Resume sends them."""
+    fd = make_app()
+    _start(fd, qtbot)
+    c = fd.controller
+    c.set_paused(True)
+    _push(fd, qtbot, TICKETS[0])
+    profile = c.settings.connectwise
+    c.settings.connectwise = profile.model_copy(update={"member_identifier": "jblake", "member_name": "Jordan Blake"})
+    c.account_changed()
+    reason = fd.services.outbox.paused_reason()
+    assert reason == (
+        f"2 pushes were queued as {profile.member_name}; FlowDesk now signs in to ConnectWise as Jordan Blake. "
+        "Resume to send them as Jordan Blake, or cancel in the Queue tab those that are not Jordan Blake's."
+    )
+    banner = fd.window.banners.banner("queue")
+    assert banner is not None and banner.text == reason and banner.action == "Resume"
+    other = profile.model_copy(update={"member_identifier": "mkeller", "member_name": "Mia Keller"})
+    c.settings.connectwise = other  # a third member: the pushes are still the first one's
+    c.account_changed()
+    assert fd.services.outbox.paused_reason() == reason.replace("Jordan Blake", "Mia Keller")
+    c.settings.connectwise = profile  # the engineer's own keys again: the queue is as it was (paused by them)
+    c.account_changed()
+    assert fd.services.outbox.paused_reason() == "Sending paused by you."
+    with qtbot.waitSignal(c.drain_finished, check_params_cb=_ran, timeout=15000):
+        c.set_paused(False)
+    qtbot.waitUntil(lambda: [j.state for j in fd.services.outbox.jobs()] == ["sent", "sent"], timeout=20000)
+    assert _notes_by_ticket(sandbox_admin) == {TICKETS[0]: 1}
