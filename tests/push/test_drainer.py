@@ -353,19 +353,27 @@ def test_a_failing_listener_does_not_stop_the_drain(outbox, client, sandbox, clo
     assert outbox.get(job.id).state == "sent"
 
 
+class Cancelling:
+    """The client, but the engineer clicks Cancel on ``job_id`` while FlowDesk reads ticket ``ticket_id``'s
+    notes (any ticket's, when None)."""
+
+    def __init__(self, client, outbox, job_id, ticket_id=None):
+        self._client, self._outbox, self._job_id, self._ticket_id = client, outbox, job_id, ticket_id
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    def recent_notes(self, ticket, limit=50):
+        if self._ticket_id in (None, ticket.id):
+            self._outbox.cancel(self._job_id)
+        return self._client.recent_notes(ticket, limit)
+
+
 def test_a_job_cancelled_while_it_is_checked_stays_cancelled(outbox, client, sandbox, clock):
     [job] = push(outbox, sandbox)
     outbox.transition(job.id, expect="pending", to="sending")
-
-    class Cancelling:
-        def __getattr__(self, name):
-            return getattr(client, name)
-
-        def recent_notes(self, ticket, limit=50):
-            outbox.cancel(job.id)  # the engineer clicked Cancel while FlowDesk was reading the ticket
-            return client.recent_notes(ticket, limit)
-
-    drainer = Drainer(outbox, lambda site: Connection(Cancelling(), "dwhitfield"), clock=clock, tz=UTC)  # type: ignore[arg-type]
+    cancelling = Cancelling(client, outbox, job.id)
+    drainer = Drainer(outbox, lambda site: Connection(cancelling, "dwhitfield"), clock=clock, tz=UTC)  # type: ignore[arg-type]
     drainer.recover()
     report = drainer.run_due()
     assert outbox.get(job.id).state == "cancelled" and report.conflicts == 1
@@ -377,17 +385,8 @@ def test_a_project_ticket_note_cancelled_while_it_is_checked_stays_cancelled_and
     [job] = push(outbox, sandbox, 11, ticket=31207)  # queued as a service ticket: the check meets a 404
     [other] = push(outbox, sandbox, 2)
     outbox.transition(job.id, expect="pending", to="sending")
-
-    class Cancelling:
-        def __getattr__(self, name):
-            return getattr(client, name)
-
-        def recent_notes(self, ticket, limit=50):
-            if ticket.id == 31207:
-                outbox.cancel(job.id)  # the engineer clicked Cancel while FlowDesk was reading the ticket
-            return client.recent_notes(ticket, limit)
-
-    drainer = Drainer(outbox, lambda site: Connection(Cancelling(), "dwhitfield"), clock=clock, tz=UTC)  # type: ignore[arg-type]
+    cancelling = Cancelling(client, outbox, job.id, 31207)
+    drainer = Drainer(outbox, lambda site: Connection(cancelling, "dwhitfield"), clock=clock, tz=UTC)  # type: ignore[arg-type]
     drainer.recover()
     report = drainer.run_due()
     assert outbox.get(job.id).state == "cancelled" and report.conflicts == 1
