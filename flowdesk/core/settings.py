@@ -134,18 +134,24 @@ class ProxySettings(_Section):
     @field_validator("url")
     @classmethod
     def _no_credentials(cls, v: str) -> str:
-        """The address is saved in settings.json: a user name or password in it would be on disk in plain text."""
-        from urllib.parse import urlsplit
-
-        text = v.strip()
-        try:
-            parts = urlsplit(text if "://" in text else "http://" + text)
-            has_credentials = parts.username is not None or parts.password is not None
-        except ValueError:
-            return v  # not an address at all: the proxy check says so when it is used
-        if has_credentials:
-            raise ValueError(PROXY_CREDENTIALS_IN_ADDRESS)
+        problem = proxy_address_problem(v)
+        if problem:
+            raise ValueError(problem)
         return v
+
+
+def proxy_address_problem(url: str) -> str | None:
+    """Why a proxy address cannot be saved: it is written to settings.json, so a user name or password in it
+    would be on disk in plain text. (Whether it is a usable proxy at all is checked when it is used.)"""
+    from urllib.parse import urlsplit
+
+    text = url.strip()
+    try:
+        parts = urlsplit(text if "://" in text else "http://" + text)
+        has_credentials = parts.username is not None or parts.password is not None
+    except ValueError:
+        return None
+    return PROXY_CREDENTIALS_IN_ADDRESS if has_credentials else None
 
 
 PROXY_CREDENTIALS_IN_ADDRESS = (

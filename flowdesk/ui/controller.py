@@ -121,6 +121,7 @@ class AppController(TicketLookups, QObject):
         # Keys of another member were saved with pushes waiting (account_changed): whose they are, the pause
         # that says so, and the pause it replaced (the engineer's own, or none)
         self._member_pause: tuple[tuple[str, str], str, str | None] | None = None
+        self._member: tuple[str, str] = ("", "")  # (identifier, name) of the saved keys' member, read at start()
         self._pending_jobs: dict[int, Any] = {}  # the worker's changes not yet shown, by job id (latest)
         self.job_batch_timer = QTimer(self)
         self.job_batch_timer.setObjectName("jobBatchTimer")
@@ -638,7 +639,7 @@ class AppController(TicketLookups, QObject):
         self.push.reset_requested.emit()
         outbox = self.services.outbox
         held = self._member_pause  # (whose the waiting pushes are, the pause said, the pause it replaced)
-        owner = held[0] if held else getattr(self, "_member", ("", ""))
+        owner = held[0] if held else self._member
         self._member = now = self._account_member()
         waiting = outbox.jobs(states=("pending", "retry_wait", "unknown", "failed")) if owner[0] and now[0] else []
         if waiting and owner[0].lower() != now[0].lower():

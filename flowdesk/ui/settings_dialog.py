@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
-from pydantic import ValidationError
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -40,6 +39,7 @@ from flowdesk.core.settings import (
     ProxySettings,
     TimeRounding,
     Visibility,
+    proxy_address_problem,
 )
 from flowdesk.logs import register_secret
 from flowdesk.ui import theme
@@ -464,10 +464,11 @@ class SettingsDialog(QDialog):
 
         try:
             proxy_url(typed.url, origin="the proxy address")
-            ProxySettings.model_validate({"mode": typed.mode, "url": typed.url, "user": typed.user})
-        except ValueError as exc:  # pydantic's ValidationError is one too: its first error's words
-            words = exc.errors()[0]["msg"].removeprefix("Value error, ") if isinstance(exc, ValidationError) else str(exc)
-            return f"The proxy cannot be used: {words}."
+        except ValueError as exc:
+            return f"The proxy cannot be used: {exc}."
+        problem = proxy_address_problem(typed.url)
+        if problem:
+            return f"The proxy cannot be used: {problem}."
         if self.proxy_password.text() and not typed.user:
             return "Enter the proxy user name that goes with the password."
         return None
