@@ -293,6 +293,30 @@ def _m7_send_if_absent(conn: sqlite3.Connection) -> None:
     _run(conn, "ALTER TABLE push_jobs ADD COLUMN send_if_absent INTEGER NOT NULL DEFAULT 0")
 
 
+def _m8_draft_choices(conn: sqlite3.Connection) -> None:
+    # A draft keeps the engineer's push choices too (the ticket typed, the time entry, the status to set), as
+    # JSON in ``choices``; ``text`` becomes NULL for a draft of choices alone (the note as generated). SQLite
+    # cannot drop a NOT NULL in place: the table (no index, no foreign key) is copied.
+    _run(
+        conn,
+        """
+        CREATE TABLE drafts_new (
+            session_id    TEXT PRIMARY KEY NOT NULL,
+            text          TEXT,
+            note_format   TEXT,
+            include_steps INTEGER,
+            visibility    TEXT,
+            choices       TEXT,
+            updated_at    TEXT NOT NULL
+        );
+        INSERT INTO drafts_new (session_id, text, note_format, include_steps, visibility, updated_at)
+            SELECT session_id, text, note_format, include_steps, visibility, updated_at FROM drafts;
+        DROP TABLE drafts;
+        ALTER TABLE drafts_new RENAME TO drafts
+        """,
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "session cache", _m1_session_cache),
     Migration(2, "outbox: push jobs, post log, queue state", _m2_outbox),
@@ -301,6 +325,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "drafts: the engineer's edits to a note", _m5_drafts),
     Migration(6, "outbox: ticket status changes", _m6_status_jobs),
     Migration(7, "outbox: send a retried push once its check finds it absent", _m7_send_if_absent),
+    Migration(8, "drafts: the push choices, and drafts of choices alone", _m8_draft_choices),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -2,6 +2,10 @@
 type, so that selecting another session, toggling *Format* or *Include steps*, a restart or a crash loses
 nothing. A draft never leaves the machine: only a push sends the note (redacted then, as any note).
 
+A draft also keeps the engineer's push choices (:class:`PushChoices`: the ticket number typed, whether to log
+time and the hours, work type, role and billable option, the status to set), so a draft may be of choices
+alone, its note as generated (``text`` None).
+
 :class:`Drafts` reads and writes them; :class:`DraftWriter` is what the window uses: it writes on a thread
 of its own, so the window never waits for the disk (a commit is fsynced: ~7 ms here, more on a laptop whose
 antivirus scans the file), and it reads what is still waiting to be written first.
@@ -9,10 +13,12 @@ antivirus scans the file), and it reads what is still waiting to be written firs
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, NamedTuple
 
 from flowdesk.logs import get_logger
 from flowdesk.store.db import Database, StoreError, format_time, parse_time, select, utcnow
@@ -20,14 +26,63 @@ from flowdesk.store.db import Database, StoreError, format_time, parse_time, sel
 log = get_logger("store")
 
 
+class PushChoices(NamedTuple):
+    """What the engineer chose for a session's push besides the note; None: not chosen (the default shown)."""
+
+    ticket_id: int | None = None  # a ticket number typed or found (not the session's own)
+    log_time: bool | None = None  # *Log time* ticked or unticked
+    hours: str | None = None  # the hours as typed ("1:30"), only when they read as hours
+    work_type_id: int | None = None
+    work_role_id: int | None = None
+    billable: str | None = None
+    status: tuple[int, str] | None = None  # the status to set after the note: (id, name)
+
+    def to_json(self) -> str | None:
+        """The chosen fields as JSON, or None when nothing was chosen."""
+        chosen = {k: v for k, v in self._asdict().items() if v is not None}
+        return json.dumps(chosen, ensure_ascii=False, sort_keys=True) if chosen else None
+
+    @classmethod
+    def from_json(cls, text: str | None) -> PushChoices | None:
+        """The choices stored by :meth:`to_json`; a field that is not what it should be is left unchosen."""
+        if not text:
+            return None
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        status = data.get("status")
+        choices = cls(
+            ticket_id=_of(data.get("ticket_id"), int),
+            log_time=_of(data.get("log_time"), bool),
+            hours=_of(data.get("hours"), str),
+            work_type_id=_of(data.get("work_type_id"), int),
+            work_role_id=_of(data.get("work_role_id"), int),
+            billable=_of(data.get("billable"), str),
+            status=(status[0], status[1]) if isinstance(status, list) and len(status) == 2
+            and _of(status[0], int) is not None and isinstance(status[1], str) else None,
+        )  # fmt: skip
+        return choices if any(v is not None for v in choices) else None
+
+
+def _of(value: Any, kind: type) -> Any:
+    """``value`` if it is a ``kind`` (a bool is not an int here), else None."""
+    if kind is int and isinstance(value, bool):
+        return None
+    return value if isinstance(value, kind) else None
+
+
 @dataclass(frozen=True)
 class Draft:
     session_id: str
-    text: str
+    text: str | None  # the edited note; None: the note as generated (a draft of push choices alone)
     note_format: str | None  # the format and steps the edits were made on (resolution / escalation)
     include_steps: bool | None
     visibility: str | None
     updated_at: datetime | None
+    choices: PushChoices | None = None
 
 
 class Drafts:
@@ -41,18 +96,19 @@ class Drafts:
             return None
         steps = row["include_steps"]
         return Draft(row["session_id"], row["text"], row["note_format"], None if steps is None else bool(steps),
-                     row["visibility"], parse_time(row["updated_at"]))  # fmt: skip
+                     row["visibility"], parse_time(row["updated_at"]), PushChoices.from_json(row["choices"]))  # fmt: skip
 
-    def save(self, session_id: str, text: str, *, note_format: str | None = None, include_steps: bool | None = None,
-             visibility: str | None = None, updated_at: datetime | None = None) -> None:  # fmt: skip
+    def save(self, session_id: str, text: str | None, *, note_format: str | None = None, include_steps: bool | None = None,
+             visibility: str | None = None, updated_at: datetime | None = None,
+             choices: PushChoices | None = None) -> None:  # fmt: skip
         with self._db.transaction() as conn:
             conn.execute(
-                "INSERT INTO drafts (session_id, text, note_format, include_steps, visibility, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET text = excluded.text, "
+                "INSERT INTO drafts (session_id, text, note_format, include_steps, visibility, choices, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET text = excluded.text, "
                 "note_format = excluded.note_format, include_steps = excluded.include_steps, "
-                "visibility = excluded.visibility, updated_at = excluded.updated_at",
+                "visibility = excluded.visibility, choices = excluded.choices, updated_at = excluded.updated_at",
                 (session_id, text, note_format, None if include_steps is None else int(include_steps), visibility,
-                 format_time(updated_at or self.clock())),
+                 choices.to_json() if choices is not None else None, format_time(updated_at or self.clock())),
             )  # fmt: skip
 
     def discard(self, session_id: str) -> bool:
@@ -91,9 +147,9 @@ class DraftWriter:
         on_disk = self.drafts.session_ids()
         return (on_disk - waiting.keys()) | {sid for sid, draft in waiting.items() if draft is not None}
 
-    def save(self, session_id: str, text: str, *, note_format: str | None = None, include_steps: bool | None = None,
-             visibility: str | None = None) -> None:  # fmt: skip
-        self._put(session_id, Draft(session_id, text, note_format, include_steps, visibility, self.drafts.clock()))
+    def save(self, session_id: str, text: str | None, *, note_format: str | None = None, include_steps: bool | None = None,
+             visibility: str | None = None, choices: PushChoices | None = None) -> None:  # fmt: skip
+        self._put(session_id, Draft(session_id, text, note_format, include_steps, visibility, self.drafts.clock(), choices))
 
     def discard(self, session_id: str) -> bool:
         """Forget the session's draft; True if it had one."""
@@ -158,7 +214,7 @@ class DraftWriter:
             else:
                 self.drafts.save(session_id, draft.text, note_format=draft.note_format,
                                  include_steps=draft.include_steps, visibility=draft.visibility,
-                                 updated_at=draft.updated_at)  # fmt: skip
+                                 updated_at=draft.updated_at, choices=draft.choices)  # fmt: skip
         except Exception as exc:  # kept waiting, tried again with the next write; no text in the log
             log.warning("draft of session %s not written: %s", session_id, type(exc).__name__)
             return False

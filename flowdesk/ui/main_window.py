@@ -398,8 +398,9 @@ class MainWindow(QMainWindow):
         session = self.controller.load_session(sid) if sid else None
         self.panel.show_session(session)
         pushing.show_push_state(self)
-        if session is not None and session.psa_ticket_id:
-            self._lookup_ticket(session.psa_ticket_id)
+        ticket_id = self.panel.ticket_card.ticket_id()  # the session's own, or the one its draft kept
+        if session is not None and ticket_id:
+            self._lookup_ticket(ticket_id)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
         if (

@@ -112,8 +112,7 @@ def push_current(w: MainWindow) -> None:
         w.tell("Could not queue the note", str(exc))
         return
     panel.editor.after_push()
-    panel.draft_timer.stop()
-    panel.discard_draft()  # what was pushed is in the queue now
+    panel.forget_draft()  # what was pushed is in the queue now
     w.statusBar().showMessage(present.queued(jobs), 8000)
     show_push_state(w)
 

@@ -1,5 +1,10 @@
 """The selected session: what it was, the ticket it goes to, and its note — editable — with the push
-options (visibility, time entry with the rounded hours it will log) and Push (Ctrl+Enter)."""
+options (visibility, time entry with the rounded hours it will log) and Push (Ctrl+Enter).
+
+What the engineer changes is theirs until they push it: the note's edits and the push choices (the ticket
+number typed, *Log time* and the hours, work type, role and billable option, the status to set, the format,
+steps and visibility) are kept in the session's draft, and shown again when the session is, even when a
+ticket look-up or a list arriving later rebuilds the controls they were made in."""
 
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ from flowdesk.core.timing import format_hours, plan_time_entry
 from flowdesk.logs import get_logger
 from flowdesk.push.prepare import NotePreview, PushRefused
 from flowdesk.store import StoreError
+from flowdesk.store.drafts import PushChoices
 from flowdesk.ui import theme
 from flowdesk.ui.editor import NoteEditor
 from flowdesk.ui.models import local_time, status_label
@@ -61,6 +67,8 @@ class SessionPanel(QWidget):
         self._restoring = False
         self._pending_draft: Draft | None = None  # the session's draft, until its note can be prepared to show it in
         self._made_with: tuple[str, bool] = ("", True)  # the format and steps of the note shown (or its draft)
+        self._chosen = PushChoices()  # the engineer's push choices for the shown session (None: the default)
+        self._defaults: tuple[str, bool, str] = ("", True, "")  # the format, steps and visibility a session opens with
         self._drafts_closed = False
         self._posted_ticket: tuple[int, str] | None = None
         # The engineer's edits are a draft, written to the database once typing pauses.
@@ -137,11 +145,19 @@ class SessionPanel(QWidget):
         self.time_entry.setAccessibleName("Also log a time entry")
         self.time_box = TimeEntryBox(self)  # hours, work type / role, billable: shown while time is logged
         self.time_entry.toggled.connect(self.time_box.setVisible)
+        # The engineer's own choices (these signals are not sent when FlowDesk sets the controls):
+        self.time_entry.clicked.connect(lambda checked: self._choose(log_time=checked))
+        self.time_box.hours.textEdited.connect(self._on_hours_edited)
+        self.time_box.work_type.activated.connect(lambda _i: self._choose(work_type_id=self.time_box.work_type.currentData()))
+        self.time_box.work_role.activated.connect(lambda _i: self._choose(work_role_id=self.time_box.work_role.currentData()))
+        self.time_box.billable.activated.connect(lambda _i: self._choose(billable=self.time_box.billable.currentData()))
         self.time_box.hide()  # until a session whose time can be logged is shown
         controller.time_lists_loaded.connect(self._on_time_lists)
         self.status_choice = StatusChoice(self)  # a status to set after the note: "Leave as is" by default
         self._ticket_status: int | None = None  # the shown ticket's status (not offered as a change)
         controller.board_statuses_loaded.connect(self._on_board_statuses)
+        self.status_choice.combo.activated.connect(lambda _i: self._choose(status=self.status_choice.chosen()))
+        self.ticket_card.ticket_changed.connect(self._on_ticket_typed)
         self.diff_button = QPushButton("Chan&ges…", self)  # Alt+H is the Help menu
         self.diff_button.setToolTip("Compare your note with the generated one")
         self.reset_button = QPushButton("R&eset", self)  # Alt+T is the ticket number
@@ -207,6 +223,7 @@ class SessionPanel(QWidget):
             self.save_draft_now()  # the edits of the session being left are kept
         self.session = session
         self._pending_draft = None
+        self._chosen = PushChoices()
         self.status_choice.reset(None)
         self.show_push_state("")
         enabled = session is not None
@@ -259,6 +276,7 @@ class SessionPanel(QWidget):
         self.format_box.setCurrentIndex(self.format_box.findData(default_format(session).value))
         self.steps_box.setChecked(settings.include_diagnostic_steps)
         self.visibility.setCurrentIndex(self.visibility.findData(settings.note_visibility.value))
+        self._defaults = (self.format_box.currentData(), self.steps_box.isChecked(), self.visibility.currentData())
         draft = self._controller.drafts.get(session.id) if session.id else None
         if draft is not None:  # the note as the engineer left it: generated the same way, then their edits
             if draft.note_format and self.format_box.findData(draft.note_format) >= 0:
@@ -270,7 +288,13 @@ class SessionPanel(QWidget):
         for w in (self.format_box, self.steps_box, self.visibility):
             w.blockSignals(False)
         self._made_with = (self.format_box.currentData(), self.steps_box.isChecked())
-        self._pending_draft = draft
+        if draft is not None and draft.choices is not None:
+            self._chosen = draft.choices
+            if draft.choices.ticket_id is not None:  # a ticket the engineer typed (the window looks it up)
+                self.ticket_card.set_ticket_id(draft.choices.ticket_id)
+                self.ticket_card.show_loading()
+        self.time_box.select(*self._time_choices())
+        self._pending_draft = draft if draft is not None and draft.text is not None else None
         self._regenerate()  # shows the draft once the note can be prepared (now, or after another choice)
 
     def _prepare(self, keep: frozenset[str]) -> NotePreview:
@@ -299,7 +323,7 @@ class SessionPanel(QWidget):
         self._apply_policy()
         self.editor.set_note(self.preview.text, self.preview.redaction.counts, self.preview.redaction, kept)
         draft, self._pending_draft = self._pending_draft, None
-        if draft is not None:
+        if draft is not None and draft.text is not None:
             self._restoring = True
             try:
                 self.editor.load_draft(draft.text)
@@ -322,6 +346,7 @@ class SessionPanel(QWidget):
             self.save_draft_now()  # the draft brings back this visibility, not the one it was saved with
         else:
             self._regenerate()
+            self.save_draft_now()  # a visibility other than the default is a choice the draft keeps
 
     def _on_kept_changed(self, kept: frozenset[str]) -> None:
         """The engineer kept a value (or took it back): remember it for this session, and compare the
@@ -366,14 +391,30 @@ class SessionPanel(QWidget):
             self.time_entry.setText(f"&Log {format_hours(plan.hours)}")
             self.time_entry.setEnabled(True)
             self.time_entry.setChecked(settings.time_entry_enabled)
+        chosen = self._chosen
+        if self.time_entry.isEnabled():  # what the engineer chose stands over what is proposed
+            if chosen.log_time is not None:
+                self.time_entry.setChecked(chosen.log_time)
+            if chosen.hours is not None:
+                self.time_box.hours.setText(chosen.hours)
         self.time_box.setVisible(self.time_entry.isEnabled() and self.time_entry.isChecked())
         # Screen readers read the name, not the text: the hours must be in it.
         self.time_entry.setAccessibleName("Also log a time entry: " + self.time_entry.text().replace("&", ""))
 
     def _on_time_lists(self, work_types: list, work_roles: list) -> None:
-        s = self.settings
-        self.time_box.set_lists(work_types, work_roles, work_type_id=s.work_type_id, work_role_id=s.work_role_id,
-                                billable=s.billable_option)  # fmt: skip
+        work_type_id, work_role_id, billable = self._time_choices()
+        self.time_box.set_lists(work_types, work_roles, work_type_id=work_type_id, work_role_id=work_role_id,
+                                billable=billable)  # fmt: skip
+
+    def _time_choices(self) -> tuple[int | None, int | None, str | None]:
+        """The work type, role and billable option to show: the engineer's for this session, else the last
+        ones pushed (the settings)."""
+        s, c = self.settings, self._chosen
+        return (
+            c.work_type_id if c.work_type_id is not None else s.work_type_id,
+            c.work_role_id if c.work_role_id is not None else s.work_role_id,
+            c.billable if c.billable is not None else s.billable_option,
+        )
 
     def _update_buttons(self) -> None:
         ok = self.session is not None and self.preview is not None and bool(self.editor.text().strip())
@@ -405,6 +446,7 @@ class SessionPanel(QWidget):
 
     def _on_board_statuses(self, board_id: int, statuses: list) -> None:
         self.status_choice.set_statuses(board_id, statuses, self._ticket_status)
+        self.status_choice.select(self._chosen.status)
 
     def chosen_status(self) -> tuple[int, str] | None:
         """The status to set after the note (None: leave it as it is)."""
@@ -421,7 +463,7 @@ class SessionPanel(QWidget):
             return
         self.draft_timer.stop()
         self.editor.reset()
-        self.discard_draft()
+        self.save_draft_now()  # the push choices stay (the draft goes when there are none)
         self._update_buttons()
 
     # -- drafts ----------------------------------------------------------------------------------
@@ -442,10 +484,9 @@ class SessionPanel(QWidget):
             return
         self._made_with = (self.format_box.currentData(), self.steps_box.isChecked())
         if not keep:  # unedited, or "Regenerate" clicked: only that click throws the edits away
-            if edited:
-                self.draft_timer.stop()
-                self.discard_draft()
+            self.draft_timer.stop()
             self._regenerate()
+            self.save_draft_now()  # the push choices and this format and steps stay (the edits are gone)
             return
         # Keep: the text stays; Reset and Changes now compare with the note made the new way.
         from flowdesk.redact import RedactionError
@@ -465,6 +506,38 @@ class SessionPanel(QWidget):
         for w in (self.format_box, self.steps_box):
             w.blockSignals(False)
 
+    def _choose(self, **choices: Any) -> None:
+        """The engineer changed a push choice: kept for this session, written with its draft."""
+        if self.session is None:
+            return
+        self._chosen = self._chosen._replace(**choices)
+        self.draft_timer.start()
+
+    def _on_hours_edited(self, text: str) -> None:
+        from flowdesk.core.timing import parse_hours
+
+        try:  # only hours are kept: whatever else is typed in the box is never written to the disk
+            parse_hours(text)
+        except ValueError:
+            self._choose(hours=None)
+        else:
+            self._choose(hours=text.strip())
+
+    def _on_ticket_typed(self, ticket_id: int | None) -> None:
+        own = self.session.psa_ticket_id if self.session is not None else None
+        self._choose(ticket_id=ticket_id if ticket_id != own else None)
+
+    def _has_choices(self) -> bool:
+        shown = (self.format_box.currentData(), self.steps_box.isChecked(), self.visibility.currentData())
+        return any(v is not None for v in self._chosen) or shown != self._defaults
+
+    def forget_draft(self) -> None:
+        """The shown session was pushed: its edits and choices are in the queue now."""
+        self.draft_timer.stop()
+        self._chosen = PushChoices()
+        self._defaults = (self.format_box.currentData(), self.steps_box.isChecked(), self.visibility.currentData())
+        self.discard_draft()
+
     def flush_draft(self) -> None:
         """Write a draft still waiting for the pause in typing (the app is ending), then save no more."""
         if self.draft_timer.isActive():
@@ -472,27 +545,33 @@ class SessionPanel(QWidget):
         self._drafts_closed = True
 
     def save_draft_now(self) -> None:
-        """Write the edits of the shown session as its draft (redacted as a push would: no secret the
-        engineer typed reaches the disk), or forget the draft when the note is as generated."""
+        """Write the edits and push choices of the shown session as its draft (the note redacted as a push
+        would: no secret the engineer typed reaches the disk), or forget the draft when the note is as
+        generated and every choice is the default."""
         self.draft_timer.stop()
         session = self.session
         if session is None or not session.id or self.preview is None or self._drafts_closed:
             return
         if self._pending_draft is not None:  # never shown: the editor does not hold it, nothing to write or forget
             return
-        if not self.editor.is_edited():
+        edited = self.editor.is_edited()
+        if not edited and not self._has_choices():
             self.discard_draft()
             return
         from flowdesk.redact import RedactionError
 
         visibility = self.chosen_visibility()
-        try:  # the editor's recheck after the same pause in typing has usually redacted this text already
-            text = self.editor.redaction(self.settings.redaction_categories(visibility), self.settings.redaction_allow).text
-        except RedactionError:
-            return  # never written unredacted; the editor already says redaction failed
+        text = None
+        if edited:
+            try:  # the editor's recheck after the same pause in typing has usually redacted this text already
+                text = self.editor.redaction(self.settings.redaction_categories(visibility), self.settings.redaction_allow).text
+            except RedactionError:
+                return  # never written unredacted; the editor already says redaction failed
+        choices = self._chosen if any(v is not None for v in self._chosen) else None
         try:
             self._controller.drafts.save(session.id, text, note_format=self.format_box.currentData(),
-                                         include_steps=self.steps_box.isChecked(), visibility=visibility.value)  # fmt: skip
+                                         include_steps=self.steps_box.isChecked(), visibility=visibility.value,
+                                         choices=choices)  # fmt: skip
         except StoreError as exc:  # the database is closing or unwritable: the edits stay in the editor
             log.warning("draft of session %s not saved: %s", session.id, type(exc).__name__)
             return

@@ -48,6 +48,17 @@ class StatusChoice(QWidget):
                 self.combo.addItem(name, (sid, name))
         self.combo.setEnabled(self.combo.count() > 1)
 
+    def select(self, status: tuple[int, str] | None) -> None:
+        """Select this status (by id) if the board offers it, else "Leave as is"."""
+        index = 0
+        if status is not None:
+            for i in range(1, self.combo.count()):
+                data = self.combo.itemData(i)
+                if data and int(data[0]) == status[0]:
+                    index = i
+                    break
+        self.combo.setCurrentIndex(index)
+
     def chosen(self) -> tuple[int, str] | None:
         """``(status id, name)`` to set after the note, or None: leave the status as it is."""
         data = self.combo.currentData()

@@ -93,13 +93,17 @@ class TimeEntryBox(QWidget):
         work_type_id: int | None = None, work_role_id: int | None = None, billable: str | None = None,
     ) -> None:
         """ConnectWise's work types and roles, with the last choice (else the member's default) selected."""
-        for combo, items, chosen in ((self.work_type, work_types, work_type_id), (self.work_role, work_roles, work_role_id)):
+        for combo, items in ((self.work_type, work_types), (self.work_role, work_roles)):
             combo.clear()
             combo.addItem(DEFAULT, None)
             for nid, name in items:
                 combo.addItem(name, nid)
+        self.select(work_type_id, work_role_id, billable)
+
+    def select(self, work_type_id: int | None, work_role_id: int | None, billable: str | None) -> None:
+        """Select these work type, role and billable option (one not in the lists: *Default*)."""
+        for combo, chosen in ((self.work_type, work_type_id), (self.work_role, work_role_id), (self.billable, billable)):
             combo.setCurrentIndex(max(0, combo.findData(chosen)) if chosen is not None else 0)
-        self.billable.setCurrentIndex(max(0, self.billable.findData(billable)) if billable else 0)
 
     def _check(self) -> None:
         try:

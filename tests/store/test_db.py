@@ -43,7 +43,7 @@ def user_version(path: Path) -> int:
 
 def test_new_file_gets_the_current_schema_and_safe_pragmas(db: Database, db_path: Path):
     assert db_path.exists()
-    assert db.schema_version == SCHEMA_VERSION == len(MIGRATIONS) == 7
+    assert db.schema_version == SCHEMA_VERSION == len(MIGRATIONS) == 8
     conn = db.connect()
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
@@ -101,7 +101,7 @@ def test_jobs_of_a_v6_file_migrate_without_a_pending_retry(db_path: Path):
     conn.close()
     new = Database(db_path)
     try:
-        assert new.schema_version == 7
+        assert new.schema_version == SCHEMA_VERSION
         (migrated,) = Outbox(new).jobs()
         assert (migrated.state, migrated.send_if_absent) == ("unknown", False)
     finally:

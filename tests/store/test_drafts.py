@@ -127,3 +127,39 @@ def test_a_disk_that_never_answers_does_not_hold_close_forever(db, caplog):
     # still going when the connection closed crashed the interpreter in CI)
     assert writer.close(10)
     assert Drafts(db).get("s1").text == "stuck"  # type: ignore[union-attr]
+
+
+# -- push choices ------------------------------------------------------------------------------------------
+def test_push_choices_are_kept_with_a_draft_or_alone(tmp_path):
+    from flowdesk.store.drafts import PushChoices
+
+    with Database(tmp_path / "flowdesk.db") as db:
+        drafts = Drafts(db)
+        chosen = PushChoices(ticket_id=48405, log_time=False, hours="1:30", work_type_id=3, status=(17, "Waiting ✓"))
+        drafts.save("s1", None, visibility="discussion", choices=chosen)
+        drafts.save("s2", "edited", choices=PushChoices())  # nothing chosen: stored as no choices
+        assert drafts.get("s1").text is None and drafts.get("s1").choices == chosen  # type: ignore[union-attr]
+        assert drafts.get("s2").choices is None  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("stored", ['{"ticket_id": true, "hours": 5, "status": [1]}', "[1, 2]", "{", '"x"', "{}"])
+def test_damaged_push_choices_are_not_chosen(stored):
+    from flowdesk.store.drafts import PushChoices
+
+    assert PushChoices.from_json(stored) is None
+
+
+def test_a_version_7_draft_migrates_with_its_text(tmp_path):
+    import sqlite3
+
+    from flowdesk.store.db import MIGRATIONS
+
+    path = tmp_path / "flowdesk.db"
+    Database(path, migrations=MIGRATIONS[:7]).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO drafts (session_id, text, note_format, include_steps, visibility, updated_at) "
+                     "VALUES ('s1', 'typed', 'resolution', 1, 'internal', '2026-11-18T13:00:00.000000Z')")  # fmt: skip
+    conn.close()
+    with Database(path) as db:
+        d = Drafts(db).get("s1")
+        assert d is not None and (d.text, d.note_format, d.include_steps, d.choices) == ("typed", "resolution", True, None)

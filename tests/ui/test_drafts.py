@@ -158,3 +158,119 @@ def test_auto_push_leaves_a_session_with_a_draft_to_the_engineer(make_app, qtbot
     assert said.args == ["Auto-push left 1 edited note for you to push (#48211)."]
     assert not [j for j in fd.services.outbox.jobs(session_id=sid) if j.kind == "note"]
     assert fd.controller.drafts.get(sid) is not None
+
+
+# -- the push choices: kept with the draft, never carried to another session -------------------------------
+def _down(qtbot: Any, combo: Any) -> None:
+    """The engineer picks the next entry with the keyboard (Qt sends ``activated``, as for a click)."""
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Down)
+
+
+def _choices_made(fd: Any, qtbot: Any, ticket_id: int) -> tuple[str, dict[str, Any]]:
+    """Select the session of ``ticket_id`` and change every push choice the way an engineer does."""
+    sid = _select(fd, qtbot, ticket_id)
+    panel = fd.window.panel
+    box = panel.time_box
+    qtbot.waitUntil(lambda: box.work_type.count() > 1 and panel.status_choice.combo.isEnabled(), timeout=15000)
+    if not panel.time_entry.isChecked():
+        qtbot.mouseClick(panel.time_entry, Qt.MouseButton.LeftButton)
+    box.hours.selectAll()
+    qtbot.keyClicks(box.hours, "1:15")
+    for combo in (box.work_type, box.work_role, box.billable, panel.status_choice.combo):
+        _down(qtbot, combo)
+    panel.visibility.setCurrentIndex(panel.visibility.findData("discussion"))
+    shown = {"log": True, "hours": "1:15", "type": box.work_type.currentData(), "role": box.work_role.currentData(),
+             "billable": box.billable.currentData(), "status": panel.chosen_status(), "visibility": "discussion"}  # fmt: skip
+    assert None not in shown.values(), shown
+    return sid, shown
+
+
+def _shown(panel: Any) -> dict[str, Any]:
+    box = panel.time_box
+    return {"log": panel.time_entry.isChecked(), "hours": box.hours.text(), "type": box.work_type.currentData(),
+            "role": box.work_role.currentData(), "billable": box.billable.currentData(),
+            "status": panel.chosen_status(), "visibility": panel.visibility.currentData()}  # fmt: skip
+
+
+def test_push_choices_come_back_with_the_session_and_survive_a_late_lookup(make_app, qtbot):
+    fd = make_app()
+    _start(fd, qtbot)
+    w, panel = fd.window, fd.window.panel
+    sid, chosen = _choices_made(fd, qtbot, 48211)
+    assert fd.controller.drafts.get(sid) is not None  # the visibility chosen last wrote it at once
+
+    _select(fd, qtbot, 48405)  # another client's session: none of those choices is carried over
+    other = _shown(panel)
+    for key in ("hours", "type", "role", "billable", "status", "visibility"):
+        assert other[key] != chosen[key], key
+    assert w.session_model.index(w.session_model.row_of(sid), 6).data().startswith("Draft")
+
+    assert w.select_session(sid)  # back: the ticket is known, its statuses too
+    assert _shown(panel) == chosen
+    panel.show_ticket(panel.ticket_card.ticket())  # the ticket looked up again (after an outage, say)
+    panel._on_time_lists([(t, "x") for t in (1, 2, 3)], [])  # lists read again
+    assert panel.time_box.hours.text() == "1:15" and panel.time_entry.isChecked()
+    assert panel.chosen_status() == chosen["status"]
+
+
+def test_push_choices_survive_a_restart_and_go_with_the_push(make_app, qtbot):
+    fd = make_app()
+    _start(fd, qtbot)
+    sid, chosen = _choices_made(fd, qtbot, 48211)
+    fd.window.panel.draft_timer.timeout.emit()  # the pause
+    draft = fd.controller.drafts.get(sid)
+    assert draft is not None and draft.text is None and draft.choices is not None  # the note itself is as generated
+    assert (draft.choices.hours, draft.choices.status) == ("1:15", chosen["status"])
+    fd.shutdown()
+
+    again = make_app()
+    _start(again, qtbot)
+    panel = again.window.panel
+    _select(again, qtbot, 48211)
+    qtbot.waitUntil(lambda: panel.time_box.work_type.count() > 1 and panel.status_choice.combo.isEnabled(), timeout=15000)
+    assert _shown(panel) == chosen
+    with qtbot.waitSignal(again.controller.job_changed, check_params_cb=lambda j: j.kind == "status", timeout=15000):
+        again.window.push_current()
+    assert again.controller.drafts.get(sid) is None  # pushed: the choices are in the queue now
+    jobs = again.services.outbox.jobs(session_id=sid)
+    entry = next(j for j in jobs if j.kind == "time_entry").body_json()
+    assert entry["actualHours"] == 1.25 and entry["workType"]["id"] == chosen["type"]
+
+
+def test_a_typed_ticket_number_is_kept_and_looked_up_again(make_app, qtbot):
+    fd = make_app()
+    _start(fd, qtbot)
+    w, panel = fd.window, fd.window.panel
+    sid = _select(fd, qtbot, 48211)
+    number = panel.ticket_card.number
+    number.selectAll()
+    qtbot.keyClicks(number, "48405")
+    with qtbot.waitSignal(fd.controller.ticket_loaded, timeout=15000):
+        qtbot.keyClick(number, Qt.Key.Key_Return)
+    other = next(r for r in fd.services.cache.rows() if r.psa_ticket_id == 48405)
+    assert w.select_session(other.id)
+    assert w.select_session(sid)
+    assert panel.ticket_card.ticket_id() == 48405 and panel.ticket_card.ticket().ref.id == 48405
+
+
+def test_hours_that_are_not_hours_are_never_written(make_app, qtbot):
+    fd = make_app()
+    _start(fd, qtbot)
+    panel = fd.window.panel
+    sid = _select(fd, qtbot, 48211)
+    if not panel.time_entry.isChecked():
+        qtbot.mouseClick(panel.time_entry, Qt.MouseButton.LeftButton)
+    hours = panel.time_box.hours
+    hours.selectAll()
+    qtbot.keyClicks(hours, "0:45")
+    panel.draft_timer.timeout.emit()
+    assert fd.controller.drafts.get(sid).choices.hours == "0:45"  # type: ignore[union-attr]
+    hours.selectAll()
+    qtbot.keyClicks(hours, "Hunter2!pw")  # a password typed into the wrong field
+    panel.draft_timer.timeout.emit()
+    draft = fd.controller.drafts.get(sid)
+    assert draft is None or draft.choices is None or draft.choices.hours is None  # the proposed hours again
+    assert fd.controller.drafts.flush(10)
+    rows = fd.services.db.connect().execute("SELECT * FROM drafts").fetchall()
+    assert "Hunter2" not in repr([tuple(r) for r in rows])

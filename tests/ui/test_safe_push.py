@@ -163,8 +163,10 @@ def test_an_edit_is_a_draft_across_selection_format_and_reset(make_app, qtbot):
     assert fd.controller.drafts.get(sid).note_format == panel.format_box.currentData()
     w.ask = lambda title, text, yes, no=None, **k: questions.append(yes) or False  # regenerate
     panel.steps_box.toggle()
-    assert "Called Kim back." not in panel.editor.text() and fd.controller.drafts.get(sid) is None
-    assert not w.proxy.index(w.proxy.proxy_row_of(sid), 6).data().startswith("Draft")
+    assert "Called Kim back." not in panel.editor.text()
+    kept = fd.controller.drafts.get(sid)  # the edits are gone; the format and steps chosen stay
+    assert kept is not None and kept.text is None
+    assert (kept.note_format, kept.include_steps) == (panel.format_box.currentData(), panel.steps_box.isChecked())
 
     _add_line(qtbot, panel, "Second try.")
     panel.draft_timer.timeout.emit()
@@ -173,7 +175,11 @@ def test_an_edit_is_a_draft_across_selection_format_and_reset(make_app, qtbot):
     assert questions[-1] == "Discard edits" and fd.controller.drafts.get(sid) is not None
     w.ask = lambda *a, **k: True
     panel.reset_button.click()
-    assert fd.controller.drafts.get(sid) is None and not panel.editor.is_edited()
+    assert fd.controller.drafts.get(sid).text is None and not panel.editor.is_edited()  # type: ignore[union-attr]
+    panel.steps_box.toggle()  # the choices back to the defaults: nothing of the engineer's is left
+    panel.format_box.setCurrentIndex(1 - panel.format_box.currentIndex())
+    assert fd.controller.drafts.get(sid) is None
+    assert not w.proxy.index(w.proxy.proxy_row_of(sid), 6).data().startswith("Draft")
 
 
 def test_a_draft_survives_closing_and_reopening_the_window(make_app, qtbot):
