@@ -123,11 +123,16 @@ class DraftWriter:
     """Drafts written on a thread of their own, in the order they were made, the latest per session
     winning: :meth:`save` and :meth:`discard` return at once, and :meth:`get` / :meth:`session_ids` see
     what is still waiting to be written. A write that fails (the disk is full, the file is locked) stays
-    waiting and is tried again with the next one and by :meth:`close`; it is logged without its text.
+    waiting and is tried again on its own after a pause (``retry_after`` seconds, doubling up to
+    ``RETRY_MAX``), or sooner with the next one and by :meth:`close`; it is logged without its text.
     The thread starts with the first write, not with the window."""
 
-    def __init__(self, drafts: Drafts) -> None:
+    RETRY_AFTER = 5.0
+    RETRY_MAX = 120.0
+
+    def __init__(self, drafts: Drafts, *, retry_after: float = RETRY_AFTER) -> None:
         self.drafts = drafts
+        self.retry_after = retry_after
         self._waiting: dict[str, Draft | None] = {}  # session id -> its draft to write, None: to discard
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -192,8 +197,15 @@ class DraftWriter:
         return done
 
     def _write_all(self) -> None:
+        pause = self.retry_after
         while True:
             with self._cond:
+                if self._failed:  # the disk refused: try again after a pause, or at once for a save or close()
+                    if not self._cond.wait_for(lambda: self._closing or not self._failed, pause):
+                        self._failed = False
+                        pause = min(pause * 2, self.RETRY_MAX)
+                else:
+                    pause = self.retry_after
                 self._cond.wait_for(lambda: self._closing or (self._waiting and not self._failed))
                 if self._closing or self._failed or not self._waiting:
                     return

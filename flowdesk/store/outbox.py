@@ -23,7 +23,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, Literal
 
 from flowdesk.core import policy
 from flowdesk.core.policy import (
@@ -60,6 +60,11 @@ def _new_client_ref() -> str:
 TICKET_KINDS = ("service", "project")
 _PAUSED_REASON = "paused_reason"
 _PAUSED_AT = "paused_at"
+_PAUSED_KIND = "paused_kind"
+# Why sending is paused, which decides what lifts it: "user" (the engineer's Pause: only Resume),
+# "keys" (ConnectWise refused the keys: new keys lift it), "member" (pushes queued under another member's
+# keys wait for the engineer's Resume). None: a pause written before the kind was kept (only Resume).
+PauseKind = Literal["user", "keys", "member"]
 
 # Columns transition() may set besides state and updated_at.
 _FIELDS = frozenset(
@@ -410,7 +415,7 @@ class Outbox:
                     duration_ms=duration_ms,
                 )
             if decision.pause_queue:
-                self._pause(conn, decision.pause_queue, now)
+                self._pause(conn, decision.pause_queue, now, "keys")
         return job
 
     def _apply(self, conn: sqlite3.Connection, job_id: int, decision: Decision, *, now: datetime) -> PushJob:
@@ -563,24 +568,32 @@ class Outbox:
             return changed
 
     # -- pause ----------------------------------------------------------------------------------------
-    def pause(self, reason: str, now: datetime | None = None) -> None:
-        """Nothing is due until :meth:`resume` (a 401 does this through :meth:`apply`)."""
+    def pause(self, reason: str, now: datetime | None = None, *, kind: PauseKind = "user") -> None:
+        """Nothing is due until :meth:`resume` (a 401 does this through :meth:`apply`, as ``keys``)."""
         with self._db.transaction() as conn:
-            self._pause(conn, reason, self._now(now))
+            self._pause(conn, reason, self._now(now), kind)
 
     @staticmethod
-    def _pause(conn: sqlite3.Connection, reason: str, now: datetime) -> None:
+    def _pause(conn: sqlite3.Connection, reason: str, now: datetime, kind: PauseKind) -> None:
         conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?), (?, ?) "
+            "INSERT INTO meta (key, value) VALUES (?, ?), (?, ?), (?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (_PAUSED_REASON, reason, _PAUSED_AT, format_time(now)),
+            (_PAUSED_REASON, reason, _PAUSED_AT, format_time(now), _PAUSED_KIND, kind),
         )
-        log.warning("queue paused: %s", reason)
+        log.warning("queue paused (%s): %s", kind, reason)
 
     def resume(self) -> None:
         with self._db.transaction() as conn:
-            conn.execute("DELETE FROM meta WHERE key IN (?, ?)", (_PAUSED_REASON, _PAUSED_AT))
+            conn.execute("DELETE FROM meta WHERE key IN (?, ?, ?)", (_PAUSED_REASON, _PAUSED_AT, _PAUSED_KIND))
         log.info("queue resumed")
+
+    def paused_kind(self) -> PauseKind | None:
+        """Why sending is paused (see :data:`PauseKind`); None when it is not, or the pause did not say."""
+        conn = self._db.connect()
+        if self._paused(conn) is None:
+            return None
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (_PAUSED_KIND,)).fetchone()
+        return row[0] if row is not None and row[0] in ("user", "keys", "member") else None
 
     def paused_reason(self) -> str | None:
         return self._paused(self._db.connect())

@@ -120,7 +120,8 @@ class AppController(TicketLookups, QObject):
         self._send_now: dict[int, int] = {}
         # Keys of another member were saved with pushes waiting (account_changed): whose they are, the pause
         # that says so, and the pause it replaced (the engineer's own, or none)
-        self._member_pause: tuple[tuple[str, str], str, str | None] | None = None
+        # (whose the waiting pushes are, the pause said, the pause it replaced: (reason, kind) or None)
+        self._member_pause: tuple[tuple[str, str], str, tuple[str, Any] | None] | None = None
         self._member: tuple[str, str] = ("", "")  # (identifier, name) of the saved keys' member, read at start()
         self._pending_jobs: dict[int, Any] = {}  # the worker's changes not yet shown, by job id (latest)
         self.job_batch_timer = QTimer(self)
@@ -359,15 +360,23 @@ class AppController(TicketLookups, QObject):
         if report.blocked:
             why = next(iter(report.blocked.values()))
             self.show_banner(Banner("queue", "error", present.not_sent_banner(why), "Open Settings", "settings"))
-        elif report.paused == USER_PAUSE:
-            self.show_banner(Banner("queue", "info", present.PAUSED_BY_YOU, "Resume", "resume"))
         elif report.paused:
-            self.show_banner(Banner("queue", "warning", report.paused, "Open Settings", "settings"))
+            self.show_banner(self._paused_banner(report.paused))
         else:
             self.clear_banner("queue")
         self._publish_queue_status()
         self.arm_drain_timer(report.next_due_at)
         self.drain_finished.emit(report)
+
+    def _paused_banner(self, reason: str) -> Banner:
+        """What the queue's banner says while sending is paused, and the button that lifts the pause: new keys
+        for refused ones, else Resume (the engineer's own pause; another member's pushes)."""
+        kind = self.services.outbox.paused_kind()
+        if kind == "keys":
+            return Banner("queue", "warning", reason, "Open Settings", "settings")
+        if kind == "user" or reason == USER_PAUSE:
+            return Banner("queue", "info", present.PAUSED_BY_YOU, "Resume", "resume")
+        return Banner("queue", "warning", reason, "Resume", "resume")
 
     def _on_drain_failed(self, message: str, answered: int = 0) -> None:
         if self._closed:
@@ -638,14 +647,16 @@ class AppController(TicketLookups, QObject):
         self._drop_search_client()
         self.push.reset_requested.emit()
         outbox = self.services.outbox
-        held = self._member_pause  # (whose the waiting pushes are, the pause said, the pause it replaced)
+        held = self._member_pause
         owner = held[0] if held else self._member
         self._member = now = self._account_member()
         waiting = outbox.jobs(states=("pending", "retry_wait", "unknown", "failed")) if owner[0] and now[0] else []
         if waiting and owner[0].lower() != now[0].lower():
             reason = present.other_member_waiting(len(waiting), owner[1] or owner[0], now[1] or now[0])
-            self._member_pause = (owner, reason, held[2] if held else outbox.paused_reason())
-            outbox.pause(reason)
+            before = outbox.paused_reason()
+            replaced = held[2] if held else ((before, outbox.paused_kind() or "user") if before else None)
+            self._member_pause = (owner, reason, replaced)
+            outbox.pause(reason, kind="member")
             self.drain_timer.stop()
             self.show_banner(Banner("queue", "warning", reason, "Resume", "resume"))
             self._publish_queue_status()
@@ -653,10 +664,10 @@ class AppController(TicketLookups, QObject):
         self._member_pause = None
         if held and outbox.paused_reason() == held[1]:  # their owner's keys again: as it was before
             if held[2]:
-                outbox.pause(held[2])
+                outbox.pause(held[2][0], kind=held[2][1])
             else:
                 outbox.resume()
-        if outbox.paused_reason() and "key" in (outbox.paused_reason() or "").lower():
+        if outbox.paused_kind() == "keys":  # paused because ConnectWise refused the old keys
             outbox.resume()
         self.clear_banner("queue")
         self.drain_now()

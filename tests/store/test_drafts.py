@@ -44,6 +44,7 @@ class GatedDrafts(Drafts):
         self.broken = False
         self.writing = threading.Event()
         self.written: list[str] = []
+        self.done = threading.Event()  # a write reached the disk
 
     def save(self, session_id, text, **kw):
         self.writing.set()
@@ -52,6 +53,7 @@ class GatedDrafts(Drafts):
             raise StoreError("the disk is full")
         super().save(session_id, text, **kw)
         self.written.append(session_id)
+        self.done.set()
 
 
 @pytest.fixture
@@ -103,6 +105,21 @@ def test_a_failed_write_is_kept_and_written_with_the_next(db):
     writer.save("s2", "next")
     assert writer.close()
     assert {d: Drafts(db).get(d).text for d in ("s1", "s2")} == {"s1": "precious", "s2": "next"}  # type: ignore[union-attr]
+
+
+def test_a_failed_write_is_tried_again_on_its_own(db, caplog):
+    """The disk was full for a moment and the engineer stopped typing: the draft still reaches the disk,
+    without another keystroke and without waiting for the window to close."""
+    drafts = GatedDrafts(db)
+    drafts.broken = True
+    writer = DraftWriter(drafts, retry_after=0.01)
+    writer.save("s1", "precious")
+    assert drafts.writing.wait(10)
+    drafts.broken = False  # the disk has room again
+    assert drafts.done.wait(10)  # written by the writer's own retry
+    assert writer.flush(10) and Drafts(db).get("s1").text == "precious"  # type: ignore[union-attr]
+    assert "not written: StoreError" in caplog.text and "precious" not in caplog.text
+    writer.close()
 
 
 def test_after_close_nothing_more_is_taken(db):

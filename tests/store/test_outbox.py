@@ -312,6 +312,7 @@ def test_a_paused_queue_has_nothing_due(outbox: Outbox):
     (job,) = outbox.enqueue([note()])
     outbox.pause("keys rejected")
     assert outbox.paused_reason() == "keys rejected" and outbox.paused_at() == T0
+    assert outbox.paused_kind() == "user"  # whatever the words: only the kind says what lifts it
     assert outbox.due(T0 + timedelta(days=1), 10) == []
     assert outbox.next_due_at() is None
     with pytest.raises(QueuePaused, match="keys rejected"):
@@ -356,9 +357,10 @@ def test_401_pauses_the_queue_in_the_same_step(outbox: Outbox):
     a, b = outbox.enqueue([note("a"), note("b")])
     stored = send(outbox, a.id, Outcome(OutcomeKind.AUTH, http_status=401))
     assert (stored.state, stored.attempts) == (JobState.PENDING, 0)
-    assert "API keys" in outbox.paused_reason()
+    assert "API keys" in outbox.paused_reason() and outbox.paused_kind() == "keys"  # new keys lift it
     assert outbox.due(T0 + timedelta(hours=1), 10) == []
     outbox.resume()
+    assert outbox.paused_kind() is None
     assert [j.id for j in outbox.due(T0, 10)] == [a.id, b.id]
 
 

@@ -330,3 +330,29 @@ def test_keys_of_another_member_with_pushes_waiting_pause_the_queue_until_the_en
         c.set_paused(False)
     qtbot.waitUntil(lambda: [j.state for j in fd.services.outbox.jobs()] == ["sent", "sent"], timeout=20000)
     assert _notes_by_ticket(sandbox_admin) == {TICKETS[0]: 1}
+
+
+def test_a_member_pause_outlives_a_restart_and_only_resume_lifts_it(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """The queue paused for another member's keys is still that pause after a restart: its banner offers
+    Resume (not Open Settings, which the old keys' refusal offers), and saving keys again does not lift it,
+    whatever the member is called (the pause's kind is stored; before, a reason with "key" in it was read as
+    a refusal of the keys: "Mickey Keyes" lifted it and the pushes went as the other member)."""
+    fd = make_app()
+    _start(fd, qtbot)
+    c = fd.controller
+    c.set_paused(True)
+    _push(fd, qtbot, TICKETS[0])
+    profile = c.settings.connectwise
+    c.settings.connectwise = profile.model_copy(update={"member_identifier": "mkeyes", "member_name": "Mickey Keyes"})
+    c.account_changed()
+    reason = fd.services.outbox.paused_reason()
+    assert reason is not None and fd.services.outbox.paused_kind() == "member"
+    fd.shutdown()
+
+    again = make_app()
+    _start(again, qtbot)
+    banner = again.window.banners.banner("queue")
+    assert banner is not None and (banner.text, banner.action) == (reason, "Resume")
+    again.controller.account_changed()  # keys saved again
+    assert again.services.outbox.paused_reason() == reason
+    assert sandbox_admin.ledger()["notes"] == []
