@@ -27,6 +27,7 @@ class BannerBar(QFrame):
             f"border-radius: 4px; }} QLabel {{ color: {fg.name()}; }}"
         )
         self.label = QLabel(banner.text, self)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)  # never read as markup (a server's words, a file name)
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QHBoxLayout(self)

@@ -214,11 +214,13 @@ class NoteEditor(QWidget):
         self.redaction_label.setTextFormat(Qt.TextFormat.PlainText)
         self.redaction_label.setWordWrap(True)
         self.pending_label = QLabel(self)
+        self.pending_label.setTextFormat(Qt.TextFormat.PlainText)  # never read as markup (a server's words, a file name)
         self.pending_label.setObjectName("pendingRedactionLabel")
         self.pending_label.setWordWrap(True)
         theme.tint(self.pending_label, "warning")
         self.pending_label.hide()
         self.count_label = QLabel(self)
+        self.count_label.setTextFormat(Qt.TextFormat.PlainText)  # never read as markup (a server's words, a file name)
         self.count_label.setObjectName("charCountLabel")
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 

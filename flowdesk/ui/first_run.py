@@ -45,6 +45,7 @@ class FirstRunSetup(SettingsDialog):
         self.sessions_page = QWidget(self)
         page = QVBoxLayout(self.sessions_page)
         self.sessions_status = QLabel("Sign in to ResolutionFlow (step 2) to fetch your sessions.", self.sessions_page)
+        self.sessions_status.setTextFormat(Qt.TextFormat.PlainText)  # never read as markup (a server's words, a file name)
         self.sessions_status.setObjectName("setupSessionsStatus")
         self.sessions_status.setWordWrap(True)
         self.sessions_status.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -55,6 +56,7 @@ class FirstRunSetup(SettingsDialog):
             "Welcome. FlowDesk turns your FlowPilot sessions into ConnectWise ticket notes and time entries, "
             "posted with your own API keys. Three steps: your ConnectWise keys, your ResolutionFlow account, "
             "then your recent sessions.", self)
+        self.intro.setTextFormat(Qt.TextFormat.PlainText)  # never read as markup (a server's words, a file name)
         self.intro.setWordWrap(True)
         theme.tint(self.intro, "muted")
         self.buttons.hide()

@@ -138,6 +138,7 @@ class MainWindow(QMainWindow):
         self.proxy.modelReset.connect(self.table.doItemsLayout)
 
         self.empty = QLabel(self)
+        self.empty.setTextFormat(Qt.TextFormat.PlainText)  # never read as markup (a server's words, a file name)
         self.empty.setObjectName("emptySessions")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
@@ -194,6 +195,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.queue_label = QLabel(self)
+        self.queue_label.setTextFormat(Qt.TextFormat.PlainText)  # never read as markup (a server's words, a file name)
         self.queue_label.setObjectName("queueStatus")
         self.queue_label.setAccessibleName("Queue status")
         self.statusBar().addPermanentWidget(self.queue_label)

@@ -99,6 +99,7 @@ class QueueView(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.retry_all_button)
         self.empty = QLabel("Nothing has been pushed yet. Select a session, review its note and press Push.", self)
+        self.empty.setTextFormat(Qt.TextFormat.PlainText)  # never read as markup (a server's words, a file name)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         theme.tint(self.empty, "muted")
         split = QSplitter(Qt.Orientation.Vertical, self)

@@ -105,6 +105,7 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         self.save_status = QLabel(self)
+        self.save_status.setTextFormat(Qt.TextFormat.PlainText)  # never read as markup (a server's words, a file name)
         self.save_status.setWordWrap(True)
         bottom = QHBoxLayout()
         bottom.addWidget(self.save_status, 1)
@@ -141,6 +142,7 @@ class SettingsDialog(QDialog):
         self.cw_test = QPushButton("&Test connection", w)
         self.cw_test.clicked.connect(self.test_connection)
         self.cw_status = QLabel(w)
+        self.cw_status.setTextFormat(Qt.TextFormat.PlainText)  # never read as markup (a server's words, a file name)
         self.cw_status.setObjectName("connectionStatus")
         self.cw_status.setWordWrap(True)
         self.cw_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -162,6 +164,7 @@ class SettingsDialog(QDialog):
         note = QLabel(
             "FlowDesk posts with your own ConnectWise API keys, so notes and time are attributed to you. "
             "The keys are kept in your operating system's keyring, never in a file.", w)
+        note.setTextFormat(Qt.TextFormat.PlainText)  # never read as markup (a server's words, a file name)
         note.setWordWrap(True)
         theme.tint(note, "muted")
         form.addRow(note)
@@ -240,6 +243,7 @@ class SettingsDialog(QDialog):
         row.addWidget(self.rf_sign_out)
         row.addStretch(1)
         self.rf_status = QLabel(w)
+        self.rf_status.setTextFormat(Qt.TextFormat.PlainText)  # never read as markup (a server's words, a file name)
         self.rf_status.setObjectName("resolutionflowStatus")
         self.rf_status.setWordWrap(True)
         for label, field in (("&Address", self.rf_url), ("&E-mail", self.rf_email), ("Pass&word", self.rf_password),
@@ -325,6 +329,7 @@ class SettingsDialog(QDialog):
         self.auto_push = QCheckBox("Queue new resolved and escalated sessions automatically", w)
         self.auto_push.setChecked(s.auto_push)
         explain = QLabel("Off by default: FlowDesk is there so you read the note before anything reaches the ticket.", w)
+        explain.setTextFormat(Qt.TextFormat.PlainText)  # never read as markup (a server's words, a file name)
         explain.setWordWrap(True)
         theme.tint(explain, "muted")
         form.addRow("Default &visibility", self.visibility)
@@ -345,9 +350,13 @@ class SettingsDialog(QDialog):
             email_row.addWidget(box)
         email_row.addStretch(1)
         email_explain = QLabel(present.EMAIL_EXPLAIN, w)
+        email_explain.setTextFormat(Qt.TextFormat.PlainText)  # never read as markup (a server's words, a file name)
         email_explain.setWordWrap(True)
         theme.tint(email_explain, "muted")
         form.addRow(present.EMAIL_LABEL, email_row)
+        email_label = form.labelForField(email_row)
+        if isinstance(email_label, QLabel):  # Alt+E goes to the first choice (a row of boxes has no buddy of its own)
+            email_label.setBuddy(next(iter(self.email_boxes.values())))
         form.addRow("", email_explain)
         self.visibility.setAccessibleName("Default visibility")
         self.rounding.setAccessibleName("Time rounding")
@@ -361,17 +370,21 @@ class SettingsDialog(QDialog):
                        "tokens, private keys and connection strings are always redacted. Choose the rest for "
                        "internal notes (only your team sees them) and for notes the customer can see "
                        "(Discussion, Resolution).", w)
+        intro.setTextFormat(Qt.TextFormat.PlainText)  # never read as markup (a server's words, a file name)
         intro.setWordWrap(True)
         layout.addWidget(intro)
         grid = QGridLayout()
         for col, text in ((1, "Internal notes"), (2, "Customer can see")):
             head = QLabel(text, w)
+            head.setTextFormat(Qt.TextFormat.PlainText)  # never read as markup (a server's words, a file name)
             head.setStyleSheet("font-weight: 600;")
             grid.addWidget(head, 0, col)
         self.redaction_boxes: dict[tuple[str, str], QCheckBox] = {}
         for row, cat in enumerate(REDACTION_CATEGORIES, 1):
             words = CATEGORY_WORDS[cat][1]
-            grid.addWidget(QLabel(words.capitalize(), w), row, 0)
+            name = QLabel(words.capitalize(), w)
+            name.setTextFormat(Qt.TextFormat.PlainText)
+            grid.addWidget(name, row, 0)
             for col, (where, switches, whose) in enumerate(
                 (("internal", r.internal, "internal notes"), ("customer", r.customer, "notes the customer sees")), 1
             ):

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from flowdesk.core import present
@@ -42,8 +43,10 @@ class TimeEntryBox(QWidget):
         self.hours.setPlaceholderText("1.5 or 1:30")
         self.hours.setFixedWidth(self.hours.fontMetrics().horizontalAdvance("00:00") + 24)
         self.rule = QLabel(self)
+        self.rule.setTextFormat(Qt.TextFormat.PlainText)  # never read as markup (a server's words, a file name)
         theme.tint(self.rule, "muted")
         self.warning = QLabel(self)
+        self.warning.setTextFormat(Qt.TextFormat.PlainText)  # never read as markup (a server's words, a file name)
         self.warning.setObjectName("hoursWarning")
         theme.tint(self.warning, "error")
         self.work_type = QComboBox(self)
