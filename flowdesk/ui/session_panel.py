@@ -388,7 +388,6 @@ class SessionPanel(QWidget):
             self.time_entry.setChecked(False)
             self.time_entry.setEnabled(False)
         else:
-            self.time_entry.setText(f"&Log {format_hours(plan.hours)}")
             self.time_entry.setEnabled(True)
             self.time_entry.setChecked(settings.time_entry_enabled)
         chosen = self._chosen
@@ -398,7 +397,14 @@ class SessionPanel(QWidget):
             if chosen.hours is not None:
                 self.time_box.hours.setText(chosen.hours)
         self.time_box.setVisible(self.time_entry.isEnabled() and self.time_entry.isChecked())
-        # Screen readers read the name, not the text: the hours must be in it.
+        self._name_time_entry(plan is not None and allowed)
+
+    def _name_time_entry(self, planned: bool) -> None:
+        """*Log 1.5 h*: the hours that will be logged (those typed, when they read as hours), not only the
+        proposal's; screen readers read the name, not the text, so the hours are in it too."""
+        if planned:
+            hours = self.time_box.typed_hours()
+            self.time_entry.setText(f"&Log {format_hours(hours)}" if hours is not None else "&Log time")
         self.time_entry.setAccessibleName("Also log a time entry: " + self.time_entry.text().replace("&", ""))
 
     def _on_time_lists(self, work_types: list, work_roles: list) -> None:
@@ -522,6 +528,8 @@ class SessionPanel(QWidget):
             self._choose(hours=None)
         else:
             self._choose(hours=text.strip())
+        if self.time_entry.isEnabled() and self.time_box.has_plan():
+            self._name_time_entry(True)
 
     def _on_ticket_typed(self, ticket_id: int | None) -> None:
         own = self.session.psa_ticket_id if self.session is not None else None

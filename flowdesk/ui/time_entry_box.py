@@ -120,6 +120,17 @@ class TimeEntryBox(QWidget):
             self.warning.setText("\n".join(warnings))
         self.warning.setVisible(bool(self.warning.text()))
 
+    def has_plan(self) -> bool:
+        """Hours were proposed (the session has timestamps), rather than left to be typed."""
+        return self._plan is not None
+
+    def typed_hours(self) -> float | None:
+        """The hours in the box as they will be logged (whole minutes), or None when they are not hours."""
+        try:
+            return whole_minutes(parse_hours(self.hours.text()))
+        except ValueError:
+            return None
+
     # -- what is queued ----------------------------------------------------------------------------
     def plan(self, now: datetime) -> TimeEntryPlan:
         """The time entry to queue; ValueError (plain words) when the hours are not hours."""

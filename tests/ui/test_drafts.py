@@ -208,6 +208,8 @@ def test_push_choices_come_back_with_the_session_and_survive_a_late_lookup(make_
 
     assert w.select_session(sid)  # back: the ticket is known, its statuses too
     assert _shown(panel) == chosen
+    assert panel.time_entry.text() == "&Log 1.25 h"  # the hours that will be logged, not the proposal's
+    assert "1.25 h" in panel.time_entry.accessibleName()
     panel.show_ticket(panel.ticket_card.ticket())  # the ticket looked up again (after an outage, say)
     panel._on_time_lists([(t, "x") for t in (1, 2, 3)], [])  # lists read again
     assert panel.time_box.hours.text() == "1:15" and panel.time_entry.isChecked()
