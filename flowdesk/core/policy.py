@@ -28,6 +28,8 @@ The rules (the seed's ``retry_failed_push`` plus what a desktop client needs):
 * Retry never brings a check sooner than :data:`VERIFY_DELAY` after the send that may have stored the
   push ended: a slow server may still be storing it, and a check that looked too early would find nothing
   and send it again in the same click (:func:`check_due`).
+* A job a crash left ``sending`` is checked no sooner than :data:`VERIFY_DELAY` after that send started, for
+  the same reason (at once when that is past; :func:`recover_interrupted`).
 """
 
 from __future__ import annotations
@@ -473,13 +475,19 @@ def cancel(job: JobSnapshot, now: datetime) -> Decision:
     )
 
 
-def recover_interrupted(job: JobSnapshot, now: datetime) -> Decision:
-    """A job found ``sending`` at start-up (FlowDesk stopped mid-send): check the ticket before any re-send."""
+def recover_interrupted(job: JobSnapshot, now: datetime, *, tz: tzinfo | None = None) -> Decision:
+    """A job found ``sending`` at start-up (FlowDesk stopped mid-send): check the ticket before any re-send,
+    and no sooner than :data:`VERIFY_DELAY` after that send started (a slow server may still be storing what
+    it sent; a check that looked too early would find nothing and send it again). The send started at the
+    job's last change, ``updated_at`` (the move to ``sending``); after a crash long ago it is checked at once."""
     _require_aware(now)
     if job.state != JobState.SENDING:
         raise PolicyError(f"only a push left sending is recovered, not one that is {job.state.value}")
-    text = present.interrupted(job)
-    return _base(job, None, state=JobState.UNKNOWN, next_attempt_at=now, last_error=text, message=text)
+    # Not known, or "in the future" (the clock was set back): as if it started now.
+    started = min(job.updated_at or now, now)
+    when = max(now, started + VERIFY_DELAY)
+    text = present.interrupted(job, format_clock(when, now, tz) if when > now else None)
+    return _base(job, None, state=JobState.UNKNOWN, next_attempt_at=when, last_error=text, message=text)
 
 
 __all__ = [

@@ -576,12 +576,12 @@ def cancelled_push(job: Addressed) -> str:
     return f"Cancelled the {what} for {ticket}."
 
 
-def interrupted(job: Addressed) -> str:
+def interrupted(job: Addressed, check_at: str | None = None) -> str:
+    """A push a crash left sending; ``check_at``: the check waits for ConnectWise to finish storing it."""
     what, ticket = _where(job)
-    return (
-        f"FlowDesk stopped while sending the {what} to {ticket}, so it may have arrived. "
-        "FlowDesk will check the ticket before sending it again."
-    )
+    at = f" at {check_at}" if check_at else ""
+    return (f"FlowDesk stopped while sending the {what} to {ticket}, so it may have arrived. "
+            f"FlowDesk will check the ticket{at} before sending it again.")
 
 
 # -- tickets: the finder, the other-company guard, the note after a push, drafts ------------------

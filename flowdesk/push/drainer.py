@@ -10,7 +10,7 @@ never lost and never posted twice"; this module is the scheduler that keeps it, 
   also records ``first_sent_at``) before its POST leaves, and the outcome is committed (``Outbox.apply``)
   before the next request for that ticket. A crash at any point leaves jobs that were never sent, and
   ``sending`` jobs (as many as were in flight) that :meth:`Drainer.recover` turns into ``unknown`` at the
-  next start.
+  next start, to be checked once ConnectWise has had ``policy.VERIFY_DELAY`` since that send started.
 * **Unknown is checked, never re-sent blindly.** A job whose POST may have reached ConnectWise without an
   answer (timeout, reset, 5xx, unreadable answer, crash) is ``unknown``: the drainer reads the ticket first
   and :mod:`~flowdesk.push.reconcile` decides. Found → ``sent`` with its id; absent → the policy's schedule
@@ -234,7 +234,7 @@ class Drainer:
         on a push that may be on its ticket sends it in the same run if the check finds it absent), its site neither held off nor blocked, its ticket
         not busy (a job of that ticket is in flight). Due checks come first (a job that may already be on a
         ticket is settled before anything new is sent: after a crash, those are the jobs that were in
-        flight), whatever is in flight: the caller lets that finish first. Then the earliest due job."""
+        flight, due VERIFY_DELAY after their send started), whatever is in flight: the caller lets that finish first. Then the earliest due job."""
         busy = {f.ticket for f in run.flights.values()}
 
         def eligible(job: PushJob) -> bool:

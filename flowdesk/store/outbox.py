@@ -507,12 +507,14 @@ class Outbox:
 
     def recover_after_crash(self, now: datetime | None = None) -> int:
         """Jobs left ``sending`` (FlowDesk stopped mid-send) become ``unknown``: checked before any
-        re-send. Call it once at start-up, holding the drain lock. Returns how many were recovered."""
+        re-send, once ConnectWise has had time to store what was sent (``policy.recover_interrupted``).
+        Call it once at start-up, holding the drain lock. Returns how many were recovered."""
         now = self._now(now)
+        zone = self._local(now).tzinfo
         with self._db.transaction() as conn:
             left = self._select(conn, "WHERE state = 'sending' ORDER BY id")
             for job in left:
-                decision = policy.recover_interrupted(job.snapshot(), now)
+                decision = policy.recover_interrupted(job.snapshot(), now, tz=zone)
                 self._apply(conn, job.id, decision, now=now)
                 self._log(
                     conn, job.id, "interrupted", at=now, http_status=None, request_id=None,

@@ -365,11 +365,36 @@ def test_cancel_sending_is_refused():
         cancel(job(JobState.SENDING), NOW)
 
 
-def test_recover_interrupted_sending_goes_unknown_due_now():
-    d = recover_interrupted(job(attempts=2), NOW)
-    assert (d.state, d.attempts, d.next_attempt_at) == (JobState.UNKNOWN, 2, NOW)
+INTERRUPTED = "FlowDesk stopped while sending the note to ticket #48211, so it may have arrived. FlowDesk will check the ticket"
+
+
+def test_recover_interrupted_checks_no_sooner_than_verify_delay_after_the_send_started():
+    """A restart seconds after a crash mid-POST: a slow server may still be storing the note, so the check
+    waits until VERIFY_DELAY after the send started (checking now would find nothing and send it twice)."""
+    started = NOW - timedelta(seconds=10)
+    d = recover_interrupted(replace(job(attempts=2), updated_at=started), NOW)
+    assert (d.state, d.attempts, d.next_attempt_at, d.burned) == (JobState.UNKNOWN, 2, started + VERIFY_DELAY, False)
+    assert d.last_error == d.message == f"{INTERRUPTED} at 14:00 before sending it again."
+    plus2 = timezone(timedelta(hours=2))
+    later = recover_interrupted(replace(job(), updated_at=NOW), NOW + timedelta(seconds=5), tz=plus2)
+    assert later.next_attempt_at == NOW + VERIFY_DELAY
+    assert later.last_error == f"{INTERRUPTED} at 16:01 before sending it again."
     with pytest.raises(PolicyError):
         recover_interrupted(job(JobState.PENDING), NOW)
+
+
+@pytest.mark.parametrize("started", [NOW - VERIFY_DELAY, NOW - timedelta(hours=3)])
+def test_recover_interrupted_after_a_crash_long_enough_ago_checks_at_once(started):
+    d = recover_interrupted(replace(job(), updated_at=started), NOW)
+    assert (d.state, d.next_attempt_at) == (JobState.UNKNOWN, NOW)
+    assert d.last_error == f"{INTERRUPTED} before sending it again."
+
+
+@pytest.mark.parametrize("started", [None, NOW + timedelta(hours=1)])
+def test_recover_interrupted_with_no_or_a_future_start_waits_verify_delay_from_now(started):
+    """No start recorded, or one after ``now`` (the clock was set back): as if the send started now."""
+    d = recover_interrupted(replace(job(), updated_at=started), NOW)
+    assert d.next_attempt_at == NOW + VERIFY_DELAY
 
 
 # -- words and adapters ----------------------------------------------------------------------------
