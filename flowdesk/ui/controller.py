@@ -630,9 +630,10 @@ class AppController(TicketLookups, QObject):
         return jobs
 
     def account_changed(self) -> None:
-        """New ConnectWise keys: rebuild the client, lift a pause caused by rejected keys, send. Another member's
-        keys with pushes waiting pause the queue instead: ConnectWise would record those pushes as the new
-        member's (and a check would look for the new member's notes), so the engineer decides."""
+        """New ConnectWise keys: rebuild the client, lift a pause caused by rejected keys or an unknown company
+        ID, send. Another member's keys with pushes waiting pause the queue instead: ConnectWise would record
+        those pushes as the new member's (and a check would look for the new member's notes), so the engineer
+        decides."""
         self._tickets.clear()
         self.ticket_failures.clear()
         self._drop_search_client()
@@ -656,7 +657,8 @@ class AppController(TicketLookups, QObject):
                 outbox.pause(held[2])
             else:
                 outbox.resume()
-        if outbox.paused_reason() and "key" in (outbox.paused_reason() or "").lower():
+        paused = outbox.paused_reason()
+        if paused and ("key" in paused.lower() or paused == present.NO_COMPANY):  # what the saved account may fix
             outbox.resume()
         self.clear_banner("queue")
         self.drain_now()
