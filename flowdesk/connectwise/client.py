@@ -52,6 +52,7 @@ from flowdesk.connectwise.errors import (
     RIGHT_SERVICE_NOTES,
     RIGHT_TIME,
     CompanyNotFound,
+    ConnectWiseError,
     NotFound,
     PermissionDenied,
     ServerError,
@@ -98,6 +99,8 @@ PROJECT_TICKET_FIELDS = (
 TICKET_FIELDS = PROJECT_TICKET_FIELDS.replace("summary,", "summary,recordType,", 1)
 SEARCH_ORDER = "_info/lastUpdated desc"  # newest first (§7 orderBy)
 LOG_HEADERS = ("x-cw-request-id", "api-current-version")
+# The fields of companyinfo's answer (§1); an answer with none of them is not company information.
+_COMPANY_INFO_FIELDS = ("Codebase", "CompanyID", "CompanyName", "SiteUrl", "VersionCode", "IsCloud")
 REQUIRED_RIGHTS = {
     "notes": ("Service Desk", ("Service Tickets",), RIGHT_SERVICE_NOTES),
     "time": ("Time & Expense", ("Time Entry", "Time Entries"), RIGHT_TIME),
@@ -171,6 +174,14 @@ class ConnectWiseClient(ServiceClient):
         return fresh
 
     def _fetch_site(self) -> SiteInfo:
+        """Ask companyinfo; an error it raises is marked ``company_lookup`` (nothing else was sent)."""
+        try:
+            return self._read_company_info()
+        except ConnectWiseError as exc:
+            exc.company_lookup = True
+            raise
+
+    def _read_company_info(self) -> SiteInfo:
         path = f"/login/companyinfo/{quote(self._company, safe='')}"
         op = Op(
             action=f"look up company '{self._company}' on {self._host}",
@@ -190,7 +201,10 @@ class ConnectWiseClient(ServiceClient):
                 status=response.status_code,
                 request_id=request_id(response),
             )
-        codebase = normalise_codebase(data.get("Codebase")) if isinstance(data, dict) else None
+        # No field of company information at all (``{}`` from a site mid-upgrade) is not an on-premises server
+        # without a Codebase: the default codebase would only bring 404s.
+        known = isinstance(data, dict) and any(name in data for name in _COMPANY_INFO_FIELDS)
+        codebase = normalise_codebase(data.get("Codebase")) if known else None
         if codebase is None:
             raise ServerError(
                 f"{self._host} answered the company look-up with something that is not ConnectWise company "

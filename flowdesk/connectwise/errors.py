@@ -4,12 +4,16 @@
 |---|---|---|---|
 | :class:`AuthError` | auth | 401, or ``UserNotAuthenticated`` | pause the queue until the keys are fixed |
 | :class:`PermissionDenied` | permission | 403 | fail at once, naming the missing right |
-| :class:`NotFound` (:class:`CompanyNotFound`) | not_found | 404 (companyinfo ``null``) | fail at once |
+| :class:`NotFound` | not_found | 404 | fail at once |
+| :class:`CompanyNotFound` | no_company | companyinfo answered ``null`` | pause the queue: fix the company ID |
 | :class:`ValidationFailed` | validation | 400 and other 4xx | fail at once with ConnectWise's words |
 | :class:`RateLimited` | rate_limited | 429 | wait ``retry_after`` |
 | :class:`ServerError` | server | 5xx, redirects, unreadable or oversized answers to reads | retry later (``may_have_stored``: verify first) |
 | :class:`Offline` | offline | nothing was sent: DNS, refused, connect timeout, TLS, a proxy that refused | retry when the network is back |
 | :class:`Ambiguous` | ambiguous | a write was sent but no usable answer came back (timeout, reset, deadline, oversized) | verify before any re-send |
+
+Any of them raised by the company look-up (``company_lookup``) uses up no try of a push: ``no_company`` pauses
+the queue, anything else (a 404 or an unreadable answer during an upgrade, 5xx, no answer) waits and tries again.
 
 ``str(error)`` is plain words (what happened, what to do) plus ``(request id …)`` when ConnectWise gave one.
 No error ever holds a key, a header or an httpx object: the client raises them ``from None``, outside
@@ -37,7 +41,12 @@ RIGHT_READ_MEMBER = "System › Member Maintenance: Inquire"
 
 class ConnectWiseError(base.ServiceError):
     """Base of every ConnectWise failure. ``str()`` is what happened and what to do; never a key.
-    (``kind``, ``str()``, pickling and the secret-free rules come from :class:`flowdesk.http.errors.ServiceError`.)"""
+    (``kind``, ``str()``, pickling and the secret-free rules come from :class:`flowdesk.http.errors.ServiceError`.)
+
+    ``company_lookup`` is True on an error of the company look-up (``/login/companyinfo``, before a request
+    or again after a 404 / redirect that stored nothing): the request it was for was not stored."""
+
+    company_lookup: bool = False
 
     def __init__(
         self,
@@ -75,7 +84,10 @@ class NotFound(ConnectWiseError, base.NotFound):
 
 
 class CompanyNotFound(NotFound):
-    """``/login/companyinfo/{company}`` answered ``null``: the site has no such company ID."""
+    """``/login/companyinfo/{company}`` answered ``null``: the site has no such company ID (the settings are
+    wrong, not the request: the outbox pauses instead of failing pushes)."""
+
+    kind = "no_company"
 
 
 class ValidationFailed(ConnectWiseError):

@@ -18,6 +18,9 @@ The rules (the seed's ``retry_failed_push`` plus what a desktop client needs):
   using up a try.
 * Offline (nothing was sent) uses up no try either; the job is due again after a minute (and the app
   drains as soon as the network is back).
+* A failed company look-up (companyinfo, before the send or after a 404 that stored nothing) uses up no
+  try: ``no_company`` (ConnectWise has no such company ID) pauses the queue until the settings are fixed,
+  anything else waits :data:`LOOKUP_RETRY` (a site mid-upgrade answers 404s or junk for a while).
 * Ambiguous (the request may have been stored: read timeout, reset after sending, 5xx on a POST, an
   unreadable 2xx) makes the job ``unknown``. An unknown job is never sent again blindly: the next drain
   checks the ticket first and reports ``found`` (the job is ``sent``), ``absent`` (that try failed; the
@@ -28,6 +31,8 @@ The rules (the seed's ``retry_failed_push`` plus what a desktop client needs):
 * Retry never brings a check sooner than :data:`VERIFY_DELAY` after the send that may have stored the
   push ended: a slow server may still be storing it, and a check that looked too early would find nothing
   and send it again in the same click (:func:`check_due`).
+* A job a crash left ``sending`` is checked no sooner than :data:`VERIFY_DELAY` after that send started, for
+  the same reason (at once when that is past; :func:`recover_interrupted`).
 """
 
 from __future__ import annotations
@@ -100,6 +105,7 @@ class OutcomeKind(StrEnum):
     SERVER = "server"  # 5xx; ``may_have_stored`` for a POST
     OFFLINE = "offline"  # nothing was sent
     AMBIGUOUS = "ambiguous"  # sent, no usable answer
+    NO_COMPANY = "no_company"  # the company look-up answered null: no such company ID on the site (Settings)
 
 
 VERIFICATION_KINDS = frozenset({OutcomeKind.FOUND, OutcomeKind.ABSENT})
@@ -112,6 +118,7 @@ MAX_ATTEMPTS = 4  # sends per schedule: the first one and three retries
 OFFLINE_DELAY = timedelta(minutes=1)  # nothing was sent: try again soon (and when the network returns)
 VERIFY_DELAY = timedelta(minutes=1)  # give a slow server time to finish storing before we look
 VERIFY_RETRY = timedelta(minutes=5)  # the check itself failed on the server side
+LOOKUP_RETRY = timedelta(minutes=5)  # the company look-up failed on the server side (e.g. an upgrade)
 MAX_RETRY_AFTER = timedelta(hours=24)  # a Retry-After beyond this is not believed
 
 
@@ -152,6 +159,7 @@ class Outcome:
     remote_id: int | None = None  # the note's / time entry's id on success or when found
     may_have_stored: bool = False  # a 5xx after the request was sent
     detail: str | None = None  # technical text for the post log
+    company_lookup: bool = False  # the company look-up failed: the request was not sent, or not stored
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", OutcomeKind(self.kind))
@@ -198,6 +206,7 @@ class Outcome:
             request_id=getattr(exc, "request_id", None),
             may_have_stored=bool(getattr(exc, "may_have_stored", False)),
             detail=f"{type(exc).__name__}: {exc}"[:500],
+            company_lookup=getattr(exc, "company_lookup", False) is True,
         )
 
 
@@ -328,6 +337,8 @@ def decide(job: JobSnapshot, outcome: Outcome, now: datetime, *, tz: tzinfo | No
         )
     if outcome.kind in VERIFICATION_KINDS:
         raise PolicyError("a push being sent gets a send result, not a check result")
+    if _lookup_failed(outcome):
+        return _after_failed_lookup(job, outcome, now, tz)
 
     if outcome.kind == OutcomeKind.SUCCESS:
         return _sent(job, outcome, now, present.posted(job), "a success must carry the id ConnectWise gave it")
@@ -358,6 +369,33 @@ def decide(job: JobSnapshot, outcome: Outcome, now: datetime, *, tz: tzinfo | No
     return _failed_send(job, outcome, now, tz, _transient_why(job, outcome))
 
 
+def _lookup_failed(outcome: Outcome) -> bool:
+    """The company look-up failed, other than by the network being down (that is :data:`OFFLINE` as ever)."""
+    return outcome.kind == OutcomeKind.NO_COMPANY or (outcome.company_lookup and outcome.kind != OutcomeKind.OFFLINE)
+
+
+def _after_failed_lookup(job: JobSnapshot, outcome: Outcome, now: datetime, tz: tzinfo | None) -> Decision:
+    """The company look-up failed, so nothing of ``job`` was sent this time (or stored, after a 404 that made
+    the client look again): no try is used, whatever the answer, and the job keeps its state's meaning (a
+    job to send waits, one that may be on its ticket stays ``unknown``). ConnectWise saying it has no such
+    company is the settings: the queue pauses with one message (not one failed push each). Anything else
+    (a 404, an unreadable answer, a 5xx, no answer: a site being upgraded or struggling) is tried again
+    after :data:`LOOKUP_RETRY`, or a longer Retry-After."""
+    unknown = job.state == JobState.UNKNOWN
+    if outcome.kind == OutcomeKind.NO_COMPANY:
+        return _base(
+            job, outcome, state=JobState.UNKNOWN if unknown else JobState.PENDING, next_attempt_at=now,
+            last_error=present.check_paused(job, for_company=True) if unknown else present.PAUSED_FOR_COMPANY,
+            message=present.NO_COMPANY, pause_queue=present.NO_COMPANY,
+        )
+    when = now + _longer(LOOKUP_RETRY, _retry_after(outcome))
+    text = present.lookup_failed(job, outcome.http_status, format_clock(when, now, tz), checking=unknown)
+    return _base(
+        job, outcome, state=JobState.UNKNOWN if unknown else JobState.RETRY_WAIT, next_attempt_at=when,
+        last_error=text, message=text,
+    )
+
+
 def _sent(job: JobSnapshot, outcome: Outcome, now: datetime, message: str, without_id: str) -> Decision:
     """The record is on the ticket: sent, with the id ConnectWise gave it (a policy error without one)."""
     if outcome.remote_id is None:
@@ -375,6 +413,8 @@ def _decide_check(job: JobSnapshot, outcome: Outcome, now: datetime, tz: tzinfo 
         return _failed_send(job, outcome, now, tz, _transient_why(job, outcome))
     if outcome.kind == OutcomeKind.SUCCESS:
         raise PolicyError(present.never_blindly(job))
+    if _lookup_failed(outcome):
+        return _after_failed_lookup(job, outcome, now, tz)
 
     def stay(when: datetime | None, text: str, **kw: Any) -> Decision:
         return _base(job, outcome, state=JobState.UNKNOWN, next_attempt_at=when, last_error=text, message=text, **kw)
@@ -473,19 +513,26 @@ def cancel(job: JobSnapshot, now: datetime) -> Decision:
     )
 
 
-def recover_interrupted(job: JobSnapshot, now: datetime) -> Decision:
-    """A job found ``sending`` at start-up (FlowDesk stopped mid-send): check the ticket before any re-send."""
+def recover_interrupted(job: JobSnapshot, now: datetime, *, tz: tzinfo | None = None) -> Decision:
+    """A job found ``sending`` at start-up (FlowDesk stopped mid-send): check the ticket before any re-send,
+    and no sooner than :data:`VERIFY_DELAY` after that send started (a slow server may still be storing what
+    it sent; a check that looked too early would find nothing and send it again). The send started at the
+    job's last change, ``updated_at`` (the move to ``sending``); after a crash long ago it is checked at once."""
     _require_aware(now)
     if job.state != JobState.SENDING:
         raise PolicyError(f"only a push left sending is recovered, not one that is {job.state.value}")
-    text = present.interrupted(job)
-    return _base(job, None, state=JobState.UNKNOWN, next_attempt_at=now, last_error=text, message=text)
+    # Not known, or "in the future" (the clock was set back): as if it started now.
+    started = min(job.updated_at or now, now)
+    when = max(now, started + VERIFY_DELAY)
+    text = present.interrupted(job, format_clock(when, now, tz) if when > now else None)
+    return _base(job, None, state=JobState.UNKNOWN, next_attempt_at=when, last_error=text, message=text)
 
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
     "CANCELLABLE_STATES",
     "DUE_STATES",
+    "LOOKUP_RETRY",
     "MAX_ATTEMPTS",
     "OFFLINE_DELAY",
     "VERIFY_DELAY",

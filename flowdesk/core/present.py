@@ -425,6 +425,19 @@ def offline_retry(retry_at: str) -> str:
 
 
 PAUSED_FOR_KEYS = "Waiting: sending is paused until your ConnectWise keys are fixed."
+PAUSED_FOR_COMPANY = "Waiting: sending is paused until the company ID in Settings is fixed."
+NO_COMPANY = (  # why the queue is paused when the company look-up answers that there is no such company
+    "ConnectWise says it has no company with the company ID in Settings. Sending is paused: check the company ID "
+    "in Settings > ConnectWise account, then resume sending (if it is right, ConnectWise may be mid-upgrade)."
+)
+
+
+def lookup_failed(job: Addressed, http_status: int | None, retry_at: str, *, checking: bool) -> str:
+    """The company look-up failed (a site mid-upgrade, a server error): nothing was sent, no try used."""
+    what, ticket = _where(job)
+    then = f"check whether the {what} reached {ticket}" if checking else f"send the {what} to {ticket}"
+    return (f"ConnectWise could not look up your company{_status(http_status)}, so FlowDesk could not yet {then}. "
+            f"Trying again at {retry_at}.")
 
 
 def keys_refused(http_status: int | None, server_message: str | None) -> str:
@@ -492,9 +505,10 @@ def check_offline(job: Addressed, check_at: str) -> str:
     )
 
 
-def check_paused(job: Addressed) -> str:
+def check_paused(job: Addressed, *, for_company: bool = False) -> str:
     what, ticket = _where(job)
-    return f"Checking {ticket} for the {what} is paused until your ConnectWise keys are fixed."
+    fixed = "the company ID in Settings is" if for_company else "your ConnectWise keys are"
+    return f"Checking {ticket} for the {what} is paused until {fixed} fixed."
 
 
 def cannot_check(job: Addressed, server_message: str | None) -> str:
@@ -576,12 +590,12 @@ def cancelled_push(job: Addressed) -> str:
     return f"Cancelled the {what} for {ticket}."
 
 
-def interrupted(job: Addressed) -> str:
+def interrupted(job: Addressed, check_at: str | None = None) -> str:
+    """A push a crash left sending; ``check_at``: the check waits for ConnectWise to finish storing it."""
     what, ticket = _where(job)
-    return (
-        f"FlowDesk stopped while sending the {what} to {ticket}, so it may have arrived. "
-        "FlowDesk will check the ticket before sending it again."
-    )
+    at = f" at {check_at}" if check_at else ""
+    return (f"FlowDesk stopped while sending the {what} to {ticket}, so it may have arrived. "
+            f"FlowDesk will check the ticket{at} before sending it again.")
 
 
 # -- tickets: the finder, the other-company guard, the note after a push, drafts ------------------

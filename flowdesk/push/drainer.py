@@ -10,7 +10,7 @@ never lost and never posted twice"; this module is the scheduler that keeps it, 
   also records ``first_sent_at``) before its POST leaves, and the outcome is committed (``Outbox.apply``)
   before the next request for that ticket. A crash at any point leaves jobs that were never sent, and
   ``sending`` jobs (as many as were in flight) that :meth:`Drainer.recover` turns into ``unknown`` at the
-  next start.
+  next start, to be checked once ConnectWise has had ``policy.VERIFY_DELAY`` since that send started.
 * **Unknown is checked, never re-sent blindly.** A job whose POST may have reached ConnectWise without an
   answer (timeout, reset, 5xx, unreadable answer, crash) is ``unknown``: the drainer reads the ticket first
   and :mod:`~flowdesk.push.reconcile` decides. Found → ``sent`` with its id; absent → the policy's schedule
@@ -234,7 +234,7 @@ class Drainer:
         on a push that may be on its ticket sends it in the same run if the check finds it absent), its site neither held off nor blocked, its ticket
         not busy (a job of that ticket is in flight). Due checks come first (a job that may already be on a
         ticket is settled before anything new is sent: after a crash, those are the jobs that were in
-        flight), whatever is in flight: the caller lets that finish first. Then the earliest due job."""
+        flight, due VERIFY_DELAY after their send started), whatever is in flight: the caller lets that finish first. Then the earliest due job."""
         busy = {f.ticket for f in run.flights.values()}
 
         def eligible(job: PushJob) -> bool:
@@ -265,17 +265,18 @@ class Drainer:
 
     def _follow(self, run: Run, job: PushJob, step: Step) -> None:
         """What a step of ``job`` means for the rest of the run: a 401 or a paused queue halts it; a
-        hold-off outcome leaves the job's site alone until its next attempt."""
-        if step == NoOutcome.QUEUE_PAUSED or step == Stored(OutcomeKind.AUTH):
+        hold-off outcome (or a failed company look-up: a 404 or junk from a site mid-upgrade counts as the
+        server struggling) leaves the job's site alone until its next attempt."""
+        if step == NoOutcome.QUEUE_PAUSED or (isinstance(step, Stored) and step.paused):
             run.halt = Halt(HaltWhy.PAUSED, self._outbox.paused_reason())
-        elif isinstance(step, Stored) and step.kind in HOLD_OFF_KINDS:
+        elif isinstance(step, Stored) and (step.kind in HOLD_OFF_KINDS or step.company_lookup):
             current = self._outbox.get(job.id)
             until = current.next_attempt_at if current is not None else None
             if until is not None:
                 held = self._hold_off.get(job.site)
                 # several sends to the site may come back struggling: the latest next attempt wins
                 self._hold_off[job.site] = until if held is None or held < until else held
-                self._hold_off_why[job.site] = str(step.kind)
+                self._hold_off_why[job.site] = str(step.kind if step.kind in HOLD_OFF_KINDS else OutcomeKind.SERVER)
             run.report.record_stop(str(step.kind), current.last_error if current is not None else None)
 
     # -- the steps of a job (drain thread: the outbox; pool: the requests) -------------------------------
@@ -435,7 +436,7 @@ class Drainer:
             JobResult(stored.id, stored.kind, stored.ticket_id, job.state, stored.state, decision.message)
         )
         self._changed(stored)
-        return Stored(outcome.kind)
+        return Stored(outcome.kind, paused=decision.pause_queue is not None, company_lookup=outcome.company_lookup)
 
     def _changed(self, job: PushJob) -> None:
         if self._on_change is None:

@@ -41,9 +41,12 @@ class Flight:
 
 @dataclass(frozen=True)
 class Stored:
-    """One step of a job ended with this outcome committed."""
+    """One step of a job ended with this outcome committed (``paused``: and it paused the queue;
+    ``company_lookup``: it was the company look-up that failed)."""
 
     kind: OutcomeKind
+    paused: bool = False
+    company_lookup: bool = False
 
 
 class NoOutcome(Enum):

@@ -62,9 +62,10 @@ _PAUSED_REASON = "paused_reason"
 _PAUSED_AT = "paused_at"
 _PAUSED_KIND = "paused_kind"
 # Why sending is paused, which decides what lifts it: "user" (the engineer's Pause: only Resume),
-# "keys" (ConnectWise refused the keys: new keys lift it), "member" (pushes queued under another member's
-# keys wait for the engineer's Resume). None: a pause written before the kind was kept (only Resume).
-PauseKind = Literal["user", "keys", "member"]
+# "account" (ConnectWise refused the keys, or knows no such company ID: saving the account lifts it),
+# "member" (pushes queued under another member's keys wait for the engineer's Resume). None: a pause
+# written before the kind was kept (only Resume lifts it).
+PauseKind = Literal["user", "account", "member"]
 
 # Columns transition() may set besides state and updated_at.
 _FIELDS = frozenset(
@@ -415,7 +416,7 @@ class Outbox:
                     duration_ms=duration_ms,
                 )
             if decision.pause_queue:
-                self._pause(conn, decision.pause_queue, now, "keys")
+                self._pause(conn, decision.pause_queue, now, "account")
         return job
 
     def _apply(self, conn: sqlite3.Connection, job_id: int, decision: Decision, *, now: datetime) -> PushJob:
@@ -512,12 +513,14 @@ class Outbox:
 
     def recover_after_crash(self, now: datetime | None = None) -> int:
         """Jobs left ``sending`` (FlowDesk stopped mid-send) become ``unknown``: checked before any
-        re-send. Call it once at start-up, holding the drain lock. Returns how many were recovered."""
+        re-send, once ConnectWise has had time to store what was sent (``policy.recover_interrupted``).
+        Call it once at start-up, holding the drain lock. Returns how many were recovered."""
         now = self._now(now)
+        zone = self._local(now).tzinfo
         with self._db.transaction() as conn:
             left = self._select(conn, "WHERE state = 'sending' ORDER BY id")
             for job in left:
-                decision = policy.recover_interrupted(job.snapshot(), now)
+                decision = policy.recover_interrupted(job.snapshot(), now, tz=zone)
                 self._apply(conn, job.id, decision, now=now)
                 self._log(
                     conn, job.id, "interrupted", at=now, http_status=None, request_id=None,
@@ -569,7 +572,7 @@ class Outbox:
 
     # -- pause ----------------------------------------------------------------------------------------
     def pause(self, reason: str, now: datetime | None = None, *, kind: PauseKind = "user") -> None:
-        """Nothing is due until :meth:`resume` (a 401 does this through :meth:`apply`, as ``keys``)."""
+        """Nothing is due until :meth:`resume` (a 401 does this through :meth:`apply`, as ``account``)."""
         with self._db.transaction() as conn:
             self._pause(conn, reason, self._now(now), kind)
 
@@ -593,7 +596,7 @@ class Outbox:
         if self._paused(conn) is None:
             return None
         row = conn.execute("SELECT value FROM meta WHERE key = ?", (_PAUSED_KIND,)).fetchone()
-        return row[0] if row is not None and row[0] in ("user", "keys", "member") else None
+        return row[0] if row is not None and row[0] in ("user", "account", "member") else None
 
     def paused_reason(self) -> str | None:
         return self._paused(self._db.connect())

@@ -372,7 +372,7 @@ class AppController(TicketLookups, QObject):
         """What the queue's banner says while sending is paused, and the button that lifts the pause: new keys
         for refused ones, else Resume (the engineer's own pause; another member's pushes)."""
         kind = self.services.outbox.paused_kind()
-        if kind == "keys":
+        if kind == "account":
             return Banner("queue", "warning", reason, "Open Settings", "settings")
         if kind == "user" or reason == USER_PAUSE:
             return Banner("queue", "info", present.PAUSED_BY_YOU, "Resume", "resume")
@@ -639,9 +639,10 @@ class AppController(TicketLookups, QObject):
         return jobs
 
     def account_changed(self) -> None:
-        """New ConnectWise keys: rebuild the client, lift a pause caused by rejected keys, send. Another member's
-        keys with pushes waiting pause the queue instead: ConnectWise would record those pushes as the new
-        member's (and a check would look for the new member's notes), so the engineer decides."""
+        """New ConnectWise keys: rebuild the client, lift a pause caused by rejected keys or an unknown company
+        ID, send. Another member's keys with pushes waiting pause the queue instead: ConnectWise would record
+        those pushes as the new member's (and a check would look for the new member's notes), so the engineer
+        decides."""
         self._tickets.clear()
         self.ticket_failures.clear()
         self._drop_search_client()
@@ -667,7 +668,7 @@ class AppController(TicketLookups, QObject):
                 outbox.pause(held[2][0], kind=held[2][1])
             else:
                 outbox.resume()
-        if outbox.paused_kind() == "keys":  # paused because ConnectWise refused the old keys
+        if outbox.paused_kind() == "account":  # ConnectWise refused the old keys or company ID: the new ones may do
             outbox.resume()
         self.clear_banner("queue")
         self.drain_now()

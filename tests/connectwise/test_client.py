@@ -125,7 +125,7 @@ def test_unknown_company_is_company_not_found(make_client, admin):
     with pytest.raises(CompanyNotFound) as info:
         c.who_am_i()
     err = info.value
-    assert isinstance(err, NotFound) and err.kind == "not_found"
+    assert isinstance(err, NotFound) and err.kind == "no_company" and err.company_lookup  # pauses, fails no push
     assert str(err) == (
         f"ConnectWise has no company 'acmee' on {HOST} — check the company ID you sign in with "
         f"(request id {last_request_id(admin)})"
@@ -142,8 +142,30 @@ def test_unknown_company_is_company_not_found(make_client, admin):
 )
 def test_companyinfo_html_or_404_means_wrong_address(client, admin, fault, cls, words):
     admin.add_fault(path="/login/companyinfo/*", **fault)
-    with pytest.raises(cls, match=words):
+    with pytest.raises(cls, match=words) as info:
         client.discover()
+    assert info.value.company_lookup  # the outbox waits instead of failing pushes
+
+
+@pytest.mark.parametrize("answer", [{}, {"hello": "world"}])
+def test_companyinfo_with_no_company_fields_is_not_company_information(client, admin, answer):
+    """Not an on-premises server without a Codebase (that gets the default): the default would only 404."""
+    admin.add_fault(path="/login/companyinfo/*", json=answer)
+    with pytest.raises(ServerError, match="not ConnectWise company information"):
+        client.discover()
+
+
+def test_only_the_look_up_marks_its_errors(client, admin):
+    admin.add_fault(method="GET", path="*/system/myMembers/info", status=404)
+    with pytest.raises(NotFound) as info:
+        client.who_am_i()
+    assert not info.value.company_lookup
+    client.discover()
+    admin.config(codebase="v2025_2/")  # the API 404s, and the look-up again answers 503
+    admin.add_fault(path="/login/companyinfo/*", status=503)
+    with pytest.raises(ServerError) as again:
+        client.who_am_i()
+    assert again.value.company_lookup and again.value.__context__ is None
 
 
 def test_rediscovers_once_after_a_cloud_upgrade(client, admin):

@@ -417,7 +417,7 @@ def test_hierarchy_and_kinds():
         "AuthError": "auth",
         "PermissionDenied": "permission",
         "NotFound": "not_found",
-        "CompanyNotFound": "not_found",
+        "CompanyNotFound": "no_company",  # the settings, not the request: pauses the queue
         "ValidationFailed": "validation",
         "RateLimited": "rate_limited",
         "ServerError": "server",

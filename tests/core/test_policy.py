@@ -9,8 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from flowdesk.core import present
 from flowdesk.core.policy import (
     ALLOWED_TRANSITIONS,
+    LOOKUP_RETRY,
     MAX_ATTEMPTS,
     VERIFY_DELAY,
     JobKind,
@@ -140,6 +142,58 @@ def test_401_pauses_the_queue_and_puts_the_job_back_without_burning():
     assert d.next_attempt_at == NOW
     assert d.pause_queue and "API keys" in d.pause_queue and "resume" in d.pause_queue
     assert "paused" in d.last_error
+
+
+# -- the company look-up (companyinfo) failed: no try is used ------------------------------------------
+def lookup(kind: OutcomeKind, status: int | None = None, **kw) -> Outcome:
+    return Outcome(kind, http_status=status, company_lookup=True, **kw)
+
+
+@pytest.mark.parametrize("state", [JobState.SENDING, JobState.UNKNOWN])
+def test_no_such_company_pauses_the_queue_once_and_uses_no_try(state):
+    d = decide(job(state, attempts=2), Outcome(OutcomeKind.NO_COMPANY, http_status=200, company_lookup=True), NOW)
+    back = JobState.PENDING if state == JobState.SENDING else JobState.UNKNOWN
+    assert (d.state, d.attempts, d.burned, d.next_attempt_at) == (back, 2, False, NOW)
+    assert d.pause_queue == d.message == present.NO_COMPANY
+    assert "company ID in Settings" in d.pause_queue and "resume sending" in d.pause_queue
+    assert d.last_error == (
+        present.PAUSED_FOR_COMPANY if state == JobState.SENDING
+        else "Checking ticket #48211 for the note is paused until the company ID in Settings is fixed."
+    )
+
+
+@pytest.mark.parametrize(
+    "outcome",
+    [lookup(OutcomeKind.NOT_FOUND, 404), lookup(OutcomeKind.SERVER, 503), lookup(OutcomeKind.SERVER, 200),
+     lookup(OutcomeKind.VALIDATION, 400), lookup(OutcomeKind.AUTH, 401), lookup(OutcomeKind.PERMISSION, 403)],
+    ids=["404", "503", "unreadable", "400", "401", "403"],
+)
+def test_a_failed_company_look_up_waits_and_uses_no_try(outcome):
+    """A site mid-upgrade answers 404s or junk: nothing was sent (or stored), so the job waits, its tries untouched."""
+    d = decide(job(attempts=3), outcome, NOW)
+    assert (d.state, d.attempts, d.burned, d.pause_queue) == (JobState.RETRY_WAIT, 3, False, None)
+    assert d.next_attempt_at == NOW + LOOKUP_RETRY
+    assert d.last_error == d.message == (
+        f"ConnectWise could not look up your company (HTTP {outcome.http_status}), so FlowDesk could not yet send "
+        "the note to ticket #48211. Trying again at 14:05."
+    )
+    check = decide(job(JobState.UNKNOWN, attempts=1), outcome, NOW)
+    assert (check.state, check.attempts, check.next_attempt_at) == (JobState.UNKNOWN, 1, NOW + LOOKUP_RETRY)
+    assert "could not yet check whether the note reached ticket #48211" in check.last_error
+
+
+def test_a_failed_company_look_up_honours_a_longer_retry_after_and_offline_stays_offline():
+    d = decide(job(), lookup(OutcomeKind.RATE_LIMITED, 429, retry_after=900), NOW)
+    assert (d.state, d.attempts, d.next_attempt_at) == (JobState.RETRY_WAIT, 0, NOW + 15 * MIN)
+    offline = decide(job(), lookup(OutcomeKind.OFFLINE), NOW)
+    assert (offline.state, offline.next_attempt_at, offline.burned) == (JobState.RETRY_WAIT, NOW + MIN, False)
+    assert offline.last_error == decide(job(), Outcome.offline(), NOW).last_error
+
+
+def test_the_same_answers_from_the_api_itself_are_unchanged():
+    """Only the look-up is spared: a 404 from the ticket still fails the push, a 503 uses a try."""
+    assert decide(job(), Outcome(OutcomeKind.NOT_FOUND, http_status=404), NOW).state == JobState.FAILED
+    assert decide(job(), Outcome(OutcomeKind.SERVER, http_status=503), NOW).burned
 
 
 def test_offline_retries_after_a_minute_without_burning():
@@ -365,11 +419,36 @@ def test_cancel_sending_is_refused():
         cancel(job(JobState.SENDING), NOW)
 
 
-def test_recover_interrupted_sending_goes_unknown_due_now():
-    d = recover_interrupted(job(attempts=2), NOW)
-    assert (d.state, d.attempts, d.next_attempt_at) == (JobState.UNKNOWN, 2, NOW)
+INTERRUPTED = "FlowDesk stopped while sending the note to ticket #48211, so it may have arrived. FlowDesk will check the ticket"
+
+
+def test_recover_interrupted_checks_no_sooner_than_verify_delay_after_the_send_started():
+    """A restart seconds after a crash mid-POST: a slow server may still be storing the note, so the check
+    waits until VERIFY_DELAY after the send started (checking now would find nothing and send it twice)."""
+    started = NOW - timedelta(seconds=10)
+    d = recover_interrupted(replace(job(attempts=2), updated_at=started), NOW)
+    assert (d.state, d.attempts, d.next_attempt_at, d.burned) == (JobState.UNKNOWN, 2, started + VERIFY_DELAY, False)
+    assert d.last_error == d.message == f"{INTERRUPTED} at 14:00 before sending it again."
+    plus2 = timezone(timedelta(hours=2))
+    later = recover_interrupted(replace(job(), updated_at=NOW), NOW + timedelta(seconds=5), tz=plus2)
+    assert later.next_attempt_at == NOW + VERIFY_DELAY
+    assert later.last_error == f"{INTERRUPTED} at 16:01 before sending it again."
     with pytest.raises(PolicyError):
         recover_interrupted(job(JobState.PENDING), NOW)
+
+
+@pytest.mark.parametrize("started", [NOW - VERIFY_DELAY, NOW - timedelta(hours=3)])
+def test_recover_interrupted_after_a_crash_long_enough_ago_checks_at_once(started):
+    d = recover_interrupted(replace(job(), updated_at=started), NOW)
+    assert (d.state, d.next_attempt_at) == (JobState.UNKNOWN, NOW)
+    assert d.last_error == f"{INTERRUPTED} before sending it again."
+
+
+@pytest.mark.parametrize("started", [None, NOW + timedelta(hours=1)])
+def test_recover_interrupted_with_no_or_a_future_start_waits_verify_delay_from_now(started):
+    """No start recorded, or one after ``now`` (the clock was set back): as if the send started now."""
+    d = recover_interrupted(replace(job(), updated_at=started), NOW)
+    assert d.next_attempt_at == NOW + VERIFY_DELAY
 
 
 # -- words and adapters ----------------------------------------------------------------------------
@@ -401,8 +480,10 @@ def test_outcome_from_error_reads_the_client_error():
         OutcomeKind.RATE_LIMITED, 429, 12.0, "abc", "slow",
     )
     s = Outcome.from_error(_FakeCWError("server", status=502, may_have_stored=True))
-    assert s.kind == OutcomeKind.SERVER and s.may_have_stored
+    assert s.kind == OutcomeKind.SERVER and s.may_have_stored and not s.company_lookup
     assert decide(job(), s, NOW).state == JobState.UNKNOWN
+    looked = Outcome.from_error(_FakeCWError("no_company", status=200, company_lookup=True))
+    assert (looked.kind, looked.company_lookup) == (OutcomeKind.NO_COMPANY, True)
 
 
 def test_outcome_from_an_unexpected_error_is_ambiguous():

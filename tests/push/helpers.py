@@ -4,6 +4,7 @@ sandbox, and the ledger counts that prove "stored once or not at all"."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,7 +17,8 @@ from flowdesk.credentials import connectwise_profile_key
 from flowdesk.push.enqueue import enqueue_push
 from flowdesk.push.prepare import prepare_note
 from flowdesk.sandbox import Sandbox
-from flowdesk.store import Outbox, PushJob
+from flowdesk.store import Database, Outbox, PushJob
+from flowdesk.store.db import format_time, parse_time
 
 
 class FakeClock:
@@ -35,6 +37,20 @@ class FakeClock:
     def set(self, when: datetime) -> datetime:
         self.now = when
         return self.now
+
+
+# The times FlowDesk's own clock wrote on a push job (server_date_before is ConnectWise's clock: it stays).
+_PC_TIMES = ("next_attempt_at", "first_sent_at", "created_at", "updated_at", "sent_at")
+
+
+def time_passes(database_file: Path, by: timedelta) -> None:
+    """Move every time FlowDesk stored on its push jobs ``by`` into the past: a ``flowdesk`` process started
+    now runs as if ``by`` had passed since (a subprocess's clock cannot be injected; no sleeping). Call it
+    only while no FlowDesk process has the database open for writing."""
+    with Database(database_file) as db, db.transaction() as conn:
+        for job_id, *times in conn.execute(f"SELECT id, {', '.join(_PC_TIMES)} FROM push_jobs").fetchall():
+            moved = [format_time(t - by) if (t := parse_time(text)) is not None else None for text in times]
+            conn.execute(f"UPDATE push_jobs SET {' = ?, '.join(_PC_TIMES)} = ? WHERE id = ?", (*moved, job_id))
 
 
 def now_to_the_minute() -> datetime:

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from flowdesk.connectwise.bodies import TicketRef
+from flowdesk.core.policy import VERIFY_DELAY
 from flowdesk.core.settings import Settings, load_settings
 from flowdesk.credentials import connectwise_profile_key
 from flowdesk.paths import AppPaths
@@ -27,7 +28,7 @@ from flowdesk.store import Database, Outbox
 from tests.conftest import KILLED
 
 from . import procs
-from .helpers import make_session, note_text
+from .helpers import make_session, note_text, time_passes
 
 pytestmark = [
     pytest.mark.real_keyring,
@@ -129,6 +130,12 @@ def counts(admin) -> dict[str, int]:
     return {"notes": len(ledger["notes"]), "time_entries": len(ledger["time_entries"]), "patches": patches}
 
 
+def a_minute_passes(home) -> None:
+    """The restart comes VERIFY_DELAY after the kill, so the sends it interrupted are checked at once (a
+    restart sooner waits that long for a slow server: ``test_stopping.py`` and the drainer tests show it)."""
+    time_passes(AppPaths.from_env({"FLOWDESK_HOME": str(home)}).database_file, VERIFY_DELAY)
+
+
 def kill_and_restart(points: list[KillPoint], env, sandbox_admin, home) -> tuple[list[str], int, list[int]]:
     """Start a drain for each point, SIGKILL it once it is exactly there, then restart until the queue is
     done (a job whose check found nothing waits 5 minutes: the engineer clicks Retry). Returns the points
@@ -141,6 +148,7 @@ def kill_and_restart(points: list[KillPoint], env, sandbox_admin, home) -> tuple
         if point.fault:
             sandbox_admin.add_fault(**point.fault)
         before = counts(sandbox_admin)
+        a_minute_passes(home)
         drain = procs.start(env, "queue", "drain", "--until-empty")
         launches += 1
         try:
@@ -166,6 +174,7 @@ def kill_and_restart(points: list[KillPoint], env, sandbox_admin, home) -> tuple
         sandbox_admin.release()
     retried: list[int] = []
     for _ in range(4):
+        a_minute_passes(home)
         done = procs.run(env, "queue", "drain", "--until-empty", timeout=300)
         launches += 1
         assert done.returncode == 0, done.stderr + done.stdout

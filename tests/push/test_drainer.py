@@ -14,7 +14,7 @@ from datetime import UTC, timedelta
 import pytest
 
 from flowdesk.connectwise.bodies import TicketRef
-from flowdesk.core.policy import JobState, format_clock
+from flowdesk.core.policy import VERIFY_DELAY, JobState, format_clock
 from flowdesk.core.settings import Settings
 from flowdesk.core.timing import manual_plan
 from flowdesk.push.drainer import CLOCK_SKEW, ClientUnavailable, Connection, Drainer, drain_until
@@ -105,6 +105,7 @@ def test_a_job_left_sending_whose_note_arrived_is_found_not_resent(outbox, drain
 def test_a_job_left_sending_whose_note_never_arrived_is_sent_again_on_schedule(outbox, drainer, sandbox, sandbox_admin, clock):
     [job] = push(outbox, sandbox)
     outbox.transition(job.id, expect="pending", to="sending")
+    clock.advance(minutes=1)  # FlowDesk is started again a minute later: the check is due at once
     t0 = clock.now
     drainer.recover()
     drainer.run_due()
@@ -118,17 +119,47 @@ def test_a_job_left_sending_whose_note_never_arrived_is_sent_again_on_schedule(o
     assert len(ledger_notes(sandbox_admin.ledger(), note_text(1))) == 1
 
 
+def test_a_restart_right_after_a_crash_mid_post_checks_only_once_a_slow_server_could_have_stored(
+    outbox, drainer, client, sandbox, sandbox_admin, clock
+):
+    """FlowDesk dies mid-POST and is started again 10 s later, while a slow ConnectWise is still storing the
+    note: the check waits until VERIFY_DELAY after the send started, finds the note, and posts nothing."""
+    [job] = push(outbox, sandbox)
+    sending = outbox.transition(job.id, expect="pending", to="sending")
+    clock.advance(seconds=10)
+    assert drainer.recover() == 1
+    recovered = outbox.get(job.id)
+    assert (recovered.state, recovered.next_attempt_at) == ("unknown", sending.updated_at + VERIFY_DELAY)
+    assert recovered.last_error == (
+        "FlowDesk stopped while sending the note to ticket #48211, so it may have arrived. "
+        f"FlowDesk will check the ticket at {format_clock(sending.updated_at + VERIFY_DELAY, clock.now)} before sending it again."
+    )
+    assert drainer.next_due_at() == sending.updated_at + VERIFY_DELAY
+    assert drainer.run_due().results == []  # not checked yet, so not found absent and sent again
+    assert [r for r in sandbox_admin.ledger()["requests"] if "/apis/" in r["path"]] == []
+    posted = client.post_note(TicketRef(48211), job.body_json())  # ConnectWise finishes storing it
+    clock.advance(seconds=50)
+    drainer.run_due()
+    done = outbox.get(job.id)
+    assert (done.state, done.remote_id, done.attempts) == ("sent", posted.id, 0)
+    assert len(ledger_notes(sandbox_admin.ledger(), note_text(1))) == 1
+    assert [a.outcome for a in outbox.attempts(job.id)] == ["interrupted", "found"]
+
+
 def test_retry_on_a_job_that_may_be_on_its_ticket_checks_then_sends_in_the_same_run(outbox, drainer, sandbox, sandbox_admin, clock):
     [job], [other] = push(outbox, sandbox, 1), push(outbox, sandbox, 2)
     outbox.transition(job.id, expect="pending", to="sending")
     drainer.recover()  # the note never arrived: it is unknown until a check says so
     outbox.retry(job.id)  # the engineer clicks Retry: check first, and send if it is not there
+    first = drainer.run_due()
+    assert [r.job_id for r in first.results] == [other.id]  # no check a minute from the send yet, even on Retry
+    assert outbox.get(other.id).state == "sent"
+    clock.advance(minutes=1)
     report = drainer.run_due()
     sent = outbox.get(job.id)
     assert (sent.state, sent.send_if_absent) == ("sent", False)
     assert [a.outcome for a in outbox.attempts(job.id)] == ["interrupted", "absent", "success"]
-    assert [(r.job_id, r.state) for r in report.results if r.job_id == job.id] == [(job.id, "pending"), (job.id, "sent")]
-    assert outbox.get(other.id).state == "sent"
+    assert [(r.job_id, r.state) for r in report.results] == [(job.id, "pending"), (job.id, "sent")]
     assert len(ledger_notes(sandbox_admin.ledger(), note_text(1))) == 1  # once: the check came first
 
 
@@ -153,6 +184,7 @@ def test_a_note_another_job_owns_is_not_taken(outbox, drainer, sandbox, sandbox_
     # the engineer deliberately pushed the same text again (--force); it died mid-send before the POST
     [again] = push(outbox, sandbox, 1, force=True)
     outbox.transition(again.id, expect="pending", to="sending")
+    clock.advance(minutes=1)  # started again a minute later
     drainer.recover()
     drainer.run_due()
     assert outbox.get(again.id).state == "retry_wait"  # the note on the ticket is the first job's
@@ -171,6 +203,7 @@ def test_a_note_older_than_the_send_is_not_this_jobs(outbox, client, sandbox, sa
     client.post_note(TicketRef(48211), job.body_json())  # an identical note, posted before this job's send
     clock.advance(hours=2)
     outbox.transition(job.id, expect="pending", to="sending", now=clock.now)
+    clock.advance(minutes=1)  # started again a minute later
     drainer = Drainer(outbox, lambda site: Connection(client, "dwhitfield"), clock=clock, tz=UTC)
     drainer.recover()
     drainer.run_due()
@@ -256,6 +289,7 @@ def test_a_project_ticket_queued_as_service_is_corrected_before_the_time_entry_i
 def test_an_unknown_note_on_a_project_ticket_queued_as_service_is_absent_and_goes_to_the_project(outbox, drainer, sandbox, sandbox_admin, clock):
     [job] = push(outbox, sandbox, 11, ticket=31207)
     outbox.transition(job.id, expect="pending", to="sending")
+    clock.advance(minutes=1)  # started again a minute later
     drainer.recover()
     drainer.run_due()
     job = outbox.get(job.id)
@@ -374,6 +408,7 @@ def test_a_job_cancelled_while_it_is_checked_stays_cancelled(outbox, client, san
     outbox.transition(job.id, expect="pending", to="sending")
     cancelling = Cancelling(client, outbox, job.id)
     drainer = Drainer(outbox, lambda site: Connection(cancelling, "dwhitfield"), clock=clock, tz=UTC)  # type: ignore[arg-type]
+    clock.advance(minutes=1)  # started again a minute later
     drainer.recover()
     report = drainer.run_due()
     assert outbox.get(job.id).state == "cancelled" and report.conflicts == 1
@@ -387,6 +422,7 @@ def test_a_project_ticket_note_cancelled_while_it_is_checked_stays_cancelled_and
     outbox.transition(job.id, expect="pending", to="sending")
     cancelling = Cancelling(client, outbox, job.id, 31207)
     drainer = Drainer(outbox, lambda site: Connection(cancelling, "dwhitfield"), clock=clock, tz=UTC)  # type: ignore[arg-type]
+    clock.advance(minutes=1)  # started again a minute later
     drainer.recover()
     report = drainer.run_due()
     assert outbox.get(job.id).state == "cancelled" and report.conflicts == 1
@@ -399,6 +435,7 @@ def test_the_member_comes_from_who_am_i_once_per_run_when_the_profile_lacks_it(o
         [job] = push(outbox, sandbox, n)
         outbox.transition(job.id, expect="pending", to="sending")
     drainer = Drainer(outbox, lambda site: client, clock=clock, tz=UTC)
+    clock.advance(minutes=1)  # started again a minute later
     drainer.recover()
     drainer.run_due()
     assert [j.state for j in outbox.jobs()] == ["retry_wait", "retry_wait"]
@@ -441,11 +478,12 @@ def test_drain_until_frees_time_entries_in_the_same_run(outbox, drainer, sandbox
     assert report.sent == 6 and all(j.state == JobState.SENT for j in outbox.jobs())
 
 
-def test_after_a_crash_the_job_in_flight_is_checked_before_anything_new_is_sent(outbox, drainer, sandbox, sandbox_admin):
+def test_after_a_crash_the_job_in_flight_is_checked_before_anything_new_is_sent(outbox, drainer, sandbox, sandbox_admin, clock):
     for n in range(1, 4):
         push(outbox, sandbox, n)
     crashed = outbox.jobs()[-1]  # queued last, so the latest due of the three
     outbox.transition(crashed.id, expect="pending", to="sending")
+    clock.advance(minutes=1)  # started again a minute later: the check is due, and goes first
     drainer.recover()
     drainer.run_due()
     api = [(r["method"], r["path"].rsplit("/", 1)[-1]) for r in sandbox_admin.ledger()["requests"] if "/apis/" in r["path"]]

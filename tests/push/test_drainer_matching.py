@@ -12,7 +12,7 @@ import pytest
 
 from flowdesk.connectwise.bodies import TicketRef, cw_datetime
 from flowdesk.connectwise.client import ConnectWiseClient
-from flowdesk.core.policy import Outcome, decide
+from flowdesk.core.policy import VERIFY_DELAY, Outcome, decide
 from flowdesk.core.settings import Settings
 from flowdesk.core.timing import TimeEntryPlan
 from flowdesk.push.drainer import CLOCK_SKEW, Connection, Drainer, normalise_text
@@ -23,7 +23,7 @@ from flowdesk.sandbox.admin import SandboxAdmin
 from flowdesk.store import Outbox
 from tests.plugins.sandbox import connectwise_client
 
-from .helpers import make_session
+from .helpers import FakeClock, make_session
 
 SITE = "connectwise:acme@na.myconnectwise.net"
 TEXT = "Cleared the cached credentials.\nOutlook signs in again."
@@ -55,13 +55,22 @@ def api_gets(admin: SandboxAdmin, ending: str) -> list[dict]:
     return [r for r in admin.ledger()["requests"] if r["method"] == "GET" and r["path"].endswith(ending)]
 
 
-def unknown_note(outbox: Outbox, text: str = TEXT, n: int = 1):
-    """A note job whose POST left at the clock's time and got no answer (what recover() leaves)."""
+def unknown_note(outbox: Outbox, clock: FakeClock, text: str = TEXT, n: int = 1):
+    """A note job whose POST left at the clock's time and got no answer: what recover() leaves when FlowDesk
+    is started again a minute later (the clock is moved on by that minute; the check is due)."""
     preview = prepare_note(make_session(n), Settings(), edited_text=text)
     [job] = enqueue_push(outbox, preview, ticket=TicketRef(48211), site=SITE, time_entry=False, send_end=False)
     outbox.transition(job.id, expect="pending", to="sending")
+    return restarted(outbox, clock, job.id)
+
+
+def restarted(outbox: Outbox, clock: FakeClock, job_id: int):
+    """FlowDesk, stopped while sending ``job_id``, is started again once the check may look (VERIFY_DELAY)."""
+    clock.advance(seconds=VERIFY_DELAY.total_seconds())
     outbox.recover_after_crash()
-    return outbox.get(job.id)
+    job = outbox.get(job_id)
+    assert job.state == "unknown" and job.next_attempt_at == clock.now
+    return job
 
 
 def server_note(text: str, created: datetime, by: str | None = "dwhitfield", **extra) -> dict:
@@ -79,7 +88,7 @@ def test_normalise_text():
 
 
 def test_a_note_rewritten_with_crlf_and_trailing_spaces_is_found(outbox, drainer, admin, clock):
-    job = unknown_note(outbox)
+    job = unknown_note(outbox, clock)
     stored = "\r\n  " + TEXT.replace("\n", "   \r\n") + "  \r\n"
     [nid] = seed_notes(admin, server_note(stored, clock.now + timedelta(seconds=3)))
     drainer.run_due()
@@ -97,7 +106,7 @@ def test_a_note_rewritten_with_crlf_and_trailing_spaces_is_found(outbox, drainer
     ],
 )
 def test_author_and_text_must_match(outbox, drainer, admin, clock, note_kw, found):
-    job = unknown_note(outbox)
+    job = unknown_note(outbox, clock)
     kw = dict(note_kw)
     text = kw.pop("text", TEXT)
     seed_notes(admin, server_note(text, clock.now, **kw))
@@ -114,22 +123,22 @@ def test_author_and_text_must_match(outbox, drainer, admin, clock, note_kw, foun
     ],
 )
 def test_date_created_not_earlier_than_the_send_minus_the_skew(outbox, drainer, admin, clock, created_offset, found):
-    job = unknown_note(outbox)
+    job = unknown_note(outbox, clock)
     seed_notes(admin, server_note(TEXT, job.first_sent_at + created_offset))
     drainer.run_due()
     assert outbox.get(job.id).state == ("sent" if found else "retry_wait")
 
 
 def test_the_oldest_unclaimed_match_is_taken(outbox, drainer, admin, clock):
-    first = unknown_note(outbox, n=1)
-    second = unknown_note(outbox, n=2)  # another session, same text (e.g. a template)
+    first = unknown_note(outbox, clock, n=1)
+    second = unknown_note(outbox, clock, n=2)  # another session, same text (e.g. a template)
     ids = seed_notes(admin, server_note(TEXT, clock.now), server_note(TEXT, clock.now))
     drainer.run_due()
     assert {outbox.get(first.id).remote_id, outbox.get(second.id).remote_id} == set(ids)
 
 
 def test_a_busy_ticket_is_read_further_back_than_the_first_window(outbox, drainer, admin, clock):
-    job = unknown_note(outbox)
+    job = unknown_note(outbox, clock)
     mine = server_note(TEXT, clock.now)
     others = [server_note(f"chatter {i}", clock.now + timedelta(minutes=1), by="jsmith") for i in range(150)]
     [mine_id, *_] = seed_notes(admin, mine, *others)
@@ -140,7 +149,7 @@ def test_a_busy_ticket_is_read_further_back_than_the_first_window(outbox, draine
 
 
 def test_a_ticket_whose_history_reaches_before_the_send_is_not_read_further(outbox, drainer, admin, clock):
-    job = unknown_note(outbox)
+    job = unknown_note(outbox, clock)
     seed_notes(admin, *[server_note(f"old {i}", clock.now - timedelta(days=1)) for i in range(100)])
     drainer.run_due()
     assert outbox.get(job.id).state == "retry_wait"
@@ -148,7 +157,7 @@ def test_a_ticket_whose_history_reaches_before_the_send_is_not_read_further(outb
 
 
 # -- time entries -------------------------------------------------------------------------------------------
-def unknown_time_entry(outbox: Outbox, hours: float = 0.75):
+def unknown_time_entry(outbox: Outbox, clock: FakeClock, hours: float = 0.75):
     plan = TimeEntryPlan(start=datetime(2026, 11, 18, 13, 0, tzinfo=UTC), hours=hours, notes="FlowPilot session: Printer 1 offline")
     preview = prepare_note(make_session(1), Settings(), edited_text=TEXT)
     preview = dataclasses.replace(preview, time_plan=plan)
@@ -156,8 +165,7 @@ def unknown_time_entry(outbox: Outbox, hours: float = 0.75):
     sending = outbox.transition(note.id, expect="pending", to="sending")
     outbox.apply(note.id, decide(sending.snapshot(), Outcome.success(77), sending.updated_at))
     outbox.transition(entry.id, expect="pending", to="sending")
-    outbox.recover_after_crash()
-    return outbox.get(entry.id)
+    return restarted(outbox, clock, entry.id)
 
 
 def server_entry(*, ticket: int = 48211, hours: float = 0.75, notes: str = "FlowPilot session: Printer 1 offline") -> dict:
@@ -177,8 +185,8 @@ def server_entry(*, ticket: int = 48211, hours: float = 0.75, notes: str = "Flow
         ([server_entry(notes="Lunch"), server_entry()], 1),
     ],
 )
-def test_a_time_entry_is_matched_by_ticket_start_hours_and_notes(outbox, drainer, admin, entries, mine):
-    job = unknown_time_entry(outbox)
+def test_a_time_entry_is_matched_by_ticket_start_hours_and_notes(outbox, drainer, admin, clock, entries, mine):
+    job = unknown_time_entry(outbox, clock)
     ids = [e["id"] for e in admin.add_time_entries(entries)]
     drainer.run_due()
     done = outbox.get(job.id)

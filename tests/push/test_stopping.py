@@ -1,6 +1,6 @@
 """Stopping a ``flowdesk queue drain`` process while its POST gets no answer: ``--max-seconds``, SIGTERM and
 SIGINT end it within a bound, the job is left ``sending`` (as after a crash), and the next drain finds the
-note on the ticket instead of posting it again.
+note on the ticket (once ConnectWise had a minute to store it) instead of posting it again.
 
 The sandbox holds the note's POST after storing it (a ``hold`` fault): the server has the note and never
 answers. The bounds are upper limits measured with ``time.monotonic`` — generous for a loaded 2-core machine
@@ -21,11 +21,13 @@ from typing import Any
 
 import pytest
 
+from flowdesk.core.policy import VERIFY_DELAY
+from flowdesk.paths import AppPaths
 from flowdesk.push.drainer import STOP_GRACE, Connection, Drainer, DrainReport
 from tests.conftest import SAMPLES
 
 from . import procs
-from .helpers import ledger_notes, note_text, push
+from .helpers import ledger_notes, note_text, push, time_passes
 
 posix_processes = pytest.mark.skipif(sys.platform == "win32", reason="POSIX: SIGTERM/SIGINT sent to a process (Windows' Ctrl+Break: tests/commands/test_drain_stopping_windows.py)")
 OUTLOOK = str(SAMPLES / "01-outlook-credential-loop.json")
@@ -62,8 +64,9 @@ def held_push(sandbox, sandbox_admin, secret_service, real_keyring, flowdesk_hom
 
 
 def the_next_drain_finds_the_note(env: dict[str, str], sandbox_admin) -> None:
-    """The job is ``sending`` (nothing recorded its outcome); the next drain recovers it, reads the ticket,
-    finds the note, and posts only the time entry."""
+    """The job is ``sending`` (nothing recorded its outcome); a drain at once recovers it but does not check
+    yet (ConnectWise may still be storing it); a drain a minute after the send reads the ticket, finds the
+    note, and posts only the time entry."""
     [note] = [j for j in queue_list(env)["jobs"] if j["kind"] == "note"]
     assert note["state"] == "sending"
     assert len(sandbox_admin.ledger()["notes"]) == 1  # stored before the hold
@@ -71,7 +74,14 @@ def the_next_drain_finds_the_note(env: dict[str, str], sandbox_admin) -> None:
     done = procs.run(env, "queue", "drain", "--until-empty", "--json")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
-    assert (report["recovered"], report["sent"], report["left_sending"]) == (1, 2, 0)
+    assert (report["recovered"], report["sent"], report["left_sending"], report["jobs"]) == (1, 0, 0, [])
+    [waiting] = [j for j in queue_list(env)["jobs"] if j["id"] == note["id"]]
+    assert waiting["state"] == "unknown" and "FlowDesk will check the ticket at " in waiting["last_error"]
+    time_passes(AppPaths.from_env(env).database_file, VERIFY_DELAY)
+    done = procs.run(env, "queue", "drain", "--until-empty", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["recovered"], report["sent"], report["left_sending"]) == (0, 2, 0)
     [checked] = [j for j in report["jobs"] if j["id"] == note["id"]]
     assert (checked["from"], checked["state"]) == ("unknown", "sent")
     ledger = sandbox_admin.ledger()
@@ -141,6 +151,8 @@ def test_a_stopped_run_leaves_an_unanswered_post_sending_and_the_next_start_chec
     clock.advance(seconds=1)
     fresh = Drainer(outbox, lambda site: Connection(client, "dwhitfield"), clock=clock, tz=UTC)
     assert fresh.recover() == 1
+    assert fresh.run_due().results == []  # checked only once ConnectWise had VERIFY_DELAY to store it
+    clock.advance(seconds=VERIFY_DELAY.total_seconds() - 1)
     assert fresh.run_due().sent == 1
     [stored] = ledger_notes(sandbox_admin.ledger(), note_text(1))  # once
     assert (outbox.get(job.id).state, outbox.get(job.id).remote_id) == ("sent", stored["id"])

@@ -357,7 +357,7 @@ def test_401_pauses_the_queue_in_the_same_step(outbox: Outbox):
     a, b = outbox.enqueue([note("a"), note("b")])
     stored = send(outbox, a.id, Outcome(OutcomeKind.AUTH, http_status=401))
     assert (stored.state, stored.attempts) == (JobState.PENDING, 0)
-    assert "API keys" in outbox.paused_reason() and outbox.paused_kind() == "keys"  # new keys lift it
+    assert "API keys" in outbox.paused_reason() and outbox.paused_kind() == "account"  # new keys lift it
     assert outbox.due(T0 + timedelta(hours=1), 10) == []
     outbox.resume()
     assert outbox.paused_kind() is None
@@ -409,6 +409,20 @@ def test_recover_after_crash_turns_sending_into_unknown(outbox: Outbox, clock: F
         assert outbox.attempts(job_id)[-1].outcome == "interrupted"
     assert outbox.get(c.id).state == JobState.PENDING
     assert outbox.recover_after_crash() == 0
+
+
+def test_recover_right_after_a_crash_checks_only_a_minute_after_the_send_started(outbox: Outbox, clock: FakeClock):
+    [job] = outbox.enqueue([note("a")])
+    started = outbox.transition(job.id, expect="pending", to="sending").updated_at
+    clock.advance(seconds=20)  # FlowDesk is started again 20 s after it died mid-send
+    assert outbox.recover_after_crash() == 1
+    due = started + policy.VERIFY_DELAY
+    recovered = outbox.get(job.id)
+    assert (recovered.state, recovered.next_attempt_at, recovered.attempts) == (JobState.UNKNOWN, due, 0)
+    assert f"FlowDesk will check the ticket at {policy.format_clock(due, clock.now, UTC)} before" in recovered.last_error
+    assert outbox.due(clock.now, 10) == [] and outbox.next_due_at() == due
+    clock.advance(seconds=40)
+    assert [j.id for j in outbox.due(clock.now, 10)] == [job.id]
 
 
 def test_retry_of_a_push_that_may_be_on_its_ticket_waits_for_a_slow_server_then_is_immediate(outbox, clock):

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
+from flowdesk.core import present
 from flowdesk.core.policy import VERIFY_DELAY
 from flowdesk.store.db import format_time, utcnow
 from tests.ui.test_window import _select, _start, make_app  # noqa: F401 - make_app is a fixture
@@ -356,3 +357,31 @@ def test_a_member_pause_outlives_a_restart_and_only_resume_lifts_it(make_app, qt
     again.controller.account_changed()  # keys saved again
     assert again.services.outbox.paused_reason() == reason
     assert sandbox_admin.ledger()["notes"] == []
+
+
+def test_an_unknown_company_pauses_with_one_banner_and_saving_the_account_sends(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """Found in review: the company look-up answering null (no such company ID) failed every queued push for
+    good, one notification each. Now nothing fails: the queue pauses with one banner saying to check the
+    company ID in Settings, and saving the account there sends the pushes, each once."""
+    fd = make_app()
+    _start(fd, qtbot)
+    c = fd.controller
+    notified: list[Any] = []
+    c.notify.connect(notified.append)
+    c.set_paused(True)
+    for ticket in TICKETS:
+        _push(fd, qtbot, ticket)
+    sandbox_admin.add_fault(method="GET", path="/login/companyinfo/*", json=None, times=None)
+    with qtbot.waitSignal(c.drain_finished, check_params_cb=_ran, timeout=15000):
+        c.set_paused(False)
+    assert fd.services.outbox.paused_reason() == present.NO_COMPANY
+    banner = fd.window.banners.banner("queue")
+    assert banner is not None and banner.text == present.NO_COMPANY and banner.action == "Open Settings"
+    assert notified == []
+    assert [(j.state, j.attempts) for j in fd.services.outbox.jobs()] == [("pending", 0)] * 4
+
+    sandbox_admin.clear_faults()
+    c.account_changed()  # the engineer checked the company ID and saved the account
+    qtbot.waitUntil(lambda: [j.state for j in fd.services.outbox.jobs()] == ["sent"] * 4, timeout=20000)
+    assert _notes_by_ticket(sandbox_admin) == dict.fromkeys(TICKETS, 1)
+    assert fd.services.outbox.paused_reason() is None and fd.window.banners.banner("queue") is None
