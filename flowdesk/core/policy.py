@@ -43,7 +43,7 @@ from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
-from flowdesk.core import present
+from flowdesk.core import policy_words, present
 from flowdesk.core.localtime import format_clock
 
 
@@ -300,13 +300,13 @@ def _failed_send(job: JobSnapshot, outcome: Outcome, now: datetime, tz: tzinfo |
     failures = job.attempts + 1
     wait = schedule_wait(failures)
     if wait is None:
-        text = present.gave_up(job, why, failures)
+        text = policy_words.gave_up(job, why, failures)
         return _base(
             job, outcome, state=JobState.FAILED, attempts=failures, next_attempt_at=None,
             last_error=text, message=text, burned=True,
         )
     when = now + _longer(wait, _retry_after(outcome))
-    text = present.retrying(why, format_clock(when, now, tz))
+    text = policy_words.retrying(why, format_clock(when, now, tz))
     return _base(
         job, outcome, state=JobState.RETRY_WAIT, attempts=failures, next_attempt_at=when,
         last_error=text, message=text, burned=True,
@@ -315,10 +315,10 @@ def _failed_send(job: JobSnapshot, outcome: Outcome, now: datetime, tz: tzinfo |
 
 def _transient_why(job: JobSnapshot, outcome: Outcome) -> str:
     if outcome.kind == OutcomeKind.RATE_LIMITED:
-        return present.rate_limited()
+        return policy_words.rate_limited()
     if outcome.kind == OutcomeKind.ABSENT:
-        return present.did_not_arrive(job)
-    return present.server_error(outcome.http_status, outcome.server_message)
+        return policy_words.did_not_arrive(job)
+    return policy_words.server_error(outcome.http_status, outcome.server_message)
 
 
 def decide(job: JobSnapshot, outcome: Outcome, now: datetime, *, tz: tzinfo | None = None) -> Decision:
@@ -341,26 +341,26 @@ def decide(job: JobSnapshot, outcome: Outcome, now: datetime, *, tz: tzinfo | No
         return _after_failed_lookup(job, outcome, now, tz)
 
     if outcome.kind == OutcomeKind.SUCCESS:
-        return _sent(job, outcome, now, present.posted(job), "a success must carry the id ConnectWise gave it")
+        return _sent(job, outcome, now, policy_words.posted(job), "a success must carry the id ConnectWise gave it")
     if outcome.kind == OutcomeKind.AMBIGUOUS or (outcome.kind == OutcomeKind.SERVER and outcome.may_have_stored):
         when = now + _longer(VERIFY_DELAY, _retry_after(outcome))
-        text = present.may_have_arrived(
+        text = policy_words.may_have_arrived(
             job, server_error=outcome.kind == OutcomeKind.SERVER, http_status=outcome.http_status,
             check_at=format_clock(when, now, tz),
         )
         return _base(job, outcome, state=JobState.UNKNOWN, next_attempt_at=when, last_error=text, message=text)
     if outcome.kind == OutcomeKind.OFFLINE:
         when = now + OFFLINE_DELAY
-        text = present.offline_retry(format_clock(when, now, tz))
+        text = policy_words.offline_retry(format_clock(when, now, tz))
         return _base(job, outcome, state=JobState.RETRY_WAIT, next_attempt_at=when, last_error=text, message=text)
     if outcome.kind == OutcomeKind.AUTH:
-        reason = present.keys_refused(outcome.http_status, outcome.server_message)
+        reason = policy_words.keys_refused(outcome.http_status, outcome.server_message)
         return _base(
-            job, outcome, state=JobState.PENDING, next_attempt_at=now, last_error=present.PAUSED_FOR_KEYS,
+            job, outcome, state=JobState.PENDING, next_attempt_at=now, last_error=policy_words.PAUSED_FOR_KEYS,
             message=reason, pause_queue=reason,
         )
     if outcome.kind in PERMANENT_KINDS:
-        text = present.refused(job, outcome.kind, outcome.http_status, outcome.server_message)
+        text = policy_words.refused(job, outcome.kind, outcome.http_status, outcome.server_message)
         return _base(
             job, outcome, state=JobState.FAILED, attempts=job.attempts + 1, next_attempt_at=None,
             last_error=text, message=text, burned=True,
@@ -385,11 +385,11 @@ def _after_failed_lookup(job: JobSnapshot, outcome: Outcome, now: datetime, tz: 
     if outcome.kind == OutcomeKind.NO_COMPANY:
         return _base(
             job, outcome, state=JobState.UNKNOWN if unknown else JobState.PENDING, next_attempt_at=now,
-            last_error=present.check_paused(job, for_company=True) if unknown else present.PAUSED_FOR_COMPANY,
-            message=present.NO_COMPANY, pause_queue=present.NO_COMPANY,
+            last_error=policy_words.check_paused(job, for_company=True) if unknown else policy_words.PAUSED_FOR_COMPANY,
+            message=policy_words.NO_COMPANY, pause_queue=policy_words.NO_COMPANY,
         )
     when = now + _longer(LOOKUP_RETRY, _retry_after(outcome))
-    text = present.lookup_failed(job, outcome.http_status, format_clock(when, now, tz), checking=unknown)
+    text = policy_words.lookup_failed(job, outcome.http_status, format_clock(when, now, tz), checking=unknown)
     return _base(
         job, outcome, state=JobState.UNKNOWN if unknown else JobState.RETRY_WAIT, next_attempt_at=when,
         last_error=text, message=text,
@@ -408,11 +408,11 @@ def _sent(job: JobSnapshot, outcome: Outcome, now: datetime, message: str, witho
 
 def _decide_check(job: JobSnapshot, outcome: Outcome, now: datetime, tz: tzinfo | None) -> Decision:
     if outcome.kind == OutcomeKind.FOUND:
-        return _sent(job, outcome, now, present.found(job), "a found record must carry its ConnectWise id")
+        return _sent(job, outcome, now, policy_words.found(job), "a found record must carry its ConnectWise id")
     if outcome.kind == OutcomeKind.ABSENT:
         return _failed_send(job, outcome, now, tz, _transient_why(job, outcome))
     if outcome.kind == OutcomeKind.SUCCESS:
-        raise PolicyError(present.never_blindly(job))
+        raise PolicyError(policy_words.never_blindly(job))
     if _lookup_failed(outcome):
         return _after_failed_lookup(job, outcome, now, tz)
 
@@ -421,20 +421,20 @@ def _decide_check(job: JobSnapshot, outcome: Outcome, now: datetime, tz: tzinfo 
 
     if outcome.kind == OutcomeKind.OFFLINE:
         when = now + OFFLINE_DELAY
-        return stay(when, present.check_offline(job, format_clock(when, now, tz)))
+        return stay(when, policy_words.check_offline(job, format_clock(when, now, tz)))
     if outcome.kind == OutcomeKind.AUTH:
-        reason = present.keys_refused(outcome.http_status, outcome.server_message)
+        reason = policy_words.keys_refused(outcome.http_status, outcome.server_message)
         return _base(
-            job, outcome, state=JobState.UNKNOWN, next_attempt_at=now, last_error=present.check_paused(job),
+            job, outcome, state=JobState.UNKNOWN, next_attempt_at=now, last_error=policy_words.check_paused(job),
             message=reason, pause_queue=reason,
         )
     if outcome.kind in PERMANENT_KINDS:
-        return stay(None, present.cannot_check(job, outcome.server_message))
+        return stay(None, policy_words.cannot_check(job, outcome.server_message))
     # RATE_LIMITED, SERVER, AMBIGUOUS (the check itself timed out): look again later.
     when = now + _longer(VERIFY_RETRY, _retry_after(outcome))
     return stay(
         when,
-        present.check_later(
+        policy_words.check_later(
             job, rate_limited=outcome.kind == OutcomeKind.RATE_LIMITED, http_status=outcome.http_status,
             check_at=format_clock(when, now, tz),
         ),
@@ -448,24 +448,24 @@ def manual_retry(job: JobSnapshot, now: datetime) -> Decision:
     if job.state == JobState.FAILED:
         return _base(
             job, None, state=JobState.PENDING, attempts=0, next_attempt_at=now, last_error=None,
-            message=present.sending_again(job, fresh=True),
+            message=policy_words.sending_again(job, fresh=True),
         )
     if job.state in (JobState.RETRY_WAIT, JobState.PENDING):
         return _base(
             job, None, state=JobState.PENDING, next_attempt_at=now, last_error=None,
-            message=present.sending_again(job, fresh=False),
+            message=policy_words.sending_again(job, fresh=False),
         )
     if job.state == JobState.UNKNOWN:
         when = check_due(job, now)
-        text = present.checking_first(job, format_clock(when, now) if when > now else None)
+        text = policy_words.checking_first(job, format_clock(when, now) if when > now else None)
         return _base(
             job, None, state=JobState.UNKNOWN, next_attempt_at=when, last_error=text, message=text, send_if_absent=True
         )
     if job.state == JobState.SENDING:
-        raise PolicyError(present.being_sent(job))
+        raise PolicyError(policy_words.being_sent(job))
     if job.state == JobState.SENT:
-        raise PolicyError(present.already_on_ticket(job))
-    raise PolicyError(present.was_cancelled(job))
+        raise PolicyError(policy_words.already_on_ticket(job))
+    raise PolicyError(policy_words.was_cancelled(job))
 
 
 def check_due(job: JobSnapshot, now: datetime) -> datetime:
@@ -490,7 +490,7 @@ def after_check_of_retried(job: JobSnapshot, decision: Decision, now: datetime) 
         fresh = decision.state == JobState.FAILED
         return replace(
             decision, state=JobState.PENDING, attempts=0 if fresh else decision.attempts, next_attempt_at=now,
-            last_error=None, message=present.not_there_sending(job), send_if_absent=False,
+            last_error=None, message=policy_words.not_there_sending(job), send_if_absent=False,
         )
     return replace(decision, send_if_absent=decision.state == JobState.UNKNOWN)
 
@@ -499,17 +499,17 @@ def cancel(job: JobSnapshot, now: datetime) -> Decision:
     """The engineer cancelled the push. Allowed unless it is being sent or already sent."""
     _require_aware(now)
     if job.state == JobState.SENDING:
-        raise PolicyError(present.being_sent(job, then_cancel=True))
+        raise PolicyError(policy_words.being_sent(job, then_cancel=True))
     if job.state == JobState.SENT:
-        raise PolicyError(present.already_on_ticket(job, cancelling=True))
+        raise PolicyError(policy_words.already_on_ticket(job, cancelling=True))
     if job.state == JobState.CANCELLED:
-        raise PolicyError(present.ALREADY_CANCELLED)
+        raise PolicyError(policy_words.ALREADY_CANCELLED)
     if job.state == JobState.UNKNOWN:
-        text = present.cancelled_maybe_posted(job)
+        text = policy_words.cancelled_maybe_posted(job)
         return _base(job, None, state=JobState.CANCELLED, next_attempt_at=None, last_error=text, message=text)
     return _base(
         job, None, state=JobState.CANCELLED, next_attempt_at=None, last_error=None,
-        message=present.cancelled_push(job),
+        message=policy_words.cancelled_push(job),
     )
 
 
@@ -524,7 +524,7 @@ def recover_interrupted(job: JobSnapshot, now: datetime, *, tz: tzinfo | None = 
     # Not known, or "in the future" (the clock was set back): as if it started now.
     started = min(job.updated_at or now, now)
     when = max(now, started + VERIFY_DELAY)
-    text = present.interrupted(job, format_clock(when, now, tz) if when > now else None)
+    text = policy_words.interrupted(job, format_clock(when, now, tz) if when > now else None)
     return _base(job, None, state=JobState.UNKNOWN, next_attempt_at=when, last_error=text, message=text)
 
 

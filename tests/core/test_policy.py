@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowdesk.core import present
+from flowdesk.core import policy_words
 from flowdesk.core.policy import (
     ALLOWED_TRANSITIONS,
     LOOKUP_RETRY,
@@ -154,10 +154,10 @@ def test_no_such_company_pauses_the_queue_once_and_uses_no_try(state):
     d = decide(job(state, attempts=2), Outcome(OutcomeKind.NO_COMPANY, http_status=200, company_lookup=True), NOW)
     back = JobState.PENDING if state == JobState.SENDING else JobState.UNKNOWN
     assert (d.state, d.attempts, d.burned, d.next_attempt_at) == (back, 2, False, NOW)
-    assert d.pause_queue == d.message == present.NO_COMPANY
+    assert d.pause_queue == d.message == policy_words.NO_COMPANY
     assert "company ID in Settings" in d.pause_queue and "resume sending" in d.pause_queue
     assert d.last_error == (
-        present.PAUSED_FOR_COMPANY if state == JobState.SENDING
+        policy_words.PAUSED_FOR_COMPANY if state == JobState.SENDING
         else "Checking ticket #48211 for the note is paused until the company ID in Settings is fixed."
     )
 

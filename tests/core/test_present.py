@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from flowdesk.core import present
+from flowdesk.core import policy_words, present
 from flowdesk.core.policy import JobKind, JobSnapshot, JobState
 from tests.conftest import REPO
 
@@ -298,20 +298,20 @@ def test_notices():
 # -- the retry policy's words ----------------------------------------------------------------------
 def test_policy_words_take_a_job_snapshot():
     job = JobSnapshot(state=JobState.SENDING, kind=JobKind.TIME_ENTRY, ticket_id=77, ticket_kind="project")
-    assert present.posted(job) == "Time entry posted to project ticket #77."
-    assert present.found(job) == "Time entry found on project ticket #77: it had arrived; marked as sent."
-    assert present.refused(job, "permission", 403, None).startswith(
+    assert policy_words.posted(job) == "Time entry posted to project ticket #77."
+    assert policy_words.found(job) == "Time entry found on project ticket #77: it had arrived; marked as sent."
+    assert policy_words.refused(job, "permission", 403, None).startswith(
         "Your ConnectWise account is not allowed to post this time entry to project ticket #77."
     )
-    assert 'says: "' + "z" * 297 + '...".' in present.refused(job, "validation", 400, "z" * 400)
-    assert present.retrying(present.server_error(502, None), "14:05") == (
+    assert 'says: "' + "z" * 297 + '...".' in policy_words.refused(job, "validation", 400, "z" * 400)
+    assert policy_words.retrying(policy_words.server_error(502, None), "14:05") == (
         "ConnectWise had a server error (HTTP 502). Retrying at 14:05."
     )
-    assert present.keys_refused(401, "  ") == (
+    assert policy_words.keys_refused(401, "  ") == (
         "ConnectWise did not accept your API keys (HTTP 401). Sending is paused: enter your keys again in "
         "Settings > ConnectWise account, then resume sending."
     )
-    assert present.check_later(job, rate_limited=True, http_status=429, check_at="14:05") == (
+    assert policy_words.check_later(job, rate_limited=True, http_status=429, check_at="14:05") == (
         "ConnectWise is rate limiting FlowDesk, so FlowDesk could not yet check whether the time entry reached "
         "project ticket #77. Checking again at 14:05."
     )

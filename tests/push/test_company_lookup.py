@@ -11,7 +11,7 @@ from datetime import UTC
 
 import pytest
 
-from flowdesk.core import present
+from flowdesk.core import policy_words
 from flowdesk.core.policy import LOOKUP_RETRY, format_clock
 from flowdesk.push.drainer import Connection, Drainer
 
@@ -25,8 +25,8 @@ def test_no_such_company_pauses_the_queue_with_one_message_and_fails_no_push(out
         push(outbox, sandbox, n, ticket=ticket, time_entry=n == 1)
     sandbox_admin.add_fault(method="GET", path=COMPANYINFO, json=None, times=None)  # ConnectWise: no such company
     report = drainer.run_due()
-    assert (report.paused, report.failed, [r.message for r in report.results]) == (present.NO_COMPANY, 0, [present.NO_COMPANY])
-    assert outbox.paused_reason() == present.NO_COMPANY
+    assert (report.paused, report.failed, [r.message for r in report.results]) == (policy_words.NO_COMPANY, 0, [policy_words.NO_COMPANY])
+    assert outbox.paused_reason() == policy_words.NO_COMPANY
     assert [(j.state, j.attempts) for j in outbox.jobs()] == [("pending", 0)] * 4
     assert "failed" not in {state for _, state in changes}  # so no failure notification either
     assert sandbox_admin.ledger()["notes"] == []

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from flowdesk.core import present
+from flowdesk.core import policy_words
 from flowdesk.core.policy import VERIFY_DELAY
 from flowdesk.store.db import format_time, utcnow
 from tests.ui.test_window import _select, _start, make_app  # noqa: F401 - make_app is a fixture
@@ -374,9 +374,9 @@ def test_an_unknown_company_pauses_with_one_banner_and_saving_the_account_sends(
     sandbox_admin.add_fault(method="GET", path="/login/companyinfo/*", json=None, times=None)
     with qtbot.waitSignal(c.drain_finished, check_params_cb=_ran, timeout=15000):
         c.set_paused(False)
-    assert fd.services.outbox.paused_reason() == present.NO_COMPANY
+    assert fd.services.outbox.paused_reason() == policy_words.NO_COMPANY
     banner = fd.window.banners.banner("queue")
-    assert banner is not None and banner.text == present.NO_COMPANY and banner.action == "Open Settings"
+    assert banner is not None and banner.text == policy_words.NO_COMPANY and banner.action == "Open Settings"
     assert notified == []
     assert [(j.state, j.attempts) for j in fd.services.outbox.jobs()] == [("pending", 0)] * 4
 
