@@ -50,7 +50,7 @@ from flowdesk.redact.model import (
 from flowdesk.redact.policy import ALWAYS_REDACTED, AllowList, parse_categories
 from flowdesk.redact.table import RULES
 
-Spare = Callable[[Category, str], bool]  # leave this found value as written?
+Spare = Callable[[Category, str], bool]  # leave this found value (never a secret family's) as written?
 Stretch = tuple[int, int]
 
 
@@ -124,7 +124,7 @@ class _Run:
     """One call of :func:`redact`: the text, where its keywords are, its pieces. Lines are numbered
     from 0; a rule's lines (where its keywords are) depend on the text only, so they are found once."""
 
-    def __init__(self, text: str, spare: Spare) -> None:
+    def __init__(self, text: str, spare: Spare | None) -> None:
         self.text, self.low, self.spare = text, lower(text), spare
         # the lower-cased text as ASCII, '?' for anything else (positions line up): for the keyword
         # scanner and the long runs (lower-casing never makes or unmakes white space)
@@ -301,7 +301,8 @@ class _Run:
             matches = chain.from_iterable(_overlapping(pattern, subject, s, e) for s, e in windows)
         else:
             matches = chain.from_iterable(pattern.finditer(subject, s, e) for s, e in windows)
-        secret, split, shape, checks, spare, category = rule.secret, rule.split, rule.shape, rule.checks, self.spare, rule.category
+        secret, split, shape, checks, category = rule.secret, rule.split, rule.shape, rule.checks, rule.category
+        spare = None if category in ALWAYS_REDACTED else self.spare
         for m in matches:
             if secret:
                 for group in secret:
@@ -321,7 +322,7 @@ class _Run:
                     found = Found(text, low, m, *shaped)
                     if not all(check(found) for check in checks):
                         continue
-                yield shaped[0], shaped[1], spare(category, text[shaped[0] : shaped[1]])
+                yield shaped[0], shaped[1], spare is not None and spare(category, text[shaped[0] : shaped[1]])
 
     def _find_in(self, rule: Rule, lines: set[int] | None) -> Iterator[tuple[int, int, bool]]:
         """(start, end, spared), in input positions, of what the rule finds in a pass (after the first:
@@ -547,7 +548,7 @@ def __getattr__(name: str) -> Keywords:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def run_passes(text: str, enabled: tuple[Category, ...], spare: Spare) -> tuple[_Run, int]:
+def run_passes(text: str, enabled: tuple[Category, ...], spare: Spare | None) -> tuple[_Run, int]:
     """Apply the categories in order, pass after pass, until another pass would change nothing (the
     module docstring, 4). Returns the run and the number of passes that made something.
 
@@ -583,13 +584,11 @@ def redact(
     enabled, kept = parse_categories(categories), frozenset(keep)
 
     def spare(category: Category, value: str) -> bool:
-        if category in ALWAYS_REDACTED:
-            return False
         return value in kept or (allow is not None and allow.allows(category, value))
 
     failure: str | None = None
     try:
-        result = _result(run_passes(str(text), enabled, spare)[0])
+        result = _result(run_passes(str(text), enabled, spare if kept or allow else None)[0])
     except Exception as exc:  # fail closed
         failure = type(exc).__name__
     if failure is not None:  # raised out here: the original (which may quote the input) is not chained
