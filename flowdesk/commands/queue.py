@@ -251,6 +251,7 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
                 force=args.force,
                 email=email,
                 status=status,
+                member=profile.member_identifier,
             )
         except DuplicatePush as exc:
             raise CommandError(f"{exc.reason} Nothing was queued; use --force to queue it again.") from None
@@ -435,8 +436,13 @@ def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
     with _outbox(ctx) as outbox:
         paused = outbox.paused_reason()
         if paused is not None:
-            outbox.resume()
+            profile = ctx.settings.connectwise
+            # paused for pushes queued under another member's keys: retrying sends them as the member signed in
+            site = profile_key(profile) if outbox.paused_kind() == "member" and profile.configured else None
+            owned = outbox.resume(site=site, member=profile.member_identifier)
             print(printable(f"Sending resumed (it was paused: {paused})"))
+            if owned:
+                print(printable(present.sent_as_now(owned, profile.member_name or profile.member_identifier)))
         if args.failed:
             jobs = outbox.retry_all_failed()
             print(present.retried_failed(len(jobs), job_ids=[j.id for j in jobs]))

@@ -265,6 +265,11 @@ def other_member_waiting(n: int, queued_by: str, now: str) -> str:  # the saved 
     return f"{them} queued as {queued_by}; FlowDesk now signs in to ConnectWise as {now}. Resume to send them as {now}, or cancel in the Queue tab those that are not {now}'s."  # noqa: E501
 
 
+def sent_as_now(n: int, member: str) -> str:  # Resume after other_member_waiting: the pushes are the member's now
+    them = "1 push" if n == 1 else f"{n:,} pushes"
+    return f"{them} queued as another member will be sent as {member}."
+
+
 PAUSED_BY_YOU = "Sending is paused: pushes wait until you resume."
 QUEUE_EMPTY = "The queue is empty."
 

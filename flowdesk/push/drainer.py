@@ -39,6 +39,11 @@ never lost and never posted twice"; this module is the scheduler that keeps it, 
   :class:`Connection` with the member identifier from the saved profile) or raises an exception whose text
   says what is wrong (no account, no keys, keyring locked). The jobs of that site are then not touched and
   the report says why (``DrainReport.blocked``).
+* **Sent as the member who queued it.** A job records whose keys queued it (``PushJob.member``). One queued
+  under another member's keys than the connection's is never sent (ConnectWise would record it as the
+  member signed in now): the queue pauses once, kind ``member``, nothing is attempted, and the engineer's
+  Resume (``Outbox.resume`` with the member signed in) makes that member its owner. A check only reads, so
+  an ``unknown`` job is checked whoever is signed in, for the notes of the member who queued it.
 * ``on_change(job)`` is called after each committed change, always on the thread that called ``run_due``
   (or ``recover``); an error in it is logged, never allowed to stop the drain.
 """
@@ -53,7 +58,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from flowdesk.connectwise.bodies import TicketRef
-from flowdesk.core import policy
+from flowdesk.core import policy, present
 from flowdesk.core.policy import JobState, Outcome, OutcomeKind
 from flowdesk.logs import get_logger
 from flowdesk.push import sending
@@ -291,10 +296,27 @@ class Drainer:
             return NoOutcome.NO_CLIENT  # another site's jobs may still go
         if job.state == JobState.UNKNOWN:
             claimed = self._outbox.claimed_remote_ids(site=job.site, kind=job.kind, exclude=job.id)
-            member = run.connections.member(job.site)
+            member = job.member or run.connections.member(job.site)  # whose keys sent it: whose note to look for
             flight = Flight(job, conn, Phase.CHECK, time.monotonic())
             return self._launch(run, flight, sending.check, job, conn, member, claimed)
+        if self._queued_by_other(run, job):
+            return NoOutcome.QUEUE_PAUSED
         return self._launch(run, Flight(job, conn, Phase.DISCOVER, time.monotonic()), sending.prepare, job, conn)
+
+    def _queued_by_other(self, run: Run, job: PushJob) -> bool:
+        """``job`` was queued under another member's keys than the site's connection: ConnectWise would record
+        it as the member signed in now. Nothing is sent: the queue pauses (once, kind ``member``) until the
+        engineer's Resume makes the member signed in its owner (:meth:`Outbox.resume`), or they cancel it."""
+        signed_in = run.connections.member(job.site)
+        if signed_in is None or not job.queued_by_other(signed_in):
+            return False
+        waiting = self._outbox.waiting_for_other_member(signed_in, job.site)
+        reason = present.other_member_waiting(
+            len(waiting), job.member or "", run.connections.member_name(job.site) or signed_in
+        )
+        self._outbox.pause(reason, self._clock(), kind="member")
+        log.warning("push %d not sent: queued as %s, the keys are %s's; the queue is paused", job.id, job.member, signed_in)
+        return True
 
     def _launch(self, run: Run, flight: Flight, request: Callable[..., Any], *args: Any) -> Step:
         run.flights[run.pool.submit(request, *args)] = flight

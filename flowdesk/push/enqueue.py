@@ -36,6 +36,7 @@ def enqueue_push(
     now: datetime | None = None,
     email: EmailChoice = NO_EMAIL,
     status: tuple[int, str] | None = None,
+    member: str | None = None,
 ) -> list[PushJob]:
     """Queue the note of ``preview`` for ``ticket`` (and its time entry when ``time_entry`` and the preview
     has a time plan). ``site`` is the ConnectWise profile the jobs belong to (``connectwise_profile_key``);
@@ -50,6 +51,9 @@ def enqueue_push(
 
     ``status``: ``(id, name)`` of a board status to set after the note is sent (a ``status`` job whose body is
     ``{"status": {"id": N, "name": "…"}}``; sent as a PATCH and verified by reading the ticket back).
+
+    ``member``: the identifier of the member whose keys are saved (the profile's ``member_identifier``): the
+    drainer sends the jobs with that member's keys only.
     """
     if preview.visibility not in EMAILED_VISIBILITIES:
         email = NO_EMAIL
@@ -66,6 +70,7 @@ def enqueue_push(
             site=site,
             ticket_kind=ticket.kind,
             visibility=preview.visibility.value,
+            member=member,
         )
     ]
     if time_entry and preview.time_plan is not None:
@@ -79,6 +84,7 @@ def enqueue_push(
                 body=time_entry_body(ticket, plan, send_end=send_end, email=email),
                 site=site,
                 ticket_kind=ticket.kind,
+                member=member,
                 parent=0,
             )
         )
@@ -91,6 +97,7 @@ def enqueue_push(
                 body={"status": {"id": status[0], "name": status[1]}},
                 site=site,
                 ticket_kind=ticket.kind,
+                member=member,
                 parent=0,
             )
         )

@@ -49,7 +49,7 @@ def open_connection(
         client = open_client(profile, credentials, timeout=timeout)
     except AccountError as exc:
         raise ClientUnavailable(str(exc)) from None
-    return Connection(client, profile.member_identifier or None)
+    return Connection(client, profile.member_identifier or None, profile.member_name or None)
 
 
 class CachedProvider:

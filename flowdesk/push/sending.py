@@ -43,6 +43,7 @@ class Connection:
 
     client: ConnectWiseClient
     member_identifier: str | None = None
+    member_name: str | None = None  # how the messages name that member
 
 
 ClientProvider = Callable[[str], "ConnectWiseClient | Connection"]
@@ -85,6 +86,12 @@ class Connections:
                 return None
             self._members[site] = identifier
         return self._members[site]
+
+    def member_name(self, site: str) -> str | None:
+        """The key owner's name from the saved profile, else their identifier (None: not known yet)."""
+        conn = self._connections.get(site)
+        name = (conn.member_name or "").strip() if conn is not None else ""
+        return name or self.member(site)
 
     def learnt_member(self, site: str, identifier: str) -> None:
         self._members.setdefault(site, identifier)

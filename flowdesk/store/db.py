@@ -317,6 +317,13 @@ def _m8_draft_choices(conn: sqlite3.Connection) -> None:
     )
 
 
+def _m9_member(conn: sqlite3.Connection) -> None:
+    # Whose ConnectWise keys queued a push (the member identifier): the drainer never sends it with another
+    # member's keys (ConnectWise would record it as theirs), and a check looks for that member's notes. NULL
+    # for pushes queued before: not known, taken as the member whose keys are saved.
+    _run(conn, "ALTER TABLE push_jobs ADD COLUMN member TEXT")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "session cache", _m1_session_cache),
     Migration(2, "outbox: push jobs, post log, queue state", _m2_outbox),
@@ -326,6 +333,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "outbox: ticket status changes", _m6_status_jobs),
     Migration(7, "outbox: send a retried push once its check finds it absent", _m7_send_if_absent),
     Migration(8, "drafts: the push choices, and drafts of choices alone", _m8_draft_choices),
+    Migration(9, "outbox: the member whose keys queued each push", _m9_member),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

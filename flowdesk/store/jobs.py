@@ -28,6 +28,7 @@ class NewJob:
     parent: int | None = None  # a time entry's note job: its index in the same enqueue() list...
     parent_id: int | None = None  # ...or the id of a note job already queued
     client_ref: str | None = None  # uuid4 when not given
+    member: str | None = None  # the identifier of the member whose keys queue it (None: not known)
 
     def __post_init__(self) -> None:  # never queue what ConnectWise cannot take: the drain would trip on it
         from flowdesk.core.models import check_ticket_id  # lazy: pydantic, not before the first paint
@@ -61,6 +62,11 @@ class PushJob:
     seen_before_id: int | None = None  # the highest note / time-entry id on the ticket before the first send
     server_date_before: datetime | None = None  # ConnectWise's Date header of that read
     send_if_absent: bool = False  # retried while ``unknown``: sent at once if its check finds it absent
+    member: str | None = None  # whose keys queued it (a member identifier); None: queued before it was kept
+
+    def queued_by_other(self, member: str | None) -> bool:
+        """Queued under the keys of another member than ``member`` (both known; identifiers match case-insensitively)."""
+        return bool(self.member and member and self.member.casefold() != member.casefold())
 
     def body_json(self) -> dict[str, Any]:
         return json.loads(self.body)
@@ -101,7 +107,7 @@ class Attempt:
 JOB_COLUMNS = (
     "id, client_ref, session_id, ticket_id, ticket_kind, kind, parent_id, site, body, visibility, state, "
     "attempts, next_attempt_at, last_error, last_http_status, last_request_id, remote_id, first_sent_at, "
-    "created_at, updated_at, sent_at, seen_before_id, server_date_before, send_if_absent"
+    "created_at, updated_at, sent_at, seen_before_id, server_date_before, send_if_absent, member"
 )
 ATTEMPT_COLUMNS = "id, job_id, at, outcome, http_status, request_id, error, duration_ms"
 

@@ -253,8 +253,8 @@ class Outbox:
                     self._check_parent(conn, job)
                 cur = conn.execute(
                     "INSERT INTO push_jobs (client_ref, session_id, ticket_id, ticket_kind, kind, parent_id, site, "
-                    "body, visibility, state, attempts, next_attempt_at, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)",
+                    "body, visibility, member, state, attempts, next_attempt_at, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)",
                     (
                         job.client_ref or _new_client_ref(),
                         job.session_id,
@@ -265,6 +265,7 @@ class Outbox:
                         job.site,
                         body,
                         job.visibility,
+                        (job.member or "").strip() or None,
                         stamp,
                         stamp,
                         stamp,
@@ -585,10 +586,36 @@ class Outbox:
         )
         log.warning("queue paused (%s): %s", kind, reason)
 
-    def resume(self) -> None:
+    def resume(self, *, site: str | None = None, member: str | None = None) -> int:
+        """Lift the pause. Lifting a pause for pushes queued under another member's keys (kind ``member``)
+        with the ``site`` and ``member`` whose keys are saved now also makes that member the owner of the
+        site's waiting pushes, in the same transaction: Resume means "send them as this member". A push that
+        may already be on its ticket (``unknown``) keeps its member, whose notes its check looks for; if the
+        check finds it absent, sending it waits for another Resume. Returns how many pushes changed owner."""
+        member = (member or "").strip()
         with self._db.transaction() as conn:
+            owned = 0
+            kind = conn.execute("SELECT value FROM meta WHERE key = ?", (_PAUSED_KIND,)).fetchone()
+            if kind is not None and kind[0] == "member" and site and member:
+                owned = conn.execute(
+                    "UPDATE push_jobs SET member = ? WHERE site = ? AND state IN ('pending', 'retry_wait', 'failed') "
+                    "AND member IS NOT NULL AND member <> ? COLLATE NOCASE",
+                    (member, site, member),
+                ).rowcount
             conn.execute("DELETE FROM meta WHERE key IN (?, ?, ?)", (_PAUSED_REASON, _PAUSED_AT, _PAUSED_KIND))
-        log.info("queue resumed")
+        log.info("queue resumed%s", f"; {owned} push(es) now sent as the member signed in" if owned else "")
+        return owned
+
+    def waiting_for_other_member(self, member: str, site: str | None = None) -> list[PushJob]:
+        """The pushes still to send or check (of ``site``, or of every site) that were queued under the keys
+        of another member than ``member``. One queued before the member was kept counts as ``member``'s."""
+        where = "WHERE state IN ('pending', 'retry_wait', 'unknown', 'failed') AND member IS NOT NULL "
+        where += "AND member <> ? COLLATE NOCASE"
+        params = [member.strip()]
+        if site is not None:
+            where += " AND site = ?"
+            params.append(site)
+        return self._select(self._db.connect(), where + " ORDER BY id", params)
 
     def paused_kind(self) -> PauseKind | None:
         """Why sending is paused (see :data:`PauseKind`); None when it is not, or the pause did not say."""

@@ -118,11 +118,10 @@ class AppController(TicketLookups, QObject):
         # Pushes a Retry / Send all now asked to go now, with the number of the drain request it made: a
         # run that started before that request and failed them does not answer the click (see _answer_clicks)
         self._send_now: dict[int, int] = {}
-        # Keys of another member were saved with pushes waiting (account_changed): whose they are, the pause
-        # that says so, and the pause it replaced (the engineer's own, or none)
-        # (whose the waiting pushes are, the pause said, the pause it replaced: (reason, kind) or None)
-        self._member_pause: tuple[tuple[str, str], str, tuple[str, Any] | None] | None = None
-        self._member: tuple[str, str] = ("", "")  # (identifier, name) of the saved keys' member, read at start()
+        # Keys of another member were saved with pushes waiting (account_changed): the pause that says so, and
+        # the pause it replaced ((reason, kind): the engineer's own, or none), restored when their keys come back
+        self._member_pause: tuple[str, tuple[str, Any] | None] | None = None
+        self._member_names: dict[str, str] = {}  # the members whose keys were saved in this run: identifier -> name
         self._pending_jobs: dict[int, Any] = {}  # the worker's changes not yet shown, by job id (latest)
         self.job_batch_timer = QTimer(self)
         self.job_batch_timer.setObjectName("jobBatchTimer")
@@ -146,7 +145,7 @@ class AppController(TicketLookups, QObject):
         for w in self.services.warnings:
             self.show_banner(Banner("settings", "warning", w))
         self._job_states = {j.id: j.state for j in self.services.outbox.jobs()}
-        self._member = self._account_member()
+        self._account_member()  # their name, for a pause's words
         self.push.start()
         self._publish_queue_status()
         self.drain_now()  # drain on start (the first drain also recovers jobs a crash left "sending")
@@ -505,7 +504,7 @@ class AppController(TicketLookups, QObject):
         there, sent in the same click (the outbox keeps that request: ``send_if_absent``)."""
         self.services.outbox.retry(job_id, self.clock())
         if self.services.outbox.paused_reason():
-            self.services.outbox.resume()
+            self._resume()
         self._refresh_job(job_id)
         self._send_now_clicked([job_id])
 
@@ -526,14 +525,14 @@ class AppController(TicketLookups, QObject):
             self._on_job_changed(changed)
             n += 1
         if outbox.paused_reason():
-            outbox.resume()
+            self._resume()
         self._send_now_clicked(asked)
         return n
 
     def retry_all_failed(self) -> int:
         jobs = self.services.outbox.retry_all_failed(self.clock())
         if self.services.outbox.paused_reason():
-            self.services.outbox.resume()
+            self._resume()
         for j in jobs:
             self._refresh_job(j.id)
         self._send_now_clicked(j.id for j in jobs)
@@ -551,11 +550,22 @@ class AppController(TicketLookups, QObject):
             self.drain_timer.stop()
             self.show_banner(Banner("queue", "info", present.PAUSED_BY_YOU, "Resume", "resume"))
         else:
-            outbox.resume()
-            self._member_pause = None  # the engineer chose to send the waiting pushes as the member now signed in
+            self._resume()
             self.clear_banner("queue")
             self.drain_now(fresh=True)
         self._publish_queue_status()
+
+    def _resume(self) -> None:
+        """Lift the pause; after one for another member's pushes, they are sent as the member signed in now."""
+        # lazy: httpx, not before the first paint
+        from flowdesk.connectwise.account import AccountError, profile_key
+
+        profile = self.settings.connectwise
+        try:
+            self.services.outbox.resume(site=profile_key(profile), member=profile.member_identifier)
+        except AccountError:  # no usable account: nothing can be sent as anyone, the pause is lifted all the same
+            self.services.outbox.resume()
+        self._member_pause = None
 
     def is_paused(self) -> bool:
         return bool(self.services.outbox.paused_reason())
@@ -632,6 +642,7 @@ class AppController(TicketLookups, QObject):
             now=self.clock(),
             email=EmailChoice(s.email_contact, s.email_resources, s.email_cc),
             status=status,
+            member=profile.member_identifier,
         )
         for job in jobs:
             self._on_job_changed(job)
@@ -649,23 +660,23 @@ class AppController(TicketLookups, QObject):
         self.push.reset_requested.emit()
         outbox = self.services.outbox
         held = self._member_pause
-        owner = held[0] if held else self._member
-        self._member = now = self._account_member()
-        waiting = outbox.jobs(states=("pending", "retry_wait", "unknown", "failed")) if owner[0] and now[0] else []
-        if waiting and owner[0].lower() != now[0].lower():
-            reason = present.other_member_waiting(len(waiting), owner[1] or owner[0], now[1] or now[0])
-            before = outbox.paused_reason()
-            replaced = held[2] if held else ((before, outbox.paused_kind() or "user") if before else None)
-            self._member_pause = (owner, reason, replaced)
+        now = self._account_member()
+        others = outbox.waiting_for_other_member(now[0]) if now[0] else []
+        if others:
+            owner = others[0].member or ""
+            reason = present.other_member_waiting(len(others), self._member_names.get(owner.casefold()) or owner, now[1] or now[0])
+            paused = outbox.paused_reason()
+            replaced = held[1] if held else ((paused, outbox.paused_kind() or "user") if paused else None)
+            self._member_pause = (reason, replaced)
             outbox.pause(reason, kind="member")
             self.drain_timer.stop()
             self.show_banner(Banner("queue", "warning", reason, "Resume", "resume"))
             self._publish_queue_status()
             return
         self._member_pause = None
-        if held and outbox.paused_reason() == held[1]:  # their owner's keys again: as it was before
-            if held[2]:
-                outbox.pause(held[2][0], kind=held[2][1])
+        if held and outbox.paused_reason() == held[0]:  # their owner's keys again: as it was before
+            if held[1]:
+                outbox.pause(held[1][0], kind=held[1][1])
             else:
                 outbox.resume()
         if outbox.paused_kind() == "account":  # ConnectWise refused the old keys or company ID: the new ones may do
@@ -676,7 +687,10 @@ class AppController(TicketLookups, QObject):
     def _account_member(self) -> tuple[str, str]:
         """(identifier, name) of the member whose keys are saved ("" where not known)."""
         profile = self.settings.connectwise
-        return profile.member_identifier or "", profile.member_name or ""
+        identifier, name = profile.member_identifier or "", profile.member_name or ""
+        if identifier and name:
+            self._member_names[identifier.casefold()] = name
+        return identifier, name
 
     def notify_info(self, text: str) -> None:
         self.info.emit(text)

@@ -291,3 +291,28 @@ def test_closed_ticket_queues_the_note_only(connected, monkeypatch, capsys):
     code, out, err = run(monkeypatch, capsys, "push", str(SAMPLES / "05-vpn-cgnat-over-24h.json"))
     assert code == 0 and [j["kind"] for j in json.loads(out)["jobs"]] == ["note"]
     assert "ticket #47988's status does not allow time entries" in err
+
+
+def test_drain_sends_nothing_queued_by_another_member_until_retry_resumes(sandbox, sandbox_admin, monkeypatch, capsys):
+    """Found in review: keys of another member saved with ``flowdesk connect`` while a push waited (the window
+    closed) sent it with the new member's keys: ConnectWise recorded Jo Smith's note as Dana Whitfield's."""
+    connect(sandbox, monkeypatch, capsys)
+    settings_file = AppPaths.from_env().settings_file
+    settings = load_settings(settings_file).settings
+    settings.connectwise.member_identifier, settings.connectwise.member_name = "jsmith", "Jo Smith"
+    save_settings(settings, settings_file)  # Jo Smith's keys were saved when the push was queued
+    run(monkeypatch, capsys, "push", str(OUTLOOK), "--no-time-entry")
+    assert [j.member for j in jobs()] == ["jsmith"]
+    connect(sandbox, monkeypatch, capsys)  # Dana Whitfield's keys saved on the same PC
+
+    code, out, _ = run(monkeypatch, capsys, "queue", "drain")
+    reason = present.other_member_waiting(1, "jsmith", "Dana Whitfield")
+    assert code == 1 and f"Sending is paused: {reason}" in " ".join(out.split())
+    assert posts(sandbox_admin) == [] and [(j.state, j.attempts) for j in jobs()] == [("pending", 0)]
+    assert run(monkeypatch, capsys, "queue", "list")[1].startswith(present.paused_line(reason)[:40])
+    assert run(monkeypatch, capsys, "queue", "drain")[0] == 1 and posts(sandbox_admin) == []  # still paused
+
+    code, out, _ = run(monkeypatch, capsys, "queue", "retry", "1")
+    assert code == 0 and "1 push queued as another member will be sent as Dana Whitfield." in out
+    assert run(monkeypatch, capsys, "queue", "drain")[0] == 0
+    assert len(posts(sandbox_admin)) == 1 and [(j.state, j.member) for j in jobs()] == [("sent", "dwhitfield")]

@@ -108,8 +108,10 @@ def push(
     text: str | None = None,
     force: bool = False,
     status: tuple[int, str] | None = None,
+    member: str | None = None,
 ) -> list[PushJob]:
-    """Queue session ``n``'s note (its own text) and, if asked, its time entry, as ``flowdesk push`` does."""
+    """Queue session ``n``'s note (its own text) and, if asked, its time entry, as ``flowdesk push`` does
+    (``member``: whose keys queued it; None: not known, as for a push queued before that was kept)."""
     preview = prepare_note(make_session(n, ticket), Settings(), edited_text=text if text is not None else note_text(n))
     return enqueue_push(
         outbox,
@@ -120,6 +122,7 @@ def push(
         send_end=send_end,
         force=force,
         status=status,
+        member=member,
     )
 
 

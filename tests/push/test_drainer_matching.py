@@ -217,3 +217,21 @@ def test_what_was_on_the_ticket_is_recorded_before_the_first_send(outbox, draine
         assert job.server_date_before is not None and abs(job.server_date_before - now) < timedelta(minutes=1)
     reads = [r for r in admin.ledger()["requests"] if r["method"] == "GET" and r["query"].get("fields") == "id"]
     assert [r["path"].rsplit("/apis/3.0", 1)[1] for r in reads] == ["/service/tickets/48211/notes", "/time/entries"]
+
+
+def test_a_push_of_another_member_that_may_be_on_its_ticket_is_checked_for_that_members_note(outbox, app_client, admin, clock):
+    """Found in review: the check looked for the notes of the member whose keys are saved now. A push queued
+    and sent as jsmith whose answer was lost, checked after dwhitfield's keys were saved, did not find
+    jsmith's note and posted it again. The check looks for the notes of the member who queued it (reading
+    posts nothing: it is not held back by the pause for another member's pushes)."""
+    preview = prepare_note(make_session(1), Settings(), edited_text=TEXT)
+    [job] = enqueue_push(
+        outbox, preview, ticket=TicketRef(48211), site=SITE, time_entry=False, send_end=False, member="jsmith"
+    )
+    outbox.transition(job.id, expect="pending", to="sending")
+    job = restarted(outbox, clock, job.id)
+    [nid] = seed_notes(admin, server_note(TEXT, clock.now, by="jsmith"))
+    Drainer(outbox, lambda site: Connection(app_client, "dwhitfield"), clock=clock, tz=UTC).run_due()
+    done = outbox.get(job.id)
+    assert (done.state, done.remote_id, done.member) == ("sent", nid, "jsmith")
+    assert [r for r in admin.ledger()["requests"] if r["method"] == "POST"] == [] and outbox.paused_reason() is None

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from flowdesk.core import policy_words
+from flowdesk.core import policy_words, present
 from flowdesk.core.policy import VERIFY_DELAY
 from flowdesk.store.db import format_time, utcnow
 from tests.ui.test_window import _select, _start, make_app  # noqa: F401 - make_app is a fixture
@@ -357,6 +357,37 @@ def test_a_member_pause_outlives_a_restart_and_only_resume_lifts_it(make_app, qt
     again.controller.account_changed()  # keys saved again
     assert again.services.outbox.paused_reason() == reason
     assert sandbox_admin.ledger()["notes"] == []
+
+
+def test_pushes_queued_as_another_member_wait_after_a_restart_until_the_engineer_resumes(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """Found in review: the window knew whose keys queued the waiting pushes only while it ran. Keys of another
+    member saved while it was closed (``flowdesk connect``), its next drain sent Jordan Blake's pushes with
+    Dana Whitfield's keys. The outbox keeps each push's member: the drain pauses the queue and says so, and
+    only Resume sends them, as Dana Whitfield, once."""
+    fd = make_app()
+    _start(fd, qtbot)
+    c = fd.controller
+    c.set_paused(True)
+    c.settings.connectwise = c.settings.connectwise.model_copy(
+        update={"member_identifier": "jblake", "member_name": "Jordan Blake"}
+    )
+    _push(fd, qtbot, TICKETS[0])
+    assert [j.member for j in fd.services.outbox.jobs()] == ["jblake", "jblake"]
+    fd.shutdown()
+
+    again = make_app()  # Dana Whitfield's keys were saved meanwhile
+    _start(again, qtbot)
+    outbox = again.services.outbox
+    reason = present.other_member_waiting(2, "jblake", "Dana Whitfield")
+    again.controller.set_paused(False)  # the engineer lifts their own pause: the drain finds whose pushes wait
+    qtbot.waitUntil(lambda: outbox.paused_reason() == reason, timeout=15000)
+    qtbot.waitUntil(lambda: getattr(again.window.banners.banner("queue"), "text", None) == reason, timeout=15000)
+    assert again.window.banners.banner("queue").action == "Resume" and outbox.paused_kind() == "member"
+    assert sandbox_admin.ledger()["notes"] == [] and [j.attempts for j in outbox.jobs()] == [0, 0]
+
+    again.controller.set_paused(False)  # Resume: send them as Dana Whitfield
+    qtbot.waitUntil(lambda: [(j.state, j.member) for j in outbox.jobs()] == [("sent", "dwhitfield")] * 2, timeout=20000)
+    assert _notes_by_ticket(sandbox_admin) == {TICKETS[0]: 1}
 
 
 def test_an_unknown_company_pauses_with_one_banner_and_saving_the_account_sends(make_app, qtbot, sandbox_admin):  # noqa: F811
