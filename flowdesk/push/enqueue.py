@@ -10,7 +10,9 @@ The bodies are built once, here; every retry sends the same bytes.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Container
 from datetime import datetime
+from typing import Any
 
 from flowdesk.connectwise.bodies import (
     EMAILED_VISIBILITIES,
@@ -105,3 +107,15 @@ def enqueue_push(
 
 
 __all__ = ["enqueue_push"]
+
+
+def auto_push_skip(session: Any, *, drafted: Container[str], since: datetime) -> str | None:
+    """Why auto-push leaves ``session`` alone (``"draft"``: the engineer's edits wait for their Push;
+    ``"not ready"``: no linked ticket, not resolved or escalated, already posted by ResolutionFlow, or
+    ended before auto-push was switched on, which must never post a backlog), or None: queue it."""
+    if session.psa_ticket_id is None or session.status not in ("resolved", "escalated"):
+        return "not ready"
+    if session.posted_by_resolutionflow or session.ended_at is None or session.ended_at < since:
+        return "not ready"
+    return "draft" if session.id in drafted else None
+

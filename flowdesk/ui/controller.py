@@ -23,7 +23,7 @@ from flowdesk.core.held import HeldOff
 from flowdesk.core.notify import JobChange, Notification, notifications_for, outage_notification, tray_state
 from flowdesk.core.present import PushSummary
 from flowdesk.logs import get_logger
-from flowdesk.push.enqueue import enqueue_push
+from flowdesk.push.enqueue import auto_push_skip, enqueue_push
 from flowdesk.push.prepare import NotePreview, PushRefused, prepare_note
 from flowdesk.push.protocol import DrainerFactory, PushDrainer
 from flowdesk.services import Services
@@ -265,13 +265,11 @@ class AppController(TicketLookups, QObject):
             session = self.load_session(session_id)
             if session is None or session.psa_ticket_id is None:
                 continue
-            if session.status not in ("resolved", "escalated") or session.posted_by_resolutionflow:
-                continue
-            if session.ended_at is None or session.ended_at < since:
-                continue  # switching auto-push on must never post a backlog of old sessions
-            if session_id in drafted:
+            skip = auto_push_skip(session, drafted=drafted, since=since)
+            if skip == "draft":
                 log.info("auto-push left session %s: it has a draft", session_id)
                 edited.append(session.psa_ticket_id)
+            if skip is not None:
                 continue
             try:
                 preview = self.prepare_note(session)
