@@ -214,7 +214,7 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
             hours = parse_hours(args.hours)
         except ValueError as exc:
             bad_input(f"--hours {exc}")
-        preview = dataclasses.replace(preview, time_plan=manual_plan(session, hours, datetime.now(UTC)))
+        preview = preview._replace(time_plan=manual_plan(session, hours, datetime.now(UTC)))
         if minutes_changed(hours):
             _warn(present.whole_minutes_logged(hours))
     if want_time and preview.time_plan is None:
@@ -232,7 +232,7 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
     status = None if args.set_status is None else _board_status(profile, key, ticket, ticket_id, args.set_status)
     if want_time and preview.time_plan is not None:
         plan = _time_choices(args, settings, profile, key, preview.time_plan)
-        preview = dataclasses.replace(preview, time_plan=plan)
+        preview = preview._replace(time_plan=plan)
         if plan.long:
             _warn(present.long_time_entry(plan.hours))
     if want_time and preview.time_plan is not None and not time_allowed:

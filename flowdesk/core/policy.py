@@ -33,10 +33,10 @@ The rules (the seed's ``retry_failed_push`` plus what a desktop client needs):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from flowdesk.core import present
 from flowdesk.core.localtime import format_clock
@@ -201,8 +201,7 @@ class Outcome:
         )
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     """What to store after an outcome or an action (``Outbox.apply`` does it in one transaction).
 
     ``from_state`` is the state the decision was made from: the outbox applies it only if the job is
@@ -448,11 +447,11 @@ def after_check_of_retried(job: JobSnapshot, decision: Decision, now: datetime) 
         raise PolicyError("only the result of a check can follow a retry of a push that may be on its ticket")
     if decision.outcome == OutcomeKind.ABSENT:
         fresh = decision.state == JobState.FAILED
-        return replace(
-            decision, state=JobState.PENDING, attempts=0 if fresh else decision.attempts, next_attempt_at=now,
+        return decision._replace(
+            state=JobState.PENDING, attempts=0 if fresh else decision.attempts, next_attempt_at=now,
             last_error=None, message=present.not_there_sending(job), send_if_absent=False,
         )
-    return replace(decision, send_if_absent=decision.state == JobState.UNKNOWN)
+    return decision._replace(send_if_absent=decision.state == JobState.UNKNOWN)
 
 
 def cancel(job: JobSnapshot, now: datetime) -> Decision:

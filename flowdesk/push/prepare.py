@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from flowdesk.core.render import NoteFormat, default_format, render_note
 from flowdesk.core.setting_choices import Visibility
@@ -33,8 +32,7 @@ class PushRefused(ValueError):
     """A note that must not be queued; ``str()`` says why and what to do."""
 
 
-@dataclass(frozen=True)
-class NotePreview:
+class NotePreview(NamedTuple):
     session_id: str | None
     note_format: NoteFormat
     text: str  # exactly what will be posted (redacted)
@@ -45,7 +43,7 @@ class NotePreview:
     # the time entry's notes ("FlowPilot session: <problem>"), redacted as the note is: whichever plan is
     # queued (the proposed one, or hours the engineer typed), its body carries these words
     time_notes: str
-    warnings: tuple[str, ...] = field(default_factory=tuple)
+    warnings: tuple[str, ...] = ()
 
     @property
     def time_text(self) -> str:

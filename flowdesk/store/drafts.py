@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from flowdesk.logs import get_logger
 from flowdesk.store.db import Database, StoreError, format_time, parse_time, select, utcnow
@@ -20,8 +20,7 @@ from flowdesk.store.db import Database, StoreError, format_time, parse_time, sel
 log = get_logger("store")
 
 
-@dataclass(frozen=True)
-class Draft:
+class Draft(NamedTuple):
     session_id: str
     text: str
     note_format: str | None  # the format and steps the edits were made on (resolution / escalation)

@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from flowdesk.core.policy import JobKind, JobSnapshot, JobState
 from flowdesk.store.db import parse_time
@@ -35,8 +35,7 @@ class NewJob:
         check_ticket_id(self.ticket_id)
 
 
-@dataclass(frozen=True)
-class PushJob:
+class PushJob(NamedTuple):
     id: int
     client_ref: str
     session_id: str
@@ -86,8 +85,7 @@ class PushJob:
         )
 
 
-@dataclass(frozen=True)
-class Attempt:
+class Attempt(NamedTuple):
     id: int
     job_id: int
     at: datetime

@@ -70,8 +70,7 @@ class SessionRow(NamedTuple):
         return None if self.duration_seconds is None else timedelta(seconds=self.duration_seconds)
 
 
-@dataclass(frozen=True)
-class SyncState:
+class SyncState(NamedTuple):
     """How far a sync source got: ``watermark`` is the newest ``updated_at`` it has seen (the server's
     clock), set only by a sync that finished; the rest is for "last refreshed at" displays."""
 
