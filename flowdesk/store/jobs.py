@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -14,9 +13,9 @@ from flowdesk.core.policy import JobKind, JobSnapshot, JobState
 from flowdesk.store.db import parse_time
 
 
-@dataclass(frozen=True)
-class NewJob:
-    """One push to queue. ``body`` is the exact JSON to send (a dict is serialised once, here)."""
+class NewJob(NamedTuple):
+    """One push to queue. ``body`` is the exact JSON to send (a dict is serialised once, here). Checked
+    when it is queued (``Outbox.enqueue``)."""
 
     session_id: str
     ticket_id: int
@@ -28,11 +27,6 @@ class NewJob:
     parent: int | None = None  # a time entry's note job: its index in the same enqueue() list...
     parent_id: int | None = None  # ...or the id of a note job already queued
     client_ref: str | None = None  # uuid4 when not given
-
-    def __post_init__(self) -> None:  # never queue what ConnectWise cannot take: the drain would trip on it
-        from flowdesk.core.models import check_ticket_id  # lazy: pydantic, not before the first paint
-
-        check_ticket_id(self.ticket_id)
 
 
 class PushJob(NamedTuple):
