@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import signal
 import sys
 import threading
@@ -269,7 +268,7 @@ def _time_choices(args: argparse.Namespace, settings: Any, profile: Any, key: st
     work_type = settings.work_type_id if args.work_type is None else _named_id(args.work_type, "--work-type", profile, key)
     work_role = settings.work_role_id if args.work_role is None else _named_id(args.work_role, "--work-role", profile, key)
     billable = args.billable or settings.billable_option
-    return dataclasses.replace(plan, work_type_id=work_type, work_role_id=work_role, billable=billable)
+    return plan._replace(work_type_id=work_type, work_role_id=work_role, billable=billable)
 
 
 def _named_id(text: str, flag: str, profile: Any, key: str) -> int:

@@ -9,7 +9,6 @@ is queued.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Collection
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
@@ -87,7 +86,7 @@ def prepare_note(
     time_notes = redact(time_entry_notes(session), categories, allow=allow, keep=keep).text
     plan = plan_time_entry(session, settings.time_rounding) if settings.time_entry_enabled else None
     if plan is not None:
-        plan = dataclasses.replace(plan, notes=time_notes)
+        plan = plan._replace(notes=time_notes)
     return NotePreview(
         session_id=session.id,
         note_format=fmt,
