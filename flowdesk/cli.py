@@ -50,11 +50,17 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
+def no_arguments() -> argparse.Namespace:
+    """What the command line gives without any argument (``build_parser().parse_args([])``): the window."""
+    return argparse.Namespace(demo=False, self_check=False, command=None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     windowed = prepare_stdio()  # first: argparse's help and errors print "→" and the user's paths
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(commands=not opens_the_window(argv))
-    args = parser.parse_args(argv)
+    # Without arguments (as a desktop launcher starts it) there is nothing to parse: building the parser
+    # was ~4 ms of the window's start-up (gettext's look-ups for its words, locale, argparse's regexes)
+    args = build_parser(commands=not opens_the_window(argv)).parse_args(argv) if argv else no_arguments()
     ctx = Context(verbose=getattr(args, "verbose", False))
     command = getattr(args, "func", None) is not None or args.self_check
     if command:

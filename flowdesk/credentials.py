@@ -27,8 +27,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flowdesk.logs import get_logger, register_secret
 
@@ -68,8 +67,7 @@ def service_name(entry: str) -> str:
     return f"{SERVICE}/{entry}"
 
 
-@dataclass(frozen=True)
-class Wording:
+class Wording(NamedTuple):
     """What FlowDesk says about one platform's keyring."""
 
     no_keyring: str
@@ -196,10 +194,12 @@ class CredentialError(Exception):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class ConnectWiseKeys:
+class ConnectWiseKeys(NamedTuple):
     public_key: str
-    private_key: str = field(repr=False)
+    private_key: str
+
+    def __repr__(self) -> str:  # the private key never in a log line or a traceback
+        return f"ConnectWiseKeys(public_key={self.public_key!r})"
 
 
 def connectwise_profile_key(site: str, company: str) -> str:
@@ -498,8 +498,7 @@ class CredentialStore:
         self._delete(entry)
 
 
-@dataclass(frozen=True)
-class _SecretKind:
+class _SecretKind(NamedTuple):
     """One kind of secret kept as a single string: where its entry names start, the function that
     builds them, and what it is called in messages."""
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from flowdesk import APP_NAME
 
@@ -27,12 +27,18 @@ class _File:
         return Path(getattr(paths, self.folder)) / self.name
 
 
-@dataclass(frozen=True)
-class AppPaths:
+class _Folders(NamedTuple):
     config_dir: Path
     data_dir: Path
     cache_dir: Path
     log_dir: Path
+
+
+class AppPaths(_Folders):
+    """FlowDesk's four folders (a named tuple: cheaper to define than a frozen dataclass, on the start-up's
+    path) and the files in them."""
+
+    __slots__ = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> AppPaths:

@@ -6,7 +6,6 @@ Qt-free, so the window and the command line wire FlowDesk the same way.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -24,21 +23,23 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass
 class Services:
     """``settings`` are read and validated on first use, not when the services open: the window's first
     paint needs none of them (the settings' models load pydantic, a third of a bare window's start-up)."""
 
-    paths: AppPaths
-    db: Database
-    cache: SessionCache
-    outbox: Outbox
-    credentials: CredentialStore
-    _settings: Settings | None = field(default=None, repr=False)
-    _warnings: list[str] = field(default_factory=list, repr=False)
-    # one reading of the file, whichever thread asks first (the window reads it on the GUI thread just after
-    # its first paint, before any worker starts; the proxy setting is read on workers)
-    _settings_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    def __init__(
+        self, paths: AppPaths, db: Database, cache: SessionCache, outbox: Outbox, credentials: CredentialStore
+    ) -> None:
+        self.paths = paths
+        self.db = db
+        self.cache = cache
+        self.outbox = outbox
+        self.credentials = credentials
+        self._settings: Settings | None = None
+        self._warnings: list[str] = []
+        # one reading of the file, whichever thread asks first (the window reads it on the GUI thread just after
+        # its first paint, before any worker starts; the proxy setting is read on workers)
+        self._settings_lock = threading.Lock()
 
     @property
     def settings(self) -> Settings:

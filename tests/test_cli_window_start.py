@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from flowdesk.cli import build_parser, opens_the_window
+from flowdesk.cli import build_parser, no_arguments, opens_the_window
 
 
 def test_which_command_lines_open_the_window():
@@ -18,6 +18,11 @@ def test_which_command_lines_open_the_window():
 def test_the_window_parser_takes_the_window_options_and_no_command():
     args = build_parser(commands=False).parse_args(["--demo", "-v"])
     assert args.demo is True and args.verbose is True and getattr(args, "func", None) is None
+
+
+def test_no_arguments_are_what_the_parser_makes_of_none():
+    # main() skips the parser when there is nothing to parse: the two must not drift apart
+    assert no_arguments() == build_parser(commands=False).parse_args([]) == build_parser().parse_args([])
 
 
 def test_the_window_parser_imports_no_command_module():

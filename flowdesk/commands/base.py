@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import errno
 import sys
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -50,10 +49,13 @@ def bad_input(message: str) -> NoReturn:
     raise CommandError(message, EXIT_BAD_INPUT)
 
 
-@dataclass
 class Context:
-    verbose: bool = False
-    _paths: AppPaths | None = field(default=None, repr=False)
+    """What a command runs with: whether to log to the console too, the app's folders and its settings (both
+    read when first asked)."""
+
+    def __init__(self, verbose: bool = False, _paths: AppPaths | None = None) -> None:
+        self.verbose = verbose
+        self._paths = _paths
 
     @cached_property
     def paths(self) -> AppPaths:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import signal
 import sys
 import threading
@@ -214,7 +213,7 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
             hours = parse_hours(args.hours)
         except ValueError as exc:
             bad_input(f"--hours {exc}")
-        preview = dataclasses.replace(preview, time_plan=manual_plan(session, hours, datetime.now(UTC)))
+        preview = preview._replace(time_plan=manual_plan(session, hours, datetime.now(UTC)))
         if minutes_changed(hours):
             _warn(present.whole_minutes_logged(hours))
     if want_time and preview.time_plan is None:
@@ -232,7 +231,7 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
     status = None if args.set_status is None else _board_status(profile, key, ticket, ticket_id, args.set_status)
     if want_time and preview.time_plan is not None:
         plan = _time_choices(args, settings, profile, key, preview.time_plan)
-        preview = dataclasses.replace(preview, time_plan=plan)
+        preview = preview._replace(time_plan=plan)
         if plan.long:
             _warn(present.long_time_entry(plan.hours))
     if want_time and preview.time_plan is not None and not time_allowed:
@@ -270,7 +269,7 @@ def _time_choices(args: argparse.Namespace, settings: Any, profile: Any, key: st
     work_type = settings.work_type_id if args.work_type is None else _named_id(args.work_type, "--work-type", profile, key)
     work_role = settings.work_role_id if args.work_role is None else _named_id(args.work_role, "--work-role", profile, key)
     billable = args.billable or settings.billable_option
-    return dataclasses.replace(plan, work_type_id=work_type, work_role_id=work_role, billable=billable)
+    return plan._replace(work_type_id=work_type, work_role_id=work_role, billable=billable)
 
 
 def _named_id(text: str, flag: str, profile: Any, key: str) -> int:

@@ -5,9 +5,8 @@ Built once, when a push is queued, and stored in the outbox unchanged: a retry s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from flowdesk.core.setting_choices import Visibility
 from flowdesk.core.timing import TimeEntryPlan
@@ -26,8 +25,7 @@ EMAIL_FLAGS = {"contact": "emailContactFlag", "resources": "emailResourceFlag", 
 EMAILED_VISIBILITIES = (Visibility.DISCUSSION, Visibility.RESOLUTION)  # an Internal note is never e-mailed
 
 
-@dataclass(frozen=True)
-class EmailChoice:
+class EmailChoice(NamedTuple):
     """Whom the engineer chose to e-mail about a Discussion or Resolution note: the ticket's contact, its
     resources, its CC list. Nothing by default: FlowDesk never lets ConnectWise mail a customer unasked."""
 
@@ -57,8 +55,7 @@ class EmailChoice:
 NO_EMAIL = EmailChoice()
 
 
-@dataclass(frozen=True)
-class TicketRef:
+class TicketRef(NamedTuple):
     id: int
     kind: TicketKind = "service"
 

@@ -8,8 +8,8 @@ Plain data in, text out (no Qt, no I/O, no clock), like :mod:`flowdesk.core.pres
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from typing import NamedTuple
 
 from flowdesk import APP_NAME
 from flowdesk.core.localtime import format_when
@@ -32,8 +32,7 @@ WAITING_STATES = ("pending", "retry_wait", "unknown", "sending")
 SEND_ALL_NOW = "Send all now"
 
 
-@dataclass(frozen=True)
-class HeldOff:
+class HeldOff(NamedTuple):
     """Sending is held off until ``until`` because of an outcome of kind ``why``."""
 
     until: datetime

@@ -9,13 +9,12 @@ in the window is the lasting record either way. The words are :mod:`flowdesk.cor
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from flowdesk.core import present
 
 
-@dataclass(frozen=True)
-class JobChange:
+class JobChange(NamedTuple):
     job_id: int
     kind: str  # "note" | "time_entry"
     ticket_id: int
@@ -24,8 +23,7 @@ class JobChange:
     error: str | None = None
 
 
-@dataclass(frozen=True)
-class Notification:
+class Notification(NamedTuple):
     title: str
     text: str  # for a desktop notification (ends by pointing to FlowDesk)
     job_ids: tuple[int, ...]

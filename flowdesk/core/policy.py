@@ -38,10 +38,10 @@ The rules (the seed's ``retry_failed_push`` plus what a desktop client needs):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple, Self
 
 from flowdesk.core import policy_words, present
 from flowdesk.core.localtime import format_clock
@@ -127,10 +127,10 @@ class PolicyError(ValueError):
     manual action: ``str()`` says why in plain words)."""
 
 
-@dataclass(frozen=True)
-class JobSnapshot:
-    """What the policy needs to know about a push job (``PushJob.snapshot()``)."""
-
+# The records below are named tuples whose __new__ checks what they are given, and whose _make goes through
+# __new__ (so that _replace checks too): a frozen dataclass costs ~1 ms to create, and this module loads
+# before the window's first paint.
+class _SnapshotFields(NamedTuple):
     state: JobState
     attempts: int = 0
     kind: JobKind = JobKind.NOTE
@@ -139,17 +139,26 @@ class JobSnapshot:
     next_attempt_at: datetime | None = None
     updated_at: datetime | None = None  # its last change (for a job ``sending``: when the send started)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "state", JobState(self.state))
-        object.__setattr__(self, "kind", JobKind(self.kind))
-        if self.attempts < 0:
+
+class JobSnapshot(_SnapshotFields):
+    """What the policy needs to know about a push job (``PushJob.snapshot()``)."""
+
+    __slots__ = ()
+
+    def __new__(
+        cls, state: JobState | str, attempts: int = 0, kind: JobKind | str = JobKind.NOTE, ticket_id: int | None = None,
+        ticket_kind: str = "service", next_attempt_at: datetime | None = None, updated_at: datetime | None = None,
+    ) -> JobSnapshot:
+        if attempts < 0:
             raise ValueError("attempts cannot be negative")
+        return super().__new__(cls, JobState(state), attempts, JobKind(kind), ticket_id, ticket_kind, next_attempt_at, updated_at)
+
+    @classmethod
+    def _make(cls, iterable: Iterable[Any]) -> Self:  # type: ignore[override]  # (typeshed: generic in the tuple)
+        return cls(*iterable)
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What happened when the drainer sent a job (or checked the ticket for an ``unknown`` one)."""
-
+class _OutcomeFields(NamedTuple):
     kind: OutcomeKind
     http_status: int | None = None
     retry_after: float | None = None  # seconds, from Retry-After
@@ -161,10 +170,26 @@ class Outcome:
     detail: str | None = None  # technical text for the post log
     company_lookup: bool = False  # the company look-up failed: the request was not sent, or not stored
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "kind", OutcomeKind(self.kind))
-        if self.retry_after is not None and self.retry_after < 0:
-            object.__setattr__(self, "retry_after", 0.0)
+
+class Outcome(_OutcomeFields):
+    """What happened when the drainer sent a job (or checked the ticket for an ``unknown`` one)."""
+
+    __slots__ = ()
+
+    def __new__(
+        cls, kind: OutcomeKind | str, http_status: int | None = None, retry_after: float | None = None,
+        server_message: str | None = None, server_code: str | None = None, request_id: str | None = None,
+        remote_id: int | None = None, may_have_stored: bool = False, detail: str | None = None,
+        company_lookup: bool = False,
+    ) -> Outcome:
+        if retry_after is not None and retry_after < 0:
+            retry_after = 0.0
+        return super().__new__(cls, OutcomeKind(kind), http_status, retry_after, server_message, server_code, request_id,
+                               remote_id, may_have_stored, detail, company_lookup)
+
+    @classmethod
+    def _make(cls, iterable: Iterable[Any]) -> Self:  # type: ignore[override]  # (typeshed: generic in the tuple)
+        return cls(*iterable)
 
     @classmethod
     def success(cls, remote_id: int, *, http_status: int | None = 201, request_id: str | None = None) -> Outcome:
@@ -210,8 +235,7 @@ class Outcome:
         )
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     """What to store after an outcome or an action (``Outbox.apply`` does it in one transaction).
 
     ``from_state`` is the state the decision was made from: the outbox applies it only if the job is
@@ -488,11 +512,11 @@ def after_check_of_retried(job: JobSnapshot, decision: Decision, now: datetime) 
         raise PolicyError("only the result of a check can follow a retry of a push that may be on its ticket")
     if decision.outcome == OutcomeKind.ABSENT:
         fresh = decision.state == JobState.FAILED
-        return replace(
-            decision, state=JobState.PENDING, attempts=0 if fresh else decision.attempts, next_attempt_at=now,
+        return decision._replace(
+            state=JobState.PENDING, attempts=0 if fresh else decision.attempts, next_attempt_at=now,
             last_error=None, message=policy_words.not_there_sending(job), send_if_absent=False,
         )
-    return replace(decision, send_if_absent=decision.state == JobState.UNKNOWN)
+    return decision._replace(send_if_absent=decision.state == JobState.UNKNOWN)
 
 
 def cancel(job: JobSnapshot, now: datetime) -> Decision:

@@ -16,9 +16,8 @@ computer's zone, daylight saving included). A job is anything with the attribute
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from flowdesk import APP_NAME
 from flowdesk.core.localtime import LOCAL, format_clock, format_date_time, format_timestamp, format_when
@@ -196,8 +195,7 @@ def job_title(job: Addressed, session_title: str = "") -> str:
 
 
 # -- the session list's Push column ----------------------------------------------------------------
-@dataclass
-class PushSummary:
+class PushSummary(NamedTuple):
     """What the session list shows in its Push column for one session."""
 
     state: str  # a job state, or "posted_by_resolutionflow"
@@ -348,8 +346,7 @@ def waiting_on_quit(n: int) -> str:
 
 
 # -- notifications ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Notice:
+class Notice(NamedTuple):
     title: str
     text: str  # for a desktop notification (ends by pointing to FlowDesk)
     detail: str = ""  # the same without the pointer, for a banner inside the window

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
 if TYPE_CHECKING:
     from flowdesk.core.models import Session
@@ -103,14 +103,7 @@ def hours_text(hours: float) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}"
 
 
-@dataclass(frozen=True)
-class TimeEntryPlan:
-    """What FlowDesk will log for a session: ``hours`` from ``start``; ``end`` = start + hours. The hours are
-    always whole minutes (:func:`whole_minutes`, applied when the plan is made): what the engineer is shown is
-    what ConnectWise stores, and what the check after a lost answer compares.
-    ``rule``: how the hours were worked out; the work type / role (ConnectWise ids, None: the member's
-    defaults) and the billable option (None: ConnectWise's default) the engineer chose."""
-
+class _PlanFields(NamedTuple):
     start: datetime
     hours: float
     notes: str
@@ -119,8 +112,26 @@ class TimeEntryPlan:
     work_role_id: int | None = None
     billable: str | None = None
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "hours", whole_minutes(self.hours))
+
+class TimeEntryPlan(_PlanFields):
+    """What FlowDesk will log for a session: ``hours`` from ``start``; ``end`` = start + hours. The hours are
+    always whole minutes (:func:`whole_minutes`, applied when the plan is made, ``_replace`` included): what
+    the engineer is shown is what ConnectWise stores, and what the check after a lost answer compares.
+    ``rule``: how the hours were worked out; the work type / role (ConnectWise ids, None: the member's
+    defaults) and the billable option (None: ConnectWise's default) the engineer chose. A named tuple (this
+    module loads before the window's first paint: a frozen dataclass costs ~1 ms to create)."""
+
+    __slots__ = ()
+
+    def __new__(
+        cls, start: datetime, hours: float, notes: str, rule: TimeRule = TimeRule.WALL,
+        work_type_id: int | None = None, work_role_id: int | None = None, billable: str | None = None,
+    ) -> TimeEntryPlan:
+        return super().__new__(cls, start, whole_minutes(hours), notes, rule, work_type_id, work_role_id, billable)
+
+    @classmethod
+    def _make(cls, iterable: Iterable[Any]) -> Self:  # type: ignore[override]  # (typeshed: generic in the tuple)
+        return cls(*iterable)  # through __new__: what _replace makes has whole minutes too
 
     @property
     def long(self) -> bool:

@@ -9,7 +9,6 @@ The bodies are built once, here; every retry sends the same bytes.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Container
 from datetime import datetime
 from typing import Any
@@ -77,7 +76,7 @@ def enqueue_push(
     ]
     if time_entry and preview.time_plan is not None:
         # the time entry's words redacted as the note is, whichever plan this is (proposed, or hours typed)
-        plan = dataclasses.replace(preview.time_plan, notes=preview.time_notes)
+        plan = preview.time_plan._replace(notes=preview.time_notes)
         jobs.append(
             NewJob(
                 session_id=preview.session_id,

@@ -9,11 +9,9 @@ is queued.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Collection
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from flowdesk.core.render import NoteFormat, default_format, render_note
 from flowdesk.core.setting_choices import Visibility
@@ -33,8 +31,7 @@ class PushRefused(ValueError):
     """A note that must not be queued; ``str()`` says why and what to do."""
 
 
-@dataclass(frozen=True)
-class NotePreview:
+class NotePreview(NamedTuple):
     session_id: str | None
     note_format: NoteFormat
     text: str  # exactly what will be posted (redacted)
@@ -45,7 +42,7 @@ class NotePreview:
     # the time entry's notes ("FlowPilot session: <problem>"), redacted as the note is: whichever plan is
     # queued (the proposed one, or hours the engineer typed), its body carries these words
     time_notes: str
-    warnings: tuple[str, ...] = field(default_factory=tuple)
+    warnings: tuple[str, ...] = ()
 
     @property
     def time_text(self) -> str:
@@ -89,7 +86,7 @@ def prepare_note(
     time_notes = redact(time_entry_notes(session), categories, allow=allow, keep=keep).text
     plan = plan_time_entry(session, settings.time_rounding) if settings.time_entry_enabled else None
     if plan is not None:
-        plan = dataclasses.replace(plan, notes=time_notes)
+        plan = plan._replace(notes=time_notes)
     return NotePreview(
         session_id=session.id,
         note_format=fmt,

@@ -24,10 +24,9 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from flowdesk.core import trouble
 from flowdesk.logs import get_logger
@@ -104,8 +103,7 @@ def select(conn: sqlite3.Connection, sql: str, params: Sequence[Any] | Mapping[s
 
 
 # -- migrations -------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Migration:
+class Migration(NamedTuple):
     version: int
     description: str
     apply: Callable[[sqlite3.Connection], None]

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -74,8 +73,7 @@ def _of(value: Any, kind: type) -> Any:
     return value if isinstance(value, kind) else None
 
 
-@dataclass(frozen=True)
-class Draft:
+class Draft(NamedTuple):
     session_id: str
     text: str | None  # the edited note; None: the note as generated (a draft of push choices alone)
     note_format: str | None  # the format and steps the edits were made on (resolution / escalation)

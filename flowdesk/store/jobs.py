@@ -6,17 +6,16 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from flowdesk.core.policy import JobKind, JobSnapshot, JobState
 from flowdesk.store.db import parse_time
 
 
-@dataclass(frozen=True)
-class NewJob:
-    """One push to queue. ``body`` is the exact JSON to send (a dict is serialised once, here)."""
+class NewJob(NamedTuple):
+    """One push to queue. ``body`` is the exact JSON to send (a dict is serialised once, here). Checked
+    when it is queued (``Outbox.enqueue``)."""
 
     session_id: str
     ticket_id: int
@@ -30,14 +29,8 @@ class NewJob:
     client_ref: str | None = None  # uuid4 when not given
     member: str | None = None  # the identifier of the member whose keys queue it (None: not known)
 
-    def __post_init__(self) -> None:  # never queue what ConnectWise cannot take: the drain would trip on it
-        from flowdesk.core.models import check_ticket_id  # lazy: pydantic, not before the first paint
 
-        check_ticket_id(self.ticket_id)
-
-
-@dataclass(frozen=True)
-class PushJob:
+class PushJob(NamedTuple):
     id: int
     client_ref: str
     session_id: str
@@ -92,8 +85,7 @@ class PushJob:
         )
 
 
-@dataclass(frozen=True)
-class Attempt:
+class Attempt(NamedTuple):
     id: int
     job_id: int
     at: datetime

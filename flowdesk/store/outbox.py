@@ -278,6 +278,9 @@ class Outbox:
 
     @staticmethod
     def _check_new(i: int, job: NewJob, jobs: Sequence[NewJob]) -> None:
+        from flowdesk.core.models import check_ticket_id  # lazy: pydantic, not before the first paint
+
+        check_ticket_id(job.ticket_id)  # never queue what ConnectWise cannot take: the drain would trip on it
         kind = JobKind(job.kind)
         if job.ticket_kind not in TICKET_KINDS:
             raise ValueError(f"job {i}: ticket_kind must be 'service' or 'project', not {job.ticket_kind!r}")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -30,19 +29,32 @@ Version = tuple[str | None, int | None]
 _CHUNK = 500  # ids per IN (...) query
 
 
-@dataclass(frozen=True)
-class UpsertReport:
+class UpsertReport(NamedTuple):
+    """What an upsert did. Two reports are equal when their counts are (``changed_ids`` is left out)."""
+
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0  # same version as the cached copy
     skipped_older: int = 0  # older than the cached copy
     kept_synced: int = 0  # a file's copy of a session whose cached copy came from ResolutionFlow: not taken
     skipped_invalid: int = 0  # no id: cannot be cached
-    changed_ids: list[str] = field(default_factory=list, compare=False)  # inserted or updated
+    changed_ids: tuple[str, ...] = ()  # inserted or updated
 
     @property
     def changed(self) -> int:
         return self.inserted + self.updated
+
+    def _counts(self) -> tuple[int, ...]:
+        return self[:6]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, UpsertReport) and self._counts() == other._counts()
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(self._counts())
 
 
 class SessionRow(NamedTuple):
@@ -70,8 +82,7 @@ class SessionRow(NamedTuple):
         return None if self.duration_seconds is None else timedelta(seconds=self.duration_seconds)
 
 
-@dataclass(frozen=True)
-class SyncState:
+class SyncState(NamedTuple):
     """How far a sync source got: ``watermark`` is the newest ``updated_at`` it has seen (the server's
     clock), set only by a sync that finished; the rest is for "last refreshed at" displays."""
 
@@ -237,7 +248,7 @@ class SessionCache:
                 raws,
             )
         return UpsertReport(inserted, updated, unchanged, older, kept_synced=kept_synced, skipped_invalid=invalid,
-                            changed_ids=list(winners))
+                            changed_ids=tuple(winners))
 
     def get(self, session_id: str) -> Session | None:
         """The cached session, parsed again from its stored JSON."""

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -50,8 +49,7 @@ USER_PAUSE = "Sending paused by you."
 JOB_BATCH_MS = 50
 
 
-@dataclass(frozen=True)
-class Banner:
+class Banner(NamedTuple):
     key: str  # one banner per key: a new message replaces the old one
     level: str  # "info" | "warning" | "error"
     text: str

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from functools import cache
+from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
@@ -24,8 +24,6 @@ from PySide6.QtGui import (
     QPalette,
     QShortcut,
     QSyntaxHighlighter,
-    QTextCharFormat,
-    QTextCursor,
     QTextDocument,
 )
 from PySide6.QtWidgets import (
@@ -42,6 +40,8 @@ from flowdesk.ui import theme
 from flowdesk.ui.note_marks import ALLOWED, HIDDEN, KEPT, REVEALED, Mark, Marks
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QTextCharFormat
+
     from flowdesk.redact import AllowList, Category, RedactionResult
 
 HEADER_RE = re.compile(r"^(═══ .* ═══|── .* ──)$")
@@ -121,6 +121,10 @@ def py_index(text: str, pos: int) -> int:
 
 
 def _format(background: QColor, foreground: QColor, *, underline: bool = False) -> QTextCharFormat:
+    # imported when the first note is highlighted: making the QTextFormat classes' Python enums (~2 ms) is
+    # not needed before the first paint, which shows an empty editor
+    from PySide6.QtGui import QTextCharFormat
+
     fmt = QTextCharFormat()
     fmt.setBackground(QColor(background))
     fmt.setForeground(QColor(foreground))
@@ -137,14 +141,27 @@ class NoteHighlighter(QSyntaxHighlighter):
     def __init__(self, document: QTextDocument, palette: QPalette, editor: NoteEditor | None = None) -> None:
         super().__init__(document)
         self.editor = editor
-        self.header_format = QTextCharFormat()
-        self.header_format.setFontWeight(QFont.Weight.Bold)
-        self.header_format.setForeground(palette.color(QPalette.ColorRole.Link))
-        self.marker_format = _format(*theme.pair("marker", palette))
-        self.state_formats = {
-            REVEALED: _format(*theme.pair("revealed", palette), underline=True),
-            KEPT: _format(*theme.pair("kept", palette), underline=True),
-            ALLOWED: _format(*theme.pair("allowed", palette)),
+        self._palette = palette  # the formats' colours: the formats are made with the first text (_format)
+
+    @cached_property
+    def header_format(self) -> QTextCharFormat:
+        from PySide6.QtGui import QTextCharFormat  # lazy, as in _format
+
+        fmt = QTextCharFormat()
+        fmt.setFontWeight(QFont.Weight.Bold)
+        fmt.setForeground(self._palette.color(QPalette.ColorRole.Link))
+        return fmt
+
+    @cached_property
+    def marker_format(self) -> QTextCharFormat:
+        return _format(*theme.pair("marker", self._palette))
+
+    @cached_property
+    def state_formats(self) -> dict[str, QTextCharFormat]:
+        return {
+            REVEALED: _format(*theme.pair("revealed", self._palette), underline=True),
+            KEPT: _format(*theme.pair("kept", self._palette), underline=True),
+            ALLOWED: _format(*theme.pair("allowed", self._palette)),
         }
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt override)
@@ -434,6 +451,8 @@ class NoteEditor(QWidget):
         """One edit (one Ctrl+Z) that swaps each mark's text."""
         if not edits:
             return
+        from PySide6.QtGui import QTextCursor  # lazy: its Python enums, not before the first paint
+
         text = self.text()
         cursor = QTextCursor(self.edit.document())
         cursor.beginEditBlock()

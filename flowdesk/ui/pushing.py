@@ -7,7 +7,6 @@ push posts again."""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -95,7 +94,7 @@ def push_current(w: MainWindow) -> None:
     time_entry = panel.time_entry.isEnabled() and panel.time_entry.isChecked()
     if time_entry:  # the hours, work type, role and billable option as the engineer set them
         try:
-            preview = dataclasses.replace(preview, time_plan=panel.time_box.plan(w.controller.clock()))
+            preview = preview._replace(time_plan=panel.time_box.plan(w.controller.clock()))
         except ValueError as exc:
             w.tell("Cannot log this time", str(exc))
             return

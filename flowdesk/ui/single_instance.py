@@ -10,7 +10,6 @@ The window takes the lock before it is built and starts listening just after its
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import sys
 from pathlib import Path
@@ -35,6 +34,8 @@ class AlreadyRunning(Exception):
 
 
 def server_name(data_dir: str) -> str:
+    import hashlib  # lazy: OpenSSL's libcrypto, not before the first paint (the server listens after it)
+
     user = os.environ.get("USER") or os.environ.get("USERNAME") or "user"
     # normcase: on Windows C:\Users\Dana and c:\users\dana are one folder and must give one name
     digest = hashlib.sha256(f"{user}:{os.path.normcase(os.path.abspath(data_dir))}".encode()).hexdigest()[:16]
@@ -71,7 +72,6 @@ def claim_instance(data_dir: Path, lock_file: Path, *, listen: bool = True) -> I
     (``listen=False``: when the caller says, with :meth:`InstanceServer.listen`; a launch before that is
     told this one "may still be starting"). Raises :class:`AlreadyRunning` (after asking the running one to
     come forward) when the lock is taken."""
-    name = server_name(str(data_dir))
     brought_forward = f"{APP_NAME} is already running: its window was brought forward."
     lock: FileLock | None = None
     try:
@@ -79,32 +79,32 @@ def claim_instance(data_dir: Path, lock_file: Path, *, listen: bool = True) -> I
         taken = lock.acquire()
     except OSError as exc:  # the data folder cannot be written: the store will say so; do not stop here
         log.warning("cannot take the instance lock %s: %s", lock_file, exc)
-        if ask_running_instance_to_raise(name):
+        if ask_running_instance_to_raise(server_name(str(data_dir))):
             raise AlreadyRunning(brought_forward) from None
         lock, taken = None, True
     if not taken:
         allow_foreground()
-        if ask_running_instance_to_raise(name):
+        if ask_running_instance_to_raise(server_name(str(data_dir))):
             raise AlreadyRunning(brought_forward)
         pid = lock.holder_pid() if lock is not None else None
         raise AlreadyRunning(
             f"{APP_NAME} is already running{f' (pid {pid})' if pid else ''} but did not answer; it may still be "
             "starting: look for its window or tray icon."
         )
-    server = InstanceServer(name, lock=lock)
+    server = InstanceServer(str(data_dir), lock=lock)
     if listen:
         server.listen()
     return server
 
 
 class InstanceServer(QObject):
-    """Listens for later launches; emits ``raise_requested`` when one asks."""
+    """Listens for later launches to ``data_dir`` (on :func:`server_name`); emits ``raise_requested`` when one asks."""
 
     raise_requested = Signal()
 
-    def __init__(self, name: str, parent: QObject | None = None, *, lock: FileLock | None = None) -> None:
+    def __init__(self, data_dir: str, parent: QObject | None = None, *, lock: FileLock | None = None) -> None:
         super().__init__(parent)
-        self.name = name
+        self.data_dir = data_dir
         self._lock = lock  # held while this server lives
         self._server: QLocalServer | None = None  # made by listen()
         self._sockets: list[QLocalSocket] = []
@@ -114,15 +114,16 @@ class InstanceServer(QObject):
 
         if self._server is not None:
             return self._server.isListening()
+        name = server_name(self.data_dir)
         self._server = QLocalServer(self)
         self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         self._server.newConnection.connect(self._on_connection)
-        if self._server.listen(self.name):
+        if self._server.listen(name):
             return True
         # A stale socket file from a crashed run: nobody answered (and with the instance lock held, no other
         # FlowDesk is running), so it is safe to take it over.
-        QLocalServer.removeServer(self.name)
-        ok = self._server.listen(self.name)
+        QLocalServer.removeServer(name)
+        ok = self._server.listen(name)
         if not ok:
             log.warning("single-instance server could not listen: %s", self._server.errorString())
         return ok

@@ -9,6 +9,7 @@ right when the palette changes (the platform switching to dark mode); ``brush(ro
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -91,7 +92,10 @@ def brush(role: str) -> QBrush:
     cache = _brushes.setdefault(mode, {})
     b = cache.get(role)
     if b is None:
-        b = cache[role] = QBrush(QColor(TEXT[mode][role]) if role in TEXT[mode] else mark(role) or QColor())
+        color = QColor(TEXT[mode][role]) if role in TEXT[mode] else mark(role) or QColor()
+        # with its style: QBrush(QColor) alone makes PySide6 weigh every constructor, which builds the Python
+        # enums of QGradient (~2 ms, before the first paint), a type FlowDesk never uses
+        b = cache[role] = QBrush(color, Qt.BrushStyle.SolidPattern)
     return b
 
 

@@ -5,7 +5,6 @@ billable option. It never waits on the network: the lists arrive with :meth:`Tim
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -141,8 +140,8 @@ class TimeEntryBox(QWidget):
                 raise ValueError("no session")
             base = manual_plan(self._session, hours, now)
         elif hours != base.hours:
-            base = dataclasses.replace(manual_plan(self._session, hours, now), start=base.start) if self._session else base
-        return dataclasses.replace(
-            base, hours=hours, work_type_id=self.work_type.currentData(), work_role_id=self.work_role.currentData(),
+            base = manual_plan(self._session, hours, now)._replace(start=base.start) if self._session else base
+        return base._replace(
+            hours=hours, work_type_id=self.work_type.currentData(), work_role_id=self.work_role.currentData(),
             billable=self.billable.currentData(),
         )

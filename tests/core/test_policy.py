@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -65,7 +64,7 @@ def test_full_ladder_5_15_45_then_failed_after_four_sends(outcome: Outcome):
         assert d.next_attempt_at == now + timedelta(minutes=minutes)
         assert d.next_attempt_at.strftime("%H:%M") in d.last_error
         now = d.next_attempt_at  # the drainer sends again exactly when due
-        j = replace(j, attempts=d.attempts)
+        j = j._replace(attempts=d.attempts)
     assert now == NOW + timedelta(minutes=5 + 15 + 45)
     final = decide(j, outcome, now)
     assert final.state == JobState.FAILED
@@ -209,7 +208,7 @@ def test_many_offline_outcomes_never_fail_the_job():
     for _ in range(50):
         d = decide(j, Outcome.offline(), NOW)
         assert d.state == JobState.RETRY_WAIT and d.attempts == 3
-        j = replace(j, state=JobState.SENDING, attempts=d.attempts)
+        j = j._replace(state=JobState.SENDING, attempts=d.attempts)
 
 
 # -- ambiguous -> unknown -> verified ------------------------------------------------------------------
@@ -340,7 +339,7 @@ def test_manual_retry_of_retry_wait_bypasses_the_wait_and_keeps_the_count():
 
 
 def test_manual_retry_of_unknown_checks_first_and_asks_to_send_if_absent():
-    unknown = replace(job(JobState.UNKNOWN, attempts=1), updated_at=NOW - 2 * MIN, next_attempt_at=NOW - MIN)
+    unknown = job(JobState.UNKNOWN, attempts=1)._replace(updated_at=NOW - 2 * MIN, next_attempt_at=NOW - MIN)
     d = manual_retry(unknown, NOW)
     assert (d.state, d.attempts, d.next_attempt_at, d.send_if_absent) == (JobState.UNKNOWN, 1, NOW, True)
     assert d.last_error == "Checking ticket #48211 for the note before sending it again."
@@ -352,12 +351,12 @@ def test_manual_retry_of_unknown_never_checks_before_the_server_had_time_to_stor
     and send it again (two copies). Retry keeps the check at VERIFY_DELAY after the send ended."""
     ended = NOW - timedelta(seconds=10)
     after_send = decide(job(), Outcome(OutcomeKind.AMBIGUOUS), ended)
-    unknown = replace(job(JobState.UNKNOWN), updated_at=ended, next_attempt_at=after_send.next_attempt_at)
+    unknown = job(JobState.UNKNOWN)._replace(updated_at=ended, next_attempt_at=after_send.next_attempt_at)
     d = manual_retry(unknown, NOW)
     assert d.next_attempt_at == ended + VERIFY_DELAY and d.send_if_absent
     assert d.last_error.startswith("Checking ticket #48211 for the note at 14:00,")  # 13:59:50 + 1 min
     # a check that failed long after the send: Retry is immediate
-    failed_check = replace(unknown, updated_at=NOW - 2 * MIN, next_attempt_at=NOW + 3 * MIN)
+    failed_check = unknown._replace(updated_at=NOW - 2 * MIN, next_attempt_at=NOW + 3 * MIN)
     assert manual_retry(failed_check, NOW).next_attempt_at == NOW
     # no times known: the delay is kept
     assert manual_retry(job(JobState.UNKNOWN), NOW).next_attempt_at == NOW + VERIFY_DELAY
@@ -426,11 +425,11 @@ def test_recover_interrupted_checks_no_sooner_than_verify_delay_after_the_send_s
     """A restart seconds after a crash mid-POST: a slow server may still be storing the note, so the check
     waits until VERIFY_DELAY after the send started (checking now would find nothing and send it twice)."""
     started = NOW - timedelta(seconds=10)
-    d = recover_interrupted(replace(job(attempts=2), updated_at=started), NOW)
+    d = recover_interrupted(job(attempts=2)._replace(updated_at=started), NOW)
     assert (d.state, d.attempts, d.next_attempt_at, d.burned) == (JobState.UNKNOWN, 2, started + VERIFY_DELAY, False)
     assert d.last_error == d.message == f"{INTERRUPTED} at 14:00 before sending it again."
     plus2 = timezone(timedelta(hours=2))
-    later = recover_interrupted(replace(job(), updated_at=NOW), NOW + timedelta(seconds=5), tz=plus2)
+    later = recover_interrupted(job()._replace(updated_at=NOW), NOW + timedelta(seconds=5), tz=plus2)
     assert later.next_attempt_at == NOW + VERIFY_DELAY
     assert later.last_error == f"{INTERRUPTED} at 16:01 before sending it again."
     with pytest.raises(PolicyError):
@@ -439,7 +438,7 @@ def test_recover_interrupted_checks_no_sooner_than_verify_delay_after_the_send_s
 
 @pytest.mark.parametrize("started", [NOW - VERIFY_DELAY, NOW - timedelta(hours=3)])
 def test_recover_interrupted_after_a_crash_long_enough_ago_checks_at_once(started):
-    d = recover_interrupted(replace(job(), updated_at=started), NOW)
+    d = recover_interrupted(job()._replace(updated_at=started), NOW)
     assert (d.state, d.next_attempt_at) == (JobState.UNKNOWN, NOW)
     assert d.last_error == f"{INTERRUPTED} before sending it again."
 
@@ -447,7 +446,7 @@ def test_recover_interrupted_after_a_crash_long_enough_ago_checks_at_once(starte
 @pytest.mark.parametrize("started", [None, NOW + timedelta(hours=1)])
 def test_recover_interrupted_with_no_or_a_future_start_waits_verify_delay_from_now(started):
     """No start recorded, or one after ``now`` (the clock was set back): as if the send started now."""
-    d = recover_interrupted(replace(job(), updated_at=started), NOW)
+    d = recover_interrupted(job()._replace(updated_at=started), NOW)
     assert d.next_attempt_at == NOW + VERIFY_DELAY
 
 
@@ -529,7 +528,7 @@ def test_any_sequence_keeps_the_promises(events):
             now = max(now, d.next_attempt_at)
         if d.state == JobState.UNKNOWN and from_state == JobState.SENDING:
             unverified = True
-        j = replace(j, state=d.state, attempts=d.attempts)
+        j = j._replace(state=d.state, attempts=d.attempts)
 
     for ev in events:
         now += MIN
@@ -580,7 +579,7 @@ def test_any_sequence_keeps_the_promises(events):
         assert before in (JobState.PENDING, JobState.RETRY_WAIT)
         assert not unverified, "a job that may be on the ticket was sent again without a check"
         assert JobState.SENDING in ALLOWED_TRANSITIONS[before]
-        sending = replace(j, state=JobState.SENDING)
+        sending = j._replace(state=JobState.SENDING)
         if ev == "crash":
             apply(recover_interrupted(sending, now), JobState.SENDING)
             unverified = True

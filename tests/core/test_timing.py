@@ -59,6 +59,7 @@ def test_a_plan_logs_whole_minutes_and_the_box_shows_them():
     assert plan_time_entry(session, "exact").hours == 16 / 60  # the seed's 0.27 h would be 16.2 minutes
     plan = manual_plan(session, parse_hours("0.26"), session.created_at)
     assert plan.hours == 16 / 60 and plan.end - plan.start == timedelta(minutes=16)
+    assert plan._replace(hours=0.27).hours == 16 / 60  # hours typed in the window's box replace the plan's
     assert minutes_changed(parse_hours("0.26")) and not minutes_changed(parse_hours("0:16"))
     assert not minutes_changed(parse_hours("1.25"))
     assert [hours_text(h) for h in (16 / 60, 1.25, 2.0, 80 / 60)] == ["0:16", "1.25", "2", "1:20"]

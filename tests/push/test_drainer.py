@@ -6,7 +6,6 @@ the in-process sandbox with other people's notes (CRLF text, another author, old
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import threading
 from datetime import UTC, timedelta
@@ -229,7 +228,7 @@ def test_hours_that_are_not_whole_minutes_are_found_after_a_lost_answer(outbox, 
     """0.26 h is 15.6 minutes: ConnectWise stores the 16 minutes from start to end (0.27 h); the check after
     the lost answer must still know the entry, not post it again."""
     preview = prepare_note(make_session(1), Settings(), edited_text=note_text(1))
-    preview = dataclasses.replace(preview, time_plan=manual_plan(make_session(1), 0.26, drainer._clock()))
+    preview = preview._replace(time_plan=manual_plan(make_session(1), 0.26, drainer._clock()))
     note, entry = enqueue_push(outbox, preview, ticket=TicketRef(48211), site=site_key(sandbox), time_entry=True,
                                send_end=False)
     sandbox_admin.add_fault(method="POST", path="*/time/entries", drop="after_store")

@@ -4,7 +4,6 @@ left them (CRLF rewriting, another author, old dates, a long ticket history)."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -160,7 +159,7 @@ def test_a_ticket_whose_history_reaches_before_the_send_is_not_read_further(outb
 def unknown_time_entry(outbox: Outbox, clock: FakeClock, hours: float = 0.75):
     plan = TimeEntryPlan(start=datetime(2026, 11, 18, 13, 0, tzinfo=UTC), hours=hours, notes="FlowPilot session: Printer 1 offline")
     preview = prepare_note(make_session(1), Settings(), edited_text=TEXT)
-    preview = dataclasses.replace(preview, time_plan=plan)
+    preview = preview._replace(time_plan=plan)
     note, entry = enqueue_push(outbox, preview, ticket=TicketRef(48211), site=SITE, time_entry=True, send_end=False)
     sending = outbox.transition(note.id, expect="pending", to="sending")
     outbox.apply(note.id, decide(sending.snapshot(), Outcome.success(77), sending.updated_at))
@@ -205,7 +204,7 @@ def test_what_was_on_the_ticket_is_recorded_before_the_first_send(outbox, draine
     [earlier] = seed_notes(admin, server_note("someone else's note", clock.now, by="jsmith"))
     plan = TimeEntryPlan(start=datetime(2026, 11, 18, 13, 0, tzinfo=UTC), hours=0.5, notes="n")
     [seen_entry] = [e["id"] for e in admin.add_time_entries([{**server_entry(), "timeStart": "2026-11-17T09:00:00Z"}])]
-    preview = dataclasses.replace(prepare_note(make_session(1), Settings(), edited_text=TEXT), time_plan=plan)
+    preview = prepare_note(make_session(1), Settings(), edited_text=TEXT)._replace(time_plan=plan)
     note, entry = enqueue_push(outbox, preview, ticket=TicketRef(48211), site=SITE, time_entry=True, send_end=False)
     drainer.run_due()
     note, entry = outbox.get(note.id), outbox.get(entry.id)

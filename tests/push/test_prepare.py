@@ -81,7 +81,6 @@ def test_the_time_entry_notes_are_redacted_as_the_note_is_whichever_hours_are_qu
     """The time entry's notes are "FlowPilot session: <problem>": a problem summary holding a secret must not
     reach ConnectWise there (time entry notes may be e-mailed and are often on invoices), whether the proposed
     plan or hours the engineer typed are queued (found in review: only the note was redacted)."""
-    import dataclasses
     import json
     from datetime import UTC, datetime
 
@@ -97,7 +96,7 @@ def test_the_time_entry_notes_are_redacted_as_the_note_is_whichever_hours_are_qu
     p = prepare_note(s, Settings())
     assert p.time_notes == "FlowPilot session: VPN down; admin password=[PASSWORD REDACTED] for [IP REDACTED]"
     assert p.time_plan is not None and p.time_plan.notes == p.time_notes
-    typed = dataclasses.replace(p, time_plan=manual_plan(s, 1.5, datetime(2026, 11, 20, 12, tzinfo=UTC)))
+    typed = p._replace(time_plan=manual_plan(s, 1.5, datetime(2026, 11, 20, 12, tzinfo=UTC)))
     assert "Hunter2!x" in typed.time_plan.notes  # the typed hours' plan is built from the session again...
     jobs = enqueue_push(outbox, typed, ticket=TicketRef(48211), site="co@host", time_entry=True, send_end=False)
     [entry] = [json.loads(j.body) for j in jobs if j.kind == "time_entry"]

@@ -111,6 +111,7 @@ def test_a_big_enqueue_holds_little_more_than_the_jobs_it_returns(outbox: Outbox
         ([note(parent=0)], "no parent"),
         ([NewJob("s", 1, "note", {}, "site", ticket_kind="agreement")], "ticket_kind"),
         ([NewJob("s", 1, "email", {}, "site")], "email"),
+        ([note(), NewJob("s", 0, "note", {}, "site")], "not a ConnectWise ticket number"),  # nothing is queued
     ],
 )
 def test_enqueue_validates_jobs(outbox: Outbox, jobs, message):

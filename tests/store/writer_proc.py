@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -57,7 +56,7 @@ def main(argv: list[str]) -> int:
             # 32 KB notes: the half-done transaction (~8 MB) outgrows SQLite's 2 MB page cache, so
             # uncommitted pages are already in the WAL file when the process is killed
             note, time_entry = pair(k, "big", pad=32_768)
-            jobs += [note, replace(time_entry, parent=2 * k)]
+            jobs += [note, time_entry._replace(parent=2 * k)]
         outbox.enqueue(jobs)
         print("finished", flush=True)
     elif mode == "dump":

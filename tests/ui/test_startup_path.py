@@ -47,6 +47,9 @@ NOT_BEFORE_FIRST_PAINT = (
     "PySide6.QtDBus",  # logind's sleep signal
     "logging.handlers",  # socket, pickle: the log rotates from just after the first paint (flowdesk/log_rotation.py)
     "socket",
+    "locale",  # argparse's words (gettext): no parser is built for a start without arguments (flowdesk.cli)
+    "hashlib",
+    "dataclasses",  # ~1 ms to create each: the records on the path are named tuples or plain classes  # OpenSSL's libcrypto: the single-instance server's name, made when it listens (after the paint)
     "ctypes",  # Windows' power messages and macOS's App Nap: read when they come (flowdesk/ui/desktop_os.py)
     "difflib",  # the note's changes: shown when asked for
     "flowdesk.ui.diff_dialog",

@@ -351,8 +351,9 @@ def test_auto_push_queues_new_closed_sessions_and_announces_once(make_app, qtbot
 def test_a_second_launch_raises_the_first(qtbot, tmp_path):
     from flowdesk.ui.single_instance import InstanceServer, ask_running_instance_to_raise, server_name
 
-    name = server_name(str(tmp_path / "data"))
-    server = InstanceServer(name)
+    data_dir = str(tmp_path / "data")
+    name = server_name(data_dir)
+    server = InstanceServer(data_dir)
     assert server.listen()
     try:
         with qtbot.waitSignal(server.raise_requested, timeout=5000):
