@@ -300,19 +300,26 @@ def test_a_ticket_card_that_met_the_outage_is_looked_up_again_once_a_push_gets_t
     assert _notes_by_ticket(sandbox_admin) == {TICKETS[0]: 1}
 
 
+def _queued_then_keys_of(fd: Any, qtbot: Any, identifier: str, name: str) -> tuple[Any, Any]:
+    """A push queued (paused) under the engineer's keys, then another member's keys saved: (controller, the
+    engineer's profile)."""
+    _start(fd, qtbot)
+    c = fd.controller
+    c.set_paused(True)
+    _push(fd, qtbot, TICKETS[0])
+    profile = c.settings.connectwise
+    c.settings.connectwise = profile.model_copy(update={"member_identifier": identifier, "member_name": name})
+    c.account_changed()
+    return c, profile
+
+
 def test_keys_of_another_member_with_pushes_waiting_pause_the_queue_until_the_engineer_decides(make_app, qtbot, sandbox_admin):  # noqa: F811
     """Found in review: switching the saved keys to another member of the same company sent the pushes queued
     as the first member with the second's keys (ConnectWise records them as the second), and a push in
     "Checking" was checked for the second member's notes (so one that had landed was posted again). With
     pushes waiting, the window now pauses the queue and says whose they were; Resume sends them."""
     fd = make_app()
-    _start(fd, qtbot)
-    c = fd.controller
-    c.set_paused(True)
-    _push(fd, qtbot, TICKETS[0])
-    profile = c.settings.connectwise
-    c.settings.connectwise = profile.model_copy(update={"member_identifier": "jblake", "member_name": "Jordan Blake"})
-    c.account_changed()
+    c, profile = _queued_then_keys_of(fd, qtbot, "jblake", "Jordan Blake")
     reason = fd.services.outbox.paused_reason()
     assert reason == (
         f"2 pushes were queued as {profile.member_name}; FlowDesk now signs in to ConnectWise as Jordan Blake. "
@@ -339,13 +346,7 @@ def test_a_member_pause_outlives_a_restart_and_only_resume_lifts_it(make_app, qt
     whatever the member is called (the pause's kind is stored; before, a reason with "key" in it was read as
     a refusal of the keys: "Mickey Keyes" lifted it and the pushes went as the other member)."""
     fd = make_app()
-    _start(fd, qtbot)
-    c = fd.controller
-    c.set_paused(True)
-    _push(fd, qtbot, TICKETS[0])
-    profile = c.settings.connectwise
-    c.settings.connectwise = profile.model_copy(update={"member_identifier": "mkeyes", "member_name": "Mickey Keyes"})
-    c.account_changed()
+    _queued_then_keys_of(fd, qtbot, "mkeyes", "Mickey Keyes")
     reason = fd.services.outbox.paused_reason()
     assert reason is not None and fd.services.outbox.paused_kind() == "member"
     fd.shutdown()
