@@ -355,8 +355,8 @@ class AppController(TicketLookups, QObject):
         if report.blocked:
             why = next(iter(report.blocked.values()))
             self.show_banner(Banner("queue", "error", present.not_sent_banner(why), "Open Settings", "settings"))
-        elif report.paused:
-            self.show_banner(self._paused_banner(report.paused))
+        elif report.paused and (paused := self.services.outbox.paused_reason()):  # not one lifted since the run
+            self.show_banner(self._paused_banner(paused))
         else:
             self.clear_banner("queue")
         self._publish_queue_status()

@@ -503,24 +503,10 @@ class MainWindow(QMainWindow):
 
     # -- push ----------------------------------------------------------------------------------
     def ask(self, title: str, text: str, yes: str, no: str | None = None, *, cancel: bool = False) -> bool | None:
-        """A question: True when *yes* is clicked, False when *no* (or Cancel) is. Escape and the close button
-        answer *no* (Cancel without it), so *no* must be the safe answer; with *cancel*, a Cancel button too,
-        and a dismissal answers None. (Tests replace this method: modal dialogs block a headless run.)"""
-        from PySide6.QtWidgets import QMessageBox  # lazy, as every dialog: not before the first paint
+        """See :func:`flowdesk.ui.questions.ask` (tests replace this method: modal dialogs block a headless run)."""
+        from flowdesk.ui.questions import ask  # lazy, as every dialog: not before the first paint
 
-        box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self)
-        ok = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
-        other = box.addButton(no, QMessageBox.ButtonRole.RejectRole) if no else None
-        if other is None or cancel:
-            box.setEscapeButton(box.addButton(QMessageBox.StandardButton.Cancel))
-        else:
-            box.setEscapeButton(other)
-        box.setDefaultButton(ok)
-        box.exec()
-        clicked = box.clickedButton()
-        if clicked is ok or clicked is other:
-            return clicked is ok
-        return None if cancel else False  # Cancel, Escape, the close button
+        return ask(self, title, text, yes, no, cancel=cancel)
 
     def tell(self, title: str, text: str) -> None:
         from PySide6.QtWidgets import QMessageBox
