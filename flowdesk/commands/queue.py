@@ -358,11 +358,16 @@ def _board_status(profile: ConnectWiseProfile, key: str, ticket: Any, ticket_id:
     try:
         with connectwise_client(profile, key, timeout=LOOKUP_TIMEOUT) as client:
             statuses = client.board_statuses(ticket.board_id)
+            for sid, sname in statuses:
+                if sname.casefold() == name.strip().casefold():
+                    try:  # never e-mail a customer by surprise: say whom the board e-mails about this status
+                        if recipients := client.status_notifications(ticket.board_id, sid):
+                            _warn(present.status_notice(sname, recipients))
+                    except ConnectWiseError as exc:
+                        _warn(present.status_notice_unknown(sname, exc.kind))
+                    return sid, sname
     except (ClientUnavailable, ConnectWiseError) as exc:
         raise CommandError(f"--set-status: could not read the statuses of {where}'s board ({exc}). Nothing was queued.") from None
-    for sid, sname in statuses:
-        if sname.casefold() == name.strip().casefold():
-            return sid, sname
     bad_input(f"--set-status {name}: {where}'s board has no such status; it has: {', '.join(n for _, n in statuses)}")
 
 

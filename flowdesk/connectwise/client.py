@@ -354,6 +354,14 @@ class ConnectWiseClient(ServiceClient):
         rows = self._pages(f"/service/boards/{board_id}/statuses", params, op, limit=None)
         return [(r["id"], r["name"]) for r in rows if type(r.get("id")) is int and isinstance(r.get("name"), str)]
 
+    def status_notifications(self, board_id: int, status_id: int) -> list[str]:
+        """Whom ConnectWise notifies when a ticket is set to this status (``GET /service/boards/{id}/statuses/{id}/
+        notifications``): each ``notifyWho``'s name, with the member or e-mail address it names."""
+        op = Op(f"read the notifications of status {status_id}", "status notifications")
+        path = f"/service/boards/{board_id}/statuses/{status_id}/notifications"
+        rows = self._pages(path, {"pageSize": MAX_PAGE_SIZE}, op, limit=None)
+        return [who for who in map(_recipient, rows) if who]
+
     def set_ticket_status(self, ticket: TicketRef, status_id: int) -> str | None:
         """Set ``ticket``'s status (``PATCH [{"op": "replace", "path": "status/id", "value": N}]``) and read
         the ticket back: ConnectWise can answer 200 and keep the old status, which raises
@@ -650,6 +658,12 @@ def _ref_name(ref: Any) -> str | None:
     if isinstance(ref, dict):
         return _text(ref.get("name")) or _text(ref.get("identifier"))
     return _text(ref)
+
+
+def _recipient(row: dict[str, Any]) -> str:
+    """``Contact``, ``Specific Member (Dana Whitfield)``, ``Email Address (ap@client.example)``."""
+    who, named = _ref_name(row.get("notifyWho")), _ref_name(row.get("member")) or _text(row.get("email"))
+    return f"{who} ({named})" if who and named else who or named or ""
 
 
 def _ticket_of(row: dict[str, Any], kind: str) -> Ticket | None:

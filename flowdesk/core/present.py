@@ -456,6 +456,22 @@ def emailing(names: Sequence[str]) -> str:
     return f"ConnectWise will e-mail the ticket's {who} about this note (as the ticket's e-mail settings say)."
 
 
+def status_notice(status: str, recipients: Sequence[str]) -> str:
+    """Whom ConnectWise e-mails when the ticket is set to ``status`` (the board's status notifications)."""
+    if not recipients:
+        return f"ConnectWise e-mails no one when a ticket on this board is set to “{status}”."
+    return f"Setting “{status}” makes ConnectWise e-mail: {', '.join(recipients)} (this board's status notifications)."
+
+
+def status_notice_unknown(status: str, kind: str | None) -> str:
+    """The status's notifications could not be read (``kind``: the ConnectWise error's)."""
+    why = "your ConnectWise account cannot read the board's set-up" if kind == "permission" else "try again later"
+    return (
+        f"Setting “{status}” may make ConnectWise e-mail the ticket's contact: FlowDesk could not read this board's "
+        f"status notifications ({why})."
+    )
+
+
 EMAIL_LABEL = "&E-mail about notes"
 EMAIL_WHO = {"contact": "The contact", "resources": "Resources", "cc": "CC list"}
 EMAIL_EXPLAIN = (

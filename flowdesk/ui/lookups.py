@@ -41,6 +41,7 @@ class TicketLookups:
         self._search_lock = threading.Lock()
         self._time_lists_asked = False
         self._board_statuses: dict[int, list[Any]] = {}
+        self._status_notices: dict[tuple[int, int], list[str]] = {}  # (board, status) -> whom it e-mails
 
     # -- tickets -------------------------------------------------------------------------------
     def cached_ticket(self, ticket_id: int) -> Any | None:
@@ -127,3 +128,27 @@ class TicketLookups:
 
         self.tasks.submit(work, on_done=done, on_error=lambda e: log.info("board statuses not read: %s", e),
                           name="board statuses")  # fmt: skip
+
+    def load_status_notice(self, board_id: int, status_id: int, name: str, show: Callable[[int, int, str], None]) -> None:
+        """Whom ConnectWise e-mails when a ticket is set to this status (its board's status notifications), read
+        off the GUI thread once per status: ``show(board_id, status_id, words)`` on the GUI thread."""
+        from flowdesk.core.present import status_notice, status_notice_unknown
+
+        key = (board_id, status_id)
+        if key in self._status_notices:
+            show(board_id, status_id, status_notice(name, self._status_notices[key]))
+            return
+
+        def work() -> list[str]:
+            with self.connectwise_client() as client:
+                return list(client.status_notifications(board_id, status_id))
+
+        def done(recipients: list[str]) -> None:
+            self._status_notices[key] = recipients
+            show(board_id, status_id, status_notice(name, recipients))
+
+        def failed(exc: BaseException) -> None:
+            log.info("status notifications not read: %s", exc)
+            show(board_id, status_id, status_notice_unknown(name, getattr(exc, "kind", None)))
+
+        self.tasks.submit(work, on_done=done, on_error=failed, name="status notifications")

@@ -157,6 +157,7 @@ class SessionPanel(QWidget):
         self._ticket_status: int | None = None  # the shown ticket's status (not offered as a change)
         controller.board_statuses_loaded.connect(self._on_board_statuses)
         self.status_choice.combo.activated.connect(lambda _i: self._choose(status=self.status_choice.chosen()))
+        self.status_choice.notice_wanted.connect(self._on_status_wanted)
         self.ticket_card.ticket_changed.connect(self._on_ticket_typed)
         self.diff_button = QPushButton("Chan&ges…", self)  # Alt+H is the Help menu
         self.diff_button.setToolTip("Compare your note with the generated one")
@@ -449,6 +450,9 @@ class SessionPanel(QWidget):
         self.ticket_card.show_error(message)
         self.status_choice.reset(None)
         self._update_buttons()
+
+    def _on_status_wanted(self, board_id: int, status_id: int, name: str) -> None:
+        self._controller.load_status_notice(board_id, status_id, name, self.status_choice.show_notice)
 
     def _on_board_statuses(self, board_id: int, statuses: list) -> None:
         self.status_choice.set_statuses(board_id, statuses, self._ticket_status)

@@ -1,18 +1,23 @@
 """The push option "Set status after posting": a ticket status to set once the note is posted (a status change
 queued after the note), chosen from the ticket's board statuses; "Leave as is" by default. It never waits on
-the network: the statuses arrive with :meth:`StatusChoice.set_statuses` (read off the GUI thread)."""
+the network: the statuses arrive with :meth:`StatusChoice.set_statuses` (read off the GUI thread). A status
+chosen asks (``notice_wanted``) whom ConnectWise e-mails when a ticket is set to it, and shows the answer
+(:meth:`StatusChoice.show_notice`) under the choice, so that a status change never e-mails a customer by surprise."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 LEAVE = "Leave as is"
 LABEL = "Set st&atus after posting"
 
 
 class StatusChoice(QWidget):
+    notice_wanted = Signal(int, int, str)  # board id, status id, its name: whom does ConnectWise e-mail?
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.board_id: int | None = None  # the board whose statuses are wanted (or shown)
@@ -23,11 +28,20 @@ class StatusChoice(QWidget):
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         label = QLabel(LABEL, self)
         label.setBuddy(self.combo)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
+        self.notice = QLabel(self)  # whom ConnectWise e-mails about the status chosen
+        self.notice.setObjectName("statusNotice")
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
         row.addWidget(label)
         row.addWidget(self.combo)
         row.addStretch(1)
+        column.addLayout(row)
+        column.addWidget(self.notice)
+        self.combo.currentIndexChanged.connect(self._on_chosen)
         self.reset(None)
 
     def reset(self, board_id: int | None) -> None:
@@ -63,3 +77,17 @@ class StatusChoice(QWidget):
         """``(status id, name)`` to set after the note, or None: leave the status as it is."""
         data = self.combo.currentData()
         return (int(data[0]), str(data[1])) if data else None
+
+    def _on_chosen(self, _index: int) -> None:
+        self.notice.hide()
+        self.notice.clear()
+        status = self.chosen()
+        if status is not None and self.board_id is not None:
+            self.notice_wanted.emit(self.board_id, *status)
+
+    def show_notice(self, board_id: int, status_id: int, text: str) -> None:
+        """Whom ConnectWise e-mails about a status, in words; dropped when that status is no longer the one chosen."""
+        chosen = self.chosen()
+        if board_id == self.board_id and chosen is not None and chosen[0] == status_id:
+            self.notice.setText(text)
+            self.notice.show()

@@ -66,3 +66,22 @@ def test_a_status_ignored_by_connectwise_shows_as_failed_in_the_queue(connected,
     assert f"kept it at “{ticket.status}”" in status["last_error"]
     code, out, _ = run(monkeypatch, capsys, "queue", "list")
     assert f"status change → {name}" in out and "Failed" in out and "ConnectWise answered the status change" in out
+
+
+def test_set_status_says_whom_connectwise_emails_about_the_status(connected, sandbox_admin, monkeypatch, capsys):
+    from flowdesk.core import present
+
+    code, _, err = run(monkeypatch, capsys, "push", str(OUTLOOK), "--no-time-entry", "--set-status", "closed")
+    assert code == 0, err
+    assert f"flowdesk: warning: {present.status_notice('Closed', ['Contact'])}" in err.splitlines()
+
+    sandbox_admin.add_fault(method="GET", path="*/statuses/*/notifications", status=403, times=None)
+    code, _, err = run(monkeypatch, capsys, "push", str(OUTLOOK), "--no-time-entry", "--set-status", "resolved - awaiting confirmation", "--force")
+    assert code == 0, err
+    assert f"flowdesk: warning: {present.status_notice_unknown('Resolved - Awaiting Confirmation', 'permission')}" in err.splitlines()
+
+
+def test_a_status_that_emails_no_one_says_nothing_more(connected, monkeypatch, capsys):
+    code, _, err = run(monkeypatch, capsys, "push", str(OUTLOOK), "--no-time-entry", "--set-status", "Waiting on Client")
+    assert code == 0, err
+    assert "e-mail" not in err

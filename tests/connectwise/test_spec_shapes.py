@@ -42,6 +42,7 @@ MODELS: list[tuple[str, re.Pattern[str], str]] = [
     ("GET POST", re.compile(r"^/time/entries(/\d+)?$"), "TimeEntry"),
     ("GET", re.compile(r"^/service/tickets/\d+/timeentries$"), "TimeEntryReference"),
     ("GET", re.compile(r"^/service/boards/\d+/statuses(/\d+)?$"), "BoardStatus"),
+    ("GET", re.compile(r"^/service/boards/\d+/statuses/\d+/notifications$"), "BoardStatusNotification"),
     ("GET", re.compile(r"^/time/workTypes(/\d+)?$"), "WorkType"),
     ("GET", re.compile(r"^/time/workRoles(/\d+)?$"), "WorkRole"),
     ("PATCH", re.compile(r"^/(service|project)/tickets/\d+$"), "PatchOperation"),
@@ -178,6 +179,7 @@ def test_every_answer_flowdesk_reads_and_every_body_it_sends_fit_the_spec(record
         client.create_time_entry(time_entry_body(ref, plan, send_end=True))
         assert client.find_time_entries(ref, "dwhitfield", plan.start)
     other = next(sid for sid, _ in client.board_statuses(1) if sid != service.status_id)
+    assert client.status_notifications(1, 22) == ["Contact"]  # "Closed" on the Help Desk board
     client.set_ticket_status(SERVICE, other)  # PATCH [{op, path, value}], then the ticket read back
     with pytest.raises(NotFound):
         client.get_ticket(99999)
@@ -185,7 +187,7 @@ def test_every_answer_flowdesk_reads_and_every_body_it_sends_fit_the_spec(record
         client.post_note(SERVICE, {"text": "", "detailDescriptionFlag": True})
     checked = check_exchanges(rec.exchanges)
     for model in ("MyMemberInfo", "MySecurity", "Ticket", "ProjectTicket", "ServiceNote", "TicketNote", "TimeEntry",
-                  "BoardStatus", "ErrorResponseMessage", "sent ServiceNote", "sent TicketNote", "sent TimeEntry",
+                  "BoardStatus", "BoardStatusNotification", "ErrorResponseMessage", "sent ServiceNote", "sent TicketNote", "sent TimeEntry",
                   "WorkType", "WorkRole", "sent PatchOperation"):  # fmt: skip
         assert checked.get(model), f"no {model} was checked: {checked}"
 

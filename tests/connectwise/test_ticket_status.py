@@ -51,3 +51,25 @@ def test_the_patched_ticket_answer_fits_the_spec(client, admin, sandbox_app):
     answer = json.loads(json.dumps(sandbox_app.state.tickets[48211]))
     answer.pop("statusTimeEntryNotAllowed", None)
     assert_spec(answer, "Ticket")
+
+
+def test_whom_a_status_notifies_is_read_from_its_notifications(client):
+    assert client.status_notifications(1, 22) == ["Contact"]  # "Closed": the board e-mails the contact
+    assert client.status_notifications(1, 17) == []  # "In Progress": no one
+
+
+@pytest.mark.parametrize(
+    ("record", "words"),
+    [
+        ({"notifyWho": {"id": 1, "name": "Contact"}}, "Contact"),
+        ({"notifyWho": {"identifier": "SpecificMember"}, "member": {"identifier": "jsmith", "name": "Jo Smith"}},
+         "SpecificMember (Jo Smith)"),
+        ({"notifyWho": {"name": "Email Address"}, "email": "ap@client.example"}, "Email Address (ap@client.example)"),
+        ({"notifyWho": None, "email": "ap@client.example"}, "ap@client.example"),
+        ({"id": 4}, ""),
+    ],
+)
+def test_a_notification_names_whom_it_notifies(record, words):
+    from flowdesk.connectwise.client import _recipient
+
+    assert _recipient(record) == words

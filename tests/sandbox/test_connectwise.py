@@ -224,6 +224,17 @@ def test_board_statuses(cw: httpx.Client) -> None:
     assert resp.status_code == 404 and resp.json()["code"] == "NotFound"
 
 
+def test_status_notifications(cw: httpx.Client) -> None:
+    """Whom the board notifies on a status (``BoardStatusNotification``): the contact on "Closed", no one on
+    "In Progress"; an unknown status is a 404."""
+    closed = cw.get("service/boards/1/statuses/22/notifications").json()
+    assert [(n["notifyWho"]["name"], n["status"]["id"]) for n in closed] == [("Contact", 22)]
+    assert cw.get("service/boards/1/statuses/17/notifications").json() == []
+    assert cw.get("service/boards/4/statuses/41/notifications").json()[0]["notifyWho"]["name"] == "Resources"
+    resp = cw.get("service/boards/1/statuses/999/notifications")
+    assert resp.status_code == 404 and resp.json()["code"] == "NotFound"
+
+
 # -------------------------------------------------------------------------------------------- notes
 
 

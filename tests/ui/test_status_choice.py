@@ -62,3 +62,63 @@ def test_a_status_chosen_in_the_window_is_set_after_the_note(make_app, qtbot, sa
     titles = [model.index(r, 0).data() for r in range(model.rowCount())] + [model.index(r, 1).data() for r in range(model.rowCount())]
     assert any(t and t.startswith(f"Status change → {name}") for t in titles), titles
     assert present.job_what(next(j for j in fd.controller.jobs() if j.kind == "status")) == f"status change → {name}"
+
+
+def test_a_status_chosen_asks_whom_connectwise_emails_and_shows_only_its_own_answer(choice, qtbot):
+    choice.reset(1)
+    choice.set_statuses(1, [(5, "In Progress"), (6, "Resolved"), (7, "Closed")], current=5)
+    assert choice.notice.isHidden()
+    with qtbot.waitSignal(choice.notice_wanted) as asked:
+        choice.combo.setCurrentIndex(choice.combo.findText("Closed"))
+    assert asked.args == [1, 7, "Closed"]
+    choice.show_notice(1, 6, "about Resolved")  # an answer for a status chosen before: dropped
+    choice.show_notice(2, 7, "about another board's Closed")  # another board's: dropped
+    assert choice.notice.isHidden()
+    choice.show_notice(1, 7, "about Closed")
+    assert not choice.notice.isHidden() and choice.notice.text() == "about Closed"
+    assert choice.notice.textFormat() == Qt.TextFormat.PlainText  # ConnectWise's names are never read as HTML
+    with qtbot.assertNotEmitted(choice.notice_wanted):
+        choice.combo.setCurrentIndex(0)  # "Leave as is": nothing to ask
+    assert choice.notice.isHidden() and choice.notice.text() == ""
+
+
+def _choose(fd, qtbot, name):
+    panel = fd.window.panel
+    qtbot.waitUntil(panel.status_choice.combo.isEnabled, timeout=15000)  # the statuses arrived (worker thread)
+    combo = panel.status_choice.combo
+    combo.setCurrentIndex(combo.findText(name))
+    qtbot.waitUntil(lambda: not panel.status_choice.notice.isHidden(), timeout=15000)  # read off the GUI thread
+    return panel.status_choice.notice.text()
+
+
+def test_the_window_says_whom_connectwise_emails_about_the_status_chosen(make_app, qtbot, sandbox):  # noqa: F811
+    fd = make_app()
+    _start(fd, qtbot)
+    _select(fd, qtbot, 48211)
+    assert _choose(fd, qtbot, "Closed") == present.status_notice("Closed", ["Contact"])
+    assert "e-mail: Contact" in present.status_notice("Closed", ["Contact"])
+    assert _choose(fd, qtbot, "Waiting on Client") == present.status_notice("Waiting on Client", [])
+
+
+def test_a_board_set_up_flowdesk_cannot_read_says_connectwise_may_email_the_contact(make_app, qtbot, sandbox_admin):  # noqa: F811
+    sandbox_admin.add_fault(method="GET", path="*/statuses/*/notifications", status=403, times=None)
+    fd = make_app()
+    _start(fd, qtbot)
+    _select(fd, qtbot, 48211)
+    text = _choose(fd, qtbot, "Closed")
+    assert text == present.status_notice_unknown("Closed", "permission")
+    assert "may make ConnectWise e-mail the ticket's contact" in text and "cannot read the board's set-up" in text
+
+
+def test_a_member_or_address_a_status_emails_is_named(make_app, qtbot, sandbox_admin):  # noqa: F811
+    notifications = [
+        {"id": 1, "notifyWho": {"id": 3, "name": "Specific Member"}, "member": {"id": 9, "identifier": "jo", "name": "Jo Smith"}},
+        {"id": 2, "notifyWho": {"id": 4, "name": "Email Address"}, "email": "<b>ap@client.example</b>"},
+    ]
+    sandbox_admin.add_fault(method="GET", path="*/statuses/22/notifications", status=200, json=notifications, times=None)
+    fd = make_app()
+    _start(fd, qtbot)
+    _select(fd, qtbot, 48211)
+    assert _choose(fd, qtbot, "Closed") == present.status_notice(
+        "Closed", ["Specific Member (Jo Smith)", "Email Address (<b>ap@client.example</b>)"]
+    )

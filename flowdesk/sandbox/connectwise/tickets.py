@@ -51,6 +51,20 @@ NOTE_FLAGS = ("detailDescriptionFlag", "internalAnalysisFlag", "resolutionFlag",
               "customerUpdatedFlag", "processNotifications", "internalFlag", "externalFlag")  # fmt: skip
 
 
+def notification(status: dict[str, Any], who: str) -> dict[str, Any]:
+    """A ``BoardStatusNotification``: ConnectWise notifies ``who`` when a ticket is set to ``status``."""
+    return {
+        "id": status["id"] * 10 + 1,
+        "notifyWho": {"id": 1 if who == "Contact" else 2, "identifier": who, "name": who},
+        "status": {"id": status["id"], "name": status["name"]},
+        "workflowStep": 0,
+        "_info": {"lastUpdated": "2026-01-05T08:00:00Z", "updatedBy": "admin"},
+    }
+
+
+NOTIFICATION_SCHEMA = cond.schema_of(notification({"id": 1, "name": "x"}, "Contact"))
+
+
 class Tickets:
     def __init__(self, state: SandboxState) -> None:
         self.state = state
@@ -137,6 +151,20 @@ class Tickets:
             if s["id"] == int(sid):
                 return json_response(200, s)
         return not_found(f"BoardStatus {int(sid)} not found")
+
+    @route("GET", r"/service/boards/(?P<bid>\d+)/statuses/(?P<sid>\d+)/notifications")
+    def status_notifications(self, req: Request, bid: str, sid: str) -> Response:
+        """A status's notifications (``BoardStatusNotification``: whom ConnectWise notifies when a ticket is set
+        to it). CHOICE: the sandbox's boards notify the ticket's contact on a closed status and a "Resolved…"
+        one (a usual MSP set-up), and the ticket's resources on an "Escalated…" one; the others notify no one. ``notifyWho`` as ConnectWise's "Notify Who" list names them."""
+        status = next((s for s in self._statuses(int(bid)) if s["id"] == int(sid)), None)
+        if status is None:
+            return not_found(f"BoardStatus {int(sid)} not found")
+        name = str(status["name"])
+        who = "Contact" if status["closedStatus"] or name.startswith("Resolved") else (
+            "Resources" if name.startswith("Escalated") else None)  # fmt: skip
+        records = [] if who is None else [notification(status, who)]
+        return list_response(req, records, NOTIFICATION_SCHEMA, state=self.state)
 
     def _statuses(self, board_id: int) -> list[dict[str, Any]]:
         """A board's statuses, as first derived (a status PATCH moves tickets, not the board's statuses)."""

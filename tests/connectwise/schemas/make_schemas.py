@@ -25,7 +25,7 @@ SPEC = (
     "covenanttechnologysolutions/connectwise-rest src/ManageTypes.ts @ f35d9845c158a1cd5c8e099efedd80ffbd407148"
 )
 TOP = ("ServiceNote", "TicketNote", "TimeEntry", "TimeEntryReference", "Ticket", "ProjectTicket", "MyMemberInfo",
-       "MySecurity", "BoardStatus", "WorkType", "WorkRole", "PatchOperation")  # fmt: skip
+       "MySecurity", "BoardStatus", "BoardStatusNotification", "WorkType", "WorkRole", "PatchOperation")  # fmt: skip
 GENERIC_REF: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
