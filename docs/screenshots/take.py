@@ -115,10 +115,16 @@ def main() -> int:
         wait(300)
         # 1b. the push options under the note: visibility, the time entry's hours (and the rule behind them),
         # work type and role from ConnectWise, billable option
+        # and a status to set after posting, with whom ConnectWise e-mails about it
         w.panel.time_entry.setChecked(True)
         wait_for(lambda: w.panel.time_box.work_type.count() > 1)
+        choice = w.panel.status_choice
+        wait_for(choice.combo.isEnabled)
+        choice.combo.setCurrentIndex(choice.combo.findText("Closed"))
+        wait_for(lambda: not choice.notice.isHidden())
         wait(200)
         w.panel.grab().save(str(out / "push-options.png"))
+        choice.combo.setCurrentIndex(0)  # "Leave as is" again for the pushes below
         # 2. the editor with redactions highlighted (the mapped-drive session has a password and UNC paths)
         sid = next(r.id for r in fd.services.cache.rows() if r.psa_ticket_id == 48405)
         w.select_session(sid)
