@@ -114,12 +114,16 @@ def exchange_of(exc: httpx.HTTPError) -> Exchange | None:
     return found if isinstance(found, Exchange) else None
 
 
+WINDOWS_SIGN_IN = "FlowDesk cannot sign in to a proxy with your Windows account, NTLM or Kerberos"
+
+
 def proxy_refusal(head: str, proxy: str | None, with_user: bool) -> str:
     """Why a proxy said no, from its status (``head``: "407", "403", or not a number)."""
     who = f"the proxy {proxy}" if proxy else "the proxy"
     if head == "407":
-        said = "did not accept the user name and password" if with_user else "asks for a user name and password"
-        return f"{who} {said} (HTTP 407)"
+        if with_user:  # what an engineer meets behind a proxy that takes only a Windows sign-in
+            return f"{who} did not accept the user name and password (HTTP 407; {WINDOWS_SIGN_IN})"
+        return f"{who} asks for a user name and password (HTTP 407)"
     if head.isdigit():
         return f"{who} refused the connection (HTTP {head})"
     return f"{who} refused the connection"

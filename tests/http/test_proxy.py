@@ -105,7 +105,8 @@ def test_the_system_proxy_is_asked_per_address(tls_clients, sandbox_tls: Sandbox
     ("refuse", "user", "words"),
     [
         ("407", None, "the proxy {p} asks for a user name and password (HTTP 407)"),
-        ("407", "dana", "the proxy {p} did not accept the user name and password (HTTP 407)"),
+        ("407", "dana", "the proxy {p} did not accept the user name and password (HTTP 407; FlowDesk cannot sign in to "
+                        "a proxy with your Windows account, NTLM or Kerberos)"),
         ("403", None, "the proxy {p} refused the connection (HTTP 403)"),
         ("close", None, "the proxy {p} closed the connection"),
     ],
