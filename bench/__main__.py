@@ -261,7 +261,7 @@ def bench_editor(o: dict[str, Any], tmp: Path) -> list[Figure]:
                [r["paste_ms"] for r in app], "bare QPlainTextEdit, same text", [r["paste_ms"] for r in floor], "value", 100.0,
                note=f"into the {o['render_steps']}-step note as the preview shows it (redacted, marks, highlighter), "
                     "to the end of the repaint",
-               extra={"recheck_ms": [r["recheck_ms"] for r in app]}),
+               extra={"recheck_ms": [r["recheck_ms"] for r in app], "recheck_stall_ms": [r["recheck_stall_ms"] for r in app]}),
         Figure("editor_key_p95", "editor", f"note editor: keystroke p95 ({chars:,} characters)", "ms",
                [r["key_p95_ms"] for r in app], "bare QPlainTextEdit, same text", [r["key_p95_ms"] for r in floor], "ratio", 1.5,
                note=f"{len(app[0]['keys_ms'])} real key events per run after the paste, each to the end of its repaint",

@@ -36,14 +36,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from flowdesk.logs import get_logger
 from flowdesk.ui import theme
 from flowdesk.ui.note_marks import ALLOWED, HIDDEN, KEPT, REVEALED, Mark, Marks
+from flowdesk.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QTextCharFormat
 
     from flowdesk.redact import AllowList, Category, RedactionResult
 
+log = get_logger("ui")
 HEADER_RE = re.compile(r"^(═══ .* ═══|── .* ──)$")
 
 
@@ -65,6 +68,17 @@ CATEGORY_WORDS = {
     "access_key": ("access key", "access keys"),
 }
 SOFT_LIMIT_CHARS = 20_000
+REDACTION_FAILED = "Redaction failed on this text: it cannot be pushed until that is fixed."
+# What a redaction of the note to push is of: its text, the categories, the allow-list, the values kept
+RedactionKey = tuple[str, "tuple[str, ...] | None", "AllowList | None", frozenset[str]]
+
+
+def redact_note(text: str, categories: tuple[str, ...] | None, allow: AllowList | None, kept: frozenset[str]) -> RedactionResult:
+    """``redact`` of a note to push (raises ``RedactionError``). Touches no widget: the secret warning runs
+    it on the task pool."""
+    from flowdesk.redact import redact  # lazy: the rules compile on first use, not before the first paint
+
+    return redact(text, categories, allow=allow, keep=kept)
 
 
 def describe_counts(counts: dict[str, int]) -> str:
@@ -189,19 +203,29 @@ class NoteEditor(QWidget):
     remembers it, so the engineer can see a diff against it and reset to it; ``result`` (the
     ``RedactionResult`` that made it) tells the editor which rule hid what, and ``kept`` which values
     the engineer kept. ``push_text()`` is what to push: the text with every shown value hidden again.
+
+    The secret warning redacts the note on ``tasks`` (the app's task pool; an editor of its own without one),
+    never on the GUI thread: see :meth:`recheck_now`.
     """
 
     text_changed = Signal()
     push_requested = Signal()
     kept_changed = Signal(object)  # frozenset[str]: the values kept as written in this note
+    rechecked = Signal()  # the secret warning now says what redaction would do to the note as it is
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, tasks: TaskRunner | None = None) -> None:
         super().__init__(parent)
+        self.tasks = tasks if tasks is not None else TaskRunner(self, max_threads=1)
         self._generated = ""
         self._generated_counts: dict[str, int] = {}
         self._result: RedactionResult | None = None
         # the last redaction of the note to push, by what it was of: see redaction()
-        self._last_redaction: tuple[tuple[object, ...], RedactionResult] | None = None
+        self._last_redaction: tuple[RedactionKey, RedactionResult] | None = None
+        # The secret warning's redaction on the task pool: one at a time; its answer is shown only if
+        # nothing it was of changed since (the text, the policy, the note), which bumps the revision.
+        self._revision = 0
+        self._rechecking = False
+        self._recheck_again = False  # asked while one was running: again once it answers
         self.current_text = ""  # the document's text, as of the last change handled
         self.marks = Marks()
         self._kept: frozenset[str] = frozenset()
@@ -284,6 +308,10 @@ class NoteEditor(QWidget):
         finally:
             self._loading = False
         self.edit.moveCursor(self.edit.textCursor().MoveOperation.Start)
+        # Another note: the warning of the one before is not shown on it, and its own answers shortly (a
+        # note as generated is redaction's output: nothing to warn about unless its policy changed since).
+        self._revision += 1
+        self.pending_label.hide()
         self.recheck_now()
 
     def load_draft(self, text: str) -> None:
@@ -298,11 +326,17 @@ class NoteEditor(QWidget):
 
     def set_policy(self, categories: tuple[str, ...] | None, allow: AllowList | None) -> None:
         """What redaction applies to this note (its visibility's categories, the allow-list)."""
+        if (categories, allow) == (self.categories, self.allow):
+            return
         self.categories, self.allow = categories, allow
+        self._revision += 1
         self.recheck_now()
 
     def clear(self) -> None:
         self._last_redaction = None  # it holds the note as typed and what its markers hid
+        self._revision += 1  # a redaction still running is of a note no longer shown (nor kept: see above)
+        self._recheck.stop()
+        self.pending_label.hide()
         self._generated = ""
         self._generated_counts = {}
         self._result = None
@@ -468,6 +502,7 @@ class NoteEditor(QWidget):
         self.marks.forget_originals(self.text())
         self.edit.document().clearUndoRedoStacks()
         self._last_redaction = None  # it held the note as typed (secrets too) and what the markers hid
+        self._revision += 1  # nor is it kept from a redaction still running
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
         if obj is self.edit.viewport() and event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
@@ -498,6 +533,7 @@ class NoteEditor(QWidget):
 
     # -- status line -------------------------------------------------------------------------
     def _on_text_changed(self) -> None:
+        self._revision += 1
         self._update_counts()
         self._recheck.start()
         self.text_changed.emit()
@@ -528,17 +564,42 @@ class NoteEditor(QWidget):
             self.redaction_label.setText("Nothing to redact in this note." if text else "")
 
     def recheck_now(self) -> None:
-        """Warn when the edited text holds a secret that redaction will still remove at push time."""
-        self._recheck.stop()
-        # lazy: the redaction package (its rules compile on first use), not before the first paint
-        from flowdesk.redact import RedactionError
+        """Warn when the edited text holds a secret that redaction will still remove at push time.
 
-        try:
-            result = self.redaction(self.categories, self.allow)
-        except RedactionError:
-            self.pending_label.setText("Redaction failed on this text: it cannot be pushed until that is fixed.")
-            self.pending_label.show()
+        The redaction runs on the task pool, not on the GUI thread (a long note takes milliseconds), and
+        the warning changes when it answers (``rechecked``); an answer for a text, policy or note that is
+        no longer the editor's is dropped. Pushing and the draft never wait for it: they redact the note
+        themselves (the draft reuses this redaction when it is of the same text)."""
+        self._recheck.stop()
+        if self._rechecking:
+            self._recheck_again = True
             return
+        key = self._redaction_key(self.categories, self.allow)
+        if self._last_redaction is not None and self._last_redaction[0] == key:
+            self._show_warning(self._last_redaction[1])
+            return
+        revision = self._revision
+        self._rechecking = True
+        self.tasks.submit(
+            redact_note, *key, name="secret warning",
+            on_done=lambda result: self._recheck_answered(revision, key, result),
+            on_error=lambda exc: self._recheck_answered(revision, key, exc),
+        )  # fmt: skip
+
+    def _recheck_answered(self, revision: int, key: RedactionKey, answer: RedactionResult | BaseException) -> None:
+        """The task pool's answer to a recheck, on the GUI thread: shown if it is of the note as it is."""
+        self._rechecking = False
+        if revision == self._revision:
+            if isinstance(answer, BaseException):
+                self._show_failure(answer)
+            else:
+                self._last_redaction = (key, answer)
+                self._show_warning(answer)
+        if self._recheck_again:
+            self._recheck_again = False
+            self.recheck_now()
+
+    def _show_warning(self, result: RedactionResult) -> None:
         if result.total:
             self.pending_label.setText(
                 f"Your edits contain {describe_counts(result.counts)}: they will be redacted when you push."
@@ -546,18 +607,30 @@ class NoteEditor(QWidget):
             self.pending_label.show()
         else:
             self.pending_label.hide()
+        self.rechecked.emit()
+
+    def _show_failure(self, exc: BaseException) -> None:
+        """Fail closed: the note cannot be pushed (the push redacts it again, and refuses it too)."""
+        from flowdesk.redact import RedactionError
+
+        if not isinstance(exc, RedactionError):  # its type only: an error's words may quote the note
+            log.error("the secret warning's redaction ended with %s", type(exc).__name__)
+        self.pending_label.setText(REDACTION_FAILED)
+        self.pending_label.show()
+        self.rechecked.emit()
+
+    def _redaction_key(self, categories: tuple[str, ...] | None, allow: AllowList | None) -> RedactionKey:
+        return (self.push_text(), categories, allow, self._kept)
 
     def redaction(self, categories: tuple[str, ...] | None, allow: AllowList | None) -> RedactionResult:
         """``redact`` of the note to push with these categories, the allow-list and the values kept (raises
-        ``RedactionError``). The last one is kept: the recheck and the draft, both after a pause in typing,
-        redact the same text, and a long note (100,000 characters: ~10 ms here) is redacted once."""
-        from flowdesk.redact import redact
-
-        text = self.push_text()
-        key = (text, categories, allow, self._kept)
+        ``RedactionError``), now, on the calling thread (the draft, written after a pause in typing). The
+        last one is kept: the draft and the secret warning's recheck, both after a pause in typing, redact
+        the same text, and a long note (77,000 characters: ~5 ms here) is redacted once."""
+        key = self._redaction_key(categories, allow)
         if self._last_redaction is not None and self._last_redaction[0] == key:
             return self._last_redaction[1]
-        result = redact(text, categories, allow=allow, keep=self._kept)
+        result = redact_note(*key)
         self._last_redaction = (key, result)
         return result
 

@@ -81,13 +81,14 @@ def test_a_typed_marker_is_described_too(editor: NoteEditor, qtbot: Any) -> None
 # --------------------------------------------------------------------------------------------------
 
 
-def test_show_in_place_is_never_pushed_and_undoable(editor: NoteEditor) -> None:
+def test_show_in_place_is_never_pushed_and_undoable(editor: NoteEditor, qtbot: Any) -> None:
     generated = editor.text()
     _action(editor, _at(editor, "[PASSWORD REDACTED]"), "Show the hidden password").trigger()
     assert "Temp password: Winter2026!x" in editor.text()
     assert editor.push_text() == generated and not editor.is_edited()  # shown, not edited
     assert "Shown for you only" in editor.tooltip_at(editor.text().index("Winter2026") + 1)
-    editor.recheck_now()
+    with qtbot.waitSignal(editor.rechecked):
+        editor.recheck_now()
     assert editor.pending_label.isHidden()  # what is shown is not "your edits"
     editor.edit.undo()
     assert editor.text() == generated
@@ -105,15 +106,17 @@ def test_after_a_push_what_the_markers_hid_is_forgotten(editor: NoteEditor) -> N
     assert not editor.edit.document().isUndoAvailable()
 
 
-def test_after_a_push_or_a_clear_the_last_redaction_is_forgotten_too(editor: NoteEditor) -> None:
+def test_after_a_push_or_a_clear_the_last_redaction_is_forgotten_too(editor: NoteEditor, qtbot: Any) -> None:
     """The recheck keeps its last redaction (the note as typed, what its markers hid) for the draft to reuse:
     not past a push, nor past the note being cleared."""
     editor.edit.insertPlainText("admin password: Summer2026!\n")
-    editor.recheck_now()
+    with qtbot.waitSignal(editor.rechecked):
+        editor.recheck_now()
     assert editor._last_redaction is not None and "Summer2026!" in "".join(editor._last_redaction[1].originals)
     editor.after_push()
     assert editor._last_redaction is None
-    editor.recheck_now()
+    with qtbot.waitSignal(editor.rechecked):
+        editor.recheck_now()
     assert editor._last_redaction is not None
     editor.clear()
     assert editor._last_redaction is None
@@ -230,7 +233,8 @@ def test_an_edited_note_keeps_its_text_and_says_what_the_push_will_redact(panel:
     qtbot.keyClicks(widget.editor.edit, " Checked.")
     widget.visibility.setCurrentIndex(widget.visibility.findData(Visibility.RESOLUTION.value))
     assert widget.editor.text().endswith(" Checked.") and "10.0.5.23" in widget.editor.text()
-    widget.editor.recheck_now()
+    with qtbot.waitSignal(widget.editor.rechecked):
+        widget.editor.recheck_now()
     assert "1 IP address" in widget.editor.pending_label.text() and "1 UNC path" in widget.editor.pending_label.text()
 
 

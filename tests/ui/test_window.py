@@ -102,7 +102,8 @@ def test_select_edit_push_and_find_the_edited_text_in_the_ledger(make_app, qtbot
     edit.moveCursor(edit.textCursor().MoveOperation.End)
     qtbot.keyClick(edit, Qt.Key.Key_Return)
     qtbot.keyClicks(edit, "Follow-up: called the user back, all good. Temp pwd: Winter2026!")
-    panel.editor.recheck_now()
+    with qtbot.waitSignal(panel.editor.rechecked):
+        panel.editor.recheck_now()
     assert "1 password" in panel.editor.pending_label.text()
     assert panel.reset_button.isEnabled() and "Follow-up" in panel.editor.diff()
 
