@@ -311,9 +311,7 @@ class Drainer:
         if signed_in is None or not job.queued_by_other(signed_in):
             return False
         waiting = self._outbox.waiting_for_other_member(signed_in, job.site)
-        reason = present.other_member_waiting(
-            len(waiting), job.member or "", run.connections.member_name(job.site) or signed_in
-        )
+        reason = present.other_member_waiting(waiting, run.connections.member_name(job.site) or signed_in)
         self._outbox.pause(reason, self._clock(), kind="member")
         log.warning("push %d not sent: queued as %s, the keys are %s's; the queue is paused", job.id, job.member, signed_in)
         return True

@@ -57,6 +57,12 @@ def _new_client_ref() -> str:
 
     return str(uuid.uuid4())
 
+def _member_of(job: NewJob) -> tuple[str | None, str | None]:
+    """The member identifier and name stored with ``job`` (a name without an identifier names no one)."""
+    member = (job.member or "").strip() or None
+    return member, ((job.member_name or "").strip() or None) if member else None
+
+
 TICKET_KINDS = ("service", "project")
 _PAUSED_REASON = "paused_reason"
 _PAUSED_AT = "paused_at"
@@ -253,8 +259,8 @@ class Outbox:
                     self._check_parent(conn, job)
                 cur = conn.execute(
                     "INSERT INTO push_jobs (client_ref, session_id, ticket_id, ticket_kind, kind, parent_id, site, "
-                    "body, visibility, member, state, attempts, next_attempt_at, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)",
+                    "body, visibility, member, member_name, state, attempts, next_attempt_at, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)",
                     (
                         job.client_ref or _new_client_ref(),
                         job.session_id,
@@ -265,7 +271,7 @@ class Outbox:
                         job.site,
                         body,
                         job.visibility,
-                        (job.member or "").strip() or None,
+                        *_member_of(job),
                         stamp,
                         stamp,
                         stamp,
@@ -589,21 +595,22 @@ class Outbox:
         )
         log.warning("queue paused (%s): %s", kind, reason)
 
-    def resume(self, *, site: str | None = None, member: str | None = None) -> int:
+    def resume(self, *, site: str | None = None, member: str | None = None, member_name: str | None = None) -> int:
         """Lift the pause. Lifting a pause for pushes queued under another member's keys (kind ``member``)
         with the ``site`` and ``member`` whose keys are saved now also makes that member the owner of the
         site's waiting pushes, in the same transaction: Resume means "send them as this member". A push that
         may already be on its ticket (``unknown``) keeps its member, whose notes its check looks for; if the
-        check finds it absent, sending it waits for another Resume. Returns how many pushes changed owner."""
+        check finds it absent, sending it waits for another Resume. ``member_name``: that member's name, stored
+        with the pushes they now own. Returns how many pushes changed owner."""
         member = (member or "").strip()
         with self._db.transaction() as conn:
             owned = 0
             kind = conn.execute("SELECT value FROM meta WHERE key = ?", (_PAUSED_KIND,)).fetchone()
             if kind is not None and kind[0] == "member" and site and member:
                 owned = conn.execute(
-                    "UPDATE push_jobs SET member = ? WHERE site = ? AND state IN ('pending', 'retry_wait', 'failed') "
-                    "AND member IS NOT NULL AND member <> ? COLLATE NOCASE",
-                    (member, site, member),
+                    "UPDATE push_jobs SET member = ?, member_name = ? WHERE site = ? "
+                    "AND state IN ('pending', 'retry_wait', 'failed') AND member IS NOT NULL AND member <> ? COLLATE NOCASE",
+                    (member, (member_name or "").strip() or None, site, member),
                 ).rowcount
             conn.execute("DELETE FROM meta WHERE key IN (?, ?, ?)", (_PAUSED_REASON, _PAUSED_AT, _PAUSED_KIND))
         log.info("queue resumed%s", f"; {owned} push(es) now sent as the member signed in" if owned else "")

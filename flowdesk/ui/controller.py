@@ -119,7 +119,6 @@ class AppController(TicketLookups, QObject):
         # Keys of another member were saved with pushes waiting (account_changed): the pause that says so, and
         # the pause it replaced ((reason, kind): the engineer's own, or none), restored when their keys come back
         self._member_pause: tuple[str, tuple[str, Any] | None] | None = None
-        self._member_names: dict[str, str] = {}  # the members whose keys were saved in this run: identifier -> name
         self._pending_jobs: dict[int, Any] = {}  # the worker's changes not yet shown, by job id (latest)
         self.job_batch_timer = QTimer(self)
         self.job_batch_timer.setObjectName("jobBatchTimer")
@@ -143,7 +142,6 @@ class AppController(TicketLookups, QObject):
         for w in self.services.warnings:
             self.show_banner(Banner("settings", "warning", w))
         self._job_states = {j.id: j.state for j in self.services.outbox.jobs()}
-        self._account_member()  # their name, for a pause's words
         self.push.start()
         self._publish_queue_status()
         self.drain_now()  # drain on start (the first drain also recovers jobs a crash left "sending")
@@ -558,7 +556,8 @@ class AppController(TicketLookups, QObject):
 
         profile = self.settings.connectwise
         try:
-            self.services.outbox.resume(site=profile_key(profile), member=profile.member_identifier)
+            site = profile_key(profile)
+            self.services.outbox.resume(site=site, member=profile.member_identifier, member_name=profile.member_name)
         except AccountError:  # no usable account: nothing can be sent as anyone, the pause is lifted all the same
             self.services.outbox.resume()
         self._member_pause = None
@@ -639,6 +638,7 @@ class AppController(TicketLookups, QObject):
             email=EmailChoice(s.email_contact, s.email_resources, s.email_cc),
             status=status,
             member=profile.member_identifier,
+            member_name=profile.member_name,
         )
         for job in jobs:
             self._on_job_changed(job)
@@ -656,11 +656,11 @@ class AppController(TicketLookups, QObject):
         self.push.reset_requested.emit()
         outbox = self.services.outbox
         held = self._member_pause
-        now = self._account_member()
+        profile = self.settings.connectwise
+        now = (profile.member_identifier or "", profile.member_name or "")
         others = outbox.waiting_for_other_member(now[0]) if now[0] else []
         if others:
-            owner = others[0].member or ""
-            reason = present.other_member_waiting(len(others), self._member_names.get(owner.casefold()) or owner, now[1] or now[0])
+            reason = present.other_member_waiting(others, now[1] or now[0])
             paused = outbox.paused_reason()
             replaced = held[1] if held else ((paused, outbox.paused_kind() or "user") if paused else None)
             self._member_pause = (reason, replaced)
@@ -679,14 +679,6 @@ class AppController(TicketLookups, QObject):
             outbox.resume()
         self.clear_banner("queue")
         self.drain_now()
-
-    def _account_member(self) -> tuple[str, str]:
-        """(identifier, name) of the member whose keys are saved ("" where not known)."""
-        profile = self.settings.connectwise
-        identifier, name = profile.member_identifier or "", profile.member_name or ""
-        if identifier and name:
-            self._member_names[identifier.casefold()] = name
-        return identifier, name
 
     def notify_info(self, text: str) -> None:
         self.info.emit(text)

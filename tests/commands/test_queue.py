@@ -306,7 +306,10 @@ def test_drain_sends_nothing_queued_by_another_member_until_retry_resumes(sandbo
     connect(sandbox, monkeypatch, capsys)  # Dana Whitfield's keys saved on the same PC
 
     code, out, _ = run(monkeypatch, capsys, "queue", "drain")
-    reason = present.other_member_waiting(1, "jsmith", "Dana Whitfield")
+    reason = (  # Jo Smith by name, as the push kept it (before: "queued as jsmith")
+        "1 push was queued as Jo Smith; FlowDesk now signs in to ConnectWise as Dana Whitfield. Resume to send "
+        "them as Dana Whitfield, or cancel in the Queue tab those that are not Dana Whitfield's."
+    )
     assert code == 1 and f"Sending is paused: {reason}" in " ".join(out.split())
     assert posts(sandbox_admin) == [] and [(j.state, j.attempts) for j in jobs()] == [("pending", 0)]
     assert run(monkeypatch, capsys, "queue", "list")[1].startswith(present.paused_line(reason)[:40])

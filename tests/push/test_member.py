@@ -63,3 +63,21 @@ def test_cancel_still_works_while_paused_for_another_member(outbox, client, sand
     outbox.resume(site=job.site, member="dwhitfield")
     drainer_as(outbox, client, clock, "dwhitfield").run_due()
     assert sandbox_admin.ledger()["notes"] == [] and outbox.get(job.id).member == "jsmith"
+
+
+def _waiting_words(queued_as: str, now: str, n: int = 1) -> str:
+    them = "1 push was" if n == 1 else f"{n} pushes were"
+    return (
+        f"{them} queued as {queued_as}; FlowDesk now signs in to ConnectWise as {now}. Resume to send them as "
+        f"{now}, or cancel in the Queue tab those that are not {now}'s."
+    )
+
+
+def test_the_pause_names_the_member_who_queued_by_the_name_their_pushes_kept(outbox, client, sandbox, clock):
+    """Found in review: the drainer's pause named the member by identifier ("jsmith") where the window used
+    their name. Each push now keeps the name its member's saved account had when it was queued."""
+    push(outbox, sandbox, 1, member="jsmith", member_name="Jo Smith")
+    push(outbox, sandbox, 2, member="JSmith")  # the same member, queued when the name was not known
+    report = drainer_as(outbox, client, clock, "dwhitfield", "Dana Whitfield").run_due()
+    assert outbox.paused_reason() == report.paused == _waiting_words("Jo Smith", "Dana Whitfield", 2)
+

@@ -15,8 +15,8 @@ from .conftest import T0, FakeClock
 SITE = "connectwise:acme@na.myconnectwise.net"
 
 
-def note(session: str, member: str | None, *, site: str = SITE) -> NewJob:
-    return NewJob(session, 48211, "note", {"text": session}, site, visibility="internal", member=member)
+def note(session: str, member: str | None, *, site: str = SITE, name: str | None = None) -> NewJob:
+    return NewJob(session, 48211, "note", {"text": session}, site, visibility="internal", member=member, member_name=name)
 
 
 def test_a_v8_file_with_jobs_migrates_to_jobs_of_no_known_member(db_path: Path):
@@ -31,10 +31,10 @@ def test_a_v8_file_with_jobs_migrates_to_jobs_of_no_known_member(db_path: Path):
     conn.close()
     new = Database(db_path)
     try:
-        assert new.schema_version == SCHEMA_VERSION == 9
+        assert new.schema_version == SCHEMA_VERSION == 10
         outbox = Outbox(new)
         (migrated,) = outbox.jobs()
-        assert (migrated.state, migrated.member) == ("pending", None)
+        assert (migrated.state, migrated.member, migrated.member_name) == ("pending", None, None)
         assert not migrated.queued_by_other("jblake")  # not known: taken as the member signed in
         assert outbox.waiting_for_other_member("jblake") == []
         (queued,) = outbox.enqueue([note("s-2", "amartin")])
@@ -78,3 +78,17 @@ def test_resume_after_a_member_pause_makes_the_member_signed_in_the_owner_of_wha
     }
     assert outbox.paused_reason() is None
     assert outbox.get(pending.id).state == JobState.PENDING  # type: ignore[union-attr]
+
+
+def test_the_members_name_is_kept_with_each_push_and_resume_gives_the_new_owners(db: Database, clock: FakeClock):
+    outbox = Outbox(db, clock=clock)
+    named, unnamed, nobody = outbox.enqueue(
+        [note("s-1", "amartin", name=" Alex Martin "), note("s-2", "jblake"), note("s-3", None, name="Stray Name")]
+    )
+    assert [(j.member, j.member_name) for j in (named, unnamed, nobody)] == [
+        ("amartin", "Alex Martin"), ("jblake", None), (None, None)  # a name without an identifier names nobody
+    ]
+    outbox.pause("…", T0, kind="member")
+    assert outbox.resume(site=SITE, member="dwhitfield", member_name="Dana Whitfield") == 2
+    assert {(j.member, j.member_name) for j in outbox.jobs()} == {("dwhitfield", "Dana Whitfield"), (None, None)}
+

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from flowdesk.core import policy_words, present
+from flowdesk.core import policy_words
 from flowdesk.core.policy import VERIFY_DELAY
 from flowdesk.store.db import format_time, utcnow
 from tests.ui.test_window import _select, _start, make_app  # noqa: F401 - make_app is a fixture
@@ -379,7 +379,10 @@ def test_pushes_queued_as_another_member_wait_after_a_restart_until_the_engineer
     again = make_app()  # Dana Whitfield's keys were saved meanwhile
     _start(again, qtbot)
     outbox = again.services.outbox
-    reason = present.other_member_waiting(2, "jblake", "Dana Whitfield")
+    reason = (  # Jordan Blake by name, as the pushes kept it (before: "queued as jblake")
+        "2 pushes were queued as Jordan Blake; FlowDesk now signs in to ConnectWise as Dana Whitfield. Resume to "
+        "send them as Dana Whitfield, or cancel in the Queue tab those that are not Dana Whitfield's."
+    )
     again.controller.set_paused(False)  # the engineer lifts their own pause: the drain finds whose pushes wait
     qtbot.waitUntil(lambda: outbox.paused_reason() == reason, timeout=15000)
     qtbot.waitUntil(lambda: getattr(again.window.banners.banner("queue"), "text", None) == reason, timeout=15000)
