@@ -655,10 +655,10 @@ class AppController(TicketLookups, QObject):
         self._drop_search_client()
         self.push.reset_requested.emit()
         outbox, profile = self.services.outbox, self.settings.connectwise
-        with contextlib.suppress(AccountError):  # no usable account: no member to hold pushes for
-            hold_for_member(outbox, profile_key(profile), profile.member_identifier, profile.member_name, self.clock())
         if outbox.paused_kind() == "account":  # ConnectWise refused the old keys or company ID: the new ones may do
             outbox.resume()
+        with contextlib.suppress(AccountError):  # no usable account: no member to hold pushes for
+            hold_for_member(outbox, profile_key(profile), profile.member_identifier, profile.member_name, self.clock())
         paused = outbox.paused_reason()
         if paused:  # the engineer's own pause is theirs to lift; a member pause still holds others' pushes
             self.show_banner(self._paused_banner(paused))

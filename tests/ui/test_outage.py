@@ -443,6 +443,29 @@ def test_saving_the_queuing_members_keys_again_sends_their_pushes_without_resume
     assert _notes_by_ticket(sandbox_admin) == {TICKETS[0]: 1}
 
 
+def test_keys_of_another_member_saved_after_a_refusal_lift_the_refusal_and_hold_only_the_first_members_pushes(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """Saving keys lifts the pause for refused keys first: a member pause is not written over it, so the
+    refusal does not come back once the first member's keys are back (after a restart, it would have)."""
+    fd = make_app()
+    _start(fd, qtbot)
+    c, outbox = fd.controller, fd.services.outbox
+    c.set_paused(True)
+    _push(fd, qtbot, TICKETS[0])  # Dana Whitfield's
+    outbox.pause("ConnectWise refused the keys.", kind="account")
+    c.settings.connectwise = c.settings.connectwise.model_copy(
+        update={"member_identifier": "jblake", "member_name": "Jordan Blake"}
+    )
+    c.account_changed()
+    held = outbox.member_pause()
+    assert held is not None and held.over is None and held.member == "jblake"
+    fd.shutdown()
+
+    again = make_app()  # Dana Whitfield's keys
+    _start(again, qtbot)
+    qtbot.waitUntil(lambda: [j.state for j in again.services.outbox.jobs()] == ["sent", "sent"], timeout=20000)
+    assert again.services.outbox.paused_reason() is None and _notes_by_ticket(sandbox_admin) == {TICKETS[0]: 1}
+
+
 def test_send_all_now_during_a_member_pause_sends_nothing_as_the_member_signed_in(make_app, qtbot, sandbox_admin):  # noqa: F811
     """A member pause lets the pushes of the member signed in go; Send all now (or Retry) is not Resume: the
     other member's pushes still wait, still theirs (before, any Retry lifted the pause and gave them away)."""
