@@ -625,7 +625,10 @@ class Outbox:
 
     def sending_paused(self) -> bool:
         """Nothing at all may be sent: paused, and not by a member pause that lets the member signed in send."""
-        kind, held = pause_state.read(self._db.connect())
+        conn = self._db.connect()
+        if pause_state.reason(conn) is None:  # the usual case, read first: the drainer asks before each push
+            return False
+        kind, held = pause_state.read(conn)
         return kind is not None and not (kind == "member" and held.partial)
 
     def waiting_for_other_member(self, member: str, site: str | None = None) -> list[PushJob]:

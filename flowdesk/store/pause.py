@@ -117,7 +117,8 @@ def read(conn: sqlite3.Connection) -> tuple[str | None, MemberPause]:
 
 
 def reason(conn: sqlite3.Connection) -> str | None:
-    return _values(conn, _REASON)[0]
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (_REASON,)).fetchone()
+    return None if row is None else row[0]
 
 
 def kind(conn: sqlite3.Connection) -> PauseKind | None:
