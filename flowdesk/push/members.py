@@ -14,10 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flowdesk.core import present
-from flowdesk.logs import get_logger
 from flowdesk.store import Outbox
-
-log = get_logger("outbox")
 
 
 def hold_for_member(outbox: Outbox, site: str, member: str | None, name: str | None, now: datetime) -> str | None:
