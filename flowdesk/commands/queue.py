@@ -251,6 +251,7 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
                 email=email,
                 status=status,
                 member=profile.member_identifier,
+                member_name=profile.member_name,
             )
         except DuplicatePush as exc:
             raise CommandError(f"{exc.reason} Nothing was queued; use --force to queue it again.") from None
@@ -443,7 +444,7 @@ def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
             profile = ctx.settings.connectwise
             # paused for pushes queued under another member's keys: retrying sends them as the member signed in
             site = profile_key(profile) if outbox.paused_kind() == "member" and profile.configured else None
-            owned = outbox.resume(site=site, member=profile.member_identifier)
+            owned = outbox.resume(site=site, member=profile.member_identifier, member_name=profile.member_name)
             print(printable(f"Sending resumed (it was paused: {paused})"))
             if owned:
                 print(printable(present.sent_as_now(owned, profile.member_name or profile.member_identifier)))

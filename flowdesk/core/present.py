@@ -258,9 +258,31 @@ def paused_line(reason: str) -> str:  # ``queue list`` when sending is paused
     return f"Sending is paused: {reason}"
 
 
-def other_member_waiting(n: int, queued_by: str, now: str) -> str:  # the saved keys are now another member's
-    them = "1 push was" if n == 1 else f"{n:,} pushes were"
-    return f"{them} queued as {queued_by}; FlowDesk now signs in to ConnectWise as {now}. Resume to send them as {now}, or cancel in the Queue tab those that are not {now}'s."  # noqa: E501
+class QueuedBy(Protocol):
+    """Whose keys queued a push (``PushJob``): their identifier, and their name when it was known."""
+
+    @property
+    def member(self) -> str | None: ...
+    @property
+    def member_name(self) -> str | None: ...
+
+
+def member_names(jobs: Iterable[QueuedBy]) -> list[str]:
+    """The members who queued ``jobs``, once each (identifiers compared without case), in queue order: each
+    by name when a push of theirs knew it (the latest), else by identifier."""
+    names: dict[str, str] = {}
+    for job in jobs:
+        if job.member:
+            key = job.member.casefold()
+            names[key] = job.member_name or (names.get(key) or job.member)
+    return list(names.values())
+
+
+def other_member_waiting(waiting: Sequence[QueuedBy], now: str) -> str:
+    """The keys signed in now are ``now``'s (their name, else identifier), and ``waiting`` were queued under
+    other members' keys."""
+    them = "1 push was" if len(waiting) == 1 else f"{len(waiting):,} pushes were"
+    return f"{them} queued as {_and(member_names(waiting))}; FlowDesk now signs in to ConnectWise as {now}. Resume to send them as {now}, or cancel in the Queue tab those that are not {now}'s."  # noqa: E501
 
 
 def sent_as_now(n: int, member: str) -> str:  # Resume after other_member_waiting: the pushes are the member's now
@@ -280,7 +302,7 @@ def not_sent_banner(why: str) -> str:  # A run that could not send a site's push
 def queued(jobs: Sequence[Addressed]) -> str:
     """After Push: ``Queued the note and time entry for ticket #48211.``"""
     kinds = [thing(k) for k in dict.fromkeys(j.kind for j in jobs)] or ["note"]
-    what = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " and " + kinds[-1]
+    what = _and(kinds)
     ticket = ticket_words(jobs[0].ticket_id, jobs[0].ticket_kind) if jobs else "the ticket"
     return f"Queued the {what} for {ticket}."
 
@@ -451,9 +473,7 @@ def push_again_question(ticket_id: int, hours: float | None) -> str:
 def emailing(names: Sequence[str]) -> str:
     """``ConnectWise will e-mail the ticket's contact and CC about this note.``"""
     words = {"contact": "contact", "resources": "resources", "cc": "CC list"}
-    listed = [words[n] for n in names]
-    who = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
-    return f"ConnectWise will e-mail the ticket's {who} about this note (as the ticket's e-mail settings say)."
+    return f"ConnectWise will e-mail the ticket's {_and([words[n] for n in names])} about this note (as the ticket's e-mail settings say)."
 
 
 def status_notice(status: str, recipients: Sequence[str]) -> str:
@@ -516,3 +536,8 @@ def status_kept(ticket_id: int, kept: str) -> str:
         f"ConnectWise answered the status change of ticket #{ticket_id} but kept it at “{kept}” (read back after "
         "the change): a workflow rule or a required field may block that status. Change it in ConnectWise."
     )
+
+
+def _and(items: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c`` (nothing: ``""``)."""
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)

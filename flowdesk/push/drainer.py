@@ -41,9 +41,12 @@ never lost and never posted twice"; this module is the scheduler that keeps it, 
   the report says why (``DrainReport.blocked``).
 * **Sent as the member who queued it.** A job records whose keys queued it (``PushJob.member``). One queued
   under another member's keys than the connection's is never sent (ConnectWise would record it as the
-  member signed in now): the queue pauses once, kind ``member``, nothing is attempted, and the engineer's
-  Resume (``Outbox.resume`` with the member signed in) makes that member its owner. A check only reads, so
-  an ``unknown`` job is checked whoever is signed in, for the notes of the member who queued it.
+  member signed in now): the queue pauses, kind ``member``, naming whose those pushes are
+  (:func:`~flowdesk.push.members.hold_for_member`); they wait, while the pushes of the member signed in
+  still go. The engineer's Resume (``Outbox.resume`` with the member signed in) makes that member their
+  owner; or their own member's keys come back, and each run starts by lifting a member pause that no push
+  waits for any more. A check only reads, so an ``unknown`` job is checked whoever is signed in, for the
+  notes of the member who queued it.
 * ``on_change(job)`` is called after each committed change, always on the thread that called ``run_due``
   (or ``recover``); an error in it is logged, never allowed to stop the drain.
 """
@@ -58,10 +61,11 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from flowdesk.connectwise.bodies import TicketRef
-from flowdesk.core import policy, present
+from flowdesk.core import policy
 from flowdesk.core.policy import JobState, Outcome, OutcomeKind
 from flowdesk.logs import get_logger
 from flowdesk.push import sending
+from flowdesk.push.members import hold_for_member
 from flowdesk.push.pool import DaemonPool, InlinePool
 from flowdesk.push.reconcile import CLOCK_SKEW, normalise_text
 from flowdesk.push.report import DrainReport, JobResult
@@ -181,6 +185,7 @@ class Drainer:
     # -- the loop -------------------------------------------------------------------------------------
     def _drain(self, run: Run) -> None:
         try:
+            self._member_signed_in(run)
             while True:
                 if run.flights and run.stopping(self._clock()):
                     run.halt = run.halt or self._halt(run)
@@ -229,9 +234,8 @@ class Drainer:
             return Halt(HaltWhy.DEADLINE, "the time limit was reached")
         if run.max_jobs is not None and len(run.handled) >= run.max_jobs:
             return Halt(HaltWhy.MAX_JOBS)
-        paused = self._outbox.paused_reason()
-        if paused is not None:
-            return Halt(HaltWhy.PAUSED, paused)
+        if self._outbox.sending_paused():  # not a member pause: that one holds only other members' pushes
+            return Halt(HaltWhy.PAUSED, self._outbox.paused_reason())
         return None
 
     def _next(self, now: datetime, run: Run) -> PushJob | None:
@@ -274,6 +278,8 @@ class Drainer:
         server struggling) leaves the job's site alone until its next attempt."""
         if step == NoOutcome.QUEUE_PAUSED or (isinstance(step, Stored) and step.paused):
             run.halt = Halt(HaltWhy.PAUSED, self._outbox.paused_reason())
+        elif step == NoOutcome.HELD:  # the pushes of the member signed in still go
+            run.report.record_stop(HaltWhy.PAUSED.value, self._outbox.paused_reason())
         elif isinstance(step, Stored) and (step.kind in HOLD_OFF_KINDS or step.company_lookup):
             current = self._outbox.get(job.id)
             until = current.next_attempt_at if current is not None else None
@@ -300,23 +306,34 @@ class Drainer:
             flight = Flight(job, conn, Phase.CHECK, time.monotonic())
             return self._launch(run, flight, sending.check, job, conn, member, claimed)
         if self._queued_by_other(run, job):
-            return NoOutcome.QUEUE_PAUSED
+            return NoOutcome.HELD
         return self._launch(run, Flight(job, conn, Phase.DISCOVER, time.monotonic()), sending.prepare, job, conn)
 
     def _queued_by_other(self, run: Run, job: PushJob) -> bool:
         """``job`` was queued under another member's keys than the site's connection: ConnectWise would record
-        it as the member signed in now. Nothing is sent: the queue pauses (once, kind ``member``) until the
-        engineer's Resume makes the member signed in its owner (:meth:`Outbox.resume`), or they cancel it."""
+        it as the member signed in now. Nothing is sent: the queue pauses (kind ``member``) for the pushes of
+        other members than the one signed in, until the engineer's Resume makes that member their owner
+        (:meth:`Outbox.resume`), their own member's keys are back, or they are cancelled."""
         signed_in = run.connections.member(job.site)
         if signed_in is None or not job.queued_by_other(signed_in):
             return False
-        waiting = self._outbox.waiting_for_other_member(signed_in, job.site)
-        reason = present.other_member_waiting(
-            len(waiting), job.member or "", run.connections.member_name(job.site) or signed_in
-        )
-        self._outbox.pause(reason, self._clock(), kind="member")
+        hold_for_member(self._outbox, job.site, signed_in, run.connections.member_name(job.site), self._clock())
         log.warning("push %d not sent: queued as %s, the keys are %s's; the queue is paused", job.id, job.member, signed_in)
         return True
+
+    def _member_signed_in(self, run: Run) -> None:
+        """A member pause learns who is signed in at its site now: lifted when no push of another member waits
+        any more (their own keys are back), or naming again those that do."""
+        held = self._outbox.member_pause()
+        if held is None or held.site is None:
+            return  # none, or one from before the site was kept: the engineer's Resume lifts it
+        try:
+            run.connections.connection(held.site)
+        except ClientUnavailable:
+            return  # no keys to tell whose they are: as it was (the run says why if a push of that site is due)
+        signed_in = run.connections.member(held.site)
+        if signed_in is not None:
+            hold_for_member(self._outbox, held.site, signed_in, run.connections.member_name(held.site), self._clock())
 
     def _launch(self, run: Run, flight: Flight, request: Callable[..., Any], *args: Any) -> Step:
         run.flights[run.pool.submit(request, *args)] = flight

@@ -38,6 +38,7 @@ def enqueue_push(
     email: EmailChoice = NO_EMAIL,
     status: tuple[int, str] | None = None,
     member: str | None = None,
+    member_name: str | None = None,
 ) -> list[PushJob]:
     """Queue the note of ``preview`` for ``ticket`` (and its time entry when ``time_entry`` and the preview
     has a time plan). ``site`` is the ConnectWise profile the jobs belong to (``connectwise_profile_key``);
@@ -54,7 +55,8 @@ def enqueue_push(
     ``{"status": {"id": N, "name": "…"}}``; sent as a PATCH and verified by reading the ticket back).
 
     ``member``: the identifier of the member whose keys are saved (the profile's ``member_identifier``): the
-    drainer sends the jobs with that member's keys only.
+    drainer sends the jobs with that member's keys only; ``member_name`` their name (the profile's
+    ``member_name``), which words about these pushes use.
     """
     if preview.visibility not in EMAILED_VISIBILITIES:
         email = NO_EMAIL
@@ -72,6 +74,7 @@ def enqueue_push(
             ticket_kind=ticket.kind,
             visibility=preview.visibility.value,
             member=member,
+            member_name=member_name,
         )
     ]
     if time_entry and preview.time_plan is not None:
@@ -86,6 +89,7 @@ def enqueue_push(
                 site=site,
                 ticket_kind=ticket.kind,
                 member=member,
+                member_name=member_name,
                 parent=0,
             )
         )
@@ -99,6 +103,7 @@ def enqueue_push(
                 site=site,
                 ticket_kind=ticket.kind,
                 member=member,
+                member_name=member_name,
                 parent=0,
             )
         )

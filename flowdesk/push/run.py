@@ -54,6 +54,7 @@ class NoOutcome(Enum):
 
     IN_FLIGHT = "in_flight"  # a request is out
     QUEUE_PAUSED = "queue_paused"  # the queue is paused: nothing was sent
+    HELD = "held"  # queued under another member's keys: held by a member pause, not sent; the run goes on
     CONFLICT = "conflict"  # the job moved meanwhile (cancelled…): nothing was changed
     NO_CLIENT = "no_client"  # no client for its site: nothing was changed
     NOT_SENT = "not_sent"  # the API was found, but its site is held off now or the run stopped: not sent

@@ -20,6 +20,7 @@ from flowdesk.store.outbox_errors import (
     QueuePaused,
     StateConflict,
 )
+from flowdesk.store.pause import MemberPause
 from flowdesk.store.sessions import SessionCache, SessionRow, SyncState, UpsertReport
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "DuplicatePush",
     "InvalidTransition",
     "JobNotFound",
+    "MemberPause",
     "MigrationFailed",
     "NewJob",
     "Outbox",

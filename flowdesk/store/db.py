@@ -322,6 +322,12 @@ def _m9_member(conn: sqlite3.Connection) -> None:
     _run(conn, "ALTER TABLE push_jobs ADD COLUMN member TEXT")
 
 
+def _m10_member_name(conn: sqlite3.Connection) -> None:
+    # That member's name as the saved account knew it when the push was queued: what the words the engineer
+    # reads call them (a pause for pushes of another member). NULL: not known, their identifier is used.
+    _run(conn, "ALTER TABLE push_jobs ADD COLUMN member_name TEXT")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "session cache", _m1_session_cache),
     Migration(2, "outbox: push jobs, post log, queue state", _m2_outbox),
@@ -332,6 +338,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "outbox: send a retried push once its check finds it absent", _m7_send_if_absent),
     Migration(8, "drafts: the push choices, and drafts of choices alone", _m8_draft_choices),
     Migration(9, "outbox: the member whose keys queued each push", _m9_member),
+    Migration(10, "outbox: the name of that member", _m10_member_name),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

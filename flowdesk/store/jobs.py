@@ -28,6 +28,7 @@ class NewJob(NamedTuple):
     parent_id: int | None = None  # ...or the id of a note job already queued
     client_ref: str | None = None  # uuid4 when not given
     member: str | None = None  # the identifier of the member whose keys queue it (None: not known)
+    member_name: str | None = None  # that member's name (None: not known)
 
 
 class PushJob(NamedTuple):
@@ -56,6 +57,12 @@ class PushJob(NamedTuple):
     server_date_before: datetime | None = None  # ConnectWise's Date header of that read
     send_if_absent: bool = False  # retried while ``unknown``: sent at once if its check finds it absent
     member: str | None = None  # whose keys queued it (a member identifier); None: queued before it was kept
+    member_name: str | None = None  # that member's name when the push was queued; None: not known
+
+    @property
+    def queued_as(self) -> str:
+        """How the words name the member who queued it: their name when known, else their identifier."""
+        return self.member_name or self.member or ""
 
     def queued_by_other(self, member: str | None) -> bool:
         """Queued under the keys of another member than ``member`` (both known; identifiers match case-insensitively)."""
@@ -99,7 +106,7 @@ class Attempt(NamedTuple):
 JOB_COLUMNS = (
     "id, client_ref, session_id, ticket_id, ticket_kind, kind, parent_id, site, body, visibility, state, "
     "attempts, next_attempt_at, last_error, last_http_status, last_request_id, remote_id, first_sent_at, "
-    "created_at, updated_at, sent_at, seen_before_id, server_date_before, send_if_absent, member"
+    "created_at, updated_at, sent_at, seen_before_id, server_date_before, send_if_absent, member, member_name"
 )
 ATTEMPT_COLUMNS = "id, job_id, at, outcome, http_status, request_id, error, duration_ms"
 

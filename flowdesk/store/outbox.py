@@ -23,7 +23,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
-from typing import Any, Literal
+from typing import Any
 
 from flowdesk.core import policy
 from flowdesk.core.policy import (
@@ -37,6 +37,7 @@ from flowdesk.core.policy import (
 )
 from flowdesk.logs import get_logger
 from flowdesk.store import outbox_errors as errors
+from flowdesk.store import pause as pause_state
 from flowdesk.store.db import Database, format_time, parse_time, select, utcnow
 from flowdesk.store.jobs import (
     ATTEMPT_COLUMNS,
@@ -48,6 +49,7 @@ from flowdesk.store.jobs import (
     body_text,
     job_from_row,
 )
+from flowdesk.store.pause import MAY_SEND, MemberPause, PauseKind
 
 log = get_logger("outbox")
 
@@ -57,15 +59,13 @@ def _new_client_ref() -> str:
 
     return str(uuid.uuid4())
 
+def _member_of(job: NewJob) -> tuple[str | None, str | None]:
+    """The member identifier and name stored with ``job`` (a name without an identifier names no one)."""
+    member = (job.member or "").strip() or None
+    return member, ((job.member_name or "").strip() or None) if member else None
+
+
 TICKET_KINDS = ("service", "project")
-_PAUSED_REASON = "paused_reason"
-_PAUSED_AT = "paused_at"
-_PAUSED_KIND = "paused_kind"
-# Why sending is paused, which decides what lifts it: "user" (the engineer's Pause: only Resume),
-# "account" (ConnectWise refused the keys, or knows no such company ID: saving the account lifts it),
-# "member" (pushes queued under another member's keys wait for the engineer's Resume). None: a pause
-# written before the kind was kept (only Resume lifts it).
-PauseKind = Literal["user", "account", "member"]
 
 # Columns transition() may set besides state and updated_at.
 _FIELDS = frozenset(
@@ -97,14 +97,14 @@ def _db_value(value: Any) -> Any:
 
 # Due: pending / retry_wait (send) and unknown (check), whose time has come; a time entry or a status
 # change only once its note job is sent, a status change also only once its note's time entry is done
-# (a closed status could refuse the time); nothing while the queue is paused.
+# (a closed status could refuse the time); nothing the pause holds (everything, but for a member pause).
 _DUE_STATES = ("pending", "retry_wait", "unknown")
 _DUE_RULES = (
     "j.next_attempt_at IS NOT NULL "
     "AND (j.parent_id IS NULL OR p.state = 'sent') "
     "AND (j.kind <> 'status' OR NOT EXISTS (SELECT 1 FROM push_jobs t WHERE t.parent_id = j.parent_id "
     "AND t.kind = 'time_entry' AND t.state NOT IN ('sent', 'failed', 'cancelled'))) "
-    f"AND NOT EXISTS (SELECT 1 FROM meta WHERE key = '{_PAUSED_REASON}')"
+    f"AND {MAY_SEND}"
 )
 _DUE_WHERE = f"j.state IN {_DUE_STATES!r} AND {_DUE_RULES}"
 # One walk of the index push_jobs_due (state, next_attempt_at, id) per due state, in order, stopping
@@ -253,8 +253,8 @@ class Outbox:
                     self._check_parent(conn, job)
                 cur = conn.execute(
                     "INSERT INTO push_jobs (client_ref, session_id, ticket_id, ticket_kind, kind, parent_id, site, "
-                    "body, visibility, member, state, attempts, next_attempt_at, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)",
+                    "body, visibility, member, member_name, state, attempts, next_attempt_at, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)",
                     (
                         job.client_ref or _new_client_ref(),
                         job.session_id,
@@ -265,7 +265,7 @@ class Outbox:
                         job.site,
                         body,
                         job.visibility,
-                        (job.member or "").strip() or None,
+                        *_member_of(job),
                         stamp,
                         stamp,
                         stamp,
@@ -371,8 +371,8 @@ class Outbox:
         if target not in ALLOWED_TRANSITIONS[current]:
             raise errors.InvalidTransition(f"Push {job_id} cannot go from {current.value} to {target.value}.")
         if target == JobState.SENDING:
-            reason = self._paused(conn)
-            if reason is not None:
+            reason = pause_state.reason(conn)
+            if reason is not None and not conn.execute(f"SELECT 1 FROM push_jobs j WHERE id = ? AND {MAY_SEND}", (job_id,)).fetchone():
                 raise errors.QueuePaused(reason)
             if parent_id is not None:
                 parent_state = conn.execute("SELECT state FROM push_jobs WHERE id = ?", (parent_id,)).fetchone()[0]
@@ -420,7 +420,7 @@ class Outbox:
                     duration_ms=duration_ms,
                 )
             if decision.pause_queue:
-                self._pause(conn, decision.pause_queue, now, "account")
+                pause_state.write(conn, decision.pause_queue, now, "account")
         return job
 
     def _apply(self, conn: sqlite3.Connection, job_id: int, decision: Decision, *, now: datetime) -> PushJob:
@@ -575,39 +575,61 @@ class Outbox:
             return changed
 
     # -- pause ----------------------------------------------------------------------------------------
-    def pause(self, reason: str, now: datetime | None = None, *, kind: PauseKind = "user") -> None:
-        """Nothing is due until :meth:`resume` (a 401 does this through :meth:`apply`, as ``account``)."""
+    def pause(
+        self,
+        reason: str,
+        now: datetime | None = None,
+        *,
+        kind: PauseKind = "user",
+        site: str | None = None,
+        member: str | None = None,
+    ) -> None:
+        """Nothing is due until :meth:`resume` (a 401 does this through :meth:`apply`, as ``account``). A
+        ``member`` pause with the ``site`` and ``member`` signed in there holds only the pushes of other
+        members (those of ``member`` at ``site`` still go); written over another pause, it holds everything
+        and keeps that pause, back when :meth:`lift_member_pause` lifts it."""
         with self._db.transaction() as conn:
-            self._pause(conn, reason, self._now(now), kind)
+            pause_state.write(conn, reason, self._now(now), kind, site, member)
 
-    @staticmethod
-    def _pause(conn: sqlite3.Connection, reason: str, now: datetime, kind: PauseKind) -> None:
-        conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?), (?, ?), (?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (_PAUSED_REASON, reason, _PAUSED_AT, format_time(now), _PAUSED_KIND, kind),
-        )
-        log.warning("queue paused (%s): %s", kind, reason)
-
-    def resume(self, *, site: str | None = None, member: str | None = None) -> int:
+    def resume(self, *, site: str | None = None, member: str | None = None, member_name: str | None = None) -> int:
         """Lift the pause. Lifting a pause for pushes queued under another member's keys (kind ``member``)
         with the ``site`` and ``member`` whose keys are saved now also makes that member the owner of the
         site's waiting pushes, in the same transaction: Resume means "send them as this member". A push that
         may already be on its ticket (``unknown``) keeps its member, whose notes its check looks for; if the
-        check finds it absent, sending it waits for another Resume. Returns how many pushes changed owner."""
+        check finds it absent, sending it waits for another Resume. ``member_name``: that member's name, stored
+        with the pushes they now own. Returns how many pushes changed owner."""
         member = (member or "").strip()
         with self._db.transaction() as conn:
             owned = 0
-            kind = conn.execute("SELECT value FROM meta WHERE key = ?", (_PAUSED_KIND,)).fetchone()
-            if kind is not None and kind[0] == "member" and site and member:
+            if pause_state.kind(conn) == "member" and site and member:
                 owned = conn.execute(
-                    "UPDATE push_jobs SET member = ? WHERE site = ? AND state IN ('pending', 'retry_wait', 'failed') "
-                    "AND member IS NOT NULL AND member <> ? COLLATE NOCASE",
-                    (member, site, member),
+                    "UPDATE push_jobs SET member = ?, member_name = ? WHERE site = ? "
+                    "AND state IN ('pending', 'retry_wait', 'failed') AND member IS NOT NULL AND member <> ? COLLATE NOCASE",
+                    (member, (member_name or "").strip() or None, site, member),
                 ).rowcount
-            conn.execute("DELETE FROM meta WHERE key IN (?, ?, ?)", (_PAUSED_REASON, _PAUSED_AT, _PAUSED_KIND))
+            pause_state.clear(conn)
         log.info("queue resumed%s", f"; {owned} push(es) now sent as the member signed in" if owned else "")
         return owned
+
+    def lift_member_pause(self, now: datetime | None = None) -> bool:
+        """Lift a pause of kind ``member`` (no other: the engineer's own pause, or a refused account's, stays),
+        owning nothing: the pushes it held are their own member's again. The pause it was written over comes
+        back. True when a member pause was lifted."""
+        with self._db.transaction() as conn:
+            return pause_state.lift_member(conn, self._now(now))
+
+    def member_pause(self) -> MemberPause | None:
+        """The pause for pushes queued under other members' keys (kind ``member``), or None."""
+        kind, held = pause_state.read(self._db.connect())
+        return held if kind == "member" else None
+
+    def sending_paused(self) -> bool:
+        """Nothing at all may be sent: paused, and not by a member pause that lets the member signed in send."""
+        conn = self._db.connect()
+        if pause_state.reason(conn) is None:  # the usual case, read first: the drainer asks before each push
+            return False
+        kind, held = pause_state.read(conn)
+        return kind is not None and not (kind == "member" and held.partial)
 
     def waiting_for_other_member(self, member: str, site: str | None = None) -> list[PushJob]:
         """The pushes still to send or check (of ``site``, or of every site) that were queued under the keys
@@ -622,20 +644,10 @@ class Outbox:
 
     def paused_kind(self) -> PauseKind | None:
         """Why sending is paused (see :data:`PauseKind`); None when it is not, or the pause did not say."""
-        conn = self._db.connect()
-        if self._paused(conn) is None:
-            return None
-        row = conn.execute("SELECT value FROM meta WHERE key = ?", (_PAUSED_KIND,)).fetchone()
-        return row[0] if row is not None and row[0] in ("user", "account", "member") else None
+        return pause_state.kind(self._db.connect())
 
     def paused_reason(self) -> str | None:
-        return self._paused(self._db.connect())
-
-    @staticmethod
-    def _paused(conn: sqlite3.Connection) -> str | None:
-        row = conn.execute("SELECT value FROM meta WHERE key = ?", (_PAUSED_REASON,)).fetchone()
-        return None if row is None else row[0]
+        return pause_state.reason(self._db.connect())
 
     def paused_at(self) -> datetime | None:
-        row = self._db.connect().execute("SELECT value FROM meta WHERE key = ?", (_PAUSED_AT,)).fetchone()
-        return None if row is None else parse_time(row[0])
+        return pause_state.since(self._db.connect())

@@ -116,10 +116,6 @@ class AppController(TicketLookups, QObject):
         # Pushes a Retry / Send all now asked to go now, with the number of the drain request it made: a
         # run that started before that request and failed them does not answer the click (see _answer_clicks)
         self._send_now: dict[int, int] = {}
-        # Keys of another member were saved with pushes waiting (account_changed): the pause that says so, and
-        # the pause it replaced ((reason, kind): the engineer's own, or none), restored when their keys come back
-        self._member_pause: tuple[str, tuple[str, Any] | None] | None = None
-        self._member_names: dict[str, str] = {}  # the members whose keys were saved in this run: identifier -> name
         self._pending_jobs: dict[int, Any] = {}  # the worker's changes not yet shown, by job id (latest)
         self.job_batch_timer = QTimer(self)
         self.job_batch_timer.setObjectName("jobBatchTimer")
@@ -143,7 +139,6 @@ class AppController(TicketLookups, QObject):
         for w in self.services.warnings:
             self.show_banner(Banner("settings", "warning", w))
         self._job_states = {j.id: j.state for j in self.services.outbox.jobs()}
-        self._account_member()  # their name, for a pause's words
         self.push.start()
         self._publish_queue_status()
         self.drain_now()  # drain on start (the first drain also recovers jobs a crash left "sending")
@@ -392,7 +387,7 @@ class AppController(TicketLookups, QObject):
     def arm_drain_timer(self, due: datetime | None = None) -> None:
         """Arm the timer for the next due job (no polling)."""
         outbox = self.services.outbox
-        if outbox.paused_reason():
+        if outbox.sending_paused():  # a member pause lets the member signed in send: their retries are timed
             self.drain_timer.stop()
             return
         due = due or outbox.next_due_at()
@@ -499,7 +494,7 @@ class AppController(TicketLookups, QObject):
         """Send ``job_id`` now; a push that may be on its ticket is checked first and, if it is not
         there, sent in the same click (the outbox keeps that request: ``send_if_absent``)."""
         self.services.outbox.retry(job_id, self.clock())
-        if self.services.outbox.paused_reason():
+        if self.services.outbox.sending_paused():  # a member pause holds others' pushes: Resume, not Retry
             self._resume()
         self._refresh_job(job_id)
         self._send_now_clicked([job_id])
@@ -520,14 +515,14 @@ class AppController(TicketLookups, QObject):
                 continue
             self._on_job_changed(changed)
             n += 1
-        if outbox.paused_reason():
+        if outbox.sending_paused():
             self._resume()
         self._send_now_clicked(asked)
         return n
 
     def retry_all_failed(self) -> int:
         jobs = self.services.outbox.retry_all_failed(self.clock())
-        if self.services.outbox.paused_reason():
+        if self.services.outbox.sending_paused():  # a member pause holds others' pushes: Resume, not Retry
             self._resume()
         for j in jobs:
             self._refresh_job(j.id)
@@ -558,10 +553,10 @@ class AppController(TicketLookups, QObject):
 
         profile = self.settings.connectwise
         try:
-            self.services.outbox.resume(site=profile_key(profile), member=profile.member_identifier)
+            site = profile_key(profile)
+            self.services.outbox.resume(site=site, member=profile.member_identifier, member_name=profile.member_name)
         except AccountError:  # no usable account: nothing can be sent as anyone, the pause is lifted all the same
             self.services.outbox.resume()
-        self._member_pause = None
 
     def is_paused(self) -> bool:
         return bool(self.services.outbox.paused_reason())
@@ -639,6 +634,7 @@ class AppController(TicketLookups, QObject):
             email=EmailChoice(s.email_contact, s.email_resources, s.email_cc),
             status=status,
             member=profile.member_identifier,
+            member_name=profile.member_name,
         )
         for job in jobs:
             self._on_job_changed(job)
@@ -647,46 +643,29 @@ class AppController(TicketLookups, QObject):
 
     def account_changed(self) -> None:
         """New ConnectWise keys: rebuild the client, lift a pause caused by rejected keys or an unknown company
-        ID, send. Another member's keys with pushes waiting pause the queue instead: ConnectWise would record
-        those pushes as the new member's (and a check would look for the new member's notes), so the engineer
-        decides."""
+        ID, send. Another member's keys with pushes of others waiting pause those instead (kind ``member``):
+        ConnectWise would record them as the new member's (and a check would look for the new member's notes),
+        so the engineer decides; their own member's keys again lift that pause (``hold_for_member``)."""
+        # lazy: httpx, not before the first paint
+        from flowdesk.connectwise.account import AccountError, profile_key
+        from flowdesk.push.members import hold_for_member
+
         self._tickets.clear()
         self.ticket_failures.clear()
         self._drop_search_client()
         self.push.reset_requested.emit()
-        outbox = self.services.outbox
-        held = self._member_pause
-        now = self._account_member()
-        others = outbox.waiting_for_other_member(now[0]) if now[0] else []
-        if others:
-            owner = others[0].member or ""
-            reason = present.other_member_waiting(len(others), self._member_names.get(owner.casefold()) or owner, now[1] or now[0])
-            paused = outbox.paused_reason()
-            replaced = held[1] if held else ((paused, outbox.paused_kind() or "user") if paused else None)
-            self._member_pause = (reason, replaced)
-            outbox.pause(reason, kind="member")
-            self.drain_timer.stop()
-            self.show_banner(Banner("queue", "warning", reason, "Resume", "resume"))
-            self._publish_queue_status()
-            return
-        self._member_pause = None
-        if held and outbox.paused_reason() == held[0]:  # their owner's keys again: as it was before
-            if held[1]:
-                outbox.pause(held[1][0], kind=held[1][1])
-            else:
-                outbox.resume()
+        outbox, profile = self.services.outbox, self.settings.connectwise
         if outbox.paused_kind() == "account":  # ConnectWise refused the old keys or company ID: the new ones may do
             outbox.resume()
-        self.clear_banner("queue")
+        with contextlib.suppress(AccountError):  # no usable account: no member to hold pushes for
+            hold_for_member(outbox, profile_key(profile), profile.member_identifier, profile.member_name, self.clock())
+        paused = outbox.paused_reason()
+        if paused:  # the engineer's own pause is theirs to lift; a member pause still holds others' pushes
+            self.show_banner(self._paused_banner(paused))
+        else:
+            self.clear_banner("queue")
+        self._publish_queue_status()
         self.drain_now()
-
-    def _account_member(self) -> tuple[str, str]:
-        """(identifier, name) of the member whose keys are saved ("" where not known)."""
-        profile = self.settings.connectwise
-        identifier, name = profile.member_identifier or "", profile.member_name or ""
-        if identifier and name:
-            self._member_names[identifier.casefold()] = name
-        return identifier, name
 
     def notify_info(self, text: str) -> None:
         self.info.emit(text)

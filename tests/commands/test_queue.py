@@ -306,7 +306,10 @@ def test_drain_sends_nothing_queued_by_another_member_until_retry_resumes(sandbo
     connect(sandbox, monkeypatch, capsys)  # Dana Whitfield's keys saved on the same PC
 
     code, out, _ = run(monkeypatch, capsys, "queue", "drain")
-    reason = present.other_member_waiting(1, "jsmith", "Dana Whitfield")
+    reason = (  # Jo Smith by name, as the push kept it (before: "queued as jsmith")
+        "1 push was queued as Jo Smith; FlowDesk now signs in to ConnectWise as Dana Whitfield. Resume to send "
+        "them as Dana Whitfield, or cancel in the Queue tab those that are not Dana Whitfield's."
+    )
     assert code == 1 and f"Sending is paused: {reason}" in " ".join(out.split())
     assert posts(sandbox_admin) == [] and [(j.state, j.attempts) for j in jobs()] == [("pending", 0)]
     assert run(monkeypatch, capsys, "queue", "list")[1].startswith(present.paused_line(reason)[:40])
@@ -316,3 +319,25 @@ def test_drain_sends_nothing_queued_by_another_member_until_retry_resumes(sandbo
     assert code == 0 and "1 push queued as another member will be sent as Dana Whitfield." in out
     assert run(monkeypatch, capsys, "queue", "drain")[0] == 0
     assert len(posts(sandbox_admin)) == 1 and [(j.state, j.member) for j in jobs()] == [("sent", "dwhitfield")]
+
+
+def test_drain_sends_them_as_their_own_once_that_members_keys_are_saved_again(sandbox, sandbox_admin, monkeypatch, capsys):
+    """Found in review: a member pause was lifted only by Resume (``queue retry``), even once the keys saved
+    were again those of the member who queued the pushes. The next drain lifts it and sends them as theirs."""
+    connect(sandbox, monkeypatch, capsys)
+    settings_file = AppPaths.from_env().settings_file
+
+    def keys_of(identifier: str, name: str) -> None:
+        settings = load_settings(settings_file).settings
+        settings.connectwise.member_identifier, settings.connectwise.member_name = identifier, name
+        save_settings(settings, settings_file)
+
+    keys_of("jsmith", "Jo Smith")
+    run(monkeypatch, capsys, "push", str(OUTLOOK), "--no-time-entry")
+    keys_of("dwhitfield", "Dana Whitfield")
+    assert run(monkeypatch, capsys, "queue", "drain")[0] == 1 and posts(sandbox_admin) == []  # paused
+
+    keys_of("jsmith", "Jo Smith")  # ``flowdesk connect`` with Jo Smith's keys again
+    code, out, _ = run(monkeypatch, capsys, "queue", "drain")
+    assert code == 0 and "paused" not in out
+    assert len(posts(sandbox_admin)) == 1 and [(j.state, j.member) for j in jobs()] == [("sent", "jsmith")]

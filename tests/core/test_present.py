@@ -324,3 +324,22 @@ def test_hours_read_as_the_time_entry_logs_them_everywhere():
     assert present.note_posted(48523, None, None, 1.0, now, UTC) == "Posted to #48523, 1 h logged"
     assert "the note and 0.75 h of time" in present.push_again_question(48523, 0.75)
     assert present.long_time_entry(9.5).startswith("the time entry is 9.5 h, more than a working day")
+
+
+@dataclass(frozen=True)
+class _Queued:
+    member: str | None
+    member_name: str | None = None
+
+
+def test_the_member_pause_names_each_member_once_by_name_when_a_push_of_theirs_knew_it():
+    """Found in review: the drainer named the member who queued by identifier ("jsmith"), the window by name;
+    and with pushes of several members it named only the first."""
+    waiting = [_Queued("jsmith"), _Queued("amartin", "Alex Martin"), _Queued("JSMITH", "Jo Smith"), _Queued("kdoe")]
+    assert present.member_names(waiting) == ["Jo Smith", "Alex Martin", "kdoe"]
+    assert present.other_member_waiting(waiting, "Dana Whitfield") == (
+        "4 pushes were queued as Jo Smith, Alex Martin and kdoe; FlowDesk now signs in to ConnectWise as Dana "
+        "Whitfield. Resume to send them as Dana Whitfield, or cancel in the Queue tab those that are not Dana "
+        "Whitfield's."
+    )
+    assert present.other_member_waiting([_Queued("jsmith")], "dwhitfield").startswith("1 push was queued as jsmith;")

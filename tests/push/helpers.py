@@ -109,9 +109,11 @@ def push(
     force: bool = False,
     status: tuple[int, str] | None = None,
     member: str | None = None,
+    member_name: str | None = None,
 ) -> list[PushJob]:
     """Queue session ``n``'s note (its own text) and, if asked, its time entry, as ``flowdesk push`` does
-    (``member``: whose keys queued it; None: not known, as for a push queued before that was kept)."""
+    (``member``: whose keys queued it, ``member_name`` their name; None: not known, as for a push queued
+    before that was kept)."""
     preview = prepare_note(make_session(n, ticket), Settings(), edited_text=text if text is not None else note_text(n))
     return enqueue_push(
         outbox,
@@ -123,6 +125,7 @@ def push(
         force=force,
         status=status,
         member=member,
+        member_name=member_name,
     )
 
 

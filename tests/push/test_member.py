@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC
 
+import pytest
+
 from flowdesk.push.drainer import Connection, Drainer
 from flowdesk.store import Outbox
 
@@ -63,3 +65,78 @@ def test_cancel_still_works_while_paused_for_another_member(outbox, client, sand
     outbox.resume(site=job.site, member="dwhitfield")
     drainer_as(outbox, client, clock, "dwhitfield").run_due()
     assert sandbox_admin.ledger()["notes"] == [] and outbox.get(job.id).member == "jsmith"
+
+
+def _waiting_words(queued_as: str, now: str, n: int = 1) -> str:
+    them = "1 push was" if n == 1 else f"{n} pushes were"
+    return (
+        f"{them} queued as {queued_as}; FlowDesk now signs in to ConnectWise as {now}. Resume to send them as "
+        f"{now}, or cancel in the Queue tab those that are not {now}'s."
+    )
+
+
+def test_the_pause_names_the_member_who_queued_by_the_name_their_pushes_kept(outbox, client, sandbox, clock):
+    """Found in review: the drainer's pause named the member by identifier ("jsmith") where the window used
+    their name. Each push now keeps the name its member's saved account had when it was queued."""
+    push(outbox, sandbox, 1, member="jsmith", member_name="Jo Smith")
+    push(outbox, sandbox, 2, member="JSmith")  # the same member, queued when the name was not known
+    report = drainer_as(outbox, client, clock, "dwhitfield", "Dana Whitfield").run_due()
+    assert outbox.paused_reason() == report.paused == _waiting_words("Jo Smith", "Dana Whitfield", 2)
+
+
+def test_a_member_pause_lifts_itself_when_their_own_keys_are_back(outbox, client, sandbox, sandbox_admin, clock):
+    """Found in review: a member pause was lifted only by Resume, even when the keys signed in were again those
+    of the member who queued the pushes (signed back in after a restart, or their keys saved again)."""
+    [job] = push(outbox, sandbox, member="jsmith", member_name="Jo Smith")
+    drainer_as(outbox, client, clock, "dwhitfield", "Dana Whitfield").run_due()
+    assert outbox.paused_kind() == "member"
+    drainer_as(outbox, client, clock, None).run_due()  # whose keys these are is not known: as it was
+    assert outbox.paused_kind() == "member" and sandbox_admin.ledger()["notes"] == []
+
+    report = drainer_as(outbox, client, clock, "JSMITH", "Jo Smith").run_due()
+    assert outbox.paused_reason() is None and report.paused is None and report.sent == 1
+    sent = outbox.get(job.id)
+    assert (sent.state, sent.member) == ("sent", "jsmith")  # still theirs: nobody's Resume made it another's
+    assert len(ledger_notes(sandbox_admin.ledger(), note_text(1))) == 1
+
+
+@pytest.mark.parametrize("kind", ["user", "account"])
+def test_their_own_keys_back_never_lift_the_engineers_pause_or_a_refused_accounts(
+    outbox, client, sandbox, sandbox_admin, clock, kind
+):
+    """A member pause written over the engineer's own pause (keys of another member saved while paused) or
+    over a refused account's holds everything; their own keys back lift the member pause only."""
+    [job] = push(outbox, sandbox, member="jsmith")
+    outbox.pause("Held by the engineer.", clock(), kind=kind)
+    outbox.pause(_waiting_words("jsmith", "dwhitfield"), clock(), kind="member", site=job.site, member="dwhitfield")
+    assert drainer_as(outbox, client, clock, "dwhitfield").run_due().results == []  # nor dwhitfield's: paused
+
+    report = drainer_as(outbox, client, clock, "jsmith").run_due()
+    assert (outbox.paused_reason(), outbox.paused_kind()) == ("Held by the engineer.", kind)
+    assert report.results == [] and sandbox_admin.ledger()["notes"] == []
+
+
+def test_with_several_members_pushes_only_the_signed_in_members_go(outbox, client, sandbox, sandbox_admin, clock):
+    """Pushes of three members wait: each run sends those of the member signed in (and of no known member),
+    with their own keys, and the pause names the others, until only Resume or their own keys can send them."""
+    smith = push(outbox, sandbox, 1, member="jsmith", member_name="Jo Smith")[0]
+    dana = push(outbox, sandbox, 2, member="dwhitfield", member_name="Dana Whitfield")[0]
+    martin = push(outbox, sandbox, 3, member="amartin", member_name="Alex Martin")[0]
+    nobody = push(outbox, sandbox, 4)[0]  # queued before the member was kept
+
+    drainer = drainer_as(outbox, client, clock, "dwhitfield", "Dana Whitfield")
+    report = drainer.run_due()
+    assert outbox.paused_reason() == report.paused == _waiting_words("Jo Smith and Alex Martin", "Dana Whitfield", 2)
+    assert outbox.paused_kind() == "member" and report.sent == 2
+    states = {j.id: j.state for j in outbox.jobs()}
+    assert states == {smith.id: "pending", dana.id: "sent", martin.id: "pending", nobody.id: "sent"}
+    assert drainer.next_due_at() is None  # the others wait: no run is due for them
+    assert [outbox.attempts(j.id) for j in (smith, martin)] == [[], []]
+
+    report = drainer_as(outbox, client, clock, "jsmith", "Jo Smith").run_due()
+    assert outbox.paused_reason() == report.paused == _waiting_words("Alex Martin", "Jo Smith")
+    assert [(j.state, j.member) for j in outbox.jobs()] == [
+        ("sent", "jsmith"), ("sent", "dwhitfield"), ("pending", "amartin"), ("sent", None)
+    ]
+    ledger = sandbox_admin.ledger()
+    assert [len(ledger_notes(ledger, note_text(n))) for n in (1, 2, 3, 4)] == [1, 1, 0, 1]

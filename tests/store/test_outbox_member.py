@@ -6,8 +6,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from flowdesk.core.policy import JobState
-from flowdesk.store import Database, NewJob, Outbox
+from flowdesk.store import Database, NewJob, Outbox, QueuePaused
 from flowdesk.store.db import MIGRATIONS, SCHEMA_VERSION
 
 from .conftest import T0, FakeClock
@@ -15,8 +17,8 @@ from .conftest import T0, FakeClock
 SITE = "connectwise:acme@na.myconnectwise.net"
 
 
-def note(session: str, member: str | None, *, site: str = SITE) -> NewJob:
-    return NewJob(session, 48211, "note", {"text": session}, site, visibility="internal", member=member)
+def note(session: str, member: str | None, *, site: str = SITE, name: str | None = None) -> NewJob:
+    return NewJob(session, 48211, "note", {"text": session}, site, visibility="internal", member=member, member_name=name)
 
 
 def test_a_v8_file_with_jobs_migrates_to_jobs_of_no_known_member(db_path: Path):
@@ -31,10 +33,10 @@ def test_a_v8_file_with_jobs_migrates_to_jobs_of_no_known_member(db_path: Path):
     conn.close()
     new = Database(db_path)
     try:
-        assert new.schema_version == SCHEMA_VERSION == 9
+        assert new.schema_version == SCHEMA_VERSION == 10
         outbox = Outbox(new)
         (migrated,) = outbox.jobs()
-        assert (migrated.state, migrated.member) == ("pending", None)
+        assert (migrated.state, migrated.member, migrated.member_name) == ("pending", None, None)
         assert not migrated.queued_by_other("jblake")  # not known: taken as the member signed in
         assert outbox.waiting_for_other_member("jblake") == []
         (queued,) = outbox.enqueue([note("s-2", "amartin")])
@@ -78,3 +80,53 @@ def test_resume_after_a_member_pause_makes_the_member_signed_in_the_owner_of_wha
     }
     assert outbox.paused_reason() is None
     assert outbox.get(pending.id).state == JobState.PENDING  # type: ignore[union-attr]
+
+
+def test_the_members_name_is_kept_with_each_push_and_resume_gives_the_new_owners(db: Database, clock: FakeClock):
+    outbox = Outbox(db, clock=clock)
+    named, unnamed, nobody = outbox.enqueue(
+        [note("s-1", "amartin", name=" Alex Martin "), note("s-2", "jblake"), note("s-3", None, name="Stray Name")]
+    )
+    assert [(j.member, j.member_name) for j in (named, unnamed, nobody)] == [
+        ("amartin", "Alex Martin"), ("jblake", None), (None, None)  # a name without an identifier names nobody
+    ]
+    outbox.pause("…", T0, kind="member", site=SITE, member="dwhitfield")
+    assert outbox.resume(site=SITE, member="dwhitfield", member_name="Dana Whitfield") == 2
+    assert {(j.member, j.member_name) for j in outbox.jobs()} == {("dwhitfield", "Dana Whitfield"), (None, None)}
+
+
+def test_a_member_pause_holds_only_other_members_pushes_of_its_site(db: Database, clock: FakeClock):
+    outbox = Outbox(db, clock=clock)
+    other, own, unknown, elsewhere = outbox.enqueue(
+        [note("s-1", "amartin"), note("s-2", "DWhitfield"), note("s-3", None), note("s-4", "dwhitfield", site="cw:o@x")]
+    )
+    outbox.pause("1 push was queued as amartin…", T0, kind="member", site=SITE, member="dwhitfield")
+    assert [j.id for j in outbox.due(T0, 10)] == [own.id, unknown.id]
+    assert outbox.next_due_by_site() == {SITE: T0} and not outbox.sending_paused()
+    with pytest.raises(QueuePaused):
+        outbox.transition(other.id, expect="pending", to="sending", now=T0)
+    with pytest.raises(QueuePaused):
+        outbox.transition(elsewhere.id, expect="pending", to="sending", now=T0)
+    assert outbox.transition(own.id, expect="pending", to="sending", now=T0).state == JobState.SENDING
+    assert outbox.member_pause() == ("1 push was queued as amartin…", SITE, "dwhitfield", None)
+
+
+@pytest.mark.parametrize("kind", ["user", "account"])
+def test_a_member_pause_over_another_holds_everything_and_gives_that_one_back(db: Database, clock: FakeClock, kind):
+    """Keys of another member saved while the engineer had paused (or the account was refused): the member
+    pause says so, holds everything, and lifting it brings the pause it was written over back, after a
+    restart too (it is stored, not remembered by the window)."""
+    outbox = Outbox(db, clock=clock)
+    (job,) = outbox.enqueue([note("s-1", "dwhitfield")])
+    outbox.pause("Held.", T0, kind=kind)
+    outbox.pause("first words", T0, kind="member", site=SITE, member="dwhitfield")
+    outbox.pause("second words", T0, kind="member", site=SITE, member="mkeller")  # a third member's keys
+    assert outbox.due(T0, 10) == [] and outbox.sending_paused()
+    assert outbox.member_pause() == ("second words", SITE, "mkeller", "Held.")
+
+    again = Outbox(db, clock=clock)
+    assert again.lift_member_pause(T0)
+    assert (again.paused_reason(), again.paused_kind(), again.member_pause()) == ("Held.", kind, None)
+    assert not again.lift_member_pause(T0)  # only a member pause lifts itself
+    assert again.paused_reason() == "Held." and again.due(T0, 10) == []
+    assert again.resume() == 0 and [j.id for j in again.due(T0, 10)] == [job.id]

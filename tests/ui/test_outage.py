@@ -341,7 +341,7 @@ def test_keys_of_another_member_with_pushes_waiting_pause_the_queue_until_the_en
 
 
 def test_a_member_pause_outlives_a_restart_and_only_resume_lifts_it(make_app, qtbot, sandbox_admin):  # noqa: F811
-    """The queue paused for another member's keys is still that pause after a restart: its banner offers
+    """The queue paused for another member's keys is still that pause after a restart with those keys: its banner offers
     Resume (not Open Settings, which the old keys' refusal offers), and saving keys again does not lift it,
     whatever the member is called (the pause's kind is stored; before, a reason with "key" in it was read as
     a refusal of the keys: "Mickey Keyes" lifted it and the pushes went as the other member)."""
@@ -352,6 +352,7 @@ def test_a_member_pause_outlives_a_restart_and_only_resume_lifts_it(make_app, qt
     fd.shutdown()
 
     again = make_app()
+    again.services.settings.connectwise = fd.services.settings.connectwise  # still Mickey Keyes's keys
     _start(again, qtbot)
     banner = again.window.banners.banner("queue")
     assert banner is not None and (banner.text, banner.action) == (reason, "Resume")
@@ -379,7 +380,10 @@ def test_pushes_queued_as_another_member_wait_after_a_restart_until_the_engineer
     again = make_app()  # Dana Whitfield's keys were saved meanwhile
     _start(again, qtbot)
     outbox = again.services.outbox
-    reason = present.other_member_waiting(2, "jblake", "Dana Whitfield")
+    reason = (  # Jordan Blake by name, as the pushes kept it (before: "queued as jblake")
+        "2 pushes were queued as Jordan Blake; FlowDesk now signs in to ConnectWise as Dana Whitfield. Resume to "
+        "send them as Dana Whitfield, or cancel in the Queue tab those that are not Dana Whitfield's."
+    )
     again.controller.set_paused(False)  # the engineer lifts their own pause: the drain finds whose pushes wait
     qtbot.waitUntil(lambda: outbox.paused_reason() == reason, timeout=15000)
     qtbot.waitUntil(lambda: getattr(again.window.banners.banner("queue"), "text", None) == reason, timeout=15000)
@@ -389,6 +393,100 @@ def test_pushes_queued_as_another_member_wait_after_a_restart_until_the_engineer
     again.controller.set_paused(False)  # Resume: send them as Dana Whitfield
     qtbot.waitUntil(lambda: [(j.state, j.member) for j in outbox.jobs()] == [("sent", "dwhitfield")] * 2, timeout=20000)
     assert _notes_by_ticket(sandbox_admin) == {TICKETS[0]: 1}
+
+
+def test_the_first_members_keys_back_after_a_restart_lift_the_member_pause_and_keep_the_engineers(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """Found in review: a member pause was lifted only by Resume, even when the keys were again those of the
+    member who queued the pushes: after a restart, the window had forgotten the pause it had replaced. The
+    outbox keeps it now: the first drain with the first member's keys lifts the member pause, the engineer's
+    own pause is back, and Resume sends the pushes once, as that member's."""
+    fd = make_app()
+    _queued_then_keys_of(fd, qtbot, "jblake", "Jordan Blake")
+    assert fd.services.outbox.paused_kind() == "member"
+    fd.shutdown()
+
+    again = make_app()  # Dana Whitfield's keys, whose pushes wait
+    _start(again, qtbot)
+    outbox = again.services.outbox
+    assert (outbox.paused_reason(), outbox.paused_kind()) == ("Sending paused by you.", "user")
+    banner = again.window.banners.banner("queue")
+    assert banner is not None and (banner.text, banner.action) == (present.PAUSED_BY_YOU, "Resume")
+    assert sandbox_admin.ledger()["notes"] == []
+    again.controller.set_paused(False)
+    qtbot.waitUntil(lambda: [(j.state, j.member) for j in outbox.jobs()] == [("sent", "dwhitfield")] * 2, timeout=20000)
+    assert _notes_by_ticket(sandbox_admin) == {TICKETS[0]: 1}
+
+
+def test_saving_the_queuing_members_keys_again_sends_their_pushes_without_resume(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """The drain paused for Jordan Blake's pushes (Dana Whitfield's keys saved while the window was closed);
+    saving Jordan Blake's keys again lifts that pause, and their pushes go once, still theirs."""
+    fd = make_app()
+    _start(fd, qtbot)
+    fd.controller.set_paused(True)
+    blake = fd.controller.settings.connectwise.model_copy(
+        update={"member_identifier": "jblake", "member_name": "Jordan Blake"}
+    )
+    fd.controller.settings.connectwise = blake
+    _push(fd, qtbot, TICKETS[0])
+    fd.shutdown()
+
+    again = make_app()  # Dana Whitfield's keys
+    _start(again, qtbot)
+    outbox = again.services.outbox
+    again.controller.set_paused(False)
+    qtbot.waitUntil(lambda: outbox.paused_kind() == "member", timeout=15000)
+    again.controller.settings.connectwise = blake  # Jordan Blake's keys saved again in Settings
+    again.controller.account_changed()
+    assert outbox.paused_reason() is None
+    qtbot.waitUntil(lambda: [(j.state, j.member) for j in outbox.jobs()] == [("sent", "jblake")] * 2, timeout=20000)
+    assert again.window.banners.banner("queue") is None
+    assert _notes_by_ticket(sandbox_admin) == {TICKETS[0]: 1}
+
+
+def test_keys_of_another_member_saved_after_a_refusal_lift_the_refusal_and_hold_only_the_first_members_pushes(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """Saving keys lifts the pause for refused keys first: a member pause is not written over it, so the
+    refusal does not come back once the first member's keys are back (after a restart, it would have)."""
+    fd = make_app()
+    _start(fd, qtbot)
+    c, outbox = fd.controller, fd.services.outbox
+    c.set_paused(True)
+    _push(fd, qtbot, TICKETS[0])  # Dana Whitfield's
+    outbox.pause("ConnectWise refused the keys.", kind="account")
+    c.settings.connectwise = c.settings.connectwise.model_copy(
+        update={"member_identifier": "jblake", "member_name": "Jordan Blake"}
+    )
+    c.account_changed()
+    held = outbox.member_pause()
+    assert held is not None and held.over is None and held.member == "jblake"
+    fd.shutdown()
+
+    again = make_app()  # Dana Whitfield's keys
+    _start(again, qtbot)
+    qtbot.waitUntil(lambda: [j.state for j in again.services.outbox.jobs()] == ["sent", "sent"], timeout=20000)
+    assert again.services.outbox.paused_reason() is None and _notes_by_ticket(sandbox_admin) == {TICKETS[0]: 1}
+
+
+def test_send_all_now_during_a_member_pause_sends_nothing_as_the_member_signed_in(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """A member pause lets the pushes of the member signed in go; Send all now (or Retry) is not Resume: the
+    other member's pushes still wait, still theirs (before, any Retry lifted the pause and gave them away)."""
+    fd = make_app()
+    _start(fd, qtbot)
+    c, outbox = fd.controller, fd.services.outbox
+    _select(fd, qtbot, TICKETS[0])
+    outage = sandbox_admin.add_fault(path="*", status=503, times=None)
+    with qtbot.waitSignal(c.drain_finished, check_params_cb=_ran, timeout=15000):
+        fd.window.push_current()  # Dana Whitfield's push meets an outage and waits
+    c.settings.connectwise = c.settings.connectwise.model_copy(
+        update={"member_identifier": "jblake", "member_name": "Jordan Blake"}
+    )
+    c.account_changed()  # Jordan Blake's keys saved
+    assert outbox.paused_kind() == "member"
+    sandbox_admin.remove_fault(outage)
+
+    with qtbot.waitSignal(c.drain_finished, timeout=15000):
+        c.retry_all()
+    assert outbox.paused_kind() == "member" and {j.member for j in outbox.jobs()} == {"dwhitfield"}
+    assert sandbox_admin.ledger()["notes"] == [] and "sent" not in {j.state for j in outbox.jobs()}
 
 
 def test_an_unknown_company_pauses_with_one_banner_and_saving_the_account_sends(make_app, qtbot, sandbox_admin):  # noqa: F811
