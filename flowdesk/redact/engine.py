@@ -32,7 +32,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from itertools import chain
-from operator import attrgetter
+from operator import attrgetter, le, lt
 
 import ahocorasick_rs
 
@@ -287,22 +287,24 @@ class _Run:
 
     def _find(
         self, rule: Rule, text: str, low: str, at: list[int] | None, windows: list[Stretch] | None = None
-    ) -> Iterator[tuple[int, int, bool]]:
+    ) -> list[tuple[int, int, bool]]:
         """(start, end, spared) of each secret the rule finds in ``text`` (in these windows of it only);
         an anchored rule is tried only at the positions ``at`` (where its keywords start: every match
-        starts at one)."""
+        starts at one). (Lists, not generators, from here up to :meth:`apply`: most rules find nothing,
+        and an empty list costs less than a generator and its frame.)"""
         subject = text if rule.case_sensitive else low
-        pattern = rule.pattern
+        pattern, windows = rule.pattern, [(0, len(subject))] if windows is None else windows
         if at is not None:
             matches = _matches_at(pattern, subject, at)
-        elif windows is None:
-            matches = pattern.finditer(subject) if not rule.overlap else _overlapping(pattern, subject)
         elif rule.overlap:
-            matches = chain.from_iterable(_overlapping(pattern, subject, s, e) for s, e in windows)
+            matches = [m for s, e in windows for m in _overlapping(pattern, subject, s, e)]
         else:
-            matches = chain.from_iterable(pattern.finditer(subject, s, e) for s, e in windows)
+            matches = [m for s, e in windows for m in pattern.finditer(subject, s, e)]
+        if not matches:
+            return []
         secret, split, shape, checks, category = rule.secret, rule.split, rule.shape, rule.checks, rule.category
         spare = None if category in ALWAYS_REDACTED else self.spare
+        finds = []
         for m in matches:
             if secret:
                 for group in secret:
@@ -322,9 +324,10 @@ class _Run:
                     found = Found(text, low, m, *shaped)
                     if not all(check(found) for check in checks):
                         continue
-                yield shaped[0], shaped[1], spare is not None and spare(category, text[shaped[0] : shaped[1]])
+                finds.append((*shaped, spare is not None and spare(category, text[shaped[0] : shaped[1]])))
+        return finds
 
-    def _find_in(self, rule: Rule, lines: set[int] | None) -> Iterator[tuple[int, int, bool]]:
+    def _find_in(self, rule: Rule, lines: set[int] | None) -> list[tuple[int, int, bool]]:
         """(start, end, spared), in input positions, of what the rule finds in a pass (after the first:
         on ``lines`` only). In the first pass a single-line rule runs on the input itself, in windows
         of its uncut lines (``pos``/``endpos``: it sees there what it would in those lines joined), and
@@ -335,12 +338,12 @@ class _Run:
         if lines is None:
             windows, at, cut = self.windows(rule)
             found = self._find(rule, self.text, self.low, at, windows)
-            return chain(found, self._find_parts(rule, cut)) if cut else found
+            return found + self._find_parts(rule, cut) if cut else found
         if rule.keywords or rule.min_run:
             lines = lines & self.id_set(rule)
-        return self._find_parts(rule, sorted(lines)) if lines else iter(())
+        return self._find_parts(rule, sorted(lines)) if lines else []
 
-    def _find_parts(self, rule: Rule, ids: list[int]) -> Iterator[tuple[int, int, bool]]:
+    def _find_parts(self, rule: Rule, ids: list[int]) -> list[tuple[int, int, bool]]:
         """What the rule finds in the plain parts of these lines (of its own) that hold what it needs,
         joined by line breaks: one of its keywords, or a long enough run, found through where those are
         (the plain piece around each). Rules with the same keywords, prefilter and ``min_run`` share
@@ -378,7 +381,7 @@ class _Run:
                 parts = {part for i in ids for part in line_parts(self._line(i))}
             self._joined[key] = self._join(sorted(parts)) if parts else None
         subject = self._joined[key]
-        return self._find_joined(rule, [subject]) if subject is not None else iter(())
+        return self._find_joined(rule, [subject]) if subject is not None else []
 
     def _hits_by_line(self, keywords: tuple[str, ...]) -> dict[int, list[Stretch]]:
         """line -> where these keywords are on it (start, end)."""
@@ -400,8 +403,9 @@ class _Run:
             and (near is None or any(ps <= le and ls <= pe for ls, le in near))
         ]  # fmt: skip
 
-    def _find_joined(self, rule: Rule, subjects: list[_Subject]) -> Iterator[tuple[int, int, bool]]:
+    def _find_joined(self, rule: Rule, subjects: list[_Subject]) -> list[tuple[int, int, bool]]:
         """What the rule finds in its subjects, in input positions."""
+        found = []
         for sub in subjects:
             at = None  # for an anchored rule: where its keywords start, in the joined text
             if rule.anchored:
@@ -410,7 +414,8 @@ class _Run:
                 at = sorted(sub.offsets[k] + h - group[k][0] for h, k in hits if k >= 0 and h < group[k][1])
             for a, b, spared in self._find(rule, sub.text, sub.low, at):
                 k = bisect_right(sub.offsets, a) - 1
-                yield sub.stretches[k][0] + a - sub.offsets[k], sub.stretches[k][0] + b - sub.offsets[k], spared
+                found.append((sub.stretches[k][0] + a - sub.offsets[k], sub.stretches[k][0] + b - sub.offsets[k], spared))
+        return found
 
     def _join(self, group: list[Stretch]) -> _Subject:
         offsets, pos = [], 0  # where each stretch starts in the joined text
@@ -423,8 +428,8 @@ class _Run:
 
     def plain(self) -> list[Stretch]:
         """The plain pieces: the (non-empty) gaps between the marks."""
-        bounds = [0, *(x for m in self.marks for x in (m.start, m.end)), len(self.text)]
-        return [(s, e) for s, e in zip(bounds[::2], bounds[1::2], strict=True) if s < e]
+        starts, ends = [m.start for m in self.marks], [m.end for m in self.marks]
+        return [(s, e) for s, e in zip([0, *ends], [*starts, len(self.text)], strict=True) if s < e]
 
     def apply(self, category: Category, lines: set[int] | None = None) -> list[_Mark]:
         """Run the category's rules (after the first pass: on ``lines`` only) and mark what they find
@@ -436,8 +441,8 @@ class _Run:
         made = [_Mark(start, end, category, rules[index].id, True, spared) for start, end, index, spared in _union(found)]
         marks = sorted(self.marks + made, key=_START_OF)
         # what a rule finds lies in a plain piece: the marks never overlap, nor leave the text
-        bounds = [x for m in marks for x in (m.start, m.end)]
-        if bounds != sorted(bounds) or bounds[-1] > len(self.text) or any(m.start >= m.end for m in made):
+        starts, ends = [m.start for m in marks], [m.end for m in marks]
+        if not (all(map(lt, starts, ends)) and all(map(le, ends, starts[1:])) and ends[-1] <= len(self.text)):
             raise _InternalError("a span crosses a mark")
         self.marks = marks
         self._mark_cut(made)
@@ -463,18 +468,20 @@ class _Run:
         the marks as they are, so a dry run of every rule does.)"""
         for category in enabled:
             for _, rule in self.todo(category):
-                if next(self._find_in(rule, lines), None):
+                if self._find_in(rule, lines):
                     return True
         return False
 
 
-def _matches_at(pattern: re.Pattern[str], text: str, at: list[int]) -> Iterator[re.Match[str]]:
+def _matches_at(pattern: re.Pattern[str], text: str, at: list[int]) -> list[re.Match[str]]:
     """What ``pattern.finditer(text)`` yields when every match starts at one of the positions ``at``."""
+    found: list[re.Match[str]] = []
     end = 0
     for pos in at:
         if pos >= end and (m := pattern.match(text, pos)) is not None:
-            yield m
+            found.append(m)
             end = max(m.end(), pos + 1)
+    return found
 
 
 def _overlapping(pattern: re.Pattern[str], text: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match[str]]:
