@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import chain
@@ -118,7 +118,7 @@ class _Mark:
 class _Subject:
     """Stretches of the input joined by line breaks: what a rule's pattern runs on."""
 
-    stretches: list[Stretch]
+    stretches: Sequence[Stretch]
     offsets: list[int]  # where each stretch starts in ``text``
     text: str
     low: str
@@ -152,6 +152,7 @@ class _Run:
         self._plain: list[Stretch] = []
         self._plain_starts: list[int] = []
         self._joined: dict[tuple[object, ...], _Subject | None] = {}
+        self._subjects: dict[tuple[Stretch, ...], _Subject] = {}  # parts -> them joined (rules with other keywords often want the same)
         self._mark_cut(self.marks)
 
     def line_of(self, pos: int) -> int:
@@ -349,7 +350,7 @@ class _Run:
         (the plain piece around each). Rules with the same keywords, prefilter and ``min_run`` share
         them until the marks change."""
         if self._parts_for is not self.marks:
-            self._parts_for, self._joined = self.marks, {}
+            self._parts_for, self._joined, self._subjects = self.marks, {}, {}
             self._plain = self.plain()
             self._plain_starts = [s for s, _ in self._plain]
         key = (rule.keywords, rule.prefilter, rule.min_run, rule.run_chars, *ids)
@@ -379,7 +380,13 @@ class _Run:
             else:
                 line_parts = self._line_parts(plain)
                 parts = {part for i in ids for part in line_parts(self._line(i))}
-            self._joined[key] = self._join(sorted(parts)) if parts else None
+            if not parts:
+                self._joined[key] = None
+            else:
+                group = tuple(sorted(parts))
+                if group not in self._subjects:
+                    self._subjects[group] = self._join(group)
+                self._joined[key] = self._subjects[group]
         subject = self._joined[key]
         return self._find_joined(rule, [subject]) if subject is not None else []
 
@@ -417,7 +424,7 @@ class _Run:
                 found.append((sub.stretches[k][0] + a - sub.offsets[k], sub.stretches[k][0] + b - sub.offsets[k], spared))
         return found
 
-    def _join(self, group: list[Stretch]) -> _Subject:
+    def _join(self, group: Sequence[Stretch]) -> _Subject:
         offsets, pos = [], 0  # where each stretch starts in the joined text
         for s, e in group:
             offsets.append(pos)
