@@ -304,6 +304,7 @@ class _Run:
         if not matches:
             return []
         secret, split, shape, checks, category = rule.secret, rule.split, rule.shape, rule.checks, rule.category
+        reshapes = rule.unquote or rule.lstrip or rule.trim  # else ``shape`` only drops an empty span
         spare = None if category in ALWAYS_REDACTED else self.spare
         finds = []
         for m in matches:
@@ -316,16 +317,19 @@ class _Run:
                 start, end = m.span(group)
             else:
                 start, end = m.span()
-            parts = [(start + a, start + b) for a, b in split(text[start:end])] if split else [(start, end)]
-            for part in parts:
-                shaped = shape(text, *part)
-                if shaped is None:
+            parts = [(start + a, start + b) for a, b in split(text[start:end])] if split else ((start, end),)
+            for start, end in parts:
+                if reshapes:
+                    if (shaped := shape(text, start, end)) is None:
+                        continue
+                    start, end = shaped
+                elif end <= start:
                     continue
                 if checks:
-                    found = Found(text, low, m, *shaped)
+                    found = Found(text, low, m, start, end)
                     if not all(check(found) for check in checks):
                         continue
-                finds.append((*shaped, spare is not None and spare(category, text[shaped[0] : shaped[1]])))
+                finds.append((start, end, spare is not None and spare(category, text[start:end])))
         return finds
 
     def _find_in(self, rule: Rule, lines: set[int] | None) -> list[tuple[int, int, bool]]:
@@ -487,7 +491,8 @@ def _matches_at(pattern: re.Pattern[str], text: str, at: list[int]) -> list[re.M
     for pos in at:
         if pos >= end and (m := pattern.match(text, pos)) is not None:
             found.append(m)
-            end = max(m.end(), pos + 1)
+            if (end := m.end()) == pos:  # an empty match: the next one starts after it
+                end += 1
     return found
 
 
