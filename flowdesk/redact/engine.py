@@ -163,17 +163,22 @@ class _Run:
         """Line ``i``."""
         return (self.newlines[i - 1] + 1 if i else 0, self.newlines[i] if i < len(self.newlines) else len(self.text))
 
-    def _mark_cut(self, marks: Iterable[_Mark]) -> None:
-        """Add the lines these marks lie on to the cut lines (most marks lie on one line)."""
+    def _mark_cut(self, marks: Iterable[_Mark]) -> set[int]:
+        """Add the lines these marks lie on to the cut lines (most marks lie on one line). Returns the
+        lines they start or end on (a line inside a mark has nothing left for the rules)."""
         before, cut, where = len(self.cut), self.cut, partial(bisect_left, self.newlines)
+        ends: set[int] = set()
         for m in marks:
             first, last = where(m.start), where(m.end)
             if first == last:
                 cut.add(first)
+                ends.add(first)
             else:
                 cut.update(range(first, last + 1))
+                ends.update((first, last))
         if len(self.cut) != before:
             self._windows = {}
+        return ends
 
     def runs(self, rule: Rule) -> list[tuple[int, int]]:
         """(position, length) of each run of ``rule.min_run`` or more characters without ASCII white
@@ -442,13 +447,14 @@ class _Run:
         starts, ends = [m.start for m in self.marks], [m.end for m in self.marks]
         return [(s, e) for s, e in zip([0, *ends], [*starts, len(self.text)], strict=True) if s < e]
 
-    def apply(self, category: Category, lines: set[int] | None = None) -> list[_Mark]:
+    def apply(self, category: Category, lines: set[int] | None = None) -> set[int]:
         """Run the category's rules (after the first pass: on ``lines`` only) and mark what they find
-        (to be replaced, or spared). Returns the marks made."""
+        (to be replaced, or spared). Returns the lines the marks made start or end on (none: nothing
+        made)."""
         rules = BY_CATEGORY[category]
         found = [(a, b, index, spared) for index, rule in self.todo(category) for a, b, spared in self._find_in(rule, lines)]
         if not found:
-            return []
+            return set()
         made = [_Mark(start, end, category, rules[index].id, True, spared) for start, end, index, spared in _union(found)]
         marks = sorted(self.marks + made, key=_START_OF)
         # what a rule finds lies in a plain piece: the marks never overlap, nor leave the text
@@ -456,8 +462,7 @@ class _Run:
         if not (all(map(lt, starts, ends)) and all(map(le, ends, starts[1:])) and ends[-1] <= len(self.text)):
             raise _InternalError("a span crosses a mark")
         self.marks = marks
-        self._mark_cut(made)
-        return made
+        return self._mark_cut(made)
 
     def todo(self, category: Category) -> list[tuple[int, Rule]]:
         """(index, rule) of the category's rules that may find something: one of the rule's keywords is in
@@ -571,11 +576,11 @@ def run_passes(text: str, enabled: tuple[Category, ...], spare: Spare | None) ->
     lines: set[int] | None = None  # the first pass looks at everything
     passes = 0
     while True:
-        made = [mark for category in enabled for mark in run.apply(category, lines)]
+        made = set().union(*[run.apply(category, lines) for category in enabled])  # the lines of what it made
         if not made:
             return run, passes
         passes += 1
-        lines = {run.line_of(p.start) for p in made} | {run.line_of(p.end) for p in made}
+        lines = made
         # Would a pass change anything? Rules see one line at a time, so a dry run on the cut lines tells.
         if not run.finds_anything(enabled, lines):
             return run, passes
