@@ -140,7 +140,6 @@ class _Run:
         self._todo: dict[Category, list[tuple[int, Rule]]] = {}  # category -> todo()
         self._ids: dict[tuple[object, ...], list[int]] = {}  # (keywords, prefilter, min_run, run_chars) -> lines
         self._id_sets: dict[tuple[object, ...], set[int]] = {}
-        self._by_line: dict[tuple[str, ...], dict[int, list[Stretch]]] = {}
         markers = MARKER_RE.finditer(text) if _MARKER_END in text else ()  # a plain search is 3x cheaper
         self.marks = [_Mark(m.start(), m.end(), MARKER_TO_CATEGORY[m.group()]) for m in markers]
         # The lines a mark lies on (a marker in the input, what a pass made): the first pass hands a
@@ -371,10 +370,9 @@ class _Run:
                 search = partial(rule.prefilter.search, self.low)
                 parts = {(s, e) for i in ids for s, e in line_parts(self._line(i)) if search(s, e) is not None}
             elif rule.keywords:  # the plain pieces holding a keyword of the rule's on these lines
-                by_line = self._hits_by_line(rule.keywords)
-                for line in ids:
-                    for h, end in by_line.get(line, ()):
-                        if (i := bisect_right(starts, h) - 1) >= 0 and end <= plain[i][1]:
+                for kw in rule.keywords:
+                    for h, line in zip(self.hits.get(kw, ()), self.hit_lines.get(kw, ()), strict=True):
+                        if line in lines and (i := bisect_right(starts, h) - 1) >= 0 and h + len(kw) <= plain[i][1]:
                             ls, le = self._line(line)
                             parts.add((max(ls, plain[i][0]), min(le, plain[i][1])))
             elif rule.min_run:  # ... a long enough part of a run (runs never cross a line)
@@ -398,16 +396,6 @@ class _Run:
                 self._joined[key] = self._subjects[group]
         subject = self._joined[key]
         return self._find_joined(rule, [subject]) if subject is not None else []
-
-    def _hits_by_line(self, keywords: tuple[str, ...]) -> dict[int, list[Stretch]]:
-        """line -> where these keywords are on it (start, end)."""
-        by_line = self._by_line.get(keywords)
-        if by_line is None:
-            by_line = self._by_line[keywords] = {}
-            for kw in keywords:
-                for h, line in zip(self.hits.get(kw, ()), self.hit_lines.get(kw, ()), strict=True):
-                    by_line.setdefault(line, []).append((h, h + len(kw)))
-        return by_line
 
     def _multiline_subjects(self, rule: Rule, lines: set[int] | None) -> list[_Subject]:
         """The plain pieces holding one of the rule's keywords (after the first pass: touching
