@@ -11,10 +11,11 @@
    alone; this is what makes the pre-filter and the fixpoint below exact. In the first pass those are
    windows of the input itself (``pos``/``endpos``, neighbouring lines in one), elsewhere the plain
    parts of cut lines joined by line breaks.
-3. **Pieces.** The text is plain pieces and markers; rules see plain pieces only, so nothing matches
-   inside a marker (markers already in the input are protected too) and a marker ends a line for the
-   rules. Categories run in ``ALL_CATEGORIES`` order; the spans of one category's rules are merged
-   (overlapping spans become one marker) and replaced.
+3. **Marks.** The text is plain pieces between marks (markers already in the input, what the rules
+   found); rules see plain pieces only, so nothing matches inside a marker (markers already in the
+   input are protected too) and a marker ends a line for the rules. Only the marks are kept, in
+   order; the plain pieces are the gaps between them. Categories run in ``ALL_CATEGORIES`` order; the
+   spans of one category's rules are merged (overlapping spans become one marker) and marked.
 4. **Fixpoint.** A cut line may show a rule something the whole one did not (a value that now ends its
    line), so after a pass a dry run on the cut lines tells whether another pass (on them only) would
    change anything, until nothing changes: redacting the output again changes nothing. Every other
@@ -27,10 +28,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import chain
+from operator import attrgetter, le, lt
 
 import ahocorasick_rs
 
@@ -101,10 +103,12 @@ class Keywords:
 
 
 @dataclass(slots=True)
-class _Piece:
+class _Mark:
+    """A stretch of the input that rules no longer look at."""
+
     start: int  # where it is in the input text
     end: int
-    category: Category | None = None  # None: plain text, which rules may still look at
+    category: Category
     rule: str = ""  # the rule that found it
     new: bool = False  # found by this call (not a marker that was already in the input)
     spared: bool = False  # found, but written out as it is (allow-list, "Keep this one")
@@ -114,14 +118,14 @@ class _Piece:
 class _Subject:
     """Stretches of the input joined by line breaks: what a rule's pattern runs on."""
 
-    stretches: list[Stretch]
+    stretches: Sequence[Stretch]
     offsets: list[int]  # where each stretch starts in ``text``
     text: str
     low: str
 
 
 class _Run:
-    """One call of :func:`redact`: the text, where its keywords are, its pieces. Lines are numbered
+    """One call of :func:`redact`: the text, where its keywords are, its marks. Lines are numbered
     from 0; a rule's lines (where its keywords are) depend on the text only, so they are found once."""
 
     def __init__(self, text: str, spare: Spare | None) -> None:
@@ -136,23 +140,19 @@ class _Run:
         self._todo: dict[Category, list[tuple[int, Rule]]] = {}  # category -> todo()
         self._ids: dict[tuple[object, ...], list[int]] = {}  # (keywords, prefilter, min_run, run_chars) -> lines
         self._id_sets: dict[tuple[object, ...], set[int]] = {}
-        self._by_line: dict[tuple[str, ...], dict[int, list[Stretch]]] = {}
-        pieces, pos = [], 0
         markers = MARKER_RE.finditer(text) if _MARKER_END in text else ()  # a plain search is 3x cheaper
-        for m in markers:
-            pieces += [_Piece(pos, m.start()), _Piece(m.start(), m.end(), MARKER_TO_CATEGORY[m.group()])]
-            pos = m.end()
-        self.pieces = [p for p in [*pieces, _Piece(pos, len(text))] if p.end > p.start]
-        # The lines a piece other than plain text lies on (a marker in the input, what a pass made): the
-        # first pass hands a rule its other lines as windows of the input itself, these as plain parts.
+        self.marks = [_Mark(m.start(), m.end(), MARKER_TO_CATEGORY[m.group()]) for m in markers]
+        # The lines a mark lies on (a marker in the input, what a pass made): the first pass hands a
+        # rule its other lines as windows of the input itself, these as plain parts.
         self.cut: set[int] = set()
         self._windows: dict[tuple[object, ...], tuple[list[Stretch], list[int] | None, list[int]]] = {}
-        # made for ``_parts_for`` (the pieces): the plain ones, where they start, joined parts per rule and lines
-        self._parts_for: list[_Piece] | None = None
-        self._plain: list[_Piece] = []
+        # made for ``_parts_for`` (the marks): the plain pieces, where they start, joined parts per rule and lines
+        self._parts_for: list[_Mark] | None = None
+        self._plain: list[Stretch] = []
         self._plain_starts: list[int] = []
         self._joined: dict[tuple[object, ...], _Subject | None] = {}
-        self._mark_cut(p for p in self.pieces if p.category is not None)
+        self._subjects: dict[tuple[Stretch, ...], _Subject] = {}  # parts -> them joined (rules with other keywords often want the same)
+        self._mark_cut(self.marks)
 
     def line_of(self, pos: int) -> int:
         """The number of the line holding ``pos`` (a line break belongs to the line it ends)."""
@@ -162,17 +162,22 @@ class _Run:
         """Line ``i``."""
         return (self.newlines[i - 1] + 1 if i else 0, self.newlines[i] if i < len(self.newlines) else len(self.text))
 
-    def _mark_cut(self, pieces: Iterable[_Piece]) -> None:
-        """Add the lines these pieces lie on to the cut lines (most pieces lie on one line)."""
+    def _mark_cut(self, marks: Iterable[_Mark]) -> set[int]:
+        """Add the lines these marks lie on to the cut lines (most marks lie on one line). Returns the
+        lines they start or end on (a line inside a mark has nothing left for the rules)."""
         before, cut, where = len(self.cut), self.cut, partial(bisect_left, self.newlines)
-        for p in pieces:
-            first, last = where(p.start), where(p.end)
+        ends: set[int] = set()
+        for m in marks:
+            first, last = where(m.start), where(m.end)
             if first == last:
                 cut.add(first)
+                ends.add(first)
             else:
                 cut.update(range(first, last + 1))
+                ends.update((first, last))
         if len(self.cut) != before:
             self._windows = {}
+        return ends
 
     def runs(self, rule: Rule) -> list[tuple[int, int]]:
         """(position, length) of each run of ``rule.min_run`` or more characters without ASCII white
@@ -192,9 +197,9 @@ class _Run:
         return self._runs[key]
 
     @staticmethod
-    def _line_parts(plain: list[_Piece]) -> Callable[[Stretch], list[Stretch]]:
+    def _line_parts(plain: list[Stretch]) -> Callable[[Stretch], list[Stretch]]:
         """line -> the parts of it in these plain pieces (markers cut lines)."""
-        starts = [p.start for p in plain]
+        starts = [s for s, _ in plain]
         cache: dict[Stretch, list[Stretch]] = {}
 
         def parts(line: Stretch) -> list[Stretch]:
@@ -202,12 +207,12 @@ class _Run:
             if found is None:
                 ls, le = line
                 i = max(0, bisect_right(starts, ls) - 1)
-                if i < len(plain) and plain[i].start <= ls and le <= plain[i].end:  # no marker on the line
+                if i < len(plain) and plain[i][0] <= ls and le <= plain[i][1]:  # no marker on the line
                     found = [line] if ls < le else []
                 else:
                     found = []
-                    while i < len(plain) and plain[i].start < le:
-                        if (s := max(ls, plain[i].start)) < (e := min(le, plain[i].end)):
+                    while i < len(plain) and plain[i][0] < le:
+                        if (s := max(ls, plain[i][0])) < (e := min(le, plain[i][1])):
                             found.append((s, e))
                         i += 1
                 cache[line] = found
@@ -287,22 +292,25 @@ class _Run:
 
     def _find(
         self, rule: Rule, text: str, low: str, at: list[int] | None, windows: list[Stretch] | None = None
-    ) -> Iterator[tuple[int, int, bool]]:
+    ) -> list[tuple[int, int, bool]]:
         """(start, end, spared) of each secret the rule finds in ``text`` (in these windows of it only);
         an anchored rule is tried only at the positions ``at`` (where its keywords start: every match
-        starts at one)."""
+        starts at one). (Lists, not generators, from here up to :meth:`apply`: most rules find nothing,
+        and an empty list costs less than a generator and its frame.)"""
         subject = text if rule.case_sensitive else low
-        pattern = rule.pattern
+        pattern, windows = rule.pattern, [(0, len(subject))] if windows is None else windows
         if at is not None:
             matches = _matches_at(pattern, subject, at)
-        elif windows is None:
-            matches = pattern.finditer(subject) if not rule.overlap else _overlapping(pattern, subject)
         elif rule.overlap:
-            matches = chain.from_iterable(_overlapping(pattern, subject, s, e) for s, e in windows)
+            matches = [m for s, e in windows for m in _overlapping(pattern, subject, s, e)]
         else:
-            matches = chain.from_iterable(pattern.finditer(subject, s, e) for s, e in windows)
+            matches = [m for s, e in windows for m in pattern.finditer(subject, s, e)]
+        if not matches:
+            return []
         secret, split, shape, checks, category = rule.secret, rule.split, rule.shape, rule.checks, rule.category
+        reshapes = rule.unquote or rule.lstrip or rule.trim  # else ``shape`` only drops an empty span
         spare = None if category in ALWAYS_REDACTED else self.spare
+        finds = []
         for m in matches:
             if secret:
                 for group in secret:
@@ -313,18 +321,22 @@ class _Run:
                 start, end = m.span(group)
             else:
                 start, end = m.span()
-            parts = [(start + a, start + b) for a, b in split(text[start:end])] if split else [(start, end)]
-            for part in parts:
-                shaped = shape(text, *part)
-                if shaped is None:
+            parts = [(start + a, start + b) for a, b in split(text[start:end])] if split else ((start, end),)
+            for start, end in parts:
+                if reshapes:
+                    if (shaped := shape(text, start, end)) is None:
+                        continue
+                    start, end = shaped
+                elif end <= start:
                     continue
                 if checks:
-                    found = Found(text, low, m, *shaped)
+                    found = Found(text, low, m, start, end)
                     if not all(check(found) for check in checks):
                         continue
-                yield shaped[0], shaped[1], spare is not None and spare(category, text[shaped[0] : shaped[1]])
+                finds.append((start, end, spare is not None and spare(category, text[start:end])))
+        return finds
 
-    def _find_in(self, rule: Rule, lines: set[int] | None) -> Iterator[tuple[int, int, bool]]:
+    def _find_in(self, rule: Rule, lines: set[int] | None) -> list[tuple[int, int, bool]]:
         """(start, end, spared), in input positions, of what the rule finds in a pass (after the first:
         on ``lines`` only). In the first pass a single-line rule runs on the input itself, in windows
         of its uncut lines (``pos``/``endpos``: it sees there what it would in those lines joined), and
@@ -335,20 +347,20 @@ class _Run:
         if lines is None:
             windows, at, cut = self.windows(rule)
             found = self._find(rule, self.text, self.low, at, windows)
-            return chain(found, self._find_parts(rule, cut)) if cut else found
+            return found + self._find_parts(rule, cut) if cut else found
         if rule.keywords or rule.min_run:
             lines = lines & self.id_set(rule)
-        return self._find_parts(rule, sorted(lines)) if lines else iter(())
+        return self._find_parts(rule, sorted(lines)) if lines else []
 
-    def _find_parts(self, rule: Rule, ids: list[int]) -> Iterator[tuple[int, int, bool]]:
+    def _find_parts(self, rule: Rule, ids: list[int]) -> list[tuple[int, int, bool]]:
         """What the rule finds in the plain parts of these lines (of its own) that hold what it needs,
         joined by line breaks: one of its keywords, or a long enough run, found through where those are
         (the plain piece around each). Rules with the same keywords, prefilter and ``min_run`` share
-        them until the pieces change."""
-        if self._parts_for is not self.pieces:
-            self._parts_for, self._joined = self.pieces, {}
-            self._plain = [p for p in self.pieces if p.category is None]
-            self._plain_starts = [p.start for p in self._plain]
+        them until the marks change."""
+        if self._parts_for is not self.marks:
+            self._parts_for, self._joined, self._subjects = self.marks, {}, {}
+            self._plain = self.plain()
+            self._plain_starts = [s for s, _ in self._plain]
         key = (rule.keywords, rule.prefilter, rule.min_run, rule.run_chars, *ids)
         if key not in self._joined:
             plain, starts, lines = self._plain, self._plain_starts, set(ids)
@@ -358,51 +370,46 @@ class _Run:
                 search = partial(rule.prefilter.search, self.low)
                 parts = {(s, e) for i in ids for s, e in line_parts(self._line(i)) if search(s, e) is not None}
             elif rule.keywords:  # the plain pieces holding a keyword of the rule's on these lines
-                by_line = self._hits_by_line(rule.keywords)
-                for line in ids:
-                    for h, end in by_line.get(line, ()):
-                        if (i := bisect_right(starts, h) - 1) >= 0 and end <= plain[i].end:
+                for kw in rule.keywords:
+                    for h, line in zip(self.hits.get(kw, ()), self.hit_lines.get(kw, ()), strict=True):
+                        if line in lines and (i := bisect_right(starts, h) - 1) >= 0 and h + len(kw) <= plain[i][1]:
                             ls, le = self._line(line)
-                            parts.add((max(ls, plain[i].start), min(le, plain[i].end)))
+                            parts.add((max(ls, plain[i][0]), min(le, plain[i][1])))
             elif rule.min_run:  # ... a long enough part of a run (runs never cross a line)
                 for pos, n in self.runs(rule):
                     if (line := self.line_of(pos)) in lines:
                         i = max(0, bisect_right(starts, pos) - 1)
-                        while i < len(plain) and plain[i].start < pos + n:
-                            if min(pos + n, plain[i].end) - max(pos, plain[i].start) >= rule.min_run:
+                        while i < len(plain) and plain[i][0] < pos + n:
+                            if min(pos + n, plain[i][1]) - max(pos, plain[i][0]) >= rule.min_run:
                                 ls, le = self._line(line)
-                                parts.add((max(ls, plain[i].start), min(le, plain[i].end)))
+                                parts.add((max(ls, plain[i][0]), min(le, plain[i][1])))
                             i += 1
             else:
                 line_parts = self._line_parts(plain)
                 parts = {part for i in ids for part in line_parts(self._line(i))}
-            self._joined[key] = self._join(sorted(parts)) if parts else None
+            if not parts:
+                self._joined[key] = None
+            else:
+                group = tuple(sorted(parts))
+                if group not in self._subjects:
+                    self._subjects[group] = self._join(group)
+                self._joined[key] = self._subjects[group]
         subject = self._joined[key]
-        return self._find_joined(rule, [subject]) if subject is not None else iter(())
-
-    def _hits_by_line(self, keywords: tuple[str, ...]) -> dict[int, list[Stretch]]:
-        """line -> where these keywords are on it (start, end)."""
-        by_line = self._by_line.get(keywords)
-        if by_line is None:
-            by_line = self._by_line[keywords] = {}
-            for kw in keywords:
-                for h, line in zip(self.hits.get(kw, ()), self.hit_lines.get(kw, ()), strict=True):
-                    by_line.setdefault(line, []).append((h, h + len(kw)))
-        return by_line
+        return self._find_joined(rule, [subject]) if subject is not None else []
 
     def _multiline_subjects(self, rule: Rule, lines: set[int] | None) -> list[_Subject]:
         """The plain pieces holding one of the rule's keywords (after the first pass: touching
         ``lines``), each on its own."""
         near = None if lines is None else [self._line(i) for i in lines]
         return [
-            self._join([(p.start, p.end)]) for p in self.pieces
-            if p.category is None
-            and any(p.start <= h and h + len(kw) <= p.end for kw in rule.keywords for h in self.hits.get(kw, ()))
-            and (near is None or any(p.start <= le and ls <= p.end for ls, le in near))
+            self._join([(ps, pe)]) for ps, pe in self.plain()
+            if any(ps <= h and h + len(kw) <= pe for kw in rule.keywords for h in self.hits.get(kw, ()))
+            and (near is None or any(ps <= le and ls <= pe for ls, le in near))
         ]  # fmt: skip
 
-    def _find_joined(self, rule: Rule, subjects: list[_Subject]) -> Iterator[tuple[int, int, bool]]:
+    def _find_joined(self, rule: Rule, subjects: list[_Subject]) -> list[tuple[int, int, bool]]:
         """What the rule finds in its subjects, in input positions."""
+        found = []
         for sub in subjects:
             at = None  # for an anchored rule: where its keywords start, in the joined text
             if rule.anchored:
@@ -411,9 +418,10 @@ class _Run:
                 at = sorted(sub.offsets[k] + h - group[k][0] for h, k in hits if k >= 0 and h < group[k][1])
             for a, b, spared in self._find(rule, sub.text, sub.low, at):
                 k = bisect_right(sub.offsets, a) - 1
-                yield sub.stretches[k][0] + a - sub.offsets[k], sub.stretches[k][0] + b - sub.offsets[k], spared
+                found.append((sub.stretches[k][0] + a - sub.offsets[k], sub.stretches[k][0] + b - sub.offsets[k], spared))
+        return found
 
-    def _join(self, group: list[Stretch]) -> _Subject:
+    def _join(self, group: Sequence[Stretch]) -> _Subject:
         offsets, pos = [], 0  # where each stretch starts in the joined text
         for s, e in group:
             offsets.append(pos)
@@ -422,34 +430,27 @@ class _Run:
         low = "\n".join([self.low[s:e] for s, e in group])
         return _Subject(group, offsets, text, low)
 
-    def apply(self, category: Category, lines: set[int] | None = None) -> list[_Piece]:
-        """Run the category's rules (after the first pass: on ``lines`` only) and replace what they
-        find, or mark it spared. Returns the pieces made."""
+    def plain(self) -> list[Stretch]:
+        """The plain pieces: the (non-empty) gaps between the marks."""
+        starts, ends = [m.start for m in self.marks], [m.end for m in self.marks]
+        return [(s, e) for s, e in zip([0, *ends], [*starts, len(self.text)], strict=True) if s < e]
+
+    def apply(self, category: Category, lines: set[int] | None = None) -> set[int]:
+        """Run the category's rules (after the first pass: on ``lines`` only) and mark what they find
+        (to be replaced, or spared). Returns the lines the marks made start or end on (none: nothing
+        made)."""
         rules = BY_CATEGORY[category]
         found = [(a, b, index, spared) for index, rule in self.todo(category) for a, b, spared in self._find_in(rule, lines)]
         if not found:
-            return []
-        made: list[_Piece] = []
-        out: list[_Piece] = []
-        spans = _union(found)
-        span = next(spans, None)
-        for piece in self.pieces:
-            pos = piece.start
-            while piece.category is None and span is not None and span[0] < piece.end:
-                start, end, index, spared = span
-                if not pos <= start < end <= piece.end:
-                    raise _InternalError("a span crosses a piece")
-                if start > pos:
-                    out.append(_Piece(pos, start))
-                made.append(_Piece(start, end, category, rules[index].id, new=True, spared=spared))
-                out.append(made[-1])
-                pos = end
-                span = next(spans, None)
-            out.append(piece if pos == piece.start else _Piece(pos, piece.end))
-        if made:
-            self.pieces = [p for p in out if p.end > p.start]
-            self._mark_cut(made)
-        return made
+            return set()
+        made = [_Mark(start, end, category, rules[index].id, True, spared) for start, end, index, spared in _union(found)]
+        marks = sorted(self.marks + made, key=_START_OF)
+        # what a rule finds lies in a plain piece: the marks never overlap, nor leave the text
+        starts, ends = [m.start for m in marks], [m.end for m in marks]
+        if not (all(map(lt, starts, ends)) and all(map(le, ends, starts[1:])) and ends[-1] <= len(self.text)):
+            raise _InternalError("a span crosses a mark")
+        self.marks = marks
+        return self._mark_cut(made)
 
     def todo(self, category: Category) -> list[tuple[int, Rule]]:
         """(index, rule) of the category's rules that may find something: one of the rule's keywords is in
@@ -468,21 +469,24 @@ class _Run:
 
     def finds_anything(self, enabled: tuple[Category, ...], lines: set[int]) -> bool:
         """Would a pass over these lines make anything? (The first category that finds something sees
-        the pieces as they are, so a dry run of every rule does.)"""
+        the marks as they are, so a dry run of every rule does.)"""
         for category in enabled:
             for _, rule in self.todo(category):
-                if next(self._find_in(rule, lines), None):
+                if self._find_in(rule, lines):
                     return True
         return False
 
 
-def _matches_at(pattern: re.Pattern[str], text: str, at: list[int]) -> Iterator[re.Match[str]]:
+def _matches_at(pattern: re.Pattern[str], text: str, at: list[int]) -> list[re.Match[str]]:
     """What ``pattern.finditer(text)`` yields when every match starts at one of the positions ``at``."""
+    found: list[re.Match[str]] = []
     end = 0
     for pos in at:
         if pos >= end and (m := pattern.match(text, pos)) is not None:
-            yield m
-            end = max(m.end(), pos + 1)
+            found.append(m)
+            if (end := m.end()) == pos:  # an empty match: the next one starts after it
+                end += 1
+    return found
 
 
 def _overlapping(pattern: re.Pattern[str], text: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match[str]]:
@@ -514,6 +518,7 @@ class _InternalError(Exception):
 
 BY_CATEGORY: dict[Category, tuple[Rule, ...]] = {c: tuple(r for r in RULES if r.category is c) for c in ALL_CATEGORIES}
 _START = re.Match.start
+_START_OF = attrgetter("start")
 _MARKER_END = " REDACTED]"  # every marker ends so
 
 
@@ -559,11 +564,11 @@ def run_passes(text: str, enabled: tuple[Category, ...], spare: Spare | None) ->
     lines: set[int] | None = None  # the first pass looks at everything
     passes = 0
     while True:
-        made = [piece for category in enabled for piece in run.apply(category, lines)]
+        made = set().union(*[run.apply(category, lines) for category in enabled])  # the lines of what it made
         if not made:
             return run, passes
         passes += 1
-        lines = {run.line_of(p.start) for p in made} | {run.line_of(p.end) for p in made}
+        lines = made
         # Would a pass change anything? Rules see one line at a time, so a dry run on the cut lines tells.
         if not run.finds_anything(enabled, lines):
             return run, passes
@@ -599,18 +604,24 @@ def redact(
 def _result(run: _Run) -> RedactionResult:
     counts = dict.fromkeys(Category, 0)  # by member: ``.value`` is a Python-level property
     parts, originals, spans, spared = [], [], [], []
-    offset = 0
-    for p in run.pieces:
-        chunk = original = run.text[p.start : p.end]
-        if p.new and p.category is not None:
-            if p.spared:
-                spared.append(Span(offset, offset + len(chunk), p.category, p.rule))
+    offset = pos = 0
+    text = run.text
+    for m in run.marks:
+        if m.start > pos:  # the plain piece before the mark
+            parts.append(text[pos : m.start])
+            offset += m.start - pos
+        chunk = original = text[m.start : m.end]
+        if m.new:
+            if m.spared:
+                spared.append(Span(offset, offset + len(chunk), m.category, m.rule))
             else:
-                chunk = MARKERS[p.category]
-                spans.append(Span(offset, offset + len(chunk), p.category, p.rule))
+                chunk = MARKERS[m.category]
+                spans.append(Span(offset, offset + len(chunk), m.category, m.rule))
                 originals.append(original)
-                counts[p.category] += 1
+                counts[m.category] += 1
         parts.append(chunk)
         offset += len(chunk)
+        pos = m.end
+    parts.append(text[pos:])
     by_name = {cat.value: n for cat, n in counts.items()}
     return RedactionResult("".join(parts), tuple(spans), by_name, tuple(originals), tuple(spared))

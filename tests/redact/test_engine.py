@@ -232,4 +232,4 @@ def test_every_marker_ends_as_the_engine_looks_for_markers() -> None:
     # the engine searches markers in a text only when it holds this ending
     assert all(marker.endswith(engine._MARKER_END) for marker in MARKERS.values())
     run = engine._Run("a [IP REDACTED] b", lambda category, value: False)
-    assert [p.category for p in run.pieces] == [None, Category.IP, None]
+    assert [m.category for m in run.marks] == [Category.IP] and run.plain() == [(0, 2), (15, 17)]
