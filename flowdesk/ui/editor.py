@@ -581,7 +581,7 @@ class NoteEditor(QWidget):
         revision = self._revision
         self._rechecking = True
         self.tasks.submit(
-            redact_note, *key, name="secret warning",
+            redact_note, *key, name="secret warning", owner=self,
             on_done=lambda result: self._recheck_answered(revision, key, result),
             on_error=lambda exc: self._recheck_answered(revision, key, exc),
         )  # fmt: skip

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from flowdesk.logs import get_logger
 
 if TYPE_CHECKING:
-    from PySide6.QtCore import SignalInstance
+    from PySide6.QtCore import QObject, SignalInstance
 
     from flowdesk.ui.tasks import TaskRunner
 
@@ -75,10 +75,12 @@ class TicketLookups:
             self.lookup_ticket(ticket_id, self.connectwise_client)
 
     def search_tickets(
-        self, text: str, client_name: str | None, on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]
+        self, text: str, client_name: str | None, on_done: Callable[[Any], None], on_error: Callable[[BaseException], None],
+        owner: QObject | None = None,
     ) -> None:
         """The ticket finder's look-up, off the GUI thread: ``on_done(list[Ticket])`` (the session's client's
-        first) or ``on_error(exc)``, on the GUI thread. One client serves every look-up (no sign-in per key)."""
+        first) or ``on_error(exc)``, on the GUI thread, unless ``owner`` (the finder) is gone by then. One
+        client serves every look-up (no sign-in per key)."""
         # lazy: httpx, not before the first paint
         from flowdesk.connectwise.search import find_tickets, parse_ticket_text
 
@@ -89,7 +91,7 @@ class TicketLookups:
                 client = self._search_client
             return find_tickets(client, parse_ticket_text(text), client_name=client_name, limit=FINDER_LIMIT)
 
-        self.tasks.submit(work, on_done=on_done, on_error=on_error, name="ticket search")
+        self.tasks.submit(work, on_done=on_done, on_error=on_error, name="ticket search", owner=owner)
 
     def _drop_search_client(self) -> None:
         with self._search_lock:
@@ -129,9 +131,12 @@ class TicketLookups:
         self.tasks.submit(work, on_done=done, on_error=lambda e: log.info("board statuses not read: %s", e),
                           name="board statuses")  # fmt: skip
 
-    def load_status_notice(self, board_id: int, status_id: int, name: str, show: Callable[[int, int, str], None]) -> None:
+    def load_status_notice(
+        self, board_id: int, status_id: int, name: str, show: Callable[[int, int, str], None], owner: QObject | None = None
+    ) -> None:
         """Whom ConnectWise e-mails when a ticket is set to this status (its board's status notifications), read
-        off the GUI thread once per status: ``show(board_id, status_id, words)`` on the GUI thread."""
+        off the GUI thread once per status: ``show(board_id, status_id, words)`` on the GUI thread, unless
+        ``owner`` (the widget showing it) is gone by then."""
         from flowdesk.core.present import status_notice, status_notice_unknown
 
         key = (board_id, status_id)
@@ -151,4 +156,4 @@ class TicketLookups:
             log.info("status notifications not read: %s", exc)
             show(board_id, status_id, status_notice_unknown(name, getattr(exc, "kind", None)))
 
-        self.tasks.submit(work, on_done=done, on_error=failed, name="status notifications")
+        self.tasks.submit(work, on_done=done, on_error=failed, name="status notifications", owner=owner)

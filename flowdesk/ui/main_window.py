@@ -165,7 +165,7 @@ class MainWindow(QMainWindow):
         self.panel.open_ticket_requested.connect(self.open_ticket)
         self.panel.draft_changed.connect(lambda sid, has: self.session_model.set_draft(sid, has))
         self.panel.ticket_card.finder.search_fn = lambda text, done, failed: self.controller.search_tickets(
-            text, self.panel.ticket_card.client(), done, failed
+            text, self.panel.ticket_card.client(), done, failed, self.panel.ticket_card.finder
         )
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")

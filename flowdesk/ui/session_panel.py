@@ -452,7 +452,7 @@ class SessionPanel(QWidget):
         self._update_buttons()
 
     def _on_status_wanted(self, board_id: int, status_id: int, name: str) -> None:
-        self._controller.load_status_notice(board_id, status_id, name, self.status_choice.show_notice)
+        self._controller.load_status_notice(board_id, status_id, name, self.status_choice.show_notice, self.status_choice)
 
     def _on_board_statuses(self, board_id: int, statuses: list) -> None:
         self.status_choice.set_statuses(board_id, statuses, self._ticket_status)

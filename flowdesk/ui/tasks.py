@@ -2,7 +2,8 @@
 
 ``TaskRunner.submit(fn, *args, on_done=..., on_error=...)`` runs ``fn`` on a thread pool. The callbacks
 run on the thread that owns the runner (the GUI thread) through a queued signal, so widgets can be
-touched there safely.
+touched there safely. Given an ``owner`` (the widget the answer is for), they are not called once it is gone
+(a window closed while the work ran): the answer is dropped, as no one is left to show it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from shiboken6 import isValid
 
 from flowdesk.logs import get_logger
 
@@ -80,6 +82,7 @@ class TaskRunner(QObject):
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         name: str = "",
+        owner: QObject | None = None,
     ) -> None:
         def finish() -> None:
             self._relays.discard(relay)
@@ -89,14 +92,16 @@ class TaskRunner(QObject):
 
         def done(result: Any) -> None:
             try:
-                if on_done is not None:
+                if on_done is not None and (owner is None or isValid(owner)):
                     on_done(result)
             finally:
                 finish()
 
         def failed(exc: BaseException) -> None:
             try:
-                if on_error is not None:
+                if owner is not None and not isValid(owner):
+                    log.info("background task %s ended after its window closed", name or getattr(fn, "__name__", "?"))
+                elif on_error is not None:
                     on_error(exc)
                 else:
                     log.warning("background task %s failed: %s", name or getattr(fn, "__name__", "?"), exc)

@@ -37,3 +37,26 @@ def test_errors_reach_on_error_on_the_gui_thread(qtbot):
         runner.submit(boom, on_error=lambda e: got.append((e, QThread.currentThread() is QCoreApplication.instance().thread())))
     assert isinstance(got[0][0], ValueError) and got[0][1] is True
     assert runner.active == 0
+
+
+def test_an_answer_for_a_widget_gone_meanwhile_is_dropped(qtbot):
+    """A window closed while its work ran: the answer is not delivered to the deleted widget (which would
+    raise "Internal C++ object already deleted" in the event loop)."""
+    from PySide6.QtWidgets import QLabel
+    from shiboken6 import delete
+
+    runner = TaskRunner()
+    label = QLabel()
+    release = threading.Event()
+    called: list[str] = []
+
+    def work():
+        release.wait(5)
+        return "answer"
+
+    runner.submit(work, on_done=lambda _r: (called.append("done"), label.setText("x")), owner=label)
+    runner.submit(lambda: release.wait(5) and 1 / 0, on_error=lambda _e: called.append("error"), owner=label)
+    delete(label)
+    with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda busy: busy is False):
+        release.set()
+    assert called == [] and runner.active == 0
