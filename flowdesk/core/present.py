@@ -478,9 +478,9 @@ def emailing(names: Sequence[str]) -> str:
 
 def status_notice(status: str, recipients: Sequence[str]) -> str:
     """Whom ConnectWise e-mails when the ticket is set to ``status`` (the board's status notifications)."""
-    if not recipients:
-        return f"ConnectWise e-mails no one when a ticket on this board is set to “{status}”."
-    return f"Setting “{status}” makes ConnectWise e-mail: {', '.join(recipients)} (this board's status notifications)."
+    if not recipients:  # what the board's notifications say, no more: a workflow rule could still e-mail someone
+        return f"This board's status notifications e-mail no one when a ticket is set to “{status}”."
+    return f"Setting “{status}” makes ConnectWise e-mail: {_and(recipients)} (this board's status notifications)."
 
 
 def status_notice_unknown(status: str, kind: str | None) -> str:
