@@ -650,9 +650,7 @@ class AppController(TicketLookups, QObject):
         from flowdesk.connectwise.account import AccountError, profile_key
         from flowdesk.push.members import hold_for_member
 
-        self._tickets.clear()
-        self.ticket_failures.clear()
-        self._drop_search_client()
+        self.forget_lookups()
         self.push.reset_requested.emit()
         outbox, profile = self.services.outbox, self.settings.connectwise
         if outbox.paused_kind() == "account":  # ConnectWise refused the old keys or company ID: the new ones may do

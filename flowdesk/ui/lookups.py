@@ -93,6 +93,15 @@ class TicketLookups:
 
         self.tasks.submit(work, on_done=on_done, on_error=on_error, name="ticket search", owner=owner)
 
+    def forget_lookups(self) -> None:
+        """New keys (perhaps another company's ConnectWise, where the same ids are other tickets, boards and
+        statuses): what was read with the old ones is read again when next needed."""
+        self._tickets.clear()
+        self.ticket_failures.clear()
+        self._board_statuses.clear()
+        self._status_notices.clear()
+        self._drop_search_client()
+
     def _drop_search_client(self) -> None:
         with self._search_lock:
             client, self._search_client = self._search_client, None

@@ -122,3 +122,19 @@ def test_a_member_or_address_a_status_emails_is_named(make_app, qtbot, sandbox_a
     assert _choose(fd, qtbot, "Closed") == present.status_notice(
         "Closed", ["Specific Member (Jo Smith)", "Email Address (<b>ap@client.example</b>)"]
     )
+
+
+def test_new_keys_read_a_status_notice_again(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """Another ConnectWise (new keys) may have the same board and status ids for other statuses: what the
+    old keys read is not shown for them."""
+    fd = make_app()
+    _start(fd, qtbot)
+    _select(fd, qtbot, 48211)
+    assert _choose(fd, qtbot, "Closed") == present.status_notice("Closed", ["Contact"])
+    notifications = [{"id": 1, "notifyWho": {"id": 4, "name": "Email Address"}, "email": "ap@client.example"}]
+    sandbox_admin.add_fault(method="GET", path="*/statuses/22/notifications", status=200, json=notifications, times=None)
+    _choose(fd, qtbot, "Waiting on Client")
+    assert _choose(fd, qtbot, "Closed") == present.status_notice("Closed", ["Contact"])  # read once per status
+    fd.controller.account_changed()
+    _choose(fd, qtbot, "Waiting on Client")
+    assert _choose(fd, qtbot, "Closed") == present.status_notice("Closed", ["Email Address (ap@client.example)"])
