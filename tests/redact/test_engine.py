@@ -233,3 +233,20 @@ def test_every_marker_ends_as_the_engine_looks_for_markers() -> None:
     assert all(marker.endswith(engine._MARKER_END) for marker in MARKERS.values())
     run = engine._Run("a [IP REDACTED] b", lambda category, value: False)
     assert [m.category for m in run.marks] == [Category.IP] and run.plain() == [(0, 2), (15, 17)]
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=()), max_size=60))
+def test_property_lower_is_str_lower_where_positions_line_up(text: str) -> None:
+    """``lower`` is ``str.lower`` whenever that keeps every position (the ASCII letters lowered in the
+    UTF-8 bytes, or line by line when a non-ASCII character changes), and keeps them when it does not."""
+    low = engine.lower(text)
+    assert len(low) == len(text)
+    if len(text.lower()) == len(text):
+        assert low == text.lower()
+
+
+@pytest.mark.parametrize("text", ["Key ÉTÉ", "\u212aEY: x", "ΣAS Σ", "PASS→ś═", "a\ud83d\ude00B\udcff", "İstanbul KEY"])
+def test_lower_of_non_ascii_texts(text: str) -> None:
+    low = engine.lower(text)
+    expected = text.lower() if len(text.lower()) == len(text) else "".join(c.lower() if c.isascii() else c for c in text)
+    assert low == expected
