@@ -467,13 +467,15 @@ class _Run:
             return not self.hits.keys().isdisjoint(rule.keywords)
         return not rule.min_run or bool(self.runs(rule))
 
-    def finds_anything(self, enabled: tuple[Category, ...], lines: set[int]) -> bool:
-        """Would a pass over these lines make anything? (The first category that finds something sees
-        the marks as they are, so a dry run of every rule does.)"""
-        for category in enabled:
-            for _, rule in self.todo(category):
-                if self._find_in(rule, lines):
-                    return True
+    def finds_anything(self, enabled: tuple[Category, ...], lines: Sequence[set[int]]) -> bool:
+        """Would a pass make anything? Each category's rules are tried on its own lines (``lines``, in the
+        order of ``enabled``: see :func:`run_passes`). (The first category that finds something sees the
+        marks as they are, so a dry run of every rule does.)"""
+        for category, own in zip(enabled, lines, strict=True):
+            if own:
+                for _, rule in self.todo(category):
+                    if self._find_in(rule, own):
+                        return True
         return False
 
 
@@ -564,13 +566,23 @@ def run_passes(text: str, enabled: tuple[Category, ...], spare: Spare | None) ->
     lines: set[int] | None = None  # the first pass looks at everything
     passes = 0
     while True:
-        made = set().union(*[run.apply(category, lines) for category in enabled])  # the lines of what it made
+        made_by = [run.apply(category, lines) for category in enabled]  # the lines of what each made
+        made = set().union(*made_by)
         if not made:
             return run, passes
         passes += 1
-        lines = made
         # Would a pass change anything? Rules see one line at a time, so a dry run on the cut lines tells.
-        if not run.finds_anything(enabled, lines):
+        # A category's rules saw a cut line as it is now (and found nothing more there) unless a mark of
+        # their own category or a later one was made on it, or this pass did not look at it: the dry run
+        # tries them on those lines only.
+        unseen = set() if lines is None else made - lines
+        recheck, since = [], set(unseen)
+        for own in reversed(made_by):
+            since |= own
+            recheck.append(set(since))
+        recheck.reverse()
+        lines = made
+        if not run.finds_anything(enabled, recheck):
             return run, passes
 
 
