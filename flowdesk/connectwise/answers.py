@@ -149,8 +149,9 @@ def status_error(
         stored = write and status != 408
         if is_html:
             text = html + "."
-        elif server_message:
-            text = f"ConnectWise had a problem answering the request to {op.action} (HTTP {status}: {server_message})."
+        elif server_message:  # its words after ours, as a 403's: "(HTTP 503: The service is unavailable (503).)." read badly
+            text = f"ConnectWise had a problem answering the request to {op.action} (HTTP {status}).{said}"
+            text += "" if text.endswith((".", "!", "?")) else "."
         else:
             text = f"ConnectWise had a problem answering the request to {op.action} (HTTP {status})."
         if stored:

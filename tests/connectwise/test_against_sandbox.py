@@ -707,7 +707,7 @@ def test_5xx_on_a_read_is_a_server_error(env: Env, status: int) -> None:
         status=status,
         request_id=True,
         may_have_stored=False,
-        says=[f"(HTTP {status}: {SERVER_SAYS[status]})", "Try again in a few minutes"],
+        says=[f"(HTTP {status}). ConnectWise said: {SERVER_SAYS[status]}", "Try again in a few minutes"],
     )
     assert err.retry_after == 30.0
 
@@ -724,7 +724,7 @@ def test_5xx_on_a_write_may_have_stored(env: Env, status: int, stored: bool) -> 
         status=status,
         request_id=True,
         may_have_stored=True,
-        says=[f"(HTTP {status}: {SERVER_SAYS[status]})", "The note may have been saved anyway", "Check ticket #48211 before sending it again"],
+        says=[f"(HTTP {status}). ConnectWise said: {SERVER_SAYS[status]}", "The note may have been saved anyway", "Check ticket #48211 before sending it again"],
     )
     assert len(env.ledger()["notes"]) == stored  # what the client cannot know, and so must verify
 

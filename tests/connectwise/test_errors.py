@@ -263,8 +263,8 @@ def test_500_on_a_post_may_have_stored(client, admin):
     err = info.value
     assert err.kind == "server" and err.may_have_stored is True and err.status == 500
     assert str(err) == (
-        "ConnectWise had a problem answering the request to add a note to ticket #48211 (HTTP 500: A timeout has "
-        "occured. Please try again.). The note may have been saved anyway. Check ticket #48211 before sending it "
+        "ConnectWise had a problem answering the request to add a note to ticket #48211 (HTTP 500). ConnectWise said: "
+        "A timeout has occured. Please try again. The note may have been saved anyway. Check ticket #48211 before sending it "
         f"again. (request id {last_request_id(admin)})"
     )
 
@@ -276,6 +276,17 @@ def test_503_on_a_get_did_not_store(client, admin):
     assert info.value.may_have_stored is False and info.value.retry_after == 60.0
     assert str(info.value) == (
         "ConnectWise had a problem answering the request to read your ConnectWise member record (HTTP 503). Try again in a few minutes."
+    )
+
+
+def test_503_with_words_reads_as_sentences(client, admin):
+    admin.add_fault(path="*/system/myMembers/info", status=503, json={"code": "Unavailable", "message": "The service is unavailable (503)"},
+                    headers={"x-cw-request-id": None})
+    with pytest.raises(ServerError) as info:
+        client.who_am_i()
+    assert str(info.value) == (
+        "ConnectWise had a problem answering the request to read your ConnectWise member record (HTTP 503). "
+        "ConnectWise said: The service is unavailable (503). Try again in a few minutes."
     )
 
 
