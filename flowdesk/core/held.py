@@ -111,8 +111,27 @@ CANCEL_PUSH = "Cancel this push"
 KEEP_IT = "Keep it"
 
 
-def retried_all(n: int) -> str:
-    """After *Retry all* / *Send all now* in the window."""
-    if not n:
+class Retried(NamedTuple):
+    """What *Retry all* / *Send all now* did: ``n`` pushes were asked to go now; ``after_check`` of them go
+    only once FlowDesk has looked on their ticket, at ``check_at`` (a push whose answer was lost, which
+    ConnectWise may have saved, and the time entries waiting for such a note)."""
+
+    n: int
+    after_check: int = 0
+    check_at: datetime | None = None
+
+
+def retried_all(done: Retried, now: datetime, tz: tzinfo | None = None) -> str:
+    """After *Retry all* / *Send all now* in the window: what goes now, and what waits for a check (a push
+    that may be on its ticket is looked for no sooner than a minute after its answer was lost)."""
+    if not done.n:
         return "Nothing is waiting or failed."
-    return f"Sending {n} {'push' if n == 1 else 'pushes'} now."
+    later = min(done.after_check, done.n) if done.check_at is not None else 0
+    if not later:
+        return f"Sending {done.n} {'push' if done.n == 1 else 'pushes'} now."
+    first = "" if later == done.n else f"Sending {done.n - later} {'push' if done.n - later == 1 else 'pushes'} now. "
+    goes = "push goes" if later == 1 else "pushes go"
+    return (
+        f"{first}{later} {goes} at {format_when(done.check_at, now, tz)}, after FlowDesk has looked on the ticket: "
+        "ConnectWise may have saved what was sent before its answer was lost, and nothing is posted twice."
+    )

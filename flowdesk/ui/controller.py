@@ -499,13 +499,14 @@ class AppController(TicketLookups, QObject):
         self._refresh_job(job_id)
         self._send_now_clicked([job_id])
 
-    def retry_all(self) -> int:
+    def retry_all(self) -> held_words.Retried:
         """*Retry all* / *Send all now*: every waiting, held-off, unknown or failed push goes now (an unknown
         one is checked first, and sent in the same click if it is not on its ticket; one being sent has its
-        answer coming, and goes again if that answer is a failure). Returns how many."""
+        answer coming, and goes again if that answer is a failure). Returns how many, and how many of them
+        wait for that check (no sooner than ``VERIFY_DELAY`` after the lost answer) and until when."""
         outbox = self.services.outbox
         now = self.clock()
-        n = 0
+        retried = []
         asked = [j.id for j in outbox.jobs(states=("sending",))]
         for job in outbox.jobs(states=("pending", "retry_wait", "unknown", "failed")):
             asked.append(job.id)  # even if a run takes it meanwhile: that run's failure does not answer the click
@@ -514,11 +515,13 @@ class AppController(TicketLookups, QObject):
             except ActionRefused:  # it changed meanwhile (being sent, sent, cancelled)
                 continue
             self._on_job_changed(changed)
-            n += 1
+            retried.append(changed)
         if outbox.sending_paused():
             self._resume()
         self._send_now_clicked(asked)
-        return n
+        checks = {j.id: j.next_attempt_at for j in retried if j.state == "unknown" and j.next_attempt_at and j.next_attempt_at > now}
+        after_check = sum(1 for j in retried if j.id in checks or j.parent_id in checks)
+        return held_words.Retried(len(retried), after_check, min(checks.values(), default=None))
 
     def retry_all_failed(self) -> int:
         jobs = self.services.outbox.retry_all_failed(self.clock())

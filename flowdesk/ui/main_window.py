@@ -545,7 +545,8 @@ class MainWindow(QMainWindow):
             self.tell("Cannot cancel", str(exc))
 
     def retry_all(self) -> None:
-        self.statusBar().showMessage(held_words.retried_all(self.controller.retry_all()), 5000)
+        done = self.controller.retry_all()
+        self.statusBar().showMessage(held_words.retried_all(done, self.controller.clock(), present.LOCAL), 10000 if done.after_check else 5000)
 
     def open_ticket_of_job(self, job_id: int) -> None:
         job = self.controller.services.outbox.get(job_id)

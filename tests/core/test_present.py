@@ -343,3 +343,17 @@ def test_the_member_pause_names_each_member_once_by_name_when_a_push_of_theirs_k
         "Whitfield's."
     )
     assert present.other_member_waiting([_Queued("jsmith")], "dwhitfield").startswith("1 push was queued as jsmith;")
+
+
+def test_send_all_now_says_what_waits_for_a_look_on_its_ticket() -> None:
+    from flowdesk.core import held
+
+    now = datetime(2026, 12, 3, 7, 24, 16, tzinfo=UTC)
+    at = now + timedelta(seconds=52)
+    assert held.retried_all(held.Retried(0), now, UTC) == "Nothing is waiting or failed."
+    assert held.retried_all(held.Retried(3), now, UTC) == "Sending 3 pushes now."
+    assert held.retried_all(held.Retried(2, 2, at), now, UTC) == (
+        "2 pushes go at 07:25, after FlowDesk has looked on the ticket: ConnectWise may have saved what was sent "
+        "before its answer was lost, and nothing is posted twice."
+    )
+    assert held.retried_all(held.Retried(3, 1, at), now, UTC).startswith("Sending 2 pushes now. 1 push goes at 07:25, after")

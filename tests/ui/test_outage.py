@@ -515,3 +515,21 @@ def test_an_unknown_company_pauses_with_one_banner_and_saving_the_account_sends(
     qtbot.waitUntil(lambda: [j.state for j in fd.services.outbox.jobs()] == ["sent"] * 4, timeout=20000)
     assert _notes_by_ticket(sandbox_admin) == dict.fromkeys(TICKETS, 1)
     assert fd.services.outbox.paused_reason() is None and fd.window.banners.banner("queue") is None
+
+
+def test_send_all_now_soon_after_a_lost_answer_says_when_the_push_goes(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """Seen in the demo: the note's answer was lost (503 to the POST), the engineer clicked Send all now a few
+    seconds later and read 'Sending 2 pushes now.' while nothing went: a push that may be on its ticket is
+    looked for no sooner than VERIFY_DELAY after its answer was lost, and its time entry waits for it."""
+    fd = make_app()
+    _start(fd, qtbot)
+    c, w = fd.controller, fd.window
+    sandbox_admin.add_fault(method="POST", path="*/tickets/*/notes", status=503, times=1)
+    _select(fd, qtbot, TICKETS[0])
+    with qtbot.waitSignal(c.job_changed, check_params_cb=lambda j: j.kind == "note" and j.state == "unknown", timeout=15000):
+        w.push_current()
+    w.retry_all()
+    message = w.statusBar().currentMessage()
+    assert message.startswith("2 pushes go at "), message
+    assert "after FlowDesk has looked on the ticket" in message and "nothing is posted twice" in message
+    assert _notes_by_ticket(sandbox_admin) == {}
