@@ -13,8 +13,10 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from shiboken6 import isValid
 
 from flowdesk.ui import theme
+from flowdesk.ui.account_saving import keep_connectwise_account
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.settings_dialog import SettingsDialog, _status
 
@@ -123,22 +125,24 @@ class FirstRunSetup(SettingsDialog):
         self.next_button.setEnabled(False)
         _status(self.cw_status, "Checking your ConnectWise keys…", "busy")
         account = self._typed_account()
-        services = self.controller.services
+        controller, services = self.controller, self.controller.services
 
-        def done(profile: Any) -> None:
-            self.next_button.setEnabled(True)
-            services.settings.connectwise = profile
-            try:
-                services.save_settings()
-            except OSError as exc:
-                _status(self.cw_status, f"Could not write the settings file: {exc.strerror or exc}", "error")
+        def done(profile: Any) -> None:  # the keys are in the keyring: kept even if the setup was closed meanwhile
+            problem = keep_connectwise_account(controller, profile)
+            if not isValid(self):
+                if problem:
+                    controller.notify_info(problem)
                 return
-            self.controller.account_changed()
-            self.controller.settings_changed.emit()
+            self.next_button.setEnabled(True)
+            if problem:
+                _status(self.cw_status, problem, "error")
+                return
             _status(self.cw_status, f"Saved: {profile.member_name or profile.member_identifier} at {profile.company}.", "ok")
             self.go(1)
 
         def failed(exc: BaseException) -> None:
+            if not isValid(self):  # nothing was saved: only the setup, if still there, has something to say
+                return
             self.next_button.setEnabled(True)
             _status(self.cw_status, f"Not saved: {exc}", "error")
 

@@ -1,6 +1,8 @@
 """The controller's ConnectWise look-ups: a ticket, the ticket finder's searches, work types and roles, a
-board's statuses. Each runs on the ``TaskRunner`` (never on the GUI thread) and answers with one of
-``AppController``'s signals or callbacks; results are kept for this run of the app."""
+board's statuses and whom a status e-mails. Each runs on the ``TaskRunner`` (never on the GUI thread) and answers
+with one of ``AppController``'s signals or callbacks; results are kept until the engineer's ConnectWise keys
+change (:meth:`TicketLookups.forget_lookups`). An answer read with the old keys that arrives after the change is
+not used: the look-up is made again with the new keys."""
 
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ class TicketLookups:
         self._search_client: Any = None  # one client for the ticket finder's look-ups (built on a worker)
         self._search_lock = threading.Lock()
         self._time_lists_asked = False
+        self._keys_round = 0  # times the ConnectWise keys changed: an answer of an earlier round is not used
         self._board_statuses: dict[int, list[Any]] = {}
         self._status_notices: dict[tuple[int, int], list[str]] = {}  # (board, status) -> whom it e-mails
 
@@ -50,16 +53,25 @@ class TicketLookups:
     def lookup_ticket(self, ticket_id: int, client_factory: Callable[[], Any]) -> None:
         """Look a ticket up off the GUI thread; answers with ``ticket_loaded`` or ``ticket_failed``."""
 
+        asked = self._keys_round
+
         def work() -> Any:
             with client_factory() as client:
                 return client.get_ticket(ticket_id)
 
+        def again() -> bool:
+            return self._ask_again(asked, "ticket", lambda: self.lookup_ticket(ticket_id, client_factory))
+
         def done(ticket: Any) -> None:
+            if again():
+                return
             self._tickets[ticket_id] = ticket
             self.ticket_failures.pop(ticket_id, None)
             self.ticket_loaded.emit(ticket_id, ticket)
 
         def failed(exc: BaseException) -> None:
+            if again():
+                return
             self.ticket_failures[ticket_id] = exc
             self.ticket_failed.emit(ticket_id, str(exc))
 
@@ -84,6 +96,8 @@ class TicketLookups:
         # lazy: httpx, not before the first paint
         from flowdesk.connectwise.search import find_tickets, parse_ticket_text
 
+        asked = self._keys_round
+
         def work() -> Any:
             with self._search_lock:
                 if self._search_client is None:
@@ -91,16 +105,46 @@ class TicketLookups:
                 client = self._search_client
             return find_tickets(client, parse_ticket_text(text), client_name=client_name, limit=FINDER_LIMIT)
 
-        self.tasks.submit(work, on_done=on_done, on_error=on_error, name="ticket search", owner=owner)
+        def again() -> bool:
+            return self._ask_again(
+                asked, "ticket search", lambda: self.search_tickets(text, client_name, on_done, on_error, owner)
+            )
+
+        def done(found: Any) -> None:
+            if not again():
+                on_done(found)
+
+        def failed(exc: BaseException) -> None:
+            if not again():
+                on_error(exc)
+
+        self.tasks.submit(work, on_done=done, on_error=failed, name="ticket search", owner=owner)
 
     def forget_lookups(self) -> None:
-        """New keys (perhaps another company's ConnectWise, where the same ids are other tickets, boards and
-        statuses): what was read with the old ones is read again when next needed."""
+        """New keys (perhaps another company's ConnectWise, where the same ids are other tickets, boards,
+        statuses, work types and roles; or another member, with other default work type and role): what was
+        read with the old ones is read again when next needed, and an answer still on its way is not used.
+        The work types and roles are read again now: until they arrive, the time entry offers only the
+        member's defaults, never an id of the old keys' lists."""
+        self._keys_round += 1
         self._tickets.clear()
         self.ticket_failures.clear()
         self._board_statuses.clear()
         self._status_notices.clear()
         self._drop_search_client()
+        if self._time_lists_asked:
+            self._time_lists_asked = False
+            self.time_lists_loaded.emit([], [])
+            self.load_time_lists()
+
+    def _ask_again(self, asked: int, what: str, again: Callable[[], None]) -> bool:
+        """An answer to a look-up made at keys round ``asked`` came: True, and the look-up made again, when the
+        keys changed since (what it read may belong to another ConnectWise or member); False when it stands."""
+        if asked == self._keys_round:
+            return False
+        log.info("%s read with the previous ConnectWise keys: read again", what)
+        again()
+        return True
 
     def _drop_search_client(self) -> None:
         with self._search_lock:
@@ -109,18 +153,26 @@ class TicketLookups:
             client.close()
 
     def load_time_lists(self) -> None:
-        """ConnectWise's work types and roles, once, off the GUI thread (``time_lists_loaded``); a failure
-        leaves the member's defaults, which ConnectWise applies."""
+        """ConnectWise's work types and roles, once per keys, off the GUI thread (``time_lists_loaded``); a
+        failure leaves the member's defaults, which ConnectWise applies."""
         if self._time_lists_asked:
             return
         self._time_lists_asked = True
+        asked = self._keys_round
 
         def work() -> tuple[list[Any], list[Any]]:
             with self.connectwise_client() as client:
                 return client.work_types(), client.work_roles()
 
-        self.tasks.submit(work, on_done=lambda lists: self.time_lists_loaded.emit(*lists),
-                          on_error=lambda e: log.info("work types not read: %s", e), name="time lists")  # fmt: skip
+        def done(lists: tuple[list[Any], list[Any]]) -> None:
+            if not self._ask_again(asked, "work types", self.load_time_lists):
+                self.time_lists_loaded.emit(*lists)
+
+        def failed(exc: BaseException) -> None:
+            if not self._ask_again(asked, "work types", self.load_time_lists):
+                log.info("work types not read: %s", exc)
+
+        self.tasks.submit(work, on_done=done, on_error=failed, name="time lists")
 
     def load_board_statuses(self, board_id: int) -> None:
         """A board's statuses off the GUI thread (``board_statuses_loaded``), read once per board; a failure
@@ -129,16 +181,25 @@ class TicketLookups:
             self.board_statuses_loaded.emit(board_id, self._board_statuses[board_id])
             return
 
+        asked = self._keys_round
+
         def work() -> list[Any]:
             with self.connectwise_client() as client:
                 return client.board_statuses(board_id)
 
-        def done(statuses: list[Any]) -> None:
-            self._board_statuses[board_id] = statuses
-            self.board_statuses_loaded.emit(board_id, statuses)
+        def again() -> bool:
+            return self._ask_again(asked, "board statuses", lambda: self.load_board_statuses(board_id))
 
-        self.tasks.submit(work, on_done=done, on_error=lambda e: log.info("board statuses not read: %s", e),
-                          name="board statuses")  # fmt: skip
+        def done(statuses: list[Any]) -> None:
+            if not again():
+                self._board_statuses[board_id] = statuses
+                self.board_statuses_loaded.emit(board_id, statuses)
+
+        def failed(exc: BaseException) -> None:
+            if not again():
+                log.info("board statuses not read: %s", exc)
+
+        self.tasks.submit(work, on_done=done, on_error=failed, name="board statuses")
 
     def load_status_notice(
         self, board_id: int, status_id: int, name: str, show: Callable[[int, int, str], None], owner: QObject | None = None
@@ -153,15 +214,26 @@ class TicketLookups:
             show(board_id, status_id, status_notice(name, self._status_notices[key]))
             return
 
+        asked = self._keys_round
+
         def work() -> list[str]:
             with self.connectwise_client() as client:
                 return list(client.status_notifications(board_id, status_id))
 
+        def again() -> bool:
+            return self._ask_again(
+                asked, "status notifications", lambda: self.load_status_notice(board_id, status_id, name, show, owner)
+            )
+
         def done(recipients: list[str]) -> None:
+            if again():
+                return
             self._status_notices[key] = recipients
             show(board_id, status_id, status_notice(name, recipients))
 
         def failed(exc: BaseException) -> None:
+            if again():
+                return
             log.info("status notifications not read: %s", exc)
             show(board_id, status_id, status_notice_unknown(name, getattr(exc, "kind", None)))
 

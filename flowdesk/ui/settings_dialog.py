@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from flowdesk.core import present
 from flowdesk.core.settings import (
@@ -43,6 +44,7 @@ from flowdesk.core.settings import (
 )
 from flowdesk.logs import register_secret
 from flowdesk.ui import theme
+from flowdesk.ui.account_saving import keep_connectwise_account, keep_sign_in, write_settings
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.editor import CATEGORY_WORDS
 
@@ -219,7 +221,7 @@ class SettingsDialog(QDialog):
         saved, typed = services.settings.connectwise, self._typed_proxy()
         self.controller.tasks.submit(
             lambda: test_account(account, saved, services.credentials, proxy=_proxy_now(typed, services.credentials)),
-            on_done=done, on_error=failed, name="test-connection",
+            on_done=done, on_error=failed, name="test-connection", owner=self,  # a test only shows its answer
         )
 
     # -- ResolutionFlow --------------------------------------------------------------------------
@@ -271,28 +273,18 @@ class SettingsDialog(QDialog):
         previous = services.settings.resolutionflow.model_copy()
         typed = self._typed_proxy()
 
-        def done(signed: Any) -> None:
-            # lazy: httpx and keyring, not before the first paint
-            from flowdesk.resolutionflow.account import forget_previous
+        controller = self.controller
 
-            self.rf_sign_in.setEnabled(True)
-            self.rf_password.clear()
-            self.rf_token.clear()
-            profile = services.settings.resolutionflow
-            profile.url, profile.email = signed.url, signed.email
-            self.rf_url.setText(signed.url)
-            self.rf_email.setText(signed.email)
-            try:
-                services.save_settings()
-            except OSError as exc:
-                _status(self.rf_status, f"Signed in, but the settings could not be saved: {exc.strerror or exc}", "error")
-                return
-            self.controller.tasks.submit(forget_previous, previous, signed, services.credentials)
-            _status(self.rf_status, f"Signed in as {signed.who}. Your sessions are being fetched.", "ok")
-            self.signed_in.emit(signed.who)
-            self.controller.refresh_sessions()
+        def done(signed: Any) -> None:  # the tokens are in the keyring: kept even if the dialog closed meanwhile
+            problem = keep_sign_in(controller, previous, signed)
+            if isValid(self):
+                self._show_signed_in(signed, problem)
+            elif problem:
+                controller.notify_info(problem)
 
         def failed(exc: BaseException) -> None:
+            if not isValid(self):  # nothing was saved: only the dialog, if still there, has something to say
+                return
             self.rf_sign_in.setEnabled(True)
             _status(self.rf_status, str(exc), "error")
 
@@ -301,6 +293,18 @@ class SettingsDialog(QDialog):
                             pasted_token=bool(token), proxy=_proxy_now(typed, services.credentials)),
             on_done=done, on_error=failed, name="rf-sign-in",
         )
+
+    def _show_signed_in(self, signed: Any, problem: str | None) -> None:
+        self.rf_sign_in.setEnabled(True)
+        self.rf_password.clear()
+        self.rf_token.clear()
+        self.rf_url.setText(signed.url)
+        self.rf_email.setText(signed.email)
+        if problem:
+            _status(self.rf_status, problem, "error")
+            return
+        _status(self.rf_status, f"Signed in as {signed.who}. Your sessions are being fetched.", "ok")
+        self.signed_in.emit(signed.who)
 
     def sign_out(self) -> None:
         # lazy: httpx and keyring, not before the first paint
@@ -312,8 +316,10 @@ class SettingsDialog(QDialog):
         def done(out: Any) -> None:
             _status(self.rf_status, "Signed out." if out.was_signed_in else "You were not signed in.", "ok")
 
+        # the sign-out itself (the keyring, the revocation) is the task's: its answer only shows in the dialog
         self.controller.tasks.submit(sign_out, profile, services.credentials, on_done=done,
-                                     on_error=lambda e: _status(self.rf_status, str(e), "error"))
+                                     on_error=lambda e: _status(self.rf_status, str(e), "error"),
+                                     name="rf-sign-out", owner=self)  # fmt: skip
 
     # -- push options ----------------------------------------------------------------------------
     def _push_tab(self) -> QWidget:
@@ -557,14 +563,20 @@ class SettingsDialog(QDialog):
         _status(self.save_status, "Checking your ConnectWise keys…", "busy")
         account = self._typed_account()
 
-        def done(profile: ConnectWiseProfile) -> None:
-            self._saving = False
-            self.buttons.setEnabled(True)
-            self.controller.settings.connectwise = profile
-            self.controller.account_changed()
-            self._finish_save()
+        controller = self.controller
+
+        def done(profile: ConnectWiseProfile) -> None:  # the keys are in the keyring: kept even if the dialog closed
+            problem = keep_connectwise_account(controller, profile)
+            if isValid(self):
+                self._saving = False
+                self.buttons.setEnabled(True)
+                self._close_saved(problem)
+            elif problem:
+                controller.notify_info(problem)
 
         def failed(exc: BaseException) -> None:
+            if not isValid(self):  # nothing was saved: only the dialog, if still there, has something to say
+                return
             self._saving = False
             self.buttons.setEnabled(True)
             self.tabs.setCurrentIndex(0)
@@ -576,12 +588,13 @@ class SettingsDialog(QDialog):
                                      on_done=done, on_error=failed, name="save-account")
 
     def _finish_save(self) -> None:
-        try:
-            self.controller.services.save_settings()
-        except OSError as exc:
-            _status(self.save_status, f"Could not write the settings file: {exc.strerror or exc}", "error")
+        self._close_saved(write_settings(self.controller))
+
+    def _close_saved(self, problem: str | None) -> None:
+        """The settings were written (``problem`` None: the dialog closes) or could not be (it says why)."""
+        if problem:
+            _status(self.save_status, problem, "error")
             return
-        self.controller.settings_changed.emit()
         self.saved.emit()
         self.accept()
 

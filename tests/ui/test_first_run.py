@@ -3,6 +3,7 @@ first refresh) instead of an empty table, against the sandbox over a real socket
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -101,3 +102,26 @@ def test_a_set_up_app_opens_no_setup(qtbot, sandbox):
         assert not needs_setup(fd.controller)
     finally:
         fd.shutdown()
+
+
+def test_keys_checked_after_the_setup_is_gone_are_still_saved(fresh_app, qtbot, sandbox, sandbox_admin):
+    """The setup closed (and deleted) while ConnectWise checked the keys: they are in the keyring, so the
+    settings name their account; the answer is not shown in the deleted setup (no traceback)."""
+    from shiboken6 import delete
+
+    fd = fresh_app
+    dialog = _opened(fd, qtbot)
+    cw = sandbox.info.connectwise
+    for field, text in ((dialog.cw_site, cw.site), (dialog.cw_company, cw.company), (dialog.cw_public, cw.public_key),
+                        (dialog.cw_private, cw.private_key)):  # fmt: skip
+        field.setText(text)
+    sandbox_admin.add_fault(path="*", hold="before_store", times=1)
+    dialog.next_step()
+    sandbox_admin.wait("held", 1)
+    delete(dialog)
+    with qtbot.waitSignal(fd.controller.settings_changed, timeout=15000):
+        sandbox_admin.release()
+    profile = fd.services.settings.connectwise
+    assert profile.configured and profile.member_identifier == "dwhitfield"
+    saved = json.loads(fd.services.paths.settings_file.read_text(encoding="utf-8"))
+    assert saved["connectwise"]["member_identifier"] == "dwhitfield"

@@ -138,3 +138,21 @@ def test_new_keys_read_a_status_notice_again(make_app, qtbot, sandbox_admin):  #
     fd.controller.account_changed()
     _choose(fd, qtbot, "Waiting on Client")
     assert _choose(fd, qtbot, "Closed") == present.status_notice("Closed", ["Email Address (ap@client.example)"])
+
+
+def test_statuses_read_with_the_old_keys_are_read_again_with_the_new(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """The board's statuses were on their way when the keys changed: that answer is not shown (nor kept); the
+    statuses are read again with the new keys, which answer for their company."""
+    fd = make_app()
+    _start(fd, qtbot)
+    statuses = "*/service/boards/*/statuses"
+    sandbox_admin.add_fault(method="GET", path=statuses, hold="before_store", times=1)
+    _select(fd, qtbot, 48211)
+    sandbox_admin.wait("held", 1, path=statuses)
+    fd.controller.account_changed()
+    theirs = [{"id": 71, "name": "Awaiting Parts"}, {"id": 72, "name": "Done"}]
+    sandbox_admin.add_fault(method="GET", path=statuses, status=200, json=theirs, times=None)
+    combo = fd.window.panel.status_choice.combo
+    with qtbot.waitSignal(fd.controller.tasks.busy_changed, check_params_cb=lambda busy: not busy, timeout=15000):
+        sandbox_admin.release()  # the old keys' answer: read again
+    assert [combo.itemText(i) for i in range(1, combo.count())] == ["Awaiting Parts", "Done"]

@@ -1,0 +1,52 @@
+"""What a ConnectWise key check or a ResolutionFlow sign-in that succeeded leaves in the settings.
+
+The settings dialog and the first-run setup start these checks on the ``TaskRunner``; by the time one answers,
+its keys or tokens are already in the keyring (and the replaced account's removed), so the settings must point
+to them even when the dialog was closed meanwhile. These run on the GUI thread whether or not the dialog is
+still there; what only shows the answer is the dialog's, and is dropped with it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flowdesk.core.settings import ConnectWiseProfile, ResolutionFlowProfile
+    from flowdesk.ui.controller import AppController
+
+
+def write_settings(controller: AppController) -> str | None:
+    """Write the settings file and tell the window; returns why it could not be written, or None."""
+    try:
+        controller.services.save_settings()
+    except OSError as exc:
+        return f"Could not write the settings file: {exc.strerror or exc}"
+    controller.settings_changed.emit()
+    return None
+
+
+def keep_connectwise_account(controller: AppController, profile: ConnectWiseProfile) -> str | None:
+    """ConnectWise accepted the keys, now in the keyring: the app uses them from now on (new clients, look-ups
+    read again) and the settings file names their account. Returns why the file could not be written, or None."""
+    controller.settings.connectwise = profile
+    controller.account_changed()
+    return write_settings(controller)
+
+
+def keep_sign_in(controller: AppController, previous: ResolutionFlowProfile, signed: Any) -> str | None:
+    """ResolutionFlow signed ``signed`` (a ``SignedIn``) in, its tokens in the keyring: the settings name that
+    account, the previous account's sign-in is removed and the sessions are fetched. Returns why the settings
+    could not be written (then the previous sign-in is kept and nothing is fetched), or None."""
+    # lazy: httpx and keyring, not before the first paint
+    from flowdesk.resolutionflow.account import forget_previous
+
+    services = controller.services
+    profile = services.settings.resolutionflow
+    profile.url, profile.email = signed.url, signed.email
+    try:
+        services.save_settings()
+    except OSError as exc:
+        return f"Signed in, but the settings could not be saved: {exc.strerror or exc}"
+    controller.tasks.submit(forget_previous, previous, signed, services.credentials, name="forget-previous-sign-in")
+    controller.refresh_sessions()
+    return None
