@@ -207,6 +207,18 @@ class FlowDeskApp:
         self.setup_dialog = dialog
 
     def open_settings(self) -> None:
+        """The settings dialog: the one already open is brought to the front (Settings from the tray while
+        it is open); a closed one is deleted (its answers still on their way are dropped or kept by their
+        owner guards), not left alive until quit."""
+        from shiboken6 import isValid
+
+        old = getattr(self, "settings_dialog", None)
+        if old is not None and isValid(old):
+            if old.isVisible():
+                old.raise_()
+                old.activateWindow()
+                return
+            old.deleteLater()
         if self._settings_dialog_cls is None:
             from flowdesk.ui.settings_dialog import SettingsDialog
 

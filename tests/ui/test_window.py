@@ -452,3 +452,21 @@ def test_network_back_and_wake_drain_at_once(make_app, qtbot, sandbox_admin, eve
     with qtbot.waitSignal(fd.controller.job_changed, check_params_cb=lambda j: j.kind == "time_entry" and j.state == "sent", timeout=15000):
         getattr(fd.system_events, event).emit()
     assert len(sandbox_admin.ledger()["notes"]) == 1
+
+
+def test_settings_opened_again_raises_the_open_dialog_and_a_closed_one_is_deleted(make_app, qtbot):
+    from shiboken6 import isValid
+
+    fd = make_app()
+    _start(fd, qtbot)
+    fd.open_settings()
+    first = fd.settings_dialog
+    qtbot.waitExposed(first)
+    fd.open_settings()  # Settings again (the tray's) while it is open: the same dialog, not a second one
+    assert fd.settings_dialog is first
+    first.reject()
+    fd.open_settings()
+    second = fd.settings_dialog
+    assert second is not first
+    qtbot.waitUntil(lambda: not isValid(first), timeout=5000)  # the closed one is gone, not kept until quit
+    second.reject()
