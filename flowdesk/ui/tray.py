@@ -43,7 +43,7 @@ class TrayController(QObject):
         self.open_action = QAction(f"&Open {APP_NAME}", self.menu)
         self.open_action.triggered.connect(self.open_requested)
         self.retry_action = QAction("&Retry all", self.menu)  # every waiting, held-off or failed push, now
-        self.retry_action.triggered.connect(controller.retry_all)
+        self.retry_action.triggered.connect(self._retry_all)
         self.pause_action = QAction("&Pause sending", self.menu)
         self.pause_action.setCheckable(True)
         self.pause_action.toggled.connect(controller.set_paused)
@@ -110,6 +110,13 @@ class TrayController(QObject):
         if not self.messages:
             return
         self.tray.showMessage(APP_NAME, text, QSystemTrayIcon.MessageIcon.Information, 5000)
+
+    def _retry_all(self) -> None:
+        """The tray's *Retry all* / *Send all now*: what waits for a look on its ticket is said (the window,
+        perhaps hidden, says it in its status bar); what goes now shows in the icon and the menu's line."""
+        done = self.controller.retry_all()
+        if done.after_check:
+            self.show_info(held_words.retried_all(done, self.controller.clock(), present.LOCAL))
 
     def _on_message_clicked(self) -> None:
         # One messageClicked signal for every message, with no id: remember what the last one was about.

@@ -533,3 +533,17 @@ def test_send_all_now_soon_after_a_lost_answer_says_when_the_push_goes(make_app,
     assert message.startswith("2 pushes go at "), message
     assert "after FlowDesk has looked on the ticket" in message and "nothing is posted twice" in message
     assert _notes_by_ticket(sandbox_admin) == {}
+
+
+def test_send_all_now_from_the_tray_soon_after_a_lost_answer_says_when_the_push_goes(make_app, qtbot, sandbox_admin):  # noqa: F811
+    fd = make_app(has_tray=True)
+    _start(fd, qtbot)
+    c, w = fd.controller, fd.window
+    sandbox_admin.add_fault(method="POST", path="*/tickets/*/notes", status=503, times=1)
+    _select(fd, qtbot, TICKETS[0])
+    with qtbot.waitSignal(c.job_changed, check_params_cb=lambda j: j.kind == "note" and j.state == "unknown", timeout=15000):
+        w.push_current()
+    shown: list[str] = []
+    fd.tray.show_info = shown.append  # what the tray's balloon would say
+    fd.tray.retry_action.trigger()
+    assert len(shown) == 1 and shown[0].startswith("2 pushes go at ") and "nothing is posted twice" in shown[0]
