@@ -278,6 +278,22 @@ def member_names(jobs: Iterable[QueuedBy]) -> list[str]:
     return list(names.values())
 
 
+def _wait(n: int) -> str:
+    return "waits" if n == 1 else "wait"
+
+
+def members_wait(held: Sequence[QueuedBy], now: str, retry_id: int) -> str:
+    """``queue drain`` while a member pause holds ``held`` (queued under other members' keys) and sends the
+    pushes of ``now``, the member signed in: whose they are, and the two ways to send them."""
+    names = member_names(held)
+    them, it = ("1 push", "it") if len(held) == 1 else (f"{len(held):,} pushes", "them")
+    keys = f"{names[0]}'s keys" if len(names) == 1 else "their own members' keys"
+    return (
+        f"{them} queued as {_and(names)} {_wait(len(held))} for {keys}: save them with `flowdesk connect` and drain "
+        f"again, or run `flowdesk queue retry {retry_id}` to send {it} as {now}."
+    )
+
+
 def other_member_waiting(waiting: Sequence[QueuedBy], now: str) -> str:
     """The keys signed in now are ``now``'s (their name, else identifier), and ``waiting`` were queued under
     other members' keys."""

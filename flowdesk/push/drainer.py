@@ -176,7 +176,9 @@ class Drainer:
                 self._drain(run)
             finally:
                 report.finished_at = self._clock()
-                report.paused = self._outbox.paused_reason()
+                reason = self._outbox.paused_reason()
+                whole = reason is not None and self._outbox.sending_paused()  # not a member pause alone
+                report.paused, report.member_pause = (reason, None) if whole else (None, reason)
                 report.next_due_at = self.next_due_at()
                 held = self.held_off(report.finished_at)
                 report.held_until, report.held_why = held if held is not None else (None, None)
@@ -278,8 +280,6 @@ class Drainer:
         server struggling) leaves the job's site alone until its next attempt."""
         if step == NoOutcome.QUEUE_PAUSED or (isinstance(step, Stored) and step.paused):
             run.halt = Halt(HaltWhy.PAUSED, self._outbox.paused_reason())
-        elif step == NoOutcome.HELD:  # the pushes of the member signed in still go
-            run.report.record_stop(HaltWhy.PAUSED.value, self._outbox.paused_reason())
         elif isinstance(step, Stored) and (step.kind in HOLD_OFF_KINDS or step.company_lookup):
             current = self._outbox.get(job.id)
             until = current.next_attempt_at if current is not None else None

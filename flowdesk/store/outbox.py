@@ -642,6 +642,17 @@ class Outbox:
             params.append(site)
         return self._select(self._db.connect(), where + " ORDER BY id", params)
 
+    def held_by_member_pause(self) -> list[PushJob]:
+        """The pushes a member pause in force names: those of other members than the one it was written for,
+        at its site (none when it does not say whom: see :meth:`MemberPause.partial`)."""
+        conn = self._db.connect()
+        if pause_state.reason(conn) is None:  # the usual case, read first: the window asks after each change
+            return []
+        kind, held = pause_state.read(conn)
+        if kind != "member" or not (held.site and held.member):
+            return []
+        return self.waiting_for_other_member(held.member, held.site)
+
     def paused_kind(self) -> PauseKind | None:
         """Why sending is paused (see :data:`PauseKind`); None when it is not, or the pause did not say."""
         return pause_state.kind(self._db.connect())

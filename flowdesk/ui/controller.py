@@ -350,7 +350,7 @@ class AppController(TicketLookups, QObject):
         if report.blocked:
             why = next(iter(report.blocked.values()))
             self.show_banner(Banner("queue", "error", present.not_sent_banner(why), "Open Settings", "settings"))
-        elif report.paused and (paused := self.services.outbox.paused_reason()):  # not one lifted since the run
+        elif (report.paused or report.member_pause) and (paused := self.services.outbox.paused_reason()):
             self.show_banner(self._paused_banner(paused))
         else:
             self.clear_banner("queue")

@@ -343,3 +343,21 @@ def test_the_member_pause_names_each_member_once_by_name_when_a_push_of_theirs_k
         "Whitfield's."
     )
     assert present.other_member_waiting([_Queued("jsmith")], "dwhitfield").startswith("1 push was queued as jsmith;")
+
+
+@dataclass(frozen=True)
+class _Held:
+    member: str | None
+    member_name: str | None = None
+    state: str = "pending"
+
+
+def test_queue_drain_says_whose_pushes_wait_and_what_sends_them():
+    assert present.members_wait([_Held("jsmith", "Jo Smith")], "Dana Whitfield", 7) == (
+        "1 push queued as Jo Smith waits for Jo Smith's keys: save them with `flowdesk connect` and drain again, "
+        "or run `flowdesk queue retry 7` to send it as Dana Whitfield."
+    )
+    assert present.members_wait([_Held("jsmith"), _Held("amartin", "Alex Martin")], "dwhitfield", 3) == (
+        "2 pushes queued as jsmith and Alex Martin wait for their own members' keys: save them with `flowdesk "
+        "connect` and drain again, or run `flowdesk queue retry 3` to send them as dwhitfield."
+    )
