@@ -618,6 +618,23 @@ class Outbox:
         with self._db.transaction() as conn:
             return pause_state.lift_member(conn, self._now(now))
 
+    def pause_whole(self, reason: str, now: datetime | None = None) -> None:
+        """The engineer's Pause: nothing is sent until :meth:`lift_whole_pause`. A member pause in force stays,
+        over it (see :func:`~flowdesk.store.pause.write_whole`)."""
+        with self._db.transaction() as conn:
+            pause_state.write_whole(conn, reason, self._now(now))
+
+    def lift_whole_pause(self) -> bool:
+        """Lift the pause that holds every push (the engineer's, a refused account's), never a member pause,
+        which then holds only other members' pushes. Nothing changes owner. True when one was lifted."""
+        with self._db.transaction() as conn:
+            return pause_state.lift_whole(conn)
+
+    def whole_pause(self) -> str | None:
+        """The reason of the pause :meth:`lift_whole_pause` lifts (alone, or under a member pause), or None."""
+        conn = self._db.connect()
+        return None if pause_state.reason(conn) is None else pause_state.whole(conn)
+
     def member_pause(self) -> MemberPause | None:
         """The pause for pushes queued under other members' keys (kind ``member``), or None."""
         kind, held = pause_state.read(self._db.connect())
