@@ -311,6 +311,14 @@ def members_wait(held: Sequence[QueuedBy], now: str, retry_id: int) -> str:
     )
 
 
+# A member pause that does not say which member's pushes still go (written before it kept its site and member):
+# it holds every push until the engineer's Resume, or until keys are saved (the window then tells it whose).
+MEMBER_KEYS_LIFT = (
+    "Saving the keys of the member who queued them (Settings > ConnectWise account) lifts this pause too: they are "
+    "then sent as theirs."
+)
+
+
 def other_member_waiting(waiting: Sequence[QueuedBy], now: str) -> str:
     """The keys signed in now are ``now``'s (their name, else identifier), and ``waiting`` were queued under
     other members' keys."""

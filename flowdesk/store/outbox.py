@@ -648,12 +648,13 @@ class Outbox:
         kind, held = pause_state.read(conn)
         return kind is not None and not (kind == "member" and held.partial)
 
-    def waiting_for_other_member(self, member: str, site: str | None = None) -> list[PushJob]:
+    def waiting_for_other_member(self, member: str | None, site: str | None = None) -> list[PushJob]:
         """The pushes still to send or check (of ``site``, or of every site) that were queued under the keys
-        of another member than ``member``. One queued before the member was kept counts as ``member``'s."""
+        of another member than ``member`` (None: of any known member). One queued before the member was kept
+        counts as ``member``'s."""
         where = "WHERE state IN ('pending', 'retry_wait', 'unknown', 'failed') AND member IS NOT NULL "
         where += "AND member <> ? COLLATE NOCASE"
-        params = [member.strip()]
+        params = [(member or "").strip()]
         if site is not None:
             where += " AND site = ?"
             params.append(site)

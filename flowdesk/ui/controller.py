@@ -369,7 +369,9 @@ class AppController(TicketLookups, QObject):
         if kind == "user" or reason == USER_PAUSE:
             return Banner("queue", "info", present.PAUSED_BY_YOU, "Resume", "resume")
         held = outbox.member_pause()
-        if held is not None and held.over is not None:  # over the engineer's own pause, which Resume lifts too
+        if held is not None and held.site is None:  # written before it kept whose pushes go: it holds them all
+            reason = f"{reason} {present.MEMBER_KEYS_LIFT}"
+        elif held is not None and held.over is not None:  # over the engineer's own pause, which Resume lifts too
             reason = f"{present.PAUSED_BY_YOU} {reason}"
         return Banner("queue", "warning", reason, "Resume", "resume")
 

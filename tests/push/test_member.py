@@ -165,3 +165,45 @@ def test_drain_until_keeps_sending_the_signed_in_members_pushes_while_a_member_p
     assert (outbox.get(smith.id).state, outbox.get(smith.id).attempts) == ("pending", 0)
     assert len(ledger_notes(sandbox_admin.ledger(), note_text(1))) == 0
 
+
+def _an_old_member_pause(outbox: Outbox, clock, reason: str) -> None:
+    """A member pause as FlowDesk wrote it before it kept the site and member signed in (only its reason, time
+    and kind), for pushes kept before migration 10 (their member, not their name)."""
+    outbox.pause(reason, clock(), kind="member")
+    held = outbox.member_pause()
+    assert held is not None and (held.site, held.member, held.over) == (None, None, None)
+    assert outbox.sending_paused()  # it holds every push
+
+
+def test_an_old_member_pause_lifts_itself_when_the_queuing_members_keys_are_back(outbox, client, sandbox, sandbox_admin, clock):
+    """Found in review: a member pause written before the pause kept its site and member was lifted only by
+    Resume (or keys saved in the window), even with the keys of the member who queued the pushes signed in.
+    Whose the pushes are is kept on each push (migration 9): the drain decides from them."""
+    [job] = push(outbox, sandbox, member="jsmith")
+    _an_old_member_pause(outbox, clock, _waiting_words("jsmith", "dwhitfield"))
+    report = drainer_as(outbox, client, clock, "jsmith", "Jo Smith").run_due()
+    assert outbox.paused_reason() is None and report.sent == 1  # before: still paused, nothing sent
+    assert (outbox.get(job.id).state, outbox.get(job.id).member) == ("sent", "jsmith")
+
+
+def test_an_old_member_pause_holds_only_the_other_members_pushes_once_a_drain_knows_whose_keys_are_signed_in(
+    outbox, client, sandbox, sandbox_admin, clock
+):
+    smith = push(outbox, sandbox, 1, member="jsmith")[0]
+    dana = push(outbox, sandbox, 2, member="dwhitfield")[0]
+    _an_old_member_pause(outbox, clock, _waiting_words("jsmith", "dwhitfield"))
+    drainer_as(outbox, client, clock, None).run_due()  # whose keys these are is not known: as it was
+    assert outbox.member_pause().site is None and sandbox_admin.ledger()["notes"] == []
+
+    report = drainer_as(outbox, client, clock, "dwhitfield", "Dana Whitfield").run_due()
+    held = outbox.member_pause()
+    assert held is not None and held.partial and held.member == "dwhitfield"
+    assert report.member_pause == held.reason == _waiting_words("jsmith", "Dana Whitfield")
+    assert [outbox.get(j.id).state for j in (smith, dana)] == ["pending", "sent"]
+
+
+def test_an_old_member_pause_with_no_push_of_a_known_member_waiting_is_lifted(outbox, client, sandbox, clock):
+    [job] = push(outbox, sandbox)  # queued before the member was kept: the member signed in's
+    _an_old_member_pause(outbox, clock, _waiting_words("jsmith", "dwhitfield"))
+    report = drainer_as(outbox, client, clock, None).run_due()
+    assert outbox.paused_reason() is None and report.sent == 1 and outbox.get(job.id).state == "sent"

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 
 from flowdesk.core import policy_words, present
 from flowdesk.core.policy import VERIFY_DELAY
+from flowdesk.store import pause as pause_state
 from flowdesk.store.db import format_time, utcnow
 from tests.ui.test_window import _select, _start, make_app  # noqa: F401 - make_app is a fixture
 
@@ -550,3 +551,35 @@ def test_a_member_pause_alone_says_whose_pushes_wait_and_the_engineers_own_pushe
     assert w.queue_label.text() == line and {j.member for j in outbox.jobs(states=("pending",))} == {"dwhitfield"}
     assert _notes_by_ticket(sandbox_admin) == {TICKETS[1]: 1}
 
+
+def test_an_old_member_pause_the_window_cannot_decide_says_what_lifts_it(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """A member pause written before it kept whose pushes still go holds every push. The drain decides it from the
+    pushes' members when it knows whose keys are saved; when it does not (an account saved without its member),
+    the banner says what lifts it besides Resume, and saving the queuing member's keys does, sending theirs."""
+    fd = make_app()
+    _start(fd, qtbot)
+    fd.controller.set_paused(True)
+    blake = fd.controller.settings.connectwise.model_copy(
+        update={"member_identifier": "jblake", "member_name": "Jordan Blake"}
+    )
+    fd.controller.settings.connectwise = blake
+    _push(fd, qtbot, TICKETS[0])
+    old = "2 pushes were queued as jblake; FlowDesk now signs in to ConnectWise as dwhitfield. Resume to send them as dwhitfield."
+    with fd.services.db.transaction() as conn:  # as written before the pause kept its site and member
+        pause_state.clear(conn)
+        pause_state.write(conn, old, utcnow(), "member")
+    fd.shutdown()
+
+    again = make_app()
+    again.services.settings.connectwise = blake.model_copy(update={"member_identifier": None, "member_name": None})
+    _start(again, qtbot)
+    outbox = again.services.outbox
+    banner = again.window.banners.banner("queue")
+    assert banner is not None and (banner.text, banner.action) == (f"{old} {present.MEMBER_KEYS_LIFT}", "Resume")
+    assert not again.window.pause_action.isChecked()  # not the engineer's pause
+
+    again.controller.settings.connectwise = blake  # Jordan Blake's keys saved in Settings
+    again.controller.account_changed()
+    assert outbox.paused_reason() is None
+    qtbot.waitUntil(lambda: [(j.state, j.member) for j in outbox.jobs()] == [("sent", "jblake")] * 2, timeout=20000)
+    assert _notes_by_ticket(sandbox_admin) == {TICKETS[0]: 1}
