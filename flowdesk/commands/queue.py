@@ -389,6 +389,8 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
         jobs = outbox.jobs()
         paused = outbox.paused_reason()
         counts = outbox.counts()
+        whole = outbox.sending_paused()  # not a member pause alone: the member signed in still sends theirs
+        others = outbox.held_by_member_pause()
     now, tz = utcnow(), present.LOCAL
     state_of: dict[int | None, str] = {j.id: j.state for j in jobs}
     blocked = {j.id for j in jobs if present.waits_for_note(j, state_of.get(j.parent_id))}
@@ -416,8 +418,10 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
             }
         )
         return EXIT_OK
-    if paused:
+    if paused and whole:
         print(printable(present.paused_line(paused)))
+    elif others:
+        print(printable(_members_wait(others, ctx.settings.connectwise)))
     if not jobs:
         print(present.QUEUE_EMPTY)
         return EXIT_OK
@@ -519,6 +523,7 @@ def cmd_drain(args: argparse.Namespace, ctx: Context) -> int:
             report = drain_until(drainer, until_empty=args.until_empty, max_seconds=args.max_seconds, stop=stop)
             report.recovered += recovered
             counts = outbox.counts()
+            others = outbox.held_by_member_pause()
     except StoreError as exc:
         raise CommandError(str(exc)) from None
     finally:
@@ -531,7 +536,15 @@ def cmd_drain(args: argparse.Namespace, ctx: Context) -> int:
         print_json({**report.as_json(), "queue": counts})
     else:
         print(printable(report.summary(), lines=True))
+        if report.member_pause and others:  # the member signed in sent theirs: say whose wait, and what sends them
+            print(printable(_members_wait(others, profile)))
     return EXIT_OK if report.ok else EXIT_FAILURE
+
+
+def _members_wait(others: list[PushJob], profile: ConnectWiseProfile) -> str:
+    """Whose pushes a member pause holds, and what sends them (``queue list``, ``queue drain``)."""
+    now = profile.member_name or profile.member_identifier or "the member signed in"
+    return present.members_wait(others, now, others[0].id)
 
 
 def _lock_words(path: Path, exc: OSError) -> str:

@@ -232,16 +232,23 @@ def session_push(
 
 
 # -- the queue as a whole: status bar, tray --------------------------------------------------------
-def queue_line(counts: dict[str, int], *, paused: bool, offline: bool, sending: bool) -> str:
-    """``Queue: sending, 2 waiting, 1 failed`` (the status bar, the tray's menu and tooltip)."""
+def queue_line(
+    counts: dict[str, int], *, paused: bool, offline: bool, sending: bool, others: Sequence[HeldPush] = ()
+) -> str:
+    """``Queue: sending, 2 waiting, 1 failed`` (the status bar, the tray's menu and tooltip). ``paused``: nothing
+    at all is sent. ``others``: the pushes a member pause holds (queued under other members' keys), said apart
+    from those waiting to be sent: ``Queue: 1 waiting, 2 queued as Jo Smith wait for their keys``."""
+    held = [j for j in others if j.state in _WAITING_STATES]
     parts = []
-    waiting = counts.get("pending", 0) + counts.get("retry_wait", 0) + counts.get("unknown", 0)
+    waiting = counts.get("pending", 0) + counts.get("retry_wait", 0) + counts.get("unknown", 0) - len(held)
     if counts.get("sending", 0) or sending:
         parts.append("sending")
-    if waiting:
+    if waiting > 0:
         parts.append(f"{waiting} waiting")
     if counts.get("failed", 0):
         parts.append(f"{counts['failed']} failed")
+    if held:
+        parts.append(f"{len(held):,} queued as {_and(member_names(held))} {_wait(len(held))} for their keys")
     if paused:
         parts.append("sending paused")
     elif offline:
@@ -276,6 +283,40 @@ def member_names(jobs: Iterable[QueuedBy]) -> list[str]:
             key = job.member.casefold()
             names[key] = job.member_name or (names.get(key) or job.member)
     return list(names.values())
+
+
+class HeldPush(QueuedBy, Protocol):
+    """A push a member pause holds (``PushJob``): whose keys queued it, and its state."""
+
+    @property
+    def state(self) -> str: ...
+
+
+_WAITING_STATES = ("pending", "retry_wait", "unknown")  # still to send, or to check
+
+
+def _wait(n: int) -> str:
+    return "waits" if n == 1 else "wait"
+
+
+def members_wait(held: Sequence[QueuedBy], now: str, retry_id: int) -> str:
+    """``queue drain`` while a member pause holds ``held`` (queued under other members' keys) and sends the
+    pushes of ``now``, the member signed in: whose they are, and the two ways to send them."""
+    names = member_names(held)
+    them, it = ("1 push", "it") if len(held) == 1 else (f"{len(held):,} pushes", "them")
+    keys = f"{names[0]}'s keys" if len(names) == 1 else "their own members' keys"
+    return (
+        f"{them} queued as {_and(names)} {_wait(len(held))} for {keys}: save them with `flowdesk connect` and drain "
+        f"again, or run `flowdesk queue retry {retry_id}` to send {it} as {now}."
+    )
+
+
+# A member pause that does not say which member's pushes still go (written before it kept its site and member):
+# it holds every push until the engineer's Resume, or until keys are saved (the window then tells it whose).
+MEMBER_KEYS_LIFT = (
+    "Saving the keys of the member who queued them (Settings > ConnectWise account) lifts this pause too: they are "
+    "then sent as theirs."
+)
 
 
 def other_member_waiting(waiting: Sequence[QueuedBy], now: str) -> str:

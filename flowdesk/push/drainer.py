@@ -176,7 +176,9 @@ class Drainer:
                 self._drain(run)
             finally:
                 report.finished_at = self._clock()
-                report.paused = self._outbox.paused_reason()
+                reason = self._outbox.paused_reason()
+                whole = reason is not None and self._outbox.sending_paused()  # not a member pause alone
+                report.paused, report.member_pause = (reason, None) if whole else (None, reason)
                 report.next_due_at = self.next_due_at()
                 held = self.held_off(report.finished_at)
                 report.held_until, report.held_why = held if held is not None else (None, None)
@@ -278,8 +280,6 @@ class Drainer:
         server struggling) leaves the job's site alone until its next attempt."""
         if step == NoOutcome.QUEUE_PAUSED or (isinstance(step, Stored) and step.paused):
             run.halt = Halt(HaltWhy.PAUSED, self._outbox.paused_reason())
-        elif step == NoOutcome.HELD:  # the pushes of the member signed in still go
-            run.report.record_stop(HaltWhy.PAUSED.value, self._outbox.paused_reason())
         elif isinstance(step, Stored) and (step.kind in HOLD_OFF_KINDS or step.company_lookup):
             current = self._outbox.get(job.id)
             until = current.next_attempt_at if current is not None else None
@@ -323,17 +323,28 @@ class Drainer:
 
     def _member_signed_in(self, run: Run) -> None:
         """A member pause learns who is signed in at its site now: lifted when no push of another member waits
-        any more (their own keys are back), or naming again those that do."""
+        any more (their own keys are back), or naming again those that do. One written before it kept its site
+        (and member) holds every push: its site is that of the pushes of known members waiting (only the saved
+        account's site can be connected to), and with none waiting it holds nothing and is lifted."""
         held = self._outbox.member_pause()
-        if held is None or held.site is None:
-            return  # none, or one from before the site was kept: the engineer's Resume lifts it
-        try:
-            run.connections.connection(held.site)
-        except ClientUnavailable:
-            return  # no keys to tell whose they are: as it was (the run says why if a push of that site is due)
-        signed_in = run.connections.member(held.site)
-        if signed_in is not None:
-            hold_for_member(self._outbox, held.site, signed_in, run.connections.member_name(held.site), self._clock())
+        if held is None:
+            return
+        if held.site is not None:
+            sites = [held.site]
+        else:
+            sites = list(dict.fromkeys(job.site for job in self._outbox.waiting_for_other_member(None)))
+            if not sites:
+                self._outbox.lift_member_pause(self._clock())
+                return
+        for site in sites:
+            try:
+                run.connections.connection(site)
+            except ClientUnavailable:
+                continue  # no keys to tell whose they are: as it was (the run says why if a push of it is due)
+            signed_in = run.connections.member(site)
+            if signed_in is not None:
+                hold_for_member(self._outbox, site, signed_in, run.connections.member_name(site), self._clock())
+            return
 
     def _launch(self, run: Run, flight: Flight, request: Callable[..., Any], *args: Any) -> Step:
         run.flights[run.pool.submit(request, *args)] = flight

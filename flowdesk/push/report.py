@@ -34,8 +34,10 @@ class DrainReport:
     ``stopped`` says why it ended before everything due was handled (``paused``, ``offline``,
     ``rate_limited``, ``server``, ``ambiguous``, ``no_client``, ``deadline``, ``stopped``, ``max_jobs``) with
     ``reason`` in plain words; ``blocked`` maps a site whose client could not be had to why; ``paused`` is
-    the queue's pause reason at the end; ``next_due_at`` when something is next due (hold-offs included);
-    ``held_until`` / ``held_why`` until when and why sending is held off after an outage;
+    the queue's pause reason at the end when nothing at all may be sent, ``member_pause`` when the pause holds
+    only pushes queued under other members' keys (those of the member signed in still go); ``next_due_at``
+    when something is next due (hold-offs included); ``held_until`` / ``held_why`` until when and why sending
+    is held off after an outage;
     ``left_sending`` how many jobs were still waiting for ConnectWise's answer when the run stopped (they
     stay ``sending``, become ``unknown`` at the next start and are checked on the ticket before any re-send).
     """
@@ -48,6 +50,7 @@ class DrainReport:
     reason: str | None = None
     blocked: dict[str, str] = field(default_factory=dict)
     paused: str | None = None
+    member_pause: str | None = None
     conflicts: int = 0
     next_due_at: datetime | None = None
     left_sending: int = 0
@@ -67,8 +70,8 @@ class DrainReport:
 
     @property
     def ok(self) -> bool:
-        """Nothing failed, nothing is blocked, sending is not paused."""
-        return not self.failed and not self.blocked and not self.paused
+        """Nothing failed, nothing is blocked, nothing is paused (not even other members' pushes)."""
+        return not self.failed and not self.blocked and not self.paused and not self.member_pause
 
     def record_stop(self, why: str, reason: str | None) -> None:
         """Record why the run ended early (the latest call wins)."""
@@ -81,7 +84,7 @@ class DrainReport:
         self.recovered += later.recovered
         self.stopped, self.reason = later.stopped, later.reason
         self.blocked.update(later.blocked)
-        self.paused = later.paused
+        self.paused, self.member_pause = later.paused, later.member_pause
         self.conflicts += later.conflicts
         self.next_due_at = later.next_due_at
         self.finished_at = later.finished_at
@@ -129,6 +132,7 @@ class DrainReport:
             "reason": self.reason,
             "blocked": dict(self.blocked),
             "paused": self.paused,
+            "member_pause": self.member_pause,
             "conflicts": self.conflicts,
             "next_due_at": _iso(self.next_due_at),
             "started_at": _iso(self.started_at),

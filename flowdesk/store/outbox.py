@@ -618,6 +618,23 @@ class Outbox:
         with self._db.transaction() as conn:
             return pause_state.lift_member(conn, self._now(now))
 
+    def pause_whole(self, reason: str, now: datetime | None = None) -> None:
+        """The engineer's Pause: nothing is sent until :meth:`lift_whole_pause`. A member pause in force stays,
+        over it (see :func:`~flowdesk.store.pause.write_whole`)."""
+        with self._db.transaction() as conn:
+            pause_state.write_whole(conn, reason, self._now(now))
+
+    def lift_whole_pause(self) -> bool:
+        """Lift the pause that holds every push (the engineer's, a refused account's), never a member pause,
+        which then holds only other members' pushes. Nothing changes owner. True when one was lifted."""
+        with self._db.transaction() as conn:
+            return pause_state.lift_whole(conn)
+
+    def whole_pause(self) -> str | None:
+        """The reason of the pause :meth:`lift_whole_pause` lifts (alone, or under a member pause), or None."""
+        conn = self._db.connect()
+        return None if pause_state.reason(conn) is None else pause_state.whole(conn)
+
     def member_pause(self) -> MemberPause | None:
         """The pause for pushes queued under other members' keys (kind ``member``), or None."""
         kind, held = pause_state.read(self._db.connect())
@@ -631,16 +648,28 @@ class Outbox:
         kind, held = pause_state.read(conn)
         return kind is not None and not (kind == "member" and held.partial)
 
-    def waiting_for_other_member(self, member: str, site: str | None = None) -> list[PushJob]:
+    def waiting_for_other_member(self, member: str | None, site: str | None = None) -> list[PushJob]:
         """The pushes still to send or check (of ``site``, or of every site) that were queued under the keys
-        of another member than ``member``. One queued before the member was kept counts as ``member``'s."""
+        of another member than ``member`` (None: of any known member). One queued before the member was kept
+        counts as ``member``'s."""
         where = "WHERE state IN ('pending', 'retry_wait', 'unknown', 'failed') AND member IS NOT NULL "
         where += "AND member <> ? COLLATE NOCASE"
-        params = [member.strip()]
+        params = [(member or "").strip()]
         if site is not None:
             where += " AND site = ?"
             params.append(site)
         return self._select(self._db.connect(), where + " ORDER BY id", params)
+
+    def held_by_member_pause(self) -> list[PushJob]:
+        """The pushes a member pause in force names: those of other members than the one it was written for,
+        at its site (none when it does not say whom: see :meth:`MemberPause.partial`)."""
+        conn = self._db.connect()
+        if pause_state.reason(conn) is None:  # the usual case, read first: the window asks after each change
+            return []
+        kind, held = pause_state.read(conn)
+        if kind != "member" or not (held.site and held.member):
+            return []
+        return self.waiting_for_other_member(held.member, held.site)
 
     def paused_kind(self) -> PauseKind | None:
         """Why sending is paused (see :data:`PauseKind`); None when it is not, or the pause did not say."""

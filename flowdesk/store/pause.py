@@ -5,7 +5,9 @@ A pause of kind ``member`` (pushes queued under other members' keys than those s
 pushes: the site and member signed in are kept with it, and that member's own pushes still go
 (:data:`MAY_SEND`, the rule the outbox's due list and its ``sending`` compare-and-set share). Written over the
 engineer's own pause, or a refused account's, it holds everything and keeps that pause, which comes back when
-the member pause lifts (:func:`lift_member`). Each function runs inside the caller's transaction.
+the member pause lifts (:func:`lift_member`). The engineer's Pause made while a member pause holds goes under
+it the same way (:func:`write_whole`), and lifting it (:func:`lift_whole`) leaves the member pause holding only
+other members' pushes. Each function runs inside the caller's transaction.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ _UNDER_REASON = "paused_under_reason"  # the pause a member pause was written ov
 _UNDER_KIND = "paused_under_kind"
 _KEYS = (_REASON, _AT, _KIND, _SITE, _MEMBER, _UNDER_REASON, _UNDER_KIND)
 
+_UPSERT = "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
 _VALUE = "(SELECT value FROM meta WHERE key = '{}')"
 # Whether push ``j`` may be sent: the queue is not paused, or the pause is a member pause that holds only other
 # members' pushes and ``j`` is of its site and of the member signed in there (or of no known member).
@@ -85,10 +88,7 @@ def write(
     gone = [key for key, value in values.items() if value is None]
     if gone:
         conn.execute(f"DELETE FROM meta WHERE key IN ({','.join('?' * len(gone))})", gone)
-    conn.executemany(
-        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        [(key, value) for key, value in values.items() if value is not None],
-    )
+    conn.executemany(_UPSERT, [(key, value) for key, value in values.items() if value is not None])
     log.warning("queue paused (%s): %s", kind, reason)
 
 
@@ -108,6 +108,40 @@ def lift_member(conn: sqlite3.Connection, now: datetime) -> bool:
         clear(conn)
     log.info("the pause for another member's pushes is lifted: the keys are their member's again")
     return True
+
+
+def write_whole(conn: sqlite3.Connection, reason: str, now: datetime) -> None:
+    """The engineer's own pause, which holds every push. Over a member pause it goes under that pause: the
+    member pause then holds everything, still naming whose pushes wait, until :func:`lift_whole` lifts this
+    one (or :func:`lift_member` that one: this one is back)."""
+    paused, kind = _values(conn, _REASON, _KIND)
+    if paused is None or kind != "member":
+        write(conn, reason, now, "user")
+        return
+    conn.executemany(_UPSERT, [(_UNDER_REASON, reason), (_UNDER_KIND, "user")])
+    log.warning("queue paused (user, under the member pause): %s", reason)
+
+
+def lift_whole(conn: sqlite3.Connection) -> bool:
+    """Lift the pause that holds every push whoever queued it (the engineer's own, a refused account's, one of
+    no kind), never a member pause: one written over such a pause holds only other members' pushes again.
+    True when one was lifted."""
+    paused, kind, under = _values(conn, _REASON, _KIND, _UNDER_REASON)
+    if paused is None or (kind == "member" and under is None):
+        return False
+    if kind == "member":
+        conn.execute("DELETE FROM meta WHERE key IN (?, ?)", (_UNDER_REASON, _UNDER_KIND))
+        log.info("the pause under the member pause is lifted; the member pause stays")
+    else:
+        clear(conn)
+        log.info("queue resumed")
+    return True
+
+
+def whole(conn: sqlite3.Connection) -> str | None:
+    """The reason of the pause :func:`lift_whole` lifts (alone, or under a member pause), or None."""
+    paused, kind, under = _values(conn, _REASON, _KIND, _UNDER_REASON)
+    return under if kind == "member" else paused
 
 
 def read(conn: sqlite3.Connection) -> tuple[str | None, MemberPause]:

@@ -19,7 +19,7 @@ from flowdesk.connectwise.bodies import TicketRef
 from flowdesk.core import held as held_words
 from flowdesk.core import present
 from flowdesk.core.held import HeldOff
-from flowdesk.core.notify import JobChange, Notification, notifications_for, outage_notification, tray_state
+from flowdesk.core.notify import JobChange, Notification, notifications_for, outage_notification
 from flowdesk.core.present import PushSummary
 from flowdesk.logs import get_logger
 from flowdesk.push.enqueue import auto_push_skip, enqueue_push
@@ -30,6 +30,7 @@ from flowdesk.store import ActionRefused, DuplicatePush, PushJob
 from flowdesk.store.drafts import Drafts, DraftWriter
 from flowdesk.ui.lookups import TicketLookups
 from flowdesk.ui.push_worker import PushThread, PushWorker
+from flowdesk.ui.queue_status import queue_line, queue_status
 from flowdesk.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:  # the models load pydantic, used only after the window's first paint
@@ -350,7 +351,7 @@ class AppController(TicketLookups, QObject):
         if report.blocked:
             why = next(iter(report.blocked.values()))
             self.show_banner(Banner("queue", "error", present.not_sent_banner(why), "Open Settings", "settings"))
-        elif report.paused and (paused := self.services.outbox.paused_reason()):  # not one lifted since the run
+        elif (report.paused or report.member_pause) and (paused := self.services.outbox.paused_reason()):
             self.show_banner(self._paused_banner(paused))
         else:
             self.clear_banner("queue")
@@ -360,12 +361,18 @@ class AppController(TicketLookups, QObject):
 
     def _paused_banner(self, reason: str) -> Banner:
         """What the queue's banner says while sending is paused, and the button that lifts the pause: new keys
-        for refused ones, else Resume (the engineer's own pause; another member's pushes)."""
-        kind = self.services.outbox.paused_kind()
+        for refused ones, else Resume (the engineer's own pause; another member's pushes: :meth:`resume`)."""
+        outbox = self.services.outbox
+        kind = outbox.paused_kind()
         if kind == "account":
             return Banner("queue", "warning", reason, "Open Settings", "settings")
         if kind == "user" or reason == USER_PAUSE:
             return Banner("queue", "info", present.PAUSED_BY_YOU, "Resume", "resume")
+        held = outbox.member_pause()
+        if held is not None and held.site is None:  # written before it kept whose pushes go: it holds them all
+            reason = f"{reason} {present.MEMBER_KEYS_LIFT}"
+        elif held is not None and held.over is not None:  # over the engineer's own pause, which Resume lifts too
+            reason = f"{present.PAUSED_BY_YOU} {reason}"
         return Banner("queue", "warning", reason, "Resume", "resume")
 
     def _on_drain_failed(self, message: str, answered: int = 0) -> None:
@@ -468,34 +475,24 @@ class AppController(TicketLookups, QObject):
             self.notify.emit(n)
 
     def _publish_queue_status(self) -> None:
-        outbox = self.services.outbox
-        counts = outbox.counts()
-        paused = outbox.paused_reason()
-        now = self.clock()
-        held = self.held if self.held is not None and self.held.until > now and not paused else None
-        state = tray_state(counts, paused=bool(paused), offline=self._offline, sending=self._sending, held=held is not None)
-        if held is not None:
-            line = held_words.held_line(held, counts, now, present.LOCAL)
-        else:
-            line = present.queue_line(counts, paused=bool(paused), offline=self._offline, sending=self._sending)
-            if not paused and not self._sending:
-                line = held_words.next_try_line(line, self._next_try, counts, now, present.LOCAL)
-        if self._outage and held is None and not self._sending and not held_words.waiting(counts):
+        status = queue_status(self.services.outbox, held=self.held, offline=self._offline, sending=self._sending,
+                              next_try=self._next_try, now=self.clock())
+        if self._outage and status.held is None and not self._sending and not held_words.waiting(status.counts):
             self._outage = False  # the queue has drained after the outage: say so once
             if self._sent_in_outage:
                 notice = held_words.back_notice(self._sent_in_outage)
                 self._notify(outage_notification(notice, (), self.settings.notification_level.value, began=False))
-        self.queue_status_changed.emit(state, counts, line)
+        self.queue_status_changed.emit(status.state, status.counts, status.line)
 
-    def queue_counts(self) -> dict[str, int]:
-        return self.services.outbox.counts()
+    def queue_line(self) -> str:
+        """The queue's line now (but in an outage), as the status line and the tray say it."""
+        return queue_line(self.services.outbox, offline=self._offline, sending=self._sending)
 
     def retry(self, job_id: int) -> None:
         """Send ``job_id`` now; a push that may be on its ticket is checked first and, if it is not
         there, sent in the same click (the outbox keeps that request: ``send_if_absent``)."""
         self.services.outbox.retry(job_id, self.clock())
-        if self.services.outbox.sending_paused():  # a member pause holds others' pushes: Resume, not Retry
-            self._resume()
+        self.services.outbox.lift_whole_pause()  # not a member pause: Retry does not give others' pushes away
         self._refresh_job(job_id)
         self._send_now_clicked([job_id])
 
@@ -516,8 +513,7 @@ class AppController(TicketLookups, QObject):
                 continue
             self._on_job_changed(changed)
             retried.append(changed)
-        if outbox.sending_paused():
-            self._resume()
+        outbox.lift_whole_pause()  # not a member pause: Send all now does not give others' pushes away
         self._send_now_clicked(asked)
         checks = {j.id: j.next_attempt_at for j in retried if j.state == "unknown" and j.next_attempt_at and j.next_attempt_at > now}
         after_check = sum(1 for j in retried if j.id in checks or j.parent_id in checks)
@@ -525,8 +521,7 @@ class AppController(TicketLookups, QObject):
 
     def retry_all_failed(self) -> int:
         jobs = self.services.outbox.retry_all_failed(self.clock())
-        if self.services.outbox.sending_paused():  # a member pause holds others' pushes: Resume, not Retry
-            self._resume()
+        self.services.outbox.lift_whole_pause()  # not a member pause: Retry does not give others' pushes away
         for j in jobs:
             self._refresh_job(j.id)
         self._send_now_clicked(j.id for j in jobs)
@@ -538,19 +533,25 @@ class AppController(TicketLookups, QObject):
         self.arm_drain_timer()
 
     def set_paused(self, paused: bool) -> None:
+        """*Pause sending*, the engineer's own pause: on, every push waits; off, that pause is lifted. A member
+        pause is not theirs: it stays (holding everything while their pause is on), and nothing changes owner."""
         outbox = self.services.outbox
         if paused:
-            outbox.pause(USER_PAUSE)
+            outbox.pause_whole(USER_PAUSE)
             self.drain_timer.stop()
-            self.show_banner(Banner("queue", "info", present.PAUSED_BY_YOU, "Resume", "resume"))
         else:
-            self._resume()
-            self.clear_banner("queue")
+            outbox.lift_whole_pause()
             self.drain_now(fresh=True)
+        reason = outbox.paused_reason()
+        if reason:
+            self.show_banner(self._paused_banner(reason))
+        else:
+            self.clear_banner("queue")
         self._publish_queue_status()
 
-    def _resume(self) -> None:
-        """Lift the pause; after one for another member's pushes, they are sent as the member signed in now."""
+    def resume(self) -> None:
+        """The banner's *Resume*: every pause is lifted; after one for another member's pushes, they are sent as
+        the member signed in now."""
         # lazy: httpx, not before the first paint
         from flowdesk.connectwise.account import AccountError, profile_key
 
@@ -560,9 +561,13 @@ class AppController(TicketLookups, QObject):
             self.services.outbox.resume(site=site, member=profile.member_identifier, member_name=profile.member_name)
         except AccountError:  # no usable account: nothing can be sent as anyone, the pause is lifted all the same
             self.services.outbox.resume()
+        self.clear_banner("queue")
+        self.drain_now(fresh=True)
+        self._publish_queue_status()
 
     def is_paused(self) -> bool:
-        return bool(self.services.outbox.paused_reason())
+        """Whether *Pause sending* is on: a pause that holds every push, not a member pause (:meth:`set_paused`)."""
+        return self.services.outbox.whole_pause() is not None
 
     def _refresh_job(self, job_id: int) -> None:
         job = self.services.outbox.get(job_id)

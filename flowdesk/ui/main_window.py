@@ -609,7 +609,7 @@ class MainWindow(QMainWindow):
         elif action_id in ("retry_failed", "retry_all", "send_now"):
             self.retry_all()
         elif action_id == "resume":
-            self.controller.set_paused(False)
+            self.controller.resume()
 
     def show_and_raise(self) -> None:
         if self.isMinimized():

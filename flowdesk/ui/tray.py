@@ -60,9 +60,7 @@ class TrayController(QObject):
         self.tray.activated.connect(self._on_activated)
         self.tray.messageClicked.connect(self._on_message_clicked)
 
-        counts = controller.queue_counts()  # until the controller publishes the queue's state (after the first paint)
-        paused = controller.is_paused()
-        self.status_action.setText(present.queue_line(counts, paused=paused, offline=False, sending=False))
+        self.status_action.setText(controller.queue_line())  # until the controller publishes (after the first paint)
         controller.queue_status_changed.connect(self.update_state)
         controller.notify.connect(self.show_notification)
         controller.info.connect(self.show_info)
@@ -94,7 +92,7 @@ class TrayController(QObject):
         if self.retry_action.isEnabled() != (n > 0):
             self.retry_action.setEnabled(n > 0)
         self.pause_action.blockSignals(True)
-        self.pause_action.setChecked(state == "paused" or self.controller.is_paused())
+        self.pause_action.setChecked(self.controller.is_paused())  # the engineer's pause, not a member pause
         self.pause_action.blockSignals(False)
 
     def show_notification(self, n: Notification) -> None:

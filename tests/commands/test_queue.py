@@ -310,9 +310,14 @@ def test_drain_sends_nothing_queued_by_another_member_until_retry_resumes(sandbo
         "1 push was queued as Jo Smith; FlowDesk now signs in to ConnectWise as Dana Whitfield. Resume to send "
         "them as Dana Whitfield, or cancel in the Queue tab those that are not Dana Whitfield's."
     )
-    assert code == 1 and f"Sending is paused: {reason}" in " ".join(out.split())
+    held = (  # sending is not paused (Dana Whitfield's pushes would go): whose push waits, and what sends it
+        "1 push queued as Jo Smith waits for Jo Smith's keys: save them with `flowdesk connect` and drain again, "
+        "or run `flowdesk queue retry 1` to send it as Dana Whitfield."
+    )
+    assert code == 1 and held in " ".join(out.split()) and "paused" not in out
     assert posts(sandbox_admin) == [] and [(j.state, j.attempts) for j in jobs()] == [("pending", 0)]
-    assert run(monkeypatch, capsys, "queue", "list")[1].startswith(present.paused_line(reason)[:40])
+    assert " ".join(run(monkeypatch, capsys, "queue", "list")[1].split()).startswith(held)  # not "Sending is paused"
+    assert json.loads(run(monkeypatch, capsys, "queue", "list", "--json")[1])["paused"] == reason
     assert run(monkeypatch, capsys, "queue", "drain")[0] == 1 and posts(sandbox_admin) == []  # still paused
 
     code, out, _ = run(monkeypatch, capsys, "queue", "retry", "1")
@@ -341,3 +346,16 @@ def test_drain_sends_them_as_their_own_once_that_members_keys_are_saved_again(sa
     code, out, _ = run(monkeypatch, capsys, "queue", "drain")
     assert code == 0 and "paused" not in out
     assert len(posts(sandbox_admin)) == 1 and [(j.state, j.member) for j in jobs()] == [("sent", "jsmith")]
+
+
+@pytest.mark.parametrize(("kind", "reason"), [("user", "Sending paused by you."), ("account", "ConnectWise refused the keys.")])
+def test_drain_with_the_engineers_pause_or_a_refused_accounts_sends_nothing_and_says_so(
+    connected, sandbox_admin, monkeypatch, capsys, kind, reason
+):
+    """Unlike a member pause, these hold every push: one run, nothing sent, the pause's words, exit 1."""
+    run(monkeypatch, capsys, "push", str(OUTLOOK), "--no-time-entry")
+    with Database(AppPaths.from_env().database_file) as db:
+        Outbox(db).pause(reason, kind=kind)
+    code, out, _ = run(monkeypatch, capsys, "queue", "drain", "--until-empty")
+    assert code == 1 and out.strip().endswith(f"Sending is paused: {reason}") and posts(sandbox_admin) == []
+    assert run(monkeypatch, capsys, "queue", "list")[1].startswith(present.paused_line(reason))

@@ -357,3 +357,36 @@ def test_send_all_now_says_what_waits_for_a_look_on_its_ticket() -> None:
         "before its answer was lost, and nothing is posted twice."
     )
     assert held.retried_all(held.Retried(3, 1, at), now, UTC).startswith("Sending 2 pushes now. 1 push goes at 07:25, after")
+
+
+@dataclass(frozen=True)
+class _Held:
+    member: str | None
+    member_name: str | None = None
+    state: str = "pending"
+
+
+def test_the_queue_line_says_whose_pushes_a_member_pause_holds_not_that_sending_is_paused():
+    """Found in review: while a member pause let the signed-in member's pushes go, the line said "sending
+    paused". The pushes it holds are told apart from those waiting to be sent (a failed one stays failed)."""
+    held = [_Held("jsmith", "Jo Smith"), _Held("JSMITH", state="retry_wait"), _Held("jsmith", state="failed")]
+    counts = {"pending": 2, "retry_wait": 1, "failed": 1, "sent": 3}
+    line = "Queue: sending, 1 waiting, 1 failed, 2 queued as Jo Smith wait for their keys"
+    assert present.queue_line(counts, paused=False, offline=False, sending=True, others=held) == line
+    assert present.queue_line({"pending": 1}, paused=False, offline=False, sending=False, others=held[:1]) == (
+        "Queue: 1 queued as Jo Smith waits for their keys"
+    )
+    assert present.queue_line(counts, paused=True, offline=False, sending=False, others=held[:2]) == (
+        "Queue: 1 waiting, 1 failed, 2 queued as Jo Smith wait for their keys, sending paused"
+    )
+
+
+def test_queue_drain_says_whose_pushes_wait_and_what_sends_them():
+    assert present.members_wait([_Held("jsmith", "Jo Smith")], "Dana Whitfield", 7) == (
+        "1 push queued as Jo Smith waits for Jo Smith's keys: save them with `flowdesk connect` and drain again, "
+        "or run `flowdesk queue retry 7` to send it as Dana Whitfield."
+    )
+    assert present.members_wait([_Held("jsmith"), _Held("amartin", "Alex Martin")], "dwhitfield", 3) == (
+        "2 pushes queued as jsmith and Alex Martin wait for their own members' keys: save them with `flowdesk "
+        "connect` and drain again, or run `flowdesk queue retry 3` to send them as dwhitfield."
+    )

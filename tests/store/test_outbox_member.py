@@ -130,3 +130,26 @@ def test_a_member_pause_over_another_holds_everything_and_gives_that_one_back(db
     assert not again.lift_member_pause(T0)  # only a member pause lifts itself
     assert again.paused_reason() == "Held." and again.due(T0, 10) == []
     assert again.resume() == 0 and [j.id for j in again.due(T0, 10)] == [job.id]
+
+
+def test_the_engineers_pause_goes_under_a_member_pause_and_lifting_it_leaves_the_member_pause(db: Database, clock: FakeClock):
+    """*Pause sending* while a member pause holds another member's pushes: everything waits, the member pause
+    still names them; unchecked, only the engineer's pause is lifted: nothing changes owner, and the member
+    signed in sends theirs again."""
+    outbox = Outbox(db, clock=clock)
+    mine, theirs = outbox.enqueue([note("s-1", "dwhitfield"), note("s-2", "jsmith")])
+    outbox.pause("Jo's words", T0, kind="member", site=SITE, member="dwhitfield")
+    assert outbox.whole_pause() is None and not outbox.lift_whole_pause()  # not the engineer's: it stays
+    assert [j.id for j in outbox.held_by_member_pause()] == [theirs.id]
+
+    outbox.pause_whole("Sending paused by you.", T0)
+    assert outbox.whole_pause() == "Sending paused by you." and outbox.sending_paused() and outbox.due(T0, 10) == []
+    assert outbox.member_pause() == ("Jo's words", SITE, "dwhitfield", "Sending paused by you.")
+    assert outbox.lift_whole_pause()
+    assert outbox.member_pause() == ("Jo's words", SITE, "dwhitfield", None) and outbox.whole_pause() is None
+    assert [j.id for j in outbox.due(T0, 10)] == [mine.id] and {j.member for j in outbox.jobs()} == {"dwhitfield", "jsmith"}
+
+    outbox.lift_member_pause(T0)
+    outbox.pause_whole("Sending paused by you.", T0)  # no member pause: the engineer's own, as ever
+    assert (outbox.paused_kind(), outbox.whole_pause(), outbox.held_by_member_pause()) == ("user", "Sending paused by you.", [])
+    assert outbox.lift_whole_pause() and outbox.paused_reason() is None

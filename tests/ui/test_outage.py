@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 
 from flowdesk.core import policy_words, present
 from flowdesk.core.policy import VERIFY_DELAY
+from flowdesk.store import pause as pause_state
 from flowdesk.store.db import format_time, utcnow
 from tests.ui.test_window import _select, _start, make_app  # noqa: F401 - make_app is a fixture
 
@@ -325,8 +326,8 @@ def test_keys_of_another_member_with_pushes_waiting_pause_the_queue_until_the_en
         f"2 pushes were queued as {profile.member_name}; FlowDesk now signs in to ConnectWise as Jordan Blake. "
         "Resume to send them as Jordan Blake, or cancel in the Queue tab those that are not Jordan Blake's."
     )
-    banner = fd.window.banners.banner("queue")
-    assert banner is not None and banner.text == reason and banner.action == "Resume"
+    banner = fd.window.banners.banner("queue")  # the engineer's own pause is still in force, under it
+    assert banner is not None and banner.text == f"{present.PAUSED_BY_YOU} {reason}" and banner.action == "Resume"
     other = profile.model_copy(update={"member_identifier": "mkeller", "member_name": "Mia Keller"})
     c.settings.connectwise = other  # a third member: the pushes are still the first one's
     c.account_changed()
@@ -354,8 +355,8 @@ def test_a_member_pause_outlives_a_restart_and_only_resume_lifts_it(make_app, qt
     again = make_app()
     again.services.settings.connectwise = fd.services.settings.connectwise  # still Mickey Keyes's keys
     _start(again, qtbot)
-    banner = again.window.banners.banner("queue")
-    assert banner is not None and (banner.text, banner.action) == (reason, "Resume")
+    banner = again.window.banners.banner("queue")  # over the engineer's own pause, which Resume lifts too
+    assert banner is not None and (banner.text, banner.action) == (f"{present.PAUSED_BY_YOU} {reason}", "Resume")
     again.controller.account_changed()  # keys saved again
     assert again.services.outbox.paused_reason() == reason
     assert sandbox_admin.ledger()["notes"] == []
@@ -390,7 +391,7 @@ def test_pushes_queued_as_another_member_wait_after_a_restart_until_the_engineer
     assert again.window.banners.banner("queue").action == "Resume" and outbox.paused_kind() == "member"
     assert sandbox_admin.ledger()["notes"] == [] and [j.attempts for j in outbox.jobs()] == [0, 0]
 
-    again.controller.set_paused(False)  # Resume: send them as Dana Whitfield
+    again.window.banners.action_triggered.emit("resume")  # the banner's Resume: send them as Dana Whitfield
     qtbot.waitUntil(lambda: [(j.state, j.member) for j in outbox.jobs()] == [("sent", "dwhitfield")] * 2, timeout=20000)
     assert _notes_by_ticket(sandbox_admin) == {TICKETS[0]: 1}
 
@@ -547,3 +548,70 @@ def test_send_all_now_from_the_tray_soon_after_a_lost_answer_says_when_the_push_
     fd.tray.show_info = shown.append  # what the tray's balloon would say
     fd.tray.retry_action.trigger()
     assert len(shown) == 1 and shown[0].startswith("2 pushes go at ") and "nothing is posted twice" in shown[0]
+
+
+def test_a_member_pause_alone_says_whose_pushes_wait_and_the_engineers_own_pushes_go(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """Found in review: while a member pause let the signed-in member's pushes go, the tray's icon, its menu's
+    line and the window's status line said sending was paused and *Pause sending* was checked; unchecking it
+    gave the other member's pushes to the member signed in. Now they say whose pushes wait and that the
+    engineer's own go, and *Pause sending* is only the engineer's pause, on top of the member pause."""
+    fd = make_app(has_tray=True)
+    c, _ = _queued_then_keys_of(fd, qtbot, "jblake", "Jordan Blake")  # Dana Whitfield's push, paused by the engineer
+    w, tray, outbox = fd.window, fd.tray, fd.services.outbox
+    assert tray is not None and tray.state == "paused" and w.pause_action.isChecked() and tray.pause_action.isChecked()
+    assert w.queue_label.text() == "Queue: 2 queued as Dana Whitfield wait for their keys, sending paused"
+
+    with qtbot.waitSignal(c.drain_finished, timeout=15000):
+        w.pause_action.setChecked(False)  # the engineer lifts their own pause: Dana Whitfield's pushes stay hers
+    assert outbox.paused_kind() == "member" and {j.member for j in outbox.jobs()} == {"dwhitfield"}
+    with qtbot.waitSignal(c.drain_finished, check_params_cb=_ran, timeout=15000):
+        _push(fd, qtbot, TICKETS[1])  # Jordan Blake's own push goes
+    qtbot.waitUntil(lambda: outbox.counts().get("sent") == 2, timeout=20000)
+    line = "Queue: 2 queued as Dana Whitfield wait for their keys"
+    qtbot.waitUntil(lambda: w.queue_label.text() == line, timeout=15000)  # before: "Queue: 2 waiting, sending paused"
+    assert tray.state == "ok" and tray.status_action.text() == line and tray.tray.toolTip() == f"FlowDesk — {line}"
+    assert not w.pause_action.isChecked() and not tray.pause_action.isChecked()
+    banner = w.banners.banner("queue")
+    assert banner is not None and banner.text == outbox.paused_reason() and banner.action == "Resume"
+
+    tray.pause_action.setChecked(True)  # the engineer's pause on top of the member pause: everything waits
+    assert outbox.paused_kind() == "member" and c.is_paused() and w.pause_action.isChecked()
+    assert tray.state == "paused" and w.queue_label.text() == f"{line}, sending paused"
+    assert w.banners.banner("queue").text == f"{present.PAUSED_BY_YOU} {outbox.paused_reason()}"
+    tray.pause_action.setChecked(False)
+    assert outbox.member_pause() is not None and outbox.member_pause().partial and not c.is_paused()
+    assert w.queue_label.text() == line and {j.member for j in outbox.jobs(states=("pending",))} == {"dwhitfield"}
+    assert _notes_by_ticket(sandbox_admin) == {TICKETS[1]: 1}
+
+
+def test_an_old_member_pause_the_window_cannot_decide_says_what_lifts_it(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """A member pause written before it kept whose pushes still go holds every push. The drain decides it from the
+    pushes' members when it knows whose keys are saved; when it does not (an account saved without its member),
+    the banner says what lifts it besides Resume, and saving the queuing member's keys does, sending theirs."""
+    fd = make_app()
+    _start(fd, qtbot)
+    fd.controller.set_paused(True)
+    blake = fd.controller.settings.connectwise.model_copy(
+        update={"member_identifier": "jblake", "member_name": "Jordan Blake"}
+    )
+    fd.controller.settings.connectwise = blake
+    _push(fd, qtbot, TICKETS[0])
+    old = "2 pushes were queued as jblake; FlowDesk now signs in to ConnectWise as dwhitfield. Resume to send them as dwhitfield."
+    with fd.services.db.transaction() as conn:  # as written before the pause kept its site and member
+        pause_state.clear(conn)
+        pause_state.write(conn, old, utcnow(), "member")
+    fd.shutdown()
+
+    again = make_app()
+    again.services.settings.connectwise = blake.model_copy(update={"member_identifier": None, "member_name": None})
+    _start(again, qtbot)
+    outbox = again.services.outbox
+    banner = again.window.banners.banner("queue")
+    assert banner is not None and (banner.text, banner.action) == (f"{old} {present.MEMBER_KEYS_LIFT}", "Resume")
+    assert not again.window.pause_action.isChecked()  # not the engineer's pause
+
+    again.controller.settings.connectwise = blake  # Jordan Blake's keys saved in Settings
+    again.controller.account_changed()
+    assert outbox.paused_reason() is None
+    qtbot.waitUntil(lambda: [(j.state, j.member) for j in outbox.jobs()] == [("sent", "jblake")] * 2, timeout=20000)
+    assert _notes_by_ticket(sandbox_admin) == {TICKETS[0]: 1}

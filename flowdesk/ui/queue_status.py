@@ -1,0 +1,58 @@
+"""What the tray and the window's status line say about the queue: the tray's icon state and one line.
+
+Sending is *paused* only when nothing at all may be sent. A member pause alone holds only the pushes queued
+under other members' keys, while the member signed in sends theirs: the icon keeps the state of those, and the
+line says whose pushes wait (``Queue: 1 waiting, 2 queued as Jo Smith wait for their keys``). Qt-free: the
+outbox and plain values in, the words from :mod:`flowdesk.core.present` and :mod:`flowdesk.core.held`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NamedTuple
+
+from flowdesk.core import held as held_words
+from flowdesk.core import present
+from flowdesk.core.held import HeldOff
+from flowdesk.core.notify import tray_state
+from flowdesk.store import Outbox
+
+
+class QueueStatus(NamedTuple):
+    state: str  # the tray's icon state (see tray_state)
+    counts: dict[str, int]
+    line: str
+    held: HeldOff | None  # sending held off after an outage, still in force and not under a pause
+
+
+def queue_status(
+    outbox: Outbox, *, held: HeldOff | None, offline: bool, sending: bool, next_try: datetime | None, now: datetime
+) -> QueueStatus:
+    """The queue's state now; ``held``, ``offline`` and ``next_try``: what the last drain said."""
+    counts = outbox.counts()
+    paused = outbox.sending_paused()  # not by a member pause alone: the member signed in still sends theirs
+    held = held if held is not None and held.until > now and not paused else None
+    state = tray_state(counts, paused=paused, offline=offline, sending=sending, held=held is not None)
+    if held is not None:
+        line = held_words.held_line(held, counts, now, present.LOCAL)
+    else:
+        line = queue_line(outbox, counts, paused=paused, offline=offline, sending=sending)
+        if not paused and not sending:
+            line = held_words.next_try_line(line, next_try, counts, now, present.LOCAL)
+    return QueueStatus(state, counts, line, held)
+
+
+def queue_line(
+    outbox: Outbox, counts: dict[str, int] | None = None, *, paused: bool | None = None, offline: bool, sending: bool
+) -> str:
+    """The queue's line but in an outage: what is being sent, waits or failed, and what a pause holds."""
+    return present.queue_line(
+        outbox.counts() if counts is None else counts,
+        paused=outbox.sending_paused() if paused is None else paused,
+        offline=offline,
+        sending=sending,
+        others=outbox.held_by_member_pause(),
+    )
+
+
+__all__ = ["QueueStatus", "queue_line", "queue_status"]
