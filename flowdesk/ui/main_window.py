@@ -502,11 +502,13 @@ class MainWindow(QMainWindow):
             self.panel.show_ticket_error(message)
 
     # -- push ----------------------------------------------------------------------------------
-    def ask(self, title: str, text: str, yes: str, no: str | None = None, *, cancel: bool = False) -> bool | None:
+    def ask(
+        self, title: str, text: str, yes: str, no: str | None = None, *, cancel: bool = False, follow: Any = None
+    ) -> bool | None:
         """See :func:`flowdesk.ui.questions.ask` (tests replace this method: modal dialogs block a headless run)."""
         from flowdesk.ui.questions import ask  # lazy, as every dialog: not before the first paint
 
-        return ask(self, title, text, yes, no, cancel=cancel)
+        return ask(self, title, text, yes, no, cancel=cancel, follow=follow)
 
     def tell(self, title: str, text: str) -> None:
         from PySide6.QtWidgets import QMessageBox
@@ -659,7 +661,13 @@ class MainWindow(QMainWindow):
     def request_quit(self) -> bool:
         """File → Quit, Ctrl+Q, the tray's Quit: end the app, asking first when pushes are still waiting."""
         pending = self.controller.pending_count()
-        if pending and not self.ask("Notes still waiting", present.waiting_on_quit(pending), "Quit anyway"):
+
+        def still_waiting() -> str | None:  # the question follows the queue: sent meanwhile, nothing to ask
+            n = self.controller.pending_count()
+            return present.waiting_on_quit(n) if n else None
+
+        follow = (self.controller.queue_status_changed, still_waiting)
+        if pending and not self.ask("Pushes still waiting", present.waiting_on_quit(pending), "Quit anyway", follow=follow):
             return False
         self.save_geometry()
         self.quit_requested.emit()

@@ -55,7 +55,7 @@ def test_a_dismissed_question_is_the_safe_answer(make_app, dismiss):
     _answer_box(dismiss)
     assert ask(window, "Cancel this push?", "?", "Cancel push", "Keep it") is False
     _answer_box(dismiss)
-    assert ask(window, "Notes still waiting", "?", "Quit anyway") is False
+    assert ask(window, "Pushes still waiting", "?", "Quit anyway") is False
 
 
 def test_keep_your_edits_answers_what_was_clicked(make_app):

@@ -34,7 +34,7 @@ def test_quit_with_nothing_waiting_ends_the_app(make_app, qtbot, quits):  # noqa
     _start(fd, qtbot)
     w = fd.window
     asked: list[str] = []
-    w.ask = lambda title, text, yes: asked.append(text) or False
+    w.ask = lambda title, text, yes, **k: asked.append(text) or False
     assert w.quit_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Quit) or w.quit_action.shortcut() == QKeySequence("Ctrl+Q")
     w.quit_action.trigger()
     assert quits == [True] and asked == []
@@ -49,7 +49,7 @@ def test_quit_with_pushes_waiting_asks_no_keeps_running_yes_quits(make_app, qtbo
     _queue_one(fd, qtbot)
     asked: list[str] = []
     answer = [False]
-    w.ask = lambda title, text, yes: asked.append(text) or answer[0]
+    w.ask = lambda title, text, yes, **k: asked.append(text) or answer[0]
     w.quit_action.trigger()
     assert quits == [] and len(asked) == 1
     assert "still waiting" in asked[0] and "sent the next time" in asked[0]
@@ -96,3 +96,34 @@ def test_the_selection_timer_does_not_read_the_closed_store(make_app, qtbot):  #
     assert not fd.window.load_timer.isActive()
     assert fd.controller.load_session(row.id) is None  # and a late call does not touch the closed store
     fd.window._load_current()
+
+
+def test_the_quit_question_follows_the_queue_and_quits_once_everything_is_sent(make_app, qtbot, quits):  # noqa: F811
+    """Seen in the demo: Ctrl+Q while a note was being sent asked "2 pushes are still waiting" and kept
+    asking it after both were sent. The real question box: its count follows the queue, and once nothing
+    is waiting it closes itself and the app quits (what the engineer asked for)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    from flowdesk.ui.main_window import MainWindow
+
+    fd = make_app(has_tray=True)
+    _start(fd, qtbot)
+    w = fd.window
+    del w.ask  # the real modal question, driven from inside its own event loop
+    assert w.ask.__func__ is MainWindow.ask
+    _queue_one(fd, qtbot)
+    seen: list[str] = []
+
+    def inside() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        seen.append(box.text())
+        QTimer.singleShot(15000, box.reject)  # a guard: a question that never settles fails, not hangs
+        fd.controller.set_paused(False)  # the pushes go while the question is open
+
+    QTimer.singleShot(0, inside)
+    with qtbot.waitSignal(w.quit_requested, timeout=20000):
+        w.quit_action.trigger()
+    assert seen and seen[0].startswith("2 pushes are still waiting")
+    assert fd.controller.pending_count() == 0

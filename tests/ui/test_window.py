@@ -129,7 +129,7 @@ def test_ctrl_enter_pushes_and_a_second_push_asks_first(make_app, qtbot, sandbox
     _start(fd, qtbot)
     _select(fd, qtbot, 48397)
     asked: list[str] = []
-    fd.window.ask = lambda title, text, yes: asked.append(title) or False
+    fd.window.ask = lambda title, text, yes, **k: asked.append(title) or False
     with qtbot.waitSignal(fd.controller.job_changed, check_params_cb=lambda j: j.kind == "note" and j.state == "sent", timeout=15000):
         qtbot.keyClick(fd.window.panel.editor.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert len(sandbox_admin.ledger()["notes"]) == 1
@@ -249,7 +249,7 @@ def test_no_tray_closing_with_pending_work_asks_and_stays(make_app, qtbot, sandb
     _select(fd, qtbot, TICKET)
     fd.window.push_current()
     asked: list[str] = []
-    fd.window.ask = lambda title, text, yes: asked.append(text) or False
+    fd.window.ask = lambda title, text, yes, **k: asked.append(text) or False
     quits: list[bool] = []
     fd.window.quit_requested.connect(lambda: quits.append(True))
     fd.window.close()
