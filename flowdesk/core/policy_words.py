@@ -20,7 +20,7 @@ def _says(server_message: str | None) -> str:
         return ""
     if len(msg) > 300:
         msg = msg[:297] + "..."
-    return f' ConnectWise says: "{msg}".'
+    return f' ConnectWise says: "{msg}"' + ("" if msg.endswith((".", "!", "?")) else ".")  # not '..."."'
 
 
 def _status(http_status: int | None) -> str:

@@ -303,7 +303,7 @@ def test_policy_words_take_a_job_snapshot():
     assert policy_words.refused(job, "permission", 403, None).startswith(
         "Your ConnectWise account is not allowed to post this time entry to project ticket #77."
     )
-    assert 'says: "' + "z" * 297 + '...".' in policy_words.refused(job, "validation", 400, "z" * 400)
+    assert 'says: "' + "z" * 297 + '..."' in policy_words.refused(job, "validation", 400, "z" * 400)
     assert policy_words.retrying(policy_words.server_error(502, None), "14:05") == (
         "ConnectWise had a server error (HTTP 502). Retrying at 14:05."
     )
@@ -390,3 +390,10 @@ def test_queue_drain_says_whose_pushes_wait_and_what_sends_them():
         "2 pushes queued as jsmith and Alex Martin wait for their own members' keys: save them with `flowdesk "
         "connect` and drain again, or run `flowdesk queue retry 3` to send them as dwhitfield."
     )
+
+
+def test_connectwise_words_in_quotes_end_the_sentence_once():
+    job = JobSnapshot("pending", 0, "note", 48211)
+    said = policy_words.refused(job, "validation", 400, "The request is invalid.")
+    assert 'ConnectWise says: "The request is invalid." ' in said + " " and '.".' not in said
+    assert policy_words.refused(job, "validation", 400, "Ticket 99999 not found").count('not found".') == 1

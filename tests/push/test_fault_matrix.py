@@ -91,7 +91,7 @@ ROWS = [
         "The connection dropped after the time entry was sent, so it " + MAY_HAVE, 1, "sent", 1,
         fault={**TIME_POST, "drop": "after_store"}),
     Row("400 InvalidObject", "note", "failed", None, 1,
-        'ConnectWise refused the note for ticket #48211 (HTTP 400). ConnectWise says: "The request is invalid.".',
+        'ConnectWise refused the note for ticket #48211 (HTTP 400). ConnectWise says: "The request is invalid."',
         0, "sent", 1, fault={**NOTE_POST, "status": 400}, then="retry"),
     Row("400 InvalidObject, closed ticket (time entry)", "time_entry", "failed", None, 1,
         'ConnectWise refused the time entry for ticket #47988 (HTTP 400). ConnectWise says: "Time entries are not '
@@ -101,7 +101,7 @@ ROWS = [
         fault={**NOTE_POST, "status": 401}, then="resume"),
     Row("403", "note", "failed", None, 1,
         "Your ConnectWise account is not allowed to post this note to ticket #48211. ConnectWise says: "
-        '"You do not have security permission to perform this action.".', 0, "sent", 1,
+        '"You do not have security permission to perform this action."', 0, "sent", 1,
         config={"member": {"can_add_notes": False}}, then="retry"),
     Row("404 ticket", "note", "failed", None, 1,
         "ConnectWise cannot find ticket #99999, or your account cannot see it. ConnectWise says: "
