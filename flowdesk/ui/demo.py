@@ -96,8 +96,8 @@ class DemoEnvironment:
             Banner(
                 "demo",
                 "info",
-                "Demo: FlowDesk is talking to a built-in ConnectWise and ResolutionFlow sandbox on this machine. "
-                "Nothing leaves your computer. Use the Demo menu to simulate an outage or a rate limit.",
+                "Demo: a built-in ConnectWise and ResolutionFlow sandbox on this machine. Nothing leaves your "
+                "computer, and nothing is kept when you quit. The Demo menu simulates an outage or a rate limit.",
             )
         )
         self._add_menu(window, controller)
