@@ -33,6 +33,19 @@ def _ran(report: Any) -> bool:
     return report is not None and bool(report.results)
 
 
+def _as_jordan_blake(c: Any) -> Any:
+    """The saved account with another member's keys (Jordan Blake, not the sandbox's Dana Whitfield)."""
+    return c.settings.connectwise.model_copy(update={"member_identifier": "jblake", "member_name": "Jordan Blake"})
+
+
+def _queue_as_jordan_blake(fd: Any, qtbot: Any) -> Any:
+    """A push queued (sending paused) while Jordan Blake's keys were the saved ones; returns that account."""
+    fd.controller.set_paused(True)
+    blake = fd.controller.settings.connectwise = _as_jordan_blake(fd.controller)
+    _push(fd, qtbot, TICKETS[0])
+    return blake
+
+
 def _notes_by_ticket(admin: Any) -> dict[int, int]:
     out: dict[int, int] = {}
     for note in admin.ledger()["notes"]:
@@ -155,7 +168,7 @@ def test_cancel_names_the_note_and_its_time_entry(make_app, qtbot, sandbox_admin
     _push(fd, qtbot, TICKETS[0])
     note = next(j for j in fd.services.outbox.jobs() if j.kind == "note")
     asked: list[tuple[str, ...]] = []
-    fd.window.ask = lambda *a: asked.append(a) or False
+    fd.window.ask = lambda *a, **k: asked.append(a) or False
     fd.window.cancel_job(note.id)
     title, text, yes, no = asked[0]
     assert "this note and its time entry" in text and f"#{TICKETS[0]}" in text
@@ -371,9 +384,7 @@ def test_pushes_queued_as_another_member_wait_after_a_restart_until_the_engineer
     _start(fd, qtbot)
     c = fd.controller
     c.set_paused(True)
-    c.settings.connectwise = c.settings.connectwise.model_copy(
-        update={"member_identifier": "jblake", "member_name": "Jordan Blake"}
-    )
+    c.settings.connectwise = _as_jordan_blake(c)
     _push(fd, qtbot, TICKETS[0])
     assert [j.member for j in fd.services.outbox.jobs()] == ["jblake", "jblake"]
     fd.shutdown()
@@ -423,12 +434,7 @@ def test_saving_the_queuing_members_keys_again_sends_their_pushes_without_resume
     saving Jordan Blake's keys again lifts that pause, and their pushes go once, still theirs."""
     fd = make_app()
     _start(fd, qtbot)
-    fd.controller.set_paused(True)
-    blake = fd.controller.settings.connectwise.model_copy(
-        update={"member_identifier": "jblake", "member_name": "Jordan Blake"}
-    )
-    fd.controller.settings.connectwise = blake
-    _push(fd, qtbot, TICKETS[0])
+    blake = _queue_as_jordan_blake(fd, qtbot)
     fd.shutdown()
 
     again = make_app()  # Dana Whitfield's keys
@@ -453,9 +459,7 @@ def test_keys_of_another_member_saved_after_a_refusal_lift_the_refusal_and_hold_
     c.set_paused(True)
     _push(fd, qtbot, TICKETS[0])  # Dana Whitfield's
     outbox.pause("ConnectWise refused the keys.", kind="account")
-    c.settings.connectwise = c.settings.connectwise.model_copy(
-        update={"member_identifier": "jblake", "member_name": "Jordan Blake"}
-    )
+    c.settings.connectwise = _as_jordan_blake(c)
     c.account_changed()
     held = outbox.member_pause()
     assert held is not None and held.over is None and held.member == "jblake"
@@ -477,9 +481,7 @@ def test_send_all_now_during_a_member_pause_sends_nothing_as_the_member_signed_i
     outage = sandbox_admin.add_fault(path="*", status=503, times=None)
     with qtbot.waitSignal(c.drain_finished, check_params_cb=_ran, timeout=15000):
         fd.window.push_current()  # Dana Whitfield's push meets an outage and waits
-    c.settings.connectwise = c.settings.connectwise.model_copy(
-        update={"member_identifier": "jblake", "member_name": "Jordan Blake"}
-    )
+    c.settings.connectwise = _as_jordan_blake(c)
     c.account_changed()  # Jordan Blake's keys saved
     assert outbox.paused_kind() == "member"
     sandbox_admin.remove_fault(outage)
@@ -590,12 +592,7 @@ def test_an_old_member_pause_the_window_cannot_decide_says_what_lifts_it(make_ap
     the banner says what lifts it besides Resume, and saving the queuing member's keys does, sending theirs."""
     fd = make_app()
     _start(fd, qtbot)
-    fd.controller.set_paused(True)
-    blake = fd.controller.settings.connectwise.model_copy(
-        update={"member_identifier": "jblake", "member_name": "Jordan Blake"}
-    )
-    fd.controller.settings.connectwise = blake
-    _push(fd, qtbot, TICKETS[0])
+    blake = _queue_as_jordan_blake(fd, qtbot)
     old = "2 pushes were queued as jblake; FlowDesk now signs in to ConnectWise as dwhitfield. Resume to send them as dwhitfield."
     with fd.services.db.transaction() as conn:  # as written before the pause kept its site and member
         pause_state.clear(conn)
