@@ -520,17 +520,23 @@ def test_an_unknown_company_pauses_with_one_banner_and_saving_the_account_sends(
     assert fd.services.outbox.paused_reason() is None and fd.window.banners.banner("queue") is None
 
 
+def _lose_the_notes_answer(fd: Any, qtbot: Any, admin: Any) -> None:
+    """A push whose note POST meets a 503: it may be on its ticket (``unknown``), its time entry waits for it."""
+    _start(fd, qtbot)
+    admin.add_fault(method="POST", path="*/tickets/*/notes", status=503, times=1)
+    _select(fd, qtbot, TICKETS[0])
+    is_unknown_note = lambda j: j.kind == "note" and j.state == "unknown"  # noqa: E731
+    with qtbot.waitSignal(fd.controller.job_changed, check_params_cb=is_unknown_note, timeout=15000):
+        fd.window.push_current()
+
+
 def test_send_all_now_soon_after_a_lost_answer_says_when_the_push_goes(make_app, qtbot, sandbox_admin):  # noqa: F811
     """Seen in the demo: the note's answer was lost (503 to the POST), the engineer clicked Send all now a few
     seconds later and read 'Sending 2 pushes now.' while nothing went: a push that may be on its ticket is
     looked for no sooner than VERIFY_DELAY after its answer was lost, and its time entry waits for it."""
     fd = make_app()
-    _start(fd, qtbot)
-    c, w = fd.controller, fd.window
-    sandbox_admin.add_fault(method="POST", path="*/tickets/*/notes", status=503, times=1)
-    _select(fd, qtbot, TICKETS[0])
-    with qtbot.waitSignal(c.job_changed, check_params_cb=lambda j: j.kind == "note" and j.state == "unknown", timeout=15000):
-        w.push_current()
+    _lose_the_notes_answer(fd, qtbot, sandbox_admin)
+    w = fd.window
     w.retry_all()
     message = w.statusBar().currentMessage()
     assert message.startswith("2 pushes go at "), message
@@ -540,12 +546,7 @@ def test_send_all_now_soon_after_a_lost_answer_says_when_the_push_goes(make_app,
 
 def test_send_all_now_from_the_tray_soon_after_a_lost_answer_says_when_the_push_goes(make_app, qtbot, sandbox_admin):  # noqa: F811
     fd = make_app(has_tray=True)
-    _start(fd, qtbot)
-    c, w = fd.controller, fd.window
-    sandbox_admin.add_fault(method="POST", path="*/tickets/*/notes", status=503, times=1)
-    _select(fd, qtbot, TICKETS[0])
-    with qtbot.waitSignal(c.job_changed, check_params_cb=lambda j: j.kind == "note" and j.state == "unknown", timeout=15000):
-        w.push_current()
+    _lose_the_notes_answer(fd, qtbot, sandbox_admin)
     shown: list[str] = []
     fd.tray.show_info = shown.append  # what the tray's balloon would say
     fd.tray.retry_action.trigger()
