@@ -28,6 +28,23 @@ def _dialog(fd: Any) -> Any:
     return dialog
 
 
+def _dialog_with_keys(fd: Any, sandbox: Any) -> Any:
+    """The settings dialog with the sandbox's ConnectWise keys typed in (Dana Whitfield's)."""
+    dialog = _dialog(fd)
+    cw = sandbox.info.connectwise
+    dialog.cw_public.setText(cw.public_key)
+    dialog.cw_private.setText(cw.private_key)
+    return dialog
+
+
+def _delete_while_held(dialog: Any, admin: Any, start: Any, path: str = "*") -> None:
+    """Start the dialog's task (``start``), hold its request at the sandbox, then delete the dialog."""
+    admin.add_fault(path=path, hold="before_store", times=1)
+    start()
+    admin.wait("held", 1)  # the request is on its way
+    delete(dialog)
+
+
 def _settings_file(fd: Any) -> dict[str, Any]:
     return json.loads(fd.services.paths.settings_file.read_text(encoding="utf-8"))
 
@@ -41,14 +58,8 @@ def test_keys_checked_after_the_dialog_is_gone_are_still_saved(make_app, qtbot, 
     c.settings.connectwise = c.settings.connectwise.model_copy(
         update={"member_identifier": "jblake", "member_name": "Jordan Blake"}  # the keys saved before were his
     )
-    dialog = _dialog(fd)
-    cw = sandbox.info.connectwise
-    dialog.cw_public.setText(cw.public_key)  # Dana Whitfield's
-    dialog.cw_private.setText(cw.private_key)
-    sandbox_admin.add_fault(path="*", hold="before_store", times=1)
-    dialog.save()
-    sandbox_admin.wait("held", 1)  # the check is on its way
-    delete(dialog)
+    dialog = _dialog_with_keys(fd, sandbox)  # Dana Whitfield's
+    _delete_while_held(dialog, sandbox_admin, dialog.save)
     with qtbot.waitSignal(c.settings_changed, timeout=15000), _all_done(fd, qtbot):
         sandbox_admin.release()
     assert c.settings.connectwise.member_identifier == "dwhitfield"
@@ -58,14 +69,8 @@ def test_keys_checked_after_the_dialog_is_gone_are_still_saved(make_app, qtbot, 
 def test_a_connection_test_answering_after_the_dialog_is_gone_is_dropped(make_app, qtbot, sandbox, sandbox_admin):  # noqa: F811
     fd = make_app()
     _start(fd, qtbot)
-    dialog = _dialog(fd)
-    cw = sandbox.info.connectwise
-    dialog.cw_public.setText(cw.public_key)
-    dialog.cw_private.setText(cw.private_key)
-    sandbox_admin.add_fault(path="*", hold="before_store", times=1)
-    dialog.test_connection()
-    sandbox_admin.wait("held", 1)
-    delete(dialog)
+    dialog = _dialog_with_keys(fd, sandbox)
+    _delete_while_held(dialog, sandbox_admin, dialog.test_connection)
     with _all_done(fd, qtbot):
         sandbox_admin.release()  # its answer would re-enable a deleted button
 
@@ -79,10 +84,7 @@ def test_a_sign_in_answering_after_the_dialog_is_gone_is_still_saved(make_app, q
     dialog.rf_url.setText(rf.url)
     dialog.rf_email.setText(rf.email)
     dialog.rf_password.setText(rf.password)
-    sandbox_admin.add_fault(path="*/auth/login", hold="before_store", times=1)
-    dialog.sign_in()
-    sandbox_admin.wait("held", 1)
-    delete(dialog)
+    _delete_while_held(dialog, sandbox_admin, dialog.sign_in, "*/auth/login")
     fetched: list[bool] = []
     fd.controller.sessions_reloaded.connect(lambda: fetched.append(True))
     with _all_done(fd, qtbot):
