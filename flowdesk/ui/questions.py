@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -44,7 +45,8 @@ def ask(
         box.exec()
     finally:
         if follow is not None:
-            follow[0].disconnect(again)
+            with contextlib.suppress(RuntimeError):  # its sender deleted meanwhile (the app ending): nothing to undo
+                follow[0].disconnect(again)
     if settled:
         return True
     clicked = box.clickedButton()
