@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from flowdesk.core import policy_words, present
 from flowdesk.core.policy import VERIFY_DELAY
 from flowdesk.store import pause as pause_state
-from flowdesk.store.db import format_time, utcnow
+from flowdesk.store.db import Database, format_time, utcnow
 from tests.ui.test_window import _select, _start, make_app  # noqa: F401 - make_app is a fixture
 
 pytestmark = pytest.mark.usefixtures("qapp")
@@ -595,10 +595,10 @@ def test_an_old_member_pause_the_window_cannot_decide_says_what_lifts_it(make_ap
     _start(fd, qtbot)
     blake = _queue_as_jordan_blake(fd, qtbot)
     old = "2 pushes were queued as jblake; FlowDesk now signs in to ConnectWise as dwhitfield. Resume to send them as dwhitfield."
-    with fd.services.db.transaction() as conn:  # as written before the pause kept its site and member
-        pause_state.clear(conn)
+    fd.shutdown()  # first: a drain the push started could otherwise read the pause below and rewrite it
+    with Database(fd.services.paths.database_file) as db, db.transaction() as conn:  # as written before
+        pause_state.clear(conn)  # the pause kept its site and member
         pause_state.write(conn, old, utcnow(), "member")
-    fd.shutdown()
 
     again = make_app()
     again.services.settings.connectwise = blake.model_copy(update={"member_identifier": None, "member_name": None})
