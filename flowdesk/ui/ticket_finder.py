@@ -1,6 +1,7 @@
 """The ticket finder in the ticket card: type a number, ``#number``, a pasted ConnectWise link, words of the
 summary or a company; results appear as you type (after a short pause, looked up off the GUI thread; a newer
-look-up supersedes an older one, whose answer is ignored); Up/Down move through them, Enter links the ticket."""
+look-up supersedes an older one, whose answer is ignored); Up/Down move through them, Enter or a click links
+the ticket."""
 
 from __future__ import annotations
 
@@ -38,6 +39,9 @@ class TicketFinder(QWidget):
         self.results.setObjectName("ticketResults")
         self.results.setAccessibleName("Tickets found")
         self.results.setUniformItemSizes(True)  # every item is two lines
+        # A click picks, as in a completer's list (a list's "activated" is a double-click on Windows and in
+        # Fusion); styles that activate on a single click send both for one click, and it picks once.
+        self.results.itemClicked.connect(self._choose_item)
         self.results.itemActivated.connect(self._choose_item)
         self.results.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Up/Down in the field move through it: no extra Tab stop
         self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -142,6 +146,14 @@ class TicketFinder(QWidget):
     def _choose_item(self, item: QListWidgetItem | None) -> None:
         if item is None:
             return
-        ticket = item.data(TicketRole)
+        # Chosen once the view's click handling is over: the list is cleared then (the view still holds the
+        # clicked row while it sends "clicked" and then "activated"), and a second signal for the same
+        # results finds them superseded.
+        ticket, generation = item.data(TicketRole), self._generation
+        QTimer.singleShot(0, self, lambda: self._choose(ticket, generation))
+
+    def _choose(self, ticket: Any, generation: int) -> None:
+        if generation != self._generation:  # chosen already, or typed over since
+            return
         self.clear()
         self.ticket_chosen.emit(ticket)

@@ -12,7 +12,7 @@ import threading
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QPalette
 
 from flowdesk.core.timing import format_hours
@@ -57,6 +57,33 @@ def test_typing_words_finds_a_ticket_and_enter_links_it(make_app, qtbot):
     assert card.ticket_id() == 48545 and card.ticket().company == "Cedar Ridge Veterinary Hospital"
     assert not card.company.isVisible() and w.panel.push_button.isEnabled()
     assert finder.field.text() == "" and finder.results.isHidden()
+
+
+def test_a_click_on_a_found_ticket_links_it_once(make_app, qtbot):
+    """The found tickets are a completer's list: one click links (a list's "activated" is a double-click in
+    Fusion and on Windows); a style that also activates on a single click links it once, not twice."""
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    assert w.select_session(_session_of(fd, None))
+    finder = w.panel.ticket_card.finder
+    with qtbot.waitSignal(finder.results_shown, timeout=15000):
+        qtbot.keyClicks(finder.field, "printer")
+    chosen: list[Any] = []
+    finder.ticket_chosen.connect(chosen.append)
+    second = finder.results.visualItemRect(finder.results.item(1)).center()
+    with qtbot.waitSignal(fd.controller.ticket_loaded, timeout=15000):
+        qtbot.mouseClick(finder.results.viewport(), Qt.MouseButton.LeftButton, pos=second)
+    assert [t.ref.id for t in chosen] == [w.panel.ticket_card.ticket_id()] and finder.results.isHidden()
+
+    with qtbot.waitSignal(finder.results_shown, timeout=15000):
+        qtbot.keyClicks(finder.field, "printer")
+    item = finder.results.item(0)
+    with qtbot.waitSignal(fd.controller.ticket_loaded, timeout=15000):
+        finder.results.itemClicked.emit(item)  # one click in a style that activates on a single click
+        finder.results.itemActivated.emit(item)
+    QCoreApplication.processEvents()  # both were queued together: a second choice would be made by now
+    assert len(chosen) == 2 and w.panel.ticket_card.ticket_id() == 48545
 
 
 def test_a_superseded_look_up_is_ignored(make_app, qtbot):
