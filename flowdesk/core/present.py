@@ -498,11 +498,24 @@ def note_queued(ticket_id: int) -> str:
 
 
 def note_posted(ticket_id: int, note_id: int | None, when: datetime | None, hours: float | None, now: datetime,
-                tz: tzinfo | None = LOCAL) -> str:  # fmt: skip
-    """``Posted to #48405 (note 1200001) at 14:02, 0.25 h logged``."""
+                tz: tzinfo | None = LOCAL, status: tuple[str, str] | None = None) -> str:  # fmt: skip
+    """``Posted to #48405 (note 1200001) at 14:02, 0.25 h logged, status set to Resolved``; ``status``: the
+    status change's (name, state), if one follows the note."""
     note = f" (note {note_id})" if note_id else ""
     at = f" at {format_clock(when, now, tz)}" if when is not None else ""
-    return f"Posted to #{ticket_id}{note}{at}" + (f", {format_hours(hours)} logged" if hours else "")
+    logged = f", {format_hours(hours)} logged" if hours else ""
+    return f"Posted to #{ticket_id}{note}{at}{logged}" + (status_after_note(*status) if status else "")
+
+
+def status_after_note(name: str, state: str) -> str:
+    """What became of the status change that follows a posted note (the note pane's line)."""
+    if state == "sent":
+        return f", status set to {name}"
+    if state == "failed":
+        return f"; the status change to {name} failed (see the Queue tab)"
+    if state == "cancelled":
+        return f"; the status change to {name} was cancelled"
+    return f"; the status change to {name} is waiting"
 
 
 def push_again_question(ticket_id: int, hours: float | None) -> str:

@@ -415,6 +415,8 @@ class AppController(TicketLookups, QObject):
         self._job_states[job.id] = job.state
         if self._outage and job.state == "sent" and old != "sent":
             self._sent_in_outage += 1
+        if job.kind == "status" and job.state == "sent" and old != "sent":
+            self.ticket_changed(job.ticket_id)
         if old != job.state:
             # Held until the drain run ends, so that several failures together make one notification.
             self._changes.append(JobChange(job.id, job.kind, job.ticket_id, old, job.state, job.last_error))

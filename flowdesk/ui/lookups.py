@@ -78,6 +78,12 @@ class TicketLookups:
         self.ticket_failures.pop(ticket_id, None)
         self.tasks.submit(work, on_done=done, on_error=failed, name="ticket")
 
+    def ticket_changed(self, ticket_id: int) -> None:
+        """FlowDesk changed the ticket (its status was set): a ticket read before is read again, so that its
+        card, the statuses offered and the closed-ticket question follow what it is now."""
+        if self._tickets.pop(ticket_id, None) is not None:
+            self.lookup_ticket(ticket_id, self.connectwise_client)
+
     def look_up_again_after_an_outage(self, most: int = 3) -> None:
         """ConnectWise answered again (a push was stored): the latest tickets whose look-up met an outage (a
         server error, no network, a rate limit) are looked up again, so a card does not keep saying "try again

@@ -126,11 +126,15 @@ def push_state(controller: Any, session_id: str, now: datetime | None = None) ->
     where = (note.ticket_id, note.ticket_kind)
     now = now or datetime.now(UTC)
     if note.state == "sent":
-        hours = None
-        for te in jobs:
-            if te.kind == "time_entry" and te.parent_id == note.id and te.state == "sent":
-                hours = te.body_json().get("actualHours")
-        return present.note_posted(note.ticket_id, note.remote_id, note.sent_at, hours, now), where
+        hours, status = None, None
+        for job in jobs:
+            if job.parent_id != note.id:
+                continue
+            if job.kind == "time_entry" and job.state == "sent":
+                hours = job.body_json().get("actualHours")
+            elif job.kind == "status":
+                status = (job.status_name, job.state)
+        return present.note_posted(note.ticket_id, note.remote_id, note.sent_at, hours, now, status=status), where
     if note.state in WAITING_STATES:
         return present.note_queued(note.ticket_id), where
     return present.state_detail(note, now, present.LOCAL), where

@@ -397,3 +397,17 @@ def test_connectwise_words_in_quotes_end_the_sentence_once():
     said = policy_words.refused(job, "validation", 400, "The request is invalid.")
     assert 'ConnectWise says: "The request is invalid." ' in said + " " and '.".' not in said
     assert policy_words.refused(job, "validation", 400, "Ticket 99999 not found").count('not found".') == 1
+
+
+def test_the_note_pane_says_what_became_of_the_status_change_after_the_note():
+    now = datetime(2026, 12, 3, 9, 40, tzinfo=UTC)
+    line = present.note_posted(48545, 1200001, now, 1.0, now, UTC, status=("Resolved", "sent"))
+    assert line == "Posted to #48545 (note 1200001) at 09:40, 1 h logged, status set to Resolved"
+    assert present.note_posted(48545, None, None, None, now, UTC) == "Posted to #48545"
+    words = {state: present.status_after_note("Closed", state) for state in ("pending", "retry_wait", "failed", "cancelled")}
+    assert words == {
+        "pending": "; the status change to Closed is waiting",
+        "retry_wait": "; the status change to Closed is waiting",
+        "failed": "; the status change to Closed failed (see the Queue tab)",
+        "cancelled": "; the status change to Closed was cancelled",
+    }

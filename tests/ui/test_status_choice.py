@@ -63,6 +63,13 @@ def test_a_status_chosen_in_the_window_is_set_after_the_note(make_app, qtbot, sa
     assert any(t and t.startswith(f"Status change → {name}") for t in titles), titles
     assert present.job_what(next(j for j in fd.controller.jobs() if j.kind == "status")) == f"status change → {name}"
 
+    # the note pane says it, and the card and the statuses offered follow the ticket as it is now (read again)
+    qtbot.waitUntil(lambda: panel.ticket_card.ticket().status_id == sid, timeout=15000)
+    assert f", status set to {name}" in panel.post_state.text()
+    qtbot.waitUntil(panel.status_choice.combo.isEnabled, timeout=15000)
+    offered = [combo.itemText(i) for i in range(1, combo.count())]
+    assert name not in offered and before["name"] in offered and panel.chosen_status() is None
+
 
 def test_a_status_chosen_asks_whom_connectwise_emails_and_shows_only_its_own_answer(choice, qtbot):
     choice.reset(1)
