@@ -140,7 +140,7 @@ def parse_json(text: str, source: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise UserFileError(source, f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+        raise UserFileError(source, _json_problem(exc)) from None
     except RecursionError:
         raise UserFileError(source, too_deep(max_depth)) from None
     except ValueError:  # the only other: an integer past Python's limit (sys.get_int_max_str_digits)
@@ -149,6 +149,19 @@ def parse_json(text: str, source: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
     if brackets <= max_depth and not _SURROGATE_ESCAPE.search(text):
         return data  # cannot be too deep, holds no surrogate: the walk would find nothing
     return _checked(data, source, max_depth)
+
+
+CUT_SHORT = "the file may have been cut short: export or copy it again"
+
+
+def _json_problem(exc: json.JSONDecodeError) -> str:
+    """Where the JSON breaks, and for a file that ends inside it (a download or copy cut short) what to do."""
+    where = f"line {exc.lineno}, column {exc.colno}"
+    if exc.msg.startswith("Unterminated string"):  # no closing quote before the end of the file
+        return f"not valid JSON: a string that starts at {where} never ends; {CUT_SHORT}"
+    if not exc.doc[exc.pos :].strip():
+        return f"not valid JSON: the file ends before its JSON does ({where}); {CUT_SHORT}"
+    return f"not valid JSON: {exc.msg} ({where})"
 
 
 def parse_stored_json(text: str, source: str) -> Any:

@@ -92,6 +92,10 @@ class ImportReport:
         }
 
     def summary(self) -> str:
+        if not self.good:
+            if len(self.bad) == 1:
+                return "Nothing was imported: the file could not be read as a session export."
+            return f"Nothing was imported: none of the {len(self.bad)} files could be read as a session export."
         text = (
             f"Imported {self.sessions} session{'' if self.sessions == 1 else 's'} from {len(self.good)} "
             f"file{'' if len(self.good) == 1 else 's'} ({self.inserted} new, {self.updated} updated)"

@@ -72,6 +72,19 @@ def bad_file_cases(tmp_path: Path) -> dict[str, tuple[Path, str]]:
         fh.truncate(65 * 1024 * 1024)
     cases["65 MB"] = (huge, "file is 65 MB; the limit is 64 MB")
     cases["UTF-16 cut in half"] = (file("odd.json", b"\xff\xfe{\x00}"), "not UTF-8 text, nor UTF-16")
+    whole = session_with()
+    cases["cut short"] = (
+        file("cut.json", whole[: whole.index('"steps"') + 9]),
+        "not valid JSON: the file ends before its JSON does (line 1, column ",
+    )
+    cases["cut inside a string"] = (
+        file("cut-string.json", whole[: whole.index('"steps"') + 4]),
+        "; the file may have been cut short: export or copy it again",
+    )
+    cases["a comma too many"] = (
+        file("comma.json", whole.replace('"status":', '"status":,', 1)),
+        "not valid JSON: Expecting value (line 1, column ",
+    )
     return cases
 
 
@@ -88,6 +101,9 @@ CASES = [
     "folder",
     "65 MB",
     "UTF-16 cut in half",
+    "cut short",
+    "cut inside a string",
+    "a comma too many",
 ]
 
 

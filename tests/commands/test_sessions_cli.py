@@ -86,7 +86,7 @@ def test_import_reports_every_file_and_exits_by_what_could_be_imported(tmp_path:
     assert (doc["good_files"], doc["bad_files"], doc["sessions"], doc["inserted"]) == (18, 0, 18, 15)
     nothing = cli(["import", str(folder / "zz-broken.json"), str(tmp_path / "missing")], home=flowdesk_home)
     assert nothing.returncode == 2
-    assert nothing.stdout.splitlines()[-1] == "Imported 0 sessions from 0 files (0 new, 0 updated); 2 files could not be imported."
+    assert nothing.stdout.splitlines()[-1] == "Nothing was imported: none of the 2 files could be read as a session export."
 
 
 def test_sessions_list_reads_the_cache_without_any_network(

@@ -70,7 +70,7 @@ def test_a_mixed_folder_imports_the_good_files_and_reports_each_bad_one_exactly(
         f"{f / 'b-list.json'}: 2 sessions (2 new, 0 updated, 0 unchanged)",
         f"{f / 'c-items.json'}: 2 sessions (2 new, 0 updated, 0 unchanged)",
         f"{f / 'd-malformed.json'}: steps: Input should be a valid list",
-        f"{f / 'e-truncated.json'}: not valid JSON: Unterminated string starting at (line 1, column 167)",
+        f"{f / 'e-truncated.json'}: not valid JSON: a string that starts at line 1, column 167 never ends; the file may have been cut short: export or copy it again",
         f"{f / 'f-latin1.json'}: not UTF-8 text (bad byte at offset 31)",
         f"{f / 'g-empty.json'}: file is empty",
         f"{f / 'h-list-one-bad.json'}: [2].psa_ticket_id: not a ConnectWise ticket number: 'see notes'",
@@ -96,7 +96,7 @@ def test_the_report_as_json(tmp_path: Path, cache: SessionCache, samples) -> Non
     assert doc["good_files"] == 1 and doc["bad_files"] == 1 and doc["sessions"] == 1 and doc["inserted"] == 1
     assert doc["files"][0] == {"path": str(good), "ok": True, "sessions": 1, "inserted": 1, "updated": 0,
                                "unchanged": 0, "older": 0, "synced": 0, "error": None}  # fmt: skip
-    assert doc["files"][1]["error"] == f"{tmp_path / 'bad.json'}: not valid JSON: Expecting property name enclosed in double quotes (line 1, column 2)"
+    assert doc["files"][1]["error"] == f"{tmp_path / 'bad.json'}: not valid JSON: the file ends before its JSON does (line 1, column 2); the file may have been cut short: export or copy it again"
 
 
 def test_importing_again_reports_unchanged_and_older_copies_lose(tmp_path: Path, cache: SessionCache, samples) -> None:

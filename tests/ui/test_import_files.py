@@ -55,7 +55,7 @@ def test_an_all_bad_import_is_an_error_naming_the_file_and_its_problem(controlle
     banner = _import(controller, qtbot, [files["bad"]])
     assert (banner.key, banner.level) == ("import", "error")
     summary, problem = banner.text.split("\n")
-    assert summary == "Imported 0 sessions from 0 files (0 new, 0 updated); 1 file could not be imported."
+    assert summary == "Nothing was imported: the file could not be read as a session export."
     assert problem.startswith(f"{files['bad']}: not valid JSON: ")
 
 
@@ -75,3 +75,5 @@ def test_past_five_bad_files_the_rest_are_counted(controller, qtbot, files, tmp_
         paths.append(str(tmp_path / f"bad{i}.json"))
     lines = _import(controller, qtbot, paths).text.split("\n")
     assert len(lines) == 7 and lines[-1] == "(and 2 more files)"
+    assert lines[0] == "Nothing was imported: none of the 7 files could be read as a session export."
+    assert lines[1] == f"{paths[0]}: not valid JSON: the file ends before its JSON does (line 1, column 2); the file may have been cut short: export or copy it again"
