@@ -457,14 +457,16 @@ class AppController(TicketLookups, QObject):
         """The last drain says whether sending is held off: announce an outage once, show its banner."""
         self.held = held
         if held is not None:
-            counts = self.services.outbox.counts()
+            outbox = self.services.outbox
+            counts, others = outbox.counts(), outbox.held_by_member_pause()  # others: not waiting for ConnectWise
             now = self.clock()
             if not self._outage:
                 self._outage, self._sent_in_outage = True, 0
-                ids = tuple(j.id for j in self.services.outbox.jobs(states=held_words.WAITING_STATES))
-                notice = held_words.held_notice(held, held_words.waiting(counts), now, present.LOCAL)
+                theirs = {j.id for j in others}
+                ids = tuple(j.id for j in outbox.jobs(states=held_words.WAITING_STATES) if j.id not in theirs)
+                notice = held_words.held_notice(held, counts, now, present.LOCAL, others)
                 self._notify(outage_notification(notice, ids, self.settings.notification_level.value, began=True))
-            text = held_words.held_banner(held, counts, now, present.LOCAL)
+            text = held_words.held_banner(held, counts, now, present.LOCAL, others)
             self.show_banner(Banner("held", "warning", text, held_words.SEND_ALL_NOW, "send_now"))
         else:
             self.clear_banner("held")

@@ -397,3 +397,27 @@ def test_connectwise_words_in_quotes_end_the_sentence_once():
     said = policy_words.refused(job, "validation", 400, "The request is invalid.")
     assert 'ConnectWise says: "The request is invalid." ' in said + " " and '.".' not in said
     assert policy_words.refused(job, "validation", 400, "Ticket 99999 not found").count('not found".') == 1
+
+
+def test_an_outage_counts_as_waiting_only_what_goes_when_connectwise_answers():
+    """The pushes a member pause holds do not go when ConnectWise answers again: the outage's words say them apart,
+    as the queue's line does."""
+    from flowdesk.core import held as held_words
+
+    now = datetime(2026, 12, 3, 7, 24, tzinfo=UTC)
+    off = held_words.HeldOff(now + timedelta(minutes=5), "server")
+    others = [_Held("dwhitfield", "Dana Whitfield"), _Held("dwhitfield", state="retry_wait"), _Held("dwhitfield", state="failed")]
+    counts = {"pending": 3, "retry_wait": 1, "failed": 1, "sent": 3}
+    assert held_words.waiting(counts) == 4 and held_words.waiting(counts, others) == 2
+    assert held_words.held_line(off, counts, now, UTC, others) == (
+        "ConnectWise unreachable — 2 waiting, 1 failed, next try 07:29, 2 queued as Dana Whitfield wait for their keys"
+    )
+    assert held_words.held_banner(off, counts, now, UTC, others) == (
+        "ConnectWise unreachable: ConnectWise answered with server errors. 2 pushes are waiting; the next try is at "
+        "07:29. 2 queued as Dana Whitfield wait for their keys. Nothing is lost."
+    )
+    assert held_words.held_notice(off, counts, now, UTC, others[:1]).detail == (
+        "ConnectWise answered with server errors. 3 pushes waiting; FlowDesk tries again at 07:29. 1 queued as Dana "
+        "Whitfield waits for their keys."
+    )
+    assert held_words.held_notice(off, counts, now, UTC).detail.startswith("ConnectWise answered with server errors. 4 pushes waiting;")
