@@ -1,7 +1,7 @@
 """The words for a queue that is *held off*: after an outage answer (no connection, a server error, a
 rate limit, no answer) the drainer leaves ConnectWise alone until the next try, and every waiting push
 waits with it. The status bar, the tray, the queue's detail pane and the two notifications of an outage
-(one when it starts, one when the queue has drained after it) say it with these words.
+(one when it starts, one when every waiting push is sent after it) say it with these words.
 
 A member pause may hold pushes queued under other members' keys (``others``, as
 :meth:`Outbox.held_by_member_pause <flowdesk.store.outbox.Outbox.held_by_member_pause>` lists them): they
@@ -59,10 +59,10 @@ def waiting(counts: dict[str, int], others: Sequence[HeldPush] = ()) -> int:
     return sum(counts.get(s, 0) for s in WAITING_STATES) - len(waiting_for_keys(others))
 
 
-def _for_their_keys(others: Sequence[HeldPush]) -> str:
+def _for_their_keys(others: Sequence[HeldPush], *, still: bool = False) -> str:
     """``2 queued as Jo Smith wait for their keys``, or "" when a member pause holds none of ``others``."""
     held = waiting_for_keys(others)
-    return wait_for_their_keys(held) if held else ""
+    return wait_for_their_keys(held, still=still) if held else ""
 
 
 def retryable(counts: dict[str, int]) -> int:
@@ -126,10 +126,14 @@ def held_notice(
     return Notice(title=held.headline, text=f"{detail} Click to see the queue in {APP_NAME}.", detail=detail)
 
 
-def back_notice(n_sent: int) -> Notice:
-    """The one notification when the queue has drained after an outage."""
+def back_notice(n_sent: int, others: Sequence[HeldPush] = ()) -> Notice:
+    """The one notification when every waiting push is sent after an outage; while a member pause holds some
+    of ``others``, it says they still wait (not that every push is sent)."""
     pushes = "push" if n_sent == 1 else "pushes"
-    text = f"Every waiting push is sent ({n_sent} {pushes} after the outage)."
+    if keys := _for_their_keys(others, still=True):
+        text = f"{n_sent} {pushes} sent after the outage; {keys}."
+    else:
+        text = f"Every waiting push is sent ({n_sent} {pushes} after the outage)."
     return Notice(title="ConnectWise is back", text=text, detail=text)
 
 

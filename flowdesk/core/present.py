@@ -301,10 +301,11 @@ def waiting_for_keys(others: Iterable[HeldPush]) -> list[HeldPush]:
     return [j for j in others if j.state in _WAITING_STATES]
 
 
-def wait_for_their_keys(held: Sequence[QueuedBy]) -> str:
-    """``2 queued as Jo Smith wait for their keys``: the pushes of :func:`waiting_for_keys`, said apart from
-    those waiting to be sent."""
-    return f"{len(held):,} queued as {_and(member_names(held))} {_wait(len(held))} for their keys"
+def wait_for_their_keys(held: Sequence[QueuedBy], *, still: bool = False) -> str:
+    """``2 queued as Jo Smith wait for their keys`` (``still``: ``... still wait ...``): the pushes of
+    :func:`waiting_for_keys`, said apart from those waiting to be sent."""
+    wait = f"still {_wait(len(held))}" if still else _wait(len(held))
+    return f"{len(held):,} queued as {_and(member_names(held))} {wait} for their keys"
 
 
 def _wait(n: int) -> str:

@@ -401,7 +401,7 @@ def test_connectwise_words_in_quotes_end_the_sentence_once():
 
 def test_an_outage_counts_as_waiting_only_what_goes_when_connectwise_answers():
     """The pushes a member pause holds do not go when ConnectWise answers again: the outage's words say them apart,
-    as the queue's line does."""
+    as the queue's line does, and "ConnectWise is back" does not claim every push is sent while they wait."""
     from flowdesk.core import held as held_words
 
     now = datetime(2026, 12, 3, 7, 24, tzinfo=UTC)
@@ -421,3 +421,5 @@ def test_an_outage_counts_as_waiting_only_what_goes_when_connectwise_answers():
         "Whitfield waits for their keys."
     )
     assert held_words.held_notice(off, counts, now, UTC).detail.startswith("ConnectWise answered with server errors. 4 pushes waiting;")
+    assert held_words.back_notice(1, others).text == "1 push sent after the outage; 2 queued as Dana Whitfield still wait for their keys."
+    assert held_words.back_notice(3, others[2:]).text == "Every waiting push is sent (3 pushes after the outage)."

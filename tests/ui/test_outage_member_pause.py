@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.ui.test_outage import TICKETS, _queued_then_keys_of, _ran
+from tests.ui.test_outage import TICKETS, _notes_by_ticket, _queued_then_keys_of, _ran
 from tests.ui.test_window import _select, make_app  # noqa: F401 - make_app is a fixture
 
 pytestmark = pytest.mark.usefixtures("qapp")
@@ -56,3 +56,21 @@ def test_an_outage_during_a_member_pause_counts_only_the_pushes_that_will_go(mak
     own = {j.id for j in fd.services.outbox.jobs() if j.member == "jblake"}
     assert set(began[0].job_ids) == own  # clicking it shows the pushes that wait for ConnectWise
 
+
+def test_connectwise_is_back_once_the_engineers_own_pushes_are_sent_and_says_whose_still_wait(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """Before: the notification waited for an empty queue, so it never came while the member pause held Dana
+    Whitfield's pushes (and its words said every waiting push was sent)."""
+    fd = make_app(has_tray=True)
+    c, notified = _outage_while_dana_whitfields_pushes_wait(fd, qtbot, sandbox_admin)
+    outbox = fd.services.outbox
+    sandbox_admin.clear_faults()  # ConnectWise is back
+    c.retry_all()  # Send all now: Jordan Blake's push goes; Dana Whitfield's stay held, still hers
+    qtbot.waitUntil(lambda: outbox.counts().get("sent") == 2, timeout=20000)
+    qtbot.waitUntil(lambda: any(n.kind == "back" for n in notified), timeout=5000)
+    assert [n.kind for n in notified] == ["held", "back"]
+    back = notified[-1]
+    assert back.title == "ConnectWise is back"
+    assert back.detail == f"2 pushes sent after the outage; {HELD.replace(' wait', ' still wait')}."
+    assert fd.window.queue_label.text() == f"Queue: {HELD}"
+    assert {j.member for j in outbox.jobs(states=("pending", "retry_wait"))} == {"dwhitfield"}
+    assert _notes_by_ticket(sandbox_admin) == {TICKETS[1]: 1}
