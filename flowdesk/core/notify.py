@@ -29,7 +29,7 @@ class Notification(NamedTuple):
     job_ids: tuple[int, ...]
     error: bool
     detail: str = ""  # the same without the pointer, for a banner inside the window
-    kind: str = "failed"  # failed | sent | held (an outage began) | back (the queue drained after it)
+    kind: str = "failed"  # failed | sent | held (an outage began) | back (every waiting push sent after it)
 
 
 def notifications_for(changes: Iterable[JobChange], level: str) -> list[Notification]:
@@ -59,8 +59,8 @@ def _notification(notice: present.Notice, job_ids: tuple[int, ...], *, error: bo
 
 
 def outage_notification(notice: present.Notice, job_ids: tuple[int, ...], level: str, *, began: bool) -> Notification | None:
-    """The one notification when an outage begins (``began``) or the queue drains after it; None at level
-    ``none``."""
+    """The one notification when an outage begins (``began``) or every waiting push is sent after it; None at
+    level ``none``."""
     if level == "none":
         return None
     return _notification(notice, job_ids, error=began, kind="held" if began else "back")

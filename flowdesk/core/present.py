@@ -238,7 +238,7 @@ def queue_line(
     """``Queue: sending, 2 waiting, 1 failed`` (the status bar, the tray's menu and tooltip). ``paused``: nothing
     at all is sent. ``others``: the pushes a member pause holds (queued under other members' keys), said apart
     from those waiting to be sent: ``Queue: 1 waiting, 2 queued as Jo Smith wait for their keys``."""
-    held = [j for j in others if j.state in _WAITING_STATES]
+    held = waiting_for_keys(others)
     parts = []
     waiting = counts.get("pending", 0) + counts.get("retry_wait", 0) + counts.get("unknown", 0) - len(held)
     if counts.get("sending", 0) or sending:
@@ -248,7 +248,7 @@ def queue_line(
     if counts.get("failed", 0):
         parts.append(f"{counts['failed']} failed")
     if held:
-        parts.append(f"{len(held):,} queued as {_and(member_names(held))} {_wait(len(held))} for their keys")
+        parts.append(wait_for_their_keys(held))
     if paused:
         parts.append("sending paused")
     elif offline:
@@ -293,6 +293,19 @@ class HeldPush(QueuedBy, Protocol):
 
 
 _WAITING_STATES = ("pending", "retry_wait", "unknown")  # still to send, or to check
+
+
+def waiting_for_keys(others: Iterable[HeldPush]) -> list[HeldPush]:
+    """Of the pushes a member pause holds (``others``), those still to send or check: they wait for their own
+    member's keys, not for ConnectWise (a failed one is said as failed)."""
+    return [j for j in others if j.state in _WAITING_STATES]
+
+
+def wait_for_their_keys(held: Sequence[QueuedBy], *, still: bool = False) -> str:
+    """``2 queued as Jo Smith wait for their keys`` (``still``: ``... still wait ...``): the pushes of
+    :func:`waiting_for_keys`, said apart from those waiting to be sent."""
+    wait = f"still {_wait(len(held))}" if still else _wait(len(held))
+    return f"{len(held):,} queued as {_and(member_names(held))} {wait} for their keys"
 
 
 def _wait(n: int) -> str:

@@ -103,7 +103,7 @@ class AppController(TicketLookups, QObject):
         self._offline = False
         self.held: HeldOff | None = None  # sending held off after an outage (the last drain's word)
         self._next_try: datetime | None = None  # when the next waiting push is due (the last drain's word)
-        self._outage = False  # an outage was announced; one more notification when the queue has drained
+        self._outage = False  # an outage was announced; one more notification when every waiting push is sent
         self._sent_in_outage = 0
         self.drafts = DraftWriter(Drafts(services.db))  # written off the GUI thread
         # "Keep this one": per session, the values the engineer kept as written, for this run of the app.
@@ -459,14 +459,16 @@ class AppController(TicketLookups, QObject):
         """The last drain says whether sending is held off: announce an outage once, show its banner."""
         self.held = held
         if held is not None:
-            counts = self.services.outbox.counts()
+            outbox = self.services.outbox
+            counts, others = outbox.counts(), outbox.held_by_member_pause()  # others: not waiting for ConnectWise
             now = self.clock()
             if not self._outage:
                 self._outage, self._sent_in_outage = True, 0
-                ids = tuple(j.id for j in self.services.outbox.jobs(states=held_words.WAITING_STATES))
-                notice = held_words.held_notice(held, held_words.waiting(counts), now, present.LOCAL)
+                theirs = {j.id for j in others}
+                ids = tuple(j.id for j in outbox.jobs(states=held_words.WAITING_STATES) if j.id not in theirs)
+                notice = held_words.held_notice(held, counts, now, present.LOCAL, others)
                 self._notify(outage_notification(notice, ids, self.settings.notification_level.value, began=True))
-            text = held_words.held_banner(held, counts, now, present.LOCAL)
+            text = held_words.held_banner(held, counts, now, present.LOCAL, others)
             self.show_banner(Banner("held", "warning", text, held_words.SEND_ALL_NOW, "send_now"))
         else:
             self.clear_banner("held")
@@ -479,10 +481,11 @@ class AppController(TicketLookups, QObject):
     def _publish_queue_status(self) -> None:
         status = queue_status(self.services.outbox, held=self.held, offline=self._offline, sending=self._sending,
                               next_try=self._next_try, now=self.clock())
-        if self._outage and status.held is None and not self._sending and not held_words.waiting(status.counts):
-            self._outage = False  # the queue has drained after the outage: say so once
+        waiting = held_words.waiting(status.counts, status.others)  # not those a member pause holds: they stay
+        if self._outage and status.held is None and not self._sending and not waiting:
+            self._outage = False  # every waiting push is sent after the outage: say so once
             if self._sent_in_outage:
-                notice = held_words.back_notice(self._sent_in_outage)
+                notice = held_words.back_notice(self._sent_in_outage, status.others)
                 self._notify(outage_notification(notice, (), self.settings.notification_level.value, began=False))
         self.queue_status_changed.emit(status.state, status.counts, status.line)
 

@@ -15,7 +15,7 @@ from flowdesk.core import held as held_words
 from flowdesk.core import present
 from flowdesk.core.held import HeldOff
 from flowdesk.core.notify import tray_state
-from flowdesk.store import Outbox
+from flowdesk.store import Outbox, PushJob
 
 
 class QueueStatus(NamedTuple):
@@ -23,6 +23,7 @@ class QueueStatus(NamedTuple):
     counts: dict[str, int]
     line: str
     held: HeldOff | None  # sending held off after an outage, still in force and not under a pause
+    others: list[PushJob]  # the pushes a member pause holds (queued under other members' keys)
 
 
 def queue_status(
@@ -31,19 +32,26 @@ def queue_status(
     """The queue's state now; ``held``, ``offline`` and ``next_try``: what the last drain said."""
     counts = outbox.counts()
     paused = outbox.sending_paused()  # not by a member pause alone: the member signed in still sends theirs
+    others = outbox.held_by_member_pause()  # not waiting for ConnectWise, and said apart
     held = held if held is not None and held.until > now and not paused else None
     state = tray_state(counts, paused=paused, offline=offline, sending=sending, held=held is not None)
     if held is not None:
-        line = held_words.held_line(held, counts, now, present.LOCAL)
+        line = held_words.held_line(held, counts, now, present.LOCAL, others)
     else:
-        line = queue_line(outbox, counts, paused=paused, offline=offline, sending=sending)
+        line = queue_line(outbox, counts, paused=paused, offline=offline, sending=sending, others=others)
         if not paused and not sending:
-            line = held_words.next_try_line(line, next_try, counts, now, present.LOCAL)
-    return QueueStatus(state, counts, line, held)
+            line = held_words.next_try_line(line, next_try, counts, now, present.LOCAL, others)
+    return QueueStatus(state, counts, line, held, others)
 
 
 def queue_line(
-    outbox: Outbox, counts: dict[str, int] | None = None, *, paused: bool | None = None, offline: bool, sending: bool
+    outbox: Outbox,
+    counts: dict[str, int] | None = None,
+    *,
+    paused: bool | None = None,
+    offline: bool,
+    sending: bool,
+    others: list[PushJob] | None = None,
 ) -> str:
     """The queue's line but in an outage: what is being sent, waits or failed, and what a pause holds."""
     return present.queue_line(
@@ -51,7 +59,7 @@ def queue_line(
         paused=outbox.sending_paused() if paused is None else paused,
         offline=offline,
         sending=sending,
-        others=outbox.held_by_member_pause(),
+        others=outbox.held_by_member_pause() if others is None else others,
     )
 
 

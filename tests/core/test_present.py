@@ -411,3 +411,29 @@ def test_the_note_pane_says_what_became_of_the_status_change_after_the_note():
         "failed": "; the status change to Closed failed (see the Queue tab)",
         "cancelled": "; the status change to Closed was cancelled",
     }
+
+
+def test_an_outage_counts_as_waiting_only_what_goes_when_connectwise_answers():
+    """The pushes a member pause holds do not go when ConnectWise answers again: the outage's words say them apart,
+    as the queue's line does, and "ConnectWise is back" does not claim every push is sent while they wait."""
+    from flowdesk.core import held as held_words
+
+    now = datetime(2026, 12, 3, 7, 24, tzinfo=UTC)
+    off = held_words.HeldOff(now + timedelta(minutes=5), "server")
+    others = [_Held("dwhitfield", "Dana Whitfield"), _Held("dwhitfield", state="retry_wait"), _Held("dwhitfield", state="failed")]
+    counts = {"pending": 3, "retry_wait": 1, "failed": 1, "sent": 3}
+    assert held_words.waiting(counts) == 4 and held_words.waiting(counts, others) == 2
+    assert held_words.held_line(off, counts, now, UTC, others) == (
+        "ConnectWise unreachable — 2 waiting, 1 failed, next try 07:29, 2 queued as Dana Whitfield wait for their keys"
+    )
+    assert held_words.held_banner(off, counts, now, UTC, others) == (
+        "ConnectWise unreachable: ConnectWise answered with server errors. 2 pushes are waiting; the next try is at "
+        "07:29. 2 queued as Dana Whitfield wait for their keys. Nothing is lost."
+    )
+    assert held_words.held_notice(off, counts, now, UTC, others[:1]).detail == (
+        "ConnectWise answered with server errors. 3 pushes waiting; FlowDesk tries again at 07:29. 1 queued as Dana "
+        "Whitfield waits for their keys."
+    )
+    assert held_words.held_notice(off, counts, now, UTC).detail.startswith("ConnectWise answered with server errors. 4 pushes waiting;")
+    assert held_words.back_notice(1, others).text == "1 push sent after the outage; 2 queued as Dana Whitfield still wait for their keys."
+    assert held_words.back_notice(3, others[2:]).text == "Every waiting push is sent (3 pushes after the outage)."
