@@ -1,4 +1,4 @@
-"""``flowdesk push`` (queue a session's note and time entry) and ``flowdesk queue list|retry|cancel|drain``.
+"""``flowdesk push`` (queue a session's note and time entry) and ``flowdesk queue list|retry|resume|cancel|drain``.
 
 ``push`` only queues: the note is rendered (or taken from ``--text-file``), redacted, and stored in the
 outbox with its time entry in one transaction. ``queue drain`` sends what is due, holding the drain lock so
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from flowdesk.connectwise.client import ConnectWiseClient
     from flowdesk.core.settings import ConnectWiseProfile
     from flowdesk.store import Outbox, PushJob
+    from flowdesk.store.pause import MemberPause
 
 LOOKUP_TIMEOUT = (5.0, 15.0)  # connect, read: `push` must not hang on a dead network, it can queue anyway
 
@@ -83,17 +84,26 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
     q = add_command(
         sub, common, "queue", None,
-        help="list, retry, cancel or send the queued pushes",
+        help="list, retry, resume, cancel or send the queued pushes",
         description="The queue of pushes (notes, time entries and status changes) waiting to be sent to ConnectWise.",
     )
     qsub = q.add_subparsers(dest="queue_command", metavar="ACTION", required=True)
     ls = add_command(qsub, common, "list", cmd_list, help="show the queue")
     json_option(ls, "print the queue as one JSON object")
 
-    rt = add_command(qsub, common, "retry", cmd_retry, help="send a push again now (also resumes a paused queue)")
+    rt = add_command(
+        qsub, common, "retry", cmd_retry,
+        help="send a push again now (also lifts a pause that holds every push; never sends another member's pushes "
+        "as the member signed in: see resume)",
+    )
     which = rt.add_mutually_exclusive_group(required=True)
     which.add_argument("id", type=int, nargs="?", help="the push to retry")
     which.add_argument("--failed", action="store_true", help="retry every failed push")
+
+    add_command(
+        qsub, common, "resume", cmd_resume,
+        help="lift the queue's pause; pushes held for another member's keys are then sent as the member signed in",
+    )
 
     cn = add_command(qsub, common, "cancel", cmd_cancel, help="cancel a push (and its time entry)")
     cn.add_argument("id", type=int, help="the push to cancel")
@@ -385,23 +395,30 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     from flowdesk.store.db import format_time, utcnow
 
     utf8_stdout()
+    profile = ctx.settings.connectwise
     with _outbox(ctx) as outbox:
         jobs = outbox.jobs()
-        paused = outbox.paused_reason()
         counts = outbox.counts()
-        whole = outbox.sending_paused()  # not a member pause alone: the member signed in still sends theirs
+        # nothing at all is sent (not a member pause alone: the member signed in still sends theirs)
+        stopped = outbox.whole_pause() or (outbox.paused_reason() if outbox.sending_paused() else None)
+        member_pause = outbox.member_pause()
         others = outbox.held_by_member_pause()
     now, tz = utcnow(), present.LOCAL
     state_of: dict[int | None, str] = {j.id: j.state for j in jobs}
     blocked = {j.id for j in jobs if present.waits_for_note(j, state_of.get(j.parent_id))}
+    held = {j.id for j in others}
     if args.json:
         print_json(
             {
-                "paused": paused,
+                "paused": stopped,
+                "member_pause": _member_pause_json(member_pause, others, profile),
                 "counts": counts,
                 "jobs": [
                     {
                         **_job_json(j),
+                        "member": j.member,
+                        "member_name": j.member_name,
+                        "held_by_member_pause": j.id in held,
                         "state_words": present.state_text(j, now, tz, waiting_for_note=j.id in blocked),
                         "session_id": j.session_id,
                         "parent_id": j.parent_id,
@@ -418,10 +435,10 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
             }
         )
         return EXIT_OK
-    if paused and whole:
-        print(printable(present.paused_line(paused)))
-    elif others:
-        print(printable(_members_wait(others, ctx.settings.connectwise)))
+    if stopped:
+        print(printable(present.paused_line(stopped)))
+    if others:
+        print(printable(_members_wait(others, profile)))
     if not jobs:
         print(present.QUEUE_EMPTY)
         return EXIT_OK
@@ -440,25 +457,73 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     return EXIT_OK
 
 
+def _member_pause_json(
+    pause: MemberPause | None, held: list[PushJob], profile: ConnectWiseProfile
+) -> dict[str, Any] | None:
+    """``queue list --json``'s ``member_pause``: its words, the member whose pushes still go (``sending_as``;
+    None: a pause written before it kept them, which holds every push), whose keys the ``held`` pushes wait for."""
+    if pause is None:
+        return None
+    sending_as = None
+    if pause.member:
+        same = (profile.member_identifier or "").casefold() == pause.member.casefold()
+        sending_as = {"member": pause.member, "member_name": profile.member_name if same else None}
+    waiting_for: dict[str, dict[str, str | None]] = {}
+    for job in held:  # each member once, by the name their latest push kept (as present.member_names)
+        if job.member:
+            entry = waiting_for.setdefault(job.member.casefold(), {"member": job.member, "member_name": None})
+            entry["member_name"] = job.member_name or entry["member_name"]
+    return {"reason": pause.reason, "sending_as": sending_as, "waiting_for": list(waiting_for.values()), "held": len(held)}
+
+
 def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
+    """Send a push again now (a push that may be on its ticket is checked first), or every failed one. As the
+    window's Retry, it also lifts a pause that holds every push (yours, or the one after refused keys), but never
+    sends pushes queued under another member's keys as the member signed in: `flowdesk queue resume` does that."""
     utf8_stdout()
+    profile = ctx.settings.connectwise
     with _outbox(ctx) as outbox:
-        paused = outbox.paused_reason()
-        if paused is not None:
-            profile = ctx.settings.connectwise
-            # paused for pushes queued under another member's keys: retrying sends them as the member signed in
-            site = profile_key(profile) if outbox.paused_kind() == "member" and profile.configured else None
-            owned = outbox.resume(site=site, member=profile.member_identifier, member_name=profile.member_name)
+        others = outbox.held_by_member_pause()
+        if held := next((j for j in others if j.id == args.id), None):
+            raise CommandError(present.retry_held(held, _signed_in(profile), others=len(others) - 1))
+        paused = outbox.whole_pause()
+        if outbox.lift_whole_pause():  # never a member pause: that would give other members' pushes away
             print(printable(f"Sending resumed (it was paused: {paused})"))
-            if owned:
-                print(printable(present.sent_as_now(owned, profile.member_name or profile.member_identifier)))
         if args.failed:
             jobs = outbox.retry_all_failed()
             print(present.retried_failed(len(jobs), job_ids=[j.id for j in jobs]))
+            retried = {j.id for j in jobs}
+            if waiting := [j for j in others if j.id in retried]:
+                print(printable(_members_wait(waiting, profile)))
             return EXIT_OK
         with _refused_in_words():
             job = outbox.retry(args.id)
     print(present.retried(job, datetime.now(UTC), present.LOCAL))
+    return EXIT_OK
+
+
+def cmd_resume(args: argparse.Namespace, ctx: Context) -> int:
+    """Lift the queue's pause, as the window's Resume does: your own pause, the one after refused keys, and the
+    one for pushes queued under another member's keys, which are then sent as the member signed in (a push that
+    may already be on its ticket is first checked for its own member's notes)."""
+    utf8_stdout()
+    profile = ctx.settings.connectwise
+    with _outbox(ctx) as outbox:
+        paused = outbox.paused_reason()
+        if paused is None:
+            print("Sending is not paused.")
+            return EXIT_OK
+        whole = outbox.whole_pause()
+        site, member, moved = None, profile.member_identifier, []
+        if outbox.member_pause() is not None and profile.configured:
+            site = profile_key(profile)
+            # what Outbox.resume hands over: the site's pushes of other members, but those being checked (``unknown``)
+            moved = [j for j in outbox.waiting_for_other_member(member, site) if j.state != "unknown"] if member else []
+        owned = outbox.resume(site=site, member=member, member_name=profile.member_name)
+    if whole or not owned:
+        print(printable(f"Sending resumed (it was paused: {whole or paused})"))
+    if owned:
+        print(printable(present.handed_over(moved, _signed_in(profile))))
     return EXIT_OK
 
 
@@ -543,8 +608,11 @@ def cmd_drain(args: argparse.Namespace, ctx: Context) -> int:
 
 def _members_wait(others: list[PushJob], profile: ConnectWiseProfile) -> str:
     """Whose pushes a member pause holds, and what sends them (``queue list``, ``queue drain``)."""
-    now = profile.member_name or profile.member_identifier or "the member signed in"
-    return present.members_wait(others, now, others[0].id)
+    return present.members_wait(others, _signed_in(profile))
+
+
+def _signed_in(profile: ConnectWiseProfile) -> str:
+    return profile.member_name or profile.member_identifier or "the member signed in"
 
 
 def _lock_words(path: Path, exc: OSError) -> str:

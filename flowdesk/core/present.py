@@ -312,16 +312,43 @@ def _wait(n: int) -> str:
     return "waits" if n == 1 else "wait"
 
 
-def members_wait(held: Sequence[QueuedBy], now: str, retry_id: int) -> str:
-    """``queue drain`` while a member pause holds ``held`` (queued under other members' keys) and sends the
-    pushes of ``now``, the member signed in: whose they are, and the two ways to send them."""
+# -- the command line's ways out of a member pause: save the member's keys, or ``queue resume`` (the banner's Resume)
+RESUME_COMMAND = "flowdesk queue resume"
+
+
+def _ways_out(it: str, now: str) -> str:
+    return f"save them with `flowdesk connect` and drain again, or run `{RESUME_COMMAND}` to send {it} as {now}."
+
+
+def members_wait(held: Sequence[QueuedBy], now: str) -> str:
+    """``queue drain`` / ``queue list`` while a member pause holds ``held`` (queued under other members' keys)
+    and sends the pushes of ``now``, the member signed in: whose they are, and the two ways to send them."""
     names = member_names(held)
     them, it = ("1 push", "it") if len(held) == 1 else (f"{len(held):,} pushes", "them")
     keys = f"{names[0]}'s keys" if len(names) == 1 else "their own members' keys"
-    return (
-        f"{them} queued as {_and(names)} {_wait(len(held))} for {keys}: save them with `flowdesk connect` and drain "
-        f"again, or run `flowdesk queue retry {retry_id}` to send {it} as {now}."
-    )
+    return f"{them} queued as {_and(names)} {_wait(len(held))} for {keys}: {_ways_out(it, now)}"
+
+
+class HeldJob(QueuedBy, Addressed, Protocol):
+    """A push a member pause holds, named on the command line (``PushJob``)."""
+
+    @property
+    def id(self) -> int: ...
+
+
+def retry_held(job: HeldJob, now: str, *, others: int) -> str:
+    """``queue retry ID`` refused: ``job`` waits for its own member's keys (``others``: how many more pushes the
+    member pause holds, which ``queue resume`` also hands to ``now``, the member signed in)."""
+    what, ticket = _where(job)
+    whose = job.member_name or job.member
+    it = "it" if not others else "it and the other held push" if others == 1 else f"it and the {others:,} other held pushes"
+    return f"Push {job.id} ({what} for {ticket}) waits for {whose}'s keys: {_ways_out(it, now)}"
+
+
+def handed_over(moved: Sequence[QueuedBy], now: str) -> str:
+    """After ``queue resume`` (the banner's Resume): ``moved``, queued under other members' keys, are ``now``'s."""
+    them = "1 push" if len(moved) == 1 else f"{len(moved):,} pushes"
+    return f"{them} queued as {_and(member_names(moved))} will be sent as {now}."
 
 
 # A member pause that does not say which member's pushes still go (written before it kept its site and member):
@@ -337,11 +364,6 @@ def other_member_waiting(waiting: Sequence[QueuedBy], now: str) -> str:
     other members' keys."""
     them = "1 push was" if len(waiting) == 1 else f"{len(waiting):,} pushes were"
     return f"{them} queued as {_and(member_names(waiting))}; FlowDesk now signs in to ConnectWise as {now}. Resume to send them as {now}, or cancel in the Queue tab those that are not {now}'s."  # noqa: E501
-
-
-def sent_as_now(n: int, member: str) -> str:  # Resume after other_member_waiting: the pushes are the member's now
-    them = "1 push" if n == 1 else f"{n:,} pushes"
-    return f"{them} queued as another member will be sent as {member}."
 
 
 PAUSED_BY_YOU = "Sending is paused: pushes wait until you resume."

@@ -1,4 +1,4 @@
-"""``flowdesk push`` and ``flowdesk queue list|retry|cancel|drain`` as an engineer runs them, in-process
+"""``flowdesk push`` and ``flowdesk queue list|retry|resume|cancel|drain`` as an engineer runs them, in-process
 against the sandbox (the autouse in-memory keyring holds the keys ``flowdesk connect`` saved)."""
 
 from __future__ import annotations
@@ -194,7 +194,8 @@ def test_list_drain_retry_cancel_as_an_engineer_does(connected, sandbox_admin, m
     doc = json.loads(run(monkeypatch, capsys, "queue", "list", "--json")[1])
     assert {j["id"]: j["state"] for j in doc["jobs"]} == {1: "sent", 2: "sent", 3: "cancelled", 4: "cancelled", 5: "failed"}
     assert doc["jobs"][4]["last_error"].startswith("ConnectWise refused the note for ticket #48405 (HTTP 400).")
-    assert doc["counts"]["sent"] == 2 and doc["paused"] is None
+    assert doc["counts"]["sent"] == 2 and doc["paused"] is None and doc["member_pause"] is None
+    assert not any(j["held_by_member_pause"] for j in doc["jobs"])
     table = run(monkeypatch, capsys, "queue", "list")[1].splitlines()
     assert table[5].split()[:5] == ["5", "note", "#48405", "Failed", "1"] and "ConnectWise refused" in table[5]
 
@@ -293,7 +294,27 @@ def test_closed_ticket_queues_the_note_only(connected, monkeypatch, capsys):
     assert "ticket #47988's status does not allow time entries" in err
 
 
-def test_drain_sends_nothing_queued_by_another_member_until_retry_resumes(sandbox, sandbox_admin, monkeypatch, capsys):
+def held_for_jo(sandbox, monkeypatch, capsys) -> None:
+    """Push 1 queued under Jo Smith's keys, then Dana Whitfield's keys saved and a drain: a member pause holds
+    push 1 (Dana Whitfield's pushes still go)."""
+    connect(sandbox, monkeypatch, capsys)
+    settings_file = AppPaths.from_env().settings_file
+    settings = load_settings(settings_file).settings
+    settings.connectwise.member_identifier, settings.connectwise.member_name = "jsmith", "Jo Smith"
+    save_settings(settings, settings_file)  # Jo Smith's keys were saved when the push was queued
+    run(monkeypatch, capsys, "push", str(OUTLOOK), "--no-time-entry")
+    connect(sandbox, monkeypatch, capsys)  # Dana Whitfield's keys saved on the same PC
+    assert run(monkeypatch, capsys, "queue", "drain")[0] == 1
+    assert [(j.state, j.member) for j in jobs()] == [("pending", "jsmith")]
+
+
+JO_WAITS = (  # the member pause's words (the window's banner)
+    "1 push was queued as Jo Smith; FlowDesk now signs in to ConnectWise as Dana Whitfield. Resume to send "
+    "them as Dana Whitfield, or cancel in the Queue tab those that are not Dana Whitfield's."
+)
+
+
+def test_drain_sends_nothing_queued_by_another_member_until_resume(sandbox, sandbox_admin, monkeypatch, capsys):
     """Found in review: keys of another member saved with ``flowdesk connect`` while a push waited (the window
     closed) sent it with the new member's keys: ConnectWise recorded Jo Smith's note as Dana Whitfield's."""
     connect(sandbox, monkeypatch, capsys)
@@ -306,22 +327,18 @@ def test_drain_sends_nothing_queued_by_another_member_until_retry_resumes(sandbo
     connect(sandbox, monkeypatch, capsys)  # Dana Whitfield's keys saved on the same PC
 
     code, out, _ = run(monkeypatch, capsys, "queue", "drain")
-    reason = (  # Jo Smith by name, as the push kept it (before: "queued as jsmith")
-        "1 push was queued as Jo Smith; FlowDesk now signs in to ConnectWise as Dana Whitfield. Resume to send "
-        "them as Dana Whitfield, or cancel in the Queue tab those that are not Dana Whitfield's."
-    )
     held = (  # sending is not paused (Dana Whitfield's pushes would go): whose push waits, and what sends it
         "1 push queued as Jo Smith waits for Jo Smith's keys: save them with `flowdesk connect` and drain again, "
-        "or run `flowdesk queue retry 1` to send it as Dana Whitfield."
-    )
+        "or run `flowdesk queue resume` to send it as Dana Whitfield."
+    )  # before: `flowdesk queue retry 1`, which now leaves another member's push alone, as the window's Retry does
     assert code == 1 and held in " ".join(out.split()) and "paused" not in out
     assert posts(sandbox_admin) == [] and [(j.state, j.attempts) for j in jobs()] == [("pending", 0)]
     assert " ".join(run(monkeypatch, capsys, "queue", "list")[1].split()).startswith(held)  # not "Sending is paused"
-    assert json.loads(run(monkeypatch, capsys, "queue", "list", "--json")[1])["paused"] == reason
+    assert json.loads(run(monkeypatch, capsys, "queue", "list", "--json")[1])["member_pause"]["reason"] == JO_WAITS
     assert run(monkeypatch, capsys, "queue", "drain")[0] == 1 and posts(sandbox_admin) == []  # still paused
 
-    code, out, _ = run(monkeypatch, capsys, "queue", "retry", "1")
-    assert code == 0 and "1 push queued as another member will be sent as Dana Whitfield." in out
+    code, out, _ = run(monkeypatch, capsys, "queue", "resume")
+    assert code == 0 and "1 push queued as Jo Smith will be sent as Dana Whitfield." in out
     assert run(monkeypatch, capsys, "queue", "drain")[0] == 0
     assert len(posts(sandbox_admin)) == 1 and [(j.state, j.member) for j in jobs()] == [("sent", "dwhitfield")]
 
@@ -359,3 +376,96 @@ def test_drain_with_the_engineers_pause_or_a_refused_accounts_sends_nothing_and_
     code, out, _ = run(monkeypatch, capsys, "queue", "drain", "--until-empty")
     assert code == 1 and out.strip().endswith(f"Sending is paused: {reason}") and posts(sandbox_admin) == []
     assert run(monkeypatch, capsys, "queue", "list")[1].startswith(present.paused_line(reason))
+
+
+def test_queue_list_json_says_a_member_pause_apart_from_a_pause_of_all_sending(sandbox, sandbox_admin, monkeypatch, capsys):
+    """Found in review: ``queue list --json`` put a member pause under ``paused``, as if nothing were sent,
+    though the member signed in still sends theirs. ``paused`` is now only a pause that holds every push."""
+    held_for_jo(sandbox, monkeypatch, capsys)
+    run(monkeypatch, capsys, "push", str(SAMPLES / "02-print-spooler-bad-port.json"), "--no-time-entry")  # Dana's: 2
+
+    doc = json.loads(run(monkeypatch, capsys, "queue", "list", "--json")[1])
+    assert doc["paused"] is None  # before: JO_WAITS
+    assert doc["member_pause"] == {
+        "reason": JO_WAITS,
+        "sending_as": {"member": "dwhitfield", "member_name": "Dana Whitfield"},
+        "waiting_for": [{"member": "jsmith", "member_name": "Jo Smith"}],
+        "held": 1,
+    }
+    assert [(j["id"], j["member"], j["held_by_member_pause"]) for j in doc["jobs"]] == [
+        (1, "jsmith", True), (2, "dwhitfield", False),
+    ]  # fmt: skip
+
+    with Database(AppPaths.from_env().database_file) as db:
+        Outbox(db).pause_whole("Sending paused by you.")  # the engineer's own pause, under the member pause
+    doc = json.loads(run(monkeypatch, capsys, "queue", "list", "--json")[1])
+    assert doc["paused"] == "Sending paused by you." and doc["member_pause"]["held"] == 1
+
+
+def test_retry_of_a_push_held_for_another_member_does_not_send_it_as_the_member_signed_in(
+    sandbox, sandbox_admin, monkeypatch, capsys
+):
+    """Found in review: ``queue retry 1`` lifted the member pause and sent Jo Smith's push as Dana Whitfield,
+    where the window's Retry never gives another member's pushes away (only the banner's Resume does)."""
+    held_for_jo(sandbox, monkeypatch, capsys)
+    code, out, err = run(monkeypatch, capsys, "queue", "retry", "1")
+    assert (code, out) == (1, "") and err == (
+        "flowdesk: Push 1 (note for ticket #48211) waits for Jo Smith's keys: save them with `flowdesk connect` "
+        "and drain again, or run `flowdesk queue resume` to send it as Dana Whitfield.\n"
+    )
+    assert [(j.state, j.member) for j in jobs()] == [("pending", "jsmith")]
+    assert run(monkeypatch, capsys, "queue", "drain")[0] == 1 and posts(sandbox_admin) == []
+
+
+def test_retry_of_the_engineers_own_push_during_a_member_pause_retries_it_alone(sandbox, sandbox_admin, monkeypatch, capsys):
+    held_for_jo(sandbox, monkeypatch, capsys)
+    sandbox_admin.add_fault(method="POST", path="*/tickets/48397/notes", status=400, times=1)
+    run(monkeypatch, capsys, "push", str(SAMPLES / "02-print-spooler-bad-port.json"), "--no-time-entry")  # Dana's: 2
+    run(monkeypatch, capsys, "queue", "drain")
+    with Database(AppPaths.from_env().database_file) as db:
+        Outbox(db).pause_whole("Sending paused by you.")  # lifted by retry, as the window's Retry does
+
+    code, out, _ = run(monkeypatch, capsys, "queue", "retry", "2")
+    assert code == 0 and out == (
+        "Sending resumed (it was paused: Sending paused by you.)\nPush 2 (note for ticket #48397) will be sent at "
+        "the next drain.\n"
+    )
+    assert run(monkeypatch, capsys, "queue", "drain")[0] == 1  # Jo Smith's push still waits
+    assert [(j.state, j.member) for j in jobs()] == [("pending", "jsmith"), ("sent", "dwhitfield")]
+    assert json.loads(run(monkeypatch, capsys, "queue", "list", "--json")[1])["member_pause"]["held"] == 1
+
+
+def test_retry_failed_says_which_of_them_wait_for_another_members_keys(connected, monkeypatch, capsys):
+    run(monkeypatch, capsys, "push", str(OUTLOOK), "--no-time-entry")
+    with Database(AppPaths.from_env().database_file) as db, db.transaction() as conn:
+        conn.execute("UPDATE push_jobs SET state = 'failed', member = 'jsmith', member_name = 'Jo Smith'")
+    with Database(AppPaths.from_env().database_file) as db:
+        site = jobs()[0].site
+        Outbox(db).pause(JO_WAITS, kind="member", site=site, member="dwhitfield")
+    code, out, _ = run(monkeypatch, capsys, "queue", "retry", "--failed")
+    assert code == 0 and " ".join(out.split()) == (
+        "1 failed push will be sent at the next drain: 1. 1 push queued as Jo Smith waits for Jo Smith's keys: save "
+        "them with `flowdesk connect` and drain again, or run `flowdesk queue resume` to send it as Dana Whitfield."
+    )
+    assert [(j.state, j.member) for j in jobs()] == [("pending", "jsmith")]
+
+
+def test_queue_resume_sends_the_pushes_held_for_another_member_as_the_member_signed_in(
+    sandbox, sandbox_admin, monkeypatch, capsys
+):
+    """The banner's Resume on the command line: the member signed in becomes the owner of the held pushes."""
+    held_for_jo(sandbox, monkeypatch, capsys)
+    code, out, _ = run(monkeypatch, capsys, "queue", "resume")
+    assert (code, out) == (0, "1 push queued as Jo Smith will be sent as Dana Whitfield.\n")
+    assert run(monkeypatch, capsys, "queue", "drain")[0] == 0
+    assert len(posts(sandbox_admin)) == 1 and [(j.state, j.member) for j in jobs()] == [("sent", "dwhitfield")]
+    assert run(monkeypatch, capsys, "queue", "resume")[:2] == (0, "Sending is not paused.\n")
+
+
+@pytest.mark.parametrize(("kind", "reason"), [("user", "Sending paused by you."), ("account", "ConnectWise refused the keys.")])
+def test_queue_resume_lifts_a_pause_of_all_sending(connected, monkeypatch, capsys, kind, reason):
+    run(monkeypatch, capsys, "push", str(OUTLOOK), "--no-time-entry")
+    with Database(AppPaths.from_env().database_file) as db:
+        Outbox(db).pause(reason, kind=kind)
+    assert run(monkeypatch, capsys, "queue", "resume")[:2] == (0, f"Sending resumed (it was paused: {reason})\n")
+    assert run(monkeypatch, capsys, "queue", "drain")[0] == 0 and [j.state for j in jobs()] == ["sent"]

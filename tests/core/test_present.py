@@ -382,15 +382,42 @@ def test_the_queue_line_says_whose_pushes_a_member_pause_holds_not_that_sending_
 
 
 def test_queue_drain_says_whose_pushes_wait_and_what_sends_them():
-    assert present.members_wait([_Held("jsmith", "Jo Smith")], "Dana Whitfield", 7) == (
+    assert present.members_wait([_Held("jsmith", "Jo Smith")], "Dana Whitfield") == (
         "1 push queued as Jo Smith waits for Jo Smith's keys: save them with `flowdesk connect` and drain again, "
-        "or run `flowdesk queue retry 7` to send it as Dana Whitfield."
+        "or run `flowdesk queue resume` to send it as Dana Whitfield."
     )
-    assert present.members_wait([_Held("jsmith"), _Held("amartin", "Alex Martin")], "dwhitfield", 3) == (
+    assert present.members_wait([_Held("jsmith"), _Held("amartin", "Alex Martin")], "dwhitfield") == (
         "2 pushes queued as jsmith and Alex Martin wait for their own members' keys: save them with `flowdesk "
-        "connect` and drain again, or run `flowdesk queue retry 3` to send them as dwhitfield."
+        "connect` and drain again, or run `flowdesk queue resume` to send them as dwhitfield."
     )
 
+
+
+@dataclass
+class _HeldJob:
+    id: int
+    member: str | None
+    member_name: str | None = None
+    kind: str = "note"
+    ticket_id: int = 48211
+    ticket_kind: str = "service"
+
+
+def test_queue_retry_of_a_push_held_for_another_member_says_whose_keys_it_waits_for_and_the_two_ways_out():
+    assert present.retry_held(_HeldJob(4, "jsmith", "Jo Smith"), "Dana Whitfield", others=0) == (
+        "Push 4 (note for ticket #48211) waits for Jo Smith's keys: save them with `flowdesk connect` and drain "
+        "again, or run `flowdesk queue resume` to send it as Dana Whitfield."
+    )
+    assert present.retry_held(_HeldJob(4, "jsmith"), "dwhitfield", others=2) == (
+        "Push 4 (note for ticket #48211) waits for jsmith's keys: save them with `flowdesk connect` and drain "
+        "again, or run `flowdesk queue resume` to send it and the 2 other held pushes as dwhitfield."
+    )
+
+
+def test_queue_resume_says_whose_pushes_are_now_the_member_signed_in():
+    held = [_Held("jsmith", "Jo Smith"), _Held("jsmith", "Jo Smith"), _Held("amartin")]
+    assert present.handed_over(held[:1], "Dana Whitfield") == "1 push queued as Jo Smith will be sent as Dana Whitfield."
+    assert present.handed_over(held, "dwhitfield") == "3 pushes queued as Jo Smith and amartin will be sent as dwhitfield."
 
 def test_connectwise_words_in_quotes_end_the_sentence_once():
     job = JobSnapshot("pending", 0, "note", 48211)
