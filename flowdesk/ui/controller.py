@@ -149,6 +149,7 @@ class AppController(TicketLookups, QObject):
         self.job_batch_timer.stop()
         self.push.stop()
         self.tasks.wait_for_done(5000)
+        self.tasks.close()  # an answer still queued for the GUI thread must not read the store once it closes
         self.drafts.close()  # the edits typed just before quitting reach the disk before the store closes
         self._drop_search_client()
         # Signals the worker queued before it stopped may still be delivered: from now on they are ignored.

@@ -74,6 +74,12 @@ class TaskRunner(QObject):
         self._pool.setMaxThreadCount(max_threads)
         self._pool.setObjectName("flowdeskTaskPool")
         self._relays: set[_Relay] = set()
+        self._closed = False
+
+    def close(self) -> None:
+        """The app is closing (its store too): answers still queued for the GUI thread are dropped, not run
+        against what is closed."""
+        self._closed = True
 
     def submit(
         self,
@@ -92,15 +98,18 @@ class TaskRunner(QObject):
 
         def done(result: Any) -> None:
             try:
-                if on_done is not None and (owner is None or isValid(owner)):
+                if self._closed:
+                    log.info("background task %s answered after FlowDesk closed", name or getattr(fn, "__name__", "?"))
+                elif on_done is not None and (owner is None or isValid(owner)):
                     on_done(result)
             finally:
                 finish()
 
         def failed(exc: BaseException) -> None:
             try:
-                if owner is not None and not isValid(owner):
-                    log.info("background task %s ended after its window closed", name or getattr(fn, "__name__", "?"))
+                if self._closed or (owner is not None and not isValid(owner)):
+                    gone = "FlowDesk" if self._closed else "its window"
+                    log.info("background task %s ended after %s closed", name or getattr(fn, "__name__", "?"), gone)
                 elif on_error is not None:
                     on_error(exc)
                 else:

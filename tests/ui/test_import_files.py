@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.ui.test_window import make_app  # noqa: F401 - a fixture
+
 pytestmark = pytest.mark.usefixtures("qapp")
 
 
@@ -77,3 +79,39 @@ def test_past_five_bad_files_the_rest_are_counted(controller, qtbot, files, tmp_
     assert len(lines) == 7 and lines[-1] == "(and 2 more files)"
     assert lines[0] == "Nothing was imported: none of the 7 files could be read as a session export."
     assert lines[1] == f"{paths[0]}: not valid JSON: the file ends before its JSON does (line 1, column 2); the file may have been cut short: export or copy it again"
+
+
+def test_the_import_dialog_opens_where_the_last_import_came_from(make_app, qtbot, tmp_path, monkeypatch):  # noqa: F811
+    """Not the folder FlowDesk was started in: the Downloads folder the first time (where a browser saves an
+    export), then the folder of the last import, kept across starts; a folder that is gone falls back."""
+    from PySide6.QtCore import QStandardPaths
+    from PySide6.QtWidgets import QFileDialog
+
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    export = exports / "sessions.json"
+    export.write_text("[]")
+    asked: list[str] = []
+    chosen = [[str(export)], [], [str(export)]]
+
+    def dialog(parent: Any, title: str, folder: str, filters: str) -> tuple[list[str], str]:
+        asked.append(folder)
+        return chosen.pop(0), ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(dialog))
+    downloads = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DownloadLocation)
+    fd = make_app()
+    w = fd.window
+    with qtbot.waitSignal(w.import_requested) as requested:
+        w.choose_import()
+    assert requested.args == [[str(export)]]
+    w.choose_import()  # cancelled: nothing imported, the folder kept
+    fd.shutdown()
+    again = make_app()
+    again.window.choose_import()
+    assert asked == [downloads, str(exports), str(exports)]
+    export.unlink()
+    exports.rmdir()
+    chosen.append([])
+    again.window.choose_import()
+    assert asked[-1] == downloads

@@ -60,3 +60,17 @@ def test_an_answer_for_a_widget_gone_meanwhile_is_dropped(qtbot):
     with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda busy: busy is False):
         release.set()
     assert called == [] and runner.active == 0
+
+
+def test_answers_after_the_runner_closed_are_dropped(qtbot):
+    """FlowDesk is quitting: the work finished while the store closed, and its answer (an import's reload of
+    the session list, a refresh) must not run against the closed store."""
+    runner = TaskRunner()
+    release = threading.Event()
+    called: list[str] = []
+    runner.submit(lambda: release.wait(5), on_done=lambda _r: called.append("done"))
+    runner.submit(lambda: release.wait(5) and 1 / 0, on_error=lambda _e: called.append("error"))
+    runner.close()
+    with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda busy: busy is False):
+        release.set()
+    assert called == [] and runner.active == 0
