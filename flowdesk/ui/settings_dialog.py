@@ -124,13 +124,12 @@ class SettingsDialog(QDialog):
         self.cw_site.setPlaceholderText("na.myconnectwise.net, your login URL, or your server's address")
         self.cw_company = QLineEdit(profile.company, w)
         self.cw_company.setPlaceholderText("the company ID you type when you sign in")
+        saved = "saved in your OS keyring — type to replace"  # an empty key keeps the saved one (AccountInput)
         self.cw_public = QLineEdit(w)
-        self.cw_public.setPlaceholderText("from My Account → API Keys")
+        self.cw_public.setPlaceholderText(saved if profile.configured else "from My Account → API Keys")
         self.cw_private = QLineEdit(w)
         self.cw_private.setEchoMode(QLineEdit.EchoMode.Password)
-        self.cw_private.setPlaceholderText(
-            "saved in your OS keyring — type to replace" if profile.configured else "shown once when you create the key"
-        )
+        self.cw_private.setPlaceholderText(saved if profile.configured else "shown once when you create the key")
         self.cw_client_id = QLineEdit(profile.client_id or "", w)
         self.cw_client_id.setPlaceholderText("optional: FlowDesk's own clientId is used when empty")
         self.cw_ca = QLineEdit(profile.ca_file or "", w)

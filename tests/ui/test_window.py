@@ -230,6 +230,8 @@ def test_wrong_keys_are_not_saved_and_say_why(make_app, qtbot, sandbox):
     before = CredentialStore().load_connectwise_keys(key)
     dialog = SettingsDialog(fd.controller, fd.window)
     qtbot.addWidget(dialog)
+    saved = "saved in your OS keyring — type to replace"  # both keys: an empty one keeps the saved one
+    assert dialog.cw_public.placeholderText() == saved and dialog.cw_private.placeholderText() == saved
     dialog.cw_public.setText("WRONGPUBLIC12345")
     dialog.cw_private.setText("WRONGPRIVATE1234")
     dialog.save()
