@@ -45,6 +45,7 @@ PANE_MIN_WIDTH = 320
 # screen is 720×450, and the list and the note pane at their layouts' minimum would not fit.
 STACKED_MIN_HEIGHT = 96
 STATE_FILE = "window-state.ini"
+IMPORT_FOLDER_KEY = "import/folder"  # the folder of the last import
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
@@ -296,6 +297,21 @@ def _splitter_key(orientation: Qt.Orientation) -> str:
 
 def ui_state(config_dir: Path) -> QSettings:
     return QSettings(str(config_dir / STATE_FILE), QSettings.Format.IniFormat)
+
+
+def choose_import_files(parent: QWidget, state: QSettings) -> list[str]:
+    """The session exports to import, chosen from the folder of the last import (the Downloads folder the
+    first time, where a browser saves an export), not the folder FlowDesk happened to be started in."""
+    from PySide6.QtCore import QStandardPaths  # lazy: a dialog's, not before the first paint
+    from PySide6.QtWidgets import QFileDialog
+
+    folder = state.value(IMPORT_FOLDER_KEY)
+    if not isinstance(folder, str) or not Path(folder).is_dir():
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DownloadLocation)
+    files, _ = QFileDialog.getOpenFileNames(parent, "Import sessions", folder, "Session exports (*.json);;All files (*)")
+    if files:
+        state.setValue(IMPORT_FOLDER_KEY, str(Path(files[0]).parent))
+    return files
 
 
 def save_layout(window: QWidget, splitter: QSplitter, table: QTableView, state: QSettings) -> None:

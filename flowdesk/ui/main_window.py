@@ -4,7 +4,6 @@ in its own tab, banners on top and the queue's state in the status bar."""
 from __future__ import annotations
 
 import gc
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QSettings, Qt, QTimer, Signal
@@ -50,7 +49,6 @@ if TYPE_CHECKING:
     from flowdesk.ui.queue_view import QueueView
 
 SELECTION_DEBOUNCE_MS = 150
-IMPORT_FOLDER_KEY = "import/folder"  # in the window state file: the folder of the last import
 
 STATUS_FILTERS = [
     ("All sessions", None),
@@ -598,18 +596,8 @@ class MainWindow(QMainWindow):
 
     # -- import --------------------------------------------------------------------------------
     def choose_import(self) -> None:
-        """The files to import, from the folder of the last import (the Downloads folder the first time,
-        where a browser saves an export), not the folder FlowDesk happened to be started in."""
-        from PySide6.QtCore import QStandardPaths
-        from PySide6.QtWidgets import QFileDialog
-
-        state = self._ui_state()
-        folder = state.value(IMPORT_FOLDER_KEY)
-        if not isinstance(folder, str) or not Path(folder).is_dir():
-            folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DownloadLocation)
-        files, _ = QFileDialog.getOpenFileNames(self, "Import sessions", folder, "Session exports (*.json);;All files (*)")
+        files = layout.choose_import_files(self, self._ui_state())
         if files:
-            state.setValue(IMPORT_FOLDER_KEY, str(Path(files[0]).parent))
             self.import_requested.emit(files)
 
     # -- window --------------------------------------------------------------------------------
