@@ -52,8 +52,10 @@ def allow_foreground() -> None:
             ctypes.windll.user32.AllowSetForegroundWindow(ASFW_ANY)
 
 
-def ask_running_instance_to_raise(name: str, timeout_ms: int = 500) -> bool:
-    """True when another FlowDesk answered (and was asked to show its window)."""
+def ask_running_instance_to_raise(name: str, timeout_ms: int = 2000) -> bool:
+    """True when another FlowDesk answered (and was asked to show its window). A busy machine (or the
+    running one's GUI thread in a long paint) may take a while to take a Windows pipe's connection: a
+    launch waits up to ``timeout_ms`` rather than telling the engineer it "did not answer"."""
     from PySide6.QtNetwork import QLocalSocket
 
     sock = QLocalSocket()
