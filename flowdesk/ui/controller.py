@@ -587,8 +587,10 @@ class AppController(TicketLookups, QObject):
         return None if due is None else due - self.clock()
 
     def pending_count(self) -> int:
-        counts = self.services.outbox.counts()
-        return sum(counts.get(s, 0) for s in ("pending", "sending", "retry_wait", "unknown"))
+        """The pushes still to be sent while the app runs: not those a member pause holds (their keys or Resume
+        send them, whether the app runs or not)."""
+        outbox = self.services.outbox
+        return held_words.waiting(outbox.counts(), outbox.held_by_member_pause())
 
     def connectwise_client(self) -> Any:
         """A client for the saved account. Reads the keyring: call it on a worker thread only."""

@@ -13,21 +13,29 @@ from typing import Any
 
 import pytest
 
-from tests.ui.test_outage import TICKETS, _notes_by_ticket, _queued_then_keys_of, _ran
+from tests.ui.test_outage import TICKETS, _notes_by_ticket, _push, _queued_then_keys_of, _ran
+from tests.ui.test_quit import quits  # noqa: F401 - a fixture
 from tests.ui.test_window import _select, make_app  # noqa: F401 - make_app is a fixture
 
 pytestmark = pytest.mark.usefixtures("qapp")
 HELD = "2 queued as Dana Whitfield wait for their keys"  # the queue's line says the held pushes so
 
 
-def _outage_while_dana_whitfields_pushes_wait(fd: Any, qtbot: Any, admin: Any) -> tuple[Any, list[Any]]:
-    """Dana Whitfield's push (a note and its time entry) held by a member pause, Jordan Blake's keys saved;
-    then Jordan Blake's own push meets an outage. Returns (controller, the notifications raised meanwhile)."""
+def _only_dana_whitfields_pushes_wait(fd: Any, qtbot: Any) -> Any:
+    """Dana Whitfield's push (a note and its time entry) held by a member pause alone, Jordan Blake's keys
+    saved, nothing else in the queue. Returns the controller."""
     c, _ = _queued_then_keys_of(fd, qtbot, "jblake", "Jordan Blake")
-    notified: list[Any] = []
-    c.notify.connect(notified.append)
     c.set_paused(False)  # the engineer's own pause lifted: the member pause alone holds Dana Whitfield's pushes
     qtbot.waitUntil(lambda: fd.window.queue_label.text() == f"Queue: {HELD}", timeout=15000)  # the run is over
+    return c
+
+
+def _outage_while_dana_whitfields_pushes_wait(fd: Any, qtbot: Any, admin: Any) -> tuple[Any, list[Any]]:
+    """Dana Whitfield's push held by a member pause, Jordan Blake's keys saved; then Jordan Blake's own push
+    meets an outage. Returns (controller, the notifications raised meanwhile)."""
+    c = _only_dana_whitfields_pushes_wait(fd, qtbot)
+    notified: list[Any] = []
+    c.notify.connect(notified.append)
     _select(fd, qtbot, TICKETS[1])
     admin.add_fault(path="*", status=503, times=None)  # ConnectWise is down
     with qtbot.waitSignal(c.drain_finished, check_params_cb=_ran, timeout=15000):
@@ -74,3 +82,20 @@ def test_connectwise_is_back_once_the_engineers_own_pushes_are_sent_and_says_who
     assert fd.window.queue_label.text() == f"Queue: {HELD}"
     assert {j.member for j in outbox.jobs(states=("pending", "retry_wait"))} == {"dwhitfield"}
     assert _notes_by_ticket(sandbox_admin) == {TICKETS[1]: 1}
+
+
+def test_quit_asks_only_about_the_pushes_that_go_while_the_app_runs(make_app, qtbot, quits):  # noqa: F811
+    """Before: "2 pushes are still waiting to be sent. Quit anyway?" for Dana Whitfield's held pushes alone (and
+    "4 pushes" with Jordan Blake's 2), though quitting does not delay them: their keys or Resume send them."""
+    fd = make_app(has_tray=True)
+    c = _only_dana_whitfields_pushes_wait(fd, qtbot)
+    w = fd.window
+    asked: list[str] = []
+    w.ask = lambda title, text, yes, **k: asked.append(text) or False
+    c.set_paused(True)
+    _push(fd, qtbot, TICKETS[1])  # Jordan Blake's own push waits
+    w.quit_action.trigger()
+    assert quits == [] and len(asked) == 1 and asked[0].startswith("2 pushes are still waiting to be sent."), asked
+    c.cancel(next(j.id for j in fd.services.outbox.jobs() if j.member == "jblake" and j.kind == "note"))
+    w.quit_action.trigger()  # only Dana Whitfield's held pushes are left: nothing to ask
+    assert quits == [True] and len(asked) == 1
