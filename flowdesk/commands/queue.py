@@ -406,7 +406,8 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     now, tz = utcnow(), present.LOCAL
     state_of: dict[int | None, str] = {j.id: j.state for j in jobs}
     blocked = {j.id for j in jobs if present.waits_for_note(j, state_of.get(j.parent_id))}
-    held = {j.id for j in others}
+    signed_in = _signed_in(profile)
+    held = {j.id: present.held_for(j, signed_in) for j in others}  # waiting for their keys, or `queue resume`
     if args.json:
         print_json(
             {
@@ -419,7 +420,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
                         "member": j.member,
                         "member_name": j.member_name,
                         "held_by_member_pause": j.id in held,
-                        "state_words": present.state_text(j, now, tz, waiting_for_note=j.id in blocked),
+                        "state_words": present.state_text(j, now, tz, waiting_for_note=j.id in blocked, held=held.get(j.id)),
                         "session_id": j.session_id,
                         "parent_id": j.parent_id,
                         "attempts": j.attempts,
@@ -445,11 +446,11 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     rows = [("ID", "KIND", "TICKET", "STATE", "TRIES", "NEXT ATTEMPT", "LAST ERROR")]
     for j in jobs:
         ticket = f"#{j.ticket_id}" + (" (project)" if j.ticket_kind == "project" else "")
-        if j.state in ("sent", "cancelled", "failed") or j.id in blocked:
+        if j.state in ("sent", "cancelled", "failed") or j.id in blocked or j.id in held:
             due = ""
         else:
             due = present.format_when(j.next_attempt_at, now, tz)
-        words = present.state_text(j, now, tz, waiting_for_note=j.id in blocked)
+        words = present.state_text(j, now, tz, waiting_for_note=j.id in blocked, held=held.get(j.id))
         rows.append((str(j.id), present.job_what(j), ticket, words, str(j.attempts), due, printable(_short(j.last_error))))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for r in rows:
@@ -489,12 +490,13 @@ def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
         paused = outbox.whole_pause()
         if outbox.lift_whole_pause():  # never a member pause: that would give other members' pushes away
             print(printable(f"Sending resumed (it was paused: {paused})"))
-        if args.failed:
-            jobs = outbox.retry_all_failed()
-            print(present.retried_failed(len(jobs), job_ids=[j.id for j in jobs]))
-            retried = {j.id for j in jobs}
-            if waiting := [j for j in others if j.id in retried]:
-                print(printable(_members_wait(waiting, profile)))
+        if args.failed:  # as the window's Retry all: a push a member pause holds is left as it is
+            left = [j for j in others if j.state == "failed"]
+            jobs = outbox.retry_all_failed(leave={j.id for j in left})
+            if jobs or not left:
+                print(present.retried_failed(len(jobs), job_ids=[j.id for j in jobs]))
+            if left:
+                print(printable(_members_wait(left, profile)))
             return EXIT_OK
         with _refused_in_words():
             job = outbox.retry(args.id)
@@ -612,7 +614,7 @@ def _members_wait(others: list[PushJob], profile: ConnectWiseProfile) -> str:
 
 
 def _signed_in(profile: ConnectWiseProfile) -> str:
-    return profile.member_name or profile.member_identifier or "the member signed in"
+    return present.member_signed_in(profile.member_name, profile.member_identifier)
 
 
 def _lock_words(path: Path, exc: OSError) -> str:

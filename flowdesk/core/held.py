@@ -6,7 +6,8 @@ waits with it. The status bar, the tray, the queue's detail pane and the two not
 A member pause may hold pushes queued under other members' keys (``others``, as
 :meth:`Outbox.held_by_member_pause <flowdesk.store.outbox.Outbox.held_by_member_pause>` lists them): they
 do not go when ConnectWise answers again, so they are not counted as waiting, and are said apart as the
-queue's line says them (``2 queued as Jo Smith wait for their keys``).
+queue's line says them (``2 queued as Jo Smith wait for their keys``). *Retry all* / *Send all now* leaves
+them as they are (:func:`left_alone`), counts only what it sends, and points them at their keys or Resume.
 
 Plain data in, text out (no Qt, no I/O, no clock), like :mod:`flowdesk.core.present`.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from flowdesk import APP_NAME
 from flowdesk.core.localtime import format_when
@@ -35,7 +36,10 @@ _CAUSES = {
     "rate_limited": "ConnectWise asked FlowDesk to slow down",
 }
 WAITING_STATES = ("pending", "retry_wait", "unknown", "sending")
+RETRY_STATES = ("pending", "retry_wait", "unknown", "failed")  # what *Retry all* / *Send all now* may send
 SEND_ALL_NOW = "Send all now"
+SEND_ALL_TIP = "Send every waiting, held-off or failed push now"
+_Held = TypeVar("_Held", bound=HeldPush)
 
 
 class HeldOff(NamedTuple):
@@ -65,9 +69,53 @@ def _for_their_keys(others: Sequence[HeldPush], *, still: bool = False) -> str:
     return wait_for_their_keys(held, still=still) if held else ""
 
 
-def retryable(counts: dict[str, int]) -> int:
-    """What *Retry all* would send now: every waiting, held-off or failed push (not one being sent)."""
-    return sum(counts.get(s, 0) for s in ("pending", "retry_wait", "unknown", "failed"))
+def retryable(counts: dict[str, int], others: Sequence[HeldPush] = ()) -> int:
+    """What *Retry all* / *Send all now* sends now: every waiting, held-off or failed push (not one being sent)
+    but those a member pause holds (``others``: they wait for their keys or Resume, see :func:`left_alone`)."""
+    return sum(counts.get(s, 0) for s in RETRY_STATES) - len(left_alone(others))
+
+
+def left_alone(others: Sequence[_Held]) -> list[_Held]:
+    """Of the pushes a member pause holds (``others``), those *Retry all* / *Send all now* would have sent and
+    leaves as they are: queued under another member's keys, they go with those keys or after Resume."""
+    return [j for j in others if j.state in RETRY_STATES]
+
+
+def keys_or_resume(left: Sequence[HeldPush], resume_as: str) -> str:
+    """``2 queued as Jo Smith wait for their keys: save their keys in Settings, or Resume to send them as Dana
+    Whitfield`` (``resume_as``: the member signed in)."""
+    them = "it" if len(left) == 1 else "them"
+    return f"{wait_for_their_keys(left)}: save their keys in Settings, or Resume to send {them} as {resume_as}"
+
+
+class SendAll(NamedTuple):
+    """*Retry all* / *Send all now* (the queue tab's button, the Queue menu, the tray): text, enabled, tooltip."""
+
+    text: str
+    enabled: bool
+    tip: str
+
+
+def send_all(label: str, counts: dict[str, int], others: Sequence[HeldPush], resume_as: str) -> SendAll:
+    """``label`` (``Retry all`` / ``Send all now``, with its mnemonic) with what it sends: ``Send all now (2)``.
+    Pushes a member pause holds are not counted; when they are all that is left, it is disabled and points at
+    what sends them: ``Retry all: 2 wait for their keys or Resume``."""
+    n, left = retryable(counts, others), left_alone(others)
+    if n:
+        text = f"{label} ({n})"
+    elif left:
+        text = f"{label}: {len(left)} {'waits' if len(left) == 1 else 'wait'} for their keys or Resume"
+    else:
+        text = label
+    if not left:
+        return SendAll(text, bool(n), SEND_ALL_TIP)
+    tip = f"{SEND_ALL_TIP}. {keys_or_resume(left, resume_as)}." if n else nothing_to_send(left, resume_as)
+    return SendAll(text, bool(n), tip)
+
+
+def nothing_to_send(left: Sequence[HeldPush], resume_as: str) -> str:
+    """*Retry all* / *Send all now* while only pushes a member pause holds are left (``left``)."""
+    return f"Nothing to send now: {keys_or_resume(left, resume_as)}."
 
 
 def held_line(
@@ -144,24 +192,29 @@ KEEP_IT = "Keep it"
 class Retried(NamedTuple):
     """What *Retry all* / *Send all now* did: ``n`` pushes were asked to go now; ``after_check`` of them go
     only once FlowDesk has looked on their ticket, at ``check_at`` (a push whose answer was lost, which
-    ConnectWise may have saved, and the time entries waiting for such a note)."""
+    ConnectWise may have saved, and the time entries waiting for such a note). ``left``: the pushes a member
+    pause holds, left as they were (:func:`left_alone`); Resume would send them as ``resume_as``."""
 
     n: int
     after_check: int = 0
     check_at: datetime | None = None
+    left: Sequence[HeldPush] = ()
+    resume_as: str = ""
 
 
 def retried_all(done: Retried, now: datetime, tz: tzinfo | None = None) -> str:
     """After *Retry all* / *Send all now* in the window: what goes now, and what waits for a check (a push
-    that may be on its ticket is looked for no sooner than a minute after its answer was lost)."""
+    that may be on its ticket is looked for no sooner than a minute after its answer was lost), and which
+    pushes a member pause holds (said apart, and not counted)."""
     if not done.n:
-        return "Nothing is waiting or failed."
+        return nothing_to_send(done.left, done.resume_as) if done.left else "Nothing is waiting or failed."
+    keys = f" {keys_or_resume(done.left, done.resume_as)}." if done.left else ""
     later = min(done.after_check, done.n) if done.check_at is not None else 0
     if not later:
-        return f"Sending {done.n} {'push' if done.n == 1 else 'pushes'} now."
+        return f"Sending {done.n} {'push' if done.n == 1 else 'pushes'} now.{keys}"
     first = "" if later == done.n else f"Sending {done.n - later} {'push' if done.n - later == 1 else 'pushes'} now. "
     goes = "push goes" if later == 1 else "pushes go"
     return (
         f"{first}{later} {goes} at {format_when(done.check_at, now, tz)}, after FlowDesk has looked on the ticket: "
-        "ConnectWise may have saved what was sent before its answer was lost, and nothing is posted twice."
+        f"ConnectWise may have saved what was sent before its answer was lost, and nothing is posted twice.{keys}"
     )

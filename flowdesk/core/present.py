@@ -119,10 +119,32 @@ def state_label(state: str) -> str:
     return STATE_LABELS.get(str(state), str(state))
 
 
-def state_text(job: JobView, now: datetime, tz: tzinfo | None = None, *, waiting_for_note: bool = False) -> str:
+class HeldFor(NamedTuple):
+    """A member pause holds a push: it waits for ``whose`` keys (the member who queued it, by name when known),
+    or for Resume, which sends it as ``resume_as`` (the member signed in)."""
+
+    whose: str
+    resume_as: str
+
+
+def held_for(job: QueuedBy, resume_as: str) -> HeldFor:
+    return HeldFor(job.member_name or job.member or "another member", resume_as)
+
+
+def member_signed_in(name: str | None, identifier: str | None) -> str:
+    """The member whose keys are saved, as the words name them: by name, else by identifier."""
+    return name or identifier or "the member signed in"
+
+
+def state_text(
+    job: JobView, now: datetime, tz: tzinfo | None = None, *, waiting_for_note: bool = False, held: HeldFor | None = None
+) -> str:
     """The state as the queue, the session list and ``queue list`` show it: the label, ``Retrying at
-    14:05`` (``Retrying now`` once due), or ``Waiting for its note`` for a time entry whose note is not
-    sent yet (``waiting_for_note``: the caller knows the note's state)."""
+    14:05`` (``Retrying now`` once due), ``Waiting for its note`` for a time entry whose note is not
+    sent yet (``waiting_for_note``: the caller knows the note's state), or ``Waiting for Jo Smith's keys``
+    for a push a member pause holds (``held``)."""
+    if held is not None and job.state in _WAITING_STATES:
+        return f"Waiting for {held.whose}'s keys"
     if waiting_for_note and job.state in ("pending", "retry_wait"):
         return WAITING_FOR_NOTE
     if job.state == "retry_wait" and job.next_attempt_at is not None:
@@ -131,10 +153,17 @@ def state_text(job: JobView, now: datetime, tz: tzinfo | None = None, *, waiting
     return state_label(job.state)
 
 
-def state_detail(job: JobView, now: datetime, tz: tzinfo | None = None, *, waiting_for_note: bool = False) -> str:
+def state_detail(
+    job: JobView, now: datetime, tz: tzinfo | None = None, *, waiting_for_note: bool = False, held: HeldFor | None = None
+) -> str:
     """One sentence on what happens next (the session list's tooltip, the queue's detail pane)."""
     state, due = job.state, job.next_attempt_at
     what, ticket = _where(job)
+    if held is not None and state in _WAITING_STATES:
+        return (
+            f"Queued as {held.whose}: it waits for their keys. Save {held.whose}'s keys in Settings to send it as "
+            f"theirs, or Resume to send it as {held.resume_as}."
+        )
     if waiting_for_note and state in ("pending", "retry_wait"):
         return "Waiting for its note to be sent first."
     if state == "pending":
@@ -167,13 +196,15 @@ def job_detail(
     *,
     waiting_for_note: bool = False,
     attempts: Iterable[Any] = (),
+    held: HeldFor | None = None,
 ) -> str:
     """The queue's detail pane: what and where, the state, what happens next, the last error, and the
-    history of attempts (``Attempt``: ``at``, ``outcome``, ``http_status``, ``request_id``)."""
+    history of attempts (``Attempt``: ``at``, ``outcome``, ``http_status``, ``request_id``). ``held``: a member
+    pause holds it."""
     what, ticket = _where(job)
     lines = [
-        f"{what.capitalize()} for {ticket} — {state_text(job, now, tz, waiting_for_note=waiting_for_note)}",
-        state_detail(job, now, tz, waiting_for_note=waiting_for_note),
+        f"{what.capitalize()} for {ticket} — {state_text(job, now, tz, waiting_for_note=waiting_for_note, held=held)}",
+        state_detail(job, now, tz, waiting_for_note=waiting_for_note, held=held),
     ]
     if job.last_error:
         lines.append(job.last_error)

@@ -21,7 +21,7 @@ The drainer's loop, for reference::
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -551,11 +551,12 @@ class Outbox:
                 raise errors.JobNotFound(job_id)
             return self._act(conn, job, policy.manual_retry, now)
 
-    def retry_all_failed(self, now: datetime | None = None) -> list[PushJob]:
+    def retry_all_failed(self, now: datetime | None = None, *, leave: Collection[int] = ()) -> list[PushJob]:
+        """Every failed push due now, but those of ``leave`` (ids)."""
         now = self._now(now)
         with self._db.transaction() as conn:
             failed = self._select(conn, "WHERE state = 'failed' ORDER BY id")
-            return [self._act(conn, job, policy.manual_retry, now) for job in failed]
+            return [self._act(conn, job, policy.manual_retry, now) for job in failed if job.id not in leave]
 
     def cancel(self, job_id: int, now: datetime | None = None) -> list[PushJob]:
         """Cancel a push (and, for a note, its time entry waiting on it). Returns the jobs it changed

@@ -105,6 +105,7 @@ class AppController(TicketLookups, QObject):
         self._next_try: datetime | None = None  # when the next waiting push is due (the last drain's word)
         self._outage = False  # an outage was announced; one more notification when every waiting push is sent
         self._sent_in_outage = 0
+        self.others: list[PushJob] = []  # the pushes a member pause holds (as the queue's line last said them)
         self.drafts = DraftWriter(Drafts(services.db))  # written off the GUI thread
         # "Keep this one": per session, the values the engineer kept as written, for this run of the app.
         self.kept_values: dict[str, frozenset[str]] = {}
@@ -482,6 +483,7 @@ class AppController(TicketLookups, QObject):
     def _publish_queue_status(self) -> None:
         status = queue_status(self.services.outbox, held=self.held, offline=self._offline, sending=self._sending,
                               next_try=self._next_try, now=self.clock())
+        self.others = status.others
         waiting = held_words.waiting(status.counts, status.others)  # not those a member pause holds: they stay
         if self._outage and status.held is None and not self._sending and not waiting:
             self._outage = False  # every waiting push is sent after the outage: say so once
@@ -505,13 +507,16 @@ class AppController(TicketLookups, QObject):
     def retry_all(self) -> held_words.Retried:
         """*Retry all* / *Send all now*: every waiting, held-off, unknown or failed push goes now (an unknown
         one is checked first, and sent in the same click if it is not on its ticket; one being sent has its
-        answer coming, and goes again if that answer is a failure). Returns how many, and how many of them
-        wait for that check (no sooner than ``VERIFY_DELAY`` after the lost answer) and until when."""
+        answer coming, and goes again if that answer is a failure), but those a member pause holds, left as they
+        are (their keys or Resume send them). Returns how many, how many of them wait for that check (no sooner
+        than ``VERIFY_DELAY`` after the lost answer) and until when, and the pushes left."""
         outbox = self.services.outbox
         now = self.clock()
         retried = []
         asked = [j.id for j in outbox.jobs(states=("sending",))]
-        for job in outbox.jobs(states=("pending", "retry_wait", "unknown", "failed")):
+        left = held_words.left_alone(outbox.held_by_member_pause())
+        held = {j.id for j in left}
+        for job in (j for j in outbox.jobs(states=held_words.RETRY_STATES) if j.id not in held):
             asked.append(job.id)  # even if a run takes it meanwhile: that run's failure does not answer the click
             try:
                 changed = outbox.retry(job.id, now)
@@ -523,15 +528,7 @@ class AppController(TicketLookups, QObject):
         self._send_now_clicked(asked)
         checks = {j.id: j.next_attempt_at for j in retried if j.state == "unknown" and j.next_attempt_at and j.next_attempt_at > now}
         after_check = sum(1 for j in retried if j.id in checks or j.parent_id in checks)
-        return held_words.Retried(len(retried), after_check, min(checks.values(), default=None))
-
-    def retry_all_failed(self) -> int:
-        jobs = self.services.outbox.retry_all_failed(self.clock())
-        self.services.outbox.lift_whole_pause()  # not a member pause: Retry does not give others' pushes away
-        for j in jobs:
-            self._refresh_job(j.id)
-        self._send_now_clicked(j.id for j in jobs)
-        return len(jobs)
+        return held_words.Retried(len(retried), after_check, min(checks.values(), default=None), left, self.resume_as())
 
     def cancel(self, job_id: int) -> None:
         for job in self.services.outbox.cancel(job_id, self.clock()):
@@ -588,8 +585,15 @@ class AppController(TicketLookups, QObject):
         return None if due is None else due - self.clock()
 
     def pending_count(self) -> int:
-        counts = self.services.outbox.counts()
-        return sum(counts.get(s, 0) for s in ("pending", "sending", "retry_wait", "unknown"))
+        """The pushes still to be sent while the app runs: not those a member pause holds (their keys or Resume
+        send them, whether the app runs or not)."""
+        outbox = self.services.outbox
+        return held_words.waiting(outbox.counts(), outbox.held_by_member_pause())
+
+    def resume_as(self) -> str:
+        """The member the banner's Resume sends held pushes as: the one whose keys are saved."""
+        profile = self.settings.connectwise
+        return present.member_signed_in(profile.member_name, profile.member_identifier)
 
     def connectwise_client(self) -> Any:
         """A client for the saved account. Reads the keyring: call it on a worker thread only."""

@@ -40,6 +40,7 @@ from flowdesk.ui.banner import BannerStack
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.icons import app_icon
 from flowdesk.ui.models import QueueTableModel, SessionIdRole, SessionTableModel
+from flowdesk.ui.queue_status import show_send_all
 from flowdesk.ui.session_panel import SessionPanel
 from flowdesk.ui.session_proxy import SessionSortFilterProxy
 
@@ -271,8 +272,7 @@ class MainWindow(QMainWindow):
         self.shortcuts_action.setShortcuts([QKeySequence("F1"), QKeySequence("Ctrl+/")])
         self.sessions_tab_action = self._action("&Sessions", "Ctrl+1", lambda: self.tabs.setCurrentIndex(0))
         self.queue_tab_action = self._action("&Queue", "Ctrl+2", lambda: self.tabs.setCurrentIndex(1))
-        self.retry_failed_action = self._action("Retry &all", "Ctrl+Shift+R", self.retry_all,
-                                                "Send every waiting, held-off or failed push now")
+        self.retry_failed_action = self._action("Retry &all", "Ctrl+Shift+R", self.retry_all, held_words.SEND_ALL_TIP)
         self.pause_action = self._action("&Pause sending", None, None, "Hold every push until you resume")
         self.pause_action.setCheckable(True)
         self.pause_action.toggled.connect(self.controller.set_paused)
@@ -548,7 +548,8 @@ class MainWindow(QMainWindow):
 
     def retry_all(self) -> None:
         done = self.controller.retry_all()
-        self.statusBar().showMessage(held_words.retried_all(done, self.controller.clock(), present.LOCAL), 10000 if done.after_check else 5000)
+        message = held_words.retried_all(done, self.controller.clock(), present.LOCAL)
+        self.statusBar().showMessage(message, 10000 if done.after_check or done.left else 5000)
 
     def open_ticket_of_job(self, job_id: int) -> None:
         job = self.controller.services.outbox.get(job_id)
@@ -578,16 +579,14 @@ class MainWindow(QMainWindow):
         # on a set even of the same value (the same tab text repainted the whole tab widget, ~4 ms a batch).
         if self.queue_label.text() != line:
             self.queue_label.setText(line)
-        failed, n = counts.get("failed", 0), held_words.retryable(counts)
+        failed, c = counts.get("failed", 0), self.controller
         tab = f"Queue ({failed} failed)" if failed else "Queue"
         if self.tabs.tabText(1) != tab:
             self.tabs.setTabText(1, tab)
-        label = "Send all &now" if self.controller.held is not None else "Retry &all"
-        text = f"{label} ({n})" if n else label
-        if self.retry_failed_action.text() != text:
-            self.retry_failed_action.setText(text)
-        if self.retry_failed_action.isEnabled() != bool(n):
-            self.retry_failed_action.setEnabled(bool(n))
+        resume_as = c.resume_as()
+        self.queue_model.set_member_pause(c.others, resume_as)  # the pushes a member pause holds say so
+        label = "Send all &now" if c.held is not None else "Retry &all"
+        show_send_all(self.retry_failed_action, held_words.send_all(label, counts, c.others, resume_as))
         paused = self.controller.is_paused()
         if self.pause_action.isChecked() != paused:
             self.pause_action.blockSignals(True)

@@ -383,6 +383,8 @@ class QueueTableModel(_ColumnTable):
         self.failures_provider: Callable[[list[int] | None], dict[int, int]] | None = None
         self._failures: dict[int, int] = {}
         self.held: Any = None  # HeldOff while sending is held off: every waiting job says so
+        self.member_pause: dict[int, present.HeldFor] = {}  # the jobs a member pause holds, by id: they say so
+        self.resume_as = ""  # the member the banner's Resume sends them as
 
     def load(self, jobs: Iterable[Any], titles: dict[str, str] | None = None) -> None:
         self.beginResetModel()
@@ -455,14 +457,27 @@ class QueueTableModel(_ColumnTable):
         row = self._row_of.get(job.parent_id) if job.parent_id is not None else None
         return present.waits_for_note(job, self._jobs[row].state if row is not None else None)
 
+    def set_member_pause(self, others: Iterable[Any], resume_as: str) -> None:
+        """``others`` (``PushJob``) are the pushes a member pause holds: they wait for their member's keys, or
+        for Resume, which sends them as ``resume_as``. Their rows change only when that changes."""
+        held = {j.id: present.held_for(j, resume_as) for j in others}
+        if (held, resume_as) == (self.member_pause, self.resume_as):
+            return
+        self.member_pause, self.resume_as = held, resume_as
+        if self._jobs:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._jobs) - 1, len(self.COLUMNS) - 1))
+
     def state_text(self, job: Any) -> str:
-        return present.state_text(job, self.clock(), present.LOCAL, waiting_for_note=self.waiting_for_note(job))
+        return present.state_text(job, self.clock(), present.LOCAL, waiting_for_note=self.waiting_for_note(job),
+                                  held=self.member_pause.get(job.id))
 
     def detail_text(self, job: Any, attempts: Iterable[Any] = ()) -> str:
-        """The detail pane's text for ``job`` (with its ``attempts``)."""
-        now = self.clock()
-        text = present.job_detail(job, now, present.LOCAL, waiting_for_note=self.waiting_for_note(job), attempts=attempts)
-        if self.held is not None and job.state in ("pending", "retry_wait", "unknown") and self.held.until > now:
+        """The detail pane's text for ``job`` (with its ``attempts``); one a member pause holds waits for its
+        member's keys, not for the next try after an outage."""
+        now, held = self.clock(), self.member_pause.get(job.id)
+        text = present.job_detail(job, now, present.LOCAL, waiting_for_note=self.waiting_for_note(job),
+                                  attempts=attempts, held=held)
+        if held is None and self.held is not None and job.state in ("pending", "retry_wait", "unknown") and self.held.until > now:
             first, _, rest = text.partition("\n")
             text = f"{first}\n{held_words.held_detail(self.held, now, present.LOCAL)}\n{rest}"
         return text

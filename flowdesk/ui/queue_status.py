@@ -3,13 +3,14 @@
 Sending is *paused* only when nothing at all may be sent. A member pause alone holds only the pushes queued
 under other members' keys, while the member signed in sends theirs: the icon keeps the state of those, and the
 line says whose pushes wait (``Queue: 1 waiting, 2 queued as Jo Smith wait for their keys``). Qt-free: the
-outbox and plain values in, the words from :mod:`flowdesk.core.present` and :mod:`flowdesk.core.held`.
+outbox and plain values in, the words from :mod:`flowdesk.core.present` and :mod:`flowdesk.core.held` out
+(:func:`show_send_all` sets them on whatever control shows them).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from flowdesk.core import held as held_words
 from flowdesk.core import present
@@ -63,4 +64,16 @@ def queue_line(
     )
 
 
-__all__ = ["QueueStatus", "queue_line", "queue_status"]
+def show_send_all(control: Any, send_all: held_words.SendAll) -> None:
+    """Show *Retry all* / *Send all now* on ``control`` (a ``QAction`` or a button: the Queue menu, the queue
+    tab, the tray), setting only what changed (this runs after every batch of a drain)."""
+    if control.text() != send_all.text:
+        control.setText(send_all.text)
+    if control.toolTip() != send_all.tip:
+        control.setToolTip(send_all.tip)
+        control.setStatusTip(send_all.tip)
+    if control.isEnabled() != send_all.enabled:
+        control.setEnabled(send_all.enabled)
+
+
+__all__ = ["QueueStatus", "queue_line", "queue_status", "show_send_all"]

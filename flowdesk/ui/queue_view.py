@@ -1,6 +1,7 @@
 """The queue: every push job with its state and last error in plain words; Retry, Cancel and
 "Open ticket in ConnectWise" per job; "Retry all" (every waiting, held-off or failed push), which reads
-"Send all now" while sending is held off after an outage."""
+"Send all now" while sending is held off after an outage. Neither sends a push a member pause holds (queued
+under another member's keys): it says whose keys it waits for, and that Resume sends it."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from flowdesk.core import present
 from flowdesk.core.policy import CANCELLABLE_STATES, RETRYABLE_STATES
 from flowdesk.ui import theme
 from flowdesk.ui.models import QueueTableModel
+from flowdesk.ui.queue_status import show_send_all
 
 
 class QueueView(QWidget):
@@ -77,7 +79,7 @@ class QueueView(QWidget):
         self.cancel_button.setToolTip("Stop trying to send this push (a note's time entry too)")
         self.open_button = QPushButton("&Open ticket in ConnectWise", self)
         self.retry_all_button = QPushButton("Retry &all", self)
-        self.retry_all_button.setToolTip("Send every waiting, held-off or failed push now")
+        self.retry_all_button.setToolTip(held_words.SEND_ALL_TIP)
         for b in (self.retry_button, self.cancel_button, self.open_button):
             b.setAccessibleName(b.text().replace("&", ""))
         self.retry_button.clicked.connect(lambda: self._emit(self.retry_requested))
@@ -146,22 +148,25 @@ class QueueView(QWidget):
     def _update(self) -> None:
         job = self.current_job()
         state = job.state if job else None
-        self.retry_button.setEnabled(state in RETRYABLE_STATES)
+        self.retry_button.setEnabled(self._retryable(job))
         self.cancel_button.setEnabled(state in CANCELLABLE_STATES)
         self.open_button.setEnabled(job is not None)
         counts: dict[str, int] = {}
         for j in self.model.jobs():
             counts[str(j.state)] = counts.get(str(j.state), 0) + 1
-        n = held_words.retryable(counts)
-        self.retry_all_button.setEnabled(n > 0)
+        others = [j for j in self.model.jobs() if j.id in self.model.member_pause]
         label = "Send all &now" if self.model.held is not None else "Retry &all"
-        self.retry_all_button.setText(f"{label} ({n})" if n else label)
+        show_send_all(self.retry_all_button, held_words.send_all(label, counts, others, self.model.resume_as))
         self.retry_all_button.setAccessibleName(self.retry_all_button.text().replace("&", ""))
         self.empty.setVisible(self.model.rowCount() == 0)
         detail = self._describe(job) if job else ""
         if detail != self._detail:  # set again, the same text is laid out again
             self._detail = detail
             self.detail.setPlainText(detail)
+
+    def _retryable(self, job: Any) -> bool:
+        """Retry sends ``job`` now: not one a member pause holds (its member's keys, or Resume, send it)."""
+        return job is not None and job.state in RETRYABLE_STATES and job.id not in self.model.member_pause
 
     def _describe(self, job: Any) -> str:
         attempts = self.attempts_provider(job.id) if self.attempts_provider is not None else ()
@@ -177,7 +182,7 @@ class QueueView(QWidget):
             return
         menu = QMenu(self)
         retry = QAction("Retry", menu)
-        retry.setEnabled(job.state in RETRYABLE_STATES)
+        retry.setEnabled(self._retryable(job))
         retry.triggered.connect(lambda: self.retry_requested.emit(job.id))
         cancel = QAction("Cancel push", menu)
         cancel.setEnabled(job.state in CANCELLABLE_STATES)

@@ -19,6 +19,7 @@ from flowdesk.core import present
 from flowdesk.core.notify import Notification
 from flowdesk.ui.controller import AppController, Banner
 from flowdesk.ui.icons import state_icon
+from flowdesk.ui.queue_status import show_send_all
 
 
 class TrayController(QObject):
@@ -84,13 +85,9 @@ class TrayController(QObject):
             self.tray.setToolTip(tip)
         if self.status_action.text() != line:
             self.status_action.setText(line)
-        n = held_words.retryable(counts)
-        label = f"&{held_words.SEND_ALL_NOW}" if self.controller.held is not None else "&Retry all"
-        text = f"{label} ({n})" if n else label
-        if self.retry_action.text() != text:
-            self.retry_action.setText(text)
-        if self.retry_action.isEnabled() != (n > 0):
-            self.retry_action.setEnabled(n > 0)
+        c = self.controller
+        label = f"&{held_words.SEND_ALL_NOW}" if c.held is not None else "&Retry all"
+        show_send_all(self.retry_action, held_words.send_all(label, counts, c.others, c.resume_as()))
         self.pause_action.blockSignals(True)
         self.pause_action.setChecked(self.controller.is_paused())  # the engineer's pause, not a member pause
         self.pause_action.blockSignals(False)

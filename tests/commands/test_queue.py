@@ -435,19 +435,42 @@ def test_retry_of_the_engineers_own_push_during_a_member_pause_retries_it_alone(
     assert json.loads(run(monkeypatch, capsys, "queue", "list", "--json")[1])["member_pause"]["held"] == 1
 
 
-def test_retry_failed_says_which_of_them_wait_for_another_members_keys(connected, monkeypatch, capsys):
+def test_retry_failed_leaves_those_held_for_another_members_keys_and_says_so(connected, monkeypatch, capsys):
+    """As the window's Retry all: a failed push a member pause holds is left as it is, named apart, and not
+    counted among those sent at the next drain (before: "1 failed push will be sent at the next drain: 1.",
+    though it stayed held, now pending)."""
     run(monkeypatch, capsys, "push", str(OUTLOOK), "--no-time-entry")
+    run(monkeypatch, capsys, "push", str(SAMPLES / "02-print-spooler-bad-port.json"), "--no-time-entry")  # Dana's: 2
     with Database(AppPaths.from_env().database_file) as db, db.transaction() as conn:
-        conn.execute("UPDATE push_jobs SET state = 'failed', member = 'jsmith', member_name = 'Jo Smith'")
+        conn.execute("UPDATE push_jobs SET state = 'failed'")
+        conn.execute("UPDATE push_jobs SET member = 'jsmith', member_name = 'Jo Smith' WHERE id = 1")
     with Database(AppPaths.from_env().database_file) as db:
-        site = jobs()[0].site
-        Outbox(db).pause(JO_WAITS, kind="member", site=site, member="dwhitfield")
+        Outbox(db).pause(JO_WAITS, kind="member", site=jobs()[0].site, member="dwhitfield")
     code, out, _ = run(monkeypatch, capsys, "queue", "retry", "--failed")
     assert code == 0 and " ".join(out.split()) == (
-        "1 failed push will be sent at the next drain: 1. 1 push queued as Jo Smith waits for Jo Smith's keys: save "
+        "1 failed push will be sent at the next drain: 2. 1 push queued as Jo Smith waits for Jo Smith's keys: save "
         "them with `flowdesk connect` and drain again, or run `flowdesk queue resume` to send it as Dana Whitfield."
     )
-    assert [(j.state, j.member) for j in jobs()] == [("pending", "jsmith")]
+    assert [(j.state, j.member) for j in jobs()] == [("failed", "jsmith"), ("pending", "dwhitfield")]
+    with Database(AppPaths.from_env().database_file) as db, db.transaction() as conn:
+        conn.execute("UPDATE push_jobs SET state = 'cancelled' WHERE id = 2")
+    code, out, _ = run(monkeypatch, capsys, "queue", "retry", "--failed")  # only the held one has failed
+    assert code == 0 and out.startswith("1 push queued as Jo Smith waits for Jo Smith's keys: ")
+    assert [j.state for j in jobs()] == ["failed", "cancelled"]
+
+
+def test_queue_list_says_a_held_push_waits_for_its_members_keys_not_when_it_goes(sandbox, sandbox_admin, monkeypatch, capsys):
+    """Found in review: ``queue list`` showed a push a member pause holds as "Waiting", next attempt "now",
+    as if the next drain sent it. It shows what the window's queue shows: whose keys it waits for."""
+    held_for_jo(sandbox, monkeypatch, capsys)
+    run(monkeypatch, capsys, "push", str(SAMPLES / "02-print-spooler-bad-port.json"), "--no-time-entry")  # Dana's: 2
+    code, out, _ = run(monkeypatch, capsys, "queue", "list")
+    rows = {line.split()[0]: line for line in out.splitlines() if line[:1].isdigit()}
+    assert code == 0 and set(rows) == {"1", "2"}, out
+    assert "Waiting for Jo Smith's keys" in rows["1"] and " now" not in rows["1"], rows["1"]
+    assert "Waiting for Jo Smith's keys" not in rows["2"] and rows["2"].split()[-1] == "now", rows["2"]
+    doc = json.loads(run(monkeypatch, capsys, "queue", "list", "--json")[1])
+    assert [j["state_words"] for j in doc["jobs"]] == ["Waiting for Jo Smith's keys", "Waiting"]
 
 
 def test_queue_resume_sends_the_pushes_held_for_another_member_as_the_member_signed_in(

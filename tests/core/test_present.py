@@ -464,3 +464,50 @@ def test_an_outage_counts_as_waiting_only_what_goes_when_connectwise_answers():
     assert held_words.held_notice(off, counts, now, UTC).detail.startswith("ConnectWise answered with server errors. 4 pushes waiting;")
     assert held_words.back_notice(1, others).text == "1 push sent after the outage; 2 queued as Dana Whitfield still wait for their keys."
     assert held_words.back_notice(3, others[2:]).text == "Every waiting push is sent (3 pushes after the outage)."
+
+
+def test_send_all_now_counts_only_what_it_sends_and_points_a_held_push_at_its_keys_or_resume():
+    """Found in review: "Send all now (4)" counted the pushes a member pause holds, which it does not send; with
+    only those left it offered "Retry all (2)", a click that sent nothing."""
+    from flowdesk.core import held
+
+    theirs = [_Held("dwhitfield", "Dana Whitfield"), _Held("dwhitfield", "Dana Whitfield", state="retry_wait")]
+    counts = {"pending": 3, "retry_wait": 1, "failed": 1, "sent": 2}
+    keys = (
+        "2 queued as Dana Whitfield wait for their keys: save their keys in Settings, or Resume to send them as "
+        "Jordan Blake"
+    )
+    assert held.retryable(counts, theirs) == 3 and held.retryable(counts) == 5
+    assert held.send_all("Send all &now", counts, theirs, "Jordan Blake") == (
+        "Send all &now (3)", True, f"{held.SEND_ALL_TIP}. {keys}."
+    )
+    assert held.send_all("Retry &all", {"pending": 1, "retry_wait": 1}, theirs, "Jordan Blake") == (
+        "Retry &all: 2 wait for their keys or Resume", False, f"Nothing to send now: {keys}."
+    )
+    assert held.send_all("Retry &all", {"sent": 1}, [], "Jordan Blake") == ("Retry &all", False, held.SEND_ALL_TIP)
+    now = datetime(2026, 12, 3, 7, 24, 16, tzinfo=UTC)
+    assert held.retried_all(held.Retried(2, left=theirs, resume_as="Jordan Blake"), now, UTC) == (
+        f"Sending 2 pushes now. {keys}."
+    )
+    assert held.retried_all(held.Retried(0, left=theirs[:1], resume_as="Jordan Blake"), now, UTC) == (
+        "Nothing to send now: 1 queued as Dana Whitfield waits for their keys: save their keys in Settings, or "
+        "Resume to send it as Jordan Blake."
+    )
+
+
+def test_a_push_a_member_pause_holds_says_whose_keys_it_waits_for_and_what_sends_it():
+    """Found in review: the queue said "Waiting" (and, in an outage, "Held off … until the next try") for a push
+    that waits for its member's keys, whatever ConnectWise answers."""
+    whose = present.held_for(_Held("dwhitfield", "Dana Whitfield"), "Jordan Blake")
+    assert whose == present.HeldFor("Dana Whitfield", "Jordan Blake")
+    assert present.held_for(_Held("kdoe"), "dwhitfield").whose == "kdoe"
+    job = Job(state="retry_wait", next_attempt_at=NOW - MIN, attempts=1)
+    assert present.state_text(job, NOW, UTC) == "Retrying now"
+    assert present.state_text(job, NOW, UTC, held=whose) == "Waiting for Dana Whitfield's keys"
+    assert present.state_text(Job(state="failed"), NOW, UTC, held=whose) == "Failed"  # said as failed
+    assert present.job_detail(Job(), NOW, UTC, held=whose).splitlines() == [
+        "Note for ticket #48211 — Waiting for Dana Whitfield's keys",
+        "Queued as Dana Whitfield: it waits for their keys. Save Dana Whitfield's keys in Settings to send it as "
+        "theirs, or Resume to send it as Jordan Blake.",
+    ]
+    assert present.member_signed_in(None, "jblake") == "jblake"
