@@ -15,7 +15,7 @@ computer's zone, daylight saving included). A job is anything with the attribute
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any, NamedTuple, Protocol
 
@@ -238,9 +238,11 @@ POSTED_BY_RESOLUTIONFLOW = "Posted by ResolutionFlow"
 
 
 def session_push(
-    jobs: Sequence[JobView], posted_by_resolutionflow: bool, now: datetime, tz: tzinfo | None = None
+    jobs: Sequence[JobView], posted_by_resolutionflow: bool, now: datetime, tz: tzinfo | None = None,
+    held: Mapping[int, HeldFor] | None = None,
 ) -> PushSummary | None:
-    """The session's latest note decides; a failed time entry of that note shows too."""
+    """The session's latest note decides; a failed time entry of that note shows too. ``held``: the pushes a
+    member pause holds, by id (they wait for their member's keys)."""
     notes = [j for j in jobs if j.kind == "note" and j.state != "cancelled"]
     if not notes:
         if posted_by_resolutionflow:
@@ -252,10 +254,11 @@ def session_push(
         cancelled = [j for j in jobs if j.kind == "note"]
         return PushSummary("cancelled", state_label("cancelled")) if cancelled else None
     job = max(notes, key=lambda j: j.id)
-    text = state_text(job, now, tz)
+    waits_for = (held or {}).get(job.id)
+    text = state_text(job, now, tz, held=waits_for)
     if job.state == "sent" and job.sent_at is not None:  # when, with its date: the list spans days
         text = f"{text} {format_date_time(job.sent_at, tz or now.tzinfo)}"
-    tooltip = job.last_error or state_detail(job, now, tz)
+    tooltip = job.last_error or state_detail(job, now, tz, held=waits_for)
     for te in jobs:
         if te.kind != "note" and te.parent_id == job.id and te.state == "failed":
             return PushSummary("failed", f"{text} ({thing(te.kind)} failed)", te.last_error or tooltip)

@@ -168,9 +168,11 @@ class AppController(TicketLookups, QObject):
         outbox = self.services.outbox
         out: dict[str, PushSummary] = {}
         now = self.clock()
+        resume_as = self.resume_as()
+        held = {j.id: present.held_for(j, resume_as) for j in outbox.held_by_member_pause()}  # they say so
 
         def push_summary(jobs: list[Any], posted_by_resolutionflow: bool) -> PushSummary | None:
-            return present.session_push(jobs, posted_by_resolutionflow, now, present.LOCAL)
+            return present.session_push(jobs, posted_by_resolutionflow, now, present.LOCAL, held=held)
 
         if session_ids is None:
             jobs_by_session: dict[str, list[Any]] = {}
@@ -483,7 +485,13 @@ class AppController(TicketLookups, QObject):
     def _publish_queue_status(self) -> None:
         status = queue_status(self.services.outbox, held=self.held, offline=self._offline, sending=self._sending,
                               next_try=self._next_try, now=self.clock())
+        was = {j.id: j.session_id for j in self.others}
         self.others = status.others
+        if was.keys() != {j.id for j in status.others}:  # a member pause now holds other pushes: their Push column
+            now_held = {j.id: j.session_id for j in status.others}
+            sessions = {sid for i, sid in (was | now_held).items() if (i in was) != (i in now_held)}
+            summaries = self.push_summaries(sessions)
+            self.session_push_changed.emit({sid: summaries.get(sid) for sid in sessions})
         waiting = held_words.waiting(status.counts, status.others)  # not those a member pause holds: they stay
         if self._outage and status.held is None and not self._sending and not waiting:
             self._outage = False  # every waiting push is sent after the outage: say so once

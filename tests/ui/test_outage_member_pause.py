@@ -172,3 +172,15 @@ def test_quit_asks_only_about_the_pushes_that_go_while_the_app_runs(make_app, qt
     c.cancel(next(j.id for j in fd.services.outbox.jobs() if j.member == "jblake" and j.kind == "note"))
     w.quit_action.trigger()  # only Dana Whitfield's held pushes are left: nothing to ask
     assert quits == [True] and len(asked) == 1
+
+
+def test_a_held_note_says_in_the_session_list_whose_keys_it_waits_for(make_app, qtbot):  # noqa: F811
+    """The session list's Push column said "Waiting" for a note a member pause holds, as if it would go."""
+    fd = make_app()
+    c = _only_dana_whitfields_pushes_wait(fd, qtbot)
+    note = next(j for j in fd.services.outbox.jobs() if j.kind == "note")
+    summary = fd.window.session_model.push_summary(note.session_id)
+    assert summary is not None and summary.text == "Waiting for Dana Whitfield's keys"
+    assert "Resume to send it as Jordan Blake" in summary.tooltip, summary.tooltip
+    c.resume()  # handed over: it goes as Jordan Blake, and the column follows
+    qtbot.waitUntil(lambda: fd.window.session_model.push_summary(note.session_id).state == "sent", timeout=20000)
