@@ -30,7 +30,7 @@ from flowdesk.store import ActionRefused, DuplicatePush, PushJob
 from flowdesk.store.drafts import Drafts, DraftWriter
 from flowdesk.ui.lookups import TicketLookups
 from flowdesk.ui.push_worker import PushThread, PushWorker
-from flowdesk.ui.queue_status import queue_line, queue_status
+from flowdesk.ui.queue_status import push_summaries, queue_line, queue_status
 from flowdesk.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:  # the models load pydantic, used only after the window's first paint
@@ -165,31 +165,8 @@ class AppController(TicketLookups, QObject):
     ) -> dict[str, PushSummary]:
         """The Push column of ``session_ids``, or of every cached session (pass ``rows`` when the caller
         has just listed them: the list is not read again)."""
-        outbox = self.services.outbox
-        out: dict[str, PushSummary] = {}
-        now = self.clock()
-        resume_as = self.resume_as()
-        held = {j.id: present.held_for(j, resume_as) for j in outbox.held_by_member_pause()}  # they say so
-
-        def push_summary(jobs: list[Any], posted_by_resolutionflow: bool) -> PushSummary | None:
-            return present.session_push(jobs, posted_by_resolutionflow, now, present.LOCAL, held=held)
-
-        if session_ids is None:
-            jobs_by_session: dict[str, list[Any]] = {}
-            for job in outbox.jobs():
-                jobs_by_session.setdefault(job.session_id, []).append(job)
-            for row in self.session_rows() if rows is None else rows:
-                jobs = jobs_by_session.get(row.id)
-                if jobs or row.posted_by_resolutionflow:  # nothing to show otherwise
-                    summary = push_summary(jobs or [], bool(row.posted_by_resolutionflow))
-                    if summary is not None:
-                        out[row.id] = summary
-            return out
-        for sid in session_ids:
-            summary = push_summary(outbox.jobs(session_id=sid), False)
-            if summary is not None:
-                out[sid] = summary
-        return out
+        listed = self.session_rows() if session_ids is None and rows is None else rows or ()
+        return push_summaries(self.services.outbox, self.clock(), self.resume_as, session_ids, rows=listed)
 
     def load_session(self, session_id: str) -> Session | None:
         if self._closed:  # a selection timer that fires while FlowDesk shuts down: the store is closing

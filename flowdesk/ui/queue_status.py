@@ -9,6 +9,7 @@ outbox and plain values in, the words from :mod:`flowdesk.core.present` and :mod
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -77,3 +78,33 @@ def show_send_all(control: Any, send_all: held_words.SendAll) -> None:
 
 
 __all__ = ["QueueStatus", "queue_line", "queue_status", "show_send_all"]
+
+
+def push_summaries(
+    outbox: Outbox, now: datetime, resume_as: Callable[[], str], session_ids: Iterable[str] | None, *,
+    rows: Iterable[Any] = (),
+) -> dict[str, present.PushSummary]:
+    """The session list's Push column of ``session_ids``, or (None) of the sessions listed in ``rows``. A note a
+    member pause holds says whose keys it waits for (``resume_as()``: whom Resume would send it as, asked only
+    then: the settings it reads are validated after the first paint)."""
+    others = outbox.held_by_member_pause()
+    held = {j.id: present.held_for(j, resume_as()) for j in others} if others else {}
+    out: dict[str, present.PushSummary] = {}
+
+    def add(session_id: str, jobs: list[Any], posted_by_resolutionflow: bool) -> None:
+        summary = present.session_push(jobs, posted_by_resolutionflow, now, present.LOCAL, held=held)
+        if summary is not None:
+            out[session_id] = summary
+
+    if session_ids is not None:
+        for sid in session_ids:
+            add(sid, outbox.jobs(session_id=sid), False)
+        return out
+    jobs_by_session: dict[str, list[Any]] = {}
+    for job in outbox.jobs():
+        jobs_by_session.setdefault(job.session_id, []).append(job)
+    for row in rows:
+        jobs = jobs_by_session.get(row.id)
+        if jobs or row.posted_by_resolutionflow:  # nothing to show otherwise
+            add(row.id, jobs or [], bool(row.posted_by_resolutionflow))
+    return out
