@@ -395,7 +395,6 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     from flowdesk.store.db import format_time, utcnow
 
     utf8_stdout()
-    profile = ctx.settings.connectwise
     with _outbox(ctx) as outbox:
         jobs = outbox.jobs()
         counts = outbox.counts()
@@ -406,7 +405,9 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     now, tz = utcnow(), present.LOCAL
     state_of: dict[int | None, str] = {j.id: j.state for j in jobs}
     blocked = {j.id for j in jobs if present.waits_for_note(j, state_of.get(j.parent_id))}
-    signed_in = _signed_in(profile)
+    # the saved account, only for a member pause's words: a list reads no settings otherwise
+    profile = ctx.settings.connectwise if member_pause is not None or others else None
+    signed_in = _signed_in(profile) if profile is not None else ""
     held = {j.id: present.held_for(j, signed_in) for j in others}  # waiting for their keys, or `queue resume`
     if args.json:
         print_json(
@@ -438,7 +439,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
         return EXIT_OK
     if stopped:
         print(printable(present.paused_line(stopped)))
-    if others:
+    if others and profile is not None:
         print(printable(_members_wait(others, profile)))
     if not jobs:
         print(present.QUEUE_EMPTY)
@@ -459,11 +460,11 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _member_pause_json(
-    pause: MemberPause | None, held: list[PushJob], profile: ConnectWiseProfile
+    pause: MemberPause | None, held: list[PushJob], profile: ConnectWiseProfile | None
 ) -> dict[str, Any] | None:
     """``queue list --json``'s ``member_pause``: its words, the member whose pushes still go (``sending_as``;
     None: a pause written before it kept them, which holds every push), whose keys the ``held`` pushes wait for."""
-    if pause is None:
+    if pause is None or profile is None:
         return None
     sending_as = None
     if pause.member:
