@@ -444,7 +444,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     if not jobs:
         print(present.QUEUE_EMPTY)
         return EXIT_OK
-    rows = [("ID", "KIND", "TICKET", "STATE", "TRIES", "NEXT ATTEMPT", "LAST ERROR")]
+    rows = [("ID", "KIND", "TICKET", "STATE", "FAILURES", "NEXT ATTEMPT", "LAST ERROR")]
     for j in jobs:
         ticket = f"#{j.ticket_id}" + (" (project)" if j.ticket_kind == "project" else "")
         if j.state in ("sent", "cancelled", "failed") or j.id in blocked or j.id in held:

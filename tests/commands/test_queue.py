@@ -180,7 +180,7 @@ def test_list_drain_retry_cancel_as_an_engineer_does(connected, sandbox_admin, m
 
     code, out, _ = run(monkeypatch, capsys, "queue", "list")
     lines = out.splitlines()
-    assert code == 0 and lines[0].split() == ["ID", "KIND", "TICKET", "STATE", "TRIES", "NEXT", "ATTEMPT", "LAST", "ERROR"]
+    assert code == 0 and lines[0].split() == ["ID", "KIND", "TICKET", "STATE", "FAILURES", "NEXT", "ATTEMPT", "LAST", "ERROR"]
     assert lines[1].split() == ["1", "note", "#48211", "Waiting", "0", "now"]
     assert lines[2].split() == ["2", "time", "entry", "#48211", "Waiting", "for", "its", "note", "0"]
 
