@@ -84,7 +84,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
     q = add_command(
         sub, common, "queue", None,
-        help="list, retry, resume, cancel or send the queued pushes",
+        help="list, retry, pause, resume, cancel or send the queued pushes",
         description="The queue of pushes (notes, time entries and status changes) waiting to be sent to ConnectWise.",
     )
     qsub = q.add_subparsers(dest="queue_command", metavar="ACTION", required=True)
@@ -100,6 +100,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     which.add_argument("id", type=int, nargs="?", help="the push to retry")
     which.add_argument("--failed", action="store_true", help="retry every failed push")
 
+    add_command(qsub, common, "pause", cmd_pause, help="pause sending: every push waits until resume")
     add_command(
         qsub, common, "resume", cmd_resume,
         help="lift the queue's pause; pushes held for another member's keys are then sent as the member signed in",
@@ -502,6 +503,16 @@ def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
         with _refused_in_words():
             job = outbox.retry(args.id)
     print(present.retried(job, datetime.now(UTC), present.LOCAL))
+    return EXIT_OK
+
+
+def cmd_pause(args: argparse.Namespace, ctx: Context) -> int:
+    """The window's *Pause sending*: nothing is sent (by a drain, or a FlowDesk window's next run) until resume."""
+    utf8_stdout()
+    with _outbox(ctx) as outbox:
+        if outbox.whole_pause() is None:
+            outbox.pause_whole(present.USER_PAUSE)
+    print(present.QUEUE_PAUSED)
     return EXIT_OK
 
 

@@ -401,6 +401,8 @@ def other_member_waiting(waiting: Sequence[QueuedBy], now: str) -> str:
 
 
 PAUSED_BY_YOU = "Sending is paused: pushes wait until you resume."
+USER_PAUSE = "Sending paused by you."  # the reason the engineer's own pause is stored with
+QUEUE_PAUSED = "Sending paused: pushes wait until `flowdesk queue resume` (or Resume in the window)."
 QUEUE_EMPTY = "The queue is empty."
 
 

@@ -43,7 +43,7 @@ log = get_logger("ui")
 # QTimer takes a 32-bit millisecond interval; re-arm at least hourly so a clock change or a long sleep
 # never leaves a due job waiting (the timer measures monotonic time, which stops while suspended).
 MAX_TIMER_MS = 60 * 60 * 1000
-USER_PAUSE = "Sending paused by you."
+USER_PAUSE = present.USER_PAUSE
 # The push worker's job changes (its mailbox, PushWorker.take_changes) reach the window in batches, at most
 # this long after they happen: a drain then wakes the GUI thread and costs it one model update and one
 # repaint per batch, not per change (bench "responsiveness": the longest stall while 200 notes drain).

@@ -492,3 +492,16 @@ def test_queue_resume_lifts_a_pause_of_all_sending(connected, monkeypatch, capsy
         Outbox(db).pause(reason, kind=kind)
     assert run(monkeypatch, capsys, "queue", "resume")[:2] == (0, f"Sending resumed (it was paused: {reason})\n")
     assert run(monkeypatch, capsys, "queue", "drain")[0] == 0 and [j.state for j in jobs()] == ["sent"]
+
+
+def test_queue_pause_holds_every_push_until_resume(connected, monkeypatch, capsys):
+    """The window's Pause sending, from the command line: a drain sends nothing, resume lifts it."""
+    run(monkeypatch, capsys, "push", str(OUTLOOK), "--no-time-entry")
+    for _ in range(2):  # pausing twice is one pause
+        assert run(monkeypatch, capsys, "queue", "pause")[:2] == (0, present.QUEUE_PAUSED + "\n")
+    code, out, _ = run(monkeypatch, capsys, "queue", "drain")
+    assert code != 0 and [j.state for j in jobs()] == ["pending"], out
+    with Database(AppPaths.from_env().database_file) as db:
+        assert Outbox(db).paused_kind() == "user"
+    assert run(monkeypatch, capsys, "queue", "resume")[:2] == (0, f"Sending resumed (it was paused: {present.USER_PAUSE})\n")
+    assert run(monkeypatch, capsys, "queue", "drain")[0] == 0 and [j.state for j in jobs()] == ["sent"]
