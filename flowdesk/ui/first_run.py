@@ -17,6 +17,7 @@ from shiboken6 import isValid
 
 from flowdesk.ui import theme
 from flowdesk.ui.account_saving import keep_connectwise_account
+from flowdesk.ui.busy import disable_keeping_focus
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.settings_dialog import SettingsDialog, _status
 
@@ -122,7 +123,7 @@ class FirstRunSetup(SettingsDialog):
         # lazy: httpx and keyring, not before the first paint
         from flowdesk.connectwise.account import save_account
 
-        self.next_button.setEnabled(False)
+        enable = disable_keeping_focus(self.next_button)
         _status(self.cw_status, "Checking your ConnectWise keys…", "busy")
         account = self._typed_account()
         controller, services = self.controller, self.controller.services
@@ -133,7 +134,7 @@ class FirstRunSetup(SettingsDialog):
                 if problem:
                     controller.notify_info(problem)
                 return
-            self.next_button.setEnabled(True)
+            enable()
             if problem:
                 _status(self.cw_status, problem, "error")
                 return
@@ -143,7 +144,7 @@ class FirstRunSetup(SettingsDialog):
         def failed(exc: BaseException) -> None:
             if not isValid(self):  # nothing was saved: only the setup, if still there, has something to say
                 return
-            self.next_button.setEnabled(True)
+            enable()
             _status(self.cw_status, f"Not saved: {exc}", "error")
 
         self.controller.tasks.submit(save_account, account, services.settings.connectwise, services.credentials,

@@ -45,6 +45,7 @@ from flowdesk.core.settings import (
 from flowdesk.logs import register_secret
 from flowdesk.ui import theme
 from flowdesk.ui.account_saving import keep_connectwise_account, keep_sign_in, write_settings
+from flowdesk.ui.busy import disable_keeping_focus
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.editor import CATEGORY_WORDS
 
@@ -203,16 +204,16 @@ class SettingsDialog(QDialog):
         from flowdesk.connectwise.account import test_account
 
         account = self._typed_account()
-        self.cw_test.setEnabled(False)
+        enable = disable_keeping_focus(self.cw_test)
         _status(self.cw_status, "Testing…", "busy")
 
         def done(report: Any) -> None:
-            self.cw_test.setEnabled(True)
+            enable()
             _status(self.cw_status, report.summary(), "ok")
             self.connection_tested.emit(True, report.summary())
 
         def failed(exc: BaseException) -> None:
-            self.cw_test.setEnabled(True)
+            enable()
             _status(self.cw_status, str(exc), "error")
             self.connection_tested.emit(False, str(exc))
 
@@ -266,7 +267,7 @@ class SettingsDialog(QDialog):
         if not (token or (email and password)):
             _status(self.rf_status, "Enter your e-mail address and password (or paste an access token).", "error")
             return
-        self.rf_sign_in.setEnabled(False)
+        enable = disable_keeping_focus(self.rf_sign_in)
         _status(self.rf_status, "Signing in…", "busy")
         services = self.controller.services
         previous = services.settings.resolutionflow.model_copy()
@@ -277,6 +278,7 @@ class SettingsDialog(QDialog):
         def done(signed: Any) -> None:  # the tokens are in the keyring: kept even if the dialog closed meanwhile
             problem = keep_sign_in(controller, previous, signed)
             if isValid(self):
+                enable()
                 self._show_signed_in(signed, problem)
             elif problem:
                 controller.notify_info(problem)
@@ -284,7 +286,7 @@ class SettingsDialog(QDialog):
         def failed(exc: BaseException) -> None:
             if not isValid(self):  # nothing was saved: only the dialog, if still there, has something to say
                 return
-            self.rf_sign_in.setEnabled(True)
+            enable()
             _status(self.rf_status, str(exc), "error")
 
         self.controller.tasks.submit(
@@ -294,7 +296,6 @@ class SettingsDialog(QDialog):
         )
 
     def _show_signed_in(self, signed: Any, problem: str | None) -> None:
-        self.rf_sign_in.setEnabled(True)
         self.rf_password.clear()
         self.rf_token.clear()
         self.rf_url.setText(signed.url)
@@ -558,7 +559,7 @@ class SettingsDialog(QDialog):
         from flowdesk.connectwise.account import save_account
 
         self._saving = True
-        self.buttons.setEnabled(False)
+        enable = disable_keeping_focus(self.buttons)
         _status(self.save_status, "Checking your ConnectWise keys…", "busy")
         account = self._typed_account()
 
@@ -568,7 +569,7 @@ class SettingsDialog(QDialog):
             problem = keep_connectwise_account(controller, profile)
             if isValid(self):
                 self._saving = False
-                self.buttons.setEnabled(True)
+                enable()
                 self._close_saved(problem)
             elif problem:
                 controller.notify_info(problem)
@@ -577,7 +578,7 @@ class SettingsDialog(QDialog):
             if not isValid(self):  # nothing was saved: only the dialog, if still there, has something to say
                 return
             self._saving = False
-            self.buttons.setEnabled(True)
+            enable()
             self.tabs.setCurrentIndex(0)
             _status(self.save_status, f"Not saved: {exc}", "error")
             _status(self.cw_status, str(exc), "error")
