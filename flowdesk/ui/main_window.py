@@ -270,8 +270,8 @@ class MainWindow(QMainWindow):
         self.previous_pane_action.setShortcuts([QKeySequence("Shift+F6"), QKeySequence("Ctrl+Shift+Tab")])
         self.shortcuts_action = self._action("&Keyboard shortcuts", "F1", self.show_shortcuts, "Every keyboard shortcut")
         self.shortcuts_action.setShortcuts([QKeySequence("F1"), QKeySequence("Ctrl+/")])
-        self.sessions_tab_action = self._action("&Sessions", "Ctrl+1", lambda: self.tabs.setCurrentIndex(0))
-        self.queue_tab_action = self._action("&Queue", "Ctrl+2", lambda: self.tabs.setCurrentIndex(1))
+        self.sessions_tab_action = self._action("&Sessions", "Ctrl+1", lambda: self.show_tab(0))
+        self.queue_tab_action = self._action("&Queue", "Ctrl+2", lambda: self.show_tab(1))
         self.retry_failed_action = self._action("Retry &all", "Ctrl+Shift+R", self.retry_all, held_words.SEND_ALL_TIP)
         self.pause_action = self._action("&Pause sending", None, None, "Hold every push until you resume")
         self.pause_action.setCheckable(True)
@@ -443,6 +443,14 @@ class MainWindow(QMainWindow):
         here = next((i for i, p in enumerate(panes) if focus is p or (focus is not None and p.isAncestorOf(focus))), -1)
         target = panes[(here + step) % len(panes)] if here >= 0 else panes[0 if step > 0 else -1]
         target.setFocus(Qt.FocusReason.TabFocusReason if step > 0 else Qt.FocusReason.BacktabFocusReason)
+
+    def show_tab(self, index: int) -> None:
+        """Ctrl+1 / Ctrl+2: the tab, with the focus in it. The queue's page is built when first shown, and Qt
+        moved the focus out of the placeholder to whatever came next (a banner's Send all now)."""
+        self.tabs.setCurrentIndex(index)
+        focus = self.focusWidget()
+        if focus is None or not self.tabs.currentWidget().isAncestorOf(focus):
+            self.cycle_pane(1)  # the page's first pane
 
     def _focus_editor(self) -> None:
         self.tabs.setCurrentIndex(0)
