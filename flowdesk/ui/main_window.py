@@ -319,6 +319,7 @@ class MainWindow(QMainWindow):
         c.held_changed.connect(self._set_held)
         c.banner_shown.connect(self.banners.show_banner)
         c.banner_cleared.connect(self.banners.remove)
+        c.banner_updated.connect(self.banners.update_banner)
         c.ticket_loaded.connect(self._on_ticket_loaded)
         c.ticket_failed.connect(self._on_ticket_failed)
         c.settings_changed.connect(self._on_settings_changed)
