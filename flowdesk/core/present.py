@@ -189,6 +189,23 @@ def state_detail(
     return state_label(state)
 
 
+# An attempt's outcome (``OutcomeKind``) as the queue's history of attempts says it.
+ATTEMPT_OUTCOMES = {
+    "success": "Sent",
+    "found": "Found on the ticket",
+    "absent": "Not on the ticket",
+    "auth": "Keys refused",
+    "permission": "Not allowed",
+    "not_found": "Not found",
+    "validation": "Refused",
+    "rate_limited": "Rate limited",
+    "server": "Server error",
+    "offline": "Could not connect",
+    "ambiguous": "No usable answer",
+    "no_company": "No such company ID",
+}
+
+
 def job_detail(
     job: JobView,
     now: datetime,
@@ -214,7 +231,8 @@ def job_detail(
         for a in history:
             status = f" HTTP {a.http_status}" if a.http_status else ""
             rid = f" (request id {a.request_id})" if a.request_id else ""
-            lines.append(f"  {format_timestamp(a.at, tz)}  {a.outcome}{status}{rid}")
+            outcome = ATTEMPT_OUTCOMES.get(a.outcome, a.outcome)
+            lines.append(f"  {format_timestamp(a.at, tz)}  {outcome}{status}{rid}")
     return "\n".join(lines)
 
 
