@@ -558,10 +558,12 @@ class NoteEditor(QWidget):
         counts: dict[str, int] = {}
         for span in found:
             counts[span.category.value] = counts.get(span.category.value, 0) + 1
+        kept = len(self.marks.kept_values(text)) if self.marks.items else 0  # "Keep this one": said, not forgotten
+        as_written = f"; {kept} kept as written" if kept else ""
         if found:
-            self.redaction_label.setText(f"Redacted before posting: {describe_counts(counts)}")
+            self.redaction_label.setText(f"Redacted before posting: {describe_counts(counts)}{as_written}")
         else:
-            self.redaction_label.setText("Nothing to redact in this note." if text else "")
+            self.redaction_label.setText(f"Nothing to redact in this note{as_written}." if text else "")
 
     def recheck_now(self) -> None:
         """Warn when the edited text holds a secret that redaction will still remove at push time.
