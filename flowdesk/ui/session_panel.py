@@ -246,6 +246,7 @@ class SessionPanel(QWidget):
             self.meta.setText("Pick a session on the left to review its ConnectWise note.")
             self.warning.hide()
             self.emailed.hide()
+            self.time_box.hide()  # the hours, work type, role and billable of no session (they stayed, editable)
             self.ticket_card.set_client(None)
             self.ticket_card.set_ticket_id(None)
             self.ticket_card.show_nothing()
