@@ -488,11 +488,13 @@ def auto_pushed(ticket_ids: Sequence[int], edited: Sequence[int] = ()) -> str:
     return f"Auto-push {'; '.join(said)}."
 
 
-def waiting_on_quit(n: int) -> str:
-    """The window asks before quitting with ``n`` pushes not sent yet."""
+def waiting_on_quit(n: int, *, kept: bool = True) -> str:
+    """The window asks before quitting with ``n`` pushes not sent yet; ``kept``: the queue outlives the app (the
+    demo's does not: it keeps nothing when it ends)."""
     are = "pushes are" if n != 1 else "push is"
     they = "They" if n != 1 else "It"
-    return f"{n} {are} still waiting to be sent. Quit anyway? {they} will be sent the next time {APP_NAME} starts."
+    after = f"{they} will be sent the next time {APP_NAME} starts." if kept else f"The demo keeps nothing: {they.lower()} will not be sent."
+    return f"{n} {are} still waiting to be sent. Quit anyway? {after}"
 
 
 # -- notifications ---------------------------------------------------------------------------------

@@ -144,6 +144,7 @@ class MainWindow(QMainWindow):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
         theme.tint(self.empty, "muted")
+        self.queue_kept = True  # pushes not sent are sent at the next start (not the demo's: it keeps nothing)
         self.empty_text = (  # what an empty list says (the demo says it is fetching its sessions)
             "No sessions yet.\nSign in to ResolutionFlow in Settings, then Refresh (F5), "
             "or import sessions exported as JSON (Ctrl+O)."
@@ -446,8 +447,7 @@ class MainWindow(QMainWindow):
         target.setFocus(Qt.FocusReason.TabFocusReason if step > 0 else Qt.FocusReason.BacktabFocusReason)
 
     def show_tab(self, index: int) -> None:
-        """Ctrl+1 / Ctrl+2: the tab, with the focus in it. The queue's page is built when first shown, and Qt
-        moved the focus out of the placeholder to whatever came next (a banner's Send all now)."""
+        """Ctrl+1 / Ctrl+2, with the focus in the tab (Qt moved it from the queue's placeholder to a banner)."""
         self.tabs.setCurrentIndex(index)
         focus = self.focusWidget()
         if focus is None or not self.tabs.currentWidget().isAncestorOf(focus):
@@ -666,14 +666,14 @@ class MainWindow(QMainWindow):
 
     def request_quit(self) -> bool:
         """File → Quit, Ctrl+Q, the tray's Quit: end the app, asking first when pushes are still waiting."""
-        pending = self.controller.pending_count()
+        pending, kept = self.controller.pending_count(), self.queue_kept
 
         def still_waiting() -> str | None:  # the question follows the queue: sent meanwhile, nothing to ask
             n = self.controller.pending_count()
-            return present.waiting_on_quit(n) if n else None
+            return present.waiting_on_quit(n, kept=kept) if n else None
 
         follow = (self.controller.queue_status_changed, still_waiting)
-        if pending and not self.ask("Pushes still waiting", present.waiting_on_quit(pending), "Quit anyway", follow=follow):
+        if pending and not self.ask("Pushes still waiting", present.waiting_on_quit(pending, kept=kept), "Quit anyway", follow=follow):
             return False
         self.save_geometry()
         self.quit_requested.emit()
