@@ -36,7 +36,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from flowdesk import APP_NAME
 from flowdesk.logs import get_logger
+from flowdesk.push.prepare import MAX_NOTE_CHARS
 from flowdesk.ui import theme
 from flowdesk.ui.note_marks import ALLOWED, HIDDEN, KEPT, REVEALED, Mark, Marks
 from flowdesk.ui.tasks import TaskRunner
@@ -287,7 +289,7 @@ class NoteEditor(QWidget):
         push.activated.connect(self.push_requested)
         push2 = QShortcut(QKeySequence("Ctrl+Enter"), self.edit)
         push2.activated.connect(self.push_requested)
-        self._too_long: bool | None = None  # the count label's tint, as last set
+        self._too_long: str | None = ""  # the count label's tint, as last set ("" before the first count)
         self._update_counts()
 
     # -- content -----------------------------------------------------------------------------
@@ -541,11 +543,16 @@ class NoteEditor(QWidget):
     def _update_counts(self) -> None:
         text = self.text()  # once: a copy of the whole document (~0.7 ms for 77,000 characters here)
         n = len(text)
-        too_long = n > SOFT_LIMIT_CHARS  # why the count is tinted, said beside it (not in a tool tip alone)
-        self.count_label.setText(f"{n:,} characters (long: over {SOFT_LIMIT_CHARS:,})" if too_long else f"{n:,} characters")
+        # why the count is tinted, said beside it (not in a tool tip alone): a long note is still pushed, one
+        # over MAX_NOTE_CHARS is refused when Push is clicked
+        too_long = "error" if n > MAX_NOTE_CHARS else "warning" if n > SOFT_LIMIT_CHARS else None
+        if too_long == "error":
+            self.count_label.setText(f"{n:,} characters (too long: {APP_NAME} posts at most {MAX_NOTE_CHARS:,})")
+        else:
+            self.count_label.setText(f"{n:,} characters (long: over {SOFT_LIMIT_CHARS:,})" if too_long else f"{n:,} characters")
         if too_long != self._too_long:  # re-tinting re-applies the palette: only when it changes
             self._too_long = too_long
-            theme.tint(self.count_label, "warning" if too_long else None)  # it is still pushed: not an error
+            theme.tint(self.count_label, too_long)
             self.count_label.setToolTip(
                 f"Long notes are hard to read on the ticket (over {SOFT_LIMIT_CHARS:,} characters); "
                 "consider leaving out the diagnosis path." if too_long else ""
