@@ -289,7 +289,7 @@ class NoteEditor(QWidget):
         push.activated.connect(self.push_requested)
         push2 = QShortcut(QKeySequence("Ctrl+Enter"), self.edit)
         push2.activated.connect(self.push_requested)
-        self._too_long: str | None = ""  # the count label's tint, as last set ("" before the first count)
+        self._too_long: str | None = ""  # the count label's tint role, as last set ("" before the first count)
         self._update_counts()
 
     # -- content -----------------------------------------------------------------------------
@@ -545,11 +545,13 @@ class NoteEditor(QWidget):
         n = len(text)
         # why the count is tinted, said beside it (not in a tool tip alone): a long note is still pushed, one
         # over MAX_NOTE_CHARS is refused when Push is clicked
-        too_long = "error" if n > MAX_NOTE_CHARS else "warning" if n > SOFT_LIMIT_CHARS else None
-        if too_long == "error":
-            self.count_label.setText(f"{n:,} characters (too long: {APP_NAME} posts at most {MAX_NOTE_CHARS:,})")
+        if n > MAX_NOTE_CHARS:
+            too_long, why = "error", f" (too long: {APP_NAME} posts at most {MAX_NOTE_CHARS:,})"
+        elif n > SOFT_LIMIT_CHARS:
+            too_long, why = "warning", f" (long: over {SOFT_LIMIT_CHARS:,})"
         else:
-            self.count_label.setText(f"{n:,} characters (long: over {SOFT_LIMIT_CHARS:,})" if too_long else f"{n:,} characters")
+            too_long, why = None, ""
+        self.count_label.setText(f"{n:,} characters{why}")
         if too_long != self._too_long:  # re-tinting re-applies the palette: only when it changes
             self._too_long = too_long
             theme.tint(self.count_label, too_long)
