@@ -189,6 +189,23 @@ def state_detail(
     return state_label(state)
 
 
+# An attempt's outcome (``OutcomeKind``) as the queue's history of attempts says it.
+ATTEMPT_OUTCOMES = {
+    "success": "Sent",
+    "found": "Found on the ticket",
+    "absent": "Not on the ticket",
+    "auth": "Keys refused",
+    "permission": "Not allowed",
+    "not_found": "Not found",
+    "validation": "Refused",
+    "rate_limited": "Rate limited",
+    "server": "Server error",
+    "offline": "Could not connect",
+    "ambiguous": "No usable answer",
+    "no_company": "No such company ID",
+}
+
+
 def job_detail(
     job: JobView,
     now: datetime,
@@ -214,7 +231,8 @@ def job_detail(
         for a in history:
             status = f" HTTP {a.http_status}" if a.http_status else ""
             rid = f" (request id {a.request_id})" if a.request_id else ""
-            lines.append(f"  {format_timestamp(a.at, tz)}  {a.outcome}{status}{rid}")
+            outcome = ATTEMPT_OUTCOMES.get(a.outcome, a.outcome)
+            lines.append(f"  {format_timestamp(a.at, tz)}  {outcome}{status}{rid}")
     return "\n".join(lines)
 
 
@@ -472,11 +490,13 @@ def auto_pushed(ticket_ids: Sequence[int], edited: Sequence[int] = ()) -> str:
     return f"Auto-push {'; '.join(said)}."
 
 
-def waiting_on_quit(n: int) -> str:
-    """The window asks before quitting with ``n`` pushes not sent yet."""
+def waiting_on_quit(n: int, *, kept: bool = True) -> str:
+    """The window asks before quitting with ``n`` pushes not sent yet; ``kept``: the queue outlives the app (the
+    demo's does not: it keeps nothing when it ends)."""
     are = "pushes are" if n != 1 else "push is"
     they = "They" if n != 1 else "It"
-    return f"{n} {are} still waiting to be sent. Quit anyway? {they} will be sent the next time {APP_NAME} starts."
+    after = f"{they} will be sent the next time {APP_NAME} starts." if kept else f"The demo keeps nothing: {they.lower()} will not be sent."
+    return f"{n} {are} still waiting to be sent. Quit anyway? {after}"
 
 
 # -- notifications ---------------------------------------------------------------------------------

@@ -70,6 +70,13 @@ class BannerStack(QWidget):
         self._layout.addWidget(bar)
         self.setVisible(True)
 
+    def update_banner(self, banner: Banner) -> None:
+        """New words for the banner with ``banner``'s key, if it is still shown (not dismissed)."""
+        bar = self._bars.get(banner.key)
+        if bar is not None and bar.banner.text != banner.text:
+            bar.banner = banner
+            bar.label.setText(banner.text)
+
     def remove(self, key: str) -> None:
         bar = self._bars.pop(key, None)
         if bar is not None:

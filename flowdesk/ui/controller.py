@@ -68,6 +68,7 @@ class AppController(TicketLookups, QObject):
     notify = Signal(object)  # Notification
     banner_shown = Signal(object)  # Banner
     banner_cleared = Signal(str)  # key
+    banner_updated = Signal(object)  # Banner: new words for a banner still shown (a dismissed one stays away)
     ticket_loaded = Signal(int, object)  # ticket id, Ticket
     ticket_failed = Signal(int, str)
     time_lists_loaded = Signal(list, list)  # work types, work roles: [(id, name)]
@@ -449,11 +450,14 @@ class AppController(TicketLookups, QObject):
                 ids = tuple(j.id for j in outbox.jobs(states=held_words.WAITING_STATES) if j.id not in theirs)
                 notice = held_words.held_notice(held, counts, now, present.LOCAL, others)
                 self._notify(outage_notification(notice, ids, self.settings.notification_level.value, began=True))
-            text = held_words.held_banner(held, counts, now, present.LOCAL, others)
-            self.show_banner(Banner("held", "warning", text, held_words.SEND_ALL_NOW, "send_now"))
+            self.show_banner(self._held_banner(held, counts, others))
         else:
             self.clear_banner("held")
         self.held_changed.emit(held)
+
+    def _held_banner(self, held: HeldOff, counts: dict[str, int], others: list[Any]) -> Banner:
+        text = held_words.held_banner(held, counts, self.clock(), present.LOCAL, others)
+        return Banner("held", "warning", text, held_words.SEND_ALL_NOW, "send_now")
 
     def _notify(self, n: Notification | None) -> None:
         if n is not None:
@@ -475,6 +479,8 @@ class AppController(TicketLookups, QObject):
             if self._sent_in_outage:
                 notice = held_words.back_notice(self._sent_in_outage, status.others)
                 self._notify(outage_notification(notice, (), self.settings.notification_level.value, began=False))
+        if status.held is not None:  # a push cancelled or retried: the banner counts what still waits
+            self.banner_updated.emit(self._held_banner(status.held, status.counts, status.others))
         self.queue_status_changed.emit(status.state, status.counts, status.line)
 
     def queue_line(self) -> str:

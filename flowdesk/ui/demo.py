@@ -92,6 +92,7 @@ class DemoEnvironment:
 
     def attach(self, window: Any, controller: AppController) -> None:
         window.setWindowTitle(f"{window.windowTitle()} — demo")
+        window.queue_kept = False  # the quit question does not promise to send them at the next start
         controller.show_banner(
             Banner(
                 "demo",

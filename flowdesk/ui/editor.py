@@ -36,7 +36,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from flowdesk import APP_NAME
 from flowdesk.logs import get_logger
+from flowdesk.push.prepare import MAX_NOTE_CHARS
 from flowdesk.ui import theme
 from flowdesk.ui.note_marks import ALLOWED, HIDDEN, KEPT, REVEALED, Mark, Marks
 from flowdesk.ui.tasks import TaskRunner
@@ -287,7 +289,7 @@ class NoteEditor(QWidget):
         push.activated.connect(self.push_requested)
         push2 = QShortcut(QKeySequence("Ctrl+Enter"), self.edit)
         push2.activated.connect(self.push_requested)
-        self._too_long: bool | None = None  # the count label's tint, as last set
+        self._too_long: str | None = ""  # the count label's tint role, as last set ("" before the first count)
         self._update_counts()
 
     # -- content -----------------------------------------------------------------------------
@@ -541,11 +543,18 @@ class NoteEditor(QWidget):
     def _update_counts(self) -> None:
         text = self.text()  # once: a copy of the whole document (~0.7 ms for 77,000 characters here)
         n = len(text)
-        self.count_label.setText(f"{n:,} characters")
-        too_long = n > SOFT_LIMIT_CHARS
+        # why the count is tinted, said beside it (not in a tool tip alone): a long note is still pushed, one
+        # over MAX_NOTE_CHARS is refused when Push is clicked
+        if n > MAX_NOTE_CHARS:
+            too_long, why = "error", f" (too long: {APP_NAME} posts at most {MAX_NOTE_CHARS:,})"
+        elif n > SOFT_LIMIT_CHARS:
+            too_long, why = "warning", f" (long: over {SOFT_LIMIT_CHARS:,})"
+        else:
+            too_long, why = None, ""
+        self.count_label.setText(f"{n:,} characters{why}")
         if too_long != self._too_long:  # re-tinting re-applies the palette: only when it changes
             self._too_long = too_long
-            theme.tint(self.count_label, "error" if too_long else None)
+            theme.tint(self.count_label, too_long)
             self.count_label.setToolTip(
                 f"Long notes are hard to read on the ticket (over {SOFT_LIMIT_CHARS:,} characters); "
                 "consider leaving out the diagnosis path." if too_long else ""
@@ -558,10 +567,12 @@ class NoteEditor(QWidget):
         counts: dict[str, int] = {}
         for span in found:
             counts[span.category.value] = counts.get(span.category.value, 0) + 1
+        kept = len(self.marks.kept_values(text)) if self.marks.items else 0  # "Keep this one": said, not forgotten
+        as_written = f"; {kept} kept as written" if kept else ""
         if found:
-            self.redaction_label.setText(f"Redacted before posting: {describe_counts(counts)}")
+            self.redaction_label.setText(f"Redacted before posting: {describe_counts(counts)}{as_written}")
         else:
-            self.redaction_label.setText("Nothing to redact in this note." if text else "")
+            self.redaction_label.setText(f"Nothing to redact in this note{as_written}." if text else "")
 
     def recheck_now(self) -> None:
         """Warn when the edited text holds a secret that redaction will still remove at push time.

@@ -144,6 +144,7 @@ class MainWindow(QMainWindow):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
         theme.tint(self.empty, "muted")
+        self.queue_kept = True  # pushes not sent are sent at the next start (not the demo's: it keeps nothing)
         self.empty_text = (  # what an empty list says (the demo says it is fetching its sessions)
             "No sessions yet.\nSign in to ResolutionFlow in Settings, then Refresh (F5), "
             "or import sessions exported as JSON (Ctrl+O)."
@@ -270,8 +271,8 @@ class MainWindow(QMainWindow):
         self.previous_pane_action.setShortcuts([QKeySequence("Shift+F6"), QKeySequence("Ctrl+Shift+Tab")])
         self.shortcuts_action = self._action("&Keyboard shortcuts", "F1", self.show_shortcuts, "Every keyboard shortcut")
         self.shortcuts_action.setShortcuts([QKeySequence("F1"), QKeySequence("Ctrl+/")])
-        self.sessions_tab_action = self._action("&Sessions", "Ctrl+1", lambda: self.tabs.setCurrentIndex(0))
-        self.queue_tab_action = self._action("&Queue", "Ctrl+2", lambda: self.tabs.setCurrentIndex(1))
+        self.sessions_tab_action = self._action("&Sessions", "Ctrl+1", lambda: self.show_tab(0))
+        self.queue_tab_action = self._action("&Queue", "Ctrl+2", lambda: self.show_tab(1))
         self.retry_failed_action = self._action("Retry &all", "Ctrl+Shift+R", self.retry_all, held_words.SEND_ALL_TIP)
         self.pause_action = self._action("&Pause sending", None, None, "Hold every push until you resume")
         self.pause_action.setCheckable(True)
@@ -319,6 +320,7 @@ class MainWindow(QMainWindow):
         c.held_changed.connect(self._set_held)
         c.banner_shown.connect(self.banners.show_banner)
         c.banner_cleared.connect(self.banners.remove)
+        c.banner_updated.connect(self.banners.update_banner)
         c.ticket_loaded.connect(self._on_ticket_loaded)
         c.ticket_failed.connect(self._on_ticket_failed)
         c.settings_changed.connect(self._on_settings_changed)
@@ -443,6 +445,13 @@ class MainWindow(QMainWindow):
         here = next((i for i, p in enumerate(panes) if focus is p or (focus is not None and p.isAncestorOf(focus))), -1)
         target = panes[(here + step) % len(panes)] if here >= 0 else panes[0 if step > 0 else -1]
         target.setFocus(Qt.FocusReason.TabFocusReason if step > 0 else Qt.FocusReason.BacktabFocusReason)
+
+    def show_tab(self, index: int) -> None:
+        """Ctrl+1 / Ctrl+2, with the focus in the tab (Qt moved it from the queue's placeholder to a banner)."""
+        self.tabs.setCurrentIndex(index)
+        focus = self.focusWidget()
+        if focus is None or not self.tabs.currentWidget().isAncestorOf(focus):
+            self.cycle_pane(1)  # the page's first pane
 
     def _focus_editor(self) -> None:
         self.tabs.setCurrentIndex(0)
@@ -657,14 +666,14 @@ class MainWindow(QMainWindow):
 
     def request_quit(self) -> bool:
         """File → Quit, Ctrl+Q, the tray's Quit: end the app, asking first when pushes are still waiting."""
-        pending = self.controller.pending_count()
+        pending, kept = self.controller.pending_count(), self.queue_kept
 
         def still_waiting() -> str | None:  # the question follows the queue: sent meanwhile, nothing to ask
             n = self.controller.pending_count()
-            return present.waiting_on_quit(n) if n else None
+            return present.waiting_on_quit(n, kept=kept) if n else None
 
         follow = (self.controller.queue_status_changed, still_waiting)
-        if pending and not self.ask("Pushes still waiting", present.waiting_on_quit(pending), "Quit anyway", follow=follow):
+        if pending and not self.ask("Pushes still waiting", present.waiting_on_quit(pending, kept=kept), "Quit anyway", follow=follow):
             return False
         self.save_geometry()
         self.quit_requested.emit()

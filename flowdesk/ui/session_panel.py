@@ -140,6 +140,15 @@ class SessionPanel(QWidget):
         self.visibility.currentIndexChanged.connect(self._on_visibility_changed)
         vis_label = QLabel("V&isible as", self)  # Alt+V is the View menu
         vis_label.setBuddy(self.visibility)
+        # Whom ConnectWise e-mails about a Discussion or Resolution note (Settings → E-mail about notes).
+        self.emailed = QLabel(self)
+        self.emailed.setObjectName("emailedLabel")
+        self.emailed.setWordWrap(True)
+        self.emailed.setTextFormat(Qt.TextFormat.PlainText)
+        theme.tint(self.emailed, "warning")
+        self.emailed.setAccessibleName("Who is e-mailed")
+        self.emailed.hide()
+        controller.settings_changed.connect(self._update_emailed)
         self.time_entry = QCheckBox("&Log time", self)
         self.time_entry.setObjectName("timeEntry")
         self.time_entry.setAccessibleName("Also log a time entry")
@@ -198,6 +207,7 @@ class SessionPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.editor, 1)
         layout.addLayout(bottom)
+        layout.addWidget(self.emailed)
         time_row = QHBoxLayout()  # the time entry: whether, then how much and how (the box hides when not)
         time_row.addWidget(self.time_entry, 0, Qt.AlignmentFlag.AlignTop)
         time_row.addWidget(self.time_box, 1)
@@ -235,6 +245,8 @@ class SessionPanel(QWidget):
             self.title.setText("No session selected")
             self.meta.setText("Pick a session on the left to review its ConnectWise note.")
             self.warning.hide()
+            self.emailed.hide()
+            self.time_box.hide()  # the hours, work type, role and billable of no session (they stayed, editable)
             self.ticket_card.set_client(None)
             self.ticket_card.set_ticket_id(None)
             self.ticket_card.show_nothing()
@@ -288,6 +300,7 @@ class SessionPanel(QWidget):
                 self.visibility.setCurrentIndex(self.visibility.findData(draft.visibility))
         for w in (self.format_box, self.steps_box, self.visibility):
             w.blockSignals(False)
+        self._update_emailed()
         self._made_with = (self.format_box.currentData(), self.steps_box.isChecked())
         if draft is not None and draft.choices is not None:
             self._chosen = draft.choices
@@ -337,9 +350,17 @@ class SessionPanel(QWidget):
         settings = self.settings
         self.editor.set_policy(settings.redaction_categories(self.chosen_visibility()), settings.redaction_allow)
 
+    def _update_emailed(self) -> None:
+        """Say whom ConnectWise e-mails about the note, when the visibility and Settings make it e-mail anyone."""
+        names = [n for n in present.EMAIL_WHO if getattr(self.settings, f"email_{n}")]
+        shown = self.session is not None and bool(names) and self.chosen_visibility() != Visibility.INTERNAL
+        self.emailed.setText(present.emailing(names) if shown else "")
+        self.emailed.setVisible(shown)
+
     def _on_visibility_changed(self) -> None:
         """A customer sees Discussion and Resolution notes: redaction may differ. An unedited note is made
         again; an edited one keeps its text and says what the push will redact."""
+        self._update_emailed()
         if self.session is None:
             return
         if self.editor.is_edited():

@@ -185,9 +185,12 @@ def test_job_detail_has_state_next_step_error_and_history():
         "ConnectWise is rate limiting FlowDesk. Retrying at 14:05.",
         "",
         "Attempts:",
-        "  2026-11-18 13:59  rate_limited HTTP 429 (request id req-1)",
-        "  2026-11-18 13:58  offline",
+        "  2026-11-18 13:59  Rate limited HTTP 429 (request id req-1)",  # not the outcome's code, rate_limited
+        "  2026-11-18 13:58  Could not connect",
     ]
+    from flowdesk.core.policy import OutcomeKind
+
+    assert set(present.ATTEMPT_OUTCOMES) == {k.value for k in OutcomeKind}  # every outcome has its words
     assert present.job_detail(Job(state="pending"), NOW) == "Note for ticket #48211 — Waiting\nWaiting to be sent."
 
 
@@ -277,6 +280,9 @@ def test_auto_pushed_and_waiting_on_quit():
         "1 push is still waiting to be sent. Quit anyway? It will be sent the next time FlowDesk starts."
     )
     assert present.waiting_on_quit(2).startswith("2 pushes are still waiting to be sent. Quit anyway? They will")
+    assert present.waiting_on_quit(2, kept=False) == (  # the demo: it promised to send them at the next start
+        "2 pushes are still waiting to be sent. Quit anyway? The demo keeps nothing: they will not be sent."
+    )
 
 
 # -- notifications ---------------------------------------------------------------------------------

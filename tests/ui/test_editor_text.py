@@ -91,8 +91,10 @@ def test_pasting_a_long_note_reads_each_text_once_not_once_per_line(qtbot, monke
     assert len(scans) <= 6, len(scans)  # once per text the change is asked about, not 400 times
 
 
-def test_the_character_count_turns_red_past_the_soft_limit_and_back(qtbot):
-    """The count's tint and tool tip change when the note crosses the soft limit, and only then."""
+def test_the_character_count_says_long_past_the_soft_limit_and_back(qtbot):
+    """The count's words, tint and tool tip change when the note crosses the soft limit, and only then. The
+    words say why it is tinted (it was red with no word why), in a warning's colour: the note is still pushed."""
+    from flowdesk.push.prepare import MAX_NOTE_CHARS
     from flowdesk.ui import theme
     from flowdesk.ui.editor import SOFT_LIMIT_CHARS
 
@@ -104,8 +106,13 @@ def test_the_character_count_turns_red_past_the_soft_limit_and_back(qtbot):
     assert label.toolTip() == "" and label.text() == "18 characters"
     ed.edit.moveCursor(ed.edit.textCursor().MoveOperation.End)
     ed.edit.insertPlainText("x" * SOFT_LIMIT_CHARS)
-    assert label.palette().color(label.foregroundRole()) == theme.color("error")
+    assert label.palette().color(label.foregroundRole()) == theme.color("warning")
+    assert label.text() == f"{18 + SOFT_LIMIT_CHARS:,} characters (long: over {SOFT_LIMIT_CHARS:,})"
     assert "Long notes are hard to read" in label.toolTip()
+    ed.edit.insertPlainText("x" * MAX_NOTE_CHARS)  # more than Push posts: said before Push refuses it
+    assert label.text() == f"{18 + SOFT_LIMIT_CHARS + MAX_NOTE_CHARS:,} characters (too long: FlowDesk posts at most 100,000)"
+    assert label.palette().color(label.foregroundRole()) == theme.color("error")
+    ed.edit.undo()
     ed.edit.undo()
     assert label.palette().color(label.foregroundRole()) == normal and label.toolTip() == ""
     assert label.text() == "18 characters"

@@ -12,6 +12,7 @@ from flowdesk.core import present
 from flowdesk.core.settings import load_settings
 
 from .test_proxy_settings import start_app
+from .test_window import TICKET, _select, _start, make_app  # noqa: F401 - make_app is a fixture
 
 
 @pytest.fixture
@@ -36,3 +37,31 @@ def test_the_email_choices_start_off_and_are_remembered(app, qtbot):
     again = SettingsDialog(app.controller, app.window)
     qtbot.addWidget(again)
     assert [box.isChecked() for box in again.email_boxes.values()] == [True, False, True]
+
+
+
+def test_the_note_pane_says_whom_connectwise_e_mails_for_a_discussion_or_resolution_note(make_app, qtbot):  # noqa: F811
+    """Settings → E-mail about notes on, Visible as Resolution: the window said nothing of the ticket's contact
+    being e-mailed (only the command line did)."""
+    from flowdesk.core.setting_choices import Visibility
+    from flowdesk.ui.settings_dialog import SettingsDialog
+
+    fd = make_app()
+    _start(fd, qtbot)
+    _select(fd, qtbot, TICKET)
+    panel = fd.window.panel
+    panel.visibility.setCurrentIndex(panel.visibility.findData(Visibility.RESOLUTION.value))
+    assert panel.emailed.isHidden()  # nobody is e-mailed by default
+    dialog = SettingsDialog(fd.controller, fd.window)
+    qtbot.addWidget(dialog)
+    dialog.email_boxes["contact"].setChecked(True)
+    dialog.save()
+    assert not panel.emailed.isHidden()
+    assert panel.emailed.text() == present.emailing(["contact"])
+    assert "e-mail the ticket's contact" in panel.emailed.text()
+    panel.visibility.setCurrentIndex(panel.visibility.findData(Visibility.INTERNAL.value))
+    assert panel.emailed.isHidden()  # an Internal note is never e-mailed
+    panel.visibility.setCurrentIndex(panel.visibility.findData(Visibility.DISCUSSION.value))
+    assert not panel.emailed.isHidden()
+    panel.show_session(None)
+    assert panel.emailed.isHidden()

@@ -105,6 +105,22 @@ def test_ctrl_e_f6_and_the_shortcut_list(make_app, qtbot):  # noqa: F811
     dialog.close()
 
 
+def test_ctrl_2_and_ctrl_1_put_the_focus_in_the_tab_not_on_a_banner(make_app, qtbot):  # noqa: F811
+    """The queue's page is built when first shown: Qt moved the focus out of its placeholder to the next in the
+    chain, a banner's Send all now (Space would have sent every push)."""
+    from flowdesk.ui.controller import Banner
+
+    fd = _ready(make_app, qtbot)
+    w = fd.window
+    _select(fd, qtbot, TICKET)
+    fd.controller.show_banner(Banner("held", "warning", "ConnectWise is rate limiting FlowDesk", "Send all now", "send_now"))
+    _focus(qtbot, w.panel.editor.edit)
+    qtbot.keyClick(w.panel.editor.edit, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is w.queue_view.table
+    qtbot.keyClick(w.queue_view.table, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is w.panel.editor.edit  # back where it was
+
+
 def _mnemonic(text: str) -> str | None:
     m = re.search(r"&([^&])", text.replace("&&", ""))
     return m.group(1).lower() if m else None

@@ -613,3 +613,25 @@ def test_an_old_member_pause_the_window_cannot_decide_says_what_lifts_it(make_ap
     assert outbox.paused_reason() is None
     qtbot.waitUntil(lambda: [(j.state, j.member) for j in outbox.jobs()] == [("sent", "jblake")] * 2, timeout=20000)
     assert _notes_by_ticket(sandbox_admin) == {TICKETS[0]: 1}
+
+
+def test_the_held_banner_counts_what_still_waits_after_a_cancel_and_a_dismissed_one_stays_away(make_app, qtbot, sandbox_admin):  # noqa: F811
+    fd = make_app()
+    _start(fd, qtbot)
+    w, c = fd.window, fd.controller
+    c.set_paused(True)
+    for ticket in TICKETS:
+        _push(fd, qtbot, ticket)
+    sandbox_admin.add_fault(path="*", status=503, times=None)
+    with qtbot.waitSignal(c.drain_finished, check_params_cb=_ran, timeout=15000):
+        c.set_paused(False)
+    banner = w.banners.banner("held")
+    assert banner is not None and "4 pushes are waiting" in banner.text
+    entries = [j for j in fd.services.outbox.jobs() if j.kind == "time_entry"]
+    w.cancel_job(entries[0].id)  # make_app answers yes
+    banner = w.banners.banner("held")
+    assert banner is not None and "3 pushes are waiting" in banner.text, banner.text  # it said 4
+    assert w.queue_label.text().startswith("ConnectWise unreachable — 3 waiting")
+    w.banners.remove("held")  # dismissed (its ✕)
+    w.cancel_job(entries[1].id)
+    assert w.banners.banner("held") is None

@@ -127,3 +127,18 @@ def test_the_quit_question_follows_the_queue_and_quits_once_everything_is_sent(m
         w.quit_action.trigger()
     assert seen and seen[0].startswith("2 pushes are still waiting")
     assert fd.controller.pending_count() == 0
+
+
+def test_quit_in_the_demo_does_not_promise_to_send_the_waiting_pushes_later(make_app, qtbot, quits):  # noqa: F811
+    """The demo keeps nothing when it ends, but its quit question said the pushes "will be sent the next time
+    FlowDesk starts"."""
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    w.queue_kept = False  # as the demo sets it
+    _queue_one(fd, qtbot)
+    asked: list[str] = []
+    w.ask = lambda title, text, yes, **k: asked.append(text) or False
+    w.quit_action.trigger()
+    assert quits == [] and len(asked) == 1
+    assert "The demo keeps nothing" in asked[0] and "next time" not in asked[0], asked[0]

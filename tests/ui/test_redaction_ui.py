@@ -135,9 +135,11 @@ def test_keep_this_one_makes_the_value_plain_everywhere_and_is_undoable(editor: 
     assert editor.text().startswith("Printer at 10.0.5.23 (IP 10.0.5.23 too), mail [EMAIL REDACTED].")
     assert "Kept as written in this note" in editor.tooltip_at(editor.text().index("10.0.5.23") + 1)
     assert editor.push_text() == editor.text()  # a kept value is pushed as written
+    assert editor.redaction_label.text().endswith("; 1 kept as written")  # the line under the note said nothing of it
     with qtbot.waitSignal(editor.kept_changed) as undone:
         editor.edit.undo()  # one Ctrl+Z takes back both places
     assert undone.args == [frozenset()] and editor.text() == generated
+    assert "kept as written" not in editor.redaction_label.text()
     with qtbot.waitSignal(editor.kept_changed):
         editor.edit.redo()
     with qtbot.waitSignal(editor.kept_changed) as again:

@@ -472,3 +472,17 @@ def test_settings_opened_again_raises_the_open_dialog_and_a_closed_one_is_delete
     assert second is not first
     qtbot.waitUntil(lambda: not isValid(first), timeout=5000)  # the closed one is gone, not kept until quit
     second.reject()
+
+
+def test_no_session_selected_shows_no_time_entry_to_edit(make_app, qtbot):
+    """A search that hides the selected session: its hours, work type, role and billable stayed shown and
+    editable under "No session selected"."""
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    _select(fd, qtbot, TICKET)
+    assert w.panel.time_box.isVisibleTo(w.panel)
+    w.search.setText("no session has these words")
+    w.load_timer.timeout.emit()
+    assert w.panel.session is None and w.panel.title.text() == "No session selected"
+    assert not w.panel.time_box.isVisibleTo(w.panel)
