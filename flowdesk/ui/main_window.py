@@ -457,16 +457,11 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(0)
         self.panel.editor.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
-    def shortcut_list(self) -> list[tuple[str, str]]:
-        """(keys, what they do) for every shortcut the window has, for the F1 dialog."""
-        from flowdesk.ui.shortcuts import KEYS_WITHOUT_ACTIONS, action_shortcuts  # lazy: a dialog's module
-
-        return action_shortcuts(self.actions()) + KEYS_WITHOUT_ACTIONS
-
     def show_shortcuts(self) -> QDialog:
-        from flowdesk.ui.shortcuts import ShortcutsDialog
+        """The F1 dialog: every shortcut the window's actions have, and the keys that are no action's."""
+        from flowdesk.ui import shortcuts  # lazy: a dialog's module
 
-        dialog = ShortcutsDialog(self.shortcut_list(), self)
+        dialog = shortcuts.ShortcutsDialog(shortcuts.action_shortcuts(self.actions()) + shortcuts.KEYS_WITHOUT_ACTIONS, self)
         dialog.open()
         self.shortcuts_dialog = dialog
         return dialog
