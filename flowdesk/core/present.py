@@ -136,28 +136,36 @@ def member_signed_in(name: str | None, identifier: str | None) -> str:
     return name or identifier or "the member signed in"
 
 
+def _due(job: JobView, not_before: datetime | None) -> datetime | None:
+    """When the job goes next: its own time, or the end of a hold-off after an outage (``not_before``) if later."""
+    due = job.next_attempt_at
+    return not_before if not_before is not None and due is not None and due < not_before else due
+
+
 def state_text(
-    job: JobView, now: datetime, tz: tzinfo | None = None, *, waiting_for_note: bool = False, held: HeldFor | None = None
+    job: JobView, now: datetime, tz: tzinfo | None = None, *, waiting_for_note: bool = False, held: HeldFor | None = None,
+    not_before: datetime | None = None,
 ) -> str:
     """The state as the queue, the session list and ``queue list`` show it: the label, ``Retrying at
-    14:05`` (``Retrying now`` once due), ``Waiting for its note`` for a time entry whose note is not
-    sent yet (``waiting_for_note``: the caller knows the note's state), or ``Waiting for Jo Smith's keys``
-    for a push a member pause holds (``held``)."""
+    14:05`` (``Retrying now`` once due; no sooner than ``not_before``, the end of a hold-off after an outage),
+    ``Waiting for its note`` for a time entry whose note is not sent yet (``waiting_for_note``: the caller
+    knows the note's state), or ``Waiting for Jo Smith's keys`` for a push a member pause holds (``held``)."""
     if held is not None and job.state in _WAITING_STATES:
         return f"Waiting for {held.whose}'s keys"
     if waiting_for_note and job.state in ("pending", "retry_wait"):
         return WAITING_FOR_NOTE
-    if job.state == "retry_wait" and job.next_attempt_at is not None:
-        when = format_when(job.next_attempt_at, now, tz)
+    if job.state == "retry_wait" and (due := _due(job, not_before)) is not None:
+        when = format_when(due, now, tz)
         return "Retrying now" if when == "now" else f"Retrying at {when}"
     return state_label(job.state)
 
 
 def state_detail(
-    job: JobView, now: datetime, tz: tzinfo | None = None, *, waiting_for_note: bool = False, held: HeldFor | None = None
+    job: JobView, now: datetime, tz: tzinfo | None = None, *, waiting_for_note: bool = False, held: HeldFor | None = None,
+    not_before: datetime | None = None,
 ) -> str:
     """One sentence on what happens next (the session list's tooltip, the queue's detail pane)."""
-    state, due = job.state, job.next_attempt_at
+    state, due = job.state, _due(job, not_before)
     what, ticket = _where(job)
     if held is not None and state in _WAITING_STATES:
         return (
@@ -214,14 +222,16 @@ def job_detail(
     waiting_for_note: bool = False,
     attempts: Iterable[Any] = (),
     held: HeldFor | None = None,
+    not_before: datetime | None = None,
 ) -> str:
     """The queue's detail pane: what and where, the state, what happens next, the last error, and the
     history of attempts (``Attempt``: ``at``, ``outcome``, ``http_status``, ``request_id``). ``held``: a member
-    pause holds it."""
+    pause holds it; ``not_before``: sending is held off until then."""
     what, ticket = _where(job)
+    state = state_text(job, now, tz, waiting_for_note=waiting_for_note, held=held, not_before=not_before)
     lines = [
-        f"{what.capitalize()} for {ticket} — {state_text(job, now, tz, waiting_for_note=waiting_for_note, held=held)}",
-        state_detail(job, now, tz, waiting_for_note=waiting_for_note, held=held),
+        f"{what.capitalize()} for {ticket} — {state}",
+        state_detail(job, now, tz, waiting_for_note=waiting_for_note, held=held, not_before=not_before),
     ]
     if job.last_error:
         lines.append(job.last_error)
@@ -257,10 +267,10 @@ POSTED_BY_RESOLUTIONFLOW = "Posted by ResolutionFlow"
 
 def session_push(
     jobs: Sequence[JobView], posted_by_resolutionflow: bool, now: datetime, tz: tzinfo | None = None,
-    held: Mapping[int, HeldFor] | None = None,
+    held: Mapping[int, HeldFor] | None = None, not_before: datetime | None = None,
 ) -> PushSummary | None:
     """The session's latest note decides; a failed time entry of that note shows too. ``held``: the pushes a
-    member pause holds, by id (they wait for their member's keys)."""
+    member pause holds, by id (they wait for their member's keys); ``not_before``: the end of a hold-off."""
     notes = [j for j in jobs if j.kind == "note" and j.state != "cancelled"]
     if not notes:
         if posted_by_resolutionflow:
@@ -273,10 +283,10 @@ def session_push(
         return PushSummary("cancelled", state_label("cancelled")) if cancelled else None
     job = max(notes, key=lambda j: j.id)
     waits_for = (held or {}).get(job.id)
-    text = state_text(job, now, tz, held=waits_for)
+    text = state_text(job, now, tz, held=waits_for, not_before=not_before)
     if job.state == "sent" and job.sent_at is not None:  # when, with its date: the list spans days
         text = f"{text} {format_date_time(job.sent_at, tz or now.tzinfo)}"
-    tooltip = job.last_error or state_detail(job, now, tz, held=waits_for)
+    tooltip = job.last_error or state_detail(job, now, tz, held=waits_for, not_before=not_before)
     for te in jobs:
         if te.kind != "note" and te.parent_id == job.id and te.state == "failed":
             return PushSummary("failed", f"{text} ({thing(te.kind)} failed)", te.last_error or tooltip)

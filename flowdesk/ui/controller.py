@@ -167,7 +167,7 @@ class AppController(TicketLookups, QObject):
         """The Push column of ``session_ids``, or of every cached session (pass ``rows`` when the caller
         has just listed them: the list is not read again)."""
         listed = self.session_rows() if session_ids is None and rows is None else rows or ()
-        return push_summaries(self.services.outbox, self.clock(), self.resume_as, session_ids, rows=listed)
+        return push_summaries(self.services.outbox, self.clock(), self.resume_as, session_ids, rows=listed, held_off=self.held)
 
     def load_session(self, session_id: str) -> Session | None:
         if self._closed:  # a selection timer that fires while FlowDesk shuts down: the store is closing
@@ -438,7 +438,12 @@ class AppController(TicketLookups, QObject):
         return notifications_for(changes, self.settings.notification_level.value)
 
     def _set_held(self, held: HeldOff | None) -> None:
-        """The last drain says whether sending is held off: announce an outage once, show its banner."""
+        """The last drain says whether sending is held off: announce an outage once, show its banner; the Push
+        column of what waits says when it goes."""
+        if held != self.held:
+            sessions = {j.session_id for j in self.services.outbox.jobs(states=held_words.WAITING_STATES)}
+            self.held = held
+            self.session_push_changed.emit(self.push_summaries(sessions) if sessions else {})
         self.held = held
         if held is not None:
             outbox = self.services.outbox

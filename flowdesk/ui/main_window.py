@@ -234,7 +234,7 @@ class MainWindow(QMainWindow):
 
     def _set_held(self, held: Any) -> None:
         if self._queue_view is None:
-            self.queue_model.held = held  # the page shows it when built
+            self.queue_model.set_held(held)  # the page shows it when built
         else:
             self._queue_view.set_held(held)
 

@@ -467,16 +467,29 @@ class QueueTableModel(_ColumnTable):
         if self._jobs:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._jobs) - 1, len(self.COLUMNS) - 1))
 
+    def set_held(self, held: Any) -> None:
+        """Sending is held off after an outage (a ``HeldOff``) or not (None): the waiting rows' times follow."""
+        if held == self.held:
+            return
+        self.held = held
+        if self._jobs:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._jobs) - 1, len(self.COLUMNS) - 1))
+
+    def _not_before(self, now: Any) -> Any:
+        """The end of the hold-off after an outage, while it lasts: no push is tried before it."""
+        return self.held.until if self.held is not None and self.held.until > now else None
+
     def state_text(self, job: Any) -> str:
-        return present.state_text(job, self.clock(), present.LOCAL, waiting_for_note=self.waiting_for_note(job),
-                                  held=self.member_pause.get(job.id))
+        now = self.clock()
+        return present.state_text(job, now, present.LOCAL, waiting_for_note=self.waiting_for_note(job),
+                                  held=self.member_pause.get(job.id), not_before=self._not_before(now))
 
     def detail_text(self, job: Any, attempts: Iterable[Any] = ()) -> str:
         """The detail pane's text for ``job`` (with its ``attempts``); one a member pause holds waits for its
         member's keys, not for the next try after an outage."""
         now, held = self.clock(), self.member_pause.get(job.id)
         text = present.job_detail(job, now, present.LOCAL, waiting_for_note=self.waiting_for_note(job),
-                                  attempts=attempts, held=held)
+                                  attempts=attempts, held=held, not_before=self._not_before(now))
         if held is None and self.held is not None and job.state in ("pending", "retry_wait", "unknown") and self.held.until > now:
             first, _, rest = text.partition("\n")
             text = f"{first}\n{held_words.held_detail(self.held, now, present.LOCAL)}\n{rest}"

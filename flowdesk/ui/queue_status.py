@@ -82,17 +82,18 @@ __all__ = ["QueueStatus", "queue_line", "queue_status", "show_send_all"]
 
 def push_summaries(
     outbox: Outbox, now: datetime, resume_as: Callable[[], str], session_ids: Iterable[str] | None, *,
-    rows: Iterable[Any] = (),
+    rows: Iterable[Any] = (), held_off: HeldOff | None = None,
 ) -> dict[str, present.PushSummary]:
     """The session list's Push column of ``session_ids``, or (None) of the sessions listed in ``rows``. A note a
     member pause holds says whose keys it waits for (``resume_as()``: whom Resume would send it as, asked only
-    then: the settings it reads are validated after the first paint)."""
+    then: the settings it reads are validated after the first paint); none is tried before a hold-off ends."""
+    not_before = held_off.until if held_off is not None and held_off.until > now else None
     others = outbox.held_by_member_pause()
     held = {j.id: present.held_for(j, resume_as()) for j in others} if others else {}
     out: dict[str, present.PushSummary] = {}
 
     def add(session_id: str, jobs: list[Any], posted_by_resolutionflow: bool) -> None:
-        summary = present.session_push(jobs, posted_by_resolutionflow, now, present.LOCAL, held=held)
+        summary = present.session_push(jobs, posted_by_resolutionflow, now, present.LOCAL, held=held, not_before=not_before)
         if summary is not None:
             out[session_id] = summary
 

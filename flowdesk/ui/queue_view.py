@@ -122,7 +122,7 @@ class QueueView(QWidget):
 
     def set_held(self, held: Any) -> None:
         """Sending is held off (a ``HeldOff``) or not (None): waiting jobs say why and until when."""
-        self.model.held = held
+        self.model.set_held(held)
         self._update()
 
     def current_job(self) -> Any | None:

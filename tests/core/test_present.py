@@ -517,3 +517,18 @@ def test_a_push_a_member_pause_holds_says_whose_keys_it_waits_for_and_what_sends
         "theirs, or Resume to send it as Jordan Blake.",
     ]
     assert present.member_signed_in(None, "jblake") == "jblake"
+
+
+def test_a_push_is_not_said_to_go_before_the_hold_off_after_an_outage_ends():
+    """Seen in the demo: held off until 14:07, a row said "Retrying at 14:05" and its detail pane both times."""
+    job = Job(state="retry_wait", next_attempt_at=NOW + 5 * MIN)
+    until = NOW + 7 * MIN
+    assert present.state_text(job, NOW, UTC, not_before=until) == "Retrying at 14:07"
+    assert present.state_detail(job, NOW, UTC, not_before=until) == "Next attempt: 14:07."
+    assert present.job_detail(job, NOW, UTC, not_before=until).splitlines()[:2] == [
+        "Note for ticket #48211 — Retrying at 14:07", "Next attempt: 14:07."
+    ]
+    assert present.state_text(job, NOW, UTC, not_before=NOW + MIN) == "Retrying at 14:05"  # its own time is later
+    assert present.state_text(job, NOW, UTC) == "Retrying at 14:05"
+    summary = present.session_push([job], False, NOW, UTC, not_before=until)
+    assert summary is not None and (summary.text, summary.tooltip) == ("Retrying at 14:07", "Next attempt: 14:07.")

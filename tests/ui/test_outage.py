@@ -13,6 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from flowdesk.core import policy_words, present
+from flowdesk.core.localtime import LOCAL, format_clock
 from flowdesk.core.policy import VERIFY_DELAY
 from flowdesk.store import pause as pause_state
 from flowdesk.store.db import Database, format_time, utcnow
@@ -635,3 +636,27 @@ def test_the_held_banner_counts_what_still_waits_after_a_cancel_and_a_dismissed_
     w.banners.remove("held")  # dismissed (its ✕)
     w.cancel_job(entries[1].id)
     assert w.banners.banner("held") is None
+
+
+def test_a_push_is_not_said_to_go_before_a_rate_limit_ends(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """Seen in the demo: while sending was held off for a rate limit, a note limited before it said "Retrying at"
+    its own earlier time in the queue and in the session list (and its detail pane said both times)."""
+    fd = make_app()
+    _start(fd, qtbot)
+    w, c, outbox = fd.window, fd.controller, fd.services.outbox
+    sandbox_admin.add_fault(method="POST", path="*/notes", status=429, retry_after=60, times=1)  # a short limit...
+    with qtbot.waitSignal(c.drain_finished, check_params_cb=_ran, timeout=15000):
+        _push(fd, qtbot, TICKETS[0])
+    first = next(j for j in outbox.jobs() if j.kind == "note")
+    assert first.state == "retry_wait" and first.next_attempt_at is not None
+    _push(fd, qtbot, TICKETS[1])  # queued behind the limit
+    second = max((j for j in outbox.jobs() if j.kind == "note"), key=lambda j: j.id)
+    sandbox_admin.add_fault(method="POST", path="*/notes", status=429, retry_after=3600, times=1)  # ...then a long one
+    with qtbot.waitSignal(c.drain_finished, check_params_cb=_ran, timeout=15000):
+        c.retry(second.id)  # this one only: the first keeps its own time
+    assert c.held is not None and c.held.until > outbox.get(first.id).next_attempt_at  # its time comes first
+    until = format_clock(c.held.until, c.clock(), LOCAL)
+    row = w.queue_model.job_row(first.id)
+    assert w.queue_model.index(row, w.queue_model.STATE).data() == f"Retrying at {until}"
+    assert w.session_model.push_summary(first.session_id).text == f"Retrying at {until}"
+    assert f"Next attempt: {until}." in w.queue_model.detail_text(outbox.get(first.id))
