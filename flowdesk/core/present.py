@@ -148,6 +148,7 @@ def state_text(
 ) -> str:
     """The state as the queue, the session list and ``queue list`` show it: the label, ``Retrying at
     14:05`` (``Retrying now`` once due; no sooner than ``not_before``, the end of a hold-off after an outage),
+    ``Checking at 14:06`` for a push that may be on its ticket, looked for then,
     ``Waiting for its note`` for a time entry whose note is not sent yet (``waiting_for_note``: the caller
     knows the note's state), or ``Waiting for Jo Smith's keys`` for a push a member pause holds (``held``)."""
     if held is not None and job.state in _WAITING_STATES:
@@ -157,6 +158,9 @@ def state_text(
     if job.state == "retry_wait" and (due := _due(job, not_before)) is not None:
         when = format_when(due, now, tz)
         return "Retrying now" if when == "now" else f"Retrying at {when}"
+    if job.state == "unknown" and (due := _due(job, not_before)) is not None:  # nothing happens until then
+        when = format_when(due, now, tz)
+        return "Checking now" if when == "now" else f"Checking at {when}"
     return state_label(job.state)
 
 

@@ -114,7 +114,7 @@ def test_every_state_has_one_label_and_the_glossary_lists_them():
     words = re.search(r"UI words: ([^)]*)\)", glossary)
     assert words is not None
     assert words.group(1).split(", ") == [
-        "Waiting", "Sending", "Sent", "Retrying at HH:MM", "Checking", "Failed", "Cancelled",
+        "Waiting", "Sending", "Sent", "Retrying at HH:MM", "Checking at HH:MM", "Failed", "Cancelled",
     ]
 
 
@@ -137,7 +137,9 @@ def test_waits_for_note():
         (Job(state="retry_wait", next_attempt_at=NOW + timedelta(days=1)), False, "Retrying at Thu 19 Nov 14:00"),
         (Job(state="retry_wait", next_attempt_at=NOW - MIN), False, "Retrying now"),
         (Job(state="retry_wait"), False, "Retrying"),
-        (Job(state="unknown", next_attempt_at=NOW + MIN), False, "Checking"),
+        (Job(state="unknown", next_attempt_at=NOW + MIN), False, "Checking at 14:01"),
+        (Job(state="unknown", next_attempt_at=NOW - MIN), False, "Checking now"),
+        (Job(state="unknown"), False, "Checking"),
         (Job(state="failed"), True, "Failed"),
         (Job(state="cancelled"), False, "Cancelled"),
     ],
