@@ -294,9 +294,9 @@ def test_closed_ticket_queues_the_note_only(connected, monkeypatch, capsys):
     assert "ticket #47988's status does not allow time entries" in err
 
 
-def held_for_jo(sandbox, monkeypatch, capsys) -> None:
+def held_for_jo(sandbox, monkeypatch, capsys) -> str:
     """Push 1 queued under Jo Smith's keys, then Dana Whitfield's keys saved and a drain: a member pause holds
-    push 1 (Dana Whitfield's pushes still go)."""
+    push 1 (Dana Whitfield's pushes still go). Returns what the drain printed."""
     connect(sandbox, monkeypatch, capsys)
     settings_file = AppPaths.from_env().settings_file
     settings = load_settings(settings_file).settings
@@ -304,8 +304,9 @@ def held_for_jo(sandbox, monkeypatch, capsys) -> None:
     save_settings(settings, settings_file)  # Jo Smith's keys were saved when the push was queued
     run(monkeypatch, capsys, "push", str(OUTLOOK), "--no-time-entry")
     connect(sandbox, monkeypatch, capsys)  # Dana Whitfield's keys saved on the same PC
-    assert run(monkeypatch, capsys, "queue", "drain")[0] == 1
-    assert [(j.state, j.member) for j in jobs()] == [("pending", "jsmith")]
+    code, out, _ = run(monkeypatch, capsys, "queue", "drain")
+    assert code == 1 and [(j.state, j.member) for j in jobs()] == [("pending", "jsmith")]
+    return out
 
 
 JO_WAITS = (  # the member pause's words (the window's banner)
@@ -317,21 +318,12 @@ JO_WAITS = (  # the member pause's words (the window's banner)
 def test_drain_sends_nothing_queued_by_another_member_until_resume(sandbox, sandbox_admin, monkeypatch, capsys):
     """Found in review: keys of another member saved with ``flowdesk connect`` while a push waited (the window
     closed) sent it with the new member's keys: ConnectWise recorded Jo Smith's note as Dana Whitfield's."""
-    connect(sandbox, monkeypatch, capsys)
-    settings_file = AppPaths.from_env().settings_file
-    settings = load_settings(settings_file).settings
-    settings.connectwise.member_identifier, settings.connectwise.member_name = "jsmith", "Jo Smith"
-    save_settings(settings, settings_file)  # Jo Smith's keys were saved when the push was queued
-    run(monkeypatch, capsys, "push", str(OUTLOOK), "--no-time-entry")
-    assert [j.member for j in jobs()] == ["jsmith"]
-    connect(sandbox, monkeypatch, capsys)  # Dana Whitfield's keys saved on the same PC
-
-    code, out, _ = run(monkeypatch, capsys, "queue", "drain")
+    out = held_for_jo(sandbox, monkeypatch, capsys)
     held = (  # sending is not paused (Dana Whitfield's pushes would go): whose push waits, and what sends it
         "1 push queued as Jo Smith waits for Jo Smith's keys: save them with `flowdesk connect` and drain again, "
         "or run `flowdesk queue resume` to send it as Dana Whitfield."
     )  # before: `flowdesk queue retry 1`, which now leaves another member's push alone, as the window's Retry does
-    assert code == 1 and held in " ".join(out.split()) and "paused" not in out
+    assert held in " ".join(out.split()) and "paused" not in out
     assert posts(sandbox_admin) == [] and [(j.state, j.attempts) for j in jobs()] == [("pending", 0)]
     assert " ".join(run(monkeypatch, capsys, "queue", "list")[1].split()).startswith(held)  # not "Sending is paused"
     assert json.loads(run(monkeypatch, capsys, "queue", "list", "--json")[1])["member_pause"]["reason"] == JO_WAITS
