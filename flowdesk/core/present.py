@@ -616,11 +616,8 @@ def status_after_note(name: str, state: str) -> str:
     """What became of the status change that follows a posted note (the note pane's line)."""
     if state == "sent":
         return f", status set to {name}"
-    if state == "failed":
-        return f"; the status change to {name} failed (see the Queue tab)"
-    if state == "cancelled":
-        return f"; the status change to {name} was cancelled"
-    return f"; the status change to {name} is waiting"
+    became = {"failed": "failed (see the Queue tab)", "cancelled": "was cancelled"}.get(state, "is waiting")
+    return f"; the status change to {name} {became}"
 
 
 def push_again_question(ticket_id: int, hours: float | None) -> str:
