@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from flowdesk.connectwise.bodies import TicketRef
+from flowdesk.connectwise.bodies import EmailChoice, TicketRef
 from flowdesk.core import held as held_words
 from flowdesk.core import present
 from flowdesk.core.held import HeldOff
@@ -622,6 +622,11 @@ class AppController(TicketLookups, QObject):
             keep=self.kept_values.get(session.id or "", frozenset()) if keep is None else keep,
         )
 
+    def email_choice(self) -> EmailChoice:
+        """Whom Settings → E-mail about notes asks ConnectWise to e-mail about a Discussion or Resolution note."""
+        s = self.settings
+        return EmailChoice(s.email_contact, s.email_resources, s.email_cc)
+
     def enqueue(
         self, preview: Any, ticket: Any, *, time_entry: bool, force: bool = False, status: tuple[int, str] | None = None
     ) -> list[Any]:
@@ -629,13 +634,11 @@ class AppController(TicketLookups, QObject):
         ``AccountError`` when no ConnectWise account is set up, ``DuplicatePush`` when this session was pushed before."""
         # lazy: httpx, not before the first paint
         from flowdesk.connectwise.account import profile_key
-        from flowdesk.connectwise.bodies import EmailChoice
 
         profile = self.settings.connectwise
         if time_entry and getattr(preview, "time_plan", None) is not None and profile.license_class == "A":
             raise PushRefused(present.API_MEMBER_NO_TIME)  # the time would be billed to the API member
         site = profile_key(profile)
-        s = self.settings
         jobs = enqueue_push(
             self.services.outbox,
             preview,
@@ -645,7 +648,7 @@ class AppController(TicketLookups, QObject):
             send_end=bool(getattr(profile, "require_start_end", False)),
             force=force,
             now=self.clock(),
-            email=EmailChoice(s.email_contact, s.email_resources, s.email_cc),
+            email=self.email_choice(),
             status=status,
             member=profile.member_identifier,
             member_name=profile.member_name,

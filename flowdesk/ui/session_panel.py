@@ -352,9 +352,9 @@ class SessionPanel(QWidget):
 
     def _update_emailed(self) -> None:
         """Say whom ConnectWise e-mails about the note, when the visibility and Settings make it e-mail anyone."""
-        names = [n for n in present.EMAIL_WHO if getattr(self.settings, f"email_{n}")]
-        shown = self.session is not None and bool(names) and self.chosen_visibility() != Visibility.INTERNAL
-        self.emailed.setText(present.emailing(names) if shown else "")
+        email = self._controller.email_choice()
+        shown = self.session is not None and email.any and self.chosen_visibility() != Visibility.INTERNAL
+        self.emailed.setText(present.emailing(email.names()) if shown else "")
         self.emailed.setVisible(shown)
 
     def _on_visibility_changed(self) -> None:
