@@ -424,10 +424,15 @@ class AppController(TicketLookups, QObject):
         self.jobs_changed.emit(jobs)
         for job in jobs:
             self.job_changed.emit(job)
-        sessions = list(dict.fromkeys(job.session_id for job in jobs))
-        summaries = self.push_summaries(sessions)
-        self.session_push_changed.emit({sid: summaries.get(sid) for sid in sessions})
+        self._publish_push_column(dict.fromkeys(job.session_id for job in jobs))
         self._publish_queue_status()
+
+    def _publish_push_column(self, sessions: Iterable[str]) -> None:
+        """The session list's Push column of ``sessions`` (None: nothing to show) as the queue says it now."""
+        sessions = list(sessions)
+        if sessions:
+            summaries = self.push_summaries(sessions)
+            self.session_push_changed.emit({sid: summaries.get(sid) for sid in sessions})
 
     def _flush_notifications(self) -> None:
         changes, self._changes = self._changes, []
@@ -440,11 +445,9 @@ class AppController(TicketLookups, QObject):
     def _set_held(self, held: HeldOff | None) -> None:
         """The last drain says whether sending is held off: announce an outage once, show its banner; the Push
         column of what waits says when it goes."""
-        if held != self.held:
-            sessions = {j.session_id for j in self.services.outbox.jobs(states=held_words.WAITING_STATES)}
-            self.held = held
-            self.session_push_changed.emit(self.push_summaries(sessions) if sessions else {})
-        self.held = held
+        changed, self.held = held != self.held, held
+        if changed:
+            self._publish_push_column({j.session_id for j in self.services.outbox.jobs(states=held_words.WAITING_STATES)})
         if held is not None:
             outbox = self.services.outbox
             counts, others = outbox.counts(), outbox.held_by_member_pause()  # others: not waiting for ConnectWise
@@ -475,9 +478,7 @@ class AppController(TicketLookups, QObject):
         self.others = status.others
         if was.keys() != {j.id for j in status.others}:  # a member pause now holds other pushes: their Push column
             now_held = {j.id: j.session_id for j in status.others}
-            sessions = {sid for i, sid in (was | now_held).items() if (i in was) != (i in now_held)}
-            summaries = self.push_summaries(sessions)
-            self.session_push_changed.emit({sid: summaries.get(sid) for sid in sessions})
+            self._publish_push_column({sid for i, sid in (was | now_held).items() if (i in was) != (i in now_held)})
         waiting = held_words.waiting(status.counts, status.others)  # not those a member pause holds: they stay
         if self._outage and status.held is None and not self._sending and not waiting:
             self._outage = False  # every waiting push is sent after the outage: say so once
