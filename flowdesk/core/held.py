@@ -148,15 +148,21 @@ def held_detail(held: HeldOff, now: datetime, tz: tzinfo | None = None) -> str:
     )
 
 
+def _waiting_and_keys(counts: dict[str, int], others: Sequence[HeldPush]) -> tuple[int, str]:
+    """How many pushes go when ConnectWise answers, and the sentence after it on those a member pause holds
+    (`` 2 queued as Jo Smith wait for their keys.``, or "")."""
+    keys = _for_their_keys(others)
+    return waiting(counts, others), f" {keys}." if keys else ""
+
+
 def held_banner(
     held: HeldOff, counts: dict[str, int], now: datetime, tz: tzinfo | None = None, others: Sequence[HeldPush] = ()
 ) -> str:
-    n = waiting(counts, others)
+    n, keys = _waiting_and_keys(counts, others)
     pushes = "push is" if n == 1 else "pushes are"
-    keys = _for_their_keys(others)
     return (
         f"{held.headline}: {held.cause}. {n} {pushes} waiting; the next try is at "
-        f"{format_when(held.until, now, tz)}.{f' {keys}.' if keys else ''} Nothing is lost."
+        f"{format_when(held.until, now, tz)}.{keys} Nothing is lost."
     )
 
 
@@ -164,13 +170,9 @@ def held_notice(
     held: HeldOff, counts: dict[str, int], now: datetime, tz: tzinfo | None = None, others: Sequence[HeldPush] = ()
 ) -> Notice:
     """The one notification when an outage starts."""
-    n = waiting(counts, others)
+    n, keys = _waiting_and_keys(counts, others)
     pushes = "push" if n == 1 else "pushes"
-    keys = _for_their_keys(others)
-    detail = (
-        f"{held.cause}. {n} {pushes} waiting; FlowDesk tries again at {format_when(held.until, now, tz)}."
-        f"{f' {keys}.' if keys else ''}"
-    )
+    detail = f"{held.cause}. {n} {pushes} waiting; FlowDesk tries again at {format_when(held.until, now, tz)}.{keys}"
     return Notice(title=held.headline, text=f"{detail} Click to see the queue in {APP_NAME}.", detail=detail)
 
 
