@@ -78,35 +78,19 @@ class SessionPanel(QWidget):
         self.draft_timer.setInterval(DRAFT_DEBOUNCE_MS)
         self.draft_timer.timeout.connect(self.save_draft_now)
 
-        self.title = QLabel(self)
-        self.title.setObjectName("sessionTitle")
-        self.title.setWordWrap(True)
-        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.title = self._words("sessionTitle")
         f = self.title.font()
         f.setPointSizeF(f.pointSizeF() * 1.2)
         f.setBold(True)
         self.title.setFont(f)
-        self.meta = QLabel(self)
-        self.meta.setObjectName("sessionMeta")
-        self.meta.setWordWrap(True)
-        self.meta.setTextFormat(Qt.TextFormat.PlainText)
-        theme.tint(self.meta, "muted")
-        self.warning = QLabel(self)
-        self.warning.setObjectName("sessionWarning")
-        self.warning.setWordWrap(True)
-        self.warning.setTextFormat(Qt.TextFormat.PlainText)
-        theme.tint(self.warning, "warning")
-        self.warning.setAccessibleName("Warning")
+        self.meta = self._words("sessionMeta", "muted")
+        self.warning = self._words("sessionWarning", "warning", "Warning")
         self.warning.hide()
 
         self.ticket_card = TicketCard(self)
         self.ticket_card.ticket_changed.connect(self.ticket_changed)
         # After a push: "Queued for #48405", then "Posted to #48405 (note 1200001) at 14:02, 0.25 h logged".
-        self.post_state = QLabel(self)
-        self.post_state.setObjectName("postState")
-        self.post_state.setWordWrap(True)
-        self.post_state.setTextFormat(Qt.TextFormat.PlainText)
-        self.post_state.setAccessibleName("Push state")
+        self.post_state = self._words("postState", None, "Push state")
         self.open_ticket_button = QPushButton("Open tic&ket", self)
         self.open_ticket_button.setObjectName("openTicketButton")
         self.open_ticket_button.setAccessibleName("Open ticket")
@@ -141,12 +125,7 @@ class SessionPanel(QWidget):
         vis_label = QLabel("V&isible as", self)  # Alt+V is the View menu
         vis_label.setBuddy(self.visibility)
         # Whom ConnectWise e-mails about a Discussion or Resolution note (Settings → E-mail about notes).
-        self.emailed = QLabel(self)
-        self.emailed.setObjectName("emailedLabel")
-        self.emailed.setWordWrap(True)
-        self.emailed.setTextFormat(Qt.TextFormat.PlainText)
-        theme.tint(self.emailed, "warning")
-        self.emailed.setAccessibleName("Who is e-mailed")
+        self.emailed = self._words("emailedLabel", "warning", "Who is e-mailed")
         self.emailed.hide()
         controller.settings_changed.connect(self._update_emailed)
         self.time_entry = QCheckBox("&Log time", self)
@@ -229,6 +208,18 @@ class SessionPanel(QWidget):
         return self._controller.settings
 
     # -- showing a session ---------------------------------------------------------------------
+    def _words(self, name: str, tint: str | None = None, accessible: str = "") -> QLabel:
+        """A wrapped label of plain text (a session's or a server's words are never read as markup)."""
+        label = QLabel(self)
+        label.setObjectName(name)
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        if tint:
+            theme.tint(label, tint)
+        if accessible:
+            label.setAccessibleName(accessible)
+        return label
+
     def show_session(self, session: Session | None) -> None:
         if self.draft_timer.isActive():
             self.save_draft_now()  # the edits of the session being left are kept
