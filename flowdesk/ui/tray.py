@@ -97,9 +97,8 @@ class TrayController(QObject):
         self._last_job_ids = n.job_ids
         if not self.messages:
             return
-        icon = QSystemTrayIcon.MessageIcon.Critical if n.error else QSystemTrayIcon.MessageIcon.Information
         # Errors stay up longer; platforms may cap or ignore the timeout.
-        self.tray.showMessage(n.title, n.text, icon, 15000 if n.error else 5000)
+        self.tray.showMessage(n.title, n.text, message_icon(n), 15000 if n.error else 5000)
 
     def show_info(self, text: str) -> None:
         if not self.messages:
@@ -123,6 +122,14 @@ class TrayController(QObject):
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
             self.open_requested.emit()
+
+
+def message_icon(n: Notification) -> QSystemTrayIcon.MessageIcon:
+    """A push that failed is an error (it waits for the engineer); an outage is a warning: its pushes are
+    kept and go by themselves when ConnectWise answers again, so it must not look like a failure."""
+    if n.kind == "held":
+        return QSystemTrayIcon.MessageIcon.Warning
+    return QSystemTrayIcon.MessageIcon.Critical if n.error else QSystemTrayIcon.MessageIcon.Information
 
 
 class NotificationBanner(QObject):

@@ -90,6 +90,22 @@ def test_balloons_allowed_no_banner(make_app: Any) -> None:
     assert fd.banner_notifications is None and fd.window.banners.banner("failed") is None
 
 
+def test_an_outage_is_a_warning_a_failed_push_an_error(make_app: Any) -> None:
+    """An outage keeps its pushes and sends them later: its notification must not carry the failure icon."""
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    fd = make_app(has_tray=True, supports_messages=True, platform="win32")
+    shown = _tray_messages(fd)
+    held = Notification("ConnectWise unreachable", "2 pushes waiting. Open FlowDesk.", (1, 2), True, kind="held")
+    back = Notification("ConnectWise is back", "2 pushes sent.", (1, 2), False, kind="back")
+    for n in (held, FAILED, back):
+        fd.controller.notify.emit(n)
+    icon = QSystemTrayIcon.MessageIcon
+    assert [(a[0], a[2]) for a in shown] == [
+        (held.title, icon.Warning), (FAILED.title, icon.Critical), (back.title, icon.Information)
+    ]
+
+
 def test_macos_shows_the_banner_too_for_click_to_open(make_app: Any) -> None:
     fd = make_app(has_tray=True, supports_messages=True, platform="darwin")
     shown = _tray_messages(fd)
