@@ -206,8 +206,9 @@ class NoteEditor(QWidget):
     ``RedactionResult`` that made it) tells the editor which rule hid what, and ``kept`` which values
     the engineer kept. ``push_text()`` is what to push: the text with every shown value hidden again.
 
-    The secret warning redacts the note on ``tasks`` (the app's task pool; an editor of its own without one),
-    never on the GUI thread: see :meth:`recheck_now`.
+    The secret warning redacts the note on the editor's own worker thread, never on the GUI thread: see
+    :meth:`recheck_now`. Not on the app's task pool: four slow ticket look-ups (a proxy that trickles)
+    would hold the warning back until one of them gave up.
     """
 
     text_changed = Signal()
@@ -215,9 +216,9 @@ class NoteEditor(QWidget):
     kept_changed = Signal(object)  # frozenset[str]: the values kept as written in this note
     rechecked = Signal()  # the secret warning now says what redaction would do to the note as it is
 
-    def __init__(self, parent: QWidget | None = None, tasks: TaskRunner | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.tasks = tasks if tasks is not None else TaskRunner(self, max_threads=1)
+        self.tasks = TaskRunner(self, max_threads=1)
         self._generated = ""
         self._generated_counts: dict[str, int] = {}
         self._result: RedactionResult | None = None
@@ -577,7 +578,7 @@ class NoteEditor(QWidget):
     def recheck_now(self) -> None:
         """Warn when the edited text holds a secret that redaction will still remove at push time.
 
-        The redaction runs on the task pool, not on the GUI thread (a long note takes milliseconds), and
+        The redaction runs on the editor's worker, not on the GUI thread (a long note takes milliseconds), and
         the warning changes when it answers (``rechecked``); an answer for a text, policy or note that is
         no longer the editor's is dropped. Pushing and the draft never wait for it: they redact the note
         themselves (the draft reuses this redaction when it is of the same text)."""
@@ -598,7 +599,7 @@ class NoteEditor(QWidget):
         )  # fmt: skip
 
     def _recheck_answered(self, revision: int, key: RedactionKey, answer: RedactionResult | BaseException) -> None:
-        """The task pool's answer to a recheck, on the GUI thread: shown if it is of the note as it is."""
+        """The worker's answer to a recheck, on the GUI thread: shown if it is of the note as it is."""
         self._rechecking = False
         if revision == self._revision:
             if isinstance(answer, BaseException):

@@ -110,7 +110,7 @@ class SessionPanel(QWidget):
         self.steps_box.setAccessibleName("Include the diagnosis steps")
         self.steps_box.toggled.connect(self._on_generation_changed)
 
-        self.editor = NoteEditor(self, controller.tasks)
+        self.editor = NoteEditor(self)
         self.editor.push_requested.connect(self.push_clicked)
         self.editor.kept_changed.connect(self._on_kept_changed)
         self.editor.text_changed.connect(self._update_buttons)

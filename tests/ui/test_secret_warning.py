@@ -1,5 +1,5 @@
 # ruff: noqa: F811 - make_app is the window tests' fixture, imported
-"""The editor's secret warning ("Your edits contain 1 password…") redacts the note on the task pool, never on
+"""The editor's secret warning ("Your edits contain 1 password…") redacts the note on its own worker, never on
 the GUI thread, and shows an answer only when it is of the note as it is: an answer for a text changed
 since, or for another note, is dropped. Pushing never waits for it. No sleeps: the tests wait on the
 editor's ``rechecked`` signal, and hold a redaction on its worker with an event until they release it."""
@@ -155,3 +155,33 @@ def test_a_push_does_not_wait_for_the_warning(make_app, qtbot, redactions, sandb
     assert not redactions.release.is_set()  # queued and sent with the warning's redaction still held
     text = sandbox_admin.ledger()["notes"][0]["text"]
     assert "admin password: [PASSWORD REDACTED]" in text and HOLD not in text
+
+
+def test_the_warning_does_not_wait_behind_slow_look_ups(make_app, qtbot, redactions):
+    """Every thread of the app's task pool is busy (ticket look-ups through a proxy that trickles): the
+    warning about a secret just typed still comes, from the editor's own worker."""
+    fd = make_app()
+    _start(fd, qtbot)
+    _select(fd, qtbot, 48211)
+    editor = fd.window.panel.editor
+    gate = threading.Event()
+    busy = threading.Semaphore(0)
+
+    def slow_look_up() -> None:
+        busy.release()
+        gate.wait(10)
+
+    try:
+        for _ in range(fd.controller.tasks._pool.maxThreadCount()):
+            fd.controller.tasks.submit(slow_look_up, name="slow look-up")
+        for _ in range(fd.controller.tasks._pool.maxThreadCount()):
+            qtbot.waitUntil(lambda: busy.acquire(blocking=False))  # each thread of the pool has one
+        redactions.release.set()  # the redaction itself is not held
+        redactions.on_gui.clear()  # the note's preview, made when the session was selected
+        _append(editor, SECRET)
+        with qtbot.waitSignal(editor.rechecked, timeout=5000):
+            editor.recheck_now()
+        assert editor.pending_label.text() == "Your edits contain 1 password: they will be redacted when you push."
+    finally:
+        gate.set()
+    assert redactions.on_gui == []
