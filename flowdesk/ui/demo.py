@@ -21,6 +21,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMenu, QPlainTextEdit, QVBoxLayout, QWidget
 
 from flowdesk.connectwise.account import profile_key
+from flowdesk.core import held as held_words
 from flowdesk.core.settings import ConnectWiseProfile
 from flowdesk.credentials import CredentialError, CredentialStore
 from flowdesk.logs import get_logger
@@ -50,6 +51,15 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
     def delete_password(self, service: str, username: str) -> None:
         if self._data.pop((service, username), None) is None:
             raise PasswordDeleteError("not found")
+
+
+def restored_words(held_off: bool, waiting: int) -> str:
+    """The demo's *Restore ConnectWise*: what to do about the ``waiting`` pushes, naming the button as it reads
+    now (*Send all now* while sending is held off after an outage, *Retry all* otherwise)."""
+    if not waiting:
+        return "ConnectWise is back to normal."
+    button = held_words.SEND_ALL_NOW if held_off else "Retry all"
+    return f"ConnectWise is back to normal. Use {button}, or wait for the next try."
 
 
 class DemoEnvironment:
@@ -167,7 +177,13 @@ class DemoEnvironment:
         self.actions.append(ledger)
 
     def _run(self, fn: Any, controller: AppController) -> None:
-        controller.tasks.submit(fn, on_done=lambda msg: controller.notify_info(msg),
+        def done(msg: str) -> None:
+            if fn == self.restore:  # what to do now is said with the name the toolbar's button has now
+                counts = controller.services.outbox.counts()
+                msg = restored_words(controller.held is not None, held_words.retryable(counts, controller.others))
+            controller.notify_info(msg)
+
+        controller.tasks.submit(fn, on_done=done,
                                 on_error=lambda e: controller.show_banner(Banner("demo-fault", "error", str(e))))
 
     def simulate_outage(self) -> str:
@@ -187,7 +203,7 @@ class DemoEnvironment:
     def restore(self) -> str:
         self.admin.clear_faults()
         self.admin.config(latency_ms=0)
-        return "ConnectWise is back to normal. Use Retry all (or Send all now), or wait for the next try."
+        return restored_words(False, 0)
 
     def show_ledger(self, parent: QWidget, controller: AppController | None = None) -> None:
         """The whole of every note the sandbox's ConnectWise received, each with a diff against what FlowDesk

@@ -31,3 +31,12 @@ def test_whole_notes_and_a_diff_against_what_was_pushed():
     assert "(not pushed by FlowDesk in this demo)" in text
     assert "Time entry 3 on ticket #48211: 0.75 h" in text
     assert received_text({}, []) == "Nothing yet: push a note."
+
+
+def test_restore_names_the_button_as_it_reads_now() -> None:
+    """The demo's *Restore ConnectWise* said "Use Retry all (or Send all now)": two names for one button."""
+    from flowdesk.ui.demo import restored_words
+
+    assert restored_words(True, 2) == "ConnectWise is back to normal. Use Send all now, or wait for the next try."
+    assert restored_words(False, 1) == "ConnectWise is back to normal. Use Retry all, or wait for the next try."
+    assert restored_words(True, 0) == restored_words(False, 0) == "ConnectWise is back to normal."
