@@ -185,7 +185,7 @@ class MainWindow(QMainWindow):
         self.tabs.setObjectName("tabs")
         self.tabs.addTab(self.splitter, "Sessions")  # Ctrl+1 / Ctrl+2 (Alt+Q belongs to the Queue menu)
         self.tabs.addTab(QWidget(self.tabs), "Queue")  # replaced by the queue_view when it is first shown
-        self.tabs.currentChanged.connect(lambda index: self.queue_view if index == 1 else None)  # built when shown
+        self.tabs.currentChanged.connect(self._on_tab_changed)
 
         self.banners = BannerStack(self)
         self.banners.action_triggered.connect(self._on_banner_action)
@@ -447,9 +447,19 @@ class MainWindow(QMainWindow):
         target.setFocus(Qt.FocusReason.TabFocusReason if step > 0 else Qt.FocusReason.BacktabFocusReason)
 
     def show_tab(self, index: int) -> None:
-        """Ctrl+1 / Ctrl+2, with the focus in the tab (Qt moved it from the queue's placeholder to a banner)."""
+        """Ctrl+1 / Ctrl+2 (the focus goes into the tab: see ``_on_tab_changed``)."""
         self.tabs.setCurrentIndex(index)
+
+    def _on_tab_changed(self, index: int) -> None:
+        """The queue's page is built when first shown. Whatever switched the tab (a click, Ctrl+1/2, a
+        notification), a focus that was in the page now hidden has been moved along the chain by Qt, often
+        to a banner's button (Space would press it): it goes to the new page's first pane instead. The tab
+        bar keeps it (arrow keys switch tabs there)."""
+        if index == 1:
+            self.queue_view  # noqa: B018 - built now
         focus = self.focusWidget()
+        if focus is self.tabs.tabBar() or not self.isActiveWindow() and focus is None:
+            return
         if focus is None or not self.tabs.currentWidget().isAncestorOf(focus):
             self.cycle_pane(1)  # the page's first pane
 

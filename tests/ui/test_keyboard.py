@@ -121,6 +121,25 @@ def test_ctrl_2_and_ctrl_1_put_the_focus_in_the_tab_not_on_a_banner(make_app, qt
     assert QApplication.focusWidget() is w.panel.editor.edit  # back where it was
 
 
+def test_a_click_on_the_queue_tab_puts_the_focus_in_the_tab_not_on_a_banner(make_app, qtbot):  # noqa: F811
+    """Seen with the Windows build under Wine: a click on the Queue tab left the focus on a banner's button
+    (the focused note editor was hidden and Qt moved the focus along the chain); Space would press it."""
+    from flowdesk.ui.controller import Banner
+
+    fd = _ready(make_app, qtbot)
+    w = fd.window
+    _select(fd, qtbot, TICKET)
+    fd.controller.show_banner(Banner("held", "warning", "ConnectWise is rate limiting FlowDesk", "Send all now", "send_now"))
+    _focus(qtbot, w.panel.editor.edit)
+    bar = w.tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
+    assert w.tabs.currentIndex() == 1
+    assert QApplication.focusWidget() is w.queue_view.table
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(0).center())
+    focus = QApplication.focusWidget()
+    assert focus is not None and w.tabs.currentWidget().isAncestorOf(focus)
+
+
 def _mnemonic(text: str) -> str | None:
     m = re.search(r"&([^&])", text.replace("&&", ""))
     return m.group(1).lower() if m else None
