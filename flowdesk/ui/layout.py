@@ -14,10 +14,22 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QModelIndex, QPersistentModelIndex, QRect, QRectF, QSettings, QSize, Qt
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    QRectF,
+    QSettings,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import QAction, QGuiApplication, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
@@ -37,6 +49,9 @@ from PySide6.QtWidgets import (
 
 from flowdesk.ui import theme
 from flowdesk.ui.icons import action_icon
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QMimeData
 
 NARROW_WIDTH = 900  # below this the note pane goes under the list
 DEFAULT_SIZE = QSize(1280, 800)
@@ -312,6 +327,39 @@ def choose_import_files(parent: QWidget, state: QSettings) -> list[str]:
     if files:
         state.setValue(IMPORT_FOLDER_KEY, str(Path(files[0]).parent))
     return files
+
+
+def dropped_paths(mime: QMimeData) -> list[str]:
+    """The files and folders dropped on the window (from Explorer, Finder or a file manager), to import as
+    the import dialog's would be; nothing when anything dropped is not a local file (a web link, text)."""
+    urls = mime.urls() if mime.hasUrls() else []
+    if not urls or not all(u.isLocalFile() for u in urls):
+        return []
+    return [u.toLocalFile() for u in urls]
+
+
+class FileDrops(QObject):
+    """Takes local files dropped on ``window`` (and on its children that take no drops: the session list)
+    and hands their paths to ``import_files``."""
+
+    def __init__(self, window: QWidget, import_files: Callable[[list[str]], None]) -> None:
+        super().__init__(window)
+        self._import = import_files
+        window.setAcceptDrops(True)
+        window.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        kind = event.type()
+        if kind not in (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop):
+            return False
+        paths = dropped_paths(event.mimeData())  # type: ignore[attr-defined]  # a QDropEvent (DragEnter/Move derive)
+        if paths:
+            event.acceptProposedAction()  # type: ignore[attr-defined]
+            if kind == QEvent.Type.Drop:
+                self._import(paths)
+        else:
+            event.ignore()
+        return True
 
 
 def save_layout(window: QWidget, splitter: QSplitter, table: QTableView, state: QSettings) -> None:

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from flowdesk import APP_NAME, __version__
+from flowdesk import APP_NAME
 from flowdesk.core import held as held_words
 from flowdesk.core import present
 from flowdesk.core.policy import CANCELLABLE_STATES
@@ -50,6 +50,14 @@ if TYPE_CHECKING:
     from flowdesk.ui.queue_view import QueueView
 
 SELECTION_DEBOUNCE_MS = 150
+
+
+def questions() -> Any:
+    """:mod:`flowdesk.ui.questions`, imported when a box is first shown, as every dialog: not before the first paint."""
+    from flowdesk.ui import questions
+
+    return questions
+
 
 STATUS_FILTERS = [
     ("All sessions", None),
@@ -147,8 +155,9 @@ class MainWindow(QMainWindow):
         self.queue_kept = True  # pushes not sent are sent at the next start (not the demo's: it keeps nothing)
         self.empty_text = (  # what an empty list says (the demo says it is fetching its sessions)
             "No sessions yet.\nSign in to ResolutionFlow in Settings, then Refresh (F5), "
-            "or import sessions exported as JSON (Ctrl+O)."
+            "or import sessions exported as JSON (Ctrl+O, or drop the files here)."
         )
+        self._drops = layout.FileDrops(self, self.import_requested.emit)  # exports dropped on it are imported
 
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
@@ -277,7 +286,7 @@ class MainWindow(QMainWindow):
         self.pause_action = self._action("&Pause sending", None, None, "Hold every push until you resume")
         self.pause_action.setCheckable(True)
         self.pause_action.toggled.connect(self.controller.set_paused)
-        self.about_action = self._action(f"&About {APP_NAME}", None, self._about)
+        self.about_action = self._action(f"&About {APP_NAME}", None, lambda: questions().about(self))
         self.logs_action = self._action("Open &log folder", None, self._open_logs)
 
         bar = self.menuBar()
@@ -451,17 +460,13 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(index)
 
     def _on_tab_changed(self, index: int) -> None:
-        """The queue's page is built when first shown. Whatever switched the tab (a click, Ctrl+1/2, a
-        notification), a focus that was in the page now hidden has been moved along the chain by Qt, often
-        to a banner's button (Space would press it): it goes to the new page's first pane instead. The tab
-        bar keeps it (arrow keys switch tabs there)."""
-        if index == 1:
-            self.queue_view  # noqa: B018 - built now
+        """A focus Qt moved out of the page now hidden (often to a banner's button: Space would press it) goes
+        to the new page's first pane, whatever switched the tab; the tab bar keeps its own (arrow keys)."""
+        page = self.queue_view if index == 1 else self.tabs.currentWidget()  # the queue's is built when first shown
         focus = self.focusWidget()
-        if focus is self.tabs.tabBar() or not self.isActiveWindow() and focus is None:
-            return
-        if focus is None or not self.tabs.currentWidget().isAncestorOf(focus):
-            self.cycle_pane(1)  # the page's first pane
+        moved = focus is not None and focus is not self.tabs.tabBar() and not page.isAncestorOf(focus)
+        if moved or (focus is None and self.isActiveWindow()):
+            self.cycle_pane(1)
 
     def _focus_editor(self) -> None:
         self.tabs.setCurrentIndex(0)
@@ -520,14 +525,10 @@ class MainWindow(QMainWindow):
         self, title: str, text: str, yes: str, no: str | None = None, *, cancel: bool = False, follow: Any = None
     ) -> bool | None:
         """See :func:`flowdesk.ui.questions.ask` (tests replace this method: modal dialogs block a headless run)."""
-        from flowdesk.ui.questions import ask  # lazy, as every dialog: not before the first paint
-
-        return ask(self, title, text, yes, no, cancel=cancel, follow=follow)
+        return questions().ask(self, title, text, yes, no, cancel=cancel, follow=follow)
 
     def tell(self, title: str, text: str) -> None:
-        from PySide6.QtWidgets import QMessageBox
-
-        QMessageBox.warning(self, title, text)
+        questions().tell(self, title, text)
 
     def push_current(self) -> None:
         """Push the shown session's note (see :mod:`flowdesk.ui.pushing`: only what is shown and selected)."""
@@ -630,15 +631,6 @@ class MainWindow(QMainWindow):
         self.show()
         self.raise_()
         self.activateWindow()
-
-    def _about(self) -> None:
-        from PySide6.QtWidgets import QMessageBox
-
-        QMessageBox.about(
-            self,
-            f"About {APP_NAME}",
-            f"{APP_NAME} {__version__}\n\nReview FlowPilot sessions as ConnectWise notes and post them with your own keys.",
-        )
 
     def _open_logs(self) -> None:
         from PySide6.QtCore import QUrl

@@ -53,3 +53,15 @@ def ask(
     if clicked is ok or clicked is other:
         return clicked is ok
     return None if cancel else False  # Cancel, Escape, the close button
+
+
+def tell(parent: QWidget, title: str, text: str) -> None:
+    """Something that could not be done, and what to do about it."""
+    QMessageBox.warning(parent, title, text)
+
+
+def about(parent: QWidget) -> None:
+    from flowdesk import APP_NAME, __version__
+
+    QMessageBox.about(parent, f"About {APP_NAME}",
+                      f"{APP_NAME} {__version__}\n\nReview FlowPilot sessions as ConnectWise notes and post them with your own keys.")

@@ -115,3 +115,38 @@ def test_the_import_dialog_opens_where_the_last_import_came_from(make_app, qtbot
     chosen.append([])
     again.window.choose_import()
     assert asked[-1] == downloads
+
+
+def _drag(window: Any, kind: Any, urls: list[Any]) -> Any:
+    from PySide6.QtCore import QMimeData, QPoint, Qt
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    mime = QMimeData()
+    mime.setUrls(urls)
+    where = QPoint(window.width() // 4, window.height() // 2)  # over the session list
+    args = (where, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    event = QDragEnterEvent(*args) if kind == "enter" else QDropEvent(where.toPointF(), *args[1:])
+    event.setAccepted(False)
+    QApplication.sendEvent(window, event)
+    return event
+
+
+def test_session_exports_dropped_on_the_window_are_imported(make_app, qtbot, files):  # noqa: F811
+    """Dragging an export from Explorer, Finder or the Downloads folder onto the window imports it, as the
+    import dialog would; a web link or text dropped there is not taken."""
+    from PySide6.QtCore import QUrl
+
+    fd = make_app()
+    w = fd.window
+    local = [QUrl.fromLocalFile(files["good"]), QUrl.fromLocalFile(files["bad"])]
+    assert _drag(w, "enter", local).isAccepted()
+    # the import itself, as the dialog's: its banner names what came in and the file that did not
+    with qtbot.waitSignal(fd.controller.banner_shown, timeout=10000) as shown, qtbot.waitSignal(w.import_requested) as requested:
+        assert _drag(w, "drop", local).isAccepted()
+    assert requested.args == [[files["good"], files["bad"]]]
+    assert "Imported 2 sessions" in shown.args[0].text and "bad.json" in shown.args[0].text
+    web = [QUrl("https://example.com/sessions.json")]
+    assert not _drag(w, "enter", web).isAccepted()
+    assert not _drag(w, "enter", [*local, *web]).isAccepted()
+    assert "drop the files here" in w.empty_text
