@@ -22,18 +22,17 @@ worker thread; ``close()`` from another thread ends a request in flight at once.
 from __future__ import annotations
 
 import base64
-import contextlib
-import email.utils
 import json
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 from flowdesk import CONNECTWISE_CLIENT_ID
+from flowdesk.connectwise import rows as read
 from flowdesk.connectwise.answers import (
     Op,
     answer,
@@ -220,10 +219,10 @@ class ConnectWiseClient(ServiceClient):
             codebase=codebase,
             api_host=api_host,
             api_base=f"{origin}/{codebase}apis/3.0",
-            site_url=_text(data.get("SiteUrl")),
-            company_name=_text(data.get("CompanyName")),
-            company_id=_text(data.get("CompanyID")),
-            version=_text(data.get("VersionCode")),
+            site_url=read.text(data.get("SiteUrl")),
+            company_name=read.text(data.get("CompanyName")),
+            company_id=read.text(data.get("CompanyID")),
+            version=read.text(data.get("VersionCode")),
             is_cloud=data.get("IsCloud") if isinstance(data.get("IsCloud"), bool) else None,
         )
 
@@ -248,7 +247,7 @@ class ConnectWiseClient(ServiceClient):
         allowed = {name: False for name in REQUIRED_RIGHTS}
         for row in rows:
             for name, (module, functions, _) in REQUIRED_RIGHTS.items():
-                if _is_right(row, module, functions) and _level_allows(row.get("addLevel")):
+                if read.is_right(row, module, functions) and read.level_allows(row.get("addLevel")):
                     allowed[name] = True
         missing = [REQUIRED_RIGHTS[name][2] for name, ok in allowed.items() if not ok]
         return Permissions(can_add_notes=allowed["notes"], can_add_time=allowed["time"], missing=missing)
@@ -291,18 +290,18 @@ class ConnectWiseClient(ServiceClient):
             )
         if not isinstance(data, dict):
             raise ServerError(f"ConnectWise answered the request for ticket #{ticket_id} with something that is not a ticket")
-        record_type = _text(data.get("recordType")) or ("ProjectTicket" if kind == "project" else None)
+        record_type = read.text(data.get("recordType")) or ("ProjectTicket" if kind == "project" else None)
         if record_type in ("ProjectTicket", "ProjectIssue"):
             kind = "project"
-        board_id = _ref_id(data.get("board"))
-        status_id = _ref_id(data.get("status"))
+        board_id = read.ref_id(data.get("board"))
+        status_id = read.ref_id(data.get("status"))
         return Ticket(
             ref=TicketRef(ticket_id, kind),  # type: ignore[arg-type]
-            summary=_text(data.get("summary")) or "",
-            company=_ref_name(data.get("company")),
-            company_identifier=_text((data.get("company") or {}).get("identifier")) if isinstance(data.get("company"), dict) else None,
-            board=_ref_name(data.get("board")),
-            status=_ref_name(data.get("status")),
+            summary=read.text(data.get("summary")) or "",
+            company=read.ref_name(data.get("company")),
+            company_identifier=read.text((data.get("company") or {}).get("identifier")) if isinstance(data.get("company"), dict) else None,
+            board=read.ref_name(data.get("board")),
+            status=read.ref_name(data.get("status")),
             closed=data.get("closedFlag") is True,
             time_entry_allowed=self._time_entry_allowed(ticket_id, board_id, status_id),
             board_id=board_id,
@@ -329,7 +328,7 @@ class ConnectWiseClient(ServiceClient):
         path = "/project/tickets" if project else "/service/tickets"
         out: list[Ticket] = []
         for row in self._pages(path, params, op, limit=limit):
-            ticket = _ticket_of(row, "project" if project else "service")
+            ticket = read.ticket_of(row, "project" if project else "service")
             if ticket is not None:
                 out.append(ticket)
         return out[:limit]
@@ -360,7 +359,7 @@ class ConnectWiseClient(ServiceClient):
         op = Op(f"read the notifications of status {status_id}", "status notifications")
         path = f"/service/boards/{board_id}/statuses/{status_id}/notifications"
         rows = self._pages(path, {"pageSize": MAX_PAGE_SIZE}, op, limit=None)
-        return [who for who in map(_recipient, rows) if who]
+        return [who for who in map(read.recipient, rows) if who]
 
     def set_ticket_status(self, ticket: TicketRef, status_id: int) -> str | None:
         """Set ``ticket``'s status (``PATCH [{"op": "replace", "path": "status/id", "value": N}]``) and read
@@ -369,15 +368,15 @@ class ConnectWiseClient(ServiceClient):
         value, so sending it again after a lost answer is harmless."""
         op = Op(f"change the status of ticket #{ticket.id}", "status change", ticket=ticket.id)
         self._call("PATCH", ticket.path, op, body=[{"op": "replace", "path": "status/id", "value": status_id}])
-        read = Op(f"read ticket #{ticket.id}", "ticket", ticket=ticket.id)
-        data = self._call("GET", ticket.path, read, params={"fields": "id,status/id,status/name"}, rediscover=False)
+        read_back = Op(f"read ticket #{ticket.id}", "ticket", ticket=ticket.id)
+        data = self._call("GET", ticket.path, read_back, params={"fields": "id,status/id,status/name"}, rediscover=False)
         now = data.get("status") if isinstance(data, dict) else None
         if not isinstance(now, dict) or now.get("id") != status_id:
-            kept = _ref_name(now) or "its old status"
+            kept = read.ref_name(now) or "its old status"
             from flowdesk.core.present import STATUS_KEPT, status_kept
 
             raise ValidationFailed(status_kept(ticket.id, kept), server_message=f"{STATUS_KEPT}{kept}")
-        return _ref_name(now)
+        return read.ref_name(now)
 
     # ------------------------------------------------------------------ notes (§3)
 
@@ -415,7 +414,7 @@ class ConnectWiseClient(ServiceClient):
             ticket=ticket.id,
         )
         params = {"orderBy": "id desc", "pageSize": min(limit, MAX_PAGE_SIZE)}
-        notes = [_record(NoteRecord, row) for row in self._pages(f"{ticket.path}/notes", params, op, limit=limit)]
+        notes = [read.record(NoteRecord, row) for row in self._pages(f"{ticket.path}/notes", params, op, limit=limit)]
         kept = sorted((n for n in notes if n is not None), key=lambda n: n.id, reverse=True)
         return kept[:limit]
 
@@ -440,7 +439,7 @@ class ConnectWiseClient(ServiceClient):
         if not isinstance(data, list):
             raise ServerError(f"ConnectWise answered the request to {op.action} with something that is not a list")
         ids = [row["id"] for row in data if isinstance(row, dict) and type(row.get("id")) is int]
-        return Boundary(highest_id=max(ids, default=0), server_date=_http_date(response.headers.get("Date")))
+        return Boundary(highest_id=max(ids, default=0), server_date=read.http_date(response.headers.get("Date")))
 
     # ------------------------------------------------------------------ time entries (§5)
 
@@ -489,7 +488,7 @@ class ConnectWiseClient(ServiceClient):
             f"read your time entries on ticket #{ticket.id}", "time entries", right=RIGHT_READ_TIME, ticket=ticket.id
         )
         params = {"conditions": conditions, "orderBy": "id desc", "pageSize": MAX_PAGE_SIZE}
-        rows = [_record(TimeEntryRecord, row) for row in self._pages("/time/entries", params, op, limit=None)]
+        rows = [read.record(TimeEntryRecord, row) for row in self._pages("/time/entries", params, op, limit=None)]
         return [r for r in rows if r is not None]
 
     # ------------------------------------------------------------------ plumbing
@@ -598,100 +597,6 @@ def _next_link(response: httpx.Response, api_base: str) -> str | None:
         log.warning("ignoring a Link rel=next that points away from the ConnectWise API (%s)", url.host)
         return None
     return str(url)
-
-
-def _is_right(row: dict[str, Any], module: str, functions: tuple[str, ...]) -> bool:
-    mods = {_norm(row.get(k)) for k in ("moduleName", "moduleIdentifier", "moduleDescription")}
-    funcs = {_norm(row.get(k)) for k in ("moduleFunctionName", "moduleFunctionIdentifier", "moduleFunctionDescription")}
-    return _norm(module) in mods and any(_norm(f) in funcs for f in functions)
-
-
-def _norm(value: Any) -> str:
-    """``Time & Expense`` / ``TimeAndExpense`` / ``time_expense`` -> ``timeexpense``."""
-    if not isinstance(value, str):
-        return ""
-    text = value.lower().replace("&", " and ")
-    words = ["".join(ch for ch in w if ch.isalnum()) for w in text.replace("_", " ").replace("-", " ").split()]
-    joined = "".join(w for w in words if w and w != "and")
-    if joined.startswith("timeand"):  # "TimeAndExpense" as one identifier word
-        joined = "time" + joined[len("timeand") :]
-    return joined
-
-
-def _level_allows(level: Any) -> bool:
-    return isinstance(level, str) and level.strip().lower() in ("all", "my")
-
-
-def _record(model: type[Any], row: dict[str, Any]) -> Any:
-    try:
-        return lenient(model, row)
-    except ValueError:
-        return None
-
-
-def _http_date(value: str | None) -> datetime | None:
-    """An HTTP ``Date`` header as an aware UTC time (None: absent or unreadable)."""
-    if not value:
-        return None
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return when.astimezone(UTC) if when.tzinfo is not None else when.replace(tzinfo=UTC)
-
-
-def _text(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def _ref_id(ref: Any) -> int | None:
-    if isinstance(ref, dict):
-        value = ref.get("id")
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.isdigit():
-            return int(value)
-    return None
-
-
-def _ref_name(ref: Any) -> str | None:
-    if isinstance(ref, dict):
-        return _text(ref.get("name")) or _text(ref.get("identifier"))
-    return _text(ref)
-
-
-def _recipient(row: dict[str, Any]) -> str:
-    """``Contact``, ``Specific Member (Dana Whitfield)``, ``Email Address (ap@client.example)``."""
-    who, named = _ref_name(row.get("notifyWho")), _ref_name(row.get("member")) or _text(row.get("email"))
-    return f"{who} ({named})" if who and named else who or named or ""
-
-
-def _ticket_of(row: dict[str, Any], kind: str) -> Ticket | None:
-    tid = _ref_id(row)
-    if tid is None or tid <= 0:
-        return None
-    record_type = _text(row.get("recordType"))
-    if record_type in ("ProjectTicket", "ProjectIssue"):
-        kind = "project"
-    company = row.get("company")
-    info = row.get("_info")
-    updated = None
-    if isinstance(info, dict) and isinstance(info.get("lastUpdated"), str):
-        with contextlib.suppress(ValueError):
-            updated = datetime.fromisoformat(info["lastUpdated"].replace("Z", "+00:00"))
-    return Ticket(
-        ref=TicketRef(tid, kind),  # type: ignore[arg-type]
-        summary=_text(row.get("summary")) or "",
-        company=_ref_name(company),
-        company_identifier=_text(company.get("identifier")) if isinstance(company, dict) else None,
-        board=_ref_name(row.get("board")),
-        status=_ref_name(row.get("status")),
-        closed=row.get("closedFlag") is True,
-        board_id=_ref_id(row.get("board")),
-        status_id=_ref_id(row.get("status")),
-        record_type=record_type,
-        updated=updated,
-    )
 
 
 def _ticket_number(ticket_id: Any) -> int:

@@ -70,6 +70,6 @@ def test_whom_a_status_notifies_is_read_from_its_notifications(client):
     ],
 )
 def test_a_notification_names_whom_it_notifies(record, words):
-    from flowdesk.connectwise.client import _recipient
+    from flowdesk.connectwise.rows import recipient as _recipient
 
     assert _recipient(record) == words
