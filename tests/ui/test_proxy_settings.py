@@ -6,7 +6,10 @@ Windows and macOS the same call reads the OS settings (WinHTTP/PAC, CFNetwork).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import struct
+import sys
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,7 +25,7 @@ from flowdesk.http.proxy import ProxyConfig
 from flowdesk.paths import AppPaths
 from flowdesk.sandbox.proxy import SandboxProxy
 from flowdesk.ui.system_proxy import system_proxy
-from tests.conftest import linux_only
+from tests.conftest import WINDOWS, linux_only
 
 pytestmark = pytest.mark.usefixtures("qapp")
 
@@ -51,6 +54,54 @@ def test_the_system_proxy_through_qt(sandbox_tls, proxy_env):
         assert proxy.tunnelled and set(proxy.tunnelled) == {urlsplit(target).netloc}
         proxy_env.setenv("no_proxy", urlsplit(target).hostname or "")
         assert system_proxy(target + "/") is None
+
+
+@contextlib.contextmanager
+def internet_options_proxy(server: str, bypass: str) -> Iterator[None]:
+    """Windows' Internet Options set to "Use a proxy server" ``server`` (``host:port``), not for ``bypass``:
+    the ``DefaultConnectionSettings`` record Internet Options writes and WinHTTP reads (a version, the
+    flags DIRECT|PROXY, then the proxy, the bypass list and the PAC address, each with its length). The
+    value there before is put back afterwards."""
+    assert sys.platform == "win32"
+    import winreg
+
+    path = r"Software\Microsoft\Windows\CurrentVersion\Internet Settings\Connections"
+    name = "DefaultConnectionSettings"
+    proxy, skip = server.encode("ascii"), bypass.encode("ascii")
+    record = struct.pack("<IIII", 0x46, 1, 0x3, len(proxy)) + proxy + struct.pack("<I", len(skip)) + skip
+    record += struct.pack("<I", 0) + bytes(32)
+    with winreg.CreateKey(winreg.HKEY_CURRENT_USER, path) as key:
+        try:
+            before: Any = winreg.QueryValueEx(key, name)
+        except FileNotFoundError:
+            before = None
+        winreg.SetValueEx(key, name, 0, winreg.REG_BINARY, record)
+        try:
+            yield
+        finally:
+            if before is None:
+                winreg.DeleteValue(key, name)
+            else:
+                winreg.SetValueEx(key, name, 0, before[1], before[0])
+
+
+@pytest.mark.skipif(not WINDOWS, reason="Windows: Internet Options' proxy, read through WinHTTP (CI runs it under Wine)")
+def test_the_windows_system_proxy_from_internet_options(sandbox_tls, proxy_env):
+    """Most engineers' laptops: IT sets the proxy in Internet Options (by policy), not in a variable. The
+    default proxy mode, *the system's proxy settings*, finds it there and tunnels through it; an address on
+    its bypass list goes direct."""
+    target = sandbox_tls.url
+    host = urlsplit(target).hostname or ""
+    with SandboxProxy() as proxy:
+        with internet_options_proxy(urlsplit(proxy.url).netloc, "*.contoso.local"):
+            assert system_proxy(target + "/") == proxy.url
+            cw = sandbox_tls.info.connectwise
+            config = ProxyConfig("system", system=system_proxy)
+            with ConnectWiseClient(cw.site, cw.company, cw.public_key, cw.private_key, ca_file=sandbox_tls.info.ca_file, proxy=config) as c:
+                assert c.who_am_i().identifier == "dwhitfield"
+            assert proxy.tunnelled and set(proxy.tunnelled) == {urlsplit(target).netloc}
+        with internet_options_proxy(urlsplit(proxy.url).netloc, f"*.contoso.local;{host}"):
+            assert system_proxy(target + "/") is None
 
 
 @pytest.fixture
