@@ -43,6 +43,8 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"FlowDesk {__version__}")
     parser.add_argument("--demo", action="store_true", help="open the window against a built-in sandbox with sample sessions")
+    parser.add_argument("--tray", action="store_true",
+                        help="start in the tray, the window closed (as FlowDesk does when it starts at sign-in)")
     parser.add_argument("--self-check", action="store_true", help="print what FlowDesk finds (Qt, keyring, folders) as JSON and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES if commands else ():
@@ -52,7 +54,7 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
 
 def no_arguments() -> argparse.Namespace:
     """What the command line gives without any argument (``build_parser().parse_args([])``): the window."""
-    return argparse.Namespace(demo=False, self_check=False, command=None)
+    return argparse.Namespace(demo=False, tray=False, self_check=False, command=None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -107,7 +109,7 @@ def _run(args: argparse.Namespace, ctx: Context) -> int:
             from flowdesk.selfcheck import run_self_check
 
             return run_self_check(ctx)
-        return run_gui(ctx, demo=args.demo)
+        return run_gui(ctx, demo=args.demo, tray=args.tray)
     finally:
         network.use_settings(None)
 

@@ -26,7 +26,7 @@ def display_problem(env: Mapping[str, str] | None = None, platform: str | None =
     )
 
 
-def run_gui(ctx: Context, *, demo: bool = False) -> int:
+def run_gui(ctx: Context, *, demo: bool = False, tray: bool = False) -> int:
     problem = display_problem()
     if problem:
         print(f"flowdesk: {problem}", file=sys.stderr)
@@ -39,4 +39,4 @@ def run_gui(ctx: Context, *, demo: bool = False) -> int:
     # lazy: Qt must not load before the display check (without one it aborts the process)
     from flowdesk.ui.app import run
 
-    return run(ctx, demo=demo)
+    return run(ctx, demo=demo, tray=tray)

@@ -122,7 +122,7 @@ def test_a_window_that_fails_before_its_first_paint_leaves_its_traceback_in_its_
     from flowdesk import cli
     from flowdesk.paths import AppPaths
 
-    def broken_window(ctx, *, demo=False):
+    def broken_window(ctx, *, demo=False, tray=False):
         raise RuntimeError(f"the window broke; password={PRIVATE}")
 
     monkeypatch.setattr(cli, "run_gui", broken_window)

@@ -199,7 +199,7 @@ def test_the_window_and_the_commands_log_to_files_of_their_own(monkeypatch, flow
     import flowdesk.selfcheck
 
     def fake(what: str):
-        def run(ctx, demo=False):
+        def run(ctx, demo=False, tray=False):
             get_logger("ui").info("%s ran", what)
             return 0
 

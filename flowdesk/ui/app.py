@@ -180,11 +180,24 @@ class FlowDeskApp:
             work()
         self.controller.start()
         if self.demo is None:
+            self._sign_in_entry()
             self.controller.refresh_sessions(quiet=True)
             from flowdesk.ui.first_run import needs_setup
 
             if needs_setup(self.controller):  # the very first start: a guided setup, not an empty table
                 self.open_setup()
+
+    def _sign_in_entry(self) -> None:
+        """Start at sign-in (Settings › General): an entry left by a FlowDesk since moved or updated now starts
+        this one."""
+        from flowdesk import autostart  # lazy: after the first paint
+
+        entry = self.controller.autostart = autostart.for_app()
+        try:
+            if entry is not None and autostart.refresh(entry, autostart.launch_command()):
+                log.info("the sign-in entry now starts this FlowDesk")
+        except autostart.AutostartError as exc:
+            log.warning("%s", exc)
 
     def _watch_system_events(self) -> None:
         """The network coming back and the machine waking drain the queue (QNetworkInformation, logind)."""
@@ -264,7 +277,7 @@ class FlowDeskApp:
             self.demo.cleanup()
 
 
-def run(ctx: Context, *, demo: bool = False) -> int:
+def run(ctx: Context, *, demo: bool = False, tray: bool = False) -> int:
     demo_env = None
     if demo:
         # lazy: the demo module loads httpx, keyring (and later the sandbox): only with --demo
@@ -315,7 +328,7 @@ def run(ctx: Context, *, demo: bool = False) -> int:
         interrupt.append(quit_on_interrupt(flowdesk.quit, flowdesk.window))
 
     flowdesk.after_start.append(quit_on_ctrl_c)
-    flowdesk.start()
+    flowdesk.start(show=not (tray and flowdesk.has_tray))  # --tray, at sign-in: the window stays closed
     try:
         return app.exec()
     finally:

@@ -92,6 +92,7 @@ class AppController(TicketLookups, QObject):
         super().__init__(parent)
         self.services = services
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.autostart: Any = None  # the sign-in entry (flowdesk.autostart), known after the first paint
         self.tasks = TaskRunner(self)
         self.tasks.busy_changed.connect(self.busy_changed)
         self._init_lookups()

@@ -437,8 +437,17 @@ class SettingsDialog(QDialog):
         self.level.setAccessibleName("Notifications")
         self.start_minimized = QCheckBox("Start in the tray, without opening the window", w)
         self.start_minimized.setChecked(s.start_minimized)
+        entry = self.controller.autostart  # flowdesk.autostart: what the OS starts at sign-in, read from it
+        self.sign_in_start = QCheckBox("Start when I sign in, in the tray (waiting pushes are sent only while FlowDesk runs)", w)
+        self._sign_in_was = entry is not None and entry.enabled()
+        self.sign_in_start.setChecked(self._sign_in_was)
+        if entry is None:
+            self.sign_in_start.setEnabled(False)
+            self.sign_in_start.setToolTip("Only for an installed FlowDesk: the demo, or a copy started with FLOWDESK_HOME, "
+                                          "would start at sign-in without its own folder.")
         form.addRow("&Notifications", self.level)
         form.addRow("", self.start_minimized)
+        form.addRow("", self.sign_in_start)
         self._proxy_rows(form, s.proxy, w)
         return w
 
@@ -550,6 +559,11 @@ class SettingsDialog(QDialog):
             self.tabs.setCurrentIndex(4)
             _status(self.save_status, problem, "error")
             return
+        problem = self._apply_sign_in_start()
+        if problem:
+            self.tabs.setCurrentIndex(4)
+            _status(self.save_status, f"Not saved: {problem}", "error")
+            return
         self._apply_options()
         self._save_proxy(typed)
         if not self._cw_changed():
@@ -586,6 +600,20 @@ class SettingsDialog(QDialog):
         services = self.controller.services
         self.controller.tasks.submit(save_account, account, services.settings.connectwise, services.credentials,
                                      on_done=done, on_error=failed, name="save-account")
+
+    def _apply_sign_in_start(self) -> str | None:
+        """Add FlowDesk to what the OS starts at sign-in, or take it out; the words when that failed."""
+        entry, want = self.controller.autostart, self.sign_in_start.isChecked()
+        if entry is None or want == self._sign_in_was:
+            return None
+        from flowdesk.autostart import AutostartError, launch_command  # lazy: a dialog's
+
+        try:
+            entry.enable(launch_command()) if want else entry.disable()
+        except AutostartError as exc:
+            return str(exc)
+        self._sign_in_was = want
+        return None
 
     def _finish_save(self) -> None:
         self._close_saved(write_settings(self.controller))
