@@ -38,6 +38,7 @@ from flowdesk.core.policy import CANCELLABLE_STATES
 from flowdesk.ui import layout, pushing, theme
 from flowdesk.ui.banner import BannerStack
 from flowdesk.ui.controller import AppController
+from flowdesk.ui.focus_ring import add_focus_rings
 from flowdesk.ui.icons import app_icon
 from flowdesk.ui.models import QueueTableModel, SessionIdRole, SessionTableModel
 from flowdesk.ui.queue_status import show_send_all
@@ -212,6 +213,7 @@ class MainWindow(QMainWindow):
         self.setTabOrder(self.search, self.status_filter)
         self.setTabOrder(self.status_filter, self.table)
         self.setTabOrder(self.table, self.panel.ticket_card.number)
+        self.focus_rings = add_focus_rings(self.table, self.panel.editor.edit)  # their own focus marks are faint
         self._restore_geometry()
         self.reload_sessions()
         self.reload_jobs()

@@ -28,6 +28,7 @@ from flowdesk.core import held as held_words
 from flowdesk.core import present
 from flowdesk.core.policy import CANCELLABLE_STATES, RETRYABLE_STATES
 from flowdesk.ui import theme
+from flowdesk.ui.focus_ring import add_focus_rings
 from flowdesk.ui.models import QueueTableModel
 from flowdesk.ui.queue_status import show_send_all
 
@@ -116,6 +117,7 @@ class QueueView(QWidget):
         self.setTabOrder(self.retry_button, self.cancel_button)
         self.setTabOrder(self.cancel_button, self.open_button)
         self.setTabOrder(self.open_button, self.retry_all_button)
+        self.focus_rings = add_focus_rings(self.table, self.detail)  # their own focus marks are faint
         self.attempts_provider: Any = None
         self._detail = ""
         self._update()

@@ -1,0 +1,49 @@
+"""Where the keyboard focus is can be seen."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication, QWidget
+
+from flowdesk.ui.focus_ring import RING_WIDTH, FocusRing
+from tests.ui.test_keyboard import _focus, _ready
+from tests.ui.test_window import TICKET, _select, make_app  # noqa: F401 - make_app is a fixture
+
+pytestmark = pytest.mark.usefixtures("qapp")
+
+
+def _ring(widget: QWidget) -> FocusRing:
+    rings = [r for r in widget.findChildren(FocusRing) if r.target is widget]
+    assert len(rings) == 1, widget
+    return rings[0]
+
+
+def test_the_list_and_the_note_show_a_ring_in_the_highlight_colour_while_they_have_the_focus(make_app, qtbot):  # noqa: F811
+    """Fusion marked a focused list with a pale dotted cell and the note with its cursor alone (which stops
+    blinking): with the keyboard alone nobody could see which had the focus."""
+    fd = _ready(make_app, qtbot)
+    w = fd.window
+    _select(fd, qtbot, TICKET)
+    table_ring, note_ring = _ring(w.table), _ring(w.panel.editor.edit)
+    _focus(qtbot, w.search)
+    assert table_ring.isHidden() and note_ring.isHidden()
+    _focus(qtbot, w.table)
+    assert table_ring.isVisible() and note_ring.isHidden()
+    assert table_ring.geometry() == w.table.rect()
+    image = w.table.grab().toImage()
+    highlight = w.table.palette().color(QPalette.ColorRole.Highlight)
+    middle = w.table.height() // 2
+    for x in range(RING_WIDTH):  # the ring is drawn over the list's own left edge
+        assert image.pixelColor(QPoint(x, middle)).name() == highlight.name()
+    qtbot.keyClick(w.table, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is w.panel.editor.edit
+    assert note_ring.isVisible() and table_ring.isHidden()
+    w.panel.editor.edit.resize(w.panel.editor.edit.width() - 40, w.panel.editor.edit.height())
+    assert note_ring.geometry() == w.panel.editor.edit.rect()  # follows the note's size while it has the focus
+    # the queue's list too
+    w.tabs.setCurrentIndex(1)
+    _focus(qtbot, w.queue_view.table)
+    assert _ring(w.queue_view.table).isVisible() and note_ring.isHidden()
+
