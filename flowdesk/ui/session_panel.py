@@ -153,7 +153,7 @@ class SessionPanel(QWidget):
         self.reset_button.setToolTip("Throw away your edits and go back to the generated note")
         self.push_button = QPushButton("&Push", self)
         self.push_button.setObjectName("pushButton")
-        self.push_button.setDefault(True)
+        # not a default button: outside a dialog Enter never presses it, and its default frame looked like focus
         self.push_button.setToolTip("Queue the note (and time entry) for the ticket (Ctrl+Enter)")
         for b in (self.diff_button, self.reset_button, self.push_button):
             b.setAccessibleName(b.text().replace("&", "").replace("…", ""))
@@ -194,10 +194,13 @@ class SessionPanel(QWidget):
         layout.addWidget(self.status_choice)  # its own row, under the time entry's
         self.title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
-        # Keyboard order: ticket → find → format → steps → note → visibility → time → status → changes → reset → push.
+        # Keyboard order: ticket → find → format → steps → note → visibility → time (its hours, work type, role,
+        # billable) → status → changes → reset → push: every choice before the button that sends it.
+        box = self.time_box
         order: list[QWidget] = [
             self.ticket_card.number, self.ticket_card.finder.field, self.format_box, self.steps_box, self.editor.edit, self.visibility,
-            self.time_entry, self.status_choice.combo, self.diff_button, self.reset_button, self.push_button,
+            self.time_entry, box.hours, box.work_type, box.work_role, box.billable, self.status_choice.combo,
+            self.diff_button, self.reset_button, self.push_button,
         ]
         for first, second in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(first, second)

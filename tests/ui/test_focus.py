@@ -1,4 +1,4 @@
-"""Where the keyboard focus is can be seen."""
+"""Where the keyboard focus is can be seen, and Tab goes through the note pane in the order it reads."""
 
 from __future__ import annotations
 
@@ -46,4 +46,41 @@ def test_the_list_and_the_note_show_a_ring_in_the_highlight_colour_while_they_ha
     w.tabs.setCurrentIndex(1)
     _focus(qtbot, w.queue_view.table)
     assert _ring(w.queue_view.table).isVisible() and note_ring.isHidden()
+
+
+def _chain(start: QWidget, count: int) -> list[QWidget]:
+    """The next ``count`` widgets Tab reaches from ``start`` (visible, enabled, taking Tab)."""
+    seen: list[QWidget] = []
+    x = start
+    while len(seen) < count:
+        x = x.nextInFocusChain()
+        if x is start:
+            break
+        if x.isVisible() and x.isEnabled() and x.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            seen.append(x)
+    return seen
+
+
+def test_tab_goes_through_the_time_entry_before_the_buttons(make_app, qtbot):  # noqa: F811
+    """Tab went visibility → Log time → status → Changes → Reset → Push, and only then to the hours, work
+    type, role and billable: past Push, and out of the order they read in."""
+    fd = _ready(make_app, qtbot)
+    p = fd.window.panel
+    _select(fd, qtbot, TICKET)
+    p.time_entry.setChecked(True)
+    qtbot.waitUntil(lambda: p.time_box.isVisible() and p.status_choice.combo.isEnabled())
+    p.editor.edit.setPlainText(p.editor.edit.toPlainText() + "\nedited")  # Changes and Reset on
+    qtbot.waitUntil(p.reset_button.isEnabled)
+    box = p.time_box
+    expected = [p.time_entry, box.hours, box.work_type, box.work_role, box.billable, p.status_choice.combo,
+                p.diff_button, p.reset_button, p.push_button]
+    got = _chain(p.visibility, len(expected))
+    assert got == expected, [(type(x).__name__, x.objectName(), getattr(x, "text", lambda: "")()) for x in got]
+
+
+def test_push_does_not_look_focused_when_it_is_not(make_app, qtbot):  # noqa: F811
+    """A default button's frame (Fusion: the highlight colour) looked like the focus, on Push all the time;
+    outside a dialog Enter never presses a default button anyway."""
+    fd = _ready(make_app, qtbot)
+    assert not fd.window.panel.push_button.isDefault()
 
