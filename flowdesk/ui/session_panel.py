@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 
 log = get_logger("ui")
+MANUAL_TIME = "&Log time (no start and end time: type the hours)"  # until ticked
 DRAFT_DEBOUNCE_MS = 500  # edits are written to the database once typing pauses this long
 
 
@@ -133,6 +134,8 @@ class SessionPanel(QWidget):
         self.time_entry.setAccessibleName("Also log a time entry")
         self.time_box = TimeEntryBox(self)  # hours, work type / role, billable: shown while time is logged
         self.time_entry.toggled.connect(self.time_box.setVisible)
+        self._manual = False  # a session without timestamps: the hours are typed by hand
+        self.time_entry.toggled.connect(lambda _on: self._name_time_entry(False) if self._manual else None)
         # The engineer's own choices (these signals are not sent when FlowDesk sets the controls):
         self.time_entry.clicked.connect(lambda checked: self._choose(log_time=checked))
         self.time_box.hours.textEdited.connect(self._on_hours_edited)
@@ -390,8 +393,9 @@ class SessionPanel(QWidget):
         ticket = self.ticket_card.ticket()
         allowed = ticket is None or ticket.time_entry_allowed
         self.time_box.set_plan(plan, session)
-        if plan is None and session is not None and settings.time_rounding != "none" and allowed:
-            self.time_entry.setText("&Log time (no start and end time: type the hours)")
+        self._manual = plan is None and session is not None and settings.time_rounding != "none" and allowed
+        if self._manual:
+            self.time_entry.setText(MANUAL_TIME)
             self.time_entry.setEnabled(True)
             self.time_entry.setChecked(False)
         elif plan is None:
@@ -417,8 +421,16 @@ class SessionPanel(QWidget):
 
     def _name_time_entry(self, planned: bool) -> None:
         """*Log 1.5 h*: the hours that will be logged (those typed, when they read as hours), not only the
-        proposal's; screen readers read the name, not the text, so the hours are in it too."""
-        if planned:
+        proposal's; screen readers read the name, not the text, so the hours are in it too. Hours typed by hand
+        (a session without timestamps) ask for them until ticked; then the rule beside the hours says why, and
+        the hours, work type, role and billable have the row's width (the long label squeezed them to "D")."""
+        if self._manual:
+            typed = self.time_box.typed_hours() if self.time_entry.isChecked() else None
+            self.time_entry.setText(
+                f"&Log {format_hours(typed)}" if typed is not None
+                else "&Log time" if self.time_entry.isChecked() else MANUAL_TIME
+            )
+        elif planned:
             hours = self.time_box.typed_hours()
             self.time_entry.setText(f"&Log {format_hours(hours)}" if hours is not None else "&Log time")
         self.time_entry.setAccessibleName("Also log a time entry: " + self.time_entry.text().replace("&", ""))
@@ -547,8 +559,8 @@ class SessionPanel(QWidget):
             self._choose(hours=None)
         else:
             self._choose(hours=text.strip())
-        if self.time_entry.isEnabled() and self.time_box.has_plan():
-            self._name_time_entry(True)
+        if self.time_entry.isEnabled():
+            self._name_time_entry(self.time_box.has_plan())
 
     def _on_ticket_typed(self, ticket_id: int | None) -> None:
         own = self.session.psa_ticket_id if self.session is not None else None
