@@ -41,6 +41,7 @@ from flowdesk.ui.controller import AppController
 from flowdesk.ui.focus_ring import add_focus_rings
 from flowdesk.ui.icons import app_icon
 from flowdesk.ui.models import QueueTableModel, SessionIdRole, SessionTableModel
+from flowdesk.ui.names import name_choice_lists
 from flowdesk.ui.queue_status import show_send_all
 from flowdesk.ui.session_panel import SessionPanel
 from flowdesk.ui.session_proxy import SessionSortFilterProxy
@@ -205,8 +206,7 @@ class MainWindow(QMainWindow):
 
         self.tabs.setAccessibleName("Sessions and queue")
         self.tabs.tabBar().setAccessibleName("Sessions and queue tabs")
-        for combo in self.findChildren(QComboBox):  # each drop-down's list is named after its drop-down
-            combo.view().setAccessibleName(f"{combo.accessibleName()} choices")
+        name_choice_lists(self)
 
         self._build_actions()
         self._wire_controller()

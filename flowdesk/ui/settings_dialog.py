@@ -48,6 +48,7 @@ from flowdesk.ui.account_saving import keep_connectwise_account, keep_sign_in, w
 from flowdesk.ui.busy import disable_keeping_focus
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.editor import CATEGORY_WORDS
+from flowdesk.ui.names import name_choice_lists
 
 ROUNDING_LABELS = {
     TimeRounding.QUARTER_HOUR: "Up to the next 15 minutes",
@@ -116,6 +117,11 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(bottom)
+        self.tabs.setAccessibleName("Settings pages")
+        self.tabs.tabBar().setAccessibleName("Settings pages")
+        name_choice_lists(self)
+        # Typing goes to the first field: on the tab bar the focus is not drawn until a key is pressed.
+        self.cw_site.setFocus()
 
     # -- ConnectWise -----------------------------------------------------------------------------
     def _connectwise_tab(self, profile: ConnectWiseProfile) -> QWidget:

@@ -1,0 +1,68 @@
+"""The dialogs with the keyboard alone: every control a screen reader lands on has a name, the focus starts
+where you can see it and type, and Escape / Enter do what a person expects."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QLabel, QTabWidget, QWidget
+
+from tests.ui.test_first_run import _opened, fresh_app  # noqa: F401 - a fixture
+from tests.ui.test_keyboard import _ready
+from tests.ui.test_window import make_app  # noqa: F401 - make_app is a fixture
+
+pytestmark = pytest.mark.usefixtures("qapp")
+
+
+def _unnamed(root: QWidget) -> list[str]:
+    """Widgets Tab reaches (or a drop-down's list) that a screen reader would announce with no name: no
+    accessible name, no text of their own (a button's, a check box's), no label naming them (a buddy)."""
+    buddies = {id(lbl.buddy()) for lbl in root.findChildren(QLabel) if lbl.buddy() is not None}
+    out = []
+    lists = [c.view() for c in root.findChildren(QComboBox)]
+    for x in [root, *root.findChildren(QWidget), *lists]:
+        if not x.focusPolicy() & Qt.FocusPolicy.TabFocus and x not in lists:
+            continue
+        text = x.text().replace("&", "").strip() if isinstance(x, QAbstractButton) else ""
+        if not (x.accessibleName() or text or id(x) in buddies):
+            out.append(f"{type(x).__name__} {x.objectName()!r} in {type(x.parent()).__name__} {x.parent().objectName()!r}")
+    return out
+
+
+def _assert_named(root: QWidget) -> None:
+    unnamed = _unnamed(root)
+    assert unnamed == [], "\n".join(unnamed)
+
+
+def _settings(fd, qtbot):
+    fd.open_settings()
+    dialog = fd.settings_dialog
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    return dialog
+
+
+def test_every_focusable_control_in_settings_has_a_name_on_every_tab(make_app, qtbot):  # noqa: F811
+    fd = _ready(make_app, qtbot)
+    dialog = _settings(fd, qtbot)
+    tabs = dialog.findChild(QTabWidget)
+    for i in range(tabs.count()):  # each tab's widgets as they are when shown (some appear with a choice)
+        tabs.setCurrentIndex(i)
+        _assert_named(dialog)
+    dialog.reject()
+
+
+def test_settings_opens_with_the_focus_in_its_first_field(make_app, qtbot):  # noqa: F811
+    """It opened with the focus on the tab bar, which Fusion marks only after a key is pressed: nothing on
+    screen said where typing would go."""
+    fd = _ready(make_app, qtbot)
+    dialog = _settings(fd, qtbot)
+    assert QApplication.focusWidget() is dialog.cw_site
+    qtbot.keyClick(dialog.cw_site, Qt.Key.Key_Escape)  # Escape closes it, nothing saved
+    assert not dialog.isVisible() and dialog.result() == 0
+
+
+def test_every_focusable_control_in_the_first_run_setup_has_a_name(fresh_app, qtbot):  # noqa: F811
+    dialog = _opened(fresh_app, qtbot)
+    _assert_named(dialog)
