@@ -66,3 +66,39 @@ def test_settings_opens_with_the_focus_in_its_first_field(make_app, qtbot):  # n
 def test_every_focusable_control_in_the_first_run_setup_has_a_name(fresh_app, qtbot):  # noqa: F811
     dialog = _opened(fresh_app, qtbot)
     _assert_named(dialog)
+
+
+def test_every_focusable_control_in_the_main_window_has_a_name_on_both_tabs(make_app, qtbot):  # noqa: F811
+    from tests.ui.test_window import TICKET, _select
+
+    fd = _ready(make_app, qtbot)
+    w = fd.window
+    _select(fd, qtbot, TICKET)
+    w.panel.time_entry.setChecked(True)  # the time entry's hours and lists shown
+    _assert_named(w)
+    w.tabs.setCurrentIndex(1)
+    _assert_named(w.queue_view)
+
+
+@pytest.mark.parametrize(("no", "cancel", "expected"), [("Keep it", False, False), (None, False, False), ("Regenerate", True, None)])
+def test_enter_in_a_question_gives_the_safe_answer(qtbot, no, cancel, expected):
+    """Enter pressed 'Quit anyway' (the demo's waiting pushes lost), 'Cancel push', 'Push again', 'Push to
+    this ticket' (another company's), 'Discard edits': whatever a question guards, by surprise."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    from flowdesk.ui.questions import ask
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    seen: list[str] = []
+
+    def press_enter() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        seen.append(box.defaultButton().text())
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+
+    QTimer.singleShot(0, press_enter)
+    assert ask(parent, "Pushes still waiting", "Quit anyway?", "Quit anyway", no, cancel=cancel) is expected
+    assert seen and seen[0] != "Quit anyway"
