@@ -394,7 +394,7 @@ class SettingsDialog(QDialog):
         self.redaction_boxes: dict[tuple[str, str], QCheckBox] = {}
         for row, cat in enumerate(REDACTION_CATEGORIES, 1):
             words = CATEGORY_WORDS[cat][1]
-            name = QLabel(words.capitalize(), w)
+            name = QLabel(words[:1].upper() + words[1:], w)  # capitalize() made 'Unc paths', 'Ip addresses'
             name.setTextFormat(Qt.TextFormat.PlainText)
             grid.addWidget(name, row, 0)
             for col, (where, switches, whose) in enumerate(

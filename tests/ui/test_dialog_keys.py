@@ -102,3 +102,13 @@ def test_enter_in_a_question_gives_the_safe_answer(qtbot, no, cancel, expected):
     QTimer.singleShot(0, press_enter)
     assert ask(parent, "Pushes still waiting", "Quit anyway?", "Quit anyway", no, cancel=cancel) is expected
     assert seen and seen[0] != "Quit anyway"
+
+
+def test_the_redaction_page_keeps_the_capitals_of_ip_and_unc(make_app, qtbot):  # noqa: F811
+    """It read 'Unc paths' and 'Ip addresses' (str.capitalize lowers the rest)."""
+    fd = _ready(make_app, qtbot)
+    dialog = _settings(fd, qtbot)
+    texts = {lbl.text() for lbl in dialog.redaction_page.findChildren(QLabel)}
+    assert {"UNC paths", "IP addresses", "E-mail addresses"} <= texts
+    assert not {"Unc paths", "Ip addresses"} & texts
+    dialog.reject()
