@@ -17,7 +17,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QModelIndex, QPersistentModelIndex, QRect, QRectF, QSettings, QSize, Qt
+from PySide6.QtCore import (
+    QByteArray,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    QRectF,
+    QSettings,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import QAction, QGuiApplication, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
@@ -245,7 +255,26 @@ def scrolling(pane: QWidget) -> QScrollArea:
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     pane.setMinimumWidth(1)  # its width follows the splitter's pane (as it did unwrapped); only height scrolls
     area.setWidget(pane)
+    _FollowFocus(area)
     return area
+
+
+class _FollowFocus(QObject):
+    """Scrolls ``area`` to the control that gets the focus inside it, however it got it. Qt scrolls only for Tab:
+    Ctrl+E, F6, a mnemonic (Alt+L) or a click on a label left the focus below the fold at QT_SCALE_FACTOR=2,
+    where nobody could see it (the note editor: to its cursor)."""
+
+    def __init__(self, area: QScrollArea) -> None:
+        super().__init__(area)
+        self._area = area
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._on_focus_changed)
+
+    def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        pane = self._area.widget()
+        if new is not None and pane is not None and pane.isAncestorOf(new):
+            self._area.ensureWidgetVisible(new, 8, 8)
 
 
 def steady_splitter(splitter: QSplitter) -> None:

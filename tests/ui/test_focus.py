@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -84,3 +84,29 @@ def test_push_does_not_look_focused_when_it_is_not(make_app, qtbot):  # noqa: F8
     fd = _ready(make_app, qtbot)
     assert not fd.window.panel.push_button.isDefault()
 
+
+
+def test_the_note_pane_scrolls_to_the_focus_however_it_gets_there(make_app, qtbot):  # noqa: F811
+    """At QT_SCALE_FACTOR=2 on a 1400×900 screen (700×450) the note pane scrolls: Ctrl+E, F6 or a mnemonic put
+    the focus below the fold, where nothing showed it (Qt scrolls only for Tab)."""
+    fd = _ready(make_app, qtbot)
+    w = fd.window
+    w.resize(700, 430)
+    _select(fd, qtbot, TICKET)
+    area = w.panel_scroll
+    qtbot.waitUntil(lambda: area.verticalScrollBar().maximum() > 0)  # stacked, and the pane scrolls
+    area.verticalScrollBar().setValue(0)
+    _focus(qtbot, w.table)
+    qtbot.keyClick(w.table, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    edit = w.panel.editor.edit
+    assert QApplication.focusWidget() is edit
+
+    def shown(widget: QWidget, rect: QRect) -> bool:
+        top_left = widget.mapTo(area.viewport(), rect.topLeft())
+        return area.viewport().rect().contains(QRect(top_left, rect.size()))
+
+    assert shown(edit, edit.cursorRect())  # the cursor, on screen
+    area.verticalScrollBar().setValue(0)
+    qtbot.keyClick(edit, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)  # Log time, at the pane's foot
+    assert QApplication.focusWidget() is w.panel.time_entry
+    assert shown(w.panel.time_entry, w.panel.time_entry.rect())
