@@ -32,6 +32,7 @@ from PySide6.QtGui import QAction, QGuiApplication, QImage, QPainter, QPalette, 
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
+    QHeaderView,
     QProxyStyle,
     QScrollArea,
     QSplitter,
@@ -48,7 +49,9 @@ from PySide6.QtWidgets import (
 from flowdesk.ui import theme
 from flowdesk.ui.icons import action_icon
 
-NARROW_WIDTH = 900  # below this the note pane goes under the list
+NARROW_WIDTH = 900  # below this the note pane always goes under the list (see side_by_side_width)
+SUMMARY_MIN_CHARS = 16  # side by side, the Summary column shows at least about this many letters
+WINDOW_SLACK = 12  # the window's margins around each pane
 DEFAULT_SIZE = QSize(1280, 800)
 PANE_MIN_WIDTH = 320
 # Stacked, each pane may be squeezed this low (not to its layout's minimum): at QT_SCALE_FACTOR=2 a 1440×900
@@ -285,9 +288,31 @@ def steady_splitter(splitter: QSplitter) -> None:
         splitter.setStretchFactor(i, 1)
 
 
-def fit_orientation(splitter: QSplitter, width: int, state: QSettings | None) -> bool:
-    """Horizontal at ``NARROW_WIDTH`` and wider, vertical (note under the list) below. True if it changed."""
-    want = Qt.Orientation.Vertical if width < NARROW_WIDTH else Qt.Orientation.Horizontal
+def side_by_side_width(splitter: QSplitter, table: QTableView | None) -> int:
+    """The narrowest window that shows the list and the note side by side at the default split (3/5, 2/5)
+    squeezing neither: the list's columns with a summary of ``SUMMARY_MIN_CHARS``, the note pane's controls at
+    their minimum; at least ``NARROW_WIDTH``. In logical pixels: at QT_SCALE_FACTOR=1.5 (or QT_FONT_DPI=144)
+    a 1400 px screen is 933 wide, which put a 10-letter Summary, a horizontal scroll bar hiding Push, and
+    "Visible as [Interna]" side by side."""
+    if table is None:
+        return NARROW_WIDTH
+    header = table.horizontalHeader()
+    stretch = QHeaderView.ResizeMode.Stretch
+    columns = sum(header.sectionSize(c) for c in range(header.count())
+                  if not header.isSectionHidden(c) and header.sectionResizeMode(c) != stretch)
+    chrome = 2 * table.frameWidth() + table.verticalScrollBar().sizeHint().width() + WINDOW_SLACK
+    list_need = columns + table.fontMetrics().horizontalAdvance("x" * SUMMARY_MIN_CHARS) + chrome
+    note = _pane(splitter, 1)
+    inner = (note.widget() if isinstance(note, QScrollArea) else None) or note
+    box = inner.layout()
+    note_need = (box.minimumSize().width() if box is not None else inner.minimumSizeHint().width()) + WINDOW_SLACK
+    return max(NARROW_WIDTH, math.ceil(list_need * 5 / 3), math.ceil(note_need * 5 / 2))
+
+
+def fit_orientation(splitter: QSplitter, width: int, state: QSettings | None, table: QTableView | None = None) -> bool:
+    """Horizontal when ``width`` shows both panes (``side_by_side_width``), vertical (note under the list)
+    below. True if it changed."""
+    want = Qt.Orientation.Vertical if width < side_by_side_width(splitter, table) else Qt.Orientation.Horizontal
     if splitter.orientation() == want:
         return False
     if state is not None:
@@ -359,7 +384,7 @@ def restore_layout(window: QWidget, splitter: QSplitter, table: QTableView, stat
     header = table.horizontalHeader()
     if isinstance(columns, QByteArray) and header.restoreState(columns):
         table.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
-    fit_orientation(splitter, window.width(), None)
+    fit_orientation(splitter, window.width(), None, table)
     restore_splitter(splitter, state)
 
 

@@ -659,7 +659,7 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
-        layout.fit_orientation(self.splitter, event.size().width(), self._ui_state())
+        layout.fit_orientation(self.splitter, event.size().width(), self._ui_state(), self.table)
 
     def request_quit(self) -> bool:
         """File → Quit, Ctrl+Q, the tray's Quit: end the app, asking first when pushes are still waiting."""
