@@ -226,6 +226,21 @@ def setup_session_columns(table: QTableView, model: Any) -> None:
     for col, sample in samples.items():
         table.setColumnWidth(col, fm.horizontalAdvance(sample) + 24)
     table.setColumnWidth(model.STATUS, max(28, fm.height() + 16))  # a mark: its word is in the tooltip
+    select_current_row(table)
+
+
+def select_current_row(table: QTableView) -> None:
+    """The row with the current index is the selected row. Tabbing into a list with no selection (a search had
+    filtered the selected session away, the queue's first visit) made its first row current without selecting
+    it: the note pane or the queue's detail showed that row, and Push or Retry acted on it, while no row in the
+    list was highlighted."""
+    selection = table.selectionModel()
+
+    def follow(current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid() and not selection.isRowSelected(current.row(), QModelIndex()):
+            table.selectRow(current.row())
+
+    selection.currentRowChanged.connect(follow)
 
 
 def main_toolbar(window: QWidget, items: list[tuple[QAction, str] | None]) -> QToolBar:

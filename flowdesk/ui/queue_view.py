@@ -29,6 +29,7 @@ from flowdesk.core import present
 from flowdesk.core.policy import CANCELLABLE_STATES, RETRYABLE_STATES
 from flowdesk.ui import theme
 from flowdesk.ui.focus_ring import add_focus_rings
+from flowdesk.ui.layout import select_current_row
 from flowdesk.ui.models import QueueTableModel
 from flowdesk.ui.queue_status import show_send_all
 
@@ -69,6 +70,7 @@ class QueueView(QWidget):
             self.table.setColumnWidth(col, fm.horizontalAdvance(sample) + 24)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
+        select_current_row(self.table)  # before _update: the detail is of the highlighted row
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update())
         model.dataChanged.connect(lambda *_: self._update())
         model.modelReset.connect(self._update)

@@ -110,3 +110,29 @@ def test_the_note_pane_scrolls_to_the_focus_however_it_gets_there(make_app, qtbo
     qtbot.keyClick(edit, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)  # Log time, at the pane's foot
     assert QApplication.focusWidget() is w.panel.time_entry
     assert shown(w.panel.time_entry, w.panel.time_entry.rect())
+
+
+def test_tabbing_into_a_list_with_nothing_selected_selects_the_row_it_shows(make_app, qtbot):  # noqa: F811
+    """A search that filtered the selected session away, then Tab: the first row became current, its note
+    loaded, and Push would push it, with no row highlighted. The queue's first visit did the same with Retry."""
+    fd = _ready(make_app, qtbot)
+    w = fd.window
+    _select(fd, qtbot, TICKET)
+    _focus(qtbot, w.search)
+    qtbot.keyClicks(w.search, "kessler")  # the selected session (another client's) is filtered away
+    assert not w.table.selectionModel().hasSelection()
+    qtbot.keyClick(w.search, Qt.Key.Key_Tab)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)  # past the filter, into the list
+    assert QApplication.focusWidget() is w.table
+    w.load_timer.timeout.emit()
+    row = w.table.currentIndex().row()
+    assert w.panel.session is not None and w.panel.session.id == w.current_session_id()
+    assert w.table.selectionModel().isRowSelected(row)
+    # the queue: a push, then its tab with nothing selected
+    w.push_current()
+    qtbot.waitUntil(lambda: w.queue_model.rowCount() > 0)
+    q = w.queue_view
+    q.table.clearSelection()
+    q.table.setCurrentIndex(q.table.model().index(0, 0))
+    assert q.table.selectionModel().isRowSelected(0)
+    assert q.current_job() is not None and q.detail.toPlainText()
