@@ -11,6 +11,7 @@ from enum import Enum
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -48,6 +49,7 @@ from flowdesk.ui.account_saving import keep_connectwise_account, keep_sign_in, w
 from flowdesk.ui.busy import disable_keeping_focus
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.editor import CATEGORY_WORDS
+from flowdesk.ui.layout import fit_to_screen, scrolling
 from flowdesk.ui.names import name_choice_lists
 
 ROUNDING_LABELS = {
@@ -114,14 +116,21 @@ class SettingsDialog(QDialog):
         bottom = QHBoxLayout()
         bottom.addWidget(self.save_status, 1)
         bottom.addWidget(self.buttons)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.tabs, 1)
-        layout.addLayout(bottom)
         self.tabs.setAccessibleName("Settings pages")
+        # Taller than the screen (QT_SCALE_FACTOR=2 on a 900 px screen: 450) the pages scroll, Save and Cancel
+        # stay in view; they were below the screen's edge.
+        pages = scrolling(self.tabs)
+        layout = QVBoxLayout(self)
+        layout.addWidget(pages, 1)
+        layout.addLayout(bottom)
         self.tabs.tabBar().setAccessibleName("Settings pages")
         name_choice_lists(self)
         # Typing goes to the first field: on the tab bar the focus is not drawn until a key is pressed.
         self.cw_site.setFocus()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        fit_to_screen(self)  # never taller or wider than the screen, now that its frame is known
 
     # -- ConnectWise -----------------------------------------------------------------------------
     def _connectwise_tab(self, profile: ConnectWiseProfile) -> QWidget:

@@ -4,7 +4,7 @@ where you can see it and type, and Escape / Enter do what a person expects."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QLabel, QTabWidget, QWidget
 
 from tests.ui.test_first_run import _opened, fresh_app  # noqa: F401 - a fixture
@@ -111,4 +111,23 @@ def test_the_redaction_page_keeps_the_capitals_of_ip_and_unc(make_app, qtbot):  
     texts = {lbl.text() for lbl in dialog.redaction_page.findChildren(QLabel)}
     assert {"UNC paths", "IP addresses", "E-mail addresses"} <= texts
     assert not {"Unc paths", "Ip addresses"} & texts
+    dialog.reject()
+
+
+def test_settings_shorter_than_its_pages_scrolls_them_and_keeps_save_in_view(make_app, qtbot):  # noqa: F811
+    """At QT_SCALE_FACTOR=2 on a 900 px screen (450 tall) Settings opened 520 tall: Save and Cancel were below
+    the screen's edge. Now its pages scroll and it is never taller than the screen."""
+    from PySide6.QtWidgets import QDialogButtonBox, QScrollArea
+
+    fd = _ready(make_app, qtbot)
+    dialog = _settings(fd, qtbot)
+    avail = dialog.screen().availableGeometry()
+    assert dialog.frameGeometry().height() <= avail.height()
+    dialog.resize(dialog.width(), 300)
+    qtbot.waitUntil(lambda: dialog.height() == 300)
+    dialog.tabs.setCurrentWidget(dialog.redaction_page)  # the tallest page
+    save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+    assert dialog.rect().contains(QRect(save.mapTo(dialog, QPoint(0, 0)), save.size()))  # Save in view
+    area = next(a for a in dialog.findChildren(QScrollArea) if a.widget() is dialog.tabs)
+    qtbot.waitUntil(lambda: area.verticalScrollBar().maximum() > 0)
     dialog.reject()
