@@ -131,3 +131,19 @@ def test_settings_shorter_than_its_pages_scrolls_them_and_keeps_save_in_view(mak
     area = next(a for a in dialog.findChildren(QScrollArea) if a.widget() is dialog.tabs)
     qtbot.waitUntil(lambda: area.verticalScrollBar().maximum() > 0)
     dialog.reject()
+
+
+def test_the_shortcuts_and_changes_dialogs_are_never_taller_than_the_screen(qtbot):
+    """At QT_SCALE_FACTOR=2 on a 900 px screen (450 tall) F1's list and Changes… opened 460 and 480 tall,
+    their Close below the screen's edge."""
+    from flowdesk.ui.diff_dialog import DiffDialog
+    from flowdesk.ui.shortcuts import ShortcutsDialog
+
+    for dialog in (ShortcutsDialog([("F1", "Keyboard shortcuts")]), DiffDialog("+ one line")):
+        qtbot.addWidget(dialog)
+        dialog.resize(4000, 4000)  # as a screen four times too small would make it
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        avail = dialog.screen().availableGeometry()
+        assert dialog.frameGeometry().height() <= avail.height() and dialog.frameGeometry().width() <= avail.width()
+        dialog.close()
