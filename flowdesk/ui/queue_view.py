@@ -111,6 +111,9 @@ class QueueView(QWidget):
         split.addWidget(self.table)
         split.addWidget(self.detail)
         split.setStretchFactor(0, 3)
+        # the list first: in a short window (QT_SCALE_FACTOR=2 on a 900 px screen) the detail took its full 160
+        # px and the list showed a row and a half
+        split.setSizes([300, 100])
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.empty)

@@ -136,3 +136,15 @@ def test_tabbing_into_a_list_with_nothing_selected_selects_the_row_it_shows(make
     q.table.setCurrentIndex(q.table.model().index(0, 0))
     assert q.table.selectionModel().isRowSelected(0)
     assert q.current_job() is not None and q.detail.toPlainText()
+
+
+def test_a_short_window_gives_the_queue_list_more_room_than_its_detail(make_app, qtbot):  # noqa: F811
+    """At QT_SCALE_FACTOR=2 on a 1400×900 screen (700×450) the detail pane kept its 160 px and the queue's
+    list showed a row and a half."""
+    fd = _ready(make_app, qtbot)
+    w = fd.window
+    w.resize(700, 430)
+    w.tabs.setCurrentIndex(1)
+    q = w.queue_view
+    qtbot.waitUntil(lambda: q.table.isVisible() and q.table.height() > 0)
+    qtbot.waitUntil(lambda: q.table.height() > q.detail.height())  # it was 70 px to the detail's 160
