@@ -28,7 +28,7 @@ from PySide6.QtCore import (
     QSize,
     Qt,
 )
-from PySide6.QtGui import QAction, QGuiApplication, QImage, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QAction, QColor, QGuiApplication, QImage, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -112,7 +112,7 @@ class StatusMarkDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self._cell = proxy.cell
         self._panel: dict[Any, bool] = {}  # the cell's state -> whether it has a highlight or focus frame
-        self._marks: dict[tuple[str, int, float], QPixmap] = {}
+        self._marks: dict[tuple[str, int, float, int], QPixmap] = {}
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
         state = option.state
@@ -132,10 +132,13 @@ class StatusMarkDelegate(QStyledItemDelegate):
             return
         center = rect.center()
         # the dot's box starts at center - d/2 + 0.5 (as drawn before): half a pixel into the pixmap when d is even
-        painter.drawPixmap(center.x() - d // 2, center.y() - d // 2, self._mark(tint, d, painter.device().devicePixelRatioF()))
+        # on a selected row, ringed in the highlighted text's colour: a green, blue or grey dot on the selection's
+        # blue was nearly invisible (a blue "active" one, 1.1:1)
+        ring = option.palette.color(QPalette.ColorRole.HighlightedText).rgba() if state & QStyle.StateFlag.State_Selected else 0
+        painter.drawPixmap(center.x() - d // 2, center.y() - d // 2, self._mark(tint, d, painter.device().devicePixelRatioF(), ring))
 
-    def _mark(self, tint: str, d: int, ratio: float) -> QPixmap:
-        key = (tint, d, ratio)
+    def _mark(self, tint: str, d: int, ratio: float, ring: int = 0) -> QPixmap:
+        key = (tint, d, ratio, ring)
         mark = self._marks.get(key)
         if mark is None:
             if len(self._marks) > 64:  # a theme switch or a move between screens: forget the old ones
@@ -147,9 +150,13 @@ class StatusMarkDelegate(QStyledItemDelegate):
             mark.fill(Qt.GlobalColor.transparent)
             p = QPainter(mark)
             p.setRenderHint(QPainter.RenderHint.Antialiasing)
-            p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(theme.brush(tint))
-            p.drawEllipse(QRectF(offset, offset, d, d))
+            if ring:
+                p.setPen(QPen(QColor.fromRgba(ring), 1.5))
+                p.drawEllipse(QRectF(offset + 0.75, offset + 0.75, d - 1.5, d - 1.5))
+            else:
+                p.setPen(Qt.PenStyle.NoPen)
+                p.drawEllipse(QRectF(offset, offset, d, d))
             p.end()
             self._marks[key] = mark
         return mark

@@ -148,3 +148,24 @@ def test_a_short_window_gives_the_queue_list_more_room_than_its_detail(make_app,
     q = w.queue_view
     qtbot.waitUntil(lambda: q.table.isVisible() and q.table.height() > 0)
     qtbot.waitUntil(lambda: q.table.height() > q.detail.height())  # it was 70 px to the detail's 160
+
+
+def test_a_selected_rows_status_mark_is_ringed_in_the_selections_text_colour(make_app, qtbot):  # noqa: F811
+    """A green, blue or grey mark on the selection's blue could hardly be seen (a blue 'active' one: 1.1:1)."""
+    from flowdesk.ui.models import SessionTableModel
+
+    fd = _ready(make_app, qtbot)
+    w = fd.window
+    _select(fd, qtbot, TICKET)
+    row = w.table.currentIndex().row()
+    rect = w.table.visualRect(w.proxy.index(row, SessionTableModel.STATUS))
+    image = w.table.viewport().grab().toImage()
+    ratio = image.devicePixelRatio()
+    ink = w.table.palette().color(QPalette.ColorRole.HighlightedText)
+    c = rect.center()
+    near = 0
+    for x in range(c.x() - 7, c.x() + 8):
+        for y in range(c.y() - 7, c.y() + 8):
+            px = image.pixelColor(QPoint(int(x * ratio), int(y * ratio)))
+            near += abs(px.red() - ink.red()) + abs(px.green() - ink.green()) + abs(px.blue() - ink.blue()) < 90
+    assert near >= 8, near  # a ring of the selection's text colour around the mark
