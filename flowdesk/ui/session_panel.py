@@ -197,11 +197,13 @@ class SessionPanel(QWidget):
         layout.addWidget(self.status_choice)  # its own row, under the time entry's
         self.title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
-        # Keyboard order: ticket → find → format → steps → note → visibility → time (its hours, work type, role,
-        # billable) → status → changes → reset → push: every choice before the button that sends it.
+        # Keyboard order: ticket → find → open ticket (where it was posted) → format → steps → note → visibility →
+        # time (its hours, work type, role, billable) → status → changes → reset → push: as the pane reads, every
+        # choice before the button that sends it.
         box = self.time_box
         order: list[QWidget] = [
-            self.ticket_card.number, self.ticket_card.finder.field, self.format_box, self.steps_box, self.editor.edit, self.visibility,
+            self.ticket_card.number, self.ticket_card.finder.field, self.open_ticket_button, self.format_box, self.steps_box,
+            self.editor.edit, self.visibility,
             self.time_entry, box.hours, box.work_type, box.work_role, box.billable, self.status_choice.combo,
             self.diff_button, self.reset_button, self.push_button,
         ]

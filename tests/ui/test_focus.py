@@ -169,3 +169,12 @@ def test_a_selected_rows_status_mark_is_ringed_in_the_selections_text_colour(mak
             px = image.pixelColor(QPoint(int(x * ratio), int(y * ratio)))
             near += abs(px.red() - ink.red()) + abs(px.green() - ink.green()) + abs(px.blue() - ink.blue()) < 90
     assert near >= 8, near  # a ring of the selection's text colour around the mark
+
+
+def test_open_ticket_is_reached_where_it_reads_after_the_ticket_not_after_push(make_app, qtbot):  # noqa: F811
+    """'Open ticket' (shown once the note is posted) sits above Format, but Tab reached it after Push."""
+    fd = _ready(make_app, qtbot)
+    p = fd.window.panel
+    _select(fd, qtbot, TICKET)
+    p.open_ticket_button.show()
+    assert _chain(p.ticket_card.finder.field, 2) == [p.open_ticket_button, p.format_box]
