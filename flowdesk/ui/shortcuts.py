@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from flowdesk.ui.layout import fit_to_screen
 
 KEYS_WITHOUT_ACTIONS: list[tuple[str, str]] = [
-    ("Ctrl+Enter", "Push the note (in the note or on Push)"),
+    ("Ctrl+Enter", "Push the note (anywhere on the Sessions tab)"),  # the editor's shortcut is the window's
     ("Down or Enter", "From the search box to the list"),
     ("Escape", "Clear the search"),
     ("Up / Down", "Move through the list (the note follows when you stop)"),
