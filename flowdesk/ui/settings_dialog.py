@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -269,7 +269,22 @@ class SettingsDialog(QDialog):
             form.addRow(label, field)
         form.addRow("", row)
         form.addRow("", self.rf_status)
+        for field in (self.rf_email, self.rf_password, self.rf_token):
+            field.installEventFilter(self)  # Enter there signs in (see eventFilter)
         return w
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        """Enter in the e-mail, password or token field with a password or token typed signs in: it pressed Save
+        (or the setup's Next), which closed the dialog and dropped the password, signed in to nothing."""
+        if (
+            obj in (self.rf_email, self.rf_password, self.rf_token) and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent) and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            and (self.rf_password.text() or self.rf_token.text().strip())
+        ):
+            self.sign_in()
+            return True
+        return super().eventFilter(obj, event)
 
     def sign_in(self) -> None:
         # lazy: httpx and keyring, not before the first paint

@@ -147,3 +147,19 @@ def test_the_shortcuts_and_changes_dialogs_are_never_taller_than_the_screen(qtbo
         avail = dialog.screen().availableGeometry()
         assert dialog.frameGeometry().height() <= avail.height() and dialog.frameGeometry().width() <= avail.width()
         dialog.close()
+
+
+def test_enter_in_the_password_signs_in_and_keeps_settings_open(make_app, qtbot, sandbox):  # noqa: F811
+    """Enter in ResolutionFlow's password pressed Save: the dialog closed, the password was dropped and nobody
+    was signed in (in the setup, Next went on to 'Your sessions' the same way)."""
+    fd = _ready(make_app, qtbot)
+    dialog = _settings(fd, qtbot)
+    rf = sandbox.info.resolutionflow
+    dialog.tabs.setCurrentIndex(1)
+    dialog.rf_url.setText(rf.url)
+    dialog.rf_email.setText(rf.email)
+    qtbot.keyClicks(dialog.rf_password, rf.password)
+    with qtbot.waitSignal(dialog.signed_in, timeout=15000):
+        qtbot.keyClick(dialog.rf_password, Qt.Key.Key_Return)
+    assert dialog.isVisible()
+    dialog.reject()
