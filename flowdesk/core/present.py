@@ -680,7 +680,7 @@ TIME_RULES = {
     "pauses": "active time: the session's pause left out",
     "gaps": "active time: gaps of more than 30 minutes between steps left out",
     "wall": "from the session's start to its end",
-    "manual": "as you typed it",
+    "manual": "no start and end time: as you typed it",
 }
 
 

@@ -38,8 +38,10 @@ from flowdesk.core.policy import CANCELLABLE_STATES
 from flowdesk.ui import layout, pushing, theme
 from flowdesk.ui.banner import BannerStack
 from flowdesk.ui.controller import AppController
+from flowdesk.ui.focus_ring import add_focus_rings
 from flowdesk.ui.icons import app_icon
 from flowdesk.ui.models import QueueTableModel, SessionIdRole, SessionTableModel
+from flowdesk.ui.names import name_choice_lists
 from flowdesk.ui.queue_status import show_send_all
 from flowdesk.ui.session_panel import SessionPanel
 from flowdesk.ui.session_proxy import SessionSortFilterProxy
@@ -213,14 +215,14 @@ class MainWindow(QMainWindow):
 
         self.tabs.setAccessibleName("Sessions and queue")
         self.tabs.tabBar().setAccessibleName("Sessions and queue tabs")
-        for combo in self.findChildren(QComboBox):  # each drop-down's list is named after its drop-down
-            combo.view().setAccessibleName(f"{combo.accessibleName()} choices")
+        name_choice_lists(self)
 
         self._build_actions()
         self._wire_controller()
         self.setTabOrder(self.search, self.status_filter)
         self.setTabOrder(self.status_filter, self.table)
         self.setTabOrder(self.table, self.panel.ticket_card.number)
+        self.focus_rings = add_focus_rings(self.table, self.panel.editor.edit)  # their own focus marks are faint
         self._restore_geometry()
         self.reload_sessions()
         self.reload_jobs()
@@ -280,8 +282,8 @@ class MainWindow(QMainWindow):
         self.previous_pane_action.setShortcuts([QKeySequence("Shift+F6"), QKeySequence("Ctrl+Shift+Tab")])
         self.shortcuts_action = self._action("&Keyboard shortcuts", "F1", self.show_shortcuts, "Every keyboard shortcut")
         self.shortcuts_action.setShortcuts([QKeySequence("F1"), QKeySequence("Ctrl+/")])
-        self.sessions_tab_action = self._action("&Sessions", "Ctrl+1", lambda: self.show_tab(0))
-        self.queue_tab_action = self._action("&Queue", "Ctrl+2", lambda: self.show_tab(1))
+        self.sessions_tab_action = self._action("&Sessions", "Ctrl+1", lambda: self.tabs.setCurrentIndex(0))
+        self.queue_tab_action = self._action("&Queue", "Ctrl+2", lambda: self.tabs.setCurrentIndex(1))
         self.retry_failed_action = self._action("Retry &all", "Ctrl+Shift+R", self.retry_all, held_words.SEND_ALL_TIP)
         self.pause_action = self._action("&Pause sending", None, None, "Hold every push until you resume")
         self.pause_action.setCheckable(True)
@@ -454,10 +456,6 @@ class MainWindow(QMainWindow):
         here = next((i for i, p in enumerate(panes) if focus is p or (focus is not None and p.isAncestorOf(focus))), -1)
         target = panes[(here + step) % len(panes)] if here >= 0 else panes[0 if step > 0 else -1]
         target.setFocus(Qt.FocusReason.TabFocusReason if step > 0 else Qt.FocusReason.BacktabFocusReason)
-
-    def show_tab(self, index: int) -> None:
-        """Ctrl+1 / Ctrl+2 (the focus goes into the tab: see ``_on_tab_changed``)."""
-        self.tabs.setCurrentIndex(index)
 
     def _on_tab_changed(self, index: int) -> None:
         """A focus Qt moved out of the page now hidden (often to a banner's button: Space would press it) goes
@@ -659,7 +657,7 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
-        layout.fit_orientation(self.splitter, event.size().width(), self._ui_state())
+        layout.fit_orientation(self.splitter, event.size().width(), self._ui_state(), self.table)
 
     def request_quit(self) -> bool:
         """File → Quit, Ctrl+Q, the tray's Quit: end the app, asking first when pushes are still waiting."""

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 
 log = get_logger("ui")
+MANUAL_TIME = "&Log time (no start and end time: type the hours)"  # until ticked
 DRAFT_DEBOUNCE_MS = 500  # edits are written to the database once typing pauses this long
 
 
@@ -133,6 +134,8 @@ class SessionPanel(QWidget):
         self.time_entry.setAccessibleName("Also log a time entry")
         self.time_box = TimeEntryBox(self)  # hours, work type / role, billable: shown while time is logged
         self.time_entry.toggled.connect(self.time_box.setVisible)
+        self._manual = False  # a session without timestamps: the hours are typed by hand
+        self.time_entry.toggled.connect(lambda _on: self._name_time_entry(False) if self._manual else None)
         # The engineer's own choices (these signals are not sent when FlowDesk sets the controls):
         self.time_entry.clicked.connect(lambda checked: self._choose(log_time=checked))
         self.time_box.hours.textEdited.connect(self._on_hours_edited)
@@ -153,7 +156,7 @@ class SessionPanel(QWidget):
         self.reset_button.setToolTip("Throw away your edits and go back to the generated note")
         self.push_button = QPushButton("&Push", self)
         self.push_button.setObjectName("pushButton")
-        self.push_button.setDefault(True)
+        # not a default button: outside a dialog Enter never presses it, and its default frame looked like focus
         self.push_button.setToolTip("Queue the note (and time entry) for the ticket (Ctrl+Enter)")
         for b in (self.diff_button, self.reset_button, self.push_button):
             b.setAccessibleName(b.text().replace("&", "").replace("…", ""))
@@ -194,10 +197,15 @@ class SessionPanel(QWidget):
         layout.addWidget(self.status_choice)  # its own row, under the time entry's
         self.title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
-        # Keyboard order: ticket → find → format → steps → note → visibility → time → status → changes → reset → push.
+        # Keyboard order: ticket → find → open ticket (where it was posted) → format → steps → note → visibility →
+        # time (its hours, work type, role, billable) → status → changes → reset → push: as the pane reads, every
+        # choice before the button that sends it.
+        box = self.time_box
         order: list[QWidget] = [
-            self.ticket_card.number, self.ticket_card.finder.field, self.format_box, self.steps_box, self.editor.edit, self.visibility,
-            self.time_entry, self.status_choice.combo, self.diff_button, self.reset_button, self.push_button,
+            self.ticket_card.number, self.ticket_card.finder.field, self.open_ticket_button, self.format_box, self.steps_box,
+            self.editor.edit, self.visibility,
+            self.time_entry, box.hours, box.work_type, box.work_role, box.billable, self.status_choice.combo,
+            self.diff_button, self.reset_button, self.push_button,
         ]
         for first, second in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(first, second)
@@ -387,8 +395,9 @@ class SessionPanel(QWidget):
         ticket = self.ticket_card.ticket()
         allowed = ticket is None or ticket.time_entry_allowed
         self.time_box.set_plan(plan, session)
-        if plan is None and session is not None and settings.time_rounding != "none" and allowed:
-            self.time_entry.setText("&Log time (no start and end time: type the hours)")
+        self._manual = plan is None and session is not None and settings.time_rounding != "none" and allowed
+        if self._manual:
+            self.time_entry.setText(MANUAL_TIME)
             self.time_entry.setEnabled(True)
             self.time_entry.setChecked(False)
         elif plan is None:
@@ -414,8 +423,16 @@ class SessionPanel(QWidget):
 
     def _name_time_entry(self, planned: bool) -> None:
         """*Log 1.5 h*: the hours that will be logged (those typed, when they read as hours), not only the
-        proposal's; screen readers read the name, not the text, so the hours are in it too."""
-        if planned:
+        proposal's; screen readers read the name, not the text, so the hours are in it too. Hours typed by hand
+        (a session without timestamps) ask for them until ticked; then the rule beside the hours says why, and
+        the hours, work type, role and billable have the row's width (the long label squeezed them to "D")."""
+        if self._manual:
+            typed = self.time_box.typed_hours() if self.time_entry.isChecked() else None
+            self.time_entry.setText(
+                f"&Log {format_hours(typed)}" if typed is not None
+                else "&Log time" if self.time_entry.isChecked() else MANUAL_TIME
+            )
+        elif planned:
             hours = self.time_box.typed_hours()
             self.time_entry.setText(f"&Log {format_hours(hours)}" if hours is not None else "&Log time")
         self.time_entry.setAccessibleName("Also log a time entry: " + self.time_entry.text().replace("&", ""))
@@ -544,8 +561,8 @@ class SessionPanel(QWidget):
             self._choose(hours=None)
         else:
             self._choose(hours=text.strip())
-        if self.time_entry.isEnabled() and self.time_box.has_plan():
-            self._name_time_entry(True)
+        if self.time_entry.isEnabled():
+            self._name_time_entry(self.time_box.has_plan())
 
     def _on_ticket_typed(self, ticket_id: int | None) -> None:
         own = self.session.psa_ticket_id if self.session is not None else None

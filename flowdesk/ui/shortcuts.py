@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -15,8 +15,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from flowdesk.ui.layout import fit_to_screen
+
 KEYS_WITHOUT_ACTIONS: list[tuple[str, str]] = [
-    ("Ctrl+Enter", "Push the note (in the note or on Push)"),
+    ("Ctrl+Enter", "Push the note (anywhere on the Sessions tab)"),  # the editor's shortcut is the window's
     ("Down or Enter", "From the search box to the list"),
     ("Escape", "Clear the search"),
     ("Up / Down", "Move through the list (the note follows when you stop)"),
@@ -61,3 +63,7 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(table)
         layout.addWidget(buttons)
         self.resize(520, 460)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        fit_to_screen(self)  # at QT_SCALE_FACTOR=2 a 900 px screen is 450 tall: Close was below its edge

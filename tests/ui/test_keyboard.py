@@ -199,3 +199,18 @@ def test_ticket_warnings_are_described_for_screen_readers(make_app, qtbot):  # n
     assert "not found" in card.number.accessibleDescription()
     card.show_nothing()
     assert card.number.accessibleDescription() == ""
+
+
+def test_ctrl_enter_pushes_from_anywhere_on_the_sessions_tab_as_f1_says(make_app, qtbot):  # noqa: F811
+    """F1 said 'in the note or on Push', but Ctrl+Enter pushed from the hours, the ticket or the list too."""
+    from flowdesk.ui.shortcuts import KEYS_WITHOUT_ACTIONS
+
+    fd = _ready(make_app, qtbot)
+    w = fd.window
+    _select(fd, qtbot, TICKET)
+    pushed: list[bool] = []
+    w.panel.push_clicked.connect(lambda *_: pushed.append(True))
+    _focus(qtbot, w.panel.ticket_card.number)
+    qtbot.keyClick(w.panel.ticket_card.number, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert pushed
+    assert dict(KEYS_WITHOUT_ACTIONS)["Ctrl+Enter"] == "Push the note (anywhere on the Sessions tab)"
