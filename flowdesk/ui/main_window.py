@@ -507,12 +507,13 @@ class MainWindow(QMainWindow):
 
     # -- push ----------------------------------------------------------------------------------
     def ask(
-        self, title: str, text: str, yes: str, no: str | None = None, *, cancel: bool = False, follow: Any = None
+        self, title: str, text: str, yes: str, no: str | None = None, *, cancel: bool = False, follow: Any = None,
+        safe_default: bool = False,
     ) -> bool | None:
         """See :func:`flowdesk.ui.questions.ask` (tests replace this method: modal dialogs block a headless run)."""
         from flowdesk.ui.questions import ask  # lazy, as every dialog: not before the first paint
 
-        return ask(self, title, text, yes, no, cancel=cancel, follow=follow)
+        return ask(self, title, text, yes, no, cancel=cancel, follow=follow, safe_default=safe_default)
 
     def tell(self, title: str, text: str) -> None:
         from PySide6.QtWidgets import QMessageBox

@@ -77,17 +77,17 @@ def push_current(w: MainWindow) -> None:
     check = panel.ticket_card.company_check
     if ticket is not None and check is not None and check.same is False and not w.ask(
         "Another company's ticket", present.other_company_question(ticket_id, check.company, check.client),
-        "Push to this ticket",
+        "Push to this ticket", safe_default=True,
     ):  # fmt: skip
         return
     if session.posted_by_resolutionflow and not w.ask(
         "Already posted by ResolutionFlow",
         "ResolutionFlow already posted a note for this session to its ticket. Push a second copy?",
-        "Push anyway",
+        "Push anyway", safe_default=True,
     ):
         return
     if ticket is not None and ticket.closed and not w.ask(
-        "Closed ticket", f"Ticket #{ticket_id} is closed. Add the note anyway?", "Add note"
+        "Closed ticket", f"Ticket #{ticket_id} is closed. Add the note anyway?", "Add note", safe_default=True
     ):
         return
     kind: TicketKind = ticket.ref.kind if ticket is not None else "service"
@@ -104,7 +104,7 @@ def push_current(w: MainWindow) -> None:
     try:
         jobs = w.controller.enqueue(preview, ref, time_entry=time_entry, status=status)
     except w.controller.DuplicatePush:
-        if not w.ask("Pushed before", present.push_again_question(ticket_id, hours), "Push again"):
+        if not w.ask("Pushed before", present.push_again_question(ticket_id, hours), "Push again", safe_default=True):
             return
         jobs = w.controller.enqueue(preview, ref, time_entry=time_entry, force=True, status=status)
     except Exception as exc:  # noqa: BLE001 - shown to the engineer, the app keeps running

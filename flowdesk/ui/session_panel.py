@@ -481,7 +481,7 @@ class SessionPanel(QWidget):
         DiffDialog(self.editor.diff(), self).open()
 
     def _reset(self) -> None:
-        if not self.ask("Discard your edits", present.DRAFT_RESET_QUESTION, "Discard edits"):
+        if not self.ask("Discard your edits", present.DRAFT_RESET_QUESTION, "Discard edits", safe_default=True):
             return
         self.draft_timer.stop()
         self.editor.reset()

@@ -118,9 +118,11 @@ def test_another_company_s_ticket_is_shown_asked_once_and_no_queues_nothing(make
     assert "Harlow & Pierce LLP" in card.company.text() and "Brightsmile Dental Group" in card.company.text()
     assert card.company.backgroundRole() == QPalette.ColorRole.ToolTipBase  # the theme's colour, not ours
     asked: list[tuple[str, str]] = []
-    w.ask = lambda title, text, yes, no=None, **k: asked.append((title, text)) or False
+    safe: list[bool] = []
+    w.ask = lambda title, text, yes, no=None, **k: asked.append((title, text)) or safe.append(k.get("safe_default")) or False
     qtbot.keyClick(w.panel.editor.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert len(asked) == 1 and asked[0][0] == "Another company's ticket"
+    assert safe == [True]  # Enter, pressed by habit after Ctrl+Enter, does not push it there
     assert "Harlow & Pierce LLP" in asked[0][1] and "Brightsmile Dental Group" in asked[0][1]
     assert fd.services.outbox.jobs() == []
     w.ask = lambda *a, **k: True  # yes: queued for that ticket
