@@ -598,8 +598,10 @@ def ticket_pending(ticket_id: int) -> str:
     return f"Ticket #{ticket_id} is still being looked up: push again once its company shows."
 
 
-def note_queued(ticket_id: int) -> str:
-    return f"Queued for #{ticket_id}"
+def note_queued(ticket_id: int, state: str = "") -> str:
+    """``Queued for #48479``, with the state the session list shows when it is more than waiting:
+    ``Queued for #48479 — Checking at 13:00`` (its answer was lost), ``— Retrying at 13:05``."""
+    return f"Queued for #{ticket_id} — {state}" if state else f"Queued for #{ticket_id}"
 
 
 def note_posted(ticket_id: int, note_id: int | None, when: datetime | None, hours: float | None, now: datetime,

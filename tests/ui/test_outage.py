@@ -660,3 +660,16 @@ def test_a_push_is_not_said_to_go_before_a_rate_limit_ends(make_app, qtbot, sand
     assert w.queue_model.index(row, w.queue_model.STATE).data() == f"Retrying at {until}"
     assert w.session_model.push_summary(first.session_id).text == f"Retrying at {until}"
     assert f"Next attempt: {until}." in w.queue_model.detail_text(outbox.get(first.id))
+
+
+def test_the_note_pane_says_what_the_list_says_of_a_push_whose_answer_was_lost(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """Seen in a day's work: the note's POST met an outage; the session list said "Checking at 13:00" and the
+    banner "ConnectWise unreachable", while the note pane above the note said only "Queued for #48479", as if
+    nothing had happened to it."""
+    fd = make_app()
+    _lose_the_notes_answer(fd, qtbot, sandbox_admin)
+    w = fd.window
+    row = w.session_model.index(w.session_model.row_of(w.panel.session.id), w.session_model.PUSH)
+    qtbot.waitUntil(lambda: str(row.data()).startswith("Checking at "), timeout=5000)  # the list's batch
+    listed = row.data()
+    assert w.panel.post_state.text() == f"Queued for #{TICKETS[0]} — {listed}"
