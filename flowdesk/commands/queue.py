@@ -403,6 +403,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
         stopped = outbox.whole_pause() or (outbox.paused_reason() if outbox.sending_paused() else None)
         member_pause = outbox.member_pause()
         others = outbox.held_by_member_pause()
+        failures = outbox.failure_counts()  # the window's Failures column, counted the same way
     now, tz = utcnow(), present.LOCAL
     state_of: dict[int | None, str] = {j.id: j.state for j in jobs}
     blocked = {j.id for j in jobs if present.waits_for_note(j, state_of.get(j.parent_id))}
@@ -426,6 +427,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
                         "session_id": j.session_id,
                         "parent_id": j.parent_id,
                         "attempts": j.attempts,
+                        "failures": failures.get(j.id, 0),
                         "next_attempt_at": format_time(j.next_attempt_at),
                         "last_error": j.last_error,
                         "last_http_status": j.last_http_status,
@@ -453,7 +455,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
         else:
             due = present.format_when(j.next_attempt_at, now, tz)
         words = present.state_text(j, now, tz, waiting_for_note=j.id in blocked, held=held.get(j.id))
-        rows.append((str(j.id), present.job_what(j), ticket, words, str(j.attempts), due, printable(_short(j.last_error))))
+        rows.append((str(j.id), present.job_what(j), ticket, words, str(failures.get(j.id, 0)), due, printable(_short(j.last_error))))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1])
