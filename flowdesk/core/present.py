@@ -215,6 +215,7 @@ ATTEMPT_OUTCOMES = {
     "offline": "Could not connect",
     "ambiguous": "No usable answer",
     "no_company": "No such company ID",
+    "interrupted": "FlowDesk stopped while sending",  # policy.INTERRUPTED: found sending at the next start
 }
 
 

@@ -528,7 +528,7 @@ class Outbox:
                 decision = policy.recover_interrupted(job.snapshot(), now, tz=zone)
                 self._apply(conn, job.id, decision, now=now)
                 self._log(
-                    conn, job.id, "interrupted", at=now, http_status=None, request_id=None,
+                    conn, job.id, policy.INTERRUPTED, at=now, http_status=None, request_id=None,
                     error=decision.last_error, duration_ms=None,
                 )
         if left:

@@ -190,9 +190,10 @@ def test_job_detail_has_state_next_step_error_and_history():
         "  2026-11-18 13:59  Rate limited HTTP 429 (request id req-1)",  # not the outcome's code, rate_limited
         "  2026-11-18 13:58  Could not connect",
     ]
-    from flowdesk.core.policy import OutcomeKind
+    from flowdesk.core.policy import INTERRUPTED, OutcomeKind
 
-    assert set(present.ATTEMPT_OUTCOMES) == {k.value for k in OutcomeKind}  # every outcome has its words
+    # every outcome has its words, and so has the post log's record of a send FlowDesk stopped in the middle of
+    assert set(present.ATTEMPT_OUTCOMES) == {k.value for k in OutcomeKind} | {INTERRUPTED}
     assert present.job_detail(Job(state="pending"), NOW) == "Note for ticket #48211 — Waiting\nWaiting to be sent."
 
 
@@ -534,3 +535,16 @@ def test_a_push_is_not_said_to_go_before_the_hold_off_after_an_outage_ends():
     assert present.state_text(job, NOW, UTC) == "Retrying at 14:05"
     summary = present.session_push([job], False, NOW, UTC, not_before=until)
     assert summary is not None and (summary.text, summary.tooltip) == ("Retrying at 14:07", "Next attempt: 14:07.")
+
+
+def test_a_send_flowdesk_stopped_in_the_middle_of_is_said_in_words_in_the_history():
+    """Seen after `kill -9` mid-push and a restart: the Queue tab's history read "13:02  interrupted", the post
+    log's own code, above "Found on the ticket"."""
+    from flowdesk.core.policy import INTERRUPTED
+
+    job = Job(state="sent", sent_at=NOW, remote_id=1200004)
+    text = present.job_detail(job, NOW, UTC, attempts=[Attempt(NOW - MIN, INTERRUPTED), Attempt(NOW, "found")])
+    assert text.splitlines()[-2:] == [
+        "  2026-11-18 13:59  FlowDesk stopped while sending",
+        "  2026-11-18 14:00  Found on the ticket",
+    ]
