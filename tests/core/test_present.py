@@ -362,10 +362,13 @@ def test_send_all_now_says_what_waits_for_a_look_on_its_ticket() -> None:
     assert held.retried_all(held.Retried(0), now, UTC) == "Nothing is waiting or failed."
     assert held.retried_all(held.Retried(3), now, UTC) == "Sending 3 pushes now."
     assert held.retried_all(held.Retried(2, 2, at), now, UTC) == (
-        "2 pushes go at 07:25, after FlowDesk has looked on the ticket: ConnectWise may have saved what was sent "
-        "before its answer was lost, and nothing is posted twice."
+        "2 pushes go at 07:25, after FlowDesk has looked on the ticket (an answer was lost): nothing is posted twice."
     )
     assert held.retried_all(held.Retried(3, 1, at), now, UTC).startswith("Sending 2 pushes now. 1 push goes at 07:25, after")
+    # Seen in a 1400-pixel window: "Sending 2 pushes now. 2 pushes go at 13:01, after FlowDesk has looked on the
+    # ticket: ConnectWise may have saved …" ran under the status bar's "Queue: 2 waiting, next try 13:01", cut
+    # at "and nothing is". The status bar shows it: it fits beside the queue's line (about 130 characters).
+    assert len(held.retried_all(held.Retried(9, 8, at), now, UTC)) <= 130
 
 
 @dataclass(frozen=True)

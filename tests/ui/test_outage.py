@@ -538,11 +538,15 @@ def test_send_all_now_soon_after_a_lost_answer_says_when_the_push_goes(make_app,
     fd = make_app()
     _lose_the_notes_answer(fd, qtbot, sandbox_admin)
     w = fd.window
+    w.resize(1400, 900)  # seen at this size: the message ran under "Queue: 3 waiting…", cut at "and nothing is"
     w.retry_all()
     message = w.statusBar().currentMessage()
     assert message.startswith("2 pushes go at "), message
     assert "after FlowDesk has looked on the ticket" in message and "nothing is posted twice" in message
     assert _notes_by_ticket(sandbox_admin) == {}
+    bar = w.statusBar()
+    room = bar.width() - w.queue_label.width() - 40  # the size grip and the margins
+    assert bar.fontMetrics().horizontalAdvance(message) <= room, (message, room)
 
 
 def test_send_all_now_from_the_tray_soon_after_a_lost_answer_says_when_the_push_goes(make_app, qtbot, sandbox_admin):  # noqa: F811
