@@ -155,3 +155,25 @@ def test_a_push_does_not_wait_for_the_warning(make_app, qtbot, redactions, sandb
     assert not redactions.release.is_set()  # queued and sent with the warning's redaction still held
     text = sandbox_admin.ledger()["notes"][0]["text"]
     assert "admin password: [PASSWORD REDACTED]" in text and HOLD not in text
+
+
+def test_the_line_above_the_warning_does_not_say_there_is_nothing_to_redact(qtbot: Any, redactions: Redactions) -> None:
+    """Seen pushing a note with a temporary password typed in: "Nothing to redact in this note." stood right
+    above "Your edits contain 1 password: they will be redacted when you push." Until the warning goes, the
+    line above says nothing; it comes back once the secret is taken out."""
+    redactions.release.set()  # nothing is held here
+    widget = NoteEditor()
+    qtbot.addWidget(widget)
+    plain = redact("Unlocked the account in ADUC.")
+    with qtbot.waitSignal(widget.rechecked):
+        widget.set_note(plain.text, plain.counts, plain)
+    assert widget.redaction_label.text() == "Nothing to redact in this note."
+    _append(widget, SECRET)
+    with qtbot.waitSignal(widget.rechecked, timeout=5000):
+        widget.recheck_now()
+    assert widget.pending_label.text() == "Your edits contain 1 password: they will be redacted when you push."
+    assert widget.redaction_label.text() == ""
+    widget.edit.undo()
+    with qtbot.waitSignal(widget.rechecked, timeout=5000):
+        widget.recheck_now()
+    assert widget.pending_label.isHidden() and widget.redaction_label.text() == "Nothing to redact in this note."
