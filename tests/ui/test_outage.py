@@ -677,3 +677,26 @@ def test_the_note_pane_says_what_the_list_says_of_a_push_whose_answer_was_lost(m
     qtbot.waitUntil(lambda: str(row.data()).startswith("Checking at "), timeout=5000)  # the list's batch
     listed = row.data()
     assert w.panel.post_state.text() == f"Queued for #{TICKETS[0]} — {listed}"
+
+
+def test_a_push_queued_by_the_command_line_while_the_window_runs_is_shown_and_sent(make_app, qtbot, sandbox_admin, monkeypatch):  # noqa: F811
+    """Seen in a day's work: `flowdesk push` with the window open queued a note; `queue drain` was refused (the
+    window holds the queue) and the window, knowing nothing of it, said "Queue: all sent" and sent nothing.
+    The command tells the window (`tell_the_window`), which shows the push and sends it at once."""
+    import io
+    import sys
+
+    from flowdesk.cli import main
+    from tests.conftest import SAMPLES
+
+    fd = make_app()
+    _start(fd, qtbot)
+    told: list[Any] = []
+    monkeypatch.setattr("flowdesk.commands.queue.tell_the_window", told.append)  # no window process here: said directly
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    assert main(["push", str(SAMPLES / "02-print-spooler-bad-port.json"), "--no-time-entry"]) == 0
+    assert told  # the command told the window
+    with qtbot.waitSignal(fd.controller.job_changed, check_params_cb=lambda j: j.state == "sent", timeout=15000):
+        fd.controller.queue_changed_elsewhere()  # what the window does when told
+    assert [j.ticket_id for j in fd.window.queue_model.jobs()] == [48397]
+    assert _notes_by_ticket(sandbox_admin) == {48397: 1}
