@@ -507,7 +507,9 @@ def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
             return EXIT_OK
         with _refused_in_words():
             job = outbox.retry(args.id)
-    print(present.retried(job, datetime.now(UTC), present.LOCAL))
+        note = outbox.get(job.parent_id) if job.parent_id is not None else None
+    waits = present.waits_for_note(job, note.state if note is not None else None)
+    print(present.retried(job, datetime.now(UTC), present.LOCAL, waiting_for_note=waits))
     return EXIT_OK
 
 

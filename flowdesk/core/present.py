@@ -453,8 +453,7 @@ def queued(jobs: Sequence[Addressed]) -> str:
 
 
 def retried_failed(n: int, *, job_ids: Sequence[int] | None = None) -> str:
-    """After *Retry failed* in the window (sent now), or ``queue retry --failed`` (``job_ids``: sent at
-    the next drain)."""
+    """After *Retry failed* in the window (sent now), or ``queue retry --failed`` (``job_ids``: the next drain)."""
     if not n:
         return "Nothing has failed."
     pushes = "push" if n == 1 else "pushes"
@@ -463,14 +462,13 @@ def retried_failed(n: int, *, job_ids: Sequence[int] | None = None) -> str:
     return f"Sending {n} failed {pushes} again."
 
 
-def retried(job: JobView, now: datetime | None = None, tz: tzinfo | None = None) -> str:
+def retried(job: JobView, now: datetime | None = None, tz: tzinfo | None = None, *, waiting_for_note: bool = False) -> str:
     """After ``queue retry ID``; an ``unknown`` job's check waits for ConnectWise to finish storing."""
-    if job.state == "unknown":
+    then = "sent once its note is on the ticket" if waiting_for_note else "sent at the next drain"
+    if job.state == "unknown" and not waiting_for_note:
         due = job.next_attempt_at
         at = f" from {format_clock(due, now, tz)}" if now is not None and due is not None and due > now else ""
         then = f"checked on the ticket at the next drain{at} (it may be there already) and sent if it is not"
-    else:
-        then = "sent at the next drain"
     name = push_name(job)
     return f"{name[0].upper()}{name[1:]} will be {then}."
 
@@ -599,9 +597,7 @@ def ticket_pending(ticket_id: int) -> str:
     return f"Ticket #{ticket_id} is still being looked up: push again once its company shows."
 
 
-def note_queued(ticket_id: int, state: str = "") -> str:
-    """``Queued for #48479``, with the state the session list shows when it is more than waiting:
-    ``Queued for #48479 — Checking at 13:00`` (its answer was lost), ``— Retrying at 13:05``."""
+def note_queued(ticket_id: int, state: str = "") -> str:  # "Queued for #48479 — Checking at 13:00": the list's words
     return f"Queued for #{ticket_id} — {state}" if state else f"Queued for #{ticket_id}"
 
 

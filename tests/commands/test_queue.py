@@ -516,3 +516,14 @@ def test_queue_list_counts_failures_as_the_window_does(connected, sandbox_admin,
     table = run(monkeypatch, capsys, "queue", "list")[1].splitlines()
     assert table[1].split()[:5] == ["1", "note", "#48211", "Sent", "1"]
     assert json.loads(run(monkeypatch, capsys, "queue", "list", "--json")[1])["jobs"][0]["failures"] == 1
+
+
+def test_retry_of_a_time_entry_whose_note_waits_says_it_goes_after_its_note(connected, sandbox_admin, monkeypatch, capsys):
+    """Seen during an outage: `queue list` said the time entry was "Waiting for its note", and `queue retry` of
+    it said it "will be sent at the next drain", which it would not be while its note was not on the ticket."""
+    run(monkeypatch, capsys, "push", str(OUTLOOK))  # 1 (note), 2 (time entry)
+    sandbox_admin.add_fault(method="POST", path="*/notes", status=502, times=1)
+    run(monkeypatch, capsys, "queue", "drain")
+    assert [j.state for j in jobs()] == ["unknown", "pending"]
+    code, out, _ = run(monkeypatch, capsys, "queue", "retry", "2")
+    assert (code, out) == (0, "Push 2 (time entry for ticket #48211) will be sent once its note is on the ticket.\n")
