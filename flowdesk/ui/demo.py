@@ -21,6 +21,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMenu, QPlainTextEdit, QVBoxLayout, QWidget
 
 from flowdesk.connectwise.account import profile_key
+from flowdesk.core.held import SEND_ALL_NOW
 from flowdesk.core.settings import ConnectWiseProfile
 from flowdesk.credentials import CredentialError, CredentialStore
 from flowdesk.logs import get_logger
@@ -30,6 +31,16 @@ from flowdesk.ui.controller import AppController, Banner
 
 log = get_logger("ui")
 CW_API_PATHS = "*/apis/3.0/*"
+
+
+
+RESTORED = "ConnectWise is back to normal."
+
+
+def restored_words(held_off: bool) -> str:
+    """After *Restore ConnectWise*: the one button that sends the waiting pushes, by the name it has now."""
+    button = SEND_ALL_NOW if held_off else "Retry all"
+    return f"{RESTORED} Waiting pushes go at their next try, or at once with {button}."
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -167,7 +178,10 @@ class DemoEnvironment:
         self.actions.append(ledger)
 
     def _run(self, fn: Any, controller: AppController) -> None:
-        controller.tasks.submit(fn, on_done=lambda msg: controller.notify_info(msg),
+        def done(msg: str) -> None:  # Restore names the button as it reads now (held off: Send all now)
+            controller.notify_info(restored_words(controller.held is not None) if msg == RESTORED else msg)
+
+        controller.tasks.submit(fn, on_done=done,
                                 on_error=lambda e: controller.show_banner(Banner("demo-fault", "error", str(e))))
 
     def simulate_outage(self) -> str:
@@ -187,7 +201,7 @@ class DemoEnvironment:
     def restore(self) -> str:
         self.admin.clear_faults()
         self.admin.config(latency_ms=0)
-        return "ConnectWise is back to normal. Use Retry all (or Send all now), or wait for the next try."
+        return RESTORED
 
     def show_ledger(self, parent: QWidget, controller: AppController | None = None) -> None:
         """The whole of every note the sandbox's ConnectWise received, each with a diff against what FlowDesk

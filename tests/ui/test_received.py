@@ -31,3 +31,14 @@ def test_whole_notes_and_a_diff_against_what_was_pushed():
     assert "(not pushed by FlowDesk in this demo)" in text
     assert "Time entry 3 on ticket #48211: 0.75 h" in text
     assert received_text({}, []) == "Nothing yet: push a note."
+
+
+def test_restore_names_the_one_button_by_the_name_it_has_now():
+    """Seen in the demo: after Restore, the notification said "Use Retry all (or Send all now)" while the
+    toolbar read "Send all now (5)": one button, named as it reads at that moment."""
+    from flowdesk.ui.demo import restored_words
+
+    assert restored_words(True) == (
+        "ConnectWise is back to normal. Waiting pushes go at their next try, or at once with Send all now."
+    )
+    assert restored_words(False).endswith("or at once with Retry all.") and "Send all now" not in restored_words(False)
