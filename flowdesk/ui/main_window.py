@@ -669,7 +669,8 @@ class MainWindow(QMainWindow):
             return present.waiting_on_quit(n, kept=kept) if n else None
 
         follow = (self.controller.queue_status_changed, still_waiting)
-        if pending and not self.ask("Pushes still waiting", present.waiting_on_quit(pending, kept=kept), "Quit anyway", follow=follow):
+        question = present.waiting_on_quit(pending, kept=kept)  # the demo's are lost: Enter does not quit it
+        if pending and not self.ask("Pushes still waiting", question, "Quit anyway", follow=follow, safe_default=not kept):
             return False
         self.save_geometry()
         self.quit_requested.emit()

@@ -138,7 +138,9 @@ def test_quit_in_the_demo_does_not_promise_to_send_the_waiting_pushes_later(make
     w.queue_kept = False  # as the demo sets it
     _queue_one(fd, qtbot)
     asked: list[str] = []
-    w.ask = lambda title, text, yes, **k: asked.append(text) or False
+    safe: list[bool] = []
+    w.ask = lambda title, text, yes, **k: asked.append(text) or safe.append(k.get("safe_default")) or False
     w.quit_action.trigger()
     assert quits == [] and len(asked) == 1
     assert "The demo keeps nothing" in asked[0] and "next time" not in asked[0], asked[0]
+    assert safe == [True]  # the pushes are lost if it quits: Enter answers "no" (outside the demo it quits)
