@@ -354,3 +354,24 @@ def test_a_pause_in_typing_redacts_the_note_once_for_the_warning_and_the_draft(m
     with qtbot.waitSignal(panel.editor.rechecked):  # at once: the draft's redaction is of this text
         panel.editor.recheck_now()
     assert len(calls) == 2 and "and more" in fd.controller.drafts.get(sid).text
+
+
+def test_a_note_pushed_with_edits_shows_them_when_its_session_is_shown_again(make_app, qtbot, sandbox_admin):
+    """Seen in a day's work: a note pushed with a line added ("called Priya back…") showed, once the session
+    was opened again, the note as generated under "Posted to #48488": the edit the engineer had posted was
+    nowhere in FlowDesk. It shows the note as pushed (redacted), as a draft would be, and writes no draft."""
+    fd = make_app()
+    _start(fd, qtbot)
+    w, panel = fd.window, fd.window.panel
+    sid = _select(fd, qtbot, 48211)
+    _add_line(qtbot, panel, "Called the user back; admin password: Hunter2Secret! set.")
+    with qtbot.waitSignal(fd.controller.job_changed, check_params_cb=lambda j: j.kind == "note" and j.state == "sent", timeout=15000):
+        w.push_current()
+    _select(fd, qtbot, 48397)
+    assert w.select_session(sid)  # back again (its ticket is known now: no look-up)
+    text = panel.editor.text()
+    assert "Called the user back; admin password: [PASSWORD REDACTED] set." in text
+    assert "Hunter2Secret!" not in text
+    assert sandbox_admin.ledger()["notes"][0]["text"] == panel.editor.push_text()
+    assert panel.editor.is_edited() and panel.reset_button.isEnabled()  # Changes… and Reset, as on a draft
+    assert fd.controller.drafts.get(sid) is None  # shown, not written as a draft
