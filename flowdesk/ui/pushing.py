@@ -112,6 +112,7 @@ def push_current(w: MainWindow) -> None:
         return
     panel.editor.after_push()
     panel.forget_draft()  # what was pushed is in the queue now
+    panel.show_as_pushed()  # and the editor shows it as queued: redacted
     w.statusBar().showMessage(present.queued(jobs), 8000)
     show_push_state(w)
 

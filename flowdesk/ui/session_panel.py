@@ -341,6 +341,16 @@ class SessionPanel(QWidget):
         self._update_time_entry()
         self._update_buttons()
 
+    def show_as_pushed(self) -> None:
+        """Right after a push: the note as queued (redacted), so no secret typed in it stays on screen."""
+        text = self._pushed_text(self.session) if self.session is not None else None
+        if text is not None and text != self.editor.text():
+            self._restoring = True
+            try:
+                self.editor.load_draft(text)  # Qt's undo history goes with the text it replaces
+            finally:
+                self._restoring = False
+
     def _pushed_text(self, session: Session) -> str | None:
         """The note as its latest push holds it (queued or posted, redacted): a session pushed with edits shows
         them when it is shown again, not the note as generated (*Changes…* and *Reset* work as on a draft)."""

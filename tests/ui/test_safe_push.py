@@ -375,3 +375,21 @@ def test_a_note_pushed_with_edits_shows_them_when_its_session_is_shown_again(mak
     assert sandbox_admin.ledger()["notes"][0]["text"] == panel.editor.push_text()
     assert panel.editor.is_edited() and panel.reset_button.isEnabled()  # Changes… and Reset, as on a draft
     assert fd.controller.drafts.get(sid) is None  # shown, not written as a draft
+
+
+def test_right_after_a_push_the_editor_shows_the_note_as_queued_without_the_typed_secret(make_app, qtbot):
+    """Seen pushing a note with a temporary password typed in: after Push the editor still showed the password
+    as typed, under "Your edits contain 1 password: they will be redacted when you push." It shows the note
+    as queued: the marker in place of the password, and no warning; Undo does not bring the password back."""
+    fd = make_app()
+    _start(fd, qtbot)
+    w, panel = fd.window, fd.window.panel
+    _select(fd, qtbot, 48211)
+    fd.controller.set_paused(True)
+    _add_line(qtbot, panel, "Temp password: Password=Hx7#kP2v!qz9 for her.")
+    w.push_current()
+    assert "Hx7#kP2v!qz9" not in panel.editor.text() and "[PASSWORD REDACTED]" in panel.editor.text()
+    qtbot.waitUntil(lambda: panel.editor.pending_label.isHidden(), timeout=5000)
+    panel.editor.edit.undo()
+    assert "Hx7#kP2v!qz9" not in panel.editor.text()
+    assert fd.controller.drafts.get(panel.session.id) is None
