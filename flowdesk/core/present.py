@@ -265,6 +265,7 @@ class PushSummary(NamedTuple):
     state: str  # a job state, or "posted_by_resolutionflow"
     text: str
     tooltip: str = ""
+    ticket: int | None = None  # the latest note's ticket (the list names it when it is not the session's own)
 
 
 POSTED_BY_RESOLUTIONFLOW = "Posted by ResolutionFlow"
@@ -294,8 +295,8 @@ def session_push(
     tooltip = job.last_error or state_detail(job, now, tz, held=waits_for, not_before=not_before)
     for te in jobs:
         if te.kind != "note" and te.parent_id == job.id and te.state == "failed":
-            return PushSummary("failed", f"{text} ({thing(te.kind)} failed)", te.last_error or tooltip)
-    return PushSummary(str(job.state), text, tooltip)
+            return PushSummary("failed", f"{text} ({thing(te.kind)} failed)", te.last_error or tooltip, job.ticket_id)
+    return PushSummary(str(job.state), text, tooltip, job.ticket_id)
 
 
 # -- the queue as a whole: status bar, tray --------------------------------------------------------

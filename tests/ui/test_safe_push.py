@@ -393,3 +393,22 @@ def test_right_after_a_push_the_editor_shows_the_note_as_queued_without_the_type
     panel.editor.edit.undo()
     assert "Hx7#kP2v!qz9" not in panel.editor.text()
     assert fd.controller.drafts.get(panel.session.id) is None
+
+
+def test_the_list_names_the_ticket_a_note_went_to_when_it_is_not_the_sessions_own(make_app, qtbot):
+    """Seen in a day's work: a note linked through the finder to another ticket than the session's own was
+    listed as "#48501 … Sent Thu 3 Dec" — the session's ticket, and no word that the note went elsewhere."""
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    sid = _select(fd, qtbot, 48211)
+    _type_ticket(fd, qtbot, "48397")  # another company's: the window asks (yes here) and queues it there
+    fd.controller.set_paused(True)
+    w.push_current()
+    row = w.proxy.proxy_row_of(sid)
+    qtbot.waitUntil(lambda: str(w.proxy.index(row, 6).data()).startswith("#48397: Waiting"), timeout=5000)
+    assert w.proxy.index(row, 1).data() == "#48211"  # the session's own ticket stays in its column
+    own = _select(fd, qtbot, 48405)
+    w.push_current()
+    own_row = w.proxy.proxy_row_of(own)
+    qtbot.waitUntil(lambda: str(w.proxy.index(own_row, 6).data()) == "Waiting", timeout=5000)  # its own: no number
