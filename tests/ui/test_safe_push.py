@@ -412,3 +412,27 @@ def test_the_list_names_the_ticket_a_note_went_to_when_it_is_not_the_sessions_ow
     w.push_current()
     own_row = w.proxy.proxy_row_of(own)
     qtbot.waitUntil(lambda: str(w.proxy.index(own_row, 6).data()) == "Waiting", timeout=5000)  # its own: no number
+
+
+def test_a_secret_typed_in_the_finder_is_not_sent_to_connectwise(make_app, qtbot):
+    """Seen in a day's work: Ctrl+E pressed in the Find field (meaning to go to the note) did not leave it, and
+    " Rotated key AKIAIOSFODNN7EXAMPLE." typed for the note went to ConnectWise as a ticket search. What
+    redaction always hides from a note is never sent as a search; ordinary words still are."""
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    assert w.select_session(_session_of(fd, None))
+    finder = w.panel.ticket_card.finder
+    searched: list[str] = []
+    finder.search_fn = lambda text, done, failed: searched.append(text)
+    shown: list[int] = []
+    finder.results_shown.connect(shown.append)
+    for text in ("Rotated key AKIAIOSFODNN7EXAMPLE.", "admin password: Winter2026!", "printer offline"):
+        finder.field.setText(text)
+        finder.field.textEdited.emit(text)
+        finder.timer.timeout.emit()
+    assert searched == ["printer offline"]
+    assert shown == [0, 0]
+    finder.field.setText("admin password: Winter2026!")
+    finder.timer.timeout.emit()
+    assert finder.status.text().startswith("That looks like a password or key: it is not sent to ConnectWise.")
