@@ -35,7 +35,7 @@ from flowdesk import APP_NAME, __version__
 from flowdesk.core import held as held_words
 from flowdesk.core import present
 from flowdesk.core.policy import CANCELLABLE_STATES
-from flowdesk.ui import layout, pushing, theme
+from flowdesk.ui import layout, pushing, shortcuts, theme
 from flowdesk.ui.banner import BannerStack
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.icons import app_icon
@@ -213,6 +213,7 @@ class MainWindow(QMainWindow):
         self.setTabOrder(self.status_filter, self.table)
         self.setTabOrder(self.table, self.panel.ticket_card.number)
         self._restore_geometry()
+        self.shortcuts_through = shortcuts.let_shortcuts_through(self, self.actions())  # X11: Ctrl+E in a line edit
         self.reload_sessions()
         self.reload_jobs()
 
@@ -459,7 +460,6 @@ class MainWindow(QMainWindow):
 
     def show_shortcuts(self) -> QDialog:
         """The F1 dialog: every shortcut the window's actions have, and the keys that are no action's."""
-        from flowdesk.ui import shortcuts  # lazy: a dialog's module
 
         dialog = shortcuts.ShortcutsDialog(shortcuts.action_shortcuts(self.actions()) + shortcuts.KEYS_WITHOUT_ACTIONS, self)
         dialog.open()
@@ -506,14 +506,11 @@ class MainWindow(QMainWindow):
             self.panel.show_ticket_error(message)
 
     # -- push ----------------------------------------------------------------------------------
-    def ask(
-        self, title: str, text: str, yes: str, no: str | None = None, *, cancel: bool = False, follow: Any = None,
-        safe_default: bool = False,
-    ) -> bool | None:
+    def ask(self, title: str, text: str, yes: str, no: str | None = None, **kw: Any) -> bool | None:
         """See :func:`flowdesk.ui.questions.ask` (tests replace this method: modal dialogs block a headless run)."""
         from flowdesk.ui.questions import ask  # lazy, as every dialog: not before the first paint
 
-        return ask(self, title, text, yes, no, cancel=cancel, follow=follow, safe_default=safe_default)
+        return ask(self, title, text, yes, no, **kw)
 
     def tell(self, title: str, text: str) -> None:
         from PySide6.QtWidgets import QMessageBox
