@@ -114,8 +114,7 @@ def waits_for_note(job: JobView, note_state: str | None) -> bool:
 
 
 def state_label(state: str) -> str:
-    """One word for a state (no time): ``Waiting``, ``Sending``, ``Sent``, ``Retrying``, ``Checking``,
-    ``Failed``, ``Cancelled``."""
+    """One word for a state (no time): ``Waiting``, ``Sending``, ``Sent``, ``Retrying``, ``Checking``, …"""
     return STATE_LABELS.get(str(state), str(state))
 
 
@@ -504,12 +503,13 @@ def auto_pushed(ticket_ids: Sequence[int], edited: Sequence[int] = ()) -> str:
     return f"Auto-push {'; '.join(said)}."
 
 
-def waiting_on_quit(n: int, *, kept: bool = True) -> str:
+def waiting_on_quit(n: int, *, kept: bool = True, paused: bool = False) -> str:
     """The window asks before quitting with ``n`` pushes not sent yet; ``kept``: the queue outlives the app (the
-    demo's does not: it keeps nothing when it ends)."""
+    demo's does not: it keeps nothing when it ends); ``paused``: sending is paused (they wait for Resume)."""
     are = "pushes are" if n != 1 else "push is"
     they = "They" if n != 1 else "It"
     after = f"{they} will be sent the next time {APP_NAME} starts." if kept else f"The demo keeps nothing: {they.lower()} will not be sent."
+    after = f"Sending is paused: {they.lower()} will be sent once you resume it." if kept and paused else after
     return f"{n} {are} still waiting to be sent. Quit anyway? {after}"
 
 

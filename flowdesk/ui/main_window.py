@@ -659,14 +659,14 @@ class MainWindow(QMainWindow):
 
     def request_quit(self) -> bool:
         """File → Quit, Ctrl+Q, the tray's Quit: end the app, asking first when pushes are still waiting."""
-        pending, kept = self.controller.pending_count(), self.queue_kept
+        pending, kept, outbox = self.controller.pending_count(), self.queue_kept, self.controller.services.outbox
 
         def still_waiting() -> str | None:  # the question follows the queue: sent meanwhile, nothing to ask
             n = self.controller.pending_count()
-            return present.waiting_on_quit(n, kept=kept) if n else None
+            return present.waiting_on_quit(n, kept=kept, paused=outbox.sending_paused()) if n else None
 
         follow = (self.controller.queue_status_changed, still_waiting)
-        question = present.waiting_on_quit(pending, kept=kept)  # the demo's are lost: Enter does not quit it
+        question = still_waiting() or ""  # the demo's are lost: Enter does not quit it
         if pending and not self.ask("Pushes still waiting", question, "Quit anyway", follow=follow, safe_default=not kept):
             return False
         self.save_geometry()

@@ -283,6 +283,9 @@ def test_auto_pushed_and_waiting_on_quit():
         "1 push is still waiting to be sent. Quit anyway? It will be sent the next time FlowDesk starts."
     )
     assert present.waiting_on_quit(2).startswith("2 pushes are still waiting to be sent. Quit anyway? They will")
+    assert present.waiting_on_quit(1, paused=True) == (  # a start does not send them: Resume does
+        "1 push is still waiting to be sent. Quit anyway? Sending is paused: it will be sent once you resume it."
+    )
     assert present.waiting_on_quit(2, kept=False) == (  # the demo: it promised to send them at the next start
         "2 pushes are still waiting to be sent. Quit anyway? The demo keeps nothing: they will not be sent."
     )
