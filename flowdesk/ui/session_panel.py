@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from flowdesk.core import present
 from flowdesk.core.render import NoteFormat, default_format
 from flowdesk.core.setting_choices import Visibility
-from flowdesk.core.timing import format_hours, plan_time_entry
+from flowdesk.core.timing import format_hours, plan_time_entry, whole_minutes
 from flowdesk.logs import get_logger
 from flowdesk.push.prepare import NotePreview, PushRefused
 from flowdesk.store import StoreError
@@ -562,11 +562,13 @@ class SessionPanel(QWidget):
         from flowdesk.core.timing import parse_hours
 
         try:  # only hours are kept: whatever else is typed in the box is never written to the disk
-            parse_hours(text)
+            hours = parse_hours(text)
         except ValueError:
             self._choose(hours=None)
-        else:
-            self._choose(hours=text.strip())
+        else:  # the proposed hours typed back are no choice: the draft (and its Draft mark) can go
+            proposed = self.time_box.proposed_hours()
+            same = proposed is not None and whole_minutes(hours) == whole_minutes(proposed)
+            self._choose(hours=None if same else text.strip())
         if self.time_entry.isEnabled() and self.time_box.has_plan():
             self._name_time_entry(True)
 

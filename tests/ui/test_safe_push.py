@@ -436,3 +436,23 @@ def test_a_secret_typed_in_the_finder_is_not_sent_to_connectwise(make_app, qtbot
     finder.field.setText("admin password: Winter2026!")
     finder.timer.timeout.emit()
     assert finder.status.text().startswith("That looks like a password or key: it is not sent to ConnectWise.")
+
+
+def test_hours_typed_back_to_the_proposal_leave_no_draft(make_app, qtbot):
+    """Seen in a day's work: hours typed wrong ("abc"), then set back to the proposed 1, left the session
+    marked Draft for good (and auto-push leaves a Draft to the engineer), though nothing differed any more."""
+    fd = make_app()
+    _start(fd, qtbot)
+    w, panel = fd.window, fd.window.panel
+    sid = _select(fd, qtbot, 48211)
+    box = panel.time_box.hours
+    proposed = box.text()
+    for text in ("abc", "2"):
+        box.setText(text)
+        box.textEdited.emit(text)
+    panel.draft_timer.timeout.emit()
+    assert fd.controller.drafts.get(sid) is not None and sid in w.session_model._drafts
+    box.setText(proposed)
+    box.textEdited.emit(proposed)
+    panel.draft_timer.timeout.emit()
+    assert fd.controller.drafts.get(sid) is None and sid not in w.session_model._drafts
