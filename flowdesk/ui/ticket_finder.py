@@ -18,22 +18,6 @@ from flowdesk.core import present
 FINDER_DEBOUNCE_MS = 60  # a pause between keys this long starts a look-up (bench: keystroke to results)
 TicketRole = Qt.ItemDataRole.UserRole + 1
 SearchFn = Callable[[str, Callable[[Any], None], Callable[[BaseException], None]], None]
-# What the finder says, sending nothing, when what was typed holds what redaction always hides from a note
-FINDER_SECRET = "That looks like a password or key: it is not sent to ConnectWise. Search by number, summary or company."
-
-
-def looks_secret(text: str) -> bool:
-    """True when ``text`` holds a password, key, token, private key or connection string (what every note has
-    redacted): a search would send it to ConnectWise in a query. Fails closed."""
-    from flowdesk.redact import (  # lazy: the redaction package, not before the first paint
-        ALWAYS_REDACTED,
-        redact,
-    )
-
-    try:
-        return redact(text, ALWAYS_REDACTED).total > 0
-    except Exception:  # noqa: BLE001 - a text redaction cannot read is not sent either
-        return True
 
 
 class TicketFinder(QWidget):
@@ -100,10 +84,15 @@ class TicketFinder(QWidget):
             self.results.hide()
             self.status.hide()
             return
+        from flowdesk.connectwise.search import (  # lazy: not before the first paint
+            SECRET_SEARCH,
+            looks_secret,
+        )
+
         if looks_secret(text):  # typed where the note was meant to be (or pasted): never sent as a search
             self.results.clear()
             self.results.hide()
-            self.status.setText(FINDER_SECRET)
+            self.status.setText(SECRET_SEARCH)
             self.status.show()
             self.results_shown.emit(0)
             return
