@@ -35,7 +35,7 @@ from flowdesk import APP_NAME
 from flowdesk.core import held as held_words
 from flowdesk.core import present
 from flowdesk.core.policy import CANCELLABLE_STATES
-from flowdesk.ui import layout, pushing, theme
+from flowdesk.ui import layout, pushing, shortcuts, theme
 from flowdesk.ui.banner import BannerStack
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.focus_ring import add_focus_rings
@@ -224,6 +224,7 @@ class MainWindow(QMainWindow):
         self.setTabOrder(self.table, self.panel.ticket_card.number)
         self.focus_rings = add_focus_rings(self.table, self.panel.editor.edit)  # their own focus marks are faint
         self._restore_geometry()
+        self.shortcuts_through = shortcuts.let_shortcuts_through(self, self.actions())  # X11: Ctrl+E in a line edit
         self.reload_sessions()
         self.reload_jobs()
 
@@ -472,7 +473,6 @@ class MainWindow(QMainWindow):
 
     def show_shortcuts(self) -> QDialog:
         """The F1 dialog: every shortcut the window's actions have, and the keys that are no action's."""
-        from flowdesk.ui import shortcuts  # lazy: a dialog's module
 
         dialog = shortcuts.ShortcutsDialog(shortcuts.action_shortcuts(self.actions()) + shortcuts.KEYS_WITHOUT_ACTIONS, self)
         dialog.open()
@@ -519,11 +519,9 @@ class MainWindow(QMainWindow):
             self.panel.show_ticket_error(message)
 
     # -- push ----------------------------------------------------------------------------------
-    def ask(
-        self, title: str, text: str, yes: str, no: str | None = None, *, cancel: bool = False, follow: Any = None
-    ) -> bool | None:
+    def ask(self, title: str, text: str, yes: str, no: str | None = None, **kw: Any) -> bool | None:
         """See :func:`flowdesk.ui.questions.ask` (tests replace this method: modal dialogs block a headless run)."""
-        return questions().ask(self, title, text, yes, no, cancel=cancel, follow=follow)
+        return questions().ask(self, title, text, yes, no, **kw)
 
     def tell(self, title: str, text: str) -> None:
         questions().tell(self, title, text)
@@ -661,14 +659,15 @@ class MainWindow(QMainWindow):
 
     def request_quit(self) -> bool:
         """File → Quit, Ctrl+Q, the tray's Quit: end the app, asking first when pushes are still waiting."""
-        pending, kept = self.controller.pending_count(), self.queue_kept
+        pending, kept, outbox = self.controller.pending_count(), self.queue_kept, self.controller.services.outbox
 
         def still_waiting() -> str | None:  # the question follows the queue: sent meanwhile, nothing to ask
             n = self.controller.pending_count()
-            return present.waiting_on_quit(n, kept=kept) if n else None
+            return present.waiting_on_quit(n, kept=kept, paused=outbox.sending_paused()) if n else None
 
         follow = (self.controller.queue_status_changed, still_waiting)
-        if pending and not self.ask("Pushes still waiting", present.waiting_on_quit(pending, kept=kept), "Quit anyway", follow=follow):
+        question = still_waiting() or ""  # the demo's are lost: Enter does not quit it
+        if pending and not self.ask("Pushes still waiting", question, "Quit anyway", follow=follow):
             return False
         self.save_geometry()
         self.quit_requested.emit()

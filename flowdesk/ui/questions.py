@@ -20,7 +20,8 @@ def ask(
     """A question: True when *yes* is clicked, False when *no* (or Cancel) is. Escape and the close button
     answer *no* (Cancel without it), so *no* must be the safe answer; with *cancel*, a Cancel button too,
     and a dismissal answers None. With *follow*, its text is asked again each time the signal fires: the
-    question says what is true now, and closes itself answering True once there is nothing left to ask."""
+    question says what is true now, and closes itself answering True once there is nothing left to ask.
+    Enter gives the safe answer too (see below)."""
     box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
     ok = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
     other = box.addButton(no, QMessageBox.ButtonRole.RejectRole) if no else None

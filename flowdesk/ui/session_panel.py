@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from flowdesk.core import present
 from flowdesk.core.render import NoteFormat, default_format
 from flowdesk.core.setting_choices import Visibility
-from flowdesk.core.timing import format_hours, plan_time_entry
+from flowdesk.core.timing import format_hours, plan_time_entry, whole_minutes
 from flowdesk.logs import get_logger
 from flowdesk.push.prepare import NotePreview, PushRefused
 from flowdesk.store import StoreError
@@ -66,6 +66,7 @@ class SessionPanel(QWidget):
         self.preview: NotePreview | None = None
         self.ask: Any = lambda title, text, yes, no=None, cancel=False: True  # the window's question (set by MainWindow)
         self._restoring = False
+        self._show_pushed = False
         self._pending_draft: Draft | None = None  # the session's draft, until its note can be prepared to show it in
         self._made_with: tuple[str, bool] = ("", True)  # the format and steps of the note shown (or its draft)
         self._chosen = PushChoices()  # the engineer's push choices for the shown session (None: the default)
@@ -308,6 +309,7 @@ class SessionPanel(QWidget):
                 self.ticket_card.show_loading()
         self.time_box.select(*self._time_choices())
         self._pending_draft = draft if draft is not None and draft.text is not None else None
+        self._show_pushed = draft is None  # no draft: the note as last pushed, if it was edited (_pushed_text)
         self._regenerate()  # shows the draft once the note can be prepared (now, or after another choice)
 
     def _prepare(self, keep: frozenset[str]) -> NotePreview:
@@ -336,14 +338,35 @@ class SessionPanel(QWidget):
         self._apply_policy()
         self.editor.set_note(self.preview.text, self.preview.redaction.counts, self.preview.redaction, kept)
         draft, self._pending_draft = self._pending_draft, None
-        if draft is not None and draft.text is not None:
+        shown = draft.text if draft is not None else self._pushed_text(session) if self._show_pushed else None
+        self._show_pushed = False
+        if shown is not None and shown != self.preview.text:
             self._restoring = True
             try:
-                self.editor.load_draft(draft.text)
+                self.editor.load_draft(shown)
             finally:
                 self._restoring = False
         self._update_time_entry()
         self._update_buttons()
+
+    def show_as_pushed(self) -> None:
+        """Right after a push: the note as queued (redacted), so no secret typed in it stays on screen."""
+        text = self._pushed_text(self.session) if self.session is not None else None
+        if text is not None and text != self.editor.text():
+            self._restoring = True
+            try:
+                self.editor.load_draft(text)  # Qt's undo history goes with the text it replaces
+            finally:
+                self._restoring = False
+
+    def _pushed_text(self, session: Session) -> str | None:
+        """The note as its latest push holds it (queued or posted, redacted): a session pushed with edits shows
+        them when it is shown again, not the note as generated (*Changes…* and *Reset* work as on a draft)."""
+        jobs = self._controller.services.outbox.jobs(session_id=session.id)
+        notes = [j for j in jobs if j.kind == "note" and j.state != "cancelled"]
+        if not notes:
+            return None
+        return str(max(notes, key=lambda j: j.id).body_json().get("text") or "") or None
 
     def _apply_policy(self) -> None:
         settings = self.settings
@@ -556,11 +579,13 @@ class SessionPanel(QWidget):
         from flowdesk.core.timing import parse_hours
 
         try:  # only hours are kept: whatever else is typed in the box is never written to the disk
-            parse_hours(text)
+            hours = parse_hours(text)
         except ValueError:
             self._choose(hours=None)
-        else:
-            self._choose(hours=text.strip())
+        else:  # the proposed hours typed back are no choice: the draft (and its Draft mark) can go
+            proposed = self.time_box.proposed_hours()
+            same = proposed is not None and whole_minutes(hours) == whole_minutes(proposed)
+            self._choose(hours=None if same else text.strip())
         if self.time_entry.isEnabled():
             self._name_time_entry(self.time_box.has_plan())
 

@@ -120,6 +120,10 @@ class TimeEntryBox(QWidget):
             self.warning.setText("\n".join(warnings))
         self.warning.setVisible(bool(self.warning.text()))
 
+    def proposed_hours(self) -> float | None:
+        """The hours proposed from the session's times (None: typed by hand)."""
+        return self._plan.hours if self._plan is not None else None
+
     def has_plan(self) -> bool:
         """Hours were proposed (the session has timestamps), rather than left to be typed."""
         return self._plan is not None
