@@ -103,3 +103,16 @@ def ca_file_path(path: Path | None) -> str | None:
     if not path.is_file():
         bad_input(f"--ca-file {path}: no such file")
     return str(path)
+
+
+def tell_the_window(paths: AppPaths) -> bool:
+    """A FlowDesk window running on this data folder holds the queue's drain lock, so a command that queued,
+    retried, resumed, paused or cancelled a push cannot send it: tell the window, which shows the change and
+    sends what is due now. Nothing happens (and QtNetwork is not loaded) when no window runs."""
+    import contextlib
+
+    with contextlib.suppress(Exception):  # a window that cannot be told sends it at its next drain all the same
+        from flowdesk.ui.single_instance import tell_window_queue_changed  # lazy: Qt, only when a window runs
+
+        return tell_window_queue_changed(paths.data_dir, paths.instance_lock_file)
+    return False

@@ -28,6 +28,7 @@ from flowdesk.commands.base import (
     bad_input,
     environment_words,
     json_option,
+    tell_the_window,
 )
 from flowdesk.commands.console import print_json, utf8_stdout
 from flowdesk.connectwise.bodies import EMAILED_VISIBILITIES, EmailChoice, TicketRef
@@ -126,7 +127,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 # -- shared -------------------------------------------------------------------------------------------
 @contextlib.contextmanager
-def _outbox(ctx: Context) -> Iterator[Outbox]:
+def _outbox(ctx: Context, *, changes: bool = False) -> Iterator[Outbox]:
     # lazy: sqlite3 and the store, which not every command needs; cli imports every command module, the window too
     from flowdesk.store import Database, Outbox, StoreError
 
@@ -138,6 +139,8 @@ def _outbox(ctx: Context) -> Iterator[Outbox]:
         yield Outbox(db)
     finally:
         db.close()
+    if changes:  # a window running on this queue shows the change and sends what is due now
+        tell_the_window(ctx.paths)
 
 
 def profile_key(profile: ConnectWiseProfile) -> str:
@@ -249,7 +252,7 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
         _warn(f"no time entry: ticket #{ticket_id}'s status does not allow time entries; queued the note only")
         want_time = False
 
-    with _outbox(ctx) as outbox:
+    with _outbox(ctx, changes=True) as outbox:
         try:
             jobs = enqueue_push(
                 outbox,
@@ -403,6 +406,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
         stopped = outbox.whole_pause() or (outbox.paused_reason() if outbox.sending_paused() else None)
         member_pause = outbox.member_pause()
         others = outbox.held_by_member_pause()
+        failures = outbox.failure_counts()  # the window's Failures column, counted the same way
     now, tz = utcnow(), present.LOCAL
     state_of: dict[int | None, str] = {j.id: j.state for j in jobs}
     blocked = {j.id for j in jobs if present.waits_for_note(j, state_of.get(j.parent_id))}
@@ -426,6 +430,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
                         "session_id": j.session_id,
                         "parent_id": j.parent_id,
                         "attempts": j.attempts,
+                        "failures": failures.get(j.id, 0),
                         "next_attempt_at": format_time(j.next_attempt_at),
                         "last_error": j.last_error,
                         "last_http_status": j.last_http_status,
@@ -453,7 +458,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
         else:
             due = present.format_when(j.next_attempt_at, now, tz)
         words = present.state_text(j, now, tz, waiting_for_note=j.id in blocked, held=held.get(j.id))
-        rows.append((str(j.id), present.job_what(j), ticket, words, str(j.attempts), due, printable(_short(j.last_error))))
+        rows.append((str(j.id), present.job_what(j), ticket, words, str(failures.get(j.id, 0)), due, printable(_short(j.last_error))))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1])
@@ -485,7 +490,7 @@ def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
     sends pushes queued under another member's keys as the member signed in: `flowdesk queue resume` does that."""
     utf8_stdout()
     profile = ctx.settings.connectwise
-    with _outbox(ctx) as outbox:
+    with _outbox(ctx, changes=True) as outbox:
         others = outbox.held_by_member_pause()
         if held := next((j for j in others if j.id == args.id), None):
             raise CommandError(present.retry_held(held, _signed_in(profile), others=len(others) - 1))
@@ -502,14 +507,16 @@ def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
             return EXIT_OK
         with _refused_in_words():
             job = outbox.retry(args.id)
-    print(present.retried(job, datetime.now(UTC), present.LOCAL))
+        note = outbox.get(job.parent_id) if job.parent_id is not None else None
+    waits = present.waits_for_note(job, note.state if note is not None else None)
+    print(present.retried(job, datetime.now(UTC), present.LOCAL, waiting_for_note=waits))
     return EXIT_OK
 
 
 def cmd_pause(args: argparse.Namespace, ctx: Context) -> int:
     """The window's *Pause sending*: nothing is sent (by a drain, or a FlowDesk window's next run) until resume."""
     utf8_stdout()
-    with _outbox(ctx) as outbox:
+    with _outbox(ctx, changes=True) as outbox:
         if outbox.whole_pause() is None:
             outbox.pause_whole(present.USER_PAUSE)
     print(present.QUEUE_PAUSED)
@@ -522,7 +529,7 @@ def cmd_resume(args: argparse.Namespace, ctx: Context) -> int:
     may already be on its ticket is first checked for its own member's notes)."""
     utf8_stdout()
     profile = ctx.settings.connectwise
-    with _outbox(ctx) as outbox:
+    with _outbox(ctx, changes=True) as outbox:
         paused = outbox.paused_reason()
         if paused is None:
             print("Sending is not paused.")
@@ -557,7 +564,7 @@ def _refused_in_words() -> Iterator[None]:
 
 def cmd_cancel(args: argparse.Namespace, ctx: Context) -> int:
     utf8_stdout()
-    with _outbox(ctx) as outbox, _refused_in_words():
+    with _outbox(ctx, changes=True) as outbox, _refused_in_words():
         changed = outbox.cancel(args.id)
     if not changed:
         print(f"Push {args.id} was already cancelled.")

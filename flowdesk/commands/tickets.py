@@ -45,11 +45,13 @@ def cmd_search(args: argparse.Namespace, ctx: Context) -> int:
     # lazy: httpx and the client, which not every command needs
     from flowdesk.commands.queue import LOOKUP_TIMEOUT, connectwise_client, profile_key
     from flowdesk.connectwise.errors import ConnectWiseError
-    from flowdesk.connectwise.search import find_tickets, parse_ticket_text
+    from flowdesk.connectwise.search import SECRET_SEARCH, find_tickets, looks_secret, parse_ticket_text
     from flowdesk.push.drainer import ClientUnavailable
 
     if not 1 <= args.limit <= 1000:
         raise CommandError(f"--limit {args.limit}: give a number from 1 to 1000", 2)
+    if looks_secret(" ".join([*args.text, args.company or ""])):  # never sent to ConnectWise in a query
+        raise CommandError(SECRET_SEARCH, 2)
     query = parse_ticket_text(" ".join(args.text), company=args.company, include_closed=args.all)
     profile = ctx.settings.connectwise
     if not profile.configured:

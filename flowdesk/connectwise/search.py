@@ -37,6 +37,21 @@ def _literal(text: str) -> str:
     return "".join(ch for ch in text if ch not in "\"\\" and ch.isprintable()).strip()
 
 
+# Said (and nothing sent) when the text of a ticket search holds what every note has redacted
+SECRET_SEARCH = "That looks like a password or key: it is not sent to ConnectWise. Search by number, summary or company."
+
+
+def looks_secret(text: str) -> bool:
+    """True when ``text`` holds a password, key, token, private key or connection string (what every note has
+    redacted): a search would send it to ConnectWise in a query. Fails closed."""
+    from flowdesk.redact import ALWAYS_REDACTED, redact  # lazy: the redaction engine compiles its rules
+
+    try:
+        return redact(text, ALWAYS_REDACTED).total > 0
+    except Exception:  # noqa: BLE001 - a text redaction cannot read is not sent either
+        return True
+
+
 def parse_ticket_text(text: str, *, company: str = "", include_closed: bool = False) -> TicketQuery:
     """What the engineer typed in the finder (or gave ``flowdesk tickets search``) as a query."""
     text = (text or "").strip()

@@ -217,6 +217,6 @@ def retried_all(done: Retried, now: datetime, tz: tzinfo | None = None) -> str:
     first = "" if later == done.n else f"Sending {done.n - later} {'push' if done.n - later == 1 else 'pushes'} now. "
     goes = "push goes" if later == 1 else "pushes go"
     return (
-        f"{first}{later} {goes} at {format_when(done.check_at, now, tz)}, after FlowDesk has looked on the ticket: "
-        f"ConnectWise may have saved what was sent before its answer was lost, and nothing is posted twice.{keys}"
+        f"{first}{later} {goes} at {format_when(done.check_at, now, tz)}, after FlowDesk has looked on the ticket "
+        f"(an answer was lost): nothing is posted twice.{keys}"
     )

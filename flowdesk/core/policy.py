@@ -108,6 +108,9 @@ class OutcomeKind(StrEnum):
     NO_COMPANY = "no_company"  # the company look-up answered null: no such company ID on the site (Settings)
 
 
+# The post log's outcome for a send FlowDesk stopped in the middle of (a crash, a kill): found ``sending`` at
+# the next start (``recover_interrupted``). A record of what happened, never an Outcome a send returns.
+INTERRUPTED = "interrupted"
 VERIFICATION_KINDS = frozenset({OutcomeKind.FOUND, OutcomeKind.ABSENT})
 PERMANENT_KINDS = frozenset({OutcomeKind.VALIDATION, OutcomeKind.PERMISSION, OutcomeKind.NOT_FOUND})
 

@@ -114,8 +114,7 @@ def waits_for_note(job: JobView, note_state: str | None) -> bool:
 
 
 def state_label(state: str) -> str:
-    """One word for a state (no time): ``Waiting``, ``Sending``, ``Sent``, ``Retrying``, ``Checking``,
-    ``Failed``, ``Cancelled``."""
+    """One word for a state (no time): ``Waiting``, ``Sending``, ``Sent``, ``Retrying``, ``Checking``, …"""
     return STATE_LABELS.get(str(state), str(state))
 
 
@@ -215,6 +214,7 @@ ATTEMPT_OUTCOMES = {
     "offline": "Could not connect",
     "ambiguous": "No usable answer",
     "no_company": "No such company ID",
+    "interrupted": "FlowDesk stopped while sending",  # policy.INTERRUPTED: found sending at the next start
 }
 
 
@@ -264,6 +264,7 @@ class PushSummary(NamedTuple):
     state: str  # a job state, or "posted_by_resolutionflow"
     text: str
     tooltip: str = ""
+    ticket: int | None = None  # the latest note's ticket (the list names it when it is not the session's own)
 
 
 POSTED_BY_RESOLUTIONFLOW = "Posted by ResolutionFlow"
@@ -293,8 +294,8 @@ def session_push(
     tooltip = job.last_error or state_detail(job, now, tz, held=waits_for, not_before=not_before)
     for te in jobs:
         if te.kind != "note" and te.parent_id == job.id and te.state == "failed":
-            return PushSummary("failed", f"{text} ({thing(te.kind)} failed)", te.last_error or tooltip)
-    return PushSummary(str(job.state), text, tooltip)
+            return PushSummary("failed", f"{text} ({thing(te.kind)} failed)", te.last_error or tooltip, job.ticket_id)
+    return PushSummary(str(job.state), text, tooltip, job.ticket_id)
 
 
 # -- the queue as a whole: status bar, tray --------------------------------------------------------
@@ -452,8 +453,7 @@ def queued(jobs: Sequence[Addressed]) -> str:
 
 
 def retried_failed(n: int, *, job_ids: Sequence[int] | None = None) -> str:
-    """After *Retry failed* in the window (sent now), or ``queue retry --failed`` (``job_ids``: sent at
-    the next drain)."""
+    """After *Retry failed* in the window (sent now), or ``queue retry --failed`` (``job_ids``: the next drain)."""
     if not n:
         return "Nothing has failed."
     pushes = "push" if n == 1 else "pushes"
@@ -462,14 +462,13 @@ def retried_failed(n: int, *, job_ids: Sequence[int] | None = None) -> str:
     return f"Sending {n} failed {pushes} again."
 
 
-def retried(job: JobView, now: datetime | None = None, tz: tzinfo | None = None) -> str:
+def retried(job: JobView, now: datetime | None = None, tz: tzinfo | None = None, *, waiting_for_note: bool = False) -> str:
     """After ``queue retry ID``; an ``unknown`` job's check waits for ConnectWise to finish storing."""
-    if job.state == "unknown":
+    then = "sent once its note is on the ticket" if waiting_for_note else "sent at the next drain"
+    if job.state == "unknown" and not waiting_for_note:
         due = job.next_attempt_at
         at = f" from {format_clock(due, now, tz)}" if now is not None and due is not None and due > now else ""
         then = f"checked on the ticket at the next drain{at} (it may be there already) and sent if it is not"
-    else:
-        then = "sent at the next drain"
     name = push_name(job)
     return f"{name[0].upper()}{name[1:]} will be {then}."
 
@@ -504,12 +503,13 @@ def auto_pushed(ticket_ids: Sequence[int], edited: Sequence[int] = ()) -> str:
     return f"Auto-push {'; '.join(said)}."
 
 
-def waiting_on_quit(n: int, *, kept: bool = True) -> str:
+def waiting_on_quit(n: int, *, kept: bool = True, paused: bool = False) -> str:
     """The window asks before quitting with ``n`` pushes not sent yet; ``kept``: the queue outlives the app (the
-    demo's does not: it keeps nothing when it ends)."""
+    demo's does not: it keeps nothing when it ends); ``paused``: sending is paused (they wait for Resume)."""
     are = "pushes are" if n != 1 else "push is"
     they = "They" if n != 1 else "It"
     after = f"{they} will be sent the next time {APP_NAME} starts." if kept else f"The demo keeps nothing: {they.lower()} will not be sent."
+    after = f"Sending is paused: {they.lower()} will be sent once you resume it." if kept and paused else after
     return f"{n} {are} still waiting to be sent. Quit anyway? {after}"
 
 
@@ -598,8 +598,8 @@ def ticket_pending(ticket_id: int) -> str:
     return f"Ticket #{ticket_id} is still being looked up: push again once its company shows."
 
 
-def note_queued(ticket_id: int) -> str:
-    return f"Queued for #{ticket_id}"
+def note_queued(ticket_id: int, state: str = "") -> str:  # "Queued for #48479 — Checking at 13:00": the list's words
+    return f"Queued for #{ticket_id} — {state}" if state else f"Queued for #{ticket_id}"
 
 
 def note_posted(ticket_id: int, note_id: int | None, when: datetime | None, hours: float | None, now: datetime,
@@ -680,7 +680,7 @@ TIME_RULES = {
     "pauses": "active time: the session's pause left out",
     "gaps": "active time: gaps of more than 30 minutes between steps left out",
     "wall": "from the session's start to its end",
-    "manual": "as you typed it",
+    "manual": "no start and end time: as you typed it",
 }
 
 

@@ -213,9 +213,10 @@ class Outbox:
         return [attempt_from_row(row) for row in rows]
 
     def failure_counts(self, job_ids: Iterable[int] | None = None) -> dict[int, int]:
-        """How many tries of each job did not post it (every outcome in its history but a success or a
-        found note): the queue's Failures column, which agrees with the last error and the history."""
-        sql = "SELECT job_id, count(*) FROM post_log WHERE outcome NOT IN ('success', 'found')"
+        """How many tries of each job did not post it (every outcome in its history but a success, a found
+        note, or a look on the ticket that did not find it, which is a check, not a try): the Failures column
+        of the queue and of ``queue list``, which agrees with the last error and the history."""
+        sql = "SELECT job_id, count(*) FROM post_log WHERE outcome NOT IN ('success', 'found', 'absent')"
         params: list[Any] = []
         if job_ids is not None:
             ids = list(job_ids)
@@ -527,7 +528,7 @@ class Outbox:
                 decision = policy.recover_interrupted(job.snapshot(), now, tz=zone)
                 self._apply(conn, job.id, decision, now=now)
                 self._log(
-                    conn, job.id, "interrupted", at=now, http_status=None, request_id=None,
+                    conn, job.id, policy.INTERRUPTED, at=now, http_status=None, request_id=None,
                     error=decision.last_error, duration_ms=None,
                 )
         if left:

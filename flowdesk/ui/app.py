@@ -318,6 +318,7 @@ def run(ctx: Context, *, demo: bool = False, tray: bool = False) -> int:
     app.setQuitOnLastWindowClosed(not flowdesk.has_tray)
     if instance is not None:
         instance.raise_requested.connect(flowdesk.window.show_and_raise)
+        instance.queue_changed.connect(flowdesk.controller.queue_changed_elsewhere)
         flowdesk.after_start.append(instance.listen)
     exit_after_first_paint(flowdesk.first_paint)  # the start-up benchmark's hook (bench/startup.py)
     interrupt: list[Any] = []

@@ -292,6 +292,11 @@ class AppController(TicketLookups, QObject):
     def network_back(self) -> None:
         self.drain_now(fresh=True)
 
+    def queue_changed_elsewhere(self) -> None:  # `flowdesk push`, `queue retry`… while this window holds the queue
+        if not self._closed:
+            self._publish_jobs([j for j in self.services.outbox.jobs() if self._job_states.get(j.id) != j.state])
+            self.drain_now()
+
     def _on_drain_started(self) -> None:
         if self._closed:
             return

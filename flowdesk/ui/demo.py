@@ -28,6 +28,7 @@ from flowdesk.logs import get_logger
 from flowdesk.paths import HOME_ENV
 from flowdesk.resolutionflow.account import refresh, sign_in, sign_out
 from flowdesk.ui.controller import AppController, Banner
+from flowdesk.ui.layout import fit_to_screen
 
 log = get_logger("ui")
 CW_API_PATHS = "*/apis/3.0/*"
@@ -228,6 +229,7 @@ class DemoEnvironment:
             layout.addWidget(buttons)
             self.ledger_dialog = dialog
             dialog.open()
+            fit_to_screen(dialog)  # never taller than the screen (QT_SCALE_FACTOR=2: Close was below its edge)
 
         if controller is None:
             show(received_text(self.admin.ledger(), jobs))

@@ -5,11 +5,12 @@ Its own module, imported when it is first opened: the window's first paint does 
 
 from __future__ import annotations
 
-from PySide6.QtGui import QSyntaxHighlighter, QTextCharFormat
+from PySide6.QtGui import QShowEvent, QSyntaxHighlighter, QTextCharFormat
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPlainTextEdit, QVBoxLayout, QWidget
 
 from flowdesk.ui import theme
 from flowdesk.ui.editor import monospace_font
+from flowdesk.ui.layout import fit_to_screen
 
 
 class DiffDialog(QDialog):
@@ -31,6 +32,10 @@ class DiffDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(view)
         layout.addWidget(buttons)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        fit_to_screen(self)  # never taller than the screen (QT_SCALE_FACTOR=2: Close was below its edge)
 
     @staticmethod
     def _color(view: QPlainTextEdit) -> None:

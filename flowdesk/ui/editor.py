@@ -291,6 +291,7 @@ class NoteEditor(QWidget):
         push2 = QShortcut(QKeySequence("Ctrl+Enter"), self.edit)
         push2.activated.connect(self.push_requested)
         self._too_long: str | None = ""  # the count label's tint role, as last set ("" before the first count)
+        self._nothing_to_redact = ""  # "Nothing to redact in this note." when no marker is in it, else ""
         self._update_counts()
 
     # -- content -----------------------------------------------------------------------------
@@ -315,6 +316,7 @@ class NoteEditor(QWidget):
         # note as generated is redaction's output: nothing to warn about unless its policy changed since).
         self._revision += 1
         self.pending_label.hide()
+        self._say_nothing_to_redact()
         self.recheck_now()
 
     def load_draft(self, text: str) -> None:
@@ -340,6 +342,7 @@ class NoteEditor(QWidget):
         self._revision += 1  # a redaction still running is of a note no longer shown (nor kept: see above)
         self._recheck.stop()
         self.pending_label.hide()
+        self._say_nothing_to_redact()
         self._generated = ""
         self._generated_counts = {}
         self._result = None
@@ -571,9 +574,17 @@ class NoteEditor(QWidget):
         kept = len(self.marks.kept_values(text)) if self.marks.items else 0  # "Keep this one": said, not forgotten
         as_written = f"; {kept} kept as written" if kept else ""
         if found:
+            self._nothing_to_redact = ""
             self.redaction_label.setText(f"Redacted before posting: {describe_counts(counts)}{as_written}")
         else:
-            self.redaction_label.setText(f"Nothing to redact in this note{as_written}." if text else "")
+            self._nothing_to_redact = f"Nothing to redact in this note{as_written}." if text else ""
+            self._say_nothing_to_redact()
+
+    def _say_nothing_to_redact(self) -> None:
+        """"Nothing to redact" unless the warning below says the edits hold a secret (or could not be checked):
+        the two lines must not contradict each other."""
+        if self._nothing_to_redact:
+            self.redaction_label.setText("" if not self.pending_label.isHidden() else self._nothing_to_redact)
 
     def recheck_now(self) -> None:
         """Warn when the edited text holds a secret that redaction will still remove at push time.
@@ -619,6 +630,7 @@ class NoteEditor(QWidget):
             self.pending_label.show()
         else:
             self.pending_label.hide()
+        self._say_nothing_to_redact()
         self.rechecked.emit()
 
     def _show_failure(self, exc: BaseException) -> None:
@@ -629,6 +641,7 @@ class NoteEditor(QWidget):
             log.error("the secret warning's redaction ended with %s", type(exc).__name__)
         self.pending_label.setText(REDACTION_FAILED)
         self.pending_label.show()
+        self._say_nothing_to_redact()
         self.rechecked.emit()
 
     def _redaction_key(self, categories: tuple[str, ...] | None, allow: AllowList | None) -> RedactionKey:

@@ -30,10 +30,11 @@ from PySide6.QtCore import (
     QSize,
     Qt,
 )
-from PySide6.QtGui import QAction, QGuiApplication, QImage, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QAction, QColor, QGuiApplication, QImage, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
+    QHeaderView,
     QProxyStyle,
     QScrollArea,
     QSplitter,
@@ -53,7 +54,9 @@ from flowdesk.ui.icons import action_icon
 if TYPE_CHECKING:
     from PySide6.QtCore import QMimeData
 
-NARROW_WIDTH = 900  # below this the note pane goes under the list
+NARROW_WIDTH = 900  # below this the note pane always goes under the list (see side_by_side_width)
+SUMMARY_MIN_CHARS = 16  # side by side, the Summary column shows at least about this many letters
+WINDOW_SLACK = 12  # the window's margins around each pane
 DEFAULT_SIZE = QSize(1280, 800)
 PANE_MIN_WIDTH = 320
 # Stacked, each pane may be squeezed this low (not to its layout's minimum): at QT_SCALE_FACTOR=2 a 1440×900
@@ -114,7 +117,7 @@ class StatusMarkDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self._cell = proxy.cell
         self._panel: dict[Any, bool] = {}  # the cell's state -> whether it has a highlight or focus frame
-        self._marks: dict[tuple[str, int, float], QPixmap] = {}
+        self._marks: dict[tuple[str, int, float, int], QPixmap] = {}
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
         state = option.state
@@ -134,10 +137,13 @@ class StatusMarkDelegate(QStyledItemDelegate):
             return
         center = rect.center()
         # the dot's box starts at center - d/2 + 0.5 (as drawn before): half a pixel into the pixmap when d is even
-        painter.drawPixmap(center.x() - d // 2, center.y() - d // 2, self._mark(tint, d, painter.device().devicePixelRatioF()))
+        # on a selected row, ringed in the highlighted text's colour: a green, blue or grey dot on the selection's
+        # blue was nearly invisible (a blue "active" one, 1.1:1)
+        ring = option.palette.color(QPalette.ColorRole.HighlightedText).rgba() if state & QStyle.StateFlag.State_Selected else 0
+        painter.drawPixmap(center.x() - d // 2, center.y() - d // 2, self._mark(tint, d, painter.device().devicePixelRatioF(), ring))
 
-    def _mark(self, tint: str, d: int, ratio: float) -> QPixmap:
-        key = (tint, d, ratio)
+    def _mark(self, tint: str, d: int, ratio: float, ring: int = 0) -> QPixmap:
+        key = (tint, d, ratio, ring)
         mark = self._marks.get(key)
         if mark is None:
             if len(self._marks) > 64:  # a theme switch or a move between screens: forget the old ones
@@ -149,9 +155,13 @@ class StatusMarkDelegate(QStyledItemDelegate):
             mark.fill(Qt.GlobalColor.transparent)
             p = QPainter(mark)
             p.setRenderHint(QPainter.RenderHint.Antialiasing)
-            p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(theme.brush(tint))
-            p.drawEllipse(QRectF(offset, offset, d, d))
+            if ring:
+                p.setPen(QPen(QColor.fromRgba(ring), 1.5))
+                p.drawEllipse(QRectF(offset + 0.75, offset + 0.75, d - 1.5, d - 1.5))
+            else:
+                p.setPen(Qt.PenStyle.NoPen)
+                p.drawEllipse(QRectF(offset, offset, d, d))
             p.end()
             self._marks[key] = mark
         return mark
@@ -228,6 +238,21 @@ def setup_session_columns(table: QTableView, model: Any) -> None:
     for col, sample in samples.items():
         table.setColumnWidth(col, fm.horizontalAdvance(sample) + 24)
     table.setColumnWidth(model.STATUS, max(28, fm.height() + 16))  # a mark: its word is in the tooltip
+    select_current_row(table)
+
+
+def select_current_row(table: QTableView) -> None:
+    """The row with the current index is the selected row. Tabbing into a list with no selection (a search had
+    filtered the selected session away, the queue's first visit) made its first row current without selecting
+    it: the note pane or the queue's detail showed that row, and Push or Retry acted on it, while no row in the
+    list was highlighted."""
+    selection = table.selectionModel()
+
+    def follow(current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid() and not selection.isRowSelected(current.row(), QModelIndex()):
+            table.selectRow(current.row())
+
+    selection.currentRowChanged.connect(follow)
 
 
 def main_toolbar(window: QWidget, items: list[tuple[QAction, str] | None]) -> QToolBar:
@@ -260,7 +285,26 @@ def scrolling(pane: QWidget) -> QScrollArea:
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     pane.setMinimumWidth(1)  # its width follows the splitter's pane (as it did unwrapped); only height scrolls
     area.setWidget(pane)
+    _FollowFocus(area)
     return area
+
+
+class _FollowFocus(QObject):
+    """Scrolls ``area`` to the control that gets the focus inside it, however it got it. Qt scrolls only for Tab:
+    Ctrl+E, F6, a mnemonic (Alt+L) or a click on a label left the focus below the fold at QT_SCALE_FACTOR=2,
+    where nobody could see it (the note editor: to its cursor)."""
+
+    def __init__(self, area: QScrollArea) -> None:
+        super().__init__(area)
+        self._area = area
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._on_focus_changed)
+
+    def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        pane = self._area.widget()
+        if new is not None and pane is not None and pane.isAncestorOf(new):
+            self._area.ensureWidgetVisible(new, 8, 8)
 
 
 def steady_splitter(splitter: QSplitter) -> None:
@@ -271,9 +315,31 @@ def steady_splitter(splitter: QSplitter) -> None:
         splitter.setStretchFactor(i, 1)
 
 
-def fit_orientation(splitter: QSplitter, width: int, state: QSettings | None) -> bool:
-    """Horizontal at ``NARROW_WIDTH`` and wider, vertical (note under the list) below. True if it changed."""
-    want = Qt.Orientation.Vertical if width < NARROW_WIDTH else Qt.Orientation.Horizontal
+def side_by_side_width(splitter: QSplitter, table: QTableView | None) -> int:
+    """The narrowest window that shows the list and the note side by side at the default split (3/5, 2/5)
+    squeezing neither: the list's columns with a summary of ``SUMMARY_MIN_CHARS``, the note pane's controls at
+    their minimum; at least ``NARROW_WIDTH``. In logical pixels: at QT_SCALE_FACTOR=1.5 (or QT_FONT_DPI=144)
+    a 1400 px screen is 933 wide, which put a 10-letter Summary, a horizontal scroll bar hiding Push, and
+    "Visible as [Interna]" side by side."""
+    if table is None:
+        return NARROW_WIDTH
+    header = table.horizontalHeader()
+    stretch = QHeaderView.ResizeMode.Stretch
+    columns = sum(header.sectionSize(c) for c in range(header.count())
+                  if not header.isSectionHidden(c) and header.sectionResizeMode(c) != stretch)
+    chrome = 2 * table.frameWidth() + table.verticalScrollBar().sizeHint().width() + WINDOW_SLACK
+    list_need = columns + table.fontMetrics().horizontalAdvance("x" * SUMMARY_MIN_CHARS) + chrome
+    note = _pane(splitter, 1)
+    inner = (note.widget() if isinstance(note, QScrollArea) else None) or note
+    box = inner.layout()
+    note_need = (box.minimumSize().width() if box is not None else inner.minimumSizeHint().width()) + WINDOW_SLACK
+    return max(NARROW_WIDTH, math.ceil(list_need * 5 / 3), math.ceil(note_need * 5 / 2))
+
+
+def fit_orientation(splitter: QSplitter, width: int, state: QSettings | None, table: QTableView | None = None) -> bool:
+    """Horizontal when ``width`` shows both panes (``side_by_side_width``), vertical (note under the list)
+    below. True if it changed."""
+    want = Qt.Orientation.Vertical if width < side_by_side_width(splitter, table) else Qt.Orientation.Horizontal
     if splitter.orientation() == want:
         return False
     if state is not None:
@@ -378,7 +444,7 @@ def restore_layout(window: QWidget, splitter: QSplitter, table: QTableView, stat
     header = table.horizontalHeader()
     if isinstance(columns, QByteArray) and header.restoreState(columns):
         table.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
-    fit_orientation(splitter, window.width(), None)
+    fit_orientation(splitter, window.width(), None, table)
     restore_splitter(splitter, state)
 
 

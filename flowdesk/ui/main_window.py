@@ -35,11 +35,13 @@ from flowdesk import APP_NAME
 from flowdesk.core import held as held_words
 from flowdesk.core import present
 from flowdesk.core.policy import CANCELLABLE_STATES
-from flowdesk.ui import layout, pushing, theme
+from flowdesk.ui import layout, pushing, shortcuts, theme
 from flowdesk.ui.banner import BannerStack
 from flowdesk.ui.controller import AppController
+from flowdesk.ui.focus_ring import add_focus_rings
 from flowdesk.ui.icons import app_icon
 from flowdesk.ui.models import QueueTableModel, SessionIdRole, SessionTableModel
+from flowdesk.ui.names import name_choice_lists
 from flowdesk.ui.queue_status import show_send_all
 from flowdesk.ui.session_panel import SessionPanel
 from flowdesk.ui.session_proxy import SessionSortFilterProxy
@@ -213,15 +215,16 @@ class MainWindow(QMainWindow):
 
         self.tabs.setAccessibleName("Sessions and queue")
         self.tabs.tabBar().setAccessibleName("Sessions and queue tabs")
-        for combo in self.findChildren(QComboBox):  # each drop-down's list is named after its drop-down
-            combo.view().setAccessibleName(f"{combo.accessibleName()} choices")
+        name_choice_lists(self)
 
         self._build_actions()
         self._wire_controller()
         self.setTabOrder(self.search, self.status_filter)
         self.setTabOrder(self.status_filter, self.table)
         self.setTabOrder(self.table, self.panel.ticket_card.number)
+        self.focus_rings = add_focus_rings(self.table, self.panel.editor.edit)  # their own focus marks are faint
         self._restore_geometry()
+        self.shortcuts_through = shortcuts.let_shortcuts_through(self, self.actions())  # X11: Ctrl+E in a line edit
         self.reload_sessions()
         self.reload_jobs()
 
@@ -280,8 +283,8 @@ class MainWindow(QMainWindow):
         self.previous_pane_action.setShortcuts([QKeySequence("Shift+F6"), QKeySequence("Ctrl+Shift+Tab")])
         self.shortcuts_action = self._action("&Keyboard shortcuts", "F1", self.show_shortcuts, "Every keyboard shortcut")
         self.shortcuts_action.setShortcuts([QKeySequence("F1"), QKeySequence("Ctrl+/")])
-        self.sessions_tab_action = self._action("&Sessions", "Ctrl+1", lambda: self.show_tab(0))
-        self.queue_tab_action = self._action("&Queue", "Ctrl+2", lambda: self.show_tab(1))
+        self.sessions_tab_action = self._action("&Sessions", "Ctrl+1", lambda: self.tabs.setCurrentIndex(0))
+        self.queue_tab_action = self._action("&Queue", "Ctrl+2", lambda: self.tabs.setCurrentIndex(1))
         self.retry_failed_action = self._action("Retry &all", "Ctrl+Shift+R", self.retry_all, held_words.SEND_ALL_TIP)
         self.pause_action = self._action("&Pause sending", None, None, "Hold every push until you resume")
         self.pause_action.setCheckable(True)
@@ -455,10 +458,6 @@ class MainWindow(QMainWindow):
         target = panes[(here + step) % len(panes)] if here >= 0 else panes[0 if step > 0 else -1]
         target.setFocus(Qt.FocusReason.TabFocusReason if step > 0 else Qt.FocusReason.BacktabFocusReason)
 
-    def show_tab(self, index: int) -> None:
-        """Ctrl+1 / Ctrl+2 (the focus goes into the tab: see ``_on_tab_changed``)."""
-        self.tabs.setCurrentIndex(index)
-
     def _on_tab_changed(self, index: int) -> None:
         """A focus Qt moved out of the page now hidden (often to a banner's button: Space would press it) goes
         to the new page's first pane, whatever switched the tab; the tab bar keeps its own (arrow keys)."""
@@ -474,7 +473,6 @@ class MainWindow(QMainWindow):
 
     def show_shortcuts(self) -> QDialog:
         """The F1 dialog: every shortcut the window's actions have, and the keys that are no action's."""
-        from flowdesk.ui import shortcuts  # lazy: a dialog's module
 
         dialog = shortcuts.ShortcutsDialog(shortcuts.action_shortcuts(self.actions()) + shortcuts.KEYS_WITHOUT_ACTIONS, self)
         dialog.open()
@@ -521,11 +519,9 @@ class MainWindow(QMainWindow):
             self.panel.show_ticket_error(message)
 
     # -- push ----------------------------------------------------------------------------------
-    def ask(
-        self, title: str, text: str, yes: str, no: str | None = None, *, cancel: bool = False, follow: Any = None
-    ) -> bool | None:
+    def ask(self, title: str, text: str, yes: str, no: str | None = None, **kw: Any) -> bool | None:
         """See :func:`flowdesk.ui.questions.ask` (tests replace this method: modal dialogs block a headless run)."""
-        return questions().ask(self, title, text, yes, no, cancel=cancel, follow=follow)
+        return questions().ask(self, title, text, yes, no, **kw)
 
     def tell(self, title: str, text: str) -> None:
         questions().tell(self, title, text)
@@ -659,18 +655,19 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
-        layout.fit_orientation(self.splitter, event.size().width(), self._ui_state())
+        layout.fit_orientation(self.splitter, event.size().width(), self._ui_state(), self.table)
 
     def request_quit(self) -> bool:
         """File → Quit, Ctrl+Q, the tray's Quit: end the app, asking first when pushes are still waiting."""
-        pending, kept = self.controller.pending_count(), self.queue_kept
+        pending, kept, outbox = self.controller.pending_count(), self.queue_kept, self.controller.services.outbox
 
         def still_waiting() -> str | None:  # the question follows the queue: sent meanwhile, nothing to ask
             n = self.controller.pending_count()
-            return present.waiting_on_quit(n, kept=kept) if n else None
+            return present.waiting_on_quit(n, kept=kept, paused=outbox.sending_paused()) if n else None
 
         follow = (self.controller.queue_status_changed, still_waiting)
-        if pending and not self.ask("Pushes still waiting", present.waiting_on_quit(pending, kept=kept), "Quit anyway", follow=follow):
+        question = still_waiting() or ""  # the demo's are lost: Enter does not quit it
+        if pending and not self.ask("Pushes still waiting", question, "Quit anyway", follow=follow):
             return False
         self.save_geometry()
         self.quit_requested.emit()

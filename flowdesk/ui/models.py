@@ -209,12 +209,15 @@ class SessionTableModel(_ColumnTable):
             r.summary or "(no summary)",
             short_time(r.ended_at or r.updated_at or r.created_at),
             "" if seconds is None else format_minutes(int(seconds / 60)),
-            self._push_text(r.id, push),
+            self._push_text(r.id, push, r.psa_ticket_id),
         )
 
-    def _push_text(self, session_id: str, push: PushSummary | None) -> str:
-        """The Push column: the push's state, and ``Draft`` when the engineer's edits wait in a draft."""
+    def _push_text(self, session_id: str, push: PushSummary | None, own_ticket: int | None = None) -> str:
+        """The Push column: the push's state (``#48554: Sent …`` when the note went to another ticket than the
+        session's own), and ``Draft`` when the engineer's edits wait in a draft."""
         text = push.text if push else ""
+        if push is not None and push.ticket is not None and push.ticket != own_ticket:
+            text = f"#{push.ticket}: {text}"
         if session_id in self._drafts:
             return f"{present.DRAFT_MARK} · {text}" if text else present.DRAFT_MARK
         return text
@@ -283,7 +286,7 @@ class SessionTableModel(_ColumnTable):
                 self._push[sid] = summary
             if row is None:
                 continue
-            text = self._push_text(sid, summary)
+            text = self._push_text(sid, summary, self._rows[row].psa_ticket_id)
             d = self._display[row]
             if d is not None:
                 self._display[row] = (*d[: self.PUSH], text)

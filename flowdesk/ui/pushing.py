@@ -112,6 +112,7 @@ def push_current(w: MainWindow) -> None:
         return
     panel.editor.after_push()
     panel.forget_draft()  # what was pushed is in the queue now
+    panel.show_as_pushed()  # and the editor shows it as queued: redacted
     w.statusBar().showMessage(present.queued(jobs), 8000)
     show_push_state(w)
 
@@ -135,8 +136,9 @@ def push_state(controller: Any, session_id: str, now: datetime | None = None) ->
             elif job.kind == "status":
                 status = (job.status_name, job.state)
         return present.note_posted(note.ticket_id, note.remote_id, note.sent_at, hours, now, status=status), where
-    if note.state in WAITING_STATES:
-        return present.note_queued(note.ticket_id), where
+    if note.state in WAITING_STATES:  # what the list's Push column says (Checking at 13:00, Retrying at …)
+        summary = controller.push_summaries([session_id]).get(session_id) if note.state != "pending" else None
+        return present.note_queued(note.ticket_id, summary.text if summary is not None else ""), where
     return present.state_detail(note, now, present.LOCAL), where
 
 

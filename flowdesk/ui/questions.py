@@ -1,4 +1,4 @@
-"""The window's questions: a modal box whose safe answer is what Escape and the close button give."""
+"""The window's questions: a modal box whose safe answer is what Enter, Escape and the close button give."""
 
 from __future__ import annotations
 
@@ -20,15 +20,17 @@ def ask(
     """A question: True when *yes* is clicked, False when *no* (or Cancel) is. Escape and the close button
     answer *no* (Cancel without it), so *no* must be the safe answer; with *cancel*, a Cancel button too,
     and a dismissal answers None. With *follow*, its text is asked again each time the signal fires: the
-    question says what is true now, and closes itself answering True once there is nothing left to ask."""
+    question says what is true now, and closes itself answering True once there is nothing left to ask.
+    Enter gives the safe answer too (see below)."""
     box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
     ok = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
     other = box.addButton(no, QMessageBox.ButtonRole.RejectRole) if no else None
-    if other is None or cancel:
-        box.setEscapeButton(box.addButton(QMessageBox.StandardButton.Cancel))
-    else:
-        box.setEscapeButton(other)
-    box.setDefaultButton(ok)
+    safe = box.addButton(QMessageBox.StandardButton.Cancel) if other is None or cancel else other
+    box.setEscapeButton(safe)
+    # Enter gives the safe answer, as Escape does: every question here guards something that sends (a second
+    # note, another company's ticket) or throws away (a push, edits, the demo's waiting pushes), and a user
+    # still pressing Enter, or Ctrl+Enter that pushed, must not answer it by surprise.
+    box.setDefaultButton(safe)
     settled: list[bool] = []
 
     def again(*_: Any) -> None:

@@ -28,6 +28,8 @@ from flowdesk.core import held as held_words
 from flowdesk.core import present
 from flowdesk.core.policy import CANCELLABLE_STATES, RETRYABLE_STATES
 from flowdesk.ui import theme
+from flowdesk.ui.focus_ring import add_focus_rings
+from flowdesk.ui.layout import select_current_row
 from flowdesk.ui.models import QueueTableModel
 from flowdesk.ui.queue_status import show_send_all
 
@@ -68,6 +70,7 @@ class QueueView(QWidget):
             self.table.setColumnWidth(col, fm.horizontalAdvance(sample) + 24)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
+        select_current_row(self.table)  # before _update: the detail is of the highlighted row
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update())
         model.dataChanged.connect(lambda *_: self._update())
         model.modelReset.connect(self._update)
@@ -108,6 +111,9 @@ class QueueView(QWidget):
         split.addWidget(self.table)
         split.addWidget(self.detail)
         split.setStretchFactor(0, 3)
+        # the list first: in a short window (QT_SCALE_FACTOR=2 on a 900 px screen) the detail took its full 160
+        # px and the list showed a row and a half
+        split.setSizes([300, 100])
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.empty)
@@ -116,6 +122,7 @@ class QueueView(QWidget):
         self.setTabOrder(self.retry_button, self.cancel_button)
         self.setTabOrder(self.cancel_button, self.open_button)
         self.setTabOrder(self.open_button, self.retry_all_button)
+        self.focus_rings = add_focus_rings(self.table, self.detail)  # their own focus marks are faint
         self.attempts_provider: Any = None
         self._detail = ""
         self._update()

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from flowdesk.core import present
 from flowdesk.core.render import NoteFormat, default_format
 from flowdesk.core.setting_choices import Visibility
-from flowdesk.core.timing import format_hours, plan_time_entry
+from flowdesk.core.timing import format_hours, plan_time_entry, whole_minutes
 from flowdesk.logs import get_logger
 from flowdesk.push.prepare import NotePreview, PushRefused
 from flowdesk.store import StoreError
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 
 log = get_logger("ui")
+MANUAL_TIME = "&Log time (no start and end time: type the hours)"  # until ticked
 DRAFT_DEBOUNCE_MS = 500  # edits are written to the database once typing pauses this long
 
 
@@ -65,6 +66,7 @@ class SessionPanel(QWidget):
         self.preview: NotePreview | None = None
         self.ask: Any = lambda title, text, yes, no=None, cancel=False: True  # the window's question (set by MainWindow)
         self._restoring = False
+        self._show_pushed = False
         self._pending_draft: Draft | None = None  # the session's draft, until its note can be prepared to show it in
         self._made_with: tuple[str, bool] = ("", True)  # the format and steps of the note shown (or its draft)
         self._chosen = PushChoices()  # the engineer's push choices for the shown session (None: the default)
@@ -133,6 +135,8 @@ class SessionPanel(QWidget):
         self.time_entry.setAccessibleName("Also log a time entry")
         self.time_box = TimeEntryBox(self)  # hours, work type / role, billable: shown while time is logged
         self.time_entry.toggled.connect(self.time_box.setVisible)
+        self._manual = False  # a session without timestamps: the hours are typed by hand
+        self.time_entry.toggled.connect(lambda _on: self._name_time_entry(False) if self._manual else None)
         # The engineer's own choices (these signals are not sent when FlowDesk sets the controls):
         self.time_entry.clicked.connect(lambda checked: self._choose(log_time=checked))
         self.time_box.hours.textEdited.connect(self._on_hours_edited)
@@ -153,7 +157,7 @@ class SessionPanel(QWidget):
         self.reset_button.setToolTip("Throw away your edits and go back to the generated note")
         self.push_button = QPushButton("&Push", self)
         self.push_button.setObjectName("pushButton")
-        self.push_button.setDefault(True)
+        # not a default button: outside a dialog Enter never presses it, and its default frame looked like focus
         self.push_button.setToolTip("Queue the note (and time entry) for the ticket (Ctrl+Enter)")
         for b in (self.diff_button, self.reset_button, self.push_button):
             b.setAccessibleName(b.text().replace("&", "").replace("…", ""))
@@ -194,10 +198,15 @@ class SessionPanel(QWidget):
         layout.addWidget(self.status_choice)  # its own row, under the time entry's
         self.title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
-        # Keyboard order: ticket → find → format → steps → note → visibility → time → status → changes → reset → push.
+        # Keyboard order: ticket → find → open ticket (where it was posted) → format → steps → note → visibility →
+        # time (its hours, work type, role, billable) → status → changes → reset → push: as the pane reads, every
+        # choice before the button that sends it.
+        box = self.time_box
         order: list[QWidget] = [
-            self.ticket_card.number, self.ticket_card.finder.field, self.format_box, self.steps_box, self.editor.edit, self.visibility,
-            self.time_entry, self.status_choice.combo, self.diff_button, self.reset_button, self.push_button,
+            self.ticket_card.number, self.ticket_card.finder.field, self.open_ticket_button, self.format_box, self.steps_box,
+            self.editor.edit, self.visibility,
+            self.time_entry, box.hours, box.work_type, box.work_role, box.billable, self.status_choice.combo,
+            self.diff_button, self.reset_button, self.push_button,
         ]
         for first, second in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(first, second)
@@ -300,6 +309,7 @@ class SessionPanel(QWidget):
                 self.ticket_card.show_loading()
         self.time_box.select(*self._time_choices())
         self._pending_draft = draft if draft is not None and draft.text is not None else None
+        self._show_pushed = draft is None  # no draft: the note as last pushed, if it was edited (_pushed_text)
         self._regenerate()  # shows the draft once the note can be prepared (now, or after another choice)
 
     def _prepare(self, keep: frozenset[str]) -> NotePreview:
@@ -328,14 +338,35 @@ class SessionPanel(QWidget):
         self._apply_policy()
         self.editor.set_note(self.preview.text, self.preview.redaction.counts, self.preview.redaction, kept)
         draft, self._pending_draft = self._pending_draft, None
-        if draft is not None and draft.text is not None:
+        shown = draft.text if draft is not None else self._pushed_text(session) if self._show_pushed else None
+        self._show_pushed = False
+        if shown is not None and shown != self.preview.text:
             self._restoring = True
             try:
-                self.editor.load_draft(draft.text)
+                self.editor.load_draft(shown)
             finally:
                 self._restoring = False
         self._update_time_entry()
         self._update_buttons()
+
+    def show_as_pushed(self) -> None:
+        """Right after a push: the note as queued (redacted), so no secret typed in it stays on screen."""
+        text = self._pushed_text(self.session) if self.session is not None else None
+        if text is not None and text != self.editor.text():
+            self._restoring = True
+            try:
+                self.editor.load_draft(text)  # Qt's undo history goes with the text it replaces
+            finally:
+                self._restoring = False
+
+    def _pushed_text(self, session: Session) -> str | None:
+        """The note as its latest push holds it (queued or posted, redacted): a session pushed with edits shows
+        them when it is shown again, not the note as generated (*Changes…* and *Reset* work as on a draft)."""
+        jobs = self._controller.services.outbox.jobs(session_id=session.id)
+        notes = [j for j in jobs if j.kind == "note" and j.state != "cancelled"]
+        if not notes:
+            return None
+        return str(max(notes, key=lambda j: j.id).body_json().get("text") or "") or None
 
     def _apply_policy(self) -> None:
         settings = self.settings
@@ -387,8 +418,9 @@ class SessionPanel(QWidget):
         ticket = self.ticket_card.ticket()
         allowed = ticket is None or ticket.time_entry_allowed
         self.time_box.set_plan(plan, session)
-        if plan is None and session is not None and settings.time_rounding != "none" and allowed:
-            self.time_entry.setText("&Log time (no start and end time: type the hours)")
+        self._manual = plan is None and session is not None and settings.time_rounding != "none" and allowed
+        if self._manual:
+            self.time_entry.setText(MANUAL_TIME)
             self.time_entry.setEnabled(True)
             self.time_entry.setChecked(False)
         elif plan is None:
@@ -414,8 +446,16 @@ class SessionPanel(QWidget):
 
     def _name_time_entry(self, planned: bool) -> None:
         """*Log 1.5 h*: the hours that will be logged (those typed, when they read as hours), not only the
-        proposal's; screen readers read the name, not the text, so the hours are in it too."""
-        if planned:
+        proposal's; screen readers read the name, not the text, so the hours are in it too. Hours typed by hand
+        (a session without timestamps) ask for them until ticked; then the rule beside the hours says why, and
+        the hours, work type, role and billable have the row's width (the long label squeezed them to "D")."""
+        if self._manual:
+            typed = self.time_box.typed_hours() if self.time_entry.isChecked() else None
+            self.time_entry.setText(
+                f"&Log {format_hours(typed)}" if typed is not None
+                else "&Log time" if self.time_entry.isChecked() else MANUAL_TIME
+            )
+        elif planned:
             hours = self.time_box.typed_hours()
             self.time_entry.setText(f"&Log {format_hours(hours)}" if hours is not None else "&Log time")
         self.time_entry.setAccessibleName("Also log a time entry: " + self.time_entry.text().replace("&", ""))
@@ -539,13 +579,15 @@ class SessionPanel(QWidget):
         from flowdesk.core.timing import parse_hours
 
         try:  # only hours are kept: whatever else is typed in the box is never written to the disk
-            parse_hours(text)
+            hours = parse_hours(text)
         except ValueError:
             self._choose(hours=None)
-        else:
-            self._choose(hours=text.strip())
-        if self.time_entry.isEnabled() and self.time_box.has_plan():
-            self._name_time_entry(True)
+        else:  # the proposed hours typed back are no choice: the draft (and its Draft mark) can go
+            proposed = self.time_box.proposed_hours()
+            same = proposed is not None and whole_minutes(hours) == whole_minutes(proposed)
+            self._choose(hours=None if same else text.strip())
+        if self.time_entry.isEnabled():
+            self._name_time_entry(self.time_box.has_plan())
 
     def _on_ticket_typed(self, ticket_id: int | None) -> None:
         own = self.session.psa_ticket_id if self.session is not None else None

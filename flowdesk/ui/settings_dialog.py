@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -48,6 +49,8 @@ from flowdesk.ui.account_saving import keep_connectwise_account, keep_sign_in, w
 from flowdesk.ui.busy import disable_keeping_focus
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.editor import CATEGORY_WORDS
+from flowdesk.ui.layout import fit_to_screen, scrolling
+from flowdesk.ui.names import name_choice_lists
 
 ROUNDING_LABELS = {
     TimeRounding.QUARTER_HOUR: "Up to the next 15 minutes",
@@ -113,9 +116,21 @@ class SettingsDialog(QDialog):
         bottom = QHBoxLayout()
         bottom.addWidget(self.save_status, 1)
         bottom.addWidget(self.buttons)
+        self.tabs.setAccessibleName("Settings pages")
+        # Taller than the screen (QT_SCALE_FACTOR=2 on a 900 px screen: 450) the pages scroll, Save and Cancel
+        # stay in view; they were below the screen's edge.
+        pages = scrolling(self.tabs)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.tabs, 1)
+        layout.addWidget(pages, 1)
         layout.addLayout(bottom)
+        self.tabs.tabBar().setAccessibleName("Settings pages")
+        name_choice_lists(self)
+        # Typing goes to the first field: on the tab bar the focus is not drawn until a key is pressed.
+        self.cw_site.setFocus()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        fit_to_screen(self)  # never taller or wider than the screen, now that its frame is known
 
     # -- ConnectWise -----------------------------------------------------------------------------
     def _connectwise_tab(self, profile: ConnectWiseProfile) -> QWidget:
@@ -254,7 +269,22 @@ class SettingsDialog(QDialog):
             form.addRow(label, field)
         form.addRow("", row)
         form.addRow("", self.rf_status)
+        for field in (self.rf_email, self.rf_password, self.rf_token):
+            field.installEventFilter(self)  # Enter there signs in (see eventFilter)
         return w
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        """Enter in the e-mail, password or token field with a password or token typed signs in: it pressed Save
+        (or the setup's Next), which closed the dialog and dropped the password, signed in to nothing."""
+        if (
+            obj in (self.rf_email, self.rf_password, self.rf_token) and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent) and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            and (self.rf_password.text() or self.rf_token.text().strip())
+        ):
+            self.sign_in()
+            return True
+        return super().eventFilter(obj, event)
 
     def sign_in(self) -> None:
         # lazy: httpx and keyring, not before the first paint
@@ -388,7 +418,7 @@ class SettingsDialog(QDialog):
         self.redaction_boxes: dict[tuple[str, str], QCheckBox] = {}
         for row, cat in enumerate(REDACTION_CATEGORIES, 1):
             words = CATEGORY_WORDS[cat][1]
-            name = QLabel(words.capitalize(), w)
+            name = QLabel(words[:1].upper() + words[1:], w)  # capitalize() made 'Unc paths', 'Ip addresses'
             name.setTextFormat(Qt.TextFormat.PlainText)
             grid.addWidget(name, row, 0)
             for col, (where, switches, whose) in enumerate(

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 log = get_logger("ui")
 RAISE = b"raise\n"
+QUEUE_CHANGED = b"queue\n"  # `flowdesk push`, `queue retry`, `queue resume`: the window shows and sends it
 ASFW_ANY = -1  # (DWORD)-1: any process may bring its window forward
 
 
@@ -52,17 +53,17 @@ def allow_foreground() -> None:
             ctypes.windll.user32.AllowSetForegroundWindow(ASFW_ANY)
 
 
-def ask_running_instance_to_raise(name: str, timeout_ms: int = 2000) -> bool:
-    """True when another FlowDesk answered (and was asked to show its window). A busy machine (or the
-    running one's GUI thread in a long paint) may take a while to take a Windows pipe's connection: a
-    launch waits up to ``timeout_ms`` rather than telling the engineer it "did not answer"."""
+def ask_running_instance_to_raise(name: str, timeout_ms: int = 2000, message: bytes = RAISE) -> bool:
+    """True when another FlowDesk answered (and was asked to show its window, or given ``message``). A busy
+    machine (or the running one's GUI thread in a long paint) may take a while to take a Windows pipe's
+    connection: a launch waits up to ``timeout_ms`` rather than telling the engineer it "did not answer"."""
     from PySide6.QtNetwork import QLocalSocket
 
     sock = QLocalSocket()
     sock.connectToServer(name)
     if not sock.waitForConnected(timeout_ms):
         return False
-    sock.write(RAISE)
+    sock.write(message)
     sock.flush()
     sock.waitForBytesWritten(timeout_ms)
     sock.disconnectFromServer()
@@ -99,10 +100,26 @@ def claim_instance(data_dir: Path, lock_file: Path, *, listen: bool = True) -> I
     return server
 
 
+def tell_window_queue_changed(data_dir: Path, lock_file: Path) -> bool:
+    """A command changed the queue (``push``, ``queue retry``, ``queue resume``): if a window runs for
+    ``data_dir`` (it holds the instance lock), tell it, so it shows and sends what was queued now — it holds
+    the drain lock, so the command cannot send it. True when a window was told."""
+    probe = FileLock(lock_file)
+    try:
+        if probe.acquire():  # no window: nothing to tell (and no QtNetwork loaded for it)
+            probe.release()
+            return False
+    except OSError:
+        return False
+    return ask_running_instance_to_raise(server_name(str(data_dir)), 1000, QUEUE_CHANGED)
+
+
 class InstanceServer(QObject):
-    """Listens for later launches to ``data_dir`` (on :func:`server_name`); emits ``raise_requested`` when one asks."""
+    """Listens for later launches to ``data_dir`` (on :func:`server_name`); emits ``raise_requested`` when one
+    asks, ``queue_changed`` when a command changed the queue this window sends."""
 
     raise_requested = Signal()
+    queue_changed = Signal()
 
     def __init__(self, data_dir: str, parent: QObject | None = None, *, lock: FileLock | None = None) -> None:
         super().__init__(parent)
@@ -153,8 +170,11 @@ class InstanceServer(QObject):
             self._read(sock)
 
     def _read(self, sock: QLocalSocket) -> None:
-        if bytes(sock.readAll().data()).startswith(RAISE.strip()):
+        data = bytes(sock.readAll().data())
+        if data.startswith(RAISE.strip()):
             self.raise_requested.emit()
+        elif data.startswith(QUEUE_CHANGED.strip()):
+            self.queue_changed.emit()
         sock.disconnectFromServer()
 
     def close(self) -> None:

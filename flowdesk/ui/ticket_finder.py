@@ -84,6 +84,18 @@ class TicketFinder(QWidget):
             self.results.hide()
             self.status.hide()
             return
+        from flowdesk.connectwise.search import (  # lazy: not before the first paint
+            SECRET_SEARCH,
+            looks_secret,
+        )
+
+        if looks_secret(text):  # typed where the note was meant to be (or pasted): never sent as a search
+            self.results.clear()
+            self.results.hide()
+            self.status.setText(SECRET_SEARCH)
+            self.status.show()
+            self.results_shown.emit(0)
+            return
         generation = self._generation
         self.status.setText(present.FINDER_SEARCHING)
         self.status.show()

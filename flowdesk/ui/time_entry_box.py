@@ -40,7 +40,8 @@ class TimeEntryBox(QWidget):
         self.hours.setObjectName("hours")
         self.hours.setAccessibleName("Hours to log")
         self.hours.setPlaceholderText("1.5 or 1:30")
-        self.hours.setFixedWidth(self.hours.fontMetrics().horizontalAdvance("00:00") + 24)
+        # as wide as its hint (it read "1.5 or …" for a session without timestamps, where it is empty)
+        self.hours.setFixedWidth(self.hours.fontMetrics().horizontalAdvance(self.hours.placeholderText()) + 24)
         self.rule = QLabel(self)
         self.rule.setTextFormat(Qt.TextFormat.PlainText)  # never read as markup (a server's words, a file name)
         theme.tint(self.rule, "muted")
@@ -118,6 +119,10 @@ class TimeEntryBox(QWidget):
                 warnings.append(present.whole_minutes_logged(hours))
             self.warning.setText("\n".join(warnings))
         self.warning.setVisible(bool(self.warning.text()))
+
+    def proposed_hours(self) -> float | None:
+        """The hours proposed from the session's times (None: typed by hand)."""
+        return self._plan.hours if self._plan is not None else None
 
     def has_plan(self) -> bool:
         """Hours were proposed (the session has timestamps), rather than left to be typed."""

@@ -497,3 +497,33 @@ def test_queue_pause_holds_every_push_until_resume(connected, monkeypatch, capsy
         assert Outbox(db).paused_kind() == "user"
     assert run(monkeypatch, capsys, "queue", "resume")[:2] == (0, f"Sending resumed (it was paused: {present.USER_PAUSE})\n")
     assert run(monkeypatch, capsys, "queue", "drain")[0] == 0 and [j.state for j in jobs()] == ["sent"]
+
+
+def test_queue_list_counts_failures_as_the_window_does(connected, sandbox_admin, monkeypatch, capsys):
+    """Seen after an outage: the window's Queue tab said a sent note had 2 failures, `queue list` said 1, and
+    after a crash mid-send the window said 1 and `queue list` 0. Both count the tries that did not post the
+    note (the 502, an interrupted send), not the look on the ticket that did not find it."""
+    run(monkeypatch, capsys, "push", str(OUTLOOK), "--no-time-entry")
+    sandbox_admin.add_fault(method="POST", path="*/notes", status=502, times=1)  # not stored; FlowDesk cannot know
+    run(monkeypatch, capsys, "queue", "drain")
+    a_minute_ago(1)
+    run(monkeypatch, capsys, "queue", "retry", "1")
+    assert json.loads(run(monkeypatch, capsys, "queue", "drain", "--json")[1])["sent"] == 1  # looked, absent, sent
+    with Database(AppPaths.from_env().database_file) as db:
+        outbox = Outbox(db)
+        assert [a.outcome for a in outbox.attempts(1)] == ["server", "absent", "success"]
+        assert outbox.failure_counts() == {1: 1}
+    table = run(monkeypatch, capsys, "queue", "list")[1].splitlines()
+    assert table[1].split()[:5] == ["1", "note", "#48211", "Sent", "1"]
+    assert json.loads(run(monkeypatch, capsys, "queue", "list", "--json")[1])["jobs"][0]["failures"] == 1
+
+
+def test_retry_of_a_time_entry_whose_note_waits_says_it_goes_after_its_note(connected, sandbox_admin, monkeypatch, capsys):
+    """Seen during an outage: `queue list` said the time entry was "Waiting for its note", and `queue retry` of
+    it said it "will be sent at the next drain", which it would not be while its note was not on the ticket."""
+    run(monkeypatch, capsys, "push", str(OUTLOOK))  # 1 (note), 2 (time entry)
+    sandbox_admin.add_fault(method="POST", path="*/notes", status=502, times=1)
+    run(monkeypatch, capsys, "queue", "drain")
+    assert [j.state for j in jobs()] == ["unknown", "pending"]
+    code, out, _ = run(monkeypatch, capsys, "queue", "retry", "2")
+    assert (code, out) == (0, "Push 2 (time entry for ticket #48211) will be sent once its note is on the ticket.\n")

@@ -126,3 +126,15 @@ def test_a_session_without_a_client_is_said(monkeypatch, capsys, tmp_path):
 def test_words_match_the_company_too(monkeypatch, capsys):
     found = search(monkeypatch, capsys, "kessler", "wi-fi")
     assert [t["id"] for t in found] == [48554]
+
+
+def test_a_password_or_key_is_never_sent_as_a_search(monkeypatch, capsys, sandbox_admin):
+    """The window's finder sends no secret-looking text to ConnectWise (seen: an AWS key typed into the Find
+    field went out as a ticket search); neither does `tickets search`: exit 2, one line, nothing asked."""
+    before = len(sandbox_admin.ledger()["requests"])
+    for argv in (["Rotated", "key", "AKIAIOSFODNN7EXAMPLE"], ["printer", "--company", "password=Winter2026!"]):
+        code, out, err = run(monkeypatch, capsys, "tickets", "search", *argv)
+        assert (code, out) == (2, "")
+        assert err == "flowdesk: That looks like a password or key: it is not sent to ConnectWise. Search by number, summary or company.\n"
+    assert len(sandbox_admin.ledger()["requests"]) == before  # nothing reached ConnectWise
+    assert search(monkeypatch, capsys, "printer")  # ordinary words still search

@@ -190,9 +190,10 @@ def test_job_detail_has_state_next_step_error_and_history():
         "  2026-11-18 13:59  Rate limited HTTP 429 (request id req-1)",  # not the outcome's code, rate_limited
         "  2026-11-18 13:58  Could not connect",
     ]
-    from flowdesk.core.policy import OutcomeKind
+    from flowdesk.core.policy import INTERRUPTED, OutcomeKind
 
-    assert set(present.ATTEMPT_OUTCOMES) == {k.value for k in OutcomeKind}  # every outcome has its words
+    # every outcome has its words, and so has the post log's record of a send FlowDesk stopped in the middle of
+    assert set(present.ATTEMPT_OUTCOMES) == {k.value for k in OutcomeKind} | {INTERRUPTED}
     assert present.job_detail(Job(state="pending"), NOW) == "Note for ticket #48211 — Waiting\nWaiting to be sent."
 
 
@@ -203,19 +204,19 @@ def test_session_push_rules():
     assert posted is not None and posted.state == "posted_by_resolutionflow" and posted.text == "Posted by ResolutionFlow"
     # The latest note decides.
     s = present.session_push([Job(1, state="sent", sent_at=NOW), Job(2, state="pending")], False, NOW)
-    assert s == present.PushSummary("pending", "Waiting", "Waiting to be sent.")
+    assert s == present.PushSummary("pending", "Waiting", "Waiting to be sent.", 48211)
     sent = present.session_push([Job(1, state="sent", sent_at=NOW, remote_id=5)], False, NOW)
-    assert sent == present.PushSummary("sent", "Sent Wed 18 Nov 14:00", "Posted to ticket #48211 at 14:00 (ConnectWise id #5).")
+    assert sent == present.PushSummary("sent", "Sent Wed 18 Nov 14:00", "Posted to ticket #48211 at 14:00 (ConnectWise id #5).", 48211)
     retrying = present.session_push(
         [Job(1, state="retry_wait", next_attempt_at=NOW + 5 * MIN, last_error="Server error. Retrying at 14:05.")],
         False, NOW,
     )
-    assert retrying == present.PushSummary("retry_wait", "Retrying at 14:05", "Server error. Retrying at 14:05.")
+    assert retrying == present.PushSummary("retry_wait", "Retrying at 14:05", "Server error. Retrying at 14:05.", 48211)
     failed_te = present.session_push(
         [Job(1, state="sent", sent_at=NOW), Job(2, kind="time_entry", parent_id=1, state="failed", last_error="closed")],
         False, NOW,
     )
-    assert failed_te == present.PushSummary("failed", "Sent Wed 18 Nov 14:00 (time entry failed)", "closed")
+    assert failed_te == present.PushSummary("failed", "Sent Wed 18 Nov 14:00 (time entry failed)", "closed", 48211)
     cancelled = present.session_push([Job(1, state="cancelled")], True, NOW)
     assert cancelled is not None and cancelled.text == "Posted by ResolutionFlow"
     assert present.session_push([Job(1, state="cancelled")], False, NOW) == present.PushSummary("cancelled", "Cancelled")
@@ -282,6 +283,9 @@ def test_auto_pushed_and_waiting_on_quit():
         "1 push is still waiting to be sent. Quit anyway? It will be sent the next time FlowDesk starts."
     )
     assert present.waiting_on_quit(2).startswith("2 pushes are still waiting to be sent. Quit anyway? They will")
+    assert present.waiting_on_quit(1, paused=True) == (  # a start does not send them: Resume does
+        "1 push is still waiting to be sent. Quit anyway? Sending is paused: it will be sent once you resume it."
+    )
     assert present.waiting_on_quit(2, kept=False) == (  # the demo: it promised to send them at the next start
         "2 pushes are still waiting to be sent. Quit anyway? The demo keeps nothing: they will not be sent."
     )
@@ -361,10 +365,13 @@ def test_send_all_now_says_what_waits_for_a_look_on_its_ticket() -> None:
     assert held.retried_all(held.Retried(0), now, UTC) == "Nothing is waiting or failed."
     assert held.retried_all(held.Retried(3), now, UTC) == "Sending 3 pushes now."
     assert held.retried_all(held.Retried(2, 2, at), now, UTC) == (
-        "2 pushes go at 07:25, after FlowDesk has looked on the ticket: ConnectWise may have saved what was sent "
-        "before its answer was lost, and nothing is posted twice."
+        "2 pushes go at 07:25, after FlowDesk has looked on the ticket (an answer was lost): nothing is posted twice."
     )
     assert held.retried_all(held.Retried(3, 1, at), now, UTC).startswith("Sending 2 pushes now. 1 push goes at 07:25, after")
+    # Seen in a 1400-pixel window: "Sending 2 pushes now. 2 pushes go at 13:01, after FlowDesk has looked on the
+    # ticket: ConnectWise may have saved …" ran under the status bar's "Queue: 2 waiting, next try 13:01", cut
+    # at "and nothing is". The status bar shows it: it fits beside the queue's line (about 130 characters).
+    assert len(held.retried_all(held.Retried(9, 8, at), now, UTC)) <= 130
 
 
 @dataclass(frozen=True)
@@ -534,3 +541,16 @@ def test_a_push_is_not_said_to_go_before_the_hold_off_after_an_outage_ends():
     assert present.state_text(job, NOW, UTC) == "Retrying at 14:05"
     summary = present.session_push([job], False, NOW, UTC, not_before=until)
     assert summary is not None and (summary.text, summary.tooltip) == ("Retrying at 14:07", "Next attempt: 14:07.")
+
+
+def test_a_send_flowdesk_stopped_in_the_middle_of_is_said_in_words_in_the_history():
+    """Seen after `kill -9` mid-push and a restart: the Queue tab's history read "13:02  interrupted", the post
+    log's own code, above "Found on the ticket"."""
+    from flowdesk.core.policy import INTERRUPTED
+
+    job = Job(state="sent", sent_at=NOW, remote_id=1200004)
+    text = present.job_detail(job, NOW, UTC, attempts=[Attempt(NOW - MIN, INTERRUPTED), Attempt(NOW, "found")])
+    assert text.splitlines()[-2:] == [
+        "  2026-11-18 13:59  FlowDesk stopped while sending",
+        "  2026-11-18 14:00  Found on the ticket",
+    ]

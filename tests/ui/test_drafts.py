@@ -265,9 +265,9 @@ def test_hours_that_are_not_hours_are_never_written(make_app, qtbot):
         qtbot.mouseClick(panel.time_entry, Qt.MouseButton.LeftButton)
     hours = panel.time_box.hours
     hours.selectAll()
-    qtbot.keyClicks(hours, "0:45")
+    qtbot.keyClicks(hours, "1:15")  # not the proposed 0.75 (that typed back is no choice)
     panel.draft_timer.timeout.emit()
-    assert fd.controller.drafts.get(sid).choices.hours == "0:45"  # type: ignore[union-attr]
+    assert fd.controller.drafts.get(sid).choices.hours == "1:15"  # type: ignore[union-attr]
     hours.selectAll()
     qtbot.keyClicks(hours, "Hunter2!pw")  # a password typed into the wrong field
     panel.draft_timer.timeout.emit()

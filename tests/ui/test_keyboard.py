@@ -199,3 +199,46 @@ def test_ticket_warnings_are_described_for_screen_readers(make_app, qtbot):  # n
     assert "not found" in card.number.accessibleDescription()
     card.show_nothing()
     assert card.number.accessibleDescription() == ""
+
+
+def test_ctrl_enter_pushes_from_anywhere_on_the_sessions_tab_as_f1_says(make_app, qtbot):  # noqa: F811
+    """F1 said 'in the note or on Push', but Ctrl+Enter pushed from the hours, the ticket or the list too."""
+    from flowdesk.ui.shortcuts import KEYS_WITHOUT_ACTIONS
+
+    fd = _ready(make_app, qtbot)
+    w = fd.window
+    _select(fd, qtbot, TICKET)
+    pushed: list[bool] = []
+    w.panel.push_clicked.connect(lambda *_: pushed.append(True))
+    _focus(qtbot, w.panel.ticket_card.number)
+    qtbot.keyClick(w.panel.ticket_card.number, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert pushed
+    assert dict(KEYS_WITHOUT_ACTIONS)["Ctrl+Enter"] == "Push the note (anywhere on the Sessions tab)"
+
+def test_ctrl_e_in_a_line_edit_is_the_windows_not_the_line_edits(make_app, qtbot):  # noqa: F811
+    """Seen under X11: Ctrl+E in the ticket finder's field did not go to the note (a QLineEdit there takes
+    Ctrl+E as "end of line"), and the note's next words were typed into the search. The window's line edits
+    leave its Ctrl and Alt shortcuts to its actions: their ShortcutOverride is filtered, never accepted."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+
+    from flowdesk.ui.shortcuts import let_shortcuts_through
+
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    assert "Ctrl+E" in w.shortcuts_through.keys and "Ctrl+Q" in w.shortcuts_through.keys  # the window's
+    ctrl_e = QKeyEvent(QEvent.Type.ShortcutOverride, Qt.Key.Key_E, ctrl)
+    assert w.shortcuts_through.eventFilter(w.search, ctrl_e) is True
+    letter = QKeyEvent(QEvent.Type.ShortcutOverride, Qt.Key.Key_E, Qt.KeyboardModifier.NoModifier, "e")
+    assert w.shortcuts_through.eventFilter(w.search, letter) is False  # typing stays the line edit's
+    # the mechanism, with a key every platform's QLineEdit claims (Undo): filtered, it is not claimed
+    undo = QAction("Undo elsewhere", w)
+    undo.setShortcut(QKeySequence("Ctrl+Z"))
+    let_shortcuts_through(w, [undo])
+    for field in (w.search, w.panel.ticket_card.number, w.panel.ticket_card.finder.field):
+        event = QKeyEvent(QEvent.Type.ShortcutOverride, Qt.Key.Key_Z, ctrl)
+        event.ignore()
+        QApplication.sendEvent(field, event)
+        assert not event.isAccepted(), field.objectName()

@@ -74,3 +74,26 @@ def test_the_window_is_never_larger_than_the_screen(make_app, qtbot):  # noqa: F
     w = fd.window
     avail = w.screen().availableGeometry()
     assert w.width() <= avail.width() and w.height() <= avail.height()
+
+
+def test_a_window_too_narrow_for_both_panes_stacks_them(make_app, qtbot):  # noqa: F811
+    """At QT_SCALE_FACTOR=1.5 (or QT_FONT_DPI=144) a 1400×900 screen is 933×600: side by side, Summary showed
+    ten letters, a horizontal scroll bar hid the Push column, and the note pane cut 'Visible as' to 'Interna'."""
+    from flowdesk.ui.layout import SUMMARY_MIN_CHARS, side_by_side_width
+
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    w.resize(933, 600)
+    qtbot.waitUntil(lambda: w.splitter.orientation() == Qt.Orientation.Vertical)
+    wide = side_by_side_width(w.splitter, w.table)
+    assert NARROW_WIDTH < wide <= 1280, wide  # the default size still shows both
+    w.resize(wide, 760)
+    qtbot.waitUntil(lambda: w.splitter.orientation() == Qt.Orientation.Horizontal)
+    w.splitter.setSizes([w.splitter.width() * 3 // 5, w.splitter.width() * 2 // 5])  # the default split
+    qtbot.waitUntil(lambda: w.table.horizontalScrollBar().maximum() == 0)  # every column in view
+    summary = w.table.columnWidth(SessionTableModel.SUMMARY)
+    assert summary >= w.table.fontMetrics().horizontalAdvance("x" * SUMMARY_MIN_CHARS) - 4, summary
+    panel = w.panel
+    assert panel.width() >= panel.layout().minimumSize().width()  # nothing in the note pane squeezed
+    assert panel.visibility.width() >= panel.visibility.minimumSizeHint().width()

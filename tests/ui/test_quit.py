@@ -52,7 +52,8 @@ def test_quit_with_pushes_waiting_asks_no_keeps_running_yes_quits(make_app, qtbo
     w.ask = lambda title, text, yes, **k: asked.append(text) or answer[0]
     w.quit_action.trigger()
     assert quits == [] and len(asked) == 1
-    assert "still waiting" in asked[0] and "sent the next time" in asked[0]
+    # sending is paused (_queue_one): they are not sent at the next start, but once sending is resumed
+    assert "still waiting" in asked[0] and "Sending is paused: they will be sent once you resume it." in asked[0]
     fd.tray.quit_action.trigger()  # from the tray too
     assert quits == [] and len(asked) == 2
     answer[0] = True

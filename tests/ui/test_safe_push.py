@@ -352,3 +352,105 @@ def test_a_pause_in_typing_redacts_the_note_once_for_the_warning_and_the_draft(m
     with qtbot.waitSignal(panel.editor.rechecked):  # at once: the draft's redaction is of this text
         panel.editor.recheck_now()
     assert len(calls) == 2 and "and more" in fd.controller.drafts.get(sid).text
+
+
+def test_a_note_pushed_with_edits_shows_them_when_its_session_is_shown_again(make_app, qtbot, sandbox_admin):
+    """Seen in a day's work: a note pushed with a line added ("called Priya back…") showed, once the session
+    was opened again, the note as generated under "Posted to #48488": the edit the engineer had posted was
+    nowhere in FlowDesk. It shows the note as pushed (redacted), as a draft would be, and writes no draft."""
+    fd = make_app()
+    _start(fd, qtbot)
+    w, panel = fd.window, fd.window.panel
+    sid = _select(fd, qtbot, 48211)
+    _add_line(qtbot, panel, "Called the user back; admin password: Hunter2Secret! set.")
+    with qtbot.waitSignal(fd.controller.job_changed, check_params_cb=lambda j: j.kind == "note" and j.state == "sent", timeout=15000):
+        w.push_current()
+    _select(fd, qtbot, 48397)
+    assert w.select_session(sid)  # back again (its ticket is known now: no look-up)
+    text = panel.editor.text()
+    assert "Called the user back; admin password: [PASSWORD REDACTED] set." in text
+    assert "Hunter2Secret!" not in text
+    assert sandbox_admin.ledger()["notes"][0]["text"] == panel.editor.push_text()
+    assert panel.editor.is_edited() and panel.reset_button.isEnabled()  # Changes… and Reset, as on a draft
+    assert fd.controller.drafts.get(sid) is None  # shown, not written as a draft
+
+
+def test_right_after_a_push_the_editor_shows_the_note_as_queued_without_the_typed_secret(make_app, qtbot):
+    """Seen pushing a note with a temporary password typed in: after Push the editor still showed the password
+    as typed, under "Your edits contain 1 password: they will be redacted when you push." It shows the note
+    as queued: the marker in place of the password, and no warning; Undo does not bring the password back."""
+    fd = make_app()
+    _start(fd, qtbot)
+    w, panel = fd.window, fd.window.panel
+    _select(fd, qtbot, 48211)
+    fd.controller.set_paused(True)
+    _add_line(qtbot, panel, "Temp password: Password=Hx7#kP2v!qz9 for her.")
+    w.push_current()
+    assert "Hx7#kP2v!qz9" not in panel.editor.text() and "[PASSWORD REDACTED]" in panel.editor.text()
+    qtbot.waitUntil(lambda: panel.editor.pending_label.isHidden(), timeout=5000)
+    panel.editor.edit.undo()
+    assert "Hx7#kP2v!qz9" not in panel.editor.text()
+    assert fd.controller.drafts.get(panel.session.id) is None
+
+
+def test_the_list_names_the_ticket_a_note_went_to_when_it_is_not_the_sessions_own(make_app, qtbot):
+    """Seen in a day's work: a note linked through the finder to another ticket than the session's own was
+    listed as "#48501 … Sent Thu 3 Dec" — the session's ticket, and no word that the note went elsewhere."""
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    sid = _select(fd, qtbot, 48211)
+    _type_ticket(fd, qtbot, "48397")  # another company's: the window asks (yes here) and queues it there
+    fd.controller.set_paused(True)
+    w.push_current()
+    row = w.proxy.proxy_row_of(sid)
+    qtbot.waitUntil(lambda: str(w.proxy.index(row, 6).data()).startswith("#48397: Waiting"), timeout=5000)
+    assert w.proxy.index(row, 1).data() == "#48211"  # the session's own ticket stays in its column
+    own = _select(fd, qtbot, 48405)
+    w.push_current()
+    own_row = w.proxy.proxy_row_of(own)
+    qtbot.waitUntil(lambda: str(w.proxy.index(own_row, 6).data()) == "Waiting", timeout=5000)  # its own: no number
+
+
+def test_a_secret_typed_in_the_finder_is_not_sent_to_connectwise(make_app, qtbot):
+    """Seen in a day's work: Ctrl+E pressed in the Find field (meaning to go to the note) did not leave it, and
+    " Rotated key AKIAIOSFODNN7EXAMPLE." typed for the note went to ConnectWise as a ticket search. What
+    redaction always hides from a note is never sent as a search; ordinary words still are."""
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    assert w.select_session(_session_of(fd, None))
+    finder = w.panel.ticket_card.finder
+    searched: list[str] = []
+    finder.search_fn = lambda text, done, failed: searched.append(text)
+    shown: list[int] = []
+    finder.results_shown.connect(shown.append)
+    for text in ("Rotated key AKIAIOSFODNN7EXAMPLE.", "admin password: Winter2026!", "printer offline"):
+        finder.field.setText(text)
+        finder.field.textEdited.emit(text)
+        finder.timer.timeout.emit()
+    assert searched == ["printer offline"]
+    assert shown == [0, 0]
+    finder.field.setText("admin password: Winter2026!")
+    finder.timer.timeout.emit()
+    assert finder.status.text().startswith("That looks like a password or key: it is not sent to ConnectWise.")
+
+
+def test_hours_typed_back_to_the_proposal_leave_no_draft(make_app, qtbot):
+    """Seen in a day's work: hours typed wrong ("abc"), then set back to the proposed 1, left the session
+    marked Draft for good (and auto-push leaves a Draft to the engineer), though nothing differed any more."""
+    fd = make_app()
+    _start(fd, qtbot)
+    w, panel = fd.window, fd.window.panel
+    sid = _select(fd, qtbot, 48211)
+    box = panel.time_box.hours
+    proposed = box.text()
+    for text in ("abc", "2"):
+        box.setText(text)
+        box.textEdited.emit(text)
+    panel.draft_timer.timeout.emit()
+    assert fd.controller.drafts.get(sid) is not None and sid in w.session_model._drafts
+    box.setText(proposed)
+    box.textEdited.emit(proposed)
+    panel.draft_timer.timeout.emit()
+    assert fd.controller.drafts.get(sid) is None and sid not in w.session_model._drafts

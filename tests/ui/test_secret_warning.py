@@ -185,3 +185,24 @@ def test_the_warning_does_not_wait_behind_slow_look_ups(make_app, qtbot, redacti
     finally:
         gate.set()
     assert redactions.on_gui == []
+
+def test_the_line_above_the_warning_does_not_say_there_is_nothing_to_redact(qtbot: Any, redactions: Redactions) -> None:
+    """Seen pushing a note with a temporary password typed in: "Nothing to redact in this note." stood right
+    above "Your edits contain 1 password: they will be redacted when you push." Until the warning goes, the
+    line above says nothing; it comes back once the secret is taken out."""
+    redactions.release.set()  # nothing is held here
+    widget = NoteEditor()
+    qtbot.addWidget(widget)
+    plain = redact("Unlocked the account in ADUC.")
+    with qtbot.waitSignal(widget.rechecked):
+        widget.set_note(plain.text, plain.counts, plain)
+    assert widget.redaction_label.text() == "Nothing to redact in this note."
+    _append(widget, SECRET)
+    with qtbot.waitSignal(widget.rechecked, timeout=5000):
+        widget.recheck_now()
+    assert widget.pending_label.text() == "Your edits contain 1 password: they will be redacted when you push."
+    assert widget.redaction_label.text() == ""
+    widget.edit.undo()
+    with qtbot.waitSignal(widget.rechecked, timeout=5000):
+        widget.recheck_now()
+    assert widget.pending_label.isHidden() and widget.redaction_label.text() == "Nothing to redact in this note."

@@ -110,3 +110,19 @@ def test_the_window_holds_the_lock_from_the_start_and_answers_once_it_listens(qt
             claim_instance(data, lock_file)
     finally:
         first.close()
+
+
+@wine_limit("a named pipe's data is lost when the client closes before the server reads (QLocalSocket)")
+def test_a_command_that_changed_the_queue_tells_the_running_window(qtbot, tmp_path):
+    """`flowdesk push` while the window runs: the window holds the drain lock, so the command cannot send; it
+    tells the window, which shows and sends the push (without a window it tells nobody, and loads no Qt)."""
+    from flowdesk.ui.single_instance import tell_window_queue_changed
+
+    data, lock_file = _folders(tmp_path)
+    assert tell_window_queue_changed(data, lock_file) is False  # no window
+    first = claim_instance(data, lock_file)
+    try:
+        with qtbot.waitSignal(first.queue_changed, timeout=5000):
+            assert tell_window_queue_changed(data, lock_file) is True
+    finally:
+        first.close()

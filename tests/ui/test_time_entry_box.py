@@ -76,3 +76,11 @@ def test_hours_that_are_not_whole_minutes_say_what_will_be_logged(box, qtbot):
     assert box.plan(NOW).hours == 16 / 60
     box.set_plan(box.plan(NOW), session)
     assert box.hours.text() == "0:16" and box.warning.text() == ""
+
+
+def test_the_empty_hours_show_their_whole_hint(box):
+    """Empty (a session without timestamps: the hours are typed), the box read '1.5 or …'."""
+    box.set_plan(None, None)
+    hint = box.hours.placeholderText()
+    assert box.hours.text() == "" and hint == "1.5 or 1:30"
+    assert box.hours.width() >= box.hours.fontMetrics().horizontalAdvance(hint) + 12
