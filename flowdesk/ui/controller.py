@@ -82,12 +82,8 @@ class AppController(TicketLookups, QObject):
     DuplicatePush = DuplicatePush
 
     def __init__(
-        self,
-        services: Services,
-        *,
-        make_drainer: DrainerFactory | None = None,
-        clock: Callable[[], datetime] | None = None,
-        parent: QObject | None = None,
+        self, services: Services, *, make_drainer: DrainerFactory | None = None,
+        clock: Callable[[], datetime] | None = None, parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.services = services
