@@ -468,7 +468,9 @@ class SettingsDialog(QDialog):
         self.start_minimized = QCheckBox("Start in the tray, without opening the window", w)
         self.start_minimized.setChecked(s.start_minimized)
         entry = self.controller.autostart  # flowdesk.autostart: what the OS starts at sign-in, read from it
-        self.sign_in_start = QCheckBox("Start when I sign in, in the tray (waiting pushes are sent only while FlowDesk runs)", w)
+        self.sign_in_start = QCheckBox("Start when I sign in, in the tra&y", w)
+        self.sign_in_start.setToolTip("Waiting pushes are sent only while FlowDesk runs: this starts it, in the tray, "
+                                      "each time you sign in to this computer.")
         self._sign_in_was = entry is not None and entry.enabled()
         self.sign_in_start.setChecked(self._sign_in_was)
         if entry is None:
