@@ -35,11 +35,12 @@ from flowdesk import APP_NAME
 from flowdesk.core import held as held_words
 from flowdesk.core import present
 from flowdesk.core.policy import CANCELLABLE_STATES
-from flowdesk.ui import layout, pushing, shortcuts, theme
+from flowdesk.ui import layout, pushing, theme
 from flowdesk.ui.banner import BannerStack
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.focus_ring import add_focus_rings
 from flowdesk.ui.icons import app_icon
+from flowdesk.ui.key_routing import let_shortcuts_through
 from flowdesk.ui.models import QueueTableModel, SessionIdRole, SessionTableModel
 from flowdesk.ui.names import name_choice_lists
 from flowdesk.ui.queue_status import show_send_all
@@ -224,7 +225,7 @@ class MainWindow(QMainWindow):
         self.setTabOrder(self.table, self.panel.ticket_card.number)
         self.focus_rings = add_focus_rings(self.table, self.panel.editor.edit)  # their own focus marks are faint
         self._restore_geometry()
-        self.shortcuts_through = shortcuts.let_shortcuts_through(self, self.actions())  # X11: Ctrl+E in a line edit
+        self.shortcuts_through = let_shortcuts_through(self, self.actions())  # X11: Ctrl+E in a line edit
         self.reload_sessions()
         self.reload_jobs()
 
@@ -473,6 +474,7 @@ class MainWindow(QMainWindow):
 
     def show_shortcuts(self) -> QDialog:
         """The F1 dialog: every shortcut the window's actions have, and the keys that are no action's."""
+        from flowdesk.ui import shortcuts  # lazy: a dialog's module
 
         dialog = shortcuts.ShortcutsDialog(shortcuts.action_shortcuts(self.actions()) + shortcuts.KEYS_WITHOUT_ACTIONS, self)
         dialog.open()

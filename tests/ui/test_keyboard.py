@@ -222,7 +222,7 @@ def test_ctrl_e_in_a_line_edit_is_the_windows_not_the_line_edits(make_app, qtbot
     from PySide6.QtCore import QEvent
     from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 
-    from flowdesk.ui.shortcuts import let_shortcuts_through
+    from flowdesk.ui.key_routing import let_shortcuts_through
 
     fd = make_app()
     _start(fd, qtbot)

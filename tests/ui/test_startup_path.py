@@ -42,6 +42,7 @@ NOT_BEFORE_FIRST_PAINT = (
     "flowdesk.redact",  # the redaction tables: a note is rendered when a session is selected
     "flowdesk.ui.settings_dialog",  # dialogs: built when opened
     "flowdesk.ui.first_run",
+    "flowdesk.ui.shortcuts",  # the F1 dialog (2.5 ms of import: its Qt classes)
     "importlib.metadata",
     "PySide6.QtNetwork",  # the single-instance server and the network status: they start just after
     "PySide6.QtDBus",  # logind's sleep signal
