@@ -40,18 +40,24 @@ def proxy_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
     network.set_system_resolver(None)
 
 
+def _through_the_system_proxy(sandbox_tls: Any, proxy: SandboxProxy) -> None:
+    """The OS names ``proxy`` for the sandbox, and a ConnectWise call in the *system* mode goes through it."""
+    target = sandbox_tls.url
+    assert system_proxy(target + "/") == proxy.url
+    cw = sandbox_tls.info.connectwise
+    config = ProxyConfig("system", system=system_proxy)
+    with ConnectWiseClient(cw.site, cw.company, cw.public_key, cw.private_key, ca_file=sandbox_tls.info.ca_file, proxy=config) as c:
+        assert c.who_am_i().identifier == "dwhitfield"
+    assert proxy.tunnelled and set(proxy.tunnelled) == {urlsplit(target).netloc}
+
+
 @linux_only("Qt takes the system proxy from http_proxy/https_proxy there; on Windows from Internet Options (WinHTTP), on macOS from the network settings")
 def test_the_system_proxy_through_qt(sandbox_tls, proxy_env):
     target = sandbox_tls.url
     with SandboxProxy() as proxy:
         assert system_proxy(target + "/") is None  # nothing set: direct
         proxy_env.setenv("https_proxy", proxy.url)
-        assert system_proxy(target + "/") == proxy.url
-        cw = sandbox_tls.info.connectwise
-        config = ProxyConfig("system", system=system_proxy)
-        with ConnectWiseClient(cw.site, cw.company, cw.public_key, cw.private_key, ca_file=sandbox_tls.info.ca_file, proxy=config) as c:
-            assert c.who_am_i().identifier == "dwhitfield"
-        assert proxy.tunnelled and set(proxy.tunnelled) == {urlsplit(target).netloc}
+        _through_the_system_proxy(sandbox_tls, proxy)
         proxy_env.setenv("no_proxy", urlsplit(target).hostname or "")
         assert system_proxy(target + "/") is None
 
@@ -94,12 +100,7 @@ def test_the_windows_system_proxy_from_internet_options(sandbox_tls, proxy_env):
     host = urlsplit(target).hostname or ""
     with SandboxProxy() as proxy:
         with internet_options_proxy(urlsplit(proxy.url).netloc, "*.contoso.local"):
-            assert system_proxy(target + "/") == proxy.url
-            cw = sandbox_tls.info.connectwise
-            config = ProxyConfig("system", system=system_proxy)
-            with ConnectWiseClient(cw.site, cw.company, cw.public_key, cw.private_key, ca_file=sandbox_tls.info.ca_file, proxy=config) as c:
-                assert c.who_am_i().identifier == "dwhitfield"
-            assert proxy.tunnelled and set(proxy.tunnelled) == {urlsplit(target).netloc}
+            _through_the_system_proxy(sandbox_tls, proxy)
         with internet_options_proxy(urlsplit(proxy.url).netloc, f"*.contoso.local;{host}"):
             assert system_proxy(target + "/") is None
 
