@@ -401,7 +401,7 @@ def dropped_paths(mime: QMimeData) -> list[str]:
     urls = mime.urls() if mime.hasUrls() else []
     if not urls or not all(u.isLocalFile() for u in urls):
         return []
-    return [u.toLocalFile() for u in urls]
+    return [str(Path(u.toLocalFile())) for u in urls]  # Qt says C:/Users/…; Windows' own C:\Users\…
 
 
 class FileDrops(QObject):
