@@ -86,16 +86,23 @@ def test_a_click_on_a_found_ticket_links_it_once(make_app, qtbot):
     assert len(chosen) == 2 and w.panel.ticket_card.ticket_id() == 48545
 
 
-def test_a_superseded_look_up_is_ignored(make_app, qtbot):
+def _finder_of_the_walk_up(make_app: Any, qtbot: Any) -> tuple[Any, Any, list[Any], list[int]]:
+    """The window on the walk-up session (no ticket), its finder's searches recorded (text, done) instead of
+    sent, and the result counts it shows."""
     fd = make_app()
     _start(fd, qtbot)
     w = fd.window
     assert w.select_session(_session_of(fd, None))
     finder = w.panel.ticket_card.finder
-    answers: list[Any] = []
-    finder.search_fn = lambda text, done, failed: answers.append((text, done))
+    asked: list[Any] = []
+    finder.search_fn = lambda text, done, failed: asked.append((text, done))
     shown: list[int] = []
     finder.results_shown.connect(shown.append)
+    return w, finder, asked, shown
+
+
+def test_a_superseded_look_up_is_ignored(make_app, qtbot):
+    w, finder, answers, shown = _finder_of_the_walk_up(make_app, qtbot)
     for text in ("outlook", "kessler"):
         finder.field.setText(text)
         finder.field.textEdited.emit(text)
@@ -416,20 +423,12 @@ def test_a_secret_typed_in_the_finder_is_not_sent_to_connectwise(make_app, qtbot
     """Seen in a day's work: Ctrl+E pressed in the Find field (meaning to go to the note) did not leave it, and
     " Rotated key AKIAIOSFODNN7EXAMPLE." typed for the note went to ConnectWise as a ticket search. What
     redaction always hides from a note is never sent as a search; ordinary words still are."""
-    fd = make_app()
-    _start(fd, qtbot)
-    w = fd.window
-    assert w.select_session(_session_of(fd, None))
-    finder = w.panel.ticket_card.finder
-    searched: list[str] = []
-    finder.search_fn = lambda text, done, failed: searched.append(text)
-    shown: list[int] = []
-    finder.results_shown.connect(shown.append)
+    _w, finder, asked, shown = _finder_of_the_walk_up(make_app, qtbot)
     for text in ("Rotated key AKIAIOSFODNN7EXAMPLE.", "admin password: Winter2026!", "printer offline"):
         finder.field.setText(text)
         finder.field.textEdited.emit(text)
         finder.timer.timeout.emit()
-    assert searched == ["printer offline"]
+    assert [text for text, _done in asked] == ["printer offline"]
     assert shown == [0, 0]
     finder.field.setText("admin password: Winter2026!")
     finder.timer.timeout.emit()
