@@ -89,6 +89,11 @@ def claim_instance(data_dir: Path, lock_file: Path, *, listen: bool = True) -> I
         allow_foreground()
         if ask_running_instance_to_raise(server_name(str(data_dir))):
             raise AlreadyRunning(brought_forward)
+        # Nobody answered. A command (`flowdesk push`, `queue ...`) takes the lock for a moment to see whether
+        # a window runs (``tell_window_queue_changed``); it has let go by now, so a second try decides.
+        with contextlib.suppress(OSError):
+            taken = lock is not None and lock.acquire()
+    if not taken:
         pid = lock.holder_pid() if lock is not None else None
         raise AlreadyRunning(
             f"{APP_NAME} is already running{f' (pid {pid})' if pid else ''} but did not answer; it may still be "

@@ -60,6 +60,29 @@ def test_a_launch_while_the_first_is_still_starting_does_not_start_a_second(tmp_
         first.release()
 
 
+def test_a_launch_while_a_command_looks_for_a_window_starts(monkeypatch, tmp_path):
+    """`flowdesk push` takes the instance lock for a moment to see whether a window runs; a window launched in
+    that moment finds the lock taken and nobody answering. By the time nobody has answered, the command has let
+    go: the launch takes the lock then and starts, rather than saying FlowDesk "is already running"."""
+    data, lock_file = _folders(tmp_path)
+    command = FileLock(lock_file)
+    assert command.acquire()
+    asked: list[str] = []
+
+    def nobody_answers(name, *args):
+        asked.append(name)
+        command.release()  # the command's probe is done meanwhile
+        return False
+
+    monkeypatch.setattr(single_instance, "ask_running_instance_to_raise", nobody_answers)
+    window = claim_instance(data, lock_file, listen=False)
+    try:
+        assert asked == [server_name(str(data))]
+        assert not FileLock(lock_file).acquire()  # the window holds the lock now
+    finally:
+        window.close()
+
+
 def test_server_name_ignores_the_case_windows_ignores(monkeypatch):
     monkeypatch.setattr(single_instance.os.path, "normcase", lambda p: p.lower())  # ntpath.normcase, roughly
     assert server_name("/Users/Dana/AppData/Local/FlowDesk") == server_name("/users/dana/appdata/local/flowdesk")
