@@ -54,6 +54,7 @@ class SignedIn:
     pasted_token: bool
     can_renew: bool
     access_expires_at: datetime | None
+    ca_file: str | None = None  # the CA file it was signed in with (kept with the account)
 
     @property
     def who(self) -> str:
@@ -192,7 +193,7 @@ def sign_in(
             with contextlib.suppress(Exception):
                 client.sign_out()
             raise SignInFailed(f"{exc} Nothing was saved.") from None
-        return SignedIn(url, email, name, pasted_token, can_renew, client.access_expires_at)
+        return SignedIn(url, email, name, pasted_token, can_renew, client.access_expires_at, ca_file)
 
 
 def undo_sign_in(signed: SignedIn, store: CredentialStore) -> None:

@@ -42,7 +42,7 @@ def keep_sign_in(controller: AppController, previous: ResolutionFlowProfile, sig
 
     services = controller.services
     profile = services.settings.resolutionflow
-    profile.url, profile.email = signed.url, signed.email
+    profile.url, profile.email, profile.ca_file = signed.url, signed.email, signed.ca_file
     try:
         services.save_settings()
     except OSError as exc:

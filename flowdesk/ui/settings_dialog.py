@@ -150,12 +150,6 @@ class SettingsDialog(QDialog):
         self.cw_client_id.setPlaceholderText("optional: FlowDesk's own clientId is used when empty")
         self.cw_ca = QLineEdit(profile.ca_file or "", w)
         self.cw_ca.setPlaceholderText("optional: for an on-premise server with a private certificate authority")
-        browse = QPushButton("Browse…", w)
-        browse.setAccessibleName("Choose a CA file")
-        browse.clicked.connect(self._choose_ca)
-        ca_row = QHBoxLayout()
-        ca_row.addWidget(self.cw_ca, 1)
-        ca_row.addWidget(browse)
         self.cw_test = QPushButton("&Test connection", w)
         self.cw_test.clicked.connect(self.test_connection)
         self.cw_status = QLabel(w)
@@ -172,10 +166,7 @@ class SettingsDialog(QDialog):
         ):
             field.setAccessibleName(label.replace("&", ""))
             form.addRow(label, field)
-        self.cw_ca.setAccessibleName("CA file")
-        ca_label = QLabel("CA &file", w)
-        ca_label.setBuddy(self.cw_ca)
-        form.addRow(ca_label, ca_row)
+        self._add_ca_row(form, self.cw_ca)
         form.addRow("", self.cw_test)
         form.addRow("", self.cw_status)
         note = QLabel(
@@ -187,10 +178,23 @@ class SettingsDialog(QDialog):
         form.addRow(note)
         return w
 
-    def _choose_ca(self) -> None:
+    def _add_ca_row(self, form: QFormLayout, field: QLineEdit) -> None:
+        """The CA file row (the ConnectWise and the ResolutionFlow page each have one): the path, and Browse…"""
+        browse = QPushButton("Browse…", field.parentWidget())
+        browse.setAccessibleName("Choose a CA file")
+        browse.clicked.connect(lambda: self._choose_ca(field))
+        row = QHBoxLayout()
+        row.addWidget(field, 1)
+        row.addWidget(browse)
+        field.setAccessibleName("CA file")
+        label = QLabel("CA &file", field.parentWidget())
+        label.setBuddy(field)
+        form.addRow(label, row)
+
+    def _choose_ca(self, field: QLineEdit) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Certificate authority", "", "PEM files (*.pem *.crt);;All files (*)")
         if path:
-            self.cw_ca.setText(path)
+            field.setText(path)
 
     def _cw_changed(self) -> bool:
         p = self.controller.settings.connectwise
@@ -267,6 +271,10 @@ class SettingsDialog(QDialog):
                              ("Access &token", self.rf_token)):
             field.setAccessibleName(label.replace("&", ""))
             form.addRow(label, field)
+        # a network that inspects TLS with an authority the OS does not trust: the cert error points here
+        self.rf_ca = QLineEdit(rf.ca_file or "", w)
+        self.rf_ca.setPlaceholderText("optional: for a network that inspects TLS with its own certificate authority")
+        self._add_ca_row(form, self.rf_ca)
         form.addRow("", row)
         form.addRow("", self.rf_status)
         for field in (self.rf_email, self.rf_password, self.rf_token):
@@ -292,6 +300,7 @@ class SettingsDialog(QDialog):
 
         url, email = self.rf_url.text().strip(), self.rf_email.text().strip()
         password, token = self.rf_password.text(), self.rf_token.text().strip()
+        ca_file = self.rf_ca.text().strip() or None
         register_secret(password)
         register_secret(token)
         if not (token or (email and password)):
@@ -320,7 +329,7 @@ class SettingsDialog(QDialog):
             _status(self.rf_status, str(exc), "error")
 
         self.controller.tasks.submit(
-            lambda: sign_in(url, email, token or password, store=services.credentials, ca_file=previous.ca_file,
+            lambda: sign_in(url, email, token or password, store=services.credentials, ca_file=ca_file,
                             pasted_token=bool(token), proxy=_proxy_now(typed, services.credentials)),
             on_done=done, on_error=failed, name="rf-sign-in",
         )
@@ -575,6 +584,7 @@ class SettingsDialog(QDialog):
         s.start_minimized = self.start_minimized.isChecked()
         s.resolutionflow.url = self.rf_url.text().strip() or s.resolutionflow.url
         s.resolutionflow.email = self.rf_email.text().strip()
+        s.resolutionflow.ca_file = self.rf_ca.text().strip() or None
 
     def save(self) -> None:
         if self._saving:
