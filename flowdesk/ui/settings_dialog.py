@@ -273,7 +273,7 @@ class SettingsDialog(QDialog):
             form.addRow(label, field)
         # a network that inspects TLS with an authority the OS does not trust: the cert error points here
         self.rf_ca = QLineEdit(rf.ca_file or "", w)
-        self.rf_ca.setPlaceholderText("optional: for a network that inspects TLS with its own certificate authority")
+        self.rf_ca.setPlaceholderText("optional: if your network inspects TLS with its own authority")
         self._add_ca_row(form, self.rf_ca)
         form.addRow("", row)
         form.addRow("", self.rf_status)
@@ -305,6 +305,12 @@ class SettingsDialog(QDialog):
         register_secret(token)
         if not (token or (email and password)):
             _status(self.rf_status, "Enter your e-mail address and password (or paste an access token).", "error")
+            return
+        if email and ("@" not in email or any(c.isspace() for c in email)):  # as `flowdesk signin --email` checks
+            # (not quoted back: what was typed there may be the password)
+            _status(self.rf_status, "The e-mail address is not one (no @, or a space in it): enter the address you "
+                                    "sign in to ResolutionFlow with. Nothing was sent.", "error")
+            self.rf_email.setFocus()
             return
         enable = disable_keeping_focus(self.rf_sign_in)
         _status(self.rf_status, "Signing in…", "busy")

@@ -44,3 +44,17 @@ def test_the_resolutionflow_ca_file_the_certificate_error_names_is_in_settings(m
     assert fetched and fd.services.cache.count() > 0
     dialog.save()
     assert fd.services.settings.resolutionflow.ca_file == sandbox_tls.info.ca_file
+
+
+def test_a_password_typed_into_the_e_mail_field_is_not_sent_as_an_e_mail_address(make_app, qtbot):  # noqa: F811
+    """The password went into E-mail (one Tab too few): nothing is sent anywhere, the line says what to fix."""
+    fd = make_app()
+    _start(fd, qtbot)
+    dialog = _dialog(fd)
+    dialog.tabs.setCurrentIndex(1)
+    dialog.rf_email.setText("Sbx-secret-pw")
+    dialog.rf_password.setText("Sbx-secret-pw")
+    dialog.sign_in()
+    assert fd.controller.tasks.active == 0  # no sign-in request was started
+    said = dialog.rf_status.text()
+    assert said.startswith("The e-mail address is not one") and "Sbx-secret-pw" not in said
