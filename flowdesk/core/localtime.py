@@ -74,9 +74,10 @@ def format_clock(when: datetime, now: datetime, tz: tzinfo | None = None) -> str
 
 
 def format_date_time(when: datetime, tz: tzinfo | None = LOCAL) -> str:
-    """``Tue 19 Nov 14:05`` whatever the day (the session list's Push column)."""
+    """``19 Nov 14:05`` whatever the day (the session list's Push column: as its Date column writes a time, and
+    short enough for the column to show the time too)."""
     local = when.astimezone(tz)
-    return f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.strftime('%H:%M')}"
+    return f"{local.day} {_MONTHS[local.month - 1]} {local.strftime('%H:%M')}"
 
 
 def format_when(when: datetime | None, now: datetime, tz: tzinfo | None = None) -> str:

@@ -206,7 +206,7 @@ def test_session_push_rules():
     s = present.session_push([Job(1, state="sent", sent_at=NOW), Job(2, state="pending")], False, NOW)
     assert s == present.PushSummary("pending", "Waiting", "Waiting to be sent.", 48211)
     sent = present.session_push([Job(1, state="sent", sent_at=NOW, remote_id=5)], False, NOW)
-    assert sent == present.PushSummary("sent", "Sent Wed 18 Nov 14:00", "Posted to ticket #48211 at 14:00 (ConnectWise id #5).", 48211)
+    assert sent == present.PushSummary("sent", "Sent 18 Nov 14:00", "Posted to ticket #48211 at 14:00 (ConnectWise id #5).", 48211)
     retrying = present.session_push(
         [Job(1, state="retry_wait", next_attempt_at=NOW + 5 * MIN, last_error="Server error. Retrying at 14:05.")],
         False, NOW,
@@ -216,7 +216,7 @@ def test_session_push_rules():
         [Job(1, state="sent", sent_at=NOW), Job(2, kind="time_entry", parent_id=1, state="failed", last_error="closed")],
         False, NOW,
     )
-    assert failed_te == present.PushSummary("failed", "Sent Wed 18 Nov 14:00 (time entry failed)", "closed", 48211)
+    assert failed_te == present.PushSummary("failed", "Sent 18 Nov 14:00 (time entry failed)", "closed", 48211)
     cancelled = present.session_push([Job(1, state="cancelled")], True, NOW)
     assert cancelled is not None and cancelled.text == "Posted by ResolutionFlow"
     assert present.session_push([Job(1, state="cancelled")], False, NOW) == present.PushSummary("cancelled", "Cancelled")
