@@ -105,7 +105,7 @@ class FlowDeskApp:
             else None
         )
         self.window.quit_requested.connect(self.quit)
-        self.window.banners.action_triggered.connect(lambda action: self.open_setup() if action == "setup" else None)
+        self.window.banners.action_triggered.connect(self._on_banner_action)
         self.window.settings_requested.connect(self.open_settings)
         self.window.refresh_requested.connect(self.controller.refresh_sessions)
         self.window.import_requested.connect(self.controller.import_files)
@@ -206,6 +206,13 @@ class FlowDeskApp:
         self.system_events = SystemEvents(self.window, platform=self.platform)
         self.system_events.network_online.connect(self.controller.network_back)
         self.system_events.resumed.connect(self.controller.network_back)
+
+    def _on_banner_action(self, action: str) -> None:
+        """The banner buttons the window itself does not answer (see ``MainWindow._on_banner_action``)."""
+        if action == "setup":
+            self.open_setup()
+        elif action == "refresh":  # "Could not refresh your sessions: …" → Try again
+            self.controller.refresh_sessions()
 
     def open_setup(self) -> None:
         """The first-run setup (ConnectWise keys, Test connection, ResolutionFlow sign-in, first refresh)."""

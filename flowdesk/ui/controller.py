@@ -186,6 +186,8 @@ class AppController(TicketLookups, QObject):
         ``quiet``: at start-up, not being signed in is normal and needs no banner.
         """
         # lazy: httpx, not before the first paint
+        from flowdesk.credentials import CredentialError
+        from flowdesk.http.errors import Offline, RateLimited, ServerError
         from flowdesk.resolutionflow.account import NotSignedIn, refresh
 
         def done(report: Any) -> None:
@@ -196,8 +198,9 @@ class AppController(TicketLookups, QObject):
         def failed(exc: BaseException) -> None:
             if quiet and isinstance(exc, NotSignedIn):
                 return
+            again = isinstance(exc, Offline | ServerError | RateLimited | CredentialError)  # not fixed in Settings
             self.show_banner(Banner("resolutionflow", "warning", f"Could not refresh your sessions: {exc}",
-                                    "Open Settings", "settings"))
+                                    *(("Try again", "refresh") if again else ("Open Settings", "settings"))))
 
         services = self.services
         profile = services.settings.resolutionflow.model_copy()
