@@ -122,6 +122,7 @@ OFFLINE_DELAY = timedelta(minutes=1)  # nothing was sent: try again soon (and wh
 VERIFY_DELAY = timedelta(minutes=1)  # give a slow server time to finish storing before we look
 VERIFY_RETRY = timedelta(minutes=5)  # the check itself failed on the server side
 LOOKUP_RETRY = timedelta(minutes=5)  # the company look-up failed on the server side (e.g. an upgrade)
+NO_CLIENT_RECHECK = timedelta(minutes=5)  # no usable keys (missing, a locked keyring): asked for again then
 MAX_RETRY_AFTER = timedelta(hours=24)  # a Retry-After beyond this is not believed
 
 

@@ -118,6 +118,9 @@ class Drainer:
         self._run_lock = threading.Lock()
         self._hold_off: dict[str, datetime] = {}
         self._hold_off_why: dict[str, str] = {}  # the outcome kind that started a site's hold-off
+        # Sites whose client could not be had (no keys, a locked keyring, another account saved), and when to ask
+        # again: their jobs stay due, and without this the next run would be armed for now, again and again.
+        self._no_client: dict[str, datetime] = {}
 
     # -- public ---------------------------------------------------------------------------------------
     def recover(self) -> int:
@@ -137,14 +140,19 @@ class Drainer:
         sites this drainer is leaving alone after an offline / rate-limited / server-error outcome."""
         times = []
         for site, when in self._outbox.next_due_by_site().items():
-            held = self._hold_off.get(site)
-            times.append(max(when, held) if held is not None else when)
+            times.append(max([when, *(t for t in (self._hold_off.get(site), self._no_client.get(site)) if t)]))
         return min(times) if times else None
 
     def clear_hold_off(self) -> None:
-        """Forget the hold-offs (the network came back, or the engineer clicked Retry)."""
+        """Forget the hold-offs and the sites without a client (the network came back, the engineer clicked
+        Retry, the account changed)."""
         self._hold_off.clear()
         self._hold_off_why.clear()
+        self._no_client.clear()
+
+    def forget_no_client(self) -> None:
+        """The account changed: ask again for the clients of the sites that had none."""
+        self._no_client.clear()
 
     def held_off(self, now: datetime) -> tuple[datetime, str] | None:
         """Until when the sites left alone are held off (the earliest end) and why (an outcome kind:
@@ -297,9 +305,11 @@ class Drainer:
             conn = run.connections.connection(job.site)
         except ClientUnavailable as exc:
             run.report.blocked[job.site] = str(exc)
+            self._no_client[job.site] = self._clock() + policy.NO_CLIENT_RECHECK
             run.report.record_stop("no_client", str(exc))
             log.warning("not sending push %d: %s", job.id, exc)
             return NoOutcome.NO_CLIENT  # another site's jobs may still go
+        self._no_client.pop(job.site, None)
         if job.state == JobState.UNKNOWN:
             claimed = self._outbox.claimed_remote_ids(site=job.site, kind=job.kind, exclude=job.id)
             member = job.member or run.connections.member(job.site)  # whose keys sent it: whose note to look for

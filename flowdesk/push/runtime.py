@@ -117,8 +117,9 @@ class WindowDrainer:
     def clear_hold_off(self) -> None:
         self.drainer.clear_hold_off()
 
-    def reset_client(self) -> None:
+    def reset_client(self) -> None:  # the account changed: a site without a client may have one now
         self.provider.reset()
+        self.drainer.forget_no_client()
 
     def close(self) -> None:
         self.provider.reset()

@@ -13,6 +13,7 @@ from datetime import UTC, timedelta
 import pytest
 
 from flowdesk.connectwise.bodies import TicketRef
+from flowdesk.core import policy
 from flowdesk.core.policy import VERIFY_DELAY, JobState, format_clock
 from flowdesk.core.settings import Settings
 from flowdesk.core.timing import manual_plan
@@ -364,6 +365,28 @@ def test_no_client_touches_nothing_and_says_why(outbox, sandbox, clock):
     assert report.blocked == {site_key(sandbox): "No ConnectWise keys in the OS keyring for flowdesk_sandbox: run `flowdesk connect …`."}
     assert not report.ok and report.stopped == "no_client"
     assert "Not sent: No ConnectWise keys" in report.summary()
+
+
+def test_a_site_without_a_client_is_asked_again_later_not_at_once(outbox, sandbox, clock):
+    """Its jobs stay due: a next run armed for "now" ran again and again (185 runs in 1.5 s, each reading the
+    keyring, a locked one prompting). The site is asked again after NO_CLIENT_RECHECK, or when the account
+    changes, or on a fresh run (Retry, the network back)."""
+    asked: list[str] = []
+
+    def provider(site):
+        asked.append(site)
+        raise ClientUnavailable("Your keyring is locked: unlock it and try again.")
+
+    push(outbox, sandbox)
+    drainer = Drainer(outbox, provider, clock=clock, tz=UTC)
+    report = drainer.run_due()
+    assert report.blocked and asked == [site_key(sandbox)]
+    assert report.next_due_at == drainer.next_due_at() == clock() + policy.NO_CLIENT_RECHECK
+    drainer.forget_no_client()  # the account changed
+    assert drainer.next_due_at() <= clock()
+    drainer.run_due()
+    drainer.clear_hold_off()  # Retry, or the network back
+    assert drainer.next_due_at() <= clock()
 
 
 def test_max_jobs_deadline_and_stop(outbox, drainer, sandbox, clock):

@@ -1,0 +1,36 @@
+"""Pushes waiting for keys the keyring cannot give (deleted, a locked keyring): the window says so once and asks
+the keyring again later, not in a loop. Before, every run found the pushes still due and armed the next for
+"now": 185 runs in 1.5 s, each a keyring read (a locked GNOME keyring prompting each time), a core busy."""
+
+from __future__ import annotations
+
+import pytest
+
+from flowdesk.connectwise.account import profile_key
+from flowdesk.core.policy import NO_CLIENT_RECHECK
+from tests.ui.test_window import _start, make_app  # noqa: F401 - make_app is a fixture
+
+pytestmark = pytest.mark.usefixtures("qapp")
+
+
+def test_pushes_without_keys_wait_for_them_without_spinning(make_app, qtbot, sandbox, sandbox_admin):  # noqa: F811
+    fd = make_app()
+    _start(fd, qtbot)
+    c = fd.controller
+    key = profile_key(c.settings.connectwise)
+    fd.services.credentials.delete_connectwise_keys(key)
+    c.account_changed()  # the cached client goes with the keys
+    row = next(r for r in fd.services.cache.rows() if r.psa_ticket_id == 48211)
+    assert fd.window.select_session(row.id)  # its ticket cannot be looked up without keys either
+    with qtbot.waitSignal(c.drain_finished, check_params_cb=lambda r: bool(r.blocked), timeout=15000):
+        fd.window.push_current()
+    banner = fd.window.banners.banner("queue")
+    assert banner is not None and "No ConnectWise keys" in banner.text
+    # the next run is when the keyring is asked again, not now
+    assert c.drain_timer.isActive() and c.drain_timer.remainingTime() > (NO_CLIENT_RECHECK.total_seconds() - 60) * 1000
+
+    cw = sandbox.info.connectwise
+    fd.services.credentials.save_connectwise_keys(key, cw.public_key, cw.private_key)
+    with qtbot.waitSignal(c.drain_finished, check_params_cb=lambda r: r.sent >= 1, timeout=15000):
+        c.account_changed()  # Settings saved the keys again: sent at once
+    assert len(sandbox_admin.ledger()["notes"]) == 1
