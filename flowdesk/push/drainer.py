@@ -137,15 +137,16 @@ class Drainer:
 
     def next_due_at(self) -> datetime | None:
         """When to run again (maybe in the past: now); None when nothing will be due. Accounts for the
-        sites this drainer is leaving alone after an offline / rate-limited / server-error outcome."""
+        sites this drainer is leaving alone after an offline / rate-limited / server-error outcome, and those
+        it could not have a client for (asked again after ``NO_CLIENT_RECHECK``)."""
         times = []
         for site, when in self._outbox.next_due_by_site().items():
             times.append(max([when, *(t for t in (self._hold_off.get(site), self._no_client.get(site)) if t)]))
         return min(times) if times else None
 
     def clear_hold_off(self) -> None:
-        """Forget the hold-offs and the sites without a client (the network came back, the engineer clicked
-        Retry, the account changed)."""
+        """Forget the hold-offs and the sites without a client (the network came back, or the engineer clicked
+        Retry)."""
         self._hold_off.clear()
         self._hold_off_why.clear()
         self._no_client.clear()
