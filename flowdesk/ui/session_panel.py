@@ -370,14 +370,10 @@ class SessionPanel(QWidget):
         """The session shown again after its push, whose note is not the one its format and steps make now: if
         another format or the steps left out make it, the note is shown made that way (it reads as pushed, not
         as edited: *Changes…* and *Reset* compare with that note); else it was edited, and reads so."""
-        session = self.session
+        session, vis = self.session, self.chosen_visibility()
         assert session is not None
-
-        def prepare(note_format: str, steps: bool) -> NotePreview:
-            vis = self.chosen_visibility()
-            return self._controller.prepare_note(session, visibility=vis, note_format=note_format, include_steps=steps, keep=kept)
-
-        found = made_as(prepare, text, self._made_with)
+        prepare = self._controller.prepare_note
+        found = made_as(lambda f, s: prepare(session, visibility=vis, note_format=f, include_steps=s, keep=kept), text, self._made_with)
         if found is None:
             return
         note_format, steps, self.preview = found
@@ -517,7 +513,17 @@ class SessionPanel(QWidget):
         self._update_buttons()
 
     def show_ticket_error(self, message: str) -> None:
-        self.ticket_card.show_error(message)
+        """The look-up failed. Only because ConnectWise cannot be reached right now: a ticket read before stays
+        on the card, marked as not checked just now (its company still guards the push)."""
+        card = self.ticket_card
+        ticket_id = card.ticket_id()
+        last = self._controller.last_read(ticket_id) if ticket_id else None
+        if last is not None:
+            self.show_ticket(last)
+            card.show_unchecked(message)
+            return
+        own = self.session is not None and self.session.psa_ticket_id == ticket_id
+        card.show_error(message, self._controller.ticket_failures.get(ticket_id) if ticket_id else None, own=own)
         self.status_choice.reset(None)
         self._update_buttons()
 

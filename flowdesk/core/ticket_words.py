@@ -1,0 +1,43 @@
+"""What the ticket card and the ticket finder say (next to ``present``'s ticket words, which it does not repeat):
+a look-up that met an outage, a push to a ticket whose company could not be checked, and the finder's results
+as a screen reader hears them."""
+
+from __future__ import annotations
+
+UNREACHABLE = "ConnectWise cannot be reached right now"
+# Look-up failures that pass with an outage (a server error, no network, a rate limit, no usable answer). An
+# Offline failure of TLS is not one: it is a certificate to fix, and its own words say so.
+PASSING_KINDS = ("server", "offline", "rate_limited", "ambiguous")
+
+
+def passes(exc: BaseException | None) -> bool:
+    """Did this look-up fail because ConnectWise could not be reached right now (it passes with the outage)?"""
+    return getattr(exc, "kind", None) in PASSING_KINDS and not getattr(exc, "tls", False)
+
+
+def as_last_read() -> str:
+    """The card keeps the ticket as read before the outage: one line saying so, and what to do."""
+    return f"As last read, not checked just now: {UNREACHABLE}. Press Enter in Ticket to try again; a push waits in the queue."
+
+
+def not_read(*, own: bool) -> str:
+    """A ticket never read met the outage. ``own``: the session's own ticket (it may be pushed to)."""
+    then = "or push: the note waits in the queue" if own else "push once its company shows"
+    return f"{UNREACHABLE}: press Enter in Ticket to try again, {then}."
+
+
+def unchecked_push(ticket_id: int, why: str) -> str:
+    """A push to a ticket the engineer chose, whose company could not be checked: refused, and why."""
+    return (
+        f"FlowDesk could not check whose ticket #{ticket_id} is ({why}), so nothing was queued. "
+        "Push again once its company shows on the card."
+    )
+
+
+def tickets_found(count: int) -> str:
+    """The finder's results, as a screen reader announces them."""
+    return "1 ticket found" if count == 1 else f"{count} tickets found"
+
+
+def nothing_found(text: str) -> str:
+    return f"No open tickets match “{text}”"
