@@ -4,6 +4,8 @@ as a screen reader hears them."""
 
 from __future__ import annotations
 
+from flowdesk.core.present import FINDER_NOTHING
+
 UNREACHABLE = "ConnectWise cannot be reached right now"
 # Look-up failures that pass with an outage (a server error, no network, a rate limit, no usable answer). An
 # Offline failure of TLS is not one: it is a certificate to fix, and its own words say so.
@@ -40,4 +42,5 @@ def tickets_found(count: int) -> str:
 
 
 def nothing_found(text: str) -> str:
-    return f"No open tickets match “{text}”"
+    """No ticket matched what was typed: the finder's line under the field, and what a screen reader says."""
+    return f"No open ticket matches “{text}”." if text else FINDER_NOTHING
