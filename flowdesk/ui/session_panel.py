@@ -68,6 +68,7 @@ class SessionPanel(QWidget):
         self.ask: Any = lambda title, text, yes, no=None, cancel=False: True  # the window's question (set by MainWindow)
         self._restoring = False
         self._pushed_note: str | None = None  # the note as last pushed, to show once it can be prepared
+        self._own_ticket: int | None = None  # the ticket a push goes to unless another is typed (kept in the draft)
         self._pending_draft: Draft | None = None  # the session's draft, until its note can be prepared to show it in
         self._made_with: tuple[str, bool] = ("", True)  # the format and steps of the note shown (or its draft)
         self._chosen = PushChoices()  # the engineer's push choices for the shown session (None: the default)
@@ -279,9 +280,13 @@ class SessionPanel(QWidget):
         self.warning.setAccessibleDescription(" ".join(warnings))
         if warnings:
             announce(self.warning)
+        draft = self._controller.drafts.get(session.id) if session.id else None
+        pushed = last_pushed_note(self._controller.services.outbox, session.id)
+        # The ticket its latest push went to (found, or typed), else its own: pushed again, it goes there too.
+        self._own_ticket = pushed.ticket_id if pushed is not None else session.psa_ticket_id
         self.ticket_card.set_client(session.client_name)
-        self.ticket_card.set_ticket_id(session.psa_ticket_id)
-        if session.psa_ticket_id is None:
+        self.ticket_card.set_ticket_id(self._own_ticket)
+        if self._own_ticket is None:
             self.ticket_card.show_nothing()
         else:
             self.ticket_card.show_loading()
@@ -290,9 +295,7 @@ class SessionPanel(QWidget):
         self.format_box.setCurrentIndex(self.format_box.findData(default_format(session).value))
         self.steps_box.setChecked(settings.include_diagnostic_steps)
         self.visibility.setCurrentIndex(self.visibility.findData(settings.note_visibility.value))
-        draft = self._controller.drafts.get(session.id) if session.id else None
-        pushed = None if draft is not None else last_pushed_note(self._controller.services.outbox, session.id)
-        if pushed is not None and pushed.visibility and self.visibility.findData(pushed.visibility) >= 0:
+        if draft is None and pushed is not None and pushed.visibility and self.visibility.findData(pushed.visibility) >= 0:
             self.visibility.setCurrentIndex(self.visibility.findData(pushed.visibility))  # as it was pushed
         self._defaults = (self.format_box.currentData(), self.steps_box.isChecked(), self.visibility.currentData())
         if draft is not None:  # the note as the engineer left it: generated the same way, then their edits
@@ -313,7 +316,7 @@ class SessionPanel(QWidget):
                 self.ticket_card.show_loading()
         self.time_box.select(*self._time_choices())
         self._pending_draft = draft if draft is not None and draft.text is not None else None
-        self._pushed_note = pushed_text(pushed)  # no draft: the note as last pushed, if it was edited
+        self._pushed_note = pushed_text(pushed) if draft is None else None  # no draft: the note as last pushed
         self._regenerate()  # shows the draft once the note can be prepared (now, or after another choice)
 
     def _prepare(self, keep: frozenset[str]) -> NotePreview:
@@ -370,9 +373,8 @@ class SessionPanel(QWidget):
         """The session shown again after its push, whose note is not the one its format and steps make now: if
         another format or the steps left out make it, the note is shown made that way (it reads as pushed, not
         as edited: *Changes…* and *Reset* compare with that note); else it was edited, and reads so."""
-        session, vis = self.session, self.chosen_visibility()
+        session, vis, prepare = self.session, self.chosen_visibility(), self._controller.prepare_note
         assert session is not None
-        prepare = self._controller.prepare_note
         found = made_as(lambda f, s: prepare(session, visibility=vis, note_format=f, include_steps=s, keep=kept), text, self._made_with)
         if found is None:
             return
@@ -614,8 +616,7 @@ class SessionPanel(QWidget):
             self._name_time_entry(self.time_box.has_plan())
 
     def _on_ticket_typed(self, ticket_id: int | None) -> None:
-        own = self.session.psa_ticket_id if self.session is not None else None
-        self._choose(ticket_id=ticket_id if ticket_id != own else None)
+        self._choose(ticket_id=ticket_id if ticket_id != self._own_ticket else None)
 
     def _has_choices(self) -> bool:
         shown = (self.format_box.currentData(), self.steps_box.isChecked(), self.visibility.currentData())
@@ -624,7 +625,7 @@ class SessionPanel(QWidget):
     def forget_draft(self) -> None:
         """The shown session was pushed: its edits and choices are in the queue now."""
         self.draft_timer.stop()
-        self._chosen = PushChoices()
+        self._chosen, self._own_ticket = PushChoices(), self.ticket_card.ticket_id()  # pushed again, it goes there too
         self._defaults = (self.format_box.currentData(), self.steps_box.isChecked(), self.visibility.currentData())
         self.discard_draft()
 

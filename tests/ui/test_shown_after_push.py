@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.ui.test_safe_push import _add_line
+from tests.ui.test_safe_push import _add_line, _type_ticket
 from tests.ui.test_window import _select, _start, make_app  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.usefixtures("qapp")
@@ -83,3 +83,46 @@ def test_an_escalation_note_without_steps_reads_as_pushed_when_shown_again(make_
     panel.steps_box.setChecked(True)  # a choice made after the push: a draft, as before
     panel.draft_timer.timeout.emit()
     assert fd.controller.drafts.get(sid) is not None
+
+
+def test_a_note_pushed_to_a_found_ticket_shows_that_ticket_when_shown_again(make_app, qtbot):
+    """Seen in the demo: a note pushed to another company's ticket found with Find (#48397) came back under
+    "Posted to #48397" with the session's own ticket (#48211) on the card: a push again, or an edit pushed,
+    went to #48211. The card shows the ticket the push went to, and an edit after it goes there too."""
+    fd = make_app()
+    _start(fd, qtbot)
+    panel = fd.window.panel
+    sid = _select(fd, qtbot, 48211)
+    _type_ticket(fd, qtbot, "48397")  # another company's: the window asks (yes here)
+    _push_and_wait(fd, qtbot)
+    _away_and_back(fd, qtbot, sid)  # #48397 was read: shown at once
+    card = panel.ticket_card
+    assert card.ticket_id() == 48397 and card.ticket().ref.id == 48397
+    assert not panel.editor.is_edited() and fd.controller.drafts.get(sid) is None
+
+    _add_line(qtbot, panel, "Called the office manager back.")  # an edit after the push: a draft
+    panel.draft_timer.timeout.emit()
+    _away_and_back(fd, qtbot, sid)
+    assert card.ticket_id() == 48397 and panel.editor.is_edited()
+    card.number.setText("48211")  # back to the session's own ticket: a choice the draft keeps
+    card.number.editingFinished.emit()
+    panel.draft_timer.timeout.emit()
+    assert fd.controller.drafts.get(sid).choices.ticket_id == 48211  # type: ignore[union-attr]
+    _away_and_back(fd, qtbot, sid)
+    assert card.ticket_id() == 48211
+
+
+def test_the_sessions_own_ticket_typed_right_after_a_push_elsewhere_is_kept(make_app, qtbot):
+    fd = make_app()
+    _start(fd, qtbot)
+    panel = fd.window.panel
+    sid = _select(fd, qtbot, 48211)
+    _type_ticket(fd, qtbot, "48397")
+    _push_and_wait(fd, qtbot)
+    card = panel.ticket_card
+    card.number.setText("48211")  # still on screen: the next push goes back to its own ticket (read already)
+    card.number.editingFinished.emit()
+    panel.draft_timer.timeout.emit()
+    assert fd.controller.drafts.get(sid).choices.ticket_id == 48211  # type: ignore[union-attr]
+    _away_and_back(fd, qtbot, sid)
+    assert card.ticket_id() == 48211
