@@ -126,7 +126,7 @@ class TicketCard(QFrame):
         self._ticket = None
         self._company(None)
         self.summary.setText("No ticket linked to this session")
-        self.details.setText("Type the ConnectWise ticket number, or find the ticket below.")
+        self._details("Type the ConnectWise ticket number, or find the ticket below.")
         self._flags("", "")
 
     def show_loading(self) -> None:
@@ -134,7 +134,7 @@ class TicketCard(QFrame):
         self.unchecked = False
         self._company(None)
         self.summary.setText(f"Looking up ticket #{self._ticket_id}…")
-        self.details.setText("")
+        self._details("")
         self._flags("", "")
 
     def show_error(self, message: str, failure: BaseException | None = None, *, own: bool = True) -> None:
@@ -146,7 +146,7 @@ class TicketCard(QFrame):
         self._ticket = None
         self._company(None)
         self.summary.setText(f"Ticket #{self._ticket_id}")
-        self.details.setText("")
+        self._details("")
         self.unchecked = words.passes(failure)
         if self.unchecked:
             self._flags(words.not_read(own=own), "warning", message)
@@ -167,7 +167,7 @@ class TicketCard(QFrame):
         kind = "Project ticket" if getattr(ticket.ref, "kind", "service") == "project" else "Service ticket"
         self.summary.setText(ticket.summary or f"Ticket #{ticket.ref.id}")
         parts = [p for p in (ticket.company, ticket.board, ticket.status) if p]
-        self.details.setText(f"{kind} · " + " · ".join(parts))
+        self._details(f"{kind} · " + " · ".join(parts))
         notes = []
         if ticket.closed:
             notes.append("This ticket is closed.")
@@ -189,8 +189,8 @@ class TicketCard(QFrame):
         self.company.setText(text)
         self.company.setVisible(bool(text))
         self.company.setAccessibleDescription(text)
+        self.number.setAccessibleDescription(" ".join(p for p in (self.flags.text(), text) if p))
         if text:
-            self.number.setAccessibleDescription(" ".join(p for p in (self.flags.text(), text) if p))
             announce(self.company)
 
     def _on_found(self, ticket: Any) -> None:
@@ -200,6 +200,10 @@ class TicketCard(QFrame):
         self.number.setText(str(ticket.ref.id))
         self.ticket_changed.emit(ticket.ref.id)
 
+    def _details(self, text: str) -> None:
+        self.details.setText(text)
+        self.details.setVisible(bool(text))  # no blank line between the summary and a warning
+
     def _flags(self, text: str, level: str, detail: str = "") -> None:
         self.flags.setText(text)
         self.flags.setToolTip(detail)
@@ -207,7 +211,7 @@ class TicketCard(QFrame):
         self.flags.setStyleSheet("color: #8c5a00;" if level == "warning" else "")
         # The ticket field carries the warning as its description, so it is heard where the engineer is.
         self.flags.setAccessibleDescription(text)
-        self.number.setAccessibleDescription(text)
+        self.number.setAccessibleDescription(" ".join(p for p in (text, self.company.text()) if p))
         if text and level == "warning":
             announce(self.flags)
 

@@ -66,6 +66,7 @@ def test_a_ticket_never_read_says_so_in_one_line_and_its_own_may_be_queued(make_
         assert w.select_session(row.id)
     assert card.unchecked and card.flags.text().startswith(f"{UNREACHABLE}: press Enter in Ticket to try again")
     assert "the note waits in the queue" in card.flags.text() and "request id" in card.flags.toolTip()
+    assert card.details.isHidden()  # no blank line between "Ticket #48211" and the warning
     fd.controller.set_paused(True)
     w.push_current()  # the session's own ticket, linked in ResolutionFlow: queued, as before
     assert {j.ticket_id for j in fd.services.outbox.jobs()} == {48211}
@@ -101,6 +102,8 @@ def test_another_company_s_ticket_kept_as_last_read_is_still_asked_about(make_ap
     _outage(sandbox_admin)
     _read_again_failing(fd, qtbot, 48397)
     assert card.unchecked and card.company.isVisible() and "Harlow & Pierce LLP" in card.company.text()
+    heard = card.number.accessibleDescription()  # the field says both: not checked, and whose ticket it is
+    assert heard.startswith("As last read, not checked just now") and "belongs to Harlow & Pierce LLP" in heard
     asked: list[str] = []
     w.ask = lambda title, text, yes, no=None, **k: asked.append(title) or False
     w.push_current()
