@@ -41,6 +41,11 @@ def tickets_found(count: int) -> str:
     return "1 ticket found" if count == 1 else f"{count} tickets found"
 
 
+def ticket_at(item: str, row: int, count: int) -> str:
+    """A found ticket made current with Up/Down (its two lines as one), as a screen reader says it."""
+    return f"{item.replace(chr(10), ', ')} ({row + 1} of {count})"
+
+
 def nothing_found(text: str) -> str:
     """No ticket matched what was typed: the finder's line under the field, and what a screen reader says."""
     return f"No open ticket matches “{text}”." if text else FINDER_NOTHING

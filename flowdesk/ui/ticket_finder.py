@@ -142,12 +142,14 @@ class TicketFinder(QWidget):
         self.status.show()
         self._announce(text)
 
-    def _announce(self, text: str) -> None:
+    def _announce(self, text: str, *, describe: bool = True) -> None:
         """What the look-up found ("3 tickets found", "No open ticket matches “x”"), as a screen reader says it:
-        the description of the field (where the focus stays) and of the list, and an announcement now."""
-        self.field.setAccessibleDescription(text)
-        self.results.setAccessibleDescription(text)
-        self.status.setAccessibleName(text)
+        the description of the field (where the focus stays) and of the list, and an announcement now.
+        ``describe=False``: the announcement only (the ticket Up/Down made current)."""
+        if describe:
+            self.field.setAccessibleDescription(text)
+            self.results.setAccessibleDescription(text)
+            self.status.setAccessibleName(text)
         if not text:
             return
         from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent  # lazy: as the card's alerts
@@ -162,7 +164,10 @@ class TicketFinder(QWidget):
             count = self.results.count()
             if key in (Qt.Key.Key_Down, Qt.Key.Key_Up) and count:
                 step = 1 if key == Qt.Key.Key_Down else -1
-                self.results.setCurrentRow(max(0, min(count - 1, self.results.currentRow() + step)))
+                row = max(0, min(count - 1, self.results.currentRow() + step))
+                self.results.setCurrentRow(row)
+                # the focus stays in the field: the ticket now current is said, as a completer's list would
+                self._announce(words.ticket_at(self.results.item(row).text(), row, count), describe=False)
                 return True
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
                 if self.timer.isActive() or not count:

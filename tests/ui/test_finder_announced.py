@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
 
 from flowdesk.connectwise.errors import NotFound, ServerError
@@ -57,6 +58,9 @@ def test_tickets_found_are_announced(qtbot, heard):
     assert finder.field.accessibleDescription() == "3 tickets found"
     assert finder.results.accessibleDescription() == "3 tickets found"
     assert _announced(heard) == ["3 tickets found"]
+    qtbot.keyClick(finder.field, Qt.Key.Key_Down)  # the focus stays in the field: the ticket now current is said
+    assert _announced(heard)[-1].startswith("#48545  Printer 48545, Kessler Precision · ") and "(2 of 3)" in _announced(heard)[-1]
+    assert finder.field.accessibleDescription() == "3 tickets found"
     _search(finder, "48397")
     asked[-1][1]([_ticket(48397)])
     assert _announced(heard)[-1] == "1 ticket found"
