@@ -17,8 +17,11 @@ def passes(exc: BaseException | None) -> bool:
     return getattr(exc, "kind", None) in PASSING_KINDS and not getattr(exc, "tls", False)
 
 
-def as_last_read() -> str:
-    """The card keeps the ticket as read before the outage: one line saying so, and what to do."""
+def as_last_read(*, checking: bool = False) -> str:
+    """The card keeps the ticket as read before the outage: one line saying so, and what to do (``checking``:
+    while it is looked up again)."""
+    if checking:
+        return "As last read: looking it up again…"
     return f"As last read, not checked just now: {UNREACHABLE}. Press Enter in Ticket to try again; a push waits in the queue."
 
 

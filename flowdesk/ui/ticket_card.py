@@ -130,6 +130,12 @@ class TicketCard(QFrame):
         self._flags("", "")
 
     def show_loading(self) -> None:
+        if self.unchecked and self._ticket is not None and self._ticket.ref.id == self._ticket_id:
+            # looked up again after an outage: the ticket as last read stays until the answer comes
+            from flowdesk.core.ticket_words import as_last_read
+
+            self._flags(as_last_read(checking=True), "")
+            return
         self._ticket = None
         self.unchecked = False
         self._company(None)
@@ -219,6 +225,7 @@ class TicketCard(QFrame):
         text = self.number.text().strip()
         new = int(text) if text.isdigit() else None
         if new != self._ticket_id or (new is not None and self.unchecked):  # Enter: a look-up that met an outage again
+            if new != self._ticket_id:
+                self._ticket = None
             self._ticket_id = new
-            self._ticket = None
             self.ticket_changed.emit(new)

@@ -47,8 +47,9 @@ def test_a_look_up_during_an_outage_keeps_the_card_as_last_read(make_app, qtbot,
 
     card.number.setFocus()
     with qtbot.waitSignal(fd.controller.ticket_failed, timeout=15000):
-        qtbot.keyClick(card.number, Qt.Key.Key_Return)  # "Press Enter in Ticket to check again"
-    assert card.unchecked and card.summary.text() == summary
+        qtbot.keyClick(card.number, Qt.Key.Key_Return)  # "Press Enter in Ticket to try again"
+        assert card.summary.text() == summary and card.flags.text() == "As last read: looking it up again…"
+    assert card.unchecked and card.summary.text() == summary and card.flags.text().startswith("As last read, not")
     sandbox_admin.remove_fault(outage)
     with qtbot.waitSignal(fd.controller.ticket_loaded, timeout=15000):
         qtbot.keyClick(card.number, Qt.Key.Key_Return)
