@@ -31,6 +31,15 @@ def not_read(*, own: bool) -> str:
     return f"{UNREACHABLE}: press Enter in Ticket to try again, {then}."
 
 
+def in_one_line(exc: BaseException | None, message: str) -> str:
+    """A look-up that failed for good (no such ticket, no right to read it…) as the card says it: FlowDesk's
+    sentence, without ConnectWise's own reply and the request id (the card's tooltip has ``message``, all of it)."""
+    text = getattr(exc, "message", None) or message
+    for cut in (" (ConnectWise said:", " ConnectWise said:"):
+        text = text.split(cut)[0]
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
 def unchecked_push(ticket_id: int, why: str) -> str:
     """A push to a ticket the engineer chose, whose company could not be checked: refused, and why."""
     return (

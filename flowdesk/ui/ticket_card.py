@@ -157,7 +157,7 @@ class TicketCard(QFrame):
         if self.unchecked:
             self._flags(words.not_read(own=own), "warning", message)
         else:
-            self._flags(message, "warning")
+            self._flags(words.in_one_line(failure, message), "warning", message)
 
     def show_unchecked(self, message: str) -> None:
         """The ticket shown (as last read) could not be read again just now: said first, over the ticket's own

@@ -109,3 +109,19 @@ def test_another_company_s_ticket_kept_as_last_read_is_still_asked_about(make_ap
     w.ask = lambda title, text, yes, no=None, **k: asked.append(title) or False
     w.push_current()
     assert asked == ["Another company's ticket"] and fd.services.outbox.jobs() == []
+
+
+def test_a_ticket_that_does_not_exist_is_said_in_one_sentence(make_app, qtbot):
+    """Seen in the demo: a mistyped number filled the card with four lines, ConnectWise's own reply and a
+    request id among them. The card says FlowDesk's sentence; the rest is in its tooltip."""
+    fd = make_app()
+    _start(fd, qtbot)
+    card = fd.window.panel.ticket_card
+    _select(fd, qtbot, 48211)
+    _type_ticket(fd, qtbot, "99999", fails=True)
+    assert card.flags.text() == (
+        "ConnectWise has no ticket #99999 (neither a service nor a project ticket), or your account cannot see it — "
+        "check the ticket number."
+    )
+    assert "ConnectWise said" in card.flags.toolTip() and "request id" in card.flags.toolTip()
+    assert not card.unchecked
