@@ -3,11 +3,13 @@
 The push keeps its visibility (the job's ``visibility``); its format and steps are found by making the note
 each other way and comparing. A note pushed as Discussion, or as an escalation note, is then shown with the
 choices it was pushed with, and reads as pushed — not as edited because it differs from the note the default
-choices would make. A note that matches none was edited before its push and reads as edited, as it is."""
+choices would make. A note that matches none was edited before its push and reads as edited, as it is: made
+the way whose note is closest to it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
 
 from flowdesk.core.render import NoteFormat
@@ -33,13 +35,17 @@ def pushed_text(job: PushJob | None) -> str | None:
 
 
 def made_as(
-    prepare: Callable[[str, bool], NotePreview], text: str, tried: tuple[str, bool]
+    prepare: Callable[[str, bool], NotePreview], text: str, tried: tuple[str, bool], tried_text: str
 ) -> tuple[str, bool, NotePreview] | None:
-    """The format and steps (other than ``tried``) whose note, prepared by ``prepare(format, steps)``, is
-    ``text`` exactly; None when no other way makes it (the note was edited before its push)."""
+    """The format and steps (other than ``tried``, whose note is ``tried_text``) whose note, prepared by
+    ``prepare(format, steps)``, is ``text`` exactly; else, for a note edited before its push, the way whose note
+    is closest to ``text`` (line by line) if it is closer than ``tried_text``, so *Changes…* shows the edits, not a
+    whole other format; None when ``tried`` is the closest."""
     from flowdesk.push.prepare import PushRefused
     from flowdesk.redact import RedactionError  # lazy: as the panel's own preparing
 
+    lines = text.splitlines()
+    best, best_ratio = None, SequenceMatcher(None, lines, tried_text.splitlines(), autojunk=False).ratio()
     for note_format in (NoteFormat.RESOLUTION.value, NoteFormat.ESCALATION.value):
         for steps in (True, False):
             if (note_format, steps) == tried:
@@ -50,4 +56,7 @@ def made_as(
                 continue
             if preview.text == text:
                 return note_format, steps, preview
-    return None
+            ratio = SequenceMatcher(None, lines, preview.text.splitlines(), autojunk=False).ratio()
+            if ratio > best_ratio:
+                best, best_ratio = (note_format, steps, preview), ratio
+    return best

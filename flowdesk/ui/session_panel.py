@@ -372,10 +372,10 @@ class SessionPanel(QWidget):
     def _match_push(self, text: str, kept: frozenset[str]) -> None:
         """The session shown again after its push, whose note is not the one its format and steps make now: if
         another format or the steps left out make it, the note is shown made that way (it reads as pushed, not
-        as edited: *Changes…* and *Reset* compare with that note); else it was edited, and reads so."""
+        as edited: *Changes…* and *Reset* compare with that note); else it was edited: made the closest way."""
         session, vis, prepare = self.session, self.chosen_visibility(), self._controller.prepare_note
-        assert session is not None
-        found = made_as(lambda f, s: prepare(session, visibility=vis, note_format=f, include_steps=s, keep=kept), text, self._made_with)
+        assert session is not None and self.preview is not None
+        found = made_as(lambda f, s: prepare(session, visibility=vis, note_format=f, include_steps=s, keep=kept), text, self._made_with, self.preview.text)
         if found is None:
             return
         note_format, steps, self.preview = found

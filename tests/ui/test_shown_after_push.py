@@ -126,3 +126,21 @@ def test_the_sessions_own_ticket_typed_right_after_a_push_elsewhere_is_kept(make
     assert fd.controller.drafts.get(sid).choices.ticket_id == 48211  # type: ignore[union-attr]
     _away_and_back(fd, qtbot, sid)
     assert card.ticket_id() == 48211
+
+
+def test_an_edited_escalation_note_comes_back_as_an_escalation_note_with_its_edit(make_app, qtbot):
+    """An escalation note pushed with a line added came back as a resolution note, *Changes…* showing the whole
+    note as changed. It comes back made the way closest to what was pushed: the edit is the only change."""
+    fd = make_app()
+    _start(fd, qtbot)
+    panel = fd.window.panel
+    sid = _select(fd, qtbot, 48211)
+    _choose(panel.format_box, "escalation")
+    panel.steps_box.setChecked(False)
+    _add_line(qtbot, panel, "Escalated to the Exchange team by phone.")
+    _push_and_wait(fd, qtbot)
+    _away_and_back(fd, qtbot, sid)
+    assert (panel.format_box.currentData(), panel.steps_box.isChecked()) == ("escalation", False)
+    assert panel.editor.is_edited()
+    changed = [line for line in panel.editor.diff().splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    assert changed == ["+Escalated to the Exchange team by phone."]
