@@ -9,7 +9,6 @@ the way whose note is closest to it."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
 
 from flowdesk.core.render import NoteFormat
@@ -41,6 +40,8 @@ def made_as(
     ``prepare(format, steps)``, is ``text`` exactly; else, for a note edited before its push, the way whose note
     is closest to ``text`` (line by line) if it is closer than ``tried_text``, so *Changes…* shows the edits, not a
     whole other format; None when ``tried`` is the closest."""
+    from difflib import SequenceMatcher  # lazy: not before the first paint
+
     from flowdesk.push.prepare import PushRefused
     from flowdesk.redact import RedactionError  # lazy: as the panel's own preparing
 
