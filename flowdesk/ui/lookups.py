@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 log = get_logger("ui")
 
 FINDER_LIMIT = 20  # tickets the finder shows
-_TRANSIENT = ("server", "offline", "rate_limited", "ambiguous")  # look-up failures that pass with an outage
 
 
 class TicketLookups:
@@ -37,6 +36,9 @@ class TicketLookups:
 
     def _init_lookups(self) -> None:
         self._tickets: dict[int, Any] = {}
+        # Every ticket read with these keys, kept when it is read again (its status was set) and that read meets
+        # an outage: the card keeps showing it, marked as not checked just now.
+        self._last_read: dict[int, Any] = {}
         # Why a ticket could not be looked up (NotFound, PermissionDenied, Offline…): a push checks it.
         self.ticket_failures: dict[int, BaseException] = {}
         self._search_client: Any = None  # one client for the ticket finder's look-ups (built on a worker)
@@ -49,6 +51,13 @@ class TicketLookups:
     # -- tickets -------------------------------------------------------------------------------
     def cached_ticket(self, ticket_id: int) -> Any | None:
         return self._tickets.get(ticket_id)
+
+    def last_read(self, ticket_id: int) -> Any | None:
+        """The ticket as last read with these keys, when its latest look-up could not reach ConnectWise (an
+        outage: it passes); None otherwise (not read yet, or it failed for good: no such ticket, no right)."""
+        from flowdesk.core.ticket_words import passes
+
+        return self._last_read.get(ticket_id) if passes(self.ticket_failures.get(ticket_id)) else None
 
     def lookup_ticket(self, ticket_id: int, client_factory: Callable[[], Any]) -> None:
         """Look a ticket up off the GUI thread; answers with ``ticket_loaded`` or ``ticket_failed``."""
@@ -65,7 +74,7 @@ class TicketLookups:
         def done(ticket: Any) -> None:
             if again():
                 return
-            self._tickets[ticket_id] = ticket
+            self._tickets[ticket_id] = self._last_read[ticket_id] = ticket
             self.ticket_failures.pop(ticket_id, None)
             self.ticket_loaded.emit(ticket_id, ticket)
 
@@ -86,9 +95,11 @@ class TicketLookups:
 
     def look_up_again_after_an_outage(self, most: int = 3) -> None:
         """ConnectWise answered again (a push was stored): the latest tickets whose look-up met an outage (a
-        server error, no network, a rate limit) are looked up again, so a card does not keep saying "try again
-        in a few minutes" once it is back."""
-        transient = [t for t, exc in self.ticket_failures.items() if getattr(exc, "kind", None) in _TRANSIENT]
+        server error, no network, a rate limit) are looked up again, so a card does not keep saying that
+        ConnectWise cannot be reached once it is back."""
+        from flowdesk.core.ticket_words import PASSING_KINDS
+
+        transient = [t for t, exc in self.ticket_failures.items() if getattr(exc, "kind", None) in PASSING_KINDS]
         for ticket_id in transient[-most:]:
             self.lookup_ticket(ticket_id, self.connectwise_client)
 
@@ -134,6 +145,7 @@ class TicketLookups:
         member's defaults, never an id of the old keys' lists."""
         self._keys_round += 1
         self._tickets.clear()
+        self._last_read.clear()
         self.ticket_failures.clear()
         self._board_statuses.clear()
         self._status_notices.clear()

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from flowdesk.connectwise.bodies import TicketKind, TicketRef
 from flowdesk.core import present
+from flowdesk.core.ticket_words import unchecked_push
 from flowdesk.push.prepare import PushRefused
 
 if TYPE_CHECKING:
@@ -27,6 +28,13 @@ def _blocking_failure(exc: BaseException | None) -> bool:
     from flowdesk.connectwise.errors import NotFound, PermissionDenied
 
     return isinstance(exc, NotFound | PermissionDenied)
+
+
+def _why(failure: BaseException) -> str:
+    """Why a look-up failed: that ConnectWise cannot be reached right now, or ConnectWise's own words."""
+    from flowdesk.core.ticket_words import UNREACHABLE, passes
+
+    return UNREACHABLE if passes(failure) else str(failure).rstrip(".")
 
 
 def shown_session_id(w: MainWindow) -> str | None:
@@ -54,10 +62,11 @@ def push_current(w: MainWindow) -> None:
         if _blocking_failure(failure):
             w.tell("Cannot push to this ticket", present.ticket_unusable(ticket_id, str(failure).rstrip(".")))
             return
-        if failure is None and ticket_id != session.psa_ticket_id:
-            # A ticket the engineer chose is pushed to only once its company is known; the session's own
-            # (linked in ResolutionFlow) may be queued while it is looked up.
-            w.tell("Ticket not checked yet", present.ticket_pending(ticket_id))
+        if ticket_id != session.psa_ticket_id:
+            # A ticket the engineer chose is pushed to only once its company is known (ConnectWise unreachable
+            # too); the session's own (linked in ResolutionFlow) may be queued while it is looked up.
+            why = present.ticket_pending(ticket_id) if failure is None else unchecked_push(ticket_id, _why(failure))
+            w.tell("Ticket not checked yet", why)
             return
         ticket = None  # not known yet, or ConnectWise unreachable: queued for the ticket, as the command line does
     # lazy: the redaction package, not before the first paint (prepare_note imports it too)

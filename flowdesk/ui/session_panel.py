@@ -33,6 +33,7 @@ from flowdesk.store import StoreError
 from flowdesk.store.drafts import PushChoices
 from flowdesk.ui import theme
 from flowdesk.ui.editor import NoteEditor
+from flowdesk.ui.last_push import last_pushed_note, made_as, pushed_text
 from flowdesk.ui.models import local_time, status_label
 from flowdesk.ui.status_choice import StatusChoice
 from flowdesk.ui.ticket_card import TicketCard, announce
@@ -66,7 +67,8 @@ class SessionPanel(QWidget):
         self.preview: NotePreview | None = None
         self.ask: Any = lambda title, text, yes, no=None, cancel=False: True  # the window's question (set by MainWindow)
         self._restoring = False
-        self._show_pushed = False
+        self._pushed_note: str | None = None  # the note as last pushed, to show once it can be prepared
+        self._own_ticket: int | None = None  # the ticket a push goes to unless another is typed (kept in the draft)
         self._pending_draft: Draft | None = None  # the session's draft, until its note can be prepared to show it in
         self._made_with: tuple[str, bool] = ("", True)  # the format and steps of the note shown (or its draft)
         self._chosen = PushChoices()  # the engineer's push choices for the shown session (None: the default)
@@ -278,9 +280,13 @@ class SessionPanel(QWidget):
         self.warning.setAccessibleDescription(" ".join(warnings))
         if warnings:
             announce(self.warning)
+        draft = self._controller.drafts.get(session.id) if session.id else None
+        pushed = last_pushed_note(self._controller.services.outbox, session.id)
+        # The ticket its latest push went to (found, or typed), else its own: pushed again, it goes there too.
+        self._own_ticket = pushed.ticket_id if pushed is not None else session.psa_ticket_id
         self.ticket_card.set_client(session.client_name)
-        self.ticket_card.set_ticket_id(session.psa_ticket_id)
-        if session.psa_ticket_id is None:
+        self.ticket_card.set_ticket_id(self._own_ticket)
+        if self._own_ticket is None:
             self.ticket_card.show_nothing()
         else:
             self.ticket_card.show_loading()
@@ -289,8 +295,9 @@ class SessionPanel(QWidget):
         self.format_box.setCurrentIndex(self.format_box.findData(default_format(session).value))
         self.steps_box.setChecked(settings.include_diagnostic_steps)
         self.visibility.setCurrentIndex(self.visibility.findData(settings.note_visibility.value))
+        if draft is None and pushed is not None and pushed.visibility and self.visibility.findData(pushed.visibility) >= 0:
+            self.visibility.setCurrentIndex(self.visibility.findData(pushed.visibility))  # as it was pushed
         self._defaults = (self.format_box.currentData(), self.steps_box.isChecked(), self.visibility.currentData())
-        draft = self._controller.drafts.get(session.id) if session.id else None
         if draft is not None:  # the note as the engineer left it: generated the same way, then their edits
             if draft.note_format and self.format_box.findData(draft.note_format) >= 0:
                 self.format_box.setCurrentIndex(self.format_box.findData(draft.note_format))
@@ -309,7 +316,7 @@ class SessionPanel(QWidget):
                 self.ticket_card.show_loading()
         self.time_box.select(*self._time_choices())
         self._pending_draft = draft if draft is not None and draft.text is not None else None
-        self._show_pushed = draft is None  # no draft: the note as last pushed, if it was edited (_pushed_text)
+        self._pushed_note = pushed_text(pushed) if draft is None else None  # no draft: the note as last pushed
         self._regenerate()  # shows the draft once the note can be prepared (now, or after another choice)
 
     def _prepare(self, keep: frozenset[str]) -> NotePreview:
@@ -338,8 +345,10 @@ class SessionPanel(QWidget):
         self._apply_policy()
         self.editor.set_note(self.preview.text, self.preview.redaction.counts, self.preview.redaction, kept)
         draft, self._pending_draft = self._pending_draft, None
-        shown = draft.text if draft is not None else self._pushed_text(session) if self._show_pushed else None
-        self._show_pushed = False
+        shown = draft.text if draft is not None else self._pushed_note
+        if draft is None and shown is not None and shown != self.preview.text:
+            self._match_push(shown, kept)
+        self._pushed_note = None
         if shown is not None and shown != self.preview.text:
             self._restoring = True
             try:
@@ -351,7 +360,8 @@ class SessionPanel(QWidget):
 
     def show_as_pushed(self) -> None:
         """Right after a push: the note as queued (redacted), so no secret typed in it stays on screen."""
-        text = self._pushed_text(self.session) if self.session is not None else None
+        session = self.session
+        text = pushed_text(last_pushed_note(self._controller.services.outbox, session.id)) if session else None
         if text is not None and text != self.editor.text():
             self._restoring = True
             try:
@@ -359,14 +369,20 @@ class SessionPanel(QWidget):
             finally:
                 self._restoring = False
 
-    def _pushed_text(self, session: Session) -> str | None:
-        """The note as its latest push holds it (queued or posted, redacted): a session pushed with edits shows
-        them when it is shown again, not the note as generated (*Changes…* and *Reset* work as on a draft)."""
-        jobs = self._controller.services.outbox.jobs(session_id=session.id)
-        notes = [j for j in jobs if j.kind == "note" and j.state != "cancelled"]
-        if not notes:
-            return None
-        return str(max(notes, key=lambda j: j.id).body_json().get("text") or "") or None
+    def _match_push(self, text: str, kept: frozenset[str]) -> None:
+        """The session shown again after its push, whose note is not the one its format and steps make now: if
+        another format or the steps left out make it, the note is shown made that way (it reads as pushed, not
+        as edited: *Changes…* and *Reset* compare with that note); else it was edited: made the closest way."""
+        session, vis, prepare = self.session, self.chosen_visibility(), self._controller.prepare_note
+        assert session is not None and self.preview is not None
+        found = made_as(lambda f, s: prepare(session, visibility=vis, note_format=f, include_steps=s, keep=kept), text, self._made_with, self.preview.text)
+        if found is None:
+            return
+        note_format, steps, self.preview = found
+        self._made_with = (note_format, steps)
+        self._show_made_with()
+        self._defaults = (note_format, steps, self.visibility.currentData())  # as pushed: no choice for a draft
+        self.editor.set_note(self.preview.text, self.preview.redaction.counts, self.preview.redaction, kept)
 
     def _apply_policy(self) -> None:
         settings = self.settings
@@ -499,7 +515,17 @@ class SessionPanel(QWidget):
         self._update_buttons()
 
     def show_ticket_error(self, message: str) -> None:
-        self.ticket_card.show_error(message)
+        """The look-up failed. Only because ConnectWise cannot be reached right now: a ticket read before stays
+        on the card, marked as not checked just now (its company still guards the push)."""
+        card = self.ticket_card
+        ticket_id = card.ticket_id()
+        last = self._controller.last_read(ticket_id) if ticket_id else None
+        if last is not None:
+            self.show_ticket(last)
+            card.show_unchecked(message)
+            return
+        own = self.session is not None and self.session.psa_ticket_id == ticket_id
+        card.show_error(message, self._controller.ticket_failures.get(ticket_id) if ticket_id else None, own=own)
         self.status_choice.reset(None)
         self._update_buttons()
 
@@ -590,8 +616,7 @@ class SessionPanel(QWidget):
             self._name_time_entry(self.time_box.has_plan())
 
     def _on_ticket_typed(self, ticket_id: int | None) -> None:
-        own = self.session.psa_ticket_id if self.session is not None else None
-        self._choose(ticket_id=ticket_id if ticket_id != own else None)
+        self._choose(ticket_id=ticket_id if ticket_id != self._own_ticket else None)
 
     def _has_choices(self) -> bool:
         shown = (self.format_box.currentData(), self.steps_box.isChecked(), self.visibility.currentData())
@@ -600,7 +625,7 @@ class SessionPanel(QWidget):
     def forget_draft(self) -> None:
         """The shown session was pushed: its edits and choices are in the queue now."""
         self.draft_timer.stop()
-        self._chosen = PushChoices()
+        self._chosen, self._own_ticket = PushChoices(), self.ticket_card.ticket_id()  # pushed again, it goes there too
         self._defaults = (self.format_box.currentData(), self.steps_box.isChecked(), self.visibility.currentData())
         self.discard_draft()
 

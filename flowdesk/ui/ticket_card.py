@@ -37,6 +37,9 @@ class TicketCard(QFrame):
         self._ticket_id: int | None = None
         self._client: str | None = None
         self.company_check: CompanyCheck | None = None  # the shown ticket's company against the session's client
+        # ConnectWise could not be reached for this ticket: shown as last read (or not at all), not checked just
+        # now; Enter in the ticket number looks it up again.
+        self.unchecked = False
 
         self.number = QLineEdit(self)
         self.number.setObjectName("ticketNumber")
@@ -107,6 +110,7 @@ class TicketCard(QFrame):
     def set_ticket_id(self, ticket_id: int | None) -> None:
         self._ticket_id = ticket_id
         self._ticket = None
+        self.unchecked = False
         self.number.setText(str(ticket_id) if ticket_id else "")
         self._company(None)
 
@@ -122,29 +126,54 @@ class TicketCard(QFrame):
         self._ticket = None
         self._company(None)
         self.summary.setText("No ticket linked to this session")
-        self.details.setText("Type the ConnectWise ticket number, or find the ticket below.")
+        self._details("Type the ConnectWise ticket number, or find the ticket below.")
         self._flags("", "")
 
     def show_loading(self) -> None:
+        if self.unchecked and self._ticket is not None and self._ticket.ref.id == self._ticket_id:
+            # looked up again after an outage: the ticket as last read stays until the answer comes
+            from flowdesk.core.ticket_words import as_last_read
+
+            self._flags(as_last_read(checking=True), "")
+            return
         self._ticket = None
+        self.unchecked = False
         self._company(None)
         self.summary.setText(f"Looking up ticket #{self._ticket_id}…")
-        self.details.setText("")
+        self._details("")
         self._flags("", "")
 
-    def show_error(self, message: str) -> None:
+    def show_error(self, message: str, failure: BaseException | None = None, *, own: bool = True) -> None:
+        """The ticket could not be read. Only because ConnectWise cannot be reached right now (``failure``): one
+        line saying so and what to do, ConnectWise's own words (``message``) in its tooltip. ``own``: the
+        session's own ticket, which may be pushed to unchecked."""
+        from flowdesk.core import ticket_words as words
+
         self._ticket = None
         self._company(None)
         self.summary.setText(f"Ticket #{self._ticket_id}")
-        self.details.setText("")
-        self._flags(message, "warning")
+        self._details("")
+        self.unchecked = words.passes(failure)
+        if self.unchecked:
+            self._flags(words.not_read(own=own), "warning", message)
+        else:
+            self._flags(words.in_one_line(failure, message), "warning", message)
+
+    def show_unchecked(self, message: str) -> None:
+        """The ticket shown (as last read) could not be read again just now: said first, over the ticket's own
+        warnings (closed, no time entries); ConnectWise's words (``message``) in the tooltip."""
+        from flowdesk.core.ticket_words import as_last_read
+
+        self._flags(" ".join(p for p in (as_last_read(), self.flags.text()) if p), "warning", message)
+        self.unchecked = True
 
     def show_ticket(self, ticket: Any) -> None:
         self._ticket = ticket
+        self.unchecked = False
         kind = "Project ticket" if getattr(ticket.ref, "kind", "service") == "project" else "Service ticket"
         self.summary.setText(ticket.summary or f"Ticket #{ticket.ref.id}")
         parts = [p for p in (ticket.company, ticket.board, ticket.status) if p]
-        self.details.setText(f"{kind} · " + " · ".join(parts))
+        self._details(f"{kind} · " + " · ".join(parts))
         notes = []
         if ticket.closed:
             notes.append("This ticket is closed.")
@@ -166,8 +195,8 @@ class TicketCard(QFrame):
         self.company.setText(text)
         self.company.setVisible(bool(text))
         self.company.setAccessibleDescription(text)
+        self.number.setAccessibleDescription(" ".join(p for p in (self.flags.text(), text) if p))
         if text:
-            self.number.setAccessibleDescription(" ".join(p for p in (self.flags.text(), text) if p))
             announce(self.company)
 
     def _on_found(self, ticket: Any) -> None:
@@ -177,20 +206,26 @@ class TicketCard(QFrame):
         self.number.setText(str(ticket.ref.id))
         self.ticket_changed.emit(ticket.ref.id)
 
-    def _flags(self, text: str, level: str) -> None:
+    def _details(self, text: str) -> None:
+        self.details.setText(text)
+        self.details.setVisible(bool(text))  # no blank line between the summary and a warning
+
+    def _flags(self, text: str, level: str, detail: str = "") -> None:
         self.flags.setText(text)
+        self.flags.setToolTip(detail)
         self.flags.setVisible(bool(text))
         self.flags.setStyleSheet("color: #8c5a00;" if level == "warning" else "")
         # The ticket field carries the warning as its description, so it is heard where the engineer is.
         self.flags.setAccessibleDescription(text)
-        self.number.setAccessibleDescription(text)
+        self.number.setAccessibleDescription(" ".join(p for p in (text, self.company.text()) if p))
         if text and level == "warning":
             announce(self.flags)
 
     def _on_number_edited(self) -> None:
         text = self.number.text().strip()
         new = int(text) if text.isdigit() else None
-        if new != self._ticket_id:
+        if new != self._ticket_id or (new is not None and self.unchecked):  # Enter: a look-up that met an outage again
+            if new != self._ticket_id:
+                self._ticket = None
             self._ticket_id = new
-            self._ticket = None
             self.ticket_changed.emit(new)

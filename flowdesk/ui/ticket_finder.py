@@ -14,6 +14,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from flowdesk.core import present
+from flowdesk.core import ticket_words as words
 
 FINDER_DEBOUNCE_MS = 60  # a pause between keys this long starts a look-up (bench: keystroke to results)
 TicketRole = Qt.ItemDataRole.UserRole + 1
@@ -71,6 +72,7 @@ class TicketFinder(QWidget):
         self.results.clear()
         self.results.hide()
         self.status.hide()
+        self._announce("")
 
     # -- looking up ----------------------------------------------------------------------------
     def _on_edited(self, _text: str) -> None:
@@ -92,8 +94,7 @@ class TicketFinder(QWidget):
         if looks_secret(text):  # typed where the note was meant to be (or pasted): never sent as a search
             self.results.clear()
             self.results.hide()
-            self.status.setText(SECRET_SEARCH)
-            self.status.show()
+            self._say(SECRET_SEARCH)
             self.results_shown.emit(0)
             return
         generation = self._generation
@@ -108,8 +109,8 @@ class TicketFinder(QWidget):
             if generation == self._generation:
                 self.results.clear()
                 self.results.hide()
-                self.status.setText(str(exc))
-                self.status.show()
+                # ConnectWise's own words (a request id…) in the tooltip; one line for an outage
+                self._say(f"{words.UNREACHABLE}: search again in a moment." if words.passes(exc) else str(exc), str(exc))
                 self.results_shown.emit(0)
 
         self.search_fn(text, done, failed)
@@ -129,10 +130,32 @@ class TicketFinder(QWidget):
             self.results.setFixedHeight(self.results.sizeHintForRow(0) * rows + 2 * self.results.frameWidth() + 2)
             self.results.setCurrentRow(0)
             self.status.hide()
+            self._announce(words.tickets_found(len(tickets)))
         else:
-            self.status.setText(present.FINDER_NOTHING)
-            self.status.show()
+            self._say(words.nothing_found(self.field.text().strip()))
         self.results_shown.emit(len(tickets))
+
+    def _say(self, text: str, detail: str = "") -> None:
+        """The look-up's answer when no ticket is listed, under the field and to assistive technology."""
+        self.status.setText(text)
+        self.status.setToolTip(detail if detail != text else "")
+        self.status.show()
+        self._announce(text)
+
+    def _announce(self, text: str, *, describe: bool = True) -> None:
+        """What the look-up found ("3 tickets found", "No open ticket matches “x”"), as a screen reader says it:
+        the description of the field (where the focus stays) and of the list, and an announcement now.
+        ``describe=False``: the announcement only (the ticket Up/Down made current)."""
+        if describe:
+            self.field.setAccessibleDescription(text)
+            self.results.setAccessibleDescription(text)
+            self.status.setAccessibleName(text)
+        if not text:
+            return
+        from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent  # lazy: as the card's alerts
+
+        if QAccessible.isActive():
+            QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self.field, text))
 
     # -- keyboard ----------------------------------------------------------------------------
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
@@ -141,7 +164,10 @@ class TicketFinder(QWidget):
             count = self.results.count()
             if key in (Qt.Key.Key_Down, Qt.Key.Key_Up) and count:
                 step = 1 if key == Qt.Key.Key_Down else -1
-                self.results.setCurrentRow(max(0, min(count - 1, self.results.currentRow() + step)))
+                row = max(0, min(count - 1, self.results.currentRow() + step))
+                self.results.setCurrentRow(row)
+                # the focus stays in the field: the ticket now current is said, as a completer's list would
+                self._announce(words.ticket_at(self.results.item(row).text(), row, count), describe=False)
                 return True
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
                 if self.timer.isActive() or not count:

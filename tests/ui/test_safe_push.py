@@ -111,7 +111,7 @@ def test_a_superseded_look_up_is_ignored(make_app, qtbot):
     answers[0][1]([object()])  # the older answer arrives last: ignored
     assert shown == [] and finder.results.count() == 0
     answers[1][1]([])
-    assert shown == [0] and finder.status.text() == "No open ticket matches."
+    assert shown == [0] and finder.status.text() == "No open ticket matches “kessler”."
 
 
 def test_another_company_s_ticket_is_shown_asked_once_and_no_queues_nothing(make_app, qtbot):

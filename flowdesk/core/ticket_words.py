@@ -1,0 +1,63 @@
+"""What the ticket card and the ticket finder say (next to ``present``'s ticket words, which it does not repeat):
+a look-up that met an outage, a push to a ticket whose company could not be checked, and the finder's results
+as a screen reader hears them."""
+
+from __future__ import annotations
+
+from flowdesk.core.present import FINDER_NOTHING
+
+UNREACHABLE = "ConnectWise cannot be reached right now"
+# Look-up failures that pass with an outage (a server error, no network, a rate limit, no usable answer). An
+# Offline failure of TLS is not one: it is a certificate to fix, and its own words say so.
+PASSING_KINDS = ("server", "offline", "rate_limited", "ambiguous")
+
+
+def passes(exc: BaseException | None) -> bool:
+    """Did this look-up fail because ConnectWise could not be reached right now (it passes with the outage)?"""
+    return getattr(exc, "kind", None) in PASSING_KINDS and not getattr(exc, "tls", False)
+
+
+def as_last_read(*, checking: bool = False) -> str:
+    """The card keeps the ticket as read before the outage: one line saying so, and what to do (``checking``:
+    while it is looked up again)."""
+    if checking:
+        return "As last read: looking it up again…"
+    return f"As last read, not checked just now: {UNREACHABLE}. Press Enter in Ticket to try again; a push waits in the queue."
+
+
+def not_read(*, own: bool) -> str:
+    """A ticket never read met the outage. ``own``: the session's own ticket (it may be pushed to)."""
+    then = "or push: the note waits in the queue" if own else "push once its company shows"
+    return f"{UNREACHABLE}: press Enter in Ticket to try again, {then}."
+
+
+def in_one_line(exc: BaseException | None, message: str) -> str:
+    """A look-up that failed for good (no such ticket, no right to read it…) as the card says it: FlowDesk's
+    sentence, without ConnectWise's own reply and the request id (the card's tooltip has ``message``, all of it)."""
+    text = getattr(exc, "message", None) or message
+    for cut in (" (ConnectWise said:", " ConnectWise said:"):
+        text = text.split(cut)[0]
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+def unchecked_push(ticket_id: int, why: str) -> str:
+    """A push to a ticket the engineer chose, whose company could not be checked: refused, and why."""
+    return (
+        f"FlowDesk could not check whose ticket #{ticket_id} is ({why}), so nothing was queued. "
+        "Push again once its company shows on the card."
+    )
+
+
+def tickets_found(count: int) -> str:
+    """The finder's results, as a screen reader announces them."""
+    return "1 ticket found" if count == 1 else f"{count} tickets found"
+
+
+def ticket_at(item: str, row: int, count: int) -> str:
+    """A found ticket made current with Up/Down (its two lines as one), as a screen reader says it."""
+    return f"{item.replace(chr(10), ', ')} ({row + 1} of {count})"
+
+
+def nothing_found(text: str) -> str:
+    """No ticket matched what was typed: the finder's line under the field, and what a screen reader says."""
+    return f"No open ticket matches “{text}”." if text else FINDER_NOTHING

@@ -1,0 +1,127 @@
+# ruff: noqa: F811 - make_app is the window tests' fixture, imported
+"""A ticket look-up during a ConnectWise outage: the card keeps the ticket as last read, marked as not checked
+just now, and says in one line that ConnectWise cannot be reached and what to do; a push still asks about
+another company's ticket, and never goes to a ticket the engineer chose whose company was never read. The real
+window against the sandbox answering 503; no sleeps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from flowdesk.core.ticket_words import UNREACHABLE
+from tests.ui.test_safe_push import _type_ticket
+from tests.ui.test_window import _select, _start, make_app  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.usefixtures("qapp")
+
+
+def _outage(admin: Any) -> int:
+    return admin.add_fault(path="*", status=503, times=None)
+
+
+def _read_again_failing(fd: Any, qtbot: Any, ticket_id: int) -> None:
+    """The ticket is read again (as after FlowDesk set its status) while ConnectWise answers 503."""
+    with qtbot.waitSignal(fd.controller.ticket_failed, timeout=15000):
+        fd.controller.ticket_changed(ticket_id)
+
+
+def test_a_look_up_during_an_outage_keeps_the_card_as_last_read(make_app, qtbot, sandbox_admin):
+    """Seen in the demo: with ConnectWise broken, the card lost the ticket's summary and company and showed
+    four lines of ConnectWise's error instead."""
+    fd = make_app()
+    _start(fd, qtbot)
+    card = fd.window.panel.ticket_card
+    _select(fd, qtbot, 48397)
+    summary, details = card.summary.text(), card.details.text()
+    outage = _outage(sandbox_admin)
+    _read_again_failing(fd, qtbot, 48397)
+    assert (card.summary.text(), card.details.text()) == (summary, details)  # what it showed stays
+    assert "Harlow & Pierce LLP" in card.details.text() and card.ticket().ref.id == 48397
+    assert card.unchecked and card.flags.text().startswith(f"As last read, not checked just now: {UNREACHABLE}.")
+    assert "\n" not in card.flags.text() and "request id" not in card.flags.text()
+    assert "503" in card.flags.toolTip()  # ConnectWise's own words, for whoever wants them
+    assert UNREACHABLE in card.number.accessibleDescription()
+
+    card.number.setFocus()
+    with qtbot.waitSignal(fd.controller.ticket_failed, timeout=15000):
+        qtbot.keyClick(card.number, Qt.Key.Key_Return)  # "Press Enter in Ticket to try again"
+        assert card.summary.text() == summary and card.flags.text() == "As last read: looking it up again…"
+    assert card.unchecked and card.summary.text() == summary and card.flags.text().startswith("As last read, not")
+    sandbox_admin.remove_fault(outage)
+    with qtbot.waitSignal(fd.controller.ticket_loaded, timeout=15000):
+        qtbot.keyClick(card.number, Qt.Key.Key_Return)
+    assert not card.unchecked and UNREACHABLE not in card.flags.text()
+
+
+def test_a_ticket_never_read_says_so_in_one_line_and_its_own_may_be_queued(make_app, qtbot, sandbox_admin):
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    card = w.panel.ticket_card
+    _outage(sandbox_admin)
+    row = next(r for r in fd.services.cache.rows() if r.psa_ticket_id == 48211)
+    with qtbot.waitSignal(fd.controller.ticket_failed, timeout=15000):
+        assert w.select_session(row.id)
+    assert card.unchecked and card.flags.text().startswith(f"{UNREACHABLE}: press Enter in Ticket to try again")
+    assert "the note waits in the queue" in card.flags.text() and "request id" in card.flags.toolTip()
+    assert card.details.isHidden()  # no blank line between "Ticket #48211" and the warning
+    fd.controller.set_paused(True)
+    w.push_current()  # the session's own ticket, linked in ResolutionFlow: queued, as before
+    assert {j.ticket_id for j in fd.services.outbox.jobs()} == {48211}
+
+
+def test_a_chosen_ticket_whose_company_could_not_be_checked_is_not_pushed_to(make_app, qtbot, sandbox_admin):
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    card = w.panel.ticket_card
+    _select(fd, qtbot, 48211)  # Brightsmile Dental Group
+    _outage(sandbox_admin)
+    _type_ticket(fd, qtbot, "48397", fails=True)  # Harlow & Pierce LLP's, never read
+    assert card.flags.text().startswith(f"{UNREACHABLE}: press Enter in Ticket to try again")
+    assert "once its company shows" in card.flags.text()
+    told: list[str] = []
+    w.tell = lambda title, text: told.append(text)
+    w.push_current()
+    assert told == [
+        f"FlowDesk could not check whose ticket #48397 is ({UNREACHABLE}), so nothing was queued. "
+        "Push again once its company shows on the card."
+    ]
+    assert fd.services.outbox.jobs() == []
+
+
+def test_another_company_s_ticket_kept_as_last_read_is_still_asked_about(make_app, qtbot, sandbox_admin):
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    card = w.panel.ticket_card
+    _select(fd, qtbot, 48211)
+    _type_ticket(fd, qtbot, "48397")  # read: Harlow & Pierce LLP's
+    _outage(sandbox_admin)
+    _read_again_failing(fd, qtbot, 48397)
+    assert card.unchecked and card.company.isVisible() and "Harlow & Pierce LLP" in card.company.text()
+    heard = card.number.accessibleDescription()  # the field says both: not checked, and whose ticket it is
+    assert heard.startswith("As last read, not checked just now") and "belongs to Harlow & Pierce LLP" in heard
+    asked: list[str] = []
+    w.ask = lambda title, text, yes, no=None, **k: asked.append(title) or False
+    w.push_current()
+    assert asked == ["Another company's ticket"] and fd.services.outbox.jobs() == []
+
+
+def test_a_ticket_that_does_not_exist_is_said_in_one_sentence(make_app, qtbot):
+    """Seen in the demo: a mistyped number filled the card with four lines, ConnectWise's own reply and a
+    request id among them. The card says FlowDesk's sentence; the rest is in its tooltip."""
+    fd = make_app()
+    _start(fd, qtbot)
+    card = fd.window.panel.ticket_card
+    _select(fd, qtbot, 48211)
+    _type_ticket(fd, qtbot, "99999", fails=True)
+    assert card.flags.text() == (
+        "ConnectWise has no ticket #99999 (neither a service nor a project ticket), or your account cannot see it — "
+        "check the ticket number."
+    )
+    assert "ConnectWise said" in card.flags.toolTip() and "request id" in card.flags.toolTip()
+    assert not card.unchecked
