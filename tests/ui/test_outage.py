@@ -343,12 +343,14 @@ def test_keys_of_another_member_with_pushes_waiting_pause_the_queue_until_the_en
     banner = fd.window.banners.banner("queue")  # the engineer's own pause is still in force, under it
     assert banner is not None and banner.text == f"{present.PAUSED_BY_YOU} {reason}" and banner.action == "Resume"
     other = profile.model_copy(update={"member_identifier": "mkeller", "member_name": "Mia Keller"})
+    # A run started with the keys before may still be going (it names the member its client signed in as, and the
+    # run that the new keys start names the new one): what the queue says settles once that run is done.
     c.settings.connectwise = other  # a third member: the pushes are still the first one's
     c.account_changed()
-    assert fd.services.outbox.paused_reason() == reason.replace("Jordan Blake", "Mia Keller")
+    qtbot.waitUntil(lambda: fd.services.outbox.paused_reason() == reason.replace("Jordan Blake", "Mia Keller"), timeout=15000)
     c.settings.connectwise = profile  # the engineer's own keys again: the queue is as it was (paused by them)
     c.account_changed()
-    assert fd.services.outbox.paused_reason() == "Sending paused by you."
+    qtbot.waitUntil(lambda: fd.services.outbox.paused_reason() == "Sending paused by you.", timeout=15000)
     with qtbot.waitSignal(c.drain_finished, check_params_cb=_ran, timeout=15000):
         c.set_paused(False)
     qtbot.waitUntil(lambda: [j.state for j in fd.services.outbox.jobs()] == ["sent", "sent"], timeout=20000)
