@@ -20,6 +20,7 @@ from typing import NamedTuple, TypeVar
 
 from flowdesk import APP_NAME
 from flowdesk.core.localtime import format_when
+from flowdesk.core.parts import KindCounts, are, count_parts, parts
 from flowdesk.core.present import HeldPush, Notice, wait_for_their_keys, waiting_for_keys
 
 # What a held-off queue is waiting out, by the outcome kind that started the hold-off.
@@ -61,6 +62,17 @@ def waiting(counts: dict[str, int], others: Sequence[HeldPush] = ()) -> int:
     """Pushes not sent yet and not given up on (failed and cancelled ones are not waiting), but those a member
     pause holds (``others``): what goes when ConnectWise answers."""
     return sum(counts.get(s, 0) for s in WAITING_STATES) - len(waiting_for_keys(others))
+
+
+def _waiting_parts(counts: dict[str, int], others: Sequence[HeldPush] = (), kinds: KindCounts | None = None) -> str:
+    """What :func:`waiting` counts, its parts named (``1 note, 1 time entry and 1 status change``) when
+    ``kinds`` (the counts by state and kind) is given, else as a number."""
+    named = parts(count_parts(kinds, WAITING_STATES, waiting_for_keys(others))) if kinds is not None else ""
+    return named or f"{waiting(counts, others)}"
+
+
+def _failed_parts(counts: dict[str, int], kinds: KindCounts | None) -> str:
+    return (parts(count_parts(kinds, ("failed",))) if kinds is not None else "") or f"{counts.get('failed', 0)}"
 
 
 def _for_their_keys(others: Sequence[HeldPush], *, still: bool = False) -> str:
@@ -119,17 +131,18 @@ def nothing_to_send(left: Sequence[HeldPush], resume_as: str) -> str:
 
 
 def held_line(
-    held: HeldOff, counts: dict[str, int], now: datetime, tz: tzinfo | None = None, others: Sequence[HeldPush] = ()
+    held: HeldOff, counts: dict[str, int], now: datetime, tz: tzinfo | None = None, others: Sequence[HeldPush] = (),
+    kinds: KindCounts | None = None,
 ) -> str:
-    """The status bar and the tray: ``ConnectWise unreachable — 2 waiting, next try 14:05`` (then, while a
-    member pause holds some: ``, 1 queued as Jo Smith waits for their keys``)."""
-    parts = [f"{waiting(counts, others)} waiting"]
+    """The status bar and the tray: ``ConnectWise unreachable — 1 note and 1 time entry waiting, next try
+    14:05`` (then, while a member pause holds some: ``, 1 queued as Jo Smith waits for their keys``)."""
+    said = [f"{_waiting_parts(counts, others, kinds)} waiting"]
     if counts.get("failed", 0):
-        parts.append(f"{counts['failed']} failed")
-    parts.append(f"next try {format_when(held.until, now, tz)}")
+        said.append(f"{_failed_parts(counts, kinds)} failed")
+    said.append(f"next try {format_when(held.until, now, tz)}")
     if keys := _for_their_keys(others):
-        parts.append(keys)
-    return f"{held.headline} — {', '.join(parts)}"
+        said.append(keys)
+    return f"{held.headline} — {', '.join(said)}"
 
 
 def next_try_line(line: str, next_try: datetime | None, counts: dict[str, int], now: datetime,
@@ -148,31 +161,36 @@ def held_detail(held: HeldOff, now: datetime, tz: tzinfo | None = None) -> str:
     )
 
 
-def _waiting_and_keys(counts: dict[str, int], others: Sequence[HeldPush]) -> tuple[int, str]:
-    """How many pushes go when ConnectWise answers, and the sentence after it on those a member pause holds
-    (`` 2 queued as Jo Smith wait for their keys.``, or "")."""
-    keys = _for_their_keys(others)
-    return waiting(counts, others), f" {keys}." if keys else ""
+def _waiting_and_keys(counts: dict[str, int], others: Sequence[HeldPush], kinds: KindCounts | None) -> tuple[str, str, str]:
+    """What goes when ConnectWise answers (``2 pushes``, or by part with ``kinds``: ``1 note and 1 time entry``),
+    ``is`` / ``are`` after it, and the sentence on those a member pause holds (`` 2 queued as Jo Smith wait for
+    their keys.``, or "")."""
+    keys = f" {k}." if (k := _for_their_keys(others)) else ""
+    counted = count_parts(kinds, WAITING_STATES, waiting_for_keys(others)) if kinds is not None else {}
+    if counted:
+        return parts(counted), are(counted), keys
+    n = waiting(counts, others)
+    return f"{n} {'push' if n == 1 else 'pushes'}", "is" if n == 1 else "are", keys
 
 
 def held_banner(
-    held: HeldOff, counts: dict[str, int], now: datetime, tz: tzinfo | None = None, others: Sequence[HeldPush] = ()
+    held: HeldOff, counts: dict[str, int], now: datetime, tz: tzinfo | None = None, others: Sequence[HeldPush] = (),
+    kinds: KindCounts | None = None,
 ) -> str:
-    n, keys = _waiting_and_keys(counts, others)
-    pushes = "push is" if n == 1 else "pushes are"
+    what, verb, keys = _waiting_and_keys(counts, others, kinds)
     return (
-        f"{held.headline}: {held.cause}. {n} {pushes} waiting; the next try is at "
+        f"{held.headline}: {held.cause}. {what} {verb} waiting; the next try is at "
         f"{format_when(held.until, now, tz)}.{keys} Nothing is lost."
     )
 
 
 def held_notice(
-    held: HeldOff, counts: dict[str, int], now: datetime, tz: tzinfo | None = None, others: Sequence[HeldPush] = ()
+    held: HeldOff, counts: dict[str, int], now: datetime, tz: tzinfo | None = None, others: Sequence[HeldPush] = (),
+    kinds: KindCounts | None = None,
 ) -> Notice:
     """The one notification when an outage starts."""
-    n, keys = _waiting_and_keys(counts, others)
-    pushes = "push" if n == 1 else "pushes"
-    detail = f"{held.cause}. {n} {pushes} waiting; FlowDesk tries again at {format_when(held.until, now, tz)}.{keys}"
+    what, _, keys = _waiting_and_keys(counts, others, kinds)
+    detail = f"{held.cause}. {what} waiting; FlowDesk tries again at {format_when(held.until, now, tz)}.{keys}"
     return Notice(title=held.headline, text=f"{detail} Click to see the queue in {APP_NAME}.", detail=detail)
 
 

@@ -21,6 +21,8 @@ from typing import Any, NamedTuple, Protocol
 
 from flowdesk import APP_NAME
 from flowdesk.core.localtime import LOCAL, format_clock, format_date_time, format_timestamp, format_when
+from flowdesk.core.parts import KindCounts, count_parts, parts, thing, things
+from flowdesk.core.parts import and_ as _and
 from flowdesk.core.timing import format_hours, whole_minutes
 
 
@@ -56,21 +58,7 @@ class JobView(Addressed, Protocol):
     def last_error(self) -> str | None: ...
 
 
-# -- nouns -----------------------------------------------------------------------------------------
-_THINGS = {"note": ("note", "notes"), "status": ("status change", "status changes")}
-
-
-def thing(kind: str) -> str:  # ``note`` / ``time entry`` / ``status change``.
-    return _THINGS.get(str(kind), ("time entry", ""))[0]
-
-
-def things(kind: str, n: int) -> str:
-    """``note`` / ``notes`` / ``time entry`` / ``time entries`` / ``status change(s)`` for ``n`` of them."""
-    if n == 1:
-        return thing(kind)
-    return _THINGS.get(str(kind), ("", "time entries"))[1]
-
-
+# -- nouns (thing, things: flowdesk.core.parts) ----------------------------------------------------
 def job_what(job: Addressed) -> str:
     """``note`` / ``time entry`` / ``status change → Resolved`` (``queue list``'s What column)."""
     name = getattr(job, "status_name", "") if job.kind == "status" else ""  # PushJob.status_name
@@ -300,27 +288,30 @@ def session_push(
 
 # -- the queue as a whole: status bar, tray --------------------------------------------------------
 def queue_line(
-    counts: dict[str, int], *, paused: bool, offline: bool, sending: bool, others: Sequence[HeldPush] = ()
+    counts: dict[str, int], *, paused: bool, offline: bool, sending: bool, others: Sequence[HeldPush] = (),
+    kinds: KindCounts | None = None,
 ) -> str:
-    """``Queue: sending, 2 waiting, 1 failed`` (the status bar, the tray's menu and tooltip). ``paused``: nothing
-    at all is sent. ``others``: the pushes a member pause holds (queued under other members' keys), said apart
-    from those waiting to be sent: ``Queue: 1 waiting, 2 queued as Jo Smith wait for their keys``."""
+    """``Queue: sending, 1 note and 1 time entry waiting, 1 status change failed`` (the status bar, the tray's
+    menu and tooltip; ``kinds``: the counts by kind too, to name the parts of a push rather than count them as
+    pushes). ``paused``: nothing at all is sent. ``others``: the pushes a member pause holds (queued under other
+    members' keys), said apart: ``Queue: 1 waiting, 2 queued as Jo Smith wait for their keys``."""
     held = waiting_for_keys(others)
-    parts = []
+    parts_ = []
     waiting = counts.get("pending", 0) + counts.get("retry_wait", 0) + counts.get("unknown", 0) - len(held)
     if counts.get("sending", 0) or sending:
-        parts.append("sending")
+        parts_.append("sending")
     if waiting > 0:
-        parts.append(f"{waiting} waiting")
+        named = parts(count_parts(kinds, _WAITING_STATES, held)) if kinds is not None else ""
+        parts_.append(f"{named or waiting} waiting")
     if counts.get("failed", 0):
-        parts.append(f"{counts['failed']} failed")
+        parts_.append(f"{(parts(count_parts(kinds, ('failed',))) if kinds is not None else '') or counts['failed']} failed")
     if held:
-        parts.append(wait_for_their_keys(held))
+        parts_.append(wait_for_their_keys(held))
     if paused:
-        parts.append("sending paused")
+        parts_.append("sending paused")
     elif offline:
-        parts.append("ConnectWise unreachable")
-    return "Queue: " + (", ".join(parts) if parts else "all sent")
+        parts_.append("ConnectWise unreachable")
+    return "Queue: " + (", ".join(parts_) if parts_ else "all sent")
 
 
 def tray_tooltip(line: str | None = None) -> str:
@@ -372,7 +363,12 @@ def wait_for_their_keys(held: Sequence[QueuedBy], *, still: bool = False) -> str
     """``2 queued as Jo Smith wait for their keys`` (``still``: ``... still wait ...``): the pushes of
     :func:`waiting_for_keys`, said apart from those waiting to be sent."""
     wait = f"still {_wait(len(held))}" if still else _wait(len(held))
-    return f"{len(held):,} queued as {_and(member_names(held))} {wait} for their keys"
+    counted: dict[str, int] = {}
+    for j in held:  # by part (``1 note and 1 time entry queued as …``), as the queue's line counts the waiting
+        kind = getattr(j, "kind", "")
+        counted[kind] = counted.get(kind, 0) + 1
+    what = parts(counted) if "" not in counted else f"{len(held):,}"
+    return f"{what} queued as {_and(member_names(held))} {wait} for their keys"
 
 
 def _wait(n: int) -> str:
@@ -692,8 +688,3 @@ def status_kept(ticket_id: int, kept: str) -> str:
         f"ConnectWise answered the status change of ticket #{ticket_id} but kept it at “{kept}” (read back after "
         "the change): a workflow rule or a required field may block that status. Change it in ConnectWise."
     )
-
-
-def _and(items: Sequence[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c`` (nothing: ``""``)."""
-    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)

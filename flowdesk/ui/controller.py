@@ -458,15 +458,15 @@ class AppController(TicketLookups, QObject):
                 self._outage, self._sent_in_outage = True, 0
                 theirs = {j.id for j in others}
                 ids = tuple(j.id for j in outbox.jobs(states=held_words.WAITING_STATES) if j.id not in theirs)
-                notice = held_words.held_notice(held, counts, now, present.LOCAL, others)
+                notice = held_words.held_notice(held, counts, now, present.LOCAL, others, outbox.kind_counts())
                 self._notify(outage_notification(notice, ids, self.settings.notification_level.value, began=True))
-            self.show_banner(self._held_banner(held, counts, others))
+            self.show_banner(self._held_banner(held, counts, others, outbox.kind_counts()))
         else:
             self.clear_banner("held")
         self.held_changed.emit(held)
 
-    def _held_banner(self, held: HeldOff, counts: dict[str, int], others: list[Any]) -> Banner:
-        text = held_words.held_banner(held, counts, self.clock(), present.LOCAL, others)
+    def _held_banner(self, held: HeldOff, counts: dict[str, int], others: list[Any], kinds: Any) -> Banner:
+        text = held_words.held_banner(held, counts, self.clock(), present.LOCAL, others, kinds)
         return Banner("held", "warning", text, held_words.SEND_ALL_NOW, "send_now")
 
     def _notify(self, n: Notification | None) -> None:
@@ -488,7 +488,7 @@ class AppController(TicketLookups, QObject):
                 notice = held_words.back_notice(self._sent_in_outage, status.others)
                 self._notify(outage_notification(notice, (), self.settings.notification_level.value, began=False))
         if status.held is not None:  # a push cancelled or retried: the banner counts what still waits
-            self.banner_updated.emit(self._held_banner(status.held, status.counts, status.others))
+            self.banner_updated.emit(self._held_banner(status.held, status.counts, status.others, status.kinds))
         self.queue_status_changed.emit(status.state, status.counts, status.line)
 
     def queue_line(self) -> str:

@@ -554,3 +554,26 @@ def test_a_send_flowdesk_stopped_in_the_middle_of_is_said_in_words_in_the_histor
         "  2026-11-18 13:59  FlowDesk stopped while sending",
         "  2026-11-18 14:00  Found on the ticket",
     ]
+
+
+def test_one_push_of_a_note_with_its_time_entry_and_status_change_is_not_counted_as_three_pushes():
+    """Seen in the demo: one note pushed with its time entry and a status change during an outage read "3 pushes
+    are waiting" (banner), "3 waiting" (status bar, tray), though the engineer pushed one note. The words now name
+    the parts the queue holds (one row each in the Queue tab and ``queue list``)."""
+    from flowdesk.core import held as held_words
+
+    now = datetime(2026, 12, 3, 7, 24, tzinfo=UTC)
+    off = held_words.HeldOff(now + timedelta(minutes=5), "server")
+    counts = {"pending": 2, "unknown": 1}
+    kinds = {"unknown": {"note": 1}, "pending": {"time_entry": 1, "status": 1}}
+    parts = "1 note, 1 time entry and 1 status change"
+    assert held_words.held_line(off, counts, now, UTC, (), kinds) == f"ConnectWise unreachable — {parts} waiting, next try 07:29"
+    assert f". {parts} are waiting; the next try" in held_words.held_banner(off, counts, now, UTC, (), kinds)
+    assert f". {parts} waiting; FlowDesk tries" in held_words.held_notice(off, counts, now, UTC, (), kinds).detail
+    assert present.queue_line(counts, paused=False, offline=False, sending=False, kinds=kinds) == f"Queue: {parts} waiting"
+    one = {"failed": 1}
+    assert present.queue_line(one, paused=False, offline=False, sending=False, kinds={"failed": {"time_entry": 1}}) == (
+        "Queue: 1 time entry failed"
+    )
+    assert ". 1 note is waiting;" in held_words.held_banner(off, {"pending": 1}, now, UTC, (), {"pending": {"note": 1}})
+    assert ". 2 notes are waiting;" in held_words.held_banner(off, {"pending": 2}, now, UTC, (), {"pending": {"note": 2}})

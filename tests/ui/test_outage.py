@@ -72,10 +72,10 @@ def test_an_outage_is_held_off_visibly_and_one_click_sends_everything_once(make_
     assert c.held is not None
     assert fd.tray is not None and fd.tray.state == "held"
     line = w.queue_label.text()
-    assert line.startswith("ConnectWise unreachable — 4 waiting, next try "), line
+    assert line.startswith("ConnectWise unreachable — 2 notes and 2 time entries waiting, next try "), line
     assert "ConnectWise unreachable" in fd.tray.tray.toolTip()
     outage = [n for n in notified if n.kind == "held"]
-    assert len(outage) == 1 and outage[0].error and "4 pushes waiting" in outage[0].text
+    assert len(outage) == 1 and outage[0].error and "2 notes and 2 time entries waiting" in outage[0].text
     assert len(notified) == 1
     banner = w.banners.banner("held")
     assert banner is not None and banner.action == "Send all now"
@@ -567,7 +567,7 @@ def test_a_member_pause_alone_says_whose_pushes_wait_and_the_engineers_own_pushe
     c, _ = _queued_then_keys_of(fd, qtbot, "jblake", "Jordan Blake")  # Dana Whitfield's push, paused by the engineer
     w, tray, outbox = fd.window, fd.tray, fd.services.outbox
     assert tray is not None and tray.state == "paused" and w.pause_action.isChecked() and tray.pause_action.isChecked()
-    assert w.queue_label.text() == "Queue: 2 queued as Dana Whitfield wait for their keys, sending paused"
+    assert w.queue_label.text() == "Queue: 1 note and 1 time entry queued as Dana Whitfield wait for their keys, sending paused"
 
     with qtbot.waitSignal(c.drain_finished, timeout=15000):
         w.pause_action.setChecked(False)  # the engineer lifts their own pause: Dana Whitfield's pushes stay hers
@@ -575,7 +575,7 @@ def test_a_member_pause_alone_says_whose_pushes_wait_and_the_engineers_own_pushe
     with qtbot.waitSignal(c.drain_finished, check_params_cb=_ran, timeout=15000):
         _push(fd, qtbot, TICKETS[1])  # Jordan Blake's own push goes
     qtbot.waitUntil(lambda: outbox.counts().get("sent") == 2, timeout=20000)
-    line = "Queue: 2 queued as Dana Whitfield wait for their keys"
+    line = "Queue: 1 note and 1 time entry queued as Dana Whitfield wait for their keys"
     qtbot.waitUntil(lambda: w.queue_label.text() == line, timeout=15000)  # before: "Queue: 2 waiting, sending paused"
     assert tray.state == "ok" and tray.status_action.text() == line and tray.tray.toolTip() == f"FlowDesk — {line}"
     assert not w.pause_action.isChecked() and not tray.pause_action.isChecked()
@@ -631,12 +631,12 @@ def test_the_held_banner_counts_what_still_waits_after_a_cancel_and_a_dismissed_
     with qtbot.waitSignal(c.drain_finished, check_params_cb=_ran, timeout=15000):
         c.set_paused(False)
     banner = w.banners.banner("held")
-    assert banner is not None and "4 pushes are waiting" in banner.text
+    assert banner is not None and "2 notes and 2 time entries are waiting" in banner.text
     entries = [j for j in fd.services.outbox.jobs() if j.kind == "time_entry"]
     w.cancel_job(entries[0].id)  # make_app answers yes
     banner = w.banners.banner("held")
-    assert banner is not None and "3 pushes are waiting" in banner.text, banner.text  # it said 4
-    assert w.queue_label.text().startswith("ConnectWise unreachable — 3 waiting")
+    assert banner is not None and "2 notes and 1 time entry are waiting" in banner.text, banner.text  # it said 4
+    assert w.queue_label.text().startswith("ConnectWise unreachable — 2 notes and 1 time entry waiting")
     w.banners.remove("held")  # dismissed (its ✕)
     w.cancel_job(entries[1].id)
     assert w.banners.banner("held") is None

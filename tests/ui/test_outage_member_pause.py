@@ -19,7 +19,7 @@ from tests.ui.test_quit import quits  # noqa: F401 - a fixture
 from tests.ui.test_window import _select, make_app  # noqa: F401 - make_app is a fixture
 
 pytestmark = pytest.mark.usefixtures("qapp")
-HELD = "2 queued as Dana Whitfield wait for their keys"  # the queue's line says the held pushes so
+HELD = "1 note and 1 time entry queued as Dana Whitfield wait for their keys"  # the queue's line says the held pushes so
 KEYS_OR_RESUME = f"{HELD}: save their keys in Settings, or Resume to send them as Jordan Blake"
 
 
@@ -53,15 +53,15 @@ def test_an_outage_during_a_member_pause_counts_only_the_pushes_that_will_go(mak
     c, notified = _outage_while_dana_whitfields_pushes_wait(fd, qtbot, sandbox_admin)
     w, tray = fd.window, fd.tray
     line = w.queue_label.text()
-    assert line.startswith("ConnectWise unreachable — 2 waiting, next try "), line
+    assert line.startswith("ConnectWise unreachable — 1 note and 1 time entry waiting, next try "), line
     assert line.endswith(f", {HELD}"), line
     assert tray is not None and tray.state == "held" and tray.status_action.text() == line
     assert tray.tray.toolTip() == f"FlowDesk — {line}"
     banner = w.banners.banner("held")
-    assert banner is not None and "2 pushes are waiting; the next try is at " in banner.text, banner.text
+    assert banner is not None and "1 note and 1 time entry are waiting; the next try is at " in banner.text, banner.text
     assert f". {HELD}. Nothing is lost." in banner.text, banner.text
     began = [n for n in notified if n.kind == "held"]
-    assert len(began) == 1 and "2 pushes waiting; FlowDesk tries again at " in began[0].text, began
+    assert len(began) == 1 and "1 note and 1 time entry waiting; FlowDesk tries again at " in began[0].text, began
     assert f". {HELD}." in began[0].text, began[0].text
     own = {j.id for j in fd.services.outbox.jobs() if j.member == "jblake"}
     assert set(began[0].job_ids) == own  # clicking it shows the pushes that wait for ConnectWise
