@@ -37,9 +37,17 @@ _CAUSES = {
     "rate_limited": "ConnectWise asked FlowDesk to slow down",
 }
 WAITING_STATES = ("pending", "retry_wait", "unknown", "sending")
-RETRY_STATES = ("pending", "retry_wait", "unknown", "failed")  # what *Retry all* / *Send all now* may send
+RETRY_STATES = ("pending", "retry_wait", "unknown", "failed")  # what *Send all now* may send (held off)
+FAILED_STATES = ("failed",)  # what *Retry all* sends: a push waiting for its time or its check has not failed
 SEND_ALL_NOW = "Send all now"
 SEND_ALL_TIP = "Send every waiting, held-off or failed push now"
+RETRY_ALL_TIP = "Send every failed push again now"
+
+
+def send_states(held_off: bool) -> tuple[str, ...]:
+    """What one click sends: while sending is held off, *Send all now* sends every waiting or failed push;
+    otherwise *Retry all* sends the failed ones (not one merely waiting for its scheduled try or check)."""
+    return RETRY_STATES if held_off else FAILED_STATES
 _Held = TypeVar("_Held", bound=HeldPush)
 
 
@@ -81,16 +89,17 @@ def _for_their_keys(others: Sequence[HeldPush], *, still: bool = False) -> str:
     return wait_for_their_keys(held, still=still) if held else ""
 
 
-def retryable(counts: dict[str, int], others: Sequence[HeldPush] = ()) -> int:
-    """What *Retry all* / *Send all now* sends now: every waiting, held-off or failed push (not one being sent)
-    but those a member pause holds (``others``: they wait for their keys or Resume, see :func:`left_alone`)."""
-    return sum(counts.get(s, 0) for s in RETRY_STATES) - len(left_alone(others))
+def retryable(counts: dict[str, int], others: Sequence[HeldPush] = (), states: Sequence[str] = RETRY_STATES) -> int:
+    """What *Send all now* (``states``: :data:`RETRY_STATES`, every waiting, held-off or failed push, not one
+    being sent) or *Retry all* (:data:`FAILED_STATES`) sends now, but those a member pause holds (``others``:
+    they wait for their keys or Resume, see :func:`left_alone`)."""
+    return sum(counts.get(s, 0) for s in states) - len(left_alone(others, states))
 
 
-def left_alone(others: Sequence[_Held]) -> list[_Held]:
+def left_alone(others: Sequence[_Held], states: Sequence[str] = RETRY_STATES) -> list[_Held]:
     """Of the pushes a member pause holds (``others``), those *Retry all* / *Send all now* would have sent and
     leaves as they are: queued under another member's keys, they go with those keys or after Resume."""
-    return [j for j in others if j.state in RETRY_STATES]
+    return [j for j in others if j.state in states]
 
 
 def keys_or_resume(left: Sequence[HeldPush], resume_as: str) -> str:
@@ -108,11 +117,16 @@ class SendAll(NamedTuple):
     tip: str
 
 
-def send_all(label: str, counts: dict[str, int], others: Sequence[HeldPush], resume_as: str) -> SendAll:
-    """``label`` (``Retry all`` / ``Send all now``, with its mnemonic) with what it sends: ``Send all now (2)``.
-    Pushes a member pause holds are not counted; when they are all that is left, it is disabled and points at
-    what sends them: ``Retry all: 2 wait for their keys or Resume``."""
-    n, left = retryable(counts, others), left_alone(others)
+def send_all(
+    label: str, counts: dict[str, int], others: Sequence[HeldPush], resume_as: str, *, held_off: bool
+) -> SendAll:
+    """``label`` (``Send all now`` while ``held_off``, else ``Retry all``, with its mnemonic) with what it sends:
+    ``Send all now (2)`` (every waiting or failed push), ``Retry all (1)`` (the failed ones: off when none has
+    failed). Pushes a member pause holds are not counted; when they are all that is left, it is disabled and
+    points at what sends them: ``Retry all: 2 wait for their keys or Resume``."""
+    states = send_states(held_off)
+    n, left = retryable(counts, others, states), left_alone(others, states)
+    base = SEND_ALL_TIP if held_off else RETRY_ALL_TIP
     if n:
         text = f"{label} ({n})"
     elif left:
@@ -120,8 +134,8 @@ def send_all(label: str, counts: dict[str, int], others: Sequence[HeldPush], res
     else:
         text = label
     if not left:
-        return SendAll(text, bool(n), SEND_ALL_TIP)
-    tip = f"{SEND_ALL_TIP}. {keys_or_resume(left, resume_as)}." if n else nothing_to_send(left, resume_as)
+        return SendAll(text, bool(n), base)
+    tip = f"{base}. {keys_or_resume(left, resume_as)}." if n else nothing_to_send(left, resume_as)
     return SendAll(text, bool(n), tip)
 
 
@@ -153,12 +167,11 @@ def next_try_line(line: str, next_try: datetime | None, counts: dict[str, int], 
     return f"{line}, next try {format_when(next_try, now, tz)}"
 
 
-def held_detail(held: HeldOff, now: datetime, tz: tzinfo | None = None) -> str:
-    """Why a waiting push is not being sent, and when it will be (the queue's detail pane)."""
-    return (
-        f"Held off: {held.cause}, so FlowDesk sends nothing until the next try "
-        f"({format_when(held.until, now, tz)}). Click {SEND_ALL_NOW} to try at once."
-    )
+def held_detail(held: HeldOff, now: datetime, tz: tzinfo | None = None, *, timed: bool = True) -> str:
+    """Why a waiting push is not being sent, and when it will be (the queue's detail pane; ``timed`` False: the
+    pane's first line says when already, ``Retrying at 14:05``)."""
+    when = f" ({format_when(held.until, now, tz)})" if timed else ""
+    return f"Held off: {held.cause}, so FlowDesk sends nothing until the next try{when}. Click {SEND_ALL_NOW} to try at once."
 
 
 def _waiting_and_keys(counts: dict[str, int], others: Sequence[HeldPush], kinds: KindCounts | None) -> tuple[str, str, str]:
@@ -220,6 +233,7 @@ class Retried(NamedTuple):
     check_at: datetime | None = None
     left: Sequence[HeldPush] = ()
     resume_as: str = ""
+    failed_only: bool = False  # *Retry all* (not held off): only failed pushes were asked to go
 
 
 def retried_all(done: Retried, now: datetime, tz: tzinfo | None = None) -> str:
@@ -227,7 +241,9 @@ def retried_all(done: Retried, now: datetime, tz: tzinfo | None = None) -> str:
     that may be on its ticket is looked for no sooner than a minute after its answer was lost), and which
     pushes a member pause holds (said apart, and not counted)."""
     if not done.n:
-        return nothing_to_send(done.left, done.resume_as) if done.left else "Nothing is waiting or failed."
+        if done.left:
+            return nothing_to_send(done.left, done.resume_as)
+        return "Nothing has failed." if done.failed_only else "Nothing is waiting or failed."
     keys = f" {keys_or_resume(done.left, done.resume_as)}." if done.left else ""
     later = min(done.after_check, done.n) if done.check_at is not None else 0
     if not later:

@@ -15,6 +15,7 @@ computer's zone, daylight saving included). A job is anything with the attribute
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any, NamedTuple, Protocol
@@ -153,9 +154,10 @@ def state_text(
 
 def state_detail(
     job: JobView, now: datetime, tz: tzinfo | None = None, *, waiting_for_note: bool = False, held: HeldFor | None = None,
-    not_before: datetime | None = None,
+    not_before: datetime | None = None, timed: bool = True,
 ) -> str:
-    """One sentence on what happens next (the session list's tooltip, the queue's detail pane)."""
+    """One sentence on what happens next (the session list's tooltip, the queue's detail pane); ``timed`` False:
+    the next try's time is said already (the detail pane's first line), so it is not said again."""
     state, due = job.state, _due(job, not_before)
     what, ticket = _where(job)
     if held is not None and state in _WAITING_STATES:
@@ -176,17 +178,23 @@ def state_detail(
         rid = f" (ConnectWise id #{job.remote_id})" if job.remote_id is not None else ""
         return f"Posted to {ticket}{at}{rid}."
     if state == "retry_wait":
+        if not timed:
+            return "It is sent again by itself then, or at once when you click Retry."
         return "Next attempt now." if due is None else f"Next attempt: {format_when(due, now, tz)}."
     if state == "unknown":
         if due is None:
             return f"FlowDesk will not check {ticket} again by itself: look at the ticket in ConnectWise."
-        return f"FlowDesk will check {ticket} for the {what} ({format_when(due, now, tz)}) before sending it again."
+        when = f" ({format_when(due, now, tz)})" if timed else " then,"
+        return f"FlowDesk will check {ticket} for the {what}{when} before sending it again."
     if state == "failed":
         return "Not sent: click Retry to send it again, or Cancel push."
     if state == "cancelled":
         return "Cancelled: it will not be sent."
     return state_label(state)
 
+
+# The last sentence of a policy's ``last_error`` that says when the next try is (``policy_words``).
+_NEXT_TRY = re.compile(r"\s*\b(?:Retrying at|Trying again at|Checking again at|FlowDesk will check the ticket)\b[^.]*\.$")
 
 # An attempt's outcome (``OutcomeKind``) as the queue's history of attempts says it.
 ATTEMPT_OUTCOMES = {
@@ -207,26 +215,23 @@ ATTEMPT_OUTCOMES = {
 
 
 def job_detail(
-    job: JobView,
-    now: datetime,
-    tz: tzinfo | None = None,
-    *,
-    waiting_for_note: bool = False,
-    attempts: Iterable[Any] = (),
-    held: HeldFor | None = None,
-    not_before: datetime | None = None,
+    job: JobView, now: datetime, tz: tzinfo | None = None, *, waiting_for_note: bool = False,
+    attempts: Iterable[Any] = (), held: HeldFor | None = None, not_before: datetime | None = None,
 ) -> str:
     """The queue's detail pane: what and where, the state, what happens next, the last error, and the
     history of attempts (``Attempt``: ``at``, ``outcome``, ``http_status``, ``request_id``). ``held``: a member
-    pause holds it; ``not_before``: sending is held off until then."""
+    pause holds it; ``not_before``: sending is held off until then. The next try's time is said once, on the
+    first line (``Checking at 16:25``): not again in what happens next, nor by the last error's last sentence
+    (written when it failed: ``Checking again at 16:25``, perhaps a time a hold-off has since moved)."""
     what, ticket = _where(job)
     state = state_text(job, now, tz, waiting_for_note=waiting_for_note, held=held, not_before=not_before)
+    timed = state.startswith(("Retrying ", "Checking "))  # the first line says when
     lines = [
         f"{what.capitalize()} for {ticket} — {state}",
-        state_detail(job, now, tz, waiting_for_note=waiting_for_note, held=held, not_before=not_before),
+        state_detail(job, now, tz, waiting_for_note=waiting_for_note, held=held, not_before=not_before, timed=not timed),
     ]
     if job.last_error:
-        lines.append(job.last_error)
+        lines.append(_NEXT_TRY.sub("", job.last_error) if timed else job.last_error)
     history = list(attempts)
     if history:
         lines += ["", "Attempts:"]

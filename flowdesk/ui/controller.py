@@ -503,19 +503,22 @@ class AppController(TicketLookups, QObject):
         self._refresh_job(job_id)
         self._send_now_clicked([job_id])
 
-    def retry_all(self) -> held_words.Retried:
-        """*Retry all* / *Send all now*: every waiting, held-off, unknown or failed push goes now (an unknown
+    def retry_all(self, *, everything: bool | None = None) -> held_words.Retried:
+        """*Send all now* while held off (or ``everything``): every waiting, held-off, unknown or failed push goes now (an unknown
         one is checked first, and sent in the same click if it is not on its ticket; one being sent has its
-        answer coming, and goes again if that answer is a failure), but those a member pause holds, left as they
-        are (their keys or Resume send them). Returns how many, how many of them wait for that check (no sooner
-        than ``VERIFY_DELAY`` after the lost answer) and until when, and the pushes left."""
+        answer coming, and goes again if that answer is a failure); *Retry all* otherwise: every failed push
+        (``held_words.send_states``). Not those a member pause holds, left as they are (their keys or Resume
+        send them). Returns how many, how many wait for that check (no sooner than ``VERIFY_DELAY`` after the
+        lost answer) and until when, and the pushes left."""
         outbox = self.services.outbox
         now = self.clock()
         retried = []
-        asked = [j.id for j in outbox.jobs(states=("sending",))]
-        left = held_words.left_alone(outbox.held_by_member_pause())
+        everything = self.held is not None if everything is None else everything
+        states = held_words.send_states(everything)
+        asked = [j.id for j in outbox.jobs(states=("sending",))] if everything else []
+        left = held_words.left_alone(outbox.held_by_member_pause(), states)
         held = {j.id for j in left}
-        for job in (j for j in outbox.jobs(states=held_words.RETRY_STATES) if j.id not in held):
+        for job in (j for j in outbox.jobs(states=states) if j.id not in held):
             asked.append(job.id)  # even if a run takes it meanwhile: that run's failure does not answer the click
             try:
                 changed = outbox.retry(job.id, now)
@@ -527,7 +530,7 @@ class AppController(TicketLookups, QObject):
         self._send_now_clicked(asked)
         checks = {j.id: j.next_attempt_at for j in retried if j.state == "unknown" and j.next_attempt_at and j.next_attempt_at > now}
         after_check = sum(1 for j in retried if j.id in checks or j.parent_id in checks)
-        return held_words.Retried(len(retried), after_check, min(checks.values(), default=None), left, self.resume_as())
+        return held_words.Retried(len(retried), after_check, min(checks.values(), default=None), left, self.resume_as(), not everything)  # noqa: E501
 
     def cancel(self, job_id: int) -> None:
         for job in self.services.outbox.cancel(job_id, self.clock()):

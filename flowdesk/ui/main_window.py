@@ -286,7 +286,7 @@ class MainWindow(QMainWindow):
         self.shortcuts_action.setShortcuts([QKeySequence("F1"), QKeySequence("Ctrl+/")])
         self.sessions_tab_action = self._action("&Sessions", "Ctrl+1", lambda: self.tabs.setCurrentIndex(0))
         self.queue_tab_action = self._action("&Queue", "Ctrl+2", lambda: self.tabs.setCurrentIndex(1))
-        self.retry_failed_action = self._action("Retry &all", "Ctrl+Shift+R", self.retry_all, held_words.SEND_ALL_TIP)
+        self.retry_failed_action = self._action("Retry &all", "Ctrl+Shift+R", self.retry_all, held_words.RETRY_ALL_TIP)
         self.pause_action = self._action("&Pause sending", None, None, "Hold every push until you resume")
         self.pause_action.setCheckable(True)
         self.pause_action.toggled.connect(self.controller.set_paused)
@@ -599,7 +599,7 @@ class MainWindow(QMainWindow):
         resume_as = c.resume_as()
         self.queue_model.set_member_pause(c.others, resume_as)  # the pushes a member pause holds say so
         label = "Send all &now" if c.held is not None else "Retry &all"
-        show_send_all(self.retry_failed_action, held_words.send_all(label, counts, c.others, resume_as))
+        show_send_all(self.retry_failed_action, held_words.send_all(label, counts, c.others, resume_as, held_off=c.held is not None))
         paused = self.controller.is_paused()
         if self.pause_action.isChecked() != paused:
             self.pause_action.blockSignals(True)

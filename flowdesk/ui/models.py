@@ -495,7 +495,8 @@ class QueueTableModel(_ColumnTable):
                                   attempts=attempts, held=held, not_before=self._not_before(now))
         if held is None and self.held is not None and job.state in ("pending", "retry_wait", "unknown") and self.held.until > now:
             first, _, rest = text.partition("\n")
-            text = f"{first}\n{held_words.held_detail(self.held, now, present.LOCAL)}\n{rest}"
+            timed = not self.state_text(job).startswith(("Retrying ", "Checking "))  # else the first line says when
+            text = f"{first}\n{held_words.held_detail(self.held, now, present.LOCAL, timed=timed)}\n{rest}"
         return text
 
     def failures(self, job: Any) -> int:

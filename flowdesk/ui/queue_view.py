@@ -1,6 +1,6 @@
 """The queue: every push job with its state and last error in plain words; Retry, Cancel and
-"Open ticket in ConnectWise" per job; "Retry all" (every waiting, held-off or failed push), which reads
-"Send all now" while sending is held off after an outage. Neither sends a push a member pause holds (queued
+"Open ticket in ConnectWise" per job; "Retry all" (every failed push: off when none has failed), which reads
+"Send all now" (every waiting or failed push) while sending is held off after an outage. Neither sends a push a member pause holds (queued
 under another member's keys): it says whose keys it waits for, and that Resume sends it."""
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ class QueueView(QWidget):
         self.cancel_button.setToolTip("Stop trying to send this push (a note's time entry too)")
         self.open_button = QPushButton("&Open ticket in ConnectWise", self)
         self.retry_all_button = QPushButton("Retry &all", self)
-        self.retry_all_button.setToolTip(held_words.SEND_ALL_TIP)
+        self.retry_all_button.setToolTip(held_words.RETRY_ALL_TIP)
         for b in (self.retry_button, self.cancel_button, self.open_button):
             b.setAccessibleName(b.text().replace("&", ""))
         self.retry_button.clicked.connect(lambda: self._emit(self.retry_requested))
@@ -163,7 +163,8 @@ class QueueView(QWidget):
             counts[str(j.state)] = counts.get(str(j.state), 0) + 1
         others = [j for j in self.model.jobs() if j.id in self.model.member_pause]
         label = "Send all &now" if self.model.held is not None else "Retry &all"
-        show_send_all(self.retry_all_button, held_words.send_all(label, counts, others, self.model.resume_as))
+        held_off = self.model.held is not None
+        show_send_all(self.retry_all_button, held_words.send_all(label, counts, others, self.model.resume_as, held_off=held_off))
         self.retry_all_button.setAccessibleName(self.retry_all_button.text().replace("&", ""))
         self.empty.setVisible(self.model.rowCount() == 0)
         detail = self._describe(job) if job else ""

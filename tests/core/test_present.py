@@ -182,9 +182,9 @@ def test_job_detail_has_state_next_step_error_and_history():
         attempts=[Attempt(NOW - MIN, "rate_limited", 429, "req-1"), Attempt(NOW - 2 * MIN, "offline")],
     )
     assert text.splitlines() == [
-        "Note for ticket #48211 — Retrying at 14:05",
-        "Next attempt: 14:05.",
-        "ConnectWise is rate limiting FlowDesk. Retrying at 14:05.",
+        "Note for ticket #48211 — Retrying at 14:05",  # the time said once (it was said three times)
+        "It is sent again by itself then, or at once when you click Retry.",
+        "ConnectWise is rate limiting FlowDesk.",
         "",
         "Attempts:",
         "  2026-11-18 13:59  Rate limited HTTP 429 (request id req-1)",  # not the outcome's code, rate_limited
@@ -493,13 +493,13 @@ def test_send_all_now_counts_only_what_it_sends_and_points_a_held_push_at_its_ke
         "Jordan Blake"
     )
     assert held.retryable(counts, theirs) == 3 and held.retryable(counts) == 5
-    assert held.send_all("Send all &now", counts, theirs, "Jordan Blake") == (
+    assert held.send_all("Send all &now", counts, theirs, "Jordan Blake", held_off=True) == (
         "Send all &now (3)", True, f"{held.SEND_ALL_TIP}. {keys}."
     )
-    assert held.send_all("Retry &all", {"pending": 1, "retry_wait": 1}, theirs, "Jordan Blake") == (
-        "Retry &all: 2 wait for their keys or Resume", False, f"Nothing to send now: {keys}."
+    assert held.send_all("Send all &now", {"pending": 1, "retry_wait": 1}, theirs, "Jordan Blake", held_off=True) == (
+        "Send all &now: 2 wait for their keys or Resume", False, f"Nothing to send now: {keys}."
     )
-    assert held.send_all("Retry &all", {"sent": 1}, [], "Jordan Blake") == ("Retry &all", False, held.SEND_ALL_TIP)
+    assert held.send_all("Retry &all", {"sent": 1}, [], "Jordan Blake", held_off=False) == ("Retry &all", False, held.RETRY_ALL_TIP)
     now = datetime(2026, 12, 3, 7, 24, 16, tzinfo=UTC)
     assert held.retried_all(held.Retried(2, left=theirs, resume_as="Jordan Blake"), now, UTC) == (
         f"Sending 2 pushes now. {keys}."
@@ -535,7 +535,7 @@ def test_a_push_is_not_said_to_go_before_the_hold_off_after_an_outage_ends():
     assert present.state_text(job, NOW, UTC, not_before=until) == "Retrying at 14:07"
     assert present.state_detail(job, NOW, UTC, not_before=until) == "Next attempt: 14:07."
     assert present.job_detail(job, NOW, UTC, not_before=until).splitlines()[:2] == [
-        "Note for ticket #48211 — Retrying at 14:07", "Next attempt: 14:07."
+        "Note for ticket #48211 — Retrying at 14:07", "It is sent again by itself then, or at once when you click Retry."
     ]
     assert present.state_text(job, NOW, UTC, not_before=NOW + MIN) == "Retrying at 14:05"  # its own time is later
     assert present.state_text(job, NOW, UTC) == "Retrying at 14:05"
@@ -577,3 +577,39 @@ def test_one_push_of_a_note_with_its_time_entry_and_status_change_is_not_counted
     )
     assert ". 1 note is waiting;" in held_words.held_banner(off, {"pending": 1}, now, UTC, (), {"pending": {"note": 1}})
     assert ". 2 notes are waiting;" in held_words.held_banner(off, {"pending": 2}, now, UTC, (), {"pending": {"note": 2}})
+
+
+def test_retry_all_is_offered_only_for_failed_pushes_and_counts_them():
+    """Seen in the demo: "Retry all (1)" was offered while the one push was merely waiting for its scheduled
+    check ("Checking at 16:10") or being sent: nothing had failed. Retry all is on only when some push failed,
+    and counts the failed ones; while sending is held off, Send all now still sends (and counts) every waiting one."""
+    from flowdesk.core import held
+
+    waiting = {"unknown": 1, "pending": 2, "retry_wait": 1, "sending": 1, "sent": 3}
+    assert held.send_all("Retry &all", waiting, [], "Jo", held_off=False) == ("Retry &all", False, held.RETRY_ALL_TIP)
+    assert held.send_all("Retry &all", {**waiting, "failed": 2}, [], "Jo", held_off=False) == (
+        "Retry &all (2)", True, held.RETRY_ALL_TIP
+    )
+    assert held.send_all("Send all &now", waiting, [], "Jo", held_off=True) == ("Send all &now (4)", True, held.SEND_ALL_TIP)
+    assert held.retried_all(held.Retried(0, failed_only=True), NOW, UTC) == "Nothing has failed."
+
+
+def test_the_queue_detail_says_when_a_push_is_checked_once():
+    """Seen in the demo: the Queue tab's detail of a note whose answer was lost said its check time four times
+    ("Checking at 16:25", "(16:25)" twice and the last error's "Checking again at 16:25")."""
+    from flowdesk.core import policy_words
+
+    job = Job(state="unknown", next_attempt_at=NOW + 5 * MIN, attempts=1,
+              last_error=policy_words.check_later(Job(), rate_limited=False, http_status=503, check_at="14:05"))
+    lines = present.job_detail(job, NOW, UTC).splitlines()
+    assert lines == [
+        "Note for ticket #48211 — Checking at 14:05",
+        "FlowDesk will check ticket #48211 for the note then, before sending it again.",
+        "ConnectWise did not answer the check (HTTP 503), so FlowDesk could not yet check whether the note reached "
+        "ticket #48211.",
+    ]
+    lost = Job(state="unknown", next_attempt_at=NOW + 5 * MIN,
+               last_error=policy_words.may_have_arrived(Job(), server_error=True, http_status=503, check_at="14:05"))
+    assert "\n".join(present.job_detail(lost, NOW, UTC).splitlines()[1:]).count("14:05") == 0
+    failed = Job(state="failed", last_error="ConnectWise refused the note. Retrying at 14:05.")  # not timed: kept
+    assert present.job_detail(failed, NOW, UTC).splitlines()[2] == failed.last_error

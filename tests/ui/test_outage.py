@@ -189,7 +189,7 @@ def test_send_all_now_while_a_push_is_in_flight_sends_it_again_if_its_answer_is_
     sandbox_admin.wait("held", 1, path=notes)  # the note is on the wire, its answer held back
     note = next(j for j in fd.services.outbox.jobs() if j.kind == "note")
     assert fd.services.outbox.get(note.id).state == "sending"
-    c.retry_all()  # the time entry waits on the note; the note itself is in flight
+    c.retry_all(everything=True)  # Send all now: the time entry waits on the note; the note itself is in flight
     sandbox_admin.release()  # ... and its answer is 429: refused, not stored
 
     def states() -> list[str]:
@@ -290,7 +290,7 @@ def test_send_all_now_remembers_a_push_a_run_takes_between_its_listing_and_its_r
 
     monkeypatch.setattr(outbox, "retry", taken_by_a_run)
     before = c.push.worker._generation
-    c.retry_all()
+    c.retry_all(everything=True)  # Send all now (Retry all sends only failed pushes)
     assert note.id in c._send_now, c._send_now
     assert set(c._send_now.values()) == {before + 1}  # one click, one request: the one made after the listing
 

@@ -116,12 +116,11 @@ def test_with_only_held_pushes_left_send_all_now_is_off_and_points_at_resume(mak
     fd = make_app(has_tray=True)
     c = _only_dana_whitfields_pushes_wait(fd, qtbot)
     w, outbox = fd.window, fd.services.outbox
-    nothing = f"Nothing to send now: {KEYS_OR_RESUME}."
-    for control in _send_all_controls(fd):
-        assert (control.text().replace("&", ""), control.isEnabled()) == ("Retry all: 2 wait for their keys or Resume", False)
-        assert control.toolTip() == nothing, control
+    for control in _send_all_controls(fd):  # none has failed: Retry all is off (it sends failed pushes only)
+        assert (control.text().replace("&", ""), control.isEnabled()) == ("Retry all", False)
+        assert control.toolTip() == held_words.RETRY_ALL_TIP, control
     w.retry_all()  # Ctrl+Shift+R, or an outage banner's button, left on screen: nothing goes, and it says why
-    assert w.statusBar().currentMessage() == nothing
+    assert w.statusBar().currentMessage() == "Nothing has failed."
     note = next(j for j in outbox.jobs() if j.kind == "note")
     assert w.queue_view.select_job(note.id) and not w.queue_view.retry_button.isEnabled()
 
@@ -130,7 +129,7 @@ def test_with_only_held_pushes_left_send_all_now_is_off_and_points_at_resume(mak
     qtbot.waitUntil(lambda: w.queue_label.text() == "Queue: all sent", timeout=15000)
     for control in _send_all_controls(fd):
         assert (control.text().replace("&", ""), control.isEnabled(), control.toolTip()) == (
-            "Retry all", False, held_words.SEND_ALL_TIP
+            "Retry all", False, held_words.RETRY_ALL_TIP
         )
     assert c.others == [] and _notes_by_ticket(sandbox_admin) == {TICKETS[0]: 1}
 
