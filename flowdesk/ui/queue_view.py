@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,6 +35,7 @@ from flowdesk.ui.queue_status import show_send_all
 
 
 class QueueView(QWidget):
+    WHAT_MIN = 40  # characters of the What column kept in view before Updated, then Last error, make way
     retry_requested = Signal(int)
     cancel_requested = Signal(int)
     open_ticket_requested = Signal(int)
@@ -54,20 +55,28 @@ class QueueView(QWidget):
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
+        # What (which part of which session) is what the engineer reads first: it alone takes the spare width,
+        # and at least WHAT_MIN characters of it stay in view. The other columns are as wide as their text, from
+        # sample texts, not ResizeToContents: that measures every row's text again on every change, and a drain
+        # changes a row twice per note (a 200-note queue stalled the window 60 ms a note). Where the window is
+        # too narrow for all (QT_SCALE_FACTOR=2 on a 1400 px screen), Updated, then Last error, make way (the
+        # detail pane below says both).
         header.setSectionResizeMode(QueueTableModel.WHAT, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(QueueTableModel.ERROR, QHeaderView.ResizeMode.Stretch)
-        # Widths from sample texts, not ResizeToContents: that measures every row's text again on every
-        # change, and a drain changes a row twice per note (a 200-note queue stalled the window 60 ms a note).
+        header.setStretchLastSection(False)
         fm = self.table.fontMetrics()
         samples = {
             QueueTableModel.TICKET: "#0000000",
             QueueTableModel.STATE: present.WAITING_FOR_NOTE,  # the longest state but a date
             QueueTableModel.ATTEMPTS: QueueTableModel.COLUMNS[QueueTableModel.ATTEMPTS],
-            QueueTableModel.UPDATED: "2026-11-18 14:40",
+            QueueTableModel.ERROR: "ConnectWise answered with a server",  # its start; the detail has all of it
+            QueueTableModel.UPDATED: "30 Nov 14:40",
         }
-        for col, sample in samples.items():
+        self._widths = {col: fm.horizontalAdvance(sample) + 24 for col, sample in samples.items()}
+        for col, width in self._widths.items():
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-            self.table.setColumnWidth(col, fm.horizontalAdvance(sample) + 24)
+            self.table.setColumnWidth(col, width)
+        self._what_min = fm.horizontalAdvance("x" * self.WHAT_MIN)
+        self.table.viewport().installEventFilter(self)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         select_current_row(self.table)  # before _update: the detail is of the highlighted row
@@ -126,6 +135,22 @@ class QueueView(QWidget):
         self.attempts_provider: Any = None
         self._detail = ""
         self._update()
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_columns(event.size().width())
+        return super().eventFilter(watched, event)
+
+    def _fit_columns(self, width: int) -> None:
+        """Updated, then Last error, hidden while What would have fewer than ``WHAT_MIN`` characters."""
+        fixed = sum(self.table.columnWidth(c) for c in (QueueTableModel.TICKET, QueueTableModel.STATE, QueueTableModel.ATTEMPTS))
+        spare = width - fixed - self._what_min
+        for col in (QueueTableModel.ERROR, QueueTableModel.UPDATED):  # Last error is kept the longer
+            wanted = self.table.columnWidth(col) or self._widths[col]  # a hidden column's width reads 0
+            hide = spare < wanted
+            spare -= 0 if hide else wanted
+            if self.table.isColumnHidden(col) != hide:
+                self.table.setColumnHidden(col, hide)
 
     def set_held(self, held: Any) -> None:
         """Sending is held off (a ``HeldOff``) or not (None): waiting jobs say why and until when."""

@@ -89,3 +89,61 @@ def test_the_detail_pane_says_the_check_time_once(qtbot):
     assert view.select_job(2)  # the time entry waits for its note: its first line has no time, the hold-off's has
     text = view.detail.toPlainText()
     assert text.count(when) == 1 and "Held off:" in text, text
+
+
+def _columns(view: QueueView) -> dict[str, int]:
+    """The shown columns' widths, by header."""
+    return {name: view.table.columnWidth(i) for i, name in enumerate(QueueTableModel.COLUMNS) if not view.table.isColumnHidden(i)}
+
+
+@pytest.mark.parametrize("width", [1380, 920, 680])  # a 1400 px wide window at QT_SCALE_FACTOR 1, 1.5 and 2
+def test_what_each_push_is_stays_readable_at_any_width(qtbot, width):
+    """Seen at QT_SCALE_FACTOR=2: What (and Last error) shared the spare width, What got 115 px and read "Note —
+    User lo…". What alone stretches; Updated, then Last error, make way for 40 characters of it."""
+    view = _view(qtbot, _pushed_note("unknown"))
+    view.resize(width, 400)
+    view.show()
+    qtbot.waitUntil(lambda: view.table.viewport().width() > 0)
+    qtbot.waitUntil(lambda: sum(_columns(view).values()) <= view.table.viewport().width())  # nothing scrolls sideways
+    shown = _columns(view)
+    fm = view.table.fontMetrics()
+    assert shown["What"] >= fm.horizontalAdvance("Status change → Closed — User locked out"), shown
+    assert {"Ticket", "State", "Failures"} <= shown.keys()
+    if width >= 1380:
+        assert shown.keys() == set(QueueTableModel.COLUMNS), shown
+    text = view.model.data(view.model.index(0, QueueTableModel.WHAT), 3)  # ToolTipRole: the whole of What
+    assert text == "Status change → Closed — User locked out of Active Directory after failed sign-ins"
+
+
+SCRIPT = """
+import json
+from PySide6.QtWidgets import QApplication
+from tests.ui.test_queue_view import QueueTableModel, QueueView, T0, _columns, _pushed_note
+app = QApplication([])
+model = QueueTableModel(clock=lambda: T0)
+model.load(_pushed_note("unknown"), titles={"s1": "User locked out of Active Directory after failed sign-ins"})
+view = QueueView(model)
+view.resize(680, 400)  # the Queue tab of a window as wide as a 1400 px screen at twice the scale
+view.show()
+app.processEvents()
+fm = view.table.fontMetrics()
+print(json.dumps({"dpr": view.devicePixelRatio(), "shown": _columns(view), "viewport": view.table.viewport().width(),
+                  "what": fm.horizontalAdvance("Status change → Closed — User locked out")}))
+"""
+
+
+def test_at_scale_factor_2_the_queue_shows_what_each_push_is(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    env = dict(os.environ, QT_SCALE_FACTOR="2", QT_QPA_PLATFORM="offscreen", FLOWDESK_HOME=str(tmp_path / "home"))
+    out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=60,
+                         encoding="utf-8", cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got["dpr"] == 2.0
+    assert got["shown"]["What"] >= got["what"] and sum(got["shown"].values()) <= got["viewport"], got
