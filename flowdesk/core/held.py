@@ -14,6 +14,7 @@ Plain data in, text out (no Qt, no I/O, no clock), like :mod:`flowdesk.core.pres
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import NamedTuple, TypeVar
@@ -234,6 +235,16 @@ class Retried(NamedTuple):
     left: Sequence[HeldPush] = ()
     resume_as: str = ""
     failed_only: bool = False  # *Retry all* (not held off): only failed pushes were asked to go
+    kinds: Sequence[str] = ()  # the kind of each push asked to go, and of each waiting for the check: the words
+    later_kinds: Sequence[str] = ()  # name the parts ("1 note and 1 time entry"), not "2 pushes"
+
+
+def _named(n: int, kinds: Sequence[str]) -> tuple[str, bool]:
+    """``1 note and 1 time entry`` (by ``kinds``, when known) or ``2 pushes``; and whether it is one thing."""
+    if kinds and len(kinds) == n:
+        counted = Counter(str(k) for k in kinds)
+        return parts(counted), n == 1
+    return f"{n} {'push' if n == 1 else 'pushes'}", n == 1
 
 
 def retried_all(done: Retried, now: datetime, tz: tzinfo | None = None) -> str:
@@ -247,10 +258,11 @@ def retried_all(done: Retried, now: datetime, tz: tzinfo | None = None) -> str:
     keys = f" {keys_or_resume(done.left, done.resume_as)}." if done.left else ""
     later = min(done.after_check, done.n) if done.check_at is not None else 0
     if not later:
-        return f"Sending {done.n} {'push' if done.n == 1 else 'pushes'} now.{keys}"
-    first = "" if later == done.n else f"Sending {done.n - later} {'push' if done.n - later == 1 else 'pushes'} now. "
-    goes = "push goes" if later == 1 else "pushes go"
+        return f"Sending {_named(done.n, done.kinds)[0]} now.{keys}"
+    now_kinds = list((Counter(done.kinds) - Counter(done.later_kinds)).elements()) if done.kinds else []
+    first = "" if later == done.n else f"Sending {_named(done.n - later, now_kinds)[0]} now. "
+    what, one = _named(later, done.later_kinds)
     return (
-        f"{first}{later} {goes} at {format_when(done.check_at, now, tz)}, after FlowDesk has looked on the ticket "
-        f"(an answer was lost): nothing is posted twice.{keys}"
+        f"{first}{what} {'goes' if one else 'go'} at {format_when(done.check_at, now, tz)}, after FlowDesk has looked "
+        f"on the ticket (an answer was lost): nothing is posted twice.{keys}"
     )

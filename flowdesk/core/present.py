@@ -194,7 +194,10 @@ def state_detail(
 
 
 # The last sentence of a policy's ``last_error`` that says when the next try is (``policy_words``).
-_NEXT_TRY = re.compile(r"\s*\b(?:Retrying at|Trying again at|Checking again at|FlowDesk will check the ticket)\b[^.]*\.$")
+_NEXT_TRY = re.compile(
+    r"\s*\b(?:Retrying at|Trying again at|Checking again at|FlowDesk will check the ticket|Checking (?:project )?ticket #\d+ "
+    r"for the [a-z ]+ at)\b[^.]*\.$"
+)
 
 # An attempt's outcome (``OutcomeKind``) as the queue's history of attempts says it.
 ATTEMPT_OUTCOMES = {
@@ -230,8 +233,8 @@ def job_detail(
         f"{what.capitalize()} for {ticket} — {state}",
         state_detail(job, now, tz, waiting_for_note=waiting_for_note, held=held, not_before=not_before, timed=not timed),
     ]
-    if job.last_error:
-        lines.append(_NEXT_TRY.sub("", job.last_error) if timed else job.last_error)
+    if error := (_NEXT_TRY.sub("", job.last_error or "") if timed else job.last_error):
+        lines.append(error)
     history = list(attempts)
     if history:
         lines += ["", "Attempts:"]

@@ -504,15 +504,13 @@ class AppController(TicketLookups, QObject):
         self._send_now_clicked([job_id])
 
     def retry_all(self, *, everything: bool | None = None) -> held_words.Retried:
-        """*Send all now* while held off (or ``everything``): every waiting, held-off, unknown or failed push goes now (an unknown
-        one is checked first, and sent in the same click if it is not on its ticket; one being sent has its
-        answer coming, and goes again if that answer is a failure); *Retry all* otherwise: every failed push
-        (``held_words.send_states``). Not those a member pause holds, left as they are (their keys or Resume
-        send them). Returns how many, how many wait for that check (no sooner than ``VERIFY_DELAY`` after the
-        lost answer) and until when, and the pushes left."""
-        outbox = self.services.outbox
-        now = self.clock()
-        retried = []
+        """*Send all now* while held off (or ``everything``): every waiting, held-off, unknown or failed push goes
+        now (an unknown one is checked first, and sent in the same click if it is not on its ticket; one being sent
+        has its answer coming, and goes again if that answer is a failure); *Retry all* otherwise: every failed
+        push (``held_words.send_states``). Not those a member pause holds, left as they are (their keys or Resume
+        send them). Returns how many, how many wait for that check (no sooner than ``VERIFY_DELAY`` after the lost
+        answer) and until when, the pushes left, and the kind of each (the words name the parts)."""
+        outbox, now, retried = self.services.outbox, self.clock(), []
         everything = self.held is not None if everything is None else everything
         states = held_words.send_states(everything)
         asked = [j.id for j in outbox.jobs(states=("sending",))] if everything else []
@@ -529,8 +527,9 @@ class AppController(TicketLookups, QObject):
         outbox.lift_whole_pause()  # not a member pause: Send all now does not give others' pushes away
         self._send_now_clicked(asked)
         checks = {j.id: j.next_attempt_at for j in retried if j.state == "unknown" and j.next_attempt_at and j.next_attempt_at > now}
-        after_check = sum(1 for j in retried if j.id in checks or j.parent_id in checks)
-        return held_words.Retried(len(retried), after_check, min(checks.values(), default=None), left, self.resume_as(), not everything)  # noqa: E501
+        later = [j.kind for j in retried if j.id in checks or j.parent_id in checks]  # the parts, as the words name them
+        return held_words.Retried(len(retried), len(later), min(checks.values(), default=None), left, self.resume_as(),
+                                  not everything, [j.kind for j in retried], later)
 
     def cancel(self, job_id: int) -> None:
         for job in self.services.outbox.cancel(job_id, self.clock()):

@@ -613,3 +613,31 @@ def test_the_queue_detail_says_when_a_push_is_checked_once():
     assert "\n".join(present.job_detail(lost, NOW, UTC).splitlines()[1:]).count("14:05") == 0
     failed = Job(state="failed", last_error="ConnectWise refused the note. Retrying at 14:05.")  # not timed: kept
     assert present.job_detail(failed, NOW, UTC).splitlines()[2] == failed.last_error
+
+
+def test_send_all_now_names_the_parts_it_sends_not_pushes():
+    """Seen in the demo after Send all now: "3 pushes go at 16:26, after FlowDesk has looked on the ticket", for
+    one note pushed with its time entry and a status change."""
+    from flowdesk.core import held
+
+    now, at = datetime(2026, 12, 3, 16, 25, tzinfo=UTC), datetime(2026, 12, 3, 16, 26, tzinfo=UTC)
+    one_push = ["note", "time_entry", "status"]
+    assert held.retried_all(held.Retried(3, 3, at, kinds=one_push, later_kinds=one_push), now, UTC).startswith(
+        "1 note, 1 time entry and 1 status change go at 16:26, after FlowDesk has looked on the ticket"
+    )
+    done = held.Retried(3, 2, at, kinds=["note", "note", "time_entry"], later_kinds=["note", "time_entry"])
+    assert held.retried_all(done, now, UTC).startswith("Sending 1 note now. 1 note and 1 time entry go at 16:26")
+    assert held.retried_all(held.Retried(1, kinds=["note"]), now, UTC) == "Sending 1 note now."
+    assert held.retried_all(held.Retried(1, 1, at, kinds=["note"], later_kinds=["note"]), now, UTC).startswith("1 note goes at")
+
+
+def test_after_send_all_now_the_detail_does_not_say_the_check_time_again():
+    """Seen in the demo: after Send all now the note's detail read "Checking at 16:26", "FlowDesk will check ticket
+    #48517 for the note then, …" and the click's "Checking ticket #48517 for the note at 16:26, once …"."""
+    from flowdesk.core import policy_words
+
+    job = Job(state="unknown", next_attempt_at=NOW + MIN, last_error=policy_words.checking_first(Job(), "14:01"))
+    assert present.job_detail(job, NOW, UTC).splitlines() == [
+        "Note for ticket #48211 — Checking at 14:01",
+        "FlowDesk will check ticket #48211 for the note then, before sending it again.",
+    ]

@@ -541,7 +541,7 @@ def test_send_all_now_soon_after_a_lost_answer_says_when_the_push_goes(make_app,
     w.resize(1400, 900)  # seen at this size: the message ran under "Queue: 3 waiting…", cut at "and nothing is"
     w.retry_all()
     message = w.statusBar().currentMessage()
-    assert message.startswith("2 pushes go at "), message
+    assert message.startswith("1 note and 1 time entry go at "), message
     assert "after FlowDesk has looked on the ticket" in message and "nothing is posted twice" in message
     assert _notes_by_ticket(sandbox_admin) == {}
     bar = w.statusBar()
@@ -555,7 +555,7 @@ def test_send_all_now_from_the_tray_soon_after_a_lost_answer_says_when_the_push_
     shown: list[str] = []
     fd.tray.show_info = shown.append  # what the tray's balloon would say
     fd.tray.retry_action.trigger()
-    assert len(shown) == 1 and shown[0].startswith("2 pushes go at ") and "nothing is posted twice" in shown[0]
+    assert len(shown) == 1 and shown[0].startswith("1 note and 1 time entry go at ") and "nothing is posted twice" in shown[0]
 
 
 def test_a_member_pause_alone_says_whose_pushes_wait_and_the_engineers_own_pushes_go(make_app, qtbot, sandbox_admin):  # noqa: F811
@@ -663,7 +663,8 @@ def test_a_push_is_not_said_to_go_before_a_rate_limit_ends(make_app, qtbot, sand
     row = w.queue_model.job_row(first.id)
     assert w.queue_model.index(row, w.queue_model.STATE).data() == f"Retrying at {until}"
     assert w.session_model.push_summary(first.session_id).text == f"Retrying at {until}"
-    assert f"Next attempt: {until}." in w.queue_model.detail_text(outbox.get(first.id))
+    detail = w.queue_model.detail_text(outbox.get(first.id))
+    assert detail.startswith(f"Note for ticket #{TICKETS[0]} — Retrying at {until}\n") and detail.count(until) == 1, detail
 
 
 def test_the_note_pane_says_what_the_list_says_of_a_push_whose_answer_was_lost(make_app, qtbot, sandbox_admin):  # noqa: F811

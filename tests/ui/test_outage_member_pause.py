@@ -104,7 +104,7 @@ def test_send_all_now_in_an_outage_counts_and_sends_only_the_pushes_that_go(make
     theirs = [j for j in outbox.jobs() if j.member == "dwhitfield"]
     sandbox_admin.clear_faults()  # ConnectWise is back
     w.retry_all()
-    assert w.statusBar().currentMessage() == f"Sending 2 pushes now. {KEYS_OR_RESUME}."
+    assert w.statusBar().currentMessage() == f"Sending 1 note and 1 time entry now. {KEYS_OR_RESUME}."
     assert [j for j in outbox.jobs() if j.member == "dwhitfield"] == theirs  # left as they were
     qtbot.waitUntil(lambda: outbox.counts().get("sent") == 2, timeout=20000)
     assert _notes_by_ticket(sandbox_admin) == {TICKETS[1]: 1}
