@@ -208,14 +208,15 @@ def held_notice(
     return Notice(title=held.headline, text=f"{detail} Click to see the queue in {APP_NAME}.", detail=detail)
 
 
-def back_notice(n_sent: int, others: Sequence[HeldPush] = ()) -> Notice:
-    """The one notification when every waiting push is sent after an outage; while a member pause holds some
-    of ``others``, it says they still wait (not that every push is sent)."""
-    pushes = "push" if n_sent == 1 else "pushes"
+def back_notice(sent: int | Sequence[str], others: Sequence[HeldPush] = ()) -> Notice:
+    """The one notification when every waiting push is sent after an outage (``sent``: how many, or the kind of
+    each, named by part); while a member pause holds some of ``others``, it says they still wait (not that every
+    push is sent)."""
+    pushes = _named(sent, ())[0] if isinstance(sent, int) else _named(len(sent), sent)[0]
     if keys := _for_their_keys(others, still=True):
-        text = f"{n_sent} {pushes} sent after the outage; {keys}."
+        text = f"{pushes} sent after the outage; {keys}."
     else:
-        text = f"Every waiting push is sent ({n_sent} {pushes} after the outage)."
+        text = f"Every waiting push is sent ({pushes} after the outage)."
     return Notice(title="ConnectWise is back", text=text, detail=text)
 
 

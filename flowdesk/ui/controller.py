@@ -102,7 +102,7 @@ class AppController(TicketLookups, QObject):
         self.held: HeldOff | None = None  # sending held off after an outage (the last drain's word)
         self._next_try: datetime | None = None  # when the next waiting push is due (the last drain's word)
         self._outage = False  # an outage was announced; one more notification when every waiting push is sent
-        self._sent_in_outage = 0
+        self._sent_in_outage: list[str] = []  # the kind of each push sent since the outage began
         self.others: list[PushJob] = []  # the pushes a member pause holds (as the queue's line last said them)
         self.drafts = DraftWriter(Drafts(services.db))  # written off the GUI thread
         # "Keep this one": per session, the values the engineer kept as written, for this run of the app.
@@ -398,7 +398,7 @@ class AppController(TicketLookups, QObject):
         old = self._job_states.get(job.id)
         self._job_states[job.id] = job.state
         if self._outage and job.state == "sent" and old != "sent":
-            self._sent_in_outage += 1
+            self._sent_in_outage.append(str(job.kind))
         if job.kind == "status" and job.state == "sent" and old != "sent":
             self.ticket_changed(job.ticket_id)
         if old != job.state:
@@ -455,7 +455,7 @@ class AppController(TicketLookups, QObject):
             counts, others = outbox.counts(), outbox.held_by_member_pause()  # others: not waiting for ConnectWise
             now = self.clock()
             if not self._outage:
-                self._outage, self._sent_in_outage = True, 0
+                self._outage, self._sent_in_outage = True, []
                 theirs = {j.id for j in others}
                 ids = tuple(j.id for j in outbox.jobs(states=held_words.WAITING_STATES) if j.id not in theirs)
                 notice = held_words.held_notice(held, counts, now, present.LOCAL, others, outbox.kind_counts())

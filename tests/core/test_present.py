@@ -629,6 +629,8 @@ def test_send_all_now_names_the_parts_it_sends_not_pushes():
     assert held.retried_all(done, now, UTC).startswith("Sending 1 note now. 1 note and 1 time entry go at 16:26")
     assert held.retried_all(held.Retried(1, kinds=["note"]), now, UTC) == "Sending 1 note now."
     assert held.retried_all(held.Retried(1, 1, at, kinds=["note"], later_kinds=["note"]), now, UTC).startswith("1 note goes at")
+    back = held.back_notice(one_push)  # and "ConnectWise is back" names them too (it said "3 pushes")
+    assert back.text == "Every waiting push is sent (1 note, 1 time entry and 1 status change after the outage)."
 
 
 def test_after_send_all_now_the_detail_does_not_say_the_check_time_again():

@@ -80,7 +80,7 @@ def test_connectwise_is_back_once_the_engineers_own_pushes_are_sent_and_says_who
     assert [n.kind for n in notified] == ["held", "back"]
     back = notified[-1]
     assert back.title == "ConnectWise is back"
-    assert back.detail == f"2 pushes sent after the outage; {HELD.replace(' wait', ' still wait')}."
+    assert back.detail == f"1 note and 1 time entry sent after the outage; {HELD.replace(' wait', ' still wait')}."
     assert fd.window.queue_label.text() == f"Queue: {HELD}"
     assert {j.member for j in outbox.jobs(states=("pending", "retry_wait"))} == {"dwhitfield"}
     assert _notes_by_ticket(sandbox_admin) == {TICKETS[1]: 1}
