@@ -76,8 +76,12 @@ def waiting(counts: dict[str, int], others: Sequence[HeldPush] = ()) -> int:
 def _waiting_parts(counts: dict[str, int], others: Sequence[HeldPush] = (), kinds: KindCounts | None = None) -> str:
     """What :func:`waiting` counts, its parts named (``1 note, 1 time entry and 1 status change``) when
     ``kinds`` (the counts by state and kind) is given, else as a number."""
-    named = parts(count_parts(kinds, WAITING_STATES, waiting_for_keys(others))) if kinds is not None else ""
-    return named or f"{waiting(counts, others)}"
+    return (waiting_named(kinds, others) if kinds is not None else "") or f"{waiting(counts, others)}"
+
+
+def waiting_named(kinds: KindCounts, others: Sequence[HeldPush] = ()) -> str:
+    """What goes while FlowDesk runs (:func:`waiting`) by part: ``1 note and 1 time entry`` ("" for none)."""
+    return parts(count_parts(kinds, WAITING_STATES, waiting_for_keys(others)))
 
 
 def _failed_parts(counts: dict[str, int], kinds: KindCounts | None) -> str:

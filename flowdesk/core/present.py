@@ -507,14 +507,15 @@ def auto_pushed(ticket_ids: Sequence[int], edited: Sequence[int] = ()) -> str:
     return f"Auto-push {'; '.join(said)}."
 
 
-def waiting_on_quit(n: int, *, kept: bool = True, paused: bool = False) -> str:
-    """The window asks before quitting with ``n`` pushes not sent yet; ``kept``: the queue outlives the app (the
-    demo's does not: it keeps nothing when it ends); ``paused``: sending is paused (they wait for Resume)."""
-    are = "pushes are" if n != 1 else "push is"
-    they = "They" if n != 1 else "It"
+def waiting_on_quit(n: int, *, kept: bool = True, paused: bool = False, what: str = "") -> str:
+    """The window asks before quitting with ``n`` pushes not sent yet (``what``: named by part, ``1 note and 1 time
+    entry``); ``kept``: the queue outlives the app (the demo's does not: it keeps nothing when it ends); ``paused``:
+    sending is paused (they wait for Resume)."""
+    subject = what or f"{n} {'push' if n == 1 else 'pushes'}"
+    are, they = f"{subject} {'is' if n == 1 else 'are'}", "It" if n == 1 else "They"
     after = f"{they} will be sent the next time {APP_NAME} starts." if kept else f"The demo keeps nothing: {they.lower()} will not be sent."
     after = f"Sending is paused: {they.lower()} will be sent once you resume it." if kept and paused else after
-    return f"{n} {are} still waiting to be sent. Quit anyway? {after}"
+    return f"{are} still waiting to be sent. Quit anyway? {after}"
 
 
 # -- notifications ---------------------------------------------------------------------------------

@@ -664,8 +664,8 @@ class MainWindow(QMainWindow):
         pending, kept, outbox = self.controller.pending_count(), self.queue_kept, self.controller.services.outbox
 
         def still_waiting() -> str | None:  # the question follows the queue: sent meanwhile, nothing to ask
-            n = self.controller.pending_count()
-            return present.waiting_on_quit(n, kept=kept, paused=outbox.sending_paused()) if n else None
+            n, what = self.controller.pending_count(), held_words.waiting_named(outbox.kind_counts(), outbox.held_by_member_pause())
+            return present.waiting_on_quit(n, kept=kept, paused=outbox.sending_paused(), what=what) if n else None
 
         follow = (self.controller.queue_status_changed, still_waiting)
         question = still_waiting() or ""  # the demo's are lost: Enter does not quit it

@@ -289,6 +289,10 @@ def test_auto_pushed_and_waiting_on_quit():
     assert present.waiting_on_quit(2, kept=False) == (  # the demo: it promised to send them at the next start
         "2 pushes are still waiting to be sent. Quit anyway? The demo keeps nothing: they will not be sent."
     )
+    assert present.waiting_on_quit(3, what="1 note, 1 time entry and 1 status change") == (  # one note pushed
+        "1 note, 1 time entry and 1 status change are still waiting to be sent. Quit anyway? They will be sent the "
+        "next time FlowDesk starts."
+    )
 
 
 # -- notifications ---------------------------------------------------------------------------------

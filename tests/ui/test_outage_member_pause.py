@@ -167,7 +167,7 @@ def test_quit_asks_only_about_the_pushes_that_go_while_the_app_runs(make_app, qt
     c.set_paused(True)
     _push(fd, qtbot, TICKETS[1])  # Jordan Blake's own push waits
     w.quit_action.trigger()
-    assert quits == [] and len(asked) == 1 and asked[0].startswith("2 pushes are still waiting to be sent."), asked
+    assert quits == [] and len(asked) == 1 and asked[0].startswith("1 note and 1 time entry are still waiting to be sent."), asked
     c.cancel(next(j.id for j in fd.services.outbox.jobs() if j.member == "jblake" and j.kind == "note"))
     w.quit_action.trigger()  # only Dana Whitfield's held pushes are left: nothing to ask
     assert quits == [True] and len(asked) == 1
