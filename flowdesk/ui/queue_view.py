@@ -35,6 +35,7 @@ from flowdesk.ui.queue_status import show_send_all
 
 
 class QueueView(QWidget):
+    DETAIL_HEIGHT = 100  # the detail pane's part of the split, but in a short tab: a third of it
     WHAT_MIN = 40  # characters of the What column kept in view before Updated, then Last error, make way
     retry_requested = Signal(int)
     cancel_requested = Signal(int)
@@ -105,6 +106,7 @@ class QueueView(QWidget):
         self.detail.setReadOnly(True)
         self.detail.setPlaceholderText("Select a job to see its history.")
         self.detail.setMaximumHeight(160)
+        self.detail.setMinimumHeight(self.detail.fontMetrics().lineSpacing() * 2 + 8)  # two lines: it scrolls
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.retry_button)
@@ -122,7 +124,8 @@ class QueueView(QWidget):
         split.setStretchFactor(0, 3)
         # the list first: in a short window (QT_SCALE_FACTOR=2 on a 900 px screen) the detail took its full 160
         # px and the list showed a row and a half
-        split.setSizes([300, 100])
+        split.setSizes([300, self.DETAIL_HEIGHT])
+        self.split = split
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.empty)
@@ -139,6 +142,9 @@ class QueueView(QWidget):
     def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802
         if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
             self._fit_columns(event.size().width())
+            total = sum(self.split.sizes())  # a still shorter tab (an outage's banner above it): the detail
+            if 0 < total < 3 * self.DETAIL_HEIGHT and self.split.sizes()[1] > total // 3:  # gives way to the list
+                self.split.setSizes([total - total // 3, total // 3])
         return super().eventFilter(watched, event)
 
     def _fit_columns(self, width: int) -> None:

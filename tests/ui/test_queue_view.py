@@ -147,3 +147,14 @@ def test_at_scale_factor_2_the_queue_shows_what_each_push_is(tmp_path):
     got = json.loads(out.stdout.strip().splitlines()[-1])
     assert got["dpr"] == 2.0
     assert got["shown"]["What"] >= got["what"] and sum(got["shown"].values()) <= got["viewport"], got
+
+
+def test_in_a_short_queue_tab_the_list_keeps_the_larger_part(qtbot):
+    """Seen at QT_SCALE_FACTOR=2 with an outage's banner above the tab: the list (70 px, a row and a half) was
+    smaller than the detail pane (76 px) under it. The detail gives way, down to two lines (it scrolls)."""
+    view = _view(qtbot, _pushed_note("unknown"))
+    view.show()
+    for height in (250, 200):
+        view.resize(680, height)
+        qtbot.waitUntil(lambda h=height: view.height() == h)
+        qtbot.waitUntil(lambda: view.table.height() >= 1.5 * view.detail.height())
