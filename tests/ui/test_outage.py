@@ -74,6 +74,7 @@ def test_an_outage_is_held_off_visibly_and_one_click_sends_everything_once(make_
     line = w.queue_label.text()
     assert line.startswith("ConnectWise unreachable — 2 notes and 2 time entries waiting, next try "), line
     assert "ConnectWise unreachable" in fd.tray.tray.toolTip()
+    assert w.queue_label.toolTip() == line  # the whole line: a narrow window (QT_SCALE_FACTOR=2) cut "next try …"
     outage = [n for n in notified if n.kind == "held"]
     assert len(outage) == 1 and outage[0].error and "2 notes and 2 time entries waiting" in outage[0].text
     assert len(notified) == 1
