@@ -591,7 +591,8 @@ class MainWindow(QMainWindow):
         # Each value is set only when it changes: this runs after every batch of a drain, and Qt repaints
         # on a set even of the same value (the same tab text repainted the whole tab widget, ~4 ms a batch).
         if self.queue_label.text() != line:  # the whole of it in the tooltip: a narrow window cuts its end
-            self.queue_label.setText(line), self.queue_label.setToolTip(line)
+            self.queue_label.setText(line)
+            self.queue_label.setToolTip(line)
         failed, c = counts.get("failed", 0), self.controller
         tab = f"Queue ({failed} failed)" if failed else "Queue"
         if self.tabs.tabText(1) != tab:
