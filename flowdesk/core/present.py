@@ -230,7 +230,7 @@ def job_detail(
     state = state_text(job, now, tz, waiting_for_note=waiting_for_note, held=held, not_before=not_before)
     timed = state.startswith(("Retrying ", "Checking "))  # the first line says when
     lines = [
-        f"{what.capitalize()} for {ticket} — {state}",
+        f"{job_title(job)} for {ticket} — {state}",  # the What column's words: "Status change → Closed"
         state_detail(job, now, tz, waiting_for_note=waiting_for_note, held=held, not_before=not_before, timed=not timed),
     ]
     if error := (_NEXT_TRY.sub("", job.last_error or "") if timed else job.last_error):

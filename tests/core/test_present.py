@@ -647,3 +647,12 @@ def test_after_send_all_now_the_detail_does_not_say_the_check_time_again():
         "Note for ticket #48211 — Checking at 14:01",
         "FlowDesk will check ticket #48211 for the note then, before sending it again.",
     ]
+
+
+def test_the_queue_detail_names_the_status_a_status_change_sets():
+    """The What column read "Status change → Closed — …", its detail "Status change for ticket #48211"."""
+    job = Job(id=2, kind="status", state="pending", parent_id=1)
+    job.status_name = "Closed"  # type: ignore[attr-defined]  # PushJob.status_name
+    assert present.job_detail(job, NOW, UTC, waiting_for_note=True).splitlines()[0] == (
+        "Status change → Closed for ticket #48211 — Waiting for its note"
+    )
