@@ -537,11 +537,11 @@ def failed_notice(kind: str, ticket_id: int, error: str | None) -> Notice:
 
 def failed_many_notice(kinds: Sequence[str], ticket_ids: Iterable[int]) -> Notice:
     """Several pushes failed in one run: one notification."""
-    what = things(kinds[0], len(kinds)) if len(set(kinds)) == 1 else "pushes"
+    what = parts({k: list(kinds).count(k) for k in kinds})  # "1 note and 1 status change", as the queue's line
     tickets = sorted(set(ticket_ids))
     shown = ", ".join(f"#{t}" for t in tickets[:4]) + (" …" if len(tickets) > 4 else "")
     return Notice(
-        title=f"{len(kinds)} {what} failed to post",
+        title=f"{what} failed to post",
         text=f"Tickets {shown}. Click to see why in {APP_NAME}.",
         detail=f"Tickets {shown}: the queue says why for each.",
     )
@@ -556,7 +556,7 @@ def sent_notice(kinds: Sequence[str], ticket_ids: Sequence[int]) -> Notice:
     """Pushes posted (notification level ``all``)."""
     if len(kinds) == 1:
         return Notice(f"Posted the {thing(kinds[0])} to ticket #{ticket_ids[0]}", "")
-    return Notice(f"Posted {len(kinds)} items to ConnectWise", "")
+    return Notice(f"Posted {parts({k: list(kinds).count(k) for k in kinds})} to ConnectWise", "")
 
 
 # -- tickets: the finder, the other-company guard, the note after a push, drafts ------------------

@@ -306,9 +306,11 @@ def test_notices():
     many = present.failed_many_notice(["note", "note", "note", "note", "note"], [5, 4, 3, 2, 1, 1])
     assert many.title == "5 notes failed to post"
     assert many.text == "Tickets #1, #2, #3, #4 …. Click to see why in FlowDesk."
-    assert present.failed_many_notice(["note", "time_entry"], [1, 1]).title == "2 pushes failed to post"
+    assert present.failed_many_notice(["note", "status"], [1, 2]).title == "1 note and 1 status change failed to post"
     assert present.sent_notice(["note"], [48211]).title == "Posted the note to ticket #48211"
-    assert present.sent_notice(["note", "time_entry"], [1, 1]).title == "Posted 2 items to ConnectWise"
+    assert present.sent_notice(["note", "time_entry", "status"], [1, 1, 1]).title == (  # it said "Posted 3 items"
+        "Posted 1 note, 1 time entry and 1 status change to ConnectWise"
+    )
 
 
 # -- the retry policy's words ----------------------------------------------------------------------
