@@ -228,10 +228,10 @@ def job_detail(
     (written when it failed: ``Checking again at 16:25``, perhaps a time a hold-off has since moved)."""
     what, ticket = _where(job)
     state = state_text(job, now, tz, waiting_for_note=waiting_for_note, held=held, not_before=not_before)
-    timed = state.startswith(("Retrying ", "Checking "))  # the first line says when
+    timed = state.startswith(("Retrying ", "Checking "))  # the first line says when ("Retrying now": no "then")
     lines = [
         f"{job_title(job)} for {ticket} — {state}",  # the What column's words: "Status change → Closed"
-        state_detail(job, now, tz, waiting_for_note=waiting_for_note, held=held, not_before=not_before, timed=not timed),
+        state_detail(job, now, tz, waiting_for_note=waiting_for_note, held=held, not_before=not_before, timed=" at " not in state),
     ]
     if error := (_NEXT_TRY.sub("", job.last_error or "") if timed else job.last_error):
         lines.append(error)

@@ -658,3 +658,12 @@ def test_the_queue_detail_names_the_status_a_status_change_sets():
     assert present.job_detail(job, NOW, UTC, waiting_for_note=True).splitlines()[0] == (
         "Status change → Closed for ticket #48211 — Waiting for its note"
     )
+
+
+def test_a_push_due_now_is_not_said_to_go_then():
+    """"Retrying now" on the first line: what happens next does not say "then" (no time was said), and the last
+    error's time, now past, is not said."""
+    job = Job(state="retry_wait", next_attempt_at=NOW - MIN, last_error="ConnectWise is rate limiting FlowDesk. Retrying at 13:59.")
+    assert present.job_detail(job, NOW, UTC).splitlines() == [
+        "Note for ticket #48211 — Retrying now", "Next attempt: now.", "ConnectWise is rate limiting FlowDesk."
+    ]
