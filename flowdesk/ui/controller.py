@@ -504,12 +504,10 @@ class AppController(TicketLookups, QObject):
         self._send_now_clicked([job_id])
 
     def retry_all(self, *, everything: bool | None = None) -> held_words.Retried:
-        """*Send all now* while held off (or ``everything``): every waiting, held-off, unknown or failed push goes
-        now (an unknown one is checked first, and sent in the same click if it is not on its ticket; one being sent
-        has its answer coming, and goes again if that answer is a failure); *Retry all* otherwise: every failed
-        push (``held_words.send_states``). Not those a member pause holds, left as they are (their keys or Resume
-        send them). Returns how many, how many wait for that check (no sooner than ``VERIFY_DELAY`` after the lost
-        answer) and until when, the pushes left, and the kind of each (the words name the parts)."""
+        """*Send all now* while held off (or ``everything``): every waiting or failed push now (one that may be on its
+        ticket is checked first; one being sent goes again if its answer is a failure); else *Retry all*: the failed
+        ones. Not those a member pause holds (their keys or Resume send them). Returns what goes, what waits for
+        that check (no sooner than ``VERIFY_DELAY`` after the lost answer) and until when, the pushes left."""
         outbox, now, retried = self.services.outbox, self.clock(), []
         everything = self.held is not None if everything is None else everything
         states = held_words.send_states(everything)
