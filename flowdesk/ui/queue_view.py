@@ -87,7 +87,7 @@ class QueueView(QWidget):
         model.rowsInserted.connect(lambda *_: self._update())
 
         self.retry_button = QPushButton("&Retry", self)
-        self.retry_button.setToolTip("Send this job now, skipping its wait")
+        self.retry_button.setToolTip("Send this push now, skipping its wait")
         self.cancel_button = QPushButton("&Cancel push", self)
         self.cancel_button.setToolTip("Stop trying to send this push (a note's time entry too)")
         self.open_button = QPushButton("&Open ticket in ConnectWise", self)
@@ -102,9 +102,9 @@ class QueueView(QWidget):
 
         self.detail = QPlainTextEdit(self)
         self.detail.setObjectName("queueDetail")
-        self.detail.setAccessibleName("Job details")
+        self.detail.setAccessibleName("Push details")
         self.detail.setReadOnly(True)
-        self.detail.setPlaceholderText("Select a job to see its history.")
+        self.detail.setPlaceholderText("Select a push to see its history.")
         self.detail.setMaximumHeight(160)
         self.detail.setMinimumHeight(self.detail.fontMetrics().lineSpacing() * 2 + 8)  # two lines: it scrolls
 

@@ -158,3 +158,14 @@ def test_in_a_short_queue_tab_the_list_keeps_the_larger_part(qtbot):
         view.resize(680, height)
         qtbot.waitUntil(lambda h=height: view.height() == h)
         qtbot.waitUntil(lambda: view.table.height() >= 1.5 * view.detail.height())
+
+
+def test_the_queue_says_push_not_job(qtbot):
+    """"Send this job now", "Job details", "Select a job…": "job" is the code's word; the window's is "push"."""
+    from PySide6.QtWidgets import QWidget
+
+    view = _view(qtbot, [])
+    said = [view.detail.placeholderText()]
+    for w in [view, *view.findChildren(QWidget)]:
+        said += [w.toolTip(), w.accessibleName(), getattr(w, "text", lambda: "")()]
+    assert not [s for s in said if "job" in s.lower()], said
