@@ -477,10 +477,10 @@ def retried(job: JobView, now: datetime | None = None, tz: tzinfo | None = None,
     return f"{name[0].upper()}{name[1:]} will be {then}."
 
 
-def cancel_question(job: JobView, *, with_time_entry: bool = False) -> str:
-    """The window asks before *Cancel push*, naming everything it cancels (a note's waiting time entry)."""
+def cancel_question(job: JobView, *, also: Sequence[str] = ()) -> str:
+    """The window asks before *Cancel push*, naming all it cancels (``also``: its time entry, status change)."""
     what, ticket = _where(job)
-    things = f"this {what} and its time entry" if with_time_entry else f"this {what}"
+    things = _and([f"this {what}", *(f"its {thing(k)}" for k in also)])
     text = f"Stop trying to send {things} to {ticket}?"
     if job.state == "unknown":
         text += " It may already be on the ticket: check it in ConnectWise."

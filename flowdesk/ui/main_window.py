@@ -550,8 +550,8 @@ class MainWindow(QMainWindow):
         job = self.controller.services.outbox.get(job_id)
         if job is None:
             return
-        with_time_entry = any(j.parent_id == job_id and j.state in CANCELLABLE_STATES for j in self.queue_model.jobs())
-        question = present.cancel_question(job, with_time_entry=with_time_entry)
+        also = [j.kind for j in self.queue_model.jobs() if j.parent_id == job_id and j.state in CANCELLABLE_STATES]
+        question = present.cancel_question(job, also=also)  # what is cancelled with it: its time entry, status change
         if not self.ask("Cancel this push?", question, held_words.CANCEL_PUSH, held_words.KEEP_IT):
             return
         try:

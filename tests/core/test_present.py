@@ -269,8 +269,11 @@ def test_retried_and_cancelled():
     assert present.cancel_question(Job(state="unknown")) == (
         "Stop trying to send this note to ticket #48211? It may already be on the ticket: check it in ConnectWise."
     )
-    assert present.cancel_question(Job(), with_time_entry=True) == (
+    assert present.cancel_question(Job(), also=["time_entry"]) == (
         "Stop trying to send this note and its time entry to ticket #48211?"
+    )
+    assert present.cancel_question(Job(), also=["time_entry", "status"]) == (  # seen in the demo: the status
+        "Stop trying to send this note, its time entry and its status change to ticket #48211?"  # change went unsaid
     )
 
 
