@@ -155,10 +155,12 @@ def held_line(
 ) -> str:
     """The status bar and the tray: ``ConnectWise unreachable — 1 note and 1 time entry waiting, next try
     14:05`` (then, while a member pause holds some: ``, 1 queued as Jo Smith waits for their keys``)."""
-    said = [f"{_waiting_parts(counts, others, kinds)} waiting"]
+    n = waiting(counts, others)  # none: every waiting push cancelled (not "0 waiting, next try 14:05")
+    said = [f"{_waiting_parts(counts, others, kinds)} waiting" if n else "nothing waiting"]
     if counts.get("failed", 0):
         said.append(f"{_failed_parts(counts, kinds)} failed")
-    said.append(f"next try {format_when(held.until, now, tz)}")
+    if n:
+        said.append(f"next try {format_when(held.until, now, tz)}")
     if keys := _for_their_keys(others):
         said.append(keys)
     return f"{held.headline} — {', '.join(said)}"

@@ -447,13 +447,11 @@ class AppController(TicketLookups, QObject):
     def _set_held(self, held: HeldOff | None) -> None:
         """The last drain says whether sending is held off: announce an outage once, show its banner; the Push
         column of what waits says when it goes."""
-        changed, self.held = held != self.held, held
+        changed, self.held, outbox = held != self.held, held, self.services.outbox
         if changed:
-            self._publish_push_column({j.session_id for j in self.services.outbox.jobs(states=held_words.WAITING_STATES)})
+            self._publish_push_column({j.session_id for j in outbox.jobs(states=held_words.WAITING_STATES)})
         if held is not None:
-            outbox = self.services.outbox
-            counts, others = outbox.counts(), outbox.held_by_member_pause()  # others: not waiting for ConnectWise
-            now = self.clock()
+            counts, others, now = outbox.counts(), outbox.held_by_member_pause(), self.clock()  # others: their keys'
             if not self._outage:
                 self._outage, self._sent_in_outage = True, []
                 theirs = {j.id for j in others}
@@ -487,8 +485,10 @@ class AppController(TicketLookups, QObject):
             if self._sent_in_outage:
                 notice = held_words.back_notice(self._sent_in_outage, status.others)
                 self._notify(outage_notification(notice, (), self.settings.notification_level.value, began=False))
-        if status.held is not None:  # a push cancelled or retried: the banner counts what still waits
+        if status.held is not None and waiting:  # a push cancelled or retried: the banner counts what still waits
             self.banner_updated.emit(self._held_banner(status.held, status.counts, status.others, status.kinds))
+        elif status.held is not None:  # every waiting push cancelled: no banner about what nothing waits for
+            self.clear_banner("held")
         self.queue_status_changed.emit(status.state, status.counts, status.line)
 
     def queue_line(self) -> str:

@@ -14,6 +14,8 @@ from flowdesk.core import held as held_words
 from flowdesk.core.localtime import LOCAL, format_clock
 from flowdesk.ui.models import QueueTableModel
 from flowdesk.ui.queue_view import QueueView
+from tests.ui.test_outage import TICKETS, _push, _ran
+from tests.ui.test_window import _start, make_app  # noqa: F401 - make_app is a fixture
 
 pytestmark = pytest.mark.usefixtures("qapp")
 T0 = datetime(2026, 12, 3, 16, 9, tzinfo=UTC)
@@ -169,3 +171,20 @@ def test_the_queue_says_push_not_job(qtbot):
     for w in [view, *view.findChildren(QWidget)]:
         said += [w.toolTip(), w.accessibleName(), getattr(w, "text", lambda: "")()]
     assert not [s for s in said if "job" in s.lower()], said
+
+
+def test_with_every_waiting_push_cancelled_in_an_outage_no_banner_says_0_are_waiting(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """Seen in the demo: a note (and its time entry, status change) cancelled during an outage left the banner
+    "0 pushes are waiting; the next try is at 16:42. Nothing is lost." and "— 0 waiting, next try 16:42"."""
+    fd = make_app()
+    _start(fd, qtbot)
+    w, c = fd.window, fd.controller
+    c.set_paused(True)
+    _push(fd, qtbot, TICKETS[0])
+    sandbox_admin.add_fault(path="*", status=503, times=None)
+    with qtbot.waitSignal(c.drain_finished, check_params_cb=_ran, timeout=15000):
+        c.set_paused(False)
+    assert w.banners.banner("held") is not None
+    w.cancel_job(next(j for j in fd.services.outbox.jobs() if j.kind == "note").id)  # its time entry goes with it
+    assert w.banners.banner("held") is None
+    assert w.queue_label.text() == "ConnectWise unreachable — nothing waiting"
