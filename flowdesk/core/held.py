@@ -43,13 +43,13 @@ FAILED_STATES = ("failed",)  # what *Retry all* sends: a push waiting for its ti
 SEND_ALL_NOW = "Send all now"
 SEND_ALL_TIP = "Send every waiting, held-off or failed push now"
 RETRY_ALL_TIP = "Send every failed push again now"
+_Held = TypeVar("_Held", bound=HeldPush)
 
 
 def send_states(held_off: bool) -> tuple[str, ...]:
     """What one click sends: while sending is held off, *Send all now* sends every waiting or failed push;
     otherwise *Retry all* sends the failed ones (not one merely waiting for its scheduled try or check)."""
     return RETRY_STATES if held_off else FAILED_STATES
-_Held = TypeVar("_Held", bound=HeldPush)
 
 
 class HeldOff(NamedTuple):
