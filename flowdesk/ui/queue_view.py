@@ -1,7 +1,8 @@
 """The queue: every push job with its state and last error in plain words; Retry, Cancel and
 "Open ticket in ConnectWise" per job; "Retry all" (every failed push: off when none has failed), which reads
-"Send all now" (every waiting or failed push) while sending is held off after an outage. Neither sends a push a member pause holds (queued
-under another member's keys): it says whose keys it waits for, and that Resume sends it."""
+"Send all now" (every waiting or failed push) while sending is held off after an outage. Neither sends a push
+a member pause holds (queued under another member's keys): it says whose keys it waits for, and that Resume
+sends it."""
 
 from __future__ import annotations
 
