@@ -14,12 +14,14 @@ Plain data in, text out (no Qt, no I/O, no clock), like :mod:`flowdesk.core.pres
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import NamedTuple, TypeVar
 
 from flowdesk import APP_NAME
 from flowdesk.core.localtime import format_when
+from flowdesk.core.parts import KindCounts, are, count_parts, parts
 from flowdesk.core.present import HeldPush, Notice, wait_for_their_keys, waiting_for_keys
 
 # What a held-off queue is waiting out, by the outcome kind that started the hold-off.
@@ -36,10 +38,18 @@ _CAUSES = {
     "rate_limited": "ConnectWise asked FlowDesk to slow down",
 }
 WAITING_STATES = ("pending", "retry_wait", "unknown", "sending")
-RETRY_STATES = ("pending", "retry_wait", "unknown", "failed")  # what *Retry all* / *Send all now* may send
+RETRY_STATES = ("pending", "retry_wait", "unknown", "failed")  # what *Send all now* may send (held off)
+FAILED_STATES = ("failed",)  # what *Retry all* sends: a push waiting for its time or its check has not failed
 SEND_ALL_NOW = "Send all now"
 SEND_ALL_TIP = "Send every waiting, held-off or failed push now"
+RETRY_ALL_TIP = "Send every failed push again now"
 _Held = TypeVar("_Held", bound=HeldPush)
+
+
+def send_states(held_off: bool) -> tuple[str, ...]:
+    """What one click sends: while sending is held off, *Send all now* sends every waiting or failed push;
+    otherwise *Retry all* sends the failed ones (not one merely waiting for its scheduled try or check)."""
+    return RETRY_STATES if held_off else FAILED_STATES
 
 
 class HeldOff(NamedTuple):
@@ -63,22 +73,38 @@ def waiting(counts: dict[str, int], others: Sequence[HeldPush] = ()) -> int:
     return sum(counts.get(s, 0) for s in WAITING_STATES) - len(waiting_for_keys(others))
 
 
+def _waiting_parts(counts: dict[str, int], others: Sequence[HeldPush] = (), kinds: KindCounts | None = None) -> str:
+    """What :func:`waiting` counts, its parts named (``1 note, 1 time entry and 1 status change``) when
+    ``kinds`` (the counts by state and kind) is given, else as a number."""
+    return (waiting_named(kinds, others) if kinds is not None else "") or f"{waiting(counts, others)}"
+
+
+def waiting_named(kinds: KindCounts, others: Sequence[HeldPush] = ()) -> str:
+    """What goes while FlowDesk runs (:func:`waiting`) by part: ``1 note and 1 time entry`` ("" for none)."""
+    return parts(count_parts(kinds, WAITING_STATES, waiting_for_keys(others)))
+
+
+def _failed_parts(counts: dict[str, int], kinds: KindCounts | None) -> str:
+    return (parts(count_parts(kinds, ("failed",))) if kinds is not None else "") or f"{counts.get('failed', 0)}"
+
+
 def _for_their_keys(others: Sequence[HeldPush], *, still: bool = False) -> str:
     """``2 queued as Jo Smith wait for their keys``, or "" when a member pause holds none of ``others``."""
     held = waiting_for_keys(others)
     return wait_for_their_keys(held, still=still) if held else ""
 
 
-def retryable(counts: dict[str, int], others: Sequence[HeldPush] = ()) -> int:
-    """What *Retry all* / *Send all now* sends now: every waiting, held-off or failed push (not one being sent)
-    but those a member pause holds (``others``: they wait for their keys or Resume, see :func:`left_alone`)."""
-    return sum(counts.get(s, 0) for s in RETRY_STATES) - len(left_alone(others))
+def retryable(counts: dict[str, int], others: Sequence[HeldPush] = (), states: Sequence[str] = RETRY_STATES) -> int:
+    """What *Send all now* (``states``: :data:`RETRY_STATES`, every waiting, held-off or failed push, not one
+    being sent) or *Retry all* (:data:`FAILED_STATES`) sends now, but those a member pause holds (``others``:
+    they wait for their keys or Resume, see :func:`left_alone`)."""
+    return sum(counts.get(s, 0) for s in states) - len(left_alone(others, states))
 
 
-def left_alone(others: Sequence[_Held]) -> list[_Held]:
+def left_alone(others: Sequence[_Held], states: Sequence[str] = RETRY_STATES) -> list[_Held]:
     """Of the pushes a member pause holds (``others``), those *Retry all* / *Send all now* would have sent and
     leaves as they are: queued under another member's keys, they go with those keys or after Resume."""
-    return [j for j in others if j.state in RETRY_STATES]
+    return [j for j in others if j.state in states]
 
 
 def keys_or_resume(left: Sequence[HeldPush], resume_as: str) -> str:
@@ -96,11 +122,16 @@ class SendAll(NamedTuple):
     tip: str
 
 
-def send_all(label: str, counts: dict[str, int], others: Sequence[HeldPush], resume_as: str) -> SendAll:
-    """``label`` (``Retry all`` / ``Send all now``, with its mnemonic) with what it sends: ``Send all now (2)``.
-    Pushes a member pause holds are not counted; when they are all that is left, it is disabled and points at
-    what sends them: ``Retry all: 2 wait for their keys or Resume``."""
-    n, left = retryable(counts, others), left_alone(others)
+def send_all(
+    label: str, counts: dict[str, int], others: Sequence[HeldPush], resume_as: str, *, held_off: bool
+) -> SendAll:
+    """``label`` (``Send all now`` while ``held_off``, else ``Retry all``, with its mnemonic) with what it sends:
+    ``Send all now (2)`` (every waiting or failed push), ``Retry all (1)`` (the failed ones: off when none has
+    failed). Pushes a member pause holds are not counted; when they are all that is left, it is disabled and
+    points at what sends them: ``Retry all: 2 wait for their keys or Resume``."""
+    states = send_states(held_off)
+    n, left = retryable(counts, others, states), left_alone(others, states)
+    base = SEND_ALL_TIP if held_off else RETRY_ALL_TIP
     if n:
         text = f"{label} ({n})"
     elif left:
@@ -108,8 +139,8 @@ def send_all(label: str, counts: dict[str, int], others: Sequence[HeldPush], res
     else:
         text = label
     if not left:
-        return SendAll(text, bool(n), SEND_ALL_TIP)
-    tip = f"{SEND_ALL_TIP}. {keys_or_resume(left, resume_as)}." if n else nothing_to_send(left, resume_as)
+        return SendAll(text, bool(n), base)
+    tip = f"{base}. {keys_or_resume(left, resume_as)}." if n else nothing_to_send(left, resume_as)
     return SendAll(text, bool(n), tip)
 
 
@@ -119,17 +150,20 @@ def nothing_to_send(left: Sequence[HeldPush], resume_as: str) -> str:
 
 
 def held_line(
-    held: HeldOff, counts: dict[str, int], now: datetime, tz: tzinfo | None = None, others: Sequence[HeldPush] = ()
+    held: HeldOff, counts: dict[str, int], now: datetime, tz: tzinfo | None = None, others: Sequence[HeldPush] = (),
+    kinds: KindCounts | None = None,
 ) -> str:
-    """The status bar and the tray: ``ConnectWise unreachable — 2 waiting, next try 14:05`` (then, while a
-    member pause holds some: ``, 1 queued as Jo Smith waits for their keys``)."""
-    parts = [f"{waiting(counts, others)} waiting"]
+    """The status bar and the tray: ``ConnectWise unreachable — 1 note and 1 time entry waiting, next try
+    14:05`` (then, while a member pause holds some: ``, 1 queued as Jo Smith waits for their keys``)."""
+    n = waiting(counts, others)  # none: every waiting push cancelled (not "0 waiting, next try 14:05")
+    said = [f"{_waiting_parts(counts, others, kinds)} waiting" if n else "nothing waiting"]
     if counts.get("failed", 0):
-        parts.append(f"{counts['failed']} failed")
-    parts.append(f"next try {format_when(held.until, now, tz)}")
+        said.append(f"{_failed_parts(counts, kinds)} failed")
+    if n:
+        said.append(f"next try {format_when(held.until, now, tz)}")
     if keys := _for_their_keys(others):
-        parts.append(keys)
-    return f"{held.headline} — {', '.join(parts)}"
+        said.append(keys)
+    return f"{held.headline} — {', '.join(said)}"
 
 
 def next_try_line(line: str, next_try: datetime | None, counts: dict[str, int], now: datetime,
@@ -140,50 +174,55 @@ def next_try_line(line: str, next_try: datetime | None, counts: dict[str, int], 
     return f"{line}, next try {format_when(next_try, now, tz)}"
 
 
-def held_detail(held: HeldOff, now: datetime, tz: tzinfo | None = None) -> str:
-    """Why a waiting push is not being sent, and when it will be (the queue's detail pane)."""
-    return (
-        f"Held off: {held.cause}, so FlowDesk sends nothing until the next try "
-        f"({format_when(held.until, now, tz)}). Click {SEND_ALL_NOW} to try at once."
-    )
+def held_detail(held: HeldOff, now: datetime, tz: tzinfo | None = None, *, timed: bool = True) -> str:
+    """Why a waiting push is not being sent, and when it will be (the queue's detail pane; ``timed`` False: the
+    pane's first line says when already, ``Retrying at 14:05``)."""
+    when = f" ({format_when(held.until, now, tz)})" if timed else ""
+    return f"Held off: {held.cause}, so FlowDesk sends nothing until the next try{when}. Click {SEND_ALL_NOW} to try at once."
 
 
-def _waiting_and_keys(counts: dict[str, int], others: Sequence[HeldPush]) -> tuple[int, str]:
-    """How many pushes go when ConnectWise answers, and the sentence after it on those a member pause holds
-    (`` 2 queued as Jo Smith wait for their keys.``, or "")."""
-    keys = _for_their_keys(others)
-    return waiting(counts, others), f" {keys}." if keys else ""
+def _waiting_and_keys(counts: dict[str, int], others: Sequence[HeldPush], kinds: KindCounts | None) -> tuple[str, str, str]:
+    """What goes when ConnectWise answers (``2 pushes``, or by part with ``kinds``: ``1 note and 1 time entry``),
+    ``is`` / ``are`` after it, and the sentence on those a member pause holds (`` 2 queued as Jo Smith wait for
+    their keys.``, or "")."""
+    keys = f" {k}." if (k := _for_their_keys(others)) else ""
+    counted = count_parts(kinds, WAITING_STATES, waiting_for_keys(others)) if kinds is not None else {}
+    if counted:
+        return parts(counted), are(counted), keys
+    n = waiting(counts, others)
+    return f"{n} {'push' if n == 1 else 'pushes'}", "is" if n == 1 else "are", keys
 
 
 def held_banner(
-    held: HeldOff, counts: dict[str, int], now: datetime, tz: tzinfo | None = None, others: Sequence[HeldPush] = ()
+    held: HeldOff, counts: dict[str, int], now: datetime, tz: tzinfo | None = None, others: Sequence[HeldPush] = (),
+    kinds: KindCounts | None = None,
 ) -> str:
-    n, keys = _waiting_and_keys(counts, others)
-    pushes = "push is" if n == 1 else "pushes are"
+    what, verb, keys = _waiting_and_keys(counts, others, kinds)
     return (
-        f"{held.headline}: {held.cause}. {n} {pushes} waiting; the next try is at "
+        f"{held.headline}: {held.cause}. {what} {verb} waiting; the next try is at "
         f"{format_when(held.until, now, tz)}.{keys} Nothing is lost."
     )
 
 
 def held_notice(
-    held: HeldOff, counts: dict[str, int], now: datetime, tz: tzinfo | None = None, others: Sequence[HeldPush] = ()
+    held: HeldOff, counts: dict[str, int], now: datetime, tz: tzinfo | None = None, others: Sequence[HeldPush] = (),
+    kinds: KindCounts | None = None,
 ) -> Notice:
     """The one notification when an outage starts."""
-    n, keys = _waiting_and_keys(counts, others)
-    pushes = "push" if n == 1 else "pushes"
-    detail = f"{held.cause}. {n} {pushes} waiting; FlowDesk tries again at {format_when(held.until, now, tz)}.{keys}"
+    what, _, keys = _waiting_and_keys(counts, others, kinds)
+    detail = f"{held.cause}. {what} waiting; FlowDesk tries again at {format_when(held.until, now, tz)}.{keys}"
     return Notice(title=held.headline, text=f"{detail} Click to see the queue in {APP_NAME}.", detail=detail)
 
 
-def back_notice(n_sent: int, others: Sequence[HeldPush] = ()) -> Notice:
-    """The one notification when every waiting push is sent after an outage; while a member pause holds some
-    of ``others``, it says they still wait (not that every push is sent)."""
-    pushes = "push" if n_sent == 1 else "pushes"
+def back_notice(sent: int | Sequence[str], others: Sequence[HeldPush] = ()) -> Notice:
+    """The one notification when every waiting push is sent after an outage (``sent``: how many, or the kind of
+    each, named by part); while a member pause holds some of ``others``, it says they still wait (not that every
+    push is sent)."""
+    pushes = _named(sent, ())[0] if isinstance(sent, int) else _named(len(sent), sent)[0]
     if keys := _for_their_keys(others, still=True):
-        text = f"{n_sent} {pushes} sent after the outage; {keys}."
+        text = f"{pushes} sent after the outage; {keys}."
     else:
-        text = f"Every waiting push is sent ({n_sent} {pushes} after the outage)."
+        text = f"Every waiting push is sent ({pushes} after the outage)."
     return Notice(title="ConnectWise is back", text=text, detail=text)
 
 
@@ -202,6 +241,17 @@ class Retried(NamedTuple):
     check_at: datetime | None = None
     left: Sequence[HeldPush] = ()
     resume_as: str = ""
+    failed_only: bool = False  # *Retry all* (not held off): only failed pushes were asked to go
+    kinds: Sequence[str] = ()  # the kind of each push asked to go, and of each waiting for the check: the words
+    later_kinds: Sequence[str] = ()  # name the parts ("1 note and 1 time entry"), not "2 pushes"
+
+
+def _named(n: int, kinds: Sequence[str]) -> tuple[str, bool]:
+    """``1 note and 1 time entry`` (by ``kinds``, when known) or ``2 pushes``; and whether it is one thing."""
+    if kinds and len(kinds) == n:
+        counted = Counter(str(k) for k in kinds)
+        return parts(counted), n == 1
+    return f"{n} {'push' if n == 1 else 'pushes'}", n == 1
 
 
 def retried_all(done: Retried, now: datetime, tz: tzinfo | None = None) -> str:
@@ -209,14 +259,17 @@ def retried_all(done: Retried, now: datetime, tz: tzinfo | None = None) -> str:
     that may be on its ticket is looked for no sooner than a minute after its answer was lost), and which
     pushes a member pause holds (said apart, and not counted)."""
     if not done.n:
-        return nothing_to_send(done.left, done.resume_as) if done.left else "Nothing is waiting or failed."
+        if done.left:
+            return nothing_to_send(done.left, done.resume_as)
+        return "Nothing has failed." if done.failed_only else "Nothing is waiting or failed."
     keys = f" {keys_or_resume(done.left, done.resume_as)}." if done.left else ""
     later = min(done.after_check, done.n) if done.check_at is not None else 0
     if not later:
-        return f"Sending {done.n} {'push' if done.n == 1 else 'pushes'} now.{keys}"
-    first = "" if later == done.n else f"Sending {done.n - later} {'push' if done.n - later == 1 else 'pushes'} now. "
-    goes = "push goes" if later == 1 else "pushes go"
+        return f"Sending {_named(done.n, done.kinds)[0]} now.{keys}"
+    now_kinds = list((Counter(done.kinds) - Counter(done.later_kinds)).elements()) if done.kinds else []
+    first = "" if later == done.n else f"Sending {_named(done.n - later, now_kinds)[0]} now. "
+    what, one = _named(later, done.later_kinds)
     return (
-        f"{first}{later} {goes} at {format_when(done.check_at, now, tz)}, after FlowDesk has looked on the ticket "
-        f"(an answer was lost): nothing is posted twice.{keys}"
+        f"{first}{what} {'goes' if one else 'go'} at {format_when(done.check_at, now, tz)}, after FlowDesk has looked "
+        f"on the ticket (an answer was lost): nothing is posted twice.{keys}"
     )

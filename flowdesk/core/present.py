@@ -15,12 +15,15 @@ computer's zone, daylight saving included). A job is anything with the attribute
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any, NamedTuple, Protocol
 
 from flowdesk import APP_NAME
 from flowdesk.core.localtime import LOCAL, format_clock, format_date_time, format_timestamp, format_when
+from flowdesk.core.parts import KindCounts, count_parts, parts, thing, things
+from flowdesk.core.parts import and_ as _and
 from flowdesk.core.timing import format_hours, whole_minutes
 
 
@@ -56,21 +59,7 @@ class JobView(Addressed, Protocol):
     def last_error(self) -> str | None: ...
 
 
-# -- nouns -----------------------------------------------------------------------------------------
-_THINGS = {"note": ("note", "notes"), "status": ("status change", "status changes")}
-
-
-def thing(kind: str) -> str:  # ``note`` / ``time entry`` / ``status change``.
-    return _THINGS.get(str(kind), ("time entry", ""))[0]
-
-
-def things(kind: str, n: int) -> str:
-    """``note`` / ``notes`` / ``time entry`` / ``time entries`` / ``status change(s)`` for ``n`` of them."""
-    if n == 1:
-        return thing(kind)
-    return _THINGS.get(str(kind), ("", "time entries"))[1]
-
-
+# -- nouns (thing, things: flowdesk.core.parts) ----------------------------------------------------
 def job_what(job: Addressed) -> str:
     """``note`` / ``time entry`` / ``status change → Resolved`` (``queue list``'s What column)."""
     name = getattr(job, "status_name", "") if job.kind == "status" else ""  # PushJob.status_name
@@ -165,9 +154,10 @@ def state_text(
 
 def state_detail(
     job: JobView, now: datetime, tz: tzinfo | None = None, *, waiting_for_note: bool = False, held: HeldFor | None = None,
-    not_before: datetime | None = None,
+    not_before: datetime | None = None, timed: bool = True,
 ) -> str:
-    """One sentence on what happens next (the session list's tooltip, the queue's detail pane)."""
+    """One sentence on what happens next (the session list's tooltip, the queue's detail pane); ``timed`` False:
+    the next try's time is said already (the detail pane's first line), so it is not said again."""
     state, due = job.state, _due(job, not_before)
     what, ticket = _where(job)
     if held is not None and state in _WAITING_STATES:
@@ -188,17 +178,26 @@ def state_detail(
         rid = f" (ConnectWise id #{job.remote_id})" if job.remote_id is not None else ""
         return f"Posted to {ticket}{at}{rid}."
     if state == "retry_wait":
+        if not timed:
+            return "It is sent again by itself then, or at once when you click Retry."
         return "Next attempt now." if due is None else f"Next attempt: {format_when(due, now, tz)}."
     if state == "unknown":
         if due is None:
             return f"FlowDesk will not check {ticket} again by itself: look at the ticket in ConnectWise."
-        return f"FlowDesk will check {ticket} for the {what} ({format_when(due, now, tz)}) before sending it again."
+        when = f" ({format_when(due, now, tz)})" if timed else " then,"
+        return f"FlowDesk will check {ticket} for the {what}{when} before sending it again."
     if state == "failed":
         return "Not sent: click Retry to send it again, or Cancel push."
     if state == "cancelled":
         return "Cancelled: it will not be sent."
     return state_label(state)
 
+
+# The last sentence of a policy's ``last_error`` that says when the next try is (``policy_words``).
+_NEXT_TRY = re.compile(
+    r"\s*\b(?:Retrying at|Trying again at|Checking again at|FlowDesk will check the ticket|Checking (?:project )?ticket #\d+ "
+    r"for the [a-z ]+ at)\b[^.]*\.$"
+)
 
 # An attempt's outcome (``OutcomeKind``) as the queue's history of attempts says it.
 ATTEMPT_OUTCOMES = {
@@ -219,26 +218,23 @@ ATTEMPT_OUTCOMES = {
 
 
 def job_detail(
-    job: JobView,
-    now: datetime,
-    tz: tzinfo | None = None,
-    *,
-    waiting_for_note: bool = False,
-    attempts: Iterable[Any] = (),
-    held: HeldFor | None = None,
-    not_before: datetime | None = None,
+    job: JobView, now: datetime, tz: tzinfo | None = None, *, waiting_for_note: bool = False,
+    attempts: Iterable[Any] = (), held: HeldFor | None = None, not_before: datetime | None = None,
 ) -> str:
     """The queue's detail pane: what and where, the state, what happens next, the last error, and the
     history of attempts (``Attempt``: ``at``, ``outcome``, ``http_status``, ``request_id``). ``held``: a member
-    pause holds it; ``not_before``: sending is held off until then."""
+    pause holds it; ``not_before``: sending is held off until then. The next try's time is said once, on the
+    first line (``Checking at 16:25``): not again in what happens next, nor by the last error's last sentence
+    (written when it failed: ``Checking again at 16:25``, perhaps a time a hold-off has since moved)."""
     what, ticket = _where(job)
     state = state_text(job, now, tz, waiting_for_note=waiting_for_note, held=held, not_before=not_before)
+    timed = state.startswith(("Retrying ", "Checking "))  # the first line says when ("Retrying now": no "then")
     lines = [
-        f"{what.capitalize()} for {ticket} — {state}",
-        state_detail(job, now, tz, waiting_for_note=waiting_for_note, held=held, not_before=not_before),
+        f"{job_title(job)} for {ticket} — {state}",  # the What column's words: "Status change → Closed"
+        state_detail(job, now, tz, waiting_for_note=waiting_for_note, held=held, not_before=not_before, timed=" at " not in state),
     ]
-    if job.last_error:
-        lines.append(job.last_error)
+    if error := (_NEXT_TRY.sub("", job.last_error or "") if timed else job.last_error):
+        lines.append(error)
     history = list(attempts)
     if history:
         lines += ["", "Attempts:"]
@@ -300,27 +296,30 @@ def session_push(
 
 # -- the queue as a whole: status bar, tray --------------------------------------------------------
 def queue_line(
-    counts: dict[str, int], *, paused: bool, offline: bool, sending: bool, others: Sequence[HeldPush] = ()
+    counts: dict[str, int], *, paused: bool, offline: bool, sending: bool, others: Sequence[HeldPush] = (),
+    kinds: KindCounts | None = None,
 ) -> str:
-    """``Queue: sending, 2 waiting, 1 failed`` (the status bar, the tray's menu and tooltip). ``paused``: nothing
-    at all is sent. ``others``: the pushes a member pause holds (queued under other members' keys), said apart
-    from those waiting to be sent: ``Queue: 1 waiting, 2 queued as Jo Smith wait for their keys``."""
+    """``Queue: sending, 1 note and 1 time entry waiting, 1 status change failed`` (the status bar, the tray's
+    menu and tooltip; ``kinds``: the counts by kind too, to name the parts of a push rather than count them as
+    pushes). ``paused``: nothing at all is sent. ``others``: the pushes a member pause holds (queued under other
+    members' keys), said apart: ``Queue: 1 waiting, 2 queued as Jo Smith wait for their keys``."""
     held = waiting_for_keys(others)
-    parts = []
+    parts_ = []
     waiting = counts.get("pending", 0) + counts.get("retry_wait", 0) + counts.get("unknown", 0) - len(held)
     if counts.get("sending", 0) or sending:
-        parts.append("sending")
+        parts_.append("sending")
     if waiting > 0:
-        parts.append(f"{waiting} waiting")
+        named = parts(count_parts(kinds, _WAITING_STATES, held)) if kinds is not None else ""
+        parts_.append(f"{named or waiting} waiting")
     if counts.get("failed", 0):
-        parts.append(f"{counts['failed']} failed")
+        parts_.append(f"{(parts(count_parts(kinds, ('failed',))) if kinds is not None else '') or counts['failed']} failed")
     if held:
-        parts.append(wait_for_their_keys(held))
+        parts_.append(wait_for_their_keys(held))
     if paused:
-        parts.append("sending paused")
+        parts_.append("sending paused")
     elif offline:
-        parts.append("ConnectWise unreachable")
-    return "Queue: " + (", ".join(parts) if parts else "all sent")
+        parts_.append("ConnectWise unreachable")
+    return "Queue: " + (", ".join(parts_) if parts_ else "all sent")
 
 
 def tray_tooltip(line: str | None = None) -> str:
@@ -372,7 +371,12 @@ def wait_for_their_keys(held: Sequence[QueuedBy], *, still: bool = False) -> str
     """``2 queued as Jo Smith wait for their keys`` (``still``: ``... still wait ...``): the pushes of
     :func:`waiting_for_keys`, said apart from those waiting to be sent."""
     wait = f"still {_wait(len(held))}" if still else _wait(len(held))
-    return f"{len(held):,} queued as {_and(member_names(held))} {wait} for their keys"
+    counted: dict[str, int] = {}
+    for j in held:  # by part (``1 note and 1 time entry queued as …``), as the queue's line counts the waiting
+        kind = getattr(j, "kind", "")
+        counted[kind] = counted.get(kind, 0) + 1
+    what = parts(counted) if "" not in counted else f"{len(held):,}"
+    return f"{what} queued as {_and(member_names(held))} {wait} for their keys"
 
 
 def _wait(n: int) -> str:
@@ -473,10 +477,10 @@ def retried(job: JobView, now: datetime | None = None, tz: tzinfo | None = None,
     return f"{name[0].upper()}{name[1:]} will be {then}."
 
 
-def cancel_question(job: JobView, *, with_time_entry: bool = False) -> str:
-    """The window asks before *Cancel push*, naming everything it cancels (a note's waiting time entry)."""
+def cancel_question(job: JobView, *, also: Sequence[str] = ()) -> str:
+    """The window asks before *Cancel push*, naming all it cancels (``also``: its time entry, status change)."""
     what, ticket = _where(job)
-    things = f"this {what} and its time entry" if with_time_entry else f"this {what}"
+    things = _and([f"this {what}", *(f"its {thing(k)}" for k in also)])
     text = f"Stop trying to send {things} to {ticket}?"
     if job.state == "unknown":
         text += " It may already be on the ticket: check it in ConnectWise."
@@ -503,14 +507,15 @@ def auto_pushed(ticket_ids: Sequence[int], edited: Sequence[int] = ()) -> str:
     return f"Auto-push {'; '.join(said)}."
 
 
-def waiting_on_quit(n: int, *, kept: bool = True, paused: bool = False) -> str:
-    """The window asks before quitting with ``n`` pushes not sent yet; ``kept``: the queue outlives the app (the
-    demo's does not: it keeps nothing when it ends); ``paused``: sending is paused (they wait for Resume)."""
-    are = "pushes are" if n != 1 else "push is"
-    they = "They" if n != 1 else "It"
+def waiting_on_quit(n: int, *, kept: bool = True, paused: bool = False, what: str = "") -> str:
+    """The window asks before quitting with ``n`` pushes not sent yet (``what``: named by part, ``1 note and 1 time
+    entry``); ``kept``: the queue outlives the app (the demo's does not: it keeps nothing when it ends); ``paused``:
+    sending is paused (they wait for Resume)."""
+    subject = what or f"{n} {'push' if n == 1 else 'pushes'}"
+    are, they = f"{subject} {'is' if n == 1 else 'are'}", "It" if n == 1 else "They"
     after = f"{they} will be sent the next time {APP_NAME} starts." if kept else f"The demo keeps nothing: {they.lower()} will not be sent."
     after = f"Sending is paused: {they.lower()} will be sent once you resume it." if kept and paused else after
-    return f"{n} {are} still waiting to be sent. Quit anyway? {after}"
+    return f"{are} still waiting to be sent. Quit anyway? {after}"
 
 
 # -- notifications ---------------------------------------------------------------------------------
@@ -532,11 +537,11 @@ def failed_notice(kind: str, ticket_id: int, error: str | None) -> Notice:
 
 def failed_many_notice(kinds: Sequence[str], ticket_ids: Iterable[int]) -> Notice:
     """Several pushes failed in one run: one notification."""
-    what = things(kinds[0], len(kinds)) if len(set(kinds)) == 1 else "pushes"
+    what = parts({k: list(kinds).count(k) for k in kinds})  # "1 note and 1 status change", as the queue's line
     tickets = sorted(set(ticket_ids))
     shown = ", ".join(f"#{t}" for t in tickets[:4]) + (" …" if len(tickets) > 4 else "")
     return Notice(
-        title=f"{len(kinds)} {what} failed to post",
+        title=f"{what} failed to post",
         text=f"Tickets {shown}. Click to see why in {APP_NAME}.",
         detail=f"Tickets {shown}: the queue says why for each.",
     )
@@ -551,7 +556,7 @@ def sent_notice(kinds: Sequence[str], ticket_ids: Sequence[int]) -> Notice:
     """Pushes posted (notification level ``all``)."""
     if len(kinds) == 1:
         return Notice(f"Posted the {thing(kinds[0])} to ticket #{ticket_ids[0]}", "")
-    return Notice(f"Posted {len(kinds)} items to ConnectWise", "")
+    return Notice(f"Posted {parts({k: list(kinds).count(k) for k in kinds})} to ConnectWise", "")
 
 
 # -- tickets: the finder, the other-company guard, the note after a push, drafts ------------------
@@ -692,8 +697,3 @@ def status_kept(ticket_id: int, kept: str) -> str:
         f"ConnectWise answered the status change of ticket #{ticket_id} but kept it at “{kept}” (read back after "
         "the change): a workflow rule or a required field may block that status. Change it in ConnectWise."
     )
-
-
-def _and(items: Sequence[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c`` (nothing: ``""``)."""
-    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)

@@ -170,6 +170,14 @@ class Outbox:
             out[state] = n
         return out
 
+    def kind_counts(self) -> dict[str, dict[str, int]]:
+        """:meth:`counts` by kind too (state -> kind -> how many): the words name a push's parts (a note, its
+        time entry, a status change) instead of counting them as pushes."""
+        out: dict[str, dict[str, int]] = {}
+        for state, kind, n in self._db.connect().execute("SELECT state, kind, count(*) FROM push_jobs GROUP BY state, kind"):
+            out.setdefault(state, {})[kind] = n
+        return out
+
     def due(self, now: datetime, limit: int) -> list[PushJob]:
         """What a drain should handle now, earliest first (then queue order)."""
         rows = select(self._db.connect(), _DUE_SQL, {"now": format_time(now), "limit": limit})

@@ -102,7 +102,7 @@ class AppController(TicketLookups, QObject):
         self.held: HeldOff | None = None  # sending held off after an outage (the last drain's word)
         self._next_try: datetime | None = None  # when the next waiting push is due (the last drain's word)
         self._outage = False  # an outage was announced; one more notification when every waiting push is sent
-        self._sent_in_outage = 0
+        self._sent_in_outage: list[str] = []  # the kind of each push sent since the outage began
         self.others: list[PushJob] = []  # the pushes a member pause holds (as the queue's line last said them)
         self.drafts = DraftWriter(Drafts(services.db))  # written off the GUI thread
         # "Keep this one": per session, the values the engineer kept as written, for this run of the app.
@@ -401,7 +401,7 @@ class AppController(TicketLookups, QObject):
         old = self._job_states.get(job.id)
         self._job_states[job.id] = job.state
         if self._outage and job.state == "sent" and old != "sent":
-            self._sent_in_outage += 1
+            self._sent_in_outage.append(str(job.kind))
         if job.kind == "status" and job.state == "sent" and old != "sent":
             self.ticket_changed(job.ticket_id)
         if old != job.state:
@@ -450,26 +450,24 @@ class AppController(TicketLookups, QObject):
     def _set_held(self, held: HeldOff | None) -> None:
         """The last drain says whether sending is held off: announce an outage once, show its banner; the Push
         column of what waits says when it goes."""
-        changed, self.held = held != self.held, held
+        changed, self.held, outbox = held != self.held, held, self.services.outbox
         if changed:
-            self._publish_push_column({j.session_id for j in self.services.outbox.jobs(states=held_words.WAITING_STATES)})
+            self._publish_push_column({j.session_id for j in outbox.jobs(states=held_words.WAITING_STATES)})
         if held is not None:
-            outbox = self.services.outbox
-            counts, others = outbox.counts(), outbox.held_by_member_pause()  # others: not waiting for ConnectWise
-            now = self.clock()
+            counts, others, now = outbox.counts(), outbox.held_by_member_pause(), self.clock()  # others: their keys'
             if not self._outage:
-                self._outage, self._sent_in_outage = True, 0
+                self._outage, self._sent_in_outage = True, []
                 theirs = {j.id for j in others}
                 ids = tuple(j.id for j in outbox.jobs(states=held_words.WAITING_STATES) if j.id not in theirs)
-                notice = held_words.held_notice(held, counts, now, present.LOCAL, others)
+                notice = held_words.held_notice(held, counts, now, present.LOCAL, others, outbox.kind_counts())
                 self._notify(outage_notification(notice, ids, self.settings.notification_level.value, began=True))
-            self.show_banner(self._held_banner(held, counts, others))
+            self.show_banner(self._held_banner(held, counts, others, outbox.kind_counts()))
         else:
             self.clear_banner("held")
         self.held_changed.emit(held)
 
-    def _held_banner(self, held: HeldOff, counts: dict[str, int], others: list[Any]) -> Banner:
-        text = held_words.held_banner(held, counts, self.clock(), present.LOCAL, others)
+    def _held_banner(self, held: HeldOff, counts: dict[str, int], others: list[Any], kinds: Any) -> Banner:
+        text = held_words.held_banner(held, counts, self.clock(), present.LOCAL, others, kinds)
         return Banner("held", "warning", text, held_words.SEND_ALL_NOW, "send_now")
 
     def _notify(self, n: Notification | None) -> None:
@@ -490,8 +488,10 @@ class AppController(TicketLookups, QObject):
             if self._sent_in_outage:
                 notice = held_words.back_notice(self._sent_in_outage, status.others)
                 self._notify(outage_notification(notice, (), self.settings.notification_level.value, began=False))
-        if status.held is not None:  # a push cancelled or retried: the banner counts what still waits
-            self.banner_updated.emit(self._held_banner(status.held, status.counts, status.others))
+        if status.held is not None and waiting:  # a push cancelled or retried: the banner counts what still waits
+            self.banner_updated.emit(self._held_banner(status.held, status.counts, status.others, status.kinds))
+        elif status.held is not None:  # every waiting push cancelled: no banner about what nothing waits for
+            self.clear_banner("held")
         self.queue_status_changed.emit(status.state, status.counts, status.line)
 
     def queue_line(self) -> str:
@@ -506,19 +506,18 @@ class AppController(TicketLookups, QObject):
         self._refresh_job(job_id)
         self._send_now_clicked([job_id])
 
-    def retry_all(self) -> held_words.Retried:
-        """*Retry all* / *Send all now*: every waiting, held-off, unknown or failed push goes now (an unknown
-        one is checked first, and sent in the same click if it is not on its ticket; one being sent has its
-        answer coming, and goes again if that answer is a failure), but those a member pause holds, left as they
-        are (their keys or Resume send them). Returns how many, how many of them wait for that check (no sooner
-        than ``VERIFY_DELAY`` after the lost answer) and until when, and the pushes left."""
-        outbox = self.services.outbox
-        now = self.clock()
-        retried = []
-        asked = [j.id for j in outbox.jobs(states=("sending",))]
-        left = held_words.left_alone(outbox.held_by_member_pause())
+    def retry_all(self, *, everything: bool | None = None) -> held_words.Retried:
+        """*Send all now* while held off (or ``everything``): every waiting or failed push now (one that may be on its
+        ticket is checked first; one being sent goes again if its answer is a failure); else *Retry all*: the failed
+        ones. Not those a member pause holds (their keys or Resume send them). Returns what goes, what waits for
+        that check (no sooner than ``VERIFY_DELAY`` after the lost answer) and until when, the pushes left."""
+        outbox, now, retried = self.services.outbox, self.clock(), []
+        everything = self.held is not None if everything is None else everything
+        states = held_words.send_states(everything)
+        asked = [j.id for j in outbox.jobs(states=("sending",))] if everything else []
+        left = held_words.left_alone(outbox.held_by_member_pause(), states)
         held = {j.id for j in left}
-        for job in (j for j in outbox.jobs(states=held_words.RETRY_STATES) if j.id not in held):
+        for job in (j for j in outbox.jobs(states=states) if j.id not in held):
             asked.append(job.id)  # even if a run takes it meanwhile: that run's failure does not answer the click
             try:
                 changed = outbox.retry(job.id, now)
@@ -529,8 +528,9 @@ class AppController(TicketLookups, QObject):
         outbox.lift_whole_pause()  # not a member pause: Send all now does not give others' pushes away
         self._send_now_clicked(asked)
         checks = {j.id: j.next_attempt_at for j in retried if j.state == "unknown" and j.next_attempt_at and j.next_attempt_at > now}
-        after_check = sum(1 for j in retried if j.id in checks or j.parent_id in checks)
-        return held_words.Retried(len(retried), after_check, min(checks.values(), default=None), left, self.resume_as())
+        later = [j.kind for j in retried if j.id in checks or j.parent_id in checks]  # the parts, as the words name them
+        return held_words.Retried(len(retried), len(later), min(checks.values(), default=None), left, self.resume_as(),
+                                  not everything, [j.kind for j in retried], later)
 
     def cancel(self, job_id: int) -> None:
         for job in self.services.outbox.cancel(job_id, self.clock()):

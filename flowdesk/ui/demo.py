@@ -181,7 +181,8 @@ class DemoEnvironment:
         def done(msg: str) -> None:
             if fn == self.restore:  # what to do now is said with the name the toolbar's button has now
                 counts = controller.services.outbox.counts()
-                msg = restored_words(controller.held is not None, held_words.retryable(counts, controller.others))
+                held_off = controller.held is not None
+                msg = restored_words(held_off, held_words.retryable(counts, controller.others, held_words.send_states(held_off)))
             controller.notify_info(msg)
 
         controller.tasks.submit(fn, on_done=done,

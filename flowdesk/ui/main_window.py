@@ -286,7 +286,7 @@ class MainWindow(QMainWindow):
         self.shortcuts_action.setShortcuts([QKeySequence("F1"), QKeySequence("Ctrl+/")])
         self.sessions_tab_action = self._action("&Sessions", "Ctrl+1", lambda: self.tabs.setCurrentIndex(0))
         self.queue_tab_action = self._action("&Queue", "Ctrl+2", lambda: self.tabs.setCurrentIndex(1))
-        self.retry_failed_action = self._action("Retry &all", "Ctrl+Shift+R", self.retry_all, held_words.SEND_ALL_TIP)
+        self.retry_failed_action = self._action("Retry &all", "Ctrl+Shift+R", self.retry_all, held_words.RETRY_ALL_TIP)
         self.pause_action = self._action("&Pause sending", None, None, "Hold every push until you resume")
         self.pause_action.setCheckable(True)
         self.pause_action.toggled.connect(self.controller.set_paused)
@@ -550,8 +550,8 @@ class MainWindow(QMainWindow):
         job = self.controller.services.outbox.get(job_id)
         if job is None:
             return
-        with_time_entry = any(j.parent_id == job_id and j.state in CANCELLABLE_STATES for j in self.queue_model.jobs())
-        question = present.cancel_question(job, with_time_entry=with_time_entry)
+        also = [j.kind for j in self.queue_model.jobs() if j.parent_id == job_id and j.state in CANCELLABLE_STATES]
+        question = present.cancel_question(job, also=also)  # what is cancelled with it: its time entry, status change
         if not self.ask("Cancel this push?", question, held_words.CANCEL_PUSH, held_words.KEEP_IT):
             return
         try:
@@ -590,8 +590,9 @@ class MainWindow(QMainWindow):
     def _on_queue_status(self, state: str, counts: dict, line: str) -> None:
         # Each value is set only when it changes: this runs after every batch of a drain, and Qt repaints
         # on a set even of the same value (the same tab text repainted the whole tab widget, ~4 ms a batch).
-        if self.queue_label.text() != line:
+        if self.queue_label.text() != line:  # the whole of it in the tooltip: a narrow window cuts its end
             self.queue_label.setText(line)
+            self.queue_label.setToolTip(line)
         failed, c = counts.get("failed", 0), self.controller
         tab = f"Queue ({failed} failed)" if failed else "Queue"
         if self.tabs.tabText(1) != tab:
@@ -599,7 +600,7 @@ class MainWindow(QMainWindow):
         resume_as = c.resume_as()
         self.queue_model.set_member_pause(c.others, resume_as)  # the pushes a member pause holds say so
         label = "Send all &now" if c.held is not None else "Retry &all"
-        show_send_all(self.retry_failed_action, held_words.send_all(label, counts, c.others, resume_as))
+        show_send_all(self.retry_failed_action, held_words.send_all(label, counts, c.others, resume_as, held_off=c.held is not None))
         paused = self.controller.is_paused()
         if self.pause_action.isChecked() != paused:
             self.pause_action.blockSignals(True)
@@ -664,8 +665,8 @@ class MainWindow(QMainWindow):
         pending, kept, outbox = self.controller.pending_count(), self.queue_kept, self.controller.services.outbox
 
         def still_waiting() -> str | None:  # the question follows the queue: sent meanwhile, nothing to ask
-            n = self.controller.pending_count()
-            return present.waiting_on_quit(n, kept=kept, paused=outbox.sending_paused()) if n else None
+            n, what = self.controller.pending_count(), held_words.waiting_named(outbox.kind_counts(), outbox.held_by_member_pause())
+            return present.waiting_on_quit(n, kept=kept, paused=outbox.sending_paused(), what=what) if n else None
 
         follow = (self.controller.queue_status_changed, still_waiting)
         question = still_waiting() or ""  # the demo's are lost: Enter does not quit it

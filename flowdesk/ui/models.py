@@ -495,7 +495,8 @@ class QueueTableModel(_ColumnTable):
                                   attempts=attempts, held=held, not_before=self._not_before(now))
         if held is None and self.held is not None and job.state in ("pending", "retry_wait", "unknown") and self.held.until > now:
             first, _, rest = text.partition("\n")
-            text = f"{first}\n{held_words.held_detail(self.held, now, present.LOCAL)}\n{rest}"
+            timed = not self.state_text(job).startswith(("Retrying ", "Checking "))  # else the first line says when
+            text = f"{first}\n{held_words.held_detail(self.held, now, present.LOCAL, timed=timed)}\n{rest}"
         return text
 
     def failures(self, job: Any) -> int:
@@ -517,11 +518,15 @@ class QueueTableModel(_ColumnTable):
                 return str(self.failures(job))
             if col == self.ERROR:
                 return (job.last_error or "").splitlines()[0] if job.last_error else ""
-            if col == self.UPDATED:
-                return local_time(job.updated_at)
+            if col == self.UPDATED:  # as the session list's Date column: "3 Dec 16:09" (the full time: tooltip)
+                return short_time(job.updated_at, self.clock())
             return None
         if role == Qt.ItemDataRole.ToolTipRole and col in (self.ERROR, self.STATE) and job.last_error:
             return job.last_error
+        if role == Qt.ItemDataRole.ToolTipRole and col == self.WHAT:  # the whole of it, when the column cuts it
+            return present.job_title(job, self._titles.get(job.session_id, ""))
+        if role == Qt.ItemDataRole.ToolTipRole and col == self.UPDATED:
+            return local_time(job.updated_at)
         if role == Qt.ItemDataRole.ForegroundRole and col == self.STATE:
             if job.state == "failed":
                 return theme.brush("error")

@@ -26,24 +26,25 @@ class QueueStatus(NamedTuple):
     line: str
     held: HeldOff | None  # sending held off after an outage, still in force and not under a pause
     others: list[PushJob]  # the pushes a member pause holds (queued under other members' keys)
+    kinds: dict[str, dict[str, int]]  # counts by state and kind: the words name a push's parts
 
 
 def queue_status(
     outbox: Outbox, *, held: HeldOff | None, offline: bool, sending: bool, next_try: datetime | None, now: datetime
 ) -> QueueStatus:
     """The queue's state now; ``held``, ``offline`` and ``next_try``: what the last drain said."""
-    counts = outbox.counts()
+    counts, kinds = outbox.counts(), outbox.kind_counts()
     paused = outbox.sending_paused()  # not by a member pause alone: the member signed in still sends theirs
     others = outbox.held_by_member_pause()  # not waiting for ConnectWise, and said apart
     held = held if held is not None and held.until > now and not paused else None
     state = tray_state(counts, paused=paused, offline=offline, sending=sending, held=held is not None)
     if held is not None:
-        line = held_words.held_line(held, counts, now, present.LOCAL, others)
+        line = held_words.held_line(held, counts, now, present.LOCAL, others, kinds)
     else:
-        line = queue_line(outbox, counts, paused=paused, offline=offline, sending=sending, others=others)
+        line = queue_line(outbox, counts, paused=paused, offline=offline, sending=sending, others=others, kinds=kinds)
         if not paused and not sending:
             line = held_words.next_try_line(line, next_try, counts, now, present.LOCAL, others)
-    return QueueStatus(state, counts, line, held, others)
+    return QueueStatus(state, counts, line, held, others, kinds)
 
 
 def queue_line(
@@ -54,6 +55,7 @@ def queue_line(
     offline: bool,
     sending: bool,
     others: list[PushJob] | None = None,
+    kinds: dict[str, dict[str, int]] | None = None,
 ) -> str:
     """The queue's line but in an outage: what is being sent, waits or failed, and what a pause holds."""
     return present.queue_line(
@@ -62,6 +64,7 @@ def queue_line(
         offline=offline,
         sending=sending,
         others=outbox.held_by_member_pause() if others is None else others,
+        kinds=outbox.kind_counts() if kinds is None else kinds,
     )
 
 

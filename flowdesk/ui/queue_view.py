@@ -1,13 +1,14 @@
 """The queue: every push job with its state and last error in plain words; Retry, Cancel and
-"Open ticket in ConnectWise" per job; "Retry all" (every waiting, held-off or failed push), which reads
-"Send all now" while sending is held off after an outage. Neither sends a push a member pause holds (queued
-under another member's keys): it says whose keys it waits for, and that Resume sends it."""
+"Open ticket in ConnectWise" per job; "Retry all" (every failed push: off when none has failed), which reads
+"Send all now" (every waiting or failed push) while sending is held off after an outage. Neither sends a push
+a member pause holds (queued under another member's keys): it says whose keys it waits for, and that Resume
+sends it."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,6 +36,8 @@ from flowdesk.ui.queue_status import show_send_all
 
 
 class QueueView(QWidget):
+    DETAIL_HEIGHT = 100  # the detail pane's part of the split, but in a short tab: a third of it
+    WHAT_MIN = 40  # characters of the What column kept in view before Updated, then Last error, make way
     retry_requested = Signal(int)
     cancel_requested = Signal(int)
     open_ticket_requested = Signal(int)
@@ -54,20 +57,28 @@ class QueueView(QWidget):
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
+        # What (which part of which session) is what the engineer reads first: it alone takes the spare width,
+        # and at least WHAT_MIN characters of it stay in view. The other columns are as wide as their text, from
+        # sample texts, not ResizeToContents: that measures every row's text again on every change, and a drain
+        # changes a row twice per note (a 200-note queue stalled the window 60 ms a note). Where the window is
+        # too narrow for all (QT_SCALE_FACTOR=2 on a 1400 px screen), Updated, then Last error, make way (the
+        # detail pane below says both).
         header.setSectionResizeMode(QueueTableModel.WHAT, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(QueueTableModel.ERROR, QHeaderView.ResizeMode.Stretch)
-        # Widths from sample texts, not ResizeToContents: that measures every row's text again on every
-        # change, and a drain changes a row twice per note (a 200-note queue stalled the window 60 ms a note).
+        header.setStretchLastSection(False)
         fm = self.table.fontMetrics()
         samples = {
             QueueTableModel.TICKET: "#0000000",
             QueueTableModel.STATE: present.WAITING_FOR_NOTE,  # the longest state but a date
             QueueTableModel.ATTEMPTS: QueueTableModel.COLUMNS[QueueTableModel.ATTEMPTS],
-            QueueTableModel.UPDATED: "2026-11-18 14:40",
+            QueueTableModel.ERROR: "ConnectWise answered with a server",  # its start; the detail has all of it
+            QueueTableModel.UPDATED: "30 Nov 14:40",
         }
-        for col, sample in samples.items():
+        self._widths = {col: fm.horizontalAdvance(sample) + 24 for col, sample in samples.items()}
+        for col, width in self._widths.items():
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-            self.table.setColumnWidth(col, fm.horizontalAdvance(sample) + 24)
+            self.table.setColumnWidth(col, width)
+        self._what_min = fm.horizontalAdvance("x" * self.WHAT_MIN)
+        self.table.viewport().installEventFilter(self)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         select_current_row(self.table)  # before _update: the detail is of the highlighted row
@@ -77,12 +88,12 @@ class QueueView(QWidget):
         model.rowsInserted.connect(lambda *_: self._update())
 
         self.retry_button = QPushButton("&Retry", self)
-        self.retry_button.setToolTip("Send this job now, skipping its wait")
+        self.retry_button.setToolTip("Send this push now, skipping its wait")
         self.cancel_button = QPushButton("&Cancel push", self)
         self.cancel_button.setToolTip("Stop trying to send this push (a note's time entry too)")
         self.open_button = QPushButton("&Open ticket in ConnectWise", self)
         self.retry_all_button = QPushButton("Retry &all", self)
-        self.retry_all_button.setToolTip(held_words.SEND_ALL_TIP)
+        self.retry_all_button.setToolTip(held_words.RETRY_ALL_TIP)
         for b in (self.retry_button, self.cancel_button, self.open_button):
             b.setAccessibleName(b.text().replace("&", ""))
         self.retry_button.clicked.connect(lambda: self._emit(self.retry_requested))
@@ -92,10 +103,11 @@ class QueueView(QWidget):
 
         self.detail = QPlainTextEdit(self)
         self.detail.setObjectName("queueDetail")
-        self.detail.setAccessibleName("Job details")
+        self.detail.setAccessibleName("Push details")
         self.detail.setReadOnly(True)
-        self.detail.setPlaceholderText("Select a job to see its history.")
+        self.detail.setPlaceholderText("Select a push to see its history.")
         self.detail.setMaximumHeight(160)
+        self.detail.setMinimumHeight(self.detail.fontMetrics().lineSpacing() * 2 + 8)  # two lines: it scrolls
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.retry_button)
@@ -113,7 +125,8 @@ class QueueView(QWidget):
         split.setStretchFactor(0, 3)
         # the list first: in a short window (QT_SCALE_FACTOR=2 on a 900 px screen) the detail took its full 160
         # px and the list showed a row and a half
-        split.setSizes([300, 100])
+        split.setSizes([300, self.DETAIL_HEIGHT])
+        self.split = split
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.empty)
@@ -126,6 +139,25 @@ class QueueView(QWidget):
         self.attempts_provider: Any = None
         self._detail = ""
         self._update()
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_columns(event.size().width())
+            total = sum(self.split.sizes())  # a still shorter tab (an outage's banner above it): the detail
+            if 0 < total < 3 * self.DETAIL_HEIGHT and self.split.sizes()[1] > total // 3:  # gives way to the list
+                self.split.setSizes([total - total // 3, total // 3])
+        return super().eventFilter(watched, event)
+
+    def _fit_columns(self, width: int) -> None:
+        """Updated, then Last error, hidden while What would have fewer than ``WHAT_MIN`` characters."""
+        fixed = sum(self.table.columnWidth(c) for c in (QueueTableModel.TICKET, QueueTableModel.STATE, QueueTableModel.ATTEMPTS))
+        spare = width - fixed - self._what_min
+        for col in (QueueTableModel.ERROR, QueueTableModel.UPDATED):  # Last error is kept the longer
+            wanted = self.table.columnWidth(col) or self._widths[col]  # a hidden column's width reads 0
+            hide = spare < wanted
+            spare -= 0 if hide else wanted
+            if self.table.isColumnHidden(col) != hide:
+                self.table.setColumnHidden(col, hide)
 
     def set_held(self, held: Any) -> None:
         """Sending is held off (a ``HeldOff``) or not (None): waiting jobs say why and until when."""
@@ -163,7 +195,8 @@ class QueueView(QWidget):
             counts[str(j.state)] = counts.get(str(j.state), 0) + 1
         others = [j for j in self.model.jobs() if j.id in self.model.member_pause]
         label = "Send all &now" if self.model.held is not None else "Retry &all"
-        show_send_all(self.retry_all_button, held_words.send_all(label, counts, others, self.model.resume_as))
+        held_off = self.model.held is not None
+        show_send_all(self.retry_all_button, held_words.send_all(label, counts, others, self.model.resume_as, held_off=held_off))
         self.retry_all_button.setAccessibleName(self.retry_all_button.text().replace("&", ""))
         self.empty.setVisible(self.model.rowCount() == 0)
         detail = self._describe(job) if job else ""

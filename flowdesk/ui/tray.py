@@ -43,7 +43,7 @@ class TrayController(QObject):
         self.status_action.setEnabled(False)
         self.open_action = QAction(f"&Open {APP_NAME}", self.menu)
         self.open_action.triggered.connect(self.open_requested)
-        self.retry_action = QAction("&Retry all", self.menu)  # every waiting, held-off or failed push, now
+        self.retry_action = QAction("&Retry all", self.menu)  # the failed pushes (held off: Send all now, every one)
         self.retry_action.triggered.connect(self._retry_all)
         self.pause_action = QAction("&Pause sending", self.menu)
         self.pause_action.setCheckable(True)
@@ -87,7 +87,7 @@ class TrayController(QObject):
             self.status_action.setText(line)
         c = self.controller
         label = f"&{held_words.SEND_ALL_NOW}" if c.held is not None else "&Retry all"
-        show_send_all(self.retry_action, held_words.send_all(label, counts, c.others, c.resume_as()))
+        show_send_all(self.retry_action, held_words.send_all(label, counts, c.others, c.resume_as(), held_off=c.held is not None))
         self.pause_action.blockSignals(True)
         self.pause_action.setChecked(self.controller.is_paused())  # the engineer's pause, not a member pause
         self.pause_action.blockSignals(False)

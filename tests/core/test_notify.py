@@ -21,9 +21,9 @@ def test_several_failures_together_are_coalesced():
     assert "#48211" in out[0].text and "#48405" in out[0].text
 
 
-def test_mixed_kinds_say_pushes():
+def test_mixed_kinds_are_named_by_part():
     [n] = notifications_for([change(1, "failed"), change(2, "failed", kind="time_entry")], "errors")
-    assert n.title == "2 pushes failed to post"
+    assert n.title == "1 note and 1 time entry failed to post"  # as the queue's line names them (not "2 pushes")
 
 
 def test_only_transitions_notify():

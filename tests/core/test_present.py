@@ -182,9 +182,9 @@ def test_job_detail_has_state_next_step_error_and_history():
         attempts=[Attempt(NOW - MIN, "rate_limited", 429, "req-1"), Attempt(NOW - 2 * MIN, "offline")],
     )
     assert text.splitlines() == [
-        "Note for ticket #48211 — Retrying at 14:05",
-        "Next attempt: 14:05.",
-        "ConnectWise is rate limiting FlowDesk. Retrying at 14:05.",
+        "Note for ticket #48211 — Retrying at 14:05",  # the time said once (it was said three times)
+        "It is sent again by itself then, or at once when you click Retry.",
+        "ConnectWise is rate limiting FlowDesk.",
         "",
         "Attempts:",
         "  2026-11-18 13:59  Rate limited HTTP 429 (request id req-1)",  # not the outcome's code, rate_limited
@@ -269,8 +269,11 @@ def test_retried_and_cancelled():
     assert present.cancel_question(Job(state="unknown")) == (
         "Stop trying to send this note to ticket #48211? It may already be on the ticket: check it in ConnectWise."
     )
-    assert present.cancel_question(Job(), with_time_entry=True) == (
+    assert present.cancel_question(Job(), also=["time_entry"]) == (
         "Stop trying to send this note and its time entry to ticket #48211?"
+    )
+    assert present.cancel_question(Job(), also=["time_entry", "status"]) == (  # seen in the demo: the status
+        "Stop trying to send this note, its time entry and its status change to ticket #48211?"  # change went unsaid
     )
 
 
@@ -289,6 +292,10 @@ def test_auto_pushed_and_waiting_on_quit():
     assert present.waiting_on_quit(2, kept=False) == (  # the demo: it promised to send them at the next start
         "2 pushes are still waiting to be sent. Quit anyway? The demo keeps nothing: they will not be sent."
     )
+    assert present.waiting_on_quit(3, what="1 note, 1 time entry and 1 status change") == (  # one note pushed
+        "1 note, 1 time entry and 1 status change are still waiting to be sent. Quit anyway? They will be sent the "
+        "next time FlowDesk starts."
+    )
 
 
 # -- notifications ---------------------------------------------------------------------------------
@@ -302,9 +309,11 @@ def test_notices():
     many = present.failed_many_notice(["note", "note", "note", "note", "note"], [5, 4, 3, 2, 1, 1])
     assert many.title == "5 notes failed to post"
     assert many.text == "Tickets #1, #2, #3, #4 …. Click to see why in FlowDesk."
-    assert present.failed_many_notice(["note", "time_entry"], [1, 1]).title == "2 pushes failed to post"
+    assert present.failed_many_notice(["note", "status"], [1, 2]).title == "1 note and 1 status change failed to post"
     assert present.sent_notice(["note"], [48211]).title == "Posted the note to ticket #48211"
-    assert present.sent_notice(["note", "time_entry"], [1, 1]).title == "Posted 2 items to ConnectWise"
+    assert present.sent_notice(["note", "time_entry", "status"], [1, 1, 1]).title == (  # it said "Posted 3 items"
+        "Posted 1 note, 1 time entry and 1 status change to ConnectWise"
+    )
 
 
 # -- the retry policy's words ----------------------------------------------------------------------
@@ -493,13 +502,13 @@ def test_send_all_now_counts_only_what_it_sends_and_points_a_held_push_at_its_ke
         "Jordan Blake"
     )
     assert held.retryable(counts, theirs) == 3 and held.retryable(counts) == 5
-    assert held.send_all("Send all &now", counts, theirs, "Jordan Blake") == (
+    assert held.send_all("Send all &now", counts, theirs, "Jordan Blake", held_off=True) == (
         "Send all &now (3)", True, f"{held.SEND_ALL_TIP}. {keys}."
     )
-    assert held.send_all("Retry &all", {"pending": 1, "retry_wait": 1}, theirs, "Jordan Blake") == (
-        "Retry &all: 2 wait for their keys or Resume", False, f"Nothing to send now: {keys}."
+    assert held.send_all("Send all &now", {"pending": 1, "retry_wait": 1}, theirs, "Jordan Blake", held_off=True) == (
+        "Send all &now: 2 wait for their keys or Resume", False, f"Nothing to send now: {keys}."
     )
-    assert held.send_all("Retry &all", {"sent": 1}, [], "Jordan Blake") == ("Retry &all", False, held.SEND_ALL_TIP)
+    assert held.send_all("Retry &all", {"sent": 1}, [], "Jordan Blake", held_off=False) == ("Retry &all", False, held.RETRY_ALL_TIP)
     now = datetime(2026, 12, 3, 7, 24, 16, tzinfo=UTC)
     assert held.retried_all(held.Retried(2, left=theirs, resume_as="Jordan Blake"), now, UTC) == (
         f"Sending 2 pushes now. {keys}."
@@ -535,7 +544,7 @@ def test_a_push_is_not_said_to_go_before_the_hold_off_after_an_outage_ends():
     assert present.state_text(job, NOW, UTC, not_before=until) == "Retrying at 14:07"
     assert present.state_detail(job, NOW, UTC, not_before=until) == "Next attempt: 14:07."
     assert present.job_detail(job, NOW, UTC, not_before=until).splitlines()[:2] == [
-        "Note for ticket #48211 — Retrying at 14:07", "Next attempt: 14:07."
+        "Note for ticket #48211 — Retrying at 14:07", "It is sent again by itself then, or at once when you click Retry."
     ]
     assert present.state_text(job, NOW, UTC, not_before=NOW + MIN) == "Retrying at 14:05"  # its own time is later
     assert present.state_text(job, NOW, UTC) == "Retrying at 14:05"
@@ -553,4 +562,111 @@ def test_a_send_flowdesk_stopped_in_the_middle_of_is_said_in_words_in_the_histor
     assert text.splitlines()[-2:] == [
         "  2026-11-18 13:59  FlowDesk stopped while sending",
         "  2026-11-18 14:00  Found on the ticket",
+    ]
+
+
+def test_one_push_of_a_note_with_its_time_entry_and_status_change_is_not_counted_as_three_pushes():
+    """Seen in the demo: one note pushed with its time entry and a status change during an outage read "3 pushes
+    are waiting" (banner), "3 waiting" (status bar, tray), though the engineer pushed one note. The words now name
+    the parts the queue holds (one row each in the Queue tab and ``queue list``)."""
+    from flowdesk.core import held as held_words
+
+    now = datetime(2026, 12, 3, 7, 24, tzinfo=UTC)
+    off = held_words.HeldOff(now + timedelta(minutes=5), "server")
+    counts = {"pending": 2, "unknown": 1}
+    kinds = {"unknown": {"note": 1}, "pending": {"time_entry": 1, "status": 1}}
+    parts = "1 note, 1 time entry and 1 status change"
+    assert held_words.held_line(off, counts, now, UTC, (), kinds) == f"ConnectWise unreachable — {parts} waiting, next try 07:29"
+    assert f". {parts} are waiting; the next try" in held_words.held_banner(off, counts, now, UTC, (), kinds)
+    assert f". {parts} waiting; FlowDesk tries" in held_words.held_notice(off, counts, now, UTC, (), kinds).detail
+    assert present.queue_line(counts, paused=False, offline=False, sending=False, kinds=kinds) == f"Queue: {parts} waiting"
+    one = {"failed": 1}
+    assert present.queue_line(one, paused=False, offline=False, sending=False, kinds={"failed": {"time_entry": 1}}) == (
+        "Queue: 1 time entry failed"
+    )
+    assert ". 1 note is waiting;" in held_words.held_banner(off, {"pending": 1}, now, UTC, (), {"pending": {"note": 1}})
+    assert ". 2 notes are waiting;" in held_words.held_banner(off, {"pending": 2}, now, UTC, (), {"pending": {"note": 2}})
+
+
+def test_retry_all_is_offered_only_for_failed_pushes_and_counts_them():
+    """Seen in the demo: "Retry all (1)" was offered while the one push was merely waiting for its scheduled
+    check ("Checking at 16:10") or being sent: nothing had failed. Retry all is on only when some push failed,
+    and counts the failed ones; while sending is held off, Send all now still sends (and counts) every waiting one."""
+    from flowdesk.core import held
+
+    waiting = {"unknown": 1, "pending": 2, "retry_wait": 1, "sending": 1, "sent": 3}
+    assert held.send_all("Retry &all", waiting, [], "Jo", held_off=False) == ("Retry &all", False, held.RETRY_ALL_TIP)
+    assert held.send_all("Retry &all", {**waiting, "failed": 2}, [], "Jo", held_off=False) == (
+        "Retry &all (2)", True, held.RETRY_ALL_TIP
+    )
+    assert held.send_all("Send all &now", waiting, [], "Jo", held_off=True) == ("Send all &now (4)", True, held.SEND_ALL_TIP)
+    assert held.retried_all(held.Retried(0, failed_only=True), NOW, UTC) == "Nothing has failed."
+
+
+def test_the_queue_detail_says_when_a_push_is_checked_once():
+    """Seen in the demo: the Queue tab's detail of a note whose answer was lost said its check time four times
+    ("Checking at 16:25", "(16:25)" twice and the last error's "Checking again at 16:25")."""
+    from flowdesk.core import policy_words
+
+    job = Job(state="unknown", next_attempt_at=NOW + 5 * MIN, attempts=1,
+              last_error=policy_words.check_later(Job(), rate_limited=False, http_status=503, check_at="14:05"))
+    lines = present.job_detail(job, NOW, UTC).splitlines()
+    assert lines == [
+        "Note for ticket #48211 — Checking at 14:05",
+        "FlowDesk will check ticket #48211 for the note then, before sending it again.",
+        "ConnectWise did not answer the check (HTTP 503), so FlowDesk could not yet check whether the note reached "
+        "ticket #48211.",
+    ]
+    lost = Job(state="unknown", next_attempt_at=NOW + 5 * MIN,
+               last_error=policy_words.may_have_arrived(Job(), server_error=True, http_status=503, check_at="14:05"))
+    assert "\n".join(present.job_detail(lost, NOW, UTC).splitlines()[1:]).count("14:05") == 0
+    failed = Job(state="failed", last_error="ConnectWise refused the note. Retrying at 14:05.")  # not timed: kept
+    assert present.job_detail(failed, NOW, UTC).splitlines()[2] == failed.last_error
+
+
+def test_send_all_now_names_the_parts_it_sends_not_pushes():
+    """Seen in the demo after Send all now: "3 pushes go at 16:26, after FlowDesk has looked on the ticket", for
+    one note pushed with its time entry and a status change."""
+    from flowdesk.core import held
+
+    now, at = datetime(2026, 12, 3, 16, 25, tzinfo=UTC), datetime(2026, 12, 3, 16, 26, tzinfo=UTC)
+    one_push = ["note", "time_entry", "status"]
+    assert held.retried_all(held.Retried(3, 3, at, kinds=one_push, later_kinds=one_push), now, UTC).startswith(
+        "1 note, 1 time entry and 1 status change go at 16:26, after FlowDesk has looked on the ticket"
+    )
+    done = held.Retried(3, 2, at, kinds=["note", "note", "time_entry"], later_kinds=["note", "time_entry"])
+    assert held.retried_all(done, now, UTC).startswith("Sending 1 note now. 1 note and 1 time entry go at 16:26")
+    assert held.retried_all(held.Retried(1, kinds=["note"]), now, UTC) == "Sending 1 note now."
+    assert held.retried_all(held.Retried(1, 1, at, kinds=["note"], later_kinds=["note"]), now, UTC).startswith("1 note goes at")
+    back = held.back_notice(one_push)  # and "ConnectWise is back" names them too (it said "3 pushes")
+    assert back.text == "Every waiting push is sent (1 note, 1 time entry and 1 status change after the outage)."
+
+
+def test_after_send_all_now_the_detail_does_not_say_the_check_time_again():
+    """Seen in the demo: after Send all now the note's detail read "Checking at 16:26", "FlowDesk will check ticket
+    #48517 for the note then, …" and the click's "Checking ticket #48517 for the note at 16:26, once …"."""
+    from flowdesk.core import policy_words
+
+    job = Job(state="unknown", next_attempt_at=NOW + MIN, last_error=policy_words.checking_first(Job(), "14:01"))
+    assert present.job_detail(job, NOW, UTC).splitlines() == [
+        "Note for ticket #48211 — Checking at 14:01",
+        "FlowDesk will check ticket #48211 for the note then, before sending it again.",
+    ]
+
+
+def test_the_queue_detail_names_the_status_a_status_change_sets():
+    """The What column read "Status change → Closed — …", its detail "Status change for ticket #48211"."""
+    job = Job(id=2, kind="status", state="pending", parent_id=1)
+    job.status_name = "Closed"  # type: ignore[attr-defined]  # PushJob.status_name
+    assert present.job_detail(job, NOW, UTC, waiting_for_note=True).splitlines()[0] == (
+        "Status change → Closed for ticket #48211 — Waiting for its note"
+    )
+
+
+def test_a_push_due_now_is_not_said_to_go_then():
+    """"Retrying now" on the first line: what happens next does not say "then" (no time was said), and the last
+    error's time, now past, is not said."""
+    job = Job(state="retry_wait", next_attempt_at=NOW - MIN, last_error="ConnectWise is rate limiting FlowDesk. Retrying at 13:59.")
+    assert present.job_detail(job, NOW, UTC).splitlines() == [
+        "Note for ticket #48211 — Retrying now", "Next attempt: now.", "ConnectWise is rate limiting FlowDesk."
     ]

@@ -72,10 +72,11 @@ def test_an_outage_is_held_off_visibly_and_one_click_sends_everything_once(make_
     assert c.held is not None
     assert fd.tray is not None and fd.tray.state == "held"
     line = w.queue_label.text()
-    assert line.startswith("ConnectWise unreachable — 4 waiting, next try "), line
+    assert line.startswith("ConnectWise unreachable — 2 notes and 2 time entries waiting, next try "), line
     assert "ConnectWise unreachable" in fd.tray.tray.toolTip()
+    assert w.queue_label.toolTip() == line  # the whole line: a narrow window (QT_SCALE_FACTOR=2) cut "next try …"
     outage = [n for n in notified if n.kind == "held"]
-    assert len(outage) == 1 and outage[0].error and "4 pushes waiting" in outage[0].text
+    assert len(outage) == 1 and outage[0].error and "2 notes and 2 time entries waiting" in outage[0].text
     assert len(notified) == 1
     banner = w.banners.banner("held")
     assert banner is not None and banner.action == "Send all now"
@@ -189,7 +190,7 @@ def test_send_all_now_while_a_push_is_in_flight_sends_it_again_if_its_answer_is_
     sandbox_admin.wait("held", 1, path=notes)  # the note is on the wire, its answer held back
     note = next(j for j in fd.services.outbox.jobs() if j.kind == "note")
     assert fd.services.outbox.get(note.id).state == "sending"
-    c.retry_all()  # the time entry waits on the note; the note itself is in flight
+    c.retry_all(everything=True)  # Send all now: the time entry waits on the note; the note itself is in flight
     sandbox_admin.release()  # ... and its answer is 429: refused, not stored
 
     def states() -> list[str]:
@@ -290,7 +291,7 @@ def test_send_all_now_remembers_a_push_a_run_takes_between_its_listing_and_its_r
 
     monkeypatch.setattr(outbox, "retry", taken_by_a_run)
     before = c.push.worker._generation
-    c.retry_all()
+    c.retry_all(everything=True)  # Send all now (Retry all sends only failed pushes)
     assert note.id in c._send_now, c._send_now
     assert set(c._send_now.values()) == {before + 1}  # one click, one request: the one made after the listing
 
@@ -543,7 +544,7 @@ def test_send_all_now_soon_after_a_lost_answer_says_when_the_push_goes(make_app,
     w.resize(1400, 900)  # seen at this size: the message ran under "Queue: 3 waiting…", cut at "and nothing is"
     w.retry_all()
     message = w.statusBar().currentMessage()
-    assert message.startswith("2 pushes go at "), message
+    assert message.startswith("1 note and 1 time entry go at "), message
     assert "after FlowDesk has looked on the ticket" in message and "nothing is posted twice" in message
     assert _notes_by_ticket(sandbox_admin) == {}
     bar = w.statusBar()
@@ -557,7 +558,7 @@ def test_send_all_now_from_the_tray_soon_after_a_lost_answer_says_when_the_push_
     shown: list[str] = []
     fd.tray.show_info = shown.append  # what the tray's balloon would say
     fd.tray.retry_action.trigger()
-    assert len(shown) == 1 and shown[0].startswith("2 pushes go at ") and "nothing is posted twice" in shown[0]
+    assert len(shown) == 1 and shown[0].startswith("1 note and 1 time entry go at ") and "nothing is posted twice" in shown[0]
 
 
 def test_a_member_pause_alone_says_whose_pushes_wait_and_the_engineers_own_pushes_go(make_app, qtbot, sandbox_admin):  # noqa: F811
@@ -569,7 +570,7 @@ def test_a_member_pause_alone_says_whose_pushes_wait_and_the_engineers_own_pushe
     c, _ = _queued_then_keys_of(fd, qtbot, "jblake", "Jordan Blake")  # Dana Whitfield's push, paused by the engineer
     w, tray, outbox = fd.window, fd.tray, fd.services.outbox
     assert tray is not None and tray.state == "paused" and w.pause_action.isChecked() and tray.pause_action.isChecked()
-    assert w.queue_label.text() == "Queue: 2 queued as Dana Whitfield wait for their keys, sending paused"
+    assert w.queue_label.text() == "Queue: 1 note and 1 time entry queued as Dana Whitfield wait for their keys, sending paused"
 
     with qtbot.waitSignal(c.drain_finished, timeout=15000):
         w.pause_action.setChecked(False)  # the engineer lifts their own pause: Dana Whitfield's pushes stay hers
@@ -577,7 +578,7 @@ def test_a_member_pause_alone_says_whose_pushes_wait_and_the_engineers_own_pushe
     with qtbot.waitSignal(c.drain_finished, check_params_cb=_ran, timeout=15000):
         _push(fd, qtbot, TICKETS[1])  # Jordan Blake's own push goes
     qtbot.waitUntil(lambda: outbox.counts().get("sent") == 2, timeout=20000)
-    line = "Queue: 2 queued as Dana Whitfield wait for their keys"
+    line = "Queue: 1 note and 1 time entry queued as Dana Whitfield wait for their keys"
     qtbot.waitUntil(lambda: w.queue_label.text() == line, timeout=15000)  # before: "Queue: 2 waiting, sending paused"
     assert tray.state == "ok" and tray.status_action.text() == line and tray.tray.toolTip() == f"FlowDesk — {line}"
     assert not w.pause_action.isChecked() and not tray.pause_action.isChecked()
@@ -633,12 +634,12 @@ def test_the_held_banner_counts_what_still_waits_after_a_cancel_and_a_dismissed_
     with qtbot.waitSignal(c.drain_finished, check_params_cb=_ran, timeout=15000):
         c.set_paused(False)
     banner = w.banners.banner("held")
-    assert banner is not None and "4 pushes are waiting" in banner.text
+    assert banner is not None and "2 notes and 2 time entries are waiting" in banner.text
     entries = [j for j in fd.services.outbox.jobs() if j.kind == "time_entry"]
     w.cancel_job(entries[0].id)  # make_app answers yes
     banner = w.banners.banner("held")
-    assert banner is not None and "3 pushes are waiting" in banner.text, banner.text  # it said 4
-    assert w.queue_label.text().startswith("ConnectWise unreachable — 3 waiting")
+    assert banner is not None and "2 notes and 1 time entry are waiting" in banner.text, banner.text  # it said 4
+    assert w.queue_label.text().startswith("ConnectWise unreachable — 2 notes and 1 time entry waiting")
     w.banners.remove("held")  # dismissed (its ✕)
     w.cancel_job(entries[1].id)
     assert w.banners.banner("held") is None
@@ -665,7 +666,8 @@ def test_a_push_is_not_said_to_go_before_a_rate_limit_ends(make_app, qtbot, sand
     row = w.queue_model.job_row(first.id)
     assert w.queue_model.index(row, w.queue_model.STATE).data() == f"Retrying at {until}"
     assert w.session_model.push_summary(first.session_id).text == f"Retrying at {until}"
-    assert f"Next attempt: {until}." in w.queue_model.detail_text(outbox.get(first.id))
+    detail = w.queue_model.detail_text(outbox.get(first.id))
+    assert detail.startswith(f"Note for ticket #{TICKETS[0]} — Retrying at {until}\n") and detail.count(until) == 1, detail
 
 
 def test_the_note_pane_says_what_the_list_says_of_a_push_whose_answer_was_lost(make_app, qtbot, sandbox_admin):  # noqa: F811

@@ -19,7 +19,7 @@ from tests.ui.test_quit import quits  # noqa: F401 - a fixture
 from tests.ui.test_window import _select, make_app  # noqa: F401 - make_app is a fixture
 
 pytestmark = pytest.mark.usefixtures("qapp")
-HELD = "2 queued as Dana Whitfield wait for their keys"  # the queue's line says the held pushes so
+HELD = "1 note and 1 time entry queued as Dana Whitfield wait for their keys"  # the queue's line says the held pushes so
 KEYS_OR_RESUME = f"{HELD}: save their keys in Settings, or Resume to send them as Jordan Blake"
 
 
@@ -53,15 +53,15 @@ def test_an_outage_during_a_member_pause_counts_only_the_pushes_that_will_go(mak
     c, notified = _outage_while_dana_whitfields_pushes_wait(fd, qtbot, sandbox_admin)
     w, tray = fd.window, fd.tray
     line = w.queue_label.text()
-    assert line.startswith("ConnectWise unreachable — 2 waiting, next try "), line
+    assert line.startswith("ConnectWise unreachable — 1 note and 1 time entry waiting, next try "), line
     assert line.endswith(f", {HELD}"), line
     assert tray is not None and tray.state == "held" and tray.status_action.text() == line
     assert tray.tray.toolTip() == f"FlowDesk — {line}"
     banner = w.banners.banner("held")
-    assert banner is not None and "2 pushes are waiting; the next try is at " in banner.text, banner.text
+    assert banner is not None and "1 note and 1 time entry are waiting; the next try is at " in banner.text, banner.text
     assert f". {HELD}. Nothing is lost." in banner.text, banner.text
     began = [n for n in notified if n.kind == "held"]
-    assert len(began) == 1 and "2 pushes waiting; FlowDesk tries again at " in began[0].text, began
+    assert len(began) == 1 and "1 note and 1 time entry waiting; FlowDesk tries again at " in began[0].text, began
     assert f". {HELD}." in began[0].text, began[0].text
     own = {j.id for j in fd.services.outbox.jobs() if j.member == "jblake"}
     assert set(began[0].job_ids) == own  # clicking it shows the pushes that wait for ConnectWise
@@ -80,7 +80,7 @@ def test_connectwise_is_back_once_the_engineers_own_pushes_are_sent_and_says_who
     assert [n.kind for n in notified] == ["held", "back"]
     back = notified[-1]
     assert back.title == "ConnectWise is back"
-    assert back.detail == f"2 pushes sent after the outage; {HELD.replace(' wait', ' still wait')}."
+    assert back.detail == f"1 note and 1 time entry sent after the outage; {HELD.replace(' wait', ' still wait')}."
     assert fd.window.queue_label.text() == f"Queue: {HELD}"
     assert {j.member for j in outbox.jobs(states=("pending", "retry_wait"))} == {"dwhitfield"}
     assert _notes_by_ticket(sandbox_admin) == {TICKETS[1]: 1}
@@ -104,7 +104,7 @@ def test_send_all_now_in_an_outage_counts_and_sends_only_the_pushes_that_go(make
     theirs = [j for j in outbox.jobs() if j.member == "dwhitfield"]
     sandbox_admin.clear_faults()  # ConnectWise is back
     w.retry_all()
-    assert w.statusBar().currentMessage() == f"Sending 2 pushes now. {KEYS_OR_RESUME}."
+    assert w.statusBar().currentMessage() == f"Sending 1 note and 1 time entry now. {KEYS_OR_RESUME}."
     assert [j for j in outbox.jobs() if j.member == "dwhitfield"] == theirs  # left as they were
     qtbot.waitUntil(lambda: outbox.counts().get("sent") == 2, timeout=20000)
     assert _notes_by_ticket(sandbox_admin) == {TICKETS[1]: 1}
@@ -116,12 +116,11 @@ def test_with_only_held_pushes_left_send_all_now_is_off_and_points_at_resume(mak
     fd = make_app(has_tray=True)
     c = _only_dana_whitfields_pushes_wait(fd, qtbot)
     w, outbox = fd.window, fd.services.outbox
-    nothing = f"Nothing to send now: {KEYS_OR_RESUME}."
-    for control in _send_all_controls(fd):
-        assert (control.text().replace("&", ""), control.isEnabled()) == ("Retry all: 2 wait for their keys or Resume", False)
-        assert control.toolTip() == nothing, control
+    for control in _send_all_controls(fd):  # none has failed: Retry all is off (it sends failed pushes only)
+        assert (control.text().replace("&", ""), control.isEnabled()) == ("Retry all", False)
+        assert control.toolTip() == held_words.RETRY_ALL_TIP, control
     w.retry_all()  # Ctrl+Shift+R, or an outage banner's button, left on screen: nothing goes, and it says why
-    assert w.statusBar().currentMessage() == nothing
+    assert w.statusBar().currentMessage() == "Nothing has failed."
     note = next(j for j in outbox.jobs() if j.kind == "note")
     assert w.queue_view.select_job(note.id) and not w.queue_view.retry_button.isEnabled()
 
@@ -130,7 +129,7 @@ def test_with_only_held_pushes_left_send_all_now_is_off_and_points_at_resume(mak
     qtbot.waitUntil(lambda: w.queue_label.text() == "Queue: all sent", timeout=15000)
     for control in _send_all_controls(fd):
         assert (control.text().replace("&", ""), control.isEnabled(), control.toolTip()) == (
-            "Retry all", False, held_words.SEND_ALL_TIP
+            "Retry all", False, held_words.RETRY_ALL_TIP
         )
     assert c.others == [] and _notes_by_ticket(sandbox_admin) == {TICKETS[0]: 1}
 
@@ -168,7 +167,7 @@ def test_quit_asks_only_about_the_pushes_that_go_while_the_app_runs(make_app, qt
     c.set_paused(True)
     _push(fd, qtbot, TICKETS[1])  # Jordan Blake's own push waits
     w.quit_action.trigger()
-    assert quits == [] and len(asked) == 1 and asked[0].startswith("2 pushes are still waiting to be sent."), asked
+    assert quits == [] and len(asked) == 1 and asked[0].startswith("1 note and 1 time entry are still waiting to be sent."), asked
     c.cancel(next(j.id for j in fd.services.outbox.jobs() if j.member == "jblake" and j.kind == "note"))
     w.quit_action.trigger()  # only Dana Whitfield's held pushes are left: nothing to ask
     assert quits == [True] and len(asked) == 1

@@ -126,7 +126,7 @@ def test_the_quit_question_follows_the_queue_and_quits_once_everything_is_sent(m
     QTimer.singleShot(0, inside)
     with qtbot.waitSignal(w.quit_requested, timeout=20000):
         w.quit_action.trigger()
-    assert seen and seen[0].startswith("2 pushes are still waiting")
+    assert seen and seen[0].startswith("1 note and 1 time entry are still waiting")
     assert fd.controller.pending_count() == 0
 
 

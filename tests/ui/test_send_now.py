@@ -98,7 +98,7 @@ def test_a_push_failed_by_the_run_going_at_the_click_goes_again_once_not_run_aft
     qtbot.waitUntil(gates[0][0].is_set, timeout=10000)
     [note] = c.services.outbox.jobs()
     assert note.state == "sending"
-    c.retry_all()  # ... the engineer clicks Send all now while its answer is coming...
+    c.retry_all(everything=True)  # ... the engineer clicks Send all now while its answer is coming...
     gates[0][1].set()  # ... and the answer is a 503
     qtbot.waitUntil(lambda: len(finished) == 1, timeout=10000)  # run 0 has ended, seen by the window
     assert gates[1][0].wait(10)  # the click's run had already started (the worker starts it at once)

@@ -1,0 +1,190 @@
+"""The Queue tab as the engineer reads it: what Retry all offers, the detail pane, the columns at any scale.
+
+The view on its own model, fed plain jobs (no store, no network, no clock but the model's).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from flowdesk.core import held as held_words
+from flowdesk.core.localtime import LOCAL, format_clock
+from flowdesk.ui.models import QueueTableModel
+from flowdesk.ui.queue_view import QueueView
+from tests.ui.test_outage import TICKETS, _push, _ran
+from tests.ui.test_window import _start, make_app  # noqa: F401 - make_app is a fixture
+
+pytestmark = pytest.mark.usefixtures("qapp")
+T0 = datetime(2026, 12, 3, 16, 9, tzinfo=UTC)
+
+
+@dataclass
+class Job:
+    id: int
+    session_id: str = "s1"
+    kind: str = "note"
+    state: str = "pending"
+    ticket_id: int = 48517
+    ticket_kind: str = "service"
+    parent_id: int | None = None
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
+    remote_id: int | None = None
+    sent_at: datetime | None = None
+    updated_at: datetime = field(default_factory=lambda: T0)
+    member: str | None = None
+    member_name: str | None = None
+    status_name: str = ""
+
+
+def _pushed_note(note_state: str = "unknown") -> list[Job]:
+    """One note pushed with its time entry and a status change: the note's answer was lost (checked later)."""
+    check = T0 + timedelta(minutes=1)
+    return [
+        Job(1, state=note_state, next_attempt_at=check, attempts=1),
+        Job(2, kind="time_entry", parent_id=1),
+        Job(3, kind="status", parent_id=1, status_name="Closed"),
+    ]
+
+
+def _view(qtbot, jobs: list[Job]) -> QueueView:
+    model = QueueTableModel(clock=lambda: T0)
+    model.load(jobs, titles={"s1": "User locked out of Active Directory after failed sign-ins"})
+    view = QueueView(model)
+    qtbot.addWidget(view)
+    return view
+
+
+def _button(view: QueueView) -> tuple[str, bool]:
+    return view.retry_all_button.text().replace("&", ""), view.retry_all_button.isEnabled()
+
+
+def test_retry_all_is_off_while_nothing_has_failed_and_counts_the_failed_ones(qtbot):
+    """Seen in the demo: "Retry all (1)" while the one push waited for its scheduled check, or was being sent."""
+    view = _view(qtbot, _pushed_note("unknown"))
+    assert _button(view) == ("Retry all", False)
+    view.model.update_job(_pushed_note("sending")[0])
+    assert _button(view) == ("Retry all", False)
+    view.model.update_job(Job(1, state="failed", last_error="ConnectWise refused the note."))
+    assert _button(view) == ("Retry all (1)", True)  # the failed note; its time entry waits for it, not failed
+    assert view.retry_all_button.toolTip() == held_words.RETRY_ALL_TIP
+    view.set_held(held_words.HeldOff(T0 + timedelta(minutes=5), "server"))  # an outage: every waiting one goes
+    assert _button(view) == ("Send all now (3)", True)
+
+
+def test_the_detail_pane_says_the_check_time_once(qtbot):
+    """Seen in the demo: "Checking at 16:25" in the detail's first line, then "(16:25)" in the hold-off's line and
+    again in what happens next."""
+    jobs = _pushed_note("unknown")
+    view = _view(qtbot, jobs)
+    until = T0 + timedelta(minutes=5)
+    view.set_held(held_words.HeldOff(until, "server"))
+    assert view.select_job(1)
+    text = view.detail.toPlainText()
+    when = format_clock(until, T0, LOCAL)
+    assert text.count(when) == 1, text
+    assert text.splitlines()[0] == f"Note for ticket #48517 — Checking at {when}"
+    assert view.select_job(2)  # the time entry waits for its note: its first line has no time, the hold-off's has
+    text = view.detail.toPlainText()
+    assert text.count(when) == 1 and "Held off:" in text, text
+
+
+def _columns(view: QueueView) -> dict[str, int]:
+    """The shown columns' widths, by header."""
+    return {name: view.table.columnWidth(i) for i, name in enumerate(QueueTableModel.COLUMNS) if not view.table.isColumnHidden(i)}
+
+
+@pytest.mark.parametrize("width", [1380, 920, 680])  # a 1400 px wide window at QT_SCALE_FACTOR 1, 1.5 and 2
+def test_what_each_push_is_stays_readable_at_any_width(qtbot, width):
+    """Seen at QT_SCALE_FACTOR=2: What (and Last error) shared the spare width, What got 115 px and read "Note —
+    User lo…". What alone stretches; Updated, then Last error, make way for 40 characters of it."""
+    view = _view(qtbot, _pushed_note("unknown"))
+    view.resize(width, 400)
+    view.show()
+    qtbot.waitUntil(lambda: view.table.viewport().width() > 0)
+    qtbot.waitUntil(lambda: sum(_columns(view).values()) <= view.table.viewport().width())  # nothing scrolls sideways
+    shown = _columns(view)
+    fm = view.table.fontMetrics()
+    assert shown["What"] >= fm.horizontalAdvance("Status change → Closed — User locked out"), shown
+    assert {"Ticket", "State", "Failures"} <= shown.keys()
+    if width >= 1380:
+        assert shown.keys() == set(QueueTableModel.COLUMNS), shown
+    text = view.model.data(view.model.index(0, QueueTableModel.WHAT), 3)  # ToolTipRole: the whole of What
+    assert text == "Status change → Closed — User locked out of Active Directory after failed sign-ins"
+
+
+SCRIPT = """
+import json
+from PySide6.QtWidgets import QApplication
+from tests.ui.test_queue_view import QueueTableModel, QueueView, T0, _columns, _pushed_note
+app = QApplication([])
+model = QueueTableModel(clock=lambda: T0)
+model.load(_pushed_note("unknown"), titles={"s1": "User locked out of Active Directory after failed sign-ins"})
+view = QueueView(model)
+view.resize(680, 400)  # the Queue tab of a window as wide as a 1400 px screen at twice the scale
+view.show()
+app.processEvents()
+fm = view.table.fontMetrics()
+print(json.dumps({"dpr": view.devicePixelRatio(), "shown": _columns(view), "viewport": view.table.viewport().width(),
+                  "what": fm.horizontalAdvance("Status change → Closed — User locked out")}))
+"""
+
+
+def test_at_scale_factor_2_the_queue_shows_what_each_push_is(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    env = dict(os.environ, QT_SCALE_FACTOR="2", QT_QPA_PLATFORM="offscreen", FLOWDESK_HOME=str(tmp_path / "home"))
+    out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=60,
+                         encoding="utf-8", cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got["dpr"] == 2.0
+    assert got["shown"]["What"] >= got["what"] and sum(got["shown"].values()) <= got["viewport"], got
+
+
+def test_in_a_short_queue_tab_the_list_keeps_the_larger_part(qtbot):
+    """Seen at QT_SCALE_FACTOR=2 with an outage's banner above the tab: the list (70 px, a row and a half) was
+    smaller than the detail pane (76 px) under it. The detail gives way, down to two lines (it scrolls)."""
+    view = _view(qtbot, _pushed_note("unknown"))
+    view.show()
+    for height in (250, 200):
+        view.resize(680, height)
+        qtbot.waitUntil(lambda h=height: view.height() == h)
+        qtbot.waitUntil(lambda: view.table.height() >= 1.5 * view.detail.height())
+
+
+def test_the_queue_says_push_not_job(qtbot):
+    """"Send this job now", "Job details", "Select a job…": "job" is the code's word; the window's is "push"."""
+    from PySide6.QtWidgets import QWidget
+
+    view = _view(qtbot, [])
+    said = [view.detail.placeholderText()]
+    for w in [view, *view.findChildren(QWidget)]:
+        said += [w.toolTip(), w.accessibleName(), getattr(w, "text", lambda: "")()]
+    assert not [s for s in said if "job" in s.lower()], said
+
+
+def test_with_every_waiting_push_cancelled_in_an_outage_no_banner_says_0_are_waiting(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """Seen in the demo: a note (and its time entry, status change) cancelled during an outage left the banner
+    "0 pushes are waiting; the next try is at 16:42. Nothing is lost." and "— 0 waiting, next try 16:42"."""
+    fd = make_app()
+    _start(fd, qtbot)
+    w, c = fd.window, fd.controller
+    c.set_paused(True)
+    _push(fd, qtbot, TICKETS[0])
+    sandbox_admin.add_fault(path="*", status=503, times=None)
+    with qtbot.waitSignal(c.drain_finished, check_params_cb=_ran, timeout=15000):
+        c.set_paused(False)
+    assert w.banners.banner("held") is not None
+    w.cancel_job(next(j for j in fd.services.outbox.jobs() if j.kind == "note").id)  # its time entry goes with it
+    assert w.banners.banner("held") is None
+    assert w.queue_label.text() == "ConnectWise unreachable — nothing waiting"
