@@ -50,6 +50,9 @@ class Job:
     remote_id: int | None = None
     sent_at: datetime | None = None
     updated_at: datetime = field(default_factory=lambda: T0)
+    member: str | None = None
+    member_name: str | None = None
+    status_name: str = ""
 
 
 def rows(n=30):

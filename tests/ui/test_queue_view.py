@@ -14,6 +14,7 @@ from flowdesk.core import held as held_words
 from flowdesk.core.localtime import LOCAL, format_clock
 from flowdesk.ui.models import QueueTableModel
 from flowdesk.ui.queue_view import QueueView
+from tests.ui.test_models import Job as ModelJob
 from tests.ui.test_outage import TICKETS, _push, _ran
 from tests.ui.test_window import _start, make_app  # noqa: F401 - make_app is a fixture
 
@@ -22,23 +23,11 @@ T0 = datetime(2026, 12, 3, 16, 9, tzinfo=UTC)
 
 
 @dataclass
-class Job:
-    id: int
-    session_id: str = "s1"
-    kind: str = "note"
-    state: str = "pending"
+class Job(ModelJob):
+    """A queue row as the models read it (``test_models.Job``), on this file's ticket and clock."""
+
     ticket_id: int = 48517
-    ticket_kind: str = "service"
-    parent_id: int | None = None
-    attempts: int = 0
-    next_attempt_at: datetime | None = None
-    last_error: str | None = None
-    remote_id: int | None = None
-    sent_at: datetime | None = None
     updated_at: datetime = field(default_factory=lambda: T0)
-    member: str | None = None
-    member_name: str | None = None
-    status_name: str = ""
 
 
 def _pushed_note(note_state: str = "unknown") -> list[Job]:

@@ -69,13 +69,19 @@ def test_an_internal_note_pushed_where_discussion_is_the_default_reads_as_pushed
     assert panel.visibility.currentData() == "internal" and not panel.editor.is_edited()
 
 
-def test_an_escalation_note_without_steps_reads_as_pushed_when_shown_again(make_app, qtbot):
+def _escalation_without_steps(make_app: Any, qtbot: Any) -> tuple[Any, Any, str]:
+    """The window, its note pane and session #48211's id, the note made as an escalation note without its steps."""
     fd = make_app()
     _start(fd, qtbot)
     panel = fd.window.panel
     sid = _select(fd, qtbot, 48211)
     _choose(panel.format_box, "escalation")
     panel.steps_box.setChecked(False)
+    return fd, panel, sid
+
+
+def test_an_escalation_note_without_steps_reads_as_pushed_when_shown_again(make_app, qtbot):
+    fd, panel, sid = _escalation_without_steps(make_app, qtbot)
     _push_and_wait(fd, qtbot)
     _away_and_back(fd, qtbot, sid)
     assert (panel.format_box.currentData(), panel.steps_box.isChecked()) == ("escalation", False)
@@ -104,7 +110,14 @@ def test_a_note_pushed_to_a_found_ticket_shows_that_ticket_when_shown_again(make
     panel.draft_timer.timeout.emit()
     _away_and_back(fd, qtbot, sid)
     assert card.ticket_id() == 48397 and panel.editor.is_edited()
-    card.number.setText("48211")  # back to the session's own ticket: a choice the draft keeps
+    _own_ticket_again(fd, qtbot, sid)  # back to the session's own ticket: a choice the draft keeps
+
+
+def _own_ticket_again(fd: Any, qtbot: Any, sid: str) -> None:
+    """The session's own ticket (#48211) typed again: a choice its draft keeps, shown when the session is again."""
+    panel = fd.window.panel
+    card = panel.ticket_card
+    card.number.setText("48211")
     card.number.editingFinished.emit()
     panel.draft_timer.timeout.emit()
     assert fd.controller.drafts.get(sid).choices.ticket_id == 48211  # type: ignore[union-attr]
@@ -115,28 +128,16 @@ def test_a_note_pushed_to_a_found_ticket_shows_that_ticket_when_shown_again(make
 def test_the_sessions_own_ticket_typed_right_after_a_push_elsewhere_is_kept(make_app, qtbot):
     fd = make_app()
     _start(fd, qtbot)
-    panel = fd.window.panel
     sid = _select(fd, qtbot, 48211)
     _type_ticket(fd, qtbot, "48397")
     _push_and_wait(fd, qtbot)
-    card = panel.ticket_card
-    card.number.setText("48211")  # still on screen: the next push goes back to its own ticket (read already)
-    card.number.editingFinished.emit()
-    panel.draft_timer.timeout.emit()
-    assert fd.controller.drafts.get(sid).choices.ticket_id == 48211  # type: ignore[union-attr]
-    _away_and_back(fd, qtbot, sid)
-    assert card.ticket_id() == 48211
+    _own_ticket_again(fd, qtbot, sid)  # still on screen: the next push goes back to its own ticket (read already)
 
 
 def test_an_edited_escalation_note_comes_back_as_an_escalation_note_with_its_edit(make_app, qtbot):
     """An escalation note pushed with a line added came back as a resolution note, *Changes…* showing the whole
     note as changed. It comes back made the way closest to what was pushed: the edit is the only change."""
-    fd = make_app()
-    _start(fd, qtbot)
-    panel = fd.window.panel
-    sid = _select(fd, qtbot, 48211)
-    _choose(panel.format_box, "escalation")
-    panel.steps_box.setChecked(False)
+    fd, panel, sid = _escalation_without_steps(make_app, qtbot)
     _add_line(qtbot, panel, "Escalated to the Exchange team by phone.")
     _push_and_wait(fd, qtbot)
     _away_and_back(fd, qtbot, sid)
