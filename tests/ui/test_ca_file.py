@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import WINE_TRUSTS_UNKNOWN_CA, wine_limit
+
 from .test_dialog_answers import _all_done, _dialog
 from .test_window import _start, make_app  # noqa: F401 - make_app is a fixture
 
@@ -21,6 +23,7 @@ def _sign_in(fd: Any, qtbot: Any, dialog: Any) -> str:
     return dialog.rf_status.text()
 
 
+@wine_limit(WINE_TRUSTS_UNKNOWN_CA)
 def test_the_resolutionflow_ca_file_the_certificate_error_names_is_in_settings(make_app, qtbot, sandbox_tls):  # noqa: F811
     fd = make_app()
     _start(fd, qtbot)
