@@ -165,17 +165,23 @@ class Outbox:
         return self._select(self._db.connect(), clause + "ORDER BY id", params)
 
     def counts(self) -> dict[str, int]:
-        out = {s.value: 0 for s in JobState}
-        for state, n in self._db.connect().execute("SELECT state, count(*) FROM push_jobs GROUP BY state"):
-            out[state] = n
-        return out
+        return self.state_counts(self.kind_counts())
 
     def kind_counts(self) -> dict[str, dict[str, int]]:
         """:meth:`counts` by kind too (state -> kind -> how many): the words name a push's parts (a note, its
-        time entry, a status change) instead of counting them as pushes."""
+        time entry, a status change) instead of counting them as pushes. One query gives both: a caller that
+        wants both counts takes this and :meth:`state_counts` of it."""
         out: dict[str, dict[str, int]] = {}
         for state, kind, n in self._db.connect().execute("SELECT state, kind, count(*) FROM push_jobs GROUP BY state, kind"):
             out.setdefault(state, {})[kind] = n
+        return out
+
+    @staticmethod
+    def state_counts(kinds: dict[str, dict[str, int]]) -> dict[str, int]:
+        """:meth:`counts` from :meth:`kind_counts`: every state, 0 for those with no push."""
+        out = {s.value: 0 for s in JobState}
+        for state, by_kind in kinds.items():
+            out[state] = sum(by_kind.values())
         return out
 
     def due(self, now: datetime, limit: int) -> list[PushJob]:

@@ -454,14 +454,14 @@ class AppController(TicketLookups, QObject):
         if changed:
             self._publish_push_column({j.session_id for j in outbox.jobs(states=held_words.WAITING_STATES)})
         if held is not None:
-            counts, others, now = outbox.counts(), outbox.held_by_member_pause(), self.clock()  # others: their keys'
+            kinds, others, now = outbox.kind_counts(), outbox.held_by_member_pause(), self.clock()  # others: their keys'
+            counts = outbox.state_counts(kinds)  # one query for both
             if not self._outage:
-                self._outage, self._sent_in_outage = True, []
-                theirs = {j.id for j in others}
+                self._outage, self._sent_in_outage, theirs = True, [], {j.id for j in others}
                 ids = tuple(j.id for j in outbox.jobs(states=held_words.WAITING_STATES) if j.id not in theirs)
-                notice = held_words.held_notice(held, counts, now, present.LOCAL, others, outbox.kind_counts())
+                notice = held_words.held_notice(held, counts, now, present.LOCAL, others, kinds)
                 self._notify(outage_notification(notice, ids, self.settings.notification_level.value, began=True))
-            self.show_banner(self._held_banner(held, counts, others, outbox.kind_counts()))
+            self.show_banner(self._held_banner(held, counts, others, kinds))
         else:
             self.clear_banner("held")
         self.held_changed.emit(held)

@@ -33,7 +33,8 @@ def queue_status(
     outbox: Outbox, *, held: HeldOff | None, offline: bool, sending: bool, next_try: datetime | None, now: datetime
 ) -> QueueStatus:
     """The queue's state now; ``held``, ``offline`` and ``next_try``: what the last drain said."""
-    counts, kinds = outbox.counts(), outbox.kind_counts()
+    kinds = outbox.kind_counts()
+    counts = outbox.state_counts(kinds)
     paused = outbox.sending_paused()  # not by a member pause alone: the member signed in still sends theirs
     others = outbox.held_by_member_pause()  # not waiting for ConnectWise, and said apart
     held = held if held is not None and held.until > now and not paused else None
