@@ -110,6 +110,9 @@ def test_the_import_dialog_opens_where_the_last_import_came_from(make_app, qtbot
     again = make_app()
     again.window.choose_import()
     assert asked == [downloads, str(exports), str(exports)]
+    # the import it started reads the file on a worker: on Windows an open file is only deleted once closed, and
+    # the folder is "not empty" until then (WinError 145 under Wine)
+    qtbot.waitUntil(lambda: again.controller.tasks.active == 0, timeout=15000)
     export.unlink()
     exports.rmdir()
     chosen.append([])
