@@ -25,6 +25,7 @@ from PySide6.QtCore import (
 
 from flowdesk.core import held as held_words
 from flowdesk.core import present
+from flowdesk.core.bidi import joined
 from flowdesk.core.localtime import to_local
 from flowdesk.core.present import PushSummary
 from flowdesk.core.render import format_minutes
@@ -97,6 +98,13 @@ def status_label(status: str | None) -> str:
     if not status:
         return "Unknown"
     return STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
+
+
+def meta_line(session: Any) -> str:
+    """Under a session's title: ``Escalated · client · engineer · 2026-11-22 11:31``, each name kept in its
+    own writing direction (``core.bidi``)."""
+    when = session.ended_at or session.created_at
+    return joined((status_label(session.status), session.client_name, session.engineer_name, local_time(when)))
 
 
 def search_texts(rows: Iterable[Any]) -> list[str]:

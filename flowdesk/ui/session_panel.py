@@ -34,7 +34,7 @@ from flowdesk.store.drafts import PushChoices
 from flowdesk.ui import theme
 from flowdesk.ui.editor import NoteEditor
 from flowdesk.ui.last_push import last_pushed_note, made_as, pushed_text
-from flowdesk.ui.models import local_time, status_label
+from flowdesk.ui.models import local_time, meta_line
 from flowdesk.ui.status_choice import StatusChoice
 from flowdesk.ui.ticket_card import TicketCard, announce
 from flowdesk.ui.time_entry_box import TimeEntryBox
@@ -258,15 +258,7 @@ class SessionPanel(QWidget):
             return
         settings = self.settings
         self.title.setText(session.summary or "(no summary)")
-        meta = [status_label(session.status)]
-        if session.client_name:
-            meta.append(session.client_name)
-        if session.engineer_name:
-            meta.append(session.engineer_name)
-        when = session.ended_at or session.created_at
-        if when:
-            meta.append(local_time(when))
-        self.meta.setText(" · ".join(meta))
+        self.meta.setText(meta_line(session))
         warnings = []
         if session.posted_by_resolutionflow:
             when_posted = session.resolution_note_posted_at or session.escalation_package_posted_at

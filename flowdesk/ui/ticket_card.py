@@ -11,6 +11,7 @@ from PySide6.QtGui import QIntValidator, QPalette
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QLineEdit, QWidget
 
 from flowdesk.core import present
+from flowdesk.core.bidi import joined
 from flowdesk.ui.ticket_finder import TicketFinder
 
 if TYPE_CHECKING:
@@ -172,8 +173,7 @@ class TicketCard(QFrame):
         self.unchecked = False
         kind = "Project ticket" if getattr(ticket.ref, "kind", "service") == "project" else "Service ticket"
         self.summary.setText(ticket.summary or f"Ticket #{ticket.ref.id}")
-        parts = [p for p in (ticket.company, ticket.board, ticket.status) if p]
-        self._details(f"{kind} · " + " · ".join(parts))
+        self._details(joined((kind, ticket.company, ticket.board, ticket.status)))
         notes = []
         if ticket.closed:
             notes.append("This ticket is closed.")

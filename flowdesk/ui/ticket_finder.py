@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, Q
 
 from flowdesk.core import present
 from flowdesk.core import ticket_words as words
+from flowdesk.core.bidi import joined
 
 FINDER_DEBOUNCE_MS = 60  # a pause between keys this long starts a look-up (bench: keystroke to results)
 TicketRole = Qt.ItemDataRole.UserRole + 1
@@ -121,7 +122,7 @@ class TicketFinder(QWidget):
         for t in tickets:
             number, summary, company, board, status, updated = present.ticket_row(t, now)
             # two lines: what it is, then whose it is and where it stands
-            item = QListWidgetItem(f"{number}  {summary}\n{company} · {board} · {status} · {updated}", self.results)
+            item = QListWidgetItem(f"{number}  {summary}\n{joined((company, board, status, updated))}", self.results)
             item.setData(TicketRole, t)
             item.setToolTip(t.summary)
         self.results.setVisible(bool(tickets))

@@ -1,0 +1,18 @@
+"""Right-to-left names inside a line of ours are isolated; left-to-right ones are left exactly as they were."""
+
+from __future__ import annotations
+
+from flowdesk.core.bidi import FSI, PDI, isolate, joined, right_to_left
+
+
+def test_only_a_part_with_a_right_to_left_letter_is_isolated():
+    assert right_to_left("ليلى حداد") and right_to_left("קסלר בע״מ") and right_to_left("Kessler ליל")
+    assert not right_to_left("Bäckerei Müller & Söhne GmbH") and not right_to_left("2026-11-22 11:31")
+    assert not right_to_left("日本語") and not right_to_left("")
+    assert isolate("ليلى حداد") == f"{FSI}ليلى حداد{PDI}"
+    assert isolate("Jordan Blake") == "Jordan Blake"
+
+
+def test_joined_drops_empty_parts_and_isolates_each_right_to_left_one():
+    assert joined(["Resolved", None, "", "Jordan Blake"]) == "Resolved · Jordan Blake"
+    assert joined(["Escalated", "ليلى", "2026-11-22 11:31"]) == f"Escalated · {FSI}ليلى{PDI} · 2026-11-22 11:31"

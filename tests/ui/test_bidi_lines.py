@@ -1,0 +1,53 @@
+"""A right-to-left name (an engineer, a company) inside one of the window's ``·`` lines keeps the parts after
+it in their own order. Laid out by Qt's own text engine: the parts' on-screen positions are compared, so
+without the isolates the date after an Arabic name comes out as "11:31 22-11-2026" and these fail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextLayout, QTextOption
+
+from flowdesk.connectwise.models import Ticket, TicketRef
+from flowdesk.ui.ticket_card import TicketCard
+from tests.ui.test_window import _start, make_app  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.usefixtures("qapp")
+
+
+def _left_edges(label: Any, *pieces: str) -> list[float]:
+    """Where each piece of the label's text starts on screen, left to right, in a left-to-right window."""
+    text = label.text()
+    layout = QTextLayout(text, label.font())
+    option = QTextOption()
+    option.setTextDirection(Qt.LayoutDirection.LeftToRight)
+    layout.setTextOption(option)
+    layout.beginLayout()
+    line = layout.createLine()
+    line.setLineWidth(100_000)
+    layout.endLayout()
+    return [line.cursorToX(text.index(p))[0] for p in pieces]
+
+
+def test_an_arabic_engineer_name_leaves_the_session_s_date_in_order(make_app, qtbot):  # noqa: F811
+    fd = make_app()
+    _start(fd, qtbot)
+    row = next(r for r in fd.services.cache.rows() if r.psa_ticket_id == 48493)
+    assert fd.window.select_session(row.id)
+    meta = fd.window.panel.meta
+    assert "ليلى حداد" in meta.text() and "Bäckerei" in meta.text()
+    date, clock = meta.text().rsplit(" ", 1)[0][-10:], meta.text()[-5:]
+    edges = _left_edges(meta, "Escalated", "Bäckerei", "ليلى", date, clock)
+    assert edges == sorted(edges) and len(set(edges)) == len(edges), (meta.text(), edges)
+
+
+def test_a_hebrew_company_leaves_the_board_and_status_after_it_in_order(qtbot):
+    card = TicketCard()
+    qtbot.addWidget(card)
+    card.show_ticket(
+        Ticket(ref=TicketRef(48600, "service"), summary="VPN", company="קסלר בע״מ", board="24x7 Desk", status="New")
+    )
+    edges = _left_edges(card.details, "Service ticket", "קסלר", "24x7", "Desk", "New")
+    assert edges == sorted(edges) and len(set(edges)) == len(edges), (card.details.text(), edges)
