@@ -382,13 +382,15 @@ def ui_state(config_dir: Path) -> QSettings:
 
 def choose_import_files(parent: QWidget, state: QSettings) -> list[str]:
     """The session exports to import, chosen from the folder of the last import (the Downloads folder the
-    first time, where a browser saves an export), not the folder FlowDesk happened to be started in."""
-    from PySide6.QtCore import QStandardPaths  # lazy: a dialog's, not before the first paint
+    first time, where a browser saves an export; the home folder when there is none), not the folder FlowDesk
+    happened to be started in. A folder that is not there is never offered: Qt's dialog would open elsewhere
+    with its name typed into File name."""
+    from PySide6.QtCore import QDir, QStandardPaths  # lazy: a dialog's, not before the first paint
     from PySide6.QtWidgets import QFileDialog
 
-    folder = state.value(IMPORT_FOLDER_KEY)
-    if not isinstance(folder, str) or not Path(folder).is_dir():
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DownloadLocation)
+    last = state.value(IMPORT_FOLDER_KEY)
+    downloads = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DownloadLocation)
+    folder = next((f for f in (last, downloads) if isinstance(f, str) and f and Path(f).is_dir()), QDir.homePath())
     files, _ = QFileDialog.getOpenFileNames(parent, "Import sessions", folder, "Session exports (*.json);;All files (*)")
     if files:
         state.setValue(IMPORT_FOLDER_KEY, str(Path(files[0]).parent))

@@ -99,7 +99,9 @@ def test_the_import_dialog_opens_where_the_last_import_came_from(make_app, qtbot
         return chosen.pop(0), ""
 
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(dialog))
-    downloads = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DownloadLocation)
+    downloads = str(tmp_path / "Downloads")  # the engineer's, as Qt names it
+    Path(downloads).mkdir()
+    monkeypatch.setattr(QStandardPaths, "writableLocation", staticmethod(lambda kind: downloads))
     fd = make_app()
     w = fd.window
     with qtbot.waitSignal(w.import_requested) as requested:
@@ -153,3 +155,16 @@ def test_session_exports_dropped_on_the_window_are_imported(make_app, qtbot, fil
     assert not _drag(w, "enter", web).isAccepted()
     assert not _drag(w, "enter", [*local, *web]).isAccepted()
     assert "drop the files here" in w.empty_text
+
+
+def test_without_a_downloads_folder_the_import_dialog_opens_in_the_home_folder(make_app, tmp_path, monkeypatch):  # noqa: F811
+    """A Downloads folder that is not there (a new profile, a server's account): Qt's dialog opened in the
+    working folder with "Downloads" typed into File name. The home folder is offered instead."""
+    from PySide6.QtCore import QDir, QStandardPaths
+    from PySide6.QtWidgets import QFileDialog
+
+    asked: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(lambda p, t, folder, f: (asked.append(folder), ([], ""))[1]))
+    monkeypatch.setattr(QStandardPaths, "writableLocation", staticmethod(lambda kind: str(tmp_path / "Downloads")))
+    make_app().window.choose_import()
+    assert asked == [QDir.homePath()] and Path(asked[0]).is_dir()
