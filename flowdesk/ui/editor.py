@@ -41,6 +41,7 @@ from flowdesk.logs import get_logger
 from flowdesk.push.prepare import MAX_NOTE_CHARS
 from flowdesk.ui import theme
 from flowdesk.ui.note_marks import ALLOWED, HIDDEN, KEPT, REVEALED, Mark, Marks
+from flowdesk.ui.steady_edit import SteadyPlainTextEdit
 from flowdesk.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -235,7 +236,7 @@ class NoteEditor(QWidget):
         self._loading = False
         self.categories: tuple[str, ...] | None = None  # what redaction applies to this note (None: all)
         self.allow: AllowList | None = None
-        self.edit = QPlainTextEdit(self)
+        self.edit = SteadyPlainTextEdit(self)  # keeps the engineer's place when a line above takes its height
         self.edit.setObjectName("noteEditor")
         self.edit.setAccessibleName("Note text")
         self.edit.setAccessibleDescription(
@@ -319,10 +320,19 @@ class NoteEditor(QWidget):
         self._say_nothing_to_redact()
         self.recheck_now()
 
-    def load_draft(self, text: str) -> None:
-        """Put the engineer's saved edits (a draft) in place of the generated note, as if typed."""
+    def load_draft(self, text: str, *, keep_place: bool = False) -> None:
+        """Put the engineer's saved edits (a draft) in place of the generated note, as if typed; with
+        ``keep_place`` (the same note, redacted after its push) the cursor and the view stay where they were."""
+        bar, cursor = self.edit.verticalScrollBar(), self.edit.textCursor()
+        place, position = bar.value(), cursor.position()
         self.edit.setPlainText(text)
-        self.edit.moveCursor(self.edit.textCursor().MoveOperation.Start)
+        if keep_place:
+            cursor = self.edit.textCursor()
+            cursor.setPosition(min(position, self.edit.document().characterCount() - 1))
+            self.edit.setTextCursor(cursor)
+            bar.setValue(place)
+        else:
+            self.edit.moveCursor(self.edit.textCursor().MoveOperation.Start)
         self.recheck_now()
 
     def set_generated(self, generated: str) -> None:

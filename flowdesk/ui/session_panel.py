@@ -357,7 +357,7 @@ class SessionPanel(QWidget):
         if text is not None and text != self.editor.text():
             self._restoring = True
             try:
-                self.editor.load_draft(text)  # Qt's undo history goes with the text it replaces
+                self.editor.load_draft(text, keep_place=True)  # Qt's undo history goes with the text it replaces
             finally:
                 self._restoring = False
 
