@@ -107,6 +107,14 @@ def meta_line(session: Any) -> str:
     return joined((status_label(session.status), session.client_name, session.engineer_name, local_time(when)))
 
 
+def already_posted(session: Any) -> str:
+    """The note pane's warning for a session ResolutionFlow already posted a note for ("" for any other)."""
+    if not session.posted_by_resolutionflow:
+        return ""
+    when = session.resolution_note_posted_at or session.escalation_package_posted_at
+    return f"ResolutionFlow already posted a note for this session{f' on {local_time(when)}' if when else ''}; pushing adds a second one."
+
+
 def search_texts(rows: Iterable[Any]) -> list[str]:
     """Per row, the lower-cased text the session search looks in: what the list shows in every column
     but Push (``" ".join(display[:6]).lower()``), made in one pass over the rows rather than from each

@@ -34,7 +34,7 @@ from flowdesk.store.drafts import PushChoices
 from flowdesk.ui import theme
 from flowdesk.ui.editor import NoteEditor
 from flowdesk.ui.last_push import last_pushed_note, made_as, pushed_text
-from flowdesk.ui.models import local_time, meta_line
+from flowdesk.ui.models import already_posted, meta_line
 from flowdesk.ui.status_choice import StatusChoice
 from flowdesk.ui.ticket_card import TicketCard, announce
 from flowdesk.ui.time_entry_box import TimeEntryBox
@@ -259,18 +259,11 @@ class SessionPanel(QWidget):
         settings = self.settings
         self.title.setText(session.summary or "(no summary)")
         self.meta.setText(meta_line(session))
-        warnings = []
-        if session.posted_by_resolutionflow:
-            when_posted = session.resolution_note_posted_at or session.escalation_package_posted_at
-            warnings.append(
-                "ResolutionFlow already posted a note for this session"
-                + (f" on {local_time(when_posted)}" if when_posted else "")
-                + "; pushing adds a second one."
-            )
-        self.warning.setText(" ".join(warnings))
-        self.warning.setVisible(bool(warnings))
-        self.warning.setAccessibleDescription(" ".join(warnings))
-        if warnings:
+        warning = already_posted(session)
+        self.warning.setText(warning)
+        self.warning.setVisible(bool(warning))
+        self.warning.setAccessibleDescription(warning)
+        if warning:
             announce(self.warning)
         draft = self._controller.drafts.get(session.id) if session.id else None
         pushed = last_pushed_note(self._controller.services.outbox, session.id)
@@ -614,6 +607,12 @@ class SessionPanel(QWidget):
         shown = (self.format_box.currentData(), self.steps_box.isChecked(), self.visibility.currentData())
         return any(v is not None for v in self._chosen) or shown != self._defaults
 
+    def _unlike_push(self, session_id: str) -> bool:
+        """The note shown (as generated) is not the one its latest push holds, which the session shows without a
+        draft: an edited note pushed, then Reset or Regenerate. A draft (its note as generated) keeps what is shown."""
+        pushed = pushed_text(last_pushed_note(self._controller.services.outbox, session_id))
+        return pushed is not None and pushed != self.editor.push_text()
+
     def forget_draft(self) -> None:
         """The shown session was pushed: its edits and choices are in the queue now."""
         self.draft_timer.stop()
@@ -638,7 +637,7 @@ class SessionPanel(QWidget):
         if self._pending_draft is not None:  # never shown: the editor does not hold it, nothing to write or forget
             return
         edited = self.editor.is_edited()
-        if not edited and not self._has_choices():
+        if not edited and not self._has_choices() and not self._unlike_push(session.id):
             self.discard_draft()
             return
         from flowdesk.redact import RedactionError

@@ -145,3 +145,40 @@ def test_an_edited_escalation_note_comes_back_as_an_escalation_note_with_its_edi
     assert panel.editor.is_edited()
     changed = [line for line in panel.editor.diff().splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
     assert changed == ["+Escalated to the Exchange team by phone."]
+
+
+def test_reset_after_a_push_with_edits_is_kept_as_a_draft(make_app, qtbot):
+    """Seen in the demo: a note pushed with a line added, shown again, then Reset: the note as generated showed,
+    but nothing was written, so the next time the session was shown (or FlowDesk restarted) the pushed note with
+    its line was back. What Reset shows is kept: a draft of the note as generated (the Push column says Draft)."""
+    fd = make_app()
+    _start(fd, qtbot)
+    w, panel = fd.window, fd.window.panel
+    sid = _select(fd, qtbot, 48211)
+    _add_line(qtbot, panel, "Called the office manager back.")
+    _push_and_wait(fd, qtbot)
+    _away_and_back(fd, qtbot, sid)
+    assert panel.editor.is_edited() and fd.controller.drafts.get(sid) is None  # as pushed: no draft
+    panel.reset_button.click()  # the window asks: yes
+    generated = panel.editor.text()
+    assert "Called the office manager back." not in generated and not panel.editor.is_edited()
+    draft = fd.controller.drafts.get(sid)
+    assert draft is not None and draft.text is None  # the note as generated
+    assert w.proxy.index(w.proxy.proxy_row_of(sid), 6).data().startswith("Draft")
+    _away_and_back(fd, qtbot, sid)
+    assert panel.editor.text() == generated and not panel.editor.is_edited()
+    assert panel.ticket_card.ticket_id() == 48211
+
+
+def test_a_note_pushed_unedited_and_reset_writes_no_draft(make_app, qtbot):
+    """Reset of a note that reads as pushed (an edit typed after the push, then thrown away) leaves no draft."""
+    fd = make_app()
+    _start(fd, qtbot)
+    panel = fd.window.panel
+    sid = _select(fd, qtbot, 48211)
+    _push_and_wait(fd, qtbot)
+    _add_line(qtbot, panel, "A line typed, then thrown away.")
+    panel.draft_timer.timeout.emit()
+    assert fd.controller.drafts.get(sid) is not None
+    panel.reset_button.click()
+    assert fd.controller.drafts.get(sid) is None and not panel.editor.is_edited()
