@@ -80,6 +80,12 @@ def format_date_time(when: datetime, tz: tzinfo | None = LOCAL) -> str:
     return f"{local.day} {_MONTHS[local.month - 1]} {local.strftime('%H:%M')}"
 
 
+def format_full_date(when: datetime, tz: tzinfo | None = LOCAL) -> str:
+    """``Thu 3 Dec 2026 at 14:05`` (a tooltip saying what a short cell leaves out: the weekday and the year)."""
+    local = when.astimezone(tz)
+    return f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year} at {local.strftime('%H:%M')}"
+
+
 def format_when(when: datetime | None, now: datetime, tz: tzinfo | None = None) -> str:
     """A next attempt: ``now`` once it is due, else :func:`format_clock`; ``—`` for none."""
     if when is None:

@@ -24,6 +24,7 @@ from flowdesk import APP_NAME
 from flowdesk.core.localtime import LOCAL, format_clock, format_date_time, format_timestamp, format_when
 from flowdesk.core.parts import KindCounts, count_parts, parts, thing, things
 from flowdesk.core.parts import and_ as _and
+from flowdesk.core.posted import note_posted, posted_detail, status_after_note, time_entry_after_note  # noqa: F401 - present's words too
 from flowdesk.core.timing import format_hours, whole_minutes
 
 
@@ -287,7 +288,8 @@ def session_push(
     text = state_text(job, now, tz, held=waits_for, not_before=not_before)
     if job.state == "sent" and job.sent_at is not None:  # when, with its date: the list spans days
         text = f"{text} {format_date_time(job.sent_at, tz or now.tzinfo)}"
-    tooltip = job.last_error or state_detail(job, now, tz, held=waits_for, not_before=not_before)
+    tooltip = (posted_detail(job, jobs, now, tz) if job.state == "sent" and job.sent_at is not None  # what each part did
+               else job.last_error or state_detail(job, now, tz, held=waits_for, not_before=not_before))  # fmt: skip
     for te in jobs:
         if te.kind != "note" and te.parent_id == job.id and te.state == "failed":
             return PushSummary("failed", f"{text} ({thing(te.kind)} failed)", te.last_error or tooltip, job.ticket_id)
@@ -605,24 +607,6 @@ def ticket_pending(ticket_id: int) -> str:
 
 def note_queued(ticket_id: int, state: str = "") -> str:  # "Queued for #48479 — Checking at 13:00": the list's words
     return f"Queued for #{ticket_id} — {state}" if state else f"Queued for #{ticket_id}"
-
-
-def note_posted(ticket_id: int, note_id: int | None, when: datetime | None, hours: float | None, now: datetime,
-                tz: tzinfo | None = LOCAL, status: tuple[str, str] | None = None) -> str:  # fmt: skip
-    """``Posted to #48405 (note 1200001) at 14:02, 0.25 h logged, status set to Resolved``; ``status``: the
-    status change's (name, state), if one follows the note."""
-    note = f" (note {note_id})" if note_id else ""
-    at = f" at {format_clock(when, now, tz)}" if when is not None else ""
-    logged = f", {format_hours(hours)} logged" if hours else ""
-    return f"Posted to #{ticket_id}{note}{at}{logged}" + (status_after_note(*status) if status else "")
-
-
-def status_after_note(name: str, state: str) -> str:
-    """What became of the status change that follows a posted note (the note pane's line)."""
-    if state == "sent":
-        return f", status set to {name}"
-    became = {"failed": "failed (see the Queue tab)", "cancelled": "was cancelled"}.get(state, "is waiting")
-    return f"; the status change to {name} {became}"
 
 
 def push_again_question(ticket_id: int, hours: float | None) -> str:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from flowdesk.connectwise.bodies import TicketKind, TicketRef
 from flowdesk.core import present
+from flowdesk.core.posted import after_note
 from flowdesk.core.ticket_words import unchecked_push
 from flowdesk.push.prepare import PushRefused
 
@@ -136,15 +137,9 @@ def push_state(controller: Any, session_id: str, now: datetime | None = None) ->
     where = (note.ticket_id, note.ticket_kind)
     now = now or datetime.now(UTC)
     if note.state == "sent":
-        hours, status = None, None
-        for job in jobs:
-            if job.parent_id != note.id:
-                continue
-            if job.kind == "time_entry" and job.state == "sent":
-                hours = job.body_json().get("actualHours")
-            elif job.kind == "status":
-                status = (job.status_name, job.state)
-        return present.note_posted(note.ticket_id, note.remote_id, note.sent_at, hours, now, status=status), where
+        hours, time_entry, status = after_note(note, jobs)
+        return present.note_posted(note.ticket_id, note.remote_id, note.sent_at, hours, now, status=status,
+                                   time_entry=time_entry), where  # fmt: skip
     if note.state in WAITING_STATES:  # what the list's Push column says (Checking at 13:00, Retrying at …)
         summary = controller.push_summaries([session_id]).get(session_id) if note.state != "pending" else None
         return present.note_queued(note.ticket_id, summary.text if summary is not None else ""), where

@@ -206,7 +206,7 @@ def test_session_push_rules():
     s = present.session_push([Job(1, state="sent", sent_at=NOW), Job(2, state="pending")], False, NOW)
     assert s == present.PushSummary("pending", "Waiting", "Waiting to be sent.", 48211)
     sent = present.session_push([Job(1, state="sent", sent_at=NOW, remote_id=5)], False, NOW)
-    assert sent == present.PushSummary("sent", "Sent 18 Nov 14:00", "Posted to ticket #48211 at 14:00 (ConnectWise id #5).", 48211)
+    assert sent == present.PushSummary("sent", "Sent 18 Nov 14:00", "Posted to #48211 (note 5) on Wed 18 Nov 2026 at 14:00.", 48211)
     retrying = present.session_push(
         [Job(1, state="retry_wait", next_attempt_at=NOW + 5 * MIN, last_error="Server error. Retrying at 14:05.")],
         False, NOW,
@@ -220,6 +220,35 @@ def test_session_push_rules():
     cancelled = present.session_push([Job(1, state="cancelled")], True, NOW)
     assert cancelled is not None and cancelled.text == "Posted by ResolutionFlow"
     assert present.session_push([Job(1, state="cancelled")], False, NOW) == present.PushSummary("cancelled", "Cancelled")
+
+
+@dataclass
+class Part(Job):
+    body: str = "{}"
+    status_name: str = ""
+
+    def body_json(self) -> dict:
+        import json
+
+        return json.loads(self.body)
+
+
+def test_the_push_tooltip_of_a_sent_note_says_what_each_part_did_not_the_time_again():
+    """Seen in the demo: the cell read "Sent 3 Dec 16:16" and its tooltip "Posted to ticket #48517 at 16:16
+    (ConnectWise id #1200001)." — the time again, and nothing of the time entry or the status change. The tooltip
+    says what each part did, as the note pane does after the push, with the date in full."""
+    note = Job(1, state="sent", sent_at=NOW, remote_id=1200001)
+    time_entry = Part(2, kind="time_entry", parent_id=1, state="sent", body='{"actualHours": 0.25}')
+    status = Part(3, kind="status", parent_id=1, state="sent", status_name="Resolved")
+    s = present.session_push([note, time_entry, status], False, NOW + 3 * 24 * 60 * MIN, UTC)
+    assert s is not None and s.text == "Sent 18 Nov 14:00"
+    assert s.tooltip == "Posted to #48211 (note 1200001) on Wed 18 Nov 2026 at 14:00, 0.25 h logged, status set to Resolved."
+    waiting = present.session_push([note, Part(2, kind="time_entry", parent_id=1, state="retry_wait"),
+                                    Part(3, kind="status", parent_id=1, state="pending", status_name="Resolved")], False, NOW, UTC)  # fmt: skip
+    assert waiting is not None and waiting.tooltip == (
+        "Posted to #48211 (note 1200001) on Wed 18 Nov 2026 at 14:00; the time entry is waiting; "
+        "the status change to Resolved is waiting."
+    )
 
 
 # -- the queue as a whole --------------------------------------------------------------------------
