@@ -200,12 +200,14 @@ class FlowDeskApp:
             log.warning("%s", exc)
 
     def _watch_system_events(self) -> None:
-        """The network coming back and the machine waking drain the queue (QNetworkInformation, logind)."""
+        """The network coming back and the machine waking drain the queue (QNetworkInformation, logind), and read
+        again, on a worker, the tickets whose look-up met the outage: a card "As last read" is checked again."""
         from flowdesk.ui.system_events import SystemEvents  # lazy: QtNetwork, after the first paint
 
         self.system_events = SystemEvents(self.window, platform=self.platform)
-        self.system_events.network_online.connect(self.controller.network_back)
-        self.system_events.resumed.connect(self.controller.network_back)
+        for back in (self.system_events.network_online, self.system_events.resumed):
+            back.connect(self.controller.network_back)
+            back.connect(self.controller.look_up_again_after_an_outage)
 
     def _on_banner_action(self, action: str) -> None:
         """The banner buttons the window itself does not answer (see ``MainWindow._on_banner_action``)."""
