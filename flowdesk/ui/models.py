@@ -371,9 +371,10 @@ class SessionTableModel(_ColumnTable):
                 return r.summary or None
             if col == self.STATUS:  # shown as a coloured mark: the word is here
                 return self.display(row)[col] or None
-            if col == self.PUSH:
+            if col == self.PUSH:  # what the cell leaves out: the draft, what the push did (or does next)
                 p = self._push.get(r.id)
-                return p.tooltip or None if p else None
+                tips = (present.DRAFT_TIP if r.id in self._drafts else "", p.tooltip if p else "")
+                return " ".join(t for t in tips if t) or None
             if col == self.TICKET and not r.psa_ticket_id:
                 return "No ConnectWise ticket is linked to this session"
             if col == self.DATE:

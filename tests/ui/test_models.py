@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from PySide6.QtCore import Qt
 
+from flowdesk.core import present
 from flowdesk.core.present import PushSummary
 from flowdesk.ui.models import (
     QueueTableModel,
@@ -132,6 +133,18 @@ def test_push_column_updates_live_through_the_proxy(models, qtbot):
     assert blocker.args[0].row() == row
     assert proxy.data(proxy.index(row, SessionTableModel.PUSH)) == "Failed"
     assert proxy.data(proxy.index(row, SessionTableModel.PUSH), Qt.ItemDataRole.ToolTipRole) == "ConnectWise said no"
+
+
+def test_the_push_tooltip_says_a_draft_waits_as_well_as_what_the_push_did(models):
+    """"Draft · Sent 3 Dec…" is cut short in the column: its tooltip says both the draft and the push."""
+    src, proxy = models
+    src.set_push_summaries({"s1": PushSummary("sent", "Sent 3 Dec 16:16", "Posted to #48211 (note 5) on Thu 3 Dec 2026 at 16:16.")})
+    src.set_draft("s1", True)
+    src.set_draft("s2", True)
+    tip = lambda sid: proxy.data(proxy.index(proxy.proxy_row_of(sid), SessionTableModel.PUSH), Qt.ItemDataRole.ToolTipRole)  # noqa: E731
+    assert tip("s1") == f"{present.DRAFT_TIP} Posted to #48211 (note 5) on Thu 3 Dec 2026 at 16:16."
+    assert tip("s2") == present.DRAFT_TIP
+    assert tip("s3") is None
 
 
 def test_source_reload_resets_proxy(models):
