@@ -68,6 +68,7 @@ class SessionPanel(QWidget):
         self.ask: Any = lambda title, text, yes, no=None, cancel=False: True  # the window's question (set by MainWindow)
         self._restoring = False
         self._pushed_note: str | None = None  # the note as last pushed, to show once it can be prepared
+        self._last_pushed: str | None = None  # the note as the latest push holds it: what shows without a draft
         self._own_ticket: int | None = None  # the ticket a push goes to unless another is typed (kept in the draft)
         self._pending_draft: Draft | None = None  # the session's draft, until its note can be prepared to show it in
         self._made_with: tuple[str, bool] = ("", True)  # the format and steps of the note shown (or its draft)
@@ -301,7 +302,8 @@ class SessionPanel(QWidget):
                 self.ticket_card.show_loading()
         self.time_box.select(*self._time_choices())
         self._pending_draft = draft if draft is not None and draft.text is not None else None
-        self._pushed_note = pushed_text(pushed) if draft is None else None  # no draft: the note as last pushed
+        self._last_pushed = pushed_text(pushed)
+        self._pushed_note = self._last_pushed if draft is None else None  # no draft: the note as last pushed
         self._regenerate()  # shows the draft once the note can be prepared (now, or after another choice)
 
     def _prepare(self, keep: frozenset[str]) -> NotePreview:
@@ -346,7 +348,7 @@ class SessionPanel(QWidget):
     def show_as_pushed(self) -> None:
         """Right after a push: the note as queued (redacted), so no secret typed in it stays on screen."""
         session = self.session
-        text = pushed_text(last_pushed_note(self._controller.services.outbox, session.id)) if session else None
+        text = self._last_pushed = pushed_text(last_pushed_note(self._controller.services.outbox, session.id)) if session else None
         if text is not None and text != self.editor.text():
             self._restoring = True
             try:
@@ -607,11 +609,10 @@ class SessionPanel(QWidget):
         shown = (self.format_box.currentData(), self.steps_box.isChecked(), self.visibility.currentData())
         return any(v is not None for v in self._chosen) or shown != self._defaults
 
-    def _unlike_push(self, session_id: str) -> bool:
-        """The note shown (as generated) is not the one its latest push holds, which the session shows without a
-        draft: an edited note pushed, then Reset or Regenerate. A draft (its note as generated) keeps what is shown."""
-        pushed = pushed_text(last_pushed_note(self._controller.services.outbox, session_id))
-        return pushed is not None and pushed != self.editor.push_text()
+    def _as_without_draft(self, edited: bool) -> bool:
+        """The note shown is the one the session shows without a draft: the note its latest push holds (an edited
+        note pushed, then Reset, is not: a draft of the note as generated keeps it), else the note as generated."""
+        return not edited if self._last_pushed is None else self.editor.push_text() == self._last_pushed
 
     def forget_draft(self) -> None:
         """The shown session was pushed: its edits and choices are in the queue now."""
@@ -637,7 +638,7 @@ class SessionPanel(QWidget):
         if self._pending_draft is not None:  # never shown: the editor does not hold it, nothing to write or forget
             return
         edited = self.editor.is_edited()
-        if not edited and not self._has_choices() and not self._unlike_push(session.id):
+        if not self._has_choices() and self._as_without_draft(edited):
             self.discard_draft()
             return
         from flowdesk.redact import RedactionError

@@ -182,3 +182,27 @@ def test_a_note_pushed_unedited_and_reset_writes_no_draft(make_app, qtbot):
     assert fd.controller.drafts.get(sid) is not None
     panel.reset_button.click()
     assert fd.controller.drafts.get(sid) is None and not panel.editor.is_edited()
+
+
+def test_an_edit_taken_back_on_a_pushed_note_leaves_no_draft(make_app, qtbot):
+    """The note pushed with a line added, shown again, a line typed and then taken back: it is the note as pushed
+    again, which the session shows without a draft, so no draft stays (the Push column does not say Draft)."""
+    fd = make_app()
+    _start(fd, qtbot)
+    w, panel = fd.window, fd.window.panel
+    sid = _select(fd, qtbot, 48211)
+    _add_line(qtbot, panel, "Called the office manager back.")
+    _push_and_wait(fd, qtbot)
+    _away_and_back(fd, qtbot, sid)
+    pushed = panel.editor.text()
+    _add_line(qtbot, panel, "And once more.")
+    panel.draft_timer.timeout.emit()
+    assert fd.controller.drafts.get(sid) is not None
+    while panel.editor.text() != pushed and panel.editor.edit.document().isUndoAvailable():
+        panel.editor.edit.undo()  # the typing taken back: the note as pushed
+    assert panel.editor.text() == pushed and panel.editor.is_edited()
+    panel.draft_timer.timeout.emit()
+    assert fd.controller.drafts.get(sid) is None
+    assert not (w.proxy.index(w.proxy.proxy_row_of(sid), 6).data() or "").startswith("Draft")
+    _away_and_back(fd, qtbot, sid)
+    assert panel.editor.text() == pushed
