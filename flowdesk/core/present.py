@@ -288,8 +288,13 @@ def session_push(
     text = state_text(job, now, tz, held=waits_for, not_before=not_before)
     if job.state == "sent" and job.sent_at is not None:  # when, with its date: the list spans days
         text = f"{text} {format_date_time(job.sent_at, tz or now.tzinfo)}"
-    tooltip = (posted_detail(job, jobs, now, tz) if job.state == "sent" and job.sent_at is not None  # what each part did
-               else job.last_error or state_detail(job, now, tz, held=waits_for, not_before=not_before))  # fmt: skip
+    if job.state == "sent" and job.sent_at is not None:  # what each part did
+        tooltip = posted_detail(job, jobs, now, tz)
+    elif " at " in text:  # the cell says when: the tooltip says why, and what happens then (as the queue's detail pane)
+        why = _NEXT_TRY.sub("", job.last_error or "")
+        tooltip = " ".join(p for p in (why, state_detail(job, now, tz, held=waits_for, not_before=not_before, timed=False)) if p)
+    else:
+        tooltip = job.last_error or state_detail(job, now, tz, held=waits_for, not_before=not_before)
     for te in jobs:
         if te.kind != "note" and te.parent_id == job.id and te.state == "failed":
             return PushSummary("failed", f"{text} ({thing(te.kind)} failed)", te.last_error or tooltip, job.ticket_id)

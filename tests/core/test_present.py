@@ -211,7 +211,9 @@ def test_session_push_rules():
         [Job(1, state="retry_wait", next_attempt_at=NOW + 5 * MIN, last_error="Server error. Retrying at 14:05.")],
         False, NOW,
     )
-    assert retrying == present.PushSummary("retry_wait", "Retrying at 14:05", "Server error. Retrying at 14:05.", 48211)
+    assert retrying == present.PushSummary(
+        "retry_wait", "Retrying at 14:05", "Server error. It is sent again by itself then, or at once when you click Retry.", 48211
+    )
     failed_te = present.session_push(
         [Job(1, state="sent", sent_at=NOW), Job(2, kind="time_entry", parent_id=1, state="failed", last_error="closed")],
         False, NOW,
@@ -220,6 +222,21 @@ def test_session_push_rules():
     cancelled = present.session_push([Job(1, state="cancelled")], True, NOW)
     assert cancelled is not None and cancelled.text == "Posted by ResolutionFlow"
     assert present.session_push([Job(1, state="cancelled")], False, NOW) == present.PushSummary("cancelled", "Cancelled")
+
+
+def test_the_push_tooltip_of_a_push_to_be_tried_again_does_not_say_the_time_again():
+    """Seen in the demo: "Retrying at 20:07" in the cell, "ConnectWise is rate limiting FlowDesk. Retrying at 20:07."
+    in its tooltip. The tooltip says why, and what happens then; the cell says when."""
+    rate_limited = Job(1, state="retry_wait", next_attempt_at=NOW + 7 * MIN,
+                       last_error="ConnectWise is rate limiting FlowDesk. Retrying at 14:07.")  # fmt: skip
+    s = present.session_push([rate_limited], False, NOW, UTC)
+    assert s is not None and s.text == "Retrying at 14:07" and "14:07" not in s.tooltip
+    assert s.tooltip == "ConnectWise is rate limiting FlowDesk. It is sent again by itself then, or at once when you click Retry."
+    said = policy_words.may_have_arrived(Job(), server_error=True, http_status=503, check_at="14:01")
+    lost = Job(1, state="unknown", next_attempt_at=NOW + MIN, last_error=said)
+    s = present.session_push([lost], False, NOW, UTC)
+    assert s is not None and s.text == "Checking at 14:01" and "14:01" not in s.tooltip
+    assert s.tooltip.endswith("FlowDesk will check ticket #48211 for the note then, before sending it again.")
 
 
 @dataclass
@@ -578,7 +595,9 @@ def test_a_push_is_not_said_to_go_before_the_hold_off_after_an_outage_ends():
     assert present.state_text(job, NOW, UTC, not_before=NOW + MIN) == "Retrying at 14:05"  # its own time is later
     assert present.state_text(job, NOW, UTC) == "Retrying at 14:05"
     summary = present.session_push([job], False, NOW, UTC, not_before=until)
-    assert summary is not None and (summary.text, summary.tooltip) == ("Retrying at 14:07", "Next attempt: 14:07.")
+    assert summary is not None and (summary.text, summary.tooltip) == (
+        "Retrying at 14:07", "It is sent again by itself then, or at once when you click Retry."
+    )
 
 
 def test_a_send_flowdesk_stopped_in_the_middle_of_is_said_in_words_in_the_history():
