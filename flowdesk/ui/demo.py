@@ -183,6 +183,7 @@ class DemoEnvironment:
                 counts = controller.services.outbox.counts()
                 held_off = controller.held is not None
                 msg = restored_words(held_off, held_words.retryable(counts, controller.others, held_words.send_states(held_off)))
+                controller.look_up_again_after_an_outage()  # as when the network is back: a card "As last read" is read again
             controller.notify_info(msg)
 
         controller.tasks.submit(fn, on_done=done,

@@ -158,3 +158,21 @@ def test_a_card_as_last_read_is_read_again_once_a_push_goes_through(make_app, qt
     with qtbot.waitSignal(fd.controller.ticket_loaded, check_params_cb=lambda t, _ticket: t == 48397, timeout=15000):
         fd.window.push_current()  # the card's ticket, as last read: queued, and sent
     assert not card.unchecked
+
+
+def test_the_demo_s_restore_reads_a_card_as_last_read_again(make_app, qtbot, sandbox, sandbox_admin, tmp_path):
+    """In the demo, *Restore ConnectWise* is ConnectWise coming back: the card stopped saying "As last read" only
+    once Enter was pressed in Ticket. It is read again, as when the network comes back."""
+    from flowdesk.ui.demo import DemoEnvironment
+
+    fd = make_app()
+    _start(fd, qtbot)
+    card = fd.window.panel.ticket_card
+    _select(fd, qtbot, 48397)
+    _outage(sandbox_admin)
+    _read_again_failing(fd, qtbot, 48397)
+    demo = DemoEnvironment(str(tmp_path), sandbox)
+    demo.admin = sandbox_admin
+    with qtbot.waitSignal(fd.controller.ticket_loaded, check_params_cb=lambda t, _ticket: t == 48397, timeout=15000):
+        demo._run(demo.restore, fd.controller)
+    assert not card.unchecked and card.ticket().ref.id == 48397
