@@ -342,8 +342,9 @@ def test_manual_retry_of_unknown_checks_first_and_asks_to_send_if_absent():
     unknown = job(JobState.UNKNOWN, attempts=1)._replace(updated_at=NOW - 2 * MIN, next_attempt_at=NOW - MIN)
     d = manual_retry(unknown, NOW)
     assert (d.state, d.attempts, d.next_attempt_at, d.send_if_absent) == (JobState.UNKNOWN, 1, NOW, True)
-    assert d.last_error == "Checking ticket #48211 for the note before sending it again."
+    assert d.message == "Checking ticket #48211 for the note before sending it again."
     assert d.store_fields()["send_if_absent"] is True
+    assert "last_error" not in d.store_fields()  # the click's status is no error: the push keeps its own
 
 
 def test_manual_retry_of_unknown_never_checks_before_the_server_had_time_to_store():
@@ -354,7 +355,7 @@ def test_manual_retry_of_unknown_never_checks_before_the_server_had_time_to_stor
     unknown = job(JobState.UNKNOWN)._replace(updated_at=ended, next_attempt_at=after_send.next_attempt_at)
     d = manual_retry(unknown, NOW)
     assert d.next_attempt_at == ended + VERIFY_DELAY and d.send_if_absent
-    assert d.last_error.startswith("Checking ticket #48211 for the note at 14:00,")  # 13:59:50 + 1 min
+    assert d.message.startswith("Checking ticket #48211 for the note at 14:00,")  # 13:59:50 + 1 min
     # a check that failed long after the send: Retry is immediate
     failed_check = unknown._replace(updated_at=NOW - 2 * MIN, next_attempt_at=NOW + 3 * MIN)
     assert manual_retry(failed_check, NOW).next_attempt_at == NOW

@@ -82,6 +82,27 @@ def test_the_detail_pane_says_the_check_time_once(qtbot):
     assert text.count(when) == 1 and "Held off:" in text, text
 
 
+def test_the_last_error_column_shows_the_error_alone(qtbot):
+    """Seen in the demo: after Retry the Last error column read "Checking ticket #… at 16:26", the click's status,
+    and a retried push's error its old "Checking again at 16:20" while State said "Checking at 16:26"."""
+    from flowdesk.core import policy_words
+
+    lost = f"ConnectWise did not answer in time, so the note may have reached ticket #48517. {policy_words.interrupted(ModelJob(1), '16:20').split('. ')[1]}"
+    jobs = [
+        Job(1, state="unknown", next_attempt_at=T0 + timedelta(minutes=1), last_error=lost),
+        Job(2, state="failed", last_error="ConnectWise refused the note for ticket #48517 (HTTP 400)."),
+        Job(3, state="pending"),
+    ]
+    view = _view(qtbot, jobs)
+    error = [view.model.data(view.model.index(view.model.job_row(i), QueueTableModel.ERROR)) for i in (1, 2, 3)]
+    assert error == [
+        "ConnectWise did not answer in time, so the note may have reached ticket #48517.",
+        "ConnectWise refused the note for ticket #48517 (HTTP 400).",
+        "",
+    ]
+    assert view.model.data(view.model.index(view.model.job_row(1), QueueTableModel.ERROR), 3) == lost  # the tooltip
+
+
 def _columns(view: QueueView) -> dict[str, int]:
     """The shown columns' widths, by header."""
     return {name: view.table.columnWidth(i) for i, name in enumerate(QueueTableModel.COLUMNS) if not view.table.isColumnHidden(i)}
