@@ -21,6 +21,7 @@ from flowdesk.ui.desktop_os import AppNapActivity, DockReactivation, notificatio
 from flowdesk.ui.firstpaint import FirstPaint, after_first_paint, exit_after_first_paint
 from flowdesk.ui.icons import app_icon
 from flowdesk.ui.main_window import MainWindow
+from flowdesk.ui.queue_banners import TRY_AGAIN
 from flowdesk.ui.single_instance import AlreadyRunning, claim_instance
 from flowdesk.ui.tray import NotificationBanner, TrayController
 
@@ -213,6 +214,8 @@ class FlowDeskApp:
             self.open_setup()
         elif action == "refresh":  # "Could not refresh your sessions: …" → Try again
             self.controller.refresh_sessions()
+        elif action == TRY_AGAIN:  # "Pushes are waiting: Your keyring is locked: unlock it …" → Try again
+            self.controller.read_keyring_again()
 
     def open_setup(self) -> None:
         """The first-run setup (ConnectWise keys, Test connection, ResolutionFlow sign-in, first refresh)."""
