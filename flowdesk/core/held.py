@@ -214,11 +214,11 @@ def held_notice(
     return Notice(title=held.headline, text=f"{detail} Click to see the queue in {APP_NAME}.", detail=detail)
 
 
-def back_notice(sent: int | Sequence[str], others: Sequence[HeldPush] = ()) -> Notice:
-    """The one notification when every waiting push is sent after an outage (``sent``: how many, or the kind of
-    each, named by part); while a member pause holds some of ``others``, it says they still wait (not that every
-    push is sent)."""
-    pushes = _named(sent, ())[0] if isinstance(sent, int) else _named(len(sent), sent)[0]
+def back_notice(sent: Sequence[str], others: Sequence[HeldPush] = ()) -> Notice:
+    """The one notification when every waiting push is sent after an outage (``sent``: the kind of each, named
+    by part: ``1 note and 1 time entry``); while a member pause holds some of ``others``, it says they still wait
+    (not that every push is sent)."""
+    pushes = _named(len(sent), sent)[0]
     if keys := _for_their_keys(others, still=True):
         text = f"{pushes} sent after the outage; {keys}."
     else:
