@@ -209,13 +209,22 @@ class FlowDeskApp:
         self.system_events.resumed.connect(self.controller.network_back)
 
     def _on_banner_action(self, action: str) -> None:
-        """The banner buttons the window itself does not answer (see ``MainWindow._on_banner_action``)."""
-        if action == "setup":
+        """Every banner's button (its ``Banner.action_id``), answered here and nowhere else."""
+        window, controller = self.window, self.controller
+        if action == "settings":  # no keys, refused keys, an unknown company ID
+            self.open_settings()
+        elif action == "setup":
             self.open_setup()
         elif action == "refresh":  # "Could not refresh your sessions: …" → Try again
-            self.controller.refresh_sessions()
+            controller.refresh_sessions()
         elif action == TRY_AGAIN:  # "Pushes are waiting: Your keyring is locked: unlock it …" → Try again
-            self.controller.read_keyring_again()
+            controller.read_keyring_again()
+        elif action == "resume":  # the engineer's pause, or a member pause
+            controller.resume()
+        elif action in ("retry_failed", "retry_all", "send_now"):  # failed pushes; Send all now in an outage
+            window.retry_all()
+        elif action == "queue":
+            window.tabs.setCurrentWidget(window.queue_view)
 
     def open_setup(self) -> None:
         """The first-run setup (ConnectWise keys, Test connection, ResolutionFlow sign-in, first refresh)."""
