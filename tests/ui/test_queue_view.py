@@ -198,3 +198,66 @@ def test_with_every_waiting_push_cancelled_in_an_outage_no_banner_says_0_are_wai
     w.cancel_job(next(j for j in fd.services.outbox.jobs() if j.kind == "note").id)  # its time entry goes with it
     assert w.banners.banner("held") is None
     assert w.queue_label.text() == "ConnectWise unreachable — nothing waiting"
+
+
+QUIET = """
+import json, sys
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
+from tests.ui.test_queue_view import QueueTableModel, QueueView, T0, _pushed_note
+app = QApplication([])
+model = QueueTableModel(clock=lambda: T0)
+model.load(_pushed_note("unknown"), titles={})
+view = QueueView(model)
+view.resize(1380, 400)
+view.show()
+app.processEvents()
+ran = []
+def profile(frame, event, _arg):
+    if event == "call" and frame.f_code.co_filename.endswith("flowdesk/ui/queue_view.py"):
+        ran.append(frame.f_code.co_name)
+viewport = view.table.viewport()
+move = QMouseEvent(QEvent.Type.MouseMove, QPointF(20, 10), QPointF(20, 10), Qt.MouseButton.NoButton,
+                   Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+sys.setprofile(profile)
+for _ in range(3):
+    viewport.repaint()
+    QApplication.sendEvent(viewport, move)
+sys.setprofile(None)
+print(json.dumps(ran))
+"""
+
+
+def test_the_queue_runs_no_python_of_its_own_for_a_paint_or_a_mouse_move(tmp_path):
+    """The columns were fitted from an event filter on the list's viewport: Python ran for each of its events
+    (every mouse move over the list, …). Only a resize of the viewport runs it now. (In a process of its own: in
+    the test process the profiler saw no call from Qt at all, the old filter's neither.)"""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", FLOWDESK_HOME=str(tmp_path / "home"))
+    out = subprocess.run([sys.executable, "-c", QUIET], env=env, capture_output=True, text=True, timeout=60,
+                         encoding="utf-8", cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_a_scroll_bar_coming_fits_the_columns_again(qtbot):
+    """As the event filter did: the viewport narrows when the list gets a scroll bar, and the columns are fitted
+    to it."""
+    view = _view(qtbot, _pushed_note("unknown"))
+    view.resize(1380, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    viewport = view.table.viewport()
+    wide, fitted = viewport.width(), []
+    fit = view._fit_columns
+    view._fit_columns = lambda width: (fitted.append(width), fit(width))  # type: ignore[method-assign]
+    view.model.load([Job(i, session_id="s1") for i in range(1, 60)], titles={})  # more rows than fit: a scroll bar
+    qtbot.waitUntil(lambda: view.table.verticalScrollBar().isVisible())
+    qtbot.waitUntil(lambda: fitted[-1:] == [viewport.width()] and viewport.width() < wide)
