@@ -217,8 +217,10 @@ class QueueView(QWidget):
             self.detail.setPlainText(detail)
 
     def _retryable(self, job: Any) -> bool:
-        """Retry sends ``job`` now: not one a member pause holds (its member's keys, or Resume, send it)."""
-        return job is not None and job.state in RETRYABLE_STATES and job.id not in self.model.member_pause
+        """Retry sends ``job`` now: not one a member pause holds (its member's keys, or Resume, send it), nor a time
+        entry waiting for its note (it goes after the note: Retry on it sent nothing and said nothing)."""
+        return (job is not None and job.state in RETRYABLE_STATES and job.id not in self.model.member_pause
+                and not self.model.waiting_for_note(job))
 
     def _describe(self, job: Any) -> str:
         attempts = self.attempts_provider(job.id) if self.attempts_provider is not None else ()

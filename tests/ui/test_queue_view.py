@@ -82,6 +82,18 @@ def test_the_detail_pane_says_the_check_time_once(qtbot):
     assert text.count(when) == 1 and "Held off:" in text, text
 
 
+def test_retry_is_off_for_a_time_entry_waiting_for_its_note(qtbot):
+    """Seen in the demo: the note failed (HTTP 400); Retry on its time entry, "Waiting for its note", was on, and
+    a click sent nothing and said nothing. It goes after its note: Retry is off for it, on for the note."""
+    jobs = [Job(1, state="failed", attempts=1, last_error="ConnectWise refused the note."),
+            Job(2, kind="time_entry", parent_id=1)]
+    view = _view(qtbot, jobs)
+    assert view.select_job(2) and not view.retry_button.isEnabled()
+    assert view.select_job(1) and view.retry_button.isEnabled()
+    view.model.update_job(Job(1, state="sent", remote_id=5))  # the note is on the ticket: its time entry may go now
+    assert view.select_job(2) and view.retry_button.isEnabled()
+
+
 def test_the_last_error_column_shows_the_error_alone(qtbot):
     """Seen in the demo: after Retry the Last error column read "Checking ticket #… at 16:26", the click's status,
     and a retried push's error its old "Checking again at 16:20" while State said "Checking at 16:26"."""
