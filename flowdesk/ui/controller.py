@@ -367,6 +367,8 @@ class AppController(TicketLookups, QObject):
             self.drain_timer.stop()
             return
         due = due or outbox.next_due_at()
+        if due is None and self.held is not None:  # nothing waits, but the hold-off's words stay: a run at its end
+            due = self.held.until  # ends them (the status bar read "ConnectWise unreachable" until the next push)
         if due is None:
             self.drain_timer.stop()
             return

@@ -210,6 +210,11 @@ def test_with_every_waiting_push_cancelled_in_an_outage_no_banner_says_0_are_wai
     w.cancel_job(next(j for j in fd.services.outbox.jobs() if j.kind == "note").id)  # its time entry goes with it
     assert w.banners.banner("held") is None
     assert w.queue_label.text() == "ConnectWise unreachable — nothing waiting"
+    # Seen in the demo: that line stayed long after the next try's time, nothing left to run and end it. A run at
+    # the hold-off's end (the drainer then reports none) says the queue's line again.
+    assert c.held is not None and c.drain_timer.isActive()
+    left = (c.held.until - c.clock()).total_seconds() * 1000
+    assert left - 2000 <= c.drain_timer.remainingTime() <= left + 1000
 
 
 QUIET = """
