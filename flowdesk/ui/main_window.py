@@ -541,7 +541,7 @@ class MainWindow(QMainWindow):
 
     def retry_job(self, job_id: int) -> None:
         try:
-            self.controller.retry(job_id)
+            self.statusBar().showMessage(self.controller.retry(job_id), 10000)
         except Exception as exc:  # noqa: BLE001
             self.tell("Cannot retry", str(exc))
 
