@@ -26,6 +26,7 @@ def test_pushes_without_keys_wait_for_them_without_spinning(make_app, qtbot, san
         fd.window.push_current()
     banner = fd.window.banners.banner("queue")
     assert banner is not None and "No ConnectWise keys" in banner.text
+    assert (banner.action, banner.action_id) == ("Open Settings", "settings")  # new keys are entered there
     # the next run is when the keyring is asked again, not now
     assert c.drain_timer.isActive() and c.drain_timer.remainingTime() > (NO_CLIENT_RECHECK.total_seconds() - 60) * 1000
 
