@@ -410,11 +410,12 @@ def test_cancel_allowed(state):
 
 def test_cancel_unknown_warns_it_may_be_on_the_ticket():
     """Seen in the demo: a note whose send ConnectWise answered with HTTP 503, cancelled, read "the connection
-    dropped while it was being sent": a push is uncertain after a 5xx, a time-out, a crash as well."""
+    dropped while it was being sent": a push is uncertain after a 5xx, a time-out, a crash as well. The queue's
+    detail said "Cancelled" twice ("Cancelled: it will not be sent." then "Cancelled, but the note …")."""
     d = cancel(job(JobState.UNKNOWN), NOW)
     assert d.state == JobState.CANCELLED
     assert d.last_error == (
-        "Cancelled, but the note may already be on ticket #48211: ConnectWise never confirmed its last send. "
+        "The note may already be on ticket #48211: ConnectWise never confirmed its last send. "
         "Check the ticket in ConnectWise."
     )
 
