@@ -23,13 +23,13 @@ class Banner(NamedTuple):
 
 def blocked_banner(report: Any) -> Banner:
     """A run could not have a client for a site (``report.blocked``): its pushes wait. Keys missing or no
-    account: Settings fixes it. The OS keyring would not give the keys (locked, not running; ``report.keyring``):
-    the engineer unlocks it (the words say how), and *Try again* reads it again at once, without waiting for the
-    drainer's own look in :data:`~flowdesk.core.policy.NO_CLIENT_RECHECK`; but keys it holds unreadable are
-    entered again in Settings."""
+    account: Settings fixes it. A locked OS keyring (``report.keyring``: ``locked``) holds keys it would not
+    give: the engineer unlocks it (the words say how), and *Try again* reads it again at once, without waiting
+    for the drainer's own look in :data:`~flowdesk.core.policy.NO_CLIENT_RECHECK`. Other keyring trouble keeps
+    Open Settings, as before."""
     site, why = next(iter(report.blocked.items()))
     text = present.not_sent_banner(why)
-    if report.keyring.get(site) not in (None, "corrupt"):
+    if report.keyring.get(site) == "locked":
         return Banner("queue", "error", text, "Try again", TRY_AGAIN)
     return Banner("queue", "error", text, "Open Settings", "settings")
 
