@@ -163,10 +163,10 @@ class QueueView(QWidget):
     def _fit_columns(self, width: int) -> None:
         """Updated, then Last error, hidden while What would have fewer than ``WHAT_MIN`` characters."""
         fixed = sum(self.table.columnWidth(c) for c in (QueueTableModel.TICKET, QueueTableModel.STATE, QueueTableModel.ATTEMPTS))
-        spare = width - fixed - self._what_min
-        for col in (QueueTableModel.ERROR, QueueTableModel.UPDATED):  # Last error is kept the longer
-            wanted = self.table.columnWidth(col) or self._widths[col]  # a hidden column's width reads 0
-            hide = spare < wanted
+        spare, hide = width - fixed - self._what_min, False
+        for col in (QueueTableModel.ERROR, QueueTableModel.UPDATED):  # Last error is kept the longer: never
+            wanted = self.table.columnWidth(col) or self._widths[col]  # Updated without it (a hidden one reads 0)
+            hide = hide or spare < wanted
             spare -= 0 if hide else wanted
             if self.table.isColumnHidden(col) != hide:
                 self.table.setColumnHidden(col, hide)

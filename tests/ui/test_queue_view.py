@@ -135,6 +135,20 @@ def test_what_each_push_is_stays_readable_at_any_width(qtbot, width):
     assert {"Ticket", "State", "Failures"} <= shown.keys()
     if width >= 1380:
         assert shown.keys() == set(QueueTableModel.COLUMNS), shown
+    assert "Last error" in shown or "Updated" not in shown, shown  # Updated makes way first
+
+
+def test_in_a_narrow_window_updated_makes_way_before_last_error(qtbot):
+    """Seen in the demo at 720 px: Last error hidden and Updated shown (Updated, narrower, still fitted once Last
+    error did not). Updated makes way first, then Last error."""
+    view = _view(qtbot, _pushed_note("unknown"))
+    fixed = sum(view.table.columnWidth(c) for c in (QueueTableModel.TICKET, QueueTableModel.STATE, QueueTableModel.ATTEMPTS))
+    error, updated = view._widths[QueueTableModel.ERROR], view._widths[QueueTableModel.UPDATED]
+    assert updated < error
+    view._fit_columns(fixed + view._what_min + (error + updated) // 2)  # room for Updated, not for Last error
+    assert view.table.isColumnHidden(QueueTableModel.ERROR) and view.table.isColumnHidden(QueueTableModel.UPDATED)
+    view._fit_columns(fixed + view._what_min + error)  # room for Last error alone
+    assert not view.table.isColumnHidden(QueueTableModel.ERROR) and view.table.isColumnHidden(QueueTableModel.UPDATED)
     text = view.model.data(view.model.index(0, QueueTableModel.WHAT), 3)  # ToolTipRole: the whole of What
     assert text == "Status change → Closed — User locked out of Active Directory after failed sign-ins"
 
