@@ -24,7 +24,12 @@ NO_ACCOUNT = "No ConnectWise account yet: open Settings (or run `flowdesk connec
 
 
 class AccountError(Exception):
-    """The saved account cannot be used; ``str()`` says why and what to do."""
+    """The saved account cannot be used; ``str()`` says why and what to do. ``keyring``: the OS keyring's
+    trouble (``CredentialError.reason``: ``locked``, …) when the keyring would not give the keys, else None."""
+
+    def __init__(self, message: str, keyring: str | None = None) -> None:
+        super().__init__(message)
+        self.keyring = keyring
 
 
 def profile_key(profile: ConnectWiseProfile) -> str:
@@ -58,7 +63,7 @@ def open_client(
     try:
         keys = credentials.load_connectwise_keys(key)
     except CredentialError as exc:
-        raise AccountError(str(exc)) from None
+        raise AccountError(str(exc), exc.reason) from None
     if keys is None:
         raise AccountError(
             f"No ConnectWise keys in the OS keyring for {profile.company} on {site_host(profile.site)}: "

@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from flowdesk import APP_NAME
-from flowdesk.core.localtime import format_when
+from flowdesk.core import policy_words
+from flowdesk.core.localtime import format_clock, format_when
 from flowdesk.core.parts import KindCounts, are, count_parts, parts
 from flowdesk.core.present import HeldPush, Notice, wait_for_their_keys, waiting_for_keys
 
@@ -214,11 +215,11 @@ def held_notice(
     return Notice(title=held.headline, text=f"{detail} Click to see the queue in {APP_NAME}.", detail=detail)
 
 
-def back_notice(sent: int | Sequence[str], others: Sequence[HeldPush] = ()) -> Notice:
-    """The one notification when every waiting push is sent after an outage (``sent``: how many, or the kind of
-    each, named by part); while a member pause holds some of ``others``, it says they still wait (not that every
-    push is sent)."""
-    pushes = _named(sent, ())[0] if isinstance(sent, int) else _named(len(sent), sent)[0]
+def back_notice(sent: Sequence[str], others: Sequence[HeldPush] = ()) -> Notice:
+    """The one notification when every waiting push is sent after an outage (``sent``: the kind of each, named
+    by part: ``1 note and 1 time entry``); while a member pause holds some of ``others``, it says they still wait
+    (not that every push is sent)."""
+    pushes = _named(len(sent), sent)[0]
     if keys := _for_their_keys(others, still=True):
         text = f"{pushes} sent after the outage; {keys}."
     else:
@@ -252,6 +253,15 @@ def _named(n: int, kinds: Sequence[str]) -> tuple[str, bool]:
         counted = Counter(str(k) for k in kinds)
         return parts(counted), n == 1
     return f"{n} {'push' if n == 1 else 'pushes'}", n == 1
+
+
+def retried_one(job: Any, now: datetime, tz: tzinfo | None = None) -> str:
+    """After *Retry* on one push in the window (``job`` as the click left it): it goes now, or, one that may be on
+    its ticket, after FlowDesk has looked there (``Checking ticket #48211 for the note at 14:06, …``)."""
+    if job.state != "unknown":
+        return policy_words.sending_again(job, fresh=False)
+    due = job.next_attempt_at
+    return policy_words.checking_first(job, format_clock(due, now, tz) if due is not None and due > now else None)
 
 
 def retried_all(done: Retried, now: datetime, tz: tzinfo | None = None) -> str:

@@ -263,15 +263,17 @@ class Decision(NamedTuple):
     request_id: str | None = None
     detail: str | None = None
     send_if_absent: bool = False  # an unknown job the engineer retried: sent at once if its check finds it absent
+    keep_error: bool = False  # the job's stored last error stays (``last_error`` is not stored): a click's status is no error
 
     def store_fields(self) -> dict[str, Any]:
         """The ``push_jobs`` columns this decision sets."""
         fields: dict[str, Any] = {
             "attempts": self.attempts,
             "next_attempt_at": self.next_attempt_at,
-            "last_error": self.last_error,
             "send_if_absent": self.send_if_absent,
         }
+        if not self.keep_error:
+            fields["last_error"] = self.last_error
         if self.outcome is not None:
             fields["last_http_status"] = self.http_status
             fields["last_request_id"] = self.request_id
@@ -486,8 +488,11 @@ def manual_retry(job: JobSnapshot, now: datetime) -> Decision:
     if job.state == JobState.UNKNOWN:
         when = check_due(job, now)
         text = policy_words.checking_first(job, format_clock(when, now) if when > now else None)
+        # what the click does is its message (the status bar) and the state ("Checking at 16:26"), not an error:
+        # the push keeps the error that made it uncertain
         return _base(
-            job, None, state=JobState.UNKNOWN, next_attempt_at=when, last_error=text, message=text, send_if_absent=True
+            job, None, state=JobState.UNKNOWN, next_attempt_at=when, last_error=None, message=text, send_if_absent=True,
+            keep_error=True,
         )
     if job.state == JobState.SENDING:
         raise PolicyError(policy_words.being_sent(job))

@@ -210,8 +210,8 @@ ALREADY_CANCELLED = "This push is already cancelled."
 def cancelled_maybe_posted(job: Addressed) -> str:
     what, ticket = _where(job)
     return (
-        f"Cancelled, but the {what} may already be on {ticket}: the connection dropped while it was "
-        "being sent. Check the ticket in ConnectWise."
+        f"The {what} may already be on {ticket}: ConnectWise never confirmed its last send. "
+        "Check the ticket in ConnectWise."
     )
 
 

@@ -15,13 +15,13 @@ computer's zone, daylight saving included). A job is anything with the attribute
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any, NamedTuple, Protocol
 
 from flowdesk import APP_NAME
 from flowdesk.core.localtime import LOCAL, format_clock, format_date_time, format_timestamp, format_when
+from flowdesk.core.next_try import without_next_try
 from flowdesk.core.parts import KindCounts, count_parts, parts, thing, things
 from flowdesk.core.parts import and_ as _and
 from flowdesk.core.posted import note_posted, posted_detail, status_after_note, time_entry_after_note  # noqa: F401 - present's words too
@@ -194,12 +194,6 @@ def state_detail(
     return state_label(state)
 
 
-# The last sentence of a policy's ``last_error`` that says when the next try is (``policy_words``).
-_NEXT_TRY = re.compile(
-    r"\s*\b(?:Retrying at|Trying again at|Checking again at|FlowDesk will check the ticket|Checking (?:project )?ticket #\d+ "
-    r"for the [a-z ]+ at)\b[^.]*\.$"
-)
-
 # An attempt's outcome (``OutcomeKind``) as the queue's history of attempts says it.
 ATTEMPT_OUTCOMES = {
     "success": "Sent",
@@ -234,7 +228,7 @@ def job_detail(
         f"{job_title(job)} for {ticket} — {state}",  # the What column's words: "Status change → Closed"
         state_detail(job, now, tz, waiting_for_note=waiting_for_note, held=held, not_before=not_before, timed=" at " not in state),
     ]
-    if error := (_NEXT_TRY.sub("", job.last_error or "") if timed else job.last_error):
+    if error := (without_next_try(job.last_error or "") if timed else job.last_error):
         lines.append(error)
     history = list(attempts)
     if history:

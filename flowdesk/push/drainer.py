@@ -306,6 +306,8 @@ class Drainer:
             conn = run.connections.connection(job.site)
         except ClientUnavailable as exc:
             run.report.blocked[job.site] = str(exc)
+            if exc.keyring is not None:
+                run.report.keyring[job.site] = exc.keyring
             self._no_client[job.site] = self._clock() + policy.NO_CLIENT_RECHECK
             run.report.record_stop("no_client", str(exc))
             log.warning("not sending push %d: %s", job.id, exc)

@@ -33,7 +33,8 @@ class DrainReport:
 
     ``stopped`` says why it ended before everything due was handled (``paused``, ``offline``,
     ``rate_limited``, ``server``, ``ambiguous``, ``no_client``, ``deadline``, ``stopped``, ``max_jobs``) with
-    ``reason`` in plain words; ``blocked`` maps a site whose client could not be had to why; ``paused`` is
+    ``reason`` in plain words; ``blocked`` maps a site whose client could not be had to why, ``keyring`` such a
+    site to the OS keyring's trouble when the keyring would not give its keys (``locked``, …); ``paused`` is
     the queue's pause reason at the end when nothing at all may be sent, ``member_pause`` when the pause holds
     only pushes queued under other members' keys (those of the member signed in still go); ``next_due_at``
     when something is next due (hold-offs included); ``held_until`` / ``held_why`` until when and why sending
@@ -49,6 +50,7 @@ class DrainReport:
     stopped: str | None = None
     reason: str | None = None
     blocked: dict[str, str] = field(default_factory=dict)
+    keyring: dict[str, str] = field(default_factory=dict)
     paused: str | None = None
     member_pause: str | None = None
     conflicts: int = 0
@@ -84,6 +86,7 @@ class DrainReport:
         self.recovered += later.recovered
         self.stopped, self.reason = later.stopped, later.reason
         self.blocked.update(later.blocked)
+        self.keyring.update(later.keyring)
         self.paused, self.member_pause = later.paused, later.member_pause
         self.conflicts += later.conflicts
         self.next_due_at = later.next_due_at
@@ -131,6 +134,7 @@ class DrainReport:
             "stopped": self.stopped,
             "reason": self.reason,
             "blocked": dict(self.blocked),
+            "keyring": dict(self.keyring),
             "paused": self.paused,
             "member_pause": self.member_pause,
             "conflicts": self.conflicts,

@@ -48,7 +48,7 @@ def open_connection(
     try:
         client = open_client(profile, credentials, timeout=timeout)
     except AccountError as exc:
-        raise ClientUnavailable(str(exc)) from None
+        raise ClientUnavailable(str(exc), exc.keyring) from None
     return Connection(client, profile.member_identifier or None, profile.member_name or None)
 
 

@@ -33,7 +33,13 @@ log = get_logger("outbox")
 
 
 class ClientUnavailable(Exception):
-    """What a client provider raises when it cannot give a client: ``str()`` says what to do."""
+    """What a client provider raises when it cannot give a client: ``str()`` says what to do. ``keyring``: the
+    OS keyring's trouble (``CredentialError.reason``: ``locked``, …) when it would not give the keys: the
+    engineer fixes it outside FlowDesk, then tries again (new keys in Settings would not help)."""
+
+    def __init__(self, message: str, keyring: str | None = None) -> None:
+        super().__init__(message)
+        self.keyring = keyring
 
 
 @dataclass(frozen=True)
@@ -56,20 +62,21 @@ class Connections:
     def __init__(self, provider: ClientProvider) -> None:
         self._provider = provider
         self._connections: dict[str, Connection] = {}
-        self._failures: dict[str, str] = {}
+        self._failures: dict[str, tuple[str, str | None]] = {}  # why, and the keyring's trouble
         self._members: dict[str, str] = {}
 
     def connection(self, site: str) -> Connection:
         """The site's connection, or :class:`ClientUnavailable` (remembered: the provider is asked once)."""
         if site in self._failures:
-            raise ClientUnavailable(self._failures[site])
+            raise ClientUnavailable(*self._failures[site])
         if site not in self._connections:
             try:
                 got = self._provider(site)
             except Exception as exc:  # the provider is a boundary: keyring, settings, anything
                 reason = mask_secrets(str(exc).strip()) or f"no ConnectWise client ({type(exc).__name__})"
-                self._failures[site] = reason
-                raise ClientUnavailable(reason) from None
+                keyring = getattr(exc, "keyring", None)
+                self._failures[site] = (reason, keyring if isinstance(keyring, str) else None)
+                raise ClientUnavailable(*self._failures[site]) from None
             self._connections[site] = got if isinstance(got, Connection) else Connection(got)
         return self._connections[site]
 

@@ -21,6 +21,7 @@ from flowdesk.ui.desktop_os import AppNapActivity, DockReactivation, notificatio
 from flowdesk.ui.firstpaint import FirstPaint, after_first_paint, exit_after_first_paint
 from flowdesk.ui.icons import app_icon
 from flowdesk.ui.main_window import MainWindow
+from flowdesk.ui.queue_banners import TRY_AGAIN
 from flowdesk.ui.single_instance import AlreadyRunning, claim_instance
 from flowdesk.ui.tray import NotificationBanner, TrayController
 
@@ -210,11 +211,22 @@ class FlowDeskApp:
             back.connect(self.controller.look_up_again_after_an_outage)
 
     def _on_banner_action(self, action: str) -> None:
-        """The banner buttons the window itself does not answer (see ``MainWindow._on_banner_action``)."""
-        if action == "setup":
+        """Every banner's button (its ``Banner.action_id``), answered here and nowhere else."""
+        window, controller = self.window, self.controller
+        if action == "settings":  # no keys, refused keys, an unknown company ID
+            self.open_settings()
+        elif action == "setup":
             self.open_setup()
         elif action == "refresh":  # "Could not refresh your sessions: …" → Try again
-            self.controller.refresh_sessions()
+            controller.refresh_sessions()
+        elif action == TRY_AGAIN:  # "Pushes are waiting: Your keyring is locked: unlock it …" → Try again
+            controller.read_keyring_again()
+        elif action == "resume":  # the engineer's pause, or a member pause
+            controller.resume()
+        elif action in ("retry_failed", "retry_all", "send_now"):  # failed pushes; Send all now in an outage
+            window.retry_all()
+        elif action == "queue":
+            window.tabs.setCurrentWidget(window.queue_view)
 
     def open_setup(self) -> None:
         """The first-run setup (ConnectWise keys, Test connection, ResolutionFlow sign-in, first refresh)."""

@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -30,6 +30,7 @@ from flowdesk.store import ActionRefused, DuplicatePush, PushJob
 from flowdesk.store.drafts import Drafts, DraftWriter
 from flowdesk.ui.lookups import TicketLookups
 from flowdesk.ui.push_worker import PushThread, PushWorker
+from flowdesk.ui.queue_banners import Banner, blocked_banner, paused_banner
 from flowdesk.ui.queue_status import push_summaries, queue_line, queue_status
 from flowdesk.ui.tasks import TaskRunner
 
@@ -48,14 +49,6 @@ USER_PAUSE = present.USER_PAUSE
 # this long after they happen: a drain then wakes the GUI thread and costs it one model update and one
 # repaint per batch, not per change (bench "responsiveness": the longest stall while 200 notes drain).
 JOB_BATCH_MS = 50
-
-
-class Banner(NamedTuple):
-    key: str  # one banner per key: a new message replaces the old one
-    level: str  # "info" | "warning" | "error"
-    text: str
-    action: str = ""  # button text, or "" for none
-    action_id: str = ""
 
 
 class AppController(TicketLookups, QObject):
@@ -291,6 +284,12 @@ class AppController(TicketLookups, QObject):
     def network_back(self) -> None:
         self.drain_now(fresh=True)
 
+    def read_keyring_again(self) -> None:
+        """*Try again* on the banner of a locked keyring: a run now reads the keys again (on the push worker,
+        never here), not in NO_CLIENT_RECHECK; an outage's hold-off stays."""
+        self.push.reset_requested.emit()  # queued to the worker before the run: forgets the site had no client
+        self.drain_now()
+
     def queue_changed_elsewhere(self) -> None:  # `flowdesk push`, `queue retry`… while this window holds the queue
         if not self._closed:
             self._publish_jobs([j for j in self.services.outbox.jobs() if self._job_states.get(j.id) != j.state])
@@ -336,31 +335,14 @@ class AppController(TicketLookups, QObject):
         until, why = getattr(report, "held_until", None), getattr(report, "held_why", None)
         self._set_held(HeldOff(until, why or "server") if until is not None else None)
         if report.blocked:
-            why = next(iter(report.blocked.values()))
-            self.show_banner(Banner("queue", "error", present.not_sent_banner(why), "Open Settings", "settings"))
+            self.show_banner(blocked_banner(report))
         elif (report.paused or report.member_pause) and (paused := self.services.outbox.paused_reason()):
-            self.show_banner(self._paused_banner(paused))
+            self.show_banner(paused_banner(self.services.outbox, paused))
         else:
             self.clear_banner("queue")
         self._publish_queue_status()
         self.arm_drain_timer(report.next_due_at)
         self.drain_finished.emit(report)
-
-    def _paused_banner(self, reason: str) -> Banner:
-        """What the queue's banner says while sending is paused, and the button that lifts the pause: new keys
-        for refused ones, else Resume (the engineer's own pause; another member's pushes: :meth:`resume`)."""
-        outbox = self.services.outbox
-        kind = outbox.paused_kind()
-        if kind == "account":
-            return Banner("queue", "warning", reason, "Open Settings", "settings")
-        if kind == "user" or reason == USER_PAUSE:
-            return Banner("queue", "info", present.PAUSED_BY_YOU, "Resume", "resume")
-        held = outbox.member_pause()
-        if held is not None and held.site is None:  # written before it kept whose pushes go: it holds them all
-            reason = f"{reason} {present.MEMBER_KEYS_LIFT}"
-        elif held is not None and held.over is not None:  # over the engineer's own pause, which Resume lifts too
-            reason = f"{present.PAUSED_BY_YOU} {reason}"
-        return Banner("queue", "warning", reason, "Resume", "resume")
 
     def _on_drain_failed(self, message: str, answered: int = 0) -> None:
         if self._closed:
@@ -385,6 +367,8 @@ class AppController(TicketLookups, QObject):
             self.drain_timer.stop()
             return
         due = due or outbox.next_due_at()
+        if due is None and self.held is not None:  # nothing waits, but the hold-off's words stay: a run at its end
+            due = self.held.until  # ends them (the status bar read "ConnectWise unreachable" until the next push)
         if due is None:
             self.drain_timer.stop()
             return
@@ -498,13 +482,16 @@ class AppController(TicketLookups, QObject):
         """The queue's line now (but in an outage), as the status line and the tray say it."""
         return queue_line(self.services.outbox, offline=self._offline, sending=self._sending)
 
-    def retry(self, job_id: int) -> None:
+    def retry(self, job_id: int) -> str:
         """Send ``job_id`` now; a push that may be on its ticket is checked first and, if it is not
-        there, sent in the same click (the outbox keeps that request: ``send_if_absent``)."""
-        self.services.outbox.retry(job_id, self.clock())
+        there, sent in the same click (the outbox keeps that request: ``send_if_absent``). Returns what the
+        click does, for the status bar (not the push's last error: it is no error)."""
+        now = self.clock()
+        job = self.services.outbox.retry(job_id, now)
         self.services.outbox.lift_whole_pause()  # not a member pause: Retry does not give others' pushes away
         self._refresh_job(job_id)
         self._send_now_clicked([job_id])
+        return held_words.retried_one(job, now, present.LOCAL)
 
     def retry_all(self, *, everything: bool | None = None) -> held_words.Retried:
         """*Send all now* while held off (or ``everything``): every waiting or failed push now (one that may be on its
@@ -549,7 +536,7 @@ class AppController(TicketLookups, QObject):
             self.drain_now(fresh=True)
         reason = outbox.paused_reason()
         if reason:
-            self.show_banner(self._paused_banner(reason))
+            self.show_banner(paused_banner(self.services.outbox, reason))
         else:
             self.clear_banner("queue")
         self._publish_queue_status()
@@ -682,7 +669,7 @@ class AppController(TicketLookups, QObject):
             hold_for_member(outbox, profile_key(profile), profile.member_identifier, profile.member_name, self.clock())
         paused = outbox.paused_reason()
         if paused:  # the engineer's own pause is theirs to lift; a member pause still holds others' pushes
-            self.show_banner(self._paused_banner(paused))
+            self.show_banner(paused_banner(self.services.outbox, paused))
         else:
             self.clear_banner("queue")
         self._publish_queue_status()

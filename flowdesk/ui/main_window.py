@@ -200,7 +200,6 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._on_tab_changed)
 
         self.banners = BannerStack(self)
-        self.banners.action_triggered.connect(self._on_banner_action)
         central = QWidget(self)
         central_layout = QVBoxLayout(central)
         central_layout.setContentsMargins(0, 0, 0, 0)
@@ -542,7 +541,7 @@ class MainWindow(QMainWindow):
 
     def retry_job(self, job_id: int) -> None:
         try:
-            self.controller.retry(job_id)
+            self.statusBar().showMessage(self.controller.retry(job_id), 10000)
         except Exception as exc:  # noqa: BLE001
             self.tell("Cannot retry", str(exc))
 
@@ -614,16 +613,6 @@ class MainWindow(QMainWindow):
             self.import_requested.emit(files)
 
     # -- window --------------------------------------------------------------------------------
-    def _on_banner_action(self, action_id: str) -> None:
-        if action_id == "settings":
-            self.settings_requested.emit()
-        elif action_id == "queue":
-            self.tabs.setCurrentWidget(self.queue_view)
-        elif action_id in ("retry_failed", "retry_all", "send_now"):
-            self.retry_all()
-        elif action_id == "resume":
-            self.controller.resume()
-
     def show_and_raise(self) -> None:
         if self.isMinimized():
             self.showNormal()

@@ -27,6 +27,7 @@ from flowdesk.core import held as held_words
 from flowdesk.core import present
 from flowdesk.core.bidi import joined
 from flowdesk.core.localtime import to_local
+from flowdesk.core.next_try import without_next_try
 from flowdesk.core.present import PushSummary
 from flowdesk.core.render import format_minutes
 from flowdesk.ui import theme
@@ -504,6 +505,12 @@ class QueueTableModel(_ColumnTable):
         return present.state_text(job, now, present.LOCAL, waiting_for_note=self.waiting_for_note(job),
                                   held=self.member_pause.get(job.id), not_before=self._not_before(now))
 
+    def error_text(self, job: Any) -> str:
+        """The Last error column: the error's first line, without when the next try is where the State column
+        says it (empty when nothing went wrong)."""
+        error = (job.last_error or "").partition("\n")[0]
+        return without_next_try(error) if self.state_text(job).startswith(("Retrying ", "Checking ")) else error
+
     def detail_text(self, job: Any, attempts: Iterable[Any] = ()) -> str:
         """The detail pane's text for ``job`` (with its ``attempts``); one a member pause holds waits for its
         member's keys, not for the next try after an outage."""
@@ -533,8 +540,8 @@ class QueueTableModel(_ColumnTable):
                 return self.state_text(job)
             if col == self.ATTEMPTS:
                 return str(self.failures(job))
-            if col == self.ERROR:
-                return (job.last_error or "").splitlines()[0] if job.last_error else ""
+            if col == self.ERROR:  # the error alone: when the next try is, the State column says
+                return self.error_text(job)
             if col == self.UPDATED:  # as the session list's Date column: "3 Dec 16:09" (the full time: tooltip)
                 return short_time(job.updated_at, self.clock())
             return None

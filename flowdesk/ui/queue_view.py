@@ -6,10 +6,11 @@ sends it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -35,6 +36,20 @@ from flowdesk.ui.models import QueueTableModel
 from flowdesk.ui.queue_status import show_send_all
 
 
+class _QueueTable(QTableView):
+    """The queue's list; ``on_viewport_resized(width)`` after its viewport changed size (the window resized, a
+    scroll bar came or went). A scroll area's ``resizeEvent`` gets its viewport's resizes, and only those: no
+    Python runs for the viewport's other events (paints, mouse moves), as an event filter's did."""
+
+    def __init__(self, parent: QWidget, on_viewport_resized: Callable[[int], None]) -> None:
+        super().__init__(parent)
+        self._on_viewport_resized = on_viewport_resized
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._on_viewport_resized(event.size().width())
+
+
 class QueueView(QWidget):
     DETAIL_HEIGHT = 100  # the detail pane's part of the split, but in a short tab: a third of it
     WHAT_MIN = 40  # characters of the What column kept in view before Updated, then Last error, make way
@@ -46,7 +61,7 @@ class QueueView(QWidget):
     def __init__(self, model: QueueTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.table = QTableView(self)
+        self.table = _QueueTable(self, self._viewport_resized)
         self.table.setObjectName("queueTable")
         self.table.setAccessibleName("Push queue")
         self.table.setModel(model)
@@ -78,7 +93,6 @@ class QueueView(QWidget):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             self.table.setColumnWidth(col, width)
         self._what_min = fm.horizontalAdvance("x" * self.WHAT_MIN)
-        self.table.viewport().installEventFilter(self)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         select_current_row(self.table)  # before _update: the detail is of the highlighted row
@@ -140,21 +154,19 @@ class QueueView(QWidget):
         self._detail = ""
         self._update()
 
-    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802
-        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
-            self._fit_columns(event.size().width())
-            total = sum(self.split.sizes())  # a still shorter tab (an outage's banner above it): the detail
-            if 0 < total < 3 * self.DETAIL_HEIGHT and self.split.sizes()[1] > total // 3:  # gives way to the list
-                self.split.setSizes([total - total // 3, total // 3])
-        return super().eventFilter(watched, event)
+    def _viewport_resized(self, width: int) -> None:
+        self._fit_columns(width)
+        total = sum(self.split.sizes())  # a still shorter tab (an outage's banner above it): the detail
+        if 0 < total < 3 * self.DETAIL_HEIGHT and self.split.sizes()[1] > total // 3:  # gives way to the list
+            self.split.setSizes([total - total // 3, total // 3])
 
     def _fit_columns(self, width: int) -> None:
         """Updated, then Last error, hidden while What would have fewer than ``WHAT_MIN`` characters."""
         fixed = sum(self.table.columnWidth(c) for c in (QueueTableModel.TICKET, QueueTableModel.STATE, QueueTableModel.ATTEMPTS))
-        spare = width - fixed - self._what_min
-        for col in (QueueTableModel.ERROR, QueueTableModel.UPDATED):  # Last error is kept the longer
-            wanted = self.table.columnWidth(col) or self._widths[col]  # a hidden column's width reads 0
-            hide = spare < wanted
+        spare, hide = width - fixed - self._what_min, False
+        for col in (QueueTableModel.ERROR, QueueTableModel.UPDATED):  # Last error is kept the longer: never
+            wanted = self.table.columnWidth(col) or self._widths[col]  # Updated without it (a hidden one reads 0)
+            hide = hide or spare < wanted
             spare -= 0 if hide else wanted
             if self.table.isColumnHidden(col) != hide:
                 self.table.setColumnHidden(col, hide)
@@ -205,8 +217,10 @@ class QueueView(QWidget):
             self.detail.setPlainText(detail)
 
     def _retryable(self, job: Any) -> bool:
-        """Retry sends ``job`` now: not one a member pause holds (its member's keys, or Resume, send it)."""
-        return job is not None and job.state in RETRYABLE_STATES and job.id not in self.model.member_pause
+        """Retry sends ``job`` now: not one a member pause holds (its member's keys, or Resume, send it), nor a time
+        entry waiting for its note (it goes after the note: Retry on it sent nothing and said nothing)."""
+        return (job is not None and job.state in RETRYABLE_STATES and job.id not in self.model.member_pause
+                and not self.model.waiting_for_note(job))
 
     def _describe(self, job: Any) -> str:
         attempts = self.attempts_provider(job.id) if self.attempts_provider is not None else ()

@@ -532,8 +532,12 @@ def test_an_outage_counts_as_waiting_only_what_goes_when_connectwise_answers():
         "Whitfield waits for their keys."
     )
     assert held_words.held_notice(off, counts, now, UTC).detail.startswith("ConnectWise answered with server errors. 4 pushes waiting;")
-    assert held_words.back_notice(1, others).text == "1 push sent after the outage; 2 queued as Dana Whitfield still wait for their keys."
-    assert held_words.back_notice(3, others[2:]).text == "Every waiting push is sent (3 pushes after the outage)."
+    assert held_words.back_notice(["note"], others).text == (
+        "1 note sent after the outage; 2 queued as Dana Whitfield still wait for their keys."
+    )
+    assert held_words.back_notice(["note", "time_entry", "note"], others[2:]).text == (
+        "Every waiting push is sent (2 notes and 1 time entry after the outage)."
+    )
 
 
 def test_send_all_now_counts_only_what_it_sends_and_points_a_held_push_at_its_keys_or_resume():

@@ -365,6 +365,17 @@ def test_no_client_touches_nothing_and_says_why(outbox, sandbox, clock):
     assert report.blocked == {site_key(sandbox): "No ConnectWise keys in the OS keyring for flowdesk_sandbox: run `flowdesk connect …`."}
     assert not report.ok and report.stopped == "no_client"
     assert "Not sent: No ConnectWise keys" in report.summary()
+    assert report.keyring == {}  # missing keys: not the keyring's trouble (Settings fixes it)
+
+
+def test_a_locked_keyring_is_said_apart_from_missing_keys(outbox, sandbox, clock):
+    """The banner offers Try again for a locked keyring (new keys in Settings would not help), Open Settings else."""
+    def provider(site):
+        raise ClientUnavailable("Your keyring is locked: unlock it and try again.", "locked")
+
+    push(outbox, sandbox)
+    report = Drainer(outbox, provider, clock=clock, tz=UTC).run_due()
+    assert report.keyring == {site_key(sandbox): "locked"} and report.as_json()["keyring"] == report.keyring
 
 
 def test_a_site_without_a_client_is_asked_again_later_not_at_once(outbox, sandbox, clock):

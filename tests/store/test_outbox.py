@@ -461,6 +461,16 @@ def test_retry_unknown_checks_first(outbox: Outbox, clock: FakeClock):
     assert [j.state for j in outbox.due(clock.now, 5)] == [JobState.UNKNOWN]
 
 
+def test_retry_of_an_unknown_job_keeps_its_error_not_the_clicks_status(outbox: Outbox, clock: FakeClock):
+    """Seen in the demo: after Retry the Queue tab's Last error read "Checking ticket #48517 for the note at 16:26,
+    once ConnectWise has had time to store it, …", the click's status (the status bar's), not an error."""
+    (job,) = outbox.enqueue([note()])
+    lost = send(outbox, job.id, Outcome(OutcomeKind.AMBIGUOUS))
+    assert lost.last_error and "may have reached" in lost.last_error
+    r = outbox.retry(job.id)
+    assert (r.state, r.last_error) == (JobState.UNKNOWN, lost.last_error)
+
+
 def check(outbox: Outbox, job, outcome: Outcome, now=None):
     """What the drainer does for a due unknown job: decide on its check from the snapshot it read first."""
     return outbox.apply(job.id, policy.decide(job.snapshot(), outcome, now or T0), now=now)

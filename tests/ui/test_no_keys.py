@@ -26,6 +26,7 @@ def test_pushes_without_keys_wait_for_them_without_spinning(make_app, qtbot, san
         fd.window.push_current()
     banner = fd.window.banners.banner("queue")
     assert banner is not None and "No ConnectWise keys" in banner.text
+    assert (banner.action, banner.action_id) == ("Open Settings", "settings")  # new keys are entered there
     # the next run is when the keyring is asked again, not now
     assert c.drain_timer.isActive() and c.drain_timer.remainingTime() > (NO_CLIENT_RECHECK.total_seconds() - 60) * 1000
 
@@ -34,3 +35,38 @@ def test_pushes_without_keys_wait_for_them_without_spinning(make_app, qtbot, san
     with qtbot.waitSignal(c.drain_finished, check_params_cb=lambda r: r.sent >= 1, timeout=15000):
         c.account_changed()  # Settings saved the keys again: sent at once
     assert len(sandbox_admin.ledger()["notes"]) == 1
+
+
+def test_pushes_a_locked_keyring_holds_offer_try_again_not_settings(make_app, qtbot, sandbox_admin, monkeypatch):  # noqa: F811
+    """Seen in the demo: with the keyring locked (the keys are there) the banner offered "Open Settings", where
+    nothing helps. It says the keyring is locked and to unlock it, and Try again reads it again at once."""
+    import keyring
+    import keyring.errors
+
+    fd = make_app()
+    _start(fd, qtbot)
+    c, backend = fd.controller, keyring.get_keyring()
+    unlocked = backend.get_password
+
+    def locked(*_args: object) -> str | None:
+        raise keyring.errors.KeyringLocked("Failed to unlock the collection!")
+
+    monkeypatch.setattr(backend, "get_password", locked)
+    c.account_changed()  # the cached client goes: the next run reads the keyring
+    row = next(r for r in fd.services.cache.rows() if r.psa_ticket_id == 48211)
+    assert fd.window.select_session(row.id)
+    with qtbot.waitSignal(c.drain_finished, check_params_cb=lambda r: bool(r.blocked), timeout=15000):
+        fd.window.push_current()
+    banner = fd.window.banners.banner("queue")
+    assert banner is not None and (banner.action, banner.action_id) == ("Try again", "try_again"), banner
+    assert "keyring is locked: unlock it" in banner.text and "\n" not in banner.text
+    assert c.drain_timer.remainingTime() > (NO_CLIENT_RECHECK.total_seconds() - 60) * 1000  # no spinning meanwhile
+
+    with qtbot.waitSignal(c.drain_finished, check_params_cb=lambda r: bool(r.blocked), timeout=15000):
+        fd.window.banners.action_triggered.emit("try_again")  # still locked: the same banner, read again
+    assert fd.window.banners.banner("queue") == banner
+    monkeypatch.setattr(backend, "get_password", unlocked)  # unlocked: Try again sends it
+    with qtbot.waitSignal(c.drain_finished, check_params_cb=lambda r: r.sent >= 1, timeout=15000):
+        fd.window.banners.action_triggered.emit("try_again")
+    assert len(sandbox_admin.ledger()["notes"]) == 1
+    assert fd.window.banners.banner("queue") is None

@@ -141,6 +141,8 @@ def test_retry_on_a_push_that_may_be_on_its_ticket_checks_and_sends_in_one_click
         conn.execute("UPDATE push_jobs SET updated_at = ? WHERE id = ?", (format_time(utcnow() - VERIFY_DELAY), note.id))
     with qtbot.waitSignal(c.job_changed, check_params_cb=lambda j: j.kind == "time_entry" and j.state == "sent", timeout=20000):
         qtbot.mouseClick(w.queue_view.retry_button, Qt.MouseButton.LeftButton)  # one click
+        # what the click does is said in the status bar (it was the push's Last error, where it is no error)
+        assert w.statusBar().currentMessage() == f"Checking ticket #{TICKETS[0]} for the note before sending it again."
     assert fd.services.outbox.get(note.id).state == "sent"
     assert _notes_by_ticket(sandbox_admin) == {TICKETS[0]: 1}
 

@@ -82,6 +82,39 @@ def test_the_detail_pane_says_the_check_time_once(qtbot):
     assert text.count(when) == 1 and "Held off:" in text, text
 
 
+def test_retry_is_off_for_a_time_entry_waiting_for_its_note(qtbot):
+    """Seen in the demo: the note failed (HTTP 400); Retry on its time entry, "Waiting for its note", was on, and
+    a click sent nothing and said nothing. It goes after its note: Retry is off for it, on for the note."""
+    jobs = [Job(1, state="failed", attempts=1, last_error="ConnectWise refused the note."),
+            Job(2, kind="time_entry", parent_id=1)]
+    view = _view(qtbot, jobs)
+    assert view.select_job(2) and not view.retry_button.isEnabled()
+    assert view.select_job(1) and view.retry_button.isEnabled()
+    view.model.update_job(Job(1, state="sent", remote_id=5))  # the note is on the ticket: its time entry may go now
+    assert view.select_job(2) and view.retry_button.isEnabled()
+
+
+def test_the_last_error_column_shows_the_error_alone(qtbot):
+    """Seen in the demo: after Retry the Last error column read "Checking ticket #… at 16:26", the click's status,
+    and a retried push's error its old "Checking again at 16:20" while State said "Checking at 16:26"."""
+    from flowdesk.core import policy_words
+
+    lost = f"ConnectWise did not answer in time, so the note may have reached ticket #48517. {policy_words.interrupted(ModelJob(1), '16:20').split('. ')[1]}"
+    jobs = [
+        Job(1, state="unknown", next_attempt_at=T0 + timedelta(minutes=1), last_error=lost),
+        Job(2, state="failed", last_error="ConnectWise refused the note for ticket #48517 (HTTP 400)."),
+        Job(3, state="pending"),
+    ]
+    view = _view(qtbot, jobs)
+    error = [view.model.data(view.model.index(view.model.job_row(i), QueueTableModel.ERROR)) for i in (1, 2, 3)]
+    assert error == [
+        "ConnectWise did not answer in time, so the note may have reached ticket #48517.",
+        "ConnectWise refused the note for ticket #48517 (HTTP 400).",
+        "",
+    ]
+    assert view.model.data(view.model.index(view.model.job_row(1), QueueTableModel.ERROR), 3) == lost  # the tooltip
+
+
 def _columns(view: QueueView) -> dict[str, int]:
     """The shown columns' widths, by header."""
     return {name: view.table.columnWidth(i) for i, name in enumerate(QueueTableModel.COLUMNS) if not view.table.isColumnHidden(i)}
@@ -102,6 +135,20 @@ def test_what_each_push_is_stays_readable_at_any_width(qtbot, width):
     assert {"Ticket", "State", "Failures"} <= shown.keys()
     if width >= 1380:
         assert shown.keys() == set(QueueTableModel.COLUMNS), shown
+    assert "Last error" in shown or "Updated" not in shown, shown  # Updated makes way first
+
+
+def test_in_a_narrow_window_updated_makes_way_before_last_error(qtbot):
+    """Seen in the demo at 720 px: Last error hidden and Updated shown (Updated, narrower, still fitted once Last
+    error did not). Updated makes way first, then Last error."""
+    view = _view(qtbot, _pushed_note("unknown"))
+    fixed = sum(view.table.columnWidth(c) for c in (QueueTableModel.TICKET, QueueTableModel.STATE, QueueTableModel.ATTEMPTS))
+    error, updated = view._widths[QueueTableModel.ERROR], view._widths[QueueTableModel.UPDATED]
+    assert updated < error
+    view._fit_columns(fixed + view._what_min + (error + updated) // 2)  # room for Updated, not for Last error
+    assert view.table.isColumnHidden(QueueTableModel.ERROR) and view.table.isColumnHidden(QueueTableModel.UPDATED)
+    view._fit_columns(fixed + view._what_min + error)  # room for Last error alone
+    assert not view.table.isColumnHidden(QueueTableModel.ERROR) and view.table.isColumnHidden(QueueTableModel.UPDATED)
     text = view.model.data(view.model.index(0, QueueTableModel.WHAT), 3)  # ToolTipRole: the whole of What
     assert text == "Status change → Closed — User locked out of Active Directory after failed sign-ins"
 
@@ -177,3 +224,71 @@ def test_with_every_waiting_push_cancelled_in_an_outage_no_banner_says_0_are_wai
     w.cancel_job(next(j for j in fd.services.outbox.jobs() if j.kind == "note").id)  # its time entry goes with it
     assert w.banners.banner("held") is None
     assert w.queue_label.text() == "ConnectWise unreachable — nothing waiting"
+    # Seen in the demo: that line stayed long after the next try's time, nothing left to run and end it. A run at
+    # the hold-off's end (the drainer then reports none) says the queue's line again.
+    assert c.held is not None and c.drain_timer.isActive()
+    left = (c.held.until - c.clock()).total_seconds() * 1000
+    assert left - 2000 <= c.drain_timer.remainingTime() <= left + 1000
+
+
+QUIET = """
+import json, sys
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
+from tests.ui.test_queue_view import QueueTableModel, QueueView, T0, _pushed_note
+app = QApplication([])
+model = QueueTableModel(clock=lambda: T0)
+model.load(_pushed_note("unknown"), titles={})
+view = QueueView(model)
+view.resize(1380, 400)
+view.show()
+app.processEvents()
+ran = []
+def profile(frame, event, _arg):
+    if event == "call" and frame.f_code.co_filename.endswith("flowdesk/ui/queue_view.py"):
+        ran.append(frame.f_code.co_name)
+viewport = view.table.viewport()
+move = QMouseEvent(QEvent.Type.MouseMove, QPointF(20, 10), QPointF(20, 10), Qt.MouseButton.NoButton,
+                   Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+sys.setprofile(profile)
+for _ in range(3):
+    viewport.repaint()
+    QApplication.sendEvent(viewport, move)
+sys.setprofile(None)
+print(json.dumps(ran))
+"""
+
+
+def test_the_queue_runs_no_python_of_its_own_for_a_paint_or_a_mouse_move(tmp_path):
+    """The columns were fitted from an event filter on the list's viewport: Python ran for each of its events
+    (every mouse move over the list, …). Only a resize of the viewport runs it now. (In a process of its own: in
+    the test process the profiler saw no call from Qt at all, the old filter's neither.)"""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", FLOWDESK_HOME=str(tmp_path / "home"))
+    out = subprocess.run([sys.executable, "-c", QUIET], env=env, capture_output=True, text=True, timeout=60,
+                         encoding="utf-8", cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_a_scroll_bar_coming_fits_the_columns_again(qtbot):
+    """As the event filter did: the viewport narrows when the list gets a scroll bar, and the columns are fitted
+    to it."""
+    view = _view(qtbot, _pushed_note("unknown"))
+    view.resize(1380, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    viewport = view.table.viewport()
+    wide, fitted = viewport.width(), []
+    fit = view._fit_columns
+    view._fit_columns = lambda width: (fitted.append(width), fit(width))  # type: ignore[method-assign]
+    view.model.load([Job(i, session_id="s1") for i in range(1, 60)], titles={})  # more rows than fit: a scroll bar
+    qtbot.waitUntil(lambda: view.table.verticalScrollBar().isVisible())
+    qtbot.waitUntil(lambda: fitted[-1:] == [viewport.width()] and viewport.width() < wide)
