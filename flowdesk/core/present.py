@@ -285,7 +285,7 @@ def session_push(
     if job.state == "sent" and job.sent_at is not None:  # what each part did
         tooltip = posted_detail(job, jobs, now, tz)
     elif " at " in text:  # the cell says when: the tooltip says why, and what happens then (as the queue's detail pane)
-        why = _NEXT_TRY.sub("", job.last_error or "")
+        why = without_next_try(job.last_error or "")
         tooltip = " ".join(p for p in (why, state_detail(job, now, tz, held=waits_for, not_before=not_before, timed=False)) if p)
     else:
         tooltip = job.last_error or state_detail(job, now, tz, held=waits_for, not_before=not_before)

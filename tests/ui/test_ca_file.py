@@ -54,6 +54,7 @@ def test_a_password_typed_into_the_e_mail_field_is_not_sent_as_an_e_mail_address
     fd = make_app()
     _start(fd, qtbot)
     dialog = _dialog(fd)
+    qtbot.waitUntil(lambda: fd.controller.tasks.active == 0, timeout=15000)  # the start's refresh and look-ups
     dialog.tabs.setCurrentIndex(1)
     dialog.rf_email.setText("Sbx-secret-pw")
     dialog.rf_password.setText("Sbx-secret-pw")
