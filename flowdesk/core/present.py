@@ -609,6 +609,10 @@ def note_queued(ticket_id: int, state: str = "") -> str:  # "Queued for #48479 â
     return f"Queued for #{ticket_id} â€” {state}" if state else f"Queued for #{ticket_id}"
 
 
+def note_failed(ticket_id: int) -> str:  # the note pane's line, next to its Retry
+    return f"Not posted to #{ticket_id}: the push failed (the Queue tab says why). Retry sends it again."
+
+
 def push_again_question(ticket_id: int, hours: float | None) -> str:
     again = "the note" + (f" and {format_hours(hours)} of time" if hours else "")
     return f"This session was pushed to #{ticket_id} before. Posting again adds {again} to ticket #{ticket_id} a second time."

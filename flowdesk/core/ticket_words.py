@@ -25,8 +25,11 @@ def as_last_read(*, checking: bool = False) -> str:
     return f"As last read, not checked just now: {UNREACHABLE}. Press Enter in Ticket to try again; a push waits in the queue."
 
 
-def not_read(*, own: bool) -> str:
-    """A ticket never read met the outage. ``own``: the session's own ticket (it may be pushed to)."""
+def not_read(*, own: bool, pushed: bool = False) -> str:
+    """A ticket never read met the outage. ``own``: the session's own ticket (it may be pushed to); ``pushed``:
+    this session has a push to it already (the line under the card says where it is), so no advice to push."""
+    if pushed:
+        return f"{UNREACHABLE}: press Enter in Ticket to try again."
     then = "or push: the note waits in the queue" if own else "push once its company shows"
     return f"{UNREACHABLE}: press Enter in Ticket to try again, {then}."
 

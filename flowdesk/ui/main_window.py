@@ -177,6 +177,7 @@ class MainWindow(QMainWindow):
         self.panel.ticket_changed.connect(self._lookup_ticket)
         self.panel.ask = lambda *a, **k: self.ask(*a, **k)  # tests replace self.ask
         self.panel.open_ticket_requested.connect(self.open_ticket)
+        self.panel.push_line.retry_requested.connect(self.retry_job)  # a failed push's Retry, as the queue's
         self.panel.draft_changed.connect(lambda sid, has: self.session_model.set_draft(sid, has))
         self.panel.ticket_card.finder.search_fn = lambda text, done, failed: self.controller.search_tickets(
             text, self.panel.ticket_card.client(), done, failed, self.panel.ticket_card.finder

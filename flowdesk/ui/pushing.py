@@ -127,23 +127,29 @@ def push_current(w: MainWindow) -> None:
     show_push_state(w)
 
 
-def push_state(controller: Any, session_id: str, now: datetime | None = None) -> tuple[str, tuple[int, str] | None]:
-    """What the note pane says about the session's latest push, and the ticket *Open ticket* opens."""
-    jobs = controller.services.outbox.jobs(session_id=session_id)
+def push_state(
+    controller: Any, session_id: str, now: datetime | None = None
+) -> tuple[str, tuple[int, str] | None, int | None]:
+    """What the note pane says about the session's latest push, the ticket *Open ticket* opens, and the failed
+    push *Retry* sends again (not one a member pause holds: their keys or Resume send it)."""
+    outbox = controller.services.outbox
+    jobs = outbox.jobs(session_id=session_id)
     notes = [j for j in jobs if j.kind == "note" and j.state != "cancelled"]
     if not notes:
-        return "", None
+        return "", None, None
     note = max(notes, key=lambda j: j.id)
     where = (note.ticket_id, note.ticket_kind)
     now = now or datetime.now(UTC)
     if note.state == "sent":
         hours, time_entry, status = after_note(note, jobs)
         return present.note_posted(note.ticket_id, note.remote_id, note.sent_at, hours, now, status=status,
-                                   time_entry=time_entry), where  # fmt: skip
+                                   time_entry=time_entry), where, None  # fmt: skip
     if note.state in WAITING_STATES:  # what the list's Push column says (Checking at 13:00, Retrying at …)
         summary = controller.push_summaries([session_id]).get(session_id) if note.state != "pending" else None
-        return present.note_queued(note.ticket_id, summary.text if summary is not None else ""), where
-    return present.state_detail(note, now, present.LOCAL), where
+        return present.note_queued(note.ticket_id, summary.text if summary is not None else ""), where, None
+    if note.state == "failed" and note.id not in {j.id for j in outbox.held_by_member_pause()}:
+        return present.note_failed(note.ticket_id), where, note.id
+    return present.state_detail(note, now, present.LOCAL), where, None
 
 
 def show_push_state(w: MainWindow) -> None:
@@ -151,5 +157,4 @@ def show_push_state(w: MainWindow) -> None:
     if session is None or not session.id:
         w.panel.show_push_state("")
         return
-    text, where = push_state(w.controller, session.id)
-    w.panel.show_push_state(text, where)
+    w.panel.show_push_state(*push_state(w.controller, session.id))

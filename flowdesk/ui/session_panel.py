@@ -35,6 +35,7 @@ from flowdesk.ui import theme
 from flowdesk.ui.editor import NoteEditor
 from flowdesk.ui.last_push import last_pushed_note, made_as, pushed_text
 from flowdesk.ui.models import already_posted, meta_line
+from flowdesk.ui.push_line import PushLine
 from flowdesk.ui.status_choice import StatusChoice
 from flowdesk.ui.ticket_card import TicketCard, announce
 from flowdesk.ui.time_entry_box import TimeEntryBox
@@ -75,7 +76,6 @@ class SessionPanel(QWidget):
         self._chosen = PushChoices()  # the engineer's push choices for the shown session (None: the default)
         self._defaults: tuple[str, bool, str] = ("", True, "")  # the format, steps and visibility a session opens with
         self._drafts_closed = False
-        self._posted_ticket: tuple[int, str] | None = None
         # The engineer's edits are a draft, written to the database once typing pauses.
         self.draft_timer = QTimer(self)
         self.draft_timer.setObjectName("draftSaveTimer")
@@ -94,14 +94,9 @@ class SessionPanel(QWidget):
 
         self.ticket_card = TicketCard(self)
         self.ticket_card.ticket_changed.connect(self.ticket_changed)
-        # After a push: "Queued for #48405", then "Posted to #48405 (note 1200001) at 14:02, 0.25 h logged".
-        self.post_state = self._words("postState", None, "Push state")
-        self.open_ticket_button = QPushButton("Open tic&ket", self)
-        self.open_ticket_button.setObjectName("openTicketButton")
-        self.open_ticket_button.setAccessibleName("Open ticket")
-        self.open_ticket_button.clicked.connect(self._open_posted_ticket)
-        self.post_state.hide()
-        self.open_ticket_button.hide()
+        self.push_line = PushLine(self)  # after a push: "Queued for #48405", then "Posted to #48405 …"
+        self.post_state, self.open_ticket_button = self.push_line.label, self.push_line.open_button
+        self.push_line.open_ticket_requested.connect(self.open_ticket_requested)
 
         self.format_box = QComboBox(self)
         self.format_box.setObjectName("noteFormat")
@@ -186,10 +181,7 @@ class SessionPanel(QWidget):
         layout.addWidget(self.meta)
         layout.addWidget(self.warning)
         layout.addWidget(self.ticket_card)
-        posted = QHBoxLayout()
-        posted.addWidget(self.post_state, 1)
-        posted.addWidget(self.open_ticket_button)
-        layout.addLayout(posted)
+        layout.addWidget(self.push_line)
         layout.addLayout(top)
         layout.addWidget(self.editor, 1)
         layout.addLayout(bottom)
@@ -201,12 +193,13 @@ class SessionPanel(QWidget):
         layout.addWidget(self.status_choice)  # its own row, under the time entry's
         self.title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
-        # Keyboard order: ticket → find → open ticket (where it was posted) → format → steps → note → visibility →
+        # Keyboard order: ticket → find → retry, open ticket (the last push) → format → steps → note → visibility →
         # time (its hours, work type, role, billable) → status → changes → reset → push: as the pane reads, every
         # choice before the button that sends it.
         box = self.time_box
         order: list[QWidget] = [
-            self.ticket_card.number, self.ticket_card.finder.field, self.open_ticket_button, self.format_box, self.steps_box,
+            self.ticket_card.number, self.ticket_card.finder.field, self.push_line.retry_button, self.open_ticket_button,
+            self.format_box, self.steps_box,
             self.editor.edit, self.visibility,
             self.time_entry, box.hours, box.work_type, box.work_role, box.billable, self.status_choice.combo,
             self.diff_button, self.reset_button, self.push_button,
@@ -673,16 +666,10 @@ class SessionPanel(QWidget):
             self.draft_changed.emit(session.id, False)
 
     # -- after a push ----------------------------------------------------------------------------
-    def show_push_state(self, text: str, ticket: tuple[int, str] | None = None) -> None:
-        """``Queued for #48405`` / ``Posted to #48405 (note 1200001) at 14:02, 0.25 h logged`` with *Open ticket*."""
-        self._posted_ticket = ticket
-        self.post_state.setText(text)
-        self.post_state.setVisible(bool(text))
-        self.open_ticket_button.setVisible(ticket is not None)
-
-    def _open_posted_ticket(self) -> None:
-        if self._posted_ticket is not None:
-            self.open_ticket_requested.emit(*self._posted_ticket)
+    def show_push_state(self, text: str, ticket: tuple[int, str] | None = None, retry_job: int | None = None) -> None:
+        """``Queued for #48405`` / ``Posted to #48405 …`` with *Open ticket*; a failed push with *Retry* too."""
+        self.push_line.show_state(text, ticket, retry_job)
+        self.ticket_card.set_pushed_to(ticket[0] if ticket is not None else None)
 
     def chosen_visibility(self) -> Visibility:
         return Visibility(self.visibility.currentData())

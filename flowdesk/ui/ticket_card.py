@@ -41,6 +41,8 @@ class TicketCard(QFrame):
         # ConnectWise could not be reached for this ticket: shown as last read (or not at all), not checked just
         # now; Enter in the ticket number looks it up again.
         self.unchecked = False
+        self.pushed_to: int | None = None  # the ticket this session's latest push went to (queued or sent)
+        self._not_read: tuple[bool, str] | None = None  # a ticket never read shown: (own, ConnectWise's words)
 
         self.number = QLineEdit(self)
         self.number.setObjectName("ticketNumber")
@@ -156,9 +158,22 @@ class TicketCard(QFrame):
         self._details("")
         self.unchecked = words.passes(failure)
         if self.unchecked:
-            self._flags(words.not_read(own=own), "warning", message)
+            self._flags(words.not_read(own=own, pushed=self.pushed_to == self._ticket_id), "warning", message)
+            self._not_read = (own, message)
         else:
             self._flags(words.in_one_line(failure, message), "warning", message)
+
+    def set_pushed_to(self, ticket_id: int | None) -> None:
+        """This session's latest push went to ``ticket_id``: a ticket never read no longer advises pushing to it."""
+        from flowdesk.core.ticket_words import not_read
+
+        self.pushed_to = ticket_id
+        if self._not_read is not None and self.unchecked and self._ticket is None:
+            own, message = self._not_read
+            text = not_read(own=own, pushed=ticket_id == self._ticket_id)
+            if text != self.flags.text():
+                self._flags(text, "warning", message)
+                self._not_read = (own, message)
 
     def show_unchecked(self, message: str) -> None:
         """The ticket shown (as last read) could not be read again just now: said first, over the ticket's own
@@ -211,6 +226,7 @@ class TicketCard(QFrame):
         self.details.setVisible(bool(text))  # no blank line between the summary and a warning
 
     def _flags(self, text: str, level: str, detail: str = "") -> None:
+        self._not_read = None  # show_error sets it again after this, for its own line
         self.flags.setText(text)
         self.flags.setToolTip(detail)
         self.flags.setVisible(bool(text))

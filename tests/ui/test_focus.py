@@ -176,5 +176,5 @@ def test_open_ticket_is_reached_where_it_reads_after_the_ticket_not_after_push(m
     fd = _ready(make_app, qtbot)
     p = fd.window.panel
     _select(fd, qtbot, TICKET)
-    p.open_ticket_button.show()
+    p.show_push_state(f"Posted to #{TICKET}", (TICKET, "service"))
     assert _chain(p.ticket_card.finder.field, 2) == [p.open_ticket_button, p.format_box]

@@ -71,6 +71,11 @@ def test_a_ticket_never_read_says_so_in_one_line_and_its_own_may_be_queued(make_
     fd.controller.set_paused(True)
     w.push_current()  # the session's own ticket, linked in ResolutionFlow: queued, as before
     assert {j.ticket_id for j in fd.services.outbox.jobs()} == {48211}
+    # Seen in the demo: the card still said "or push: the note waits in the queue" once it was queued.
+    assert card.flags.text() == f"{UNREACHABLE}: press Enter in Ticket to try again."
+    assert w.panel.post_state.text().startswith("Queued for #48211")
+    fd.controller.cancel(next(j.id for j in fd.services.outbox.jobs() if j.kind == "note"))
+    assert "the note waits in the queue" in card.flags.text()  # cancelled: it may be pushed again
 
 
 def test_a_chosen_ticket_whose_company_could_not_be_checked_is_not_pushed_to(make_app, qtbot, sandbox_admin):

@@ -296,9 +296,9 @@ def test_keyboard_and_accessible_names(make_app, qtbot):
     shortcuts = {a.shortcut().toString() for a in w.actions()}
     assert {"Ctrl+1", "Ctrl+2", "Ctrl+F", "F5", "Ctrl+O", "Ctrl+Q"} <= shortcuts
     # Tab walks from the ticket number (and the ticket finder) through the panel to Push ("Set status after
-    # posting" is one stop more, Open ticket one, the time entry's hours, work type, role and billable four)
+    # posting" is one stop more, Retry and Open ticket two, the time entry's hours, work type, role and billable four)
     chain, widget = [], w.panel.ticket_card.number
-    for _ in range(16):
+    for _ in range(17):
         chain.append(widget)
         widget = widget.nextInFocusChain()
         while not widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
