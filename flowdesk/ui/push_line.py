@@ -1,6 +1,6 @@
 """The note pane's line about the session's latest push, under the ticket card: ``Queued for #48405``, then
-``Posted to #48405 (note 1200001) at 14:02, 0.25 h logged``, with *Open ticket*; a failed push with *Retry*
-too, so it is retried where the engineer is (as the queue's *Retry*: ``MainWindow.retry_job``)."""
+``Posted to #48405 (note 1200001) at 14:02, 0.25 h logged``, with *Open ticket*; a failed push (or part: its time
+entry, its status change) with *Retry* too, so it is retried where the engineer is (as the queue's *Retry*: ``MainWindow.retry_job``)."""
 
 from __future__ import annotations
 

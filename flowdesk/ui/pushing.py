@@ -140,14 +140,16 @@ def push_state(
     note = max(notes, key=lambda j: j.id)
     where = (note.ticket_id, note.ticket_kind)
     now = now or datetime.now(UTC)
-    if note.state == "sent":
+    held = {j.id for j in outbox.held_by_member_pause()}
+    if note.state == "sent":  # its time entry or status change failed: Retry sends that part again
         hours, time_entry, status = after_note(note, jobs)
+        part = next((j.id for j in jobs if j.parent_id == note.id and j.state == "failed" and j.id not in held), None)
         return present.note_posted(note.ticket_id, note.remote_id, note.sent_at, hours, now, status=status,
-                                   time_entry=time_entry), where, None  # fmt: skip
+                                   time_entry=time_entry), where, part  # fmt: skip
     if note.state in WAITING_STATES:  # what the list's Push column says (Checking at 13:00, Retrying at …)
         summary = controller.push_summaries([session_id]).get(session_id) if note.state != "pending" else None
         return present.note_queued(note.ticket_id, summary.text if summary is not None else ""), where, None
-    if note.state == "failed" and note.id not in {j.id for j in outbox.held_by_member_pause()}:
+    if note.state == "failed" and note.id not in held:
         return present.note_failed(note.ticket_id), where, note.id
     return present.state_detail(note, now, present.LOCAL), where, None
 

@@ -31,3 +31,21 @@ def test_a_failed_push_is_retried_from_the_note_pane(make_app, qtbot, sandbox_ad
         qtbot.mouseClick(line.retry_button, Qt.MouseButton.LeftButton)
     assert len(sandbox_admin.ledger()["notes"]) == 1
     assert w.panel.post_state.text().startswith(f"Posted to #{TICKET} (note ") and line.retry_button.isHidden()
+
+
+def test_a_failed_time_entry_after_its_note_is_retried_from_the_note_pane(make_app, qtbot, sandbox_admin):
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    line = w.panel.push_line
+    _select(fd, qtbot, TICKET)
+    sandbox_admin.add_fault(method="POST", path="*/time/entries", status=403, times=1)
+    with qtbot.waitSignal(fd.controller.notify, timeout=15000):
+        qtbot.mouseClick(w.panel.push_button, Qt.MouseButton.LeftButton)
+    text = w.panel.post_state.text()
+    assert text.startswith(f"Posted to #{TICKET} (note ") and text.endswith("; the time entry failed (see the Queue tab)")
+    assert line.retry_button.isVisibleTo(w)
+    with qtbot.waitSignal(fd.controller.job_changed, check_params_cb=lambda j: j.kind == "time_entry" and j.state == "sent", timeout=15000):
+        qtbot.mouseClick(line.retry_button, Qt.MouseButton.LeftButton)
+    assert len(sandbox_admin.ledger()["time_entries"]) == 1 and len(sandbox_admin.ledger()["notes"]) == 1
+    assert w.panel.post_state.text().endswith(" h logged") and line.retry_button.isHidden()
