@@ -86,7 +86,8 @@ def refused(job: Addressed, reason: str, http_status: int | None, server_message
     if job.kind == "status" and reason == "validation" and kept != (server_message or ""):
         return status_kept(job.ticket_id or 0, kept) + " Then click Retry, or cancel this push."
     if reason == "permission":
-        right = {"note": "add notes to service tickets", "status": "change the status of service tickets"}
+        tickets = "project tickets" if job.ticket_kind == "project" else "service tickets"  # their own permission
+        right = {"note": f"add notes to {tickets}", "status": f"change the status of {tickets}"}
         right_text = right.get(str(job.kind), "add time entries")
         return (
             f"Your ConnectWise account is not allowed to post this {what} to {ticket}.{says} "

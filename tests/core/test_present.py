@@ -370,6 +370,10 @@ def test_policy_words_take_a_job_snapshot():
     assert policy_words.refused(job, "permission", 403, None).startswith(
         "Your ConnectWise account is not allowed to post this time entry to project ticket #77."
     )
+    for kind, right in (("note", "add notes to"), ("status", "change the status of")):  # it said service tickets
+        project = job._replace(kind=kind)
+        assert f"for permission to {right} project tickets, then" in policy_words.refused(project, "permission", 403, None)
+        assert f"to {right} service tickets," in policy_words.refused(project._replace(ticket_kind="service"), "permission", 403, None)
     assert 'says: "' + "z" * 297 + '..."' in policy_words.refused(job, "validation", 400, "z" * 400)
     assert policy_words.retrying(policy_words.server_error(502, None), "14:05") == (
         "ConnectWise had a server error (HTTP 502). Retrying at 14:05."
