@@ -326,7 +326,7 @@ class AppController(TicketLookups, QObject):
         if self._send_now:
             self._answer_clicks(generation, {r.job_id for r in report.results})
         if self.ticket_failures and any(r.state == "sent" for r in report.results):
-            self.look_up_again_after_an_outage()
+            self.look_up_again_after_an_outage(keyring=True)
         self._sending = False
         self._flush_notifications()
         self._offline = report.stopped == "offline"

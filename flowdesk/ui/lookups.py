@@ -93,13 +93,18 @@ class TicketLookups:
         if self._tickets.pop(ticket_id, None) is not None:
             self.lookup_ticket(ticket_id, self.connectwise_client)
 
-    def look_up_again_after_an_outage(self, most: int = 3) -> None:
+    def look_up_again_after_an_outage(self, most: int = 3, *, keyring: bool = False) -> None:
         """ConnectWise answered again (a push was stored): the latest tickets whose look-up met an outage (a
         server error, no network, a rate limit) are looked up again, so a card does not keep saying that
-        ConnectWise cannot be reached once it is back."""
+        ConnectWise cannot be reached once it is back. ``keyring``: the keys were just read (a push was sent),
+        so those the keyring refused (locked, an unlock cancelled) too; not on the network's return, which
+        says nothing of the keyring and would ask for its password again."""
         from flowdesk.core.ticket_words import PASSING_KINDS
 
-        transient = [t for t, exc in self.ticket_failures.items() if getattr(exc, "kind", None) in PASSING_KINDS]
+        def again(exc: BaseException) -> bool:
+            return getattr(exc, "kind", None) in PASSING_KINDS or (keyring and getattr(exc, "keyring", None) is not None)
+
+        transient = [t for t, exc in self.ticket_failures.items() if again(exc)]
         for ticket_id in transient[-most:]:
             self.lookup_ticket(ticket_id, self.connectwise_client)
 

@@ -60,6 +60,7 @@ def test_pushes_a_locked_keyring_holds_offer_try_again_not_settings(make_app, qt
     banner = fd.window.banners.banner("queue")
     assert banner is not None and (banner.action, banner.action_id) == ("Try again", "try_again"), banner
     assert "keyring is locked: unlock it" in banner.text and "\n" not in banner.text
+    assert "keyring is locked" in fd.window.panel.ticket_card.flags.text()
     assert c.drain_timer.remainingTime() > (NO_CLIENT_RECHECK.total_seconds() - 60) * 1000  # no spinning meanwhile
 
     with qtbot.waitSignal(c.drain_finished, check_params_cb=lambda r: bool(r.blocked), timeout=15000):
@@ -70,3 +71,7 @@ def test_pushes_a_locked_keyring_holds_offer_try_again_not_settings(make_app, qt
         fd.window.banners.action_triggered.emit("try_again")
     assert len(sandbox_admin.ledger()["notes"]) == 1
     assert fd.window.banners.banner("queue") is None
+    # the card the locked keyring left without its ticket is read again now that the keys were read: before, it
+    # kept "Your keyring is locked" under the ticket just posted to, until the keys changed or Enter was pressed
+    card = fd.window.panel.ticket_card
+    qtbot.waitUntil(lambda: "Brightsmile" in card.details.text() and "locked" not in card.flags.text(), timeout=15000)
