@@ -27,6 +27,9 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flowdesk.logs import get_logger, register_secret
@@ -322,9 +325,17 @@ class CredentialStore:
 
     ``platform`` picks the wording of errors when the backend is not a platform's own (default: this OS)."""
 
-    def __init__(self, backend: keyring.backend.KeyringBackend | None = None, *, platform: str | None = None) -> None:
+    def __init__(
+        self, backend: keyring.backend.KeyringBackend | None = None, *, platform: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._backend = backend
         self._platform = platform
+        # One read at a time, so one unlock prompt at a time; a read that waited while an unlock was refused (the
+        # engineer cancelled the prompt) takes that answer instead of prompting again at once.
+        self._reads = threading.RLock()
+        self._clock = clock
+        self._refused: tuple[float, CredentialError] | None = None
 
     # ---------------------------------------------------------------- backend
 
@@ -358,6 +369,19 @@ class CredentialStore:
         raise failure  # outside the except block: no chained keyring exception
 
     def _get(self, entry: str) -> str | None:
+        asked = self._clock()
+        with self._reads:
+            refused = self._refused
+            if refused is not None and refused[0] >= asked:  # refused while this read waited for the one before
+                raise CredentialError(str(refused[1]), refused[1].reason)
+            try:
+                return self._read(entry)
+            except CredentialError as exc:
+                if exc.reason == "locked":
+                    self._refused = (self._clock(), exc)
+                raise
+
+    def _read(self, entry: str) -> str | None:
         backend = self._keyring()
         secret = self._call(backend.get_password, service_name(entry), entry, backend=backend)
         if secret is not None:

@@ -399,3 +399,61 @@ def test_nothing_plaintext_under_flowdesk_home_with_the_memory_backend(flowdesk_
     CredentialStore().save_connectwise_keys(PROFILE, "pub", PRIVATE)
     assert all(PRIVATE.encode() not in p.read_bytes() for p in all_files(flowdesk_home))
     assert not any(k.startswith("FLOWDESK") and PRIVATE in v for k, v in os.environ.items())
+
+
+def test_reads_waiting_while_an_unlock_is_refused_take_that_answer_without_prompting_again():
+    """Seen with a real GNOME keyring: selecting a session read the keyring twice (the ticket card, the work
+    types), and cancelling the unlock prompt brought a second prompt at once. Reads go one at a time; a read
+    that waited while the engineer cancelled takes that answer. A read asked for after it prompts again."""
+    import itertools
+    import threading
+
+    release, second_asked, at_prompt = threading.Event(), threading.Event(), threading.Event()
+    calls: list[str] = []
+    ticks = itertools.count()
+
+    class Locked(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def get_password(self, service: str, username: str) -> str | None:
+            calls.append(username)
+            if len(calls) == 1:
+                at_prompt.set()
+                release.wait(10)  # the unlock prompt is up
+            raise keyring.errors.KeyringLocked("Failed to unlock the collection!")
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            raise NotImplementedError
+
+        def delete_password(self, service: str, username: str) -> None:
+            raise NotImplementedError
+
+    def clock() -> float:
+        now = next(ticks)
+        if threading.current_thread().name == "second":
+            second_asked.set()
+        return float(now)
+
+    store = CredentialStore(backend=Locked(), clock=clock)
+    errors: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            store.load_refresh_token(ACCOUNT)
+        except CredentialError as exc:
+            errors.append(exc)
+
+    first = threading.Thread(target=read, name="first")
+    first.start()
+    assert at_prompt.wait(10)
+    second = threading.Thread(target=read, name="second")
+    second.start()
+    assert second_asked.wait(10)
+    release.set()  # the engineer cancels the prompt
+    first.join(10)
+    second.join(10)
+    assert [e.reason for e in errors] == ["locked", "locked"]  # type: ignore[attr-defined]
+    assert calls == [ACCOUNT]  # one prompt, not two
+    with pytest.raises(CredentialError):
+        store.load_refresh_token(ACCOUNT)  # asked for afterwards (Try again): the keyring is asked again
+    assert len(calls) == 2
