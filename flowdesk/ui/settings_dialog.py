@@ -614,7 +614,10 @@ class SettingsDialog(QDialog):
             return
         self._apply_options()
         self._save_proxy(typed)
-        if not self._cw_changed():
+        # The same account is checked again only while ConnectWise's refusal (a 401, a company ID) pauses
+        # sending: accepted, the pause is lifted (``account_changed``); the engineer's own pause stays.
+        recheck = not self._cw_changed()
+        if recheck and self.controller.services.outbox.paused_kind() != "account":
             self._finish_save()
             return
         # lazy: httpx and keyring, not before the first paint
@@ -637,12 +640,15 @@ class SettingsDialog(QDialog):
                 controller.notify_info(problem)
 
         def failed(exc: BaseException) -> None:
-            if not isValid(self):  # nothing was saved: only the dialog, if still there, has something to say
+            # the account as saved, checked again: the other settings are written all the same
+            problem = write_settings(controller) if recheck else None
+            if not isValid(self):  # only the dialog, if still there, has something to say
                 return
             self._saving = False
             enable()
             self.tabs.setCurrentIndex(0)
-            _status(self.save_status, f"Not saved: {exc}", "error")
+            saved = recheck and problem is None
+            _status(self.save_status, f"Saved, but sending stays paused: {exc}" if saved else f"Not saved: {problem or exc}", "error")
             _status(self.cw_status, str(exc), "error")
 
         services = self.controller.services

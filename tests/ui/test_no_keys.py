@@ -70,3 +70,38 @@ def test_pushes_a_locked_keyring_holds_offer_try_again_not_settings(make_app, qt
         fd.window.banners.action_triggered.emit("try_again")
     assert len(sandbox_admin.ledger()["notes"]) == 1
     assert fd.window.banners.banner("queue") is None
+
+
+def test_saving_the_same_account_lifts_a_pause_its_401_set_not_the_engineers(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """Seen in the demo: after a 401 paused sending, Settings › Save with the same (correct) keys left it paused;
+    only the Pause sending toggle sent again. Save checks the saved keys again, as Test connection does, and
+    ConnectWise accepting them lifts that pause; a pause the engineer set stays theirs to lift."""
+    from flowdesk.core import policy_words
+    from flowdesk.ui.settings_dialog import SettingsDialog
+
+    fd = make_app()
+    _start(fd, qtbot)
+    c, outbox = fd.controller, fd.services.outbox
+    outbox.pause(policy_words.keys_refused(401, None), kind="account")
+    dialog = SettingsDialog(c, fd.window)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.saved, timeout=15000):
+        dialog.save()  # nothing typed: the saved keys, checked again
+    assert outbox.paused_kind() is None and not c.is_paused()
+
+    c.set_paused(True)
+    mine = SettingsDialog(c, fd.window)
+    qtbot.addWidget(mine)
+    with qtbot.waitSignal(mine.saved, timeout=1000):
+        mine.save()
+    assert outbox.paused_kind() == "user" and c.is_paused()
+
+    c.set_paused(False)
+    outbox.pause(policy_words.keys_refused(401, None), kind="account")
+    sandbox_admin.add_fault(method="GET", path="*", status=401)  # the keys refused still: the rest is saved
+    refused = SettingsDialog(c, fd.window)
+    qtbot.addWidget(refused)
+    refused.level.setCurrentIndex(refused.level.findData("none"))
+    refused.save()
+    qtbot.waitUntil(lambda: refused.save_status.text().startswith("Saved, but sending stays paused: "), timeout=15000)
+    assert outbox.paused_kind() == "account" and '"notification_level": "none"' in fd.services.paths.settings_file.read_text()
