@@ -337,6 +337,12 @@ class CredentialStore:
             raise CredentialError(wording(self._words_platform()).no_keyring, "no_keyring")
         return backend
 
+    @property
+    def in_memory(self) -> bool:
+        """Whether the secrets are held in this process only (the demo without an OS keyring: its backend says
+        ``in_memory``), not in the OS keyring. Never asks the keyring."""
+        return getattr(self._backend, "in_memory", False) is True
+
     def backend_name(self) -> str:
         """``keyring.backends.SecretService.Keyring`` (for the self-check); never raises."""
         try:

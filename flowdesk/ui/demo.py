@@ -38,6 +38,7 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
     """Keys held in this process only (the demo without an OS keyring)."""
 
     priority = 1
+    in_memory = True  # what Settings says of where the keys are (CredentialStore.in_memory)
 
     def __init__(self) -> None:
         super().__init__()

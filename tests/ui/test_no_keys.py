@@ -105,3 +105,23 @@ def test_saving_the_same_account_lifts_a_pause_its_401_set_not_the_engineers(mak
     refused.save()
     qtbot.waitUntil(lambda: refused.save_status.text().startswith("Saved, but sending stays paused: "), timeout=15000)
     assert outbox.paused_kind() == "account" and '"notification_level": "none"' in fd.services.paths.settings_file.read_text()
+
+
+def test_settings_say_the_demos_keys_are_in_memory_not_the_keyring(make_app, qtbot):  # noqa: F811
+    """Seen in the demo: Settings › ConnectWise said the keys were "saved in your OS keyring" while the demo,
+    with no keyring, held them in memory (``MemoryKeyring``). It says where they really are."""
+    from PySide6.QtWidgets import QLabel
+
+    from flowdesk.credentials import CredentialStore
+    from flowdesk.ui.demo import MemoryKeyring
+    from flowdesk.ui.settings_dialog import DEMO_IN_MEMORY, SettingsDialog
+
+    fd = make_app()
+    _start(fd, qtbot)
+    assert not fd.services.credentials.in_memory
+    fd.services.credentials = CredentialStore(backend=MemoryKeyring())  # what the demo does without a keyring
+    dialog = SettingsDialog(fd.controller, fd.window)
+    qtbot.addWidget(dialog)
+    in_memory = "held in memory for this demo run — type to replace"
+    assert dialog.cw_public.placeholderText() == in_memory and dialog.cw_private.placeholderText() == in_memory
+    assert any(DEMO_IN_MEMORY in label.text() for label in dialog.findChildren(QLabel))
