@@ -576,8 +576,8 @@ def failed_sends(history: Iterable[tuple[str, int | None]]) -> int:
     them is a failed send, as none uses up a try of the schedule."""
     failures, checking = 0, False
     for outcome, status in history:
-        if checking:  # a check's result: only found or absent settles it
-            if outcome in (OutcomeKind.FOUND, OutcomeKind.ABSENT):
+        if checking:  # a check's result: only found or absent settles it (a success is a send: none was in doubt)
+            if outcome in (OutcomeKind.FOUND, OutcomeKind.ABSENT, OutcomeKind.SUCCESS):
                 checking = False
                 failures += outcome == OutcomeKind.ABSENT
         elif outcome in _IN_DOUBT or (outcome == OutcomeKind.SERVER and status != 408):
