@@ -125,3 +125,35 @@ def test_settings_say_the_demos_keys_are_in_memory_not_the_keyring(make_app, qtb
     in_memory = "held in memory for this demo run — type to replace"
     assert dialog.cw_public.placeholderText() == in_memory and dialog.cw_private.placeholderText() == in_memory
     assert any(DEMO_IN_MEMORY in label.text() for label in dialog.findChildren(QLabel))
+
+
+def test_settings_say_the_keys_are_in_memory_when_keyring_chose_the_demos_memory_keyring(make_app, qtbot, monkeypatch):  # noqa: F811
+    """What the demo did on a machine without a keyring service: keyring itself chose ``MemoryKeyring`` (the
+    loaded backend of the highest priority), so the store had no backend of its own and Settings said "saved
+    in your OS keyring"."""
+    import keyring
+
+    from flowdesk.ui.demo import MemoryKeyring
+    from flowdesk.ui.settings_dialog import SettingsDialog
+
+    fd = make_app()
+    _start(fd, qtbot)
+    monkeypatch.setattr(keyring.core, "_keyring_backend", MemoryKeyring())
+    dialog = SettingsDialog(fd.controller, fd.window)
+    qtbot.addWidget(dialog)
+    assert dialog.cw_public.placeholderText() == "held in memory for this demo run — type to replace"
+
+
+def test_the_demo_says_its_keys_are_in_memory_when_keyring_chose_memory(make_app, qtbot, sandbox, monkeypatch):  # noqa: F811
+    """The same machine: the demo's banner about keys held in memory did not show either (saving them raised
+    nothing). It shows whenever the keys end up in memory."""
+    import keyring
+
+    from flowdesk.ui.demo import DemoEnvironment, MemoryKeyring
+
+    fd = make_app()
+    _start(fd, qtbot)
+    monkeypatch.setattr(keyring.core, "_keyring_backend", MemoryKeyring())
+    env = DemoEnvironment(str(fd.services.paths.config_dir), sandbox)
+    env.configure(fd.services)
+    assert env._prepare_accounts()["notice"] == "No OS keyring is available."
