@@ -348,6 +348,14 @@ class CredentialStore:
             raise CredentialError(wording(self._words_platform()).no_keyring, "no_keyring")
         return backend
 
+    @property
+    def in_memory(self) -> bool:
+        """Whether the secrets are held in this process only (the demo without an OS keyring: its backend says
+        ``in_memory``, given here or the one keyring chose), not in the OS keyring. Never asks the keyring, nor
+        makes keyring choose its backend (what it chose so far is read)."""
+        chosen = self._backend if self._backend is not None else getattr(_keyring_module().core, "_keyring_backend", None)
+        return getattr(chosen, "in_memory", False) is True
+
     def backend_name(self) -> str:
         """``keyring.backends.SecretService.Keyring`` (for the self-check); never raises."""
         try:

@@ -561,6 +561,32 @@ def recover_interrupted(job: JobSnapshot, now: datetime, *, tz: tzinfo | None = 
     return _base(job, None, state=JobState.UNKNOWN, next_attempt_at=when, last_error=text, message=text)
 
 
+# What a send reports when it may have stored the push (the job becomes ``unknown`` and is checked): its answer
+# was lost, a 5xx to a write (but a 408, which stored nothing), or FlowDesk stopped mid-send.
+_IN_DOUBT = frozenset({OutcomeKind.AMBIGUOUS.value, INTERRUPTED})
+# A send ConnectWise refused or did not store, known at once.
+_FAILED_SEND = frozenset({OutcomeKind.RATE_LIMITED.value, OutcomeKind.SERVER.value, *(k.value for k in PERMANENT_KINDS)})
+
+
+def failed_sends(history: Iterable[tuple[str, int | None]]) -> int:
+    """The Failures a push shows: how many of its sends did not post it, from its post log's ``(outcome,
+    http_status)`` in order. A send whose answer was lost counts once the check finds it absent, never when the
+    check finds it on the ticket (that send posted it); the checks themselves are not sends. A 401 (sending
+    paused for the keys), a missing company, no network, a failed company look-up that sent nothing: none of
+    them is a failed send, as none uses up a try of the schedule."""
+    failures, checking = 0, False
+    for outcome, status in history:
+        if checking:  # a check's result: only found or absent settles it (a success is a send: none was in doubt)
+            if outcome in (OutcomeKind.FOUND, OutcomeKind.ABSENT, OutcomeKind.SUCCESS):
+                checking = False
+                failures += outcome == OutcomeKind.ABSENT
+        elif outcome in _IN_DOUBT or (outcome == OutcomeKind.SERVER and status != 408):
+            checking = True
+        elif outcome in _FAILED_SEND:
+            failures += 1
+    return failures
+
+
 __all__ = [
     "ALLOWED_TRANSITIONS",
     "CANCELLABLE_STATES",
@@ -580,6 +606,7 @@ __all__ = [
     "cancel",
     "check_due",
     "decide",
+    "failed_sends",
     "format_clock",
     "manual_retry",
     "recover_interrupted",

@@ -227,17 +227,18 @@ class Outbox:
         return [attempt_from_row(row) for row in rows]
 
     def failure_counts(self, job_ids: Iterable[int] | None = None) -> dict[int, int]:
-        """How many tries of each job did not post it (every outcome in its history but a success, a found
-        note, or a look on the ticket that did not find it, which is a check, not a try): the Failures column
-        of the queue and of ``queue list``, which agrees with the last error and the history."""
-        sql = "SELECT job_id, count(*) FROM post_log WHERE outcome NOT IN ('success', 'found', 'absent')"
+        """The Failures column of the queue and of ``queue list``: ``policy.failed_sends`` of each post log."""
+        sql = "SELECT job_id, outcome, http_status FROM post_log"
         params: list[Any] = []
         if job_ids is not None:
             ids = list(job_ids)
-            sql += f" AND job_id IN ({','.join('?' * len(ids))})"
+            sql += f" WHERE job_id IN ({','.join('?' * len(ids))})"
             params = ids
-        rows = self._db.connect().execute(sql + " GROUP BY job_id", params)
-        return {int(job_id): int(n) for job_id, n in rows}
+        history: dict[int, list[tuple[str, int | None]]] = {}
+        for job_id, outcome, status in self._db.connect().execute(sql + " ORDER BY job_id, id", params):
+            history.setdefault(int(job_id), []).append((outcome, status))
+        counts = {job_id: policy.failed_sends(rows) for job_id, rows in history.items()}
+        return {job_id: n for job_id, n in counts.items() if n}
 
     # -- queueing -------------------------------------------------------------------------------------
     def enqueue(

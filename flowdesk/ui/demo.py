@@ -38,6 +38,7 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
     """Keys held in this process only (the demo without an OS keyring)."""
 
     priority = 1
+    in_memory = True  # what Settings says of where the keys are (CredentialStore.in_memory)
 
     def __init__(self) -> None:
         super().__init__()
@@ -130,6 +131,8 @@ class DemoEnvironment:
             services.credentials = CredentialStore(backend=MemoryKeyring())
             services.credentials.save_connectwise_keys(self.profile_key, cw.public_key, cw.private_key)
             self.in_memory_keys = True
+        if not notice and services.credentials.in_memory:  # keyring itself chose MemoryKeyring: no OS keyring
+            notice = "No OS keyring is available."
         rf = self.sandbox.info.resolutionflow
         profile = services.settings.resolutionflow.model_copy()
         sign_in(rf.url, rf.email, rf.password, store=services.credentials)

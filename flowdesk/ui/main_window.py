@@ -46,6 +46,7 @@ from flowdesk.ui.names import name_choice_lists
 from flowdesk.ui.queue_status import show_send_all
 from flowdesk.ui.session_panel import SessionPanel
 from flowdesk.ui.session_proxy import SessionSortFilterProxy
+from flowdesk.ui.status_line import QueueLine
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QDialog
@@ -208,7 +209,7 @@ class MainWindow(QMainWindow):
         central_layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
 
-        self.queue_label = QLabel(self)
+        self.queue_label = QueueLine(self.statusBar(), self)  # makes way for a message shown beside it
         self.queue_label.setTextFormat(Qt.TextFormat.PlainText)  # never read as markup (a server's words, a file name)
         self.queue_label.setObjectName("queueStatus")
         self.queue_label.setAccessibleName("Queue status")
@@ -591,8 +592,7 @@ class MainWindow(QMainWindow):
         # Each value is set only when it changes: this runs after every batch of a drain, and Qt repaints
         # on a set even of the same value (the same tab text repainted the whole tab widget, ~4 ms a batch).
         if self.queue_label.text() != line:  # the whole of it in the tooltip: a narrow window cuts its end
-            self.queue_label.setText(line)
-            self.queue_label.setToolTip(line)
+            self.queue_label.set_line(line)
         failed, c = counts.get("failed", 0), self.controller
         tab = f"Queue ({failed} failed)" if failed else "Queue"
         if self.tabs.tabText(1) != tab:

@@ -388,6 +388,12 @@ class SessionTableModel(_ColumnTable):
         return None
 
 
+FAILURES_TIP = (
+    "Sends that did not post the push: ConnectWise refused it, or its answer was lost and the ticket did not "
+    "have it. A push found on the ticket, a 401 (sending paused for the keys) or no network is no failure."
+)
+
+
 class QueueTableModel(_ColumnTable):
     """Every push job, newest first: what, where, state in words, and the last error."""
 
@@ -522,6 +528,11 @@ class QueueTableModel(_ColumnTable):
             timed = not self.state_text(job).startswith(("Retrying ", "Checking "))  # else the first line says when
             text = f"{first}\n{held_words.held_detail(self.held, now, present.LOCAL, timed=timed)}\n{rest}"
         return text
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole and section == self.ATTEMPTS:
+            return FAILURES_TIP
+        return super().headerData(section, orientation, role)
 
     def failures(self, job: Any) -> int:
         return self._failures.get(job.id, 0) if self.failures_provider is not None else int(job.attempts)

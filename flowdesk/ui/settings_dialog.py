@@ -72,6 +72,10 @@ PROXY_LABELS = {
 }
 
 
+DEMO_IN_MEMORY = ("With no OS keyring, the demo holds its keys in memory for this run only; FlowDesk itself keeps "
+                  "them in your operating system's keyring, never in a file.")
+
+
 def _proxy_now(typed: ProxySettings, credentials: Any) -> Any:
     """The proxy the typed fields describe (worker thread: may read the keyring)."""
     from flowdesk import network
@@ -140,7 +144,7 @@ class SettingsDialog(QDialog):
         self.cw_site.setPlaceholderText("na.myconnectwise.net, your login URL, or your server's address")
         self.cw_company = QLineEdit(profile.company, w)
         self.cw_company.setPlaceholderText("the company ID you type when you sign in")
-        saved = "saved in your OS keyring — type to replace"  # an empty key keeps the saved one (AccountInput)
+        saved = f"{self._kept_where()} — type to replace"  # an empty key keeps the saved one (AccountInput)
         self.cw_public = QLineEdit(w)
         self.cw_public.setPlaceholderText(saved if profile.configured else "from My Account → API Keys")
         self.cw_private = QLineEdit(w)
@@ -171,12 +175,17 @@ class SettingsDialog(QDialog):
         form.addRow("", self.cw_status)
         note = QLabel(
             "FlowDesk posts with your own ConnectWise API keys, so notes and time are attributed to you. "
-            "The keys are kept in your operating system's keyring, never in a file.", w)
+            + (DEMO_IN_MEMORY if self.controller.services.credentials.in_memory
+               else "The keys are kept in your operating system's keyring, never in a file."), w)
         note.setTextFormat(Qt.TextFormat.PlainText)  # never read as markup (a server's words, a file name)
         note.setWordWrap(True)
         theme.tint(note, "muted")
         form.addRow(note)
         return w
+
+    def _kept_where(self) -> str:
+        """Where a saved secret is: the OS keyring, or this run's memory (the demo without a keyring)."""
+        return "held in memory for this demo run" if self.controller.services.credentials.in_memory else "saved in your OS keyring"
 
     def _add_ca_row(self, form: QFormLayout, field: QLineEdit) -> None:
         """The CA file row (the ConnectWise and the ResolutionFlow page each have one): the path, and Browse…"""
@@ -506,7 +515,7 @@ class SettingsDialog(QDialog):
         self.proxy_user.setPlaceholderText("optional")
         self.proxy_password = QLineEdit(w)
         self.proxy_password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.proxy_password.setPlaceholderText("saved in your OS keyring — type to replace" if proxy.user else "")
+        self.proxy_password.setPlaceholderText(f"{self._kept_where()} — type to replace" if proxy.user else "")
         for label, field in (("&Proxy", self.proxy_mode), ("Proxy &address", self.proxy_url),
                              ("Proxy &user", self.proxy_user), ("Proxy pass&word", self.proxy_password)):
             field.setAccessibleName(label.replace("&", ""))
@@ -614,7 +623,10 @@ class SettingsDialog(QDialog):
             return
         self._apply_options()
         self._save_proxy(typed)
-        if not self._cw_changed():
+        # The same account is checked again only while ConnectWise's refusal (a 401, a company ID) pauses
+        # sending: accepted, the pause is lifted (``account_changed``); the engineer's own pause stays.
+        recheck = not self._cw_changed()
+        if recheck and self.controller.services.outbox.paused_kind() != "account":
             self._finish_save()
             return
         # lazy: httpx and keyring, not before the first paint
@@ -637,12 +649,15 @@ class SettingsDialog(QDialog):
                 controller.notify_info(problem)
 
         def failed(exc: BaseException) -> None:
-            if not isValid(self):  # nothing was saved: only the dialog, if still there, has something to say
+            # the account as saved, checked again: the other settings are written all the same
+            problem = write_settings(controller) if recheck else None
+            if not isValid(self):  # only the dialog, if still there, has something to say
                 return
             self._saving = False
             enable()
             self.tabs.setCurrentIndex(0)
-            _status(self.save_status, f"Not saved: {exc}", "error")
+            saved = recheck and problem is None
+            _status(self.save_status, f"Saved, but sending stays paused: {exc}" if saved else f"Not saved: {problem or exc}", "error")
             _status(self.cw_status, str(exc), "error")
 
         services = self.controller.services

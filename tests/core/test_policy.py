@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowdesk.core import policy_words
+from flowdesk.core import policy, policy_words
 from flowdesk.core.policy import (
     ALLOWED_TRANSITIONS,
     LOOKUP_RETRY,
@@ -602,3 +602,17 @@ def test_any_sequence_keeps_the_promises(events):
         assert j.attempts == burned_in_schedule
         if j.attempts == MAX_ATTEMPTS:
             assert j.state == JobState.FAILED
+
+
+@pytest.mark.parametrize(
+    ("history", "failures"),
+    [
+        ([("ambiguous", None), ("server", 503), ("rate_limited", 429), ("found", None)], 0),  # the checks are not sends
+        ([("interrupted", None), ("absent", None), ("success", 201)], 1),
+        ([("server", 502), ("absent", None), ("rate_limited", 429), ("validation", 400)], 3),
+        ([("auth", 401), ("no_company", None), ("offline", None), ("ticket_kind", None), ("success", 201)], 0),
+        ([("server", 408), ("server", 503), ("success", 201), ("rate_limited", 429)], 2),  # a 408 stored nothing
+    ],
+)
+def test_failed_sends_count_what_did_not_post_the_push(history, failures):
+    assert policy.failed_sends(history) == failures

@@ -388,6 +388,26 @@ def test_unknown_is_checked_never_sent_blindly(outbox: Outbox, clock: FakeClock)
     assert [a.outcome for a in outbox.attempts(job.id)] == ["ambiguous", "absent", "ambiguous", "found"]
 
 
+
+def test_failures_count_sends_that_did_not_post_the_push(outbox: Outbox, clock: FakeClock):
+    """Seen in the demo: the Queue's Failures read 1 (or 2) for a push that ended Sent, "Found on the ticket"
+    after a check, and a 401 (sending paused until the keys are fixed) counted as a failure. Failures counts
+    the sends that did not post the push: a lost answer whose check finds the note is not one, nor the
+    checks, nor a 401; a lost answer whose check finds nothing is one, as is a rate limit."""
+    found, absent, keys = outbox.enqueue([note("a"), note("b"), note("c")])
+    unknown = send(outbox, found.id, Outcome(OutcomeKind.SERVER, http_status=502, may_have_stored=True))
+    clock.advance(minutes=1)
+    still = outbox.apply(found.id, policy.decide(unknown.snapshot(), Outcome(OutcomeKind.SERVER, http_status=503), clock.now))
+    assert outbox.apply(found.id, policy.decide(still.snapshot(), Outcome.found(4321), clock.now)).state == JobState.SENT
+    unknown = send(outbox, absent.id, Outcome(OutcomeKind.AMBIGUOUS))
+    outbox.apply(absent.id, policy.decide(unknown.snapshot(), Outcome.absent(), clock.now))
+    clock.advance(minutes=5)
+    send(outbox, absent.id, Outcome(OutcomeKind.RATE_LIMITED, http_status=429))
+    send(outbox, keys.id, Outcome(OutcomeKind.AUTH, http_status=401))
+    assert outbox.failure_counts() == {absent.id: 2}
+    assert outbox.failure_counts([found.id, keys.id]) == {}
+
+
 def test_log_attempt_by_hand(outbox: Outbox):
     (job,) = outbox.enqueue([note()])
     outbox.log_attempt(job.id, "offline", error="DNS failed", duration_ms=12)

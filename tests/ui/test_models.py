@@ -197,6 +197,8 @@ def test_queue_model_shows_a_batch_with_one_failures_read_and_one_data_changed(q
     assert m.data(m.index(3, m.STATE)) == "Sent"
     assert m.data(m.index(1, m.STATE)) == "Waiting"  # no longer waiting for its note
     assert m.data(m.index(0, m.ATTEMPTS)) == "2"
+    tip = m.headerData(m.ATTEMPTS, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert "found on the ticket" in tip and "401" in tip  # what Failures leaves out, as the README says
     changed.clear()
     m.update_jobs([Job(6, state="pending"), Job(2, state="cancelled")])
     assert m.rowCount() == 5 and m.job(0).id == 6

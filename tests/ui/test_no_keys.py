@@ -75,3 +75,90 @@ def test_pushes_a_locked_keyring_holds_offer_try_again_not_settings(make_app, qt
     # kept "Your keyring is locked" under the ticket just posted to, until the keys changed or Enter was pressed
     card = fd.window.panel.ticket_card
     qtbot.waitUntil(lambda: "Brightsmile" in card.details.text() and "locked" not in card.flags.text(), timeout=15000)
+
+
+def test_saving_the_same_account_lifts_a_pause_its_401_set_not_the_engineers(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """Seen in the demo: after a 401 paused sending, Settings › Save with the same (correct) keys left it paused;
+    only the Pause sending toggle sent again. Save checks the saved keys again, as Test connection does, and
+    ConnectWise accepting them lifts that pause; a pause the engineer set stays theirs to lift."""
+    from flowdesk.core import policy_words
+    from flowdesk.ui.settings_dialog import SettingsDialog
+
+    fd = make_app()
+    _start(fd, qtbot)
+    c, outbox = fd.controller, fd.services.outbox
+    outbox.pause(policy_words.keys_refused(401, None), kind="account")
+    dialog = SettingsDialog(c, fd.window)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.saved, timeout=15000):
+        dialog.save()  # nothing typed: the saved keys, checked again
+    assert outbox.paused_kind() is None and not c.is_paused()
+
+    c.set_paused(True)
+    mine = SettingsDialog(c, fd.window)
+    qtbot.addWidget(mine)
+    with qtbot.waitSignal(mine.saved, timeout=1000):
+        mine.save()
+    assert outbox.paused_kind() == "user" and c.is_paused()
+
+    c.set_paused(False)
+    outbox.pause(policy_words.keys_refused(401, None), kind="account")
+    sandbox_admin.add_fault(method="GET", path="*", status=401)  # the keys refused still: the rest is saved
+    refused = SettingsDialog(c, fd.window)
+    qtbot.addWidget(refused)
+    refused.level.setCurrentIndex(refused.level.findData("none"))
+    refused.save()
+    qtbot.waitUntil(lambda: refused.save_status.text().startswith("Saved, but sending stays paused: "), timeout=15000)
+    assert outbox.paused_kind() == "account" and '"notification_level": "none"' in fd.services.paths.settings_file.read_text()
+
+
+def test_settings_say_the_demos_keys_are_in_memory_not_the_keyring(make_app, qtbot):  # noqa: F811
+    """Seen in the demo: Settings › ConnectWise said the keys were "saved in your OS keyring" while the demo,
+    with no keyring, held them in memory (``MemoryKeyring``). It says where they really are."""
+    from PySide6.QtWidgets import QLabel
+
+    from flowdesk.credentials import CredentialStore
+    from flowdesk.ui.demo import MemoryKeyring
+    from flowdesk.ui.settings_dialog import DEMO_IN_MEMORY, SettingsDialog
+
+    fd = make_app()
+    _start(fd, qtbot)
+    assert not fd.services.credentials.in_memory
+    fd.services.credentials = CredentialStore(backend=MemoryKeyring())  # what the demo does without a keyring
+    dialog = SettingsDialog(fd.controller, fd.window)
+    qtbot.addWidget(dialog)
+    in_memory = "held in memory for this demo run — type to replace"
+    assert dialog.cw_public.placeholderText() == in_memory and dialog.cw_private.placeholderText() == in_memory
+    assert any(DEMO_IN_MEMORY in label.text() for label in dialog.findChildren(QLabel))
+
+
+def test_settings_say_the_keys_are_in_memory_when_keyring_chose_the_demos_memory_keyring(make_app, qtbot, monkeypatch):  # noqa: F811
+    """What the demo did on a machine without a keyring service: keyring itself chose ``MemoryKeyring`` (the
+    loaded backend of the highest priority), so the store had no backend of its own and Settings said "saved
+    in your OS keyring"."""
+    import keyring
+
+    from flowdesk.ui.demo import MemoryKeyring
+    from flowdesk.ui.settings_dialog import SettingsDialog
+
+    fd = make_app()
+    _start(fd, qtbot)
+    monkeypatch.setattr(keyring.core, "_keyring_backend", MemoryKeyring())
+    dialog = SettingsDialog(fd.controller, fd.window)
+    qtbot.addWidget(dialog)
+    assert dialog.cw_public.placeholderText() == "held in memory for this demo run — type to replace"
+
+
+def test_the_demo_says_its_keys_are_in_memory_when_keyring_chose_memory(make_app, qtbot, sandbox, monkeypatch):  # noqa: F811
+    """The same machine: the demo's banner about keys held in memory did not show either (saving them raised
+    nothing). It shows whenever the keys end up in memory."""
+    import keyring
+
+    from flowdesk.ui.demo import DemoEnvironment, MemoryKeyring
+
+    fd = make_app()
+    _start(fd, qtbot)
+    monkeypatch.setattr(keyring.core, "_keyring_backend", MemoryKeyring())
+    env = DemoEnvironment(str(fd.services.paths.config_dir), sandbox)
+    env.configure(fd.services)
+    assert env._prepare_accounts()["notice"] == "No OS keyring is available."
