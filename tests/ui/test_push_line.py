@@ -5,6 +5,8 @@ against the sandbox; no sleeps."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from PySide6.QtCore import Qt
 
@@ -13,16 +15,22 @@ from tests.ui.test_window import CW_NOTES, TICKET, _select, _start, make_app  # 
 pytestmark = pytest.mark.usefixtures("qapp")
 
 
-def test_a_failed_push_is_retried_from_the_note_pane(make_app, qtbot, sandbox_admin):
-    fd = make_app()
+def _push_refused_once(fd: Any, qtbot: Any, admin: Any, path: str) -> tuple[Any, Any]:
+    """The session of TICKET pushed with the click, its POST to ``path`` refused once (403): the window, its line."""
     _start(fd, qtbot)
     w = fd.window
     line = w.panel.push_line
     _select(fd, qtbot, TICKET)
     assert line.isHidden() and line.retry_button.isHidden()  # no push yet: no line
-    sandbox_admin.add_fault(method="POST", path=CW_NOTES, status=403, times=1)
+    admin.add_fault(method="POST", path=path, status=403, times=1)
     with qtbot.waitSignal(fd.controller.notify, timeout=15000):  # raised when the drain run ends
         qtbot.mouseClick(w.panel.push_button, Qt.MouseButton.LeftButton)
+    return w, line
+
+
+def test_a_failed_push_is_retried_from_the_note_pane(make_app, qtbot, sandbox_admin):
+    fd = make_app()
+    w, line = _push_refused_once(fd, qtbot, sandbox_admin, CW_NOTES)
     text = w.panel.post_state.text()
     assert text.startswith(f"Not posted to #{TICKET}: the push failed") and "Retry sends it again" in text
     assert line.retry_button.isVisibleTo(w) and w.panel.open_ticket_button.isVisibleTo(w)
@@ -35,13 +43,7 @@ def test_a_failed_push_is_retried_from_the_note_pane(make_app, qtbot, sandbox_ad
 
 def test_a_failed_time_entry_after_its_note_is_retried_from_the_note_pane(make_app, qtbot, sandbox_admin):
     fd = make_app()
-    _start(fd, qtbot)
-    w = fd.window
-    line = w.panel.push_line
-    _select(fd, qtbot, TICKET)
-    sandbox_admin.add_fault(method="POST", path="*/time/entries", status=403, times=1)
-    with qtbot.waitSignal(fd.controller.notify, timeout=15000):
-        qtbot.mouseClick(w.panel.push_button, Qt.MouseButton.LeftButton)
+    w, line = _push_refused_once(fd, qtbot, sandbox_admin, "*/time/entries")
     text = w.panel.post_state.text()
     assert text.startswith(f"Posted to #{TICKET} (note ") and text.endswith("; the time entry failed (see the Queue tab)")
     assert line.retry_button.isVisibleTo(w)

@@ -147,17 +147,23 @@ def test_an_edited_escalation_note_comes_back_as_an_escalation_note_with_its_edi
     assert changed == ["+Escalated to the Exchange team by phone."]
 
 
-def test_reset_after_a_push_with_edits_is_kept_as_a_draft(make_app, qtbot):
-    """Seen in the demo: a note pushed with a line added, shown again, then Reset: the note as generated showed,
-    but nothing was written, so the next time the session was shown (or FlowDesk restarted) the pushed note with
-    its line was back. What Reset shows is kept: a draft of the note as generated (the Push column says Draft)."""
-    fd = make_app()
+def _pushed_with_a_line_shown_again(fd: Any, qtbot: Any) -> tuple[Any, Any, str]:
+    """#48211's note pushed with a line added, then the session shown again: the window, its pane, the session."""
     _start(fd, qtbot)
     w, panel = fd.window, fd.window.panel
     sid = _select(fd, qtbot, 48211)
     _add_line(qtbot, panel, "Called the office manager back.")
     _push_and_wait(fd, qtbot)
     _away_and_back(fd, qtbot, sid)
+    return w, panel, sid
+
+
+def test_reset_after_a_push_with_edits_is_kept_as_a_draft(make_app, qtbot):
+    """Seen in the demo: a note pushed with a line added, shown again, then Reset: the note as generated showed,
+    but nothing was written, so the next time the session was shown (or FlowDesk restarted) the pushed note with
+    its line was back. What Reset shows is kept: a draft of the note as generated (the Push column says Draft)."""
+    fd = make_app()
+    w, panel, sid = _pushed_with_a_line_shown_again(fd, qtbot)
     assert panel.editor.is_edited() and fd.controller.drafts.get(sid) is None  # as pushed: no draft
     panel.reset_button.click()  # the window asks: yes
     generated = panel.editor.text()
@@ -188,12 +194,7 @@ def test_an_edit_taken_back_on_a_pushed_note_leaves_no_draft(make_app, qtbot):
     """The note pushed with a line added, shown again, a line typed and then taken back: it is the note as pushed
     again, which the session shows without a draft, so no draft stays (the Push column does not say Draft)."""
     fd = make_app()
-    _start(fd, qtbot)
-    w, panel = fd.window, fd.window.panel
-    sid = _select(fd, qtbot, 48211)
-    _add_line(qtbot, panel, "Called the office manager back.")
-    _push_and_wait(fd, qtbot)
-    _away_and_back(fd, qtbot, sid)
+    w, panel, sid = _pushed_with_a_line_shown_again(fd, qtbot)
     pushed = panel.editor.text()
     _add_line(qtbot, panel, "And once more.")
     panel.draft_timer.timeout.emit()

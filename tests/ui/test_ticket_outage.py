@@ -132,19 +132,26 @@ def test_a_ticket_that_does_not_exist_is_said_in_one_sentence(make_app, qtbot):
     assert not card.unchecked
 
 
+def _as_last_read_then_back(fd: Any, qtbot: Any, admin: Any) -> Any:
+    """#48397's card read, then read again in an outage (kept as last read), then ConnectWise back: the card."""
+    _start(fd, qtbot)
+    card = fd.window.panel.ticket_card
+    _select(fd, qtbot, 48397)
+    outage = _outage(admin)
+    _read_again_failing(fd, qtbot, 48397)
+    assert card.unchecked
+    admin.remove_fault(outage)
+    return card
+
+
 @pytest.mark.parametrize("event", ["network_online", "resumed"])
 def test_a_card_as_last_read_is_read_again_when_the_network_comes_back(make_app, qtbot, sandbox_admin, event):
     """Seen in a day's work: after an outage the card kept saying "As last read, not checked just now" with
     ConnectWise back, until the keys were saved again. The network coming back (or the machine waking), which
     sends the queue at once, reads the shown ticket again too (on a worker), with nothing in the queue."""
     fd = make_app()
-    _start(fd, qtbot)
-    card = fd.window.panel.ticket_card
-    _select(fd, qtbot, 48397)
-    outage = _outage(sandbox_admin)
-    _read_again_failing(fd, qtbot, 48397)
-    assert card.unchecked and fd.services.outbox.jobs() == []
-    sandbox_admin.remove_fault(outage)
+    card = _as_last_read_then_back(fd, qtbot, sandbox_admin)
+    assert fd.services.outbox.jobs() == []
     with qtbot.waitSignal(fd.controller.ticket_loaded, check_params_cb=lambda t, _ticket: t == 48397, timeout=15000):
         getattr(fd.system_events, event).emit()
     assert not card.unchecked and not card.flags.text().startswith("As last read")
@@ -154,12 +161,7 @@ def test_a_card_as_last_read_is_read_again_when_the_network_comes_back(make_app,
 def test_a_card_as_last_read_is_read_again_once_a_push_goes_through(make_app, qtbot, sandbox_admin):
     """ConnectWise answering again (a push stored after the outage) reads the shown ticket again too."""
     fd = make_app()
-    _start(fd, qtbot)
-    card = fd.window.panel.ticket_card
-    _select(fd, qtbot, 48397)
-    outage = _outage(sandbox_admin)
-    _read_again_failing(fd, qtbot, 48397)
-    sandbox_admin.remove_fault(outage)
+    card = _as_last_read_then_back(fd, qtbot, sandbox_admin)
     with qtbot.waitSignal(fd.controller.ticket_loaded, check_params_cb=lambda t, _ticket: t == 48397, timeout=15000):
         fd.window.push_current()  # the card's ticket, as last read: queued, and sent
     assert not card.unchecked
