@@ -8,6 +8,7 @@ import pytest
 
 from flowdesk.connectwise.account import profile_key
 from flowdesk.core.policy import NO_CLIENT_RECHECK
+from flowdesk.credentials import LOCKED
 from tests.ui.test_window import _start, make_app  # noqa: F401 - make_app is a fixture
 
 pytestmark = pytest.mark.usefixtures("qapp")
@@ -59,8 +60,8 @@ def test_pushes_a_locked_keyring_holds_offer_try_again_not_settings(make_app, qt
         fd.window.push_current()
     banner = fd.window.banners.banner("queue")
     assert banner is not None and (banner.action, banner.action_id) == ("Try again", "try_again"), banner
-    assert "keyring is locked: unlock it" in banner.text and "\n" not in banner.text
-    assert "keyring is locked" in fd.window.panel.ticket_card.flags.text()
+    assert LOCKED in banner.text and "\n" not in banner.text  # this OS's words: Windows says Credential Manager
+    assert LOCKED in fd.window.panel.ticket_card.flags.text()
     assert c.drain_timer.remainingTime() > (NO_CLIENT_RECHECK.total_seconds() - 60) * 1000  # no spinning meanwhile
 
     with qtbot.waitSignal(c.drain_finished, check_params_cb=lambda r: bool(r.blocked), timeout=15000):

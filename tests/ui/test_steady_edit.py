@@ -38,12 +38,15 @@ def _pane(qtbot: Any) -> tuple[QWidget, QLabel, NoteEditor]:
 
 
 def _shown_lines(editor: NoteEditor) -> tuple[int, int]:
-    """The first and last lines (block numbers) wholly in view."""
+    """The first and last lines (block numbers) whose text is wholly in view (the last block's geometry also
+    holds the document's bottom margin, which may be cut: under Windows' fonts it is, with the text in view)."""
     edit = editor.edit
     height = edit.viewport().height()
     first = edit.cursorForPosition(edit.viewport().rect().topLeft()).blockNumber()
     last = edit.cursorForPosition(edit.viewport().rect().bottomLeft()).blockNumber()
-    bottom = edit.blockBoundingGeometry(edit.document().findBlockByNumber(last)).translated(edit.contentOffset()).bottom()
+    block = edit.document().findBlockByNumber(last)
+    top = edit.blockBoundingGeometry(block).translated(edit.contentOffset()).top()
+    bottom = top + block.layout().boundingRect().height()
     return first, last if bottom <= height else last - 1
 
 
