@@ -17,11 +17,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
-from typing import Any, NamedTuple, TypeVar
+from typing import NamedTuple, TypeVar
 
 from flowdesk import APP_NAME
-from flowdesk.core import policy_words
-from flowdesk.core.localtime import format_clock, format_when
+from flowdesk.core.localtime import format_when
 from flowdesk.core.parts import KindCounts, are, count_parts, parts
 from flowdesk.core.present import HeldPush, Notice, wait_for_their_keys, waiting_for_keys
 
@@ -253,15 +252,6 @@ def _named(n: int, kinds: Sequence[str]) -> tuple[str, bool]:
         counted = Counter(str(k) for k in kinds)
         return parts(counted), n == 1
     return f"{n} {'push' if n == 1 else 'pushes'}", n == 1
-
-
-def retried_one(job: Any, now: datetime, tz: tzinfo | None = None) -> str:
-    """After *Retry* on one push in the window (``job`` as the click left it): it goes now, or, one that may be on
-    its ticket, after FlowDesk has looked there (``Checking ticket #48211 for the note at 14:06, …``)."""
-    if job.state != "unknown":
-        return policy_words.sending_again(job, fresh=False)
-    due = job.next_attempt_at
-    return policy_words.checking_first(job, format_clock(due, now, tz) if due is not None and due > now else None)
 
 
 def retried_all(done: Retried, now: datetime, tz: tzinfo | None = None) -> str:

@@ -237,8 +237,7 @@ class Outbox:
         history: dict[int, list[tuple[str, int | None]]] = {}
         for job_id, outcome, status in self._db.connect().execute(sql + " ORDER BY job_id, id", params):
             history.setdefault(int(job_id), []).append((outcome, status))
-        counts = {job_id: policy.failed_sends(rows) for job_id, rows in history.items()}
-        return {job_id: n for job_id, n in counts.items() if n}
+        return {job_id: n for job_id, rows in history.items() if (n := policy.failed_sends(rows))}
 
     # -- queueing -------------------------------------------------------------------------------------
     def enqueue(
@@ -551,21 +550,22 @@ class Outbox:
         return len(left)
 
     # -- the engineer's actions ---------------------------------------------------------------------------
-    def _act(self, conn: sqlite3.Connection, job: PushJob, action, now: datetime) -> PushJob:
+    def _act(self, conn: sqlite3.Connection, job: PushJob, action, now: datetime, said: list[str] | None = None) -> PushJob:
         try:
             decision = action(job.snapshot(), now)
         except PolicyError as exc:
             raise errors.ActionRefused(str(exc)) from exc
+        (said if said is not None else []).append(decision.message)  # what the click does, in the policy's words
         return self._apply(conn, job.id, decision, now=now)
 
-    def retry(self, job_id: int, now: datetime | None = None) -> PushJob:
-        """Due now: a failed job starts a fresh schedule; an unknown one is checked first."""
+    def retry(self, job_id: int, now: datetime | None = None, said: list[str] | None = None) -> PushJob:
+        """Due now: a failed job starts a fresh schedule; an unknown one is checked first (``said``: gets its words)."""
         now = self._now(now)
         with self._db.transaction() as conn:
             job = self._get(conn, job_id)
             if job is None:
                 raise errors.JobNotFound(job_id)
-            return self._act(conn, job, policy.manual_retry, now)
+            return self._act(conn, job, policy.manual_retry, now, said)
 
     def retry_all_failed(self, now: datetime | None = None, *, leave: Collection[int] = ()) -> list[PushJob]:
         """Every failed push due now, but those of ``leave`` (ids)."""

@@ -486,12 +486,12 @@ class AppController(TicketLookups, QObject):
         """Send ``job_id`` now; a push that may be on its ticket is checked first and, if it is not
         there, sent in the same click (the outbox keeps that request: ``send_if_absent``). Returns what the
         click does, for the status bar (not the push's last error: it is no error)."""
-        now = self.clock()
-        job = self.services.outbox.retry(job_id, now)
+        said: list[str] = []
+        self.services.outbox.retry(job_id, self.clock(), said)
         self.services.outbox.lift_whole_pause()  # not a member pause: Retry does not give others' pushes away
         self._refresh_job(job_id)
         self._send_now_clicked([job_id])
-        return held_words.retried_one(job, now, present.LOCAL)
+        return said[0]
 
     def retry_all(self, *, everything: bool | None = None) -> held_words.Retried:
         """*Send all now* while held off (or ``everything``): every waiting or failed push now (one that may be on its
