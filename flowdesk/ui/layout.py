@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
 )
 
 from flowdesk.ui import theme
+from flowdesk.ui.cell_text import ENABLED, STYLE_STATES, PlainCells
 from flowdesk.ui.icons import action_icon
 
 if TYPE_CHECKING:
@@ -74,7 +75,8 @@ class SessionTextDelegate(QStyledItemDelegate):
     state, icon, text, background): seven calls into Python per cell, ~600 per repaint of the list. This
     fills the option from ``proxy.cell()`` instead, with what ``data()`` answers for those roles (the text,
     the right alignment of ``right_aligned`` columns, the tint as the text colour; none of the others is
-    ever set)."""
+    ever set). A plain cell (not selected, focused or hovered) is painted by :class:`PlainCells`, the
+    style's own drawing of its text without its two text layouts per cell."""
 
     def __init__(self, proxy: Any, right_aligned: set[int], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -82,6 +84,18 @@ class SessionTextDelegate(QStyledItemDelegate):
         self._right_aligned = frozenset(right_aligned)
         self._with_text: dict[Any, Any] = {}  # the view's features -> the same with HasDisplay
         self._tinted: dict[tuple[int, str], QPalette] = {}  # (palette's cache key, tint) -> palette
+        self.plain = PlainCells(parent) if parent is not None else None
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+        plain = self.plain
+        if plain is not None and option.state & STYLE_STATES == ENABLED:
+            col = index.column()
+            text, tint = self._cell(index.row(), col)
+            if not text:  # the style draws nothing either (the row's background is the view's)
+                return
+            if plain.paint(painter, option, text, col in self._right_aligned, tint):
+                return
+        super().paint(painter, option, index)
 
     def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:  # noqa: N802
         col = index.column()
