@@ -21,7 +21,17 @@ import unicodedata
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer
-from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QStaticText, QTextOption, QTransform
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QImage,
+    QPainter,
+    QPalette,
+    QStaticText,
+    QTextOption,
+    QTransform,
+)
 from PySide6.QtWidgets import QStyle, QStyleOptionViewItem, QWidget
 
 from flowdesk.ui import theme
@@ -35,6 +45,8 @@ _ACTIVE = _S.State_Active
 _BIDI = frozenset(("R", "AL", "AN", "LRE", "LRO", "RLE", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"))
 _CHANGES = frozenset((QEvent.Type.FontChange, QEvent.Type.StyleChange, QEvent.Type.PaletteChange,
                       QEvent.Type.LayoutDirectionChange, QEvent.Type.ApplicationFontChange))  # fmt: skip
+_ELIDE_RIGHT = Qt.TextElideMode.ElideRight
+_PLAIN = Qt.TextFormat.PlainText
 CACHE_LIMIT = 4096  # texts kept laid out (a few screens of the list at a few column widths)
 
 
@@ -56,6 +68,10 @@ class PlainCells(QObject):
         self._pens: dict[tuple[str | None, bool], QColor] = {}
         self._margin = 0
         self._line = 0
+        self._metrics = QFontMetrics(view.font())  # the view's font, as the comparison found it
+        self._font = view.font()
+        self._transform = QTransform()
+        self._align_right = QTextOption(Qt.AlignmentFlag.AlignRight)
         view.installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
@@ -100,13 +116,13 @@ class PlainCells(QObject):
         if needs_layout(text) or width <= 0:
             self._texts[(text, width, right)] = None
             return None
-        elided = option.fontMetrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+        elided = self._metrics.elidedText(text, _ELIDE_RIGHT, width)
         static = QStaticText(elided)
-        static.setTextFormat(Qt.TextFormat.PlainText)
+        static.setTextFormat(_PLAIN)
         if right:  # as the style's layout does: the line as wide as the cell, the text at its right end
-            static.setTextOption(QTextOption(Qt.AlignmentFlag.AlignRight))
+            static.setTextOption(self._align_right)
             static.setTextWidth(width)
-        static.prepare(QTransform(), option.font)
+        static.prepare(self._transform, self._font)
         self._texts[(text, width, right)] = static
         return static
 
@@ -120,7 +136,9 @@ class PlainCells(QObject):
         widget = self._view
         style = widget.style()
         self._margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, widget) + 1
-        self._line = option.fontMetrics.height()
+        self._metrics = QFontMetrics(option.fontMetrics)  # copies: the option's own go with it
+        self._font = QFont(option.font)
+        self._line = self._metrics.height()
         for right in (False, True):
             for text in ("Sample 1653h 32m", "A sample long enough to be elided in a narrow cell"):
                 sample = QStyleOptionViewItem(option)

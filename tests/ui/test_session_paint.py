@@ -202,6 +202,8 @@ def test_right_to_left_text_is_left_to_the_style(qtbot):
     view.setWordWrap(False)
     layout.setup_session_columns(view, SessionTableModel)
     view, proxy, plain = shown_table(qtbot, (view, proxy))
+    view.setSelectionMode(QTableView.SelectionMode.SingleSelection)  # as the window's list
+    view.clearSelection()
     view.selectRow(3)  # not the first row, whose texts are the right-to-left ones
     view.viewport().repaint()
     assert plain._usable is True
