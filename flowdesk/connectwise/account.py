@@ -178,14 +178,24 @@ def save_account(
         if old and old != key:
             with contextlib.suppress(CredentialError):
                 credentials.delete_connectwise_keys(old)
+    return checked_profile(inp.site, inp.company, inp.client_id, inp.ca_file, report)
+
+
+def checked_profile(
+    site: str, company: str, client_id: str | None, ca_file: str | None, report: Any
+) -> ConnectWiseProfile:
+    """The profile to save for an account ConnectWise just accepted: what was typed, and what its report
+    (``ConnectionReport``) says: the API host, whose keys they are, whether that member must enter start and
+    end times, the license. ``flowdesk connect``, Settings and the first-run setup all save this one."""
     return ConnectWiseProfile(
-        site=inp.site,
-        company=inp.company,
+        site=site,
+        company=company,
         api_host=report.site.api_host,
         codebase=report.site.codebase,
-        client_id=inp.client_id,
-        ca_file=inp.ca_file,
+        client_id=client_id,
+        ca_file=ca_file,
         member_identifier=report.member.identifier,
         member_name=report.member.name,
+        require_start_end=report.member.require_start_end,
         license_class=report.member.license_class or "",
     )
