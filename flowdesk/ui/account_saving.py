@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from flowdesk.core.settings import ConnectWiseProfile, ResolutionFlowProfile
+    from flowdesk.core.settings import ConnectWiseProfile, ProxySettings, ResolutionFlowProfile
     from flowdesk.ui.controller import AppController
 
 
@@ -50,3 +50,27 @@ def keep_sign_in(controller: AppController, previous: ResolutionFlowProfile, sig
     controller.tasks.submit(forget_previous, previous, signed, services.credentials, name="forget-previous-sign-in")
     controller.refresh_sessions()
     return None
+
+
+def keep_proxy(controller: AppController, typed: ProxySettings, password: str) -> None:
+    """Keep the typed proxy in the settings, its password in the keyring (off the GUI thread), and rebuild the
+    clients when it changed. The settings file is written by the caller."""
+    s = controller.settings
+    changed = typed != s.proxy or bool(password)
+    old = s.proxy
+    s.proxy = typed
+    if old.user and old.url and (old.user, old.url) != (typed.user, typed.url):  # the old password does not linger
+        from flowdesk.credentials import proxy_password_key as key
+
+        controller.tasks.submit(controller.services.credentials.delete_proxy_password,
+                                key(old.url, old.user), name="forget-proxy-password")
+    if password and typed.user:
+        from flowdesk.credentials import proxy_password_key
+
+        entry, store = proxy_password_key(typed.url, typed.user), controller.services.credentials
+        controller.tasks.submit(
+            store.save_proxy_password, entry, password, name="save-proxy-password",
+            on_error=lambda e: controller.notify_info(f"The proxy password was not saved: {e}"),
+        )
+    if changed:
+        controller.push.reset_requested.emit()

@@ -6,7 +6,7 @@ Keys go only to the OS keyring, written off the GUI thread; the settings file ne
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any
 
@@ -39,13 +39,14 @@ from flowdesk.core.settings import (
     NotificationLevel,
     ProxyMode,
     ProxySettings,
+    Settings,
     TimeRounding,
     Visibility,
     proxy_address_problem,
 )
 from flowdesk.logs import register_secret
 from flowdesk.ui import theme
-from flowdesk.ui.account_saving import keep_connectwise_account, keep_sign_in, write_settings
+from flowdesk.ui.account_saving import keep_connectwise_account, keep_proxy, keep_sign_in, write_settings
 from flowdesk.ui.busy import disable_keeping_focus
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.editor import CATEGORY_WORDS
@@ -557,49 +558,34 @@ class SettingsDialog(QDialog):
             return "Enter the proxy user name that goes with the password."
         return None
 
-    def _save_proxy(self, typed: ProxySettings) -> None:
-        """Keep the typed proxy in the settings, its password in the keyring (off the GUI thread), and
-        rebuild the clients when it changed."""
-        s = self.controller.settings
-        changed = typed != s.proxy or bool(self.proxy_password.text())
-        password, old = self.proxy_password.text(), s.proxy
-        s.proxy = typed
-        if old.user and old.url and (old.user, old.url) != (typed.user, typed.url):  # the old password does not linger
-            from flowdesk.credentials import proxy_password_key as key
-
-            self.controller.tasks.submit(self.controller.services.credentials.delete_proxy_password,
-                                         key(old.url, old.user), name="forget-proxy-password")
-        if password and typed.user:
-            from flowdesk.credentials import proxy_password_key
-
-            entry, store = proxy_password_key(typed.url, typed.user), self.controller.services.credentials
-            self.controller.tasks.submit(
-                store.save_proxy_password, entry, password, name="save-proxy-password",
-                on_error=lambda e: self.controller.notify_info(f"The proxy password was not saved: {e}"),
-            )
-        if changed:
-            self.controller.push.reset_requested.emit()
-
     # -- saving ----------------------------------------------------------------------------------
-    def _apply_options(self) -> None:
-        s = self.controller.settings
-        s.note_visibility = Visibility(self.visibility.currentData())
-        s.include_diagnostic_steps = self.include_steps.isChecked()
-        s.auto_time_entry = self.auto_time.isChecked()
-        for name, box in self.email_boxes.items():
-            setattr(s, f"email_{name}", box.isChecked())
-        s.time_rounding = TimeRounding(self.rounding.currentData())
-        if self.auto_push.isChecked() and not s.auto_push:
-            s.auto_push_since = self.controller.clock()
-        s.auto_push = self.auto_push.isChecked()
-        for where, switches in (("internal", s.redaction.internal), ("customer", s.redaction.customer)):
-            switches.update({cat: box.isChecked() for (w, cat), box in self.redaction_boxes.items() if w == where})
-        s.redaction = s.redaction.model_validate({**s.redaction.model_dump(), "allow": self._allow_entries()[0]})
-        s.notification_level = NotificationLevel(self.level.currentData())
-        s.start_minimized = self.start_minimized.isChecked()
-        s.resolutionflow.url = self.rf_url.text().strip() or s.resolutionflow.url
-        s.resolutionflow.email = self.rf_email.text().strip()
-        s.resolutionflow.ca_file = self.rf_ca.text().strip() or None
+    def _typed_options(self) -> Callable[[Settings], None]:
+        """The other pages' choices, read now; what the returned function sets when the save goes through."""
+        visibility, rounding, level = (Visibility(self.visibility.currentData()), TimeRounding(self.rounding.currentData()),
+                                       NotificationLevel(self.level.currentData()))
+        include_steps, auto_time, auto_push = self.include_steps.isChecked(), self.auto_time.isChecked(), self.auto_push.isChecked()
+        emails = {name: box.isChecked() for name, box in self.email_boxes.items()}
+        redact = {key: box.isChecked() for key, box in self.redaction_boxes.items()}
+        allow, start_minimized = self._allow_entries()[0], self.start_minimized.isChecked()
+        rf_url, rf_email, rf_ca = self.rf_url.text().strip(), self.rf_email.text().strip(), self.rf_ca.text().strip() or None
+        clock = self.controller.clock
+
+        def apply(s: Settings) -> None:
+            s.note_visibility, s.include_diagnostic_steps, s.auto_time_entry = visibility, include_steps, auto_time
+            for name, on in emails.items():
+                setattr(s, f"email_{name}", on)
+            s.time_rounding = rounding
+            if auto_push and not s.auto_push:
+                s.auto_push_since = clock()
+            s.auto_push = auto_push
+            for where, switches in (("internal", s.redaction.internal), ("customer", s.redaction.customer)):
+                switches.update({cat: on for (w, cat), on in redact.items() if w == where})
+            s.redaction = s.redaction.model_validate({**s.redaction.model_dump(), "allow": allow})
+            s.notification_level, s.start_minimized = level, start_minimized
+            s.resolutionflow.url = rf_url or s.resolutionflow.url
+            s.resolutionflow.email, s.resolutionflow.ca_file = rf_email, rf_ca
+
+        return apply
 
     def save(self) -> None:
         if self._saving:
@@ -621,12 +607,17 @@ class SettingsDialog(QDialog):
             self.tabs.setCurrentIndex(4)
             _status(self.save_status, f"Not saved: {problem}", "error")
             return
-        self._apply_options()
-        self._save_proxy(typed)
+        controller, apply, password = self.controller, self._typed_options(), self.proxy_password.text()
+
+        def keep_options() -> None:  # only once the save goes through: "Not saved" leaves the settings as they were
+            apply(controller.settings)
+            keep_proxy(controller, typed, password)
+
         # The same account is checked again only while ConnectWise's refusal (a 401, a company ID) pauses
         # sending: accepted, the pause is lifted (``account_changed``); the engineer's own pause stays.
         recheck = not self._cw_changed()
         if recheck and self.controller.services.outbox.paused_kind() != "account":
+            keep_options()
             self._finish_save()
             return
         # lazy: httpx and keyring, not before the first paint
@@ -637,9 +628,8 @@ class SettingsDialog(QDialog):
         _status(self.save_status, "Checking your ConnectWise keys…", "busy")
         account = self._typed_account()
 
-        controller = self.controller
-
         def done(profile: ConnectWiseProfile) -> None:  # the keys are in the keyring: kept even if the dialog closed
+            keep_options()
             problem = keep_connectwise_account(controller, profile)
             if isValid(self):
                 self._saving = False
@@ -650,6 +640,8 @@ class SettingsDialog(QDialog):
 
         def failed(exc: BaseException) -> None:
             # the account as saved, checked again: the other settings are written all the same
+            if recheck:
+                keep_options()
             problem = write_settings(controller) if recheck else None
             if not isValid(self):  # only the dialog, if still there, has something to say
                 return
@@ -661,8 +653,11 @@ class SettingsDialog(QDialog):
             _status(self.cw_status, str(exc), "error")
 
         services = self.controller.services
-        self.controller.tasks.submit(save_account, account, services.settings.connectwise, services.credentials,
-                                     on_done=done, on_error=failed, name="save-account")
+        profile, store = services.settings.connectwise, services.credentials
+        self.controller.tasks.submit(  # through the proxy typed, which is kept only once the account is
+            lambda: save_account(account, profile, store, proxy=_proxy_now(typed, store)),
+            on_done=done, on_error=failed, name="save-account",
+        )
 
     def _apply_sign_in_start(self) -> str | None:
         """Add FlowDesk to what the OS starts at sign-in, or take it out; the words when that failed."""

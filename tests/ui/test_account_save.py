@@ -31,3 +31,39 @@ def test_saving_the_account_in_settings_learns_the_start_and_end_times_rule(make
     profile = fd.controller.settings.connectwise
     assert (profile.member_identifier, profile.require_start_end) == ("dwhitfield", True)
     assert json.loads(fd.services.paths.settings_file.read_text())["connectwise"]["require_start_end"] is True
+
+
+def test_not_saved_leaves_the_other_pages_choices_out_of_the_settings(make_app, qtbot, sandbox, sandbox_admin):  # noqa: F811
+    """Seen in the demo: new keys ConnectWise did not take said "Not saved", yet the other pages' choices (start
+    in the tray, notifications, …) were already in the running settings: Cancel, and Settings showed them, and
+    the next write of the settings file (a sign-in) saved them. They are kept only once the save goes through."""
+    from flowdesk.ui.settings_dialog import SettingsDialog
+
+    fd = make_app()
+    _start(fd, qtbot)
+    s = fd.controller.settings
+    before = (s.start_minimized, s.notification_level, s.auto_time_entry, s.proxy)
+    file_before = fd.services.paths.settings_file.read_text()
+    dialog = SettingsDialog(fd.controller, fd.window)
+    qtbot.addWidget(dialog)
+    dialog.start_minimized.setChecked(not s.start_minimized)
+    dialog.level.setCurrentIndex(dialog.level.findData("none"))
+    dialog.auto_time.setChecked(not s.auto_time_entry)
+    dialog.proxy_mode.setCurrentIndex(dialog.proxy_mode.findData("none"))
+    dialog.cw_public.setText("WRONGPUBLIC12345")
+    dialog.cw_private.setText("WRONGPRIVATE1234")
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.save_status.text().startswith("Not saved: "), timeout=15000)
+    assert (s.start_minimized, s.notification_level, s.auto_time_entry, s.proxy) == before
+    assert fd.services.paths.settings_file.read_text() == file_before
+
+    cw = sandbox.info.connectwise
+    dialog.cw_public.setText(cw.public_key)  # the right keys: everything is kept
+    dialog.cw_private.setText(cw.private_key)
+    with qtbot.waitSignal(dialog.saved, timeout=15000):
+        dialog.save()
+    assert (s.start_minimized, s.notification_level.value, s.auto_time_entry, s.proxy.mode.value) == (
+        not before[0], "none", not before[2], "none",
+    )
+    saved = json.loads(fd.services.paths.settings_file.read_text())
+    assert (saved["start_minimized"], saved["notification_level"], saved["proxy"]["mode"]) == (not before[0], "none", "none")
