@@ -121,11 +121,20 @@ class AccountInput:
         return f"AccountInput(site={self.site!r}, company={self.company!r}, public_key={self.public_key!r})"
 
 
+def _same_site(typed: str, saved: str) -> bool:
+    """The same server however it is written (``na.myconnectwise.net``, its login URL, a trailing slash), and
+    the same scheme: the saved keys never go over plain HTTP to a server they were saved for over HTTPS."""
+    try:
+        return normalise_site(typed) == normalise_site(saved)
+    except SiteConfigError:
+        return False
+
+
 def _keys_for(inp: AccountInput, saved: ConnectWiseProfile, credentials: CredentialStore) -> tuple[str, str]:
     public, private = inp.public_key, inp.private_key
     if public and private:
         return public, private
-    same_account = saved.configured and inp.site == saved.site and inp.company.lower() == saved.company.lower()
+    same_account = saved.configured and _same_site(inp.site, saved.site) and inp.company.lower() == saved.company.lower()
     if same_account:
         try:
             keys = credentials.load_connectwise_keys(profile_key(saved))

@@ -67,3 +67,24 @@ def test_not_saved_leaves_the_other_pages_choices_out_of_the_settings(make_app, 
     )
     saved = json.loads(fd.services.paths.settings_file.read_text())
     assert (saved["start_minimized"], saved["notification_level"], saved["proxy"]["mode"]) == (not before[0], "none", "none")
+
+
+def test_the_saved_keys_go_with_the_same_site_written_another_way(make_app, qtbot, sandbox, memory_keyring):  # noqa: F811
+    """Seen in the demo: the key fields say the saved keys are kept when left empty, but writing the same site
+    another way (its login URL, a trailing slash) said "Not saved: Enter both the public and the private key".
+    The saved keys go with the same server and scheme; never over plain HTTP to a server saved with HTTPS."""
+    from flowdesk.ui.settings_dialog import SettingsDialog
+
+    fd = make_app()
+    _start(fd, qtbot)
+    site = fd.controller.settings.connectwise.site
+    assert site.startswith("http://")
+    dialog = SettingsDialog(fd.controller, fd.window)
+    qtbot.addWidget(dialog)
+    dialog.cw_site.setText(site.removeprefix("http://"))  # the same host, but HTTPS: the saved keys stay home
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.save_status.text().startswith("Not saved: Enter both"), timeout=15000)
+    dialog.cw_site.setText(f"  {site.upper()}/ ")
+    with qtbot.waitSignal(dialog.saved, timeout=15000):
+        dialog.save()
+    assert fd.controller.settings.connectwise.member_identifier == "dwhitfield"
