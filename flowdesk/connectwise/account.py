@@ -169,9 +169,10 @@ def test_account(
 
 def save_account(
     inp: AccountInput, saved: ConnectWiseProfile, credentials: CredentialStore, *, proxy: ProxyConfig | None = None
-) -> ConnectWiseProfile:
-    """Test the account, then put its keys in the keyring; returns the profile to save in the settings.
-    Nothing is stored when the test fails. The replaced account's keys do not linger."""
+) -> tuple[ConnectWiseProfile, Any]:
+    """Test the account, then put its keys in the keyring; returns the profile to save in the settings and the
+    test's ``ConnectionReport`` (what the keys may do). Nothing is stored when the test fails. The replaced
+    account's keys do not linger."""
     report = test_account(inp, saved, credentials, proxy=proxy)
     public, private = _keys_for(inp, saved, credentials)
     key = connectwise_profile_key(inp.site, inp.company)
@@ -187,7 +188,7 @@ def save_account(
         if old and old != key:
             with contextlib.suppress(CredentialError):
                 credentials.delete_connectwise_keys(old)
-    return checked_profile(inp.site, inp.company, inp.client_id, inp.ca_file, report)
+    return checked_profile(inp.site, inp.company, inp.client_id, inp.ca_file, report), report
 
 
 def checked_profile(

@@ -15,6 +15,14 @@ if TYPE_CHECKING:
     from flowdesk.ui.controller import AppController
 
 
+def proxy_now(typed: ProxySettings, credentials: Any) -> Any:
+    """The proxy the typed fields describe, for a check before they are saved (worker thread: may read the keyring)."""
+    from flowdesk import network
+    from flowdesk.ui.system_proxy import system_proxy
+
+    return network.proxy_config(typed, credentials, system=system_proxy)
+
+
 def write_settings(controller: AppController) -> str | None:
     """Write the settings file and tell the window; returns why it could not be written, or None."""
     try:

@@ -128,7 +128,8 @@ class FirstRunSetup(SettingsDialog):
         account = self._typed_account()
         controller, services = self.controller, self.controller.services
 
-        def done(profile: Any) -> None:  # the keys are in the keyring: kept even if the setup was closed meanwhile
+        def done(saved: Any) -> None:  # the keys are in the keyring: kept even if the setup was closed meanwhile
+            profile = saved[0]  # and the ConnectionReport
             problem = keep_connectwise_account(controller, profile)
             if not isValid(self):
                 if problem:

@@ -46,7 +46,13 @@ from flowdesk.core.settings import (
 )
 from flowdesk.logs import register_secret
 from flowdesk.ui import theme
-from flowdesk.ui.account_saving import keep_connectwise_account, keep_proxy, keep_sign_in, write_settings
+from flowdesk.ui.account_saving import (
+    keep_connectwise_account,
+    keep_proxy,
+    keep_sign_in,
+    proxy_now,
+    write_settings,
+)
 from flowdesk.ui.busy import disable_keeping_focus
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.editor import CATEGORY_WORDS
@@ -75,14 +81,6 @@ PROXY_LABELS = {
 
 DEMO_IN_MEMORY = ("With no OS keyring, the demo holds its keys in memory for this run only; FlowDesk itself keeps "
                   "them in your operating system's keyring, never in a file.")
-
-
-def _proxy_now(typed: ProxySettings, credentials: Any) -> Any:
-    """The proxy the typed fields describe (worker thread: may read the keyring)."""
-    from flowdesk import network
-    from flowdesk.ui.system_proxy import system_proxy
-
-    return network.proxy_config(typed, credentials, system=system_proxy)
 
 
 def _status(label: QLabel, text: str, level: str = "") -> None:
@@ -249,7 +247,7 @@ class SettingsDialog(QDialog):
         services = self.controller.services
         saved, typed = services.settings.connectwise, self._typed_proxy()
         self.controller.tasks.submit(
-            lambda: test_account(account, saved, services.credentials, proxy=_proxy_now(typed, services.credentials)),
+            lambda: test_account(account, saved, services.credentials, proxy=proxy_now(typed, services.credentials)),
             on_done=done, on_error=failed, name="test-connection", owner=self,  # a test only shows its answer
         )
 
@@ -346,7 +344,7 @@ class SettingsDialog(QDialog):
 
         self.controller.tasks.submit(
             lambda: sign_in(url, email, token or password, store=services.credentials, ca_file=ca_file,
-                            pasted_token=bool(token), proxy=_proxy_now(typed, services.credentials)),
+                            pasted_token=bool(token), proxy=proxy_now(typed, services.credentials)),
             on_done=done, on_error=failed, name="rf-sign-in",
         )
 
@@ -584,7 +582,6 @@ class SettingsDialog(QDialog):
             s.notification_level, s.start_minimized = level, start_minimized
             s.resolutionflow.url = rf_url or s.resolutionflow.url
             s.resolutionflow.email, s.resolutionflow.ca_file = rf_email, rf_ca
-
         return apply
 
     def save(self) -> None:
@@ -628,13 +625,14 @@ class SettingsDialog(QDialog):
         _status(self.save_status, "Checking your ConnectWise keys…", "busy")
         account = self._typed_account()
 
-        def done(profile: ConnectWiseProfile) -> None:  # the keys are in the keyring: kept even if the dialog closed
+        def done(saved: tuple[ConnectWiseProfile, Any]) -> None:  # the keys are in the keyring: kept even if the dialog closed
             keep_options()
+            profile, report = saved
             problem = keep_connectwise_account(controller, profile)
             if isValid(self):
                 self._saving = False
                 enable()
-                self._close_saved(problem)
+                self._close_saved(problem, report.summary() if report.limited else None)
             elif problem:
                 controller.notify_info(problem)
 
@@ -655,7 +653,7 @@ class SettingsDialog(QDialog):
         services = self.controller.services
         profile, store = services.settings.connectwise, services.credentials
         self.controller.tasks.submit(  # through the proxy typed, which is kept only once the account is
-            lambda: save_account(account, profile, store, proxy=_proxy_now(typed, store)),
+            lambda: save_account(account, profile, store, proxy=proxy_now(typed, store)),
             on_done=done, on_error=failed, name="save-account",
         )
 
@@ -676,12 +674,19 @@ class SettingsDialog(QDialog):
     def _finish_save(self) -> None:
         self._close_saved(write_settings(self.controller))
 
-    def _close_saved(self, problem: str | None) -> None:
-        """The settings were written (``problem`` None: the dialog closes) or could not be (it says why)."""
+    def _close_saved(self, problem: str | None, limits: str | None = None) -> None:
+        """The settings were written (``problem`` None: the dialog closes) or could not be (it says why). Keys
+        that cannot post all FlowDesk does (``limits``: the report's words) keep it open, saying so."""
         if problem:
             _status(self.save_status, problem, "error")
             return
         self.saved.emit()
+        if limits:  # as `flowdesk connect` prints: saved, but the engineer learns it now, not at the first push
+            self.tabs.setCurrentIndex(0)
+            _status(self.cw_status, limits, "error")
+            _status(self.save_status, "Saved, but these keys cannot post everything FlowDesk does: see above.", "error")
+            self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Close")
+            return
         self.accept()
 
 

@@ -88,3 +88,28 @@ def test_the_saved_keys_go_with_the_same_site_written_another_way(make_app, qtbo
     with qtbot.waitSignal(dialog.saved, timeout=15000):
         dialog.save()
     assert fd.controller.settings.connectwise.member_identifier == "dwhitfield"
+
+
+def test_keys_that_cannot_add_time_are_saved_and_say_so(make_app, qtbot, sandbox, sandbox_admin):  # noqa: F811
+    """Seen in the demo: keys whose member may not add time entries were saved and the dialog closed without a
+    word (`flowdesk connect` prints it); the engineer learnt it from the first push. Saved, the dialog stays
+    open saying what the keys cannot do, and Cancel is Close."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from flowdesk.ui.settings_dialog import SettingsDialog
+
+    fd = make_app()
+    _start(fd, qtbot)
+    sandbox_admin.config(member={"can_add_time": False})
+    cw = sandbox.info.connectwise
+    dialog = SettingsDialog(fd.controller, fd.window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.cw_public.setText(cw.public_key)
+    dialog.cw_private.setText(cw.private_key)
+    with qtbot.waitSignal(dialog.saved, timeout=15000):
+        dialog.save()
+    assert dialog.isVisible() and "can add notes, but not time" in dialog.cw_status.text()
+    assert dialog.save_status.text().startswith("Saved, but these keys cannot post everything FlowDesk does")
+    assert dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel).text() == "Close"
+    assert fd.controller.settings.connectwise.member_identifier == "dwhitfield"
