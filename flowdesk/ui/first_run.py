@@ -139,6 +139,11 @@ class FirstRunSetup(SettingsDialog):
             if problem:
                 _status(self.cw_status, problem, "error")
                 return
+            if saved[1].limited:  # as Settings says it: learnt now, not at the first push; Next goes on
+                self.cw_public.clear()  # the keys are saved: Next does not check them again
+                self.cw_private.clear()
+                _status(self.cw_status, f"Saved, but not everything can be posted: {saved[1].summary()}", "error")
+                return
             _status(self.cw_status, f"Saved: {profile.member_name or profile.member_identifier} at {profile.company}.", "ok")
             self.go(1)
 
