@@ -23,6 +23,26 @@ def proxy_now(typed: ProxySettings, credentials: Any) -> Any:
     return network.proxy_config(typed, credentials, system=system_proxy)
 
 
+def proxy_problem(typed: ProxySettings, password: str) -> str | None:
+    """What is wrong with the typed proxy (``password``: the one typed), in words; None when nothing is."""
+    from flowdesk.core.settings import ProxyMode, proxy_address_problem
+
+    if typed.mode != ProxyMode.MANUAL:
+        return None
+    from flowdesk.http.proxy import proxy_url
+
+    try:
+        proxy_url(typed.url, origin="the proxy address")
+    except ValueError as exc:
+        return f"The proxy cannot be used: {exc}."
+    problem = proxy_address_problem(typed.url)
+    if problem:
+        return f"The proxy cannot be used: {problem}."
+    if password and not typed.user:
+        return "Enter the proxy user name that goes with the password."
+    return None
+
+
 def write_settings(controller: AppController) -> str | None:
     """Write the settings file and tell the window; returns why it could not be written, or None."""
     try:

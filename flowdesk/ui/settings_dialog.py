@@ -42,7 +42,6 @@ from flowdesk.core.settings import (
     Settings,
     TimeRounding,
     Visibility,
-    proxy_address_problem,
 )
 from flowdesk.logs import register_secret
 from flowdesk.ui import theme
@@ -51,6 +50,7 @@ from flowdesk.ui.account_saving import (
     keep_proxy,
     keep_sign_in,
     proxy_now,
+    proxy_problem,
     write_settings,
 )
 from flowdesk.ui.busy import disable_keeping_focus
@@ -531,7 +531,7 @@ class SettingsDialog(QDialog):
         """The proxy fields as a setting; a typed password is remembered for this session at once."""
         from flowdesk import network
 
-        # not validated here: an address holding a password must be refused with words (``_proxy_problem``)
+        # not validated here: an address holding a password must be refused with words (``proxy_problem``)
         typed = ProxySettings.model_construct(mode=ProxyMode(self.proxy_mode.currentData()),
                                               url=self.proxy_url.text().strip(), user=self.proxy_user.text().strip())
         password = self.proxy_password.text()
@@ -539,22 +539,6 @@ class SettingsDialog(QDialog):
         if password and typed.user and typed.url:
             network.remember_password(typed, password)
         return typed
-
-    def _proxy_problem(self, typed: ProxySettings) -> str | None:
-        if typed.mode != ProxyMode.MANUAL:
-            return None
-        from flowdesk.http.proxy import proxy_url
-
-        try:
-            proxy_url(typed.url, origin="the proxy address")
-        except ValueError as exc:
-            return f"The proxy cannot be used: {exc}."
-        problem = proxy_address_problem(typed.url)
-        if problem:
-            return f"The proxy cannot be used: {problem}."
-        if self.proxy_password.text() and not typed.user:
-            return "Enter the proxy user name that goes with the password."
-        return None
 
     # -- saving ----------------------------------------------------------------------------------
     def _typed_options(self) -> Callable[[Settings], None]:
@@ -594,12 +578,12 @@ class SettingsDialog(QDialog):
             self.allow_edit.setFocus()
             return
         typed = self._typed_proxy()
-        problem = self._proxy_problem(typed)
+        problem = proxy_problem(typed, self.proxy_password.text())
         if problem:
             self.tabs.setCurrentIndex(4)
             _status(self.save_status, problem, "error")
             return
-        problem = self._apply_sign_in_start()
+        was, problem = self._sign_in_was, self._apply_sign_in_start()
         if problem:
             self.tabs.setCurrentIndex(4)
             _status(self.save_status, f"Not saved: {problem}", "error")
@@ -643,6 +627,8 @@ class SettingsDialog(QDialog):
             problem = write_settings(controller) if recheck else None
             if not isValid(self):  # only the dialog, if still there, has something to say
                 return
+            if not recheck:  # "Not saved": nor is starting at sign-in
+                self._apply_sign_in_start(was)
             self._saving = False
             enable()
             self.tabs.setCurrentIndex(0)
@@ -657,9 +643,10 @@ class SettingsDialog(QDialog):
             on_done=done, on_error=failed, name="save-account",
         )
 
-    def _apply_sign_in_start(self) -> str | None:
-        """Add FlowDesk to what the OS starts at sign-in, or take it out; the words when that failed."""
-        entry, want = self.controller.autostart, self.sign_in_start.isChecked()
+    def _apply_sign_in_start(self, want: bool | None = None) -> str | None:
+        """Add FlowDesk to what the OS starts at sign-in (``want``, else as the box says), or take it out; the
+        words when that failed."""
+        entry, want = self.controller.autostart, self.sign_in_start.isChecked() if want is None else want
         if entry is None or want == self._sign_in_was:
             return None
         from flowdesk.autostart import AutostartError, launch_command  # lazy: a dialog's
