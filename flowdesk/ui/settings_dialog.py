@@ -236,7 +236,7 @@ class SettingsDialog(QDialog):
 
         def done(report: Any) -> None:
             enable()
-            _status(self.cw_status, report.summary(), "ok")
+            _status(self.cw_status, report.summary(), "error" if report.limited else "ok")  # what the keys cannot do
             self.connection_tested.emit(True, report.summary())
 
         def failed(exc: BaseException) -> None:

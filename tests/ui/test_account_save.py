@@ -107,6 +107,9 @@ def test_keys_that_cannot_add_time_are_saved_and_say_so(make_app, qtbot, sandbox
     dialog.show()
     dialog.cw_public.setText(cw.public_key)
     dialog.cw_private.setText(cw.private_key)
+    with qtbot.waitSignal(dialog.connection_tested, timeout=15000):
+        dialog.test_connection()  # in the warning's colour, not the green of keys that can do everything
+    assert "but not time" in dialog.cw_status.text() and dialog.cw_status.property("flowdeskTint") == "error"
     with qtbot.waitSignal(dialog.saved, timeout=15000):
         dialog.save()
     assert dialog.isVisible() and "can add notes, but not time" in dialog.cw_status.text()
