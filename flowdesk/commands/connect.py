@@ -22,7 +22,7 @@ from flowdesk.commands.base import (
 )
 from flowdesk.commands.console import print_json, read_stdin_text, utf8_stdout
 from flowdesk.core import present
-from flowdesk.core.settings import ConnectWiseProfile, save_settings
+from flowdesk.core.settings import save_settings
 from flowdesk.core.terminal import printable
 from flowdesk.credentials import CredentialError, CredentialStore, connectwise_profile_key
 from flowdesk.logs import register_secret
@@ -73,6 +73,7 @@ def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:
     "$KEY" | flowdesk connect --site na.myconnectwise.net --company acme --public-key PUBKEY
     --private-key-stdin"""
     # lazy: httpx, which not every command needs; cli imports every command module, the window too
+    from flowdesk.connectwise.account import checked_profile
     from flowdesk.connectwise.client import ConnectWiseClient
     from flowdesk.connectwise.errors import ConnectWiseError
     from flowdesk.connectwise.site import SiteConfigError, check_company, site_host
@@ -124,18 +125,7 @@ def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:
     except CredentialError as exc:
         raise CommandError(_nothing_saved(exc)) from None
 
-    settings.connectwise = ConnectWiseProfile(
-        site=site,
-        company=company,
-        api_host=report.site.api_host,
-        codebase=report.site.codebase,
-        client_id=(args.client_id or "").strip() or None,
-        ca_file=ca_file,
-        member_identifier=report.member.identifier,
-        member_name=report.member.name,
-        require_start_end=report.member.require_start_end,
-        license_class=report.member.license_class or "",
-    )
+    settings.connectwise = checked_profile(site, company, (args.client_id or "").strip() or None, ca_file, report)
     try:
         save_settings(settings, ctx.paths.settings_file)
     except OSError as exc:

@@ -517,7 +517,7 @@ def cmd_pause(args: argparse.Namespace, ctx: Context) -> int:
     """The window's *Pause sending*: nothing is sent (by a drain, or a FlowDesk window's next run) until resume."""
     utf8_stdout()
     with _outbox(ctx, changes=True) as outbox:
-        if outbox.whole_pause() is None:
+        if outbox.whole_pause(own=True) is None:  # over a refused account's pause too: new keys do not lift it
             outbox.pause_whole(present.USER_PAUSE)
     print(present.QUEUE_PAUSED)
     return EXIT_OK

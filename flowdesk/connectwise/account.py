@@ -121,11 +121,20 @@ class AccountInput:
         return f"AccountInput(site={self.site!r}, company={self.company!r}, public_key={self.public_key!r})"
 
 
+def _same_site(typed: str, saved: str) -> bool:
+    """The same server however it is written (``na.myconnectwise.net``, its login URL, a trailing slash), and
+    the same scheme: the saved keys never go over plain HTTP to a server they were saved for over HTTPS."""
+    try:
+        return normalise_site(typed) == normalise_site(saved)
+    except SiteConfigError:
+        return False
+
+
 def _keys_for(inp: AccountInput, saved: ConnectWiseProfile, credentials: CredentialStore) -> tuple[str, str]:
     public, private = inp.public_key, inp.private_key
     if public and private:
         return public, private
-    same_account = saved.configured and inp.site == saved.site and inp.company.lower() == saved.company.lower()
+    same_account = saved.configured and _same_site(inp.site, saved.site) and inp.company.lower() == saved.company.lower()
     if same_account:
         try:
             keys = credentials.load_connectwise_keys(profile_key(saved))
@@ -160,9 +169,10 @@ def test_account(
 
 def save_account(
     inp: AccountInput, saved: ConnectWiseProfile, credentials: CredentialStore, *, proxy: ProxyConfig | None = None
-) -> ConnectWiseProfile:
-    """Test the account, then put its keys in the keyring; returns the profile to save in the settings.
-    Nothing is stored when the test fails. The replaced account's keys do not linger."""
+) -> tuple[ConnectWiseProfile, Any]:
+    """Test the account, then put its keys in the keyring; returns the profile to save in the settings and the
+    test's ``ConnectionReport`` (what the keys may do). Nothing is stored when the test fails. The replaced
+    account's keys do not linger."""
     report = test_account(inp, saved, credentials, proxy=proxy)
     public, private = _keys_for(inp, saved, credentials)
     key = connectwise_profile_key(inp.site, inp.company)
@@ -178,14 +188,24 @@ def save_account(
         if old and old != key:
             with contextlib.suppress(CredentialError):
                 credentials.delete_connectwise_keys(old)
+    return checked_profile(inp.site, inp.company, inp.client_id, inp.ca_file, report), report
+
+
+def checked_profile(
+    site: str, company: str, client_id: str | None, ca_file: str | None, report: Any
+) -> ConnectWiseProfile:
+    """The profile to save for an account ConnectWise just accepted: what was typed, and what its report
+    (``ConnectionReport``) says: the API host, whose keys they are, whether that member must enter start and
+    end times, the license. ``flowdesk connect``, Settings and the first-run setup all save this one."""
     return ConnectWiseProfile(
-        site=inp.site,
-        company=inp.company,
+        site=site,
+        company=company,
         api_host=report.site.api_host,
         codebase=report.site.codebase,
-        client_id=inp.client_id,
-        ca_file=inp.ca_file,
+        client_id=client_id,
+        ca_file=ca_file,
         member_identifier=report.member.identifier,
         member_name=report.member.name,
+        require_start_end=report.member.require_start_end,
         license_class=report.member.license_class or "",
     )

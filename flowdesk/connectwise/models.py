@@ -112,6 +112,12 @@ class ConnectionReport(_Lenient):
     permissions: Permissions
     site: SiteInfo
 
+    @property
+    def limited(self) -> bool:
+        """The keys cannot do all FlowDesk posts (notes and time) as the engineer: ``summary`` says what."""
+        p = self.permissions
+        return not (p.can_add_notes and p.can_add_time) or bool(p.missing) or self.member.api_member
+
     def summary(self) -> str:
         """``Signed in as Dana Whitfield (dwhitfield) on api-na.myconnectwise.net — can add notes and time``."""
         p = self.permissions

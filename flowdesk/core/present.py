@@ -439,6 +439,10 @@ def other_member_waiting(waiting: Sequence[QueuedBy], now: str) -> str:
 
 
 PAUSED_BY_YOU = "Sending is paused: pushes wait until you resume."
+PAUSE_TIP = "Hold every push until you resume"  # *Pause sending*: the engineer's own pause
+# *Pause sending* while ConnectWise's refusal of the keys or company ID holds sending (saving the account lifts it)
+PAUSE_TIP_ACCOUNT = ("Not paused by you: sending waits until ConnectWise accepts your account in Settings. "
+                     "Press to hold every push until you resume")
 USER_PAUSE = "Sending paused by you."  # the reason the engineer's own pause is stored with
 QUEUE_PAUSED = "Sending paused: pushes wait until `flowdesk queue resume` (or Resume in the window)."
 QUEUE_EMPTY = "The queue is empty."

@@ -647,10 +647,10 @@ class Outbox:
         with self._db.transaction() as conn:
             return pause_state.lift_whole(conn)
 
-    def whole_pause(self) -> str | None:
-        """The reason of the pause :meth:`lift_whole_pause` lifts (alone, or under a member pause), or None."""
-        conn = self._db.connect()
-        return None if pause_state.reason(conn) is None else pause_state.whole(conn)
+    def whole_pause(self, *, own: bool = False) -> str | None:
+        """The reason of the pause :meth:`lift_whole_pause` lifts (alone, or under a member pause), or None.
+        ``own``: only the engineer's own pause, not one after refused keys (saving the account lifts that)."""
+        return pause_state.whole(self._db.connect(), own=own)
 
     def member_pause(self) -> MemberPause | None:
         """The pause for pushes queued under other members' keys (kind ``member``), or None."""

@@ -138,10 +138,12 @@ def lift_whole(conn: sqlite3.Connection) -> bool:
     return True
 
 
-def whole(conn: sqlite3.Connection) -> str | None:
-    """The reason of the pause :func:`lift_whole` lifts (alone, or under a member pause), or None."""
-    paused, kind, under = _values(conn, _REASON, _KIND, _UNDER_REASON)
-    return under if kind == "member" else paused
+def whole(conn: sqlite3.Connection, *, own: bool = False) -> str | None:
+    """The reason of the pause :func:`lift_whole` lifts (alone, or under a member pause), or None. ``own``: only
+    the engineer's own pause (or one of no kind, which only Resume lifts), not a refused account's."""
+    paused, kind, under, under_kind = _values(conn, _REASON, _KIND, _UNDER_REASON, _UNDER_KIND)
+    reason, of = (under, under_kind) if kind == "member" else (paused, kind)
+    return None if own and of == "account" else reason
 
 
 def read(conn: sqlite3.Connection) -> tuple[str | None, MemberPause]:

@@ -11,8 +11,36 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from flowdesk.core.settings import ConnectWiseProfile, ResolutionFlowProfile
+    from flowdesk.core.settings import ConnectWiseProfile, ProxySettings, ResolutionFlowProfile
     from flowdesk.ui.controller import AppController
+
+
+def proxy_now(typed: ProxySettings, credentials: Any) -> Any:
+    """The proxy the typed fields describe, for a check before they are saved (worker thread: may read the keyring)."""
+    from flowdesk import network
+    from flowdesk.ui.system_proxy import system_proxy
+
+    return network.proxy_config(typed, credentials, system=system_proxy)
+
+
+def proxy_problem(typed: ProxySettings, password: str) -> str | None:
+    """What is wrong with the typed proxy (``password``: the one typed), in words; None when nothing is."""
+    from flowdesk.core.settings import ProxyMode, proxy_address_problem
+
+    if typed.mode != ProxyMode.MANUAL:
+        return None
+    from flowdesk.http.proxy import proxy_url
+
+    try:
+        proxy_url(typed.url, origin="the proxy address")
+    except ValueError as exc:
+        return f"The proxy cannot be used: {exc}."
+    problem = proxy_address_problem(typed.url)
+    if problem:
+        return f"The proxy cannot be used: {problem}."
+    if password and not typed.user:
+        return "Enter the proxy user name that goes with the password."
+    return None
 
 
 def write_settings(controller: AppController) -> str | None:
@@ -50,3 +78,27 @@ def keep_sign_in(controller: AppController, previous: ResolutionFlowProfile, sig
     controller.tasks.submit(forget_previous, previous, signed, services.credentials, name="forget-previous-sign-in")
     controller.refresh_sessions()
     return None
+
+
+def keep_proxy(controller: AppController, typed: ProxySettings, password: str) -> None:
+    """Keep the typed proxy in the settings, its password in the keyring (off the GUI thread), and rebuild the
+    clients when it changed. The settings file is written by the caller."""
+    s = controller.settings
+    changed = typed != s.proxy or bool(password)
+    old = s.proxy
+    s.proxy = typed
+    if old.user and old.url and (old.user, old.url) != (typed.user, typed.url):  # the old password does not linger
+        from flowdesk.credentials import proxy_password_key as key
+
+        controller.tasks.submit(controller.services.credentials.delete_proxy_password,
+                                key(old.url, old.user), name="forget-proxy-password")
+    if password and typed.user:
+        from flowdesk.credentials import proxy_password_key
+
+        entry, store = proxy_password_key(typed.url, typed.user), controller.services.credentials
+        controller.tasks.submit(
+            store.save_proxy_password, entry, password, name="save-proxy-password",
+            on_error=lambda e: controller.notify_info(f"The proxy password was not saved: {e}"),
+        )
+    if changed:
+        controller.push.reset_requested.emit()

@@ -558,8 +558,9 @@ class AppController(TicketLookups, QObject):
         self._publish_queue_status()
 
     def is_paused(self) -> bool:
-        """Whether *Pause sending* is on: a pause that holds every push, not a member pause (:meth:`set_paused`)."""
-        return self.services.outbox.whole_pause() is not None
+        """Whether *Pause sending* is on: the engineer's own pause (:meth:`set_paused`), not a member pause nor the
+        one after ConnectWise refused the keys or company ID, which saving the account lifts."""
+        return self.services.outbox.whole_pause(own=True) is not None
 
     def _refresh_job(self, job_id: int) -> None:
         job = self.services.outbox.get(job_id)

@@ -128,7 +128,8 @@ class FirstRunSetup(SettingsDialog):
         account = self._typed_account()
         controller, services = self.controller, self.controller.services
 
-        def done(profile: Any) -> None:  # the keys are in the keyring: kept even if the setup was closed meanwhile
+        def done(saved: Any) -> None:  # the keys are in the keyring: kept even if the setup was closed meanwhile
+            profile = saved[0]  # and the ConnectionReport
             problem = keep_connectwise_account(controller, profile)
             if not isValid(self):
                 if problem:
@@ -137,6 +138,11 @@ class FirstRunSetup(SettingsDialog):
             enable()
             if problem:
                 _status(self.cw_status, problem, "error")
+                return
+            if saved[1].limited:  # as Settings says it: learnt now, not at the first push; Next goes on
+                self.cw_public.clear()  # the keys are saved: Next does not check them again
+                self.cw_private.clear()
+                _status(self.cw_status, f"Saved, but not everything can be posted: {saved[1].summary()}", "error")
                 return
             _status(self.cw_status, f"Saved: {profile.member_name or profile.member_identifier} at {profile.company}.", "ok")
             self.go(1)

@@ -288,7 +288,7 @@ class MainWindow(QMainWindow):
         self.sessions_tab_action = self._action("&Sessions", "Ctrl+1", lambda: self.tabs.setCurrentIndex(0))
         self.queue_tab_action = self._action("&Queue", "Ctrl+2", lambda: self.tabs.setCurrentIndex(1))
         self.retry_failed_action = self._action("Retry &all", "Ctrl+Shift+R", self.retry_all, held_words.RETRY_ALL_TIP)
-        self.pause_action = self._action("&Pause sending", None, None, "Hold every push until you resume")
+        self.pause_action = self._action("&Pause sending", None, None, present.PAUSE_TIP)
         self.pause_action.setCheckable(True)
         self.pause_action.toggled.connect(self.controller.set_paused)
         self.about_action = self._action(f"&About {APP_NAME}", None, lambda: questions().about(self))
@@ -601,11 +601,15 @@ class MainWindow(QMainWindow):
         self.queue_model.set_member_pause(c.others, resume_as)  # the pushes a member pause holds say so
         label = "Send all &now" if c.held is not None else "Retry &all"
         show_send_all(self.retry_failed_action, held_words.send_all(label, counts, c.others, resume_as, held_off=c.held is not None))
-        paused = self.controller.is_paused()
+        paused = self.controller.is_paused()  # the engineer's own pause: not one after refused keys (the banner's)
         if self.pause_action.isChecked() != paused:
             self.pause_action.blockSignals(True)
             self.pause_action.setChecked(paused)
             self.pause_action.blockSignals(False)
+        tip = present.PAUSE_TIP_ACCOUNT if not paused and c.services.outbox.whole_pause() else present.PAUSE_TIP
+        if self.pause_action.toolTip() != tip:
+            self.pause_action.setToolTip(tip)
+            self.pause_action.setStatusTip(tip)
 
     # -- import --------------------------------------------------------------------------------
     def choose_import(self) -> None:

@@ -6,7 +6,7 @@ Keys go only to the OS keyring, written off the GUI thread; the settings file ne
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any
 
@@ -39,13 +39,20 @@ from flowdesk.core.settings import (
     NotificationLevel,
     ProxyMode,
     ProxySettings,
+    Settings,
     TimeRounding,
     Visibility,
-    proxy_address_problem,
 )
 from flowdesk.logs import register_secret
 from flowdesk.ui import theme
-from flowdesk.ui.account_saving import keep_connectwise_account, keep_sign_in, write_settings
+from flowdesk.ui.account_saving import (
+    keep_connectwise_account,
+    keep_proxy,
+    keep_sign_in,
+    proxy_now,
+    proxy_problem,
+    write_settings,
+)
 from flowdesk.ui.busy import disable_keeping_focus
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.editor import CATEGORY_WORDS
@@ -74,14 +81,6 @@ PROXY_LABELS = {
 
 DEMO_IN_MEMORY = ("With no OS keyring, the demo holds its keys in memory for this run only; FlowDesk itself keeps "
                   "them in your operating system's keyring, never in a file.")
-
-
-def _proxy_now(typed: ProxySettings, credentials: Any) -> Any:
-    """The proxy the typed fields describe (worker thread: may read the keyring)."""
-    from flowdesk import network
-    from flowdesk.ui.system_proxy import system_proxy
-
-    return network.proxy_config(typed, credentials, system=system_proxy)
 
 
 def _status(label: QLabel, text: str, level: str = "") -> None:
@@ -237,7 +236,7 @@ class SettingsDialog(QDialog):
 
         def done(report: Any) -> None:
             enable()
-            _status(self.cw_status, report.summary(), "ok")
+            _status(self.cw_status, report.summary(), "error" if report.limited else "ok")  # what the keys cannot do
             self.connection_tested.emit(True, report.summary())
 
         def failed(exc: BaseException) -> None:
@@ -248,7 +247,7 @@ class SettingsDialog(QDialog):
         services = self.controller.services
         saved, typed = services.settings.connectwise, self._typed_proxy()
         self.controller.tasks.submit(
-            lambda: test_account(account, saved, services.credentials, proxy=_proxy_now(typed, services.credentials)),
+            lambda: test_account(account, saved, services.credentials, proxy=proxy_now(typed, services.credentials)),
             on_done=done, on_error=failed, name="test-connection", owner=self,  # a test only shows its answer
         )
 
@@ -345,7 +344,7 @@ class SettingsDialog(QDialog):
 
         self.controller.tasks.submit(
             lambda: sign_in(url, email, token or password, store=services.credentials, ca_file=ca_file,
-                            pasted_token=bool(token), proxy=_proxy_now(typed, services.credentials)),
+                            pasted_token=bool(token), proxy=proxy_now(typed, services.credentials)),
             on_done=done, on_error=failed, name="rf-sign-in",
         )
 
@@ -532,7 +531,7 @@ class SettingsDialog(QDialog):
         """The proxy fields as a setting; a typed password is remembered for this session at once."""
         from flowdesk import network
 
-        # not validated here: an address holding a password must be refused with words (``_proxy_problem``)
+        # not validated here: an address holding a password must be refused with words (``proxy_problem``)
         typed = ProxySettings.model_construct(mode=ProxyMode(self.proxy_mode.currentData()),
                                               url=self.proxy_url.text().strip(), user=self.proxy_user.text().strip())
         password = self.proxy_password.text()
@@ -541,65 +540,33 @@ class SettingsDialog(QDialog):
             network.remember_password(typed, password)
         return typed
 
-    def _proxy_problem(self, typed: ProxySettings) -> str | None:
-        if typed.mode != ProxyMode.MANUAL:
-            return None
-        from flowdesk.http.proxy import proxy_url
-
-        try:
-            proxy_url(typed.url, origin="the proxy address")
-        except ValueError as exc:
-            return f"The proxy cannot be used: {exc}."
-        problem = proxy_address_problem(typed.url)
-        if problem:
-            return f"The proxy cannot be used: {problem}."
-        if self.proxy_password.text() and not typed.user:
-            return "Enter the proxy user name that goes with the password."
-        return None
-
-    def _save_proxy(self, typed: ProxySettings) -> None:
-        """Keep the typed proxy in the settings, its password in the keyring (off the GUI thread), and
-        rebuild the clients when it changed."""
-        s = self.controller.settings
-        changed = typed != s.proxy or bool(self.proxy_password.text())
-        password, old = self.proxy_password.text(), s.proxy
-        s.proxy = typed
-        if old.user and old.url and (old.user, old.url) != (typed.user, typed.url):  # the old password does not linger
-            from flowdesk.credentials import proxy_password_key as key
-
-            self.controller.tasks.submit(self.controller.services.credentials.delete_proxy_password,
-                                         key(old.url, old.user), name="forget-proxy-password")
-        if password and typed.user:
-            from flowdesk.credentials import proxy_password_key
-
-            entry, store = proxy_password_key(typed.url, typed.user), self.controller.services.credentials
-            self.controller.tasks.submit(
-                store.save_proxy_password, entry, password, name="save-proxy-password",
-                on_error=lambda e: self.controller.notify_info(f"The proxy password was not saved: {e}"),
-            )
-        if changed:
-            self.controller.push.reset_requested.emit()
-
     # -- saving ----------------------------------------------------------------------------------
-    def _apply_options(self) -> None:
-        s = self.controller.settings
-        s.note_visibility = Visibility(self.visibility.currentData())
-        s.include_diagnostic_steps = self.include_steps.isChecked()
-        s.auto_time_entry = self.auto_time.isChecked()
-        for name, box in self.email_boxes.items():
-            setattr(s, f"email_{name}", box.isChecked())
-        s.time_rounding = TimeRounding(self.rounding.currentData())
-        if self.auto_push.isChecked() and not s.auto_push:
-            s.auto_push_since = self.controller.clock()
-        s.auto_push = self.auto_push.isChecked()
-        for where, switches in (("internal", s.redaction.internal), ("customer", s.redaction.customer)):
-            switches.update({cat: box.isChecked() for (w, cat), box in self.redaction_boxes.items() if w == where})
-        s.redaction = s.redaction.model_validate({**s.redaction.model_dump(), "allow": self._allow_entries()[0]})
-        s.notification_level = NotificationLevel(self.level.currentData())
-        s.start_minimized = self.start_minimized.isChecked()
-        s.resolutionflow.url = self.rf_url.text().strip() or s.resolutionflow.url
-        s.resolutionflow.email = self.rf_email.text().strip()
-        s.resolutionflow.ca_file = self.rf_ca.text().strip() or None
+    def _typed_options(self) -> Callable[[Settings], None]:
+        """The other pages' choices, read now; what the returned function sets when the save goes through."""
+        visibility, rounding, level = (Visibility(self.visibility.currentData()), TimeRounding(self.rounding.currentData()),
+                                       NotificationLevel(self.level.currentData()))
+        include_steps, auto_time, auto_push = self.include_steps.isChecked(), self.auto_time.isChecked(), self.auto_push.isChecked()
+        emails = {name: box.isChecked() for name, box in self.email_boxes.items()}
+        redact = {key: box.isChecked() for key, box in self.redaction_boxes.items()}
+        allow, start_minimized = self._allow_entries()[0], self.start_minimized.isChecked()
+        rf_url, rf_email, rf_ca = self.rf_url.text().strip(), self.rf_email.text().strip(), self.rf_ca.text().strip() or None
+        clock = self.controller.clock
+
+        def apply(s: Settings) -> None:
+            s.note_visibility, s.include_diagnostic_steps, s.auto_time_entry = visibility, include_steps, auto_time
+            for name, on in emails.items():
+                setattr(s, f"email_{name}", on)
+            s.time_rounding = rounding
+            if auto_push and not s.auto_push:
+                s.auto_push_since = clock()
+            s.auto_push = auto_push
+            for where, switches in (("internal", s.redaction.internal), ("customer", s.redaction.customer)):
+                switches.update({cat: on for (w, cat), on in redact.items() if w == where})
+            s.redaction = s.redaction.model_validate({**s.redaction.model_dump(), "allow": allow})
+            s.notification_level, s.start_minimized = level, start_minimized
+            s.resolutionflow.url = rf_url or s.resolutionflow.url
+            s.resolutionflow.email, s.resolutionflow.ca_file = rf_email, rf_ca
+        return apply
 
     def save(self) -> None:
         if self._saving:
@@ -611,22 +578,27 @@ class SettingsDialog(QDialog):
             self.allow_edit.setFocus()
             return
         typed = self._typed_proxy()
-        problem = self._proxy_problem(typed)
+        problem = proxy_problem(typed, self.proxy_password.text())
         if problem:
             self.tabs.setCurrentIndex(4)
             _status(self.save_status, problem, "error")
             return
-        problem = self._apply_sign_in_start()
+        was, problem = self._sign_in_was, self._apply_sign_in_start()
         if problem:
             self.tabs.setCurrentIndex(4)
             _status(self.save_status, f"Not saved: {problem}", "error")
             return
-        self._apply_options()
-        self._save_proxy(typed)
+        controller, apply, password = self.controller, self._typed_options(), self.proxy_password.text()
+
+        def keep_options() -> None:  # only once the save goes through: "Not saved" leaves the settings as they were
+            apply(controller.settings)
+            keep_proxy(controller, typed, password)
+
         # The same account is checked again only while ConnectWise's refusal (a 401, a company ID) pauses
         # sending: accepted, the pause is lifted (``account_changed``); the engineer's own pause stays.
         recheck = not self._cw_changed()
         if recheck and self.controller.services.outbox.paused_kind() != "account":
+            keep_options()
             self._finish_save()
             return
         # lazy: httpx and keyring, not before the first paint
@@ -637,22 +609,26 @@ class SettingsDialog(QDialog):
         _status(self.save_status, "Checking your ConnectWise keys…", "busy")
         account = self._typed_account()
 
-        controller = self.controller
-
-        def done(profile: ConnectWiseProfile) -> None:  # the keys are in the keyring: kept even if the dialog closed
+        def done(saved: tuple[ConnectWiseProfile, Any]) -> None:  # the keys are in the keyring: kept even if the dialog closed
+            keep_options()
+            profile, report = saved
             problem = keep_connectwise_account(controller, profile)
             if isValid(self):
                 self._saving = False
                 enable()
-                self._close_saved(problem)
+                self._close_saved(problem, report.summary() if report.limited else None)
             elif problem:
                 controller.notify_info(problem)
 
         def failed(exc: BaseException) -> None:
             # the account as saved, checked again: the other settings are written all the same
+            if recheck:
+                keep_options()
             problem = write_settings(controller) if recheck else None
             if not isValid(self):  # only the dialog, if still there, has something to say
                 return
+            if not recheck:  # "Not saved": nor is starting at sign-in
+                self._apply_sign_in_start(was)
             self._saving = False
             enable()
             self.tabs.setCurrentIndex(0)
@@ -661,12 +637,16 @@ class SettingsDialog(QDialog):
             _status(self.cw_status, str(exc), "error")
 
         services = self.controller.services
-        self.controller.tasks.submit(save_account, account, services.settings.connectwise, services.credentials,
-                                     on_done=done, on_error=failed, name="save-account")
+        profile, store = services.settings.connectwise, services.credentials
+        self.controller.tasks.submit(  # through the proxy typed, which is kept only once the account is
+            lambda: save_account(account, profile, store, proxy=proxy_now(typed, store)),
+            on_done=done, on_error=failed, name="save-account",
+        )
 
-    def _apply_sign_in_start(self) -> str | None:
-        """Add FlowDesk to what the OS starts at sign-in, or take it out; the words when that failed."""
-        entry, want = self.controller.autostart, self.sign_in_start.isChecked()
+    def _apply_sign_in_start(self, want: bool | None = None) -> str | None:
+        """Add FlowDesk to what the OS starts at sign-in (``want``, else as the box says), or take it out; the
+        words when that failed."""
+        entry, want = self.controller.autostart, self.sign_in_start.isChecked() if want is None else want
         if entry is None or want == self._sign_in_was:
             return None
         from flowdesk.autostart import AutostartError, launch_command  # lazy: a dialog's
@@ -681,12 +661,19 @@ class SettingsDialog(QDialog):
     def _finish_save(self) -> None:
         self._close_saved(write_settings(self.controller))
 
-    def _close_saved(self, problem: str | None) -> None:
-        """The settings were written (``problem`` None: the dialog closes) or could not be (it says why)."""
+    def _close_saved(self, problem: str | None, limits: str | None = None) -> None:
+        """The settings were written (``problem`` None: the dialog closes) or could not be (it says why). Keys
+        that cannot post all FlowDesk does (``limits``: the report's words) keep it open, saying so."""
         if problem:
             _status(self.save_status, problem, "error")
             return
         self.saved.emit()
+        if limits:  # as `flowdesk connect` prints: saved, but the engineer learns it now, not at the first push
+            self.tabs.setCurrentIndex(0)
+            _status(self.cw_status, limits, "error")
+            _status(self.save_status, "Saved, but these keys cannot post everything FlowDesk does: see above.", "error")
+            self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Close")
+            return
         self.accept()
 
 

@@ -499,6 +499,16 @@ def test_queue_pause_holds_every_push_until_resume(connected, monkeypatch, capsy
     assert run(monkeypatch, capsys, "queue", "drain")[0] == 0 and [j.state for j in jobs()] == ["sent"]
 
 
+def test_queue_pause_after_refused_keys_is_the_engineers_own(connected, monkeypatch, capsys):
+    """`flowdesk queue pause` while refused keys held sending kept that pause, which saving the account in the
+    window lifts: the engineer's pause was gone with it. It is the engineer's own now, as the window's toggle."""
+    with Database(AppPaths.from_env().database_file) as db:
+        Outbox(db).pause("ConnectWise refused the keys.", kind="account")
+    assert run(monkeypatch, capsys, "queue", "pause")[:2] == (0, present.QUEUE_PAUSED + "\n")
+    with Database(AppPaths.from_env().database_file) as db:
+        assert (Outbox(db).paused_kind(), Outbox(db).paused_reason()) == ("user", present.USER_PAUSE)
+
+
 def test_queue_list_counts_failures_as_the_window_does(connected, sandbox_admin, monkeypatch, capsys):
     """Seen after an outage: the window's Queue tab said a sent note had 2 failures, `queue list` said 1, and
     after a crash mid-send the window said 1 and `queue list` 0. Both count the tries that did not post the

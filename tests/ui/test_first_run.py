@@ -82,6 +82,26 @@ def test_wrong_keys_keep_the_first_step_and_say_why(fresh_app, qtbot, sandbox):
     assert dialog.tabs.currentIndex() == 0 and not fd.services.settings.connectwise.configured
 
 
+def test_keys_that_cannot_add_time_stay_on_the_first_step_saying_so(fresh_app, qtbot, sandbox, sandbox_admin):
+    """As Settings: keys whose member may not add time entries are saved, and the first step says so before
+    Next goes on (it went on without a word; the engineer learnt it at the first push)."""
+    fd = fresh_app
+    dialog = _opened(fd, qtbot)
+    sandbox_admin.config(member={"can_add_time": False})
+    cw = sandbox.info.connectwise
+    dialog.cw_site.setText(cw.site)
+    dialog.cw_company.setText(cw.company)
+    dialog.cw_public.setText(cw.public_key)
+    dialog.cw_private.setText(cw.private_key)
+    qtbot.mouseClick(dialog.next_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Saved, but" in dialog.cw_status.text(), timeout=15000)
+    assert "can add notes, but not time" in dialog.cw_status.text() and dialog.tabs.currentIndex() == 0
+    assert fd.services.settings.connectwise.member_identifier == "dwhitfield"
+    with qtbot.waitSignal(dialog.step_changed, timeout=1000) as step:
+        qtbot.mouseClick(dialog.next_button, Qt.MouseButton.LeftButton)  # saved: Next goes on, no second check
+    assert step.args == [1]
+
+
 def test_skipping_leaves_a_banner_that_reopens_it(fresh_app, qtbot):
     fd = fresh_app
     dialog = _opened(fd, qtbot)

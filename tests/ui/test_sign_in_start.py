@@ -80,3 +80,23 @@ def test_tray_start_keeps_the_window_closed_only_with_a_tray(monkeypatch, tray_a
     monkeypatch.setattr(QApplication, "exec", lambda self: 0)
     assert ui_app.run(Context(verbose=False), tray=True) == 0
     assert starts == [shown]
+
+
+def test_new_keys_refused_leave_the_sign_in_entry_as_it_was(make_app, qtbot, tmp_path: Path):
+    """"Not saved" (new ConnectWise keys refused) left FlowDesk added to what the OS starts at sign-in, though
+    nothing else was saved. The entry is put back as it was."""
+    fd = make_app()
+    _start(fd, qtbot)
+    entry = fd.controller.autostart = LinuxAutostart(tmp_path)
+    dialog = _dialog(fd, qtbot)
+    dialog.sign_in_start.setChecked(True)
+    dialog.cw_public.setText("WRONGPUBLIC12345")
+    dialog.cw_private.setText("WRONGPRIVATE1234")
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.save_status.text().startswith("Not saved: "), timeout=15000)
+    assert not entry.enabled()
+    dialog.cw_public.clear()  # the saved keys again: saved, and added
+    dialog.cw_private.clear()
+    with qtbot.waitSignal(dialog.saved):
+        dialog.save()
+    assert entry.enabled()
