@@ -615,7 +615,8 @@ def note_failed(ticket_id: int) -> str:  # the note pane's line, next to its Ret
 
 def push_again_question(ticket_id: int, hours: float | None) -> str:
     again = "the note" + (f" and {format_hours(hours)} of time" if hours else "")
-    return f"This session was pushed to #{ticket_id} before. Posting again adds {again} to ticket #{ticket_id} a second time."
+    only = f" To post only the note, cancel and untick Log {format_hours(hours)}." if hours else ""  # the box's name
+    return f"This session was pushed to #{ticket_id} before. Posting again adds {again} to ticket #{ticket_id} a second time.{only}"
 
 
 # -- who is e-mailed, whose keys (ConnectWise notifications, licence class) -------------------------------------
