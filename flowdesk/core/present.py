@@ -553,6 +553,14 @@ def notice_banner(title: str, detail: str) -> str:
     return f"{title}. {detail}"
 
 
+def posted_after_all_notice(kinds: Sequence[str], ticket_ids: Sequence[int]) -> Notice:
+    """Pushes a failure notification named, sent again and posted: that notification no longer holds."""
+    if len(kinds) == 1:
+        return Notice(f"The {thing(kinds[0])} for ticket #{ticket_ids[0]} posted after all", "It failed earlier; sent again, it posted.")
+    shown = ", ".join(f"#{t}" for t in sorted(set(ticket_ids)))
+    return Notice(f"{parts({k: list(kinds).count(k) for k in kinds})} posted after all", f"Tickets {shown}: they failed earlier; sent again, they posted.")
+
+
 def sent_notice(kinds: Sequence[str], ticket_ids: Sequence[int]) -> Notice:
     """Pushes posted (notification level ``all``)."""
     if len(kinds) == 1:

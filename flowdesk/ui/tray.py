@@ -146,6 +146,8 @@ class NotificationBanner(QObject):
         if n.error and n.kind == "failed":  # an outage has its own banner (the controller's "held")
             text = present.notice_banner(n.title, n.detail or n.text)
             self.controller.show_banner(Banner("failed", "error", text, "Retry all", "retry_all"))
+        elif n.kind == "posted" and not self.controller.services.outbox.counts().get("failed"):
+            self.controller.clear_banner("failed")  # what it said failed is on its ticket now: nothing is left
         elif n.kind == "back":
             self.controller.show_banner(Banner("outage", "info", present.notice_banner(n.title, n.detail)))
 
