@@ -70,18 +70,18 @@ def try_now(controller: AppController) -> str:
     the outage's hold-off sends it, so the outage's banner goes at once, not at the next try; returns what goes
     (as *Send all now* says it). A push whose answer was lost is looked for first, no sooner than a minute after;
     a failed one waits for Retry all, one a member pause holds for its keys, everything for the engineer's pause."""
-    outbox, now = controller.services.outbox, controller.clock()
-    retried: list[Any] = []
-    if not controller.is_paused():
+    outbox, retried = controller.services.outbox, []
+    if not controller.is_paused():  # (so Retry lifts no pause)
         theirs = {j.id for j in outbox.held_by_member_pause()}
         for job in outbox.jobs(states=("pending", "retry_wait", "unknown")):
             if job.id not in theirs:
                 with contextlib.suppress(ActionRefused):  # it changed meanwhile: a run took it
-                    retried.append(outbox.retry(job.id, now))
-    controller.network_back()  # the run forgets the hold-off
-    controller.queue_changed_elsewhere()  # the queue and the Push column show them going
+                    controller.retry(job.id)  # as its Retry: shown due (the queue, the note pane), a run forgets the hold-off
+                    retried.append(outbox.get(job.id) or job)
+    controller.network_back()  # the hold-off is forgotten even with nothing to try
     if not retried:
         return ""
+    now = controller.clock()  # after the clicks: one due at its click is due now
     checks = {j.id: j.next_attempt_at for j in retried if j.state == "unknown" and j.next_attempt_at and j.next_attempt_at > now}
     later = [j.kind for j in retried if j.id in checks or j.parent_id in checks]
     done = held_words.Retried(len(retried), len(later), min(checks.values(), default=None), kinds=[j.kind for j in retried], later_kinds=later)

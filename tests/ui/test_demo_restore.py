@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from flowdesk.core.localtime import LOCAL, format_clock
 from flowdesk.core.policy import VERIFY_DELAY
 from flowdesk.store.db import format_time, utcnow
 from tests.ui.test_window import TICKET, _select, _start, make_app  # noqa: F401 - make_app is a fixture
@@ -71,6 +72,7 @@ def test_restore_leaves_a_failed_push_to_retry_all_and_an_engineers_pause_holds(
 
 def test_restore_soon_after_a_lost_answer_clears_the_banner_and_says_when_the_note_goes(make_app, qtbot, sandbox, sandbox_admin, tmp_path):  # noqa: F811
     from flowdesk.ui.demo import DemoEnvironment
+    from flowdesk.ui.pushing import show_push_state
 
     fd = make_app()
     _start(fd, qtbot)
@@ -82,6 +84,12 @@ def test_restore_soon_after_a_lost_answer_clears_the_banner_and_says_when_the_no
         demo._run(demo.simulate_outage, c)
     with qtbot.waitSignal(c.drain_finished, check_params_cb=_held, timeout=15000):
         w.push_current()
+    note = next(j for j in fd.services.outbox.jobs() if j.kind == "note")
+    with fd.services.outbox._db.transaction() as conn:  # its look on the ticket met the outage too: tried later
+        conn.execute("UPDATE push_jobs SET next_attempt_at = ? WHERE id = ?", (format_time(utcnow() + 5 * VERIFY_DELAY), note.id))
+    show_push_state(w)  # as the pane read it then
+    later = format_clock(fd.services.outbox.get(note.id).next_attempt_at, c.clock(), LOCAL)
+    assert w.panel.push_line.label.text().endswith(f"Checking at {later}")
     with qtbot.waitSignal(c.info, timeout=15000) as said:
         demo._run(demo.restore, c)
     qtbot.waitUntil(lambda: c.held is None and w.banners.banner("held") is None, timeout=15000)
@@ -90,3 +98,8 @@ def test_restore_soon_after_a_lost_answer_clears_the_banner_and_says_when_the_no
     assert said.args[0].startswith("ConnectWise is back to normal. 1 note and 1 time entry go at "), said.args[0]
     assert "nothing is posted twice" in said.args[0]
     assert sandbox_admin.ledger()["notes"] == []
+    when = format_clock(fd.services.outbox.get(note.id).next_attempt_at, c.clock(), LOCAL)
+    assert when in said.args[0]
+    # the note pane says what the list's Push column says: the check's new time
+    column = w.proxy.index(w.proxy.proxy_row_of(note.session_id), 6).data()
+    assert column == f"Checking at {when}" and w.panel.push_line.label.text().endswith(column), (column, w.panel.push_line.label.text())
