@@ -160,3 +160,4 @@ def show_push_state(w: MainWindow) -> None:
         w.panel.show_push_state("")
         return
     w.panel.show_push_state(*push_state(w.controller, session.id))
+    w.panel.recheck_logged()  # a push cancelled: its time was not logged

@@ -355,6 +355,12 @@ class SessionPanel(QWidget):
             finally:
                 self._restoring = False
 
+    def recheck_logged(self) -> None:
+        """A push of the shown session changed: its time entry cancelled, *Log time* is as for a session never pushed."""
+        if self.session is not None and self._logged and not time_logged(self._controller.services.outbox, self.session.id):
+            self._logged = False
+            self._update_time_entry()
+
     def _match_push(self, text: str, kept: frozenset[str]) -> None:
         """The session shown again after its push, whose note is not the one its format and steps make now: if
         another format or the steps left out make it, the note is shown made that way (it reads as pushed, not

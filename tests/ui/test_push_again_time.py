@@ -64,3 +64,18 @@ def test_ticking_log_time_again_is_asked_about_with_a_way_to_post_only_the_note(
     name = panel.time_entry.text().replace("&", "")
     assert len(asked) == 1 and " of time " in asked[0] and f"untick {name}" in asked[0], (asked, name)
     assert len(fd.services.outbox.jobs()) == 2  # the engineer cancelled: nothing more queued
+
+
+def test_a_push_cancelled_before_its_time_was_logged_offers_log_time_again(make_app, qtbot, sandbox_admin):  # noqa: F811
+    fd = make_app()
+    _start(fd, qtbot)
+    c, panel = fd.controller, fd.window.panel
+    _select(fd, qtbot, TICKET)
+    sandbox_admin.add_fault(method="POST", path="*/tickets/*/notes", status=403, times=1)
+    with qtbot.waitSignal(c.notify, check_params_cb=lambda n: n.kind == "failed", timeout=15000):
+        qtbot.mouseClick(panel.push_button, Qt.MouseButton.LeftButton)
+    assert not panel.time_entry.isChecked()  # its time entry waits for the note: Retry logs it
+    note = next(j for j in fd.services.outbox.jobs() if j.kind == "note")
+    c.cancel(note.id)  # the note and its time entry: nothing was logged
+    assert {j.state for j in fd.services.outbox.jobs()} == {"cancelled"}
+    assert panel.time_entry.isChecked() and not panel.time_box.isHidden()
