@@ -139,17 +139,23 @@ class NotificationBanner(QObject):
         super().__init__(parent)
         self.controller = controller
         self.shown: list[Notification] = []
+        self._failed_up = False  # the failure banner is up (until no push is failed: posted after all, or cancelled)
         controller.notify.connect(self.show_notification)
+        controller.queue_status_changed.connect(self._on_queue_status)
 
     def show_notification(self, n: Notification) -> None:
         self.shown.append(n)
         if n.error and n.kind == "failed":  # an outage has its own banner (the controller's "held")
             text = present.notice_banner(n.title, n.detail or n.text)
             self.controller.show_banner(Banner("failed", "error", text, "Retry all", "retry_all"))
-        elif n.kind == "posted" and not self.controller.services.outbox.counts().get("failed"):
-            self.controller.clear_banner("failed")  # what it said failed is on its ticket now: nothing is left
+            self._failed_up = True
         elif n.kind == "back":
             self.controller.show_banner(Banner("outage", "info", present.notice_banner(n.title, n.detail)))
+
+    def _on_queue_status(self, _state: str, counts: dict[str, int], _line: str) -> None:
+        if self._failed_up and not counts.get("failed"):  # nothing it names is left to retry
+            self._failed_up = False
+            self.controller.clear_banner("failed")
 
     def last_job_ids(self) -> Any:
         return self.shown[-1].job_ids if self.shown else ()

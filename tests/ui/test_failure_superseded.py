@@ -55,3 +55,16 @@ def test_without_a_tray_the_failure_banner_goes_once_the_push_posts(make_app, qt
     _fail_then_retry(fd, qtbot, sandbox_admin)
     assert "failed" in keys
     assert banners.banner("failed") is None
+
+
+def test_without_a_tray_the_failure_banner_goes_once_the_failed_push_is_cancelled(make_app, qtbot, sandbox_admin):  # noqa: F811
+    fd = make_app()
+    _start(fd, qtbot)
+    _select(fd, qtbot, TICKET)
+    sandbox_admin.add_fault(method="POST", path=CW_NOTES, status=403, times=1)
+    with qtbot.waitSignal(fd.controller.notify, check_params_cb=lambda n: n.kind == "failed", timeout=15000):
+        qtbot.mouseClick(fd.window.panel.push_button, Qt.MouseButton.LeftButton)
+    assert fd.window.banners.banner("failed") is not None
+    failed = next(j for j in fd.services.outbox.jobs() if j.kind == "note")
+    fd.controller.cancel(failed.id)  # its Retry all would send nothing
+    qtbot.waitUntil(lambda: fd.window.banners.banner("failed") is None, timeout=5000)
