@@ -233,7 +233,7 @@ class DemoEnvironment:
     def restore(self) -> str:
         self.admin.clear_faults()
         self.admin.config(latency_ms=0)
-        return restored_words(False, 0)
+        return restored_words("", "")
 
     def show_ledger(self, parent: QWidget, controller: AppController | None = None) -> None:
         """The whole of every note the sandbox's ConnectWise received, each with a diff against what FlowDesk
