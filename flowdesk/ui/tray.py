@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+from PySide6.QtWidgets import QMainWindow, QMenu, QSystemTrayIcon
 
 from flowdesk import APP_NAME
 from flowdesk.core import held as held_words
@@ -133,7 +133,8 @@ def message_icon(n: Notification) -> QSystemTrayIcon.MessageIcon:
 
 
 class NotificationBanner(QObject):
-    """No system tray: notifications become a banner in the window (with a button to the job)."""
+    """No system tray: notifications become a banner in the window (with a button to the job), passing messages
+    a line in its status bar."""
 
     def __init__(self, controller: AppController, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -142,6 +143,14 @@ class NotificationBanner(QObject):
         self._failed_up = False  # the failure banner is up (until no push is failed: posted after all, or cancelled)
         controller.notify.connect(self.show_notification)
         controller.queue_status_changed.connect(self._on_queue_status)
+        controller.info.connect(self.show_info)
+
+    def show_info(self, text: str) -> None:
+        """A passing message (the demo's *Restore ConnectWise*, an auto-push) in the window's status bar: no tray
+        message says it (it went nowhere)."""
+        window = self.parent()
+        if isinstance(window, QMainWindow):
+            window.statusBar().showMessage(text, 10000)
 
     def show_notification(self, n: Notification) -> None:
         self.shown.append(n)

@@ -68,3 +68,17 @@ def test_without_a_tray_the_failure_banner_goes_once_the_failed_push_is_cancelle
     failed = next(j for j in fd.services.outbox.jobs() if j.kind == "note")
     fd.controller.cancel(failed.id)  # its Retry all would send nothing
     qtbot.waitUntil(lambda: fd.window.banners.banner("failed") is None, timeout=5000)
+
+
+def test_without_a_tray_a_passing_message_shows_in_the_status_bar(make_app, qtbot, sandbox, sandbox_admin, tmp_path):  # noqa: F811
+    """The demo's Restore ConnectWise said what goes now in a tray message only: without a tray, nowhere."""
+    from flowdesk.ui.demo import DemoEnvironment
+
+    fd = make_app()
+    _start(fd, qtbot)
+    assert fd.tray is None
+    demo = DemoEnvironment(str(tmp_path), sandbox)
+    demo.admin = sandbox_admin
+    with qtbot.waitSignal(fd.controller.info, timeout=15000):
+        demo._run(demo.restore, fd.controller)
+    assert fd.window.statusBar().currentMessage() == "ConnectWise is back to normal."
