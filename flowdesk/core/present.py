@@ -621,10 +621,11 @@ def note_failed(ticket_id: int) -> str:  # the note pane's line, next to its Ret
     return f"Not posted to #{ticket_id}: the push failed (the Queue tab says why). Retry sends it again."
 
 
-def push_again_question(ticket_id: int, hours: float | None) -> str:
-    again = "the note" + (f" and {format_hours(hours)} of time" if hours else "")
-    only = f" To post only the note, cancel and untick Log {format_hours(hours)}." if hours else ""  # the box's name
-    return f"This session was pushed to #{ticket_id} before. Posting again adds {again} to ticket #{ticket_id} a second time.{only}"
+def push_again_question(ticket_id: int, hours: float | None, *, logged_before: bool = True) -> str:
+    """``hours``: the time this push logs; ``logged_before``: an earlier push logged the session's time (else it is new)."""
+    twice, once = (f" and {format_hours(hours)} of time", "") if hours and logged_before else ("", f", and logs {format_hours(hours)}" if hours else "")
+    only = f" To post only the note, cancel and untick Log {format_hours(hours)}." if hours and logged_before else ""  # the box's name
+    return f"This session was pushed to #{ticket_id} before. Posting again adds the note{twice} to ticket #{ticket_id} a second time{once}.{only}"
 
 
 # -- who is e-mailed, whose keys (ConnectWise notifications, licence class) -------------------------------------

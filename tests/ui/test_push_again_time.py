@@ -79,3 +79,23 @@ def test_a_push_cancelled_before_its_time_was_logged_offers_log_time_again(make_
     c.cancel(note.id)  # the note and its time entry: nothing was logged
     assert {j.state for j in fd.services.outbox.jobs()} == {"cancelled"}
     assert panel.time_entry.isChecked() and not panel.time_box.isHidden()
+
+
+def test_a_session_pushed_without_its_time_is_asked_about_the_note_only_twice(make_app, qtbot, sandbox_admin):  # noqa: F811
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    panel = w.panel
+    _select(fd, qtbot, TICKET)
+    panel.time_entry.click()  # the first push: the note only
+    assert not panel.time_entry.isChecked()
+    with qtbot.waitSignal(fd.controller.job_changed, check_params_cb=_sent("note"), timeout=15000):
+        qtbot.mouseClick(panel.push_button, Qt.MouseButton.LeftButton)
+    assert not panel.time_entry.isChecked()  # as the engineer left it
+    panel.time_entry.click()  # now the time
+    asked: list[str] = []
+    w.ask = lambda title, text, yes, *a, **k: asked.append(text) or True
+    with qtbot.waitSignal(fd.controller.job_changed, check_params_cb=_sent("time_entry"), timeout=15000):
+        w.push_current()
+    assert len(asked) == 1 and "a second time, and logs " in asked[0] and "untick" not in asked[0], asked
+    assert len(sandbox_admin.ledger()["time_entries"]) == 1
