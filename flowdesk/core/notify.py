@@ -56,7 +56,7 @@ def notifications_for(changes: Iterable[JobChange], level: str) -> list[Notifica
 class Notices:
     """The notifications of job changes (:func:`notifications_for`), remembering the failures they named until each
     posts or is cancelled. One that posts later raises a notification saying so (kind ``posted``), before any new
-    failure: a tray balloon cannot be withdrawn everywhere (a critical one stays on a Linux desktop until
+    failure: a tray balloon cannot be withdrawn everywhere (a critical one may stay on a Linux desktop until
     dismissed), so the next message says it posted; the window's failure banner gives way to it."""
 
     def __init__(self) -> None:
