@@ -29,7 +29,8 @@ class Notification(NamedTuple):
     job_ids: tuple[int, ...]
     error: bool
     detail: str = ""  # the same without the pointer, for a banner inside the window
-    kind: str = "failed"  # failed | sent | held (an outage began) | back (every waiting push sent after it)
+    kind: str = "failed"  # failed | sent | posted (a failure notified earlier posted after all) | held (an outage
+    # began) | back (every waiting push sent after it)
 
 
 def notifications_for(changes: Iterable[JobChange], level: str) -> list[Notification]:
@@ -50,6 +51,30 @@ def notifications_for(changes: Iterable[JobChange], level: str) -> list[Notifica
             notice = present.sent_notice([c.kind for c in sent], [c.ticket_id for c in sent])
             out.append(_notification(notice, tuple(c.job_id for c in sent), error=False, kind="sent"))
     return out
+
+
+class Notices:
+    """The notifications of job changes (:func:`notifications_for`), remembering the failures they named until each
+    posts or is cancelled. One that posts later raises a notification saying so (kind ``posted``), before any new
+    failure: a tray balloon cannot be withdrawn everywhere (a critical one may stay on a Linux desktop until
+    dismissed), so the next message says it posted; the window's failure banner gives way to it."""
+
+    def __init__(self) -> None:
+        self.failed: set[int] = set()  # job ids a failure notification named, not posted or cancelled since
+
+    def of(self, changes: Iterable[JobChange], level: str) -> list[Notification]:
+        changes = list(changes)
+        posted = [c for c in changes if c.job_id in self.failed and c.new_state == "sent"]
+        self.failed -= {c.job_id for c in changes if c.new_state in ("sent", "cancelled")}
+        ids = tuple(c.job_id for c in posted)
+        out = notifications_for([c for c in changes if c.job_id not in ids], level)  # at ``all``: not said twice
+        for n in out:
+            if n.error:
+                self.failed.update(n.job_ids)
+        if posted and level != "none":
+            notice = present.posted_after_all_notice([c.kind for c in posted], [c.ticket_id for c in posted])
+            out.insert(0, _notification(notice, ids, error=False, kind="posted"))
+        return out
 
 
 def _notification(notice: present.Notice, job_ids: tuple[int, ...], *, error: bool, kind: str = "failed") -> Notification:

@@ -557,6 +557,13 @@ def notice_banner(title: str, detail: str) -> str:
     return f"{title}. {detail}"
 
 
+def posted_after_all_notice(kinds: Sequence[str], ticket_ids: Sequence[int]) -> Notice:
+    """Pushes a failure notification named, sent again and posted: that notification no longer holds."""
+    one, shown = len(kinds) == 1, ", ".join(f"#{t}" for t in sorted(set(ticket_ids)))
+    what = f"The {thing(kinds[0])} for ticket {shown}" if one else parts({k: list(kinds).count(k) for k in kinds})
+    return Notice(f"{what} posted after all", "It failed earlier; sent again, it posted." if one else f"Tickets {shown}: they failed earlier; sent again, they posted.")
+
+
 def sent_notice(kinds: Sequence[str], ticket_ids: Sequence[int]) -> Notice:
     """Pushes posted (notification level ``all``)."""
     if len(kinds) == 1:
@@ -617,9 +624,10 @@ def note_failed(ticket_id: int) -> str:  # the note pane's line, next to its Ret
     return f"Not posted to #{ticket_id}: the push failed (the Queue tab says why). Retry sends it again."
 
 
-def push_again_question(ticket_id: int, hours: float | None) -> str:
-    again = "the note" + (f" and {format_hours(hours)} of time" if hours else "")
-    return f"This session was pushed to #{ticket_id} before. Posting again adds {again} to ticket #{ticket_id} a second time."
+def push_again_question(ticket_id: int, hours: float | None, *, logged_before: bool = True) -> str:  # hours: this push's
+    twice, once = (f" and {format_hours(hours)} of time", "") if hours and logged_before else ("", f", and logs {format_hours(hours)}" if hours else "")
+    only = f" To post only the note, cancel and untick Log {format_hours(hours)}." if hours and logged_before else ""  # the box's name
+    return f"This session was pushed to #{ticket_id} before. Posting again adds the note{twice} to ticket #{ticket_id} a second time{once}.{only}"
 
 
 # -- who is e-mailed, whose keys (ConnectWise notifications, licence class) -------------------------------------

@@ -19,7 +19,7 @@ from flowdesk.connectwise.bodies import EmailChoice, TicketRef
 from flowdesk.core import held as held_words
 from flowdesk.core import present
 from flowdesk.core.held import HeldOff
-from flowdesk.core.notify import JobChange, Notification, notifications_for, outage_notification
+from flowdesk.core.notify import JobChange, Notices, Notification, notifications_for, outage_notification
 from flowdesk.core.present import PushSummary
 from flowdesk.logs import get_logger
 from flowdesk.push.enqueue import auto_push_skip, enqueue_push
@@ -87,6 +87,7 @@ class AppController(TicketLookups, QObject):
         self._init_lookups()
         self._job_states: dict[int, str] = {}
         self._changes: list[JobChange] = []
+        self._notices = Notices()  # the failures notified, until each posts after all (its notification says so)
         self.started_at = self.clock()
         self._closed = False
         self.last_report: Any = None
@@ -425,7 +426,7 @@ class AppController(TicketLookups, QObject):
 
     def _flush_notifications(self) -> None:
         changes, self._changes = self._changes, []
-        for n in notifications_for(changes, self.settings.notification_level.value):
+        for n in self._notices.of(changes, self.settings.notification_level.value):
             self.notify.emit(n)
 
     def note_changes(self, changes: list[JobChange]) -> list[Notification]:

@@ -22,11 +22,14 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMenu, QPlainTextEdit, 
 
 from flowdesk.connectwise.account import profile_key
 from flowdesk.core import held as held_words
+from flowdesk.core.localtime import LOCAL
+from flowdesk.core.parts import count_parts, parts
 from flowdesk.core.settings import ConnectWiseProfile
 from flowdesk.credentials import CredentialError, CredentialStore
 from flowdesk.logs import get_logger
 from flowdesk.paths import HOME_ENV
 from flowdesk.resolutionflow.account import refresh, sign_in, sign_out
+from flowdesk.store import ActionRefused
 from flowdesk.ui.controller import AppController, Banner
 from flowdesk.ui.layout import fit_to_screen
 
@@ -55,13 +58,34 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
             raise PasswordDeleteError("not found")
 
 
-def restored_words(held_off: bool, waiting: int) -> str:
-    """The demo's *Restore ConnectWise*: what to do about the ``waiting`` pushes, naming the button as it reads
-    now (*Send all now* while sending is held off after an outage, *Retry all* otherwise)."""
-    if not waiting:
-        return "ConnectWise is back to normal."
-    button = held_words.SEND_ALL_NOW if held_off else "Retry all"
-    return f"ConnectWise is back to normal. Use {button}, or wait for the next try."
+def restored_words(going: str, failed: str) -> str:
+    """The demo's *Restore ConnectWise*: what it sends now (``going``: :func:`flowdesk.core.held.retried_all`'s words,
+    "" for nothing) and what failed ("1 note", "" for none), which waits for *Retry all*: it has no next try."""
+    words = f"ConnectWise is back to normal. {going}" if going else "ConnectWise is back to normal."
+    return f"{words} Use Retry all for the {failed} that failed." if failed else words
+
+
+def try_now(controller: AppController) -> str:
+    """ConnectWise is back (the demo's *Restore*): what waits for its next try is due now, and a run that forgets
+    the outage's hold-off sends it, so the outage's banner goes at once, not at the next try; returns what goes
+    (as *Send all now* says it). A push whose answer was lost is looked for first, no sooner than a minute after;
+    a failed one waits for Retry all, one a member pause holds for its keys, everything for the engineer's pause."""
+    outbox, retried = controller.services.outbox, []
+    if not controller.is_paused():  # (so Retry lifts no pause)
+        theirs = {j.id for j in outbox.held_by_member_pause()}
+        for job in outbox.jobs(states=("pending", "retry_wait", "unknown")):
+            if job.id not in theirs:
+                with contextlib.suppress(ActionRefused):  # it changed meanwhile: a run took it
+                    controller.retry(job.id)  # as its Retry: shown due (the queue, the note pane), a run forgets the hold-off
+                    retried.append(outbox.get(job.id) or job)
+    controller.network_back()  # the hold-off is forgotten even with nothing to try
+    if not retried:
+        return ""
+    now = controller.clock()  # after the clicks: one due at its click is due now
+    checks = {j.id: j.next_attempt_at for j in retried if j.state == "unknown" and j.next_attempt_at and j.next_attempt_at > now}
+    later = [j.kind for j in retried if j.id in checks or j.parent_id in checks]
+    done = held_words.Retried(len(retried), len(later), min(checks.values(), default=None), kinds=[j.kind for j in retried], later_kinds=later)
+    return held_words.retried_all(done, now, LOCAL)
 
 
 class DemoEnvironment:
@@ -182,10 +206,10 @@ class DemoEnvironment:
 
     def _run(self, fn: Any, controller: AppController) -> None:
         def done(msg: str) -> None:
-            if fn == self.restore:  # what to do now is said with the name the toolbar's button has now
-                counts = controller.services.outbox.counts()
-                held_off = controller.held is not None
-                msg = restored_words(held_off, held_words.retryable(counts, controller.others, held_words.send_states(held_off)))
+            if fn == self.restore:  # what waits goes now; what failed waits for Retry all
+                kinds = controller.services.outbox.kind_counts()
+                failed = held_words.left_alone(controller.others, held_words.FAILED_STATES)
+                msg = restored_words(try_now(controller), parts(count_parts(kinds, ("failed",), failed)))
                 controller.look_up_again_after_an_outage()  # as when the network is back: a card "As last read" is read again
             controller.notify_info(msg)
 
@@ -209,7 +233,7 @@ class DemoEnvironment:
     def restore(self) -> str:
         self.admin.clear_faults()
         self.admin.config(latency_ms=0)
-        return restored_words(False, 0)
+        return restored_words("", "")
 
     def show_ledger(self, parent: QWidget, controller: AppController | None = None) -> None:
         """The whole of every note the sandbox's ConnectWise received, each with a diff against what FlowDesk

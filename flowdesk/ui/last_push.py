@@ -30,6 +30,14 @@ def last_pushed_note(outbox: Outbox, session_id: str | None) -> PushJob | None:
     return max(notes, key=lambda j: j.id) if notes else None
 
 
+def time_logged(outbox: Outbox, session_id: str | None) -> bool:
+    """A push of the session logged its time, or is to (a time entry queued, sending, sent, or failed and waiting
+    for Retry): *Log time* starts unticked for it, so pushing the session again does not log the hours twice."""
+    if not session_id:
+        return False
+    return any(j.kind == "time_entry" and j.state != "cancelled" for j in outbox.jobs(session_id=session_id))
+
+
 def pushed_text(job: PushJob | None) -> str | None:
     """The note's text as that push holds it (redacted)."""
     if job is None:

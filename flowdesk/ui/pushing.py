@@ -15,6 +15,7 @@ from flowdesk.core import present
 from flowdesk.core.posted import after_note
 from flowdesk.core.ticket_words import unchecked_push
 from flowdesk.push.prepare import PushRefused
+from flowdesk.ui.last_push import time_logged
 
 if TYPE_CHECKING:
     from flowdesk.ui.main_window import MainWindow
@@ -114,7 +115,8 @@ def push_current(w: MainWindow) -> None:
     try:
         jobs = w.controller.enqueue(preview, ref, time_entry=time_entry, status=status)
     except w.controller.DuplicatePush:
-        if not w.ask("Pushed before", present.push_again_question(ticket_id, hours), "Push again"):
+        logged = time_logged(w.controller.services.outbox, session.id)  # else the hours are logged once, not again
+        if not w.ask("Pushed before", present.push_again_question(ticket_id, hours, logged_before=logged), "Push again"):
             return
         jobs = w.controller.enqueue(preview, ref, time_entry=time_entry, force=True, status=status)
     except Exception as exc:  # noqa: BLE001 - shown to the engineer, the app keeps running
@@ -160,3 +162,4 @@ def show_push_state(w: MainWindow) -> None:
         w.panel.show_push_state("")
         return
     w.panel.show_push_state(*push_state(w.controller, session.id))
+    w.panel.recheck_logged()  # a push cancelled: its time was not logged

@@ -33,7 +33,7 @@ from flowdesk.store import StoreError
 from flowdesk.store.drafts import PushChoices
 from flowdesk.ui import theme
 from flowdesk.ui.editor import NoteEditor
-from flowdesk.ui.last_push import last_pushed_note, made_as, pushed_text
+from flowdesk.ui.last_push import last_pushed_note, made_as, pushed_text, time_logged
 from flowdesk.ui.models import already_posted, meta_line
 from flowdesk.ui.push_line import PushLine
 from flowdesk.ui.status_choice import StatusChoice
@@ -74,6 +74,7 @@ class SessionPanel(QWidget):
         self._pending_draft: Draft | None = None  # the session's draft, until its note can be prepared to show it in
         self._made_with: tuple[str, bool] = ("", True)  # the format and steps of the note shown (or its draft)
         self._chosen = PushChoices()  # the engineer's push choices for the shown session (None: the default)
+        self._logged = False  # a push of the shown session logged its time: *Log time* starts unticked
         self._defaults: tuple[str, bool, str] = ("", True, "")  # the format, steps and visibility a session opens with
         self._drafts_closed = False
         # The engineer's edits are a draft, written to the database once typing pauses.
@@ -261,6 +262,7 @@ class SessionPanel(QWidget):
             announce(self.warning)
         draft = self._controller.drafts.get(session.id) if session.id else None
         pushed = last_pushed_note(self._controller.services.outbox, session.id)
+        self._logged = time_logged(self._controller.services.outbox, session.id)
         # The ticket its latest push went to (found, or typed), else its own: pushed again, it goes there too.
         self._own_ticket = pushed.ticket_id if pushed is not None else session.psa_ticket_id
         self.ticket_card.set_client(session.client_name)
@@ -341,13 +343,23 @@ class SessionPanel(QWidget):
     def show_as_pushed(self) -> None:
         """Right after a push: the note as queued (redacted), so no secret typed in it stays on screen."""
         session = self.session
-        text = self._last_pushed = pushed_text(last_pushed_note(self._controller.services.outbox, session.id)) if session else None
+        outbox = self._controller.services.outbox
+        text = self._last_pushed = pushed_text(last_pushed_note(outbox, session.id)) if session else None
+        self._logged = session is not None and time_logged(outbox, session.id)
+        if self._logged:  # pushed again, the session posts its note, not its hours a second time (tick to log them)
+            self.time_entry.setChecked(False)
         if text is not None and text != self.editor.text():
             self._restoring = True
             try:
                 self.editor.load_draft(text, keep_place=True)  # Qt's undo history goes with the text it replaces
             finally:
                 self._restoring = False
+
+    def recheck_logged(self) -> None:
+        """A push of the shown session changed: its time entry cancelled, *Log time* is as for a session never pushed."""
+        if self.session is not None and self._logged and not time_logged(self._controller.services.outbox, self.session.id):
+            self._logged = False
+            self._update_time_entry()
 
     def _match_push(self, text: str, kept: frozenset[str]) -> None:
         """The session shown again after its push, whose note is not the one its format and steps make now: if
@@ -430,7 +442,7 @@ class SessionPanel(QWidget):
             self.time_entry.setEnabled(False)
         else:
             self.time_entry.setEnabled(True)
-            self.time_entry.setChecked(settings.time_entry_enabled)
+            self.time_entry.setChecked(settings.time_entry_enabled and not self._logged)  # its time once, not twice
         chosen = self._chosen
         if self.time_entry.isEnabled():  # what the engineer chose stands over what is proposed
             if chosen.log_time is not None:

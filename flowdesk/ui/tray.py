@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+from PySide6.QtWidgets import QMainWindow, QMenu, QSystemTrayIcon
 
 from flowdesk import APP_NAME
 from flowdesk.core import held as held_words
@@ -133,21 +133,38 @@ def message_icon(n: Notification) -> QSystemTrayIcon.MessageIcon:
 
 
 class NotificationBanner(QObject):
-    """No system tray: notifications become a banner in the window (with a button to the job)."""
+    """No system tray: notifications become a banner in the window (with a button to the job), passing messages
+    a line in its status bar."""
 
     def __init__(self, controller: AppController, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
         self.shown: list[Notification] = []
+        self._failed_up = False  # the failure banner is up (until no push is failed: posted after all, or cancelled)
         controller.notify.connect(self.show_notification)
+        controller.queue_status_changed.connect(self._on_queue_status)
+        controller.info.connect(self.show_info)
+
+    def show_info(self, text: str) -> None:
+        """A passing message (the demo's *Restore ConnectWise*, an auto-push) in the window's status bar: no tray
+        message says it (it went nowhere)."""
+        window = self.parent()
+        if isinstance(window, QMainWindow):
+            window.statusBar().showMessage(text, 10000)
 
     def show_notification(self, n: Notification) -> None:
         self.shown.append(n)
         if n.error and n.kind == "failed":  # an outage has its own banner (the controller's "held")
             text = present.notice_banner(n.title, n.detail or n.text)
             self.controller.show_banner(Banner("failed", "error", text, "Retry all", "retry_all"))
+            self._failed_up = True
         elif n.kind == "back":
             self.controller.show_banner(Banner("outage", "info", present.notice_banner(n.title, n.detail)))
+
+    def _on_queue_status(self, _state: str, counts: dict[str, int], _line: str) -> None:
+        if self._failed_up and not counts.get("failed"):  # nothing it names is left to retry
+            self._failed_up = False
+            self.controller.clear_banner("failed")
 
     def last_job_ids(self) -> Any:
         return self.shown[-1].job_ids if self.shown else ()

@@ -44,3 +44,30 @@ def test_tray_state_priority():
     assert tray_state({}, paused=False, offline=True, sending=True) == "offline"
     assert tray_state({"sending": 1}, paused=False, offline=False, sending=False) == "sending"
     assert tray_state({"sent": 9}, paused=False, offline=False, sending=False) == "ok"
+
+
+def test_a_failure_notified_then_posted_says_it_posted_after_all_once():
+    from flowdesk.core.notify import Notices
+
+    notices = Notices()
+    [failed] = notices.of([change(1, "failed")], "errors")
+    assert failed.error and failed.kind == "failed"
+    assert notices.of([change(1, "pending", old="failed")], "errors") == []  # Retry: nothing yet
+    [posted] = notices.of([change(1, "sending", old="pending"), change(1, "sent")], "errors")
+    assert posted.kind == "posted" and not posted.error and posted.job_ids == (1,)
+    assert posted.title == "The note for ticket #48211 posted after all"
+    assert notices.of([change(1, "sent", old="sent")], "errors") == []  # said once
+    assert notices.of([change(2, "sent")], "errors") == []  # a push that never failed: nothing at "errors"
+
+
+def test_posted_after_all_comes_before_a_new_failure_and_is_not_said_twice_at_all():
+    from flowdesk.core.notify import Notices
+
+    notices = Notices()
+    notices.of([change(1, "failed"), change(2, "failed", ticket=48397)], "all")
+    out = notices.of([change(1, "sent"), change(3, "failed", ticket=48405), change(4, "sent", ticket=48500)], "all")
+    assert [n.kind for n in out] == ["posted", "failed", "sent"]  # the last message shown is the new failure's
+    assert out[0].job_ids == (1,) and out[2].job_ids == (4,)
+    assert notices.of([change(2, "cancelled", old="failed")], "errors") == []  # cancelled: forgotten, no message
+    assert notices.of([change(2, "sent")], "errors") == []
+    assert notices.of([change(3, "sent")], "none") == []

@@ -394,6 +394,13 @@ def test_hours_read_as_the_time_entry_logs_them_everywhere():
     assert present.note_posted(48523, 1200001, now, 0.25, now, UTC) == "Posted to #48523 (note 1200001) at 15:42, 0.25 h logged"
     assert present.note_posted(48523, None, None, 1.0, now, UTC) == "Posted to #48523, 1 h logged"
     assert "the note and 0.75 h of time" in present.push_again_question(48523, 0.75)
+    # a session pushed before without its time: the note a second time, the hours once
+    assert present.push_again_question(48523, 0.75, logged_before=False) == (
+        "This session was pushed to #48523 before. Posting again adds the note to ticket #48523 a second time, and logs 0.75 h."
+    )
+    assert present.push_again_question(48523, None, logged_before=False) == present.push_again_question(48523, None) == (
+        "This session was pushed to #48523 before. Posting again adds the note to ticket #48523 a second time."
+    )
     assert present.long_time_entry(9.5).startswith("the time entry is 9.5 h, more than a working day")
 
 

@@ -33,10 +33,13 @@ def test_whole_notes_and_a_diff_against_what_was_pushed():
     assert received_text({}, []) == "Nothing yet: push a note."
 
 
-def test_restore_names_the_button_as_it_reads_now() -> None:
-    """The demo's *Restore ConnectWise* said "Use Retry all (or Send all now)": two names for one button."""
+def test_restore_says_what_goes_now_and_what_waits_for_retry_all() -> None:
+    """The demo's *Restore ConnectWise* said "Use Retry all (or Send all now)": two names for one button; then
+    "Use Send all now, or wait for the next try", though Restore now tries at once, and a failed push has no next
+    try: only Retry all sends it again."""
     from flowdesk.ui.demo import restored_words
 
-    assert restored_words(True, 2) == "ConnectWise is back to normal. Use Send all now, or wait for the next try."
-    assert restored_words(False, 1) == "ConnectWise is back to normal. Use Retry all, or wait for the next try."
-    assert restored_words(True, 0) == restored_words(False, 0) == "ConnectWise is back to normal."
+    going = "Sending 1 note and 1 time entry now."
+    assert restored_words(going, "") == "ConnectWise is back to normal. Sending 1 note and 1 time entry now."
+    assert restored_words("", "1 note") == "ConnectWise is back to normal. Use Retry all for the 1 note that failed."
+    assert restored_words("", "") == "ConnectWise is back to normal."
