@@ -135,9 +135,11 @@ class SessionPanel(QWidget):
         self.time_box = TimeEntryBox(self)  # hours, work type / role, billable: shown while time is logged
         self.time_entry.toggled.connect(self.time_box.setVisible)
         self._manual = False  # a session without timestamps: the hours are typed by hand
+        self._proposed_log = False  # whether *Log time* is proposed ticked for the shown session
         self.time_entry.toggled.connect(lambda _on: self._name_time_entry(False) if self._manual else None)
         # The engineer's own choices (these signals are not sent when FlowDesk sets the controls):
-        self.time_entry.clicked.connect(lambda checked: self._choose(log_time=checked))
+        # ticked back to what is proposed is no choice (as the proposed hours typed back): no Draft for it
+        self.time_entry.clicked.connect(lambda checked: self._choose(log_time=None if checked == self._proposed_log else checked))
         self.time_box.hours.textEdited.connect(self._on_hours_edited)
         self.time_box.work_type.activated.connect(lambda _i: self._choose(work_type_id=self.time_box.work_type.currentData()))
         self.time_box.work_role.activated.connect(lambda _i: self._choose(work_role_id=self.time_box.work_role.currentData()))
@@ -427,6 +429,7 @@ class SessionPanel(QWidget):
         allowed = ticket is None or ticket.time_entry_allowed
         self.time_box.set_plan(plan, session)
         self._manual = plan is None and session is not None and settings.time_rounding != "none" and allowed
+        self._proposed_log = not self._manual and plan is not None and allowed and settings.time_entry_enabled and not self._logged
         if self._manual:
             self.time_entry.setText(MANUAL_TIME)
             self.time_entry.setEnabled(True)
@@ -442,7 +445,7 @@ class SessionPanel(QWidget):
             self.time_entry.setEnabled(False)
         else:
             self.time_entry.setEnabled(True)
-            self.time_entry.setChecked(settings.time_entry_enabled and not self._logged)  # its time once, not twice
+            self.time_entry.setChecked(self._proposed_log)  # its time once, not twice
         chosen = self._chosen
         if self.time_entry.isEnabled():  # what the engineer chose stands over what is proposed
             if chosen.log_time is not None:

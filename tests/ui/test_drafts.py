@@ -276,3 +276,23 @@ def test_hours_that_are_not_hours_are_never_written(make_app, qtbot):
     assert fd.controller.drafts.flush(10)
     rows = fd.services.db.connect().execute("SELECT * FROM drafts").fetchall()
     assert "Hunter2" not in repr([tuple(r) for r in rows])
+
+
+def test_log_time_ticked_back_as_proposed_is_no_draft(make_app, qtbot):
+    """Unticking *Log time* is a choice (a Draft); ticking it back as proposed is none: the Draft mark goes."""
+    fd = make_app()
+    _start(fd, qtbot)
+    w, panel = fd.window, fd.window.panel
+    sid = _select(fd, qtbot, 48211)
+    proposed = panel.time_entry.isChecked()
+    assert panel.time_entry.isEnabled()
+    qtbot.mouseClick(panel.time_entry, Qt.MouseButton.LeftButton)
+    panel.draft_timer.timeout.emit()
+    draft = fd.controller.drafts.get(sid)
+    assert draft is not None and draft.choices is not None and draft.choices.log_time is (not proposed)
+    assert w.session_model.index(w.session_model.row_of(sid), 6).data().startswith("Draft")
+    qtbot.mouseClick(panel.time_entry, Qt.MouseButton.LeftButton)  # back as it was proposed
+    panel.draft_timer.timeout.emit()
+    assert panel.time_entry.isChecked() is proposed
+    assert fd.controller.drafts.get(sid) is None
+    assert not (w.session_model.index(w.session_model.row_of(sid), 6).data() or "").startswith("Draft")
