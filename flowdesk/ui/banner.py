@@ -52,6 +52,9 @@ class BannerStack(QWidget):
     """Banners by key: showing a banner with a key already shown replaces it."""
 
     action_triggered = Signal(str)
+    banner_shown = Signal(object)  # Banner
+    banner_updated = Signal(object)  # Banner
+    banner_removed = Signal(str)  # key: cleared or dismissed
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -69,6 +72,7 @@ class BannerStack(QWidget):
         self._bars[banner.key] = bar
         self._layout.addWidget(bar)
         self.setVisible(True)
+        self.banner_shown.emit(banner)
 
     def update_banner(self, banner: Banner) -> None:
         """New words for the banner with ``banner``'s key, if it is still shown (not dismissed)."""
@@ -76,6 +80,7 @@ class BannerStack(QWidget):
         if bar is not None and bar.banner.text != banner.text:
             bar.banner = banner
             bar.label.setText(banner.text)
+            self.banner_updated.emit(banner)
 
     def remove(self, key: str) -> None:
         bar = self._bars.pop(key, None)
@@ -83,6 +88,22 @@ class BannerStack(QWidget):
             self._layout.removeWidget(bar)
             bar.deleteLater()
         self.setVisible(bool(self._bars))
+        if bar is not None:
+            self.banner_removed.emit(key)
+
+    def follow(self, source: BannerStack) -> BannerStack:
+        """Show the banners ``source`` shows, in a second place (another tab's page): one dismissed in either
+        goes from both, and a button pressed here is ``source``'s."""
+        for key in source.keys():
+            banner = source.banner(key)
+            if banner is not None:
+                self.show_banner(banner)
+        source.banner_shown.connect(self.show_banner)
+        source.banner_updated.connect(self.update_banner)
+        source.banner_removed.connect(self.remove)
+        self.banner_removed.connect(source.remove)
+        self.action_triggered.connect(source.action_triggered)
+        return self
 
     def banner(self, key: str) -> Banner | None:
         bar = self._bars.get(key)

@@ -1,5 +1,5 @@
 """The main window: recent sessions on the left, the selected session's note on the right, the queue
-in its own tab, banners on top and the queue's state in the status bar."""
+in its own tab, banners under the shown tab's list and the queue's state in the status bar."""
 
 from __future__ import annotations
 
@@ -172,6 +172,11 @@ class MainWindow(QMainWindow):
         left_layout.addLayout(filters)
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.empty)
+        # Banners go under the list, which gives them its bottom (the Queue tab has the same ones under its
+        # list): a banner shown above the tabs moved the list down under the pointer, and a click meant for one
+        # session landed on the next.
+        self.banners = BannerStack(left)
+        left_layout.addWidget(self.banners)
 
         self.panel = SessionPanel(self.controller, self)
         self.panel.push_clicked.connect(self.push_current)
@@ -201,13 +206,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(QWidget(self.tabs), "Queue")  # replaced by the queue_view when it is first shown
         self.tabs.currentChanged.connect(self._on_tab_changed)
 
-        self.banners = BannerStack(self)
-        central = QWidget(self)
-        central_layout = QVBoxLayout(central)
-        central_layout.setContentsMargins(0, 0, 0, 0)
-        central_layout.addWidget(self.banners)
-        central_layout.addWidget(self.tabs, 1)
-        self.setCentralWidget(central)
+        self.setCentralWidget(self.tabs)
 
         self.queue_label = QueueLine(self.statusBar(), self)  # makes way for a message shown beside it
         self.queue_label.setTextFormat(Qt.TextFormat.PlainText)  # never read as markup (a server's words, a file name)
@@ -243,6 +242,8 @@ class MainWindow(QMainWindow):
             view.cancel_requested.connect(self.cancel_job)
             view.open_ticket_requested.connect(self.open_ticket_of_job)
             view.retry_all_requested.connect(self.retry_all)
+            view.banners = BannerStack(view).follow(self.banners)  # the same banners, under this tab's list
+            view.banner_slot.addWidget(view.banners)
             replace_tab_page(self.tabs, 1, view)
         return self._queue_view
 
