@@ -94,10 +94,8 @@ class BannerStack(QWidget):
     def follow(self, source: BannerStack) -> BannerStack:
         """Show the banners ``source`` shows, in a second place (another tab's page): one dismissed in either
         goes from both, and a button pressed here is ``source``'s."""
-        for key in source.keys():
-            banner = source.banner(key)
-            if banner is not None:
-                self.show_banner(banner)
+        for bar in source._bars.values():
+            self.show_banner(bar.banner)
         source.banner_shown.connect(self.show_banner)
         source.banner_updated.connect(self.update_banner)
         source.banner_removed.connect(self.remove)
