@@ -59,7 +59,7 @@ class BannerStack(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(8, 6, 8, 0)
+        self._layout.setContentsMargins(0, 6, 0, 0)  # under a list, its edges in line with the list's
         self._layout.setSpacing(4)
         self._bars: dict[str, BannerBar] = {}
         self.setVisible(False)
