@@ -195,6 +195,8 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.panel_scroll)
         self.splitter.setSizes([768, 512])  # at 1280 px the list's Summary gets the spare width
         layout.steady_splitter(self.splitter)
+        stacked_min = lambda: layout.STACKED_MIN_HEIGHT if self.splitter.orientation() == Qt.Orientation.Vertical else 0  # noqa: E731
+        self._banner_room = layout.BannerRoom(left, self.banners, self.table, stacked_min)
 
         # -- queue tab: its model now (the tab's label counts its jobs), its page when first shown --------
         self.queue_model.failures_provider = controller.services.outbox.failure_counts
@@ -244,6 +246,7 @@ class MainWindow(QMainWindow):
             view.retry_all_requested.connect(self.retry_all)
             view.banners = BannerStack(view).follow(self.banners)  # the same banners, under this tab's list
             view.banner_slot.addWidget(view.banners)
+            layout.BannerRoom(view.banner_slot.parentWidget(), view.banners, view.table, lambda: 0)
             replace_tab_page(self.tabs, 1, view)
         return self._queue_view
 
@@ -653,7 +656,8 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
-        layout.fit_orientation(self.splitter, event.size().width(), self._ui_state(), self.table)
+        if layout.fit_orientation(self.splitter, event.size().width(), self._ui_state(), self.table):
+            self._banner_room.fit()  # the list's pane has its new orientation's minimum height: and the banners'
 
     def request_quit(self) -> bool:
         """File → Quit, Ctrl+Q, the tray's Quit: end the app, asking first when pushes are still waiting."""

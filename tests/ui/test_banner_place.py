@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint
-from PySide6.QtWidgets import QApplication, QPushButton, QToolButton
+from PySide6.QtWidgets import QApplication, QPushButton, QToolButton, QWidget
 
 from flowdesk.ui.queue_banners import Banner
 from tests.ui.test_window import _start, make_app  # noqa: F401 - make_app is a fixture
@@ -74,3 +74,28 @@ def test_on_the_queue_tab_the_same_banners_are_under_the_queue_and_move_nothing(
     assert bar.keys() == w.banners.keys() == ["queue"]
     fd.controller.banner_cleared.emit("queue")
     assert bar.keys() == w.banners.keys() == [] and not bar.isVisible()
+
+
+def test_in_a_short_window_the_list_gives_way_and_no_banner_is_cut(make_app, qtbot):  # noqa: F811
+    """Seen at 800×600 with the note under the list: the demo's two banners squeezed into the list's pane, each
+    cut after a line and a half, while the list kept its own minimum."""
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    w.resize(800, 480)
+    qtbot.waitUntil(lambda: (w.width(), w.height()) == (800, 480))
+    _shown(fd, qtbot, Banner("demo", "info", LONG))
+    _shown(fd, qtbot, Banner("keyring", "warning", LONG, "Open Settings", "settings"))
+    _shown(fd, qtbot, Banner("queue", "error", LONG, "Resume", "resume"))
+    QApplication.sendPostedEvents()
+    QApplication.processEvents()
+    bars = [b for b in w.banners.findChildren(QWidget) if b.objectName().startswith("banner-")]
+    assert len(bars) == 3
+    for bar in bars:
+        assert bar.height() >= bar.heightForWidth(bar.width()), (bar.objectName(), bar.height())
+    assert w.table.viewport().height() > 0  # the list keeps its header and a row
+    fd.controller.banner_cleared.emit("demo")
+    fd.controller.banner_cleared.emit("keyring")
+    fd.controller.banner_cleared.emit("queue")
+    qtbot.waitUntil(lambda: not w.banners.isVisible())
+    assert w.table.minimumHeight() == 0  # its own minimum again
