@@ -527,7 +527,7 @@ class QueueTableModel(_ColumnTable):
             first, _, rest = text.partition("\n")
             timed = not self.state_text(job).startswith(("Retrying ", "Checking "))  # else the first line says when
             text = f"{first}\n{held_words.held_detail(self.held, now, present.LOCAL, timed=timed)}\n{rest}"
-        return text
+        return isolate_names(text)  # each line's right-to-left names (an error's, a status's) in their own isolate
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole and section == self.ATTEMPTS:
@@ -557,12 +557,12 @@ class QueueTableModel(_ColumnTable):
             if col == self.ATTEMPTS:
                 return str(self.failures(job))
             if col == self.ERROR:  # the error alone: when the next try is, the State column says
-                return self.error_text(job)
+                return isolate_names(self.error_text(job))  # ConnectWise's words may name an Arabic contact
             if col == self.UPDATED:  # as the session list's Date column: "3 Dec 16:09" (the full time: tooltip)
                 return short_time(job.updated_at, self.clock())
             return None
         if role == Qt.ItemDataRole.ToolTipRole and col in (self.ERROR, self.STATE) and job.last_error:
-            return job.last_error
+            return isolate_names(job.last_error)
         if role == Qt.ItemDataRole.ToolTipRole and col == self.WHAT:  # the whole of it, when the column cuts it
             return self.what(job)
         if role == Qt.ItemDataRole.ToolTipRole and col == self.UPDATED:

@@ -93,3 +93,16 @@ def test_the_queue_s_what_keeps_a_hebrew_status_before_an_arabic_title():
         edges = _edges(text, "Status change", "סגור", "—", "شركة")
         assert edges == sorted(edges) and len(set(edges)) == len(edges), (text, edges)
     assert m.data(m.index(0, m.WHAT)).replace("\u2068", "").replace("\u2069", "") == "Status change → סגור — شركة الأمل"
+
+
+def test_the_queue_s_last_error_and_detail_keep_the_ticket_number_after_an_arabic_contact():
+    from flowdesk.ui.models import QueueTableModel
+    from tests.ui.test_models import Job
+
+    error = "ConnectWise refused it: the contact ليلى حداد 48211 is inactive."
+    m = QueueTableModel()
+    m.load([Job(1, state="failed", last_error=error)], titles={"s1": "Printer"})
+    detail = next(line for line in m.detail_text(m.job(0)).splitlines() if "ليلى" in line)
+    for text in (m.data(m.index(0, m.ERROR)), m.data(m.index(0, m.ERROR), Qt.ItemDataRole.ToolTipRole), detail):
+        edges = _edges(text, "the contact", "ليلى", "48211", "is inactive")
+        assert edges == sorted(edges) and len(set(edges)) == len(edges), (text, edges)
