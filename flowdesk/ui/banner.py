@@ -1,4 +1,5 @@
-"""In-window banners: keyring trouble, paused sending, failures when there is no tray, the demo notice."""
+"""In-window banners: keyring trouble, paused sending, failures when there is no tray, the demo notice. They
+show under the shown tab's list (each tab its own copy, ``BannerStack.follow``), where they move nothing above."""
 
 from __future__ import annotations
 
