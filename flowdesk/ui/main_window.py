@@ -246,7 +246,7 @@ class MainWindow(QMainWindow):
             view.retry_all_requested.connect(self.retry_all)
             view.banners = BannerStack(view).follow(self.banners)  # the same banners, under this tab's list
             view.banner_slot.addWidget(view.banners)
-            layout.BannerRoom(view.banner_slot.parentWidget(), view.banners, view.table, lambda: 0)
+            layout.BannerRoom(view.table_box, view.banners, view.table, lambda: 0)
             replace_tab_page(self.tabs, 1, view)
         return self._queue_view
 

@@ -134,7 +134,7 @@ class QueueView(QWidget):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         theme.tint(self.empty, "muted")
         split = QSplitter(Qt.Orientation.Vertical, self)
-        table_box = QWidget(split)  # the list, and under it the window's banners while this tab is shown
+        self.table_box = table_box = QWidget(split)  # the list, and under it the window's banners while this tab is shown
         self.banner_slot = QVBoxLayout(table_box)
         self.banner_slot.setContentsMargins(0, 0, 0, 0)
         self.banner_slot.addWidget(self.table, 1)
