@@ -11,6 +11,7 @@ For the screen only: the note sent to ConnectWise is the seed's text, never touc
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 
@@ -20,9 +21,15 @@ DOT = " · "
 _RIGHT_TO_LEFT = frozenset(("R", "AL"))
 
 
+# Every right-to-left letter is in one of these blocks (the right-to-left mark too): a text with none of them
+# (a queue row's "Note — …" at each repaint) is answered by one regular-expression search, not a look-up a letter
+_BLOCKS = re.compile("[\u0590-\u08ff\u200f\ufb1d-\ufeff\U00010800-\U00010fff\U0001e800-\U0001efff]")
+
+
 def right_to_left(text: str) -> bool:
     """Does ``text`` hold a right-to-left letter (Hebrew, Arabic, Syriac, Thaana, N'Ko…)?"""
-    return not text.isascii() and any(unicodedata.bidirectional(c) in _RIGHT_TO_LEFT for c in text)
+    found = None if text.isascii() else _BLOCKS.search(text)
+    return found is not None and any(unicodedata.bidirectional(c) in _RIGHT_TO_LEFT for c in text[found.start():])
 
 
 def isolate(text: str) -> str:

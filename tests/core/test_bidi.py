@@ -26,3 +26,14 @@ def test_isolate_names_wraps_each_right_to_left_run_and_leaves_the_rest():
     assert isolate_names("a שלום, b עולם 2 c") == f"a {FSI}שלום{PDI}, b {FSI}עולם{PDI} 2 c"
     already = f"x {FSI}ليلى{PDI} y"  # a name joined() isolated: not wrapped again
     assert isolate_names(already + " שלום") == already + f" {FSI}שלום{PDI}"
+
+
+def test_right_to_left_knows_every_right_to_left_letter_and_nothing_else():
+    import sys
+    import unicodedata
+
+    from flowdesk.core.bidi import right_to_left
+
+    for code in range(sys.maxunicode + 1):
+        c = chr(code)
+        assert right_to_left(f"Note — {c}") == (unicodedata.bidirectional(c) in ("R", "AL")), hex(code)
