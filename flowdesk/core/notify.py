@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from flowdesk.core import present
+from flowdesk.core.bidi import isolate_names
 
 
 class JobChange(NamedTuple):
@@ -78,8 +79,11 @@ class Notices:
 
 
 def _notification(notice: present.Notice, job_ids: tuple[int, ...], *, error: bool, kind: str = "failed") -> Notification:
+    # A right-to-left name in them (a company or contact in ConnectWise's answer) in its own isolate: the ticket
+    # number and the words after it keep their order (the texts are for the screen only, never the log or a note)
     return Notification(
-        title=notice.title, text=notice.text, job_ids=job_ids, error=error, detail=notice.detail, kind=kind
+        title=isolate_names(notice.title), text=isolate_names(notice.text), job_ids=job_ids, error=error,
+        detail=isolate_names(notice.detail), kind=kind,
     )
 
 

@@ -568,6 +568,11 @@ _IN_DOUBT = frozenset({OutcomeKind.AMBIGUOUS.value, INTERRUPTED})
 _FAILED_SEND = frozenset({OutcomeKind.RATE_LIMITED.value, OutcomeKind.SERVER.value, *(k.value for k in PERMANENT_KINDS)})
 
 
+# A post log without one of these has no failed send (``failed_sends`` counts only them): the outbox reads
+# the logs of those that have one, not every log.
+FAILURE_OUTCOMES = frozenset({*_FAILED_SEND, OutcomeKind.ABSENT.value})
+
+
 def failed_sends(history: Iterable[tuple[str, int | None]]) -> int:
     """The Failures a push shows: how many of its sends did not post it, from its post log's ``(outcome,
     http_status)`` in order. A send whose answer was lost counts once the check finds it absent, never when the
@@ -591,6 +596,7 @@ __all__ = [
     "ALLOWED_TRANSITIONS",
     "CANCELLABLE_STATES",
     "DUE_STATES",
+    "FAILURE_OUTCOMES",
     "LOOKUP_RETRY",
     "MAX_ATTEMPTS",
     "OFFLINE_DELAY",

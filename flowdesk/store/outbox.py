@@ -227,15 +227,14 @@ class Outbox:
         return [attempt_from_row(row) for row in rows]
 
     def failure_counts(self, job_ids: Iterable[int] | None = None) -> dict[int, int]:
-        """The Failures column of the queue and of ``queue list``: ``policy.failed_sends`` of each post log."""
-        sql = "SELECT job_id, outcome, http_status FROM post_log"
-        params: list[Any] = []
-        if job_ids is not None:
-            ids = list(job_ids)
-            sql += f" WHERE job_id IN ({','.join('?' * len(ids))})"
-            params = ids
+        """The Failures column of the queue and of ``queue list``: ``policy.failed_sends`` of the post logs with a
+        failed send's outcome (``policy.FAILURE_OUTCOMES``), not of every log (a queue's reload, on the GUI thread)."""
+        kinds, ids = sorted(policy.FAILURE_OUTCOMES), None if job_ids is None else list(job_ids)
+        mine = "" if ids is None else f" AND job_id IN ({','.join('?' * len(ids))})"  # by the job_id index
+        sql = ("SELECT job_id, outcome, http_status FROM post_log WHERE job_id IN (SELECT job_id FROM post_log "
+               f"WHERE outcome IN ({','.join('?' * len(kinds))}){mine}) ORDER BY job_id, id")
         history: dict[int, list[tuple[str, int | None]]] = {}
-        for job_id, outcome, status in self._db.connect().execute(sql + " ORDER BY job_id, id", params):
+        for job_id, outcome, status in self._db.connect().execute(sql, [*kinds, *(ids or ())]):
             history.setdefault(int(job_id), []).append((outcome, status))
         return {job_id: n for job_id, rows in history.items() if (n := policy.failed_sends(rows))}
 

@@ -1,4 +1,5 @@
-"""In-window banners: keyring trouble, paused sending, failures when there is no tray, the demo notice."""
+"""In-window banners: keyring trouble, paused sending, failures when there is no tray, the demo notice. They
+show under the shown tab's list (each tab its own copy, ``BannerStack.follow``), where they move nothing above."""
 
 from __future__ import annotations
 
@@ -52,11 +53,14 @@ class BannerStack(QWidget):
     """Banners by key: showing a banner with a key already shown replaces it."""
 
     action_triggered = Signal(str)
+    banner_shown = Signal(object)  # Banner
+    banner_updated = Signal(object)  # Banner
+    banner_removed = Signal(str)  # key: cleared or dismissed
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(8, 6, 8, 0)
+        self._layout.setContentsMargins(0, 6, 0, 0)  # under a list, its edges in line with the list's
         self._layout.setSpacing(4)
         self._bars: dict[str, BannerBar] = {}
         self.setVisible(False)
@@ -69,6 +73,7 @@ class BannerStack(QWidget):
         self._bars[banner.key] = bar
         self._layout.addWidget(bar)
         self.setVisible(True)
+        self.banner_shown.emit(banner)
 
     def update_banner(self, banner: Banner) -> None:
         """New words for the banner with ``banner``'s key, if it is still shown (not dismissed)."""
@@ -76,6 +81,7 @@ class BannerStack(QWidget):
         if bar is not None and bar.banner.text != banner.text:
             bar.banner = banner
             bar.label.setText(banner.text)
+            self.banner_updated.emit(banner)
 
     def remove(self, key: str) -> None:
         bar = self._bars.pop(key, None)
@@ -83,6 +89,20 @@ class BannerStack(QWidget):
             self._layout.removeWidget(bar)
             bar.deleteLater()
         self.setVisible(bool(self._bars))
+        if bar is not None:
+            self.banner_removed.emit(key)
+
+    def follow(self, source: BannerStack) -> BannerStack:
+        """Show the banners ``source`` shows, in a second place (another tab's page): one dismissed in either
+        goes from both, and a button pressed here is ``source``'s."""
+        for bar in source._bars.values():
+            self.show_banner(bar.banner)
+        source.banner_shown.connect(self.show_banner)
+        source.banner_updated.connect(self.update_banner)
+        source.banner_removed.connect(self.remove)
+        self.banner_removed.connect(source.remove)
+        self.action_triggered.connect(source.action_triggered)
+        return self
 
     def banner(self, key: str) -> Banner | None:
         bar = self._bars.get(key)

@@ -352,7 +352,8 @@ class NoteEditor(QWidget):
         self._revision += 1  # a redaction still running is of a note no longer shown (nor kept: see above)
         self._recheck.stop()
         self.pending_label.hide()
-        self._say_nothing_to_redact()
+        self._nothing_to_redact = ""  # nor the last note's "Redacted before posting: …": it stayed under no note
+        self.redaction_label.setText("")
         self._generated = ""
         self._generated_counts = {}
         self._result = None

@@ -489,3 +489,39 @@ def fit_to_screen(window: QWidget) -> None:
         x = min(max(geo.x(), avail.x()), avail.right() - geo.width() + 1)
         y = min(max(geo.y(), avail.y()), avail.bottom() - geo.height() + 1)
         window.move(max(x, avail.x()), max(y, avail.y()))
+
+
+class BannerRoom(QObject):
+    """The banners under a list get their whole height, the list giving way down to its header and one row:
+    squeezed in a short pane (the note stacked under the list, QT_SCALE_FACTOR=2), their words were cut in
+    half. Only when the list cannot give enough does the pane grow (its minimum height), moving the divider;
+    ``base`` is the pane's minimum height without banners (``fit_orientation``'s)."""
+
+    def __init__(self, pane: QWidget, banners: QWidget, table: QTableView, base: Callable[[], int]) -> None:
+        super().__init__(pane)
+        self._pane, self._banners, self._table, self._base = pane, banners, table, base
+        banners.installEventFilter(self)
+        pane.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.Show, QEvent.Type.Hide, QEvent.Type.Resize):
+            self.fit()
+        return False
+
+    def fit(self) -> None:
+        pane, banners, table = self._pane, self._banners, self._table
+        need = 0
+        box = pane.layout()
+        shown = box is not None and banners.isVisibleTo(pane)
+        header = table.horizontalHeader()
+        one_row = (header.height() if header.isVisible() else header.sizeHint().height()) \
+            + table.verticalHeader().defaultSectionSize() + 2 * table.frameWidth()
+        if table.minimumHeight() != (one_row if shown else 0):
+            table.setMinimumHeight(one_row if shown else 0)  # 0: its own minimum again
+        if box is not None and shown:
+            margins = box.contentsMargins()
+            width = max(1, pane.width() - margins.left() - margins.right())
+            need = box.minimumSize().height() - banners.minimumSizeHint().height() + banners.heightForWidth(width)
+        want = max(self._base(), need)
+        if pane.minimumHeight() != want:
+            pane.setMinimumHeight(want)

@@ -1,5 +1,5 @@
 """The main window: recent sessions on the left, the selected session's note on the right, the queue
-in its own tab, banners on top and the queue's state in the status bar."""
+in its own tab, banners under the shown tab's list and the queue's state in the status bar."""
 
 from __future__ import annotations
 
@@ -172,6 +172,11 @@ class MainWindow(QMainWindow):
         left_layout.addLayout(filters)
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.empty)
+        # Banners go under the list, which gives them its bottom (the Queue tab has the same ones under its
+        # list): a banner shown above the tabs moved the list down under the pointer, and a click meant for one
+        # session landed on the next.
+        self.banners = BannerStack(left)
+        left_layout.addWidget(self.banners)
 
         self.panel = SessionPanel(self.controller, self)
         self.panel.push_clicked.connect(self.push_current)
@@ -190,6 +195,8 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.panel_scroll)
         self.splitter.setSizes([768, 512])  # at 1280 px the list's Summary gets the spare width
         layout.steady_splitter(self.splitter)
+        stacked_min = lambda: layout.STACKED_MIN_HEIGHT if self.splitter.orientation() == Qt.Orientation.Vertical else 0  # noqa: E731
+        self._banner_room = layout.BannerRoom(left, self.banners, self.table, stacked_min)
 
         # -- queue tab: its model now (the tab's label counts its jobs), its page when first shown --------
         self.queue_model.failures_provider = controller.services.outbox.failure_counts
@@ -201,13 +208,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(QWidget(self.tabs), "Queue")  # replaced by the queue_view when it is first shown
         self.tabs.currentChanged.connect(self._on_tab_changed)
 
-        self.banners = BannerStack(self)
-        central = QWidget(self)
-        central_layout = QVBoxLayout(central)
-        central_layout.setContentsMargins(0, 0, 0, 0)
-        central_layout.addWidget(self.banners)
-        central_layout.addWidget(self.tabs, 1)
-        self.setCentralWidget(central)
+        self.setCentralWidget(self.tabs)
 
         self.queue_label = QueueLine(self.statusBar(), self)  # makes way for a message shown beside it
         self.queue_label.setTextFormat(Qt.TextFormat.PlainText)  # never read as markup (a server's words, a file name)
@@ -243,6 +244,9 @@ class MainWindow(QMainWindow):
             view.cancel_requested.connect(self.cancel_job)
             view.open_ticket_requested.connect(self.open_ticket_of_job)
             view.retry_all_requested.connect(self.retry_all)
+            view.banners = BannerStack(view).follow(self.banners)  # the same banners, under this tab's list
+            view.banner_slot.addWidget(view.banners)
+            layout.BannerRoom(view.table_box, view.banners, view.table, lambda: 0)
             replace_tab_page(self.tabs, 1, view)
         return self._queue_view
 
@@ -652,7 +656,8 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
-        layout.fit_orientation(self.splitter, event.size().width(), self._ui_state(), self.table)
+        if layout.fit_orientation(self.splitter, event.size().width(), self._ui_state(), self.table):
+            self._banner_room.fit()  # the list's pane has its new orientation's minimum height: and the banners'
 
     def request_quit(self) -> bool:
         """File → Quit, Ctrl+Q, the tray's Quit: end the app, asking first when pushes are still waiting."""

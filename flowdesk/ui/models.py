@@ -25,7 +25,7 @@ from PySide6.QtCore import (
 
 from flowdesk.core import held as held_words
 from flowdesk.core import present
-from flowdesk.core.bidi import joined
+from flowdesk.core.bidi import isolate_names, joined
 from flowdesk.core.localtime import to_local
 from flowdesk.core.next_try import without_next_try
 from flowdesk.core.present import PushSummary
@@ -527,12 +527,17 @@ class QueueTableModel(_ColumnTable):
             first, _, rest = text.partition("\n")
             timed = not self.state_text(job).startswith(("Retrying ", "Checking "))  # else the first line says when
             text = f"{first}\n{held_words.held_detail(self.held, now, present.LOCAL, timed=timed)}\n{rest}"
-        return text
+        return isolate_names(text)  # each line's right-to-left names (an error's, a status's) in their own isolate
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole and section == self.ATTEMPTS:
             return FAILURES_TIP
         return super().headerData(section, orientation, role)
+
+    def what(self, job: Any) -> str:
+        """``Note — Outlook prompts``; a right-to-left status or session title (an Arabic client's) in its own
+        isolate, so "Status change → مغلق — …" does not swap the status and the title around the dash."""
+        return isolate_names(present.job_title(job, isolate_names(self._titles.get(job.session_id, ""))))
 
     def failures(self, job: Any) -> int:
         return self._failures.get(job.id, 0) if self.failures_provider is not None else int(job.attempts)
@@ -544,7 +549,7 @@ class QueueTableModel(_ColumnTable):
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if col == self.WHAT:
-                return present.job_title(job, self._titles.get(job.session_id, ""))
+                return self.what(job)
             if col == self.TICKET:
                 return f"#{job.ticket_id}"
             if col == self.STATE:
@@ -552,14 +557,14 @@ class QueueTableModel(_ColumnTable):
             if col == self.ATTEMPTS:
                 return str(self.failures(job))
             if col == self.ERROR:  # the error alone: when the next try is, the State column says
-                return self.error_text(job)
+                return isolate_names(self.error_text(job))  # ConnectWise's words may name an Arabic contact
             if col == self.UPDATED:  # as the session list's Date column: "3 Dec 16:09" (the full time: tooltip)
                 return short_time(job.updated_at, self.clock())
             return None
         if role == Qt.ItemDataRole.ToolTipRole and col in (self.ERROR, self.STATE) and job.last_error:
-            return job.last_error
+            return isolate_names(job.last_error)
         if role == Qt.ItemDataRole.ToolTipRole and col == self.WHAT:  # the whole of it, when the column cuts it
-            return present.job_title(job, self._titles.get(job.session_id, ""))
+            return self.what(job)
         if role == Qt.ItemDataRole.ToolTipRole and col == self.UPDATED:
             return local_time(job.updated_at)
         if role == Qt.ItemDataRole.ForegroundRole and col == self.STATE:

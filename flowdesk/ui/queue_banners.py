@@ -1,4 +1,4 @@
-"""The banners the queue shows above the tabs, and the button each offers: what a run that could not send says
+"""The banners the queue shows (under the shown tab's list), and the button each offers: what a run that could not send says
 (no keys or no account: *Open Settings*; a locked keyring: *Try again*, once it is unlocked), and what a paused
 queue says (new keys for refused ones, else *Resume*). Qt-free: plain values and the outbox in, a
 :class:`Banner` out; the window shows it and the app answers its button (``FlowDeskApp._on_banner_action``).

@@ -134,7 +134,12 @@ class QueueView(QWidget):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         theme.tint(self.empty, "muted")
         split = QSplitter(Qt.Orientation.Vertical, self)
-        split.addWidget(self.table)
+        self.table_box = table_box = QWidget(split)  # the list, and under it the window's banners while this tab is shown
+        self.banner_slot = QVBoxLayout(table_box)
+        self.banner_slot.setContentsMargins(0, 0, 0, 0)
+        self.banner_slot.addWidget(self.table, 1)
+        self.banners: QWidget | None = None  # the window's banners (a BannerStack), put in banner_slot
+        split.addWidget(table_box)
         split.addWidget(self.detail)
         split.setStretchFactor(0, 3)
         # the list first: in a short window (QT_SCALE_FACTOR=2 on a 900 px screen) the detail took its full 160
@@ -156,7 +161,7 @@ class QueueView(QWidget):
 
     def _viewport_resized(self, width: int) -> None:
         self._fit_columns(width)
-        total = sum(self.split.sizes())  # a still shorter tab (an outage's banner above it): the detail
+        total = sum(self.split.sizes())  # a still shorter tab (an outage's banner under the list): the detail
         if 0 < total < 3 * self.DETAIL_HEIGHT and self.split.sizes()[1] > total // 3:  # gives way to the list
             self.split.setSizes([total - total // 3, total // 3])
 
@@ -258,9 +263,11 @@ def replace_tab_page(tabs: QTabWidget, index: int, page: QWidget) -> None:
     """``page`` in place of tab ``index``'s placeholder: the same tab, label and current tab (no signal)."""
     current, text, placeholder = tabs.currentIndex(), tabs.tabText(index), tabs.widget(index)
     tabs.blockSignals(True)
-    tabs.removeTab(index)
+    # Put in before the placeholder goes: removed first, the current placeholder made another page current for
+    # a moment, and the focus Qt moved out of it landed there (a banner's button under the session list).
     tabs.insertTab(index, page, text)
     tabs.setCurrentIndex(current)
+    tabs.removeTab(index + 1)
     tabs.blockSignals(False)
     if placeholder is not None:
         placeholder.deleteLater()

@@ -51,3 +51,58 @@ def test_a_hebrew_company_leaves_the_board_and_status_after_it_in_order(qtbot):
     )
     edges = _left_edges(card.details, "Service ticket", "קסלר", "24x7", "Desk", "New")
     assert edges == sorted(edges) and len(set(edges)) == len(edges), (card.details.text(), edges)
+
+
+def _edges(text: str, *pieces: str) -> list[float]:
+    """Where each piece of ``text`` starts on screen in a left-to-right line, laid out by Qt."""
+    from PySide6.QtGui import QFont
+
+    layout = QTextLayout(text, QFont())
+    option = QTextOption()
+    option.setTextDirection(Qt.LayoutDirection.LeftToRight)
+    layout.setTextOption(option)
+    layout.beginLayout()
+    line = layout.createLine()
+    line.setLineWidth(100_000)
+    layout.endLayout()
+    return [line.cursorToX(text.index(p))[0] for p in pieces]
+
+
+def test_a_notification_keeps_the_ticket_number_after_an_arabic_contact_name():
+    """ConnectWise's answer names a contact in Arabic, a number after it: without the isolate the number was
+    read as Arabic and shown before the name ("48211 حداد ليلى")."""
+    from flowdesk.core.notify import JobChange, notifications_for
+
+    error = "ConnectWise refused it: the contact ليلى حداد 48211 is inactive."
+    (n,) = notifications_for([JobChange(1, "note", 48211, "sending", "failed", error)], "errors")
+    for text in (n.text, n.detail):
+        edges = _edges(text, "the contact", "ليلى", "48211", "is inactive")
+        assert edges == sorted(edges) and len(set(edges)) == len(edges), (text, edges)
+
+
+def test_the_queue_s_what_keeps_a_hebrew_status_before_an_arabic_title():
+    """"Status change → סגור — شركة الأمل": without isolates the dash between two right-to-left names joined
+    them into one run, and the title came out on the left of the status."""
+    from flowdesk.ui.models import QueueTableModel
+    from tests.ui.test_models import Job
+
+    m = QueueTableModel()
+    m.load([Job(1, kind="status", status_name="סגור")], titles={"s1": "شركة الأمل"})
+    for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        text = m.data(m.index(0, m.WHAT), role)
+        edges = _edges(text, "Status change", "סגור", "—", "شركة")
+        assert edges == sorted(edges) and len(set(edges)) == len(edges), (text, edges)
+    assert m.data(m.index(0, m.WHAT)).replace("\u2068", "").replace("\u2069", "") == "Status change → סגור — شركة الأمل"
+
+
+def test_the_queue_s_last_error_and_detail_keep_the_ticket_number_after_an_arabic_contact():
+    from flowdesk.ui.models import QueueTableModel
+    from tests.ui.test_models import Job
+
+    error = "ConnectWise refused it: the contact ليلى حداد 48211 is inactive."
+    m = QueueTableModel()
+    m.load([Job(1, state="failed", last_error=error)], titles={"s1": "Printer"})
+    detail = next(line for line in m.detail_text(m.job(0)).splitlines() if "ليلى" in line)
+    for text in (m.data(m.index(0, m.ERROR)), m.data(m.index(0, m.ERROR), Qt.ItemDataRole.ToolTipRole), detail):
+        edges = _edges(text, "the contact", "ليلى", "48211", "is inactive")
+        assert edges == sorted(edges) and len(set(edges)) == len(edges), (text, edges)
