@@ -290,8 +290,12 @@ def test_after_a_push_the_pane_says_queued_then_posted_with_the_note_id(make_app
     assert w.proxy.index(row, 6).data().startswith("Sent ") and len(w.proxy.index(row, 6).data().split()) == 4  # date + time
     asked: list[str] = []
     w.ask = lambda title, text, yes, no=None, **k: asked.append(text) or False
+    assert not panel.time_entry.isChecked()  # its time is logged: pushed again, only the note (unless ticked)
     w.push_current()
-    assert asked and f"{format_hours(hours)} of time" in asked[0] and "#48211" in asked[0]
+    assert asked and "#48211" in asked[0] and "of time" not in asked[0]
+    panel.time_entry.click()  # ticked on purpose: the question names the hours it would log again
+    w.push_current()
+    assert len(asked) == 2 and f"{format_hours(hours)} of time" in asked[1]
 
 
 def test_the_os_session_ending_writes_what_was_just_typed(make_app, qtbot):
