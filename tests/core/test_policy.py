@@ -154,7 +154,7 @@ def test_no_such_company_pauses_the_queue_once_and_uses_no_try(state):
     back = JobState.PENDING if state == JobState.SENDING else JobState.UNKNOWN
     assert (d.state, d.attempts, d.burned, d.next_attempt_at) == (back, 2, False, NOW)
     assert d.pause_queue == d.message == policy_words.NO_COMPANY
-    assert "company ID in Settings" in d.pause_queue and "resume sending" in d.pause_queue
+    assert "company ID in Settings" in d.pause_queue and "sending resumes once ConnectWise accepts it" in d.pause_queue
     assert d.last_error == (
         policy_words.PAUSED_FOR_COMPANY if state == JobState.SENDING
         else "Checking ticket #48211 for the note is paused until the company ID in Settings is fixed."
