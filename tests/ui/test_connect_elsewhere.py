@@ -45,7 +45,12 @@ def test_keys_saved_by_flowdesk_connect_are_the_ones_the_window_sends_with(make_
 
 @wine_limit("a named pipe's data is lost when the client closes before the server reads (QLocalSocket)")
 def test_the_window_is_told_an_account_was_saved(qtbot, tmp_path):
-    from flowdesk.ui.single_instance import ACCOUNT_CHANGED, InstanceServer, ask_running_instance_to_raise, server_name
+    from flowdesk.ui.single_instance import (
+        ACCOUNT_CHANGED,
+        InstanceServer,
+        ask_running_instance_to_raise,
+        server_name,
+    )
 
     data_dir = str(tmp_path / "data")
     server = InstanceServer(data_dir)
