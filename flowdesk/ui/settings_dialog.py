@@ -83,6 +83,10 @@ DEMO_IN_MEMORY = ("With no OS keyring, the demo holds its keys in memory for thi
                   "them in your operating system's keyring, never in a file.")
 
 
+WHY_ABOVE = "see why above, under Test connection."
+SAVED_STILL_PAUSED = f"Saved, but sending stays paused until ConnectWise accepts the account: {WHY_ABOVE}"
+
+
 def _status(label: QLabel, text: str, level: str = "") -> None:
     label.setText(text)
     theme.tint(label, {"ok": "ok", "error": "error", "busy": "muted"}.get(level))
@@ -632,9 +636,9 @@ class SettingsDialog(QDialog):
             self._saving = False
             enable()
             self.tabs.setCurrentIndex(0)
-            saved = recheck and problem is None
-            _status(self.save_status, f"Saved, but sending stays paused: {exc}" if saved else f"Not saved: {problem or exc}", "error")
+            # why once, by the account's fields (under Test connection); by Save only what became of the save
             _status(self.cw_status, str(exc), "error")
+            _status(self.save_status, SAVED_STILL_PAUSED if recheck and problem is None else f"Not saved: {problem or WHY_ABOVE}", "error")
 
         services = self.controller.services
         profile, store = services.settings.connectwise, services.credentials

@@ -109,7 +109,8 @@ def test_saving_the_same_account_lifts_a_pause_its_401_set_not_the_engineers(mak
     qtbot.addWidget(refused)
     refused.level.setCurrentIndex(refused.level.findData("none"))
     refused.save()
-    qtbot.waitUntil(lambda: refused.save_status.text().startswith("Saved, but sending stays paused: "), timeout=15000)
+    qtbot.waitUntil(lambda: refused.save_status.text().startswith("Saved, but sending stays paused "), timeout=15000)
+    assert "API keys" in refused.cw_status.text() and "API keys" not in refused.save_status.text()  # said once
     assert outbox.paused_kind() == "account" and '"notification_level": "none"' in fd.services.paths.settings_file.read_text()
 
 
