@@ -239,7 +239,10 @@ def test_retry_resumes_a_paused_queue(connected, sandbox_admin, monkeypatch, cap
     sandbox_admin.add_fault(method="POST", path="*/notes", status=401)
     code, out, _ = run(monkeypatch, capsys, "queue", "drain")
     assert code == 1 and "Sending is paused: ConnectWise did not accept your API keys (HTTP 401)" in out
-    assert run(monkeypatch, capsys, "queue", "list")[1].startswith("Sending is paused: ConnectWise did not accept")
+    assert out.count("paused") == 1  # it read "Sending is paused: ConnectWise did not accept … Sending is paused: …"
+    listed = run(monkeypatch, capsys, "queue", "list")[1].splitlines()[0]
+    assert listed.startswith("Sending is paused: ConnectWise did not accept") and listed.count("paused") == 1
+    assert "`flowdesk connect`" in listed and "resume" not in listed  # what lifts it here: no Resume to look for
     assert run(monkeypatch, capsys, "queue", "drain")[0] == 1  # still paused: nothing is sent
     code, out, _ = run(monkeypatch, capsys, "queue", "retry", "1")
     assert out.startswith("Sending resumed (it was paused: ConnectWise did not accept your API keys")
