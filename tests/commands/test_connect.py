@@ -106,6 +106,7 @@ def test_wrong_key_exits_1_with_one_line_and_saves_nothing(site, keys, monkeypat
     assert err.count("\n") == 1
     assert err.startswith(f"flowdesk: ConnectWise rejected your API keys (HTTP 401) for company '{keys[0]}'.")
     assert err.rstrip().endswith("Nothing was saved.")
+    assert "enter them in Settings > ConnectWise account (or with `flowdesk connect`)" in err  # here, the command
     assert not settings_file().exists()
     assert memory_keyring.entries == {}
 
