@@ -74,6 +74,7 @@ def account_saved_elsewhere(controller: AppController) -> None:
     if saved.configured:  # an unreadable file reads as no account: keep the one this window has
         controller.settings.connectwise = saved
     controller.account_changed()
+    controller.settings_changed.emit()  # as after a save in Settings: the ticket shown is read again with the new keys
 
 
 def keep_sign_in(controller: AppController, previous: ResolutionFlowProfile, signed: Any) -> str | None:

@@ -33,6 +33,8 @@ def test_keys_saved_by_flowdesk_connect_are_the_ones_the_window_sends_with(make_
     with qtbot.waitSignal(c.drain_finished, timeout=15000):
         fd.window.push_current()
     qtbot.waitUntil(lambda: outbox.paused_kind() == "account", timeout=15000)
+    card = fd.window.panel.ticket_card
+    qtbot.waitUntil(lambda: "rejected your API keys" in card.flags.text(), timeout=15000)
 
     monkeypatch.setattr(sys, "stdin", io.StringIO(cw.private_key))
     argv = ["connect", "--site", cw.site, "--company", cw.company, "--public-key", cw.public_key, "--private-key-stdin"]
@@ -41,6 +43,9 @@ def test_keys_saved_by_flowdesk_connect_are_the_ones_the_window_sends_with(make_
     with qtbot.waitSignal(c.drain_finished, check_params_cb=lambda r: r.sent >= 1, timeout=15000):
         account_saved_elsewhere(c)  # what the window does when the command tells it
     assert outbox.paused_kind() is None and fd.window.banners.banner("queue") is None
+    # the ticket shown is read again with the new keys: it kept "ConnectWise rejected your API keys" under a
+    # ticket the note had just been posted to
+    qtbot.waitUntil(lambda: "rejected" not in card.flags.text() and "Brightsmile" in card.details.text(), timeout=15000)
 
 
 @wine_limit("a named pipe's data is lost when the client closes before the server reads (QLocalSocket)")
