@@ -105,14 +105,17 @@ def ca_file_path(path: Path | None) -> str | None:
     return str(path)
 
 
-def tell_the_window(paths: AppPaths) -> bool:
+def tell_the_window(paths: AppPaths, *, account: bool = False) -> bool:
     """A FlowDesk window running on this data folder holds the queue's drain lock, so a command that queued,
     retried, resumed, paused or cancelled a push cannot send it: tell the window, which shows the change and
-    sends what is due now. Nothing happens (and QtNetwork is not loaded) when no window runs."""
+    sends what is due now. ``account``: ``connect`` saved an account, which the window reads again (it would
+    send with the keys it holds). Nothing happens (and QtNetwork is not loaded) when no window runs."""
     import contextlib
 
     with contextlib.suppress(Exception):  # a window that cannot be told sends it at its next drain all the same
-        from flowdesk.ui.single_instance import tell_window_queue_changed  # lazy: Qt, only when a window runs
+        # lazy: Qt, only when a window runs
+        from flowdesk.ui.single_instance import ACCOUNT_CHANGED, QUEUE_CHANGED, tell_window_queue_changed
 
-        return tell_window_queue_changed(paths.data_dir, paths.instance_lock_file)
+        message = ACCOUNT_CHANGED if account else QUEUE_CHANGED
+        return tell_window_queue_changed(paths.data_dir, paths.instance_lock_file, message)
     return False

@@ -19,6 +19,7 @@ from flowdesk.commands.base import (
     bad_input,
     ca_file_path,
     json_option,
+    tell_the_window,
 )
 from flowdesk.commands.console import print_json, read_stdin_text, utf8_stdout
 from flowdesk.core import present
@@ -142,10 +143,37 @@ def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:
         except CredentialError as exc:
             print(printable(f"flowdesk: warning: the previous account's keys are still in the keyring: {exc}"), file=sys.stderr)
 
+    resumed = _lift_account_pause(ctx)
+    # a window running on this data folder reads the account again: it would go on sending with the keys it holds
+    window = tell_the_window(ctx.paths, account=True)
     utf8_stdout()
     print(printable(report.summary(), lines=True))
     print(printable(f"Saved the ConnectWise account {company} on {host}; keys are in the OS keyring ({store.backend_name()})."))
+    if resumed:
+        then = "the FlowDesk window sends them now" if window else "`flowdesk queue drain` (or the window) sends them"
+        print(f"Sending resumed: the pushes that waited for ConnectWise to accept your account are due again; {then}.")
     return EXIT_OK
+
+
+def _lift_account_pause(ctx: Context) -> bool:
+    """ConnectWise accepted the keys: lift the pause its refusal of the keys (or of the company ID) wrote, as
+    saving the account in the window's Settings does; the engineer's own pause and a member pause stay. True
+    when it was lifted. A queue that cannot be opened is left as it is (``queue resume`` says why)."""
+    # lazy: sqlite3 and the store, which not every command needs
+    from flowdesk.store import Database, Outbox, StoreError
+
+    try:
+        db = Database(ctx.paths.database_file)
+    except StoreError:
+        return False
+    try:
+        outbox = Outbox(db)
+        if outbox.paused_kind() != "account":
+            return False
+        outbox.resume()
+        return True
+    finally:
+        db.close()
 
 
 def cmd_whoami(args: argparse.Namespace, ctx: Context) -> int:

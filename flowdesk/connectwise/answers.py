@@ -80,7 +80,7 @@ def answer(response: httpx.Response, method: str, op: Op, company: str) -> Any:
         raise AuthError(
             f"ConnectWise rejected your API keys (HTTP {status}) for company '{company}'. "
             "Check the company ID; if the keys were deleted or changed, regenerate them under "
-            "My Account → API Keys and enter them in Settings.",
+            "My Account → API Keys and enter them in Settings > ConnectWise account (or with `flowdesk connect`).",
             status=status,
             request_id=rid,
             server_code=_text(envelope.get("code")),

@@ -56,9 +56,15 @@ def offline_retry(retry_at: str) -> str:
 
 PAUSED_FOR_KEYS = "Waiting: sending is paused until your ConnectWise keys are fixed."
 PAUSED_FOR_COMPANY = "Waiting: sending is paused until the company ID in Settings is fixed."
+# What lifts a pause for the account, said once for the window and the command line: saving it again in Settings,
+# or `flowdesk connect`, each of which checks it and lifts the pause once ConnectWise accepts it (there is no
+# Resume to press for it in the window). The words follow "Sending is paused: " in `queue list` and a drain's
+# report, so they say "sending waits", not "paused" again.
+_SAVE_AGAIN = "in Settings > ConnectWise account (or with `flowdesk connect`)"
 NO_COMPANY = (  # why the queue is paused when the company look-up answers that there is no such company
-    "ConnectWise says it has no company with the company ID in Settings. Sending is paused: check the company ID "
-    "in Settings > ConnectWise account, then resume sending (if it is right, ConnectWise may be mid-upgrade)."
+    "ConnectWise says it has no company with the company ID in Settings. Sending waits until ConnectWise accepts "
+    f"it: correct the company ID and save it again {_SAVE_AGAIN}; if the ID is right, ConnectWise may be "
+    "mid-upgrade: save it again later."
 )
 
 
@@ -74,7 +80,7 @@ def keys_refused(http_status: int | None, server_message: str | None) -> str:
     """Why the queue is paused after a 401 (the banner, ``queue list``, the drain report)."""
     return (
         f"ConnectWise did not accept your API keys{_status(http_status)}.{_says(server_message)} "
-        "Sending is paused: enter your keys again in Settings > ConnectWise account, then resume sending."
+        f"Sending waits until ConnectWise accepts them: enter your keys again {_SAVE_AGAIN}."
     )
 
 

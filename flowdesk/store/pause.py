@@ -16,6 +16,7 @@ import sqlite3
 from datetime import datetime
 from typing import Literal, NamedTuple
 
+from flowdesk.core import policy_words
 from flowdesk.logs import get_logger
 from flowdesk.store.db import format_time, parse_time
 
@@ -93,8 +94,12 @@ def write(
 
 
 def clear(conn: sqlite3.Connection) -> None:
-    """Lift the pause, whatever it is."""
+    """Lift the pause, whatever it is. The pushes a refused account's pause left waiting no longer say "sending
+    is paused until your ConnectWise keys are fixed": they are due (``queue list`` said it after the pause was
+    lifted, until the next drain)."""
     conn.execute(f"DELETE FROM meta WHERE key IN ({','.join('?' * len(_KEYS))})", _KEYS)
+    conn.execute("UPDATE push_jobs SET last_error = NULL WHERE state = 'pending' AND last_error IN (?, ?)",
+                 (policy_words.PAUSED_FOR_KEYS, policy_words.PAUSED_FOR_COMPANY))
 
 
 def lift_member(conn: sqlite3.Connection, now: datetime) -> bool:

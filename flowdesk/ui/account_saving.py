@@ -61,6 +61,22 @@ def keep_connectwise_account(controller: AppController, profile: ConnectWiseProf
     return write_settings(controller)
 
 
+def account_saved_elsewhere(controller: AppController) -> None:
+    """``flowdesk connect`` saved an account (and its keys, in the keyring) while this window runs: the window
+    takes that account from the settings file and drops the clients it holds, whose keys may be the old ones
+    ConnectWise refused; then, as after a save in Settings, a pause for refused keys is lifted and sending goes
+    on (``account_changed``). The other settings are this window's: not read again."""
+    from flowdesk.core.settings import load_settings  # lazy: pydantic
+
+    if controller._closed:  # quitting: the store is closing
+        return
+    saved = load_settings(controller.services.paths.settings_file).settings.connectwise
+    if saved.configured:  # an unreadable file reads as no account: keep the one this window has
+        controller.settings.connectwise = saved
+    controller.account_changed()
+    controller.settings_changed.emit()  # as after a save in Settings: the ticket shown is read again with the new keys
+
+
 def keep_sign_in(controller: AppController, previous: ResolutionFlowProfile, signed: Any) -> str | None:
     """ResolutionFlow signed ``signed`` (a ``SignedIn``) in, its tokens in the keyring: the settings name that
     account, the previous account's sign-in is removed and the sessions are fetched. Returns why the settings

@@ -15,6 +15,7 @@ from flowdesk.commands.base import EXIT_FAILURE, EXIT_OK, Context
 from flowdesk.logs import get_logger, rotate_log
 from flowdesk.paths import AppPaths
 from flowdesk.services import Services
+from flowdesk.ui.account_saving import account_saved_elsewhere
 from flowdesk.ui.blink import CursorBlinkTimeout
 from flowdesk.ui.controller import AppController, Banner
 from flowdesk.ui.desktop_os import AppNapActivity, DockReactivation, notification_routes
@@ -340,6 +341,7 @@ def run(ctx: Context, *, demo: bool = False, tray: bool = False) -> int:
     if instance is not None:
         instance.raise_requested.connect(flowdesk.window.show_and_raise)
         instance.queue_changed.connect(flowdesk.controller.queue_changed_elsewhere)
+        instance.account_changed.connect(lambda: account_saved_elsewhere(flowdesk.controller))
         flowdesk.after_start.append(instance.listen)
     exit_after_first_paint(flowdesk.first_paint)  # the start-up benchmark's hook (bench/startup.py)
     interrupt: list[Any] = []

@@ -83,6 +83,11 @@ DEMO_IN_MEMORY = ("With no OS keyring, the demo holds its keys in memory for thi
                   "them in your operating system's keyring, never in a file.")
 
 
+WHY_ABOVE = "see why above, under Test connection."
+REFUSED = " ConnectWise refused it, so sending is paused: enter keys it accepts (or the right company ID) and Save."
+SAVED_STILL_PAUSED = f"Saved, but sending stays paused until ConnectWise accepts the account: {WHY_ABOVE}"
+
+
 def _status(label: QLabel, text: str, level: str = "") -> None:
     label.setText(text)
     theme.tint(label, {"ok": "ok", "error": "error", "busy": "muted"}.get(level))
@@ -160,9 +165,11 @@ class SettingsDialog(QDialog):
         self.cw_status.setObjectName("connectionStatus")
         self.cw_status.setWordWrap(True)
         self.cw_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        if profile.configured and profile.member_identifier:
+        if profile.configured and profile.member_identifier:  # refused: "Open Settings" on the banner came here
+            refused = self.controller.services.outbox.paused_kind() == "account"
             _status(self.cw_status, f"Saved account: {profile.member_name or profile.member_identifier} "
-                                    f"({profile.member_identifier}) at {profile.company}.")
+                                    f"({profile.member_identifier}) at {profile.company}.{REFUSED if refused else ''}",
+                    "error" if refused else "")
         for label, field in (
             ("&Site", self.cw_site), ("C&ompany ID", self.cw_company), ("&Public key", self.cw_public),
             ("Pri&vate key", self.cw_private), ("Client &ID", self.cw_client_id),
@@ -632,9 +639,9 @@ class SettingsDialog(QDialog):
             self._saving = False
             enable()
             self.tabs.setCurrentIndex(0)
-            saved = recheck and problem is None
-            _status(self.save_status, f"Saved, but sending stays paused: {exc}" if saved else f"Not saved: {problem or exc}", "error")
+            # why once, by the account's fields (under Test connection); by Save only what became of the save
             _status(self.cw_status, str(exc), "error")
+            _status(self.save_status, SAVED_STILL_PAUSED if recheck and problem is None else f"Not saved: {problem or WHY_ABOVE}", "error")
 
         services = self.controller.services
         profile, store = services.settings.connectwise, services.credentials

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 log = get_logger("ui")
 RAISE = b"raise\n"
 QUEUE_CHANGED = b"queue\n"  # `flowdesk push`, `queue retry`, `queue resume`: the window shows and sends it
+ACCOUNT_CHANGED = b"account\n"  # `flowdesk connect` saved an account: the window reads it (and its keys) again
 ASFW_ANY = -1  # (DWORD)-1: any process may bring its window forward
 
 
@@ -105,10 +106,11 @@ def claim_instance(data_dir: Path, lock_file: Path, *, listen: bool = True) -> I
     return server
 
 
-def tell_window_queue_changed(data_dir: Path, lock_file: Path) -> bool:
-    """A command changed the queue (``push``, ``queue retry``, ``queue resume``): if a window runs for
-    ``data_dir`` (it holds the instance lock), tell it, so it shows and sends what was queued now — it holds
-    the drain lock, so the command cannot send it. True when a window was told."""
+def tell_window_queue_changed(data_dir: Path, lock_file: Path, message: bytes = QUEUE_CHANGED) -> bool:
+    """A command changed the queue (``push``, ``queue retry``, ``queue resume``), or the account
+    (``connect``: ``message`` :data:`ACCOUNT_CHANGED`): if a window runs for ``data_dir`` (it holds the
+    instance lock), tell it, so it shows and sends what was queued now — it holds the drain lock, so the
+    command cannot send it — with the keys saved now, not those it holds. True when a window was told."""
     probe = FileLock(lock_file)
     try:
         if probe.acquire():  # no window: nothing to tell (and no QtNetwork loaded for it)
@@ -116,15 +118,17 @@ def tell_window_queue_changed(data_dir: Path, lock_file: Path) -> bool:
             return False
     except OSError:
         return False
-    return ask_running_instance_to_raise(server_name(str(data_dir)), 1000, QUEUE_CHANGED)
+    return ask_running_instance_to_raise(server_name(str(data_dir)), 1000, message)
 
 
 class InstanceServer(QObject):
     """Listens for later launches to ``data_dir`` (on :func:`server_name`); emits ``raise_requested`` when one
-    asks, ``queue_changed`` when a command changed the queue this window sends."""
+    asks, ``queue_changed`` when a command changed the queue this window sends, ``account_changed`` when
+    ``flowdesk connect`` saved an account."""
 
     raise_requested = Signal()
     queue_changed = Signal()
+    account_changed = Signal()
 
     def __init__(self, data_dir: str, parent: QObject | None = None, *, lock: FileLock | None = None) -> None:
         super().__init__(parent)
@@ -180,6 +184,8 @@ class InstanceServer(QObject):
             self.raise_requested.emit()
         elif data.startswith(QUEUE_CHANGED.strip()):
             self.queue_changed.emit()
+        elif data.startswith(ACCOUNT_CHANGED.strip()):
+            self.account_changed.emit()
         sock.disconnectFromServer()
 
     def close(self) -> None:

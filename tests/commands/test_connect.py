@@ -106,6 +106,7 @@ def test_wrong_key_exits_1_with_one_line_and_saves_nothing(site, keys, monkeypat
     assert err.count("\n") == 1
     assert err.startswith(f"flowdesk: ConnectWise rejected your API keys (HTTP 401) for company '{keys[0]}'.")
     assert err.rstrip().endswith("Nothing was saved.")
+    assert "enter them in Settings > ConnectWise account (or with `flowdesk connect`)" in err  # here, the command
     assert not settings_file().exists()
     assert memory_keyring.entries == {}
 
@@ -256,3 +257,54 @@ def test_settings_held_open_keeps_the_saved_keys_and_says_to_try_again(site, key
     stored = CredentialStore().load_connectwise_keys(connectwise_profile_key(site, company))  # not rolled back
     assert (stored.public_key, stored.private_key) == (public, private)
     assert private not in err
+
+
+def _outbox_paused(reason: str, kind: str) -> None:
+    from flowdesk.store import Database, Outbox
+
+    db = Database(AppPaths.from_env().ensure().database_file)
+    try:
+        Outbox(db).pause(reason, kind=kind)  # type: ignore[arg-type]
+    finally:
+        db.close()
+
+
+def _paused() -> tuple[str | None, str | None]:
+    from flowdesk.store import Database, Outbox
+
+    db = Database(AppPaths.from_env().database_file)
+    try:
+        outbox = Outbox(db)
+        return outbox.paused_kind(), outbox.paused_reason()
+    finally:
+        db.close()
+
+
+def test_connect_with_keys_connectwise_accepts_lifts_the_pause_for_refused_keys(site, keys, monkeypatch, capsys, memory_keyring):
+    """The pause after a 401 said to enter the keys again, "then resume sending"; `flowdesk connect` saved new
+    keys but left sending paused until `flowdesk queue resume`. Now, as Settings in the window, it lifts that
+    pause once ConnectWise accepts the keys, and says so."""
+    from flowdesk.core import policy_words
+
+    _outbox_paused(policy_words.keys_refused(401, None), "account")
+    assert run(sandbox_args(site, keys), keys[2], monkeypatch) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert _paused() == (None, None)
+    assert out[-1] == ("Sending resumed: the pushes that waited for ConnectWise to accept your account are due again; "
+                       "`flowdesk queue drain` (or the window) sends them.")
+
+
+def test_connect_leaves_the_engineers_own_pause(site, keys, monkeypatch, capsys, memory_keyring):
+    _outbox_paused("Sending paused by you.", "user")
+    assert run(sandbox_args(site, keys), keys[2], monkeypatch) == 0
+    assert "Sending resumed" not in capsys.readouterr().out
+    assert _paused() == ("user", "Sending paused by you.")
+
+
+def test_refused_keys_still_pause_after_a_wrong_key(site, keys, monkeypatch, capsys, memory_keyring):
+    from flowdesk.core import policy_words
+
+    reason = policy_words.keys_refused(401, None)
+    _outbox_paused(reason, "account")
+    assert run(sandbox_args(site, keys), "wrongwrongwrong1", monkeypatch) == 1
+    assert _paused() == ("account", reason)

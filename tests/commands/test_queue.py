@@ -239,7 +239,10 @@ def test_retry_resumes_a_paused_queue(connected, sandbox_admin, monkeypatch, cap
     sandbox_admin.add_fault(method="POST", path="*/notes", status=401)
     code, out, _ = run(monkeypatch, capsys, "queue", "drain")
     assert code == 1 and "Sending is paused: ConnectWise did not accept your API keys (HTTP 401)" in out
-    assert run(monkeypatch, capsys, "queue", "list")[1].startswith("Sending is paused: ConnectWise did not accept")
+    assert out.count("paused") == 1  # it read "Sending is paused: ConnectWise did not accept … Sending is paused: …"
+    listed = run(monkeypatch, capsys, "queue", "list")[1].splitlines()[0]
+    assert listed.startswith("Sending is paused: ConnectWise did not accept") and listed.count("paused") == 1
+    assert "`flowdesk connect`" in listed and "resume" not in listed  # what lifts it here: no Resume to look for
     assert run(monkeypatch, capsys, "queue", "drain")[0] == 1  # still paused: nothing is sent
     code, out, _ = run(monkeypatch, capsys, "queue", "retry", "1")
     assert out.startswith("Sending resumed (it was paused: ConnectWise did not accept your API keys")
@@ -537,3 +540,19 @@ def test_retry_of_a_time_entry_whose_note_waits_says_it_goes_after_its_note(conn
     assert [j.state for j in jobs()] == ["unknown", "pending"]
     code, out, _ = run(monkeypatch, capsys, "queue", "retry", "2")
     assert (code, out) == (0, "Push 2 (time entry for ticket #48211) will be sent once its note is on the ticket.\n")
+
+
+def test_resumed_pushes_no_longer_say_sending_is_paused(connected, sandbox_admin, monkeypatch, capsys):
+    """After `queue resume` (or `flowdesk connect` with keys ConnectWise accepts) lifted the pause for refused keys,
+    `queue list` still gave the push "Waiting: sending is paused until your ConnectWise keys are fixed." until the
+    next drain, under no pause at all."""
+    from flowdesk.core.policy_words import PAUSED_FOR_KEYS
+
+    run(monkeypatch, capsys, "push", str(OUTLOOK), "--no-time-entry")
+    sandbox_admin.add_fault(method="POST", path="*/notes", status=401)  # once: the keys are fixed after it
+    assert run(monkeypatch, capsys, "queue", "drain")[0] == 1
+    assert PAUSED_FOR_KEYS in run(monkeypatch, capsys, "queue", "list")[1]
+    run(monkeypatch, capsys, "queue", "resume")
+    listed = run(monkeypatch, capsys, "queue", "list")[1]
+    assert "paused" not in listed and "Waiting" in listed
+    assert run(monkeypatch, capsys, "queue", "drain")[0] == 0 and len(sandbox_admin.ledger()["notes"]) == 1

@@ -77,7 +77,7 @@ def test_401_is_auth_error_with_regenerate_advice(client, admin, sandbox_app):
     assert str(err) == (
         f"ConnectWise rejected your API keys (HTTP 401) for company '{sandbox_app.info.connectwise.company}'. Check the "
         "company ID; if the keys were deleted or changed, regenerate them under My Account → API Keys and enter them "
-        f"in Settings. (request id {rid})"
+        f"in Settings > ConnectWise account (or with `flowdesk connect`). (request id {rid})"
     )
 
 

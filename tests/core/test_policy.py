@@ -139,7 +139,7 @@ def test_401_pauses_the_queue_and_puts_the_job_back_without_burning():
     assert d.state == JobState.PENDING
     assert d.attempts == 2 and not d.burned
     assert d.next_attempt_at == NOW
-    assert d.pause_queue and "API keys" in d.pause_queue and "resume" in d.pause_queue
+    assert d.pause_queue and "API keys" in d.pause_queue and "enter your keys again in Settings" in d.pause_queue
     assert "paused" in d.last_error
 
 
@@ -154,7 +154,7 @@ def test_no_such_company_pauses_the_queue_once_and_uses_no_try(state):
     back = JobState.PENDING if state == JobState.SENDING else JobState.UNKNOWN
     assert (d.state, d.attempts, d.burned, d.next_attempt_at) == (back, 2, False, NOW)
     assert d.pause_queue == d.message == policy_words.NO_COMPANY
-    assert "company ID in Settings" in d.pause_queue and "resume sending" in d.pause_queue
+    assert "company ID in Settings" in d.pause_queue and "save it again in Settings" in d.pause_queue
     assert d.last_error == (
         policy_words.PAUSED_FOR_COMPANY if state == JobState.SENDING
         else "Checking ticket #48211 for the note is paused until the company ID in Settings is fixed."

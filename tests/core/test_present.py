@@ -379,8 +379,8 @@ def test_policy_words_take_a_job_snapshot():
         "ConnectWise had a server error (HTTP 502). Retrying at 14:05."
     )
     assert policy_words.keys_refused(401, "  ") == (
-        "ConnectWise did not accept your API keys (HTTP 401). Sending is paused: enter your keys again in "
-        "Settings > ConnectWise account, then resume sending."
+        "ConnectWise did not accept your API keys (HTTP 401). Sending waits until ConnectWise accepts them: enter "
+        "your keys again in Settings > ConnectWise account (or with `flowdesk connect`)."
     )
     assert policy_words.check_later(job, rate_limited=True, http_status=429, check_at="14:05") == (
         "ConnectWise is rate limiting FlowDesk, so FlowDesk could not yet check whether the time entry reached "

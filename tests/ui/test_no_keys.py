@@ -109,7 +109,8 @@ def test_saving_the_same_account_lifts_a_pause_its_401_set_not_the_engineers(mak
     qtbot.addWidget(refused)
     refused.level.setCurrentIndex(refused.level.findData("none"))
     refused.save()
-    qtbot.waitUntil(lambda: refused.save_status.text().startswith("Saved, but sending stays paused: "), timeout=15000)
+    qtbot.waitUntil(lambda: refused.save_status.text().startswith("Saved, but sending stays paused "), timeout=15000)
+    assert "API keys" in refused.cw_status.text() and "API keys" not in refused.save_status.text()  # said once
     assert outbox.paused_kind() == "account" and '"notification_level": "none"' in fd.services.paths.settings_file.read_text()
 
 
@@ -163,3 +164,21 @@ def test_the_demo_says_its_keys_are_in_memory_when_keyring_chose_memory(make_app
     env = DemoEnvironment(str(fd.services.paths.config_dir), sandbox)
     env.configure(fd.services)
     assert env._prepare_accounts()["notice"] == "No OS keyring is available."
+
+
+def test_settings_opened_from_the_refused_keys_banner_say_the_saved_account_was_refused(make_app, qtbot):  # noqa: F811
+    """Seen against the sandbox: "Open Settings" on the banner of refused keys showed "Saved account: Dana
+    Whitfield (dwhitfield) at …" in plain words, as if all were well. It says ConnectWise refused it, and what to do."""
+    from flowdesk.core import policy_words
+    from flowdesk.ui.settings_dialog import REFUSED, SettingsDialog
+
+    fd = make_app()
+    _start(fd, qtbot)
+    fine = SettingsDialog(fd.controller, fd.window)
+    qtbot.addWidget(fine)
+    assert fine.cw_status.text().startswith("Saved account: ") and REFUSED not in fine.cw_status.text()
+    fd.services.outbox.pause(policy_words.keys_refused(401, None), kind="account")
+    refused = SettingsDialog(fd.controller, fd.window)
+    qtbot.addWidget(refused)
+    assert refused.cw_status.text().startswith("Saved account: ") and refused.cw_status.text().endswith(REFUSED)
+    assert refused.cw_status.property("flowdeskTint") == "error"

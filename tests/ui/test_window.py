@@ -237,7 +237,7 @@ def test_wrong_keys_are_not_saved_and_say_why(make_app, qtbot, sandbox):
     dialog.cw_private.setText("WRONGPRIVATE1234")
     dialog.save()
     qtbot.waitUntil(lambda: "Not saved" in dialog.save_status.text(), timeout=15000)
-    assert "API keys" in dialog.save_status.text()
+    assert "API keys" in dialog.cw_status.text()
     assert CredentialStore().load_connectwise_keys(key) == before
     assert dialog.isVisible() or not dialog.result()
 
