@@ -94,6 +94,7 @@ class AppController(TicketLookups, QObject):
         self._sending = False
         self._offline = False
         self.held: HeldOff | None = None  # sending held off after an outage (the last drain's word)
+        self._back_at: int | None = None  # the drain request that said the network is back (forgets ``held``)
         self._next_try: datetime | None = None  # when the next waiting push is due (the last drain's word)
         self._outage = False  # an outage was announced; one more notification when every waiting push is sent
         self._sent_in_outage: list[str] = []  # the kind of each push sent since the outage began
@@ -283,7 +284,8 @@ class AppController(TicketLookups, QObject):
             self._send_now[job_id] = generation
 
     def network_back(self) -> None:
-        self.drain_now(fresh=True)
+        """The network (or, in the demo, ConnectWise) is back: the hold-off and its banner go with the run."""
+        self._back_at = self.drain_now(fresh=True)
 
     def read_keyring_again(self) -> None:
         """*Try again* on the banner of a locked keyring: a run now reads the keys again (on the push worker,
@@ -301,6 +303,21 @@ class AppController(TicketLookups, QObject):
             return
         self._sending = True
         self._publish_queue_status()
+
+    def _held_after(self, report: Any, generation: int) -> HeldOff | None:
+        """Whether sending is held off after a run: as the run says; or, when it held off nothing, still so if
+        ConnectWise was known unreachable and nothing reached it since (a Retry / Send all now whose only push waits
+        for its look on the ticket forgot the hold-off and sent nothing), until that try; not once the network is
+        said to be back (the demo's Restore)."""
+        back = self._back_at is not None and (generation == 0 or generation >= self._back_at)
+        if back:
+            self._back_at = None
+        if report.held_until is not None:
+            return HeldOff(report.held_until, report.held_why or "server")
+        due = report.next_due_at
+        if back or self.held is None or report.results or due is None or due <= self.clock():
+            return None
+        return HeldOff(due, self.held.why)
 
     def _answer_clicks(self, generation: int, handled: Collection[int]) -> None:
         """A run that took drain requests up to ``generation`` has ended, having handled the pushes ``handled``.
@@ -333,8 +350,7 @@ class AppController(TicketLookups, QObject):
         self._offline = report.stopped == "offline"
         self.last_report = report
         self._next_try = report.next_due_at
-        until, why = getattr(report, "held_until", None), getattr(report, "held_why", None)
-        self._set_held(HeldOff(until, why or "server") if until is not None else None)
+        self._set_held(self._held_after(report, generation))
         if report.blocked:
             self.show_banner(blocked_banner(report))
         elif (report.paused or report.member_pause) and (paused := self.services.outbox.paused_reason()):
