@@ -133,7 +133,9 @@ class AppController(TicketLookups, QObject):
     def start(self) -> None:
         for w in self.services.warnings:
             self.show_banner(Banner("settings", "warning", w))
-        self._job_states = {j.id: j.state for j in self.services.outbox.jobs()}
+        jobs = self.services.outbox.jobs()
+        self._job_states = {j.id: j.state for j in jobs}
+        self._notices = Notices(j.id for j in jobs if j.state == "failed")  # said before a restart: posted after all
         self.push.start()
         self._publish_queue_status()
         self.drain_now()  # drain on start (the first drain also recovers jobs a crash left "sending")
