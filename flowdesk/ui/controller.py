@@ -285,8 +285,7 @@ class AppController(TicketLookups, QObject):
         for job_id in job_ids:
             self._send_now[job_id] = generation
 
-    def network_back(self) -> None:
-        """The network (or, in the demo, ConnectWise) is back: the hold-off and its banner go with the run."""
+    def network_back(self) -> None:  # or, in the demo, ConnectWise (Restore): the hold-off and its banner go
         self._back_at = self.drain_now(fresh=True)
 
     def read_keyring_again(self) -> None:
@@ -307,19 +306,11 @@ class AppController(TicketLookups, QObject):
         self._publish_queue_status()
 
     def _held_after(self, report: Any, generation: int) -> HeldOff | None:
-        """Whether sending is held off after a run: as the run says; or, when it held off nothing, still so if
-        ConnectWise was known unreachable and nothing reached it since (a Retry / Send all now whose only push waits
-        for its look on the ticket forgot the hold-off and sent nothing), until that try; not once the network is
-        said to be back (the demo's Restore)."""
+        """Sending held off after a run (:func:`held_words.held_after`); not once the network is back (Restore)."""
         back = self._back_at is not None and (generation == 0 or generation >= self._back_at)
-        if back:
-            self._back_at = None
-        if report.held_until is not None:
-            return HeldOff(report.held_until, report.held_why or "server")
-        due = report.next_due_at
-        if back or self.held is None or report.results or due is None or due <= self.clock():
-            return None
-        return HeldOff(due, self.held.why)
+        self._back_at = None if back else self._back_at
+        return held_words.held_after(None if back else self.held, report.held_until, report.held_why,
+                                     tried=bool(report.results), due=report.next_due_at, now=self.clock())
 
     def _answer_clicks(self, generation: int, handled: Collection[int]) -> None:
         """A run that took drain requests up to ``generation`` has ended, having handled the pushes ``handled``.
