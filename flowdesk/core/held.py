@@ -67,6 +67,19 @@ class HeldOff(NamedTuple):
         return _CAUSES.get(self.why, "ConnectWise did not take the last push")
 
 
+def held_after(held: HeldOff | None, until: datetime | None, why: str | None, *, tried: bool, due: datetime | None,
+               now: datetime) -> HeldOff | None:
+    """Whether sending is held off after a run: until ``until`` (for ``why``) when the run says so; or, when it held
+    off nothing, still (``held``: as before it, None once the network is said to be back) if ConnectWise was known
+    unreachable and the run ``tried`` nothing: a Retry / Send all now whose only push waits for its look on the
+    ticket forgot the hold-off and sent nothing. Then until that look (``due``: when something is next due)."""
+    if until is not None:
+        return HeldOff(until, why or "server")
+    if held is None or tried or due is None or due <= now:
+        return None
+    return HeldOff(due, held.why)
+
+
 def waiting(counts: dict[str, int], others: Sequence[HeldPush] = ()) -> int:
     """Pushes not sent yet and not given up on (failed and cancelled ones are not waiting), but those a member
     pause holds (``others``): what goes when ConnectWise answers."""

@@ -58,10 +58,15 @@ class Notices:
     """The notifications of job changes (:func:`notifications_for`), remembering the failures they named until each
     posts or is cancelled. One that posts later raises a notification saying so (kind ``posted``), before any new
     failure: a tray balloon cannot be withdrawn everywhere (a critical one may stay on a Linux desktop until
-    dismissed), so the next message says it posted; the window's failure banner gives way to it."""
+    dismissed), so the next message says it posted; the window's failure banner gives way to it. ``failed``: the
+    pushes found failed at start (their notification may still be up after a restart; the tray's icon said so).
 
-    def __init__(self) -> None:
-        self.failed: set[int] = set()  # job ids a failure notification named, not posted or cancelled since
+    A cancelled one raises nothing: the engineer just did it, in the window (or ``flowdesk queue cancel``) that
+    says so, and the icon and tooltip stop saying a push failed; unlike a push that posted, the balloon's word
+    was true (it failed), and a message would not withdraw it either (Windows keeps both in its list)."""
+
+    def __init__(self, failed: Iterable[int] = ()) -> None:
+        self.failed: set[int] = set(failed)  # job ids a failure notification named, not posted or cancelled since
 
     def of(self, changes: Iterable[JobChange], level: str) -> list[Notification]:
         changes = list(changes)

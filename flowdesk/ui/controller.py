@@ -94,6 +94,7 @@ class AppController(TicketLookups, QObject):
         self._sending = False
         self._offline = False
         self.held: HeldOff | None = None  # sending held off after an outage (the last drain's word)
+        self._back_at: int | None = None  # the drain request that said the network is back (forgets ``held``)
         self._next_try: datetime | None = None  # when the next waiting push is due (the last drain's word)
         self._outage = False  # an outage was announced; one more notification when every waiting push is sent
         self._sent_in_outage: list[str] = []  # the kind of each push sent since the outage began
@@ -132,7 +133,9 @@ class AppController(TicketLookups, QObject):
     def start(self) -> None:
         for w in self.services.warnings:
             self.show_banner(Banner("settings", "warning", w))
-        self._job_states = {j.id: j.state for j in self.services.outbox.jobs()}
+        jobs = self.services.outbox.jobs()
+        self._job_states = {j.id: j.state for j in jobs}
+        self._notices = Notices(j.id for j in jobs if j.state == "failed")  # said before a restart: posted after all
         self.push.start()
         self._publish_queue_status()
         self.drain_now()  # drain on start (the first drain also recovers jobs a crash left "sending")
@@ -282,8 +285,8 @@ class AppController(TicketLookups, QObject):
         for job_id in job_ids:
             self._send_now[job_id] = generation
 
-    def network_back(self) -> None:
-        self.drain_now(fresh=True)
+    def network_back(self) -> None:  # or, in the demo, ConnectWise (Restore): the hold-off and its banner go
+        self._back_at = self.drain_now(fresh=True)
 
     def read_keyring_again(self) -> None:
         """*Try again* on the banner of a locked keyring: a run now reads the keys again (on the push worker,
@@ -301,6 +304,13 @@ class AppController(TicketLookups, QObject):
             return
         self._sending = True
         self._publish_queue_status()
+
+    def _held_after(self, report: Any, generation: int) -> HeldOff | None:
+        """Sending held off after a run (:func:`held_words.held_after`); not once the network is back (Restore)."""
+        back = self._back_at is not None and (generation == 0 or generation >= self._back_at)
+        self._back_at = None if back else self._back_at
+        return held_words.held_after(None if back else self.held, report.held_until, report.held_why,
+                                     tried=bool(report.results), due=report.next_due_at, now=self.clock())
 
     def _answer_clicks(self, generation: int, handled: Collection[int]) -> None:
         """A run that took drain requests up to ``generation`` has ended, having handled the pushes ``handled``.
@@ -333,8 +343,7 @@ class AppController(TicketLookups, QObject):
         self._offline = report.stopped == "offline"
         self.last_report = report
         self._next_try = report.next_due_at
-        until, why = getattr(report, "held_until", None), getattr(report, "held_why", None)
-        self._set_held(HeldOff(until, why or "server") if until is not None else None)
+        self._set_held(self._held_after(report, generation))
         if report.blocked:
             self.show_banner(blocked_banner(report))
         elif (report.paused or report.member_pause) and (paused := self.services.outbox.paused_reason()):

@@ -255,6 +255,7 @@ class MainWindow(QMainWindow):
             self.queue_model.set_held(held)  # the page shows it when built
         else:
             self._queue_view.set_held(held)
+        pushing.show_push_state(self)  # the note pane's "Checking at" is the Push column's: with the hold-off's end
 
     # -- actions and menus -------------------------------------------------------------------
     def _action(self, text: str, shortcut: Any = None, slot: Any = None, tip: str = "") -> QAction:

@@ -103,3 +103,63 @@ def test_restore_soon_after_a_lost_answer_clears_the_banner_and_says_when_the_no
     # the note pane says what the list's Push column says: the check's new time
     column = w.proxy.index(w.proxy.proxy_row_of(note.session_id), 6).data()
     assert column == f"Checking at {when}" and w.panel.push_line.label.text().endswith(column), (column, w.panel.push_line.label.text())
+
+
+def test_send_all_now_in_an_outage_keeps_its_banner_while_the_note_waits_for_its_look_and_restore_clears_it(make_app, qtbot, sandbox, sandbox_admin, tmp_path):  # noqa: F811
+    """Seen in the demo: ConnectWise down, the note's answer lost; Send all now (nothing goes: the note is looked for
+    on its ticket a minute later) took the outage's banner and "ConnectWise unreachable" away until that look failed
+    and brought them back. Nothing reached ConnectWise since: they stay, saying when the look is; Restore clears them."""
+    from flowdesk.ui.demo import DemoEnvironment
+
+    fd = make_app()
+    _start(fd, qtbot)
+    c, w = fd.controller, fd.window
+    _select(fd, qtbot, TICKET)
+    demo = DemoEnvironment(str(tmp_path), sandbox)
+    demo.admin = sandbox_admin
+    with qtbot.waitSignal(c.info, timeout=15000):
+        demo._run(demo.simulate_outage, c)
+    with qtbot.waitSignal(c.drain_finished, check_params_cb=_held, timeout=15000):
+        w.push_current()
+    note = next(j for j in fd.services.outbox.jobs() if j.kind == "note")
+    assert note.state == "unknown" and note.next_attempt_at > c.clock()
+    with qtbot.waitSignal(c.drain_finished, timeout=15000) as ran:
+        w.retry_all()  # Send all now
+    assert ran.args[0] is not None and ran.args[0].results == [] and ran.args[0].held_until is None  # nothing went
+    assert c.held is not None and w.banners.banner("held") is not None
+    assert "unreachable" in w.queue_label.text()
+    look = format_clock(fd.services.outbox.get(note.id).next_attempt_at, c.clock(), LOCAL)
+    assert f"next try {look}" in w.queue_label.text(), w.queue_label.text()
+
+    with qtbot.waitSignal(c.info, timeout=15000):
+        demo._run(demo.restore, c)
+    qtbot.waitUntil(lambda: c.held is None and w.banners.banner("held") is None, timeout=15000)
+    assert "unreachable" not in w.queue_label.text()
+
+
+def test_the_note_pane_follows_the_outages_new_next_try_as_the_list_does(make_app, qtbot, sandbox, sandbox_admin, tmp_path):  # noqa: F811
+    """Seen in the demo: the look on the ticket failed (next try 04:04); Send all now brought the look forward to
+    04:00: the list's Push column and the banner said 04:00, the note pane still "Checking at 04:04"."""
+    from flowdesk.core.held import HeldOff
+    from flowdesk.ui.demo import DemoEnvironment
+
+    fd = make_app()
+    _start(fd, qtbot)
+    c, w = fd.controller, fd.window
+    _select(fd, qtbot, TICKET)
+    demo = DemoEnvironment(str(tmp_path), sandbox)
+    demo.admin = sandbox_admin
+    with qtbot.waitSignal(c.info, timeout=15000):
+        demo._run(demo.simulate_outage, c)
+    with qtbot.waitSignal(c.drain_finished, check_params_cb=_held, timeout=15000):
+        w.push_current()
+    note = next(j for j in fd.services.outbox.jobs() if j.kind == "note")
+    later = utcnow() + 5 * VERIFY_DELAY  # as after the look met the outage: both the look and the hold-off later
+    with fd.services.outbox._db.transaction() as conn:
+        conn.execute("UPDATE push_jobs SET next_attempt_at = ? WHERE id = ?", (format_time(later), note.id))
+    c._set_held(HeldOff(later, c.held.why))
+    with qtbot.waitSignal(c.drain_finished, timeout=15000):
+        w.retry_all()  # Send all now: the look a minute after the lost answer, sooner than the hold-off's end
+    when = format_clock(fd.services.outbox.get(note.id).next_attempt_at, c.clock(), LOCAL)
+    column = w.proxy.index(w.proxy.proxy_row_of(note.session_id), 6).data()
+    assert column == f"Checking at {when}" and w.panel.push_line.label.text().endswith(column), (column, w.panel.push_line.label.text())

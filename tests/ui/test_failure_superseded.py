@@ -82,3 +82,43 @@ def test_without_a_tray_a_passing_message_shows_in_the_status_bar(make_app, qtbo
     with qtbot.waitSignal(fd.controller.info, timeout=15000):
         demo._run(demo.restore, fd.controller)
     assert fd.window.statusBar().currentMessage() == "ConnectWise is back to normal."
+
+
+def _fail(fd: Any, qtbot: Any, admin: Any) -> Any:
+    _select(fd, qtbot, TICKET)
+    admin.add_fault(method="POST", path=CW_NOTES, status=403, times=1)
+    with qtbot.waitSignal(fd.controller.notify, check_params_cb=lambda n: n.kind == "failed", timeout=15000):
+        qtbot.mouseClick(fd.window.panel.push_button, Qt.MouseButton.LeftButton)
+    return next(j for j in fd.services.outbox.jobs() if j.kind == "note")
+
+
+def test_a_failure_notified_before_a_restart_posting_after_it_says_posted_after_all(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """The engineer quit with the failure's balloon up (a critical one may stay); retried after the next start, the
+    push posted and nothing said so: the failures remembered were the running window's only."""
+    fd = make_app(has_tray=True)
+    _start(fd, qtbot)
+    failed = _fail(fd, qtbot, sandbox_admin)
+    fd.shutdown()
+
+    again = make_app(has_tray=True)
+    _start(again, qtbot)
+    assert again.tray.state == "failed"
+    with qtbot.waitSignal(again.controller.notify, check_params_cb=lambda n: n.kind == "posted", timeout=15000) as posted:
+        again.controller.retry(failed.id)
+    assert posted.args[0].title == f"The note for ticket #{TICKET} posted after all" and not posted.args[0].error
+
+
+def test_a_cancelled_failure_raises_no_tray_message_and_the_icon_stops_saying_failed(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """The engineer cancels the failed push in the window that says so: no balloon repeats it (see Notices); the
+    icon and tooltip no longer say a push failed, and a push that fails later is notified as ever."""
+    fd = make_app(has_tray=True)
+    _start(fd, qtbot)
+    tray = fd.tray
+    shown: list[str] = []
+    tray.tray.showMessage = lambda title, text, icon, ms: shown.append(title)
+    failed = _fail(fd, qtbot, sandbox_admin)
+    assert len(shown) == 1 and tray.state == "failed"
+    fd.controller.cancel(failed.id)
+    qtbot.waitUntil(lambda: tray.state != "failed", timeout=5000)
+    assert "failed" not in tray.tray.toolTip() and len(shown) == 1
+    assert fd.controller._notices.failed == set()  # forgotten: nothing to say posted after all
