@@ -70,11 +70,11 @@ def test_restore_leaves_a_failed_push_to_retry_all_and_an_engineers_pause_holds(
     assert {j.kind: j.state for j in fd.services.outbox.jobs()} == {"note": "failed", "time_entry": "pending"}
 
 
-def test_restore_soon_after_a_lost_answer_clears_the_banner_and_says_when_the_note_goes(make_app, qtbot, sandbox, sandbox_admin, tmp_path):  # noqa: F811
+def _pushed_in_an_outage(make, qtbot, sandbox, sandbox_admin, tmp_path):  # noqa: ANN001, ANN202
+    """The demo's outage, then a push of the sample session: its note's answer lost (held off)."""
     from flowdesk.ui.demo import DemoEnvironment
-    from flowdesk.ui.pushing import show_push_state
 
-    fd = make_app()
+    fd = make()
     _start(fd, qtbot)
     c, w = fd.controller, fd.window
     _select(fd, qtbot, TICKET)
@@ -85,6 +85,13 @@ def test_restore_soon_after_a_lost_answer_clears_the_banner_and_says_when_the_no
     with qtbot.waitSignal(c.drain_finished, check_params_cb=_held, timeout=15000):
         w.push_current()
     note = next(j for j in fd.services.outbox.jobs() if j.kind == "note")
+    return fd, c, w, demo, note
+
+
+def test_restore_soon_after_a_lost_answer_clears_the_banner_and_says_when_the_note_goes(make_app, qtbot, sandbox, sandbox_admin, tmp_path):  # noqa: F811
+    from flowdesk.ui.pushing import show_push_state
+
+    fd, c, w, demo, note = _pushed_in_an_outage(make_app, qtbot, sandbox, sandbox_admin, tmp_path)
     with fd.services.outbox._db.transaction() as conn:  # its look on the ticket met the outage too: tried later
         conn.execute("UPDATE push_jobs SET next_attempt_at = ? WHERE id = ?", (format_time(utcnow() + 5 * VERIFY_DELAY), note.id))
     show_push_state(w)  # as the pane read it then
@@ -109,19 +116,8 @@ def test_send_all_now_in_an_outage_keeps_its_banner_while_the_note_waits_for_its
     """Seen in the demo: ConnectWise down, the note's answer lost; Send all now (nothing goes: the note is looked for
     on its ticket a minute later) took the outage's banner and "ConnectWise unreachable" away until that look failed
     and brought them back. Nothing reached ConnectWise since: they stay, saying when the look is; Restore clears them."""
-    from flowdesk.ui.demo import DemoEnvironment
 
-    fd = make_app()
-    _start(fd, qtbot)
-    c, w = fd.controller, fd.window
-    _select(fd, qtbot, TICKET)
-    demo = DemoEnvironment(str(tmp_path), sandbox)
-    demo.admin = sandbox_admin
-    with qtbot.waitSignal(c.info, timeout=15000):
-        demo._run(demo.simulate_outage, c)
-    with qtbot.waitSignal(c.drain_finished, check_params_cb=_held, timeout=15000):
-        w.push_current()
-    note = next(j for j in fd.services.outbox.jobs() if j.kind == "note")
+    fd, c, w, demo, note = _pushed_in_an_outage(make_app, qtbot, sandbox, sandbox_admin, tmp_path)
     assert note.state == "unknown" and note.next_attempt_at > c.clock()
     with qtbot.waitSignal(c.drain_finished, timeout=15000) as ran:
         w.retry_all()  # Send all now
@@ -141,19 +137,8 @@ def test_the_note_pane_follows_the_outages_new_next_try_as_the_list_does(make_ap
     """Seen in the demo: the look on the ticket failed (next try 04:04); Send all now brought the look forward to
     04:00: the list's Push column and the banner said 04:00, the note pane still "Checking at 04:04"."""
     from flowdesk.core.held import HeldOff
-    from flowdesk.ui.demo import DemoEnvironment
 
-    fd = make_app()
-    _start(fd, qtbot)
-    c, w = fd.controller, fd.window
-    _select(fd, qtbot, TICKET)
-    demo = DemoEnvironment(str(tmp_path), sandbox)
-    demo.admin = sandbox_admin
-    with qtbot.waitSignal(c.info, timeout=15000):
-        demo._run(demo.simulate_outage, c)
-    with qtbot.waitSignal(c.drain_finished, check_params_cb=_held, timeout=15000):
-        w.push_current()
-    note = next(j for j in fd.services.outbox.jobs() if j.kind == "note")
+    fd, c, w, demo, note = _pushed_in_an_outage(make_app, qtbot, sandbox, sandbox_admin, tmp_path)
     later = utcnow() + 5 * VERIFY_DELAY  # as after the look met the outage: both the look and the hold-off later
     with fd.services.outbox._db.transaction() as conn:
         conn.execute("UPDATE push_jobs SET next_attempt_at = ? WHERE id = ?", (format_time(later), note.id))
