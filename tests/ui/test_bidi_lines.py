@@ -19,16 +19,7 @@ pytestmark = pytest.mark.usefixtures("qapp")
 
 def _left_edges(label: Any, *pieces: str) -> list[float]:
     """Where each piece of the label's text starts on screen, left to right, in a left-to-right window."""
-    text = label.text()
-    layout = QTextLayout(text, label.font())
-    option = QTextOption()
-    option.setTextDirection(Qt.LayoutDirection.LeftToRight)
-    layout.setTextOption(option)
-    layout.beginLayout()
-    line = layout.createLine()
-    line.setLineWidth(100_000)
-    layout.endLayout()
-    return [line.cursorToX(text.index(p))[0] for p in pieces]
+    return _edges(label.text(), *pieces, font=label.font())
 
 
 def test_an_arabic_engineer_name_leaves_the_session_s_date_in_order(make_app, qtbot):  # noqa: F811
@@ -53,11 +44,11 @@ def test_a_hebrew_company_leaves_the_board_and_status_after_it_in_order(qtbot):
     assert edges == sorted(edges) and len(set(edges)) == len(edges), (card.details.text(), edges)
 
 
-def _edges(text: str, *pieces: str) -> list[float]:
+def _edges(text: str, *pieces: str, font: Any = None) -> list[float]:
     """Where each piece of ``text`` starts on screen in a left-to-right line, laid out by Qt."""
     from PySide6.QtGui import QFont
 
-    layout = QTextLayout(text, QFont())
+    layout = QTextLayout(text, font if font is not None else QFont())
     option = QTextOption()
     option.setTextDirection(Qt.LayoutDirection.LeftToRight)
     layout.setTextOption(option)
