@@ -21,15 +21,20 @@ def _held(report: Any) -> bool:
     return report is not None and report.held_until is not None
 
 
-def test_restore_sends_what_the_outage_held_off_and_its_banner_goes(make_app, qtbot, sandbox, sandbox_admin, tmp_path):  # noqa: F811
+def _demo_app(make, qtbot, sandbox, sandbox_admin, tmp_path):  # noqa: ANN001, ANN202
+    """The window with the sample session selected, and the demo's menu actions over the sandbox."""
     from flowdesk.ui.demo import DemoEnvironment
 
-    fd = make_app()
+    fd = make()
     _start(fd, qtbot)
-    c, w = fd.controller, fd.window
     _select(fd, qtbot, TICKET)
     demo = DemoEnvironment(str(tmp_path), sandbox)
     demo.admin = sandbox_admin
+    return fd, fd.controller, fd.window, demo
+
+
+def test_restore_sends_what_the_outage_held_off_and_its_banner_goes(make_app, qtbot, sandbox, sandbox_admin, tmp_path):  # noqa: F811
+    fd, c, w, demo = _demo_app(make_app, qtbot, sandbox, sandbox_admin, tmp_path)
     said: list[str] = []
     c.info.connect(said.append)
     with qtbot.waitSignal(c.info, timeout=15000):
@@ -52,17 +57,10 @@ def test_restore_sends_what_the_outage_held_off_and_its_banner_goes(make_app, qt
 
 
 def test_restore_leaves_a_failed_push_to_retry_all_and_an_engineers_pause_holds(make_app, qtbot, sandbox, sandbox_admin, tmp_path):  # noqa: F811
-    from flowdesk.ui.demo import DemoEnvironment
-
-    fd = make_app()
-    _start(fd, qtbot)
-    c = fd.controller
-    _select(fd, qtbot, TICKET)
+    fd, c, _w, demo = _demo_app(make_app, qtbot, sandbox, sandbox_admin, tmp_path)
     sandbox_admin.add_fault(method="POST", path="*/tickets/*/notes", status=403, times=1)
     with qtbot.waitSignal(c.notify, check_params_cb=lambda n: n.kind == "failed", timeout=15000):
         fd.window.push_current()
-    demo = DemoEnvironment(str(tmp_path), sandbox)
-    demo.admin = sandbox_admin
     c.set_paused(True)
     with qtbot.waitSignal(c.info, timeout=15000) as said:
         demo._run(demo.restore, c)
@@ -72,14 +70,7 @@ def test_restore_leaves_a_failed_push_to_retry_all_and_an_engineers_pause_holds(
 
 def _pushed_in_an_outage(make, qtbot, sandbox, sandbox_admin, tmp_path):  # noqa: ANN001, ANN202
     """The demo's outage, then a push of the sample session: its note's answer lost (held off)."""
-    from flowdesk.ui.demo import DemoEnvironment
-
-    fd = make()
-    _start(fd, qtbot)
-    c, w = fd.controller, fd.window
-    _select(fd, qtbot, TICKET)
-    demo = DemoEnvironment(str(tmp_path), sandbox)
-    demo.admin = sandbox_admin
+    fd, c, w, demo = _demo_app(make, qtbot, sandbox, sandbox_admin, tmp_path)
     with qtbot.waitSignal(c.info, timeout=15000):
         demo._run(demo.simulate_outage, c)
     with qtbot.waitSignal(c.drain_finished, check_params_cb=_held, timeout=15000):
