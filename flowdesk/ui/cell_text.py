@@ -18,7 +18,7 @@ compares whole repaints of the list both ways.
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer
 from PySide6.QtGui import (
@@ -48,6 +48,32 @@ _CHANGES = frozenset((QEvent.Type.FontChange, QEvent.Type.StyleChange, QEvent.Ty
 _ELIDE_RIGHT = Qt.TextElideMode.ElideRight
 _PLAIN = Qt.TextFormat.PlainText
 CACHE_LIMIT = 4096  # texts kept laid out (a few screens of the list at a few column widths)
+
+
+class StateKinds:
+    """Which of a cell's style states are plain (see :data:`STYLE_STATES`), and active, each found once.
+
+    In PySide6 an option's ``state`` is a Python ``enum.Flag``: reading it costs about 1 us and every ``&``
+    on it about as much (Python calls). The same few states come back for every cell, as the same objects
+    (the enum keeps one per value), so a test of identity against the ones already seen answers in C."""
+
+    __slots__ = ("active", "inactive", "styled")
+
+    def __init__(self) -> None:
+        self.active: tuple[Any, ...] = ()  # plain states of an active window
+        self.inactive: tuple[Any, ...] = ()  # plain states of an inactive one
+        self.styled: tuple[Any, ...] = ()  # the style's to paint
+
+    def learn(self, state: Any) -> bool | None:
+        """True/False: a plain state, of an active window or not; None: the style's."""
+        if state & STYLE_STATES != ENABLED:
+            self.styled += (state,)
+            return None
+        if state & _ACTIVE:
+            self.active += (state,)
+            return True
+        self.inactive += (state,)
+        return False
 
 
 def needs_layout(text: str) -> bool:
@@ -82,16 +108,20 @@ class PlainCells(QObject):
             self._pens.clear()
         return False
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, text: str, right: bool, tint: str | None) -> bool:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, text: str, right: bool, tint: str | None, active: bool
+    ) -> bool:
         """Paint a plain cell's ``text`` (right-aligned when ``right``; in the theme's ``tint`` colour if
-        given, else the palette's text colour). False: the caller should let the style paint the cell."""
+        given, else the palette's text colour; ``active``: the option's state holds ``State_Active``).
+        False: the caller should let the style paint the cell."""
         if not self._usable:
             if self._usable is None and self._pending is None:
                 self._pending = QStyleOptionViewItem(option)
                 QTimer.singleShot(0, self._compare)
             return False
         rect: QRect = option.rect
-        width = rect.width() - 2 * self._margin
+        x, y, w, h = cast("tuple[int, int, int, int]", rect.getRect())  # one call, not four
+        width = w - 2 * self._margin
         key = (text, width, right)
         try:
             static = self._texts[key]
@@ -99,7 +129,6 @@ class PlainCells(QObject):
             static = self._lay_out(option, text, width, right)
         if static is None:
             return False
-        active = bool(option.state & _ACTIVE)
         pen_key = (tint, active)
         pen = self._pens.get(pen_key)
         if pen is None:
@@ -107,7 +136,7 @@ class PlainCells(QObject):
             pen = self._pens[pen_key] = theme.brush(tint).color() if tint else option.palette.color(group, QPalette.ColorRole.Text)
         painter.setPen(pen)
         # QStyle.alignedRect centres the line with C++'s integer division (towards zero)
-        painter.drawStaticText(rect.x() + self._margin, rect.y() + int((rect.height() - self._line) / 2), static)
+        painter.drawStaticText(x + self._margin, y + int((h - self._line) / 2), static)
         return True
 
     def _lay_out(self, option: QStyleOptionViewItem, text: str, width: int, right: bool) -> QStaticText | None:
@@ -154,7 +183,7 @@ class PlainCells(QObject):
                 painter = QPainter(ours)
                 painter.setFont(sample.font)
                 self._usable = True
-                drawn = self.paint(painter, sample, text, right, None)
+                drawn = self.paint(painter, sample, text, right, None, True)
                 painter.end()
                 self._texts.clear()
                 self._pens.clear()

@@ -49,7 +49,7 @@ from PySide6.QtWidgets import (
 )
 
 from flowdesk.ui import theme
-from flowdesk.ui.cell_text import ENABLED, STYLE_STATES, PlainCells
+from flowdesk.ui.cell_text import PlainCells, StateKinds
 from flowdesk.ui.icons import action_icon
 
 if TYPE_CHECKING:
@@ -85,16 +85,22 @@ class SessionTextDelegate(QStyledItemDelegate):
         self._with_text: dict[Any, Any] = {}  # the view's features -> the same with HasDisplay
         self._tinted: dict[tuple[int, str], QPalette] = {}  # (palette's cache key, tint) -> palette
         self.plain = PlainCells(parent) if parent is not None else None
+        self._states = StateKinds()
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
         plain = self.plain
-        if plain is not None and option.state & STYLE_STATES == ENABLED:
-            col = index.column()
-            text, tint = self._cell(index.row(), col)
-            if not text:  # the style draws nothing either (the row's background is the view's)
-                return
-            if plain.paint(painter, option, text, col in self._right_aligned, tint):
-                return
+        if plain is not None:
+            state, kinds = option.state, self._states
+            active = True if state in kinds.active else False if state in kinds.inactive else None
+            if active is None and state not in kinds.styled:
+                active = kinds.learn(state)
+            if active is not None:
+                col = index.column()
+                text, tint = self._cell(index.row(), col)
+                if not text:  # the style draws nothing either (the row's background is the view's)
+                    return
+                if plain.paint(painter, option, text, col in self._right_aligned, tint, active):
+                    return
         super().paint(painter, option, index)
 
     def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:  # noqa: N802
@@ -130,16 +136,27 @@ class StatusMarkDelegate(QStyledItemDelegate):
     def __init__(self, proxy: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._cell = proxy.cell
-        self._panel: dict[Any, bool] = {}  # the cell's state -> whether it has a highlight or focus frame
+        # States seen (see StateKinds: identity tests, no Python call on the Flag): without a highlight or
+        # focus frame; with one, not selected; selected
+        self._bare: tuple[Any, ...] = ()
+        self._framed: tuple[Any, ...] = ()
+        self._selected: tuple[Any, ...] = ()
         self._marks: dict[tuple[str, int, float, int], QPixmap] = {}
+
+    def _learn(self, state: Any) -> None:
+        if state & QStyle.StateFlag.State_Selected:
+            self._selected += (state,)
+        elif state & QStyle.StateFlag.State_HasFocus:
+            self._framed += (state,)
+        else:
+            self._bare += (state,)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
         state = option.state
-        panel = self._panel.get(state)
-        if panel is None:
-            panel = self._panel[state] = bool(state & (QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus))
-        widget = option.widget
-        if panel:
+        if state not in self._bare and state not in self._framed and state not in self._selected:
+            self._learn(state)
+        if state not in self._bare:  # a highlight or focus frame to draw
+            widget = option.widget
             style = widget.style() if widget is not None else QApplication.style()
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, widget)
         tint = self._cell(index.row(), index.column())[1]
@@ -153,7 +170,7 @@ class StatusMarkDelegate(QStyledItemDelegate):
         # the dot's box starts at center - d/2 + 0.5 (as drawn before): half a pixel into the pixmap when d is even
         # on a selected row, ringed in the highlighted text's colour: a green, blue or grey dot on the selection's
         # blue was nearly invisible (a blue "active" one, 1.1:1)
-        ring = option.palette.color(QPalette.ColorRole.HighlightedText).rgba() if state & QStyle.StateFlag.State_Selected else 0
+        ring = option.palette.color(QPalette.ColorRole.HighlightedText).rgba() if state in self._selected else 0
         painter.drawPixmap(center.x() - d // 2, center.y() - d // 2, self._mark(tint, d, painter.device().devicePixelRatioF(), ring))
 
     def _mark(self, tint: str, d: int, ratio: float, ring: int = 0) -> QPixmap:
