@@ -142,7 +142,8 @@ class HttpClient:
         assert response is not None
         exchange = response.request.extensions.get(EXTENSION)
         if response.status_code == 407 and isinstance(exchange, Exchange) and exchange.proxy is not None:
-            reason = proxy_refusal("407", exchange.proxy, bool(self.proxy.user and self.proxy.password))  # a forwarding (http://) proxy
+            with_user = exchange.proxy_user or bool(self.proxy.user and self.proxy.password)
+            reason = proxy_refusal("407", exchange.proxy, with_user)  # a forwarding (http://) proxy
             raise on_failure(Failure("proxy", False, reason, _netloc(request.url), path, proxy=exchange.proxy))
         return response
 

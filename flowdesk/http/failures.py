@@ -167,6 +167,7 @@ def classify(
     chain = list(causes(exc))
     exchange = exchange_of(exc)
     proxy = exchange.proxy if exchange is not None else None
+    proxy_user = proxy_user or (exchange is not None and exchange.proxy_user)
     if isinstance(exc, _CONNECT_PHASE):
         sent = False
     elif exchange is not None and exchange.tracked:

@@ -54,11 +54,14 @@ class Closing(httpx.ConnectError):
 class Exchange:
     """One request as the transport saw it: its deadline, its proxy, whether it was written."""
 
-    def __init__(self, limit: float, clock: Clock, proxy: str | None, depth: int, tracked: bool) -> None:
+    def __init__(
+        self, limit: float, clock: Clock, proxy: str | None, depth: int, tracked: bool, proxy_user: bool = False
+    ) -> None:
         self.limit = limit
         self.clock = clock
         self.ends_at = clock() + limit
         self.proxy = proxy  # "host:port" of the proxy it went through, or None
+        self.proxy_user = proxy_user  # a user and password went to that proxy (the setting's or its URL's)
         self.depth = depth  # how many TLS layers the stream carrying the request has
         self.tracked = tracked  # True when a socket backend watched it (``sent`` is then known)
         self.sent = False
@@ -230,11 +233,12 @@ class FoundationTransport(httpx.BaseTransport):
         self._lock = threading.Lock()
         self.closed = False
 
-    def _route(self, url: httpx.URL) -> tuple[httpx.BaseTransport, str | None, int]:
-        """The transport for ``url``, the proxy's name, and the TLS depth of the request's stream."""
+    def _route(self, url: httpx.URL) -> tuple[httpx.BaseTransport, str | None, int, bool]:
+        """The transport for ``url``, the proxy's name, the TLS depth of the request's stream, and whether
+        the proxy is sent a user and password."""
         https = 1 if url.scheme == "https" else 0
         if self._given is not None:
-            return self._given, None, https
+            return self._given, None, https, False
         origin = (url.scheme, url.host, url.port)
         with self._lock:
             known = origin in self._chosen
@@ -254,14 +258,16 @@ class FoundationTransport(httpx.BaseTransport):
                 pool._network_backend = self._backend
                 self._routes[key] = transport
         if proxy is None:
-            return transport, None, https
-        return transport, proxy_name(proxy.url), https + (1 if proxy.url.scheme == "https" else 0)
+            return transport, None, https, False
+        # httpx.Proxy moves a user and password written in its URL (HTTPS_PROXY=http://user:pw@host) to auth
+        with_user = proxy.auth is not None and all(proxy.auth)  # a user without a password: one to ask for
+        return transport, proxy_name(proxy.url), https + (1 if proxy.url.scheme == "https" else 0), with_user
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if self.closed:
             raise Closing("the client is closing")
-        transport, proxy, depth = self._route(request.url)
-        exchange = Exchange(self.deadline, self._clock, proxy, depth, tracked=self._given is None)
+        transport, proxy, depth, proxy_user = self._route(request.url)
+        exchange = Exchange(self.deadline, self._clock, proxy, depth, tracked=self._given is None, proxy_user=proxy_user)
         request.extensions[EXTENSION] = exchange
         timeouts = request.extensions.get("timeout") or {}  # waiting for a free connection too
         request.extensions["timeout"] = {k: self.deadline if v is None else min(v, self.deadline) for k, v in timeouts.items()}

@@ -130,6 +130,23 @@ def test_a_proxy_that_refuses_says_so_in_plain_words(tls_clients, sandbox_tls: S
     assert sandbox_tls_admin.ledger()["requests"] == []  # nothing reached the services
 
 
+@pytest.mark.parametrize("scheme", ["HTTPS_PROXY", "ALL_PROXY"])
+def test_a_user_and_password_in_the_environments_proxy_url_that_the_proxy_refuses(
+    tls_clients, sandbox_tls: Sandbox, monkeypatch, scheme
+):
+    """HTTPS_PROXY=http://user:password@host (found with squid 5.7 and basic_ncsa_auth): a wrong password
+    was reported as the proxy asking for one, as if none had been sent."""
+    make_cw, _make_rf = tls_clients
+    with SandboxProxy(user="dana", password="right") as strict:
+        parts = urlsplit(strict.url)
+        monkeypatch.setenv(scheme, f"{parts.scheme}://dana:wrong@{parts.netloc}")
+        with pytest.raises(Offline) as info:
+            make_cw().who_am_i()
+        assert strict.log and all(r.auth_sent and r.status == 407 for r in strict.log)
+    assert f"the proxy {parts.netloc} did not accept the user name and password (HTTP 407;" in str(info.value)
+    assert "wrong" not in str(info.value)
+
+
 def test_a_proxy_that_is_not_there(tls_clients, sandbox_tls: Sandbox):
     with SandboxProxy() as gone:
         url = gone.url
