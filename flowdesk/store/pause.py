@@ -65,6 +65,41 @@ class MemberPause(NamedTuple):
         return bool(self.site and self.member) and self.over is None
 
 
+class PauseState(NamedTuple):
+    """The whole pause as one read of ``meta`` (:func:`snapshot`): what the window and the tray say about it
+    after each change of the queue, asked of this one read rather than of SQLite again for each word."""
+
+    reason: str | None = None  # None: not paused
+    kind: str | None = None  # see :data:`PauseKind`; "" for a pause written before kinds were kept
+    site: str | None = None
+    member: str | None = None
+    under: str | None = None  # the pause a member pause was written over
+    under_kind: str | None = None
+
+    @property
+    def sending_paused(self) -> bool:
+        """Nothing at all may be sent: paused, and not by a member pause that lets the member signed in send."""
+        return self.reason is not None and not (self.kind == "member" and self.member_pause().partial)
+
+    def member_pause(self) -> MemberPause:
+        """Its member parts (meaningful when ``kind`` is ``member``)."""
+        return MemberPause(self.reason or "", self.site, self.member, self.under)
+
+    def whole(self, *, own: bool = False) -> str | None:
+        """The reason of the pause :func:`lift_whole` lifts (alone, or under a member pause), or None. ``own``: only
+        the engineer's own pause (or one of no kind, which only Resume lifts), not a refused account's."""
+        reason, of = (self.under, self.under_kind) if self.kind == "member" else (self.reason, self.kind)
+        return None if own and of == "account" else reason
+
+
+def snapshot(conn: sqlite3.Connection) -> PauseState:
+    """The whole pause, in one query."""
+    reason, kind, site, member, under, under_kind = _values(conn, _REASON, _KIND, _SITE, _MEMBER, _UNDER_REASON, _UNDER_KIND)
+    if reason is None:
+        return PauseState()
+    return PauseState(reason, kind or "", site, member, under, under_kind)
+
+
 def write(
     conn: sqlite3.Connection,
     reason: str,
@@ -146,9 +181,7 @@ def lift_whole(conn: sqlite3.Connection) -> bool:
 def whole(conn: sqlite3.Connection, *, own: bool = False) -> str | None:
     """The reason of the pause :func:`lift_whole` lifts (alone, or under a member pause), or None. ``own``: only
     the engineer's own pause (or one of no kind, which only Resume lifts), not a refused account's."""
-    paused, kind, under, under_kind = _values(conn, _REASON, _KIND, _UNDER_REASON, _UNDER_KIND)
-    reason, of = (under, under_kind) if kind == "member" else (paused, kind)
-    return None if own and of == "account" else reason
+    return snapshot(conn).whole(own=own)
 
 
 def read(conn: sqlite3.Connection) -> tuple[str | None, MemberPause]:
