@@ -200,6 +200,7 @@ class MainWindow(QMainWindow):
         # -- queue tab: its model now (the tab's label counts its jobs), its page when first shown --------
         self.queue_model.failures_provider = controller.services.outbox.failure_counts
         self._queue_view: QueueView | None = None
+        self.held_until: Any = None  # the end of the hold-off the note pane's next try was last read with
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("tabs")

@@ -44,9 +44,13 @@ def show_status(w: MainWindow, counts: dict[str, int], line: str) -> None:
 
 def show_held(w: MainWindow, held: Any) -> None:
     """A run's word on the hold-off after an outage (``HeldOff`` or None): the Queue tab's rows, and the note
-    pane's "Checking at …", which is the list's Push column's."""
+    pane's "Checking at …", which is the list's Push column's: read again only when the hold-off's end moved
+    (the pane's read is a few queries; most runs leave the end where it was)."""
     if w._queue_view is None:
         w.queue_model.set_held(held)  # the page shows it when built
     else:
         w._queue_view.set_held(held)
-    pushing.show_push_state(w)
+    until = held.until if held is not None else None
+    if until != w.held_until:
+        w.held_until = until
+        pushing.show_push_state(w)
