@@ -26,3 +26,24 @@ def test_only_the_engineers_own_pause_is_theirs(db: Database, clock: FakeClock):
     outbox.resume()
     outbox.pause("An old pause", T0, kind=None)  # type: ignore[arg-type]  # written before kinds were kept
     assert outbox.whole_pause(own=True) == "An old pause"  # only Resume lifts it, as the toggle does
+
+
+def test_the_pause_read_at_once_says_what_each_read_of_it_says(db: Database, clock: FakeClock):
+    """``Outbox.pause_state``: one query for what the window's status says (a published status read it five times)."""
+    outbox = Outbox(db, clock=clock)
+    for write in (
+        lambda: None,
+        lambda: outbox.pause(KEYS, T0, kind="account"),
+        lambda: outbox.pause("Jo's words", T0, kind="member", site=SITE, member="dwhitfield"),  # over the keys' one
+        lambda: outbox.lift_whole_pause(),  # the member pause alone: the member signed in still sends
+        lambda: outbox.pause_whole("Sending paused by you.", T0),  # under the member pause
+        lambda: outbox.resume(),
+        lambda: outbox.pause("Jo's words", T0, kind="member"),  # saying whom it holds no more: everything waits
+    ):
+        write()
+        pause = outbox.pause_state()
+        assert pause.sending_paused == outbox.sending_paused()
+        assert (pause.whole(), pause.whole(own=True)) == (outbox.whole_pause(), outbox.whole_pause(own=True))
+        assert outbox.held_by_member_pause(pause) == outbox.held_by_member_pause()
+        assert (pause.kind == "member") == (outbox.member_pause() is not None)
+
