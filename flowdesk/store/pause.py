@@ -91,6 +91,12 @@ class PauseState(NamedTuple):
         reason, of = (self.under, self.under_kind) if self.kind == "member" else (self.reason, self.kind)
         return None if own and of == "account" else reason
 
+    @property
+    def for_account(self) -> bool:
+        """A refused account's pause (keys, company ID) holds sending, alone or under a member pause: saving the
+        account lifts it."""
+        return self.reason is not None and (self.under_kind if self.kind == "member" else self.kind) == "account"
+
 
 def snapshot(conn: sqlite3.Connection) -> PauseState:
     """The whole pause, in one query."""
@@ -128,13 +134,28 @@ def write(
     log.warning("queue paused (%s): %s", kind, reason)
 
 
+class _Addressed(NamedTuple):  # what the words of a check the pause held name (policy_words.check_paused)
+    kind: str
+    ticket_id: int | None
+    ticket_kind: str
+
+
 def clear(conn: sqlite3.Connection) -> None:
     """Lift the pause, whatever it is. The pushes a refused account's pause left waiting no longer say "sending
     is paused until your ConnectWise keys are fixed": they are due (``queue list`` said it after the pause was
-    lifted, until the next drain)."""
+    lifted, until the next drain). Nor do those that may already be on their ticket ("Checking ticket #48211 for
+    the note is paused until …"): their check is due."""
     conn.execute(f"DELETE FROM meta WHERE key IN ({','.join('?' * len(_KEYS))})", _KEYS)
     conn.execute("UPDATE push_jobs SET last_error = NULL WHERE state = 'pending' AND last_error IN (?, ?)",
                  (policy_words.PAUSED_FOR_KEYS, policy_words.PAUSED_FOR_COMPANY))
+    checks = conn.execute("SELECT id, kind, ticket_id, ticket_kind, last_error FROM push_jobs "
+                          "WHERE state = 'unknown' AND last_error IS NOT NULL").fetchall()
+    said = [(row[0],) for row in checks if row[4] in _check_paused(_Addressed(row[1], row[2], row[3]))]
+    conn.executemany("UPDATE push_jobs SET last_error = NULL WHERE id = ?", said)
+
+
+def _check_paused(job: _Addressed) -> tuple[str, str]:
+    return policy_words.check_paused(job), policy_words.check_paused(job, for_company=True)
 
 
 def lift_member(conn: sqlite3.Connection, now: datetime) -> bool:

@@ -420,11 +420,14 @@ class AppController(TicketLookups, QueuePause, QObject):
             self._publish_jobs(jobs)
 
     def _publish_jobs(self, jobs: list[Any]) -> None:
+        self._show_jobs(jobs)
+        self._publish_queue_status()
+
+    def _show_jobs(self, jobs: list[Any]) -> None:
         self.jobs_changed.emit(jobs)
         for job in jobs:
             self.job_changed.emit(job)
         self._publish_push_column(dict.fromkeys(job.session_id for job in jobs))
-        self._publish_queue_status()
 
     def _publish_push_column(self, sessions: Iterable[str]) -> None:
         """The session list's Push column of ``sessions`` (None: nothing to show) as the queue says it now."""
@@ -471,7 +474,7 @@ class AppController(TicketLookups, QueuePause, QObject):
     def _publish_queue_status(self) -> None:
         status = queue_status(self.services.outbox, held=self.held, offline=self._offline, sending=self._sending,
                               next_try=self._next_try, now=self.clock())
-        self._pause_read(status.pause)
+        lifted = self._pause_read(status.pause)  # the pushes a refused account's pause left waiting, if it lifted
         was = {j.id: j.session_id for j in self.others}
         self.others = status.others
         if was.keys() != {j.id for j in status.others}:  # a member pause now holds other pushes: their Push column
@@ -488,6 +491,8 @@ class AppController(TicketLookups, QueuePause, QObject):
         elif status.held is not None:  # every waiting push cancelled: no banner about what nothing waits for
             self.clear_banner("held")
         self.queue_status_changed.emit(status.state, status.counts, status.line)
+        if lifted:  # their words were the pause's: shown again at once (the list, the queue, the note pane)
+            self._show_jobs(lifted)
 
     def queue_line(self) -> str:
         """The queue's line now (but in an outage), as the status line and the tray say it."""

@@ -4,7 +4,10 @@ when a pause lifts.
 
 The pause is read once per published queue status (:class:`~flowdesk.store.PauseState`, carried by
 :class:`~flowdesk.ui.queue_status.QueueStatus`): the window's and the tray's *Pause sending* and its tooltip say
-that read (:attr:`QueuePause.pause`), not SQLite again."""
+that read (:attr:`QueuePause.pause`), not SQLite again. When a refused account's pause lifts — by Settings, by
+`flowdesk connect` in a terminal, by Resume — the pushes it left waiting no longer say "paused until your
+ConnectWise keys are fixed" (the store clears those words): the queue, the session list and the note pane show
+them again at once, not at the next run."""
 
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
     from flowdesk.services import Services
 
 USER_PAUSE = present.USER_PAUSE
+_SAID_PAUSED = ("pending", "unknown")  # the states of the pushes a refused account's pause left saying so
 
 
 class QueuePause:
@@ -108,6 +112,9 @@ class QueuePause:
         self._publish_queue_status()
         self.drain_now()
 
-    def _pause_read(self, pause: PauseState) -> None:
-        """The pause as the queue's status just read it."""
+    def _pause_read(self, pause: PauseState) -> list[Any]:
+        """The pause as the queue's status just read it. A refused account's pause gone since the last read
+        (Settings, `flowdesk connect`, Resume): the pushes it left waiting, to show again without its words."""
+        lifted = self.pause.for_account and not pause.for_account
         self.pause = pause
+        return self.services.outbox.jobs(states=_SAID_PAUSED) if lifted else []

@@ -47,3 +47,19 @@ def test_the_pause_read_at_once_says_what_each_read_of_it_says(db: Database, clo
         assert outbox.held_by_member_pause(pause) == outbox.held_by_member_pause()
         assert (pause.kind == "member") == (outbox.member_pause() is not None)
 
+
+def test_a_lifted_pause_for_refused_keys_leaves_no_check_saying_it_waits_for_them(db: Database, clock: FakeClock):
+    """A push that may already be on its ticket kept "Checking ticket #48211 for the note is paused until your
+    ConnectWise keys are fixed." after the pause was lifted, until the next run; another's words stay."""
+    from flowdesk.core import policy_words
+    from flowdesk.store import NewJob
+
+    outbox = Outbox(db, clock=clock)
+    paused, other = outbox.enqueue([NewJob("s-1", 48211, "note", {"text": "a"}, SITE), NewJob("s-2", 48212, "note", {"text": "b"}, SITE)])
+    with db.transaction() as conn:
+        for job, words in ((paused, policy_words.check_paused(paused)), (other, "FlowDesk cannot check ticket #48212.")):
+            conn.execute("UPDATE push_jobs SET state = 'unknown', last_error = ? WHERE id = ?", (words, job.id))
+    outbox.pause(KEYS, T0, kind="account")
+    outbox.resume()
+    assert outbox.get(paused.id).last_error is None  # its check is due: no pause holds it
+    assert outbox.get(other.id).last_error == "FlowDesk cannot check ticket #48212."
