@@ -20,7 +20,7 @@ from flowdesk.store.outbox_errors import (
     QueuePaused,
     StateConflict,
 )
-from flowdesk.store.pause import MemberPause
+from flowdesk.store.pause import MemberPause, PauseState
 from flowdesk.store.sessions import SessionCache, SessionRow, SyncState, UpsertReport
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "NewJob",
     "Outbox",
     "OutboxError",
+    "PauseState",
     "PushJob",
     "QueuePaused",
     "SchemaTooNew",

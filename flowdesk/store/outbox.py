@@ -49,7 +49,7 @@ from flowdesk.store.jobs import (
     body_text,
     job_from_row,
 )
-from flowdesk.store.pause import MAY_SEND, MemberPause, PauseKind
+from flowdesk.store.pause import MAY_SEND, MemberPause, PauseKind, PauseState
 
 log = get_logger("outbox")
 
@@ -676,16 +676,17 @@ class Outbox:
             params.append(site)
         return self._select(self._db.connect(), where + " ORDER BY id", params)
 
-    def held_by_member_pause(self) -> list[PushJob]:
+    def held_by_member_pause(self, pause: PauseState | None = None) -> list[PushJob]:
         """The pushes a member pause in force names: those of other members than the one it was written for,
-        at its site (none when it does not say whom: see :meth:`MemberPause.partial`)."""
-        conn = self._db.connect()
-        if pause_state.reason(conn) is None:  # the usual case, read first: the window asks after each change
+        at its site (none when it does not say whom: see :meth:`MemberPause.partial`). ``pause``: as just read."""
+        pause = self.pause_state() if pause is None else pause  # one query (the window asks after each change)
+        if pause.kind != "member" or not (pause.site and pause.member):
             return []
-        kind, held = pause_state.read(conn)
-        if kind != "member" or not (held.site and held.member):
-            return []
-        return self.waiting_for_other_member(held.member, held.site)
+        return self.waiting_for_other_member(pause.member, pause.site)
+
+    def pause_state(self) -> PauseState:
+        """The whole pause in one read: whether anything may be sent, the engineer's own pause, a member pause."""
+        return pause_state.snapshot(self._db.connect())
 
     def paused_kind(self) -> PauseKind | None:
         """Why sending is paused (see :data:`PauseKind`); None when it is not, or the pause did not say."""

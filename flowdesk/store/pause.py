@@ -65,6 +65,47 @@ class MemberPause(NamedTuple):
         return bool(self.site and self.member) and self.over is None
 
 
+class PauseState(NamedTuple):
+    """The whole pause as one read of ``meta`` (:func:`snapshot`): what the window and the tray say about it
+    after each change of the queue, asked of this one read rather than of SQLite again for each word."""
+
+    reason: str | None = None  # None: not paused
+    kind: str | None = None  # see :data:`PauseKind`; "" for a pause written before kinds were kept
+    site: str | None = None
+    member: str | None = None
+    under: str | None = None  # the pause a member pause was written over
+    under_kind: str | None = None
+
+    @property
+    def sending_paused(self) -> bool:
+        """Nothing at all may be sent: paused, and not by a member pause that lets the member signed in send."""
+        return self.reason is not None and not (self.kind == "member" and self.member_pause().partial)
+
+    def member_pause(self) -> MemberPause:
+        """Its member parts (meaningful when ``kind`` is ``member``)."""
+        return MemberPause(self.reason or "", self.site, self.member, self.under)
+
+    def whole(self, *, own: bool = False) -> str | None:
+        """The reason of the pause :func:`lift_whole` lifts (alone, or under a member pause), or None. ``own``: only
+        the engineer's own pause (or one of no kind, which only Resume lifts), not a refused account's."""
+        reason, of = (self.under, self.under_kind) if self.kind == "member" else (self.reason, self.kind)
+        return None if own and of == "account" else reason
+
+    @property
+    def for_account(self) -> bool:
+        """A refused account's pause (keys, company ID) holds sending, alone or under a member pause: saving the
+        account lifts it."""
+        return self.reason is not None and (self.under_kind if self.kind == "member" else self.kind) == "account"
+
+
+def snapshot(conn: sqlite3.Connection) -> PauseState:
+    """The whole pause, in one query."""
+    reason, kind, site, member, under, under_kind = _values(conn, _REASON, _KIND, _SITE, _MEMBER, _UNDER_REASON, _UNDER_KIND)
+    if reason is None:
+        return PauseState()
+    return PauseState(reason, kind or "", site, member, under, under_kind)
+
+
 def write(
     conn: sqlite3.Connection,
     reason: str,
@@ -93,13 +134,28 @@ def write(
     log.warning("queue paused (%s): %s", kind, reason)
 
 
+class _Addressed(NamedTuple):  # what the words of a check the pause held name (policy_words.check_paused)
+    kind: str
+    ticket_id: int | None
+    ticket_kind: str
+
+
 def clear(conn: sqlite3.Connection) -> None:
     """Lift the pause, whatever it is. The pushes a refused account's pause left waiting no longer say "sending
     is paused until your ConnectWise keys are fixed": they are due (``queue list`` said it after the pause was
-    lifted, until the next drain)."""
+    lifted, until the next drain). Nor do those that may already be on their ticket ("Checking ticket #48211 for
+    the note is paused until …"): their check is due."""
     conn.execute(f"DELETE FROM meta WHERE key IN ({','.join('?' * len(_KEYS))})", _KEYS)
     conn.execute("UPDATE push_jobs SET last_error = NULL WHERE state = 'pending' AND last_error IN (?, ?)",
                  (policy_words.PAUSED_FOR_KEYS, policy_words.PAUSED_FOR_COMPANY))
+    checks = conn.execute("SELECT id, kind, ticket_id, ticket_kind, last_error FROM push_jobs "
+                          "WHERE state = 'unknown' AND last_error IS NOT NULL").fetchall()
+    said = [(row[0],) for row in checks if row[4] in _check_paused(_Addressed(row[1], row[2], row[3]))]
+    conn.executemany("UPDATE push_jobs SET last_error = NULL WHERE id = ?", said)
+
+
+def _check_paused(job: _Addressed) -> tuple[str, str]:
+    return policy_words.check_paused(job), policy_words.check_paused(job, for_company=True)
 
 
 def lift_member(conn: sqlite3.Connection, now: datetime) -> bool:
@@ -146,9 +202,7 @@ def lift_whole(conn: sqlite3.Connection) -> bool:
 def whole(conn: sqlite3.Connection, *, own: bool = False) -> str | None:
     """The reason of the pause :func:`lift_whole` lifts (alone, or under a member pause), or None. ``own``: only
     the engineer's own pause (or one of no kind, which only Resume lifts), not a refused account's."""
-    paused, kind, under, under_kind = _values(conn, _REASON, _KIND, _UNDER_REASON, _UNDER_KIND)
-    reason, of = (under, under_kind) if kind == "member" else (paused, kind)
-    return None if own and of == "account" else reason
+    return snapshot(conn).whole(own=own)
 
 
 def read(conn: sqlite3.Connection) -> tuple[str | None, MemberPause]:

@@ -31,6 +31,7 @@ from flowdesk.store.drafts import Drafts, DraftWriter
 from flowdesk.ui.lookups import TicketLookups
 from flowdesk.ui.push_worker import PushThread, PushWorker
 from flowdesk.ui.queue_banners import Banner, blocked_banner, paused_banner
+from flowdesk.ui.queue_pause import QueuePause
 from flowdesk.ui.queue_status import push_summaries, queue_line, queue_status
 from flowdesk.ui.tasks import TaskRunner
 
@@ -44,14 +45,13 @@ log = get_logger("ui")
 # QTimer takes a 32-bit millisecond interval; re-arm at least hourly so a clock change or a long sleep
 # never leaves a due job waiting (the timer measures monotonic time, which stops while suspended).
 MAX_TIMER_MS = 60 * 60 * 1000
-USER_PAUSE = present.USER_PAUSE
 # The push worker's job changes (its mailbox, PushWorker.take_changes) reach the window in batches, at most
 # this long after they happen: a drain then wakes the GUI thread and costs it one model update and one
 # repaint per batch, not per change (bench "responsiveness": the longest stall while 200 notes drain).
 JOB_BATCH_MS = 50
 
 
-class AppController(TicketLookups, QObject):
+class AppController(TicketLookups, QueuePause, QObject):
     sessions_reloaded = Signal()
     session_push_changed = Signal(dict)  # {session_id: PushSummary | None}
     jobs_reloaded = Signal()
@@ -420,11 +420,14 @@ class AppController(TicketLookups, QObject):
             self._publish_jobs(jobs)
 
     def _publish_jobs(self, jobs: list[Any]) -> None:
+        self._show_jobs(jobs)
+        self._publish_queue_status()
+
+    def _show_jobs(self, jobs: list[Any]) -> None:
         self.jobs_changed.emit(jobs)
         for job in jobs:
             self.job_changed.emit(job)
         self._publish_push_column(dict.fromkeys(job.session_id for job in jobs))
-        self._publish_queue_status()
 
     def _publish_push_column(self, sessions: Iterable[str]) -> None:
         """The session list's Push column of ``sessions`` (None: nothing to show) as the queue says it now."""
@@ -471,6 +474,7 @@ class AppController(TicketLookups, QObject):
     def _publish_queue_status(self) -> None:
         status = queue_status(self.services.outbox, held=self.held, offline=self._offline, sending=self._sending,
                               next_try=self._next_try, now=self.clock())
+        lifted = self._pause_read(status.pause)  # the pushes a refused account's pause left waiting, if it lifted
         was = {j.id: j.session_id for j in self.others}
         self.others = status.others
         if was.keys() != {j.id for j in status.others}:  # a member pause now holds other pushes: their Push column
@@ -487,6 +491,8 @@ class AppController(TicketLookups, QObject):
         elif status.held is not None:  # every waiting push cancelled: no banner about what nothing waits for
             self.clear_banner("held")
         self.queue_status_changed.emit(status.state, status.counts, status.line)
+        if lifted:  # their words were the pause's: shown again at once (the list, the queue, the note pane)
+            self._show_jobs(lifted)
 
     def queue_line(self) -> str:
         """The queue's line now (but in an outage), as the status line and the tray say it."""
@@ -533,44 +539,6 @@ class AppController(TicketLookups, QObject):
         for job in self.services.outbox.cancel(job_id, self.clock()):
             self._on_job_changed(job)
         self.arm_drain_timer()
-
-    def set_paused(self, paused: bool) -> None:
-        """*Pause sending*, the engineer's own pause: on, every push waits; off, that pause is lifted. A member
-        pause is not theirs: it stays (holding everything while their pause is on), and nothing changes owner."""
-        outbox = self.services.outbox
-        if paused:
-            outbox.pause_whole(USER_PAUSE)
-            self.drain_timer.stop()
-        else:
-            outbox.lift_whole_pause()
-            self.drain_now(fresh=True)
-        reason = outbox.paused_reason()
-        if reason:
-            self.show_banner(paused_banner(self.services.outbox, reason))
-        else:
-            self.clear_banner("queue")
-        self._publish_queue_status()
-
-    def resume(self) -> None:
-        """The banner's *Resume*: every pause is lifted; after one for another member's pushes, they are sent as
-        the member signed in now."""
-        # lazy: httpx, not before the first paint
-        from flowdesk.connectwise.account import AccountError, profile_key
-
-        profile = self.settings.connectwise
-        try:
-            site = profile_key(profile)
-            self.services.outbox.resume(site=site, member=profile.member_identifier, member_name=profile.member_name)
-        except AccountError:  # no usable account: nothing can be sent as anyone, the pause is lifted all the same
-            self.services.outbox.resume()
-        self.clear_banner("queue")
-        self.drain_now(fresh=True)
-        self._publish_queue_status()
-
-    def is_paused(self) -> bool:
-        """Whether *Pause sending* is on: the engineer's own pause (:meth:`set_paused`), not a member pause nor the
-        one after ConnectWise refused the keys or company ID, which saving the account lifts."""
-        return self.services.outbox.whole_pause(own=True) is not None
 
     def _refresh_job(self, job_id: int) -> None:
         job = self.services.outbox.get(job_id)
@@ -661,30 +629,6 @@ class AppController(TicketLookups, QObject):
             self._on_job_changed(job)
         self.drain_now()
         return jobs
-
-    def account_changed(self) -> None:
-        """New ConnectWise keys: rebuild the client, lift a pause caused by rejected keys or an unknown company
-        ID, send. Another member's keys with pushes of others waiting pause those instead (kind ``member``):
-        ConnectWise would record them as the new member's (and a check would look for the new member's notes),
-        so the engineer decides; their own member's keys again lift that pause (``hold_for_member``)."""
-        # lazy: httpx, not before the first paint
-        from flowdesk.connectwise.account import AccountError, profile_key
-        from flowdesk.push.members import hold_for_member
-
-        self.forget_lookups()
-        self.push.reset_requested.emit()
-        outbox, profile = self.services.outbox, self.settings.connectwise
-        if outbox.paused_kind() == "account":  # ConnectWise refused the old keys or company ID: the new ones may do
-            outbox.resume()
-        with contextlib.suppress(AccountError):  # no usable account: no member to hold pushes for
-            hold_for_member(outbox, profile_key(profile), profile.member_identifier, profile.member_name, self.clock())
-        paused = outbox.paused_reason()
-        if paused:  # the engineer's own pause is theirs to lift; a member pause still holds others' pushes
-            self.show_banner(paused_banner(self.services.outbox, paused))
-        else:
-            self.clear_banner("queue")
-        self._publish_queue_status()
-        self.drain_now()
 
     def notify_info(self, text: str) -> None:
         self.info.emit(text)

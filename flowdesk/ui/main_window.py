@@ -35,7 +35,7 @@ from flowdesk import APP_NAME
 from flowdesk.core import held as held_words
 from flowdesk.core import present
 from flowdesk.core.policy import CANCELLABLE_STATES
-from flowdesk.ui import layout, pushing, theme
+from flowdesk.ui import layout, pushing, queue_shown, theme
 from flowdesk.ui.banner import BannerStack
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.focus_ring import add_focus_rings
@@ -43,7 +43,6 @@ from flowdesk.ui.icons import app_icon
 from flowdesk.ui.key_routing import let_shortcuts_through
 from flowdesk.ui.models import QueueTableModel, SessionIdRole, SessionTableModel
 from flowdesk.ui.names import name_choice_lists
-from flowdesk.ui.queue_status import show_send_all
 from flowdesk.ui.session_panel import SessionPanel
 from flowdesk.ui.session_proxy import SessionSortFilterProxy
 from flowdesk.ui.status_line import QueueLine
@@ -201,6 +200,7 @@ class MainWindow(QMainWindow):
         # -- queue tab: its model now (the tab's label counts its jobs), its page when first shown --------
         self.queue_model.failures_provider = controller.services.outbox.failure_counts
         self._queue_view: QueueView | None = None
+        self.held_until: Any = None  # the end of the hold-off the note pane's next try was last read with
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("tabs")
@@ -251,11 +251,7 @@ class MainWindow(QMainWindow):
         return self._queue_view
 
     def _set_held(self, held: Any) -> None:
-        if self._queue_view is None:
-            self.queue_model.set_held(held)  # the page shows it when built
-        else:
-            self._queue_view.set_held(held)
-        pushing.show_push_state(self)  # the note pane's "Checking at" is the Push column's: with the hold-off's end
+        queue_shown.show_held(self, held)
 
     # -- actions and menus -------------------------------------------------------------------
     def _action(self, text: str, shortcut: Any = None, slot: Any = None, tip: str = "") -> QAction:
@@ -593,28 +589,8 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.queue_view)
         self.queue_view.select_job(job_id)
 
-    def _on_queue_status(self, state: str, counts: dict, line: str) -> None:
-        # Each value is set only when it changes: this runs after every batch of a drain, and Qt repaints
-        # on a set even of the same value (the same tab text repainted the whole tab widget, ~4 ms a batch).
-        if self.queue_label.text() != line:  # the whole of it in the tooltip: a narrow window cuts its end
-            self.queue_label.set_line(line)
-        failed, c = counts.get("failed", 0), self.controller
-        tab = f"Queue ({failed} failed)" if failed else "Queue"
-        if self.tabs.tabText(1) != tab:
-            self.tabs.setTabText(1, tab)
-        resume_as = c.resume_as()
-        self.queue_model.set_member_pause(c.others, resume_as)  # the pushes a member pause holds say so
-        label = "Send all &now" if c.held is not None else "Retry &all"
-        show_send_all(self.retry_failed_action, held_words.send_all(label, counts, c.others, resume_as, held_off=c.held is not None))
-        paused = self.controller.is_paused()  # the engineer's own pause: not one after refused keys (the banner's)
-        if self.pause_action.isChecked() != paused:
-            self.pause_action.blockSignals(True)
-            self.pause_action.setChecked(paused)
-            self.pause_action.blockSignals(False)
-        tip = present.PAUSE_TIP_ACCOUNT if not paused and c.services.outbox.whole_pause() else present.PAUSE_TIP
-        if self.pause_action.toolTip() != tip:
-            self.pause_action.setToolTip(tip)
-            self.pause_action.setStatusTip(tip)
+    def _on_queue_status(self, _state: str, counts: dict, line: str) -> None:
+        queue_shown.show_status(self, counts, line)
 
     # -- import --------------------------------------------------------------------------------
     def choose_import(self) -> None:

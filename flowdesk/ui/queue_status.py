@@ -17,7 +17,7 @@ from flowdesk.core import held as held_words
 from flowdesk.core import present
 from flowdesk.core.held import HeldOff
 from flowdesk.core.notify import tray_state
-from flowdesk.store import Outbox, PushJob
+from flowdesk.store import Outbox, PauseState, PushJob
 
 
 class QueueStatus(NamedTuple):
@@ -27,6 +27,7 @@ class QueueStatus(NamedTuple):
     held: HeldOff | None  # sending held off after an outage, still in force and not under a pause
     others: list[PushJob]  # the pushes a member pause holds (queued under other members' keys)
     kinds: dict[str, dict[str, int]]  # counts by state and kind: the words name a push's parts
+    pause: PauseState  # the pause, read once: the window's and the tray's Pause sending and its tooltip say it
 
 
 def queue_status(
@@ -35,8 +36,9 @@ def queue_status(
     """The queue's state now; ``held``, ``offline`` and ``next_try``: what the last drain said."""
     kinds = outbox.kind_counts()
     counts = outbox.state_counts(kinds)
-    paused = outbox.sending_paused()  # not by a member pause alone: the member signed in still sends theirs
-    others = outbox.held_by_member_pause()  # not waiting for ConnectWise, and said apart
+    pause = outbox.pause_state()  # one read for every word about it
+    paused = pause.sending_paused  # not by a member pause alone: the member signed in still sends theirs
+    others = outbox.held_by_member_pause(pause)  # not waiting for ConnectWise, and said apart
     held = held if held is not None and held.until > now and not paused else None
     state = tray_state(counts, paused=paused, offline=offline, sending=sending, held=held is not None)
     if held is not None:
@@ -45,7 +47,7 @@ def queue_status(
         line = queue_line(outbox, counts, paused=paused, offline=offline, sending=sending, others=others, kinds=kinds)
         if not paused and not sending:
             line = held_words.next_try_line(line, next_try, counts, now, present.LOCAL, others)
-    return QueueStatus(state, counts, line, held, others, kinds)
+    return QueueStatus(state, counts, line, held, others, kinds, pause)
 
 
 def queue_line(

@@ -89,7 +89,7 @@ class TrayController(QObject):
         label = f"&{held_words.SEND_ALL_NOW}" if c.held is not None else "&Retry all"
         show_send_all(self.retry_action, held_words.send_all(label, counts, c.others, c.resume_as(), held_off=c.held is not None))
         self.pause_action.blockSignals(True)
-        self.pause_action.setChecked(self.controller.is_paused())  # the engineer's pause, not a member pause
+        self.pause_action.setChecked(c.pause.whole(own=True) is not None)  # the engineer's pause, as read with the line
         self.pause_action.blockSignals(False)
 
     def show_notification(self, n: Notification) -> None:
