@@ -4,7 +4,8 @@
   first among the text columns and taking the spare width.
 * The list/note splitter: fixed stretch factors and minimum widths, so selecting a session (whose note,
   ticket and time label have other widths) never moves the divider; below ``NARROW_WIDTH`` the note
-  stacks under the list.
+  stacks under the list. The note pane's own minimum width is the same for every session: its wrapped
+  labels (``narrow_words``) and the drop-downs filled later (``steady_combo``) never widen it.
 * Window geometry, splitter sizes (one per orientation), the list's column widths, order and sort,
   kept in ``window-state.ini`` in the config folder (UI state, apart from the settings) and restored on
   the next start; the window never opens larger than the screen's available area (any scale factor).
@@ -33,8 +34,10 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QColor, QGuiApplication, QImage, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QFrame,
     QHeaderView,
+    QLabel,
     QProxyStyle,
     QScrollArea,
     QSplitter,
@@ -60,6 +63,7 @@ SUMMARY_MIN_CHARS = 16  # side by side, the Summary column shows at least about 
 WINDOW_SLACK = 12  # the window's margins around each pane
 DEFAULT_SIZE = QSize(1280, 800)
 PANE_MIN_WIDTH = 320
+WORDS_MIN_CHARS = 12  # a wrapped label of the note pane needs at least this width (``narrow_words``)
 # Stacked, each pane may be squeezed this low (not to its layout's minimum): at QT_SCALE_FACTOR=2 a 1440×900
 # screen is 720×450, and the list and the note pane at their layouts' minimum would not fit.
 STACKED_MIN_HEIGHT = 96
@@ -319,6 +323,23 @@ class _FollowFocus(QObject):
         pane = self._area.widget()
         if new is not None and pane is not None and pane.isAncestorOf(new):
             self._area.ensureWidgetVisible(new, 8, 8)
+
+
+def narrow_words(label: QLabel, chars: int = WORDS_MIN_CHARS) -> None:
+    """A wrapped label whose text never widens the note pane: its minimum width is fixed (about ``chars``
+    letters), not its longest word. A session's summary, a ticket's company or a server's words are other
+    widths for every session; as the pane's minimum they stacked a 1280 px window (a word wider than the
+    pane is cut at its edge instead)."""
+    label.setWordWrap(True)
+    label.setMinimumWidth(label.fontMetrics().horizontalAdvance("x" * chars))
+
+
+def steady_combo(combo: QComboBox) -> None:
+    """A drop-down as wide as its longest item when there is room, never narrower than it is now (with the
+    items it starts with): the items that arrive later (ConnectWise's work types, a board's statuses) do not
+    widen the note pane's minimum. Squeezed, it cuts its text; its list still opens as wide as the items."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    combo.setMinimumWidth(combo.minimumSizeHint().width())
 
 
 def steady_splitter(splitter: QSplitter) -> None:

@@ -34,6 +34,7 @@ from flowdesk.store.drafts import PushChoices
 from flowdesk.ui import theme
 from flowdesk.ui.editor import NoteEditor
 from flowdesk.ui.last_push import last_pushed_note, made_as, pushed_text, time_logged
+from flowdesk.ui.layout import narrow_words
 from flowdesk.ui.models import already_posted, meta_line
 from flowdesk.ui.push_line import PushLine
 from flowdesk.ui.status_choice import StatusChoice
@@ -193,6 +194,7 @@ class SessionPanel(QWidget):
         time_row.addWidget(self.time_entry, 0, Qt.AlignmentFlag.AlignTop)
         time_row.addWidget(self.time_box, 1)
         layout.addLayout(time_row)
+        layout.addWidget(self.time_box.lists)  # work type, role, billable: the pane's width, not beside "Log 0.25 h"
         layout.addWidget(self.status_choice)  # its own row, under the time entry's
         self.title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
@@ -220,7 +222,7 @@ class SessionPanel(QWidget):
         """A wrapped label of plain text (a session's or a server's words are never read as markup)."""
         label = QLabel(self)
         label.setObjectName(name)
-        label.setWordWrap(True)
+        narrow_words(label)  # wrapped; a long word in a summary never widens the pane (it stacked the window)
         label.setTextFormat(Qt.TextFormat.PlainText)
         if tint:
             theme.tint(label, tint)

@@ -1,0 +1,45 @@
+# ruff: noqa: F811 - make_app is the window tests' fixture, imported
+"""The note pane's layout, the real window against the sandbox (offscreen; no sleeps).
+
+Seen in the demo: at 1280×800 (a common laptop) showing session #48517 stacked the note under the list, as
+its "Log 0.25 h" was wider than other sessions' "Log 1 h"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QPoint, QRect, Qt
+
+from flowdesk.ui.layout import side_by_side_width
+from tests.ui.test_window import _start, make_app  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.usefixtures("qapp")
+
+
+def _rect(w: Any, widget: Any) -> QRect:
+    return QRect(widget.mapTo(w, QPoint(0, 0)), widget.size())
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1440, 900)])
+def test_every_demo_session_keeps_the_list_and_note_side_by_side(make_app, qtbot, size):
+    fd = make_app()
+    _start(fd, qtbot)
+    w, panel = fd.window, fd.window.panel
+    widths = set()
+    for row in fd.services.cache.rows():
+        assert w.select_session(row.id)
+        qtbot.waitUntil(lambda r=row: panel.session is not None and panel.session.id == r.id)
+        w.resize(size[0] + 40, size[1])  # the window resized with this session shown: laid out again for it
+        qtbot.waitUntil(lambda: w.width() == size[0] + 40)
+        w.resize(*size)
+        qtbot.waitUntil(lambda: w.width() == size[0])
+        widths.add(side_by_side_width(w.splitter, w.table))  # once laid out for this session's texts
+        assert w.splitter.orientation() == Qt.Orientation.Horizontal, (row.psa_ticket_id, widths)
+        table, note = _rect(w, w.table), _rect(w, w.panel_scroll)
+        assert table.right() < note.left() and note.top() < table.bottom(), (row.psa_ticket_id, table, note)
+        assert panel.width() >= panel.layout().minimumSize().width(), row.psa_ticket_id  # nothing squeezed
+        for widget in (panel.push_button, panel.visibility, panel.time_entry):
+            assert _rect(w, widget).right() <= note.right(), (row.psa_ticket_id, widget.objectName())
+    assert len(widths) == 1 and widths.pop() <= 1280  # the pane's minimum is the same for every session
+
