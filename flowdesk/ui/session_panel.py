@@ -172,13 +172,16 @@ class SessionPanel(QWidget):
         top.addWidget(self.format_box)
         top.addWidget(self.steps_box)
         top.addStretch(1)
-        bottom = QHBoxLayout()
-        bottom.addWidget(vis_label)
-        bottom.addWidget(self.visibility)
-        bottom.addStretch(1)
-        bottom.addWidget(self.diff_button)
-        bottom.addWidget(self.reset_button)
-        bottom.addWidget(self.push_button)
+        visible_row = QHBoxLayout()
+        visible_row.addWidget(vis_label)
+        visible_row.addWidget(self.visibility)
+        visible_row.addStretch(1)
+        # The buttons are the pane's last row: what shows or hides above them (the push's line, who is e-mailed,
+        # the time entry's options after a push) changes the note's height, never moves Push under the pointer.
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        for b in (self.diff_button, self.reset_button, self.push_button):
+            buttons.addWidget(b)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 4, 4)
         layout.addWidget(self.title)
@@ -188,7 +191,7 @@ class SessionPanel(QWidget):
         layout.addWidget(self.push_line)
         layout.addLayout(top)
         layout.addWidget(self.editor, 1)
-        layout.addLayout(bottom)
+        layout.addLayout(visible_row)
         layout.addWidget(self.emailed)
         time_row = QHBoxLayout()  # the time entry: whether, then how much and how (the box hides when not)
         time_row.addWidget(self.time_entry, 0, Qt.AlignmentFlag.AlignTop)
@@ -196,6 +199,7 @@ class SessionPanel(QWidget):
         layout.addLayout(time_row)
         layout.addWidget(self.time_box.lists)  # work type, role, billable: the pane's width, not beside "Log 0.25 h"
         layout.addWidget(self.status_choice)  # its own row, under the time entry's
+        layout.addLayout(buttons)
         self.title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
         # Keyboard order: ticket → find → retry, open ticket (the last push) → format → steps → note → visibility →

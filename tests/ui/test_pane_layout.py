@@ -2,7 +2,8 @@
 """The note pane's layout, the real window against the sandbox (offscreen; no sleeps).
 
 Seen in the demo: at 1280×800 (a common laptop) showing session #48517 stacked the note under the list, as
-its "Log 0.25 h" was wider than other sessions' "Log 1 h"."""
+its "Log 0.25 h" was wider than other sessions' "Log 1 h"; and Push moved down under the pointer once the
+push's line ("Posted to #48211 …") appeared and the time entry's options went away after the push."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 
 from flowdesk.ui.layout import side_by_side_width
-from tests.ui.test_window import _start, make_app  # noqa: F401 - fixture
+from tests.ui.test_window import CW_NOTES, TICKET, _select, _start, make_app  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.usefixtures("qapp")
 
@@ -43,3 +44,28 @@ def test_every_demo_session_keeps_the_list_and_note_side_by_side(make_app, qtbot
             assert _rect(w, widget).right() <= note.right(), (row.psa_ticket_id, widget.objectName())
     assert len(widths) == 1 and widths.pop() <= 1280  # the pane's minimum is the same for every session
 
+
+@pytest.mark.parametrize("size", [(1280, 800), (1440, 900)])
+def test_push_stays_put_when_the_push_line_appears_and_changes(make_app, qtbot, sandbox_admin, size):
+    """Before the push, once it failed (the line and its Retry), once retried and posted (the time entry's
+    options gone, as its time is logged): Push is where it was."""
+    fd = make_app()
+    _start(fd, qtbot)
+    w, panel = fd.window, fd.window.panel
+    w.resize(*size)
+    qtbot.waitUntil(lambda: w.width() == size[0] and w.splitter.orientation() == Qt.Orientation.Horizontal)
+    _select(fd, qtbot, TICKET)
+    qtbot.waitUntil(lambda: panel.time_box.isVisible())
+    line = panel.push_line
+    assert line.isHidden()
+    where = _rect(w, panel.push_button)
+    sandbox_admin.add_fault(method="POST", path=CW_NOTES, status=403, times=1)
+    with qtbot.waitSignal(fd.controller.notify, timeout=15000):  # raised when the drain run ends
+        qtbot.mouseClick(panel.push_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: line.retry_button.isVisible())
+    assert panel.post_state.text().startswith(f"Not posted to #{TICKET}")
+    assert _rect(w, panel.push_button) == where
+    with qtbot.waitSignal(fd.controller.job_changed, check_params_cb=lambda j: j.kind == "time_entry" and j.state == "sent", timeout=15000):
+        qtbot.mouseClick(line.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.post_state.text().endswith(" h logged") and line.retry_button.isHidden())
+    assert _rect(w, panel.push_button) == where
