@@ -346,8 +346,36 @@ def steady_splitter(splitter: QSplitter) -> None:
     """Panes that do not push the divider around when their content changes."""
     splitter.setChildrenCollapsible(False)
     for i in range(splitter.count()):
-        _pane(splitter, i).setMinimumWidth(PANE_MIN_WIDTH)
+        _pane(splitter, i).setMinimumWidth(_side_by_side_min(splitter, i))
         splitter.setStretchFactor(i, 1)
+
+
+def _side_by_side_min(splitter: QSplitter, i: int) -> int:
+    """A pane's minimum width side by side: ``PANE_MIN_WIDTH``, the note pane's controls at their minimum
+    (``note_min_width``) when they need more. The divider dragged to 320 px overlapped "Work type" and
+    "Role" and squeezed the hours' rule to a word a line."""
+    return PANE_MIN_WIDTH if i == 0 else max(PANE_MIN_WIDTH, note_min_width(splitter))
+
+
+def note_min_width(splitter: QSplitter) -> int:
+    """The note pane's minimum width with every row of it shown (the time entry's options too, hidden for
+    a session whose time is not logged): the same for every session, and before and after a push."""
+    note = _pane(splitter, 1)
+    inner = (note.widget() if isinstance(note, QScrollArea) else None) or note
+    box = inner.layout()
+    if box is None:
+        return inner.minimumSizeHint().width()
+    widest = 0
+    for k in range(box.count()):
+        item = box.itemAt(k)
+        assert item is not None
+        widget = item.widget()
+        if widget is not None and widget.isHidden():  # as it would be shown: its own minimum, else its hint's
+            widest = max(widest, widget.minimumWidth() or widget.minimumSizeHint().width())
+        else:
+            widest = max(widest, item.minimumSize().width())
+    margins = box.contentsMargins()
+    return widest + margins.left() + margins.right()
 
 
 def side_by_side_width(splitter: QSplitter, table: QTableView | None) -> int:
@@ -364,10 +392,7 @@ def side_by_side_width(splitter: QSplitter, table: QTableView | None) -> int:
                   if not header.isSectionHidden(c) and header.sectionResizeMode(c) != stretch)
     chrome = 2 * table.frameWidth() + table.verticalScrollBar().sizeHint().width() + WINDOW_SLACK
     list_need = columns + table.fontMetrics().horizontalAdvance("x" * SUMMARY_MIN_CHARS) + chrome
-    note = _pane(splitter, 1)
-    inner = (note.widget() if isinstance(note, QScrollArea) else None) or note
-    box = inner.layout()
-    note_need = (box.minimumSize().width() if box is not None else inner.minimumSizeHint().width()) + WINDOW_SLACK
+    note_need = note_min_width(splitter) + WINDOW_SLACK
     return max(NARROW_WIDTH, math.ceil(list_need * 5 / 3), math.ceil(note_need * 5 / 2))
 
 
@@ -382,7 +407,7 @@ def fit_orientation(splitter: QSplitter, width: int, state: QSettings | None, ta
     splitter.setOrientation(want)
     for i in range(splitter.count()):
         pane = _pane(splitter, i)
-        pane.setMinimumWidth(PANE_MIN_WIDTH if want == Qt.Orientation.Horizontal else 0)
+        pane.setMinimumWidth(_side_by_side_min(splitter, i) if want == Qt.Orientation.Horizontal else 0)
         pane.setMinimumHeight(0 if want == Qt.Orientation.Horizontal else STACKED_MIN_HEIGHT)
     saved = state.value(_splitter_key(want)) if state is not None else None
     if not (isinstance(saved, QByteArray) and splitter.restoreState(saved)):
@@ -398,6 +423,9 @@ def fit_orientation(splitter: QSplitter, width: int, state: QSettings | None, ta
             need = min(wanted + 8, total * 3 // 5)
             splitter.setSizes([total - need, need])
     splitter.setOrientation(want)  # restoreState also restores the orientation it was saved with
+    top = splitter.window().layout()
+    if top is not None:  # the window's minimum size is the stacked one's now, not at the next event loop's turn
+        top.activate()
     return True
 
 

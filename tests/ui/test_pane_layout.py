@@ -69,3 +69,28 @@ def test_push_stays_put_when_the_push_line_appears_and_changes(make_app, qtbot, 
         qtbot.mouseClick(line.retry_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.post_state.text().endswith(" h logged") and line.retry_button.isHidden())
     assert _rect(w, panel.push_button) == where
+
+
+def test_the_divider_stops_where_the_note_panes_controls_fit(make_app, qtbot):
+    """Dragged to the right, the divider let the note pane go to 320 px: "Work type" and "Role" overlapped and
+    the hours' rule went a word a line. It stops at the pane's minimum, the same with or without the time
+    entry's options shown."""
+    fd = make_app()
+    _start(fd, qtbot)
+    w, panel = fd.window, fd.window.panel
+    w.resize(1440, 900)
+    qtbot.waitUntil(lambda: w.width() == 1440 and w.splitter.orientation() == Qt.Orientation.Horizontal)
+    _select(fd, qtbot, TICKET)
+    qtbot.waitUntil(lambda: panel.time_box.isVisible())
+    w.splitter.setSizes([10_000, 1])  # as far right as it goes
+    qtbot.waitUntil(lambda: panel.width() == w.panel_scroll.viewport().width())
+    assert panel.width() >= panel.layout().minimumSize().width()
+    lists = panel.time_box.lists
+    for combo in (panel.time_box.work_type, panel.time_box.work_role, panel.time_box.billable):
+        assert combo.width() >= combo.minimumWidth()
+    assert _rect(w, panel.time_box.billable).right() <= _rect(w, lists).right()
+    shown = w.splitter.sizes()
+    panel.time_entry.click()  # unticked: the options go; the divider stays where it is
+    assert panel.time_box.isHidden()
+    w.splitter.setSizes([10_000, 1])
+    assert w.splitter.sizes() == shown
