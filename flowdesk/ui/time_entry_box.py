@@ -68,12 +68,14 @@ class TimeEntryBox(QWidget):
         for combo in (self.work_type, self.work_role):
             combo.addItem(DEFAULT, None)
         hours_label = QLabel("Ho&urs", self)
+        hours_label.setObjectName("hoursLabel")
         hours_label.setBuddy(self.hours)
+        hours_label.setMinimumHeight(self.hours.sizeHint().height())  # its word level with the hours'
         narrow_words(self.rule)
         narrow_words(self.warning)
         first = QHBoxLayout()
-        for w in (hours_label, self.hours):
-            first.addWidget(w)
+        for w in (hours_label, self.hours):  # level with "Log 0.75 h" and the rule's first line, however many it has
+            first.addWidget(w, 0, Qt.AlignmentFlag.AlignTop)
         first.addWidget(self.rule, 1)  # the rest of the row: a wrapped label's hint is its minimum width
         second = QHBoxLayout(self.lists)
         second.setContentsMargins(0, 0, 0, 0)

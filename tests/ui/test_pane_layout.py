@@ -89,6 +89,13 @@ def test_the_divider_stops_where_the_note_panes_controls_fit(make_app, qtbot):
     for combo in (panel.time_box.work_type, panel.time_box.work_role, panel.time_box.billable):
         assert combo.width() >= combo.minimumWidth()
     assert _rect(w, panel.time_box.billable).right() <= _rect(w, lists).right()
+    # the rule beside the hours wraps to lines of its own; "Hours" and its box stay level with "Log 0.75 h"
+    from PySide6.QtWidgets import QLabel
+
+    hours_label = panel.time_box.findChild(QLabel, "hoursLabel")
+    assert panel.time_box.rule.height() > 2 * panel.time_box.rule.fontMetrics().lineSpacing()
+    middles = [_rect(w, x).center().y() for x in (panel.time_entry, hours_label, panel.time_box.hours)]
+    assert max(middles) - min(middles) <= 2, middles
     shown = w.splitter.sizes()
     panel.time_entry.click()  # unticked: the options go; the divider stays where it is
     assert panel.time_box.isHidden()
