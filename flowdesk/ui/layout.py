@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QFrame,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QProxyStyle,
@@ -48,6 +49,7 @@ from PySide6.QtWidgets import (
     QStyleOptionViewItem,
     QTableView,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -307,6 +309,39 @@ def scrolling(pane: QWidget) -> QScrollArea:
     return area
 
 
+def button_row(parent: QWidget, name: str, *buttons: QWidget) -> QWidget:
+    """``buttons`` in a row of their own, at its right."""
+    row = QWidget(parent)
+    row.setObjectName(name)
+    box = QHBoxLayout(row)
+    box.setContentsMargins(0, 0, 0, 0)
+    box.addStretch(1)
+    for button in buttons:
+        box.addWidget(button)
+    return row
+
+
+def with_buttons(area: QScrollArea, bar: QWidget) -> QWidget:
+    """The note pane: ``area`` (the pane that scrolls) over ``bar`` (Changes…, Reset, Push), taken out of the
+    scrolled pane. Stacked under the list, the pane scrolls and Push was below the fold or moved with what
+    showed above it; now it stays at the pane's foot, in view, wherever the pane is scrolled to."""
+    inner = area.widget()
+    box = inner.layout() if inner is not None else None
+    if box is not None:
+        box.removeWidget(bar)
+        margins = box.contentsMargins()
+        bar_box = bar.layout()
+        if bar_box is not None:  # as the pane's rows: the same margins
+            bar_box.setContentsMargins(margins.left(), 0, margins.right(), margins.bottom())
+    note = QWidget(area.parentWidget())
+    note.setObjectName("notePane")
+    column = QVBoxLayout(note)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.addWidget(area, 1)
+    column.addWidget(bar)
+    return note
+
+
 class _FollowFocus(QObject):
     """Scrolls ``area`` to the control that gets the focus inside it, however it got it. Qt scrolls only for Tab:
     Ctrl+E, F6, a mnemonic (Alt+L) or a click on a label left the focus below the fold at QT_SCALE_FACTOR=2,
@@ -357,14 +392,24 @@ def _side_by_side_min(splitter: QSplitter, i: int) -> int:
     return PANE_MIN_WIDTH if i == 0 else max(PANE_MIN_WIDTH, note_min_width(splitter))
 
 
+def _note_parts(splitter: QSplitter) -> tuple[QWidget, QWidget]:
+    """The note pane (the splitter's second) and the pane it scrolls: itself, a scroll area's widget, or the
+    widget of the scroll area ``with_buttons`` put over the buttons."""
+    note = _pane(splitter, 1)
+    areas = [note] if isinstance(note, QScrollArea) else note.findChildren(QScrollArea, options=Qt.FindChildOption.FindDirectChildrenOnly)
+    inner = areas[0].widget() if areas and isinstance(areas[0], QScrollArea) else None
+    return note, inner or note
+
+
 def note_min_width(splitter: QSplitter) -> int:
     """The note pane's minimum width with every row of it shown (the time entry's options too, hidden for
     a session whose time is not logged): the same for every session, and before and after a push."""
-    note = _pane(splitter, 1)
-    inner = (note.widget() if isinstance(note, QScrollArea) else None) or note
+    note, inner = _note_parts(splitter)
     box = inner.layout()
+    own = note.layout()
+    outer = own.minimumSize().width() if own is not None and note is not inner else 0  # the buttons under it
     if box is None:
-        return inner.minimumSizeHint().width()
+        return max(outer, inner.minimumSizeHint().width())
     widest = 0
     for k in range(box.count()):
         item = box.itemAt(k)
@@ -375,7 +420,7 @@ def note_min_width(splitter: QSplitter) -> int:
         else:
             widest = max(widest, item.minimumSize().width())
     margins = box.contentsMargins()
-    return widest + margins.left() + margins.right()
+    return max(outer, widest + margins.left() + margins.right())
 
 
 def side_by_side_width(splitter: QSplitter, table: QTableView | None) -> int:
@@ -416,10 +461,12 @@ def fit_orientation(splitter: QSplitter, width: int, state: QSettings | None, ta
             splitter.setSizes([total * 3 // 5, total * 2 // 5])
         else:  # the note pane gets the height it needs (Push in view), the list at least 2/5
             total = splitter.height()
-            note = _pane(splitter, 1)
-            inner = (note.widget() if isinstance(note, QScrollArea) else None) or note
+            note, inner = _note_parts(splitter)
             # a scroll area sizes a pane with wrapping labels to its height for the width, not its minimum
             wanted = max(inner.minimumSizeHint().height(), inner.heightForWidth(splitter.width()))
+            own = note.layout()
+            if note is not inner and own is not None:  # the buttons under the pane that scrolls
+                wanted += sum(own.itemAt(k).sizeHint().height() + own.spacing() for k in range(1, own.count()))  # type: ignore[union-attr]
             need = min(wanted + 8, total * 3 // 5)
             splitter.setSizes([total - need, need])
     splitter.setOrientation(want)  # restoreState also restores the orientation it was saved with

@@ -34,7 +34,7 @@ from flowdesk.store.drafts import PushChoices
 from flowdesk.ui import theme
 from flowdesk.ui.editor import NoteEditor
 from flowdesk.ui.last_push import last_pushed_note, made_as, pushed_text, time_logged
-from flowdesk.ui.layout import narrow_words
+from flowdesk.ui.layout import button_row, narrow_words
 from flowdesk.ui.models import already_posted, meta_line
 from flowdesk.ui.push_line import PushLine
 from flowdesk.ui.status_choice import StatusChoice
@@ -176,12 +176,9 @@ class SessionPanel(QWidget):
         visible_row.addWidget(vis_label)
         visible_row.addWidget(self.visibility)
         visible_row.addStretch(1)
-        # The buttons are the pane's last row: what shows or hides above them (the push's line, who is e-mailed,
-        # the time entry's options after a push) changes the note's height, never moves Push under the pointer.
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        for b in (self.diff_button, self.reset_button, self.push_button):
-            buttons.addWidget(b)
+        # The buttons are the pane's last row (the window's: under the pane that scrolls, ``layout.with_buttons``):
+        # what shows or hides above them (the push's line, who is e-mailed, the time entry's options) never moves Push.
+        self.buttons = button_row(self, "noteButtons", self.diff_button, self.reset_button, self.push_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 4, 4)
         layout.addWidget(self.title)
@@ -199,7 +196,7 @@ class SessionPanel(QWidget):
         layout.addLayout(time_row)
         layout.addWidget(self.time_box.lists)  # work type, role, billable: the pane's width, not beside "Log 0.25 h"
         layout.addWidget(self.status_choice)  # its own row, under the time entry's
-        layout.addLayout(buttons)
+        layout.addWidget(self.buttons)
         self.title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
         # Keyboard order: ticket → find → retry, open ticket (the last push) → format → steps → note → visibility →

@@ -45,20 +45,25 @@ def test_every_demo_session_keeps_the_list_and_note_side_by_side(make_app, qtbot
     assert len(widths) == 1 and widths.pop() <= 1280  # the pane's minimum is the same for every session
 
 
-@pytest.mark.parametrize("size", [(1280, 800), (1440, 900)])
+@pytest.mark.parametrize("size", [(1280, 800), (1440, 900), (880, 700)])
 def test_push_stays_put_when_the_push_line_appears_and_changes(make_app, qtbot, sandbox_admin, size):
     """Before the push, once it failed (the line and its Retry), once retried and posted (the time entry's
-    options gone, as its time is logged): Push is where it was."""
+    options gone, as its time is logged): Push is where it was. Stacked under the list (880 px), the pane
+    scrolls; Push is in view under it (it was below the fold, and moved up after the push)."""
     fd = make_app()
     _start(fd, qtbot)
     w, panel = fd.window, fd.window.panel
     w.resize(*size)
-    qtbot.waitUntil(lambda: w.width() == size[0] and w.splitter.orientation() == Qt.Orientation.Horizontal)
+    stacked = size[0] < 900
+    want = Qt.Orientation.Vertical if stacked else Qt.Orientation.Horizontal
+    qtbot.waitUntil(lambda: w.width() == size[0] and w.splitter.orientation() == want)
     _select(fd, qtbot, TICKET)
     qtbot.waitUntil(lambda: panel.time_box.isVisible())
     line = panel.push_line
     assert line.isHidden()
     where = _rect(w, panel.push_button)
+    assert _rect(w, w.splitter).contains(where)  # in view
+    assert w.panel_scroll.verticalScrollBar().maximum() > 0 if stacked else True  # the pane scrolls, Push stays
     sandbox_admin.add_fault(method="POST", path=CW_NOTES, status=403, times=1)
     with qtbot.waitSignal(fd.controller.notify, timeout=15000):  # raised when the drain run ends
         qtbot.mouseClick(panel.push_button, Qt.MouseButton.LeftButton)
