@@ -466,7 +466,9 @@ def fit_orientation(splitter: QSplitter, width: int, state: QSettings | None, ta
             wanted = max(inner.minimumSizeHint().height(), inner.heightForWidth(splitter.width()))
             own = note.layout()
             if note is not inner and own is not None:  # the buttons under the pane that scrolls
-                wanted += sum(own.itemAt(k).sizeHint().height() + own.spacing() for k in range(1, own.count()))  # type: ignore[union-attr]
+                for k in range(1, own.count()):
+                    item = own.itemAt(k)
+                    wanted += (item.sizeHint().height() + own.spacing()) if item is not None else 0
             need = min(wanted + 8, total * 3 // 5)
             splitter.setSizes([total - need, need])
     splitter.setOrientation(want)  # restoreState also restores the orientation it was saved with
