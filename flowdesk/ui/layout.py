@@ -4,7 +4,8 @@
   first among the text columns and taking the spare width.
 * The list/note splitter: fixed stretch factors and minimum widths, so selecting a session (whose note,
   ticket and time label have other widths) never moves the divider; below ``NARROW_WIDTH`` the note
-  stacks under the list.
+  stacks under the list. The note pane's own minimum width is the same for every session: its wrapped
+  labels (``narrow_words``) and the drop-downs filled later (``steady_combo``) never widen it.
 * Window geometry, splitter sizes (one per orientation), the list's column widths, order and sort,
   kept in ``window-state.ini`` in the config folder (UI state, apart from the settings) and restored on
   the next start; the window never opens larger than the screen's available area (any scale factor).
@@ -33,8 +34,11 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QColor, QGuiApplication, QImage, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QFrame,
+    QHBoxLayout,
     QHeaderView,
+    QLabel,
     QProxyStyle,
     QScrollArea,
     QSplitter,
@@ -45,6 +49,7 @@ from PySide6.QtWidgets import (
     QStyleOptionViewItem,
     QTableView,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -60,6 +65,7 @@ SUMMARY_MIN_CHARS = 16  # side by side, the Summary column shows at least about 
 WINDOW_SLACK = 12  # the window's margins around each pane
 DEFAULT_SIZE = QSize(1280, 800)
 PANE_MIN_WIDTH = 320
+WORDS_MIN_CHARS = 12  # a wrapped label of the note pane needs at least this width (``narrow_words``)
 # Stacked, each pane may be squeezed this low (not to its layout's minimum): at QT_SCALE_FACTOR=2 a 1440×900
 # screen is 720×450, and the list and the note pane at their layouts' minimum would not fit.
 STACKED_MIN_HEIGHT = 96
@@ -320,6 +326,39 @@ def scrolling(pane: QWidget) -> QScrollArea:
     return area
 
 
+def button_row(parent: QWidget, name: str, *buttons: QWidget) -> QWidget:
+    """``buttons`` in a row of their own, at its right."""
+    row = QWidget(parent)
+    row.setObjectName(name)
+    box = QHBoxLayout(row)
+    box.setContentsMargins(0, 0, 0, 0)
+    box.addStretch(1)
+    for button in buttons:
+        box.addWidget(button)
+    return row
+
+
+def with_buttons(area: QScrollArea, bar: QWidget) -> QWidget:
+    """The note pane: ``area`` (the pane that scrolls) over ``bar`` (Changes…, Reset, Push), taken out of the
+    scrolled pane. Stacked under the list, the pane scrolls and Push was below the fold or moved with what
+    showed above it; now it stays at the pane's foot, in view, wherever the pane is scrolled to."""
+    inner = area.widget()
+    box = inner.layout() if inner is not None else None
+    if box is not None:
+        box.removeWidget(bar)
+        margins = box.contentsMargins()
+        bar_box = bar.layout()
+        if bar_box is not None:  # as the pane's rows: the same margins
+            bar_box.setContentsMargins(margins.left(), 0, margins.right(), margins.bottom())
+    note = QWidget(area.parentWidget())
+    note.setObjectName("notePane")
+    column = QVBoxLayout(note)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.addWidget(area, 1)
+    column.addWidget(bar)
+    return note
+
+
 class _FollowFocus(QObject):
     """Scrolls ``area`` to the control that gets the focus inside it, however it got it. Qt scrolls only for Tab:
     Ctrl+E, F6, a mnemonic (Alt+L) or a click on a label left the focus below the fold at QT_SCALE_FACTOR=2,
@@ -338,12 +377,67 @@ class _FollowFocus(QObject):
             self._area.ensureWidgetVisible(new, 8, 8)
 
 
+def narrow_words(label: QLabel, chars: int = WORDS_MIN_CHARS) -> None:
+    """A wrapped label whose text never widens the note pane: its minimum width is fixed (about ``chars``
+    letters), not its longest word. A session's summary, a ticket's company or a server's words are other
+    widths for every session; as the pane's minimum they stacked a 1280 px window (a word wider than the
+    pane is cut at its edge instead)."""
+    label.setWordWrap(True)
+    label.setMinimumWidth(label.fontMetrics().horizontalAdvance("x" * chars))
+
+
+def steady_combo(combo: QComboBox) -> None:
+    """A drop-down as wide as its longest item when there is room, never narrower than it is now (with the
+    items it starts with): the items that arrive later (ConnectWise's work types, a board's statuses) do not
+    widen the note pane's minimum. Squeezed, it cuts its text; its list still opens as wide as the items."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    combo.setMinimumWidth(combo.minimumSizeHint().width())
+
+
 def steady_splitter(splitter: QSplitter) -> None:
     """Panes that do not push the divider around when their content changes."""
     splitter.setChildrenCollapsible(False)
     for i in range(splitter.count()):
-        _pane(splitter, i).setMinimumWidth(PANE_MIN_WIDTH)
+        _pane(splitter, i).setMinimumWidth(_side_by_side_min(splitter, i))
         splitter.setStretchFactor(i, 1)
+
+
+def _side_by_side_min(splitter: QSplitter, i: int) -> int:
+    """A pane's minimum width side by side: ``PANE_MIN_WIDTH``, the note pane's controls at their minimum
+    (``note_min_width``) when they need more. The divider dragged to 320 px overlapped "Work type" and
+    "Role" and squeezed the hours' rule to a word a line."""
+    return PANE_MIN_WIDTH if i == 0 else max(PANE_MIN_WIDTH, note_min_width(splitter))
+
+
+def _note_parts(splitter: QSplitter) -> tuple[QWidget, QWidget]:
+    """The note pane (the splitter's second) and the pane it scrolls: itself, a scroll area's widget, or the
+    widget of the scroll area ``with_buttons`` put over the buttons."""
+    note = _pane(splitter, 1)
+    areas = [note] if isinstance(note, QScrollArea) else note.findChildren(QScrollArea, options=Qt.FindChildOption.FindDirectChildrenOnly)
+    inner = areas[0].widget() if areas and isinstance(areas[0], QScrollArea) else None
+    return note, inner or note
+
+
+def note_min_width(splitter: QSplitter) -> int:
+    """The note pane's minimum width with every row of it shown (the time entry's options too, hidden for
+    a session whose time is not logged): the same for every session, and before and after a push."""
+    note, inner = _note_parts(splitter)
+    box = inner.layout()
+    own = note.layout()
+    outer = own.minimumSize().width() if own is not None and note is not inner else 0  # the buttons under it
+    if box is None:
+        return max(outer, inner.minimumSizeHint().width())
+    widest = 0
+    for k in range(box.count()):
+        item = box.itemAt(k)
+        assert item is not None
+        widget = item.widget()
+        if widget is not None and widget.isHidden():  # as it would be shown: its own minimum, else its hint's
+            widest = max(widest, widget.minimumWidth() or widget.minimumSizeHint().width())
+        else:
+            widest = max(widest, item.minimumSize().width())
+    margins = box.contentsMargins()
+    return max(outer, widest + margins.left() + margins.right())
 
 
 def side_by_side_width(splitter: QSplitter, table: QTableView | None) -> int:
@@ -360,10 +454,7 @@ def side_by_side_width(splitter: QSplitter, table: QTableView | None) -> int:
                   if not header.isSectionHidden(c) and header.sectionResizeMode(c) != stretch)
     chrome = 2 * table.frameWidth() + table.verticalScrollBar().sizeHint().width() + WINDOW_SLACK
     list_need = columns + table.fontMetrics().horizontalAdvance("x" * SUMMARY_MIN_CHARS) + chrome
-    note = _pane(splitter, 1)
-    inner = (note.widget() if isinstance(note, QScrollArea) else None) or note
-    box = inner.layout()
-    note_need = (box.minimumSize().width() if box is not None else inner.minimumSizeHint().width()) + WINDOW_SLACK
+    note_need = note_min_width(splitter) + WINDOW_SLACK
     return max(NARROW_WIDTH, math.ceil(list_need * 5 / 3), math.ceil(note_need * 5 / 2))
 
 
@@ -378,7 +469,7 @@ def fit_orientation(splitter: QSplitter, width: int, state: QSettings | None, ta
     splitter.setOrientation(want)
     for i in range(splitter.count()):
         pane = _pane(splitter, i)
-        pane.setMinimumWidth(PANE_MIN_WIDTH if want == Qt.Orientation.Horizontal else 0)
+        pane.setMinimumWidth(_side_by_side_min(splitter, i) if want == Qt.Orientation.Horizontal else 0)
         pane.setMinimumHeight(0 if want == Qt.Orientation.Horizontal else STACKED_MIN_HEIGHT)
     saved = state.value(_splitter_key(want)) if state is not None else None
     if not (isinstance(saved, QByteArray) and splitter.restoreState(saved)):
@@ -387,13 +478,20 @@ def fit_orientation(splitter: QSplitter, width: int, state: QSettings | None, ta
             splitter.setSizes([total * 3 // 5, total * 2 // 5])
         else:  # the note pane gets the height it needs (Push in view), the list at least 2/5
             total = splitter.height()
-            note = _pane(splitter, 1)
-            inner = (note.widget() if isinstance(note, QScrollArea) else None) or note
+            note, inner = _note_parts(splitter)
             # a scroll area sizes a pane with wrapping labels to its height for the width, not its minimum
             wanted = max(inner.minimumSizeHint().height(), inner.heightForWidth(splitter.width()))
+            own = note.layout()
+            if note is not inner and own is not None:  # the buttons under the pane that scrolls
+                for k in range(1, own.count()):
+                    item = own.itemAt(k)
+                    wanted += (item.sizeHint().height() + own.spacing()) if item is not None else 0
             need = min(wanted + 8, total * 3 // 5)
             splitter.setSizes([total - need, need])
     splitter.setOrientation(want)  # restoreState also restores the orientation it was saved with
+    top = splitter.window().layout()
+    if top is not None:  # the window's minimum size is the stacked one's now, not at the next event loop's turn
+        top.activate()
     return True
 
 

@@ -191,7 +191,7 @@ class MainWindow(QMainWindow):
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(left)
         self.panel_scroll = layout.scrolling(self.panel)  # below the note pane's minimum height it scrolls
-        self.splitter.addWidget(self.panel_scroll)
+        self.splitter.addWidget(layout.with_buttons(self.panel_scroll, self.panel.buttons))  # Push under it, in view
         self.splitter.setSizes([768, 512])  # at 1280 px the list's Summary gets the spare width
         layout.steady_splitter(self.splitter)
         stacked_min = lambda: layout.STACKED_MIN_HEIGHT if self.splitter.orientation() == Qt.Orientation.Vertical else 0  # noqa: E731

@@ -7,6 +7,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
+from flowdesk.ui.layout import narrow_words
+
 
 class PushLine(QWidget):
     open_ticket_requested = Signal(int, str)  # ticket id, kind
@@ -16,7 +18,7 @@ class PushLine(QWidget):
         super().__init__(parent)
         self.label = QLabel(self)
         self.label.setObjectName("postState")
-        self.label.setWordWrap(True)
+        narrow_words(self.label)  # wrapped; a long word never widens the note pane
         self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.label.setAccessibleName("Push state")
         self.open_button = QPushButton("Open tic&ket", self)

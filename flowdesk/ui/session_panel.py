@@ -34,6 +34,7 @@ from flowdesk.store.drafts import PushChoices
 from flowdesk.ui import theme
 from flowdesk.ui.editor import NoteEditor
 from flowdesk.ui.last_push import last_pushed_note, made_as, pushed_text, time_logged
+from flowdesk.ui.layout import button_row, narrow_words
 from flowdesk.ui.models import already_posted, meta_line
 from flowdesk.ui.push_line import PushLine
 from flowdesk.ui.status_choice import StatusChoice
@@ -171,13 +172,13 @@ class SessionPanel(QWidget):
         top.addWidget(self.format_box)
         top.addWidget(self.steps_box)
         top.addStretch(1)
-        bottom = QHBoxLayout()
-        bottom.addWidget(vis_label)
-        bottom.addWidget(self.visibility)
-        bottom.addStretch(1)
-        bottom.addWidget(self.diff_button)
-        bottom.addWidget(self.reset_button)
-        bottom.addWidget(self.push_button)
+        visible_row = QHBoxLayout()
+        visible_row.addWidget(vis_label)
+        visible_row.addWidget(self.visibility)
+        visible_row.addStretch(1)
+        # The buttons are the pane's last row (the window's: under the pane that scrolls, ``layout.with_buttons``):
+        # what shows or hides above them (the push's line, who is e-mailed, the time entry's options) never moves Push.
+        self.buttons = button_row(self, "noteButtons", self.diff_button, self.reset_button, self.push_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 4, 4)
         layout.addWidget(self.title)
@@ -187,13 +188,15 @@ class SessionPanel(QWidget):
         layout.addWidget(self.push_line)
         layout.addLayout(top)
         layout.addWidget(self.editor, 1)
-        layout.addLayout(bottom)
+        layout.addLayout(visible_row)
         layout.addWidget(self.emailed)
         time_row = QHBoxLayout()  # the time entry: whether, then how much and how (the box hides when not)
         time_row.addWidget(self.time_entry, 0, Qt.AlignmentFlag.AlignTop)
         time_row.addWidget(self.time_box, 1)
         layout.addLayout(time_row)
+        layout.addWidget(self.time_box.lists)  # work type, role, billable: the pane's width, not beside "Log 0.25 h"
         layout.addWidget(self.status_choice)  # its own row, under the time entry's
+        layout.addWidget(self.buttons)
         self.title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
         # Keyboard order: ticket → find → retry, open ticket (the last push) → format → steps → note → visibility →
@@ -220,7 +223,7 @@ class SessionPanel(QWidget):
         """A wrapped label of plain text (a session's or a server's words are never read as markup)."""
         label = QLabel(self)
         label.setObjectName(name)
-        label.setWordWrap(True)
+        narrow_words(label)  # wrapped; a long word in a summary never widens the pane (it stacked the window)
         label.setTextFormat(Qt.TextFormat.PlainText)
         if tint:
             theme.tint(label, tint)

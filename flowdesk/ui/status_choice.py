@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from flowdesk.ui.layout import narrow_words, steady_combo
+
 LEAVE = "Leave as is"
 LABEL = "Set st&atus after posting"
 
@@ -25,13 +27,12 @@ class StatusChoice(QWidget):
         self.combo.setObjectName("setStatus")
         self.combo.setAccessibleName("Set the ticket's status after posting")
         self.combo.setToolTip("After the note is posted, FlowDesk sets the ticket's status and reads it back")
-        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         label = QLabel(LABEL, self)
         label.setBuddy(self.combo)
         self.notice = QLabel(self)  # whom ConnectWise e-mails about the status chosen
         self.notice.setObjectName("statusNotice")
         self.notice.setTextFormat(Qt.TextFormat.PlainText)
-        self.notice.setWordWrap(True)
+        narrow_words(self.notice)
         self.notice.hide()
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
@@ -43,6 +44,7 @@ class StatusChoice(QWidget):
         column.addWidget(self.notice)
         self.combo.currentIndexChanged.connect(self._on_chosen)
         self.reset(None)
+        steady_combo(self.combo)  # as wide as "Leave as is" at least; a board's long status names never widen the pane
 
     def reset(self, board_id: int | None) -> None:
         """A new ticket (None: none, or no board): only "Leave as is" until its board's statuses arrive."""

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QLineEdit, QWidget
 
 from flowdesk.core import present
 from flowdesk.core.bidi import joined
+from flowdesk.ui.layout import narrow_words
 from flowdesk.ui.ticket_finder import TicketFinder
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ class TicketCard(QFrame):
 
         self.summary = QLabel(self)
         self.summary.setObjectName("ticketSummary")
-        self.summary.setWordWrap(True)
+        narrow_words(self.summary)
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
         font = self.summary.font()
         font.setBold(True)
@@ -64,17 +65,17 @@ class TicketCard(QFrame):
         self.details = QLabel(self)
         self.details.setObjectName("ticketDetails")
         self.details.setTextFormat(Qt.TextFormat.PlainText)
-        self.details.setWordWrap(True)
+        narrow_words(self.details)
         self.flags = QLabel(self)
         self.flags.setObjectName("ticketFlags")
-        self.flags.setWordWrap(True)
+        narrow_words(self.flags)
         self.flags.setTextFormat(Qt.TextFormat.PlainText)
         self.flags.setAccessibleName("Ticket warning")
         # Another client's ticket: said in the theme's own attention colours (the tooltip's base and text
         # roles, readable in light and dark themes alike), not a colour of our own.
         self.company = QLabel(self)
         self.company.setObjectName("ticketCompanyWarning")
-        self.company.setWordWrap(True)
+        narrow_words(self.company)
         self.company.setTextFormat(Qt.TextFormat.PlainText)
         self.company.setAccessibleName("Other company warning")
         self.company.setAutoFillBackground(True)

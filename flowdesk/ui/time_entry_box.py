@@ -1,7 +1,7 @@
 """The time entry's options under the note: hours (proposed from the session's active time, editable as 1.5
 or 1:30, typed by hand for a session without timestamps), which rule proposed them, a warning above 8 h, the
 work type and work role (ConnectWise's lists, the last choice preselected, else the member's defaults) and the
-billable option. It never waits on the network: the lists arrive with :meth:`TimeEntryBox.set_lists`."""
+billable option (``lists``: a row of their own, under the hours). It never waits on the network: the lists arrive with :meth:`TimeEntryBox.set_lists`."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from flowdesk.core.timing import (
     whole_minutes,
 )
 from flowdesk.ui import theme
+from flowdesk.ui.layout import narrow_words, steady_combo
 
 if TYPE_CHECKING:
     from flowdesk.core.models import Session
@@ -49,11 +50,17 @@ class TimeEntryBox(QWidget):
         self.warning.setTextFormat(Qt.TextFormat.PlainText)  # never read as markup (a server's words, a file name)
         self.warning.setObjectName("hoursWarning")
         theme.tint(self.warning, "error")
-        self.work_type = QComboBox(self)
+        # The work type, role and billable option: a row of their own under the check box and the hours (the
+        # owner lays it out; it shows and hides with the box), not beside the check box, whose "Log 0.25 h"
+        # made the pane wider than a 1280 px window gives it (the window stacked the note under the list).
+        # A box of no owner lays it out under its hours itself.
+        self.lists = QWidget(parent if parent is not None else self)
+        self.lists.setObjectName("timeLists")
+        self.work_type = QComboBox(self.lists)
         self.work_type.setAccessibleName("Work type")
-        self.work_role = QComboBox(self)
+        self.work_role = QComboBox(self.lists)
         self.work_role.setAccessibleName("Work role")
-        self.billable = QComboBox(self)
+        self.billable = QComboBox(self.lists)
         self.billable.setAccessibleName("Billable")
         self.billable.addItem(DEFAULT, None)
         for option in BILLABLE_OPTIONS:
@@ -61,18 +68,21 @@ class TimeEntryBox(QWidget):
         for combo in (self.work_type, self.work_role):
             combo.addItem(DEFAULT, None)
         hours_label = QLabel("Ho&urs", self)
+        hours_label.setObjectName("hoursLabel")
         hours_label.setBuddy(self.hours)
-        self.rule.setWordWrap(True)
-        self.warning.setWordWrap(True)
+        hours_label.setMinimumHeight(self.hours.sizeHint().height())  # its word level with the hours'
+        narrow_words(self.rule)
+        narrow_words(self.warning)
         first = QHBoxLayout()
-        for w in (hours_label, self.hours, self.rule):
-            first.addWidget(w)
-        first.addStretch(1)
-        second = QHBoxLayout()
+        for w in (hours_label, self.hours):  # level with "Log 0.75 h" and the rule's first line, however many it has
+            first.addWidget(w, 0, Qt.AlignmentFlag.AlignTop)
+        first.addWidget(self.rule, 1)  # the rest of the row: a wrapped label's hint is its minimum width
+        second = QHBoxLayout(self.lists)
+        second.setContentsMargins(0, 0, 0, 0)
         for text, combo in (("Work t&ype", self.work_type), ("&Role", self.work_role), ("&Billable", self.billable)):
-            label = QLabel(text, self)
+            label = QLabel(text, self.lists)
             label.setBuddy(combo)
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            steady_combo(combo)  # a long work type or role name never widens the pane's minimum
             second.addWidget(label)
             second.addWidget(combo)
         second.addStretch(1)
@@ -80,8 +90,13 @@ class TimeEntryBox(QWidget):
         rows.setContentsMargins(0, 0, 0, 0)
         rows.addLayout(first)
         rows.addWidget(self.warning)
-        rows.addLayout(second)
+        if parent is None:
+            rows.addWidget(self.lists)
         self.hours.textChanged.connect(self._check)
+
+    def setVisible(self, visible: bool) -> None:  # noqa: N802 - Qt's; show() and hide() come here too
+        super().setVisible(visible)
+        self.lists.setVisible(visible)
 
     # -- what is shown ---------------------------------------------------------------------------
     def set_plan(self, plan: TimeEntryPlan | None, session: Session | None) -> None:
