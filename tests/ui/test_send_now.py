@@ -26,7 +26,7 @@ class OutageDrainer:
         self.runs = 0
         self.attempts: list[int] = []  # the run that failed the push, per attempt
 
-    def run_due(self, *, stop: threading.Event | None = None) -> DrainReport:
+    def run_due(self, *, stop: threading.Event | None = None, first=()) -> DrainReport:
         run = self.runs
         self.runs += 1
         gate = self.gates.get(run)
