@@ -447,6 +447,12 @@ class QueueTableModel(_ColumnTable):
             return
         jobs = sorted(self._unlisted.values(), key=lambda j: j.id, reverse=True)
         self._unlisted = {}
+        if self._jobs and jobs[-1].id < self._jobs[0].id:  # an older one (a reload brought it): all in order
+            still, self._still = self._still, False  # Show new pushes with the pointer still on the list
+            self.load([*self._jobs, *jobs])
+            self._still = still
+            self.unlisted_changed.emit(0)
+            return
         self.beginInsertRows(QModelIndex(), 0, len(jobs) - 1)
         self._jobs[0:0] = jobs
         self._row_of = {j.id: i for i, j in enumerate(self._jobs)}

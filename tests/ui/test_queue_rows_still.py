@@ -141,3 +141,20 @@ def test_hiding_the_tab_lists_what_waited(qtbot):
     view.model.update_jobs([Job(5)])
     view.hide()
     assert view.model.job(0).id == 5
+
+
+def test_an_older_push_that_waited_is_listed_in_its_place(qtbot):
+    """A reload while the pointer was on the list brought a push older than the newest listed (one the list
+    lacked): listed at the top, it would break the newest-first order."""
+    view = _shown(qtbot, ids=(4, 2, 1))
+    _pointer_on(view, 2)
+    view.model.load([Job(i) for i in (5, 4, 3, 2, 1)])
+    assert view.model.rowCount() == 3 and view.new_button.text() == "Show 2 new pushes"
+    _pointer_off(view)
+    assert [view.model.job(r).id for r in range(view.model.rowCount())] == [5, 4, 3, 2, 1]
+    assert not view.new_button.isVisible()
+    _pointer_on(view, 2)  # likewise with Show, the pointer still on the list
+    view.model.load([Job(i) for i in (6, 4, 2, 1)])
+    view.model.load([Job(i) for i in (6, 5, 4, 3, 2, 1)])
+    view.new_button.click()
+    assert [view.model.job(r).id for r in range(view.model.rowCount())] == [6, 5, 4, 3, 2, 1]
