@@ -119,7 +119,7 @@ class QueueView(QWidget):
         model.modelAboutToBeReset.connect(self._remember_selection)
         model.modelReset.connect(self._restore_selection)  # a reload keeps the push selected, by its id
         model.modelReset.connect(self._update)
-        model.rowsInserted.connect(lambda *_: self._update())
+        model.rowsInserted.connect(self._rows_came)
 
         self.retry_button = QPushButton("&Retry", self)
         self.retry_button.setToolTip("Send this push now, skipping its wait")
@@ -221,6 +221,14 @@ class QueueView(QWidget):
         self.new_button.setText(text)
         self.new_button.setAccessibleName(text)
         self.new_button.setVisible(count > 0)
+
+    def _rows_came(self, _parent: QModelIndex, first: int, last: int) -> None:
+        """New pushes at the top of a list scrolled down: the rows in view stay in view (at the top, they show)."""
+        bar = self.table.verticalScrollBar()
+        if first == 0 and bar.value() > 0:  # per row (ScrollPerItem); the range grows once the list is laid out
+            bar.setMaximum(bar.maximum() + last - first + 1)
+            bar.setValue(bar.value() + last - first + 1)
+        self._update()
 
     def _remember_selection(self) -> None:
         job = self.current_job()

@@ -158,3 +158,20 @@ def test_an_older_push_that_waited_is_listed_in_its_place(qtbot):
     view.model.load([Job(i) for i in (6, 5, 4, 3, 2, 1)])
     view.new_button.click()
     assert [view.model.job(r).id for r in range(view.model.rowCount())] == [6, 5, 4, 3, 2, 1]
+
+
+def test_in_a_list_scrolled_down_new_pushes_move_no_row_in_view(qtbot):
+    """The pointer elsewhere (on a button, the keyboard in use): the rows in view stay; at the top, they show."""
+    view = _shown(qtbot, ids=range(60, 0, -1))
+    bar = view.table.verticalScrollBar()
+    for selected, newest in ((30, 61), (1, 62)):  # scrolled part way, then to the end
+        assert view.select_job(selected)
+        assert bar.value() > 0
+        top = _under(view, QPoint(5, 5))
+        view.model.update_jobs([Job(newest)])
+        assert _under(view, QPoint(5, 5)) == top and _selected(view) == selected
+        QApplication.processEvents()  # the list laid out again (its delayed layout): still
+        assert _under(view, QPoint(5, 5)) == top and _selected(view) == selected
+    bar.setValue(0)
+    view.model.update_jobs([Job(63)])
+    assert _under(view, QPoint(5, 5)) == 63
