@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent import futures
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
@@ -167,18 +167,22 @@ class Drainer:
         max_jobs: int | None = None,
         deadline: datetime | None = None,
         stop: threading.Event | None = None,
+        first: Iterable[int] = (),
     ) -> DrainReport:
         """Send (or check) every job that is due now, up to ``max_in_flight`` at a time (one per ticket), until
         none is left, ``max_jobs`` were handled, the clock passes ``deadline``, ``stop`` is set, the queue is
         paused, or no site can be sent to. All of these stop new sends; the run returns once what is out has
         come back and is stored — after ``stop`` or ``deadline``, at most ``stop_grace`` seconds later.
-        A second call while one runs waits for it."""
+        ``first``: the pushes an engineer's Retry asked for, taken before the others due (in an outage the run's
+        first failures end it: the push clicked was left waiting while others went). A second call while one
+        runs waits for it."""
         with self._run_lock:
             pool = (
                 InlinePool() if self._max_in_flight == 1 else DaemonPool(self._max_in_flight, "flowdesk-push")
             )
             run = Run(
-                self._provider, pool, max_jobs=max_jobs, deadline=deadline, stop=stop, started_at=self._clock()
+                self._provider, pool, max_jobs=max_jobs, deadline=deadline, stop=stop, started_at=self._clock(),
+                first=first,
             )
             report = run.report
             try:
@@ -264,6 +268,11 @@ class Drainer:
         for job in self._outbox.jobs(states=[JobState.UNKNOWN]):
             if job.next_attempt_at is not None and job.next_attempt_at <= now and eligible(job):
                 return job
+        if run.first:  # looked for once, among the due pushes only (a time entry still waits for its note)
+            wanted, run.first = run.first, set()
+            for job in self._outbox.due(now, -1):  # SQLite: no limit
+                if job.id in wanted and eligible(job) and (job.site, job.ticket_id) not in busy:
+                    return job
         # Jobs handled in this run have normally left the due list (sent, or waiting for a later attempt;
         # those in flight are sending), so the first few due jobs hold the next one; read more only when
         # they are all held off, handled or of a busy ticket. (Reading len(handled) + 8 rows each time

@@ -9,7 +9,7 @@ at quit.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -19,9 +19,10 @@ if TYPE_CHECKING:
 
 
 class PushDrainer(Protocol):
-    def run_due(self, *, stop: threading.Event | None = None) -> DrainReport:
+    def run_due(self, *, stop: threading.Event | None = None, first: Collection[int] = ()) -> DrainReport:
         """Send what is due now (recovering a crash's jobs first, the first time); ``stop`` ends the run
-        early: nothing new is sent and requests still out after a short grace are left to the next check."""
+        early: nothing new is sent and requests still out after a short grace are left to the next check.
+        ``first``: pushes a Retry asked for, taken before the others due."""
         ...
 
     def recover(self) -> int:

@@ -5,6 +5,7 @@ an outcome :class:`Stored`, or :class:`NoOutcome`), and why no new job may start
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from concurrent import futures
 from dataclasses import dataclass
 from datetime import datetime
@@ -91,6 +92,7 @@ class Run:
         deadline: datetime | None,
         stop: threading.Event | None,
         started_at: datetime,
+        first: Iterable[int] = (),
     ) -> None:
         self.report = DrainReport(started_at=started_at)
         self.connections = Connections(provider)
@@ -98,6 +100,7 @@ class Run:
         self.max_jobs, self.deadline, self.stop = max_jobs, deadline, stop
         self.handled: set[int] = set()
         self.checked: set[int] = set()  # handled by a check only: one found absent after Retry is sent too
+        self.first: set[int] = set(first)  # the pushes a Retry click asked for: before the others due
         self.flights: dict[futures.Future[Any], Flight] = {}
         self.halt: Halt | None = None
 

@@ -7,7 +7,7 @@ one engineer's keys must never be posted with another's.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -106,10 +106,11 @@ class WindowDrainer:
         return 0
 
     def run_due(
-        self, *, stop: threading.Event | None = None, max_jobs: int | None = None, deadline: datetime | None = None
+        self, *, stop: threading.Event | None = None, max_jobs: int | None = None, deadline: datetime | None = None,
+        first: Collection[int] = (),
     ) -> DrainReport:
         self._take_lock()
-        return self.drainer.run_due(stop=stop, max_jobs=max_jobs, deadline=deadline)
+        return self.drainer.run_due(stop=stop, max_jobs=max_jobs, deadline=deadline, first=first)
 
     def next_due_at(self) -> datetime | None:
         return self.drainer.next_due_at()

@@ -279,9 +279,11 @@ class AppController(TicketLookups, QueuePause, QObject):
         self.drain_timer.stop()
         return self.push.request_drain(fresh)
 
-    def _send_now_clicked(self, job_ids: Iterable[int]) -> None:
-        """The engineer asked for these pushes to go now: a run, remembering which request asked."""
-        generation = self.drain_now(fresh=True)
+    def _send_now_clicked(self, job_ids: list[int], *, first: bool = False) -> None:
+        """The engineer asked for these pushes to go now: a run (``first``: taking them before the others due),
+        remembering which request asked."""
+        self.drain_timer.stop()
+        generation = self.push.request_drain(True, job_ids if first else ())
         for job_id in job_ids:
             self._send_now[job_id] = generation
 
@@ -506,7 +508,7 @@ class AppController(TicketLookups, QueuePause, QObject):
         self.services.outbox.retry(job_id, self.clock(), said)
         self.services.outbox.lift_whole_pause()  # not a member pause: Retry does not give others' pushes away
         self._refresh_job(job_id)
-        self._send_now_clicked([job_id])
+        self._send_now_clicked([job_id], first=True)  # in an outage, others due first ended the run before it
         return said[0]
 
     def retry_all(self, *, everything: bool | None = None) -> held_words.Retried:

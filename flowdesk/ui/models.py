@@ -21,6 +21,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
     QTimer,
+    Signal,
 )
 
 from flowdesk.core import held as held_words
@@ -395,15 +396,22 @@ FAILURES_TIP = (
 
 
 class QueueTableModel(_ColumnTable):
-    """Every push job, newest first: what, where, state in words, and the last error."""
+    """Every push job, newest first: what, where, state in words, and the last error.
+
+    While the rows are kept still (:meth:`keep_still`: the pointer is on the list), a push not listed yet is
+    not put in at the top, which moved every row under the pointer down by one: it waits, counted by
+    ``unlisted_changed``, and comes in when they may move again. ``jobs()`` has it all the same."""
 
     COLUMNS = ("What", "Ticket", "State", "Failures", "Last error", "Updated")
     WHAT, TICKET, STATE, ATTEMPTS, ERROR, UPDATED = range(6)
+    unlisted_changed = Signal(int)  # how many pushes wait to be listed while the rows are kept still
 
     def __init__(self, parent: QObject | None = None, *, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__(parent)
         self._jobs: list[Any] = []
         self._row_of: dict[int, int] = {}
+        self._still = False
+        self._unlisted: dict[int, Any] = {}  # id -> job: new pushes not listed while the rows are kept still
         self._titles: dict[str, str] = {}
         self.clock = clock or (lambda: datetime.now(UTC))
         # job ids -> how many tries did not post it (Outbox.failure_counts); None: the job's attempts
@@ -414,13 +422,42 @@ class QueueTableModel(_ColumnTable):
         self.resume_as = ""  # the member the banner's Resume sends them as
 
     def load(self, jobs: Iterable[Any], titles: dict[str, str] | None = None) -> None:
+        newest = sorted(jobs, key=lambda j: j.id, reverse=True)
+        unlisted = len(self._unlisted)
+        self._unlisted = {j.id: j for j in newest if self._still and j.id not in self._row_of}  # the listed stay
         self.beginResetModel()
-        self._jobs = sorted(jobs, key=lambda j: j.id, reverse=True)
+        self._jobs = [j for j in newest if j.id not in self._unlisted]
         self._row_of = {j.id: i for i, j in enumerate(self._jobs)}
         if titles is not None:
             self._titles = dict(titles)
         self._failures = self.failures_provider(None) if self.failures_provider is not None else {}
         self.endResetModel()
+        if len(self._unlisted) != unlisted:
+            self.unlisted_changed.emit(len(self._unlisted))
+
+    def keep_still(self, still: bool) -> None:
+        """``still``: new pushes wait out of the list (see the class); not: those waiting come in at the top."""
+        self._still = still
+        if not still:
+            self.list_unlisted()
+
+    def list_unlisted(self) -> None:
+        """The pushes waiting to be listed, at the top now (newest first, as the rest)."""
+        if not self._unlisted:
+            return
+        jobs = sorted(self._unlisted.values(), key=lambda j: j.id, reverse=True)
+        self._unlisted = {}
+        if self._jobs and jobs[-1].id < self._jobs[0].id:  # an older one (a reload brought it): all in order
+            still, self._still = self._still, False  # Show new pushes with the pointer still on the list
+            self.load([*self._jobs, *jobs])
+            self._still = still
+            self.unlisted_changed.emit(0)
+            return
+        self.beginInsertRows(QModelIndex(), 0, len(jobs) - 1)
+        self._jobs[0:0] = jobs
+        self._row_of = {j.id: i for i, j in enumerate(self._jobs)}
+        self.endInsertRows()
+        self.unlisted_changed.emit(0)
 
     def update_job(self, job: Any) -> None:
         if self.failures_provider is not None:
@@ -436,11 +473,19 @@ class QueueTableModel(_ColumnTable):
                 child_row = self._row_of[child.id]
                 self.dataChanged.emit(self.index(child_row, self.STATE), self.index(child_row, self.STATE))
 
-    def _insert_top(self, job: Any) -> None:
+    def _insert_top(self, job: Any) -> bool:
+        """``job``, not listed yet, at the top; False: it waits (the rows are kept still), or waited already."""
+        if self._still or job.id in self._unlisted:
+            known = job.id in self._unlisted
+            self._unlisted[job.id] = job
+            if not known:
+                self.unlisted_changed.emit(len(self._unlisted))
+            return False
         self.beginInsertRows(QModelIndex(), 0, 0)
         self._jobs.insert(0, job)
         self._row_of = {j.id: i for i, j in enumerate(self._jobs)}
         self.endInsertRows()
+        return True
 
     def update_jobs(self, jobs: list[Any]) -> None:
         """Show the latest state of ``jobs`` (a drain's batch): one Failures read and one ``dataChanged`` over
@@ -457,8 +502,8 @@ class QueueTableModel(_ColumnTable):
         for job in jobs:
             row = self._row_of.get(job.id)
             if row is None:
-                self._insert_top(job)
-                rows = [r + 1 for r in rows]
+                if self._insert_top(job):
+                    rows = [r + 1 for r in rows]
                 continue
             self._jobs[row] = job
             rows.append(row)
@@ -474,7 +519,8 @@ class QueueTableModel(_ColumnTable):
         return self._row_of.get(job_id)
 
     def jobs(self) -> list[Any]:
-        return list(self._jobs)
+        """Every push, those waiting to be listed too."""
+        return [*self._jobs, *self._unlisted.values()]
 
     def _row_count(self) -> int:
         return len(self._jobs)
@@ -482,7 +528,8 @@ class QueueTableModel(_ColumnTable):
     def waiting_for_note(self, job: Any) -> bool:
         """A time entry whose note is not sent yet (or no longer listed)."""
         row = self._row_of.get(job.parent_id) if job.parent_id is not None else None
-        return present.waits_for_note(job, self._jobs[row].state if row is not None else None)
+        parent = self._jobs[row] if row is not None else self._unlisted.get(job.parent_id)
+        return present.waits_for_note(job, parent.state if parent is not None else None)
 
     def set_member_pause(self, others: Iterable[Any], resume_as: str) -> None:
         """``others`` (``PushJob``) are the pushes a member pause holds: they wait for their member's keys, or

@@ -9,6 +9,7 @@ so quitting mid-push (or crashing) loses nothing: the job is found in ``sending`
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, Signal, Slot
@@ -42,6 +43,7 @@ class PushWorker(QObject):
         self._request_lock = threading.Lock()
         self._requested = False
         self._requested_fresh = False
+        self._requested_first: list[int] = []  # pushes a Retry asked for: the run takes them first
         self._generation = 0  # requests made so far: a run reports the newest one it took
 
     def _ensure(self) -> PushDrainer:
@@ -63,13 +65,14 @@ class PushWorker(QObject):
             changes, self._changes = self._changes, []
         return changes
 
-    def want_drain(self, fresh: bool) -> tuple[bool, int]:
+    def want_drain(self, fresh: bool, first: Iterable[int] = ()) -> tuple[bool, int]:
         """Called from the GUI thread: note a request for a run. Returns whether a new run must be queued
         (not when one is already waiting to start: this request joins it, and ``fresh`` is kept), and the
         request's number. A run that reports a number below it started before the request was made."""
         with self._request_lock:
             self._generation += 1
             self._requested_fresh = self._requested_fresh or fresh
+            self._requested_first += first
             queue = not self._requested
             self._requested = True
             return queue, self._generation
@@ -81,10 +84,11 @@ class PushWorker(QObject):
             if not self._requested:
                 return
             fresh, self._requested, self._requested_fresh = self._requested_fresh, False, False
+            first, self._requested_first = self._requested_first, []
             generation = self._generation
-        self.drain(fresh, generation)
+        self.drain(fresh, generation, first)
 
-    def drain(self, fresh: bool = False, generation: int = 0) -> None:
+    def drain(self, fresh: bool = False, generation: int = 0, first: Iterable[int] = ()) -> None:
         """Send what is due. ``fresh``: forget hold-offs first (the network came back, or a manual retry)."""
         if self._stop.is_set():
             return
@@ -95,7 +99,7 @@ class PushWorker(QObject):
             if fresh:
                 drainer.clear_hold_off()
             running = True
-            report = drainer.run_due(stop=self._stop)
+            report = drainer.run_due(stop=self._stop, first=list(first))
         except Exception as exc:  # lock held elsewhere, or a bug: reported, and the worker lives on
             from flowdesk.push.lock import DrainLockBusy
 
@@ -147,10 +151,10 @@ class PushThread(QObject):
     def start(self) -> None:
         self.qthread.start()
 
-    def request_drain(self, fresh: bool = False) -> int:
+    def request_drain(self, fresh: bool = False, first: Iterable[int] = ()) -> int:
         """Ask for a run (GUI thread). A request made while one waits to start joins that one. Returns the
         request's number (``drain_finished`` carries the newest number its run took)."""
-        queue, generation = self.worker.want_drain(fresh)
+        queue, generation = self.worker.want_drain(fresh, first)
         if queue:
             self.drain_requested.emit()
         return generation

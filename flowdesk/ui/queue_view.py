@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
+from PySide6.QtGui import QAction, QEnterEvent, QHideEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -39,15 +39,31 @@ from flowdesk.ui.queue_status import show_send_all
 class _QueueTable(QTableView):
     """The queue's list; ``on_viewport_resized(width)`` after its viewport changed size (the window resized, a
     scroll bar came or went). A scroll area's ``resizeEvent`` gets its viewport's resizes, and only those: no
-    Python runs for the viewport's other events (paints, mouse moves), as an event filter's did."""
+    Python runs for the viewport's other events (paints, mouse moves), as an event filter's did. Likewise
+    ``on_pointer(True)`` when the pointer comes onto the list, ``on_pointer(False)`` when it leaves (Qt sends
+    the leave only once a mouse button pressed on the list is let go) or the list is hidden."""
 
-    def __init__(self, parent: QWidget, on_viewport_resized: Callable[[int], None]) -> None:
+    def __init__(self, parent: QWidget, on_viewport_resized: Callable[[int], None],
+                 on_pointer: Callable[[bool], None]) -> None:
         super().__init__(parent)
         self._on_viewport_resized = on_viewport_resized
+        self._on_pointer = on_pointer
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._on_viewport_resized(event.size().width())
+
+    def enterEvent(self, event: QEnterEvent) -> None:  # noqa: N802
+        super().enterEvent(event)
+        self._on_pointer(True)
+
+    def leaveEvent(self, event: Any) -> None:  # noqa: N802
+        super().leaveEvent(event)
+        self._on_pointer(False)
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
+        super().hideEvent(event)
+        self._on_pointer(False)
 
 
 class QueueView(QWidget):
@@ -61,7 +77,9 @@ class QueueView(QWidget):
     def __init__(self, model: QueueTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.table = _QueueTable(self, self._viewport_resized)
+        # A push queued while the pointer is on the list waits out of it (QueueTableModel.keep_still): put in
+        # at the top, it moved the row under the pointer, and the click meant for one push selected the next.
+        self.table = _QueueTable(self, self._viewport_resized, model.keep_still)
         self.table.setObjectName("queueTable")
         self.table.setAccessibleName("Push queue")
         self.table.setModel(model)
@@ -98,8 +116,10 @@ class QueueView(QWidget):
         select_current_row(self.table)  # before _update: the detail is of the highlighted row
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update())
         model.dataChanged.connect(lambda *_: self._update())
+        model.modelAboutToBeReset.connect(self._remember_selection)
+        model.modelReset.connect(self._restore_selection)  # a reload keeps the push selected, by its id
         model.modelReset.connect(self._update)
-        model.rowsInserted.connect(lambda *_: self._update())
+        model.rowsInserted.connect(self._rows_came)
 
         self.retry_button = QPushButton("&Retry", self)
         self.retry_button.setToolTip("Send this push now, skipping its wait")
@@ -114,6 +134,12 @@ class QueueView(QWidget):
         self.cancel_button.clicked.connect(lambda: self._emit(self.cancel_requested))
         self.open_button.clicked.connect(lambda: self._emit(self.open_ticket_requested))
         self.retry_all_button.clicked.connect(self.retry_all_requested)
+        self.new_button = QPushButton(self)  # "Show 2 new pushes": those waiting while the pointer is on the list
+        self.new_button.setToolTip("Pushes queued while the pointer is on the list wait here, so that no row moves "
+                                   "under it; they are listed when it leaves the list")
+        self.new_button.hide()
+        self.new_button.clicked.connect(model.list_unlisted)
+        model.unlisted_changed.connect(self._show_unlisted)
 
         self.detail = QPlainTextEdit(self)
         self.detail.setObjectName("queueDetail")
@@ -127,6 +153,7 @@ class QueueView(QWidget):
         buttons.addWidget(self.retry_button)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.open_button)
+        buttons.addWidget(self.new_button)
         buttons.addStretch(1)
         buttons.addWidget(self.retry_all_button)
         self.empty = QLabel("Nothing has been pushed yet. Select a session, review its note and press Push.", self)
@@ -153,10 +180,12 @@ class QueueView(QWidget):
         self.setTabOrder(self.table, self.retry_button)
         self.setTabOrder(self.retry_button, self.cancel_button)
         self.setTabOrder(self.cancel_button, self.open_button)
-        self.setTabOrder(self.open_button, self.retry_all_button)
+        self.setTabOrder(self.open_button, self.new_button)
+        self.setTabOrder(self.new_button, self.retry_all_button)
         self.focus_rings = add_focus_rings(self.table, self.detail)  # their own focus marks are faint
         self.attempts_provider: Any = None
         self._detail = ""
+        self._kept: tuple[int | None, int] = (None, 0)  # the push selected, and the scroll, over a reload
         self._update()
 
     def _viewport_resized(self, width: int) -> None:
@@ -187,7 +216,34 @@ class QueueView(QWidget):
             return None
         return self.model.job(idx.row())
 
+    def _show_unlisted(self, count: int) -> None:
+        text = f"Show {count} new push" + ("es" if count != 1 else "")
+        self.new_button.setText(text)
+        self.new_button.setAccessibleName(text)
+        self.new_button.setVisible(count > 0)
+
+    def _rows_came(self, _parent: QModelIndex, first: int, last: int) -> None:
+        """New pushes at the top of a list scrolled down: the rows in view stay in view (at the top, they show)."""
+        bar = self.table.verticalScrollBar()
+        if first == 0 and bar.value() > 0:  # per row (ScrollPerItem); the range grows once the list is laid out
+            bar.setMaximum(bar.maximum() + last - first + 1)
+            bar.setValue(bar.value() + last - first + 1)
+        self._update()
+
+    def _remember_selection(self) -> None:
+        job = self.current_job()
+        self._kept = (job.id if job is not None else None, self.table.verticalScrollBar().value())
+
+    def _restore_selection(self) -> None:
+        job_id, scrolled = self._kept
+        row = self.model.job_row(job_id) if job_id is not None else None
+        if row is not None:
+            self.table.selectRow(row)
+            self.table.verticalScrollBar().setValue(scrolled)  # the rows stay where they were
+
     def select_job(self, job_id: int) -> bool:
+        if self.model.job_row(job_id) is None:
+            self.model.list_unlisted()  # a push not listed yet (the pointer is on the list): shown when asked for
         row = self.model.job_row(job_id)
         if row is None:
             return False

@@ -558,3 +558,16 @@ def test_the_api_is_found_before_a_job_is_marked_sending(outbox, client, sandbox
         sandbox_admin.release()
         worker.join(timeout=60)
     assert outbox.get(job.id).state == "sent"
+
+
+def test_the_push_a_retry_asks_for_goes_before_the_others_due(outbox, drainer, sandbox, sandbox_admin, clock):
+    """Seen in the demo, in an outage: Retry on one waiting note said "Sending the note … now", and the run sent
+    two other notes queued before it, met the server errors, and ended: the note clicked stayed Waiting."""
+    sandbox_admin.add_fault(method="POST", path="*/notes", status=503, times=None)
+    [a] = push(outbox, sandbox, 1)
+    [b] = push(outbox, sandbox, 2)
+    [c] = push(outbox, sandbox, 3)
+    outbox.retry(c.id, clock.now)
+    report = drainer.run_due(first=[c.id])
+    assert [r.job_id for r in report.results] == [c.id]
+    assert states(outbox) == {a.id: "pending", b.id: "pending", c.id: "unknown"}  # tried, its answer lost

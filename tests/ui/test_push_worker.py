@@ -34,7 +34,7 @@ class FakeDrainer:
         self.release = release
         self.thread: int | None = None
 
-    def run_due(self, *, stop: threading.Event | None = None) -> str:
+    def run_due(self, *, stop: threading.Event | None = None, first=()) -> str:
         self.thread = threading.get_ident()
         jobs = self.runs.pop(0)
         for job in jobs[:1]:
@@ -88,8 +88,10 @@ class CountingDrainer(FakeDrainer):
         self.started = threading.Event()
         self.runs_done = 0
         self.fresh = 0
+        self.first: list[list[int]] = []  # the pushes a Retry asked for, per run
 
-    def run_due(self, *, stop: threading.Event | None = None) -> str:
+    def run_due(self, *, stop: threading.Event | None = None, first=()) -> str:
+        self.first.append(list(first))
         self.started.set()
         assert self.release.wait(10)
         self.runs_done += 1
@@ -115,13 +117,14 @@ def test_requests_made_during_a_run_become_one_more_run_that_keeps_fresh(qtbot):
     try:
         thread.request_drain(False)
         qtbot.wait_until(lambda: bool(made) and made[0].started.is_set())
-        for fresh in (False, True, False):  # a timer, a click, a push: while the first run is going
-            thread.request_drain(fresh)
+        for fresh, first in ((False, ()), (True, [7]), (False, ())):  # a timer, a Retry, a push: while the first
+            thread.request_drain(fresh, first)  # run is going
         release.set()
         qtbot.wait_until(lambda: listener.finished == 2)
         thread.request_drain(False)  # a later request is a run of its own
         qtbot.wait_until(lambda: listener.finished == 3)
         assert made[0].runs_done == 3 and made[0].fresh == 1  # not 5 runs; the click's fresh was kept
+        assert made[0].first == [[], [7], []]  # the push the Retry asked for, taken first by the run it joined
     finally:
         thread.stop()
 
@@ -132,7 +135,7 @@ class FailingDrainer:
     def __init__(self, error: Exception) -> None:
         self.error = error
 
-    def run_due(self, *, stop: threading.Event | None = None) -> str:
+    def run_due(self, *, stop: threading.Event | None = None, first=()) -> str:
         raise self.error
 
     def clear_hold_off(self) -> None: ...

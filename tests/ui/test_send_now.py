@@ -26,7 +26,7 @@ class OutageDrainer:
         self.runs = 0
         self.attempts: list[int] = []  # the run that failed the push, per attempt
 
-    def run_due(self, *, stop: threading.Event | None = None) -> DrainReport:
+    def run_due(self, *, stop: threading.Event | None = None, first=()) -> DrainReport:
         run = self.runs
         self.runs += 1
         gate = self.gates.get(run)
@@ -109,3 +109,15 @@ def test_a_push_failed_by_the_run_going_at_the_click_goes_again_once_not_run_aft
     assert c._send_now == {}
     worker = c.push.worker
     qtbot.waitUntil(lambda: not worker._requested and drainer.runs == 3, timeout=10000)  # no run after run
+
+
+def test_retry_asks_the_run_to_take_the_push_clicked_first_and_send_all_now_does_not(outage, monkeypatch):
+    """Retry on one waiting push in an outage: the run took the pushes queued before it, met the outage and
+    ended, and the push clicked stayed waiting (the drainer's side: tests/push/test_drainer.py)."""
+    c, _drainer, _gates = outage
+    asked: list[tuple[bool, list[int]]] = []
+    monkeypatch.setattr(c.push, "request_drain", lambda fresh=False, first=(): asked.append((fresh, list(first))) or 1)
+    [note] = c.services.outbox.jobs()
+    c.retry(note.id)
+    c.retry_all(everything=True)
+    assert asked == [(True, [note.id]), (True, [])]
