@@ -33,6 +33,43 @@ def test_ctrl_c_quits_through_the_event_loop_once_and_says_so(qtbot: Any, capsys
     assert signal.getsignal(signal.SIGINT) is before  # Python's own handling again
 
 
+@pytest.mark.parametrize(("name", "words"), [
+    ("SIGTERM", "flowdesk: asked to stop (SIGTERM): quitting; waiting pushes and drafts are kept."),
+    ("SIGHUP", "flowdesk: the terminal closed (SIGHUP): quitting; waiting pushes and drafts are kept."),
+])
+def test_kill_and_a_closed_terminal_quit_through_the_event_loop_too(qtbot: Any, capsys: Any, name: str, words: str) -> None:
+    """Found by stopping the demo with SIGTERM: the process just ended, its folder left behind (and the last
+    keystrokes not yet written to the draft would have been lost)."""
+    from flowdesk.ui.interrupt import quit_on_interrupt
+
+    signum = getattr(signal, name)
+    quits: list[int] = []
+    before = signal.getsignal(signum)
+    handler = quit_on_interrupt(lambda: quits.append(1))
+    assert handler is not None
+    try:
+        signal.raise_signal(signum)
+        qtbot.waitUntil(lambda: quits == [1], timeout=5000)
+        assert capsys.readouterr().err.splitlines() == [words]
+    finally:
+        handler.close()
+    assert signal.getsignal(signum) is before
+
+
+def test_a_terminal_hang_up_ignored_by_nohup_stays_ignored() -> None:
+    from flowdesk.ui.interrupt import quit_on_interrupt
+
+    before = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        handler = quit_on_interrupt(lambda: None)
+        assert handler is not None
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+        assert callable(signal.getsignal(signal.SIGTERM))
+        handler.close()
+    finally:
+        signal.signal(signal.SIGHUP, before)
+
+
 def test_outside_the_main_thread_the_default_is_kept() -> None:
     from flowdesk.ui.interrupt import quit_on_interrupt
 
