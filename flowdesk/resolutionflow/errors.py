@@ -11,7 +11,7 @@
 | :class:`RateLimited` | rate_limited | 429 | retries after ``retry_after`` (at most a day) |
 | :class:`ProtocolError` (:class:`InvalidRecord`) | protocol / invalid_record | an answer FlowDesk cannot read: HTML, garbage, a wrong shape, a 4xx it did not expect | checks the address, updates FlowDesk |
 
-``str(error)`` is plain words (what happened, what to do) plus ``(request id …)`` when ResolutionFlow
+``str(error)`` is plain words (what happened, what to do), then ``Request id: …`` when ResolutionFlow
 gave one. No error ever holds a token, a password, a header or an httpx object (they are raised outside
 the ``except`` block that caught the transport error, so nothing is chained to them). The base and the
 shared classes (``NotFound``, ``RateLimited``, ``ServerError``, ``Offline``) come from

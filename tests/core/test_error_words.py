@@ -1,0 +1,54 @@
+"""The words every error line shares: a request id is the line's last sentence; refused keys say what to do where
+they are read."""
+
+from __future__ import annotations
+
+import pytest
+
+from flowdesk.connectwise.errors import AuthError, RateLimited
+from flowdesk.core.error_words import keys_rejected, said_where, with_request_id
+from flowdesk.resolutionflow.errors import ServerError
+
+
+@pytest.mark.parametrize(
+    ("message", "line"),
+    [
+        # it was "… minutes. (request id r-9)": the id glued after the full stop
+        ("Try again in a few minutes.", "Try again in a few minutes. Request id: r-9"),
+        ("check the company ID you sign in with", "check the company ID you sign in with. Request id: r-9"),
+        ("it cannot see it (ConnectWise said: Ticket 1 not found)", "it cannot see it (ConnectWise said: Ticket 1 not found). Request id: r-9"),
+        ("Is the network down?", "Is the network down? Request id: r-9"),
+    ],
+)
+def test_a_request_id_is_the_last_sentence_of_the_line(message, line):
+    assert with_request_id(message, "r-9") == line
+    assert with_request_id(message, None) == message  # none given: the words alone
+    assert str(RateLimited(message, request_id="r-9")) == line  # every service error says it so
+    assert str(ServerError(message, request_id="r-9")) == line
+
+
+def test_refused_keys_say_what_to_do_where_they_are_read():
+    err = AuthError(keys_rejected(401, "acme"), company="acme", status=401, request_id="r-1")
+    elsewhere = str(err)
+    assert "enter them in Settings > ConnectWise account (or with `flowdesk connect`)" in elsewhere
+    assert said_where(err, "elsewhere") == elsewhere
+    here = said_where(err, "here")  # Settings, the first-run setup: the fields are right there
+    assert here == (
+        "ConnectWise rejected your API keys (HTTP 401) for company 'acme'. Check the company ID and both keys above; "
+        "if the keys were deleted or changed, create new ones in ConnectWise under My Account → API Keys and enter "
+        "them here. Request id: r-1"
+    )
+    command = said_where(err, "connect", "Nothing was saved.")
+    assert command.endswith("run `flowdesk connect` again with them. Nothing was saved. Request id: r-1")
+    assert "Settings" not in here and "Settings" not in command
+
+
+def test_other_errors_are_said_as_they_are():
+    err = RateLimited("ConnectWise is receiving too many requests (HTTP 429): wait a minute before trying again.",
+                      request_id="r-2")
+    assert said_where(err, "here") == str(err)
+    assert said_where(err, "connect", "Nothing was saved.") == (
+        "ConnectWise is receiving too many requests (HTTP 429): wait a minute before trying again. Nothing was saved. "
+        "Request id: r-2"
+    )
+    assert said_where(ValueError("no keyring"), "connect", "Nothing was saved.") == "no keyring. Nothing was saved."
