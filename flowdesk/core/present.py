@@ -20,8 +20,8 @@ from datetime import datetime, tzinfo
 from typing import Any, NamedTuple, Protocol
 
 from flowdesk import APP_NAME
-from flowdesk.core.localtime import LOCAL, format_clock, format_date_time, format_timestamp, format_when
 from flowdesk.core.error_words import with_request_id
+from flowdesk.core.localtime import LOCAL, format_clock, format_date_time, format_timestamp, format_when
 from flowdesk.core.next_try import without_next_try
 from flowdesk.core.parts import KindCounts, count_parts, parts, thing, things
 from flowdesk.core.parts import and_ as _and
