@@ -98,6 +98,7 @@ class AppController(TicketLookups, QObject):
         self._next_try: datetime | None = None  # when the next waiting push is due (the last drain's word)
         self._outage = False  # an outage was announced; one more notification when every waiting push is sent
         self._sent_in_outage: list[str] = []  # the kind of each push sent since the outage began
+        self._outage_why = "server"  # what held sending off last in it (a rate limit is not said as an outage)
         self.others: list[PushJob] = []  # the pushes a member pause holds (as the queue's line last said them)
         self.drafts = DraftWriter(Drafts(services.db))  # written off the GUI thread
         # "Keep this one": per session, the values the engineer kept as written, for this run of the app.
@@ -448,6 +449,7 @@ class AppController(TicketLookups, QObject):
         if changed:
             self._publish_push_column({j.session_id for j in outbox.jobs(states=held_words.WAITING_STATES)})
         if held is not None:
+            self._outage_why = held.why
             kinds, others, now = outbox.kind_counts(), outbox.held_by_member_pause(), self.clock()  # others: their keys'
             counts = outbox.state_counts(kinds)  # one query for both
             if not self._outage:
@@ -480,7 +482,7 @@ class AppController(TicketLookups, QObject):
         if self._outage and status.held is None and not self._sending and not waiting:
             self._outage = False  # every waiting push is sent after the outage: say so once
             if self._sent_in_outage:
-                notice = held_words.back_notice(self._sent_in_outage, status.others)
+                notice = held_words.back_notice(self._sent_in_outage, status.others, self._outage_why)
                 self._notify(outage_notification(notice, (), self.settings.notification_level.value, began=False))
         if status.held is not None and waiting:  # a push cancelled or retried: the banner counts what still waits
             self.banner_updated.emit(self._held_banner(status.held, status.counts, status.others, status.kinds))
