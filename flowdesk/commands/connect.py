@@ -66,7 +66,7 @@ def _read_private_key() -> str:
 
 def _nothing_saved(exc: Exception) -> str:
     # refused keys: run this command again, not "Settings (or flowdesk connect)"; a request id last
-    return said_where(exc, "connect", "Nothing was saved.")
+    return said_where(exc, "command", "Nothing was saved.")
 
 
 def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:

@@ -79,7 +79,7 @@ def answer(response: httpx.Response, method: str, op: Op, company: str) -> Any:
     envelope = data if is_json and isinstance(data, dict) else {}
     if envelope.get("message") == "UserNotAuthenticated" or (status == 401):
         raise AuthError(
-            keys_rejected(status, company),
+            keys_rejected(status, company),  # (AuthError.said: the same for Settings or `flowdesk connect`)
             company=company,
             status=status,
             request_id=rid,

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flowdesk.core.error_words import Where, keys_rejected
 from flowdesk.http import errors as base
 from flowdesk.http.errors import parse_retry_after  # noqa: F401 (callers import it with the errors)
 
@@ -72,6 +73,10 @@ class AuthError(ConnectWiseError):
     def __init__(self, message: str, *, company: str | None = None, **kw: Any) -> None:
         super().__init__(message, **kw)
         self.company = company
+
+    def said(self, where: Where) -> str:
+        """What to do about it, for ``where`` it is read (without the request id)."""
+        return keys_rejected(self.status, self.company, where) if self.company is not None else self.message
 
 
 class PermissionDenied(ConnectWiseError):

@@ -4,10 +4,11 @@
   ``x-request-id``) ends the line as its own short sentence, ``… Try again in a few minutes. Request id: 7f3a``,
   wherever an error line carries one (Settings, the ticket card's tooltip, the terminal, the queue's history
   of attempts): never glued after the final full stop as ``… minutes. (request id 7f3a)``.
-* :func:`keys_rejected`: ConnectWise refused the API keys (401). Where the engineer reads it decides what to do:
-  in Settings or the first-run setup the fields are right there (``"here"``); at ``flowdesk connect`` the
-  command is run again (``"connect"``); anywhere else (a look-up, the command line's other commands) they go
-  to Settings.
+* :func:`said_where`: an error said for where the engineer reads it, for the errors that know (a ``said(where)``
+  method): ConnectWise refusing the API keys (401, :func:`keys_rejected`), ResolutionFlow refusing a sign-in. In
+  Settings or the first-run setup the fields are right there (``"here"``); at the command that sets the account
+  up (``flowdesk connect``, ``flowdesk signin``) it is run again (``"command"``); anywhere else (a look-up, the
+  queue, other commands) they go to Settings (``"elsewhere"``).
 
 Plain data in, text out: no Qt, no I/O.
 """
@@ -18,7 +19,7 @@ from typing import Literal
 
 API_KEYS = "My Account → API Keys"  # where ConnectWise makes member API keys
 
-Where = Literal["elsewhere", "here", "connect"]
+Where = Literal["elsewhere", "here", "command"]
 
 
 def request_id_words(request_id: str) -> str:
@@ -47,7 +48,7 @@ def keys_rejected(status: int | None, company: str, where: Where = "elsewhere") 
     if where == "here":
         return (f"{head} Check the company ID and both keys above; if the keys were deleted or changed, create new "
                 f"ones in ConnectWise under {API_KEYS} and enter them here.")
-    if where == "connect":
+    if where == "command":
         return (f"{head} Check the company ID and both keys; if the keys were deleted or changed, create new ones "
                 f"in ConnectWise under {API_KEYS} and run `flowdesk connect` again with them.")
     return (f"{head} Check the company ID; if the keys were deleted or changed, create new ones under {API_KEYS} "
@@ -55,15 +56,13 @@ def keys_rejected(status: int | None, company: str, where: Where = "elsewhere") 
 
 
 def said_where(exc: BaseException, where: Where, then: str = "") -> str:
-    """``str(exc)``, but a refusal of the keys (an ``AuthError``: ``kind`` ``auth``, with its ``company``) says
-    what to do ``where`` it is read; ``then``: a sentence to add (``Nothing was saved.``), before the request id,
-    which stays last."""
+    """``str(exc)``, but said for ``where`` it is read when the error knows how (its ``said(where)``); ``then``: a
+    sentence to add (``Nothing was saved.``), before the request id, which stays last."""
     rid = getattr(exc, "request_id", None)
-    company = getattr(exc, "company", None)
-    if getattr(exc, "kind", None) == "auth" and isinstance(company, str):
-        text = keys_rejected(getattr(exc, "status", None), company, where)
-    else:
-        text = str(getattr(exc, "message", exc)) if rid else str(exc)
+    rid = rid if isinstance(rid, str) else None
+    say = getattr(exc, "said", None)
+    # its own words without the request id, which goes last (after ``then``)
+    text = str(say(where)) if callable(say) else str(getattr(exc, "message", exc)) if rid else str(exc)
     if then:
         text = f"{sentence(text)} {then}"
-    return with_request_id(text, rid if isinstance(rid, str) else None)
+    return with_request_id(text, rid)

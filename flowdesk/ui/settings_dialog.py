@@ -348,7 +348,7 @@ class SettingsDialog(QDialog):
             if not isValid(self):  # nothing was saved: only the dialog, if still there, has something to say
                 return
             enable()
-            _status(self.rf_status, str(exc), "error")
+            _status(self.rf_status, said_where(exc, "here"), "error")  # the fields above, not "Settings"
 
         self.controller.tasks.submit(
             lambda: sign_in(url, email, token or password, store=services.credentials, ca_file=ca_file,

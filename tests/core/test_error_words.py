@@ -38,7 +38,7 @@ def test_refused_keys_say_what_to_do_where_they_are_read():
         "if the keys were deleted or changed, create new ones in ConnectWise under My Account → API Keys and enter "
         "them here. Request id: r-1"
     )
-    command = said_where(err, "connect", "Nothing was saved.")
+    command = said_where(err, "command", "Nothing was saved.")
     assert command.endswith("run `flowdesk connect` again with them. Nothing was saved. Request id: r-1")
     assert "Settings" not in here and "Settings" not in command
 
@@ -47,8 +47,29 @@ def test_other_errors_are_said_as_they_are():
     err = RateLimited("ConnectWise is receiving too many requests (HTTP 429): wait a minute before trying again.",
                       request_id="r-2")
     assert said_where(err, "here") == str(err)
-    assert said_where(err, "connect", "Nothing was saved.") == (
+    assert said_where(err, "command", "Nothing was saved.") == (
         "ConnectWise is receiving too many requests (HTTP 429): wait a minute before trying again. Nothing was saved. "
         "Request id: r-2"
     )
     assert said_where(ValueError("no keyring"), "connect", "Nothing was saved.") == "no keyring. Nothing was saved."
+
+
+def test_a_refused_sign_in_says_what_to_do_where_it_is_read():
+    from flowdesk.resolutionflow.account import SignInFailed
+    from flowdesk.resolutionflow.errors import TOKEN_REJECTED, WRONG_PASSWORD, SignInRequired
+
+    wrong = SignInRequired(WRONG_PASSWORD, status=401, request_id="r-3")
+    assert str(wrong).endswith(  # elsewhere, as before
+        "paste an access token instead (Settings, or `flowdesk signin --token-stdin`). Request id: r-3"
+    )
+    assert said_where(wrong, "here").endswith("paste an access token instead in the Access token field above. Request id: r-3")
+    assert said_where(wrong, "command").endswith("instead with `flowdesk signin --token-stdin`. Request id: r-3")
+    failed = SignInFailed(said_where(wrong, "elsewhere", "Nothing was saved."), error=wrong)
+    assert str(failed).endswith("(Settings, or `flowdesk signin --token-stdin`). Nothing was saved. Request id: r-3")
+    assert said_where(failed, "here").endswith("in the Access token field above. Nothing was saved. Request id: r-3")
+    # ResolutionFlow's own words are said as they are, even when they look like ours
+    token = SignInRequired(TOKEN_REJECTED, detail="{token} {again}")
+    assert said_where(token, "here").startswith(
+        "ResolutionFlow did not accept the access token you pasted (ResolutionFlow said: {token} {again}). Copy it "
+        "again and paste it in the Access token field above"
+    )
