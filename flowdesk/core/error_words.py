@@ -7,8 +7,9 @@
 * :func:`said_where`: an error said for where the engineer reads it, for the errors that know (a ``said(where)``
   method): ConnectWise refusing the API keys (401, :func:`keys_rejected`), ResolutionFlow refusing a sign-in. In
   Settings or the first-run setup the fields are right there (``"here"``); at the command that sets the account
-  up (``flowdesk connect``, ``flowdesk signin``) it is run again (``"command"``); anywhere else (a look-up, the
-  queue, other commands) they go to Settings (``"elsewhere"``).
+  up (``flowdesk connect``, ``flowdesk signin``) it is run again (``"command"``); a window banner whose button
+  opens Settings says Settings alone (``"window"``); anywhere else (a look-up, the queue, other commands) they go
+  to Settings, or to that command (``"elsewhere"``).
 
 Plain data in, text out: no Qt, no I/O.
 """
@@ -19,7 +20,7 @@ from typing import Literal
 
 API_KEYS = "My Account → API Keys"  # where ConnectWise makes member API keys
 
-Where = Literal["elsewhere", "here", "command"]
+Where = Literal["elsewhere", "here", "command", "window"]
 
 
 def request_id_words(request_id: str) -> str:
@@ -51,8 +52,9 @@ def keys_rejected(status: int | None, company: str, where: Where = "elsewhere") 
     if where == "command":
         return (f"{head} Check the company ID and both keys; if the keys were deleted or changed, create new ones "
                 f"in ConnectWise under {API_KEYS} and run `flowdesk connect` again with them.")
+    command = "" if where == "window" else " (or with `flowdesk connect`)"
     return (f"{head} Check the company ID; if the keys were deleted or changed, create new ones under {API_KEYS} "
-            "and enter them in Settings > ConnectWise account (or with `flowdesk connect`).")
+            f"and enter them in Settings > ConnectWise account{command}.")
 
 
 def said_where(exc: BaseException, where: Where, then: str = "") -> str:

@@ -44,6 +44,10 @@ class NotSignedIn(Exception):
     def __init__(self, message: str = "Not signed in to ResolutionFlow: sign in from Settings (or `flowdesk signin`).") -> None:
         super().__init__(message)
 
+    def said(self, where: Where) -> str:
+        """A window banner opens Settings: it says Settings alone."""
+        return str(self).replace(" (or `flowdesk signin`)", "") if where == "window" else str(self)
+
 
 class SignInFailed(Exception):
     """Signing in did not complete; ``str()`` says why. Nothing was saved. ``error``: ResolutionFlow's refusal,
@@ -85,6 +89,12 @@ def _proxy(proxy: ProxyConfig | None) -> ProxyConfig:
         return current_proxy()
     except ProxySettingError as exc:
         raise Offline(str(exc)) from None
+
+
+def refresh_failed(exc: BaseException) -> str:
+    """The window's banner when a refresh failed; its button opens Settings (or tries again): the words name
+    Settings alone, not also ``flowdesk signin``."""
+    return f"Could not refresh your sessions: {said_where(exc, 'window')}"
 
 
 def stored_entries(profile: ResolutionFlowProfile) -> tuple[str, str]:

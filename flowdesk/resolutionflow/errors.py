@@ -27,11 +27,13 @@ from flowdesk.http import errors as base
 
 SIGN_IN_AGAIN = "Sign in to ResolutionFlow again (Settings, or `flowdesk signin`)."
 # How to sign in again, and where to paste an access token, for where a refused sign-in is read: the Settings page
-# or the setup step the engineer is on ("here"), `flowdesk signin` ("command"), anywhere else ("elsewhere").
+# or the setup step the engineer is on ("here"), `flowdesk signin` ("command"), a window banner whose button opens
+# Settings ("window"), anywhere else ("elsewhere").
 _WAYS: dict[str, tuple[str, str]] = {
     "elsewhere": (SIGN_IN_AGAIN, "(Settings, or `flowdesk signin --token-stdin`)"),
     "here": ("Sign in again above.", "in the Access token field above"),
     "command": ("Run `flowdesk signin` again.", "with `flowdesk signin --token-stdin`"),
+    "window": ("Sign in to ResolutionFlow again in Settings.", "in Settings"),
 }
 CACHE_KEPT = "FlowDesk keeps showing the sessions it has cached."
 

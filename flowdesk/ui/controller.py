@@ -186,7 +186,7 @@ class AppController(TicketLookups, QObject):
         # lazy: httpx, not before the first paint
         from flowdesk.credentials import CredentialError
         from flowdesk.http.errors import Offline, RateLimited, ServerError
-        from flowdesk.resolutionflow.account import NotSignedIn, refresh
+        from flowdesk.resolutionflow.account import NotSignedIn, refresh, refresh_failed
 
         def done(report: Any) -> None:
             self.clear_banner("resolutionflow")
@@ -197,7 +197,7 @@ class AppController(TicketLookups, QObject):
             if quiet and isinstance(exc, NotSignedIn):
                 return
             again = isinstance(exc, Offline | ServerError | RateLimited | CredentialError)  # not fixed in Settings
-            self.show_banner(Banner("resolutionflow", "warning", f"Could not refresh your sessions: {exc}",
+            self.show_banner(Banner("resolutionflow", "warning", refresh_failed(exc),
                                     *(("Try again", "refresh") if again else ("Open Settings", "settings"))))
 
         services = self.services

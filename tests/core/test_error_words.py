@@ -73,3 +73,17 @@ def test_a_refused_sign_in_says_what_to_do_where_it_is_read():
         "ResolutionFlow did not accept the access token you pasted (ResolutionFlow said: {token} {again}). Copy it "
         "again and paste it in the Access token field above"
     )
+
+
+def test_a_window_banner_whose_button_opens_settings_names_settings_alone():
+    from flowdesk.resolutionflow.account import refresh_failed
+    from flowdesk.resolutionflow.errors import EXPIRED_IDLE, SignInRequired
+
+    expired = SignInRequired(EXPIRED_IDLE, status=401)
+    assert str(expired).endswith("Sign in to ResolutionFlow again (Settings, or `flowdesk signin`).")
+    assert refresh_failed(expired) == (
+        "Could not refresh your sessions: Your ResolutionFlow sign-in expired because FlowDesk was not used with it "
+        "for a while (ResolutionFlow said: session_expired_idle). Sign in to ResolutionFlow again in Settings."
+    )
+    keys = AuthError(keys_rejected(401, "acme"), company="acme", status=401)
+    assert said_where(keys, "window").endswith("enter them in Settings > ConnectWise account.")
