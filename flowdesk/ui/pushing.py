@@ -34,9 +34,9 @@ def _blocking_failure(exc: BaseException | None) -> bool:
 
 def _why(failure: BaseException) -> str:
     """Why a look-up failed: that ConnectWise cannot be reached right now, or ConnectWise's own words."""
-    from flowdesk.core.ticket_words import UNREACHABLE, passes
+    from flowdesk.core.ticket_words import passes, unreachable
 
-    return UNREACHABLE if passes(failure) else str(failure).rstrip(".")
+    return unreachable(failure) if passes(failure) else str(failure).rstrip(".")
 
 
 def shown_session_id(w: MainWindow) -> str | None:

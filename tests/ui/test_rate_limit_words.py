@@ -42,3 +42,25 @@ def test_pushes_a_rate_limit_held_are_not_said_sent_after_an_outage(make_app, qt
     assert back.title == "ConnectWise's rate limit is over"
     assert back.text == "Every waiting push is sent (1 note and 1 time entry after ConnectWise's rate limit)."
     assert len(sandbox_admin.ledger()["notes"]) == 1
+
+
+def test_a_ticket_look_up_a_rate_limit_answered_says_a_rate_limit(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """The card said "ConnectWise cannot be reached right now" for a 429: ConnectWise was reached, and asked
+    FlowDesk to slow down. The card (as last read, and a ticket never read) says so."""
+    fd = make_app()
+    _start(fd, qtbot)
+    card = fd.window.panel.ticket_card
+    _select(fd, qtbot, 48397)
+    sandbox_admin.add_fault(path="*/service/tickets/*", status=429, retry_after=120, times=None)
+    with qtbot.waitSignal(fd.controller.ticket_failed, timeout=15000):
+        fd.controller.ticket_changed(48397)  # read again, as after a status change
+    assert card.unchecked and card.flags.text().startswith(
+        "As last read, not checked just now: ConnectWise is rate limiting FlowDesk right now. Press Enter in Ticket"
+    ), card.flags.text()
+    assert "429" in card.flags.toolTip()
+
+    row = next(r for r in fd.services.cache.rows() if r.psa_ticket_id == 48211)  # never read
+    with qtbot.waitSignal(fd.controller.ticket_failed, timeout=15000):
+        assert fd.window.select_session(row.id)
+    assert card.flags.text().startswith("ConnectWise is rate limiting FlowDesk right now: press Enter in Ticket to try"), (
+        card.flags.text())
