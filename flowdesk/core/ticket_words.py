@@ -51,8 +51,12 @@ def in_one_line(exc: BaseException | None, message: str) -> str:
     return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
-def unchecked_push(ticket_id: int, why: str) -> str:
-    """A push to a ticket the engineer chose, whose company could not be checked: refused, and why."""
+def unchecked_push(ticket_id: int, why: str, *, passing: bool = True) -> str:
+    """A push to a ticket the engineer chose, whose company could not be checked: refused, and why. ``passing``:
+    ``why`` is a few words on an outage (it passes: push again once the company shows); else it is the error's own
+    sentences, which say what to fix (refused keys…), after the refusal, not inside a parenthesis."""
+    if not passing:
+        return f"FlowDesk could not check whose ticket #{ticket_id} is, so nothing was queued: {why}"
     return (
         f"FlowDesk could not check whose ticket #{ticket_id} is ({why}), so nothing was queued. "
         "Push again once its company shows on the card."

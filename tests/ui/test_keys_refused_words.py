@@ -34,3 +34,27 @@ def test_the_refused_keys_banner_points_at_its_own_button(make_app, qtbot, sandb
         "account."
     )
     assert "flowdesk connect" in outbox.paused_reason()  # the command line's words keep its way
+
+
+def test_a_chosen_ticket_the_refused_keys_could_not_read_says_why_in_its_own_sentence(make_app, qtbot, sandbox_admin):  # noqa: F811
+    """Push to a ticket typed in whose look-up ConnectWise refused (401): the question said ConnectWise's whole
+    refusal, request id and all, inside a parenthesis ("… whose ticket #48397 is (ConnectWise rejected … Request id:
+    …), so nothing was queued. Push again once its company shows on the card."): new keys, not waiting, fix it."""
+    from tests.ui.test_safe_push import _type_ticket
+
+    fd = make_app()
+    _start(fd, qtbot)
+    w = fd.window
+    _select(fd, qtbot, 48211)
+    sandbox_admin.add_fault(method="GET", path="*/service/tickets/48397", status=401, times=None)
+    _type_ticket(fd, qtbot, "48397", fails=True)
+    told: list[str] = []
+    w.tell = lambda title, text: told.append(text)
+    w.push_current()
+    company = fd.controller.settings.connectwise.company
+    assert len(told) == 1 and told[0].startswith(
+        "FlowDesk could not check whose ticket #48397 is, so nothing was queued: ConnectWise rejected your API keys "
+        f"(HTTP 401) for company '{company}'. Check the company ID; if the keys were deleted or changed, create new "
+        "ones under My Account → API Keys and enter them in Settings > ConnectWise account. Request id: "
+    ), told
+    assert fd.services.outbox.jobs() == []
