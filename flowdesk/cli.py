@@ -144,7 +144,7 @@ def last_resort(exc: BaseException, log_file: Path | None) -> str:
     if isinstance(exc, RecursionError | MemoryError):
         what = "nested too deeply" if isinstance(exc, RecursionError) else "too large"
         get_logger("cli").error("a command's input was %s", what, exc_info=(type(exc), exc, exc.__traceback__))
-        return trouble.unexpected(f"the input is {what} to handle", log_file)
+        return trouble.too_much_input(what, log_file)  # it said "Unexpected error (…); … Please report it."
     get_logger("cli").critical("unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
     return trouble.unexpected(type(exc).__name__, log_file)
 

@@ -23,6 +23,7 @@ from flowdesk.commands.base import (
 )
 from flowdesk.commands.console import print_json, read_stdin_text, utf8_stdout
 from flowdesk.core import present
+from flowdesk.core.error_words import said_where
 from flowdesk.core.settings import save_settings
 from flowdesk.core.terminal import printable
 from flowdesk.credentials import CredentialError, CredentialStore, connectwise_profile_key
@@ -64,8 +65,8 @@ def _read_private_key() -> str:
 
 
 def _nothing_saved(exc: Exception) -> str:
-    text = str(exc)
-    return f"{text}{'' if text.endswith('.') else '.'} Nothing was saved."
+    # refused keys: run this command again, not "Settings (or flowdesk connect)"; a request id last
+    return said_where(exc, "command", "Nothing was saved.")
 
 
 def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:

@@ -271,7 +271,7 @@ def cmd_signin(args: argparse.Namespace, ctx: Context) -> int:
     except ResolutionFlowConfigError as exc:
         bad_input(str(exc))
     except SignInFailed as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(exc.said("command")) from None  # run it again, not "Settings, or flowdesk signin"
     settings.resolutionflow.url = url
     settings.resolutionflow.email = signed.email
     settings.resolutionflow.ca_file = ca_file

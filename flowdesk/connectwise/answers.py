@@ -26,6 +26,7 @@ from flowdesk.connectwise.errors import (
     ValidationFailed,
     parse_retry_after,
 )
+from flowdesk.core.error_words import keys_rejected
 from flowdesk.http.client import header_value, redirect_target
 from flowdesk.http.failures import Failure, ServiceWords
 from flowdesk.http.failures import duration_words as _seconds
@@ -78,9 +79,8 @@ def answer(response: httpx.Response, method: str, op: Op, company: str) -> Any:
     envelope = data if is_json and isinstance(data, dict) else {}
     if envelope.get("message") == "UserNotAuthenticated" or (status == 401):
         raise AuthError(
-            f"ConnectWise rejected your API keys (HTTP {status}) for company '{company}'. "
-            "Check the company ID; if the keys were deleted or changed, regenerate them under "
-            "My Account → API Keys and enter them in Settings > ConnectWise account (or with `flowdesk connect`).",
+            keys_rejected(status, company),  # (AuthError.said: the same for Settings or `flowdesk connect`)
+            company=company,
             status=status,
             request_id=rid,
             server_code=_text(envelope.get("code")),

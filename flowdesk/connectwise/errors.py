@@ -15,7 +15,7 @@
 Any of them raised by the company look-up (``company_lookup``) uses up no try of a push: ``no_company`` pauses
 the queue, anything else (a 404 or an unreadable answer during an upgrade, 5xx, no answer) waits and tries again.
 
-``str(error)`` is plain words (what happened, what to do) plus ``(request id …)`` when ConnectWise gave one.
+``str(error)`` is plain words (what happened, what to do), then ``Request id: …`` when ConnectWise gave one.
 No error ever holds a key, a header or an httpx object: the client raises them ``from None``, outside
 the ``except`` block that caught the transport error, so neither ``__cause__`` nor ``__context__`` is set.
 The base and the shared classes (``NotFound``, ``RateLimited``, ``ServerError``, ``Offline``) come from
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flowdesk.core.error_words import Where, keys_rejected
 from flowdesk.http import errors as base
 from flowdesk.http.errors import parse_retry_after  # noqa: F401 (callers import it with the errors)
 
@@ -64,9 +65,18 @@ class ConnectWiseError(base.ServiceError):
 
 
 class AuthError(ConnectWiseError):
-    """401: the company ID or the API keys are wrong, or the keys were deleted."""
+    """401: the company ID or the API keys are wrong, or the keys were deleted. ``company``: the company ID they
+    were sent for (:func:`flowdesk.core.error_words.said_where` says the refusal for Settings or the command)."""
 
     kind = "auth"
+
+    def __init__(self, message: str, *, company: str | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.company = company
+
+    def said(self, where: Where) -> str:
+        """What to do about it, for ``where`` it is read (without the request id)."""
+        return keys_rejected(self.status, self.company, where) if self.company is not None else self.message
 
 
 class PermissionDenied(ConnectWiseError):

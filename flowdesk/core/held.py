@@ -37,6 +37,15 @@ _CAUSES = {
     "ambiguous": "ConnectWise did not answer in time",
     "rate_limited": "ConnectWise asked FlowDesk to slow down",
 }
+# The notification when every waiting push is sent after the hold-off: its title, and when they were sent
+# ("2 notes after the outage"). A rate limit is ConnectWise asking FlowDesk to slow down, not an outage; no
+# connection may have been the engineer's own network or proxy, not ConnectWise being down.
+_BACK = {
+    "offline": ("Connected to ConnectWise again", "once FlowDesk could connect again"),
+    "server": ("ConnectWise is back", "after the outage"),
+    "ambiguous": ("ConnectWise is back", "after the outage"),
+    "rate_limited": ("ConnectWise's rate limit is over", "after ConnectWise's rate limit"),
+}
 WAITING_STATES = ("pending", "retry_wait", "unknown", "sending")
 RETRY_STATES = ("pending", "retry_wait", "unknown", "failed")  # what *Send all now* may send (held off)
 FAILED_STATES = ("failed",)  # what *Retry all* sends: a push waiting for its time or its check has not failed
@@ -227,16 +236,18 @@ def held_notice(
     return Notice(title=held.headline, text=f"{detail} Click to see the queue in {APP_NAME}.", detail=detail)
 
 
-def back_notice(sent: Sequence[str], others: Sequence[HeldPush] = ()) -> Notice:
+def back_notice(sent: Sequence[str], others: Sequence[HeldPush] = (), why: str = "server") -> Notice:
     """The one notification when every waiting push is sent after an outage (``sent``: the kind of each, named
-    by part: ``1 note and 1 time entry``); while a member pause holds some of ``others``, it says they still wait
-    (not that every push is sent)."""
+    by part: ``1 note and 1 time entry``); ``why``: the outcome kind that held sending off (a rate limit is said
+    as one, not as an outage). While a member pause holds some of ``others``, it says they still wait (not that
+    every push is sent)."""
+    title, after = _BACK.get(why, _BACK["server"])
     pushes = _named(len(sent), sent)[0]
     if keys := _for_their_keys(others, still=True):
-        text = f"{pushes} sent after the outage; {keys}."
+        text = f"{pushes} sent {after}; {keys}."
     else:
-        text = f"Every waiting push is sent ({pushes} after the outage)."
-    return Notice(title="ConnectWise is back", text=text, detail=text)
+        text = f"Every waiting push is sent ({pushes} {after})."
+    return Notice(title=title, text=text, detail=text)
 
 
 CANCEL_PUSH = "Cancel this push"

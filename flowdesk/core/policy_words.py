@@ -60,12 +60,19 @@ PAUSED_FOR_COMPANY = "Waiting: sending is paused until the company ID in Setting
 # or `flowdesk connect`, each of which checks it and lifts the pause once ConnectWise accepts it (there is no
 # Resume to press for it in the window). The words follow "Sending is paused: " in `queue list` and a drain's
 # report, so they say "sending waits", not "paused" again.
-_SAVE_AGAIN = "in Settings > ConnectWise account (or with `flowdesk connect`)"
+_OR_CONNECT = " (or with `flowdesk connect`)"
+_SAVE_AGAIN = f"in Settings > ConnectWise account{_OR_CONNECT}"
 NO_COMPANY = (  # why the queue is paused when the company look-up answers that there is no such company
     "ConnectWise says it has no company with the company ID in Settings. Sending waits until ConnectWise accepts "
     f"it: correct the company ID and save it again {_SAVE_AGAIN}; if the ID is right, ConnectWise may be "
     "mid-upgrade: save it again later."
 )
+
+
+def in_the_window(reason: str) -> str:
+    """Why the queue is paused for the account, as the window's banner says it: its *Open Settings* is the way, not
+    the command line (``flowdesk connect``)."""
+    return reason.replace(_OR_CONNECT, "")
 
 
 def lookup_failed(job: Addressed, http_status: int | None, retry_at: str, *, checking: bool) -> str:

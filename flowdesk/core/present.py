@@ -20,6 +20,7 @@ from datetime import datetime, tzinfo
 from typing import Any, NamedTuple, Protocol
 
 from flowdesk import APP_NAME
+from flowdesk.core.error_words import with_request_id
 from flowdesk.core.localtime import LOCAL, format_clock, format_date_time, format_timestamp, format_when
 from flowdesk.core.next_try import without_next_try
 from flowdesk.core.parts import KindCounts, count_parts, parts, thing, things
@@ -234,10 +235,9 @@ def job_detail(
     if history:
         lines += ["", "Attempts:"]
         for a in history:
-            status = f" HTTP {a.http_status}" if a.http_status else ""
-            rid = f" (request id {a.request_id})" if a.request_id else ""
-            outcome = ATTEMPT_OUTCOMES.get(a.outcome, a.outcome)
-            lines.append(f"  {format_timestamp(a.at, tz)}  {outcome}{status}{rid}")
+            status = f" (HTTP {a.http_status})" if a.http_status else ""  # its request id as an error line says it
+            outcome = with_request_id(ATTEMPT_OUTCOMES.get(a.outcome, a.outcome) + status, a.request_id)
+            lines.append(f"  {format_timestamp(a.at, tz)}  {outcome}")
     return "\n".join(lines)
 
 

@@ -27,5 +27,12 @@ def unexpected(error: str, log_file: object | None) -> str:
     return f"Unexpected error ({error}); {where}. Please report it."
 
 
+def too_much_input(what: str, log_file: object | None) -> str:
+    """A command's input FlowDesk could not take in (``what``: ``nested too deeply``, ``too large``): not a bug to
+    report, a file to check."""
+    where = f"; the details are in {log_file}" if log_file else ""
+    return f"The input is {what} for FlowDesk to handle: check the file you gave it{where}."
+
+
 def logging_off(why: str) -> str:
     return f"cannot write the log ({why}); logging to the console only"

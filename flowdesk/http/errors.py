@@ -3,7 +3,8 @@
 
 Every FlowDesk error about a remote service is a :class:`ServiceError`:
 
-* ``str()`` is plain words (what happened, what to do) plus ``(request id …)`` when the service gave one;
+* ``str()`` is plain words (what happened, what to do), then ``Request id: …`` when the service gave one
+  (:func:`flowdesk.core.error_words.with_request_id`: its own sentence, not glued after the full stop);
 * it never holds a key, a token, a header or an httpx object: the send path builds it from plain values
   and raises it ``from None`` outside the ``except`` block that caught the transport error, so neither
   ``__cause__`` nor ``__context__`` is set;
@@ -24,6 +25,8 @@ import email.utils
 import math
 from datetime import UTC, datetime
 from typing import Any, ClassVar
+
+from flowdesk.core.error_words import with_request_id
 
 MAX_RETRY_AFTER = 86_400.0  # seconds: a Retry-After beyond a day is not believed (and never overflows)
 
@@ -75,9 +78,7 @@ class ServiceError(Exception):
         self.retry_after = clamp_retry_after(retry_after)
 
     def __str__(self) -> str:
-        if self.request_id:
-            return f"{self.message} (request id {self.request_id})"
-        return self.message
+        return with_request_id(self.message, self.request_id)
 
     def __repr__(self) -> str:
         fields = "".join(f", {k}={v!r}" for k, v in self.__dict__.items() if k != "message" and v not in (None, False))

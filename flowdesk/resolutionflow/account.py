@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flowdesk.core.error_words import Where, said_where
 from flowdesk.core.settings import ResolutionFlowProfile
 from flowdesk.credentials import (
     CredentialError,
@@ -34,6 +35,8 @@ from flowdesk.resolutionflow.errors import (
 )
 from flowdesk.resolutionflow.sync import SyncReport, refresh_sessions
 
+NOTHING_SAVED = "Nothing was saved."
+
 
 class NotSignedIn(Exception):
     """No stored ResolutionFlow sign-in for the saved account."""
@@ -41,9 +44,21 @@ class NotSignedIn(Exception):
     def __init__(self, message: str = "Not signed in to ResolutionFlow: sign in from Settings (or `flowdesk signin`).") -> None:
         super().__init__(message)
 
+    def said(self, where: Where) -> str:
+        """A window banner opens Settings: it says Settings alone."""
+        return str(self).replace(" (or `flowdesk signin`)", "") if where == "window" else str(self)
+
 
 class SignInFailed(Exception):
-    """Signing in did not complete; ``str()`` says why. Nothing was saved."""
+    """Signing in did not complete; ``str()`` says why. Nothing was saved. ``error``: ResolutionFlow's refusal,
+    when it was one (``said(where)`` says it for Settings or ``flowdesk signin``; it holds no secret)."""
+
+    def __init__(self, message: str, *, error: ResolutionFlowError | None = None) -> None:
+        super().__init__(message)
+        self.error = error
+
+    def said(self, where: Where) -> str:
+        return str(self) if self.error is None else said_where(self.error, where, NOTHING_SAVED)
 
 
 @dataclass(frozen=True)
@@ -74,6 +89,12 @@ def _proxy(proxy: ProxyConfig | None) -> ProxyConfig:
         return current_proxy()
     except ProxySettingError as exc:
         raise Offline(str(exc)) from None
+
+
+def refresh_failed(exc: BaseException) -> str:
+    """The window's banner when a refresh failed; its button opens Settings (or tries again): the words name
+    Settings alone, not also ``flowdesk signin``."""
+    return f"Could not refresh your sessions: {said_where(exc, 'window')}"
 
 
 def stored_entries(profile: ResolutionFlowProfile) -> tuple[str, str]:
@@ -174,9 +195,8 @@ def sign_in(
                     raise SignInFailed(
                         "ResolutionFlow did not say whose token this is: give your e-mail address. Nothing was saved."
                     )
-        except ResolutionFlowError as exc:
-            text = str(exc)
-            raise SignInFailed(f"{text}{'' if text.endswith('.') else '.'} Nothing was saved.") from None
+        except ResolutionFlowError as exc:  # its request id last, after "Nothing was saved."
+            raise SignInFailed(said_where(exc, "elsewhere", NOTHING_SAVED), error=exc) from None
         except CredentialError as exc:
             with contextlib.suppress(Exception):
                 client.sign_out()  # do not leave a sign-in behind that nothing remembers

@@ -11,7 +11,7 @@
 | :class:`RateLimited` | rate_limited | 429 | retries after ``retry_after`` (at most a day) |
 | :class:`ProtocolError` (:class:`InvalidRecord`) | protocol / invalid_record | an answer FlowDesk cannot read: HTML, garbage, a wrong shape, a 4xx it did not expect | checks the address, updates FlowDesk |
 
-``str(error)`` is plain words (what happened, what to do) plus ``(request id …)`` when ResolutionFlow
+``str(error)`` is plain words (what happened, what to do), then ``Request id: …`` when ResolutionFlow
 gave one. No error ever holds a token, a password, a header or an httpx object (they are raised outside
 the ``except`` block that caught the transport error, so nothing is chained to them). The base and the
 shared classes (``NotFound``, ``RateLimited``, ``ServerError``, ``Offline``) come from
@@ -22,9 +22,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from flowdesk.core.error_words import Where
 from flowdesk.http import errors as base
 
 SIGN_IN_AGAIN = "Sign in to ResolutionFlow again (Settings, or `flowdesk signin`)."
+# How to sign in again, and where to paste an access token, for where a refused sign-in is read: the Settings page
+# or the setup step the engineer is on ("here"), `flowdesk signin` ("command"), a window banner whose button opens
+# Settings ("window"), anywhere else ("elsewhere").
+_WAYS: dict[str, tuple[str, str]] = {
+    "elsewhere": (SIGN_IN_AGAIN, "(Settings, or `flowdesk signin --token-stdin`)"),
+    "here": ("Sign in again above.", "in the Access token field above"),
+    "command": ("Run `flowdesk signin` again.", "with `flowdesk signin --token-stdin`"),
+    "window": ("Sign in to ResolutionFlow again in Settings.", "in Settings"),
+}
 CACHE_KEPT = "FlowDesk keeps showing the sessions it has cached."
 
 
@@ -54,30 +64,28 @@ ENDED = "ended"  # refresh refused with a reason FlowDesk does not know
 _SIGN_IN_TEXT = {
     WRONG_PASSWORD: (
         "ResolutionFlow did not accept that e-mail address and password. Check them and sign in again; "
-        "if your account signs in through single sign-on, paste an access token instead "
-        "(Settings, or `flowdesk signin --token-stdin`)."
+        "if your account signs in through single sign-on, paste an access token instead {token}."
     ),
     EXPIRED_IDLE: (
         "Your ResolutionFlow sign-in expired because FlowDesk was not used with it for a while "
-        "(ResolutionFlow said: session_expired_idle). " + SIGN_IN_AGAIN
+        "(ResolutionFlow said: session_expired_idle). {again}"
     ),
     REVOKED: (
         "ResolutionFlow no longer accepts FlowDesk's sign-in: it was signed out or revoked (for example by "
-        "an account owner), or used by another copy of FlowDesk (ResolutionFlow said: invalid_refresh_token). "
-        + SIGN_IN_AGAIN
+        "an account owner), or used by another copy of FlowDesk (ResolutionFlow said: invalid_refresh_token). {again}"
     ),
     TOKEN_EXPIRED: (
         "The ResolutionFlow access token you pasted has expired (they last about 5 minutes) and FlowDesk "
-        "cannot renew it. Paste a new one (Settings, or `flowdesk signin --token-stdin`), or sign in with "
+        "cannot renew it. Paste a new one {token}, or sign in with "
         "your e-mail address and password so FlowDesk can stay signed in."
     ),
     TOKEN_REJECTED: (
-        "ResolutionFlow did not accept the access token you pasted{said}. Copy it again (Settings, or "
-        "`flowdesk signin --token-stdin`), or sign in with your e-mail address and password."
+        "ResolutionFlow did not accept the access token you pasted{said}. Copy it again and paste it {token}, or sign in "
+        "with your e-mail address and password."
     ),
-    REJECTED: "ResolutionFlow refused FlowDesk's sign-in even after renewing it{said}. " + SIGN_IN_AGAIN,
-    NOT_SIGNED_IN: "FlowDesk is not signed in to ResolutionFlow. " + SIGN_IN_AGAIN,
-    ENDED: "ResolutionFlow ended FlowDesk's sign-in{said}. " + SIGN_IN_AGAIN,
+    REJECTED: "ResolutionFlow refused FlowDesk's sign-in even after renewing it{said}. {again}",
+    NOT_SIGNED_IN: "FlowDesk is not signed in to ResolutionFlow. {again}",
+    ENDED: "ResolutionFlow ended FlowDesk's sign-in{said}. {again}",
 }
 
 
@@ -88,10 +96,19 @@ class SignInRequired(ResolutionFlowError):
     kind = "signin"
 
     def __init__(self, reason: str, *, detail: str | None = None, **kw: Any) -> None:
-        template = _SIGN_IN_TEXT.get(reason, _SIGN_IN_TEXT[ENDED])
-        text = template.replace("{said}", f" (ResolutionFlow said: {detail})" if detail else "")
-        super().__init__(text, detail=detail, **kw)
+        super().__init__(_sign_in_text(reason, detail, "elsewhere"), detail=detail, **kw)
         self.reason = reason
+
+    def said(self, where: Where) -> str:
+        """What to do, for ``where`` it is read (Settings: the fields above; ``flowdesk signin``: run it again)."""
+        return _sign_in_text(self.reason, self.detail, where)
+
+
+def _sign_in_text(reason: str, detail: str | None, where: str) -> str:
+    again, token = _WAYS.get(where, _WAYS["elsewhere"])
+    template = _SIGN_IN_TEXT.get(reason, _SIGN_IN_TEXT[ENDED])
+    said = f" (ResolutionFlow said: {detail})" if detail else ""
+    return template.replace("{again}", again).replace("{token}", token).replace("{said}", said)  # its words last
 
 
 class SubscriptionRequired(ResolutionFlowError):

@@ -32,7 +32,7 @@ def proxy_problem(typed: ProxySettings, password: str) -> str | None:
     from flowdesk.http.proxy import proxy_url
 
     try:
-        proxy_url(typed.url, origin="the proxy address")
+        proxy_url(typed.url, origin="the Proxy address field")  # "the proxy address in the proxy address" read badly
     except ValueError as exc:
         return f"The proxy cannot be used: {exc}."
     problem = proxy_address_problem(typed.url)

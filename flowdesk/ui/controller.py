@@ -98,6 +98,7 @@ class AppController(TicketLookups, QueuePause, QObject):
         self._next_try: datetime | None = None  # when the next waiting push is due (the last drain's word)
         self._outage = False  # an outage was announced; one more notification when every waiting push is sent
         self._sent_in_outage: list[str] = []  # the kind of each push sent since the outage began
+        self._outage_why = "server"  # what held sending off last in it (a rate limit is not said as an outage)
         self.others: list[PushJob] = []  # the pushes a member pause holds (as the queue's line last said them)
         self.drafts = DraftWriter(Drafts(services.db))  # written off the GUI thread
         # "Keep this one": per session, the values the engineer kept as written, for this run of the app.
@@ -185,7 +186,7 @@ class AppController(TicketLookups, QueuePause, QObject):
         # lazy: httpx, not before the first paint
         from flowdesk.credentials import CredentialError
         from flowdesk.http.errors import Offline, RateLimited, ServerError
-        from flowdesk.resolutionflow.account import NotSignedIn, refresh
+        from flowdesk.resolutionflow.account import NotSignedIn, refresh, refresh_failed
 
         def done(report: Any) -> None:
             self.clear_banner("resolutionflow")
@@ -196,7 +197,7 @@ class AppController(TicketLookups, QueuePause, QObject):
             if quiet and isinstance(exc, NotSignedIn):
                 return
             again = isinstance(exc, Offline | ServerError | RateLimited | CredentialError)  # not fixed in Settings
-            self.show_banner(Banner("resolutionflow", "warning", f"Could not refresh your sessions: {exc}",
+            self.show_banner(Banner("resolutionflow", "warning", refresh_failed(exc),
                                     *(("Try again", "refresh") if again else ("Open Settings", "settings"))))
 
         services = self.services
@@ -453,6 +454,7 @@ class AppController(TicketLookups, QueuePause, QObject):
         if changed:
             self._publish_push_column({j.session_id for j in outbox.jobs(states=held_words.WAITING_STATES)})
         if held is not None:
+            self._outage_why = held.why
             kinds, others, now = outbox.kind_counts(), outbox.held_by_member_pause(), self.clock()  # others: their keys'
             counts = outbox.state_counts(kinds)  # one query for both
             if not self._outage:
@@ -486,7 +488,7 @@ class AppController(TicketLookups, QueuePause, QObject):
         if self._outage and status.held is None and not self._sending and not waiting:
             self._outage = False  # every waiting push is sent after the outage: say so once
             if self._sent_in_outage:
-                notice = held_words.back_notice(self._sent_in_outage, status.others)
+                notice = held_words.back_notice(self._sent_in_outage, status.others, self._outage_why)
                 self._notify(outage_notification(notice, (), self.settings.notification_level.value, began=False))
         if status.held is not None and waiting:  # a push cancelled or retried: the banner counts what still waits
             self.banner_updated.emit(self._held_banner(status.held, status.counts, status.others, status.kinds))

@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 from shiboken6 import isValid
 
+from flowdesk.core.error_words import said_where
 from flowdesk.ui import theme
 from flowdesk.ui.account_saving import keep_connectwise_account
 from flowdesk.ui.busy import disable_keeping_focus
@@ -151,7 +152,7 @@ class FirstRunSetup(SettingsDialog):
             if not isValid(self):  # nothing was saved: only the setup, if still there, has something to say
                 return
             enable()
-            _status(self.cw_status, f"Not saved: {exc}", "error")
+            _status(self.cw_status, f"Not saved: {said_where(exc, 'here')}", "error")  # refused keys: the fields above
 
         self.controller.tasks.submit(save_account, account, services.settings.connectwise, services.credentials,
                                      on_done=done, on_error=failed, name="setup-account")

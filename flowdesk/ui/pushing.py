@@ -32,11 +32,15 @@ def _blocking_failure(exc: BaseException | None) -> bool:
     return isinstance(exc, NotFound | PermissionDenied)
 
 
-def _why(failure: BaseException) -> str:
-    """Why a look-up failed: that ConnectWise cannot be reached right now, or ConnectWise's own words."""
-    from flowdesk.core.ticket_words import UNREACHABLE, passes
+def _refused(ticket_id: int, failure: BaseException) -> str:
+    """Why a push to a chosen ticket whose look-up failed is refused: that ConnectWise cannot be reached right now
+    (or is rate limiting), or the error's own words, what to fix included (Settings, not the command line)."""
+    from flowdesk.core.error_words import said_where
+    from flowdesk.core.ticket_words import passes, unreachable
 
-    return UNREACHABLE if passes(failure) else str(failure).rstrip(".")
+    if passes(failure):
+        return unchecked_push(ticket_id, unreachable(failure))
+    return unchecked_push(ticket_id, said_where(failure, "window"), passing=False)
 
 
 def shown_session_id(w: MainWindow) -> str | None:
@@ -67,7 +71,7 @@ def push_current(w: MainWindow) -> None:
         if ticket_id != session.psa_ticket_id:
             # A ticket the engineer chose is pushed to only once its company is known (ConnectWise unreachable
             # too); the session's own (linked in ResolutionFlow) may be queued while it is looked up.
-            why = present.ticket_pending(ticket_id) if failure is None else unchecked_push(ticket_id, _why(failure))
+            why = present.ticket_pending(ticket_id) if failure is None else _refused(ticket_id, failure)
             w.tell("Ticket not checked yet", why)
             return
         ticket = None  # not known yet, or ConnectWise unreachable: queued for the ticket, as the command line does

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from flowdesk.core import present
+from flowdesk.core import policy_words, present
 
 TRY_AGAIN = "try_again"  # a banner's action: a fresh run of the drainer, which reads the keyring again
 
@@ -38,8 +38,8 @@ def paused_banner(outbox: Any, reason: str) -> Banner:
     """What the queue's banner says while sending is paused, and the button that lifts the pause: new keys
     for refused ones, else Resume (the engineer's own pause; another member's pushes: ``AppController.resume``)."""
     kind = outbox.paused_kind()
-    if kind == "account":
-        return Banner("queue", "warning", reason, "Open Settings", "settings")
+    if kind == "account":  # its button is the way: not also "(or with `flowdesk connect`)"
+        return Banner("queue", "warning", policy_words.in_the_window(reason), "Open Settings", "settings")
     if kind == "user" or reason == present.USER_PAUSE:
         return Banner("queue", "info", present.PAUSED_BY_YOU, "Resume", "resume")
     held = outbox.member_pause()

@@ -520,7 +520,7 @@ class SessionPanel(QWidget):
         last = self._controller.last_read(ticket_id) if ticket_id else None
         if last is not None:
             self.show_ticket(last)
-            card.show_unchecked(message)
+            card.show_unchecked(message, self._controller.ticket_failures.get(last.ref.id))
             return
         own = self.session is not None and self.session.psa_ticket_id == ticket_id
         card.show_error(message, self._controller.ticket_failures.get(ticket_id) if ticket_id else None, own=own)

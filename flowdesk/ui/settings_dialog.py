@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from flowdesk.core import present
+from flowdesk.core.error_words import said_where
 from flowdesk.core.settings import (
     ALWAYS_REDACTED_NAMES,
     REDACTION_CATEGORIES,
@@ -248,8 +249,8 @@ class SettingsDialog(QDialog):
 
         def failed(exc: BaseException) -> None:
             enable()
-            _status(self.cw_status, str(exc), "error")
-            self.connection_tested.emit(False, str(exc))
+            _status(self.cw_status, said_where(exc, "here"), "error")  # refused keys: the fields above, not "Settings"
+            self.connection_tested.emit(False, said_where(exc, "here"))
 
         services = self.controller.services
         saved, typed = services.settings.connectwise, self._typed_proxy()
@@ -347,7 +348,7 @@ class SettingsDialog(QDialog):
             if not isValid(self):  # nothing was saved: only the dialog, if still there, has something to say
                 return
             enable()
-            _status(self.rf_status, str(exc), "error")
+            _status(self.rf_status, said_where(exc, "here"), "error")  # the fields above, not "Settings"
 
         self.controller.tasks.submit(
             lambda: sign_in(url, email, token or password, store=services.credentials, ca_file=ca_file,
@@ -640,7 +641,7 @@ class SettingsDialog(QDialog):
             enable()
             self.tabs.setCurrentIndex(0)
             # why once, by the account's fields (under Test connection); by Save only what became of the save
-            _status(self.cw_status, str(exc), "error")
+            _status(self.cw_status, said_where(exc, "here"), "error")
             _status(self.save_status, SAVED_STILL_PAUSED if recheck and problem is None else f"Not saved: {problem or WHY_ABOVE}", "error")
 
         services = self.controller.services

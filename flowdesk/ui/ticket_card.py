@@ -43,7 +43,7 @@ class TicketCard(QFrame):
         # now; Enter in the ticket number looks it up again.
         self.unchecked = False
         self.pushed_to: int | None = None  # the ticket this session's latest push went to (queued or sent)
-        self._not_read: tuple[bool, str] | None = None  # a ticket never read shown: (own, ConnectWise's words)
+        self._not_read: tuple[bool, str, str] | None = None  # a ticket never read shown: (own, ConnectWise's words, why)
 
         self.number = QLineEdit(self)
         self.number.setObjectName("ticketNumber")
@@ -159,8 +159,9 @@ class TicketCard(QFrame):
         self._details("")
         self.unchecked = words.passes(failure)
         if self.unchecked:
-            self._flags(words.not_read(own=own, pushed=self.pushed_to == self._ticket_id), "warning", message)
-            self._not_read = (own, message)
+            why = words.unreachable(failure)  # a rate limit is said as one
+            self._flags(words.not_read(own=own, pushed=self.pushed_to == self._ticket_id, why=why), "warning", message)
+            self._not_read = (own, message, why)
         else:
             self._flags(words.in_one_line(failure, message), "warning", message)
 
@@ -170,18 +171,19 @@ class TicketCard(QFrame):
 
         self.pushed_to = ticket_id
         if self._not_read is not None and self.unchecked and self._ticket is None:
-            own, message = self._not_read
-            text = not_read(own=own, pushed=ticket_id == self._ticket_id)
+            own, message, why = self._not_read
+            text = not_read(own=own, pushed=ticket_id == self._ticket_id, why=why)
             if text != self.flags.text():
                 self._flags(text, "warning", message)
-                self._not_read = (own, message)
+                self._not_read = (own, message, why)
 
-    def show_unchecked(self, message: str) -> None:
-        """The ticket shown (as last read) could not be read again just now: said first, over the ticket's own
-        warnings (closed, no time entries); ConnectWise's words (``message``) in the tooltip."""
-        from flowdesk.core.ticket_words import as_last_read
+    def show_unchecked(self, message: str, failure: BaseException | None = None) -> None:
+        """The ticket shown (as last read) could not be read again just now (``failure``): said first, over the
+        ticket's own warnings (closed, no time entries); ConnectWise's words (``message``) in the tooltip."""
+        from flowdesk.core.ticket_words import as_last_read, unreachable
 
-        self._flags(" ".join(p for p in (as_last_read(), self.flags.text()) if p), "warning", message)
+        said = as_last_read(why=unreachable(failure))
+        self._flags(" ".join(p for p in (said, self.flags.text()) if p), "warning", message)
         self.unchecked = True
 
     def show_ticket(self, ticket: Any) -> None:

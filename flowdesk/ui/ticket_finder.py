@@ -111,7 +111,7 @@ class TicketFinder(QWidget):
                 self.results.clear()
                 self.results.hide()
                 # ConnectWise's own words (a request id…) in the tooltip; one line for an outage
-                self._say(f"{words.UNREACHABLE}: search again in a moment." if words.passes(exc) else str(exc), str(exc))
+                self._say(f"{words.unreachable(exc)}: search again in a moment." if words.passes(exc) else str(exc), str(exc))
                 self.results_shown.emit(0)
 
         self.search_fn(text, done, failed)

@@ -172,6 +172,18 @@ def test_an_unexpected_error_without_a_log_still_is_one_line(cli, monkeypatch, f
     cli("render", str(OUTLOOK)).one_line(1, "Unexpected error (ZeroDivisionError); no log could be written")
 
 
+def test_input_too_deep_for_python_says_to_check_the_file_not_to_report_a_bug(cli, monkeypatch, flowdesk_home):
+    """It said "Unexpected error (the input is nested too deeply to handle); … Please report it.": FlowDesk handled
+    it as it should; the engineer has a file to check, no bug to report."""
+    def deep(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr("flowdesk.commands.notes.render_note", deep)
+    log = AppPaths.from_env().cli_log_file
+    line = cli("render", str(OUTLOOK)).one_line(1, "The input is nested too deeply for FlowDesk to handle: check the file you gave it")
+    assert line.endswith(f"; the details are in {log}.") and "Unexpected" not in line and "report" not in line
+
+
 # -- settings.json: one warning line, the command goes on with the defaults -----------------------------------
 def settings_file() -> Path:
     return AppPaths.from_env().settings_file

@@ -105,8 +105,11 @@ def test_wrong_key_exits_1_with_one_line_and_saves_nothing(site, keys, monkeypat
     assert code == 1 and out == ""
     assert err.count("\n") == 1
     assert err.startswith(f"flowdesk: ConnectWise rejected your API keys (HTTP 401) for company '{keys[0]}'.")
-    assert err.rstrip().endswith("Nothing was saved.")
-    assert "enter them in Settings > ConnectWise account (or with `flowdesk connect`)" in err  # here, the command
+    # at `flowdesk connect`, the command to run again (it said: enter them in Settings > ConnectWise account (or
+    # with `flowdesk connect`)); then what became of it, and ConnectWise's request id last, as its own sentence
+    assert "Check the company ID and both keys; if the keys were deleted or changed, create new ones in ConnectWise " \
+           "under My Account → API Keys and run `flowdesk connect` again with them. Nothing was saved. Request id: " in err
+    assert "Settings" not in err
     assert not settings_file().exists()
     assert memory_keyring.entries == {}
 
@@ -116,8 +119,8 @@ def test_unknown_company_exits_1(site, keys, sandbox_admin, monkeypatch, capsys)
     host = site.removeprefix("http://")
     rid = sandbox_admin.ledger()["requests"][-1]["request_id"]
     assert capsys.readouterr().err == (
-        f"flowdesk: ConnectWise has no company 'acmee' on {host} — check the company ID you sign in with "
-        f"(request id {rid}). Nothing was saved.\n"
+        f"flowdesk: ConnectWise has no company 'acmee' on {host} — check the company ID you sign in with. "
+        f"Nothing was saved. Request id: {rid}\n"
     )
 
 
@@ -198,7 +201,7 @@ def test_whoami_without_keys_or_with_revoked_keys(site, keys, sandbox_admin, mon
     capsys.readouterr()
     sandbox_admin.add_fault(path="*/apis/3.0/*", status=401, times=None)  # the keys were revoked in ConnectWise
     assert run(["whoami"], "", monkeypatch) == 1
-    assert "regenerate them under My Account → API Keys" in capsys.readouterr().err
+    assert "create new ones under My Account → API Keys and enter them in Settings" in capsys.readouterr().err
     memory_keyring.entries.clear()
     assert run(["whoami"], "", monkeypatch) == 1
     host = site.removeprefix("http://")

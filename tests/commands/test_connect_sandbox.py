@@ -217,9 +217,10 @@ def test_a_wrong_key_exits_1_with_one_line_and_saves_nothing(
     assert run.code == 1 and run.out == ""
     assert run.err.count("\n") == 1 and run.err.endswith("\n")
     assert run.err.startswith(
-        f"flowdesk: ConnectWise rejected your API keys (HTTP 401) for company '{cw['company']}'. Check the company ID;"
+        f"flowdesk: ConnectWise rejected your API keys (HTTP 401) for company '{cw['company']}'. Check the company ID "
+        "and both keys;"
     )
-    assert run.err.rstrip().endswith("Nothing was saved.")
+    assert "run `flowdesk connect` again with them. Nothing was saved. Request id: " in run.err
     assert not AppPaths.from_env({"FLOWDESK_HOME": str(children.home)}).settings_file.exists()
     assert CredentialStore(real_keyring).load_connectwise_keys(connectwise_profile_key(cw["site"], cw["company"])) is None
     assert sandbox.stop() == (KILLED if WINDOWS else 0), sandbox.stderr  # Windows: TerminateProcess, no SIGTERM

@@ -210,7 +210,10 @@ def test_a_wrong_password_saves_nothing(sandbox: Sandbox, secret_service, rf_key
     done = cli(signin_args(sandbox), home=flowdesk_home, stdin="not-" + info.password, env=dict(secret_service.env))
     assert done.returncode == 1
     assert done.stderr.startswith("flowdesk: ResolutionFlow did not accept that e-mail address and password.")
-    assert done.stderr.rstrip().endswith("Nothing was saved.") and done.stderr.count("\n") == 1
+    # at `flowdesk signin`, that command again (it said "(Settings, or `flowdesk signin --token-stdin`)"); then
+    # ResolutionFlow's request id, last
+    assert "paste an access token instead with `flowdesk signin --token-stdin`. Nothing was saved. Request id: " in done.stderr
+    assert "Settings" not in done.stderr and done.stderr.count("\n") == 1
     assert not (flowdesk_home / "config" / "settings.json").exists()
     assert CredentialStore(rf_keyring).load_refresh_token(account(sandbox)) is None
     for path in files_under(flowdesk_home):
@@ -314,7 +317,9 @@ def test_a_pasted_access_token_signs_in_until_it_expires(
 def test_a_pasted_token_that_does_not_work_saves_nothing(sandbox: Sandbox, monkeypatch, capsys, memory_keyring) -> None:
     assert run(["signin", "--url", sandbox.info.resolutionflow.url, "--token-stdin"], monkeypatch, "eyJnot.a.token") == 1
     err = capsys.readouterr().err
-    assert "did not accept the access token you pasted" in err and err.rstrip().endswith("Nothing was saved.")
+    assert "did not accept the access token you pasted" in err and "Settings" not in err
+    assert "Copy it again and paste it with `flowdesk signin --token-stdin`" in err
+    assert "Nothing was saved. Request id: " in err  # the request id last, as in every error line
     assert memory_keyring.entries == {} and not AppPaths.from_env().settings_file.exists()
 
 

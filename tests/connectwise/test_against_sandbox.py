@@ -175,7 +175,7 @@ def check_error(
     assert err.status == status
     if request_id:
         assert err.request_id in env.request_ids()  # the x-cw-request-id of that very answer
-        assert str(err).endswith(f" (request id {err.request_id})")
+        assert str(err).endswith(f". Request id: {err.request_id}")  # its own sentence, after the full stop
     else:
         assert err.request_id is None
     assert err.may_have_stored is may_have_stored
@@ -567,7 +567,7 @@ def test_401_wrong_keys(env: Env, call: str) -> None:
         may_have_stored=False,
         says=[
             "ConnectWise rejected your API keys (HTTP 401) for company 'flowdesk_sandbox'",
-            "regenerate them under My Account → API Keys and enter them in Settings",
+            "create new ones under My Account → API Keys and enter them in Settings",
         ],
     )
     assert (err.server_code, err.server_message) == ("Unauthorized", "Invalid company, public key or private key.")

@@ -127,8 +127,8 @@ def test_unknown_company_is_company_not_found(make_client, admin):
     err = info.value
     assert isinstance(err, NotFound) and err.kind == "no_company" and err.company_lookup  # pauses, fails no push
     assert str(err) == (
-        f"ConnectWise has no company 'acmee' on {HOST} — check the company ID you sign in with "
-        f"(request id {last_request_id(admin)})"
+        f"ConnectWise has no company 'acmee' on {HOST} — check the company ID you sign in with. "
+        f"Request id: {last_request_id(admin)}"
     )
 
 

@@ -76,8 +76,8 @@ def test_401_is_auth_error_with_regenerate_advice(client, admin, sandbox_app):
     assert (err.kind, err.status, err.request_id, err.server_code) == ("auth", 401, rid, "Unauthorized")
     assert str(err) == (
         f"ConnectWise rejected your API keys (HTTP 401) for company '{sandbox_app.info.connectwise.company}'. Check the "
-        "company ID; if the keys were deleted or changed, regenerate them under My Account → API Keys and enter them "
-        f"in Settings > ConnectWise account (or with `flowdesk connect`). (request id {rid})"
+        "company ID; if the keys were deleted or changed, create new ones under My Account → API Keys and enter them "
+        f"in Settings > ConnectWise account (or with `flowdesk connect`). Request id: {rid}"
     )
 
 
@@ -107,7 +107,7 @@ def test_403_on_a_note_names_the_service_ticket_right(client, admin):
     assert str(err) == (
         "Your ConnectWise security role does not allow you to add a note to ticket #48211: ask your ConnectWise "
         "administrator for “Service Desk › Service Tickets: Add”. ConnectWise said: You do not have security "
-        f"permission to perform this action. (request id {last_request_id(admin)})"
+        f"permission to perform this action. Request id: {last_request_id(admin)}"
     )
 
 
@@ -129,7 +129,7 @@ def test_403_on_a_project_note_and_on_reads(client, admin):
     admin.add_fault(method="GET", path="*/system/mySecurity", status=403, json={"code": "Security"})
     with pytest.raises(PermissionDenied, match="read your security settings: ask your ConnectWise administrator to check your security role.") as info:
         client.my_permissions()
-    assert str(info.value).endswith(f"check your security role. (request id {last_request_id(admin)})")
+    assert str(info.value).endswith(f"check your security role. Request id: {last_request_id(admin)}")
 
 
 # ---------------------------------------------------------------- 404
@@ -143,7 +143,7 @@ def test_404_is_not_found(client, admin):
     assert (err.kind, err.status, err.server_code) == ("not_found", 404, "NotFound")
     rid = [r for r in api_requests(admin) if r["path"].endswith("/service/tickets/1/notes")][-1]["request_id"]
     assert str(err) == (
-        f"ConnectWise has no service ticket #1, or your account cannot see it (ConnectWise said: Ticket 1 not found) (request id {rid})"
+        f"ConnectWise has no service ticket #1, or your account cannot see it (ConnectWise said: Ticket 1 not found). Request id: {rid}"
     )
 
 
@@ -159,7 +159,7 @@ def test_400_quotes_connectwise_verbatim_with_its_code(client, admin):
     assert err.server_message == "Please choose where to display the notes in order to save this record."
     assert str(err) == (
         "ConnectWise did not accept the note: Please choose where to display the notes in order to save this record. (InvalidObject) "
-        f"Nothing was saved: fix what ConnectWise names, then send it again. (request id {last_request_id(admin)})"
+        f"Nothing was saved: fix what ConnectWise names, then send it again. Request id: {last_request_id(admin)}"
     )
 
 
@@ -203,7 +203,7 @@ def test_other_4xx_are_permanent_validation_failures(client, admin, status):
         post(client)
     assert str(info.value) == (
         f"ConnectWise did not accept the request to add a note to ticket #48211 (HTTP {status}). "
-        f"Nothing was saved: check the ticket and your entry in ConnectWise, then send it again. (request id {last_request_id(admin)})"
+        f"Nothing was saved: check the ticket and your entry in ConnectWise, then send it again. Request id: {last_request_id(admin)}"
     )
 
 
@@ -217,7 +217,7 @@ def test_429_with_retry_after_seconds(client, admin):
     err = info.value
     assert err.kind == "rate_limited" and err.retry_after == 120.0
     assert str(err) == (
-        f"ConnectWise is receiving too many requests (HTTP 429): wait 2 minutes before trying again. (request id {last_request_id(admin)})"
+        f"ConnectWise is receiving too many requests (HTTP 429): wait 2 minutes before trying again. Request id: {last_request_id(admin)}"
     )
 
 
@@ -265,7 +265,7 @@ def test_500_on_a_post_may_have_stored(client, admin):
     assert str(err) == (
         "ConnectWise had a problem answering the request to add a note to ticket #48211 (HTTP 500). ConnectWise said: "
         "A timeout has occured. Please try again. The note may have been saved anyway. Check ticket #48211 before sending it "
-        f"again. (request id {last_request_id(admin)})"
+        f"again. Request id: {last_request_id(admin)}"
     )
 
 
@@ -442,6 +442,6 @@ def test_hierarchy_and_kinds():
 def test_errors_survive_pickle_and_copy(cls):
     err = cls("what happened", status=500, request_id="r1", retry_after=3.0, server_code="X", server_message="m")
     for clone in (pickle.loads(pickle.dumps(err)), copy.copy(err)):
-        assert type(clone) is cls and str(clone) == "what happened (request id r1)"
+        assert type(clone) is cls and str(clone) == "what happened. Request id: r1"
         assert (clone.status, clone.retry_after, clone.server_code, clone.kind) == (500, 3.0, "X", cls.kind)
     assert repr(err).startswith(f"{cls.__name__}('what happened'")

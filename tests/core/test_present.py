@@ -187,7 +187,9 @@ def test_job_detail_has_state_next_step_error_and_history():
         "ConnectWise is rate limiting FlowDesk.",
         "",
         "Attempts:",
-        "  2026-11-18 13:59  Rate limited HTTP 429 (request id req-1)",  # not the outcome's code, rate_limited
+        # not the outcome's code, rate_limited; the request id as every error line says it (it was "HTTP 429
+        # (request id req-1)")
+        "  2026-11-18 13:59  Rate limited (HTTP 429). Request id: req-1",
         "  2026-11-18 13:58  Could not connect",
     ]
     from flowdesk.core.policy import INTERRUPTED, OutcomeKind

@@ -250,7 +250,7 @@ def test_same_names_mean_the_same_in_both_trees():
 def test_the_base_error_pickles_and_says_plain_words():
     err = rf_errors.Offline("Cannot reach it.", tls=True, status=None, request_id="r-1")
     clone = pickle.loads(pickle.dumps(err))
-    assert type(clone) is rf_errors.Offline and clone.tls is True and str(clone) == "Cannot reach it. (request id r-1)"
+    assert type(clone) is rf_errors.Offline and clone.tls is True and str(clone) == "Cannot reach it. Request id: r-1"
 
 
 @pytest.mark.parametrize(

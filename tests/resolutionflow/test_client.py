@@ -352,7 +352,7 @@ def test_lapsed_subscription_is_402_subscription_required(signed_in, sandbox_adm
         "(ResolutionFlow said: An active subscription is required to use this feature). "
         "Ask your ResolutionFlow account owner to renew it."
     )
-    assert str(err.value).endswith("(request id " + err.value.request_id + ")")
+    assert str(err.value).endswith(". Request id: " + err.value.request_id)
 
 
 def test_a_viewer_role_is_403_forbidden(signed_in, sandbox_admin: SandboxAdmin) -> None:
@@ -630,7 +630,7 @@ def test_every_error_pickles_and_keeps_its_fields() -> None:
             err = cls("message", status=500, request_id="r1")
         copy = pickle.loads(pickle.dumps(err))
         assert type(copy) is cls and str(copy) == str(err) and copy.__dict__ == err.__dict__
-        assert str(err).endswith("(request id r1)")
+        assert str(err).endswith(" Request id: r1")
 
 
 def test_detail_of_a_422_never_echoes_the_input(client: ResolutionFlowClient, sandbox_admin: SandboxAdmin) -> None:

@@ -121,3 +121,32 @@ def test_keys_that_cannot_add_time_are_saved_and_say_so(make_app, qtbot, sandbox
     assert dialog.save_status.text().startswith("Saved, but these keys cannot post everything FlowDesk does")
     assert dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel).text() == "Close"
     assert fd.controller.settings.connectwise.member_identifier == "dwhitfield"
+
+
+def test_refused_keys_in_settings_say_what_to_do_here(make_app, qtbot, sandbox):  # noqa: F811
+    """Seen in Settings: Test connection (and Save) with keys ConnectWise refused said to "enter them in Settings >
+    ConnectWise account (or with `flowdesk connect`)", where the engineer already was. In Settings it points at the
+    fields above and at where ConnectWise makes new keys; ConnectWise's request id ends the line, its own sentence."""
+    from flowdesk.ui.settings_dialog import SettingsDialog
+
+    fd = make_app()
+    _start(fd, qtbot)
+    dialog = SettingsDialog(fd.controller, fd.window)
+    qtbot.addWidget(dialog)
+    dialog.cw_public.setText("WRONGPUBLIC12345")
+    dialog.cw_private.setText("WRONGPRIVATE1234")
+    with qtbot.waitSignal(dialog.connection_tested, timeout=15000) as tested:
+        dialog.test_connection()
+    said = dialog.cw_status.text()
+    assert tested.args == [False, said]
+    company = sandbox.info.connectwise.company
+    assert said.startswith(
+        f"ConnectWise rejected your API keys (HTTP 401) for company '{company}'. Check the company ID and both keys "
+        "above; if the keys were deleted or changed, create new ones in ConnectWise under My Account → API Keys and "
+        "enter them here. Request id: "
+    )
+    assert "Settings" not in said and "flowdesk connect" not in said
+
+    dialog.save()  # the same words by the fields when Save is refused
+    qtbot.waitUntil(lambda: dialog.save_status.text().startswith("Not saved: "), timeout=15000)
+    assert "both keys above" in dialog.cw_status.text() and "Settings" not in dialog.cw_status.text()

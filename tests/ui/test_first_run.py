@@ -80,6 +80,12 @@ def test_wrong_keys_keep_the_first_step_and_say_why(fresh_app, qtbot, sandbox):
     qtbot.mouseClick(dialog.next_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Not saved" in dialog.cw_status.text(), timeout=15000)
     assert dialog.tabs.currentIndex() == 0 and not fd.services.settings.connectwise.configured
+    # what to do, here: the fields above (it said to enter the keys "in Settings > ConnectWise account", a dialog
+    # the engineer is not in), then ConnectWise's request id, last
+    said = dialog.cw_status.text()
+    assert "Check the company ID and both keys above" in said and "enter them here." in said
+    assert "Settings" not in said and "flowdesk connect" not in said
+    assert said.split(". ")[-1].startswith("Request id: ")
 
 
 def test_keys_that_cannot_add_time_stay_on_the_first_step_saying_so(fresh_app, qtbot, sandbox, sandbox_admin):

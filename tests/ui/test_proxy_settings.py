@@ -164,9 +164,17 @@ def test_a_bad_manual_proxy_is_not_saved(app, qtbot):
     dialog.proxy_url.setText("socks5://proxy.corp:1080")
     dialog.save()
     assert dialog.save_status.text() == (
-        "The proxy cannot be used: the proxy in the proxy address is a SOCKS proxy; FlowDesk supports HTTP proxies only."
+        "The proxy cannot be used: the proxy in the Proxy address field is a SOCKS proxy; FlowDesk supports HTTP "
+        "proxies only."
     )
     assert app.services.settings.proxy.mode == ProxyMode.SYSTEM
+    # it said "the proxy address in the proxy address is not valid"
+    dialog.proxy_url.setText("http://proxy.corp:99999")
+    dialog.save()
+    assert dialog.save_status.text() == (
+        "The proxy cannot be used: the proxy address in the Proxy address field is not valid (Port out of range "
+        "0-65535)."
+    )
 
 
 def test_a_password_in_the_proxy_address_is_refused_and_never_saved(app, qtbot, tmp_path):

@@ -47,3 +47,5 @@ def test_not_signed_in_offers_settings(make_app, qtbot):  # noqa: F811
     _start(fd, qtbot)
     banner = _refresh(fd, qtbot, fd.controller.refresh_sessions)
     assert banner is not None and (banner.action, banner.action_id) == ("Open Settings", "settings")
+    # its button is the way: not also the command line's (it said "sign in from Settings (or `flowdesk signin`)")
+    assert banner.text == "Could not refresh your sessions: Not signed in to ResolutionFlow: sign in from Settings."

@@ -41,7 +41,7 @@ def test_a_look_up_during_an_outage_keeps_the_card_as_last_read(make_app, qtbot,
     assert (card.summary.text(), card.details.text()) == (summary, details)  # what it showed stays
     assert "Harlow & Pierce LLP" in card.details.text() and card.ticket().ref.id == 48397
     assert card.unchecked and card.flags.text().startswith(f"As last read, not checked just now: {UNREACHABLE}.")
-    assert "\n" not in card.flags.text() and "request id" not in card.flags.text()
+    assert "\n" not in card.flags.text() and "Request id" not in card.flags.text()
     assert "503" in card.flags.toolTip()  # ConnectWise's own words, for whoever wants them
     assert UNREACHABLE in card.number.accessibleDescription()
 
@@ -66,7 +66,7 @@ def test_a_ticket_never_read_says_so_in_one_line_and_its_own_may_be_queued(make_
     with qtbot.waitSignal(fd.controller.ticket_failed, timeout=15000):
         assert w.select_session(row.id)
     assert card.unchecked and card.flags.text().startswith(f"{UNREACHABLE}: press Enter in Ticket to try again")
-    assert "the note waits in the queue" in card.flags.text() and "request id" in card.flags.toolTip()
+    assert "the note waits in the queue" in card.flags.text() and "Request id" in card.flags.toolTip()
     assert card.details.isHidden()  # no blank line between "Ticket #48211" and the warning
     fd.controller.set_paused(True)
     w.push_current()  # the session's own ticket, linked in ResolutionFlow: queued, as before
@@ -128,7 +128,7 @@ def test_a_ticket_that_does_not_exist_is_said_in_one_sentence(make_app, qtbot):
         "ConnectWise has no ticket #99999 (neither a service nor a project ticket), or your account cannot see it — "
         "check the ticket number."
     )
-    assert "ConnectWise said" in card.flags.toolTip() and "request id" in card.flags.toolTip()
+    assert "ConnectWise said" in card.flags.toolTip() and "Request id" in card.flags.toolTip()
     assert not card.unchecked
 
 
