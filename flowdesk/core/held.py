@@ -75,6 +75,12 @@ class HeldOff(NamedTuple):
     def cause(self) -> str:
         return _CAUSES.get(self.why, "ConnectWise did not take the last push")
 
+    @property
+    def lead(self) -> str:
+        """The banner's first sentence: the headline and its cause, or the headline alone where the cause only says
+        it again ("ConnectWise is rate limiting FlowDesk: ConnectWise asked FlowDesk to slow down")."""
+        return self.headline if self.why == "rate_limited" else f"{self.headline}: {self.cause}"
+
 
 def held_after(held: HeldOff | None, until: datetime | None, why: str | None, *, tried: bool, due: datetime | None,
                now: datetime) -> HeldOff | None:
@@ -221,7 +227,7 @@ def held_banner(
 ) -> str:
     what, verb, keys = _waiting_and_keys(counts, others, kinds)
     return (
-        f"{held.headline}: {held.cause}. {what} {verb} waiting; the next try is at "
+        f"{held.lead}. {what} {verb} waiting; the next try is at "
         f"{format_when(held.until, now, tz)}.{keys} Nothing is lost."
     )
 

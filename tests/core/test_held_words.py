@@ -38,3 +38,15 @@ def test_the_end_of_a_hold_off_is_said_for_what_held_it():
         held_words.HeldOff(datetime(2026, 12, 3, 7, 29, tzinfo=UTC), "rate_limited"), {"pending": 1},
         datetime(2026, 12, 3, 7, 24, tzinfo=UTC), UTC,
     ).text
+
+
+def test_the_rate_limit_banner_says_it_once():
+    """Seen in the demo: "ConnectWise is rate limiting FlowDesk: ConnectWise asked FlowDesk to slow down." An outage's
+    banner keeps its cause."""
+    now = datetime(2026, 12, 4, 14, 0, tzinfo=UTC)
+    until = datetime(2026, 12, 4, 14, 5, tzinfo=UTC)
+    counts = {"pending": 2}
+    limited = held_words.held_banner(held_words.HeldOff(until, "rate_limited"), counts, now, UTC)
+    assert limited == "ConnectWise is rate limiting FlowDesk. 2 pushes are waiting; the next try is at 14:05. Nothing is lost."
+    outage = held_words.held_banner(held_words.HeldOff(until, "server"), counts, now, UTC)
+    assert outage.startswith("ConnectWise unreachable: ConnectWise answered with server errors. 2 pushes are waiting;")
