@@ -135,6 +135,7 @@ class QueueView(QWidget):
         self.open_button.clicked.connect(lambda: self._emit(self.open_ticket_requested))
         self.retry_all_button.clicked.connect(self.retry_all_requested)
         self.new_button = QPushButton(self)  # "Show 2 new pushes": those waiting while the pointer is on the list
+        self.new_button.setAccessibleName("Show new pushes")  # its count once there are some
         self.new_button.setToolTip("Pushes queued while the pointer is on the list wait here, so that no row moves "
                                    "under it; they are listed when it leaves the list")
         self.new_button.hide()
