@@ -494,6 +494,9 @@ def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
         others = outbox.held_by_member_pause()
         if held := next((j for j in others if j.id == args.id), None):
             raise CommandError(present.retry_held(held, _signed_in(profile), others=len(others) - 1))
+        if not args.failed:  # first: a push that is not there, or cannot be sent again, lifts no pause
+            with _refused_in_words():
+                job = outbox.retry(args.id)
         paused = outbox.whole_pause()
         if outbox.lift_whole_pause():  # never a member pause: that would give other members' pushes away
             print(printable(f"Sending resumed (it was paused: {paused})"))
@@ -505,8 +508,6 @@ def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
             if left:
                 print(printable(_members_wait(left, profile)))
             return EXIT_OK
-        with _refused_in_words():
-            job = outbox.retry(args.id)
         note = outbox.get(job.parent_id) if job.parent_id is not None else None
     waits = present.waits_for_note(job, note.state if note is not None else None)
     print(present.retried(job, datetime.now(UTC), present.LOCAL, waiting_for_note=waits))

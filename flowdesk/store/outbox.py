@@ -142,7 +142,7 @@ class Outbox:
 
     @staticmethod
     def _get(conn: sqlite3.Connection, job_id: int) -> PushJob | None:
-        jobs = Outbox._select(conn, "WHERE id = ?", (job_id,))
+        jobs = Outbox._select(conn, "WHERE id = ?", (job_id,)) if -(2**63) <= job_id < 2**63 else []  # SQLite's range
         return jobs[0] if jobs else None
 
     @staticmethod
