@@ -582,8 +582,8 @@ def cmd_drain(args: argparse.Namespace, ctx: Context) -> int:
     from flowdesk.push.runtime import open_connection
     from flowdesk.store import StoreError
 
-    if args.max_seconds is not None and args.max_seconds < 0:
-        bad_input("--max-seconds must be 0 or more")
+    if args.max_seconds is not None and not 0 <= args.max_seconds <= 366 * 86400:  # not NaN, nor past datetime's range
+        bad_input("--max-seconds must be a number of seconds from 0 to 31622400 (a year)")
     lock = DrainLock(ctx.paths.drain_lock_file)
     try:
         taken = lock.acquire()

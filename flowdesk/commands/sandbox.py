@@ -31,6 +31,8 @@ def cmd_sandbox(args: argparse.Namespace, ctx: Context) -> int:
 
     if args.latency_ms < 0:
         raise CommandError("--latency-ms must be 0 or more", 2)
+    if not 0 <= args.port <= 65535:
+        raise CommandError(f"--port {args.port}: give a port from 1 to 65535, or 0 for a free one", 2)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

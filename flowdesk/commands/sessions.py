@@ -186,7 +186,7 @@ def cmd_sessions_list(args: argparse.Namespace, ctx: Context) -> int:
     statuses = [s.strip() for s in args.status or [] if s.strip()] or None
     db, cache = _open_cache(ctx)
     try:
-        rows = cache.rows(status=statuses, limit=args.limit or None)
+        rows = cache.rows(status=statuses, limit=args.limit if 0 < args.limit < 2**63 else None)  # SQLite's range
         total = None
         if args.limit and len(rows) == args.limit:
             total = sum(cache.count(status=s) for s in statuses) if statuses else cache.count()

@@ -28,3 +28,21 @@ def test_a_retry_that_is_refused_leaves_the_pause_as_it_was(connected, cli, flow
 
 def test_cancel_of_a_number_past_sqlites_range_is_no_such_push(connected, cli, flowdesk_home):
     cli("queue", "cancel", HUGE).one_line(2, f"There is no push {HUGE} in the queue.")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e999", "1e300", "-5"])
+def test_drain_refuses_a_max_seconds_that_is_no_number_of_seconds(cli, flowdesk_home, value):
+    """NaN slipped past "must be 0 or more"; inf and 1e300 ended in "Unexpected error (OverflowError)"."""
+    cli("queue", "drain", "--max-seconds", value).one_line(2, "--max-seconds must be a number of seconds from 0 to ")
+    assert db_rows(flowdesk_home) == []
+
+
+def test_a_list_limit_past_sqlites_range_lists_them_all(cli, flowdesk_home):
+    assert cli("import", str(OUTLOOK)).code == 0
+    done = cli("sessions", "list", "--limit", HUGE)
+    assert (done.code, done.err, len(done.out.splitlines())) == (0, "", 1)
+
+
+@pytest.mark.parametrize("port", ["99999", "-1"])
+def test_sandbox_refuses_a_port_no_socket_can_have(cli, port):
+    cli("sandbox", "--port", port).one_line(2, f"--port {port}: give a port from 1 to 65535, or 0 for a free one")
