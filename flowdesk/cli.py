@@ -132,13 +132,14 @@ def last_resort(exc: BaseException, log_file: Path | None) -> str:
     traceback."""
     import sqlite3  # lazy: not every command opens the database
 
-    from flowdesk.store.db import StoreError
+    from flowdesk.paths import AppPaths
+    from flowdesk.store.db import StoreError, explain
 
     if isinstance(exc, StoreError):
         return str(exc)
-    if isinstance(exc, sqlite3.Error):
+    if isinstance(exc, sqlite3.Error):  # a read that met a damaged page, a lock: named with the file and the fix
         get_logger("cli").error("database error", exc_info=(type(exc), exc, exc.__traceback__))
-        return trouble.cannot_use("FlowDesk's database", str(exc))
+        return str(explain(AppPaths.from_env().database_file, exc))
     if isinstance(exc, OSError) and environment_words(exc):
         return environment_words(exc) or ""
     if isinstance(exc, RecursionError | MemoryError):

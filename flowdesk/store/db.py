@@ -38,6 +38,8 @@ DEFAULT_BUSY_TIMEOUT_MS = 10_000
 
 # SQLite primary result codes (exc.sqlite_errorcode & 0xFF)
 _SQLITE_PERM = 3
+_SQLITE_BUSY = 5
+_SQLITE_LOCKED = 6
 _SQLITE_READONLY = 8
 _SQLITE_IOERR = 10
 _SQLITE_CORRUPT = 11
@@ -357,6 +359,34 @@ def _move_aside_hint(path: Path) -> str:
     )
 
 
+def explain(path: Path, exc: sqlite3.Error) -> StoreError:
+    """SQLite's error on FlowDesk's database at ``path`` in words naming the file and what to do: when it is
+    opened, in a transaction, or in a read that finds a damaged page long after the file was opened."""
+    code = _code(exc)
+    if code in (_SQLITE_NOTADB, _SQLITE_CORRUPT):
+        return DatabaseUnreadable(
+            f"FlowDesk's database {path} is damaged or is not a database ({exc}). "
+            f"FlowDesk did not change it. {_move_aside_hint(path)}"
+        )
+    if code == _SQLITE_FULL:
+        return StoreError(trouble.disk_full(path))
+    if code in (_SQLITE_READONLY, _SQLITE_PERM):
+        return StoreError(trouble.read_only(path))
+    if code == _SQLITE_IOERR:
+        return StoreError(trouble.cannot_use(path, str(exc)))
+    if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return StoreError(
+            f"FlowDesk's database {path} is locked by another program ({exc}): close what has it open (a "
+            "database browser, a backup or sync tool) and try again. Nothing was changed."
+        )
+    if code == _SQLITE_CANTOPEN:
+        return StoreError(
+            f"FlowDesk cannot open its database {path} ({exc}). Check that the folder exists, "
+            "that you may write to it and that the disk is not full."
+        )
+    return StoreError(f"FlowDesk's database {path} failed: {exc}.")
+
+
 class Database:
     """One SQLite file. ``connect()`` gives the calling thread its own connection."""
 
@@ -434,24 +464,7 @@ class Database:
         return conn
 
     def _explain(self, exc: sqlite3.Error) -> StoreError:
-        code = _code(exc)
-        if code in (_SQLITE_NOTADB, _SQLITE_CORRUPT):
-            return DatabaseUnreadable(
-                f"FlowDesk's database {self.path} is damaged or is not a database ({exc}). "
-                f"FlowDesk did not change it. {_move_aside_hint(self.path)}"
-            )
-        if code == _SQLITE_FULL:
-            return StoreError(trouble.disk_full(self.path))
-        if code in (_SQLITE_READONLY, _SQLITE_PERM):
-            return StoreError(trouble.read_only(self.path))
-        if code == _SQLITE_IOERR:
-            return StoreError(trouble.cannot_use(self.path, str(exc)))
-        if code == _SQLITE_CANTOPEN:
-            return StoreError(
-                f"FlowDesk cannot open its database {self.path} ({exc}). Check that the folder exists, "
-                "that you may write to it and that the disk is not full."
-            )
-        return StoreError(f"FlowDesk's database {self.path} failed: {exc}.")
+        return explain(self.path, exc)
 
     def close(self) -> None:
         """Close every connection (at shutdown, when no other thread is using the database)."""

@@ -254,3 +254,42 @@ def test_a_full_disk_in_drain_sends_nothing_and_is_one_line(connected, cli, sand
     cli("queue", "drain").one_line(1, f"The disk holding {database()} is full")
     assert db_rows(flowdesk_home) == before
     assert not [r for r in sandbox_admin.ledger()["requests"] if r["method"] == "POST"]  # not marked sending: not sent
+
+
+def damage_page_of(path: Path, index: str) -> None:
+    """Overwrite the root page of one of the database's indexes: the file opens, a read through it fails."""
+    conn = sqlite3.connect(path)
+    try:
+        page = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (index,)).fetchone()[0]
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+    finally:
+        conn.close()
+    with path.open("r+b") as fh:
+        fh.seek((page - 1) * size)
+        fh.write(b"\xff" * size)
+
+
+def test_a_page_found_damaged_mid_command_names_the_file_and_the_fix(cli, flowdesk_home):
+    """It said "FlowDesk cannot use FlowDesk's database (database disk image is malformed): check the folder
+    and the disk", naming neither the file nor moving it aside, as a damage found on opening it does."""
+    assert cli("import", str(OUTLOOK.parent)).code == 0
+    damage_page_of(database(), "sessions_newest")
+    before = database().read_bytes()
+    cli("sessions", "list", "--limit", "2").one_line(
+        1, f"FlowDesk's database {database()} is damaged or is not a database (database disk image is malformed)",
+        "move the file aside (for example rename it to flowdesk.sqlite3.broken)",
+    )  # fmt: skip
+    assert database().read_bytes() == before
+
+
+def test_a_database_another_program_locks_is_one_line_saying_so(cli, flowdesk_home, monkeypatch):
+    assert cli("import", str(OUTLOOK)).code == 0
+    monkeypatch.setitem(store_db.Database.__init__.__kwdefaults__, "busy_timeout_ms", 50)
+    other = sqlite3.connect(database(), isolation_level=None)
+    try:
+        other.execute("BEGIN EXCLUSIVE")
+        before = db_rows(flowdesk_home)
+        cli("queue", "pause").one_line(1, f"FlowDesk's database {database()} is locked by another program", "try again")
+        assert db_rows(flowdesk_home) == before
+    finally:
+        other.close()
