@@ -98,7 +98,8 @@ def _to_utc(value: Any) -> Any:
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
-    return value
+    # neither API sends a number: read as seconds since 1970, 5 made a session 498,614 hours long
+    raise ValueError(f"not an ISO-8601 date-time (such as 2026-11-18T14:02:11Z): {_json_kind(value)}")
 
 
 class Person(_Lenient):

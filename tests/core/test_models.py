@@ -131,6 +131,17 @@ def test_wrong_types_name_the_field(doc, field):
     assert "\n" not in str(exc.value)
 
 
+@pytest.mark.parametrize("value", [5, 1.5e9, True, [], {}])
+@pytest.mark.parametrize("field", ["created_at", "resolved_at", "steps[0].created_at", "conversation_messages[0].created_at"])
+def test_a_date_that_is_not_text_is_refused_not_read_as_seconds_since_1970(field, value):
+    """``"created_at": 5`` was 1970-01-01T00:00:05Z: the window showed the session as 498,614 hours long."""
+    name, _, sub = field.partition("[0].")
+    doc = {name: [{sub: value}]} if sub else {name: value}
+    with pytest.raises(SessionFormatError) as exc:
+        parse_session(doc, "bad.json")
+    assert str(exc.value).startswith(f"bad.json: {field}: not an ISO-8601 date-time (such as 2026-11-18T14:02:11Z): ")
+
+
 def test_not_an_object():
     with pytest.raises(SessionFormatError, match="found a list"):
         parse_session([{}], "list.json")
