@@ -8,7 +8,8 @@ the file and what is wrong; nothing here lets ``OSError``, ``RecursionError``, `
   is refused before a byte is read (a FIFO is opened non-blocking, so it cannot hang the command);
 * the size is checked before reading, and reading stops at the limit (a file that grows meanwhile);
 * text is UTF-8 with or without a byte-order mark, or UTF-16 with one (Windows PowerShell 5.1's
-  ``Out-File`` default);
+  ``Out-File`` default); other text (Latin-1, UTF-16 without the mark) is refused saying to save it as UTF-8,
+  and a NUL byte where JSON goes on (a copy or save cut short) as a damaged file;
 * JSON nested deeper than :data:`MAX_JSON_DEPTH` is refused whether the parser or the walk after it finds
   it (a session nests about eight levels);
 * a lone UTF-16 surrogate written as an escape (``"\\ud800"``), which no file or database can encode, becomes
@@ -38,6 +39,9 @@ _KINDS = (
     (stat.S_ISBLK, "not a regular file (a device)"),
     (stat.S_ISSOCK, "not a regular file (a socket)"),
 )
+
+
+SAVE_AS_UTF8 = "save it as UTF-8 (in Notepad: Save as, Encoding UTF-8) and try again"
 
 
 class UserFileError(ValueError):
@@ -121,10 +125,19 @@ def decode_text(raw: bytes, source: str) -> str:
             return raw.decode("utf-16")  # the mark says which byte order, and is dropped
         except UnicodeDecodeError as exc:
             raise UserFileError(source, f"not UTF-8 text, nor UTF-16 (bad byte at offset {exc.start})") from None
+    if _utf16_without_mark(raw):
+        raise UserFileError(source, f"UTF-16 text without a byte-order mark: {SAVE_AS_UTF8}")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise UserFileError(source, f"not UTF-8 text (bad byte at offset {exc.start})") from None
+        # Windows-1252 / Latin-1 (an older Notepad's "ANSI"), most likely: é is one byte there
+        raise UserFileError(source, f"not UTF-8 text (bad byte at offset {exc.start}): {SAVE_AS_UTF8}") from None
+
+
+def _utf16_without_mark(raw: bytes) -> bool:
+    """Text (JSON starts with ASCII) as UTF-16 with no byte-order mark: a NUL every other byte, none between."""
+    head = raw[:64]
+    return len(head) >= 4 and any(head[i::2].count(0) == len(head[i::2]) and 0 not in head[1 - i :: 2] for i in (0, 1))
 
 
 def read_text(path: Path, max_bytes: int) -> str:
@@ -161,6 +174,8 @@ def _json_problem(exc: json.JSONDecodeError) -> str:
         return f"not valid JSON: a string that starts at {where} never ends; {CUT_SHORT}"
     if not exc.doc[exc.pos :].strip():
         return f"not valid JSON: the file ends before its JSON does ({where}); {CUT_SHORT}"
+    if exc.doc[exc.pos : exc.pos + 1] == "\x00":  # a NUL is never JSON, in a string or out of one
+        return f"not valid JSON: a NUL byte at {where}, so the file is damaged (a copy or save cut short): export or copy it again"
     return f"not valid JSON: {exc.msg} ({where})"
 
 

@@ -73,6 +73,20 @@ def bad_file_cases(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     cases["65 MB"] = (huge, "file is 65 MB; the limit is 64 MB")
     cases["UTF-16 cut in half"] = (file("odd.json", b"\xff\xfe{\x00}"), "not UTF-8 text, nor UTF-16")
     whole = session_with()
+    cases["Latin-1"] = (
+        file("latin1.json", '{"problem_summary": "Caf\u00e9"}'.encode("latin-1")),  # Notepad's "ANSI"
+        "not UTF-8 text (bad byte at offset 24): save it as UTF-8 (in Notepad: Save as, Encoding UTF-8) and try again",
+    )
+    cases["UTF-16 without a byte-order mark"] = (
+        file("u16.json", whole.encode("utf-16-le")), "UTF-16 text without a byte-order mark: save it as UTF-8",
+    )
+    cases["a NUL byte"] = (
+        file("nul.json", whole[:40] + "\x00" + whole[40:]),
+        "not valid JSON: a NUL byte at line 1, column 41, so the file is damaged (a copy or save cut short): export "
+        "or copy it again",
+    )
+    cases["all NUL bytes"] = (file("zeros.json", b"\x00" * 4096), "not valid JSON: a NUL byte at line 1, column 1, so ")
+    cases["NUL bytes after the JSON"] = (file("padded.json", whole.encode() + b"\x00" * 512), "a NUL byte at ")
     cases["cut short"] = (
         file("cut.json", whole[: whole.index('"steps"') + 9]),
         "not valid JSON: the file ends before its JSON does (line 1, column ",
@@ -104,6 +118,11 @@ CASES = [
     "cut short",
     "cut inside a string",
     "a comma too many",
+    "Latin-1",
+    "UTF-16 without a byte-order mark",
+    "a NUL byte",
+    "all NUL bytes",
+    "NUL bytes after the JSON",
 ]
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from flowdesk.core.models import parse_session
+from flowdesk.core.userfile import SAVE_AS_UTF8
 from flowdesk.resolutionflow import importer
 from flowdesk.resolutionflow.importer import import_paths
 from flowdesk.store import SessionCache
@@ -71,7 +72,7 @@ def test_a_mixed_folder_imports_the_good_files_and_reports_each_bad_one_exactly(
         f"{f / 'c-items.json'}: 2 sessions (2 new, 0 updated, 0 unchanged)",
         f"{f / 'd-malformed.json'}: steps: Input should be a valid list",
         f"{f / 'e-truncated.json'}: not valid JSON: a string that starts at line 1, column 167 never ends; the file may have been cut short: export or copy it again",
-        f"{f / 'f-latin1.json'}: not UTF-8 text (bad byte at offset 31)",
+        f"{f / 'f-latin1.json'}: not UTF-8 text (bad byte at offset 31): {SAVE_AS_UTF8}",
         f"{f / 'g-empty.json'}: file is empty",
         f"{f / 'h-list-one-bad.json'}: [2].psa_ticket_id: not a ConnectWise ticket number: 'see notes'",
     ]
