@@ -133,13 +133,12 @@ def last_resort(exc: BaseException, log_file: Path | None) -> str:
     import sqlite3  # lazy: not every command opens the database
 
     from flowdesk.paths import AppPaths
-    from flowdesk.store.db import StoreError, explain
+    from flowdesk.store.db import trouble_words
 
-    if isinstance(exc, StoreError):
-        return str(exc)
     if isinstance(exc, sqlite3.Error):  # a read that met a damaged page, a lock: named with the file and the fix
         get_logger("cli").error("database error", exc_info=(type(exc), exc, exc.__traceback__))
-        return str(explain(AppPaths.from_env().database_file, exc))
+    if (words := trouble_words(exc, AppPaths.from_env().database_file)) is not None:
+        return words
     if isinstance(exc, OSError) and environment_words(exc):
         return environment_words(exc) or ""
     if isinstance(exc, RecursionError | MemoryError):

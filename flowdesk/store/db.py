@@ -387,6 +387,16 @@ def explain(path: Path, exc: sqlite3.Error) -> StoreError:
     return StoreError(f"FlowDesk's database {path} failed: {exc}.")
 
 
+def trouble_words(exc: BaseException, path: Path) -> str | None:
+    """What to tell a person about an error from FlowDesk's database at ``path`` that no caller turned into
+    words (a read meeting a damaged page, a lock); None when ``exc`` is not the database's."""
+    if isinstance(exc, StoreError):
+        return str(exc)
+    if isinstance(exc, sqlite3.Error):
+        return str(explain(path, exc))
+    return None
+
+
 class Database:
     """One SQLite file. ``connect()`` gives the calling thread its own connection."""
 

@@ -120,6 +120,20 @@ class FlowDeskApp:
             app.commitDataRequest.connect(self.session_ending)
         if demo is not None:
             demo.attach(self.window, self.controller)
+        self._previous_hook = sys.excepthook
+        sys.excepthook = self._excepthook
+
+    def _excepthook(self, exc_type: type[BaseException], exc: BaseException, tb: Any) -> None:
+        """An error no slot turned into words is logged, as before (the traceback in the log only). One from the
+        database, damaged or locked after it opened (a read meets a bad page: the start-up's work stopped there,
+        the window looked fine), is also said in the window: which file is wrong, and what to do."""
+        self._previous_hook(exc_type, exc, tb)
+        from flowdesk.logs import mask_secrets
+        from flowdesk.store.db import trouble_words
+
+        words = trouble_words(exc, self.paths.database_file)
+        if words is not None and not self._stopped:
+            self.controller.show_banner(Banner("database", "error", mask_secrets(words)))
 
     def session_ending(self, _manager: object = None) -> None:
         """The OS is ending the session (Windows: log off, or a restart for updates). Windows may end the
@@ -276,6 +290,8 @@ class FlowDeskApp:
 
     def shutdown(self) -> None:
         was_stopped, self._stopped = self._stopped, True
+        if sys.excepthook == self._excepthook:
+            sys.excepthook = self._previous_hook
         app = QApplication.instance()
         if isinstance(app, QApplication) and not was_stopped:
             app.commitDataRequest.disconnect(self.session_ending)
