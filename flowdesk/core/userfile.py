@@ -41,6 +41,7 @@ _KINDS = (
 )
 
 
+NO_READ = "permission denied: your user may not read it; copy it to a folder of yours, or change its permissions"
 SAVE_AS_UTF8 = "save it as UTF-8 (in Notepad: Save as, Encoding UTF-8) and try again"
 
 
@@ -57,13 +58,13 @@ def _size(n: int) -> str:
     return f"{n // (1024 * 1024)} MB" if n >= 1024 * 1024 else f"{max(n // 1024, 1)} KB"
 
 
-def _why(exc: OSError) -> str:
+def why_unreadable(exc: OSError) -> str:
     if exc.errno == errno.ELOOP:
         return "is a symbolic link that loops"
     if exc.errno == errno.ENOENT:
         return "no such file"
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return "permission denied"
+        return NO_READ
     if exc.errno == errno.ENAMETOOLONG:
         return "the name is too long"
     if exc.errno == errno.EINVAL or getattr(exc, "winerror", None) == _WINDOWS_INVALID_NAME:
@@ -78,7 +79,7 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
     try:
         st = os.stat(path)
     except OSError as exc:
-        raise UserFileError(source, _why(exc)) from None
+        raise UserFileError(source, why_unreadable(exc)) from None
     except ValueError:  # a NUL in the name
         raise UserFileError(source, "is not a usable file name") from None
     for test, problem in _KINDS:
@@ -95,9 +96,9 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
         raise UserFileError(source, "is a folder, not a file") from None
     except PermissionError:
         # Windows refuses to open a folder as a file with "access denied"
-        raise UserFileError(source, "is a folder, not a file" if path.is_dir() else "permission denied") from None
+        raise UserFileError(source, "is a folder, not a file" if path.is_dir() else NO_READ) from None
     except OSError as exc:
-        raise UserFileError(source, _why(exc)) from None
+        raise UserFileError(source, why_unreadable(exc)) from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped for something else since the stat above
             raise UserFileError(source, "not a regular file")
@@ -112,7 +113,7 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
             if total > max_bytes:
                 raise UserFileError(source, f"file is over the limit of {_size(max_bytes)}")
     except OSError as exc:
-        raise UserFileError(source, _why(exc)) from None
+        raise UserFileError(source, why_unreadable(exc)) from None
     finally:
         os.close(fd)
     return b"".join(chunks)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from flowdesk.core.models import Session, SessionFormatError, parse_session, read_json_file
+from flowdesk.core.userfile import why_unreadable
 from flowdesk.logs import get_logger
 from flowdesk.store.sessions import SessionCache
 
@@ -123,14 +124,18 @@ def expand_paths(paths: Iterable[Path | str]) -> list[tuple[Path, str | None]]:
 
     for raw in paths:
         path = Path(raw)
-        if not os.path.lexists(path):
+        try:
+            os.lstat(path)
+            is_dir = path.is_dir()
+            is_file = not is_dir and path.is_file()
+        except OSError as exc:  # a folder on the way you may not open, a link into one: not "no such file"
+            add(path, "no such file or folder" if exc.errno in (errno.ENOENT, errno.ENOTDIR) else why_unreadable(exc))
+            continue
+        except ValueError:  # a NUL in the name
             add(path, "no such file or folder")
             continue
-        if not path.is_dir():
-            if path.is_file():
-                add(path)
-            else:
-                add(path, _not_a_file(path))
+        if not is_dir:
+            add(path, None if is_file else _not_a_file(path))
             continue
         try:
             folder = path.resolve()
@@ -157,10 +162,14 @@ def expand_paths(paths: Iterable[Path | str]) -> list[tuple[Path, str | None]]:
                     found += 1
                     add(entry, f"a link to {target}, outside the folder; not followed")
                     continue
-            if entry.is_dir():
-                continue
+            try:
+                if entry.is_dir():
+                    continue
+                problem = None if entry.is_file() else _not_a_file(entry)
+            except OSError as exc:  # a folder you may list but not open (no "x")
+                problem = why_unreadable(exc)
             found += 1
-            add(entry, None if entry.is_file() else _not_a_file(entry))
+            add(entry, problem)
         if not found:
             add(path, "no *.json files in this folder")
     return out

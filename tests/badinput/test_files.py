@@ -180,6 +180,30 @@ def test_a_json_object_that_is_not_a_session_is_refused(cli, home, tmp_path):
     cli("render", str(path)).one_line(2, "not a FlowPilot session")
 
 
+@pytest.mark.parametrize("calls", [("open",), ("stat",), ("lstat", "stat")], ids=["file", "link", "folder on the way"])
+def test_a_file_you_may_not_read_says_what_to_do(cli, home, tmp_path, monkeypatch, calls):
+    """It said only "permission denied"; import, for a file in a folder you may not open, said "no such file or
+    folder", or for a link to one stopped with "FlowDesk may not write to …" and imported nothing else.
+    Simulated: the suite runs as root, whom chmod does not stop."""
+    path = tmp_path / "theirs.json"
+    path.write_bytes(OUTLOOK.read_bytes())
+
+    def refusing(real):
+        def refuse(p, *args, **kwargs):
+            if Path(p) == path:
+                raise PermissionError(13, "Permission denied", str(p))
+            return real(p, *args, **kwargs)
+
+        return refuse
+
+    for name in calls:
+        monkeypatch.setattr(os, name, refusing(getattr(os, name)))
+    words = "permission denied: your user may not read it; copy it to a folder of yours, or change its permissions"
+    cli("render", str(path)).one_line(2, f"{path}: {words}")
+    done = cli("import", str(path), str(OUTLOOK))
+    assert done.code == 1 and f"{path}: {words}" in done.out + done.err
+
+
 @pytest.mark.parametrize("ticket", ["99999999999999999999", "0", "-5", str(MAX_TICKET_ID + 1)])
 def test_push_refuses_a_ticket_number_connectwise_cannot_have(cli, home, ticket):
     line = cli("push", str(OUTLOOK), "--ticket", ticket).one_line(2, f"--ticket {ticket} is not a ConnectWise ticket number")
