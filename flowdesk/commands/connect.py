@@ -24,7 +24,7 @@ from flowdesk.commands.base import (
 from flowdesk.commands.console import print_json, read_stdin_text, utf8_stdout
 from flowdesk.core import present
 from flowdesk.core.error_words import said_where
-from flowdesk.core.settings import save_settings
+from flowdesk.core.settings import save_settings, unwritable
 from flowdesk.core.terminal import printable
 from flowdesk.credentials import CredentialError, CredentialStore, connectwise_profile_key
 from flowdesk.logs import register_secret
@@ -134,8 +134,8 @@ def cmd_connect(args: argparse.Namespace, ctx: Context) -> int:
         # The keys stay in the keyring: deleting them now could fail as well, and a second run (after the
         # antivirus or whatever held the file lets go) saves the same keys again.
         raise CommandError(
-            f"the keys are in the OS keyring, but the settings file {ctx.paths.settings_file} could not be written "
-            f"({exc.strerror or exc}): run the same command again"
+            f"the keys are in the OS keyring, but {unwritable(ctx.paths.settings_file, exc)}. Then run the same "
+            "command again."
         ) from None
 
     if previous_key and previous_key != profile_key:

@@ -32,7 +32,7 @@ from flowdesk.commands.base import (
     json_option,
 )
 from flowdesk.commands.console import print_json, read_stdin_text, utf8_stdout
-from flowdesk.core.settings import save_settings
+from flowdesk.core.settings import save_settings, unwritable
 from flowdesk.core.terminal import printable
 from flowdesk.credentials import CredentialError, CredentialStore
 from flowdesk.logs import register_secret
@@ -279,7 +279,7 @@ def cmd_signin(args: argparse.Namespace, ctx: Context) -> int:
         save_settings(settings, ctx.paths.settings_file)
     except OSError as exc:
         undo_sign_in(signed, store)
-        raise CommandError(f"cannot write the settings ({exc.strerror or exc}); nothing was saved") from None
+        raise CommandError(f"{unwritable(ctx.paths.settings_file, exc)}. Nothing was saved: sign in again then.") from None
     warning = forget_previous(previous, signed, store)
     if warning:
         print(f"flowdesk: warning: {warning}", file=sys.stderr)

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import sys
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from flowdesk.core import userfile
+from flowdesk.core import trouble, userfile
 from flowdesk.core.setting_choices import (  # noqa: F401 (re-exported: one place for each name)
     ALWAYS_REDACTED_NAMES,
     CUSTOMER_VISIBLE,
@@ -410,6 +411,20 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
                 os.fsync(dfd)
             finally:
                 os.close(dfd)
+
+
+def unwritable(path: Path, exc: OSError) -> str:
+    """Why the settings file could not be written, and what to do about it: one phrase for every caller."""
+    what = f"the settings file {path} could not be written"
+    if path.is_dir():  # Windows says "access denied" for a folder, which reads as a file in use
+        return f"{what}: it is a folder, not a file; move it aside"
+    if exc.errno == errno.ENOSPC:
+        return f"{what}: the disk is full; free some space"
+    if isinstance(exc, FileInUse):
+        return f"{what} ({exc.strerror})"
+    if exc.errno == errno.EROFS or isinstance(exc, PermissionError):
+        return f"{what} ({exc.strerror or exc}): {trouble.FIX_FOLDER}"
+    return f"{what} ({exc.strerror or exc})"
 
 
 def save_settings(settings: Settings, path: Path) -> None:

@@ -45,10 +45,13 @@ def proxy_problem(typed: ProxySettings, password: str) -> str | None:
 
 def write_settings(controller: AppController) -> str | None:
     """Write the settings file and tell the window; returns why it could not be written, or None."""
+    from flowdesk.core.settings import unwritable
+
     try:
         controller.services.save_settings()
     except OSError as exc:
-        return f"Could not write the settings file: {exc.strerror or exc}"
+        words = unwritable(controller.services.paths.settings_file, exc)
+        return f"{words[0].upper()}{words[1:]}."
     controller.settings_changed.emit()
     return None
 
@@ -82,6 +85,7 @@ def keep_sign_in(controller: AppController, previous: ResolutionFlowProfile, sig
     account, the previous account's sign-in is removed and the sessions are fetched. Returns why the settings
     could not be written (then the previous sign-in is kept and nothing is fetched), or None."""
     # lazy: httpx and keyring, not before the first paint
+    from flowdesk.core.settings import unwritable
     from flowdesk.resolutionflow.account import forget_previous
 
     services = controller.services
@@ -90,7 +94,7 @@ def keep_sign_in(controller: AppController, previous: ResolutionFlowProfile, sig
     try:
         services.save_settings()
     except OSError as exc:
-        return f"Signed in, but the settings could not be saved: {exc.strerror or exc}"
+        return f"Signed in, but {unwritable(services.paths.settings_file, exc)}."
     controller.tasks.submit(forget_previous, previous, signed, services.credentials, name="forget-previous-sign-in")
     controller.refresh_sessions()
     return None

@@ -293,3 +293,21 @@ def test_a_database_another_program_locks_is_one_line_saying_so(cli, flowdesk_ho
         assert db_rows(flowdesk_home) == before
     finally:
         other.close()
+
+
+def test_a_settings_file_that_is_a_folder_says_to_move_it_when_saving(cli, sandbox, flowdesk_home):
+    """connect said "could not be written (Is a directory): run the same command again", which failed the same
+    way; signin said "cannot write the settings (Is a directory)", naming no file."""
+    path = settings_file()
+    path.mkdir(parents=True)
+    cw, rf = sandbox.info.connectwise, sandbox.info.resolutionflow
+    done = cli(
+        "connect", "--site", cw.site, "--company", cw.company, "--public-key", cw.public_key, "--private-key-stdin",
+        "--client-id", cw.client_id, stdin=cw.private_key,
+    )  # fmt: skip
+    moved = f"the settings file {path} could not be written: it is a folder, not a file; move it aside"
+    assert done.code == 1 and done.err.count("\n") == 2 and "Traceback" not in done.err  # the warning on reading it, then this
+    assert done.err.splitlines()[-1] == f"flowdesk: the keys are in the OS keyring, but {moved}. Then run the same command again."
+    done = cli("signin", "--url", rf.url, "--email", rf.email, "--password-stdin", stdin=rf.password)
+    assert done.code == 1 and done.err.splitlines()[-1] == f"flowdesk: {moved}. Nothing was saved: sign in again then."
+    assert path.is_dir() and list(path.iterdir()) == []
