@@ -168,3 +168,31 @@ def test_without_a_downloads_folder_the_import_dialog_opens_in_the_home_folder(m
     monkeypatch.setattr(QStandardPaths, "writableLocation", staticmethod(lambda kind: str(tmp_path / "Downloads")))
     make_app().window.choose_import()
     assert asked == [QDir.homePath()] and Path(asked[0]).is_dir()
+
+
+def test_a_last_import_folder_that_cannot_be_looked_at_still_opens_the_dialog(make_app, tmp_path, monkeypatch):  # noqa: F811
+    """The last import's folder (window-state.ini) now behind a folder you may not open (EACCES; simulated, the
+    suite runs as root): Ctrl+O raised in Path.is_dir and no dialog opened. The Downloads folder is offered."""
+    import os
+
+    from PySide6.QtCore import QStandardPaths
+    from PySide6.QtWidgets import QFileDialog
+
+    from flowdesk.ui.layout import IMPORT_FOLDER_KEY
+
+    last = str(tmp_path / "theirs" / "exports")
+    real = os.stat
+
+    def stat(p: Any, *a: Any, **k: Any) -> Any:
+        if str(p) == last:
+            raise PermissionError(13, "Permission denied", str(p))
+        return real(p, *a, **k)
+
+    monkeypatch.setattr(os, "stat", stat)
+    asked: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(lambda p, t, folder, f: (asked.append(folder), ([], ""))[1]))
+    monkeypatch.setattr(QStandardPaths, "writableLocation", staticmethod(lambda kind: str(tmp_path)))
+    window = make_app().window
+    window._ui_state().setValue(IMPORT_FOLDER_KEY, last)
+    window.choose_import()
+    assert asked == [str(tmp_path)]
