@@ -99,9 +99,14 @@ def ca_file_path(path: Path | None) -> str | None:
     """``--ca-file``: the PEM file's absolute path (None when not given); a file that is not there is bad input."""
     if path is None:
         return None
+    from flowdesk.core import userfile  # lazy: json and re, for the commands that take a CA file
+
     path = path.expanduser().resolve()
-    if not path.is_file():
-        bad_input(f"--ca-file {path}: no such file")
+    try:
+        if not path.is_file():
+            bad_input(f"--ca-file {path}: no such file")
+    except OSError as exc:  # behind a folder you may not open: Python 3.11's is_file raises
+        bad_input(f"--ca-file {path}: {userfile.why_unreadable(exc)}")
     return str(path)
 
 

@@ -416,7 +416,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 def unwritable(path: Path, exc: OSError) -> str:
     """Why the settings file could not be written, and what to do about it: one phrase for every caller."""
     what = f"the settings file {path} could not be written"
-    if path.is_dir():  # Windows says "access denied" for a folder, which reads as a file in use
+    if userfile.is_folder(path):  # Windows says "access denied" for a folder, which reads as a file in use
         return f"{what}: it is a folder, not a file; move it aside"
     if exc.errno == errno.ENOSPC:
         return f"{what}: the disk is full; free some space"

@@ -73,6 +73,14 @@ def why_unreadable(exc: OSError) -> str:
     return f"cannot read it ({exc.strerror or type(exc).__name__})"
 
 
+def is_folder(path: Path | str) -> bool:
+    """``Path.is_dir`` that never raises: Python 3.11's raises for a path behind a folder you may not open."""
+    try:
+        return Path(path).is_dir()
+    except (OSError, ValueError):
+        return False
+
+
 def read_bytes(path: Path, max_bytes: int) -> bytes:
     """The bytes of a regular file of at most ``max_bytes``; anything else is a :class:`UserFileError`."""
     source = str(path)
@@ -96,7 +104,7 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
         raise UserFileError(source, "is a folder, not a file") from None
     except PermissionError:
         # Windows refuses to open a folder as a file with "access denied"
-        raise UserFileError(source, "is a folder, not a file" if path.is_dir() else NO_READ) from None
+        raise UserFileError(source, "is a folder, not a file" if is_folder(path) else NO_READ) from None
     except OSError as exc:
         raise UserFileError(source, why_unreadable(exc)) from None
     try:

@@ -509,15 +509,6 @@ def ui_state(config_dir: Path) -> QSettings:
     return QSettings(str(config_dir / STATE_FILE), QSettings.Format.IniFormat)
 
 
-def _is_folder(path: str) -> bool:
-    """False for a folder that cannot be looked at: Python 3.11's ``is_dir`` raises for one behind a folder you
-    may not open (EACCES), which stopped the import dialog from opening."""
-    try:
-        return Path(path).is_dir()
-    except (OSError, ValueError):
-        return False
-
-
 def choose_import_files(parent: QWidget, state: QSettings) -> list[str]:
     """The session exports to import, chosen from the folder of the last import (the Downloads folder the
     first time, where a browser saves an export; the home folder when there is none), not the folder FlowDesk
@@ -526,9 +517,11 @@ def choose_import_files(parent: QWidget, state: QSettings) -> list[str]:
     from PySide6.QtCore import QDir, QStandardPaths  # lazy: a dialog's, not before the first paint
     from PySide6.QtWidgets import QFileDialog
 
+    from flowdesk.core.userfile import is_folder
+
     last = state.value(IMPORT_FOLDER_KEY)
     downloads = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DownloadLocation)
-    folder = next((f for f in (last, downloads) if isinstance(f, str) and f and _is_folder(f)), QDir.homePath())
+    folder = next((f for f in (last, downloads) if isinstance(f, str) and f and is_folder(f)), QDir.homePath())
     files, _ = QFileDialog.getOpenFileNames(parent, "Import sessions", folder, "Session exports (*.json);;All files (*)")
     if files:
         state.setValue(IMPORT_FOLDER_KEY, str(Path(files[0]).parent))

@@ -46,3 +46,23 @@ def test_a_list_limit_past_sqlites_range_lists_them_all(cli, flowdesk_home):
 @pytest.mark.parametrize("port", ["99999", "-1"])
 def test_sandbox_refuses_a_port_no_socket_can_have(cli, port):
     cli("sandbox", "--port", port).one_line(2, f"--port {port}: give a port from 1 to 65535, or 0 for a free one")
+
+
+def test_a_ca_file_behind_a_folder_you_may_not_open_is_bad_input(cli, tmp_path, monkeypatch):
+    """It stopped with "FlowDesk may not write to … (permission denied)": wrong, and not bad input. Simulated:
+    the suite runs as root, whom chmod does not stop."""
+    import os
+    from pathlib import Path
+
+    ca = tmp_path / "theirs" / "ca.pem"
+    real = os.stat
+
+    def stat(p, *a, **k):
+        if Path(p) == ca:
+            raise PermissionError(13, "Permission denied", str(p))
+        return real(p, *a, **k)
+
+    monkeypatch.setattr(os, "stat", stat)
+    cli("signin", "--token-stdin", "--ca-file", str(ca), stdin="x").one_line(
+        2, f"--ca-file {ca}: permission denied: your user may not read it"
+    )
