@@ -33,7 +33,7 @@ from flowdesk.commands.base import (
 from flowdesk.commands.console import print_json, utf8_stdout
 from flowdesk.connectwise.bodies import EMAILED_VISIBILITIES, EmailChoice, TicketRef
 from flowdesk.core import present, trouble, userfile
-from flowdesk.core.models import SessionFormatError, load_session_file, ticket_id_problem
+from flowdesk.core.models import MAX_TICKET_ID, SessionFormatError, load_session_file, ticket_id_problem
 from flowdesk.core.terminal import printable
 from flowdesk.core.timing import BILLABLE_OPTIONS, manual_plan, minutes_changed, parse_hours
 from flowdesk.credentials import CredentialStore
@@ -292,8 +292,9 @@ def _named_id(text: str, flag: str, profile: Any, key: str) -> int:
     from flowdesk.connectwise.errors import ConnectWiseError
     from flowdesk.push.drainer import ClientUnavailable
 
-    if text.strip().isdigit():
-        return int(text.strip())
+    if text.strip().isdecimal():  # an id ("²" is a digit, not a number); ConnectWise's are 32-bit
+        nid = int(text)
+        return nid if 1 <= nid <= MAX_TICKET_ID else bad_input(f"{flag} {text}: not a ConnectWise id (1 to {MAX_TICKET_ID})")
     try:
         with connectwise_client(profile, key, timeout=LOOKUP_TIMEOUT) as client:
             named = client.work_types() if flag == "--work-type" else client.work_roles()

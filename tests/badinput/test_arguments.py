@@ -66,3 +66,15 @@ def test_a_ca_file_behind_a_folder_you_may_not_open_is_bad_input(cli, tmp_path, 
     cli("signin", "--token-stdin", "--ca-file", str(ca), stdin="x").one_line(
         2, f"--ca-file {ca}: permission denied: your user may not read it"
     )
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--work-role", HUGE), ("--work-type", "2147483648"), ("--work-type", "²")])
+def test_a_work_type_or_role_id_connectwise_cannot_have_queues_nothing(connected, cli, flowdesk_home, flag, value):
+    """An id past 32 bits was queued (ConnectWise refused it at the drain); "²" (a digit to str.isdigit, no
+    number to int) was "Unexpected error (ValueError)"."""
+    done = cli("push", str(OUTLOOK), "--time-entry", flag, value)
+    if value == "²":
+        done.one_line(2, f"{flag} ²: ConnectWise has no such ")
+    else:
+        done.one_line(2, f"{flag} {value}: not a ConnectWise id (1 to 2147483647)")
+    assert not [r for r in db_rows(flowdesk_home) if r.startswith('INSERT INTO "push_jobs"')]
