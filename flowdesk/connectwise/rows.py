@@ -64,7 +64,7 @@ def ref_id(ref: Any) -> int | None:
         value = ref.get("id")
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.isdigit():
+        if isinstance(value, str) and value.isdecimal():  # "²" is a digit to isdigit, and no number to int
             return int(value)
     return None
 
