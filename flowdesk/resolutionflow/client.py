@@ -247,7 +247,10 @@ class ResolutionFlowClient(ServiceClient):
     def access_expires_at(self) -> datetime | None:
         """When the current access token expires (from its ``exp``, or ``expires_in``), if known."""
         expires_at = self._auth.expires_at
-        return None if expires_at is None else datetime.fromtimestamp(expires_at, UTC)
+        try:
+            return None if expires_at is None else datetime.fromtimestamp(expires_at, UTC)
+        except (OverflowError, OSError, ValueError):  # "expires_in": 1e300, a pasted token's "exp": 1e20
+            return None
 
     # ------------------------------------------------------------------ signing in and out
 
