@@ -219,6 +219,30 @@ def sqlite_facts(problems: list[str]) -> dict[str, Any]:
     return {"version": sqlite3.sqlite_version, "ok": True}
 
 
+def database_facts(path: Path, problems: list[str]) -> dict[str, Any]:
+    """FlowDesk's own database as SQLite finds it (``PRAGMA quick_check``), opened read-only: never created,
+    upgraded or changed here. A damaged file (whose window or command would stop at the first bad page) is a
+    problem naming the file and what to do."""
+    from flowdesk.store.db import damaged, explain  # lazy: the store, for the self-check only
+
+    facts: dict[str, Any] = {"file": str(path), "exists": path.is_file()}
+    if not facts["exists"]:
+        return {**facts, "ok": True}  # created at the first start
+    try:
+        con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            findings = [str(r[0]) for r in con.execute("PRAGMA quick_check(5)")]
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        problems.append(f"database: {explain(path, exc)}")
+        return {**facts, "ok": False}
+    if findings != ["ok"]:  # SQLite's first findings, on one line ("Page 4: btreeInitPage() returns error code 11")
+        lines = [line for f in findings for line in f.splitlines() if line.strip() and not line.startswith("***")]
+        problems.append(f"database: {damaged(path, '; '.join(lines[:2]))}")
+    return {**facts, "ok": findings == ["ok"]}
+
+
 # -- all of it --------------------------------------------------------------------------------------------
 def collect(ctx: Context) -> dict[str, Any]:
     started = time.perf_counter()
@@ -249,6 +273,7 @@ def collect(ctx: Context) -> dict[str, Any]:
     }
     report["tls"] = tls_facts(problems)
     report["sqlite"] = sqlite_facts(problems)
+    report["database"] = database_facts(ctx.paths.database_file, problems)
     bundle = bundle_facts(problems)
     if bundle is not None:
         report["bundle"] = bundle

@@ -359,15 +359,19 @@ def _move_aside_hint(path: Path) -> str:
     )
 
 
+def damaged(path: Path, why: str) -> DatabaseUnreadable:
+    return DatabaseUnreadable(
+        f"FlowDesk's database {path} is damaged or is not a database ({why}). "
+        f"FlowDesk did not change it. {_move_aside_hint(path)}"
+    )
+
+
 def explain(path: Path, exc: sqlite3.Error) -> StoreError:
     """SQLite's error on FlowDesk's database at ``path`` in words naming the file and what to do: when it is
     opened, in a transaction, or in a read that finds a damaged page long after the file was opened."""
     code = _code(exc)
     if code in (_SQLITE_NOTADB, _SQLITE_CORRUPT):
-        return DatabaseUnreadable(
-            f"FlowDesk's database {path} is damaged or is not a database ({exc}). "
-            f"FlowDesk did not change it. {_move_aside_hint(path)}"
-        )
+        return damaged(path, str(exc))
     if code == _SQLITE_FULL:
         return StoreError(trouble.disk_full(path))
     if code in (_SQLITE_READONLY, _SQLITE_PERM):

@@ -190,3 +190,27 @@ def test_unfrozen_with_the_real_secret_service_exits_0(secret_service, real_keyr
     )
     assert report["keyring"]["real"] is True
     assert report["problems"] == []
+
+
+def test_a_damaged_database_is_a_problem_naming_the_file_and_the_fix(good_keyring, capsys, flowdesk_home: Path):
+    """It said "sqlite": ok while the window stopped at the first damaged page (only an in-memory database was
+    tried). The file is read, never changed."""
+    from flowdesk.paths import AppPaths
+    from flowdesk.resolutionflow.importer import import_paths
+    from flowdesk.store import Database, SessionCache
+    from tests.badinput.test_environment import damage_page_of
+    from tests.conftest import SAMPLES
+
+    path = AppPaths.from_env().ensure().database_file
+    assert self_check(capsys)[1]["database"] == {"file": str(path), "exists": False, "ok": True}
+    with Database(path) as db:
+        import_paths([SAMPLES], SessionCache(db))
+    assert self_check(capsys)[1]["database"]["ok"] is True
+    damage_page_of(path, "sessions_status_newest")
+    before = path.read_bytes()
+    code, report = self_check(capsys)
+    assert (code, report["database"]["ok"]) == (1, False)
+    [problem] = report["problems"]
+    assert problem.startswith(f"database: FlowDesk's database {path} is damaged or is not a database (")
+    assert "\n" not in problem and "move the file aside" in problem
+    assert path.read_bytes() == before
