@@ -57,6 +57,7 @@ _RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 # alignment, foreground, check state, decoration, display, background), four of which are never set.
 _SESSION_ROLES = frozenset({_DISPLAY, _FOREGROUND, _ALIGNMENT, _TOOLTIP, _ACCESSIBLE, int(SessionIdRole), int(SortKeyRole)})
 _ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+CELL_CHARS = 300  # a cell shows a line's start; Qt elided a 5,000,000-character one not at all, over the rows below
 SEARCH_SLICE = 2000  # rows whose search text is made per turn of the event loop after a load (~3 ms)
 SEARCH_DELAY_MS = 16  # the first slice waits a frame: the reloaded list is painted before it
 
@@ -155,6 +156,12 @@ def search_texts(rows: Iterable[Any]) -> list[str]:
     return out
 
 
+def _cut(text: str, limit: int = CELL_CHARS) -> str:
+    """``text`` as a cell or tooltip shows it: at most ``limit`` characters, "…" for the rest (a file's summary
+    may be one line of megabytes)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class _ColumnTable(QAbstractTableModel):
     """A flat table whose header is ``COLUMNS``: the row/column counts and header both models share."""
 
@@ -223,8 +230,8 @@ class SessionTableModel(_ColumnTable):
         return (
             status_label(r.status),
             f"#{r.psa_ticket_id}" if r.psa_ticket_id else "—",
-            r.client_name or "",
-            r.summary or "(no summary)",
+            _cut(r.client_name or ""),
+            _cut(r.summary or "(no summary)"),
             short_time(r.ended_at or r.updated_at or r.created_at),
             "" if seconds is None else format_minutes(int(seconds / 60)),
             self._push_text(r.id, push, r.psa_ticket_id),
@@ -370,7 +377,7 @@ class SessionTableModel(_ColumnTable):
         if role == _TOOLTIP:
             r = self._rows[row]
             if col == self.SUMMARY:
-                return r.summary or None
+                return _cut(r.summary, 4 * CELL_CHARS) or None
             if col == self.STATUS:  # shown as a coloured mark: the word is here
                 return self.display(row)[col] or None
             if col == self.PUSH:  # what the cell leaves out: the draft, what the push did (or does next)
@@ -382,7 +389,7 @@ class SessionTableModel(_ColumnTable):
             if col == self.DATE:
                 return local_time(r.ended_at or r.updated_at or r.created_at) or None
             if col == self.CLIENT:
-                return r.client_name or None
+                return _cut(r.client_name or "", 4 * CELL_CHARS) or None
             return None
         if role == _ACCESSIBLE:
             return f"{self.COLUMNS[col]}: {self.display(row)[col]}"

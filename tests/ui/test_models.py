@@ -361,3 +361,21 @@ def test_the_search_text_is_made_in_slices_after_a_load(qtbot) -> None:
     proxy.set_search("printer 400")  # before any slice was made
     assert src.search_ready()
     assert shown(proxy) == [r.id for r in many[::-1] if r.summary.startswith("Printer 400")] == ["s4003", "s4001"]
+
+
+def test_a_summary_of_megabytes_is_cut_for_its_cell_and_tooltip_but_still_found(qtmodeltester):
+    """An export whose summary was one line of 5,000,000 characters: Qt elided the cell's text not at all and
+    painted it over the rows below (and the tooltip held all of it)."""
+    src = SessionTableModel()
+    src.load([Row("big", summary="A" * 5_000_000 + "needle", client_name="C" * 100_000), Row("small")])
+    qtmodeltester.check(src)
+    shown = src.data(src.index(0, SessionTableModel.SUMMARY))
+    assert len(shown) == 300 and shown.startswith("AAA") and shown.endswith("…")
+    assert len(src.data(src.index(0, SessionTableModel.CLIENT))) == 300
+    assert len(src.data(src.index(0, SessionTableModel.SUMMARY), Qt.ItemDataRole.ToolTipRole)) == 1200
+    assert len(src.data(src.index(0, SessionTableModel.CLIENT), Qt.ItemDataRole.ToolTipRole)) == 1200
+    assert src.data(src.index(1, SessionTableModel.SUMMARY)) == "Outlook prompts"  # an ordinary one as it is
+    proxy = SessionSortFilterProxy()
+    proxy.setSourceModel(src)
+    proxy.set_search("needle")
+    assert [proxy.session_id(r) for r in range(proxy.rowCount())] == ["big"]
