@@ -195,7 +195,7 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
         session = load_session_file(args.file)
     except SessionFormatError as exc:
         bad_input(str(exc))
-    if not session.id:
+    if not (session.id or "").strip():
         bad_input(f"{args.file}: id: the session has no id")
     if args.ticket is not None and ticket_id_problem(args.ticket):
         bad_input(f"--ticket {ticket_id_problem(args.ticket)}")

@@ -481,7 +481,7 @@ class SessionListing:
                     self.duplicates += 1
                     continue
                 fresh += 1
-                where = sid or f"(page {page}, item {index + 1})"
+                where = sid if sid and sid.strip() else f"(page {page}, item {index + 1})"
                 if sid is not None:
                     seen.add(sid)
                 if not isinstance(item, dict):
@@ -492,7 +492,7 @@ class SessionListing:
                 except SessionFormatError as exc:
                     self._skip(where, f"{exc.field}: {exc.problem}" if exc.field else exc.problem)
                     continue
-                if not session.id:
+                if not (session.id or "").strip():
                     self._skip(where, "id: missing (a session needs an id to be cached)")
                     continue
                 yield session

@@ -211,7 +211,7 @@ def read_sessions(path: Path, *, max_bytes: int | None = None) -> list[tuple[dic
         except SessionFormatError as exc:
             fld = exc.field if where is None else (where + ("." + exc.field if exc.field else ""))
             raise SessionFormatError(source, fld, exc.problem) from None
-        if not session.id:
+        if not (session.id or "").strip():  # "   " is no id either: no list could tell it from another blank one
             raise SessionFormatError(
                 source, "id" if where is None else f"{where}.id", "missing: a session needs an id to be cached"
             )

@@ -283,3 +283,15 @@ def test_redact_refuses_endless_stdin_with_one_line(home):
         )  # fmt: skip
     assert (p.returncode, p.stdout) == (2, b"")
     assert p.stderr == b"flowdesk: stdin: more than 64 MB; the limit is 64 MB\n"
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t\n"])
+def test_a_blank_id_is_no_id(cli, home, tmp_path, blank):
+    """An id of spaces was imported and queued: a session the list showed with no id, that another blank-id
+    export would have replaced."""
+    path = tmp_path / "blank.json"
+    path.write_text(session_with(id=blank), encoding="utf-8")
+    done = cli("import", str(path))
+    assert done.code == 2 and f"{path}: id: missing: a session needs an id to be cached" in done.out + done.err
+    cli("push", str(path), "--ticket", "48211").one_line(2, f"{path}: id: the session has no id")
+    assert db_rows(home) == [] or not [r for r in db_rows(home) if r.startswith('INSERT INTO "sessions"')]

@@ -178,6 +178,7 @@ def test_malformed_records_are_skipped_with_their_reason_and_the_rest_listed(
             {"id": "bad-date", "updated_at": "2030-03-01T00:00:00Z", "created_at": "yesterday"},
             "just a string",
             {"title": "no id at all", "updated_at": "2030-04-01T00:00:00Z"},
+            {"id": "   ", "title": "an id of spaces", "updated_at": "2030-05-01T00:00:00Z"},
             *good,
         ]
     )
@@ -188,7 +189,7 @@ def test_malformed_records_are_skipped_with_their_reason_and_the_rest_listed(
     skipped = dict(listing.skipped)
     assert skipped.pop("bad-ticket") == "psa_ticket_id: not a ConnectWise ticket number: 'see notes'"
     assert skipped.pop("bad-date").startswith("created_at: not an ISO-8601 date-time: 'yesterday'")
-    assert sorted(skipped.values()) == ["id: missing (a session needs an id to be cached)", "not a JSON object (found a string)"]
+    assert sorted(skipped.values()) == ["id: missing (a session needs an id to be cached)"] * 2 + ["not a JSON object (found a string)"]
     assert all(k.startswith("(page ") for k in skipped)
     assert "skipped ResolutionFlow session bad-ticket: psa_ticket_id: not a ConnectWise ticket number" in caplog.text
 
