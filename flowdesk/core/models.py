@@ -55,8 +55,13 @@ def _json_kind(v: Any) -> str:
     return "a list" if isinstance(v, list) else type(v).__name__
 
 
+MAX_ID_CHARS = 200  # ResolutionFlow's ids are UUIDs (36): a longer one is a damaged or made-up file
+
+
 def id_text(v: Any) -> str | None:
     """An id as text: ids are text or whole numbers (a number becomes its digits); anything else is an error."""
+    if isinstance(v, str) and len(v) > MAX_ID_CHARS:  # it went into every note ("Session: …") and list
+        raise ValueError(f"an id of {len(v):,} characters; an id has at most {MAX_ID_CHARS}")
     if v is None or isinstance(v, str):
         return v
     if isinstance(v, int) and not isinstance(v, bool):

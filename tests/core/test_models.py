@@ -193,3 +193,16 @@ def test_parse_either_accepts_or_raises_session_format_error(doc):
         parse_session(json.loads(json.dumps(doc)))
     except SessionFormatError as exc:
         assert "\n" not in str(exc)
+
+
+@pytest.mark.parametrize("field", ["id", "steps[0].id", "user.id"])
+def test_an_id_of_megabytes_is_refused(field):
+    """A 1,000,000-character id was imported: its note ("Session: …") was then too long to post, the window saying
+    to leave out the steps."""
+    name, _, sub = field.partition(".")
+    long = "I" * 1_000_000
+    doc = {"id": long} if field == "id" else {"steps": [{"id": long}]} if name.startswith("steps") else {"user": {"id": long}}
+    with pytest.raises(SessionFormatError) as exc:
+        parse_session(doc, "bad.json")
+    assert str(exc.value) == f"bad.json: {field}: an id of 1,000,000 characters; an id has at most 200"
+    assert parse_session({"id": "e1bf1b69-98b5-413a-979e-37fc4bb78c6e"}).id == "e1bf1b69-98b5-413a-979e-37fc4bb78c6e"
