@@ -298,11 +298,13 @@ def _validate_dropping_bad_values(doc: dict[str, Any], warnings: list[str]) -> S
         except ValidationError as exc:
             err = exc.errors(include_url=False)[0]
             loc = tuple(err.get("loc", ()))
+            msg = str(err.get("msg"))
+            msg = msg if len(msg) <= 300 else msg[:299] + "…"  # it may quote the value: a line, not a megabyte
             if not loc or not _drop_value(doc, loc):
-                warnings.append(f"settings: {err.get('msg')}; using defaults")
+                warnings.append(f"settings: {msg}; using defaults")
                 return Settings()
-            path = ".".join(str(p) for p in loc)
-            warnings.append(f"settings: {path}: {err.get('msg')}; using the default instead")
+            path = ".".join(str(p)[:100] for p in loc)
+            warnings.append(f"settings: {path}: {msg}; using the default instead")
 
 
 def load_settings(path: Path) -> LoadResult:

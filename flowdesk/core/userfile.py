@@ -96,7 +96,10 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
     if not stat.S_ISREG(st.st_mode):
         raise UserFileError(source, "not a regular file")
     if st.st_size > max_bytes:
-        raise UserFileError(source, f"file is {_size(st.st_size)}; the limit is {_size(max_bytes)}")
+        size, limit = _size(st.st_size), _size(max_bytes)
+        if size == limit:  # 1.4 MB read "file is 1 MB; the limit is 1 MB"
+            size, limit = f"{st.st_size // 1024:,} KB", f"{max_bytes // 1024:,} KB"
+        raise UserFileError(source, f"file is {size}; the limit is {limit}")
     flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(path, flags)

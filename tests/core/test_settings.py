@@ -304,3 +304,23 @@ def test_macos_falls_back_to_fsync_where_f_fullfsync_is_refused(tmp_path, monkey
     save_settings(Settings(auto_push=True), p)
     assert len(fsyncs) == 2  # the file's, then the folder's
     assert load_settings(p).settings.auto_push is True
+
+
+def test_a_bad_value_of_megabytes_is_a_warning_of_one_short_line(tmp_path):
+    """An allow-list entry of 900,000 characters was quoted whole in the warning: a 900 KB "line" on the
+    terminal and in the window's banner."""
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"redaction": {"allow": ["a" * 900_000]}}), encoding="utf-8")
+    result = load_settings(path)
+    [warning] = result.warnings
+    assert warning.startswith("settings: redaction.allow: ") and warning.endswith("…; using the default instead")
+    assert len(warning) < 400 and "\n" not in warning
+    assert result.settings.redaction_allow == load_settings(tmp_path / "none.json").settings.redaction_allow
+
+
+def test_a_file_just_over_the_limit_says_by_how_much(tmp_path):
+    """1.4 MB read "file is 1 MB; the limit is 1 MB"."""
+    path = tmp_path / "settings.json"
+    path.write_bytes(b" " * (1024 * 1024 + 400 * 1024))
+    [warning] = load_settings(path).warnings
+    assert "file is 1,424 KB; the limit is 1,024 KB" in warning
