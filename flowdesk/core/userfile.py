@@ -42,6 +42,7 @@ _KINDS = (
 
 
 NO_READ = "permission denied: your user may not read it; copy it to a folder of yours, or change its permissions"
+GIVE_TEXT = "give FlowDesk the JSON or text file itself"
 SAVE_AS_UTF8 = "save it as UTF-8 (in Notepad: Save as, Encoding UTF-8) and try again"
 
 
@@ -142,6 +143,8 @@ def decode_text(raw: bytes, source: str) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        if b"\x00" in raw[:8192]:  # no text has NUL bytes and bytes that are not UTF-8: a zip, a PDF, a database
+            raise UserFileError(source, f"not a text file (it holds binary data, such as a zip or a database): {GIVE_TEXT}") from None
         # Windows-1252 / Latin-1 (an older Notepad's "ANSI"), most likely: é is one byte there
         raise UserFileError(source, f"not UTF-8 text (bad byte at offset {exc.start}): {SAVE_AS_UTF8}") from None
 

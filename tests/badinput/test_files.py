@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -87,6 +89,14 @@ def bad_file_cases(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     )
     cases["all NUL bytes"] = (file("zeros.json", b"\x00" * 4096), "not valid JSON: a NUL byte at line 1, column 1, so ")
     cases["NUL bytes after the JSON"] = (file("padded.json", whole.encode() + b"\x00" * 512), "a NUL byte at ")
+    zipped = tmp_path / "export.json"
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as z:  # a zipped export, renamed
+        z.writestr("export.json", whole)
+    binary = "not a text file (it holds binary data, such as a zip or a database): give FlowDesk the JSON or text file itself"
+    cases["a zip"] = (zipped, binary)
+    database = tmp_path / "cache.json"
+    sqlite3.connect(database).execute("CREATE TABLE t (x)").connection.close()
+    cases["a SQLite database"] = (database, binary)
     cases["cut short"] = (
         file("cut.json", whole[: whole.index('"steps"') + 9]),
         "not valid JSON: the file ends before its JSON does (line 1, column ",
@@ -123,6 +133,8 @@ CASES = [
     "a NUL byte",
     "all NUL bytes",
     "NUL bytes after the JSON",
+    "a zip",
+    "a SQLite database",
 ]
 
 
