@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import sys
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -132,7 +133,8 @@ class FlowDeskApp:
         from flowdesk.store.db import trouble_words
 
         words = trouble_words(exc, self.paths.database_file)
-        if words is not None and not self._stopped:
+        # the window only from its own thread (a slot run on a worker thread: the log only, as before)
+        if words is not None and not self._stopped and threading.current_thread() is threading.main_thread():
             self.controller.show_banner(Banner("database", "error", mask_secrets(words)))
 
     def session_ending(self, _manager: object = None) -> None:
