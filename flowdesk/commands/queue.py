@@ -63,13 +63,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     te.add_argument("--no-time-entry", dest="time_entry", action="store_false", help="post the note only")
     p.add_argument("--text-file", type=Path, metavar="EDITED", help="post this UTF-8 text (edited) instead of the rendered note")
     p.add_argument("--format", choices=["resolution", "escalation"], help="default: resolution for resolved sessions")
+    p.add_argument("--steps", action=argparse.BooleanOptionalAction, help="list the diagnosis steps (default: from the settings)")
     p.add_argument("--force", action="store_true", help="queue it even if this session was already pushed to this ticket")
-    p.add_argument(
-        "--email",
-        metavar="WHO",
-        help="let ConnectWise e-mail about a Discussion or Resolution note: contact, resources, cc (comma-separated) "
-        "or none (default: from the settings; nobody unless chosen there)",
-    )
+    p.add_argument("--email", metavar="WHO", help="let ConnectWise e-mail about a Discussion or Resolution note: contact, "
+                   "resources, cc (comma-separated) or none (default: from the settings; nobody unless chosen there)")
     p.add_argument("--hours", metavar="H", help="log these hours instead of the session's active time (1.5 or 1:30); "
                    "also for a session without timestamps")
     p.add_argument("--work-type", metavar="NAME|ID", help="the time entry's work type (default: the last one chosen, else the member's)")
@@ -217,6 +214,7 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
             visibility=args.visibility,
             note_format=args.format,
             edited_text=edited,
+            include_steps=args.steps,
         )
     except PushRefused as exc:
         bad_input(str(exc))

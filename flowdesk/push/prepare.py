@@ -73,7 +73,8 @@ def prepare_note(
     if len(result.text) > MAX_NOTE_CHARS:
         raise PushRefused(
             f"The note is {len(result.text):,} characters; FlowDesk posts at most {MAX_NOTE_CHARS:,}. "
-            "Shorten it (for example, leave out the diagnosis steps or a pasted log) and push again."
+            "Shorten it and push again: leave out the diagnosis steps (untick Include steps, or "
+            "`flowdesk push --no-steps`) or a pasted log."
         )
     warnings: list[str] = []
     if session.posted_by_resolutionflow:

@@ -121,6 +121,14 @@ def test_push_options(connected, monkeypatch, capsys, tmp_path):
     assert body["text"].startswith("Rebuilt the profile.") and "Winter2026!" not in body["text"]
 
 
+@pytest.mark.parametrize(("flag", "listed"), [("--no-steps", False), ("--steps", True)])
+def test_push_says_whether_the_diagnosis_steps_are_listed(connected, monkeypatch, capsys, flag, listed):
+    """A note too long to post said to leave out the diagnosis steps, which the command line could not do."""
+    code, _, err = run(monkeypatch, capsys, "push", str(WALKUP), "--ticket", "48397", "--no-time-entry", "--allow-other-company", flag)
+    assert code == 0, err
+    assert ("Diagnosis Path" in jobs()[0].body_json()["text"]) is listed
+
+
 def test_a_second_push_is_refused_unless_forced(connected, monkeypatch, capsys):
     assert run(monkeypatch, capsys, "push", str(OUTLOOK))[0] == 0
     code, out, err = run(monkeypatch, capsys, "push", str(OUTLOOK))
