@@ -218,3 +218,30 @@ def test_a_card_that_met_the_outage_is_read_again_when_connectwise_refuses_the_k
             "keys were deleted or changed, create new ones under My Account → API Keys and enter them in Settings > "
             "ConnectWise account."  # the window's way to fix them: not the command line's `flowdesk connect`
         )
+
+
+@pytest.mark.parametrize("edited", [False, True])
+def test_a_card_the_refused_keys_could_not_read_is_read_again_once_the_keys_are_saved(make_app, qtbot, sandbox_admin, edited):
+    """The card said ConnectWise rejected the keys; once keys ConnectWise accepts are saved, it shows the ticket — an
+    edited note too (the note is kept, not regenerated: the card is read again all the same)."""
+    from flowdesk.ui.account_saving import keep_connectwise_account
+
+    fd = make_app()
+    _start(fd, qtbot)
+    c, w = fd.controller, fd.window
+    card = w.panel.ticket_card
+    refused = sandbox_admin.add_fault(path="*/apis/3.0/*", status=401, times=None)
+    row = next(r for r in fd.services.cache.rows() if r.psa_ticket_id == 48211)
+    with qtbot.waitSignal(c.ticket_failed, timeout=15000):
+        assert w.select_session(row.id)
+    assert card.ticket() is None and "401" in card.flags.text()
+    if edited:
+        edit = w.panel.editor.edit
+        edit.moveCursor(edit.textCursor().MoveOperation.End)
+        edit.insertPlainText("\nAlso checked the mail app.")
+        assert w.panel.editor.is_edited()
+    sandbox_admin.remove_fault(refused)
+    with qtbot.waitSignal(c.ticket_loaded, timeout=15000):
+        keep_connectwise_account(c, c.settings.connectwise)  # as Settings does once ConnectWise accepted them
+    assert card.ticket() is not None and card.ticket().ref.id == 48211 and "401" not in card.flags.text()
+    assert ("Also checked the mail app." in w.panel.editor.text()) is edited  # an edited note is kept as it is
