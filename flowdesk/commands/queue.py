@@ -425,7 +425,7 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
                         "member": j.member,
                         "member_name": j.member_name,
                         "held_by_member_pause": j.id in held,
-                        "state_words": present.state_text(j, now, tz, waiting_for_note=j.id in blocked, held=held.get(j.id)),
+                        "state_words": present.state_text(j, now, tz, waiting_for_note=j.id in blocked, held=held.get(j.id), paused=bool(stopped)),
                         "session_id": j.session_id,
                         "parent_id": j.parent_id,
                         "attempts": j.attempts,
@@ -452,11 +452,11 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     rows = [("ID", "KIND", "TICKET", "STATE", "FAILURES", "NEXT ATTEMPT", "LAST ERROR")]
     for j in jobs:
         ticket = f"#{j.ticket_id}" + (" (project)" if j.ticket_kind == "project" else "")
-        if j.state in ("sent", "cancelled", "failed") or j.id in blocked or j.id in held:
+        if j.state in ("sent", "cancelled", "failed") or j.id in blocked or j.id in held or stopped:  # paused: none
             due = ""
         else:
             due = present.format_when(j.next_attempt_at, now, tz)
-        words = present.state_text(j, now, tz, waiting_for_note=j.id in blocked, held=held.get(j.id))
+        words = present.state_text(j, now, tz, waiting_for_note=j.id in blocked, held=held.get(j.id), paused=bool(stopped))
         rows.append((str(j.id), present.job_what(j), ticket, words, str(failures.get(j.id, 0)), due, printable(_short(j.last_error))))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for r in rows:

@@ -20,6 +20,17 @@ from datetime import datetime, tzinfo
 from typing import Any, NamedTuple, Protocol
 
 from flowdesk import APP_NAME
+from flowdesk.core.email_words import (  # noqa: F401 - present's words too
+    API_MEMBER_KEYS,
+    API_MEMBER_NO_TIME,
+    EMAIL_EXPLAIN,
+    EMAIL_LABEL,
+    EMAIL_WHO,
+    INTERNAL_NEVER_EMAILED,
+    emailing,
+    status_notice,
+    status_notice_unknown,
+)
 from flowdesk.core.error_words import with_request_id
 from flowdesk.core.localtime import LOCAL, format_clock, format_date_time, format_timestamp, format_when
 from flowdesk.core.next_try import without_next_try
@@ -97,6 +108,7 @@ STATE_LABELS = {
     "cancelled": "Cancelled",
 }
 WAITING_FOR_NOTE = "Waiting for its note"
+CHECK_PAUSED, RETRY_PAUSED = "Check paused", "Retry paused"  # sending paused: nothing is tried, whatever time was due
 
 
 def waits_for_note(job: JobView, note_state: str | None) -> bool:
@@ -134,17 +146,21 @@ def _due(job: JobView, not_before: datetime | None) -> datetime | None:
 
 def state_text(
     job: JobView, now: datetime, tz: tzinfo | None = None, *, waiting_for_note: bool = False, held: HeldFor | None = None,
-    not_before: datetime | None = None,
+    not_before: datetime | None = None, paused: bool = False,
 ) -> str:
     """The state as the queue, the session list and ``queue list`` show it: the label, ``Retrying at
     14:05`` (``Retrying now`` once due; no sooner than ``not_before``, the end of a hold-off after an outage),
     ``Checking at 14:06`` for a push that may be on its ticket, looked for then,
     ``Waiting for its note`` for a time entry whose note is not sent yet (``waiting_for_note``: the caller
-    knows the note's state), or ``Waiting for Jo Smith's keys`` for a push a member pause holds (``held``)."""
+    knows the note's state), or ``Waiting for Jo Smith's keys`` for a push a member pause holds (``held``).
+    ``paused``: nothing at all is sent (the engineer's own pause, a refused account's): ``Check paused``,
+    ``Retry paused`` rather than a time nothing happens at."""
     if held is not None and job.state in _WAITING_STATES:
         return f"Waiting for {held.whose}'s keys"
     if waiting_for_note and job.state in ("pending", "retry_wait"):
         return WAITING_FOR_NOTE
+    if paused and job.state in ("unknown", "retry_wait"):
+        return CHECK_PAUSED if job.state == "unknown" else RETRY_PAUSED
     if job.state == "retry_wait" and (due := _due(job, not_before)) is not None:
         when = format_when(due, now, tz)
         return "Retrying now" if when == "now" else f"Retrying at {when}"
@@ -156,10 +172,11 @@ def state_text(
 
 def state_detail(
     job: JobView, now: datetime, tz: tzinfo | None = None, *, waiting_for_note: bool = False, held: HeldFor | None = None,
-    not_before: datetime | None = None, timed: bool = True,
+    not_before: datetime | None = None, timed: bool = True, paused: bool = False,
 ) -> str:
     """One sentence on what happens next (the session list's tooltip, the queue's detail pane); ``timed`` False:
-    the next try's time is said already (the detail pane's first line), so it is not said again."""
+    the next try's time is said already (the detail pane's first line), so it is not said again; ``paused``:
+    sending is paused, so nothing happens until it resumes."""
     state, due = job.state, _due(job, not_before)
     what, ticket = _where(job)
     if held is not None and state in _WAITING_STATES:
@@ -169,6 +186,10 @@ def state_detail(
         )
     if waiting_for_note and state in ("pending", "retry_wait"):
         return "Waiting for its note to be sent first."
+    if paused and state == "unknown":
+        return f"Sending is paused: FlowDesk will check {ticket} for the {what} once sending resumes, before sending it again."
+    if paused and state == "retry_wait":
+        return "Sending is paused: it is sent again once sending resumes."
     if state == "pending":
         return "Waiting to be sent."
     if state == "sending":
@@ -215,7 +236,7 @@ ATTEMPT_OUTCOMES = {
 
 def job_detail(
     job: JobView, now: datetime, tz: tzinfo | None = None, *, waiting_for_note: bool = False,
-    attempts: Iterable[Any] = (), held: HeldFor | None = None, not_before: datetime | None = None,
+    attempts: Iterable[Any] = (), held: HeldFor | None = None, not_before: datetime | None = None, paused: bool = False,
 ) -> str:
     """The queue's detail pane: what and where, the state, what happens next, the last error, and the
     history of attempts (``Attempt``: ``at``, ``outcome``, ``http_status``, ``request_id``). ``held``: a member
@@ -223,11 +244,12 @@ def job_detail(
     first line (``Checking at 16:25``): not again in what happens next, nor by the last error's last sentence
     (written when it failed: ``Checking again at 16:25``, perhaps a time a hold-off has since moved)."""
     what, ticket = _where(job)
-    state = state_text(job, now, tz, waiting_for_note=waiting_for_note, held=held, not_before=not_before)
+    state = state_text(job, now, tz, waiting_for_note=waiting_for_note, held=held, not_before=not_before, paused=paused)
     timed = state.startswith(("Retrying ", "Checking "))  # the first line says when ("Retrying now": no "then")
     lines = [
         f"{job_title(job)} for {ticket} — {state}",  # the What column's words: "Status change → Closed"
-        state_detail(job, now, tz, waiting_for_note=waiting_for_note, held=held, not_before=not_before, timed=" at " not in state),
+        state_detail(job, now, tz, waiting_for_note=waiting_for_note, held=held, not_before=not_before,
+                     timed=" at " not in state, paused=paused),
     ]
     if error := (without_next_try(job.last_error or "") if timed else job.last_error):
         lines.append(error)
@@ -263,10 +285,11 @@ POSTED_BY_RESOLUTIONFLOW = "Posted by ResolutionFlow"
 
 def session_push(
     jobs: Sequence[JobView], posted_by_resolutionflow: bool, now: datetime, tz: tzinfo | None = None,
-    held: Mapping[int, HeldFor] | None = None, not_before: datetime | None = None,
+    held: Mapping[int, HeldFor] | None = None, not_before: datetime | None = None, paused: bool = False,
 ) -> PushSummary | None:
     """The session's latest note decides; a failed time entry of that note shows too. ``held``: the pushes a
-    member pause holds, by id (they wait for their member's keys); ``not_before``: the end of a hold-off."""
+    member pause holds, by id (they wait for their member's keys); ``not_before``: the end of a hold-off;
+    ``paused``: nothing at all is sent."""
     notes = [j for j in jobs if j.kind == "note" and j.state != "cancelled"]
     if not notes:
         if posted_by_resolutionflow:
@@ -279,7 +302,7 @@ def session_push(
         return PushSummary("cancelled", state_label("cancelled")) if cancelled else None
     job = max(notes, key=lambda j: j.id)
     waits_for = (held or {}).get(job.id)
-    text = state_text(job, now, tz, held=waits_for, not_before=not_before)
+    text = state_text(job, now, tz, held=waits_for, not_before=not_before, paused=paused)
     if job.state == "sent" and job.sent_at is not None:  # when, with its date: the list spans days
         text = f"{text} {format_date_time(job.sent_at, tz or now.tzinfo)}"
     if job.state == "sent" and job.sent_at is not None:  # what each part did
@@ -287,6 +310,9 @@ def session_push(
     elif " at " in text:  # the cell says when: the tooltip says why, and what happens then (as the queue's detail pane)
         why = without_next_try(job.last_error or "")
         tooltip = " ".join(p for p in (why, state_detail(job, now, tz, held=waits_for, not_before=not_before, timed=False)) if p)
+    elif text in (CHECK_PAUSED, RETRY_PAUSED):  # what went wrong (not its next try's time) and what waits for
+        why = without_next_try(job.last_error or "")
+        tooltip = why if " is paused until " in why else " ".join(p for p in (why, state_detail(job, now, tz, paused=True)) if p)
     else:
         tooltip = job.last_error or state_detail(job, now, tz, held=waits_for, not_before=not_before)
     for te in jobs:
@@ -630,46 +656,7 @@ def push_again_question(ticket_id: int, hours: float | None, *, logged_before: b
     return f"This session was pushed to #{ticket_id} before. Posting again adds the note{twice} to ticket #{ticket_id} a second time{once}.{only}"
 
 
-# -- who is e-mailed, whose keys (ConnectWise notifications, licence class) -------------------------------------
-def emailing(names: Sequence[str]) -> str:
-    """``ConnectWise will e-mail the ticket's contact and CC about this note.``"""
-    words = {"contact": "contact", "resources": "resources", "cc": "CC list"}
-    return f"ConnectWise will e-mail the ticket's {_and([words[n] for n in names])} about this note (as the ticket's e-mail settings say)."
-
-
-def status_notice(status: str, recipients: Sequence[str]) -> str:
-    """Whom ConnectWise e-mails when the ticket is set to ``status`` (the board's status notifications)."""
-    if not recipients:  # what the board's notifications say, no more: a workflow rule could still e-mail someone
-        return f"This board's status notifications e-mail no one when a ticket is set to “{status}”."
-    return f"Setting “{status}” makes ConnectWise e-mail: {_and(recipients)} (this board's status notifications)."
-
-
-def status_notice_unknown(status: str, kind: str | None) -> str:
-    """The status's notifications could not be read (``kind``: the ConnectWise error's)."""
-    why = "your ConnectWise account cannot read the board's set-up" if kind == "permission" else "try again later"
-    return (
-        f"Setting “{status}” may make ConnectWise e-mail the ticket's contact: FlowDesk could not read this board's "
-        f"status notifications ({why})."
-    )
-
-
-EMAIL_LABEL = "&E-mail about notes"
-EMAIL_WHO = {"contact": "The contact", "resources": "Resources", "cc": "CC list"}
-EMAIL_EXPLAIN = (
-    "Off by default. Only for Discussion and Resolution notes; an Internal note is never e-mailed. ConnectWise "
-    "sends it as the ticket's e-mail settings say."
-)
-INTERNAL_NEVER_EMAILED = "An Internal note is never e-mailed: choose Discussion or Resolution to e-mail it."
-API_MEMBER_KEYS = (
-    "These are the keys of an API member (licence class A): ConnectWise records notes and time as that member, "
-    "not as you. Create your own member keys under My Account → API Keys and enter them in Settings."
-)
-API_MEMBER_NO_TIME = (
-    "No time entry with an API member's keys: ConnectWise would bill the time to the API member, not to you. "
-    "Use your own member keys (My Account → API Keys), or queue the note alone."
-)
-
-
+# -- the time entry, a status ConnectWise kept (who is e-mailed, whose keys: flowdesk.core.email_words) -------
 def long_time_entry(hours: float) -> str:
     return f"the time entry is {format_hours(hours)}, more than a working day (8 h): check it before it is sent"
 

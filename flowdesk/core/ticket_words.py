@@ -44,8 +44,10 @@ def not_read(*, own: bool, pushed: bool = False, why: str = UNREACHABLE) -> str:
 
 def in_one_line(exc: BaseException | None, message: str) -> str:
     """A look-up that failed for good (no such ticket, no right to read it…) as the card says it: FlowDesk's
-    sentence, without ConnectWise's own reply and the request id (the card's tooltip has ``message``, all of it)."""
-    text = getattr(exc, "message", None) or message
+    sentence, without ConnectWise's own reply and the request id (the card's tooltip has ``message``, all of it); said
+    for the window where the error knows how (refused keys: fix them in Settings, not `flowdesk connect`)."""
+    said = getattr(exc, "said", None)
+    text = (str(said("window")) if callable(said) else None) or getattr(exc, "message", None) or message
     for cut in (" (ConnectWise said:", " ConnectWise said:"):
         text = text.split(cut)[0]
     return text if text.endswith((".", "!", "?")) else f"{text}."

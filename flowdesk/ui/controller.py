@@ -339,8 +339,8 @@ class AppController(TicketLookups, QueuePause, QObject):
         self.flush_job_changes()  # what the run changed is shown before it is reported finished
         if self._send_now:
             self._answer_clicks(generation, {r.job_id for r in report.results})
-        if self.ticket_failures and any(r.state == "sent" for r in report.results):
-            self.look_up_again_after_an_outage(keyring=True)
+        if self.ticket_failures and (any(r.state == "sent" for r in report.results) or self._account_refused(report)):
+            self.look_up_again_after_an_outage(keyring=True)  # ConnectWise answered: a card does not say it cannot
         self._sending = False
         self._flush_notifications()
         self._offline = report.stopped == "offline"
@@ -356,6 +356,11 @@ class AppController(TicketLookups, QueuePause, QObject):
         self._publish_queue_status()
         self.arm_drain_timer(report.next_due_at)
         self.drain_finished.emit(report)
+
+    def _account_refused(self, report: Any) -> bool:
+        """The run ended with ConnectWise refusing the account (its keys, 401; its company ID): it answered, so it
+        can be reached again, whatever a ticket card read during an outage says."""
+        return bool(report.results and report.paused) and self.services.outbox.paused_kind() == "account"
 
     def _on_drain_failed(self, message: str, answered: int = 0) -> None:
         if self._closed:

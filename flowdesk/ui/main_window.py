@@ -499,6 +499,8 @@ class MainWindow(QMainWindow):
             if ticket_id:
                 panel.ticket_card.set_ticket_id(ticket_id)
                 self._lookup_ticket(ticket_id)
+        elif panel.session is not None and (ticket_id := panel.ticket_card.ticket_id()) and panel.ticket_card.ticket() is None:
+            self._lookup_ticket(ticket_id)  # an edited note stays; a card that could not read its ticket (keys refused) tries again
 
     # -- tickets -------------------------------------------------------------------------------
     def _lookup_ticket(self, ticket_id: int | None) -> None:

@@ -425,6 +425,7 @@ class QueueTableModel(_ColumnTable):
         self.failures_provider: Callable[[list[int] | None], dict[int, int]] | None = None
         self._failures: dict[int, int] = {}
         self.held: Any = None  # HeldOff while sending is held off: every waiting job says so
+        self.paused = False  # sending is paused: nothing is checked or sent again, whatever time was due
         self.member_pause: dict[int, present.HeldFor] = {}  # the jobs a member pause holds, by id: they say so
         self.resume_as = ""  # the member the banner's Resume sends them as
 
@@ -556,6 +557,14 @@ class QueueTableModel(_ColumnTable):
         if self._jobs:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._jobs) - 1, len(self.COLUMNS) - 1))
 
+    def set_paused(self, paused: bool) -> None:
+        """Sending is paused (nothing at all is sent) or not: a push that may be on its ticket says its check waits."""
+        if paused == self.paused:
+            return
+        self.paused = paused
+        if self._jobs:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._jobs) - 1, len(self.COLUMNS) - 1))
+
     def _not_before(self, now: Any) -> Any:
         """The end of the hold-off after an outage, while it lasts: no push is tried before it."""
         return self.held.until if self.held is not None and self.held.until > now else None
@@ -563,7 +572,7 @@ class QueueTableModel(_ColumnTable):
     def state_text(self, job: Any) -> str:
         now = self.clock()
         return present.state_text(job, now, present.LOCAL, waiting_for_note=self.waiting_for_note(job),
-                                  held=self.member_pause.get(job.id), not_before=self._not_before(now))
+                                  held=self.member_pause.get(job.id), not_before=self._not_before(now), paused=self.paused)
 
     def error_text(self, job: Any) -> str:
         """The Last error column: the error's first line, without when the next try is where the State column
@@ -576,7 +585,7 @@ class QueueTableModel(_ColumnTable):
         member's keys, not for the next try after an outage."""
         now, held = self.clock(), self.member_pause.get(job.id)
         text = present.job_detail(job, now, present.LOCAL, waiting_for_note=self.waiting_for_note(job),
-                                  attempts=attempts, held=held, not_before=self._not_before(now))
+                                  attempts=attempts, held=held, not_before=self._not_before(now), paused=self.paused)
         if held is None and self.held is not None and job.state in ("pending", "retry_wait", "unknown") and self.held.until > now:
             first, _, rest = text.partition("\n")
             timed = not self.state_text(job).startswith(("Retrying ", "Checking "))  # else the first line says when

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 USER_PAUSE = present.USER_PAUSE
 _SAID_PAUSED = ("pending", "unknown")  # the states of the pushes a refused account's pause left saying so
+_WAITING = ("pending", "retry_wait", "unknown")  # what a pause holds: their words change when it starts or ends
 
 
 class QueuePause:
@@ -116,5 +117,6 @@ class QueuePause:
         """The pause as the queue's status just read it. A refused account's pause gone since the last read
         (Settings, `flowdesk connect`, Resume): the pushes it left waiting, to show again without its words."""
         lifted = self.pause.for_account and not pause.for_account
+        flipped = self.pause.sending_paused != pause.sending_paused  # "Check paused" / "Checking at …": said again
         self.pause = pause
-        return self.services.outbox.jobs(states=_SAID_PAUSED) if lifted else []
+        return self.services.outbox.jobs(states=_WAITING if flipped else _SAID_PAUSED) if lifted or flipped else []

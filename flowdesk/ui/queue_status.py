@@ -94,12 +94,14 @@ def push_summaries(
     member pause holds says whose keys it waits for (``resume_as()``: whom Resume would send it as, asked only
     then: the settings it reads are validated after the first paint); none is tried before a hold-off ends."""
     not_before = held_off.until if held_off is not None and held_off.until > now else None
-    others = outbox.held_by_member_pause()
+    pause = outbox.pause_state()  # one read: whether anything is sent, and whose pushes a member pause holds
+    others, paused = outbox.held_by_member_pause(pause), pause.sending_paused
     held = {j.id: present.held_for(j, resume_as()) for j in others} if others else {}
     out: dict[str, present.PushSummary] = {}
 
     def add(session_id: str, jobs: list[Any], posted_by_resolutionflow: bool) -> None:
-        summary = present.session_push(jobs, posted_by_resolutionflow, now, present.LOCAL, held=held, not_before=not_before)
+        summary = present.session_push(jobs, posted_by_resolutionflow, now, present.LOCAL, held=held, not_before=not_before,
+                                       paused=paused)
         if summary is not None:
             out[session_id] = summary
 

@@ -564,3 +564,21 @@ def test_resumed_pushes_no_longer_say_sending_is_paused(connected, sandbox_admin
     listed = run(monkeypatch, capsys, "queue", "list")[1]
     assert "paused" not in listed and "Waiting" in listed
     assert run(monkeypatch, capsys, "queue", "drain")[0] == 0 and len(sandbox_admin.ledger()["notes"]) == 1
+
+
+def test_a_check_the_refused_keys_pause_holds_is_not_said_to_happen_now(connected, sandbox_admin, monkeypatch, capsys):
+    """Seen in the demo: while ConnectWise's refusal of the keys (401) paused sending, `queue list` gave a push that
+    may already be on its ticket "Checking now" (next attempt: now), but its check was paused too."""
+    run(monkeypatch, capsys, "push", str(OUTLOOK), "--no-time-entry")
+    sandbox_admin.add_fault(method="POST", path="*/notes", status=502, times=1)  # its answer lost: maybe on the ticket
+    run(monkeypatch, capsys, "queue", "drain")
+    a_minute_ago(1)
+    run(monkeypatch, capsys, "queue", "retry", "1")  # its check is due now
+    sandbox_admin.add_fault(method="GET", path="*/notes", status=401)  # and ConnectWise refuses the keys
+    run(monkeypatch, capsys, "queue", "drain")
+    assert [j.state for j in jobs()] == ["unknown"]
+    listed = run(monkeypatch, capsys, "queue", "list")[1]
+    assert listed.startswith("Sending is paused: ")
+    row = next(line for line in listed.splitlines() if line.startswith("1 "))
+    assert row.split()[:7] == ["1", "note", "#48211", "Check", "paused", "0", "Checking"], row  # no next attempt
+    assert json.loads(run(monkeypatch, capsys, "queue", "list", "--json")[1])["jobs"][0]["state_words"] == "Check paused"

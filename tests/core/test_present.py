@@ -169,6 +169,38 @@ def test_state_detail(job: Job, detail: str):
     assert present.state_detail(job, NOW) == detail
 
 
+@pytest.mark.parametrize("due", [NOW - MIN, NOW + 5 * MIN])
+def test_while_sending_is_paused_no_check_or_retry_is_said_to_happen(due: datetime):
+    """Seen in the demo: while ConnectWise's refusal of the keys (or the engineer's Pause sending) held sending, a
+    push that may already be on its ticket said "Checking now" (or "Checking at 14:05"), but nothing was checked."""
+    unknown, retrying = Job(state="unknown", next_attempt_at=due), Job(state="retry_wait", next_attempt_at=due)
+    assert present.state_text(unknown, NOW, paused=True) == "Check paused"
+    assert present.state_text(retrying, NOW, paused=True) == "Retry paused"
+    assert present.state_detail(unknown, NOW, paused=True) == (
+        "Sending is paused: FlowDesk will check ticket #48211 for the note once sending resumes, before sending it again."
+    )
+    assert present.state_detail(retrying, NOW, paused=True) == "Sending is paused: it is sent again once sending resumes."
+    held = present.HeldFor("Jo Smith", "Sam")  # a member pause's words come first: it waits for their keys
+    assert present.state_text(unknown, NOW, held=held, paused=True) == "Waiting for Jo Smith's keys"
+    assert present.state_text(Job(state="pending"), NOW, paused=True) == "Waiting"
+    detail = present.job_detail(unknown, NOW, UTC, paused=True)
+    assert detail.startswith("Note for ticket #48211 — Check paused\nSending is paused: FlowDesk will check"), detail
+
+
+def test_the_push_column_of_a_check_the_pause_holds():
+    """The session list: "Check paused", the tooltip why (the pause's own words), not when it was due."""
+    lost = policy_words.may_have_arrived(Job(), server_error=False, http_status=None, check_at="14:05")
+    s = present.session_push([Job(1, state="unknown", next_attempt_at=NOW - MIN, last_error=lost)], False, NOW, paused=True)
+    assert s is not None and s.text == "Check paused"
+    assert s.tooltip == (
+        "The connection dropped after the note was sent, so it may have reached ticket #48211. Sending is paused: "
+        "FlowDesk will check ticket #48211 for the note once sending resumes, before sending it again."
+    )
+    keys = policy_words.check_paused(Job())
+    s = present.session_push([Job(1, state="unknown", next_attempt_at=NOW, last_error=keys)], False, NOW, paused=True)
+    assert s is not None and (s.text, s.tooltip) == ("Check paused", keys)
+
+
 def test_state_detail_of_a_time_entry_waiting_for_its_note():
     job = Job(kind="time_entry", parent_id=1)
     assert present.state_detail(job, NOW, waiting_for_note=True) == "Waiting for its note to be sent first."

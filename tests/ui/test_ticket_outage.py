@@ -183,3 +183,65 @@ def test_the_demo_s_restore_reads_a_card_as_last_read_again(make_app, qtbot, san
     with qtbot.waitSignal(fd.controller.ticket_loaded, check_params_cb=lambda t, _ticket: t == 48397, timeout=15000):
         demo._run(demo.restore, fd.controller)
     assert not card.unchecked and card.ticket().ref.id == 48397
+
+
+@pytest.mark.parametrize("refused", ["the note", "every request"])
+def test_a_card_that_met_the_outage_is_read_again_when_connectwise_refuses_the_keys(make_app, qtbot, sandbox_admin, refused):
+    """Seen in the demo: after an outage, ConnectWise answered again but refused the keys (401: sending paused until
+    they are fixed); the ticket card still said "ConnectWise cannot be reached right now". ConnectWise answered: the
+    card is read again, and shows the ticket, or says that the keys were refused and where to fix them."""
+    fd = make_app()
+    _start(fd, qtbot)
+    c, w, outbox = fd.controller, fd.window, fd.services.outbox
+    card = w.panel.ticket_card
+    outage = _outage(sandbox_admin)
+    row = next(r for r in fd.services.cache.rows() if r.psa_ticket_id == 48211)
+    with qtbot.waitSignal(c.ticket_failed, timeout=15000):
+        assert w.select_session(row.id)
+    assert card.unchecked and card.flags.text().startswith(UNREACHABLE)
+    sandbox_admin.remove_fault(outage)
+    if refused == "the note":
+        sandbox_admin.add_fault(method="POST", path="*/tickets/*/notes", status=401, times=None)
+        answer = c.ticket_loaded
+    else:  # the look-up of the ticket too (not the company's: FlowDesk reads that before sending)
+        sandbox_admin.add_fault(path="*/apis/3.0/*", status=401, times=None)
+        answer = c.ticket_failed
+    with qtbot.waitSignal(answer, timeout=15000), qtbot.waitSignal(c.drain_finished, timeout=15000):
+        w.push_current()
+    assert outbox.paused_kind() == "account"  # sending is paused until the keys are fixed
+    assert "cannot be reached" not in card.flags.text() and not card.unchecked, card.flags.text()
+    if refused == "the note":
+        assert card.ticket() is not None and card.ticket().ref.id == 48211
+    else:
+        assert card.flags.text() == (
+            "ConnectWise rejected your API keys (HTTP 401) for company 'flowdesk_sandbox'. Check the company ID; if the "
+            "keys were deleted or changed, create new ones under My Account → API Keys and enter them in Settings > "
+            "ConnectWise account."  # the window's way to fix them: not the command line's `flowdesk connect`
+        )
+
+
+@pytest.mark.parametrize("edited", [False, True])
+def test_a_card_the_refused_keys_could_not_read_is_read_again_once_the_keys_are_saved(make_app, qtbot, sandbox_admin, edited):
+    """The card said ConnectWise rejected the keys; once keys ConnectWise accepts are saved, it shows the ticket — an
+    edited note too (the note is kept, not regenerated: the card is read again all the same)."""
+    from flowdesk.ui.account_saving import keep_connectwise_account
+
+    fd = make_app()
+    _start(fd, qtbot)
+    c, w = fd.controller, fd.window
+    card = w.panel.ticket_card
+    refused = sandbox_admin.add_fault(path="*/apis/3.0/*", status=401, times=None)
+    row = next(r for r in fd.services.cache.rows() if r.psa_ticket_id == 48211)
+    with qtbot.waitSignal(c.ticket_failed, timeout=15000):
+        assert w.select_session(row.id)
+    assert card.ticket() is None and "401" in card.flags.text()
+    if edited:
+        edit = w.panel.editor.edit
+        edit.moveCursor(edit.textCursor().MoveOperation.End)
+        edit.insertPlainText("\nAlso checked the mail app.")
+        assert w.panel.editor.is_edited()
+    sandbox_admin.remove_fault(refused)
+    with qtbot.waitSignal(c.ticket_loaded, timeout=15000):
+        keep_connectwise_account(c, c.settings.connectwise)  # as Settings does once ConnectWise accepted them
+    assert card.ticket() is not None and card.ticket().ref.id == 48211 and "401" not in card.flags.text()
+    assert ("Also checked the mail app." in w.panel.editor.text()) is edited  # an edited note is kept as it is
