@@ -223,13 +223,12 @@ def _waiting_and_keys(counts: dict[str, int], others: Sequence[HeldPush], kinds:
 
 def held_banner(
     held: HeldOff, counts: dict[str, int], now: datetime, tz: tzinfo | None = None, others: Sequence[HeldPush] = (),
-    kinds: KindCounts | None = None,
+    kinds: KindCounts | None = None, *, paused: bool = False,
 ) -> str:
+    """``paused``: nothing may be sent (Pause sending, refused keys): no try is coming at the hold-off's end."""
     what, verb, keys = _waiting_and_keys(counts, others, kinds)
-    return (
-        f"{held.lead}. {what} {verb} waiting; the next try is at "
-        f"{format_when(held.until, now, tz)}.{keys} Nothing is lost."
-    )
+    then = "sending is paused" if paused else f"the next try is at {format_when(held.until, now, tz)}"
+    return f"{held.lead}. {what} {verb} waiting; {then}.{keys} Nothing is lost."
 
 
 def held_notice(

@@ -473,7 +473,7 @@ class AppController(TicketLookups, QueuePause, QObject):
         self.held_changed.emit(held)
 
     def _held_banner(self, held: HeldOff, counts: dict[str, int], others: list[Any], kinds: Any) -> Banner:
-        text = held_words.held_banner(held, counts, self.clock(), present.LOCAL, others, kinds)
+        text = held_words.held_banner(held, counts, self.clock(), present.LOCAL, others, kinds, paused=self.pause.sending_paused)
         return Banner("held", "warning", text, held_words.SEND_ALL_NOW, "send_now")
 
     def _notify(self, n: Notification | None) -> None:

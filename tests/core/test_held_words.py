@@ -50,3 +50,12 @@ def test_the_rate_limit_banner_says_it_once():
     assert limited == "ConnectWise is rate limiting FlowDesk. 2 pushes are waiting; the next try is at 14:05. Nothing is lost."
     outage = held_words.held_banner(held_words.HeldOff(until, "server"), counts, now, UTC)
     assert outage.startswith("ConnectWise unreachable: ConnectWise answered with server errors. 2 pushes are waiting;")
+
+
+def test_a_paused_queue_banner_promises_no_try():
+    """Found in the demo: Pause sending during an outage left the banner saying "the next try is at 11:20"."""
+    now = datetime(2026, 12, 4, 14, 0, tzinfo=UTC)
+    held = held_words.HeldOff(datetime(2026, 12, 4, 14, 5, tzinfo=UTC), "server")
+    text = held_words.held_banner(held, {"pending": 1}, now, UTC, paused=True)
+    assert text == ("ConnectWise unreachable: ConnectWise answered with server errors. 1 push is waiting; sending is paused. "
+                    "Nothing is lost.")
