@@ -54,6 +54,10 @@ def test_no_client_is_said_not_guessed():
         ("#48211", "", False, "id = 48211"),
         ("48211", "", False, "id = 48211"),
         ("https://x/v4_6_release/services/system_io/router/openrecord.rails?recordName=Service&recid=48405", "", False, "id = 48405"),
+        ("https://na.myconnectwise.net/v4_6_release/services/system_io/Service/fv_sr100_request.rails?service_recid=48405"
+         "&companyName=acme", "", False, "id = 48405"),
+        ("https://cw.acme.local/v2025_1/ConnectWise.aspx?fullscreen=false&locale=en_US#routeTo=ServiceFV&srRecID=48405",
+         "", False, "id = 48405"),
         ("", "Kessler", False, '(company/name like "Kessler%" or company/identifier like "Kessler%") and closedFlag = false'),
         ('say "hi"', "", True, '(summary contains "say" or company/name contains "say") and '
          '(summary contains "hi" or company/name contains "hi")'),
