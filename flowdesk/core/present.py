@@ -631,10 +631,10 @@ def push_again_question(ticket_id: int, hours: float | None, *, logged_before: b
 
 
 # -- who is e-mailed, whose keys (ConnectWise notifications, licence class) -------------------------------------
-def emailing(names: Sequence[str]) -> str:
-    """``ConnectWise will e-mail the ticket's contact and CC about this note.``"""
-    words = {"contact": "contact", "resources": "resources", "cc": "CC list"}
-    return f"ConnectWise will e-mail the ticket's {_and([words[n] for n in names])} about this note (as the ticket's e-mail settings say)."
+def emailing(names: Sequence[str], *, time_entry: bool = False) -> str:
+    """``ConnectWise will e-mail the ticket's contact and CC about this note.`` (``time_entry``: and about its time entry, which carries the same e-mail flags)"""
+    who = _and([{"contact": "contact", "resources": "resources", "cc": "CC list"}[n] for n in names])
+    return f"ConnectWise will e-mail the ticket's {who} about this note{' and about its time entry' if time_entry else ''} (as the ticket's e-mail settings say)."
 
 
 def status_notice(status: str, recipients: Sequence[str]) -> str:
