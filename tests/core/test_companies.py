@@ -18,6 +18,7 @@ from flowdesk.core.companies import check_company, name_words, same_company
         ("Acme Corporation", "ACME CORP", None),
         ("Brightsmile Dental", "Somebody's old name", "BrightsmileDental"),  # the identifier says so
         ("Northgate Middle School", "Northgate Middle School", "NorthgateMS"),
+        ("The Acme Group, Inc.", "ACME GROUP INC", None),
     ],
 )  # fmt: skip
 def test_the_same_company_written_differently(client, name, identifier):
@@ -33,6 +34,8 @@ def test_the_same_company_written_differently(client, name, identifier):
         ("Summit Ridge Orthopedics", "Summit Ridge Dental", "SummitRidge"),  # a short shared prefix is not enough
         ("Inc", "Acme Inc", "Acme"),
         ("Cedar Ridge Veterinary Hospital", "Cedar Ridge Vet Clinic", "CedarRidgeVet"),  # asked, not guessed
+        ("The Kessler Group", "Kessler Precision Machining", "Kessler"),  # "Group" is a word of the name
+        ("Acme Group", "Acme Dental", "Acme"),
     ],
 )  # fmt: skip
 def test_different_companies(client, name, identifier):
