@@ -96,6 +96,10 @@ class TicketLookups:
             if again():
                 return
             self.ticket_failures[ticket_id] = exc
+            from flowdesk.connectwise.errors import NotFound, PermissionDenied
+
+            if isinstance(exc, NotFound | PermissionDenied):  # deleted (or merged away): not shown as once read
+                self._tickets.pop(ticket_id, None)
             self.ticket_failed.emit(ticket_id, str(exc))
 
         self.ticket_failures.pop(ticket_id, None)
