@@ -27,7 +27,7 @@ class TicketNumberValidator(QValidator):
     ConnectWise ticket address becomes its number (as in the finder), and anything else is refused whole,
     so that a stray character never unlinks the ticket."""
 
-    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:  # type: ignore[override]
+    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
         if not text:
             return QValidator.State.Intermediate, text, pos
         if not (text.isascii() and text.isdigit()):
