@@ -61,6 +61,8 @@ def test_no_client_is_said_not_guessed():
          "&companyName=acme", "", False, "id = 48405"),
         ("https://cw.acme.local/v2025_1/ConnectWise.aspx?fullscreen=false&locale=en_US#routeTo=ServiceFV&srRecID=48405",
          "", False, "id = 48405"),
+        ("Ticket #48405", "", False, "id = 48405"),
+        ("Ticket#48405/J. Smith cannot open Z: drive", "", False, "id = 48405"),  # a ConnectWise e-mail's subject
         ("", "Kessler", False, '(company/name like "Kessler%" or company/identifier like "Kessler%") and closedFlag = false'),
         ('say "hi"', "", True, '(summary contains "say" or company/name contains "say") and '
          '(summary contains "hi" or company/name contains "hi")'),
