@@ -271,7 +271,7 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
         if "No ConnectWise ticket" not in warning:  # the ticket came from --ticket
             _warn(warning)
     if email.any:
-        _warn(present.emailing(email.names()))
+        _warn(present.emailing(email.names(), time_entry=any(j.kind == "time_entry" for j in jobs)))
     utf8_stdout()
     print_json({"jobs": [_job_json(j) for j in jobs]})
     return EXIT_OK

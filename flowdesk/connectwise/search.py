@@ -1,7 +1,8 @@
 """Ticket search: what the engineer types, turned into ConnectWise ``conditions`` (reference §7).
 
 ``"48211"``, ``"#48211"`` and a pasted ConnectWise ticket address (``…openrecord.rails?recordType=ServiceFv&
-recid=48211``, ``…?srRecID=48211``) look a ticket up by number (open or closed: a number is exact); anything else
+recid=48211``, ``…?srRecID=48211``, ``…fv_sr100_request.rails?service_recid=48211``) and ``"Ticket #48211"`` (an e-mail's
+subject, ``Ticket#48211/…``) look a ticket up by number (open or closed: a number is exact); anything else
 is words, each one in the summary or the company's name (``summary contains "…" or company/name contains "…"``). A company narrows the search with
 ``company/name like "…%"`` (or its identifier). Only open tickets (``closedFlag = false``) unless ``include_closed``.
 """
@@ -16,7 +17,11 @@ from typing import Any
 from flowdesk.core.companies import same_company
 
 _NUMBER = re.compile(r"^#?\s*(\d{1,10})$")
-_RECORD_ID = re.compile(r"(?:[?&#;]|^)(?:recid|srrecid)=(\d{1,10})\b", re.IGNORECASE)
+# a ticket named as ConnectWise's e-mails name it: "Ticket #48211", and the subject "Ticket#48211/Printer offline"
+_NAMED = re.compile(r"^(?:service\s+)?ticket\s*#\s*(\d{1,10})(?:$|\s*[/:\-\u2013\u2014]|\s+)", re.IGNORECASE)
+# a ticket's address: ``openrecord.rails?…&recid=N``, ``ConnectWise.aspx?…&srRecID=N`` and the Service Ticket
+# page's own address (what the browser shows, and e-mailed links): ``fv_sr100_request.rails?service_recid=N``
+_RECORD_ID = re.compile(r"(?:[?&#;]|^)(?:recid|srrecid|service_recid)=(\d{1,10})\b", re.IGNORECASE)
 MAX_WORDS = 8  # a pasted paragraph is not a search: its first words are
 
 
@@ -57,7 +62,7 @@ def parse_ticket_text(text: str, *, company: str = "", include_closed: bool = Fa
     text = (text or "").strip()
     number: int | None = None
     words: tuple[str, ...] = ()
-    m = _NUMBER.match(text)
+    m = _NUMBER.match(text) or _NAMED.match(text)
     url = _RECORD_ID.search(text) if "=" in text else None
     if m:
         number = int(m.group(1))

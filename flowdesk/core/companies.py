@@ -9,8 +9,9 @@ import unicodedata
 from dataclasses import dataclass
 
 # Legal forms and their abbreviations, as separate words (checked after punctuation is gone: "L.L.C." is "llc").
+# Not "Group": it names a company ("The Kessler Group" is not "Kessler Precision Machining", identifier "Kessler").
 SUFFIXES = frozenset(
-    ["inc", "incorporated", "llc", "llp", "lp", "ltd", "limited", "gmbh", "mbh", "ag", "kg", "ohg", "ug", "co", "company", "corp", "corporation", "plc", "pc", "pllc", "pa", "sa", "sas", "sarl", "srl", "spa", "bv", "nv", "oy", "ab", "as", "aps", "pty", "pte", "kk", "group"]
+    ["inc", "incorporated", "llc", "llp", "lp", "ltd", "limited", "gmbh", "mbh", "ag", "kg", "ohg", "ug", "co", "company", "corp", "corporation", "plc", "pc", "pllc", "pa", "sa", "sas", "sarl", "srl", "spa", "bv", "nv", "oy", "ab", "as", "aps", "pty", "pte", "kk"]
 )
 _TRANSLIT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "o", "å": "a", "œ": "oe"})
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")

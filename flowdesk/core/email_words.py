@@ -8,10 +8,12 @@ from collections.abc import Sequence
 from flowdesk.core.parts import and_ as _and
 
 
-def emailing(names: Sequence[str]) -> str:
-    """``ConnectWise will e-mail the ticket's contact and CC about this note.``"""
+def emailing(names: Sequence[str], *, time_entry: bool = False) -> str:
+    """``ConnectWise will e-mail the ticket's contact and CC about this note.`` (``time_entry``: and about its time
+    entry, which carries the same e-mail flags)"""
     words = {"contact": "contact", "resources": "resources", "cc": "CC list"}
-    return f"ConnectWise will e-mail the ticket's {_and([words[n] for n in names])} about this note (as the ticket's e-mail settings say)."
+    also = " and about its time entry" if time_entry else ""
+    return f"ConnectWise will e-mail the ticket's {_and([words[n] for n in names])} about this note{also} (as the ticket's e-mail settings say)."
 
 
 def status_notice(status: str, recipients: Sequence[str]) -> str:

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from flowdesk.logs import get_logger
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from PySide6.QtCore import QObject, SignalInstance
 
     from flowdesk.ui.tasks import TaskRunner
@@ -20,6 +22,9 @@ if TYPE_CHECKING:
 log = get_logger("ui")
 
 FINDER_LIMIT = 20  # tickets the finder shows
+# A ticket read longer ago than this is shown as read, and read again: it may have been closed, merged, deleted
+# or moved to another company since (the card, the closed-ticket question and the company check follow it).
+TICKET_FRESH_SECONDS = 120
 
 
 class TicketLookups:
@@ -32,10 +37,13 @@ class TicketLookups:
         time_lists_loaded: SignalInstance
         board_statuses_loaded: SignalInstance
 
+        clock: Callable[[], datetime]
+
         def connectwise_client(self) -> Any: ...
 
     def _init_lookups(self) -> None:
         self._tickets: dict[int, Any] = {}
+        self._read_at: dict[int, datetime] = {}  # when each ticket kept in ``_tickets`` was read
         # Every ticket read with these keys, kept when it is read again (its status was set) and that read meets
         # an outage: the card keeps showing it, marked as not checked just now.
         self._last_read: dict[int, Any] = {}
@@ -51,6 +59,11 @@ class TicketLookups:
     # -- tickets -------------------------------------------------------------------------------
     def cached_ticket(self, ticket_id: int) -> Any | None:
         return self._tickets.get(ticket_id)
+
+    def ticket_stale(self, ticket_id: int) -> bool:
+        """The ticket kept was read more than :data:`TICKET_FRESH_SECONDS` ago (or not at all): read it again."""
+        read_at = self._read_at.get(ticket_id)
+        return read_at is None or (self.clock() - read_at).total_seconds() > TICKET_FRESH_SECONDS
 
     def last_read(self, ticket_id: int) -> Any | None:
         """The ticket as last read with these keys, when its latest look-up could not reach ConnectWise (an
@@ -75,6 +88,7 @@ class TicketLookups:
             if again():
                 return
             self._tickets[ticket_id] = self._last_read[ticket_id] = ticket
+            self._read_at[ticket_id] = self.clock()
             self.ticket_failures.pop(ticket_id, None)
             self.ticket_loaded.emit(ticket_id, ticket)
 
@@ -82,6 +96,10 @@ class TicketLookups:
             if again():
                 return
             self.ticket_failures[ticket_id] = exc
+            from flowdesk.connectwise.errors import NotFound, PermissionDenied
+
+            if isinstance(exc, NotFound | PermissionDenied):  # deleted (or merged away): not shown as once read
+                self._tickets.pop(ticket_id, None)
             self.ticket_failed.emit(ticket_id, str(exc))
 
         self.ticket_failures.pop(ticket_id, None)

@@ -511,6 +511,8 @@ class MainWindow(QMainWindow):
         cached = self.controller.cached_ticket(ticket_id)
         if cached is not None:
             self.panel.show_ticket(cached)
+            if self.controller.ticket_stale(ticket_id):  # closed, merged or moved since? it is read again
+                self.controller.lookup_ticket(ticket_id, self.controller.connectwise_client)
             return
         self.panel.ticket_card.show_loading()
         self.controller.lookup_ticket(ticket_id, self.controller.connectwise_client)

@@ -135,6 +135,7 @@ class SessionPanel(QWidget):
         self.time_entry.setAccessibleName("Also log a time entry")
         self.time_box = TimeEntryBox(self)  # hours, work type / role, billable: shown while time is logged
         self.time_entry.toggled.connect(self.time_box.setVisible)
+        self.time_entry.toggled.connect(lambda _on: self._update_emailed())
         self._manual = False  # a session without timestamps: the hours are typed by hand
         self._proposed_log = False  # whether *Log time* is proposed ticked for the shown session
         self.time_entry.toggled.connect(lambda _on: self._name_time_entry(False) if self._manual else None)
@@ -389,7 +390,8 @@ class SessionPanel(QWidget):
         """Say whom ConnectWise e-mails about the note, when the visibility and Settings make it e-mail anyone."""
         email = self._controller.email_choice()
         shown = self.session is not None and email.any and self.chosen_visibility() != Visibility.INTERNAL
-        self.emailed.setText(present.emailing(email.names()) if shown else "")
+        timed = self.time_entry.isEnabled() and self.time_entry.isChecked()  # its time entry is e-mailed too
+        self.emailed.setText(present.emailing(email.names(), time_entry=timed) if shown else "")
         self.emailed.setVisible(shown)
 
     def _on_visibility_changed(self) -> None:

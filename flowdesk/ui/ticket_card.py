@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QIntValidator, QPalette
+from PySide6.QtGui import QPalette, QValidator
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QLineEdit, QWidget
 
 from flowdesk.core import present
@@ -17,6 +17,31 @@ from flowdesk.ui.ticket_finder import TicketFinder
 
 if TYPE_CHECKING:
     from flowdesk.core.companies import CompanyCheck
+
+
+MAX_TICKET = 2_000_000_000
+
+
+class TicketNumberValidator(QValidator):
+    """The Ticket field takes a number only; what is pasted or dropped there as ``#48211``, `` 48211 `` or a
+    ConnectWise ticket address becomes its number (as in the finder), and anything else is refused whole,
+    so that a stray character never unlinks the ticket."""
+
+    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
+        if not text:
+            return QValidator.State.Intermediate, text, pos
+        if not (text.isascii() and text.isdigit()):
+            from flowdesk.connectwise.search import parse_ticket_text  # lazy: only for what is not a number
+
+            number = parse_ticket_text(text).number
+            if number is None:
+                return QValidator.State.Invalid, text, pos
+            text = str(number)
+            pos = len(text)
+        value = int(text)
+        if value > MAX_TICKET:
+            return QValidator.State.Invalid, text, pos
+        return (QValidator.State.Acceptable if value >= 1 else QValidator.State.Intermediate), text, pos
 
 
 def announce(label: QLabel) -> None:
@@ -49,7 +74,7 @@ class TicketCard(QFrame):
         self.number.setObjectName("ticketNumber")
         self.number.setAccessibleName("Ticket number")
         self.number.setPlaceholderText("Ticket #")
-        self.number.setValidator(QIntValidator(1, 2_000_000_000, self))
+        self.number.setValidator(TicketNumberValidator(self))
         self.number.setMaximumWidth(110)
         self.number.editingFinished.connect(self._on_number_edited)
         number_label = QLabel("&Ticket", self)

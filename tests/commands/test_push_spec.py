@@ -43,8 +43,9 @@ def test_a_pushed_note_is_not_emailed_by_default(connected, sandbox_admin, monke
 def test_emailing_the_contact_is_a_choice_shown_before_it_happens(connected, sandbox_admin, monkeypatch, capsys):
     code, _, err = run(monkeypatch, capsys, "push", str(OUTLOOK), "--visibility", "resolution", "--email", "contact,cc")
     assert code == 0, err
-    assert present.emailing(["contact", "cc"]) in err
-    assert "contact and CC list" in present.emailing(["contact", "cc"])
+    # its time entry carries the same e-mail flags: a second e-mail, said too
+    assert present.emailing(["contact", "cc"], time_entry=True) in err
+    assert "contact and CC list about this note and about its time entry" in err
     drain(monkeypatch, capsys)
     notes, entries = stored(sandbox_admin)
     assert [n["processNotifications"] for n in notes] == [True]

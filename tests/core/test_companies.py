@@ -18,6 +18,7 @@ from flowdesk.core.companies import check_company, name_words, same_company
         ("Acme Corporation", "ACME CORP", None),
         ("Brightsmile Dental", "Somebody's old name", "BrightsmileDental"),  # the identifier says so
         ("Northgate Middle School", "Northgate Middle School", "NorthgateMS"),
+        ("The Acme Group, Inc.", "ACME GROUP INC", None),
     ],
 )  # fmt: skip
 def test_the_same_company_written_differently(client, name, identifier):
@@ -33,6 +34,8 @@ def test_the_same_company_written_differently(client, name, identifier):
         ("Summit Ridge Orthopedics", "Summit Ridge Dental", "SummitRidge"),  # a short shared prefix is not enough
         ("Inc", "Acme Inc", "Acme"),
         ("Cedar Ridge Veterinary Hospital", "Cedar Ridge Vet Clinic", "CedarRidgeVet"),  # asked, not guessed
+        ("The Kessler Group", "Kessler Precision Machining", "Kessler"),  # "Group" is a word of the name
+        ("Acme Group", "Acme Dental", "Acme"),
     ],
 )  # fmt: skip
 def test_different_companies(client, name, identifier):
@@ -54,6 +57,12 @@ def test_no_client_is_said_not_guessed():
         ("#48211", "", False, "id = 48211"),
         ("48211", "", False, "id = 48211"),
         ("https://x/v4_6_release/services/system_io/router/openrecord.rails?recordName=Service&recid=48405", "", False, "id = 48405"),
+        ("https://na.myconnectwise.net/v4_6_release/services/system_io/Service/fv_sr100_request.rails?service_recid=48405"
+         "&companyName=acme", "", False, "id = 48405"),
+        ("https://cw.acme.local/v2025_1/ConnectWise.aspx?fullscreen=false&locale=en_US#routeTo=ServiceFV&srRecID=48405",
+         "", False, "id = 48405"),
+        ("Ticket #48405", "", False, "id = 48405"),
+        ("Ticket#48405/J. Smith cannot open Z: drive", "", False, "id = 48405"),  # a ConnectWise e-mail's subject
         ("", "Kessler", False, '(company/name like "Kessler%" or company/identifier like "Kessler%") and closedFlag = false'),
         ('say "hi"', "", True, '(summary contains "say" or company/name contains "say") and '
          '(summary contains "hi" or company/name contains "hi")'),

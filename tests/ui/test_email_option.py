@@ -57,7 +57,7 @@ def test_the_note_pane_says_whom_connectwise_e_mails_for_a_discussion_or_resolut
     dialog.email_boxes["contact"].setChecked(True)
     dialog.save()
     assert not panel.emailed.isHidden()
-    assert panel.emailed.text() == present.emailing(["contact"])
+    assert panel.emailed.text() == present.emailing(["contact"], time_entry=panel.time_entry.isChecked())
     assert "e-mail the ticket's contact" in panel.emailed.text()
     panel.visibility.setCurrentIndex(panel.visibility.findData(Visibility.INTERNAL.value))
     assert panel.emailed.isHidden()  # an Internal note is never e-mailed
@@ -65,3 +65,27 @@ def test_the_note_pane_says_whom_connectwise_e_mails_for_a_discussion_or_resolut
     assert not panel.emailed.isHidden()
     panel.show_session(None)
     assert panel.emailed.isHidden()
+
+
+def test_the_note_pane_says_the_time_entry_is_e_mailed_too(make_app, qtbot):  # noqa: F811
+    """E-mail about notes on and Log time ticked: the time entry carries the same e-mail flags, so ConnectWise
+    e-mails the contact a second time (about the time entry); the pane said only "about this note"."""
+    from flowdesk.core.setting_choices import Visibility
+    from flowdesk.ui.settings_dialog import SettingsDialog
+
+    fd = make_app()
+    _start(fd, qtbot)
+    _select(fd, qtbot, TICKET)
+    panel = fd.window.panel
+    panel.visibility.setCurrentIndex(panel.visibility.findData(Visibility.RESOLUTION.value))
+    dialog = SettingsDialog(fd.controller, fd.window)
+    qtbot.addWidget(dialog)
+    dialog.email_boxes["contact"].setChecked(True)
+    dialog.save()
+    assert panel.time_entry.isEnabled()
+    panel.time_entry.setChecked(True)
+    assert panel.emailed.text() == present.emailing(["contact"], time_entry=True)
+    assert "about this note and about its time entry" in panel.emailed.text()
+    panel.time_entry.setChecked(False)
+    assert panel.emailed.text() == present.emailing(["contact"])
+    assert "time entry" not in panel.emailed.text()
