@@ -39,7 +39,7 @@ from flowdesk.ui.models import already_posted, meta_line
 from flowdesk.ui.push_line import PushLine
 from flowdesk.ui.status_choice import StatusChoice
 from flowdesk.ui.ticket_card import TicketCard, announce
-from flowdesk.ui.time_entry_box import TimeEntryBox
+from flowdesk.ui.time_entry_box import MANUAL_TIME, TimeEntryBox
 
 if TYPE_CHECKING:
     from flowdesk.core.models import Session
@@ -49,7 +49,6 @@ if TYPE_CHECKING:
 
 
 log = get_logger("ui")
-MANUAL_TIME = "&Log time (no start and end time: type the hours)"  # until ticked
 DRAFT_DEBOUNCE_MS = 500  # edits are written to the database once typing pauses this long
 
 
@@ -137,7 +136,7 @@ class SessionPanel(QWidget):
         self.time_entry.toggled.connect(self.time_box.setVisible)
         self._manual = False  # a session without timestamps: the hours are typed by hand
         self._proposed_log = False  # whether *Log time* is proposed ticked for the shown session
-        self.time_entry.toggled.connect(lambda _on: self._name_time_entry(False) if self._manual else None)
+        self.time_entry.toggled.connect(lambda _on: self.time_box.name_check(self.time_entry, self._manual, False) if self._manual else None)
         # The engineer's own choices (these signals are not sent when FlowDesk sets the controls):
         # ticked back to what is proposed is no choice (as the proposed hours typed back): no Draft for it
         self.time_entry.clicked.connect(lambda checked: self._choose(log_time=None if checked == self._proposed_log else checked))
@@ -257,14 +256,7 @@ class SessionPanel(QWidget):
             self._update_buttons()
             return
         settings = self.settings
-        self.title.setText(session.summary or "(no summary)")
-        self.meta.setText(meta_line(session))
-        warning = already_posted(session)
-        self.warning.setText(warning)
-        self.warning.setVisible(bool(warning))
-        self.warning.setAccessibleDescription(warning)
-        if warning:
-            announce(self.warning)
+        self._show_header(session)
         draft = self._controller.drafts.get(session.id) if session.id else None
         pushed = last_pushed_note(self._controller.services.outbox, session.id)
         self._logged = time_logged(self._controller.services.outbox, session.id)
@@ -305,6 +297,33 @@ class SessionPanel(QWidget):
         self._last_pushed = pushed_text(pushed)
         self._pushed_note = self._last_pushed if draft is None else None  # no draft: the note as last pushed
         self._regenerate()  # shows the draft once the note can be prepared (now, or after another choice)
+
+    def _show_header(self, session: Session) -> None:
+        self.title.setText(session.summary or "(no summary)")
+        self.meta.setText(meta_line(session))
+        warning = already_posted(session)
+        self.warning.setText(warning)
+        self.warning.setVisible(bool(warning))
+        self.warning.setAccessibleDescription(warning)
+        if warning:
+            announce(self.warning)
+
+    def take_newer(self, session: Session) -> bool:
+        """A refresh brought a newer copy of the shown session. An unedited note is made again from it; edits stay
+        as typed (the cursor, the undo history) and *Changes…* and *Reset* compare with the new note. True: edited."""
+        from flowdesk.redact import RedactionError  # lazy: as in _regenerate
+
+        edited = self.preview is not None and self.editor.is_edited()
+        self.session = session
+        self._show_header(session)
+        if not edited:
+            self._regenerate()  # a draft still waiting for a note that can be prepared is shown once one can
+            return False
+        with contextlib.suppress(PushRefused, RedactionError):
+            self.preview = self._prepare(self.kept.get(session.id or "", frozenset()))
+            self.editor.set_generated(self.preview.text)
+        self._update_buttons()
+        return True
 
     def _prepare(self, keep: frozenset[str]) -> NotePreview:
         assert self.session is not None
@@ -456,23 +475,7 @@ class SessionPanel(QWidget):
             if chosen.hours is not None:
                 self.time_box.hours.setText(chosen.hours)
         self.time_box.setVisible(self.time_entry.isEnabled() and self.time_entry.isChecked())
-        self._name_time_entry(plan is not None and allowed)
-
-    def _name_time_entry(self, planned: bool) -> None:
-        """*Log 1.5 h*: the hours that will be logged (those typed, when they read as hours), not only the
-        proposal's; screen readers read the name, not the text, so the hours are in it too. Hours typed by hand
-        (a session without timestamps) ask for them until ticked; then the rule beside the hours says why, and
-        the hours, work type, role and billable have the row's width (the long label squeezed them to "D")."""
-        if self._manual:
-            typed = self.time_box.typed_hours() if self.time_entry.isChecked() else None
-            self.time_entry.setText(
-                f"&Log {format_hours(typed)}" if typed is not None
-                else "&Log time" if self.time_entry.isChecked() else MANUAL_TIME
-            )
-        elif planned:
-            hours = self.time_box.typed_hours()
-            self.time_entry.setText(f"&Log {format_hours(hours)}" if hours is not None else "&Log time")
-        self.time_entry.setAccessibleName("Also log a time entry: " + self.time_entry.text().replace("&", ""))
+        self.time_box.name_check(self.time_entry, self._manual, plan is not None and allowed)
 
     def _on_time_lists(self, work_types: list, work_roles: list) -> None:
         work_type_id, work_role_id, billable = self._time_choices()
@@ -611,7 +614,7 @@ class SessionPanel(QWidget):
             same = proposed is not None and whole_minutes(hours) == whole_minutes(proposed)
             self._choose(hours=None if same else text.strip())
         if self.time_entry.isEnabled():
-            self._name_time_entry(self.time_box.has_plan())
+            self.time_box.name_check(self.time_entry, self._manual, self.time_box.has_plan())
 
     def _on_ticket_typed(self, ticket_id: int | None) -> None:
         self._choose(ticket_id=ticket_id if ticket_id != self._own_ticket else None)
