@@ -11,6 +11,7 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from flowdesk.store.drafts import Drafts
 from tests.ui.test_safe_push import _add_line
 from tests.ui.test_window import _select, _start, make_app  # noqa: F401 - fixture
 
@@ -296,3 +297,28 @@ def test_log_time_ticked_back_as_proposed_is_no_draft(make_app, qtbot):
     assert panel.time_entry.isChecked() is proposed
     assert fd.controller.drafts.get(sid) is None
     assert not (w.session_model.index(w.session_model.row_of(sid), 6).data() or "").startswith("Draft")
+
+
+def test_a_disk_that_refuses_the_draft_is_said_in_one_line_and_the_edits_stay(make_app, qtbot):
+    from tests.store.test_drafts import FullDisk
+
+    fd = make_app()
+    _start(fd, qtbot)
+    panel, banners = fd.window.panel, fd.window.banners
+    full = FullDisk(fd.services.db)
+    fd.controller.drafts.drafts = full  # the disk has no room left
+    sid = _select(fd, qtbot, 48211)
+    panel.editor.edit.insertPlainText("Hours of careful edits. " * 2000)  # pasted: as typed
+    panel.draft_timer.timeout.emit()
+    qtbot.waitUntil(lambda: banners.banner("drafts") is not None, timeout=10000)
+    banner = banners.banner("drafts")
+    assert banner.level == "error" and banner.text.startswith("Your note edits cannot be saved: the disk is full.")
+    assert "Hours of careful edits." in panel.editor.text()
+    _select(fd, qtbot, 48405)  # away and back: the edits are still there, from memory
+    assert fd.window.select_session(sid) and "Hours of careful edits." in panel.editor.text()
+
+    full.full = False  # space freed: the next write goes through and the line goes
+    _add_line(qtbot, panel, "One more.")
+    panel.draft_timer.timeout.emit()
+    qtbot.waitUntil(lambda: banners.banner("drafts") is None, timeout=10000)
+    assert fd.controller.drafts.flush(10) and "One more." in (Drafts(fd.services.db).get(sid).text or "")
