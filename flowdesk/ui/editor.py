@@ -229,6 +229,7 @@ class NoteEditor(QWidget):
         # nothing it was of changed since (the text, the policy, the note), which bumps the revision.
         self._revision = 0
         self._rechecking = False
+        self._rechecking_key: RedactionKey | None = None  # what the redaction running on the worker is of
         self._recheck_again = False  # asked while one was running: again once it answers
         self.current_text = ""  # the document's text, as of the last change handled
         self.marks = Marks()
@@ -614,6 +615,7 @@ class NoteEditor(QWidget):
             return
         revision = self._revision
         self._rechecking = True
+        self._rechecking_key = key
         self.tasks.submit(
             redact_note, *key, name="secret warning", owner=self,
             on_done=lambda result: self._recheck_answered(revision, key, result),
@@ -657,6 +659,10 @@ class NoteEditor(QWidget):
 
     def _redaction_key(self, categories: tuple[str, ...] | None, allow: AllowList | None) -> RedactionKey:
         return (self.push_text(), categories, allow, self._kept)
+
+    def redacting(self, categories: tuple[str, ...] | None, allow: AllowList | None) -> bool:
+        """The worker is redacting the note to push as it is, with these: :meth:`redaction` can have it shortly."""
+        return self._rechecking and self._rechecking_key == self._redaction_key(categories, allow)
 
     def redaction(self, categories: tuple[str, ...] | None, allow: AllowList | None) -> RedactionResult:
         """``redact`` of the note to push with these categories, the allow-list and the values kept (raises

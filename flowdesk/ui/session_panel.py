@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from flowdesk.core import present
 from flowdesk.core.render import NoteFormat, default_format
 from flowdesk.core.setting_choices import Visibility
-from flowdesk.core.timing import format_hours, plan_time_entry, whole_minutes
+from flowdesk.core.timing import format_hours, plan_time_entry
 from flowdesk.logs import get_logger
 from flowdesk.push.prepare import NotePreview, PushRefused
 from flowdesk.store import StoreError
@@ -82,7 +82,8 @@ class SessionPanel(QWidget):
         self.draft_timer.setObjectName("draftSaveTimer")
         self.draft_timer.setSingleShot(True)
         self.draft_timer.setInterval(DRAFT_DEBOUNCE_MS)
-        self.draft_timer.timeout.connect(self.save_draft_now)
+        self.draft_timer.timeout.connect(self._on_draft_timer)
+        self._draft_waits = 0  # pauses the draft waited for the secret warning's redaction of the same text
 
         self.title = self._words("sessionTitle")
         f = self.title.font()
@@ -588,12 +589,9 @@ class SessionPanel(QWidget):
 
     def _show_made_with(self) -> None:
         note_format, include_steps = self._made_with
-        for w in (self.format_box, self.steps_box):
-            w.blockSignals(True)
-        self.format_box.setCurrentIndex(self.format_box.findData(note_format))
-        self.steps_box.setChecked(include_steps)
-        for w in (self.format_box, self.steps_box):
-            w.blockSignals(False)
+        with QSignalBlocker(self.format_box), QSignalBlocker(self.steps_box):
+            self.format_box.setCurrentIndex(self.format_box.findData(note_format))
+            self.steps_box.setChecked(include_steps)
 
     def _choose(self, **choices: Any) -> None:
         """The engineer changed a push choice: kept for this session, written with its draft."""
@@ -603,16 +601,7 @@ class SessionPanel(QWidget):
         self.draft_timer.start()
 
     def _on_hours_edited(self, text: str) -> None:
-        from flowdesk.core.timing import parse_hours
-
-        try:  # only hours are kept: whatever else is typed in the box is never written to the disk
-            hours = parse_hours(text)
-        except ValueError:
-            self._choose(hours=None)
-        else:  # the proposed hours typed back are no choice: the draft (and its Draft mark) can go
-            proposed = self.time_box.proposed_hours()
-            same = proposed is not None and whole_minutes(hours) == whole_minutes(proposed)
-            self._choose(hours=None if same else text.strip())
+        self._choose(hours=self.time_box.hours_choice(text))
         if self.time_entry.isEnabled():
             self.time_box.name_check(self.time_entry, self._manual, self.time_box.has_plan())
 
@@ -634,6 +623,17 @@ class SessionPanel(QWidget):
         self._chosen, self._own_ticket = PushChoices(), self.ticket_card.ticket_id()  # pushed again, it goes there too
         self._defaults = (self.format_box.currentData(), self.steps_box.isChecked(), self.visibility.currentData())
         self.discard_draft()
+
+    def _on_draft_timer(self) -> None:
+        """Typing paused. The draft waits (a pause or four) for the secret warning's redaction of the same text still on its
+        worker: a long paste is not redacted again, on the GUI thread (~0.5 s a MB)."""
+        policy = (self.settings.redaction_categories(self.chosen_visibility()), self.settings.redaction_allow)
+        if self._draft_waits < 4 and self.editor.redacting(*policy):
+            self._draft_waits += 1
+            self.draft_timer.start()
+            return
+        self._draft_waits = 0
+        self.save_draft_now()
 
     def flush_draft(self) -> None:
         """Write a draft still waiting for the pause in typing (the app is ending), then save no more."""

@@ -141,6 +141,16 @@ class TimeEntryBox(QWidget):
         """The hours proposed from the session's times (None: typed by hand)."""
         return self._plan.hours if self._plan is not None else None
 
+    def hours_choice(self, text: str) -> str | None:
+        """Hours typed, as a choice to keep: None for what does not read as hours (never written to the disk) and for
+        the proposed hours typed back (no choice: the draft, and its Draft mark, can go)."""
+        try:
+            hours = parse_hours(text)
+        except ValueError:
+            return None
+        proposed = self.proposed_hours()
+        return None if proposed is not None and whole_minutes(hours) == whole_minutes(proposed) else text.strip()
+
     def has_plan(self) -> bool:
         """Hours were proposed (the session has timestamps), rather than left to be typed."""
         return self._plan is not None

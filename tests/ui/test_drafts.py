@@ -322,3 +322,33 @@ def test_a_disk_that_refuses_the_draft_is_said_in_one_line_and_the_edits_stay(ma
     panel.draft_timer.timeout.emit()
     qtbot.waitUntil(lambda: banners.banner("drafts") is None, timeout=10000)
     assert fd.controller.drafts.flush(10) and "One more." in (Drafts(fd.services.db).get(sid).text or "")
+
+
+def test_a_long_paste_is_redacted_for_its_draft_on_the_worker_not_the_gui_thread(make_app, qtbot, monkeypatch):
+    """The draft's pause in typing comes while the secret warning still redacts a long paste (~0.5 s a MB on the
+    worker): the draft waits for that redaction instead of making its own on the GUI thread (the window froze)."""
+    import threading
+
+    from flowdesk.ui import editor as editor_module
+
+    fd = make_app()
+    _start(fd, qtbot)
+    panel = fd.window.panel
+    sid = _select(fd, qtbot, 48211)
+    qtbot.waitUntil(lambda: not panel.editor._rechecking, timeout=10000)  # the shown note's own check is done
+    real, on_gui, gate = editor_module.redact_note, [], threading.Event()
+
+    def redact_note(*args: Any) -> Any:
+        on_gui.append(threading.current_thread() is threading.main_thread())
+        if not on_gui[-1]:
+            assert gate.wait(10)  # a slow redaction, on the worker
+        return real(*args)
+
+    monkeypatch.setattr(editor_module, "redact_note", redact_note)
+    panel.editor.edit.insertPlainText("connected from 10.1.2.3 after the timeout\n" * 500)  # pasted
+    panel.editor._recheck.timeout.emit()  # the warning's pause: its redaction starts on the worker
+    panel.draft_timer.timeout.emit()  # the draft's pause, while it runs
+    gate.set()
+    qtbot.waitUntil(lambda: fd.controller.drafts.get(sid) is not None, timeout=10000)
+    assert on_gui == [False]  # one redaction, on the worker, used by the draft too
+    assert "[IP REDACTED]" in (fd.controller.drafts.get(sid).text or "")
