@@ -389,8 +389,22 @@ class NoteEditor(QWidget):
         return self.push_text() != self._generated
 
     def reset(self) -> None:
+        """Back to the generated note, as one edit: Ctrl+Z brings the edits back (what they showed or kept of a
+        marker as plain text: the push redacts it again)."""
         result = self._result if self._result is not None and self._result.text == self._generated else None
-        self.set_note(self._generated, self._generated_counts, result, self._kept)
+        self.marks.clear()  # the generated note's marks, in place before its text (the highlighter reads them)
+        if result is not None:
+            self.marks.load(result, self._kept)
+        self.current_text = self._generated
+        self._loading = True
+        try:
+            cursor = self.edit.textCursor()
+            cursor.select(cursor.SelectionType.Document)
+            cursor.insertText(self._generated)  # one step of the undo history, not setPlainText (which clears it)
+        finally:
+            self._loading = False
+        self.edit.moveCursor(self.edit.textCursor().MoveOperation.Start)
+        self.recheck_now()
 
     def diff(self) -> str:
         import difflib  # lazy: only when the engineer asks for the changes

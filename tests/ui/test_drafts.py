@@ -352,3 +352,20 @@ def test_a_long_paste_is_redacted_for_its_draft_on_the_worker_not_the_gui_thread
     qtbot.waitUntil(lambda: fd.controller.drafts.get(sid) is not None, timeout=10000)
     assert on_gui == [False]  # one redaction, on the worker, used by the draft too
     assert "[IP REDACTED]" in (fd.controller.drafts.get(sid).text or "")
+
+
+def test_ctrl_z_after_reset_brings_the_edits_back_as_a_draft(make_app, qtbot):
+    fd = make_app()
+    _start(fd, qtbot)
+    panel = fd.window.panel
+    sid = _edited_with_draft(fd, qtbot, 48211, "Words I meant to keep.")
+    edited = panel.editor.text()
+    panel.reset_button.click()  # asked (the fixture answers Discard edits)
+    assert not panel.editor.is_edited() and fd.controller.drafts.get(sid) is None
+    qtbot.keyClick(panel.editor.edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert panel.editor.text() == edited and panel.editor.is_edited()
+    assert panel.draft_timer.isActive()  # as typed: the draft comes back once typing pauses
+    panel.draft_timer.timeout.emit()
+    assert "Words I meant to keep." in (fd.controller.drafts.get(sid).text or "")
+    qtbot.keyClick(panel.editor.edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert not panel.editor.is_edited()  # redo: Reset again
