@@ -134,6 +134,12 @@ def not_saved(exc: BaseException) -> str:
     return f"Your note edits cannot be saved: {why}. FlowDesk keeps them while it runs and saves them {fix}."
 
 
+def lost_on_quit(n: int) -> str:
+    """The question on quitting while the disk refuses ``n`` drafts."""
+    notes = "1 note" if n == 1 else f"{n} notes"
+    return f"Your edits to {notes} could not be saved to disk: they are lost if you quit now. Quit anyway?"
+
+
 class DraftWriter:
     """Drafts written on a thread of their own, in the order they were made, the latest per session
     winning: :meth:`save` and :meth:`discard` return at once, and :meth:`get` / :meth:`session_ids` see
@@ -169,6 +175,11 @@ class DraftWriter:
             waiting = dict(self._waiting)
         on_disk = self.drafts.session_ids()
         return (on_disk - waiting.keys()) | {sid for sid, draft in waiting.items() if draft is not None}
+
+    def unsaved(self) -> int:
+        """How many drafts wait while the disk refuses them (0 while writes go through, however many wait)."""
+        with self._cond:
+            return len(self._waiting) if self._trouble else 0
 
     def save(self, session_id: str, text: str | None, *, note_format: str | None = None, include_steps: bool | None = None,
              visibility: str | None = None, choices: PushChoices | None = None) -> None:  # fmt: skip

@@ -35,6 +35,7 @@ from flowdesk import APP_NAME
 from flowdesk.core import held as held_words
 from flowdesk.core import present
 from flowdesk.core.policy import CANCELLABLE_STATES
+from flowdesk.store.drafts import lost_on_quit
 from flowdesk.ui import layout, newer_session, pushing, queue_shown, theme
 from flowdesk.ui.banner import BannerStack
 from flowdesk.ui.controller import AppController
@@ -649,6 +650,9 @@ class MainWindow(QMainWindow):
         follow = (self.controller.queue_status_changed, still_waiting)
         question = still_waiting() or ""  # the demo's are lost: Enter does not quit it
         if pending and not self.ask("Pushes still waiting", question, "Quit anyway", follow=follow):
+            return False
+        unsaved = self.controller.drafts.unsaved()  # the disk refuses them (the drafts banner says so)
+        if unsaved and not self.ask("Edits not saved", lost_on_quit(unsaved), "Quit anyway"):
             return False
         self.save_geometry()
         self.quit_requested.emit()

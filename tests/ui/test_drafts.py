@@ -369,3 +369,20 @@ def test_ctrl_z_after_reset_brings_the_edits_back_as_a_draft(make_app, qtbot):
     assert "Words I meant to keep." in (fd.controller.drafts.get(sid).text or "")
     qtbot.keyClick(panel.editor.edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert not panel.editor.is_edited()  # redo: Reset again
+
+
+def test_quitting_while_the_disk_refuses_a_draft_asks_first(make_app, qtbot):
+    from tests.store.test_drafts import FullDisk
+
+    fd = make_app()
+    _start(fd, qtbot)
+    panel, asked = fd.window.panel, []
+    _select(fd, qtbot, 48211)
+    fd.window.ask = lambda title, text, *a, **k: asked.append((title, text)) and False  # Cancel
+    assert fd.controller.drafts.unsaved() == 0  # drafts written: nothing to ask about them
+    fd.controller.drafts.drafts = FullDisk(fd.services.db)  # the disk has no room left
+    panel.editor.edit.insertPlainText("Hours of careful edits. " * 2000)
+    panel.draft_timer.timeout.emit()
+    qtbot.waitUntil(lambda: fd.controller.drafts.unsaved() == 1, timeout=10000)
+    assert fd.window.request_quit() is False  # Cancel: FlowDesk stays, the edits with it
+    assert asked == [("Edits not saved", "Your edits to 1 note could not be saved to disk: they are lost if you quit now. Quit anyway?")]
