@@ -604,7 +604,7 @@ FINDER_NOTHING = "No open ticket matches."
 DRAFT_MARK = "Draft"
 DRAFT_TIP = "Your changes to this note or its push are kept in a draft until you push it."  # the Push column's tooltip
 DRAFT_KEEP_QUESTION = "You edited this note. Keep your edits, or regenerate the note (your edits are lost)?"
-DRAFT_RESET_QUESTION = "Discard your edits to this note and regenerate it?"
+DRAFT_RESET_QUESTION = "Discard your edits to this note and regenerate it? (Ctrl+Z in the note brings them back.)"
 
 
 def ticket_row(t: Any, now: datetime, tz: tzinfo | None = LOCAL) -> tuple[str, str, str, str, str, str]:

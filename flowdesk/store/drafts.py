@@ -13,7 +13,9 @@ antivirus scans the file), and it reads what is still waiting to be written firs
 
 from __future__ import annotations
 
+import errno
 import json
+import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -117,13 +119,35 @@ class Drafts:
         return {r[0] for r in self._db.connect().execute("SELECT session_id FROM drafts")}
 
 
+def not_saved(exc: BaseException) -> str:
+    """The window's one line while drafts cannot be written: what is wrong, that the edits are not lost, what to do."""
+    cause = exc.__cause__ if isinstance(exc.__cause__, sqlite3.Error | OSError) else exc
+    code = getattr(cause, "sqlite_errorcode", None)
+    code = None if code is None else code & 0xFF
+    err = getattr(cause, "errno", None)
+    if code == 13 or err == errno.ENOSPC:  # SQLITE_FULL
+        why, fix = "the disk is full", "once you free some space"
+    elif code in (3, 8) or err in (errno.EROFS, errno.EACCES, errno.EPERM):  # SQLITE_PERM, SQLITE_READONLY
+        why, fix = "FlowDesk's data folder is read-only", "once it may write there again"
+    else:
+        why, fix = "its database cannot be written just now", "as soon as it can"
+    return f"Your note edits cannot be saved: {why}. FlowDesk keeps them while it runs and saves them {fix}."
+
+
+def lost_on_quit(n: int) -> str:
+    """The question on quitting while the disk refuses ``n`` drafts."""
+    notes = "1 note" if n == 1 else f"{n} notes"
+    return f"Your edits to {notes} could not be saved to disk: they are lost if you quit now. Quit anyway?"
+
+
 class DraftWriter:
     """Drafts written on a thread of their own, in the order they were made, the latest per session
     winning: :meth:`save` and :meth:`discard` return at once, and :meth:`get` / :meth:`session_ids` see
     what is still waiting to be written. A write that fails (the disk is full, the file is locked) stays
     waiting and is tried again on its own after a pause (``retry_after`` seconds, doubling up to
-    ``RETRY_MAX``), or sooner with the next one and by :meth:`close`; it is logged without its text.
-    The thread starts with the first write, not with the window."""
+    ``RETRY_MAX``), or sooner with the next one and by :meth:`close`; it is logged without its text, and
+    ``on_trouble`` (set by the window) is told on the writer's thread: :func:`not_saved`'s line when writes
+    begin to fail, "" when one goes through again. The thread starts with the first write, not with the window."""
 
     RETRY_AFTER = 5.0
     RETRY_MAX = 120.0
@@ -137,6 +161,8 @@ class DraftWriter:
         self._busy = False  # a write is being made (its entry is still in _waiting)
         self._closing = False
         self._failed = False  # the last write failed: wait for the next save or close() to try again
+        self.on_trouble: Callable[[str], object] | None = None
+        self._trouble = ""  # the line on_trouble was last told ("": writes go through)
 
     def get(self, session_id: str) -> Draft | None:
         with self._cond:
@@ -149,6 +175,11 @@ class DraftWriter:
             waiting = dict(self._waiting)
         on_disk = self.drafts.session_ids()
         return (on_disk - waiting.keys()) | {sid for sid, draft in waiting.items() if draft is not None}
+
+    def unsaved(self) -> int:
+        """How many drafts wait while the disk refuses them (0 while writes go through, however many wait)."""
+        with self._cond:
+            return len(self._waiting) if self._trouble else 0
 
     def save(self, session_id: str, text: str | None, *, note_format: str | None = None, include_steps: bool | None = None,
              visibility: str | None = None, choices: PushChoices | None = None) -> None:  # fmt: skip
@@ -209,7 +240,10 @@ class DraftWriter:
                     return
                 session_id, draft = next(iter(self._waiting.items()))
                 self._busy = True
-            ok = self._write(session_id, draft)
+            trouble = self._write(session_id, draft)
+            ok = trouble is None
+            if (trouble or "") != self._trouble:  # once when writes begin to fail, once when they work again
+                self._tell(trouble or "")
             with self._cond:
                 self._busy = False
                 if ok and self._waiting.get(session_id, ...) is draft:  # not replaced while it was written
@@ -217,7 +251,16 @@ class DraftWriter:
                 self._failed = not ok
                 self._cond.notify_all()
 
-    def _write(self, session_id: str, draft: Draft | None) -> bool:
+    def _tell(self, trouble: str) -> None:
+        self._trouble = trouble
+        if self.on_trouble is not None:
+            try:
+                self.on_trouble(trouble)
+            except Exception:  # the window closing: the writer goes on
+                log.warning("could not say that drafts %s", "fail" if trouble else "are written again")
+
+    def _write(self, session_id: str, draft: Draft | None) -> str | None:
+        """Write one draft (or forget it); None if done, else :func:`not_saved`'s line."""
         try:
             if draft is None:
                 self.drafts.discard(session_id)
@@ -227,5 +270,5 @@ class DraftWriter:
                                  updated_at=draft.updated_at, choices=draft.choices)  # fmt: skip
         except Exception as exc:  # kept waiting, tried again with the next write; no text in the log
             log.warning("draft of session %s not written: %s", session_id, type(exc).__name__)
-            return False
-        return True
+            return not_saved(exc)
+        return None

@@ -71,6 +71,7 @@ class AppController(TicketLookups, QueuePause, QObject):
     settings_changed = Signal()
     drain_finished = Signal(object)  # DrainReport, or None when the run could not start (GUI thread)
     held_changed = Signal(object)  # HeldOff while sending is held off after an outage, else None
+    drafts_trouble = Signal(str)  # drafts cannot be written: the line to show; "": they are written again
 
     DuplicatePush = DuplicatePush
 
@@ -101,6 +102,8 @@ class AppController(TicketLookups, QueuePause, QObject):
         self._outage_why = "server"  # what held sending off last in it (a rate limit is not said as an outage)
         self.others: list[PushJob] = []  # the pushes a member pause holds (as the queue's line last said them)
         self.drafts = DraftWriter(Drafts(services.db))  # written off the GUI thread
+        self.drafts.on_trouble = self.drafts_trouble.emit  # from the writer's thread: queued to _on_drafts_trouble
+        self.drafts_trouble.connect(self._on_drafts_trouble)
         # "Keep this one": per session, the values the engineer kept as written, for this run of the app.
         self.kept_values: dict[str, frozenset[str]] = {}
 
@@ -643,6 +646,15 @@ class AppController(TicketLookups, QueuePause, QObject):
         self.info.emit(text)
 
     # -- banners -------------------------------------------------------------------------------
+    def _on_drafts_trouble(self, line: str) -> None:
+        """The disk refuses the drafts (full, read-only): one line says so; the edits stay in memory meanwhile."""
+        if self._closed:
+            return
+        if line:
+            self.show_banner(Banner("drafts", "error", line))
+        else:
+            self.clear_banner("drafts")
+
     def show_banner(self, banner: Banner) -> None:
         self.banner_shown.emit(banner)
 

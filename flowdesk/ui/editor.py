@@ -229,6 +229,7 @@ class NoteEditor(QWidget):
         # nothing it was of changed since (the text, the policy, the note), which bumps the revision.
         self._revision = 0
         self._rechecking = False
+        self._rechecking_key: RedactionKey | None = None  # what the redaction running on the worker is of
         self._recheck_again = False  # asked while one was running: again once it answers
         self.current_text = ""  # the document's text, as of the last change handled
         self.marks = Marks()
@@ -388,8 +389,22 @@ class NoteEditor(QWidget):
         return self.push_text() != self._generated
 
     def reset(self) -> None:
+        """Back to the generated note, as one edit: Ctrl+Z brings the edits back (what they showed or kept of a
+        marker as plain text: the push redacts it again)."""
         result = self._result if self._result is not None and self._result.text == self._generated else None
-        self.set_note(self._generated, self._generated_counts, result, self._kept)
+        self.marks.clear()  # the generated note's marks, in place before its text (the highlighter reads them)
+        if result is not None:
+            self.marks.load(result, self._kept)
+        self.current_text = self._generated
+        self._loading = True
+        try:
+            cursor = self.edit.textCursor()
+            cursor.select(cursor.SelectionType.Document)
+            cursor.insertText(self._generated)  # one step of the undo history, not setPlainText (which clears it)
+        finally:
+            self._loading = False
+        self.edit.moveCursor(self.edit.textCursor().MoveOperation.Start)
+        self.recheck_now()
 
     def diff(self) -> str:
         import difflib  # lazy: only when the engineer asks for the changes
@@ -614,6 +629,7 @@ class NoteEditor(QWidget):
             return
         revision = self._revision
         self._rechecking = True
+        self._rechecking_key = key
         self.tasks.submit(
             redact_note, *key, name="secret warning", owner=self,
             on_done=lambda result: self._recheck_answered(revision, key, result),
@@ -657,6 +673,10 @@ class NoteEditor(QWidget):
 
     def _redaction_key(self, categories: tuple[str, ...] | None, allow: AllowList | None) -> RedactionKey:
         return (self.push_text(), categories, allow, self._kept)
+
+    def redacting(self, categories: tuple[str, ...] | None, allow: AllowList | None) -> bool:
+        """The worker is redacting the note to push as it is, with these: :meth:`redaction` can have it shortly."""
+        return self._rechecking and self._rechecking_key == self._redaction_key(categories, allow)
 
     def redaction(self, categories: tuple[str, ...] | None, allow: AllowList | None) -> RedactionResult:
         """``redact`` of the note to push with these categories, the allow-list and the values kept (raises

@@ -35,7 +35,8 @@ from flowdesk import APP_NAME
 from flowdesk.core import held as held_words
 from flowdesk.core import present
 from flowdesk.core.policy import CANCELLABLE_STATES
-from flowdesk.ui import layout, pushing, queue_shown, theme
+from flowdesk.store.drafts import lost_on_quit
+from flowdesk.ui import layout, newer_session, pushing, queue_shown, theme
 from flowdesk.ui.banner import BannerStack
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.focus_ring import add_focus_rings
@@ -364,6 +365,7 @@ class MainWindow(QMainWindow):
             self.empty.show()
         if current:
             self.select_session(current)
+        newer_session.follow_refresh(self)  # a newer copy of the session shown: its note follows, edits kept
 
     def _restore_selection(self) -> None:
         sid = self.panel.session.id if self.panel.session else None
@@ -416,6 +418,7 @@ class MainWindow(QMainWindow):
             return
         session = self.controller.load_session(sid) if sid else None
         self.panel.show_session(session)
+        self.controller.clear_banner(newer_session.BANNER_KEY)  # it was about the session shown before
         pushing.show_push_state(self)
         ticket_id = self.panel.ticket_card.ticket_id()  # the session's own, or the one its draft kept
         if session is not None and ticket_id:
@@ -651,6 +654,9 @@ class MainWindow(QMainWindow):
         follow = (self.controller.queue_status_changed, still_waiting)
         question = still_waiting() or ""  # the demo's are lost: Enter does not quit it
         if pending and not self.ask("Pushes still waiting", question, "Quit anyway", follow=follow):
+            return False
+        unsaved = self.controller.drafts.unsaved()  # the disk refuses them (the drafts banner says so)
+        if unsaved and not self.ask("Edits not saved", lost_on_quit(unsaved), "Quit anyway"):
             return False
         self.save_geometry()
         self.quit_requested.emit()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from flowdesk.core import present
 from flowdesk.core.render import NoteFormat, default_format
 from flowdesk.core.setting_choices import Visibility
-from flowdesk.core.timing import format_hours, plan_time_entry, whole_minutes
+from flowdesk.core.timing import format_hours, plan_time_entry
 from flowdesk.logs import get_logger
 from flowdesk.push.prepare import NotePreview, PushRefused
 from flowdesk.store import StoreError
@@ -39,7 +39,7 @@ from flowdesk.ui.models import already_posted, meta_line
 from flowdesk.ui.push_line import PushLine
 from flowdesk.ui.status_choice import StatusChoice
 from flowdesk.ui.ticket_card import TicketCard, announce
-from flowdesk.ui.time_entry_box import TimeEntryBox
+from flowdesk.ui.time_entry_box import MANUAL_TIME, TimeEntryBox
 
 if TYPE_CHECKING:
     from flowdesk.core.models import Session
@@ -49,7 +49,6 @@ if TYPE_CHECKING:
 
 
 log = get_logger("ui")
-MANUAL_TIME = "&Log time (no start and end time: type the hours)"  # until ticked
 DRAFT_DEBOUNCE_MS = 500  # edits are written to the database once typing pauses this long
 
 
@@ -83,7 +82,8 @@ class SessionPanel(QWidget):
         self.draft_timer.setObjectName("draftSaveTimer")
         self.draft_timer.setSingleShot(True)
         self.draft_timer.setInterval(DRAFT_DEBOUNCE_MS)
-        self.draft_timer.timeout.connect(self.save_draft_now)
+        self.draft_timer.timeout.connect(self._on_draft_timer)
+        self._draft_waits = 0  # pauses the draft waited for the secret warning's redaction of the same text
 
         self.title = self._words("sessionTitle")
         f = self.title.font()
@@ -138,7 +138,7 @@ class SessionPanel(QWidget):
         self.time_entry.toggled.connect(lambda _on: self._update_emailed())
         self._manual = False  # a session without timestamps: the hours are typed by hand
         self._proposed_log = False  # whether *Log time* is proposed ticked for the shown session
-        self.time_entry.toggled.connect(lambda _on: self._name_time_entry(False) if self._manual else None)
+        self.time_entry.toggled.connect(lambda _on: self.time_box.name_check(self.time_entry, self._manual, False) if self._manual else None)
         # The engineer's own choices (these signals are not sent when FlowDesk sets the controls):
         # ticked back to what is proposed is no choice (as the proposed hours typed back): no Draft for it
         self.time_entry.clicked.connect(lambda checked: self._choose(log_time=None if checked == self._proposed_log else checked))
@@ -258,14 +258,7 @@ class SessionPanel(QWidget):
             self._update_buttons()
             return
         settings = self.settings
-        self.title.setText(session.summary or "(no summary)")
-        self.meta.setText(meta_line(session))
-        warning = already_posted(session)
-        self.warning.setText(warning)
-        self.warning.setVisible(bool(warning))
-        self.warning.setAccessibleDescription(warning)
-        if warning:
-            announce(self.warning)
+        self._show_header(session)
         draft = self._controller.drafts.get(session.id) if session.id else None
         pushed = last_pushed_note(self._controller.services.outbox, session.id)
         self._logged = time_logged(self._controller.services.outbox, session.id)
@@ -306,6 +299,33 @@ class SessionPanel(QWidget):
         self._last_pushed = pushed_text(pushed)
         self._pushed_note = self._last_pushed if draft is None else None  # no draft: the note as last pushed
         self._regenerate()  # shows the draft once the note can be prepared (now, or after another choice)
+
+    def _show_header(self, session: Session) -> None:
+        self.title.setText(session.summary or "(no summary)")
+        self.meta.setText(meta_line(session))
+        warning = already_posted(session)
+        self.warning.setText(warning)
+        self.warning.setVisible(bool(warning))
+        self.warning.setAccessibleDescription(warning)
+        if warning:
+            announce(self.warning)
+
+    def take_newer(self, session: Session) -> bool:
+        """A refresh brought a newer copy of the shown session. An unedited note is made again from it; edits stay
+        as typed (the cursor, the undo history) and *Changes…* and *Reset* compare with the new note. True: edited."""
+        from flowdesk.redact import RedactionError  # lazy: as in _regenerate
+
+        edited = self.preview is not None and self.editor.is_edited()
+        self.session = session
+        self._show_header(session)
+        if not edited:
+            self._regenerate()  # a draft still waiting for a note that can be prepared is shown once one can
+            return False
+        with contextlib.suppress(PushRefused, RedactionError):
+            self.preview = self._prepare(self.kept.get(session.id or "", frozenset()))
+            self.editor.set_generated(self.preview.text)
+        self._update_buttons()
+        return True
 
     def _prepare(self, keep: frozenset[str]) -> NotePreview:
         assert self.session is not None
@@ -458,23 +478,7 @@ class SessionPanel(QWidget):
             if chosen.hours is not None:
                 self.time_box.hours.setText(chosen.hours)
         self.time_box.setVisible(self.time_entry.isEnabled() and self.time_entry.isChecked())
-        self._name_time_entry(plan is not None and allowed)
-
-    def _name_time_entry(self, planned: bool) -> None:
-        """*Log 1.5 h*: the hours that will be logged (those typed, when they read as hours), not only the
-        proposal's; screen readers read the name, not the text, so the hours are in it too. Hours typed by hand
-        (a session without timestamps) ask for them until ticked; then the rule beside the hours says why, and
-        the hours, work type, role and billable have the row's width (the long label squeezed them to "D")."""
-        if self._manual:
-            typed = self.time_box.typed_hours() if self.time_entry.isChecked() else None
-            self.time_entry.setText(
-                f"&Log {format_hours(typed)}" if typed is not None
-                else "&Log time" if self.time_entry.isChecked() else MANUAL_TIME
-            )
-        elif planned:
-            hours = self.time_box.typed_hours()
-            self.time_entry.setText(f"&Log {format_hours(hours)}" if hours is not None else "&Log time")
-        self.time_entry.setAccessibleName("Also log a time entry: " + self.time_entry.text().replace("&", ""))
+        self.time_box.name_check(self.time_entry, self._manual, plan is not None and allowed)
 
     def _on_time_lists(self, work_types: list, work_roles: list) -> None:
         work_type_id, work_role_id, billable = self._time_choices()
@@ -587,12 +591,9 @@ class SessionPanel(QWidget):
 
     def _show_made_with(self) -> None:
         note_format, include_steps = self._made_with
-        for w in (self.format_box, self.steps_box):
-            w.blockSignals(True)
-        self.format_box.setCurrentIndex(self.format_box.findData(note_format))
-        self.steps_box.setChecked(include_steps)
-        for w in (self.format_box, self.steps_box):
-            w.blockSignals(False)
+        with QSignalBlocker(self.format_box), QSignalBlocker(self.steps_box):
+            self.format_box.setCurrentIndex(self.format_box.findData(note_format))
+            self.steps_box.setChecked(include_steps)
 
     def _choose(self, **choices: Any) -> None:
         """The engineer changed a push choice: kept for this session, written with its draft."""
@@ -602,18 +603,9 @@ class SessionPanel(QWidget):
         self.draft_timer.start()
 
     def _on_hours_edited(self, text: str) -> None:
-        from flowdesk.core.timing import parse_hours
-
-        try:  # only hours are kept: whatever else is typed in the box is never written to the disk
-            hours = parse_hours(text)
-        except ValueError:
-            self._choose(hours=None)
-        else:  # the proposed hours typed back are no choice: the draft (and its Draft mark) can go
-            proposed = self.time_box.proposed_hours()
-            same = proposed is not None and whole_minutes(hours) == whole_minutes(proposed)
-            self._choose(hours=None if same else text.strip())
+        self._choose(hours=self.time_box.hours_choice(text))
         if self.time_entry.isEnabled():
-            self._name_time_entry(self.time_box.has_plan())
+            self.time_box.name_check(self.time_entry, self._manual, self.time_box.has_plan())
 
     def _on_ticket_typed(self, ticket_id: int | None) -> None:
         self._choose(ticket_id=ticket_id if ticket_id != self._own_ticket else None)
@@ -633,6 +625,17 @@ class SessionPanel(QWidget):
         self._chosen, self._own_ticket = PushChoices(), self.ticket_card.ticket_id()  # pushed again, it goes there too
         self._defaults = (self.format_box.currentData(), self.steps_box.isChecked(), self.visibility.currentData())
         self.discard_draft()
+
+    def _on_draft_timer(self) -> None:
+        """Typing paused. The draft waits (a pause or four) for the secret warning's redaction of the same text still on its
+        worker: a long paste is not redacted again, on the GUI thread (~0.5 s a MB)."""
+        policy = (self.settings.redaction_categories(self.chosen_visibility()), self.settings.redaction_allow)
+        if self._draft_waits < 4 and self.editor.redacting(*policy):
+            self._draft_waits += 1
+            self.draft_timer.start()
+            return
+        self._draft_waits = 0
+        self.save_draft_now()
 
     def flush_draft(self) -> None:
         """Write a draft still waiting for the pause in typing (the app is ending), then save no more."""

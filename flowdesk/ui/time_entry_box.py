@@ -10,13 +10,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from flowdesk.core import present
 from flowdesk.core.timing import (
     BILLABLE_OPTIONS,
     LONG_HOURS,
     TimeEntryPlan,
+    format_hours,
     hours_text,
     manual_plan,
     minutes_changed,
@@ -29,6 +30,7 @@ from flowdesk.ui.layout import narrow_words, steady_combo
 if TYPE_CHECKING:
     from flowdesk.core.models import Session
 
+MANUAL_TIME = "&Log time (no start and end time: type the hours)"  # until ticked
 DEFAULT = "Default"  # the member's default work type / role; ConnectWise's default billable option
 
 
@@ -139,6 +141,16 @@ class TimeEntryBox(QWidget):
         """The hours proposed from the session's times (None: typed by hand)."""
         return self._plan.hours if self._plan is not None else None
 
+    def hours_choice(self, text: str) -> str | None:
+        """Hours typed, as a choice to keep: None for what does not read as hours (never written to the disk) and for
+        the proposed hours typed back (no choice: the draft, and its Draft mark, can go)."""
+        try:
+            hours = parse_hours(text)
+        except ValueError:
+            return None
+        proposed = self.proposed_hours()
+        return None if proposed is not None and whole_minutes(hours) == whole_minutes(proposed) else text.strip()
+
     def has_plan(self) -> bool:
         """Hours were proposed (the session has timestamps), rather than left to be typed."""
         return self._plan is not None
@@ -165,3 +177,19 @@ class TimeEntryBox(QWidget):
             hours=hours, work_type_id=self.work_type.currentData(), work_role_id=self.work_role.currentData(),
             billable=self.billable.currentData(),
         )
+
+    def name_check(self, check: QCheckBox, manual: bool, planned: bool) -> None:
+        """*Log 1.5 h*: the hours that will be logged (those typed, when they read as hours), not only the
+        proposal's; screen readers read the name, not the text, so the hours are in it too. Hours typed by hand
+        (a session without timestamps) ask for them until ticked; then the rule beside the hours says why, and
+        the hours, work type, role and billable have the row's width (the long label squeezed them to "D")."""
+        if manual:
+            typed = self.typed_hours() if check.isChecked() else None
+            check.setText(
+                f"&Log {format_hours(typed)}" if typed is not None
+                else "&Log time" if check.isChecked() else MANUAL_TIME
+            )
+        elif planned:
+            hours = self.typed_hours()
+            check.setText(f"&Log {format_hours(hours)}" if hours is not None else "&Log time")
+        check.setAccessibleName("Also log a time entry: " + check.text().replace("&", ""))

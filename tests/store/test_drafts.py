@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,7 +12,7 @@ import pytest
 
 from flowdesk.store import Database
 from flowdesk.store.db import StoreError
-from flowdesk.store.drafts import Drafts, DraftWriter
+from flowdesk.store.drafts import Drafts, DraftWriter, not_saved
 
 
 def test_a_draft_is_kept_replaced_and_discarded(tmp_path):
@@ -180,3 +182,58 @@ def test_a_version_7_draft_migrates_with_its_text(tmp_path):
     with Database(path) as db:
         d = Drafts(db).get("s1")
         assert d is not None and (d.text, d.note_format, d.include_steps, d.choices) == ("typed", "resolution", True, None)
+
+
+# -- a disk that refuses drafts: the window is told once, and once more when they are written again ----------
+class FullDisk(Drafts):
+    """Drafts on a disk with no room while ``full``: SQLite's own SQLITE_FULL (the file may not grow)."""
+
+    full = True
+
+    def save(self, session_id, text, **kw):
+        conn = self._db.connect()  # the writer thread's own connection
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count = {pages if self.full else 1_000_000_000}")
+        super().save(session_id, text, **kw)
+
+
+def test_the_window_is_told_once_when_drafts_cannot_be_written_and_once_when_they_can(db):
+    drafts = FullDisk(db)
+    writer = DraftWriter(drafts, retry_after=60)
+    told: list[str] = []
+    writer.on_trouble = told.append
+    writer.save("s1", "precious " * 20_000)
+    assert not writer.flush(10)
+    writer.save("s2", "more " * 20_000)
+    assert not writer.flush(10)  # failing still: said once, not once per write
+    assert len(told) == 1 and told[0].startswith("Your note edits cannot be saved: the disk is full.")
+    assert "precious" not in told[0] and "\n" not in told[0]
+    assert writer.get("s1").text.startswith("precious")  # type: ignore[union-attr]  # kept meanwhile
+    drafts.full = False  # space freed
+    writer.save("s3", "small")
+    assert writer.close()
+    assert told == [told[0], ""]
+    assert {s for s in ("s1", "s2", "s3") if Drafts(db).get(s) is not None} == {"s1", "s2", "s3"}
+
+
+def _sqlite_error(code: int, message: str) -> sqlite3.Error:
+    error = sqlite3.OperationalError(message)
+    error.sqlite_errorcode = code
+    return error
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (OSError(errno.ENOSPC, "No space left on device"), "the disk is full"),
+        (OSError(errno.EROFS, "Read-only file system"), "read-only"),
+        (_sqlite_error(8, "attempt to write a readonly database"), "read-only"),
+        (_sqlite_error(5, "database is locked"), "cannot be written just now"),
+    ],
+)
+def test_not_saved_names_the_trouble(error, words):
+    try:
+        raise StoreError("FlowDesk's database failed") from error
+    except StoreError as exc:
+        line = not_saved(exc)
+    assert words in line and "FlowDesk keeps them while it runs" in line

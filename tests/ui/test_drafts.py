@@ -11,6 +11,7 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from flowdesk.store.drafts import Drafts
 from tests.ui.test_safe_push import _add_line
 from tests.ui.test_window import _select, _start, make_app  # noqa: F401 - fixture
 
@@ -296,3 +297,92 @@ def test_log_time_ticked_back_as_proposed_is_no_draft(make_app, qtbot):
     assert panel.time_entry.isChecked() is proposed
     assert fd.controller.drafts.get(sid) is None
     assert not (w.session_model.index(w.session_model.row_of(sid), 6).data() or "").startswith("Draft")
+
+
+def test_a_disk_that_refuses_the_draft_is_said_in_one_line_and_the_edits_stay(make_app, qtbot):
+    from tests.store.test_drafts import FullDisk
+
+    fd = make_app()
+    _start(fd, qtbot)
+    panel, banners = fd.window.panel, fd.window.banners
+    full = FullDisk(fd.services.db)
+    fd.controller.drafts.drafts = full  # the disk has no room left
+    sid = _select(fd, qtbot, 48211)
+    panel.editor.edit.insertPlainText("Hours of careful edits. " * 2000)  # pasted: as typed
+    panel.draft_timer.timeout.emit()
+    qtbot.waitUntil(lambda: banners.banner("drafts") is not None, timeout=10000)
+    banner = banners.banner("drafts")
+    assert banner.level == "error" and banner.text.startswith("Your note edits cannot be saved: the disk is full.")
+    assert "Hours of careful edits." in panel.editor.text()
+    _select(fd, qtbot, 48405)  # away and back: the edits are still there, from memory
+    assert fd.window.select_session(sid) and "Hours of careful edits." in panel.editor.text()
+
+    full.full = False  # space freed: the next write goes through and the line goes
+    _add_line(qtbot, panel, "One more.")
+    panel.draft_timer.timeout.emit()
+    qtbot.waitUntil(lambda: banners.banner("drafts") is None, timeout=10000)
+    assert fd.controller.drafts.flush(10) and "One more." in (Drafts(fd.services.db).get(sid).text or "")
+
+
+def test_a_long_paste_is_redacted_for_its_draft_on_the_worker_not_the_gui_thread(make_app, qtbot, monkeypatch):
+    """The draft's pause in typing comes while the secret warning still redacts a long paste (~0.5 s a MB on the
+    worker): the draft waits for that redaction instead of making its own on the GUI thread (the window froze)."""
+    import threading
+
+    from flowdesk.ui import editor as editor_module
+
+    fd = make_app()
+    _start(fd, qtbot)
+    panel = fd.window.panel
+    sid = _select(fd, qtbot, 48211)
+    qtbot.waitUntil(lambda: not panel.editor._rechecking, timeout=10000)  # the shown note's own check is done
+    real, on_gui, gate = editor_module.redact_note, [], threading.Event()
+
+    def redact_note(*args: Any) -> Any:
+        on_gui.append(threading.current_thread() is threading.main_thread())
+        if not on_gui[-1]:
+            assert gate.wait(10)  # a slow redaction, on the worker
+        return real(*args)
+
+    monkeypatch.setattr(editor_module, "redact_note", redact_note)
+    panel.editor.edit.insertPlainText("connected from 10.1.2.3 after the timeout\n" * 500)  # pasted
+    panel.editor._recheck.timeout.emit()  # the warning's pause: its redaction starts on the worker
+    panel.draft_timer.timeout.emit()  # the draft's pause, while it runs
+    gate.set()
+    qtbot.waitUntil(lambda: fd.controller.drafts.get(sid) is not None, timeout=10000)
+    assert on_gui == [False]  # one redaction, on the worker, used by the draft too
+    assert "[IP REDACTED]" in (fd.controller.drafts.get(sid).text or "")
+
+
+def test_ctrl_z_after_reset_brings_the_edits_back_as_a_draft(make_app, qtbot):
+    fd = make_app()
+    _start(fd, qtbot)
+    panel = fd.window.panel
+    sid = _edited_with_draft(fd, qtbot, 48211, "Words I meant to keep.")
+    edited = panel.editor.text()
+    panel.reset_button.click()  # asked (the fixture answers Discard edits)
+    assert not panel.editor.is_edited() and fd.controller.drafts.get(sid) is None
+    qtbot.keyClick(panel.editor.edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert panel.editor.text() == edited and panel.editor.is_edited()
+    assert panel.draft_timer.isActive()  # as typed: the draft comes back once typing pauses
+    panel.draft_timer.timeout.emit()
+    assert "Words I meant to keep." in (fd.controller.drafts.get(sid).text or "")
+    qtbot.keyClick(panel.editor.edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert not panel.editor.is_edited()  # redo: Reset again
+
+
+def test_quitting_while_the_disk_refuses_a_draft_asks_first(make_app, qtbot):
+    from tests.store.test_drafts import FullDisk
+
+    fd = make_app()
+    _start(fd, qtbot)
+    panel, asked = fd.window.panel, []
+    _select(fd, qtbot, 48211)
+    fd.window.ask = lambda title, text, *a, **k: asked.append((title, text)) and False  # Cancel
+    assert fd.controller.drafts.unsaved() == 0  # drafts written: nothing to ask about them
+    fd.controller.drafts.drafts = FullDisk(fd.services.db)  # the disk has no room left
+    panel.editor.edit.insertPlainText("Hours of careful edits. " * 2000)
+    panel.draft_timer.timeout.emit()
+    qtbot.waitUntil(lambda: fd.controller.drafts.unsaved() == 1, timeout=10000)
+    assert fd.window.request_quit() is False  # Cancel: FlowDesk stays, the edits with it
+    assert asked == [("Edits not saved", "Your edits to 1 note could not be saved to disk: they are lost if you quit now. Quit anyway?")]
