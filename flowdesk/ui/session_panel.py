@@ -47,7 +47,6 @@ if TYPE_CHECKING:
     from flowdesk.store.drafts import Draft
     from flowdesk.ui.controller import AppController
 
-
 log = get_logger("ui")
 DRAFT_DEBOUNCE_MS = 500  # edits are written to the database once typing pauses this long
 
@@ -498,11 +497,8 @@ class SessionPanel(QWidget):
     def _update_buttons(self) -> None:
         ok = self.session is not None and self.preview is not None and bool(self.editor.text().strip())
         self.push_button.setEnabled(ok and self.ticket_card.ticket_id() is not None)
-        self.push_button.setToolTip(
-            "Queue the note (and time entry) for the ticket (Ctrl+Enter)"
-            if self.ticket_card.ticket_id() is not None
-            else "Type a ticket number first"
-        )
+        has_ticket = self.ticket_card.ticket_id() is not None
+        self.push_button.setToolTip("Queue the note (and time entry) for the ticket (Ctrl+Enter)" if has_ticket else "Type a ticket number first")
         edited = self.editor.is_edited()
         self.reset_button.setEnabled(self.session is not None and edited)
         self.diff_button.setEnabled(self.session is not None and edited)
