@@ -83,7 +83,7 @@ def bad_file_cases(tmp_path: Path) -> dict[str, tuple[Path, str]]:
         file("u16.json", whole.encode("utf-16-le")), "UTF-16 text without a byte-order mark: save it as UTF-8",
     )
     cases["a NUL byte"] = (
-        file("nul.json", whole[:40] + "\x00" + whole[40:]),
+        file("nul-byte.json", whole[:40] + "\x00" + whole[40:]),  # not "nul.json": NUL is a device on Windows
         "not valid JSON: a NUL byte at line 1, column 41, so the file is damaged (a copy or save cut short): export "
         "or copy it again",
     )
