@@ -264,6 +264,8 @@ def cmd_push(args: argparse.Namespace, ctx: Context) -> int:
                 status=status,
                 member=profile.member_identifier,
                 member_name=profile.member_name,
+                # not looked up (ConnectWise unreachable): its company is checked before the note is sent
+                check_client=session.client_name if ticket is None and not args.allow_other_company else None,
             )
         except DuplicatePush as exc:
             raise CommandError(f"{exc.reason} Nothing was queued; use --force to queue it again.") from None

@@ -106,6 +106,7 @@ class OutcomeKind(StrEnum):
     OFFLINE = "offline"  # nothing was sent
     AMBIGUOUS = "ambiguous"  # sent, no usable answer
     NO_COMPANY = "no_company"  # the company look-up answered null: no such company ID on the site (Settings)
+    OTHER_COMPANY = "other_company"  # a note's ticket is not its session's client's: not sent (``detail`` says)
 
 
 # The post log's outcome for a send FlowDesk stopped in the middle of (a crash, a kill): found ``sending`` at
@@ -370,6 +371,9 @@ def decide(job: JobSnapshot, outcome: Outcome, now: datetime, *, tz: tzinfo | No
     if _lookup_failed(outcome):
         return _after_failed_lookup(job, outcome, now, tz)
 
+    if outcome.kind == OutcomeKind.OTHER_COMPANY:  # read before the send: nothing was sent, no try used
+        text = outcome.detail or "This ticket belongs to another company than the session's client: not sent."
+        return _base(job, outcome, state=JobState.FAILED, next_attempt_at=None, last_error=text, message=text)
     if outcome.kind == OutcomeKind.SUCCESS:
         return _sent(job, outcome, now, policy_words.posted(job), "a success must carry the id ConnectWise gave it")
     if outcome.kind == OutcomeKind.AMBIGUOUS or (outcome.kind == OutcomeKind.SERVER and outcome.may_have_stored):

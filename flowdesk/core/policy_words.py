@@ -119,6 +119,16 @@ def refused(job: Addressed, reason: str, http_status: int | None, server_message
     )
 
 
+def other_company(ticket_id: int, company: str, client: str) -> str:
+    """A note queued before its ticket's company was checked, whose ticket, read just before the send, is
+    another company's: nothing was sent."""
+    return (
+        f"Not sent: ticket #{ticket_id} belongs to {company}, not to this session's client {client}. Cancel this "
+        "push, then push the session again: to the right ticket, or to this one if it is right (FlowDesk asks "
+        "before it posts to another company's ticket)."
+    )
+
+
 def rate_limited() -> str:
     return "ConnectWise is rate limiting FlowDesk."
 

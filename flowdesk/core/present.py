@@ -230,6 +230,7 @@ ATTEMPT_OUTCOMES = {
     "offline": "Could not connect",
     "ambiguous": "No usable answer",
     "no_company": "No such company ID",
+    "other_company": "Another company's ticket: not sent",
     "interrupted": "FlowDesk stopped while sending",  # policy.INTERRUPTED: found sending at the next start
 }
 

@@ -39,6 +39,7 @@ def enqueue_push(
     status: tuple[int, str] | None = None,
     member: str | None = None,
     member_name: str | None = None,
+    check_client: str | None = None,
 ) -> list[PushJob]:
     """Queue the note of ``preview`` for ``ticket`` (and its time entry when ``time_entry`` and the preview
     has a time plan). ``site`` is the ConnectWise profile the jobs belong to (``connectwise_profile_key``);
@@ -57,6 +58,10 @@ def enqueue_push(
     ``member``: the identifier of the member whose keys are saved (the profile's ``member_identifier``): the
     drainer sends the jobs with that member's keys only; ``member_name`` their name (the profile's
     ``member_name``), which words about these pushes use.
+
+    ``check_client``: the session's client, when the ticket's company was not checked against it before
+    queueing (ConnectWise unreachable at Push, auto-push): the drainer reads the ticket before sending the
+    note and sends nothing to another company's ticket.
     """
     if preview.visibility not in EMAILED_VISIBILITIES:
         email = NO_EMAIL
@@ -75,6 +80,7 @@ def enqueue_push(
             visibility=preview.visibility.value,
             member=member,
             member_name=member_name,
+            check_client=check_client,
         )
     ]
     if time_entry and preview.time_plan is not None:

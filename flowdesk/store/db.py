@@ -330,6 +330,12 @@ def _m10_member_name(conn: sqlite3.Connection) -> None:
     _run(conn, "ALTER TABLE push_jobs ADD COLUMN member_name TEXT")
 
 
+def _m11_check_client(conn: sqlite3.Connection) -> None:
+    # A note queued before its ticket's company was checked (ConnectWise unreachable at Push, auto-push): the
+    # session's client, which the ticket's company must be before the note is sent. NULL: checked when queued.
+    _run(conn, "ALTER TABLE push_jobs ADD COLUMN check_client TEXT")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "session cache", _m1_session_cache),
     Migration(2, "outbox: push jobs, post log, queue state", _m2_outbox),
@@ -341,6 +347,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "drafts: the push choices, and drafts of choices alone", _m8_draft_choices),
     Migration(9, "outbox: the member whose keys queued each push", _m9_member),
     Migration(10, "outbox: the name of that member", _m10_member_name),
+    Migration(11, "outbox: the client a ticket's company is checked against before sending", _m11_check_client),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

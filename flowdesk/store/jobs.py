@@ -29,6 +29,7 @@ class NewJob(NamedTuple):
     client_ref: str | None = None  # uuid4 when not given
     member: str | None = None  # the identifier of the member whose keys queue it (None: not known)
     member_name: str | None = None  # that member's name (None: not known)
+    check_client: str | None = None  # a note: the session's client, when its ticket's company was not checked
 
 
 class PushJob(NamedTuple):
@@ -58,6 +59,7 @@ class PushJob(NamedTuple):
     send_if_absent: bool = False  # retried while ``unknown``: sent at once if its check finds it absent
     member: str | None = None  # whose keys queued it (a member identifier); None: queued before it was kept
     member_name: str | None = None  # that member's name when the push was queued; None: not known
+    check_client: str | None = None  # the client the ticket's company must be, read before each send of a note
 
     @property
     def queued_as(self) -> str:
@@ -106,7 +108,7 @@ class Attempt(NamedTuple):
 JOB_COLUMNS = (
     "id, client_ref, session_id, ticket_id, ticket_kind, kind, parent_id, site, body, visibility, state, "
     "attempts, next_attempt_at, last_error, last_http_status, last_request_id, remote_id, first_sent_at, "
-    "created_at, updated_at, sent_at, seen_before_id, server_date_before, send_if_absent, member, member_name"
+    "created_at, updated_at, sent_at, seen_before_id, server_date_before, send_if_absent, member, member_name, check_client"
 )
 ATTEMPT_COLUMNS = "id, job_id, at, outcome, http_status, request_id, error, duration_ms"
 

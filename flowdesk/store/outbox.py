@@ -56,7 +56,6 @@ log = get_logger("outbox")
 
 def _new_client_ref() -> str:
     import uuid  # lazy: uuid imports platform, and nothing is queued before the window's first paint
-
     return str(uuid.uuid4())
 
 def _member_of(job: NewJob) -> tuple[str | None, str | None]:
@@ -267,8 +266,8 @@ class Outbox:
                     self._check_parent(conn, job)
                 cur = conn.execute(
                     "INSERT INTO push_jobs (client_ref, session_id, ticket_id, ticket_kind, kind, parent_id, site, "
-                    "body, visibility, member, member_name, state, attempts, next_attempt_at, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)",
+                    "body, visibility, member, member_name, check_client, state, attempts, next_attempt_at, created_at, "
+                    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)",
                     (
                         job.client_ref or _new_client_ref(),
                         job.session_id,
@@ -280,6 +279,7 @@ class Outbox:
                         body,
                         job.visibility,
                         *_member_of(job),
+                        (job.check_client or "").strip() or None if JobKind(job.kind) == JobKind.NOTE else None,
                         stamp,
                         stamp,
                         stamp,

@@ -250,7 +250,10 @@ class AppController(TicketLookups, QueuePause, QObject):
                 continue
             try:
                 preview = self.prepare_note(session)
-                self.enqueue(preview, TicketRef(session.psa_ticket_id), time_entry=self.settings.time_entry_enabled)
+                self.enqueue(  # its ticket never looked up: its company is checked before the note is sent
+                    preview, TicketRef(session.psa_ticket_id), time_entry=self.settings.time_entry_enabled,
+                    check_client=session.client_name,
+                )
             except (DuplicatePush, PushRefused, AccountError) as exc:
                 log.info("auto-push skipped session %s: %s", session_id, exc)
                 continue
@@ -612,10 +615,12 @@ class AppController(TicketLookups, QueuePause, QObject):
         return EmailChoice(s.email_contact, s.email_resources, s.email_cc)
 
     def enqueue(
-        self, preview: Any, ticket: Any, *, time_entry: bool, force: bool = False, status: tuple[int, str] | None = None
+        self, preview: Any, ticket: Any, *, time_entry: bool, force: bool = False, status: tuple[int, str] | None = None,
+        check_client: str | None = None,
     ) -> list[Any]:
         """Queue a prepared note (its time entry, and ``status`` to set after it) and start sending. Raises
-        ``AccountError`` when no ConnectWise account is set up, ``DuplicatePush`` when this session was pushed before."""
+        ``AccountError`` when no ConnectWise account is set up, ``DuplicatePush`` when this session was pushed before.
+        ``check_client``: the session's client when the ticket's company is not known yet (see ``enqueue_push``)."""
         # lazy: httpx, not before the first paint
         from flowdesk.connectwise.account import profile_key
 
@@ -636,6 +641,7 @@ class AppController(TicketLookups, QueuePause, QObject):
             status=status,
             member=profile.member_identifier,
             member_name=profile.member_name,
+            check_client=check_client,
         )
         for job in jobs:
             self._on_job_changed(job)

@@ -116,13 +116,15 @@ def push_current(w: MainWindow) -> None:
         w.controller.remember_time_choices(preview.time_plan)
     hours = preview.time_plan.hours if time_entry and preview.time_plan is not None else None
     ref, status = TicketRef(ticket_id, kind), panel.chosen_status()  # the status to set after the note, or None
+    # the ticket not looked up yet: its company is checked against the session's client before the note is sent
+    unchecked = session.client_name if ticket is None else None
     try:
-        jobs = w.controller.enqueue(preview, ref, time_entry=time_entry, status=status)
+        jobs = w.controller.enqueue(preview, ref, time_entry=time_entry, status=status, check_client=unchecked)
     except w.controller.DuplicatePush:
         logged = time_logged(w.controller.services.outbox, session.id)  # else the hours are logged once, not again
         if not w.ask("Pushed before", present.push_again_question(ticket_id, hours, logged_before=logged), "Push again"):
             return
-        jobs = w.controller.enqueue(preview, ref, time_entry=time_entry, force=True, status=status)
+        jobs = w.controller.enqueue(preview, ref, time_entry=time_entry, force=True, status=status, check_client=unchecked)
     except Exception as exc:  # noqa: BLE001 - shown to the engineer, the app keeps running
         w.tell("Could not queue the note", str(exc))
         return

@@ -138,3 +138,15 @@ def test_a_password_or_key_is_never_sent_as_a_search(monkeypatch, capsys, sandbo
         assert err == "flowdesk: That looks like a password or key: it is not sent to ConnectWise. Search by number, summary or company.\n"
     assert len(sandbox_admin.ledger()["requests"]) == before  # nothing reached ConnectWise
     assert search(monkeypatch, capsys, "printer")  # ordinary words still search
+
+
+@pytest.mark.parametrize("allow", [False, True])
+def test_a_ticket_connectwise_cannot_read_now_is_queued_to_be_checked_before_the_send(monkeypatch, capsys, sandbox_admin, allow):
+    """ConnectWise does not answer the look-up: the note is queued with the session's client, which the
+    drainer checks the ticket's company against before it sends (unless --allow-other-company said not to)."""
+    sandbox_admin.add_fault(path="*/service/tickets/48397", method="GET", status=503, times=None)
+    flags = ["--allow-other-company"] if allow else []
+    code, out, err = run(monkeypatch, capsys, "push", str(OUTLOOK), "--ticket", "48397", "--no-time-entry", *flags)
+    assert code == 0, err
+    [note] = jobs()
+    assert note.check_client == (None if allow else json.loads(OUTLOOK.read_text(encoding="utf-8"))["client_name"])

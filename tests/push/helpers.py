@@ -110,6 +110,7 @@ def push(
     status: tuple[int, str] | None = None,
     member: str | None = None,
     member_name: str | None = None,
+    check_client: str | None = None,
 ) -> list[PushJob]:
     """Queue session ``n``'s note (its own text) and, if asked, its time entry, as ``flowdesk push`` does
     (``member``: whose keys queued it, ``member_name`` their name; None: not known, as for a push queued
@@ -126,6 +127,7 @@ def push(
         status=status,
         member=member,
         member_name=member_name,
+        check_client=check_client,
     )
 
 

@@ -43,7 +43,7 @@ def user_version(path: Path) -> int:
 
 def test_new_file_gets_the_current_schema_and_safe_pragmas(db: Database, db_path: Path):
     assert db_path.exists()
-    assert db.schema_version == SCHEMA_VERSION == len(MIGRATIONS) == 10
+    assert db.schema_version == SCHEMA_VERSION == len(MIGRATIONS) == 11
     conn = db.connect()
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL

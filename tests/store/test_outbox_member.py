@@ -33,7 +33,7 @@ def test_a_v8_file_with_jobs_migrates_to_jobs_of_no_known_member(db_path: Path):
     conn.close()
     new = Database(db_path)
     try:
-        assert new.schema_version == SCHEMA_VERSION == 10
+        assert new.schema_version == SCHEMA_VERSION == 11
         outbox = Outbox(new)
         (migrated,) = outbox.jobs()
         assert (migrated.state, migrated.member, migrated.member_name) == ("pending", None, None)

@@ -63,6 +63,7 @@ def test_an_outage_is_held_off_visibly_and_one_click_sends_everything_once(make_
     c.set_paused(True)
     for ticket in TICKETS:
         _push(fd, qtbot, ticket)
+    assert {j.check_client for j in fd.services.outbox.jobs()} == {None}  # their companies were checked at Push
     sandbox_admin.add_fault(path="*", status=503, times=None)  # ConnectWise is down
 
     with qtbot.waitSignal(c.drain_finished, check_params_cb=_ran, timeout=15000):  # one drain cycle
@@ -317,6 +318,9 @@ def test_a_ticket_card_that_met_the_outage_is_looked_up_again_once_a_push_gets_t
     assert card.ticket() is not None and card.ticket().ref.id == TICKETS[0]
     assert "cannot be reached" not in card.flags.text() and not card.unchecked
     assert _notes_by_ticket(sandbox_admin) == {TICKETS[0]: 1}
+    # queued before its company was known: checked against the session's client before it was sent
+    [note] = [j for j in fd.services.outbox.jobs() if j.kind == "note"]
+    assert note.check_client == fd.services.cache.get(row.id).client_name and note.check_client
 
 
 def _queued_then_keys_of(fd: Any, qtbot: Any, identifier: str, name: str) -> tuple[Any, Any]:

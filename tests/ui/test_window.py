@@ -344,6 +344,8 @@ def test_auto_push_queues_new_closed_sessions_and_announces_once(make_app, qtbot
                 and s.ended_at and s.ended_at >= fd.services.settings.auto_push_since):
             expected.add(s.id)
     assert expected and {j.session_id for j in jobs} == expected
+    # auto-push never looks its tickets up: each note is checked against its session's client before it is sent
+    assert all(j.check_client == fd.services.cache.get(j.session_id).client_name for j in jobs)
     assert len(infos) == 1 and infos[0].startswith(f"Auto-push queued {len(expected)} note")
     # a second refresh brings nothing new: nothing more is queued or announced
     with qtbot.waitSignal(fd.controller.sessions_reloaded, timeout=15000):
