@@ -72,11 +72,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--work-type", metavar="NAME|ID", help="the time entry's work type (default: the last one chosen, else the member's)")
     p.add_argument("--work-role", metavar="NAME|ID", help="the time entry's work role (default: the last one chosen, else the member's)")
     p.add_argument("--billable", choices=list(BILLABLE_OPTIONS), help="the time entry's billable option (default: ConnectWise's)")
-    p.add_argument(
-        "--allow-other-company",
-        action="store_true",
-        help="queue it even though the ticket belongs to another company than the session's client",
-    )
+    p.add_argument("--allow-other-company", action="store_true",
+                   help="queue it even though the ticket belongs to another company than the session's client")
     p.add_argument("--set-status", metavar="NAME", help="after the note is posted, set the ticket's status to NAME (one of "
                    "its board's statuses; checked by reading the ticket back). Default: leave the status as it is")
 
@@ -97,6 +94,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     which = rt.add_mutually_exclusive_group(required=True)
     which.add_argument("id", type=int, nargs="?", help="the push to retry")
     which.add_argument("--failed", action="store_true", help="retry every failed push")
+    rt.add_argument("--allow-other-company", action="store_true",
+                    help="post a note that failed because its ticket belongs to another company to that ticket anyway")
 
     add_command(qsub, common, "pause", cmd_pause, help="pause sending: every push waits until resume")
     add_command(
@@ -107,15 +106,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     cn = add_command(qsub, common, "cancel", cmd_cancel, help="cancel a push (and its time entry)")
     cn.add_argument("id", type=int, help="the push to cancel")
 
-    dr = add_command(
-        qsub, common, "drain", cmd_drain,
-        help="send what is due now",
-    )
+    dr = add_command(qsub, common, "drain", cmd_drain, help="send what is due now")
     dr.add_argument("--until-empty", action="store_true", help="keep going while pushes become due")
     dr.add_argument(
-        "--max-seconds",
-        type=float,
-        metavar="N",
+        "--max-seconds", type=float, metavar="N",
         help="end within N seconds (a push still waiting for ConnectWise's answer then is checked on its ticket at "
         "the next drain); with --until-empty, wait only for pushes that become due within N seconds of the start",
     )
@@ -496,8 +490,11 @@ def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
         if held := next((j for j in others if j.id == args.id), None):
             raise CommandError(present.retry_held(held, _signed_in(profile), others=len(others) - 1))
         if not args.failed:  # first: a push that is not there, or cannot be sent again, lifts no pause
+            other_company = outbox.failed_for_other_company(args.id)
+            if other_company and not args.allow_other_company:  # as the window's Retry asks first
+                raise CommandError(present.retry_other_company(args.id), EXIT_BAD_INPUT)
             with _refused_in_words():
-                job = outbox.retry(args.id)
+                job = outbox.retry(args.id, other_company=other_company)
         paused = outbox.whole_pause()
         if outbox.lift_whole_pause():  # never a member pause: that would give other members' pushes away
             print(printable(f"Sending resumed (it was paused: {paused})"))

@@ -119,14 +119,21 @@ def refused(job: Addressed, reason: str, http_status: int | None, server_message
     )
 
 
+OTHER_COMPANY_NEXT = (
+    " Click Retry to post it to this ticket anyway (FlowDesk asks first), or cancel this push and push the session to "
+    "the right ticket."
+)
+
+
 def other_company(ticket_id: int, company: str, client: str) -> str:
     """A note queued before its ticket's company was checked, whose ticket, read just before the send, is
     another company's: nothing was sent."""
-    return (
-        f"Not sent: ticket #{ticket_id} belongs to {company}, not to this session's client {client}. Cancel this "
-        "push, then push the session again: to the right ticket, or to this one if it is right (FlowDesk asks "
-        "before it posts to another company's ticket)."
-    )
+    return f"Ticket #{ticket_id} belongs to {company}, not to this session's client {client}.{OTHER_COMPANY_NEXT}"
+
+
+def other_company_question(last_error: str | None) -> str:
+    """Retry's question on a push that failed for another company's ticket (:func:`other_company`'s words)."""
+    return f"{(last_error or '').removesuffix(OTHER_COMPANY_NEXT)} Post the note to this ticket anyway?".lstrip()
 
 
 def rate_limited() -> str:

@@ -627,6 +627,13 @@ def other_company_refused(ticket_id: int, company: str, client: str) -> str:
     return f"{other_company(ticket_id, company, client)} Nothing was queued; use --allow-other-company to queue it anyway."
 
 
+def retry_other_company(job_id: int) -> str:
+    return (
+        f"Push {job_id} failed because its ticket belongs to another company than the session's client: nothing was "
+        "retried; add --allow-other-company to post it to that ticket anyway, or cancel it."
+    )
+
+
 def other_company_question(ticket_id: int, company: str, client: str) -> str:
     return f"{other_company(ticket_id, company, client)} Post {client}'s note to {company}'s ticket?"
 

@@ -67,21 +67,10 @@ def _member_of(job: NewJob) -> tuple[str | None, str | None]:
 TICKET_KINDS = ("service", "project")
 
 # Columns transition() may set besides state and updated_at.
-_FIELDS = frozenset(
-    {
-        "attempts",
-        "next_attempt_at",
-        "last_error",
-        "last_http_status",
-        "last_request_id",
-        "remote_id",
-        "first_sent_at",
-        "sent_at",
-        "seen_before_id",
-        "server_date_before",
-        "send_if_absent",
-    }
-)
+_FIELDS = frozenset({
+    "attempts", "next_attempt_at", "last_error", "last_http_status", "last_request_id", "remote_id", "first_sent_at",
+    "sent_at", "seen_before_id", "server_date_before", "send_if_absent",
+})  # fmt: skip
 # Set once, by the first send; later values are ignored.
 _ONCE = frozenset({"seen_before_id", "server_date_before"})
 
@@ -220,10 +209,18 @@ class Outbox:
         return {int(r[0]) for r in self._db.connect().execute(sql, params)}
 
     def attempts(self, job_id: int) -> list[Attempt]:
-        rows = select(
-            self._db.connect(), f"SELECT {ATTEMPT_COLUMNS} FROM post_log WHERE job_id = ? ORDER BY id", (job_id,)
-        )
-        return [attempt_from_row(row) for row in rows]
+        sql = f"SELECT {ATTEMPT_COLUMNS} FROM post_log WHERE job_id = ? ORDER BY id"
+        return [attempt_from_row(row) for row in select(self._db.connect(), sql, (job_id,))]
+
+    def failed_for_other_company(self, job_id: int) -> bool:
+        """A failed note whose last try found its ticket another company's (Retry asks before posting there)."""
+        if not 0 < job_id < 2**63:  # SQLite's range: no such push
+            return False
+        row = self._db.connect().execute(
+            "SELECT state, (SELECT outcome FROM post_log WHERE job_id = j.id ORDER BY id DESC LIMIT 1) FROM push_jobs j "
+            "WHERE id = ?", (job_id,),
+        ).fetchone()  # fmt: skip
+        return row is not None and tuple(row) == ("failed", "other_company")
 
     def failure_counts(self, job_ids: Iterable[int] | None = None) -> dict[int, int]:
         """The Failures column of the queue and of ``queue list``: ``policy.failed_sends`` of the post logs with a
@@ -557,13 +554,16 @@ class Outbox:
         (said if said is not None else []).append(decision.message)  # what the click does, in the policy's words
         return self._apply(conn, job.id, decision, now=now)
 
-    def retry(self, job_id: int, now: datetime | None = None, said: list[str] | None = None) -> PushJob:
-        """Due now: a failed job starts a fresh schedule; an unknown one is checked first (``said``: gets its words)."""
+    def retry(self, job_id: int, now: datetime | None = None, said: list[str] | None = None, *, other_company: bool = False) -> PushJob:
+        """Due now: a failed job starts a fresh schedule; an unknown one is checked first (``said``: gets its words).
+        ``other_company``: the engineer confirmed the ticket, so its company is not checked against the client again."""
         now = self._now(now)
         with self._db.transaction() as conn:
             job = self._get(conn, job_id)
             if job is None:
                 raise errors.JobNotFound(job_id)
+            if other_company:
+                conn.execute("UPDATE push_jobs SET check_client = NULL WHERE id = ?", (job_id,))
             return self._act(conn, job, policy.manual_retry, now, said)
 
     def retry_all_failed(self, now: datetime | None = None, *, leave: Collection[int] = ()) -> list[PushJob]:

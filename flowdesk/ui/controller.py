@@ -513,12 +513,13 @@ class AppController(TicketLookups, QueuePause, QObject):
         """The queue's line now (but in an outage), as the status line and the tray say it."""
         return queue_line(self.services.outbox, offline=self._offline, sending=self._sending)
 
-    def retry(self, job_id: int) -> str:
+    def retry(self, job_id: int, *, other_company: bool = False) -> str:
         """Send ``job_id`` now; a push that may be on its ticket is checked first and, if it is not
         there, sent in the same click (the outbox keeps that request: ``send_if_absent``). Returns what the
-        click does, for the status bar (not the push's last error: it is no error)."""
+        click does, for the status bar (not the push's last error: it is no error). ``other_company``: the
+        engineer confirmed another company's ticket (its company is not checked again)."""
         said: list[str] = []
-        self.services.outbox.retry(job_id, self.clock(), said)
+        self.services.outbox.retry(job_id, self.clock(), said, other_company=other_company)
         self.services.outbox.lift_whole_pause()  # not a member pause: Retry does not give others' pushes away
         self._refresh_job(job_id)
         self._send_now_clicked([job_id], first=True)  # in an outage, others due first ended the run before it

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from flowdesk import APP_NAME
 from flowdesk.core import held as held_words
-from flowdesk.core import present
+from flowdesk.core import policy_words, present
 from flowdesk.core.policy import CANCELLABLE_STATES
 from flowdesk.store.drafts import lost_on_quit
 from flowdesk.ui import layout, newer_session, pushing, queue_shown, theme
@@ -550,8 +550,15 @@ class MainWindow(QMainWindow):
         self.queue_model.load(self.controller.jobs())
 
     def retry_job(self, job_id: int) -> None:
+        outbox = self.controller.services.outbox
+        other_company = outbox.failed_for_other_company(job_id)  # it goes to that ticket only once the engineer says so
+        if other_company:
+            job = outbox.get(job_id)
+            question = policy_words.other_company_question(job.last_error if job is not None else None)
+            if not self.ask("Another company's ticket", question, "Push to this ticket"):
+                return
         try:
-            self.statusBar().showMessage(self.controller.retry(job_id), 10000)
+            self.statusBar().showMessage(self.controller.retry(job_id, other_company=other_company), 10000)
         except Exception as exc:  # noqa: BLE001
             self.tell("Cannot retry", str(exc))
 

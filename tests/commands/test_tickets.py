@@ -150,3 +150,26 @@ def test_a_ticket_connectwise_cannot_read_now_is_queued_to_be_checked_before_the
     assert code == 0, err
     [note] = jobs()
     assert note.check_client == (None if allow else json.loads(OUTLOOK.read_text(encoding="utf-8"))["client_name"])
+
+
+def test_queue_retry_of_a_push_failed_for_another_company_needs_the_flag(monkeypatch, capsys, sandbox_admin):
+    from flowdesk.core import present
+    from flowdesk.paths import AppPaths
+    from flowdesk.store import Outbox
+    from flowdesk.store.db import Database
+
+    fault = sandbox_admin.add_fault(path="*/service/tickets/48397", method="GET", status=503, times=None)
+    code, _, err = run(monkeypatch, capsys, "push", str(OUTLOOK), "--ticket", "48397", "--no-time-entry")
+    assert code == 0, err
+    sandbox_admin.remove_fault(fault)
+    code, _, err = run(monkeypatch, capsys, "queue", "drain")  # Harlow & Pierce's ticket: not sent
+    [note] = jobs()
+    assert note.state == "failed" and sandbox_admin.ledger()["notes"] == []
+    code, out, err = run(monkeypatch, capsys, "queue", "retry", str(note.id))
+    assert (code, out, err) == (2, "", f"flowdesk: {present.retry_other_company(note.id)}\n")
+    with Database(AppPaths.from_env().database_file) as db:
+        assert Outbox(db).get(note.id).state == "failed"
+    code, out, err = run(monkeypatch, capsys, "queue", "retry", str(note.id), "--allow-other-company")
+    assert code == 0, err
+    code, _, err = run(monkeypatch, capsys, "queue", "drain")
+    assert [n["ticketId"] for n in sandbox_admin.ledger()["notes"]] == [48397]

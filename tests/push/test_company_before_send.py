@@ -30,7 +30,7 @@ def test_another_companys_ticket_fails_the_push_sending_nothing(outbox, drainer,
     assert (note.check_client, entry.check_client) == ("Harlow & Pierce LLP", None)  # the note is read for both
     report = drainer.run_due()
     words = policy_words.other_company(48211, "Brightsmile Dental Group", "Harlow & Pierce LLP")
-    assert words.startswith("Not sent: ticket #48211 belongs to Brightsmile Dental Group, not to this session's client")
+    assert words.startswith("Ticket #48211 belongs to Brightsmile Dental Group, not to this session's client")
     assert (report.sent, report.failed, [r.message for r in report.results]) == (0, 1, [words])
     failed = outbox.get(note.id)
     assert (failed.state, failed.attempts, failed.last_error, failed.next_attempt_at) == ("failed", 0, words, None)
@@ -39,10 +39,21 @@ def test_another_companys_ticket_fails_the_push_sending_nothing(outbox, drainer,
     assert sandbox_admin.ledger()["notes"] == [] == sandbox_admin.ledger()["time_entries"]
     assert [a.outcome for a in outbox.attempts(note.id)] == ["other_company"]
 
-    outbox.retry(note.id)  # Retry reads the ticket again: still another company's, still nothing sent
+    assert outbox.failed_for_other_company(note.id) and not outbox.failed_for_other_company(entry.id)
+    assert policy_words.other_company_question(words) == (
+        "Ticket #48211 belongs to Brightsmile Dental Group, not to this session's client Harlow & Pierce LLP. Post the "
+        "note to this ticket anyway?"
+    )
+
+    outbox.retry(note.id)  # Retry all reads the ticket again: still another company's, still nothing sent
     assert drainer.run_due().failed == 1
     assert outbox.get(note.id).last_error == words
     assert sandbox_admin.ledger()["notes"] == []
+
+    outbox.retry(note.id, other_company=True)  # the engineer said this ticket is right: posted there, with its time
+    assert drainer.run_due().sent == 2
+    assert len(ledger_notes(sandbox_admin.ledger(), note_text(1))) == 1 and len(sandbox_admin.ledger()["time_entries"]) == 1
+    assert outbox.get(note.id).check_client is None and not outbox.failed_for_other_company(note.id)
 
 
 def test_a_ticket_read_that_fails_is_a_failed_send_never_one_in_doubt(outbox, drainer, sandbox, sandbox_admin, clock):
