@@ -24,7 +24,7 @@ from flowdesk.connectwise.client import ConnectWiseClient
 from flowdesk.connectwise.errors import ConnectWiseError, NotFound, PermissionDenied
 from flowdesk.connectwise.models import Boundary
 from flowdesk.core import policy_words
-from flowdesk.core.companies import same_company
+from flowdesk.core.companies import check_company
 from flowdesk.core.models import ticket_id_problem
 from flowdesk.core.policy import JobKind, Outcome, OutcomeKind
 from flowdesk.logs import get_logger, mask_secrets
@@ -142,7 +142,7 @@ def prepare(job: PushJob, conn: Connection) -> Prepared:
     check then falls back to times, as for jobs queued before boundaries were recorded."""
     unreachable = discover(conn)
     if unreachable is None and _bad_ticket(job) is None and job.kind == JobKind.NOTE and job.check_client:
-        unreachable = check_company(job, conn)
+        unreachable = check_ticket_company(job, conn)
     if unreachable is not None or job.seen_before_id is not None or _bad_ticket(job) is not None:
         return Prepared(unreachable)
     if job.kind == JobKind.STATUS:  # a PATCH sets a value: its check reads the ticket's status, no boundary
@@ -159,7 +159,7 @@ def prepare(job: PushJob, conn: Connection) -> Prepared:
     except ConnectWiseError as exc:
         log.info("push %d: what is on ticket #%d could not be read first (%s)", job.id, job.ticket_id, exc.kind)
         return Prepared()
-def check_company(job: PushJob, conn: Connection) -> Outcome | None:
+def check_ticket_company(job: PushJob, conn: Connection) -> Outcome | None:
     """A note queued before its ticket's company was checked (``check_client``: pushed while ConnectWise could
     not be reached, or by auto-push) goes only to a ticket of the session's client: the ticket is read before
     each send. None: it is; else the outcome to store, nothing having been sent (another company's ticket
@@ -171,12 +171,11 @@ def check_company(job: PushJob, conn: Connection) -> Outcome | None:
         if outcome.kind == OutcomeKind.AMBIGUOUS:  # a read that timed out posted nothing
             return Outcome.offline(outcome.detail)
         return outcome._replace(may_have_stored=False)
-    client = job.check_client or ""
-    if same_company(client, ticket.company, ticket.company_identifier):
+    check = check_company(job.check_client, ticket.company, ticket.company_identifier)  # as the ticket card's
+    if check.same is not False:  # the client's ticket, or nothing to compare (no company, no client's name)
         return None
-    company = ticket.company or ticket.company_identifier or "no company"
     log.warning("push %d: ticket #%d is another company's than the session's client; not sent", job.id, job.ticket_id)
-    return Outcome(OutcomeKind.OTHER_COMPANY, detail=policy_words.other_company(job.ticket_id, company, client))
+    return Outcome(OutcomeKind.OTHER_COMPANY, detail=policy_words.other_company(job.ticket_id, check.company, check.client))
 
 
 def _bad_ticket(job: PushJob) -> Outcome | None:

@@ -87,3 +87,11 @@ def test_a_project_ticket_is_read_on_the_project_board(outbox, drainer, sandbox,
     assert (report.sent, report.failed) == (1, 1)
     assert len(ledger_notes(sandbox_admin.ledger(), note_text(1))) == 1
     assert ledger_notes(sandbox_admin.ledger(), note_text(2)) == []
+
+
+def test_a_ticket_without_a_company_or_a_session_without_a_client_name_is_sent(outbox, drainer, sandbox, sandbox_admin):
+    """As the ticket card says: nothing to compare is not another company (said there, never refused)."""
+    sandbox_admin.add_fault(method="GET", path=TICKET, status=200, json={"id": 48211, "summary": "No company"}, times=1)
+    push(outbox, sandbox, 1, check_client="Harlow & Pierce LLP")
+    push(outbox, sandbox, 2, check_client=" - ")  # no words that name a company
+    assert drainer.run_due().sent == 2
