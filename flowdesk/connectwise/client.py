@@ -290,6 +290,9 @@ class ConnectWiseClient(ServiceClient):
             )
         if not isinstance(data, dict):
             raise ServerError(f"ConnectWise answered the request for ticket #{ticket_id} with something that is not a ticket")
+        answered = read.ref_id(data)
+        if answered is not None and answered != ticket_id:  # never another ticket's company, board or status
+            raise ServerError(f"ConnectWise answered the request for ticket #{ticket_id} with ticket #{answered}")
         record_type = read.text(data.get("recordType")) or ("ProjectTicket" if kind == "project" else None)
         if record_type in ("ProjectTicket", "ProjectIssue"):
             kind = "project"

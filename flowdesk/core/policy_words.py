@@ -128,6 +128,11 @@ OTHER_COMPANY_NEXT = (
 def other_company(ticket_id: int, company: str, client: str) -> str:
     """A note queued before its ticket's company was checked, whose ticket, read just before the send, is
     another company's: nothing was sent."""
+    if not company:
+        return (
+            f"ConnectWise did not say which company ticket #{ticket_id} belongs to, so FlowDesk cannot tell that it is "
+            f"this session's client {client}'s.{OTHER_COMPANY_NEXT}"
+        )
     return f"Ticket #{ticket_id} belongs to {company}, not to this session's client {client}.{OTHER_COMPANY_NEXT}"
 
 

@@ -172,9 +172,12 @@ def check_ticket_company(job: PushJob, conn: Connection) -> Outcome | None:
             return Outcome.offline(outcome.detail)
         return outcome._replace(may_have_stored=False)
     check = check_company(job.check_client, ticket.company, ticket.company_identifier)  # as the ticket card's
-    if check.same is not False:  # the client's ticket, or nothing to compare (no company, no client's name)
+    if check.same is None or (check.same and check.company):  # nothing to compare it with, or the client's ticket
         return None
-    log.warning("push %d: ticket #%d is another company's than the session's client; not sent", job.id, job.ticket_id)
+    # Another company's ticket; or one ConnectWise names no company for (every ticket has one: a card shows
+    # that to the engineer, but nobody looks at a send, so it is not taken as the client's)
+    whose = "another company" if check.company else "no company"
+    log.warning("push %d: ticket #%d is not the session's client's (%s); not sent", job.id, job.ticket_id, whose)
     return Outcome(OutcomeKind.OTHER_COMPANY, detail=policy_words.other_company(job.ticket_id, check.company, check.client))
 
 

@@ -9,6 +9,8 @@ A read that fails is a send that failed (nothing in doubt, nothing to check on t
 
 from __future__ import annotations
 
+import pytest
+
 from flowdesk.core import policy_words
 
 from .helpers import ledger_notes, note_text, push
@@ -89,9 +91,33 @@ def test_a_project_ticket_is_read_on_the_project_board(outbox, drainer, sandbox,
     assert ledger_notes(sandbox_admin.ledger(), note_text(2)) == []
 
 
-def test_a_ticket_without_a_company_or_a_session_without_a_client_name_is_sent(outbox, drainer, sandbox, sandbox_admin):
-    """As the ticket card says: nothing to compare is not another company (said there, never refused)."""
-    sandbox_admin.add_fault(method="GET", path=TICKET, status=200, json={"id": 48211, "summary": "No company"}, times=1)
-    push(outbox, sandbox, 1, check_client="Harlow & Pierce LLP")
-    push(outbox, sandbox, 2, check_client=" - ")  # no words that name a company
-    assert drainer.run_due().sent == 2
+def test_a_session_without_a_clients_name_has_nothing_to_compare_and_is_sent(outbox, drainer, sandbox, sandbox_admin):
+    push(outbox, sandbox, 1, check_client=" - ")  # no words that name a company: as the ticket card, said not asked
+    assert drainer.run_due().sent == 1
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{"id": 48211, "summary": "No company"}, {"id": 48211, "company": 5}, {"id": 48211, "company": {"name": ["x"]}}],
+    ids=["none", "a number", "a list for a name"],
+)
+def test_a_ticket_whose_company_cannot_be_read_is_not_taken_for_the_clients(outbox, drainer, sandbox, sandbox_admin, answer):
+    """Every ConnectWise ticket has a company: an answer without one that FlowDesk can read is a server that
+    lies or a change it does not know; nobody watches a send, so the push fails and Retry asks."""
+    sandbox_admin.add_fault(method="GET", path=TICKET, status=200, json=answer, times=1)
+    [job] = push(outbox, sandbox, 1, check_client="Brightsmile Dental Group")
+    assert drainer.run_due().failed == 1
+    failed = outbox.get(job.id)
+    assert failed.last_error == policy_words.other_company(48211, "", "Brightsmile Dental Group")
+    assert failed.last_error.startswith("ConnectWise did not say which company ticket #48211 belongs to, so FlowDesk ")
+    assert policy_words.other_company_question(failed.last_error).endswith("Post the note to this ticket anyway?")
+    assert sandbox_admin.ledger()["notes"] == [] and outbox.failed_for_other_company(job.id)
+
+
+def test_an_answer_about_another_ticket_is_a_bad_answer(outbox, drainer, sandbox, sandbox_admin):
+    """A server that answers for ticket #48211 with ticket #48397 (Harlow & Pierce's) is not believed either way."""
+    sandbox_admin.add_fault(method="GET", path=TICKET, status=200, json={"id": 48397, "company": {"name": "Brightsmile Dental Group"}}, times=1)
+    [job] = push(outbox, sandbox, 1, check_client="Brightsmile Dental Group")
+    drainer.run_due()
+    waiting = outbox.get(job.id)
+    assert (waiting.state, waiting.attempts) == ("retry_wait", 1) and sandbox_admin.ledger()["notes"] == []
