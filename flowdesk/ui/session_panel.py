@@ -624,9 +624,10 @@ class SessionPanel(QWidget):
 
     def _on_draft_timer(self) -> None:
         """Typing paused. The draft waits (a pause or four) for the secret warning's redaction of the same text still on its
-        worker: a long paste is not redacted again, on the GUI thread (~0.5 s a MB)."""
+        worker: a long paste is not redacted again, on the GUI thread (~0.5 s a MB). A draft of choices alone has
+        no text to redact: it is written at once."""
         policy = (self.settings.redaction_categories(self.chosen_visibility()), self.settings.redaction_allow)
-        if self._draft_waits < 4 and self.editor.redacting(*policy):
+        if self._draft_waits < 4 and self.editor.redacting(*policy) and self.editor.is_edited():
             self._draft_waits += 1
             self.draft_timer.start()
             return

@@ -299,6 +299,23 @@ def test_log_time_ticked_back_as_proposed_is_no_draft(make_app, qtbot):
     assert not (w.session_model.index(w.session_model.row_of(sid), 6).data() or "").startswith("Draft")
 
 
+def test_a_draft_of_choices_alone_does_not_wait_for_the_editors_redaction(make_app, qtbot, monkeypatch):
+    """The draft waits for the secret warning's redaction of edited text still on its worker (a long paste is
+    not redacted twice); a choice alone has no text to redact and is written at the first pause. Seen under
+    Wine: the recheck of the note just shown was still running, and the choice's draft came a pause later."""
+    fd = make_app()
+    _start(fd, qtbot)
+    panel = fd.window.panel
+    sid = _select(fd, qtbot, 48211)
+    monkeypatch.setattr(panel.editor, "redacting", lambda *a: True)  # the recheck of the shown note still running
+    qtbot.mouseClick(panel.time_entry, Qt.MouseButton.LeftButton)
+    panel.draft_timer.timeout.emit()
+    assert fd.controller.drafts.get(sid) is not None
+    panel.editor.edit.insertPlainText("edited ")  # an edit waits for that redaction (a pause more)
+    panel.draft_timer.timeout.emit()
+    assert fd.controller.drafts.get(sid).text is None and panel.draft_timer.isActive()  # type: ignore[union-attr]
+
+
 def test_a_disk_that_refuses_the_draft_is_said_in_one_line_and_the_edits_stay(make_app, qtbot):
     from tests.store.test_drafts import FullDisk
 
