@@ -19,9 +19,6 @@ if TYPE_CHECKING:
     from flowdesk.core.companies import CompanyCheck
 
 
-MAX_TICKET = 2_000_000_000
-
-
 class TicketNumberValidator(QValidator):
     """The Ticket field takes a number only; what is pasted or dropped there as ``#48211``, `` 48211 `` or a
     ConnectWise ticket address becomes its number (as in the finder), and anything else is refused whole,
@@ -38,8 +35,11 @@ class TicketNumberValidator(QValidator):
                 return QValidator.State.Invalid, text, pos
             text = str(number)
             pos = len(text)
+        # lazy: pydantic's module (loaded with the first session shown), not before the first paint
+        from flowdesk.core.models import MAX_TICKET_ID
+
         value = int(text)
-        if value > MAX_TICKET:
+        if value > MAX_TICKET_ID:  # the same bound as the command line and the outbox
             return QValidator.State.Invalid, text, pos
         return (QValidator.State.Acceptable if value >= 1 else QValidator.State.Intermediate), text, pos
 

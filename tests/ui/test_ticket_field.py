@@ -54,3 +54,14 @@ def test_what_is_not_a_ticket_number_is_refused_and_the_ticket_stays_linked(card
     with qtbot.assertNotEmitted(card.ticket_changed):
         card.number.editingFinished.emit()
     assert card.ticket_id() == 48211
+
+
+def test_the_largest_ticket_number_is_the_command_lines(card):
+    """One bound for a ticket number everywhere (ConnectWise's 32-bit ids): what `flowdesk push --ticket` and
+    the outbox take, the field takes; one more is refused whole."""
+    from flowdesk.core.models import MAX_TICKET_ID
+
+    _paste(card, str(MAX_TICKET_ID))
+    assert card.number.text() == str(MAX_TICKET_ID)
+    _paste(card, str(MAX_TICKET_ID + 1))
+    assert card.number.text() == str(MAX_TICKET_ID)
