@@ -214,13 +214,12 @@ class Outbox:
 
     def failed_for_other_company(self, job_id: int) -> bool:
         """A failed note whose last try found its ticket another company's (Retry asks before posting there)."""
-        if not 0 < job_id < 2**63:  # SQLite's range: no such push
+        conn = self._db.connect()
+        job = self._get(conn, job_id)
+        if job is None or job.state != JobState.FAILED:
             return False
-        row = self._db.connect().execute(
-            "SELECT state, (SELECT outcome FROM post_log WHERE job_id = j.id ORDER BY id DESC LIMIT 1) FROM push_jobs j "
-            "WHERE id = ?", (job_id,),
-        ).fetchone()  # fmt: skip
-        return row is not None and tuple(row) == ("failed", "other_company")
+        last = conn.execute("SELECT outcome FROM post_log WHERE job_id = ? ORDER BY id DESC LIMIT 1", (job_id,)).fetchone()
+        return last is not None and last[0] == OutcomeKind.OTHER_COMPANY.value
 
     def failure_counts(self, job_ids: Iterable[int] | None = None) -> dict[int, int]:
         """The Failures column of the queue and of ``queue list``: ``policy.failed_sends`` of the post logs with a
