@@ -51,10 +51,7 @@ LOOKUP_TIMEOUT = (5.0, 15.0)  # connect, read: `push` must not hang on a dead ne
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = add_command(
-        sub, common, "push", cmd_push,
-        help="queue a session's note (and time entry) for its ConnectWise ticket",
-    )
+    p = add_command(sub, common, "push", cmd_push, help="queue a session's note (and time entry) for its ConnectWise ticket")
     p.add_argument("file", type=Path, help="one session as JSON (as ResolutionFlow's API or export gives it)")
     p.add_argument("--ticket", type=int, metavar="N", help="the ConnectWise ticket (default: the session's psa_ticket_id)")
     p.add_argument("--visibility", choices=["internal", "discussion", "resolution"], help="default: from the settings")
@@ -326,6 +323,11 @@ def _guard_company(client_name: str | None, ticket: Any, *, allow: bool) -> None
         raise CommandError(present.other_company_refused(ticket.ref.id, check.company, check.client), EXIT_BAD_INPUT)
 
 
+def _not_checked(ticket_id: int, exc: BaseException) -> str:
+    return (f"could not check ticket #{ticket_id} ({exc}); queued it as a service ticket, and its company is checked "
+            "before the note is sent (not with --allow-other-company)")  # fmt: skip
+
+
 def _look_up_ticket(profile: ConnectWiseProfile, key: str, ticket_id: int) -> tuple[str, bool, bool, Any]:
     """``(ticket kind, send timeEnd, time entries allowed, Ticket)`` from ConnectWise when it answers; else a
     service ticket (the drainer corrects the kind on a 404), the saved profile's start/end rule and None.
@@ -337,7 +339,7 @@ def _look_up_ticket(profile: ConnectWiseProfile, key: str, ticket_id: int) -> tu
     try:
         client = connectwise_client(profile, key, timeout=LOOKUP_TIMEOUT)
     except ClientUnavailable as exc:
-        _warn(f"could not check ticket #{ticket_id} ({exc}); queued it as a service ticket, its company unchecked")
+        _warn(_not_checked(ticket_id, exc))
         return "service", profile.require_start_end, True, None
     with client:
         try:
@@ -345,7 +347,7 @@ def _look_up_ticket(profile: ConnectWiseProfile, key: str, ticket_id: int) -> tu
         except (NotFound, PermissionDenied) as exc:
             raise CommandError(present.ticket_unusable(ticket_id, str(exc).rstrip(".")), EXIT_BAD_INPUT) from None
         except ConnectWiseError as exc:
-            _warn(f"could not check ticket #{ticket_id} ({exc}); queued it as a service ticket, its company unchecked")
+            _warn(_not_checked(ticket_id, exc))
             return "service", profile.require_start_end, True, None
         try:
             send_end = client.who_am_i().require_start_end

@@ -148,6 +148,7 @@ def test_a_ticket_connectwise_cannot_read_now_is_queued_to_be_checked_before_the
     flags = ["--allow-other-company"] if allow else []
     code, out, err = run(monkeypatch, capsys, "push", str(OUTLOOK), "--ticket", "48397", "--no-time-entry", *flags)
     assert code == 0, err
+    assert "could not check ticket #48397" in err and "its company is checked before the note is sent" in err
     [note] = jobs()
     assert note.check_client == (None if allow else json.loads(OUTLOOK.read_text(encoding="utf-8"))["client_name"])
 
