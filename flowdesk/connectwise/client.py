@@ -100,9 +100,12 @@ SEARCH_ORDER = "_info/lastUpdated desc"  # newest first (§7 orderBy)
 LOG_HEADERS = ("x-cw-request-id", "api-current-version")
 # The fields of companyinfo's answer (§1); an answer with none of them is not company information.
 _COMPANY_INFO_FIELDS = ("Codebase", "CompanyID", "CompanyName", "SiteUrl", "VersionCode", "IsCloud")
+# What FlowDesk needs, as (module, its functions' names, the right in ConnectWise's words, the level that grants it).
+# Reading tickets: the ticket card, the ticket finder, and the company check before a note queued unchecked is sent.
 REQUIRED_RIGHTS = {
-    "notes": ("Service Desk", ("Service Tickets",), RIGHT_SERVICE_NOTES),
-    "time": ("Time & Expense", ("Time Entry", "Time Entries"), RIGHT_TIME),
+    "notes": ("Service Desk", ("Service Tickets",), RIGHT_SERVICE_NOTES, "addLevel"),
+    "time": ("Time & Expense", ("Time Entry", "Time Entries"), RIGHT_TIME, "addLevel"),
+    "read": ("Service Desk", ("Service Tickets",), RIGHT_READ_SERVICE_TICKETS, "inquireLevel"),
 }
 
 
@@ -241,16 +244,18 @@ class ConnectWiseClient(ServiceClient):
         return member
 
     def my_permissions(self) -> Permissions:
-        """Whether the member may add ticket notes and time entries (``GET /system/mySecurity``)."""
+        """Whether the member may add ticket notes and time entries, and read tickets (``GET /system/mySecurity``)."""
         op = Op("read your security settings", "security settings")
         rows = list(self._pages("/system/mySecurity", {"pageSize": MAX_PAGE_SIZE}, op, limit=None))
         allowed = {name: False for name in REQUIRED_RIGHTS}
         for row in rows:
-            for name, (module, functions, _) in REQUIRED_RIGHTS.items():
-                if read.is_right(row, module, functions) and read.level_allows(row.get("addLevel")):
+            for name, (module, functions, _, level) in REQUIRED_RIGHTS.items():
+                if read.is_right(row, module, functions) and read.level_allows(row.get(level)):
                     allowed[name] = True
         missing = [REQUIRED_RIGHTS[name][2] for name, ok in allowed.items() if not ok]
-        return Permissions(can_add_notes=allowed["notes"], can_add_time=allowed["time"], missing=missing)
+        return Permissions(
+            can_add_notes=allowed["notes"], can_add_time=allowed["time"], can_read_tickets=allowed["read"], missing=missing
+        )
 
     def test_connection(self) -> ConnectionReport:
         """Discover the site, then who the keys belong to and what they may do."""

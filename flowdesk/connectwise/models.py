@@ -102,6 +102,7 @@ class Permissions(_Lenient):
 
     can_add_notes: bool = False
     can_add_time: bool = False
+    can_read_tickets: bool = False  # Service Tickets' inquire level (the ticket card, the finder, the check before a send)
     missing: list[str] = Field(default_factory=list)
 
 
@@ -129,8 +130,12 @@ class ConnectionReport(_Lenient):
             can = "can add time, but not notes"
         else:
             can = "cannot add notes or time"
+        if not p.can_read_tickets and (p.can_add_notes or p.can_add_time):
+            can += " or read tickets" if "but" in can else ", but cannot read tickets"
         if p.missing:
             can += f" (missing {', '.join(p.missing)})"
+        if not p.can_read_tickets and p.can_add_notes:
+            can += ": FlowDesk cannot check a ticket's company before posting to it"
         line = f"Signed in as {self.member.display} on {self.site.api_host} — {can}"
         if self.member.api_member:
             from flowdesk.core.present import API_MEMBER_KEYS

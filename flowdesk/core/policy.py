@@ -174,6 +174,7 @@ class _OutcomeFields(NamedTuple):
     may_have_stored: bool = False  # a 5xx after the request was sent
     detail: str | None = None  # technical text for the post log
     company_lookup: bool = False  # the company look-up failed: the request was not sent, or not stored
+    missing_right: str | None = None  # a 403's right, in ConnectWise's words, when the refused request names it
 
 
 class Outcome(_OutcomeFields):
@@ -185,12 +186,12 @@ class Outcome(_OutcomeFields):
         cls, kind: OutcomeKind | str, http_status: int | None = None, retry_after: float | None = None,
         server_message: str | None = None, server_code: str | None = None, request_id: str | None = None,
         remote_id: int | None = None, may_have_stored: bool = False, detail: str | None = None,
-        company_lookup: bool = False,
+        company_lookup: bool = False, missing_right: str | None = None,
     ) -> Outcome:
         if retry_after is not None and retry_after < 0:
             retry_after = 0.0
         return super().__new__(cls, OutcomeKind(kind), http_status, retry_after, server_message, server_code, request_id,
-                               remote_id, may_have_stored, detail, company_lookup)
+                               remote_id, may_have_stored, detail, company_lookup, missing_right)
 
     @classmethod
     def _make(cls, iterable: Iterable[Any]) -> Self:  # type: ignore[override]  # (typeshed: generic in the tuple)
@@ -237,6 +238,7 @@ class Outcome(_OutcomeFields):
             may_have_stored=bool(getattr(exc, "may_have_stored", False)),
             detail=f"{type(exc).__name__}: {exc}"[:500],
             company_lookup=getattr(exc, "company_lookup", False) is True,
+            missing_right=right if isinstance(right := getattr(exc, "missing_right", None), str) else None,
         )
 
 
@@ -394,7 +396,7 @@ def decide(job: JobSnapshot, outcome: Outcome, now: datetime, *, tz: tzinfo | No
             message=reason, pause_queue=reason,
         )
     if outcome.kind in PERMANENT_KINDS:
-        text = policy_words.refused(job, outcome.kind, outcome.http_status, outcome.server_message)
+        text = policy_words.refused(job, outcome.kind, outcome.http_status, outcome.server_message, outcome.missing_right)
         return _base(
             job, outcome, state=JobState.FAILED, attempts=job.attempts + 1, next_attempt_at=None,
             last_error=text, message=text, burned=True,

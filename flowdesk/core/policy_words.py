@@ -91,13 +91,23 @@ def keys_refused(http_status: int | None, server_message: str | None) -> str:
     )
 
 
-def refused(job: Addressed, reason: str, http_status: int | None, server_message: str | None) -> str:
-    """A send ConnectWise refused for good (``reason``: ``permission``, ``not_found``, ``validation``)."""
+def refused(
+    job: Addressed, reason: str, http_status: int | None, server_message: str | None, missing_right: str | None = None
+) -> str:
+    """A send ConnectWise refused for good (``reason``: ``permission``, ``not_found``, ``validation``).
+    ``missing_right``: the right a 403 names; a read right (``…: Inquire``) means the ticket's read before the
+    send was refused (its company is checked first), not the send itself."""
     what, ticket = _where(job)
     says = _says(server_message)
     kept = (server_message or "").removeprefix(STATUS_KEPT)
     if job.kind == "status" and reason == "validation" and kept != (server_message or ""):
         return status_kept(job.ticket_id or 0, kept) + " Then click Retry, or cancel this push."
+    if reason == "permission" and (missing_right or "").endswith(": Inquire"):
+        return (
+            f"Your ConnectWise account is not allowed to read {ticket}, so FlowDesk could not check that it belongs "
+            f"to this session's client before posting the {what}: nothing was sent.{says} Ask your ConnectWise "
+            f"administrator for permission to view tickets ({missing_right}), then click Retry."
+        )
     if reason == "permission":
         tickets = "project tickets" if job.ticket_kind == "project" else "service tickets"  # their own permission
         right = {"note": f"add notes to {tickets}", "status": f"change the status of {tickets}"}

@@ -24,6 +24,7 @@ class ConfigError(ValueError):
 class MemberConfig:
     can_add_notes: bool | str = True  # true/false, or a ConnectWise add level: "All", "My", "None"
     can_add_time: bool | str = True
+    can_read_tickets: bool | str = True  # Service/Project Tickets' inquireLevel: false/"None" answers every ticket read 403
     require_start_end: bool = False
     time_zone: str = "Eastern Standard Time"
     license_class: str = "F"  # myMembers/info licenseClass: "F" full member, "A" API member (keys of an API member)
@@ -129,7 +130,7 @@ def _member(m: MemberConfig, value: Any) -> None:
     if not isinstance(value, dict):
         raise ConfigError("member takes an object")
     for mk, mv in value.items():
-        if mk in ("can_add_notes", "can_add_time"):
+        if mk in ("can_add_notes", "can_add_time", "can_read_tickets"):
             if not isinstance(mv, bool) and mv not in ADD_LEVELS:
                 raise ConfigError(f"member.{mk} must be true, false or one of: {', '.join(ADD_LEVELS)}")
             setattr(m, mk, mv)

@@ -89,7 +89,7 @@ def test_connect_saves_profile_and_keys(site, keys, sandbox, monkeypatch, capsys
     doc = json.loads(capsys.readouterr().out)
     assert doc["member"]["identifier"] == "dwhitfield" and doc["member"]["time_zone"] == "Eastern Standard Time"
     assert doc["site"]["api_base"] == f"{site}/v2025_1/apis/3.0" and doc["site"]["company"] == company
-    assert doc["permissions"] == {"can_add_notes": True, "can_add_time": True, "missing": []}
+    assert doc["permissions"] == {"can_add_notes": True, "can_add_time": True, "can_read_tickets": True, "missing": []}
 
 
 def test_connect_with_missing_rights_still_saves_and_says_what_is_missing(site, keys, sandbox_admin, monkeypatch, capsys):

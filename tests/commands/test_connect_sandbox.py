@@ -190,7 +190,7 @@ def test_connect_and_whoami_against_the_sandbox_process(
         doc = json.loads(as_json.out)
         assert doc["member"]["identifier"] == "dwhitfield" and doc["member"]["name"] == "Dana Whitfield"
         assert doc["site"]["api_base"] == f"{cw['site']}/v2025_1/apis/3.0"
-        assert doc["permissions"] == {"can_add_notes": True, "can_add_time": True, "missing": []}
+        assert doc["permissions"] == {"can_add_notes": True, "can_add_time": True, "can_read_tickets": True, "missing": []}
 
         with SandboxAdmin(info["admin"], ca_file=info["ca_file"]) as admin:
             ledger = admin.ledger()

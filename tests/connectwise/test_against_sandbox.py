@@ -36,6 +36,7 @@ from flowdesk.connectwise.bodies import VISIBILITY_FLAGS, TicketRef, note_body, 
 from flowdesk.connectwise.client import ConnectWiseClient
 from flowdesk.connectwise.errors import (
     RIGHT_PROJECT_NOTES,
+    RIGHT_READ_SERVICE_TICKETS,
     RIGHT_SERVICE_NOTES,
     RIGHT_TIME,
     Ambiguous,
@@ -284,14 +285,15 @@ def test_who_am_i(env: Env) -> None:
 
 
 def test_my_permissions_with_full_rights(env: Env) -> None:
-    assert env.client().my_permissions() == Permissions(can_add_notes=True, can_add_time=True, missing=[])
+    assert env.client().my_permissions() == Permissions(can_add_notes=True, can_add_time=True, can_read_tickets=True, missing=[])
 
 
 @pytest.mark.parametrize(
     ("setting", "expected"),
     [
-        ("can_add_notes", Permissions(can_add_notes=False, can_add_time=True, missing=[RIGHT_SERVICE_NOTES])),
-        ("can_add_time", Permissions(can_add_notes=True, can_add_time=False, missing=[RIGHT_TIME])),
+        ("can_add_notes", Permissions(can_add_notes=False, can_add_time=True, can_read_tickets=True, missing=[RIGHT_SERVICE_NOTES])),
+        ("can_add_time", Permissions(can_add_notes=True, can_add_time=False, can_read_tickets=True, missing=[RIGHT_TIME])),
+        ("can_read_tickets", Permissions(can_add_notes=True, can_add_time=True, missing=[RIGHT_READ_SERVICE_TICKETS])),
     ],
 )
 def test_my_permissions_names_the_missing_right(env: Env, setting: str, expected: Permissions) -> None:
@@ -311,6 +313,13 @@ def test_test_connection_summary(env: Env) -> None:
     env.admin.config(member={"can_add_notes": False})
     assert env.client().test_connection().summary().endswith(
         f"cannot add notes or time (missing {RIGHT_SERVICE_NOTES}, {RIGHT_TIME})"
+    )
+    env.admin.config(member={"can_add_notes": True, "can_add_time": True, "can_read_tickets": False})
+    report = env.client().test_connection()
+    assert report.limited
+    assert report.summary() == (
+        f"Signed in as Dana Whitfield (dwhitfield) on {env.host} — can add notes and time, but cannot read tickets "
+        f"(missing {RIGHT_READ_SERVICE_TICKETS}): FlowDesk cannot check a ticket's company before posting to it"
     )
 
 

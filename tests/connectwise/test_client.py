@@ -242,7 +242,7 @@ def test_who_am_i_without_identifier_is_a_server_error(client, admin):
 def test_permissions_follow_paging_and_read_add_levels(client, admin):
     admin.config(max_page_size=2)  # 5 rows -> 3 pages; the time right sits on page 2
     perms = client.my_permissions()
-    assert perms == Permissions(can_add_notes=True, can_add_time=True, missing=[])
+    assert perms == Permissions(can_add_notes=True, can_add_time=True, can_read_tickets=True, missing=[])
     pages = [r for r in api_requests(admin) if r["path"].endswith("/system/mySecurity")]
     assert len(pages) == 3
     assert pages[0]["query"]["pageSize"] == "1000"
@@ -251,12 +251,12 @@ def test_permissions_follow_paging_and_read_add_levels(client, admin):
 @pytest.mark.parametrize(
     ("notes", "time", "expected"),
     [
-        ("None", "All", Permissions(can_add_notes=False, can_add_time=True, missing=["Service Desk › Service Tickets: Add"])),
-        ("My", "None", Permissions(can_add_notes=True, can_add_time=False, missing=["Time & Expense › Time Entry: Add"])),
+        ("None", "All", Permissions(can_add_notes=False, can_add_time=True, can_read_tickets=True, missing=["Service Desk › Service Tickets: Add"])),
+        ("My", "None", Permissions(can_add_notes=True, can_add_time=False, can_read_tickets=True, missing=["Time & Expense › Time Entry: Add"])),
         (
             "None",
             "None",
-            Permissions(missing=["Service Desk › Service Tickets: Add", "Time & Expense › Time Entry: Add"]),
+            Permissions(can_read_tickets=True, missing=["Service Desk › Service Tickets: Add", "Time & Expense › Time Entry: Add"]),
         ),
     ],
 )
@@ -269,7 +269,8 @@ def test_permission_rows_are_matched_by_identifier_too(client, admin):
     admin.add_fault(
         path="*/system/mySecurity",
         json=[
-            {"moduleIdentifier": "ServiceDesk", "moduleFunctionIdentifier": "ServiceTickets", "addLevel": "All"},
+            {"moduleIdentifier": "ServiceDesk", "moduleFunctionIdentifier": "ServiceTickets", "addLevel": "All",
+             "inquireLevel": "My"},
             {"moduleIdentifier": "TimeAndExpense", "moduleFunctionIdentifier": "TimeEntry", "addLevel": "My"},
         ],
     )
@@ -286,9 +287,10 @@ def test_test_connection_and_its_summary(client, admin):
         "(missing Time & Expense › Time Entry: Add)"
     )
     admin.add_fault(path="*/system/mySecurity", json=[])
-    assert "cannot add notes or time (missing Service Desk › Service Tickets: Add, Time & Expense › Time Entry: Add)" in (
-        client.test_connection().summary()
-    )
+    assert (
+        "cannot add notes or time (missing Service Desk › Service Tickets: Add, Time & Expense › Time Entry: Add, "
+        "Service Desk › Service Tickets: Inquire)"
+    ) in client.test_connection().summary()
 
 
 # ---------------------------------------------------------------- tickets (§4)

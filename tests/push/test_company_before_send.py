@@ -121,3 +121,36 @@ def test_an_answer_about_another_ticket_is_a_bad_answer(outbox, drainer, sandbox
     drainer.run_due()
     waiting = outbox.get(job.id)
     assert (waiting.state, waiting.attempts) == ("retry_wait", 1) and sandbox_admin.ledger()["notes"] == []
+
+
+def test_keys_that_may_not_read_tickets_fail_the_push_naming_the_read_right(outbox, drainer, sandbox, sandbox_admin):
+    """Keys that may add notes but not read tickets: the check's read is refused (403), so nothing is sent, and
+    the words name the right to read tickets (not the right to add notes, which the keys have)."""
+    sandbox_admin.config(member={"can_read_tickets": False})
+    [job] = push(outbox, sandbox, 1, check_client="Brightsmile Dental Group")
+    report = drainer.run_due()
+    assert (report.sent, report.failed) == (0, 1)
+    failed = outbox.get(job.id)
+    assert failed.state == "failed" and failed.last_http_status == 403
+    assert failed.last_error.startswith(
+        "Your ConnectWise account is not allowed to read ticket #48211, so FlowDesk could not check that it belongs to "
+        "this session's client before posting the note: nothing was sent."
+    )
+    assert failed.last_error.endswith(
+        "Ask your ConnectWise administrator for permission to view tickets (Service Desk › Service Tickets: Inquire), "
+        "then click Retry."
+    )
+    assert "add notes" not in failed.last_error
+    assert sandbox_admin.ledger()["notes"] == [] and not outbox.failed_for_other_company(job.id)
+
+    sandbox_admin.config(member={"can_read_tickets": True})  # the administrator gave the right: Retry sends it
+    outbox.retry(job.id)
+    assert drainer.run_due().sent == 1
+    assert len(ledger_notes(sandbox_admin.ledger(), note_text(1))) == 1
+
+
+def test_a_refused_note_post_still_names_the_right_to_add_notes(outbox, drainer, sandbox, sandbox_admin):
+    sandbox_admin.config(member={"can_add_notes": False})
+    [job] = push(outbox, sandbox, 1, check_client="Brightsmile Dental Group")
+    assert drainer.run_due().failed == 1
+    assert "permission to add notes to service tickets" in outbox.get(job.id).last_error

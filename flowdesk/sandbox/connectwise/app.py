@@ -279,9 +279,10 @@ class ConnectWiseApp:
 
         notes = add_level(m.can_add_notes)
         time_add = add_level(m.can_add_time)
+        inquire = add_level(m.can_read_tickets)
         rows = [
-            row(1, "Service", "Service Desk", "ServiceTickets", "Service Tickets", notes, "All", "My", "All"),
-            row(2, "Project", "Project", "ProjectTickets", "Project Tickets", notes, "All", "My", "All"),
+            row(1, "Service", "Service Desk", "ServiceTickets", "Service Tickets", notes, "All", "My", inquire),
+            row(2, "Project", "Project", "ProjectTickets", "Project Tickets", notes, "All", "My", inquire),
             row(3, "TimeExpense", "Time & Expense", "TimeEntry", "Time Entry", time_add, "My", "My", "My"),
             row(4, "System", "System", "MemberMaintenance", "Member Maintenance", "None", "None", "None", "All"),
             row(5, "Companies", "Companies", "CompanyMaintenance", "Company Maintenance", "None", "My", "None", "All"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flowdesk.sandbox import conditions as cond
-from flowdesk.sandbox.connectwise.common import KIND_BY_TYPE, count_response, list_response
+from flowdesk.sandbox.connectwise.common import KIND_BY_TYPE, count_response, list_response, security
 from flowdesk.sandbox.connectwise.tickets import Tickets
 from flowdesk.sandbox.http import Request, Response, route
 from flowdesk.sandbox.state import SandboxState
@@ -39,8 +39,12 @@ class TicketLists:
 
     @route("GET", r"/(?P<kind>service|project)/tickets")
     def list_tickets(self, req: Request, kind: str) -> Response:
+        if not self.tickets.may_read():
+            return security()
         return list_response(req, self._records(kind.lower()), self.schema, state=self.state)
 
     @route("GET", r"/(?P<kind>service|project)/tickets/count")
     def count_tickets(self, req: Request, kind: str) -> Response:
+        if not self.tickets.may_read():
+            return security()
         return count_response(req, self._records(kind.lower()), self.schema)

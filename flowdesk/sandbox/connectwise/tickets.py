@@ -73,6 +73,11 @@ class Tickets:
         self._board_statuses: dict[int, list[dict[str, Any]]] = {}
         self.note_schema = cond.schema_of(self._note_template())
 
+    def may_read(self) -> bool:
+        """The member's tickets' inquire level is not None (a 403 on every ticket read otherwise)."""
+        with self.state.cond:
+            return add_level(self.state.config.member.can_read_tickets) != "None"
+
     def find(self, tid: int, kind: str) -> dict[str, Any] | None:
         t = self.state.tickets.get(tid)
         if t is None or KIND_BY_TYPE.get(str(t.get("recordType"))) != kind:
@@ -91,6 +96,8 @@ class Tickets:
 
     @route("GET", r"/(?P<kind>service|project)/tickets/(?P<tid>\d+)")
     def get_ticket(self, req: Request, kind: str, tid: str) -> Response:
+        if not self.may_read():
+            return security()
         # ref §4: a service id asked on the project path (and vice versa) is 404 "Ticket N not found"
         t = self.find(int(tid), kind.lower())
         if t is None:
