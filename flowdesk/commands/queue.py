@@ -1,8 +1,7 @@
 """``flowdesk push`` (queue a session's note and time entry) and ``flowdesk queue list|retry|resume|cancel|drain``.
 
-``push`` only queues: the note is rendered (or taken from ``--text-file``), redacted, and stored in the
-outbox with its time entry in one transaction. ``queue drain`` sends what is due, holding the drain lock so
-that only one FlowDesk sends a queue at a time.
+``push`` only queues: the note is rendered (or taken from ``--text-file``), redacted, and stored in the outbox with its
+time entry in one transaction. ``queue drain`` sends what is due, holding the drain lock (one FlowDesk sends a queue).
 """
 
 from __future__ import annotations
@@ -502,9 +501,11 @@ def cmd_retry(args: argparse.Namespace, ctx: Context) -> int:
             print(printable(f"Sending resumed (it was paused: {paused})"))
         if args.failed:  # as the window's Retry all: a push a member pause holds is left as it is
             left = [j for j in others if j.state == "failed"]
-            jobs = outbox.retry_all_failed(leave={j.id for j in left})
-            if jobs or not left:
+            asks = outbox.other_company_failures() - {j.id for j in left}  # each needs --allow-other-company
+            jobs = outbox.retry_all_failed(leave={j.id for j in left} | asks)
+            if jobs or not (left or asks):
                 print(present.retried_failed(len(jobs), job_ids=[j.id for j in jobs]))
+            print("".join(printable(present.retry_other_company(i)) + "\n" for i in sorted(asks)), end="")
             if left:
                 print(printable(_members_wait(left, profile)))
             return EXIT_OK

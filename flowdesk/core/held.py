@@ -273,6 +273,7 @@ class Retried(NamedTuple):
     failed_only: bool = False  # *Retry all* (not held off): only failed pushes were asked to go
     kinds: Sequence[str] = ()  # the kind of each push asked to go, and of each waiting for the check: the words
     later_kinds: Sequence[str] = ()  # name the parts ("1 note and 1 time entry"), not "2 pushes"
+    asks: int = 0  # failed notes for another company's ticket, left: Retry on each asks first (never asked here)
 
 
 def _named(n: int, kinds: Sequence[str]) -> tuple[str, bool]:
@@ -286,12 +287,18 @@ def _named(n: int, kinds: Sequence[str]) -> tuple[str, bool]:
 def retried_all(done: Retried, now: datetime, tz: tzinfo | None = None) -> str:
     """After *Retry all* / *Send all now* in the window: what goes now, and what waits for a check (a push
     that may be on its ticket is looked for no sooner than a minute after its answer was lost), and which
-    pushes a member pause holds (said apart, and not counted)."""
+    pushes a member pause holds (said apart, and not counted), and the notes for another company's ticket left."""
+    asks = ""
+    if done.asks:
+        one = done.asks == 1
+        asks = (f"{done.asks} {'note' if one else 'notes'} for another company's ticket {'is' if one else 'are'} left: "
+                f"click Retry on {'it' if one else 'each'} to answer FlowDesk's question.")
     if not done.n:
         if done.left:
-            return nothing_to_send(done.left, done.resume_as)
-        return "Nothing has failed." if done.failed_only else "Nothing is waiting or failed."
+            return nothing_to_send(done.left, done.resume_as) + (f" {asks}" if asks else "")
+        return asks or ("Nothing has failed." if done.failed_only else "Nothing is waiting or failed.")
     keys = f" {keys_or_resume(done.left, done.resume_as)}." if done.left else ""
+    keys += f" {asks}" if asks else ""
     later = min(done.after_check, done.n) if done.check_at is not None else 0
     if not later:
         return f"Sending {_named(done.n, done.kinds)[0]} now.{keys}"

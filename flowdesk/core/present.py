@@ -630,7 +630,7 @@ def other_company_refused(ticket_id: int, company: str, client: str) -> str:
 def retry_other_company(job_id: int) -> str:
     return (
         f"Push {job_id} failed because its ticket belongs to another company than the session's client: nothing was "
-        "retried; add --allow-other-company to post it to that ticket anyway, or cancel it."
+        f"retried; `flowdesk queue retry {job_id} --allow-other-company` posts it to that ticket anyway, or cancel it."
     )
 
 

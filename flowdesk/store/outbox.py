@@ -214,12 +214,13 @@ class Outbox:
 
     def failed_for_other_company(self, job_id: int) -> bool:
         """A failed note whose last try found its ticket another company's (Retry asks before posting there)."""
-        conn = self._db.connect()
-        job = self._get(conn, job_id)
-        if job is None or job.state != JobState.FAILED:
-            return False
-        last = conn.execute("SELECT outcome FROM post_log WHERE job_id = ? ORDER BY id DESC LIMIT 1", (job_id,)).fetchone()
-        return last is not None and last[0] == OutcomeKind.OTHER_COMPANY.value
+        return job_id in self.other_company_failures()
+
+    def other_company_failures(self) -> set[int]:
+        """Failed notes whose last try found their ticket another company's: *Retry all* leaves them (Retry asks)."""
+        sql = ("SELECT id FROM push_jobs j WHERE state = 'failed' AND (SELECT outcome FROM post_log p WHERE p.job_id = j.id "
+               "ORDER BY p.id DESC LIMIT 1) = ?")
+        return {row[0] for row in self._db.connect().execute(sql, (OutcomeKind.OTHER_COMPANY.value,))}
 
     def failure_counts(self, job_ids: Iterable[int] | None = None) -> dict[int, int]:
         """The Failures column of the queue and of ``queue list``: ``policy.failed_sends`` of the post logs with a

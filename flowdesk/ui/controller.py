@@ -536,7 +536,8 @@ class AppController(TicketLookups, QueuePause, QObject):
         asked = [j.id for j in outbox.jobs(states=("sending",))] if everything else []
         left = held_words.left_alone(outbox.held_by_member_pause(), states)
         held = {j.id for j in left}
-        for job in (j for j in outbox.jobs(states=states) if j.id not in held):
+        asks = outbox.other_company_failures()  # Retry on each asks first: never retried without that answer
+        for job in (j for j in outbox.jobs(states=states) if j.id not in held and j.id not in asks):
             asked.append(job.id)  # even if a run takes it meanwhile: that run's failure does not answer the click
             try:
                 changed = outbox.retry(job.id, now)
@@ -549,7 +550,7 @@ class AppController(TicketLookups, QueuePause, QObject):
         checks = {j.id: j.next_attempt_at for j in retried if j.state == "unknown" and j.next_attempt_at and j.next_attempt_at > now}
         later = [j.kind for j in retried if j.id in checks or j.parent_id in checks]  # the parts, as the words name them
         return held_words.Retried(len(retried), len(later), min(checks.values(), default=None), left, self.resume_as(),
-                                  not everything, [j.kind for j in retried], later)
+                                  not everything, [j.kind for j in retried], later, len(asks - held))
 
     def cancel(self, job_id: int) -> None:
         for job in self.services.outbox.cancel(job_id, self.clock()):

@@ -107,9 +107,10 @@ class TrayController(QObject):
 
     def _retry_all(self) -> None:
         """The tray's *Retry all* / *Send all now*: what waits for a look on its ticket is said (the window,
-        perhaps hidden, says it in its status bar); what goes now shows in the icon and the menu's line."""
+        perhaps hidden, says it in its status bar), and the notes for another company's ticket left (Retry on each asks);
+        what goes now shows in the icon and the menu's line."""
         done = self.controller.retry_all()
-        if done.after_check:
+        if done.after_check or done.asks:
             self.show_info(held_words.retried_all(done, self.controller.clock(), present.LOCAL))
 
     def _on_message_clicked(self) -> None:

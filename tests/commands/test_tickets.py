@@ -168,6 +168,9 @@ def test_queue_retry_of_a_push_failed_for_another_company_needs_the_flag(monkeyp
     assert note.state == "failed" and sandbox_admin.ledger()["notes"] == []
     code, out, err = run(monkeypatch, capsys, "queue", "retry", str(note.id))
     assert (code, out, err) == (2, "", f"flowdesk: {present.retry_other_company(note.id)}\n")
+    assert f"`flowdesk queue retry {note.id} --allow-other-company` posts it" in err
+    code, out, err = run(monkeypatch, capsys, "queue", "retry", "--failed")  # as Retry all: left, saying how to send it
+    assert (code, out) == (0, f"{present.retry_other_company(note.id)}\n"), err
     with Database(AppPaths.from_env().database_file) as db:
         assert Outbox(db).get(note.id).state == "failed"
     code, out, err = run(monkeypatch, capsys, "queue", "retry", str(note.id), "--allow-other-company")

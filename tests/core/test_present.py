@@ -698,6 +698,12 @@ def test_retry_all_is_offered_only_for_failed_pushes_and_counts_them():
     )
     assert held.send_all("Send all &now", waiting, [], "Jo", held_off=True) == ("Send all &now (4)", True, held.SEND_ALL_TIP)
     assert held.retried_all(held.Retried(0, failed_only=True), NOW, UTC) == "Nothing has failed."
+    assert held.retried_all(held.Retried(0, failed_only=True, asks=2), NOW, UTC) == (
+        "2 notes for another company's ticket are left: click Retry on each to answer FlowDesk's question."
+    )
+    assert held.retried_all(held.Retried(1, failed_only=True, kinds=["note"], asks=1), NOW, UTC) == (
+        "Sending 1 note now. 1 note for another company's ticket is left: click Retry on it to answer FlowDesk's question."
+    )
 
 
 def test_the_queue_detail_says_when_a_push_is_checked_once():

@@ -61,6 +61,13 @@ def test_another_companys_ticket_fails_the_push_saying_whose_it_is(make_app, qtb
         qtbot.wait(50)
         w.grab().save(shot)
 
+    notified.clear()
+    w.retry_all()  # Retry all leaves it (Retry asks first): no read of its ticket again, no second notification
+    assert w.statusBar().currentMessage() == "1 note for another company's ticket is left: click Retry on it to answer FlowDesk's question."
+    assert fd.services.outbox.get(note.id).state == "failed" and fd.services.outbox.failed_for_other_company(note.id)
+    fd.tray._retry_all()  # the tray's Retry all says the same
+    assert c.retry_all().asks == 1 and notified == []
+
     w.ask = lambda *a, **k: True  # Yes: the note and its time entry go to that ticket, in the same click
     with qtbot.waitSignal(c.job_changed, check_params_cb=lambda j: j.kind == "time_entry" and j.state == "sent", timeout=15000):
         qtbot.mouseClick(w.queue_view.retry_button, Qt.MouseButton.LeftButton)
