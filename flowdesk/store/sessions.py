@@ -121,6 +121,52 @@ def _raw_text(raw: Any) -> str:
     return json.dumps(raw, separators=(",", ":"))
 
 
+def _decide(
+    batch: list[tuple[str, Any, Session]], current: dict[str, Version], synced: set[str], from_api: bool, replace_equal: bool
+) -> tuple[dict[str, tuple[Any, Session, Version]], tuple[int, int, int, int, int]]:
+    """Which copies of ``batch`` replace the cached ones (``current``, ``synced``: :meth:`SessionCache._versions`,
+    changed as the batch goes), and the counts: inserted, updated, unchanged, older, kept synced."""
+    current, synced = dict(current), set(synced)
+    inserted = updated = unchanged = older = kept_synced = 0
+    winners: dict[str, tuple[Any, Session, Version]] = {}
+    for sid, raw, session in batch:
+        version = session_version(session)
+        cached = current.get(sid)
+        if cached is None:
+            inserted += 1
+        elif from_api and sid not in synced:  # ResolutionFlow's copy replaces a file's, whatever its time
+            updated += 1
+        elif is_newer(version, cached) or (replace_equal and _key(version) == _key(cached)):
+            if sid in synced and not from_api:  # a file never replaces ResolutionFlow's copy
+                kept_synced += 1
+                continue
+            updated += 1
+        elif _key(version) == _key(cached):
+            unchanged += 1
+            continue
+        else:
+            older += 1
+            continue
+        current[sid] = version
+        if from_api:
+            synced.add(sid)
+        winners[sid] = (raw, session, version)
+    return winners, (inserted, updated, unchanged, older, kept_synced)
+
+
+def _row(sid: str, raw: Any, s: Session, version: Version, source: str, cached_at: str | None) -> tuple[tuple[Any, ...], str]:
+    """The ``sessions`` row of a copy that wins, and its JSON text for ``session_raw``."""
+    ended_text = format_time(s.ended_at)
+    created = format_time(s.created_at)
+    duration = s.duration
+    row = (
+        sid, s.status, s.session_type, s.psa_ticket_id, s.client_name, s.summary, created, version[0], ended_text,
+        ended_text or version[0] or created, None if duration is None else duration.total_seconds(), s.state_version,
+        int(s.posted_by_resolutionflow), source, cached_at,
+    )
+    return row, _raw_text(raw)
+
+
 _COLUMNS = ", ".join(SessionRow._fields)  # in the order of SessionRow's fields
 
 
@@ -152,82 +198,26 @@ class SessionCache:
 
         ``raw`` is the session as received: a dict (stored as compact JSON, key order kept) or JSON text
         (stored as is). ``source`` says where it came from (``"api"``, ``"file:…"``).
+
+        The rows (and the JSON text) of the copies likely to win are made before the write lock is taken,
+        from the cache as it is read then; the transaction reads it again and decides for good, making any
+        row it did not foresee. A 10,000-session import held the lock ~1.2 s with them made inside, and the
+        window's own writes (a draft, a Push) waited that long on the GUI thread.
         """
         cached_at = format_time(self._clock())
-        invalid = 0
-        batch: list[tuple[str, Any, Session]] = []
-        for raw, session in sessions:
-            if not session.id:
-                invalid += 1
-                continue
-            batch.append((session.id, raw, session))
-        inserted = updated = unchanged = older = kept_synced = 0
+        pairs = list(sessions)
+        batch: list[tuple[str, Any, Session]] = [(s.id, raw, s) for raw, s in pairs if s.id]
+        invalid = len(pairs) - len(batch)  # no id: cannot be cached
+        ids = list({sid for sid, _, _ in batch})
         from_api = source == API_SOURCE
+        foreseen = _decide(batch, *self._versions(self._db.connect(), ids), from_api, replace_equal)[0]
+        made = {sid: _row(sid, raw, s, version, source, cached_at) for sid, (raw, s, version) in foreseen.items()}
         with self._db.transaction() as conn:
-            current: dict[str, Version] = {}
-            synced: set[str] = set()  # the ids whose cached copy came from the API
-            ids = list({sid for sid, _, _ in batch})
-            for i in range(0, len(ids), _CHUNK):
-                chunk = ids[i : i + _CHUNK]
-                marks = ",".join("?" * len(chunk))
-                for sid, upd, ver, src in conn.execute(
-                    f"SELECT id, updated_at, state_version, source FROM sessions WHERE id IN ({marks})", chunk
-                ):
-                    current[sid] = (upd, ver)
-                    if src == API_SOURCE:
-                        synced.add(sid)
-            new_ids: set[str] = set()
-            winners: dict[str, tuple[Any, Session, Version]] = {}
-            for sid, raw, session in batch:
-                version = session_version(session)
-                cached = current.get(sid)
-                if cached is None:
-                    inserted += 1
-                    new_ids.add(sid)
-                elif from_api and sid not in synced:  # ResolutionFlow's copy replaces a file's, whatever its time
-                    updated += 1
-                elif is_newer(version, cached) or (replace_equal and _key(version) == _key(cached)):
-                    if sid in synced and not from_api:  # a file never replaces ResolutionFlow's copy
-                        kept_synced += 1
-                        continue
-                    updated += 1
-                elif _key(version) == _key(cached):
-                    unchanged += 1
-                    continue
-                else:
-                    older += 1
-                    continue
-                current[sid] = version
-                if from_api:
-                    synced.add(sid)
-                winners[sid] = (raw, session, version)
-            rows = []
-            raws = []
-            for sid, (raw, s, version) in winners.items():
-                ended = s.ended_at
-                duration = s.duration
-                created = format_time(s.created_at)
-                ended_text = format_time(ended)
-                rows.append(
-                    (
-                        sid,
-                        s.status,
-                        s.session_type,
-                        s.psa_ticket_id,
-                        s.client_name,
-                        s.summary,
-                        created,
-                        version[0],
-                        ended_text,
-                        ended_text or version[0] or created,
-                        None if duration is None else duration.total_seconds(),
-                        s.state_version,
-                        int(s.posted_by_resolutionflow),
-                        source,
-                        cached_at,
-                    )
-                )
-                raws.append((sid, _raw_text(raw)))
+            winners, counts = _decide(batch, *self._versions(conn, ids), from_api, replace_equal)
+            rows = [
+                made[sid] if sid in made and foreseen[sid][1] is s else _row(sid, raw, s, version, source, cached_at)
+                for sid, (raw, s, version) in winners.items()
+            ]
             conn.executemany(
                 "INSERT INTO sessions (id, status, session_type, psa_ticket_id, client_name, summary, "
                 "created_at, updated_at, ended_at, sort_at, duration_seconds, state_version, "
@@ -240,15 +230,32 @@ class SessionCache:
                 "duration_seconds = excluded.duration_seconds, state_version = excluded.state_version, "
                 "posted_by_resolutionflow = excluded.posted_by_resolutionflow, source = excluded.source, "
                 "cached_at = excluded.cached_at",
-                rows,
+                [row for row, _ in rows],
             )
             conn.executemany(
                 "INSERT INTO session_raw (id, json) VALUES (?, ?) "
                 "ON CONFLICT (id) DO UPDATE SET json = excluded.json",
-                raws,
+                [(row[0], text) for row, text in rows],
             )
+        inserted, updated, unchanged, older, kept_synced = counts
         return UpsertReport(inserted, updated, unchanged, older, kept_synced=kept_synced, skipped_invalid=invalid,
                             changed_ids=tuple(winners))
+
+    @staticmethod
+    def _versions(conn: sqlite3.Connection, ids: list[str]) -> tuple[dict[str, Version], set[str]]:
+        """The cached version of each of ``ids`` there is, and the ids whose cached copy came from the API."""
+        current: dict[str, Version] = {}
+        synced: set[str] = set()
+        for i in range(0, len(ids), _CHUNK):
+            chunk = ids[i : i + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for sid, upd, ver, src in conn.execute(
+                f"SELECT id, updated_at, state_version, source FROM sessions WHERE id IN ({marks})", chunk
+            ):
+                current[sid] = (upd, ver)
+                if src == API_SOURCE:
+                    synced.add(sid)
+        return current, synced
 
     def get(self, session_id: str) -> Session | None:
         """The cached session, parsed again from its stored JSON."""

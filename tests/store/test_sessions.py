@@ -231,3 +231,54 @@ def test_an_unreadable_sync_state_only_costs_a_full_listing(cache: SessionCache,
     state = cache.sync_state("x")
     assert state is not None and state.watermark is None
     assert cache.record_sync("x", ok=True, watermark=T0).watermark == T0
+
+
+def test_rows_and_json_are_made_before_the_write_lock_is_taken(cache: SessionCache, db_path, monkeypatch):
+    """An import of many sessions makes their rows and JSON text (most of its time) without holding SQLite's
+    write lock: meanwhile another connection (the window's: a draft, a Push) can write at once."""
+    import sqlite3
+
+    import flowdesk.store.sessions as sessions_module
+
+    made = sessions_module._row
+    writable: list[bool] = []
+
+    def row(*args):
+        other = sqlite3.connect(db_path, timeout=0)  # no waiting: a lock held is an error at once
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            writable.append(True)
+        except sqlite3.OperationalError:
+            writable.append(False)
+        finally:
+            other.close()
+        return made(*args)
+
+    monkeypatch.setattr(sessions_module, "_row", row)
+    assert cache.upsert([make(f"s-{i}") for i in range(3)], source="file") == UpsertReport(inserted=3)
+    assert writable == [True, True, True]
+    assert [r.id for r in cache.rows()] and cache.count() == 3
+
+
+def test_a_copy_cached_meanwhile_is_judged_again_in_the_transaction(cache: SessionCache, db, monkeypatch):
+    """The rows made before the lock follow the cache as read then; the transaction reads it again and decides
+    for good: a newer copy cached in between (a refresh from ResolutionFlow) is not overwritten by the file's."""
+    import flowdesk.store.sessions as sessions_module
+
+    versions = sessions_module.SessionCache._versions
+    calls: list[int] = []
+
+    def read_then_refresh(conn, ids):
+        calls.append(len(calls))
+        if len(calls) == 1:  # the foresight: nothing cached yet; then ResolutionFlow's newer copy arrives
+            seen = versions(conn, ids)
+            raw, session = make(version=7, client_name="From ResolutionFlow")
+            SessionCache(db).upsert([(raw, session)], source="api")
+            return seen
+        return versions(conn, ids)
+
+    monkeypatch.setattr(sessions_module.SessionCache, "_versions", staticmethod(read_then_refresh))
+    report = cache.upsert([make(version=2, client_name="From a file")], source="file")
+    assert report == UpsertReport(skipped_older=1)
+    assert cache.get("s-1").client_name == "From ResolutionFlow" and cache.rows()[0].source == "api"
