@@ -26,8 +26,9 @@ from typing import Any
 
 import httpx
 
-from flowdesk.http.failures import Failure, classify, proxy_refusal
+from flowdesk.http.failures import Failure, classify, exchange_of, proxy_refusal
 from flowdesk.http.proxy import ProxyConfig
+from flowdesk.http.proxy_probe import challenges, offered_schemes
 from flowdesk.http.tls import tls_context
 from flowdesk.http.transport import (
     EXTENSION,
@@ -131,7 +132,7 @@ class HttpClient:
                 response.close()
         except httpx.HTTPError as exc:
             self._log.debug("%s %s -> %s", method, path, type(exc).__name__)
-            error = on_failure(self._classify(exc, request))
+            error = on_failure(self._classify(exc, request, _tunnel_refused_schemes(exc, request)))
         except RuntimeError:  # httpx refuses a closed client
             if not self.closed:
                 raise
@@ -143,7 +144,8 @@ class HttpClient:
         exchange = response.request.extensions.get(EXTENSION)
         if response.status_code == 407 and isinstance(exchange, Exchange) and exchange.proxy is not None:
             with_user = exchange.proxy_user or bool(self.proxy.user and self.proxy.password)
-            reason = proxy_refusal("407", exchange.proxy, with_user)  # a forwarding (http://) proxy
+            schemes = challenges(response.headers.get_list("proxy-authenticate"))  # a forwarding (http://) proxy's
+            reason = proxy_refusal("407", exchange.proxy, with_user, schemes)
             raise on_failure(Failure("proxy", False, reason, _netloc(request.url), path, proxy=exchange.proxy))
         return response
 
@@ -151,7 +153,7 @@ class HttpClient:
         ids = " ".join(f"{name}={header_value(response, name) or '-'}" for name in self._log_headers)
         self._log.debug("%s %s -> %s %s", response.request.method, response.request.url.path, response.status_code, ids)
 
-    def _classify(self, exc: httpx.HTTPError, request: httpx.Request) -> Failure:
+    def _classify(self, exc: httpx.HTTPError, request: httpx.Request, schemes: tuple[str, ...] | None = None) -> Failure:
         try:
             failed = exc.request  # an auth flow's renewal fails as itself
         except RuntimeError:
@@ -163,12 +165,28 @@ class HttpClient:
             read_timeout=self.timeout.read,
             proxy_user=bool(self.proxy.user and self.proxy.password),
             closing=self.closed,
+            proxy_schemes=schemes,
         )
 
     def close(self) -> None:
         """End requests in flight now (from any thread), then release the connections."""
         self._transport.abort()
         self._client.close()
+
+
+def _tunnel_refused_schemes(exc: httpx.HTTPError, request: httpx.Request) -> tuple[str, ...] | None:
+    """After a proxy refused a tunnel with a 407 (httpcore keeps none of its headers), the sign-in it asks for."""
+    if not (isinstance(exc, httpx.ProxyError) and str(exc).startswith("407")):
+        return None
+    exchange = exchange_of(exc)
+    if exchange is None or exchange.proxy_url is None:
+        return None
+    try:
+        url = exc.request.url
+    except RuntimeError:  # raised before a request was attached
+        url = request.url
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    return offered_schemes(exchange.proxy_url, f"{host}:{url.port or (443 if url.scheme == 'https' else 80)}")
 
 
 def _netloc(url: httpx.URL) -> str:

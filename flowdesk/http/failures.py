@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import httpx
 
 from flowdesk.http.proxy import ProxyUnusable
+from flowdesk.http.proxy_probe import windows_only
 from flowdesk.http.transport import EXTENSION, Closing, Exchange, ResponseTooLarge
 
 _CONNECT_PHASE = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError, httpx.UnsupportedProtocol)
@@ -117,9 +118,14 @@ def exchange_of(exc: httpx.HTTPError) -> Exchange | None:
 WINDOWS_SIGN_IN = "FlowDesk cannot sign in to a proxy with your Windows account, NTLM or Kerberos"
 
 
-def proxy_refusal(head: str, proxy: str | None, with_user: bool) -> str:
-    """Why a proxy said no, from its status (``head``: "407", "403", or not a number)."""
+def proxy_refusal(head: str, proxy: str | None, with_user: bool, schemes: tuple[str, ...] | None = None) -> str:
+    """Why a proxy said no, from its status (``head``: "407", "403", or not a number) and, for a 407, the
+    sign-in ``schemes`` it asks for when known (:mod:`flowdesk.http.proxy_probe`)."""
     who = f"the proxy {proxy}" if proxy else "the proxy"
+    if head == "407" and windows_only(schemes):
+        return (f"{who} asks for a Windows sign-in ({' or '.join(schemes or ())}, HTTP 407), which FlowDesk cannot do; "
+                "a user name and password will not work: ask your IT team to let FlowDesk reach this address without "
+                "signing in to the proxy")
     if head == "407":
         if with_user:  # what an engineer meets behind a proxy that takes only a Windows sign-in
             return f"{who} did not accept the user name and password (HTTP 407; {WINDOWS_SIGN_IN})"
@@ -161,9 +167,11 @@ def classify(
     read_timeout: float | None,
     proxy_user: bool = False,
     closing: bool = False,
+    proxy_schemes: tuple[str, ...] | None = None,
 ) -> Failure:
     """The :class:`Failure` for ``exc``, raised while sending a request to ``host``; ``closing`` when the
-    client was closed meanwhile (its requests were stopped on purpose)."""
+    client was closed meanwhile (its requests were stopped on purpose); ``proxy_schemes``: the sign-in a proxy
+    that refused the tunnel asks for, when it was asked (:mod:`flowdesk.http.proxy_probe`)."""
     chain = list(causes(exc))
     exchange = exchange_of(exc)
     proxy = exchange.proxy if exchange is not None else None
@@ -191,7 +199,7 @@ def classify(
             return failure("tls", "the TLS handshake failed", getattr(tls, "reason", None) or type(tls).__name__)
         if isinstance(exc, httpx.ProxyError):
             head = str(exc).split(" ", 1)[0]  # httpcore: "407 Proxy Authentication Required"
-            return failure("proxy", proxy_refusal(head, proxy, proxy_user))
+            return failure("proxy", proxy_refusal(head, proxy, proxy_user, proxy_schemes))
         if isinstance(exc, httpx.TimeoutException) and exchange is not None and exchange.expired():
             return failure("deadline", f"no connection within {duration_words(exchange.limit)}")
         return failure(*_not_sent_reason(exc, chain, proxy))

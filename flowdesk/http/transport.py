@@ -55,12 +55,14 @@ class Exchange:
     """One request as the transport saw it: its deadline, its proxy, whether it was written."""
 
     def __init__(
-        self, limit: float, clock: Clock, proxy: str | None, depth: int, tracked: bool, proxy_user: bool = False
+        self, limit: float, clock: Clock, proxy: str | None, depth: int, tracked: bool, proxy_user: bool = False,
+        proxy_url: httpx.URL | None = None,
     ) -> None:
         self.limit = limit
         self.clock = clock
         self.ends_at = clock() + limit
         self.proxy = proxy  # "host:port" of the proxy it went through, or None
+        self.proxy_url = proxy_url  # that proxy's URL (its scheme, host and port; never its credentials)
         self.proxy_user = proxy_user  # a user and password went to that proxy (the setting's or its URL's)
         self.depth = depth  # how many TLS layers the stream carrying the request has
         self.tracked = tracked  # True when a socket backend watched it (``sent`` is then known)
@@ -233,9 +235,9 @@ class FoundationTransport(httpx.BaseTransport):
         self._lock = threading.Lock()
         self.closed = False
 
-    def _route(self, url: httpx.URL) -> tuple[httpx.BaseTransport, str | None, int, bool]:
-        """The transport for ``url``, the proxy's name, the TLS depth of the request's stream, and whether
-        the proxy is sent a user and password."""
+    def _route(self, url: httpx.URL) -> tuple[httpx.BaseTransport, httpx.Proxy | None, int, bool]:
+        """The transport for ``url``, its proxy, the TLS depth of the request's stream, and whether the proxy is
+        sent a user and password."""
         https = 1 if url.scheme == "https" else 0
         if self._given is not None:
             return self._given, None, https, False
@@ -261,13 +263,16 @@ class FoundationTransport(httpx.BaseTransport):
             return transport, None, https, False
         # httpx.Proxy moves a user and password written in its URL (HTTPS_PROXY=http://user:pw@host) to auth
         with_user = proxy.auth is not None and all(proxy.auth)  # a user without a password: one to ask for
-        return transport, proxy_name(proxy.url), https + (1 if proxy.url.scheme == "https" else 0), with_user
+        return transport, proxy, https + (1 if proxy.url.scheme == "https" else 0), with_user
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if self.closed:
             raise Closing("the client is closing")
         transport, proxy, depth, proxy_user = self._route(request.url)
-        exchange = Exchange(self.deadline, self._clock, proxy, depth, tracked=self._given is None, proxy_user=proxy_user)
+        exchange = Exchange(
+            self.deadline, self._clock, None if proxy is None else proxy_name(proxy.url), depth, tracked=self._given is None,
+            proxy_user=proxy_user, proxy_url=None if proxy is None else proxy.url,  # httpx.Proxy keeps a URL's user and password apart
+        )
         request.extensions[EXTENSION] = exchange
         timeouts = request.extensions.get("timeout") or {}  # waiting for a free connection too
         request.extensions["timeout"] = {k: self.deadline if v is None else min(v, self.deadline) for k, v in timeouts.items()}

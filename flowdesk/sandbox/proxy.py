@@ -6,6 +6,8 @@
   ``407 Proxy Authentication Required``.
 * ``refuse``: ``"407"`` (asks for credentials whatever is sent), ``"403"`` (refuses), ``"close"``
   (closes the connection without a word) — proxies that say no.
+* ``challenges``: the ``Proxy-Authenticate`` lines of its 407 (``Basic realm="sandbox"``); a proxy that
+  offers only ``NTLM`` / ``Negotiate`` (a Windows sign-in) accepts no ``Basic`` credentials.
 * :attr:`SandboxProxy.log` says where each request wanted to go (``host:port``), whether credentials came
   (never what they were) and what the proxy answered; :meth:`SandboxProxy.wait` blocks until a number of
   them arrived (tests never sleep).
@@ -49,10 +51,11 @@ class SandboxProxy:
         user: str | None = None,
         password: str | None = None,
         refuse: str | None = None,
+        challenges: tuple[str, ...] = ('Basic realm="sandbox"',),
     ) -> None:
         if refuse is not None and refuse not in REFUSALS:
             raise ValueError(f"refuse: one of {', '.join(REFUSALS)}")
-        self.user, self.password, self.refuse = user, password, refuse
+        self.user, self.password, self.refuse, self.challenges = user, password, refuse, challenges
         self.log: list[ProxyRecord] = []
         self._cond = threading.Condition()
         self._sockets: set[socket.socket] = set()
@@ -112,6 +115,8 @@ class SandboxProxy:
             (self._sockets.add if live else self._sockets.discard)(sock)
 
     def _authorized(self, header: str | None) -> bool:
+        if not any(c.lower().startswith("basic") for c in self.challenges):
+            return False  # a Windows sign-in only: the sandbox cannot take one, so nothing is let through
         if self.user is None:
             return True
         expected = base64.b64encode(f"{self.user}:{self.password or ''}".encode()).decode("ascii")
@@ -157,7 +162,7 @@ class _Handler(socketserver.StreamRequestHandler):
             proxy._record(ProxyRecord(method, where, auth is not None, 403))
             return
         if proxy.refuse == "407" or not proxy._authorized(auth):
-            self._answer(407, "Proxy Authentication Required", 'Proxy-Authenticate: Basic realm="sandbox"\r\n')
+            self._answer(407, "Proxy Authentication Required", "".join(f"Proxy-Authenticate: {c}\r\n" for c in proxy.challenges))
             proxy._record(ProxyRecord(method, where, auth is not None, 407))
             return
         host, _, port = where.rpartition(":")

@@ -142,10 +142,59 @@ def test_a_user_and_password_in_the_environments_proxy_url_that_the_proxy_refuse
         monkeypatch.setenv(scheme, f"{parts.scheme}://dana:wrong@{parts.netloc}")
         with pytest.raises(Offline) as info:
             make_cw().who_am_i()
-        seen = strict.wait(1)  # the proxy logs after it answers: the client may have its 407 first
-        assert all(r.auth_sent and r.status == 407 for r in seen)
+        # the proxy logs after it answers: the client may have its 407 first; then FlowDesk asks it, without
+        # credentials, which sign-in it takes (httpcore keeps none of a refused tunnel's headers)
+        seen = strict.wait(2)
+        assert [(r.auth_sent, r.status) for r in seen] == [(True, 407), (False, 407)]
     assert f"the proxy {parts.netloc} did not accept the user name and password (HTTP 407;" in str(info.value)
     assert "wrong" not in str(info.value)
+
+
+@pytest.mark.parametrize("user", [None, "dana"])
+def test_a_proxy_that_takes_only_a_windows_sign_in_says_so_without_asking_for_a_password(
+    tls_clients, sandbox_tls: Sandbox, sandbox_tls_admin: SandboxAdmin, user
+):
+    """A corporate proxy that offers only NTLM / Negotiate: its refused tunnel's headers are lost in httpcore, so
+    FlowDesk asks the proxy once more which sign-in it takes, and says that a password will not do (before,
+    it asked for one, which could never work)."""
+    make_cw, make_rf = tls_clients
+    with SandboxProxy(challenges=("NTLM", "Negotiate")) as windows:
+        config = ProxyConfig("manual", windows.url, user or "", "pw" if user else "")
+        p = netloc(windows.url)
+        with pytest.raises(Offline) as info:
+            make_cw(proxy=config).who_am_i()
+        words = (
+            f"the proxy {p} asks for a Windows sign-in (NTLM or Negotiate, HTTP 407), which FlowDesk cannot do; a user "
+            "name and password will not work: ask your IT team to let FlowDesk reach this address without signing in "
+            "to the proxy"
+        )
+        assert str(info.value) == (
+            f"Cannot reach {netloc(sandbox_tls.url)}: {words}. Nothing was sent; check the proxy settings "
+            "(Settings › General) and your network connection and try again."
+        )
+        with pytest.raises(rf_errors.Offline) as rf_info:
+            make_rf(proxy=config)
+        assert words in str(rf_info.value)
+        assert "pw" not in str(info.value)
+        assert [r.auth_sent for r in windows.wait(4)][1::2] == [False, False]  # the question carries no credentials
+    assert sandbox_tls_admin.ledger()["requests"] == []
+
+
+def test_a_proxy_that_offers_basic_beside_ntlm_is_asked_for_a_password(tls_clients, sandbox_tls: Sandbox):
+    make_cw, _ = tls_clients
+    with SandboxProxy(user="dana", password="right", challenges=("NTLM", 'Basic realm="corp"')) as both:
+        with pytest.raises(Offline) as info:
+            make_cw(proxy=ProxyConfig("manual", both.url)).who_am_i()
+        assert f"the proxy {netloc(both.url)} asks for a user name and password (HTTP 407)" in str(info.value)
+        assert make_cw(proxy=ProxyConfig("manual", both.url, "dana", "right")).who_am_i().identifier == "dwhitfield"
+
+
+def test_the_schemes_of_proxy_authenticate_values():
+    from flowdesk.http.proxy_probe import challenges, windows_only
+
+    assert challenges(['Basic realm="a, b"', "NTLM", "Negotiate, Kerberos"]) == ("Basic", "NTLM", "Negotiate", "Kerberos")
+    assert challenges(['Digest realm="x", qop="auth", nonce="abc"']) == ("Digest",)
+    assert windows_only(("NTLM", "Negotiate")) and not windows_only(("NTLM", "Basic")) and not windows_only(None)
 
 
 def test_a_proxy_that_is_not_there(tls_clients, sandbox_tls: Sandbox):
