@@ -122,19 +122,18 @@ class ConnectionReport(_Lenient):
     def summary(self) -> str:
         """``Signed in as Dana Whitfield (dwhitfield) on api-na.myconnectwise.net — can add notes and time``."""
         p = self.permissions
+        reads = p.can_read_tickets  # the ticket card, the finder, the company check before a send
         if p.can_add_notes and p.can_add_time:
-            can = "can add notes and time"
+            can = "can add notes and time" + ("" if reads else ", but cannot read tickets")
         elif p.can_add_notes:
-            can = "can add notes, but not time"
+            can = "can add notes, but not time" + ("" if reads else " or read tickets")
         elif p.can_add_time:
-            can = "can add time, but not notes"
+            can = "can add time, but not notes" + ("" if reads else " or read tickets")
         else:
             can = "cannot add notes or time"
-        if not p.can_read_tickets and (p.can_add_notes or p.can_add_time):
-            can += " or read tickets" if "but" in can else ", but cannot read tickets"
         if p.missing:
             can += f" (missing {', '.join(p.missing)})"
-        if not p.can_read_tickets and p.can_add_notes:
+        if p.can_add_notes and not reads:
             can += ": FlowDesk cannot check a ticket's company before posting to it"
         line = f"Signed in as {self.member.display} on {self.site.api_host} — {can}"
         if self.member.api_member:

@@ -125,8 +125,7 @@ def _decide(
     batch: list[tuple[str, Any, Session]], current: dict[str, Version], synced: set[str], from_api: bool, replace_equal: bool
 ) -> tuple[dict[str, tuple[Any, Session, Version]], tuple[int, int, int, int, int]]:
     """Which copies of ``batch`` replace the cached ones (``current``, ``synced``: :meth:`SessionCache._versions`,
-    changed as the batch goes), and the counts: inserted, updated, unchanged, older, kept synced."""
-    current, synced = dict(current), set(synced)
+    fresh for each call: changed as the batch goes), and the counts: inserted, updated, unchanged, older, kept synced."""
     inserted = updated = unchanged = older = kept_synced = 0
     winners: dict[str, tuple[Any, Session, Version]] = {}
     for sid, raw, session in batch:
