@@ -151,15 +151,18 @@ class SendAll(NamedTuple):
 
 
 def send_all(
-    label: str, counts: dict[str, int], others: Sequence[HeldPush], resume_as: str, *, held_off: bool
+    label: str, counts: dict[str, int], others: Sequence[HeldPush], resume_as: str, *, held_off: bool, asks: int = 0
 ) -> SendAll:
     """``label`` (``Send all now`` while ``held_off``, else ``Retry all``, with its mnemonic) with what it sends:
     ``Send all now (2)`` (every waiting or failed push), ``Retry all (1)`` (the failed ones: off when none has
     failed). Pushes a member pause holds are not counted; when they are all that is left, it is disabled and
-    points at what sends them: ``Retry all: 2 wait for their keys or Resume``."""
+    points at what sends them: ``Retry all: 2 wait for their keys or Resume``. Nor are the ``asks`` failed notes
+    for another company's ticket (not held by a member pause), which it leaves for Retry on each."""
     states = send_states(held_off)
-    n, left = retryable(counts, others, states), left_alone(others, states)
+    n, left = retryable(counts, others, states) - asks, left_alone(others, states)
     base = SEND_ALL_TIP if held_off else RETRY_ALL_TIP
+    if asks:
+        base = f"{base}. {asks_left(asks)}" if n else asks_left(asks)
     if n:
         text = f"{label} ({n})"
     elif left:
@@ -284,15 +287,18 @@ def _named(n: int, kinds: Sequence[str]) -> tuple[str, bool]:
     return f"{n} {'push' if n == 1 else 'pushes'}", n == 1
 
 
+def asks_left(n: int) -> str:
+    """The failed notes for another company's ticket that *Retry all* / *Send all now* leave (Retry on each asks)."""
+    one = n == 1
+    return (f"{n} {'note' if one else 'notes'} for another company's ticket {'is' if one else 'are'} left: "
+            f"click Retry on {'it' if one else 'each'} to answer FlowDesk's question.")
+
+
 def retried_all(done: Retried, now: datetime, tz: tzinfo | None = None) -> str:
     """After *Retry all* / *Send all now* in the window: what goes now, and what waits for a check (a push
     that may be on its ticket is looked for no sooner than a minute after its answer was lost), and which
     pushes a member pause holds (said apart, and not counted), and the notes for another company's ticket left."""
-    asks = ""
-    if done.asks:
-        one = done.asks == 1
-        asks = (f"{done.asks} {'note' if one else 'notes'} for another company's ticket {'is' if one else 'are'} left: "
-                f"click Retry on {'it' if one else 'each'} to answer FlowDesk's question.")
+    asks = asks_left(done.asks) if done.asks else ""
     if not done.n:
         if done.left:
             return nothing_to_send(done.left, done.resume_as) + (f" {asks}" if asks else "")

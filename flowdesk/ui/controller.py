@@ -101,6 +101,7 @@ class AppController(TicketLookups, QueuePause, QObject):
         self._sent_in_outage: list[str] = []  # the kind of each push sent since the outage began
         self._outage_why = "server"  # what held sending off last in it (a rate limit is not said as an outage)
         self.others: list[PushJob] = []  # the pushes a member pause holds (as the queue's line last said them)
+        self.asks = 0  # failed notes for another company's ticket, as the queue's line last counted them
         self.drafts = DraftWriter(Drafts(services.db))  # written off the GUI thread
         self.drafts.on_trouble = self.drafts_trouble.emit  # from the writer's thread: queued to _on_drafts_trouble
         self.drafts_trouble.connect(self._on_drafts_trouble)
@@ -491,7 +492,7 @@ class AppController(TicketLookups, QueuePause, QObject):
                               next_try=self._next_try, now=self.clock())
         lifted = self._pause_read(status.pause)  # the pushes a refused account's pause left waiting, if it lifted
         was = {j.id: j.session_id for j in self.others}
-        self.others = status.others
+        self.others, self.asks = status.others, status.asks
         if was.keys() != {j.id for j in status.others}:  # a member pause now holds other pushes: their Push column
             now_held = {j.id: j.session_id for j in status.others}
             self._publish_push_column({sid for i, sid in (was | now_held).items() if (i in was) != (i in now_held)})

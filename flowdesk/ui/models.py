@@ -428,6 +428,7 @@ class QueueTableModel(_ColumnTable):
         self.paused = False  # sending is paused: nothing is checked or sent again, whatever time was due
         self.member_pause: dict[int, present.HeldFor] = {}  # the jobs a member pause holds, by id: they say so
         self.resume_as = ""  # the member the banner's Resume sends them as
+        self.asks = 0  # failed notes for another company's ticket: Retry all / Send all now leave them (not counted)
 
     def load(self, jobs: Iterable[Any], titles: dict[str, str] | None = None) -> None:
         newest = sorted(jobs, key=lambda j: j.id, reverse=True)
@@ -546,6 +547,15 @@ class QueueTableModel(_ColumnTable):
         if (held, resume_as) == (self.member_pause, self.resume_as):
             return
         self.member_pause, self.resume_as = held, resume_as
+        if self._jobs:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._jobs) - 1, len(self.COLUMNS) - 1))
+
+    def set_asks(self, asks: int) -> None:
+        """``asks`` failed notes are for another company's ticket: *Retry all* leaves them (the queue's button counts
+        the others); the rows are told so that the button follows."""
+        if asks == self.asks:
+            return
+        self.asks = asks
         if self._jobs:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._jobs) - 1, len(self.COLUMNS) - 1))
 

@@ -31,7 +31,8 @@ def show_status(w: MainWindow, counts: dict[str, int], line: str) -> None:
     w.queue_model.set_member_pause(c.others, resume_as)  # the pushes a member pause holds say so
     w.queue_model.set_paused(c.pause.sending_paused)  # nothing is checked or sent again while paused
     label = "Send all &now" if c.held is not None else "Retry &all"
-    show_send_all(w.retry_failed_action, held_words.send_all(label, counts, c.others, resume_as, held_off=c.held is not None))
+    w.queue_model.set_asks(c.asks)
+    show_send_all(w.retry_failed_action, held_words.send_all(label, counts, c.others, resume_as, held_off=c.held is not None, asks=c.asks))
     paused = c.pause.whole(own=True) is not None  # the engineer's own pause: not one after refused keys (the banner's)
     if w.pause_action.isChecked() != paused:
         w.pause_action.blockSignals(True)

@@ -28,6 +28,7 @@ class QueueStatus(NamedTuple):
     others: list[PushJob]  # the pushes a member pause holds (queued under other members' keys)
     kinds: dict[str, dict[str, int]]  # counts by state and kind: the words name a push's parts
     pause: PauseState  # the pause, read once: the window's and the tray's Pause sending and its tooltip say it
+    asks: int = 0  # failed notes for another company's ticket (not held by a member pause): Retry all leaves them
 
 
 def queue_status(
@@ -47,7 +48,8 @@ def queue_status(
         line = queue_line(outbox, counts, paused=paused, offline=offline, sending=sending, others=others, kinds=kinds)
         if not paused and not sending:
             line = held_words.next_try_line(line, next_try, counts, now, present.LOCAL, others)
-    return QueueStatus(state, counts, line, held, others, kinds, pause)
+    asks = len(outbox.other_company_failures() - {j.id for j in others}) if counts.get("failed") else 0
+    return QueueStatus(state, counts, line, held, others, kinds, pause, asks)
 
 
 def queue_line(

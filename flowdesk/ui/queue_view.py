@@ -270,7 +270,8 @@ class QueueView(QWidget):
         others = [j for j in self.model.jobs() if j.id in self.model.member_pause]
         label = "Send all &now" if self.model.held is not None else "Retry &all"
         held_off = self.model.held is not None
-        show_send_all(self.retry_all_button, held_words.send_all(label, counts, others, self.model.resume_as, held_off=held_off))
+        send_all = held_words.send_all(label, counts, others, self.model.resume_as, held_off=held_off, asks=self.model.asks)
+        show_send_all(self.retry_all_button, send_all)
         self.retry_all_button.setAccessibleName(self.retry_all_button.text().replace("&", ""))
         self.empty.setVisible(self.model.rowCount() == 0)
         detail = self._describe(job) if job else ""

@@ -87,7 +87,7 @@ class TrayController(QObject):
             self.status_action.setText(line)
         c = self.controller
         label = f"&{held_words.SEND_ALL_NOW}" if c.held is not None else "&Retry all"
-        show_send_all(self.retry_action, held_words.send_all(label, counts, c.others, c.resume_as(), held_off=c.held is not None))
+        show_send_all(self.retry_action, held_words.send_all(label, counts, c.others, c.resume_as(), held_off=c.held is not None, asks=c.asks))
         self.pause_action.blockSignals(True)
         self.pause_action.setChecked(c.pause.whole(own=True) is not None)  # the engineer's pause, as read with the line
         self.pause_action.blockSignals(False)

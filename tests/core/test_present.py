@@ -604,6 +604,12 @@ def test_send_all_now_counts_only_what_it_sends_and_points_a_held_push_at_its_ke
         "Send all &now: 2 wait for their keys or Resume", False, f"Nothing to send now: {keys}."
     )
     assert held.send_all("Retry &all", {"sent": 1}, [], "Jordan Blake", held_off=False) == ("Retry &all", False, held.RETRY_ALL_TIP)
+    # failed notes for another company's ticket are left for Retry on each (it asks): not counted, and said
+    left = "1 note for another company's ticket is left: click Retry on it to answer FlowDesk's question."
+    assert held.send_all("Retry &all", {"failed": 1}, [], "", held_off=False, asks=1) == ("Retry &all", False, left)
+    assert held.send_all("Send all &now", {"failed": 1, "pending": 2}, [], "", held_off=True, asks=1) == (
+        "Send all &now (2)", True, f"{held.SEND_ALL_TIP}. {left}"
+    )
     now = datetime(2026, 12, 3, 7, 24, 16, tzinfo=UTC)
     assert held.retried_all(held.Retried(2, left=theirs, resume_as="Jordan Blake"), now, UTC) == (
         f"Sending 2 pushes now. {keys}."

@@ -14,6 +14,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from flowdesk.connectwise.bodies import TicketRef
+from flowdesk.core import held as held_words
 from flowdesk.core import policy_words
 from tests.ui.test_window import _start, make_app  # noqa: F401 - make_app is a fixture
 
@@ -62,6 +63,9 @@ def test_another_companys_ticket_fails_the_push_saying_whose_it_is(make_app, qtb
         w.grab().save(shot)
 
     notified.clear()
+    qtbot.waitUntil(lambda: c.asks == 1)  # Retry all counts only what it would send: nothing here
+    assert (w.retry_failed_action.isEnabled(), w.queue_view.retry_all_button.isEnabled()) == (False, False)
+    assert w.retry_failed_action.toolTip() == held_words.asks_left(1)
     w.retry_all()  # Retry all leaves it (Retry asks first): no read of its ticket again, no second notification
     assert w.statusBar().currentMessage() == "1 note for another company's ticket is left: click Retry on it to answer FlowDesk's question."
     assert fd.services.outbox.get(note.id).state == "failed" and fd.services.outbox.failed_for_other_company(note.id)
