@@ -243,18 +243,19 @@ def job_detail(
     history of attempts (``Attempt``: ``at``, ``outcome``, ``http_status``, ``request_id``). ``held``: a member
     pause holds it; ``not_before``: sending is held off until then. The next try's time is said once, on the
     first line (``Checking at 16:25``): not again in what happens next, nor by the last error's last sentence
-    (written when it failed: ``Checking again at 16:25``, perhaps a time a hold-off has since moved)."""
+    (written when it failed: ``Checking again at 16:25``, perhaps a time a hold-off has since moved). A note
+    whose last try (``attempts`` are oldest first) found another company's ticket has no general next step:
+    its error says what Retry does there (it asks first)."""
     what, ticket = _where(job)
     state = state_text(job, now, tz, waiting_for_note=waiting_for_note, held=held, not_before=not_before, paused=paused)
     timed = state.startswith(("Retrying ", "Checking "))  # the first line says when ("Retrying now": no "then")
-    lines = [
-        f"{job_title(job)} for {ticket} — {state}",  # the What column's words: "Status change → Closed"
-        state_detail(job, now, tz, waiting_for_note=waiting_for_note, held=held, not_before=not_before,
-                     timed=" at " not in state, paused=paused),
-    ]
+    history = list(attempts)
+    lines = [f"{job_title(job)} for {ticket} — {state}"]  # the What column's words: "Status change → Closed"
+    if not (job.state == "failed" and history and history[-1].outcome == "other_company"):  # its error says what next
+        lines.append(state_detail(job, now, tz, waiting_for_note=waiting_for_note, held=held, not_before=not_before,
+                                  timed=" at " not in state, paused=paused))
     if error := (without_next_try(job.last_error or "") if timed else job.last_error):
         lines.append(error)
-    history = list(attempts)
     if history:
         lines += ["", "Attempts:"]
         for a in history:

@@ -779,3 +779,21 @@ def test_a_push_due_now_is_not_said_to_go_then():
     assert present.job_detail(job, NOW, UTC).splitlines() == [
         "Note for ticket #48211 — Retrying now", "Next attempt: now.", "ConnectWise is rate limiting FlowDesk."
     ]
+
+
+def test_the_queue_detail_of_a_note_for_another_company_says_what_retry_does_once():
+    """Seen in the Queue tab (December 4): a note that failed because its ticket is another company's opened with
+    the general "Not sent: click Retry to send it again, or Cancel push." above its own words, which say that
+    Retry asks first."""
+    from flowdesk.core import policy_words
+
+    error = policy_words.other_company(48211, "Harlow & Pierce", "Brightsmile Dental")
+    failed = Job(state="failed", attempts=1, last_error=error)
+    lines = present.job_detail(failed, NOW, UTC, attempts=[Attempt(NOW - MIN, "other_company")]).splitlines()
+    assert lines[:2] == ["Note for ticket #48211 — Failed", error]
+    assert "click Retry to send it again" not in "\n".join(lines)
+    # a later failure of another kind (after Retry's answer) is the general case again
+    refused = Job(state="failed", attempts=2, last_error="ConnectWise refused the note.")
+    history = [Attempt(NOW - 2 * MIN, "other_company"), Attempt(NOW - MIN, "validation", 400)]
+    assert present.job_detail(refused, NOW, UTC, attempts=history).splitlines()[1] == (
+        "Not sent: click Retry to send it again, or Cancel push.")
