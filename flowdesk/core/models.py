@@ -415,6 +415,9 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
+# Keys under which a page of sessions may carry its list ("items" is ResolutionFlow's pattern elsewhere, rf §2.2
+# [I]): the client reads a listing's page so, and the importer a saved page.
+PAGE_LIST_KEYS = ("items", "sessions", "results", "data")
 # A JSON object with none of Session's fields (or their aliases) is something else, not an empty session.
 SESSION_MARKS = ("id", "status", "problem_summary", "title", "steps", "conversation_messages")
 NOT_A_SESSION = (

@@ -42,7 +42,7 @@ from urllib.parse import quote
 
 import httpx
 
-from flowdesk.core.models import Session, SessionFormatError, parse_session, parse_utc
+from flowdesk.core.models import PAGE_LIST_KEYS, Session, SessionFormatError, parse_session, parse_utc
 from flowdesk.core.userfile import UserFileError, parse_json
 from flowdesk.http.client import CONNECT_RETRIES, DEFAULT_TIMEOUT, HttpClient, ServiceClient, read_within
 from flowdesk.http.proxy import ProxyConfig
@@ -91,8 +91,6 @@ MAX_PAGES = 5_000  # 500,000 sessions at 100 a page: a server that never ends st
 SESSIONS_PATH = "/ai-sessions"  # rf §2.2 [V]
 LOGOUT_PATH = "/auth/logout"  # [I]
 ME_PATH = "/auth/me"  # rf §2.4 [V]
-# Keys under which a paged answer may carry its list; "items" is RF's pattern elsewhere (rf §2.2 [I]).
-PAGE_LIST_KEYS = ("items", "sessions", "results", "data")
 _ADDRESS = AddressWords(
     "ResolutionFlow", "enter the ResolutionFlow address, e.g. https://api.resolutionflow.com", ResolutionFlowConfigError
 )

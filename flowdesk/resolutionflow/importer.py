@@ -1,8 +1,8 @@
 """Importing sessions from JSON exports into the cache.
 
 A path is a session file (one JSON object), a file holding a list of sessions, a file holding
-``{"items": [...]}`` (a saved API page), or a folder of such files: its ``*.json`` entries (any case),
-sorted by name, not recursing into sub-folders, skipping hidden files (``.name.json``: editor and sync
+``{"items": [...]}`` (a saved API page; its list may also be under ``sessions``, ``results`` or ``data``, as
+the client reads a page), or a folder of such files: its ``*.json`` entries (any case), sorted by name, not recursing into sub-folders, skipping hidden files (``.name.json``: editor and sync
 tool leftovers) and never following a symbolic link to something outside the folder.
 
 Every session of a file is validated before any is stored, and a file's sessions are stored in one
@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flowdesk.core.models import Session, SessionFormatError, parse_session, read_json_file
+from flowdesk.core.models import PAGE_LIST_KEYS, Session, SessionFormatError, parse_session, read_json_file
 from flowdesk.core.userfile import why_unreadable
 from flowdesk.logs import get_logger
 from flowdesk.store.sessions import SessionCache
@@ -187,15 +187,24 @@ def _not_a_file(path: Path) -> str | None:
     return "a broken link"
 
 
+def _page_key(data: dict[str, Any]) -> str | None:
+    """The key of a saved page's list of sessions: ``items``, or (in an object that is not a session, having no
+    ``id``) another key a listing's page may carry it under (``PAGE_LIST_KEYS``), as the client reads a page."""
+    if "items" in data:
+        return "items"
+    if "id" in data:
+        return None
+    return next((key for key in PAGE_LIST_KEYS if isinstance(data.get(key), list)), None)
+
+
 def read_sessions(path: Path, *, max_bytes: int | None = None) -> list[tuple[dict[str, Any], Session]]:
     """Every session of one file, all validated; raises :class:`SessionFormatError` for the first problem."""
     source = str(path)
     data = read_json_file(path, max_bytes=MAX_FILE_BYTES if max_bytes is None else max_bytes)
-    if isinstance(data, dict) and "items" in data:
-        items = data["items"]
+    if isinstance(data, dict) and (prefix := _page_key(data)) is not None:
+        items = data[prefix]
         if not isinstance(items, list):
-            raise SessionFormatError(source, "items", "expected a list of sessions")
-        prefix = "items"
+            raise SessionFormatError(source, prefix, "expected a list of sessions")
     elif isinstance(data, dict):
         items, prefix = [data], None
     elif isinstance(data, list):

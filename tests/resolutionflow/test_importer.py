@@ -134,6 +134,8 @@ def test_a_file_never_replaces_a_session_synced_from_resolutionflow(tmp_path: Pa
         ('"text"', "expected a session (a JSON object) or a list of sessions, found a string"),
         ('{"items": {"id": "a"}}', "items: expected a list of sessions"),
         ('{"items": [{"id": "a"}, 7]}', "items[1]: expected one session (a JSON object), found int"),
+        ('{"sessions": [{"id": "a"}, 7], "total": 2}', "sessions[1]: expected one session (a JSON object), found int"),
+        ('{"data": {"id": "a"}}', "id: missing: a session needs an id to be cached"),  # no list: not a page
         ('[{"id": "a"}, {"status": "resolved"}]', "[1].id: missing: a session needs an id to be cached"),
         ('{"status": "resolved"}', "id: missing: a session needs an id to be cached"),
         ('{"id": "a", "steps": [{"step_order": "x"}]}', "steps[0].step_order: Input should be a valid integer, unable to parse string as an integer"),
@@ -146,6 +148,18 @@ def test_wrong_shapes_are_reported_with_their_field(tmp_path: Path, cache: Sessi
     (result,) = import_paths([path], cache).files
     assert not result.ok and result.error == f"{path}: {problem}"
     assert cache.count() == 0
+
+
+@pytest.mark.parametrize("key", ["sessions", "results", "data"])
+def test_a_saved_page_imports_under_every_key_the_client_reads_a_page_under(
+    tmp_path: Path, cache: SessionCache, key: str
+) -> None:
+    """Seen in the window (December 4): a saved listing page, ``{"sessions": [...]}``, which the client reads, was
+    refused on import as "id: missing: a session needs an id to be cached"."""
+    path = write(tmp_path / "page.json", {key: generated(2, start=30), "total": 2, "page": 1})
+    (result,) = import_paths([path], cache).files
+    assert (result.ok, result.inserted) == (True, 2)
+    assert cache.count() == 2
 
 
 def test_an_empty_list_is_a_good_file_with_no_sessions(tmp_path: Path, cache: SessionCache) -> None:
