@@ -389,12 +389,14 @@ class NoteEditor(QWidget):
         return self.push_text() != self._generated
 
     def reset(self) -> None:
-        """Back to the generated note, as one edit: Ctrl+Z brings the edits back (what they showed or kept of a
-        marker as plain text: the push redacts it again)."""
+        """Back to the generated note, as one edit: Ctrl+Z brings the edits back, with their marks (what they showed
+        or kept as written), and Ctrl+Y the generated note's (``Marks.save``)."""
         result = self._result if self._result is not None and self._result.text == self._generated else None
-        self.marks.clear()  # the generated note's marks, in place before its text (the highlighter reads them)
+        self.marks.save(self.current_text)
+        self.marks.items = []  # the generated note's marks, in place before its text (the highlighter reads them)
         if result is not None:
             self.marks.load(result, self._kept)
+        self.marks.save(self._generated)
         self.current_text = self._generated
         self._loading = True
         try:

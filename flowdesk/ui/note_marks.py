@@ -46,6 +46,9 @@ class Mark:
         self.original = original  # what the marker hides; None when not known (typed, or forgotten after a push)
         self.intent = intent  # what the text is when it is not the marker: REVEALED, KEPT or ALLOWED
 
+    def copy(self) -> Mark:
+        return Mark(self.start, self.end, self.category, self.rule, self.original, self.intent)
+
     def _values(self) -> tuple[object, ...]:
         return tuple(getattr(self, name) for name in self.__slots__)
 
@@ -83,6 +86,12 @@ class Marks:
 
     def __init__(self) -> None:
         self.items: list[Mark] = []
+        self._saved: dict[str, list[Mark]] = {}  # text -> copies of its marks (see save)
+
+    def save(self, text: str) -> None:
+        """Keep a copy of the marks of ``text`` (the editor's Reset: of the edits, and of the generated note), so that
+        an undo or redo back to that text brings them back, with what they showed or kept as written."""
+        self._saved[text] = [m.copy() for m in self.items]
 
     def load(self, result: RedactionResult, kept: Collection[str] = ()) -> None:
         """The marks of a freshly redacted note: its markers, and the values it left as written."""
@@ -94,7 +103,7 @@ class Marks:
         self.items = sorted(marks, key=lambda m: m.start)
 
     def clear(self) -> None:
-        self.items = []
+        self.items, self._saved = [], {}
 
     def at(self, pos: int) -> Mark | None:
         """The mark under a text position (its last character counts too)."""
@@ -132,6 +141,9 @@ class Marks:
 
     def changed(self, old: str, new: str, pos: int, removed: int, added: int) -> None:
         """The document changed: [pos, pos + removed) of ``old`` became [pos, pos + added) of ``new``."""
+        if new != old and (saved := self._saved.get(new)) is not None:  # an undo or redo back to a saved text
+            self.items = [m.copy() for m in saved]
+            return
         end = pos + removed
         inside = [m for m in self.items if m.start < end and m.end > pos]
         whole = [m for m in inside if pos <= m.start and m.end <= end]

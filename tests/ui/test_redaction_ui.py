@@ -147,6 +147,30 @@ def test_keep_this_one_makes_the_value_plain_everywhere_and_is_undoable(editor: 
     assert again.args == [frozenset()] and editor.text() == generated
 
 
+def test_ctrl_z_after_reset_brings_back_what_the_edits_kept_and_showed(editor: NoteEditor, qtbot: Any) -> None:
+    """Reset, then Ctrl+Z: the edits came back, but a value kept as written was plain text that the push redacted
+    again, and a shown value lost its mark (the whole note had been replaced)."""
+    generated = editor.text()
+    with qtbot.waitSignal(editor.kept_changed):
+        _action(editor, _at(editor, "[IP REDACTED]"), "Keep this one").trigger()
+    _action(editor, _at(editor, "[PASSWORD REDACTED]"), "Show").trigger()
+    editor.edit.moveCursor(QTextCursor.MoveOperation.End)
+    qtbot.keyClicks(editor.edit, " Checked.")
+    edited, pushed = editor.text(), editor.push_text()
+    assert "10.0.5.23" in pushed and "Winter2026" not in pushed and "Winter2026" in edited
+    editor.reset()
+    editor.edit.undo()
+    with qtbot.waitSignal(editor.kept_changed) as reset:
+        editor.edit.redo()  # Reset again: nothing kept
+    assert editor.text() == generated and reset.args == [frozenset()]
+    assert "rule “password-value”" in editor.tooltip_at(_at(editor, "[PASSWORD REDACTED]"))  # redo: the marks too
+    with qtbot.waitSignal(editor.kept_changed) as undone:
+        editor.edit.undo()
+    assert editor.text() == edited and undone.args == [frozenset({"10.0.5.23"})]
+    assert editor.push_text() == pushed  # kept as written again; the shown password hidden again
+    assert "Kept as written in this note" in editor.tooltip_at(editor.text().index("10.0.5.23") + 1)
+
+
 def test_keep_this_one_is_refused_for_secrets_with_a_reason(editor: NoteEditor) -> None:
     index = _at(editor, "[PASSWORD REDACTED]")
     keep = _action(editor, index, "Keep this one")
