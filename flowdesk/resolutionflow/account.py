@@ -249,6 +249,16 @@ class SignedOut:
     problem: str | None
 
 
+def signed_in_email(profile: ResolutionFlowProfile, store: CredentialStore) -> str | None:
+    """The e-mail address FlowDesk is signed in to ResolutionFlow with (a refresh token or a pasted access token is
+    in the keyring for it), or None. Reads the keyring: never on the GUI thread."""
+    try:
+        account, access_entry = stored_entries(profile)
+    except NotSignedIn:
+        return None
+    return profile.email if store.load_refresh_token(account) or store.load_access_token(access_entry) else None
+
+
 def sign_out(profile: ResolutionFlowProfile, store: CredentialStore, *, proxy: ProxyConfig | None = None) -> SignedOut:
     """Revoke the sign-in on ResolutionFlow when it can be reached; always remove it from the keyring
     (a ``CredentialError`` from that means it is still stored)."""
