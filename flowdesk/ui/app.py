@@ -232,6 +232,8 @@ class FlowDeskApp:
         window, controller = self.window, self.controller
         if action == "settings":  # no keys, refused keys, an unknown company ID
             self.open_settings()
+        elif action == "resolutionflow_settings":  # "Could not refresh your sessions: Not signed in …"
+            self.open_settings("resolutionflow")
         elif action == "setup":
             self.open_setup()
         elif action == "refresh":  # "Could not refresh your sessions: …" → Try again
@@ -257,10 +259,10 @@ class FlowDeskApp:
         dialog.open()
         self.setup_dialog = dialog
 
-    def open_settings(self) -> None:
+    def open_settings(self, page: str = "") -> None:
         """The settings dialog: the one already open is brought to the front (Settings from the tray while
         it is open); a closed one is deleted (its answers still on their way are dropped or kept by their
-        owner guards), not left alive until quit."""
+        owner guards), not left alive until quit. ``page`` "resolutionflow": on its ResolutionFlow page."""
         from shiboken6 import isValid
 
         old = getattr(self, "settings_dialog", None)
@@ -268,6 +270,8 @@ class FlowDeskApp:
             if old.isVisible():
                 old.raise_()
                 old.activateWindow()
+                if page == "resolutionflow":
+                    old.show_resolutionflow()
                 return
             old.deleteLater()
         if self._settings_dialog_cls is None:
@@ -275,6 +279,8 @@ class FlowDeskApp:
 
             self._settings_dialog_cls = SettingsDialog
         dialog = self._settings_dialog_cls(self.controller, self.window)
+        if page == "resolutionflow":
+            dialog.show_resolutionflow()
         dialog.open()
         self.settings_dialog = dialog
 

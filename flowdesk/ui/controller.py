@@ -202,7 +202,7 @@ class AppController(TicketLookups, QueuePause, QObject):
                 return
             again = isinstance(exc, Offline | ServerError | RateLimited | CredentialError)  # not fixed in Settings
             self.show_banner(Banner("resolutionflow", "warning", refresh_failed(exc),
-                                    *(("Try again", "refresh") if again else ("Open Settings", "settings"))))
+                                    *(("Try again", "refresh") if again else ("Open Settings", "resolutionflow_settings"))))
 
         services = self.services
         profile = services.settings.resolutionflow.model_copy()

@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTabWidget,
+    QWidget,
+)
 from shiboken6 import isValid
 
 from flowdesk.core.error_words import said_where
@@ -37,6 +46,7 @@ class ResolutionFlowSignIn(QDialog):
 
     if TYPE_CHECKING:
         controller: AppController
+        tabs: QTabWidget
 
         def _typed_proxy(self) -> ProxySettings: ...
         def _add_ca_row(self, form: QFormLayout, field: QLineEdit) -> None: ...
@@ -45,7 +55,7 @@ class ResolutionFlowSignIn(QDialog):
 
     def _resolutionflow_tab(self) -> QWidget:
         rf = self.controller.settings.resolutionflow
-        w = QWidget(self)
+        w = self.rf_page = QWidget(self)
         form = QFormLayout(w)
         self.rf_url = QLineEdit(rf.url, w)
         self.rf_email = QLineEdit(rf.email, w)
@@ -80,6 +90,11 @@ class ResolutionFlowSignIn(QDialog):
             field.installEventFilter(self)  # Enter there signs in (see eventFilter)
         self._look_at_sign_in()
         return w
+
+    def show_resolutionflow(self) -> None:
+        """This page, typing where a sign-in starts (the banner's *Open Settings* after a refresh failed for it)."""
+        self.tabs.setCurrentWidget(self.rf_page)
+        (self.rf_password if self.rf_email.text().strip() else self.rf_email).setFocus()
 
     def _look_at_sign_in(self) -> None:
         """Whether FlowDesk is signed in now (the page said nothing of it, and *Sign out* was on when there was

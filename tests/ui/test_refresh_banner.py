@@ -46,6 +46,15 @@ def test_not_signed_in_offers_settings(make_app, qtbot):  # noqa: F811
     fd = make_app()
     _start(fd, qtbot)
     banner = _refresh(fd, qtbot, fd.controller.refresh_sessions)
-    assert banner is not None and (banner.action, banner.action_id) == ("Open Settings", "settings")
+    assert banner is not None and (banner.action, banner.action_id) == ("Open Settings", "resolutionflow_settings")
     # its button is the way: not also the command line's (it said "sign in from Settings (or `flowdesk signin`)")
     assert banner.text == "Could not refresh your sessions: Not signed in to ResolutionFlow: sign in from Settings."
+    # and it opens Settings on the ResolutionFlow page, typing in the password (seen on December 4: it opened the
+    # ConnectWise page), also when Settings is open already on another page
+    for _ in range(2):
+        fd.window.banners.action_triggered.emit("resolutionflow_settings")
+        dialog = fd.settings_dialog
+        qtbot.waitExposed(dialog)
+        assert dialog.tabs.currentWidget() is dialog.rf_page
+        assert dialog.focusWidget() is (dialog.rf_password if dialog.rf_email.text() else dialog.rf_email)
+        dialog.tabs.setCurrentIndex(0)
