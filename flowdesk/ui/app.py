@@ -147,8 +147,8 @@ class FlowDeskApp:
         if self._stopped:
             return
         self.window.save_geometry()
-        panel = self.window.panel
-        if panel.draft_timer.isActive():
+        panel = self.window._panel  # (none yet: nothing was typed)
+        if panel is not None and panel.draft_timer.isActive():
             panel.save_draft_now()
         if not self.controller.drafts.flush(SESSION_END_WAIT_S):
             log.warning("the OS session is ending and a draft could not be written in time")
@@ -193,6 +193,7 @@ class FlowDeskApp:
         rotate_log()  # the log file was plain until now (flowdesk.cli)
         if self._stopped:
             return
+        self.window.panel  # noqa: B018 - the note pane, built now: the first paint showed "No session selected"
         self._watch_system_events()
         for work in self.after_start:
             work()
@@ -307,7 +308,8 @@ class FlowDeskApp:
         # (seen under Wine, where the suite runs slower: the timer fired during shutdown)
         self.window.load_timer.stop()
         self.window.save_geometry()
-        self.window.panel.flush_draft()  # edits typed just before quitting are kept
+        if self.window._panel is not None:
+            self.window._panel.flush_draft()  # edits typed just before quitting are kept
         self.window.quitting = True  # closing the window from now on must not ask (the store is closing)
         if self.cursor_blink is not None:
             self.cursor_blink.stop()

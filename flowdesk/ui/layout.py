@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
     QProxyStyle,
     QScrollArea,
     QSplitter,
+    QStackedWidget,
     QStyle,
     QStyledItemDelegate,
     QStyleOption,
@@ -413,6 +414,8 @@ def _note_parts(splitter: QSplitter) -> tuple[QWidget, QWidget]:
     """The note pane (the splitter's second) and the pane it scrolls: itself, a scroll area's widget, or the
     widget of the scroll area ``with_buttons`` put over the buttons."""
     note = _pane(splitter, 1)
+    if isinstance(note, QStackedWidget):  # the window's: "No session selected" until the note pane is added
+        note = note.widget(note.count() - 1) or note
     areas = [note] if isinstance(note, QScrollArea) else note.findChildren(QScrollArea, options=Qt.FindChildOption.FindDirectChildrenOnly)
     inner = areas[0].widget() if areas and isinstance(areas[0], QScrollArea) else None
     return note, inner or note

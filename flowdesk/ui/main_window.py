@@ -36,7 +36,7 @@ from flowdesk.core import held as held_words
 from flowdesk.core import policy_words, present
 from flowdesk.core.policy import CANCELLABLE_STATES
 from flowdesk.store.drafts import lost_on_quit
-from flowdesk.ui import layout, newer_session, pushing, queue_shown, theme
+from flowdesk.ui import layout, newer_session, note_place, pushing, queue_shown, theme
 from flowdesk.ui.banner import BannerStack
 from flowdesk.ui.controller import AppController
 from flowdesk.ui.focus_ring import add_focus_rings
@@ -44,14 +44,14 @@ from flowdesk.ui.icons import app_icon
 from flowdesk.ui.key_routing import let_shortcuts_through
 from flowdesk.ui.models import QueueTableModel, SessionIdRole, SessionTableModel
 from flowdesk.ui.names import name_choice_lists
-from flowdesk.ui.session_panel import SessionPanel
 from flowdesk.ui.session_proxy import SessionSortFilterProxy
 from flowdesk.ui.status_line import QueueLine
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QDialog
+    from PySide6.QtWidgets import QDialog, QScrollArea
 
     from flowdesk.ui.queue_view import QueueView
+    from flowdesk.ui.session_panel import SessionPanel
 
 SELECTION_DEBOUNCE_MS = 150
 
@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
     quit_requested = Signal()
     import_requested = Signal(list)
     refresh_requested = Signal()
+    panel_scroll: QScrollArea  # the note pane's scroll area, made with the pane (note_place.build_panel)
 
     def __init__(self, controller: AppController, *, has_tray: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -178,21 +179,12 @@ class MainWindow(QMainWindow):
         self.banners = BannerStack(left)
         left_layout.addWidget(self.banners)
 
-        self.panel = SessionPanel(self.controller, self)
-        self.panel.push_clicked.connect(self.push_current)
-        self.panel.ticket_changed.connect(self._lookup_ticket)
-        self.panel.ask = lambda *a, **k: self.ask(*a, **k)  # tests replace self.ask
-        self.panel.open_ticket_requested.connect(self.open_ticket)
-        self.panel.push_line.retry_requested.connect(self.retry_job)  # a failed push's Retry, as the queue's
-        self.panel.draft_changed.connect(lambda sid, has: self.session_model.set_draft(sid, has))
-        self.panel.ticket_card.finder.search_fn = lambda text, done, failed: self.controller.search_tickets(
-            text, self.panel.ticket_card.client(), done, failed, self.panel.ticket_card.finder
-        )
+        self._panel: SessionPanel | None = None  # the note pane, built just after the first paint (see panel)
+        self.note_stack = note_place.note_stack(self)  # "No session selected" until a session is shown, then the pane
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(left)
-        self.panel_scroll = layout.scrolling(self.panel)  # below the note pane's minimum height it scrolls
-        self.splitter.addWidget(layout.with_buttons(self.panel_scroll, self.panel.buttons))  # Push under it, in view
+        self.splitter.addWidget(self.note_stack)
         self.splitter.setSizes([768, 512])  # at 1280 px the list's Summary gets the spare width
         layout.steady_splitter(self.splitter)
         stacked_min = lambda: layout.STACKED_MIN_HEIGHT if self.splitter.orientation() == Qt.Orientation.Vertical else 0  # noqa: E731
@@ -225,12 +217,23 @@ class MainWindow(QMainWindow):
         self._wire_controller()
         self.setTabOrder(self.search, self.status_filter)
         self.setTabOrder(self.status_filter, self.table)
-        self.setTabOrder(self.table, self.panel.ticket_card.number)
-        self.focus_rings = add_focus_rings(self.table, self.panel.editor.edit)  # their own focus marks are faint
+        self.focus_rings = add_focus_rings(self.table)  # their own focus marks are faint (the note's: see panel)
         self._restore_geometry()
         self.shortcuts_through = let_shortcuts_through(self, self.actions())  # X11: Ctrl+E in a line edit
         self.reload_sessions()
         self.reload_jobs()
+
+    @property
+    def panel(self) -> SessionPanel:
+        """The note pane (the selected session, its ticket, its note and Push), built the first time it is asked
+        for: by the app one turn after the first paint, which shows "No session selected" in its place."""
+        if self._panel is None:
+            self._panel = note_place.build_panel(self)
+        return self._panel
+
+    def _show_pane(self, session: Any) -> None:
+        """The pane when a session is shown, else "No session selected" (the pane's empty state)."""
+        self.note_stack.setCurrentIndex(1 if session is not None else 0)
 
     @property
     def queue_view(self) -> QueueView:
@@ -368,7 +371,7 @@ class MainWindow(QMainWindow):
         newer_session.follow_refresh(self)  # a newer copy of the session shown: its note follows, edits kept
 
     def _restore_selection(self) -> None:
-        sid = self.panel.session.id if self.panel.session else None
+        sid = self._panel.session.id if self._panel is not None and self._panel.session else None
         if sid:
             row = self.proxy.proxy_row_of(sid)
             if row is not None:
@@ -379,6 +382,7 @@ class MainWindow(QMainWindow):
                 self.load_timer.stop()
                 self.table.clearSelection()
                 self.panel.show_session(None)
+                self._show_pane(None)
 
     def set_empty_text(self, text: str) -> None:
         self.empty_text = text
@@ -418,6 +422,7 @@ class MainWindow(QMainWindow):
             return
         session = self.controller.load_session(sid) if sid else None
         self.panel.show_session(session)
+        self._show_pane(session)
         self.controller.clear_banner(newer_session.BANNER_KEY)  # it was about the session shown before
         pushing.show_push_state(self)
         ticket_id = self.panel.ticket_card.ticket_id()  # the session's own, or the one its draft kept
@@ -493,7 +498,9 @@ class MainWindow(QMainWindow):
 
     def _on_settings_changed(self) -> None:
         """New defaults (visibility, steps, rounding, redaction): regenerate the note unless it was edited."""
-        panel = self.panel
+        panel = self._panel
+        if panel is None:  # before the first paint: no note shown
+            return
         if panel.session is not None and not panel.editor.is_edited():
             session = panel.session
             ticket_id = panel.ticket_card.ticket_id()

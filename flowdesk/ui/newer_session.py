@@ -22,9 +22,9 @@ def changed_under_edits(title: str) -> str:
 
 def follow_refresh(window: MainWindow) -> None:
     """After the list is reloaded: the session shown, if the cache now holds another copy of it, is shown as that."""
-    panel, controller = window.panel, window.controller
-    shown = panel.session
-    if shown is None or not shown.id:
+    panel, controller = window._panel, window.controller  # none yet (before the first paint): nothing shown
+    shown = panel.session if panel is not None else None
+    if panel is None or shown is None or not shown.id:
         return
     newer = controller.load_session(shown.id)
     if newer is None or newer == shown:

@@ -36,6 +36,7 @@ from flowdesk.ui.editor import NoteEditor
 from flowdesk.ui.last_push import last_pushed_note, made_as, pushed_text, time_logged
 from flowdesk.ui.layout import button_row, narrow_words
 from flowdesk.ui.models import already_posted, meta_line
+from flowdesk.ui.note_place import NO_SESSION, PICK_A_SESSION
 from flowdesk.ui.push_line import PushLine
 from flowdesk.ui.status_choice import StatusChoice
 from flowdesk.ui.ticket_card import TicketCard, announce
@@ -244,8 +245,8 @@ class SessionPanel(QWidget):
                   self.diff_button, self.reset_button, self.ticket_card):
             w.setEnabled(enabled)
         if session is None:
-            self.title.setText("No session selected")
-            self.meta.setText("Pick a session on the left to review its ConnectWise note.")
+            self.title.setText(NO_SESSION)
+            self.meta.setText(PICK_A_SESSION)
             self.warning.hide()
             self.emailed.hide()
             self.time_box.hide()  # the hours, work type, role and billable of no session (they stayed, editable)

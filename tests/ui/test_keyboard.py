@@ -188,7 +188,8 @@ def test_every_focusable_widget_has_an_accessible_name(make_app, qtbot):  # noqa
     # the time check box says the hours it logs
     assert re.search(r"\d", w.panel.time_entry.accessibleName()), w.panel.time_entry.accessibleName()
     # reading order: the list before the note
-    assert w.splitter.indexOf(w.table.parentWidget()) < w.splitter.indexOf(w.panel_scroll.parentWidget())
+    assert w.splitter.indexOf(w.table.parentWidget()) < w.splitter.indexOf(w.note_stack)
+    assert w.note_stack.isAncestorOf(w.panel_scroll) and w.note_stack.currentWidget().isAncestorOf(w.panel_scroll)
 
 
 def test_ticket_warnings_are_described_for_screen_readers(make_app, qtbot):  # noqa: F811

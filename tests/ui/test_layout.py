@@ -84,6 +84,7 @@ def test_a_window_too_narrow_for_both_panes_stacks_them(make_app, qtbot):  # noq
     fd = make_app()
     _start(fd, qtbot)
     w = fd.window
+    assert w.select_first_session()  # the note pane shows a session (with none: "No session selected" alone)
     w.resize(933, 600)
     qtbot.waitUntil(lambda: w.splitter.orientation() == Qt.Orientation.Vertical)
     wide = side_by_side_width(w.splitter, w.table)

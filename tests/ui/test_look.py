@@ -144,6 +144,7 @@ def test_the_note_pane_never_scrolls_sideways_and_scrolls_down_when_short(make_a
     fd = make_app()
     _start(fd, qtbot)
     w = fd.window
+    assert w.select_first_session()  # the note pane shows a session (with none: "No session selected" alone)
     area = w.panel_scroll
     for size in ((1280, 760), (1000, 700), (720, 560)):
         w.resize(*size)

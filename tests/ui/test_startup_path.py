@@ -56,6 +56,9 @@ NOT_BEFORE_FIRST_PAINT = (
     "flowdesk.ui.diff_dialog",
     "flowdesk.ui.queue_view",  # the Queue tab's page: built when that tab is first shown
     "flowdesk.core.companies",  # a shown ticket's company against the session's client
+    "flowdesk.ui.session_panel",  # the note pane: "No session selected" in the first paint, the pane just after
+    "flowdesk.ui.editor",
+    "flowdesk.ui.ticket_card",
 )
 
 CHILD = f"""

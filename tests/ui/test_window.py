@@ -291,6 +291,7 @@ def test_keyboard_and_accessible_names(make_app, qtbot):
     fd = make_app()
     _start(fd, qtbot)
     w = fd.window
+    assert w.select_first_session()  # the note pane shows a session (with none: "No session selected" alone)
     for widget in (w.search, w.table, w.panel.editor.edit, w.panel.visibility, w.panel.push_button, w.queue_view.table,
                    w.panel.ticket_card.number, w.panel.time_entry):
         assert widget.accessibleName(), widget
@@ -298,6 +299,10 @@ def test_keyboard_and_accessible_names(make_app, qtbot):
     assert {"Ctrl+1", "Ctrl+2", "Ctrl+F", "F5", "Ctrl+O", "Ctrl+Q"} <= shortcuts
     # Tab walks from the ticket number (and the ticket finder) through the panel to Push ("Set status after
     # posting" is one stop more, Retry and Open ticket two, the time entry's hours, work type, role and billable four)
+    after_list = w.table.nextInFocusChain()  # the note pane is built after the rest of the window: Tab still goes
+    while not after_list.focusPolicy() & Qt.FocusPolicy.TabFocus:  # from the list to its ticket number
+        after_list = after_list.nextInFocusChain()
+    assert after_list is w.panel.ticket_card.number, after_list.objectName()
     chain, widget = [], w.panel.ticket_card.number
     for _ in range(17):
         chain.append(widget)
