@@ -147,7 +147,7 @@ class FlowDeskApp:
         if self._stopped:
             return
         self.window.save_geometry()
-        panel = self.window._panel  # (none yet: nothing was typed)
+        panel = self.window.built_panel  # (none yet: nothing was typed)
         if panel is not None and panel.draft_timer.isActive():
             panel.save_draft_now()
         if not self.controller.drafts.flush(SESSION_END_WAIT_S):
@@ -308,8 +308,8 @@ class FlowDeskApp:
         # (seen under Wine, where the suite runs slower: the timer fired during shutdown)
         self.window.load_timer.stop()
         self.window.save_geometry()
-        if self.window._panel is not None:
-            self.window._panel.flush_draft()  # edits typed just before quitting are kept
+        if (panel := self.window.built_panel) is not None:
+            panel.flush_draft()  # edits typed just before quitting are kept
         self.window.quitting = True  # closing the window from now on must not ask (the store is closing)
         if self.cursor_blink is not None:
             self.cursor_blink.stop()

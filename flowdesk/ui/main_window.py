@@ -225,15 +225,14 @@ class MainWindow(QMainWindow):
 
     @property
     def panel(self) -> SessionPanel:
-        """The note pane (the selected session, its ticket, its note and Push), built the first time it is asked
-        for: by the app one turn after the first paint, which shows "No session selected" in its place."""
+        """The note pane, built when first asked for: one turn after the first paint (``note_place``)."""
         if self._panel is None:
             self._panel = note_place.build_panel(self)
         return self._panel
 
-    def _show_pane(self, session: Any) -> None:
-        """The pane when a session is shown, else "No session selected" (the pane's empty state)."""
-        self.note_stack.setCurrentIndex(1 if session is not None else 0)
+    @property
+    def built_panel(self) -> SessionPanel | None:  # none before the first paint: no session shown, nothing typed
+        return self._panel
 
     @property
     def queue_view(self) -> QueueView:
@@ -381,8 +380,7 @@ class MainWindow(QMainWindow):
             else:  # filtered away: its note leaves the pane (its edits stay a draft), so nothing hidden is pushed
                 self.load_timer.stop()
                 self.table.clearSelection()
-                self.panel.show_session(None)
-                self._show_pane(None)
+                note_place.show_session(self, None)
 
     def set_empty_text(self, text: str) -> None:
         self.empty_text = text
@@ -421,8 +419,7 @@ class MainWindow(QMainWindow):
         if sid is None and self.panel.session is None:
             return
         session = self.controller.load_session(sid) if sid else None
-        self.panel.show_session(session)
-        self._show_pane(session)
+        note_place.show_session(self, session)
         self.controller.clear_banner(newer_session.BANNER_KEY)  # it was about the session shown before
         pushing.show_push_state(self)
         ticket_id = self.panel.ticket_card.ticket_id()  # the session's own, or the one its draft kept

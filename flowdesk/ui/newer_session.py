@@ -22,7 +22,7 @@ def changed_under_edits(title: str) -> str:
 
 def follow_refresh(window: MainWindow) -> None:
     """After the list is reloaded: the session shown, if the cache now holds another copy of it, is shown as that."""
-    panel, controller = window._panel, window.controller  # none yet (before the first paint): nothing shown
+    panel, controller = window.built_panel, window.controller  # none yet (before the first paint): nothing shown
     shown = panel.session if panel is not None else None
     if panel is None or shown is None or not shown.id:
         return

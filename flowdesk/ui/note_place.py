@@ -16,6 +16,7 @@ from flowdesk.ui.focus_ring import add_focus_rings
 from flowdesk.ui.names import name_choice_lists
 
 if TYPE_CHECKING:
+    from flowdesk.core.models import Session
     from flowdesk.ui.main_window import MainWindow
     from flowdesk.ui.session_panel import SessionPanel
 
@@ -75,6 +76,12 @@ def build_panel(window: MainWindow) -> SessionPanel:
     if layout.fit_orientation(window.splitter, window.width(), window._ui_state(), window.table):
         window._banner_room.fit()
     return panel
+
+
+def show_session(window: MainWindow, session: Session | None) -> None:
+    """``session`` in the note pane, and the pane in view; none: "No session selected" (the pane's empty state)."""
+    window.panel.show_session(session)
+    window.note_stack.setCurrentIndex(1 if session is not None else 0)
 
 
 def tab_after(first: QWidget, page: QWidget) -> None:

@@ -18,10 +18,10 @@ from .test_window import _start, make_app  # noqa: F401 - make_app is a fixture
 def test_the_first_paint_says_no_session_selected_and_the_pane_comes_just_after(make_app, qtbot):  # noqa: F811
     fd = make_app()
     w = fd.window
-    assert w._panel is None  # the window as the first paint shows it
+    assert w.built_panel is None  # the window as the first paint shows it
     assert [label.text() for label in w.note_stack.currentWidget().findChildren(QLabel)] == [NO_SESSION, PICK_A_SESSION]
     _start(fd, qtbot)  # its work starts one turn after the first paint: the pane is built then
-    assert isinstance(w._panel, SessionPanel) and w.note_stack.count() == 2
+    assert isinstance(w.built_panel, SessionPanel) and w.note_stack.count() == 2
     assert w.note_stack.currentIndex() == 0  # still nothing selected: still only the words
     assert (w.panel.title.text(), w.panel.meta.text()) == (NO_SESSION, PICK_A_SESSION)  # one wording for both
 
