@@ -132,9 +132,10 @@ def _clip(text: str | None, width: int) -> str:
 
 
 def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
-    """Import sessions from JSON files: a session, a list of sessions, a saved page ({"items": [...]}, or its
-    list under "sessions", "results" or "data"), or a folder of such *.json files. Each file is imported whole or not at all; every file is reported. Exit 0: all imported;
-    1: some files could not be imported; 2: nothing could be imported."""
+    """Import sessions from JSON files: a session, a list of sessions, a saved page ({"items": [...]},
+    or its list under "sessions", "results" or "data"), or a folder of such *.json files. Each file is
+    imported whole or not at all; every file is reported. Exit 0: all imported; 1: some files could not
+    be imported; 2: nothing could be imported."""
     # lazy: the importer loads the store; cli imports every command module, the window too
     from flowdesk.resolutionflow.importer import import_paths
 

@@ -1,8 +1,9 @@
 """Importing sessions from JSON exports into the cache.
 
 A path is a session file (one JSON object), a file holding a list of sessions, a file holding
-``{"items": [...]}`` (a saved API page; its list may also be under ``sessions``, ``results`` or ``data``, as
-the client reads a page), or a folder of such files: its ``*.json`` entries (any case), sorted by name, not recursing into sub-folders, skipping hidden files (``.name.json``: editor and sync
+``{"items": [...]}`` (a saved API page; its list may also be under ``sessions``, ``results`` or
+``data``, as the client reads a page), or a folder of such files: its ``*.json`` entries (any case),
+sorted by name, not recursing into sub-folders, skipping hidden files (``.name.json``: editor and sync
 tool leftovers) and never following a symbolic link to something outside the folder.
 
 Every session of a file is validated before any is stored, and a file's sessions are stored in one
