@@ -197,6 +197,7 @@ def bench_idle(o: dict[str, Any], tmp: Path) -> list[Figure]:
     seconds = o["idle_seconds"]
     settle_ms = o["idle_settle_ms"]
     app, floor, wakes = [], [], []
+    wakeups: dict[str, list[float]] = {"app": [], "floor": []}
     for _ in range(o["idle_runs"]):
         procs = {}
         for mode, env in (("app", child_env(FLOWDESK_HOME=str(home))), ("floor", child_env())):
@@ -212,13 +213,17 @@ def bench_idle(o: dict[str, Any], tmp: Path) -> list[Figure]:
                 raise RuntimeError(f"idle {mode} failed:\n{out[-2000:]}\n{err[-3000:]}")
             result = json.loads(line[len(RESULT_MARK) :])
             (app if mode == "app" else floor).append(result["cpu_seconds"])
+            wakeups[mode].append(float(result["wakeups"]))
             if mode == "app":
-                wakes.append({k: result[k] for k in ("threads_ms", "gc_ms", "timers", "cursor_flash_ms")})
+                wakes.append({k: result[k] for k in ("threads_ms", "thread_wakeups", "gc_ms", "timers", "cursor_flash_ms")})
     return [
         Figure("idle", "idle", f"CPU while idle for {seconds:g} s (empty queue)", "s", app, "bare window, idle alongside",
                floor, "value", 0.01 * seconds / 30,
                note=f"CPU time of the whole process (every thread) after a {settle_ms / 1000:g} s settle",
                extra={"per_source": wakes}),
+        Figure("idle_wakeups", "idle", f"wake-ups while idle for {seconds:g} s", "wake-ups", wakeups["app"],
+               "bare window, idle alongside", wakeups["floor"], "record", 0.0,
+               note="times the process's threads were put on a CPU (Linux schedstat; the two reads count 1-2 each)"),
     ]  # fmt: skip
 
 
