@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QLabel
 from flowdesk.ui.note_place import NO_SESSION, PICK_A_SESSION
 from flowdesk.ui.session_panel import SessionPanel
 
-from .test_window import _start, make_app  # noqa: F401 - make_app is a fixture
+from .test_window import _next_tab_stop, _start, make_app  # noqa: F401 - make_app is a fixture
 
 
 def test_the_first_paint_says_no_session_selected_and_the_pane_comes_just_after(make_app, qtbot):  # noqa: F811
@@ -37,10 +37,7 @@ def test_the_pane_built_later_keeps_tab_order_shortcuts_and_minimum_width(make_a
     _start(fd, qtbot)
     w = fd.window
     assert w.select_first_session()
-    stop = w.table.nextInFocusChain()  # Tab from the list goes to the ticket number, as before
-    while not stop.focusPolicy() & Qt.FocusPolicy.TabFocus:
-        stop = stop.nextInFocusChain()
-    assert stop is w.panel.ticket_card.number
+    assert _next_tab_stop(w.table) is w.panel.ticket_card.number  # Tab from the list goes to the ticket number, as before
     # the window's Ctrl/Alt shortcuts get through the pane's line edits too (X11: Ctrl+E in a line edit): seen
     # with a key every platform's QLineEdit claims (Undo), made one of the window's for the test
     w.shortcuts_through.keys = w.shortcuts_through.keys | {"Ctrl+Z"}

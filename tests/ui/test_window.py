@@ -67,6 +67,14 @@ def _start(fd: Any, qtbot: Any) -> None:
     qtbot.waitExposed(fd.window)
 
 
+def _next_tab_stop(widget: Any) -> Any:
+    """The widget Tab goes to from ``widget`` (the next in its focus chain that takes Tab focus)."""
+    widget = widget.nextInFocusChain()
+    while not widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+        widget = widget.nextInFocusChain()
+    return widget
+
+
 def _select(fd: Any, qtbot: Any, ticket_id: int) -> str:
     row = next(r for r in fd.services.cache.rows() if r.psa_ticket_id == ticket_id)
     with qtbot.waitSignal(fd.controller.ticket_loaded, timeout=15000):
@@ -299,16 +307,13 @@ def test_keyboard_and_accessible_names(make_app, qtbot):
     assert {"Ctrl+1", "Ctrl+2", "Ctrl+F", "F5", "Ctrl+O", "Ctrl+Q"} <= shortcuts
     # Tab walks from the ticket number (and the ticket finder) through the panel to Push ("Set status after
     # posting" is one stop more, Retry and Open ticket two, the time entry's hours, work type, role and billable four)
-    after_list = w.table.nextInFocusChain()  # the note pane is built after the rest of the window: Tab still goes
-    while not after_list.focusPolicy() & Qt.FocusPolicy.TabFocus:  # from the list to its ticket number
-        after_list = after_list.nextInFocusChain()
+    # the note pane is built after the rest of the window: Tab still goes from the list to its ticket number
+    after_list = _next_tab_stop(w.table)
     assert after_list is w.panel.ticket_card.number, after_list.objectName()
     chain, widget = [], w.panel.ticket_card.number
     for _ in range(17):
         chain.append(widget)
-        widget = widget.nextInFocusChain()
-        while not widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
-            widget = widget.nextInFocusChain()
+        widget = _next_tab_stop(widget)
     assert w.panel.editor.edit in chain and w.panel.push_button in chain
     assert chain.index(w.panel.editor.edit) < chain.index(w.panel.push_button)
 
