@@ -40,6 +40,8 @@ PLACEHOLDER_WORDS = frozenset(
     an is was user users vault keeper itglue it never enabled disabled complex strong weak rotated
     documented recorded attached below above managed handled known default prompt prompted asked
     entered typed synced cached remembered forgotten unset
+    siehe kein keine keins unverändert geändert abgelaufen gesperrt voir aucun inchangé expiré ver ninguna
+    ninguno sin caducada veja nenhuma zie geen ongewijzigd verlopen se ingen inget katso ei viz žádné brak
     """.split()  # noqa: SIM905 - a word list is easier to read and extend
 )
 HAS_DIGIT_RE = re.compile(r"\d")
@@ -108,14 +110,19 @@ def complex_password(f: Found) -> bool:
     return is_complex(f.value)
 
 
+def looks_like_a_password(value: str) -> bool:
+    """6+ characters, and either all digits or letters with a digit or symbol; not a placeholder, not a
+    measure ('14-characters')."""
+    if len(value) < 6 or is_placeholder(value) or MEASURE_RE.fullmatch(value):
+        return False
+    return value.isdigit() or (LETTER_RE.search(value) is not None and PROSE_LIKE_RE.search(value) is not None)
+
+
 @check
 def strong_word(f: Found) -> bool:
     """A word standing alone after the label looks like a password: 6+ characters, and either all
     digits or letters with a digit or symbol; not a measure ('14-characters')."""
-    value = f.value
-    if len(value) < 6 or is_placeholder(value) or MEASURE_RE.fullmatch(value):
-        return False
-    return value.isdigit() or (LETTER_RE.search(value) is not None and PROSE_LIKE_RE.search(value) is not None)
+    return looks_like_a_password(f.value)
 
 
 @check
@@ -136,7 +143,13 @@ def has_password_pair(f: Found) -> bool:
 
 
 # -- passwords --------------------------------------------------------------------------------------
-_LONG_LABEL_RE = re.compile(r"pass(?:word|wd|phrase|[ _\-]phrase)")
+# Labels that may end a longer word ("AdminPassword", "Benutzerkennwort", "adminwachtwoord"); the other
+# short ones ("pw", "pin", "mdp", "clave") must start a word or a camelCase part.
+_LONG_LABEL_RE = re.compile(
+    r"pass(?:word|wd|wort|ord|phrase|[ _\-]phrase)|kennwort|wachtwoord|l(?:\u00f6|o)senord|adgangskode|salasana"
+    r"|contrase(?:\u00f1|n)a|mot[ \t]+de[ \t]+passe"
+)
+_SHORT_LABEL_RE = re.compile(r"p.*|mdp|clave|senha|heslo|haslo")
 _USER_SLASH_RE = re.compile(r"user(?:name)?[ \t]*/[ \t]*\Z")
 _PS_VARIABLE_RE = re.compile(r"\$[A-Za-z0-9_:]*\Z")
 _CMDLET_RE = re.compile(r"[A-Za-z]+-[A-Za-z]+")
@@ -144,15 +157,16 @@ _CMDLET_RE = re.compile(r"[A-Za-z]+-[A-Za-z]+")
 
 @check
 def label_stands_alone(f: Found) -> bool:
-    """A short label starts a word or a camelCase part; 'pass' takes only '='."""
+    """A short label starts a word or a camelCase part; after 'pass' and ':' or ' - ' the value must look
+    like a password ('Pass: Xy7#kLm2', not 'Test pass: all green')."""
     key = f.match.group("key")
     ks = f.match.start("key")
     if key == "pass" and f.match.group("sep") != "=":
-        return False  # "Test pass: all green"
-    if key[0] != "p" or _LONG_LABEL_RE.fullmatch(key):
+        return looks_like_a_password(f.value)
+    if _LONG_LABEL_RE.fullmatch(key) or not _SHORT_LABEL_RE.fullmatch(key):  # a Wi-Fi label ends a word too
         return True
     before = f.text[ks - 1] if ks else ""
-    camel = f.text[ks] == "P" and (before.islower() or before.isdigit())
+    camel = f.text[ks].isupper() and (before.islower() or before.isdigit())
     return not (before.isalnum() and before.isascii() and not camel)
 
 

@@ -15,7 +15,7 @@ CATEGORY_SUMMARY = {
     Category.PRIVATE_KEY: "PEM and PuTTY private key blocks",
     Category.CONNECTION_STRING: "ADO/ODBC strings with a password, URIs with credentials",
     Category.ACCESS_KEY: "AWS, Azure, GCP, GitHub, Slack, Stripe, SendGrid, OpenAI keys",
-    Category.PASSWORD: "labelled passwords, passphrases, PSKs, RADIUS/TACACS+/SNMP secrets, passwords in commands",
+    Category.PASSWORD: "labelled passwords (the label in English or eleven other languages), passphrases, PSKs, RADIUS/TACACS+/SNMP secrets, passwords in commands",
     Category.TOKEN: "Authorization/Bearer/Basic values, JWTs, labelled API keys, BitLocker keys, long random strings",
     Category.EMAIL: "e-mail addresses and UPNs",
     Category.UNC_PATH: "\\\\\\\\server\\\\share paths",

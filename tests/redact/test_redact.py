@@ -542,3 +542,40 @@ def test_bitlocker_recovery_keys_need_the_checksum_or_a_label() -> None:
     assert redact(f"recovery key {invalid}").text == "recovery key [TOKEN REDACTED]"
     assert redact(f"BitLocker: {invalid}").text == "BitLocker: [TOKEN REDACTED]"
     assert redact(f"order {invalid}").text == f"order {invalid}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Labels in the note's language, and the label words around them (secrets written for the test)
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a long label may end a compound word; a short one must start a word
+        ("Adminkennwort: Wint3r#Adm", "Adminkennwort: [PASSWORD REDACTED]"),
+        ("WLAN-Passwort: Gast!2026wl", "WLAN-Passwort: [PASSWORD REDACTED]"),
+        ("autoclave: Xy7#kLm2", None),
+        ("Ensenha: Xy7#kLm2", None),
+        ("adminMdp: Xy7#kLm2", "adminMdp: [PASSWORD REDACTED]"),
+        # a qualifier between the label and its separator
+        ("Passwort alt: Alt#2025xy, Passwort neu: Neu#2026xy", "Passwort alt: [PASSWORD REDACTED], Passwort neu: [PASSWORD REDACTED]"),
+        ("PW (neu): Neu#2026xy", "PW (neu): [PASSWORD REDACTED]"),
+        # 'pass' with ':' or ' - ' takes a value that looks like a password
+        ("Pass: Xy7#kLm2", "Pass: [PASSWORD REDACTED]"),
+        ("pass - 48213377", "pass - [PASSWORD REDACTED]"),
+        ("QA pass: ok", None),
+        ("first pass: 12 files", None),
+        # a label cut off by a marker is not a Cisco 'password X' line (the fixpoint saw 'password (new): ')
+        ("password (new): Xy7#kLm2", "password (new): [PASSWORD REDACTED]"),
+        ("password (temp): Xy7#kLm2", "password (temp): [PASSWORD REDACTED]"),
+        # localized placeholders are not values
+        ("Passwort: unverändert", None),
+        ("mot de passe : aucun", None),
+        ("wachtwoord: zie IT Glue", None),
+    ],
+)
+def test_labels_in_other_languages(text: str, expected: str | None) -> None:
+    result = redact(text)
+    assert result.text == (text if expected is None else expected)
+    assert redact(result.text).text == result.text
