@@ -42,6 +42,7 @@ PLACEHOLDER_WORDS = frozenset(
     entered typed synced cached remembered forgotten unset
     siehe kein keine keins unverändert geändert abgelaufen gesperrt voir aucun inchangé expiré ver ninguna
     ninguno sin caducada veja nenhuma zie geen ongewijzigd verlopen se ingen inget katso ei viz žádné brak
+    as to for of done fixed resolved sso mfa sspr itg hudu bitwarden 1password keepass lastpass
     """.split()  # noqa: SIM905 - a word list is easier to read and extend
 )
 HAS_DIGIT_RE = re.compile(r"\d")
@@ -62,7 +63,14 @@ def is_placeholder(value: str) -> bool:
         return True
     if v in PLACEHOLDER_WORDS:
         return True
+    if len(v) <= 3 and not any(c.isalnum() for c in v):  # a separator a marker left at the end of a line ('password = [..]')
+        return True
+    if _SECURITY_MODE_RE.fullmatch(v):  # 'the wifi key is WPA2-Personal'
+        return True
     return len(set(v)) == 1 and v[0] in "*•●x#"  # masked: "********", "•••••", "xxxxxx"
+
+
+_SECURITY_MODE_RE = re.compile(r"wpa[23]?(?:[-/](?:personal|enterprise|psk|sae|aes|tkip|eap|802\.1x))*")
 
 
 def is_complex(value: str) -> bool:
@@ -150,7 +158,7 @@ _LONG_LABEL_RE = re.compile(
     r"|contrase(?:\u00f1|n)a|mot[ \t]+de[ \t]+passe"
 )
 _SHORT_LABEL_RE = re.compile(r"p.*|mdp|clave|senha|heslo|haslo")
-_USER_SLASH_RE = re.compile(r"user(?:name)?[ \t]*/[ \t]*\Z")
+_USER_SLASH_RE = re.compile(r"user(?:name)?[ \t]*(?:/|&|\+|and)[ \t]*\Z")
 _PS_VARIABLE_RE = re.compile(r"\$[A-Za-z0-9_:]*\Z")
 _CMDLET_RE = re.compile(r"[A-Za-z]+-[A-Za-z]+")
 
@@ -172,7 +180,7 @@ def label_stands_alone(f: Found) -> bool:
 
 @check
 def not_the_user_name(f: Found) -> bool:
-    """Not the user half of 'username/password: jsmith / X'."""
+    """Not the user half of 'username/password: jsmith / X' ('username & password', 'username and password')."""
     ks = f.match.start("key")
     return _USER_SLASH_RE.search(f.low, max(0, ks - 20), ks) is None
 
@@ -187,6 +195,60 @@ def pin_has_digit(f: Found) -> bool:
 def dash_needs_password_like(f: Found) -> bool:
     """After a dash ('Password - jsmith forgot it') the value must hold a digit or a symbol."""
     return f.match.group("dash") is None or PROSE_LIKE_RE.search(f.value) is not None
+
+
+_UNIT_AFTER_RE = re.compile(rf"[ \t]*[-\u2010\u2011]?{UNIT_WORDS}(?![a-z])")
+
+
+@check
+def no_unit_after(f: Found) -> bool:
+    """The value is not a count of something ('PIN: 6 digits', 'Password: 14 characters', 'PIN: 3 attempts
+    left'): no unit word follows it on its line."""
+    return _UNIT_AFTER_RE.match(f.low, f.end) is None and MEASURE_RE.fullmatch(f.low, f.start, f.end) is None
+
+
+_CONFIG_TYPED_RE = re.compile(r"[ \t]*(?:enable[ \t]|(?:password|secret)[ \t]+(?:level[ \t]+\d+[ \t]+)?[0-9][ \t])")
+
+
+@check
+def typed_or_password_like(f: Found) -> bool:
+    """A config line with 'enable' or a type number ('password 7 X'), or a value holding a digit or a symbol."""
+    return _CONFIG_TYPED_RE.match(f.text, f.match.start()) is not None or PROSE_LIKE_RE.search(f.value) is not None
+
+
+_PORT_RE = re.compile(r"\d{1,5}(?::\d{1,5}){0,2}(?:/(?:tcp|udp))?")
+
+
+@check
+def not_a_port(f: Found) -> bool:
+    """Not a port or a port mapping ('docker run -u 1000 -p 8080:80', 'psql -U postgres -p 5432')."""
+    return _PORT_RE.fullmatch(f.value) is None
+
+
+@check
+def has_digit(f: Found) -> bool:
+    """The value holds a digit."""
+    return HAS_DIGIT_RE.search(f.value) is not None
+
+
+@check
+def quoted_or_strong(f: Found) -> bool:
+    """The value was quoted, or looks like a password (:func:`looks_like_a_password`)."""
+    return f.text[f.match.start("secret")] in "\"'" or looks_like_a_password(f.value)
+
+
+_DIGITS_RE = re.compile(r"\d{4,12}")
+
+
+@check
+def answer_looks_secret(f: Found) -> bool:
+    """An answer to a question about a password looks like one: quoted; for a PIN or passcode, 4 to 12
+    digits; else 6+ characters, all digits or letters with a digit or a symbol."""
+    if f.text[f.match.start("secret")] in "\"'":
+        return True
+    if f.match.group("key") in ("pin", "passcode") and _DIGITS_RE.fullmatch(f.value):
+        return True
+    return looks_like_a_password(f.value)
 
 
 @check

@@ -183,8 +183,9 @@ class Rule:
     * ``unquote``: a secret wrapped in a pair of the same quote loses the pair (then ``trim`` is skipped).
     * ``checks``: named predicates over the candidate; all must pass.
     * ``split``: cuts the secret into parts judged one by one (the parts between UUIDs of a long run).
-    * ``multiline``: the only way a match may span a line break (PEM blocks); every other rule sees one
-      line at a time, which is what lets the engine try a rule only on the lines holding its keywords.
+    * ``multiline``: the only way a match may span a line break (PEM blocks, a password's answer on the
+      line after its question); every other rule sees one line at a time, which is what lets the engine
+      try a rule only on the lines holding its keywords.
     * ``anchored``: every match starts with one of the keywords, so the pattern is tried only where one
       starts (a test checks this too); a pattern that must look at every position of a line is the
       slowest thing redaction does.

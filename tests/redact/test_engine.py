@@ -94,8 +94,8 @@ def test_the_single_line_check_catches_a_rule_that_crosses_lines() -> None:
         _check_single_line(looking_back, ["a", "pw=x"])
 
 
-def test_only_private_keys_are_multiline() -> None:
-    assert {r.id for r in engine.RULES if r.multiline} == {"pem-private-key", "putty-private-key"}
+def test_only_private_keys_and_answers_are_multiline() -> None:
+    assert {r.id for r in engine.RULES if r.multiline} == {"pem-private-key", "putty-private-key", "password-answer"}
 
 
 # --------------------------------------------------------------------------------------------------

@@ -579,3 +579,62 @@ def test_labels_in_other_languages(text: str, expected: str | None) -> None:
     result = redact(text)
     assert result.text == (text if expected is None else expected)
     assert redact(result.text).text == result.text
+
+
+# --------------------------------------------------------------------------------------------------
+# What a leak hunt over ~2,100 lines of notes, commands and configs found (secrets written for the test)
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an answer on the line after its question: FlowDesk's own note format, and a conversation
+        (
+            "3. [Question] What is the user's new password?\n → Response: Spr1ng#2026",
+            "3. [Question] What is the user's new password?\n → Response: [PASSWORD REDACTED]",
+        ),
+        (
+            "5. [Question] What is the new voicemail PIN?\n → Response: 2580 (she will change it)",
+            "5. [Question] What is the new voicemail PIN?\n → Response: [PASSWORD REDACTED] (she will change it)",
+        ),
+        (
+            "FlowPilot: What temporary password did you set?\nEngineer: \"Spr1ng#2026\"",
+            "FlowPilot: What temporary password did you set?\nEngineer: \"[PASSWORD REDACTED]\"",
+        ),
+        ("Password:\nSpr1ng#2026", "Password:\n[PASSWORD REDACTED]"),
+        ("4. [Question] Was the password changed in the last 7 days?\n → Response: Yes", None),
+        ("6. [Question] Does sign-in work with the same password?\n → Response: Yes, OWA works", None),
+        ("7. [Action] Check the password expiry date\n → Response: 2026-03-01", None),
+        ("Password:\n(not recorded)", None),
+        # a UNC path without quotes ends before the words of a sentence and before a switch
+        (
+            "Mapped \\\\fs01\\share for the user and granted CONTOSO\\jdoe modify",
+            "Mapped [UNC PATH REDACTED] for the user and granted CONTOSO\\jdoe modify",
+        ),
+        ("New-PSDrive -Root \\\\fs01\\share -Credential contoso\\jdoe", "New-PSDrive -Root [UNC PATH REDACTED] -Credential contoso\\jdoe"),
+        ("Mapped S: to \\\\fs01\\Shared Drive\\HR Docs\\payroll.xlsx", "Mapped S: to [UNC PATH REDACTED]"),
+        # an e-mail address leaves its quotes
+        ("$u = 'jdoe@contoso.example'", "$u = '[EMAIL REDACTED]'"),
+        # a separator or a label cut off by a marker is not a value of its own
+        ("password = Welc0me#42", "password = [PASSWORD REDACTED]"),
+        ("password - Welc0me#42", "password - [PASSWORD REDACTED]"),
+        ("set password as Welc0me#42", "set password as [PASSWORD REDACTED]"),
+        # prose, not config lines
+        ("password sync", None),
+        ("secret santa", None),
+        ("password cisco123", "password [PASSWORD REDACTED]"),
+        ("set password for jsmith in ADUC", None),
+        ("    set passwd Fake#42x", "    set passwd [PASSWORD REDACTED]"),
+        # a port is not a password; mysql's -p with a space asks for one
+        ("docker run -u 1000 -p 8080:80 nginx", None),
+        # placeholders and the words around PINs
+        ("the PIN is required", None),
+        ("the wifi key is WPA2-Personal", None),
+        ("Password: SSO", None),
+    ],
+)
+def test_leak_hunt(text: str, expected: str | None) -> None:
+    result = redact(text)
+    assert result.text == (text if expected is None else expected)
+    assert redact(result.text).text == result.text
