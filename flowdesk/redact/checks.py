@@ -42,9 +42,15 @@ PLACEHOLDER_WORDS = frozenset(
     entered typed synced cached remembered forgotten unset
     siehe kein keine keins unverändert geändert abgelaufen gesperrt voir aucun inchangé expiré ver ninguna
     ninguno sin caducada veja nenhuma zie geen ongewijzigd verlopen se ingen inget katso ei viz žádné brak
-    as to for of done fixed resolved sso mfa sspr itg hudu bitwarden 1password keepass lastpass
+    as to for of done fixed resolved sso mfa sspr itg hudu bitwarden 1password keepass lastpass all told ask
+    call must at system.security.securestring
     """.split()  # noqa: SIM905 - a word list is easier to read and extend
 )
+# a multi-word value that begins so points elsewhere ('see IT Glue', 'siehe Passwortsafe')
+POINTER_WORDS = frozenset({"see", "refer", "siehe", "voir", "zie", "ver", "veja", "katso", "viz"})
+# a reference to a variable, not a value: $TOKEN, ${DB_PASSWORD}, %PASSWORD% (a password may begin with
+# '$', but not be a name in capitals)
+_VARIABLE_RE = re.compile(r"\$\{[A-Za-z_]\w*\}|%[A-Za-z_]\w*%|\$[A-Z_][A-Z0-9_]*")
 HAS_DIGIT_RE = re.compile(r"\d")
 # a value in prose (or after a weak separator) must hold one of these to look like a password
 PROSE_LIKE_RE = re.compile(r"[\d!@#$%^&*+=~|\\/?<>{}\[\]()_]")
@@ -62,6 +68,10 @@ def is_placeholder(value: str) -> bool:
     if not v:
         return True
     if v in PLACEHOLDER_WORDS:
+        return True
+    if " " in v and v.split(None, 1)[0] in POINTER_WORDS:
+        return True
+    if _VARIABLE_RE.fullmatch(value.strip().rstrip(".,;:!")):
         return True
     if len(v) <= 3 and not any(c.isalnum() for c in v):  # a separator a marker left at the end of a line ('password = [..]')
         return True
@@ -171,6 +181,8 @@ def label_stands_alone(f: Found) -> bool:
     ks = f.match.start("key")
     if key == "pass" and f.match.group("sep") != "=":
         return looks_like_a_password(f.value)
+    if ks and f.match.group("sep") == "=" and f.text[ks - 1 : ks + len(key)].isupper():
+        return True  # an installer's or an environment's property: SAPWD=X, SERVERPASS=X
     if _LONG_LABEL_RE.fullmatch(key) or not _SHORT_LABEL_RE.fullmatch(key):  # a Wi-Fi label ends a word too
         return True
     before = f.text[ks - 1] if ks else ""
@@ -223,6 +235,27 @@ _PORT_RE = re.compile(r"\d{1,5}(?::\d{1,5}){0,2}(?:/(?:tcp|udp))?")
 def not_a_port(f: Found) -> bool:
     """Not a port or a port mapping ('docker run -u 1000 -p 8080:80', 'psql -U postgres -p 5432')."""
     return _PORT_RE.fullmatch(f.value) is None
+
+
+@check
+def not_a_path(f: Found) -> bool:
+    """Not a path after the user name ('login: jdoe/ProfileReset', 'Admin: contoso.onmicrosoft.com/Users')."""
+    return "/" not in f.value
+
+
+_KEY_NAMES_RE = re.compile(r"(?:^|[^a-z0-9])(?:api|integration|site|registration|install|private|public|access)[ _\-]?\Z")
+
+
+@check
+def named_in_prose(f: Found) -> bool:
+    """'key' is named (api, integration, site, registration, install, private, public, access key); 'token'
+    and 'secret' start a word or end a name ('client_secret', 'webhook secret')."""
+    start = f.match.start()
+    before = f.low[max(0, start - 40) : start]
+    before = before[before.rfind("\n") + 1 :]  # its own line only
+    if f.match.group("key") == "key":
+        return _KEY_NAMES_RE.search(before) is not None
+    return not before or not before[-1].isalnum()
 
 
 @check
@@ -290,7 +323,7 @@ def user_has_a_letter(f: Found) -> bool:
 _HEX_RE = re.compile(r"[0-9A-Fa-f]+")
 _UUID_RE = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 _HASH_LABEL_RE = re.compile(
-    r"(?:\b|_)(?:md5|sha-?(?:1|224|256|384|512)|sha|hash(?:es)?|thumbprint|checksum|fingerprint|digest|filehash)\b",
+    r"(?:\b|_)(?:md5|sha-?(?:1|224|256|384|512)|sha|hash(?:es)?|checksum|fingerprint|digest|filehash)\b|thumbprint\b|certhash\b",
     re.IGNORECASE,
 )
 _HASH_LENGTHS = frozenset({32, 40, 56, 64, 96, 128})
