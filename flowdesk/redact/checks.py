@@ -43,7 +43,9 @@ PLACEHOLDER_WORDS = frozenset(
     siehe kein keine keins unverändert geändert abgelaufen gesperrt voir aucun inchangé expiré ver ninguna
     ninguno sin caducada veja nenhuma zie geen ongewijzigd verlopen se ingen inget katso ei viz žádné brak
     as to for of done fixed resolved sso mfa sspr itg hudu bitwarden 1password keepass lastpass all told ask
-    call must at system.security.securestring
+    call must at system.security.securestring accepted failed rejected mismatch mismatched expires expire
+    temporary complexity aes tkip ccmp zurückgesetzt réinitialisé oublié changé restablecida bloqueada
+    redefinida gewijzigd bytt utløpt nulstillet vanhentunut vypršelo
     """.split()  # noqa: SIM905 - a word list is easier to read and extend
 )
 # a multi-word value that begins so points elsewhere ('see IT Glue', 'siehe Passwortsafe')
@@ -52,6 +54,7 @@ POINTER_WORDS = frozenset({"see", "refer", "siehe", "voir", "zie", "ver", "veja"
 # '$', but not be a name in capitals)
 _VARIABLE_RE = re.compile(r"\$\{[A-Za-z_]\w*\}|%[A-Za-z_]\w*%|\$[A-Z_][A-Z0-9_]*")
 HAS_DIGIT_RE = re.compile(r"\d")
+_ORDINAL_RE = re.compile(r"#\d+|\d+(?:st|nd|rd|th|x)")
 # a value in prose (or after a weak separator) must hold one of these to look like a password
 PROSE_LIKE_RE = re.compile(r"[\d!@#$%^&*+=~|\\/?<>{}\[\]()_]")
 LETTER_RE = re.compile(r"[A-Za-z]")
@@ -75,12 +78,20 @@ def is_placeholder(value: str) -> bool:
         return True
     if len(v) <= 3 and not any(c.isalnum() for c in v):  # a separator a marker left at the end of a line ('password = [..]')
         return True
-    if _SECURITY_MODE_RE.fullmatch(v):  # 'the wifi key is WPA2-Personal'
+    if _SECURITY_MODE_RE.fullmatch(v) or _IDENTIFIER_RE.fullmatch(v):  # 'the wifi key is WPA2-Personal'
         return True
     return len(set(v)) == 1 and v[0] in "*•●x#"  # masked: "********", "•••••", "xxxxxx"
 
 
 _SECURITY_MODE_RE = re.compile(r"wpa[23]?(?:[-/](?:personal|enterprise|psk|sae|aes|tkip|eap|802\.1x))*")
+# names and codes that stand where a value would: error codes, updates, algorithms, hardware tokens, dates,
+# a state ('Locked-Out', 'MFA-Enabled', 'M365-synced'), a reference to an environment variable
+_IDENTIFIER_RE = re.compile(
+    r"0x[0-9a-f]{4,16}|kb\d{6,8}|aadsts\d{4,8}|\d{4}-\d{2}-\d{2}|ssh-(?:rsa|ed25519|dss)|ecdsa[\w-]*|rsa-\d{3,4}"
+    r"|aes-?\d{3}(?:-(?:gcm|cbc))?|sha-?\d{3}|(?:fortitoken|yubikey|securid|token2)[\w-]*|process\.env\.\w+"
+    r"|[\w.]+-(?:synced|managed|hashed|only|based|compatible|enabled|disabled|related|protected|out|expires|expired"
+    r"|locked|online|required)"
+)
 
 
 def is_complex(value: str) -> bool:
@@ -116,10 +127,14 @@ def prose_like(f: Found) -> bool:
 
 @check
 def quoted_or_password_like(f: Found) -> bool:
-    """The value was quoted; or it holds a digit or a symbol and is not a short number ('pin 42')."""
+    """The value was quoted; or it holds a digit or a symbol, has 4+ characters and is not a measure or an
+    ordinal ('pin 42', '3x', '8+', '14-digit', '2nd')."""
     if f.text[f.match.start("secret")] in "\"'":
         return True
-    return not (f.value.isdigit() and len(f.value) < 4) and PROSE_LIKE_RE.search(f.value) is not None
+    value = f.value
+    if len(value) < 4 or MEASURE_RE.fullmatch(value.lower()) or _ORDINAL_RE.fullmatch(value.lower()):
+        return False
+    return PROSE_LIKE_RE.search(value) is not None
 
 
 @check
@@ -185,6 +200,8 @@ def label_stands_alone(f: Found) -> bool:
         return True  # an installer's or an environment's property: SAPWD=X, SERVERPASS=X
     if _LONG_LABEL_RE.fullmatch(key) or not _SHORT_LABEL_RE.fullmatch(key):  # a Wi-Fi label ends a word too
         return True
+    if key == "clave" and f.low.endswith("palabra ", 0, ks):  # Spanish 'keyword'
+        return False
     before = f.text[ks - 1] if ks else ""
     camel = f.text[ks].isupper() and (before.islower() or before.isdigit())
     return not (before.isalnum() and before.isascii() and not camel)
@@ -239,8 +256,8 @@ def not_a_port(f: Found) -> bool:
 
 @check
 def not_a_path(f: Found) -> bool:
-    """Not a path after the user name ('login: jdoe/ProfileReset', 'Admin: contoso.onmicrosoft.com/Users')."""
-    return "/" not in f.value
+    """Not a path ('login: jdoe/ProfileReset', 'Admin: contoso.onmicrosoft.com/Users', 'C:\\Temp\\a.pfx')."""
+    return "/" not in f.value and "\\" not in f.value
 
 
 _KEY_NAMES_RE = re.compile(r"(?:^|[^a-z0-9])(?:api|integration|site|registration|install|private|public|access)[ _\-]?\Z")
@@ -256,6 +273,85 @@ def named_in_prose(f: Found) -> bool:
     if f.match.group("key") == "key":
         return _KEY_NAMES_RE.search(before) is not None
     return not before or not before[-1].isalnum()
+
+
+@check
+def not_prose_after(f: Found) -> bool:
+    """A value without a digit or a symbol is not followed by more words ('Password: Azure AD', 'Password:
+    told user by phone')."""
+    return PROSE_LIKE_RE.search(f.value) is not None or _WORD_AFTER_RE.match(f.low, f.end) is None
+
+
+@check
+def no_word_after(f: Found) -> bool:
+    """No word follows the value on its line ('LAPS: KB5025221 installed' is not a LAPS password)."""
+    return _WORD_AFTER_RE.match(f.low, f.end) is None
+
+
+_WORD_AFTER_RE = re.compile(r"[ \t]+[a-z\u00c0-\u024f]")
+_ASKED_RE = re.compile(
+    r"(?:^|[^a-z0-9])(?:(?:what|which)(?:[ \t]+(?:is|was|are))?(?:[ \t]+(?:the|their|his|her|your|its|[\w\u2019'-]+'s))?"
+    r"(?:[ \t]+[\w-]+){0,2}|(?:new|temp|temporary|initial|default|current)(?:[ \t]+[\w-]+)?"
+    r"|(?:set|reset|changed?|gave|give|chose|picked|entered|typed)(?:[ \t]+(?:the|their|his|her|your|it|a|an))?"
+    r"(?:[ \t]+[\w-]+)?)[ \t]+\Z"
+)
+_LABEL_ALONE_RE = re.compile(r"[ \t]*(?:[-*\u2022][ \t]*)?(?:(?:new|temp|temporary|initial|current|default|the)[ \t]+)*")
+_NOT_ANSWERS_RE = re.compile(r"[^\s]*[\\@][^\s]*|(?:[a-z0-9-]+\.)+[a-z]{2,}|v?\d+(?:\.\d+)+[\w.-]*")
+
+
+@check
+def asks_for_the_value(f: Found) -> bool:
+    """The line before the answer asks for the value ('What is the user's new password?', 'What temporary
+    password did you set?', 'Reset the PIN to what?'), or is a label alone ('Password:', 'Temp password:');
+    and the answer is not a user name, an address, a host name or a version."""
+    start = f.match.start("key")
+    before = f.low[f.low.rfind("\n", 0, start) + 1 : start]
+    line_end = f.low.find("\n", start)
+    rest = f.low[f.match.end("key") : line_end].strip()
+    if _NOT_ANSWERS_RE.fullmatch(f.low[f.start : f.end]):
+        return False
+    if rest in (":", "=", ":="):
+        return _LABEL_ALONE_RE.fullmatch(before) is not None
+    return _ASKED_RE.search(before) is not None or rest.startswith(("to what", "to?"))
+
+
+@check
+def has_a_symbol(f: Found) -> bool:
+    """The value holds a symbol other than '-' (an account name such as LAPTOP-8F2K1QX does not)."""
+    return _SYMBOL_RE.search(f.value) is not None
+
+
+_SYMBOL_RE = re.compile(r"[!@#$%^&*+=~|\\?<>{}\[\]()_.,;:'\"]")
+
+
+@check
+def not_mysql_prompt(f: Found) -> bool:
+    """mysql's '-p X' (a space after -p) asks for the password: X is the database ('mysql -u root -p shop')."""
+    line = f.low[f.low.rfind("\n", 0, f.match.start()) + 1 : f.start]
+    return not ("mysql" in line and line.endswith((" ", "\t")))
+
+
+@check
+def not_the_user_again(f: Found) -> bool:
+    """Not 'user:user' ('docker exec -u www-data:www-data')."""
+    return f.group("user") != f.value
+
+
+_NAME_PART_RE = re.compile(r"[A-Za-z]{4,}")
+
+
+@check
+def not_a_name(f: Found) -> bool:
+    """A key's value, not its name: a symbol, or no word of 4+ letters between separators ('FlowDesk-Prod-2024'),
+    and without separators the classes change often (a random key) rather than by words ('SmtpRelayPassword2024')."""
+    value = f.value
+    if re.search(r"[^\w.-]", value):  # a symbol: names do not hold one
+        return True
+    parts = re.split(r"[-_.]", value)
+    if len(parts) > 1:
+        return not any(_NAME_PART_RE.fullmatch(part) for part in parts)
+    changes = len(_CLASS_CHANGE_RE.findall(value))
+    return changes * 3 >= len(value)
 
 
 @check

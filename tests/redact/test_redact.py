@@ -607,6 +607,13 @@ def test_labels_in_other_languages(text: str, expected: str | None) -> None:
         ("6. [Question] Does sign-in work with the same password?\n → Response: Yes, OWA works", None),
         ("7. [Action] Check the password expiry date\n → Response: 2026-03-01", None),
         ("Password:\n(not recorded)", None),
+        # ... only when the line asks for the value, and the answer is not a code, a name or a version
+        ("2. [Question] Which error code appears after the password prompt?\n → Response: 0x80070005", None),
+        ("5. [Question] What version of the password manager is installed?\n → Response: v7.2.8-build1639", None),
+        ("FlowPilot: Which account gets the password reset?\nEngineer: LAPTOP-8F2K1QX", None),
+        ("FlowPilot: What is the new password?\nEngineer: jdoe@contoso.example", "FlowPilot: What is the new password?\nEngineer: [EMAIL REDACTED]"),
+        ("Password reset for the following account:\nUser: svc_backup", None),
+        ("To change the password:\nCtrl+Alt+Del", None),
         # a UNC path without quotes ends before the words of a sentence and before a switch
         (
             "Mapped \\\\fs01\\share for the user and granted CONTOSO\\jdoe modify",
