@@ -318,9 +318,7 @@ def test_find_markers_positions() -> None:
     ],
 )
 def test_decisions(text: str, expected: str | None) -> None:
-    result = redact(text)
-    assert result.text == (text if expected is None else expected)
-    assert redact(result.text).text == result.text
+    _expect(text, expected)
 
 
 def test_private_key_without_end_redacts_to_the_end() -> None:
@@ -497,6 +495,13 @@ def test_property_subsets_of_categories(text: str, enabled: set[Category]) -> No
 # --------------------------------------------------------------------------------------------------
 
 
+def _expect(text: str, expected: str | None) -> None:
+    """``text`` redacts to ``expected`` (None: unchanged), and redacting that again changes nothing."""
+    result = redact(text)
+    assert result.text == (text if expected is None else expected)
+    assert redact(result.text).text == result.text
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -524,9 +529,7 @@ def test_property_subsets_of_categories(text: str, enabled: set[Category]) -> No
     ],
 )
 def test_issue_16_misses(text: str, expected: str | None) -> None:
-    result = redact(text)
-    assert result.text == (text if expected is None else expected)
-    assert redact(result.text).text == result.text
+    _expect(text, expected)
 
 
 def test_an_ip_is_redacted_only_when_its_category_applies() -> None:
@@ -576,9 +579,7 @@ def test_bitlocker_recovery_keys_need_the_checksum_or_a_label() -> None:
     ],
 )
 def test_labels_in_other_languages(text: str, expected: str | None) -> None:
-    result = redact(text)
-    assert result.text == (text if expected is None else expected)
-    assert redact(result.text).text == result.text
+    _expect(text, expected)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -642,6 +643,4 @@ def test_labels_in_other_languages(text: str, expected: str | None) -> None:
     ],
 )
 def test_leak_hunt(text: str, expected: str | None) -> None:
-    result = redact(text)
-    assert result.text == (text if expected is None else expected)
-    assert redact(result.text).text == result.text
+    _expect(text, expected)
