@@ -305,9 +305,10 @@ def asks_for_the_value(f: Found) -> bool:
     password did you set?', 'Reset the PIN to what?'), or is a label alone ('Password:', 'Temp password:');
     and the answer is not a user name, an address, a host name or a version."""
     start = f.match.start("key")
-    before = f.low[f.low.rfind("\n", 0, start) + 1 : start]
-    line_end = f.low.find("\n", start)
-    rest = f.low[f.match.end("key") : line_end].strip()
+    lo = max(0, start - 300)  # a question's start: no further back (a huge line must not cost its square)
+    before = f.low[f.low.rfind("\n", lo, start) + 1 if f.low.rfind("\n", lo, start) >= 0 else lo : start]
+    line_end = f.low.find("\n", start, start + 400)
+    rest = f.low[f.match.end("key") : line_end if line_end >= 0 else start + 400].strip()
     if _NOT_ANSWERS_RE.fullmatch(f.low[f.start : f.end]):
         return False
     if rest in (":", "=", ":="):
@@ -327,7 +328,8 @@ _SYMBOL_RE = re.compile(r"[!@#$%^&*+=~|\\?<>{}\[\]()_.,;:'\"]")
 @check
 def not_mysql_prompt(f: Found) -> bool:
     """mysql's '-p X' (a space after -p) asks for the password: X is the database ('mysql -u root -p shop')."""
-    line = f.low[f.low.rfind("\n", 0, f.match.start()) + 1 : f.start]
+    lo = max(0, f.match.start() - 300)  # the line's last 300 characters before the match are enough
+    line = f.low[max(lo, f.low.rfind("\n", lo, f.match.start()) + 1) : f.start]
     return not ("mysql" in line and line.endswith((" ", "\t")))
 
 

@@ -403,22 +403,41 @@ class _Run:
     def _multiline_subjects(self, rule: Rule, lines: set[int] | None) -> list[_Subject]:
         """The plain pieces holding one of the rule's keywords (after the first pass: touching
         ``lines``), each on its own."""
-        near = None if lines is None else [self._line(i) for i in lines]
-        return [
-            self._join([(ps, pe)]) for ps, pe in self.plain()
-            if any(ps <= h and h + len(kw) <= pe for kw in rule.keywords for h in self.hits.get(kw, ()))
-            and (near is None or any(ps <= le and ls <= pe for ls, le in near))
-        ]  # fmt: skip
+        # by bisection, not by pairs: a long note may hold thousands of pieces and of keywords
+        near = None if lines is None else [self._line(i) for i in sorted(lines)]
+        near_ends = None if near is None else [le for _, le in near]
+
+        def holds_a_keyword(ps: int, pe: int) -> bool:
+            for kw in rule.keywords:
+                hits = self.hits.get(kw, ())
+                i = bisect_left(hits, ps)
+                if i < len(hits) and hits[i] + len(kw) <= pe:
+                    return True
+            return False
+
+        def touches(ps: int, pe: int) -> bool:  # a line of ``lines`` overlaps the piece
+            if near is None or near_ends is None:
+                return True
+            i = bisect_left(near_ends, ps)
+            return i < len(near) and near[i][0] <= pe
+
+        return [self._join([(ps, pe)]) for ps, pe in self.plain() if holds_a_keyword(ps, pe) and touches(ps, pe)]
 
     def _find_joined(self, rule: Rule, subjects: list[_Subject]) -> list[tuple[int, int, bool]]:
         """What the rule finds in its subjects, in input positions."""
         found = []
         for sub in subjects:
             at = None  # for an anchored rule: where its keywords start, in the joined text
-            if rule.anchored:
-                group = sub.stretches
-                hits = [(h, bisect_right(group, (h, len(self.text))) - 1) for kw in rule.keywords for h in self.hits.get(kw, ())]
-                at = sorted(sub.offsets[k] + h - group[k][0] for h, k in hits if k >= 0 and h < group[k][1])
+            if rule.anchored:  # the keywords' places within the subject's span only (found by bisection)
+                group, end = sub.stretches, len(self.text)
+                at = []
+                for kw in rule.keywords:
+                    places = self.hits.get(kw, ())
+                    for h in places[bisect_left(places, group[0][0]) : bisect_left(places, group[-1][1])]:
+                        k = bisect_right(group, (h, end)) - 1
+                        if k >= 0 and h < group[k][1]:
+                            at.append(sub.offsets[k] + h - group[k][0])
+                at.sort()
             for a, b, spared in self._find(rule, sub.text, sub.low, at):
                 k = bisect_right(sub.offsets, a) - 1
                 found.append((sub.stretches[k][0] + a - sub.offsets[k], sub.stretches[k][0] + b - sub.offsets[k], spared))

@@ -432,6 +432,19 @@ ADVERSARIAL = {
     "schemes": "a://" * 50_000,
     "net-use": "net use \\\\a\\b " * 12_000,
     "newlines": "\n" * 200_000,
+    # the rules of the leak hunts (a check or a pattern that reads to the end of a long line costs its square)
+    "password-colons": "Password: " * 20_000,
+    "password-answers": "What is the new password?\n \u2192 Response: Xy7#kLm2\n" * 4_000,
+    "pin-words": "pin " * 50_000,
+    "dash-u-dash-p": "-u a -p " * 25_000,
+    "mysql-p": "mysql -p" * 25_000,
+    "wifi-slash": "wifi a / " * 22_000,
+    "door-codes": "door code 1234 " * 13_000,
+    "secret-key": "secret key " * 18_000,
+    "changed-it-to": "password changed it to " * 8_000,
+    "dollar-pass": "$pass = " * 22_000,
+    "email-slash": "a@b.co / " * 22_000,
+    "question-marks": "password? " * 20_000,
 }
 
 
