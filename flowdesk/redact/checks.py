@@ -51,8 +51,8 @@ PLACEHOLDER_WORDS = frozenset(
 # a multi-word value that begins so points elsewhere ('see IT Glue', 'siehe Passwortsafe')
 POINTER_WORDS = frozenset({"see", "refer", "siehe", "voir", "zie", "ver", "veja", "katso", "viz"})
 # a reference to a variable, not a value: $TOKEN, ${DB_PASSWORD}, %PASSWORD% (a password may begin with
-# '$', but not be a name in capitals)
-_VARIABLE_RE = re.compile(r"\$\{[A-Za-z_]\w*\}|%[A-Za-z_]\w*%|\$[A-Z_][A-Z0-9_]*")
+# '$': '$ecureP4ss' and '$WINTER2024' are values, a name in capitals and '_' without a digit is not)
+_VARIABLE_RE = re.compile(r"\$\{[A-Za-z_]\w*\}|%[A-Za-z_]\w*%|\$[A-Z_]+")
 HAS_DIGIT_RE = re.compile(r"\d")
 _ORDINAL_RE = re.compile(r"#\d+|\d+(?:st|nd|rd|th|x)")
 # a value in prose (or after a weak separator) must hold one of these to look like a password

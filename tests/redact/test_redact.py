@@ -657,3 +657,17 @@ def test_labels_in_other_languages(text: str, expected: str | None) -> None:
 )
 def test_leak_hunt(text: str, expected: str | None) -> None:
     _expect(text, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Bearer $TOKEN", None),
+        ("DB_PASSWORD=${DB_PASSWORD}", None),
+        ("set PASSWORD=%PASSWORD%", None),
+        ("password=$WINTER2024", "password=[PASSWORD REDACTED]"),
+        ("password=$ecureP4ss", "password=[PASSWORD REDACTED]"),
+    ],
+)
+def test_a_variable_is_not_a_value_but_a_password_may_begin_with_a_dollar(text: str, expected: str | None) -> None:
+    _expect(text, expected)
