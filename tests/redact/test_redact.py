@@ -617,6 +617,11 @@ def test_labels_in_other_languages(text: str, expected: str | None) -> None:
             "FlowPilot: What temporary password did you set?\nEngineer: \"[PASSWORD REDACTED]\"",
         ),
         ("Password:\nSpr1ng#2026", "Password:\n[PASSWORD REDACTED]"),
+        ("Password:\r\nSpr1ng#2026\r\n", "Password:\r\n[PASSWORD REDACTED]\r\n"),  # Windows line ends
+        (
+            "3. [Question] What is the user's new password?\r\n → Response: Spr1ng#2026\r\n",
+            "3. [Question] What is the user's new password?\r\n → Response: [PASSWORD REDACTED]\r\n",
+        ),
         ("4. [Question] Was the password changed in the last 7 days?\n → Response: Yes", None),
         ("6. [Question] Does sign-in work with the same password?\n → Response: Yes, OWA works", None),
         ("7. [Action] Check the password expiry date\n → Response: 2026-03-01", None),
