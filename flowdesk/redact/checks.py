@@ -52,7 +52,7 @@ PLACEHOLDER_WORDS = frozenset(
 POINTER_WORDS = frozenset({"see", "refer", "siehe", "voir", "zie", "ver", "veja", "katso", "viz"})
 # a reference to a variable, not a value: $TOKEN, ${DB_PASSWORD}, %PASSWORD% (a password may begin with
 # '$': '$ecureP4ss' and '$WINTER2024' are values, a name in capitals and '_' without a digit is not)
-_VARIABLE_RE = re.compile(r"\$\{[A-Za-z_]\w*\}|%[A-Za-z_]\w*%|\$[A-Z_]+")
+_VARIABLE_RE = re.compile(r"\$\{[A-Za-z_]\w*\}|%[A-Za-z_]\w*%|\$[A-Z_]+|process\.env\.\w+")
 HAS_DIGIT_RE = re.compile(r"\d")
 _ORDINAL_RE = re.compile(r"#\d+|\d+(?:st|nd|rd|th|x)")
 # a value in prose (or after a weak separator) must hold one of these to look like a password
@@ -85,10 +85,10 @@ def is_placeholder(value: str) -> bool:
 
 _SECURITY_MODE_RE = re.compile(r"wpa[23]?(?:[-/](?:personal|enterprise|psk|sae|aes|tkip|eap|802\.1x))*")
 # names and codes that stand where a value would: error codes, updates, algorithms, hardware tokens, dates,
-# a state ('Locked-Out', 'MFA-Enabled', 'M365-synced'), a reference to an environment variable
+# a state ('Locked-Out', 'MFA-Enabled', 'M365-synced')
 _IDENTIFIER_RE = re.compile(
     r"0x[0-9a-f]{4,16}|kb\d{6,8}|aadsts\d{4,8}|\d{4}-\d{2}-\d{2}|ssh-(?:rsa|ed25519|dss)|ecdsa[\w-]*|rsa-\d{3,4}"
-    r"|aes-?\d{3}(?:-(?:gcm|cbc))?|sha-?\d{3}|(?:fortitoken|yubikey|securid|token2)[\w-]*|process\.env\.\w+"
+    r"|aes-?\d{3}(?:-(?:gcm|cbc))?|sha-?\d{3}|(?:fortitoken|yubikey|securid|token2)[\w-]*"
     r"|[\w.]+-(?:synced|managed|hashed|only|based|compatible|enabled|disabled|related|protected|out|expires|expired"
     r"|locked|online|required)"
 )
@@ -125,11 +125,16 @@ def prose_like(f: Found) -> bool:
     return PROSE_LIKE_RE.search(f.value) is not None
 
 
+def _quoted(f: Found) -> bool:
+    """The rule's ``secret`` group began with a quote (the value was quoted)."""
+    return f.text[f.match.start("secret")] in "\"'"
+
+
 @check
 def quoted_or_password_like(f: Found) -> bool:
     """The value was quoted; or it holds a digit or a symbol, has 4+ characters and is not a measure or an
     ordinal ('pin 42', '3x', '8+', '14-digit', '2nd')."""
-    if f.text[f.match.start("secret")] in "\"'":
+    if _quoted(f):
         return True
     value = f.value
     if len(value) < 4 or MEASURE_RE.fullmatch(value.lower()) or _ORDINAL_RE.fullmatch(value.lower()):
@@ -267,9 +272,7 @@ _KEY_NAMES_RE = re.compile(r"(?:^|[^a-z0-9])(?:api|integration|site|registration
 def named_in_prose(f: Found) -> bool:
     """'key' is named (api, integration, site, registration, install, private, public, access key); 'token'
     and 'secret' start a word or end a name ('client_secret', 'webhook secret')."""
-    start = f.match.start()
-    before = f.low[max(0, start - 40) : start]
-    before = before[before.rfind("\n") + 1 :]  # its own line only
+    before = f.before(40).lower()
     if f.match.group("key") == "key":
         return _KEY_NAMES_RE.search(before) is not None
     return not before or not before[-1].isalnum()
@@ -304,9 +307,8 @@ def asks_for_the_value(f: Found) -> bool:
     """The line before the answer asks for the value ('What is the user's new password?', 'What temporary
     password did you set?', 'Reset the PIN to what?'), or is a label alone ('Password:', 'Temp password:');
     and the answer is not a user name, an address, a host name or a version."""
-    start = f.match.start("key")
-    lo = max(0, start - 300)  # a question's start: no further back (a huge line must not cost its square)
-    before = f.low[f.low.rfind("\n", lo, start) + 1 if f.low.rfind("\n", lo, start) >= 0 else lo : start]
+    start = f.match.start("key")  # where the match starts: the rule is anchored at its keywords
+    before = f.before(300).lower()  # no further back: a huge line must not cost its square
     line_end = f.low.find("\n", start, start + 400)
     rest = f.low[f.match.end("key") : line_end if line_end >= 0 else start + 400].strip()
     if _NOT_ANSWERS_RE.fullmatch(f.low[f.start : f.end]):
@@ -328,9 +330,8 @@ _SYMBOL_RE = re.compile(r"[!@#$%^&*+=~|\\?<>{}\[\]()_.,;:'\"]")
 @check
 def not_mysql_prompt(f: Found) -> bool:
     """mysql's '-p X' (a space after -p) asks for the password: X is the database ('mysql -u root -p shop')."""
-    lo = max(0, f.match.start() - 300)  # the line's last 300 characters before the match are enough
-    line = f.low[max(lo, f.low.rfind("\n", lo, f.match.start()) + 1) : f.start]
-    return not ("mysql" in line and line.endswith((" ", "\t")))
+    switch = f.low[f.match.start() : f.start]  # '-u root -p ' up to the value
+    return not (switch.endswith((" ", "\t")) and "mysql" in f.before(300).lower() + switch)
 
 
 @check
@@ -365,7 +366,7 @@ def has_digit(f: Found) -> bool:
 @check
 def quoted_or_strong(f: Found) -> bool:
     """The value was quoted, or looks like a password (:func:`looks_like_a_password`)."""
-    return f.text[f.match.start("secret")] in "\"'" or looks_like_a_password(f.value)
+    return _quoted(f) or looks_like_a_password(f.value)
 
 
 _DIGITS_RE = re.compile(r"\d{4,12}")
@@ -375,7 +376,7 @@ _DIGITS_RE = re.compile(r"\d{4,12}")
 def answer_looks_secret(f: Found) -> bool:
     """An answer to a question about a password looks like one: quoted; for a PIN or passcode, 4 to 12
     digits; else 6+ characters, all digits or letters with a digit or a symbol."""
-    if f.text[f.match.start("secret")] in "\"'":
+    if _quoted(f):
         return True
     if f.match.group("key") in ("pin", "passcode") and _DIGITS_RE.fullmatch(f.value):
         return True
